@@ -1,0 +1,50 @@
+package io.callosum;
+
+import java.lang.reflect.Type;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One call being prepared: method, order key, timeout and compression, then {@code invoke} with a
+ * body. Obtained from {@link Invoker#call(String)}; not thread-safe while being configured, and may
+ * be invoked several times (each invoke is a separate call).
+ *
+ * <p>The returned future completes on the peer's callback executor. Cancelling it ({@code
+ * cancel(true)}) sends CANCEL to the remote, which cancels the handler. On timeout the future fails
+ * with {@link CallTimeoutException} and CANCEL is sent too.
+ */
+public interface Invocation {
+  /** Sets the order key (msgpack str). */
+  Invocation orderKey(String key);
+
+  /** Sets the order key (msgpack bin). */
+  Invocation orderKey(byte[] key);
+
+  /** Sets the order key. */
+  Invocation orderKey(OrderKey key);
+
+  /** Fails the call with {@link CallTimeoutException} after {@code timeout}; null for none. */
+  Invocation timeout(Duration timeout);
+
+  /** Compresses the body with snappy (the {@code zip} header flag). */
+  Invocation compress(boolean compress);
+
+  /** Sends the call; the result arrives in the codec's generic form. */
+  CompletableFuture<Object> invoke(Object body);
+
+  /** Sends the call; the result is decoded as {@code type}. */
+  <T> CompletableFuture<T> invoke(Object body, Type type);
+
+  /** Sends pre-encoded bytes and returns the raw result bytes, bypassing the codec. */
+  CompletableFuture<Payload> invokeRaw(Payload body);
+
+  /** Blocking {@link #invoke(Object)}: throws the call's {@link CallosumException}. */
+  default Object invokeAndWait(Object body) {
+    return Futures.await(invoke(body));
+  }
+
+  /** Blocking {@link #invoke(Object, Type)}. */
+  default <T> T invokeAndWait(Object body, Class<T> type) {
+    return Futures.await(this.<T>invoke(body, type));
+  }
+}

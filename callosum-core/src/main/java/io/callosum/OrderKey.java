@@ -1,0 +1,108 @@
+package io.callosum;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import org.msgpack.core.MessageBufferPacker;
+import org.msgpack.core.MessagePack;
+import org.msgpack.core.MessageUnpacker;
+import org.msgpack.value.Value;
+
+/**
+ * The order key of a call ({@code okey} on the wire). Calls with equal keys are ordered by the
+ * callee's {@link Ordering}; different keys never wait for each other.
+ *
+ * <p>A key keeps its exact msgpack encoding, so a string key and a binary key with the same bytes
+ * are different keys (as in Python Callosum) and replies echo the key with its original type. The
+ * default key, {@link #NONE}, is the empty binary string that Python Callosum sends when no key is
+ * given. Instances are immutable and thread-safe.
+ */
+public final class OrderKey {
+  /** The default key: an empty msgpack bin ({@code c4 00}). All un-keyed calls share it. */
+  public static final OrderKey NONE = new OrderKey(new byte[] {(byte) 0xc4, 0x00});
+
+  private final byte[] encoded;
+  private final int hash;
+
+  private OrderKey(byte[] encoded) {
+    this.encoded = encoded;
+    this.hash = Arrays.hashCode(encoded);
+  }
+
+  /** A key sent as a msgpack str. */
+  public static OrderKey of(String key) {
+    try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
+      p.packString(key);
+      return new OrderKey(p.toByteArray());
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** A key sent as a msgpack bin. */
+  public static OrderKey ofBytes(byte[] key) {
+    try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
+      p.packBinaryHeader(key.length);
+      p.writePayload(key);
+      return new OrderKey(p.toByteArray());
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * A key from its msgpack encoding, exactly as it appeared on the wire (any msgpack type). The
+   * caller guarantees that {@code encoded} holds exactly one msgpack value.
+   */
+  public static OrderKey fromEncoded(byte[] encoded) {
+    return new OrderKey(encoded.clone());
+  }
+
+  /** The key's msgpack encoding (a copy). */
+  public byte[] encoded() {
+    return encoded.clone();
+  }
+
+  /** The number of bytes of the key's msgpack encoding. */
+  public int encodedSize() {
+    return encoded.length;
+  }
+
+  /** Writes the key's msgpack encoding. For codecs; does not copy. */
+  public void writeTo(java.io.OutputStream out) throws IOException {
+    out.write(encoded);
+  }
+
+  /** Whether the key is a msgpack str. */
+  public boolean isString() {
+    int b = encoded[0] & 0xff;
+    return (b >= 0xa0 && b <= 0xbf) || b == 0xd9 || b == 0xda || b == 0xdb;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof OrderKey && Arrays.equals(encoded, ((OrderKey) o).encoded);
+  }
+
+  @Override
+  public int hashCode() {
+    return hash;
+  }
+
+  /** A readable form: {@code "text"} for a str key, {@code b"..."} for a bin key. */
+  @Override
+  public String toString() {
+    try (MessageUnpacker u = MessagePack.newDefaultUnpacker(encoded)) {
+      Value v = u.unpackValue();
+      if (v.isStringValue()) {
+        return '"' + v.asStringValue().asString() + '"';
+      }
+      if (v.isBinaryValue()) {
+        return "b\"" + new String(v.asBinaryValue().asByteArray(), StandardCharsets.ISO_8859_1) + '"';
+      }
+      return v.toJson();
+    } catch (IOException | RuntimeException e) {
+      return "okey(" + encoded.length + " bytes)";
+    }
+  }
+}

@@ -1,0 +1,23 @@
+package io.callosum;
+
+import io.callosum.lower.Capabilities;
+import java.util.Optional;
+
+/**
+ * A handle on one connected counterpart. A connecting peer has one; a bound peer has one per
+ * connected client ({@link Peer#remotes()}). Either side calls the other through it, so a bound
+ * peer can call its clients. Thread-safe.
+ */
+public interface RemotePeer extends Invoker {
+  /** A stable, printable id of this remote within its peer (e.g. {@code inproc-3}). */
+  String id();
+
+  /** What the remote announced at connect; {@link Capabilities#LEGACY} for Python Callosum. */
+  Capabilities capabilities();
+
+  /** The remote's authenticated identity (user id), if the lower authenticated it. */
+  Optional<String> identity();
+
+  /** Whether the connection to this remote is still up. */
+  boolean isConnected();
+}

@@ -1,0 +1,48 @@
+package io.callosum.internal;
+
+import io.callosum.CallInfo;
+import io.callosum.OrderKey;
+import io.callosum.Timer;
+import java.lang.reflect.Type;
+import java.util.concurrent.CompletableFuture;
+
+/** A call this peer made and whose reply it awaits. */
+final class ClientCall {
+  final RemoteLink remote;
+  final long seq;
+  final String method;
+  final OrderKey orderKey;
+  /** The result type; null for a raw {@link io.callosum.Payload}. */
+  final Type resultType;
+  final Future future = new Future();
+  final CallInfo info;
+  final long startNanos;
+  final long bytesOut;
+  volatile Timer.Scheduled timeout;
+
+  ClientCall(RemoteLink remote, long seq, String method, OrderKey orderKey, Type resultType, CallInfo info, long startNanos, long bytesOut) {
+    this.remote = remote;
+    this.seq = seq;
+    this.method = method;
+    this.orderKey = orderKey;
+    this.resultType = resultType;
+    this.info = info;
+    this.startNanos = startNanos;
+    this.bytesOut = bytesOut;
+    future.call = this;
+  }
+
+  /** The future handed to the caller: cancelling it sends CANCEL to the remote. */
+  final class Future extends CompletableFuture<Object> {
+    ClientCall call;
+
+    @Override
+    public boolean cancel(boolean mayInterruptIfRunning) {
+      boolean cancelled = super.cancel(mayInterruptIfRunning);
+      if (cancelled) {
+        remote.engine.cancelledLocally(call);
+      }
+      return cancelled;
+    }
+  }
+}

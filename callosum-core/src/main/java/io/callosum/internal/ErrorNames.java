@@ -1,0 +1,80 @@
+package io.callosum.internal;
+
+import io.callosum.CallCancelledException;
+import io.callosum.CallosumException;
+import io.callosum.ErrorCode;
+import io.callosum.MessageTooLargeException;
+import io.callosum.OverloadedException;
+import io.callosum.RemoteInternalException;
+import io.callosum.RemoteUserException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+
+/**
+ * The names this project puts into ErrorMetadata for framework errors, and the mapping of FAILURE
+ * and ERROR replies back to the exception family. Other peers (Python) see plain names they can
+ * print; Java peers map them back to typed exceptions.
+ */
+public final class ErrorNames {
+  public static final String NO_SUCH_METHOD = "callosum.NoSuchMethod";
+  public static final String OVERLOADED = "callosum.Overloaded";
+  public static final String MESSAGE_TOO_LARGE = "callosum.MessageTooLarge";
+  public static final String BAD_MESSAGE = "callosum.BadMessage";
+  public static final String CODEC_ERROR = "callosum.CodecError";
+  public static final String INTERNAL = "callosum.InternalError";
+
+  private ErrorNames() {}
+
+  /** {@code [name, repr, traceback]} of a Java throwable. */
+  public static String[] describe(Throwable t) {
+    StringWriter w = new StringWriter();
+    t.printStackTrace(new PrintWriter(w));
+    return new String[] {t.getClass().getName(), t.toString(), w.toString()};
+  }
+
+  /** ErrorMetadata for a framework error with no Java stack worth sending. */
+  public static String[] framework(String name, String message) {
+    return new String[] {name, name + ": " + message, name + ": " + message + "\n"};
+  }
+
+  /** The exception a caller sees for a FAILURE ({@code user}) or ERROR reply. */
+  public static CallosumException toException(boolean user, String[] meta) {
+    if (meta == null) {
+      return new RemoteInternalException(
+          ErrorCode.BAD_MESSAGE, BAD_MESSAGE, "malformed error metadata in reply", "");
+    }
+    if (user) {
+      return new RemoteUserException(meta[0], meta[1], meta[2]);
+    }
+    String detail = meta[1];
+    switch (meta[0]) {
+      case OVERLOADED:
+        return new OverloadedException("remote peer overloaded: " + detail, null, true);
+      case MESSAGE_TOO_LARGE:
+        return new MessageTooLargeException("remote refused: " + detail, null, true);
+      case NO_SUCH_METHOD:
+        return new RemoteInternalException(ErrorCode.NO_SUCH_METHOD, meta[0], meta[1], meta[2]);
+      case BAD_MESSAGE:
+        return new RemoteInternalException(ErrorCode.BAD_MESSAGE, meta[0], meta[1], meta[2]);
+      case CODEC_ERROR:
+        return new RemoteInternalException(ErrorCode.CODEC_ERROR, meta[0], meta[1], meta[2]);
+      default:
+        return new RemoteInternalException(ErrorCode.REMOTE_INTERNAL_ERROR, meta[0], meta[1], meta[2]);
+    }
+  }
+
+  /** The error code of a failure, for interceptors. */
+  public static ErrorCode codeOf(Throwable t) {
+    if (t instanceof CallosumException) {
+      return ((CallosumException) t).code();
+    }
+    if (t instanceof java.util.concurrent.CancellationException) {
+      return ErrorCode.CANCELLED;
+    }
+    return ErrorCode.REMOTE_USER_ERROR;
+  }
+
+  static CallosumException cancelledByRemote(String method) {
+    return new CallCancelledException("call of " + method + " was cancelled by the remote peer", null, true);
+  }
+}

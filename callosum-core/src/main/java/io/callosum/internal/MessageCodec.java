@@ -1,0 +1,364 @@
+package io.callosum.internal;
+
+import io.callosum.OrderKey;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.msgpack.core.MessageBufferPacker;
+import org.msgpack.core.MessageFormat;
+import org.msgpack.core.MessagePack;
+import org.msgpack.core.MessagePackException;
+import org.msgpack.core.MessageUnpacker;
+import org.msgpack.value.ValueType;
+import org.xerial.snappy.Snappy;
+
+/**
+ * Encodes and decodes the header and body frames exactly as Python Callosum does (see the
+ * project's wire notes): the header is a msgpack map {@code type, meth, okey, seq, zip} in that
+ * order, the body a map {@code meta: bin, body: bin|nil}, raw-snappy compressed when {@code zip}.
+ *
+ * <p>Decoding trusts nothing: sizes, counts, types and nesting are checked against the input
+ * length before anything is allocated. Stateless and thread-safe.
+ */
+public final class MessageCodec {
+  /** Header keys beyond this many are refused (Python sends 5). */
+  private static final int MAX_HEADER_ENTRIES = 32;
+  private static final int MAX_BODY_ENTRIES = 16;
+  /** The empty metadata of FUNCTION ({@code c4 00} on the wire). */
+  public static final byte[] NO_META = new byte[0];
+  /** The metadata of RESULT, CANCEL and CANCELLED: an empty msgpack array ({@code c4 01 90}). */
+  public static final byte[] EMPTY_ARRAY_META = new byte[] {(byte) 0x90};
+
+  private MessageCodec() {}
+
+  public static byte[] encodeHeader(Header h) {
+    try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
+      boolean chain = !h.chain().isEmpty();
+      p.packMapHeader(chain ? 6 : 5);
+      p.packString("type").packInt(h.type().code);
+      p.packString("meth").packString(h.method());
+      p.packString("okey");
+      p.writePayload(h.orderKey().encoded());
+      p.packString("seq").packLong(h.seq());
+      p.packString("zip").packBoolean(h.zip());
+      if (chain) {
+        p.packString("chn").packArrayHeader(h.chain().size());
+        for (CallId id : h.chain()) {
+          byte[] b = id.encode();
+          p.packBinaryHeader(b.length).writePayload(b);
+        }
+      }
+      return p.toByteArray();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * Decodes a header frame. Unknown keys are skipped (bounded). Throws {@link BadMessageException}
+   * for anything malformed, with the partly decoded header when meth, okey and seq were readable.
+   */
+  public static Header decodeHeader(byte[] frame, int maxOrderKeySize, int maxChain) throws BadMessageException {
+    Integer type = null;
+    String method = null;
+    OrderKey okey = null;
+    Long seq = null;
+    Boolean zip = null;
+    List<CallId> chain = List.of();
+    String problem = null;
+    try (MessageUnpacker u = MessagePack.newDefaultUnpacker(frame)) {
+      if (!u.hasNext() || u.getNextFormat().getValueType() != ValueType.MAP) {
+        throw new BadMessageException("header is not a msgpack map", null);
+      }
+      int n = u.unpackMapHeader();
+      if (n > MAX_HEADER_ENTRIES) {
+        throw new BadMessageException("header has " + n + " entries", null);
+      }
+      for (int i = 0; i < n; i++) {
+        if (u.getNextFormat().getValueType() != ValueType.STRING) {
+          skipBounded(u, frame.length);
+          skipBounded(u, frame.length);
+          continue;
+        }
+        String key = u.unpackString();
+        ValueType vt = u.getNextFormat().getValueType();
+        switch (key) {
+          case "type":
+            if (vt != ValueType.INTEGER) {
+              problem = "type is not an integer";
+              skipBounded(u, frame.length);
+            } else {
+              long t = u.unpackBigInteger().min(java.math.BigInteger.valueOf(Integer.MAX_VALUE)).longValue();
+              type = (int) Math.max(-1, t);
+            }
+            break;
+          case "meth":
+            if (vt != ValueType.STRING) {
+              problem = "meth is not a str";
+              skipBounded(u, frame.length);
+            } else {
+              method = u.unpackString();
+            }
+            break;
+          case "okey":
+            int start = (int) u.getTotalReadBytes();
+            skipBounded(u, frame.length);
+            int end = (int) u.getTotalReadBytes();
+            if (end - start > maxOrderKeySize) {
+              problem = "okey is " + (end - start) + " bytes, more than the limit of " + maxOrderKeySize;
+            } else {
+              okey = OrderKey.fromEncoded(Arrays.copyOfRange(frame, start, end));
+            }
+            break;
+          case "seq":
+            if (vt != ValueType.INTEGER) {
+              problem = "seq is not an integer";
+              skipBounded(u, frame.length);
+            } else {
+              java.math.BigInteger s = u.unpackBigInteger();
+              if (s.signum() < 0 || s.bitLength() > 63) {
+                problem = "seq out of range: " + s;
+              } else {
+                seq = s.longValue();
+              }
+            }
+            break;
+          case "zip":
+            if (vt != ValueType.BOOLEAN) {
+              problem = "zip is not a bool";
+              skipBounded(u, frame.length);
+            } else {
+              zip = u.unpackBoolean();
+            }
+            break;
+          case "chn":
+            if (vt != ValueType.ARRAY) {
+              problem = "chn is not an array";
+              skipBounded(u, frame.length);
+              break;
+            }
+            int count = u.unpackArrayHeader();
+            if (count > maxChain) {
+              problem = "call chain of " + count + " exceeds the limit of " + maxChain;
+              for (int j = 0; j < count; j++) {
+                skipBounded(u, frame.length);
+              }
+              break;
+            }
+            List<CallId> ids = new ArrayList<>(count);
+            for (int j = 0; j < count; j++) {
+              if (u.getNextFormat().getValueType() != ValueType.BINARY) {
+                problem = "chn entry is not a bin";
+                skipBounded(u, frame.length);
+                continue;
+              }
+              int len = u.unpackBinaryHeader();
+              if (len != CallId.ENCODED_SIZE) {
+                problem = "chn entry of " + len + " bytes";
+                if (len > frame.length - u.getTotalReadBytes()) {
+                  throw new BadMessageException("chn entry longer than its frame", null);
+                }
+                u.readPayload(len);
+                continue;
+              }
+              ids.add(CallId.decode(u.readPayload(len)));
+            }
+            chain = ids;
+            break;
+          default:
+            skipBounded(u, frame.length);
+        }
+      }
+      if (u.hasNext()) {
+        problem = "trailing bytes after the header map";
+      }
+    } catch (IOException | MessagePackException | ArithmeticException e) {
+      throw new BadMessageException("malformed header: " + e.getMessage(), partial(type, method, okey, seq), e);
+    }
+    Header partial = partial(type, method, okey, seq);
+    if (problem != null) {
+      throw new BadMessageException(problem, partial);
+    }
+    if (type == null || method == null || okey == null || seq == null || zip == null) {
+      throw new BadMessageException("header lacks one of type, meth, okey, seq, zip", partial);
+    }
+    MessageType mt = MessageType.of(type);
+    if (mt == null || mt == MessageType.NULL) {
+      throw new BadMessageException("unknown message type " + type, partial);
+    }
+    return new Header(mt, method, okey, seq, zip, chain);
+  }
+
+  /** A header good enough to address an ERROR reply, or null. */
+  private static Header partial(Integer type, String method, OrderKey okey, Long seq) {
+    if (method == null || okey == null || seq == null || type == null || type != MessageType.FUNCTION.code) {
+      return null;
+    }
+    return new Header(MessageType.FUNCTION, method, okey, seq, false, List.of());
+  }
+
+  /**
+   * Skips one msgpack value without trusting its declared counts: a container announcing more
+   * elements than bytes remain is malformed (every element takes at least one byte). This avoids
+   * the unbounded loops and overflows of skipping a hostile MAP32/ARRAY32.
+   */
+  static void skipBounded(MessageUnpacker u, int frameLength) throws IOException, BadMessageException {
+    long pending = 1;
+    while (pending > 0) {
+      pending--;
+      MessageFormat f = u.getNextFormat();
+      switch (f.getValueType()) {
+        case MAP:
+          pending += 2L * u.unpackMapHeader();
+          break;
+        case ARRAY:
+          pending += u.unpackArrayHeader();
+          break;
+        default:
+          u.skipValue();
+      }
+      if (pending > frameLength - u.getTotalReadBytes()) {
+        throw new BadMessageException("container larger than its frame", null);
+      }
+    }
+  }
+
+  /** The decoded body frame. {@code body} is null when the frame held nil. */
+  public record BodyFrame(byte[] meta, byte[] body) {}
+
+  /** Encodes a body frame; with {@code zip}, the whole map is raw-snappy compressed. */
+  public static byte[] encodeBody(byte[] meta, byte[] body, boolean zip) {
+    byte[] frame;
+    try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
+      p.packMapHeader(2);
+      p.packString("meta").packBinaryHeader(meta.length).writePayload(meta);
+      p.packString("body");
+      if (body == null) {
+        p.packNil();
+      } else {
+        p.packBinaryHeader(body.length).writePayload(body);
+      }
+      frame = p.toByteArray();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+    if (!zip) {
+      return frame;
+    }
+    try {
+      return Snappy.compress(frame);
+    } catch (IOException e) {
+      throw new IllegalStateException("snappy compression failed", e);
+    }
+  }
+
+  /** The size of a body frame before compression, without building it. */
+  public static long bodyFrameSize(int metaLength, int bodyLength) {
+    return 1 + 5 + binHeader(metaLength) + metaLength + 5 + binHeader(bodyLength) + bodyLength;
+  }
+
+  private static int binHeader(int len) {
+    return len < 256 ? 2 : len < 65536 ? 3 : 5;
+  }
+
+  /**
+   * Decodes a body frame, decompressing first when {@code zip}. The decompressed size is checked
+   * against {@code maxSize} before any buffer is allocated.
+   */
+  public static BodyFrame decodeBody(byte[] frame, boolean zip, int maxSize) throws BadMessageException {
+    byte[] map = frame;
+    if (zip) {
+      try {
+        int len = Snappy.uncompressedLength(frame);
+        if (len < 0 || len > maxSize) {
+          throw new BadMessageException("decompressed body of " + len + " bytes exceeds the limit of " + maxSize, null);
+        }
+        if (!Snappy.isValidCompressedBuffer(frame)) {
+          throw new BadMessageException("invalid snappy data", null);
+        }
+        map = Snappy.uncompress(frame);
+      } catch (IOException | RuntimeException e) {
+        throw new BadMessageException("invalid snappy data: " + e.getMessage(), null, e);
+      }
+    }
+    byte[] meta = null;
+    byte[] body = null;
+    boolean sawBody = false;
+    try (MessageUnpacker u = MessagePack.newDefaultUnpacker(map)) {
+      if (!u.hasNext() || u.getNextFormat().getValueType() != ValueType.MAP) {
+        throw new BadMessageException("body frame is not a msgpack map", null);
+      }
+      int n = u.unpackMapHeader();
+      if (n > MAX_BODY_ENTRIES) {
+        throw new BadMessageException("body frame has " + n + " entries", null);
+      }
+      for (int i = 0; i < n; i++) {
+        if (u.getNextFormat().getValueType() != ValueType.STRING) {
+          skipBounded(u, map.length);
+          skipBounded(u, map.length);
+          continue;
+        }
+        String key = u.unpackString();
+        ValueType vt = u.getNextFormat().getValueType();
+        if (key.equals("meta") || key.equals("body")) {
+          byte[] value = null;
+          if (vt == ValueType.BINARY) {
+            int len = u.unpackBinaryHeader();
+            if (len > map.length - u.getTotalReadBytes()) {
+              throw new BadMessageException(key + " is longer than its frame", null);
+            }
+            value = u.readPayload(len);
+          } else if (vt == ValueType.NIL) {
+            u.unpackNil();
+          } else {
+            throw new BadMessageException(key + " is not a bin", null);
+          }
+          if (key.equals("meta")) {
+            meta = value;
+          } else {
+            body = value;
+            sawBody = true;
+          }
+        } else {
+          skipBounded(u, map.length);
+        }
+      }
+    } catch (IOException | MessagePackException e) {
+      throw new BadMessageException("malformed body frame: " + e.getMessage(), null, e);
+    }
+    if (meta == null || !sawBody) {
+      throw new BadMessageException("body frame lacks meta or body", null);
+    }
+    return new BodyFrame(meta, body);
+  }
+
+  /** ErrorMetadata: a msgpack array of three str {@code [name, repr, traceback]}. */
+  public static byte[] encodeErrorMeta(String name, String repr, String traceback) {
+    try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
+      p.packArrayHeader(3).packString(name).packString(repr).packString(traceback);
+      return p.toByteArray();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Decodes ErrorMetadata; returns null unless it is exactly an array of three strings. */
+  public static String[] decodeErrorMeta(byte[] meta) {
+    try (MessageUnpacker u = MessagePack.newDefaultUnpacker(meta)) {
+      if (u.getNextFormat().getValueType() != ValueType.ARRAY || u.unpackArrayHeader() != 3) {
+        return null;
+      }
+      String[] out = new String[3];
+      for (int i = 0; i < 3; i++) {
+        if (u.getNextFormat().getValueType() != ValueType.STRING) {
+          return null;
+        }
+        out[i] = u.unpackString();
+      }
+      return u.hasNext() ? null : out;
+    } catch (IOException | MessagePackException e) {
+      return null;
+    }
+  }
+}

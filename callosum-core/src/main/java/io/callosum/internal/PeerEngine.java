@@ -1,0 +1,988 @@
+package io.callosum.internal;
+
+import io.callosum.CallInfo;
+import io.callosum.CallInterceptor;
+import io.callosum.CallOutcome;
+import io.callosum.CallTimeoutException;
+import io.callosum.CallosumException;
+import io.callosum.CodecException;
+import io.callosum.ConnectionLostException;
+import io.callosum.ErrorCode;
+import io.callosum.Handler;
+import io.callosum.Limits;
+import io.callosum.MessageTooLargeException;
+import io.callosum.OrderKey;
+import io.callosum.Ordering;
+import io.callosum.OverloadedException;
+import io.callosum.Payload;
+import io.callosum.PeerListener;
+import io.callosum.RemotePeer;
+import io.callosum.Timer;
+import io.callosum.lower.Capabilities;
+import io.callosum.lower.Endpoint;
+import io.callosum.lower.Envelope;
+import io.callosum.lower.Link;
+import io.callosum.lower.LinkListener;
+import io.callosum.lower.TransportConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.reflect.Type;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The peer protocol: turns calls into envelopes and envelopes into handler runs and replies. It is
+ * the {@link LinkListener} of its lower, so its {@code connected}, {@code received} and {@code
+ * disconnected} run on the lower's I/O thread: they decode, route and hand off, never run user
+ * code (unless the direct executor was chosen) and never throw.
+ *
+ * <p>Scheduling state (order keys, concurrency slots, queues) is guarded by one lock, {@code
+ * sched}; replies are handed to the lower under it so that return-ordered replies leave in order.
+ * Handlers are started outside it.
+ */
+public final class PeerEngine implements LinkListener {
+  private static final Logger LOG = LoggerFactory.getLogger(PeerEngine.class);
+  /** The call whose synchronous handler runs on this thread: callbacks made here carry its chain. */
+  static final ThreadLocal<ServerCall> CURRENT = new ThreadLocal<>();
+  /** The engine whose executor runs the current thread's task (to avoid waiting on ourselves). */
+  private static final ThreadLocal<PeerEngine> ON_OWN_THREAD = new ThreadLocal<>();
+  private static final AtomicLong PEER_IDS = new AtomicLong();
+
+  final PeerConfig config;
+  private final Limits limits;
+  private final Ordering ordering;
+  private final Capabilities localCapabilities;
+  private final String name;
+  private final Map<String, Handler> handlers = new ConcurrentHashMap<>();
+  private final Map<Link, RemoteLink> remotes = new ConcurrentHashMap<>();
+  private final AtomicLong seq = new AtomicLong();
+  private final AtomicInteger pendingCount = new AtomicInteger();
+  private final Executor handlerExecutor;
+  private final Executor callbackExecutor;
+  private final ExecutorService ownedHandlerExecutor;
+  private final ExecutorService ownedCallbackExecutor;
+  private final Timer timer;
+  private final SystemTimer ownedTimer;
+  private final SerialExecutor events;
+  private final List<CallInterceptor> interceptors;
+  private final List<PeerListener> listeners;
+
+  private final Object sched = new Object();
+  private final Map<OrderKey, KeyState> keys = new HashMap<>();
+  private final ArrayDeque<ServerCall> ready = new ArrayDeque<>();
+  private final Map<CallId, ServerCall> activeById = new HashMap<>();
+  private int running;
+  private int admitted;
+
+  private final Object lifecycle = new Object();
+  private boolean started;
+  private volatile boolean closed;
+  private volatile Endpoint endpoint;
+  private volatile RemoteLink primary;
+  private final CompletableFuture<RemoteLink> firstRemote = new CompletableFuture<>();
+
+  /** Per order key: the serialized queue, or the return-ordered reply queue. */
+  private static final class KeyState {
+    ServerCall running;
+    final ArrayDeque<ServerCall> waiting = new ArrayDeque<>();
+    final ArrayDeque<ServerCall> replies = new ArrayDeque<>();
+
+    boolean idle() {
+      return running == null && waiting.isEmpty() && replies.isEmpty();
+    }
+  }
+
+  public PeerEngine(PeerConfig config) {
+    this.config = config;
+    this.limits = config.limits();
+    this.ordering = config.ordering();
+    this.name = config.name() != null ? config.name() : "peer" + PEER_IDS.incrementAndGet();
+    long instance;
+    do {
+      instance = ThreadLocalRandom.current().nextLong();
+    } while (instance == 0);
+    this.localCapabilities = new Capabilities(Capabilities.VERSION, instance, Set.of(Capabilities.CHAIN));
+    if (config.handlerExecutor() != null) {
+      handlerExecutor = config.handlerExecutor();
+      ownedHandlerExecutor = null;
+    } else {
+      ownedHandlerExecutor = Threads.handlerExecutor("callosum-" + name + "-handler", limits.maxConcurrentCalls());
+      handlerExecutor = ownedHandlerExecutor;
+    }
+    if (config.callbackExecutor() != null) {
+      callbackExecutor = config.callbackExecutor();
+      ownedCallbackExecutor = null;
+    } else {
+      ownedCallbackExecutor = Threads.handlerExecutor("callosum-" + name + "-callback", 64);
+      callbackExecutor = ownedCallbackExecutor;
+    }
+    if (config.timer() != null) {
+      timer = config.timer();
+      ownedTimer = null;
+    } else {
+      ownedTimer = new SystemTimer("callosum-" + name + "-timer");
+      timer = ownedTimer;
+    }
+    this.events = new SerialExecutor(this::onCallbackThread);
+    this.interceptors = List.copyOf(config.interceptors());
+    this.listeners = List.copyOf(config.listeners());
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  public Capabilities localCapabilities() {
+    return localCapabilities;
+  }
+
+  public void start() {
+    synchronized (lifecycle) {
+      if (started) {
+        throw new IllegalStateException("peer already started");
+      }
+      if (closed) {
+        throw new IllegalStateException("peer is closed");
+      }
+      started = true;
+    }
+    TransportConfig tc = new TransportConfig(localCapabilities, limits.maxMessageSize(), config.connectTimeout());
+    if (config.bind()) {
+      try {
+        endpoint = config.transport().bind(config.address(), tc, this);
+      } catch (IOException e) {
+        close();
+        throw new UncheckedIOException("cannot bind " + config.address() + ": " + e.getMessage(), e);
+      }
+      return;
+    }
+    try {
+      endpoint = config.transport().connect(config.address(), tc, this);
+      firstRemote.get(config.connectTimeout().toNanos(), TimeUnit.NANOSECONDS);
+    } catch (IOException e) {
+      close();
+      throw new ConnectionLostException("cannot connect to " + config.address() + ": " + e.getMessage(), e);
+    } catch (ConnectionLostException e) {
+      close();
+      throw e;
+    } catch (TimeoutException e) {
+      close();
+      throw new ConnectionLostException("connect to " + config.address() + " timed out after " + config.connectTimeout().toMillis() + " ms");
+    } catch (InterruptedException e) {
+      close();
+      Thread.currentThread().interrupt();
+      throw new ConnectionLostException("interrupted while connecting to " + config.address(), e);
+    } catch (ExecutionException e) {
+      close();
+      throw new ConnectionLostException("cannot connect to " + config.address() + ": " + e.getCause(), e.getCause());
+    }
+  }
+
+  public String address() {
+    Endpoint e = endpoint;
+    return e != null ? e.address() : config.address().toString();
+  }
+
+  public boolean isClosed() {
+    return closed;
+  }
+
+  public void close() {
+    synchronized (lifecycle) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    }
+    firstRemote.completeExceptionally(new ConnectionLostException("peer closed"));
+    for (RemoteLink r : new ArrayList<>(remotes.values())) {
+      dropRemote(r, new ConnectionLostException("peer closed"), true);
+    }
+    synchronized (sched) {
+      for (ServerCall c : new ArrayList<>(ready)) {
+        c.cancel();
+      }
+      ready.clear();
+      keys.clear();
+    }
+    Endpoint e = endpoint;
+    if (e != null) {
+      try {
+        e.close();
+      } catch (RuntimeException ex) {
+        LOG.warn("{}: closing the lower failed", name, ex);
+      }
+    }
+    boolean own = ON_OWN_THREAD.get() == this;
+    if (ownedTimer != null) {
+      ownedTimer.close();
+    }
+    if (ownedHandlerExecutor != null) {
+      shutdown(ownedHandlerExecutor, own);
+    }
+    if (ownedCallbackExecutor != null) {
+      shutdown(ownedCallbackExecutor, own);
+    }
+  }
+
+  private static void shutdown(ExecutorService e, boolean fromOwnThread) {
+    if (fromOwnThread) {
+      e.shutdown();
+    } else {
+      Threads.shutdownAndWait(e);
+    }
+  }
+
+  // ---------------------------------------------------------------- handlers and remotes
+
+  public void handle(String method, Handler handler) {
+    handlers.put(method, handler);
+  }
+
+  public void unhandle(String method) {
+    handlers.remove(method);
+  }
+
+  public List<RemotePeer> remotes() {
+    return List.copyOf(remotes.values());
+  }
+
+  /** The remote of a connecting peer, or null if it is not connected. */
+  public RemotePeer primary() {
+    return primary;
+  }
+
+  public io.callosum.Invocation call(String method) {
+    if (config.bind()) {
+      throw new IllegalStateException(
+          "a bound peer has one remote per client: call them through remotes() or CallContext.caller()");
+    }
+    ServerCall current = CURRENT.get();
+    List<CallId> chain = current != null ? current.childChain(limits.maxCallChain()) : null;
+    return new InvocationImpl(this, () -> primary, method, chain);
+  }
+
+  /** How many calls this peer holds in any internal table (for tests: 0 when idle). */
+  public int internalEntries() {
+    int n = pendingCount.get();
+    for (RemoteLink r : remotes.values()) {
+      n += r.pending.size() + r.serving.size();
+    }
+    synchronized (sched) {
+      return n + keys.size() + ready.size() + activeById.size() + running + admitted;
+    }
+  }
+
+  // ---------------------------------------------------------------- executors
+
+  private void onCallbackThread(Runnable r) {
+    try {
+      callbackExecutor.execute(() -> runAsOwn(r));
+    } catch (RejectedExecutionException e) {
+      r.run(); // closing: deliver inline rather than lose a completion
+    }
+  }
+
+  private void runAsOwn(Runnable r) {
+    PeerEngine before = ON_OWN_THREAD.get();
+    ON_OWN_THREAD.set(this);
+    try {
+      r.run();
+    } finally {
+      if (before == null) {
+        ON_OWN_THREAD.remove();
+      } else {
+        ON_OWN_THREAD.set(before);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- lower events (I/O thread)
+
+  @Override
+  public void connected(Link link) {
+    if (closed) {
+      link.close();
+      return;
+    }
+    RemoteLink r = new RemoteLink(this, link);
+    remotes.put(link, r);
+    if (!config.bind()) {
+      primary = r;
+      firstRemote.complete(r);
+    }
+    LOG.debug("{}: {} connected ({})", name, link.id(), r.capabilities);
+    for (PeerListener l : listeners) {
+      events.execute(() -> l.connected(r));
+    }
+  }
+
+  @Override
+  public void disconnected(Link link, Throwable cause) {
+    RemoteLink r = remotes.get(link);
+    if (r != null) {
+      String why = "connection to " + link.id() + " lost" + (cause != null ? ": " + cause.getMessage() : "");
+      dropRemote(r, new ConnectionLostException(why, cause), false);
+    }
+    if (!config.bind()) {
+      firstRemote.completeExceptionally(new ConnectionLostException("connection closed during connect", cause));
+    }
+  }
+
+  private void dropRemote(RemoteLink r, ConnectionLostException error, boolean closeLink) {
+    if (!remotes.remove(r.link, r)) {
+      return;
+    }
+    r.connected = false;
+    for (ClientCall c : new ArrayList<>(r.pending.values())) {
+      if (r.pending.remove(c.seq, c)) {
+        pendingCount.decrementAndGet();
+        settle(c, null, error, 0);
+      }
+    }
+    for (ServerCall c : new ArrayList<>(r.serving.values())) {
+      cancelServing(c, null);
+    }
+    if (closeLink) {
+      r.link.close();
+    }
+    LOG.debug("{}: {} disconnected: {}", name, r.id(), error.getMessage());
+    for (PeerListener l : listeners) {
+      events.execute(() -> l.disconnected(r, error));
+    }
+  }
+
+  @Override
+  public void received(Link link, Envelope envelope) {
+    try {
+      RemoteLink r = remotes.get(link);
+      if (r == null || closed) {
+        LOG.debug("{}: dropped a message from {} (not connected)", name, link.id());
+        return;
+      }
+      receive(r, envelope);
+    } catch (RuntimeException | Error e) {
+      // Never let a remote's message end the lower's receive loop.
+      LOG.error("{}: unexpected failure handling a message from {}", name, link.id(), e);
+    }
+  }
+
+  private void receive(RemoteLink r, Envelope env) {
+    if (env.header().length > limits.maxHeaderSize()) {
+      LOG.warn("{}: dropped a message from {}: header of {} bytes exceeds {}", name, r.id(), env.header().length, limits.maxHeaderSize());
+      return;
+    }
+    Header h;
+    try {
+      h = MessageCodec.decodeHeader(env.header(), limits.maxOrderKeySize(), limits.maxCallChain());
+    } catch (BadMessageException e) {
+      if (e.header() != null) {
+        LOG.warn("{}: bad request from {}: {}", name, r.id(), e.getMessage());
+        sendError(r, e.header(), ErrorNames.BAD_MESSAGE, e.getMessage());
+      } else {
+        LOG.warn("{}: dropped a message from {}: {}", name, r.id(), e.getMessage());
+      }
+      return;
+    }
+    if (env.size() > limits.maxMessageSize()) {
+      tooLarge(r, h, env.size());
+      return;
+    }
+    switch (h.type()) {
+      case FUNCTION:
+        onFunction(r, h, env);
+        break;
+      case CANCEL:
+        onCancel(r, h);
+        break;
+      case RESULT:
+      case FAILURE:
+      case ERROR:
+      case CANCELLED:
+        onReply(r, h, env);
+        break;
+      default:
+        LOG.warn("{}: dropped a message of type {} from {}", name, h.type(), r.id());
+    }
+  }
+
+  private void tooLarge(RemoteLink r, Header h, long size) {
+    String msg = "message of " + size + " bytes exceeds the limit of " + limits.maxMessageSize();
+    LOG.warn("{}: {} from {} ({})", name, msg, r.id(), h.method());
+    if (h.type() == MessageType.FUNCTION) {
+      sendError(r, h, ErrorNames.MESSAGE_TOO_LARGE, msg);
+    } else if (h.type().isReply()) {
+      ClientCall c = r.pending.get(h.seq());
+      if (c != null && matches(c, h) && r.pending.remove(h.seq(), c)) {
+        pendingCount.decrementAndGet();
+        settle(c, null, new MessageTooLargeException("reply " + msg), size);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- callee side
+
+  private void onFunction(RemoteLink r, Header h, Envelope env) {
+    MessageCodec.BodyFrame frame;
+    try {
+      frame = MessageCodec.decodeBody(env.body(), h.zip(), limits.maxMessageSize());
+    } catch (BadMessageException e) {
+      LOG.warn("{}: bad request body from {} for {}: {}", name, r.id(), h.method(), e.getMessage());
+      sendError(r, h, ErrorNames.BAD_MESSAGE, e.getMessage());
+      return;
+    }
+    if (frame.body() == null) {
+      sendError(r, h, ErrorNames.BAD_MESSAGE, "request body is nil");
+      return;
+    }
+    Handler handler = handlers.get(h.method());
+    if (handler == null) {
+      LOG.info("{}: {} called unknown method {}", name, r.id(), h.method());
+      sendError(r, h, ErrorNames.NO_SUCH_METHOD, "no such method: " + h.method());
+      return;
+    }
+    boolean chains = r.capabilities.has(Capabilities.CHAIN) && r.capabilities.instanceId() != 0;
+    CallId id = chains ? new CallId(r.capabilities.instanceId(), h.seq()) : null;
+    List<CallId> chain = chains ? h.chain() : List.of();
+    ServerCall c = new ServerCall(r, h, id, chain, handler, frame.body(), timer.nanoTime(), env.size());
+    accept(c);
+  }
+
+  private boolean isNested(ServerCall c) {
+    for (CallId ancestor : c.chain) {
+      ServerCall a = activeById.get(ancestor);
+      if (a != null && a.header.orderKey().equals(c.header.orderKey())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void accept(ServerCall c) {
+    List<ServerCall> toStart = new ArrayList<>(1);
+    String refusal = null;
+    String refusalName = null;
+    synchronized (sched) {
+      boolean nested = ordering != Ordering.NONE && isNested(c);
+      if (closed) {
+        LOG.debug("{}: dropped {} (peer closing)", name, c);
+        return;
+      } else if (!nested && admitted >= limits.maxConcurrentCalls() + limits.maxQueuedCalls()) {
+        refusalName = ErrorNames.OVERLOADED;
+        refusal = admitted + " calls in progress or queued (limit " + (limits.maxConcurrentCalls() + limits.maxQueuedCalls()) + ")";
+      } else if (c.remote.serving.putIfAbsent(c.serveKey, c) != null) {
+        refusalName = ErrorNames.BAD_MESSAGE;
+        refusal = "duplicate request: " + c.header.method() + " seq " + c.header.seq() + " is already being served";
+      } else {
+        c.nested = nested;
+        admitted++;
+        if (c.id != null) {
+          activeById.put(c.id, c);
+        }
+        if (ordering == Ordering.NONE || nested) {
+          admitSlot(c, toStart);
+        } else {
+          KeyState ks = keys.computeIfAbsent(c.header.orderKey(), k -> new KeyState());
+          if (ordering == Ordering.KEY_RETURN_ORDERED) {
+            ks.replies.add(c);
+            admitSlot(c, toStart);
+          } else if (ks.running == null) {
+            ks.running = c;
+            admitSlot(c, toStart);
+          } else {
+            c.state = ServerCall.State.QUEUED_KEY;
+            ks.waiting.add(c);
+          }
+        }
+      }
+    }
+    if (refusal != null) {
+      LOG.warn("{}: refused {} from {}: {}", name, c.header.method(), c.remote.id(), refusal);
+      if (refusalName.equals(ErrorNames.OVERLOADED)) {
+        sendError(c.remote, c.header, refusalName, refusal);
+      }
+      return;
+    }
+    started(c.info);
+    start(toStart);
+  }
+
+  /** Gives {@code c} a concurrency slot, or queues it for one. Nested calls never wait for one. */
+  private void admitSlot(ServerCall c, List<ServerCall> toStart) {
+    if (c.nested || running < limits.maxConcurrentCalls()) {
+      running++;
+      c.holdsSlot = true;
+      c.state = ServerCall.State.RUNNING;
+      toStart.add(c);
+    } else {
+      c.state = ServerCall.State.QUEUED_SLOT;
+      ready.add(c);
+    }
+  }
+
+  private void start(List<ServerCall> calls) {
+    for (ServerCall c : calls) {
+      try {
+        handlerExecutor.execute(() -> runAsOwn(() -> run(c)));
+      } catch (RejectedExecutionException e) {
+        cancelServing(c, null);
+        exited(c);
+      }
+    }
+  }
+
+  private void run(ServerCall c) {
+    if (config.executionTimeout() != null) {
+      Duration limit = config.executionTimeout();
+      Timer.Scheduled t = timer.schedule(limit, () -> {
+        LOG.info("{}: {} exceeded its execution timeout of {} ms", name, c, limit.toMillis());
+        cancelServing(c, cancelledReply(c));
+      });
+      synchronized (sched) {
+        c.executionTimeout = t;
+      }
+    }
+    if (!c.enter()) {
+      exited(c);
+      return;
+    }
+    Object result;
+    Throwable failure = null;
+    CURRENT.set(c);
+    try {
+      result = c.handler.handle(c, new io.callosum.Body(c.body, config.codec()));
+    } catch (Throwable t) {
+      result = null;
+      failure = t;
+    } finally {
+      CURRENT.remove();
+      c.leave();
+    }
+    if (failure == null && result instanceof CompletionStage) {
+      CompletableFuture<?> stage = ((CompletionStage<?>) result).toCompletableFuture();
+      if (!c.attach(stage)) {
+        stage.cancel(true);
+      }
+      stage.whenComplete((v, e) -> {
+        finish(c, v, e);
+        exited(c);
+      });
+      return;
+    }
+    finish(c, result, failure);
+    exited(c);
+  }
+
+  /** Builds the reply for a handler's outcome and hands it to ordering. */
+  private void finish(ServerCall c, Object value, Throwable failure) {
+    if (c.isCancelled()) {
+      return; // CANCELLED was already sent (or the caller is gone)
+    }
+    Envelope reply;
+    while ((failure instanceof CompletionException || failure instanceof ExecutionException) && failure.getCause() != null) {
+      failure = failure.getCause();
+    }
+    if (failure instanceof CodecException) {
+      reply = errorEnvelope(c.header, ErrorMessage.ERROR, ErrorNames.framework(ErrorNames.CODEC_ERROR, failure.getMessage()));
+    } else if (failure != null) {
+      reply = errorEnvelope(c.header, ErrorMessage.FAILURE, ErrorNames.describe(failure));
+    } else {
+      byte[] bytes;
+      try {
+        bytes = value instanceof Payload ? ((Payload) value).bytes() : config.codec().encode(value);
+      } catch (CodecException e) {
+        LOG.warn("{}: cannot encode the result of {}: {}", name, c.header.method(), e.getMessage());
+        replied(c, errorEnvelope(c.header, ErrorMessage.ERROR, ErrorNames.framework(
+            ErrorNames.CODEC_ERROR, "cannot encode the result of " + c.header.method() + ": " + e.getMessage())));
+        return;
+      }
+      byte[] header = MessageCodec.encodeHeader(c.header.reply(MessageType.RESULT));
+      long size = header.length + MessageCodec.bodyFrameSize(1, bytes.length);
+      if (size > limits.maxMessageSize()) {
+        reply = errorEnvelope(c.header, ErrorMessage.ERROR, ErrorNames.framework(ErrorNames.MESSAGE_TOO_LARGE,
+            "the result of " + c.header.method() + " is " + size + " bytes, more than the limit of " + limits.maxMessageSize()));
+      } else {
+        reply = new Envelope(header, MessageCodec.encodeBody(MessageCodec.EMPTY_ARRAY_META, bytes, false));
+      }
+    }
+    replied(c, reply);
+  }
+
+  private enum ErrorMessage {
+    FAILURE,
+    ERROR
+  }
+
+  private static Envelope errorEnvelope(Header request, ErrorMessage kind, String[] meta) {
+    MessageType t = kind == ErrorMessage.FAILURE ? MessageType.FAILURE : MessageType.ERROR;
+    return new Envelope(
+        MessageCodec.encodeHeader(request.reply(t)),
+        MessageCodec.encodeBody(MessageCodec.encodeErrorMeta(meta[0], meta[1], meta[2]), null, false));
+  }
+
+  private static Envelope cancelledReply(ServerCall c) {
+    return new Envelope(
+        MessageCodec.encodeHeader(c.header.reply(MessageType.CANCELLED)),
+        MessageCodec.encodeBody(MessageCodec.EMPTY_ARRAY_META, null, false));
+  }
+
+  /**
+   * The call's reply is ready ({@code reply} null: nobody to send it to). Sends it, or, under
+   * return ordering, queues it until the replies of earlier calls on its key have left.
+   */
+  private void replied(ServerCall c, Envelope reply) {
+    synchronized (sched) {
+      if (c.replied) {
+        return;
+      }
+      c.replied = true;
+      if (c.executionTimeout != null) {
+        c.executionTimeout.cancel();
+        c.executionTimeout = null;
+      }
+      c.remote.serving.remove(c.serveKey, c);
+      if (ordering == Ordering.KEY_RETURN_ORDERED && !c.nested) {
+        KeyState ks = keys.get(c.header.orderKey());
+        if (ks != null && ks.replies.contains(c)) {
+          c.reply = reply;
+          while (!ks.replies.isEmpty() && ks.replies.peek().replied) {
+            ServerCall head = ks.replies.poll();
+            transmit(head, head.reply);
+            head.reply = null;
+          }
+          removeIfIdle(c.header.orderKey(), ks);
+          return;
+        }
+      }
+      transmit(c, reply);
+    }
+  }
+
+  private void transmit(ServerCall c, Envelope reply) {
+    long out = 0;
+    if (reply != null && c.remote.connected) {
+      try {
+        c.remote.link.send(reply);
+        out = reply.size();
+      } catch (RuntimeException e) {
+        LOG.debug("{}: reply to {} not sent: {}", name, c, e.getMessage());
+      }
+    }
+    if (!interceptors.isEmpty()) {
+      ErrorCode code = reply == null ? ErrorCode.CONNECTION_LOST : outcomeOf(reply);
+      finished(c.info, new CallOutcome(code, null, Duration.ofNanos(timer.nanoTime() - c.startNanos), out, c.bytesIn));
+    }
+  }
+
+  private static ErrorCode outcomeOf(Envelope reply) {
+    // encodeHeader always starts with fixmap, fixstr "type", then the type as a positive fixint.
+    int type = reply.header()[6];
+    switch (MessageType.of(type)) {
+      case RESULT:
+        return null;
+      case FAILURE:
+        return ErrorCode.REMOTE_USER_ERROR;
+      case CANCELLED:
+        return ErrorCode.CANCELLED;
+      default:
+        return ErrorCode.REMOTE_INTERNAL_ERROR;
+    }
+  }
+
+  /** The handler is gone: frees its slot and its key, starting whoever waited for them. */
+  private void exited(ServerCall c) {
+    List<ServerCall> toStart = new ArrayList<>(1);
+    synchronized (sched) {
+      if (c.state == ServerCall.State.EXITED) {
+        return;
+      }
+      c.state = ServerCall.State.EXITED;
+      admitted--;
+      if (c.id != null) {
+        activeById.remove(c.id, c);
+      }
+      if (c.holdsSlot) {
+        c.holdsSlot = false;
+        running--;
+        while (running < limits.maxConcurrentCalls() && !ready.isEmpty()) {
+          ServerCall next = ready.poll();
+          running++;
+          next.holdsSlot = true;
+          next.state = ServerCall.State.RUNNING;
+          toStart.add(next);
+        }
+      }
+      if (ordering == Ordering.KEY_SERIALIZED && !c.nested) {
+        KeyState ks = keys.get(c.header.orderKey());
+        if (ks != null && ks.running == c) {
+          ks.running = ks.waiting.poll();
+          if (ks.running != null) {
+            admitSlot(ks.running, toStart);
+          }
+          removeIfIdle(c.header.orderKey(), ks);
+        }
+      }
+    }
+    start(toStart);
+  }
+
+  private void removeIfIdle(OrderKey key, KeyState ks) {
+    if (ks.idle()) {
+      keys.remove(key, ks);
+    }
+  }
+
+  /**
+   * Cancels a call being served: a queued call is removed without running, a running one is
+   * interrupted. {@code reply} (CANCELLED, or null when the caller is gone) is sent at once.
+   */
+  private void cancelServing(ServerCall c, Envelope reply) {
+    boolean exitNow = false;
+    synchronized (sched) {
+      if (c.replied && c.state == ServerCall.State.EXITED) {
+        return;
+      }
+      switch (c.state) {
+        case QUEUED_KEY: {
+          KeyState ks = keys.get(c.header.orderKey());
+          if (ks != null) {
+            ks.waiting.remove(c);
+          }
+          exitNow = true;
+          break;
+        }
+        case QUEUED_SLOT:
+          ready.remove(c);
+          exitNow = true;
+          break;
+        default:
+          break;
+      }
+    }
+    c.cancel();
+    replied(c, reply);
+    if (exitNow) {
+      exited(c);
+    }
+  }
+
+  private void onCancel(RemoteLink r, Header h) {
+    ServerCall c = r.serving.get(new ServeKey(h.seq(), h.method(), h.orderKey()));
+    if (c == null) {
+      LOG.debug("{}: CANCEL from {} for a call not in progress ({} seq {})", name, r.id(), h.method(), h.seq());
+      return;
+    }
+    cancelServing(c, cancelledReply(c));
+  }
+
+  private void sendError(RemoteLink r, Header request, String errorName, String message) {
+    try {
+      r.link.send(errorEnvelope(request, ErrorMessage.ERROR, ErrorNames.framework(errorName, message)));
+    } catch (RuntimeException e) {
+      LOG.debug("{}: error reply to {} not sent: {}", name, r.id(), e.getMessage());
+    }
+  }
+
+  // ---------------------------------------------------------------- caller side
+
+  @SuppressWarnings("unchecked")
+  <T> CompletableFuture<T> invoke(RemoteLink r, String method, OrderKey okey, Duration timeout, boolean zip, Object body, Type type, List<CallId> chain) {
+    if (closed) {
+      return CompletableFuture.failedFuture(new ConnectionLostException("peer is closed"));
+    }
+    if (r == null || !r.connected) {
+      return CompletableFuture.failedFuture(new ConnectionLostException("not connected" + (r != null ? " to " + r.id() : "")));
+    }
+    if (chain == null) {
+      ServerCall current = CURRENT.get();
+      chain = current != null ? current.childChain(limits.maxCallChain()) : List.of();
+    }
+    if (!r.capabilities.has(Capabilities.CHAIN)) {
+      chain = List.of();
+    }
+    byte[] bodyBytes;
+    try {
+      bodyBytes = body instanceof Payload ? ((Payload) body).bytes() : config.codec().encode(body);
+    } catch (CodecException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    long s = seq.getAndIncrement() & 0xffffffffL;
+    Header h = new Header(MessageType.FUNCTION, method, okey, s, zip, chain);
+    byte[] header = MessageCodec.encodeHeader(h);
+    long size = header.length + MessageCodec.bodyFrameSize(0, bodyBytes.length);
+    if (size > limits.maxMessageSize()) {
+      return CompletableFuture.failedFuture(new MessageTooLargeException(
+          "call of " + method + " is " + size + " bytes, more than the limit of " + limits.maxMessageSize()));
+    }
+    if (pendingCount.incrementAndGet() > limits.maxPendingCalls()) {
+      pendingCount.decrementAndGet();
+      return CompletableFuture.failedFuture(new OverloadedException(
+          limits.maxPendingCalls() + " calls already in flight (Limits.maxPendingCalls)"));
+    }
+    Envelope env = new Envelope(header, MessageCodec.encodeBody(MessageCodec.NO_META, bodyBytes, zip));
+    ClientCall c = new ClientCall(r, s, method, okey, type, new CallInfo(CallInfo.Side.CALLER, method, okey, r), timer.nanoTime(), env.size());
+    r.pending.put(s, c);
+    started(c.info);
+    if (timeout != null) {
+      c.timeout = timer.schedule(timeout, () -> timedOut(c, timeout));
+    }
+    try {
+      r.link.send(env);
+    } catch (RuntimeException e) {
+      if (r.pending.remove(s, c)) {
+        pendingCount.decrementAndGet();
+        settle(c, null, e instanceof CallosumException ? (CallosumException) e
+            : new ConnectionLostException("send failed: " + e.getMessage(), e), 0);
+      }
+    }
+    if (!r.connected && r.pending.remove(s, c)) {
+      // The remote went away while we registered: its disconnect sweep may have missed us.
+      pendingCount.decrementAndGet();
+      settle(c, null, new ConnectionLostException("connection to " + r.id() + " lost"), 0);
+    }
+    return (CompletableFuture<T>) c.future;
+  }
+
+  private void timedOut(ClientCall c, Duration timeout) {
+    if (c.remote.pending.remove(c.seq, c)) {
+      pendingCount.decrementAndGet();
+      sendCancel(c);
+      settle(c, null, new CallTimeoutException("call of " + c.method + " timed out after " + timeout.toMillis() + " ms"), 0);
+    }
+  }
+
+  void cancelledLocally(ClientCall c) {
+    if (c.remote.pending.remove(c.seq, c)) {
+      pendingCount.decrementAndGet();
+      Timer.Scheduled t = c.timeout;
+      if (t != null) {
+        t.cancel();
+      }
+      sendCancel(c);
+      finished(c.info, new CallOutcome(ErrorCode.CANCELLED, null, Duration.ofNanos(timer.nanoTime() - c.startNanos), c.bytesOut, 0));
+    }
+  }
+
+  private void sendCancel(ClientCall c) {
+    if (!c.remote.connected) {
+      return;
+    }
+    try {
+      c.remote.link.send(new Envelope(
+          MessageCodec.encodeHeader(new Header(MessageType.CANCEL, c.method, c.orderKey, c.seq, false, List.of())),
+          MessageCodec.encodeBody(MessageCodec.EMPTY_ARRAY_META, null, false)));
+    } catch (RuntimeException e) {
+      LOG.debug("{}: CANCEL for {} not sent: {}", name, c.method, e.getMessage());
+    }
+  }
+
+  private static boolean matches(ClientCall c, Header h) {
+    return c.method.equals(h.method()) && c.orderKey.equals(h.orderKey());
+  }
+
+  private void onReply(RemoteLink r, Header h, Envelope env) {
+    ClientCall c = r.pending.get(h.seq());
+    if (c == null || !matches(c, h)) {
+      LOG.debug("{}: reply from {} for an unknown or finished call ({} seq {})", name, r.id(), h.method(), h.seq());
+      return;
+    }
+    if (!r.pending.remove(h.seq(), c)) {
+      return;
+    }
+    pendingCount.decrementAndGet();
+    MessageCodec.BodyFrame frame;
+    try {
+      frame = MessageCodec.decodeBody(env.body(), h.zip(), limits.maxMessageSize());
+    } catch (BadMessageException e) {
+      LOG.warn("{}: bad reply from {} for {}: {}", name, r.id(), h.method(), e.getMessage());
+      settle(c, null, new CallosumException(ErrorCode.BAD_MESSAGE, "malformed reply: " + e.getMessage()), env.size());
+      return;
+    }
+    switch (h.type()) {
+      case RESULT:
+        if (frame.body() == null) {
+          settle(c, null, new CallosumException(ErrorCode.BAD_MESSAGE, "malformed reply: RESULT with a nil body"), env.size());
+        } else {
+          settle(c, frame.body(), null, env.size());
+        }
+        break;
+      case FAILURE:
+      case ERROR:
+        settle(c, null, ErrorNames.toException(h.type() == MessageType.FAILURE, MessageCodec.decodeErrorMeta(frame.meta())), env.size());
+        break;
+      default:
+        settle(c, null, ErrorNames.cancelledByRemote(h.method()), env.size());
+    }
+  }
+
+  /** Completes a call that has left the pending table, on the callback executor. */
+  private void settle(ClientCall c, byte[] result, CallosumException error, long bytesIn) {
+    Timer.Scheduled t = c.timeout;
+    if (t != null) {
+      t.cancel();
+    }
+    onCallbackThread(() -> {
+      Throwable failure = error;
+      Object value = null;
+      if (failure == null) {
+        try {
+          value = c.resultType == null ? Payload.wrap(result) : config.codec().decode(result, c.resultType);
+        } catch (CodecException e) {
+          failure = e;
+        }
+      }
+      finished(c.info, new CallOutcome(failure == null ? null : ErrorNames.codeOf(failure), failure,
+          Duration.ofNanos(timer.nanoTime() - c.startNanos), c.bytesOut, bytesIn));
+      if (failure == null) {
+        c.future.complete(value);
+      } else {
+        c.future.completeExceptionally(failure);
+      }
+    });
+  }
+
+  // ---------------------------------------------------------------- interceptors
+
+  private void started(CallInfo info) {
+    for (CallInterceptor i : interceptors) {
+      try {
+        i.started(info);
+      } catch (RuntimeException e) {
+        LOG.warn("interceptor {} failed", i, e);
+      }
+    }
+  }
+
+  private void finished(CallInfo info, CallOutcome outcome) {
+    for (CallInterceptor i : interceptors) {
+      try {
+        i.finished(info, outcome);
+      } catch (RuntimeException e) {
+        LOG.warn("interceptor {} failed", i, e);
+      }
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "Peer(" + name + ", " + (config.bind() ? "bound at " : "connected to ") + address() + ")";
+  }
+}

@@ -1,0 +1,93 @@
+package io.callosum.internal;
+
+import io.callosum.Invocation;
+import io.callosum.RemotePeer;
+import io.callosum.lower.Capabilities;
+import io.callosum.lower.Link;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** The core's state for one connected remote: its link, its calls in flight both ways. */
+final class RemoteLink implements RemotePeer {
+  final PeerEngine engine;
+  final Link link;
+  final Capabilities capabilities;
+  /** Calls this peer made to the remote, by seq. */
+  final ConcurrentHashMap<Long, ClientCall> pending = new ConcurrentHashMap<>();
+  /** Calls the remote made to this peer that have not been answered yet. */
+  final ConcurrentHashMap<ServeKey, ServerCall> serving = new ConcurrentHashMap<>();
+  volatile boolean connected = true;
+
+  RemoteLink(PeerEngine engine, Link link) {
+    this.engine = engine;
+    this.link = link;
+    this.capabilities = link.remoteCapabilities();
+  }
+
+  @Override
+  public String id() {
+    return link.id();
+  }
+
+  @Override
+  public Capabilities capabilities() {
+    return capabilities;
+  }
+
+  @Override
+  public Optional<String> identity() {
+    return link.identity();
+  }
+
+  @Override
+  public boolean isConnected() {
+    return connected;
+  }
+
+  @Override
+  public Invocation call(String method) {
+    return new InvocationImpl(engine, () -> this, method, null);
+  }
+
+  /** A view of this remote whose calls carry {@code chain} (a handler's {@code caller()}). */
+  RemotePeer withChain(List<CallId> chain) {
+    RemoteLink self = this;
+    return new RemotePeer() {
+      @Override
+      public String id() {
+        return self.id();
+      }
+
+      @Override
+      public Capabilities capabilities() {
+        return self.capabilities();
+      }
+
+      @Override
+      public Optional<String> identity() {
+        return self.identity();
+      }
+
+      @Override
+      public boolean isConnected() {
+        return self.isConnected();
+      }
+
+      @Override
+      public Invocation call(String method) {
+        return new InvocationImpl(engine, () -> self, method, chain);
+      }
+
+      @Override
+      public String toString() {
+        return self.toString();
+      }
+    };
+  }
+
+  @Override
+  public String toString() {
+    return "RemotePeer(" + id() + (capabilities.isLegacy() ? ", legacy" : "") + (connected ? "" : ", disconnected") + ")";
+  }
+}

@@ -1,0 +1,104 @@
+package io.callosum.internal;
+
+import java.lang.reflect.Method;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Thread creation and orderly shutdown; virtual threads when the JVM has them (Java 21+). */
+public final class Threads {
+  private static final Logger LOG = LoggerFactory.getLogger(Threads.class);
+  private static final Method VIRTUAL_FACTORY = findVirtualFactory();
+  /** How long close() waits for a thread pool to finish after interrupting it. */
+  private static final long SHUTDOWN_WAIT_MS = 5_000;
+
+  private Threads() {}
+
+  private static Method findVirtualFactory() {
+    try {
+      // Built for Java 17: virtual threads are looked up reflectively and used only where the
+      // running JVM has them (Java 21+).
+      Class.forName("java.lang.Thread").getMethod("ofVirtual");
+      return Executors.class.getMethod("newThreadPerTaskExecutor", ThreadFactory.class);
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  private static ThreadFactory virtualFactory(String prefix) throws ReflectiveOperationException {
+    Object builder = Thread.class.getMethod("ofVirtual").invoke(null);
+    Class<?> ofVirtual = Class.forName("java.lang.Thread$Builder$OfVirtual");
+    builder = ofVirtual.getMethod("name", String.class, long.class).invoke(builder, prefix, 0L);
+    return (ThreadFactory) Class.forName("java.lang.Thread$Builder").getMethod("factory").invoke(builder);
+  }
+
+  /** Whether this JVM has virtual threads. */
+  public static boolean hasVirtualThreads() {
+    return VIRTUAL_FACTORY != null;
+  }
+
+  /** A factory of daemon platform threads named {@code prefix-N}. */
+  public static ThreadFactory daemonFactory(String prefix) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  /** One daemon thread with an unbounded FIFO queue. */
+  public static ExecutorService singleThread(String name) {
+    ThreadPoolExecutor e =
+        new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), r -> {
+          Thread t = new Thread(r, name);
+          t.setDaemon(true);
+          return t;
+        });
+    return e;
+  }
+
+  /**
+   * The default handler executor: a new virtual thread per task where the JVM has them, else a
+   * pool of at most {@code maxThreads} daemon threads that shrinks when idle.
+   */
+  public static ExecutorService handlerExecutor(String prefix, int maxThreads) {
+    if (VIRTUAL_FACTORY != null) {
+      try {
+        return (ExecutorService) VIRTUAL_FACTORY.invoke(null, virtualFactory(prefix + "-"));
+      } catch (ReflectiveOperationException | RuntimeException t) {
+        LOG.debug("virtual threads unavailable, using a pool", t);
+      }
+    }
+    ThreadPoolExecutor e =
+        new ThreadPoolExecutor(
+            maxThreads, maxThreads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), daemonFactory(prefix));
+    e.allowCoreThreadTimeOut(true);
+    return e;
+  }
+
+  /**
+   * Shuts {@code executor} down, interrupting running tasks, and waits a bounded time for its
+   * threads to end. Does not wait when called from one of its own threads.
+   */
+  public static void shutdownAndWait(ExecutorService executor) {
+    executor.shutdown();
+    try {
+      if (!executor.awaitTermination(50, TimeUnit.MILLISECONDS)) {
+        executor.shutdownNow();
+        if (!executor.awaitTermination(SHUTDOWN_WAIT_MS, TimeUnit.MILLISECONDS)) {
+          LOG.warn("threads of {} did not end within {} ms", executor, SHUTDOWN_WAIT_MS);
+        }
+      }
+    } catch (InterruptedException e) {
+      executor.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+}

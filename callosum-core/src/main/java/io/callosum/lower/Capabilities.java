@@ -1,0 +1,113 @@
+package io.callosum.lower;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.msgpack.core.MessageBufferPacker;
+import org.msgpack.core.MessagePack;
+import org.msgpack.core.MessageUnpacker;
+import org.msgpack.value.ValueType;
+
+/**
+ * What a peer announces at connect: its protocol version, a random instance id and the extensions
+ * it understands. Lowers carry the {@link #encode() encoded} form in their handshake (the
+ * in-process lower hands it over directly; the ZeroMQ lower puts it into PING/PONG). A remote that
+ * announced nothing is {@link #LEGACY}: it is treated as Python Callosum and is sent only what
+ * Python Callosum survives.
+ *
+ * @param version protocol version, 0 for legacy
+ * @param instanceId random id of the announcing peer instance (0 for legacy); identifies its calls
+ *     in call chains
+ * @param features extension names, e.g. {@code "chain"}
+ */
+public record Capabilities(int version, long instanceId, Set<String> features) {
+  /** The current protocol version. */
+  public static final int VERSION = 1;
+  /** Call chains in the {@code chn} header extension (see {@code io.callosum.Ordering}). */
+  public static final String CHAIN = "chain";
+  /** A remote that announced nothing: Python Callosum. */
+  public static final Capabilities LEGACY = new Capabilities(0, 0, Set.of());
+
+  private static final int MAX_FEATURES = 64;
+  private static final int MAX_ENCODED = 4096;
+
+  public Capabilities {
+    features = Collections.unmodifiableSet(new LinkedHashSet<>(features));
+  }
+
+  /** Whether the remote announced {@code feature}. */
+  public boolean has(String feature) {
+    return features.contains(feature);
+  }
+
+  /** Whether this is a remote that announced nothing. */
+  public boolean isLegacy() {
+    return version == 0;
+  }
+
+  /** The announcement as bytes: a msgpack map {@code {callosum: version, id: u64, features: [..]}}. */
+  public byte[] encode() {
+    try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
+      p.packMapHeader(3);
+      p.packString("callosum").packInt(version);
+      p.packString("id").packLong(instanceId);
+      p.packString("features").packArrayHeader(features.size());
+      for (String f : features) {
+        p.packString(f);
+      }
+      return p.toByteArray();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * Reads an announcement sent by a remote. Empty or malformed bytes (including anything that is
+   * not such a map, e.g. an echo of other data) give {@link #LEGACY}; never throws.
+   */
+  public static Capabilities decode(byte[] bytes) {
+    if (bytes == null || bytes.length == 0 || bytes.length > MAX_ENCODED) {
+      return LEGACY;
+    }
+    try (MessageUnpacker u = MessagePack.newDefaultUnpacker(bytes)) {
+      if (u.getNextFormat().getValueType() != ValueType.MAP) {
+        return LEGACY;
+      }
+      int n = u.unpackMapHeader();
+      int version = 0;
+      long id = 0;
+      List<String> features = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        String key = u.unpackString();
+        switch (key) {
+          case "callosum":
+            version = u.unpackInt();
+            break;
+          case "id":
+            id = u.unpackLong();
+            break;
+          case "features":
+            int count = u.unpackArrayHeader();
+            if (count > MAX_FEATURES) {
+              return LEGACY;
+            }
+            for (int j = 0; j < count; j++) {
+              features.add(u.unpackString());
+            }
+            break;
+          default:
+            u.skipValue();
+        }
+      }
+      if (version <= 0 || u.hasNext()) {
+        return LEGACY;
+      }
+      return new Capabilities(version, id, new LinkedHashSet<>(features));
+    } catch (IOException | RuntimeException e) {
+      return LEGACY;
+    }
+  }
+}

@@ -1,0 +1,21 @@
+/**
+ * Callosum core: the {@link io.callosum.Peer} protocol, the lower ({@link
+ * io.callosum.lower.Transport}) and upper ({@link io.callosum.upper.Codec}) SPIs, the msgpack
+ * upper and the in-process lower.
+ */
+module io.callosum.core {
+  requires transitive org.slf4j;
+  requires msgpack.core;
+  requires jackson.dataformat.msgpack;
+  requires com.fasterxml.jackson.databind;
+  requires org.xerial.snappy;
+
+  exports io.callosum;
+  exports io.callosum.lower;
+  exports io.callosum.upper;
+
+  uses io.callosum.lower.Transport;
+
+  provides io.callosum.lower.Transport with
+      io.callosum.lower.InProcessTransport;
+}
