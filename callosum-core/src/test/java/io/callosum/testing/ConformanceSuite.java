@@ -1,0 +1,919 @@
+package io.callosum.testing;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.callosum.CallCancelledException;
+import io.callosum.CallInfo;
+import io.callosum.CallInterceptor;
+import io.callosum.CallOutcome;
+import io.callosum.CallTimeoutException;
+import io.callosum.CallosumException;
+import io.callosum.ConnectionLostException;
+import io.callosum.ErrorCode;
+import io.callosum.Limits;
+import io.callosum.MessageTooLargeException;
+import io.callosum.OrderKey;
+import io.callosum.Ordering;
+import io.callosum.OverloadedException;
+import io.callosum.Payload;
+import io.callosum.Peer;
+import io.callosum.PeerListener;
+import io.callosum.RemoteInternalException;
+import io.callosum.RemotePeer;
+import io.callosum.RemoteUserException;
+import io.callosum.internal.Header;
+import io.callosum.internal.MessageCodec;
+import io.callosum.internal.MessageType;
+import io.callosum.lower.Capabilities;
+import io.callosum.lower.Envelope;
+import io.callosum.lower.Transport;
+import io.callosum.upper.MsgpackCodec;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.msgpack.core.MessageBufferPacker;
+import org.msgpack.core.MessagePack;
+
+/**
+ * The behaviour every lower must give the peer protocol: RPC basics, bidirectional calls and
+ * callback chains, the three ordering policies, timeouts and cancellation, every error kind,
+ * limits, bad input injected at the envelope level, and releasing everything on close.
+ *
+ * <p>A lower's test subclasses this and says how to reach it: {@link #transport()} and a fresh
+ * {@link #bindAddress()} per call. Clients connect to the server's {@link Peer#address()}, so an
+ * ephemeral port works.
+ */
+public abstract class ConformanceSuite {
+  /** The lower under test. */
+  protected abstract Transport transport();
+
+  /** A fresh address to bind a server on (e.g. {@code inproc://unique}, {@code tcp://127.0.0.1:0}). */
+  protected abstract String bindAddress();
+
+  /** How many open/close cycles {@link #openCloseCyclesReleaseEverything} runs. */
+  protected int openCloseCycles() {
+    return 1000;
+  }
+
+  private final List<AutoCloseable> toClose = new ArrayList<>();
+  protected final MsgpackCodec msgpack = new MsgpackCodec();
+
+  @AfterEach
+  void closeEverything() throws Exception {
+    Collections.reverse(toClose);
+    for (AutoCloseable c : toClose) {
+      c.close();
+    }
+    toClose.clear();
+  }
+
+  protected <T extends AutoCloseable> T closeLater(T c) {
+    toClose.add(c);
+    return c;
+  }
+
+  /** A started server with the demo handlers echo, add and fail registered. */
+  protected Peer server(UnaryOperator<Peer.Builder> config) {
+    Peer p = closeLater(config.apply(Peer.builder().transport(transport()).bind(bindAddress()).name("server")).build());
+    p.handle("echo", (ctx, body) -> body.value());
+    p.handle("add", (ctx, body) -> {
+      Map<?, ?> m = (Map<?, ?>) body.value();
+      return ((Number) m.get("a")).longValue() + ((Number) m.get("b")).longValue();
+    });
+    p.handle("fail", (ctx, body) -> {
+      throw new IllegalStateException("failing on purpose: " + body.value());
+    });
+    return p.start();
+  }
+
+  protected Peer server() {
+    return server(b -> b);
+  }
+
+  protected Peer client(Peer server, UnaryOperator<Peer.Builder> config) {
+    return closeLater(config.apply(Peer.builder().transport(transport()).connect(server.address()).name("client")).build()).start();
+  }
+
+  protected Peer client(Peer server) {
+    return client(server, b -> b);
+  }
+
+  protected static <T> T await(CompletableFuture<T> f) throws Exception {
+    return Await.result(f);
+  }
+
+  protected static void awaitIdle(Peer... peers) {
+    for (Peer p : peers) {
+      Await.until("no call is left in " + p, () -> p.internalEntries() == 0, () -> "(" + p.internalEntries() + " entries)");
+    }
+  }
+
+  private static void await(CountDownLatch latch) throws InterruptedException {
+    assertTrue(latch.await(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS), "latch not released in time");
+  }
+
+  // ------------------------------------------------------------------ RPC basics
+
+  @Test
+  public void echoRoundTripsValues() throws Exception {
+    Peer client = client(server());
+    Map<String, Object> value = new LinkedHashMap<>();
+    value.put("int", 1);
+    value.put("long", Long.MAX_VALUE);
+    value.put("str", "héllo ✓");
+    value.put("bytes", new byte[] {0, 1, 2, (byte) 255});
+    value.put("list", List.of(1, "two", List.of(3.5)));
+    value.put("nil", null);
+    @SuppressWarnings("unchecked")
+    Map<String, Object> back = (Map<String, Object>) await(client.invoke("echo", value));
+    assertEquals(1, back.get("int"));
+    assertEquals(Long.MAX_VALUE, back.get("long"));
+    assertEquals("héllo ✓", back.get("str"));
+    assertArrayEquals(new byte[] {0, 1, 2, (byte) 255}, (byte[]) back.get("bytes"));
+    assertEquals(List.of(1, "two", List.of(3.5)), back.get("list"));
+    assertTrue(back.containsKey("nil"));
+    assertNull(back.get("nil"));
+    assertNull(await(client.invoke("echo", null)));
+    assertEquals(3L, ((Number) client.invokeAndWait("add", Map.of("a", 1, "b", 2))).longValue());
+  }
+
+  public record AddRequest(int a, int b) {}
+
+  public record AddResult(long result) {}
+
+  @Test
+  public void typedRecordsAndAsyncHandlers() throws Exception {
+    Peer server = server();
+    server.handle("typedAdd", AddRequest.class, (ctx, req) -> new AddResult(req.a() + (long) req.b()));
+    server.handle("asyncAdd", AddRequest.class,
+        (ctx, req) -> CompletableFuture.supplyAsync(() -> new AddResult(req.a() + (long) req.b())));
+    Peer client = client(server);
+    assertEquals(new AddResult(5), await(client.invoke("typedAdd", new AddRequest(2, 3), AddResult.class)));
+    assertEquals(new AddResult(9), client.invokeAndWait("asyncAdd", new AddRequest(4, 5), AddResult.class));
+  }
+
+  @Test
+  public void rawPayloadsBypassTheCodec() throws Exception {
+    Peer server = server();
+    server.handle("raw", (ctx, body) -> Payload.wrap(body.bytes()));
+    Peer client = client(server);
+    byte[] encoded = msgpack.encode(List.of("x", 1));
+    Payload reply = await(client.call("raw").invokeRaw(Payload.wrap(encoded)));
+    assertArrayEquals(encoded, reply.bytes());
+  }
+
+  @Test
+  public void compressedCallsAndLargeBodies() throws Exception {
+    Peer client = client(server());
+    String big = "callosum ".repeat(100_000);
+    assertEquals(big, await(client.call("echo").compress(true).invoke(big)));
+    assertEquals(big, await(client.call("echo").invoke(big)));
+  }
+
+  // ------------------------------------------------------------------ bidirectional
+
+  @Test
+  public void serverCallsItsClientsAndCallbacksWhileServing() throws Exception {
+    Peer server = server();
+    server.handle("greetBack", (ctx, body) -> "server got " + ctx.caller().invokeAndWait("hello", body.value()));
+    Peer c1 = client(server);
+    Peer c2 = client(server);
+    c1.handle("hello", (ctx, body) -> "c1:" + body.value());
+    c2.handle("hello", (ctx, body) -> "c2:" + body.value());
+    assertEquals("server got c1:x", await(c1.invoke("greetBack", "x")));
+    assertEquals("server got c2:y", await(c2.invoke("greetBack", "y")));
+    Await.until("two remotes", () -> server.remotes().size() == 2);
+    Set<Object> answers = new java.util.HashSet<>();
+    for (RemotePeer r : server.remotes()) {
+      answers.add(await(r.invoke("hello", "z")));
+      assertFalse(r.capabilities().isLegacy());
+      assertTrue(r.isConnected());
+    }
+    assertEquals(Set.of("c1:z", "c2:z"), answers);
+  }
+
+  @Test
+  public void connectAndDisconnectEvents() throws Exception {
+    List<String> events = new CopyOnWriteArrayList<>();
+    Peer server = server(b -> b.listener(new PeerListener() {
+      @Override
+      public void connected(RemotePeer remote) {
+        events.add("connected " + remote.id());
+      }
+
+      @Override
+      public void disconnected(RemotePeer remote, Throwable cause) {
+        events.add("disconnected " + remote.id());
+      }
+    }));
+    Peer client = client(server);
+    Await.until("connect event", () -> events.size() == 1);
+    String id = server.remotes().get(0).id();
+    assertEquals("connected " + id, events.get(0));
+    client.close();
+    Await.until("disconnect event", () -> events.size() == 2);
+    assertEquals("disconnected " + id, events.get(1));
+    Await.until("no remotes", () -> server.remotes().isEmpty());
+  }
+
+  /**
+   * A calls B.m1, B.m1 calls A.m2, A.m2 calls B.m3, all on one order key: every call returns under
+   * every policy, and an unrelated call on that key still waits its turn behind m1.
+   */
+  @ParameterizedTest
+  @EnumSource(Ordering.class)
+  public void callbackChainsOnOneKeyNeverDeadlock(Ordering ordering) throws Exception {
+    CountDownLatch chainDone = new CountDownLatch(1);
+    CountDownLatch releaseM1 = new CountDownLatch(1);
+    AtomicBoolean m1Finished = new AtomicBoolean();
+    AtomicBoolean unrelatedSawM1Finished = new AtomicBoolean();
+    CountDownLatch unrelatedArrived = new CountDownLatch(1);
+    List<String> replyOrder = new CopyOnWriteArrayList<>();
+    Peer b = server(x -> x.ordering(ordering).interceptor(new CallInterceptor() {
+      @Override
+      public void started(CallInfo call) {
+        if (call.method().equals("unrelated")) {
+          unrelatedArrived.countDown();
+        }
+      }
+
+      @Override
+      public void finished(CallInfo call, CallOutcome outcome) {
+        if (call.side() == CallInfo.Side.CALLEE) {
+          replyOrder.add(call.method());
+        }
+      }
+    }));
+    b.handle("m1", (ctx, body) -> {
+      Object r = ctx.caller().call("m2").orderKey("k").invokeAndWait(null);
+      chainDone.countDown();
+      await(releaseM1);
+      m1Finished.set(true);
+      return "m1(" + r + ")";
+    });
+    b.handle("m3", (ctx, body) -> "m3");
+    b.handle("unrelated", (ctx, body) -> {
+      unrelatedSawM1Finished.set(m1Finished.get());
+      return "unrelated";
+    });
+    Peer a = client(b, x -> x.ordering(ordering));
+    a.handle("m2", (ctx, body) -> "m2(" + ctx.caller().call("m3").orderKey("k").invokeAndWait(null) + ")");
+
+    CompletableFuture<Object> m1 = a.call("m1").orderKey("k").invoke(null);
+    await(chainDone);
+    CompletableFuture<Object> unrelated = a.call("unrelated").orderKey("k").invoke(null);
+    await(unrelatedArrived);
+    releaseM1.countDown();
+    assertEquals("m1(m2(m3))", await(m1));
+    assertEquals("unrelated", await(unrelated));
+    if (ordering == Ordering.KEY_SERIALIZED) {
+      assertTrue(unrelatedSawM1Finished.get(), "the unrelated call ran before m1 finished");
+    }
+    if (ordering != Ordering.NONE) {
+      Await.until("replies sent", () -> replyOrder.size() == 3);
+      assertTrue(replyOrder.indexOf("m1") < replyOrder.indexOf("unrelated"), "reply order " + replyOrder);
+      assertTrue(replyOrder.indexOf("m3") < replyOrder.indexOf("m1"), "reply order " + replyOrder);
+    }
+    awaitIdle(a, b);
+  }
+
+  // ------------------------------------------------------------------ ordering
+
+  /**
+   * 50 calls on one key whose handlers would finish in reverse order: NONE replies in finish
+   * order, KEY_RETURN_ORDERED runs them all at once but replies in arrival order, KEY_SERIALIZED
+   * runs them one at a time in arrival order.
+   */
+  @ParameterizedTest
+  @EnumSource(Ordering.class)
+  public void fiftyCallsOnOneKey(Ordering ordering) throws Exception {
+    int n = 50;
+    List<CountDownLatch> done = IntStream.range(0, n + 1).mapToObj(i -> new CountDownLatch(1)).collect(Collectors.toList());
+    done.get(n).countDown();
+    CountDownLatch allStarted = new CountDownLatch(n);
+    List<Integer> started = new CopyOnWriteArrayList<>();
+    List<Integer> sent = new CopyOnWriteArrayList<>();
+    List<Integer> arrived = new CopyOnWriteArrayList<>();
+    AtomicInteger concurrent = new AtomicInteger();
+    AtomicInteger maxConcurrent = new AtomicInteger();
+    Peer server = server(b -> b.ordering(ordering).interceptor(new CallInterceptor() {
+      @Override
+      public void finished(CallInfo call, CallOutcome outcome) {
+        int i = Integer.parseInt(call.method().substring(1));
+        sent.add(i);
+        if (ordering == Ordering.NONE) {
+          done.get(i).countDown();
+        }
+      }
+    }));
+    for (int i = 0; i < n; i++) {
+      int me = i;
+      server.handle("h" + i, (ctx, body) -> {
+        started.add(me);
+        maxConcurrent.accumulateAndGet(concurrent.incrementAndGet(), Math::max);
+        allStarted.countDown();
+        try {
+          if (ordering != Ordering.KEY_SERIALIZED) {
+            await(allStarted); // all 50 run at once...
+            await(done.get(me + 1)); // ...and each finishes only after every later call: reverse order
+          } else {
+            Thread.yield();
+          }
+          return me;
+        } finally {
+          concurrent.decrementAndGet();
+          if (ordering == Ordering.KEY_RETURN_ORDERED) {
+            done.get(me).countDown();
+          }
+        }
+      });
+    }
+    Peer client = client(server, b -> b.callbackExecutor(Runnable::run).interceptor(new CallInterceptor() {
+      @Override
+      public void finished(CallInfo call, CallOutcome outcome) {
+        arrived.add(Integer.parseInt(call.method().substring(1)));
+      }
+    }));
+    List<CompletableFuture<Object>> calls = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      calls.add(client.call("h" + i).orderKey("same").invoke(null));
+    }
+    for (int i = 0; i < n; i++) {
+      assertEquals(i, await(calls.get(i)));
+    }
+    List<Integer> ascending = IntStream.range(0, n).boxed().collect(Collectors.toList());
+    List<Integer> descending = new ArrayList<>(ascending);
+    Collections.reverse(descending);
+    switch (ordering) {
+      case NONE:
+        assertEquals(n, maxConcurrent.get());
+        assertEquals(descending, sent);
+        assertEquals(descending, arrived);
+        break;
+      case KEY_RETURN_ORDERED:
+        assertEquals(n, maxConcurrent.get());
+        assertEquals(ascending, sent);
+        assertEquals(ascending, arrived);
+        break;
+      default:
+        assertEquals(1, maxConcurrent.get());
+        assertEquals(ascending, started);
+        assertEquals(ascending, sent);
+        assertEquals(ascending, arrived);
+    }
+    awaitIdle(server, client);
+  }
+
+  @ParameterizedTest
+  @EnumSource(value = Ordering.class, names = {"KEY_SERIALIZED", "KEY_RETURN_ORDERED"})
+  public void keysAreIndependent(Ordering ordering) throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    Peer server = server(b -> b.ordering(ordering));
+    server.handle("slow", (ctx, body) -> {
+      await(release);
+      return "slow";
+    });
+    Peer client = client(server);
+    CompletableFuture<Object> slow = client.call("slow").orderKey("a").invoke(null);
+    assertEquals("fast", await(client.call("echo").orderKey("b").invoke("fast")));
+    assertEquals("fast", await(client.call("echo").orderKey(new byte[] {'a'}).invoke("fast")), "bin 'a' is another key than str 'a'");
+    assertFalse(slow.isDone());
+    release.countDown();
+    assertEquals("slow", await(slow));
+    awaitIdle(server, client);
+  }
+
+  // ------------------------------------------------------------------ timeouts and cancellation
+
+  /** A handler that blocks until cancelled and reports how it ended. */
+  protected static final class Blocker {
+    final CountDownLatch entered = new CountDownLatch(1);
+    final CountDownLatch ended = new CountDownLatch(1);
+    final AtomicBoolean interrupted = new AtomicBoolean();
+    final AtomicBoolean sawCancelled = new AtomicBoolean();
+    final CountDownLatch release = new CountDownLatch(1);
+
+    io.callosum.Handler handler() {
+      return (ctx, body) -> {
+        entered.countDown();
+        try {
+          release.await(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS);
+          return "released";
+        } catch (InterruptedException e) {
+          interrupted.set(true);
+          sawCancelled.set(ctx.isCancelled());
+          throw e;
+        } finally {
+          ended.countDown();
+        }
+      };
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Ordering.class)
+  public void timeoutFailsTheCallAndCancelsTheRemoteHandler(Ordering ordering) throws Exception {
+    ManualTimer timer = new ManualTimer();
+    Blocker blocker = new Blocker();
+    Peer server = server(b -> b.ordering(ordering));
+    server.handle("block", blocker.handler());
+    Peer client = client(server, b -> b.timer(timer));
+    CompletableFuture<Object> f = client.call("block").orderKey("k").timeout(Duration.ofSeconds(5)).invoke(null);
+    await(blocker.entered);
+    timer.advance(Duration.ofSeconds(4));
+    assertFalse(f.isDone());
+    timer.advance(Duration.ofSeconds(1));
+    assertInstanceOf(CallTimeoutException.class, Await.failure(f));
+    await(blocker.ended);
+    assertTrue(blocker.interrupted.get());
+    assertTrue(blocker.sawCancelled.get());
+    assertEquals("after", await(client.call("echo").orderKey("k").invoke("after")));
+    awaitIdle(server, client);
+    assertEquals(0, timer.scheduled());
+  }
+
+  @ParameterizedTest
+  @EnumSource(Ordering.class)
+  public void cancellingTheFutureCancelsTheRemoteHandler(Ordering ordering) throws Exception {
+    Blocker blocker = new Blocker();
+    Peer server = server(b -> b.ordering(ordering));
+    server.handle("block", blocker.handler());
+    Peer client = client(server);
+    CompletableFuture<Object> f = client.call("block").orderKey("k").invoke(null);
+    await(blocker.entered);
+    assertTrue(f.cancel(true));
+    await(blocker.ended);
+    assertTrue(blocker.interrupted.get());
+    assertThrows(java.util.concurrent.CancellationException.class, f::join);
+    awaitIdle(server, client);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Ordering.class)
+  public void asyncHandlerStageIsCancelled(Ordering ordering) throws Exception {
+    CompletableFuture<Object> stage = new CompletableFuture<>();
+    Peer server = server(b -> b.ordering(ordering));
+    CountDownLatch entered = new CountDownLatch(1);
+    server.handle("async", (ctx, body) -> {
+      entered.countDown();
+      return stage;
+    });
+    Peer client = client(server);
+    CompletableFuture<Object> f = client.invoke("async", null);
+    await(entered);
+    f.cancel(true);
+    Await.until("the handler's stage is cancelled", stage::isCancelled);
+    awaitIdle(server, client);
+  }
+
+  @Test
+  public void cancelOfAQueuedCallRemovesItWithoutRunning() throws Exception {
+    Blocker blocker = new Blocker();
+    AtomicBoolean secondRan = new AtomicBoolean();
+    CountDownLatch secondQueued = new CountDownLatch(1);
+    CountDownLatch secondAnswered = new CountDownLatch(1);
+    Peer server = server(b -> b.ordering(Ordering.KEY_SERIALIZED).interceptor(new CallInterceptor() {
+      @Override
+      public void started(CallInfo call) {
+        if (call.method().equals("second")) {
+          secondQueued.countDown();
+        }
+      }
+
+      @Override
+      public void finished(CallInfo call, CallOutcome outcome) {
+        if (call.method().equals("second") && outcome.error() == ErrorCode.CANCELLED) {
+          secondAnswered.countDown();
+        }
+      }
+    }));
+    server.handle("block", blocker.handler());
+    server.handle("second", (ctx, body) -> {
+      secondRan.set(true);
+      return "ran";
+    });
+    Peer client = client(server);
+    CompletableFuture<Object> first = client.call("block").orderKey("k").invoke(null);
+    await(blocker.entered);
+    CompletableFuture<Object> second = client.call("second").orderKey("k").invoke(null);
+    await(secondQueued);
+    second.cancel(true);
+    await(secondAnswered); // the server answered CANCELLED while the call was still queued
+    blocker.release.countDown();
+    assertEquals("released", await(first));
+    awaitIdle(server, client);
+    assertFalse(secondRan.get(), "a cancelled queued call ran");
+  }
+
+  @Test
+  public void executionTimeoutAnswersCancelled() throws Exception {
+    ManualTimer timer = new ManualTimer();
+    Blocker blocker = new Blocker();
+    Peer server = server(b -> b.timer(timer).executionTimeout(Duration.ofSeconds(2)));
+    server.handle("block", blocker.handler());
+    Peer client = client(server);
+    CompletableFuture<Object> f = client.invoke("block", null);
+    await(blocker.entered);
+    Await.until("the execution timeout is scheduled", () -> timer.scheduled() == 1);
+    timer.advance(Duration.ofSeconds(2));
+    Throwable t = Await.failure(f);
+    assertInstanceOf(CallCancelledException.class, t);
+    assertTrue(((CallosumException) t).isRemote());
+    await(blocker.ended);
+    assertTrue(blocker.interrupted.get());
+    awaitIdle(server, client);
+  }
+
+  // ------------------------------------------------------------------ errors
+
+  @Test
+  public void handlerExceptionsArriveWithRemoteStack() throws Exception {
+    Peer server = server();
+    server.handle("asyncFail", (ctx, body) -> CompletableFuture.failedFuture(new IllegalArgumentException("async bad")));
+    Peer client = client(server);
+    RemoteUserException e = assertThrows(RemoteUserException.class, () -> client.invokeAndWait("fail", "x"));
+    assertEquals(ErrorCode.REMOTE_USER_ERROR, e.code());
+    assertEquals("java.lang.IllegalStateException", e.remoteName());
+    assertTrue(e.remoteRepr().contains("failing on purpose: x"), e.remoteRepr());
+    assertTrue(e.remoteTraceback().contains("at io.callosum.testing.ConformanceSuite"), e.remoteTraceback());
+    assertTrue(e.isRemote());
+    RemoteUserException a = assertThrows(RemoteUserException.class, () -> client.invokeAndWait("asyncFail", null));
+    assertEquals("java.lang.IllegalArgumentException", a.remoteName());
+  }
+
+  @Test
+  public void unknownMethodIsAnsweredWithAnError() throws Exception {
+    Peer client = client(server());
+    RemoteInternalException e = assertThrows(RemoteInternalException.class, () -> client.invokeAndWait("nope", null));
+    assertEquals(ErrorCode.NO_SUCH_METHOD, e.code());
+    assertTrue(e.getMessage().contains("nope"), e.getMessage());
+  }
+
+  /** A value Jackson cannot encode: its getter throws. */
+  public static final class Unencodable {
+    public String getBoom() {
+      throw new IllegalStateException("boom");
+    }
+  }
+
+  @Test
+  public void unencodableResultIsAnsweredWithAnError() throws Exception {
+    Peer server = server();
+    server.handle("bad", (ctx, body) -> new Unencodable());
+    Peer client = client(server);
+    RemoteInternalException e = assertThrows(RemoteInternalException.class, () -> client.invokeAndWait("bad", null));
+    assertEquals(ErrorCode.CODEC_ERROR, e.code());
+    assertEquals("ok", client.invokeAndWait("echo", "ok"));
+  }
+
+  @Test
+  public void unencodableArgumentFailsLocally() throws Exception {
+    Peer client = client(server());
+    CallosumException e = assertThrows(CallosumException.class, () -> client.invokeAndWait("echo", new Unencodable()));
+    assertEquals(ErrorCode.CODEC_ERROR, e.code());
+    assertFalse(e.isRemote());
+  }
+
+  @Test
+  public void callsInFlightFailWhenTheServerCloses() throws Exception {
+    Blocker blocker = new Blocker();
+    Peer server = server();
+    server.handle("block", blocker.handler());
+    Peer client = client(server);
+    CompletableFuture<Object> f = client.invoke("block", null);
+    await(blocker.entered);
+    server.close();
+    assertInstanceOf(ConnectionLostException.class, Await.failure(f));
+    await(blocker.ended);
+    Await.until("the client notices", () -> client.remotes().isEmpty());
+    assertInstanceOf(ConnectionLostException.class, Await.failure(client.invoke("echo", 1)));
+    awaitIdle(client);
+  }
+
+  @Test
+  public void callsAfterCloseFailAndConnectToNothingFails() throws Exception {
+    Peer server = server();
+    Peer client = client(server);
+    client.close();
+    assertInstanceOf(ConnectionLostException.class, Await.failure(client.invoke("echo", 1)));
+    String address = server.address();
+    server.close();
+    Peer orphan = closeLater(Peer.builder().transport(transport()).connect(address).connectTimeout(Duration.ofSeconds(2)).build());
+    assertThrows(ConnectionLostException.class, orphan::start);
+  }
+
+  @Test
+  public void overloadIsReportedNotDropped() throws Exception {
+    Blocker blocker = new Blocker();
+    Blocker second = new Blocker();
+    Peer server = server(b -> b.limits(Limits.defaults().withMaxConcurrentCalls(1).withMaxQueuedCalls(1)));
+    server.handle("block", blocker.handler());
+    server.handle("block2", second.handler());
+    Peer client = client(server);
+    CompletableFuture<Object> first = client.invoke("block", null);
+    await(blocker.entered);
+    CompletableFuture<Object> queued = client.invoke("echo", "queued");
+    Throwable remote = Await.failure(client.invoke("echo", "refused"));
+    assertInstanceOf(OverloadedException.class, remote);
+    assertTrue(((OverloadedException) remote).isRemote());
+    blocker.release.countDown();
+    assertEquals("released", await(first));
+    assertEquals("queued", await(queued));
+
+    Peer limited = client(server, b -> b.limits(Limits.defaults().withMaxPendingCalls(1)));
+    CompletableFuture<Object> pending = limited.invoke("block2", null);
+    await(second.entered);
+    Throwable local = Await.failure(limited.invoke("echo", "too many"));
+    assertInstanceOf(OverloadedException.class, local);
+    assertFalse(((OverloadedException) local).isRemote());
+    second.release.countDown();
+    assertEquals("released", await(pending));
+    assertEquals("fine again", await(limited.invoke("echo", "fine again")));
+    awaitIdle(server, client, limited);
+  }
+
+  @Test
+  public void messageSizeLimitsBothWays() throws Exception {
+    AtomicInteger calls = new AtomicInteger();
+    Peer server = server(b -> b.limits(Limits.defaults().withMaxMessageSize(10_000)));
+    server.handle("count", (ctx, body) -> calls.incrementAndGet());
+    server.handle("big", (ctx, body) -> new byte[20_000]);
+    Peer client = client(server, b -> b.limits(Limits.defaults().withMaxMessageSize(50_000)));
+    Throwable local = Await.failure(client.invoke("count", new byte[60_000]));
+    assertInstanceOf(MessageTooLargeException.class, local);
+    assertFalse(((CallosumException) local).isRemote());
+    Throwable incoming = Await.failure(client.invoke("count", new byte[20_000]));
+    assertInstanceOf(MessageTooLargeException.class, incoming);
+    assertTrue(((CallosumException) incoming).isRemote());
+    Throwable result = Await.failure(client.invoke("big", null));
+    assertInstanceOf(MessageTooLargeException.class, result);
+    assertEquals(0, calls.get());
+    assertEquals(1, await(client.invoke("count", null)));
+    awaitIdle(server, client);
+  }
+
+  @Test
+  public void interceptorsSeeBothSides() throws Exception {
+    List<String> seen = new CopyOnWriteArrayList<>();
+    CallInterceptor recorder = new CallInterceptor() {
+      @Override
+      public void started(CallInfo call) {
+        seen.add("start " + call.side() + " " + call.method());
+      }
+
+      @Override
+      public void finished(CallInfo call, CallOutcome outcome) {
+        assertTrue(outcome.bytesOut() > 0 && outcome.bytesIn() > 0, "bytes counted");
+        assertFalse(outcome.duration().isNegative());
+        seen.add("end " + call.side() + " " + call.method() + " " + (outcome.isSuccess() ? "OK" : outcome.error()));
+      }
+    };
+    Peer server = server(b -> b.interceptor(recorder));
+    Peer client = client(server, b -> b.interceptor(recorder));
+    await(client.invoke("echo", 1));
+    assertThrows(RemoteUserException.class, () -> client.invokeAndWait("fail", null));
+    Await.until("8 events", () -> seen.size() == 8, seen::toString);
+    for (String s : List.of("start CALLER echo", "start CALLEE echo", "end CALLEE echo OK", "end CALLER echo OK",
+        "end CALLEE fail REMOTE_USER_ERROR", "end CALLER fail REMOTE_USER_ERROR")) {
+      assertTrue(seen.contains(s), s + " in " + seen);
+    }
+  }
+
+  // ------------------------------------------------------------------ capabilities and legacy remotes
+
+  private static Map<String, Object> headerKeys(byte[] header) throws Exception {
+    @SuppressWarnings("unchecked")
+    Map<String, Object> m = (Map<String, Object>) new MsgpackCodec().decode(header, Object.class);
+    return m;
+  }
+
+  @Test
+  public void legacyRemotesGetOnlyWhatPythonUnderstands() throws Exception {
+    Peer server = server();
+    server.handle("cb", (ctx, body) -> "cb:" + ctx.caller().invokeAndWait("back", 1));
+    RawLink python = closeLater(RawLink.connect(transport(), server.address(), Capabilities.LEGACY));
+    Await.until("the server sees the remote", () -> server.remotes().size() == 1);
+    assertTrue(server.remotes().get(0).capabilities().isLegacy());
+    python.sendCall("cb", OrderKey.NONE, 7, msgpack.encode(null));
+    Envelope callback = python.next();
+    Header h = MessageCodec.decodeHeader(callback.header(), 1024, 32);
+    assertEquals(MessageType.FUNCTION, h.type());
+    assertEquals("back", h.method());
+    assertEquals(List.of("type", "meth", "okey", "seq", "zip"), new ArrayList<>(headerKeys(callback.header()).keySet()));
+    python.send(MessageCodec.encodeHeader(h.reply(MessageType.RESULT)),
+        MessageCodec.encodeBody(MessageCodec.EMPTY_ARRAY_META, msgpack.encode("py"), false));
+    Envelope reply = python.next();
+    Header rh = MessageCodec.decodeHeader(reply.header(), 1024, 32);
+    assertEquals(MessageType.RESULT, rh.type());
+    assertEquals(7, rh.seq());
+    assertEquals("cb:py", msgpack.decode(MessageCodec.decodeBody(reply.body(), false, 1 << 20).body(), Object.class));
+  }
+
+  @Test
+  public void repliesEchoTheOrderKeyWithItsMsgpackType() throws Exception {
+    Peer server = server();
+    RawLink raw = closeLater(RawLink.connect(transport(), server.address(), Capabilities.LEGACY));
+    OrderKey str = OrderKey.of("k");
+    OrderKey bin = OrderKey.ofBytes(new byte[] {'k'});
+    raw.sendCall("echo", str, 1, msgpack.encode(1));
+    raw.sendCall("echo", bin, 2, msgpack.encode(2));
+    Header first = raw.nextHeader();
+    Header second = raw.nextHeader();
+    Header forStr = first.seq() == 1 ? first : second;
+    Header forBin = first.seq() == 1 ? second : first;
+    assertEquals(str, forStr.orderKey());
+    assertTrue(forStr.orderKey().isString());
+    assertEquals(bin, forBin.orderKey());
+    assertFalse(forBin.orderKey().isString());
+  }
+
+  // ------------------------------------------------------------------ bad input at the envelope level
+
+  private static byte[] pack(PackBody body) throws Exception {
+    try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
+      body.write(p);
+      return p.toByteArray();
+    }
+  }
+
+  @FunctionalInterface
+  private interface PackBody {
+    void write(MessageBufferPacker p) throws Exception;
+  }
+
+  private static byte[] header(int type, String meth, long seq, boolean zip) throws Exception {
+    return pack(p -> p.packMapHeader(5).packString("type").packInt(type).packString("meth").packString(meth)
+        .packString("okey").packBinaryHeader(0).packString("seq").packLong(seq).packString("zip").packBoolean(zip));
+  }
+
+  /** Sends a valid echo and checks that its RESULT is the next thing received: nothing else came back. */
+  private void assertNothingElseThenEcho(RawLink raw, long seq) throws Exception {
+    raw.sendCall("echo", OrderKey.NONE, seq, msgpack.encode("alive"));
+    Header h = raw.nextHeader();
+    assertEquals(MessageType.RESULT, h.type(), "expected only the echo's reply, got " + h);
+    assertEquals(seq, h.seq());
+  }
+
+  private Header assertErrorReply(RawLink raw, long seq, String expectedName) throws Exception {
+    Envelope e = raw.next();
+    Header h = MessageCodec.decodeHeader(e.header(), 1 << 20, 1024);
+    assertEquals(MessageType.ERROR, h.type());
+    assertEquals(seq, h.seq());
+    String[] meta = MessageCodec.decodeErrorMeta(MessageCodec.decodeBody(e.body(), false, 1 << 20).meta());
+    assertEquals(expectedName, meta[0], Arrays.toString(meta));
+    return h;
+  }
+
+  @Test
+  public void malformedEnvelopesAreAnsweredOrDroppedAndServingGoesOn() throws Exception {
+    Peer server = server(b -> b.limits(Limits.defaults().withMaxOrderKeySize(64)));
+    Peer bystander = client(server);
+    RawLink raw = closeLater(RawLink.connect(transport(), server.address(), Capabilities.LEGACY));
+    byte[] goodBody = MessageCodec.encodeBody(MessageCodec.NO_META, msgpack.encode(1), false);
+    byte[] good = header(1, "echo", 100, false);
+
+    // Dropped (no readable request to answer), each logged:
+    raw.send(Arrays.copyOf(good, 12), goodBody); // truncated header, before meth/okey/seq
+    raw.send(new byte[0], new byte[0]); // empty frames
+    raw.send(new byte[] {(byte) 0xc1}, goodBody); // never-used msgpack byte
+    raw.send(pack(p -> p.packArrayHeader(1).packInt(1)), goodBody); // header not a map
+    raw.send(pack(p -> p.packMapHeader(5).packString("type").packString("FUNCTION").packString("meth").packString("echo")
+        .packString("okey").packBinaryHeader(0).packString("seq").packInt(1).packString("zip").packBoolean(false)), goodBody);
+    raw.send(header(9, "echo", 101, false), goodBody); // unknown message type
+    raw.send(pack(p -> p.packMapHeader(5).packString("type").packInt(1).packString("meth").packString("echo")
+        .packString("okey").packString("k".repeat(500)).packString("seq").packInt(102).packString("zip").packBoolean(false)), goodBody);
+    raw.send(new byte[] {(byte) 0xdf, 0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff}, goodBody); // map32 bomb
+    raw.send(header(5, "echo", 12345, false), MessageCodec.encodeBody(MessageCodec.EMPTY_ARRAY_META, null, false)); // CANCEL unknown
+    raw.send(header(2, "echo", 12346, false), goodBody); // RESULT for nothing
+    assertNothingElseThenEcho(raw, 1);
+
+    // Answered with an ERROR reply naming the problem:
+    raw.send(Arrays.copyOf(good, good.length - 3), goodBody); // truncated header, meth/okey/seq readable
+    assertErrorReply(raw, 100, "callosum.BadMessage");
+    raw.send(header(1, "echo", 200, true), new byte[] {1, 2, 3, 4, 5}); // bad snappy data
+    assertErrorReply(raw, 200, "callosum.BadMessage");
+    raw.send(header(1, "echo", 201, false), pack(p -> p.packArrayHeader(0))); // body not a map
+    assertErrorReply(raw, 201, "callosum.BadMessage");
+    raw.send(header(1, "echo", 202, false), MessageCodec.encodeBody(MessageCodec.NO_META, null, false)); // nil body
+    assertErrorReply(raw, 202, "callosum.BadMessage");
+    raw.send(header(1, "echo", 203, false), new byte[] {(byte) 0x82, (byte) 0xa4}); // truncated body
+    assertErrorReply(raw, 203, "callosum.BadMessage");
+    raw.send(header(1, "nope", 204, false), goodBody);
+    assertErrorReply(raw, 204, "callosum.NoSuchMethod");
+    raw.send(pack(p -> p.packMapHeader(5).packString("type").packInt(1).packString("meth").packString("echo")
+        .packString("okey").packBinaryHeader(0).packString("seq").packInt(205).packString("zip").packInt(1)), goodBody);
+    assertErrorReply(raw, 205, "callosum.BadMessage");
+    raw.send(header(1, "echo", 206, false), MessageCodec.encodeBody(MessageCodec.NO_META, new byte[] {(byte) 0xc1}, false));
+    Header bad = raw.nextHeader(); // an undecodable app body reaches the handler, whose decode fails
+    assertEquals(206, bad.seq());
+    assertEquals(MessageType.ERROR, bad.type());
+    assertNothingElseThenEcho(raw, 2);
+
+    assertEquals("still serving", await(bystander.invoke("echo", "still serving")));
+    assertFalse(raw.isDisconnected());
+    awaitIdle(server, bystander);
+  }
+
+  @Test
+  public void malformedRepliesFailOnlyTheirCall() throws Exception {
+    RawLink raw = closeLater(RawLink.bind(transport(), bindAddress(), Capabilities.LEGACY));
+    ManualTimer timer = new ManualTimer();
+    Peer client = closeLater(Peer.builder().transport(transport()).connect(raw.address()).timer(timer).build()).start();
+    raw.link();
+
+    CompletableFuture<Object> nilBody = client.invoke("a", 1);
+    Header h1 = raw.nextHeader();
+    raw.send(MessageCodec.encodeHeader(h1.reply(MessageType.RESULT)), MessageCodec.encodeBody(MessageCodec.EMPTY_ARRAY_META, null, false));
+    assertEquals(ErrorCode.BAD_MESSAGE, ((CallosumException) Await.failure(nilBody)).code());
+
+    CompletableFuture<Object> badMeta = client.invoke("b", 1);
+    Header h2 = raw.nextHeader();
+    raw.send(MessageCodec.encodeHeader(h2.reply(MessageType.FAILURE)),
+        MessageCodec.encodeBody(pack(p -> p.packArrayHeader(2).packString("x").packString("y")), null, false));
+    RemoteInternalException meta = (RemoteInternalException) Await.failure(badMeta);
+    assertEquals(ErrorCode.BAD_MESSAGE, meta.code());
+
+    CompletableFuture<Object> garbage = client.call("c").timeout(Duration.ofSeconds(1)).invoke(1);
+    Header h3 = raw.nextHeader();
+    raw.send(new byte[] {(byte) 0xc1, 0x00}, new byte[] {1});
+    raw.send(MessageCodec.encodeHeader(new Header(MessageType.RESULT, "c", OrderKey.of("other"), h3.seq(), false, List.of())),
+        MessageCodec.encodeBody(MessageCodec.EMPTY_ARRAY_META, msgpack.encode(1), false)); // wrong okey: not this call
+    CompletableFuture<Object> good = client.invoke("d", 1);
+    Header h4 = raw.nextHeader();
+    raw.send(MessageCodec.encodeHeader(h4.reply(MessageType.RESULT)), MessageCodec.encodeBody(MessageCodec.EMPTY_ARRAY_META, msgpack.encode("fine"), false));
+    assertEquals("fine", await(good));
+    assertFalse(garbage.isDone());
+    timer.advance(Duration.ofSeconds(1));
+    assertInstanceOf(CallTimeoutException.class, Await.failure(garbage));
+    Header cancel = raw.nextHeader();
+    assertEquals(MessageType.CANCEL, cancel.type());
+    assertEquals(h3.seq(), cancel.seq());
+    awaitIdle(client);
+  }
+
+  // ------------------------------------------------------------------ resources
+
+  private static Set<String> callosumThreads() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(Thread::isAlive)
+        .map(Thread::getName)
+        .filter(n -> n.startsWith("callosum-"))
+        .collect(Collectors.toSet());
+  }
+
+  @Test
+  public void closeReleasesThreadsAndPendingCalls() throws Exception {
+    Set<String> before = callosumThreads();
+    Blocker blocker = new Blocker();
+    Peer server = server(b -> b.defaultTimeout(Duration.ofMinutes(1)));
+    server.handle("block", blocker.handler());
+    Peer client = client(server, b -> b.defaultTimeout(Duration.ofMinutes(1)));
+    CompletableFuture<Object> f = client.invoke("block", null);
+    await(blocker.entered);
+    client.close();
+    assertInstanceOf(ConnectionLostException.class, Await.failure(f));
+    await(blocker.ended);
+    awaitIdle(server, client);
+    server.close();
+    Await.until("threads end", () -> before.containsAll(callosumThreads()), () -> callosumThreads().toString());
+  }
+
+  @Test
+  public void openCloseCyclesReleaseEverything() throws Exception {
+    Set<String> before = callosumThreads();
+    Peer server = server();
+    for (int i = 0; i < openCloseCycles(); i++) {
+      try (Peer client = Peer.builder().transport(transport()).connect(server.address()).build().start()) {
+        assertEquals(i, client.invokeAndWait("echo", i));
+      }
+    }
+    Await.until("the server forgets its clients", () -> server.remotes().isEmpty());
+    awaitIdle(server);
+    server.close();
+    Await.until("threads end", () -> before.containsAll(callosumThreads()), () -> callosumThreads().toString());
+  }
+}
