@@ -557,7 +557,11 @@ public final class PeerEngine implements LinkListener {
         cancelServing(c, cancelledReply(c));
       });
       synchronized (sched) {
-        c.executionTimeout = t;
+        if (c.replied) {
+          t.cancel();
+        } else {
+          c.executionTimeout = t;
+        }
       }
     }
     if (!c.enter()) {

@@ -84,14 +84,22 @@ public final class Threads {
   }
 
   /**
-   * Shuts {@code executor} down, interrupting running tasks, and waits a bounded time for its
-   * threads to end. Does not wait when called from one of its own threads.
+   * Shuts {@code executor} down: lets it finish for a moment, then interrupts running tasks, runs
+   * the queued ones on the calling thread, and waits a bounded time for its threads to end.
    */
   public static void shutdownAndWait(ExecutorService executor) {
     executor.shutdown();
     try {
       if (!executor.awaitTermination(50, TimeUnit.MILLISECONDS)) {
-        executor.shutdownNow();
+        // Tasks never started are run here: they complete futures or end cancelled calls, and
+        // dropping them would leave a caller waiting forever.
+        for (Runnable r : executor.shutdownNow()) {
+          try {
+            r.run();
+          } catch (RuntimeException e) {
+            LOG.warn("task failed while shutting down {}", executor, e);
+          }
+        }
         if (!executor.awaitTermination(SHUTDOWN_WAIT_MS, TimeUnit.MILLISECONDS)) {
           LOG.warn("threads of {} did not end within {} ms", executor, SHUTDOWN_WAIT_MS);
         }
