@@ -55,13 +55,34 @@ public final class Threads {
 
   /** One daemon thread with an unbounded FIFO queue. */
   public static ExecutorService singleThread(String name) {
-    ThreadPoolExecutor e =
-        new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), r -> {
-          Thread t = new Thread(r, name);
-          t.setDaemon(true);
-          return t;
-        });
-    return e;
+    return new Pool(1, 0, r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  /** The executor whose task the current thread runs, if it is a {@link Pool}. */
+  private static final ThreadLocal<ExecutorService> RUNNING_IN = new ThreadLocal<>();
+
+  /** A fixed pool that knows its own threads, so that shutting it down from inside never waits on itself. */
+  private static final class Pool extends ThreadPoolExecutor {
+    Pool(int threads, long keepAliveSeconds, ThreadFactory factory) {
+      super(threads, threads, keepAliveSeconds, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), factory);
+      if (keepAliveSeconds > 0) {
+        allowCoreThreadTimeOut(true);
+      }
+    }
+
+    @Override
+    protected void beforeExecute(Thread t, Runnable r) {
+      RUNNING_IN.set(this);
+    }
+
+    @Override
+    protected void afterExecute(Runnable r, Throwable t) {
+      RUNNING_IN.remove();
+    }
   }
 
   /**
@@ -76,19 +97,19 @@ public final class Threads {
         LOG.debug("virtual threads unavailable, using a pool", t);
       }
     }
-    ThreadPoolExecutor e =
-        new ThreadPoolExecutor(
-            maxThreads, maxThreads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), daemonFactory(prefix));
-    e.allowCoreThreadTimeOut(true);
-    return e;
+    return new Pool(maxThreads, 30, daemonFactory(prefix));
   }
 
   /**
    * Shuts {@code executor} down: lets it finish for a moment, then interrupts running tasks, runs
-   * the queued ones on the calling thread, and waits a bounded time for its threads to end.
+   * the queued ones on the calling thread, and waits a bounded time for its threads to end. Called
+   * from one of the executor's own threads, it only shuts down.
    */
   public static void shutdownAndWait(ExecutorService executor) {
     executor.shutdown();
+    if (RUNNING_IN.get() == executor) {
+      return; // called from one of its own tasks: waiting would wait for ourselves
+    }
     try {
       if (!executor.awaitTermination(50, TimeUnit.MILLISECONDS)) {
         // Tasks never started are run here: they complete futures or end cancelled calls, and

@@ -365,6 +365,7 @@ public abstract class ConformanceSuite {
     for (int i = 0; i < n; i++) {
       assertEquals(i, await(calls.get(i)));
     }
+    Await.until("the server has logged every reply", () -> sent.size() == n);
     List<Integer> ascending = IntStream.range(0, n).boxed().collect(Collectors.toList());
     List<Integer> descending = new ArrayList<>(ascending);
     Collections.reverse(descending);

@@ -1,0 +1,121 @@
+package io.callosum;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.callosum.lower.Capabilities;
+import io.callosum.testing.Await;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/** The peer's API contracts that do not depend on a lower. */
+class PeerApiTest {
+  @Test
+  void unknownSchemeNamesTheAvailableOnes() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> Peer.builder().connect("carrier-pigeon://x").build());
+    assertTrue(e.getMessage().contains("carrier-pigeon"), e.getMessage());
+    assertTrue(e.getMessage().contains("inproc://"), e.getMessage());
+  }
+
+  @Test
+  void misuseIsReportedClearly() {
+    assertThrows(IllegalStateException.class, () -> Peer.builder().build());
+    try (Peer server = Peer.builder().bind("inproc://api-misuse").build().start()) {
+      assertThrows(IllegalStateException.class, () -> server.call("x"), "a bound peer calls through remotes()");
+      assertThrows(IllegalStateException.class, server::start);
+      UncheckedIOException inUse = assertThrows(UncheckedIOException.class,
+          () -> Peer.builder().bind("inproc://api-misuse").build().start());
+      assertTrue(inUse.getMessage().contains("in use"), inUse.getMessage());
+    }
+    Peer never = Peer.builder().connect("inproc://nobody-here").connectTimeout(Duration.ofSeconds(1)).build();
+    ConnectionLostException e = assertThrows(ConnectionLostException.class, never::start);
+    assertTrue(e.getMessage().contains("inproc://nobody-here"), e.getMessage());
+    assertThrows(ConnectionLostException.class, never::remote);
+    never.close();
+  }
+
+  @Test
+  void directExecutorRunsHandlersOnTheIoThread() throws Exception {
+    AtomicReference<String> thread = new AtomicReference<>();
+    try (Peer server = Peer.builder().bind("inproc://api-direct").directExecutor().build()) {
+      server.handle("where", (ctx, body) -> {
+        thread.set(Thread.currentThread().getName());
+        return "here";
+      });
+      server.start();
+      try (Peer client = Peer.builder().connect("inproc://api-direct").build().start()) {
+        assertEquals("here", client.invokeAndWait("where", null));
+      }
+    }
+    assertTrue(thread.get().startsWith("callosum-inproc-io-api-direct"), thread.get());
+  }
+
+  @Test
+  void handlersRunOnVirtualThreadsWhereTheJvmHasThem() throws Exception {
+    Assumptions.assumeTrue(Runtime.version().feature() >= 21, "virtual threads need Java 21+");
+    AtomicReference<Boolean> virtual = new AtomicReference<>();
+    try (Peer server = Peer.builder().bind("inproc://api-virtual").build()) {
+      server.handle("virtual", (ctx, body) -> {
+        virtual.set((Boolean) Thread.class.getMethod("isVirtual").invoke(Thread.currentThread()));
+        return null;
+      });
+      server.start();
+      try (Peer client = Peer.builder().connect("inproc://api-virtual").build().start()) {
+        client.invokeAndWait("virtual", null);
+      }
+    }
+    assertEquals(Boolean.TRUE, virtual.get());
+  }
+
+  @Test
+  void capabilitiesRoundTripAndAnythingElseIsLegacy() {
+    Capabilities c = new Capabilities(1, 0x1234_5678_9abc_def0L, Set.of("chain"));
+    assertEquals(c, Capabilities.decode(c.encode()));
+    assertTrue(Capabilities.decode(new byte[0]).isLegacy());
+    assertTrue(Capabilities.decode(null).isLegacy());
+    assertTrue(Capabilities.decode(new byte[] {(byte) 0xc1}).isLegacy());
+    assertTrue(Capabilities.decode(new byte[] {(byte) 0x93, 1, 2, 3}).isLegacy());
+    assertTrue(Capabilities.decode(new byte[] {(byte) 0xdf, 0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff}).isLegacy());
+    assertTrue(Capabilities.decode(new Capabilities(0, 5, Set.of()).encode()).isLegacy(), "version 0 is legacy");
+  }
+
+  @Test
+  void loggingInterceptorLineNamesTheCall() throws Exception {
+    try (Peer server = Peer.builder().bind("inproc://api-log").interceptor(new LoggingInterceptor()).build().start();
+        Peer client = Peer.builder().connect("inproc://api-log").interceptor(new LoggingInterceptor()).build().start()) {
+      server.handle("echo", (ctx, body) -> body.value());
+      assertEquals(1, client.invokeAndWait("echo", 1));
+      RemotePeer remote = client.remote();
+      String line = LoggingInterceptor.line(
+          new CallInfo(CallInfo.Side.CALLER, "add", OrderKey.of("k"), remote),
+          new CallOutcome(ErrorCode.TIMEOUT, null, Duration.ofMillis(2), 40, 0));
+      assertEquals("CALLER add okey=\"k\" remote=" + remote.id() + " outcome=TIMEOUT 2000us out=40B in=0B", line);
+      Await.until("idle", () -> client.internalEntries() == 0 && server.internalEntries() == 0);
+    }
+  }
+
+  @Test
+  void closingFromInsideAHandlerDoesNotWaitForItself() throws Exception {
+    for (boolean direct : new boolean[] {false, true}) {
+      Peer.Builder b = Peer.builder().bind("inproc://api-self-close-" + direct);
+      Peer server = (direct ? b.directExecutor() : b).build();
+      server.handle("close", (ctx, body) -> {
+        server.close();
+        return null;
+      });
+      server.start();
+      try (Peer client = Peer.builder().connect(server.address()).build().start()) {
+        long start = System.nanoTime();
+        Throwable t = Await.failure(client.invoke("close", null));
+        assertTrue(t instanceof ConnectionLostException, String.valueOf(t));
+        assertTrue(System.nanoTime() - start < Duration.ofSeconds(4).toNanos(), "close waited for itself");
+      }
+    }
+  }
+}
