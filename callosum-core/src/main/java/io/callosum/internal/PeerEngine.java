@@ -485,7 +485,8 @@ public final class PeerEngine implements LinkListener {
       if (closed) {
         LOG.debug("{}: dropped {} (peer closing)", name, c);
         return;
-      } else if (!nested && admitted >= limits.maxConcurrentCalls() + limits.maxQueuedCalls()) {
+      } else if (admitted >= limits.maxConcurrentCalls() + limits.maxQueuedCalls()) {
+        // Nested calls count too: a remote could claim any ancestry, so nothing escapes this bound.
         refusalName = ErrorNames.OVERLOADED;
         refusal = admitted + " calls in progress or queued (limit " + (limits.maxConcurrentCalls() + limits.maxQueuedCalls()) + ")";
       } else if (c.remote.serving.putIfAbsent(c.serveKey, c) != null) {
@@ -846,7 +847,11 @@ public final class PeerEngine implements LinkListener {
     r.pending.put(s, c);
     started(c.info);
     if (timeout != null) {
-      c.timeout = timer.schedule(timeout, () -> timedOut(c, timeout));
+      Timer.Scheduled t = timer.schedule(timeout, () -> timedOut(c, timeout));
+      c.timeout = t;
+      if (r.pending.get(s) != c) {
+        t.cancel(); // already settled: settle() may have run before the timer was recorded
+      }
     }
     try {
       r.link.send(env);
