@@ -3,6 +3,7 @@ package io.callosum;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Objects;
 import org.msgpack.core.MessageBufferPacker;
 import org.msgpack.core.MessagePack;
 import org.msgpack.core.MessageUnpacker;
@@ -31,6 +32,7 @@ public final class OrderKey {
 
   /** A key sent as a msgpack str. */
   public static OrderKey of(String key) {
+    Objects.requireNonNull(key, "key");
     try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
       p.packString(key);
       return new OrderKey(p.toByteArray());
@@ -41,6 +43,7 @@ public final class OrderKey {
 
   /** A key sent as a msgpack bin. */
   public static OrderKey ofBytes(byte[] key) {
+    Objects.requireNonNull(key, "key");
     try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
       p.packBinaryHeader(key.length);
       p.writePayload(key);
@@ -53,8 +56,13 @@ public final class OrderKey {
   /**
    * A key from its msgpack encoding, exactly as it appeared on the wire (any msgpack type). The
    * caller guarantees that {@code encoded} holds exactly one msgpack value.
+   *
+   * @throws IllegalArgumentException if {@code encoded} is empty
    */
   public static OrderKey fromEncoded(byte[] encoded) {
+    if (encoded.length == 0) {
+      throw new IllegalArgumentException("an order key's encoding cannot be empty");
+    }
     return new OrderKey(encoded.clone());
   }
 

@@ -2,6 +2,8 @@ package io.callosum.internal;
 
 import io.callosum.OrderKey;
 import java.io.IOException;
+import java.math.BigInteger;
+import java.nio.charset.CodingErrorAction;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -9,6 +11,7 @@ import org.msgpack.core.MessageBufferPacker;
 import org.msgpack.core.MessageFormat;
 import org.msgpack.core.MessagePack;
 import org.msgpack.core.MessagePackException;
+import org.msgpack.core.MessageSizeException;
 import org.msgpack.core.MessageUnpacker;
 import org.msgpack.value.ValueType;
 import org.xerial.snappy.Snappy;
@@ -29,6 +32,13 @@ public final class MessageCodec {
   public static final byte[] NO_META = new byte[0];
   /** The metadata of RESULT, CANCEL and CANCELLED: an empty msgpack array ({@code c4 01 90}). */
   public static final byte[] EMPTY_ARRAY_META = new byte[] {(byte) 0x90};
+  /** Strict unpacking: malformed UTF-8 is refused rather than replaced, as Python's raw=False does. */
+  private static final MessagePack.UnpackerConfig STRICT =
+      new MessagePack.UnpackerConfig()
+          .withActionOnMalformedString(CodingErrorAction.REPORT)
+          .withActionOnUnmappableString(CodingErrorAction.REPORT)
+          .withAllowReadingStringAsBinary(false)
+          .withAllowReadingBinaryAsString(false);
 
   private MessageCodec() {}
 
@@ -57,7 +67,9 @@ public final class MessageCodec {
 
   /**
    * Decodes a header frame. Unknown keys are skipped (bounded). Throws {@link BadMessageException}
-   * for anything malformed, with the partly decoded header when meth, okey and seq were readable.
+   * for anything malformed (including a {@code meth} that is not valid UTF-8 and a {@code seq}
+   * outside 0 to 2^32-1), with the partly decoded header when the message is a FUNCTION whose
+   * meth, okey and seq were readable, so that it can be answered with an ERROR reply.
    */
   public static Header decodeHeader(byte[] frame, int maxOrderKeySize, int maxChain) throws BadMessageException {
     Integer type = null;
@@ -67,7 +79,7 @@ public final class MessageCodec {
     Boolean zip = null;
     List<CallId> chain = List.of();
     String problem = null;
-    try (MessageUnpacker u = MessagePack.newDefaultUnpacker(frame)) {
+    try (MessageUnpacker u = STRICT.newUnpacker(frame)) {
       if (!u.hasNext() || u.getNextFormat().getValueType() != ValueType.MAP) {
         throw new BadMessageException("header is not a msgpack map", null);
       }
@@ -89,7 +101,7 @@ public final class MessageCodec {
               problem = "type is not an integer";
               skipBounded(u, frame.length);
             } else {
-              long t = u.unpackBigInteger().min(java.math.BigInteger.valueOf(Integer.MAX_VALUE)).longValue();
+              long t = u.unpackBigInteger().min(BigInteger.valueOf(Integer.MAX_VALUE)).longValue();
               type = (int) Math.max(-1, t);
             }
             break;
@@ -116,8 +128,8 @@ public final class MessageCodec {
               problem = "seq is not an integer";
               skipBounded(u, frame.length);
             } else {
-              java.math.BigInteger s = u.unpackBigInteger();
-              if (s.signum() < 0 || s.bitLength() > 63) {
+              BigInteger s = u.unpackBigInteger();
+              if (s.signum() < 0 || s.compareTo(BigInteger.valueOf(Header.MAX_SEQ)) > 0) {
                 problem = "seq out of range: " + s;
               } else {
                 seq = s.longValue();
@@ -139,30 +151,23 @@ public final class MessageCodec {
               break;
             }
             int count = u.unpackArrayHeader();
+            checkCount(u, count, frame.length);
             if (count > maxChain) {
               problem = "call chain of " + count + " exceeds the limit of " + maxChain;
-              for (int j = 0; j < count; j++) {
-                skipBounded(u, frame.length);
-              }
-              break;
             }
-            List<CallId> ids = new ArrayList<>(count);
+            List<CallId> ids = new ArrayList<>(Math.min(count, maxChain));
             for (int j = 0; j < count; j++) {
               if (u.getNextFormat().getValueType() != ValueType.BINARY) {
                 problem = "chn entry is not a bin";
                 skipBounded(u, frame.length);
                 continue;
               }
-              int len = u.unpackBinaryHeader();
-              if (len != CallId.ENCODED_SIZE) {
-                problem = "chn entry of " + len + " bytes";
-                if (len > frame.length - u.getTotalReadBytes()) {
-                  throw new BadMessageException("chn entry longer than its frame", null);
-                }
-                u.readPayload(len);
-                continue;
+              byte[] b = binPayload(u, frame.length);
+              if (b.length != CallId.ENCODED_SIZE) {
+                problem = "chn entry of " + b.length + " bytes";
+              } else if (ids.size() < maxChain) {
+                ids.add(CallId.decode(b));
               }
-              ids.add(CallId.decode(u.readPayload(len)));
             }
             chain = ids;
             break;
@@ -174,7 +179,7 @@ public final class MessageCodec {
         problem = "trailing bytes after the header map";
       }
     } catch (IOException | MessagePackException | ArithmeticException e) {
-      throw new BadMessageException("malformed header: " + e.getMessage(), partial(type, method, okey, seq), e);
+      throw new BadMessageException("malformed header: " + e, partial(type, method, okey, seq), e);
     }
     Header partial = partial(type, method, okey, seq);
     if (problem != null) {
@@ -201,9 +206,10 @@ public final class MessageCodec {
   /**
    * Skips one msgpack value without trusting its declared counts: a container announcing more
    * elements than bytes remain is malformed (every element takes at least one byte). This avoids
-   * the unbounded loops and overflows of skipping a hostile MAP32/ARRAY32.
+   * the unbounded loops and overflows of skipping a hostile MAP32/ARRAY32. Iterative, so deep
+   * nesting cannot overflow the stack.
    */
-  static void skipBounded(MessageUnpacker u, int frameLength) throws IOException, BadMessageException {
+  static void skipBounded(MessageUnpacker u, int frameLength) throws IOException {
     long pending = 1;
     while (pending > 0) {
       pending--;
@@ -218,10 +224,24 @@ public final class MessageCodec {
         default:
           u.skipValue();
       }
-      if (pending > frameLength - u.getTotalReadBytes()) {
-        throw new BadMessageException("container larger than its frame", null);
-      }
+      checkCount(u, pending, frameLength);
     }
+  }
+
+  /** Refuses {@code count} values when fewer bytes than that remain (each takes at least one). */
+  private static void checkCount(MessageUnpacker u, long count, int frameLength) {
+    if (count > frameLength - u.getTotalReadBytes()) {
+      throw new MessageSizeException("container of " + count + " values is longer than its frame", count);
+    }
+  }
+
+  /** Reads a bin whose length is checked against the frame before anything is allocated. */
+  private static byte[] binPayload(MessageUnpacker u, int frameLength) throws IOException {
+    int len = u.unpackBinaryHeader();
+    if (len > frameLength - u.getTotalReadBytes()) {
+      throw new MessageSizeException("bin of " + len + " bytes is longer than its frame", len);
+    }
+    return u.readPayload(len);
   }
 
   /** The decoded body frame. {@code body} is null when the frame held nil. */
@@ -285,7 +305,7 @@ public final class MessageCodec {
     byte[] meta = null;
     byte[] body = null;
     boolean sawBody = false;
-    try (MessageUnpacker u = MessagePack.newDefaultUnpacker(map)) {
+    try (MessageUnpacker u = STRICT.newUnpacker(map)) {
       if (!u.hasNext() || u.getNextFormat().getValueType() != ValueType.MAP) {
         throw new BadMessageException("body frame is not a msgpack map", null);
       }
@@ -301,31 +321,30 @@ public final class MessageCodec {
         }
         String key = u.unpackString();
         ValueType vt = u.getNextFormat().getValueType();
-        if (key.equals("meta") || key.equals("body")) {
-          byte[] value = null;
+        if (key.equals("meta")) {
+          if (vt != ValueType.BINARY) {
+            throw new BadMessageException("meta is not a bin", null);
+          }
+          meta = binPayload(u, map.length);
+        } else if (key.equals("body")) {
           if (vt == ValueType.BINARY) {
-            int len = u.unpackBinaryHeader();
-            if (len > map.length - u.getTotalReadBytes()) {
-              throw new BadMessageException(key + " is longer than its frame", null);
-            }
-            value = u.readPayload(len);
+            body = binPayload(u, map.length);
           } else if (vt == ValueType.NIL) {
             u.unpackNil();
+            body = null;
           } else {
-            throw new BadMessageException(key + " is not a bin", null);
+            throw new BadMessageException("body is neither a bin nor nil", null);
           }
-          if (key.equals("meta")) {
-            meta = value;
-          } else {
-            body = value;
-            sawBody = true;
-          }
+          sawBody = true;
         } else {
           skipBounded(u, map.length);
         }
       }
+      if (u.hasNext()) {
+        throw new BadMessageException("trailing bytes after the body frame map", null);
+      }
     } catch (IOException | MessagePackException e) {
-      throw new BadMessageException("malformed body frame: " + e.getMessage(), null, e);
+      throw new BadMessageException("malformed body frame: " + e, null, e);
     }
     if (meta == null || !sawBody) {
       throw new BadMessageException("body frame lacks meta or body", null);

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.lang.reflect.Type;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -21,9 +22,10 @@ import org.msgpack.core.ExtensionTypeHeader;
 import org.msgpack.core.MessageBufferPacker;
 import org.msgpack.core.MessageFormat;
 import org.msgpack.core.MessagePack;
-import org.msgpack.core.MessagePackException;
 import org.msgpack.core.MessageUnpacker;
 import org.msgpack.jackson.dataformat.MessagePackFactory;
+import org.msgpack.jackson.dataformat.TimestampExtensionModule;
+import org.msgpack.value.ValueType;
 
 /**
  * The default upper: msgpack bodies, as Python Callosum services use with {@code
@@ -40,7 +42,12 @@ import org.msgpack.jackson.dataformat.MessagePackFactory;
  *
  * <p>Records and other classes go through Jackson's msgpack binding ({@code
  * jackson-dataformat-msgpack}): encode any record or bean, decode with {@code as(MyRecord.class)}.
- * Unknown properties are ignored so services can add fields. Thread-safe.
+ * Unknown properties are ignored so services can add fields; {@link Instant} fields use the
+ * timestamp extension. Thread-safe.
+ *
+ * <p>Both ways of decoding first check the whole input without building anything, and throw
+ * {@link CodecException} for truncated input, trailing bytes, lengths or counts beyond the input,
+ * lists and maps nested deeper than the limit, and str that is not valid UTF-8.
  */
 public final class MsgpackCodec implements Codec {
   private static final int DEFAULT_MAX_NESTING = 128;
@@ -55,11 +62,15 @@ public final class MsgpackCodec implements Codec {
 
   /** A codec that refuses input nested deeper than {@code maxNesting} lists and maps. */
   public MsgpackCodec(int maxNesting) {
+    if (maxNesting <= 0) {
+      throw new IllegalArgumentException("maxNesting must be > 0, was " + maxNesting);
+    }
     this.maxNesting = maxNesting;
     MessagePackFactory factory = new MessagePackFactory();
     factory.setStreamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(maxNesting).build());
     this.mapper =
         new ObjectMapper(factory)
+            .registerModule(TimestampExtensionModule.INSTANCE)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
   }
@@ -104,10 +115,11 @@ public final class MsgpackCodec implements Codec {
     return value == null ? "null" : value.getClass().getName();
   }
 
+  /**
+   * Writes {@code v}, which sits inside {@code depth} lists and maps; a list or map at depth
+   * {@code maxNesting} would be one level too deep (this also stops self-containing collections).
+   */
   private void write(MessageBufferPacker p, Object v, int depth) throws IOException {
-    if (depth > maxNesting) {
-      throw new CodecException("value nested deeper than " + maxNesting);
-    }
     if (v == null) {
       p.packNil();
     } else if (v instanceof Boolean) {
@@ -142,22 +154,25 @@ public final class MsgpackCodec implements Codec {
       p.packExtensionTypeHeader(e.type(), e.data().length).writePayload(e.data());
     } else if (v instanceof Map) {
       Map<?, ?> m = (Map<?, ?>) v;
+      int inner = nest(depth);
       p.packMapHeader(m.size());
       for (Map.Entry<?, ?> e : m.entrySet()) {
-        write(p, e.getKey(), depth + 1);
-        write(p, e.getValue(), depth + 1);
+        write(p, e.getKey(), inner);
+        write(p, e.getValue(), inner);
       }
     } else if (v instanceof Collection) {
       Collection<?> c = (Collection<?>) v;
+      int inner = nest(depth);
       p.packArrayHeader(c.size());
       for (Object o : c) {
-        write(p, o, depth + 1);
+        write(p, o, inner);
       }
     } else if (v instanceof Object[]) {
       Object[] a = (Object[]) v;
+      int inner = nest(depth);
       p.packArrayHeader(a.length);
       for (Object o : a) {
-        write(p, o, depth + 1);
+        write(p, o, inner);
       }
     } else {
       // Records, beans, enums, primitive arrays: Jackson's msgpack binding writes one complete
@@ -166,34 +181,114 @@ public final class MsgpackCodec implements Codec {
     }
   }
 
+  private int nest(int depth) {
+    if (depth >= maxNesting) {
+      throw new CodecException("value nested deeper than " + maxNesting + " lists and maps");
+    }
+    return depth + 1;
+  }
+
   @Override
   @SuppressWarnings("unchecked")
   public <T> T decode(byte[] bytes, Type type) {
-    if (type == Object.class) {
-      try (MessageUnpacker u = MessagePack.newDefaultUnpacker(bytes)) {
-        if (!u.hasNext()) {
-          throw new CodecException("empty msgpack input");
-        }
-        Object v = read(u, bytes.length, 0);
-        if (u.hasNext()) {
-          throw new CodecException("trailing bytes after a msgpack value");
-        }
-        return (T) v;
-      } catch (IOException | MessagePackException | ArithmeticException e) {
-        throw new CodecException("malformed msgpack: " + e.getMessage(), e);
-      }
-    }
     try {
+      check(bytes);
+      if (type == Object.class) {
+        try (MessageUnpacker u = MessagePack.newDefaultUnpacker(bytes)) {
+          return (T) read(u);
+        }
+      }
       return mapper.readValue(bytes, mapper.constructType(type));
+    } catch (CodecException e) {
+      throw e;
     } catch (IOException | RuntimeException e) {
       throw new CodecException("cannot decode msgpack as " + type.getTypeName() + ": " + e.getMessage(), e);
     }
   }
 
-  private Object read(MessageUnpacker u, int total, int depth) throws IOException {
-    if (depth > maxNesting) {
-      throw new CodecException("msgpack nested deeper than " + maxNesting);
+  /**
+   * Walks {@code bytes} once without building anything and refuses them unless they hold exactly
+   * one value whose lengths and counts fit in the input, nested at most {@code maxNesting} lists
+   * and maps deep, with every str valid UTF-8 (as Python's {@code raw=False} requires). Both decode
+   * paths run it first, so neither allocates by a hostile declared size nor recurses too deep, and
+   * all preallocated containers together are bounded by the input's length.
+   */
+  private void check(byte[] bytes) throws IOException {
+    if (bytes.length == 0) {
+      throw new CodecException("empty msgpack input");
     }
+    try (MessageUnpacker u = MessagePack.newDefaultUnpacker(bytes)) {
+      long[] left = new long[Math.min(maxNesting, 15) + 1];
+      left[0] = 1;
+      int depth = 0;
+      while (true) {
+        while (left[depth] == 0 && depth > 0) {
+          depth--;
+        }
+        if (left[depth] == 0) {
+          break;
+        }
+        left[depth]--;
+        MessageFormat f = u.getNextFormat();
+        switch (f.getValueType()) {
+          case ARRAY:
+          case MAP:
+            long n = f.getValueType() == ValueType.ARRAY ? u.unpackArrayHeader() : 2L * u.unpackMapHeader();
+            if (depth == maxNesting) {
+              throw new CodecException("msgpack nested deeper than " + maxNesting + " lists and maps");
+            }
+            fits(u, n, bytes.length, "container of " + n + " values");
+            if (++depth == left.length) {
+              left = Arrays.copyOf(left, Math.min(maxNesting, 2 * depth) + 1);
+            }
+            left[depth] = n;
+            break;
+          case STRING:
+            int len = u.unpackRawStringHeader();
+            checkUtf8(bytes, skipPayload(u, len, bytes.length), len);
+            break;
+          case BINARY:
+            skipPayload(u, u.unpackBinaryHeader(), bytes.length);
+            break;
+          case EXTENSION:
+            skipPayload(u, u.unpackExtensionTypeHeader().getLength(), bytes.length);
+            break;
+          default:
+            u.skipValue();
+        }
+      }
+      if (u.hasNext()) {
+        throw new CodecException("trailing bytes after a msgpack value");
+      }
+    }
+  }
+
+  /** Skips a str, bin or ext payload of {@code len} bytes; returns where it started. */
+  private static int skipPayload(MessageUnpacker u, int len, int total) throws IOException {
+    fits(u, len, total, "value of " + len + " bytes");
+    int start = (int) u.getTotalReadBytes();
+    u.readPayloadAsReference(len);
+    return start;
+  }
+
+  /** Refuses {@code n} bytes or values when fewer bytes remain (a value takes at least one). */
+  private static void fits(MessageUnpacker u, long n, int total, String what) {
+    if (n < 0 || n > total - u.getTotalReadBytes()) {
+      throw new CodecException("msgpack " + what + " is longer than its input");
+    }
+  }
+
+  private static void checkUtf8(byte[] b, int off, int len) throws CharacterCodingException {
+    for (int i = off; i < off + len; i++) {
+      if (b[i] < 0) {
+        StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(b, i, off + len - i));
+        return;
+      }
+    }
+  }
+
+  /** Reads one value of input that {@link #check} accepted. */
+  private Object read(MessageUnpacker u) throws IOException {
     MessageFormat f = u.getNextFormat();
     switch (f.getValueType()) {
       case NIL:
@@ -210,30 +305,28 @@ public final class MsgpackCodec implements Codec {
       case FLOAT:
         return f == MessageFormat.FLOAT32 ? (Object) u.unpackFloat() : (Object) u.unpackDouble();
       case STRING:
-        return new String(payload(u, u.unpackRawStringHeader(), total), StandardCharsets.UTF_8);
+        return new String(u.readPayload(u.unpackRawStringHeader()), StandardCharsets.UTF_8);
       case BINARY:
-        return payload(u, u.unpackBinaryHeader(), total);
+        return u.readPayload(u.unpackBinaryHeader());
       case ARRAY: {
         int n = u.unpackArrayHeader();
-        checkCount(u, n, total);
         List<Object> list = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-          list.add(read(u, total, depth + 1));
+          list.add(read(u));
         }
         return list;
       }
       case MAP: {
         int n = u.unpackMapHeader();
-        checkCount(u, 2L * n, total);
         Map<Object, Object> map = new LinkedHashMap<>(Math.max(4, n * 2));
         for (int i = 0; i < n; i++) {
-          Object key = read(u, total, depth + 1);
+          Object key = read(u);
           if (key instanceof byte[]) {
             key = ByteBuffer.wrap((byte[]) key).asReadOnlyBuffer();
           } else if (key instanceof List || key instanceof Map) {
             throw new CodecException("msgpack map key is a container");
           }
-          map.put(key, read(u, total, depth + 1));
+          map.put(key, read(u));
         }
         return map;
       }
@@ -242,7 +335,7 @@ public final class MsgpackCodec implements Codec {
         if (h.getType() == -1) {
           return u.unpackTimestamp(h);
         }
-        return new Extension(h.getType(), payload(u, h.getLength(), total));
+        return new Extension(h.getType(), u.readPayload(h.getLength()));
       }
       default:
         throw new CodecException("unsupported msgpack format " + f);
@@ -251,18 +344,5 @@ public final class MsgpackCodec implements Codec {
 
   private static Object narrow(long v) {
     return v == (int) v ? (Object) (int) v : (Object) v;
-  }
-
-  private static void checkCount(MessageUnpacker u, long n, int total) {
-    if (n < 0 || n > total - u.getTotalReadBytes()) {
-      throw new CodecException("msgpack container of " + n + " elements is longer than its input");
-    }
-  }
-
-  private static byte[] payload(MessageUnpacker u, int len, int total) throws IOException {
-    if (len < 0 || len > total - u.getTotalReadBytes()) {
-      throw new CodecException("msgpack value of " + len + " bytes is longer than its input");
-    }
-    return u.readPayload(len);
   }
 }
