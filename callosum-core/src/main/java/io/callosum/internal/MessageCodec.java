@@ -197,10 +197,11 @@ public final class MessageCodec {
 
   /** A header good enough to address an ERROR reply, or null. */
   private static Header partial(Integer type, String method, OrderKey okey, Long seq) {
-    if (method == null || okey == null || seq == null || type == null || type != MessageType.FUNCTION.code) {
+    MessageType mt = type == null ? null : MessageType.of(type);
+    if (method == null || okey == null || seq == null || mt == null || !(mt == MessageType.FUNCTION || mt.isReply())) {
       return null;
     }
-    return new Header(MessageType.FUNCTION, method, okey, seq, false, List.of());
+    return new Header(mt, method, okey, seq, false, List.of());
   }
 
   /**

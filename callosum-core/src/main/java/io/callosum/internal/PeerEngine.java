@@ -394,9 +394,16 @@ public final class PeerEngine implements LinkListener {
     try {
       h = MessageCodec.decodeHeader(env.header(), limits.maxOrderKeySize(), limits.maxCallChain());
     } catch (BadMessageException e) {
-      if (e.header() != null) {
+      Header partial = e.header();
+      if (partial != null && partial.type() == MessageType.FUNCTION) {
         LOG.warn("{}: bad request from {}: {}", name, r.id(), e.getMessage());
-        sendError(r, e.header(), ErrorNames.BAD_MESSAGE, e.getMessage());
+        sendError(r, partial, ErrorNames.BAD_MESSAGE, e.getMessage());
+      } else if (partial != null) {
+        LOG.warn("{}: bad reply from {} for {}: {}", name, r.id(), partial.method(), e.getMessage());
+        ClientCall c = takePending(r, partial);
+        if (c != null) {
+          settle(c, null, new CallosumException(ErrorCode.BAD_MESSAGE, "malformed reply: " + e.getMessage()), env.size());
+        }
       } else {
         LOG.warn("{}: dropped a message from {}: {}", name, r.id(), e.getMessage());
       }
@@ -430,9 +437,8 @@ public final class PeerEngine implements LinkListener {
     if (h.type() == MessageType.FUNCTION) {
       sendError(r, h, ErrorNames.MESSAGE_TOO_LARGE, msg);
     } else if (h.type().isReply()) {
-      ClientCall c = r.pending.get(h.seq());
-      if (c != null && matches(c, h) && r.pending.remove(h.seq(), c)) {
-        pendingCount.decrementAndGet();
+      ClientCall c = takePending(r, h);
+      if (c != null) {
         settle(c, null, new MessageTooLargeException("reply " + msg), size);
       }
     }
@@ -443,7 +449,7 @@ public final class PeerEngine implements LinkListener {
   private void onFunction(RemoteLink r, Header h, Envelope env) {
     MessageCodec.BodyFrame frame;
     try {
-      frame = MessageCodec.decodeBody(env.body(), h.zip(), limits.maxMessageSize());
+      frame = MessageCodec.decodeBody(env.body(), h.zip(), limits.maxMessageSize() - env.header().length);
     } catch (BadMessageException e) {
       LOG.warn("{}: bad request body from {} for {}: {}", name, r.id(), h.method(), e.getMessage());
       sendError(r, h, ErrorNames.BAD_MESSAGE, e.getMessage());
@@ -907,19 +913,28 @@ public final class PeerEngine implements LinkListener {
     return c.method.equals(h.method()) && c.orderKey.equals(h.orderKey());
   }
 
-  private void onReply(RemoteLink r, Header h, Envelope env) {
-    ClientCall c = r.pending.get(h.seq());
-    if (c == null || !matches(c, h)) {
-      LOG.debug("{}: reply from {} for an unknown or finished call ({} seq {})", name, r.id(), h.method(), h.seq());
-      return;
+  /** Removes and returns the pending call {@code reply} answers, or null (unknown, finished, or another meth/okey). */
+  private ClientCall takePending(RemoteLink r, Header reply) {
+    ClientCall c = r.pending.get(reply.seq());
+    if (c == null || !matches(c, reply)) {
+      LOG.debug("{}: reply from {} for an unknown or finished call ({} seq {})", name, r.id(), reply.method(), reply.seq());
+      return null;
     }
-    if (!r.pending.remove(h.seq(), c)) {
-      return;
+    if (!r.pending.remove(reply.seq(), c)) {
+      return null;
     }
     pendingCount.decrementAndGet();
+    return c;
+  }
+
+  private void onReply(RemoteLink r, Header h, Envelope env) {
+    ClientCall c = takePending(r, h);
+    if (c == null) {
+      return;
+    }
     MessageCodec.BodyFrame frame;
     try {
-      frame = MessageCodec.decodeBody(env.body(), h.zip(), limits.maxMessageSize());
+      frame = MessageCodec.decodeBody(env.body(), h.zip(), limits.maxMessageSize() - env.header().length);
     } catch (BadMessageException e) {
       LOG.warn("{}: bad reply from {} for {}: {}", name, r.id(), h.method(), e.getMessage());
       settle(c, null, new CallosumException(ErrorCode.BAD_MESSAGE, "malformed reply: " + e.getMessage()), env.size());

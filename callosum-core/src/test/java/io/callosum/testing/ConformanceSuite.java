@@ -858,6 +858,13 @@ public abstract class ConformanceSuite {
     RemoteInternalException meta = (RemoteInternalException) Await.failure(badMeta);
     assertEquals(ErrorCode.BAD_MESSAGE, meta.code());
 
+    CompletableFuture<Object> badHeader = client.invoke("e", 1);
+    Header h5 = raw.nextHeader();
+    raw.send(pack(p -> p.packMapHeader(5).packString("type").packInt(2).packString("meth").packString("e")
+        .packString("okey").packBinaryHeader(0).packString("seq").packLong(h5.seq()).packString("zip").packString("no")),
+        MessageCodec.encodeBody(MessageCodec.EMPTY_ARRAY_META, msgpack.encode(1), false));
+    assertEquals(ErrorCode.BAD_MESSAGE, ((CallosumException) Await.failure(badHeader)).code(), "a readable but bad reply header fails its call at once");
+
     CompletableFuture<Object> garbage = client.call("c").timeout(Duration.ofSeconds(1)).invoke(1);
     Header h3 = raw.nextHeader();
     raw.send(new byte[] {(byte) 0xc1, 0x00}, new byte[] {1});
