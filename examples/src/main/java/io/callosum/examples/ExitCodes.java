@@ -1,0 +1,86 @@
+package io.callosum.examples;
+
+import io.callosum.CallosumException;
+import io.callosum.RemoteException;
+import io.callosum.RemoteUserException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+
+/**
+ * The exit codes of the {@code callosum} commands, and how a failure is reported on stderr. The
+ * kind of a call failure ({@link CallosumException#code()}) decides its exit code, so scripts can
+ * tell a remote error from a timeout without parsing messages.
+ */
+final class ExitCodes {
+  static final int OK = 0;
+  /** {@code call}: the remote handler threw. {@code demo}: a step did not behave as shown. */
+  static final int FAILED = 1;
+  /** A bad option or argument, or an address whose scheme no lower serves (picocli's usage code). */
+  static final int USAGE = 2;
+  static final int NO_SUCH_METHOD = 3;
+  static final int REMOTE_ERROR = 4;
+  static final int TIMEOUT = 5;
+  static final int CONNECTION = 6;
+  static final int REFUSED = 7;
+  static final int UNEXPECTED = 8;
+
+  /** Help lines shared by the commands' exit-code lists. */
+  static final String USAGE_HELP = USAGE + ":bad option or argument, or no lower serves the address scheme";
+  static final String UNEXPECTED_HELP = UNEXPECTED + ":unexpected failure of this tool (stack trace on stderr)";
+
+  private ExitCodes() {}
+
+  /** The exit code for a failure that ended a command. */
+  static int of(Throwable failure) {
+    if (failure instanceof UncheckedIOException) {
+      return CONNECTION;
+    }
+    if (!(failure instanceof CallosumException)) {
+      return UNEXPECTED;
+    }
+    switch (((CallosumException) failure).code()) {
+      case REMOTE_USER_ERROR:
+        return FAILED;
+      case NO_SUCH_METHOD:
+        return NO_SUCH_METHOD;
+      case REMOTE_INTERNAL_ERROR:
+      case BAD_MESSAGE:
+      case CODEC_ERROR:
+        return REMOTE_ERROR;
+      case TIMEOUT:
+        return TIMEOUT;
+      case CONNECTION_LOST:
+        return CONNECTION;
+      default:
+        return REFUSED;
+    }
+  }
+
+  /**
+   * Writes what went wrong to {@code err}: the kind, and for a remote failure the remote exception's
+   * name and message, plus the remote traceback when the remote handler threw.
+   */
+  static void report(Throwable failure, PrintWriter err) {
+    if (failure instanceof CallosumException) {
+      CallosumException e = (CallosumException) failure;
+      err.printf("callosum: call failed: %s (%s)%n", e.code(), e.getClass().getSimpleName());
+      if (e instanceof RemoteException) {
+        RemoteException r = (RemoteException) e;
+        err.printf("  remote name:    %s%n", r.remoteName());
+        err.printf("  message:        %s%n", r.getMessage());
+        if (r instanceof RemoteUserException) {
+          err.println("  remote traceback:");
+          r.remoteTraceback().lines().forEach(line -> err.println("    " + line));
+        }
+      } else {
+        err.printf("  message:        %s%n", e.getMessage());
+      }
+    } else if (failure instanceof UncheckedIOException) {
+      err.println("callosum: " + failure.getMessage());
+    } else {
+      err.println("callosum: unexpected failure:");
+      failure.printStackTrace(err);
+    }
+    err.flush();
+  }
+}

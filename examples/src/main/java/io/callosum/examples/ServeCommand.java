@@ -1,0 +1,169 @@
+package io.callosum.examples;
+
+import io.callosum.CallInfo;
+import io.callosum.CallInterceptor;
+import io.callosum.CallOutcome;
+import io.callosum.Ordering;
+import io.callosum.Peer;
+import io.callosum.PeerListener;
+import io.callosum.RemotePeer;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code callosum serve}: binds a peer that serves {@link SampleService} until the process is
+ * stopped (SIGTERM or SIGINT) or, when run inside another program, until its thread is
+ * interrupted.
+ */
+@Command(
+    name = "serve",
+    header = "Serve echo, add, fail and sleep at an address until stopped.",
+    description = {
+      "Serves these methods at ADDRESS until stopped (Ctrl-C or SIGTERM):",
+      "",
+      "  echo ARG            returns ARG",
+      "  add {a, b}          returns {result: a+b}; a float if either is one",
+      "  fail [MESSAGE]      throws IllegalStateException(MESSAGE)",
+      "  sleep {s: SECONDS}  sleeps, then returns \"done\"; cancelling stops it",
+      "",
+      "Prints 'READY <address>' on stdout once listening, and one line per connection and call on"
+          + " stderr (unless --quiet).",
+      "",
+      "Addresses are URIs whose scheme picks the lower. An inproc:// address (the in-process lower)"
+          + " is reachable only from the same JVM, so from the shell it is useful only to check that"
+          + " the server starts; 'callosum demo' shows two peers talking over it."
+    },
+    exitCodeList = {
+      ExitCodes.OK + ":stopped by SIGTERM or SIGINT",
+      ExitCodes.USAGE_HELP,
+      ExitCodes.CONNECTION + ":the address cannot be bound (e.g. in use)",
+      ExitCodes.UNEXPECTED_HELP
+    })
+final class ServeCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--bind",
+      required = true,
+      paramLabel = "ADDRESS",
+      converter = OptionConverters.Address.class,
+      description = "Where to listen, e.g. inproc://calc.")
+  String address;
+
+  @Option(
+      names = "--ordering",
+      paramLabel = "POLICY",
+      converter = OptionConverters.OrderingName.class,
+      completionCandidates = OptionConverters.OrderingName.class,
+      description = "How calls that share an order key are run: ${COMPLETION-CANDIDATES} (default: none).")
+  Ordering ordering = Ordering.NONE;
+
+  @Option(names = {"-q", "--quiet"}, description = "Do not log connections and calls on stderr.")
+  boolean quiet;
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    CountDownLatch stop = new CountDownLatch(1);
+    CountDownLatch stopped = new CountDownLatch(1);
+    // A JVM ended by a signal exits with 128 + the signal number once its hooks return. The hook
+    // asks the serving thread to close the peer, waits for that, then halts with status 0: the
+    // server stopped as asked.
+    boolean interrupted = false;
+    Thread hook =
+        new Thread(
+            () -> {
+              stop.countDown();
+              boolean clean = awaitQuietly(stopped, 10);
+              Runtime.getRuntime().halt(clean ? ExitCodes.OK : ExitCodes.UNEXPECTED);
+            },
+            "callosum-serve-shutdown");
+    try (Peer peer = Callosum.newPeer(spec, () -> describe(err))) {
+      SampleService.registerOn(peer);
+      peer.start();
+      out.println("READY " + peer.address());
+      out.flush();
+      Runtime.getRuntime().addShutdownHook(hook);
+      try {
+        stop.await();
+      } catch (InterruptedException e) {
+        // Stopped by the program that runs this command. The flag is set again only after the
+        // peer has closed, so that closing still waits for the peer's threads to end.
+        interrupted = true;
+      }
+    } finally {
+      removeHook(hook);
+    }
+    err.println("stopped");
+    err.flush();
+    stopped.countDown();
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+    return ExitCodes.OK;
+  }
+
+  private Peer.Builder describe(PrintWriter err) {
+    Peer.Builder b = Peer.builder().name("serve").bind(address).ordering(ordering);
+    if (!quiet) {
+      Log log = new Log(err);
+      b.listener(log).interceptor(log);
+    }
+    return b;
+  }
+
+  private static boolean awaitQuietly(CountDownLatch latch, int seconds) {
+    try {
+      return latch.await(seconds, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      return false;
+    }
+  }
+
+  private static void removeHook(Thread hook) {
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException shuttingDown) {
+      // The hook is running: it waits for this thread to finish.
+    }
+  }
+
+  /** One stderr line per connection, disconnection and served call. */
+  private static final class Log implements PeerListener, CallInterceptor {
+    private final PrintWriter err;
+
+    Log(PrintWriter err) {
+      this.err = err;
+    }
+
+    @Override
+    public void connected(RemotePeer remote) {
+      line(remote.id() + " connected");
+    }
+
+    @Override
+    public void disconnected(RemotePeer remote, Throwable cause) {
+      line(remote.id() + " disconnected" + (cause == null ? "" : ": " + cause.getMessage()));
+    }
+
+    @Override
+    public void finished(CallInfo call, CallOutcome outcome) {
+      if (call.side() == CallInfo.Side.CALLEE) {
+        line(String.format("%s %s -> %s (%.1f ms)", call.remote().id(), call.method(),
+            outcome.isSuccess() ? "ok" : outcome.error(), outcome.duration().toNanos() / 1e6));
+      }
+    }
+
+    private void line(String text) {
+      err.println(text);
+      err.flush();
+    }
+  }
+}

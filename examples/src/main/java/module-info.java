@@ -1,0 +1,14 @@
+/**
+ * Runnable examples and the {@code callosum} command-line tool: a demo of two peers in one JVM,
+ * and {@code serve} / {@code call} commands for trying a lower from the shell.
+ */
+module io.callosum.examples {
+  requires io.callosum.core;
+  requires info.picocli;
+  requires com.fasterxml.jackson.databind;
+
+  // picocli reads and sets the annotated command fields reflectively.
+  opens io.callosum.examples to info.picocli;
+
+  uses io.callosum.lower.Transport;
+}
