@@ -97,20 +97,22 @@ public final class OrderKey {
     return hash;
   }
 
-  /** A readable form: {@code "text"} for a str key, {@code b"..."} for a bin key. */
+  /** A readable form: {@code "text"} for a str key, {@code b"..."} for a bin key; long keys are cut. */
   @Override
   public String toString() {
+    String text;
     try (MessageUnpacker u = MessagePack.newDefaultUnpacker(encoded)) {
       Value v = u.unpackValue();
       if (v.isStringValue()) {
-        return '"' + v.asStringValue().asString() + '"';
+        text = '"' + v.asStringValue().asString() + '"';
+      } else if (v.isBinaryValue()) {
+        text = "b\"" + new String(v.asBinaryValue().asByteArray(), StandardCharsets.ISO_8859_1) + '"';
+      } else {
+        text = v.toJson();
       }
-      if (v.isBinaryValue()) {
-        return "b\"" + new String(v.asBinaryValue().asByteArray(), StandardCharsets.ISO_8859_1) + '"';
-      }
-      return v.toJson();
     } catch (IOException | RuntimeException e) {
       return "okey(" + encoded.length + " bytes)";
     }
+    return text.length() <= 80 ? text : text.substring(0, 60) + "...(" + encoded.length + " bytes)";
   }
 }

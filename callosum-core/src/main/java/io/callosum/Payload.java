@@ -16,7 +16,7 @@ public final class Payload {
 
   /** Wraps {@code bytes} without copying; the caller must not change them afterwards. */
   public static Payload wrap(byte[] bytes) {
-    return new Payload(bytes);
+    return new Payload(java.util.Objects.requireNonNull(bytes, "bytes"));
   }
 
   /** The bytes, not copied: do not change them. */

@@ -18,9 +18,11 @@ final class ClientCall {
   final CallInfo info;
   final long startNanos;
   final long bytesOut;
+  /** The call being served from inside which this call was made (a callback), or null. */
+  final ServerCall parent;
   volatile Timer.Scheduled timeout;
 
-  ClientCall(RemoteLink remote, long seq, String method, OrderKey orderKey, Type resultType, CallInfo info, long startNanos, long bytesOut) {
+  ClientCall(RemoteLink remote, long seq, String method, OrderKey orderKey, Type resultType, CallInfo info, long startNanos, long bytesOut, ServerCall parent) {
     this.remote = remote;
     this.seq = seq;
     this.method = method;
@@ -29,6 +31,7 @@ final class ClientCall {
     this.info = info;
     this.startNanos = startNanos;
     this.bytesOut = bytesOut;
+    this.parent = parent;
     future.call = this;
   }
 

@@ -27,9 +27,26 @@ public final class ErrorNames {
 
   /** {@code [name, repr, traceback]} of a Java throwable. */
   public static String[] describe(Throwable t) {
-    StringWriter w = new StringWriter();
-    t.printStackTrace(new PrintWriter(w));
-    return new String[] {t.getClass().getName(), t.toString(), w.toString()};
+    String name = t.getClass().getName();
+    String repr;
+    try {
+      repr = String.valueOf(t);
+    } catch (RuntimeException e) {
+      repr = name + " (its toString() failed: " + e.getClass().getName() + ")";
+    }
+    String trace;
+    try {
+      StringWriter w = new StringWriter();
+      t.printStackTrace(new PrintWriter(w));
+      trace = w.toString();
+    } catch (RuntimeException e) {
+      StringBuilder b = new StringBuilder(repr).append('\n');
+      for (StackTraceElement el : t.getStackTrace()) {
+        b.append("\tat ").append(el).append('\n');
+      }
+      trace = b.toString();
+    }
+    return new String[] {name, repr, trace};
   }
 
   /** ErrorMetadata for a framework error with no Java stack worth sending. */

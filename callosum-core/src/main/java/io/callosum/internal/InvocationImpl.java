@@ -5,7 +5,6 @@ import io.callosum.OrderKey;
 import io.callosum.Payload;
 import java.lang.reflect.Type;
 import java.time.Duration;
-import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
@@ -15,16 +14,17 @@ final class InvocationImpl implements Invocation {
   private final PeerEngine engine;
   private final Supplier<RemoteLink> target;
   private final String method;
-  private final List<CallId> chain;
+  /** The call this one is a callback of, when made through {@code CallContext.caller()}; else null. */
+  private final ServerCall parent;
   private OrderKey orderKey = OrderKey.NONE;
   private Duration timeout;
   private boolean compress;
 
-  InvocationImpl(PeerEngine engine, Supplier<RemoteLink> target, String method, List<CallId> chain) {
+  InvocationImpl(PeerEngine engine, Supplier<RemoteLink> target, String method, ServerCall parent) {
     this.engine = engine;
     this.target = target;
     this.method = Objects.requireNonNull(method, "method");
-    this.chain = chain;
+    this.parent = parent;
     this.timeout = engine.config.defaultTimeout();
   }
 
@@ -63,16 +63,16 @@ final class InvocationImpl implements Invocation {
 
   @Override
   public CompletableFuture<Object> invoke(Object body) {
-    return engine.invoke(target.get(), method, orderKey, timeout, compress, body, Object.class, chain);
+    return engine.invoke(target.get(), method, orderKey, timeout, compress, body, Object.class, parent);
   }
 
   @Override
   public <T> CompletableFuture<T> invoke(Object body, Type type) {
-    return engine.invoke(target.get(), method, orderKey, timeout, compress, body, Objects.requireNonNull(type), chain);
+    return engine.invoke(target.get(), method, orderKey, timeout, compress, body, Objects.requireNonNull(type), parent);
   }
 
   @Override
   public CompletableFuture<Payload> invokeRaw(Payload body) {
-    return engine.invoke(target.get(), method, orderKey, timeout, compress, Objects.requireNonNull(body), null, chain);
+    return engine.invoke(target.get(), method, orderKey, timeout, compress, Objects.requireNonNull(body), null, parent);
   }
 }

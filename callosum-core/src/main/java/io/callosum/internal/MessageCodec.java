@@ -117,10 +117,10 @@ public final class MessageCodec {
             int start = (int) u.getTotalReadBytes();
             skipBounded(u, frame.length);
             int end = (int) u.getTotalReadBytes();
+            // Kept even when too long (the frame bounds it), so the ERROR reply can echo it.
+            okey = OrderKey.fromEncoded(Arrays.copyOfRange(frame, start, end));
             if (end - start > maxOrderKeySize) {
               problem = "okey is " + (end - start) + " bytes, more than the limit of " + maxOrderKeySize;
-            } else {
-              okey = OrderKey.fromEncoded(Arrays.copyOfRange(frame, start, end));
             }
             break;
           case "seq":

@@ -90,9 +90,11 @@ public final class PeerEngine implements LinkListener {
   private final Object sched = new Object();
   private final Map<OrderKey, KeyState> keys = new HashMap<>();
   private final ArrayDeque<ServerCall> ready = new ArrayDeque<>();
-  private final Map<CallId, ServerCall> activeById = new HashMap<>();
+  /** Callbacks in flight, by seq: calls this peer made from inside a call it serves (see ORDERING.md). */
+  private final Map<Long, ClientCall> callbacks = new ConcurrentHashMap<>();
   private int running;
   private int admitted;
+  private long buffered;
 
   private final Object lifecycle = new Object();
   private boolean started;
@@ -126,14 +128,17 @@ public final class PeerEngine implements LinkListener {
       handlerExecutor = config.handlerExecutor();
       ownedHandlerExecutor = null;
     } else {
-      ownedHandlerExecutor = Threads.handlerExecutor("callosum-" + name + "-handler", limits.maxConcurrentCalls());
+      // Calls nested in callback chains may run beyond maxConcurrentCalls (up to the calls admitted),
+      // so the pool must not cap below that; the scheduler bounds what it submits.
+      ownedHandlerExecutor = Threads.handlerExecutor("callosum-" + name + "-handler",
+          limits.maxConcurrentCalls() + limits.maxQueuedCalls() + 16);
       handlerExecutor = ownedHandlerExecutor;
     }
     if (config.callbackExecutor() != null) {
       callbackExecutor = config.callbackExecutor();
       ownedCallbackExecutor = null;
     } else {
-      ownedCallbackExecutor = Threads.handlerExecutor("callosum-" + name + "-callback", 64);
+      ownedCallbackExecutor = Threads.handlerExecutor("callosum-" + name + "-callback", 256);
       callbackExecutor = ownedCallbackExecutor;
     }
     if (config.timer() != null) {
@@ -167,7 +172,7 @@ public final class PeerEngine implements LinkListener {
     TransportConfig tc = new TransportConfig(localCapabilities, limits.maxMessageSize(), config.connectTimeout());
     if (config.bind()) {
       try {
-        endpoint = config.transport().bind(config.address(), tc, this);
+        own(config.transport().bind(config.address(), tc, this));
       } catch (IOException e) {
         close();
         throw new UncheckedIOException("cannot bind " + config.address() + ": " + e.getMessage(), e);
@@ -175,7 +180,7 @@ public final class PeerEngine implements LinkListener {
       return;
     }
     try {
-      endpoint = config.transport().connect(config.address(), tc, this);
+      own(config.transport().connect(config.address(), tc, this));
       firstRemote.get(config.connectTimeout().toNanos(), TimeUnit.NANOSECONDS);
     } catch (IOException e) {
       close();
@@ -194,6 +199,18 @@ public final class PeerEngine implements LinkListener {
       close();
       throw new ConnectionLostException("cannot connect to " + config.address() + ": " + e.getCause(), e.getCause());
     }
+  }
+
+  /** Takes the endpoint the lower opened; if {@code close()} ran meanwhile, closes it and fails. */
+  private void own(Endpoint e) {
+    synchronized (lifecycle) {
+      if (!closed) {
+        endpoint = e;
+        return;
+      }
+    }
+    e.close();
+    throw new ConnectionLostException("peer closed while starting");
   }
 
   public String address() {
@@ -216,14 +233,10 @@ public final class PeerEngine implements LinkListener {
     for (RemoteLink r : new ArrayList<>(remotes.values())) {
       dropRemote(r, new ConnectionLostException("peer closed"), true);
     }
-    synchronized (sched) {
-      for (ServerCall c : new ArrayList<>(ready)) {
-        c.cancel();
-      }
-      ready.clear();
-      keys.clear();
+    Endpoint e;
+    synchronized (lifecycle) {
+      e = endpoint;
     }
-    Endpoint e = endpoint;
     if (e != null) {
       try {
         e.close();
@@ -275,9 +288,7 @@ public final class PeerEngine implements LinkListener {
       throw new IllegalStateException(
           "a bound peer has one remote per client: call them through remotes() or CallContext.caller()");
     }
-    ServerCall current = CURRENT.get();
-    List<CallId> chain = current != null ? current.childChain(limits.maxCallChain()) : null;
-    return new InvocationImpl(this, () -> primary, method, chain);
+    return new InvocationImpl(this, () -> primary, method, null);
   }
 
   /** How many calls this peer holds in any internal table (for tests: 0 when idle). */
@@ -286,8 +297,9 @@ public final class PeerEngine implements LinkListener {
     for (RemoteLink r : remotes.values()) {
       n += r.pending.size() + r.serving.size();
     }
+    n += callbacks.size();
     synchronized (sched) {
-      return n + keys.size() + ready.size() + activeById.size() + running + admitted;
+      return n + keys.size() + ready.size() + running + admitted + (buffered > 0 ? 1 : 0);
     }
   }
 
@@ -353,8 +365,7 @@ public final class PeerEngine implements LinkListener {
     }
     r.connected = false;
     for (ClientCall c : new ArrayList<>(r.pending.values())) {
-      if (r.pending.remove(c.seq, c)) {
-        pendingCount.decrementAndGet();
+      if (unpend(c)) {
         settle(c, null, error, 0);
       }
     }
@@ -465,21 +476,33 @@ public final class PeerEngine implements LinkListener {
       sendError(r, h, ErrorNames.NO_SUCH_METHOD, "no such method: " + h.method());
       return;
     }
-    boolean chains = r.capabilities.has(Capabilities.CHAIN) && r.capabilities.instanceId() != 0;
-    CallId id = chains ? new CallId(r.capabilities.instanceId(), h.seq()) : null;
-    List<CallId> chain = chains ? h.chain() : List.of();
-    ServerCall c = new ServerCall(r, h, id, chain, handler, frame.body(), timer.nanoTime(), env.size());
+    List<CallId> chain = r.capabilities.has(Capabilities.CHAIN) ? h.chain() : List.of();
+    ServerCall c = new ServerCall(r, h, chain, handler, frame.body(), timer.nanoTime(), env.size());
     accept(c);
   }
 
-  private boolean isNested(ServerCall c) {
-    for (CallId ancestor : c.chain) {
-      ServerCall a = activeById.get(ancestor);
-      if (a != null && a.header.orderKey().equals(c.header.orderKey())) {
-        return true;
+  /**
+   * Marks {@code c} nested when its chain holds a callback this peer has in flight from inside a
+   * call it still serves: then that call is an ancestor of {@code c}. Only this peer's own call
+   * ids count, and only while in flight, so a remote cannot borrow another's ancestry; the
+   * ancestry is known for callers of any kind, Python ones included.
+   */
+  private void classifyNesting(ServerCall c) {
+    long me = localCapabilities.instanceId();
+    for (CallId id : c.chain) {
+      if (id.instance() != me) {
+        continue;
+      }
+      ClientCall callback = callbacks.get(id.seq());
+      ServerCall ancestor = callback == null ? null : callback.parent;
+      if (ancestor == null || ancestor.state == ServerCall.State.EXITED || ancestor.state == ServerCall.State.NEW) {
+        continue;
+      }
+      c.slotExempt = true;
+      if (ordering != Ordering.NONE && ancestor.header.orderKey().equals(c.header.orderKey())) {
+        c.nested = true;
       }
     }
-    return false;
   }
 
   private void accept(ServerCall c) {
@@ -487,24 +510,25 @@ public final class PeerEngine implements LinkListener {
     String refusal = null;
     String refusalName = null;
     synchronized (sched) {
-      boolean nested = ordering != Ordering.NONE && isNested(c);
       if (closed) {
         LOG.debug("{}: dropped {} (peer closing)", name, c);
         return;
       } else if (admitted >= limits.maxConcurrentCalls() + limits.maxQueuedCalls()) {
-        // Nested calls count too: a remote could claim any ancestry, so nothing escapes this bound.
+        // Nested calls count too, so nothing escapes this bound.
         refusalName = ErrorNames.OVERLOADED;
         refusal = admitted + " calls in progress or queued (limit " + (limits.maxConcurrentCalls() + limits.maxQueuedCalls()) + ")";
+      } else if (buffered > 0 && buffered + c.body.length > limits.maxBufferedBytes()) {
+        refusalName = ErrorNames.OVERLOADED;
+        refusal = buffered + " bytes of calls held (limit " + limits.maxBufferedBytes() + ")";
       } else if (c.remote.serving.putIfAbsent(c.serveKey, c) != null) {
         refusalName = ErrorNames.BAD_MESSAGE;
         refusal = "duplicate request: " + c.header.method() + " seq " + c.header.seq() + " is already being served";
       } else {
-        c.nested = nested;
+        classifyNesting(c);
         admitted++;
-        if (c.id != null) {
-          activeById.put(c.id, c);
-        }
-        if (ordering == Ordering.NONE || nested) {
+        c.bufferedBytes = c.body.length;
+        buffered += c.bufferedBytes;
+        if (ordering == Ordering.NONE || c.nested) {
           admitSlot(c, toStart);
         } else {
           KeyState ks = keys.computeIfAbsent(c.header.orderKey(), k -> new KeyState());
@@ -534,7 +558,7 @@ public final class PeerEngine implements LinkListener {
 
   /** Gives {@code c} a concurrency slot, or queues it for one. Nested calls never wait for one. */
   private void admitSlot(ServerCall c, List<ServerCall> toStart) {
-    if (c.nested || running < limits.maxConcurrentCalls()) {
+    if (c.slotExempt || running < limits.maxConcurrentCalls()) {
       running++;
       c.holdsSlot = true;
       c.state = ServerCall.State.RUNNING;
@@ -550,7 +574,9 @@ public final class PeerEngine implements LinkListener {
       try {
         handlerExecutor.execute(() -> runAsOwn(() -> run(c)));
       } catch (RejectedExecutionException e) {
-        cancelServing(c, null);
+        LOG.warn("{}: the handler executor refused {}", name, c);
+        replied(c, errorEnvelope(c.header, ErrorMessage.ERROR,
+            ErrorNames.framework(ErrorNames.OVERLOADED, "the handler executor refused the call")));
         exited(c);
       }
     }
@@ -588,18 +614,32 @@ public final class PeerEngine implements LinkListener {
       c.leave();
     }
     if (failure == null && result instanceof CompletionStage) {
-      CompletableFuture<?> stage = ((CompletionStage<?>) result).toCompletableFuture();
+      CompletableFuture<?> stage;
+      try {
+        stage = ((CompletionStage<?>) result).toCompletableFuture();
+      } catch (RuntimeException e) {
+        complete(c, null, e);
+        return;
+      }
       if (!c.attach(stage)) {
         stage.cancel(true);
       }
-      stage.whenComplete((v, e) -> {
-        finish(c, v, e);
-        exited(c);
-      });
+      stage.whenComplete((v, e) -> complete(c, v, e));
       return;
     }
-    finish(c, result, failure);
-    exited(c);
+    complete(c, result, failure);
+  }
+
+  /** The handler is done: reply (whatever goes wrong while building the reply) and free its resources. */
+  private void complete(ServerCall c, Object value, Throwable failure) {
+    try {
+      finish(c, value, failure);
+    } catch (Throwable t) {
+      LOG.error("{}: failed to build the reply of {}", name, c, t);
+      replied(c, errorEnvelope(c.header, ErrorMessage.ERROR, ErrorNames.framework(ErrorNames.INTERNAL, "failed to build the reply: " + t.getClass().getName())));
+    } finally {
+      exited(c);
+    }
   }
 
   /** Builds the reply for a handler's outcome and hands it to ordering. */
@@ -674,9 +714,17 @@ public final class PeerEngine implements LinkListener {
         KeyState ks = keys.get(c.header.orderKey());
         if (ks != null && ks.replies.contains(c)) {
           c.reply = reply;
+          if (reply != null) {
+            c.bufferedBytes += reply.size();
+            buffered += reply.size();
+          }
           while (!ks.replies.isEmpty() && ks.replies.peek().replied) {
             ServerCall head = ks.replies.poll();
             transmit(head, head.reply);
+            if (head.reply != null) {
+              head.bufferedBytes -= head.reply.size();
+              buffered -= head.reply.size();
+            }
             head.reply = null;
           }
           removeIfIdle(c.header.orderKey(), ks);
@@ -727,9 +775,8 @@ public final class PeerEngine implements LinkListener {
       }
       c.state = ServerCall.State.EXITED;
       admitted--;
-      if (c.id != null) {
-        activeById.remove(c.id, c);
-      }
+      buffered -= c.body.length;
+      c.bufferedBytes -= c.body.length;
       if (c.holdsSlot) {
         c.holdsSlot = false;
         running--;
@@ -788,7 +835,7 @@ public final class PeerEngine implements LinkListener {
           break;
       }
     }
-    c.cancel();
+    c.cancel(handlerExecutor);
     replied(c, reply);
     if (exitNow) {
       exited(c);
@@ -815,33 +862,40 @@ public final class PeerEngine implements LinkListener {
   // ---------------------------------------------------------------- caller side
 
   @SuppressWarnings("unchecked")
-  <T> CompletableFuture<T> invoke(RemoteLink r, String method, OrderKey okey, Duration timeout, boolean zip, Object body, Type type, List<CallId> chain) {
+  <T> CompletableFuture<T> invoke(RemoteLink r, String method, OrderKey okey, Duration timeout, boolean zip, Object body, Type type, ServerCall parent) {
     if (closed) {
       return CompletableFuture.failedFuture(new ConnectionLostException("peer is closed"));
     }
     if (r == null || !r.connected) {
       return CompletableFuture.failedFuture(new ConnectionLostException("not connected" + (r != null ? " to " + r.id() : "")));
     }
-    if (chain == null) {
-      ServerCall current = CURRENT.get();
-      chain = current != null ? current.childChain(limits.maxCallChain()) : List.of();
+    if (okey.encodedSize() > limits.maxOrderKeySize()) {
+      return CompletableFuture.failedFuture(new MessageTooLargeException(
+          "order key of " + okey.encodedSize() + " bytes exceeds the limit of " + limits.maxOrderKeySize()));
     }
-    if (!r.capabilities.has(Capabilities.CHAIN)) {
-      chain = List.of();
+    if (parent == null) {
+      parent = CURRENT.get();
     }
     byte[] bodyBytes;
     try {
       bodyBytes = body instanceof Payload ? ((Payload) body).bytes() : config.codec().encode(body);
     } catch (CodecException e) {
       return CompletableFuture.failedFuture(e);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(new CodecException("the codec failed: " + e, e));
     }
-    long s = seq.getAndIncrement() & 0xffffffffL;
-    Header h = new Header(MessageType.FUNCTION, method, okey, s, zip, chain);
-    byte[] header = MessageCodec.encodeHeader(h);
+    long s = seq.getAndIncrement() & Header.MAX_SEQ;
+    // A callback carries its ancestry to remotes that understand it (see ORDERING.md).
+    boolean chained = parent != null && r.capabilities.has(Capabilities.CHAIN);
+    List<CallId> chain = chained
+        ? parent.childChain(new CallId(localCapabilities.instanceId(), s), limits.maxCallChain())
+        : List.of();
+    byte[] header = MessageCodec.encodeHeader(new Header(MessageType.FUNCTION, method, okey, s, zip, chain));
     long size = header.length + MessageCodec.bodyFrameSize(0, bodyBytes.length);
-    if (size > limits.maxMessageSize()) {
-      return CompletableFuture.failedFuture(new MessageTooLargeException(
-          "call of " + method + " is " + size + " bytes, more than the limit of " + limits.maxMessageSize()));
+    if (header.length > limits.maxHeaderSize() || size > limits.maxMessageSize()) {
+      return CompletableFuture.failedFuture(new MessageTooLargeException("call of " + method + " is " + size
+          + " bytes (header " + header.length + "), more than the limit of " + limits.maxMessageSize()
+          + " (header " + limits.maxHeaderSize() + ")"));
     }
     if (pendingCount.incrementAndGet() > limits.maxPendingCalls()) {
       pendingCount.decrementAndGet();
@@ -849,9 +903,26 @@ public final class PeerEngine implements LinkListener {
           limits.maxPendingCalls() + " calls already in flight (Limits.maxPendingCalls)"));
     }
     Envelope env = new Envelope(header, MessageCodec.encodeBody(MessageCodec.NO_META, bodyBytes, zip));
-    ClientCall c = new ClientCall(r, s, method, okey, type, new CallInfo(CallInfo.Side.CALLER, method, okey, r), timer.nanoTime(), env.size());
+    ClientCall c = new ClientCall(r, s, method, okey, type, new CallInfo(CallInfo.Side.CALLER, method, okey, r),
+        timer.nanoTime(), env.size(), chained ? parent : null);
     r.pending.put(s, c);
+    if (c.parent != null) {
+      callbacks.put(s, c);
+    }
     started(c.info);
+    try {
+      r.link.send(env);
+    } catch (RuntimeException e) {
+      if (unpend(c)) {
+        settle(c, null, e instanceof CallosumException ? (CallosumException) e
+            : new ConnectionLostException("send failed: " + e.getMessage(), e), 0);
+      }
+    }
+    if (!r.connected && unpend(c)) {
+      // The remote went away while we registered: its disconnect sweep may have missed us.
+      settle(c, null, new ConnectionLostException("connection to " + r.id() + " lost"), 0);
+    }
+    // Scheduled after sending, so that a CANCEL can never overtake its FUNCTION.
     if (timeout != null) {
       Timer.Scheduled t = timer.schedule(timeout, () -> timedOut(c, timeout));
       c.timeout = t;
@@ -859,34 +930,30 @@ public final class PeerEngine implements LinkListener {
         t.cancel(); // already settled: settle() may have run before the timer was recorded
       }
     }
-    try {
-      r.link.send(env);
-    } catch (RuntimeException e) {
-      if (r.pending.remove(s, c)) {
-        pendingCount.decrementAndGet();
-        settle(c, null, e instanceof CallosumException ? (CallosumException) e
-            : new ConnectionLostException("send failed: " + e.getMessage(), e), 0);
-      }
-    }
-    if (!r.connected && r.pending.remove(s, c)) {
-      // The remote went away while we registered: its disconnect sweep may have missed us.
-      pendingCount.decrementAndGet();
-      settle(c, null, new ConnectionLostException("connection to " + r.id() + " lost"), 0);
-    }
     return (CompletableFuture<T>) c.future;
   }
 
+  /** Takes {@code c} out of the pending tables; true for the one caller that gets to settle it. */
+  private boolean unpend(ClientCall c) {
+    if (!c.remote.pending.remove(c.seq, c)) {
+      return false;
+    }
+    pendingCount.decrementAndGet();
+    if (c.parent != null) {
+      callbacks.remove(c.seq, c);
+    }
+    return true;
+  }
+
   private void timedOut(ClientCall c, Duration timeout) {
-    if (c.remote.pending.remove(c.seq, c)) {
-      pendingCount.decrementAndGet();
+    if (unpend(c)) {
       sendCancel(c);
       settle(c, null, new CallTimeoutException("call of " + c.method + " timed out after " + timeout.toMillis() + " ms"), 0);
     }
   }
 
   void cancelledLocally(ClientCall c) {
-    if (c.remote.pending.remove(c.seq, c)) {
-      pendingCount.decrementAndGet();
+    if (unpend(c)) {
       Timer.Scheduled t = c.timeout;
       if (t != null) {
         t.cancel();
@@ -920,11 +987,7 @@ public final class PeerEngine implements LinkListener {
       LOG.debug("{}: reply from {} for an unknown or finished call ({} seq {})", name, r.id(), reply.method(), reply.seq());
       return null;
     }
-    if (!r.pending.remove(reply.seq(), c)) {
-      return null;
-    }
-    pendingCount.decrementAndGet();
-    return c;
+    return unpend(c) ? c : null;
   }
 
   private void onReply(RemoteLink r, Header h, Envelope env) {
@@ -971,6 +1034,8 @@ public final class PeerEngine implements LinkListener {
           value = c.resultType == null ? Payload.wrap(result) : config.codec().decode(result, c.resultType);
         } catch (CodecException e) {
           failure = e;
+        } catch (RuntimeException e) {
+          failure = new CodecException("the codec failed: " + e, e);
         }
       }
       finished(c.info, new CallOutcome(failure == null ? null : ErrorNames.codeOf(failure), failure,
@@ -989,7 +1054,7 @@ public final class PeerEngine implements LinkListener {
     for (CallInterceptor i : interceptors) {
       try {
         i.started(info);
-      } catch (RuntimeException e) {
+      } catch (Throwable e) {
         LOG.warn("interceptor {} failed", i, e);
       }
     }
@@ -999,7 +1064,7 @@ public final class PeerEngine implements LinkListener {
     for (CallInterceptor i : interceptors) {
       try {
         i.finished(info, outcome);
-      } catch (RuntimeException e) {
+      } catch (Throwable e) {
         LOG.warn("interceptor {} failed", i, e);
       }
     }

@@ -4,7 +4,6 @@ import io.callosum.Invocation;
 import io.callosum.RemotePeer;
 import io.callosum.lower.Capabilities;
 import io.callosum.lower.Link;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -50,8 +49,8 @@ final class RemoteLink implements RemotePeer {
     return new InvocationImpl(engine, () -> this, method, null);
   }
 
-  /** A view of this remote whose calls carry {@code chain} (a handler's {@code caller()}). */
-  RemotePeer withChain(List<CallId> chain) {
+  /** A view of this remote whose calls are callbacks of {@code parent} (a handler's {@code caller()}). */
+  RemotePeer withParent(ServerCall parent) {
     RemoteLink self = this;
     return new RemotePeer() {
       @Override
@@ -76,7 +75,7 @@ final class RemoteLink implements RemotePeer {
 
       @Override
       public Invocation call(String method) {
-        return new InvocationImpl(engine, () -> self, method, chain);
+        return new InvocationImpl(engine, () -> self, method, parent);
       }
 
       @Override

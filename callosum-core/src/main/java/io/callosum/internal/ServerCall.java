@@ -29,8 +29,7 @@ final class ServerCall implements CallContext {
   final RemoteLink remote;
   final Header header;
   final ServeKey serveKey;
-  /** This call's id in call chains; null when the caller announced no instance id. */
-  final CallId id;
+  /** The chain this call arrived with (empty from remotes that do not announce {@code chain}). */
   final List<CallId> chain;
   final Handler handler;
   final byte[] body;
@@ -40,8 +39,13 @@ final class ServerCall implements CallContext {
 
   // Guarded by the engine's scheduler lock.
   State state = State.NEW;
+  /** Nested in a call this peer serves on the same key: bypasses the key's order. */
   boolean nested;
+  /** Nested in any call this peer serves: does not wait for a handler slot. */
+  boolean slotExempt;
   boolean holdsSlot;
+  /** Request bytes (and held reply bytes) counted against {@code Limits.maxBufferedBytes}. */
+  long bufferedBytes;
   boolean replied;
   Envelope reply;
   Timer.Scheduled executionTimeout;
@@ -52,11 +56,10 @@ final class ServerCall implements CallContext {
   private boolean cancelled;
   private List<Runnable> cancelActions;
 
-  ServerCall(RemoteLink remote, Header header, CallId id, List<CallId> chain, Handler handler, byte[] body, long startNanos, long bytesIn) {
+  ServerCall(RemoteLink remote, Header header, List<CallId> chain, Handler handler, byte[] body, long startNanos, long bytesIn) {
     this.remote = remote;
     this.header = header;
     this.serveKey = new ServeKey(header.seq(), header.method(), header.orderKey());
-    this.id = id;
     this.chain = chain;
     this.handler = handler;
     this.body = body;
@@ -65,12 +68,14 @@ final class ServerCall implements CallContext {
     this.info = new CallInfo(CallInfo.Side.CALLEE, header.method(), header.orderKey(), remote);
   }
 
-  /** The chain a callback made from inside this call carries. */
-  List<CallId> childChain(int max) {
-    List<CallId> out = new ArrayList<>(chain);
-    if (id != null) {
-      out.add(id);
-    }
+  /**
+   * The chain a callback made from inside this call carries: this call's chain plus the callback's
+   * own id, keeping the most recent {@code max} entries.
+   */
+  List<CallId> childChain(CallId callback, int max) {
+    List<CallId> out = new ArrayList<>(chain.size() + 1);
+    out.addAll(chain);
+    out.add(callback);
     return out.size() <= max ? out : List.copyOf(out.subList(out.size() - max, out.size()));
   }
 
@@ -97,9 +102,13 @@ final class ServerCall implements CallContext {
     return !cancelled;
   }
 
-  /** Cancels the handler: interrupts its thread or cancels its stage, and runs cancel actions. */
-  void cancel() {
+  /**
+   * Cancels the handler: interrupts its thread at once; cancels its stage and runs the cancel
+   * actions on {@code userCode}, since both run user code and this may be called on an I/O thread.
+   */
+  void cancel(java.util.concurrent.Executor userCode) {
     List<Runnable> actions;
+    CompletableFuture<?> s;
     synchronized (this) {
       if (cancelled) {
         return;
@@ -108,20 +117,31 @@ final class ServerCall implements CallContext {
       if (thread != null) {
         thread.interrupt();
       }
-      if (stage != null) {
-        stage.cancel(true);
-      }
+      s = stage;
       actions = cancelActions;
       cancelActions = null;
     }
-    if (actions != null) {
-      for (Runnable r : actions) {
-        try {
-          r.run();
-        } catch (RuntimeException e) {
-          LOG.warn("cancel action of {} failed", header.method(), e);
+    if (s == null && actions == null) {
+      return;
+    }
+    Runnable work = () -> {
+      if (s != null) {
+        s.cancel(true);
+      }
+      if (actions != null) {
+        for (Runnable r : actions) {
+          try {
+            r.run();
+          } catch (RuntimeException e) {
+            LOG.warn("cancel action of {} failed", header.method(), e);
+          }
         }
       }
+    };
+    try {
+      userCode.execute(work);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      work.run(); // closing
     }
   }
 
@@ -137,7 +157,7 @@ final class ServerCall implements CallContext {
 
   @Override
   public RemotePeer caller() {
-    return remote.withChain(childChain(remote.engine.config.limits().maxCallChain()));
+    return remote.withParent(this);
   }
 
   @Override

@@ -39,7 +39,7 @@ public final class SystemTimer implements Timer, AutoCloseable {
     if (e == null) {
       return () -> {};
     }
-    ScheduledFuture<?> f = e.schedule(task, Math.max(0, delay.toNanos()), TimeUnit.NANOSECONDS);
+    ScheduledFuture<?> f = e.schedule(task, nanos(delay), TimeUnit.NANOSECONDS);
     return () -> f.cancel(false);
   }
 
@@ -54,5 +54,13 @@ public final class SystemTimer implements Timer, AutoCloseable {
     if (e != null) {
       Threads.shutdownAndWait(e);
     }
+  }
+
+  /** The delay in nanoseconds, saturated: a delay of centuries must not overflow into an error. */
+  static long nanos(Duration delay) {
+    if (delay.isNegative()) {
+      return 0;
+    }
+    return delay.compareTo(Duration.ofDays(100L * 365)) > 0 ? Duration.ofDays(100L * 365).toNanos() : delay.toNanos();
   }
 }

@@ -55,7 +55,7 @@ public final class Threads {
 
   /** One daemon thread with an unbounded FIFO queue. */
   public static ExecutorService singleThread(String name) {
-    return new Pool(1, 0, r -> {
+    return new Pool(1, 1, 0, new LinkedBlockingQueue<>(), r -> {
       Thread t = new Thread(r, name);
       t.setDaemon(true);
       return t;
@@ -67,9 +67,9 @@ public final class Threads {
 
   /** A fixed pool that knows its own threads, so that shutting it down from inside never waits on itself. */
   private static final class Pool extends ThreadPoolExecutor {
-    Pool(int threads, long keepAliveSeconds, ThreadFactory factory) {
-      super(threads, threads, keepAliveSeconds, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), factory);
-      if (keepAliveSeconds > 0) {
+    Pool(int core, int max, long keepAliveSeconds, java.util.concurrent.BlockingQueue<Runnable> queue, ThreadFactory factory) {
+      super(core, max, keepAliveSeconds, TimeUnit.SECONDS, queue, factory);
+      if (keepAliveSeconds > 0 && core > 0) {
         allowCoreThreadTimeOut(true);
       }
     }
@@ -86,8 +86,9 @@ public final class Threads {
   }
 
   /**
-   * The default handler executor: a new virtual thread per task where the JVM has them, else a
-   * pool of at most {@code maxThreads} daemon threads that shrinks when idle.
+   * A new virtual thread per task where the JVM has them, else a pool of daemon threads that grows
+   * on demand up to {@code maxThreads} (tasks are never queued: the caller bounds how many it
+   * submits) and shrinks when idle.
    */
   public static ExecutorService handlerExecutor(String prefix, int maxThreads) {
     if (VIRTUAL_FACTORY != null) {
@@ -97,8 +98,9 @@ public final class Threads {
         LOG.debug("virtual threads unavailable, using a pool", t);
       }
     }
-    return new Pool(maxThreads, 30, daemonFactory(prefix));
+    return new Pool(0, maxThreads, 30, new java.util.concurrent.SynchronousQueue<>(), daemonFactory(prefix));
   }
+
 
   /**
    * Shuts {@code executor} down: lets it finish for a moment, then interrupts running tasks, runs

@@ -59,11 +59,13 @@ public final class InProcessTransport implements Transport {
     PipeEnd serverEnd = new PipeEnd("inproc-" + id, server.side, config.localCapabilities());
     clientEnd.other = serverEnd;
     serverEnd.other = clientEnd;
+    // The client's connected event is queued first: nothing the server sends once it hears of
+    // the connection can reach the client's I/O thread before it.
+    clientSide.post(() -> listener.connected(clientEnd));
     if (!server.accept(serverEnd)) {
-      io.shutdownNow();
+      Threads.shutdownAndWait(io);
       throw new ConnectionLostException("no peer is bound at " + address);
     }
-    clientSide.post(() -> listener.connected(clientEnd));
     return new Client(address.toString(), io, clientEnd);
   }
 

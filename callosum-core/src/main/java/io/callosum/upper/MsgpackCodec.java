@@ -34,7 +34,7 @@ import org.msgpack.value.ValueType;
  * <p>Generic values map directly: {@code null}, {@link Boolean}, integers of every size
  * (unsigned 64-bit as {@link BigInteger}), {@link Float}/{@link Double}, {@link String}, {@code
  * byte[]} and {@link ByteBuffer} (bin), {@link List}/{@link Collection}/arrays, {@link Map} with
- * str or bin keys, {@link Instant} (the msgpack timestamp extension), {@link Extension} for other
+ * str or bin keys (others are refused: Python peers reject them), {@link Instant} (the msgpack timestamp extension), {@link Extension} for other
  * extension types, nested freely. Decoded generically ({@code Object.class}), integers come back as
  * {@link Integer}, {@link Long} or {@link BigInteger} (whichever fits), str as {@link String}, bin
  * as {@code byte[]}, maps as {@link LinkedHashMap} whose bin keys are read-only {@link ByteBuffer}s
@@ -157,7 +157,12 @@ public final class MsgpackCodec implements Codec {
       int inner = nest(depth);
       p.packMapHeader(m.size());
       for (Map.Entry<?, ?> e : m.entrySet()) {
-        write(p, e.getKey(), inner);
+        Object key = e.getKey();
+        if (!(key instanceof CharSequence || key instanceof byte[] || key instanceof ByteBuffer)) {
+          // Python Callosum peers unpack with strict_map_key: any other key kills their receive loop.
+          throw new CodecException("map keys must be strings or byte strings, not " + describe(key));
+        }
+        write(p, key, inner);
         write(p, e.getValue(), inner);
       }
     } else if (v instanceof Collection) {
