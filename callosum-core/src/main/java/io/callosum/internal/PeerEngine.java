@@ -1,5 +1,6 @@
 package io.callosum.internal;
 
+import io.callosum.CallCancelledException;
 import io.callosum.CallInfo;
 import io.callosum.CallInterceptor;
 import io.callosum.CallOutcome;
@@ -924,7 +925,16 @@ public final class PeerEngine implements LinkListener {
     }
     // Scheduled after sending, so that a CANCEL can never overtake its FUNCTION.
     if (timeout != null) {
-      Timer.Scheduled t = timer.schedule(timeout, () -> timedOut(c, timeout));
+      Timer.Scheduled t;
+      try {
+        t = timer.schedule(timeout, () -> timedOut(c, timeout));
+      } catch (RuntimeException e) {
+        if (unpend(c)) {
+          sendCancel(c);
+          settle(c, null, new CallCancelledException("call abandoned: the timer refused its timeout: " + e, e), 0);
+        }
+        return (CompletableFuture<T>) c.future;
+      }
       c.timeout = t;
       if (r.pending.get(s) != c) {
         t.cancel(); // already settled: settle() may have run before the timer was recorded
