@@ -1,9 +1,11 @@
 /**
  * Runnable examples and the {@code callosum} command-line tool: a demo of two peers in one JVM,
- * and {@code serve} / {@code call} commands for trying a lower from the shell.
+ * {@code serve} / {@code call} commands for trying a lower from the shell, and {@code keygen} for
+ * the key pairs of encrypted connections.
  */
 module io.callosum.examples {
   requires io.callosum.core;
+  requires io.callosum.auth;
   requires info.picocli;
   requires com.fasterxml.jackson.databind;
 

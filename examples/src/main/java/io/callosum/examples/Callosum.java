@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
- * The {@code callosum} command-line tool: {@code demo}, {@code serve} and {@code call}.
+ * The {@code callosum} command-line tool: {@code demo}, {@code serve}, {@code call} and {@code keygen}.
  *
  * <p>{@link #main} runs one command and exits with its code. Tests use {@link #commandLine()}
  * and {@code execute} instead, in the same JVM, with their own output writers.
@@ -38,7 +38,9 @@ import picocli.CommandLine.UnmatchedArgumentException;
       "other:see 'callosum COMMAND --help'"
     },
     description = "Asynchronous, bidirectional RPC with replaceable layers: try it from the shell.",
-    subcommands = {DemoCommand.class, ServeCommand.class, CallCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      DemoCommand.class, ServeCommand.class, CallCommand.class, KeygenCommand.class, CommandLine.HelpCommand.class
+    })
 public final class Callosum implements Runnable {
   @Spec CommandSpec spec;
 
@@ -78,7 +80,7 @@ public final class Callosum implements Runnable {
 
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(), "Missing command: one of demo, serve, call");
+    throw new ParameterException(spec.commandLine(), "Missing command: one of demo, serve, call, keygen");
   }
 
   /**

@@ -17,7 +17,7 @@ class CommandLineTest {
 
   @Test
   void everyCommandHasHelp() {
-    for (String command : new String[] {"demo", "serve", "call"}) {
+    for (String command : new String[] {"demo", "serve", "call", "keygen"}) {
       ToolRun run = ToolRun.of(command, "--help");
       assertEquals(ExitCodes.OK, run.exit(), run::toString);
       assertTrue(run.out().contains("Usage: callosum " + command), run::toString);
@@ -25,7 +25,8 @@ class CommandLineTest {
     }
     ToolRun top = ToolRun.of("--help");
     assertEquals(ExitCodes.OK, top.exit(), top::toString);
-    assertTrue(top.out().contains("demo") && top.out().contains("serve") && top.out().contains("call"), top::toString);
+    assertTrue(top.out().contains("demo") && top.out().contains("serve") && top.out().contains("call")
+        && top.out().contains("keygen"), top::toString);
   }
 
   @Test
@@ -48,6 +49,8 @@ class CommandLineTest {
       {},
       {"nonsense"},
       {"call", "echo"},
+      {"keygen"},
+      {"keygen", "a", "b"},
       {"call", "--connect", "no-scheme", "echo"},
       {"call", "--connect", "inproc://x", "--timeout", "soon", "echo"},
       {"serve", "--bind", "inproc://x", "--ordering", "random"}
