@@ -262,10 +262,26 @@ public final class Peer implements Invoker, AutoCloseable {
           interceptors, listeners)));
     }
 
+    /**
+     * The lowers found on the class or module path, loaded once: peers that find a lower by scheme
+     * share one instance of it (and so, for ZeroMQ, one context).
+     */
+    private static final class Installed {
+      static final List<Transport> TRANSPORTS = load();
+
+      private static List<Transport> load() {
+        List<Transport> out = new ArrayList<>();
+        for (Transport t : ServiceLoader.load(Transport.class, Peer.class.getClassLoader())) {
+          out.add(t);
+        }
+        return List.copyOf(out);
+      }
+    }
+
     private static Transport findTransport(URI address) {
       String scheme = address.getScheme();
       List<String> known = new ArrayList<>();
-      for (Transport t : ServiceLoader.load(Transport.class, Peer.class.getClassLoader())) {
+      for (Transport t : Installed.TRANSPORTS) {
         if (t.schemes().contains(scheme)) {
           return t;
         }

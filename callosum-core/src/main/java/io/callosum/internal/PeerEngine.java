@@ -177,6 +177,9 @@ public final class PeerEngine implements LinkListener {
       } catch (IOException e) {
         close();
         throw new UncheckedIOException("cannot bind " + config.address() + ": " + e.getMessage(), e);
+      } catch (RuntimeException e) {
+        close();
+        throw e;
       }
       return;
     }
@@ -186,8 +189,8 @@ public final class PeerEngine implements LinkListener {
     } catch (IOException e) {
       close();
       throw new ConnectionLostException("cannot connect to " + config.address() + ": " + e.getMessage(), e);
-    } catch (ConnectionLostException e) {
-      close();
+    } catch (RuntimeException e) {
+      close(); // e.g. ConnectionLostException, AuthenticationException from the lower
       throw e;
     } catch (TimeoutException e) {
       close();

@@ -1,0 +1,51 @@
+package io.callosum.lower.zmq;
+
+import java.time.Duration;
+
+/**
+ * Settings of a {@link ZmqTransport}. Immutable; derive variants with the {@code with...} methods.
+ *
+ * @param handshakeRetry how long a connector waits for PONG on one socket before retrying with a
+ *     fresh one (a fresh jeromq DEALER sometimes stalls its first message for ~30 s); the whole
+ *     handshake is bounded by the peer's connect timeout
+ * @param heartbeatInterval ZMTP heartbeat interval, and how often a bound peer probes its remotes
+ * @param heartbeatTimeout silence after which ZMTP drops a connection (its calls then fail with
+ *     "connection lost")
+ * @param linger how long close waits to deliver queued messages (Python Callosum uses 100 ms)
+ * @param highWaterMark messages queued per connection in each direction before sends wait
+ * @param reconnectInterval first delay before a DEALER reconnects (ZeroMQ backs off up to 10 s)
+ */
+public record ZmqOptions(
+    Duration handshakeRetry,
+    Duration heartbeatInterval,
+    Duration heartbeatTimeout,
+    Duration linger,
+    int highWaterMark,
+    Duration reconnectInterval) {
+
+  /** 1 s handshake retry, 1 s heartbeats with a 5 s timeout, 100 ms linger, HWM 10,000, 100 ms reconnect. */
+  public static ZmqOptions defaults() {
+    return new ZmqOptions(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofMillis(100), 10_000,
+        Duration.ofMillis(100));
+  }
+
+  public ZmqOptions withHandshakeRetry(Duration d) {
+    return new ZmqOptions(d, heartbeatInterval, heartbeatTimeout, linger, highWaterMark, reconnectInterval);
+  }
+
+  public ZmqOptions withHeartbeat(Duration interval, Duration timeout) {
+    return new ZmqOptions(handshakeRetry, interval, timeout, linger, highWaterMark, reconnectInterval);
+  }
+
+  public ZmqOptions withLinger(Duration d) {
+    return new ZmqOptions(handshakeRetry, heartbeatInterval, heartbeatTimeout, d, highWaterMark, reconnectInterval);
+  }
+
+  public ZmqOptions withHighWaterMark(int messages) {
+    return new ZmqOptions(handshakeRetry, heartbeatInterval, heartbeatTimeout, linger, messages, reconnectInterval);
+  }
+
+  public ZmqOptions withReconnectInterval(Duration d) {
+    return new ZmqOptions(handshakeRetry, heartbeatInterval, heartbeatTimeout, linger, highWaterMark, d);
+  }
+}

@@ -1,0 +1,58 @@
+package io.callosum.lower.zmq;
+
+import io.callosum.lower.Endpoint;
+import io.callosum.lower.LinkListener;
+import io.callosum.lower.Transport;
+import io.callosum.lower.TransportConfig;
+import io.callosum.lower.zmq.internal.DealerEndpoint;
+import io.callosum.lower.zmq.internal.RouterEndpoint;
+import io.callosum.lower.zmq.internal.SharedContext;
+import java.io.IOException;
+import java.net.URI;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The ZeroMQ lower, wire-compatible with Python Callosum: a bound peer is a ROUTER, a connecting
+ * peer a DEALER, and messages are Python Callosum's frames ({@code UPPER}/{@code PING}/{@code
+ * PONG}, header, body). Addresses: {@code zmq+tcp://host:port} (port 0 binds an ephemeral port),
+ * {@code zmq+ipc://path}, {@code zmq+inproc://name}.
+ *
+ * <p>One transport object owns one ZeroMQ context, shared by all peers built with it and ended
+ * when the last of them closes. Peers that find this lower by their address scheme share one
+ * default instance. Each bound or connected peer has one I/O thread, which alone touches its
+ * sockets. Thread-safe.
+ */
+public final class ZmqTransport implements Transport {
+  private final ZmqOptions options;
+  private final SharedContext context = new SharedContext();
+
+  /** A transport with {@link ZmqOptions#defaults()}. */
+  public ZmqTransport() {
+    this(ZmqOptions.defaults());
+  }
+
+  public ZmqTransport(ZmqOptions options) {
+    this.options = Objects.requireNonNull(options);
+  }
+
+  @Override
+  public Set<String> schemes() {
+    return Set.of("zmq+tcp", "zmq+ipc", "zmq+inproc");
+  }
+
+  @Override
+  public Endpoint bind(URI address, TransportConfig config, LinkListener listener) throws IOException {
+    return RouterEndpoint.bind(context, address, config, listener, options);
+  }
+
+  @Override
+  public Endpoint connect(URI address, TransportConfig config, LinkListener listener) throws IOException {
+    return DealerEndpoint.connect(context, address, config, listener, options);
+  }
+
+  /** How many endpoints use this transport's ZeroMQ context now (0: the context is gone). */
+  public int openEndpoints() {
+    return context.users();
+  }
+}

@@ -1,0 +1,63 @@
+package io.callosum.lower.zmq.internal;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.zeromq.ZMQ;
+
+/** The kind frames of Python Callosum's ZeroMQ transport, and multipart receiving. */
+final class Frames {
+  static final byte[] UPPER = ascii("UPPER");
+  static final byte[] PING = ascii("PING");
+  static final byte[] PONG = ascii("PONG");
+  /** Sent by this project's connectors on close, to Java peers only (Python ignores unknown kinds anyway). */
+  static final byte[] BYE = ascii("BYE");
+  static final byte[] EMPTY = new byte[0];
+  /** More frames than any message of ours has: the rest is drained and the message dropped. */
+  static final int MAX_FRAMES = 8;
+
+  private Frames() {}
+
+  private static byte[] ascii(String s) {
+    return s.getBytes(StandardCharsets.US_ASCII);
+  }
+
+  static boolean is(byte[] frame, byte[] kind) {
+    return Arrays.equals(frame, kind);
+  }
+
+  /**
+   * Receives one whole multipart message without blocking, or null if none is waiting. A message
+   * of more than {@link #MAX_FRAMES} frames is drained and returned as an empty list.
+   */
+  static List<byte[]> receive(ZMQ.Socket socket) {
+    byte[] first = socket.recv(ZMQ.DONTWAIT);
+    if (first == null) {
+      return null;
+    }
+    List<byte[]> frames = new ArrayList<>(4);
+    frames.add(first);
+    while (socket.hasReceiveMore()) {
+      byte[] next = socket.recv(0);
+      if (frames.size() < MAX_FRAMES) {
+        frames.add(next);
+      } else {
+        frames.clear(); // too many: keep draining, then drop
+        frames.add(null);
+      }
+    }
+    return frames.contains(null) ? List.of() : frames;
+  }
+
+  /** Sends frames as one message without blocking; false if it would block (HWM) or is unroutable. */
+  static boolean send(ZMQ.Socket socket, byte[]... frames) {
+    for (int i = 0; i < frames.length; i++) {
+      int flags = ZMQ.DONTWAIT | (i < frames.length - 1 ? ZMQ.SNDMORE : 0);
+      if (!socket.send(frames[i], flags)) {
+        return false;
+      }
+    }
+    return true;
+  }
+}

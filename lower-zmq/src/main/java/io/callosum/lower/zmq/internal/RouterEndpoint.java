@@ -1,0 +1,266 @@
+package io.callosum.lower.zmq.internal;
+
+import io.callosum.ConnectionLostException;
+import io.callosum.lower.Capabilities;
+import io.callosum.lower.Endpoint;
+import io.callosum.lower.Envelope;
+import io.callosum.lower.LinkListener;
+import io.callosum.lower.TransportConfig;
+import io.callosum.lower.zmq.ZmqOptions;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.zeromq.SocketType;
+import org.zeromq.ZMQ;
+
+/**
+ * A bound peer's ROUTER socket. Every routing id that sends PING (or a first UPPER) becomes a
+ * link; replies and calls to it carry its routing id. A remote is known gone when sending to its
+ * routing id fails (ROUTER_MANDATORY): the endpoint probes all remotes with PING every heartbeat
+ * interval and whenever the socket reports a disconnect, and a connector of this project says BYE.
+ */
+public final class RouterEndpoint extends Loop implements Endpoint, ZmqLink.Sender {
+  private static final Logger LOG = LoggerFactory.getLogger(RouterEndpoint.class);
+  private static final AtomicLong IDS = new AtomicLong();
+  /** Messages read per wake-up before other work gets a turn. */
+  private static final int BATCH = 512;
+
+  private final String endpoint;
+  private final TransportConfig config;
+  private final LinkListener listener;
+  private final ZmqOptions options;
+  private final byte[] localCapabilities;
+  private final Map<ByteBuffer, ZmqLink> links = new HashMap<>();
+  private final Map<ZmqLink, byte[]> routingIds = new HashMap<>();
+  private final ArrayDeque<byte[][]> backlog = new ArrayDeque<>();
+  private ZMQ.Socket router;
+  private ZMQ.Socket monitor;
+  private int routerIndex;
+  private int monitorIndex;
+  private long nextProbe;
+  private volatile String boundAddress;
+
+  private RouterEndpoint(SharedContext shared, URI address, TransportConfig config, LinkListener listener, ZmqOptions options) throws IOException {
+    super(shared, "callosum-zmq-io-" + address.getSchemeSpecificPart().replaceFirst("^//", ""));
+    this.endpoint = Addresses.toZmq(address, true);
+    this.config = config;
+    this.listener = listener;
+    this.options = options;
+    this.localCapabilities = config.localCapabilities().encode();
+  }
+
+  /** Binds and starts the I/O thread; returns once bound. */
+  public static RouterEndpoint bind(SharedContext shared, URI address, TransportConfig config, LinkListener listener, ZmqOptions options) throws IOException {
+    RouterEndpoint e = new RouterEndpoint(shared, address, config, listener, options);
+    e.startThread();
+    try {
+      e.opened.get(30, TimeUnit.SECONDS);
+      return e;
+    } catch (ExecutionException | TimeoutException ex) {
+      e.stop();
+      Throwable cause = ex instanceof ExecutionException ? ex.getCause() : ex;
+      throw new IOException("cannot bind " + address + ": " + cause.getMessage(), cause);
+    } catch (InterruptedException ex) {
+      e.stop();
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while binding " + address, ex);
+    }
+  }
+
+  @Override
+  protected void open(ZMQ.Poller poller) {
+    router = context.socket(SocketType.ROUTER);
+    Sockets.configure(router, options, config);
+    router.setRouterMandatory(true);
+    monitor = Sockets.monitor(context, router, ZMQ.EVENT_DISCONNECTED);
+    try {
+      router.bind(endpoint);
+    } catch (RuntimeException e) {
+      Sockets.close(router, monitor);
+      router = null;
+      monitor = null;
+      throw e;
+    }
+    boundAddress = Addresses.fromZmq(router.getLastEndpoint());
+    routerIndex = poller.register(router, ZMQ.Poller.POLLIN);
+    monitorIndex = poller.register(monitor, ZMQ.Poller.POLLIN);
+    nextProbe = System.currentTimeMillis() + options.heartbeatInterval().toMillis();
+  }
+
+  @Override
+  protected void pollIn(ZMQ.Poller poller) {
+    if (poller.pollin(monitorIndex)) {
+      boolean lost = false;
+      ZMQ.Event event;
+      while ((event = ZMQ.Event.recv(monitor, ZMQ.DONTWAIT)) != null) {
+        lost |= event.getEvent() == ZMQ.EVENT_DISCONNECTED;
+      }
+      if (lost) {
+        probe();
+      }
+    }
+    if (poller.pollin(routerIndex)) {
+      for (int i = 0; i < BATCH; i++) {
+        List<byte[]> frames = Frames.receive(router);
+        if (frames == null) {
+          break;
+        }
+        handle(frames);
+      }
+    }
+    flushBacklog();
+  }
+
+  private void handle(List<byte[]> frames) {
+    if (frames.size() != 4) {
+      LOG.debug("{}: dropped a message of {} frames", boundAddress, frames.size());
+      return;
+    }
+    byte[] id = frames.get(0);
+    byte[] kind = frames.get(1);
+    ZmqLink link = links.get(ByteBuffer.wrap(id));
+    if (Frames.is(kind, Frames.UPPER)) {
+      if (link == null) {
+        link = accept(id, Capabilities.LEGACY); // a client that skipped PING
+      }
+      listener.received(link, new Envelope(frames.get(2), frames.get(3)));
+    } else if (Frames.is(kind, Frames.PING)) {
+      Capabilities caps = link != null ? link.remoteCapabilities() : Capabilities.decode(frames.get(2));
+      // Python peers get their PING echoed, exactly as Python Callosum does; ours learn who we are.
+      byte[] header = caps.isLegacy() ? frames.get(2) : localCapabilities;
+      sendNow(id, Frames.PONG, header, frames.get(3));
+      if (link == null) {
+        accept(id, caps);
+      }
+    } else if (Frames.is(kind, Frames.BYE)) {
+      if (link != null) {
+        drop(link, null);
+      }
+    } else if (!Frames.is(kind, Frames.PONG)) {
+      LOG.debug("{}: dropped a message of unknown kind from {}", boundAddress, link);
+    }
+  }
+
+  private ZmqLink accept(byte[] id, Capabilities caps) {
+    ZmqLink link = new ZmqLink("zmq-" + IDS.incrementAndGet(), caps, null, this);
+    links.put(ByteBuffer.wrap(id), link);
+    routingIds.put(link, id);
+    listener.connected(link);
+    return link;
+  }
+
+  private void drop(ZmqLink link, Throwable cause) {
+    if (link.markClosed()) {
+      byte[] id = routingIds.remove(link);
+      if (id != null) {
+        links.remove(ByteBuffer.wrap(id));
+      }
+      listener.disconnected(link, cause);
+    }
+  }
+
+  /** Sends PING to every remote; one whose routing id is gone is disconnected. */
+  private void probe() {
+    for (ZmqLink link : new ArrayList<>(links.values())) {
+      byte[] id = routingIds.get(link);
+      if (!Frames.send(router, id, Frames.PING, Frames.EMPTY, Frames.EMPTY) && router.errno() == ZMQ.Error.EHOSTUNREACH.getCode()) {
+        drop(link, new ConnectionLostException("remote " + link.id() + " disconnected"));
+      }
+    }
+  }
+
+  @Override
+  protected void tick(long now) {
+    if (now >= nextProbe) {
+      probe();
+      nextProbe = now + options.heartbeatInterval().toMillis();
+    }
+    flushBacklog();
+  }
+
+  @Override
+  protected long tickMillis() {
+    return Math.min(100, options.heartbeatInterval().toMillis());
+  }
+
+  /** Sends now, or queues behind earlier messages that met the high-water mark. */
+  private void sendNow(byte[] id, byte[] kind, byte[] header, byte[] body) {
+    byte[][] message = {id, kind, header, body};
+    if (!backlog.isEmpty() || !trySend(message)) {
+      if (router.errno() == ZMQ.Error.EHOSTUNREACH.getCode()) {
+        ZmqLink link = links.get(ByteBuffer.wrap(id));
+        if (link != null) {
+          drop(link, new ConnectionLostException("remote " + link.id() + " disconnected"));
+        }
+        return;
+      }
+      backlog.add(message);
+    }
+  }
+
+  private boolean trySend(byte[][] message) {
+    return Frames.send(router, message);
+  }
+
+  private void flushBacklog() {
+    while (!backlog.isEmpty()) {
+      byte[][] message = backlog.peek();
+      if (!links.containsKey(ByteBuffer.wrap(message[0]))) {
+        backlog.poll(); // its remote is gone
+      } else if (trySend(message)) {
+        backlog.poll();
+      } else if (router.errno() == ZMQ.Error.EHOSTUNREACH.getCode()) {
+        backlog.poll();
+        ZmqLink link = links.get(ByteBuffer.wrap(message[0]));
+        drop(link, new ConnectionLostException("remote " + link.id() + " disconnected"));
+      } else {
+        return; // still at the high-water mark
+      }
+    }
+  }
+
+  @Override
+  public boolean send(ZmqLink link, Envelope envelope) {
+    return post(() -> {
+      byte[] id = routingIds.get(link);
+      if (id != null && link.isOpen()) {
+        sendNow(id, Frames.UPPER, envelope.header(), envelope.body());
+      }
+    });
+  }
+
+  @Override
+  public void close(ZmqLink link) {
+    post(() -> drop(link, null));
+  }
+
+  @Override
+  public String address() {
+    return boundAddress;
+  }
+
+  @Override
+  public void close() {
+    stop();
+  }
+
+  @Override
+  protected void closeSockets() {
+    for (ZmqLink link : new ArrayList<>(links.values())) {
+      drop(link, new ConnectionLostException("peer at " + boundAddress + " closed"));
+    }
+    backlog.clear();
+    Sockets.close(router, monitor);
+  }
+}

@@ -1,0 +1,73 @@
+package io.callosum.lower.zmq.internal;
+
+import io.callosum.ConnectionLostException;
+import io.callosum.lower.Capabilities;
+import io.callosum.lower.Envelope;
+import io.callosum.lower.Link;
+import java.util.Optional;
+
+/** One remote of a ZeroMQ endpoint: a routing id on a ROUTER, or the one server of a DEALER. */
+final class ZmqLink implements Link {
+  private final String id;
+  private final Capabilities capabilities;
+  private final String identity;
+  private final Sender sender;
+  private volatile boolean open = true;
+
+  /** Queues envelopes for the endpoint's I/O thread. */
+  interface Sender {
+    boolean send(ZmqLink link, Envelope envelope);
+
+    void close(ZmqLink link);
+  }
+
+  ZmqLink(String id, Capabilities capabilities, String identity, Sender sender) {
+    this.id = id;
+    this.capabilities = capabilities;
+    this.identity = identity;
+    this.sender = sender;
+  }
+
+  @Override
+  public String id() {
+    return id;
+  }
+
+  @Override
+  public Capabilities remoteCapabilities() {
+    return capabilities;
+  }
+
+  @Override
+  public Optional<String> identity() {
+    return Optional.ofNullable(identity);
+  }
+
+  boolean isOpen() {
+    return open;
+  }
+
+  /** Marks the link closed; true the first time. */
+  boolean markClosed() {
+    boolean was = open;
+    open = false;
+    return was;
+  }
+
+  @Override
+  public void send(Envelope envelope) {
+    if (!open || !sender.send(this, envelope)) {
+      throw new ConnectionLostException("ZeroMQ connection " + id + " is closed");
+    }
+  }
+
+  @Override
+  public void close() {
+    sender.close(this);
+  }
+
+  @Override
+  public String toString() {
+    return "ZmqLink(" + id + ")";
+  }
+}

@@ -1,0 +1,2 @@
+/** Implementation of the ZeroMQ lower. Not exported. */
+package io.callosum.lower.zmq.internal;

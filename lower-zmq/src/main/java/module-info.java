@@ -1,0 +1,11 @@
+/** The ZeroMQ lower: ROUTER/DEALER over jeromq, wire-compatible with Python Callosum. */
+module io.callosum.lower.zmq {
+  requires io.callosum.core;
+  requires org.zeromq.jeromq;
+  requires org.slf4j;
+
+  exports io.callosum.lower.zmq;
+
+  provides io.callosum.lower.Transport with
+      io.callosum.lower.zmq.ZmqTransport;
+}

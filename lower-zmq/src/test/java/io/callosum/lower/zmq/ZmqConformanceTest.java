@@ -1,0 +1,19 @@
+package io.callosum.lower.zmq;
+
+import io.callosum.lower.Transport;
+import io.callosum.testing.ConformanceSuite;
+
+/** The conformance suite over ZeroMQ (tcp on loopback, ephemeral ports). */
+class ZmqConformanceTest extends ConformanceSuite {
+  private static final ZmqTransport TRANSPORT = new ZmqTransport();
+
+  @Override
+  protected Transport transport() {
+    return TRANSPORT;
+  }
+
+  @Override
+  protected String bindAddress() {
+    return "zmq+tcp://127.0.0.1:0";
+  }
+}
