@@ -118,4 +118,23 @@ class PeerApiTest {
       }
     }
   }
+
+  @Test
+  void aListenerThatThrowsAnErrorDoesNotStopLaterEvents() throws Exception {
+    java.util.List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.concurrent.atomic.AtomicBoolean first = new java.util.concurrent.atomic.AtomicBoolean(true);
+    try (Peer server = Peer.builder().bind("inproc://api-listener-error").listener(new PeerListener() {
+      @Override
+      public void connected(RemotePeer remote) {
+        events.add("connected");
+        if (first.getAndSet(false)) {
+          throw new AssertionError("listener bug");
+        }
+      }
+    }).build().start();
+        Peer one = Peer.builder().connect("inproc://api-listener-error").build().start();
+        Peer two = Peer.builder().connect("inproc://api-listener-error").build().start()) {
+      Await.until("both events", () -> events.size() == 2, events::toString);
+    }
+  }
 }

@@ -18,11 +18,13 @@ final class ClientCall {
   final CallInfo info;
   final long startNanos;
   final long bytesOut;
-  /** The call being served from inside which this call was made (a callback), or null. */
+  /** The call this peer serves from inside which this call was made (a callback), or null. */
   final ServerCall parent;
+  /** This callback's random id in call chains (0 when not a callback). */
+  final long token;
   volatile Timer.Scheduled timeout;
 
-  ClientCall(RemoteLink remote, long seq, String method, OrderKey orderKey, Type resultType, CallInfo info, long startNanos, long bytesOut, ServerCall parent) {
+  ClientCall(RemoteLink remote, long seq, String method, OrderKey orderKey, Type resultType, CallInfo info, long startNanos, long bytesOut, ServerCall parent, long token) {
     this.remote = remote;
     this.seq = seq;
     this.method = method;
@@ -32,6 +34,7 @@ final class ClientCall {
     this.startNanos = startNanos;
     this.bytesOut = bytesOut;
     this.parent = parent;
+    this.token = token;
     future.call = this;
   }
 

@@ -68,6 +68,12 @@ public final class PeerEngine implements LinkListener {
   /** The engine whose executor runs the current thread's task (to avoid waiting on ourselves). */
   private static final ThreadLocal<PeerEngine> ON_OWN_THREAD = new ThreadLocal<>();
   private static final AtomicLong PEER_IDS = new AtomicLong();
+  /** The most platform threads a default handler pool may start (Java 17; virtual threads have no cap). */
+  private static final int MAX_POOL_THREADS = 4096;
+  /** Mints the unguessable ids of this peer's callbacks in call chains. */
+  private static final java.security.SecureRandom TOKENS = new java.security.SecureRandom();
+  /** The starts deferred on this thread while an inline executor runs handlers (see {@link #start}). */
+  private static final ThreadLocal<ArrayDeque<Runnable>> STARTING = new ThreadLocal<>();
 
   final PeerConfig config;
   private final Limits limits;
@@ -91,7 +97,7 @@ public final class PeerEngine implements LinkListener {
   private final Object sched = new Object();
   private final Map<OrderKey, KeyState> keys = new HashMap<>();
   private final ArrayDeque<ServerCall> ready = new ArrayDeque<>();
-  /** Callbacks in flight, by seq: calls this peer made from inside a call it serves (see ORDERING.md). */
+  /** Callbacks in flight, by their chain token: calls this peer made from inside a call it serves (see ORDERING.md). */
   private final Map<Long, ClientCall> callbacks = new ConcurrentHashMap<>();
   private int running;
   private int admitted;
@@ -132,14 +138,14 @@ public final class PeerEngine implements LinkListener {
       // Calls nested in callback chains may run beyond maxConcurrentCalls (up to the calls admitted),
       // so the pool must not cap below that; the scheduler bounds what it submits.
       ownedHandlerExecutor = Threads.handlerExecutor("callosum-" + name + "-handler",
-          limits.maxConcurrentCalls() + limits.maxQueuedCalls() + 16);
+          (int) Math.min(MAX_POOL_THREADS, admissionLimit() + 16));
       handlerExecutor = ownedHandlerExecutor;
     }
     if (config.callbackExecutor() != null) {
       callbackExecutor = config.callbackExecutor();
       ownedCallbackExecutor = null;
     } else {
-      ownedCallbackExecutor = Threads.handlerExecutor("callosum-" + name + "-callback", 256);
+      ownedCallbackExecutor = Threads.callbackExecutor("callosum-" + name + "-callback", 64);
       callbackExecutor = ownedCallbackExecutor;
     }
     if (config.timer() != null) {
@@ -152,6 +158,11 @@ public final class PeerEngine implements LinkListener {
     this.events = new SerialExecutor(this::onCallbackThread);
     this.interceptors = List.copyOf(config.interceptors());
     this.listeners = List.copyOf(config.listeners());
+  }
+
+  /** Calls in progress or queued beyond which a call is refused as overloaded (no int overflow). */
+  private long admissionLimit() {
+    return (long) limits.maxConcurrentCalls() + limits.maxQueuedCalls();
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -487,18 +498,15 @@ public final class PeerEngine implements LinkListener {
 
   /**
    * Marks {@code c} nested when its chain holds a callback this peer has in flight from inside a
-   * call it still serves: then that call is an ancestor of {@code c}. Only this peer's own call
-   * ids count, and only while in flight, so a remote cannot borrow another's ancestry; the
-   * ancestry is known for callers of any kind, Python ones included.
+   * call it still serves: then that call is an ancestor of {@code c}. Chain entries minted here
+   * carry a random 64-bit token, so a remote cannot guess one it was not given, and they count
+   * only while their callback is in flight; the ancestry is known for callers of any kind, Python
+   * ones included.
    */
   private void classifyNesting(ServerCall c) {
-    long me = localCapabilities.instanceId();
     for (CallId id : c.chain) {
-      if (id.instance() != me) {
-        continue;
-      }
-      ClientCall callback = callbacks.get(id.seq());
-      ServerCall ancestor = callback == null ? null : callback.parent;
+      ClientCall callback = callbacks.get(id.instance());
+      ServerCall ancestor = callback == null || callback.seq != id.seq() ? null : callback.parent;
       if (ancestor == null || ancestor.state == ServerCall.State.EXITED || ancestor.state == ServerCall.State.NEW) {
         continue;
       }
@@ -517,17 +525,19 @@ public final class PeerEngine implements LinkListener {
       if (closed) {
         LOG.debug("{}: dropped {} (peer closing)", name, c);
         return;
-      } else if (admitted >= limits.maxConcurrentCalls() + limits.maxQueuedCalls()) {
+      } else if (c.remote.serving.containsKey(c.serveKey)) {
+        // Checked first: any reply to a duplicate would be taken for the original's.
+        refusalName = ErrorNames.BAD_MESSAGE;
+        refusal = "duplicate request: " + c.header.method() + " seq " + c.header.seq() + " is already being served";
+      } else if (admitted >= admissionLimit()) {
         // Nested calls count too, so nothing escapes this bound.
         refusalName = ErrorNames.OVERLOADED;
-        refusal = admitted + " calls in progress or queued (limit " + (limits.maxConcurrentCalls() + limits.maxQueuedCalls()) + ")";
+        refusal = admitted + " calls in progress or queued (limit " + admissionLimit() + ")";
       } else if (buffered > 0 && buffered + c.body.length > limits.maxBufferedBytes()) {
         refusalName = ErrorNames.OVERLOADED;
         refusal = buffered + " bytes of calls held (limit " + limits.maxBufferedBytes() + ")";
-      } else if (c.remote.serving.putIfAbsent(c.serveKey, c) != null) {
-        refusalName = ErrorNames.BAD_MESSAGE;
-        refusal = "duplicate request: " + c.header.method() + " seq " + c.header.seq() + " is already being served";
       } else {
+        c.remote.serving.put(c.serveKey, c);
         classifyNesting(c);
         admitted++;
         c.bufferedBytes = c.body.length;
@@ -539,12 +549,22 @@ public final class PeerEngine implements LinkListener {
           if (ordering == Ordering.KEY_RETURN_ORDERED) {
             ks.replies.add(c);
             admitSlot(c, toStart);
+            if (c.slotExempt) {
+              // Its reply waits for those before it: none of them may wait for a slot that the
+              // chain's blocked ancestors hold.
+              for (ServerCall earlier : ks.replies) {
+                promote(earlier, toStart);
+              }
+            }
           } else if (ks.running == null) {
             ks.running = c;
             admitSlot(c, toStart);
           } else {
             c.state = ServerCall.State.QUEUED_KEY;
             ks.waiting.add(c);
+            if (c.slotExempt) {
+              promote(ks.running, toStart); // the key's holder must not wait for a slot either
+            }
           }
         }
       }
@@ -560,6 +580,15 @@ public final class PeerEngine implements LinkListener {
     start(toStart);
   }
 
+  /** Starts {@code c} without a free slot if it is waiting for one: a nested call waits on it. */
+  private void promote(ServerCall c, List<ServerCall> toStart) {
+    if (c.state == ServerCall.State.QUEUED_SLOT) {
+      ready.remove(c);
+      c.slotExempt = true;
+      admitSlot(c, toStart);
+    }
+  }
+
   /** Gives {@code c} a concurrency slot, or queues it for one. Nested calls never wait for one. */
   private void admitSlot(ServerCall c, List<ServerCall> toStart) {
     if (c.slotExempt || running < limits.maxConcurrentCalls()) {
@@ -573,26 +602,61 @@ public final class PeerEngine implements LinkListener {
     }
   }
 
+  /**
+   * Hands calls to the handler executor. An executor that runs tasks inline (the direct executor)
+   * would recurse here through run, exited and start once per queued call; starts made while one
+   * is already running on this thread are deferred to the outermost one instead.
+   */
   private void start(List<ServerCall> calls) {
-    for (ServerCall c : calls) {
-      try {
-        handlerExecutor.execute(() -> runAsOwn(() -> run(c)));
-      } catch (RejectedExecutionException e) {
-        LOG.warn("{}: the handler executor refused {}", name, c);
-        replied(c, errorEnvelope(c.header, ErrorMessage.ERROR,
-            ErrorNames.framework(ErrorNames.OVERLOADED, "the handler executor refused the call")));
-        exited(c);
+    if (calls.isEmpty()) {
+      return;
+    }
+    ArrayDeque<Runnable> deferred = STARTING.get();
+    if (deferred != null) {
+      for (ServerCall c : calls) {
+        deferred.add(() -> startOne(c));
       }
+      return;
+    }
+    deferred = new ArrayDeque<>();
+    STARTING.set(deferred);
+    try {
+      for (ServerCall c : calls) {
+        startOne(c);
+      }
+      Runnable next;
+      while ((next = deferred.poll()) != null) {
+        next.run();
+      }
+    } finally {
+      STARTING.remove();
+    }
+  }
+
+  private void startOne(ServerCall c) {
+    try {
+      handlerExecutor.execute(() -> runAsOwn(() -> run(c)));
+    } catch (RejectedExecutionException e) {
+      LOG.warn("{}: the handler executor refused {}", name, c);
+      replied(c, errorEnvelope(c.header, ErrorMessage.ERROR,
+          ErrorNames.framework(ErrorNames.OVERLOADED, "the handler executor refused the call")));
+      exited(c);
     }
   }
 
   private void run(ServerCall c) {
     if (config.executionTimeout() != null) {
       Duration limit = config.executionTimeout();
-      Timer.Scheduled t = timer.schedule(limit, () -> {
-        LOG.info("{}: {} exceeded its execution timeout of {} ms", name, c, limit.toMillis());
-        cancelServing(c, cancelledReply(c));
-      });
+      Timer.Scheduled t;
+      try {
+        t = timer.schedule(limit, () -> {
+          LOG.info("{}: {} exceeded its execution timeout of {} ms", name, c, limit.toMillis());
+          cancelServing(c, cancelledReply(c));
+        });
+      } catch (RuntimeException e) {
+        LOG.warn("{}: the timer refused the execution timeout of {}; it runs without one", name, c, e);
+        t = () -> {};
+      }
       synchronized (sched) {
         if (c.replied) {
           t.cancel();
@@ -704,6 +768,17 @@ public final class PeerEngine implements LinkListener {
    * return ordering, queues it until the replies of earlier calls on its key have left.
    */
   private void replied(ServerCall c, Envelope reply) {
+    List<Runnable> outcomes = new ArrayList<>(1);
+    try {
+      repliedLocked(c, reply, outcomes);
+    } finally {
+      for (Runnable r : outcomes) {
+        r.run(); // interceptors, outside the scheduler lock
+      }
+    }
+  }
+
+  private void repliedLocked(ServerCall c, Envelope reply, List<Runnable> outcomes) {
     synchronized (sched) {
       if (c.replied) {
         return;
@@ -724,7 +799,7 @@ public final class PeerEngine implements LinkListener {
           }
           while (!ks.replies.isEmpty() && ks.replies.peek().replied) {
             ServerCall head = ks.replies.poll();
-            transmit(head, head.reply);
+            transmit(head, head.reply, outcomes);
             if (head.reply != null) {
               head.bufferedBytes -= head.reply.size();
               buffered -= head.reply.size();
@@ -735,11 +810,12 @@ public final class PeerEngine implements LinkListener {
           return;
         }
       }
-      transmit(c, reply);
+      transmit(c, reply, outcomes);
     }
   }
 
-  private void transmit(ServerCall c, Envelope reply) {
+  /** Sends a reply (under the scheduler lock, so that ordered replies leave in order). */
+  private void transmit(ServerCall c, Envelope reply, List<Runnable> outcomes) {
     long out = 0;
     if (reply != null && c.remote.connected) {
       try {
@@ -751,7 +827,8 @@ public final class PeerEngine implements LinkListener {
     }
     if (!interceptors.isEmpty()) {
       ErrorCode code = reply == null ? ErrorCode.CONNECTION_LOST : outcomeOf(reply);
-      finished(c.info, new CallOutcome(code, null, Duration.ofNanos(timer.nanoTime() - c.startNanos), out, c.bytesIn));
+      CallOutcome outcome = new CallOutcome(code, null, Duration.ofNanos(timer.nanoTime() - c.startNanos), out, c.bytesIn);
+      outcomes.add(() -> finished(c.info, outcome));
     }
   }
 
@@ -839,7 +916,7 @@ public final class PeerEngine implements LinkListener {
           break;
       }
     }
-    c.cancel(handlerExecutor);
+    c.cancel(callbackExecutor);
     replied(c, reply);
     if (exitNow) {
       exited(c);
@@ -889,11 +966,24 @@ public final class PeerEngine implements LinkListener {
       return CompletableFuture.failedFuture(new CodecException("the codec failed: " + e, e));
     }
     long s = seq.getAndIncrement() & Header.MAX_SEQ;
-    // A callback carries its ancestry to remotes that understand it (see ORDERING.md).
-    boolean chained = parent != null && r.capabilities.has(Capabilities.CHAIN);
-    List<CallId> chain = chained
-        ? parent.childChain(new CallId(localCapabilities.instanceId(), s), limits.maxCallChain())
-        : List.of();
+    // A callback carries its ancestry to remotes that understand it (see ORDERING.md). A call
+    // served by another peer in this JVM only passes its chain on: its state is not ours to read.
+    ServerCall own = parent != null && parent.remote.engine == this ? parent : null;
+    List<CallId> chain = List.of();
+    long token = 0;
+    if (parent != null && r.capabilities.has(Capabilities.CHAIN)) {
+      if (own != null) {
+        do {
+          token = TOKENS.nextLong();
+        } while (token == 0 || callbacks.containsKey(token));
+        chain = parent.childChain(new CallId(token, s), limits.maxCallChain());
+      } else {
+        chain = parent.chain;
+      }
+    }
+    if (token == 0) {
+      own = null;
+    }
     byte[] header = MessageCodec.encodeHeader(new Header(MessageType.FUNCTION, method, okey, s, zip, chain));
     long size = header.length + MessageCodec.bodyFrameSize(0, bodyBytes.length);
     if (header.length > limits.maxHeaderSize() || size > limits.maxMessageSize()) {
@@ -908,10 +998,17 @@ public final class PeerEngine implements LinkListener {
     }
     Envelope env = new Envelope(header, MessageCodec.encodeBody(MessageCodec.NO_META, bodyBytes, zip));
     ClientCall c = new ClientCall(r, s, method, okey, type, new CallInfo(CallInfo.Side.CALLER, method, okey, r),
-        timer.nanoTime(), env.size(), chained ? parent : null);
-    r.pending.put(s, c);
+        timer.nanoTime(), env.size(), own, token);
     if (c.parent != null) {
-      callbacks.put(s, c);
+      callbacks.put(token, c); // before pending: a disconnect sweep that finds the call also finds this
+    }
+    if (r.pending.putIfAbsent(s, c) != null) {
+      // 2^32 calls later, an older one with this seq still waits for its reply.
+      if (c.parent != null) {
+        callbacks.remove(token, c);
+      }
+      pendingCount.decrementAndGet();
+      return CompletableFuture.failedFuture(new OverloadedException("sequence number " + s + " is still in use"));
     }
     started(c.info);
     try {
@@ -953,7 +1050,7 @@ public final class PeerEngine implements LinkListener {
     }
     pendingCount.decrementAndGet();
     if (c.parent != null) {
-      callbacks.remove(c.seq, c);
+      callbacks.remove(c.token, c);
     }
     return true;
   }
@@ -1047,8 +1144,8 @@ public final class PeerEngine implements LinkListener {
           value = c.resultType == null ? Payload.wrap(result) : config.codec().decode(result, c.resultType);
         } catch (CodecException e) {
           failure = e;
-        } catch (RuntimeException e) {
-          failure = new CodecException("the codec failed: " + e, e);
+        } catch (Throwable e) {
+          failure = new CodecException("the codec failed: " + e, e); // even an Error: the future must complete
         }
       }
       finished(c.info, new CallOutcome(failure == null ? null : ErrorNames.codeOf(failure), failure,

@@ -45,8 +45,8 @@ public final class SerialExecutor implements Executor {
       }
       try {
         next.run();
-      } catch (RuntimeException e) {
-        LOG.warn("listener failed", e);
+      } catch (Throwable e) {
+        LOG.warn("listener failed", e); // an Error too: later events must still be delivered
       }
     }
   }

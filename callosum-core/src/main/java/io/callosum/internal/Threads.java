@@ -103,6 +103,18 @@ public final class Threads {
 
 
   /**
+   * A new virtual thread per task where the JVM has them, else up to {@code threads} daemon threads
+   * sharing an unbounded FIFO queue: it never refuses a task (completions must never be lost or
+   * pushed back onto an I/O thread), and idle threads end after 30 s.
+   */
+  public static ExecutorService callbackExecutor(String prefix, int threads) {
+    if (VIRTUAL_FACTORY != null) {
+      return handlerExecutor(prefix, threads);
+    }
+    return new Pool(threads, threads, 30, new LinkedBlockingQueue<>(), daemonFactory(prefix));
+  }
+
+  /**
    * Shuts {@code executor} down: lets it finish for a moment, then interrupts running tasks, runs
    * the queued ones on the calling thread, and waits a bounded time for its threads to end. Called
    * from one of the executor's own threads, it only shuts down.

@@ -59,14 +59,39 @@ public final class InProcessTransport implements Transport {
     PipeEnd serverEnd = new PipeEnd("inproc-" + id, server.side, config.localCapabilities());
     clientEnd.other = serverEnd;
     serverEnd.other = clientEnd;
-    // The client's connected event is queued first: nothing the server sends once it hears of
-    // the connection can reach the client's I/O thread before it.
-    clientSide.post(() -> listener.connected(clientEnd));
-    if (!server.accept(serverEnd)) {
+    // Each side must hear "connected" before anything the other sends. The client's event is
+    // queued first (so nothing the server sends can overtake it) but runs only once the server's
+    // event is queued too (so nothing the client sends from it can overtake that).
+    java.util.concurrent.CountDownLatch serverKnows = new java.util.concurrent.CountDownLatch(1);
+    AtomicBoolean accepted = new AtomicBoolean();
+    clientSide.post(() -> {
+      awaitUninterruptibly(serverKnows);
+      if (accepted.get()) {
+        listener.connected(clientEnd);
+      }
+    });
+    accepted.set(server.accept(serverEnd));
+    serverKnows.countDown();
+    if (!accepted.get()) {
       Threads.shutdownAndWait(io);
       throw new ConnectionLostException("no peer is bound at " + address);
     }
     return new Client(address.toString(), io, clientEnd);
+  }
+
+  private static void awaitUninterruptibly(java.util.concurrent.CountDownLatch latch) {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        latch.await();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** Where one end's events run: its endpoint's I/O thread and the core's listener. */

@@ -1062,6 +1062,166 @@ public abstract class ConformanceSuite {
     assertEquals(1, await(client.invoke("count", null)));
   }
 
+  /**
+   * A callback on another key needs no slot even when that key's holder waits for one: the holder
+   * is started too, or the chain would wait for a slot its own ancestor holds.
+   */
+  @ParameterizedTest
+  @EnumSource(value = Ordering.class, names = {"KEY_SERIALIZED", "KEY_RETURN_ORDERED"})
+  public void callbacksOnAnotherKeyDoNotWaitForThatKeysQueuedHolder(Ordering ordering) throws Exception {
+    CountDownLatch xAccepted = new CountDownLatch(1);
+    Peer b = server(x -> x.ordering(ordering).limits(Limits.defaults().withMaxConcurrentCalls(1))
+        .interceptor(new CallInterceptor() {
+          @Override
+          public void started(CallInfo call) {
+            if (call.method().equals("x")) {
+              xAccepted.countDown();
+            }
+          }
+        }));
+    b.handle("m1", (ctx, body) -> {
+      await(xAccepted); // x holds key k2 but waits for the one slot, which m1 has
+      return "m1(" + ctx.caller().call("m2").orderKey("k1").invokeAndWait(null) + ")";
+    });
+    b.handle("m3", (ctx, body) -> "m3");
+    b.handle("x", (ctx, body) -> "x");
+    Peer a = client(b, x -> x.ordering(ordering));
+    a.handle("m2", (ctx, body) -> "m2(" + ctx.caller().call("m3").orderKey("k2").invokeAndWait(null) + ")");
+    CompletableFuture<Object> m1 = a.call("m1").orderKey("k1").invoke(null);
+    CompletableFuture<Object> x = client(b).call("x").orderKey("k2").invoke(null);
+    assertEquals("m1(m2(m3))", await(m1));
+    assertEquals("x", await(x));
+    awaitIdle(a, b);
+  }
+
+  /** Guessing the id of a callback in flight gains nothing: chain ids are random tokens. */
+  @Test
+  public void guessedCallbackIdsDoNotBypassOrdering() throws Exception {
+    CountDownLatch slowEntered = new CountDownLatch(1);
+    CountDownLatch releaseSlow = new CountDownLatch(1);
+    AtomicBoolean secondRanWhileHeld = new AtomicBoolean();
+    CountDownLatch secondAccepted = new CountDownLatch(1);
+    Peer server = server(b -> b.ordering(Ordering.KEY_SERIALIZED).interceptor(new CallInterceptor() {
+      @Override
+      public void started(CallInfo call) {
+        if (call.method().equals("second")) {
+          secondAccepted.countDown();
+        }
+      }
+    }));
+    server.handle("m1", (ctx, body) -> ctx.caller().invokeAndWait("slow", null));
+    server.handle("second", (ctx, body) -> {
+      secondRanWhileHeld.set(releaseSlow.getCount() > 0);
+      return "second";
+    });
+    Peer a = client(server);
+    a.handle("slow", (ctx, body) -> {
+      slowEntered.countDown();
+      releaseSlow.await(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS);
+      return "slow";
+    });
+    CompletableFuture<Object> m1 = a.call("m1").orderKey("k").invoke(null);
+    await(slowEntered);
+    RawLink raw = closeLater(RawLink.connect(transport(), server.address(), new Capabilities(1, 42, Set.of(Capabilities.CHAIN))));
+    long instance = server.capabilities().instanceId();
+    List<io.callosum.internal.CallId> guesses = new ArrayList<>();
+    for (long seq = 0; seq < 4; seq++) {
+      guesses.add(new io.callosum.internal.CallId(instance, seq));
+      guesses.add(new io.callosum.internal.CallId(seq, seq));
+    }
+    raw.send(MessageCodec.encodeHeader(new Header(MessageType.FUNCTION, "second", OrderKey.of("k"), 7, false, guesses)),
+        MessageCodec.encodeBody(MessageCodec.NO_META, msgpack.encode(null), false));
+    await(secondAccepted);
+    releaseSlow.countDown();
+    await(m1);
+    assertEquals(MessageType.RESULT, raw.nextHeader().type());
+    assertFalse(secondRanWhileHeld.get(), "a guessed chain ran the call past the key's holder");
+  }
+
+  /**
+   * A handler of one peer calling through another peer of the same JVM passes its chain on, but
+   * the other peer does not take the first one's call for its own ancestor.
+   */
+  @Test
+  public void anotherPeersCallIsNotTakenForAnAncestor() throws Exception {
+    Blocker blocker = new Blocker();
+    AtomicBoolean yRanWhileHeld = new AtomicBoolean();
+    CountDownLatch yAccepted = new CountDownLatch(1);
+    Peer d = server();
+    Peer c = client(d, b -> b.ordering(Ordering.KEY_SERIALIZED).interceptor(new CallInterceptor() {
+      @Override
+      public void started(CallInfo call) {
+        if (call.method().equals("y")) {
+          yAccepted.countDown();
+        }
+      }
+    }));
+    c.handle("block", blocker.handler());
+    c.handle("y", (ctx, body) -> {
+      yRanWhileHeld.set(blocker.ended.getCount() > 0);
+      return "y";
+    });
+    d.handle("x", (ctx, body) -> "x(" + ctx.caller().call("y").orderKey("k").invokeAndWait(null) + ")");
+    Await.until("d sees c", () -> d.remotes().size() == 1);
+    CompletableFuture<Object> held = d.remotes().get(0).call("block").orderKey("k").invoke(null);
+    await(blocker.entered);
+    Peer x = server();
+    x.handle("m1", (ctx, body) -> c.call("x").invokeAndWait(null));
+    CompletableFuture<Object> m1 = client(x).call("m1").orderKey("k").invoke(null);
+    await(yAccepted);
+    blocker.release.countDown();
+    assertEquals("released", await(held));
+    assertEquals("x(y)", await(m1));
+    assertFalse(yRanWhileHeld.get(), "y ran on c while c's key was held by an unrelated call");
+  }
+
+  /** A client that calls from its own connect event reaches the server every time. */
+  @Test
+  public void callsFromTheClientsConnectEventArrive() throws Exception {
+    Peer server = server();
+    for (int i = 0; i < 200; i++) {
+      CompletableFuture<CompletableFuture<Object>> call = new CompletableFuture<>();
+      try (Peer c = base().connect(server.address()).directExecutor().listener(new PeerListener() {
+        @Override
+        public void connected(RemotePeer remote) {
+          call.complete(remote.invoke("echo", "hi"));
+        }
+      }).build().start()) {
+        assertEquals("hi", await(await(call)));
+      }
+    }
+  }
+
+  /** Thousands of calls queued behind one key, served inline: no stack grows with the queue. */
+  @Test
+  public void inlineExecutorsServeLongQueuesWithoutRecursion() throws Exception {
+    int n = 3000;
+    CompletableFuture<Object> gate = new CompletableFuture<>();
+    AtomicInteger accepted = new AtomicInteger();
+    Peer server = server(b -> b.directExecutor().ordering(Ordering.KEY_SERIALIZED).interceptor(new CallInterceptor() {
+      @Override
+      public void started(CallInfo call) {
+        accepted.incrementAndGet();
+      }
+    }));
+    server.handle("gate", (ctx, body) -> gate);
+    Peer client = client(server);
+    CompletableFuture<Object> g = client.call("gate").orderKey("k").invoke(null);
+    List<CompletableFuture<Object>> calls = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      calls.add(client.call("echo").orderKey("k").invoke(i));
+    }
+    Await.until("all accepted", () -> accepted.get() == n + 1, accepted::toString);
+    Thread completer = new Thread(null, () -> gate.complete("open"), "small-stack", 256 * 1024);
+    completer.start();
+    completer.join(Await.LIMIT.toMillis());
+    assertEquals("open", await(g));
+    for (int i = 0; i < n; i++) {
+      assertEquals(i, await(calls.get(i)));
+    }
+    awaitIdle(server, client);
+  }
+
   // ------------------------------------------------------------------ resources
 
   private static Set<Thread> callosumThreads() {
