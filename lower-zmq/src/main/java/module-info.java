@@ -1,6 +1,7 @@
 /** The ZeroMQ lower: ROUTER/DEALER over jeromq, wire-compatible with Python Callosum. */
 module io.callosum.lower.zmq {
-  requires io.callosum.core;
+  requires transitive io.callosum.core;
+  requires transitive io.callosum.auth;
   requires org.zeromq.jeromq;
   requires org.slf4j;
 

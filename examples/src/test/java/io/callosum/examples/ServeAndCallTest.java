@@ -110,10 +110,10 @@ class ServeAndCallTest {
   @Test
   void unknownSchemeListsTheAvailableOnes() {
     for (String[] args : new String[][] {
-      {"call", "--connect", "tcp://localhost:5020", "echo"},
-      {"serve", "--bind", "zmq+tcp://127.0.0.1:5020"}
+      {"call", "--connect", "udp://localhost:5020", "echo"},
+      {"serve", "--bind", "udp://127.0.0.1:5020"}
     }) {
-      ToolRun.of(args).assertExit(ExitCodes.USAGE, "no lower serves the scheme", "available: [inproc://]");
+      ToolRun.of(args).assertExit(ExitCodes.USAGE, "no lower serves the scheme", "inproc://", "zmq+tcp://");
     }
   }
 

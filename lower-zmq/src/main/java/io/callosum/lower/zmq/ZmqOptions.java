@@ -1,5 +1,7 @@
 package io.callosum.lower.zmq;
 
+import io.callosum.auth.ClientAuthenticator;
+import io.callosum.auth.ServerAuthenticator;
 import java.time.Duration;
 
 /**
@@ -14,6 +16,9 @@ import java.time.Duration;
  * @param linger how long close waits to deliver queued messages (Python Callosum uses 100 ms)
  * @param highWaterMark messages queued per connection in each direction before sends wait
  * @param reconnectInterval first delay before a DEALER reconnects (ZeroMQ backs off up to 10 s)
+ * @param curveServer when set, bound peers are CURVE servers with this identity, and every client
+ *     key is checked by it through ZAP; null for plain sockets
+ * @param curveClient when set, connecting peers use CURVE with these keys; null for plain sockets
  */
 public record ZmqOptions(
     Duration handshakeRetry,
@@ -21,31 +26,43 @@ public record ZmqOptions(
     Duration heartbeatTimeout,
     Duration linger,
     int highWaterMark,
-    Duration reconnectInterval) {
+    Duration reconnectInterval,
+    ServerAuthenticator curveServer,
+    ClientAuthenticator curveClient) {
 
-  /** 1 s handshake retry, 1 s heartbeats with a 5 s timeout, 100 ms linger, HWM 10,000, 100 ms reconnect. */
+  /** 1 s handshake retry, 1 s heartbeats with a 5 s timeout, 100 ms linger, HWM 10,000, 100 ms reconnect, no CURVE. */
   public static ZmqOptions defaults() {
     return new ZmqOptions(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofMillis(100), 10_000,
-        Duration.ofMillis(100));
+        Duration.ofMillis(100), null, null);
   }
 
   public ZmqOptions withHandshakeRetry(Duration d) {
-    return new ZmqOptions(d, heartbeatInterval, heartbeatTimeout, linger, highWaterMark, reconnectInterval);
+    return new ZmqOptions(d, heartbeatInterval, heartbeatTimeout, linger, highWaterMark, reconnectInterval, curveServer, curveClient);
   }
 
   public ZmqOptions withHeartbeat(Duration interval, Duration timeout) {
-    return new ZmqOptions(handshakeRetry, interval, timeout, linger, highWaterMark, reconnectInterval);
+    return new ZmqOptions(handshakeRetry, interval, timeout, linger, highWaterMark, reconnectInterval, curveServer, curveClient);
   }
 
   public ZmqOptions withLinger(Duration d) {
-    return new ZmqOptions(handshakeRetry, heartbeatInterval, heartbeatTimeout, d, highWaterMark, reconnectInterval);
+    return new ZmqOptions(handshakeRetry, heartbeatInterval, heartbeatTimeout, d, highWaterMark, reconnectInterval, curveServer, curveClient);
   }
 
   public ZmqOptions withHighWaterMark(int messages) {
-    return new ZmqOptions(handshakeRetry, heartbeatInterval, heartbeatTimeout, linger, messages, reconnectInterval);
+    return new ZmqOptions(handshakeRetry, heartbeatInterval, heartbeatTimeout, linger, messages, reconnectInterval, curveServer, curveClient);
   }
 
   public ZmqOptions withReconnectInterval(Duration d) {
-    return new ZmqOptions(handshakeRetry, heartbeatInterval, heartbeatTimeout, linger, highWaterMark, d);
+    return new ZmqOptions(handshakeRetry, heartbeatInterval, heartbeatTimeout, linger, highWaterMark, d, curveServer, curveClient);
+  }
+
+  /** Bound peers become CURVE servers: {@code server} gives their keys and decides who gets in. */
+  public ZmqOptions withCurveServer(ServerAuthenticator server) {
+    return new ZmqOptions(handshakeRetry, heartbeatInterval, heartbeatTimeout, linger, highWaterMark, reconnectInterval, server, curveClient);
+  }
+
+  /** Connecting peers use CURVE: {@code client} gives the server's public key and their own keys. */
+  public ZmqOptions withCurveClient(ClientAuthenticator client) {
+    return new ZmqOptions(handshakeRetry, heartbeatInterval, heartbeatTimeout, linger, highWaterMark, reconnectInterval, curveServer, client);
   }
 }

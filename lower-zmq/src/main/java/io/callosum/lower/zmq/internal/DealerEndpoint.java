@@ -23,6 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.zeromq.SocketType;
 import org.zeromq.ZMQ;
+import io.callosum.auth.ClientAuthenticator;
 
 /**
  * A connecting peer's DEALER socket. The handshake is Python Callosum's PING/PONG, with this
@@ -118,6 +119,12 @@ public final class DealerEndpoint extends Loop implements Endpoint, ZmqLink.Send
     Sockets.configure(dealer, options, config);
     dealer.setReconnectIVL((int) options.reconnectInterval().toMillis());
     dealer.setReconnectIVLMax(10_000);
+    ClientAuthenticator curve = options.curveClient();
+    if (curve != null) {
+      dealer.setCurveServerKey(curve.serverPublicKey().bytes());
+      dealer.setCurvePublicKey(curve.clientKeyPair().publicKey().bytes());
+      dealer.setCurveSecretKey(curve.clientKeyPair().secretKey());
+    }
     monitor = Sockets.monitor(context, dealer, ZMQ.EVENT_CONNECTED | ZMQ.EVENT_DISCONNECTED
         | zmq.ZMQ.ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | zmq.ZMQ.ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
         | zmq.ZMQ.ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL);
@@ -167,6 +174,12 @@ public final class DealerEndpoint extends Loop implements Endpoint, ZmqLink.Send
     } else if (event == zmq.ZMQ.ZMQ_EVENT_HANDSHAKE_FAILED_AUTH || event == zmq.ZMQ.ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
         || event == zmq.ZMQ.ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) {
       authFailed = true;
+      if (!first.isDone()) {
+        // Give up at once: ZeroMQ would retry the failing security handshake in a tight loop.
+        first.completeExceptionally(failure());
+        state = State.RECONNECTING;
+        dealer.disconnect(endpoint);
+      }
     }
   }
 

@@ -32,29 +32,49 @@ final class Frames {
    * of more than {@link #MAX_FRAMES} frames is drained and returned as an empty list.
    */
   static List<byte[]> receive(ZMQ.Socket socket) {
-    byte[] first = socket.recv(ZMQ.DONTWAIT);
+    Received r = receiveWithUser(socket);
+    return r == null ? null : r.frames();
+  }
+
+  /** A message and the user id that ZAP gave its connection (null without authentication). */
+  record Received(List<byte[]> frames, String userId) {}
+
+  /** As {@link #receive}, also reading the connection's ZAP user id from the message metadata. */
+  static Received receiveWithUser(ZMQ.Socket socket) {
+    zmq.Msg first = socket.base().recv(ZMQ.DONTWAIT);
     if (first == null) {
       return null;
     }
+    zmq.io.Metadata metadata = first.getMetadata();
+    String user = metadata == null ? null : metadata.get(zmq.io.Metadata.USER_ID);
     List<byte[]> frames = new ArrayList<>(4);
-    frames.add(first);
-    while (socket.hasReceiveMore()) {
-      byte[] next = socket.recv(0);
+    frames.add(first.data());
+    boolean more = first.hasMore();
+    boolean tooMany = false;
+    while (more) {
+      zmq.Msg next = socket.base().recv(0);
+      if (next == null) {
+        break;
+      }
+      more = next.hasMore();
+      if (user == null && next.getMetadata() != null) {
+        user = next.getMetadata().get(zmq.io.Metadata.USER_ID);
+      }
       if (frames.size() < MAX_FRAMES) {
-        frames.add(next);
+        frames.add(next.data());
       } else {
-        frames.clear(); // too many: keep draining, then drop
-        frames.add(null);
+        tooMany = true;
       }
     }
-    return frames.contains(null) ? List.of() : frames;
+    return new Received(tooMany ? List.of() : frames, user == null || user.isEmpty() ? null : user);
   }
 
   /** Sends frames as one message without blocking; false if it would block (HWM) or is unroutable. */
   static boolean send(ZMQ.Socket socket, byte[]... frames) {
     for (int i = 0; i < frames.length; i++) {
       int flags = ZMQ.DONTWAIT | (i < frames.length - 1 ? ZMQ.SNDMORE : 0);
-      if (!socket.send(frames[i], flags)) {
+      // The socket's base: org.zeromq's send throws on EHOSTUNREACH, which is an answer here.
+      if (!socket.base().send(new zmq.Msg(frames[i]), flags)) {
         return false;
       }
     }

@@ -110,27 +110,16 @@ abstract class Loop implements Runnable {
       opened.complete(null);
       long nextTick = System.currentTimeMillis() + tickMillis();
       while (!stopping) {
-        long wait = Math.max(0, nextTick - System.currentTimeMillis());
-        poller.poll(wait);
-        if (poller.pollin(0)) {
-          wakePending.set(false);
-          try {
-            while (wake.source().read(drain.clear()) > 0) {
-              // a wake-up byte per batch of posted tasks
-            }
-          } catch (IOException e) {
-            LOG.debug("wake-up drain failed", e);
+        try {
+          nextTick = iterate(nextTick);
+        } catch (org.zeromq.ZMQException e) {
+          if (e.getErrorCode() == zmq.ZError.ETERM) {
+            throw e;
           }
-        }
-        Runnable task;
-        while ((task = tasks.poll()) != null) {
-          runSafely(task);
-        }
-        pollIn(poller);
-        long now = System.currentTimeMillis();
-        if (now >= nextTick) {
-          tick(now);
-          nextTick = now + tickMillis();
+          LOG.error("ZeroMQ I/O loop {}: {}; going on", thread.getName(), e.toString(), e);
+        } catch (RuntimeException e) {
+          // One bad message or callback must not end the receive loop of every remote.
+          LOG.error("ZeroMQ I/O loop {} failed; going on", thread.getName(), e);
         }
       }
     } catch (Throwable t) {
@@ -162,6 +151,33 @@ abstract class Loop implements Runnable {
       opened.completeExceptionally(new IllegalStateException("stopped"));
       stopped.complete(null);
     }
+  }
+
+  /** One round: poll, run posted tasks, read sockets, tick. Returns the next tick time. */
+  private long iterate(long nextTick) {
+    long wait = Math.max(0, nextTick - System.currentTimeMillis());
+    poller.poll(wait);
+    if (poller.pollin(0)) {
+      wakePending.set(false);
+      try {
+        while (wake.source().read(drain.clear()) > 0) {
+          // a wake-up byte per batch of posted tasks
+        }
+      } catch (IOException e) {
+        LOG.debug("wake-up drain failed", e);
+      }
+    }
+    Runnable task;
+    while ((task = tasks.poll()) != null) {
+      runSafely(task);
+    }
+    pollIn(poller);
+    long now = System.currentTimeMillis();
+    if (now >= nextTick) {
+      tick(now);
+      nextTick = now + tickMillis();
+    }
+    return nextTick;
   }
 
   private void runSafely(Runnable task) {

@@ -23,6 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.zeromq.SocketType;
 import org.zeromq.ZMQ;
+import io.callosum.auth.ServerAuthenticator;
 
 /**
  * A bound peer's ROUTER socket. Every routing id that sends PING (or a first UPPER) becomes a
@@ -41,6 +42,7 @@ public final class RouterEndpoint extends Loop implements Endpoint, ZmqLink.Send
   private final LinkListener listener;
   private final ZmqOptions options;
   private final byte[] localCapabilities;
+  private final SharedContext shared;
   private final Map<ByteBuffer, ZmqLink> links = new HashMap<>();
   private final Map<ZmqLink, byte[]> routingIds = new HashMap<>();
   private final ArrayDeque<byte[][]> backlog = new ArrayDeque<>();
@@ -58,11 +60,23 @@ public final class RouterEndpoint extends Loop implements Endpoint, ZmqLink.Send
     this.listener = listener;
     this.options = options;
     this.localCapabilities = config.localCapabilities().encode();
+    this.shared = shared;
   }
 
   /** Binds and starts the I/O thread; returns once bound. */
   public static RouterEndpoint bind(SharedContext shared, URI address, TransportConfig config, LinkListener listener, ZmqOptions options) throws IOException {
-    RouterEndpoint e = new RouterEndpoint(shared, address, config, listener, options);
+    if (options.curveServer() != null) {
+      shared.registerZap(options.curveServer().domain(), options.curveServer());
+    }
+    RouterEndpoint e;
+    try {
+      e = new RouterEndpoint(shared, address, config, listener, options);
+    } catch (IOException | RuntimeException ex) {
+      if (options.curveServer() != null) {
+        shared.unregisterZap(options.curveServer().domain());
+      }
+      throw ex;
+    }
     e.startThread();
     try {
       e.opened.get(30, TimeUnit.SECONDS);
@@ -83,6 +97,13 @@ public final class RouterEndpoint extends Loop implements Endpoint, ZmqLink.Send
     router = context.socket(SocketType.ROUTER);
     Sockets.configure(router, options, config);
     router.setRouterMandatory(true);
+    ServerAuthenticator curve = options.curveServer();
+    if (curve != null) {
+      // The ZAP handler was bound before this socket (see bind()): every client key is checked.
+      router.setZAPDomain(curve.domain());
+      router.setCurveServer(true);
+      router.setCurveSecretKey(curve.serverKeyPair().secretKey());
+    }
     monitor = Sockets.monitor(context, router, ZMQ.EVENT_DISCONNECTED);
     try {
       router.bind(endpoint);
@@ -112,17 +133,17 @@ public final class RouterEndpoint extends Loop implements Endpoint, ZmqLink.Send
     }
     if (poller.pollin(routerIndex)) {
       for (int i = 0; i < BATCH; i++) {
-        List<byte[]> frames = Frames.receive(router);
-        if (frames == null) {
+        Frames.Received message = Frames.receiveWithUser(router);
+        if (message == null) {
           break;
         }
-        handle(frames);
+        handle(message.frames(), message.userId());
       }
     }
     flushBacklog();
   }
 
-  private void handle(List<byte[]> frames) {
+  private void handle(List<byte[]> frames, String userId) {
     if (frames.size() != 4) {
       LOG.debug("{}: dropped a message of {} frames", boundAddress, frames.size());
       return;
@@ -132,7 +153,7 @@ public final class RouterEndpoint extends Loop implements Endpoint, ZmqLink.Send
     ZmqLink link = links.get(ByteBuffer.wrap(id));
     if (Frames.is(kind, Frames.UPPER)) {
       if (link == null) {
-        link = accept(id, Capabilities.LEGACY); // a client that skipped PING
+        link = accept(id, Capabilities.LEGACY, userId); // a client that skipped PING
       }
       listener.received(link, new Envelope(frames.get(2), frames.get(3)));
     } else if (Frames.is(kind, Frames.PING)) {
@@ -141,7 +162,7 @@ public final class RouterEndpoint extends Loop implements Endpoint, ZmqLink.Send
       byte[] header = caps.isLegacy() ? frames.get(2) : localCapabilities;
       sendNow(id, Frames.PONG, header, frames.get(3));
       if (link == null) {
-        accept(id, caps);
+        accept(id, caps, userId);
       }
     } else if (Frames.is(kind, Frames.BYE)) {
       if (link != null) {
@@ -152,8 +173,8 @@ public final class RouterEndpoint extends Loop implements Endpoint, ZmqLink.Send
     }
   }
 
-  private ZmqLink accept(byte[] id, Capabilities caps) {
-    ZmqLink link = new ZmqLink("zmq-" + IDS.incrementAndGet(), caps, null, this);
+  private ZmqLink accept(byte[] id, Capabilities caps, String userId) {
+    ZmqLink link = new ZmqLink("zmq-" + IDS.incrementAndGet(), caps, userId, this);
     links.put(ByteBuffer.wrap(id), link);
     routingIds.put(link, id);
     listener.connected(link);
@@ -262,5 +283,8 @@ public final class RouterEndpoint extends Loop implements Endpoint, ZmqLink.Send
     }
     backlog.clear();
     Sockets.close(router, monitor);
+    if (options.curveServer() != null) {
+      shared.unregisterZap(options.curveServer().domain());
+    }
   }
 }

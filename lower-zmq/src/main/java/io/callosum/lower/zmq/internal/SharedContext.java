@@ -9,6 +9,7 @@ import org.zeromq.ZMQ;
 public final class SharedContext {
   private ZMQ.Context context;
   private int users;
+  private ZapHandler zap;
 
   /** The context, created if needed; pair every call with {@link #release()}. */
   public synchronized ZMQ.Context acquire() {
@@ -30,6 +31,33 @@ public final class SharedContext {
     }
     if (ending != null) {
       ending.term();
+    }
+  }
+
+  /**
+   * Routes ZAP requests for {@code domain} to {@code authenticator}, starting the context's ZAP
+   * handler first if needed; returns once it is bound, so a server socket may bind after.
+   */
+  public synchronized void registerZap(String domain, io.callosum.auth.ServerAuthenticator authenticator) throws java.io.IOException {
+    if (zap == null) {
+      ZapHandler handler = new ZapHandler(this);
+      handler.startAndWait();
+      zap = handler;
+    }
+    zap.register(domain, authenticator);
+  }
+
+  /** Stops routing {@code domain}; the last domain stops the ZAP handler. */
+  public void unregisterZap(String domain) {
+    ZapHandler stopping = null;
+    synchronized (this) {
+      if (zap != null && zap.unregister(domain)) {
+        stopping = zap;
+        zap = null;
+      }
+    }
+    if (stopping != null) {
+      stopping.stop();
     }
   }
 

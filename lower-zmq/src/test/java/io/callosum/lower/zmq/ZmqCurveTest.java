@@ -1,0 +1,81 @@
+package io.callosum.lower.zmq;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.callosum.AuthenticationException;
+import io.callosum.CallosumException;
+import io.callosum.Peer;
+import io.callosum.auth.AllowListAuthenticator;
+import io.callosum.auth.ClientAuthenticator;
+import io.callosum.auth.CurveKeyPair;
+import io.callosum.testing.Await;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** CURVE with ZAP: who gets in, and what a refused client is told. */
+class ZmqCurveTest {
+  private final CurveKeyPair serverKeys = CurveKeyPair.generate();
+  private final CurveKeyPair allowedKeys = CurveKeyPair.generate();
+  private ZmqTransport serverTransport;
+  private Peer server;
+
+  @BeforeEach
+  void startServer() {
+    AllowListAuthenticator allow = new AllowListAuthenticator("curve-test", serverKeys);
+    allow.allow(allowedKeys.publicKey(), "alice");
+    serverTransport = new ZmqTransport(ZmqOptions.defaults().withCurveServer(allow));
+    server = Peer.builder().transport(serverTransport).bind("zmq+tcp://127.0.0.1:0").build();
+    server.handle("whoami", (ctx, body) -> ctx.identity().orElse("nobody"));
+    server.start();
+  }
+
+  @AfterEach
+  void stopServer() {
+    server.close();
+    Await.until("the server's context ends", () -> serverTransport.openEndpoints() == 0);
+  }
+
+  private Peer client(ZmqOptions options) {
+    return Peer.builder().transport(new ZmqTransport(options.withHandshakeRetry(Duration.ofMillis(300))))
+        .connect(server.address()).connectTimeout(Duration.ofSeconds(3)).build();
+  }
+
+  @Test
+  void anAllowedKeyGetsInAndItsUserIdReachesTheHandler() {
+    try (Peer client = client(ZmqOptions.defaults().withCurveClient(ClientAuthenticator.of(serverKeys.publicKey(), allowedKeys))).start()) {
+      assertEquals("alice", client.invokeAndWait("whoami", null));
+      assertEquals("alice", server.remotes().get(0).identity().orElseThrow());
+    }
+  }
+
+  @Test
+  void anUnknownKeyIsRejectedAsAnAuthenticationFailure() {
+    Peer client = client(ZmqOptions.defaults().withCurveClient(ClientAuthenticator.of(serverKeys.publicKey(), CurveKeyPair.generate())));
+    long start = System.nanoTime();
+    AuthenticationException e = assertThrows(AuthenticationException.class, client::start);
+    assertTrue(e.getMessage().contains("credentials"), e.getMessage());
+    assertTrue(System.nanoTime() - start < Duration.ofSeconds(3).toNanos(), "gave up at the first refusal");
+    assertTrue(server.remotes().isEmpty());
+  }
+
+  @Test
+  void aWrongServerKeyIsReportedWithoutSpinning() {
+    Peer client = client(ZmqOptions.defaults().withCurveClient(ClientAuthenticator.of(CurveKeyPair.generate().publicKey(), allowedKeys)));
+    CallosumException e = assertThrows(CallosumException.class, client::start);
+    assertTrue(e instanceof AuthenticationException || e.getMessage().contains("handshake"), e.toString());
+    Await.until("the client's sockets and threads are gone",
+        () -> Thread.getAllStackTraces().keySet().stream().noneMatch(t -> t.getName().contains("-c") && t.getName().startsWith("callosum-zmq-io-")));
+  }
+
+  @Test
+  void aPlainClientCannotTalkToACurveServer() {
+    Peer client = client(ZmqOptions.defaults());
+    CallosumException e = assertThrows(CallosumException.class, client::start);
+    assertTrue(e instanceof AuthenticationException || e.getMessage().contains("handshake"), e.toString());
+    assertTrue(server.remotes().isEmpty());
+  }
+}
