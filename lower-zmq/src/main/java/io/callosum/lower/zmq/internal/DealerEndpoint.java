@@ -221,11 +221,15 @@ public final class DealerEndpoint extends Loop implements Endpoint, ZmqLink.Send
 
   @Override
   protected void tick(long now) {
-    if (state != State.HANDSHAKING || now < retryAt) {
+    if (state != State.HANDSHAKING) {
       return;
     }
     if (!first.isDone() && now >= deadline) {
       first.completeExceptionally(failure());
+      state = State.RECONNECTING; // no more attempts: the caller closes this endpoint
+      return;
+    }
+    if (now < retryAt) {
       return;
     }
     LOG.debug("{}: no PONG after attempt {}, retrying on a fresh socket", address, attempts);
@@ -299,6 +303,9 @@ public final class DealerEndpoint extends Loop implements Endpoint, ZmqLink.Send
       first.completeExceptionally(new ConnectionLostException("closed while connecting to " + address));
     }
     lose(null);
+    if (link == null && dealer != null) {
+      dealer.setLinger(0); // never connected: nothing worth delivering, so don't wait for the PING
+    }
     Sockets.close(dealer, monitor);
   }
 }

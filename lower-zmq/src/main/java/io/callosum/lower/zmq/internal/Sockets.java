@@ -21,6 +21,7 @@ final class Sockets {
     s.setMaxMsgSize(maxFrame(config));
     s.setSndHWM(options.highWaterMark());
     s.setRcvHWM(options.highWaterMark());
+    s.setMsgAllocator(GuardedAllocator.INSTANCE);
   }
 
   /** Starts monitoring {@code s}; returns the PAIR socket that receives its events. */
