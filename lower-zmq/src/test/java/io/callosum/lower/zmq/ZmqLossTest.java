@@ -28,7 +28,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -160,10 +159,6 @@ class ZmqLossTest {
 
   /** A Python client connects and vanishes (no BYE): the server drops it, and keeps serving. */
   @Test
-  @Disabled("bug: RouterEndpoint.probe() (and sendNow/flushBacklog) expect Frames.send to return false on EHOSTUNREACH,"
-      + " but jeromq 0.6.0 ZMQ.Socket.send throws ZMQException(EHOSTUNREACH) for a ROUTER_MANDATORY send to a gone"
-      + " routing id; the exception escapes pollIn()/tick() and ends the I/O loop (\"ZeroMQ I/O loop ... failed\"):"
-      + " the bound peer closes its ROUTER, drops every client and serves nobody any more")
   void serverDropsAVanishedClientAndKeepsServing() throws Exception {
     ZmqOptions options = ZmqOptions.defaults().withHeartbeat(Duration.ofMillis(100), Duration.ofSeconds(5));
     Peer server = closeLater(withEcho(server(new ZmqTransport(options), BIND).build()).start());
