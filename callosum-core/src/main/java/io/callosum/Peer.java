@@ -145,6 +145,7 @@ public final class Peer implements Invoker, AutoCloseable {
     private Duration defaultTimeout;
     private Duration executionTimeout;
     private Duration connectTimeout = Duration.ofSeconds(10);
+    private boolean compressReplies;
     private final List<CallInterceptor> interceptors = new ArrayList<>();
     private final List<PeerListener> listeners = new ArrayList<>();
 
@@ -241,6 +242,15 @@ public final class Peer implements Invoker, AutoCloseable {
       return this;
     }
 
+    /**
+     * Compresses every RESULT body with snappy (the {@code zip} flag). Python Callosum peers decode
+     * it only when python-snappy is installed. Default: off.
+     */
+    public Builder compressReplies(boolean compress) {
+      this.compressReplies = compress;
+      return this;
+    }
+
     public Builder interceptor(CallInterceptor interceptor) {
       interceptors.add(Objects.requireNonNull(interceptor));
       return this;
@@ -259,7 +269,7 @@ public final class Peer implements Invoker, AutoCloseable {
       Transport t = transport != null ? transport : findTransport(address);
       return new Peer(new PeerEngine(new PeerConfig(name, t, address, bind, codec != null ? codec : new MsgpackCodec(limits.maxNesting()),
           ordering, limits, handlerExecutor, callbackExecutor, timer, defaultTimeout, executionTimeout, connectTimeout,
-          interceptors, listeners)));
+          interceptors, listeners, compressReplies)));
     }
 
     /**

@@ -28,4 +28,5 @@ public record PeerConfig(
     Duration executionTimeout,
     Duration connectTimeout,
     List<CallInterceptor> interceptors,
-    List<PeerListener> listeners) {}
+    List<PeerListener> listeners,
+    boolean compressReplies) {}

@@ -733,13 +733,15 @@ public final class PeerEngine implements LinkListener {
             ErrorNames.CODEC_ERROR, "cannot encode the result of " + c.header.method() + ": " + e.getMessage())));
         return;
       }
-      byte[] header = MessageCodec.encodeHeader(c.header.reply(MessageType.RESULT));
+      boolean zip = config.compressReplies();
+      Header h = c.header.reply(MessageType.RESULT);
+      byte[] header = MessageCodec.encodeHeader(zip ? new Header(h.type(), h.method(), h.orderKey(), h.seq(), true, List.of()) : h);
       long size = header.length + MessageCodec.bodyFrameSize(1, bytes.length);
       if (size > limits.maxMessageSize()) {
         reply = errorEnvelope(c.header, ErrorMessage.ERROR, ErrorNames.framework(ErrorNames.MESSAGE_TOO_LARGE,
             "the result of " + c.header.method() + " is " + size + " bytes, more than the limit of " + limits.maxMessageSize()));
       } else {
-        reply = new Envelope(header, MessageCodec.encodeBody(MessageCodec.EMPTY_ARRAY_META, bytes, false));
+        reply = new Envelope(header, MessageCodec.encodeBody(MessageCodec.EMPTY_ARRAY_META, bytes, zip));
       }
     }
     replied(c, reply);

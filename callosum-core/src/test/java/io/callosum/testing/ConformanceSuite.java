@@ -195,6 +195,20 @@ public abstract class ConformanceSuite {
   }
 
   @Test
+  public void compressedRepliesWhenTheServerAsks() throws Exception {
+    Peer server = server(b -> b.compressReplies(true));
+    RawLink raw = closeLater(RawLink.connect(transport(), server.address(), Capabilities.LEGACY));
+    String big = "snappy ".repeat(1000);
+    raw.sendCall("echo", OrderKey.NONE, 1, msgpack.encode(big));
+    Envelope reply = raw.next();
+    Header h = MessageCodec.decodeHeader(reply.header(), 1024, 32);
+    assertTrue(h.zip(), "the reply is flagged zip");
+    assertTrue(reply.body().length < big.length() / 4, "and compressed: " + reply.body().length + " bytes");
+    assertEquals(big, msgpack.decode(MessageCodec.decodeBody(reply.body(), true, 1 << 20).body(), Object.class));
+    assertEquals(big, await(client(server).invoke("echo", big)));
+  }
+
+  @Test
   public void compressedCallsAndLargeBodies() throws Exception {
     Peer client = client(server());
     String big = "callosum ".repeat(100_000);
