@@ -3,6 +3,10 @@ package io.callosum.examples;
 import io.callosum.Futures;
 import io.callosum.Invocation;
 import io.callosum.Peer;
+import io.callosum.auth.ClientAuthenticator;
+import io.callosum.auth.CurveKeyPair;
+import io.callosum.auth.CurvePublicKey;
+import io.callosum.lower.zmq.ZmqOptions;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -30,18 +34,23 @@ import picocli.CommandLine.Spec;
           + " written as {\"$bin\": \"<base64>\"} in results, and such an object in the argument is"
           + " sent as bytes. Timestamps print as {\"$time\": \"<ISO-8601>\"}, other msgpack"
           + " extensions as {\"$ext\": TYPE, \"data\": \"<base64>\"}; a byte-string map key prints"
-          + " as \"$bin:<base64>\"."
+          + " as \"$bin:<base64>\".",
+      "",
+      "With --curve-client-secret and --curve-server-public, the connection to a ZeroMQ address is"
+          + " encrypted with CURVE: the server must hold the secret key of --curve-server-public, and"
+          + " lets this client in only if it allows its public key ('callosum serve --curve-allow')."
     },
     exitCodeList = {
       ExitCodes.OK + ":the call returned; its result is on stdout",
       ExitCodes.FAILED + ":the remote handler threw (RemoteUserException)",
-      ExitCodes.USAGE_HELP,
+      ExitCodes.USAGE_CURVE_HELP,
       ExitCodes.NO_SUCH_METHOD + ":the remote has no such method",
       ExitCodes.REMOTE_ERROR + ":other remote error (internal error, bad message, codec error)",
       ExitCodes.TIMEOUT + ":the call timed out (--timeout); the remote handler was cancelled",
       ExitCodes.CONNECTION + ":could not connect, or the connection was lost",
-      ExitCodes.REFUSED + ":the call was refused or cancelled (overloaded, message too large, cancelled, not authenticated)",
-      ExitCodes.UNEXPECTED_HELP
+      ExitCodes.REFUSED + ":the call was refused or cancelled (overloaded, message too large, cancelled)",
+      ExitCodes.UNEXPECTED_HELP,
+      ExitCodes.AUTHENTICATION + ":CURVE authentication failed: the server refused this client's key"
     })
 final class CallCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -74,6 +83,23 @@ final class CallCommand implements Callable<Integer> {
   @Option(names = "--order-key", paramLabel = "KEY", description = "The call's order key (a string).")
   String orderKey;
 
+  @Option(
+      names = "--curve-client-secret",
+      paramLabel = "FILE",
+      converter = OptionConverters.SecretCertificate.class,
+      description = "Connect with CURVE as the key pair in FILE, this client's secret certificate (NAME.key_secret,"
+          + " as 'callosum keygen' writes). ZeroMQ addresses only; needs --curve-server-public.")
+  CurveKeyPair curveClientSecret;
+
+  @Option(
+      names = "--curve-server-public",
+      paramLabel = "KEY",
+      converter = OptionConverters.ServerPublicKey.class,
+      description = "The server's public key: 40 characters of Z85 (as 'callosum keygen' prints), or the path of"
+          + " the server's public certificate (NAME.key). Needs --curve-client-secret. A server that does not"
+          + " hold its secret key fails the handshake (exit 9, or 6 at the connect timeout).")
+  CurvePublicKey curveServerPublic;
+
   @Override
   public Integer call() {
     Object body;
@@ -82,7 +108,7 @@ final class CallCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), "ARGUMENT is " + e.getMessage(), e);
     }
-    try (Peer peer = Callosum.newPeer(spec, () -> Peer.builder().name("call").connect(address))) {
+    try (CurveKeyPair keys = curveClientSecret; Peer peer = Callosum.newPeer(spec, this::describe)) {
       peer.start();
       Invocation invocation = peer.call(method).timeout(timeout);
       if (orderKey != null) {
@@ -94,5 +120,16 @@ final class CallCommand implements Callable<Integer> {
       out.flush();
     }
     return ExitCodes.OK;
+  }
+
+  private Peer.Builder describe() {
+    Peer.Builder b = Peer.builder().name("call").connect(address);
+    Curve.requireBoth(spec, "--curve-client-secret", curveClientSecret, "--curve-server-public", curveServerPublic,
+        "a CURVE client needs its own secret certificate and the public key of the server");
+    if (curveClientSecret != null) {
+      ClientAuthenticator auth = ClientAuthenticator.of(curveServerPublic, curveClientSecret);
+      b.transport(Curve.zmq(spec, address, "--curve-client-secret", ZmqOptions.defaults().withCurveClient(auth)));
+    }
+    return b;
   }
 }

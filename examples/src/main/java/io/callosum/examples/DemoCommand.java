@@ -1,5 +1,6 @@
 package io.callosum.examples;
 
+import io.callosum.AuthenticationException;
 import io.callosum.CallTimeoutException;
 import io.callosum.ErrorCode;
 import io.callosum.Invoker;
@@ -8,6 +9,12 @@ import io.callosum.Peer;
 import io.callosum.RemoteInternalException;
 import io.callosum.RemotePeer;
 import io.callosum.RemoteUserException;
+import io.callosum.auth.AllowListAuthenticator;
+import io.callosum.auth.ClientAuthenticator;
+import io.callosum.auth.CurveKeyPair;
+import io.callosum.auth.CurvePublicKey;
+import io.callosum.lower.zmq.ZmqOptions;
+import io.callosum.lower.zmq.ZmqTransport;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,6 +24,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -30,17 +38,19 @@ import picocli.CommandLine.Spec;
 /**
  * {@code callosum demo}: two peers in one JVM over the in-process lower, walking through calls in
  * both directions, the three ordering policies, a timeout that cancels the remote handler, and
- * remote errors. Every step checks that things happened as printed; the exit code is 0 only if
- * all did.
+ * remote errors; then a CURVE-secured connection over ZeroMQ on loopback. Every step checks that
+ * things happened as printed; the exit code is 0 only if all did.
  */
 @Command(
     name = "demo",
-    header = "Two peers in one JVM: calls both ways, ordering, timeout, remote errors.",
+    header = "Two peers in one JVM: calls both ways, ordering, timeout, remote errors, CURVE.",
     description = {
       "Runs two peers in this JVM, connected over the in-process lower (inproc://), and shows step by"
           + " step: calls in both directions (including a callback from inside a handler), the three"
           + " ordering policies on the same workload, a timeout that cancels the remote handler,"
-          + " and remote errors. Each step checks what it shows. Takes about two seconds."
+          + " and remote errors. A last step connects two peers over ZeroMQ on loopback"
+          + " (zmq+tcp://127.0.0.1) with CURVE: encrypted, the server letting in only the client key"
+          + " it allows. Each step checks what it shows. Takes about three seconds."
     },
     exitCodeList = {
       ExitCodes.OK + ":every step behaved as shown",
@@ -53,6 +63,8 @@ final class DemoCommand implements Callable<Integer> {
   private static final long[] SLEEP_MS = {250, 200, 150, 100, 50};
   private static final String ORDER_KEY = "job";
   private static final Duration SHORT_TIMEOUT = Duration.ofMillis(200);
+  /** The user id under which the CURVE server of step 5 lets the client in. */
+  private static final String CURVE_USER = "demo-client";
 
   @Spec CommandSpec spec;
 
@@ -83,9 +95,10 @@ final class DemoCommand implements Callable<Integer> {
         step("4. Remote errors", () -> remoteErrors(client));
       }
     }
+    step("5. An encrypted connection: CURVE over ZeroMQ on loopback", this::curve);
     out.println();
     if (failures.isEmpty()) {
-      out.println("All 4 steps behaved as shown.");
+      out.println("All 5 steps behaved as shown.");
       out.flush();
       return ExitCodes.OK;
     }
@@ -243,6 +256,64 @@ final class DemoCommand implements Callable<Integer> {
       say("client: %s (%s): %s", e.getClass().getSimpleName(), e.code(), e.getMessage());
       check(e.code() == ErrorCode.NO_SUCH_METHOD, "an unknown method is answered with a NO_SUCH_METHOD error");
     }
+  }
+
+  private void curve() {
+    try (CurveKeyPair serverKeys = CurveKeyPair.generate();
+        CurveKeyPair clientKeys = CurveKeyPair.generate();
+        CurveKeyPair strangerKeys = CurveKeyPair.generate()) {
+      say("key pairs, made in memory ('callosum keygen' writes them as certificate files):");
+      say("  server    %s", serverKeys.publicKey());
+      say("  client    %s   (on the server's allow-list as user \"%s\")", clientKeys.publicKey(), CURVE_USER);
+      say("  stranger  %s   (not on it)", strangerKeys.publicKey());
+      AllowListAuthenticator allowList = new AllowListAuthenticator("demo", serverKeys).allow(clientKeys.publicKey(), CURVE_USER);
+      ZmqTransport serverLower = new ZmqTransport(ZmqOptions.defaults().withCurveServer(allowList));
+      try (Peer server = Peer.builder().name("demo-curve-server").transport(serverLower).bind("zmq+tcp://127.0.0.1:0").build()) {
+        CompletableFuture<Optional<String>> seen = new CompletableFuture<>();
+        server.handle("whoami", (ctx, body) -> {
+          seen.complete(ctx.identity());
+          say("  server: ctx.identity() = %s", ctx.identity());
+          say("  server -> client   title %s   (a callback via ctx.caller(), encrypted too)", Json.write(body.value()));
+          Object title = call(ctx.caller(), "title", body.value());
+          say("  server <- client   %s", Json.write(title));
+          return title + ", you are " + ctx.identity().orElse("nobody");
+        });
+        server.start();
+        say("server bound at %s: a CURVE server that lets in the keys on its allow-list", server.address());
+
+        try (Peer client = curveClient(server.address(), serverKeys.publicKey(), clientKeys)) {
+          client.handle("title", (ctx, body) -> "Dr. " + body.value());
+          client.start();
+          say("client connected with the server's public key and its own key pair");
+          say("client -> server     whoami \"Ada\"");
+          Object answer = call(client, "whoami", "Ada");
+          say("client <- server     %s", Json.write(answer));
+          check(seen.getNow(Optional.empty()).equals(Optional.of(CURVE_USER)),
+              "the server's handler saw the client's authenticated identity \"" + CURVE_USER + "\"");
+          check(("Dr. Ada, you are " + CURVE_USER).equals(answer),
+              "the server called the client back over the same encrypted connection");
+        }
+
+        say("stranger -> server   connects with a key that is not on the allow-list");
+        long start = System.nanoTime();
+        try (Peer stranger = curveClient(server.address(), serverKeys.publicKey(), strangerKeys)) {
+          stranger.start();
+          check(false, "the stranger was refused with AuthenticationException");
+        } catch (AuthenticationException e) {
+          say("stranger: %s (%s) after %d ms", e.getClass().getSimpleName(), e.code(),
+              TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+          say("  message:        %s", e.getMessage());
+          check(true, "the stranger was refused with AuthenticationException");
+        }
+      }
+    }
+  }
+
+  /** A peer that connects to {@code address} with CURVE, expecting {@code serverKey}, proving {@code keys}. */
+  private static Peer curveClient(String address, CurvePublicKey serverKey, CurveKeyPair keys) {
+    ZmqOptions options = ZmqOptions.defaults().withCurveClient(ClientAuthenticator.of(serverKey, keys));
+    return Peer.builder().name("demo-curve-client").transport(new ZmqTransport(options)).connect(address).connectTimeout(WAIT)
+        .build();
   }
 
   private static String spaced(List<Integer> order) {

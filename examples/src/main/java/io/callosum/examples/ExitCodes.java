@@ -1,5 +1,6 @@
 package io.callosum.examples;
 
+import io.callosum.AuthenticationException;
 import io.callosum.CallosumException;
 import io.callosum.RemoteException;
 import io.callosum.RemoteUserException;
@@ -23,9 +24,14 @@ final class ExitCodes {
   static final int CONNECTION = 6;
   static final int REFUSED = 7;
   static final int UNEXPECTED = 8;
+  /** {@code call}: CURVE authentication failed ({@link io.callosum.ErrorCode#AUTHENTICATION_FAILED}). */
+  static final int AUTHENTICATION = 9;
 
   /** Help lines shared by the commands' exit-code lists. */
   static final String USAGE_HELP = USAGE + ":bad option or argument, or no lower serves the address scheme";
+  /** {@link #USAGE_HELP} for the commands with CURVE options. */
+  static final String USAGE_CURVE_HELP = USAGE_HELP + "; or a CURVE option without its partner, a key or"
+      + " certificate that cannot be read, or CURVE with a non-ZeroMQ address";
   static final String UNEXPECTED_HELP = UNEXPECTED + ":unexpected failure of this tool (stack trace on stderr)";
 
   private ExitCodes() {}
@@ -51,6 +57,8 @@ final class ExitCodes {
         return TIMEOUT;
       case CONNECTION_LOST:
         return CONNECTION;
+      case AUTHENTICATION_FAILED:
+        return AUTHENTICATION;
       default:
         return REFUSED;
     }
@@ -74,6 +82,10 @@ final class ExitCodes {
         }
       } else {
         err.printf("  message:        %s%n", e.getMessage());
+        if (e instanceof AuthenticationException) {
+          err.println("  check:          that the server allows this client's public key (serve --curve-allow),"
+              + " and that --curve-server-public is the server's public key");
+        }
       }
     } else if (failure instanceof UncheckedIOException) {
       err.println("callosum: " + failure.getMessage());

@@ -1,9 +1,18 @@
 package io.callosum.examples;
 
 import io.callosum.Ordering;
+import io.callosum.auth.CertificateFormatException;
+import io.callosum.auth.CurveCertificate;
+import io.callosum.auth.CurveKeyPair;
+import io.callosum.auth.CurvePublicKey;
+import java.io.IOException;
 import java.math.BigDecimal;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.List;
@@ -84,6 +93,59 @@ final class OptionConverters {
         // reported below, with the expected form
       }
       throw new TypeConversionException("'" + text + "' is not an address of the form SCHEME://..., e.g. inproc://demo");
+    }
+  }
+
+  /**
+   * A secret certificate file ({@code NAME.key_secret}, as {@code callosum keygen} writes): its key
+   * pair, which the command destroys when done.
+   */
+  static final class SecretCertificate implements ITypeConverter<CurveKeyPair> {
+    @Override
+    public CurveKeyPair convert(String text) {
+      CurveCertificate certificate = readCertificate(text);
+      return certificate.keyPair().orElseThrow(() -> new TypeConversionException("'" + text + "' is a public"
+          + " certificate; this option needs a secret one (NAME" + CurveCertificate.SECRET_SUFFIX + ")"));
+    }
+  }
+
+  /**
+   * A server's public key: its 40 Z85 characters, as {@code callosum keygen} prints them, or the path
+   * of a certificate file that holds it ({@code NAME.key}).
+   */
+  static final class ServerPublicKey implements ITypeConverter<CurvePublicKey> {
+    @Override
+    public CurvePublicKey convert(String text) {
+      if (isFile(text)) {
+        return readCertificate(text).publicKey();
+      }
+      try {
+        return CurvePublicKey.fromZ85(text);
+      } catch (IllegalArgumentException e) {
+        throw new TypeConversionException("'" + text + "' is neither a public key (" + CurvePublicKey.Z85_LENGTH
+            + " characters of Z85) nor a certificate file");
+      }
+    }
+
+    private static boolean isFile(String text) {
+      try {
+        return Files.isRegularFile(Path.of(text));
+      } catch (InvalidPathException e) {
+        return false; // Z85 has characters that some file systems do not allow in names
+      }
+    }
+  }
+
+  /** Reads a certificate file; what makes it unreadable becomes the conversion error. */
+  static CurveCertificate readCertificate(String file) {
+    try {
+      return CurveCertificate.read(Path.of(file));
+    } catch (CertificateFormatException e) {
+      throw new TypeConversionException("not a certificate: " + e.getMessage());
+    } catch (NoSuchFileException e) {
+      throw new TypeConversionException("no such file: " + file);
+    } catch (IOException | InvalidPathException e) {
+      throw new TypeConversionException("cannot read " + file + ": " + e);
     }
   }
 }

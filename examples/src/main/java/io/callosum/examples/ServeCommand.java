@@ -7,13 +7,19 @@ import io.callosum.Ordering;
 import io.callosum.Peer;
 import io.callosum.PeerListener;
 import io.callosum.RemotePeer;
+import io.callosum.auth.CurveKeyPair;
+import io.callosum.auth.ServerAuthenticator;
+import io.callosum.lower.zmq.ZmqOptions;
 import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -37,11 +43,19 @@ import picocli.CommandLine.Spec;
       "",
       "Addresses are URIs whose scheme picks the lower. An inproc:// address (the in-process lower)"
           + " is reachable only from the same JVM, so from the shell it is useful only to check that"
-          + " the server starts; 'callosum demo' shows two peers talking over it."
+          + " the server starts; 'callosum demo' shows two peers talking over it. Other processes"
+          + " reach a ZeroMQ address such as the one below; port 0 picks a free port, which the READY"
+          + " line shows.",
+      "",
+      "  zmq+tcp://127.0.0.1:5020",
+      "",
+      "With --curve-server-secret and --curve-allow, a ZeroMQ server is a CURVE server: every"
+          + " connection is encrypted, and only clients whose public keys are allowed get in. The"
+          + " log then names each caller's user id. 'callosum keygen' makes the key pairs."
     },
     exitCodeList = {
       ExitCodes.OK + ":stopped by SIGTERM or SIGINT",
-      ExitCodes.USAGE_HELP,
+      ExitCodes.USAGE_CURVE_HELP,
       ExitCodes.CONNECTION + ":the address cannot be bound (e.g. in use)",
       ExitCodes.UNEXPECTED_HELP
     })
@@ -64,6 +78,34 @@ final class ServeCommand implements Callable<Integer> {
       description = "How calls that share an order key are run: ${COMPLETION-CANDIDATES} (default: none).")
   Ordering ordering = Ordering.NONE;
 
+  @Option(
+      names = "--curve-server-secret",
+      paramLabel = "FILE",
+      converter = OptionConverters.SecretCertificate.class,
+      description = "Be a CURVE server with the key pair in FILE, a secret certificate (NAME.key_secret, as"
+          + " 'callosum keygen' writes). ZeroMQ addresses only; needs --curve-allow.")
+  CurveKeyPair curveServerSecret;
+
+  @Option(
+      names = "--curve-allow",
+      paramLabel = "DIR-or-FILE",
+      description = "The clients a CURVE server lets in: every public certificate NAME.key in DIR (user id"
+          + " NAME; adding or removing a file takes effect without a restart), or the one public"
+          + " certificate FILE (user id: its name without extension). Needs --curve-server-secret.")
+  Path curveAllow;
+
+  @Option(
+      names = "--curve-domain",
+      paramLabel = "NAME",
+      description = "The ZAP domain of the CURVE server (default: " + Curve.DEFAULT_DOMAIN + "). Needs --curve-server-secret.")
+  String curveDomain;
+
+  @Option(
+      names = "--compress",
+      description = "Compress every reply body with snappy (the zip flag). Python Callosum peers need"
+          + " python-snappy to read such replies.")
+  boolean compress;
+
   @Option(names = {"-q", "--quiet"}, description = "Do not log connections and calls on stderr.")
   boolean quiet;
 
@@ -85,7 +127,7 @@ final class ServeCommand implements Callable<Integer> {
               Runtime.getRuntime().halt(clean ? ExitCodes.OK : ExitCodes.UNEXPECTED);
             },
             "callosum-serve-shutdown");
-    try (Peer peer = Callosum.newPeer(spec, () -> describe(err))) {
+    try (CurveKeyPair keys = curveServerSecret; Peer peer = Callosum.newPeer(spec, () -> describe(err))) {
       SampleService.registerOn(peer);
       peer.start();
       out.println("READY " + peer.address());
@@ -111,7 +153,21 @@ final class ServeCommand implements Callable<Integer> {
   }
 
   private Peer.Builder describe(PrintWriter err) {
-    Peer.Builder b = Peer.builder().name("serve").bind(address).ordering(ordering);
+    Peer.Builder b = Peer.builder().name("serve").bind(address).ordering(ordering).compressReplies(compress);
+    Curve.requireBoth(spec, "--curve-server-secret", curveServerSecret, "--curve-allow", curveAllow,
+        "a CURVE server needs its own secret certificate and the public keys of the clients it lets in");
+    if (curveServerSecret != null) {
+      ServerAuthenticator auth = Curve.allowList(spec, Objects.requireNonNullElse(curveDomain, Curve.DEFAULT_DOMAIN),
+          curveServerSecret, curveAllow);
+      b.transport(Curve.zmq(spec, address, "--curve-server-secret", ZmqOptions.defaults().withCurveServer(auth)));
+      if (!quiet) {
+        err.println("CURVE server " + curveServerSecret.publicKey() + " (domain " + auth.domain() + "),"
+            + " letting in the client keys of " + curveAllow);
+        err.flush();
+      }
+    } else if (curveDomain != null) {
+      throw new ParameterException(spec.commandLine(), "--curve-domain needs --curve-server-secret and --curve-allow");
+    }
     if (!quiet) {
       Log log = new Log(err);
       b.listener(log).interceptor(log);
@@ -145,20 +201,25 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public void connected(RemotePeer remote) {
-      line(remote.id() + " connected");
+      line(who(remote) + " connected");
     }
 
     @Override
     public void disconnected(RemotePeer remote, Throwable cause) {
-      line(remote.id() + " disconnected" + (cause == null ? "" : ": " + cause.getMessage()));
+      line(who(remote) + " disconnected" + (cause == null ? "" : ": " + cause.getMessage()));
     }
 
     @Override
     public void finished(CallInfo call, CallOutcome outcome) {
       if (call.side() == CallInfo.Side.CALLEE) {
-        line(String.format("%s %s -> %s (%.1f ms)", call.remote().id(), call.method(),
+        line(String.format("%s %s -> %s (%.1f ms)", who(call.remote()), call.method(),
             outcome.isSuccess() ? "ok" : outcome.error(), outcome.duration().toNanos() / 1e6));
       }
+    }
+
+    /** The remote's id, and its user id when its lower authenticated it (CURVE). */
+    private static String who(RemotePeer remote) {
+      return remote.id() + remote.identity().map(user -> " (user " + user + ")").orElse("");
     }
 
     private void line(String text) {

@@ -1,6 +1,7 @@
 package io.callosum.examples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -12,25 +13,41 @@ import java.util.stream.Stream;
 
 /**
  * {@code callosum serve} running on its own thread in the test JVM, bound to a fresh inproc
- * address. {@link #close()} stops it the way an embedding program does (by interrupting it) and
- * checks that it stopped cleanly.
+ * address or to one given (e.g. {@code zmq+tcp://127.0.0.1:0}). {@link #address} is the one its
+ * READY line names, with the real port. {@link #close()} stops it the way an embedding program
+ * does (by interrupting it) and checks that it stopped cleanly.
  */
 final class ServeRun implements AutoCloseable {
   static final Duration WAIT = Duration.ofSeconds(10);
 
-  final String address = "inproc://cli-test-" + UUID.randomUUID();
+  final String address;
   final WatchedWriter out = new WatchedWriter();
   final WatchedWriter err = new WatchedWriter();
   private final CompletableFuture<Integer> exit = new CompletableFuture<>();
   private final Thread thread;
 
+  /** Serves at a fresh inproc address with {@code options}. */
   ServeRun(String... options) throws InterruptedException {
-    String[] args = Stream.concat(Stream.of("serve", "--bind", address), Arrays.stream(options)).toArray(String[]::new);
+    this(true, "inproc://cli-test-" + UUID.randomUUID(), options);
+  }
+
+  /** Serves at {@code bind} with {@code options}. */
+  static ServeRun at(String bind, String... options) throws InterruptedException {
+    return new ServeRun(false, bind, options);
+  }
+
+  private ServeRun(boolean exactAddress, String bind, String... options) throws InterruptedException {
+    String[] args = Stream.concat(Stream.of("serve", "--bind", bind), Arrays.stream(options)).toArray(String[]::new);
     thread = new Thread(() -> exit.complete(
         Callosum.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(args)));
     thread.start();
     try {
-      assertEquals("READY " + address, out.awaitLine(line -> line.startsWith("READY "), WAIT));
+      address = out.awaitLine(line -> line.startsWith("READY "), WAIT).substring("READY ".length());
+      if (exactAddress) {
+        assertEquals(bind, address);
+      } else {
+        assertTrue(address.startsWith(bind.substring(0, bind.lastIndexOf(':') + 1)), address);
+      }
     } catch (AssertionError e) {
       thread.interrupt();
       throw e;
