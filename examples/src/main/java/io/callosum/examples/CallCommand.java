@@ -50,7 +50,7 @@ import picocli.CommandLine.Spec;
       ExitCodes.CONNECTION + ":could not connect, or the connection was lost",
       ExitCodes.REFUSED + ":the call was refused or cancelled (overloaded, message too large, cancelled)",
       ExitCodes.UNEXPECTED_HELP,
-      ExitCodes.AUTHENTICATION + ":CURVE authentication failed: the server refused this client's key"
+      ExitCodes.AUTHENTICATION + ":CURVE authentication failed: the server refused this client's key, or the server public key is wrong"
     })
 final class CallCommand implements Callable<Integer> {
   @Spec CommandSpec spec;

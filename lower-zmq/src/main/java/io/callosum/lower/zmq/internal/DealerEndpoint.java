@@ -36,6 +36,12 @@ import io.callosum.auth.ClientAuthenticator;
 public final class DealerEndpoint extends Loop implements Endpoint, ZmqLink.Sender {
   private static final Logger LOG = LoggerFactory.getLogger(DealerEndpoint.class);
   private static final AtomicLong IDS = new AtomicLong();
+  /**
+   * Fresh sockets tried before a CURVE connector that reaches the server but hears nothing gives
+   * up: a wrong server key shows only as silence, while a stalled first message (jeromq #912)
+   * clears on the next socket.
+   */
+  private static final int CURVE_ATTEMPTS = 3;
 
   private enum State {
     HANDSHAKING,
@@ -224,7 +230,8 @@ public final class DealerEndpoint extends Loop implements Endpoint, ZmqLink.Send
     if (state != State.HANDSHAKING) {
       return;
     }
-    if (!first.isDone() && now >= deadline) {
+    boolean curveSilence = options.curveClient() != null && reachedTcp && attempts >= CURVE_ATTEMPTS && now >= retryAt;
+    if (!first.isDone() && (now >= deadline || curveSilence)) {
       first.completeExceptionally(failure());
       state = State.RECONNECTING; // no more attempts: the caller closes this endpoint
       return;
@@ -244,6 +251,11 @@ public final class DealerEndpoint extends Loop implements Endpoint, ZmqLink.Send
     }
     if (!reachedTcp) {
       return new ConnectionLostException("cannot reach " + address + ": no connection within " + ms + " ms");
+    }
+    if (options.curveClient() != null) {
+      // Connected, yet no answer through CURVE: ZeroMQ reports a wrong server key only by silence.
+      return new AuthenticationException("connected to " + address + ", but the CURVE handshake did not complete within "
+          + ms + " ms: the server public key is wrong, or the server refused our key");
     }
     return new ConnectionLostException(address + " accepted the connection but gave no Callosum handshake answer within "
         + ms + " ms (not a Callosum peer, a security mismatch, or its receive loop is not running)");
