@@ -51,7 +51,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -79,21 +79,12 @@ public abstract class ConformanceSuite {
     return 1000;
   }
 
-  private final List<AutoCloseable> toClose = new ArrayList<>();
+  @RegisterExtension final Closer closer = new Closer();
   protected final MsgpackCodec msgpack = new MsgpackCodec();
 
-  @AfterEach
-  void closeEverything() throws Exception {
-    Collections.reverse(toClose);
-    for (AutoCloseable c : toClose) {
-      c.close();
-    }
-    toClose.clear();
-  }
 
   protected <T extends AutoCloseable> T closeLater(T c) {
-    toClose.add(c);
-    return c;
+    return closer.later(c);
   }
 
   /**

@@ -18,12 +18,12 @@ import io.callosum.ConnectionLostException;
 import io.callosum.Peer;
 import io.callosum.lower.Capabilities;
 import io.callosum.testing.Await;
+import io.callosum.testing.Closer;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,7 +32,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -43,27 +43,23 @@ import org.junit.jupiter.api.Test;
 class ZmqHandshakeTest {
   private static final Duration RETRY = Duration.ofMillis(200);
 
-  private final List<AutoCloseable> toClose = new ArrayList<>();
+  @RegisterExtension final Closer closer = new Closer();
   private final ExecutorService background = Executors.newSingleThreadExecutor(r -> {
     Thread t = new Thread(r, "zmq-handshake-test-background");
     t.setDaemon(true);
     return t;
   });
 
-  @AfterEach
-  void closeEverything() throws Exception {
-    Collections.reverse(toClose);
-    for (AutoCloseable c : toClose) {
-      c.close();
-    }
-    toClose.clear();
-    background.shutdownNow();
-    assertTrue(background.awaitTermination(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS));
+  {
+    // Registered first, so closed last: after the sockets its tasks may be blocked on.
+    closer.later(() -> {
+      background.shutdownNow();
+      assertTrue(background.awaitTermination(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS));
+    });
   }
 
   private <T extends AutoCloseable> T closeLater(T c) {
-    toClose.add(c);
-    return c;
+    return closer.later(c);
   }
 
   private Peer client(String address, Duration connectTimeout) {

@@ -12,13 +12,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.callosum.ConnectionLostException;
 import io.callosum.Peer;
 import io.callosum.testing.Await;
+import io.callosum.testing.Closer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -27,7 +27,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -38,20 +38,11 @@ import org.junit.jupiter.api.Test;
 class ZmqLossTest {
   private static final String BIND = "zmq+tcp://127.0.0.1:0";
 
-  private final List<AutoCloseable> toClose = new ArrayList<>();
+  @RegisterExtension final Closer closer = new Closer();
 
-  @AfterEach
-  void closeEverything() throws Exception {
-    Collections.reverse(toClose);
-    for (AutoCloseable c : toClose) {
-      c.close();
-    }
-    toClose.clear();
-  }
 
   private <T extends AutoCloseable> T closeLater(T c) {
-    toClose.add(c);
-    return c;
+    return closer.later(c);
   }
 
   private static Peer.Builder server(ZmqTransport transport, String address) {

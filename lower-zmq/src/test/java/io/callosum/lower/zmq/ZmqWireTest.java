@@ -21,11 +21,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.callosum.Peer;
 import io.callosum.lower.Capabilities;
 import io.callosum.testing.Await;
+import io.callosum.testing.Closer;
 import io.callosum.upper.MsgpackCodec;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +33,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -45,27 +45,23 @@ class ZmqWireTest {
   private static final String BIND = "zmq+tcp://127.0.0.1:0";
 
   private final MsgpackCodec msgpack = new MsgpackCodec();
-  private final List<AutoCloseable> toClose = new ArrayList<>();
+  @RegisterExtension final Closer closer = new Closer();
   private final ExecutorService background = Executors.newSingleThreadExecutor(r -> {
     Thread t = new Thread(r, "zmq-wire-test-background");
     t.setDaemon(true);
     return t;
   });
 
-  @AfterEach
-  void closeEverything() throws Exception {
-    Collections.reverse(toClose);
-    for (AutoCloseable c : toClose) {
-      c.close();
-    }
-    toClose.clear();
-    background.shutdownNow();
-    assertTrue(background.awaitTermination(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS));
+  {
+    // Registered first, so closed last: after the sockets its tasks may be blocked on.
+    closer.later(() -> {
+      background.shutdownNow();
+      assertTrue(background.awaitTermination(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS));
+    });
   }
 
   private <T extends AutoCloseable> T closeLater(T c) {
-    toClose.add(c);
-    return c;
+    return closer.later(c);
   }
 
   /** A Java server with echo, add, fail (ArithmeticException) and sleep (seconds) handlers. */
