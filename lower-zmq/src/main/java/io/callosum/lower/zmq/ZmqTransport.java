@@ -43,12 +43,21 @@ public final class ZmqTransport implements Transport {
 
   @Override
   public Endpoint bind(URI address, TransportConfig config, LinkListener listener) throws IOException {
+    checkScheme(address);
     return RouterEndpoint.bind(context, address, config, listener, options);
   }
 
   @Override
   public Endpoint connect(URI address, TransportConfig config, LinkListener listener) throws IOException {
+    checkScheme(address);
     return DealerEndpoint.connect(context, address, config, listener, options);
+  }
+
+  /** Refuses an address this transport does not serve before any resource is taken for it. */
+  private void checkScheme(URI address) {
+    if (!schemes().contains(address.getScheme())) {
+      throw new IllegalArgumentException("not a ZeroMQ address (zmq+tcp://, zmq+ipc://, zmq+inproc://): " + address);
+    }
   }
 
   /** How many endpoints use this transport's ZeroMQ context now (0: the context is gone). */

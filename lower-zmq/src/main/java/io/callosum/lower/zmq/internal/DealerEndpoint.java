@@ -196,7 +196,7 @@ public final class DealerEndpoint extends Loop implements Endpoint, ZmqLink.Send
     }
     byte[] kind = frames.get(0);
     if (Frames.is(kind, Frames.UPPER)) {
-      if (state == State.UP) {
+      if (state == State.UP && link.isOpen()) {
         listener.received(link, new Envelope(frames.get(1), frames.get(2)));
       }
     } else if (Frames.is(kind, Frames.PONG)) {

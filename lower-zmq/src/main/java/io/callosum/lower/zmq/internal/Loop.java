@@ -37,9 +37,9 @@ abstract class Loop implements Runnable {
 
   Loop(SharedContext shared, String threadName) throws IOException {
     this.shared = shared;
-    this.context = shared.acquire();
     this.wake = Pipe.open();
     wake.source().configureBlocking(false);
+    this.context = shared.acquire(); // last: nothing after it can fail and leave it taken
     this.thread = new Thread(this, threadName);
     thread.setDaemon(true);
   }
@@ -75,6 +75,9 @@ abstract class Loop implements Runnable {
       return false;
     }
     tasks.add(task);
+    if (stopped.isDone() && tasks.remove(task)) {
+      return false; // the loop ended between the check and the add: nobody will run it
+    }
     if (wakePending.compareAndSet(false, true)) {
       try {
         synchronized (wakeByte) {

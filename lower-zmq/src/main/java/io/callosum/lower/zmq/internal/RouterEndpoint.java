@@ -219,7 +219,8 @@ public final class RouterEndpoint extends Loop implements Endpoint, ZmqLink.Send
   private void sendNow(byte[] id, byte[] kind, byte[] header, byte[] body) {
     byte[][] message = {id, kind, header, body};
     if (!backlog.isEmpty() || !trySend(message)) {
-      if (router.errno() == ZMQ.Error.EHOSTUNREACH.getCode()) {
+      // errno only means something right after a send that failed: jeromq never clears it.
+      if (backlog.isEmpty() && router.errno() == ZMQ.Error.EHOSTUNREACH.getCode()) {
         ZmqLink link = links.get(ByteBuffer.wrap(id));
         if (link != null) {
           drop(link, new ConnectionLostException("remote " + link.id() + " disconnected"));

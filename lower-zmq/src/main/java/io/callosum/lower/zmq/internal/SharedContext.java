@@ -10,6 +10,7 @@ public final class SharedContext {
   private ZMQ.Context context;
   private int users;
   private ZapHandler zap;
+  private final Object zapLock = new Object();
 
   /** The context, created if needed; pair every call with {@link #release()}. */
   public synchronized ZMQ.Context acquire() {
@@ -20,14 +21,25 @@ public final class SharedContext {
     return context;
   }
 
-  /** Drops one use; the last one terminates the context (all its sockets must be closed). */
+  /**
+   * Drops one use. When only the ZAP handler is left, it is stopped (outside any lock: its thread
+   * releases its own use on the way out); the last use terminates the context.
+   */
   public void release() {
     ZMQ.Context ending = null;
+    ZapHandler idleZap = null;
     synchronized (this) {
-      if (--users == 0) {
+      users--;
+      if (users == 1 && zap != null) {
+        idleZap = zap;
+        zap = null;
+      } else if (users == 0) {
         ending = context;
         context = null;
       }
+    }
+    if (idleZap != null) {
+      idleZap.stop();
     }
     if (ending != null) {
       ending.term();
@@ -36,28 +48,36 @@ public final class SharedContext {
 
   /**
    * Routes ZAP requests for {@code domain} to {@code authenticator}, starting the context's ZAP
-   * handler first if needed; returns once it is bound, so a server socket may bind after.
+   * handler first if needed; returns once it is bound, so a server socket may bind after. The
+   * handler lives as long as other endpoints use the context (a rebind of its inproc address right
+   * after closing would race with jeromq's reaper). Started under its own lock, never this
+   * object's: a handler that fails to start releases its context use on its own thread.
    */
-  public synchronized void registerZap(String domain, io.callosum.auth.ServerAuthenticator authenticator) throws java.io.IOException {
-    if (zap == null) {
-      ZapHandler handler = new ZapHandler(this);
-      handler.startAndWait();
-      zap = handler;
+  public void registerZap(String domain, io.callosum.auth.ServerAuthenticator authenticator) throws java.io.IOException {
+    synchronized (zapLock) {
+      ZapHandler handler;
+      synchronized (this) {
+        handler = zap;
+      }
+      if (handler == null) {
+        handler = new ZapHandler(this);
+        handler.startAndWait();
+        synchronized (this) {
+          zap = handler;
+        }
+      }
+      handler.register(domain, authenticator);
     }
-    zap.register(domain, authenticator);
   }
 
-  /** Stops routing {@code domain}; the last domain stops the ZAP handler. */
+  /** Stops routing {@code domain}. */
   public void unregisterZap(String domain) {
-    ZapHandler stopping = null;
+    ZapHandler handler;
     synchronized (this) {
-      if (zap != null && zap.unregister(domain)) {
-        stopping = zap;
-        zap = null;
-      }
+      handler = zap;
     }
-    if (stopping != null) {
-      stopping.stop();
+    if (handler != null) {
+      handler.unregister(domain);
     }
   }
 

@@ -105,7 +105,11 @@ final class ZapHandler extends Loop {
         CurvePublicKey key = CurvePublicKey.of(request.get(6));
         try {
           result = authenticator.checkClient(new Credential(domain, key));
-        } catch (RuntimeException e) {
+          if (result == null || (result.success() && result.userId() == null)) {
+            throw new IllegalStateException("the authenticator returned " + result);
+          }
+        } catch (Throwable e) {
+          // Whatever it does, the REP socket must answer, or every later handshake would hang.
           LOG.warn("ZAP: the authenticator of domain '{}' failed for {}; rejected", domain, key, e);
           result = AuthResult.reject();
         }

@@ -1,0 +1,137 @@
+package io.callosum.lower.zmq;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.callosum.auth.AllowListAuthenticator;
+import io.callosum.auth.CurveKeyPair;
+import io.callosum.lower.Capabilities;
+import io.callosum.lower.Endpoint;
+import io.callosum.lower.Envelope;
+import io.callosum.lower.Link;
+import io.callosum.lower.LinkListener;
+import io.callosum.lower.TransportConfig;
+import io.callosum.testing.Await;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+
+/** The lower's side of the LinkListener contract and the ZAP handler's lifecycle, below the peer protocol. */
+class ZmqEndpointContractTest {
+  private static byte[] ascii(String s) {
+    return s.getBytes(StandardCharsets.US_ASCII);
+  }
+
+  private static TransportConfig config() {
+    return new TransportConfig(Capabilities.LEGACY, 4 << 20, Duration.ofSeconds(5));
+  }
+
+  /** Records the events a lower reports. */
+  private static final class Recorder implements LinkListener {
+    final List<String> events = new CopyOnWriteArrayList<>();
+    final ConcurrentLinkedQueue<Link> links = new ConcurrentLinkedQueue<>();
+
+    @Override
+    public void connected(Link l) {
+      events.add("connected");
+      links.add(l);
+    }
+
+    @Override
+    public void received(Link l, Envelope e) {
+      events.add("received");
+    }
+
+    @Override
+    public void disconnected(Link l, Throwable cause) {
+      events.add("disconnected");
+    }
+  }
+
+  @Test
+  void nothingIsReceivedOnALinkAfterItWasClosed() throws Exception {
+    try (RawZmq router = RawZmq.router()) {
+      Recorder recorder = new Recorder();
+      java.util.concurrent.atomic.AtomicReference<byte[]> routingId = new java.util.concurrent.atomic.AtomicReference<>();
+      Thread answer = new Thread(() -> {
+        List<byte[]> ping = router.next();
+        routingId.set(ping.get(0));
+        router.send(ping.get(0), ascii("PONG"), ping.get(2), ping.get(3));
+      });
+      answer.start();
+      Endpoint client = new ZmqTransport().connect(URI.create(router.callosumAddress()), config(), recorder);
+      answer.join(Await.LIMIT.toMillis());
+      try {
+        byte[] id = routingId.get();
+        recorder.links.peek().close();
+        Await.until("the close is reported", () -> recorder.events.contains("disconnected"));
+        router.send(id, ascii("UPPER"), ascii("h"), ascii("b"));
+        router.send(id, ascii("PING"), new byte[0], new byte[0]);
+        assertEquals("PONG", new String(router.next().get(1), StandardCharsets.US_ASCII)); // the UPPER was handled before it
+        assertEquals(List.of("connected", "disconnected"), recorder.events);
+      } finally {
+        client.close();
+      }
+    }
+  }
+
+  @Test
+  void curveServersCanBeClosedAndBoundAgainOnALiveTransport() throws Exception {
+    AllowListAuthenticator allow = new AllowListAuthenticator("rebind", CurveKeyPair.generate());
+    ZmqTransport transport = new ZmqTransport(ZmqOptions.defaults().withCurveServer(allow));
+    Endpoint keep = transport.bind(URI.create("zmq+tcp://127.0.0.1:0"), config(), new Recorder()); // keeps the context alive
+    try {
+      assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+        for (int i = 0; i < 20; i++) {
+          transport.bind(URI.create("zmq+tcp://127.0.0.1:0"), config(), new Recorder()).close();
+        }
+      });
+    } finally {
+      keep.close();
+    }
+    Await.until("the context ends with its last endpoint", () -> transport.openEndpoints() == 0);
+  }
+
+  @Test
+  void anAuthenticatorThatReturnsNullStillGetsAnAnswerOut() throws Exception {
+    CurveKeyPair serverKeys = CurveKeyPair.generate();
+    io.callosum.auth.ServerAuthenticator broken = new io.callosum.auth.ServerAuthenticator() {
+      @Override
+      public String domain() {
+        return "broken";
+      }
+
+      @Override
+      public CurveKeyPair serverKeyPair() {
+        return serverKeys;
+      }
+
+      @Override
+      public io.callosum.auth.AuthResult checkClient(io.callosum.auth.Credential credential) {
+        return null;
+      }
+    };
+    ZmqTransport server = new ZmqTransport(ZmqOptions.defaults().withCurveServer(broken));
+    Endpoint bound = server.bind(URI.create("zmq+tcp://127.0.0.1:0"), config(), new Recorder());
+    try {
+      ZmqTransport client = new ZmqTransport(ZmqOptions.defaults().withHandshakeRetry(Duration.ofMillis(300))
+          .withCurveClient(io.callosum.auth.ClientAuthenticator.of(serverKeys.publicKey(), CurveKeyPair.generate())));
+      for (int i = 0; i < 2; i++) { // the second attempt proves the ZAP socket still answers
+        TransportConfig short_ = new TransportConfig(Capabilities.LEGACY, 4 << 20, Duration.ofSeconds(3));
+        try {
+          client.connect(URI.create(bound.address()), short_, new Recorder()).close();
+          throw new AssertionError("a broken authenticator let a client in");
+        } catch (io.callosum.AuthenticationException expected) {
+          assertTrue(expected.getMessage().contains("handshake"), expected.getMessage());
+        }
+      }
+    } finally {
+      bound.close();
+    }
+  }
+}
