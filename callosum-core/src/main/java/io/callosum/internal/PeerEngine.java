@@ -95,6 +95,9 @@ public final class PeerEngine implements LinkListener {
   private final List<PeerListener> listeners;
 
   private final Object sched = new Object();
+  /** Callee-side interceptor calls queued in reply order (see {@link #drainOutcomes}). */
+  private final java.util.concurrent.ConcurrentLinkedQueue<Runnable> outcomes = new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final java.util.concurrent.atomic.AtomicBoolean drainingOutcomes = new java.util.concurrent.atomic.AtomicBoolean();
   private final Map<OrderKey, KeyState> keys = new HashMap<>();
   private final ArrayDeque<ServerCall> ready = new ArrayDeque<>();
   /** Callbacks in flight, by their chain token: calls this peer made from inside a call it serves (see ORDERING.md). */
@@ -770,17 +773,34 @@ public final class PeerEngine implements LinkListener {
    * return ordering, queues it until the replies of earlier calls on its key have left.
    */
   private void replied(ServerCall c, Envelope reply) {
-    List<Runnable> outcomes = new ArrayList<>(1);
     try {
-      repliedLocked(c, reply, outcomes);
+      repliedLocked(c, reply);
     } finally {
-      for (Runnable r : outcomes) {
-        r.run(); // interceptors, outside the scheduler lock
+      drainOutcomes(); // interceptors, outside the scheduler lock
+    }
+  }
+
+  /**
+   * Runs queued callee-side interceptor calls, one thread at a time and in the order the replies
+   * left (they are queued under the scheduler lock).
+   */
+  private void drainOutcomes() {
+    while (!outcomes.isEmpty()) {
+      if (!drainingOutcomes.compareAndSet(false, true)) {
+        return; // another thread is draining and will see ours
+      }
+      try {
+        Runnable r;
+        while ((r = outcomes.poll()) != null) {
+          r.run();
+        }
+      } finally {
+        drainingOutcomes.set(false);
       }
     }
   }
 
-  private void repliedLocked(ServerCall c, Envelope reply, List<Runnable> outcomes) {
+  private void repliedLocked(ServerCall c, Envelope reply) {
     synchronized (sched) {
       if (c.replied) {
         return;
@@ -801,7 +821,7 @@ public final class PeerEngine implements LinkListener {
           }
           while (!ks.replies.isEmpty() && ks.replies.peek().replied) {
             ServerCall head = ks.replies.poll();
-            transmit(head, head.reply, outcomes);
+            transmit(head, head.reply);
             if (head.reply != null) {
               head.bufferedBytes -= head.reply.size();
               buffered -= head.reply.size();
@@ -812,12 +832,12 @@ public final class PeerEngine implements LinkListener {
           return;
         }
       }
-      transmit(c, reply, outcomes);
+      transmit(c, reply);
     }
   }
 
   /** Sends a reply (under the scheduler lock, so that ordered replies leave in order). */
-  private void transmit(ServerCall c, Envelope reply, List<Runnable> outcomes) {
+  private void transmit(ServerCall c, Envelope reply) {
     long out = 0;
     if (reply != null && c.remote.connected) {
       try {

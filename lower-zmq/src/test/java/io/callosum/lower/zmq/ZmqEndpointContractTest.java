@@ -32,7 +32,7 @@ class ZmqEndpointContractTest {
   }
 
   /** Records the events a lower reports. */
-  private static final class Recorder implements LinkListener {
+  private static class Recorder implements LinkListener {
     final List<String> events = new CopyOnWriteArrayList<>();
     final ConcurrentLinkedQueue<Link> links = new ConcurrentLinkedQueue<>();
 
@@ -132,6 +132,49 @@ class ZmqEndpointContractTest {
       }
     } finally {
       bound.close();
+    }
+  }
+
+  /** A remote that stops reading delays only itself: others still get replies and PONGs. */
+  @Test
+  void aRemoteThatStopsReadingDoesNotStallTheOthers() throws Exception {
+    ZmqTransport transport = new ZmqTransport(ZmqOptions.defaults().withHighWaterMark(2).withHeartbeat(Duration.ofSeconds(60), Duration.ofSeconds(120)));
+    java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
+    LinkListener echo = new Recorder() {
+      @Override
+      public void received(Link l, Envelope e) {
+        requests.incrementAndGet();
+        byte[] body = new String(e.body(), StandardCharsets.US_ASCII).equals("big") ? new byte[1 << 20] : e.body();
+        try {
+          l.send(new Envelope(e.header(), body));
+        } catch (RuntimeException gone) {
+          // the stalled remote was disconnected
+        }
+      }
+    };
+    Endpoint server = transport.bind(URI.create("zmq+tcp://127.0.0.1:0"), config(), echo);
+    String endpoint = server.address().substring("zmq+".length());
+    try (org.zeromq.ZMQ.Context context = org.zeromq.ZMQ.context(1);
+        org.zeromq.ZMQ.Socket stalled = context.socket(org.zeromq.SocketType.DEALER);
+        RawZmq good = RawZmq.dealer(endpoint)) {
+      stalled.setLinger(0);
+      stalled.setRcvHWM(1);
+      stalled.setReceiveBufferSize(4096);
+      stalled.connect(endpoint);
+      for (int i = 0; i < 60; i++) { // asks for 60 MiB of replies and never reads them
+        stalled.send(ascii("UPPER"), org.zeromq.ZMQ.SNDMORE);
+        stalled.send(ascii("h"), org.zeromq.ZMQ.SNDMORE);
+        stalled.send(ascii("big"), 0);
+      }
+      Await.until("the server has read every request", () -> requests.get() >= 60);
+      good.send(ascii("UPPER"), ascii("h"), ascii("small"));
+      assertEquals("small", new String(good.next().get(2), StandardCharsets.US_ASCII));
+      try (RawZmq late = RawZmq.dealer(endpoint)) {
+        late.send(ascii("PING"), new byte[0], new byte[0]);
+        assertEquals("PONG", new String(late.next().get(0), StandardCharsets.US_ASCII));
+      }
+    } finally {
+      server.close();
     }
   }
 }

@@ -45,7 +45,8 @@ public final class RouterEndpoint extends Loop implements Endpoint, ZmqLink.Send
   private final SharedContext shared;
   private final Map<ByteBuffer, ZmqLink> links = new HashMap<>();
   private final Map<ZmqLink, byte[]> routingIds = new HashMap<>();
-  private final ArrayDeque<byte[][]> backlog = new ArrayDeque<>();
+  /** Per remote, messages that met its high-water mark, in order; bounded (see {@link #sendNow}). */
+  private final Map<ZmqLink, ArrayDeque<byte[][]>> backlogs = new java.util.LinkedHashMap<>();
   private ZMQ.Socket router;
   private ZMQ.Socket monitor;
   private int routerIndex;
@@ -160,7 +161,8 @@ public final class RouterEndpoint extends Loop implements Endpoint, ZmqLink.Send
       Capabilities caps = link != null ? link.remoteCapabilities() : Capabilities.decode(frames.get(2));
       // Python peers get their PING echoed, exactly as Python Callosum does; ours learn who we are.
       byte[] header = caps.isLegacy() ? frames.get(2) : localCapabilities;
-      sendNow(id, Frames.PONG, header, frames.get(3));
+      // Outside any backlog: a PONG that meets a full pipe is dropped, and the connector retries.
+      trySend(new byte[][] {id, Frames.PONG, header, frames.get(3)});
       if (link == null) {
         accept(id, caps, userId);
       }
@@ -187,6 +189,7 @@ public final class RouterEndpoint extends Loop implements Endpoint, ZmqLink.Send
       if (id != null) {
         links.remove(ByteBuffer.wrap(id));
       }
+      backlogs.remove(link);
       listener.disconnected(link, cause);
     }
   }
@@ -215,20 +218,34 @@ public final class RouterEndpoint extends Loop implements Endpoint, ZmqLink.Send
     return Math.min(100, options.heartbeatInterval().toMillis());
   }
 
-  /** Sends now, or queues behind earlier messages that met the high-water mark. */
-  private void sendNow(byte[] id, byte[] kind, byte[] header, byte[] body) {
+  /**
+   * Sends an RPC message to {@code link} now, or queues it behind that remote's earlier messages
+   * that met its high-water mark. Each remote has its own queue, so one that stops reading delays
+   * only itself; a remote whose queue reaches the high-water mark again is not reading at all and
+   * is disconnected (its calls fail with "connection lost").
+   */
+  private void sendNow(ZmqLink link, byte[] id, byte[] kind, byte[] header, byte[] body) {
     byte[][] message = {id, kind, header, body};
-    if (!backlog.isEmpty() || !trySend(message)) {
-      // errno only means something right after a send that failed: jeromq never clears it.
-      if (backlog.isEmpty() && router.errno() == ZMQ.Error.EHOSTUNREACH.getCode()) {
-        ZmqLink link = links.get(ByteBuffer.wrap(id));
-        if (link != null) {
-          drop(link, new ConnectionLostException("remote " + link.id() + " disconnected"));
-        }
+    ArrayDeque<byte[][]> queue = backlogs.get(link);
+    if (queue == null) {
+      if (trySend(message)) {
         return;
       }
-      backlog.add(message);
+      // errno only means something right after a send that failed: jeromq never clears it.
+      if (router.errno() == ZMQ.Error.EHOSTUNREACH.getCode()) {
+        drop(link, new ConnectionLostException("remote " + link.id() + " disconnected"));
+        return;
+      }
+      queue = new ArrayDeque<>();
+      backlogs.put(link, queue);
     }
+    if (queue.size() >= options.highWaterMark()) {
+      LOG.warn("{}: remote {} is not reading ({} messages queued beyond its high-water mark); disconnecting it",
+          boundAddress, link.id(), queue.size());
+      drop(link, new ConnectionLostException("remote " + link.id() + " stopped reading"));
+      return;
+    }
+    queue.add(message);
   }
 
   private boolean trySend(byte[][] message) {
@@ -236,28 +253,34 @@ public final class RouterEndpoint extends Loop implements Endpoint, ZmqLink.Send
   }
 
   private void flushBacklog() {
-    while (!backlog.isEmpty()) {
-      byte[][] message = backlog.peek();
-      if (!links.containsKey(ByteBuffer.wrap(message[0]))) {
-        backlog.poll(); // its remote is gone
-      } else if (trySend(message)) {
-        backlog.poll();
+    for (java.util.Iterator<Map.Entry<ZmqLink, ArrayDeque<byte[][]>>> it = backlogs.entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<ZmqLink, ArrayDeque<byte[][]>> entry = it.next();
+      ArrayDeque<byte[][]> queue = entry.getValue();
+      while (!queue.isEmpty() && trySend(queue.peek())) {
+        queue.poll();
+      }
+      if (queue.isEmpty()) {
+        it.remove();
       } else if (router.errno() == ZMQ.Error.EHOSTUNREACH.getCode()) {
-        backlog.poll();
-        ZmqLink link = links.get(ByteBuffer.wrap(message[0]));
-        drop(link, new ConnectionLostException("remote " + link.id() + " disconnected"));
-      } else {
-        return; // still at the high-water mark
+        ZmqLink gone = entry.getKey();
+        it.remove();
+        dropLater.add(gone);
       }
     }
+    for (ZmqLink gone : dropLater) {
+      drop(gone, new ConnectionLostException("remote " + gone.id() + " disconnected"));
+    }
+    dropLater.clear();
   }
+
+  private final List<ZmqLink> dropLater = new ArrayList<>();
 
   @Override
   public boolean send(ZmqLink link, Envelope envelope) {
     return post(() -> {
       byte[] id = routingIds.get(link);
       if (id != null && link.isOpen()) {
-        sendNow(id, Frames.UPPER, envelope.header(), envelope.body());
+        sendNow(link, id, Frames.UPPER, envelope.header(), envelope.body());
       }
     });
   }
@@ -282,7 +305,7 @@ public final class RouterEndpoint extends Loop implements Endpoint, ZmqLink.Send
     for (ZmqLink link : new ArrayList<>(links.values())) {
       drop(link, new ConnectionLostException("peer at " + boundAddress + " closed"));
     }
-    backlog.clear();
+    backlogs.clear();
     Sockets.close(router, monitor);
     if (options.curveServer() != null) {
       shared.unregisterZap(options.curveServer().domain());
