@@ -78,6 +78,7 @@ class ZmqWireTest {
       return 1 / zero;
     });
     p.handle("sleep", (ctx, body) -> {
+      // The capture's `sleep` method: the CANCEL tests interrupt it long before it ends.
       Thread.sleep((long) (((Number) body.value()).doubleValue() * 1000));
       return null;
     });
