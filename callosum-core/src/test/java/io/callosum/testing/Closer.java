@@ -19,6 +19,25 @@ public final class Closer implements AfterEachCallback {
     return c;
   }
 
+  /**
+   * A one-thread daemon executor for background work of a test, shut down after the test. Create
+   * it before opening sockets: closed last, it outlives what its tasks may be blocked on.
+   */
+  public java.util.concurrent.ExecutorService executor(String threadName) {
+    java.util.concurrent.ExecutorService e = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, threadName);
+      t.setDaemon(true);
+      return t;
+    });
+    later(() -> {
+      e.shutdownNow();
+      if (!e.awaitTermination(Await.LIMIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+        throw new AssertionError(threadName + " did not stop within " + Await.LIMIT);
+      }
+    });
+    return e;
+  }
+
   @Override
   public void afterEach(ExtensionContext context) throws Exception {
     List<AutoCloseable> closing;

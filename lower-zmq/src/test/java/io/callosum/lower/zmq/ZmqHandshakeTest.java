@@ -30,8 +30,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Test;
 
@@ -44,19 +42,7 @@ class ZmqHandshakeTest {
   private static final Duration RETRY = Duration.ofMillis(200);
 
   @RegisterExtension final Closer closer = new Closer();
-  private final ExecutorService background = Executors.newSingleThreadExecutor(r -> {
-    Thread t = new Thread(r, "zmq-handshake-test-background");
-    t.setDaemon(true);
-    return t;
-  });
-
-  {
-    // Registered first, so closed last: after the sockets its tasks may be blocked on.
-    closer.later(() -> {
-      background.shutdownNow();
-      assertTrue(background.awaitTermination(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS));
-    });
-  }
+  private final ExecutorService background = closer.executor("zmq-handshake-test-background");
 
   private <T extends AutoCloseable> T closeLater(T c) {
     return closer.later(c);
