@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.ServiceLoader;
 import java.util.concurrent.Executor;
 
 /**
@@ -266,40 +265,10 @@ public final class Peer implements Invoker, AutoCloseable {
       if (address == null) {
         throw new IllegalStateException("call bind(address) or connect(address) first");
       }
-      Transport t = transport != null ? transport : findTransport(address);
+      Transport t = transport != null ? transport : io.callosum.internal.Transports.find(address);
       return new Peer(new PeerEngine(new PeerConfig(name, t, address, bind, codec != null ? codec : new MsgpackCodec(limits.maxNesting()),
           ordering, limits, handlerExecutor, callbackExecutor, timer, defaultTimeout, executionTimeout, connectTimeout,
           interceptors, listeners, compressReplies)));
-    }
-
-    /**
-     * The lowers found on the class or module path, loaded once: peers that find a lower by scheme
-     * share one instance of it (and so, for ZeroMQ, one context).
-     */
-    private static final class Installed {
-      static final List<Transport> TRANSPORTS = load();
-
-      private static List<Transport> load() {
-        List<Transport> out = new ArrayList<>();
-        for (Transport t : ServiceLoader.load(Transport.class, Peer.class.getClassLoader())) {
-          out.add(t);
-        }
-        return List.copyOf(out);
-      }
-    }
-
-    private static Transport findTransport(URI address) {
-      String scheme = address.getScheme();
-      List<String> known = new ArrayList<>();
-      for (Transport t : Installed.TRANSPORTS) {
-        if (t.schemes().contains(scheme)) {
-          return t;
-        }
-        known.addAll(t.schemes());
-      }
-      throw new IllegalArgumentException("no lower serves the scheme '" + scheme + "' of " + address
-          + "; available: " + known.stream().map(s -> s + "://").sorted().toList()
-          + " (add the module of that lower, e.g. callosum-lower-zmq, to the class path)");
     }
   }
 }

@@ -34,6 +34,23 @@ public final class InProcessTransport implements Transport {
     return s.substring("inproc://".length());
   }
 
+  /** Both patterns, with ZeroMQ's queue policy (see {@link io.callosum.internal.InProcessFanout}). */
+  @Override
+  public boolean supports(FanoutPattern pattern) {
+    return true;
+  }
+
+  @Override
+  public FanoutSender openSender(URI address, FanoutConfig config, Runnable writable) throws IOException {
+    return io.callosum.internal.InProcessFanout.openSender(name(address), config, writable);
+  }
+
+  @Override
+  public FanoutReceiver openReceiver(URI address, FanoutConfig config, java.util.List<String> topicPrefixes, FanoutListener listener)
+      throws IOException {
+    return io.callosum.internal.InProcessFanout.openReceiver(name(address), config, topicPrefixes, listener);
+  }
+
   @Override
   public Endpoint bind(URI address, TransportConfig config, LinkListener listener) throws IOException {
     String name = name(address);

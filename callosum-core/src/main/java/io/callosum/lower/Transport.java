@@ -23,4 +23,32 @@ public interface Transport {
    * {@code listener.connected} has been called (or is queued first on the I/O thread) by then.
    */
   Endpoint connect(URI address, TransportConfig config, LinkListener listener) throws IOException;
+
+  /** Whether this transport offers {@code pattern} ({@link #openSender}, {@link #openReceiver}). */
+  default boolean supports(FanoutPattern pattern) {
+    return false;
+  }
+
+  /**
+   * Opens the sending side of a broadcast or pipeline at {@code address} (bound or connected as
+   * {@code config} says). {@code writable} is called on the lower's thread after an {@link
+   * FanoutSender#offer} returned false, once there is room again; it never blocks.
+   *
+   * @throws UnsupportedOperationException if this transport does not {@link #supports} the pattern
+   */
+  default FanoutSender openSender(URI address, FanoutConfig config, Runnable writable) throws IOException {
+    throw new UnsupportedOperationException(getClass().getSimpleName() + " offers no " + config.pattern().name().toLowerCase(java.util.Locale.ROOT));
+  }
+
+  /**
+   * Opens the receiving side of a broadcast or pipeline at {@code address}. For a broadcast only
+   * items whose topic starts with one of {@code topicPrefixes} arrive (an empty prefix, or an empty
+   * list, matches every topic); pipelines ignore the prefixes.
+   *
+   * @throws UnsupportedOperationException if this transport does not {@link #supports} the pattern
+   */
+  default FanoutReceiver openReceiver(URI address, FanoutConfig config, java.util.List<String> topicPrefixes, FanoutListener listener)
+      throws IOException {
+    throw new UnsupportedOperationException(getClass().getSimpleName() + " offers no " + config.pattern().name().toLowerCase(java.util.Locale.ROOT));
+  }
 }

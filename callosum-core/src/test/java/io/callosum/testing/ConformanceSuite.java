@@ -1229,7 +1229,7 @@ public abstract class ConformanceSuite {
 
   // ------------------------------------------------------------------ resources
 
-  private static Set<Thread> callosumThreads() {
+  static Set<Thread> callosumThreads() {
     return Thread.getAllStackTraces().keySet().stream()
         .filter(Thread::isAlive)
         .filter(t -> t.getName().startsWith("callosum-"))

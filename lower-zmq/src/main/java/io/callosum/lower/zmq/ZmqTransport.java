@@ -1,14 +1,22 @@
 package io.callosum.lower.zmq;
 
 import io.callosum.lower.Endpoint;
+import io.callosum.lower.FanoutConfig;
+import io.callosum.lower.FanoutListener;
+import io.callosum.lower.FanoutPattern;
+import io.callosum.lower.FanoutReceiver;
+import io.callosum.lower.FanoutSender;
 import io.callosum.lower.LinkListener;
 import io.callosum.lower.Transport;
 import io.callosum.lower.TransportConfig;
 import io.callosum.lower.zmq.internal.DealerEndpoint;
 import io.callosum.lower.zmq.internal.RouterEndpoint;
 import io.callosum.lower.zmq.internal.SharedContext;
+import io.callosum.lower.zmq.internal.ZmqFanoutReceiver;
+import io.callosum.lower.zmq.internal.ZmqFanoutSender;
 import java.io.IOException;
 import java.net.URI;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 
@@ -51,6 +59,29 @@ public final class ZmqTransport implements Transport {
   public Endpoint connect(URI address, TransportConfig config, LinkListener listener) throws IOException {
     checkScheme(address);
     return DealerEndpoint.connect(context, address, config, listener, options);
+  }
+
+  /** Broadcast over PUB/SUB and pipelines over PUSH/PULL, with ZeroMQ's high-water marks as queues. */
+  @Override
+  public boolean supports(FanoutPattern pattern) {
+    return true;
+  }
+
+  /**
+   * A PUB (broadcast) or PUSH (pipeline) socket. With {@link ZmqOptions#curveServer()} a bound
+   * socket is a CURVE server; with {@link ZmqOptions#curveClient()} a connecting one is a client.
+   */
+  @Override
+  public FanoutSender openSender(URI address, FanoutConfig config, Runnable writable) throws IOException {
+    checkScheme(address);
+    return ZmqFanoutSender.create(context, address, config, options, writable);
+  }
+
+  /** A SUB (broadcast) or PULL (pipeline) socket; CURVE as for {@link #openSender}. */
+  @Override
+  public FanoutReceiver openReceiver(URI address, FanoutConfig config, List<String> topicPrefixes, FanoutListener listener) throws IOException {
+    checkScheme(address);
+    return ZmqFanoutReceiver.create(context, address, config, options, topicPrefixes, listener);
   }
 
   /** Refuses an address this transport does not serve before any resource is taken for it. */

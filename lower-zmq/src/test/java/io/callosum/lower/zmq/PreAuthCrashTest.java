@@ -35,7 +35,7 @@ class PreAuthCrashTest {
     return g;
   }
 
-  private static void sendHostilePacket(String address, String mechanism, byte[] length) throws Exception {
+  static void sendHostilePacket(String address, String mechanism, byte[] length) throws Exception {
     URI u = URI.create(address.substring("zmq+".length()));
     try (Socket s = new Socket()) {
       s.connect(new InetSocketAddress(u.getHost(), u.getPort()), 2000);

@@ -87,6 +87,11 @@ final class PyClient implements AutoCloseable {
     return attempts;
   }
 
+  /** The DEALER after the first contact, for tests that leave Python's script. */
+  RawZmq raw() {
+    return dealer;
+  }
+
   void sendUpper(byte[] header, byte[] body) {
     dealer.send(PyWire.UPPER, header, body);
   }

@@ -177,4 +177,86 @@ class ZmqHandshakeTest {
     assertTrue(clientSeen.has(Capabilities.CHAIN));
     assertEquals("hi", client.invokeAndWait("echo", "hi"));
   }
+
+  private Peer echoServer() {
+    Peer server = closeLater(Peer.builder().transport(new ZmqTransport()).bind("zmq+tcp://127.0.0.1:0").name("server").build());
+    server.handle("echo", (ctx, body) -> body.value());
+    return server.start();
+  }
+
+  private static byte[] echoBody(String s) {
+    return PyWire.callBody(new io.callosum.upper.MsgpackCodec().encode(s));
+  }
+
+  /** The next message of {@code kind} on {@code dealer}, skipping the server's PING probes. */
+  private static List<byte[]> next(RawZmq dealer, String kind) {
+    long deadline = System.nanoTime() + Await.LIMIT.toNanos();
+    while (System.nanoTime() < deadline) {
+      List<byte[]> m = dealer.receive(100);
+      if (m != null && new String(m.get(0), java.nio.charset.StandardCharsets.US_ASCII).equals(kind)) {
+        return m;
+      }
+    }
+    throw new AssertionError("no " + kind + " within " + Await.LIMIT);
+  }
+
+  /** No UPPER on {@code dealer} within {@code millis} (PING probes are fine). */
+  private static void noUpper(RawZmq dealer, long millis) {
+    long deadline = System.nanoTime() + millis * 1_000_000;
+    while (System.nanoTime() < deadline) {
+      List<byte[]> m = dealer.receive(20);
+      assertTrue(m == null || !new String(m.get(0), java.nio.charset.StandardCharsets.US_ASCII).equals("UPPER"), "an UPPER arrived");
+    }
+  }
+
+  /**
+   * A reconnecting connector's queued requests can reach a restarted server before its PING: the
+   * server first takes it for a Python peer. The PING that follows, announcing a Java peer, must
+   * get the server's own announcement back (not the echo that tells a connector "legacy"), and
+   * calls go on.
+   */
+  @Test
+  void aPingAfterRequestsStillMakesTheConnectorKnown() {
+    Peer server = echoServer();
+    PyClient py = closeLater(PyClient.connect(server.address()));
+    py.firstUpper(PyWire.header(1, "echo", PyWire.OKEY_NONE, 1, false), echoBody("early"));
+    Await.until("the server knows a legacy remote", () -> server.remotes().size() == 1 && server.remotes().get(0).capabilities().isLegacy());
+
+    RawZmq dealer = py.raw();
+    Capabilities mine = new Capabilities(Capabilities.VERSION, 42, java.util.Set.of(Capabilities.CHAIN));
+    dealer.send(PyWire.PING, mine.encode(), PyWire.EMPTY);
+    List<byte[]> pong = next(dealer, "PONG");
+    assertEquals(server.capabilities(), Capabilities.decode(pong.get(1)), "the server announces itself, it does not echo");
+    Await.until("the server knows the remote as a Java peer",
+        () -> server.remotes().size() == 1 && server.remotes().get(0).capabilities().equals(mine), () -> server.remotes().toString());
+
+    dealer.send(PyWire.UPPER, PyWire.header(1, "echo", PyWire.OKEY_NONE, 2, false), echoBody("later"));
+    assertEquals(2, PyWire.decodeHeader(next(dealer, "UPPER").get(1)).seq());
+  }
+
+  /** What a connector sends after its BYE does not bring it back as a (legacy) remote. */
+  @Test
+  void messagesAfterByeAreDropped() {
+    Peer server = echoServer();
+    PyClient py = closeLater(PyClient.connect(server.address()));
+    py.firstUpper(PyWire.header(1, "echo", PyWire.OKEY_NONE, 1, false), echoBody("first"));
+    RawZmq dealer = py.raw();
+    Capabilities mine = new Capabilities(Capabilities.VERSION, 43, java.util.Set.of(Capabilities.CHAIN));
+    dealer.send(PyWire.PING, mine.encode(), PyWire.EMPTY);
+    next(dealer, "PONG");
+    Await.until("the server knows the remote as a Java peer",
+        () -> server.remotes().size() == 1 && server.remotes().get(0).capabilities().equals(mine));
+    dealer.send("BYE".getBytes(java.nio.charset.StandardCharsets.US_ASCII), PyWire.EMPTY, PyWire.EMPTY);
+    Await.until("the server forgets the remote", () -> server.remotes().isEmpty());
+
+    dealer.send(PyWire.UPPER, PyWire.header(1, "echo", PyWire.OKEY_NONE, 2, false), echoBody("late"));
+    noUpper(dealer, 300);
+    assertTrue(server.remotes().isEmpty(), "a request after BYE made a remote");
+
+    // A new PING from the same connection is a fresh start.
+    dealer.send(PyWire.PING, mine.encode(), PyWire.EMPTY);
+    next(dealer, "PONG");
+    dealer.send(PyWire.UPPER, PyWire.header(1, "echo", PyWire.OKEY_NONE, 3, false), echoBody("again"));
+    assertEquals(3, PyWire.decodeHeader(next(dealer, "UPPER").get(1)).seq());
+  }
 }

@@ -225,7 +225,7 @@ class ZmqLossTest {
     int threadsBefore = liveThreads();
     int tasksBefore = osThreads();
     long t0 = System.nanoTime();
-    int cycles = 300;
+    int cycles = 1000;
     for (int i = 0; i < cycles; i++) {
       cycle(i);
     }

@@ -36,6 +36,8 @@ public final class RouterEndpoint extends Loop implements Endpoint, ZmqLink.Send
   private static final AtomicLong IDS = new AtomicLong();
   /** Messages read per wake-up before other work gets a turn. */
   private static final int BATCH = 512;
+  /** How many routing ids of departed connectors are remembered. */
+  private static final int MAX_DEPARTED = 4096;
 
   private final String endpoint;
   private final TransportConfig config;
@@ -45,6 +47,13 @@ public final class RouterEndpoint extends Loop implements Endpoint, ZmqLink.Send
   private final SharedContext shared;
   private final Map<ByteBuffer, ZmqLink> links = new HashMap<>();
   private final Map<ZmqLink, byte[]> routingIds = new HashMap<>();
+  /** Routing ids of connectors that said BYE (the most recent ones): what they send later is dropped. */
+  private final Map<ByteBuffer, Boolean> departed = new java.util.LinkedHashMap<>(16, 0.75f, false) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<ByteBuffer, Boolean> eldest) {
+      return size() > MAX_DEPARTED;
+    }
+  };
   /** Per remote, messages that met its high-water mark, in order; bounded (see {@link #sendNow}). */
   private final Map<ZmqLink, ArrayDeque<byte[][]>> backlogs = new java.util.LinkedHashMap<>();
   private ZMQ.Socket router;
@@ -151,23 +160,40 @@ public final class RouterEndpoint extends Loop implements Endpoint, ZmqLink.Send
     }
     byte[] id = frames.get(0);
     byte[] kind = frames.get(1);
-    ZmqLink link = links.get(ByteBuffer.wrap(id));
+    ByteBuffer key = ByteBuffer.wrap(id);
+    ZmqLink link = links.get(key);
     if (Frames.is(kind, Frames.UPPER)) {
       if (link == null) {
-        link = accept(id, Capabilities.LEGACY, userId); // a client that skipped PING
+        if (departed.containsKey(key)) {
+          // Sent after its BYE: that connector is gone, and a Python peer never says BYE.
+          LOG.debug("{}: dropped a message from a remote that said goodbye", boundAddress);
+          return;
+        }
+        link = accept(id, Capabilities.LEGACY, userId); // a client that skipped PING (Python may)
       }
       listener.received(link, new Envelope(frames.get(2), frames.get(3)));
     } else if (Frames.is(kind, Frames.PING)) {
-      Capabilities caps = link != null ? link.remoteCapabilities() : Capabilities.decode(frames.get(2));
+      Capabilities announced = Capabilities.decode(frames.get(2));
+      if (link != null && link.remoteCapabilities().isLegacy() && !announced.isLegacy()) {
+        // Requests of a reconnecting connector of ours overtook its PING (they were queued in its
+        // socket when the connection came back): the link made for them took it for a Python
+        // peer. Its calls were already failed on the connector's side; start over with what it
+        // announces now.
+        drop(link, new ConnectionLostException("remote " + link.id() + " announced itself after its first request"));
+        link = null;
+      }
+      Capabilities caps = link != null ? link.remoteCapabilities() : announced;
       // Python peers get their PING echoed, exactly as Python Callosum does; ours learn who we are.
       byte[] header = caps.isLegacy() ? frames.get(2) : localCapabilities;
       // Outside any backlog: a PONG that meets a full pipe is dropped, and the connector retries.
       trySend(new byte[][] {id, Frames.PONG, header, frames.get(3)});
       if (link == null) {
+        departed.remove(key);
         accept(id, caps, userId);
       }
     } else if (Frames.is(kind, Frames.BYE)) {
       if (link != null) {
+        departed.put(key, Boolean.TRUE);
         drop(link, null);
       }
     } else if (!Frames.is(kind, Frames.PONG)) {

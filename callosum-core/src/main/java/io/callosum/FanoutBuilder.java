@@ -1,0 +1,113 @@
+package io.callosum;
+
+import io.callosum.internal.Transports;
+import io.callosum.lower.FanoutConfig;
+import io.callosum.lower.FanoutPattern;
+import io.callosum.lower.Transport;
+import io.callosum.upper.Codec;
+import io.callosum.upper.MsgpackCodec;
+import java.net.URI;
+import java.util.Objects;
+
+/**
+ * What the builders of {@link Broadcaster}, {@link BroadcastReceiver}, {@link PipelineSender} and
+ * {@link PipelineReceiver} have in common: the address (either side may bind, the other
+ * connects), the lower, the codec and the bounds. Not thread-safe; build from one thread.
+ *
+ * @param <B> the concrete builder
+ */
+public abstract class FanoutBuilder<B extends FanoutBuilder<B>> {
+  /** Default {@link #queueCapacity}. */
+  public static final int DEFAULT_QUEUE_CAPACITY = 1000;
+  /** Default {@link #maxMessageSize}: 16 MiB. */
+  public static final int DEFAULT_MAX_MESSAGE_SIZE = 16 << 20;
+
+  private URI address;
+  private boolean bind;
+  private Transport transport;
+  private Codec codec;
+  private int queueCapacity = DEFAULT_QUEUE_CAPACITY;
+  private int maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE;
+
+  FanoutBuilder() {}
+
+  @SuppressWarnings("unchecked")
+  private B self() {
+    return (B) this;
+  }
+
+  /** Listens on {@code address} (e.g. {@code zmq+tcp://127.0.0.1:0}); the other side connects. */
+  public B bind(String address) {
+    return bind(URI.create(address));
+  }
+
+  public B bind(URI address) {
+    this.address = Objects.requireNonNull(address);
+    this.bind = true;
+    return self();
+  }
+
+  /** Connects to {@code address}, where the other side is bound. */
+  public B connect(String address) {
+    return connect(URI.create(address));
+  }
+
+  public B connect(URI address) {
+    this.address = Objects.requireNonNull(address);
+    this.bind = false;
+    return self();
+  }
+
+  /** The lower to use instead of the one installed for the address scheme. */
+  public B transport(Transport transport) {
+    this.transport = Objects.requireNonNull(transport);
+    return self();
+  }
+
+  /** The upper that encodes and decodes bodies; msgpack by default. Both sides must agree. */
+  public B codec(Codec codec) {
+    this.codec = Objects.requireNonNull(codec);
+    return self();
+  }
+
+  /**
+   * The most items held at each stage: the sender's own queue, the lower's queue per remote and
+   * direction (ZeroMQ's high-water marks), and a receiver's queue. Default {@value
+   * #DEFAULT_QUEUE_CAPACITY}.
+   */
+  public B queueCapacity(int items) {
+    if (items < 1) {
+      throw new IllegalArgumentException("queueCapacity must be at least 1: " + items);
+    }
+    this.queueCapacity = items;
+    return self();
+  }
+
+  /** The largest item (topic, header and body) sent or accepted, in bytes; default 16 MiB. */
+  public B maxMessageSize(int bytes) {
+    if (bytes < 64) {
+      throw new IllegalArgumentException("maxMessageSize must be at least 64: " + bytes);
+    }
+    this.maxMessageSize = bytes;
+    return self();
+  }
+
+  URI address() {
+    if (address == null) {
+      throw new IllegalStateException("call bind(address) or connect(address) first");
+    }
+    return address;
+  }
+
+  Transport transport() {
+    return transport != null ? transport : Transports.find(address());
+  }
+
+  Codec codec() {
+    return codec != null ? codec : new MsgpackCodec();
+  }
+
+  FanoutConfig config(FanoutPattern pattern) {
+    return new FanoutConfig(pattern, bind, queueCapacity, maxMessageSize);
+  }
+}

@@ -1,0 +1,200 @@
+package io.callosum.internal;
+
+import io.callosum.Body;
+import io.callosum.Delivery;
+import io.callosum.lower.FanoutConfig;
+import io.callosum.lower.FanoutItem;
+import io.callosum.lower.FanoutListener;
+import io.callosum.lower.FanoutPattern;
+import io.callosum.lower.FanoutReceiver;
+import io.callosum.lower.Transport;
+import io.callosum.upper.Codec;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The receiving half of {@code BroadcastReceiver} and {@code PipelineReceiver}: a bounded queue
+ * between the lower's I/O thread and the application. When the queue is full the lower stops
+ * reading, so a slow consumer makes the lower's queues (and then the sender's) fill up instead of
+ * this process's memory; reading resumes once the queue is half empty. Counts the broadcast items
+ * missed from each sender and topic from gaps in their sequence numbers.
+ */
+public final class FanoutReceiverCore implements FanoutListener, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(FanoutReceiverCore.class);
+  /** (sender, topic) pairs whose last sequence number is remembered. */
+  static final int MAX_TRACKED_STREAMS = 10_000;
+
+  private final FanoutConfig config;
+  private final Codec codec;
+  private final ArrayBlockingQueue<Delivery> queue;
+  private final int resumeBelow;
+  private final AtomicBoolean paused = new AtomicBoolean();
+  private final Map<String, Long> lastSequence = new LinkedHashMap<>(16, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+      return size() > MAX_TRACKED_STREAMS;
+    }
+  };
+  private final AtomicLong received = new AtomicLong();
+  private final AtomicLong missed = new AtomicLong();
+  private final AtomicLong malformed = new AtomicLong();
+  private final FanoutReceiver lower;
+  private final ExecutorService handlerThread;
+  private volatile boolean closed;
+
+  public FanoutReceiverCore(Transport transport, URI address, FanoutConfig config, List<String> topics, Codec codec, Consumer<Delivery> handler) {
+    if (!transport.supports(config.pattern())) {
+      throw new UnsupportedOperationException("the lower of " + address + " offers no " + FanoutSenderCore.name(config.pattern()));
+    }
+    this.config = config;
+    this.codec = codec;
+    this.queue = new ArrayBlockingQueue<>(config.queueCapacity());
+    this.resumeBelow = Math.max(1, config.queueCapacity() / 2);
+    try {
+      this.lower = transport.openReceiver(address, config, topics, this);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot " + (config.bind() ? "bind " : "connect to ") + address + ": " + e.getMessage(), e);
+    }
+    if (handler == null) {
+      handlerThread = null;
+    } else {
+      handlerThread = Threads.singleThread("callosum-" + FanoutSenderCore.name(config.pattern()) + "-handler");
+      handlerThread.execute(() -> pump(handler));
+    }
+  }
+
+  private void pump(Consumer<Delivery> handler) {
+    while (!closed) {
+      Delivery d;
+      try {
+        d = take();
+      } catch (InterruptedException e) {
+        return;
+      }
+      try {
+        handler.accept(d);
+      } catch (RuntimeException e) {
+        LOG.warn("the handler of {} items from {} failed on topic '{}'", FanoutSenderCore.name(config.pattern()), lower.address(), d.topic(), e);
+      }
+    }
+  }
+
+  public String address() {
+    return lower.address();
+  }
+
+  /** The next item, waiting up to {@code timeout}; null if none came. */
+  public Delivery poll(Duration timeout) throws InterruptedException {
+    Delivery d = queue.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    taken();
+    return d;
+  }
+
+  /** The next item, waiting as long as it takes. */
+  public Delivery take() throws InterruptedException {
+    Delivery d = queue.take();
+    taken();
+    return d;
+  }
+
+  private void taken() {
+    if (paused.get() && queue.size() < resumeBelow && paused.compareAndSet(true, false)) {
+      lower.resume();
+    }
+  }
+
+  public long received() {
+    return received.get();
+  }
+
+  public long missed() {
+    return missed.get();
+  }
+
+  public long malformed() {
+    return malformed.get();
+  }
+
+  /** Items waiting to be taken. */
+  public int queued() {
+    return queue.size();
+  }
+
+  @Override
+  public boolean received(FanoutItem item) {
+    FanoutHeader header;
+    try {
+      header = FanoutHeader.decode(item.header());
+    } catch (BadMessageException e) {
+      malformed("an item with " + e.getMessage());
+      return true;
+    }
+    if (item.size() > config.maxMessageSize()) {
+      malformed("an item of " + item.size() + " bytes (limit " + config.maxMessageSize() + ")");
+      return true;
+    }
+    String topic = new String(item.topic(), StandardCharsets.UTF_8);
+    if (config.pattern() == FanoutPattern.BROADCAST) {
+      countGap(header, topic);
+    }
+    received.incrementAndGet();
+    if (!queue.offer(new Delivery(topic, new Body(item.body(), codec)))) {
+      // Not reached: the lower stops reading when told the queue is full.
+      LOG.warn("dropped an item from {}: the queue of {} is full", lower == null ? "?" : lower.address(), config.queueCapacity());
+      return false;
+    }
+    if (queue.remainingCapacity() > 0) {
+      return true;
+    }
+    paused.set(true);
+    // The consumer may have emptied the queue before it could see the flag: look again.
+    return queue.remainingCapacity() > 0 && paused.compareAndSet(true, false);
+  }
+
+  private void countGap(FanoutHeader header, String topic) {
+    String stream = Long.toHexString(header.senderId()) + '/' + topic;
+    Long last = lastSequence.put(stream, header.sequence());
+    if (last != null && header.sequence() > last + 1) {
+      missed.addAndGet(header.sequence() - last - 1);
+    }
+  }
+
+  @Override
+  public void malformed(String reason) {
+    long n = malformed.incrementAndGet();
+    // A hostile sender must not flood the log: the first ten, then every thousandth.
+    if (n <= 10 || n % 1000 == 0) {
+      LOG.warn("{} at {}: dropped {} ({} malformed so far)", FanoutSenderCore.name(config.pattern()), lower == null ? "?" : lower.address(), reason, n);
+    } else {
+      LOG.debug("{} at {}: dropped {}", FanoutSenderCore.name(config.pattern()), lower == null ? "?" : lower.address(), reason);
+    }
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    lower.close();
+    if (handlerThread != null) {
+      handlerThread.shutdownNow(); // the pump waits in take(): interrupt it
+      Threads.shutdownAndWait(handlerThread);
+    }
+    queue.clear();
+  }
+}

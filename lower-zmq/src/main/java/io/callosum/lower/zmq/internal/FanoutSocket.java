@@ -1,0 +1,142 @@
+package io.callosum.lower.zmq.internal;
+
+import io.callosum.auth.ClientAuthenticator;
+import io.callosum.auth.ServerAuthenticator;
+import io.callosum.lower.FanoutConfig;
+import io.callosum.lower.zmq.ZmqOptions;
+import java.io.IOException;
+import java.net.URI;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.zeromq.SocketType;
+import org.zeromq.ZMQ;
+
+/**
+ * What the ZeroMQ broadcast and pipeline sockets share: one I/O thread each (a {@link Loop}),
+ * options, CURVE on either side (the bound side is the CURVE server, with its ZAP handler
+ * registered before it binds), and opening with a bounded wait.
+ */
+abstract class FanoutSocket extends Loop {
+  protected final URI address;
+  protected final FanoutConfig config;
+  protected final ZmqOptions options;
+  private final SharedContext shared;
+  private final boolean curveServer;
+  protected ZMQ.Socket socket;
+  private volatile String boundAddress;
+
+  FanoutSocket(SharedContext shared, URI address, FanoutConfig config, ZmqOptions options, String role) throws IOException {
+    super(shared, threadName(role, address, config));
+    this.address = address;
+    this.config = config;
+    this.options = options;
+    this.shared = shared;
+    this.curveServer = config.bind() && options.curveServer() != null;
+  }
+
+  /** The I/O thread's name; refuses a bad address before any resource is taken. */
+  private static String threadName(String role, URI address, FanoutConfig config) {
+    Addresses.toZmq(address, config.bind());
+    return "callosum-zmq-" + role + "-" + address.getSchemeSpecificPart().replaceFirst("^//", "");
+  }
+
+  /** Makes a socket object; its constructor takes a use of the context. */
+  interface Factory<T> {
+    T create() throws IOException;
+  }
+
+  /**
+   * Registers the ZAP domain of a CURVE server first, then makes the socket object, starts its I/O
+   * thread and waits until it is bound or connecting.
+   */
+  static <T extends FanoutSocket> T launch(SharedContext shared, FanoutConfig config, ZmqOptions options, Factory<T> factory) throws IOException {
+    boolean zap = config.bind() && options.curveServer() != null;
+    if (zap) {
+      shared.registerZap(options.curveServer().domain(), options.curveServer());
+    }
+    T s;
+    try {
+      s = factory.create();
+    } catch (IOException | RuntimeException e) {
+      if (zap) {
+        shared.unregisterZap(options.curveServer().domain());
+      }
+      throw e;
+    }
+    s.startThread();
+    try {
+      s.opened.get(30, TimeUnit.SECONDS);
+      return s;
+    } catch (ExecutionException | TimeoutException e) {
+      s.stop();
+      Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+      throw new IOException("cannot " + (config.bind() ? "bind " : "connect to ") + s.address + ": " + cause.getMessage(), cause);
+    } catch (InterruptedException e) {
+      s.stop();
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while opening " + s.address, e);
+    }
+  }
+
+  /** Creates, configures and binds or connects the socket, on the loop thread. */
+  protected final ZMQ.Socket openSocket(SocketType type) {
+    ZMQ.Socket s = context.socket(type);
+    s.setLinger(options.linger().toMillis());
+    s.setHeartbeatIvl((int) options.heartbeatInterval().toMillis());
+    s.setHeartbeatTimeout((int) options.heartbeatTimeout().toMillis());
+    s.setHeartbeatTtl((int) options.heartbeatTimeout().toMillis());
+    s.setSndHWM(config.queueCapacity());
+    s.setRcvHWM(config.queueCapacity());
+    s.setMaxMsgSize(config.maxMessageSize());
+    s.setMsgAllocator(GuardedAllocator.INSTANCE);
+    s.setReconnectIVL((int) options.reconnectInterval().toMillis());
+    try {
+      if (config.bind()) {
+        ServerAuthenticator server = options.curveServer();
+        if (server != null) {
+          s.setZAPDomain(server.domain());
+          s.setCurveServer(true);
+          s.setCurveSecretKey(server.serverKeyPair().secretKey());
+        }
+        s.bind(Addresses.toZmq(address, true));
+        boundAddress = Addresses.fromZmq(s.getLastEndpoint());
+      } else {
+        ClientAuthenticator client = options.curveClient();
+        if (client != null) {
+          s.setCurveServerKey(client.serverPublicKey().bytes());
+          s.setCurvePublicKey(client.clientKeyPair().publicKey().bytes());
+          s.setCurveSecretKey(client.clientKeyPair().secretKey());
+        }
+        s.connect(Addresses.toZmq(address, false));
+        boundAddress = address.toString();
+      }
+    } catch (RuntimeException e) {
+      s.close();
+      throw e;
+    }
+    return s;
+  }
+
+  public String address() {
+    return boundAddress;
+  }
+
+  public void close() {
+    stop();
+  }
+
+  @Override
+  protected void closeSockets() {
+    if (socket != null) {
+      socket.close();
+      socket = null;
+    }
+    if (curveServer) {
+      shared.unregisterZap(options.curveServer().domain());
+    }
+  }
+
+  @Override
+  protected void tick(long nowMillis) {}
+}

@@ -1,0 +1,112 @@
+package io.callosum.lower.zmq.internal;
+
+import io.callosum.lower.FanoutConfig;
+import io.callosum.lower.FanoutItem;
+import io.callosum.lower.FanoutPattern;
+import io.callosum.lower.FanoutSender;
+import io.callosum.lower.zmq.ZmqOptions;
+import java.io.IOException;
+import java.net.URI;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.zeromq.SocketType;
+import org.zeromq.ZMQ;
+
+/**
+ * A PUB (broadcast) or PUSH (pipeline) socket. Offers go to a bounded queue that the I/O thread
+ * moves into the socket: a PUB never refuses (ZeroMQ drops items for subscribers at their
+ * high-water mark); a PUSH refuses while no connected worker has room, and the thread then waits
+ * for the socket to become writable. Messages are three frames: topic, header, body.
+ */
+public final class ZmqFanoutSender extends FanoutSocket implements FanoutSender {
+  private final Runnable writable;
+  private final ArrayBlockingQueue<FanoutItem> queue;
+  private final AtomicBoolean drainPosted = new AtomicBoolean();
+  private final AtomicBoolean wantsRoom = new AtomicBoolean();
+  private ZMQ.Poller poller;
+  /** Whether the socket is registered for POLLOUT (a PUSH with nobody to take its next item). */
+  private boolean waitingForRoom;
+  private volatile boolean closed;
+
+  private ZmqFanoutSender(SharedContext shared, URI address, FanoutConfig config, ZmqOptions options, Runnable writable) throws IOException {
+    super(shared, address, config, options, config.pattern() == FanoutPattern.BROADCAST ? "pub" : "push");
+    this.writable = writable;
+    this.queue = new ArrayBlockingQueue<>(config.queueCapacity());
+  }
+
+  public static ZmqFanoutSender create(SharedContext shared, URI address, FanoutConfig config, ZmqOptions options, Runnable writable)
+      throws IOException {
+    return launch(shared, config, options, () -> new ZmqFanoutSender(shared, address, config, options, writable));
+  }
+
+  @Override
+  protected void open(ZMQ.Poller poller) {
+    this.poller = poller;
+    socket = openSocket(config.pattern() == FanoutPattern.BROADCAST ? SocketType.PUB : SocketType.PUSH);
+  }
+
+  @Override
+  public boolean offer(FanoutItem item) {
+    if (closed) {
+      return false;
+    }
+    if (!queue.offer(item)) {
+      wantsRoom.set(true);
+      // The I/O thread may have made room before it could see the flag: try once more.
+      if (!queue.offer(item)) {
+        return false;
+      }
+    }
+    if (drainPosted.compareAndSet(false, true) && !post(this::drain)) {
+      drainPosted.set(false);
+    }
+    return true;
+  }
+
+  /** On the loop thread: moves queued items into the socket until it would block. */
+  private void drain() {
+    drainPosted.set(false);
+    if (socket == null) {
+      return;
+    }
+    FanoutItem item;
+    while ((item = queue.peek()) != null) {
+      if (!Frames.send(socket, item.topic(), item.header(), item.body())) {
+        waitForRoom(true);
+        break;
+      }
+      queue.poll();
+    }
+    if (queue.isEmpty()) {
+      waitForRoom(false);
+    }
+    if (queue.remainingCapacity() > 0 && wantsRoom.compareAndSet(true, false)) {
+      writable.run();
+    }
+  }
+
+  private void waitForRoom(boolean wait) {
+    if (wait != waitingForRoom) {
+      waitingForRoom = wait;
+      if (wait) {
+        poller.register(socket, ZMQ.Poller.POLLOUT);
+      } else {
+        poller.unregister(socket);
+      }
+    }
+  }
+
+  @Override
+  protected void pollIn(ZMQ.Poller poller) {
+    if (waitingForRoom && poller.pollout(1)) {
+      drain();
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    super.close();
+    queue.clear();
+  }
+}

@@ -1,0 +1,143 @@
+package io.callosum.lower.zmq;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.callosum.BroadcastReceiver;
+import io.callosum.Broadcaster;
+import io.callosum.Delivery;
+import io.callosum.PipelineReceiver;
+import io.callosum.PipelineSender;
+import io.callosum.auth.AllowListAuthenticator;
+import io.callosum.auth.ClientAuthenticator;
+import io.callosum.auth.CurveKeyPair;
+import io.callosum.lower.Transport;
+import io.callosum.testing.Await;
+import io.callosum.testing.FanoutSuite;
+import io.callosum.upper.MsgpackCodec;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.zeromq.SocketType;
+import org.zeromq.ZContext;
+import org.zeromq.ZMQ;
+
+/** Broadcast (PUB/SUB) and pipelines (PUSH/PULL) over ZeroMQ: the shared suite, raw bad input, CURVE. */
+class ZmqFanoutTest extends FanoutSuite {
+  private final ZmqTransport transport = new ZmqTransport();
+
+  @Override
+  protected Transport transport() {
+    return transport;
+  }
+
+  @Override
+  protected String bindAddress() {
+    return "zmq+tcp://127.0.0.1:0";
+  }
+
+  /** Loopback TCP buffers hold megabytes: items of 64 KiB overflow them within a few hundred. */
+  @Override
+  protected int slowSubscriberItemSize() {
+    return 64 << 10;
+  }
+
+  @Override
+  protected int slowSubscriberItems() {
+    return 600;
+  }
+
+  /** Messages of the wrong shape from a foreign PUSH socket are dropped and counted; the receiver goes on. */
+  @Test
+  void foreignMessagesOfTheWrongShapeAreDropped() throws Exception {
+    PipelineReceiver w = closer.later(worker().bind(bindAddress()).build());
+    byte[] good = itemHeader(1, 1);
+    byte[] body = new MsgpackCodec().encode("ok");
+    try (ZContext ctx = new ZContext()) {
+      ZMQ.Socket push = ctx.createSocket(SocketType.PUSH);
+      push.connect(w.address().substring("zmq+".length()));
+      push.send("one frame");
+      push.sendMore("two");
+      push.send("frames");
+      for (int i = 0; i < 8; i++) {
+        push.sendMore("f" + i);
+      }
+      push.send("nine frames");
+      push.sendMore("t");
+      push.sendMore(good);
+      push.sendMore(body);
+      push.send("four frames");
+      push.sendMore("good".getBytes(StandardCharsets.UTF_8));
+      push.sendMore(good);
+      push.send(body);
+      Delivery d = w.poll(Await.LIMIT);
+      assertEquals("good", d.topic());
+      assertEquals("ok", d.value());
+      assertEquals(4, w.malformed());
+    }
+  }
+
+  /** jeromq 0.6.0's negative-frame-length crash, sent to bound broadcast and pipeline sockets: they still serve. */
+  @Test
+  void aNegativeFrameLengthKillsNoFanoutSocket() throws Exception {
+    BroadcastReceiver r = closer.later(subscriber().bind(bindAddress()).build());
+    PipelineSender s = closer.later(pipeline().bind(bindAddress()).build());
+    byte[] minusOne = new byte[8];
+    Arrays.fill(minusOne, (byte) 0xff);
+    PreAuthCrashTest.sendHostilePacket(r.address(), "NULL", minusOne);
+    PreAuthCrashTest.sendHostilePacket(s.address(), "NULL", minusOne);
+    Broadcaster b = closer.later(broadcaster().connect(r.address()).build());
+    join(b, "sync", r);
+    PipelineReceiver w = closer.later(worker().connect(s.address()).build());
+    s.send("after", 1, Await.LIMIT);
+    assertEquals("after", take(w, 1).get(0).topic());
+  }
+
+  /** A CURVE publisher serves allowed subscribers only; the user id is the authenticator's business. */
+  @ParameterizedTest
+  @ValueSource(booleans = {true, false})
+  void curveBroadcastReachesAllowedKeysOnly(boolean publisherBinds) throws Exception {
+    CurveKeyPair serverKeys = CurveKeyPair.generate();
+    CurveKeyPair allowedKeys = CurveKeyPair.generate();
+    CurveKeyPair unknownKeys = CurveKeyPair.generate();
+    AllowListAuthenticator allow = new AllowListAuthenticator("fanout", serverKeys);
+    allow.allow(allowedKeys.publicKey());
+    ZmqTransport server = new ZmqTransport(ZmqOptions.defaults().withCurveServer(allow));
+    ZmqTransport allowed = new ZmqTransport(ZmqOptions.defaults().withCurveClient(ClientAuthenticator.of(serverKeys.publicKey(), allowedKeys)));
+    ZmqTransport unknown = new ZmqTransport(ZmqOptions.defaults().withCurveClient(ClientAuthenticator.of(serverKeys.publicKey(), unknownKeys)));
+    ZmqTransport plain = new ZmqTransport();
+    if (publisherBinds) {
+      Broadcaster b = closer.later(Broadcaster.builder().transport(server).bind(bindAddress()).build());
+      BroadcastReceiver ok = closer.later(BroadcastReceiver.builder().transport(allowed).connect(b.address()).build());
+      BroadcastReceiver refused = closer.later(BroadcastReceiver.builder().transport(unknown).connect(b.address()).build());
+      BroadcastReceiver noCurve = closer.later(BroadcastReceiver.builder().transport(plain).connect(b.address()).build());
+      join(b, "sync", ok);
+      for (int i = 0; i < 20; i++) {
+        b.publish("t", i);
+      }
+      assertEquals(20, take(ok, 20).size());
+      assertNull(refused.poll(Duration.ofMillis(200)), "an unknown key got an item");
+      assertNull(noCurve.poll(Duration.ofMillis(50)), "a plain subscriber got an item");
+    } else {
+      BroadcastReceiver r = closer.later(BroadcastReceiver.builder().transport(server).bind(bindAddress()).build());
+      Broadcaster ok = closer.later(Broadcaster.builder().transport(allowed).connect(r.address()).build());
+      Broadcaster refused = closer.later(Broadcaster.builder().transport(unknown).connect(r.address()).build());
+      join(ok, "sync", r);
+      for (int i = 0; i < 20; i++) {
+        refused.publish("refused", i);
+        ok.publish("ok", i);
+      }
+      for (Delivery d : take(r, 20)) {
+        assertEquals("ok", d.topic());
+      }
+      Delivery extra;
+      while ((extra = r.poll(Duration.ofMillis(200))) != null) {
+        assertTrue(extra.topic().endsWith("sync"), "an item from an unknown key arrived: " + extra.topic());
+      }
+    }
+  }
+}
