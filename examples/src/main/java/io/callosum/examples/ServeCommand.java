@@ -102,8 +102,8 @@ final class ServeCommand implements Callable<Integer> {
 
   @Option(
       names = "--compress",
-      description = "Compress every reply body with snappy (the zip flag). Python Callosum peers need"
-          + " python-snappy to read such replies.")
+      description = "Compress the body of every successful reply with snappy (the zip flag; error and"
+          + " cancel replies stay plain). Python Callosum peers need python-snappy to read them.")
   boolean compress;
 
   @Option(names = {"-q", "--quiet"}, description = "Do not log connections and calls on stderr.")

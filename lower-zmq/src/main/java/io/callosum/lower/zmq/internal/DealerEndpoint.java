@@ -254,8 +254,9 @@ public final class DealerEndpoint extends Loop implements Endpoint, ZmqLink.Send
     }
     if (options.curveClient() != null) {
       // Connected, yet no answer through CURVE: ZeroMQ reports a wrong server key only by silence.
-      return new AuthenticationException("connected to " + address + ", but the CURVE handshake did not complete within "
-          + ms + " ms: the server public key is wrong, or the server refused our key");
+      return new AuthenticationException("connected to " + address + ", but the CURVE handshake did not complete on "
+          + attempts + " fresh sockets (" + attempts * options.handshakeRetry().toMillis()
+          + " ms): the server public key is wrong, or the server refused our key");
     }
     return new ConnectionLostException(address + " accepted the connection but gave no Callosum handshake answer within "
         + ms + " ms (not a Callosum peer, a security mismatch, or its receive loop is not running)");

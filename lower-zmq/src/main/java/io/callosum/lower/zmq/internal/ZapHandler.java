@@ -116,10 +116,10 @@ final class ZapHandler extends Loop {
         if (result.success()) {
           LOG.debug("ZAP: accepted {} in domain '{}' as '{}'", key, domain, result.userId());
         } else {
-          LOG.info("ZAP: rejected client key {} in domain '{}'", key, domain);
+          LOG.warn("ZAP: rejected client key {} in domain '{}'", key, domain);
         }
       } else {
-        LOG.info("ZAP: rejected a {} request for domain '{}'", mechanism, domain);
+        LOG.warn("ZAP: rejected a {} request for domain '{}'", mechanism, domain);
       }
     }
     Frames.send(rep, VERSION, requestId,
