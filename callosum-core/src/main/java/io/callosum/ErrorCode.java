@@ -28,5 +28,10 @@ public enum ErrorCode {
   /** A malformed message: bad msgpack, bad snappy data, missing header keys, wrong types. */
   BAD_MESSAGE,
   /** The remote refused this peer's credentials, or the remote's identity could not be verified. */
-  AUTHENTICATION_FAILED
+  AUTHENTICATION_FAILED,
+  /**
+   * The remote lacks what the call needs (e.g. streams, with a Python Callosum peer); refused
+   * locally before anything was sent.
+   */
+  UNSUPPORTED
 }

@@ -38,6 +38,19 @@ public interface Invocation {
   /** Sends pre-encoded bytes and returns the raw result bytes, bypassing the codec. */
   CompletableFuture<Payload> invokeRaw(Payload body);
 
+  /**
+   * Calls a streaming method whose handler sends items back: read them from {@link
+   * StreamCall#downstream()}. The remote must announce streams (a Python Callosum peer does not:
+   * the call then fails at once with {@link UnsupportedByRemoteException}).
+   */
+  StreamCall serverStream(Object body);
+
+  /** Calls a streaming method and sends it items through {@link StreamCall#upstream()}. */
+  StreamCall clientStream(Object body);
+
+  /** Calls a streaming method with a stream in each direction. */
+  StreamCall bidiStream(Object body);
+
   /** Blocking {@link #invoke(Object)}: throws the call's {@link CallosumException}. */
   default Object invokeAndWait(Object body) {
     return Futures.await(invoke(body));

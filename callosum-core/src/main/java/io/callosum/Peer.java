@@ -37,6 +37,11 @@ import java.util.concurrent.Executor;
  * executor; neither runs on a lower's I/O thread unless {@link Builder#directExecutor()} was chosen.
  */
 public final class Peer implements Invoker, AutoCloseable {
+  /** Default items of a stream window (see {@link Builder#streamWindow}). */
+  public static final int DEFAULT_STREAM_WINDOW_ITEMS = 128;
+  /** Default bytes of a stream window: 4 MiB. */
+  public static final long DEFAULT_STREAM_WINDOW_BYTES = 4L << 20;
+
   private final PeerEngine engine;
 
   private Peer(PeerEngine engine) {
@@ -61,6 +66,16 @@ public final class Peer implements Invoker, AutoCloseable {
   /** Registers (or replaces) the handler of {@code method}. May be called at any time. */
   public Peer handle(String method, Handler handler) {
     engine.handle(Objects.requireNonNull(method, "method"), Objects.requireNonNull(handler, "handler"));
+    return this;
+  }
+
+  /**
+   * Registers a streaming method: {@code handler} reads the caller's upstream and writes its
+   * downstream (see {@link StreamHandler}, {@link Invocation#bidiStream}). Replaces any handler of
+   * {@code method}.
+   */
+  public Peer handleStream(String method, StreamHandler handler) {
+    engine.handleStream(Objects.requireNonNull(method, "method"), Objects.requireNonNull(handler, "handler"));
     return this;
   }
 
@@ -145,6 +160,8 @@ public final class Peer implements Invoker, AutoCloseable {
     private Duration executionTimeout;
     private Duration connectTimeout = Duration.ofSeconds(10);
     private boolean compressReplies;
+    private int streamWindowItems = DEFAULT_STREAM_WINDOW_ITEMS;
+    private long streamWindowBytes = DEFAULT_STREAM_WINDOW_BYTES;
     private final List<CallInterceptor> interceptors = new ArrayList<>();
     private final List<PeerListener> listeners = new ArrayList<>();
 
@@ -250,6 +267,20 @@ public final class Peer implements Invoker, AutoCloseable {
       return this;
     }
 
+    /**
+     * How much of each incoming stream this peer buffers: the credit it grants a sender, in items
+     * and in bytes (one item may overdraw the bytes). A sender waits once it has sent that much
+     * that was not taken yet. Default {@value #DEFAULT_STREAM_WINDOW_ITEMS} items, 4 MiB.
+     */
+    public Builder streamWindow(int items, long bytes) {
+      if (items < 1 || bytes < 1) {
+        throw new IllegalArgumentException("a stream window needs at least 1 item and 1 byte: " + items + ", " + bytes);
+      }
+      this.streamWindowItems = items;
+      this.streamWindowBytes = Math.min(bytes, 1L << 40);
+      return this;
+    }
+
     public Builder interceptor(CallInterceptor interceptor) {
       interceptors.add(Objects.requireNonNull(interceptor));
       return this;
@@ -268,7 +299,7 @@ public final class Peer implements Invoker, AutoCloseable {
       Transport t = transport != null ? transport : io.callosum.internal.Transports.find(address);
       return new Peer(new PeerEngine(new PeerConfig(name, t, address, bind, codec != null ? codec : new MsgpackCodec(limits.maxNesting()),
           ordering, limits, handlerExecutor, callbackExecutor, timer, defaultTimeout, executionTimeout, connectTimeout,
-          interceptors, listeners, compressReplies)));
+          interceptors, listeners, compressReplies, streamWindowItems, streamWindowBytes)));
     }
   }
 }

@@ -23,6 +23,9 @@ final class ClientCall {
   /** This callback's random id in call chains (0 when not a callback). */
   final long token;
   volatile Timer.Scheduled timeout;
+  /** The streams of a streaming call (null for a plain one); set before the FUNCTION leaves. */
+  StreamOut upstream;
+  StreamIn downstream;
 
   ClientCall(RemoteLink remote, long seq, String method, OrderKey orderKey, Type resultType, CallInfo info, long startNanos, long bytesOut, ServerCall parent, long token) {
     this.remote = remote;

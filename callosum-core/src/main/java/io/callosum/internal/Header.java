@@ -14,10 +14,22 @@ import java.util.Objects;
  * @param seq {@code seq}, the caller's sequence number, 0 to {@link #MAX_SEQ}
  * @param zip whether the body frame is raw-snappy compressed
  * @param chain extension {@code chn}: ancestors of this call, oldest first; empty if absent
+ * @param streams extension {@code stm}: in a FUNCTION, which streams the call opens ({@link
+ *     #UPSTREAM}, {@link #DOWNSTREAM}, both or 0); in a stream message, the one stream it is about
+ * @param creditItems extension {@code crd} (first element): items granted to the sender of a
+ *     stream (a FUNCTION's initial downstream credit, or a STREAM_CREDIT's grant); 0 if absent
+ * @param creditBytes extension {@code crd} (second element): bytes granted alike
  */
-public record Header(MessageType type, String method, OrderKey orderKey, long seq, boolean zip, List<CallId> chain) {
+public record Header(MessageType type, String method, OrderKey orderKey, long seq, boolean zip, List<CallId> chain,
+    int streams, long creditItems, long creditBytes) {
   /** The largest {@code seq}: Python Callosum counts modulo 2^32. */
   public static final long MAX_SEQ = 0xffffffffL;
+  /** The stream from the caller to the handler. */
+  public static final int UPSTREAM = 1;
+  /** The stream from the handler to the caller. */
+  public static final int DOWNSTREAM = 2;
+  /** The largest credit a single {@code crd} grants (items or bytes). */
+  public static final long MAX_CREDIT = 1L << 40;
 
   public Header {
     Objects.requireNonNull(type, "type");
@@ -27,6 +39,22 @@ public record Header(MessageType type, String method, OrderKey orderKey, long se
       throw new IllegalArgumentException("seq out of range: " + seq);
     }
     chain = List.copyOf(chain);
+    if (streams < 0 || streams > (UPSTREAM | DOWNSTREAM)) {
+      throw new IllegalArgumentException("streams out of range: " + streams);
+    }
+    if (creditItems < 0 || creditBytes < 0 || creditItems > MAX_CREDIT || creditBytes > MAX_CREDIT) {
+      throw new IllegalArgumentException("credit out of range: " + creditItems + ", " + creditBytes);
+    }
+  }
+
+  /** A header of Python Callosum's five keys plus the call chain. */
+  public Header(MessageType type, String method, OrderKey orderKey, long seq, boolean zip, List<CallId> chain) {
+    this(type, method, orderKey, seq, zip, chain, 0, 0, 0);
+  }
+
+  /** A stream message about stream {@code direction} of the call this header belongs to. */
+  public Header stream(MessageType streamType, int direction, long items, long bytes) {
+    return new Header(streamType, method, orderKey, seq, false, List.of(), direction, items, bytes);
   }
 
   /** A reply header echoing this request's method, order key and sequence number. */

@@ -72,6 +72,21 @@ final class InvocationImpl implements Invocation {
   }
 
   @Override
+  public io.callosum.StreamCall serverStream(Object body) {
+    return engine.openStream(target.get(), method, orderKey, timeout, compress, body, Header.DOWNSTREAM, parent);
+  }
+
+  @Override
+  public io.callosum.StreamCall clientStream(Object body) {
+    return engine.openStream(target.get(), method, orderKey, timeout, compress, body, Header.UPSTREAM, parent);
+  }
+
+  @Override
+  public io.callosum.StreamCall bidiStream(Object body) {
+    return engine.openStream(target.get(), method, orderKey, timeout, compress, body, Header.UPSTREAM | Header.DOWNSTREAM, parent);
+  }
+
+  @Override
   public CompletableFuture<Payload> invokeRaw(Payload body) {
     return engine.invoke(target.get(), method, orderKey, timeout, compress, Objects.requireNonNull(body), null, parent);
   }

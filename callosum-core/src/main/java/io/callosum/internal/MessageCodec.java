@@ -45,7 +45,8 @@ public final class MessageCodec {
   public static byte[] encodeHeader(Header h) {
     try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
       boolean chain = !h.chain().isEmpty();
-      p.packMapHeader(chain ? 6 : 5);
+      boolean credit = h.creditItems() != 0 || h.creditBytes() != 0;
+      p.packMapHeader(5 + (chain ? 1 : 0) + (h.streams() != 0 ? 1 : 0) + (credit ? 1 : 0));
       p.packString("type").packInt(h.type().code);
       p.packString("meth").packString(h.method());
       p.packString("okey");
@@ -58,6 +59,12 @@ public final class MessageCodec {
           byte[] b = id.encode();
           p.packBinaryHeader(b.length).writePayload(b);
         }
+      }
+      if (h.streams() != 0) {
+        p.packString("stm").packInt(h.streams());
+      }
+      if (credit) {
+        p.packString("crd").packArrayHeader(2).packLong(h.creditItems()).packLong(h.creditBytes());
       }
       return p.toByteArray();
     } catch (IOException e) {
@@ -78,6 +85,8 @@ public final class MessageCodec {
     Long seq = null;
     Boolean zip = null;
     List<CallId> chain = List.of();
+    int streams = 0;
+    long[] credit = {0, 0};
     String problem = null;
     try (MessageUnpacker u = STRICT.newUnpacker(frame)) {
       if (!u.hasNext() || u.getNextFormat().getValueType() != ValueType.MAP) {
@@ -171,6 +180,44 @@ public final class MessageCodec {
             }
             chain = ids;
             break;
+          case "stm":
+            if (vt != ValueType.INTEGER) {
+              problem = "stm is not an integer";
+              skipBounded(u, frame.length);
+            } else {
+              BigInteger v = u.unpackBigInteger();
+              if (v.signum() <= 0 || v.compareTo(BigInteger.valueOf(Header.UPSTREAM | Header.DOWNSTREAM)) > 0) {
+                problem = "stm out of range: " + v;
+              } else {
+                streams = v.intValue();
+              }
+            }
+            break;
+          case "crd":
+            if (vt != ValueType.ARRAY) {
+              problem = "crd is not an array";
+              skipBounded(u, frame.length);
+              break;
+            }
+            int parts = u.unpackArrayHeader();
+            checkCount(u, parts, frame.length);
+            for (int j = 0; j < parts; j++) {
+              if (j >= 2 || u.getNextFormat().getValueType() != ValueType.INTEGER) {
+                problem = "crd is not [items, bytes]";
+                skipBounded(u, frame.length);
+                continue;
+              }
+              BigInteger v = u.unpackBigInteger();
+              if (v.signum() < 0 || v.compareTo(BigInteger.valueOf(Header.MAX_CREDIT)) > 0) {
+                problem = "crd out of range: " + v;
+              } else {
+                credit[j] = v.longValue();
+              }
+            }
+            if (parts != 2) {
+              problem = "crd is not [items, bytes]";
+            }
+            break;
           default:
             skipBounded(u, frame.length);
         }
@@ -192,7 +239,10 @@ public final class MessageCodec {
     if (mt == null || mt == MessageType.NULL) {
       throw new BadMessageException("unknown message type " + type, partial);
     }
-    return new Header(mt, method, okey, seq, zip, chain);
+    if (mt.isStream() && Integer.bitCount(streams) != 1) {
+      throw new BadMessageException("a stream message must name one stream (stm 1 or 2)", partial);
+    }
+    return new Header(mt, method, okey, seq, zip, chain, streams, credit[0], credit[1]);
   }
 
   /** A header good enough to address an ERROR reply, or null. */

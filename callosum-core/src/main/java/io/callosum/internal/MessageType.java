@@ -8,7 +8,15 @@ public enum MessageType {
   FAILURE(3),
   ERROR(4),
   CANCEL(5),
-  CANCELLED(6);
+  CANCELLED(6),
+  /** Extension (capability {@code stream}): one item of a call's stream. */
+  STREAM_ITEM(7),
+  /** Extension: the receiver of a stream grants the sender more items and bytes. */
+  STREAM_CREDIT(8),
+  /** Extension: the sender of a stream ends it, completed or failed. */
+  STREAM_END(9),
+  /** Extension: the receiver of a stream wants no more of it. */
+  STREAM_CANCEL(10);
 
   private static final MessageType[] BY_CODE = values();
   public final int code;
@@ -20,6 +28,11 @@ public enum MessageType {
   /** The type with {@code code}, or null if there is none. */
   public static MessageType of(long code) {
     return code >= 0 && code < BY_CODE.length ? BY_CODE[(int) code] : null;
+  }
+
+  /** Whether this type is one of the stream extension's. */
+  public boolean isStream() {
+    return code >= STREAM_ITEM.code;
   }
 
   /** Whether this type answers a FUNCTION. */

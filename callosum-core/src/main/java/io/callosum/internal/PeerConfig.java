@@ -29,4 +29,6 @@ public record PeerConfig(
     Duration connectTimeout,
     List<CallInterceptor> interceptors,
     List<PeerListener> listeners,
-    boolean compressReplies) {}
+    boolean compressReplies,
+    int streamWindowItems,
+    long streamWindowBytes) {}

@@ -133,7 +133,7 @@ public final class PeerEngine implements LinkListener {
     do {
       instance = ThreadLocalRandom.current().nextLong();
     } while (instance == 0);
-    this.localCapabilities = new Capabilities(Capabilities.VERSION, instance, Set.of(Capabilities.CHAIN));
+    this.localCapabilities = new Capabilities(Capabilities.VERSION, instance, Set.of(Capabilities.CHAIN, Capabilities.STREAM));
     if (config.handlerExecutor() != null) {
       handlerExecutor = config.handlerExecutor();
       ownedHandlerExecutor = null;
@@ -286,6 +286,13 @@ public final class PeerEngine implements LinkListener {
 
   public void handle(String method, Handler handler) {
     handlers.put(method, handler);
+  }
+
+  public void handleStream(String method, io.callosum.StreamHandler handler) {
+    handlers.put(method, (ctx, body) -> {
+      ServerCall c = (ServerCall) ctx;
+      return handler.handle(ctx, body, c.upstream(config.codec(), callbackExecutor), c.downstream(config.codec(), callbackExecutor));
+    });
   }
 
   public void unhandle(String method) {
@@ -449,6 +456,12 @@ public final class PeerEngine implements LinkListener {
       case CANCEL:
         onCancel(r, h);
         break;
+      case STREAM_ITEM:
+      case STREAM_CREDIT:
+      case STREAM_END:
+      case STREAM_CANCEL:
+        onStream(r, h, env);
+        break;
       case RESULT:
       case FAILURE:
       case ERROR:
@@ -496,7 +509,104 @@ public final class PeerEngine implements LinkListener {
     }
     List<CallId> chain = r.capabilities.has(Capabilities.CHAIN) ? h.chain() : List.of();
     ServerCall c = new ServerCall(r, h, chain, handler, frame.body(), timer.nanoTime(), env.size());
+    int streams = r.capabilities.has(Capabilities.STREAM) ? h.streams() : 0;
+    if ((streams & Header.UPSTREAM) != 0) {
+      c.upstream = new StreamIn(new StreamWire(r, h, Header.UPSTREAM), config.codec(),
+          config.streamWindowItems(), config.streamWindowBytes(), callbackExecutor);
+    }
+    if ((streams & Header.DOWNSTREAM) != 0) {
+      c.downstream = new StreamOut(new StreamWire(r, h, Header.DOWNSTREAM), config.codec(), limits.maxMessageSize(), callbackExecutor, true);
+      c.downstream.grant(h.creditItems(), h.creditBytes());
+    }
     accept(c);
+  }
+
+  // ---------------------------------------------------------------- streams
+
+  /**
+   * A stream message: items and ends travel with the stream (upstream to the callee, downstream to
+   * the caller), credit and cancels against it. One for a call that is not in progress (any more)
+   * is dropped.
+   */
+  private void onStream(RemoteLink r, Header h, Envelope env) {
+    MessageType t = h.type();
+    boolean data = t == MessageType.STREAM_ITEM || t == MessageType.STREAM_END;
+    boolean toCallee = (h.streams() == Header.UPSTREAM) == data;
+    StreamIn in = null;
+    StreamOut out = null;
+    if (toCallee) {
+      ServerCall c = r.serving.get(new ServeKey(h.seq(), h.method(), h.orderKey()));
+      if (c != null) {
+        in = c.upstream;
+        out = c.downstream;
+      }
+    } else {
+      ClientCall c = r.pending.get(h.seq());
+      if (c != null && matches(c, h)) {
+        in = c.downstream;
+        out = c.upstream;
+      }
+    }
+    if (data ? in == null : out == null) {
+      LOG.debug("{}: {} from {} for no open stream ({} seq {})", name, t, r.id(), h.method(), h.seq());
+      return;
+    }
+    MessageCodec.BodyFrame frame;
+    try {
+      frame = MessageCodec.decodeBody(env.body(), h.zip(), limits.maxMessageSize() - env.header().length);
+    } catch (BadMessageException e) {
+      LOG.warn("{}: bad {} from {} for {}: {}", name, t, r.id(), h.method(), e.getMessage());
+      if (data) {
+        in.finish(new CallosumException(ErrorCode.BAD_MESSAGE, "malformed stream message: " + e.getMessage()));
+      }
+      return;
+    }
+    switch (t) {
+      case STREAM_ITEM:
+        if (frame.body() == null) {
+          in.finish(new CallosumException(ErrorCode.BAD_MESSAGE, "malformed stream message: an item with a nil body"));
+        } else {
+          in.onItem(frame.body());
+        }
+        break;
+      case STREAM_END:
+        String[] meta = MessageCodec.decodeErrorMeta(frame.meta());
+        in.onEnd(meta == null ? null : ErrorNames.toException(true, meta));
+        break;
+      case STREAM_CREDIT:
+        out.grant(h.creditItems(), h.creditBytes());
+        break;
+      default:
+        out.stop(new CallCancelledException("the receiver cancelled the " + (h.streams() == Header.UPSTREAM ? "upstream" : "downstream"), null, true));
+    }
+  }
+
+  /** The handler has returned (or was cancelled): its open streams end. */
+  private static void endServerStreams(ServerCall c, CallosumException failure) {
+    if (c.downstream != null) {
+      if (failure == null) {
+        c.downstream.complete();
+      } else {
+        c.downstream.stop(failure);
+      }
+    }
+    if (c.upstream != null) {
+      if (failure == null) {
+        c.upstream.cancel(); // the handler reads no more: the caller stops sending
+      } else {
+        c.upstream.finish(failure);
+      }
+    }
+  }
+
+  /** The call has ended: its streams end with it (a downstream keeps what arrived). */
+  private static void endClientStreams(ClientCall c, CallosumException failure) {
+    if (c.downstream != null) {
+      c.downstream.finish(failure);
+    }
+    if (c.upstream != null) {
+      c.upstream.stop(failure != null ? failure : new CallCancelledException("the call of " + c.method + " has ended"));
+    }
   }
 
   /**
@@ -672,6 +782,9 @@ public final class PeerEngine implements LinkListener {
       exited(c);
       return;
     }
+    if (c.upstream != null) {
+      c.upstream.open(true); // the caller may send once the handler runs
+    }
     Object result;
     Throwable failure = null;
     CURRENT.set(c);
@@ -703,6 +816,11 @@ public final class PeerEngine implements LinkListener {
 
   /** The handler is done: reply (whatever goes wrong while building the reply) and free its resources. */
   private void complete(ServerCall c, Object value, Throwable failure) {
+    try {
+      endServerStreams(c, failure == null ? null : new CallCancelledException("the handler of " + c.header.method() + " failed", null, false));
+    } catch (RuntimeException e) {
+      LOG.warn("{}: ending the streams of {} failed", name, c, e);
+    }
     try {
       finish(c, value, failure);
     } catch (Throwable t) {
@@ -939,6 +1057,7 @@ public final class PeerEngine implements LinkListener {
       }
     }
     c.cancel(callbackExecutor);
+    endServerStreams(c, new CallCancelledException("the call of " + c.header.method() + " was cancelled", null, false));
     replied(c, reply);
     if (exitNow) {
       exited(c);
@@ -964,13 +1083,58 @@ public final class PeerEngine implements LinkListener {
 
   // ---------------------------------------------------------------- caller side
 
-  @SuppressWarnings("unchecked")
   <T> CompletableFuture<T> invoke(RemoteLink r, String method, OrderKey okey, Duration timeout, boolean zip, Object body, Type type, ServerCall parent) {
+    return invoke(r, method, okey, timeout, zip, body, type, parent, 0, null);
+  }
+
+  /**
+   * Makes a call with streams ({@code streams}: {@link Header#UPSTREAM}, {@link
+   * Header#DOWNSTREAM} or both). A failure to make it fails the result and ends both streams.
+   */
+  io.callosum.StreamCall openStream(RemoteLink r, String method, OrderKey okey, Duration timeout, boolean zip, Object body, int streams, ServerCall parent) {
+    ClientCall[] made = new ClientCall[1];
+    CompletableFuture<Object> result = invoke(r, method, okey, timeout, zip, body, Object.class, parent, streams, c -> {
+      Header call = new Header(MessageType.FUNCTION, method, okey, c.seq, false, List.of());
+      c.upstream = new StreamOut(new StreamWire(r, call, Header.UPSTREAM), config.codec(), limits.maxMessageSize(), callbackExecutor,
+          (streams & Header.UPSTREAM) != 0);
+      StreamWire down = new StreamWire(r, call, Header.DOWNSTREAM);
+      if ((streams & Header.DOWNSTREAM) != 0) {
+        c.downstream = new StreamIn(down, config.codec(), config.streamWindowItems(), config.streamWindowBytes(), callbackExecutor);
+        c.downstream.open(false); // granted in the FUNCTION header
+      } else {
+        c.downstream = StreamIn.ended(down, config.codec(), callbackExecutor, null);
+      }
+      made[0] = c;
+    });
+    if (made[0] == null) {
+      // Refused before a call existed: both streams end with the same error.
+      Throwable error = result.handle((v, e) -> e).join();
+      CallosumException failure = error instanceof CallosumException ? (CallosumException) error
+          : new CallosumException(ErrorCode.BAD_MESSAGE, String.valueOf(error));
+      Header call = new Header(MessageType.FUNCTION, method, okey, 0, false, List.of());
+      StreamOut up = new StreamOut(new StreamWire(r, call, Header.UPSTREAM), config.codec(), limits.maxMessageSize(), callbackExecutor, true);
+      up.stop(failure);
+      return new StreamCallImpl(up, StreamIn.ended(new StreamWire(r, call, Header.DOWNSTREAM), config.codec(), callbackExecutor, failure), result);
+    }
+    if ((streams & Header.UPSTREAM) == 0) {
+      made[0].upstream.complete(); // nothing to send: a no-op for a stream that was never opened
+    }
+    return new StreamCallImpl(made[0].upstream, made[0].downstream, result);
+  }
+
+  @SuppressWarnings("unchecked")
+  private <T> CompletableFuture<T> invoke(RemoteLink r, String method, OrderKey okey, Duration timeout, boolean zip, Object body, Type type,
+      ServerCall parent, int streams, java.util.function.Consumer<ClientCall> prepare) {
     if (closed) {
       return CompletableFuture.failedFuture(new ConnectionLostException("peer is closed"));
     }
     if (r == null || !r.connected) {
       return CompletableFuture.failedFuture(new ConnectionLostException("not connected" + (r != null ? " to " + r.id() : "")));
+    }
+    if (streams != 0 && !r.capabilities.has(Capabilities.STREAM)) {
+      return CompletableFuture.failedFuture(new io.callosum.UnsupportedByRemoteException("the remote " + r.id()
+          + (r.capabilities.isLegacy() ? " is a Python Callosum peer (it announced nothing)" : " did not announce streams")
+          + ": " + method + " cannot be called with streams"));
     }
     if (okey.encodedSize() > limits.maxOrderKeySize()) {
       return CompletableFuture.failedFuture(new MessageTooLargeException(
@@ -1006,7 +1170,10 @@ public final class PeerEngine implements LinkListener {
     if (token == 0) {
       own = null;
     }
-    byte[] header = MessageCodec.encodeHeader(new Header(MessageType.FUNCTION, method, okey, s, zip, chain));
+    byte[] header = MessageCodec.encodeHeader(streams == 0 ? new Header(MessageType.FUNCTION, method, okey, s, zip, chain)
+        : new Header(MessageType.FUNCTION, method, okey, s, zip, chain, streams,
+            (streams & Header.DOWNSTREAM) != 0 ? config.streamWindowItems() : 0,
+            (streams & Header.DOWNSTREAM) != 0 ? config.streamWindowBytes() : 0));
     long size = header.length + MessageCodec.bodyFrameSize(0, bodyBytes.length);
     if (header.length > limits.maxHeaderSize() || size > limits.maxMessageSize()) {
       return CompletableFuture.failedFuture(new MessageTooLargeException("call of " + method + " is " + size
@@ -1021,6 +1188,9 @@ public final class PeerEngine implements LinkListener {
     Envelope env = new Envelope(header, MessageCodec.encodeBody(MessageCodec.NO_META, bodyBytes, zip));
     ClientCall c = new ClientCall(r, s, method, okey, type, new CallInfo(CallInfo.Side.CALLER, method, okey, r),
         timer.nanoTime(), env.size(), own, token);
+    if (prepare != null) {
+      prepare.accept(c); // its streams exist before anything about them can arrive
+    }
     if (c.parent != null) {
       callbacks.put(token, c); // before pending: a disconnect sweep that finds the call also finds this
     }
@@ -1030,7 +1200,9 @@ public final class PeerEngine implements LinkListener {
         callbacks.remove(token, c);
       }
       pendingCount.decrementAndGet();
-      return CompletableFuture.failedFuture(new OverloadedException("sequence number " + s + " is still in use"));
+      OverloadedException busy = new OverloadedException("sequence number " + s + " is still in use");
+      endClientStreams(c, busy);
+      return CompletableFuture.failedFuture(busy);
     }
     started(c.info);
     try {
@@ -1091,6 +1263,7 @@ public final class PeerEngine implements LinkListener {
         t.cancel();
       }
       sendCancel(c);
+      endClientStreams(c, new CallCancelledException("the call of " + c.method + " was cancelled"));
       finished(c.info, new CallOutcome(ErrorCode.CANCELLED, null, Duration.ofNanos(timer.nanoTime() - c.startNanos), c.bytesOut, 0));
     }
   }
@@ -1158,6 +1331,7 @@ public final class PeerEngine implements LinkListener {
     if (t != null) {
       t.cancel();
     }
+    endClientStreams(c, error);
     onCallbackThread(() -> {
       Throwable failure = error;
       Object value = null;

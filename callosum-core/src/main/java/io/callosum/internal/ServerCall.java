@@ -49,6 +49,12 @@ final class ServerCall implements CallContext {
   boolean replied;
   Envelope reply;
   Timer.Scheduled executionTimeout;
+  /** The streams the caller opened (null when it opened none); set before the call is accepted. */
+  StreamIn upstream;
+  StreamOut downstream;
+  /** Streams that stand in for those the caller did not open, made on first use. */
+  private StreamIn absentUpstream;
+  private StreamOut absentDownstream;
 
   // Guarded by this.
   private Thread thread;
@@ -143,6 +149,28 @@ final class ServerCall implements CallContext {
     } catch (java.util.concurrent.RejectedExecutionException e) {
       work.run(); // closing
     }
+  }
+
+  /** The handler's upstream: the caller's, or an already completed one. */
+  synchronized io.callosum.StreamSource upstream(io.callosum.upper.Codec codec, java.util.concurrent.Executor callbacks) {
+    if (upstream != null) {
+      return upstream;
+    }
+    if (absentUpstream == null) {
+      absentUpstream = StreamIn.ended(new StreamWire(remote, header, Header.UPSTREAM), codec, callbacks, null);
+    }
+    return absentUpstream;
+  }
+
+  /** The handler's downstream: to the caller, or one that refuses items. */
+  synchronized io.callosum.StreamSink downstream(io.callosum.upper.Codec codec, java.util.concurrent.Executor callbacks) {
+    if (downstream != null) {
+      return downstream;
+    }
+    if (absentDownstream == null) {
+      absentDownstream = new StreamOut(new StreamWire(remote, header, Header.DOWNSTREAM), codec, Long.MAX_VALUE, callbacks, false);
+    }
+    return absentDownstream;
   }
 
   @Override

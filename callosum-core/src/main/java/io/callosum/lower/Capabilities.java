@@ -28,6 +28,8 @@ public record Capabilities(int version, long instanceId, Set<String> features) {
   public static final int VERSION = 1;
   /** Call chains in the {@code chn} header extension (see {@code io.callosum.Ordering}). */
   public static final String CHAIN = "chain";
+  /** Streams inside calls, with credit-based flow control (see {@code io.callosum.StreamCall}). */
+  public static final String STREAM = "stream";
   /** A remote that announced nothing: Python Callosum. */
   public static final Capabilities LEGACY = new Capabilities(0, 0, Set.of());
 

@@ -313,9 +313,50 @@ class MessageCodecWireTest {
         continue;
       }
       Header h = header(t, "m", OrderKey.NONE, 3, false);
+      if (t.isStream()) {
+        h = h.stream(t, Header.DOWNSTREAM, t == MessageType.STREAM_CREDIT ? 16 : 0, t == MessageType.STREAM_CREDIT ? 65536 : 0);
+      }
       byte[] wire = MessageCodec.encodeHeader(h);
       assertEquals(t.code, wire[6]);
       assertEquals(h, decode(wire));
+    }
+  }
+
+  /** The stream extension's keys, byte for byte: {@code stm} and {@code crd} after the five. */
+  @Test
+  void streamHeaderKeys() throws Exception {
+    Header call = new Header(MessageType.FUNCTION, "count", OrderKey.NONE, 7, false, List.of(), Header.UPSTREAM | Header.DOWNSTREAM, 128, 4 << 20);
+    assertEquals("87 a4 74 79 70 65 01 a4 6d 65 74 68 a5 63 6f 75 6e 74 a4 6f 6b 65 79 c4 00 a3 73 65 71 07 a3 7a 69 70 c2"
+        + " a3 73 74 6d 03 a3 63 72 64 92 cc 80 ce 00 40 00 00", hex(MessageCodec.encodeHeader(call)));
+    assertEquals(call, decode(MessageCodec.encodeHeader(call)));
+    Header credit = call.stream(MessageType.STREAM_CREDIT, Header.UPSTREAM, 64, 2 << 20);
+    assertEquals("87 a4 74 79 70 65 08 a4 6d 65 74 68 a5 63 6f 75 6e 74 a4 6f 6b 65 79 c4 00 a3 73 65 71 07 a3 7a 69 70 c2"
+        + " a3 73 74 6d 01 a3 63 72 64 92 40 ce 00 20 00 00", hex(MessageCodec.encodeHeader(credit)));
+    Header item = call.stream(MessageType.STREAM_ITEM, Header.DOWNSTREAM, 0, 0);
+    assertEquals("86 a4 74 79 70 65 07 a4 6d 65 74 68 a5 63 6f 75 6e 74 a4 6f 6b 65 79 c4 00 a3 73 65 71 07 a3 7a 69 70 c2"
+        + " a3 73 74 6d 02", hex(MessageCodec.encodeHeader(item)));
+  }
+
+  /** Stream keys that do not fit are refused with a clear reason. */
+  @Test
+  void malformedStreamKeysAreRefused() {
+    String base = "a4 74 79 70 65 07 a4 6d 65 74 68 a1 6d a4 6f 6b 65 79 c4 00 a3 73 65 71 01 a3 7a 69 70 c2";
+    java.util.Map<String, String> cases = new java.util.LinkedHashMap<>();
+    cases.put("85 " + base, "must name one stream");                      // a stream message without stm
+    cases.put("86 " + base + " a3 73 74 6d 03", "must name one stream");   // both streams
+    cases.put("86 " + base + " a3 73 74 6d 04", "stm out of range");
+    cases.put("86 " + base + " a3 73 74 6d 00", "stm out of range");
+    cases.put("86 " + base + " a3 73 74 6d a1 31", "stm is not an integer");
+    cases.put("87 " + base + " a3 73 74 6d 02 a3 63 72 64 91 01", "crd is not [items, bytes]");
+    cases.put("87 " + base + " a3 73 74 6d 02 a3 63 72 64 93 01 02 03", "crd is not [items, bytes]");
+    cases.put("87 " + base + " a3 73 74 6d 02 a3 63 72 64 92 ff 01", "crd out of range");
+    cases.put("87 " + base + " a3 73 74 6d 02 a3 63 72 64 92 cf ff ff ff ff ff ff ff ff 01", "crd out of range");
+    cases.put("87 " + base + " a3 73 74 6d 02 a3 63 72 64 c0", "crd is not an array");
+    cases.put("87 " + base + " a3 73 74 6d 02 a3 63 72 64 dd ff ff ff ff", "malformed header");
+    for (java.util.Map.Entry<String, String> c : cases.entrySet()) {
+      BadMessageException e = org.junit.jupiter.api.Assertions.assertThrows(BadMessageException.class, () -> decode(hex(c.getKey())), c.getKey());
+      org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains(c.getValue()) || (c.getValue().equals("malformed header") && e.getMessage().contains("container")),
+          c.getKey() + " -> " + e.getMessage());
     }
   }
 

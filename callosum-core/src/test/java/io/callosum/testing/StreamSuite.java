@@ -1,0 +1,679 @@
+package io.callosum.testing;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.callosum.Body;
+import io.callosum.CallCancelledException;
+import io.callosum.CallTimeoutException;
+import io.callosum.CallosumException;
+import io.callosum.ErrorCode;
+import io.callosum.Payload;
+import io.callosum.Peer;
+import io.callosum.RemoteUserException;
+import io.callosum.StreamCall;
+import io.callosum.StreamSource;
+import io.callosum.UnsupportedByRemoteException;
+import io.callosum.lower.Capabilities;
+import io.callosum.lower.Transport;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Flow;
+import java.util.concurrent.SubmissionPublisher;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Streams inside calls, over the lower under test: the three shapes, order, completion and
+ * failure in the one error family, cancellation from either side, credit-based flow control
+ * (a slow reader bounds what is in flight), the Flow and byte-stream views, refusal towards a
+ * remote without streams, and bad stream messages.
+ *
+ * <p>A lower's test subclasses this with {@link #transport()} and a fresh {@link #bindAddress()}.
+ */
+public abstract class StreamSuite {
+  protected abstract Transport transport();
+
+  protected abstract String bindAddress();
+
+  @RegisterExtension protected final Closer closer = new Closer();
+
+  protected Peer.Builder base() {
+    return Peer.builder().transport(transport()).defaultTimeout(Await.LIMIT);
+  }
+
+  protected Peer server(UnaryOperator<Peer.Builder> config) {
+    Peer p = closer.later(config.apply(base().bind(bindAddress()).name("server")).build());
+    // Sends {n} numbers, then returns "sent n".
+    p.handleStream("count", (ctx, body, up, down) -> {
+      int n = ((Number) body.value()).intValue();
+      for (int i = 0; i < n; i++) {
+        down.send(i);
+      }
+      return "sent " + n;
+    });
+    // Adds what comes upstream.
+    p.handleStream("sum", (ctx, body, up, down) -> {
+      long sum = 0;
+      Body b;
+      while ((b = up.take()) != null) {
+        sum += ((Number) b.value()).longValue();
+      }
+      return sum;
+    });
+    // Sends back every upstream item doubled; returns how many.
+    p.handleStream("double", (ctx, body, up, down) -> {
+      int n = 0;
+      Body b;
+      while ((b = up.take()) != null) {
+        down.send(((Number) b.value()).longValue() * 2);
+        n++;
+      }
+      return n;
+    });
+    return p.start();
+  }
+
+  protected Peer server() {
+    return server(b -> b);
+  }
+
+  protected Peer client(Peer server, UnaryOperator<Peer.Builder> config) {
+    return closer.later(config.apply(base().connect(server.address()).name("client")).build()).start();
+  }
+
+  protected Peer client(Peer server) {
+    return client(server, b -> b);
+  }
+
+  private static List<Long> drain(StreamSource s) throws InterruptedException {
+    List<Long> out = new ArrayList<>();
+    Body b;
+    while ((b = s.take()) != null) {
+      out.add(((Number) b.value()).longValue());
+      assertTrue(out.size() <= 1_000_000, "the stream never ends");
+    }
+    return out;
+  }
+
+  private static List<Long> range(long n) {
+    List<Long> out = new ArrayList<>();
+    for (long i = 0; i < n; i++) {
+      out.add(i);
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------------------ the three shapes
+
+  @Test
+  public void serverStreamDeliversItemsInOrderThenTheResult() throws Exception {
+    Peer client = client(server());
+    StreamCall call = client.call("count").serverStream(1000);
+    assertEquals(range(1000), drain(call.downstream()));
+    assertEquals("sent 1000", Await.result(call.result()));
+    assertTrue(call.downstream().isEnded());
+    assertThrows(IllegalStateException.class, () -> call.upstream().offer(1), "a server stream has no upstream");
+  }
+
+  @Test
+  public void clientStreamReachesTheHandler() throws Exception {
+    Peer client = client(server());
+    StreamCall call = client.call("sum").clientStream(null);
+    for (int i = 1; i <= 1000; i++) {
+      call.upstream().send(i);
+    }
+    call.upstream().complete();
+    assertEquals(500_500L, ((Number) Await.result(call.result())).longValue());
+    assertNull(call.downstream().take(), "a client stream has an empty downstream");
+  }
+
+  @Test
+  public void bidiStreamsRunBothWaysAtOnce() throws Exception {
+    Peer client = client(server());
+    StreamCall call = client.call("double").bidiStream(null);
+    CompletableFuture<List<Long>> read = CompletableFuture.supplyAsync(() -> {
+      try {
+        return drain(call.downstream());
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    }, closer.executor("stream-reader"));
+    for (long i = 0; i < 2000; i++) {
+      call.upstream().send(i);
+    }
+    call.upstream().complete();
+    List<Long> expected = new ArrayList<>();
+    for (long i = 0; i < 2000; i++) {
+      expected.add(2 * i);
+    }
+    assertEquals(expected, Await.result(read));
+    assertEquals(2000, ((Number) Await.result(call.result())).intValue());
+  }
+
+  @Test
+  public void manyStreamCallsRunSideBySide() throws Exception {
+    Peer client = client(server());
+    List<StreamCall> calls = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      calls.add(client.call("count").serverStream(100 + i));
+    }
+    for (int i = 0; i < 20; i++) {
+      assertEquals(range(100 + i), drain(calls.get(i).downstream()));
+      assertEquals("sent " + (100 + i), Await.result(calls.get(i).result()));
+    }
+  }
+
+  // ------------------------------------------------------------------ ends and failures
+
+  @Test
+  public void aFailingHandlerEndsTheDownstreamWithItsError() throws Exception {
+    Peer server = server();
+    server.handleStream("threeThenFail", (ctx, body, up, down) -> {
+      for (int i = 0; i < 3; i++) {
+        down.send(i);
+      }
+      throw new IllegalStateException("failing on purpose after 3 items");
+    });
+    StreamCall call = client(server).call("threeThenFail").serverStream(null);
+    for (long i = 0; i < 3; i++) {
+      assertEquals(i, ((Number) call.downstream().take().value()).longValue());
+    }
+    RemoteUserException e = assertThrows(RemoteUserException.class, () -> call.downstream().take());
+    assertTrue(e.getMessage().contains("failing on purpose"), e.getMessage());
+    assertInstanceOf(RemoteUserException.class, Await.failure(call.result()));
+  }
+
+  @Test
+  public void aSenderMayFailItsStreamAndTheReaderSeesIt() throws Exception {
+    Peer server = server();
+    server.handleStream("readAll", (ctx, body, up, down) -> {
+      int n = 0;
+      try {
+        while (up.take() != null) {
+          n++;
+        }
+        return "completed after " + n;
+      } catch (RemoteUserException e) {
+        return "failed after " + n + ": " + e.remoteName();
+      }
+    });
+    StreamCall call = client(server).call("readAll").clientStream(null);
+    call.upstream().send("a");
+    call.upstream().send("b");
+    call.upstream().fail(new IllegalArgumentException("bad input"));
+    assertEquals("failed after 2: java.lang.IllegalArgumentException", Await.result(call.result()));
+    call.upstream().fail(new IllegalArgumentException("ignored once ended"));
+    assertThrows(IllegalStateException.class, () -> call.upstream().offer("c"), "nothing after the end");
+  }
+
+  @Test
+  public void aHandlerThatReturnsEarlyStopsItsUpstream() throws Exception {
+    Peer server = server();
+    server.handleStream("firstOnly", (ctx, body, up, down) -> up.take().value());
+    StreamCall call = client(server, b -> b).call("firstOnly").clientStream(null);
+    call.upstream().send("first");
+    assertEquals("first", Await.result(call.result()));
+    Await.until("the upstream is stopped", () -> call.upstream().isCancelled());
+    assertThrows(CallCancelledException.class, () -> call.upstream().send("more"));
+  }
+
+  @Test
+  public void sendingDownstreamWithoutOneFailsClearly() throws Exception {
+    Peer server = server();
+    server.handleStream("tryDown", (ctx, body, up, down) -> {
+      try {
+        down.offer(1);
+        return "sent";
+      } catch (IllegalStateException e) {
+        return "refused: " + e.getMessage();
+      }
+    });
+    Peer client = client(server);
+    String r = (String) Await.result(client.call("tryDown").clientStream(null).result());
+    assertTrue(r.startsWith("refused: the caller opened no downstream"), r);
+    r = (String) client.call("tryDown").invokeAndWait(null);
+    assertTrue(r.startsWith("refused: the caller opened no downstream"), "a unary call to a stream handler: " + r);
+  }
+
+  // ------------------------------------------------------------------ cancellation
+
+  @Test
+  public void cancellingTheDownstreamStopsTheSenderButNotTheCall() throws Exception {
+    Peer server = server();
+    server.handleStream("endless", (ctx, body, up, down) -> {
+      long n = 0;
+      try {
+        while (n < 10_000_000) {
+          down.send(n++);
+        }
+        return "never cancelled";
+      } catch (CallCancelledException e) {
+        return "stopped";
+      }
+    });
+    StreamCall call = client(server).call("endless").serverStream(null);
+    for (int i = 0; i < 10; i++) {
+      assertEquals(i, ((Number) call.downstream().take().value()).intValue());
+    }
+    call.downstream().cancel();
+    assertNull(call.downstream().take(), "a cancelled stream reads as ended");
+    assertEquals("stopped", Await.result(call.result()));
+  }
+
+  @Test
+  public void cancellingTheCallEndsBothStreamsAndTheHandler() throws Exception {
+    Peer server = server();
+    CountDownLatch running = new CountDownLatch(1);
+    AtomicReference<Throwable> handlerSaw = new AtomicReference<>();
+    CountDownLatch handlerDone = new CountDownLatch(1);
+    server.handleStream("wait", (ctx, body, up, down) -> {
+      running.countDown();
+      try {
+        return up.take();
+      } catch (Throwable t) {
+        handlerSaw.set(t);
+        throw t;
+      } finally {
+        handlerDone.countDown();
+      }
+    });
+    StreamCall call = client(server).call("wait").bidiStream(null);
+    assertTrue(running.await(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS));
+    assertTrue(call.cancel());
+    assertThrows(CallCancelledException.class, () -> call.downstream().take());
+    assertThrows(CallCancelledException.class, () -> call.upstream().send(1));
+    assertTrue(handlerDone.await(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS), "the handler was not stopped");
+    assertTrue(handlerSaw.get() instanceof InterruptedException || handlerSaw.get() instanceof CallCancelledException, String.valueOf(handlerSaw.get()));
+  }
+
+  @Test
+  public void aTimeoutEndsTheStreams() throws Exception {
+    Peer server = server();
+    server.handleStream("hang", (ctx, body, up, down) -> {
+      down.send("first");
+      return up.take(); // the caller never sends
+    });
+    StreamCall call = client(server).call("hang").timeout(Duration.ofMillis(200)).bidiStream(null);
+    assertEquals("first", call.downstream().take().value());
+    assertThrows(CallTimeoutException.class, () -> call.downstream().take());
+    assertInstanceOf(CallTimeoutException.class, Await.failure(call.result()));
+  }
+
+  @Test
+  public void losingTheConnectionEndsTheStreams() throws Exception {
+    Peer server = server();
+    CountDownLatch running = new CountDownLatch(1);
+    server.handleStream("hold", (ctx, body, up, down) -> {
+      running.countDown();
+      return up.take();
+    });
+    StreamCall call = client(server).call("hold").bidiStream(null);
+    assertTrue(running.await(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS));
+    server.close();
+    CallosumException e = assertThrows(CallosumException.class, () -> call.downstream().take());
+    assertTrue(e.code() == ErrorCode.CONNECTION_LOST || e.code() == ErrorCode.CANCELLED, e.toString());
+    assertThrows(CallosumException.class, () -> Futures_await(call.result()));
+  }
+
+  private static Object Futures_await(CompletableFuture<Object> f) {
+    return io.callosum.Futures.await(f);
+  }
+
+  // ------------------------------------------------------------------ flow control
+
+  /** A reader that does not read holds the sender at the window: nothing piles up. */
+  @Test
+  public void aReaderThatStopsReadingStopsTheSender() throws Exception {
+    Peer server = server();
+    AtomicLong sent = new AtomicLong();
+    server.handleStream("flood", (ctx, body, up, down) -> {
+      for (int i = 0; i < 1000; i++) {
+        down.send(i);
+        sent.incrementAndGet();
+      }
+      return "done";
+    });
+    Peer client = client(server, b -> b.streamWindow(8, 1 << 20));
+    StreamCall call = client.call("flood").serverStream(null);
+    Await.until("the sender used its credit", () -> sent.get() == 8, () -> sent.get() + " sent");
+    // A bounded wait for something that must not happen: the sender stays at the window.
+    long deadline = System.nanoTime() + 200_000_000L;
+    while (System.nanoTime() < deadline) {
+      assertEquals(8, sent.get(), "the sender exceeded the reader's window");
+      assertTrue(call.downstream().buffered() <= 8);
+      Thread.sleep(5);
+    }
+    assertEquals(range(1000), drain(call.downstream()));
+    assertEquals("done", Await.result(call.result()));
+  }
+
+  /** Byte credit bounds big items too: one item may overdraw it, then the sender waits. */
+  @Test
+  public void byteCreditBoundsBigItems() throws Exception {
+    Peer server = server();
+    AtomicLong sent = new AtomicLong();
+    server.handleStream("big", (ctx, body, up, down) -> {
+      for (int i = 0; i < 50; i++) {
+        down.send(Payload.wrap(new byte[10_000]));
+        sent.incrementAndGet();
+      }
+      return "done";
+    });
+    Peer client = client(server, b -> b.streamWindow(1000, 25_000));
+    StreamCall call = client.call("big").serverStream(null);
+    Await.until("the sender used its byte credit", () -> sent.get() == 3, () -> sent.get() + " sent");
+    long deadline = System.nanoTime() + 100_000_000L;
+    while (System.nanoTime() < deadline) {
+      assertEquals(3, sent.get(), "25,000 bytes of credit let 3 items of 10,000 go (the third overdraws), no more");
+      Thread.sleep(5);
+    }
+    int n = 0;
+    while (call.downstream().take() != null) {
+      n++;
+    }
+    assertEquals(50, n);
+  }
+
+  /** offer() refuses without credit instead of waiting; send with a timeout gives up. */
+  @Test
+  public void offerRefusesWithoutCredit() throws Exception {
+    Peer server = server();
+    CompletableFuture<String> outcome = new CompletableFuture<>();
+    CountDownLatch release = new CountDownLatch(1);
+    server.handleStream("offers", (ctx, body, up, down) -> {
+      int accepted = 0;
+      while (down.offer(accepted)) {
+        accepted++;
+        if (accepted > 100) {
+          break;
+        }
+      }
+      boolean late = down.send("late", Duration.ofMillis(50));
+      outcome.complete(accepted + " accepted, credit " + down.credit() + ", timed send " + late);
+      release.await();
+      return "ok";
+    });
+    Peer client = client(server, b -> b.streamWindow(4, 1 << 20));
+    StreamCall call = client.call("offers").serverStream(null);
+    assertEquals("4 accepted, credit 0, timed send false", Await.result(outcome));
+    release.countDown();
+    assertEquals(range(4), drain(call.downstream()));
+    assertEquals("ok", Await.result(call.result()));
+  }
+
+  /** A big stream through a slow reader: what is in flight never exceeds the window. */
+  @Test
+  public void aLargeStreamThroughASlowReaderStaysWithinTheWindow() throws Exception {
+    int itemSize = 64 << 10;
+    int items = largeStreamItems();
+    long window = 1 << 20;
+    Peer server = server();
+    AtomicLong sentBytes = new AtomicLong();
+    server.handleStream("bulk", (ctx, body, up, down) -> {
+      byte[] chunk = new byte[itemSize];
+      for (int i = 0; i < items; i++) {
+        java.nio.ByteBuffer.wrap(chunk).putInt(i);
+        down.send(Payload.wrap(chunk));
+        sentBytes.addAndGet(itemSize);
+      }
+      return "done";
+    });
+    Peer client = client(server, b -> b.streamWindow(64, window));
+    StreamCall call = client.call("bulk").serverStream(null);
+    long taken = 0;
+    long maxInFlight = 0;
+    Body b;
+    int i = 0;
+    while ((b = call.downstream().take()) != null) {
+      assertEquals(i, java.nio.ByteBuffer.wrap(b.bytes()).getInt(), "items out of order");
+      i++;
+      taken += b.bytes().length;
+      maxInFlight = Math.max(maxInFlight, sentBytes.get() - taken);
+      if (i % 64 == 0) {
+        Thread.sleep(1); // a slow reader
+      }
+    }
+    assertEquals(items, i);
+    assertTrue(maxInFlight <= window + itemSize, "in flight " + maxInFlight + " bytes, window " + window);
+    assertEquals("done", Await.result(call.result()));
+  }
+
+  /** Items of the large-stream test (64 KiB each). */
+  protected int largeStreamItems() {
+    return 1024; // 64 MiB
+  }
+
+  // ------------------------------------------------------------------ Flow and byte views
+
+  @Test
+  public void flowPublisherAndSubscriberViews() throws Exception {
+    Peer client = client(server());
+    // Downstream as a Flow.Publisher, requested one at a time.
+    StreamCall call = client.call("count").serverStream(300);
+    List<Long> got = new ArrayList<>();
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    call.downstream().publisher().subscribe(new Flow.Subscriber<Body>() {
+      private Flow.Subscription s;
+
+      @Override
+      public void onSubscribe(Flow.Subscription s) {
+        this.s = s;
+        s.request(1);
+      }
+
+      @Override
+      public void onNext(Body item) {
+        got.add(((Number) item.value()).longValue());
+        s.request(1);
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        done.completeExceptionally(t);
+      }
+
+      @Override
+      public void onComplete() {
+        done.complete(null);
+      }
+    });
+    Await.result(done);
+    assertEquals(range(300), got);
+    // Upstream fed by a Flow.Publisher.
+    StreamCall sum = client.call("sum").clientStream(null);
+    try (SubmissionPublisher<Object> publisher = new SubmissionPublisher<>(closer.executor("publisher"), 16)) {
+      publisher.subscribe(sum.upstream().subscriber());
+      for (int i = 1; i <= 500; i++) {
+        publisher.submit(i);
+      }
+    } // close() completes the stream
+    assertEquals(125_250L, ((Number) Await.result(sum.result())).longValue());
+  }
+
+  @Test
+  public void byteStreamsCarryBytesExactly() throws Exception {
+    Peer server = server();
+    server.handleStream("sha256", (ctx, body, up, down) -> {
+      MessageDigest md = MessageDigest.getInstance("SHA-256");
+      try (InputStream in = up.inputStream()) {
+        byte[] buf = new byte[7919];
+        int n;
+        while ((n = in.read(buf)) != -1) {
+          md.update(buf, 0, n);
+        }
+      }
+      return md.digest();
+    });
+    server.handleStream("bytes", (ctx, body, up, down) -> {
+      int n = ((Number) body.value()).intValue();
+      byte[] data = new byte[n];
+      new Random(n).nextBytes(data);
+      try (OutputStream out = down.outputStream(16 << 10)) {
+        out.write(data, 0, n / 3);
+        out.write(data, n / 3, n - n / 3);
+      }
+      return "ok";
+    });
+    Peer client = client(server);
+    byte[] data = new byte[1 << 20];
+    new Random(42).nextBytes(data);
+    StreamCall up = client.call("sha256").clientStream(null);
+    try (OutputStream out = up.upstream().outputStream(10_000)) {
+      for (int off = 0; off < data.length; off += 4096) {
+        out.write(data, off, Math.min(4096, data.length - off));
+      }
+    }
+    byte[] digest = ((byte[]) Await.result(up.result()));
+    assertArrayEquals(MessageDigest.getInstance("SHA-256").digest(data), digest);
+
+    StreamCall down = client.call("bytes").serverStream(300_001);
+    ByteArrayOutputStream got = new ByteArrayOutputStream();
+    try (InputStream in = down.downstream().inputStream()) {
+      in.transferTo(got);
+      assertEquals(-1, in.read(), "-1 after the writer closed");
+    }
+    byte[] expected = new byte[300_001];
+    new Random(300_001).nextBytes(expected);
+    assertArrayEquals(expected, got.toByteArray());
+    assertEquals("ok", Await.result(down.result()));
+  }
+
+  @Test
+  public void writingAfterTheReaderHasGoneIsABrokenPipe() throws Exception {
+    Peer server = server();
+    CompletableFuture<String> writer = new CompletableFuture<>();
+    server.handleStream("write", (ctx, body, up, down) -> {
+      try (OutputStream out = down.outputStream(1024)) {
+        for (int i = 0; i < 1_000_000; i++) {
+          out.write(new byte[1024]);
+        }
+        writer.complete("wrote everything");
+      } catch (IOException e) {
+        writer.complete(e.getMessage());
+      }
+      return "ok";
+    });
+    StreamCall call = client(server).call("write").serverStream(null);
+    InputStream in = call.downstream().inputStream();
+    assertEquals(1024, in.readNBytes(1024).length);
+    in.close(); // the reader goes away
+    String outcome = Await.result(writer);
+    assertTrue(outcome.startsWith("broken pipe"), outcome);
+  }
+
+  // ------------------------------------------------------------------ refusal and bad input
+
+  /** A remote that announced nothing (Python Callosum) is never sent a stream call. */
+  @Test
+  public void streamsToALegacyRemoteAreRefusedLocally() throws Exception {
+    RawLink python = closer.later(RawLink.bind(transport(), bindAddress(), Capabilities.LEGACY));
+    Peer client = closer.later(base().connect(python.address()).build()).start();
+    StreamCall call = client.call("count").serverStream(3);
+    assertInstanceOf(UnsupportedByRemoteException.class, Await.failure(call.result()));
+    assertThrows(UnsupportedByRemoteException.class, () -> call.downstream().take());
+    assertThrows(CallCancelledException.class, () -> call.upstream().send(1));
+    assertEquals(ErrorCode.UNSUPPORTED, ((CallosumException) Await.failure(call.result())).code());
+    client.call("echo").invoke("unary still works");
+    assertEquals("FUNCTION", String.valueOf(python.nextHeader().type()), "only the unary call reached the legacy remote");
+    assertEquals(0, python.backlog());
+  }
+
+  private static final Capabilities JAVA = new Capabilities(Capabilities.VERSION, 77, java.util.Set.of(Capabilities.CHAIN, Capabilities.STREAM));
+
+  private static io.callosum.internal.Header streamCall(String method, long seq, int streams) {
+    return new io.callosum.internal.Header(io.callosum.internal.MessageType.FUNCTION, method, io.callosum.OrderKey.NONE, seq, false,
+        List.of(), streams, 0, 0);
+  }
+
+  private static void sendItem(RawLink raw, io.callosum.internal.Header call, byte[] body) throws Exception {
+    raw.send(io.callosum.internal.MessageCodec.encodeHeader(call.stream(io.callosum.internal.MessageType.STREAM_ITEM, io.callosum.internal.Header.UPSTREAM, 0, 0)),
+        io.callosum.internal.MessageCodec.encodeBody(io.callosum.internal.MessageCodec.NO_META, body, false));
+  }
+
+  /**
+   * A remote that sends beyond the credit it was granted is cut off: its stream fails with "bad
+   * message", it is told to stop (STREAM_CANCEL), and the handler sees the failure; nothing
+   * beyond the window was buffered.
+   */
+  @Test
+  public void aSenderThatIgnoresCreditIsCutOff() throws Exception {
+    Peer server = server(b -> b.streamWindow(4, 1 << 20));
+    CountDownLatch go = new CountDownLatch(1);
+    AtomicInteger bufferedAtMost = new AtomicInteger();
+    server.handleStream("collect", (ctx, body, up, down) -> {
+      go.await();
+      bufferedAtMost.set(up.buffered());
+      int n = 0;
+      try {
+        while (up.take() != null) {
+          n++;
+        }
+        return "completed after " + n;
+      } catch (CallosumException e) {
+        return "cut off after " + n + ": " + e.code();
+      }
+    });
+    RawLink raw = closer.later(RawLink.connect(transport(), server.address(), JAVA));
+    io.callosum.internal.Header call = streamCall("collect", 1, io.callosum.internal.Header.UPSTREAM);
+    raw.send(io.callosum.internal.MessageCodec.encodeHeader(call), io.callosum.internal.MessageCodec.encodeBody(
+        io.callosum.internal.MessageCodec.NO_META, new io.callosum.upper.MsgpackCodec().encode(null), false));
+    io.callosum.internal.Header credit = raw.nextHeader();
+    assertEquals(io.callosum.internal.MessageType.STREAM_CREDIT, credit.type());
+    assertEquals(4, credit.creditItems());
+    byte[] item = new io.callosum.upper.MsgpackCodec().encode("x");
+    for (int i = 0; i < 6; i++) {
+      sendItem(raw, call, item); // two more than granted
+    }
+    io.callosum.internal.Header stop = raw.nextHeader();
+    assertEquals(io.callosum.internal.MessageType.STREAM_CANCEL, stop.type());
+    assertEquals(io.callosum.internal.Header.UPSTREAM, stop.streams());
+    go.countDown();
+    io.callosum.internal.Header reply = raw.nextHeader();
+    assertEquals(io.callosum.internal.MessageType.RESULT, reply.type());
+    assertEquals(0, bufferedAtMost.get(), "the items of a stream cut off are dropped");
+  }
+
+  /** Stream messages for calls that are not in progress, or malformed ones, hurt nobody. */
+  @Test
+  public void strayAndMalformedStreamMessagesAreDropped() throws Exception {
+    Peer server = server();
+    server.handle("echo", (ctx, body) -> body.value());
+    RawLink raw = closer.later(RawLink.connect(transport(), server.address(), JAVA));
+    io.callosum.internal.Header stray = streamCall("collect", 999, io.callosum.internal.Header.UPSTREAM);
+    sendItem(raw, stray, new io.callosum.upper.MsgpackCodec().encode("x"));
+    raw.send(io.callosum.internal.MessageCodec.encodeHeader(stray.stream(io.callosum.internal.MessageType.STREAM_CREDIT, io.callosum.internal.Header.DOWNSTREAM, 5, 5)),
+        io.callosum.internal.MessageCodec.encodeBody(io.callosum.internal.MessageCodec.EMPTY_ARRAY_META, null, false));
+    raw.send(io.callosum.internal.MessageCodec.encodeHeader(stray.stream(io.callosum.internal.MessageType.STREAM_END, io.callosum.internal.Header.UPSTREAM, 0, 0)),
+        new byte[] {1, 2, 3}); // not a body frame at all
+    // A stream in progress whose item has a nil body fails, and only that stream.
+    io.callosum.internal.Header call = streamCall("sum", 2, io.callosum.internal.Header.UPSTREAM);
+    raw.send(io.callosum.internal.MessageCodec.encodeHeader(call), io.callosum.internal.MessageCodec.encodeBody(
+        io.callosum.internal.MessageCodec.NO_META, new io.callosum.upper.MsgpackCodec().encode(null), false));
+    assertEquals(io.callosum.internal.MessageType.STREAM_CREDIT, raw.nextHeader().type());
+    raw.send(io.callosum.internal.MessageCodec.encodeHeader(call.stream(io.callosum.internal.MessageType.STREAM_ITEM, io.callosum.internal.Header.UPSTREAM, 0, 0)),
+        io.callosum.internal.MessageCodec.encodeBody(io.callosum.internal.MessageCodec.NO_META, null, false));
+    io.callosum.internal.Header reply = raw.nextHeader();
+    assertEquals(io.callosum.internal.MessageType.FAILURE, reply.type(), "the handler saw its stream fail");
+    raw.sendCall("echo", io.callosum.OrderKey.NONE, 3, new io.callosum.upper.MsgpackCodec().encode("still here"));
+    assertEquals(io.callosum.internal.MessageType.RESULT, raw.nextHeader().type());
+  }
+}
