@@ -41,6 +41,8 @@ public final class Peer implements Invoker, AutoCloseable {
   public static final int DEFAULT_STREAM_WINDOW_ITEMS = 128;
   /** Default bytes of a stream window: 4 MiB. */
   public static final long DEFAULT_STREAM_WINDOW_BYTES = 4L << 20;
+  /** Default {@link Builder#chunkSize}: 256 KiB. */
+  public static final int DEFAULT_CHUNK_SIZE = 256 << 10;
 
   private final PeerEngine engine;
 
@@ -162,6 +164,7 @@ public final class Peer implements Invoker, AutoCloseable {
     private boolean compressReplies;
     private int streamWindowItems = DEFAULT_STREAM_WINDOW_ITEMS;
     private long streamWindowBytes = DEFAULT_STREAM_WINDOW_BYTES;
+    private int chunkSize = DEFAULT_CHUNK_SIZE;
     private final List<CallInterceptor> interceptors = new ArrayList<>();
     private final List<PeerListener> listeners = new ArrayList<>();
 
@@ -281,6 +284,20 @@ public final class Peer implements Invoker, AutoCloseable {
       return this;
     }
 
+    /**
+     * Calls and results whose body is bigger than this are sent in chunks of this size to remotes
+     * that announce chunking (a few chunks in flight at a time), so that small calls on the same
+     * connection pass between them; {@link Limits#maxMessageSize()} still bounds the whole message.
+     * Default 256 KiB.
+     */
+    public Builder chunkSize(int bytes) {
+      if (bytes < 1024) {
+        throw new IllegalArgumentException("chunkSize must be at least 1024 bytes: " + bytes);
+      }
+      this.chunkSize = bytes;
+      return this;
+    }
+
     public Builder interceptor(CallInterceptor interceptor) {
       interceptors.add(Objects.requireNonNull(interceptor));
       return this;
@@ -299,7 +316,7 @@ public final class Peer implements Invoker, AutoCloseable {
       Transport t = transport != null ? transport : io.callosum.internal.Transports.find(address);
       return new Peer(new PeerEngine(new PeerConfig(name, t, address, bind, codec != null ? codec : new MsgpackCodec(limits.maxNesting()),
           ordering, limits, handlerExecutor, callbackExecutor, timer, defaultTimeout, executionTimeout, connectTimeout,
-          interceptors, listeners, compressReplies, streamWindowItems, streamWindowBytes)));
+          interceptors, listeners, compressReplies, streamWindowItems, streamWindowBytes, chunkSize)));
     }
   }
 }

@@ -46,7 +46,7 @@ public final class MessageCodec {
     try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
       boolean chain = !h.chain().isEmpty();
       boolean credit = h.creditItems() != 0 || h.creditBytes() != 0;
-      p.packMapHeader(5 + (chain ? 1 : 0) + (h.streams() != 0 ? 1 : 0) + (credit ? 1 : 0));
+      p.packMapHeader(5 + (chain ? 1 : 0) + (h.streams() != 0 ? 1 : 0) + (credit ? 1 : 0) + (h.chunkTotal() != 0 ? 1 : 0));
       p.packString("type").packInt(h.type().code);
       p.packString("meth").packString(h.method());
       p.packString("okey");
@@ -65,6 +65,9 @@ public final class MessageCodec {
       }
       if (credit) {
         p.packString("crd").packArrayHeader(2).packLong(h.creditItems()).packLong(h.creditBytes());
+      }
+      if (h.chunkTotal() != 0) {
+        p.packString("chk").packLong(h.chunkTotal());
       }
       return p.toByteArray();
     } catch (IOException e) {
@@ -87,6 +90,7 @@ public final class MessageCodec {
     List<CallId> chain = List.of();
     int streams = 0;
     long[] credit = {0, 0};
+    long chunkTotal = 0;
     String problem = null;
     try (MessageUnpacker u = STRICT.newUnpacker(frame)) {
       if (!u.hasNext() || u.getNextFormat().getValueType() != ValueType.MAP) {
@@ -193,6 +197,19 @@ public final class MessageCodec {
               }
             }
             break;
+          case "chk":
+            if (vt != ValueType.INTEGER) {
+              problem = "chk is not an integer";
+              skipBounded(u, frame.length);
+            } else {
+              BigInteger v = u.unpackBigInteger();
+              if (v.signum() <= 0 || v.compareTo(BigInteger.valueOf(Integer.MAX_VALUE)) > 0) {
+                problem = "chk out of range: " + v;
+              } else {
+                chunkTotal = v.longValue();
+              }
+            }
+            break;
           case "crd":
             if (vt != ValueType.ARRAY) {
               problem = "crd is not an array";
@@ -239,10 +256,13 @@ public final class MessageCodec {
     if (mt == null || mt == MessageType.NULL) {
       throw new BadMessageException("unknown message type " + type, partial);
     }
-    if (mt.isStream() && Integer.bitCount(streams) != 1) {
-      throw new BadMessageException("a stream message must name one stream (stm 1 or 2)", partial);
+    if ((mt.isStream() || mt.isChunk()) && Integer.bitCount(streams) != 1) {
+      throw new BadMessageException("a stream or chunk message must name one direction (stm 1 or 2)", partial);
     }
-    return new Header(mt, method, okey, seq, zip, chain, streams, credit[0], credit[1]);
+    if (chunkTotal != 0 && mt != MessageType.FUNCTION && mt != MessageType.RESULT) {
+      throw new BadMessageException("chk in a message of type " + mt, partial);
+    }
+    return new Header(mt, method, okey, seq, zip, chain, streams, credit[0], credit[1], chunkTotal);
   }
 
   /** A header good enough to address an ERROR reply, or null. */

@@ -16,7 +16,11 @@ public enum MessageType {
   /** Extension: the sender of a stream ends it, completed or failed. */
   STREAM_END(9),
   /** Extension: the receiver of a stream wants no more of it. */
-  STREAM_CANCEL(10);
+  STREAM_CANCEL(10),
+  /** Extension (capability {@code chunk}): a slice of a big FUNCTION's or RESULT's body frame. */
+  CHUNK(11),
+  /** Extension: the receiver of chunks grants the sender more of them. */
+  CHUNK_CREDIT(12);
 
   private static final MessageType[] BY_CODE = values();
   public final int code;
@@ -32,7 +36,12 @@ public enum MessageType {
 
   /** Whether this type is one of the stream extension's. */
   public boolean isStream() {
-    return code >= STREAM_ITEM.code;
+    return code >= STREAM_ITEM.code && code <= STREAM_CANCEL.code;
+  }
+
+  /** Whether this type is one of the chunking extension's. */
+  public boolean isChunk() {
+    return this == CHUNK || this == CHUNK_CREDIT;
   }
 
   /** Whether this type answers a FUNCTION. */

@@ -31,4 +31,5 @@ public record PeerConfig(
     List<PeerListener> listeners,
     boolean compressReplies,
     int streamWindowItems,
-    long streamWindowBytes) {}
+    long streamWindowBytes,
+    int chunkSize) {}

@@ -81,6 +81,8 @@ public final class PeerEngine implements LinkListener {
   private final Capabilities localCapabilities;
   private final String name;
   private final Map<String, Handler> handlers = new ConcurrentHashMap<>();
+  /** Bytes of big messages being received in chunks, counted against {@code Limits.maxBufferedBytes}. */
+  private final java.util.concurrent.atomic.AtomicLong chunkBytes = new java.util.concurrent.atomic.AtomicLong();
   private final Map<Link, RemoteLink> remotes = new ConcurrentHashMap<>();
   private final AtomicLong seq = new AtomicLong();
   private final AtomicInteger pendingCount = new AtomicInteger();
@@ -133,7 +135,7 @@ public final class PeerEngine implements LinkListener {
     do {
       instance = ThreadLocalRandom.current().nextLong();
     } while (instance == 0);
-    this.localCapabilities = new Capabilities(Capabilities.VERSION, instance, Set.of(Capabilities.CHAIN, Capabilities.STREAM));
+    this.localCapabilities = new Capabilities(Capabilities.VERSION, instance, Set.of(Capabilities.CHAIN, Capabilities.STREAM, Capabilities.CHUNK));
     if (config.handlerExecutor() != null) {
       handlerExecutor = config.handlerExecutor();
       ownedHandlerExecutor = null;
@@ -320,9 +322,9 @@ public final class PeerEngine implements LinkListener {
   public int internalEntries() {
     int n = pendingCount.get();
     for (RemoteLink r : remotes.values()) {
-      n += r.pending.size() + r.serving.size();
+      n += r.pending.size() + r.serving.size() + r.chunksOut.size() + r.chunksIn.size();
     }
-    n += callbacks.size();
+    n += callbacks.size() + (chunkBytes.get() != 0 ? 1 : 0);
     synchronized (sched) {
       return n + keys.size() + ready.size() + running + admitted + (buffered > 0 ? 1 : 0);
     }
@@ -389,6 +391,12 @@ public final class PeerEngine implements LinkListener {
       return;
     }
     r.connected = false;
+    for (Long key : new ArrayList<>(r.chunksOut.keySet())) {
+      stopChunksOut(r, key);
+    }
+    for (Long key : new ArrayList<>(r.chunksIn.keySet())) {
+      dropChunksIn(r, key, false);
+    }
     for (ClientCall c : new ArrayList<>(r.pending.values())) {
       if (unpend(c)) {
         settle(c, null, error, 0);
@@ -445,11 +453,21 @@ public final class PeerEngine implements LinkListener {
       }
       return;
     }
+    if (h.chunkTotal() > 0) {
+      onChunkedStart(r, h, env);
+      return;
+    }
     if (env.size() > limits.maxMessageSize()) {
       tooLarge(r, h, env.size());
       return;
     }
     switch (h.type()) {
+      case CHUNK:
+        onChunk(r, h, env);
+        break;
+      case CHUNK_CREDIT:
+        onChunkCredit(r, h);
+        break;
       case FUNCTION:
         onFunction(r, h, env);
         break;
@@ -597,6 +615,149 @@ public final class PeerEngine implements LinkListener {
         c.upstream.finish(failure);
       }
     }
+  }
+
+  // ---------------------------------------------------------------- chunks
+
+  /** Sends {@code env} whole, or in chunks when it is big and the remote takes chunks. */
+  private void sendPossiblyChunked(RemoteLink r, Header h, Envelope env, int direction) {
+    if (env.body().length <= config.chunkSize() || !r.capabilities.has(Capabilities.CHUNK)) {
+      r.link.send(env);
+      return;
+    }
+    Chunks.Out out = new Chunks.Out(r, h, direction, env.body(), config.chunkSize());
+    long key = Chunks.key(h.seq(), direction);
+    Chunks.Out previous = r.chunksOut.put(key, out); // registered first: the credit may come at once
+    if (previous != null) {
+      previous.stop();
+    }
+    try {
+      r.link.send(out.start());
+    } catch (RuntimeException e) {
+      r.chunksOut.remove(key, out);
+      throw e;
+    }
+  }
+
+  /** A FUNCTION or RESULT announcing that its body follows in chunks. */
+  private void onChunkedStart(RemoteLink r, Header h, Envelope env) {
+    int direction = h.type() == MessageType.FUNCTION ? Chunks.REQUEST : Chunks.REPLY;
+    if (env.body().length != 0) {
+      refuseChunks(r, h, ErrorNames.BAD_MESSAGE, "a chunked message must have an empty body frame");
+      return;
+    }
+    if (h.chunkTotal() + env.header().length > limits.maxMessageSize()) {
+      tooLarge(r, h, h.chunkTotal() + env.header().length);
+      abortChunks(r, h, direction);
+      return;
+    }
+    if (direction == Chunks.REPLY) {
+      ClientCall c = r.pending.get(h.seq());
+      if (c == null || !matches(c, h)) {
+        LOG.debug("{}: chunked reply from {} for an unknown or finished call ({} seq {})", name, r.id(), h.method(), h.seq());
+        abortChunks(r, h, direction);
+        return;
+      }
+    }
+    long total = h.chunkTotal();
+    long held = chunkBytes.addAndGet(total);
+    if (held > limits.maxBufferedBytes() && held != total) {
+      chunkBytes.addAndGet(-total);
+      refuseChunks(r, h, ErrorNames.OVERLOADED, held - total + " bytes of big messages are arriving (limit " + limits.maxBufferedBytes() + ")");
+      return;
+    }
+    Chunks.In in = new Chunks.In(h, direction);
+    if (r.chunksIn.putIfAbsent(Chunks.key(h.seq(), direction), in) != null) {
+      chunkBytes.addAndGet(-total);
+      refuseChunks(r, h, ErrorNames.BAD_MESSAGE, "duplicate: " + h.method() + " seq " + h.seq() + " is already arriving in chunks");
+      return;
+    }
+    sendChunkCredit(r, h, direction, Chunks.WINDOW);
+  }
+
+  /** Refuses a big message before its chunks come: an error reply to a call, a failure for a reply. */
+  private void refuseChunks(RemoteLink r, Header h, String errorName, String message) {
+    LOG.warn("{}: refused a chunked {} from {} ({}): {}", name, h.type(), r.id(), h.method(), message);
+    if (h.type() == MessageType.FUNCTION) {
+      sendError(r, h, errorName, message);
+    } else {
+      ClientCall c = takePending(r, h);
+      if (c != null) {
+        settle(c, null, errorName.equals(ErrorNames.OVERLOADED) ? new OverloadedException(message)
+            : new CallosumException(ErrorCode.BAD_MESSAGE, "malformed reply: " + message), 0);
+      }
+    }
+    abortChunks(r, h, h.type() == MessageType.FUNCTION ? Chunks.REQUEST : Chunks.REPLY);
+  }
+
+  private void onChunk(RemoteLink r, Header h, Envelope env) {
+    long key = Chunks.key(h.seq(), h.streams());
+    Chunks.In in = r.chunksIn.get(key);
+    if (in == null || !in.header.method().equals(h.method()) || !in.header.orderKey().equals(h.orderKey())) {
+      LOG.debug("{}: a chunk from {} for no transfer in progress ({} seq {})", name, r.id(), h.method(), h.seq());
+      return;
+    }
+    if (!in.append(env.body())) {
+      dropChunksIn(r, key, false);
+      refuseChunks(r, in.header, ErrorNames.BAD_MESSAGE, "chunks overflow the announced " + in.total() + " bytes");
+      return;
+    }
+    if (!in.complete()) {
+      sendChunkCredit(r, in.header, in.direction, 1);
+      return;
+    }
+    if (r.chunksIn.remove(key, in)) {
+      chunkBytes.addAndGet(-in.total());
+      receive(r, in.envelope());
+    }
+  }
+
+  private void onChunkCredit(RemoteLink r, Header h) {
+    long key = Chunks.key(h.seq(), h.streams());
+    Chunks.Out out = r.chunksOut.get(key);
+    if (out == null) {
+      return;
+    }
+    if (h.creditItems() == 0) {
+      LOG.debug("{}: {} stopped the chunks of {} seq {}", name, r.id(), h.method(), h.seq());
+      stopChunksOut(r, key);
+    } else if (out.grant(h.creditItems())) {
+      r.chunksOut.remove(key, out);
+    }
+  }
+
+  private void sendChunkCredit(RemoteLink r, Header h, int direction, long chunks) {
+    try {
+      r.link.send(new Envelope(MessageCodec.encodeHeader(h.stream(MessageType.CHUNK_CREDIT, direction, chunks, 0)),
+          MessageCodec.encodeBody(MessageCodec.EMPTY_ARRAY_META, null, false)));
+    } catch (RuntimeException e) {
+      LOG.debug("{}: chunk credit to {} not sent: {}", name, r.id(), e.getMessage());
+    }
+  }
+
+  /** Tells the sender of a big message to stop (a CHUNK_CREDIT without credit). */
+  private void abortChunks(RemoteLink r, Header h, int direction) {
+    sendChunkCredit(r, h, direction, 0);
+  }
+
+  private void stopChunksOut(RemoteLink r, long key) {
+    Chunks.Out out = r.chunksOut.remove(key);
+    if (out != null) {
+      out.stop();
+    }
+  }
+
+  /** Drops a big message arriving in chunks; with {@code tell}, its sender is asked to stop. True if there was one. */
+  private boolean dropChunksIn(RemoteLink r, long key, boolean tell) {
+    Chunks.In in = r.chunksIn.remove(key);
+    if (in == null) {
+      return false;
+    }
+    chunkBytes.addAndGet(-in.total());
+    if (tell && r.connected) {
+      abortChunks(r, in.header, in.direction);
+    }
+    return true;
   }
 
   /** The call has ended: its streams end with it (a downstream keeps what arrived). */
@@ -856,7 +1017,9 @@ public final class PeerEngine implements LinkListener {
       }
       boolean zip = config.compressReplies();
       Header h = c.header.reply(MessageType.RESULT);
-      byte[] header = MessageCodec.encodeHeader(zip ? new Header(h.type(), h.method(), h.orderKey(), h.seq(), true, List.of()) : h);
+      Header result = zip ? new Header(h.type(), h.method(), h.orderKey(), h.seq(), true, List.of()) : h;
+      byte[] header = MessageCodec.encodeHeader(result);
+      c.resultHeader = result;
       long size = header.length + MessageCodec.bodyFrameSize(1, bytes.length);
       if (size > limits.maxMessageSize()) {
         reply = errorEnvelope(c.header, ErrorMessage.ERROR, ErrorNames.framework(ErrorNames.MESSAGE_TOO_LARGE,
@@ -959,7 +1122,11 @@ public final class PeerEngine implements LinkListener {
     long out = 0;
     if (reply != null && c.remote.connected) {
       try {
-        c.remote.link.send(reply);
+        if (c.resultHeader != null) {
+          sendPossiblyChunked(c.remote, c.resultHeader, reply, Chunks.REPLY);
+        } else {
+          c.remote.link.send(reply);
+        }
         out = reply.size();
       } catch (RuntimeException e) {
         LOG.debug("{}: reply to {} not sent: {}", name, c, e.getMessage());
@@ -1067,6 +1234,10 @@ public final class PeerEngine implements LinkListener {
   private void onCancel(RemoteLink r, Header h) {
     ServerCall c = r.serving.get(new ServeKey(h.seq(), h.method(), h.orderKey()));
     if (c == null) {
+      if (dropChunksIn(r, Chunks.key(h.seq(), Chunks.REQUEST), false)) {
+        LOG.debug("{}: CANCEL from {} for {} seq {} while its chunks arrived", name, r.id(), h.method(), h.seq());
+        return;
+      }
       LOG.debug("{}: CANCEL from {} for a call not in progress ({} seq {})", name, r.id(), h.method(), h.seq());
       return;
     }
@@ -1170,10 +1341,11 @@ public final class PeerEngine implements LinkListener {
     if (token == 0) {
       own = null;
     }
-    byte[] header = MessageCodec.encodeHeader(streams == 0 ? new Header(MessageType.FUNCTION, method, okey, s, zip, chain)
+    Header function = streams == 0 ? new Header(MessageType.FUNCTION, method, okey, s, zip, chain)
         : new Header(MessageType.FUNCTION, method, okey, s, zip, chain, streams,
             (streams & Header.DOWNSTREAM) != 0 ? config.streamWindowItems() : 0,
-            (streams & Header.DOWNSTREAM) != 0 ? config.streamWindowBytes() : 0));
+            (streams & Header.DOWNSTREAM) != 0 ? config.streamWindowBytes() : 0);
+    byte[] header = MessageCodec.encodeHeader(function);
     long size = header.length + MessageCodec.bodyFrameSize(0, bodyBytes.length);
     if (header.length > limits.maxHeaderSize() || size > limits.maxMessageSize()) {
       return CompletableFuture.failedFuture(new MessageTooLargeException("call of " + method + " is " + size
@@ -1206,7 +1378,7 @@ public final class PeerEngine implements LinkListener {
     }
     started(c.info);
     try {
-      r.link.send(env);
+      sendPossiblyChunked(r, function, env, Chunks.REQUEST);
     } catch (RuntimeException e) {
       if (unpend(c)) {
         settle(c, null, e instanceof CallosumException ? (CallosumException) e
@@ -1243,6 +1415,10 @@ public final class PeerEngine implements LinkListener {
       return false;
     }
     pendingCount.decrementAndGet();
+    if (!c.remote.chunksOut.isEmpty() || !c.remote.chunksIn.isEmpty()) {
+      stopChunksOut(c.remote, Chunks.key(c.seq, Chunks.REQUEST));
+      dropChunksIn(c.remote, Chunks.key(c.seq, Chunks.REPLY), true);
+    }
     if (c.parent != null) {
       callbacks.remove(c.token, c);
     }

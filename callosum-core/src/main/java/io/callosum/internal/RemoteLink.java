@@ -17,6 +17,10 @@ final class RemoteLink implements RemotePeer {
   /** Calls the remote made to this peer that have not been answered yet. */
   final ConcurrentHashMap<ServeKey, ServerCall> serving = new ConcurrentHashMap<>();
   volatile boolean connected = true;
+  /** Big messages this peer is sending in chunks, by {@link Chunks#key}. */
+  final ConcurrentHashMap<Long, Chunks.Out> chunksOut = new ConcurrentHashMap<>();
+  /** Big messages arriving in chunks, by {@link Chunks#key}. */
+  final ConcurrentHashMap<Long, Chunks.In> chunksIn = new ConcurrentHashMap<>();
 
   RemoteLink(PeerEngine engine, Link link) {
     this.engine = engine;

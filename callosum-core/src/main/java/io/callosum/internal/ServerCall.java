@@ -49,6 +49,8 @@ final class ServerCall implements CallContext {
   boolean replied;
   Envelope reply;
   Timer.Scheduled executionTimeout;
+  /** The header of the RESULT being sent (to announce its chunks), null for other replies. */
+  Header resultHeader;
   /** The streams the caller opened (null when it opened none); set before the call is accepted. */
   StreamIn upstream;
   StreamOut downstream;

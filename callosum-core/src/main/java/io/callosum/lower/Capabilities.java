@@ -30,6 +30,8 @@ public record Capabilities(int version, long instanceId, Set<String> features) {
   public static final String CHAIN = "chain";
   /** Streams inside calls, with credit-based flow control (see {@code io.callosum.StreamCall}). */
   public static final String STREAM = "stream";
+  /** Big messages sent in chunks, so that small ones pass between them. */
+  public static final String CHUNK = "chunk";
   /** A remote that announced nothing: Python Callosum. */
   public static final Capabilities LEGACY = new Capabilities(0, 0, Set.of());
 

@@ -313,8 +313,9 @@ class MessageCodecWireTest {
         continue;
       }
       Header h = header(t, "m", OrderKey.NONE, 3, false);
-      if (t.isStream()) {
-        h = h.stream(t, Header.DOWNSTREAM, t == MessageType.STREAM_CREDIT ? 16 : 0, t == MessageType.STREAM_CREDIT ? 65536 : 0);
+      if (t.isStream() || t.isChunk()) {
+        boolean credit = t == MessageType.STREAM_CREDIT || t == MessageType.CHUNK_CREDIT;
+        h = h.stream(t, Header.DOWNSTREAM, credit ? 16 : 0, credit ? 65536 : 0);
       }
       byte[] wire = MessageCodec.encodeHeader(h);
       assertEquals(t.code, wire[6]);
@@ -337,13 +338,32 @@ class MessageCodecWireTest {
         + " a3 73 74 6d 02", hex(MessageCodec.encodeHeader(item)));
   }
 
+  /** The chunk extension's key, byte for byte, and its misuse refused. */
+  @Test
+  void chunkHeaderKey() throws Exception {
+    Header big = new Header(MessageType.FUNCTION, "put", OrderKey.NONE, 9, false, List.of()).chunked(300_000);
+    assertEquals("86 a4 74 79 70 65 01 a4 6d 65 74 68 a3 70 75 74 a4 6f 6b 65 79 c4 00 a3 73 65 71 09 a3 7a 69 70 c2"
+        + " a3 63 68 6b ce 00 04 93 e0", hex(MessageCodec.encodeHeader(big)));
+    assertEquals(big, decode(MessageCodec.encodeHeader(big)));
+    String base = "a4 6d 65 74 68 a1 6d a4 6f 6b 65 79 c4 00 a3 73 65 71 01 a3 7a 69 70 c2";
+    for (String[] c : new String[][] {
+        {"86 a4 74 79 70 65 05 " + base + " a3 63 68 6b 10", "chk in a message of type CANCEL"},
+        {"86 a4 74 79 70 65 01 " + base + " a3 63 68 6b 00", "chk out of range"},
+        {"86 a4 74 79 70 65 01 " + base + " a3 63 68 6b ce 80 00 00 00", "chk out of range"},
+        {"86 a4 74 79 70 65 01 " + base + " a3 63 68 6b a1 31", "chk is not an integer"},
+        {"86 a4 74 79 70 65 0b " + base + " a3 63 68 6b 10", "must name one direction"}}) {
+      BadMessageException e = org.junit.jupiter.api.Assertions.assertThrows(BadMessageException.class, () -> decode(hex(c[0])), c[0]);
+      org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains(c[1]), c[0] + " -> " + e.getMessage());
+    }
+  }
+
   /** Stream keys that do not fit are refused with a clear reason. */
   @Test
   void malformedStreamKeysAreRefused() {
     String base = "a4 74 79 70 65 07 a4 6d 65 74 68 a1 6d a4 6f 6b 65 79 c4 00 a3 73 65 71 01 a3 7a 69 70 c2";
     java.util.Map<String, String> cases = new java.util.LinkedHashMap<>();
-    cases.put("85 " + base, "must name one stream");                      // a stream message without stm
-    cases.put("86 " + base + " a3 73 74 6d 03", "must name one stream");   // both streams
+    cases.put("85 " + base, "must name one direction");                      // a stream message without stm
+    cases.put("86 " + base + " a3 73 74 6d 03", "must name one direction");   // both streams
     cases.put("86 " + base + " a3 73 74 6d 04", "stm out of range");
     cases.put("86 " + base + " a3 73 74 6d 00", "stm out of range");
     cases.put("86 " + base + " a3 73 74 6d a1 31", "stm is not an integer");

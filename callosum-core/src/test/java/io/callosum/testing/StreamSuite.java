@@ -676,4 +676,167 @@ public abstract class StreamSuite {
     raw.sendCall("echo", io.callosum.OrderKey.NONE, 3, new io.callosum.upper.MsgpackCodec().encode("still here"));
     assertEquals(io.callosum.internal.MessageType.RESULT, raw.nextHeader().type());
   }
+
+  // ------------------------------------------------------------------ big messages in chunks
+
+  /** Bytes of the big call in {@link #smallCallsPassABigOne}. */
+  protected int bigMessageBytes() {
+    return 100 << 20;
+  }
+
+  private Peer echoServer(UnaryOperator<Peer.Builder> config) {
+    Peer p = closer.later(config.apply(base().bind(bindAddress()).name("server")).build());
+    p.handle("echo", (ctx, body) -> Payload.wrap(body.bytes()));
+    p.handle("length", (ctx, body) -> body.bytes().length);
+    return p.start();
+  }
+
+  @Test
+  public void bigCallsAndResultsGoInChunksAndArriveWhole() throws Exception {
+    UnaryOperator<Peer.Builder> small = b -> b.chunkSize(64 << 10);
+    Peer server = echoServer(small);
+    Peer client = client(server, small);
+    byte[] big = new byte[(5 << 20) + 12345];
+    new Random(5).nextBytes(big);
+    Payload back = Await.result(client.call("echo").invokeRaw(Payload.wrap(big)));
+    assertArrayEquals(big, back.bytes());
+    // Compressed ones too (the compressed frame is what is chunked).
+    Payload zipped = Await.result(client.call("echo").compress(true).invokeRaw(Payload.wrap(big)));
+    assertArrayEquals(big, zipped.bytes());
+    Await.until("no transfer is left", () -> client.internalEntries() == 0 && server.internalEntries() == 0,
+        () -> client.internalEntries() + " / " + server.internalEntries());
+  }
+
+  /**
+   * A big call in flight does not hold up small calls on the same connection: when each small
+   * call is sent, at most a few chunks of the big one are queued in the lower ahead of it (a
+   * whole message would put all of it ahead). Measured in bytes, so the bound holds on any
+   * machine; the times are printed.
+   */
+  @Test
+  public void smallCallsPassABigOne() throws Exception {
+    int chunkSize = Peer.DEFAULT_CHUNK_SIZE;
+    MeteredTransport metered = new MeteredTransport(transport(), env -> env.body().length > 4096);
+    UnaryOperator<Peer.Builder> setup = b -> b.transport(metered)
+        .limits(io.callosum.Limits.defaults().withMaxMessageSize(bigMessageBytes() + (1 << 20)));
+    Peer server = echoServer(setup);
+    Peer client = client(server, setup);
+    assertEquals("warm", client.call("echo").invokeAndWait("warm"));
+    CompletableFuture<Object> big = client.call("length").invoke(Payload.wrap(new byte[bigMessageBytes()]));
+    long t0 = System.nanoTime();
+    List<CompletableFuture<Object>> smalls = new ArrayList<>();
+    long aheadMost = 0;
+    int duringTransfer = 0;
+    for (int i = 0; i < 1000; i++) {
+      aheadMost = Math.max(aheadMost, metered.inFlight());
+      if (metered.sent() < bigMessageBytes()) {
+        duringTransfer++;
+      }
+      smalls.add(client.call("echo").invoke(i));
+      if (i % 10 == 0) {
+        Await.result(smalls.get(i)); // spread the small calls over the big one's transfer
+      }
+    }
+    for (int i = 0; i < 1000; i++) {
+      assertEquals((long) i, ((Number) Await.result(smalls.get(i))).longValue());
+    }
+    long smallMillis = (System.nanoTime() - t0) / 1_000_000;
+    assertEquals(bigMessageBytes(), ((Number) Await.result(big)).intValue());
+    long bigMillis = (System.nanoTime() - t0) / 1_000_000;
+    System.out.printf("chunks: 1,000 small calls done in %d ms beside a %d MiB call that took %d ms; %d of them sent while it"
+        + " was being sent, with at most %d KiB of it queued ahead%n", smallMillis, bigMessageBytes() >> 20, bigMillis, duringTransfer, aheadMost >> 10);
+    assertTrue(metered.sent() >= bigMessageBytes(), "the big call went through the metered lower");
+    assertTrue(duringTransfer > 0, "no small call was sent while the big one was being sent: the test proves nothing");
+    assertTrue(aheadMost <= (long) (4 + 1) * (chunkSize + 1024), "a small call had " + aheadMost + " bytes of the big one ahead of it");
+  }
+
+  @Test
+  public void aChunkedMessageOverTheReceiversLimitIsRefused() throws Exception {
+    Peer server = echoServer(b -> b.limits(io.callosum.Limits.defaults().withMaxMessageSize(1 << 20)));
+    Peer client = client(server, b -> b.chunkSize(64 << 10).limits(io.callosum.Limits.defaults().withMaxMessageSize(8 << 20)));
+    Throwable e = Await.failure(client.call("length").invokeRaw(Payload.wrap(new byte[2 << 20])));
+    assertInstanceOf(io.callosum.MessageTooLargeException.class, e);
+    assertEquals("ok", client.call("echo").invokeAndWait("ok"));
+    Await.until("no transfer is left", () -> client.internalEntries() == 0 && server.internalEntries() == 0,
+        () -> client.internalEntries() + " / " + server.internalEntries());
+  }
+
+  /**
+   * Transfers cut short leave nothing behind on either side: a chunked reply to a call that has
+   * timed out (the caller tells the sender to stop), and a chunked call cancelled while its chunks
+   * travel.
+   */
+  @Test
+  public void transfersCutShortLeaveNothingBehind() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    Peer server = echoServer(b -> b.chunkSize(64 << 10).limits(io.callosum.Limits.defaults().withMaxMessageSize(64 << 20)));
+    server.handle("bigReply", (ctx, body) -> {
+      release.await();
+      return Payload.wrap(new byte[8 << 20]);
+    });
+    Peer client = client(server, b -> b.chunkSize(64 << 10).limits(io.callosum.Limits.defaults().withMaxMessageSize(64 << 20)));
+    CompletableFuture<Payload> f = client.call("bigReply").timeout(Duration.ofMillis(200)).invokeRaw(Payload.wrap(new byte[10]));
+    assertInstanceOf(CallTimeoutException.class, Await.failure(f));
+    release.countDown(); // the reply now goes to a call that is over
+    Await.until("no transfer is left", () -> client.internalEntries() == 0 && server.internalEntries() == 0,
+        () -> client.internalEntries() + " / " + server.internalEntries());
+
+    CompletableFuture<Object> g = client.call("length").invoke(Payload.wrap(new byte[32 << 20]));
+    g.cancel(true);
+    Await.until("no transfer is left", () -> client.internalEntries() == 0 && server.internalEntries() == 0,
+        () -> client.internalEntries() + " / " + server.internalEntries());
+    assertEquals("ok", client.call("echo").invokeAndWait("ok"));
+  }
+
+  /** A remote without the chunk capability (Python) gets big messages whole. */
+  @Test
+  public void aLegacyRemoteGetsBigMessagesWhole() throws Exception {
+    RawLink python = closer.later(RawLink.bind(transport(), bindAddress(), Capabilities.LEGACY));
+    Peer client = closer.later(base().connect(python.address()).chunkSize(64 << 10).build()).start();
+    client.call("echo").invokeRaw(Payload.wrap(new byte[1 << 20]));
+    io.callosum.lower.Envelope env = python.next();
+    assertEquals(0, io.callosum.internal.MessageCodec.decodeHeader(env.header(), 1024, 32).chunkTotal());
+    assertTrue(env.body().length > 1 << 20, "the body came whole");
+    assertEquals(0, python.backlog());
+  }
+
+  /** Bad chunks from a remote: an overflow, a chunk for nothing, a non-empty body with chk. */
+  @Test
+  public void badChunksAreRefusedAndHurtNobody() throws Exception {
+    Peer server = echoServer(b -> b);
+    RawLink raw = closer.later(RawLink.connect(transport(), server.address(), JAVA));
+    io.callosum.upper.MsgpackCodec mp = new io.callosum.upper.MsgpackCodec();
+    byte[] frame = io.callosum.internal.MessageCodec.encodeBody(io.callosum.internal.MessageCodec.NO_META, mp.encode("hello"), false);
+    io.callosum.internal.Header echo = new io.callosum.internal.Header(io.callosum.internal.MessageType.FUNCTION, "echo",
+        io.callosum.OrderKey.NONE, 1, false, List.of());
+    // 1. A chunked call whose chunks overflow what it announced.
+    raw.send(io.callosum.internal.MessageCodec.encodeHeader(echo.chunked(10)), new byte[0]);
+    io.callosum.internal.Header credit = raw.nextHeader();
+    assertEquals(io.callosum.internal.MessageType.CHUNK_CREDIT, credit.type());
+    assertEquals(4, credit.creditItems());
+    raw.send(io.callosum.internal.MessageCodec.encodeHeader(echo.stream(io.callosum.internal.MessageType.CHUNK, 1, 0, 0)), new byte[11]);
+    assertEquals(io.callosum.internal.MessageType.ERROR, raw.nextHeader().type(), "an overflow is answered with an error");
+    assertEquals(io.callosum.internal.MessageType.CHUNK_CREDIT, raw.nextHeader().type(), "and the sender is told to stop");
+    // 2. A chunk for no transfer, and an announcement with a body: dropped / refused.
+    raw.send(io.callosum.internal.MessageCodec.encodeHeader(echo.stream(io.callosum.internal.MessageType.CHUNK, 1, 0, 0)), new byte[5]);
+    raw.send(io.callosum.internal.MessageCodec.encodeHeader(echo.chunked(frame.length)), frame);
+    assertEquals(io.callosum.internal.MessageType.ERROR, raw.nextHeader().type());
+    assertEquals(io.callosum.internal.MessageType.CHUNK_CREDIT, raw.nextHeader().type());
+    // 3. A good chunked call in two pieces.
+    io.callosum.internal.Header good = new io.callosum.internal.Header(io.callosum.internal.MessageType.FUNCTION, "echo",
+        io.callosum.OrderKey.NONE, 2, false, List.of());
+    raw.send(io.callosum.internal.MessageCodec.encodeHeader(good.chunked(frame.length)), new byte[0]);
+    assertEquals(io.callosum.internal.MessageType.CHUNK_CREDIT, raw.nextHeader().type());
+    int half = frame.length / 2;
+    raw.send(io.callosum.internal.MessageCodec.encodeHeader(good.stream(io.callosum.internal.MessageType.CHUNK, 1, 0, 0)),
+        java.util.Arrays.copyOfRange(frame, 0, half));
+    assertEquals(io.callosum.internal.MessageType.CHUNK_CREDIT, raw.nextHeader().type());
+    raw.send(io.callosum.internal.MessageCodec.encodeHeader(good.stream(io.callosum.internal.MessageType.CHUNK, 1, 0, 0)),
+        java.util.Arrays.copyOfRange(frame, half, frame.length));
+    io.callosum.lower.Envelope reply = raw.next();
+    io.callosum.internal.Header rh = io.callosum.internal.MessageCodec.decodeHeader(reply.header(), 1024, 32);
+    assertEquals(io.callosum.internal.MessageType.RESULT, rh.type());
+    assertEquals(2, rh.seq());
+    Await.until("nothing is held", () -> server.internalEntries() == 0, () -> String.valueOf(server.internalEntries()));
+  }
 }
