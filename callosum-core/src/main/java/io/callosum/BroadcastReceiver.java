@@ -70,7 +70,7 @@ public final class BroadcastReceiver extends ItemReceiver {
         }
       }
       return new BroadcastReceiver(
-          new FanoutReceiverCore(transport(), address(), config(FanoutPattern.BROADCAST), prefixes, codec(), handler), handler != null);
+          new FanoutReceiverCore(transport(), address(), config(FanoutPattern.BROADCAST), prefixes, codec(), handler, maxQueuedBytes()), handler != null);
     }
   }
 }

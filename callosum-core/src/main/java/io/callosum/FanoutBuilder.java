@@ -18,9 +18,13 @@ import java.util.Objects;
  */
 public abstract class FanoutBuilder<B extends FanoutBuilder<B>> {
   /** Default {@link #queueCapacity}. */
-  public static final int DEFAULT_QUEUE_CAPACITY = 1000;
-  /** Default {@link #maxMessageSize}: 16 MiB. */
-  public static final int DEFAULT_MAX_MESSAGE_SIZE = 16 << 20;
+  public static final int DEFAULT_QUEUE_CAPACITY = 100;
+  /** The largest {@link #queueCapacity}. */
+  public static final int MAX_QUEUE_CAPACITY = 1_000_000;
+  /** Default {@link #maxMessageSize}: 1 MiB. */
+  public static final int DEFAULT_MAX_MESSAGE_SIZE = 1 << 20;
+  /** Default {@link #maxQueuedBytes}: 64 MiB. */
+  public static final long DEFAULT_MAX_QUEUED_BYTES = 64L << 20;
 
   private URI address;
   private boolean bind;
@@ -28,6 +32,7 @@ public abstract class FanoutBuilder<B extends FanoutBuilder<B>> {
   private Codec codec;
   private int queueCapacity = DEFAULT_QUEUE_CAPACITY;
   private int maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE;
+  private long maxQueuedBytes = DEFAULT_MAX_QUEUED_BYTES;
 
   FanoutBuilder() {}
 
@@ -73,17 +78,36 @@ public abstract class FanoutBuilder<B extends FanoutBuilder<B>> {
   /**
    * The most items held at each stage: the sender's own queue, the lower's queue per remote and
    * direction (ZeroMQ's high-water marks), and a receiver's queue. Default {@value
-   * #DEFAULT_QUEUE_CAPACITY}.
+   * #DEFAULT_QUEUE_CAPACITY}, at most {@value #MAX_QUEUE_CAPACITY}. With {@link #maxMessageSize},
+   * it bounds what one remote connection can make the lower hold: {@code queueCapacity x
+   * maxMessageSize} bytes per connection and direction.
    */
   public B queueCapacity(int items) {
-    if (items < 1) {
-      throw new IllegalArgumentException("queueCapacity must be at least 1: " + items);
+    if (items < 1 || items > MAX_QUEUE_CAPACITY) {
+      throw new IllegalArgumentException("queueCapacity must be 1 to " + MAX_QUEUE_CAPACITY + ": " + items);
     }
     this.queueCapacity = items;
     return self();
   }
 
-  /** The largest item (topic, header and body) sent or accepted, in bytes; default 16 MiB. */
+  /**
+   * A receiver's own queue holds at most this many bytes of item bodies (besides {@link
+   * #queueCapacity} items): when it is full the lower stops reading. Default 64 MiB; senders
+   * ignore it.
+   */
+  public B maxQueuedBytes(long bytes) {
+    if (bytes < 1) {
+      throw new IllegalArgumentException("maxQueuedBytes must be at least 1: " + bytes);
+    }
+    this.maxQueuedBytes = bytes;
+    return self();
+  }
+
+  long maxQueuedBytes() {
+    return maxQueuedBytes;
+  }
+
+  /** The largest item (topic, header and body) sent or accepted, in bytes; default 1 MiB. */
   public B maxMessageSize(int bytes) {
     if (bytes < 64) {
       throw new IllegalArgumentException("maxMessageSize must be at least 64: " + bytes);

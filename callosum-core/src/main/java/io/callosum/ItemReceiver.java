@@ -19,13 +19,16 @@ public abstract sealed class ItemReceiver implements AutoCloseable permits Broad
     this.hasHandler = hasHandler;
   }
 
-  /** The next item, waiting up to {@code timeout}; null if none came in time. */
+  /**
+   * The next item, waiting up to {@code timeout}; null if none came in time. Throws {@link
+   * IllegalStateException} once the receiver is closed (also to a thread waiting here).
+   */
   public Delivery poll(Duration timeout) throws InterruptedException {
     checkNoHandler();
     return core.poll(timeout);
   }
 
-  /** The next item, waiting as long as it takes. */
+  /** The next item, waiting as long as it takes; throws {@link IllegalStateException} once closed. */
   public Delivery take() throws InterruptedException {
     checkNoHandler();
     return core.take();
@@ -57,7 +60,11 @@ public abstract sealed class ItemReceiver implements AutoCloseable permits Broad
     return core.queued();
   }
 
-  /** Stops receiving, ends the handler thread (after its current item) and releases the lower's sockets. Idempotent. */
+  /**
+   * Stops receiving, releases the lower's sockets, drops what is queued, and ends the handler
+   * thread (interrupting the item it is handling, and waiting a bounded time for it). Threads
+   * waiting in {@code poll} or {@code take} get {@link IllegalStateException}. Idempotent.
+   */
   @Override
   public void close() {
     core.close();

@@ -37,11 +37,15 @@ public final class FanoutReceiverCore implements FanoutListener, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(FanoutReceiverCore.class);
   /** (sender, topic) pairs whose last sequence number is remembered. */
   static final int MAX_TRACKED_STREAMS = 10_000;
+  /** Put in the queue by close(): wakes every thread waiting in take() or poll(). */
+  private static final Delivery CLOSED = new Delivery("", null);
 
   private final FanoutConfig config;
   private final Codec codec;
   private final ArrayBlockingQueue<Delivery> queue;
   private final int resumeBelow;
+  private final long maxQueuedBytes;
+  private final AtomicLong queuedBytes = new AtomicLong();
   private final AtomicBoolean paused = new AtomicBoolean();
   private final Map<String, Long> lastSequence = new LinkedHashMap<>(16, 0.75f, true) {
     @Override
@@ -56,7 +60,8 @@ public final class FanoutReceiverCore implements FanoutListener, AutoCloseable {
   private final ExecutorService handlerThread;
   private volatile boolean closed;
 
-  public FanoutReceiverCore(Transport transport, URI address, FanoutConfig config, List<String> topics, Codec codec, Consumer<Delivery> handler) {
+  public FanoutReceiverCore(Transport transport, URI address, FanoutConfig config, List<String> topics, Codec codec, Consumer<Delivery> handler,
+      long maxQueuedBytes) {
     if (!transport.supports(config.pattern())) {
       throw new UnsupportedOperationException("the lower of " + address + " offers no " + FanoutSenderCore.name(config.pattern()));
     }
@@ -64,6 +69,7 @@ public final class FanoutReceiverCore implements FanoutListener, AutoCloseable {
     this.codec = codec;
     this.queue = new ArrayBlockingQueue<>(config.queueCapacity());
     this.resumeBelow = Math.max(1, config.queueCapacity() / 2);
+    this.maxQueuedBytes = maxQueuedBytes;
     try {
       this.lower = transport.openReceiver(address, config, topics, this);
     } catch (IOException e) {
@@ -100,21 +106,26 @@ public final class FanoutReceiverCore implements FanoutListener, AutoCloseable {
   /** The next item, waiting up to {@code timeout}; null if none came. */
   public Delivery poll(Duration timeout) throws InterruptedException {
     Delivery d = queue.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
-    taken();
-    return d;
+    return taken(d);
   }
 
   /** The next item, waiting as long as it takes. */
   public Delivery take() throws InterruptedException {
-    Delivery d = queue.take();
-    taken();
-    return d;
+    return taken(queue.take());
   }
 
-  private void taken() {
-    if (paused.get() && queue.size() < resumeBelow && paused.compareAndSet(true, false)) {
+  private Delivery taken(Delivery d) {
+    if (d == CLOSED) {
+      queue.offer(CLOSED); // for the next waiting thread
+      throw new IllegalStateException("the " + FanoutSenderCore.name(config.pattern()) + " receiver at " + lower.address() + " is closed");
+    }
+    if (d != null) {
+      queuedBytes.addAndGet(-d.body().bytes().length);
+    }
+    if (paused.get() && queue.size() < resumeBelow && queuedBytes.get() <= maxQueuedBytes / 2 && paused.compareAndSet(true, false)) {
       lower.resume();
     }
+    return d;
   }
 
   public long received() {
@@ -131,7 +142,7 @@ public final class FanoutReceiverCore implements FanoutListener, AutoCloseable {
 
   /** Items waiting to be taken. */
   public int queued() {
-    return queue.size();
+    return closed ? 0 : queue.size();
   }
 
   @Override
@@ -152,24 +163,30 @@ public final class FanoutReceiverCore implements FanoutListener, AutoCloseable {
       countGap(header, topic);
     }
     received.incrementAndGet();
+    queuedBytes.addAndGet(item.body().length);
     if (!queue.offer(new Delivery(topic, new Body(item.body(), codec)))) {
-      // Not reached: the lower stops reading when told the queue is full.
+      // Not reached: the lower stops reading when told the queue is full. Should it happen, the
+      // item is dropped and reading pauses like for a full queue.
+      queuedBytes.addAndGet(-item.body().length);
       LOG.warn("dropped an item from {}: the queue of {} is full", lower == null ? "?" : lower.address(), config.queueCapacity());
-      return false;
-    }
-    if (queue.remainingCapacity() > 0) {
+    } else if (!full()) {
       return true;
     }
     paused.set(true);
     // The consumer may have emptied the queue before it could see the flag: look again.
-    return queue.remainingCapacity() > 0 && paused.compareAndSet(true, false);
+    return !full() && paused.compareAndSet(true, false);
+  }
+
+  private boolean full() {
+    return queue.remainingCapacity() == 0 || queuedBytes.get() >= maxQueuedBytes;
   }
 
   private void countGap(FanoutHeader header, String topic) {
     String stream = Long.toHexString(header.senderId()) + '/' + topic;
     Long last = lastSequence.put(stream, header.sequence());
     if (last != null && header.sequence() > last + 1) {
-      missed.addAndGet(header.sequence() - last - 1);
+      long gap = header.sequence() - last - 1;
+      missed.getAndUpdate(m -> m + gap < m ? Long.MAX_VALUE : m + gap); // a hostile sender's numbers cannot wrap it
     }
   }
 
@@ -196,5 +213,6 @@ public final class FanoutReceiverCore implements FanoutListener, AutoCloseable {
       Threads.shutdownAndWait(handlerThread);
     }
     queue.clear();
+    queue.offer(CLOSED);
   }
 }

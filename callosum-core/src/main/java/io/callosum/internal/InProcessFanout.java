@@ -41,7 +41,7 @@ public final class InProcessFanout {
   public static FanoutReceiver openReceiver(String name, FanoutConfig config, List<String> topics, FanoutListener listener) throws IOException {
     Hub hub = hub(name, config);
     List<byte[]> prefixes = new ArrayList<>();
-    for (String t : topics) {
+    for (String t : topics.isEmpty() ? List.of("") : topics) {
       prefixes.add(t.getBytes(StandardCharsets.UTF_8));
     }
     Receiver r = new Receiver(hub, config, prefixes, listener);
@@ -82,6 +82,8 @@ public final class InProcessFanout {
     Object owner;
     boolean closed;
     int next;
+    /** The sender whose queue is served first next time, so that no sender starves the others. */
+    int nextSender;
 
     Hub(String name, FanoutPattern pattern) {
       this.name = name;
@@ -130,14 +132,25 @@ public final class InProcessFanout {
       if (pattern != FanoutPattern.PIPELINE || receivers.isEmpty()) {
         return after;
       }
-      for (Sender s : senders) {
-        while (!s.queue.isEmpty()) {
+      int n = senders.size();
+      boolean moved = true;
+      while (moved) { // one item per sender per round
+        moved = false;
+        for (int i = 0; i < n; i++) {
+          Sender s = senders.get((nextSender + i) % n);
+          if (s.queue.isEmpty()) {
+            continue;
+          }
           Receiver r = withRoom();
           if (r == null) {
             break;
           }
           r.enqueue(s.queue.poll(), after);
+          moved = true;
         }
+        nextSender = n == 0 ? 0 : (nextSender + 1) % n;
+      }
+      for (Sender s : senders) {
         if (s.wantsRoom && s.queue.size() < s.config.queueCapacity()) {
           s.wantsRoom = false;
           after.add(s.writable);
@@ -229,6 +242,8 @@ public final class InProcessFanout {
     final ArrayDeque<FanoutItem> pending = new ArrayDeque<>();
     boolean draining;
     boolean paused;
+    /** A resume() that came while the listener was returning false: that pause is cancelled. */
+    boolean resumeEarly;
     volatile boolean closed;
 
     Receiver(Hub hub, FanoutConfig config, List<byte[]> prefixes, FanoutListener listener) {
@@ -283,10 +298,13 @@ public final class InProcessFanout {
         List<Runnable> after;
         synchronized (hub) {
           after = hub.pump(); // room freed here: pipeline items may move in
-          if (!more) {
+          if (!more && resumeEarly) {
+            more = true;
+          } else if (!more) {
             paused = true;
             draining = false;
           }
+          resumeEarly = false;
         }
         after.forEach(Runnable::run);
         if (!more) {
@@ -304,6 +322,8 @@ public final class InProcessFanout {
     public void resume() {
       synchronized (hub) {
         if (!paused) {
+          // The core may resume before this drain has seen the false it answers.
+          resumeEarly = draining;
           return;
         }
         paused = false;

@@ -158,10 +158,11 @@ public abstract class FanoutSuite {
 
   @Test
   public void broadcastReachesEverySubscriberInOrder() throws Exception {
-    Broadcaster b = closer.later(broadcaster().bind(bindAddress()).build());
+    // Room for every item at each stage: a broadcast drops what a full queue cannot take.
+    Broadcaster b = closer.later(broadcaster().bind(bindAddress()).queueCapacity(1000).build());
     List<BroadcastReceiver> rs = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
-      rs.add(closer.later(subscriber().connect(b.address()).build()));
+      rs.add(closer.later(subscriber().connect(b.address()).queueCapacity(1000).build()));
     }
     join(b, "sync", rs.toArray(new BroadcastReceiver[0]));
     for (int i = 0; i < 200; i++) {
@@ -238,10 +239,12 @@ public abstract class FanoutSuite {
     }
     assertEquals(0, fast.missed());
     List<Delivery> backlog = drain(slow, Duration.ofMillis(200));
-    assertTrue(backlog.size() < n, "the slow subscriber got all " + n + " items: the buffers between them are bigger than the test thinks");
     assertTrue(b.publish("t", Payload.wrap(numbered(n, filler)))); // one more, so that the gap shows
-    Delivery last = take(slow, 1).get(0);
-    assertEquals(n, number(last));
+    Delivery last;
+    while (number(last = take(slow, 1).get(0)) != n) {
+      backlog.add(last); // an item still on its way when the quiet period ended
+    }
+    assertTrue(backlog.size() < n, "the slow subscriber got all " + n + " items: the buffers between them are bigger than the test thinks");
     assertEquals(n - backlog.size(), slow.missed(), "missed = items published minus items received");
     for (int i = 1; i < backlog.size(); i++) {
       assertTrue(number(backlog.get(i)) > number(backlog.get(i - 1)), "items out of order");
@@ -260,9 +263,9 @@ public abstract class FanoutSuite {
 
   @Test
   public void aSubscriberMayBindAndHearSeveralPublishers() throws Exception {
-    BroadcastReceiver r = closer.later(subscriber().bind(bindAddress()).build());
-    Broadcaster p1 = closer.later(broadcaster().connect(r.address()).build());
-    Broadcaster p2 = closer.later(broadcaster().connect(r.address()).build());
+    BroadcastReceiver r = closer.later(subscriber().bind(bindAddress()).queueCapacity(1000).build());
+    Broadcaster p1 = closer.later(broadcaster().connect(r.address()).queueCapacity(1000).build());
+    Broadcaster p2 = closer.later(broadcaster().connect(r.address()).queueCapacity(1000).build());
     join(p1, "sync", r);
     join(p2, "sync", r);
     for (int i = 0; i < 50; i++) {
@@ -330,13 +333,23 @@ public abstract class FanoutSuite {
     for (long i = 0; i < 30; i++) {
       s.send(i, Await.LIMIT);
     }
+    Map<PipelineReceiver, Integer> mine = new java.util.HashMap<>();
     int total = 0;
-    for (PipelineReceiver w : ws) {
-      int mine = drain(w, Duration.ofMillis(100)).size();
-      assertTrue(mine > 0, "a connected worker got nothing");
-      total += mine;
+    deadline = System.nanoTime() + Await.LIMIT.toNanos();
+    while (total < 30) { // no quiet period: items may take a while on a busy machine
+      assertTrue(System.nanoTime() < deadline, "got " + total + " of 30 items in time");
+      for (PipelineReceiver w : ws) {
+        Delivery d = w.poll(Duration.ofMillis(5));
+        if (d != null && !d.topic().endsWith("sync")) {
+          mine.merge(w, 1, Integer::sum);
+          total++;
+        }
+      }
     }
-    assertEquals(30, total);
+    assertEquals(3, mine.size(), "a connected worker got nothing: " + mine.values());
+    for (PipelineReceiver w : ws) {
+      assertNull(pollNonSync(w, SHORT), "more than 30 items");
+    }
   }
 
   /** A full pipeline refuses offers, makes send wait (and time out), and takes items again once a worker reads. */
@@ -362,7 +375,8 @@ public abstract class FanoutSuite {
       }
     }
     assertTrue(w.queued() <= 4);
-    assertThrows(OverloadedException.class, () -> s.send(Payload.wrap(item), Duration.ofMillis(50)));
+    // (the loop above ended on a send that timed out; a second one need not: over TCP, room can
+    // come back after any pause, e.g. when the lower's I/O thread was not scheduled for 100 ms)
     Future<?> blocked = closer.executor("blocked-sender").submit(() -> {
       s.send("last", Payload.wrap(item), Await.LIMIT);
       return null;
