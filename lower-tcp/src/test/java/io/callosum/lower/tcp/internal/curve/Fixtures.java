@@ -110,10 +110,17 @@ final class Fixtures {
     }
 
     Pair(long seed, Map<String, byte[]> clientMetadata, Map<String, byte[]> serverMetadata) {
-      serverKeys = keyPair(seed);
-      clientKeys = keyPair(seed + 1);
-      client = CurveSecurity.client(client(serverKeys.publicKey(), clientKeys), clientMetadata, new SeededRandom(seed + 2));
-      server = CurveSecurity.server(allowing(serverKeys, clientKeys.publicKey()), serverMetadata, new SeededRandom(seed + 3));
+      this(seed, seed, clientMetadata, serverMetadata);
+    }
+
+    /** Keys from {@code keySeed}, connection randomness from {@code randomSeed}. */
+    Pair(long keySeed, long randomSeed, Map<String, byte[]> clientMetadata, Map<String, byte[]> serverMetadata) {
+      serverKeys = keyPair(keySeed);
+      clientKeys = keyPair(keySeed + 1);
+      client = CurveSecurity.client(client(serverKeys.publicKey(), clientKeys), clientMetadata,
+          new SeededRandom(randomSeed + 2));
+      server = CurveSecurity.server(allowing(serverKeys, clientKeys.publicKey()), serverMetadata,
+          new SeededRandom(randomSeed + 3));
     }
 
     Pair established() throws SecurityFailure {
