@@ -83,6 +83,7 @@ public final class CurveSecurity implements ConnectionSecurity, Destroyable {
   private final String domain;
 
   private volatile State state;
+  private volatile boolean destroyed;
   /** C': the client's short-term public key (the client's own, or as received in HELLO). */
   private byte[] clientShortKey;
   /** Client, until WELCOME: c' and the box key of S and c'. */
@@ -206,8 +207,9 @@ public final class CurveSecurity implements ConnectionSecurity, Destroyable {
   @Override
   public List<byte[]> receive(byte[] frame) throws SecurityFailure {
     Objects.requireNonNull(frame, "frame");
+    State before = state;
     try {
-      switch (state) {
+      switch (before) {
         case EXPECT_HELLO:
           return List.of(onHello(frame));
         case EXPECT_WELCOME:
@@ -225,7 +227,11 @@ public final class CurveSecurity implements ConnectionSecurity, Destroyable {
           throw protocol("got " + Command.describe(frame) + " after the handshake failed");
       }
     } catch (SecurityFailure f) {
-      failHandshake();
+      state = State.FAILED;
+      wipeHandshakeSecrets();
+      if (before != State.ESTABLISHED) { // else a sealing thread may still use the session key: destroy() wipes it
+        Arrays.fill(sessionKey, (byte) 0);
+      }
       throw f;
     }
   }
@@ -318,13 +324,14 @@ public final class CurveSecurity implements ConnectionSecurity, Destroyable {
   @Override
   public void destroy() {
     state = State.FAILED;
+    destroyed = true;
     wipeHandshakeSecrets();
     Arrays.fill(sessionKey, (byte) 0);
   }
 
   @Override
   public boolean isDestroyed() {
-    return state == State.FAILED;
+    return destroyed;
   }
 
   /** The side, the state and the server's public key; never a secret. */
@@ -524,12 +531,6 @@ public final class CurveSecurity implements ConnectionSecurity, Destroyable {
     }
     nextNonce = nonce + 1;
     return nonce;
-  }
-
-  private void failHandshake() {
-    state = State.FAILED;
-    wipeHandshakeSecrets();
-    Arrays.fill(sessionKey, (byte) 0);
   }
 
   private void wipeHandshakeSecrets() {

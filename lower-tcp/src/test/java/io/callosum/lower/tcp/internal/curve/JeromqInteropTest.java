@@ -10,7 +10,6 @@ import io.callosum.lower.tcp.internal.SecurityFailure;
 import io.callosum.lower.tcp.internal.curve.Fixtures.SeededRandom;
 import java.io.DataInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -57,30 +56,38 @@ class JeromqInteropTest {
       CurveSecurity server = CurveSecurity.server(Fixtures.allowing(serverKeys, clientKeys.publicKey()),
           Map.of("Socket-Type", ascii("ROUTER")), new SeededRandom(202));
       CompletableFuture<String> served = CompletableFuture.supplyAsync(() -> {
-        try (Socket s = listener.accept()) {
-          s.setSoTimeout(10_000);
-          Zmtp zmtp = new Zmtp(s, true);
+        String step = "accept";
+        try (Socket s = acceptGreeted(listener)) {
+          Zmtp zmtp = new Zmtp(s);
+          step = "hello";
           byte[] welcome = only(server.receive(zmtp.readFrame()));
           zmtp.writeCommand(welcome);
+          step = "initiate";
           zmtp.writeCommand(only(server.receive(zmtp.readFrame())));
+          step = "message";
           String got = new String(server.open(zmtp.readFrame()), StandardCharsets.UTF_8);
           zmtp.writeMessage(server.seal(ascii("pong to " + got)));
           zmtp.readFrame(); // wait for the dealer's last message so the reply is not cut off by our close
           return got;
         } catch (IOException | SecurityFailure e) {
-          throw new RuntimeException(e);
+          throw new RuntimeException("at " + step, e);
         }
       }, background);
 
       ZMQ.Socket dealer = context.createSocket(SocketType.DEALER);
       dealer.setLinger(0);
       dealer.setReceiveTimeOut(10_000);
+      dealer.setHandshakeIvl(1_000);
       dealer.setCurveServerKey(serverKeys.publicKey().bytes());
       dealer.setCurvePublicKey(clientKeys.publicKey().bytes());
       dealer.setCurveSecretKey(clientKeys.secretKey());
       dealer.connect("tcp://127.0.0.1:" + listener.getLocalPort());
       assertTrue(dealer.send("ping"));
-      assertEquals("pong to ping", dealer.recvStr());
+      String reply = dealer.recvStr();
+      if (reply == null) {
+        served.get(1, TimeUnit.SECONDS); // shows the serving side's failure, if any
+      }
+      assertEquals("pong to ping", reply);
       dealer.send("bye");
       assertEquals("ping", served.get(20, TimeUnit.SECONDS));
       assertEquals("alice", server.userId());
@@ -99,9 +106,8 @@ class JeromqInteropTest {
 
     CurveSecurity client = CurveSecurity.client(Fixtures.client(serverKeys.publicKey(), clientKeys),
         Map.of("Socket-Type", ascii("DEALER"), "Identity", new byte[0]), new SeededRandom(203));
-    try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
-      s.setSoTimeout(10_000);
-      Zmtp zmtp = new Zmtp(s, false);
+    try (Socket s = connectGreeted(port)) {
+      Zmtp zmtp = new Zmtp(s);
       zmtp.writeCommand(only(client.start()));
       zmtp.writeCommand(only(client.receive(zmtp.readFrame())));
       client.receive(zmtp.readFrame());
@@ -153,15 +159,54 @@ class JeromqInteropTest {
 
     CurveSecurity client = CurveSecurity.client(Fixtures.client(serverKeys.publicKey(), clientKeys),
         Map.of("Socket-Type", ascii("DEALER")), new SeededRandom(204));
-    try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
-      s.setSoTimeout(10_000);
-      Zmtp zmtp = new Zmtp(s, false);
+    try (Socket s = connectGreeted(port)) {
+      Zmtp zmtp = new Zmtp(s);
       zmtp.writeCommand(only(client.start()));
       zmtp.writeCommand(only(client.receive(zmtp.readFrame())));
       SecurityFailure f = Fixtures.refuses(SecurityFailure.Kind.AUTHENTICATION, () -> client.receive(zmtp.readFrame()));
       assertEquals("authentication rejected by the server: 400", f.getMessage());
     }
     assertEquals("CURVE", asked.get(10, TimeUnit.SECONDS));
+  }
+
+  /**
+   * The next connection whose ZMTP greeting completes. jeromq 0.6.0 sometimes never finishes a fresh connection's
+   * greeting (about one connect in 15 here, before any CURVE byte; see DEPENDENCIES.md, like jeromq #912) and then
+   * notices nothing until its handshake timer fires: the DEALER's short handshake interval drops such a connection,
+   * and it reconnects with its queued message.
+   */
+  private static Socket acceptGreeted(ServerSocket listener) throws IOException {
+    for (int attempt = 1; ; attempt++) {
+      Socket s = listener.accept();
+      try {
+        s.setSoTimeout(10_000);
+        Zmtp.greet(s, true);
+        return s;
+      } catch (IOException stalled) {
+        s.close();
+        if (attempt == 5) {
+          throw stalled;
+        }
+      }
+    }
+  }
+
+  /** A connection to {@code port} whose ZMTP greeting completed; a stalled one (see above) is replaced. */
+  private static Socket connectGreeted(int port) throws IOException {
+    for (int attempt = 1; ; attempt++) {
+      Socket s = new Socket(InetAddress.getLoopbackAddress(), port);
+      try {
+        s.setSoTimeout(attempt < 5 ? 2_000 : 10_000);
+        Zmtp.greet(s, false);
+        s.setSoTimeout(10_000);
+        return s;
+      } catch (IOException stalled) {
+        s.close();
+        if (attempt == 5) {
+          throw stalled;
+        }
+      }
+    }
   }
 
   private static byte[] ascii(String s) {
@@ -173,10 +218,16 @@ class JeromqInteropTest {
     private final DataInputStream in;
     private final OutputStream out;
 
-    Zmtp(Socket socket, boolean asServer) throws IOException {
-      InputStream raw = socket.getInputStream();
-      this.in = new DataInputStream(raw);
+    /** Framing on a socket whose greeting is done. */
+    Zmtp(Socket socket) throws IOException {
+      this.in = new DataInputStream(socket.getInputStream());
       this.out = socket.getOutputStream();
+    }
+
+    /** Exchanges ZMTP 3.0 greetings for the CURVE mechanism. */
+    static void greet(Socket socket, boolean asServer) throws IOException {
+      DataInputStream in = new DataInputStream(socket.getInputStream());
+      OutputStream out = socket.getOutputStream();
       byte[] greeting = new byte[64];
       greeting[0] = (byte) 0xff;
       greeting[8] = 1;
@@ -185,10 +236,18 @@ class JeromqInteropTest {
       greeting[11] = 0;
       System.arraycopy(ascii("CURVE"), 0, greeting, 12, 5);
       greeting[32] = (byte) (asServer ? 1 : 0);
-      out.write(greeting);
-      out.flush();
+      // In the stages libzmq uses (signature, major version, the rest): jeromq 0.6.0's greeting sometimes stalls
+      // when the whole greeting arrives before it has sent its own signature.
       byte[] theirs = new byte[64];
-      in.readFully(theirs);
+      out.write(greeting, 0, 10);
+      out.flush();
+      in.readFully(theirs, 0, 10);
+      out.write(greeting, 10, 1);
+      out.flush();
+      in.readFully(theirs, 10, 1);
+      out.write(greeting, 11, 53);
+      out.flush();
+      in.readFully(theirs, 11, 53);
       assertEquals((byte) 0xff, theirs[0]);
       assertEquals(0x7f, theirs[9]);
       assertEquals(3, theirs[10], "ZMTP 3");
