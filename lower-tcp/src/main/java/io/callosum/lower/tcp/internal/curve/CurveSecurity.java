@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * holds it; a refusal, and a client that fails to prove its key, throw {@link SecurityFailure.Kind#AUTHENTICATION}. So
  * does a client whose server does not prove it holds the expected key, or that receives an {@link ErrorCommand}: the
  * transport sends one (with the failure's message) when the server side refuses a client, so a client learns
- * "authentication rejected" rather than seeing a silent close. Any malformed, misplaced, forged, replayed or reordered
+ * "authentication rejected" rather than seeing a silent close. Those server-side messages name no key, as the ERROR
+ * command travels in the clear; the server logs the keys (public ones only) at INFO. Any malformed, misplaced, forged, replayed or reordered
  * command throws {@link SecurityFailure.Kind#PROTOCOL}. After a failure the object refuses everything.
  *
  * <p><b>Threads.</b> One thread at a time during the handshake. Once {@link #established()}, {@link #seal} and {@link
@@ -65,6 +66,14 @@ public final class CurveSecurity implements ConnectionSecurity, Destroyable {
   static final byte[] READY_NONCE = ascii("CurveZMQREADY---");
   static final byte[] CLIENT_MESSAGE_NONCE = ascii("CurveZMQMESSAGEC");
   static final byte[] SERVER_MESSAGE_NONCE = ascii("CurveZMQMESSAGES");
+
+  // The server's AUTHENTICATION messages: what the client is told, in the clear, in an ERROR command. They name no key
+  // (a passive observer must not learn the client's long-term key, nor anyone the server's); the log names them.
+  static final String WRONG_SERVER_KEY =
+      "the client's HELLO does not open with this server's secret key: the client expects another server public key";
+  static final String UNPROVEN_CLIENT_KEY = "the client does not prove that it holds the secret key it presents";
+  static final String MISDIRECTED_VOUCH = "the client's vouch was made for another connection or server";
+  static final String CLIENT_KEY_REFUSED = "this server does not accept the client's key";
 
   private static final int KEY = NaclBox.KEY_LENGTH;
   private static final int TAG = NaclBox.TAG_LENGTH;
@@ -361,8 +370,9 @@ public final class CurveSecurity implements ConnectionSecurity, Destroyable {
       }
       byte[] signature = new byte[64];
       if (!NaclBox.open(key, fullNonce(HELLO_NONCE, frame, 112), frame, 120, 80, signature, 0)) {
-        throw authentication("the client's HELLO does not open with the secret key of " + serverKey
-            + ": the client expects another server public key");
+        log.info("CURVE: a client's HELLO does not open with the secret key of {}: it expects another server key",
+            serverKey);
+        throw authentication(WRONG_SERVER_KEY);
       }
       if (!allZero(signature)) {
         throw protocol("HELLO's signature box does not hold 64 zero bytes");
@@ -422,11 +432,13 @@ public final class CurveSecurity implements ConnectionSecurity, Destroyable {
           && NaclBox.open(vouchKey, fullNonce(VOUCH_NONCE, plain, 32), plain, 48, 80, vouch, 0);
       wipe(shortSecret);
       if (!vouched) {
-        throw authentication("the client does not prove that it holds the secret key of " + client);
+        log.info("CURVE: refused a client that does not prove it holds the secret key of {}", client);
+        throw authentication(UNPROVEN_CLIENT_KEY);
       }
       if (!Arrays.equals(vouch, 0, KEY, clientShortKey, 0, KEY)
           || !Arrays.equals(vouch, KEY, 2 * KEY, serverKey.bytes(), 0, KEY)) {
-        throw authentication("the vouch of client key " + client + " was made for another connection or server");
+        log.info("CURVE: refused client key {}: its vouch names another connection or server", client);
+        throw authentication(MISDIRECTED_VOUCH);
       }
       remoteMetadata = Metadata.decode(plain, 128, plain.length - 128, "INITIATE");
       AuthResult result = check(client);
@@ -448,12 +460,14 @@ public final class CurveSecurity implements ConnectionSecurity, Destroyable {
     try {
       result = authenticator.checkClient(new Credential(domain, client));
     } catch (RuntimeException e) {
-      SecurityFailure f = authentication("the server refused client key " + client + " (its authenticator failed)");
+      log.warn("CURVE: refused client key {} in domain '{}': the authenticator failed", client, domain, e);
+      SecurityFailure f = authentication(CLIENT_KEY_REFUSED);
       f.initCause(e);
       throw f;
     }
     if (result == null || !result.success()) {
-      throw authentication("the server refused client key " + client);
+      log.info("CURVE: the authenticator refused client key {} in domain '{}'", client, domain);
+      throw authentication(CLIENT_KEY_REFUSED);
     }
     return result;
   }
@@ -462,7 +476,10 @@ public final class CurveSecurity implements ConnectionSecurity, Destroyable {
 
   /** Opens WELCOME with the expected server key and answers INITIATE with the vouch. */
   private byte[] onWelcome(byte[] frame) throws SecurityFailure {
-    refuseOnError(frame);
+    if (ErrorCommand.is(frame)) {
+      throw authentication("authentication rejected by the server: " + ErrorCommand.reason(frame)
+          + " (this client expects server key " + serverKey + ")");
+    }
     Command.expect(frame, Command.WELCOME, WELCOME_LENGTH, WELCOME_LENGTH);
     byte[] welcomePlain = new byte[128];
     byte[] secret = null;
@@ -503,7 +520,9 @@ public final class CurveSecurity implements ConnectionSecurity, Destroyable {
 
   /** Opens READY: the server accepted this client. */
   private void onReady(byte[] frame) throws SecurityFailure {
-    refuseOnError(frame);
+    if (ErrorCommand.is(frame)) {
+      throw authentication("authentication rejected by the server: " + ErrorCommand.reason(frame));
+    }
     Command.expect(frame, Command.READY, READY_MIN, READY_MIN + Metadata.MAX_LENGTH);
     long nonce = Pack.bigEndianToLong(frame, 6);
     byte[] metadata = new byte[frame.length - READY_MIN];
@@ -514,12 +533,6 @@ public final class CurveSecurity implements ConnectionSecurity, Destroyable {
     remoteMetadata = Metadata.decode(metadata, 0, metadata.length, "READY");
     state = State.ESTABLISHED;
     log.debug("CURVE handshake complete with server key {}", serverKey);
-  }
-
-  private static void refuseOnError(byte[] frame) throws SecurityFailure {
-    if (ErrorCommand.is(frame)) {
-      throw authentication("authentication rejected by the server: " + ErrorCommand.reason(frame));
-    }
   }
 
   // ---- shared ----

@@ -8,8 +8,8 @@ import java.nio.charset.StandardCharsets;
  * before it closes a connection whose handshake it refused, so the client learns why instead of seeing a bare close.
  *
  * <p>The transport sends {@code ErrorCommand.encode(failure.getMessage())} when a server-side {@link
- * CurveSecurity#receive} throws a {@link SecurityFailure.Kind#AUTHENTICATION} failure (those messages name only
- * public keys), then closes; a client's {@code receive} of it throws {@code AUTHENTICATION} with the reason. The
+ * CurveSecurity#receive} throws a {@link SecurityFailure.Kind#AUTHENTICATION} failure (those messages are written to
+ * be sent: they name no key), then closes; a client's {@code receive} of it throws {@code AUTHENTICATION} with the reason. The
  * command travels in the clear and unauthenticated, like a TCP reset: a reason, never a proof. Stateless.
  */
 public final class ErrorCommand {

@@ -156,7 +156,7 @@ class CurveSecurityTest {
     CurveSecurity client = CurveSecurity.client(Fixtures.client(serverKeys.publicKey(), stranger), new SeededRandom(14));
     byte[] initiate = only(client.receive(only(server.receive(only(client.start())))));
     SecurityFailure refused = refuses(AUTHENTICATION, () -> server.receive(initiate));
-    assertTrue(refused.getMessage().contains(stranger.publicKey().z85()), refused.getMessage());
+    assertEquals(CurveSecurity.CLIENT_KEY_REFUSED, refused.getMessage(), "names no key: it goes out in the clear");
     assertFalse(server.established());
     assertNull(server.userId());
 
@@ -191,9 +191,10 @@ class CurveSecurityTest {
     CurveSecurity client = CurveSecurity.client(Fixtures.client(expected.publicKey(), clientKeys), new SeededRandom(24));
     byte[] hello = only(client.start());
     SecurityFailure refused = refuses(AUTHENTICATION, () -> server.receive(hello));
-    assertTrue(refused.getMessage().contains(serverKeys.publicKey().z85()), refused.getMessage());
+    assertEquals(CurveSecurity.WRONG_SERVER_KEY, refused.getMessage(), "does not give the server's key away");
     SecurityFailure learned = refuses(AUTHENTICATION, () -> client.receive(ErrorCommand.encode(refused.getMessage())));
-    assertTrue(learned.getMessage().startsWith("authentication rejected by the server: "), learned.getMessage());
+    assertEquals("authentication rejected by the server: " + CurveSecurity.WRONG_SERVER_KEY
+        + " (this client expects server key " + expected.publicKey() + ")", learned.getMessage());
   }
 
   @Test
@@ -397,7 +398,7 @@ class CurveSecurityTest {
   void garbageNeverEscapesAsAnUncheckedException() throws SecurityFailure {
     java.util.SplittableRandom random = new java.util.SplittableRandom(62);
     byte[][] names = {Command.HELLO, Command.WELCOME, Command.INITIATE, Command.READY, Command.MESSAGE, Command.ERROR};
-    for (int round = 0; round < 3000; round++) {
+    for (int round = 0; round < 1500; round++) {
       byte[] frame = new byte[random.nextInt(400)];
       random.nextBytes(frame);
       byte[] name = names[random.nextInt(names.length)];
