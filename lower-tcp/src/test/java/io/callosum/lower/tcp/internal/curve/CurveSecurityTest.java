@@ -145,6 +145,31 @@ class CurveSecurityTest {
     assertEquals("user-" + clientKeys.publicKey().z85().substring(0, 5), server.userId());
   }
 
+  @Test
+  void oneSealingAndOneOpeningThreadMayWorkAtOnce() throws Exception {
+    Pair p = new Pair(67).established();
+    int count = 2000;
+    List<byte[]> fromServer = new java.util.ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      fromServer.add(p.server.seal(bytes(i, 40)));
+    }
+    java.util.concurrent.ExecutorService opener = java.util.concurrent.Executors.newSingleThreadExecutor();
+    try {
+      java.util.concurrent.Future<?> opened = opener.submit(() -> {
+        for (int i = 0; i < count; i++) {
+          assertArrayEquals(bytes(i, 40), p.client.open(fromServer.get(i)));
+        }
+        return null;
+      });
+      for (int i = 0; i < count; i++) {
+        assertArrayEquals(bytes(-i, 40), p.server.open(p.client.seal(bytes(-i, 40))));
+      }
+      opened.get(10, java.util.concurrent.TimeUnit.SECONDS);
+    } finally {
+      opener.shutdownNow();
+    }
+  }
+
   // ---- authentication refusals ----
 
   @Test
