@@ -141,10 +141,6 @@ public final class CurveSecurity implements ConnectionSecurity, Destroyable {
     return client(authenticator, metadata, Randomness.INSTANCE);
   }
 
-  static CurveSecurity client(ClientAuthenticator authenticator, SecureRandom random) {
-    return client(authenticator, Map.of(), random);
-  }
-
   static CurveSecurity client(ClientAuthenticator authenticator, Map<String, byte[]> metadata, SecureRandom random) {
     return new CurveSecurity(false, authenticator.serverPublicKey(), authenticator.clientKeyPair(), null, metadata,
         random);
@@ -163,10 +159,6 @@ public final class CurveSecurity implements ConnectionSecurity, Destroyable {
    */
   public static CurveSecurity server(ServerAuthenticator authenticator, Map<String, byte[]> metadata) {
     return server(authenticator, metadata, Randomness.INSTANCE);
-  }
-
-  static CurveSecurity server(ServerAuthenticator authenticator, SecureRandom random) {
-    return server(authenticator, Map.of(), random);
   }
 
   static CurveSecurity server(ServerAuthenticator authenticator, Map<String, byte[]> metadata, SecureRandom random) {

@@ -18,7 +18,6 @@ import io.callosum.auth.CurveKeyPair;
 import io.callosum.auth.CurvePublicKey;
 import io.callosum.lower.tcp.internal.SecurityFailure;
 import io.callosum.lower.tcp.internal.curve.Fixtures.Pair;
-import io.callosum.lower.tcp.internal.curve.Fixtures.SeededRandom;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -134,11 +133,11 @@ class CurveSecurityTest {
     CurveKeyPair serverKeys = Fixtures.keyPair(6);
     CurveKeyPair clientKeys = Fixtures.keyPair(7);
     AtomicReference<io.callosum.auth.Credential> seen = new AtomicReference<>();
-    CurveSecurity server = CurveSecurity.server(Fixtures.server(serverKeys, c -> {
+    CurveSecurity server = Fixtures.serverSide(Fixtures.server(serverKeys, c -> {
       seen.set(c);
       return AuthResult.accept("user-" + c.publicKey().z85().substring(0, 5));
-    }), new SeededRandom(8));
-    CurveSecurity client = CurveSecurity.client(Fixtures.client(serverKeys.publicKey(), clientKeys), new SeededRandom(9));
+    }), 8);
+    CurveSecurity client = Fixtures.clientSide(Fixtures.client(serverKeys.publicKey(), clientKeys), 9);
     Fixtures.handshake(client, server);
     assertEquals("test", seen.get().domain());
     assertEquals(clientKeys.publicKey(), seen.get().publicKey());
@@ -176,9 +175,8 @@ class CurveSecurityTest {
   void anUnknownClientKeyIsRefusedAndTheClientLearnsWhy() throws SecurityFailure {
     CurveKeyPair serverKeys = Fixtures.keyPair(10);
     CurveKeyPair stranger = Fixtures.keyPair(11);
-    CurveSecurity server = CurveSecurity.server(Fixtures.allowing(serverKeys, Fixtures.keyPair(12).publicKey()),
-        new SeededRandom(13));
-    CurveSecurity client = CurveSecurity.client(Fixtures.client(serverKeys.publicKey(), stranger), new SeededRandom(14));
+    CurveSecurity server = Fixtures.serverSide(Fixtures.allowing(serverKeys, Fixtures.keyPair(12).publicKey()), 13);
+    CurveSecurity client = Fixtures.clientSide(Fixtures.client(serverKeys.publicKey(), stranger), 14);
     byte[] initiate = only(client.receive(only(server.receive(only(client.start())))));
     SecurityFailure refused = refuses(AUTHENTICATION, () -> server.receive(initiate));
     assertEquals(CurveSecurity.CLIENT_KEY_REFUSED, refused.getMessage(), "names no key: it goes out in the clear");
@@ -195,11 +193,10 @@ class CurveSecurityTest {
   void anAuthenticatorThatThrowsRefusesWithoutQuotingItself() throws SecurityFailure {
     CurveKeyPair serverKeys = Fixtures.keyPair(15);
     IllegalStateException boom = new IllegalStateException("database password is hunter2");
-    CurveSecurity server = CurveSecurity.server(Fixtures.server(serverKeys, c -> {
+    CurveSecurity server = Fixtures.serverSide(Fixtures.server(serverKeys, c -> {
       throw boom;
-    }), new SeededRandom(16));
-    CurveSecurity client = CurveSecurity.client(Fixtures.client(serverKeys.publicKey(), Fixtures.keyPair(17)),
-        new SeededRandom(18));
+    }), 16);
+    CurveSecurity client = Fixtures.clientSide(Fixtures.client(serverKeys.publicKey(), Fixtures.keyPair(17)), 18);
     byte[] initiate = only(client.receive(only(server.receive(only(client.start())))));
     SecurityFailure refused = refuses(AUTHENTICATION, () -> server.receive(initiate));
     assertSame(boom, refused.getCause());
@@ -211,9 +208,8 @@ class CurveSecurityTest {
     CurveKeyPair serverKeys = Fixtures.keyPair(20);
     CurveKeyPair expected = Fixtures.keyPair(21);
     CurveKeyPair clientKeys = Fixtures.keyPair(22);
-    CurveSecurity server = CurveSecurity.server(Fixtures.allowing(serverKeys, clientKeys.publicKey()),
-        new SeededRandom(23));
-    CurveSecurity client = CurveSecurity.client(Fixtures.client(expected.publicKey(), clientKeys), new SeededRandom(24));
+    CurveSecurity server = Fixtures.serverSide(Fixtures.allowing(serverKeys, clientKeys.publicKey()), 23);
+    CurveSecurity client = Fixtures.clientSide(Fixtures.client(expected.publicKey(), clientKeys), 24);
     byte[] hello = only(client.start());
     SecurityFailure refused = refuses(AUTHENTICATION, () -> server.receive(hello));
     assertEquals(CurveSecurity.WRONG_SERVER_KEY, refused.getMessage(), "does not give the server's key away");
@@ -227,8 +223,7 @@ class CurveSecurityTest {
     // An impostor holding another key answers HELLO without being able to open it.
     CurveKeyPair real = Fixtures.keyPair(25);
     CurveKeyPair impostor = Fixtures.keyPair(26);
-    CurveSecurity client = CurveSecurity.client(Fixtures.client(real.publicKey(), Fixtures.keyPair(27)),
-        new SeededRandom(28));
+    CurveSecurity client = Fixtures.clientSide(Fixtures.client(real.publicKey(), Fixtures.keyPair(27)), 28);
     byte[] hello = only(client.start());
     byte[] clientShort = Arrays.copyOfRange(hello, 80, 112);
     byte[] welcome = Command.frame(Command.WELCOME, 168);
@@ -244,10 +239,10 @@ class CurveSecurityTest {
     // The authenticator is never asked about a client that failed earlier.
     CurveKeyPair serverKeys = Fixtures.keyPair(31);
     AtomicReference<Object> asked = new AtomicReference<>();
-    CurveSecurity server = CurveSecurity.server(Fixtures.server(serverKeys, c -> {
+    CurveSecurity server = Fixtures.serverSide(Fixtures.server(serverKeys, c -> {
       asked.set(c);
       return AuthResult.accept("x");
-    }), new SeededRandom(32));
+    }), 32);
     refuses(PROTOCOL, () -> server.receive(new byte[200]));
     assertNull(asked.get());
   }

@@ -50,6 +50,14 @@ final class Fixtures {
     return b;
   }
 
+  static CurveSecurity clientSide(ClientAuthenticator authenticator, long seed) {
+    return CurveSecurity.client(authenticator, Map.of(), new SeededRandom(seed));
+  }
+
+  static CurveSecurity serverSide(ServerAuthenticator authenticator, long seed) {
+    return CurveSecurity.server(authenticator, Map.of(), new SeededRandom(seed));
+  }
+
   /** A server authenticator in domain "test" that answers with {@code decision}. */
   static ServerAuthenticator server(CurveKeyPair serverKeys, Function<Credential, AuthResult> decision) {
     return new ServerAuthenticator() {

@@ -142,8 +142,7 @@ class JnaclCrossCheckTest {
   void ourClientRefusesAJnaclServerThatWelcomesWithAnotherKey() throws SecurityFailure {
     CurveKeyPair impostor = Fixtures.keyPair(110);
     JnaclPeers.Server server = new JnaclPeers.Server(impostor.secretKey(), 111);
-    CurveSecurity client = CurveSecurity.client(Fixtures.client(serverKeys.publicKey(), clientKeys),
-        new SeededRandom(112));
+    CurveSecurity client = Fixtures.clientSide(Fixtures.client(serverKeys.publicKey(), clientKeys), 112);
     byte[] hello = only(client.start());
     server.clientShort = java.util.Arrays.copyOfRange(hello, 80, 112); // the impostor cannot open HELLO; it answers
     SecurityFailure f = refuses(AUTHENTICATION, () -> client.receive(server.welcome()));

@@ -52,19 +52,59 @@ final class JnaclPeers {
     return Arrays.copyOfRange(b, from, to);
   }
 
-  /** A client: long-term keys c/C, the expected server key S. */
-  static final class Client {
+  /** What both sides hold: long-term and short-term keys, the session key, and the nonces of both directions. */
+  abstract static class Side {
     final byte[] secret;
     final byte[] publicKey;
-    final byte[] serverKey;
     final SplittableRandom random;
     final byte[] shortSecret;
     final byte[] shortPublic;
-    byte[] serverShort;
-    byte[] cookie;
+    private final String sendPrefix;
+    private final String receivePrefix;
     byte[] sessionKey;
     long nonce = 1;
-    long serverNonce;
+    long remoteNonce;
+
+    Side(byte[] secret, long seed, String sendPrefix, String receivePrefix) {
+      this.secret = secret;
+      this.publicKey = Jnacl.publicKey(secret);
+      this.random = new SplittableRandom(seed);
+      this.shortSecret = randomBytes(32);
+      this.shortPublic = Jnacl.publicKey(shortSecret);
+      this.sendPrefix = sendPrefix;
+      this.receivePrefix = receivePrefix;
+    }
+
+    byte[] randomBytes(int n) {
+      byte[] b = new byte[n];
+      random.nextBytes(b);
+      return b;
+    }
+
+    byte[] message(byte[] payload) {
+      byte[] n = shortNonce(nonce++);
+      byte[] box = Jnacl.boxAfternm(concat(new byte[1], payload), nonce(sendPrefix, n), sessionKey);
+      return concat(name("MESSAGE"), n, box);
+    }
+
+    byte[] open(byte[] frame) {
+      assertArrayEquals(name("MESSAGE"), slice(frame, 0, 8));
+      long n = Pack.bigEndianToLong(frame, 8);
+      assertEquals(true, Long.compareUnsigned(n, remoteNonce) > 0, "nonces increase");
+      remoteNonce = n;
+      byte[] plain = Jnacl.openAfternm(slice(frame, 16, frame.length), nonce(receivePrefix, slice(frame, 8, 16)),
+          sessionKey);
+      assertNotNull(plain, "MESSAGE opens with jnacl");
+      assertEquals(0, plain[0], "flags");
+      return slice(plain, 1, plain.length);
+    }
+  }
+
+  /** A client: long-term keys c/C, the expected server key S. */
+  static final class Client extends Side {
+    final byte[] serverKey;
+    byte[] serverShort;
+    byte[] cookie;
     byte[] readyMetadata;
 
     // Forgeries for INITIATE.
@@ -75,18 +115,8 @@ final class JnaclPeers {
     Long initiateNonce;
 
     Client(byte[] secret, byte[] serverKey, long seed) {
-      this.secret = secret;
-      this.publicKey = Jnacl.publicKey(secret);
+      super(secret, seed, "CurveZMQMESSAGEC", "CurveZMQMESSAGES");
       this.serverKey = serverKey;
-      this.random = new SplittableRandom(seed);
-      this.shortSecret = randomBytes(32);
-      this.shortPublic = Jnacl.publicKey(shortSecret);
-    }
-
-    byte[] randomBytes(int n) {
-      byte[] b = new byte[n];
-      random.nextBytes(b);
-      return b;
     }
 
     byte[] hello() {
@@ -118,64 +148,28 @@ final class JnaclPeers {
 
     void ready(byte[] frame) {
       assertArrayEquals(name("READY"), slice(frame, 0, 6));
-      serverNonce = Pack.bigEndianToLong(frame, 6);
+      remoteNonce = Pack.bigEndianToLong(frame, 6);
       readyMetadata = Jnacl.openAfternm(slice(frame, 14, frame.length), nonce("CurveZMQREADY---", slice(frame, 6, 14)),
           sessionKey);
       assertNotNull(readyMetadata, "READY opens with jnacl");
     }
-
-    byte[] message(byte[] payload) {
-      byte[] n = shortNonce(nonce++);
-      byte[] box = Jnacl.boxAfternm(concat(new byte[1], payload), nonce("CurveZMQMESSAGEC", n), sessionKey);
-      return concat(name("MESSAGE"), n, box);
-    }
-
-    byte[] open(byte[] frame) {
-      assertArrayEquals(name("MESSAGE"), slice(frame, 0, 8));
-      long n = Pack.bigEndianToLong(frame, 8);
-      assertEquals(true, Long.compareUnsigned(n, serverNonce) > 0, "nonces increase");
-      serverNonce = n;
-      byte[] plain = Jnacl.openAfternm(slice(frame, 16, frame.length), nonce("CurveZMQMESSAGES", slice(frame, 8, 16)),
-          sessionKey);
-      assertNotNull(plain, "MESSAGE opens with jnacl");
-      assertEquals(0, plain[0], "flags");
-      return slice(plain, 1, plain.length);
-    }
   }
 
   /** A server: long-term keys s/S. */
-  static final class Server {
-    final byte[] secret;
-    final byte[] publicKey;
-    final SplittableRandom random;
-    final byte[] shortSecret;
-    final byte[] shortPublic;
+  static final class Server extends Side {
     byte[] clientShort;
     byte[] clientKey;
-    byte[] sessionKey;
     byte[] initiateMetadata;
-    long nonce = 1;
-    long clientNonce;
 
     Server(byte[] secret, long seed) {
-      this.secret = secret;
-      this.publicKey = Jnacl.publicKey(secret);
-      this.random = new SplittableRandom(seed);
-      this.shortSecret = randomBytes(32);
-      this.shortPublic = Jnacl.publicKey(shortSecret);
-    }
-
-    byte[] randomBytes(int n) {
-      byte[] b = new byte[n];
-      random.nextBytes(b);
-      return b;
+      super(secret, seed, "CurveZMQMESSAGES", "CurveZMQMESSAGEC");
     }
 
     void hello(byte[] frame) {
       assertEquals(200, frame.length);
       assertArrayEquals(concat(name("HELLO"), new byte[] {1, 0}, new byte[72]), slice(frame, 0, 80));
       clientShort = slice(frame, 80, 112);
-      clientNonce = Pack.bigEndianToLong(frame, 112);
+      remoteNonce = Pack.bigEndianToLong(frame, 112);
       byte[] signature = Jnacl.open(slice(frame, 120, 200), nonce("CurveZMQHELLO---", slice(frame, 112, 120)),
           clientShort, secret);
       assertArrayEquals(new byte[64], signature, "HELLO's signature box opens with jnacl to 64 zeros");
@@ -192,8 +186,8 @@ final class JnaclPeers {
     void initiate(byte[] frame) {
       assertArrayEquals(name("INITIATE"), slice(frame, 0, 9));
       long n = Pack.bigEndianToLong(frame, 105);
-      assertEquals(true, Long.compareUnsigned(n, clientNonce) > 0, "INITIATE's nonce is above HELLO's");
-      clientNonce = n;
+      assertEquals(true, Long.compareUnsigned(n, remoteNonce) > 0, "INITIATE's nonce is above HELLO's");
+      remoteNonce = n;
       byte[] plain = Jnacl.open(slice(frame, 113, frame.length), nonce("CurveZMQINITIATE", slice(frame, 105, 113)),
           clientShort, shortSecret);
       assertNotNull(plain, "INITIATE opens with jnacl");
@@ -207,24 +201,6 @@ final class JnaclPeers {
     byte[] ready(byte[] metadata) {
       byte[] n = shortNonce(nonce++);
       return concat(name("READY"), n, Jnacl.boxAfternm(metadata, nonce("CurveZMQREADY---", n), sessionKey));
-    }
-
-    byte[] message(byte[] payload) {
-      byte[] n = shortNonce(nonce++);
-      byte[] box = Jnacl.boxAfternm(concat(new byte[1], payload), nonce("CurveZMQMESSAGES", n), sessionKey);
-      return concat(name("MESSAGE"), n, box);
-    }
-
-    byte[] open(byte[] frame) {
-      assertArrayEquals(name("MESSAGE"), slice(frame, 0, 8));
-      long n = Pack.bigEndianToLong(frame, 8);
-      assertEquals(true, Long.compareUnsigned(n, clientNonce) > 0, "nonces increase");
-      clientNonce = n;
-      byte[] plain = Jnacl.openAfternm(slice(frame, 16, frame.length), nonce("CurveZMQMESSAGEC", slice(frame, 8, 16)),
-          sessionKey);
-      assertNotNull(plain, "MESSAGE opens with jnacl");
-      assertEquals(0, plain[0], "flags");
-      return slice(plain, 1, plain.length);
     }
   }
 }
