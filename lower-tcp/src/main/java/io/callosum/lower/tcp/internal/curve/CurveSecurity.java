@@ -35,8 +35,9 @@ import org.slf4j.LoggerFactory;
  * does a client whose server does not prove it holds the expected key, or that receives an {@link ErrorCommand}: the
  * transport sends one (with the failure's message) when the server side refuses a client, so a client learns
  * "authentication rejected" rather than seeing a silent close. Those server-side messages name no key, as the ERROR
- * command travels in the clear; the server logs the keys (public ones only) at INFO. Any malformed, misplaced, forged, replayed or reordered
- * command throws {@link SecurityFailure.Kind#PROTOCOL}. After a failure the object refuses everything.
+ * command travels in the clear; the server logs the (public) keys instead. Any malformed, misplaced, forged,
+ * replayed or reordered command throws {@link SecurityFailure.Kind#PROTOCOL}. After a failure the object refuses
+ * everything.
  *
  * <p><b>Threads.</b> One thread at a time during the handshake. Once {@link #established()}, {@link #seal} and {@link
  * #open} use separate nonce counters, so one sealing thread and one opening thread may work at once.
@@ -192,7 +193,8 @@ public final class CurveSecurity implements ConnectionSecurity, Destroyable {
     helloKey = new byte[KEY];
     if (!NaclBox.beforenm(serverKey.bytes(), clientShortSecret, helloKey)) {
       state = State.FAILED;
-      throw new IllegalStateException("the server public key " + serverKey + " is a low-order point: no server holds its secret key");
+      throw new IllegalStateException(
+          "the server public key " + serverKey + " is a low-order point: no server holds its secret key");
     }
     // Version 1.0, then 72 zero bytes: HELLO is longer than WELCOME, so a spoofed HELLO amplifies nothing.
     byte[] hello = Command.frame(Command.HELLO, HELLO_LENGTH);
@@ -362,7 +364,8 @@ public final class CurveSecurity implements ConnectionSecurity, Destroyable {
       }
       byte[] signature = new byte[64];
       if (!NaclBox.open(key, fullNonce(HELLO_NONCE, frame, 112), frame, 120, 80, signature, 0)) {
-        log.info("CURVE: a client's HELLO does not open with the secret key of {}: it expects another server key",
+        // Debug only: anyone can send such a HELLO, before proving anything.
+        log.debug("CURVE: a client's HELLO does not open with the secret key of {}: it expects another server key",
             serverKey);
         throw authentication(WRONG_SERVER_KEY);
       }
