@@ -229,7 +229,7 @@ public final class CurveSecurity implements ConnectionSecurity, Destroyable {
         default:
           throw protocol("got " + Command.describe(frame) + " after the handshake failed");
       }
-    } catch (SecurityFailure f) {
+    } catch (SecurityFailure | RuntimeException f) { // runtime: a local fault, such as a destroyed key pair
       state = State.FAILED;
       wipeHandshakeSecrets();
       if (before != State.ESTABLISHED) { // else a sealing thread may still use the session key: destroy() wipes it

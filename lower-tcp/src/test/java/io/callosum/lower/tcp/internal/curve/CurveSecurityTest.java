@@ -457,6 +457,15 @@ class CurveSecurityTest {
   }
 
   @Test
+  void aDestroyedServerKeyPairFailsTheConnectionLocally() throws SecurityFailure {
+    Pair p = new Pair(68);
+    byte[] hello = only(p.client.start());
+    p.serverKeys.destroy();
+    assertThrows(IllegalStateException.class, () -> p.server.receive(hello));
+    refuses(PROTOCOL, () -> p.server.receive(hello));
+  }
+
+  @Test
   void destroyWipesAndRefusesEverything() throws SecurityFailure {
     Pair p = new Pair(65).established();
     byte[] m = p.client.seal(new byte[3]);
