@@ -403,6 +403,8 @@ public final class CurveSecurity implements ConnectionSecurity, Destroyable {
       if (!issuedHere) {
         throw protocol("INITIATE's cookie was not issued by this connection's WELCOME");
       }
+      // Unreachable while the cookie key is per connection (only this HELLO's C' was ever sealed with it); kept so
+      // that a cookie key shared across connections, as RFC 26's stateless server has, stays safe.
       if (!Arrays.equals(cookie, 0, KEY, clientShortKey, 0, KEY)) {
         throw protocol("INITIATE's cookie was issued to another short-term key than HELLO's");
       }

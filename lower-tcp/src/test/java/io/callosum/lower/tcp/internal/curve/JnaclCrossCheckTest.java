@@ -70,6 +70,15 @@ class JnaclCrossCheckTest {
   }
 
   @Test
+  void aHelloSignatureBoxOfAnythingButZerosIsRefused() {
+    CurveSecurity server = ourServer();
+    JnaclPeers.Client client = theirClient();
+    client.helloSignature[63] = 1;
+    SecurityFailure f = refuses(PROTOCOL, () -> server.receive(client.hello()));
+    assertEquals("HELLO's signature box does not hold 64 zero bytes", f.getMessage());
+  }
+
+  @Test
   void aVouchMadeWithAnotherKeyThanTheClaimedOneIsRefused() throws SecurityFailure {
     // Mallory claims Alice's (allowed) public key but can only vouch with her own secret key.
     CurveSecurity server = ourServer();

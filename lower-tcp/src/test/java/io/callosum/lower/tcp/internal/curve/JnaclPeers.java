@@ -107,7 +107,8 @@ final class JnaclPeers {
     byte[] cookie;
     byte[] readyMetadata;
 
-    // Forgeries for INITIATE.
+    // Forgeries for HELLO and INITIATE.
+    byte[] helloSignature = new byte[64];
     byte[] claimedKey;
     byte[] vouchSigner;
     byte[] vouchShort;
@@ -121,7 +122,7 @@ final class JnaclPeers {
 
     byte[] hello() {
       byte[] n = shortNonce(nonce++);
-      byte[] box = Jnacl.box(new byte[64], nonce("CurveZMQHELLO---", n), serverKey, shortSecret);
+      byte[] box = Jnacl.box(helloSignature, nonce("CurveZMQHELLO---", n), serverKey, shortSecret);
       return concat(name("HELLO"), new byte[] {1, 0}, new byte[72], shortPublic, n, box);
     }
 
