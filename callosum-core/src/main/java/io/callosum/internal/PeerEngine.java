@@ -943,7 +943,7 @@ public final class PeerEngine implements LinkListener {
       exited(c);
       return;
     }
-    if (c.upstream != null) {
+    if (c.upstream != null && !(c.handler instanceof PipeHost.DeferredCredit)) {
       c.upstream.open(true); // the caller may send once the handler runs
     }
     Object result;

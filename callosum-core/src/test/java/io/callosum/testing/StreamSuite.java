@@ -2,6 +2,7 @@ package io.callosum.testing;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -838,5 +839,118 @@ public abstract class StreamSuite {
     assertEquals(io.callosum.internal.MessageType.RESULT, rh.type());
     assertEquals(2, rh.seq());
     Await.until("nothing is held", () -> server.internalEntries() == 0, () -> String.valueOf(server.internalEntries()));
+  }
+
+  // ------------------------------------------------------------------ named pipes
+
+  private Peer pipeHost() {
+    Peer host = closer.later(base().bind(bindAddress()).name("pipe-host").build());
+    io.callosum.Pipes.host(host);
+    return host.start();
+  }
+
+  private Peer pipeClient(Peer host) {
+    return closer.later(base().connect(host.address()).defaultTimeout(null).build()).start();
+  }
+
+  private static byte[] randomBytes(int n, long seed) {
+    byte[] b = new byte[n];
+    new Random(seed).nextBytes(b);
+    return b;
+  }
+
+  /** A write blocks until a reader is attached; then the bytes arrive in order and the reader reads -1 at the end. */
+  @Test
+  public void aPipeWriteBlocksUntilAReaderIsAttached() throws Exception {
+    Peer host = pipeHost();
+    byte[] data = randomBytes(1 << 20, 1);
+    CountDownLatch firstWriteDone = new CountDownLatch(1);
+    CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+      try (OutputStream out = io.callosum.Pipes.openOutput(pipeClient(host), "p1")) {
+        out.write(data, 0, io.callosum.Pipes.CHUNK_SIZE); // a whole chunk: it must go out
+        firstWriteDone.countDown();
+        out.write(data, io.callosum.Pipes.CHUNK_SIZE, data.length - io.callosum.Pipes.CHUNK_SIZE);
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }, closer.executor("pipe-writer"));
+    assertFalse(firstWriteDone.await(300, TimeUnit.MILLISECONDS), "a write returned with no reader attached");
+    ByteArrayOutputStream got = new ByteArrayOutputStream();
+    try (InputStream in = io.callosum.Pipes.openInput(pipeClient(host), "p1")) {
+      in.transferTo(got);
+      assertEquals(-1, in.read());
+    }
+    Await.result(writer);
+    assertArrayEquals(data, got.toByteArray());
+  }
+
+  /** A read blocks until data arrives. */
+  @Test
+  public void aPipeReadBlocksUntilDataArrives() throws Exception {
+    Peer host = pipeHost();
+    InputStream in = closer.later(io.callosum.Pipes.openInput(pipeClient(host), "p2"));
+    CompletableFuture<Integer> first = CompletableFuture.supplyAsync(() -> {
+      try {
+        return in.read();
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }, closer.executor("pipe-reader"));
+    Thread.sleep(200); // a bounded wait for something that must not happen
+    assertFalse(first.isDone(), "a read returned before anything was written");
+    try (OutputStream out = io.callosum.Pipes.openOutput(pipeClient(host), "p2")) {
+      out.write(new byte[] {42, 43});
+    }
+    assertEquals(42, Await.result(first));
+    assertEquals(43, in.read());
+    assertEquals(-1, in.read(), "-1 after the writer closed");
+  }
+
+  /** A write after the reader has gone fails with "broken pipe"; a second writer is refused. */
+  @Test
+  public void aPipeWithoutItsReaderIsBrokenAndABusyPipeIsRefused() throws Exception {
+    Peer host = pipeHost();
+    Peer writerPeer = pipeClient(host);
+    OutputStream out = io.callosum.Pipes.openOutput(writerPeer, "p3");
+    InputStream in = io.callosum.Pipes.openInput(pipeClient(host), "p3");
+    out.write(new byte[10]);
+    out.flush();
+    assertEquals(10, in.readNBytes(10).length);
+    IOException busy = assertThrows(IOException.class, () -> {
+      try (OutputStream second = io.callosum.Pipes.openOutput(pipeClient(host), "p3")) {
+        second.write(1);
+      }
+    });
+    assertTrue(busy.getMessage().contains("busy"), busy.getMessage());
+    in.close(); // the reader goes away
+    IOException broken = assertThrows(IOException.class, () -> {
+      for (int i = 0; i < 1000; i++) {
+        out.write(new byte[io.callosum.Pipes.CHUNK_SIZE]);
+      }
+    });
+    assertTrue(broken.getMessage().startsWith("broken pipe"), broken.getMessage());
+  }
+
+  /** Ends opened by descriptor, each through a peer of its own. */
+  @Test
+  public void pipesOpenByDescriptor() throws Exception {
+    Peer host = pipeHost();
+    io.callosum.PipeDescriptor w = new io.callosum.PipeDescriptor(host.address(), "by name/with spaces", io.callosum.PipeDescriptor.Mode.WRITE);
+    io.callosum.PipeDescriptor r = io.callosum.PipeDescriptor.parse(w.other().toString());
+    assertEquals(w.other(), r);
+    assertThrows(IllegalArgumentException.class, () -> io.callosum.Pipes.openInput(w));
+    assertThrows(IllegalArgumentException.class, () -> io.callosum.PipeDescriptor.parse("zmq+tcp://h:1#pipe=x;sideways"));
+    byte[] data = randomBytes(300_000, 3);
+    CompletableFuture<byte[]> reader = CompletableFuture.supplyAsync(() -> {
+      try (InputStream in = io.callosum.Pipes.openInput(r)) {
+        return in.readAllBytes();
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }, closer.executor("pipe-reader"));
+    try (OutputStream out = io.callosum.Pipes.openOutput(w)) {
+      out.write(data);
+    }
+    assertArrayEquals(data, Await.result(reader));
   }
 }

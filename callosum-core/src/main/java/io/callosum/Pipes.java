@@ -1,0 +1,179 @@
+package io.callosum;
+
+import io.callosum.internal.PipeHost;
+import java.io.FilterInputStream;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * Named pipes between programs, over streams (the netpipe idea): a peer hosts pipes by name; a
+ * writer and a reader, each anywhere, open the two ends by descriptor and get an {@link
+ * OutputStream} and an {@link InputStream}. The bytes flow through the hosting peer with the
+ * streams' flow control, so a slow reader slows the writer and nothing piles up.
+ *
+ * <p>Semantics, as for a local named pipe: a write blocks until a reader is attached (at the
+ * latest when the writer's buffer of {@code chunkSize} bytes is full or flushed); a read blocks
+ * until data arrives and returns -1 after the writer has closed its end; a write after the reader
+ * has gone fails with an {@link IOException} "broken pipe". A pipe has one writer and one reader
+ * at a time (a second one is refused); its name is free again once both ends are done.
+ *
+ * <pre>{@code
+ * Pipes.host(server);                                             // on the hosting peer
+ * PipeDescriptor d = new PipeDescriptor(server.address(), "logs", PipeDescriptor.Mode.WRITE);
+ * try (OutputStream out = Pipes.openOutput(d)) { ... }            // in the writer
+ * try (InputStream in = Pipes.openInput(d.other())) { ... }       // in the reader
+ * }</pre>
+ */
+public final class Pipes {
+  /** The size of the pieces a pipe's output stream sends: 64 KiB. */
+  public static final int CHUNK_SIZE = 64 << 10;
+
+  private Pipes() {}
+
+  /** Makes {@code peer} host named pipes (it registers the methods {@code callosum.pipe.*}). */
+  public static void host(Peer peer) {
+    PipeHost.host(peer);
+  }
+
+  /**
+   * Opens the write end of the pipe {@code d} names, through a peer of its own that connects to
+   * the host and is closed with the stream.
+   */
+  public static OutputStream openOutput(PipeDescriptor d) {
+    if (d.mode() != PipeDescriptor.Mode.WRITE) {
+      throw new IllegalArgumentException("not the write end of a pipe: " + d);
+    }
+    Peer peer = Peer.builder().connect(d.address()).defaultTimeout(null).name("pipe-writer").build().start();
+    try {
+      return new FilterOutputStream(openOutput(peer, d.name())) {
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+          out.write(b, off, len);
+        }
+
+        @Override
+        public void close() throws IOException {
+          try {
+            super.close();
+          } finally {
+            peer.close();
+          }
+        }
+      };
+    } catch (RuntimeException e) {
+      peer.close();
+      throw e;
+    }
+  }
+
+  /** Opens the read end of the pipe {@code d} names, through a peer of its own closed with the stream. */
+  public static InputStream openInput(PipeDescriptor d) {
+    if (d.mode() != PipeDescriptor.Mode.READ) {
+      throw new IllegalArgumentException("not the read end of a pipe: " + d);
+    }
+    Peer peer = Peer.builder().connect(d.address()).defaultTimeout(null).name("pipe-reader").build().start();
+    try {
+      return new FilterInputStream(openInput(peer, d.name())) {
+        @Override
+        public void close() throws IOException {
+          try {
+            super.close();
+          } finally {
+            peer.close();
+          }
+        }
+      };
+    } catch (RuntimeException e) {
+      peer.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Opens the write end of pipe {@code name} at the peer {@code host} reaches. Closing the stream
+   * ends the pipe (the reader then reads -1) and waits for the host to confirm; a failure (the pipe
+   * busy, the host gone) is thrown as an {@link IOException}.
+   */
+  public static OutputStream openOutput(Invoker host, String name) {
+    StreamCall call = host.call(PipeHost.WRITE).timeout(null).clientStream(name);
+    OutputStream chunks = call.upstream().outputStream(CHUNK_SIZE);
+    return new FilterOutputStream(chunks) {
+      private boolean closed;
+
+      @Override
+      public void write(byte[] b, int off, int len) throws IOException {
+        failIfEnded();
+        out.write(b, off, len);
+      }
+
+      @Override
+      public void write(int b) throws IOException {
+        failIfEnded();
+        out.write(b);
+      }
+
+      @Override
+      public void flush() throws IOException {
+        failIfEnded();
+        out.flush();
+      }
+
+      /** A call that ended before the stream did (busy pipe, host gone) fails the write. */
+      private void failIfEnded() throws IOException {
+        if (call.result().isCompletedExceptionally()) {
+          awaitResult(call);
+        }
+      }
+
+      @Override
+      public void close() throws IOException {
+        if (closed) {
+          return;
+        }
+        closed = true;
+        try {
+          out.close();
+        } finally {
+          awaitResult(call);
+        }
+      }
+    };
+  }
+
+  /** Opens the read end of pipe {@code name} at the peer {@code host} reaches; closing it detaches the reader. */
+  public static InputStream openInput(Invoker host, String name) {
+    StreamCall call = host.call(PipeHost.READ).timeout(null).serverStream(name);
+    return new FilterInputStream(call.downstream().inputStream()) {
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        int n = super.read(b, off, len);
+        if (n == -1 && call.result().isCompletedExceptionally()) {
+          awaitResult(call); // e.g. the pipe was busy: say so rather than end quietly
+        }
+        return n;
+      }
+
+      @Override
+      public void close() throws IOException {
+        super.close();
+        call.cancel();
+      }
+    };
+  }
+
+  private static void awaitResult(StreamCall call) throws IOException {
+    try {
+      call.result().get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted while closing a pipe");
+    } catch (ExecutionException e) {
+      throw new IOException("pipe failed: " + e.getCause().getMessage(), e.getCause());
+    } catch (java.util.concurrent.CancellationException e) {
+      // closed by this end
+    }
+  }
+}
