@@ -19,8 +19,12 @@ class FanoutCloseWakesTakeTest {
     PipelineReceiver w = PipelineReceiver.builder().bind(address).build();
     ExecutorService ex = Executors.newSingleThreadExecutor();
     try {
-      Future<Delivery> taker = ex.submit(w::take);
-      Thread.sleep(100); // let it block (not needed for the failure: take() never returns either way)
+      Thread[] runner = new Thread[1];
+      Future<Delivery> taker = ex.submit(() -> {
+        runner[0] = Thread.currentThread();
+        return w.take();
+      });
+      io.callosum.testing.Await.until("take() waits", () -> runner[0] != null && runner[0].getState() == Thread.State.WAITING);
       w.close();
       try {
         taker.get(2, TimeUnit.SECONDS);

@@ -32,6 +32,20 @@ public final class Await {
     }
   }
 
+  /**
+   * Checks that {@code condition} holds all through {@code window}, every millisecond: a bounded
+   * wait for something that must not happen (a sender passing its window, a read returning early).
+   */
+  public static void holds(String what, BooleanSupplier condition, Duration window) {
+    long end = System.nanoTime() + window.toNanos();
+    do {
+      if (!condition.getAsBoolean()) {
+        throw new AssertionError("no longer true: " + what);
+      }
+      LockSupport.parkNanos(1_000_000);
+    } while (System.nanoTime() < end);
+  }
+
   /** The future's value, failing the test if it takes longer than {@link #LIMIT}. */
   public static <T> T result(CompletableFuture<T> f) throws ExecutionException, InterruptedException {
     try {

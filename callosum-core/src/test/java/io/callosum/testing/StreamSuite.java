@@ -356,13 +356,8 @@ public abstract class StreamSuite {
     Peer client = client(server, b -> b.streamWindow(8, 1 << 20));
     StreamCall call = client.call("flood").serverStream(null);
     Await.until("the sender used its credit", () -> sent.get() == 8, () -> sent.get() + " sent");
-    // A bounded wait for something that must not happen: the sender stays at the window.
-    long deadline = System.nanoTime() + 200_000_000L;
-    while (System.nanoTime() < deadline) {
-      assertEquals(8, sent.get(), "the sender exceeded the reader's window");
-      assertTrue(call.downstream().buffered() <= 8);
-      Thread.sleep(5);
-    }
+    Await.holds("the sender stays at the reader's window of 8", () -> sent.get() == 8 && call.downstream().buffered() <= 8,
+        Duration.ofMillis(200));
     assertEquals(range(1000), drain(call.downstream()));
     assertEquals("done", Await.result(call.result()));
   }
@@ -382,11 +377,8 @@ public abstract class StreamSuite {
     Peer client = client(server, b -> b.streamWindow(1000, 25_000));
     StreamCall call = client.call("big").serverStream(null);
     Await.until("the sender used its byte credit", () -> sent.get() == 3, () -> sent.get() + " sent");
-    long deadline = System.nanoTime() + 100_000_000L;
-    while (System.nanoTime() < deadline) {
-      assertEquals(3, sent.get(), "25,000 bytes of credit let 3 items of 10,000 go (the third overdraws), no more");
-      Thread.sleep(5);
-    }
+    Await.holds("25,000 bytes of credit let 3 items of 10,000 go (the third overdraws), no more", () -> sent.get() == 3,
+        Duration.ofMillis(100));
     int n = 0;
     while (call.downstream().take() != null) {
       n++;
@@ -896,8 +888,7 @@ public abstract class StreamSuite {
         throw new java.io.UncheckedIOException(e);
       }
     }, closer.executor("pipe-reader"));
-    Thread.sleep(200); // a bounded wait for something that must not happen
-    assertFalse(first.isDone(), "a read returned before anything was written");
+    Await.holds("a read waits while nothing was written", () -> !first.isDone(), Duration.ofMillis(200));
     try (OutputStream out = io.callosum.Pipes.openOutput(pipeClient(host), "p2")) {
       out.write(new byte[] {42, 43});
     }
