@@ -39,7 +39,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
     },
     description = "Asynchronous, bidirectional RPC with replaceable layers: try it from the shell.",
     subcommands = {
-      DemoCommand.class, ServeCommand.class, CallCommand.class, KeygenCommand.class, CommandLine.HelpCommand.class
+      DemoCommand.class, ServeCommand.class, CallCommand.class, KeygenCommand.class, ExampleCommand.class,
+      CommandLine.HelpCommand.class
     })
 public final class Callosum implements Runnable {
   @Spec CommandSpec spec;
