@@ -267,8 +267,11 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
         if (lengthFill == 4) {
           lengthFill = 0;
           int len = Wire.getInt(lengthBytes, 0);
-          if (len <= 0 || len > options.maxFrameSize()) {
-            abort(Wire.LIMIT, "frame length " + Integer.toUnsignedString(len) + " is outside 1.." + options.maxFrameSize());
+          // Before the handshake completes (nobody is authenticated yet) records stay small.
+          int max = phase == Phase.DATA ? options.maxFrameSize() + (plain ? 0 : Wire.SEAL_ALLOWANCE) : Wire.MAX_HANDSHAKE_RECORD;
+          if (len <= 0 || len > max) {
+            abort(Wire.LIMIT, "frame length " + Integer.toUnsignedString(len) + " is outside 1.." + max
+                + (phase == Phase.DATA ? "" : " (before the handshake completed)"));
             return;
           }
           recordLength = len;
@@ -656,7 +659,8 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
   void remoteClosedChannel(int number, String reason) {
     Channel ch = channels.remove(number);
     if (ch != null) {
-      ch.lost(new ConnectionLostException("the remote closed channel " + ch.id() + (reason.isEmpty() ? "" : ": " + reason)));
+      // An empty reason is an orderly close (the remote peer closed); a reason says what went wrong.
+      ch.lost(reason.isEmpty() ? null : new ConnectionLostException("the remote closed channel " + ch.id() + ": " + reason));
       owner.channelClosed(this, ch);
     }
   }
@@ -668,8 +672,17 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
     }
     if (phase != Phase.DATA) {
       if (now - startNanos > options.handshakeTimeout().toNanos()) {
-        String what = phase == Phase.CONNECTING ? "no TCP connection" : "no complete handshake";
-        abort(Wire.PROTOCOL, what + " within " + options.handshakeTimeout().toMillis() + " ms");
+        long ms = options.handshakeTimeout().toMillis();
+        String why;
+        if (phase == Phase.CONNECTING) {
+          why = "no TCP connection within " + ms + " ms";
+        } else if (phase == Phase.PREAMBLE) {
+          why = client ? "accepted, but sent no Callosum TCP preamble within " + ms + " ms (not a Callosum TCP peer, or stalled)"
+              : "no preamble within " + ms + " ms";
+        } else {
+          why = "the " + security.mechanism() + " security handshake did not complete within " + ms + " ms";
+        }
+        abort(Wire.PROTOCOL, why);
       }
       return;
     }

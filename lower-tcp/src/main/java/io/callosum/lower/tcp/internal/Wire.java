@@ -37,6 +37,10 @@ final class Wire {
   static final int LIMIT = 3;
   static final int SHUTDOWN = 4;
 
+  /** The largest record before the security handshake completes (handshake frames, early ABORTs). */
+  static final int MAX_HANDSHAKE_RECORD = 64 << 10;
+  /** How far a sealed record may exceed the frame limit (the security layer's box overhead). */
+  static final int SEAL_ALLOWANCE = 256;
   /** The longest reason text sent or read. */
   static final int MAX_REASON = 1024;
   /** Fields before the capabilities or reason in OPEN/OPENED/CLOSE. */

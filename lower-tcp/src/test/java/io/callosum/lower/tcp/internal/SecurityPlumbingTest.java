@@ -235,6 +235,19 @@ class SecurityPlumbingTest {
   }
 
   @Test
+  void beforeTheHandshakeOnlySmallRecordsAreAccepted() throws Exception {
+    Peer server = server(SecurityPlumbingTest::knownUsers);
+    Raw big = closer.later(new Raw(server.address()));
+    big.send(Wire.preamble(ToySecurity.NAME));
+    big.send(ByteBuffer.allocate(4).putInt(Wire.MAX_HANDSHAKE_RECORD + 1).array());
+    big.in.readFully(new byte[Wire.PREAMBLE_SIZE]);
+    byte[] abort = big.next();
+    assertEquals(Wire.ABORT, abort[0]);
+    assertTrue(Wire.reason(abort, 2).contains("(before the handshake completed)"), Wire.reason(abort, 2));
+    assertEquals("user:alice", client(server, "alice").invokeAndWait("whoami", null));
+  }
+
+  @Test
   void aReplayedSealedFrameClosesTheConnection() throws Exception {
     Peer server = server(SecurityPlumbingTest::knownUsers);
     Raw r = closer.later(new Raw(server.address())).handshake("replayer");
