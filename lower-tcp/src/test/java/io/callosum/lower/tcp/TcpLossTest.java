@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.callosum.ConnectionLostException;
+import io.callosum.OverloadedException;
 import io.callosum.Peer;
 import io.callosum.testing.Await;
 import io.callosum.testing.Closer;
@@ -13,6 +14,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -191,7 +194,8 @@ class TcpLossTest {
   /** A remote that stops reading fills only its own backlog and is cut off; others are served. */
   @Test
   void aRemoteThatStopsReadingIsCutOffAlone() throws Exception {
-    TcpOptions options = TcpOptions.builder().maxSendBacklog(1 << 20).heartbeat(Duration.ofSeconds(60), Duration.ofSeconds(120)).build();
+    // Heartbeats every 200 ms (the stalled client still sends its own, so only the backlog can cut it).
+    TcpOptions options = TcpOptions.builder().maxSendBacklog(1 << 20).heartbeat(Duration.ofMillis(200), Duration.ofSeconds(60)).build();
     Peer server = server(new TcpTransport(options), BIND);
     server.handle("big", (ctx, body) -> new byte[256 << 10]);
     server.start();
@@ -200,12 +204,41 @@ class TcpLossTest {
     Peer good = client(new TcpTransport(), server.address());
     Await.until("the server knows both", () -> server.remotes().size() == 2);
     proxy.freeze(false, true); // requests still arrive, replies no longer leave the proxy
-    for (int i = 0; i < 100; i++) { // 25 MiB of replies, far more than the socket buffers and the 1 MiB backlog
+    // 256 KiB replies, far more than the socket buffers and the 1 MiB backlog: the server cuts the
+    // remote once its backlog is full and it has taken nothing for a heartbeat interval.
+    Await.until("the server cuts the stalled remote", () -> {
       stalled.invoke("big", null);
-    }
-    Await.until("the server cuts the stalled remote", () -> server.remotes().size() == 1, () -> server.remotes().toString());
+      LockSupport.parkNanos(5_000_000);
+      return server.remotes().size() == 1;
+    }, () -> server.remotes().toString());
     assertEquals("fine", good.invokeAndWait("echo", "fine"));
     assertEquals(256 << 10, ((byte[]) good.invokeAndWait("big", null)).length);
+  }
+
+  /** A sender that outpaces a remote that still reads gets backpressure, not a cut connection. */
+  @Test
+  void aSenderThatOutpacesAReadingRemoteIsPushedBackNotCut() throws Exception {
+    Peer server = server(new TcpTransport(), BIND).start();
+    TcpTransport fast = new TcpTransport(TcpOptions.builder().maxSendBacklog(300_000).build());
+    Peer client = client(fast, server.address());
+    byte[] big = new byte[100_000]; // above the size senders write themselves: these queue for the loop
+    List<CompletableFuture<Object>> calls = new ArrayList<>();
+    for (int i = 0; i < 500; i++) {
+      calls.add(client.invoke("echo", big));
+    }
+    int overloaded = 0;
+    for (CompletableFuture<Object> c : calls) {
+      try {
+        assertEquals(big.length, ((byte[]) Await.result(c)).length);
+      } catch (ExecutionException e) {
+        assertInstanceOf(OverloadedException.class, e.getCause(), String.valueOf(e.getCause()));
+        overloaded++;
+      }
+    }
+    System.out.printf("backpressure: %d of %d sends refused as overloaded%n", overloaded, calls.size());
+    assertTrue(overloaded > 0, "the backlog limit pushed back");
+    assertEquals("still", client.invokeAndWait("echo", "still"), "the connection stays");
+    assertEquals(1, server.remotes().size());
   }
 
   // ------------------------------------------------------------------ releasing everything

@@ -4,6 +4,7 @@ import io.callosum.AuthenticationException;
 import io.callosum.CallosumException;
 import io.callosum.ConnectionLostException;
 import io.callosum.MessageTooLargeException;
+import io.callosum.OverloadedException;
 import io.callosum.lower.Envelope;
 import io.callosum.lower.tcp.TcpOptions;
 import java.io.IOException;
@@ -22,6 +23,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,7 +33,9 @@ import org.slf4j.LoggerFactory;
  * the loop to flush) and the server-side handshake step, which runs on the loop's handshake
  * executor. Reading fills the loop's shared direct buffer and copies each record out as it
  * completes; writing copies queued frames into the shared direct buffer and writes as many as fit in
- * one call, keeping only an unwritten tail per connection.
+ * one call, keeping only an unwritten tail per connection. A sender finding nothing queued writes
+ * a small plain frame itself ({@link #writeThrough}), so a lone request or reply needs no wake-up
+ * of the loop.
  */
 final class Connection implements IoLoop.Ready, IoLoop.Ticking {
   private static final Logger LOG = LoggerFactory.getLogger(Connection.class);
@@ -39,6 +43,8 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
   private static final int FIRST_CHUNK = 64 << 10;
   /** Handshake frames a remote may have queued while one is checked. */
   private static final int MAX_QUEUED_HANDSHAKES = 4;
+  /** The largest frame a sender writes itself when nothing is queued (larger ones go through the loop). */
+  private static final int DIRECT_WRITE_MAX = 64 << 10;
   /** Bytes written per flush before other connections get their turn. */
   private static final int FLUSH_QUANTUM = 16 * IoLoop.BUFFER_SIZE;
 
@@ -116,7 +122,9 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
   private int currentPiece;
   private int currentOffset;
   private ByteBuffer tail;
-  private long lastWrite;
+  /** Guards the write state ({@link #current}, {@link #tail}) and the socket's writes. */
+  private final ReentrantLock writeLock = new ReentrantLock();
+  private volatile long lastWrite;
   private volatile boolean closed;
 
   private Connection(IoLoop loop, SocketChannel socket, String remote, boolean client, Owner owner, ConnectionSecurity security,
@@ -530,14 +538,17 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
     if (closed) {
       throw new ConnectionLostException("connection to " + remote + " is closed");
     }
-    long backlog;
+    checkBacklog(frameSize);
     if (plain) {
       byte[] prefix = new byte[4 + Wire.DATA_FRAME_HEADER];
       Wire.putInt(prefix, 0, (int) frameSize);
       prefix[4] = (byte) Wire.DATA;
       Wire.putInt(prefix, 5, channel.number);
       Wire.putInt(prefix, 9, e.header().length);
-      backlog = enqueue(new Out(prefix, e.header(), e.body()));
+      if (frameSize <= DIRECT_WRITE_MAX && writeThrough(prefix, e)) {
+        return;
+      }
+      enqueue(new Out(prefix, e.header(), e.body()));
     } else {
       byte[] f = new byte[(int) frameSize];
       f[0] = (byte) Wire.DATA;
@@ -549,11 +560,27 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
         byte[] sealed = security.seal(f);
         byte[] length = new byte[4];
         Wire.putInt(length, 0, sealed.length);
-        backlog = enqueue(new Out(length, sealed, null));
+        enqueue(new Out(length, sealed, null));
       }
     }
-    if (backlog > options.maxSendBacklog()) {
-      String why = "the send backlog to " + remote + " passed " + options.maxSendBacklog() + " bytes: the remote does not read";
+    flushSoon();
+  }
+
+  /**
+   * Refuses a frame that would overfill the send backlog. A remote that has taken nothing for a
+   * heartbeat interval has stopped reading: its connection is cut (it alone). One that still reads,
+   * only slower than we send, keeps its connection and this send fails with {@link
+   * OverloadedException} (backpressure for the caller).
+   */
+  private void checkBacklog(long frameSize) {
+    long backlog = queued.get();
+    if (backlog + frameSize <= options.maxSendBacklog()) {
+      return;
+    }
+    long idleNanos = System.nanoTime() - lastWrite;
+    if (idleNanos > options.heartbeatInterval().toNanos()) {
+      String why = "the send backlog to " + remote + " is full (" + backlog + " bytes, limit " + options.maxSendBacklog()
+          + ") and it has taken nothing for " + idleNanos / 1_000_000 + " ms: the remote does not read";
       loop.post(() -> {
         if (phase != Phase.CLOSED) {
           LOG.warn("{}; cutting it off", why);
@@ -562,7 +589,40 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
       });
       throw new ConnectionLostException(why);
     }
-    flushSoon();
+    throw new OverloadedException("the send backlog to " + remote + " is full (" + backlog + " bytes, limit "
+        + options.maxSendBacklog() + "): the remote reads slower than this side sends");
+  }
+
+  /**
+   * Writes a small frame on the caller's thread when nothing is queued and no one else is writing:
+   * the common case of a request or reply then costs no wake-up of the loop. False if the frame must
+   * be queued instead. What the socket does not take at once becomes the tail the loop writes.
+   */
+  private boolean writeThrough(byte[] prefix, Envelope e) {
+    if (loop.inLoop() || !writeLock.tryLock()) {
+      return false;
+    }
+    try {
+      if (closed || current != null || tail != null || !out.isEmpty()) {
+        return false;
+      }
+      ByteBuffer[] parts = {ByteBuffer.wrap(prefix), ByteBuffer.wrap(e.header()), ByteBuffer.wrap(e.body())};
+      socket.write(parts);
+      lastWrite = System.nanoTime();
+      if (parts[2].hasRemaining()) {
+        ByteBuffer rest = ByteBuffer.allocate(parts[0].remaining() + parts[1].remaining() + parts[2].remaining());
+        rest.put(parts[0]).put(parts[1]).put(parts[2]).flip();
+        tail = rest;
+        flushSoon(); // the loop writes the rest when the socket drains
+      }
+      return true;
+    } catch (IOException ex) {
+      String why = "connection to " + remote + " lost while writing: " + ex.getMessage();
+      loop.post(() -> fail(new ConnectionLostException(why, ex)));
+      throw new ConnectionLostException(why, ex);
+    } finally {
+      writeLock.unlock();
+    }
   }
 
   private void flushSoon() {
@@ -577,6 +637,7 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
     if (phase == Phase.CLOSED || phase == Phase.CONNECTING) {
       return;
     }
+    writeLock.lock();
     try {
       if (tail != null) {
         socket.write(tail);
@@ -613,6 +674,8 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
       }
     } catch (IOException e) {
       fail(new ConnectionLostException("connection to " + remote + " lost while writing: " + e.getMessage(), e));
+    } finally {
+      writeLock.unlock();
     }
   }
 
@@ -686,7 +749,13 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
       }
       return;
     }
-    if (now - lastRead > options.heartbeatTimeout().toNanos()) {
+    boolean pending = current != null || tail != null || !out.isEmpty();
+    if (pending && now - lastWrite > options.heartbeatTimeout().toNanos()) {
+      String why = remote + " has taken none of our data for " + (now - lastWrite) / 1_000_000 + " ms (timeout "
+          + options.heartbeatTimeout().toMillis() + " ms): it does not read";
+      LOG.warn("{}; cutting it off", why);
+      fail(new ConnectionLostException(why));
+    } else if (now - lastRead > options.heartbeatTimeout().toNanos()) {
       String why = "no data or heartbeat from " + remote + " for " + (now - lastRead) / 1_000_000 + " ms (timeout "
           + options.heartbeatTimeout().toMillis() + " ms)";
       LOG.info("{}: connection lost", why);
@@ -745,9 +814,14 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
     } catch (IOException e) {
       LOG.debug("closing {} failed", remote, e);
     }
-    out.clear();
-    current = null;
-    tail = null;
+    writeLock.lock();
+    try {
+      out.clear();
+      current = null;
+      tail = null;
+    } finally {
+      writeLock.unlock();
+    }
     record = null;
     handshakeQueue.clear();
     List<Channel> open = new ArrayList<>(channels.values());
