@@ -59,7 +59,7 @@ public final class TcpTransport implements Transport {
 
   @Override
   public Set<String> schemes() {
-    return Set.of("tcp");
+    return hub.schemes();
   }
 
   @Override

@@ -7,11 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.callosum.ConnectionLostException;
 import io.callosum.lower.Capabilities;
 import io.callosum.lower.Endpoint;
-import io.callosum.lower.Envelope;
 import io.callosum.lower.Link;
-import io.callosum.lower.LinkListener;
 import io.callosum.lower.TransportConfig;
 import io.callosum.testing.Await;
+import io.callosum.testing.LinkRecorder;
 import io.callosum.testing.Closer;
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -23,7 +22,6 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -36,28 +34,6 @@ class TcpEndpointContractTest {
 
   private static TransportConfig config() {
     return new TransportConfig(Capabilities.LEGACY, 4 << 20, Duration.ofSeconds(5));
-  }
-
-  /** Records the events a lower reports. */
-  private static final class Recorder implements LinkListener {
-    final List<String> events = new CopyOnWriteArrayList<>();
-    final CompletableFuture<Link> link = new CompletableFuture<>();
-
-    @Override
-    public void connected(Link l) {
-      events.add("connected");
-      link.complete(l);
-    }
-
-    @Override
-    public void received(Link l, Envelope e) {
-      events.add("received");
-    }
-
-    @Override
-    public void disconnected(Link l, Throwable cause) {
-      events.add("disconnected");
-    }
   }
 
   private ServerSocket listener() throws IOException {
@@ -82,7 +58,7 @@ class TcpEndpointContractTest {
     TcpTransport t = new TcpTransport(TcpOptions.builder().handshakeTimeout(HANDSHAKE).build());
     long t0 = System.nanoTime();
     ConnectionLostException e = assertThrows(ConnectionLostException.class,
-        () -> t.connect(URI.create(address(silent)), config(), new Recorder()));
+        () -> t.connect(URI.create(address(silent)), config(), new LinkRecorder()));
     long millis = (System.nanoTime() - t0) / 1_000_000;
     assertTrue(e.getMessage().contains("sent no Callosum TCP preamble within 300 ms"), e.getMessage());
     assertTrue(millis < HANDSHAKE.toMillis() + 2_000, millis + " ms");
@@ -105,7 +81,7 @@ class TcpEndpointContractTest {
     });
     TcpTransport t = new TcpTransport();
     ConnectionLostException e = assertThrows(ConnectionLostException.class,
-        () -> t.connect(URI.create(address(future)), config(), new Recorder()));
+        () -> t.connect(URI.create(address(future)), config(), new LinkRecorder()));
     assertTrue(e.getMessage().contains("unsupported protocol version 2 (this peer speaks 1)"), e.getMessage());
   }
 
@@ -130,10 +106,10 @@ class TcpEndpointContractTest {
         throw new java.io.UncheckedIOException(e);
       }
     }, background);
-    Recorder recorder = new Recorder();
+    LinkRecorder recorder = new LinkRecorder();
     Endpoint client = closer.later(new TcpTransport().connect(URI.create(address(raw)), config(), recorder));
     Socket s = Await.result(server);
-    Await.result(recorder.link).close();
+    Await.result(recorder.first).close();
     Await.until("the close is reported", () -> recorder.events.contains("disconnected"));
     DataInputStream in = new DataInputStream(s.getInputStream());
     byte[] close = new byte[in.readInt()];

@@ -86,31 +86,27 @@ class TcpLimitsTest {
 
   @Test
   void garbagePreambleIsCutOff() throws Exception {
-    RawTcp r = raw();
-    r.send("GET / HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII)); // 16 bytes: as long as a preamble
-    r.readPreamble();
-    String reason = r.abortReason();
-    assertTrue(reason.contains("not a Callosum TCP preamble"), reason);
-    othersStillServed();
+    // 16 bytes: as long as a preamble, so no unread byte turns the server's close into a reset.
+    refusedAtThePreamble("GET / HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII), "not a Callosum TCP preamble");
   }
 
   @Test
   void unknownVersionIsRefusedWithAReason() throws Exception {
-    RawTcp r = raw();
-    r.send(RawTcp.preamble(9, "NULL"));
-    r.readPreamble();
-    String reason = r.abortReason();
-    assertTrue(reason.contains("unsupported protocol version 9 (this peer speaks 1)"), reason);
-    othersStillServed();
+    refusedAtThePreamble(RawTcp.preamble(9, "NULL"), "unsupported protocol version 9 (this peer speaks 1)");
   }
 
   @Test
   void securityMechanismMismatchIsRefusedWithAReason() throws Exception {
+    refusedAtThePreamble(RawTcp.preamble(1, "CURVE"), "security mechanism mismatch: this side uses NULL, the remote offers CURVE");
+  }
+
+  /** Sends {@code preamble}; the server answers with its own and an ABORT naming {@code reason}, and serves others. */
+  private void refusedAtThePreamble(byte[] preamble, String reason) throws Exception {
     RawTcp r = raw();
-    r.send(RawTcp.preamble(1, "CURVE"));
+    r.send(preamble);
     r.readPreamble();
-    String reason = r.abortReason();
-    assertTrue(reason.contains("security mechanism mismatch: this side uses NULL, the remote offers CURVE"), reason);
+    String got = r.abortReason();
+    assertTrue(got.contains(reason), got);
     othersStillServed();
   }
 

@@ -9,10 +9,8 @@ import io.callosum.OverloadedException;
 import io.callosum.Peer;
 import io.callosum.testing.Await;
 import io.callosum.testing.Closer;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.callosum.testing.Resources;
+import io.callosum.testing.Restarts;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,9 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -118,22 +114,9 @@ class TcpLossTest {
 
     long t1 = System.nanoTime();
     proxy.freeze(false, false);
-    Await.until("the client is served again", () -> "after".equals(tryEcho(client, "after")));
+    Await.until("the client is served again", () -> "after".equals(Restarts.echoOrNull(client, "after")));
     System.out.printf("silent path: served again %d ms after the thaw%n", (System.nanoTime() - t1) / 1_000_000);
     assertEquals(1, server.remotes().size());
-  }
-
-  /** The echo result, or null if the call failed (not connected yet). */
-  private static Object tryEcho(Peer client, Object value) {
-    try {
-      return client.call("echo").timeout(Duration.ofMillis(500)).invoke(value).get(2, TimeUnit.SECONDS);
-    } catch (ExecutionException | TimeoutException e) {
-      LockSupport.parkNanos(10_000_000); // "not connected" fails at once: do not spin
-      return null;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return null;
-    }
   }
 
   @Test
@@ -151,30 +134,13 @@ class TcpLossTest {
     Await.until("the client sees the server gone", () -> client.remotes().isEmpty() && sibling.remotes().isEmpty());
     assertInstanceOf(ConnectionLostException.class, Await.failure(client.invoke("echo", "outage")), "fails at once during the outage");
     long t0 = System.nanoTime();
-    Peer second = bindWithRetry(serverTransport, address);
+    Peer second = Restarts.bindAgain(() -> server(serverTransport, address));
     assertEquals(address, second.address());
-    Await.until("a call succeeds over the reconnected client", () -> "two".equals(tryEcho(client, "two")));
+    Await.until("a call succeeds over the reconnected client", () -> "two".equals(Restarts.echoOrNull(client, "two")));
     System.out.printf("server restart: client served again %d ms after the rebind%n", (System.nanoTime() - t0) / 1_000_000);
-    Await.until("the sibling is served too", () -> "three".equals(tryEcho(sibling, "three")));
+    Await.until("the sibling is served too", () -> "three".equals(Restarts.echoOrNull(sibling, "three")));
     assertEquals(2, second.remotes().size(), "both channels reopened");
     assertEquals(1, clientTransport.openConnections(), "still one connection");
-  }
-
-  /** Binds {@code address} again, retrying briefly while the port is still busy. */
-  private Peer bindWithRetry(TcpTransport transport, String address) {
-    long deadline = System.nanoTime() + Await.LIMIT.toNanos();
-    while (true) {
-      Peer p = server(transport, address);
-      try {
-        return p.start();
-      } catch (UncheckedIOException e) {
-        p.close();
-        if (System.nanoTime() > deadline) {
-          throw new AssertionError("cannot bind " + address + " again", e);
-        }
-        LockSupport.parkNanos(20_000_000);
-      }
-    }
   }
 
   @Test
@@ -268,7 +234,7 @@ class TcpLossTest {
     for (int i = 0; i < 5; i++) {
       cycle(i); // warm up: classes, JIT, lazily created JVM threads
     }
-    int fdBefore = openFds();
+    int fdBefore = Resources.openFds();
     int threadsBefore = Thread.activeCount();
     long t0 = System.nanoTime();
     int cycles = 300;
@@ -276,13 +242,13 @@ class TcpLossTest {
       cycle(i);
     }
     long millis = (System.nanoTime() - t0) / 1_000_000;
-    int fdPeak = openFds();
+    int fdPeak = Resources.openFds();
     Await.until("file descriptors and threads return to the baseline",
-        () -> openFds() <= fdBefore + 2 && Thread.activeCount() <= threadsBefore + 1,
-        () -> "fds " + openFds() + " (before " + fdBefore + "), threads " + Thread.activeCount() + " (before " + threadsBefore + "): "
+        () -> Resources.openFds() <= fdBefore + 2 && Thread.activeCount() <= threadsBefore + 1,
+        () -> "fds " + Resources.openFds() + " (before " + fdBefore + "), threads " + Thread.activeCount() + " (before " + threadsBefore + "): "
             + Thread.getAllStackTraces().keySet().stream().map(Thread::getName).sorted().toList());
     System.out.printf("release: %d cycles (fresh transport, server + client, call, close) in %d ms (%.2f ms/cycle); fds before %d,"
-        + " right after %d, settled %d%n", cycles, millis, (double) millis / cycles, fdBefore, fdPeak, openFds());
+        + " right after %d, settled %d%n", cycles, millis, (double) millis / cycles, fdBefore, fdPeak, Resources.openFds());
   }
 
   private static void cycle(int i) {
@@ -297,11 +263,4 @@ class TcpLossTest {
     assertEquals(0, transport.openEndpoints(), "cycle " + i);
   }
 
-  private static int openFds() {
-    try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
-      return (int) s.count();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
 }

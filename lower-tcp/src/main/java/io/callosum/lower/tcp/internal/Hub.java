@@ -2,6 +2,7 @@ package io.callosum.lower.tcp.internal;
 
 import io.callosum.lower.Endpoint;
 import io.callosum.lower.LinkListener;
+import io.callosum.lower.Transport;
 import io.callosum.lower.TransportConfig;
 import io.callosum.lower.tcp.TcpOptions;
 import java.io.IOException;
@@ -10,6 +11,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.DoubleSupplier;
 import java.util.function.Supplier;
@@ -17,10 +19,12 @@ import java.util.function.Supplier;
 /**
  * The state of one transport object: its I/O loop (started with the first endpoint, stopped with
  * the last) and its client connections, one per remote address, shared by every endpoint that
- * connects there. Thread-safe: the loop and the bundle table are guarded by this object's lock;
- * everything else happens on the loop thread.
+ * connects there. A {@link Transport} itself, with the security layers given to it (so tests can
+ * plug in a mechanism); {@code TcpTransport} chooses them from its options. Thread-safe: the loop
+ * and the bundle table are guarded by this object's lock; everything else happens on the loop
+ * thread.
  */
-public final class Hub {
+public final class Hub implements Transport {
   private final TcpOptions options;
   private final Supplier<ConnectionSecurity> clientSecurity;
   private final Supplier<ConnectionSecurity> serverSecurity;
@@ -45,11 +49,18 @@ public final class Hub {
     this(options, clientSecurity, serverSecurity, () -> ThreadLocalRandom.current().nextDouble());
   }
 
+  @Override
+  public Set<String> schemes() {
+    return Set.of("tcp");
+  }
+
+  @Override
   public Endpoint bind(URI address, TransportConfig config, LinkListener listener) throws IOException {
     Addresses.HostPort hp = Addresses.parse(address);
     return ServerEndpoint.bind(this, hp, config, listener, serverSecurity);
   }
 
+  @Override
   public Endpoint connect(URI address, TransportConfig config, LinkListener listener) throws IOException {
     Addresses.HostPort hp = Addresses.parse(address);
     InetSocketAddress remote = Addresses.resolve(hp, address);

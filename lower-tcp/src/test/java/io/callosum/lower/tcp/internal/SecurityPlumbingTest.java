@@ -6,10 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.callosum.AuthenticationException;
 import io.callosum.Peer;
-import io.callosum.lower.Endpoint;
-import io.callosum.lower.LinkListener;
 import io.callosum.lower.Transport;
-import io.callosum.lower.TransportConfig;
 import io.callosum.lower.tcp.TcpOptions;
 import io.callosum.lower.tcp.TcpTransport;
 import io.callosum.testing.Await;
@@ -25,7 +22,6 @@ import java.net.URI;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -46,25 +42,9 @@ class SecurityPlumbingTest {
   @RegisterExtension final Closer closer = new Closer();
   private final List<ToySecurity> serverSides = new CopyOnWriteArrayList<>();
 
-  /** A transport over a hub with the given security suppliers. */
+  /** A transport with the given security layers. */
   private static Transport transport(Supplier<ConnectionSecurity> client, Supplier<ConnectionSecurity> server) {
-    Hub hub = new Hub(OPTIONS, client, server);
-    return new Transport() {
-      @Override
-      public Set<String> schemes() {
-        return Set.of("tcp");
-      }
-
-      @Override
-      public Endpoint bind(URI address, TransportConfig config, LinkListener listener) throws IOException {
-        return hub.bind(address, config, listener);
-      }
-
-      @Override
-      public Endpoint connect(URI address, TransportConfig config, LinkListener listener) throws IOException {
-        return hub.connect(address, config, listener);
-      }
-    };
+    return new Hub(OPTIONS, client, server);
   }
 
   private Peer server(java.util.function.Function<String, String> check) {
@@ -223,27 +203,25 @@ class SecurityPlumbingTest {
 
   @Test
   void framesBeforeTheHandshakeCompletesAreRefused() throws Exception {
-    Peer server = server(SecurityPlumbingTest::knownUsers);
-    Raw early = closer.later(new Raw(server.address()));
-    early.send(Wire.preamble(ToySecurity.NAME));
-    early.record(Wire.channelFrame(Wire.OPEN, 1, new byte[0]));
-    early.in.readFully(new byte[Wire.PREAMBLE_SIZE]);
-    byte[] abort = early.next();
-    assertEquals(Wire.ABORT, abort[0]);
-    assertTrue(Wire.reason(abort, 2).contains("before the security handshake completed"), Wire.reason(abort, 2));
-    assertEquals("user:alice", client(server, "alice").invokeAndWait("whoami", null));
+    refusedBeforeTheHandshake(ByteBuffer.allocate(4 + 5).putInt(5).put(Wire.channelFrame(Wire.OPEN, 1, new byte[0])).array(),
+        "before the security handshake completed");
   }
 
   @Test
   void beforeTheHandshakeOnlySmallRecordsAreAccepted() throws Exception {
+    refusedBeforeTheHandshake(ByteBuffer.allocate(4).putInt(Wire.MAX_HANDSHAKE_RECORD + 1).array(), "(before the handshake completed)");
+  }
+
+  /** Sends the TOY preamble and {@code bytes}; the server answers ABORT with {@code reason} and still serves others. */
+  private void refusedBeforeTheHandshake(byte[] bytes, String reason) throws Exception {
     Peer server = server(SecurityPlumbingTest::knownUsers);
-    Raw big = closer.later(new Raw(server.address()));
-    big.send(Wire.preamble(ToySecurity.NAME));
-    big.send(ByteBuffer.allocate(4).putInt(Wire.MAX_HANDSHAKE_RECORD + 1).array());
-    big.in.readFully(new byte[Wire.PREAMBLE_SIZE]);
-    byte[] abort = big.next();
+    Raw raw = closer.later(new Raw(server.address()));
+    raw.send(Wire.preamble(ToySecurity.NAME));
+    raw.send(bytes);
+    raw.in.readFully(new byte[Wire.PREAMBLE_SIZE]);
+    byte[] abort = raw.next();
     assertEquals(Wire.ABORT, abort[0]);
-    assertTrue(Wire.reason(abort, 2).contains("(before the handshake completed)"), Wire.reason(abort, 2));
+    assertTrue(Wire.reason(abort, 2).contains(reason), Wire.reason(abort, 2));
     assertEquals("user:alice", client(server, "alice").invokeAndWait("whoami", null));
   }
 
