@@ -214,6 +214,12 @@ class TcpLossTest {
     TcpTransport transport = new TcpTransport();
     Peer server = server(transport, BIND).start();
     assertEquals(1, transport.openEndpoints());
+    try (Peer warm = Peer.builder().transport(transport).connect(server.address()).build().start()) {
+      warm.invokeAndWait("echo", "warm"); // classes, JIT, pools
+    }
+    Await.until("the warm-up client is gone", () -> server.remotes().isEmpty());
+    int fdBefore = Resources.openFds();
+    int threadsBefore = Thread.activeCount();
     for (int i = 0; i < 1000; i++) {
       try (Peer client = Peer.builder().transport(transport).connect(server.address()).build().start()) {
         assertEquals(1, transport.openConnections());
@@ -225,6 +231,9 @@ class TcpLossTest {
       assertEquals(1, transport.openEndpoints(), "after cycle " + i);
     }
     Await.until("the server forgets its clients", () -> server.remotes().isEmpty(), () -> server.remotes().size() + " remotes");
+    Await.until("file descriptors and threads return to the baseline",
+        () -> Resources.openFds() <= fdBefore + 2 && Thread.activeCount() <= threadsBefore + 1,
+        () -> "fds " + Resources.openFds() + " (before " + fdBefore + "), threads " + Thread.activeCount() + " (before " + threadsBefore + ")");
     server.close();
     assertEquals(0, transport.openEndpoints(), "the I/O thread ends with the last endpoint");
   }

@@ -3,6 +3,7 @@ package io.callosum.lower.tcp.internal;
 import io.callosum.CallosumException;
 import io.callosum.ConnectionLostException;
 import io.callosum.lower.Capabilities;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -77,7 +78,12 @@ final class ClientBundle implements Connection.Owner, IoLoop.Ticking {
       loop.addTicking(this);
     }
     state = State.CONNECTING;
-    connection = Connection.connect(loop, address, name, this, security.get(), hub.options());
+    try {
+      connection = Connection.connect(loop, address, name, this, security.get(), hub.options());
+    } catch (IOException | RuntimeException e) {
+      connection = null;
+      lost(new ConnectionLostException("cannot open a connection to " + name + ": " + e, e));
+    }
   }
 
   private void open(ClientEndpoint e) {
@@ -140,10 +146,14 @@ final class ClientBundle implements Connection.Owner, IoLoop.Ticking {
 
   @Override
   public void closed(Connection c, CallosumException cause) {
-    if (c != connection) {
-      return;
+    if (c == connection) {
+      connection = null;
+      lost(cause);
     }
-    connection = null;
+  }
+
+  /** The connection (or the attempt) ended: fail first connects, then wait out a backoff delay. */
+  private void lost(CallosumException cause) {
     opening.clear();
     for (ClientEndpoint e : new ArrayList<>(endpoints)) {
       e.failFirst(cause);

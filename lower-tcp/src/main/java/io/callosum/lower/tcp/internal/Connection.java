@@ -142,15 +142,13 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
     this.lastWrite = startNanos;
   }
 
-  /** Starts connecting to {@code address} (loop thread). A failure is reported to {@code owner.closed}. */
+  /**
+   * Starts connecting to {@code address} (loop thread). Any failure, even an immediate one, is
+   * reported to {@code owner.closed} later on the loop, never before this returns.
+   */
   static Connection connect(IoLoop loop, InetSocketAddress address, String remote, Owner owner, ConnectionSecurity security,
-      TcpOptions options) {
-    SocketChannel sc;
-    try {
-      sc = SocketChannel.open();
-    } catch (IOException e) {
-      throw new ConnectionLostException("cannot open a socket: " + e.getMessage(), e);
-    }
+      TcpOptions options) throws IOException {
+    SocketChannel sc = SocketChannel.open();
     Connection c = new Connection(loop, sc, remote, true, owner, security, options);
     c.phase = Phase.CONNECTING;
     loop.addTicking(c);
@@ -162,7 +160,8 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
         c.connected();
       }
     } catch (IOException | RuntimeException e) {
-      c.fail(unreachable(remote, e));
+      ConnectionLostException cause = unreachable(remote, e);
+      loop.post(() -> c.fail(cause));
     }
     return c;
   }
