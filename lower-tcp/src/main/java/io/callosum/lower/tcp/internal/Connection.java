@@ -45,6 +45,8 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
   private static final int MAX_QUEUED_HANDSHAKES = 4;
   /** The largest frame a sender writes itself when nothing is queued (larger ones go through the loop). */
   private static final int DIRECT_WRITE_MAX = 64 << 10;
+  /** How long a connection must have written nothing for a sender to write itself (see {@link #writeThrough}). */
+  private static final long IDLE_NANOS = 50_000;
   /** Bytes written per flush before other connections get their turn. */
   private static final int FLUSH_QUANTUM = 16 * IoLoop.BUFFER_SIZE;
 
@@ -598,7 +600,9 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
    * be queued instead. What the socket does not take at once becomes the tail the loop writes.
    */
   private boolean writeThrough(byte[] prefix, Envelope e) {
-    if (loop.inLoop() || !writeLock.tryLock()) {
+    // Only a lone frame: under load (a write within the last IDLE_NANOS) frames queue, so the loop
+    // batches many into one write instead of every sender making its own system call.
+    if (loop.inLoop() || System.nanoTime() - lastWrite < IDLE_NANOS || !writeLock.tryLock()) {
       return false;
     }
     try {
