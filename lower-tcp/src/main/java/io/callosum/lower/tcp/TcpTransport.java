@@ -26,6 +26,7 @@ import java.util.function.Supplier;
  * default instance, so a process bundles its connections without further setup. Thread-safe.
  */
 public final class TcpTransport implements Transport {
+  private static final String CURVE_MISSING = "CURVE lands with io.callosum.lower.tcp.internal.curve";
   private final TcpOptions options;
   private final Hub hub;
 
@@ -41,16 +42,23 @@ public final class TcpTransport implements Transport {
    */
   public TcpTransport(TcpOptions options) {
     this.options = Objects.requireNonNull(options, "options");
-    this.hub = new Hub(options, security(options.curveClient() != null), security(options.curveServer() != null));
+    this.hub = new Hub(options, clientSecurity(), serverSecurity());
   }
 
-  /** The security layer of each new connection: NULL, or CURVE with the configured keys. */
-  private Supplier<ConnectionSecurity> security(boolean curve) {
-    if (!curve) {
+  /** The security layer of each connection this transport opens: NULL, or CURVE with the configured keys. */
+  private Supplier<ConnectionSecurity> clientSecurity() {
+    if (options.curveClient() == null) {
       return NullSecurity::new;
     }
-    // The wiring point of CURVE: () -> CurveSecurity.client(options.curveClient()) / .server(options.curveServer()).
-    throw new UnsupportedOperationException("CURVE lands with io.callosum.lower.tcp.internal.curve");
+    throw new UnsupportedOperationException(CURVE_MISSING); // wiring: return () -> CurveSecurity.client(options.curveClient());
+  }
+
+  /** The security layer of each connection a bound endpoint accepts: NULL, or CURVE with the configured identity. */
+  private Supplier<ConnectionSecurity> serverSecurity() {
+    if (options.curveServer() == null) {
+      return NullSecurity::new;
+    }
+    throw new UnsupportedOperationException(CURVE_MISSING); // wiring: return () -> CurveSecurity.server(options.curveServer());
   }
 
   public TcpOptions options() {
