@@ -32,6 +32,7 @@ import org.slf4j.LoggerFactory;
  */
 final class ServerEndpoint implements Endpoint, Connection.Owner, IoLoop.Ready {
   private static final Logger LOG = LoggerFactory.getLogger(ServerEndpoint.class);
+  private static final long ACCEPT_PAUSE_MILLIS = 100;
 
   private final Hub hub;
   private final IoLoop loop;
@@ -109,7 +110,22 @@ final class ServerEndpoint implements Endpoint, Connection.Owner, IoLoop.Ready {
       try {
         sc = server.accept();
       } catch (IOException e) {
-        LOG.warn("{}: accept failed: {}", address, e.toString());
+        // E.g. out of file descriptors: the socket stays acceptable, so stop asking for a while
+        // instead of spinning on it.
+        LOG.warn("{}: accept failed ({}); pausing accepts for {} ms", address, e.toString(), ACCEPT_PAUSE_MILLIS);
+        key.interestOps(0);
+        long resume = System.nanoTime() + ACCEPT_PAUSE_MILLIS * 1_000_000;
+        loop.addTicking(new IoLoop.Ticking() {
+          @Override
+          public void tick(long now) {
+            if (now - resume >= 0) {
+              loop.removeTicking(this);
+              if (key.isValid()) {
+                key.interestOps(SelectionKey.OP_ACCEPT);
+              }
+            }
+          }
+        });
         return;
       }
       if (sc == null) {
