@@ -86,10 +86,6 @@ final class Channel implements Link {
     }
   }
 
-  boolean isOpen() {
-    return open;
-  }
-
   @Override
   public String toString() {
     return "Channel(" + id + ")";

@@ -203,10 +203,6 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
     flush();
   }
 
-  boolean isOpen() {
-    return !closed;
-  }
-
   String userId() {
     return userId;
   }
