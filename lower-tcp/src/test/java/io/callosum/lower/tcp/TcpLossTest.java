@@ -143,6 +143,33 @@ class TcpLossTest {
     assertEquals(1, clientTransport.openConnections(), "still one connection");
   }
 
+  /**
+   * An idle connection hears a PING every heartbeat interval; answering with PONG keeps it up well
+   * past the heartbeat timeout, and a remote that stops answering is dropped after it.
+   */
+  @Test
+  void idleConnectionsExchangeHeartbeatsAndSilenceEndsThem() throws Exception {
+    TcpOptions options = TcpOptions.builder().heartbeat(Duration.ofMillis(50), Duration.ofMillis(300)).build();
+    Peer server = server(new TcpTransport(options), BIND).start();
+    RawTcp raw = closer.later(RawTcp.connect(server.address())).handshake();
+    raw.sendFrame(RawTcp.channelFrame(RawTcp.OPEN, 1, new byte[0]));
+    assertEquals(RawTcp.OPENED, raw.readFrame()[0]);
+    long t0 = System.nanoTime();
+    int pings = 0;
+    while (System.nanoTime() - t0 < 3 * options.heartbeatTimeout().toNanos()) {
+      byte[] f = raw.readFrame();
+      assertEquals(RawTcp.PING, f[0], "an idle server sends only heartbeats");
+      pings++;
+      raw.sendFrame(new byte[] {RawTcp.PONG});
+    }
+    assertTrue(pings >= 9, pings + " PINGs in " + 3 * options.heartbeatTimeout().toMillis() + " ms");
+    assertEquals(1, server.remotes().size(), "answered heartbeats keep the connection up");
+    long silent = System.nanoTime();
+    Await.until("a remote that stops answering is dropped", () -> server.remotes().isEmpty());
+    long millis = (System.nanoTime() - silent) / 1_000_000;
+    assertTrue(millis < options.heartbeatTimeout().toMillis() + 1_000, millis + " ms");
+  }
+
   @Test
   void serverForgetsAClientThatVanishes() throws Exception {
     Peer server = server(new TcpTransport(), BIND).start();
