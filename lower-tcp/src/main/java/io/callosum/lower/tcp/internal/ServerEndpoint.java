@@ -45,6 +45,7 @@ final class ServerEndpoint implements Endpoint, Connection.Owner, IoLoop.Ready {
   private final byte[] capabilities;
   private final Set<Connection> connections = new LinkedHashSet<>();
   private final Object closeLock = new Object();
+  private SelectionKey acceptKey;
   private boolean closed;
 
   private ServerEndpoint(Hub hub, IoLoop loop, ServerSocketChannel server, String address, TransportConfig config, LinkListener listener,
@@ -75,7 +76,7 @@ final class ServerEndpoint implements Endpoint, Connection.Owner, IoLoop.Ready {
       CompletableFuture<Void> registered = new CompletableFuture<>();
       if (!loop.post(() -> {
             try {
-              ssc.register(l.selector, SelectionKey.OP_ACCEPT, e);
+              e.acceptKey = ssc.register(l.selector, SelectionKey.OP_ACCEPT, e);
               registered.complete(null);
             } catch (IOException | RuntimeException ex) {
               registered.completeExceptionally(ex);
@@ -238,7 +239,13 @@ final class ServerEndpoint implements Endpoint, Connection.Owner, IoLoop.Ready {
     CompletableFuture<Void> done = new CompletableFuture<>();
     Runnable shut = () -> {
       try {
+        // A registered channel is closed for real only once the selector drops its key: do that
+        // now, so that the port is free when close() returns (a server restarted on it can bind).
+        if (acceptKey != null) {
+          acceptKey.cancel();
+        }
         server.close();
+        loop.selector.selectNow();
       } catch (IOException e) {
         LOG.debug("closing {} failed", address, e);
       }
