@@ -273,7 +273,8 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
           lengthFill = 0;
           int len = Wire.getInt(lengthBytes, 0);
           // Before the handshake completes (nobody is authenticated yet) records stay small.
-          int max = phase == Phase.DATA ? options.maxFrameSize() + (plain ? 0 : Wire.SEAL_ALLOWANCE) : Wire.MAX_HANDSHAKE_RECORD;
+          int max = phase != Phase.DATA ? Wire.MAX_HANDSHAKE_RECORD
+              : (int) Math.min(Integer.MAX_VALUE, (long) options.maxFrameSize() + (plain ? 0 : Wire.SEAL_ALLOWANCE));
           if (len <= 0 || len > max) {
             abort(Wire.LIMIT, "frame length " + Integer.toUnsignedString(len) + " is outside 1.." + max
                 + (phase == Phase.DATA ? "" : " (before the handshake completed)"));
