@@ -43,10 +43,18 @@ public final class Pipes {
    * the host and is closed with the stream.
    */
   public static OutputStream openOutput(PipeDescriptor d) {
+    return openOutput(d, null);
+  }
+
+  /**
+   * As {@link #openOutput(PipeDescriptor)}, through {@code transport} (e.g. one with CURVE keys)
+   * instead of the lower installed for the address scheme; null for that one.
+   */
+  public static OutputStream openOutput(PipeDescriptor d, io.callosum.lower.Transport transport) {
     if (d.mode() != PipeDescriptor.Mode.WRITE) {
       throw new IllegalArgumentException("not the write end of a pipe: " + d);
     }
-    Peer peer = Peer.builder().connect(d.address()).defaultTimeout(null).name("pipe-writer").build().start();
+    Peer peer = ownPeer(d, transport, "pipe-writer");
     try {
       return new FilterOutputStream(openOutput(peer, d.name())) {
         @Override
@@ -71,10 +79,15 @@ public final class Pipes {
 
   /** Opens the read end of the pipe {@code d} names, through a peer of its own closed with the stream. */
   public static InputStream openInput(PipeDescriptor d) {
+    return openInput(d, null);
+  }
+
+  /** As {@link #openInput(PipeDescriptor)}, through {@code transport}; null for the installed one. */
+  public static InputStream openInput(PipeDescriptor d, io.callosum.lower.Transport transport) {
     if (d.mode() != PipeDescriptor.Mode.READ) {
       throw new IllegalArgumentException("not the read end of a pipe: " + d);
     }
-    Peer peer = Peer.builder().connect(d.address()).defaultTimeout(null).name("pipe-reader").build().start();
+    Peer peer = ownPeer(d, transport, "pipe-reader");
     try {
       return new FilterInputStream(openInput(peer, d.name())) {
         @Override
@@ -162,6 +175,14 @@ public final class Pipes {
         call.cancel();
       }
     };
+  }
+
+  private static Peer ownPeer(PipeDescriptor d, io.callosum.lower.Transport transport, String name) {
+    Peer.Builder b = Peer.builder().connect(d.address()).defaultTimeout(null).name(name);
+    if (transport != null) {
+      b.transport(transport);
+    }
+    return b.build().start();
   }
 
   private static void awaitResult(StreamCall call) throws IOException {

@@ -933,13 +933,13 @@ public abstract class StreamSuite {
     assertThrows(IllegalArgumentException.class, () -> io.callosum.PipeDescriptor.parse("zmq+tcp://h:1#pipe=x;sideways"));
     byte[] data = randomBytes(300_000, 3);
     CompletableFuture<byte[]> reader = CompletableFuture.supplyAsync(() -> {
-      try (InputStream in = io.callosum.Pipes.openInput(r)) {
+      try (InputStream in = io.callosum.Pipes.openInput(r, transport())) {
         return in.readAllBytes();
       } catch (IOException e) {
         throw new java.io.UncheckedIOException(e);
       }
     }, closer.executor("pipe-reader"));
-    try (OutputStream out = io.callosum.Pipes.openOutput(w)) {
+    try (OutputStream out = io.callosum.Pipes.openOutput(w, transport())) {
       out.write(data);
     }
     assertArrayEquals(data, Await.result(reader));

@@ -13,12 +13,11 @@ import io.callosum.lower.Link;
 import io.callosum.lower.LinkListener;
 import io.callosum.lower.TransportConfig;
 import io.callosum.testing.Await;
+import io.callosum.testing.LinkRecorder;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
 /** The lower's side of the LinkListener contract and the ZAP handler's lifecycle, below the peer protocol. */
@@ -31,32 +30,10 @@ class ZmqEndpointContractTest {
     return new TransportConfig(Capabilities.LEGACY, 4 << 20, Duration.ofSeconds(5));
   }
 
-  /** Records the events a lower reports. */
-  private static class Recorder implements LinkListener {
-    final List<String> events = new CopyOnWriteArrayList<>();
-    final ConcurrentLinkedQueue<Link> links = new ConcurrentLinkedQueue<>();
-
-    @Override
-    public void connected(Link l) {
-      events.add("connected");
-      links.add(l);
-    }
-
-    @Override
-    public void received(Link l, Envelope e) {
-      events.add("received");
-    }
-
-    @Override
-    public void disconnected(Link l, Throwable cause) {
-      events.add("disconnected");
-    }
-  }
-
   @Test
   void nothingIsReceivedOnALinkAfterItWasClosed() throws Exception {
     try (RawZmq router = RawZmq.router()) {
-      Recorder recorder = new Recorder();
+      LinkRecorder recorder = new LinkRecorder();
       java.util.concurrent.atomic.AtomicReference<byte[]> routingId = new java.util.concurrent.atomic.AtomicReference<>();
       Thread answer = new Thread(() -> {
         List<byte[]> ping = router.next();
@@ -84,11 +61,11 @@ class ZmqEndpointContractTest {
   void curveServersCanBeClosedAndBoundAgainOnALiveTransport() throws Exception {
     AllowListAuthenticator allow = new AllowListAuthenticator("rebind", CurveKeyPair.generate());
     ZmqTransport transport = new ZmqTransport(ZmqOptions.defaults().withCurveServer(allow));
-    Endpoint keep = transport.bind(URI.create("zmq+tcp://127.0.0.1:0"), config(), new Recorder()); // keeps the context alive
+    Endpoint keep = transport.bind(URI.create("zmq+tcp://127.0.0.1:0"), config(), new LinkRecorder()); // keeps the context alive
     try {
       assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
         for (int i = 0; i < 20; i++) {
-          transport.bind(URI.create("zmq+tcp://127.0.0.1:0"), config(), new Recorder()).close();
+          transport.bind(URI.create("zmq+tcp://127.0.0.1:0"), config(), new LinkRecorder()).close();
         }
       });
     } finally {
@@ -117,14 +94,14 @@ class ZmqEndpointContractTest {
       }
     };
     ZmqTransport server = new ZmqTransport(ZmqOptions.defaults().withCurveServer(broken));
-    Endpoint bound = server.bind(URI.create("zmq+tcp://127.0.0.1:0"), config(), new Recorder());
+    Endpoint bound = server.bind(URI.create("zmq+tcp://127.0.0.1:0"), config(), new LinkRecorder());
     try {
       ZmqTransport client = new ZmqTransport(ZmqOptions.defaults().withHandshakeRetry(Duration.ofMillis(300))
           .withCurveClient(io.callosum.auth.ClientAuthenticator.of(serverKeys.publicKey(), CurveKeyPair.generate())));
       for (int i = 0; i < 2; i++) { // the second attempt proves the ZAP socket still answers
         TransportConfig short_ = new TransportConfig(Capabilities.LEGACY, 4 << 20, Duration.ofSeconds(3));
         try {
-          client.connect(URI.create(bound.address()), short_, new Recorder()).close();
+          client.connect(URI.create(bound.address()), short_, new LinkRecorder()).close();
           throw new AssertionError("a broken authenticator let a client in");
         } catch (io.callosum.AuthenticationException expected) {
           assertTrue(expected.getMessage().contains("handshake"), expected.getMessage());
@@ -140,7 +117,7 @@ class ZmqEndpointContractTest {
   void aRemoteThatStopsReadingDoesNotStallTheOthers() throws Exception {
     ZmqTransport transport = new ZmqTransport(ZmqOptions.defaults().withHighWaterMark(2).withHeartbeat(Duration.ofSeconds(60), Duration.ofSeconds(120)));
     java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
-    LinkListener echo = new Recorder() {
+    LinkListener echo = new LinkRecorder() {
       @Override
       public void received(Link l, Envelope e) {
         requests.incrementAndGet();

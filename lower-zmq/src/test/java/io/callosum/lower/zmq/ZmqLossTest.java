@@ -13,20 +13,13 @@ import io.callosum.ConnectionLostException;
 import io.callosum.Peer;
 import io.callosum.testing.Await;
 import io.callosum.testing.Closer;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.callosum.testing.Resources;
+import io.callosum.testing.Restarts;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.locks.LockSupport;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Test;
 
@@ -104,22 +97,14 @@ class ZmqLossTest {
     first.close();
     Await.until("the client sees the server gone", () -> client.remotes().isEmpty());
     long t0 = System.nanoTime();
-    Peer second = closeLater(bindWithRetry(serverTransport, address));
+    Peer second = closeLater(Restarts.bindAgain(() -> withEcho(server(serverTransport, address).build())));
     assertEquals(address, second.address());
 
     // The client reconnects by itself: calls with short timeouts succeed again within a bounded wait.
     int[] tries = {0};
     Await.until("a call succeeds over the reconnected client", () -> {
       tries[0]++;
-      try {
-        return "two".equals(client.call("echo").timeout(Duration.ofMillis(300)).invoke("two").get(2, TimeUnit.SECONDS));
-      } catch (ExecutionException | TimeoutException e) {
-        LockSupport.parkNanos(20_000_000); // "not connected" fails at once: do not spin
-        return false;
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return false;
-      }
+      return "two".equals(Restarts.echoOrNull(client, "two"));
     });
     long millis = (System.nanoTime() - t0) / 1_000_000;
     System.out.printf("server restart: client served again %d ms after the rebind (%d tries)%n", millis, tries[0]);
@@ -127,23 +112,6 @@ class ZmqLossTest {
     assertTrue(second.remotes().get(0).isConnected());
     assertEquals(1, client.remotes().size());
     assertEquals("three", client.invokeAndWait("echo", "three"));
-  }
-
-  /** Binds {@code address} again, retrying briefly while the port is still busy. */
-  private static Peer bindWithRetry(ZmqTransport transport, String address) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (true) {
-      Peer p = withEcho(server(transport, address).build());
-      try {
-        return p.start();
-      } catch (UncheckedIOException e) {
-        p.close();
-        if (System.nanoTime() > deadline) {
-          throw new AssertionError("cannot bind " + address + " again", e);
-        }
-        LockSupport.parkNanos(20_000_000);
-      }
-    }
   }
 
   // --------------------------------------------------------------------- (c) vanished clients
@@ -221,27 +189,27 @@ class ZmqLossTest {
       cycle(i); // warm up: classes, JIT, lazily created JVM threads
     }
     System.gc();
-    int fdBefore = openFds();
+    int fdBefore = Resources.openFds();
     int threadsBefore = liveThreads();
-    int tasksBefore = osThreads();
+    int tasksBefore = Resources.osThreads();
     long t0 = System.nanoTime();
     int cycles = 1000;
     for (int i = 0; i < cycles; i++) {
       cycle(i);
     }
     long millis = (System.nanoTime() - t0) / 1_000_000;
-    int fdPeak = openFds();
+    int fdPeak = Resources.openFds();
     int threadsPeak = liveThreads();
     int fdTolerance = 4;
     int threadTolerance = 2;
     Await.until("file descriptors and threads return to the baseline", () -> {
       System.gc(); // selectors and pipes of closed sockets
-      return openFds() <= fdBefore + fdTolerance && liveThreads() <= threadsBefore + threadTolerance;
-    }, () -> "fds " + openFds() + " (before " + fdBefore + "), threads " + liveThreads() + " (before " + threadsBefore + "): "
+      return Resources.openFds() <= fdBefore + fdTolerance && liveThreads() <= threadsBefore + threadTolerance;
+    }, () -> "fds " + Resources.openFds() + " (before " + fdBefore + "), threads " + liveThreads() + " (before " + threadsBefore + "): "
         + Thread.getAllStackTraces().keySet().stream().map(Thread::getName).sorted().toList());
-    int fdAfter = openFds();
+    int fdAfter = Resources.openFds();
     int threadsAfter = liveThreads();
-    int tasksAfter = osThreads();
+    int tasksAfter = Resources.osThreads();
     System.out.printf("release: %d cycles of (server + client open, call, close both, fresh ZmqTransport) in %d ms (%.1f ms/cycle)%n",
         cycles, millis, (double) millis / cycles);
     System.out.printf("release: open fds before %d, right after %d, settled %d; live Java threads before %d, right after %d,"
@@ -258,23 +226,8 @@ class ZmqLossTest {
     assertEquals(0, transport.openEndpoints(), "cycle " + i);
   }
 
-  private static int openFds() {
-    try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
-      return (int) s.count();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
   private static int liveThreads() {
     return Thread.getAllStackTraces().size();
   }
 
-  private static int osThreads() {
-    try (Stream<Path> s = Files.list(Path.of("/proc/self/task"))) {
-      return (int) s.count();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
 }

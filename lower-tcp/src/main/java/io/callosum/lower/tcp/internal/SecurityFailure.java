@@ -2,10 +2,14 @@ package io.callosum.lower.tcp.internal;
 
 /** Why a connection's security refused it. */
 public final class SecurityFailure extends Exception {
-  /** Whether the remote failed to prove who it is, or broke the protocol. */
-  public enum Kind { AUTHENTICATION, PROTOCOL }
+  private static final long serialVersionUID = 1L;
 
-  /** A refusal of this kind, with a reason fit for a log line. */
+  /** Whether the remote's credentials were refused, or it broke the handshake protocol. */
+  public enum Kind {
+    AUTHENTICATION,
+    PROTOCOL
+  }
+
   public SecurityFailure(Kind kind, String message) {
     super(message);
     this.kind = kind;
@@ -13,7 +17,6 @@ public final class SecurityFailure extends Exception {
 
   private final Kind kind;
 
-  /** Whether the remote failed to prove who it is, or broke the protocol. */
   public Kind kind() {
     return kind;
   }

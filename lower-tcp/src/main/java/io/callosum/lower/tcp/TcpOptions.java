@@ -1,0 +1,244 @@
+package io.callosum.lower.tcp;
+
+import io.callosum.auth.ClientAuthenticator;
+import io.callosum.auth.ServerAuthenticator;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Settings of a {@link TcpTransport}. Immutable and thread-safe; build one with {@link #builder()}
+ * or derive a variant with {@link #toBuilder()}:
+ *
+ * <pre>{@code
+ * TcpOptions o = TcpOptions.builder().heartbeat(Duration.ofSeconds(1), Duration.ofSeconds(5)).build();
+ * }</pre>
+ *
+ * <p>Every limit protects against one remote: exceeding it cuts that remote's connection (or
+ * refuses its channel), never anyone else's.
+ */
+public final class TcpOptions {
+  private final Duration heartbeatInterval;
+  private final Duration heartbeatTimeout;
+  private final Duration reconnectMin;
+  private final Duration reconnectMax;
+  private final Duration handshakeTimeout;
+  private final int maxFrameSize;
+  private final int maxChannelsPerConnection;
+  private final int maxConnections;
+  private final long maxSendBacklog;
+  private final ServerAuthenticator curveServer;
+  private final ClientAuthenticator curveClient;
+
+  private TcpOptions(Builder b) {
+    this.heartbeatInterval = b.heartbeatInterval;
+    this.heartbeatTimeout = b.heartbeatTimeout;
+    this.reconnectMin = b.reconnectMin;
+    this.reconnectMax = b.reconnectMax;
+    this.handshakeTimeout = b.handshakeTimeout;
+    this.maxFrameSize = b.maxFrameSize;
+    this.maxChannelsPerConnection = b.maxChannelsPerConnection;
+    this.maxConnections = b.maxConnections;
+    this.maxSendBacklog = b.maxSendBacklog;
+    this.curveServer = b.curveServer;
+    this.curveClient = b.curveClient;
+  }
+
+  /**
+   * Heartbeats every 1 s on an idle connection, loss after 5 s of silence; reconnects after 100 ms
+   * backing off to 10 s; 5 s for the preamble and security handshake; frames up to 17 MiB (a 16 MiB
+   * message with room for its header); 1,024 channels per connection; 4,096 connections per bound
+   * endpoint; 64 MiB send backlog per connection; no CURVE.
+   */
+  public static TcpOptions defaults() {
+    return builder().build();
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder holding these settings. */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /** How long a connection may be idle before this side sends a heartbeat. */
+  public Duration heartbeatInterval() {
+    return heartbeatInterval;
+  }
+
+  /** Silence after which a connection counts as lost (its calls then fail with "connection lost"). */
+  public Duration heartbeatTimeout() {
+    return heartbeatTimeout;
+  }
+
+  /** The first delay before a connector reconnects; doubled per failed attempt, with jitter. */
+  public Duration reconnectMin() {
+    return reconnectMin;
+  }
+
+  /** The longest delay between reconnect attempts. */
+  public Duration reconnectMax() {
+    return reconnectMax;
+  }
+
+  /** How long a new connection may take to exchange preambles and complete its security handshake. */
+  public Duration handshakeTimeout() {
+    return handshakeTimeout;
+  }
+
+  /** The largest frame (length prefix value) sent or accepted, in bytes. */
+  public int maxFrameSize() {
+    return maxFrameSize;
+  }
+
+  /** How many channels one connection may have open at a bound endpoint. */
+  public int maxChannelsPerConnection() {
+    return maxChannelsPerConnection;
+  }
+
+  /** How many connections a bound endpoint serves at once; more are refused. */
+  public int maxConnections() {
+    return maxConnections;
+  }
+
+  /** Bytes queued for one connection before it is cut off as a remote that does not read. */
+  public long maxSendBacklog() {
+    return maxSendBacklog;
+  }
+
+  /** When set, bound endpoints are CURVE servers with this identity and admission check; else null. */
+  public ServerAuthenticator curveServer() {
+    return curveServer;
+  }
+
+  /** When set, connections this transport opens use CURVE with these keys; else null. */
+  public ClientAuthenticator curveClient() {
+    return curveClient;
+  }
+
+  @Override
+  public String toString() {
+    return "TcpOptions(heartbeat " + heartbeatInterval.toMillis() + "/" + heartbeatTimeout.toMillis() + " ms, reconnect "
+        + reconnectMin.toMillis() + ".." + reconnectMax.toMillis() + " ms, handshake " + handshakeTimeout.toMillis()
+        + " ms, frame " + maxFrameSize + " B, channels " + maxChannelsPerConnection + ", connections " + maxConnections
+        + ", backlog " + maxSendBacklog + " B" + (curveServer != null ? ", CURVE server" : "")
+        + (curveClient != null ? ", CURVE client" : "") + ")";
+  }
+
+  /** Builds {@link TcpOptions}; not thread-safe. Setters check their argument at once. */
+  public static final class Builder {
+    private Duration heartbeatInterval = Duration.ofSeconds(1);
+    private Duration heartbeatTimeout = Duration.ofSeconds(5);
+    private Duration reconnectMin = Duration.ofMillis(100);
+    private Duration reconnectMax = Duration.ofSeconds(10);
+    private Duration handshakeTimeout = Duration.ofSeconds(5);
+    private int maxFrameSize = (16 << 20) + (1 << 20);
+    private int maxChannelsPerConnection = 1024;
+    private int maxConnections = 4096;
+    private long maxSendBacklog = 64L << 20;
+    private ServerAuthenticator curveServer;
+    private ClientAuthenticator curveClient;
+
+    private Builder() {}
+
+    private Builder(TcpOptions o) {
+      heartbeatInterval = o.heartbeatInterval;
+      heartbeatTimeout = o.heartbeatTimeout;
+      reconnectMin = o.reconnectMin;
+      reconnectMax = o.reconnectMax;
+      handshakeTimeout = o.handshakeTimeout;
+      maxFrameSize = o.maxFrameSize;
+      maxChannelsPerConnection = o.maxChannelsPerConnection;
+      maxConnections = o.maxConnections;
+      maxSendBacklog = o.maxSendBacklog;
+      curveServer = o.curveServer;
+      curveClient = o.curveClient;
+    }
+
+    /** Heartbeat every {@code interval} of idleness; the connection is lost after {@code timeout} of silence. */
+    public Builder heartbeat(Duration interval, Duration timeout) {
+      positive(interval, "heartbeat interval");
+      positive(timeout, "heartbeat timeout");
+      if (timeout.compareTo(interval) <= 0) {
+        throw new IllegalArgumentException("the heartbeat timeout (" + timeout + ") must exceed the interval (" + interval + ")");
+      }
+      heartbeatInterval = interval;
+      heartbeatTimeout = timeout;
+      return this;
+    }
+
+    /** Reconnect delays: the first after {@code min}, doubling up to {@code max}, each with jitter. */
+    public Builder reconnect(Duration min, Duration max) {
+      positive(min, "reconnect min");
+      if (max.compareTo(min) < 0) {
+        throw new IllegalArgumentException("reconnect max (" + max + ") is below min (" + min + ")");
+      }
+      reconnectMin = min;
+      reconnectMax = max;
+      return this;
+    }
+
+    public Builder handshakeTimeout(Duration d) {
+      handshakeTimeout = positive(d, "handshake timeout");
+      return this;
+    }
+
+    public Builder maxFrameSize(int bytes) {
+      if (bytes < 1024) {
+        throw new IllegalArgumentException("max frame size must be at least 1024 bytes: " + bytes);
+      }
+      maxFrameSize = bytes;
+      return this;
+    }
+
+    public Builder maxChannelsPerConnection(int n) {
+      maxChannelsPerConnection = atLeastOne(n, "max channels per connection");
+      return this;
+    }
+
+    public Builder maxConnections(int n) {
+      maxConnections = atLeastOne(n, "max connections");
+      return this;
+    }
+
+    public Builder maxSendBacklog(long bytes) {
+      if (bytes < 1) {
+        throw new IllegalArgumentException("max send backlog must be positive: " + bytes);
+      }
+      maxSendBacklog = bytes;
+      return this;
+    }
+
+    /** Bound endpoints become CURVE servers: {@code server} gives their keys and decides who gets in. */
+    public Builder curveServer(ServerAuthenticator server) {
+      curveServer = server;
+      return this;
+    }
+
+    /** Connections use CURVE: {@code client} gives the server's public key and this side's keys. */
+    public Builder curveClient(ClientAuthenticator client) {
+      curveClient = client;
+      return this;
+    }
+
+    public TcpOptions build() {
+      return new TcpOptions(this);
+    }
+
+    private static Duration positive(Duration d, String what) {
+      Objects.requireNonNull(d, what);
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException(what + " must be positive: " + d);
+      }
+      return d;
+    }
+
+    private static int atLeastOne(int n, String what) {
+      if (n < 1) {
+        throw new IllegalArgumentException(what + " must be at least 1: " + n);
+      }
+      return n;
+    }
+  }
+}

@@ -1,0 +1,854 @@
+package io.callosum.lower.tcp.internal;
+
+import io.callosum.AuthenticationException;
+import io.callosum.CallosumException;
+import io.callosum.ConnectionLostException;
+import io.callosum.MessageTooLargeException;
+import io.callosum.OverloadedException;
+import io.callosum.lower.Envelope;
+import io.callosum.lower.tcp.TcpOptions;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One TCP connection: preambles, the security handshake, then frames of any number of channels.
+ * Everything here runs on the loop thread, except {@link #sendData} (any thread: it queues and asks
+ * the loop to flush) and the server-side handshake step, which runs on the loop's handshake
+ * executor. Reading fills the loop's shared direct buffer and copies each record out as it
+ * completes; writing copies queued frames into the shared direct buffer and writes as many as fit in
+ * one call, keeping only an unwritten tail per connection. A sender finding nothing queued writes
+ * a small plain frame itself ({@link #writeThrough}), so a lone request or reply needs no wake-up
+ * of the loop.
+ */
+final class Connection implements IoLoop.Ready, IoLoop.Ticking {
+  private static final Logger LOG = LoggerFactory.getLogger(Connection.class);
+  /** How many bytes of a record are taken in at first; a record grows only as its bytes arrive. */
+  private static final int FIRST_CHUNK = 64 << 10;
+  /** Handshake frames a remote may have queued while one is checked. */
+  private static final int MAX_QUEUED_HANDSHAKES = 4;
+  /** The largest frame a sender writes itself when nothing is queued (larger ones go through the loop). */
+  private static final int DIRECT_WRITE_MAX = 64 << 10;
+  /** How long a connection must have written nothing for a sender to write itself (see {@link #writeThrough}). */
+  private static final long IDLE_NANOS = 50_000;
+  /** Bytes written per flush before other connections get their turn. */
+  private static final int FLUSH_QUANTUM = 16 * IoLoop.BUFFER_SIZE;
+
+  enum Phase {
+    CONNECTING,
+    PREAMBLE,
+    HANDSHAKE,
+    DATA,
+    CLOSED
+  }
+
+  /** The endpoint side of a connection: a bound endpoint or a client bundle. Loop thread only. */
+  interface Owner {
+    /** The security handshake is done: channels may open. */
+    void established(Connection c);
+
+    /** An OPEN, OPENED or CLOSE frame ({@code frame[0]} is the kind). */
+    void channelFrame(Connection c, int kind, int channel, byte[] frame);
+
+    /** A channel of {@code c} was closed (locally or by the remote) or lost. */
+    void channelClosed(Connection c, Channel channel);
+
+    /** The connection ended; its channels have been reported lost. */
+    void closed(Connection c, CallosumException cause);
+  }
+
+  /** A queued write: up to three byte arrays sent back to back. */
+  private record Out(byte[] a, byte[] b, byte[] c) {
+    long size() {
+      return (long) a.length + (b != null ? b.length : 0) + (c != null ? c.length : 0);
+    }
+
+    byte[] piece(int i) {
+      return i == 0 ? a : i == 1 ? b : c;
+    }
+  }
+
+  final IoLoop loop;
+  final String remote;
+  final boolean client;
+  private final SocketChannel socket;
+  private final Owner owner;
+  private final ConnectionSecurity security;
+  private final boolean plain;
+  private final TcpOptions options;
+  private final long startNanos;
+  private SelectionKey key;
+  private Phase phase;
+  /** Open channels by number. Loop thread only. */
+  final Map<Integer, Channel> channels = new HashMap<>();
+  /** Channel opens refused for the limit (a bound endpoint cuts a flood). */
+  int refusedOpens;
+  private String userId;
+
+  // reading
+  private final byte[] preamble = new byte[Wire.PREAMBLE_SIZE];
+  private int preambleFill;
+  private final byte[] lengthBytes = new byte[4];
+  private int lengthFill;
+  private int recordLength = -1;
+  private byte[] record;
+  private int recordFill;
+  private long lastRead;
+
+  // handshake (a bound endpoint checks frames on the executor, one at a time)
+  private final ArrayDeque<byte[]> handshakeQueue = new ArrayDeque<>();
+  private boolean handshakeBusy;
+
+  // writing
+  private final ConcurrentLinkedQueue<Out> out = new ConcurrentLinkedQueue<>();
+  private final AtomicLong queued = new AtomicLong();
+  private final AtomicBoolean flushRequested = new AtomicBoolean();
+  private final Object sealLock = new Object();
+  private Out current;
+  private int currentPiece;
+  private int currentOffset;
+  private ByteBuffer tail;
+  /** Guards the write state ({@link #current}, {@link #tail}) and the socket's writes. */
+  private final ReentrantLock writeLock = new ReentrantLock();
+  private volatile long lastWrite;
+  private volatile boolean closed;
+
+  private Connection(IoLoop loop, SocketChannel socket, String remote, boolean client, Owner owner, ConnectionSecurity security,
+      TcpOptions options) {
+    this.loop = loop;
+    this.socket = socket;
+    this.remote = remote;
+    this.client = client;
+    this.owner = owner;
+    this.security = security;
+    this.plain = security instanceof NullSecurity;
+    this.options = options;
+    this.startNanos = System.nanoTime();
+    this.lastRead = startNanos;
+    this.lastWrite = startNanos;
+  }
+
+  /**
+   * Starts connecting to {@code address} (loop thread). Any failure, even an immediate one, is
+   * reported to {@code owner.closed} later on the loop, never before this returns.
+   */
+  static Connection connect(IoLoop loop, InetSocketAddress address, String remote, Owner owner, ConnectionSecurity security,
+      TcpOptions options) throws IOException {
+    SocketChannel sc = SocketChannel.open();
+    Connection c = new Connection(loop, sc, remote, true, owner, security, options);
+    c.phase = Phase.CONNECTING;
+    loop.addTicking(c);
+    try {
+      sc.configureBlocking(false);
+      sc.setOption(StandardSocketOptions.TCP_NODELAY, true);
+      c.key = sc.register(loop.selector, SelectionKey.OP_CONNECT, c);
+      if (sc.connect(address)) {
+        c.connected();
+      }
+    } catch (IOException | RuntimeException e) {
+      ConnectionLostException cause = unreachable(remote, e);
+      loop.post(() -> c.fail(cause));
+    }
+    return c;
+  }
+
+  /** Takes over an accepted socket (loop thread). */
+  static Connection accepted(IoLoop loop, SocketChannel sc, String remote, Owner owner, ConnectionSecurity security, TcpOptions options)
+      throws IOException {
+    Connection c = new Connection(loop, sc, remote, false, owner, security, options);
+    sc.configureBlocking(false);
+    sc.setOption(StandardSocketOptions.TCP_NODELAY, true);
+    c.key = sc.register(loop.selector, SelectionKey.OP_READ, c);
+    loop.addTicking(c);
+    c.begin();
+    return c;
+  }
+
+  private static ConnectionLostException unreachable(String remote, Exception e) {
+    return new ConnectionLostException("cannot reach " + remote + ": " + (e.getMessage() != null ? e.getMessage() : e.toString()), e);
+  }
+
+  private void connected() {
+    key.interestOps(SelectionKey.OP_READ);
+    begin();
+  }
+
+  /** Sends our preamble, and a client's first handshake frames right behind it. */
+  private void begin() {
+    phase = Phase.PREAMBLE;
+    enqueue(new Out(Wire.preamble(security.mechanism()), null, null));
+    List<byte[]> first;
+    synchronized (sealLock) {
+      first = security.start();
+    }
+    for (byte[] f : first) {
+      sendPlain(Wire.handshake(f));
+    }
+    flush();
+  }
+
+  String userId() {
+    return userId;
+  }
+
+  // ------------------------------------------------------------------ reading
+
+  @Override
+  public void ready(SelectionKey k) {
+    if (k.isConnectable()) {
+      try {
+        if (socket.finishConnect()) {
+          connected();
+        }
+      } catch (IOException e) {
+        fail(unreachable(remote, e));
+        return;
+      }
+    }
+    if (k.isValid() && k.isWritable()) {
+      flush();
+    }
+    if (k.isValid() && k.isReadable()) {
+      read();
+    }
+  }
+
+  private void read() {
+    ByteBuffer buf = loop.readBuffer;
+    for (int i = 0; i < 16 && phase != Phase.CLOSED; i++) {
+      buf.clear();
+      int n;
+      try {
+        n = socket.read(buf);
+      } catch (IOException e) {
+        fail(new ConnectionLostException("connection to " + remote + " lost: " + e.getMessage(), e));
+        return;
+      }
+      if (n < 0) {
+        fail(new ConnectionLostException("connection to " + remote + " closed by the remote"));
+        return;
+      }
+      if (n == 0) {
+        return;
+      }
+      lastRead = System.nanoTime();
+      buf.flip();
+      consume(buf);
+      if (n < buf.capacity()) {
+        return;
+      }
+    }
+  }
+
+  private void consume(ByteBuffer buf) {
+    while (buf.hasRemaining() && phase != Phase.CLOSED) {
+      if (phase == Phase.PREAMBLE) {
+        int n = Math.min(buf.remaining(), Wire.PREAMBLE_SIZE - preambleFill);
+        buf.get(preamble, preambleFill, n);
+        preambleFill += n;
+        if (preambleFill == Wire.PREAMBLE_SIZE) {
+          onPreamble();
+        }
+      } else if (recordLength < 0) {
+        int n = Math.min(buf.remaining(), 4 - lengthFill);
+        buf.get(lengthBytes, lengthFill, n);
+        lengthFill += n;
+        if (lengthFill == 4) {
+          lengthFill = 0;
+          int len = Wire.getInt(lengthBytes, 0);
+          // Before the handshake completes (nobody is authenticated yet) records stay small.
+          int max = phase != Phase.DATA ? Wire.MAX_HANDSHAKE_RECORD
+              : (int) Math.min(Integer.MAX_VALUE, (long) options.maxFrameSize() + (plain ? 0 : Wire.SEAL_ALLOWANCE));
+          if (len <= 0 || len > max) {
+            abort(Wire.LIMIT, "frame length " + Integer.toUnsignedString(len) + " is outside 1.." + max
+                + (phase == Phase.DATA ? "" : " (before the handshake completed)"));
+            return;
+          }
+          recordLength = len;
+          record = new byte[Math.min(len, FIRST_CHUNK)];
+          recordFill = 0;
+        }
+      } else {
+        int n = Math.min(buf.remaining(), recordLength - recordFill);
+        if (recordFill + n > record.length) {
+          record = Arrays.copyOf(record, (int) Math.min(recordLength, Math.max(2L * record.length, recordFill + n)));
+        }
+        buf.get(record, recordFill, n);
+        recordFill += n;
+        if (recordFill == recordLength) {
+          byte[] r = record;
+          record = null;
+          recordLength = -1;
+          onRecord(r);
+        }
+      }
+    }
+  }
+
+  private void onPreamble() {
+    String problem = Wire.checkPreamble(preamble, security.mechanism());
+    if (problem != null) {
+      boolean mismatch = problem.startsWith("security mechanism");
+      abort(mismatch ? Wire.AUTHENTICATION : Wire.PROTOCOL, problem);
+      return;
+    }
+    if (security.established()) {
+      enterData();
+    } else {
+      phase = Phase.HANDSHAKE;
+    }
+  }
+
+  private void onRecord(byte[] r) {
+    if (phase == Phase.HANDSHAKE) {
+      int kind = r[0] & 0xff;
+      if (kind == Wire.HANDSHAKE) {
+        handshakeFrame(Arrays.copyOfRange(r, 1, r.length));
+      } else if (kind == Wire.ABORT) {
+        remoteAbort(r);
+      } else {
+        abort(Wire.PROTOCOL, "frame kind 0x" + Integer.toHexString(kind) + " before the security handshake completed");
+      }
+      return;
+    }
+    byte[] f;
+    if (plain) {
+      f = r;
+    } else {
+      try {
+        synchronized (sealLock) {
+          f = security.open(r);
+        }
+      } catch (SecurityFailure e) {
+        abort(e.kind() == SecurityFailure.Kind.AUTHENTICATION ? Wire.AUTHENTICATION : Wire.PROTOCOL, "refused frame: " + e.getMessage());
+        return;
+      }
+    }
+    if (f.length == 0) {
+      abort(Wire.PROTOCOL, "empty frame");
+      return;
+    }
+    int kind = f[0] & 0xff;
+    switch (kind) {
+      case Wire.DATA:
+        onData(f);
+        break;
+      case Wire.PING:
+        sendFrame(new byte[] {(byte) Wire.PONG});
+        break;
+      case Wire.PONG:
+        break;
+      case Wire.OPEN:
+      case Wire.OPENED:
+      case Wire.CLOSE:
+        if (f.length < Wire.CHANNEL_FRAME_HEADER) {
+          abort(Wire.PROTOCOL, "truncated channel frame of " + f.length + " bytes");
+          return;
+        }
+        owner.channelFrame(this, kind, Wire.getInt(f, 1), f);
+        break;
+      case Wire.ABORT:
+        remoteAbort(f);
+        break;
+      default:
+        abort(Wire.PROTOCOL, "unknown frame kind 0x" + Integer.toHexString(kind));
+    }
+  }
+
+  private void onData(byte[] f) {
+    if (f.length < Wire.DATA_FRAME_HEADER) {
+      abort(Wire.PROTOCOL, "truncated DATA frame of " + f.length + " bytes");
+      return;
+    }
+    int number = Wire.getInt(f, 1);
+    int headerLength = Wire.getInt(f, 5);
+    if (headerLength < 0 || headerLength > f.length - Wire.DATA_FRAME_HEADER) {
+      abort(Wire.PROTOCOL, "DATA frame with a header length of " + Integer.toUnsignedString(headerLength) + " in " + f.length + " bytes");
+      return;
+    }
+    Channel ch = channels.get(number);
+    if (ch == null) {
+      LOG.debug("{}: dropped DATA for channel {}, which is not open", remote, number);
+      return;
+    }
+    int bodyStart = Wire.DATA_FRAME_HEADER + headerLength;
+    ch.deliver(new Envelope(Arrays.copyOfRange(f, Wire.DATA_FRAME_HEADER, bodyStart), Arrays.copyOfRange(f, bodyStart, f.length)));
+  }
+
+  private void remoteAbort(byte[] f) {
+    int code = f.length > 1 ? f[1] & 0xff : 0;
+    String reason = Wire.reason(f, 2);
+    String text = remote + " closed the connection (" + Wire.codeName(code) + "): " + reason;
+    LOG.info("{}", text);
+    fail(code == Wire.AUTHENTICATION ? new AuthenticationException(text) : new ConnectionLostException(text));
+  }
+
+  // ------------------------------------------------------------------ security handshake
+
+  private void handshakeFrame(byte[] frame) {
+    if (client) {
+      List<byte[]> replies;
+      try {
+        synchronized (sealLock) {
+          replies = security.receive(frame);
+        }
+      } catch (SecurityFailure e) {
+        handshakeFailed(e);
+        return;
+      }
+      afterHandshakeStep(replies);
+      return;
+    }
+    if (handshakeQueue.size() >= MAX_QUEUED_HANDSHAKES) {
+      abort(Wire.PROTOCOL, "more than " + MAX_QUEUED_HANDSHAKES + " handshake frames queued");
+      return;
+    }
+    handshakeQueue.add(frame);
+    nextHandshake();
+  }
+
+  /** Server side: checks the next queued frame on the handshake executor (it may call the authenticator). */
+  private void nextHandshake() {
+    if (handshakeBusy || handshakeQueue.isEmpty() || phase == Phase.CLOSED) {
+      return;
+    }
+    byte[] frame = handshakeQueue.poll();
+    handshakeBusy = true;
+    try {
+      loop.handshakes().execute(() -> {
+        List<byte[]> replies = null;
+        SecurityFailure failure = null;
+        try {
+          synchronized (sealLock) {
+            replies = security.receive(frame);
+          }
+        } catch (SecurityFailure e) {
+          failure = e;
+        } catch (RuntimeException e) {
+          failure = new SecurityFailure(SecurityFailure.Kind.PROTOCOL, "handshake failed: " + e);
+        }
+        List<byte[]> r = replies;
+        SecurityFailure f = failure;
+        loop.post(() -> {
+          handshakeBusy = false;
+          if (phase == Phase.CLOSED) {
+            return;
+          }
+          if (f != null) {
+            handshakeFailed(f);
+          } else {
+            afterHandshakeStep(r);
+            nextHandshake();
+          }
+        });
+      });
+    } catch (RejectedExecutionException e) {
+      fail(new ConnectionLostException("the transport is closing"));
+    }
+  }
+
+  private void afterHandshakeStep(List<byte[]> replies) {
+    for (byte[] r : replies) {
+      sendPlain(Wire.handshake(r));
+    }
+    boolean done;
+    synchronized (sealLock) {
+      done = security.established();
+    }
+    if (done && phase == Phase.HANDSHAKE) {
+      enterData();
+    }
+    flushSoon();
+  }
+
+  private void handshakeFailed(SecurityFailure e) {
+    boolean auth = e.kind() == SecurityFailure.Kind.AUTHENTICATION;
+    LOG.info("{}: security handshake refused ({}): {}", remote, e.kind(), e.getMessage());
+    abort(auth ? Wire.AUTHENTICATION : Wire.PROTOCOL, e.getMessage());
+  }
+
+  private void enterData() {
+    phase = Phase.DATA;
+    synchronized (sealLock) {
+      userId = security.userId();
+    }
+    lastRead = System.nanoTime();
+    owner.established(this);
+  }
+
+  // ------------------------------------------------------------------ writing
+
+  /** Queues one frame of the data phase (sealed unless plain). Any thread. */
+  void sendFrame(byte[] frame) {
+    if (plain) {
+      enqueueRecord(frame);
+    } else {
+      synchronized (sealLock) {
+        enqueueRecord(security.seal(frame));
+      }
+    }
+    flushSoon();
+  }
+
+  /** Queues one record outside the data phase: handshake frames and early ABORTs travel unsealed. */
+  private void sendPlain(byte[] frame) {
+    enqueueRecord(frame);
+  }
+
+  private void enqueueRecord(byte[] content) {
+    byte[] length = new byte[4];
+    Wire.putInt(length, 0, content.length);
+    enqueue(new Out(length, content, null));
+  }
+
+  private long enqueue(Out o) {
+    long size = o.size();
+    out.add(o);
+    return queued.addAndGet(size);
+  }
+
+  /**
+   * Queues one envelope on {@code channel}. Any thread; never blocks. Plain connections queue the
+   * caller's arrays as they are (no copy until the loop writes them).
+   */
+  void sendData(Channel channel, Envelope e) {
+    long frameSize = (long) Wire.DATA_FRAME_HEADER + e.size();
+    if (frameSize > options.maxFrameSize()) {
+      throw new MessageTooLargeException("a message of " + e.size() + " bytes does not fit in the TCP lower's frame limit of "
+          + options.maxFrameSize() + " bytes (TcpOptions.maxFrameSize)");
+    }
+    if (closed) {
+      throw new ConnectionLostException("connection to " + remote + " is closed");
+    }
+    checkBacklog(frameSize);
+    if (plain) {
+      byte[] prefix = new byte[4 + Wire.DATA_FRAME_HEADER];
+      Wire.putInt(prefix, 0, (int) frameSize);
+      prefix[4] = (byte) Wire.DATA;
+      Wire.putInt(prefix, 5, channel.number);
+      Wire.putInt(prefix, 9, e.header().length);
+      if (frameSize <= DIRECT_WRITE_MAX && writeThrough(prefix, e)) {
+        return;
+      }
+      enqueue(new Out(prefix, e.header(), e.body()));
+    } else {
+      byte[] f = new byte[(int) frameSize];
+      f[0] = (byte) Wire.DATA;
+      Wire.putInt(f, 1, channel.number);
+      Wire.putInt(f, 5, e.header().length);
+      System.arraycopy(e.header(), 0, f, Wire.DATA_FRAME_HEADER, e.header().length);
+      System.arraycopy(e.body(), 0, f, Wire.DATA_FRAME_HEADER + e.header().length, e.body().length);
+      synchronized (sealLock) {
+        byte[] sealed = security.seal(f);
+        byte[] length = new byte[4];
+        Wire.putInt(length, 0, sealed.length);
+        enqueue(new Out(length, sealed, null));
+      }
+    }
+    flushSoon();
+  }
+
+  /**
+   * Refuses a frame that would overfill the send backlog. A remote that has taken nothing for a
+   * heartbeat interval has stopped reading: its connection is cut (it alone). One that still reads,
+   * only slower than we send, keeps its connection and this send fails with {@link
+   * OverloadedException} (backpressure for the caller).
+   */
+  private void checkBacklog(long frameSize) {
+    long backlog = queued.get();
+    if (backlog + frameSize <= options.maxSendBacklog()) {
+      return;
+    }
+    long idleNanos = System.nanoTime() - lastWrite;
+    if (idleNanos > options.heartbeatInterval().toNanos()) {
+      String why = "the send backlog to " + remote + " is full (" + backlog + " bytes, limit " + options.maxSendBacklog()
+          + ") and it has taken nothing for " + idleNanos / 1_000_000 + " ms: the remote does not read";
+      loop.post(() -> {
+        if (phase != Phase.CLOSED) {
+          LOG.warn("{}; cutting it off", why);
+          fail(new ConnectionLostException(why));
+        }
+      });
+      throw new ConnectionLostException(why);
+    }
+    throw new OverloadedException("the send backlog to " + remote + " is full (" + backlog + " bytes, limit "
+        + options.maxSendBacklog() + "): the remote reads slower than this side sends");
+  }
+
+  /**
+   * Writes a small frame on the caller's thread when nothing is queued and no one else is writing:
+   * the common case of a request or reply then costs no wake-up of the loop. False if the frame must
+   * be queued instead. What the socket does not take at once becomes the tail the loop writes.
+   */
+  private boolean writeThrough(byte[] prefix, Envelope e) {
+    // Only a lone frame: under load (a write within the last IDLE_NANOS) frames queue, so the loop
+    // batches many into one write instead of every sender making its own system call.
+    if (loop.inLoop() || System.nanoTime() - lastWrite < IDLE_NANOS || !writeLock.tryLock()) {
+      return false;
+    }
+    try {
+      if (closed || current != null || tail != null || !out.isEmpty()) {
+        return false;
+      }
+      ByteBuffer[] parts = {ByteBuffer.wrap(prefix), ByteBuffer.wrap(e.header()), ByteBuffer.wrap(e.body())};
+      socket.write(parts);
+      lastWrite = System.nanoTime();
+      if (parts[2].hasRemaining()) {
+        ByteBuffer rest = ByteBuffer.allocate(parts[0].remaining() + parts[1].remaining() + parts[2].remaining());
+        rest.put(parts[0]).put(parts[1]).put(parts[2]).flip();
+        tail = rest;
+        flushSoon(); // the loop writes the rest when the socket drains
+      }
+      return true;
+    } catch (IOException ex) {
+      String why = "connection to " + remote + " lost while writing: " + ex.getMessage();
+      loop.post(() -> fail(new ConnectionLostException(why, ex)));
+      throw new ConnectionLostException(why, ex);
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  private void flushSoon() {
+    if (flushRequested.compareAndSet(false, true)) {
+      loop.flushSoon(this);
+    }
+  }
+
+  /** Writes queued frames, batching as many as fit into the loop's direct buffer per write. Loop thread. */
+  void flush() {
+    flushRequested.set(false);
+    if (phase == Phase.CLOSED || phase == Phase.CONNECTING) {
+      return;
+    }
+    writeLock.lock();
+    try {
+      if (tail != null) {
+        socket.write(tail);
+        if (tail.hasRemaining()) {
+          key.interestOps(key.interestOps() | SelectionKey.OP_WRITE);
+          return;
+        }
+        tail = null;
+        lastWrite = System.nanoTime();
+      }
+      ByteBuffer buf = loop.writeBuffer;
+      int written = 0;
+      while (written < FLUSH_QUANTUM) {
+        buf.clear();
+        fill(buf);
+        if (buf.position() == 0) {
+          break;
+        }
+        buf.flip();
+        written += socket.write(buf);
+        lastWrite = System.nanoTime();
+        if (buf.hasRemaining()) {
+          tail = ByteBuffer.allocate(buf.remaining());
+          tail.put(buf).flip();
+          key.interestOps(key.interestOps() | SelectionKey.OP_WRITE);
+          return;
+        }
+      }
+      if (written >= FLUSH_QUANTUM && (current != null || !out.isEmpty())) {
+        flushSoon(); // more to write: let other connections have a turn first
+      }
+      if ((key.interestOps() & SelectionKey.OP_WRITE) != 0) {
+        key.interestOps(SelectionKey.OP_READ);
+      }
+    } catch (IOException e) {
+      fail(new ConnectionLostException("connection to " + remote + " lost while writing: " + e.getMessage(), e));
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  /** Copies queued frames into {@code buf} until it is full or nothing is queued. */
+  private void fill(ByteBuffer buf) {
+    while (buf.hasRemaining()) {
+      if (current == null) {
+        current = out.poll();
+        currentPiece = 0;
+        currentOffset = 0;
+        if (current == null) {
+          return;
+        }
+      }
+      byte[] piece = current.piece(currentPiece);
+      if (piece == null || currentOffset == piece.length) {
+        if (piece == null || ++currentPiece == 3) {
+          queued.addAndGet(-current.size());
+          current = null;
+        }
+        currentOffset = 0;
+        continue;
+      }
+      int n = Math.min(buf.remaining(), piece.length - currentOffset);
+      buf.put(piece, currentOffset, n);
+      currentOffset += n;
+    }
+  }
+
+  // ------------------------------------------------------------------ channels, deadlines, ending
+
+  /** Closes {@code ch} from this side: tells the remote (if still connected) and reports it. Loop thread. */
+  void closeChannel(Channel ch, String reason) {
+    if (channels.remove(ch.number, ch)) {
+      if (phase == Phase.DATA) {
+        sendFrame(Wire.close(ch.number, reason));
+      }
+      ch.lost(null);
+      owner.channelClosed(this, ch);
+    }
+  }
+
+  /** The remote closed channel {@code number}. Loop thread. */
+  void remoteClosedChannel(int number, String reason) {
+    Channel ch = channels.remove(number);
+    if (ch != null) {
+      // An empty reason is an orderly close (the remote peer closed); a reason says what went wrong.
+      ch.lost(reason.isEmpty() ? null : new ConnectionLostException("the remote closed channel " + ch.id() + ": " + reason));
+      owner.channelClosed(this, ch);
+    }
+  }
+
+  @Override
+  public void tick(long now) {
+    if (phase == Phase.CLOSED) {
+      return;
+    }
+    if (phase != Phase.DATA) {
+      if (now - startNanos > options.handshakeTimeout().toNanos()) {
+        long ms = options.handshakeTimeout().toMillis();
+        String why;
+        if (phase == Phase.CONNECTING) {
+          why = "no TCP connection within " + ms + " ms";
+        } else if (phase == Phase.PREAMBLE) {
+          why = client ? "accepted, but sent no Callosum TCP preamble within " + ms + " ms (not a Callosum TCP peer, or stalled)"
+              : "no preamble within " + ms + " ms";
+        } else {
+          why = "the " + security.mechanism() + " security handshake did not complete within " + ms + " ms";
+        }
+        abort(Wire.PROTOCOL, why);
+      }
+      return;
+    }
+    boolean pending = current != null || tail != null || !out.isEmpty();
+    if (pending && now - lastWrite > options.heartbeatTimeout().toNanos()) {
+      String why = remote + " has taken none of our data for " + (now - lastWrite) / 1_000_000 + " ms (timeout "
+          + options.heartbeatTimeout().toMillis() + " ms): it does not read";
+      LOG.warn("{}; cutting it off", why);
+      fail(new ConnectionLostException(why));
+    } else if (now - lastRead > options.heartbeatTimeout().toNanos()) {
+      String why = "no data or heartbeat from " + remote + " for " + (now - lastRead) / 1_000_000 + " ms (timeout "
+          + options.heartbeatTimeout().toMillis() + " ms)";
+      LOG.info("{}: connection lost", why);
+      fail(new ConnectionLostException(why));
+    } else if (now - lastWrite > options.heartbeatInterval().toNanos() && current == null && tail == null && out.isEmpty()) {
+      sendFrame(new byte[] {(byte) Wire.PING});
+      lastWrite = now; // a PING stuck behind a full socket buffer is not resent every tick
+    }
+  }
+
+  /** Tells the remote why (best effort), then ends the connection. Loop thread. */
+  void abort(int code, String reason) {
+    if (phase == Phase.CLOSED) {
+      return;
+    }
+    LOG.warn("{}: closing the connection ({}): {}", remote, Wire.codeName(code), reason);
+    sendAbort(code, reason);
+    String text = client ? "connection to " + remote + " closed: " + reason : "refused " + remote + ": " + reason;
+    fail(code == Wire.AUTHENTICATION ? new AuthenticationException(text) : new ConnectionLostException(text));
+  }
+
+  /** Tells the remote this side is closing (best effort), then ends the connection with {@code cause}. Loop thread. */
+  void abortForShutdown(String reason, CallosumException cause) {
+    if (phase != Phase.CLOSED) {
+      sendAbort(Wire.SHUTDOWN, reason);
+      fail(cause);
+    }
+  }
+
+  /**
+   * Best effort: a security layer that has just refused a record (a forged or replayed one) seals
+   * nothing more, and then the connection ends without an ABORT.
+   */
+  private void sendAbort(int code, String reason) {
+    if (phase == Phase.CONNECTING) {
+      return;
+    }
+    byte[] f = Wire.abort(code, reason);
+    try {
+      if (phase == Phase.DATA && !plain) {
+        sendFrame(f);
+      } else {
+        sendPlain(f);
+      }
+      flush();
+    } catch (RuntimeException e) {
+      LOG.debug("{}: ABORT not sent: {}", remote, e.getMessage());
+    }
+  }
+
+  /** Ends the connection now: every channel is reported lost with {@code cause}, then the owner. Loop thread. */
+  void fail(CallosumException cause) {
+    if (phase == Phase.CLOSED) {
+      return;
+    }
+    phase = Phase.CLOSED;
+    closed = true;
+    loop.removeTicking(this);
+    if (key != null) {
+      key.cancel();
+    }
+    try {
+      socket.close();
+    } catch (IOException e) {
+      LOG.debug("closing {} failed", remote, e);
+    }
+    writeLock.lock();
+    try {
+      out.clear();
+      current = null;
+      tail = null;
+    } finally {
+      writeLock.unlock();
+    }
+    record = null;
+    handshakeQueue.clear();
+    List<Channel> open = new ArrayList<>(channels.values());
+    channels.clear();
+    for (Channel ch : open) {
+      ch.lost(cause);
+      owner.channelClosed(this, ch);
+    }
+    owner.closed(this, cause);
+  }
+
+  /** Writes what is queued (best effort, without waiting) and closes. Loop thread. */
+  void shutdown(CallosumException cause) {
+    flush();
+    fail(cause);
+  }
+
+  @Override
+  public String toString() {
+    return "Connection(" + remote + ", " + phase + ")";
+  }
+}

@@ -1,0 +1,232 @@
+package io.callosum.lower.tcp.internal;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The I/O thread of one transport object: one {@link Selector} for every socket of its endpoints.
+ * Other threads hand it work through {@link #post} and {@link #flushSoon}; the selector is woken
+ * only when no wake-up is already pending, so a burst of sends costs one wake-up. Buffers for
+ * reading and writing are direct and shared by all connections of the loop (only this thread uses
+ * them). Everything registered here is touched by this thread only, unless a class says otherwise.
+ */
+final class IoLoop implements Runnable {
+  private static final Logger LOG = LoggerFactory.getLogger(IoLoop.class);
+  private static final AtomicInteger IDS = new AtomicInteger();
+  static final int BUFFER_SIZE = 64 << 10;
+
+  /** A selectable owner: a connection or a listening socket. */
+  interface Ready {
+    void ready(SelectionKey key);
+  }
+
+  /** Something with deadlines (heartbeats, handshake limits, reconnects), checked every tick. */
+  interface Ticking {
+    void tick(long nowNanos);
+  }
+
+  final Selector selector;
+  final ByteBuffer readBuffer = ByteBuffer.allocateDirect(BUFFER_SIZE);
+  final ByteBuffer writeBuffer = ByteBuffer.allocateDirect(BUFFER_SIZE);
+  private final Thread thread;
+  private final long tickMillis;
+  private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<Connection> flushes = new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean wakePending = new AtomicBoolean();
+  private final Set<Ticking> ticking = new LinkedHashSet<>();
+  private final CompletableFuture<Void> stopped = new CompletableFuture<>();
+  private volatile boolean stopping;
+  private ExecutorService handshakes;
+  /** Endpoints using this loop; guarded by the transport's hub. */
+  int users;
+
+  IoLoop(long tickMillis) throws IOException {
+    this.selector = Selector.open();
+    this.tickMillis = tickMillis;
+    this.thread = new Thread(this, "callosum-tcp-io-" + IDS.incrementAndGet());
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  boolean inLoop() {
+    return Thread.currentThread() == thread;
+  }
+
+  /** Runs {@code task} on the loop thread soon. False if the loop has stopped (the task will not run). */
+  boolean post(Runnable task) {
+    if (stopped.isDone()) {
+      return false;
+    }
+    tasks.add(task);
+    if (stopped.isDone() && tasks.remove(task)) {
+      return false;
+    }
+    wake();
+    return true;
+  }
+
+  /** Asks the loop to write what {@code c} has queued. Called by {@code c} at most once per flush. */
+  void flushSoon(Connection c) {
+    flushes.add(c);
+    wake();
+  }
+
+  private void wake() {
+    if (!inLoop() && wakePending.compareAndSet(false, true)) {
+      selector.wakeup();
+    }
+  }
+
+  void addTicking(Ticking t) {
+    ticking.add(t);
+  }
+
+  void removeTicking(Ticking t) {
+    ticking.remove(t);
+  }
+
+  /**
+   * The executor that runs server-side security handshakes (which may call a user authenticator),
+   * created on first use, so plain transports never start its thread. Loop thread only.
+   */
+  ExecutorService handshakes() {
+    if (handshakes == null) {
+      ThreadPoolExecutor e = new ThreadPoolExecutor(1, 1, 1, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+        Thread t = new Thread(r, thread.getName().replace("-io-", "-auth-"));
+        t.setDaemon(true);
+        return t;
+      });
+      e.allowCoreThreadTimeOut(true);
+      handshakes = e;
+    }
+    return handshakes;
+  }
+
+  /** Stops the loop and waits for its thread to end (unless called on it). Endpoints are closed by then. */
+  void stop() {
+    stopping = true;
+    selector.wakeup();
+    if (!inLoop()) {
+      stopped.join();
+    }
+  }
+
+  @Override
+  public void run() {
+    long nextTick = System.nanoTime();
+    try {
+      while (!stopping) {
+        try {
+          nextTick = iterate(nextTick);
+        } catch (IOException | RuntimeException e) {
+          // One bad remote or callback must not end the loop of every connection.
+          LOG.error("TCP I/O loop {} failed; going on", thread.getName(), e);
+        }
+      }
+    } finally {
+      Runnable task;
+      while ((task = tasks.poll()) != null) {
+        runSafely(task);
+      }
+      for (SelectionKey key : new ArrayList<>(selector.keys())) {
+        try {
+          key.channel().close(); // none expected: every endpoint closed before the loop stops
+        } catch (IOException e) {
+          LOG.debug("closing a channel failed", e);
+        }
+      }
+      try {
+        selector.close();
+      } catch (IOException e) {
+        LOG.debug("closing the selector failed", e);
+      }
+      if (handshakes != null) {
+        handshakes.shutdownNow();
+        try {
+          handshakes.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      stopped.complete(null);
+    }
+  }
+
+  private long iterate(long nextTick) throws IOException {
+    long waitMillis = Math.max(1, (nextTick - System.nanoTime()) / 1_000_000);
+    if (!tasks.isEmpty() || !flushes.isEmpty()) {
+      selector.selectNow();
+    } else {
+      selector.select(waitMillis);
+    }
+    wakePending.set(false);
+    runTasks();
+    Set<SelectionKey> selected = selector.selectedKeys();
+    for (SelectionKey key : selected) {
+      if (key.isValid()) {
+        try {
+          ((Ready) key.attachment()).ready(key);
+        } catch (RuntimeException e) {
+          LOG.error("TCP I/O loop {}: handling {} failed", thread.getName(), key.attachment(), e);
+        }
+      }
+    }
+    selected.clear();
+    runTasks();
+    long now = System.nanoTime();
+    if (now - nextTick >= 0) {
+      for (Ticking t : new ArrayList<>(ticking)) {
+        try {
+          t.tick(now);
+        } catch (RuntimeException e) {
+          LOG.error("TCP I/O loop {}: tick of {} failed", thread.getName(), t, e);
+        }
+      }
+      nextTick = now + tickMillis * 1_000_000;
+    }
+    Connection c;
+    while ((c = flushes.poll()) != null) {
+      try {
+        c.flush();
+      } catch (RuntimeException e) {
+        LOG.error("TCP I/O loop {}: writing to {} failed", thread.getName(), c, e);
+      }
+    }
+    return nextTick;
+  }
+
+  private void runTasks() {
+    Runnable task;
+    while ((task = tasks.poll()) != null) {
+      runSafely(task);
+    }
+  }
+
+  private void runSafely(Runnable task) {
+    try {
+      task.run();
+    } catch (RuntimeException e) {
+      LOG.error("task on {} failed", thread.getName(), e);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return thread.getName();
+  }
+}

@@ -1,0 +1,12 @@
+/** The TCP lower ({@code tcp://host:port}): framing, many channels in one connection, heartbeats, reconnect. */
+module io.callosum.lower.tcp {
+  requires transitive io.callosum.core;
+  requires transitive io.callosum.auth;
+  requires org.slf4j;
+  requires org.bouncycastle.provider;
+
+  exports io.callosum.lower.tcp;
+
+  provides io.callosum.lower.Transport with
+      io.callosum.lower.tcp.TcpTransport;
+}
