@@ -6,7 +6,6 @@ import io.callosum.Peer;
 import io.callosum.auth.ClientAuthenticator;
 import io.callosum.auth.CurveKeyPair;
 import io.callosum.auth.CurvePublicKey;
-import io.callosum.lower.zmq.ZmqOptions;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -128,7 +127,7 @@ final class CallCommand implements Callable<Integer> {
         "a CURVE client needs its own secret certificate and the public key of the server");
     if (curveClientSecret != null) {
       ClientAuthenticator auth = ClientAuthenticator.of(curveServerPublic, curveClientSecret);
-      b.transport(Curve.zmq(spec, address, "--curve-client-secret", ZmqOptions.defaults().withCurveClient(auth)));
+      b.transport(Curve.client(spec, address, "--curve-client-secret", auth));
     }
     return b;
   }

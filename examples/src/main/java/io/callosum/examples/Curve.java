@@ -18,8 +18,9 @@ import picocli.CommandLine.TypeConversionException;
 
 /**
  * What {@code serve} and {@code call} share for CURVE, the encryption and authentication of the
- * ZeroMQ lower: options that come in pairs, the allow-list of a server, and the ZeroMQ lower they
- * configure. Every mistake is a usage error that names the option at fault.
+ * ZeroMQ lower (ZeroMQ CURVE with ZAP) and of the TCP lower (the CurveZMQ handshake): options that
+ * come in pairs, the allow-list of a server, and the lower they configure. Every mistake is a usage
+ * error that names the option at fault.
  */
 final class Curve {
   /** The ZAP domain of {@code serve} unless {@code --curve-domain} names another. */
@@ -36,19 +37,33 @@ final class Curve {
     }
   }
 
+  /** A CURVE server with {@code auth} for a peer bound at {@code address} (ZeroMQ or TCP). */
+  static Transport server(CommandSpec spec, String address, String option, io.callosum.auth.ServerAuthenticator auth) {
+    return lower(spec, address, option, new ZmqTransport(ZmqOptions.defaults().withCurveServer(auth)),
+        new io.callosum.lower.tcp.TcpTransport(io.callosum.lower.tcp.TcpOptions.builder().curveServer(auth).build()));
+  }
+
+  /** A CURVE client with {@code auth} for a peer connecting to {@code address} (ZeroMQ or TCP). */
+  static Transport client(CommandSpec spec, String address, String option, io.callosum.auth.ClientAuthenticator auth) {
+    return lower(spec, address, option, new ZmqTransport(ZmqOptions.defaults().withCurveClient(auth)),
+        new io.callosum.lower.tcp.TcpTransport(io.callosum.lower.tcp.TcpOptions.builder().curveClient(auth).build()));
+  }
+
   /**
-   * The ZeroMQ lower with {@code options}, for a peer at {@code address}; a usage error naming
-   * {@code option} when {@code address} is not a ZeroMQ address.
+   * The one of {@code lowers} that serves the scheme of {@code address}; a usage error naming
+   * {@code option} when none does. Transports hold no resource until used.
    */
-  static Transport zmq(CommandSpec spec, String address, String option, ZmqOptions options) {
-    ZmqTransport transport = new ZmqTransport(options);
-    if (!transport.schemes().contains(URI.create(address).getScheme())) {
-      TreeSet<String> schemes = new TreeSet<>();
-      transport.schemes().forEach(s -> schemes.add(s + "://"));
-      throw new ParameterException(spec.commandLine(),
-          option + " needs a ZeroMQ address (" + String.join(", ", schemes) + "), not " + address);
+  private static Transport lower(CommandSpec spec, String address, String option, Transport... lowers) {
+    String scheme = URI.create(address).getScheme();
+    TreeSet<String> schemes = new TreeSet<>();
+    for (Transport t : lowers) {
+      if (t.schemes().contains(scheme)) {
+        return t;
+      }
+      t.schemes().forEach(s -> schemes.add(s + "://"));
     }
-    return transport;
+    throw new ParameterException(spec.commandLine(),
+        option + " needs an address of a lower with CURVE (" + String.join(", ", schemes) + "), not " + address);
   }
 
   /**

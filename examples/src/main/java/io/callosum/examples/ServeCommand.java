@@ -9,7 +9,6 @@ import io.callosum.PeerListener;
 import io.callosum.RemotePeer;
 import io.callosum.auth.CurveKeyPair;
 import io.callosum.auth.ServerAuthenticator;
-import io.callosum.lower.zmq.ZmqOptions;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -159,7 +158,7 @@ final class ServeCommand implements Callable<Integer> {
     if (curveServerSecret != null) {
       ServerAuthenticator auth = Curve.allowList(spec, Objects.requireNonNullElse(curveDomain, Curve.DEFAULT_DOMAIN),
           curveServerSecret, curveAllow);
-      b.transport(Curve.zmq(spec, address, "--curve-server-secret", ZmqOptions.defaults().withCurveServer(auth)));
+      b.transport(Curve.server(spec, address, "--curve-server-secret", auth));
       if (!quiet) {
         err.println("CURVE server " + curveServerSecret.publicKey() + " (domain " + auth.domain() + "),"
             + " letting in the client keys of " + curveAllow);

@@ -158,6 +158,18 @@ class ZmqServeAndCallTest {
     }
   }
 
+  /** The same keys and options secure the TCP lower (CurveZMQ): allowed key in with its user id, others refused. */
+  @Test
+  void curveOverTheTcpLower() throws Exception {
+    try (ServeRun server = ServeRun.at("tcp://127.0.0.1:0", "--curve-server-secret", key("server.key_secret"), "--curve-allow", allowed.toString())) {
+      ToolRun run = server.call("--curve-client-secret", key("alice.key_secret"), "--curve-server-public", serverPublic, "echo", "\"tcp\"");
+      assertResult("\"tcp\"", run);
+      server.err.awaitLine(line -> line.matches("tcp-\\S+ \\(user alice\\) echo -> ok .*"), ServeRun.WAIT);
+      ToolRun refused = server.call("--curve-client-secret", key("mallory.key_secret"), "--curve-server-public", serverPublic, "echo", "1");
+      assertEquals(ExitCodes.AUTHENTICATION, refused.exit(), refused::toString);
+    }
+  }
+
   @Test
   void badCurveOptionsAreUsageErrors() {
     String secret = key("server.key_secret");
@@ -170,8 +182,8 @@ class ZmqServeAndCallTest {
       {"call", "--connect", LOOPBACK, "--curve-client-secret", secret, "--curve-server-public", "not-a-key", "echo"},
     };
     String[] expected = {
-      "--curve-server-secret needs a ZeroMQ address (zmq+inproc://, zmq+ipc://, zmq+tcp://), not inproc://curve",
-      "--curve-client-secret needs a ZeroMQ address",
+      "--curve-server-secret needs an address of a lower with CURVE (tcp://, zmq+inproc://, zmq+ipc://, zmq+tcp://), not inproc://curve",
+      "--curve-client-secret needs an address of a lower with CURVE",
       "is a public certificate; this option needs a secret one (NAME.key_secret)",
       "--curve-allow: no such file: " + dir.resolve("nothing.key"),
       "no such file: " + key("none.key_secret"),

@@ -35,7 +35,7 @@ class UpperConformanceTest {
   }
 
   static List<String> lowers() {
-    return List.of("inproc", "zmq+tcp");
+    return List.of("inproc", "zmq+tcp", "tcp");
   }
 
   static Stream<Arguments> combinations() {
