@@ -18,9 +18,10 @@ package io.callosum;
  *     invoke} fails locally with {@link OverloadedException}.
  * @param maxCallChain the longest callback chain carried in the {@code chn} header extension.
  * @param maxNesting deepest nesting of lists and maps accepted when decoding a body.
- * @param maxBufferedBytes request bodies of calls in progress plus replies held for return
- *     ordering, in bytes; a call that would exceed it is answered "overloaded" (one call is always
- *     accepted when nothing is held).
+ * @param maxBufferedBytes request bodies of calls in progress, the upstream windows of their
+ *     streams and replies held for return ordering, in bytes; a call that would exceed it is
+ *     answered "overloaded" (one call is always accepted when nothing is held). Big messages being
+ *     received in chunks, and those being sent in chunks, are bounded by it separately.
  */
 public record Limits(
     int maxMessageSize,

@@ -111,7 +111,7 @@ public final class Pipes {
    * busy, the host gone) is thrown as an {@link IOException}.
    */
   public static OutputStream openOutput(Invoker host, String name) {
-    StreamCall call = host.call(PipeHost.WRITE).timeout(null).clientStream(name);
+    StreamCall call = host.call(PipeHost.WRITE).orderKey(ownKey()).timeout(null).clientStream(name);
     OutputStream chunks = call.upstream().outputStream(CHUNK_SIZE);
     return new FilterOutputStream(chunks) {
       private boolean closed;
@@ -158,7 +158,7 @@ public final class Pipes {
 
   /** Opens the read end of pipe {@code name} at the peer {@code host} reaches; closing it detaches the reader. */
   public static InputStream openInput(Invoker host, String name) {
-    StreamCall call = host.call(PipeHost.READ).timeout(null).serverStream(name);
+    StreamCall call = host.call(PipeHost.READ).orderKey(ownKey()).timeout(null).serverStream(name);
     return new FilterInputStream(call.downstream().inputStream()) {
       @Override
       public int read(byte[] b, int off, int len) throws IOException {
@@ -183,6 +183,16 @@ public final class Pipes {
       b.transport(transport);
     }
     return b.build().start();
+  }
+
+  /**
+   * An order key of its own for each end: under the host's ordering a pipe end on a shared key
+   * would wait for (or hold back) every other call on that key, its other end included.
+   */
+  private static OrderKey ownKey() {
+    byte[] key = new byte[16];
+    java.util.concurrent.ThreadLocalRandom.current().nextBytes(key);
+    return OrderKey.ofBytes(key);
   }
 
   private static void awaitResult(StreamCall call) throws IOException {

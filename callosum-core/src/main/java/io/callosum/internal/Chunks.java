@@ -46,6 +46,11 @@ final class Chunks {
       this.chunkSize = chunkSize;
     }
 
+    /** The bytes this transfer holds until it is done. */
+    int total() {
+      return frame.length;
+    }
+
     /** The envelope that starts the transfer: the header marked with the frame's length, no body. */
     Envelope start() {
       return new Envelope(MessageCodec.encodeHeader(header.chunked(frame.length)), new byte[0]);

@@ -83,6 +83,8 @@ public final class PeerEngine implements LinkListener {
   private final Map<String, Handler> handlers = new ConcurrentHashMap<>();
   /** Bytes of big messages being received in chunks, counted against {@code Limits.maxBufferedBytes}. */
   private final java.util.concurrent.atomic.AtomicLong chunkBytes = new java.util.concurrent.atomic.AtomicLong();
+  /** Bytes of big messages this peer holds until their receivers grant chunk credit, bounded alike. */
+  private final java.util.concurrent.atomic.AtomicLong chunkBytesOut = new java.util.concurrent.atomic.AtomicLong();
   private final Map<Link, RemoteLink> remotes = new ConcurrentHashMap<>();
   private final AtomicLong seq = new AtomicLong();
   private final AtomicInteger pendingCount = new AtomicInteger();
@@ -135,7 +137,9 @@ public final class PeerEngine implements LinkListener {
     do {
       instance = ThreadLocalRandom.current().nextLong();
     } while (instance == 0);
-    this.localCapabilities = new Capabilities(Capabilities.VERSION, instance, Set.of(Capabilities.CHAIN, Capabilities.STREAM, Capabilities.CHUNK));
+    this.localCapabilities = new Capabilities(Capabilities.VERSION, instance, config.ordering() == Ordering.NONE
+        ? Set.of(Capabilities.CHAIN, Capabilities.STREAM, Capabilities.CHUNK)
+        : Set.of(Capabilities.CHAIN, Capabilities.STREAM, Capabilities.CHUNK, Capabilities.ORDERED));
     if (config.handlerExecutor() != null) {
       handlerExecutor = config.handlerExecutor();
       ownedHandlerExecutor = null;
@@ -290,8 +294,11 @@ public final class PeerEngine implements LinkListener {
     handlers.put(method, handler);
   }
 
+  /** A handler registered with {@link #handleStream}: the only kind that reads an upstream. */
+  private interface StreamAdapter extends Handler {}
+
   public void handleStream(String method, io.callosum.StreamHandler handler) {
-    handlers.put(method, (ctx, body) -> {
+    handlers.put(method, (StreamAdapter) (ctx, body) -> {
       ServerCall c = (ServerCall) ctx;
       return handler.handle(ctx, body, c.upstream(config.codec(), callbackExecutor), c.downstream(config.codec(), callbackExecutor));
     });
@@ -324,7 +331,7 @@ public final class PeerEngine implements LinkListener {
     for (RemoteLink r : remotes.values()) {
       n += r.pending.size() + r.serving.size() + r.chunksOut.size() + r.chunksIn.size();
     }
-    n += callbacks.size() + (chunkBytes.get() != 0 ? 1 : 0);
+    n += callbacks.size() + (chunkBytes.get() != 0 ? 1 : 0) + (chunkBytesOut.get() != 0 ? 1 : 0);
     synchronized (sched) {
       return n + keys.size() + ready.size() + running + admitted + (buffered > 0 ? 1 : 0);
     }
@@ -453,6 +460,9 @@ public final class PeerEngine implements LinkListener {
       }
       return;
     }
+    if (!announced(r, h, env)) {
+      return;
+    }
     if (h.chunkTotal() > 0) {
       onChunkedStart(r, h, env);
       return;
@@ -491,6 +501,40 @@ public final class PeerEngine implements LinkListener {
     }
   }
 
+  /**
+   * Whether the remote announced the extension {@code h} belongs to. One that did not gets no
+   * extension message back: a call is refused with an ERROR, a reply fails its call, the rest is
+   * dropped.
+   */
+  private boolean announced(RemoteLink r, Header h, Envelope env) {
+    String missing = (h.chunkTotal() > 0 || h.type().isChunk()) && !r.capabilities.has(Capabilities.CHUNK) ? Capabilities.CHUNK
+        : h.type().isStream() && !r.capabilities.has(Capabilities.STREAM) ? Capabilities.STREAM : null;
+    if (missing == null) {
+      return true;
+    }
+    String msg = h.type() + (h.chunkTotal() > 0 ? " with chk" : "") + " from a remote that did not announce " + missing;
+    LOG.warn("{}: dropped {} ({} seq {})", name, msg, h.method(), h.seq());
+    if (h.type() == MessageType.FUNCTION) {
+      sendError(r, h, ErrorNames.BAD_MESSAGE, msg);
+    } else if (h.type().isReply()) {
+      ClientCall c = takePending(r, h);
+      if (c != null) {
+        settle(c, null, new CallosumException(ErrorCode.BAD_MESSAGE, "malformed reply: " + msg), env.size());
+      }
+    }
+    return false;
+  }
+
+  /** The open stream a STREAM_ITEM or STREAM_END from {@code r} is for, or null. */
+  private static StreamIn streamInOf(RemoteLink r, Header h) {
+    if (h.streams() == Header.UPSTREAM) {
+      ServerCall c = r.serving.get(new ServeKey(h.seq(), h.method(), h.orderKey()));
+      return c == null ? null : c.upstream;
+    }
+    ClientCall c = r.pending.get(h.seq());
+    return c != null && matches(c, h) ? c.downstream : null;
+  }
+
   private void tooLarge(RemoteLink r, Header h, long size) {
     String msg = "message of " + size + " bytes exceeds the limit of " + limits.maxMessageSize();
     LOG.warn("{}: {} from {} ({})", name, msg, r.id(), h.method());
@@ -500,6 +544,11 @@ public final class PeerEngine implements LinkListener {
       ClientCall c = takePending(r, h);
       if (c != null) {
         settle(c, null, new MessageTooLargeException("reply " + msg), size);
+      }
+    } else if (h.type() == MessageType.STREAM_ITEM || h.type() == MessageType.STREAM_END) {
+      StreamIn in = streamInOf(r, h);
+      if (in != null) {
+        in.refuse(new MessageTooLargeException("stream item " + msg)); // never a silent gap in the stream
       }
     }
   }
@@ -621,20 +670,31 @@ public final class PeerEngine implements LinkListener {
 
   /** Sends {@code env} whole, or in chunks when it is big and the remote takes chunks. */
   private void sendPossiblyChunked(RemoteLink r, Header h, Envelope env, int direction) {
-    if (env.body().length <= config.chunkSize() || !r.capabilities.has(Capabilities.CHUNK)) {
-      r.link.send(env);
+    if (env.body().length <= config.chunkSize() || !r.capabilities.has(Capabilities.CHUNK)
+        || (direction == Chunks.REQUEST && r.capabilities.has(Capabilities.ORDERED))) {
+      r.link.send(env); // an ordering callee gets calls whole: see Capabilities.ORDERED
       return;
+    }
+    long length = env.body().length;
+    long held = chunkBytesOut.addAndGet(length);
+    if (held > limits.maxBufferedBytes() && held != length) {
+      chunkBytesOut.addAndGet(-length);
+      throw new OverloadedException(held - length + " bytes of big messages wait for their receivers' credit (limit "
+          + limits.maxBufferedBytes() + ")");
     }
     Chunks.Out out = new Chunks.Out(r, h, direction, env.body(), config.chunkSize());
     long key = Chunks.key(h.seq(), direction);
     Chunks.Out previous = r.chunksOut.put(key, out); // registered first: the credit may come at once
     if (previous != null) {
       previous.stop();
+      chunkBytesOut.addAndGet(-previous.total());
     }
     try {
       r.link.send(out.start());
     } catch (RuntimeException e) {
-      r.chunksOut.remove(key, out);
+      if (r.chunksOut.remove(key, out)) {
+        chunkBytesOut.addAndGet(-out.total());
+      }
       throw e;
     }
   }
@@ -721,8 +781,8 @@ public final class PeerEngine implements LinkListener {
     if (h.creditItems() == 0) {
       LOG.debug("{}: {} stopped the chunks of {} seq {}", name, r.id(), h.method(), h.seq());
       stopChunksOut(r, key);
-    } else if (out.grant(h.creditItems())) {
-      r.chunksOut.remove(key, out);
+    } else if (out.grant(h.creditItems()) && r.chunksOut.remove(key, out)) {
+      chunkBytesOut.addAndGet(-out.total());
     }
   }
 
@@ -744,6 +804,7 @@ public final class PeerEngine implements LinkListener {
     Chunks.Out out = r.chunksOut.remove(key);
     if (out != null) {
       out.stop();
+      chunkBytesOut.addAndGet(-out.total());
     }
   }
 
@@ -807,14 +868,14 @@ public final class PeerEngine implements LinkListener {
         // Nested calls count too, so nothing escapes this bound.
         refusalName = ErrorNames.OVERLOADED;
         refusal = admitted + " calls in progress or queued (limit " + admissionLimit() + ")";
-      } else if (buffered > 0 && buffered + c.body.length > limits.maxBufferedBytes()) {
+      } else if (buffered > 0 && buffered + charge(c) > limits.maxBufferedBytes()) {
         refusalName = ErrorNames.OVERLOADED;
-        refusal = buffered + " bytes of calls held (limit " + limits.maxBufferedBytes() + ")";
+        refusal = buffered + " bytes of calls and stream windows held (limit " + limits.maxBufferedBytes() + ")";
       } else {
         c.remote.serving.put(c.serveKey, c);
         classifyNesting(c);
         admitted++;
-        c.bufferedBytes = c.body.length;
+        c.bufferedBytes = charge(c);
         buffered += c.bufferedBytes;
         if (ordering == Ordering.NONE || c.nested) {
           admitSlot(c, toStart);
@@ -852,6 +913,11 @@ public final class PeerEngine implements LinkListener {
     }
     started(c.info);
     start(toStart);
+  }
+
+  /** What a call holds against {@code Limits.maxBufferedBytes}: its body and the window of its upstream. */
+  private static long charge(ServerCall c) {
+    return c.body.length + (c.upstream != null ? c.upstream.windowBytes() : 0);
   }
 
   /** Starts {@code c} without a free slot if it is waiting for one: a nested call waits on it. */
@@ -944,7 +1010,11 @@ public final class PeerEngine implements LinkListener {
       return;
     }
     if (c.upstream != null && !(c.handler instanceof PipeHost.DeferredCredit)) {
-      c.upstream.open(true); // the caller may send once the handler runs
+      if (c.handler instanceof StreamAdapter) {
+        c.upstream.open(true); // the caller may send once the handler runs
+      } else {
+        c.upstream.cancel(); // a unary handler never reads it: nothing is buffered for it
+      }
     }
     Object result;
     Throwable failure = null;
@@ -1122,8 +1192,15 @@ public final class PeerEngine implements LinkListener {
     long out = 0;
     if (reply != null && c.remote.connected) {
       try {
-        if (c.resultHeader != null) {
-          sendPossiblyChunked(c.remote, c.resultHeader, reply, Chunks.REPLY);
+        if (c.resultHeader != null && (ordering == Ordering.NONE || c.nested)) {
+          // Under an ordering, a chunked RESULT would be overtaken by the next reply of its key.
+          try {
+            sendPossiblyChunked(c.remote, c.resultHeader, reply, Chunks.REPLY);
+          } catch (OverloadedException e) {
+            LOG.warn("{}: the result of {} is refused: {}", name, c, e.getMessage());
+            reply = errorEnvelope(c.header, ErrorMessage.ERROR, ErrorNames.framework(ErrorNames.OVERLOADED, e.getMessage()));
+            c.remote.link.send(reply);
+          }
         } else {
           c.remote.link.send(reply);
         }
@@ -1163,8 +1240,8 @@ public final class PeerEngine implements LinkListener {
       }
       c.state = ServerCall.State.EXITED;
       admitted--;
-      buffered -= c.body.length;
-      c.bufferedBytes -= c.body.length;
+      buffered -= charge(c);
+      c.bufferedBytes -= charge(c);
       if (c.holdsSlot) {
         c.holdsSlot = false;
         running--;

@@ -8,7 +8,8 @@ import io.callosum.Payload;
 import io.callosum.Peer;
 import io.callosum.StreamSink;
 import io.callosum.StreamSource;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * The hosting side of named pipes ({@code io.callosum.Pipes}): the writer's call and the reader's
@@ -21,7 +22,8 @@ public final class PipeHost {
   public static final String WRITE = "callosum.pipe.write";
   public static final String READ = "callosum.pipe.read";
 
-  private final ConcurrentHashMap<String, Pipe> pipes = new ConcurrentHashMap<>();
+  /** Pipes with a writer or a reader attached, by name; guarded by this host, which is also what ends wait on. */
+  private final Map<String, Pipe> pipes = new HashMap<>();
 
   private PipeHost() {}
 
@@ -34,16 +36,11 @@ public final class PipeHost {
   /** A handler whose upstream gets its credit from the handler itself, not when it starts. */
   interface DeferredCredit extends io.callosum.Handler {}
 
-  /** One pipe: its two ends as they attach; guarded by itself. */
+  /** One pipe: its two ends as they attach. */
   private static final class Pipe {
-    final String name;
     boolean writer;
+    /** The attached reader, until it leaves or the writer that took it is done with it. */
     StreamSink reader;
-    boolean done;
-
-    Pipe(String name) {
-      this.name = name;
-    }
   }
 
   private static String nameOf(Body body) {
@@ -54,17 +51,11 @@ public final class PipeHost {
     return (String) v;
   }
 
-  private Pipe attach(String name) {
-    return pipes.computeIfAbsent(name, Pipe::new);
-  }
-
-  private void release(Pipe p) {
-    synchronized (p) {
-      if (p.writer || p.reader != null) {
-        return;
-      }
+  /** Under the lock: forgets a pipe that neither end uses any more. */
+  private void releaseLocked(String name, Pipe p) {
+    if (!p.writer && p.reader == null) {
+      pipes.remove(name, p);
     }
-    pipes.remove(p.name, p);
   }
 
   private Object write(CallContext ctx, Body body) throws Exception {
@@ -73,75 +64,83 @@ public final class PipeHost {
     if (c.upstream == null) {
       throw new IllegalArgumentException("open the write end of a pipe with an upstream (Pipes.openOutput)");
     }
-    Pipe p = attach(name);
+    Pipe p;
     StreamSink reader;
-    synchronized (p) {
+    synchronized (this) {
+      p = pipes.computeIfAbsent(name, k -> new Pipe());
       if (p.writer) {
         throw new IllegalStateException("pipe '" + name + "' is busy: it has a writer");
       }
       p.writer = true;
       try {
         while (p.reader == null) {
-          p.wait(); // a write blocks until a reader is attached (interrupted if the call ends)
+          wait(); // a write blocks until a reader is attached (interrupted if the call ends)
         }
       } catch (InterruptedException e) {
         p.writer = false;
-        release(p);
+        releaseLocked(name, p);
         throw e;
       }
       reader = p.reader;
     }
     StreamSource up = c.upstream;
     c.upstream.open(true);
+    CallosumException failure = new CallCancelledException("the writer of pipe '" + name + "' went away", null, false);
     try {
       Body item;
       while ((item = up.take()) != null) {
         reader.send(Payload.wrap(item.bytes()));
       }
-      reader.complete();
+      failure = null;
       return "closed";
     } catch (CallCancelledException e) {
       if (reader.isCancelled()) {
-        up.cancel(); // the reader has gone: the writer's next write is a broken pipe
-        return "reader gone";
+        up.cancel(); // the reader has gone: the writer's next write, or its close, is a broken pipe
+        throw new java.io.IOException("broken pipe: the reader of pipe '" + name + "' has gone");
       }
-      reader.fail(new CallCancelledException("the writer of pipe '" + name + "' went away", e, false));
+      failure = new CallCancelledException("the writer of pipe '" + name + "' went away", e, false);
       throw e;
     } catch (CallosumException e) {
-      reader.fail(e); // the writer failed its stream: the reader learns it
-      throw e;
-    } catch (InterruptedException e) {
-      reader.fail(new CallCancelledException("the writer of pipe '" + name + "' went away", e, false));
+      failure = e; // the writer failed its stream: the reader learns it
       throw e;
     } finally {
-      synchronized (p) {
+      synchronized (this) {
         p.writer = false;
-        p.done = true;
-        p.notifyAll();
+        if (p.reader == reader) {
+          p.reader = null; // done with this reader: the name is free for the next pair
+        }
+        releaseLocked(name, p);
+        notifyAll();
+      }
+      // Only now, so that a reader that opens the pipe again as soon as it sees the end is not refused as busy.
+      if (failure == null) {
+        reader.complete();
+      } else {
+        reader.fail(failure);
       }
     }
   }
 
   private Object read(CallContext ctx, Body body, StreamSource upstream, StreamSink downstream) throws Exception {
     String name = nameOf(body);
-    Pipe p = attach(name);
-    synchronized (p) {
+    synchronized (this) {
+      Pipe p = pipes.computeIfAbsent(name, k -> new Pipe());
       if (p.reader != null) {
         throw new IllegalStateException("pipe '" + name + "' is busy: it has a reader");
       }
       p.reader = downstream;
-      p.done = false;
-      p.notifyAll();
+      notifyAll();
       try {
-        while (!p.done) {
-          p.wait(); // until the writer has finished with this reader
+        while (p.reader == downstream) {
+          wait(); // until a writer is done with this reader
         }
       } finally {
-        p.reader = null;
-        p.done = false;
+        if (p.reader == downstream) {
+          p.reader = null; // cancelled before a writer was done with it
+        }
+        releaseLocked(name, p);
       }
     }
-    release(p);
     return "closed";
   }
 }

@@ -122,6 +122,28 @@ final class StreamIn implements StreamSource {
     }
   }
 
+  /**
+   * An item or end that this end cannot take (e.g. over the message size limit) arrived: the
+   * stream fails after what was received and the sender is told to stop (I/O thread).
+   */
+  void refuse(CallosumException failure) {
+    Subscription s;
+    lock.lock();
+    try {
+      if (ended) {
+        return;
+      }
+      endLocked(failure);
+      wire.cancel();
+      s = subscription;
+    } finally {
+      lock.unlock();
+    }
+    if (s != null) {
+      s.schedule();
+    }
+  }
+
   /** The sender ended the stream: completed ({@code failure} null) or failed (I/O thread). */
   void onEnd(CallosumException failure) {
     finish(failure);

@@ -389,12 +389,14 @@ final class StreamOut implements StreamSink {
       if (closed) {
         return;
       }
+      closed = true;
       try {
         flush();
-      } finally {
-        closed = true;
-        complete();
+      } catch (IOException | RuntimeException e) {
+        fail(e); // the reader must not take a stream cut short for a complete one
+        throw e;
       }
+      complete();
     }
   }
 }

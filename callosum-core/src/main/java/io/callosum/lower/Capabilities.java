@@ -32,6 +32,12 @@ public record Capabilities(int version, long instanceId, Set<String> features) {
   public static final String STREAM = "stream";
   /** Big messages sent in chunks, so that small ones pass between them. */
   public static final String CHUNK = "chunk";
+  /**
+   * This peer serves calls in order per order key ({@code KEY_RETURN_ORDERED} or {@code
+   * KEY_SERIALIZED}): it is sent big calls whole, since a later call on the same key would
+   * otherwise arrive before a chunked one.
+   */
+  public static final String ORDERED = "ordered";
   /** A remote that announced nothing: Python Callosum. */
   public static final Capabilities LEGACY = new Capabilities(0, 0, Set.of());
 

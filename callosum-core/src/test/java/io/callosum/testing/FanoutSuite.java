@@ -225,15 +225,25 @@ public abstract class FanoutSuite {
   public void aSlowSubscriberLosesItemsAndCountsThemWhileOthersGetAll() throws Exception {
     int capacity = 8;
     Broadcaster b = closer.later(broadcaster().bind(bindAddress()).queueCapacity(capacity).build());
-    BroadcastReceiver fast = closer.later(subscriber().connect(b.address()).queueCapacity(capacity).build());
+    // The fast one has room for every item: on a lower with credits, a receiver also loses items
+    // while its credit is on its way back (the publisher never waits), and a loaded machine can
+    // delay that by many items.
+    BroadcastReceiver fast = closer.later(subscriber().connect(b.address()).queueCapacity(slowSubscriberItems() + 64).build());
     BroadcastReceiver slow = closer.later(subscriber().connect(b.address()).queueCapacity(capacity).build());
     join(b, "sync", fast, slow);
+    drain(fast, SHORT);
     byte[] filler = new byte[slowSubscriberItemSize()];
     int n = slowSubscriberItems();
     for (int i = 0; i < n; i++) {
       // In step with the fast subscriber, so that it never falls behind itself.
       assertTrue(b.publish("t", Payload.wrap(numbered(i, filler))));
-      Delivery d = take(fast, 1).get(0);
+      Delivery d;
+      try {
+        d = take(fast, 1).get(0);
+      } catch (AssertionError e) {
+        throw new AssertionError("item " + i + " did not reach the fast subscriber (received " + fast.received() + ", missed "
+            + fast.missed() + ", queued " + fast.queued() + "; slow received " + slow.received() + ", queued " + slow.queued() + ")", e);
+      }
       assertEquals(i, number(d), "the fast subscriber lost or reordered an item");
       assertTrue(slow.queued() <= capacity, "the slow subscriber holds " + slow.queued() + " items");
     }

@@ -591,6 +591,9 @@ public abstract class StreamSuite {
   }
 
   private static final Capabilities JAVA = new Capabilities(Capabilities.VERSION, 77, java.util.Set.of(Capabilities.CHAIN, Capabilities.STREAM));
+  /** A Java peer that announces chunks too: chunked messages are refused from any other. */
+  private static final Capabilities JAVA_CHUNKS = new Capabilities(Capabilities.VERSION, 78,
+      java.util.Set.of(Capabilities.CHAIN, Capabilities.STREAM, Capabilities.CHUNK));
 
   private static io.callosum.internal.Header streamCall(String method, long seq, int streams) {
     return new io.callosum.internal.Header(io.callosum.internal.MessageType.FUNCTION, method, io.callosum.OrderKey.NONE, seq, false,
@@ -797,7 +800,7 @@ public abstract class StreamSuite {
   @Test
   public void badChunksAreRefusedAndHurtNobody() throws Exception {
     Peer server = echoServer(b -> b);
-    RawLink raw = closer.later(RawLink.connect(transport(), server.address(), JAVA));
+    RawLink raw = closer.later(RawLink.connect(transport(), server.address(), JAVA_CHUNKS));
     io.callosum.upper.MsgpackCodec mp = new io.callosum.upper.MsgpackCodec();
     byte[] frame = io.callosum.internal.MessageCodec.encodeBody(io.callosum.internal.MessageCodec.NO_META, mp.encode("hello"), false);
     io.callosum.internal.Header echo = new io.callosum.internal.Header(io.callosum.internal.MessageType.FUNCTION, "echo",

@@ -1,6 +1,12 @@
 package io.callosum.lower.tcp;
 
 import io.callosum.lower.Endpoint;
+import io.callosum.lower.FanoutConfig;
+import io.callosum.lower.FanoutListener;
+import io.callosum.lower.FanoutPattern;
+import io.callosum.lower.FanoutReceiver;
+import io.callosum.lower.FanoutSender;
+import io.callosum.lower.LinkFanout;
 import io.callosum.lower.LinkListener;
 import io.callosum.lower.Transport;
 import io.callosum.lower.TransportConfig;
@@ -10,6 +16,7 @@ import io.callosum.lower.tcp.internal.NullSecurity;
 import io.callosum.lower.tcp.internal.curve.CurveSecurity;
 import java.io.IOException;
 import java.net.URI;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -64,6 +71,22 @@ public final class TcpTransport implements Transport {
   @Override
   public Set<String> schemes() {
     return hub.schemes();
+  }
+
+  /** Broadcast and pipelines over this lower's channels, with credit-based flow control ({@link LinkFanout}). */
+  @Override
+  public boolean supports(FanoutPattern pattern) {
+    return true;
+  }
+
+  @Override
+  public FanoutSender openSender(URI address, FanoutConfig config, Runnable writable) throws IOException {
+    return LinkFanout.openSender(this, address, config, writable);
+  }
+
+  @Override
+  public FanoutReceiver openReceiver(URI address, FanoutConfig config, List<String> topicPrefixes, FanoutListener listener) throws IOException {
+    return LinkFanout.openReceiver(this, address, config, topicPrefixes, listener);
   }
 
   @Override

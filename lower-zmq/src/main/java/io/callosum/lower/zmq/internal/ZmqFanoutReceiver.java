@@ -73,14 +73,44 @@ public final class ZmqFanoutReceiver extends FanoutSocket implements FanoutRecei
       if (frames == null) {
         return;
       }
-      if (frames.size() != 3) {
-        listener.malformed("a message of " + (frames.isEmpty() ? "too many" : String.valueOf(frames.size())) + " frame(s) (expected 3: topic, header, body)");
+      FanoutItem item = config.pattern() == FanoutPattern.BROADCAST ? broadcastItem(frames) : pipelineItem(frames);
+      if (item == null) {
         continue;
       }
-      if (!listener.received(new FanoutItem(frames.get(0), frames.get(1), frames.get(2)))) {
+      if (!listener.received(item)) {
         setReading(false);
         return;
       }
+    }
+  }
+
+  /** A broadcast item: three frames (topic, header, body); null (counted) for anything else. */
+  private FanoutItem broadcastItem(List<byte[]> frames) {
+    if (frames.size() != 3) {
+      listener.malformed("a message of " + (frames.isEmpty() ? "too many" : String.valueOf(frames.size())) + " frame(s) (expected 3: topic, header, body)");
+      return null;
+    }
+    return new FanoutItem(frames.get(0), frames.get(1), frames.get(2));
+  }
+
+  /** A pipeline item: one frame (see {@link ZmqFanoutSender#pipelineFrame}); null (counted) for anything else. */
+  private FanoutItem pipelineItem(List<byte[]> frames) {
+    if (frames.size() != 1) {
+      listener.malformed("a message of " + (frames.isEmpty() ? "too many" : String.valueOf(frames.size())) + " frame(s) (expected 1)");
+      return null;
+    }
+    java.nio.ByteBuffer f = java.nio.ByteBuffer.wrap(frames.get(0));
+    try {
+      byte[] topic = new byte[Short.toUnsignedInt(f.getShort())];
+      f.get(topic);
+      byte[] header = new byte[Byte.toUnsignedInt(f.get())];
+      f.get(header);
+      byte[] body = new byte[f.remaining()];
+      f.get(body);
+      return new FanoutItem(topic, header, body);
+    } catch (java.nio.BufferUnderflowException e) {
+      listener.malformed("a frame of " + frames.get(0).length + " bytes that is not an item (topic or header past its end)");
+      return null;
     }
   }
 

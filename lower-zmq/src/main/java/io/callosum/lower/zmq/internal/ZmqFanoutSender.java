@@ -16,7 +16,9 @@ import org.zeromq.ZMQ;
  * A PUB (broadcast) or PUSH (pipeline) socket. Offers go to a bounded queue that the I/O thread
  * moves into the socket: a PUB never refuses (ZeroMQ drops items for subscribers at their
  * high-water mark); a PUSH refuses while no connected worker has room, and the thread then waits
- * for the socket to become writable. Messages are three frames: topic, header, body.
+ * for the socket to become writable. A broadcast item is three frames (topic, header, body), so
+ * that SUB sockets filter on the topic; a pipeline item is one frame ({@link #pipelineFrame}):
+ * jeromq's PUSH can split a multipart message over two workers when a pipe fills mid-message.
  */
 public final class ZmqFanoutSender extends FanoutSocket implements FanoutSender {
   private final Runnable writable;
@@ -71,7 +73,10 @@ public final class ZmqFanoutSender extends FanoutSocket implements FanoutSender 
     }
     FanoutItem item;
     while ((item = queue.peek()) != null) {
-      if (!Frames.send(socket, item.topic(), item.header(), item.body())) {
+      boolean sent = config.pattern() == FanoutPattern.BROADCAST
+          ? Frames.send(socket, item.topic(), item.header(), item.body())
+          : Frames.send(socket, pipelineFrame(item));
+      if (!sent) {
         waitForRoom(true);
         break;
       }
@@ -83,6 +88,13 @@ public final class ZmqFanoutSender extends FanoutSocket implements FanoutSender 
     if (queue.remainingCapacity() > 0 && wantsRoom.compareAndSet(true, false)) {
       writable.run();
     }
+  }
+
+  /** A pipeline item as one frame: topic length (u16), topic, header length (u8), header, body. */
+  static byte[] pipelineFrame(FanoutItem item) {
+    return java.nio.ByteBuffer.allocate(3 + item.topic().length + item.header().length + item.body().length)
+        .putShort((short) item.topic().length).put(item.topic())
+        .put((byte) item.header().length).put(item.header()).put(item.body()).array();
   }
 
   private void waitForRoom(boolean wait) {

@@ -1,0 +1,454 @@
+package io.callosum.lower;
+
+import io.callosum.internal.FanoutSenderCore;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Broadcast and pipelines for a lower that has only links: a lower implements {@link
+ * Transport#openSender} and {@link Transport#openReceiver} by calling {@link #openSender} and
+ * {@link #openReceiver} with itself (the TCP lower does).
+ *
+ * <p>Broadcast and pipelines over the links of any lower: a sender and its
+ * receivers are endpoints of that lower, and items travel as envelopes with credit-based flow
+ * control instead of high-water marks. Each receiver link grants its sender credit in items (its
+ * queue capacity at first, then what it has handed on); the sender spends one per item. So the
+ * policy is the one of every lower: a broadcast item for a receiver without credit is dropped for
+ * it (the publisher never waits), and a pipeline item waits in the sender's queue until some
+ * receiver has credit (round robin).
+ *
+ * <p>Envelopes (header; body):
+ *
+ * <pre>
+ * ITEM       01 | topic length (u16) | topic | item header (17 bytes) ; item body
+ * SUBSCRIBE  02 | count (u16) | (length (u16) | prefix)*              ; empty   (receiver to sender)
+ * CREDIT     03 | items (u32)                                         ; empty   (receiver to sender)
+ * </pre>
+ *
+ * Endpoints announce what they are ({@code broadcast-sender}, {@code pipeline-receiver}, ...); a
+ * link to anything else is closed.
+ */
+public final class LinkFanout {
+  private static final Logger LOG = LoggerFactory.getLogger(LinkFanout.class);
+  static final byte ITEM = 1;
+  static final byte SUBSCRIBE = 2;
+  static final byte CREDIT = 3;
+  private static final byte[] EMPTY = new byte[0];
+  private static final int MAX_PREFIXES = 1024;
+
+  private LinkFanout() {}
+
+  private static String feature(FanoutPattern p, boolean sender) {
+    return p.name().toLowerCase(Locale.ROOT) + (sender ? "-sender" : "-receiver");
+  }
+
+  private static TransportConfig config(FanoutConfig c, boolean sender) {
+    Capabilities caps = new Capabilities(Capabilities.VERSION, ThreadLocalRandom.current().nextLong(), Set.of(feature(c.pattern(), sender)));
+    return new TransportConfig(caps, c.maxMessageSize() + FanoutSenderCore.MAX_TOPIC_BYTES + 64, Duration.ofSeconds(10));
+  }
+
+  private static Endpoint open(Transport t, URI address, FanoutConfig c, boolean sender, LinkListener listener) throws IOException {
+    return c.bind() ? t.bind(address, config(c, sender), listener) : t.connect(address, config(c, sender), listener);
+  }
+
+  /** Whether {@code link} is the other side of this pattern; closes it otherwise. */
+  private static boolean counterpart(Link link, FanoutPattern p, boolean weSend) {
+    if (link.remoteCapabilities().has(feature(p, !weSend))) {
+      return true;
+    }
+    LOG.warn("closed link {}: it is not a {} (it announced {})", link.id(), feature(p, !weSend), link.remoteCapabilities().features());
+    link.close();
+    return false;
+  }
+
+  private static void send(Link link, byte[] header, byte[] body) {
+    try {
+      link.send(new Envelope(header, body));
+    } catch (RuntimeException e) {
+      LOG.debug("not sent to {}: {}", link.id(), e.getMessage());
+    }
+  }
+
+  // ------------------------------------------------------------------ sender
+
+  /** The sending side over {@code t}'s endpoints (see {@link Transport#openSender}). */
+  public static FanoutSender openSender(Transport t, URI address, FanoutConfig c, Runnable writable) throws IOException {
+    Sender s = new Sender(c, writable);
+    s.endpoint = open(t, address, c, true, s);
+    return s;
+  }
+
+  private static final class Remote {
+    final Link link;
+    /** Broadcast: the receiver's topic prefixes, null until it subscribed. */
+    List<byte[]> prefixes;
+    long credit;
+
+    Remote(Link link) {
+      this.link = link;
+    }
+
+    boolean matches(byte[] topic) {
+      if (prefixes == null) {
+        return false;
+      }
+      for (byte[] p : prefixes) {
+        if (topic.length >= p.length && java.util.Arrays.equals(topic, 0, p.length, p, 0, p.length)) {
+          return true;
+        }
+      }
+      return false;
+    }
+  }
+
+  private static final class Sender implements FanoutSender, LinkListener {
+    final FanoutConfig config;
+    final Runnable writable;
+    final Map<Link, Remote> remotes = new LinkedHashMap<>();
+    final ArrayDeque<FanoutItem> queue = new ArrayDeque<>();
+    volatile Endpoint endpoint;
+    int next;
+    boolean wantsRoom;
+    boolean closed;
+
+    Sender(FanoutConfig config, Runnable writable) {
+      this.config = config;
+      this.writable = writable;
+    }
+
+    @Override
+    public String address() {
+      return endpoint.address();
+    }
+
+    @Override
+    public boolean offer(FanoutItem item) {
+      byte[] header = itemHeader(item);
+      boolean room = false;
+      synchronized (this) {
+        if (closed) {
+          return false;
+        }
+        if (config.pattern() == FanoutPattern.BROADCAST) {
+          for (Remote r : remotes.values()) {
+            if (r.credit > 0 && r.matches(item.topic())) {
+              r.credit--;
+              send(r.link, header, item.body());
+            } // else: a receiver without credit misses this item
+          }
+          return true;
+        }
+        if (queue.size() >= config.queueCapacity()) {
+          wantsRoom = true;
+          return false;
+        }
+        queue.add(item);
+        pump();
+      }
+      return true;
+    }
+
+    /** Pipeline: hands queued items to receivers with credit, in turn. Under this object's lock. */
+    private boolean pump() {
+      List<Remote> rs = new ArrayList<>(remotes.values());
+      while (!queue.isEmpty() && !rs.isEmpty()) {
+        Remote target = null;
+        for (int i = 0; i < rs.size(); i++) {
+          Remote r = rs.get((next + i) % rs.size());
+          if (r.credit > 0) {
+            target = r;
+            next = (next + i + 1) % rs.size();
+            break;
+          }
+        }
+        if (target == null) {
+          break;
+        }
+        FanoutItem item = queue.poll();
+        target.credit--;
+        send(target.link, itemHeader(item), item.body());
+      }
+      if (wantsRoom && queue.size() < config.queueCapacity()) {
+        wantsRoom = false;
+        return true;
+      }
+      return false;
+    }
+
+    @Override
+    public void connected(Link link) {
+      if (!counterpart(link, config.pattern(), true)) {
+        return;
+      }
+      synchronized (this) {
+        remotes.put(link, new Remote(link));
+      }
+    }
+
+    @Override
+    public void received(Link link, Envelope env) {
+      byte[] h = env.header();
+      boolean room = false;
+      synchronized (this) {
+        Remote r = remotes.get(link);
+        if (r == null || h.length == 0) {
+          return;
+        }
+        try {
+          if (h[0] == CREDIT && h.length == 5) {
+            long more = Integer.toUnsignedLong(ByteBuffer.wrap(h, 1, 4).getInt());
+            r.credit = Math.min(r.credit + more, 1L << 32); // a hostile receiver cannot overflow it
+            if (config.pattern() == FanoutPattern.PIPELINE) {
+              room = pump();
+            }
+          } else if (h[0] == SUBSCRIBE) {
+            r.prefixes = prefixes(h);
+          } else {
+            throw new IllegalArgumentException("unknown message kind " + h[0] + " (" + h.length + " bytes)");
+          }
+        } catch (RuntimeException e) {
+          LOG.warn("{} at {}: closing receiver link {}: {}", config.pattern(), address(), link.id(), e.getMessage());
+          remotes.remove(link);
+          link.close();
+        }
+      }
+      if (room) {
+        writable.run();
+      }
+    }
+
+    @Override
+    public void disconnected(Link link, Throwable cause) {
+      synchronized (this) {
+        remotes.remove(link); // pipeline items it had not taken are lost with it: at most once
+      }
+    }
+
+    @Override
+    public void close() {
+      synchronized (this) {
+        if (closed) {
+          return;
+        }
+        closed = true;
+        queue.clear();
+      }
+      Endpoint e = endpoint;
+      if (e != null) {
+        e.close();
+      }
+    }
+  }
+
+  private static byte[] itemHeader(FanoutItem item) {
+    return ByteBuffer.allocate(3 + item.topic().length + item.header().length)
+        .put(ITEM).putShort((short) item.topic().length).put(item.topic()).put(item.header()).array();
+  }
+
+  /** The prefixes of a SUBSCRIBE header; throws IllegalArgumentException if malformed. */
+  private static List<byte[]> prefixes(byte[] h) {
+    ByteBuffer b = ByteBuffer.wrap(h, 1, h.length - 1);
+    if (b.remaining() < 2) {
+      throw new IllegalArgumentException("truncated SUBSCRIBE");
+    }
+    int n = Short.toUnsignedInt(b.getShort());
+    if (n > MAX_PREFIXES) {
+      throw new IllegalArgumentException("SUBSCRIBE with " + n + " prefixes (at most " + MAX_PREFIXES + ")");
+    }
+    List<byte[]> out = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      if (b.remaining() < 2) {
+        throw new IllegalArgumentException("truncated SUBSCRIBE");
+      }
+      int len = Short.toUnsignedInt(b.getShort());
+      if (len > FanoutSenderCore.MAX_TOPIC_BYTES || len > b.remaining()) {
+        throw new IllegalArgumentException("SUBSCRIBE prefix of " + len + " bytes");
+      }
+      byte[] p = new byte[len];
+      b.get(p);
+      out.add(p);
+    }
+    if (b.hasRemaining()) {
+      throw new IllegalArgumentException("trailing bytes after SUBSCRIBE");
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------------------ receiver
+
+  /** The receiving side over {@code t}'s endpoints (see {@link Transport#openReceiver}). */
+  public static FanoutReceiver openReceiver(Transport t, URI address, FanoutConfig c, List<String> topics, FanoutListener listener)
+      throws IOException {
+    Receiver r = new Receiver(c, topics.isEmpty() ? List.of("") : topics, listener);
+    r.endpoint = open(t, address, c, false, r);
+    return r;
+  }
+
+  /** What a receiver knows of one sender link: credit it owes back, items held while paused. */
+  private static final class Source {
+    final Link link;
+    final ArrayDeque<FanoutItem> held = new ArrayDeque<>();
+    long owed;
+    long outstanding;
+
+    Source(Link link) {
+      this.link = link;
+    }
+  }
+
+  private static final class Receiver implements FanoutReceiver, LinkListener {
+    final FanoutConfig config;
+    final byte[] subscribe;
+    final FanoutListener listener;
+    final Map<Link, Source> sources = new LinkedHashMap<>();
+    volatile Endpoint endpoint;
+    boolean paused;
+
+    Receiver(FanoutConfig config, List<String> topics, FanoutListener listener) {
+      this.config = config;
+      this.listener = listener;
+      ByteBuffer b = ByteBuffer.allocate(3 + topics.stream().mapToInt(t -> 2 + t.getBytes(StandardCharsets.UTF_8).length).sum());
+      b.put(SUBSCRIBE).putShort((short) topics.size());
+      for (String t : topics) {
+        byte[] p = t.getBytes(StandardCharsets.UTF_8);
+        b.putShort((short) p.length).put(p);
+      }
+      this.subscribe = b.array();
+    }
+
+    @Override
+    public String address() {
+      return endpoint.address();
+    }
+
+    private static byte[] credit(long items) {
+      return ByteBuffer.allocate(5).put(CREDIT).putInt((int) items).array();
+    }
+
+    @Override
+    public void connected(Link link) {
+      if (!counterpart(link, config.pattern(), false)) {
+        return;
+      }
+      Source s = new Source(link);
+      synchronized (this) {
+        sources.put(link, s);
+        s.outstanding = config.queueCapacity();
+      }
+      if (config.pattern() == FanoutPattern.BROADCAST) {
+        send(link, subscribe, EMPTY);
+      }
+      send(link, credit(config.queueCapacity()), EMPTY);
+    }
+
+    /**
+     * One item from a sender (the lower's I/O thread). Items go to the core under this object's
+     * lock, so that those held while paused and new ones never overtake each other (the core's
+     * listener never blocks).
+     */
+    @Override
+    public synchronized void received(Link link, Envelope env) {
+      Source s = sources.get(link);
+      if (s == null) {
+        return;
+      }
+      FanoutItem item;
+      try {
+        item = parseItem(env);
+      } catch (RuntimeException e) {
+        listener.malformed(e.getMessage());
+        return;
+      }
+      if (s.outstanding <= 0) {
+        LOG.warn("{} at {}: sender link {} exceeded its credit; closing it", config.pattern(), address(), link.id());
+        sources.remove(link);
+        link.close();
+        return;
+      }
+      s.outstanding--;
+      if (paused || !s.held.isEmpty()) {
+        s.held.add(item); // at most the credit it had: bounded
+        return;
+      }
+      deliver(s, item);
+    }
+
+    /** Under the lock: hands {@code item} to the core; pauses on a false answer; grants credit back every half queue. */
+    private void deliver(Source s, FanoutItem item) {
+      if (!listener.received(item)) {
+        paused = true;
+      }
+      s.owed++;
+      if (s.owed >= Math.max(1, config.queueCapacity() / 2)) {
+        s.outstanding += s.owed;
+        send(s.link, credit(s.owed), EMPTY);
+        s.owed = 0;
+      }
+    }
+
+    private FanoutItem parseItem(Envelope env) {
+      byte[] h = env.header();
+      if (h.length < 3 || h[0] != ITEM) {
+        throw new IllegalArgumentException("a message of kind " + (h.length == 0 ? "none" : h[0]) + " where items come");
+      }
+      ByteBuffer b = ByteBuffer.wrap(h, 1, h.length - 1);
+      int topicLength = Short.toUnsignedInt(b.getShort());
+      if (topicLength > FanoutSenderCore.MAX_TOPIC_BYTES || topicLength > b.remaining()) {
+        throw new IllegalArgumentException("an item whose topic of " + topicLength + " bytes does not fit");
+      }
+      byte[] topic = new byte[topicLength];
+      b.get(topic);
+      byte[] header = new byte[b.remaining()];
+      b.get(header);
+      return new FanoutItem(topic, header, env.body());
+    }
+
+    /** Items held while paused go first, one sender after another, until paused again. Any thread. */
+    @Override
+    public synchronized void resume() {
+      paused = false;
+      boolean delivered = true;
+      while (!paused && delivered) {
+        delivered = false;
+        for (Source s : sources.values()) {
+          FanoutItem item = s.held.poll();
+          if (item != null) {
+            deliver(s, item);
+            delivered = true;
+            if (paused) {
+              break;
+            }
+          }
+        }
+      }
+    }
+
+    @Override
+    public void disconnected(Link link, Throwable cause) {
+      synchronized (this) {
+        sources.remove(link);
+      }
+    }
+
+    @Override
+    public void close() {
+      Endpoint e = endpoint;
+      if (e != null) {
+        e.close();
+      }
+    }
+  }
+}
