@@ -1,0 +1,45 @@
+package io.callosum.upper.protobuf;
+
+import com.google.protobuf.Descriptors.ServiceDescriptor;
+import io.callosum.Invoker;
+import io.callosum.Peer;
+import io.callosum.upper.protobuf.internal.ClientStub;
+import io.callosum.upper.protobuf.internal.ServerBinding;
+import java.util.List;
+
+/**
+ * Typed calls for a {@code .proto} service: its descriptor (from the generated code, e.g. {@code
+ * DemoProto.getDescriptor().getServices().get(0)}) plus a Java interface whose methods are named
+ * after its rpcs ({@code echo} for {@code rpc Echo}). Each method is checked against its rpc's
+ * message types and streaming shape when the client or binding is made; on the wire the method is
+ * {@code package.Service/Method} and bodies are the messages' protobuf encoding.
+ *
+ * <p>Client methods: {@code CompletableFuture<Resp> m(Req)} (asynchronous; cancelling it sends
+ * CANCEL), {@code Resp m(Req)} (blocking), and for streaming rpcs {@code MessageStreamCall<Req,
+ * Resp>} ({@code m(Req)} for server streaming, {@code m()} otherwise). Server methods: {@code Resp
+ * m(Req)} or {@code CompletionStage<Resp> m(Req)}; {@code void m(Req, MessageSink<Resp>)}; {@code
+ * Resp m(MessageSource<Req>)}; {@code void m(MessageSource<Req>, MessageSink<Resp>)}.
+ *
+ * <p>A handler's {@link ProtobufServiceException} reaches the caller as itself (the declared
+ * error); a request that does not parse as the rpc's input type is answered with a {@code
+ * RemoteInternalException} ({@code CODEC_ERROR}) naming the type. Thread-safe.
+ */
+public final class ProtobufServices {
+  private ProtobufServices() {}
+
+  /** A client of {@code service} through {@code api}'s methods, calling over {@code invoker}. */
+  public static <T> ProtobufClient<T> client(Invoker invoker, ServiceDescriptor service, Class<T> api) {
+    return new ProtobufClient<>(invoker, api, ClientStub.model(service, api), null, null, false);
+  }
+
+  /**
+   * Serves {@code service} on {@code peer} (before or after it starts) with {@code impl}'s
+   * methods of {@code api}; rpcs that {@code api} does not declare stay unhandled (callers get
+   * {@code NO_SUCH_METHOD}). Handlers run on the peer's handler executor, under its ordering.
+   *
+   * @return the method names registered, e.g. {@code callosum.demo.Demo/Echo}
+   */
+  public static <T> List<String> bind(Peer peer, ServiceDescriptor service, Class<T> api, T impl) {
+    return ServerBinding.bind(peer, service, api, impl);
+  }
+}
