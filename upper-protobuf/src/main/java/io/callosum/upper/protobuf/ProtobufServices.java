@@ -18,7 +18,9 @@ import java.util.List;
  * CANCEL), {@code Resp m(Req)} (blocking), and for streaming rpcs {@code MessageStreamCall<Req,
  * Resp>} ({@code m(Req)} for server streaming, {@code m()} otherwise). Server methods: {@code Resp
  * m(Req)} or {@code CompletionStage<Resp> m(Req)}; {@code void m(Req, MessageSink<Resp>)}; {@code
- * Resp m(MessageSource<Req>)}; {@code void m(MessageSource<Req>, MessageSink<Resp>)}.
+ * Resp m(MessageSource<Req>)}; {@code void m(MessageSource<Req>, MessageSink<Resp>)}; each may
+ * take the call's {@link io.callosum.CallContext} as an extra last parameter (the caller, to call
+ * it back; its identity; the order key; cancellation).
  *
  * <p>A handler's {@link ProtobufServiceException} reaches the caller as itself (the declared
  * error); a request that does not parse as the rpc's input type is answered with a {@code

@@ -74,7 +74,8 @@ class ProtobufServicesTest {
     List<String> names = ProtobufServices.bind(server, Calc.SERVICE, Calc.Server.class, impl);
     assertTrue(names.contains("callosum.test.Calc/Add"), names.toString());
     server.start();
-    Peer.Builder c = Peer.builder().connect(server.address()).defaultTimeout(Await.LIMIT);
+    // Longer than any wait of a test: only an explicit timeout or cancel may end a slow call.
+    Peer.Builder c = Peer.builder().connect(server.address()).defaultTimeout(Await.LIMIT.multipliedBy(3));
     peer = closer.later((protobufCodec ? c.codec(new ProtobufCodec()) : c).build()).start();
     return ProtobufServices.client(peer, Calc.SERVICE, Calc.Client.class);
   }
@@ -261,6 +262,34 @@ class ProtobufServicesTest {
     }
     assertEquals(threads * calls, total);
     assertEquals(threads * calls, impl.calls.get());
+  }
+
+  /** A server side that calls its caller back through the context (bidirectional RPC). */
+  interface EchoViaCaller {
+    CompletableFuture<Text> echo(Text t, io.callosum.CallContext context);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"inproc", "zmq+tcp"})
+  void serverMethodsMayTakeTheCallContextAndCallTheCallerBack(String lower) throws Exception {
+    String address = lower.equals("inproc") ? "inproc://protobuf-" + NAMES.incrementAndGet() : "zmq+tcp://127.0.0.1:0";
+    Peer back = closer.later(Peer.builder().bind(address).defaultTimeout(Await.LIMIT).build());
+    ProtobufServices.bind(back, Calc.SERVICE, EchoViaCaller.class, (t, ctx) -> {
+      if (t.getText().equals("refuse")) {
+        return CompletableFuture.failedFuture(new ProtobufServiceException(Problem.newBuilder().setReason("async").build()));
+      }
+      Calc.Client caller = ProtobufServices.client(ctx.caller(), Calc.SERVICE, Calc.Client.class).stub();
+      return caller.add(pair(t.getText().length(), 100)).thenApply(n -> text(t.getText() + " " + n.getValue() + " " + ctx.method()));
+    });
+    back.start();
+    Peer client = closer.later(Peer.builder().connect(back.address()).defaultTimeout(Await.LIMIT).build());
+    ProtobufServices.bind(client, Calc.SERVICE, Calc.Server.class, impl);
+    client.start();
+    Calc.Client stub = ProtobufServices.client(client, Calc.SERVICE, Calc.Client.class).stub();
+    assertEquals("abc 103 callosum.test.Calc/Echo", Await.result(stub.echo(text("abc"))).getText());
+    assertEquals(1, impl.calls.get(), "the server called the client's Add");
+    ProtobufServiceException e = assertInstanceOf(ProtobufServiceException.class, Await.failure(stub.echo(text("refuse"))));
+    assertEquals("async", e.status(Problem.getDefaultInstance()).getReason());
   }
 
   // ---- bad input, sent as raw bytes at a real server ----

@@ -3,11 +3,11 @@ package io.callosum.upper.protobuf.internal;
 import com.google.protobuf.Descriptors.ServiceDescriptor;
 import com.google.protobuf.Message;
 import io.callosum.Body;
+import io.callosum.CallContext;
 import io.callosum.Payload;
 import io.callosum.Peer;
 import io.callosum.StreamSource;
 import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
@@ -30,7 +30,7 @@ public final class ServerBinding {
       switch (rpc.shape) {
         case UNARY:
           peer.handle(rpc.wireName, (ctx, body) -> {
-            Object result = call(m.method, impl, request(rpc, body));
+            Object result = call(m, impl, ctx, request(rpc, body));
             if (result instanceof CompletionStage) {
               return ((CompletionStage<?>) result).thenApply(r -> encode(rpc, r));
             }
@@ -39,13 +39,13 @@ public final class ServerBinding {
           break;
         case SERVER_STREAM:
           peer.handleStream(rpc.wireName, (ctx, arg, up, down) -> {
-            call(m.method, impl, request(rpc, arg), new MessageStreams.Sink<>(down));
+            call(m, impl, ctx, request(rpc, arg), new MessageStreams.Sink<>(down));
             return null;
           });
           break;
         case CLIENT_STREAM:
           peer.handleStream(rpc.wireName, (ctx, arg, up, down) -> {
-            Object result = call(m.method, impl, source(rpc, up));
+            Object result = call(m, impl, ctx, source(rpc, up));
             if (result instanceof CompletionStage) {
               result = awaitStage((CompletionStage<?>) result);
             }
@@ -55,7 +55,7 @@ public final class ServerBinding {
           break;
         default:
           peer.handleStream(rpc.wireName, (ctx, arg, up, down) -> {
-            call(m.method, impl, source(rpc, up), new MessageStreams.Sink<>(down));
+            call(m, impl, ctx, source(rpc, up), new MessageStreams.Sink<>(down));
             return null;
           });
       }
@@ -87,9 +87,9 @@ public final class ServerBinding {
     }
   }
 
-  private static Object call(Method method, Object impl, Object... args) throws Exception {
+  private static Object call(ServiceModel.ServerMethod m, Object impl, CallContext ctx, Object... args) throws Exception {
     try {
-      return method.invoke(impl, args);
+      return m.method.invoke(impl, m.arguments(ctx, args));
     } catch (InvocationTargetException e) {
       Throwable t = e.getCause();
       if (t instanceof Exception) {

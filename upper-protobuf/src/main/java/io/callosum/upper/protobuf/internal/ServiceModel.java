@@ -3,6 +3,7 @@ package io.callosum.upper.protobuf.internal;
 import com.google.protobuf.Descriptors.MethodDescriptor;
 import com.google.protobuf.Descriptors.ServiceDescriptor;
 import com.google.protobuf.Message;
+import io.callosum.CallContext;
 import io.callosum.upper.protobuf.MessageSink;
 import io.callosum.upper.protobuf.MessageSource;
 import io.callosum.upper.protobuf.MessageStreamCall;
@@ -11,6 +12,7 @@ import java.lang.reflect.Modifier;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Type;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,11 +43,24 @@ final class ServiceModel {
     final Rpc rpc;
     final Method method;
     final boolean async;
+    /** Whether the method takes the call's {@link CallContext} as its last parameter. */
+    final boolean withContext;
 
-    ServerMethod(Rpc rpc, Method method, boolean async) {
+    ServerMethod(Rpc rpc, Method method, boolean async, boolean withContext) {
       this.rpc = rpc;
       this.method = method;
       this.async = async;
+      this.withContext = withContext;
+    }
+
+    /** The method's arguments: {@code args}, then the context if it takes one. */
+    Object[] arguments(CallContext context, Object... args) {
+      if (!withContext) {
+        return args;
+      }
+      Object[] out = Arrays.copyOf(args, args.length + 1);
+      out[args.length] = context;
+      return out;
     }
   }
 
@@ -95,7 +110,9 @@ final class ServiceModel {
       MethodDescriptor md = rpcOf(service, api, m);
       String in = md.getInputType().getFullName();
       String outType = md.getOutputType().getFullName();
-      Type[] p = m.getGenericParameterTypes();
+      Type[] all = m.getGenericParameterTypes();
+      boolean withContext = all.length > 0 && all[all.length - 1] == CallContext.class;
+      Type[] p = withContext ? Arrays.copyOf(all, all.length - 1) : all;
       Type ret = m.getGenericReturnType();
       Message req;
       Message resp;
@@ -127,7 +144,7 @@ final class ServiceModel {
           req = message(typeArgument(p[0], 0, m), in, m);
           resp = message(typeArgument(p[1], 0, m), outType, m);
       }
-      out.add(new ServerMethod(new Rpc(md, req, resp), m, async));
+      out.add(new ServerMethod(new Rpc(md, req, resp), m, async, withContext));
     }
     return out;
   }
