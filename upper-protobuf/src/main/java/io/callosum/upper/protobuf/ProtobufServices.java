@@ -22,6 +22,9 @@ import java.util.List;
  * take the call's {@link io.callosum.CallContext} as an extra last parameter (the caller, to call
  * it back; its identity; the order key; cancellation).
  *
+ * <p>A client interface's default methods run as written (on a public interface: the JDK lets
+ * a proxy call them only there), e.g. convenience wrappers around the rpcs.
+ *
  * <p>A handler's {@link ProtobufServiceException} reaches the caller as itself (the declared
  * error); a request that does not parse as the rpc's input type is answered with a {@code
  * RemoteInternalException} ({@code CODEC_ERROR}) naming the type. Thread-safe.

@@ -16,11 +16,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** The test service {@code callosum.test.Calc} (src/test/proto/calc.proto): both ends. */
-final class Calc {
+public final class Calc {
   static final ServiceDescriptor SERVICE = CalcProto.getDescriptor().getServices().get(0);
 
   /** The caller's view. */
-  interface Client {
+  public interface Client {
     CompletableFuture<Num> add(Pair p);
 
     CompletableFuture<Text> echo(Text t);
@@ -38,6 +38,11 @@ final class Calc {
     MessageStreamCall<Num, Num> sum();
 
     MessageStreamCall<Num, Num> running();
+
+    /** Default methods are not rpcs: they run as written. */
+    default CompletableFuture<Long> plus(long a, long b) {
+      return add(Pair.newBuilder().setA(a).setB(b).build()).thenApply(Num::getValue);
+    }
   }
 
   /** Blocking calls of the same rpcs. */

@@ -101,6 +101,7 @@ class ProtobufServicesTest {
     Calc.Blocking blocking = ProtobufServices.client(peer, Calc.SERVICE, Calc.Blocking.class).stub();
     assertEquals(-1, blocking.add(pair(1, -2)).getValue());
     assertEquals("callosum.test.Calc/Add", served.peek().method(), "the wire name is package.Service/Method");
+    assertEquals(7L, Await.result(calc.plus(3, 4)));
   }
 
   @ParameterizedTest
@@ -344,6 +345,25 @@ class ProtobufServicesTest {
     assertTrue(deep.remoteRepr().toLowerCase(java.util.Locale.ROOT).contains("nest")
         || deep.remoteRepr().toLowerCase(java.util.Locale.ROOT).contains("recursion"), deep.remoteRepr());
     assertEquals(50, Await.result(ProtobufServices.client(peer, Calc.SERVICE, Calc.Client.class).stub().depth(tree(50))).getValue());
+    stillServing();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"inproc", "zmq+tcp"})
+  void badRequestsAndItemsOfStreamingCallsAreAnswered(String lower) throws Exception {
+    connect(lower);
+    io.callosum.StreamCall count = peer.call("callosum.test.Calc/Count").serverStream(Payload.wrap(text("x").toByteArray()));
+    RemoteInternalException e = assertInstanceOf(RemoteInternalException.class, Await.failure(count.result()));
+    assertEquals(ErrorCode.CODEC_ERROR, e.code());
+    assertTrue(e.remoteRepr().contains("callosum.test.Num"), e.remoteRepr());
+
+    io.callosum.StreamCall sum = peer.call("callosum.test.Calc/Sum").bidiStream(Payload.wrap(new byte[0]));
+    sum.upstream().send(Payload.wrap(num(1).toByteArray()));
+    sum.upstream().send(Payload.wrap(new byte[] {0x08})); // a varint cut short
+    sum.upstream().complete();
+    e = assertInstanceOf(RemoteInternalException.class, Await.failure(sum.result()));
+    assertEquals(ErrorCode.CODEC_ERROR, e.code());
+    assertTrue(e.remoteRepr().contains("callosum.test.Num"), e.remoteRepr());
     stillServing();
   }
 

@@ -52,6 +52,9 @@ public final class ClientStub implements InvocationHandler {
   public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
     ServiceModel.ClientMethod m = methods.get(method);
     if (m == null) {
+      if (method.isDefault()) {
+        return InvocationHandler.invokeDefault(proxy, method, args); // e.g. a convenience wrapper
+      }
       if (method.getDeclaringClass() == Object.class) {
         switch (method.getName()) {
           case "equals":
