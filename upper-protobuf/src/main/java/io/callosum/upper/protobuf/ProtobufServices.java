@@ -1,6 +1,10 @@
 package io.callosum.upper.protobuf;
 
+import com.google.protobuf.BlockingRpcChannel;
+import com.google.protobuf.BlockingService;
 import com.google.protobuf.Descriptors.ServiceDescriptor;
+import com.google.protobuf.RpcChannel;
+import com.google.protobuf.Service;
 import io.callosum.Invoker;
 import io.callosum.Peer;
 import io.callosum.upper.protobuf.internal.ClientStub;
@@ -46,5 +50,33 @@ public final class ProtobufServices {
    */
   public static <T> List<String> bind(Peer peer, ServiceDescriptor service, Class<T> api, T impl) {
     return ServerBinding.bind(peer, service, api, impl);
+  }
+
+  /**
+   * A channel for protoc's generic-service stubs ({@code option java_generic_services = true}):
+   * {@code Foo.newStub(ProtobufServices.rpcChannel(peer))} works unchanged. Pass a {@link
+   * ProtobufController} for order keys, timeouts and cancellation. Unary rpcs only.
+   */
+  public static RpcChannel rpcChannel(Invoker invoker) {
+    return new GenericServices.Channel(invoker);
+  }
+
+  /** {@link #rpcChannel} for {@code Foo.newBlockingStub(...)}: failures throw {@code ServiceException} whose cause is the call's {@code CallosumException}. */
+  public static BlockingRpcChannel blockingRpcChannel(Invoker invoker) {
+    return new GenericServices.Channel(invoker);
+  }
+
+  /**
+   * Serves a generic service ({@code Foo.newReflectiveService(impl)}, or a {@code Foo} subclass)
+   * on {@code peer}: its unary rpcs under the same names as {@link #bind(Peer, ServiceDescriptor,
+   * Class, Object)}. The handler thread waits for the service's callback.
+   */
+  public static List<String> bind(Peer peer, Service service) {
+    return GenericServices.bind(peer, service);
+  }
+
+  /** Serves a generic blocking service ({@code Foo.newReflectiveBlockingService(impl)}). */
+  public static List<String> bind(Peer peer, BlockingService service) {
+    return GenericServices.bind(peer, service);
   }
 }
