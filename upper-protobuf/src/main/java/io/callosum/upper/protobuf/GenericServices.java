@@ -20,6 +20,7 @@ import io.callosum.Payload;
 import io.callosum.Peer;
 import io.callosum.upper.protobuf.internal.Failures;
 import io.callosum.upper.protobuf.internal.Messages;
+import io.callosum.upper.protobuf.internal.Rpc;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -43,7 +44,7 @@ final class GenericServices {
 
     private CompletableFuture<Message> call(MethodDescriptor method, RpcController controller, Message request, Message prototype) {
       refuseStreams(method);
-      Invocation inv = invoker.call(method.getService().getFullName() + "/" + method.getName());
+      Invocation inv = invoker.call(Rpc.wireName(method));
       ProtobufController pc = controller instanceof ProtobufController ? (ProtobufController) controller : null;
       if (pc != null && pc.orderKey() != null) {
         inv.orderKey(pc.orderKey());
@@ -114,7 +115,7 @@ final class GenericServices {
         continue; // generic services have no streaming signatures
       }
       Message prototype = requests.apply(m);
-      String name = service.getFullName() + "/" + m.getName();
+      String name = Rpc.wireName(m);
       peer.handle(name, (CallContext ctx, io.callosum.Body body) -> {
         Message request = Messages.parse(prototype, body.bytes());
         ProtobufController controller = new ProtobufController();

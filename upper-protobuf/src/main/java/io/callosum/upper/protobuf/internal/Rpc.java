@@ -4,7 +4,7 @@ import com.google.protobuf.Descriptors.MethodDescriptor;
 import com.google.protobuf.Message;
 
 /** One rpc of a service as both ends need it: its wire name, shape and message prototypes. */
-final class Rpc {
+public final class Rpc {
   enum Shape {
     UNARY, SERVER_STREAM, CLIENT_STREAM, BIDI;
 
@@ -31,7 +31,7 @@ final class Rpc {
   }
 
   /** {@code package.Service/Method}, the method name on the wire. */
-  static String wireName(MethodDescriptor m) {
+  public static String wireName(MethodDescriptor m) {
     return m.getService().getFullName() + "/" + m.getName();
   }
 
