@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** The test service {@code callosum.test.Calc} (src/test/proto/calc.proto): both ends. */
+@SuppressWarnings("exports") // a test fixture: its public interface uses the generated test messages
 public final class Calc {
   static final ServiceDescriptor SERVICE = CalcProto.getDescriptor().getServices().get(0);
 
