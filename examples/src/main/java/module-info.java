@@ -8,11 +8,15 @@ module io.callosum.examples {
   requires io.callosum.auth;
   requires io.callosum.lower.zmq;
   requires io.callosum.lower.tcp;
+  requires io.callosum.upper.protobuf;
   requires info.picocli;
   requires com.fasterxml.jackson.databind;
 
   // picocli reads and sets the annotated command fields reflectively.
   opens io.callosum.examples to info.picocli;
+
+  // protobuf-java reads the generated demo messages reflectively.
+  opens io.callosum.examples.uppers.proto to com.google.protobuf;
 
   uses io.callosum.lower.Transport;
 }

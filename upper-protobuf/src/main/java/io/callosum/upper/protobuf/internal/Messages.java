@@ -1,0 +1,118 @@
+package io.callosum.upper.protobuf.internal;
+
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.Descriptors.Descriptor;
+import com.google.protobuf.Descriptors.FieldDescriptor;
+import com.google.protobuf.ExtensionRegistryLite;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import io.callosum.CodecException;
+import java.lang.reflect.InvocationTargetException;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Parses remote bytes into messages under limits: nesting depth, the input's own size (a length
+ * prefix can never make protobuf allocate beyond the bytes that arrived), no trailing garbage,
+ * and no field whose number is known but whose wire type is not (the sign of a wrong message type,
+ * which protobuf alone would keep silently as an unknown field).
+ */
+public final class Messages {
+  /** Nesting depth a remote may send (protobuf's default is 100; CVE-2024-7254 was about depth). */
+  public static final int RECURSION_LIMIT = 64;
+
+  private static final ClassValue<Message> DEFAULTS = new ClassValue<>() {
+    @Override
+    protected Message computeValue(Class<?> type) {
+      try {
+        return (Message) type.getMethod("getDefaultInstance").invoke(null);
+      } catch (NoSuchMethodException | IllegalAccessException | InvocationTargetException | ClassCastException e) {
+        throw new IllegalArgumentException(type.getName() + " is not a generated protobuf message class", e);
+      }
+    }
+  };
+
+  private static final Map<Descriptor, Boolean> HAS_MESSAGE_FIELDS = new ConcurrentHashMap<>();
+
+  private Messages() {}
+
+  /** The default instance of a generated message class. */
+  public static Message defaultInstance(Class<?> type) {
+    if (!Message.class.isAssignableFrom(type)) {
+      throw new IllegalArgumentException(type.getName() + " is not a protobuf message class");
+    }
+    return DEFAULTS.get(type);
+  }
+
+  /** Parses {@code bytes} as {@code prototype}'s type; throws {@link CodecException} naming the type. */
+  @SuppressWarnings("unchecked")
+  public static <T extends Message> T parse(T prototype, byte[] bytes) {
+    String type = prototype.getDescriptorForType().getFullName();
+    T message;
+    try {
+      CodedInputStream in = CodedInputStream.newInstance(bytes);
+      in.setRecursionLimit(RECURSION_LIMIT);
+      in.setSizeLimit(bytes.length);
+      message = (T) prototype.getParserForType().parseFrom(in, ExtensionRegistryLite.getEmptyRegistry());
+      if (!in.isAtEnd()) {
+        throw new CodecException("cannot parse " + bytes.length + " bytes as " + type
+            + ": an end-group tag at offset " + in.getTotalBytesRead() + " before the end");
+      }
+    } catch (InvalidProtocolBufferException | IllegalStateException | IllegalArgumentException e) {
+      throw new CodecException("cannot parse " + bytes.length + " bytes as " + type + ": " + e.getMessage(), e);
+    } catch (java.io.IOException e) {
+      throw new CodecException("cannot parse " + bytes.length + " bytes as " + type + ": " + e, e);
+    }
+    String misfit = misfit(message, "");
+    if (misfit != null) {
+      throw new CodecException("cannot parse " + bytes.length + " bytes as " + type + ": " + misfit
+          + " (a message of another type?)");
+    }
+    return message;
+  }
+
+  /** Where {@code m} holds a known field number with another wire type, or null. */
+  private static String misfit(Message m, String path) {
+    Descriptor d = m.getDescriptorForType();
+    for (Integer number : m.getUnknownFields().asMap().keySet()) {
+      FieldDescriptor f = d.findFieldByNumber(number);
+      if (f != null) {
+        return "field " + path + f.getName() + " (" + number + ") has the wrong wire type for a " + f.getType().name().toLowerCase(java.util.Locale.ROOT);
+      }
+    }
+    if (!HAS_MESSAGE_FIELDS.computeIfAbsent(d, Messages::hasMessageFields)) {
+      return null;
+    }
+    for (Map.Entry<FieldDescriptor, Object> e : m.getAllFields().entrySet()) {
+      FieldDescriptor f = e.getKey();
+      if (f.getJavaType() != FieldDescriptor.JavaType.MESSAGE) {
+        continue;
+      }
+      String inner = path + f.getName() + ".";
+      if (f.isRepeated()) {
+        for (Object item : (List<?>) e.getValue()) {
+          String found = misfit((Message) item, inner);
+          if (found != null) {
+            return found;
+          }
+        }
+      } else {
+        String found = misfit((Message) e.getValue(), inner);
+        if (found != null) {
+          return found;
+        }
+      }
+    }
+    return null;
+  }
+
+  private static boolean hasMessageFields(Descriptor d) {
+    for (FieldDescriptor f : d.getFields()) {
+      if (f.getJavaType() == FieldDescriptor.JavaType.MESSAGE) {
+        return true;
+      }
+    }
+    return false;
+  }
+}
