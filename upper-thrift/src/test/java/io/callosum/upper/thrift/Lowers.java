@@ -25,7 +25,11 @@ final class Lowers {
 
   /** A started server serving {@code service} with key-serialized ordering. */
   static Peer server(Closer closer, String lower, ThriftService service) {
-    Peer server = closer.later(Peer.builder().bind(bindAddress(lower)).ordering(Ordering.KEY_SERIALIZED).build());
+    return server(closer, lower, service, Ordering.KEY_SERIALIZED);
+  }
+
+  static Peer server(Closer closer, String lower, ThriftService service, Ordering ordering) {
+    Peer server = closer.later(Peer.builder().bind(bindAddress(lower)).ordering(ordering).build());
     service.serveOn(server);
     return server.start();
   }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.callosum.CallCancelledException;
 import io.callosum.CallTimeoutException;
+import io.callosum.Ordering;
 import io.callosum.Peer;
 import io.callosum.RemoteUserException;
 import io.callosum.testing.Await;
@@ -80,9 +81,10 @@ class ThriftClientsTest {
   @ParameterizedTest(name = "over {0}")
   @MethodSource("lowers")
   void sixteenThreadsShareOnePeer(String lower) throws Exception {
-    ThriftClients<Calc.Client> clients = ThriftClients.of(Lowers.client(closer, server(lower)), Calc.Client::new);
+    Peer server = Lowers.server(closer, lower, ThriftService.of(Calc.Iface.class, calc), Ordering.NONE);
+    ThriftClients<Calc.Client> clients = ThriftClients.of(Lowers.client(closer, server), Calc.Client::new);
     ExecutorService threads = closer.executor("caller");
-    int perThread = 300;
+    int perThread = 150;
     List<Future<Integer>> done = new ArrayList<>();
     for (int t = 0; t < 16; t++) {
       long base = t * 1_000_000L;
