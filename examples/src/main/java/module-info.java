@@ -7,6 +7,7 @@ module io.callosum.examples {
   requires io.callosum.core;
   requires io.callosum.auth;
   requires io.callosum.lower.zmq;
+  requires io.callosum.upper.thrift;
   requires info.picocli;
   requires com.fasterxml.jackson.databind;
 
