@@ -110,7 +110,7 @@ public final class CallosumTransport extends TTransport {
     written.reset();
     TMessage header = ThriftMessages.header(getConfiguration(), bytes);
     reply = null;
-    lastSent = options.applyTo(invoker.call(service + "." + header.name)).invokeRaw(Payload.wrap(bytes));
+    lastSent = options.applyTo(invoker.call(ThriftMessages.wireName(service, header.name))).invokeRaw(Payload.wrap(bytes));
     sent = header.type == TMessageType.ONEWAY ? null : lastSent; // the client reads no reply of a oneway call
   }
 

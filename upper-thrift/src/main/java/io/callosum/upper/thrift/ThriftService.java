@@ -1,6 +1,6 @@
 package io.callosum.upper.thrift;
 
-import io.callosum.Payload;
+import io.callosum.CallContext;
 import io.callosum.Peer;
 import io.callosum.upper.thrift.internal.IfaceServer;
 import io.callosum.upper.thrift.internal.MethodServer;
@@ -37,6 +37,8 @@ import org.apache.thrift.TProcessor;
  * them by order key. Immutable.
  */
 public final class ThriftService {
+  private static final ThreadLocal<CallContext> CURRENT = new ThreadLocal<>();
+
   private final ServiceShape shape;
   private final String name;
   private final Object implementation;
@@ -78,7 +80,7 @@ public final class ThriftService {
   /** The Callosum method names this service handles, e.g. {@code [Calc.add, Calc.echo]}. */
   public List<String> methods() {
     List<String> out = new ArrayList<>();
-    shape.methods().keySet().forEach(m -> out.add(name + "." + m));
+    shape.methods().keySet().forEach(m -> out.add(ThriftMessages.wireName(name, m)));
     return out;
   }
 
@@ -87,9 +89,31 @@ public final class ThriftService {
     for (ServiceShape.MethodShape m : shape.methods().values()) {
       MethodServer server = processor != null ? new ProcessorServer(processor, m, configuration)
           : new IfaceServer(implementation, m, configuration);
-      peer.handle(name + "." + m.method.getName(), (ctx, body) -> server.serve(body.bytes()));
+      peer.handle(ThriftMessages.wireName(name, m.method.getName()), (ctx, body) -> {
+        CallContext outer = CURRENT.get();
+        CURRENT.set(ctx);
+        try {
+          return server.serve(body.bytes());
+        } finally {
+          CURRENT.set(outer);
+        }
+      });
     }
     return peer;
+  }
+
+  /**
+   * The call that the current thread serves, for an implementation that needs more than its
+   * arguments: the order key, the caller's identity, cancellation, or {@link CallContext#caller()}
+   * to call the client back ({@code ThriftClients.of(ThriftService.currentCall().caller(), ...)}).
+   * Only on the thread that runs the implementation; throws {@link IllegalStateException} elsewhere.
+   */
+  public static CallContext currentCall() {
+    CallContext ctx = CURRENT.get();
+    if (ctx == null) {
+      throw new IllegalStateException("not serving a Thrift call on this thread");
+    }
+    return ctx;
   }
 
   @Override

@@ -4,6 +4,7 @@ import io.callosum.upper.thrift.testgen.Calc;
 import io.callosum.upper.thrift.testgen.CalcError;
 import io.callosum.upper.thrift.testgen.Pair;
 import java.util.List;
+import org.apache.thrift.TException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -11,14 +12,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** The tests' implementation of the Calc service, recording what it was asked. */
-final class CalcService implements Calc.Iface {
+class CalcService implements Calc.Iface {
   final AtomicInteger sleeping = new AtomicInteger();
   final AtomicInteger interrupted = new AtomicInteger();
   final List<String> notes = new CopyOnWriteArrayList<>();
   private final Map<String, AtomicLong> sequences = new ConcurrentHashMap<>();
 
   @Override
-  public String echo(String text) {
+  public String echo(String text) throws TException {
     return text;
   }
 

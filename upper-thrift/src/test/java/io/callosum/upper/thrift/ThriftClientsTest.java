@@ -24,6 +24,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.thrift.TException;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -76,6 +77,23 @@ class ThriftClientsTest {
     assertEquals(IllegalStateException.class.getName(), e.remoteName());
     assertTrue(e.remoteRepr().contains("no cheese"), e.remoteRepr());
     assertEquals("still here", clients.call(c -> c.echo("still here")));
+  }
+
+  @ParameterizedTest(name = "over {0}")
+  @MethodSource("lowers")
+  void anImplementationCallsItsCallerBack(String lower) throws Exception {
+    CalcService callingBack = new CalcService() {
+      @Override
+      public String echo(String text) throws TException {
+        ThriftClients<Calc.Client> caller = ThriftClients.of(ThriftService.currentCall().caller(), Calc.Client::new);
+        return text + " " + caller.call(c -> c.add(1, 2));
+      }
+    };
+    Peer peer = Lowers.client(closer, Lowers.server(closer, lower, ThriftService.of(Calc.Iface.class, callingBack)));
+    ThriftService.of(Calc.Iface.class, calc).serveOn(peer); // the client serves Calc too
+
+    assertEquals("1 + 2 = 3", ThriftClients.of(peer, Calc.Client::new).call(c -> c.echo("1 + 2 =")));
+    assertThrows(IllegalStateException.class, ThriftService::currentCall);
   }
 
   @ParameterizedTest(name = "over {0}")

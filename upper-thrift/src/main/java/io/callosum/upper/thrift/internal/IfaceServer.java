@@ -101,7 +101,10 @@ public final class IfaceServer implements MethodServer {
       Throwable thrown = e.getCause();
       int declared = shape.oneway() ? -1 : declaredIndex(thrown);
       if (declared < 0) {
-        throw thrown instanceof Exception ? (Exception) thrown : new RuntimeException(thrown);
+        if (thrown instanceof Error) {
+          throw (Error) thrown;
+        }
+        throw (Exception) thrown;
       }
       result.setFieldValue(exceptionFields.get(declared), thrown);
     }

@@ -25,6 +25,11 @@ public final class ThriftMessages {
 
   private ThriftMessages() {}
 
+  /** The Callosum method name of a Thrift method: {@code Service.method}, e.g. {@code Calc.add}. */
+  public static String wireName(String service, String method) {
+    return service + "." + method;
+  }
+
   /** The protocol both ends speak over {@code transport}. */
   public static TProtocol protocol(TTransport transport) {
     long limit = transport.getConfiguration().getMaxMessageSize();
