@@ -1,6 +1,7 @@
 package io.callosum.upper.thrift;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -30,6 +31,7 @@ import org.apache.thrift.protocol.TProtocol;
 import org.apache.thrift.protocol.TStruct;
 import org.apache.thrift.protocol.TType;
 import org.apache.thrift.transport.TMemoryBuffer;
+import org.apache.thrift.transport.TMemoryInputTransport;
 import org.apache.thrift.transport.TTransportException;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -42,6 +44,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class BadInputTest {
   @RegisterExtension final Closer closer = new Closer();
+
+  private Peer server;
 
   static Stream<Arguments> servers() {
     List<Arguments> out = new ArrayList<>();
@@ -87,7 +91,13 @@ class BadInputTest {
     assertTrue(t.getMessage().contains("Thrift"), t.getMessage());
   }
 
-  private static void assertStillServing(Peer server, Peer peer) throws Exception {
+  /** Starts a server of {@code service} and returns a client peer of it. */
+  private Peer serve(String lower, ThriftService service) {
+    server = Lowers.server(closer, lower, service);
+    return Lowers.client(closer, server);
+  }
+
+  private void assertStillServing(Peer peer) throws Exception {
     ThriftClients<Calc.Client> clients = ThriftClients.of(peer, Calc.Client::new);
     assertEquals("still serving", clients.call(c -> c.echo("still serving")));
     assertEquals(1, server.remotes().size());
@@ -96,21 +106,19 @@ class BadInputTest {
   @ParameterizedTest(name = "{1} over {0}")
   @MethodSource("servers")
   void truncatedCallsAreCodecErrors(String lower, String kind) throws Exception {
-    Peer server = Lowers.server(closer, lower, service(kind));
-    Peer peer = Lowers.client(closer, server);
+    Peer peer = serve(lower, service(kind));
     byte[] whole = call("echo", new Calc.echo_args("a text to cut short"));
     assertTrue(Await.result(send(peer, "Calc.echo", whole)).size() > whole.length - 2, "the whole call is answered");
     for (int length = 0; length < whole.length; length++) {
       assertCodecError(peer, "Calc.echo", Arrays.copyOf(whole, length));
     }
-    assertStillServing(server, peer);
+    assertStillServing(peer);
   }
 
   @ParameterizedTest(name = "{1} over {0}")
   @MethodSource("servers")
   void theWrongMessageTypeOrNameIsACodecError(String lower, String kind) throws Exception {
-    Peer server = Lowers.server(closer, lower, service(kind));
-    Peer peer = Lowers.client(closer, server);
+    Peer peer = serve(lower, service(kind));
     Calc.echo_args args = new Calc.echo_args("x");
 
     assertCodecError(peer, "Calc.echo", message("echo", TMessageType.REPLY, args::write));
@@ -119,16 +127,39 @@ class BadInputTest {
     assertCodecError(peer, "Calc.echo", message("echo", (byte) 9, args::write));
     assertCodecError(peer, "Calc.echo", call("divide", new Calc.divide_args(1, 2)));
     assertCodecError(peer, "Calc.record", call("record", new Calc.record_args("a oneway method sent as CALL")));
-    // The arguments of another method: echo's field 1 is a string, add's an i64 (skipped), so
-    // echo runs without its text and Thrift answers MISSING_RESULT inside a valid reply.
-    assertStillServing(server, peer);
+    // Another method's arguments under the right name decode (field 1 of echo is a string, of
+    // add an i64, which is skipped): echo runs without its text, and the reply carries no result,
+    // which the generated client reports as Thrift's MISSING_RESULT.
+    byte[] reply = Await.result(send(peer, "Calc.echo", call("echo", new Calc.add_args(1, 2)))).bytes();
+    TProtocol in = ThriftClients.protocol(new TMemoryInputTransport(reply));
+    assertEquals(TMessageType.REPLY, in.readMessageBegin().type);
+    Calc.echo_result result = new Calc.echo_result();
+    result.read(in);
+    assertFalse(result.isSetSuccess());
+    assertStillServing(peer);
+  }
+
+  @ParameterizedTest(name = "{1} over {0}")
+  @MethodSource("servers")
+  void anUnknownMethodOrServiceIsNoSuchMethod(String lower, String kind) throws Exception {
+    Peer peer = serve(lower, service(kind));
+    byte[] echo = call("echo", new Calc.echo_args("x"));
+
+    for (String method : List.of("Calc.nothing", "Other.echo", "echo")) {
+      Throwable t = Await.failure(send(peer, method, echo));
+      assertInstanceOf(RemoteInternalException.class, t, method);
+      assertEquals(ErrorCode.NO_SUCH_METHOD, ((CallosumException) t).code(), method);
+    }
+    Throwable wrongService = assertThrows(RemoteInternalException.class,
+        () -> ThriftClients.of(peer, Calc.Client::new).service("Other").call(c -> c.echo("x")));
+    assertEquals(ErrorCode.NO_SUCH_METHOD, ((CallosumException) wrongService).code());
+    assertStillServing(peer);
   }
 
   @ParameterizedTest(name = "{1} over {0}")
   @MethodSource("servers")
   void fuzzedBytesAreAnsweredAndNeverKillThePeer(String lower, String kind) throws Exception {
-    Peer server = Lowers.server(closer, lower, service(kind));
-    Peer peer = Lowers.client(closer, server);
+    Peer peer = serve(lower, service(kind));
     Random random = new Random(6);
     for (int i = 0; i < 150; i++) {
       byte[] noise = new byte[random.nextInt(64)];
@@ -152,14 +183,13 @@ class BadInputTest {
       }
     }
     assertTrue(replies < 300, "some mutations must be refused");
-    assertStillServing(server, peer);
+    assertStillServing(peer);
   }
 
   @ParameterizedTest(name = "{1} over {0}")
   @MethodSource("servers")
   void hugeLengthClaimsAreRefusedBeforeAllocating(String lower, String kind) throws Exception {
-    Peer server = Lowers.server(closer, lower, service(kind));
-    Peer peer = Lowers.client(closer, server);
+    Peer peer = serve(lower, service(kind));
     // A 2 GiB string in 20-odd bytes: with -Xmx1g, allocating it would be an OutOfMemoryError.
     assertCodecError(peer, "Calc.echo", message("echo", TMessageType.CALL, p -> {
       p.writeStructBegin(new TStruct("echo_args"));
@@ -174,14 +204,13 @@ class BadInputTest {
       p.writeFieldBegin(new TField("unknown", TType.LIST, (short) 7));
       p.writeListBegin(new TList(TType.STRUCT, Integer.MAX_VALUE));
     }));
-    assertStillServing(server, peer);
+    assertStillServing(peer);
   }
 
   @ParameterizedTest(name = "{1} over {0}")
   @MethodSource("servers")
   void deepNestingStopsAtTheRecursionLimit(String lower, String kind) throws Exception {
-    Peer server = Lowers.server(closer, lower, service(kind));
-    Peer peer = Lowers.client(closer, server);
+    Peer peer = serve(lower, service(kind));
     int depth = 5_000;
     assertCodecError(peer, "Calc.echo", message("echo", TMessageType.CALL, p -> {
       p.writeStructBegin(new TStruct("echo_args"));
@@ -193,15 +222,14 @@ class BadInputTest {
       }
       p.writeFieldStop();
     }));
-    assertStillServing(server, peer);
+    assertStillServing(peer);
   }
 
   @ParameterizedTest(name = "{1} over {0}")
   @MethodSource("servers")
   void theConfiguredMessageSizeBoundsRequests(String lower, String kind) throws Exception {
     TConfiguration small = new TConfiguration(1024, 1024, 16);
-    Peer server = Lowers.server(closer, lower, service(kind).configuration(small));
-    Peer peer = Lowers.client(closer, server);
+    Peer peer = serve(lower, service(kind).configuration(small));
     ThriftClients<Calc.Client> clients = ThriftClients.of(peer, Calc.Client::new);
 
     assertEquals("x".repeat(900), clients.call(c -> c.echo("x".repeat(900))));
@@ -209,6 +237,6 @@ class BadInputTest {
     TTransportException local = assertThrows(TTransportException.class,
         () -> clients.configuration(small).call(c -> c.echo("x".repeat(2000))));
     assertEquals(TTransportException.MESSAGE_SIZE_LIMIT, local.getType());
-    assertStillServing(server, peer);
+    assertStillServing(peer);
   }
 }

@@ -162,11 +162,7 @@ class ThriftClientsTest {
     ThriftClients<Calc.Client> slow = ThriftClients.of(peer, Calc.Client::new)
         .with(CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(1)));
 
-    CompletableFuture<Void> call = slow.async(c -> c.send_sleep(60_000), c -> {
-      c.recv_sleep();
-      return null;
-    });
-    Await.until("the handler sleeps", () -> calc.sleeping.get() == 1);
+    CompletableFuture<Void> call = sleepAsync(slow);
     timer.advance(Duration.ofMillis(999));
     assertTrue(!call.isDone(), "not before its timeout");
     timer.advance(Duration.ofMillis(1));
@@ -174,12 +170,7 @@ class ThriftClientsTest {
     Await.until("the handler is interrupted", () -> calc.interrupted.get() == 1);
 
     AtomicReference<Throwable> blocking = new AtomicReference<>();
-    Thread caller = new Thread(() -> blocking.set(assertThrows(CallTimeoutException.class, () -> slow.call(c -> {
-      c.sleep(60_000);
-      return null;
-    }))));
-    caller.start();
-    Await.until("the second handler sleeps", () -> calc.sleeping.get() == 2);
+    Thread caller = sleepBlocking(slow, blocking);
     timer.advance(Duration.ofSeconds(1));
     caller.join(Await.LIMIT.toMillis());
     assertInstanceOf(CallTimeoutException.class, blocking.get());
@@ -191,25 +182,46 @@ class ThriftClientsTest {
   void cancellingCancelsTheHandler(String lower) throws Exception {
     ThriftClients<Calc.Client> clients = ThriftClients.of(Lowers.client(closer, server(lower)), Calc.Client::new);
 
-    CompletableFuture<Void> call = clients.async(c -> c.send_sleep(60_000), c -> {
-      c.recv_sleep();
-      return null;
-    });
-    Await.until("the handler sleeps", () -> calc.sleeping.get() == 1);
+    CompletableFuture<Void> call = sleepAsync(clients);
     call.cancel(true);
     assertInstanceOf(CancellationException.class, Await.failure(call));
     Await.until("the handler is interrupted", () -> calc.interrupted.get() == 1);
 
     AtomicReference<Throwable> blocking = new AtomicReference<>();
-    Thread caller = new Thread(() -> blocking.set(assertThrows(CallCancelledException.class, () -> clients.call(c -> {
-      c.sleep(60_000);
-      return null;
-    }))));
-    caller.start();
-    Await.until("the second handler sleeps", () -> calc.sleeping.get() == 2);
+    Thread caller = sleepBlocking(clients, blocking);
     caller.interrupt();
     caller.join(Await.LIMIT.toMillis());
     assertInstanceOf(CallCancelledException.class, blocking.get());
     Await.until("the second handler is interrupted", () -> calc.interrupted.get() == 2);
+  }
+
+  /** Calls sleep(60 s) asynchronously; returns once the handler sleeps. */
+  private CompletableFuture<Void> sleepAsync(ThriftClients<Calc.Client> clients) {
+    int before = calc.sleeping.get();
+    CompletableFuture<Void> call = clients.async(c -> c.send_sleep(60_000), c -> {
+      c.recv_sleep();
+      return null;
+    });
+    Await.until("the handler sleeps", () -> calc.sleeping.get() == before + 1);
+    return call;
+  }
+
+  /** Starts a thread blocked in sleep(60 s); returns once the handler sleeps. The call's failure lands in {@code outcome}. */
+  private Thread sleepBlocking(ThriftClients<Calc.Client> clients, AtomicReference<Throwable> outcome) {
+    int before = calc.sleeping.get();
+    Thread caller = new Thread(() -> {
+      try {
+        clients.call(c -> {
+          c.sleep(60_000);
+          return null;
+        });
+        outcome.set(new AssertionError("the call returned"));
+      } catch (Throwable t) {
+        outcome.set(t);
+      }
+    });
+    caller.start();
+    Await.until("the blocked call's handler sleeps", () -> calc.sleeping.get() == before + 1);
+    return caller;
   }
 }
