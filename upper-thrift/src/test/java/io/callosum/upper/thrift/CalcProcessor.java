@@ -15,6 +15,7 @@ import org.apache.thrift.TException;
  * provide. It lacks {@code add} on purpose.
  */
 final class CalcProcessor extends TBaseProcessor<Calc.Iface> {
+  @SuppressWarnings("rawtypes") // TBaseProcessor's constructor takes raw TBase bounds
   CalcProcessor(Calc.Iface iface) {
     super(iface, Map.<String, ProcessFunction<Calc.Iface, ? extends TBase, ? extends TBase>>of(
         "echo", function("echo", Calc.echo_args::new, Calc.echo_result::new,
