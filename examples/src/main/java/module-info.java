@@ -9,6 +9,7 @@ module io.callosum.examples {
   requires io.callosum.lower.zmq;
   requires io.callosum.lower.tcp;
   requires io.callosum.upper.protobuf;
+  requires io.callosum.upper.thrift;
   requires info.picocli;
   requires com.fasterxml.jackson.databind;
 

@@ -31,7 +31,7 @@ class UpperConformanceTest {
   @RegisterExtension final Closer closer = new Closer();
 
   static List<DemoUpper> uppers() {
-    return List.of(new MsgpackDemo(), new ProtobufDemo());
+    return List.of(new MsgpackDemo(), new ProtobufDemo(), new ThriftDemo());
   }
 
   static List<String> lowers() {
