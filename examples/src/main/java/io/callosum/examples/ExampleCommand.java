@@ -50,6 +50,8 @@ final class ExampleCommand implements Callable<Integer> {
   private static Map<String, Supplier<DemoUpper>> uppers() {
     Map<String, Supplier<DemoUpper>> m = new LinkedHashMap<>();
     m.put("msgpack", MsgpackDemo::new);
+    m.put("protobuf", io.callosum.examples.uppers.ProtobufDemo::new);
+    m.put("thrift", io.callosum.examples.uppers.ThriftDemo::new);
     return m;
   }
 
@@ -98,7 +100,8 @@ final class ExampleCommand implements Callable<Integer> {
         out.printf("  %-36s -> %d%n", "add(40, 2)", sum);
         check(sum == 42, "add adds");
         Throwable declared = failure(client.fail("no such account"));
-        out.printf("  %-36s -> %s: %s%n", "fail(\"no such account\")", declared.getClass().getSimpleName(), declared.getMessage());
+        out.printf("  %-36s -> %s%n", "fail(\"no such account\")",
+            declared.getMessage() != null ? declared.getClass().getSimpleName() + ": " + declared.getMessage() : declared);
         check(upper.isDeclaredFailure(declared, "no such account"), "fail raises the declared error");
         Throwable timeout = failure(client.slow(5_000, Duration.ofMillis(200)));
         out.printf("  %-36s -> %s%n", "slow(5000 ms) with a 200 ms timeout", timeout.getClass().getSimpleName());
