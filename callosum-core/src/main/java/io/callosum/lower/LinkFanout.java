@@ -118,6 +118,8 @@ public final class LinkFanout {
     final FanoutConfig config;
     final Runnable writable;
     final Map<Link, Remote> remotes = new LinkedHashMap<>();
+    /** The values of {@link #remotes}, for round robin without a copy per item. */
+    final List<Remote> ring = new ArrayList<>();
     final ArrayDeque<FanoutItem> queue = new ArrayDeque<>();
     volatile Endpoint endpoint;
     int next;
@@ -136,14 +138,13 @@ public final class LinkFanout {
 
     @Override
     public boolean offer(FanoutItem item) {
-      byte[] header = itemHeader(item);
-      boolean room = false;
+      byte[] header = config.pattern() == FanoutPattern.BROADCAST ? itemHeader(item) : null;
       synchronized (this) {
         if (closed) {
           return false;
         }
         if (config.pattern() == FanoutPattern.BROADCAST) {
-          for (Remote r : remotes.values()) {
+          for (Remote r : ring) {
             if (r.credit > 0 && r.matches(item.topic())) {
               r.credit--;
               send(r.link, header, item.body());
@@ -163,7 +164,7 @@ public final class LinkFanout {
 
     /** Pipeline: hands queued items to receivers with credit, in turn. Under this object's lock. */
     private boolean pump() {
-      List<Remote> rs = new ArrayList<>(remotes.values());
+      List<Remote> rs = ring;
       while (!queue.isEmpty() && !rs.isEmpty()) {
         Remote target = null;
         for (int i = 0; i < rs.size(); i++) {
@@ -194,7 +195,9 @@ public final class LinkFanout {
         return;
       }
       synchronized (this) {
-        remotes.put(link, new Remote(link));
+        Remote r = new Remote(link);
+        remotes.put(link, r);
+        ring.add(r);
       }
     }
 
@@ -221,7 +224,7 @@ public final class LinkFanout {
           }
         } catch (RuntimeException e) {
           LOG.warn("{} at {}: closing receiver link {}: {}", config.pattern(), address(), link.id(), e.getMessage());
-          remotes.remove(link);
+          ring.remove(remotes.remove(link));
           link.close();
         }
       }
@@ -233,7 +236,7 @@ public final class LinkFanout {
     @Override
     public void disconnected(Link link, Throwable cause) {
       synchronized (this) {
-        remotes.remove(link); // pipeline items it had not taken are lost with it: at most once
+        ring.remove(remotes.remove(link)); // pipeline items it had not taken are lost with it: at most once
       }
     }
 
