@@ -1,22 +1,11 @@
 package io.callosum.lower.tcp;
 
-import io.callosum.auth.AllowListAuthenticator;
-import io.callosum.auth.ClientAuthenticator;
-import io.callosum.auth.CurveKeyPair;
 import io.callosum.lower.Transport;
 import io.callosum.testing.StreamSuite;
 
 /** Streams, chunked messages and named pipes over TCP encrypted with CurveZMQ. */
 class TcpCurveStreamTest extends StreamSuite {
-  private static final TcpTransport TRANSPORT;
-
-  static {
-    CurveKeyPair server = CurveKeyPair.generate();
-    CurveKeyPair client = CurveKeyPair.generate();
-    AllowListAuthenticator allow = new AllowListAuthenticator("streams", server);
-    allow.allow(client.publicKey(), "stream-client");
-    TRANSPORT = new TcpTransport(TcpOptions.builder().curveServer(allow).curveClient(ClientAuthenticator.of(server.publicKey(), client)).build());
-  }
+  private static final TcpTransport TRANSPORT = CurveTransports.serverAndClient("streams");
 
   @Override
   protected Transport transport() {
