@@ -57,18 +57,23 @@ final class GenericServices {
         pc.started(raw);
       }
       return raw.handle((p, e) -> {
-        if (e != null) {
-          CallosumException failure = callosum(Failures.translate(e));
-          if (controller != null) {
-            if (pc != null) {
-              pc.failed(failure);
-            } else {
-              controller.setFailed(String.valueOf(failure.getMessage()));
-            }
+        Throwable error = e;
+        if (error == null) {
+          try {
+            return Messages.parse(prototype, p.bytes());
+          } catch (RuntimeException bad) {
+            error = bad; // a reply that does not parse fails the controller too
           }
-          throw failure;
         }
-        return Messages.parse(prototype, p.bytes());
+        CallosumException failure = callosum(Failures.translate(error));
+        if (controller != null) {
+          if (pc != null) {
+            pc.failed(failure);
+          } else {
+            controller.setFailed(String.valueOf(failure.getMessage()));
+          }
+        }
+        throw failure;
       });
     }
 

@@ -144,6 +144,11 @@ public final class CallosumTransport extends TTransport {
     return call;
   }
 
+  /** Drops what a call that failed while writing its arguments left unsent (see ThriftClients.protocol). */
+  void discardUnsent() {
+    written.reset();
+  }
+
   /** Makes {@code payload} the reply that {@link #read} returns. */
   void accept(Payload payload) throws TTransportException {
     reply = new TMemoryInputTransport(getConfiguration(), payload.bytes());

@@ -80,7 +80,18 @@ public final class ThriftClients<C extends TServiceClient> {
 
   /** The protocol this upper speaks (strict binary, with the transport's limits) over {@code transport}. */
   public static TProtocol protocol(TTransport transport) {
-    return ThriftMessages.protocol(transport);
+    if (!(transport instanceof CallosumTransport)) {
+      return ThriftMessages.protocol(transport);
+    }
+    CallosumTransport callosum = (CallosumTransport) transport;
+    long limit = transport.getConfiguration().getMaxMessageSize();
+    return new org.apache.thrift.protocol.TBinaryProtocol(transport, limit, limit, true, true) {
+      @Override
+      public void writeMessageBegin(org.apache.thrift.protocol.TMessage message) throws TException {
+        callosum.discardUnsent(); // a previous call may have failed half-way through its arguments
+        super.writeMessageBegin(message);
+      }
+    };
   }
 
   /** The same clients with another service name on the wire (as given to {@link ThriftService#named}). */

@@ -62,7 +62,7 @@ public final class ClientStub implements InvocationHandler {
           case "hashCode":
             return System.identityHashCode(proxy);
           case "toString":
-            return "ProtobufClient stub of " + method.getDeclaringClass().getName() + " over " + invoker;
+            return "ProtobufClient stub of " + proxy.getClass().getInterfaces()[0].getName() + " over " + invoker;
           default:
             break;
         }

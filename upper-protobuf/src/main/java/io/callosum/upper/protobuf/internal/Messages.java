@@ -6,6 +6,7 @@ import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.ExtensionRegistryLite;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
+import com.google.protobuf.UnknownFieldSet;
 import io.callosum.CodecException;
 import java.lang.reflect.InvocationTargetException;
 import java.util.List;
@@ -75,9 +76,10 @@ public final class Messages {
   /** Where {@code m} holds a known field number with another wire type, or null. */
   private static String misfit(Message m, String path) {
     Descriptor d = m.getDescriptorForType();
-    for (Integer number : m.getUnknownFields().asMap().keySet()) {
-      FieldDescriptor f = d.findFieldByNumber(number);
-      if (f != null) {
+    for (Map.Entry<Integer, UnknownFieldSet.Field> u : m.getUnknownFields().asMap().entrySet()) {
+      FieldDescriptor f = d.findFieldByNumber(u.getKey());
+      if (f != null && !unknownEnumValues(f, u.getValue())) {
+        int number = u.getKey();
         return "field " + path + f.getName() + " (" + number + ") has the wrong wire type for a " + f.getType().name().toLowerCase(java.util.Locale.ROOT);
       }
     }
@@ -105,6 +107,12 @@ public final class Messages {
       }
     }
     return null;
+  }
+
+  /** A closed (proto2) enum keeps values it does not know as unknown varints under its own number. */
+  private static boolean unknownEnumValues(FieldDescriptor f, UnknownFieldSet.Field u) {
+    return f.getJavaType() == FieldDescriptor.JavaType.ENUM && u.getFixed32List().isEmpty()
+        && u.getFixed64List().isEmpty() && u.getLengthDelimitedList().isEmpty() && u.getGroupList().isEmpty();
   }
 
   private static boolean hasMessageFields(Descriptor d) {

@@ -106,8 +106,14 @@ final class ServiceModel {
 
   static List<ServerMethod> server(ServiceDescriptor service, Class<?> api) {
     List<ServerMethod> out = new ArrayList<>();
+    Map<MethodDescriptor, Method> served = new LinkedHashMap<>();
     for (Method m : abstractMethods(api)) {
       MethodDescriptor md = rpcOf(service, api, m);
+      Method other = served.put(md, m);
+      if (other != null) { // the peer would keep one handler and silently drop the other
+        throw new IllegalArgumentException(api.getSimpleName() + "." + m.getName() + " and " + other
+            + " both serve rpc " + md.getName() + ": keep one");
+      }
       String in = md.getInputType().getFullName();
       String outType = md.getOutputType().getFullName();
       Type[] all = m.getGenericParameterTypes();

@@ -37,11 +37,13 @@ public final class ServiceShape {
       throw new IllegalArgumentException(iface + " is not the Iface of a generated Thrift service");
     }
     this.name = service.getSimpleName();
-    Map<String, Class<?>> nested = new TreeMap<>();
-    for (Class<?> c : service.getClasses()) {
-      nested.put(c.getSimpleName(), c);
-    }
     for (Method m : iface.getMethods()) {
+      // An inherited method (service Child extends Calc) has its structs in the parent's class.
+      Class<?> owner = m.getDeclaringClass().getEnclosingClass();
+      Map<String, Class<?>> nested = new TreeMap<>();
+      for (Class<?> c : (owner == null ? service : owner).getDeclaredClasses()) {
+        nested.put(c.getSimpleName(), c);
+      }
       Class<?> args = nested.get(m.getName() + "_args");
       if (args == null || methods.containsKey(m.getName())) {
         throw new IllegalArgumentException(service.getName() + " has no single " + m.getName() + "_args: not generated Thrift code?");
