@@ -74,11 +74,13 @@ public final class LinkFanout {
     return false;
   }
 
-  private static void send(Link link, byte[] header, byte[] body) {
+  private static boolean send(Link link, byte[] header, byte[] body) {
     try {
       link.send(new Envelope(header, body));
+      return true;
     } catch (RuntimeException e) {
       LOG.debug("not sent to {}: {}", link.id(), e.getMessage());
+      return false;
     }
   }
 
@@ -146,8 +148,9 @@ public final class LinkFanout {
         if (config.pattern() == FanoutPattern.BROADCAST) {
           for (Remote r : ring) {
             if (r.credit > 0 && r.matches(item.topic())) {
-              r.credit--;
-              send(r.link, header, item.body());
+              if (send(r.link, header, item.body())) {
+                r.credit--; // an item the lower refused never reaches the receiver, which never returns its credit
+              }
             } // else: a receiver without credit misses this item
           }
           return true;
@@ -179,8 +182,9 @@ public final class LinkFanout {
           break;
         }
         FanoutItem item = queue.poll();
-        target.credit--;
-        send(target.link, itemHeader(item), item.body());
+        if (send(target.link, itemHeader(item), item.body())) {
+          target.credit--; // a refused item is lost (at most once), but not the receiver's credit
+        }
       }
       if (wantsRoom && queue.size() < config.queueCapacity()) {
         wantsRoom = false;

@@ -922,7 +922,7 @@ public abstract class StreamSuite {
         out.write(new byte[io.callosum.Pipes.CHUNK_SIZE]);
       }
     });
-    assertTrue(broken.getMessage().startsWith("broken pipe"), broken.getMessage());
+    assertTrue(broken.getMessage().contains("broken pipe"), broken.getMessage()); // the remote may say it first
   }
 
   /** Ends opened by descriptor, each through a peer of its own. */

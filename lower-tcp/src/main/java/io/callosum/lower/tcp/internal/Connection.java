@@ -332,9 +332,9 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
       f = r;
     } else {
       try {
-        synchronized (sealLock) {
-          f = security.open(r);
-        }
+        // Only the loop opens; seal and open keep separate state once established (CURVE.md,
+        // Threads), so a sender sealing a big frame never stalls the loop and its other connections.
+        f = security.open(r);
       } catch (SecurityFailure e) {
         abort(e.kind() == SecurityFailure.Kind.AUTHENTICATION ? Wire.AUTHENTICATION : Wire.PROTOCOL, "refused frame: " + e.getMessage());
         return;
@@ -350,7 +350,11 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
         onData(f);
         break;
       case Wire.PING:
-        sendFrame(new byte[] {(byte) Wire.PONG});
+        // Any record is life to the remote: with output pending a PONG adds nothing, and a remote
+        // that floods PINGs without reading would otherwise queue one PONG per PING.
+        if (queued.get() == 0) {
+          sendFrame(new byte[] {(byte) Wire.PONG});
+        }
         break;
       case Wire.PONG:
         break;
