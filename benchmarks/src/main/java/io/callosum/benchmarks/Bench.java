@@ -128,13 +128,15 @@ public final class Bench {
       Histogram histogram = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
       contender.latency(histogram, nanos);
       if (round >= 0) {
-        for (var metric : List.of(new double[] {50, 0}, new double[] {99, 1}, new double[] {99.9, 2})) {
-          String name = metric[1] == 0 ? Sample.P50 : metric[1] == 1 ? Sample.P99 : Sample.P999;
-          report.add(new Sample(scenario, inFlight, contender.name(), round, name,
-              histogram.getValueAtPercentile(metric[0]) / 1e3));
-        }
+        report.add(new Sample(scenario, inFlight, contender.name(), round, Sample.P50, micros(histogram, 50)));
+        report.add(new Sample(scenario, inFlight, contender.name(), round, Sample.P99, micros(histogram, 99)));
+        report.add(new Sample(scenario, inFlight, contender.name(), round, Sample.P999, micros(histogram, 99.9)));
       }
     }
+  }
+
+  private static double micros(Histogram histogram, double percentile) {
+    return histogram.getValueAtPercentile(percentile) / 1e3;
   }
 
   private static String machine() {
