@@ -3,13 +3,12 @@ package io.callosum.benchmarks;
 import io.callosum.Payload;
 import io.callosum.Peer;
 import java.util.concurrent.CompletableFuture;
-import org.HdrHistogram.Histogram;
 
 /**
  * Callosum's echo over one lower: a bound peer whose {@code echo} handler returns the body bytes as
  * they came, and one connected client calling it with {@code invokeRaw} (no codec on either side).
  */
-final class CallosumEcho implements Contender {
+final class CallosumEcho extends AsyncContender {
   private final String name;
   private final Peer server;
   private final Peer client;
@@ -42,23 +41,14 @@ final class CallosumEcho implements Contender {
     client = started;
   }
 
-  private CompletableFuture<Payload> echo(byte[] body) {
+  @Override
+  CompletableFuture<Payload> echo(byte[] body) {
     return client.call("echo").invokeRaw(Payload.wrap(body));
   }
 
   @Override
   public String name() {
     return name;
-  }
-
-  @Override
-  public long throughput(int inFlight, long durationNanos) throws Exception {
-    return ClosedLoop.throughput(this::echo, Bench.BODY, inFlight, durationNanos);
-  }
-
-  @Override
-  public void latency(Histogram histogram, long durationNanos) throws Exception {
-    ClosedLoop.latency(this::echo, Bench.BODY, histogram, durationNanos);
   }
 
   @Override

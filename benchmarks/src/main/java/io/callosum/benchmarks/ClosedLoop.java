@@ -35,14 +35,7 @@ final class ClosedLoop {
 
   static void latency(Function<byte[], CompletableFuture<?>> echo, byte[] body, Histogram histogram, long durationNanos)
       throws Exception {
-    long deadline = System.nanoTime() + durationNanos;
-    long now;
-    do {
-      long start = System.nanoTime();
-      echo.apply(body).get(DRAIN_SECONDS, TimeUnit.SECONDS);
-      now = System.nanoTime();
-      histogram.recordValue(now - start);
-    } while (now - deadline < 0);
+    RoundTrip.record(() -> echo.apply(body).get(DRAIN_SECONDS, TimeUnit.SECONDS), histogram, durationNanos);
   }
 
   private static final class Run {

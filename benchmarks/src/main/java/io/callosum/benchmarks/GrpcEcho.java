@@ -20,14 +20,13 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.HdrHistogram.Histogram;
 
 /**
  * grpc-java unary echo over netty-shaded on loopback, plaintext. The method is described by hand
  * with a {@code byte[]} marshaller, so no generated code is involved: the request and reply carry
  * the same ~50 bytes as the other contenders (a protobuf message would add a 2-byte field header).
  */
-final class GrpcEcho implements Contender {
+final class GrpcEcho extends AsyncContender {
   static final MethodDescriptor<byte[], byte[]> ECHO = MethodDescriptor.<byte[], byte[]>newBuilder()
       .setType(MethodDescriptor.MethodType.UNARY)
       .setFullMethodName(MethodDescriptor.generateFullMethodName("callosum.bench.Echo", "Echo"))
@@ -65,7 +64,8 @@ final class GrpcEcho implements Contender {
     channel = channelBuilder.build();
   }
 
-  private CompletableFuture<byte[]> echo(byte[] body) {
+  @Override
+  CompletableFuture<byte[]> echo(byte[] body) {
     ListenableFuture<byte[]> call = ClientCalls.futureUnaryCall(channel.newCall(ECHO, CallOptions.DEFAULT), body);
     CompletableFuture<byte[]> result = new CompletableFuture<>();
     call.addListener(() -> {
@@ -83,16 +83,6 @@ final class GrpcEcho implements Contender {
   @Override
   public String name() {
     return name;
-  }
-
-  @Override
-  public long throughput(int inFlight, long durationNanos) throws Exception {
-    return ClosedLoop.throughput(this::echo, Bench.BODY, inFlight, durationNanos);
-  }
-
-  @Override
-  public void latency(Histogram histogram, long durationNanos) throws Exception {
-    ClosedLoop.latency(this::echo, Bench.BODY, histogram, durationNanos);
   }
 
   @Override

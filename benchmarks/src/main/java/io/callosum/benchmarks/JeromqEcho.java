@@ -104,16 +104,11 @@ final class JeromqEcho implements Contender {
   }
 
   @Override
-  public void latency(Histogram histogram, long durationNanos) throws IOException {
-    long deadline = System.nanoTime() + durationNanos;
-    long now;
-    do {
-      long start = System.nanoTime();
+  public void latency(Histogram histogram, long durationNanos) throws Exception {
+    RoundTrip.record(() -> {
       dealer.send(Bench.BODY, 0);
       receive();
-      now = System.nanoTime();
-      histogram.recordValue(now - start);
-    } while (now - deadline < 0);
+    }, histogram, durationNanos);
   }
 
   private void receive() throws IOException {

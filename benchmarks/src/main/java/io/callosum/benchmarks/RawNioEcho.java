@@ -55,19 +55,14 @@ final class RawNioEcho implements Contender {
   }
 
   @Override
-  public void latency(Histogram histogram, long durationNanos) throws IOException {
-    long deadline = System.nanoTime() + durationNanos;
-    long now;
-    do {
-      long start = System.nanoTime();
+  public void latency(Histogram histogram, long durationNanos) throws Exception {
+    RoundTrip.record(() -> {
       writeFrames(1);
       int replies = 0;
       while (replies == 0) {
         replies = readFrames();
       }
-      now = System.nanoTime();
-      histogram.recordValue(now - start);
-    } while (now - deadline < 0);
+    }, histogram, durationNanos);
   }
 
   private void writeFrames(int count) throws IOException {

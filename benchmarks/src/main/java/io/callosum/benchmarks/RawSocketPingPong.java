@@ -48,22 +48,19 @@ final class RawSocketPingPong implements Contender {
   }
 
   @Override
-  public void latency(Histogram histogram, long durationNanos) throws IOException {
-    long deadline = System.nanoTime() + durationNanos;
-    long now;
-    do {
-      long start = System.nanoTime();
-      out.writeInt(Bench.BODY.length);
-      out.write(Bench.BODY);
-      out.flush();
-      int length = in.readInt();
-      if (length != reply.length) {
-        throw new IOException("echo of " + length + " bytes, expected " + reply.length);
-      }
-      in.readFully(reply);
-      now = System.nanoTime();
-      histogram.recordValue(now - start);
-    } while (now - deadline < 0);
+  public void latency(Histogram histogram, long durationNanos) throws Exception {
+    RoundTrip.record(this::pingPong, histogram, durationNanos);
+  }
+
+  private void pingPong() throws IOException {
+    out.writeInt(Bench.BODY.length);
+    out.write(Bench.BODY);
+    out.flush();
+    int length = in.readInt();
+    if (length != reply.length) {
+      throw new IOException("echo of " + length + " bytes, expected " + reply.length);
+    }
+    in.readFully(reply);
   }
 
   @Override
