@@ -115,7 +115,7 @@ final class Report {
         .orElse("n/a");
   }
 
-  /** Writes {@code results.csv}, {@code results.json} and {@code report.md} into {@code dir}. */
+  /** Writes {@code results.csv}, {@code results.json}, {@code report.md} and the PNG charts into {@code dir}. */
   void write(Path dir) throws IOException {
     Files.createDirectories(dir);
     StringBuilder csv = new StringBuilder("scenario,in_flight,contender,round,metric,value\n");
@@ -155,6 +155,7 @@ final class Report {
     try (PrintStream md = new PrintStream(Files.newOutputStream(dir.resolve("report.md")), false, StandardCharsets.UTF_8)) {
       printMarkdown(md);
     }
+    Chart.write(summaries(), dir);
   }
 
   private static String number(double value) {

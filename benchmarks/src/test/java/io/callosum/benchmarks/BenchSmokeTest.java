@@ -41,6 +41,7 @@ class BenchSmokeTest {
     assertTrue(csv.stream().anyMatch(line -> line.startsWith("P2,1,callosum-tcp,0,p50_us,")), String.join("\n", csv));
     assertTrue(Files.readString(dir.resolve("results.json")).contains("\"summary\""));
     assertTrue(Files.exists(dir.resolve("report.md")));
+    assertTrue(Files.size(dir.resolve("p2-latency.png")) > 0, "the latency chart is written");
   }
 
   @Test
