@@ -1,0 +1,224 @@
+package io.callosum.benchmarks;
+
+import io.callosum.upper.MsgpackCodec;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Side-by-side benchmark harness. Every contender of a scenario is opened at once and measured in
+ * the same run, interleaved: each round measures every case of every contender once, starting from
+ * a different contender each round, so drift on a shared machine hits them all alike. Warm-up
+ * rounds are measured and thrown away; the report gives the median and min–max over the rounds
+ * and ratios to the scenario's baseline.
+ *
+ * <pre>
+ * java -cp benchmarks/target/benchmarks.jar io.callosum.benchmarks.Bench [--scenarios P1,P2] [--rounds N] [--out DIR] [--quick]
+ * </pre>
+ *
+ * <p>Progress goes to stderr, the Markdown table to stdout, raw figures to {@code --out}.
+ */
+public final class Bench {
+  /** The echoed body: a msgpack bin of 48 bytes, 50 bytes in all, the same for every contender. */
+  static final byte[] BODY = new MsgpackCodec().encode(randomBytes(48));
+
+  private static final String USAGE = "usage: Bench [--scenarios P1,P2] [--rounds N] [--out DIR] [--quick]";
+
+  private Bench() {}
+
+  public static void main(String[] args) {
+    int code = run(args, System.out, System.err);
+    if (code != 0) {
+      System.exit(code);
+    }
+  }
+
+  /** Runs the harness; returns the process exit code (0 ok, 2 bad arguments, 1 failure). */
+  public static int run(String[] args, PrintStream out, PrintStream err) {
+    Options options;
+    try {
+      options = Options.parse(args);
+    } catch (IllegalArgumentException e) {
+      err.println(e.getMessage());
+      err.println(USAGE);
+      return 2;
+    }
+    if (options.help) {
+      out.println(USAGE);
+      return 0;
+    }
+    Report report = new Report(machine());
+    try {
+      measure(options, report, err);
+      report.printMarkdown(out);
+      if (options.out != null) {
+        report.write(options.out);
+        err.println("raw figures written to " + options.out.toAbsolutePath());
+      }
+      return 0;
+    } catch (Exception e) {
+      err.println("benchmark failed: " + e);
+      e.printStackTrace(err);
+      return 1;
+    }
+  }
+
+  private static void measure(Options options, Report report, PrintStream err) throws Exception {
+    long steps = 0;
+    for (Scenario scenario : options.scenarios) {
+      steps += (long) (options.warmups + options.rounds) * scenario.inFlight.size() * scenario.contenders.size();
+    }
+    try (ProgressBar progress = new ProgressBarBuilder().setTaskName("bench").setInitialMax(steps)
+        .setStyle(ProgressBarStyle.ASCII).setConsumer(new ConsoleProgressBarConsumer(err)).setUpdateIntervalMillis(250)
+        .build()) {
+      for (Scenario scenario : options.scenarios) {
+        List<Contender> contenders = new ArrayList<>();
+        try {
+          for (Scenario.Opener opener : scenario.contenders) {
+            try {
+              contenders.add(opener.open());
+            } catch (Exception e) {
+              report.skip(scenario, opener.name(), "did not open: " + e);
+              progress.stepBy((long) (options.warmups + options.rounds) * scenario.inFlight.size());
+            }
+          }
+          for (int round = -options.warmups; round < options.rounds; round++) {
+            for (int inFlight : scenario.inFlight) {
+              int first = Math.floorMod(round, contenders.size());
+              for (int i = 0; i < contenders.size(); i++) {
+                Contender contender = contenders.get((first + i) % contenders.size());
+                progress.setExtraMessage(scenario.name() + " " + contender.name() + " x" + inFlight);
+                measureOnce(scenario, contender, inFlight, round, options.nanosPerMeasurement, report);
+                progress.step();
+              }
+            }
+          }
+        } finally {
+          for (Contender contender : contenders) {
+            contender.close();
+          }
+        }
+      }
+    }
+  }
+
+  private static void measureOnce(Scenario scenario, Contender contender, int inFlight, int round, long nanos,
+      Report report) throws Exception {
+    if (scenario.metric == Scenario.Metric.CALLS_PER_SECOND) {
+      long start = System.nanoTime();
+      long calls = contender.throughput(inFlight, nanos);
+      long elapsed = System.nanoTime() - start;
+      if (round >= 0) {
+        report.add(new Sample(scenario, inFlight, contender.name(), round, Sample.CALLS_PER_SECOND,
+            calls * 1e9 / elapsed));
+      }
+    } else {
+      Histogram histogram = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
+      contender.latency(histogram, nanos);
+      if (round >= 0) {
+        report.add(new Sample(scenario, inFlight, contender.name(), round, Sample.P50, micros(histogram, 50)));
+        report.add(new Sample(scenario, inFlight, contender.name(), round, Sample.P99, micros(histogram, 99)));
+        report.add(new Sample(scenario, inFlight, contender.name(), round, Sample.P999, micros(histogram, 99.9)));
+      }
+    }
+  }
+
+  private static double micros(Histogram histogram, double percentile) {
+    return histogram.getValueAtPercentile(percentile) / 1e3;
+  }
+
+  private static String machine() {
+    Runtime runtime = Runtime.getRuntime();
+    return String.format(Locale.ROOT, "%s %s, %d CPUs, Java %s (%s), max heap %d MiB, %s",
+        System.getProperty("os.name"), System.getProperty("os.arch"), runtime.availableProcessors(),
+        System.getProperty("java.version"), System.getProperty("java.vm.name"), runtime.maxMemory() >> 20,
+        Instant.now().truncatedTo(ChronoUnit.SECONDS));
+  }
+
+  private static byte[] randomBytes(int size) {
+    byte[] bytes = new byte[size];
+    new Random(7).nextBytes(bytes);
+    return bytes;
+  }
+
+  /** The command line. */
+  static final class Options {
+    List<Scenario> scenarios = List.of(Scenario.values());
+    int rounds = 5;
+    int warmups = 1;
+    long nanosPerMeasurement = TimeUnit.SECONDS.toNanos(1);
+    Path out;
+    boolean help;
+
+    static Options parse(String[] args) {
+      Options o = new Options();
+      Integer rounds = null;
+      boolean quick = false;
+      for (int i = 0; i < args.length; i++) {
+        String arg = args[i];
+        switch (arg) {
+          case "--quick" -> quick = true;
+          case "--help", "-h" -> o.help = true;
+          case "--scenarios" -> o.scenarios = scenarios(value(args, ++i, arg));
+          case "--rounds" -> rounds = positive(value(args, ++i, arg), arg);
+          case "--out" -> o.out = Path.of(value(args, ++i, arg));
+          default -> throw new IllegalArgumentException("unknown argument: " + arg);
+        }
+      }
+      if (quick) {
+        o.rounds = 2;
+        o.nanosPerMeasurement = TimeUnit.MILLISECONDS.toNanos(100);
+      }
+      if (rounds != null) {
+        o.rounds = rounds;
+      }
+      return o;
+    }
+
+    private static String value(String[] args, int i, String option) {
+      if (i >= args.length) {
+        throw new IllegalArgumentException(option + " needs a value");
+      }
+      return args[i];
+    }
+
+    private static int positive(String text, String option) {
+      try {
+        int n = Integer.parseInt(text);
+        if (n > 0) {
+          return n;
+        }
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+      throw new IllegalArgumentException(option + " needs a positive number, not " + text);
+    }
+
+    private static List<Scenario> scenarios(String list) {
+      List<Scenario> result = new ArrayList<>();
+      for (String name : list.split(",")) {
+        try {
+          Scenario s = Scenario.valueOf(name.trim().toUpperCase(Locale.ROOT));
+          if (!result.contains(s)) {
+            result.add(s);
+          }
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("unknown scenario " + name + "; known: " + Arrays.toString(Scenario.values()));
+        }
+      }
+      return result;
+    }
+  }
+}

@@ -1,0 +1,178 @@
+package io.callosum.benchmarks;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The figures of one run: the raw samples, their per-contender summary (median, min, max over
+ * rounds), the Markdown table with ratios to each scenario's baseline, and the CSV/JSON files.
+ */
+final class Report {
+  /** Median and spread of one metric of one contender in one case, over the measured rounds. */
+  record Summary(Scenario scenario, int inFlight, String contender, String metric, int rounds,
+      double median, double min, double max) {}
+
+  private final List<Sample> samples = new ArrayList<>();
+  private final Map<Scenario, Map<String, String>> skipped = new LinkedHashMap<>();
+  private final String machine;
+
+  Report(String machine) {
+    this.machine = machine;
+  }
+
+  void add(Sample sample) {
+    samples.add(sample);
+  }
+
+  void skip(Scenario scenario, String contender, String reason) {
+    skipped.computeIfAbsent(scenario, s -> new LinkedHashMap<>()).put(contender, reason);
+  }
+
+  List<Sample> samples() {
+    return List.copyOf(samples);
+  }
+
+  List<Summary> summaries() {
+    Map<List<Object>, List<Double>> groups = new LinkedHashMap<>();
+    for (Sample s : samples) {
+      groups.computeIfAbsent(List.of(s.scenario(), s.inFlight(), s.contender(), s.metric()), k -> new ArrayList<>())
+          .add(s.value());
+    }
+    List<Summary> result = new ArrayList<>();
+    groups.forEach((key, values) -> {
+      double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+      int n = sorted.length;
+      double median = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+      result.add(new Summary((Scenario) key.get(0), (Integer) key.get(1), (String) key.get(2), (String) key.get(3),
+          n, median, sorted[0], sorted[n - 1]));
+    });
+    return result;
+  }
+
+  private Optional<Summary> find(List<Summary> all, Scenario scenario, int inFlight, String contender, String metric) {
+    return all.stream().filter(s -> s.scenario() == scenario && s.inFlight() == inFlight
+        && s.contender().equals(contender) && s.metric().equals(metric)).findFirst();
+  }
+
+  /** The Markdown tables: one per scenario, ratios of medians to the scenario's baseline. */
+  void printMarkdown(PrintStream out) {
+    List<Summary> all = summaries();
+    out.println("Machine: " + machine);
+    for (Scenario scenario : Scenario.values()) {
+      if (all.stream().noneMatch(s -> s.scenario() == scenario) && !skipped.containsKey(scenario)) {
+        continue;
+      }
+      out.println();
+      out.println("### " + scenario.title + " (baseline: " + scenario.baseline + ")");
+      out.println();
+      if (scenario.metric == Scenario.Metric.CALLS_PER_SECOND) {
+        out.println("Ratio = median calls/s ÷ baseline's median calls/s in the same case (higher is better).");
+        out.println();
+        out.println("| in flight | contender | calls/s median | min | max | ratio |");
+        out.println("|---:|---|---:|---:|---:|---:|");
+        for (int inFlight : scenario.inFlight) {
+          Optional<Summary> base = find(all, scenario, inFlight, scenario.baseline, Sample.CALLS_PER_SECOND);
+          for (Summary s : all) {
+            if (s.scenario() == scenario && s.inFlight() == inFlight) {
+              out.printf(Locale.ROOT, "| %d | %s | %.0f | %.0f | %.0f | %s |%n", inFlight, s.contender(), s.median(),
+                  s.min(), s.max(), ratio(s, base));
+            }
+          }
+        }
+      } else {
+        out.println("Round trip of one call at a time, µs; median over rounds of each round's percentile,"
+            + " p50 min–max over rounds; ratio = median ÷ baseline's median (lower is better).");
+        out.println();
+        out.println("| contender | p50 µs | p50 min–max | p99 µs | p99.9 µs | p50 ratio | p99 ratio |");
+        out.println("|---|---:|---:|---:|---:|---:|---:|");
+        Optional<Summary> base50 = find(all, scenario, 1, scenario.baseline, Sample.P50);
+        Optional<Summary> base99 = find(all, scenario, 1, scenario.baseline, Sample.P99);
+        for (Summary s : all) {
+          if (s.scenario() == scenario && s.metric().equals(Sample.P50)) {
+            Summary p99 = find(all, scenario, 1, s.contender(), Sample.P99).orElseThrow();
+            Summary p999 = find(all, scenario, 1, s.contender(), Sample.P999).orElseThrow();
+            out.printf(Locale.ROOT, "| %s | %.1f | %.1f–%.1f | %.1f | %.1f | %s | %s |%n", s.contender(), s.median(),
+                s.min(), s.max(), p99.median(), p999.median(), ratio(s, base50), ratio(p99, base99));
+          }
+        }
+      }
+      skipped.getOrDefault(scenario, Map.of()).forEach((contender, reason) ->
+          out.println("| skipped: " + contender + " | " + reason.replace('|', '/') + " |"));
+    }
+  }
+
+  private static String ratio(Summary s, Optional<Summary> base) {
+    return base.filter(b -> b.median() > 0).map(b -> String.format(Locale.ROOT, "%.2f", s.median() / b.median()))
+        .orElse("n/a");
+  }
+
+  /** Writes {@code results.csv}, {@code results.json}, {@code report.md} and the PNG charts into {@code dir}. */
+  void write(Path dir) throws IOException {
+    Files.createDirectories(dir);
+    StringBuilder csv = new StringBuilder("scenario,in_flight,contender,round,metric,value\n");
+    for (Sample s : samples) {
+      csv.append(s.scenario()).append(',').append(s.inFlight()).append(',').append(s.contender()).append(',')
+          .append(s.round()).append(',').append(s.metric()).append(',').append(number(s.value())).append('\n');
+    }
+    Files.writeString(dir.resolve("results.csv"), csv, StandardCharsets.UTF_8);
+
+    StringBuilder json = new StringBuilder("{\n  \"machine\": ").append(quote(machine)).append(",\n  \"samples\": [");
+    String separator = "\n";
+    for (Sample s : samples) {
+      json.append(separator).append("    {\"scenario\": ").append(quote(s.scenario().name()))
+          .append(", \"in_flight\": ").append(s.inFlight())
+          .append(", \"contender\": ").append(quote(s.contender()))
+          .append(", \"round\": ").append(s.round())
+          .append(", \"metric\": ").append(quote(s.metric()))
+          .append(", \"value\": ").append(number(s.value())).append('}');
+      separator = ",\n";
+    }
+    json.append("\n  ],\n  \"summary\": [");
+    separator = "\n";
+    for (Summary s : summaries()) {
+      json.append(separator).append("    {\"scenario\": ").append(quote(s.scenario().name()))
+          .append(", \"in_flight\": ").append(s.inFlight())
+          .append(", \"contender\": ").append(quote(s.contender()))
+          .append(", \"metric\": ").append(quote(s.metric()))
+          .append(", \"rounds\": ").append(s.rounds())
+          .append(", \"median\": ").append(number(s.median()))
+          .append(", \"min\": ").append(number(s.min()))
+          .append(", \"max\": ").append(number(s.max())).append('}');
+      separator = ",\n";
+    }
+    json.append("\n  ]\n}\n");
+    Files.writeString(dir.resolve("results.json"), json, StandardCharsets.UTF_8);
+
+    try (PrintStream md = new PrintStream(Files.newOutputStream(dir.resolve("report.md")), false, StandardCharsets.UTF_8)) {
+      printMarkdown(md);
+    }
+    Chart.write(summaries(), dir);
+  }
+
+  private static String number(double value) {
+    return String.format(Locale.ROOT, "%.3f", value);
+  }
+
+  private static String quote(String text) {
+    StringBuilder b = new StringBuilder("\"");
+    for (char c : text.toCharArray()) {
+      if (c == '"' || c == '\\') {
+        b.append('\\').append(c);
+      } else if (c < 0x20) {
+        b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+      } else {
+        b.append(c);
+      }
+    }
+    return b.append('"').toString();
+  }
+}
