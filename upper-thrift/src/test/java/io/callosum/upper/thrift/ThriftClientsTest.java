@@ -176,7 +176,10 @@ class ThriftClientsTest {
     Await.until("the handler is interrupted", () -> calc.interrupted.get() == 1);
 
     AtomicReference<Throwable> blocking = new AtomicReference<>();
+    int timeouts = timer.scheduled();
     Thread caller = sleepBlocking(slow, blocking);
+    // The caller schedules its timeout after sending: on a busy machine that can come after the handler started.
+    Await.until("the blocked call's timeout is scheduled", () -> timer.scheduled() > timeouts, () -> timer.pendingDelays().toString());
     timer.advance(Duration.ofSeconds(1));
     caller.join(Await.LIMIT.toMillis());
     assertInstanceOf(CallTimeoutException.class, blocking.get());
