@@ -40,10 +40,35 @@ public final class MessageCodec {
           .withAllowReadingStringAsBinary(false)
           .withAllowReadingBinaryAsString(false);
 
+  /** Headers are a few dozen bytes: a small first buffer instead of msgpack's default 8 KiB. */
+  private static final MessagePack.PackerConfig HEADER_PACKER = new MessagePack.PackerConfig().withBufferSize(128);
+
   private MessageCodec() {}
 
+  /**
+   * A map key. ASCII keys (every key this codec knows) are taken as they are, without a charset
+   * decoder, which is most of a small message's decoding time; any other key is decoded strictly,
+   * so malformed UTF-8 is refused as Python's {@code raw=False} refuses it. The length is checked
+   * against the frame first.
+   */
+  private static String key(MessageUnpacker u, int frameLength) throws IOException {
+    int len = u.unpackRawStringHeader();
+    if (len > frameLength - u.getTotalReadBytes()) {
+      throw new MessageSizeException("str of " + len + " bytes is longer than its frame", len);
+    }
+    byte[] b = u.readPayload(len);
+    for (byte x : b) {
+      if (x < 0) {
+        return java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)
+            .decode(java.nio.ByteBuffer.wrap(b)).toString();
+      }
+    }
+    return new String(b, java.nio.charset.StandardCharsets.ISO_8859_1);
+  }
+
   public static byte[] encodeHeader(Header h) {
-    try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
+    try (MessageBufferPacker p = HEADER_PACKER.newBufferPacker()) {
       boolean chain = !h.chain().isEmpty();
       boolean credit = h.creditItems() != 0 || h.creditBytes() != 0;
       p.packMapHeader(5 + (chain ? 1 : 0) + (h.streams() != 0 ? 1 : 0) + (credit ? 1 : 0) + (h.chunkTotal() != 0 ? 1 : 0));
@@ -106,7 +131,7 @@ public final class MessageCodec {
           skipBounded(u, frame.length);
           continue;
         }
-        String key = u.unpackString();
+        String key = key(u, frame.length);
         ValueType vt = u.getNextFormat().getValueType();
         switch (key) {
           case "type":
@@ -321,7 +346,8 @@ public final class MessageCodec {
   /** Encodes a body frame; with {@code zip}, the whole map is raw-snappy compressed. */
   public static byte[] encodeBody(byte[] meta, byte[] body, boolean zip) {
     byte[] frame;
-    try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
+    int size = (int) Math.min(Integer.MAX_VALUE - 16, bodyFrameSize(meta.length, body == null ? 0 : body.length));
+    try (MessageBufferPacker p = new MessagePack.PackerConfig().withBufferSize(Math.max(64, size)).newBufferPacker()) {
       p.packMapHeader(2);
       p.packString("meta").packBinaryHeader(meta.length).writePayload(meta);
       p.packString("body");
@@ -390,7 +416,7 @@ public final class MessageCodec {
           skipBounded(u, map.length);
           continue;
         }
-        String key = u.unpackString();
+        String key = key(u, map.length);
         ValueType vt = u.getNextFormat().getValueType();
         if (key.equals("meta")) {
           if (vt != ValueType.BINARY) {
