@@ -46,12 +46,12 @@ public final class MessageCodec {
   private MessageCodec() {}
 
   /**
-   * A map key. ASCII keys (every key this codec knows) are taken as they are, without a charset
-   * decoder, which is most of a small message's decoding time; any other key is decoded strictly,
-   * so malformed UTF-8 is refused as Python's {@code raw=False} refuses it. The length is checked
-   * against the frame first.
+   * A str: map keys and {@code meth}. ASCII (every key this codec knows, and method names in
+   * practice) is taken as it is, without a charset decoder, which was most of a small message's
+   * decoding time; anything else is decoded strictly, so malformed UTF-8 is refused as Python's
+   * {@code raw=False} refuses it. The length is checked against the frame first.
    */
-  private static String key(MessageUnpacker u, int frameLength) throws IOException {
+  private static String text(MessageUnpacker u, int frameLength) throws IOException {
     int len = u.unpackRawStringHeader();
     if (len > frameLength - u.getTotalReadBytes()) {
       throw new MessageSizeException("str of " + len + " bytes is longer than its frame", len);
@@ -131,7 +131,7 @@ public final class MessageCodec {
           skipBounded(u, frame.length);
           continue;
         }
-        String key = key(u, frame.length);
+        String key = text(u, frame.length);
         ValueType vt = u.getNextFormat().getValueType();
         switch (key) {
           case "type":
@@ -148,7 +148,7 @@ public final class MessageCodec {
               problem = "meth is not a str";
               skipBounded(u, frame.length);
             } else {
-              method = u.unpackString();
+              method = text(u, frame.length);
             }
             break;
           case "okey":
@@ -416,7 +416,7 @@ public final class MessageCodec {
           skipBounded(u, map.length);
           continue;
         }
-        String key = key(u, map.length);
+        String key = text(u, map.length);
         ValueType vt = u.getNextFormat().getValueType();
         if (key.equals("meta")) {
           if (vt != ValueType.BINARY) {
