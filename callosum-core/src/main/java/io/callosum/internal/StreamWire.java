@@ -15,6 +15,8 @@ final class StreamWire {
   private final RemoteLink remote;
   private final Header call;
   private final int direction;
+  /** The header of every item of this stream, encoded on first use (lowers never change header bytes). */
+  private byte[] itemHeader;
 
   StreamWire(RemoteLink remote, Header call, int direction) {
     this.remote = remote;
@@ -32,12 +34,18 @@ final class StreamWire {
 
   /** The size of an item message carrying {@code bodyLength} bytes. */
   long itemSize(int bodyLength) {
-    return MessageCodec.encodeHeader(call.stream(MessageType.STREAM_ITEM, direction, 0, 0)).length
-        + MessageCodec.bodyFrameSize(0, bodyLength);
+    return itemHeader().length + MessageCodec.bodyFrameSize(0, bodyLength);
+  }
+
+  private synchronized byte[] itemHeader() {
+    if (itemHeader == null) {
+      itemHeader = MessageCodec.encodeHeader(call.stream(MessageType.STREAM_ITEM, direction, 0, 0));
+    }
+    return itemHeader;
   }
 
   void item(byte[] body) {
-    send(MessageType.STREAM_ITEM, 0, 0, MessageCodec.NO_META, body);
+    send(itemHeader(), MessageType.STREAM_ITEM, MessageCodec.NO_META, body);
   }
 
   void credit(long items, long bytes) {
@@ -55,12 +63,17 @@ final class StreamWire {
   }
 
   private void send(MessageType type, long items, long bytes, byte[] meta, byte[] body) {
+    if (remote.connected) {
+      send(MessageCodec.encodeHeader(call.stream(type, direction, items, bytes)), type, meta, body);
+    }
+  }
+
+  private void send(byte[] header, MessageType type, byte[] meta, byte[] body) {
     if (!remote.connected) {
       return;
     }
     try {
-      remote.link.send(new Envelope(MessageCodec.encodeHeader(call.stream(type, direction, items, bytes)),
-          MessageCodec.encodeBody(meta, body, false)));
+      remote.link.send(new Envelope(header, MessageCodec.encodeBody(meta, body, false)));
     } catch (RuntimeException e) {
       LOG.debug("{} of {} not sent: {}", type, describe(), e.getMessage());
     }
