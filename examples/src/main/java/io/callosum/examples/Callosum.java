@@ -39,7 +39,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
     },
     description = "Asynchronous, bidirectional RPC with replaceable layers: try it from the shell.",
     subcommands = {
-      DemoCommand.class, ServeCommand.class, CallCommand.class, KeygenCommand.class, ExampleCommand.class,
+      DemoCommand.class, ServeCommand.class, CallCommand.class, SendCommand.class, ReceiveCommand.class, KeygenCommand.class,
+      ExampleCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Callosum implements Runnable {
@@ -81,7 +82,7 @@ public final class Callosum implements Runnable {
 
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(), "Missing command: one of demo, serve, call, keygen");
+    throw new ParameterException(spec.commandLine(), "Missing command: one of demo, serve, call, send, receive, keygen, example");
   }
 
   /**
