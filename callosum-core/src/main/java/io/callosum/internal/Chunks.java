@@ -17,8 +17,17 @@ final class Chunks {
   private static final Logger LOG = LoggerFactory.getLogger(Chunks.class);
   /** Chunks the receiver lets the sender have in flight. */
   static final int WINDOW = 4;
-  /** A big message with no chunk for this long is dropped (its sender stalled or went silent). */
+  /**
+   * How often an arriving big message must have progressed by {@link #MIN_PROGRESS} bytes (or its
+   * rest): one that did not is dropped (its sender stalled, went silent or trickles).
+   */
   static final java.time.Duration IDLE_TIMEOUT = java.time.Duration.ofSeconds(30);
+  /** See {@link #IDLE_TIMEOUT}. */
+  static final int MIN_PROGRESS = 64 << 10;
+  /** The smallest chunked message: a sender chunks only bodies above its chunk size, at least 1 KiB. */
+  static final int MIN_CHUNKED = 1024;
+  /** Big messages arriving at once from one remote. */
+  static final int MAX_IN_PER_REMOTE = 64;
   /** Request chunks (caller to callee) and reply chunks. */
   static final int REQUEST = Header.UPSTREAM;
   static final int REPLY = Header.DOWNSTREAM;
@@ -95,42 +104,53 @@ final class Chunks {
     final int direction;
     private final int total;
     private byte[] frame;
-    private int filled;
-    private volatile long lastChunkNanos;
+    private volatile int filled;
+    /** {@link #filled} when the stall watch last looked. */
+    private int filledAtCheck;
     private volatile Timer.Scheduled watch;
+    private volatile boolean released;
 
-    In(Header header, int direction, long nowNanos) {
+    In(Header header, int direction) {
       this.header = header;
       this.direction = direction;
       this.total = (int) header.chunkTotal();
       this.frame = new byte[Math.min(total, INITIAL)];
-      this.lastChunkNanos = nowNanos;
     }
 
     int total() {
       return total;
     }
 
-    /** When the last chunk (or the announcement) arrived, in the peer's timer's nanoseconds. */
-    long lastChunkNanos() {
-      return lastChunkNanos;
+    /**
+     * The stall watch's look (every {@link #IDLE_TIMEOUT}): true if at least {@link
+     * #MIN_PROGRESS} bytes, or the rest of the message, arrived since its previous look.
+     */
+    boolean progressed() {
+      int now = filled;
+      boolean enough = now - filledAtCheck >= Math.min(MIN_PROGRESS, total - filledAtCheck);
+      filledAtCheck = now;
+      return enough;
     }
 
-    /** The timer task that drops this transfer if it stalls; cancelled by {@link #release}. */
+    /** The timer task that drops this transfer if it stalls; cancelled at once if the transfer is released already. */
     void watch(Timer.Scheduled task) {
       this.watch = task;
+      if (released) {
+        task.cancel();
+      }
     }
 
-    /** Cancels the stall watch (once the transfer is complete or dropped). */
+    /** Cancels the stall watch (once the transfer is complete or dropped); a watch set later is cancelled by {@link #watch}. */
     void release() {
+      released = true;
       Timer.Scheduled w = watch;
       if (w != null) {
         w.cancel();
       }
     }
 
-    /** Appends a chunk that arrived at {@code nowNanos}; false if it would overflow the announced length. */
-    boolean append(byte[] chunk, long nowNanos) {
+    /** Appends a chunk; false if it would overflow the announced length. Called by one thread at a time. */
+    boolean append(byte[] chunk) {
       if (chunk.length == 0 || chunk.length > total - filled) {
         return false;
       }
@@ -139,7 +159,6 @@ final class Chunks {
       }
       System.arraycopy(chunk, 0, frame, filled, chunk.length);
       filled += chunk.length;
-      lastChunkNanos = nowNanos;
       return true;
     }
 

@@ -720,13 +720,18 @@ public final class PeerEngine implements LinkListener {
       }
     }
     long total = h.chunkTotal();
-    long mine = 0;
-    for (Chunks.In other : r.chunksIn.values()) {
-      mine += other.total();
+    if (total <= Chunks.MIN_CHUNKED) {
+      refuseChunks(r, h, ErrorNames.BAD_MESSAGE, "a chunked message of " + total + " bytes (chunked ones are over " + Chunks.MIN_CHUNKED + ")");
+      return;
     }
+    if (r.chunksIn.size() >= Chunks.MAX_IN_PER_REMOTE) {
+      refuseChunks(r, h, ErrorNames.OVERLOADED, Chunks.MAX_IN_PER_REMOTE + " big messages are arriving from this remote already");
+      return;
+    }
+    long mine = r.chunkBytesIn.get();
     if (mine > 0 && mine + total > limits.maxBufferedBytes() / 2) {
-      // One remote may hold at most half of the budget (but always one message), so that a
-      // remote that announces big messages and stalls cannot refuse every other remote's.
+      // One link may hold at most half of the budget (but always one message), so that one that
+      // announces big messages and stalls cannot have every other link's refused.
       refuseChunks(r, h, ErrorNames.OVERLOADED, mine + " bytes of big messages are arriving from this remote (at most "
           + limits.maxBufferedBytes() / 2 + " per remote)");
       return;
@@ -737,32 +742,39 @@ public final class PeerEngine implements LinkListener {
       refuseChunks(r, h, ErrorNames.OVERLOADED, held - total + " bytes of big messages are arriving (limit " + limits.maxBufferedBytes() + ")");
       return;
     }
-    Chunks.In in = new Chunks.In(h, direction, timer.nanoTime());
+    Chunks.In in = new Chunks.In(h, direction);
     long key = Chunks.key(h.seq(), direction);
     if (r.chunksIn.putIfAbsent(key, in) != null) {
       chunkBytes.addAndGet(-total);
       refuseChunks(r, h, ErrorNames.BAD_MESSAGE, "duplicate: " + h.method() + " seq " + h.seq() + " is already arriving in chunks");
       return;
     }
-    watchChunksIn(r, key, in, Chunks.IDLE_TIMEOUT);
+    r.chunkBytesIn.addAndGet(total);
+    watchChunksIn(r, key, in);
     sendChunkCredit(r, h, direction, Chunks.WINDOW);
   }
 
-  /** Drops a big message that has had no chunk for {@link Chunks#IDLE_TIMEOUT}; re-arms itself otherwise. */
-  private void watchChunksIn(RemoteLink r, long key, Chunks.In in, Duration delay) {
-    in.watch(timer.schedule(delay, () -> {
+  /** Drops a big message that did not progress enough in {@link Chunks#IDLE_TIMEOUT}; re-arms itself otherwise. */
+  private void watchChunksIn(RemoteLink r, long key, Chunks.In in) {
+    in.watch(timer.schedule(Chunks.IDLE_TIMEOUT, () -> {
       if (r.chunksIn.get(key) != in) {
         return;
       }
-      long idle = timer.nanoTime() - in.lastChunkNanos();
-      long limit = Chunks.IDLE_TIMEOUT.toNanos();
-      if (idle < limit) {
-        watchChunksIn(r, key, in, Duration.ofNanos(limit - idle));
-      } else if (dropChunksIn(r, key, false)) {
-        refuseChunks(r, in.header, ErrorNames.BAD_MESSAGE, "no chunk of the " + in.total() + "-byte " + in.header.method()
-            + " for " + Chunks.IDLE_TIMEOUT.toSeconds() + " s: the transfer is dropped");
+      if (in.progressed()) {
+        watchChunksIn(r, key, in);
+      } else if (r.chunksIn.remove(key, in)) {
+        releaseChunksIn(r, in);
+        refuseChunks(r, in.header, ErrorNames.BAD_MESSAGE, "the " + in.total() + "-byte " + in.header.method() + " stalled: less than "
+            + (Chunks.MIN_PROGRESS >> 10) + " KiB of it in " + Chunks.IDLE_TIMEOUT.toSeconds() + " s; the transfer is dropped");
       }
     }));
+  }
+
+  /** What a transfer that was taken out of {@code r.chunksIn} held: its watch and its bytes in both budgets. */
+  private void releaseChunksIn(RemoteLink r, Chunks.In in) {
+    in.release();
+    chunkBytes.addAndGet(-in.total());
+    r.chunkBytesIn.addAndGet(-in.total());
   }
 
   /** Refuses a big message before its chunks come: an error reply to a call, a failure for a reply. */
@@ -774,7 +786,7 @@ public final class PeerEngine implements LinkListener {
       ClientCall c = takePending(r, h);
       if (c != null) {
         settle(c, null, errorName.equals(ErrorNames.OVERLOADED) ? new OverloadedException(message)
-            : new CallosumException(ErrorCode.BAD_MESSAGE, "malformed reply: " + message), 0);
+            : new CallosumException(ErrorCode.BAD_MESSAGE, "reply refused: " + message), 0);
       }
     }
     abortChunks(r, h, h.type() == MessageType.FUNCTION ? Chunks.REQUEST : Chunks.REPLY);
@@ -787,7 +799,7 @@ public final class PeerEngine implements LinkListener {
       LOG.debug("{}: a chunk from {} for no transfer in progress ({} seq {})", name, r.id(), h.method(), h.seq());
       return;
     }
-    if (!in.append(env.body(), timer.nanoTime())) {
+    if (!in.append(env.body())) {
       dropChunksIn(r, key, false);
       refuseChunks(r, in.header, ErrorNames.BAD_MESSAGE, "chunks overflow the announced " + in.total() + " bytes");
       return;
@@ -797,8 +809,7 @@ public final class PeerEngine implements LinkListener {
       return;
     }
     if (r.chunksIn.remove(key, in)) {
-      in.release();
-      chunkBytes.addAndGet(-in.total());
+      releaseChunksIn(r, in);
       receive(r, in.envelope());
     }
   }
@@ -845,8 +856,7 @@ public final class PeerEngine implements LinkListener {
     if (in == null) {
       return false;
     }
-    in.release();
-    chunkBytes.addAndGet(-in.total());
+    releaseChunksIn(r, in);
     if (tell && r.connected) {
       abortChunks(r, in.header, in.direction);
     }

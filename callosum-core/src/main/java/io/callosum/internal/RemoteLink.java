@@ -6,6 +6,7 @@ import io.callosum.lower.Capabilities;
 import io.callosum.lower.Link;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /** The core's state for one connected remote: its link, its calls in flight both ways. */
 final class RemoteLink implements RemotePeer {
@@ -21,6 +22,8 @@ final class RemoteLink implements RemotePeer {
   final ConcurrentHashMap<Long, Chunks.Out> chunksOut = new ConcurrentHashMap<>();
   /** Big messages arriving in chunks, by {@link Chunks#key}. */
   final ConcurrentHashMap<Long, Chunks.In> chunksIn = new ConcurrentHashMap<>();
+  /** The announced bytes of {@link #chunksIn}. */
+  final AtomicLong chunkBytesIn = new AtomicLong();
 
   RemoteLink(PeerEngine engine, Link link) {
     this.engine = engine;

@@ -88,7 +88,19 @@ public final class LinkFanout {
 
   /** The sending side over {@code t}'s endpoints (see {@link Transport#openSender}). */
   public static FanoutSender openSender(Transport t, URI address, FanoutConfig c, Runnable writable) throws IOException {
-    Sender s = new Sender(c, writable);
+    return openSender(t, address, c, writable, Long.MAX_VALUE);
+  }
+
+  /**
+   * The sending side, with at most {@code maxCredit} items in flight to any one receiver whatever
+   * credit it grants: for a lower whose links can queue only so much per remote (ZeroMQ's
+   * high-water mark).
+   */
+  public static FanoutSender openSender(Transport t, URI address, FanoutConfig c, Runnable writable, long maxCredit) throws IOException {
+    if (maxCredit < 1) {
+      throw new IllegalArgumentException("maxCredit must be positive: " + maxCredit);
+    }
+    Sender s = new Sender(c, writable, maxCredit);
     s.endpoint = open(t, address, c, true, s);
     return s;
   }
@@ -119,6 +131,8 @@ public final class LinkFanout {
   private static final class Sender implements FanoutSender, LinkListener {
     final FanoutConfig config;
     final Runnable writable;
+    /** The most items in flight to one receiver. */
+    final long maxCredit;
     final Map<Link, Remote> remotes = new LinkedHashMap<>();
     /** The values of {@link #remotes}, for round robin without a copy per item. */
     final List<Remote> ring = new ArrayList<>();
@@ -128,9 +142,10 @@ public final class LinkFanout {
     boolean wantsRoom;
     boolean closed;
 
-    Sender(FanoutConfig config, Runnable writable) {
+    Sender(FanoutConfig config, Runnable writable, long maxCredit) {
       this.config = config;
       this.writable = writable;
+      this.maxCredit = maxCredit;
     }
 
     @Override
@@ -217,7 +232,9 @@ public final class LinkFanout {
         try {
           if (h[0] == CREDIT && h.length == 5) {
             long more = Integer.toUnsignedLong(ByteBuffer.wrap(h, 1, 4).getInt());
-            r.credit = Math.min(r.credit + more, 1L << 32); // a hostile receiver cannot overflow it
+            // Capped: items in flight (sent, not yet credited back) plus credit never exceed maxCredit,
+            // and a hostile receiver cannot overflow it.
+            r.credit = Math.min(r.credit + more, Math.min(maxCredit, 1L << 32));
             if (config.pattern() == FanoutPattern.PIPELINE) {
               room = pump();
             }
@@ -299,7 +316,19 @@ public final class LinkFanout {
   /** The receiving side over {@code t}'s endpoints (see {@link Transport#openReceiver}). */
   public static FanoutReceiver openReceiver(Transport t, URI address, FanoutConfig c, List<String> topics, FanoutListener listener)
       throws IOException {
-    Receiver r = new Receiver(c, topics.isEmpty() ? List.of("") : topics, listener);
+    return openReceiver(t, address, c, topics, listener, Long.MAX_VALUE);
+  }
+
+  /**
+   * The receiving side, granting each sender at most {@code maxCredit} items in flight even when
+   * its queue capacity is larger (see {@link #openSender(Transport, URI, FanoutConfig, Runnable, long)}).
+   */
+  public static FanoutReceiver openReceiver(Transport t, URI address, FanoutConfig c, List<String> topics, FanoutListener listener,
+      long maxCredit) throws IOException {
+    if (maxCredit < 1) {
+      throw new IllegalArgumentException("maxCredit must be positive: " + maxCredit);
+    }
+    Receiver r = new Receiver(c, topics.isEmpty() ? List.of("") : topics, listener, Math.min(c.queueCapacity(), maxCredit));
     r.endpoint = open(t, address, c, false, r);
     return r;
   }
@@ -318,14 +347,17 @@ public final class LinkFanout {
 
   private static final class Receiver implements FanoutReceiver, LinkListener {
     final FanoutConfig config;
+    /** The credit granted to each sender link: the queue capacity, or less if the lower says so. */
+    final long window;
     final byte[] subscribe;
     final FanoutListener listener;
     final Map<Link, Source> sources = new LinkedHashMap<>();
     volatile Endpoint endpoint;
     boolean paused;
 
-    Receiver(FanoutConfig config, List<String> topics, FanoutListener listener) {
+    Receiver(FanoutConfig config, List<String> topics, FanoutListener listener, long window) {
       this.config = config;
+      this.window = window;
       this.listener = listener;
       ByteBuffer b = ByteBuffer.allocate(3 + topics.stream().mapToInt(t -> 2 + t.getBytes(StandardCharsets.UTF_8).length).sum());
       b.put(SUBSCRIBE).putShort((short) topics.size());
@@ -353,12 +385,12 @@ public final class LinkFanout {
       Source s = new Source(link);
       synchronized (this) {
         sources.put(link, s);
-        s.outstanding = config.queueCapacity();
+        s.outstanding = window;
       }
       if (config.pattern() == FanoutPattern.BROADCAST) {
         send(link, subscribe, EMPTY);
       }
-      send(link, credit(config.queueCapacity()), EMPTY);
+      send(link, credit(window), EMPTY);
     }
 
     /**
@@ -399,7 +431,7 @@ public final class LinkFanout {
         paused = true;
       }
       s.owed++;
-      if (s.owed >= Math.max(1, config.queueCapacity() / 2)) {
+      if (s.owed >= Math.max(1, window / 2)) {
         s.outstanding += s.owed;
         send(s.link, credit(s.owed), EMPTY);
         s.owed = 0;

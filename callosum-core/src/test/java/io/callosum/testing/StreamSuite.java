@@ -805,15 +805,15 @@ public abstract class StreamSuite {
     Peer server = echoServer(b -> b);
     RawLink raw = closer.later(RawLink.connect(transport(), server.address(), JAVA_CHUNKS));
     io.callosum.upper.MsgpackCodec mp = new io.callosum.upper.MsgpackCodec();
-    byte[] frame = io.callosum.internal.MessageCodec.encodeBody(io.callosum.internal.MessageCodec.NO_META, mp.encode("hello"), false);
+    byte[] frame = io.callosum.internal.MessageCodec.encodeBody(io.callosum.internal.MessageCodec.NO_META, mp.encode("hello".repeat(500)), false);
     io.callosum.internal.Header echo = new io.callosum.internal.Header(io.callosum.internal.MessageType.FUNCTION, "echo",
         io.callosum.OrderKey.NONE, 1, false, List.of());
     // 1. A chunked call whose chunks overflow what it announced.
-    raw.send(io.callosum.internal.MessageCodec.encodeHeader(echo.chunked(10)), new byte[0]);
+    raw.send(io.callosum.internal.MessageCodec.encodeHeader(echo.chunked(2000)), new byte[0]);
     io.callosum.internal.Header credit = raw.nextHeader();
     assertEquals(io.callosum.internal.MessageType.CHUNK_CREDIT, credit.type());
     assertEquals(4, credit.creditItems());
-    raw.send(io.callosum.internal.MessageCodec.encodeHeader(echo.stream(io.callosum.internal.MessageType.CHUNK, 1, 0, 0)), new byte[11]);
+    raw.send(io.callosum.internal.MessageCodec.encodeHeader(echo.stream(io.callosum.internal.MessageType.CHUNK, 1, 0, 0)), new byte[2001]);
     assertEquals(io.callosum.internal.MessageType.ERROR, raw.nextHeader().type(), "an overflow is answered with an error");
     assertEquals(io.callosum.internal.MessageType.CHUNK_CREDIT, raw.nextHeader().type(), "and the sender is told to stop");
     // 2. A chunk for no transfer, and an announcement with a body: dropped / refused.

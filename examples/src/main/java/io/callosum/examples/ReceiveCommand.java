@@ -7,7 +7,10 @@ import io.callosum.CallInterceptor;
 import io.callosum.CallOutcome;
 import io.callosum.ConnectionLostException;
 import io.callosum.Peer;
+import io.callosum.RemotePeer;
 import io.callosum.StreamSource;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -47,7 +50,7 @@ import picocli.CommandLine.Spec;
     },
     exitCodeList = {
       ExitCodes.OK + ":the stream arrived whole and is written",
-      ExitCodes.FAILED + ":stopped (interrupted) before the stream arrived whole",
+      ExitCodes.FAILED + ":stdout could not be written, or stopped (interrupted) before the stream arrived whole",
       ExitCodes.USAGE_CURVE_HELP,
       ExitCodes.CONNECTION + ":the address cannot be bound, or the stream broke off (the sender went away)",
       ExitCodes.UNEXPECTED_HELP
@@ -71,12 +74,20 @@ final class ReceiveCommand implements Callable<Integer> {
 
   @Mixin CurveServerOptions curve;
 
-  /** Where the bytes go: stdout, or a stream a test sets. */
-  OutputStream out = System.out;
+  /**
+   * Where the bytes go: stdout (its file descriptor, not {@code System.out}, a PrintStream that
+   * would swallow write errors), or a stream a test sets.
+   */
+  OutputStream out = new FileOutputStream(FileDescriptor.out);
 
   private final AtomicBoolean taken = new AtomicBoolean();
-  /** The bytes of the taken transfer once all are written; set by its handler before the reply goes. */
-  private volatile Long received;
+  /**
+   * How the taken transfer ended, set by its handler before its reply goes: the bytes written (a
+   * Long), or the {@link Transfer.LocalFailure} of stdout.
+   */
+  private volatile Object ending;
+  /** The remote whose transfer was taken. */
+  private volatile RemotePeer sender;
   /** Completed once the taken transfer's reply has gone, or when it broke off. */
   private final CompletableFuture<Long> done = new CompletableFuture<>();
 
@@ -92,6 +103,11 @@ final class ReceiveCommand implements Callable<Integer> {
       try {
         bytes = done.get();
       } catch (ExecutionException e) {
+        if (e.getCause() instanceof Transfer.LocalFailure local) {
+          err.println("receive: " + local.getMessage());
+          err.flush();
+          return ExitCodes.FAILED;
+        }
         throw e.getCause() instanceof Exception cause ? cause : e;
       } catch (InterruptedException e) {
         err.println("receive: stopped before the stream '" + stream + "' was received whole");
@@ -109,10 +125,16 @@ final class ReceiveCommand implements Callable<Integer> {
     Peer.Builder b = Peer.builder().name("receive").bind(address).interceptor(new CallInterceptor() {
       @Override
       public void finished(CallInfo call, CallOutcome outcome) {
-        // A success ends the command only once its reply (the sender's confirmation) has gone.
-        Long n = received;
-        if (call.side() == CallInfo.Side.CALLEE && Transfer.METHOD.equals(call.method()) && n != null) {
+        // The command ends only once the reply (the sender's confirmation, or why stdout failed) has gone.
+        Object e = ending;
+        if (call.side() != CallInfo.Side.CALLEE || !Transfer.METHOD.equals(call.method()) || e == null
+            || sender == null || !call.remote().id().equals(sender.id())) {
+          return;
+        }
+        if (e instanceof Long n && outcome.isSuccess()) {
           done.complete(n);
+        } else if (e instanceof Transfer.LocalFailure f && !outcome.isSuccess()) {
+          done.completeExceptionally(f);
         }
       }
     });
@@ -129,17 +151,23 @@ final class ReceiveCommand implements Callable<Integer> {
     if (!taken.compareAndSet(false, true)) {
       throw new IllegalStateException("the stream '" + stream + "' is already being received from another sender");
     }
+    sender = ctx.caller();
     long size = Transfer.size(offer);
     ProgressBar bar = quiet ? null : Transfer.progress("receive " + stream, size, err);
     long[] written = {0};
+    OutputStream sink = Transfer.writes(out, "writing stdout failed");
     try (InputStream in = up.inputStream()) {
-      Transfer.copy(in, out, n -> {
+      Transfer.copy(in, sink, n -> {
         written[0] += n;
         if (bar != null) {
           bar.stepBy(n);
         }
       });
-      out.flush();
+      sink.flush();
+    } catch (Transfer.LocalFailure e) {
+      ending = new Transfer.LocalFailure("writing stdout failed after " + written[0] + " bytes", e.getCause());
+      up.cancel(); // the sender stops at once and learns why from this call's failure
+      throw new IOException("the receiver could not write the stream '" + stream + "': " + e.getCause().getMessage(), e);
     } catch (IOException | RuntimeException e) {
       done.completeExceptionally(new ConnectionLostException(
           "the stream '" + stream + "' broke off after " + written[0] + " bytes: " + e.getMessage(), e));
@@ -149,7 +177,7 @@ final class ReceiveCommand implements Callable<Integer> {
         Transfer.finish(bar, err);
       }
     }
-    received = written[0];
+    ending = written[0];
     return Map.of("bytes", written[0]);
   }
 }

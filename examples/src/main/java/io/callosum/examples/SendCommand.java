@@ -4,7 +4,6 @@ import io.callosum.CallosumException;
 import io.callosum.Futures;
 import io.callosum.Peer;
 import io.callosum.StreamCall;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -48,7 +47,7 @@ import picocli.CommandLine.Spec;
     },
     exitCodeList = {
       ExitCodes.OK + ":the receiver wrote every byte",
-      ExitCodes.FAILED + ":the receiver refused the stream (another name, or busy)",
+      ExitCodes.FAILED + ":the receiver refused the stream (another name, or busy) or could not write it",
       ExitCodes.USAGE_CURVE_HELP,
       ExitCodes.CONNECTION + ":could not connect, or the connection was lost",
       ExitCodes.UNEXPECTED_HELP,
@@ -90,11 +89,11 @@ final class SendCommand implements Callable<Integer> {
       ProgressBar bar = quiet ? null : Transfer.progress("send " + stream, size, err);
       try {
         OutputStream up = call.upstream().outputStream(Transfer.ITEM);
-        sent = Transfer.copy(new StdinReads(in), up, bar != null ? bar::stepBy : n -> {});
+        sent = Transfer.copy(Transfer.reads(in, "reading stdin failed"), up, bar != null ? bar::stepBy : n -> {});
         up.close(); // completes the stream
-      } catch (StdinFailed e) {
+      } catch (Transfer.LocalFailure e) {
         call.upstream().fail(e.getCause()); // the receiver must not take a part for the whole
-        throw e.getCause();
+        throw e;
       } catch (IOException | CallosumException e) {
         call.upstream().fail(e);
         throw whyBroken(call, e);
@@ -115,34 +114,6 @@ final class SendCommand implements Callable<Integer> {
       return ExitCodes.OK;
     } catch (CompletionException e) {
       throw e.getCause() instanceof Exception cause ? cause : e;
-    }
-  }
-
-  /** A failure to read stdin, told apart from a failure of the stream. */
-  private static final class StdinFailed extends IOException {
-    StdinFailed(IOException cause) {
-      super(cause);
-    }
-
-    @Override
-    public synchronized IOException getCause() {
-      return (IOException) super.getCause();
-    }
-  }
-
-  /** Stdin, whose read failures are {@link StdinFailed}. */
-  private static final class StdinReads extends FilterInputStream {
-    StdinReads(InputStream in) {
-      super(in);
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws StdinFailed {
-      try {
-        return super.read(b, off, len);
-      } catch (IOException e) {
-        throw new StdinFailed(e);
-      }
     }
   }
 

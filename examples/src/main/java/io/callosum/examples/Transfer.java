@@ -3,6 +3,8 @@ package io.callosum.examples;
 import io.callosum.Body;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
+import java.io.FilterInputStream;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -98,6 +100,55 @@ final class Transfer {
     bar.close();
     err.println();
     err.flush();
+  }
+
+  /** A failure of this side's own stdin or stdout, told apart from a failure of the stream. */
+  static final class LocalFailure extends IOException {
+    LocalFailure(String what, IOException cause) {
+      super(what + ": " + cause.getMessage(), cause);
+    }
+
+    @Override
+    public synchronized IOException getCause() {
+      return (IOException) super.getCause();
+    }
+  }
+
+  /** {@code in}, whose read failures are {@link LocalFailure}s. */
+  static InputStream reads(InputStream in, String what) {
+    return new FilterInputStream(in) {
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        try {
+          return super.read(b, off, len);
+        } catch (IOException e) {
+          throw new LocalFailure(what, e);
+        }
+      }
+    };
+  }
+
+  /** {@code out}, whose write and flush failures are {@link LocalFailure}s. */
+  static OutputStream writes(OutputStream out, String what) {
+    return new FilterOutputStream(out) {
+      @Override
+      public void write(byte[] b, int off, int len) throws IOException {
+        try {
+          out.write(b, off, len);
+        } catch (IOException e) {
+          throw new LocalFailure(what, e);
+        }
+      }
+
+      @Override
+      public void flush() throws IOException {
+        try {
+          out.flush();
+        } catch (IOException e) {
+          throw new LocalFailure(what, e);
+        }
+      }
+    };
   }
 
   /** Copies {@code in} to {@code out} in {@link #ITEM}-byte reads, telling {@code step} each count; returns the bytes copied. */

@@ -198,6 +198,30 @@ class SendReceiveTest {
     }
   }
 
+  /** A stdout that fails (closed, disk full, a pipe whose reader left) fails both commands, with the reason. */
+  @Test
+  void aStdoutThatFailsFailsBothSides() throws Exception {
+    OutputStream broken = new OutputStream() {
+      @Override
+      public void write(int b) throws IOException {
+        throw new IOException("Broken pipe");
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) throws IOException {
+        throw new IOException("Broken pipe");
+      }
+    };
+    try (Receiver r = new Receiver("data", broken, "--quiet")) {
+      send(r.address, "data", new java.io.ByteArrayInputStream(random(200_000)), "--quiet")
+          .assertExit(ExitCodes.FAILED, "the receiver could not write the stream 'data': Broken pipe");
+      assertEquals(ExitCodes.FAILED, r.exitCode(), r.err::toString);
+      assertTrue(r.err.toString().contains("receive: writing stdout failed after 0 bytes: Broken pipe"), r.err::toString);
+    }
+    // System.out is a PrintStream, which would swallow those errors: receive writes to the descriptor.
+    assertTrue(!(new ReceiveCommand().out instanceof java.io.PrintStream), "receive writes through a PrintStream");
+  }
+
   @Test
   void aStoppedReceiverSaysSo() throws Exception {
     Receiver r = new Receiver("never", new ByteArrayOutputStream());

@@ -79,7 +79,7 @@ public final class ZmqTransport implements Transport {
   public FanoutSender openSender(URI address, FanoutConfig config, Runnable writable) throws IOException {
     checkScheme(address);
     if (encrypted(config)) {
-      return LinkFanout.openSender(this, address, config, writable);
+      return LinkFanout.openSender(this, address, config, writable, linkCredit());
     }
     return ZmqFanoutSender.create(context, address, config, options, writable);
   }
@@ -89,7 +89,7 @@ public final class ZmqTransport implements Transport {
   public FanoutReceiver openReceiver(URI address, FanoutConfig config, List<String> topicPrefixes, FanoutListener listener) throws IOException {
     checkScheme(address);
     if (encrypted(config)) {
-      return LinkFanout.openReceiver(this, address, config, topicPrefixes, listener);
+      return LinkFanout.openReceiver(this, address, config, topicPrefixes, listener, linkCredit());
     }
     return ZmqFanoutReceiver.create(context, address, config, options, topicPrefixes, listener);
   }
@@ -102,10 +102,20 @@ public final class ZmqTransport implements Transport {
    * encrypted whenever a CURVE receive pipe was full (its stream engine pushes the decoder's
    * original message instead of the decrypted one once room returns), and fan-out receivers fill
    * their pipes by design when their consumer is slow. Credit keeps every pipe below its
-   * high-water mark instead. Both ends of a fan-out must be encrypted or both plain, as for calls.
+   * high-water mark instead ({@link #linkCredit}). Both ends of a fan-out must be encrypted or both
+   * plain, as for calls.
    */
   private boolean encrypted(FanoutConfig config) {
     return config.bind() ? options.curveServer() != null : options.curveClient() != null;
+  }
+
+  /**
+   * The most fan-out items in flight on one encrypted link, whatever the queue capacities: half the
+   * high-water mark, so that neither the ROUTER's queue for a remote (which cuts off a remote at
+   * the mark) nor a receiving socket's pipe ever fills with them.
+   */
+  private long linkCredit() {
+    return Math.max(1, options.highWaterMark() / 2);
   }
 
   /** Refuses an address this transport does not serve before any resource is taken for it. */
