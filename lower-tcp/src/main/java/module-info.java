@@ -1,4 +1,4 @@
-/** The TCP lower ({@code tcp://host:port}): framing, many channels in one connection, heartbeats, reconnect. */
+/** The TCP lower ({@code tcp://host:port}): framing, many channels in one connection, heartbeats, reconnect; tunnelling gateways ({@code tunnel://CLUSTER/NAME}). */
 module io.callosum.lower.tcp {
   requires transitive io.callosum.core;
   requires transitive io.callosum.auth;
@@ -6,6 +6,7 @@ module io.callosum.lower.tcp {
   requires org.bouncycastle.provider;
 
   exports io.callosum.lower.tcp;
+  exports io.callosum.lower.tcp.gateway;
 
   provides io.callosum.lower.Transport with
       io.callosum.lower.tcp.TcpTransport;
