@@ -1,12 +1,12 @@
-package io.callosum.lower.tcp.gateway;
+package io.callosum.lower.tcp;
 
 import io.callosum.auth.CurveKeyPair;
 import io.callosum.lower.Endpoint;
 import io.callosum.lower.LinkListener;
 import io.callosum.lower.Transport;
 import io.callosum.lower.TransportConfig;
-import io.callosum.lower.tcp.TcpOptions;
-import io.callosum.lower.tcp.TcpTransport;
+import io.callosum.lower.tcp.gateway.Gateway;
+import io.callosum.lower.tcp.gateway.GatewayConfig;
 import io.callosum.testing.Await;
 import java.io.IOException;
 import java.net.URI;
@@ -28,13 +28,13 @@ final class Clusters implements AutoCloseable {
   final TcpTransport viaA;
   final TcpTransport viaB;
 
-  private Clusters(TcpOptions tcp, UnaryOperator<GatewayConfig.Builder> moreA, UnaryOperator<GatewayConfig.Builder> moreB)
-      throws IOException {
+  private Clusters(TcpOptions tcp, UnaryOperator<GatewayConfig.Builder> moreA, UnaryOperator<GatewayConfig.Builder> moreB,
+      UnaryOperator<String> linkVia) throws IOException {
     a = Gateway.start(moreA.apply(GatewayConfig.builder("A").listen(LOOPBACK).linkListen(LOOPBACK).keyPair(keyA)
         .allowGateway("B", keyB.publicKey()).tcp(tcp)).build());
     try {
       b = Gateway.start(moreB.apply(GatewayConfig.builder("B").listen(LOOPBACK).keyPair(keyB)
-          .link("A", URI.create(a.linkAddress()), keyA.publicKey()).tcp(tcp)).build());
+          .link("A", URI.create(linkVia.apply(a.linkAddress())), keyA.publicKey()).tcp(tcp)).build());
     } catch (IOException | RuntimeException e) {
       a.close();
       throw e;
@@ -46,12 +46,18 @@ final class Clusters implements AutoCloseable {
 
   /** B grants A every name starting with {@code s} (the suites' servers) and {@code agent}. */
   static Clusters start(TcpOptions tcp) throws IOException {
-    return new Clusters(tcp, x -> x, x -> x.grant("A", "s*", "agent*"));
+    return new Clusters(tcp, x -> x, x -> x.grant("A", "s*", "agent*"), x -> x);
   }
 
   static Clusters start(TcpOptions tcp, UnaryOperator<GatewayConfig.Builder> moreA, UnaryOperator<GatewayConfig.Builder> moreB)
       throws IOException {
-    return new Clusters(tcp, moreA, moreB);
+    return new Clusters(tcp, moreA, moreB, x -> x);
+  }
+
+  /** As {@link #start(TcpOptions, UnaryOperator, UnaryOperator)}, with B dialling A at {@code linkVia.apply(A's link address)}. */
+  static Clusters start(TcpOptions tcp, UnaryOperator<GatewayConfig.Builder> moreA, UnaryOperator<GatewayConfig.Builder> moreB,
+      UnaryOperator<String> linkVia) throws IOException {
+    return new Clusters(tcp, moreA, moreB, linkVia);
   }
 
   /** Binds through B and connects through A: client -> A -> link -> B -> reverse-connected server. */

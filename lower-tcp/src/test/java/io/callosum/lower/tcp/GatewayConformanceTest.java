@@ -1,15 +1,14 @@
-package io.callosum.lower.tcp.gateway;
+package io.callosum.lower.tcp;
 
 import io.callosum.lower.Transport;
-import io.callosum.lower.tcp.TcpOptions;
-import io.callosum.testing.StreamSuite;
+import io.callosum.testing.ConformanceSuite;
 import java.io.IOException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
-/** Streams, chunked messages and named pipes through two gateways (the link is CurveZMQ-encrypted). */
-class GatewayStreamTest extends StreamSuite {
+/** The conformance suite through two gateways: client -> gateway A -> CurveZMQ link -> gateway B -> reverse-connected server. */
+class GatewayConformanceTest extends ConformanceSuite {
   private static final AtomicInteger NAMES = new AtomicInteger();
   private static Clusters clusters;
   private static Transport routed;
@@ -35,14 +34,8 @@ class GatewayStreamTest extends StreamSuite {
     return "tunnel://B/s" + NAMES.incrementAndGet();
   }
 
-  /** The link is encrypted (bouncycastle's XSalsa20, about 50 MB/s here): a smaller big call keeps the test short. */
   @Override
-  protected int bigMessageBytes() {
-    return 20 << 20;
-  }
-
-  @Override
-  protected int largeStreamItems() {
-    return 256;
+  protected int openCloseCycles() {
+    return 200;
   }
 }
