@@ -16,9 +16,10 @@ import java.util.Map;
  * @param channels channels relayed now (each counted once per leg)
  * @param refusals channel opens and registrations refused since start
  * @param forwards open forwarded TCP connections
+ * @param bufferedBytes bytes the gateway holds now: queued for its connections and for forwarded sockets
  */
 public record GatewayStatus(String cluster, List<LinkStatus> links, int localConnections, List<String> registered, int channels,
-    long refusals, int forwards) {
+    long refusals, int forwards, long bufferedBytes) {
 
   public GatewayStatus {
     links = List.copyOf(links);
@@ -70,6 +71,7 @@ public record GatewayStatus(String cluster, List<LinkStatus> links, int localCon
     m.put("channels", channels);
     m.put("refusals", refusals);
     m.put("forwards", forwards);
+    m.put("bufferedBytes", bufferedBytes);
     return m;
   }
 }

@@ -666,12 +666,17 @@ public final class GatewayEngine implements Connection.Owner {
       }
       int local = 0;
       int channels = 0;
+      long buffered = 0;
       for (Side s : sides.values()) {
         local += s.link ? 0 : 1;
         channels += s.legs.size();
+        buffered += s.conn.queuedBytes();
+      }
+      for (ForwardSocket f : sockets) {
+        buffered += f.pending();
       }
       return new GatewayStatus(config.cluster(), ls, local, new ArrayList<>(new TreeSet<>(names.keySet())), channels, refusals,
-          sockets.size());
+          sockets.size(), buffered);
     });
   }
 
