@@ -4,6 +4,8 @@ module io.callosum.lower.tcp {
   requires transitive io.callosum.auth;
   requires org.slf4j;
   requires org.bouncycastle.provider;
+  requires com.fasterxml.jackson.databind;
+  requires com.fasterxml.jackson.dataformat.yaml;
 
   exports io.callosum.lower.tcp;
   exports io.callosum.lower.tcp.gateway;
