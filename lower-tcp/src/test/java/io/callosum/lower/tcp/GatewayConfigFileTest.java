@@ -44,6 +44,7 @@ class GatewayConfigFileTest {
       reconnect: {min: 50ms, max: 1m}
       handshakeTimeout: 2s
       maxChannelsPerConnection: 100
+      statusLog: 30s
       """;
 
   @Test
@@ -70,6 +71,7 @@ class GatewayConfigFileTest {
     assertEquals(Duration.ofMinutes(1), c.tcp().reconnectMax());
     assertEquals(Duration.ofSeconds(2), c.tcp().handshakeTimeout());
     assertEquals(100, c.tcp().maxChannelsPerConnection());
+    assertEquals(Duration.ofSeconds(30), c.statusLog());
   }
 
   @Test

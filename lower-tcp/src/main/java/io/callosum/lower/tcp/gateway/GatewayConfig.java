@@ -4,6 +4,7 @@ import io.callosum.auth.CurveKeyPair;
 import io.callosum.auth.CurvePublicKey;
 import io.callosum.lower.tcp.TcpOptions;
 import java.net.URI;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -85,6 +86,7 @@ public final class GatewayConfig {
   private final List<Forward> forwards;
   private final long maxChannelBuffer;
   private final TcpOptions tcp;
+  private final Duration statusLog;
 
   private GatewayConfig(Builder b) {
     this.cluster = checkName(b.cluster, "cluster");
@@ -98,6 +100,7 @@ public final class GatewayConfig {
     this.forwards = List.copyOf(b.forwards);
     this.maxChannelBuffer = b.maxChannelBuffer;
     this.tcp = b.tcp;
+    this.statusLog = b.statusLog;
     if (listen != null) {
       checkTcp(listen, "listen address");
     }
@@ -174,6 +177,11 @@ public final class GatewayConfig {
     return tcp;
   }
 
+  /** How often every link's channels, bytes and refusals are logged at INFO; null: never. */
+  public Duration statusLog() {
+    return statusLog;
+  }
+
   @Override
   public String toString() {
     return "GatewayConfig(" + cluster + ", listen " + listen + ", links in " + linkListen + ", out " + links.size() + ", "
@@ -213,6 +221,7 @@ public final class GatewayConfig {
     private final List<Forward> forwards = new ArrayList<>();
     private long maxChannelBuffer = 32L << 20;
     private TcpOptions tcp = TcpOptions.defaults();
+    private Duration statusLog = Duration.ofMinutes(1);
 
     private Builder(String cluster) {
       this.cluster = cluster;
@@ -284,6 +293,12 @@ public final class GatewayConfig {
 
     public Builder tcp(TcpOptions options) {
       tcp = Objects.requireNonNull(options, "options");
+      return this;
+    }
+
+    /** Logs every link's channels, bytes and refusals at INFO every {@code interval}; null or zero: never. */
+    public Builder statusLog(Duration interval) {
+      statusLog = interval == null || interval.isZero() || interval.isNegative() ? null : interval;
       return this;
     }
 

@@ -29,7 +29,7 @@ public final class GatewayConfigFile {
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m)");
   private static final Set<String> TOP = Set.of("cluster", "listen", "linkListen", "admin", "secretKey", "keyFile", "links",
-      "allowGateways", "grants", "forwards", "maxChannelBuffer", "heartbeat", "reconnect", "handshakeTimeout", "maxChannelsPerConnection");
+      "allowGateways", "grants", "forwards", "maxChannelBuffer", "heartbeat", "reconnect", "handshakeTimeout", "maxChannelsPerConnection", "statusLog");
 
   private GatewayConfigFile() {}
 
@@ -126,6 +126,10 @@ public final class GatewayConfigFile {
       b.maxChannelBuffer(buffer.asLong());
     }
     b.tcp(tcp(root));
+    String statusLog = text(root, "statusLog", false);
+    if (statusLog != null) {
+      b.statusLog(duration(statusLog, "statusLog"));
+    }
     return b.build();
   }
 

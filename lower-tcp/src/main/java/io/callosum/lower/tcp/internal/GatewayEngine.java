@@ -152,6 +152,31 @@ public final class GatewayEngine implements Connection.Owner {
     }
   }
 
+  /** Logs every link's channels, bytes and refusals at INFO, every interval. */
+  private final class StatusLog implements IoLoop.Ticking {
+    private final long interval;
+    private long next;
+
+    StatusLog(long interval) {
+      this.interval = interval;
+      this.next = System.nanoTime() + interval;
+    }
+
+    @Override
+    public void tick(long now) {
+      if (now - next < 0) {
+        return;
+      }
+      next = now + interval;
+      for (Side s : sides.values()) {
+        if (s.link && s.up) {
+          LOG.info("link to cluster {} ({}): {} channels, {} bytes in, {} bytes out, {} refusals", s.cluster, s.dialed ? "out" : "in",
+              s.legs.size(), s.conn.bytesIn(), s.conn.bytesOut(), linkRefusals.getOrDefault(s.cluster, 0L));
+        }
+      }
+    }
+  }
+
   private final GatewayConfig config;
   private final TcpOptions options;
   private final Hub hub;
@@ -206,6 +231,9 @@ public final class GatewayEngine implements Connection.Owner {
         g.forwardAddresses.add(a.address());
       }
       g.onLoop(() -> {
+        if (config.statusLog() != null) {
+          g.loop.addTicking(g.new StatusLog(config.statusLog().toNanos()));
+        }
         for (GatewayConfig.Link l : config.links()) {
           Dialer d = g.new Dialer(l);
           g.dialers.add(d);
@@ -581,6 +609,7 @@ public final class GatewayEngine implements Connection.Owner {
     if (s == null) {
       return;
     }
+    int open = s.legs.size();
     String why = s.link ? "the link between clusters " + config.cluster() + " and " + s.cluster + " was lost: " + cause.getMessage()
         : "connection lost: " + cause.getMessage();
     for (Leg leg : new ArrayList<>(s.legs.values())) {
@@ -598,7 +627,8 @@ public final class GatewayEngine implements Connection.Owner {
         links.remove(s.cluster);
       }
       if (s.up) {
-        LOG.info("link to cluster {} down: {}", s.cluster, cause.getMessage());
+        LOG.info("link to cluster {} down ({} channels were open, {} bytes in, {} bytes out): {}", s.cluster, open, c.bytesIn(),
+            c.bytesOut(), cause.getMessage());
       } else if (cause instanceof AuthenticationException) {
         refusal(s, "link refused: " + cause.getMessage());
       }
