@@ -51,6 +51,11 @@ public final class Callosum implements Runnable {
     if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
       System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
     }
+    // A gateway's own log (links up and down, refusals, per-link status) is what its operator reads.
+    String gatewayLog = "org.slf4j.simpleLogger.log.io.callosum.lower.tcp.internal.GatewayEngine";
+    if (System.getProperty(gatewayLog) == null) {
+      System.setProperty(gatewayLog, "info");
+    }
     System.exit(commandLine().execute(args));
   }
 
