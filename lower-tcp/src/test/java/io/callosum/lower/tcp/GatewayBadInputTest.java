@@ -188,6 +188,19 @@ class GatewayBadInputTest {
   }
 
   @Test
+  void connectionsPastTheLimitAreClosedAndTheOthersServed() throws Exception {
+    Gateway small = closer.later(Gateway.start(GatewayConfig.builder("S").listen(Clusters.LOOPBACK)
+        .tcp(TcpOptions.builder().maxConnections(2).build()).build()));
+    RawTcp first = closer.later(RawTcp.connect(small.localAddress()).handshake());
+    RawTcp second = closer.later(RawTcp.connect(small.localAddress()).handshake());
+    RawTcp third = closer.later(RawTcp.connect(small.localAddress()));
+    assertTrue(third.endsWithin(), "the third connection is closed");
+    answersPing(first);
+    answersPing(second);
+    assertEquals(1, small.status().refusals());
+  }
+
+  @Test
   void aMisbehavingGatewayLinkGetsClearAnswers() throws Exception {
     GatewayConfig config = GatewayConfig.builder("P").listen(Clusters.LOOPBACK).linkListen(Clusters.LOOPBACK).keyPair(clusters.keyA)
         .allowGateway("Q", clusters.keyB.publicKey()).grant("Q", "x").forward(Clusters.LOOPBACK, "Q", "127.0.0.1:9").build();

@@ -45,6 +45,7 @@ class GatewayConfigFileTest {
       handshakeTimeout: 2s
       maxChannelsPerConnection: 100
       statusLog: 30s
+      maxConnections: 50
       """;
 
   @Test
@@ -72,6 +73,7 @@ class GatewayConfigFileTest {
     assertEquals(Duration.ofSeconds(2), c.tcp().handshakeTimeout());
     assertEquals(100, c.tcp().maxChannelsPerConnection());
     assertEquals(Duration.ofSeconds(30), c.statusLog());
+    assertEquals(50, c.tcp().maxConnections());
   }
 
   @Test

@@ -9,6 +9,7 @@ import io.callosum.Peer;
 import io.callosum.lower.tcp.gateway.GatewayStatus;
 import io.callosum.testing.Await;
 import io.callosum.testing.Closer;
+import io.callosum.testing.Resources;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
@@ -84,6 +85,7 @@ class GatewayTunnelTest {
   @Test
   void closingPeersAndGatewaysReleasesEverything() throws Exception {
     long before = ioThreads();
+    int fdsBefore = Resources.openFds();
     Clusters c = Clusters.start(TcpOptions.defaults());
     try {
       for (int i = 0; i < 30; i++) {
@@ -107,5 +109,6 @@ class GatewayTunnelTest {
       c.close();
     }
     Await.until("every gateway and transport thread has ended", () -> ioThreads() == before, () -> ioThreads() + " threads vs " + before);
+    Await.until("every socket is closed", () -> Resources.openFds() <= fdsBefore, () -> Resources.openFds() + " fds vs " + fdsBefore);
   }
 }

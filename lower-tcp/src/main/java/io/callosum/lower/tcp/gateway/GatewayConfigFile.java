@@ -29,7 +29,7 @@ public final class GatewayConfigFile {
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m)");
   private static final Set<String> TOP = Set.of("cluster", "listen", "linkListen", "admin", "secretKey", "keyFile", "links",
-      "allowGateways", "grants", "forwards", "maxChannelBuffer", "heartbeat", "reconnect", "handshakeTimeout", "maxChannelsPerConnection", "statusLog");
+      "allowGateways", "grants", "forwards", "maxChannelBuffer", "heartbeat", "reconnect", "handshakeTimeout", "maxChannelsPerConnection", "maxConnections", "statusLog");
 
   private GatewayConfigFile() {}
 
@@ -152,6 +152,10 @@ public final class GatewayConfigFile {
     JsonNode ch = root.get("maxChannelsPerConnection");
     if (ch != null) {
       t.maxChannelsPerConnection(ch.asInt());
+    }
+    JsonNode conns = root.get("maxConnections");
+    if (conns != null) {
+      t.maxConnections(conns.asInt());
     }
     return t.build();
   }

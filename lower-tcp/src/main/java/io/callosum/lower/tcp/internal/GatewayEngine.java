@@ -269,17 +269,37 @@ public final class GatewayEngine implements Connection.Owner {
 
   // ------------------------------------------------------------------ accepting
 
+  /** Past {@code TcpOptions.maxConnections} (peers, links and forwarded sockets together) a new connection is closed at once. */
+  private boolean full(SocketChannel sc, String remote, String what) throws IOException {
+    if (sides.size() + sockets.size() < options.maxConnections()) {
+      return false;
+    }
+    LOG.warn("gateway {}: refused {} from {}: it serves at most {} connections", config.cluster(), what, remote, options.maxConnections());
+    refusals++;
+    sc.close();
+    return true;
+  }
+
   private void acceptPeer(SocketChannel sc, String remote) throws IOException {
+    if (full(sc, remote, "a local peer")) {
+      return;
+    }
     Connection c = Connection.accepted(loop, sc, remote, this, new NullSecurity(), options);
     sides.put(c, new Side(c, false, false, null, null));
   }
 
   private void acceptLink(SocketChannel sc, String remote) throws IOException {
+    if (full(sc, remote, "a gateway")) {
+      return;
+    }
     Connection c = Connection.accepted(loop, sc, remote, this, CurveSecurity.server(linkAuthenticator), options);
     sides.put(c, new Side(c, true, false, null, null));
   }
 
   private void acceptForward(GatewayConfig.Forward f, SocketChannel sc, String remote) throws IOException {
+    if (full(sc, remote, "a forwarded connection")) {
+      return;
+    }
     Side link = links.get(f.cluster());
     if (link == null) {
       LOG.warn("forward {} -> {}:{} from {}: the link to cluster {} is down; closing the connection", f.listen(), f.cluster(), f.target(),
