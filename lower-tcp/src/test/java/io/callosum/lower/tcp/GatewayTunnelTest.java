@@ -64,6 +64,25 @@ class GatewayTunnelTest {
   }
 
   @Test
+  void linksAndTheirStatusAreLogged() throws Exception {
+    java.io.PrintStream err = System.err;
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+    try {
+      Clusters c = Clusters.start(TcpOptions.defaults(), a -> a.statusLog(java.time.Duration.ofMillis(50)), b -> b);
+      Await.until("the periodic status line", () -> captured.toString(java.nio.charset.StandardCharsets.UTF_8)
+          .contains("link to cluster B (in): 0 channels,"));
+      c.close();
+      String log = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
+      assertTrue(log.contains("link to cluster A up (dialled"), log);
+      assertTrue(log.contains("link to cluster B up (accepted"), log);
+      assertTrue(log.contains("link to cluster A down (0 channels were open"), log);
+    } finally {
+      System.setErr(err);
+    }
+  }
+
+  @Test
   void aTunnelAddressNeedsAGatewayAndTheRightForm() {
     TcpTransport plain = new TcpTransport();
     assertThrows(IllegalArgumentException.class, () -> Peer.builder().transport(plain).connect("tunnel://B/x").build().start());
