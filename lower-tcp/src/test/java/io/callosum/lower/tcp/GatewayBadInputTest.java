@@ -61,8 +61,8 @@ class GatewayBadInputTest {
   }
 
   static byte[] openTo(int channel, byte[] target, byte[] rest) {
-    return ByteBuffer.allocate(7 + target.length + rest.length).put((byte) OPEN_TO).putInt(channel).putShort((short) target.length)
-        .put(target).put(rest).array();
+    return ByteBuffer.allocate(9 + target.length + rest.length).put((byte) OPEN_TO).putInt(channel).putShort((short) target.length)
+        .put(target).putShort((short) 0).put(rest).array();
   }
 
   private static byte[] ascii(String s) {
@@ -128,6 +128,10 @@ class GatewayBadInputTest {
     assertTrue(closeReason(next(r), 4).contains("the target must be CLUSTER/NAME"));
     r.sendFrame(openTo(5, new byte[] {'B', '/', (byte) 0xc3}, new byte[0]));
     assertTrue(closeReason(next(r), 5).contains("malformed OPEN_TO"));
+    byte[] originPastTheEnd = ByteBuffer.allocate(13).put((byte) OPEN_TO).putInt(7).putShort((short) 4).put(ascii("B/s1"))
+        .putShort((short) 9).array();
+    r.sendFrame(originPastTheEnd);
+    assertTrue(closeReason(next(r), 7).contains("malformed OPEN_TO"));
     r.sendFrame(RawTcp.channelFrame(RawTcp.OPEN, 6, new byte[0]));
     assertTrue(closeReason(next(r), 6).contains("open channels with a target"));
     answersPing(r);

@@ -35,6 +35,7 @@ class GatewayTunnelTest {
     manager.start();
     Peer agent = closer.later(Peer.builder().transport(c.viaB).bind("tunnel://B/agent1").build());
     agent.handle("work", (ctx, body) -> ctx.caller().invoke("progress", 50).get() + " then done");
+    agent.handle("who", (ctx, body) -> ctx.identity().orElse("?"));
     agent.start();
     assertEquals("tunnel://B/agent1", agent.address());
 
@@ -50,6 +51,8 @@ class GatewayTunnelTest {
     local.handle("progress", (ctx, body) -> "here");
     local.start();
     assertEquals("here then done", Await.result(local.invoke("work", null)), "a peer reaches a name of its own cluster");
+    assertEquals("A", Await.result(atA.invoke("who", null)), "the callee learns the caller's cluster");
+    assertEquals("B", Await.result(local.invoke("who", null)));
 
     GatewayStatus s = c.a.status();
     GatewayStatus.LinkStatus link = s.link("B");

@@ -97,7 +97,7 @@ final class ClientBundle implements Connection.Owner, IoLoop.Ticking {
     }
     opening.put(number, e);
     String target = e.target();
-    connection.sendFrame(target == null ? Wire.channelFrame(Wire.OPEN, number, e.capabilities()) : Wire.openTo(number, target,
+    connection.sendFrame(target == null ? Wire.channelFrame(Wire.OPEN, number, e.capabilities()) : Wire.openTo(number, target, "",
         e.capabilities()));
   }
 
@@ -208,11 +208,12 @@ final class ClientBundle implements Connection.Owner, IoLoop.Ticking {
 
   /** The gateway opens a channel towards a name this transport registered. */
   private void openedByGateway(Connection c, int number, byte[] frame) {
-    String target = Wire.openTarget(frame);
-    if ((number & Wire.ACCEPTOR_BIT) == 0 || target == null) {
-      c.abort(Wire.PROTOCOL, target == null ? "malformed OPEN_TO target" : "channel id " + number + " is in the connecting side's id space");
+    Wire.OpenTo open = Wire.parseOpenTo(frame);
+    if ((number & Wire.ACCEPTOR_BIT) == 0 || open == null) {
+      c.abort(Wire.PROTOCOL, open == null ? "malformed OPEN_TO" : "channel id " + number + " is in the connecting side's id space");
       return;
     }
+    String target = open.target();
     if (c.channels.containsKey(number)) {
       c.abort(Wire.PROTOCOL, "channel " + Integer.toUnsignedString(number) + " is already open");
       return;
@@ -231,8 +232,9 @@ final class ClientBundle implements Connection.Owner, IoLoop.Ticking {
       c.sendFrame(Wire.close(number, "channel limit of " + c.maxChannels() + " per connection reached"));
       return;
     }
-    Capabilities remote = Capabilities.decode(Arrays.copyOfRange(frame, Wire.openCapabilitiesAt(frame), frame.length));
-    Channel ch = new Channel(number, c, null, remote, null, b.listener());
+    Capabilities remote = Capabilities.decode(Arrays.copyOfRange(frame, open.capabilitiesAt(), frame.length));
+    // The caller's cluster, as its gateway authenticated it: the identity of every call on the channel.
+    Channel ch = new Channel(number, c, null, remote, open.origin().isEmpty() ? null : open.origin(), b.listener());
     c.channels.put(number, ch);
     b.channels.add(ch);
     c.sendFrame(Wire.channelFrame(Wire.OPENED, number, b.capabilities()));

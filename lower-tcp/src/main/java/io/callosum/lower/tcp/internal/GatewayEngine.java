@@ -312,7 +312,7 @@ public final class GatewayEngine implements Connection.Owner {
     leg.socket = s;
     link.legs.put(leg.id, leg);
     sockets.add(s);
-    link.conn.sendFrame(Wire.openTo(leg.id, FORWARD_PREFIX + f.target(), new byte[0]));
+    link.conn.sendFrame(Wire.openTo(leg.id, FORWARD_PREFIX + f.target(), "", new byte[0]));
   }
 
   private final ForwardSocket.Events forwardEvents = new ForwardSocket.Events() {
@@ -461,12 +461,14 @@ public final class GatewayEngine implements Connection.Owner {
       }
       return;
     }
-    String target = Wire.openTarget(frame);
-    if (target == null) {
-      refuse(s, number, "malformed OPEN_TO: the target must be 1.." + Wire.MAX_NAME + " bytes of UTF-8 text within the frame");
+    Wire.OpenTo open = Wire.parseOpenTo(frame);
+    if (open == null) {
+      refuse(s, number, "malformed OPEN_TO: the target (1.." + Wire.MAX_NAME + " bytes) and origin (0.." + Wire.MAX_NAME
+          + " bytes) must be UTF-8 text within the frame");
       return;
     }
-    byte[] capabilities = java.util.Arrays.copyOfRange(frame, Wire.openCapabilitiesAt(frame), frame.length);
+    String target = open.target();
+    byte[] capabilities = java.util.Arrays.copyOfRange(frame, open.capabilitiesAt(), frame.length);
     Leg from = new Leg(s, number);
     if (s.link) {
       GatewayConfig.Grant grant = config.grants().get(s.cluster);
@@ -507,7 +509,7 @@ public final class GatewayEngine implements Connection.Owner {
     }
     Leg to = new Leg(link, link.allocate());
     join(from, to);
-    link.conn.sendFrame(Wire.openTo(to.id, name, capabilities));
+    link.conn.sendFrame(Wire.openTo(to.id, name, "", capabilities)); // the far gateway knows the origin from the link's key
   }
 
   private void toLocal(Leg from, String name, byte[] capabilities) {
@@ -519,7 +521,8 @@ public final class GatewayEngine implements Connection.Owner {
     Side t = r.side();
     Leg to = new Leg(t, t.allocate());
     join(from, to);
-    t.conn.sendFrame(Wire.openTo(to.id, name, capabilities));
+    String origin = from.side.link ? from.side.cluster : config.cluster();
+    t.conn.sendFrame(Wire.openTo(to.id, name, origin, capabilities));
   }
 
   private void join(Leg a, Leg b) {

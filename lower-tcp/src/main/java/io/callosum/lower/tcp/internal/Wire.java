@@ -70,34 +70,57 @@ final class Wire {
 
   private Wire() {}
 
-  /** OPEN_TO: {@code channel, u16 target length, target, capabilities}. */
-  static byte[] openTo(int channel, String target, byte[] capabilities) {
+  /** The fields of an OPEN_TO frame. */
+  record OpenTo(String target, String origin, int capabilitiesAt) {}
+
+  /**
+   * OPEN_TO: {@code channel, u16 target length, target, u16 origin length, origin, capabilities}.
+   * The origin is the caller's cluster, set only by a gateway opening towards a registered peer.
+   */
+  static byte[] openTo(int channel, String target, String origin, byte[] capabilities) {
     byte[] t = target.getBytes(StandardCharsets.UTF_8);
-    byte[] f = new byte[CHANNEL_FRAME_HEADER + 2 + t.length + capabilities.length];
+    byte[] o = origin.getBytes(StandardCharsets.UTF_8);
+    byte[] f = new byte[CHANNEL_FRAME_HEADER + 4 + t.length + o.length + capabilities.length];
     f[0] = (byte) OPEN_TO;
     putInt(f, 1, channel);
-    f[5] = (byte) (t.length >>> 8);
-    f[6] = (byte) t.length;
-    System.arraycopy(t, 0, f, 7, t.length);
-    System.arraycopy(capabilities, 0, f, 7 + t.length, capabilities.length);
+    int at = putText(f, CHANNEL_FRAME_HEADER, t);
+    at = putText(f, at, o);
+    System.arraycopy(capabilities, 0, f, at, capabilities.length);
     return f;
   }
 
-  /** The target of an OPEN_TO frame, or null if the frame is malformed (length past the end, empty, too long, not UTF-8 text). */
-  static String openTarget(byte[] f) {
-    if (f.length < CHANNEL_FRAME_HEADER + 2) {
-      return null;
-    }
-    int n = ((f[5] & 0xff) << 8) | (f[6] & 0xff);
-    if (n == 0 || n > MAX_NAME || 7 + n > f.length) {
-      return null;
-    }
-    return text(f, 7, n);
+  private static int putText(byte[] f, int at, byte[] text) {
+    f[at] = (byte) (text.length >>> 8);
+    f[at + 1] = (byte) text.length;
+    System.arraycopy(text, 0, f, at + 2, text.length);
+    return at + 2 + text.length;
   }
 
-  /** Where the capabilities of a well-formed OPEN_TO frame start. */
-  static int openCapabilitiesAt(byte[] f) {
-    return 7 + (((f[5] & 0xff) << 8) | (f[6] & 0xff));
+  /**
+   * The fields of an OPEN_TO frame, or null if it is malformed: a length past the end, an empty or
+   * too long target (over {@link #MAX_NAME} bytes), an origin over {@link #MAX_NAME} bytes, text that
+   * is not UTF-8 or holds control characters.
+   */
+  static OpenTo parseOpenTo(byte[] f) {
+    int at = CHANNEL_FRAME_HEADER;
+    if (f.length < at + 2) {
+      return null;
+    }
+    int tn = ((f[at] & 0xff) << 8) | (f[at + 1] & 0xff);
+    if (tn == 0 || tn > MAX_NAME || at + 2 + tn + 2 > f.length) {
+      return null;
+    }
+    String target = text(f, at + 2, tn);
+    at += 2 + tn;
+    int on = ((f[at] & 0xff) << 8) | (f[at + 1] & 0xff);
+    if (on > MAX_NAME || at + 2 + on > f.length) {
+      return null;
+    }
+    String origin = text(f, at + 2, on);
+    if (target == null || origin == null) {
+      return null;
+    }
+    return new OpenTo(target, origin, at + 2 + on);
   }
 
   /** Strictly decoded UTF-8 without control characters, or null. */
