@@ -12,6 +12,7 @@ module io.callosum.examples {
   requires io.callosum.upper.thrift;
   requires info.picocli;
   requires com.fasterxml.jackson.databind;
+  requires me.tongfei.progressbar;
 
   // picocli reads and sets the annotated command fields reflectively.
   opens io.callosum.examples to info.picocli;

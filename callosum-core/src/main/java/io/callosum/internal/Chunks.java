@@ -1,5 +1,6 @@
 package io.callosum.internal;
 
+import io.callosum.Timer;
 import io.callosum.lower.Envelope;
 import java.util.Arrays;
 import org.slf4j.Logger;
@@ -16,6 +17,8 @@ final class Chunks {
   private static final Logger LOG = LoggerFactory.getLogger(Chunks.class);
   /** Chunks the receiver lets the sender have in flight. */
   static final int WINDOW = 4;
+  /** A big message with no chunk for this long is dropped (its sender stalled or went silent). */
+  static final java.time.Duration IDLE_TIMEOUT = java.time.Duration.ofSeconds(30);
   /** Request chunks (caller to callee) and reply chunks. */
   static final int REQUEST = Header.UPSTREAM;
   static final int REPLY = Header.DOWNSTREAM;
@@ -80,35 +83,68 @@ final class Chunks {
     }
   }
 
-  /** The receiving side of one big message: a buffer of the announced length, filled in order. */
+  /**
+   * The receiving side of one big message, filled in order. Its buffer grows as chunks arrive
+   * (doubling, up to the announced length), so an announcement alone costs no memory; the whole
+   * length is still counted against the peer's budget from the start.
+   */
   static final class In {
+    /** The first buffer: what {@link #WINDOW} chunks of the default size fill. */
+    private static final int INITIAL = 1 << 20;
     final Header header;
     final int direction;
-    private final byte[] frame;
+    private final int total;
+    private byte[] frame;
     private int filled;
+    private volatile long lastChunkNanos;
+    private volatile Timer.Scheduled watch;
 
-    In(Header header, int direction) {
+    In(Header header, int direction, long nowNanos) {
       this.header = header;
       this.direction = direction;
-      this.frame = new byte[(int) header.chunkTotal()];
+      this.total = (int) header.chunkTotal();
+      this.frame = new byte[Math.min(total, INITIAL)];
+      this.lastChunkNanos = nowNanos;
     }
 
     int total() {
-      return frame.length;
+      return total;
     }
 
-    /** Appends a chunk; false if it would overflow the announced length. */
-    boolean append(byte[] chunk) {
-      if (chunk.length == 0 || chunk.length > frame.length - filled) {
+    /** When the last chunk (or the announcement) arrived, in the peer's timer's nanoseconds. */
+    long lastChunkNanos() {
+      return lastChunkNanos;
+    }
+
+    /** The timer task that drops this transfer if it stalls; cancelled by {@link #release}. */
+    void watch(Timer.Scheduled task) {
+      this.watch = task;
+    }
+
+    /** Cancels the stall watch (once the transfer is complete or dropped). */
+    void release() {
+      Timer.Scheduled w = watch;
+      if (w != null) {
+        w.cancel();
+      }
+    }
+
+    /** Appends a chunk that arrived at {@code nowNanos}; false if it would overflow the announced length. */
+    boolean append(byte[] chunk, long nowNanos) {
+      if (chunk.length == 0 || chunk.length > total - filled) {
         return false;
+      }
+      if (filled + chunk.length > frame.length) {
+        frame = Arrays.copyOf(frame, (int) Math.min(total, Math.max((long) filled + chunk.length, 2L * frame.length)));
       }
       System.arraycopy(chunk, 0, frame, filled, chunk.length);
       filled += chunk.length;
+      lastChunkNanos = nowNanos;
       return true;
     }
 
     boolean complete() {
-      return filled == frame.length;
+      return filled == total;
     }
 
     /** The whole message, as if it had come in one piece. */

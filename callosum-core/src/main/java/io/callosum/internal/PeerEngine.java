@@ -720,19 +720,49 @@ public final class PeerEngine implements LinkListener {
       }
     }
     long total = h.chunkTotal();
+    long mine = 0;
+    for (Chunks.In other : r.chunksIn.values()) {
+      mine += other.total();
+    }
+    if (mine > 0 && mine + total > limits.maxBufferedBytes() / 2) {
+      // One remote may hold at most half of the budget (but always one message), so that a
+      // remote that announces big messages and stalls cannot refuse every other remote's.
+      refuseChunks(r, h, ErrorNames.OVERLOADED, mine + " bytes of big messages are arriving from this remote (at most "
+          + limits.maxBufferedBytes() / 2 + " per remote)");
+      return;
+    }
     long held = chunkBytes.addAndGet(total);
     if (held > limits.maxBufferedBytes() && held != total) {
       chunkBytes.addAndGet(-total);
       refuseChunks(r, h, ErrorNames.OVERLOADED, held - total + " bytes of big messages are arriving (limit " + limits.maxBufferedBytes() + ")");
       return;
     }
-    Chunks.In in = new Chunks.In(h, direction);
-    if (r.chunksIn.putIfAbsent(Chunks.key(h.seq(), direction), in) != null) {
+    Chunks.In in = new Chunks.In(h, direction, timer.nanoTime());
+    long key = Chunks.key(h.seq(), direction);
+    if (r.chunksIn.putIfAbsent(key, in) != null) {
       chunkBytes.addAndGet(-total);
       refuseChunks(r, h, ErrorNames.BAD_MESSAGE, "duplicate: " + h.method() + " seq " + h.seq() + " is already arriving in chunks");
       return;
     }
+    watchChunksIn(r, key, in, Chunks.IDLE_TIMEOUT);
     sendChunkCredit(r, h, direction, Chunks.WINDOW);
+  }
+
+  /** Drops a big message that has had no chunk for {@link Chunks#IDLE_TIMEOUT}; re-arms itself otherwise. */
+  private void watchChunksIn(RemoteLink r, long key, Chunks.In in, Duration delay) {
+    in.watch(timer.schedule(delay, () -> {
+      if (r.chunksIn.get(key) != in) {
+        return;
+      }
+      long idle = timer.nanoTime() - in.lastChunkNanos();
+      long limit = Chunks.IDLE_TIMEOUT.toNanos();
+      if (idle < limit) {
+        watchChunksIn(r, key, in, Duration.ofNanos(limit - idle));
+      } else if (dropChunksIn(r, key, false)) {
+        refuseChunks(r, in.header, ErrorNames.BAD_MESSAGE, "no chunk of the " + in.total() + "-byte " + in.header.method()
+            + " for " + Chunks.IDLE_TIMEOUT.toSeconds() + " s: the transfer is dropped");
+      }
+    }));
   }
 
   /** Refuses a big message before its chunks come: an error reply to a call, a failure for a reply. */
@@ -757,7 +787,7 @@ public final class PeerEngine implements LinkListener {
       LOG.debug("{}: a chunk from {} for no transfer in progress ({} seq {})", name, r.id(), h.method(), h.seq());
       return;
     }
-    if (!in.append(env.body())) {
+    if (!in.append(env.body(), timer.nanoTime())) {
       dropChunksIn(r, key, false);
       refuseChunks(r, in.header, ErrorNames.BAD_MESSAGE, "chunks overflow the announced " + in.total() + " bytes");
       return;
@@ -767,6 +797,7 @@ public final class PeerEngine implements LinkListener {
       return;
     }
     if (r.chunksIn.remove(key, in)) {
+      in.release();
       chunkBytes.addAndGet(-in.total());
       receive(r, in.envelope());
     }
@@ -814,6 +845,7 @@ public final class PeerEngine implements LinkListener {
     if (in == null) {
       return false;
     }
+    in.release();
     chunkBytes.addAndGet(-in.total());
     if (tell && r.connected) {
       abortChunks(r, in.header, in.direction);

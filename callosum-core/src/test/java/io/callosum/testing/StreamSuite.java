@@ -313,8 +313,11 @@ public abstract class StreamSuite {
       down.send("first");
       return up.take(); // the caller never sends
     });
-    StreamCall call = client(server).call("hang").timeout(Duration.ofMillis(200)).bidiStream(null);
+    ManualTimer timer = new ManualTimer();
+    StreamCall call = client(server, b -> b.timer(timer)).call("hang").timeout(Duration.ofMillis(200)).bidiStream(null);
     assertEquals("first", call.downstream().take().value());
+    Await.until("the call's timeout is scheduled", () -> timer.scheduled() > 0);
+    timer.advance(Duration.ofMillis(200));
     assertThrows(CallTimeoutException.class, () -> call.downstream().take());
     assertInstanceOf(CallTimeoutException.class, Await.failure(call.result()));
   }

@@ -3,14 +3,12 @@ package io.callosum.examples;
 import io.callosum.Futures;
 import io.callosum.Invocation;
 import io.callosum.Peer;
-import io.callosum.auth.ClientAuthenticator;
-import io.callosum.auth.CurveKeyPair;
-import io.callosum.auth.CurvePublicKey;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
@@ -35,7 +33,7 @@ import picocli.CommandLine.Spec;
           + " extensions as {\"$ext\": TYPE, \"data\": \"<base64>\"}; a byte-string map key prints"
           + " as \"$bin:<base64>\".",
       "",
-      "With --curve-client-secret and --curve-server-public, the connection to a ZeroMQ address is"
+      "With --curve-client-secret and --curve-server-public, the connection to a ZeroMQ or TCP address is"
           + " encrypted with CURVE: the server must hold the secret key of --curve-server-public, and"
           + " lets this client in only if it allows its public key ('callosum serve --curve-allow')."
     },
@@ -82,22 +80,7 @@ final class CallCommand implements Callable<Integer> {
   @Option(names = "--order-key", paramLabel = "KEY", description = "The call's order key (a string).")
   String orderKey;
 
-  @Option(
-      names = "--curve-client-secret",
-      paramLabel = "FILE",
-      converter = OptionConverters.SecretCertificate.class,
-      description = "Connect with CURVE as the key pair in FILE, this client's secret certificate (NAME.key_secret,"
-          + " as 'callosum keygen' writes). ZeroMQ addresses only; needs --curve-server-public.")
-  CurveKeyPair curveClientSecret;
-
-  @Option(
-      names = "--curve-server-public",
-      paramLabel = "KEY",
-      converter = OptionConverters.ServerPublicKey.class,
-      description = "The server's public key: 40 characters of Z85 (as 'callosum keygen' prints), or the path of"
-          + " the server's public certificate (NAME.key). Needs --curve-client-secret. A server that does not"
-          + " hold its secret key fails the handshake (exit 9, or 6 at the connect timeout).")
-  CurvePublicKey curveServerPublic;
+  @Mixin CurveClientOptions curve;
 
   @Override
   public Integer call() {
@@ -107,7 +90,7 @@ final class CallCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), "ARGUMENT is " + e.getMessage(), e);
     }
-    try (CurveKeyPair keys = curveClientSecret; Peer peer = Callosum.newPeer(spec, this::describe)) {
+    try (CurveClientOptions keys = curve; Peer peer = Callosum.newPeer(spec, this::describe)) {
       peer.start();
       Invocation invocation = peer.call(method).timeout(timeout);
       if (orderKey != null) {
@@ -123,12 +106,7 @@ final class CallCommand implements Callable<Integer> {
 
   private Peer.Builder describe() {
     Peer.Builder b = Peer.builder().name("call").connect(address);
-    Curve.requireBoth(spec, "--curve-client-secret", curveClientSecret, "--curve-server-public", curveServerPublic,
-        "a CURVE client needs its own secret certificate and the public key of the server");
-    if (curveClientSecret != null) {
-      ClientAuthenticator auth = ClientAuthenticator.of(curveServerPublic, curveClientSecret);
-      b.transport(Curve.client(spec, address, "--curve-client-secret", auth));
-    }
+    curve.apply(b, address);
     return b;
   }
 }

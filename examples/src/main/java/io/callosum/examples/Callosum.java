@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
- * The {@code callosum} command-line tool: {@code demo}, {@code serve}, {@code call}, {@code keygen}, {@code example} and {@code gateway}.
+ * The {@code callosum} command-line tool: {@code demo}, {@code serve}, {@code call}, {@code send}, {@code receive}, {@code keygen}, {@code example} and {@code gateway}.
  *
  * <p>{@link #main} runs one command and exits with its code. Tests use {@link #commandLine()}
  * and {@code execute} instead, in the same JVM, with their own output writers.
@@ -39,7 +39,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
     },
     description = "Asynchronous, bidirectional RPC with replaceable layers: try it from the shell.",
     subcommands = {
-      DemoCommand.class, ServeCommand.class, CallCommand.class, KeygenCommand.class, ExampleCommand.class, GatewayCommand.class,
+      DemoCommand.class, ServeCommand.class, CallCommand.class, SendCommand.class, ReceiveCommand.class, KeygenCommand.class,
+      ExampleCommand.class, GatewayCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Callosum implements Runnable {
@@ -86,7 +87,7 @@ public final class Callosum implements Runnable {
 
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(), "Missing command: one of demo, serve, call, keygen");
+    throw new ParameterException(spec.commandLine(), "Missing command: one of demo, serve, call, send, receive, keygen, example");
   }
 
   /**

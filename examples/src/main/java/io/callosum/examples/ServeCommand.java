@@ -7,18 +7,15 @@ import io.callosum.Ordering;
 import io.callosum.Peer;
 import io.callosum.PeerListener;
 import io.callosum.RemotePeer;
-import io.callosum.auth.CurveKeyPair;
 import io.callosum.auth.ServerAuthenticator;
 import java.io.PrintWriter;
-import java.nio.file.Path;
-import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -48,7 +45,7 @@ import picocli.CommandLine.Spec;
       "",
       "  zmq+tcp://127.0.0.1:5020",
       "",
-      "With --curve-server-secret and --curve-allow, a ZeroMQ server is a CURVE server: every"
+      "With --curve-server-secret and --curve-allow, a ZeroMQ or TCP server is a CURVE server: every"
           + " connection is encrypted, and only clients whose public keys are allowed get in. The"
           + " log then names each caller's user id. 'callosum keygen' makes the key pairs."
     },
@@ -77,27 +74,7 @@ final class ServeCommand implements Callable<Integer> {
       description = "How calls that share an order key are run: ${COMPLETION-CANDIDATES} (default: none).")
   Ordering ordering = Ordering.NONE;
 
-  @Option(
-      names = "--curve-server-secret",
-      paramLabel = "FILE",
-      converter = OptionConverters.SecretCertificate.class,
-      description = "Be a CURVE server with the key pair in FILE, a secret certificate (NAME.key_secret, as"
-          + " 'callosum keygen' writes). ZeroMQ addresses only; needs --curve-allow.")
-  CurveKeyPair curveServerSecret;
-
-  @Option(
-      names = "--curve-allow",
-      paramLabel = "DIR-or-FILE",
-      description = "The clients a CURVE server lets in: every public certificate NAME.key in DIR (user id"
-          + " NAME; adding or removing a file takes effect without a restart), or the one public"
-          + " certificate FILE (user id: its name without extension). Needs --curve-server-secret.")
-  Path curveAllow;
-
-  @Option(
-      names = "--curve-domain",
-      paramLabel = "NAME",
-      description = "The ZAP domain of the CURVE server (default: " + Curve.DEFAULT_DOMAIN + "). Needs --curve-server-secret.")
-  String curveDomain;
+  @Mixin CurveServerOptions curve;
 
   @Option(
       names = "--compress",
@@ -126,7 +103,7 @@ final class ServeCommand implements Callable<Integer> {
               Runtime.getRuntime().halt(clean ? ExitCodes.OK : ExitCodes.UNEXPECTED);
             },
             "callosum-serve-shutdown");
-    try (CurveKeyPair keys = curveServerSecret; Peer peer = Callosum.newPeer(spec, () -> describe(err))) {
+    try (CurveServerOptions keys = curve; Peer peer = Callosum.newPeer(spec, () -> describe(err))) {
       SampleService.registerOn(peer);
       peer.start();
       out.println("READY " + peer.address());
@@ -153,19 +130,11 @@ final class ServeCommand implements Callable<Integer> {
 
   private Peer.Builder describe(PrintWriter err) {
     Peer.Builder b = Peer.builder().name("serve").bind(address).ordering(ordering).compressReplies(compress);
-    Curve.requireBoth(spec, "--curve-server-secret", curveServerSecret, "--curve-allow", curveAllow,
-        "a CURVE server needs its own secret certificate and the public keys of the clients it lets in");
-    if (curveServerSecret != null) {
-      ServerAuthenticator auth = Curve.allowList(spec, Objects.requireNonNullElse(curveDomain, Curve.DEFAULT_DOMAIN),
-          curveServerSecret, curveAllow);
-      b.transport(Curve.server(spec, address, "--curve-server-secret", auth));
-      if (!quiet) {
-        err.println("CURVE server " + curveServerSecret.publicKey() + " (domain " + auth.domain() + "),"
-            + " letting in the client keys of " + curveAllow);
-        err.flush();
-      }
-    } else if (curveDomain != null) {
-      throw new ParameterException(spec.commandLine(), "--curve-domain needs --curve-server-secret and --curve-allow");
+    ServerAuthenticator auth = curve.apply(b, address);
+    if (auth != null && !quiet) {
+      err.println("CURVE server " + auth.serverKeyPair().publicKey() + " (domain " + auth.domain() + "),"
+          + " letting in the client keys of " + curve.allow);
+      err.flush();
     }
     if (!quiet) {
       Log log = new Log(err);

@@ -6,6 +6,7 @@ import io.callosum.lower.FanoutListener;
 import io.callosum.lower.FanoutPattern;
 import io.callosum.lower.FanoutReceiver;
 import io.callosum.lower.FanoutSender;
+import io.callosum.lower.LinkFanout;
 import io.callosum.lower.LinkListener;
 import io.callosum.lower.Transport;
 import io.callosum.lower.TransportConfig;
@@ -61,27 +62,50 @@ public final class ZmqTransport implements Transport {
     return DealerEndpoint.connect(context, address, config, listener, options);
   }
 
-  /** Broadcast over PUB/SUB and pipelines over PUSH/PULL, with ZeroMQ's high-water marks as queues. */
+  /**
+   * Broadcast over PUB/SUB and pipelines over PUSH/PULL, with ZeroMQ's high-water marks as queues;
+   * with CURVE, over links with credit ({@link #encrypted}).
+   */
   @Override
   public boolean supports(FanoutPattern pattern) {
     return true;
   }
 
   /**
-   * A PUB (broadcast) or PUSH (pipeline) socket. With {@link ZmqOptions#curveServer()} a bound
-   * socket is a CURVE server; with {@link ZmqOptions#curveClient()} a connecting one is a client.
+   * A PUB (broadcast) or PUSH (pipeline) socket; with CURVE, a {@link LinkFanout} sender over this
+   * transport's links (see {@link #encrypted}).
    */
   @Override
   public FanoutSender openSender(URI address, FanoutConfig config, Runnable writable) throws IOException {
     checkScheme(address);
+    if (encrypted(config)) {
+      return LinkFanout.openSender(this, address, config, writable);
+    }
     return ZmqFanoutSender.create(context, address, config, options, writable);
   }
 
-  /** A SUB (broadcast) or PULL (pipeline) socket; CURVE as for {@link #openSender}. */
+  /** A SUB (broadcast) or PULL (pipeline) socket; with CURVE, a {@link LinkFanout} receiver. */
   @Override
   public FanoutReceiver openReceiver(URI address, FanoutConfig config, List<String> topicPrefixes, FanoutListener listener) throws IOException {
     checkScheme(address);
+    if (encrypted(config)) {
+      return LinkFanout.openReceiver(this, address, config, topicPrefixes, listener);
+    }
     return ZmqFanoutReceiver.create(context, address, config, options, topicPrefixes, listener);
+  }
+
+  /**
+   * Whether a fan-out endpoint is CURVE-encrypted: a bound one with {@link
+   * ZmqOptions#curveServer()}, a connecting one with {@link ZmqOptions#curveClient()}. Encrypted
+   * fan-out does not use PUB/SUB and PUSH/PULL sockets but runs over this transport's (CURVE)
+   * DEALER/ROUTER links with credit-based flow control: jeromq 0.6.0 hands a socket a message still
+   * encrypted whenever a CURVE receive pipe was full (its stream engine pushes the decoder's
+   * original message instead of the decrypted one once room returns), and fan-out receivers fill
+   * their pipes by design when their consumer is slow. Credit keeps every pipe below its
+   * high-water mark instead. Both ends of a fan-out must be encrypted or both plain, as for calls.
+   */
+  private boolean encrypted(FanoutConfig config) {
+    return config.bind() ? options.curveServer() != null : options.curveClient() != null;
   }
 
   /** Refuses an address this transport does not serve before any resource is taken for it. */

@@ -1,0 +1,115 @@
+package io.callosum.examples;
+
+import io.callosum.Body;
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.text.DecimalFormat;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.LongConsumer;
+import me.tongfei.progressbar.DelegatingProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+/**
+ * What {@code send} and {@code receive} (and the demo's stream step) share: the method that carries
+ * a file as a client stream, its offer, and the progress bar on stderr.
+ *
+ * <p>The sender calls {@link #METHOD} with {@code {stream: NAME, size: BYTES or -1}} and streams the
+ * bytes upstream in {@link #ITEM}-byte items; the receiver answers {@code {bytes: N}} once it has
+ * written them all. The stream's credit makes a sender wait for a slow receiver: neither side holds
+ * more than the receiver's window.
+ */
+final class Transfer {
+  /** The stream method a receiver serves. */
+  static final String METHOD = "callosum.transfer";
+  /** Bytes per stream item. */
+  static final int ITEM = 64 << 10;
+
+  private Transfer() {}
+
+  /** The call's argument: which stream, and how many bytes follow (-1: unknown). */
+  static Map<String, Object> offer(String stream, long size) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("stream", stream);
+    m.put("size", size);
+    return m;
+  }
+
+  /** The stream name of an offer; an {@link IllegalArgumentException} for anything else. */
+  static String stream(Body offer) {
+    if (offer.value() instanceof Map<?, ?> m && m.get("stream") instanceof String s) {
+      return s;
+    }
+    throw new IllegalArgumentException("not a transfer offer (expected {stream: NAME, size: BYTES}): " + offer.value());
+  }
+
+  /** The announced size of an offer, or -1. */
+  static long size(Body offer) {
+    return offer.value() instanceof Map<?, ?> m && m.get("size") instanceof Number n ? Math.max(-1, n.longValue()) : -1;
+  }
+
+  /**
+   * The size of what {@code in} will deliver, when it is a file (stdin redirected from one, too);
+   * -1 for a pipe, a terminal or any other stream.
+   */
+  @SuppressWarnings("resource") // closing it would close stdin
+  static long sizeOf(InputStream in) {
+    try {
+      FileInputStream file = in == System.in ? new FileInputStream(FileDescriptor.in) : in instanceof FileInputStream f ? f : null;
+      if (file == null) {
+        return -1;
+      }
+      long left = file.getChannel().size() - file.getChannel().position();
+      return left > 0 ? left : -1;
+    } catch (IOException | UnsupportedOperationException e) {
+      return -1;
+    }
+  }
+
+  /**
+   * A progress bar on {@code err}: bytes in MiB, rate, and ETA when {@code size} is known. Lines
+   * are redrawn with a carriage return; {@link #finish} ends the last one.
+   */
+  static ProgressBar progress(String task, long size, PrintWriter err) {
+    return new ProgressBarBuilder()
+        .setTaskName(task)
+        .setInitialMax(size)
+        .setStyle(ProgressBarStyle.ASCII)
+        .setUnit(" MiB", 1 << 20)
+        .showSpeed(new DecimalFormat("0.0"))
+        .setSpeedUnit(ChronoUnit.SECONDS)
+        .setUpdateIntervalMillis(200)
+        .setConsumer(new DelegatingProgressBarConsumer(line -> {
+          err.print('\r' + line);
+          err.flush();
+        }, 100))
+        .build();
+  }
+
+  /** Closes {@code bar} (drawing its final state) and ends its line. */
+  static void finish(ProgressBar bar, PrintWriter err) {
+    bar.close();
+    err.println();
+    err.flush();
+  }
+
+  /** Copies {@code in} to {@code out} in {@link #ITEM}-byte reads, telling {@code step} each count; returns the bytes copied. */
+  static long copy(InputStream in, OutputStream out, LongConsumer step) throws IOException {
+    byte[] buffer = new byte[ITEM];
+    long total = 0;
+    int n;
+    while ((n = in.read(buffer)) != -1) {
+      out.write(buffer, 0, n);
+      total += n;
+      step.accept(n);
+    }
+    return total;
+  }
+}
