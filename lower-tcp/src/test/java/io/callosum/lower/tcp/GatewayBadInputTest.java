@@ -152,6 +152,26 @@ class GatewayBadInputTest {
   }
 
   @Test
+  void framesOnlyAGatewaySendsAreRefused() throws Exception {
+    RawTcp r = closer.later(RawTcp.connect(clusters.b.localAddress()).handshake());
+    r.sendFrame(RawTcp.channelFrame(REGISTERED, 1, new byte[] {0}));
+    assertTrue(r.abortReason().contains("frame kind 0xa is not sent to a gateway"));
+    stillServes();
+  }
+
+  @Test
+  void creditOnAChannelThatIsNotAForwardClosesThatChannel() throws Exception {
+    RawTcp r = closer.later(RawTcp.connect(clusters.b.localAddress()).handshake());
+    r.sendFrame(openTo(1, ascii("B/s1"), new byte[0]));
+    byte[] opened = next(r);
+    assertEquals(RawTcp.OPENED, opened[0]);
+    r.sendFrame(RawTcp.channelFrame(CREDIT, 1, new byte[] {0, 0, 0, 1}));
+    assertTrue(closeReason(next(r), 1).contains("CREDIT on a channel that is not an open forward"));
+    answersPing(r);
+    stillServes();
+  }
+
+  @Test
   void anOpenInTheGatewaysIdSpaceCutsThatConnectionAlone() throws Exception {
     RawTcp r = closer.later(RawTcp.connect(clusters.b.localAddress()).handshake());
     r.sendFrame(openTo(ACCEPTOR_BIT | 1, ascii("B/s1"), new byte[0]));

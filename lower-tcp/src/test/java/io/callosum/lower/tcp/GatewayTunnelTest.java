@@ -86,6 +86,32 @@ class GatewayTunnelTest {
   }
 
   @Test
+  void manyPeersShareTheLinkAtOnce() throws Exception {
+    Clusters c = closer.later(Clusters.start(TcpOptions.defaults()));
+    Peer server = closer.later(Peer.builder().transport(c.viaB).bind("tunnel://B/s-many").build());
+    server.handle("echo", (ctx, body) -> body.value());
+    server.start();
+    java.util.List<Peer> clients = new java.util.ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      clients.add(closer.later(Peer.builder().transport(c.viaA).connect("tunnel://B/s-many").build()).start());
+    }
+    java.util.List<java.util.concurrent.CompletableFuture<Object>> calls = new java.util.ArrayList<>();
+    for (int round = 0; round < 10; round++) {
+      for (int i = 0; i < clients.size(); i++) {
+        calls.add(clients.get(i).invoke("echo", round * 1000 + i));
+      }
+    }
+    for (int k = 0; k < calls.size(); k++) {
+      assertEquals((k / 100) * 1000 + k % 100, ((Number) Await.result(calls.get(k))).intValue());
+    }
+    assertEquals(100, c.a.status().link("B").channels());
+    assertEquals(1, c.viaA.openConnections(), "every channel rides one connection to gateway A");
+    assertEquals(100, server.remotes().size());
+    clients.forEach(Peer::close);
+    Await.until("the link's channels are closed", () -> c.a.status().link("B").channels() == 0 && server.remotes().isEmpty());
+  }
+
+  @Test
   void aTunnelAddressNeedsAGatewayAndTheRightForm() {
     TcpTransport plain = new TcpTransport();
     assertThrows(IllegalArgumentException.class, () -> Peer.builder().transport(plain).connect("tunnel://B/x").build().start());
