@@ -46,6 +46,9 @@ class GatewayConfigFileTest {
       maxChannelsPerConnection: 100
       statusLog: 30s
       maxConnections: 50
+      localPeers:
+        - key: "JFf[V):CY[7zMeq8Gd*#yEn8Cu^]X9eEU91J1!99"
+          names: [manager]
       """;
 
   @Test
@@ -74,6 +77,7 @@ class GatewayConfigFileTest {
     assertEquals(100, c.tcp().maxChannelsPerConnection());
     assertEquals(Duration.ofSeconds(30), c.statusLog());
     assertEquals(50, c.tcp().maxConnections());
+    assertTrue(c.localPeers().values().iterator().next().allows("manager"));
   }
 
   @Test
@@ -92,7 +96,7 @@ class GatewayConfigFileTest {
     assertRefused("cluster: a\nheartbeat: {interval: soon, timeout: 5s}\n", "heartbeat.interval must be a duration");
     assertRefused("cluster: a\nlinks:\n  - cluster: b\n    address: tcp://h:1\n", "missing key serverKey");
     assertRefused("cluster: a b\n", "cluster must be 1..64 of");
-    assertRefused("cluster: a\nlinkListen: tcp://127.0.0.1:1\n", "links need the gateway's CURVE key pair");
+    assertRefused("cluster: a\nlinkListen: tcp://127.0.0.1:1\n", "links and localPeers need the gateway's CURVE key pair");
     assertRefused("cluster: a\ngrants: {b: {names: [\"no spaces\"]}}\n", "granted name must be");
     assertRefused("cluster: a\nforwards:\n  - {listen: tcp://127.0.0.1:1, cluster: b, target: nohostport}\n", "host:port");
     assertRefused("cluster: [a\n", "not valid YAML");

@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.callosum.AuthenticationException;
 import io.callosum.ConnectionLostException;
 import io.callosum.Peer;
+import io.callosum.auth.ClientAuthenticator;
 import io.callosum.auth.CurveKeyPair;
 import io.callosum.lower.tcp.gateway.Gateway;
 import io.callosum.lower.tcp.gateway.GatewayConfig;
@@ -18,6 +20,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -93,6 +96,41 @@ class GatewaySecurityTest {
     Await.until("the stranger counts the refusal", () -> c.status().link("A").refusals() >= 1);
     assertFalse(c.linkUp("A"));
     assertTrue(clusters.a.linkUp("B"), "the real B keeps its link");
+  }
+
+  @Test
+  void localPeersWithKeysRegisterOnlyTheNamesOfTheirKey() throws Exception {
+    CurveKeyPair gateway = CurveKeyPair.generate();
+    CurveKeyPair agent = CurveKeyPair.generate();
+    CurveKeyPair caller = CurveKeyPair.generate();
+    Gateway k = closer.later(Gateway.start(GatewayConfig.builder("K").listen(Clusters.LOOPBACK).keyPair(gateway)
+        .localPeer(agent.publicKey(), "agent-*").localPeer(caller.publicKey()).build()));
+    TcpTransport asAgent = as(k, gateway, agent);
+    Peer a = closer.later(Peer.builder().transport(asAgent).bind("tunnel://K/agent-1").build());
+    a.handle("who", (ctx, body) -> ctx.identity().orElse("?"));
+    a.start();
+    ConnectionLostException e = assertThrows(ConnectionLostException.class,
+        () -> closer.later(Peer.builder().transport(asAgent).bind("tunnel://K/boss").build()).start());
+    assertTrue(e.getMessage().contains("the key of this peer may not register boss at cluster K"), e.getMessage());
+
+    TcpTransport asCaller = as(k, gateway, caller);
+    Peer c = closer.later(Peer.builder().transport(asCaller).connect("tunnel://K/agent-1").build()).start();
+    assertEquals("K", Await.result(c.invoke("who", null)));
+    assertThrows(ConnectionLostException.class, () -> closer.later(Peer.builder().transport(asCaller).bind("tunnel://K/agent-2").build())
+        .start());
+
+    TcpTransport stranger = as(k, gateway, CurveKeyPair.generate());
+    assertThrows(AuthenticationException.class, () -> closer.later(Peer.builder().transport(stranger).connect("tunnel://K/agent-1")
+        .build()).start());
+    TcpTransport plain = new TcpTransport(TcpOptions.builder().gateway(URI.create(k.localAddress())).build());
+    assertThrows(AuthenticationException.class, () -> closer.later(Peer.builder().transport(plain).connect("tunnel://K/agent-1").build())
+        .start());
+    assertEquals(List.of("agent-1"), k.status().registered());
+  }
+
+  private static TcpTransport as(Gateway g, CurveKeyPair gateway, CurveKeyPair peer) {
+    return new TcpTransport(TcpOptions.builder().gateway(URI.create(g.localAddress()))
+        .curveClient(ClientAuthenticator.of(gateway.publicKey(), peer)).build());
   }
 
   @Test

@@ -83,6 +83,7 @@ public final class GatewayConfig {
   private final List<Link> links;
   private final Map<CurvePublicKey, String> allowedGateways;
   private final Map<String, Grant> grants;
+  private final Map<CurvePublicKey, Grant> localPeers;
   private final List<Forward> forwards;
   private final long maxChannelBuffer;
   private final TcpOptions tcp;
@@ -97,6 +98,7 @@ public final class GatewayConfig {
     this.links = List.copyOf(b.links);
     this.allowedGateways = Map.copyOf(b.allowedGateways);
     this.grants = Map.copyOf(b.grants);
+    this.localPeers = Map.copyOf(b.localPeers);
     this.forwards = List.copyOf(b.forwards);
     this.maxChannelBuffer = b.maxChannelBuffer;
     this.tcp = b.tcp;
@@ -110,8 +112,8 @@ public final class GatewayConfig {
     if (admin != null) {
       checkTcp(admin, "admin address");
     }
-    if (keyPair == null && (linkListen != null || !links.isEmpty())) {
-      throw new IllegalArgumentException("gateway " + cluster + ": links need the gateway's CURVE key pair (keyPair)");
+    if (keyPair == null && (linkListen != null || !links.isEmpty() || !localPeers.isEmpty())) {
+      throw new IllegalArgumentException("gateway " + cluster + ": links and localPeers need the gateway's CURVE key pair (keyPair)");
     }
     for (Link l : links) {
       if (l.cluster().equals(cluster)) {
@@ -167,6 +169,15 @@ public final class GatewayConfig {
     return forwards;
   }
 
+  /**
+   * When not empty, local peers must connect with CURVE (the gateway's key pair) using one of these
+   * keys, and each key may register only the names its grant lists; when empty, local peers
+   * connect in plain TCP and may register any name.
+   */
+  public Map<CurvePublicKey, Grant> localPeers() {
+    return localPeers;
+  }
+
   /** Bytes the gateway holds for one channel (waiting for its receiver) before it closes that channel alone. */
   public long maxChannelBuffer() {
     return maxChannelBuffer;
@@ -218,6 +229,7 @@ public final class GatewayConfig {
     private final List<Link> links = new ArrayList<>();
     private final Map<CurvePublicKey, String> allowedGateways = new LinkedHashMap<>();
     private final Map<String, Grant> grants = new LinkedHashMap<>();
+    private final Map<CurvePublicKey, Grant> localPeers = new LinkedHashMap<>();
     private final List<Forward> forwards = new ArrayList<>();
     private long maxChannelBuffer = 32L << 20;
     private TcpOptions tcp = TcpOptions.defaults();
@@ -274,6 +286,15 @@ public final class GatewayConfig {
       Set<String> t = new LinkedHashSet<>(g.forwardTargets());
       t.add(hostPort);
       grants.put(remoteCluster, new Grant(g.names(), t));
+      return this;
+    }
+
+    /**
+     * Requires CURVE from local peers and lets the peer holding {@code key} in, registering only
+     * {@code names} (patterns as in {@link Grant}; none: it may only call).
+     */
+    public Builder localPeer(CurvePublicKey key, String... names) {
+      localPeers.put(Objects.requireNonNull(key, "key"), new Grant(Set.of(names), Set.of()));
       return this;
     }
 

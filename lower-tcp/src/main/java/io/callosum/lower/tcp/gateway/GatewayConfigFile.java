@@ -29,7 +29,7 @@ public final class GatewayConfigFile {
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m)");
   private static final Set<String> TOP = Set.of("cluster", "listen", "linkListen", "admin", "secretKey", "keyFile", "links",
-      "allowGateways", "grants", "forwards", "maxChannelBuffer", "heartbeat", "reconnect", "handshakeTimeout", "maxChannelsPerConnection", "maxConnections", "statusLog");
+      "allowGateways", "grants", "forwards", "maxChannelBuffer", "heartbeat", "reconnect", "handshakeTimeout", "maxChannelsPerConnection", "maxConnections", "statusLog", "localPeers");
 
   private GatewayConfigFile() {}
 
@@ -113,6 +113,14 @@ public final class GatewayConfigFile {
           b.grant(e.getKey());
         }
       }
+    }
+    for (JsonNode p : list(root, "localPeers")) {
+      known(p, Set.of("key", "names"), "localPeers[]");
+      java.util.List<String> names = new java.util.ArrayList<>();
+      for (JsonNode n : list(p, "names")) {
+        names.add(n.asText());
+      }
+      b.localPeer(key(text(p, "key", true)), names.toArray(new String[0]));
     }
     for (JsonNode f : list(root, "forwards")) {
       known(f, Set.of("listen", "cluster", "target"), "forwards[]");

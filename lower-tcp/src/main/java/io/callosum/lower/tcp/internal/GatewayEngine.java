@@ -189,6 +189,9 @@ public final class GatewayEngine implements Connection.Owner {
   private final List<Acceptor> acceptors = new ArrayList<>();
   private final Set<ForwardSocket> sockets = new HashSet<>();
   private final AllowListAuthenticator linkAuthenticator;
+  /** Local peers' keys (user id: the key in Z85) and what each may register; null: local peers connect in plain. */
+  private final AllowListAuthenticator peerAuthenticator;
+  private final Map<String, GatewayConfig.Grant> peerGrants = new HashMap<>();
   private long refusals;
   private String localAddress;
   private String linkAddress;
@@ -208,6 +211,15 @@ public final class GatewayEngine implements Connection.Owner {
       }
     } else {
       linkAuthenticator = null;
+    }
+    if (config.localPeers().isEmpty()) {
+      peerAuthenticator = null;
+    } else {
+      peerAuthenticator = new AllowListAuthenticator(config.cluster() + "-peers", config.keyPair());
+      for (Map.Entry<CurvePublicKey, GatewayConfig.Grant> e : config.localPeers().entrySet()) {
+        peerAuthenticator.allow(e.getKey(), e.getKey().z85());
+        peerGrants.put(e.getKey().z85(), e.getValue());
+      }
     }
   }
 
@@ -284,7 +296,8 @@ public final class GatewayEngine implements Connection.Owner {
     if (full(sc, remote, "a local peer")) {
       return;
     }
-    Connection c = Connection.accepted(loop, sc, remote, this, new NullSecurity(), options);
+    ConnectionSecurity security = peerAuthenticator == null ? new NullSecurity() : CurveSecurity.server(peerAuthenticator);
+    Connection c = Connection.accepted(loop, sc, remote, this, security, options);
     sides.put(c, new Side(c, false, false, null, null));
   }
 
@@ -422,6 +435,8 @@ public final class GatewayEngine implements Connection.Owner {
     if (!Wire.validName(name)) {
       problem = "a name is 1..64 of A-Z a-z 0-9 . _ - (got " + (name == null ? n + " bytes that are not such text" : "\"" + name + "\"")
           + ")";
+    } else if (peerAuthenticator != null && !peerGrants.get(s.conn.userId()).allows(name)) {
+      problem = "the key of this peer may not register " + name + " at cluster " + config.cluster();
     } else if (s.registrations.size() >= options.maxChannelsPerConnection() && !s.registrations.containsKey(token)) {
       problem = "at most " + options.maxChannelsPerConnection() + " names per connection";
     }
