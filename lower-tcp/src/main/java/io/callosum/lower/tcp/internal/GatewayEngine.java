@@ -15,6 +15,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -22,8 +23,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -119,7 +122,7 @@ public final class GatewayEngine implements Connection.Owner {
       }
       try {
         InetSocketAddress at = Addresses.resolve(Addresses.parse(config.address()), config.address());
-        ClientAuthenticator auth = ClientAuthenticator.of(config.serverKey(), keys());
+        ClientAuthenticator auth = ClientAuthenticator.of(config.serverKey(), GatewayEngine.this.config.keyPair());
         Connection c = Connection.connect(loop, at, "gateway of " + config.cluster() + " at " + config.address(), GatewayEngine.this,
             CurveSecurity.client(auth), options);
         sides.put(c, new Side(c, true, true, this, config.cluster()));
@@ -197,7 +200,7 @@ public final class GatewayEngine implements Connection.Owner {
   private String linkAddress;
   private final List<String> forwardAddresses = new ArrayList<>();
   private boolean closed;
-  private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
+  private final AtomicBoolean closing = new AtomicBoolean();
 
   private GatewayEngine(GatewayConfig config) {
     this.config = config;
@@ -261,10 +264,6 @@ public final class GatewayEngine implements Connection.Owner {
     LOG.info("gateway of cluster {} started: peers at {}, links at {}, {} outbound links, {} forwards", config.cluster(), g.localAddress,
         g.linkAddress, config.links().size(), config.forwards().size());
     return g;
-  }
-
-  private io.callosum.auth.CurveKeyPair keys() {
-    return config.keyPair();
   }
 
   public String localAddress() {
@@ -483,7 +482,7 @@ public final class GatewayEngine implements Connection.Owner {
       return;
     }
     String target = open.target();
-    byte[] capabilities = java.util.Arrays.copyOfRange(frame, open.capabilitiesAt(), frame.length);
+    byte[] capabilities = Arrays.copyOfRange(frame, open.capabilitiesAt(), frame.length);
     Leg from = new Leg(s, number);
     if (s.link) {
       GatewayConfig.Grant grant = config.grants().get(s.cluster);
@@ -582,7 +581,7 @@ public final class GatewayEngine implements Connection.Owner {
     }
     Leg p = leg.peer;
     p.open = true;
-    p.side.conn.sendFrame(Wire.channelFrame(Wire.OPENED, p.id, java.util.Arrays.copyOfRange(frame, Wire.CHANNEL_FRAME_HEADER,
+    p.side.conn.sendFrame(Wire.channelFrame(Wire.OPENED, p.id, Arrays.copyOfRange(frame, Wire.CHANNEL_FRAME_HEADER,
         frame.length)));
   }
 
@@ -753,7 +752,7 @@ public final class GatewayEngine implements Connection.Owner {
     return onLoop(() -> links.containsKey(cluster));
   }
 
-  private <T> T onLoop(java.util.concurrent.Callable<T> task) {
+  private <T> T onLoop(Callable<T> task) {
     CompletableFuture<T> f = new CompletableFuture<>();
     Runnable r = () -> {
       try {
