@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
- * The {@code callosum} command-line tool: {@code demo}, {@code serve}, {@code call} and {@code keygen}.
+ * The {@code callosum} command-line tool: {@code demo}, {@code serve}, {@code call}, {@code send}, {@code receive}, {@code keygen}, {@code example} and {@code gateway}.
  *
  * <p>{@link #main} runs one command and exits with its code. Tests use {@link #commandLine()}
  * and {@code execute} instead, in the same JVM, with their own output writers.
@@ -40,7 +40,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
     description = "Asynchronous, bidirectional RPC with replaceable layers: try it from the shell.",
     subcommands = {
       DemoCommand.class, ServeCommand.class, CallCommand.class, SendCommand.class, ReceiveCommand.class, KeygenCommand.class,
-      ExampleCommand.class,
+      ExampleCommand.class, GatewayCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Callosum implements Runnable {
@@ -51,6 +51,11 @@ public final class Callosum implements Runnable {
     // Library logging would interleave with the tool's own output; warnings still show.
     if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
       System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+    }
+    // A gateway's own log (links up and down, refusals, per-link status) is what its operator reads.
+    String gatewayLog = "org.slf4j.simpleLogger.log.io.callosum.lower.tcp.internal.GatewayEngine";
+    if (System.getProperty(gatewayLog) == null) {
+      System.setProperty(gatewayLog, "info");
     }
     System.exit(commandLine().execute(args));
   }

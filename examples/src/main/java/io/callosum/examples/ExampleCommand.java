@@ -57,8 +57,16 @@ final class ExampleCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "UPPER", description = "The upper: ${COMPLETION-CANDIDATES}.", completionCandidates = Names.class)
+  @Parameters(index = "0", paramLabel = "UPPER", description = "The upper: ${COMPLETION-CANDIDATES}; or 'federation': two clusters"
+      + " linked by gateways, a manager calling agents behind NAT (docs/GATEWAY.md).", completionCandidates = Names.class)
   String upperName;
+
+  @Option(names = "--gateway-configs", paramLabel = "DIR", description = "federation: read " + Federation.HQ + " and " + Federation.EDGE
+      + " from DIR (default: the copies in examples/src/main/resources/federation).")
+  java.nio.file.Path gatewayConfigs;
+
+  @Option(names = "--free-ports", description = "federation: replace the files' 127.0.0.1 ports by free ones.")
+  boolean freePorts;
 
   @Option(
       names = "--lower",
@@ -72,6 +80,7 @@ final class ExampleCommand implements Callable<Integer> {
 
     Names() {
       super(UPPERS.keySet());
+      add("federation");
     }
   }
 
@@ -80,6 +89,10 @@ final class ExampleCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
+    if ("federation".equals(upperName)) {
+      failures.addAll(Federation.run(out, gatewayConfigs, freePorts));
+      return outcome(out);
+    }
     Supplier<DemoUpper> make = UPPERS.get(upperName);
     if (make == null) {
       spec.commandLine().getErr().printf("callosum: no upper named '%s' (known: %s)%n", upperName, String.join(", ", UPPERS.keySet()));
@@ -118,6 +131,10 @@ final class ExampleCommand implements Callable<Integer> {
         check(numbers.equals(List.of(1L, 2L, 3L, 4L, 5L)), "calls on one order key are served in order");
       }
     }
+    return outcome(out);
+  }
+
+  private int outcome(PrintWriter out) {
     if (failures.isEmpty()) {
       out.println("Every call behaved as shown.");
       out.flush();

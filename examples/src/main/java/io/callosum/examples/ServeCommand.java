@@ -143,7 +143,7 @@ final class ServeCommand implements Callable<Integer> {
     return b;
   }
 
-  private static boolean awaitQuietly(CountDownLatch latch, int seconds) {
+  static boolean awaitQuietly(CountDownLatch latch, int seconds) {
     try {
       return latch.await(seconds, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
@@ -151,7 +151,7 @@ final class ServeCommand implements Callable<Integer> {
     }
   }
 
-  private static void removeHook(Thread hook) {
+  static void removeHook(Thread hook) {
     try {
       Runtime.getRuntime().removeShutdownHook(hook);
     } catch (IllegalStateException shuttingDown) {

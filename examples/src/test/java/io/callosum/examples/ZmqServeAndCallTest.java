@@ -182,7 +182,7 @@ class ZmqServeAndCallTest {
       {"call", "--connect", LOOPBACK, "--curve-client-secret", secret, "--curve-server-public", "not-a-key", "echo"},
     };
     String[] expected = {
-      "--curve-server-secret needs an address of a lower with CURVE (tcp://, zmq+inproc://, zmq+ipc://, zmq+tcp://), not inproc://curve",
+      "--curve-server-secret needs an address of a lower with CURVE (tcp://, tunnel://, zmq+inproc://, zmq+ipc://, zmq+tcp://), not inproc://curve",
       "--curve-client-secret needs an address of a lower with CURVE",
       "is a public certificate; this option needs a secret one (NAME.key_secret)",
       "--curve-allow: no such file: " + dir.resolve("nothing.key"),

@@ -2,6 +2,7 @@ package io.callosum.lower.tcp;
 
 import io.callosum.auth.ClientAuthenticator;
 import io.callosum.auth.ServerAuthenticator;
+import java.net.URI;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -28,6 +29,7 @@ public final class TcpOptions {
   private final long maxSendBacklog;
   private final ServerAuthenticator curveServer;
   private final ClientAuthenticator curveClient;
+  private final URI gateway;
 
   private TcpOptions(Builder b) {
     this.heartbeatInterval = b.heartbeatInterval;
@@ -41,6 +43,7 @@ public final class TcpOptions {
     this.maxSendBacklog = b.maxSendBacklog;
     this.curveServer = b.curveServer;
     this.curveClient = b.curveClient;
+    this.gateway = b.gateway;
   }
 
   /**
@@ -117,13 +120,21 @@ public final class TcpOptions {
     return curveClient;
   }
 
+  /**
+   * The local gateway ({@code tcp://host:port}) that carries this transport's {@code
+   * tunnel://CLUSTER/NAME} addresses, or null (see {@link Builder#gateway}).
+   */
+  public URI gateway() {
+    return gateway;
+  }
+
   @Override
   public String toString() {
     return "TcpOptions(heartbeat " + heartbeatInterval.toMillis() + "/" + heartbeatTimeout.toMillis() + " ms, reconnect "
         + reconnectMin.toMillis() + ".." + reconnectMax.toMillis() + " ms, handshake " + handshakeTimeout.toMillis()
         + " ms, frame " + maxFrameSize + " B, channels " + maxChannelsPerConnection + ", connections " + maxConnections
         + ", backlog " + maxSendBacklog + " B" + (curveServer != null ? ", CURVE server" : "")
-        + (curveClient != null ? ", CURVE client" : "") + ")";
+        + (curveClient != null ? ", CURVE client" : "") + (gateway != null ? ", gateway " + gateway : "") + ")";
   }
 
   /** Builds {@link TcpOptions}; not thread-safe. Setters check their argument at once. */
@@ -139,6 +150,7 @@ public final class TcpOptions {
     private long maxSendBacklog = 64L << 20;
     private ServerAuthenticator curveServer;
     private ClientAuthenticator curveClient;
+    private URI gateway;
 
     private Builder() {}
 
@@ -154,6 +166,7 @@ public final class TcpOptions {
       maxSendBacklog = o.maxSendBacklog;
       curveServer = o.curveServer;
       curveClient = o.curveClient;
+      gateway = o.gateway;
     }
 
     /** Heartbeat every {@code interval} of idleness; the connection is lost after {@code timeout} of silence. */
@@ -219,6 +232,21 @@ public final class TcpOptions {
     /** Connections use CURVE: {@code client} gives the server's public key and this side's keys. */
     public Builder curveClient(ClientAuthenticator client) {
       curveClient = client;
+      return this;
+    }
+
+    /**
+     * The local gateway for {@code tunnel://} addresses: connecting to {@code tunnel://CLUSTER/NAME}
+     * opens a channel through it to the peer registered as NAME at cluster CLUSTER's gateway; binding
+     * {@code tunnel://CLUSTER/NAME} dials out to it and registers NAME (CLUSTER must be the
+     * gateway's own), so the peer needs no inbound port. Channels ride the one connection to the
+     * gateway, with this transport's security.
+     */
+    public Builder gateway(URI tcpAddress) {
+      if (tcpAddress != null && (!"tcp".equals(tcpAddress.getScheme()) || tcpAddress.getHost() == null || tcpAddress.getPort() < 0)) {
+        throw new IllegalArgumentException("a gateway is reached at tcp://host:port, not " + tcpAddress);
+      }
+      gateway = tcpAddress;
       return this;
     }
 

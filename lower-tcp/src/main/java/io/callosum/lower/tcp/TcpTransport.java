@@ -22,7 +22,7 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * The TCP lower: {@code tcp://host:port} (IPv4 and IPv6 literals such as {@code tcp://[::1]:0}, and
+ * The TCP lower: {@code tcp://host:port}, and {@code tunnel://CLUSTER/NAME} through a gateway ({@link TcpOptions.Builder#gateway}); (IPv4 and IPv6 literals such as {@code tcp://[::1]:0}, and
  * host names; port 0 binds an ephemeral port). Frames are length-prefixed and multiplexed in
  * channels (see {@code lower-tcp/WIRE.md}).
  *

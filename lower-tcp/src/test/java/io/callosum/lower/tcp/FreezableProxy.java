@@ -19,7 +19,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 final class FreezableProxy implements AutoCloseable {
   private final ServerSocket server;
-  private final InetSocketAddress target;
+  private volatile InetSocketAddress target;
   private final List<Socket> sockets = new CopyOnWriteArrayList<>();
   private final List<Thread> threads = new CopyOnWriteArrayList<>();
   private final Object lock = new Object();
@@ -32,6 +32,12 @@ final class FreezableProxy implements AutoCloseable {
     this.target = new InetSocketAddress(u.getHost(), u.getPort());
     this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
     start(this::acceptLoop, "proxy-accept");
+  }
+
+  /** Sends connections accepted from now on to {@code targetAddress}. */
+  void retarget(String targetAddress) {
+    URI u = URI.create(targetAddress);
+    target = new InetSocketAddress(u.getHost(), u.getPort());
   }
 
   String address() {

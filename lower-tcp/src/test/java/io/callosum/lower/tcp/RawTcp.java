@@ -76,9 +76,9 @@ final class RawTcp implements AutoCloseable {
 
   /** Sends a valid NULL preamble and reads the endpoint's. */
   RawTcp handshake() throws IOException {
-    send(preamble(1, "NULL"));
+    send(preamble(2, "NULL"));
     byte[] theirs = readPreamble();
-    if (!Arrays.equals(Arrays.copyOf(theirs, 5), Arrays.copyOf(preamble(1, "NULL"), 5))) {
+    if (!Arrays.equals(Arrays.copyOf(theirs, 5), Arrays.copyOf(preamble(2, "NULL"), 5))) {
       throw new AssertionError("unexpected preamble " + Arrays.toString(theirs));
     }
     return this;

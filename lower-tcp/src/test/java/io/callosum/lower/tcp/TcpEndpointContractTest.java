@@ -73,7 +73,7 @@ class TcpEndpointContractTest {
     background.execute(() -> {
       try {
         Socket s = closer.later(future.accept());
-        s.getOutputStream().write(RawTcp.preamble(2, "NULL"));
+        s.getOutputStream().write(RawTcp.preamble(3, "NULL"));
         s.getInputStream().readAllBytes(); // until the client closes
       } catch (IOException e) {
         // the test fails on the client side if this does not work
@@ -82,7 +82,7 @@ class TcpEndpointContractTest {
     TcpTransport t = new TcpTransport();
     ConnectionLostException e = assertThrows(ConnectionLostException.class,
         () -> t.connect(URI.create(address(future)), config(), new LinkRecorder()));
-    assertTrue(e.getMessage().contains("unsupported protocol version 2 (this peer speaks 1)"), e.getMessage());
+    assertTrue(e.getMessage().contains("unsupported protocol version 3 (this peer speaks 2)"), e.getMessage());
   }
 
   @Test
@@ -93,7 +93,7 @@ class TcpEndpointContractTest {
       try {
         Socket s = closer.later(raw.accept());
         s.setSoTimeout((int) Await.LIMIT.toMillis());
-        s.getOutputStream().write(RawTcp.preamble(1, "NULL"));
+        s.getOutputStream().write(RawTcp.preamble(2, "NULL"));
         DataInputStream in = new DataInputStream(s.getInputStream());
         in.readFully(new byte[16]);
         byte[] open = new byte[in.readInt()];

@@ -92,12 +92,12 @@ class TcpLimitsTest {
 
   @Test
   void unknownVersionIsRefusedWithAReason() throws Exception {
-    refusedAtThePreamble(RawTcp.preamble(9, "NULL"), "unsupported protocol version 9 (this peer speaks 1)");
+    refusedAtThePreamble(RawTcp.preamble(9, "NULL"), "unsupported protocol version 9 (this peer speaks 2)");
   }
 
   @Test
   void securityMechanismMismatchIsRefusedWithAReason() throws Exception {
-    refusedAtThePreamble(RawTcp.preamble(1, "CURVE"), "security mechanism mismatch: this side uses NULL, the remote offers CURVE");
+    refusedAtThePreamble(RawTcp.preamble(2, "CURVE"), "security mechanism mismatch: this side uses NULL, the remote offers CURVE");
   }
 
   /** Sends {@code preamble}; the server answers with its own and an ABORT naming {@code reason}, and serves others. */
@@ -129,7 +129,7 @@ class TcpLimitsTest {
     assertTrue(badHeader.abortReason().contains("header length of 1000"));
     RawTcp opened = raw().handshake();
     opened.sendFrame(RawTcp.channelFrame(RawTcp.OPENED, 1, new byte[0]));
-    assertTrue(opened.abortReason().contains("only the connecting side opens channels"));
+    assertTrue(opened.abortReason().contains("this endpoint opens no channels"));
     othersStillServed();
   }
 

@@ -8,7 +8,32 @@ import java.net.UnknownHostException;
 
 /** {@code tcp://host:port} addresses: IPv4 and IPv6 literals ({@code tcp://[::1]:0}) and host names. */
 final class Addresses {
+  static final String TUNNEL = "tunnel";
+
   private Addresses() {}
+
+  /** {@code tunnel://CLUSTER/NAME}: the peer registered as NAME at the gateway of CLUSTER. */
+  record Tunnel(String cluster, String name) {
+    String target() {
+      return cluster + "/" + name;
+    }
+
+    String uri() {
+      return TUNNEL + "://" + target();
+    }
+  }
+
+  /** Checks the form of a tunnel address; throws {@link IllegalArgumentException} with the expected form. */
+  static Tunnel tunnel(URI address) {
+    String cluster = address.getRawAuthority();
+    String path = address.getRawPath();
+    String name = path != null && path.startsWith("/") ? path.substring(1) : null;
+    if (!TUNNEL.equals(address.getScheme()) || !Wire.validName(cluster) || !Wire.validName(name) || address.getRawQuery() != null
+        || address.getRawFragment() != null) {
+      throw new IllegalArgumentException("expected tunnel://CLUSTER/NAME (each 1..64 of A-Z a-z 0-9 . _ -), got " + address);
+    }
+    return new Tunnel(cluster, name);
+  }
 
   /** The host part as written (IPv6 literals with their brackets) and the port. */
   record HostPort(String host, int port) {

@@ -43,6 +43,9 @@ final class ClientBundle implements Connection.Owner, IoLoop.Ticking {
   int members;
   private final List<ClientEndpoint> endpoints = new ArrayList<>();
   private final Map<Integer, ClientEndpoint> opening = new HashMap<>();
+  /** Names this transport registered at the gateway it connects to here, by registration token. */
+  private final Map<Integer, TunnelBinding> bindings = new HashMap<>();
+  private int nextToken = 1;
   private State state = State.IDLE;
   private Connection connection;
   private int nextChannel = 1;
@@ -60,6 +63,7 @@ final class ClientBundle implements Connection.Owner, IoLoop.Ticking {
   /** A new endpoint joins: it gets a channel now, or as soon as the connection is up. */
   void add(ClientEndpoint e) {
     endpoints.add(e);
+    e.backoff = hub.backoff();
     switch (state) {
       case UP:
         open(e);
@@ -92,7 +96,45 @@ final class ClientBundle implements Connection.Owner, IoLoop.Ticking {
       nextChannel = 1;
     }
     opening.put(number, e);
-    connection.sendFrame(Wire.channelFrame(Wire.OPEN, number, e.capabilities()));
+    String target = e.target();
+    connection.sendFrame(target == null ? Wire.channelFrame(Wire.OPEN, number, e.capabilities()) : Wire.openTo(number, target, "",
+        e.capabilities()));
+  }
+
+  /** A name to register at the gateway: now, or as soon as the connection is up (and again after each reconnect). */
+  void add(TunnelBinding b) {
+    b.token = nextToken++;
+    bindings.put(b.token, b);
+    switch (state) {
+      case UP:
+        connection.sendFrame(Wire.channelFrame(Wire.REGISTER, b.token, Wire.utf8(b.name)));
+        break;
+      case IDLE:
+      case BACKOFF:
+        connectNow();
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** A registered name ends: the gateway forgets it, its channels close; the last member closes the connection. */
+  void remove(TunnelBinding b, boolean last) {
+    bindings.remove(b.token, b);
+    if (connection != null && state == State.UP) {
+      connection.sendFrame(Wire.channelFrame(Wire.UNREGISTER, b.token, new byte[0]));
+    }
+    for (Channel ch : new ArrayList<>(b.channels)) {
+      if (connection != null) {
+        connection.closeChannel(ch, "");
+      } else {
+        ch.lost(null);
+      }
+    }
+    b.channels.clear();
+    if (last) {
+      shut();
+    }
   }
 
   @Override
@@ -103,6 +145,9 @@ final class ClientBundle implements Connection.Owner, IoLoop.Ticking {
       if (!e.hasChannel() && !opening.containsValue(e)) {
         open(e);
       }
+    }
+    for (TunnelBinding b : bindings.values()) {
+      c.sendFrame(Wire.channelFrame(Wire.REGISTER, b.token, Wire.utf8(b.name)));
     }
   }
 
@@ -118,6 +163,7 @@ final class ClientBundle implements Connection.Owner, IoLoop.Ticking {
         Capabilities remote = Capabilities.decode(Arrays.copyOfRange(frame, Wire.CHANNEL_FRAME_HEADER, frame.length));
         Channel ch = new Channel(number, c, e, remote, null, e.listener());
         c.channels.put(number, ch);
+        e.backoff.reset();
         e.opened(ch);
         break;
       }
@@ -125,22 +171,97 @@ final class ClientBundle implements Connection.Owner, IoLoop.Ticking {
         String reason = Wire.reason(frame, Wire.CHANNEL_FRAME_HEADER);
         ClientEndpoint e = opening.remove(number);
         if (e != null) {
-          LOG.warn("{}: the server refused a channel: {}", name, reason);
-          e.failFirst(new ConnectionLostException(name + " refused the channel: " + reason));
+          LOG.warn("{}: the server refused a channel{}: {}", name, e.target() != null ? " to " + e.target() : "", reason);
+          e.failFirst(new ConnectionLostException(name + " refused the channel" + (e.target() != null ? " to " + e.target() : "") + ": "
+              + reason));
+          retryLater(e);
         } else {
           c.remoteClosedChannel(number, reason);
         }
         break;
       }
+      case Wire.OPEN_TO:
+        openedByGateway(c, number, frame);
+        break;
+      case Wire.REGISTERED: {
+        TunnelBinding b = bindings.get(number);
+        if (b == null || frame.length < Wire.CHANNEL_FRAME_HEADER + 1) {
+          LOG.debug("{}: dropped REGISTERED for token {}", name, number);
+          return;
+        }
+        String text = Wire.reason(frame, Wire.CHANNEL_FRAME_HEADER + 1);
+        if (frame[Wire.CHANNEL_FRAME_HEADER] == 0) {
+          b.registered(text);
+        } else {
+          LOG.warn("{}: the gateway refused the name {}: {}", name, b.name, text);
+          b.refused(new ConnectionLostException("the gateway " + name + " refused the name " + b.name + ": " + text));
+        }
+        break;
+      }
+      case Wire.OPEN:
+        c.abort(Wire.PROTOCOL, "a server sent OPEN: a gateway opens channels with OPEN_TO");
+        break;
       default:
-        c.abort(Wire.PROTOCOL, "a server sent OPEN: only the connecting side opens channels");
+        c.abort(Wire.PROTOCOL, "frame kind 0x" + Integer.toHexString(kind) + " is not sent to a connecting peer");
+    }
+  }
+
+  /** The gateway opens a channel towards a name this transport registered. */
+  private void openedByGateway(Connection c, int number, byte[] frame) {
+    Wire.OpenTo open = Wire.parseOpenTo(frame);
+    if ((number & Wire.ACCEPTOR_BIT) == 0 || open == null) {
+      c.abort(Wire.PROTOCOL, open == null ? "malformed OPEN_TO" : "channel id " + number + " is in the connecting side's id space");
+      return;
+    }
+    String target = open.target();
+    if (c.channels.containsKey(number)) {
+      c.abort(Wire.PROTOCOL, "channel " + Integer.toUnsignedString(number) + " is already open");
+      return;
+    }
+    TunnelBinding b = null;
+    for (TunnelBinding x : bindings.values()) {
+      if (x.name.equals(target) && x.isRegistered()) {
+        b = x;
+      }
+    }
+    if (b == null) {
+      c.sendFrame(Wire.close(number, "no endpoint named " + target + " is registered on this connection"));
+      return;
+    }
+    if (c.channels.size() >= c.maxChannels()) {
+      c.sendFrame(Wire.close(number, "channel limit of " + c.maxChannels() + " per connection reached"));
+      return;
+    }
+    Capabilities remote = Capabilities.decode(Arrays.copyOfRange(frame, open.capabilitiesAt(), frame.length));
+    // The caller's cluster, as its gateway authenticated it: the identity of every call on the channel.
+    Channel ch = new Channel(number, c, null, remote, open.origin().isEmpty() ? null : open.origin(), b.listener());
+    c.channels.put(number, ch);
+    b.channels.add(ch);
+    c.sendFrame(Wire.channelFrame(Wire.OPENED, number, b.capabilities()));
+    ch.announce();
+  }
+
+  /**
+   * A tunnel's channel was closed or refused by the gateway (its far end went away, a link dropped):
+   * it is opened again after a backoff delay, as a direct connect is after a reconnect.
+   */
+  private void retryLater(ClientEndpoint e) {
+    if (e.target() != null && endpoints.contains(e) && e.hasConnected()) {
+      e.retryAt = System.nanoTime() + e.backoff.next();
     }
   }
 
   @Override
   public void channelClosed(Connection c, Channel channel) {
-    if (channel.endpoint != null) {
-      channel.endpoint.channelGone(channel);
+    ClientEndpoint e = channel.endpoint;
+    if (e != null) {
+      e.channelGone(channel);
+      if (state == State.UP && c == connection) {
+        retryLater(e);
+      }
+    }
+    for (TunnelBinding b : bindings.values()) {
+      b.channels.remove(channel);
     }
   }
 
@@ -158,6 +279,9 @@ final class ClientBundle implements Connection.Owner, IoLoop.Ticking {
     for (ClientEndpoint e : new ArrayList<>(endpoints)) {
       e.failFirst(cause);
     }
+    for (TunnelBinding b : new ArrayList<>(bindings.values())) {
+      b.lost(cause);
+    }
     if (state == State.SHUT) {
       return;
     }
@@ -174,8 +298,18 @@ final class ClientBundle implements Connection.Owner, IoLoop.Ticking {
 
   @Override
   public void tick(long now) {
-    if (state == State.BACKOFF && now - retryAt >= 0 && !endpoints.isEmpty()) {
+    if (state == State.BACKOFF && now - retryAt >= 0 && (!endpoints.isEmpty() || !bindings.isEmpty())) {
       connectNow();
+    }
+    if (state == State.UP) {
+      for (ClientEndpoint e : endpoints) {
+        if (e.retryAt != 0 && now - e.retryAt >= 0) {
+          e.retryAt = 0;
+          if (!e.hasChannel() && !opening.containsValue(e)) {
+            open(e);
+          }
+        }
+      }
     }
   }
 
@@ -190,11 +324,15 @@ final class ClientBundle implements Connection.Owner, IoLoop.Ticking {
       ch.lost(null);
     }
     if (last) {
-      state = State.SHUT;
-      loop.removeTicking(this);
-      if (connection != null) {
-        connection.shutdown(new ConnectionLostException("closed"));
-      }
+      shut();
+    }
+  }
+
+  private void shut() {
+    state = State.SHUT;
+    loop.removeTicking(this);
+    if (connection != null) {
+      connection.shutdown(new ConnectionLostException("closed"));
     }
   }
 

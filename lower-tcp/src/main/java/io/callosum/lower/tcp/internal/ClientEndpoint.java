@@ -24,11 +24,18 @@ final class ClientEndpoint implements Endpoint {
   private final byte[] capabilities;
   private final CompletableFuture<Void> first = new CompletableFuture<>();
   private final AtomicBoolean closed = new AtomicBoolean();
+  /** {@code CLUSTER/NAME} when this endpoint reaches a peer through a gateway; null for a direct connect. */
+  private final String target;
   private Channel channel;
+  /** Delays between re-opens of a tunnel's channel (loop thread). */
+  Backoff backoff;
+  /** When a tunnel's channel is opened again (System.nanoTime), or 0. Loop thread. */
+  long retryAt;
 
-  ClientEndpoint(ClientBundle bundle, String address, TransportConfig config, LinkListener listener) {
+  ClientEndpoint(ClientBundle bundle, String address, String target, TransportConfig config, LinkListener listener) {
     this.bundle = bundle;
     this.address = address;
+    this.target = target;
     this.config = config;
     this.listener = listener;
     this.capabilities = config.localCapabilities().encode();
@@ -66,6 +73,15 @@ final class ClientEndpoint implements Endpoint {
 
   byte[] capabilities() {
     return capabilities;
+  }
+
+  String target() {
+    return target;
+  }
+
+  /** Whether a first channel was opened (the connect succeeded). */
+  boolean hasConnected() {
+    return first.isDone() && !first.isCompletedExceptionally();
   }
 
   boolean hasChannel() {

@@ -71,10 +71,19 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
 
     /** The connection ended; its channels have been reported lost. */
     void closed(Connection c, CallosumException cause);
+
+    /** A well-formed DATA frame for a channel number that has no {@link Channel}; a gateway relays it. */
+    default void data(Connection c, int channel, byte[] frame) {
+      LOG.debug("{}: dropped DATA for channel {}, which is not open", c.remote, Integer.toUnsignedString(channel));
+    }
   }
 
-  /** A queued write: up to three byte arrays sent back to back. */
-  private record Out(byte[] a, byte[] b, byte[] c) {
+  /** A queued write: up to three byte arrays sent back to back; {@code done} (if any) runs on the loop once written. */
+  private record Out(byte[] a, byte[] b, byte[] c, Runnable done) {
+    Out(byte[] a, byte[] b, byte[] c) {
+      this(a, b, c, null);
+    }
+
     long size() {
       return (long) a.length + (b != null ? b.length : 0) + (c != null ? c.length : 0);
     }
@@ -128,6 +137,9 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
   private final ReentrantLock writeLock = new ReentrantLock();
   private volatile long lastWrite;
   private volatile boolean closed;
+  /** Bytes read and written on the socket (loop thread, and writers under the write lock). */
+  private volatile long bytesIn;
+  private volatile long bytesOut;
 
   private Connection(IoLoop loop, SocketChannel socket, String remote, boolean client, Owner owner, ConnectionSecurity security,
       TcpOptions options) {
@@ -248,6 +260,7 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
         return;
       }
       lastRead = System.nanoTime();
+      bytesIn += n;
       buf.flip();
       consume(buf);
       if (n < buf.capacity()) {
@@ -361,6 +374,11 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
       case Wire.OPEN:
       case Wire.OPENED:
       case Wire.CLOSE:
+      case Wire.OPEN_TO:
+      case Wire.REGISTER:
+      case Wire.REGISTERED:
+      case Wire.UNREGISTER:
+      case Wire.CREDIT:
         if (f.length < Wire.CHANNEL_FRAME_HEADER) {
           abort(Wire.PROTOCOL, "truncated channel frame of " + f.length + " bytes");
           return;
@@ -388,7 +406,7 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
     }
     Channel ch = channels.get(number);
     if (ch == null) {
-      LOG.debug("{}: dropped DATA for channel {}, which is not open", remote, number);
+      owner.data(this, number, f);
       return;
     }
     int bodyStart = Wire.DATA_FRAME_HEADER + headerLength;
@@ -500,14 +518,40 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
 
   /** Queues one frame of the data phase (sealed unless plain). Any thread. */
   void sendFrame(byte[] frame) {
+    sendFrame(frame, null);
+  }
+
+  /**
+   * Queues one frame of the data phase; {@code done} runs on the loop thread once it has been
+   * handed to the socket (never, if the connection ends first). Any thread.
+   */
+  void sendFrame(byte[] frame, Runnable done) {
     if (plain) {
-      enqueueRecord(frame);
+      enqueueRecord(frame, done);
     } else {
       synchronized (sealLock) {
-        enqueueRecord(security.seal(frame));
+        enqueueRecord(security.seal(frame), done); // sealed and queued in nonce order
       }
     }
     flushSoon();
+  }
+
+  /** Bytes queued and not yet handed to the socket. */
+  long queuedBytes() {
+    return queued.get();
+  }
+
+  long bytesIn() {
+    return bytesIn;
+  }
+
+  long bytesOut() {
+    return bytesOut;
+  }
+
+  /** The channel limit of this connection's options. */
+  int maxChannels() {
+    return options.maxChannelsPerConnection();
   }
 
   /** Queues one record outside the data phase: handshake frames and early ABORTs travel unsealed. */
@@ -516,9 +560,13 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
   }
 
   private void enqueueRecord(byte[] content) {
+    enqueueRecord(content, null);
+  }
+
+  private void enqueueRecord(byte[] content, Runnable done) {
     byte[] length = new byte[4];
     Wire.putInt(length, 0, content.length);
-    enqueue(new Out(length, content, null));
+    enqueue(new Out(length, content, null, done));
   }
 
   private long enqueue(Out o) {
@@ -611,7 +659,7 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
         return false;
       }
       ByteBuffer[] parts = {ByteBuffer.wrap(prefix), ByteBuffer.wrap(e.header()), ByteBuffer.wrap(e.body())};
-      socket.write(parts);
+      bytesOut += socket.write(parts);
       lastWrite = System.nanoTime();
       if (parts[2].hasRemaining()) {
         ByteBuffer rest = ByteBuffer.allocate(parts[0].remaining() + parts[1].remaining() + parts[2].remaining());
@@ -644,7 +692,7 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
     writeLock.lock();
     try {
       if (tail != null) {
-        socket.write(tail);
+        bytesOut += socket.write(tail);
         if (tail.hasRemaining()) {
           key.interestOps(key.interestOps() | SelectionKey.OP_WRITE);
           return;
@@ -661,7 +709,9 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
           break;
         }
         buf.flip();
-        written += socket.write(buf);
+        int w = socket.write(buf);
+        written += w;
+        bytesOut += w;
         lastWrite = System.nanoTime();
         if (buf.hasRemaining()) {
           tail = ByteBuffer.allocate(buf.remaining());
@@ -698,7 +748,11 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
       if (piece == null || currentOffset == piece.length) {
         if (piece == null || ++currentPiece == 3) {
           queued.addAndGet(-current.size());
+          Runnable done = current.done();
           current = null;
+          if (done != null) {
+            done.run();
+          }
         }
         currentOffset = 0;
         continue;

@@ -51,32 +51,64 @@ public final class Hub implements Transport {
 
   @Override
   public Set<String> schemes() {
-    return Set.of("tcp");
+    return Set.of("tcp", Addresses.TUNNEL);
   }
 
   @Override
   public Endpoint bind(URI address, TransportConfig config, LinkListener listener) throws IOException {
+    if (Addresses.TUNNEL.equals(address.getScheme())) {
+      Addresses.Tunnel t = Addresses.tunnel(address);
+      URI gw = gateway(address);
+      TunnelBinding binding;
+      synchronized (this) {
+        binding = new TunnelBinding(bundle(gw), t, config, listener);
+      }
+      return binding.start();
+    }
     Addresses.HostPort hp = Addresses.parse(address);
     return ServerEndpoint.bind(this, hp, config, listener, serverSecurity);
   }
 
   @Override
   public Endpoint connect(URI address, TransportConfig config, LinkListener listener) throws IOException {
-    Addresses.HostPort hp = Addresses.parse(address);
-    InetSocketAddress remote = Addresses.resolve(hp, address);
+    URI at = address;
+    String target = null;
+    if (Addresses.TUNNEL.equals(address.getScheme())) {
+      target = Addresses.tunnel(address).target();
+      at = gateway(address);
+    }
     ClientEndpoint endpoint;
     synchronized (this) {
-      IoLoop l = acquire();
-      ClientBundle bundle = bundles.get(remote);
-      if (bundle == null) {
-        bundle = new ClientBundle(this, l, remote, address.toString(), clientSecurity, new Backoff(options.reconnectMin(),
-            options.reconnectMax(), random));
-        bundles.put(remote, bundle);
-      }
-      bundle.members++;
-      endpoint = new ClientEndpoint(bundle, address.toString(), config, listener);
+      endpoint = new ClientEndpoint(bundle(at), address.toString(), target, config, listener);
     }
     return endpoint.start();
+  }
+
+  /** The gateway that carries {@code tunnel} addresses, from the options. */
+  private URI gateway(URI address) {
+    if (options.gateway() == null) {
+      throw new IllegalArgumentException(address + " goes through a gateway, but none is set (TcpOptions.Builder.gateway)");
+    }
+    return options.gateway();
+  }
+
+  /** The bundle to {@code address}, made if needed, with one more member. Caller holds the lock. */
+  private ClientBundle bundle(URI address) {
+    Addresses.HostPort hp = Addresses.parse(address);
+    InetSocketAddress remote = Addresses.resolve(hp, address);
+    IoLoop l = acquire();
+    ClientBundle bundle = bundles.get(remote);
+    if (bundle == null) {
+      bundle = new ClientBundle(this, l, remote, address.toString(), clientSecurity, backoff());
+      bundles.put(remote, bundle);
+    }
+    bundle.members++;
+    return bundle;
+  }
+
+  /** Reconnect delays from the options, with this hub's jitter source. */
+  Backoff backoff() {
+    return new Backoff(options.reconnectMin(), options.reconnectMax(), random);
   }
 
   TcpOptions options() {

@@ -192,12 +192,19 @@ final class ServerEndpoint implements Endpoint, Connection.Owner, IoLoop.Ready {
       case Wire.CLOSE:
         c.remoteClosedChannel(number, Wire.reason(frame, Wire.CHANNEL_FRAME_HEADER));
         break;
+      case Wire.OPENED:
+        c.abort(Wire.PROTOCOL, "a client sent OPENED: this endpoint opens no channels");
+        break;
       default:
-        c.abort(Wire.PROTOCOL, "a client sent OPENED: only the connecting side opens channels");
+        c.abort(Wire.PROTOCOL, "frame kind 0x" + Integer.toHexString(kind) + " is for gateways; " + address + " is a tcp:// endpoint");
     }
   }
 
   private void open(Connection c, int number, byte[] frame) {
+    if ((number & Wire.ACCEPTOR_BIT) != 0) {
+      c.abort(Wire.PROTOCOL, "channel id " + Integer.toUnsignedString(number) + " is in the accepting side's id space");
+      return;
+    }
     if (c.channels.containsKey(number)) {
       c.abort(Wire.PROTOCOL, "channel " + number + " is already open");
       return;

@@ -4,14 +4,14 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * The TCP lower's wire format (version 1), as specified in {@code lower-tcp/WIRE.md}: a 16-byte
+ * The TCP lower's wire format (version 2), as specified in {@code lower-tcp/WIRE.md}: a 16-byte
  * preamble each way, then records of a 4-byte big-endian length and that many bytes. A record is a
  * frame: {@code kind} (1 byte) and the kind's fields. Once the security handshake is done, a record
  * carries {@code seal(frame)} instead (identical for NULL security).
  */
 final class Wire {
   static final byte[] MAGIC = {'C', 'L', 'S', 'M'};
-  static final int VERSION = 1;
+  static final int VERSION = 2;
   static final int PREAMBLE_SIZE = 16;
   static final int MECHANISM_SIZE = 10;
 
@@ -28,6 +28,19 @@ final class Wire {
   static final int PONG = 0x06;
   /** Either way: the sender closes the connection; {@code u8 code} and a UTF-8 reason. */
   static final int ABORT = 0x07;
+  /**
+   * Version 2, for gateways: open channel {@code u32 id} towards a target ({@code u16 length, UTF-8
+   * target}); the rest is the opener's capabilities. Either side may send it (see {@link #ACCEPTOR_BIT}).
+   */
+  static final int OPEN_TO = 0x08;
+  /** Peer to gateway: register {@code u32 token} under the UTF-8 name in the rest. */
+  static final int REGISTER = 0x09;
+  /** Gateway to peer: registration {@code u32 token}: {@code u8 status} (0 registered, 1 refused), UTF-8 cluster or reason. */
+  static final int REGISTERED = 0x0A;
+  /** Peer to gateway: registration {@code u32 token} ends. */
+  static final int UNREGISTER = 0x0B;
+  /** Gateway to gateway, on a forward channel {@code u32 id}: {@code u32} more bytes may be sent. */
+  static final int CREDIT = 0x0C;
   /** During the security handshake: one handshake frame of the mechanism. */
   static final int HANDSHAKE = 0x10;
 
@@ -48,7 +61,106 @@ final class Wire {
   /** Fields before the header bytes in DATA. */
   static final int DATA_FRAME_HEADER = 9;
 
+  /** Channel ids with this bit set are opened by the accepting side of a connection, the others by the connecting side. */
+  static final int ACCEPTOR_BIT = 0x8000_0000;
+  /** The longest peer name, and the longest OPEN_TO target, in UTF-8 bytes. */
+  static final int MAX_NAME = 255;
+  /** Bytes a forward channel's sender may send before its first CREDIT (each side, per channel). */
+  static final int FORWARD_WINDOW = 256 << 10;
+
   private Wire() {}
+
+  /** The fields of an OPEN_TO frame. */
+  record OpenTo(String target, String origin, int capabilitiesAt) {}
+
+  /**
+   * OPEN_TO: {@code channel, u16 target length, target, u16 origin length, origin, capabilities}.
+   * The origin is the caller's cluster, set only by a gateway opening towards a registered peer.
+   */
+  static byte[] openTo(int channel, String target, String origin, byte[] capabilities) {
+    byte[] t = target.getBytes(StandardCharsets.UTF_8);
+    byte[] o = origin.getBytes(StandardCharsets.UTF_8);
+    byte[] f = new byte[CHANNEL_FRAME_HEADER + 4 + t.length + o.length + capabilities.length];
+    f[0] = (byte) OPEN_TO;
+    putInt(f, 1, channel);
+    int at = putText(f, CHANNEL_FRAME_HEADER, t);
+    at = putText(f, at, o);
+    System.arraycopy(capabilities, 0, f, at, capabilities.length);
+    return f;
+  }
+
+  private static int putText(byte[] f, int at, byte[] text) {
+    f[at] = (byte) (text.length >>> 8);
+    f[at + 1] = (byte) text.length;
+    System.arraycopy(text, 0, f, at + 2, text.length);
+    return at + 2 + text.length;
+  }
+
+  /**
+   * The fields of an OPEN_TO frame, or null if it is malformed: a length past the end, an empty or
+   * too long target (over {@link #MAX_NAME} bytes), an origin over {@link #MAX_NAME} bytes, text that
+   * is not UTF-8 or holds control characters.
+   */
+  static OpenTo parseOpenTo(byte[] f) {
+    int at = CHANNEL_FRAME_HEADER;
+    if (f.length < at + 2) {
+      return null;
+    }
+    int tn = ((f[at] & 0xff) << 8) | (f[at + 1] & 0xff);
+    if (tn == 0 || tn > MAX_NAME || at + 2 + tn + 2 > f.length) {
+      return null;
+    }
+    String target = text(f, at + 2, tn);
+    at += 2 + tn;
+    int on = ((f[at] & 0xff) << 8) | (f[at + 1] & 0xff);
+    if (on > MAX_NAME || at + 2 + on > f.length) {
+      return null;
+    }
+    String origin = text(f, at + 2, on);
+    if (target == null || origin == null) {
+      return null;
+    }
+    return new OpenTo(target, origin, at + 2 + on);
+  }
+
+  /** Strictly decoded UTF-8 without control characters, or null. */
+  static String text(byte[] b, int from, int length) {
+    try {
+      String s = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(b, from, length)).toString();
+      for (int i = 0; i < s.length(); i++) {
+        if (Character.isISOControl(s.charAt(i))) {
+          return null;
+        }
+      }
+      return s;
+    } catch (java.nio.charset.CharacterCodingException e) {
+      return null;
+    }
+  }
+
+  /** A peer name: 1..64 of {@code A-Z a-z 0-9 . _ -}. */
+  static boolean validName(String s) {
+    return s != null && !s.isEmpty() && s.length() <= 64 && s.chars().allMatch(c -> c < 128 && (Character.isLetterOrDigit(c) || c == '.'
+        || c == '_' || c == '-'));
+  }
+
+  static byte[] registered(int token, boolean ok, String text) {
+    byte[] t = utf8(text);
+    byte[] f = new byte[CHANNEL_FRAME_HEADER + 1 + t.length];
+    f[0] = (byte) REGISTERED;
+    putInt(f, 1, token);
+    f[5] = (byte) (ok ? 0 : 1);
+    System.arraycopy(t, 0, f, 6, t.length);
+    return f;
+  }
+
+  static byte[] credit(int channel, int bytes) {
+    byte[] f = new byte[CHANNEL_FRAME_HEADER + 4];
+    f[0] = (byte) CREDIT;
+    putInt(f, 1, channel);
+    putInt(f, 5, bytes);
+    return f;
+  }
 
   static byte[] preamble(String mechanism) {
     byte[] p = new byte[PREAMBLE_SIZE];

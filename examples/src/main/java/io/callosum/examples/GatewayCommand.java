@@ -1,0 +1,142 @@
+package io.callosum.examples;
+
+import io.callosum.Peer;
+import io.callosum.lower.tcp.TcpTransport;
+import io.callosum.lower.tcp.gateway.Gateway;
+import io.callosum.lower.tcp.gateway.GatewayConfigFile;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code callosum gateway --config FILE}: runs a tunnelling gateway until stopped; {@code callosum
+ * gateway status --admin ADDRESS} prints the status of a running one.
+ */
+@Command(
+    name = "gateway",
+    header = "Run a tunnelling gateway (docs/GATEWAY.md), or show a running one's status.",
+    description = {
+      "Runs the gateway that FILE (YAML) describes until SIGTERM or SIGINT: local peers connect to"
+          + " its listen address and register names (tunnel://CLUSTER/NAME), links to other clusters'"
+          + " gateways carry every channel between the clusters over one CurveZMQ connection.",
+      "",
+      "Prints 'READY cluster=NAME peers=ADDRESS links=ADDRESS admin=ADDRESS forwards=A,B' on stdout"
+          + " once listening (a missing address prints as -)."
+    },
+    subcommands = GatewayCommand.Status.class,
+    exitCodeList = {
+      ExitCodes.OK + ":stopped by SIGTERM or SIGINT",
+      ExitCodes.USAGE + ":no --config, or the file is wrong (the message names the key)",
+      ExitCodes.CONNECTION + ":an address cannot be bound (e.g. in use)",
+      ExitCodes.UNEXPECTED_HELP
+    })
+final class GatewayCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = "--config", paramLabel = "FILE", description = "The gateway's YAML configuration.")
+  Path config;
+
+  @Override
+  public Integer call() throws Exception {
+    if (config == null) {
+      throw new ParameterException(spec.commandLine(), "Missing required option: '--config=FILE'");
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    io.callosum.lower.tcp.gateway.GatewayConfig c;
+    try {
+      c = GatewayConfigFile.read(config);
+    } catch (IllegalArgumentException e) {
+      err.println("callosum: " + e.getMessage());
+      err.flush();
+      return ExitCodes.USAGE;
+    }
+    CountDownLatch stop = new CountDownLatch(1);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Thread hook = new Thread(() -> {
+      stop.countDown();
+      boolean clean = ServeCommand.awaitQuietly(stopped, 10);
+      Runtime.getRuntime().halt(clean ? ExitCodes.OK : ExitCodes.UNEXPECTED);
+    }, "callosum-gateway-shutdown");
+    boolean interrupted = false;
+    try (Gateway g = Gateway.start(c)) {
+      out.println("READY cluster=" + c.cluster() + " peers=" + orDash(g.localAddress()) + " links=" + orDash(g.linkAddress()) + " admin="
+          + orDash(g.adminAddress()) + " forwards=" + (g.forwardAddresses().isEmpty() ? "-" : String.join(",", g.forwardAddresses())));
+      out.flush();
+      Runtime.getRuntime().addShutdownHook(hook);
+      try {
+        stop.await();
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    } finally {
+      ServeCommand.removeHook(hook);
+    }
+    err.println("stopped");
+    err.flush();
+    stopped.countDown();
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+    return ExitCodes.OK;
+  }
+
+  private static String orDash(String s) {
+    return s == null ? "-" : s;
+  }
+
+  /** {@code callosum gateway status --admin ADDRESS}. */
+  @Command(
+      name = "status",
+      header = "Print a running gateway's links, channels, bytes and refusals.",
+      description = "Asks the gateway's admin endpoint (the 'admin' key of its configuration) for its status.",
+      exitCodeList = {ExitCodes.OK + ":printed", ExitCodes.CONNECTION + ":the admin endpoint cannot be reached"})
+  static final class Status implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Option(names = "--admin", required = true, paramLabel = "ADDRESS", description = "The admin endpoint, e.g. tcp://127.0.0.1:7301.")
+    String admin;
+
+    @Option(names = "--json", description = "Print the status as one JSON object.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+      PrintWriter out = spec.commandLine().getOut();
+      try (Peer p = Peer.builder().name("gateway-status").transport(new TcpTransport()).connect(admin)
+          .connectTimeout(Duration.ofSeconds(5)).build().start()) {
+        Object status = p.invoke("status", null).get(10, TimeUnit.SECONDS);
+        out.println(json ? Json.write(status) : describe((Map<?, ?>) status));
+        out.flush();
+      }
+      return ExitCodes.OK;
+    }
+
+    /** One line for the gateway, one per link. */
+    static String describe(Map<?, ?> s) {
+      StringBuilder b = new StringBuilder();
+      b.append("gateway of cluster ").append(s.get("cluster")).append(": ").append(s.get("localConnections"))
+          .append(" local connections, registered ").append(s.get("registered")).append(", ").append(s.get("channels"))
+          .append(" channel legs, ").append(s.get("refusals")).append(" refusals, ").append(s.get("forwards")).append(" forwarded connections, ")
+          .append(s.get("bufferedBytes")).append(" bytes buffered");
+      for (Object o : (List<?>) s.get("links")) {
+        Map<?, ?> l = (Map<?, ?>) o;
+        b.append(System.lineSeparator()).append("  link ").append(l.get("cluster")).append(" (").append(l.get("direction")).append("): ")
+            .append(Boolean.TRUE.equals(l.get("up")) ? "up" : "down").append(", ").append(l.get("channels")).append(" channels, ")
+            .append(l.get("bytesIn")).append(" bytes in, ").append(l.get("bytesOut")).append(" bytes out, ").append(l.get("refusals"))
+            .append(" refusals");
+      }
+      return b.toString();
+    }
+  }
+}

@@ -1,0 +1,815 @@
+package io.callosum.lower.tcp.internal;
+
+import io.callosum.AuthenticationException;
+import io.callosum.CallosumException;
+import io.callosum.ConnectionLostException;
+import io.callosum.auth.AllowListAuthenticator;
+import io.callosum.auth.ClientAuthenticator;
+import io.callosum.auth.CurvePublicKey;
+import io.callosum.lower.tcp.TcpOptions;
+import io.callosum.lower.tcp.gateway.GatewayConfig;
+import io.callosum.lower.tcp.gateway.GatewayStatus;
+import io.callosum.lower.tcp.internal.curve.CurveSecurity;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The relay of a gateway, on one I/O loop: local peers connect and register names; links to other
+ * gateways (CurveZMQ, dialled or accepted) carry channels both ways; every channel is a pair of
+ * legs on two connections, and DATA frames pass from one to the other with only the channel id
+ * rewritten, never decoded. Policy is checked on every open that comes over a link. All state is
+ * touched on the loop thread only; {@link #status} and {@link #close} hand their work to it.
+ */
+public final class GatewayEngine implements Connection.Owner {
+  private static final Logger LOG = LoggerFactory.getLogger(GatewayEngine.class);
+  private static final String FORWARD_PREFIX = "tcp://";
+
+  /** One end of a relayed channel: channel {@code id} on {@code side}'s connection. */
+  static final class Leg {
+    final Side side;
+    final int id;
+    /** The other end on another connection; null when the other end is a forwarded socket. */
+    Leg peer;
+    ForwardSocket socket;
+    /** Whether the open was answered (OPENED) on this leg's side. */
+    boolean open;
+    /** DATA bytes queued towards this leg's connection, not yet written. */
+    long pending;
+
+    Leg(Side side, int id) {
+      this.side = side;
+      this.id = id;
+    }
+  }
+
+  /** One connection of the gateway: a local peer, or a link to another cluster's gateway. */
+  static final class Side {
+    final Connection conn;
+    final boolean link;
+    final boolean dialed;
+    final Dialer dialer;
+    String cluster;
+    boolean up;
+    final Map<Integer, Leg> legs = new HashMap<>();
+    final Map<Integer, String> registrations = new HashMap<>();
+    int nextId = 1;
+    int refusedOpens;
+
+    Side(Connection conn, boolean link, boolean dialed, Dialer dialer, String cluster) {
+      this.conn = conn;
+      this.link = link;
+      this.dialed = dialed;
+      this.dialer = dialer;
+      this.cluster = cluster;
+    }
+
+    /** A fresh channel id in this side's own id space (see {@link Wire#ACCEPTOR_BIT}). */
+    int allocate() {
+      int base = dialed ? 0 : Wire.ACCEPTOR_BIT;
+      int id;
+      do {
+        id = base | nextId;
+        nextId = nextId == Integer.MAX_VALUE ? 1 : nextId + 1;
+      } while (legs.containsKey(id));
+      return id;
+    }
+
+    /** Whether {@code id} belongs to the remote's id space (the ids it may open). */
+    boolean remoteSpace(int id) {
+      return dialed == ((id & Wire.ACCEPTOR_BIT) != 0);
+    }
+
+    String describe() {
+      return link ? "cluster " + cluster + " (" + conn.remote + ")" : "local peer " + conn.remote;
+    }
+  }
+
+  private record Registration(Side side, int token) {}
+
+  /** An outbound link: dials, and re-dials with backoff after a loss. */
+  final class Dialer implements IoLoop.Ticking {
+    final GatewayConfig.Link config;
+    private final Backoff backoff;
+    private long retryAt;
+    private boolean waiting;
+    private boolean stopped;
+
+    Dialer(GatewayConfig.Link config) {
+      this.config = config;
+      this.backoff = hub.backoff();
+    }
+
+    void dial() {
+      if (stopped) {
+        return;
+      }
+      try {
+        InetSocketAddress at = Addresses.resolve(Addresses.parse(config.address()), config.address());
+        ClientAuthenticator auth = ClientAuthenticator.of(config.serverKey(), GatewayEngine.this.config.keyPair());
+        Connection c = Connection.connect(loop, at, "gateway of " + config.cluster() + " at " + config.address(), GatewayEngine.this,
+            CurveSecurity.client(auth), options);
+        sides.put(c, new Side(c, true, true, this, config.cluster()));
+      } catch (IOException | RuntimeException e) {
+        LOG.debug("cannot dial cluster {}: {}", config.cluster(), e.toString());
+        lost();
+      }
+    }
+
+    void lost() {
+      if (!stopped) {
+        long delay = backoff.next();
+        retryAt = System.nanoTime() + delay;
+        waiting = true;
+        LOG.debug("dialling cluster {} again in {} ms", config.cluster(), delay / 1_000_000);
+      }
+    }
+
+    @Override
+    public void tick(long now) {
+      if (waiting && now - retryAt >= 0) {
+        waiting = false;
+        dial();
+      }
+    }
+
+    void stop() {
+      stopped = true;
+      loop.removeTicking(this);
+    }
+  }
+
+  /** Logs every link's channels, bytes and refusals at INFO, every interval. */
+  private final class StatusLog implements IoLoop.Ticking {
+    private final long interval;
+    private long next;
+
+    StatusLog(long interval) {
+      this.interval = interval;
+      this.next = System.nanoTime() + interval;
+    }
+
+    @Override
+    public void tick(long now) {
+      if (now - next < 0) {
+        return;
+      }
+      next = now + interval;
+      for (Side s : sides.values()) {
+        if (s.link && s.up) {
+          LOG.info("link to cluster {} ({}): {} channels, {} bytes in, {} bytes out, {} refusals", s.cluster, s.dialed ? "out" : "in",
+              s.legs.size(), s.conn.bytesIn(), s.conn.bytesOut(), linkRefusals.getOrDefault(s.cluster, 0L));
+        }
+      }
+    }
+  }
+
+  private final GatewayConfig config;
+  private final TcpOptions options;
+  private final Hub hub;
+  private final IoLoop loop;
+  private final Map<Connection, Side> sides = new LinkedHashMap<>();
+  private final Map<String, Side> links = new HashMap<>();
+  private final Map<String, Registration> names = new HashMap<>();
+  private final Map<String, Long> linkRefusals = new HashMap<>();
+  private final List<Dialer> dialers = new ArrayList<>();
+  private final List<Acceptor> acceptors = new ArrayList<>();
+  private final Set<ForwardSocket> sockets = new HashSet<>();
+  private final AllowListAuthenticator linkAuthenticator;
+  /** Local peers' keys (user id: the key in Z85) and what each may register; null: local peers connect in plain. */
+  private final AllowListAuthenticator peerAuthenticator;
+  private final Map<String, GatewayConfig.Grant> peerGrants = new HashMap<>();
+  private long refusals;
+  private String localAddress;
+  private String linkAddress;
+  private final List<String> forwardAddresses = new ArrayList<>();
+  private boolean closed;
+  private final AtomicBoolean closing = new AtomicBoolean();
+
+  private GatewayEngine(GatewayConfig config) {
+    this.config = config;
+    this.options = config.tcp().toBuilder().curveClient(null).curveServer(null).gateway(null).build();
+    this.hub = new Hub(options, NullSecurity::new, NullSecurity::new);
+    this.loop = hub.acquire();
+    if (config.keyPair() != null) {
+      linkAuthenticator = new AllowListAuthenticator(config.cluster(), config.keyPair());
+      for (Map.Entry<CurvePublicKey, String> e : config.allowedGateways().entrySet()) {
+        linkAuthenticator.allow(e.getKey(), e.getValue());
+      }
+    } else {
+      linkAuthenticator = null;
+    }
+    if (config.localPeers().isEmpty()) {
+      peerAuthenticator = null;
+    } else {
+      peerAuthenticator = new AllowListAuthenticator(config.cluster() + "-peers", config.keyPair());
+      for (Map.Entry<CurvePublicKey, GatewayConfig.Grant> e : config.localPeers().entrySet()) {
+        peerAuthenticator.allow(e.getKey(), e.getKey().z85());
+        peerGrants.put(e.getKey().z85(), e.getValue());
+      }
+    }
+  }
+
+  /** Binds the listeners, starts dialling the links, and returns the running gateway. */
+  public static GatewayEngine start(GatewayConfig config) throws IOException {
+    GatewayEngine g = new GatewayEngine(config);
+    try {
+      if (config.listen() != null) {
+        Acceptor a = Acceptor.open(g.loop, Addresses.parse(config.listen()), g::acceptPeer);
+        g.acceptors.add(a);
+        g.localAddress = a.address();
+      }
+      if (config.linkListen() != null) {
+        Acceptor a = Acceptor.open(g.loop, Addresses.parse(config.linkListen()), g::acceptLink);
+        g.acceptors.add(a);
+        g.linkAddress = a.address();
+      }
+      for (GatewayConfig.Forward f : config.forwards()) {
+        Acceptor a = Acceptor.open(g.loop, Addresses.parse(f.listen()), (sc, remote) -> g.acceptForward(f, sc, remote));
+        g.acceptors.add(a);
+        g.forwardAddresses.add(a.address());
+      }
+      g.onLoop(() -> {
+        if (config.statusLog() != null) {
+          g.loop.addTicking(g.new StatusLog(config.statusLog().toNanos()));
+        }
+        for (GatewayConfig.Link l : config.links()) {
+          Dialer d = g.new Dialer(l);
+          g.dialers.add(d);
+          g.loop.addTicking(d);
+          d.dial();
+        }
+        return null;
+      });
+    } catch (IOException | RuntimeException e) {
+      g.close();
+      throw e;
+    }
+    LOG.info("gateway of cluster {} started: peers at {}, links at {}, {} outbound links, {} forwards", config.cluster(), g.localAddress,
+        g.linkAddress, config.links().size(), config.forwards().size());
+    return g;
+  }
+
+  public String localAddress() {
+    return localAddress;
+  }
+
+  public String linkAddress() {
+    return linkAddress;
+  }
+
+  public List<String> forwardAddresses() {
+    return List.copyOf(forwardAddresses);
+  }
+
+  // ------------------------------------------------------------------ accepting
+
+  /** Past {@code TcpOptions.maxConnections} (peers, links and forwarded sockets together) a new connection is closed at once. */
+  private boolean full(SocketChannel sc, String remote, String what) throws IOException {
+    if (sides.size() + sockets.size() < options.maxConnections()) {
+      return false;
+    }
+    LOG.warn("gateway {}: refused {} from {}: it serves at most {} connections", config.cluster(), what, remote, options.maxConnections());
+    refusals++;
+    sc.close();
+    return true;
+  }
+
+  private void acceptPeer(SocketChannel sc, String remote) throws IOException {
+    if (full(sc, remote, "a local peer")) {
+      return;
+    }
+    ConnectionSecurity security = peerAuthenticator == null ? new NullSecurity() : CurveSecurity.server(peerAuthenticator);
+    Connection c = Connection.accepted(loop, sc, remote, this, security, options);
+    sides.put(c, new Side(c, false, false, null, null));
+  }
+
+  private void acceptLink(SocketChannel sc, String remote) throws IOException {
+    if (full(sc, remote, "a gateway")) {
+      return;
+    }
+    Connection c = Connection.accepted(loop, sc, remote, this, CurveSecurity.server(linkAuthenticator), options);
+    sides.put(c, new Side(c, true, false, null, null));
+  }
+
+  private void acceptForward(GatewayConfig.Forward f, SocketChannel sc, String remote) throws IOException {
+    if (full(sc, remote, "a forwarded connection")) {
+      return;
+    }
+    Side link = links.get(f.cluster());
+    if (link == null) {
+      LOG.warn("forward {} -> {}:{} from {}: the link to cluster {} is down; closing the connection", f.listen(), f.cluster(), f.target(),
+          remote, f.cluster());
+      sc.close();
+      return;
+    }
+    Leg leg = new Leg(link, link.allocate());
+    ForwardSocket s = ForwardSocket.accepted(loop, sc, leg, forwardEvents, remote + " -> " + f.cluster() + ":" + f.target());
+    leg.socket = s;
+    link.legs.put(leg.id, leg);
+    sockets.add(s);
+    link.conn.sendFrame(Wire.openTo(leg.id, FORWARD_PREFIX + f.target(), "", new byte[0]));
+  }
+
+  private final ForwardSocket.Events forwardEvents = new ForwardSocket.Events() {
+    @Override
+    public void connected(ForwardSocket s) {
+      Leg leg = s.leg;
+      if (leg.side.legs.get(leg.id) != leg) {
+        s.close(); // the channel was closed while connecting
+        return;
+      }
+      leg.open = true;
+      leg.side.conn.sendFrame(Wire.channelFrame(Wire.OPENED, leg.id, new byte[0]));
+      s.start();
+    }
+
+    @Override
+    public void ended(ForwardSocket s, String reason) {
+      sockets.remove(s);
+      Leg leg = s.leg;
+      if (leg.side.legs.get(leg.id) == leg) {
+        if (!leg.open && !reason.isEmpty()) {
+          refusal(leg.side, "forward channel " + Integer.toUnsignedString(leg.id) + ": " + reason);
+        }
+        release(leg, reason, true);
+      }
+    }
+  };
+
+  // ------------------------------------------------------------------ Connection.Owner
+
+  @Override
+  public void established(Connection c) {
+    Side s = sides.get(c);
+    if (s == null) {
+      return;
+    }
+    s.up = true;
+    if (!s.link) {
+      return;
+    }
+    if (!s.dialed) {
+      s.cluster = c.userId();
+    } else {
+      s.dialer.backoff.reset();
+    }
+    Side old = links.put(s.cluster, s);
+    if (old != null && old != s) {
+      LOG.info("a newer link to cluster {} replaces the one at {}", s.cluster, old.conn.remote);
+    }
+    LOG.info("link to cluster {} up ({}, {})", s.cluster, s.dialed ? "dialled" : "accepted", c.remote);
+  }
+
+  @Override
+  public void channelFrame(Connection c, int kind, int number, byte[] frame) {
+    Side s = sides.get(c);
+    if (s == null) {
+      return;
+    }
+    switch (kind) {
+      case Wire.OPEN:
+        refusal(s, "a plain OPEN of channel " + Integer.toUnsignedString(number));
+        c.sendFrame(Wire.close(number, "this is the gateway of cluster " + config.cluster()
+            + ": open channels with a target (tunnel://CLUSTER/NAME)"));
+        break;
+      case Wire.OPEN_TO:
+        openTo(s, number, frame);
+        break;
+      case Wire.OPENED:
+        opened(s, number, frame);
+        break;
+      case Wire.CLOSE: {
+        Leg leg = s.legs.get(number);
+        if (leg == null) {
+          LOG.debug("{}: CLOSE for channel {}, which is not open", s.describe(), Integer.toUnsignedString(number));
+          return;
+        }
+        closeChannel(leg, Wire.reason(frame, Wire.CHANNEL_FRAME_HEADER), true);
+        break;
+      }
+      case Wire.REGISTER:
+        register(s, number, frame);
+        break;
+      case Wire.UNREGISTER: {
+        String name = s.registrations.remove(number);
+        if (name != null && names.containsKey(name) && names.get(name).side() == s) {
+          names.remove(name);
+          LOG.info("{} unregistered {}", s.describe(), name);
+        }
+        break;
+      }
+      case Wire.CREDIT:
+        credit(s, number, frame);
+        break;
+      default:
+        c.abort(Wire.PROTOCOL, "frame kind 0x" + Integer.toHexString(kind) + " is not sent to a gateway");
+    }
+  }
+
+  private void register(Side s, int token, byte[] frame) {
+    if (s.link) {
+      s.conn.abort(Wire.PROTOCOL, "REGISTER on a link between gateways");
+      return;
+    }
+    int n = frame.length - Wire.CHANNEL_FRAME_HEADER;
+    String name = n > Wire.MAX_NAME ? null : Wire.text(frame, Wire.CHANNEL_FRAME_HEADER, n);
+    String problem = null;
+    if (!Wire.validName(name)) {
+      problem = "a name is 1..64 of A-Z a-z 0-9 . _ - (got " + (name == null ? n + " bytes that are not such text" : "\"" + name + "\"")
+          + ")";
+    } else if (peerAuthenticator != null && !peerGrants.get(s.conn.userId()).allows(name)) {
+      problem = "the key of this peer may not register " + name + " at cluster " + config.cluster();
+    } else if (s.registrations.size() >= options.maxChannelsPerConnection() && !s.registrations.containsKey(token)) {
+      problem = "at most " + options.maxChannelsPerConnection() + " names per connection";
+    }
+    if (problem != null) {
+      refusal(s, "registration refused: " + problem);
+      s.conn.sendFrame(Wire.registered(token, false, problem));
+      return;
+    }
+    String previous = s.registrations.put(token, name);
+    if (previous != null && !previous.equals(name) && names.containsKey(previous) && names.get(previous).side() == s) {
+      names.remove(previous);
+    }
+    Registration old = names.put(name, new Registration(s, token));
+    if (old != null && old.side() != s) {
+      LOG.info("{} takes over the name {} from {}", s.describe(), name, old.side().describe());
+    } else {
+      LOG.info("{} registered {}", s.describe(), name);
+    }
+    s.conn.sendFrame(Wire.registered(token, true, config.cluster()));
+  }
+
+  private void openTo(Side s, int number, byte[] frame) {
+    if (!s.remoteSpace(number)) {
+      s.conn.abort(Wire.PROTOCOL, "channel id " + Integer.toUnsignedString(number) + " is not in the opener's id space");
+      return;
+    }
+    if (s.legs.containsKey(number)) {
+      s.conn.abort(Wire.PROTOCOL, "channel " + Integer.toUnsignedString(number) + " is already open");
+      return;
+    }
+    int max = options.maxChannelsPerConnection();
+    if (s.legs.size() >= max) {
+      if (++s.refusedOpens > max) {
+        s.conn.abort(Wire.LIMIT, "flood of channel opens: " + s.refusedOpens + " refused past the limit of " + max + " channels");
+      } else {
+        refuse(s, number, "channel limit of " + max + " per connection reached");
+      }
+      return;
+    }
+    Wire.OpenTo open = Wire.parseOpenTo(frame);
+    if (open == null) {
+      refuse(s, number, "malformed OPEN_TO: the target (1.." + Wire.MAX_NAME + " bytes) and origin (0.." + Wire.MAX_NAME
+          + " bytes) must be UTF-8 text within the frame");
+      return;
+    }
+    String target = open.target();
+    byte[] capabilities = Arrays.copyOfRange(frame, open.capabilitiesAt(), frame.length);
+    Leg from = new Leg(s, number);
+    if (s.link) {
+      GatewayConfig.Grant grant = config.grants().get(s.cluster);
+      if (target.startsWith(FORWARD_PREFIX)) {
+        String hostPort = target.substring(FORWARD_PREFIX.length());
+        if (grant == null || !grant.forwardTargets().contains(hostPort)) {
+          refuse(s, number, "cluster " + s.cluster + " may not forward to " + hostPort + " through cluster " + config.cluster()
+              + " (not granted)");
+          return;
+        }
+        openForward(from, hostPort);
+        return;
+      }
+      if (grant == null || !grant.allows(target)) {
+        refuse(s, number, "cluster " + s.cluster + " may not reach " + target + " in cluster " + config.cluster() + " (not granted)");
+        return;
+      }
+      toLocal(from, target, capabilities);
+      return;
+    }
+    int slash = target.indexOf('/');
+    String cluster = slash < 0 ? null : target.substring(0, slash);
+    String name = slash < 0 ? null : target.substring(slash + 1);
+    if (!Wire.validName(cluster) || !Wire.validName(name)) {
+      refuse(s, number, "the target must be CLUSTER/NAME, got " + target);
+      return;
+    }
+    if (cluster.equals(config.cluster())) {
+      toLocal(from, name, capabilities);
+      return;
+    }
+    Side link = links.get(cluster);
+    if (link == null) {
+      boolean known = config.links().stream().anyMatch(l -> l.cluster().equals(cluster)) || config.allowedGateways().containsValue(cluster);
+      refuse(s, number, known ? "the link to cluster " + cluster + " is down" : "unknown cluster " + cluster + " (no link from cluster "
+          + config.cluster() + ")");
+      return;
+    }
+    Leg to = new Leg(link, link.allocate());
+    join(from, to);
+    link.conn.sendFrame(Wire.openTo(to.id, name, "", capabilities)); // the far gateway knows the origin from the link's key
+  }
+
+  private void toLocal(Leg from, String name, byte[] capabilities) {
+    Registration r = names.get(name);
+    if (r == null) {
+      refuse(from.side, from.id, "no peer named " + name + " is registered at cluster " + config.cluster());
+      return;
+    }
+    Side t = r.side();
+    Leg to = new Leg(t, t.allocate());
+    join(from, to);
+    String origin = from.side.link ? from.side.cluster : config.cluster();
+    t.conn.sendFrame(Wire.openTo(to.id, name, origin, capabilities));
+  }
+
+  private void join(Leg a, Leg b) {
+    a.peer = b;
+    b.peer = a;
+    a.side.legs.put(a.id, a);
+    b.side.legs.put(b.id, b);
+  }
+
+  private void openForward(Leg from, String hostPort) {
+    URI u = URI.create(FORWARD_PREFIX + hostPort);
+    InetSocketAddress at;
+    try {
+      at = Addresses.resolve(Addresses.parse(u), u);
+      from.side.legs.put(from.id, from);
+      ForwardSocket s = ForwardSocket.connect(loop, at, from, forwardEvents);
+      from.socket = s;
+      sockets.add(s);
+    } catch (IOException | RuntimeException e) {
+      from.side.legs.remove(from.id, from);
+      refuse(from.side, from.id, "cannot connect to " + hostPort + ": " + e.getMessage());
+    }
+  }
+
+  private void opened(Side s, int number, byte[] frame) {
+    Leg leg = s.legs.get(number);
+    if (leg == null || s.remoteSpace(number)) {
+      LOG.debug("{}: OPENED for channel {}, which this gateway is not opening", s.describe(), Integer.toUnsignedString(number));
+      if (leg == null && !s.remoteSpace(number)) {
+        s.conn.sendFrame(Wire.close(number, "the opener has gone"));
+      }
+      return;
+    }
+    if (leg.open) {
+      LOG.debug("{}: a second OPENED for channel {}", s.describe(), Integer.toUnsignedString(number));
+      return;
+    }
+    leg.open = true;
+    if (leg.socket != null) {
+      leg.socket.start();
+      return;
+    }
+    Leg p = leg.peer;
+    p.open = true;
+    p.side.conn.sendFrame(Wire.channelFrame(Wire.OPENED, p.id, Arrays.copyOfRange(frame, Wire.CHANNEL_FRAME_HEADER,
+        frame.length)));
+  }
+
+  private void credit(Side s, int number, byte[] frame) {
+    Leg leg = s.legs.get(number);
+    if (leg == null) {
+      LOG.debug("{}: CREDIT for channel {}, which is not open", s.describe(), Integer.toUnsignedString(number));
+      return;
+    }
+    if (frame.length != Wire.CHANNEL_FRAME_HEADER + 4 || leg.socket == null || !leg.open) {
+      closeChannel(leg, frame.length != Wire.CHANNEL_FRAME_HEADER + 4 ? "malformed CREDIT frame" : "CREDIT on a channel that is not an"
+          + " open forward", false);
+      LOG.warn("{}: bad CREDIT on channel {}; closed it", s.describe(), Integer.toUnsignedString(number));
+      return;
+    }
+    if (!leg.socket.credit(Wire.getInt(frame, 5))) {
+      LOG.warn("{}: credit overflow on forward channel {} (past the window of {} bytes); closed it", s.describe(),
+          Integer.toUnsignedString(number), Wire.FORWARD_WINDOW);
+      closeChannel(leg, "credit overflow: more than the window of " + Wire.FORWARD_WINDOW + " bytes granted", false);
+    }
+  }
+
+  @Override
+  public void data(Connection c, int number, byte[] frame) {
+    Side s = sides.get(c);
+    Leg leg = s == null ? null : s.legs.get(number);
+    if (leg == null) {
+      LOG.debug("{}: dropped DATA for channel {}, which is not open", c.remote, Integer.toUnsignedString(number));
+      return;
+    }
+    if (!leg.open) {
+      LOG.warn("{}: DATA on channel {} before it was open; closing it", s.describe(), Integer.toUnsignedString(number));
+      closeChannel(leg, "DATA before the channel was open", false);
+      return;
+    }
+    if (leg.socket != null) {
+      leg.socket.fromLink(frame);
+      return;
+    }
+    Leg to = leg.peer;
+    long n = frame.length;
+    if (to.pending + n > config.maxChannelBuffer()) {
+      String why = "the gateway of cluster " + config.cluster() + " holds " + to.pending + " bytes for this channel (limit "
+          + config.maxChannelBuffer() + "): its receiver does not keep up";
+      LOG.warn("{}: channel {} closed: {}", to.side.describe(), Integer.toUnsignedString(to.id), why);
+      closeChannel(leg, why, false);
+      return;
+    }
+    Wire.putInt(frame, 1, to.id);
+    to.pending += n;
+    to.side.conn.sendFrame(frame, () -> to.pending -= n);
+  }
+
+  @Override
+  public void channelClosed(Connection c, Channel channel) {
+    // the gateway makes no Channel objects: its channels are legs
+  }
+
+  @Override
+  public void closed(Connection c, CallosumException cause) {
+    Side s = sides.remove(c);
+    if (s == null) {
+      return;
+    }
+    int open = s.legs.size();
+    String why = s.link ? "the link between clusters " + config.cluster() + " and " + s.cluster + " was lost: " + cause.getMessage()
+        : "connection lost: " + cause.getMessage();
+    for (Leg leg : new ArrayList<>(s.legs.values())) {
+      closeChannel(leg, why, true);
+    }
+    s.legs.clear();
+    for (String name : s.registrations.values()) {
+      Registration r = names.get(name);
+      if (r != null && r.side() == s) {
+        names.remove(name);
+      }
+    }
+    if (s.link) {
+      if (s.cluster != null && links.get(s.cluster) == s) {
+        links.remove(s.cluster);
+      }
+      if (s.up) {
+        LOG.info("link to cluster {} down ({} channels were open, {} bytes in, {} bytes out): {}", s.cluster, open, c.bytesIn(),
+            c.bytesOut(), cause.getMessage());
+      } else if (cause instanceof AuthenticationException) {
+        refusal(s, "link refused: " + cause.getMessage());
+      }
+      if (s.dialer != null && !closed) {
+        s.dialer.lost();
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ closing channels
+
+  /** Refuses an open of channel {@code number} on {@code s}: a CLOSE with the reason, logged and counted. */
+  private void refuse(Side s, int number, String reason) {
+    refusal(s, "refused channel " + Integer.toUnsignedString(number) + ": " + reason);
+    s.conn.sendFrame(Wire.close(number, reason));
+  }
+
+  private void refusal(Side s, String what) {
+    refusals++;
+    if (s.link && s.cluster != null) {
+      linkRefusals.merge(s.cluster, 1L, Long::sum);
+    }
+    LOG.warn("gateway {}: {} from {}", config.cluster(), what, s.describe());
+  }
+
+  /** Ends the channel of {@code leg}; {@code fromLegSide}: its side closed it already, so only the other end is told. */
+  private void closeChannel(Leg leg, String reason, boolean fromLegSide) {
+    release(leg, reason, !fromLegSide);
+    if (leg.peer != null) {
+      release(leg.peer, reason, true);
+    }
+    if (leg.socket != null) {
+      leg.socket.closeAfterDrain(reason.isEmpty());
+      if (leg.socket.isClosed()) {
+        sockets.remove(leg.socket);
+      }
+    }
+  }
+
+  private void release(Leg leg, String reason, boolean tell) {
+    if (leg.side.legs.remove(leg.id, leg) && tell && sides.get(leg.side.conn) == leg.side) {
+      leg.side.conn.sendFrame(Wire.close(leg.id, reason));
+    }
+  }
+
+  // ------------------------------------------------------------------ status and close
+
+  /** A snapshot taken on the loop thread. */
+  public GatewayStatus status() {
+    return onLoop(() -> {
+      sockets.removeIf(ForwardSocket::isClosed);
+      List<GatewayStatus.LinkStatus> ls = new ArrayList<>();
+      Set<String> seen = new TreeSet<>();
+      for (Side s : sides.values()) {
+        if (s.link && s.cluster != null) {
+          seen.add(s.cluster);
+          ls.add(new GatewayStatus.LinkStatus(s.cluster, s.dialed ? "out" : "in", s.up, s.legs.size(), s.conn.bytesIn(), s.conn.bytesOut(),
+              linkRefusals.getOrDefault(s.cluster, 0L)));
+        }
+      }
+      for (GatewayConfig.Link l : config.links()) {
+        if (!seen.contains(l.cluster())) {
+          ls.add(new GatewayStatus.LinkStatus(l.cluster(), "out", false, 0, 0, 0, linkRefusals.getOrDefault(l.cluster(), 0L)));
+        }
+      }
+      int local = 0;
+      int channels = 0;
+      long buffered = 0;
+      for (Side s : sides.values()) {
+        local += s.link ? 0 : 1;
+        channels += s.legs.size();
+        buffered += s.conn.queuedBytes();
+      }
+      for (ForwardSocket f : sockets) {
+        buffered += f.pending();
+      }
+      return new GatewayStatus(config.cluster(), ls, local, new ArrayList<>(new TreeSet<>(names.keySet())), channels, refusals,
+          sockets.size(), buffered);
+    });
+  }
+
+  /** Whether the link to {@code cluster} is up now. */
+  public boolean linkUp(String cluster) {
+    return onLoop(() -> links.containsKey(cluster));
+  }
+
+  private <T> T onLoop(Callable<T> task) {
+    CompletableFuture<T> f = new CompletableFuture<>();
+    Runnable r = () -> {
+      try {
+        f.complete(task.call());
+      } catch (Exception | Error e) {
+        f.completeExceptionally(e);
+      }
+    };
+    if (loop.inLoop()) {
+      r.run();
+    } else if (!loop.post(r)) {
+      throw new ConnectionLostException("the gateway of cluster " + config.cluster() + " is closed");
+    }
+    try {
+      return f.get(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ConnectionLostException("interrupted", e);
+    } catch (Exception e) {
+      throw new IllegalStateException("the gateway's loop did not answer: " + e, e);
+    }
+  }
+
+  /** Closes listeners, links, peers and forwarded sockets, and ends the I/O thread before returning. Idempotent. */
+  public void close() {
+    if (!closing.compareAndSet(false, true)) {
+      return;
+    }
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    Runnable shut = () -> {
+      try {
+        if (closed) {
+          return;
+        }
+        closed = true;
+        for (Dialer d : dialers) {
+          d.stop();
+        }
+        for (Acceptor a : acceptors) {
+          a.close();
+        }
+        for (Side s : new ArrayList<>(sides.values())) {
+          s.conn.abortForShutdown("the gateway of cluster " + config.cluster() + " is closing",
+              new ConnectionLostException("the gateway closed"));
+        }
+        for (ForwardSocket s : sockets) {
+          s.close();
+        }
+        sockets.clear();
+      } finally {
+        done.complete(null);
+      }
+    };
+    if (loop.post(shut)) {
+      done.join();
+    }
+    hub.release(loop);
+    LOG.info("gateway of cluster {} closed", config.cluster());
+  }
+}
