@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import org.HdrHistogram.Histogram;
 
 /**
  * The figures of one run: the raw samples, their per-contender summary (median, min, max over
@@ -23,6 +24,8 @@ final class Report {
 
   private final List<Sample> samples = new ArrayList<>();
   private final Map<Scenario, Map<String, String>> skipped = new LinkedHashMap<>();
+  /** Every timed event of a contender in a scenario, all measured rounds together (ns). */
+  private final Map<Scenario, Map<String, Histogram>> histograms = new LinkedHashMap<>();
   private final String machine;
 
   Report(String machine) {
@@ -31,6 +34,16 @@ final class Report {
 
   void add(Sample sample) {
     samples.add(sample);
+  }
+
+  void addHistogram(Scenario scenario, String contender, Histogram histogram) {
+    histograms.computeIfAbsent(scenario, k -> new LinkedHashMap<>())
+        .computeIfAbsent(contender, k -> new Histogram(histogram.getHighestTrackableValue(), 3))
+        .add(histogram);
+  }
+
+  Map<Scenario, Map<String, Histogram>> histograms() {
+    return histograms;
   }
 
   void skip(Scenario scenario, String contender, String reason) {
@@ -72,9 +85,11 @@ final class Report {
         continue;
       }
       out.println();
-      out.println("### " + scenario.title + " (baseline: " + scenario.baseline + ")");
+      out.println("### " + scenario.title + (scenario.baseline == null ? "" : " (baseline: " + scenario.baseline + ")"));
       out.println();
-      if (scenario.metric == Scenario.Metric.CALLS_PER_SECOND) {
+      if (scenario.metric == Scenario.Metric.FIGURES) {
+        printFigures(out, all, scenario);
+      } else if (scenario.metric == Scenario.Metric.CALLS_PER_SECOND) {
         out.println("Ratio = median calls/s ÷ baseline's median calls/s in the same case (higher is better).");
         out.println();
         out.println("| in flight | contender | calls/s median | min | max | ratio |");
@@ -108,6 +123,49 @@ final class Report {
       skipped.getOrDefault(scenario, Map.of()).forEach((contender, reason) ->
           out.println("| skipped: " + contender + " | " + reason.replace('|', '/') + " |"));
     }
+  }
+
+  /** A FIGURES table: each figure's median (min–max) per contender, and the first figure's ratio. */
+  private void printFigures(PrintStream out, List<Summary> all, Scenario scenario) {
+    out.println(scenario.note);
+    out.println();
+    StringBuilder head = new StringBuilder("| contender |");
+    StringBuilder rule = new StringBuilder("|---|");
+    for (String figure : scenario.figures) {
+      head.append(' ').append(figure).append(" median | min–max |");
+      rule.append("---:|---:|");
+    }
+    if (scenario.baseline != null) {
+      head.append(" ratio |");
+      rule.append("---:|");
+    }
+    out.println(head);
+    out.println(rule);
+    String first = scenario.figures.get(0);
+    Optional<Summary> base = scenario.baseline == null ? Optional.empty()
+        : find(all, scenario, 1, scenario.baseline, first);
+    for (Summary s : all) {
+      if (s.scenario() != scenario || !s.metric().equals(first)) {
+        continue;
+      }
+      StringBuilder row = new StringBuilder("| ").append(s.contender()).append(" |");
+      for (String figure : scenario.figures) {
+        Optional<Summary> f = find(all, scenario, 1, s.contender(), figure);
+        row.append(f.map(v -> " " + figure(v.median()) + " | " + figure(v.min()) + "–" + figure(v.max()) + " |")
+            .orElse(" | |"));
+      }
+      if (scenario.baseline != null) {
+        row.append(' ').append(ratio(s, base)).append(" |");
+      }
+      out.println(row);
+    }
+  }
+
+  /** Three significant digits at least, no exponent. */
+  private static String figure(double value) {
+    double magnitude = Math.abs(value);
+    String format = magnitude >= 100 ? "%.0f" : magnitude >= 10 ? "%.1f" : magnitude >= 1 ? "%.2f" : "%.3f";
+    return String.format(Locale.ROOT, format, value);
   }
 
   private static String ratio(Summary s, Optional<Summary> base) {
@@ -155,7 +213,17 @@ final class Report {
     try (PrintStream md = new PrintStream(Files.newOutputStream(dir.resolve("report.md")), false, StandardCharsets.UTF_8)) {
       printMarkdown(md);
     }
-    Chart.write(summaries(), dir);
+    for (var scenario : histograms.entrySet()) {
+      for (var contender : scenario.getValue().entrySet()) {
+        // HdrHistogram's percentile distribution (.hgrm), in µs, as its plotter reads it
+        try (PrintStream hgrm = new PrintStream(Files.newOutputStream(dir.resolve(
+            scenario.getKey().name().toLowerCase(Locale.ROOT) + "-" + contender.getKey() + ".hgrm")), false,
+            StandardCharsets.UTF_8)) {
+          contender.getValue().outputPercentileDistribution(hgrm, 1000.0);
+        }
+      }
+    }
+    Chart.write(summaries(), histograms, dir);
   }
 
   private static String number(double value) {
