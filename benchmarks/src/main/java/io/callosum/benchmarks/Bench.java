@@ -35,7 +35,7 @@ public final class Bench {
   static final byte[] BODY = new MsgpackCodec().encode(randomBytes(48));
 
   private static final String USAGE =
-      "usage: Bench [--scenarios P1,P2,...,P7] [--rounds N] [--out DIR] [--quick] [--measure-ms MS] [--warmups N]";
+      "usage: Bench [--scenarios P1,P2,...,P7] [--rounds N] [--out DIR] [--quick] [--measure-ms MS] [--warmups N] [--only NAME,...]";
 
   private Bench() {}
 
@@ -93,7 +93,13 @@ public final class Bench {
         try {
           for (Scenario.Opener opener : scenario.contenders) {
             try {
-              contenders.add(opener.open());
+              Contender contender = opener.open();
+              if (options.only.isEmpty() || options.only.contains(contender.name())) {
+                contenders.add(contender);
+              } else {
+                contender.close();
+                progress.stepBy((long) (options.warmups + options.rounds) * scenario.inFlight.size());
+              }
             } catch (Skipped e) {
               report.skip(scenario, opener.name().toLowerCase(Locale.ROOT), e.getMessage());
               err.println(scenario.name() + ": skipped: " + e.getMessage());
@@ -137,17 +143,29 @@ public final class Bench {
         }
       }
     } else if (scenario.metric == Scenario.Metric.CALLS_PER_SECOND) {
+      long switches = ContextSwitches.total();
       long start = System.nanoTime();
       long calls = contender.throughput(inFlight, nanos);
       long elapsed = System.nanoTime() - start;
+      switches = switches < 0 ? -1 : ContextSwitches.total() - switches;
       if (round >= 0) {
         report.add(new Sample(scenario, inFlight, contender.name(), round, Sample.CALLS_PER_SECOND,
             calls * 1e9 / elapsed));
+        if (switches >= 0 && calls > 0) {
+          report.add(new Sample(scenario, inFlight, contender.name(), round, Sample.SWITCHES_PER_CALL,
+              (double) switches / calls));
+        }
       }
     } else {
       Histogram histogram = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
+      long switches = ContextSwitches.total();
       contender.latency(histogram, nanos);
+      switches = switches < 0 ? -1 : ContextSwitches.total() - switches;
       if (round >= 0) {
+        if (switches >= 0 && histogram.getTotalCount() > 0) {
+          report.add(new Sample(scenario, inFlight, contender.name(), round, Sample.SWITCHES_PER_CALL,
+              (double) switches / histogram.getTotalCount()));
+        }
         report.add(new Sample(scenario, inFlight, contender.name(), round, Sample.P50, micros(histogram, 50)));
         report.add(new Sample(scenario, inFlight, contender.name(), round, Sample.P99, micros(histogram, 99)));
         report.add(new Sample(scenario, inFlight, contender.name(), round, Sample.P999, micros(histogram, 99.9)));
@@ -183,6 +201,8 @@ public final class Bench {
     Path out;
     boolean help;
     boolean quick;
+    /** Contender names to measure (e.g. for a profile); empty: all. */
+    List<String> only = List.of();
 
     static Options parse(String[] args) {
       Options o = new Options();
@@ -199,6 +219,7 @@ public final class Bench {
           case "--out" -> o.out = Path.of(value(args, ++i, arg));
           case "--measure-ms" -> measureMillis = positive(value(args, ++i, arg), arg);
           case "--warmups" -> o.warmups = number(value(args, ++i, arg), arg, 0);
+          case "--only" -> o.only = List.of(value(args, ++i, arg).split(","));
           default -> throw new IllegalArgumentException("unknown argument: " + arg);
         }
       }

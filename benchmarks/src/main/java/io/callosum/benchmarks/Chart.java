@@ -60,7 +60,7 @@ final class Chart {
     Map<Integer, Double> baseline = new LinkedHashMap<>();
     Map<String, Map<Integer, Double>> byContender = new LinkedHashMap<>();
     for (Report.Summary s : summaries) {
-      if (s.scenario() == p1) {
+      if (s.scenario() == p1 && s.metric().equals(Sample.CALLS_PER_SECOND)) {
         byContender.computeIfAbsent(s.contender(), c -> new LinkedHashMap<>()).put(s.inFlight(), s.median());
         if (s.contender().equals(p1.baseline)) {
           baseline.put(s.inFlight(), s.median());

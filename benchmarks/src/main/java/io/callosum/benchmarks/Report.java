@@ -92,14 +92,16 @@ final class Report {
       } else if (scenario.metric == Scenario.Metric.CALLS_PER_SECOND) {
         out.println("Ratio = median calls/s ÷ baseline's median calls/s in the same case (higher is better).");
         out.println();
-        out.println("| in flight | contender | calls/s median | min | max | ratio |");
-        out.println("|---:|---|---:|---:|---:|---:|");
+        out.println("Switches/call = voluntary context switches of all the JVM's threads per call (thread wake-ups).");
+        out.println();
+        out.println("| in flight | contender | calls/s median | min | max | ratio | switches/call |");
+        out.println("|---:|---|---:|---:|---:|---:|---:|");
         for (int inFlight : scenario.inFlight) {
           Optional<Summary> base = find(all, scenario, inFlight, scenario.baseline, Sample.CALLS_PER_SECOND);
           for (Summary s : all) {
-            if (s.scenario() == scenario && s.inFlight() == inFlight) {
-              out.printf(Locale.ROOT, "| %d | %s | %.0f | %.0f | %.0f | %s |%n", inFlight, s.contender(), s.median(),
-                  s.min(), s.max(), ratio(s, base));
+            if (s.scenario() == scenario && s.inFlight() == inFlight && s.metric().equals(Sample.CALLS_PER_SECOND)) {
+              out.printf(Locale.ROOT, "| %d | %s | %.0f | %.0f | %.0f | %s | %s |%n", inFlight, s.contender(), s.median(),
+                  s.min(), s.max(), ratio(s, base), switches(all, scenario, inFlight, s.contender()));
             }
           }
         }
@@ -107,16 +109,17 @@ final class Report {
         out.println("Round trip of one call at a time, µs; median over rounds of each round's percentile,"
             + " p50 min–max over rounds; ratio = median ÷ baseline's median (lower is better).");
         out.println();
-        out.println("| contender | p50 µs | p50 min–max | p99 µs | p99.9 µs | p50 ratio | p99 ratio |");
-        out.println("|---|---:|---:|---:|---:|---:|---:|");
+        out.println("| contender | p50 µs | p50 min–max | p99 µs | p99.9 µs | p50 ratio | p99 ratio | switches/call |");
+        out.println("|---|---:|---:|---:|---:|---:|---:|---:|");
         Optional<Summary> base50 = find(all, scenario, 1, scenario.baseline, Sample.P50);
         Optional<Summary> base99 = find(all, scenario, 1, scenario.baseline, Sample.P99);
         for (Summary s : all) {
           if (s.scenario() == scenario && s.metric().equals(Sample.P50)) {
             Summary p99 = find(all, scenario, 1, s.contender(), Sample.P99).orElseThrow();
             Summary p999 = find(all, scenario, 1, s.contender(), Sample.P999).orElseThrow();
-            out.printf(Locale.ROOT, "| %s | %.1f | %.1f–%.1f | %.1f | %.1f | %s | %s |%n", s.contender(), s.median(),
-                s.min(), s.max(), p99.median(), p999.median(), ratio(s, base50), ratio(p99, base99));
+            out.printf(Locale.ROOT, "| %s | %.1f | %.1f–%.1f | %.1f | %.1f | %s | %s | %s |%n", s.contender(), s.median(),
+                s.min(), s.max(), p99.median(), p999.median(), ratio(s, base50), ratio(p99, base99),
+                switches(all, scenario, 1, s.contender()));
           }
         }
       }
@@ -159,6 +162,11 @@ final class Report {
       }
       out.println(row);
     }
+  }
+
+  private String switches(List<Summary> all, Scenario scenario, int inFlight, String contender) {
+    return find(all, scenario, inFlight, contender, Sample.SWITCHES_PER_CALL)
+        .map(v -> String.format(Locale.ROOT, "%.2f", v.median())).orElse("n/a");
   }
 
   /** Three significant digits at least, no exponent. */
