@@ -9,6 +9,9 @@ import io.callosum.lower.zmq.ZmqTransport;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -20,6 +23,8 @@ import java.util.function.Supplier;
  */
 final class Scale implements Contender {
   private static final long WAIT_NANOS = TimeUnit.SECONDS.toNanos(120);
+  /** Threads the JDK starts on first use and keeps: not the connections'. */
+  private static final Set<String> JDK_THREADS = Set.of("process reaper", "Common-Cleaner", "Attach Listener");
 
   private final String name;
   private final long full;
@@ -59,6 +64,7 @@ final class Scale implements Contender {
     int n = (int) m.size(full, quick);
     Transport serverTransport = transport.get();
     Transport clientTransport = transport.get();
+    Set<Thread> before = Thread.getAllStackTraces().keySet();
     int threadsBefore = threads();
     long heapBefore = heapAfterGc();
     List<Peer> clients = new ArrayList<>(n);
@@ -88,10 +94,9 @@ final class Scale implements Contender {
       m.put("connections", n);
       m.put("open_s", openSeconds);
     } finally {
-      for (Peer c : clients) {
-        c.close();
-      }
+      closeAll(clients);
       server.close();
+
       if (clientTransport instanceof AutoCloseable c) {
         c.close();
       }
@@ -99,13 +104,41 @@ final class Scale implements Contender {
         c.close();
       }
     }
-    // the JVM's own threads (JIT compilers) come and go, so a small excess is only reported
+    // every thread the connections started must end; the JDK's own helpers may stay
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (threads() > threadsBefore && System.nanoTime() - deadline < 0) {
+    List<String> left = leftOver(before);
+    while (!left.isEmpty() && System.nanoTime() - deadline < 0) {
       Thread.sleep(10);
+      left = leftOver(before);
     }
-    if (threads() > threadsBefore + 2) {
-      throw new IllegalStateException(name + ": " + (threads() - threadsBefore) + " threads left after closing");
+    if (!left.isEmpty()) {
+      throw new IllegalStateException(name + ": threads left after closing: " + left);
+    }
+  }
+
+  /** Live threads that were not in {@code before}, other than the JDK's own helpers. */
+  private static List<String> leftOver(Set<Thread> before) {
+    List<String> left = new ArrayList<>();
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      if (t.isAlive() && !before.contains(t) && !JDK_THREADS.contains(t.getName())) {
+        left.add(t.getName());
+      }
+    }
+    return left;
+  }
+
+  /** Closes the clients 16 at a time: a ZeroMQ peer lingers ~0.1 s in close, which one by one adds up to minutes. */
+  private static void closeAll(List<Peer> clients) throws InterruptedException {
+    ExecutorService closers = Executors.newFixedThreadPool(16);
+    try {
+      for (Peer c : clients) {
+        closers.execute(c::close);
+      }
+    } finally {
+      closers.shutdown();
+      if (!closers.awaitTermination(120, TimeUnit.SECONDS)) {
+        throw new IllegalStateException("closing " + clients.size() + " peers took more than 120 s");
+      }
     }
   }
 
