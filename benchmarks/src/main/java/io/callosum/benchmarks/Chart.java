@@ -132,21 +132,26 @@ final class Chart {
     return chart;
   }
 
-  /** The first figure of a P3–P7 scenario per contender (median over rounds). */
+  /** The first figure of a P3–P7 scenario per contender (median over rounds), with its ratio to the baseline. */
   private static CategoryChart figures(Scenario scenario, List<Report.Summary> summaries) {
     String figure = scenario.figures.get(0);
     Double base = summaries.stream().filter(s -> s.scenario() == scenario && s.metric().equals(figure)
         && s.contender().equals(scenario.baseline)).map(Report.Summary::median).findFirst().orElse(null);
-    CategoryChart chart = chart(scenario.title, "contender", figure + " (" + (scenario.higherIsBetter ? "higher" : "lower")
-        + " is better)" + (base == null ? "" : "; legend: ratio to " + scenario.baseline));
+    CategoryChart chart = chart(scenario.title, "contender" + (base == null ? "" : " (ratio to " + scenario.baseline + ")"),
+        figure + ", median over rounds (" + (scenario.higherIsBetter ? "higher" : "lower") + " is better)");
+    List<String> x = new ArrayList<>();
+    List<Double> y = new ArrayList<>();
     for (Report.Summary s : summaries) {
       if (s.scenario() == scenario && s.metric().equals(figure) && s.median() > 0) {
-        String label = base == null || base <= 0 ? s.contender()
-            : String.format(java.util.Locale.ROOT, "%s (%.2fx)", s.contender(), s.median() / base);
-        chart.addSeries(label, List.of(s.contender()), List.of(s.median()));
+        x.add(base == null || base <= 0 ? s.contender()
+            : String.format(java.util.Locale.ROOT, "%s (%.2fx)", s.contender(), s.median() / base));
+        y.add(s.median());
       }
     }
-    chart.getStyler().setOverlapped(true);
+    if (!x.isEmpty()) {
+      chart.addSeries(figure, x, y);
+    }
+    chart.getStyler().setLegendVisible(false);
     return chart;
   }
 
