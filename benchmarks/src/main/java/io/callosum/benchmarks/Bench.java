@@ -25,7 +25,7 @@ import org.HdrHistogram.Histogram;
  * and ratios to the scenario's baseline.
  *
  * <pre>
- * java -cp benchmarks/target/benchmarks.jar io.callosum.benchmarks.Bench [--scenarios P1,P2] [--rounds N] [--out DIR] [--quick]
+ * java -cp benchmarks/target/benchmarks.jar io.callosum.benchmarks.Bench [--scenarios P1,P2,...,P7] [--rounds N] [--out DIR] [--quick]
  * </pre>
  *
  * <p>Progress goes to stderr, the Markdown table to stdout, raw figures to {@code --out}.
@@ -34,7 +34,8 @@ public final class Bench {
   /** The echoed body: a msgpack bin of 48 bytes, 50 bytes in all, the same for every contender. */
   static final byte[] BODY = new MsgpackCodec().encode(randomBytes(48));
 
-  private static final String USAGE = "usage: Bench [--scenarios P1,P2] [--rounds N] [--out DIR] [--quick]";
+  private static final String USAGE =
+      "usage: Bench [--scenarios P1,P2,...,P7] [--rounds N] [--out DIR] [--quick] [--measure-ms MS] [--warmups N] [--only NAME,...]";
 
   private Bench() {}
 
@@ -47,6 +48,10 @@ public final class Bench {
 
   /** Runs the harness; returns the process exit code (0 ok, 2 bad arguments, 1 failure). */
   public static int run(String[] args, PrintStream out, PrintStream err) {
+    // per-connection INFO lines (CURVE authentications in P4) would bury the progress bar
+    if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+      System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+    }
     Options options;
     try {
       options = Options.parse(args);
@@ -88,19 +93,29 @@ public final class Bench {
         try {
           for (Scenario.Opener opener : scenario.contenders) {
             try {
-              contenders.add(opener.open());
+              Contender contender = opener.open();
+              if (options.only.isEmpty() || options.only.contains(contender.name())) {
+                contenders.add(contender);
+              } else {
+                contender.close();
+                progress.stepBy((long) (options.warmups + options.rounds) * scenario.inFlight.size());
+              }
+            } catch (Skipped e) {
+              report.skip(scenario, opener.name().toLowerCase(Locale.ROOT), e.getMessage());
+              err.println(scenario.name() + ": skipped: " + e.getMessage());
+              progress.stepBy((long) (options.warmups + options.rounds) * scenario.inFlight.size());
             } catch (Exception e) {
               report.skip(scenario, opener.name(), "did not open: " + e);
               progress.stepBy((long) (options.warmups + options.rounds) * scenario.inFlight.size());
             }
           }
-          for (int round = -options.warmups; round < options.rounds; round++) {
+          for (int round = -options.warmups; round < options.rounds && !contenders.isEmpty(); round++) {
             for (int inFlight : scenario.inFlight) {
               int first = Math.floorMod(round, contenders.size());
               for (int i = 0; i < contenders.size(); i++) {
                 Contender contender = contenders.get((first + i) % contenders.size());
                 progress.setExtraMessage(scenario.name() + " " + contender.name() + " x" + inFlight);
-                measureOnce(scenario, contender, inFlight, round, options.nanosPerMeasurement, report);
+                measureOnce(scenario, contender, inFlight, round, options, report);
                 progress.step();
               }
             }
@@ -114,23 +129,47 @@ public final class Bench {
     }
   }
 
-  private static void measureOnce(Scenario scenario, Contender contender, int inFlight, int round, long nanos,
+  private static void measureOnce(Scenario scenario, Contender contender, int inFlight, int round, Options options,
       Report report) throws Exception {
-    if (scenario.metric == Scenario.Metric.CALLS_PER_SECOND) {
+    long nanos = options.nanosPerMeasurement;
+    if (scenario.metric == Scenario.Metric.FIGURES) {
+      Measurement m = new Measurement(options.quick);
+      contender.measure(m);
+      if (round >= 0) {
+        m.figures().forEach((metric, value) ->
+            report.add(new Sample(scenario, inFlight, contender.name(), round, metric, value)));
+        if (m.histogram.getTotalCount() > 0) {
+          report.addHistogram(scenario, contender.name(), m.histogram);
+        }
+      }
+    } else if (scenario.metric == Scenario.Metric.CALLS_PER_SECOND) {
+      long switches = ContextSwitches.total();
       long start = System.nanoTime();
       long calls = contender.throughput(inFlight, nanos);
       long elapsed = System.nanoTime() - start;
+      switches = switches < 0 ? -1 : ContextSwitches.total() - switches;
       if (round >= 0) {
         report.add(new Sample(scenario, inFlight, contender.name(), round, Sample.CALLS_PER_SECOND,
             calls * 1e9 / elapsed));
+        if (switches >= 0 && calls > 0) {
+          report.add(new Sample(scenario, inFlight, contender.name(), round, Sample.SWITCHES_PER_CALL,
+              (double) switches / calls));
+        }
       }
     } else {
       Histogram histogram = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
+      long switches = ContextSwitches.total();
       contender.latency(histogram, nanos);
+      switches = switches < 0 ? -1 : ContextSwitches.total() - switches;
       if (round >= 0) {
+        if (switches >= 0 && histogram.getTotalCount() > 0) {
+          report.add(new Sample(scenario, inFlight, contender.name(), round, Sample.SWITCHES_PER_CALL,
+              (double) switches / histogram.getTotalCount()));
+        }
         report.add(new Sample(scenario, inFlight, contender.name(), round, Sample.P50, micros(histogram, 50)));
         report.add(new Sample(scenario, inFlight, contender.name(), round, Sample.P99, micros(histogram, 99)));
         report.add(new Sample(scenario, inFlight, contender.name(), round, Sample.P999, micros(histogram, 99.9)));
+        report.addHistogram(scenario, contender.name(), histogram);
       }
     }
   }
@@ -161,11 +200,15 @@ public final class Bench {
     long nanosPerMeasurement = TimeUnit.SECONDS.toNanos(1);
     Path out;
     boolean help;
+    boolean quick;
+    /** Contender names to measure (e.g. for a profile); empty: all. */
+    List<String> only = List.of();
 
     static Options parse(String[] args) {
       Options o = new Options();
       Integer rounds = null;
       boolean quick = false;
+      Integer measureMillis = null;
       for (int i = 0; i < args.length; i++) {
         String arg = args[i];
         switch (arg) {
@@ -174,15 +217,22 @@ public final class Bench {
           case "--scenarios" -> o.scenarios = scenarios(value(args, ++i, arg));
           case "--rounds" -> rounds = positive(value(args, ++i, arg), arg);
           case "--out" -> o.out = Path.of(value(args, ++i, arg));
+          case "--measure-ms" -> measureMillis = positive(value(args, ++i, arg), arg);
+          case "--warmups" -> o.warmups = number(value(args, ++i, arg), arg, 0);
+          case "--only" -> o.only = List.of(value(args, ++i, arg).split(","));
           default -> throw new IllegalArgumentException("unknown argument: " + arg);
         }
       }
+      o.quick = quick;
       if (quick) {
         o.rounds = 2;
         o.nanosPerMeasurement = TimeUnit.MILLISECONDS.toNanos(100);
       }
       if (rounds != null) {
         o.rounds = rounds;
+      }
+      if (measureMillis != null) {
+        o.nanosPerMeasurement = TimeUnit.MILLISECONDS.toNanos(measureMillis);
       }
       return o;
     }
@@ -195,15 +245,19 @@ public final class Bench {
     }
 
     private static int positive(String text, String option) {
+      return number(text, option, 1);
+    }
+
+    private static int number(String text, String option, int min) {
       try {
         int n = Integer.parseInt(text);
-        if (n > 0) {
+        if (n >= min) {
           return n;
         }
       } catch (NumberFormatException e) {
         // reported below
       }
-      throw new IllegalArgumentException(option + " needs a positive number, not " + text);
+      throw new IllegalArgumentException(option + " needs a number of at least " + min + ", not " + text);
     }
 
     private static List<Scenario> scenarios(String list) {

@@ -24,7 +24,15 @@ final class LengthPrefixedEchoServer implements AutoCloseable {
   private final List<SocketChannel> connections = new CopyOnWriteArrayList<>();
   private final List<Thread> workers = new CopyOnWriteArrayList<>();
 
+  private final int bufferSize;
+
   LengthPrefixedEchoServer() throws IOException {
+    this(MAX_FRAME + 4);
+  }
+
+  /** @param bufferSize each connection's read and write buffer (direct), which bounds the frame size */
+  LengthPrefixedEchoServer(int bufferSize) throws IOException {
+    this.bufferSize = bufferSize;
     listener = ServerSocketChannel.open();
     listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
     acceptor = new Thread(this::accept, "raw-echo-accept");
@@ -54,15 +62,15 @@ final class LengthPrefixedEchoServer implements AutoCloseable {
     }
   }
 
-  private static void serve(SocketChannel connection) {
-    ByteBuffer in = ByteBuffer.allocateDirect(MAX_FRAME + 4);
-    ByteBuffer out = ByteBuffer.allocateDirect(MAX_FRAME + 4);
+  private void serve(SocketChannel connection) {
+    ByteBuffer in = ByteBuffer.allocateDirect(bufferSize);
+    ByteBuffer out = ByteBuffer.allocateDirect(bufferSize);
     try (connection) {
       while (connection.read(in) >= 0) {
         in.flip();
         while (in.remaining() >= 4) {
           int length = in.getInt(in.position());
-          if (length < 0 || length > MAX_FRAME) {
+          if (length < 0 || length > bufferSize - 4) {
             throw new IOException("bad frame length " + length);
           }
           if (in.remaining() < 4 + length || out.remaining() < 4 + length) {
@@ -83,6 +91,9 @@ final class LengthPrefixedEchoServer implements AutoCloseable {
       // closed by close()
     } catch (IOException e) {
       // the client went away
+    } finally {
+      connections.remove(connection);
+      workers.remove(Thread.currentThread());
     }
   }
 

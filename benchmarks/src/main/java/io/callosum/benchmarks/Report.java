@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import org.HdrHistogram.Histogram;
 
 /**
  * The figures of one run: the raw samples, their per-contender summary (median, min, max over
@@ -23,6 +24,8 @@ final class Report {
 
   private final List<Sample> samples = new ArrayList<>();
   private final Map<Scenario, Map<String, String>> skipped = new LinkedHashMap<>();
+  /** Every timed event of a contender in a scenario, all measured rounds together (ns). */
+  private final Map<Scenario, Map<String, Histogram>> histograms = new LinkedHashMap<>();
   private final String machine;
 
   Report(String machine) {
@@ -31,6 +34,16 @@ final class Report {
 
   void add(Sample sample) {
     samples.add(sample);
+  }
+
+  void addHistogram(Scenario scenario, String contender, Histogram histogram) {
+    histograms.computeIfAbsent(scenario, k -> new LinkedHashMap<>())
+        .computeIfAbsent(contender, k -> new Histogram(histogram.getHighestTrackableValue(), 3))
+        .add(histogram);
+  }
+
+  Map<Scenario, Map<String, Histogram>> histograms() {
+    return histograms;
   }
 
   void skip(Scenario scenario, String contender, String reason) {
@@ -72,19 +85,23 @@ final class Report {
         continue;
       }
       out.println();
-      out.println("### " + scenario.title + " (baseline: " + scenario.baseline + ")");
+      out.println("### " + scenario.title + (scenario.baseline == null ? "" : " (baseline: " + scenario.baseline + ")"));
       out.println();
-      if (scenario.metric == Scenario.Metric.CALLS_PER_SECOND) {
+      if (scenario.metric == Scenario.Metric.FIGURES) {
+        printFigures(out, all, scenario);
+      } else if (scenario.metric == Scenario.Metric.CALLS_PER_SECOND) {
         out.println("Ratio = median calls/s ÷ baseline's median calls/s in the same case (higher is better).");
         out.println();
-        out.println("| in flight | contender | calls/s median | min | max | ratio |");
-        out.println("|---:|---|---:|---:|---:|---:|");
+        out.println("Switches/call = voluntary context switches of all the JVM's threads per call (thread wake-ups).");
+        out.println();
+        out.println("| in flight | contender | calls/s median | min | max | ratio | switches/call |");
+        out.println("|---:|---|---:|---:|---:|---:|---:|");
         for (int inFlight : scenario.inFlight) {
           Optional<Summary> base = find(all, scenario, inFlight, scenario.baseline, Sample.CALLS_PER_SECOND);
           for (Summary s : all) {
-            if (s.scenario() == scenario && s.inFlight() == inFlight) {
-              out.printf(Locale.ROOT, "| %d | %s | %.0f | %.0f | %.0f | %s |%n", inFlight, s.contender(), s.median(),
-                  s.min(), s.max(), ratio(s, base));
+            if (s.scenario() == scenario && s.inFlight() == inFlight && s.metric().equals(Sample.CALLS_PER_SECOND)) {
+              out.printf(Locale.ROOT, "| %d | %s | %.0f | %.0f | %.0f | %s | %s |%n", inFlight, s.contender(), s.median(),
+                  s.min(), s.max(), ratio(s, base), switches(all, scenario, inFlight, s.contender()));
             }
           }
         }
@@ -92,22 +109,71 @@ final class Report {
         out.println("Round trip of one call at a time, µs; median over rounds of each round's percentile,"
             + " p50 min–max over rounds; ratio = median ÷ baseline's median (lower is better).");
         out.println();
-        out.println("| contender | p50 µs | p50 min–max | p99 µs | p99.9 µs | p50 ratio | p99 ratio |");
-        out.println("|---|---:|---:|---:|---:|---:|---:|");
+        out.println("| contender | p50 µs | p50 min–max | p99 µs | p99.9 µs | p50 ratio | p99 ratio | switches/call |");
+        out.println("|---|---:|---:|---:|---:|---:|---:|---:|");
         Optional<Summary> base50 = find(all, scenario, 1, scenario.baseline, Sample.P50);
         Optional<Summary> base99 = find(all, scenario, 1, scenario.baseline, Sample.P99);
         for (Summary s : all) {
           if (s.scenario() == scenario && s.metric().equals(Sample.P50)) {
             Summary p99 = find(all, scenario, 1, s.contender(), Sample.P99).orElseThrow();
             Summary p999 = find(all, scenario, 1, s.contender(), Sample.P999).orElseThrow();
-            out.printf(Locale.ROOT, "| %s | %.1f | %.1f–%.1f | %.1f | %.1f | %s | %s |%n", s.contender(), s.median(),
-                s.min(), s.max(), p99.median(), p999.median(), ratio(s, base50), ratio(p99, base99));
+            out.printf(Locale.ROOT, "| %s | %.1f | %.1f–%.1f | %.1f | %.1f | %s | %s | %s |%n", s.contender(), s.median(),
+                s.min(), s.max(), p99.median(), p999.median(), ratio(s, base50), ratio(p99, base99),
+                switches(all, scenario, 1, s.contender()));
           }
         }
       }
       skipped.getOrDefault(scenario, Map.of()).forEach((contender, reason) ->
           out.println("| skipped: " + contender + " | " + reason.replace('|', '/') + " |"));
     }
+  }
+
+  /** A FIGURES table: each figure's median (min–max) per contender, and the first figure's ratio. */
+  private void printFigures(PrintStream out, List<Summary> all, Scenario scenario) {
+    out.println(scenario.note);
+    out.println();
+    StringBuilder head = new StringBuilder("| contender |");
+    StringBuilder rule = new StringBuilder("|---|");
+    for (String figure : scenario.figures) {
+      head.append(' ').append(figure).append(" median | min–max |");
+      rule.append("---:|---:|");
+    }
+    if (scenario.baseline != null) {
+      head.append(" ratio |");
+      rule.append("---:|");
+    }
+    out.println(head);
+    out.println(rule);
+    String first = scenario.figures.get(0);
+    Optional<Summary> base = scenario.baseline == null ? Optional.empty()
+        : find(all, scenario, 1, scenario.baseline, first);
+    for (Summary s : all) {
+      if (s.scenario() != scenario || !s.metric().equals(first)) {
+        continue;
+      }
+      StringBuilder row = new StringBuilder("| ").append(s.contender()).append(" |");
+      for (String figure : scenario.figures) {
+        Optional<Summary> f = find(all, scenario, 1, s.contender(), figure);
+        row.append(f.map(v -> " " + figure(v.median()) + " | " + figure(v.min()) + "–" + figure(v.max()) + " |")
+            .orElse(" | |"));
+      }
+      if (scenario.baseline != null) {
+        row.append(' ').append(ratio(s, base)).append(" |");
+      }
+      out.println(row);
+    }
+  }
+
+  private String switches(List<Summary> all, Scenario scenario, int inFlight, String contender) {
+    return find(all, scenario, inFlight, contender, Sample.SWITCHES_PER_CALL)
+        .map(v -> String.format(Locale.ROOT, "%.2f", v.median())).orElse("n/a");
+  }
+
+  /** Three significant digits at least, no exponent. */
+  private static String figure(double value) {
+    double magnitude = Math.abs(value);
+    String format = magnitude >= 100 ? "%.0f" : magnitude >= 10 ? "%.1f" : magnitude >= 1 ? "%.2f" : "%.3f";
+    return String.format(Locale.ROOT, format, value);
   }
 
   private static String ratio(Summary s, Optional<Summary> base) {
@@ -155,7 +221,17 @@ final class Report {
     try (PrintStream md = new PrintStream(Files.newOutputStream(dir.resolve("report.md")), false, StandardCharsets.UTF_8)) {
       printMarkdown(md);
     }
-    Chart.write(summaries(), dir);
+    for (var scenario : histograms.entrySet()) {
+      for (var contender : scenario.getValue().entrySet()) {
+        // HdrHistogram's percentile distribution (.hgrm), in µs, as its plotter reads it
+        try (PrintStream hgrm = new PrintStream(Files.newOutputStream(dir.resolve(
+            scenario.getKey().name().toLowerCase(Locale.ROOT) + "-" + contender.getKey() + ".hgrm")), false,
+            StandardCharsets.UTF_8)) {
+          contender.getValue().outputPercentileDistribution(hgrm, 1000.0);
+        }
+      }
+    }
+    Chart.write(summaries(), histograms, dir);
   }
 
   private static String number(double value) {

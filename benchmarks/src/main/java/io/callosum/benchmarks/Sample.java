@@ -6,4 +6,6 @@ record Sample(Scenario scenario, int inFlight, String contender, int round, Stri
   static final String P50 = "p50_us";
   static final String P99 = "p99_us";
   static final String P999 = "p99.9_us";
+  /** Voluntary context switches of the JVM's threads per call: thread wake-ups (hand-offs). */
+  static final String SWITCHES_PER_CALL = "switches_per_call";
 }

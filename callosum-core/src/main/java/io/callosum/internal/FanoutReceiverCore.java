@@ -47,12 +47,16 @@ public final class FanoutReceiverCore implements FanoutListener, AutoCloseable {
   private final long maxQueuedBytes;
   private final AtomicLong queuedBytes = new AtomicLong();
   private final AtomicBoolean paused = new AtomicBoolean();
-  private final Map<String, Long> lastSequence = new LinkedHashMap<>(16, 0.75f, true) {
+  /** The last sequence number per publisher and topic (0: none yet), read and written by the lower's receiving thread. */
+  private final Map<Stream, long[]> lastSequence = new LinkedHashMap<>(16, 0.75f, true) {
     @Override
-    protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+    protected boolean removeEldestEntry(Map.Entry<Stream, long[]> eldest) {
       return size() > MAX_TRACKED_STREAMS;
     }
   };
+  /** The stream of the previous item and its entry: a run of items of one stream skips the map. */
+  private Stream recentStream;
+  private long[] recentLast;
   private final AtomicLong received = new AtomicLong();
   private final AtomicLong missed = new AtomicLong();
   private final AtomicLong malformed = new AtomicLong();
@@ -181,11 +185,26 @@ public final class FanoutReceiverCore implements FanoutListener, AutoCloseable {
     return queue.remainingCapacity() == 0 || queuedBytes.get() >= maxQueuedBytes;
   }
 
+  /** One publisher's topic. */
+  private record Stream(long senderId, String topic) {}
+
+  /**
+   * Counts the items missed before this one of its stream. Sequence numbers start at 1, so 0 in an
+   * entry means none seen yet. The previous item's entry is reused without a lookup when this item
+   * is of the same stream (the usual case), which was a fifth of a TCP receiver's time.
+   */
   private void countGap(FanoutHeader header, String topic) {
-    String stream = Long.toHexString(header.senderId()) + '/' + topic;
-    Long last = lastSequence.put(stream, header.sequence());
-    if (last != null && header.sequence() > last + 1) {
-      long gap = header.sequence() - last - 1;
+    long[] last = recentLast;
+    if (last == null || recentStream.senderId() != header.senderId() || !recentStream.topic().equals(topic)) {
+      Stream stream = new Stream(header.senderId(), topic);
+      last = lastSequence.computeIfAbsent(stream, s -> new long[1]);
+      recentStream = stream;
+      recentLast = last;
+    }
+    long previous = last[0];
+    last[0] = header.sequence();
+    if (previous != 0 && header.sequence() > previous + 1) {
+      long gap = header.sequence() - previous - 1;
       missed.getAndUpdate(m -> m + gap < m ? Long.MAX_VALUE : m + gap); // a hostile sender's numbers cannot wrap it
     }
   }

@@ -2,17 +2,18 @@ package io.callosum.internal;
 
 import io.callosum.OrderKey;
 import java.io.IOException;
-import java.math.BigInteger;
 import java.nio.charset.CodingErrorAction;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.msgpack.core.MessageBufferPacker;
 import org.msgpack.core.MessageFormat;
+import org.msgpack.core.MessageIntegerOverflowException;
 import org.msgpack.core.MessagePack;
 import org.msgpack.core.MessagePackException;
 import org.msgpack.core.MessageSizeException;
 import org.msgpack.core.MessageUnpacker;
+import org.msgpack.core.buffer.ArrayBufferInput;
 import org.msgpack.value.ValueType;
 import org.xerial.snappy.Snappy;
 
@@ -22,7 +23,9 @@ import org.xerial.snappy.Snappy;
  * order, the body a map {@code meta: bin, body: bin|nil}, raw-snappy compressed when {@code zip}.
  *
  * <p>Decoding trusts nothing: sizes, counts, types and nesting are checked against the input
- * length before anything is allocated. Stateless and thread-safe.
+ * length before anything is allocated. Thread-safe: each thread reuses its own packer and
+ * unpackers (a call's header and body are encoded and decoded on every message, and their
+ * allocation was a fifth of a small call's garbage).
  */
 public final class MessageCodec {
   /** Header keys beyond this many are refused (Python sends 5). */
@@ -43,7 +46,92 @@ public final class MessageCodec {
   /** Headers are a few dozen bytes: a small first buffer instead of msgpack's default 8 KiB. */
   private static final MessagePack.PackerConfig HEADER_PACKER = new MessagePack.PackerConfig().withBufferSize(128);
 
+  /** The header keys, in the order of {@link #HEADER_KEYS}. */
+  private static final int TYPE = 0;
+  private static final int METH = 1;
+  private static final int OKEY = 2;
+  private static final int SEQ = 3;
+  private static final int ZIP = 4;
+  private static final int CHN = 5;
+  private static final int STM = 6;
+  private static final int CHK = 7;
+  private static final int CRD = 8;
+  private static final String[] HEADER_KEY_NAMES = {"type", "meth", "okey", "seq", "zip", "chn", "stm", "chk", "crd"};
+  /** Each header key as a msgpack fixstr, as written and as compared when read. */
+  private static final byte[][] HEADER_KEYS = fixstrs(HEADER_KEY_NAMES);
+  /** The body frame's keys: {@code meta} (0) and {@code body} (1). */
+  private static final String[] BODY_KEY_NAMES = {"meta", "body"};
+  private static final byte[][] BODY_KEYS = fixstrs(BODY_KEY_NAMES);
+
+  private static final ThreadLocal<MessageBufferPacker> HEADER_PACKERS =
+      ThreadLocal.withInitial(HEADER_PACKER::newBufferPacker);
+  private static final ThreadLocal<Unpacker> HEADER_UNPACKERS = ThreadLocal.withInitial(Unpacker::new);
+  private static final ThreadLocal<Unpacker> BODY_UNPACKERS = ThreadLocal.withInitial(Unpacker::new);
+
   private MessageCodec() {}
+
+  /** A strict unpacker with its input, reset for each frame instead of allocated. */
+  private static final class Unpacker {
+    final ArrayBufferInput input = new ArrayBufferInput(new byte[0]);
+    final MessageUnpacker unpacker = STRICT.newUnpacker(input);
+
+    MessageUnpacker reset(byte[] frame) throws IOException {
+      input.reset(frame);
+      unpacker.reset(input);
+      return unpacker;
+    }
+  }
+
+  private static byte[][] fixstrs(String... keys) {
+    byte[][] encoded = new byte[keys.length][];
+    for (int i = 0; i < keys.length; i++) {
+      byte[] ascii = keys[i].getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      encoded[i] = new byte[1 + ascii.length];
+      encoded[i][0] = (byte) (0xa0 | ascii.length);
+      System.arraycopy(ascii, 0, encoded[i], 1, ascii.length);
+    }
+    return encoded;
+  }
+
+  /**
+   * Reads a str map key: the index in {@code names} of the one it is, or -1 for another key. A key
+   * written as a fixstr (as every msgpack encoder writes short strings) is compared in the frame's
+   * bytes without building a String; any other is read, strictly, with {@link #text}.
+   */
+  private static int key(MessageUnpacker u, byte[] frame, String[] names, byte[][] fixstrs) throws IOException {
+    int at = (int) u.getTotalReadBytes();
+    for (int k = 0; k < fixstrs.length; k++) {
+      byte[] key = fixstrs[k];
+      if (at + key.length <= frame.length && Arrays.equals(frame, at, at + key.length, key, 0, key.length)) {
+        u.skipValue();
+        return k;
+      }
+    }
+    String text = text(u, frame.length);
+    for (int k = 0; k < names.length; k++) {
+      if (names[k].equals(text)) {
+        return k;
+      }
+    }
+    return -1;
+  }
+
+  /**
+   * An integer without allocating: its value if it fits a long, else (a uint64 of 2^63 or more)
+   * {@link Long#MAX_VALUE}, which is out of every header field's range alike.
+   */
+  private static long integer(MessageUnpacker u) throws IOException {
+    try {
+      return u.unpackLong();
+    } catch (MessageIntegerOverflowException e) {
+      return Long.MAX_VALUE;
+    }
+  }
+
+  /** An {@link #integer} for an error message. */
+  private static String shown(long value) {
+    return value == Long.MAX_VALUE ? "2^63-1 or more" : Long.toString(value);
+  }
 
   /**
    * A str: map keys and {@code meth}. ASCII (every key this codec knows, and method names in
@@ -68,35 +156,39 @@ public final class MessageCodec {
   }
 
   public static byte[] encodeHeader(Header h) {
-    try (MessageBufferPacker p = HEADER_PACKER.newBufferPacker()) {
+    MessageBufferPacker p = HEADER_PACKERS.get();
+    p.clear();
+    try {
       boolean chain = !h.chain().isEmpty();
       boolean credit = h.creditItems() != 0 || h.creditBytes() != 0;
       p.packMapHeader(5 + (chain ? 1 : 0) + (h.streams() != 0 ? 1 : 0) + (credit ? 1 : 0) + (h.chunkTotal() != 0 ? 1 : 0));
-      p.packString("type").packInt(h.type().code);
-      p.packString("meth").packString(h.method());
-      p.packString("okey");
+      p.writePayload(HEADER_KEYS[TYPE]).packInt(h.type().code);
+      p.writePayload(HEADER_KEYS[METH]).packString(h.method());
+      p.writePayload(HEADER_KEYS[OKEY]);
       p.writePayload(h.orderKey().encoded());
-      p.packString("seq").packLong(h.seq());
-      p.packString("zip").packBoolean(h.zip());
+      p.writePayload(HEADER_KEYS[SEQ]).packLong(h.seq());
+      p.writePayload(HEADER_KEYS[ZIP]).packBoolean(h.zip());
       if (chain) {
-        p.packString("chn").packArrayHeader(h.chain().size());
+        p.writePayload(HEADER_KEYS[CHN]).packArrayHeader(h.chain().size());
         for (CallId id : h.chain()) {
           byte[] b = id.encode();
           p.packBinaryHeader(b.length).writePayload(b);
         }
       }
       if (h.streams() != 0) {
-        p.packString("stm").packInt(h.streams());
+        p.writePayload(HEADER_KEYS[STM]).packInt(h.streams());
       }
       if (credit) {
-        p.packString("crd").packArrayHeader(2).packLong(h.creditItems()).packLong(h.creditBytes());
+        p.writePayload(HEADER_KEYS[CRD]).packArrayHeader(2).packLong(h.creditItems()).packLong(h.creditBytes());
       }
       if (h.chunkTotal() != 0) {
-        p.packString("chk").packLong(h.chunkTotal());
+        p.writePayload(HEADER_KEYS[CHK]).packLong(h.chunkTotal());
       }
       return p.toByteArray();
     } catch (IOException e) {
       throw new IllegalStateException(e);
+    } finally {
+      p.clear();
     }
   }
 
@@ -117,7 +209,8 @@ public final class MessageCodec {
     long[] credit = {0, 0};
     long chunkTotal = 0;
     String problem = null;
-    try (MessageUnpacker u = STRICT.newUnpacker(frame)) {
+    try {
+      MessageUnpacker u = HEADER_UNPACKERS.get().reset(frame);
       if (!u.hasNext() || u.getNextFormat().getValueType() != ValueType.MAP) {
         throw new BadMessageException("header is not a msgpack map", null);
       }
@@ -131,19 +224,19 @@ public final class MessageCodec {
           skipBounded(u, frame.length);
           continue;
         }
-        String key = text(u, frame.length);
+        int key = key(u, frame, HEADER_KEY_NAMES, HEADER_KEYS);
         ValueType vt = u.getNextFormat().getValueType();
         switch (key) {
-          case "type":
+          case TYPE:
             if (vt != ValueType.INTEGER) {
               problem = "type is not an integer";
               skipBounded(u, frame.length);
             } else {
-              long t = u.unpackBigInteger().min(BigInteger.valueOf(Integer.MAX_VALUE)).longValue();
+              long t = Math.min(integer(u), Integer.MAX_VALUE);
               type = (int) Math.max(-1, t);
             }
             break;
-          case "meth":
+          case METH:
             if (vt != ValueType.STRING) {
               problem = "meth is not a str";
               skipBounded(u, frame.length);
@@ -151,7 +244,7 @@ public final class MessageCodec {
               method = text(u, frame.length);
             }
             break;
-          case "okey":
+          case OKEY:
             int start = (int) u.getTotalReadBytes();
             skipBounded(u, frame.length);
             int end = (int) u.getTotalReadBytes();
@@ -161,20 +254,20 @@ public final class MessageCodec {
               problem = "okey is " + (end - start) + " bytes, more than the limit of " + maxOrderKeySize;
             }
             break;
-          case "seq":
+          case SEQ:
             if (vt != ValueType.INTEGER) {
               problem = "seq is not an integer";
               skipBounded(u, frame.length);
             } else {
-              BigInteger s = u.unpackBigInteger();
-              if (s.signum() < 0 || s.compareTo(BigInteger.valueOf(Header.MAX_SEQ)) > 0) {
-                problem = "seq out of range: " + s;
+              long s = integer(u);
+              if (s < 0 || s > Header.MAX_SEQ) {
+                problem = "seq out of range: " + shown(s);
               } else {
-                seq = s.longValue();
+                seq = s;
               }
             }
             break;
-          case "zip":
+          case ZIP:
             if (vt != ValueType.BOOLEAN) {
               problem = "zip is not a bool";
               skipBounded(u, frame.length);
@@ -182,7 +275,7 @@ public final class MessageCodec {
               zip = u.unpackBoolean();
             }
             break;
-          case "chn":
+          case CHN:
             if (vt != ValueType.ARRAY) {
               problem = "chn is not an array";
               skipBounded(u, frame.length);
@@ -209,33 +302,33 @@ public final class MessageCodec {
             }
             chain = ids;
             break;
-          case "stm":
+          case STM:
             if (vt != ValueType.INTEGER) {
               problem = "stm is not an integer";
               skipBounded(u, frame.length);
             } else {
-              BigInteger v = u.unpackBigInteger();
-              if (v.signum() <= 0 || v.compareTo(BigInteger.valueOf(Header.UPSTREAM | Header.DOWNSTREAM)) > 0) {
-                problem = "stm out of range: " + v;
+              long v = integer(u);
+              if (v <= 0 || v > (Header.UPSTREAM | Header.DOWNSTREAM)) {
+                problem = "stm out of range: " + shown(v);
               } else {
-                streams = v.intValue();
+                streams = (int) v;
               }
             }
             break;
-          case "chk":
+          case CHK:
             if (vt != ValueType.INTEGER) {
               problem = "chk is not an integer";
               skipBounded(u, frame.length);
             } else {
-              BigInteger v = u.unpackBigInteger();
-              if (v.signum() <= 0 || v.compareTo(BigInteger.valueOf(Integer.MAX_VALUE)) > 0) {
-                problem = "chk out of range: " + v;
+              long v = integer(u);
+              if (v <= 0 || v > Integer.MAX_VALUE) {
+                problem = "chk out of range: " + shown(v);
               } else {
-                chunkTotal = v.longValue();
+                chunkTotal = v;
               }
             }
             break;
-          case "crd":
+          case CRD:
             if (vt != ValueType.ARRAY) {
               problem = "crd is not an array";
               skipBounded(u, frame.length);
@@ -249,11 +342,11 @@ public final class MessageCodec {
                 skipBounded(u, frame.length);
                 continue;
               }
-              BigInteger v = u.unpackBigInteger();
-              if (v.signum() < 0 || v.compareTo(BigInteger.valueOf(Header.MAX_CREDIT)) > 0) {
-                problem = "crd out of range: " + v;
+              long v = integer(u);
+              if (v < 0 || v > Header.MAX_CREDIT) {
+                problem = "crd out of range: " + shown(v);
               } else {
-                credit[j] = v.longValue();
+                credit[j] = v;
               }
             }
             if (parts != 2) {
@@ -270,22 +363,22 @@ public final class MessageCodec {
     } catch (IOException | MessagePackException | ArithmeticException e) {
       throw new BadMessageException("malformed header: " + e, partial(type, method, okey, seq), e);
     }
-    Header partial = partial(type, method, okey, seq);
     if (problem != null) {
-      throw new BadMessageException(problem, partial);
+      throw new BadMessageException(problem, partial(type, method, okey, seq));
     }
     if (type == null || method == null || okey == null || seq == null || zip == null) {
-      throw new BadMessageException("header lacks one of type, meth, okey, seq, zip", partial);
+      throw new BadMessageException("header lacks one of type, meth, okey, seq, zip", partial(type, method, okey, seq));
     }
     MessageType mt = MessageType.of(type);
     if (mt == null || mt == MessageType.NULL) {
-      throw new BadMessageException("unknown message type " + type, partial);
+      throw new BadMessageException("unknown message type " + type, partial(type, method, okey, seq));
     }
     if ((mt.isStream() || mt.isChunk()) && Integer.bitCount(streams) != 1) {
-      throw new BadMessageException("a stream or chunk message must name one direction (stm 1 or 2)", partial);
+      throw new BadMessageException("a stream or chunk message must name one direction (stm 1 or 2)",
+          partial(type, method, okey, seq));
     }
     if (chunkTotal != 0 && mt != MessageType.FUNCTION && mt != MessageType.RESULT) {
-      throw new BadMessageException("chk in a message of type " + mt, partial);
+      throw new BadMessageException("chk in a message of type " + mt, partial(type, method, okey, seq));
     }
     return new Header(mt, method, okey, seq, zip, chain, streams, credit[0], credit[1], chunkTotal);
   }
@@ -343,22 +436,35 @@ public final class MessageCodec {
   /** The decoded body frame. {@code body} is null when the frame held nil. */
   public record BodyFrame(byte[] meta, byte[] body) {}
 
-  /** Encodes a body frame; with {@code zip}, the whole map is raw-snappy compressed. */
+  /**
+   * Encodes a body frame; with {@code zip}, the whole map is raw-snappy compressed. The msgpack
+   * before the body's bytes is packed apart, and the body copied once behind it into the frame:
+   * a 64 KiB stream item used to be allocated and copied three times on its way into the frame.
+   */
   public static byte[] encodeBody(byte[] meta, byte[] body, boolean zip) {
     byte[] frame;
-    int size = (int) Math.min(Integer.MAX_VALUE - 16, bodyFrameSize(meta.length, body == null ? 0 : body.length));
-    try (MessageBufferPacker p = new MessagePack.PackerConfig().withBufferSize(Math.max(64, size)).newBufferPacker()) {
+    MessageBufferPacker p = HEADER_PACKERS.get();
+    p.clear();
+    try {
       p.packMapHeader(2);
-      p.packString("meta").packBinaryHeader(meta.length).writePayload(meta);
-      p.packString("body");
+      p.writePayload(BODY_KEYS[0]).packBinaryHeader(meta.length).writePayload(meta);
+      p.writePayload(BODY_KEYS[1]);
       if (body == null) {
         p.packNil();
       } else {
-        p.packBinaryHeader(body.length).writePayload(body);
+        p.packBinaryHeader(body.length);
       }
-      frame = p.toByteArray();
+      byte[] prefix = p.toByteArray();
+      if (body == null || body.length == 0) {
+        frame = prefix;
+      } else {
+        frame = Arrays.copyOf(prefix, Math.addExact(prefix.length, body.length));
+        System.arraycopy(body, 0, frame, prefix.length, body.length);
+      }
     } catch (IOException e) {
       throw new IllegalStateException(e);
+    } finally {
+      p.clear();
     }
     if (!zip) {
       return frame;
@@ -402,7 +508,8 @@ public final class MessageCodec {
     byte[] meta = null;
     byte[] body = null;
     boolean sawBody = false;
-    try (MessageUnpacker u = STRICT.newUnpacker(map)) {
+    try {
+      MessageUnpacker u = BODY_UNPACKERS.get().reset(map);
       if (!u.hasNext() || u.getNextFormat().getValueType() != ValueType.MAP) {
         throw new BadMessageException("body frame is not a msgpack map", null);
       }
@@ -416,14 +523,14 @@ public final class MessageCodec {
           skipBounded(u, map.length);
           continue;
         }
-        String key = text(u, map.length);
+        int key = key(u, map, BODY_KEY_NAMES, BODY_KEYS);
         ValueType vt = u.getNextFormat().getValueType();
-        if (key.equals("meta")) {
+        if (key == 0) {
           if (vt != ValueType.BINARY) {
             throw new BadMessageException("meta is not a bin", null);
           }
           meta = binPayload(u, map.length);
-        } else if (key.equals("body")) {
+        } else if (key == 1) {
           if (vt == ValueType.BINARY) {
             body = binPayload(u, map.length);
           } else if (vt == ValueType.NIL) {

@@ -357,6 +357,29 @@ class MessageCodecWireTest {
     }
   }
 
+  /**
+   * Keys are compared in the frame's bytes when they are fixstrs; the same keys written as str8
+   * (legal msgpack, if unusual) decode the same, and body keys likewise.
+   */
+  @Test
+  void keysWrittenAsStr8DecodeLikeFixstrs() throws Exception {
+    Header h = new Header(MessageType.FUNCTION, "m", OrderKey.NONE, 1, false, List.of());
+    assertEquals(h, decode(hex("85 d9 04 74 79 70 65 01 a4 6d 65 74 68 a1 6d d9 04 6f 6b 65 79 c4 00"
+        + " d9 03 73 65 71 01 a3 7a 69 70 c2")));
+    MessageCodec.BodyFrame body = MessageCodec.decodeBody(hex("82 d9 04 6d 65 74 61 c4 01 90 d9 04 62 6f 64 79 c4 01 07"),
+        false, 1 << 20);
+    assertEquals("90", hex(body.meta()));
+    assertEquals("07", hex(body.body()));
+  }
+
+  /** An integer beyond a long (uint64 of 2^63 or more) is out of range, not an overflow error. */
+  @Test
+  void seqBeyondALongIsOutOfRange() {
+    BadMessageException e = org.junit.jupiter.api.Assertions.assertThrows(BadMessageException.class, () -> decode(hex(
+        "85 a4 74 79 70 65 01 a4 6d 65 74 68 a1 6d a4 6f 6b 65 79 c4 00 a3 73 65 71 cf 80 00 00 00 00 00 00 00 a3 7a 69 70 c2")));
+    org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("seq out of range: 2^63-1 or more"), e.getMessage());
+  }
+
   /** Stream keys that do not fit are refused with a clear reason. */
   @Test
   void malformedStreamKeysAreRefused() {

@@ -1,0 +1,40 @@
+package io.callosum.benchmarks;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.HdrHistogram.Histogram;
+
+/**
+ * What one measurement of a P3–P7 contender yields: named figures (e.g. {@code MB_per_s}) and, for
+ * scenarios that time many events, a histogram of them in ns. {@link #quick} asks for the small
+ * sizes of a smoke run.
+ */
+final class Measurement {
+  final boolean quick;
+  final Histogram histogram = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
+  private final Map<String, Double> figures = new LinkedHashMap<>();
+
+  Measurement(boolean quick) {
+    this.quick = quick;
+  }
+
+  /** {@code full} in a real run, {@code quick} in a smoke run. */
+  long size(long full, long quick) {
+    return this.quick ? quick : full;
+  }
+
+  void put(String metric, double value) {
+    figures.put(metric, value);
+  }
+
+  Map<String, Double> figures() {
+    return figures;
+  }
+
+  /** Puts p50 and p99 of the histogram, in ms. */
+  void putPercentilesMillis() {
+    put("p50_ms", histogram.getValueAtPercentile(50) / 1e6);
+    put("p99_ms", histogram.getValueAtPercentile(99) / 1e6);
+  }
+}

@@ -1,0 +1,245 @@
+package io.callosum.benchmarks;
+
+import io.callosum.BroadcastReceiver;
+import io.callosum.Broadcaster;
+import io.callosum.Delivery;
+import io.callosum.Payload;
+import io.callosum.Peer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * P6, the Bacalhau demo: a scheduler distributes calls over {@value #WORKERS} worker peers (TCP).
+ * Each worker runs {@value #SLOTS} calls at a time and queues the rest; half of the workers take
+ * 4 ms per call, the others 1 ms. Workers broadcast their free capacity (and how many calls they
+ * have accepted) to the scheduler after every change. With {@code byCapacity} the scheduler sends
+ * each call to the worker with the most free capacity by those adverts, waiting while none has
+ * any; otherwise it cycles through the workers with the same {@value #SLOTS}×{@value #WORKERS}
+ * calls in flight (round-robin, the comparator).
+ */
+final class Scheduling implements Contender {
+  static final int WORKERS = 8;
+  static final int SLOTS = 4;
+  private static final long WAIT_SECONDS = 60;
+
+  private final boolean byCapacity;
+  private final ScheduledExecutorService clock = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "bench-worker-clock");
+    t.setDaemon(true);
+    return t;
+  });
+  private final BroadcastReceiver adverts;
+  private final List<Worker> workers = new ArrayList<>();
+  private final List<Peer> clients = new ArrayList<>();
+  /** Per worker: last advertised free slots and accepted calls, and calls sent to it; guarded by {@code this}. */
+  private final long[] advertisedFree = new long[WORKERS];
+  private final long[] advertisedAccepted = new long[WORKERS];
+  private final long[] sent = new long[WORKERS];
+
+  Scheduling(boolean byCapacity) throws InterruptedException {
+    this.byCapacity = byCapacity;
+    adverts = BroadcastReceiver.builder().bind("tcp://127.0.0.1:0").queueCapacity(10_000).handler(this::advert).build();
+    try {
+      for (int i = 0; i < WORKERS; i++) {
+        Worker w = new Worker(i, i < WORKERS / 2 ? 1 : 4, adverts.address());
+        workers.add(w);
+        clients.add(Peer.builder().name("bench-scheduler-" + i).connect(w.peer.address()).directExecutor().build().start());
+      }
+      Fanout.sync(this::allAdvertised, () -> workers.forEach(Worker::advertise), name());
+    } catch (RuntimeException | InterruptedException e) {
+      close();
+      throw e;
+    }
+  }
+
+  private synchronized boolean allAdvertised() {
+    for (long free : advertisedFree) {
+      if (free == 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private void advert(Delivery d) {
+    Map<?, ?> m = (Map<?, ?>) d.value();
+    int w = ((Number) m.get("w")).intValue();
+    long accepted = ((Number) m.get("acc")).longValue();
+    synchronized (this) {
+      if (accepted >= advertisedAccepted[w]) {  // a later advert than the one held (ties: the newest wins)
+        advertisedFree[w] = ((Number) m.get("free")).longValue();
+        advertisedAccepted[w] = accepted;
+      }
+      notifyAll();
+    }
+  }
+
+  /** The worker with the most free slots by its last advert, minus calls sent since; waits while none has any. */
+  private synchronized int pickByCapacity() throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+    while (true) {
+      int best = -1;
+      long bestFree = 0;
+      for (int w = 0; w < WORKERS; w++) {
+        long free = advertisedFree[w] - (sent[w] - advertisedAccepted[w]);
+        if (free > bestFree) {
+          best = w;
+          bestFree = free;
+        }
+      }
+      if (best >= 0) {
+        sent[best]++;
+        return best;
+      }
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        throw new IllegalStateException("no worker advertised free capacity for " + WAIT_SECONDS + " s");
+      }
+      TimeUnit.NANOSECONDS.timedWait(this, Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)));
+    }
+  }
+
+  @Override
+  public String name() {
+    return byCapacity ? "capacity-broadcast" : "round-robin";
+  }
+
+  @Override
+  public void measure(Measurement m) throws Exception {
+    int calls = (int) m.size(5_000, 500);
+    CountDownLatch done = new CountDownLatch(calls);
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    Semaphore window = new Semaphore(SLOTS * WORKERS);
+    Payload body = Payload.wrap(Bench.BODY);
+    long start = System.nanoTime();
+    for (int i = 0; i < calls; i++) {
+      int w;
+      if (byCapacity) {
+        w = pickByCapacity();
+      } else {
+        if (!window.tryAcquire(WAIT_SECONDS, TimeUnit.SECONDS)) {
+          throw new IllegalStateException("no call completed for " + WAIT_SECONDS + " s");
+        }
+        w = i % WORKERS;
+      }
+      clients.get(w).call("work").invokeRaw(body).whenComplete((reply, error) -> {
+        if (error != null) {
+          failure.compareAndSet(null, error);
+        }
+        window.release();
+        done.countDown();
+      });
+    }
+    if (!done.await(WAIT_SECONDS, TimeUnit.SECONDS)) {
+      throw new IllegalStateException(done.getCount() + " calls never completed");
+    }
+    long nanos = System.nanoTime() - start;
+    if (failure.get() != null) {
+      throw new IllegalStateException("a call failed: " + failure.get(), failure.get());
+    }
+    m.put("calls_per_s", calls / (nanos / 1e9));
+    m.put("total_ms", nanos / 1e6);
+  }
+
+  @Override
+  public void close() {
+    for (Peer c : clients) {
+      c.close();
+    }
+    for (Worker w : workers) {
+      w.close();
+    }
+    adverts.close();
+    clock.shutdownNow();
+    try {
+      clock.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** A worker peer: {@value #SLOTS} calls at a time, each taking {@code millis} on a clock (no CPU), the rest queued. */
+  private final class Worker implements AutoCloseable {
+    final int id;
+    final long millis;
+    final Peer peer;
+    final Broadcaster advertiser;
+    /** Guarded by {@code this}. */
+    final ArrayDeque<CompletableFuture<Object>> queue = new ArrayDeque<>();
+    int running;
+    long accepted;
+
+    Worker(int id, long millis, String schedulerAddress) {
+      this.id = id;
+      this.millis = millis;
+      advertiser = Broadcaster.builder().connect(schedulerAddress).queueCapacity(10_000).build();
+      peer = Peer.builder().name("bench-worker-" + id).bind("tcp://127.0.0.1:0").directExecutor().build();
+      try {
+        peer.handle("work", (context, body) -> accept());
+        peer.start();
+      } catch (RuntimeException e) {
+        close();
+        throw e;
+      }
+    }
+
+    private CompletableFuture<Object> accept() {
+      CompletableFuture<Object> reply = new CompletableFuture<>();
+      synchronized (this) {
+        accepted++;
+        if (running < SLOTS) {
+          running++;
+          run(reply);
+        } else {
+          queue.add(reply);
+        }
+      }
+      return reply;
+    }
+
+    private void run(CompletableFuture<Object> reply) {
+      clock.schedule(() -> finish(reply), millis, TimeUnit.MILLISECONDS);
+    }
+
+    private void finish(CompletableFuture<Object> reply) {
+      synchronized (this) {
+        CompletableFuture<Object> next = queue.poll();
+        if (next == null) {
+          running--;
+        } else {
+          run(next);
+        }
+      }
+      reply.complete(Payload.wrap(Bench.BODY));
+      advertise();
+    }
+
+    void advertise() {
+      long free;
+      long acc;
+      synchronized (this) {
+        free = SLOTS - running;
+        acc = accepted;
+      }
+      advertiser.publish("capacity", Map.of("w", id, "free", free, "acc", acc));
+    }
+
+    @Override
+    public void close() {
+      try {
+        peer.close();
+      } finally {
+        advertiser.close();
+      }
+    }
+  }
+}
