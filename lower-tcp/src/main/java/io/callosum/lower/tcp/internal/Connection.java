@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * Everything here runs on the loop thread, except {@link #sendData} (any thread: it queues and asks
  * the loop to flush) and the server-side handshake step, which runs on the loop's handshake
  * executor. Reading fills the loop's shared direct buffer and copies each record out as it
- * completes; writing copies queued frames into the shared direct buffer and writes as many as fit in
+ * arrives (a plain DATA record for an open channel straight into its envelope's two arrays, other
+ * records into a record buffer that grows with them); writing copies queued frames into the shared direct buffer and writes as many as fit in
  * one call, keeping only an unwritten tail per connection. A sender finding nothing queued writes
  * a small plain frame itself ({@link #writeThrough}), so a lone request or reply needs no wake-up
  * of the loop.
@@ -119,6 +120,18 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
   private byte[] record;
   private int recordFill;
   private long lastRead;
+  /**
+   * A plain DATA record for an open channel is read straight into its envelope's two arrays (no
+   * record buffer, no copies out of it): {@link #prefixing} while its first bytes (kind, channel,
+   * header length) arrive, then {@link #direct}.
+   */
+  private final byte[] dataPrefix = new byte[Wire.DATA_FRAME_HEADER];
+  private boolean prefixing;
+  private boolean direct;
+  private byte[] dataHeader;
+  private int dataHeaderLength;
+  private byte[] dataBody;
+  private int dataChannel;
 
   // handshake (a bound endpoint checks frames on the executor, one at a time)
   private final ArrayDeque<byte[]> handshakeQueue = new ArrayDeque<>();
@@ -294,14 +307,42 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
             return;
           }
           recordLength = len;
-          record = new byte[Math.min(len, FIRST_CHUNK)];
           recordFill = 0;
+          if (plain && phase == Phase.DATA && len >= Wire.DATA_FRAME_HEADER) {
+            prefixing = true;
+          } else {
+            record = new byte[Math.min(len, FIRST_CHUNK)];
+          }
+        }
+      } else if (prefixing) {
+        int n = Math.min(buf.remaining(), Wire.DATA_FRAME_HEADER - recordFill);
+        buf.get(dataPrefix, recordFill, n);
+        recordFill += n;
+        if (recordFill == Wire.DATA_FRAME_HEADER) {
+          prefixing = false;
+          startRecordBody();
+        }
+      } else if (direct) {
+        int headerEnd = Wire.DATA_FRAME_HEADER + dataHeaderLength;
+        int n;
+        if (recordFill < headerEnd) {
+          int at = recordFill - Wire.DATA_FRAME_HEADER;
+          n = Math.min(buf.remaining(), headerEnd - recordFill);
+          dataHeader = room(dataHeader, at, n, dataHeaderLength);
+          buf.get(dataHeader, at, n);
+        } else {
+          int at = recordFill - headerEnd;
+          n = Math.min(buf.remaining(), recordLength - recordFill);
+          dataBody = room(dataBody, at, n, recordLength - headerEnd);
+          buf.get(dataBody, at, n);
+        }
+        recordFill += n;
+        if (recordFill == recordLength) {
+          directDone();
         }
       } else {
         int n = Math.min(buf.remaining(), recordLength - recordFill);
-        if (recordFill + n > record.length) {
-          record = Arrays.copyOf(record, (int) Math.min(recordLength, Math.max(2L * record.length, recordFill + n)));
-        }
+        record = room(record, recordFill, n, recordLength);
         buf.get(record, recordFill, n);
         recordFill += n;
         if (recordFill == recordLength) {
@@ -311,6 +352,62 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
           onRecord(r);
         }
       }
+    }
+  }
+
+  /**
+   * The first {@link Wire#DATA_FRAME_HEADER} bytes of a plain record are in: a well-formed DATA
+   * frame for an open channel goes on {@link #direct}ly; anything else (another kind, a bad header
+   * length, a channel the owner relays) goes through the record buffer as usual.
+   */
+  private void startRecordBody() {
+    int number = Wire.getInt(dataPrefix, 1);
+    int headerLength = Wire.getInt(dataPrefix, 5);
+    if ((dataPrefix[0] & 0xff) == Wire.DATA && headerLength >= 0 && headerLength <= recordLength - Wire.DATA_FRAME_HEADER
+        && channels.containsKey(number)) {
+      direct = true;
+      dataChannel = number;
+      dataHeaderLength = headerLength;
+      // As for any record, buffers grow as the bytes arrive: an announcement alone costs little.
+      dataHeader = new byte[Math.min(headerLength, FIRST_CHUNK)];
+      dataBody = new byte[Math.min(recordLength - Wire.DATA_FRAME_HEADER - headerLength, FIRST_CHUNK)];
+      if (recordFill == recordLength) {
+        directDone();
+      }
+      return;
+    }
+    record = new byte[Math.min(recordLength, Math.max(FIRST_CHUNK, Wire.DATA_FRAME_HEADER))];
+    System.arraycopy(dataPrefix, 0, record, 0, Wire.DATA_FRAME_HEADER);
+    if (recordFill == recordLength) {
+      byte[] r = record;
+      record = null;
+      recordLength = -1;
+      onRecord(r);
+    }
+  }
+
+  /** {@code a}, or a copy of it grown (doubling, at most to {@code size}) to take {@code n} more bytes at {@code at}. */
+  private static byte[] room(byte[] a, int at, int n, int size) {
+    return at + n <= a.length ? a : Arrays.copyOf(a, (int) Math.min(size, Math.max(2L * a.length, (long) at + n)));
+  }
+
+  /** A {@link #direct} DATA record is complete: its envelope goes to its channel. */
+  private void directDone() {
+    byte[] header = dataHeader;
+    byte[] body = dataBody;
+    direct = false;
+    dataHeader = null;
+    dataBody = null;
+    recordLength = -1;
+    Channel ch = channels.get(dataChannel);
+    if (ch != null) {
+      ch.deliver(new Envelope(header, body));
+    } else { // closed while its bytes arrived: as for any DATA on a channel that is not open
+      byte[] f = new byte[Wire.DATA_FRAME_HEADER + header.length + body.length];
+      System.arraycopy(dataPrefix, 0, f, 0, Wire.DATA_FRAME_HEADER);
+      System.arraycopy(header, 0, f, Wire.DATA_FRAME_HEADER, header.length);
+      System.arraycopy(body, 0, f, Wire.DATA_FRAME_HEADER + header.length, body.length);
+      owner.data(this, dataChannel, f);
     }
   }
 
