@@ -281,4 +281,30 @@ class GatewayHardeningTest {
     }
     assertEquals(2, g.status().localConnections(), "the peer was refused 6 times past its limit of 2 and is still connected");
   }
+
+  /** Channel ids of an opener are 1..2^31-1 in its space: 0 is refused by a gateway (from a peer and a link) and by a tcp:// endpoint. */
+  @Test
+  void channelIdZeroIsRefusedAsAnOpenersId() throws Exception {
+    CurveKeyPair keyP = CurveKeyPair.generate();
+    CurveKeyPair keyQ = CurveKeyPair.generate();
+    Gateway p = closer.later(Gateway.start(GatewayConfig.builder("P").listen(Clusters.LOOPBACK).linkListen(Clusters.LOOPBACK).keyPair(keyP)
+        .allowGateway("Q", keyQ.publicKey()).grant("Q", "x").build()));
+    RawTcp local = closer.later(RawTcp.connect(p.localAddress()).handshake());
+    local.sendFrame(GatewayBadInputTest.openTo(0, "P/x".getBytes(StandardCharsets.UTF_8), new byte[0]));
+    String why = local.abortReason();
+    assertTrue(why.contains("channel id 0 is not an opener's id"), why);
+
+    RawCurveLink link = closer.later(RawCurveLink.connect(p.linkAddress(), keyP.publicKey(), keyQ));
+    Await.until("the raw link is up", () -> p.linkUp("Q"));
+    link.send(GatewayBadInputTest.openTo(0, "x".getBytes(StandardCharsets.UTF_8), new byte[0]));
+    Await.until("the link with an open of channel 0 is cut", () -> !p.linkUp("Q"));
+    assertEquals(0, p.status().channels());
+
+    Peer server = closer.later(Peer.builder().transport(new TcpTransport()).bind("tcp://127.0.0.1:0").build());
+    server.start();
+    RawTcp direct = closer.later(RawTcp.connect(server.address()).handshake());
+    direct.sendFrame(RawTcp.channelFrame(RawTcp.OPEN, 0, new byte[0]));
+    why = direct.abortReason();
+    assertTrue(why.contains("channel id 0 is not an opener's id"), why);
+  }
 }

@@ -472,8 +472,9 @@ public final class GatewayEngine implements Connection.Owner {
   }
 
   private void openTo(Side s, int number, byte[] frame) {
-    if (!s.remoteSpace(number)) {
-      s.conn.abort(Wire.PROTOCOL, "channel id " + Integer.toUnsignedString(number) + " is not in the opener's id space");
+    if (!s.remoteSpace(number) || !Wire.openable(number)) {
+      s.conn.abort(Wire.PROTOCOL, "channel id " + Integer.toUnsignedString(number) + (Wire.openable(number)
+          ? " is not in the opener's id space" : " is not an opener's id (1..2^31-1 in its space)"));
       return;
     }
     if (s.legs.containsKey(number)) {
