@@ -10,6 +10,10 @@ import io.callosum.testing.Await;
 import io.callosum.Peer;
 import io.callosum.auth.CurveKeyPair;
 import io.callosum.testing.Closer;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -21,6 +25,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** Bounds and refusals of the gateway: what a peer or a link that does not read, floods or loses a duplicate link can do. */
 class GatewayHardeningTest {
   private static final int REGISTER = 0x09;
+  private static final int CREDIT = 0x0C;
   private static final int ACCEPTOR_BIT = 0x8000_0000;
   private static final long MAX_CHANNEL_BUFFER = 64 << 10;
 
@@ -306,5 +311,68 @@ class GatewayHardeningTest {
     direct.sendFrame(RawTcp.channelFrame(RawTcp.OPEN, 0, new byte[0]));
     why = direct.abortReason();
     assertTrue(why.contains("channel id 0 is not an opener's id"), why);
+  }
+
+  /** Sends a refused open on {@code link} and reads up to its CLOSE: every frame sent before is handled. The CREDIT granted meanwhile. */
+  private static long sync(RawCurveLink link, int channel) throws Exception {
+    link.send(GatewayBadInputTest.openTo(channel, "not-granted".getBytes(StandardCharsets.UTF_8), new byte[0]));
+    long credit = 0;
+    while (true) {
+      byte[] f = link.read();
+      assertTrue(f != null, "the link ended");
+      if (f[0] == CREDIT) {
+        credit += Integer.toUnsignedLong(ByteBuffer.wrap(f, 5, 4).getInt());
+      } else if (f[0] == RawTcp.CLOSE && ByteBuffer.wrap(f, 1, 4).getInt() == channel) {
+        return credit;
+      }
+    }
+  }
+
+  /**
+   * A forward channel closed in order while the gateway still holds bytes for its socket is closed
+   * once they are written, and then the gateway forgets the socket (it counted against
+   * maxConnections and in the status for ever).
+   */
+  @Test
+  void aForwardSocketClosedAfterDrainingLeavesTheGateway() throws Exception {
+    ServerSocket target = closer.later(new ServerSocket());
+    target.setReceiveBufferSize(4096);
+    target.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    target.setSoTimeout((int) Await.LIMIT.toMillis());
+    String hostPort = "127.0.0.1:" + target.getLocalPort();
+    CurveKeyPair keyP = CurveKeyPair.generate();
+    CurveKeyPair keyQ = CurveKeyPair.generate();
+    Gateway p = closer.later(Gateway.start(GatewayConfig.builder("P").linkListen(Clusters.LOOPBACK).keyPair(keyP)
+        .allowGateway("Q", keyQ.publicKey()).grantForward("Q", hostPort).build()));
+    RawCurveLink link = closer.later(RawCurveLink.connect(p.linkAddress(), keyP.publicKey(), keyQ));
+    Await.until("the raw link is up", () -> p.linkUp("Q"));
+    link.send(GatewayBadInputTest.openTo(1, ("tcp://" + hostPort).getBytes(StandardCharsets.UTF_8), new byte[0]));
+    Socket reader = closer.later(target.accept());
+    byte[] opened = link.read();
+    assertEquals(RawTcp.OPENED, opened[0]);
+    // Send what the credit allows until the gateway holds bytes its socket does not take (the target reads nothing).
+    long credit = 256 << 10;
+    long sent = 0;
+    int syncId = 3;
+    byte[] chunk = new byte[32 << 10];
+    while (true) {
+      assertTrue(sent < 256L << 20, "the gateway never held bytes for a socket that reads nothing");
+      while (credit >= chunk.length) {
+        link.send(RawTcp.data(1, new byte[0], chunk));
+        credit -= chunk.length;
+        sent += chunk.length;
+      }
+      credit += sync(link, syncId);
+      syncId += 2;
+      if (p.status().bufferedBytes() > 0) {
+        break;
+      }
+    }
+    link.send(RawTcp.channelFrame(RawTcp.CLOSE, 1, new byte[0])); // an orderly close: write what is held, then close
+    sync(link, syncId);
+    assertEquals(1, p.status().forwards(), "the socket is still draining");
+    assertEquals(sent, reader.getInputStream().transferTo(java.io.OutputStream.nullOutputStream()), "every byte, then the end");
+    Await.until("the drained socket is gone", () -> p.status().forwards() == 0, () -> p.status().toString());
+    assertEquals(0, p.status().channels());
   }
 }

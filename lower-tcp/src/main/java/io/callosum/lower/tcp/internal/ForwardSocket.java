@@ -183,6 +183,7 @@ final class ForwardSocket implements IoLoop.Ready {
     if (writes.isEmpty()) {
       if (closeWhenDrained) {
         close();
+        events.ended(this, ""); // the gateway forgets it (it counts against maxConnections until then)
         return;
       }
       if (eofReceived && !outputDone) {

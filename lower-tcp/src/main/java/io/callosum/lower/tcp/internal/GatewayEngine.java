@@ -348,6 +348,7 @@ public final class GatewayEngine implements Connection.Owner {
       Leg leg = s.leg;
       if (leg.side.legs.get(leg.id) != leg) {
         s.close(); // the channel was closed while connecting
+        sockets.remove(s);
         return;
       }
       leg.open = true;
@@ -827,7 +828,6 @@ public final class GatewayEngine implements Connection.Owner {
   /** A snapshot taken on the loop thread. */
   public GatewayStatus status() {
     return onLoop(() -> {
-      sockets.removeIf(ForwardSocket::isClosed);
       List<GatewayStatus.LinkStatus> ls = new ArrayList<>();
       Set<String> seen = new TreeSet<>();
       for (Side s : sides.values()) {
