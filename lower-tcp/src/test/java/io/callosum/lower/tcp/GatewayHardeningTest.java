@@ -375,4 +375,61 @@ class GatewayHardeningTest {
     Await.until("the drained socket is gone", () -> p.status().forwards() == 0, () -> p.status().toString());
     assertEquals(0, p.status().channels());
   }
+
+  /**
+   * A forward target that never completes the TCP connection (a listener whose accept queue is
+   * full: its SYNs are dropped) is given up after the handshake timeout; the far gateway gets a
+   * CLOSE with the reason and the socket leaves the gateway.
+   */
+  @Test
+  void aForwardTargetThatNeverConnectsIsGivenUpAfterTheHandshakeTimeout() throws Exception {
+    ServerSocket clogged = closer.later(new ServerSocket(0, 1, InetAddress.getLoopbackAddress()));
+    InetSocketAddress at = new InetSocketAddress(InetAddress.getLoopbackAddress(), clogged.getLocalPort());
+    for (int i = 0; i < 8; i++) { // never accepted: the queue fills, and later SYNs go unanswered
+      java.nio.channels.SocketChannel filler = closer.later(java.nio.channels.SocketChannel.open());
+      filler.configureBlocking(false);
+      filler.connect(at);
+    }
+    String hostPort = "127.0.0.1:" + clogged.getLocalPort();
+    CurveKeyPair keyP = CurveKeyPair.generate();
+    CurveKeyPair keyQ = CurveKeyPair.generate();
+    Gateway p = closer.later(Gateway.start(GatewayConfig.builder("P").linkListen(Clusters.LOOPBACK).keyPair(keyP)
+        .allowGateway("Q", keyQ.publicKey()).grantForward("Q", hostPort).tcp(TcpOptions.builder().handshakeTimeout(Duration.ofMillis(300))
+            .build()).build()));
+    RawCurveLink link = closer.later(RawCurveLink.connect(p.linkAddress(), keyP.publicKey(), keyQ));
+    Await.until("the raw link is up", () -> p.linkUp("Q"));
+    link.send(GatewayBadInputTest.openTo(1, ("tcp://" + hostPort).getBytes(StandardCharsets.UTF_8), new byte[0]));
+    Await.until("the connection is given up", () -> p.status().refusals() == 1 && p.status().forwards() == 0 && p.status().channels() == 0,
+        () -> p.status().toString());
+    String why = reason(link.read(), 1); // already sent
+    assertTrue(why.contains("cannot connect to") && why.contains("no connection within 300 ms"), why);
+    assertTrue(p.linkUp("Q"));
+  }
+
+  /**
+   * A forwarded connection whose OPEN_TO the far gateway never answers is closed after twice the
+   * handshake timeout: the local socket ends, the far gateway gets a CLOSE, the socket leaves.
+   */
+  @Test
+  void aForwardOpenTheFarGatewayNeverAnswersIsGivenUp() throws Exception {
+    CurveKeyPair keyP = CurveKeyPair.generate();
+    CurveKeyPair keyQ = CurveKeyPair.generate();
+    Gateway p = closer.later(Gateway.start(GatewayConfig.builder("P").linkListen(Clusters.LOOPBACK).keyPair(keyP)
+        .allowGateway("Q", keyQ.publicKey()).forward(Clusters.LOOPBACK, "Q", "db.internal:5432")
+        .tcp(TcpOptions.builder().handshakeTimeout(Duration.ofMillis(200)).build()).build()));
+    RawCurveLink link = closer.later(RawCurveLink.connect(p.linkAddress(), keyP.publicKey(), keyQ));
+    Await.until("the raw link is up", () -> p.linkUp("Q"));
+    URI f = URI.create(p.forwardAddresses().get(0));
+    Socket client = closer.later(new Socket(f.getHost(), f.getPort()));
+    client.setSoTimeout((int) Await.LIMIT.toMillis());
+    byte[] open = link.read();
+    assertEquals(0x08, open[0], "an OPEN_TO over the link");
+    int channel = ByteBuffer.wrap(open, 1, 4).getInt();
+    Await.until("the unanswered forward is given up", () -> p.status().refusals() == 1 && p.status().forwards() == 0
+        && p.status().channels() == 0,
+        () -> p.status().toString());
+    String why = reason(link.read(), channel); // already sent
+    assertTrue(why.contains("was not answered by the far gateway within 400 ms"), why);
+    assertEquals(-1, client.getInputStream().read(), "the local connection is closed");
+  }
 }

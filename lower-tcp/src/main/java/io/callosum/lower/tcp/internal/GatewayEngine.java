@@ -209,6 +209,8 @@ public final class GatewayEngine implements Connection.Owner {
   private final List<String> forwardAddresses = new ArrayList<>();
   private boolean closed;
   private final AtomicBoolean closing = new AtomicBoolean();
+  /** Ends forwarded sockets not open both ways within their deadline (see {@link ForwardSocket#expire}). */
+  private final IoLoop.Ticking forwardDeadlines = this::expireForwards;
 
   private GatewayEngine(GatewayConfig config) {
     this.config = config;
@@ -254,6 +256,7 @@ public final class GatewayEngine implements Connection.Owner {
         g.forwardAddresses.add(a.address());
       }
       g.onLoop(() -> {
+        g.loop.addTicking(g.forwardDeadlines);
         if (config.statusLog() != null) {
           g.loop.addTicking(g.new StatusLog(config.statusLog().toNanos()));
         }
@@ -369,6 +372,12 @@ public final class GatewayEngine implements Connection.Owner {
       }
     }
   };
+
+  private void expireForwards(long now) {
+    for (ForwardSocket f : new ArrayList<>(sockets)) {
+      f.expire(now, options.handshakeTimeout().toNanos());
+    }
+  }
 
   // ------------------------------------------------------------------ Connection.Owner
 
@@ -902,6 +911,7 @@ public final class GatewayEngine implements Connection.Owner {
         for (Dialer d : dialers) {
           d.stop();
         }
+        loop.removeTicking(forwardDeadlines);
         for (Acceptor a : acceptors) {
           a.close();
         }
