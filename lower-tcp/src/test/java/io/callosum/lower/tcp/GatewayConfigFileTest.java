@@ -46,6 +46,7 @@ class GatewayConfigFileTest {
       maxChannelsPerConnection: 100
       statusLog: 30s
       maxConnections: 50
+      maxSendBacklog: 2097152
       localPeers:
         - key: "JFf[V):CY[7zMeq8Gd*#yEn8Cu^]X9eEU91J1!99"
           names: [manager]
@@ -77,6 +78,7 @@ class GatewayConfigFileTest {
     assertEquals(100, c.tcp().maxChannelsPerConnection());
     assertEquals(Duration.ofSeconds(30), c.statusLog());
     assertEquals(50, c.tcp().maxConnections());
+    assertEquals(2 << 20, c.tcp().maxSendBacklog());
     assertTrue(c.localPeers().values().iterator().next().allows("manager"));
   }
 
@@ -100,6 +102,10 @@ class GatewayConfigFileTest {
     assertRefused("cluster: a\ngrants: {b: {names: [\"no spaces\"]}}\n", "granted name must be");
     assertRefused("cluster: a\nforwards:\n  - {listen: tcp://127.0.0.1:1, cluster: b, target: nohostport}\n", "host:port");
     assertRefused("cluster: [a\n", "not valid YAML");
+    assertRefused("cluster: a\nmaxSendBacklog: lots\n", "maxSendBacklog must be a number of bytes");
+    assertRefused("cluster: a\nlisten: tcp://127.0.0.1:1\ngrants: {a: {names: [x]}}\n", "grants name its own cluster a");
+    assertRefused("cluster: a\nlinkListen: tcp://127.0.0.1:1\nsecretKey: \"H@B$uOaj#M*BvB$]7qyVi$RMxt0WET4-)%vRPoo{\"\n"
+        + "allowGateways:\n  - {cluster: a, key: \"JFf[V):CY[7zMeq8Gd*#yEn8Cu^]X9eEU91J1!99\"}\n", "allowGateways names its own cluster a");
   }
 
   private static void assertRefused(String yaml, String part) {

@@ -120,6 +120,14 @@ public final class GatewayConfig {
         throw new IllegalArgumentException("gateway " + cluster + " links to its own cluster");
       }
     }
+    if (allowedGateways.containsValue(cluster)) {
+      throw new IllegalArgumentException("gateway " + cluster + ": allowGateways names its own cluster " + cluster
+          + " (a gateway dialling in for it would carry the identity of local callers)");
+    }
+    if (grants.containsKey(cluster)) {
+      throw new IllegalArgumentException("gateway " + cluster + ": grants name its own cluster " + cluster
+          + " (grants are for remote clusters; local peers reach every local name)");
+    }
   }
 
   public static Builder builder(String cluster) {

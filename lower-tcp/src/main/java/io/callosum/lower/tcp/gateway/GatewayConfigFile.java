@@ -29,7 +29,8 @@ public final class GatewayConfigFile {
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m)");
   private static final Set<String> TOP = Set.of("cluster", "listen", "linkListen", "admin", "secretKey", "keyFile", "links",
-      "allowGateways", "grants", "forwards", "maxChannelBuffer", "heartbeat", "reconnect", "handshakeTimeout", "maxChannelsPerConnection", "maxConnections", "statusLog", "localPeers");
+      "allowGateways", "grants", "forwards", "maxChannelBuffer", "heartbeat", "reconnect", "handshakeTimeout", "maxChannelsPerConnection", "maxConnections", "maxSendBacklog", "statusLog",
+      "localPeers");
 
   private GatewayConfigFile() {}
 
@@ -160,6 +161,13 @@ public final class GatewayConfigFile {
     JsonNode ch = root.get("maxChannelsPerConnection");
     if (ch != null) {
       t.maxChannelsPerConnection(ch.asInt());
+    }
+    JsonNode backlog = root.get("maxSendBacklog");
+    if (backlog != null) {
+      if (!backlog.canConvertToLong() || !backlog.isIntegralNumber()) {
+        throw new IllegalArgumentException("maxSendBacklog must be a number of bytes: " + backlog);
+      }
+      t.maxSendBacklog(backlog.asLong());
     }
     JsonNode conns = root.get("maxConnections");
     if (conns != null) {

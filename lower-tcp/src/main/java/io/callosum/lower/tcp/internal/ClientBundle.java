@@ -209,8 +209,9 @@ final class ClientBundle implements Connection.Owner, IoLoop.Ticking {
   /** The gateway opens a channel towards a name this transport registered. */
   private void openedByGateway(Connection c, int number, byte[] frame) {
     Wire.OpenTo open = Wire.parseOpenTo(frame);
-    if ((number & Wire.ACCEPTOR_BIT) == 0 || open == null) {
-      c.abort(Wire.PROTOCOL, open == null ? "malformed OPEN_TO" : "channel id " + number + " is in the connecting side's id space");
+    if ((number & Wire.ACCEPTOR_BIT) == 0 || !Wire.openable(number) || open == null) {
+      c.abort(Wire.PROTOCOL, open == null ? "malformed OPEN_TO" : "channel id " + Integer.toUnsignedString(number)
+          + (Wire.openable(number) ? " is in the connecting side's id space" : " is not an opener's id (0x8000_0001..)"));
       return;
     }
     String target = open.target();

@@ -638,6 +638,11 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
     return queued.get();
   }
 
+  /** Whether the socket has taken none of the queued bytes for a heartbeat interval (the remote does not read). */
+  boolean stalled() {
+    return queued.get() > 0 && System.nanoTime() - lastWrite > options.heartbeatInterval().toNanos();
+  }
+
   long bytesIn() {
     return bytesIn;
   }

@@ -46,6 +46,9 @@ final class ForwardSocket implements IoLoop.Ready {
   private boolean outputDone;
   private boolean closeWhenDrained;
   private boolean closed;
+  /** Whether this socket connects out (to the target of a forward) rather than was accepted. */
+  private boolean outbound;
+  private final long since = System.nanoTime();
 
   private ForwardSocket(SocketChannel socket, GatewayEngine.Leg leg, Events events, String name) {
     this.socket = socket;
@@ -65,6 +68,7 @@ final class ForwardSocket implements IoLoop.Ready {
   static ForwardSocket connect(IoLoop loop, InetSocketAddress target, GatewayEngine.Leg leg, Events events) throws IOException {
     SocketChannel sc = SocketChannel.open();
     ForwardSocket s = new ForwardSocket(sc, leg, events, target.toString());
+    s.outbound = true;
     try {
       sc.configureBlocking(false);
       s.key = sc.register(loop.selector, SelectionKey.OP_CONNECT, s);
@@ -77,6 +81,22 @@ final class ForwardSocket implements IoLoop.Ready {
       throw e;
     }
     return s;
+  }
+
+  /**
+   * Ends a socket that is not open both ways within its deadline: an outbound one not connected
+   * within {@code connectNanos}, an accepted one whose channel the far gateway has not answered
+   * within twice that (so that the far side's own connect deadline, with its reason, comes first).
+   * True if it ended. Loop thread.
+   */
+  boolean expire(long now, long connectNanos) {
+    if (started || closed || now - since <= (outbound ? connectNanos : 2 * connectNanos)) {
+      return false;
+    }
+    long ms = (outbound ? connectNanos : 2 * connectNanos) / 1_000_000;
+    fail(outbound ? "cannot connect to " + name + ": no connection within " + ms + " ms"
+        : "the forwarded connection " + name + " was not answered by the far gateway within " + ms + " ms");
+    return true;
   }
 
   /** The channel is open both ways: reading starts with a full window of credit. */
@@ -183,6 +203,7 @@ final class ForwardSocket implements IoLoop.Ready {
     if (writes.isEmpty()) {
       if (closeWhenDrained) {
         close();
+        events.ended(this, ""); // the gateway forgets it (it counts against maxConnections until then)
         return;
       }
       if (eofReceived && !outputDone) {

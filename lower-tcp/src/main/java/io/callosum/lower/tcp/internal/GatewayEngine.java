@@ -40,6 +40,10 @@ import org.slf4j.LoggerFactory;
 public final class GatewayEngine implements Connection.Owner {
   private static final Logger LOG = LoggerFactory.getLogger(GatewayEngine.class);
   private static final String FORWARD_PREFIX = "tcp://";
+  /** After the first few refusals of a connection, at most one line per this interval sums up the rest. */
+  private static final long REFUSAL_LOG_INTERVAL = TimeUnit.SECONDS.toNanos(10);
+  /** A local peer refused more opens than its channel limit within this window (none accepted between) floods: it is cut. */
+  private static final long FLOOD_WINDOW = TimeUnit.SECONDS.toNanos(1);
 
   /** One end of a relayed channel: channel {@code id} on {@code side}'s connection. */
   static final class Leg {
@@ -70,7 +74,10 @@ public final class GatewayEngine implements Connection.Owner {
     final Map<Integer, Leg> legs = new HashMap<>();
     final Map<Integer, String> registrations = new HashMap<>();
     int nextId = 1;
+    /** Opens refused at the channel limit since {@link #floodWindow} began, with no open accepted since. */
     int refusedOpens;
+    long floodWindow;
+    final RefusalLog refusalLog = new RefusalLog(REFUSAL_LOG_INTERVAL);
 
     Side(Connection conn, boolean link, boolean dialed, Dialer dialer, String cluster) {
       this.conn = conn;
@@ -185,7 +192,8 @@ public final class GatewayEngine implements Connection.Owner {
   private final Hub hub;
   private final IoLoop loop;
   private final Map<Connection, Side> sides = new LinkedHashMap<>();
-  private final Map<String, Side> links = new HashMap<>();
+  /** Every up link per cluster, oldest first; new channels take the newest (both gateways may dial each other). */
+  private final Map<String, List<Side>> links = new HashMap<>();
   private final Map<String, Registration> names = new HashMap<>();
   private final Map<String, Long> linkRefusals = new HashMap<>();
   private final List<Dialer> dialers = new ArrayList<>();
@@ -201,6 +209,8 @@ public final class GatewayEngine implements Connection.Owner {
   private final List<String> forwardAddresses = new ArrayList<>();
   private boolean closed;
   private final AtomicBoolean closing = new AtomicBoolean();
+  /** Ends forwarded sockets not open both ways within their deadline (see {@link ForwardSocket#expire}). */
+  private final IoLoop.Ticking forwardDeadlines = this::expireForwards;
 
   private GatewayEngine(GatewayConfig config) {
     this.config = config;
@@ -246,6 +256,7 @@ public final class GatewayEngine implements Connection.Owner {
         g.forwardAddresses.add(a.address());
       }
       g.onLoop(() -> {
+        g.loop.addTicking(g.forwardDeadlines);
         if (config.statusLog() != null) {
           g.loop.addTicking(g.new StatusLog(config.statusLog().toNanos()));
         }
@@ -312,10 +323,17 @@ public final class GatewayEngine implements Connection.Owner {
     if (full(sc, remote, "a forwarded connection")) {
       return;
     }
-    Side link = links.get(f.cluster());
+    Side link = link(f.cluster());
     if (link == null) {
       LOG.warn("forward {} -> {}:{} from {}: the link to cluster {} is down; closing the connection", f.listen(), f.cluster(), f.target(),
           remote, f.cluster());
+      sc.close();
+      return;
+    }
+    String busy = busy(link, "the link to cluster " + f.cluster());
+    if (busy != null) {
+      LOG.warn("forward {} -> {}:{} from {}: {}; closing the connection", f.listen(), f.cluster(), f.target(), remote, busy);
+      refusals++;
       sc.close();
       return;
     }
@@ -324,7 +342,7 @@ public final class GatewayEngine implements Connection.Owner {
     leg.socket = s;
     link.legs.put(leg.id, leg);
     sockets.add(s);
-    link.conn.sendFrame(Wire.openTo(leg.id, FORWARD_PREFIX + f.target(), "", new byte[0]));
+    send(link, Wire.openTo(leg.id, FORWARD_PREFIX + f.target(), "", new byte[0]));
   }
 
   private final ForwardSocket.Events forwardEvents = new ForwardSocket.Events() {
@@ -333,11 +351,13 @@ public final class GatewayEngine implements Connection.Owner {
       Leg leg = s.leg;
       if (leg.side.legs.get(leg.id) != leg) {
         s.close(); // the channel was closed while connecting
+        sockets.remove(s);
         return;
       }
       leg.open = true;
-      leg.side.conn.sendFrame(Wire.channelFrame(Wire.OPENED, leg.id, new byte[0]));
-      s.start();
+      if (send(leg.side, Wire.channelFrame(Wire.OPENED, leg.id, new byte[0]))) {
+        s.start();
+      }
     }
 
     @Override
@@ -352,6 +372,12 @@ public final class GatewayEngine implements Connection.Owner {
       }
     }
   };
+
+  private void expireForwards(long now) {
+    for (ForwardSocket f : new ArrayList<>(sockets)) {
+      f.expire(now, options.handshakeTimeout().toNanos());
+    }
+  }
 
   // ------------------------------------------------------------------ Connection.Owner
 
@@ -370,11 +396,11 @@ public final class GatewayEngine implements Connection.Owner {
     } else {
       s.dialer.backoff.reset();
     }
-    Side old = links.put(s.cluster, s);
-    if (old != null && old != s) {
-      LOG.info("a newer link to cluster {} replaces the one at {}", s.cluster, old.conn.remote);
-    }
-    LOG.info("link to cluster {} up ({}, {})", s.cluster, s.dialed ? "dialled" : "accepted", c.remote);
+    List<Side> up = links.computeIfAbsent(s.cluster, k -> new ArrayList<>());
+    up.remove(s);
+    up.add(s);
+    LOG.info("link to cluster {} up ({}, {}){}", s.cluster, s.dialed ? "dialled" : "accepted", c.remote, up.size() == 1 ? ""
+        : "; " + up.size() + " links to it are up, new channels take this newest one");
   }
 
   @Override
@@ -385,9 +411,7 @@ public final class GatewayEngine implements Connection.Owner {
     }
     switch (kind) {
       case Wire.OPEN:
-        refusal(s, "a plain OPEN of channel " + Integer.toUnsignedString(number));
-        c.sendFrame(Wire.close(number, "this is the gateway of cluster " + config.cluster()
-            + ": open channels with a target (tunnel://CLUSTER/NAME)"));
+        refuse(s, number, "this is the gateway of cluster " + config.cluster() + ": open channels with a target (tunnel://CLUSTER/NAME)");
         break;
       case Wire.OPEN_TO:
         openTo(s, number, frame);
@@ -441,7 +465,7 @@ public final class GatewayEngine implements Connection.Owner {
     }
     if (problem != null) {
       refusal(s, "registration refused: " + problem);
-      s.conn.sendFrame(Wire.registered(token, false, problem));
+      send(s, Wire.registered(token, false, problem));
       return;
     }
     String previous = s.registrations.put(token, name);
@@ -454,12 +478,13 @@ public final class GatewayEngine implements Connection.Owner {
     } else {
       LOG.info("{} registered {}", s.describe(), name);
     }
-    s.conn.sendFrame(Wire.registered(token, true, config.cluster()));
+    send(s, Wire.registered(token, true, config.cluster()));
   }
 
   private void openTo(Side s, int number, byte[] frame) {
-    if (!s.remoteSpace(number)) {
-      s.conn.abort(Wire.PROTOCOL, "channel id " + Integer.toUnsignedString(number) + " is not in the opener's id space");
+    if (!s.remoteSpace(number) || !Wire.openable(number)) {
+      s.conn.abort(Wire.PROTOCOL, "channel id " + Integer.toUnsignedString(number) + (Wire.openable(number)
+          ? " is not in the opener's id space" : " is not an opener's id (1..2^31-1 in its space)"));
       return;
     }
     if (s.legs.containsKey(number)) {
@@ -468,13 +493,22 @@ public final class GatewayEngine implements Connection.Owner {
     }
     int max = options.maxChannelsPerConnection();
     if (s.legs.size() >= max) {
-      if (++s.refusedOpens > max) {
-        s.conn.abort(Wire.LIMIT, "flood of channel opens: " + s.refusedOpens + " refused past the limit of " + max + " channels");
+      long now = System.nanoTime();
+      if (now - s.floodWindow > FLOOD_WINDOW) {
+        s.floodWindow = now;
+        s.refusedOpens = 0;
+      }
+      // A local peer refused past its limit again and again within the window floods; a link is never cut for it (every
+      // channel between the two clusters would be lost because some callers were refused): its refusals are only bounded.
+      if (++s.refusedOpens > max && !s.link) {
+        s.conn.abort(Wire.LIMIT, "flood of channel opens: " + s.refusedOpens + " refused within " + FLOOD_WINDOW / 1_000_000
+            + " ms past the limit of " + max + " channels");
       } else {
         refuse(s, number, "channel limit of " + max + " per connection reached");
       }
       return;
     }
+    s.refusedOpens = 0;
     Wire.OpenTo open = Wire.parseOpenTo(frame);
     if (open == null) {
       refuse(s, number, "malformed OPEN_TO: the target (1.." + Wire.MAX_NAME + " bytes) and origin (0.." + Wire.MAX_NAME
@@ -514,16 +548,27 @@ public final class GatewayEngine implements Connection.Owner {
       toLocal(from, name, capabilities);
       return;
     }
-    Side link = links.get(cluster);
+    Side link = link(cluster);
     if (link == null) {
       boolean known = config.links().stream().anyMatch(l -> l.cluster().equals(cluster)) || config.allowedGateways().containsValue(cluster);
       refuse(s, number, known ? "the link to cluster " + cluster + " is down" : "unknown cluster " + cluster + " (no link from cluster "
           + config.cluster() + ")");
       return;
     }
+    String busy = busy(link, "the link to cluster " + cluster);
+    if (busy != null) {
+      refuse(s, number, busy);
+      return;
+    }
     Leg to = new Leg(link, link.allocate());
     join(from, to);
-    link.conn.sendFrame(Wire.openTo(to.id, name, "", capabilities)); // the far gateway knows the origin from the link's key
+    send(link, Wire.openTo(to.id, name, "", capabilities)); // the far gateway knows the origin from the link's key
+  }
+
+  /** The newest up link to {@code cluster}, or null. */
+  private Side link(String cluster) {
+    List<Side> up = links.get(cluster);
+    return up == null ? null : up.get(up.size() - 1);
   }
 
   private void toLocal(Leg from, String name, byte[] capabilities) {
@@ -533,10 +578,62 @@ public final class GatewayEngine implements Connection.Owner {
       return;
     }
     Side t = r.side();
+    String busy = busy(t, "the peer " + name + " at cluster " + config.cluster());
+    if (busy != null) {
+      refuse(from.side, from.id, busy);
+      return;
+    }
     Leg to = new Leg(t, t.allocate());
     join(from, to);
     String origin = from.side.link ? from.side.cluster : config.cluster();
-    t.conn.sendFrame(Wire.openTo(to.id, name, origin, capabilities));
+    send(t, Wire.openTo(to.id, name, origin, capabilities));
+  }
+
+  /**
+   * Why no new channel may go to {@code t} now, or null: it has its channel limit open, or its send
+   * backlog is full (it does not keep up; if it has taken nothing for a heartbeat interval, it does
+   * not read and is cut). The opener is refused with this reason, rather than the
+   * far gateway or peer refusing it (and counting it against the whole link).
+   */
+  private String busy(Side t, String what) {
+    int max = options.maxChannelsPerConnection();
+    if (t.legs.size() >= max) {
+      return what + " is at its channel limit of " + max + " channels";
+    }
+    long backlog = t.conn.queuedBytes();
+    if (backlog < options.maxSendBacklog()) {
+      return null;
+    }
+    if (t.conn.stalled()) {
+      cut(t, backlog);
+      return what + " does not read: the gateway of cluster " + config.cluster() + " held " + backlog + " bytes for it (limit "
+          + options.maxSendBacklog() + ") and cut it";
+    }
+    return what + " does not keep up: the gateway of cluster " + config.cluster() + " holds " + backlog + " bytes for it (limit "
+        + options.maxSendBacklog() + ")";
+  }
+
+  /**
+   * Queues a frame other than DATA (opens, OPENED, CLOSE, refusals, REGISTERED) towards {@code to}.
+   * What the gateway queues towards one connection is bounded, whether or not its channels are still
+   * open: DATA up to {@code TcpOptions.maxSendBacklog}, other frames up to a quarter more (so that
+   * closes still pass a backlog full of DATA). Past that the connection is cut: it does not read
+   * what it is sent. False if it was cut.
+   */
+  private boolean send(Side to, byte[] frame) {
+    long backlog = to.conn.queuedBytes();
+    if (backlog + frame.length > options.maxSendBacklog() + options.maxSendBacklog() / 4) {
+      cut(to, backlog);
+      return false;
+    }
+    to.conn.sendFrame(frame);
+    return true;
+  }
+
+  /** Cuts {@code s}, for which the gateway holds {@code backlog} bytes: it does not read (all its channels are closed). */
+  private void cut(Side s, long backlog) {
+    s.conn.abort(Wire.LIMIT, "the gateway of cluster " + config.cluster() + " holds " + backlog + " bytes for this connection (limit "
+        + options.maxSendBacklog() + ", TcpOptions.maxSendBacklog): it does not read");
   }
 
   private void join(Leg a, Leg b) {
@@ -566,7 +663,7 @@ public final class GatewayEngine implements Connection.Owner {
     if (leg == null || s.remoteSpace(number)) {
       LOG.debug("{}: OPENED for channel {}, which this gateway is not opening", s.describe(), Integer.toUnsignedString(number));
       if (leg == null && !s.remoteSpace(number)) {
-        s.conn.sendFrame(Wire.close(number, "the opener has gone"));
+        send(s, Wire.close(number, "the opener has gone"));
       }
       return;
     }
@@ -581,8 +678,7 @@ public final class GatewayEngine implements Connection.Owner {
     }
     Leg p = leg.peer;
     p.open = true;
-    p.side.conn.sendFrame(Wire.channelFrame(Wire.OPENED, p.id, Arrays.copyOfRange(frame, Wire.CHANNEL_FRAME_HEADER,
-        frame.length)));
+    send(p.side, Wire.channelFrame(Wire.OPENED, p.id, Arrays.copyOfRange(frame, Wire.CHANNEL_FRAME_HEADER, frame.length)));
   }
 
   private void credit(Side s, int number, byte[] frame) {
@@ -630,6 +726,19 @@ public final class GatewayEngine implements Connection.Owner {
       closeChannel(leg, why, false);
       return;
     }
+    long backlog = to.side.conn.queuedBytes();
+    if (backlog + n > options.maxSendBacklog()) {
+      // The bound of the whole connection: bytes of channels closed earlier still count until written.
+      if (to.side.conn.stalled()) {
+        cut(to.side, backlog);
+        return;
+      }
+      String why = "the gateway of cluster " + config.cluster() + " holds " + backlog + " bytes for the connection of this channel's"
+          + " receiver (limit " + options.maxSendBacklog() + "): its receiver does not keep up";
+      LOG.warn("{}: channel {} closed: {}", to.side.describe(), Integer.toUnsignedString(to.id), why);
+      closeChannel(leg, why, false);
+      return;
+    }
     Wire.putInt(frame, 1, to.id);
     to.pending += n;
     to.side.conn.sendFrame(frame, () -> to.pending -= n);
@@ -653,6 +762,10 @@ public final class GatewayEngine implements Connection.Owner {
       closeChannel(leg, why, true);
     }
     s.legs.clear();
+    String suppressed = s.refusalLog.flush(System.nanoTime());
+    if (suppressed != null) {
+      LOG.warn("gateway {}: {} from {}", config.cluster(), suppressed, s.describe());
+    }
     for (String name : s.registrations.values()) {
       Registration r = names.get(name);
       if (r != null && r.side() == s) {
@@ -660,8 +773,13 @@ public final class GatewayEngine implements Connection.Owner {
       }
     }
     if (s.link) {
-      if (s.cluster != null && links.get(s.cluster) == s) {
-        links.remove(s.cluster);
+      List<Side> up = s.cluster == null ? null : links.get(s.cluster);
+      if (up != null && up.remove(s)) {
+        if (up.isEmpty()) {
+          links.remove(s.cluster);
+        } else {
+          LOG.info("cluster {} stays reachable over its other link ({})", s.cluster, up.get(up.size() - 1).conn.remote);
+        }
       }
       if (s.up) {
         LOG.info("link to cluster {} down ({} channels were open, {} bytes in, {} bytes out): {}", s.cluster, open, c.bytesIn(),
@@ -680,7 +798,7 @@ public final class GatewayEngine implements Connection.Owner {
   /** Refuses an open of channel {@code number} on {@code s}: a CLOSE with the reason, logged and counted. */
   private void refuse(Side s, int number, String reason) {
     refusal(s, "refused channel " + Integer.toUnsignedString(number) + ": " + reason);
-    s.conn.sendFrame(Wire.close(number, reason));
+    send(s, Wire.close(number, reason));
   }
 
   private void refusal(Side s, String what) {
@@ -688,7 +806,10 @@ public final class GatewayEngine implements Connection.Owner {
     if (s.link && s.cluster != null) {
       linkRefusals.merge(s.cluster, 1L, Long::sum);
     }
-    LOG.warn("gateway {}: {} from {}", config.cluster(), what, s.describe());
+    String line = s.refusalLog.admit(what, System.nanoTime());
+    if (line != null) {
+      LOG.warn("gateway {}: {} from {}", config.cluster(), line, s.describe());
+    }
   }
 
   /** Ends the channel of {@code leg}; {@code fromLegSide}: its side closed it already, so only the other end is told. */
@@ -707,7 +828,7 @@ public final class GatewayEngine implements Connection.Owner {
 
   private void release(Leg leg, String reason, boolean tell) {
     if (leg.side.legs.remove(leg.id, leg) && tell && sides.get(leg.side.conn) == leg.side) {
-      leg.side.conn.sendFrame(Wire.close(leg.id, reason));
+      send(leg.side, Wire.close(leg.id, reason));
     }
   }
 
@@ -716,7 +837,6 @@ public final class GatewayEngine implements Connection.Owner {
   /** A snapshot taken on the loop thread. */
   public GatewayStatus status() {
     return onLoop(() -> {
-      sockets.removeIf(ForwardSocket::isClosed);
       List<GatewayStatus.LinkStatus> ls = new ArrayList<>();
       Set<String> seen = new TreeSet<>();
       for (Side s : sides.values()) {
@@ -749,7 +869,7 @@ public final class GatewayEngine implements Connection.Owner {
 
   /** Whether the link to {@code cluster} is up now. */
   public boolean linkUp(String cluster) {
-    return onLoop(() -> links.containsKey(cluster));
+    return onLoop(() -> link(cluster) != null);
   }
 
   private <T> T onLoop(Callable<T> task) {
@@ -791,6 +911,7 @@ public final class GatewayEngine implements Connection.Owner {
         for (Dialer d : dialers) {
           d.stop();
         }
+        loop.removeTicking(forwardDeadlines);
         for (Acceptor a : acceptors) {
           a.close();
         }

@@ -201,8 +201,9 @@ final class ServerEndpoint implements Endpoint, Connection.Owner, IoLoop.Ready {
   }
 
   private void open(Connection c, int number, byte[] frame) {
-    if ((number & Wire.ACCEPTOR_BIT) != 0) {
-      c.abort(Wire.PROTOCOL, "channel id " + Integer.toUnsignedString(number) + " is in the accepting side's id space");
+    if ((number & Wire.ACCEPTOR_BIT) != 0 || !Wire.openable(number)) {
+      c.abort(Wire.PROTOCOL, "channel id " + Integer.toUnsignedString(number) + (number == 0 ? " is not an opener's id (1..2^31-1)"
+          : " is in the accepting side's id space"));
       return;
     }
     if (c.channels.containsKey(number)) {

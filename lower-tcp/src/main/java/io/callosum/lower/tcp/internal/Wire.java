@@ -63,6 +63,11 @@ final class Wire {
 
   /** Channel ids with this bit set are opened by the accepting side of a connection, the others by the connecting side. */
   static final int ACCEPTOR_BIT = 0x8000_0000;
+
+  /** Whether {@code number} may name a new channel: 1..2^31-1 in either id space (never 0 or the bare {@link #ACCEPTOR_BIT}). */
+  static boolean openable(int number) {
+    return (number & ~ACCEPTOR_BIT) != 0;
+  }
   /** The longest peer name, and the longest OPEN_TO target, in UTF-8 bytes. */
   static final int MAX_NAME = 255;
   /** Bytes a forward channel's sender may send before its first CREDIT (each side, per channel). */

@@ -1,0 +1,49 @@
+package io.callosum.lower.tcp.internal;
+
+/**
+ * Rate limit of the refusal lines of one gateway connection: the first {@link #FIRST} refusals are
+ * logged one by one, later ones are counted and summed up in one line per interval (with the latest
+ * reason), so that a remote sending refused opens in a loop cannot flood the log. The caller counts
+ * every refusal itself (for the status); this only decides what to log. Loop thread only.
+ */
+final class RefusalLog {
+  /** Refusals logged one by one on each connection. */
+  static final int FIRST = 5;
+
+  private final long interval;
+  private int logged;
+  private long suppressed;
+  private long since;
+  private String latest;
+
+  /** {@code intervalNanos}: at most one summary line per this interval after the first refusals. */
+  RefusalLog(long intervalNanos) {
+    this.interval = intervalNanos;
+  }
+
+  /** The line to log for refusal {@code what} at {@code now} (nanoTime), or null to log nothing now. */
+  String admit(String what, long now) {
+    if (logged < FIRST) {
+      if (++logged == FIRST) {
+        since = now;
+        return what + " (further refusals from this connection are logged as a count every " + interval / 1_000_000 + " ms)";
+      }
+      return what;
+    }
+    suppressed++;
+    latest = what;
+    return now - since >= interval ? summary(now) : null;
+  }
+
+  /** The summary of refusals counted and not logged yet (when the connection ends), or null if none. */
+  String flush(long now) {
+    return suppressed == 0 ? null : summary(now);
+  }
+
+  private String summary(long now) {
+    String line = suppressed + " more refusals in the last " + (now - since) / 1_000_000 + " ms (latest: " + latest + ")";
+    suppressed = 0;
+    since = now;
+    return line;
+  }
+}
