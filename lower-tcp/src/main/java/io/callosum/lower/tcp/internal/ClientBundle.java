@@ -3,6 +3,7 @@ package io.callosum.lower.tcp.internal;
 import io.callosum.CallosumException;
 import io.callosum.ConnectionLostException;
 import io.callosum.lower.Capabilities;
+import io.callosum.lower.TransportConfig;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -10,6 +11,10 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,6 +55,32 @@ final class ClientBundle implements Connection.Owner, IoLoop.Ticking {
   private Connection connection;
   private int nextChannel = 1;
   private long retryAt;
+
+  /**
+   * Posts {@code join} to the loop and waits, at most the connect timeout, for {@code first}: an
+   * endpoint's first channel or registration. On any failure {@code close} runs and the reason is
+   * thrown as a {@link CallosumException}; {@code what} names the step ("connect to ADDRESS").
+   */
+  void join(Runnable join, CompletableFuture<Void> first, TransportConfig config, Runnable close, String what) {
+    if (!loop.post(join)) {
+      close.run();
+      throw new ConnectionLostException("the TCP transport is closing");
+    }
+    long ms = config.connectTimeout().toMillis();
+    try {
+      first.get(ms, TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      close.run();
+      throw e.getCause() instanceof CallosumException c ? c : new ConnectionLostException("cannot " + what + ": " + e.getCause(), e.getCause());
+    } catch (TimeoutException e) {
+      close.run();
+      throw new ConnectionLostException(what + " timed out after " + ms + " ms");
+    } catch (InterruptedException e) {
+      close.run();
+      Thread.currentThread().interrupt();
+      throw new ConnectionLostException("interrupted before " + what + " completed", e);
+    }
+  }
 
   ClientBundle(Hub hub, IoLoop loop, InetSocketAddress address, String name, Supplier<ConnectionSecurity> security, Backoff backoff) {
     this.hub = hub;

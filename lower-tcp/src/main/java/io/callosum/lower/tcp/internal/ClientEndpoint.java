@@ -6,9 +6,6 @@ import io.callosum.lower.Endpoint;
 import io.callosum.lower.LinkListener;
 import io.callosum.lower.TransportConfig;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -43,28 +40,8 @@ final class ClientEndpoint implements Endpoint {
 
   /** Joins the bundle and waits for the first channel (bounded by the connect timeout). */
   ClientEndpoint start() {
-    if (!bundle.loop.post(() -> bundle.add(this))) {
-      close();
-      throw new ConnectionLostException("the TCP transport is closing");
-    }
-    long ms = config.connectTimeout().toMillis();
-    try {
-      first.get(ms, TimeUnit.MILLISECONDS);
-      return this;
-    } catch (ExecutionException e) {
-      close();
-      if (e.getCause() instanceof CallosumException) {
-        throw (CallosumException) e.getCause();
-      }
-      throw new ConnectionLostException("cannot connect to " + address + ": " + e.getCause(), e.getCause());
-    } catch (TimeoutException e) {
-      close();
-      throw new ConnectionLostException("connect to " + address + " timed out after " + ms + " ms");
-    } catch (InterruptedException e) {
-      close();
-      Thread.currentThread().interrupt();
-      throw new ConnectionLostException("interrupted while connecting to " + address, e);
-    }
+    bundle.join(() -> bundle.add(this), first, config, this::close, "connect to " + address);
+    return this;
   }
 
   LinkListener listener() {

@@ -8,9 +8,6 @@ import io.callosum.lower.TransportConfig;
 import java.util.LinkedHashSet;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,26 +47,8 @@ final class TunnelBinding implements Endpoint {
 
   /** Registers the name and waits for the gateway's answer (bounded by the connect timeout). */
   TunnelBinding start() {
-    if (!bundle.loop.post(() -> bundle.add(this))) {
-      close();
-      throw new ConnectionLostException("the TCP transport is closing");
-    }
-    long ms = config.connectTimeout().toMillis();
-    try {
-      first.get(ms, TimeUnit.MILLISECONDS);
-      return this;
-    } catch (ExecutionException e) {
-      close();
-      throw e.getCause() instanceof CallosumException ? (CallosumException) e.getCause()
-          : new ConnectionLostException("cannot register " + address.uri() + ": " + e.getCause(), e.getCause());
-    } catch (TimeoutException e) {
-      close();
-      throw new ConnectionLostException("registering " + address.uri() + " at " + bundle.name + " timed out after " + ms + " ms");
-    } catch (InterruptedException e) {
-      close();
-      Thread.currentThread().interrupt();
-      throw new ConnectionLostException("interrupted while registering " + address.uri(), e);
-    }
+    bundle.join(() -> bundle.add(this), first, config, this::close, "register " + address.uri() + " at " + bundle.name);
+    return this;
   }
 
   LinkListener listener() {
