@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -61,34 +60,14 @@ final class GatewayCommand implements Callable<Integer> {
       err.flush();
       return ExitCodes.USAGE;
     }
-    CountDownLatch stop = new CountDownLatch(1);
-    CountDownLatch stopped = new CountDownLatch(1);
-    Thread hook = new Thread(() -> {
-      stop.countDown();
-      boolean clean = ServeCommand.awaitQuietly(stopped, 10);
-      Runtime.getRuntime().halt(clean ? ExitCodes.OK : ExitCodes.UNEXPECTED);
-    }, "callosum-gateway-shutdown");
-    boolean interrupted = false;
-    try (Gateway g = Gateway.start(c)) {
+    StopSignal stop = new StopSignal("callosum-gateway-shutdown");
+    try (stop; Gateway g = Gateway.start(c)) {
       out.println("READY cluster=" + c.cluster() + " peers=" + orDash(g.localAddress()) + " links=" + orDash(g.linkAddress()) + " admin="
           + orDash(g.adminAddress()) + " forwards=" + (g.forwardAddresses().isEmpty() ? "-" : String.join(",", g.forwardAddresses())));
       out.flush();
-      Runtime.getRuntime().addShutdownHook(hook);
-      try {
-        stop.await();
-      } catch (InterruptedException e) {
-        interrupted = true;
-      }
-    } finally {
-      ServeCommand.removeHook(hook);
+      stop.await();
     }
-    err.println("stopped");
-    err.flush();
-    stopped.countDown();
-    if (interrupted) {
-      Thread.currentThread().interrupt();
-    }
-    return ExitCodes.OK;
+    return stop.stopped(err);
   }
 
   private static String orDash(String s) {

@@ -10,8 +10,6 @@ import io.callosum.RemotePeer;
 import io.callosum.auth.ServerAuthenticator;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
@@ -89,43 +87,15 @@ final class ServeCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    CountDownLatch stop = new CountDownLatch(1);
-    CountDownLatch stopped = new CountDownLatch(1);
-    // A JVM ended by a signal exits with 128 + the signal number once its hooks return. The hook
-    // asks the serving thread to close the peer, waits for that, then halts with status 0: the
-    // server stopped as asked.
-    boolean interrupted = false;
-    Thread hook =
-        new Thread(
-            () -> {
-              stop.countDown();
-              boolean clean = awaitQuietly(stopped, 10);
-              Runtime.getRuntime().halt(clean ? ExitCodes.OK : ExitCodes.UNEXPECTED);
-            },
-            "callosum-serve-shutdown");
-    try (CurveServerOptions keys = curve; Peer peer = Callosum.newPeer(spec, () -> describe(err))) {
+    StopSignal stop = new StopSignal("callosum-serve-shutdown");
+    try (stop; CurveServerOptions keys = curve; Peer peer = Callosum.newPeer(spec, () -> describe(err))) {
       SampleService.registerOn(peer);
       peer.start();
       out.println("READY " + peer.address());
       out.flush();
-      Runtime.getRuntime().addShutdownHook(hook);
-      try {
-        stop.await();
-      } catch (InterruptedException e) {
-        // Stopped by the program that runs this command. The flag is set again only after the
-        // peer has closed, so that closing still waits for the peer's threads to end.
-        interrupted = true;
-      }
-    } finally {
-      removeHook(hook);
+      stop.await();
     }
-    err.println("stopped");
-    err.flush();
-    stopped.countDown();
-    if (interrupted) {
-      Thread.currentThread().interrupt();
-    }
-    return ExitCodes.OK;
+    return stop.stopped(err);
   }
 
   private Peer.Builder describe(PrintWriter err) {
@@ -141,22 +111,6 @@ final class ServeCommand implements Callable<Integer> {
       b.listener(log).interceptor(log);
     }
     return b;
-  }
-
-  static boolean awaitQuietly(CountDownLatch latch, int seconds) {
-    try {
-      return latch.await(seconds, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      return false;
-    }
-  }
-
-  static void removeHook(Thread hook) {
-    try {
-      Runtime.getRuntime().removeShutdownHook(hook);
-    } catch (IllegalStateException shuttingDown) {
-      // The hook is running: it waits for this thread to finish.
-    }
   }
 
   /** One stderr line per connection, disconnection and served call. */
