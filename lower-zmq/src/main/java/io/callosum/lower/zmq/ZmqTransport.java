@@ -125,6 +125,16 @@ public final class ZmqTransport implements Transport {
     }
   }
 
+  /**
+   * How many messages this transport's bound CURVE peers dropped because their connection carried
+   * no user id from the ZAP handler: a client that named its own {@code User-Id} in its handshake
+   * (jeromq 0.6.0 would otherwise let it choose its identity), or a connection that skipped
+   * authentication. Each such drop is also logged (at most one line every 10 s per peer).
+   */
+  public long unverifiedDrops() {
+    return context.unverifiedDrops();
+  }
+
   /** How many endpoints use this transport's ZeroMQ context now (0: the context is gone). */
   public int openEndpoints() {
     return context.users();

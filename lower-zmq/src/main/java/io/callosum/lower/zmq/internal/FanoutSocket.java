@@ -1,7 +1,5 @@
 package io.callosum.lower.zmq.internal;
 
-import io.callosum.auth.ClientAuthenticator;
-import io.callosum.auth.ServerAuthenticator;
 import io.callosum.lower.FanoutConfig;
 import io.callosum.lower.zmq.ZmqOptions;
 import java.io.IOException;
@@ -14,15 +12,13 @@ import org.zeromq.ZMQ;
 
 /**
  * What the ZeroMQ broadcast and pipeline sockets share: one I/O thread each (a {@link Loop}),
- * options, CURVE on either side (the bound side is the CURVE server, with its ZAP handler
- * registered before it binds), and opening with a bounded wait.
+ * options, and opening with a bounded wait. They are plain sockets: with CURVE, {@link
+ * io.callosum.lower.zmq.ZmqTransport} runs fan-out over its encrypted links instead.
  */
 abstract class FanoutSocket extends Loop {
   protected final URI address;
   protected final FanoutConfig config;
   protected final ZmqOptions options;
-  private final SharedContext shared;
-  private final boolean curveServer;
   protected ZMQ.Socket socket;
   private volatile String boundAddress;
 
@@ -31,8 +27,6 @@ abstract class FanoutSocket extends Loop {
     this.address = address;
     this.config = config;
     this.options = options;
-    this.shared = shared;
-    this.curveServer = config.bind() && options.curveServer() != null;
   }
 
   /** The I/O thread's name; refuses a bad address before any resource is taken. */
@@ -47,23 +41,14 @@ abstract class FanoutSocket extends Loop {
   }
 
   /**
-   * Registers the ZAP domain of a CURVE server first, then makes the socket object, starts its I/O
-   * thread and waits until it is bound or connecting.
+   * Makes the socket object, starts its I/O thread and waits until it is bound or connecting.
+   * Refuses CURVE, which these sockets do not do (a CURVE server would need the ZAP handler).
    */
-  static <T extends FanoutSocket> T launch(SharedContext shared, FanoutConfig config, ZmqOptions options, Factory<T> factory) throws IOException {
-    boolean zap = config.bind() && options.curveServer() != null;
-    if (zap) {
-      shared.registerZap(options.curveServer().domain(), options.curveServer());
+  static <T extends FanoutSocket> T launch(FanoutConfig config, ZmqOptions options, Factory<T> factory) throws IOException {
+    if (config.bind() ? options.curveServer() != null : options.curveClient() != null) {
+      throw new IllegalArgumentException("CURVE fan-out runs over the transport's encrypted links, not over PUB/SUB or PUSH/PULL sockets");
     }
-    T s;
-    try {
-      s = factory.create();
-    } catch (IOException | RuntimeException e) {
-      if (zap) {
-        shared.unregisterZap(options.curveServer().domain());
-      }
-      throw e;
-    }
+    T s = factory.create();
     s.startThread();
     try {
       s.opened.get(30, TimeUnit.SECONDS);
@@ -97,21 +82,9 @@ abstract class FanoutSocket extends Loop {
     s.setHandshakeIvl((int) Math.max(1000, 3 * options.handshakeRetry().toMillis()));
     try {
       if (config.bind()) {
-        ServerAuthenticator server = options.curveServer();
-        if (server != null) {
-          s.setZAPDomain(server.domain());
-          s.setCurveServer(true);
-          s.setCurveSecretKey(server.serverKeyPair().secretKey());
-        }
         s.bind(Addresses.toZmq(address, true));
         boundAddress = Addresses.fromZmq(s.getLastEndpoint());
       } else {
-        ClientAuthenticator client = options.curveClient();
-        if (client != null) {
-          s.setCurveServerKey(client.serverPublicKey().bytes());
-          s.setCurvePublicKey(client.clientKeyPair().publicKey().bytes());
-          s.setCurveSecretKey(client.clientKeyPair().secretKey());
-        }
         s.connect(Addresses.toZmq(address, false));
         boundAddress = address.toString();
       }
@@ -135,9 +108,6 @@ abstract class FanoutSocket extends Loop {
     if (socket != null) {
       socket.close();
       socket = null;
-    }
-    if (curveServer) {
-      shared.unregisterZap(options.curveServer().domain());
     }
   }
 

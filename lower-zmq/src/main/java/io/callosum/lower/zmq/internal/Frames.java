@@ -36,10 +36,14 @@ final class Frames {
     return r == null ? null : r.frames();
   }
 
-  /** A message and the user id that ZAP gave its connection (null without authentication). */
+  /**
+   * A message and its connection's {@code User-Id} metadata property, or null. Not to be trusted as
+   * it is: jeromq 0.6.0 lets a client's own handshake properties override the ZAP reply's (see
+   * {@link UserTokens}).
+   */
   record Received(List<byte[]> frames, String userId) {}
 
-  /** As {@link #receive}, also reading the connection's ZAP user id from the message metadata. */
+  /** As {@link #receive}, also reading the connection's {@code User-Id} property from the message metadata. */
   static Received receiveWithUser(ZMQ.Socket socket) {
     zmq.Msg first = socket.base().recv(ZMQ.DONTWAIT);
     if (first == null) {
@@ -66,7 +70,7 @@ final class Frames {
         tooMany = true;
       }
     }
-    return new Received(tooMany ? List.of() : frames, user == null || user.isEmpty() ? null : user);
+    return new Received(tooMany ? List.of() : frames, user);
   }
 
   /** Sends frames as one message without blocking; false if it would block (HWM) or is unroutable. */

@@ -60,6 +60,13 @@ abstract class Loop implements Runnable {
   /** Closes the sockets (on the loop thread); the loop is ending. */
   protected abstract void closeSockets();
 
+  /**
+   * The loop is ending abnormally after it had opened: {@code cause} escaped it (an {@link Error};
+   * exceptions are logged and the loop goes on). Called on the loop thread before {@link
+   * #closeSockets()}.
+   */
+  protected void failed(Throwable cause) {}
+
   protected long tickMillis() {
     return 100;
   }
@@ -95,6 +102,11 @@ abstract class Loop implements Runnable {
     return Thread.currentThread() == thread;
   }
 
+  /** Waits until the loop has ended and released its sockets and its use of the context. */
+  void awaitStopped() {
+    stopped.join();
+  }
+
   /** Stops the loop, closing its sockets, and waits for it (not when called from the loop itself). */
   void stop() {
     stopping = true;
@@ -110,6 +122,9 @@ abstract class Loop implements Runnable {
       poller = context.poller(4);
       poller.register(wake.source(), ZMQ.Poller.POLLIN);
       open(poller);
+      if (stopping) {
+        throw new IllegalStateException("closed while opening");
+      }
       opened.complete(null);
       long nextTick = System.currentTimeMillis() + tickMillis();
       while (!stopping) {
@@ -130,6 +145,7 @@ abstract class Loop implements Runnable {
         opened.completeExceptionally(t);
       } else {
         LOG.error("ZeroMQ I/O loop {} failed", thread.getName(), t);
+        failed(t);
       }
     } finally {
       Runnable task;

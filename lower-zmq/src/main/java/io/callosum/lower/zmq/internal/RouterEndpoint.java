@@ -30,14 +30,21 @@ import io.callosum.auth.ServerAuthenticator;
  * link; replies and calls to it carry its routing id. A remote is known gone when sending to its
  * routing id fails (ROUTER_MANDATORY): the endpoint probes all remotes with PING every heartbeat
  * interval and whenever the socket reports a disconnect, and a connector of this project says BYE.
+ *
+ * <p>As a CURVE server, the endpoint registers with the context's ZAP handler before it binds, and
+ * takes a remote's identity only from the {@link UserTokens} token that the ZAP handler gave its
+ * connection: a message without a valid one is dropped (a client can name its own {@code User-Id}
+ * in jeromq 0.6.0, and a connection that skipped ZAP has none). Plain endpoints have no identities.
  */
-public final class RouterEndpoint extends Loop implements Endpoint, ZmqLink.Sender {
+public final class RouterEndpoint extends Loop implements Endpoint, ZmqLink.Sender, SharedContext.CurveServer {
   private static final Logger LOG = LoggerFactory.getLogger(RouterEndpoint.class);
   private static final AtomicLong IDS = new AtomicLong();
   /** Messages read per wake-up before other work gets a turn. */
   private static final int BATCH = 512;
   /** How many routing ids of departed connectors are remembered. */
   private static final int MAX_DEPARTED = 4096;
+  /** At most one log line per this interval about dropped messages without a valid user id. */
+  private static final long UNVERIFIED_LOG_NANOS = TimeUnit.SECONDS.toNanos(10);
 
   private final String endpoint;
   private final TransportConfig config;
@@ -62,6 +69,16 @@ public final class RouterEndpoint extends Loop implements Endpoint, ZmqLink.Send
   private int monitorIndex;
   private long nextProbe;
   private volatile String boundAddress;
+  /** Whether this CURVE server is registered with the ZAP handler (loop thread). */
+  private boolean zapRegistered;
+  /** The last token that verified, and its user: a connection's messages share one token object. */
+  private String lastToken;
+  private String lastUser;
+  private long unverified;
+  private long unverifiedLogged;
+  private long nextUnverifiedLog;
+  /** Why the endpoint was closed from outside its owner (its ZAP handler died), or null. */
+  private volatile Throwable failure;
 
   private RouterEndpoint(SharedContext shared, URI address, TransportConfig config, LinkListener listener, ZmqOptions options) throws IOException {
     super(shared, "callosum-zmq-io-" + address.getSchemeSpecificPart().replaceFirst("^//", ""));
@@ -73,20 +90,12 @@ public final class RouterEndpoint extends Loop implements Endpoint, ZmqLink.Send
     this.shared = shared;
   }
 
-  /** Binds and starts the I/O thread; returns once bound. */
+  /**
+   * Binds and starts the I/O thread; returns once bound. A CURVE server registers with the ZAP
+   * handler on its I/O thread, after it counts as a user of the context and before it binds.
+   */
   public static RouterEndpoint bind(SharedContext shared, URI address, TransportConfig config, LinkListener listener, ZmqOptions options) throws IOException {
-    if (options.curveServer() != null) {
-      shared.registerZap(options.curveServer().domain(), options.curveServer());
-    }
-    RouterEndpoint e;
-    try {
-      e = new RouterEndpoint(shared, address, config, listener, options);
-    } catch (IOException | RuntimeException ex) {
-      if (options.curveServer() != null) {
-        shared.unregisterZap(options.curveServer().domain());
-      }
-      throw ex;
-    }
+    RouterEndpoint e = new RouterEndpoint(shared, address, config, listener, options);
     e.startThread();
     try {
       e.opened.get(30, TimeUnit.SECONDS);
@@ -103,7 +112,11 @@ public final class RouterEndpoint extends Loop implements Endpoint, ZmqLink.Send
   }
 
   @Override
-  protected void open(ZMQ.Poller poller) {
+  protected void open(ZMQ.Poller poller) throws IOException {
+    if (options.curveServer() != null) {
+      shared.registerZap(this);
+      zapRegistered = true;
+    }
     router = context.socket(SocketType.ROUTER);
     Sockets.configure(router, options, config);
     router.setRouterMandatory(true);
@@ -147,12 +160,51 @@ public final class RouterEndpoint extends Loop implements Endpoint, ZmqLink.Send
         if (message == null) {
           break;
         }
-        handle(message.frames(), message.userId());
+        if (!zapRegistered) {
+          handle(message.frames(), null); // plain: a User-Id property would be the client's own claim
+        } else {
+          String user = verifiedUser(message.userId());
+          if (user == null) {
+            dropUnverified();
+          } else {
+            handle(message.frames(), user.isEmpty() ? null : user);
+          }
+        }
       }
     }
     flushBacklog();
   }
 
+  /** The user id that the ZAP handler vouched for with {@code token}, or null if it did not. */
+  private String verifiedUser(String token) {
+    if (token == null) {
+      return null;
+    }
+    if (token == lastToken) {
+      return lastUser; // the same object: the metadata of a connection already checked
+    }
+    String user = shared.tokens().verify(options.curveServer().domain(), token);
+    if (user != null) {
+      lastToken = token;
+      lastUser = user;
+    }
+    return user;
+  }
+
+  private void dropUnverified() {
+    shared.countUnverifiedDrop();
+    unverified++;
+    long now = System.nanoTime();
+    if (unverified == 1 || now - nextUnverifiedLog >= 0) {
+      LOG.warn("{}: dropped {} message(s) from connections without a user id from the ZAP handler (a client naming its own"
+          + " User-Id, or a connection that skipped authentication); this is logged at most every {} s", boundAddress,
+          unverified - unverifiedLogged, TimeUnit.NANOSECONDS.toSeconds(UNVERIFIED_LOG_NANOS));
+      unverifiedLogged = unverified;
+      nextUnverifiedLog = now + UNVERIFIED_LOG_NANOS;
+    }
+  }
+
+  /** One message; {@code userId} is the identity of its connection (null for none). */
   private void handle(List<byte[]> frames, String userId) {
     if (frames.size() != 4) {
       LOG.debug("{}: dropped a message of {} frames", boundAddress, frames.size());
@@ -327,14 +379,30 @@ public final class RouterEndpoint extends Loop implements Endpoint, ZmqLink.Send
   }
 
   @Override
+  public ServerAuthenticator authenticator() {
+    return options.curveServer();
+  }
+
+  @Override
+  public void closeWithoutZap(Throwable cause) {
+    LOG.error("{}: closing this CURVE server: its ZAP handler failed, and jeromq lets every client in without one",
+        boundAddress != null ? boundAddress : endpoint);
+    failure = cause;
+    stop();
+  }
+
+  @Override
   protected void closeSockets() {
+    Throwable why = failure;
     for (ZmqLink link : new ArrayList<>(links.values())) {
-      drop(link, new ConnectionLostException("peer at " + boundAddress + " closed"));
+      drop(link, new ConnectionLostException(why == null ? "peer at " + boundAddress + " closed"
+          : "peer at " + boundAddress + " closed: its ZAP handler failed (" + why + ")"));
     }
     backlogs.clear();
     Sockets.close(router, monitor);
-    if (options.curveServer() != null) {
-      shared.unregisterZap(options.curveServer().domain());
+    if (zapRegistered) {
+      shared.unregisterZap(this); // after the socket is closed: it never listens unguarded
+      zapRegistered = false;
     }
   }
 }

@@ -1,16 +1,61 @@
 package io.callosum.lower.zmq.internal;
 
+import io.callosum.auth.ServerAuthenticator;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.zeromq.ZMQ;
 
 /**
  * One ZeroMQ context for all endpoints of a transport object, created with the first endpoint and
- * terminated with the last, so that an idle transport holds no thread. Thread-safe.
+ * terminated with the last, so that an idle transport holds no thread; and the context's ZAP
+ * handler, which every CURVE server socket of the context needs (jeromq lets every client in when
+ * none is bound).
+ *
+ * <p>Fail closed: one lock guards the users, the ZAP handler and the registered CURVE servers. A
+ * CURVE server counts as a user before it registers, registers before its socket binds, and
+ * unregisters after its socket is closed; the ZAP handler is stopped only when no CURVE server is
+ * registered and no other endpoint uses the context. If the ZAP thread dies abnormally, it closes
+ * every registered CURVE server before its REP socket is unbound (see {@link ZapHandler}), and the
+ * next CURVE server to register starts a fresh handler. Thread-safe.
  */
 public final class SharedContext {
+  private static final Logger LOG = LoggerFactory.getLogger(SharedContext.class);
+
+  /** A bound CURVE socket's endpoint, as the ZAP handler sees it. */
+  interface CurveServer {
+    /** Its ZAP domain and authenticator. */
+    ServerAuthenticator authenticator();
+
+    /**
+     * The ZAP handler died: close at once and return once closed (called on the ZAP thread, never
+     * the endpoint's own).
+     */
+    void closeWithoutZap(Throwable cause);
+  }
+
+  private final UserTokens tokens = new UserTokens();
+  private final AtomicLong unverifiedDrops = new AtomicLong();
+  /** Held while a ZAP handler is started, so that only one starts, after the previous one has ended. */
+  private final Object starting = new Object();
+  /** The CURVE servers of each domain (guarded by this). */
+  private final Map<String, Set<CurveServer>> domains = new HashMap<>();
   private ZMQ.Context context;
   private int users;
+  /** The handler that answers ZAP requests, or null. */
   private ZapHandler zap;
-  private final Object zapLock = new Object();
+  /** A handler stopped or failed and maybe still bound: a new one starts once it has ended. */
+  private ZapHandler ending;
+  /** Test hook, see {@link #afterZapRegistration}. */
+  private volatile Consumer<CurveServer> afterRegistration;
 
   /** The context, created if needed; pair every call with {@link #release()}. */
   public synchronized ZMQ.Context acquire() {
@@ -22,63 +67,176 @@ public final class SharedContext {
   }
 
   /**
-   * Drops one use. When only the ZAP handler is left, it is stopped (outside any lock: its thread
-   * releases its own use on the way out); the last use terminates the context.
+   * Drops one use. When only the ZAP handler is left and no CURVE server is registered, the handler
+   * is stopped (outside the lock: its thread releases its own use on the way out); the last use
+   * terminates the context.
    */
   public void release() {
-    ZMQ.Context ending = null;
-    ZapHandler idleZap = null;
+    ZMQ.Context closing = null;
+    ZapHandler idle = null;
     synchronized (this) {
       users--;
-      if (users == 1 && zap != null) {
-        idleZap = zap;
+      if (users == 1 && zap != null && domains.isEmpty()) {
+        idle = zap;
         zap = null;
+        ending = idle;
       } else if (users == 0) {
-        ending = context;
+        closing = context;
         context = null;
       }
     }
-    if (idleZap != null) {
-      idleZap.stop();
+    if (idle != null) {
+      idle.stop();
     }
-    if (ending != null) {
-      ending.term();
+    if (closing != null) {
+      closing.term();
     }
   }
 
   /**
-   * Routes ZAP requests for {@code domain} to {@code authenticator}, starting the context's ZAP
-   * handler first if needed; returns once it is bound, so a server socket may bind after. The
-   * handler lives as long as other endpoints use the context (a rebind of its inproc address right
-   * after closing would race with jeromq's reaper). Started under its own lock, never this
-   * object's: a handler that fails to start releases its context use on its own thread.
+   * Routes ZAP requests for the domain of {@code server} to its authenticator, starting the
+   * context's ZAP handler first if needed; returns once the handler is bound, so the server's
+   * socket may bind after. The caller must already hold a use of the context ({@link #acquire()})
+   * and must call {@link #unregisterZap} after its socket is closed.
+   *
+   * @throws IOException if another authenticator serves that domain, or the handler cannot start
    */
-  public void registerZap(String domain, io.callosum.auth.ServerAuthenticator authenticator) throws java.io.IOException {
-    synchronized (zapLock) {
-      ZapHandler handler;
+  void registerZap(CurveServer server) throws IOException {
+    synchronized (starting) {
+      boolean registered = false;
+      ZapHandler previous = null;
       synchronized (this) {
-        handler = zap;
-      }
-      if (handler == null) {
-        handler = new ZapHandler(this);
-        handler.startAndWait();
-        synchronized (this) {
-          zap = handler;
+        if (zap != null) {
+          add(server);
+          registered = true;
+        } else {
+          previous = ending;
         }
       }
-      handler.register(domain, authenticator);
+      if (!registered) {
+        startZap(server, previous);
+      }
+    }
+    Consumer<CurveServer> hook = afterRegistration;
+    if (hook != null) {
+      hook.accept(server);
     }
   }
 
-  /** Stops routing {@code domain}. */
-  public void unregisterZap(String domain) {
+  /** Starts a ZAP handler once {@code previous} (if any) has unbound, and registers {@code server} with it. */
+  private void startZap(CurveServer server, ZapHandler previous) throws IOException {
+    if (previous != null) {
+      previous.awaitStopped();
+      if (previous.leftBound()) {
+        // Binding the address again would steal it in jeromq, and lose it when that socket closes.
+        throw new IOException("the ZAP handler of this context failed and could not close all its CURVE servers; no new one starts");
+      }
+    }
+    synchronized (this) {
+      check(server);
+    }
+    ZapHandler handler = new ZapHandler(this);
+    handler.startAndWait();
+    synchronized (this) {
+      if (ending == handler) {
+        // It died between binding and now (zapDied saw no server of ours to close).
+        throw new IOException("the ZAP handler failed as it started");
+      }
+      zap = handler;
+      ending = null;
+      add(server);
+    }
+  }
+
+  private void check(CurveServer server) throws IOException {
+    String domain = server.authenticator().domain();
+    for (CurveServer other : domains.getOrDefault(domain, Set.of())) {
+      if (other.authenticator() != server.authenticator()) {
+        throw new IOException("ZAP domain '" + domain + "' is already served by another authenticator on this transport");
+      }
+    }
+  }
+
+  private void add(CurveServer server) throws IOException {
+    check(server);
+    domains.computeIfAbsent(server.authenticator().domain(), d -> new LinkedHashSet<>()).add(server);
+  }
+
+  /** Stops routing requests to {@code server}, whose socket is closed. */
+  synchronized void unregisterZap(CurveServer server) {
+    String domain = server.authenticator().domain();
+    Set<CurveServer> servers = domains.get(domain);
+    if (servers != null && servers.remove(server) && servers.isEmpty()) {
+      domains.remove(domain);
+    }
+  }
+
+  /** The authenticator for ZAP requests of {@code domain}, or null if no CURVE server uses it. */
+  synchronized ServerAuthenticator authenticator(String domain) {
+    Set<CurveServer> servers = domains.get(domain);
+    return servers == null || servers.isEmpty() ? null : servers.iterator().next().authenticator();
+  }
+
+  /** The tokens that carry user ids from the ZAP handler to the ROUTER sockets of this context. */
+  UserTokens tokens() {
+    return tokens;
+  }
+
+  /** Counts a message that a CURVE server dropped because its connection carried no valid token. */
+  void countUnverifiedDrop() {
+    unverifiedDrops.incrementAndGet();
+  }
+
+  /** How many messages CURVE servers of this context dropped for want of a user id from the ZAP handler. */
+  public long unverifiedDrops() {
+    return unverifiedDrops.get();
+  }
+
+  /**
+   * The ZAP handler {@code handler} died abnormally (called on its thread, before its REP socket is
+   * unbound): no CURVE server may outlive it, so each is closed now. Returns false if one could not
+   * be closed; the handler then leaves its REP socket bound, so that handshakes wait unanswered
+   * instead of going through unchecked.
+   */
+  boolean zapDied(ZapHandler handler, Throwable cause) {
+    List<CurveServer> servers = new ArrayList<>();
+    synchronized (this) {
+      if (zap == handler) {
+        zap = null;
+      }
+      ending = handler;
+      domains.values().forEach(servers::addAll);
+    }
+    LOG.error("the ZAP handler failed ({}); closing the {} CURVE server(s) of its context, which cannot check client keys without it",
+        cause, servers.size());
+    boolean closed = true;
+    for (CurveServer server : servers) {
+      try {
+        server.closeWithoutZap(cause);
+      } catch (Throwable e) {
+        LOG.error("closing a CURVE server without its ZAP handler failed", e);
+        closed = false;
+      }
+    }
+    return closed;
+  }
+
+  /**
+   * Test hook: {@code hook} runs each time a CURVE server has registered with the ZAP handler, on
+   * the registering thread and outside every lock, just before that server's socket binds. Lets a
+   * test close an endpoint at exactly that moment. Null removes it.
+   */
+  void afterZapRegistration(Consumer<CurveServer> hook) {
+    afterRegistration = hook;
+  }
+
+  /** Test hook: runs {@code task} on the ZAP handler's thread; false if there is no handler. */
+  boolean postToZapHandler(Runnable task) {
     ZapHandler handler;
     synchronized (this) {
       handler = zap;
     }
-    if (handler != null) {
-      handler.unregister(domain);
-    }
+    return handler != null && handler.post(task);
   }
 
   /** How many endpoints use the context now (for tests). */

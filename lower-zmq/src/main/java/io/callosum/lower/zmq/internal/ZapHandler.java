@@ -7,8 +7,6 @@ import io.callosum.auth.ServerAuthenticator;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,23 +17,30 @@ import org.zeromq.ZMQ;
  * The ZAP handler of one ZeroMQ context (RFC 27): a REP socket at {@code
  * inproc://zeromq.zap.01}, which must be bound before any CURVE server socket binds (without it,
  * any client knowing the server key gets in). Requests are routed by ZAP domain to the {@link
- * ServerAuthenticator} of the endpoint that set it; an unknown domain or a non-CURVE mechanism is
- * refused. Authenticators run on this handler's thread.
+ * ServerAuthenticator} of the CURVE servers that registered it with the {@link SharedContext}; an
+ * unknown domain or a non-CURVE mechanism is refused. An accepted client's user id is answered as a
+ * {@link UserTokens} token, which the ROUTER checks on every message. Authenticators run on this
+ * handler's thread.
+ *
+ * <p>If this thread dies abnormally (an {@link Error} escaping its loop), the context's CURVE
+ * servers are closed before the REP socket is unbound: while it stays bound, handshakes wait for an
+ * answer that never comes, whereas an unbound address would let jeromq skip authentication.
  */
 final class ZapHandler extends Loop {
   private static final Logger LOG = LoggerFactory.getLogger(ZapHandler.class);
   static final String ADDRESS = "inproc://zeromq.zap.01";
   private static final byte[] VERSION = "1.0".getBytes(StandardCharsets.US_ASCII);
 
-  /** An authenticator and how many endpoints of the transport use its domain. */
-  private record Registration(ServerAuthenticator authenticator, int users) {}
-
-  private final Map<String, Registration> domains = new ConcurrentHashMap<>();
+  private final SharedContext shared;
   private ZMQ.Socket rep;
   private int repIndex;
+  /** False once this handler died with CURVE servers it could not close: its REP socket then stays bound. */
+  private boolean mayUnbind = true;
+  private volatile boolean leftBound;
 
   ZapHandler(SharedContext shared) throws IOException {
     super(shared, "callosum-zmq-zap");
+    this.shared = shared;
   }
 
   void startAndWait() throws IOException {
@@ -45,31 +50,6 @@ final class ZapHandler extends Loop {
     } catch (Exception e) {
       stop();
       throw new IOException("cannot start the ZAP handler: " + e.getMessage(), e);
-    }
-  }
-
-  void register(String domain, ServerAuthenticator authenticator) throws IOException {
-    synchronized (domains) {
-      Registration r = domains.get(domain);
-      if (r != null && r.authenticator != authenticator) {
-        throw new IOException("ZAP domain '" + domain + "' is already served by another authenticator on this transport");
-      }
-      domains.put(domain, new Registration(authenticator, r == null ? 1 : r.users + 1));
-    }
-  }
-
-  /** Drops one use of {@code domain}; true when no domain is left. */
-  boolean unregister(String domain) {
-    synchronized (domains) {
-      Registration r = domains.get(domain);
-      if (r != null) {
-        if (r.users <= 1) {
-          domains.remove(domain);
-        } else {
-          domains.put(domain, new Registration(r.authenticator, r.users - 1));
-        }
-      }
-      return domains.isEmpty();
     }
   }
 
@@ -99,8 +79,7 @@ final class ZapHandler extends Loop {
     if (request.size() >= 7 && java.util.Arrays.equals(request.get(0), VERSION)) {
       domain = new String(request.get(2), StandardCharsets.UTF_8);
       String mechanism = new String(request.get(5), StandardCharsets.US_ASCII);
-      Registration registration = domains.get(domain);
-      ServerAuthenticator authenticator = registration == null ? null : registration.authenticator();
+      ServerAuthenticator authenticator = shared.authenticator(domain);
       if (authenticator != null && "CURVE".equals(mechanism) && request.get(6).length == CurvePublicKey.LENGTH) {
         CurvePublicKey key = CurvePublicKey.of(request.get(6));
         try {
@@ -125,8 +104,13 @@ final class ZapHandler extends Loop {
     Frames.send(rep, VERSION, requestId,
         (result.success() ? "200" : "400").getBytes(StandardCharsets.US_ASCII),
         (result.success() ? "OK" : "Access denied").getBytes(StandardCharsets.US_ASCII),
-        result.success() ? result.userId().getBytes(StandardCharsets.UTF_8) : Frames.EMPTY,
+        result.success() ? shared.tokens().issue(domain, result.userId()).getBytes(StandardCharsets.UTF_8) : Frames.EMPTY,
         Frames.EMPTY);
+  }
+
+  /** Whether this handler ended with its REP socket still bound (see {@link #failed}). */
+  boolean leftBound() {
+    return leftBound;
   }
 
   @Override
@@ -138,9 +122,26 @@ final class ZapHandler extends Loop {
   }
 
   @Override
+  protected void failed(Throwable cause) {
+    mayUnbind = shared.zapDied(this, cause);
+  }
+
+  @Override
   protected void closeSockets() {
-    if (rep != null) {
-      rep.close();
+    if (rep == null) {
+      return;
     }
+    if (!mayUnbind) {
+      LOG.error("ZAP: the REP socket stays bound (unanswered) since a CURVE server of its context could not be closed");
+      leftBound = true;
+      return;
+    }
+    try {
+      // Unbound now, not later by jeromq's reaper, so that a new handler may bind the address at once.
+      rep.unbind(ADDRESS);
+    } catch (RuntimeException e) {
+      LOG.debug("ZAP: unbinding {} failed", ADDRESS, e);
+    }
+    rep.close();
   }
 }

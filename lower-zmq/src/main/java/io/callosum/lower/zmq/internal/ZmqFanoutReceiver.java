@@ -36,7 +36,7 @@ public final class ZmqFanoutReceiver extends FanoutSocket implements FanoutRecei
 
   public static ZmqFanoutReceiver create(SharedContext shared, URI address, FanoutConfig config, ZmqOptions options, List<String> topics,
       FanoutListener listener) throws IOException {
-    return launch(shared, config, options, () -> new ZmqFanoutReceiver(shared, address, config, options, topics, listener));
+    return launch(config, options, () -> new ZmqFanoutReceiver(shared, address, config, options, topics, listener));
   }
 
   @Override

@@ -38,7 +38,7 @@ public final class ZmqFanoutSender extends FanoutSocket implements FanoutSender 
 
   public static ZmqFanoutSender create(SharedContext shared, URI address, FanoutConfig config, ZmqOptions options, Runnable writable)
       throws IOException {
-    return launch(shared, config, options, () -> new ZmqFanoutSender(shared, address, config, options, writable));
+    return launch(config, options, () -> new ZmqFanoutSender(shared, address, config, options, writable));
   }
 
   @Override
