@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -204,8 +205,8 @@ public final class RouterEndpoint extends Loop implements Endpoint, ZmqLink.Send
     }
   }
 
-  /** One message; {@code userId} is the identity of its connection (null for none). */
-  private void handle(List<byte[]> frames, String userId) {
+  /** One message; {@code userId} is the identity of its connection (null for none). Loop thread. */
+  void handle(List<byte[]> frames, String userId) {
     if (frames.size() != 4) {
       LOG.debug("{}: dropped a message of {} frames", boundAddress, frames.size());
       return;
@@ -214,6 +215,12 @@ public final class RouterEndpoint extends Loop implements Endpoint, ZmqLink.Send
     byte[] kind = frames.get(1);
     ByteBuffer key = ByteBuffer.wrap(id);
     ZmqLink link = links.get(key);
+    if (link != null && !Objects.equals(link.identity().orElse(null), userId)) {
+      // A client chooses its own routing id: once the link's connection has gone, another user's
+      // connection may take the id before a probe has noticed. It is not that link's remote.
+      drop(link, new ConnectionLostException("remote " + link.id() + " is gone: its routing id now belongs to another user"));
+      link = null;
+    }
     if (Frames.is(kind, Frames.UPPER)) {
       if (link == null) {
         if (departed.containsKey(key)) {
