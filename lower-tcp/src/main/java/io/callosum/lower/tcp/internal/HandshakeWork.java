@@ -2,13 +2,15 @@ package io.callosum.lower.tcp.internal;
 
 import io.callosum.lower.tcp.TcpOptions;
 import java.net.InetAddress;
-import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,14 +38,19 @@ final class HandshakeWork {
   private final int maxPerAddress;
   private final ThreadPoolExecutor crypto;
   private final ThreadPoolExecutor decisions;
-  /** Handshakes in progress per remote address; an address leaves the map with its last one. Loop thread. */
-  private final Map<InetAddress, Integer> perAddress = new HashMap<>();
+  /** The pools' threads (and a few that have ended), so that {@link #shutdown} can wait for the threads themselves. */
+  private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
+  /** Handshakes in progress per remote address; an address leaves the map with its last one. Written on the loop thread only. */
+  private final Map<InetAddress, Integer> perAddress = new ConcurrentHashMap<>();
   private final RefusalLog refusalLog = new RefusalLog(REFUSAL_LOG_INTERVAL, "further handshake refusals");
-  private int inProgress;
-  private long refused;
+  /** Written on the loop thread only; volatile so that status and tests may read them. */
+  private volatile int inProgress;
+  private volatile long refused;
   /** Steps and decisions handed over and not yet started, and the most there ever were. */
   private final AtomicInteger queued = new AtomicInteger();
   private final AtomicInteger peakQueued = new AtomicInteger();
+  /** Steps and decisions handed over in all. */
+  private final AtomicLong handed = new AtomicLong();
 
   /** {@code name}: the loop's thread name ({@code callosum-tcp-io-N}), from which the pools' names derive. */
   HandshakeWork(String name, TcpOptions options) {
@@ -53,11 +60,13 @@ final class HandshakeWork {
     this.decisions = pool(name.replace("-io-", "-auth-"), options.authenticatorThreads(), maxHandshakes);
   }
 
-  private static ThreadPoolExecutor pool(String name, int threads, int queue) {
+  private ThreadPoolExecutor pool(String name, int size, int queue) {
     AtomicInteger ids = new AtomicInteger();
-    ThreadPoolExecutor e = new ThreadPoolExecutor(threads, threads, 1, TimeUnit.SECONDS, new ArrayBlockingQueue<>(queue), r -> {
+    ThreadPoolExecutor e = new ThreadPoolExecutor(size, size, 1, TimeUnit.SECONDS, new ArrayBlockingQueue<>(queue), r -> {
       Thread t = new Thread(r, name + "-" + ids.incrementAndGet());
       t.setDaemon(true);
+      threads.removeIf(old -> !old.isAlive()); // idle threads end after a second: keep the set small
+      threads.add(t);
       return t;
     });
     e.allowCoreThreadTimeOut(true);
@@ -107,6 +116,7 @@ final class HandshakeWork {
   }
 
   private boolean hand(ThreadPoolExecutor pool, Runnable task) {
+    handed.incrementAndGet();
     peakQueued.accumulateAndGet(queued.incrementAndGet(), Math::max);
     try {
       pool.execute(() -> {
@@ -120,19 +130,24 @@ final class HandshakeWork {
     }
   }
 
-  /** Connections in their handshake now. Loop thread. */
+  /** Connections in their handshake now. Any thread. */
   int inProgress() {
     return inProgress;
   }
 
-  /** Remote addresses with a handshake in progress now. Loop thread. */
+  /** Remote addresses with a handshake in progress now. Any thread. */
   int addresses() {
     return perAddress.size();
   }
 
-  /** Connections refused so far for the limits. Loop thread. */
+  /** Connections refused so far for the limits. Any thread. */
   long refused() {
     return refused;
+  }
+
+  /** How many steps and decisions were handed to the pools in all. */
+  long handed() {
+    return handed.get();
   }
 
   /** The most steps and decisions that were ever waiting for a thread at once. */
@@ -140,16 +155,21 @@ final class HandshakeWork {
     return peakQueued.get();
   }
 
-  /** Ends both pools: interrupts their threads (an authenticator may be blocked) and waits for them. */
+  /** Ends both pools: interrupts their threads (an authenticator may be blocked) and waits, at most 10 s, until they have ended. */
   void shutdown() {
     crypto.shutdownNow();
     decisions.shutdownNow();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     try {
-      if (!crypto.awaitTermination(10, TimeUnit.SECONDS) || !decisions.awaitTermination(10, TimeUnit.SECONDS)) {
-        LOG.warn("handshake threads still running 10 s after their transport stopped (an authenticator ignores interrupts)");
+      for (Thread t : threads) {
+        t.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+    threads.removeIf(t -> !t.isAlive());
+    if (!threads.isEmpty()) {
+      LOG.warn("handshake threads still running 10 s after their transport stopped (an authenticator ignores interrupts): {}", threads);
     }
     String rest = refusalLog.flush(System.nanoTime());
     if (rest != null) {
