@@ -32,20 +32,23 @@ import org.slf4j.LoggerFactory;
  * <p>Made by {@link #client(ClientAuthenticator)} or {@link #server(ServerAuthenticator)}, one per connection. The
  * server asks its {@link ServerAuthenticator} about the client's long-term key once INITIATE has proved that the client
  * holds it; a refusal, and a client that fails to prove its key, throw {@link SecurityFailure.Kind#AUTHENTICATION}. So
- * does a client whose server does not prove it holds the expected key, or that receives an {@link ErrorCommand}: the
- * transport sends one (with the failure's message) when the server side refuses a client, so a client learns
- * "authentication rejected" rather than seeing a silent close. Those server-side messages name no key, as the ERROR
- * command travels in the clear; the server logs the (public) keys instead. Any malformed, misplaced, forged,
- * replayed or reordered command throws {@link SecurityFailure.Kind#PROTOCOL}. After a failure the object refuses
- * everything.
+ * does a client whose server does not prove it holds the expected key, or that receives an {@link ErrorCommand}. Only
+ * the authenticator's refusal carries an ERROR command as its {@link SecurityFailure#reply()}, which the transport
+ * sends before it closes (RFC 26: an ERROR follows a refusal by the ZAP handler); its message names no key, as the
+ * ERROR command travels in the clear, and the server logs the (public) key instead. Every other failure closes
+ * without a word. Any malformed, misplaced, forged, replayed or reordered command throws {@link
+ * SecurityFailure.Kind#PROTOCOL}. After a failure the object refuses everything.
  *
- * <p><b>Threads.</b> One thread at a time during the handshake. Once {@link #established()}, {@link #seal} and {@link
- * #open} use separate nonce counters, so one sealing thread and one opening thread may work at once.
+ * <p><b>Threads.</b> One thread at a time during the handshake, except {@link #screen} (the server's cheap checks,
+ * on the transport's I/O thread) and a {@link Decision}'s {@code ask} (the authenticator call, which the transport
+ * makes on its own thread without a lock; {@link #handshakeStep} leaves it to the transport, {@link #receive} makes
+ * it itself). Once {@link #established()}, {@link #seal} and {@link #open} use separate nonce counters, so one
+ * sealing thread and one opening thread may work at once.
  *
  * <p><b>Secrets.</b> Long-term secret keys are copied out of their {@link CurveKeyPair} only for the step that needs
  * them and overwritten right after; short-term secrets and the cookie key are overwritten as soon as the handshake has
- * used them; what remains is the session's box key, which {@link #destroy()} overwrites. No secret reaches a message,
- * a log line or {@link #toString()}.
+ * used them or failed; what remains is the session's box key, which {@link #destroy()} overwrites (the transport
+ * calls it once the connection has ended). No secret reaches a message, a log line or {@link #toString()}.
  */
 public final class CurveSecurity implements ConnectionSecurity, Destroyable {
   private static final Logger log = LoggerFactory.getLogger(CurveSecurity.class);
