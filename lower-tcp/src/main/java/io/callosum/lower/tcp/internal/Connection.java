@@ -139,6 +139,8 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
   // handshake (a bound endpoint checks frames on the handshake threads, one at a time)
   private final ArrayDeque<byte[]> handshakeQueue = new ArrayDeque<>();
   private boolean handshakeBusy;
+  /** Server with security: the transport's handshake admission and pools (set before any other thread sees this). */
+  private HandshakeWork work;
   /** Server: the remote address holding one of the transport's handshake places until DATA or the end; else null. */
   private InetAddress admittedFrom;
   /** Whether the security layer's secrets have been wiped (once the connection has ended). */
@@ -215,7 +217,8 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
     InetAddress source = ((InetSocketAddress) sc.getRemoteAddress()).getAddress();
     c.key = sc.register(loop.selector, SelectionKey.OP_READ, c);
     loop.addTicking(c);
-    String refusal = c.plain ? null : loop.handshakeWork().admit(source, remote);
+    c.work = c.plain ? null : loop.handshakeWork();
+    String refusal = c.plain ? null : c.work.admit(source, remote);
     if (refusal != null) {
       c.key.interestOps(0);
       c.begin();
@@ -598,7 +601,7 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
     }
     byte[] frame = handshakeQueue.poll();
     handshakeBusy = true;
-    if (!loop.handshakeWork().step(() -> handshakeStep(frame))) {
+    if (!work.step(() -> handshakeStep(frame))) {
       handshakeBusy = false;
       fail(new ConnectionLostException("refused " + remote + ": the transport's handshake queue is full, or it is closing"));
     }
@@ -606,6 +609,9 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
 
   /** A handshake thread: one step's cryptography; its replies go to the loop, or its decision to an authenticator thread. */
   private void handshakeStep(byte[] frame) {
+    if (closed) {
+      return; // ended while the step waited for a thread: no key agreement for it
+    }
     ConnectionSecurity.Step step;
     try {
       step = secured(() -> security.handshakeStep(frame));
@@ -615,13 +621,16 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
     }
     if (step.decision() == null) {
       stepDone(step.replies(), null);
-    } else if (!loop.handshakeWork().decide(() -> decide(step))) {
+    } else if (!work.decide(() -> decide(step))) {
       stepDone(null, new SecurityFailure(SecurityFailure.Kind.PROTOCOL, "the transport's authenticator queue is full, or it is closing"));
     }
   }
 
   /** An authenticator thread: the user's authenticator (no lock held: it may block), then the step's end under the lock. */
   private void decide(ConnectionSecurity.Step step) {
+    if (closed) {
+      return; // ended while the decision waited for a thread: the authenticator is not asked
+    }
     List<byte[]> replies = new ArrayList<>(step.replies());
     try {
       step.decision().ask();
@@ -719,7 +728,7 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
   /** Gives back this connection's handshake place, if it holds one. Loop thread. */
   private void leaveHandshake() {
     if (admittedFrom != null) {
-      loop.handshakeWork().release(admittedFrom);
+      work.release(admittedFrom);
       admittedFrom = null;
     }
   }
@@ -767,6 +776,9 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
     } else {
       securityLock.lock();
       try {
+        if (wiped) {
+          return; // the connection has ended and its keys are gone: nothing more is written on it anyway
+        }
         enqueueRecord(security.seal(frame), done); // sealed and queued in nonce order
       } finally {
         unlockSecurity();
@@ -852,6 +864,9 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
       System.arraycopy(e.body(), 0, f, Wire.DATA_FRAME_HEADER + e.header().length, e.body().length);
       securityLock.lock();
       try {
+        if (wiped) {
+          throw new ConnectionLostException("connection to " + remote + " is closed");
+        }
         byte[] sealed = security.seal(f);
         byte[] length = new byte[4];
         Wire.putInt(length, 0, sealed.length);

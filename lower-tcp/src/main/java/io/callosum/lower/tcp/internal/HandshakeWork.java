@@ -23,10 +23,11 @@ import org.slf4j.LoggerFactory;
  * user's authenticator on authenticator threads, so a slow authenticator delays no one's
  * cryptography and holds up only its own handshake until every authenticator thread waits.
  *
- * <p>Each admitted connection has at most one step queued or running, so neither queue holds more
- * than {@code maxHandshakes} entries; they are bounded at that, and a task past it is refused
- * (the caller closes its connection). Admission is for the I/O thread only; the pools take work
- * from any thread. Made on first use by the loop, ended with it: {@link #shutdown} interrupts and
+ * <p>Each connection in its handshake has at most one step queued or running, and both queues are
+ * bounded at {@code maxHandshakes}: a task past that is refused (the caller closes its connection),
+ * which can happen only while tasks of connections that have ended still wait (a step of a closed
+ * connection does nothing when its turn comes). Admission is for the I/O thread only; the pools
+ * take work from any thread. Made on first use by the loop, ended with it: {@link #shutdown} interrupts and
  * waits for every thread.
  */
 final class HandshakeWork {
