@@ -20,14 +20,17 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The directory is read when the authenticator is made, and then looked at again when a client
  * is checked and at least the check interval (default {@value #DEFAULT_CHECK_INTERVAL_MILLIS} ms)
- * has passed on the clock: when a {@code *.key} file was added, removed, or changed its size or
- * modification time, all files are read again. A file that is not a valid certificate is skipped
- * with a warning; the other files still count. If the directory cannot be listed, every client is
+ * has passed on the clock: when a {@code *.key} file was added, removed, or its content changed
+ * (compared by a SHA-256 digest, so a certificate replaced by another of the same size and
+ * modification time is noticed too), all files are read again. A file that is not a valid
+ * certificate, or that holds a secret key its group or others may read, is skipped with a
+ * warning; the other files still count. If the directory cannot be listed, every client is
  * rejected until it can. Hidden files (names starting with {@code .}) are ignored.
  *
  * <p><b>Threads.</b> All methods are thread-safe. {@link #checkClient} runs on the lower's
  * authentication thread; it looks a key up in memory, and at most once per interval lists the
- * directory (one attribute read per file) and, if something changed, reads the certificates. It
+ * directory, reads each {@code *.key} file to digest it (at most 64 KiB of each; a certificate is a
+ * few hundred bytes) and, if something changed, parses the certificates. It
  * logs the outcome with the client's public key (accepted at DEBUG, rejected at INFO).
  */
 public final class CertificateDirectoryAuthenticator implements ServerAuthenticator {

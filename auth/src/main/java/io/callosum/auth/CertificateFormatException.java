@@ -5,7 +5,9 @@ import java.nio.file.Path;
 
 /**
  * A certificate file that is not a valid ZeroMQ certificate: not ZPL, no {@code curve/public-key},
- * a key that is not Z85, or a secret key that does not belong to the public key. The message
+ * a key that is not Z85, or a secret key that does not belong to the public key; or a secret
+ * certificate that is not kept secret: on a POSIX file system, one whose group or others have any
+ * permission on it (the message gives the mode and says {@code chmod 600 FILE}). The message
  * starts with {@code FILE:LINE:} (or {@code FILE:} when no one line is at fault) and never quotes a
  * secret key.
  */

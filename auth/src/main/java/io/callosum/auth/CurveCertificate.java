@@ -83,7 +83,9 @@ public final class CurveCertificate {
    * Reads a public or secret certificate file.
    *
    * @throws CertificateFormatException if the file is not a valid certificate (the message names
-   *     the file and line)
+   *     the file and line), or it holds a secret key and, on a POSIX file system, its group or
+   *     others have any permission on it (as OpenSSH refuses such a private key; the message gives
+   *     the mode and says {@code chmod 600})
    * @throws IOException if the file cannot be read
    */
   public static CurveCertificate read(Path file) throws IOException {

@@ -12,9 +12,11 @@ package io.callosum.auth;
  * CertificateDirectoryAuthenticator} (a directory of {@code *.key} certificate files).
  *
  * <p><b>Threads.</b> {@link #domain()} and {@link #serverKeyPair()} are read when the lower binds.
- * {@link #checkClient} is called on the lower's authentication thread (for ZeroMQ, the ZAP handler)
- * while connections wait: it must be fast, must not block on the network, and must be thread-safe,
- * since several lowers may share one authenticator.
+ * {@link #checkClient} is called on the lower's authentication threads (for ZeroMQ, the ZAP
+ * handler; for TCP, a few authenticator threads per transport, apart from the key agreement) while
+ * its connection waits: it must be thread-safe, as it may be called from several threads at once
+ * and several lowers may share one authenticator. It should be fast and not block on the network:
+ * a slow check holds up its own client's handshake, and others' once every such thread waits.
  */
 public interface ServerAuthenticator {
   /** The ZAP domain of the endpoint: it reaches {@link #checkClient} in every {@link Credential}. */

@@ -8,13 +8,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.callosum.auth.internal.Z85;
 import java.io.IOException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Map;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -83,6 +86,34 @@ class CertificateDirectoryAuthenticatorTest {
     clock.advance(INTERVAL);
     assertEquals(AuthResult.reject(), check(auth, alice));
     assertEquals(AuthResult.accept("alice"), check(auth, carol));
+  }
+
+  @Test
+  void aFileReplacedWithTheSameSizeAndModificationTimeIsReadAgain() throws IOException {
+    CertificateDirectoryAuthenticator auth = authenticator();
+    Path file = dir.resolve("alice.key");
+    FileTime before = Files.getLastModifiedTime(file);
+    long size = Files.size(file);
+    CurveCertificate.of(carol.publicKey()).writePublic(file, true);
+    Files.setLastModifiedTime(file, before);
+    assertEquals(size, Files.size(file), "every Z85 certificate of a kind has one size");
+    clock.advance(INTERVAL);
+    assertEquals(AuthResult.reject(), check(auth, alice));
+    assertEquals(AuthResult.accept("alice"), check(auth, carol));
+  }
+
+  @Test
+  void aSecretCertificateThatOthersMayReadIsSkippedWithAWarning() throws IOException {
+    Assumptions.assumeTrue(FileSystems.getDefault().supportedFileAttributeViews().contains("posix"), "POSIX permissions");
+    Path file = dir.resolve("carol.key");
+    CurveCertificate.of(carol).writeSecret(file, false);
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+    try (StderrCapture err = new StderrCapture()) {
+      CertificateDirectoryAuthenticator auth = authenticator();
+      assertEquals(AuthResult.reject(), check(auth, carol));
+      assertTrue(err.text().contains("skipped client certificate " + file + ": " + file + ": permissions 0644"), err.text());
+      assertTrue(err.text().contains("chmod 600 " + file), err.text());
+    }
   }
 
   @Test

@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -211,6 +212,40 @@ class CurveCertificateTest {
   }
 
   @Test
+  void refusesASecretCertificateThatOthersMayUseAsOpenSshRefusesAPrivateKey() throws IOException {
+    Assumptions.assumeTrue(posix(), "POSIX permissions");
+    Path file = write("server.key_secret", PYZMQ_SECRET);
+    Path pub = write("server.key", PYZMQ_PUBLIC);
+    for (String mode : new String[] {"rw-r--r--", "rw-r-----", "rw----r--", "rw-----w-", "rwx--x---"}) {
+      Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(mode));
+      CertificateFormatException e = assertThrows(CertificateFormatException.class, () -> CurveCertificate.read(file), mode);
+      assertEquals(file, e.file());
+      assertTrue(e.getMessage().startsWith(file + ": permissions 0" + octal(mode) + " (" + mode + ") are too open for a secret"
+          + " certificate"), e.getMessage());
+      assertTrue(e.getMessage().endsWith("chmod 600 " + file), e.getMessage());
+      assertFalse(e.getMessage().contains(SECRET), e.getMessage());
+      assertThrows(CertificateFormatException.class,
+          () -> ClientAuthenticator.fromCertificates(pub, file), mode);
+    }
+    for (String mode : new String[] {"rw-------", "r--------"}) {
+      Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(mode));
+      assertEquals(PUBLIC, CurveCertificate.read(file).keyPair().orElseThrow().publicKey().z85(), mode);
+    }
+    // A public certificate is for everyone to read.
+    Files.setPosixFilePermissions(pub, PosixFilePermissions.fromString("rw-rw-rw-"));
+    assertEquals(PUBLIC, CurveCertificate.read(pub).publicKey().z85());
+  }
+
+  /** The octal digits of a mode such as {@code rw-r--r--} (644). */
+  private static String octal(String mode) {
+    int bits = 0;
+    for (int i = 0; i < 9; i++) {
+      bits = bits << 1 | (mode.charAt(i) == '-' ? 0 : 1);
+    }
+    return Integer.toOctalString(bits);
+  }
+
+  @Test
   void rejectsFilesThatAreNotText() throws IOException {
     Path big = write("big.key", "#" + "x".repeat(CertificateFiles.MAX_SIZE) + "\n");
     assertTrue(assertThrows(CertificateFormatException.class, () -> CurveCertificate.read(big)).getMessage().contains("larger than"));
@@ -235,8 +270,17 @@ class CurveCertificateTest {
     assertTrue(e.getMessage().contains("no secret-key"), e.getMessage());
   }
 
+  /** Writes {@code text} to {@code name}; a secret certificate (by its name) owner-only, as pyzmq leaves it. */
   private Path write(String name, String text) throws IOException {
-    return Files.write(dir.resolve(name), text.getBytes(StandardCharsets.UTF_8));
+    Path file = Files.write(dir.resolve(name), text.getBytes(StandardCharsets.UTF_8));
+    if (name.endsWith(CurveCertificate.SECRET_SUFFIX) && posix()) {
+      Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+    }
+    return file;
+  }
+
+  private static boolean posix() {
+    return FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
   }
 
   private static List<Path> listing(Path directory) throws IOException {

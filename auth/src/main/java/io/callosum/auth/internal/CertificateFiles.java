@@ -17,13 +17,16 @@ import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Reading and writing the text of ZeroMQ certificate files, in the layout that czmq and pyzmq
@@ -36,6 +39,10 @@ public final class CertificateFiles {
   private static final String PUBLIC_KEY = "curve/public-key";
   private static final String SECRET_KEY = "curve/secret-key";
   private static final String METADATA = "metadata/";
+  /** What a secret certificate must not allow (OpenSSH's rule for private keys: mode & 077 == 0). */
+  private static final Set<PosixFilePermission> NOT_OWNER = EnumSet.of(
+      PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE,
+      PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
   private static final DateTimeFormatter GENERATED = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
 
   private CertificateFiles() {}
@@ -46,7 +53,8 @@ public final class CertificateFiles {
   /**
    * Reads and checks a certificate file.
    *
-   * @throws CertificateFormatException if it is not a certificate
+   * @throws CertificateFormatException if it is not a certificate, or holds a secret key and others
+   *     than its owner may use it (POSIX file systems)
    */
   public static Content read(Path file) throws IOException {
     byte[] bytes;
@@ -95,6 +103,12 @@ public final class CertificateFiles {
         throw new CertificateFormatException(
             file, secret.line(), "secret-key does not belong to public-key " + publicKey);
       }
+      try {
+        checkOwnerOnly(file);
+      } catch (IOException e) {
+        keyPair.destroy();
+        throw e;
+      }
     }
 
     Map<String, String> metadata = new LinkedHashMap<>();
@@ -105,6 +119,35 @@ public final class CertificateFiles {
       }
     }
     return new Content(publicKey, keyPair, Collections.unmodifiableMap(metadata));
+  }
+
+  /**
+   * Refuses a secret certificate that its group or others may read, write or run, as OpenSSH
+   * refuses such a private key: whoever else can read the file holds the key too. Only where the
+   * file system has POSIX permissions; elsewhere nothing is checked.
+   *
+   * @throws CertificateFormatException naming the file and its mode, and saying to run {@code chmod 600}
+   */
+  private static void checkOwnerOnly(Path file) throws IOException {
+    PosixFileAttributeView posix = Files.getFileAttributeView(file, PosixFileAttributeView.class);
+    if (posix == null) {
+      return;
+    }
+    Set<PosixFilePermission> mode = posix.readAttributes().permissions();
+    if (!Collections.disjoint(mode, NOT_OWNER)) {
+      throw new CertificateFormatException(file, 0, "permissions " + octal(mode) + " (" + PosixFilePermissions.toString(mode)
+          + ") are too open for a secret certificate: others than its owner may use it, so it is refused."
+          + " Make it readable by its owner only: chmod 600 " + file);
+    }
+  }
+
+  /** A mode as {@code chmod} writes it, e.g. {@code 0644}. */
+  private static String octal(Set<PosixFilePermission> mode) {
+    int bits = 0;
+    for (PosixFilePermission p : mode) {
+      bits |= 0400 >> p.ordinal(); // OWNER_READ, OWNER_WRITE, ..., OTHERS_EXECUTE: from the highest bit down
+    }
+    return String.format("0%03o", bits);
   }
 
   /** The text of a public certificate ({@code keyPair} null) or of a secret one. */

@@ -4,31 +4,40 @@ import io.callosum.auth.CurveCertificate;
 import io.callosum.auth.CurveKeyPair;
 import io.callosum.auth.CurvePublicKey;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.FileTime;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.TreeMap;
 import org.slf4j.Logger;
 
 /**
  * What a directory of public certificates allowed when it was last read: the {@code *.key} files
- * with their size and modification time (to notice a change cheaply), and the keys they hold with
- * their user ids. Immutable.
+ * with a digest of their content (to notice any change, even one that keeps the size and the
+ * modification time, as every Z85 certificate of a kind has one size), and the keys they hold
+ * with their user ids. Immutable.
  *
  * @param stamps file name to stamp, sorted; null if the directory could not be listed
  * @param keys allowed public key to user id (the file name without {@code .key})
  */
 public record DirectorySnapshot(Map<String, Stamp> stamps, Map<CurvePublicKey, String> keys) {
-  /** What identifies a version of a file without reading it. */
-  public record Stamp(FileTime modified, long size) {}
+  /**
+   * What identifies a version of a file: the SHA-256 of its first {@link CertificateFiles#MAX_SIZE}
+   * + 1 bytes (a larger file is no certificate, whatever follows), in hex.
+   */
+  public record Stamp(String digest) {}
 
   /**
-   * The {@code *.key} regular files of {@code directory}, hidden ones left out, sorted by name.
+   * The {@code *.key} regular files of {@code directory}, hidden ones left out, sorted by name,
+   * each with the digest of its content. Reads each file (certificates are a few hundred bytes;
+   * at most {@link CertificateFiles#MAX_SIZE} + 1 bytes of any file).
    *
    * @throws IOException if the directory cannot be listed (e.g. {@link
    *     java.nio.file.NotDirectoryException})
@@ -38,18 +47,31 @@ public record DirectorySnapshot(Map<String, Stamp> stamps, Map<CurvePublicKey, S
     try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "*" + CurveCertificate.PUBLIC_SUFFIX)) {
       for (Path file : files) {
         String name = file.getFileName().toString();
-        BasicFileAttributes a;
-        try {
-          a = Files.readAttributes(file, BasicFileAttributes.class);
-        } catch (IOException e) {
-          continue; // removed since the listing
+        if (name.startsWith(".") || !Files.isRegularFile(file)) {
+          continue;
         }
-        if (!name.startsWith(".") && a.isRegularFile()) {
-          stamps.put(name, new Stamp(a.lastModifiedTime(), a.size()));
+        try {
+          stamps.put(name, new Stamp(digest(file)));
+        } catch (NoSuchFileException e) {
+          continue; // removed since the listing
+        } catch (IOException e) {
+          stamps.put(name, new Stamp("unreadable: " + e)); // read() says why; once readable, the stamp differs
         }
       }
     }
     return Collections.unmodifiableMap(stamps);
+  }
+
+  private static String digest(Path file) throws IOException {
+    MessageDigest sha256;
+    try {
+      sha256 = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java platform has SHA-256", e);
+    }
+    try (InputStream in = Files.newInputStream(file)) {
+      return HexFormat.of().formatHex(sha256.digest(in.readNBytes(CertificateFiles.MAX_SIZE + 1)));
+    }
   }
 
   /** Reads the certificates named in {@code stamps}, skipping (with a warning) those that fail. */

@@ -16,6 +16,17 @@ import java.util.Objects;
  *
  * <p>Every limit protects against one remote: exceeding it cuts that remote's connection (or
  * refuses its channel), never anyone else's.
+ *
+ * <p><b>Security handshakes.</b> A bound endpoint with security (CURVE) runs the key agreement of
+ * each handshake step on {@link #handshakeThreads()} daemon threads ({@code
+ * callosum-tcp-handshake-N-i}) and the calls of its {@code ServerAuthenticator} on {@link
+ * #authenticatorThreads()} others ({@code callosum-tcp-auth-N-i}), both per transport object,
+ * started on first use and ended with its I/O thread. At most {@link #maxHandshakes()} accepted
+ * connections of the transport may be in their handshake at once, and at most {@link
+ * #maxHandshakesPerAddress()} of them from one remote address; a connection past either limit is
+ * answered with its preamble and {@code ABORT} <i>limit exceeded</i> and closed at once, before any
+ * key agreement. Each connection in its handshake has at most one step queued or running, so the
+ * queues of both pools hold at most {@code maxHandshakes} entries.
  */
 public final class TcpOptions {
   private final Duration heartbeatInterval;
@@ -27,6 +38,10 @@ public final class TcpOptions {
   private final int maxChannelsPerConnection;
   private final int maxConnections;
   private final long maxSendBacklog;
+  private final int handshakeThreads;
+  private final int authenticatorThreads;
+  private final int maxHandshakes;
+  private final int maxHandshakesPerAddress;
   private final ServerAuthenticator curveServer;
   private final ClientAuthenticator curveClient;
   private final URI gateway;
@@ -41,6 +56,10 @@ public final class TcpOptions {
     this.maxChannelsPerConnection = b.maxChannelsPerConnection;
     this.maxConnections = b.maxConnections;
     this.maxSendBacklog = b.maxSendBacklog;
+    this.handshakeThreads = b.handshakeThreads;
+    this.authenticatorThreads = b.authenticatorThreads;
+    this.maxHandshakes = b.maxHandshakes;
+    this.maxHandshakesPerAddress = Math.min(b.maxHandshakesPerAddress, b.maxHandshakes);
     this.curveServer = b.curveServer;
     this.curveClient = b.curveClient;
     this.gateway = b.gateway;
@@ -50,7 +69,9 @@ public final class TcpOptions {
    * Heartbeats every 1 s on an idle connection, loss after 5 s of silence; reconnects after 100 ms
    * backing off to 10 s; 5 s for the preamble and security handshake; frames up to 17 MiB (a 16 MiB
    * message with room for its header); 1,024 channels per connection; 4,096 connections per bound
-   * endpoint; 64 MiB send backlog per connection; no CURVE.
+   * endpoint; 64 MiB send backlog per connection; security handshakes on min(cores, 4) threads with
+   * 4 authenticator threads, at most 256 in progress per transport and 64 per remote address; no
+   * CURVE.
    */
   public static TcpOptions defaults() {
     return builder().build();
@@ -110,6 +131,39 @@ public final class TcpOptions {
     return maxSendBacklog;
   }
 
+  /**
+   * Threads per transport that run the cryptography of bound endpoints' security handshakes (default
+   * min(available processors, 4)).
+   */
+  public int handshakeThreads() {
+    return handshakeThreads;
+  }
+
+  /**
+   * Threads per transport that call the bound endpoints' {@code ServerAuthenticator} (default 4):
+   * a slow authenticator holds up only its own handshake until every one of them waits.
+   */
+  public int authenticatorThreads() {
+    return authenticatorThreads;
+  }
+
+  /**
+   * How many accepted connections of this transport may be in their security handshake at once
+   * (default 256); more are refused as they are accepted. Bounds the memory and queued work that
+   * unauthenticated remotes can cause.
+   */
+  public int maxHandshakes() {
+    return maxHandshakes;
+  }
+
+  /**
+   * How many of the {@link #maxHandshakes()} one remote IP address may hold (default 64, at most
+   * {@code maxHandshakes}), so that one source flooding HELLOs leaves room for others.
+   */
+  public int maxHandshakesPerAddress() {
+    return maxHandshakesPerAddress;
+  }
+
   /** When set, bound endpoints are CURVE servers with this identity and admission check; else null. */
   public ServerAuthenticator curveServer() {
     return curveServer;
@@ -133,7 +187,8 @@ public final class TcpOptions {
     return "TcpOptions(heartbeat " + heartbeatInterval.toMillis() + "/" + heartbeatTimeout.toMillis() + " ms, reconnect "
         + reconnectMin.toMillis() + ".." + reconnectMax.toMillis() + " ms, handshake " + handshakeTimeout.toMillis()
         + " ms, frame " + maxFrameSize + " B, channels " + maxChannelsPerConnection + ", connections " + maxConnections
-        + ", backlog " + maxSendBacklog + " B" + (curveServer != null ? ", CURVE server" : "")
+        + ", backlog " + maxSendBacklog + " B, handshakes " + maxHandshakes + " (" + maxHandshakesPerAddress + " per address) on "
+        + handshakeThreads + "+" + authenticatorThreads + " threads" + (curveServer != null ? ", CURVE server" : "")
         + (curveClient != null ? ", CURVE client" : "") + (gateway != null ? ", gateway " + gateway : "") + ")";
   }
 
@@ -148,6 +203,10 @@ public final class TcpOptions {
     private int maxChannelsPerConnection = 1024;
     private int maxConnections = 4096;
     private long maxSendBacklog = 64L << 20;
+    private int handshakeThreads = Math.min(Runtime.getRuntime().availableProcessors(), 4);
+    private int authenticatorThreads = 4;
+    private int maxHandshakes = 256;
+    private int maxHandshakesPerAddress = 64;
     private ServerAuthenticator curveServer;
     private ClientAuthenticator curveClient;
     private URI gateway;
@@ -164,6 +223,10 @@ public final class TcpOptions {
       maxChannelsPerConnection = o.maxChannelsPerConnection;
       maxConnections = o.maxConnections;
       maxSendBacklog = o.maxSendBacklog;
+      handshakeThreads = o.handshakeThreads;
+      authenticatorThreads = o.authenticatorThreads;
+      maxHandshakes = o.maxHandshakes;
+      maxHandshakesPerAddress = o.maxHandshakesPerAddress;
       curveServer = o.curveServer;
       curveClient = o.curveClient;
       gateway = o.gateway;
@@ -220,6 +283,28 @@ public final class TcpOptions {
         throw new IllegalArgumentException("max send backlog must be positive: " + bytes);
       }
       maxSendBacklog = bytes;
+      return this;
+    }
+
+    /** Threads that run the cryptography of security handshakes, per transport (see {@link TcpOptions#handshakeThreads()}). */
+    public Builder handshakeThreads(int n) {
+      handshakeThreads = atLeastOne(n, "handshake threads");
+      return this;
+    }
+
+    /** Threads that call the server authenticator, per transport (see {@link TcpOptions#authenticatorThreads()}). */
+    public Builder authenticatorThreads(int n) {
+      authenticatorThreads = atLeastOne(n, "authenticator threads");
+      return this;
+    }
+
+    /**
+     * At most {@code total} security handshakes in progress per transport, at most {@code perAddress}
+     * of them from one remote address (capped at {@code total}).
+     */
+    public Builder maxHandshakes(int total, int perAddress) {
+      maxHandshakes = atLeastOne(total, "max handshakes");
+      maxHandshakesPerAddress = atLeastOne(perAddress, "max handshakes per address");
       return this;
     }
 

@@ -27,7 +27,9 @@ import java.util.function.Supplier;
  * channels (see {@code lower-tcp/WIRE.md}).
  *
  * <p>One transport object has one I/O thread ({@code callosum-tcp-io-N}), started with its first
- * endpoint and ended with its last, that alone reads and writes every socket of the object. Every
+ * endpoint and ended with its last, that alone reads and writes every socket of the object; bound
+ * endpoints with security add small pools for their handshakes, within the limits of {@link
+ * TcpOptions} (<i>Security handshakes</i> there), ended with the I/O thread. Every
  * peer that connects through one object to the same address rides one TCP connection, each on its
  * own channel (its own link, capabilities and remote). A bound peer serves any number of channels
  * from any number of connections. Peers that find this lower by their address scheme share one

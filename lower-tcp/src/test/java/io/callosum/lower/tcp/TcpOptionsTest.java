@@ -26,6 +26,10 @@ class TcpOptionsTest {
     assertEquals(1024, o.maxChannelsPerConnection());
     assertEquals(4096, o.maxConnections());
     assertEquals(64L << 20, o.maxSendBacklog());
+    assertEquals(Math.min(Runtime.getRuntime().availableProcessors(), 4), o.handshakeThreads());
+    assertEquals(4, o.authenticatorThreads());
+    assertEquals(256, o.maxHandshakes());
+    assertEquals(64, o.maxHandshakesPerAddress());
     assertNull(o.curveServer());
     assertNull(o.curveClient());
   }
@@ -41,6 +45,18 @@ class TcpOptionsTest {
     assertThrows(IllegalArgumentException.class, () -> b.maxChannelsPerConnection(0));
     assertThrows(IllegalArgumentException.class, () -> b.maxConnections(0));
     assertThrows(IllegalArgumentException.class, () -> b.maxSendBacklog(0));
+    assertThrows(IllegalArgumentException.class, () -> b.handshakeThreads(0));
+    assertThrows(IllegalArgumentException.class, () -> b.authenticatorThreads(0));
+    assertThrows(IllegalArgumentException.class, () -> b.maxHandshakes(0, 1));
+    assertThrows(IllegalArgumentException.class, () -> b.maxHandshakes(1, 0));
+  }
+
+  @Test
+  void theShareOfOneAddressIsCappedAtTheTotal() {
+    TcpOptions o = TcpOptions.builder().maxHandshakes(8, 100).build();
+    assertEquals(8, o.maxHandshakes());
+    assertEquals(8, o.maxHandshakesPerAddress());
+    assertEquals(8, o.toBuilder().build().maxHandshakesPerAddress());
   }
 
   @Test

@@ -8,6 +8,7 @@ import io.callosum.OverloadedException;
 import io.callosum.lower.Envelope;
 import io.callosum.lower.tcp.TcpOptions;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
@@ -20,7 +21,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
@@ -30,8 +30,11 @@ import org.slf4j.LoggerFactory;
 /**
  * One TCP connection: preambles, the security handshake, then frames of any number of channels.
  * Everything here runs on the loop thread, except {@link #sendData} (any thread: it queues and asks
- * the loop to flush) and the server-side handshake step, which runs on the loop's handshake
- * executor. Reading fills the loop's shared direct buffer and copies each record out as it
+ * the loop to flush) and the server-side handshake: its steps run on the transport's handshake
+ * threads and its admission decision on an authenticator thread ({@link HandshakeWork}), which
+ * also admitted the connection to its handshake. Every use of the security layer but {@code open}
+ * and {@code screen} holds {@link #securityLock}; the layer's secrets are wiped once the connection
+ * has ended, by whoever holds that lock last. Reading fills the loop's shared direct buffer and copies each record out as it
  * arrives (a plain DATA record for an open channel straight into its envelope's two arrays, other
  * records into a record buffer that grows with them); writing copies queued frames into the shared direct buffer and writes as many as fit in
  * one call, keeping only an unwritten tail per connection. A sender finding nothing queued writes
@@ -42,7 +45,7 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
   private static final Logger LOG = LoggerFactory.getLogger(Connection.class);
   /** How many bytes of a record are taken in at first; a record grows only as its bytes arrive. */
   private static final int FIRST_CHUNK = 64 << 10;
-  /** Handshake frames a remote may have queued while one is checked. */
+  /** Handshake frames a remote may have queued while one is checked (CURVE's screening lets through two in all). */
   private static final int MAX_QUEUED_HANDSHAKES = 4;
   /** The largest frame a sender writes itself when nothing is queued (larger ones go through the loop). */
   private static final int DIRECT_WRITE_MAX = 64 << 10;
@@ -133,15 +136,22 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
   private byte[] dataBody;
   private int dataChannel;
 
-  // handshake (a bound endpoint checks frames on the executor, one at a time)
+  // handshake (a bound endpoint checks frames on the handshake threads, one at a time)
   private final ArrayDeque<byte[]> handshakeQueue = new ArrayDeque<>();
   private boolean handshakeBusy;
+  /** Server with security: the transport's handshake admission and pools (set before any other thread sees this). */
+  private HandshakeWork work;
+  /** Server: the remote address holding one of the transport's handshake places until DATA or the end; else null. */
+  private InetAddress admittedFrom;
+  /** Whether the security layer's secrets have been wiped (once the connection has ended). */
+  private volatile boolean wiped;
 
   // writing
   private final ConcurrentLinkedQueue<Out> out = new ConcurrentLinkedQueue<>();
   private final AtomicLong queued = new AtomicLong();
   private final AtomicBoolean flushRequested = new AtomicBoolean();
-  private final Object sealLock = new Object();
+  /** Held for every use of the security layer but {@code open} (loop only) and {@code screen}: steps, seals, wiping. */
+  private final ReentrantLock securityLock = new ReentrantLock();
   private Out current;
   private int currentPiece;
   private int currentOffset;
@@ -193,16 +203,37 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
     return c;
   }
 
-  /** Takes over an accepted socket (loop thread). */
+  /**
+   * Takes over an accepted socket (loop thread). A secured one must first be admitted to its
+   * handshake ({@link HandshakeWork#admit}); if it is not, it is answered with the preamble and an
+   * ABORT saying why and closed at once, read from never, and reported to {@code owner.closed}
+   * later on the loop, never before this returns.
+   */
   static Connection accepted(IoLoop loop, SocketChannel sc, String remote, Owner owner, ConnectionSecurity security, TcpOptions options)
       throws IOException {
     Connection c = new Connection(loop, sc, remote, false, owner, security, options);
     sc.configureBlocking(false);
     sc.setOption(StandardSocketOptions.TCP_NODELAY, true);
+    InetAddress source = ((InetSocketAddress) sc.getRemoteAddress()).getAddress();
     c.key = sc.register(loop.selector, SelectionKey.OP_READ, c);
     loop.addTicking(c);
+    c.work = c.plain ? null : loop.handshakeWork();
+    String refusal = c.plain ? null : c.work.admit(source, remote);
+    if (refusal != null) {
+      c.key.interestOps(0);
+      c.begin();
+      loop.post(() -> c.refuse(refusal));
+      return c;
+    }
+    c.admittedFrom = c.plain ? null : source;
     c.begin();
     return c;
+  }
+
+  /** Not admitted to a handshake: the ABORT (after the preamble), then the end; logged by {@link HandshakeWork}. */
+  private void refuse(String reason) {
+    sendAbort(Wire.LIMIT, reason);
+    fail(new ConnectionLostException("refused " + remote + ": " + reason));
   }
 
   private static ConnectionLostException unreachable(String remote, Exception e) {
@@ -219,8 +250,11 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
     phase = Phase.PREAMBLE;
     enqueue(new Out(Wire.preamble(security.mechanism()), null, null));
     List<byte[]> first;
-    synchronized (sealLock) {
+    securityLock.lock();
+    try {
       first = security.start();
+    } finally {
+      unlockSecurity();
     }
     for (byte[] f : first) {
       sendPlain(Wire.handshake(f));
@@ -262,11 +296,11 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
       try {
         n = socket.read(buf);
       } catch (IOException e) {
-        fail(new ConnectionLostException("connection to " + remote + " lost: " + e.getMessage(), e));
+        fail(closedByRemote(new ConnectionLostException("connection to " + remote + " lost: " + e.getMessage(), e)));
         return;
       }
       if (n < 0) {
-        fail(new ConnectionLostException("connection to " + remote + " closed by the remote"));
+        fail(closedByRemote(new ConnectionLostException("connection to " + remote + " closed by the remote")));
         return;
       }
       if (n == 0) {
@@ -280,6 +314,20 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
         return;
       }
     }
+  }
+
+  /**
+   * {@code lost}, unless a client's security layer can tell what a close during its handshake means
+   * (a CURVE server closes without a word on a HELLO for another server key): then that, as an
+   * authentication failure.
+   */
+  private CallosumException closedByRemote(ConnectionLostException lost) {
+    String meaning = client && phase == Phase.HANDSHAKE ? security.closedInHandshake() : null;
+    if (meaning == null) {
+      return lost;
+    }
+    LOG.info("{}: {}", remote, meaning);
+    return new AuthenticationException("connection to " + remote + " closed during the " + security.mechanism() + " handshake: " + meaning);
   }
 
   private void consume(ByteBuffer buf) {
@@ -524,14 +572,18 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
     if (client) {
       List<byte[]> replies;
       try {
-        synchronized (sealLock) {
-          replies = security.receive(frame);
-        }
+        replies = secured(() -> security.receive(frame));
       } catch (SecurityFailure e) {
         handshakeFailed(e);
         return;
       }
       afterHandshakeStep(replies);
+      return;
+    }
+    try {
+      security.screen(frame); // cheap checks on this thread: a malformed frame costs no key agreement
+    } catch (SecurityFailure e) {
+      handshakeFailed(e);
       return;
     }
     if (handshakeQueue.size() >= MAX_QUEUED_HANDSHAKES) {
@@ -542,44 +594,88 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
     nextHandshake();
   }
 
-  /** Server side: checks the next queued frame on the handshake executor (it may call the authenticator). */
+  /** Server side: checks the next queued frame on a handshake thread; an admission decision then goes to an authenticator thread. */
   private void nextHandshake() {
     if (handshakeBusy || handshakeQueue.isEmpty() || phase == Phase.CLOSED) {
       return;
     }
     byte[] frame = handshakeQueue.poll();
     handshakeBusy = true;
-    try {
-      loop.handshakes().execute(() -> {
-        List<byte[]> replies = null;
-        SecurityFailure failure = null;
-        try {
-          synchronized (sealLock) {
-            replies = security.receive(frame);
-          }
-        } catch (SecurityFailure e) {
-          failure = e;
-        } catch (RuntimeException e) {
-          failure = new SecurityFailure(SecurityFailure.Kind.PROTOCOL, "handshake failed: " + e);
-        }
-        List<byte[]> r = replies;
-        SecurityFailure f = failure;
-        loop.post(() -> {
-          handshakeBusy = false;
-          if (phase == Phase.CLOSED) {
-            return;
-          }
-          if (f != null) {
-            handshakeFailed(f);
-          } else {
-            afterHandshakeStep(r);
-            nextHandshake();
-          }
-        });
-      });
-    } catch (RejectedExecutionException e) {
-      fail(new ConnectionLostException("the transport is closing"));
+    if (!work.step(() -> handshakeStep(frame))) {
+      handshakeBusy = false;
+      fail(new ConnectionLostException("refused " + remote + ": the transport's handshake queue is full, or it is closing"));
     }
+  }
+
+  /** A handshake thread: one step's cryptography; its replies go to the loop, or its decision to an authenticator thread. */
+  private void handshakeStep(byte[] frame) {
+    if (closed) {
+      return; // ended while the step waited for a thread: no key agreement for it
+    }
+    ConnectionSecurity.Step step;
+    try {
+      step = secured(() -> security.handshakeStep(frame));
+    } catch (SecurityFailure e) {
+      stepDone(null, e);
+      return;
+    }
+    if (step.decision() == null) {
+      stepDone(step.replies(), null);
+    } else if (!work.decide(() -> decide(step))) {
+      stepDone(null, new SecurityFailure(SecurityFailure.Kind.PROTOCOL, "the transport's authenticator queue is full, or it is closing"));
+    }
+  }
+
+  /** An authenticator thread: the user's authenticator (no lock held: it may block), then the step's end under the lock. */
+  private void decide(ConnectionSecurity.Step step) {
+    if (closed) {
+      return; // ended while the decision waited for a thread: the authenticator is not asked
+    }
+    List<byte[]> replies = new ArrayList<>(step.replies());
+    try {
+      step.decision().ask();
+      replies.addAll(secured(() -> step.decision().finish()));
+    } catch (SecurityFailure e) {
+      stepDone(null, e);
+      return;
+    } catch (RuntimeException e) { // a Decision never throws; should one, the connection ends and the thread goes on
+      stepDone(null, new SecurityFailure(SecurityFailure.Kind.PROTOCOL, "the admission check failed: " + e));
+      return;
+    }
+    stepDone(replies, null);
+  }
+
+  /** A handshake call on the security layer. */
+  private interface SecurityCall<T> {
+    T call() throws SecurityFailure;
+  }
+
+  /** Runs {@code call} under the security lock; a runtime fault in it (a local bug, a destroyed key) fails the handshake. */
+  private <T> T secured(SecurityCall<T> call) throws SecurityFailure {
+    securityLock.lock();
+    try {
+      return call.call();
+    } catch (RuntimeException e) {
+      throw new SecurityFailure(SecurityFailure.Kind.PROTOCOL, "handshake failed: " + e);
+    } finally {
+      unlockSecurity();
+    }
+  }
+
+  /** Any thread: a server handshake step ended with {@code replies} or {@code failure}; the loop goes on with it. */
+  private void stepDone(List<byte[]> replies, SecurityFailure failure) {
+    loop.post(() -> {
+      handshakeBusy = false;
+      if (phase == Phase.CLOSED) {
+        return;
+      }
+      if (failure != null) {
+        handshakeFailed(failure);
+      } else {
+        afterHandshakeStep(replies);
+        nextHandshake();
+      }
+    });
   }
 
   private void afterHandshakeStep(List<byte[]> replies) {
@@ -587,8 +683,11 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
       sendPlain(Wire.handshake(r));
     }
     boolean done;
-    synchronized (sealLock) {
+    securityLock.lock();
+    try {
       done = security.established();
+    } finally {
+      unlockSecurity();
     }
     if (done && phase == Phase.HANDSHAKE) {
       enterData();
@@ -596,19 +695,68 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
     flushSoon();
   }
 
+  /**
+   * The security layer refused the handshake. As RFC 26 has it, the remote learns why only from a
+   * refusal that carries a reply (a server's authenticator said no: CURVE's ERROR command); any
+   * other failure, malformed or forged, closes the connection without a word, and is logged here.
+   */
   private void handshakeFailed(SecurityFailure e) {
     boolean auth = e.kind() == SecurityFailure.Kind.AUTHENTICATION;
     LOG.info("{}: security handshake refused ({}): {}", remote, e.kind(), e.getMessage());
-    abort(auth ? Wire.AUTHENTICATION : Wire.PROTOCOL, e.getMessage());
+    byte[] reply = e.reply();
+    if (reply != null) {
+      sendPlain(Wire.handshake(reply));
+      flush();
+    }
+    String text = client ? "connection to " + remote + " closed: " + e.getMessage() : "refused " + remote + ": " + e.getMessage();
+    fail(auth ? new AuthenticationException(text) : new ConnectionLostException(text));
   }
 
   private void enterData() {
     phase = Phase.DATA;
-    synchronized (sealLock) {
+    securityLock.lock();
+    try {
       userId = security.userId();
+    } finally {
+      unlockSecurity();
     }
+    leaveHandshake();
     lastRead = System.nanoTime();
     owner.established(this);
+  }
+
+  /** Gives back this connection's handshake place, if it holds one. Loop thread. */
+  private void leaveHandshake() {
+    if (admittedFrom != null) {
+      work.release(admittedFrom);
+      admittedFrom = null;
+    }
+  }
+
+  /** Releases the security lock; if the connection has ended meanwhile, the holder wipes the secrets on its way out. */
+  private void unlockSecurity() {
+    securityLock.unlock();
+    if (closed) {
+      wipeSecurity();
+    }
+  }
+
+  /**
+   * Overwrites the security layer's secrets, once, unless another thread is using the layer: that
+   * thread does it when it lets go ({@link #unlockSecurity}), so ending a connection never waits for
+   * a seal or a handshake step. Any thread, after {@link #closed} is set.
+   */
+  private void wipeSecurity() {
+    if (!wiped && securityLock.tryLock()) {
+      try {
+        if (!wiped) {
+          wiped = true;
+          security.destroy();
+        }
+      } finally {
+        securityLock.unlock();
+      }
+    }
   }
 
   // ------------------------------------------------------------------ writing
@@ -626,8 +774,14 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
     if (plain) {
       enqueueRecord(frame, done);
     } else {
-      synchronized (sealLock) {
+      securityLock.lock();
+      try {
+        if (wiped) {
+          return; // the connection has ended and its keys are gone: nothing more is written on it anyway
+        }
         enqueueRecord(security.seal(frame), done); // sealed and queued in nonce order
+      } finally {
+        unlockSecurity();
       }
     }
     flushSoon();
@@ -708,11 +862,17 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
       Wire.putInt(f, 5, e.header().length);
       System.arraycopy(e.header(), 0, f, Wire.DATA_FRAME_HEADER, e.header().length);
       System.arraycopy(e.body(), 0, f, Wire.DATA_FRAME_HEADER + e.header().length, e.body().length);
-      synchronized (sealLock) {
+      securityLock.lock();
+      try {
+        if (wiped) {
+          throw new ConnectionLostException("connection to " + remote + " is closed");
+        }
         byte[] sealed = security.seal(f);
         byte[] length = new byte[4];
         Wire.putInt(length, 0, sealed.length);
         enqueue(new Out(length, sealed, null));
+      } finally {
+        unlockSecurity();
       }
     }
     flushSoon();
@@ -992,6 +1152,8 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
     }
     record = null;
     handshakeQueue.clear();
+    leaveHandshake();
+    wipeSecurity();
     List<Channel> open = new ArrayList<>(channels.values());
     channels.clear();
     for (Channel ch : open) {

@@ -119,7 +119,7 @@ public final class Hub implements Transport {
   synchronized IoLoop acquire() {
     if (loop == null) {
       try {
-        loop = new IoLoop(tickMillis());
+        loop = new IoLoop(tickMillis(), options);
       } catch (IOException e) {
         throw new UncheckedIOException("cannot open a selector", e);
       }
@@ -154,6 +154,11 @@ public final class Hub implements Transport {
   /** How many endpoints are open on this hub now (0: no I/O thread). */
   public synchronized int openEndpoints() {
     return loop == null ? 0 : loop.users;
+  }
+
+  /** The running loop's handshake work, or null (no loop, or no secured connection accepted yet); for tests. */
+  synchronized HandshakeWork handshakeWork() {
+    return loop == null ? null : loop.handshakeWorkIfMade();
   }
 
   /** How many client connections (bundles) exist now. */

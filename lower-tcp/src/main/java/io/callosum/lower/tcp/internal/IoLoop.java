@@ -1,5 +1,6 @@
 package io.callosum.lower.tcp.internal;
 
+import io.callosum.lower.tcp.TcpOptions;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
@@ -9,10 +10,6 @@ import java.util.LinkedHashSet;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -51,13 +48,16 @@ final class IoLoop implements Runnable {
   private final Set<Ticking> ticking = new LinkedHashSet<>();
   private final CompletableFuture<Void> stopped = new CompletableFuture<>();
   private volatile boolean stopping;
-  private ExecutorService handshakes;
+  private final TcpOptions options;
+  /** Made on first use by a secured server connection; read by other threads once made. */
+  private volatile HandshakeWork handshakes;
   /** Endpoints using this loop; guarded by the transport's hub. */
   int users;
 
-  IoLoop(long tickMillis) throws IOException {
+  IoLoop(long tickMillis, TcpOptions options) throws IOException {
     this.selector = Selector.open();
     this.tickMillis = tickMillis;
+    this.options = options;
     this.thread = new Thread(this, "callosum-tcp-io-" + IDS.incrementAndGet());
     thread.setDaemon(true);
     thread.start();
@@ -101,19 +101,18 @@ final class IoLoop implements Runnable {
   }
 
   /**
-   * The executor that runs server-side security handshakes (which may call a user authenticator),
-   * created on first use, so plain transports never start its thread. Loop thread only.
+   * The admission and the thread pools of server-side security handshakes, created on first use, so
+   * plain transports never start their threads. Loop thread only.
    */
-  ExecutorService handshakes() {
+  HandshakeWork handshakeWork() {
     if (handshakes == null) {
-      ThreadPoolExecutor e = new ThreadPoolExecutor(1, 1, 1, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
-        Thread t = new Thread(r, thread.getName().replace("-io-", "-auth-"));
-        t.setDaemon(true);
-        return t;
-      });
-      e.allowCoreThreadTimeOut(true);
-      handshakes = e;
+      handshakes = new HandshakeWork(thread.getName(), options);
     }
+    return handshakes;
+  }
+
+  /** The handshake work if any was made yet (for tests); any thread. */
+  HandshakeWork handshakeWorkIfMade() {
     return handshakes;
   }
 
@@ -156,12 +155,7 @@ final class IoLoop implements Runnable {
         LOG.debug("closing the selector failed", e);
       }
       if (handshakes != null) {
-        handshakes.shutdownNow();
-        try {
-          handshakes.awaitTermination(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
+        handshakes.shutdown();
       }
       stopped.complete(null);
     }

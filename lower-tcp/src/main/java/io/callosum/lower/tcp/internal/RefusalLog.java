@@ -1,16 +1,18 @@
 package io.callosum.lower.tcp.internal;
 
 /**
- * Rate limit of the refusal lines of one gateway connection: the first {@link #FIRST} refusals are
- * logged one by one, later ones are counted and summed up in one line per interval (with the latest
- * reason), so that a remote sending refused opens in a loop cannot flood the log. The caller counts
- * every refusal itself (for the status); this only decides what to log. Loop thread only.
+ * Rate limit of refusal lines (of one gateway connection, or of a transport's handshakes): the
+ * first {@link #FIRST} refusals are logged one by one, later ones are counted and summed up in one
+ * line per interval (with the latest reason), so that a remote sending refused requests in a loop
+ * cannot flood the log. The caller counts every refusal itself (for the status); this only decides
+ * what to log. Loop thread only.
  */
 final class RefusalLog {
   /** Refusals logged one by one on each connection. */
   static final int FIRST = 5;
 
   private final long interval;
+  private final String further;
   private int logged;
   private long suppressed;
   private long since;
@@ -18,7 +20,13 @@ final class RefusalLog {
 
   /** {@code intervalNanos}: at most one summary line per this interval after the first refusals. */
   RefusalLog(long intervalNanos) {
+    this(intervalNanos, "further refusals from this connection");
+  }
+
+  /** {@code further} names what the later lines count, e.g. "further refusals from this connection". */
+  RefusalLog(long intervalNanos, String further) {
     this.interval = intervalNanos;
+    this.further = further;
   }
 
   /** The line to log for refusal {@code what} at {@code now} (nanoTime), or null to log nothing now. */
@@ -26,7 +34,7 @@ final class RefusalLog {
     if (logged < FIRST) {
       if (++logged == FIRST) {
         since = now;
-        return what + " (further refusals from this connection are logged as a count every " + interval / 1_000_000 + " ms)";
+        return what + " (" + further + " are logged as a count every " + interval / 1_000_000 + " ms)";
       }
       return what;
     }

@@ -1,6 +1,8 @@
 package io.callosum.lower.tcp.internal;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,6 +14,7 @@ import io.callosum.auth.CurveKeyPair;
 import io.callosum.lower.tcp.TcpOptions;
 import io.callosum.lower.tcp.TcpTransport;
 import io.callosum.lower.tcp.internal.curve.CurveSecurity;
+import io.callosum.lower.tcp.internal.curve.ErrorCommand;
 import io.callosum.testing.Await;
 import io.callosum.testing.Closer;
 import java.io.DataInputStream;
@@ -31,7 +34,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * CurveZMQ over the TCP lower with the keys and authenticators of auth/: allowed keys get in with
  * their user id in CallContext; unknown keys, a wrong server key and plain clients are refused as
- * authentication failures; replayed, reordered and tampered MESSAGE records close the connection
+ * authentication failures, and only the authenticator's refusal is told in an ERROR command
+ * (malformed and forged commands close without a word); replayed, reordered and tampered MESSAGE records close the connection
  * while other clients go on; a client stalled in the handshake is cut.
  */
 class TcpCurveTest {
@@ -158,6 +162,59 @@ class TcpCurveTest {
     public void close() throws IOException {
       socket.close();
     }
+  }
+
+  /**
+   * A raw client that has sent its preamble and HELLO and read the server's preamble and WELCOME;
+   * returns the INITIATE its CurveSecurity made in answer (not sent).
+   */
+  private byte[] upToInitiate(Raw r) throws Exception {
+    r.out.write(Wire.preamble(r.curve.mechanism()));
+    r.in.readFully(new byte[Wire.PREAMBLE_SIZE]);
+    r.record(Wire.handshake(r.curve.start().get(0)));
+    byte[] welcome = r.next();
+    assertEquals(Wire.HANDSHAKE, welcome[0], "WELCOME");
+    return r.curve.receive(java.util.Arrays.copyOfRange(welcome, 1, welcome.length)).get(0);
+  }
+
+  /** As RFC 26 has it: a malformed or forged command closes the connection without a word (no ERROR, no ABORT). */
+  @Test
+  void aMalformedOrForgedInitiateClosesTheConnectionWithoutAWord() throws Exception {
+    Peer server = server();
+    ClientAuthenticator alice = ClientAuthenticator.of(serverKeys.publicKey(), aliceKeys);
+
+    Raw forged = closer.later(new Raw(server.address(), CurveSecurity.client(alice)));
+    byte[] initiate = upToInitiate(forged);
+    initiate[30] ^= 1; // inside the cookie box: the right shape, but the cookie does not open
+    forged.record(Wire.handshake(initiate));
+    assertNull(forged.next(), "the connection ends with no frame, not an ERROR or an ABORT with the reason");
+
+    Raw truncated = closer.later(new Raw(server.address(), CurveSecurity.client(alice)));
+    byte[] whole = upToInitiate(truncated);
+    truncated.record(Wire.handshake(java.util.Arrays.copyOf(whole, 200))); // refused by the checks before any key agreement
+    assertNull(truncated.next(), "the connection ends with no frame");
+
+    Raw wrongServer = closer.later(new Raw(server.address(), CurveSecurity.client(ClientAuthenticator.of(CurveKeyPair.generate().publicKey(), aliceKeys))));
+    wrongServer.out.write(Wire.preamble("CURVE"));
+    wrongServer.in.readFully(new byte[Wire.PREAMBLE_SIZE]);
+    wrongServer.record(Wire.handshake(wrongServer.curve.start().get(0)));
+    assertNull(wrongServer.next(), "a HELLO for another server key gets no answer either");
+
+    assertEquals("alice", client(server, alice).start().invokeAndWait("whoami", null));
+  }
+
+  /** Only the authenticator's refusal is told the client: an ERROR command with the reason, which names no key. */
+  @Test
+  void aRefusalByTheAuthenticatorIsAnErrorCommand() throws Exception {
+    Peer server = server();
+    CurveKeyPair stranger = CurveKeyPair.generate();
+    Raw r = closer.later(new Raw(server.address(), CurveSecurity.client(ClientAuthenticator.of(serverKeys.publicKey(), stranger))));
+    r.record(Wire.handshake(upToInitiate(r)));
+    byte[] error = r.next();
+    assertEquals(Wire.HANDSHAKE, error[0]);
+    byte[] command = java.util.Arrays.copyOfRange(error, 1, error.length);
+    assertArrayEquals(ErrorCommand.encode("this server does not accept the client's key"), command);
+    assertNull(r.next(), "then the server closes");
   }
 
   private Raw rawAlice(Peer server) throws Exception {

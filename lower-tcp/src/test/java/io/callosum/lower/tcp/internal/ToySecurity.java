@@ -9,7 +9,7 @@ import java.util.function.Function;
 /**
  * A stand-in security mechanism ("TOY", not secure) that exercises the plumbing the CURVE layer
  * uses: a client HELLO carrying a name, a server WELCOME after an authenticator-like check (which
- * may block), then every frame sealed with a strictly increasing counter that {@link #open}
+ * may block; a refusal answers ERROR, which the client reads), then every frame sealed with a strictly increasing counter that {@link #open}
  * checks, so replayed or reordered frames are refused.
  */
 final class ToySecurity implements ConnectionSecurity {
@@ -21,6 +21,7 @@ final class ToySecurity implements ConnectionSecurity {
   final AtomicInteger seals = new AtomicInteger();
   volatile String checkedOn;
   private boolean established;
+  private boolean asked;
   private String userId;
   private long sent;
   private long received;
@@ -55,25 +56,48 @@ final class ToySecurity implements ConnectionSecurity {
 
   @Override
   public List<byte[]> receive(byte[] frame) throws SecurityFailure {
+    return handshakeStep(frame).complete();
+  }
+
+  /** Server: a HELLO leaves the check to a decision, which answers WELCOME or refuses with an ERROR the client reads. */
+  @Override
+  public Step handshakeStep(byte[] frame) throws SecurityFailure {
     String s = new String(frame, StandardCharsets.UTF_8);
     if (clientName != null) {
+      if (s.startsWith("ERROR:")) {
+        throw new SecurityFailure(SecurityFailure.Kind.AUTHENTICATION, "the server refused: " + s.substring(6));
+      }
       if (!s.equals("WELCOME") || established) {
         throw new SecurityFailure(SecurityFailure.Kind.PROTOCOL, "expected one WELCOME, got " + s);
       }
       established = true;
-      return List.of();
+      return new Step(List.of(), null);
     }
-    if (!s.startsWith("HELLO:") || established) {
+    if (!s.startsWith("HELLO:") || established || asked) {
       throw new SecurityFailure(SecurityFailure.Kind.PROTOCOL, "expected one HELLO, got " + s);
     }
-    checkedOn = Thread.currentThread().getName();
-    String user = check.apply(s.substring(6));
-    if (user == null) {
-      throw new SecurityFailure(SecurityFailure.Kind.AUTHENTICATION, "unknown client " + s.substring(6));
-    }
-    userId = user;
-    established = true;
-    return List.of("WELCOME".getBytes(StandardCharsets.UTF_8));
+    asked = true;
+    String name = s.substring(6);
+    return new Step(List.of(), new Decision() {
+      private volatile String user;
+
+      @Override
+      public void ask() {
+        checkedOn = Thread.currentThread().getName();
+        user = check.apply(name);
+      }
+
+      @Override
+      public List<byte[]> finish() throws SecurityFailure {
+        if (user == null) {
+          String why = "unknown client " + name;
+          throw new SecurityFailure(SecurityFailure.Kind.AUTHENTICATION, why, ("ERROR:" + why).getBytes(StandardCharsets.UTF_8));
+        }
+        userId = user;
+        established = true;
+        return List.of("WELCOME".getBytes(StandardCharsets.UTF_8));
+      }
+    });
   }
 
   @Override

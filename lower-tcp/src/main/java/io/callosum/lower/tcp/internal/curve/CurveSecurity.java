@@ -32,20 +32,23 @@ import org.slf4j.LoggerFactory;
  * <p>Made by {@link #client(ClientAuthenticator)} or {@link #server(ServerAuthenticator)}, one per connection. The
  * server asks its {@link ServerAuthenticator} about the client's long-term key once INITIATE has proved that the client
  * holds it; a refusal, and a client that fails to prove its key, throw {@link SecurityFailure.Kind#AUTHENTICATION}. So
- * does a client whose server does not prove it holds the expected key, or that receives an {@link ErrorCommand}: the
- * transport sends one (with the failure's message) when the server side refuses a client, so a client learns
- * "authentication rejected" rather than seeing a silent close. Those server-side messages name no key, as the ERROR
- * command travels in the clear; the server logs the (public) keys instead. Any malformed, misplaced, forged,
- * replayed or reordered command throws {@link SecurityFailure.Kind#PROTOCOL}. After a failure the object refuses
- * everything.
+ * does a client whose server does not prove it holds the expected key, or that receives an {@link ErrorCommand}. Only
+ * the authenticator's refusal carries an ERROR command as its {@link SecurityFailure#reply()}, which the transport
+ * sends before it closes (RFC 26: an ERROR follows a refusal by the ZAP handler); its message names no key, as the
+ * ERROR command travels in the clear, and the server logs the (public) key instead. Every other failure closes
+ * without a word. Any malformed, misplaced, forged, replayed or reordered command throws {@link
+ * SecurityFailure.Kind#PROTOCOL}. After a failure the object refuses everything.
  *
- * <p><b>Threads.</b> One thread at a time during the handshake. Once {@link #established()}, {@link #seal} and {@link
- * #open} use separate nonce counters, so one sealing thread and one opening thread may work at once.
+ * <p><b>Threads.</b> One thread at a time during the handshake, except {@link #screen} (the server's cheap checks,
+ * on the transport's I/O thread) and a {@link Decision}'s {@code ask} (the authenticator call, which the transport
+ * makes on its own thread without a lock; {@link #handshakeStep} leaves it to the transport, {@link #receive} makes
+ * it itself). Once {@link #established()}, {@link #seal} and {@link #open} use separate nonce counters, so one
+ * sealing thread and one opening thread may work at once.
  *
  * <p><b>Secrets.</b> Long-term secret keys are copied out of their {@link CurveKeyPair} only for the step that needs
  * them and overwritten right after; short-term secrets and the cookie key are overwritten as soon as the handshake has
- * used them; what remains is the session's box key, which {@link #destroy()} overwrites. No secret reaches a message,
- * a log line or {@link #toString()}.
+ * used them or failed; what remains is the session's box key, which {@link #destroy()} overwrites (the transport
+ * calls it once the connection has ended). No secret reaches a message, a log line or {@link #toString()}.
  */
 public final class CurveSecurity implements ConnectionSecurity, Destroyable {
   private static final Logger log = LoggerFactory.getLogger(CurveSecurity.class);
@@ -79,7 +82,7 @@ public final class CurveSecurity implements ConnectionSecurity, Destroyable {
   private static final int KEY = NaclBox.KEY_LENGTH;
   private static final int TAG = NaclBox.TAG_LENGTH;
 
-  private enum State { NEW, EXPECT_HELLO, EXPECT_WELCOME, EXPECT_INITIATE, EXPECT_READY, ESTABLISHED, FAILED }
+  private enum State { NEW, EXPECT_HELLO, EXPECT_WELCOME, EXPECT_INITIATE, EXPECT_DECISION, EXPECT_READY, ESTABLISHED, FAILED }
 
   private final boolean server;
   private final SecureRandom random;
@@ -94,6 +97,8 @@ public final class CurveSecurity implements ConnectionSecurity, Destroyable {
 
   private volatile State state;
   private volatile boolean destroyed;
+  /** Server: the handshake commands {@link #screen} has let through (HELLO, then INITIATE). I/O thread only. */
+  private int screened;
   /** C': the client's short-term public key (the client's own, or as received in HELLO). */
   private byte[] clientShortKey;
   /** Client, until WELCOME: c' and the box key of S and c'. */
@@ -207,36 +212,88 @@ public final class CurveSecurity implements ConnectionSecurity, Destroyable {
     return List.of(hello);
   }
 
+  /**
+   * One handshake command; a server's INITIATE also asks its {@link ServerAuthenticator} here, on this thread, and
+   * answers READY.
+   */
   @Override
   public List<byte[]> receive(byte[] frame) throws SecurityFailure {
+    return handshakeStep(frame).complete();
+  }
+
+  /**
+   * Server: the cheap checks of a handshake command before any key agreement, for the transport's I/O thread: the
+   * first command must be a HELLO of 200 bytes asking for version 1.0, the second an INITIATE of a possible length,
+   * and there is no third. Touches nothing that {@link #handshakeStep} uses.
+   */
+  @Override
+  public void screen(byte[] frame) throws SecurityFailure {
+    if (!server) {
+      return;
+    }
+    switch (screened++) {
+      case 0 -> checkHello(frame);
+      case 1 -> Command.expect(frame, Command.INITIATE, INITIATE_MIN, INITIATE_MIN + Metadata.MAX_LENGTH);
+      default -> throw protocol("got " + Command.describe(frame) + " after INITIATE: a CurveZMQ client sends two commands");
+    }
+  }
+
+  /**
+   * One handshake command, leaving a server's admission decision to the step's {@link Decision}: after a good
+   * INITIATE the handshake waits until {@link Decision#ask} has asked the authenticator and {@link Decision#finish}
+   * has answered READY (or refused the client, with an ERROR command to send).
+   */
+  @Override
+  public Step handshakeStep(byte[] frame) throws SecurityFailure {
     Objects.requireNonNull(frame, "frame");
     State before = state;
     try {
       switch (before) {
         case EXPECT_HELLO:
-          return List.of(onHello(frame));
+          return new Step(List.of(onHello(frame)), null);
         case EXPECT_WELCOME:
-          return List.of(onWelcome(frame));
+          return new Step(List.of(onWelcome(frame)), null);
         case EXPECT_INITIATE:
-          return List.of(onInitiate(frame));
+          return new Step(List.of(), onInitiate(frame));
         case EXPECT_READY:
           onReady(frame);
-          return List.of();
+          return new Step(List.of(), null);
         case NEW:
           throw protocol("got " + Command.describe(frame) + " before this client sent HELLO");
+        case EXPECT_DECISION:
+          throw protocol("got " + Command.describe(frame) + " while the client's key is being checked");
         case ESTABLISHED:
           throw protocol("got " + Command.describe(frame) + " as a handshake command after the handshake");
         default:
           throw protocol("got " + Command.describe(frame) + " after the handshake failed");
       }
     } catch (SecurityFailure | RuntimeException f) { // runtime: a local fault, such as a destroyed key pair
-      state = State.FAILED;
-      wipeHandshakeSecrets();
-      if (before != State.ESTABLISHED) { // else a sealing thread may still use the session key: destroy() wipes it
-        Arrays.fill(sessionKey, (byte) 0);
-      }
+      failHandshake(before);
       throw f;
     }
+  }
+
+  /** After a failure: refuses everything from now on and wipes what the handshake held. */
+  private void failHandshake(State before) {
+    state = State.FAILED;
+    wipeHandshakeSecrets();
+    if (before != State.ESTABLISHED) { // else a sealing thread may still use the session key: destroy() wipes it
+      Arrays.fill(sessionKey, (byte) 0);
+    }
+  }
+
+  /**
+   * Client, when the server closed the connection during the handshake without an ERROR: in answer to HELLO that
+   * means the HELLO did not open with the server's secret key (RFC 26 servers close without a word), so the server
+   * does not hold the one this client expects. Null in any other state.
+   */
+  @Override
+  public String closedInHandshake() {
+    if (server || state != State.EXPECT_WELCOME) {
+      return null;
+    }
+    return "the server closed the connection in answer to HELLO, as a CURVE server does when a HELLO does not open with"
+        + " its secret key: it does not hold the secret key of " + serverKey + ", the server key this client expects";
   }
 
   @Override
@@ -347,10 +404,7 @@ public final class CurveSecurity implements ConnectionSecurity, Destroyable {
 
   /** Opens HELLO's signature box with the server's secret key and answers WELCOME. */
   private byte[] onHello(byte[] frame) throws SecurityFailure {
-    Command.expect(frame, Command.HELLO, HELLO_LENGTH, HELLO_LENGTH);
-    if (frame[6] != 1 || frame[7] != 0) {
-      throw protocol("HELLO asks for CurveZMQ " + frame[6] + "." + frame[7] + "; this side speaks 1.0");
-    }
+    checkHello(frame);
     clientShortKey = Arrays.copyOfRange(frame, 80, 80 + KEY);
     remoteNonce = Pack.bigEndianToLong(frame, 112);
     byte[] secret = keyPair.secretKey();
@@ -392,8 +446,16 @@ public final class CurveSecurity implements ConnectionSecurity, Destroyable {
     }
   }
 
-  /** Checks the cookie, opens INITIATE, checks the vouch, asks the authenticator, and answers READY. */
-  private byte[] onInitiate(byte[] frame) throws SecurityFailure {
+  /** A HELLO's name, length and version: everything about it that costs no cryptography. */
+  private static void checkHello(byte[] frame) throws SecurityFailure {
+    Command.expect(frame, Command.HELLO, HELLO_LENGTH, HELLO_LENGTH);
+    if (frame[6] != 1 || frame[7] != 0) {
+      throw protocol("HELLO asks for CurveZMQ " + frame[6] + "." + frame[7] + "; this side speaks 1.0");
+    }
+  }
+
+  /** Checks the cookie, opens INITIATE and checks the vouch; the admission decision that follows is left to make. */
+  private Decision onInitiate(byte[] frame) throws SecurityFailure {
     Command.expect(frame, Command.INITIATE, INITIATE_MIN, INITIATE_MIN + Metadata.MAX_LENGTH);
     byte[] cookie = new byte[2 * KEY];
     byte[] vouchKey = new byte[KEY];
@@ -438,35 +500,69 @@ public final class CurveSecurity implements ConnectionSecurity, Destroyable {
         throw authentication(MISDIRECTED_VOUCH);
       }
       remoteMetadata = Metadata.decode(plain, 128, plain.length - 128, "INITIATE");
-      AuthResult result = check(client);
-      clientKey = client;
-      userId = result.userId();
-      byte[] ready = Command.frame(Command.READY, READY_MIN + localMetadata.length);
-      Pack.longToBigEndian(takeNonce(), ready, 6);
-      NaclBox.seal(sessionKey, fullNonce(READY_NONCE, ready, 6), localMetadata, 0, localMetadata.length, ready, 14);
-      state = State.ESTABLISHED;
-      log.debug("CURVE handshake complete: client key {} accepted as user '{}'", client, userId);
-      return ready;
+      state = State.EXPECT_DECISION;
+      return new Admission(client);
     } finally {
       wipe(cookie, vouchKey);
     }
   }
 
-  private AuthResult check(CurvePublicKey client) throws SecurityFailure {
-    AuthResult result;
-    try {
-      result = authenticator.checkClient(new Credential(domain, client));
-    } catch (RuntimeException e) {
-      log.warn("CURVE: refused client key {} in domain '{}': the authenticator failed", client, domain, e);
-      SecurityFailure f = authentication(CLIENT_KEY_REFUSED);
-      f.initCause(e);
-      throw f;
+  /**
+   * The authenticator's decision on a client that has proved its key: {@link #ask} calls it (any thread, no secret
+   * touched), {@link #finish} answers READY or refuses with an ERROR command, the only failure a client is told of
+   * (RFC 26: an ERROR follows a refusal by the ZAP handler).
+   */
+  private final class Admission implements Decision {
+    private final CurvePublicKey client;
+    private volatile AuthResult result;
+    private volatile RuntimeException failure;
+
+    Admission(CurvePublicKey client) {
+      this.client = client;
     }
-    if (result == null || !result.success()) {
-      log.info("CURVE: the authenticator refused client key {} in domain '{}'", client, domain);
-      throw authentication(CLIENT_KEY_REFUSED);
+
+    @Override
+    public void ask() {
+      try {
+        result = authenticator.checkClient(new Credential(domain, client));
+      } catch (RuntimeException e) {
+        failure = e;
+      }
     }
-    return result;
+
+    @Override
+    public List<byte[]> finish() throws SecurityFailure {
+      if (state != State.EXPECT_DECISION) {
+        throw protocol("this connection's security ended while its client's key was checked");
+      }
+      AuthResult answer = result;
+      try {
+        if (failure != null || answer == null || !answer.success()) {
+          if (failure != null) {
+            log.warn("CURVE: refused client key {} in domain '{}': the authenticator failed", client, domain, failure);
+          } else {
+            log.info("CURVE: the authenticator refused client key {} in domain '{}'", client, domain);
+          }
+          SecurityFailure f = new SecurityFailure(SecurityFailure.Kind.AUTHENTICATION, CLIENT_KEY_REFUSED,
+              ErrorCommand.encode(CLIENT_KEY_REFUSED));
+          if (failure != null) {
+            f.initCause(failure);
+          }
+          throw f;
+        }
+        clientKey = client;
+        userId = answer.userId();
+        byte[] ready = Command.frame(Command.READY, READY_MIN + localMetadata.length);
+        Pack.longToBigEndian(takeNonce(), ready, 6);
+        NaclBox.seal(sessionKey, fullNonce(READY_NONCE, ready, 6), localMetadata, 0, localMetadata.length, ready, 14);
+        state = State.ESTABLISHED;
+        log.debug("CURVE handshake complete: client key {} accepted as user '{}'", client, userId);
+        return List.of(ready);
+      } catch (SecurityFailure | RuntimeException f) {
+        failHandshake(State.EXPECT_DECISION);
+        throw f;
+      }
+    }
   }
 
   // ---- client ----
@@ -545,6 +641,11 @@ public final class CurveSecurity implements ConnectionSecurity, Destroyable {
 
   private void wipeHandshakeSecrets() {
     wipe(clientShortSecret, helloKey, cookieKey);
+  }
+
+  /** For tests: the arrays that held secrets (c', the HELLO box key, the cookie key, the session key); null if never made. */
+  byte[][] secretFields() {
+    return new byte[][] {clientShortSecret, helloKey, cookieKey, sessionKey};
   }
 
   /** The 24-byte nonce of {@code prefix} followed by {@code 24 - prefix.length} bytes of {@code source}. */

@@ -7,9 +7,9 @@ import java.nio.charset.StandardCharsets;
  * ZMTP 3's ERROR command ({@code \x05ERROR}, one length byte, up to 255 bytes of reason): what a server sends just
  * before it closes a connection whose handshake it refused, so the client learns why instead of seeing a bare close.
  *
- * <p>The transport sends {@code ErrorCommand.encode(failure.getMessage())} when a server-side {@link
- * CurveSecurity#receive} throws a {@link SecurityFailure.Kind#AUTHENTICATION} failure (those messages are written to
- * be sent: they name no key), then closes; a client's {@code receive} of it throws {@code AUTHENTICATION} with the reason. The
+ * <p>{@link CurveSecurity} makes one only when the server's authenticator refuses a client, as the {@link
+ * SecurityFailure#reply()} of that failure (its reason names no key); the transport sends it, then closes. Every other
+ * failure closes without one. A client's {@code receive} of it throws {@code AUTHENTICATION} with the reason. The
  * command travels in the clear and unauthenticated, like a TCP reset: a reason, never a proof. Stateless.
  */
 public final class ErrorCommand {

@@ -16,6 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.callosum.auth.AuthResult;
 import io.callosum.auth.CurveKeyPair;
 import io.callosum.auth.CurvePublicKey;
+import io.callosum.lower.tcp.internal.ConnectionSecurity;
 import io.callosum.lower.tcp.internal.SecurityFailure;
 import io.callosum.lower.tcp.internal.curve.Fixtures.Pair;
 import java.nio.charset.StandardCharsets;
@@ -23,6 +24,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.bouncycastle.util.Pack;
 import org.junit.jupiter.api.Test;
@@ -183,8 +185,9 @@ class CurveSecurityTest {
     assertFalse(server.established());
     assertNull(server.userId());
 
-    // The transport sends the failure as an ERROR command before it closes.
-    SecurityFailure learned = refuses(AUTHENTICATION, () -> client.receive(ErrorCommand.encode(refused.getMessage())));
+    // The failure carries the ERROR command the transport sends before it closes: the only failure a client is told.
+    assertArrayEquals(ErrorCommand.encode(CurveSecurity.CLIENT_KEY_REFUSED), refused.reply());
+    SecurityFailure learned = refuses(AUTHENTICATION, () -> client.receive(refused.reply()));
     assertEquals("authentication rejected by the server: " + refused.getMessage(), learned.getMessage());
     assertFalse(client.established());
   }
@@ -204,7 +207,7 @@ class CurveSecurityTest {
   }
 
   @Test
-  void aClientExpectingAnotherServerKeyIsRefusedAtHelloAndLearnsWhy() throws SecurityFailure {
+  void aClientExpectingAnotherServerKeyIsRefusedAtHelloWithoutAWordAndExplainsTheClose() throws SecurityFailure {
     CurveKeyPair serverKeys = Fixtures.keyPair(20);
     CurveKeyPair expected = Fixtures.keyPair(21);
     CurveKeyPair clientKeys = Fixtures.keyPair(22);
@@ -213,9 +216,72 @@ class CurveSecurityTest {
     byte[] hello = only(client.start());
     SecurityFailure refused = refuses(AUTHENTICATION, () -> server.receive(hello));
     assertEquals(CurveSecurity.WRONG_SERVER_KEY, refused.getMessage(), "does not give the server's key away");
-    SecurityFailure learned = refuses(AUTHENTICATION, () -> client.receive(ErrorCommand.encode(refused.getMessage())));
-    assertEquals("authentication rejected by the server: " + CurveSecurity.WRONG_SERVER_KEY
-        + " (this client expects server key " + expected.publicKey() + ")", learned.getMessage());
+    assertNull(refused.reply(), "RFC 26: only the authenticator's refusal gets an ERROR");
+    assertTrue(client.closedInHandshake().endsWith("it does not hold the secret key of " + expected.publicKey()
+        + ", the server key this client expects"), client.closedInHandshake());
+    // A server that does send an ERROR at HELLO time (another implementation) is reported with the expected key.
+    SecurityFailure learned = refuses(AUTHENTICATION, () -> client.receive(ErrorCommand.encode("no")));
+    assertEquals("authentication rejected by the server: no (this client expects server key " + expected.publicKey() + ")",
+        learned.getMessage());
+    assertNull(client.closedInHandshake(), "after the handshake failed, a close tells nothing more");
+  }
+
+  @Test
+  void theServerScreensCommandsBeforeAnyKeyAgreement() throws SecurityFailure {
+    CurveKeyPair serverKeys = Fixtures.keyPair(60);
+    CurveKeyPair clientKeys = Fixtures.keyPair(61);
+    byte[] hello = only(Fixtures.clientSide(Fixtures.client(serverKeys.publicKey(), clientKeys), 62).start());
+    byte[] version2 = hello.clone();
+    version2[6] = 2;
+    for (byte[] bad : List.of(version2, Arrays.copyOf(hello, 199), Arrays.copyOf(hello, 201), new byte[200])) {
+      CurveSecurity server = Fixtures.serverSide(Fixtures.allowing(serverKeys, clientKeys.publicKey()), 63);
+      refuses(PROTOCOL, () -> server.screen(bad));
+    }
+    CurveSecurity server = Fixtures.serverSide(Fixtures.allowing(serverKeys, clientKeys.publicKey()), 64);
+    server.screen(hello);
+    refuses(PROTOCOL, () -> server.screen(hello)); // a second HELLO
+    CurveSecurity other = Fixtures.serverSide(Fixtures.allowing(serverKeys, clientKeys.publicKey()), 65);
+    other.screen(hello);
+    byte[] initiate = Command.frame(Command.INITIATE, CurveSecurity.INITIATE_MIN);
+    other.screen(initiate);
+    refuses(PROTOCOL, () -> other.screen(initiate)); // no third command
+    CurveSecurity shortInitiate = Fixtures.serverSide(Fixtures.allowing(serverKeys, clientKeys.publicKey()), 66);
+    shortInitiate.screen(hello);
+    refuses(PROTOCOL, () -> shortInitiate.screen(Command.frame(Command.INITIATE, CurveSecurity.INITIATE_MIN - 1)));
+  }
+
+  @Test
+  void aServerStepLeavesTheAdmissionDecisionToTheTransport() throws SecurityFailure {
+    CurveKeyPair serverKeys = Fixtures.keyPair(70);
+    CurveKeyPair clientKeys = Fixtures.keyPair(71);
+    AtomicInteger asked = new AtomicInteger();
+    CurveSecurity server = Fixtures.serverSide(Fixtures.server(serverKeys, c -> {
+      asked.incrementAndGet();
+      return AuthResult.accept("u");
+    }), 72);
+    CurveSecurity client = Fixtures.clientSide(Fixtures.client(serverKeys.publicKey(), clientKeys), 73);
+    byte[] initiate = only(client.receive(only(server.handshakeStep(only(client.start())).replies())));
+    ConnectionSecurity.Step step = server.handshakeStep(initiate);
+    assertEquals(List.of(), step.replies());
+    assertEquals(0, asked.get(), "the authenticator is not called by the step");
+    assertFalse(server.established());
+    refuses(PROTOCOL, () -> server.handshakeStep(initiate)); // nothing more while the decision is pending
+    CurveSecurity again = Fixtures.serverSide(Fixtures.server(serverKeys, c -> AuthResult.accept("u")), 74);
+    CurveSecurity client2 = Fixtures.clientSide(Fixtures.client(serverKeys.publicKey(), clientKeys), 75);
+    ConnectionSecurity.Step pending = again.handshakeStep(only(client2.receive(only(again.handshakeStep(only(client2.start())).replies()))));
+    pending.decision().ask();
+    byte[] ready = only(pending.decision().finish());
+    assertEquals(List.of(), client2.receive(ready));
+    assertTrue(again.established() && client2.established());
+    assertEquals("u", again.userId());
+
+    // A connection that ended while its client was checked: the decision finds nothing to finish.
+    CurveSecurity ended = Fixtures.serverSide(Fixtures.server(serverKeys, c -> AuthResult.accept("u")), 76);
+    CurveSecurity client3 = Fixtures.clientSide(Fixtures.client(serverKeys.publicKey(), clientKeys), 77);
+    ConnectionSecurity.Step late = ended.handshakeStep(only(client3.receive(only(ended.handshakeStep(only(client3.start())).replies()))));
+    late.decision().ask();
+    ended.destroy();
+    refuses(PROTOCOL, () -> late.decision().finish());
   }
 
   @Test
