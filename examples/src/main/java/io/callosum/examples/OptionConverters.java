@@ -141,7 +141,7 @@ final class OptionConverters {
     try {
       return CurveCertificate.read(Path.of(file));
     } catch (CertificateFormatException e) {
-      throw new TypeConversionException("not a certificate: " + e.getMessage());
+      throw new TypeConversionException("cannot use " + e.getMessage()); // FILE:LINE: what is wrong
     } catch (NoSuchFileException e) {
       throw new TypeConversionException("no such file: " + file);
     } catch (IOException | InvalidPathException e) {
