@@ -100,18 +100,18 @@ public final class Bench {
         List<Contender> contenders = new ArrayList<>();
         try {
           for (Opened opened : open(scenario, options)) {
-            if (opened.contender == null) {
+            String name = opened.opener.contender;
+            if (opened.contender != null) {
+              contenders.add(opened.contender);
+              report.placed(scenario, name, opened.contender.sameJvm());
+            } else if (opened.failure != null) {
               String reason = opened.failure instanceof Skipped ? opened.failure.getMessage()
                   : "did not open: " + opened.failure;
-              report.skip(scenario, opened.opener.name().toLowerCase(Locale.ROOT), reason);
-              err.println(scenario.name() + ": " + opened.opener.name().toLowerCase(Locale.ROOT) + " skipped: " + reason);
+              report.skip(scenario, name, reason);
+              err.println(scenario.name() + ": " + name + " skipped: " + reason);
               progress.stepBy(stepsPerContender);
-            } else if (options.only.isEmpty() || options.only.contains(opened.contender.name())) {
-              contenders.add(opened.contender);
-              report.placed(scenario, opened.contender.name(), opened.contender.sameJvm());
             } else {
-              opened.contender.close();
-              progress.stepBy(stepsPerContender);
+              progress.stepBy(stepsPerContender);  // not among --only
             }
           }
           for (int round = -options.warmups; round < options.rounds && !contenders.isEmpty(); round++) {
@@ -135,20 +135,30 @@ public final class Bench {
     }
   }
 
-  /** A contender that opened, or why it did not. */
+  /** A contender that opened, or why it did not (neither: left out by {@code --only}). */
   private record Opened(Scenario.Opener opener, Contender contender, Exception failure) {}
 
   /**
-   * Opens every contender of {@code scenario} at once, each on its own thread, so that their worker
-   * JVMs start together; returns them in the scenario's order.
+   * Opens every contender of {@code scenario} (those of {@code --only}) at once, each on its own
+   * thread, so that their worker JVMs start together; returns them in the scenario's order.
    */
   private static List<Opened> open(Scenario scenario, Options options) throws InterruptedException {
     List<CompletableFuture<Opened>> opening = new ArrayList<>();
     for (Scenario.Opener opener : scenario.contenders) {
       CompletableFuture<Opened> f = new CompletableFuture<>();
+      opening.add(f);
+      if (!options.only.isEmpty() && !options.only.contains(opener.contender)) {
+        f.complete(new Opened(opener, null, null));
+        continue;
+      }
       Thread t = new Thread(() -> {
         try {
-          f.complete(new Opened(opener, opener.open(options), null));
+          Contender contender = opener.open(options);
+          if (!contender.name().equals(opener.contender)) {
+            contender.close();
+            throw new IllegalStateException(opener + " opened " + contender.name() + ", not " + opener.contender);
+          }
+          f.complete(new Opened(opener, contender, null));
         } catch (Exception e) {
           f.complete(new Opened(opener, null, e));
         } catch (Throwable e) {
@@ -157,7 +167,6 @@ public final class Bench {
       }, "open-" + opener.name().toLowerCase(Locale.ROOT));
       t.setDaemon(true);
       t.start();
-      opening.add(f);
     }
     List<Opened> result = new ArrayList<>();
     for (CompletableFuture<Opened> f : opening) {
