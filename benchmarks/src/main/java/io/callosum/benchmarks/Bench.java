@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -115,12 +116,25 @@ public final class Bench {
             }
           }
           for (int round = -options.warmups; round < options.rounds && !contenders.isEmpty(); round++) {
-            for (int inFlight : scenario.inFlight) {
-              int first = Math.floorMod(round, contenders.size());
-              for (int i = 0; i < contenders.size(); i++) {
-                Contender contender = contenders.get((first + i) % contenders.size());
+            for (int c = 0; c < scenario.inFlight.size(); c++) {
+              int inFlight = scenario.inFlight.get(c);
+              List<Contender> order = new ArrayList<>(contenders);
+              Collections.rotate(order, -Math.floorMod(round, order.size()));
+              for (Contender contender : order) {
                 progress.setExtraMessage(scenario.name() + " " + contender.name() + " x" + inFlight);
-                measureOnce(scenario, contender, inFlight, round, options, report);
+                try {
+                  measureOnce(scenario, contender, inFlight, round, options, report);
+                } catch (Exception e) {
+                  // one contender failing (a worker died, a limit was hit) must not cost the whole run
+                  String reason = contender.name() + " failed in " + (round < 0 ? "a warm-up round" : "round " + (round + 1))
+                      + " and was left out from then on: " + e;
+                  report.note(scenario, reason);
+                  err.println(scenario.name() + ": " + reason);
+                  contenders.remove(contender);
+                  contender.close();
+                  progress.stepBy((long) (options.rounds - 1 - round) * scenario.inFlight.size()
+                      + scenario.inFlight.size() - 1 - c);
+                }
                 progress.step();
               }
             }

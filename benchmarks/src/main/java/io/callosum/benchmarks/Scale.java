@@ -155,16 +155,25 @@ final class Scale implements Contender {
       m.note(String.format("%d of %d connections opened, %d connects failed; first failure per client process: %s",
           opened, n, failed, problems));
     }
-    awaitRemotes(opened, "the bound peer sees %d of the " + opened + " clients that opened (of " + n + "): " + problems);
+    int seen = awaitRemotes(opened);
+    if (seen != opened) {
+      m.note("the bound peer saw " + seen + " of the " + opened + " clients that opened (the figures are per client it saw)");
+    }
+    if (seen == 0) {
+      throw new IllegalStateException(name + ": the bound peer sees none of the " + opened + " clients");
+    }
     double openSeconds = (System.nanoTime() - start) / 1e9;
     long[] open = bound.heapAndThreads();
     onAllClients(i -> "close", CONNECT_SECONDS);
-    awaitRemotes(0, "the bound peer still sees %d clients after they closed");
+    int left = awaitRemotes(0);
+    if (left != 0) {
+      throw new IllegalStateException(name + ": the bound peer still sees " + left + " clients after they all closed");
+    }
     awaitThreadsEnded();
 
-    m.put("heap_KiB_per_conn", (open[0] - before[0]) / 1024.0 / opened);
-    m.put("threads_per_1k_conn", (open[1] - before[1]) * 1000.0 / opened);
-    m.put("connections", opened);
+    m.put("heap_KiB_per_conn", (open[0] - before[0]) / 1024.0 / seen);
+    m.put("threads_per_1k_conn", (open[1] - before[1]) * 1000.0 / seen);
+    m.put("connections", seen);
     m.put("open_s", openSeconds);
   }
 
@@ -206,15 +215,14 @@ final class Scale implements Contender {
     t.start();
   }
 
-  private void awaitRemotes(int expected, String message) throws Exception {
+  /** Waits (bounded) until the bound peer has {@code expected} remotes; returns how many it has. */
+  private int awaitRemotes(int expected) throws Exception {
     long deadline = System.nanoTime() + WAIT_NANOS;
     int remotes;
-    while ((remotes = Integer.parseInt(bound.request("remotes"))) != expected) {
-      if (System.nanoTime() - deadline > 0) {
-        throw new IllegalStateException(name + ": " + String.format(message, remotes));
-      }
+    while ((remotes = Integer.parseInt(bound.request("remotes"))) != expected && System.nanoTime() - deadline < 0) {
       Thread.sleep(20);
     }
+    return remotes;
   }
 
   /** Every thread the connections started in the serving process must end. */
