@@ -42,7 +42,7 @@ public final class Bench {
 
   private static final String USAGE =
       "usage: Bench [--scenarios P1,P2,...,P8] [--rounds N] [--out DIR] [--quick] [--same-jvm] [--measure-ms MS]"
-          + " [--warmups N] [--only NAME,...] [--p7-tcp N] [--p7-zmq N]";
+          + " [--warmups N] [--only NAME,...] [--p7-tcp N] [--p7-zmq N] [--worker-jvm-options 'OPTION ...']";
 
   private Bench() {}
 
@@ -269,9 +269,12 @@ public final class Bench {
     /** P7's ZeroMQ connections per round. */
     int p7Zmq = 10_000;
 
+    /** Further JVM options of every worker JVM (e.g. a flight recording, for a profile). */
+    List<String> workerJvmOptions = List.of();
+
     /** Where serving sides run. */
     Host host() {
-      return sameJvm ? Host.local() : Host.children();
+      return sameJvm ? Host.local() : Host.children(workerJvmOptions);
     }
 
     static Options parse(String[] args) {
@@ -291,6 +294,7 @@ public final class Bench {
           case "--warmups" -> o.warmups = number(value(args, ++i, arg), arg, 0);
           case "--only" -> o.only = List.of(value(args, ++i, arg).split(","));
           case "--same-jvm" -> o.sameJvm = true;
+          case "--worker-jvm-options" -> o.workerJvmOptions = Worker.words(value(args, ++i, arg));
           case "--p7-tcp" -> o.p7Tcp = positive(value(args, ++i, arg), arg);
           case "--p7-zmq" -> o.p7Zmq = positive(value(args, ++i, arg), arg);
           default -> throw new IllegalArgumentException("unknown argument: " + arg);

@@ -18,6 +18,7 @@ import java.util.OptionalLong;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 /**
  * A worker JVM serving one contender's serving side ({@link Worker}): the same {@code java} binary
@@ -30,10 +31,28 @@ import java.util.concurrent.TimeUnit;
  * one); the reader threads only fill the queue and the tail.
  */
 final class ChildJvm implements Server {
-  /** How a worker JVM is started. */
-  record Spec(String maxHeap, boolean raiseFileLimit) {
+  /**
+   * How a worker JVM is started: its maximum heap, whether its soft limit on open files is raised
+   * to the hard one, and further JVM options (e.g. a flight recording for a profile), given last.
+   */
+  record Spec(String maxHeap, boolean raiseFileLimit, List<String> jvmOptions) {
     /** 1 GiB of heap at most: every serving side but P7's. */
     static final Spec DEFAULT = new Spec("1g", false);
+
+    Spec {
+      jvmOptions = List.copyOf(jvmOptions);
+    }
+
+    Spec(String maxHeap, boolean raiseFileLimit) {
+      this(maxHeap, raiseFileLimit, List.of());
+    }
+
+    /** This spec with {@code more} JVM options after its own. */
+    Spec with(List<String> more) {
+      List<String> all = new ArrayList<>(jvmOptions);
+      all.addAll(more);
+      return new Spec(maxHeap, raiseFileLimit, all);
+    }
   }
 
   static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
@@ -41,6 +60,7 @@ final class ChildJvm implements Server {
   private static final long QUIT_SECONDS = 40;
   private static final int TAIL = 40;
   private static final String END = "\u0000end";
+  private static final Pattern PROTOCOL = Pattern.compile("(READY|FAILED|OK|ERR)( |$)");
 
   private final String label;
   private final Process process;
@@ -72,9 +92,12 @@ final class ChildJvm implements Server {
     }
     command.add(ProcessHandle.current().info().command()
         .orElse(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java"));
-    command.addAll(List.of("-Xms64m", "-Xmx" + spec.maxHeap(), "-Dcallosum.bench.worker=" + label,
-        "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", System.getProperty("java.class.path"),
-        Worker.class.getName()));
+    // the JVM's own warnings go to stdout by default, which is the protocol's: send them to stderr
+    command.addAll(List.of("-Xms64m", "-Xmx" + spec.maxHeap(), "-Xlog:disable", "-Xlog:all=warning:stderr",
+        "-Dcallosum.bench.worker=" + label,
+        "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"));
+    command.addAll(spec.jvmOptions());
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), Worker.class.getName()));
     ChildJvm child = new ChildJvm(label, new ProcessBuilder(command).start());
     try {
       child.send("open " + role.wireName() + (args.isEmpty() ? "" : " " + String.join(" ", args)));
@@ -126,23 +149,33 @@ final class ChildJvm implements Server {
     stdin.flush();
   }
 
-  /** The next line the worker printed, or a failure with the end of its stderr. */
+  /**
+   * The next protocol line the worker printed ({@code READY}, {@code FAILED}, {@code OK}, {@code
+   * ERR}), or a failure with the end of its stderr. Anything else on its stdout (not ours) joins
+   * the stderr tail.
+   */
   private String next(Duration timeout) throws IOException {
-    String line;
-    try {
-      line = replies.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted waiting for worker " + label, e);
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      String line;
+      try {
+        line = replies.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted waiting for worker " + label, e);
+      }
+      if (line == null) {
+        throw failure("no answer within " + timeout.toSeconds() + " s");
+      }
+      if (line.equals(END)) {
+        replies.add(END);
+        throw failure("exited");
+      }
+      if (PROTOCOL.matcher(line).lookingAt()) {
+        return line;
+      }
+      keep("(stdout) " + line);
     }
-    if (line == null) {
-      throw failure("no answer within " + timeout.toSeconds() + " s");
-    }
-    if (line.equals(END)) {
-      replies.add(END);
-      throw failure("exited");
-    }
-    return line;
   }
 
   private IOException failure(String what) {

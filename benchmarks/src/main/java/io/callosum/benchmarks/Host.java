@@ -11,17 +11,19 @@ import java.util.OptionalLong;
  * cannot be anywhere else).
  */
 final class Host {
-  private static final Host CHILDREN = new Host(true);
-  private static final Host LOCAL = new Host(false);
+  private static final Host LOCAL = new Host(false, List.of());
 
   private final boolean children;
+  private final List<String> jvmOptions;
 
-  private Host(boolean children) {
+  private Host(boolean children, List<String> jvmOptions) {
     this.children = children;
+    this.jvmOptions = List.copyOf(jvmOptions);
   }
 
-  static Host children() {
-    return CHILDREN;
+  /** Worker JVMs, each started with {@code jvmOptions} after its own options. */
+  static Host children(List<String> jvmOptions) {
+    return new Host(true, jvmOptions);
   }
 
   static Host local() {
@@ -40,7 +42,7 @@ final class Host {
   /** Opens {@code role} with {@code args}; {@code spec} says how to start its JVM, if it gets one. */
   Server open(String label, ChildJvm.Spec spec, Role role, String... args) throws IOException {
     if (children) {
-      return ChildJvm.open(label, spec, role, List.of(args));
+      return ChildJvm.open(label, spec.with(jvmOptions), role, List.of(args));
     }
     try {
       return new Local(label, role.open(List.of(args)));

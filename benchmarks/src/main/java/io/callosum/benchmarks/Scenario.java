@@ -36,7 +36,7 @@ enum Scenario {
       true, List.of("deliveries_per_s", "delivered_pct"),
       "The publisher runs in its own process (for Redis: the Jedis publisher, and redis-server, which fans out),"
           + " the 16 subscribers in the harness. Deliveries/s = items received by all subscribers together ÷ time from"
-          + " the first publish to the last delivery; items a subscriber missed are not delivered; ratio = median ÷"
+          + " the harness's publish command to the last delivery; items a subscriber missed are not delivered; ratio = median ÷"
           + " redis's median (higher is better).",
       List.of(Opener.FANOUT_CALLOSUM_TCP, Opener.FANOUT_CALLOSUM_ZMQ, Opener.FANOUT_CALLOSUM_INPROC, Opener.FANOUT_REDIS)),
   P6("P6 fan-out scheduling (5,000 calls over 8 workers; 500 with --quick)", "round-robin", true,

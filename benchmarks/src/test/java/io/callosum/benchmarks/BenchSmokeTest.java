@@ -94,6 +94,17 @@ class BenchSmokeTest {
   }
 
   @Test
+  @Timeout(60)
+  void aChartWhoseBaselineDidNotRunIsLeftOut(@TempDir Path dir) throws Exception {
+    Run run = run("--same-jvm", "--scenarios", "P1", "--only", "raw-jeromq", "--out", dir.toString());
+
+    assertEquals(0, run.code, run.log);
+    assertTrue(run.table.contains("| 64 | raw-jeromq |"), run.table);
+    assertTrue(Files.exists(dir.resolve("results.csv")));
+    assertTrue(!Files.exists(dir.resolve("p1-ratios.png")), "no ratios without raw-nio");
+  }
+
+  @Test
   void badArgumentsAreRefusedWithUsage() {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     PrintStream sink = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);

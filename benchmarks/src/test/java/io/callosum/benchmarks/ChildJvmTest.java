@@ -43,6 +43,17 @@ class ChildJvmTest {
 
   @Test
   @Timeout(60)
+  void theProtocolIsFoundAmongOtherOutputOfTheJvm() throws Exception {
+    // the JVM's own log lines on stdout (as its warnings go there by default) around the answers
+    try (ChildJvm worker = ChildJvm.open("test-noisy", ChildJvm.Spec.DEFAULT.with(List.of("-Xlog:gc*=debug:stdout")),
+        Role.RAW_ECHO, List.of("4096"))) {
+      assertTrue(worker.address().matches("127\\.0\\.0\\.1:\\d+"), worker.address());
+      assertTrue(worker.heapAndThreads()[0] > 0, "the answer after a collection that logs on stdout");
+    }
+  }
+
+  @Test
+  @Timeout(60)
   void aRoleThatCannotOpenSaysWhyAndLeavesNoProcess() {
     long before = ProcessHandle.current().children().count();
 
