@@ -1,17 +1,11 @@
 package io.callosum.benchmarks;
 
-import io.callosum.Body;
-import io.callosum.Payload;
 import io.callosum.Peer;
-import io.callosum.StreamCall;
-import io.callosum.StreamSink;
+import io.callosum.auth.CurveKeyPair;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
-import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ClientResponseObserver;
@@ -26,18 +20,23 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLServerSocket;
+import javax.net.ssl.SSLSocket;
 
 /**
- * P3: a client sends many 64 KiB items to a server, which counts the bytes and acknowledges the
- * total at the end. Callosum uses a client stream (credit-based flow control), gRPC a client
- * streaming call that honours {@code isReady()}, the raw comparator one blocking socket.
+ * P3: a client in the harness sends many 64 KiB items to a receiver (in its own worker JVM unless
+ * same-JVM), which counts the bytes and acknowledges the total at the end. Callosum uses a client
+ * stream (credit-based flow control), plain or CurveZMQ; gRPC a client streaming call that honours
+ * {@code isReady()}; the comparators one blocking socket, plain or TLS 1.3.
  */
 final class BulkStream {
   static final int ITEM = 64 << 10;
-  private static final long WAIT_SECONDS = 300;
+  private static final Duration WAIT = Duration.ofSeconds(300);
 
   private BulkStream() {}
 
@@ -60,27 +59,21 @@ final class BulkStream {
     m.put("seconds", nanos / 1e9);
   }
 
-  /** A Callosum client stream: the handler takes items from its upstream and returns their byte count. */
+  /** A Callosum client stream to {@link #callosumSink}; with {@code curve}, over CurveZMQ. */
   static final class Callosum implements Contender {
     private final String name;
-    private final Peer server;
+    private final Server server;
     private final Peer client;
     private final byte[] item = item();
 
-    Callosum(String name, String bindAddress) {
+    Callosum(String name, Host host, String bindAddress, boolean curve) throws IOException {
       this.name = name;
-      server = Peer.builder().name(name + "-bulk-server").bind(bindAddress).build();
+      CurveKeyPair clientKeys = curve ? CurveKeyPair.generate() : null;
+      server = host.open(name, Role.CALLOSUM_SINK, bindAddress, curve ? Security.curveWord(clientKeys) : Security.PLAIN);
       Peer started = null;
       try {
-        server.handleStream("sink", (context, argument, upstream, downstream) -> {
-          long bytes = 0;
-          for (Body b; (b = upstream.take()) != null; ) {
-            bytes += b.bytes().length;
-          }
-          return bytes;
-        });
-        server.start();
-        started = Peer.builder().name(name + "-bulk-client").connect(server.address()).build().start();
+        started = Peers.client(name + "-bulk-client", server.address(),
+            curve ? Security.curveClient(bindAddress, clientKeys, server.ready().get(1)) : null, false);
       } finally {
         if (started == null) {
           server.close();
@@ -98,15 +91,13 @@ final class BulkStream {
     public void measure(Measurement m) throws Exception {
       long total = total(m);
       long start = System.nanoTime();
-      StreamCall call = client.call("sink").timeout(Duration.ofSeconds(WAIT_SECONDS)).clientStream(null);
-      StreamSink upstream = call.upstream();
-      Payload payload = Payload.wrap(item);
-      for (long sent = 0; sent < total; sent += ITEM) {
-        upstream.send(payload);
-      }
-      upstream.complete();
-      long bytes = ((Number) call.result().get(WAIT_SECONDS, TimeUnit.SECONDS)).longValue();
+      long bytes = Peers.stream(client, item, total, WAIT);
       record(m, name, total, bytes, System.nanoTime() - start);
+    }
+
+    @Override
+    public List<Server> servers() {
+      return List.of(server);
     }
 
     @Override
@@ -119,46 +110,35 @@ final class BulkStream {
     }
   }
 
+  /** Callosum's receiver: {@code ADDRESS SECURITY} ({@link BoundPeer}). */
+  static Served callosumSink(List<String> args) {
+    return new BoundPeer(args.get(0), args.get(1), (address, transport) -> Peers.sinkServer("bulk-server", address, transport));
+  }
+
+  static final MethodDescriptor<byte[], byte[]> SINK = MethodDescriptor.<byte[], byte[]>newBuilder()
+      .setType(MethodDescriptor.MethodType.CLIENT_STREAMING)
+      .setFullMethodName(MethodDescriptor.generateFullMethodName("callosum.bench.Bulk", "Sink"))
+      .setRequestMarshaller(GrpcEcho.ECHO.getRequestMarshaller())
+      .setResponseMarshaller(GrpcEcho.ECHO.getResponseMarshaller())
+      .build();
+
   /** grpc-java client streaming (netty-shaded, plaintext, direct executors), writing only while {@code isReady()}. */
   static final class Grpc implements Contender {
-    static final MethodDescriptor<byte[], byte[]> SINK = MethodDescriptor.<byte[], byte[]>newBuilder()
-        .setType(MethodDescriptor.MethodType.CLIENT_STREAMING)
-        .setFullMethodName(MethodDescriptor.generateFullMethodName("callosum.bench.Bulk", "Sink"))
-        .setRequestMarshaller(GrpcEcho.ECHO.getRequestMarshaller())
-        .setResponseMarshaller(GrpcEcho.ECHO.getResponseMarshaller())
-        .build();
-
     private final Server server;
     private final ManagedChannel channel;
     private final byte[] item = item();
 
-    Grpc() throws IOException {
-      ServerServiceDefinition service = ServerServiceDefinition.builder("callosum.bench.Bulk")
-          .addMethod(SINK, ServerCalls.asyncClientStreamingCall(reply -> new StreamObserver<byte[]>() {
-            long bytes;
-
-            @Override
-            public void onNext(byte[] value) {
-              bytes += value.length;
-            }
-
-            @Override
-            public void onError(Throwable t) {
-              // the client went away; nothing to answer
-            }
-
-            @Override
-            public void onCompleted() {
-              reply.onNext(ByteBuffer.allocate(8).putLong(bytes).array());
-              reply.onCompleted();
-            }
-          }))
-          .build();
-      server = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
-          .addService(service).directExecutor().build().start();
-      int port = ((InetSocketAddress) server.getListenSockets().get(0)).getPort();
-      channel = NettyChannelBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), port))
-          .usePlaintext().directExecutor().build();
+    Grpc(Host host) throws IOException {
+      server = host.open("grpc-direct", Role.GRPC_SINK);
+      ManagedChannel opened = null;
+      try {
+        opened = GrpcEcho.channel(server.address(), true);
+      } finally {
+        if (opened == null) {
+          server.close();
+        }
+      }
+      channel = opened;
     }
 
     @Override
@@ -203,12 +183,12 @@ final class BulkStream {
               result.complete(reply);
             }
           });
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+      long deadline = System.nanoTime() + WAIT.toNanos();
       for (long sent = 0; sent < total; sent += ITEM) {
         synchronized (ready) {
           while (!requests.isReady() && !result.isDone()) {
             if (System.nanoTime() - deadline > 0) {
-              throw new IllegalStateException("grpc stream not ready for " + WAIT_SECONDS + " s");
+              throw new IllegalStateException("grpc stream not ready for " + WAIT.toSeconds() + " s");
             }
             ready.wait(100);
           }
@@ -219,77 +199,108 @@ final class BulkStream {
         requests.onNext(item);
       }
       requests.onCompleted();
-      long bytes = ByteBuffer.wrap(result.get(WAIT_SECONDS, TimeUnit.SECONDS)).getLong();
+      long bytes = ByteBuffer.wrap(result.get(WAIT.toSeconds(), TimeUnit.SECONDS)).getLong();
       record(m, name(), total, bytes, System.nanoTime() - start);
+    }
+
+    @Override
+    public List<Server> servers() {
+      return List.of(server);
     }
 
     @Override
     public void close() {
       try {
-        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-        server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+        GrpcEcho.shutdown(channel);
+      } finally {
+        server.close();
       }
     }
   }
 
+  /** grpc-java's receiver (direct executor); ready with {@code host:port}. */
+  static final class GrpcSink implements Served {
+    private final io.grpc.Server server;
+
+    GrpcSink(List<String> args) throws IOException {
+      server = GrpcEcho.server(ServerServiceDefinition.builder("callosum.bench.Bulk")
+          .addMethod(SINK, ServerCalls.asyncClientStreamingCall(reply -> new StreamObserver<byte[]>() {
+            long bytes;
+
+            @Override
+            public void onNext(byte[] value) {
+              bytes += value.length;
+            }
+
+            @Override
+            public void onError(Throwable t) {
+              // the client went away; nothing to answer
+            }
+
+            @Override
+            public void onCompleted() {
+              reply.onNext(ByteBuffer.allocate(8).putLong(bytes).array());
+              reply.onCompleted();
+            }
+          }))
+          .build(), true);
+    }
+
+    @Override
+    public List<String> ready() {
+      return List.of(GrpcEcho.address(server));
+    }
+
+    @Override
+    public void close() {
+      GrpcEcho.shutdown(server);
+    }
+  }
+
   /**
-   * The limit proxy: one blocking socket; the client writes an 8-byte length and then the items
-   * from a {@code byte[]}, the server reads them into a {@code byte[]} and answers the count.
+   * The limit proxies: one blocking socket, plain ({@code raw-socket-copy}) or TLS 1.3
+   * ({@code tls-socket-copy}, handshake made when opening); the client writes an 8-byte length and
+   * then the items from a {@code byte[]}, the receiver reads them into a {@code byte[]} and answers
+   * the count.
    */
-  static final class RawCopy implements Contender {
-    private final ServerSocket listener;
-    private final Thread serverThread;
+  static final class SocketCopy implements Contender {
+    private final String name;
+    private final Server server;
     private final Socket socket;
     private final DataOutputStream out;
     private final DataInputStream in;
     private final byte[] item = item();
 
-    RawCopy() throws IOException {
-      listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-      serverThread = new Thread(this::serve, "raw-copy-server");
-      serverThread.setDaemon(true);
-      serverThread.start();
-      Socket opened = new Socket();
+    SocketCopy(Host host, boolean tls) throws Exception {
+      name = tls ? "tls-socket-copy" : "raw-socket-copy";
+      server = host.open(name, Role.SOCKET_SINK, tls ? "tls" : "plain");
+      Socket opened = null;
       try {
-        opened.connect(listener.getLocalSocketAddress());
+        InetSocketAddress address = Sockets.address(server.address());
+        if (tls) {
+          SSLSocket s = (SSLSocket) SelfSignedTls.clientContext(server.ready().get(1)).getSocketFactory()
+              .createSocket(address.getAddress(), address.getPort());
+          opened = s;
+          s.setEnabledProtocols(new String[] {SelfSignedTls.PROTOCOL});
+          s.startHandshake();
+        } else {
+          opened = new Socket(address.getAddress(), address.getPort());
+        }
         out = new DataOutputStream(opened.getOutputStream());
         in = new DataInputStream(opened.getInputStream());
-      } catch (IOException | RuntimeException e) {
-        opened.close();
-        listener.close();
+      } catch (Exception | Error e) {
+        if (opened != null) {
+          opened.close();
+        }
+        server.close();
         throw e;
       }
       socket = opened;
     }
 
-    private void serve() {
-      try (Socket connection = listener.accept();
-           DataInputStream from = new DataInputStream(connection.getInputStream());
-           DataOutputStream to = new DataOutputStream(connection.getOutputStream())) {
-        byte[] buffer = new byte[ITEM];
-        while (true) {
-          long expected = from.readLong();
-          long bytes = 0;
-          while (bytes < expected) {
-            int n = from.read(buffer, 0, (int) Math.min(buffer.length, expected - bytes));
-            if (n < 0) {
-              return;
-            }
-            bytes += n;
-          }
-          to.writeLong(bytes);
-          to.flush();
-        }
-      } catch (IOException e) {
-        // closed by close()
-      }
-    }
-
     @Override
     public String name() {
-      return "raw-socket-copy";
+      return name;
     }
 
     @Override
@@ -305,11 +316,82 @@ final class BulkStream {
     }
 
     @Override
+    public List<Server> servers() {
+      return List.of(server);
+    }
+
+    @Override
     public void close() {
       try {
         socket.close();
+      } catch (IOException e) {
+        // closing anyway
+      } finally {
+        server.close();
+      }
+    }
+  }
+
+  /** The sockets' receiver, one connection at a time: {@code plain|tls}; ready with {@code host:port} (and the certificate). */
+  static final class SocketSink implements Served {
+    private final ServerSocket listener;
+    private final Thread thread;
+    private final List<String> ready = new ArrayList<>();
+
+    SocketSink(List<String> args) throws Exception {
+      boolean tls = args.get(0).equals("tls");
+      if (tls) {
+        SelfSignedTls keys = new SelfSignedTls();
+        SSLServerSocket s = (SSLServerSocket) keys.serverContext().getServerSocketFactory()
+            .createServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        s.setEnabledProtocols(new String[] {SelfSignedTls.PROTOCOL});
+        listener = s;
+        ready.add(Sockets.hostPort((InetSocketAddress) listener.getLocalSocketAddress()));
+        ready.add(keys.certificateWord());
+      } else {
+        listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        ready.add(Sockets.hostPort((InetSocketAddress) listener.getLocalSocketAddress()));
+      }
+      thread = new Thread(this::serve, "socket-sink");
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    private void serve() {
+      while (!listener.isClosed()) {
+        try (Socket connection = listener.accept();
+             DataInputStream from = new DataInputStream(connection.getInputStream());
+             DataOutputStream to = new DataOutputStream(connection.getOutputStream())) {
+          byte[] buffer = new byte[ITEM];
+          while (true) {
+            long expected = from.readLong();
+            long bytes = 0;
+            while (bytes < expected) {
+              int n = from.read(buffer, 0, (int) Math.min(buffer.length, expected - bytes));
+              if (n < 0) {
+                break;
+              }
+              bytes += n;
+            }
+            to.writeLong(bytes);
+            to.flush();
+          }
+        } catch (IOException e) {
+          // the client went away, or closed by close()
+        }
+      }
+    }
+
+    @Override
+    public List<String> ready() {
+      return ready;
+    }
+
+    @Override
+    public void close() {
+      try {
         listener.close();
-        serverThread.join(5_000);
+        thread.join(5_000);
       } catch (IOException e) {
         // closing anyway
       } catch (InterruptedException e) {

@@ -1,49 +1,51 @@
 package io.callosum.benchmarks;
 
-import io.callosum.Payload;
 import io.callosum.Peer;
+import io.callosum.lower.Transport;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * Callosum's echo over one lower: a bound peer whose {@code echo} handler returns the body bytes as
- * they came, and one connected client calling it with {@code invokeRaw} (no codec on either side).
+ * they came ({@link #serving}, in its own worker JVM unless same-JVM), and one connected client in
+ * the harness calling it with {@code invokeRaw} (no codec on either side).
  */
 final class CallosumEcho extends AsyncContender {
   private final String name;
-  private final Peer server;
+  private final List<Server> servers;
   private final Peer client;
 
   /**
-   * @param bindAddress e.g. {@code tcp://127.0.0.1:0}, {@code zmq+tcp://127.0.0.1:0}, {@code inproc://x}
-   * @param direct runs handlers and completions on the I/O threads ({@link Peer.Builder#directExecutor()})
+   * @param servers every serving process the calls pass through (the echo server last), closed with this contender
+   * @param clientTransport the client's lower, or null for the address scheme's default
+   * @param direct the client runs completions on the I/O thread ({@code directExecutor})
    */
-  CallosumEcho(String name, String bindAddress, boolean direct) {
+  CallosumEcho(String name, List<Server> servers, String connectAddress, Transport clientTransport, boolean direct) {
     this.name = name;
-    Peer.Builder serverBuilder = Peer.builder().name(name + "-server").bind(bindAddress);
-    if (direct) {
-      serverBuilder.directExecutor();
-    }
-    server = serverBuilder.build();
+    this.servers = List.copyOf(servers);
     Peer started = null;
     try {
-      server.handle("echo", (context, body) -> Payload.wrap(body.bytes()));
-      server.start();
-      Peer.Builder clientBuilder = Peer.builder().name(name + "-client").connect(server.address());
-      if (direct) {
-        clientBuilder.directExecutor();
-      }
-      started = clientBuilder.build().start();
+      started = Peers.client(name + "-client", connectAddress, clientTransport, direct);
     } finally {
       if (started == null) {
-        server.close();
+        servers.forEach(Server::close);
       }
     }
     client = started;
   }
 
+  /**
+   * The echo server at {@code bindAddress} on {@code host}, with the given executors on both ends;
+   * e.g. {@code tcp://127.0.0.1:0}, {@code zmq+tcp://127.0.0.1:0}, {@code inproc://x}.
+   */
+  static CallosumEcho open(String name, Host host, String bindAddress, boolean direct) throws Exception {
+    Server server = host.open(name, Role.CALLOSUM_ECHO, bindAddress, direct ? "direct" : "default", Security.PLAIN);
+    return new CallosumEcho(name, List.of(server), server.address(), null, direct);
+  }
+
   @Override
-  CompletableFuture<Payload> echo(byte[] body) {
-    return client.call("echo").invokeRaw(Payload.wrap(body));
+  CompletableFuture<?> echo(byte[] body) {
+    return Peers.call(client, Peers.ECHO, body);
   }
 
   @Override
@@ -52,11 +54,23 @@ final class CallosumEcho extends AsyncContender {
   }
 
   @Override
+  public List<Server> servers() {
+    return servers;
+  }
+
+  @Override
   public void close() {
     try {
       client.close();
     } finally {
-      server.close();
+      servers.forEach(Server::close);
     }
+  }
+
+  /** The echo peer: {@code ADDRESS direct|default SECURITY} ({@link BoundPeer}). */
+  static Served serving(List<String> args) {
+    boolean direct = args.get(1).equals("direct");
+    return new BoundPeer(args.get(0), args.get(2), (address, transport) ->
+        Peers.echoServer("echo-server", address, transport, direct));
   }
 }

@@ -163,8 +163,14 @@ final class Chart {
     return chart;
   }
 
-  /** Bars start at the axis minimum, which a logarithmic axis must set above zero. */
+  /**
+   * Bars start at the axis minimum, which a logarithmic axis must set above zero. A chart with
+   * nothing to show (its baseline did not run, say) is not written.
+   */
   private static void save(CategoryChart chart, Path withoutExtension) throws IOException {
+    if (chart.getSeriesMap().isEmpty()) {
+      return;
+    }
     double min = chart.getSeriesMap().values().stream().flatMap(series -> series.getYData().stream())
         .mapToDouble(Number::doubleValue).filter(v -> v > 0).min().orElse(1);
     chart.getStyler().setYAxisMin(min / 2);

@@ -1,35 +1,27 @@
 package io.callosum.benchmarks;
 
-import io.callosum.Payload;
 import io.callosum.Peer;
-import io.callosum.auth.AllowListAuthenticator;
-import io.callosum.auth.ClientAuthenticator;
 import io.callosum.auth.CurveKeyPair;
 import io.callosum.lower.Transport;
-import io.callosum.lower.tcp.TcpOptions;
 import io.callosum.lower.tcp.TcpTransport;
-import io.callosum.lower.zmq.ZmqOptions;
 import io.callosum.lower.zmq.ZmqTransport;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
-import io.grpc.Server;
-import io.grpc.ServerServiceDefinition;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ClientCalls;
-import io.grpc.stub.ServerCalls;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * P4: connect + first call over a fresh connection, many times in a row; each contender's server
- * stays up, and what a connection leaves behind is closed before the next one (untimed).
+ * P4: connect + first call over a fresh connection, many times in a row, from the harness; each
+ * contender's server stays up (in its own worker JVM unless same-JVM), and what a connection leaves
+ * behind is closed before the next one (untimed).
  */
 final class ConnectionSetup {
   private static final long WAIT_SECONDS = 10;
@@ -41,15 +33,23 @@ final class ConnectionSetup {
     return (int) m.size(200, 5);
   }
 
-  /** Times {@code connectAndCall} (which returns what to close afterwards) {@link #connections} times. */
+  /**
+   * Times {@code connectAndCall} (which returns what to close afterwards) {@link #connections}
+   * times; reports p50, p99 and the number of connects they come from.
+   */
   static void time(Measurement m, Connect connect) throws Exception {
-    for (int i = connections(m); i > 0; i--) {
+    int connections = connections(m);
+    for (int i = connections; i > 0; i--) {
       long start = System.nanoTime();
       AutoCloseable opened = connect.once();
       m.histogram.recordValue(System.nanoTime() - start);
       opened.close();
     }
+    if (m.histogram.getTotalCount() != connections) {
+      throw new IllegalStateException(m.histogram.getTotalCount() + " connects timed, not " + connections);
+    }
     m.putPercentilesMillis();
+    m.put("connects", connections);
   }
 
   @FunctionalInterface
@@ -62,57 +62,50 @@ final class ConnectionSetup {
    * Callosum over TCP: the client gets a fresh {@link TcpTransport} for each connection, since
    * peers of one transport to one address share a connection. With {@code curve}, CurveZMQ.
    */
-  static Contender callosumTcp(boolean curve) {
+  static Contender callosumTcp(Host host, boolean curve) throws IOException {
     if (!curve) {
-      return new Callosum("callosum-tcp", "tcp://127.0.0.1:0", new TcpTransport(), TcpTransport::new);
+      return new Callosum("callosum-tcp", host, "tcp://127.0.0.1:0", null, server -> TcpTransport::new);
     }
-    Keys keys = new Keys();
-    return new Callosum("callosum-tcp-curve", "tcp://127.0.0.1:0",
-        new TcpTransport(TcpOptions.builder().curveServer(keys.server()).build()),
-        () -> new TcpTransport(TcpOptions.builder().curveClient(keys.client()).build()));
+    CurveKeyPair clientKeys = CurveKeyPair.generate();
+    return new Callosum("callosum-tcp-curve", host, "tcp://127.0.0.1:0", clientKeys,
+        server -> () -> Security.curveClient(server.address(), clientKeys, server.ready().get(1)));
   }
 
   /** Callosum over ZeroMQ: one client transport (one jeromq context); every peer has its own socket and connection. */
-  static Contender callosumZmq(boolean curve) {
+  static Contender callosumZmq(Host host, boolean curve) throws IOException {
     if (!curve) {
-      ZmqTransport client = new ZmqTransport();
-      return new Callosum("callosum-zmq", "zmq+tcp://127.0.0.1:0", new ZmqTransport(), () -> client);
+      return new Callosum("callosum-zmq", host, "zmq+tcp://127.0.0.1:0", null, server -> {
+        Transport shared = new ZmqTransport();
+        return () -> shared;
+      });
     }
-    Keys keys = new Keys();
-    ZmqTransport client = new ZmqTransport(ZmqOptions.defaults().withCurveClient(keys.client()));
-    return new Callosum("callosum-zmq-curve", "zmq+tcp://127.0.0.1:0",
-        new ZmqTransport(ZmqOptions.defaults().withCurveServer(keys.server())), () -> client);
+    CurveKeyPair clientKeys = CurveKeyPair.generate();
+    return new Callosum("callosum-zmq-curve", host, "zmq+tcp://127.0.0.1:0", clientKeys, server -> {
+      Transport shared = Security.curveClient(server.address(), clientKeys, server.ready().get(1));
+      return () -> shared;
+    });
   }
 
-  /** A server key pair and one client key pair it allows, made once per contender. */
-  private record Keys(CurveKeyPair serverKeys, CurveKeyPair clientKeys) {
-    Keys() {
-      this(CurveKeyPair.generate(), CurveKeyPair.generate());
-    }
-
-    AllowListAuthenticator server() {
-      return new AllowListAuthenticator("callosum", serverKeys).allow(clientKeys.publicKey(), "bench");
-    }
-
-    ClientAuthenticator client() {
-      return ClientAuthenticator.of(serverKeys.publicKey(), clientKeys);
-    }
-  }
-
-  /** A bound Callosum echo peer (direct executors); each connection is a new client peer, closed after its first call. */
+  /**
+   * A bound Callosum echo peer (direct executors; in its own worker JVM unless same-JVM); each
+   * connection is a new client peer, closed after its first call.
+   */
   static final class Callosum implements Contender {
     private final String name;
-    private final Peer server;
+    private final Server server;
     private final Supplier<Transport> clientTransport;
 
-    Callosum(String name, String bindAddress, Transport serverTransport, Supplier<Transport> clientTransport) {
+    /**
+     * @param clientKeys the client key pair the server lets in (CurveZMQ), or null for plain
+     * @param clientTransports given the server, what gives each new client its lower
+     */
+    Callosum(String name, Host host, String bindAddress, CurveKeyPair clientKeys,
+        Function<Server, Supplier<Transport>> clientTransports) throws IOException {
       this.name = name;
-      this.clientTransport = clientTransport;
-      server = Peer.builder().name(name + "-setup-server").bind(bindAddress).transport(serverTransport)
-          .directExecutor().build();
+      server = host.open(name, Role.CALLOSUM_ECHO, bindAddress, "direct",
+          clientKeys == null ? Security.PLAIN : Security.curveWord(clientKeys));
       try {
-        server.handle("echo", (context, body) -> Payload.wrap(body.bytes()));
-        server.start();
+        clientTransport = clientTransports.apply(server);
       } catch (RuntimeException e) {
         server.close();
         throw e;
@@ -127,17 +120,20 @@ final class ConnectionSetup {
     @Override
     public void measure(Measurement m) throws Exception {
       time(m, () -> {
-        Peer client = Peer.builder().name(name + "-setup-client").connect(server.address())
-            .transport(clientTransport.get()).directExecutor().build();
+        Peer client = Peers.client(name + "-setup-client", server.address(), clientTransport.get(), true);
         try {
-          client.start();
-          client.call("echo").invokeRaw(Payload.wrap(Bench.BODY)).get(WAIT_SECONDS, TimeUnit.SECONDS);
+          Peers.call(client, Peers.ECHO, Bench.BODY).get(WAIT_SECONDS, TimeUnit.SECONDS);
         } catch (Exception | Error e) {
           client.close();
           throw e;
         }
         return client;
       });
+    }
+
+    @Override
+    public List<Server> servers() {
+      return List.of(server);
     }
 
     @Override
@@ -149,19 +145,9 @@ final class ConnectionSetup {
   /** grpc-java: a new plaintext channel (direct executor) per connection, shut down after its first call. */
   static final class Grpc implements Contender {
     private final Server server;
-    private final InetSocketAddress address;
 
-    Grpc() throws IOException {
-      ServerServiceDefinition service = ServerServiceDefinition.builder("callosum.bench.Echo")
-          .addMethod(GrpcEcho.ECHO, ServerCalls.asyncUnaryCall((request, reply) -> {
-            reply.onNext(request);
-            reply.onCompleted();
-          }))
-          .build();
-      server = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
-          .addService(service).directExecutor().build().start();
-      address = new InetSocketAddress(InetAddress.getLoopbackAddress(),
-          ((InetSocketAddress) server.getListenSockets().get(0)).getPort());
+    Grpc(Host host) throws IOException {
+      server = host.open("grpc-plaintext", Role.GRPC_ECHO, "direct");
     }
 
     @Override
@@ -172,7 +158,7 @@ final class ConnectionSetup {
     @Override
     public void measure(Measurement m) throws Exception {
       time(m, () -> {
-        ManagedChannel channel = NettyChannelBuilder.forAddress(address).usePlaintext().directExecutor().build();
+        ManagedChannel channel = GrpcEcho.channel(server.address(), true);
         try {
           ClientCalls.futureUnaryCall(channel.newCall(GrpcEcho.ECHO, CallOptions.DEFAULT), Bench.BODY)
               .get(WAIT_SECONDS, TimeUnit.SECONDS);
@@ -185,22 +171,23 @@ final class ConnectionSetup {
     }
 
     @Override
+    public List<Server> servers() {
+      return List.of(server);
+    }
+
+    @Override
     public void close() {
-      try {
-        server.shutdownNow().awaitTermination(WAIT_SECONDS, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+      server.close();
     }
   }
 
   /** A blocking socket: connect, one length-prefixed echo, close. The floor. */
   static final class RawTcp implements Contender {
-    private final LengthPrefixedEchoServer server;
+    private final Server server;
     private final byte[] reply = new byte[Bench.BODY.length];
 
-    RawTcp() throws IOException {
-      server = new LengthPrefixedEchoServer(4096);
+    RawTcp(Host host) throws IOException {
+      server = host.open("raw-tcp", Role.RAW_ECHO, "4096");
     }
 
     @Override
@@ -210,7 +197,7 @@ final class ConnectionSetup {
 
     @Override
     public void measure(Measurement m) throws Exception {
-      InetSocketAddress address = server.address();
+      InetSocketAddress address = Sockets.address(server.address());
       time(m, () -> {
         Socket socket = new Socket();
         try {
@@ -231,6 +218,11 @@ final class ConnectionSetup {
         }
         return socket;
       });
+    }
+
+    @Override
+    public List<Server> servers() {
+      return List.of(server);
     }
 
     @Override

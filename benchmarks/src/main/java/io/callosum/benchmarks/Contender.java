@@ -1,12 +1,15 @@
 package io.callosum.benchmarks;
 
+import java.util.List;
 import org.HdrHistogram.Histogram;
 
 /**
  * One side of a comparison, opened once per scenario and measured round after round, interleaved
  * with the other contenders. P1 and P2 contenders echo ({@link #throughput}, {@link #latency});
- * the other scenarios' contenders take one {@link #measure measurement} per round. All methods are
- * called from the harness thread only, one at a time.
+ * the other scenarios' contenders take one {@link #measure measurement} per round. Its client side
+ * runs in the harness JVM, its serving side in worker JVMs ({@link #servers}). All methods are
+ * called from the harness thread only, one at a time (the constructor may run on another thread
+ * while contenders open in parallel).
  */
 interface Contender extends AutoCloseable {
   /** The name in tables and files, e.g. {@code callosum-tcp}. */
@@ -30,7 +33,22 @@ interface Contender extends AutoCloseable {
     throw new UnsupportedOperationException(name() + " has no figures of its own");
   }
 
-  /** Releases every thread and socket of the contender. */
+  /** The serving sides of this contender; those in worker JVMs are measured with the harness's own usage. */
+  default List<Server> servers() {
+    return List.of();
+  }
+
+  /** Whether every part of this contender runs in the harness JVM. */
+  default boolean sameJvm() {
+    return servers().stream().noneMatch(s -> s.pid().isPresent());
+  }
+
+  /** The worker processes of this contender. */
+  default List<Long> pids() {
+    return servers().stream().filter(s -> s.pid().isPresent()).map(s -> s.pid().getAsLong()).toList();
+  }
+
+  /** Releases every thread, socket and worker JVM of the contender. */
   @Override
   void close();
 }

@@ -2,8 +2,6 @@ package io.callosum.benchmarks;
 
 import io.callosum.BroadcastReceiver;
 import io.callosum.Broadcaster;
-import io.callosum.Delivery;
-import io.callosum.Payload;
 import java.io.File;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -19,8 +17,11 @@ import redis.clients.jedis.Pipeline;
 
 /**
  * P5: one publisher, {@value #SUBSCRIBERS} subscribers, 50-byte items published as fast as the
- * publisher accepts them. A round counts what each subscriber received of that round's items;
- * what a subscriber missed (dropped for it, or lost with a connection) is not delivered.
+ * publisher accepts them. The publisher runs in its own worker JVM (unless same-JVM), the
+ * subscribers in the harness, which counts: as with Redis, where the fan-out runs in the broker's
+ * process and the subscribers elsewhere. A round counts what each subscriber received of that
+ * round's items; what a subscriber missed (dropped for it, or lost with a connection) is not
+ * delivered.
  */
 final class Fanout {
   static final int SUBSCRIBERS = 16;
@@ -97,8 +98,14 @@ final class Fanout {
     m.put("delivered_pct", 100.0 * deliveries / ((double) items * counters.size()));
   }
 
+  /** Something to repeat until subscribers are connected. */
+  @FunctionalInterface
+  interface Send {
+    void run() throws Exception;
+  }
+
   /** Repeats {@code send} every millisecond until {@code done} (bounded): subscribers are connected. */
-  static void sync(BooleanSupplier done, Runnable send, String what) throws InterruptedException {
+  static void sync(BooleanSupplier done, Send send, String what) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (!done.getAsBoolean()) {
       if (System.nanoTime() - deadline > 0) {
@@ -109,33 +116,34 @@ final class Fanout {
     }
   }
 
-  /** Callosum's {@link Broadcaster} bound, {@value #SUBSCRIBERS} {@link BroadcastReceiver}s with handlers connected. */
+  /**
+   * Callosum's {@link Broadcaster} bound in its own worker JVM ({@link CallosumPublisher}, unless
+   * same-JVM), {@value #SUBSCRIBERS} {@link BroadcastReceiver}s with handlers in the harness.
+   */
   static final class Callosum implements Contender {
     private final String name;
-    private final Broadcaster publisher;
+    private final Server publisher;
     private final List<BroadcastReceiver> receivers = new ArrayList<>();
     private final List<Counter> counters = new ArrayList<>();
-    private final Payload item = Payload.wrap(Bench.BODY);
 
-    Callosum(String name, String bindAddress) throws InterruptedException {
+    Callosum(String name, Host host, String bindAddress) throws Exception {
       this.name = name;
-      publisher = Broadcaster.builder().bind(bindAddress).queueCapacity(QUEUE).build();
+      publisher = host.open(name, Role.CALLOSUM_PUBLISHER, bindAddress);
       try {
         for (int i = 0; i < SUBSCRIBERS; i++) {
           Counter counter = new Counter();
           counters.add(counter);
-          receivers.add(BroadcastReceiver.builder().connect(publisher.address()).queueCapacity(QUEUE)
-              .handler(d -> deliver(counter, d)).build());
+          receivers.add(Peers.topicReceiver(publisher.address(), QUEUE, topic -> deliver(counter, topic)));
         }
-        sync(() -> counters.stream().allMatch(c -> c.synced), () -> publisher.publish("sync", item), name);
-      } catch (RuntimeException | InterruptedException e) {
+        sync(() -> counters.stream().allMatch(c -> c.synced), () -> publisher.request("sync"), name);
+      } catch (Exception | Error e) {
         close();
         throw e;
       }
     }
 
-    private static void deliver(Counter counter, Delivery d) {
-      if (d.topic().equals("b")) {
+    private static void deliver(Counter counter, String topic) {
+      if (topic.equals("b")) {
         counter.item();
       } else {
         counter.synced = true;
@@ -149,13 +157,12 @@ final class Fanout {
 
     @Override
     public void measure(Measurement m) throws Exception {
-      round(m, counters, items -> {
-        for (int i = 0; i < items; i++) {
-          while (!publisher.publish("b", item)) {
-            Thread.onSpinWait();  // the publisher's own queue is full: retry, so every item is offered
-          }
-        }
-      });
+      round(m, counters, items -> publisher.request("publish " + items));
+    }
+
+    @Override
+    public List<Server> servers() {
+      return List.of(publisher);
     }
 
     @Override
@@ -171,20 +178,61 @@ final class Fanout {
   }
 
   /**
-   * Redis pub/sub: a {@code redis-server} of this machine started on a loopback ephemeral port,
-   * a Jedis publisher pipelining PUBLISH in batches of 100, and one Jedis subscriber connection
-   * (and thread) per subscriber. Skipped if {@code redis-server} is not installed.
+   * The publishing side: a {@link Broadcaster} bound at {@code ADDRESS}; {@code sync} publishes one
+   * item of topic {@code sync}, {@code publish N} publishes N items of topic {@code b} as fast as
+   * the publisher accepts them (retrying while its own queue is full, so every item is offered).
+   */
+  static final class CallosumPublisher implements Served {
+    private final Broadcaster publisher;
+
+    CallosumPublisher(List<String> args) {
+      publisher = Peers.publisher(args.get(0), false, QUEUE);
+    }
+
+    @Override
+    public List<String> ready() {
+      return List.of(publisher.address());
+    }
+
+    @Override
+    public String command(String name, List<String> args) {
+      switch (name) {
+        case "sync" -> Peers.publishRaw(publisher, "sync", Bench.BODY);
+        case "publish" -> {
+          int items = Integer.parseInt(args.get(0));
+          for (int i = 0; i < items; i++) {
+            while (!Peers.publishRaw(publisher, "b", Bench.BODY)) {
+              Thread.onSpinWait();
+            }
+          }
+        }
+        default -> throw new IllegalArgumentException("unknown command " + name);
+      }
+      return name;
+    }
+
+    @Override
+    public void close() {
+      publisher.close();
+    }
+  }
+
+  /**
+   * Redis pub/sub: a {@code redis-server} of this machine started on a loopback ephemeral port, a
+   * Jedis publisher pipelining PUBLISH in batches of 100 ({@link RedisPublisher}, in its own worker
+   * JVM unless same-JVM, like Callosum's publisher), and one Jedis subscriber connection (and thread)
+   * per subscriber in the harness. Skipped if {@code redis-server} is not installed.
    */
   static final class Redis implements Contender {
     static final String INSTALL = "redis-server not found on PATH: apt-get install redis-server (Debian), then rerun";
 
     private final Process server;
     private final int port;
-    private final Jedis publisher;
     private final List<Subscriber> subscribers = new ArrayList<>();
     private final List<Counter> counters = new ArrayList<>();
+    private Server publisher;
 
-    Redis() throws Exception {
+    Redis(Host host) throws Exception {
       String executable = find("redis-server");
       if (executable == null) {
         throw new Skipped(INSTALL);
@@ -197,29 +245,23 @@ final class Fanout {
       server = new ProcessBuilder(executable, "--bind", "127.0.0.1", "--port", String.valueOf(port), "--save", "",
           "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning")
           .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-      Jedis opened = null;
-      try {
-        opened = connect();
+      try (Jedis admin = connect(server, port)) {
         for (int i = 0; i < SUBSCRIBERS; i++) {
           Counter counter = new Counter();
           counters.add(counter);
           subscribers.add(new Subscriber(counter, i));
         }
-        Jedis p = opened;
-        sync(() -> p.pubsubNumSub(new String(ITEM_TOPIC, StandardCharsets.UTF_8))
-            .getOrDefault(new String(ITEM_TOPIC, StandardCharsets.UTF_8), 0L) == SUBSCRIBERS, () -> { }, "redis");
+        String topic = new String(ITEM_TOPIC, StandardCharsets.UTF_8);
+        sync(() -> admin.pubsubNumSub(topic).getOrDefault(topic, 0L) == SUBSCRIBERS, () -> { }, "redis");
+        publisher = host.open("redis", Role.REDIS_PUBLISHER, Integer.toString(port));
       } catch (Exception | Error e) {
-        if (opened != null) {
-          opened.close();
-        }
         stopAll();
         throw e;
       }
-      publisher = opened;
     }
 
-    /** Connects once the server listens (bounded). */
-    private Jedis connect() throws InterruptedException {
+    /** Connects once the server (when it is known) listens (bounded). */
+    static Jedis connect(Process server, int port) throws InterruptedException {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
       while (true) {
         Jedis jedis = new Jedis("127.0.0.1", port);
@@ -228,7 +270,7 @@ final class Fanout {
           return jedis;
         } catch (RuntimeException e) {
           jedis.close();
-          if (!server.isAlive() || System.nanoTime() - deadline > 0) {
+          if ((server != null && !server.isAlive()) || System.nanoTime() - deadline > 0) {
             throw new IllegalStateException("redis-server did not start on port " + port + ": " + e, e);
           }
           Thread.sleep(10);
@@ -254,28 +296,23 @@ final class Fanout {
 
     @Override
     public void measure(Measurement m) throws Exception {
-      round(m, counters, items -> {
-        Pipeline pipeline = publisher.pipelined();
-        for (int i = 0; i < items; i++) {
-          pipeline.publish(ITEM_TOPIC, Bench.BODY);
-          if (i % 100 == 99) {
-            pipeline.sync();
-          }
-        }
-        pipeline.sync();
-      });
+      round(m, counters, items -> publisher.request("publish " + items));
+    }
+
+    @Override
+    public List<Server> servers() {
+      return List.of(publisher);
     }
 
     @Override
     public void close() {
-      try {
-        publisher.close();
-      } finally {
-        stopAll();
-      }
+      stopAll();
     }
 
     private void stopAll() {
+      if (publisher != null) {
+        publisher.close();
+      }
       for (Subscriber s : subscribers) {
         s.stop();
       }
@@ -335,4 +372,39 @@ final class Fanout {
     }
   }
 
+  /** Redis's publishing side: a Jedis connection to the server at {@code PORT}; {@code publish N} pipelines N PUBLISHes, synced every 100. */
+  static final class RedisPublisher implements Served {
+    private final Jedis jedis;
+
+    RedisPublisher(List<String> args) throws InterruptedException {
+      jedis = Redis.connect(null, Integer.parseInt(args.get(0)));
+    }
+
+    @Override
+    public List<String> ready() {
+      return List.of("redis-publisher");
+    }
+
+    @Override
+    public String command(String name, List<String> args) {
+      if (!name.equals("publish")) {
+        throw new IllegalArgumentException("unknown command " + name);
+      }
+      int items = Integer.parseInt(args.get(0));
+      Pipeline pipeline = jedis.pipelined();
+      for (int i = 0; i < items; i++) {
+        pipeline.publish(ITEM_TOPIC, Bench.BODY);
+        if (i % 100 == 99) {
+          pipeline.sync();
+        }
+      }
+      pipeline.sync();
+      return name;
+    }
+
+    @Override
+    public void close() {
+      jedis.close();
+    }
+  }
 }

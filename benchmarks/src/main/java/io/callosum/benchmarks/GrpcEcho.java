@@ -5,7 +5,6 @@ import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
-import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -17,12 +16,14 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
- * grpc-java unary echo over netty-shaded on loopback, plaintext. The method is described by hand
+ * grpc-java unary echo over netty-shaded on loopback, plaintext: the server in its own worker JVM
+ * (unless same-JVM), the channel in the harness. The method is described by hand
  * with a {@code byte[]} marshaller, so no generated code is involved: the request and reply carry
  * the same ~50 bytes as the other contenders (a protobuf message would add a 2-byte field header).
  */
@@ -39,29 +40,42 @@ final class GrpcEcho extends AsyncContender {
   private final ManagedChannel channel;
 
   /** @param direct both server and channel use {@code directExecutor()}; else grpc's default pools */
-  GrpcEcho(boolean direct) throws IOException {
+  GrpcEcho(Host host, boolean direct) throws IOException {
     this.name = direct ? "grpc-direct" : "grpc-default";
-    ServerServiceDefinition service = ServerServiceDefinition.builder("callosum.bench.Echo")
-        .addMethod(ECHO, ServerCalls.asyncUnaryCall((request, reply) -> {
-          reply.onNext(request);
-          reply.onCompleted();
-        }))
-        .build();
-    NettyServerBuilder serverBuilder = NettyServerBuilder
-        .forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+    server = host.open(name, Role.GRPC_ECHO, direct ? "direct" : "default");
+    ManagedChannel opened = null;
+    try {
+      opened = channel(server.address(), direct);
+    } finally {
+      if (opened == null) {
+        server.close();
+      }
+    }
+    channel = opened;
+  }
+
+  /** A plaintext channel to {@code hostPort}, with a direct executor or grpc's default. */
+  static ManagedChannel channel(String hostPort, boolean direct) {
+    NettyChannelBuilder builder = NettyChannelBuilder.forAddress(Sockets.address(hostPort)).usePlaintext();
+    if (direct) {
+      builder.directExecutor();
+    }
+    return builder.build();
+  }
+
+  /** A started plaintext server on a loopback ephemeral port with {@code service}. */
+  static io.grpc.Server server(ServerServiceDefinition service, boolean direct) throws IOException {
+    NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
         .addService(service);
     if (direct) {
-      serverBuilder.directExecutor();
+      builder.directExecutor();
     }
-    server = serverBuilder.build().start();
-    int port = ((InetSocketAddress) server.getListenSockets().get(0)).getPort();
-    NettyChannelBuilder channelBuilder = NettyChannelBuilder
-        .forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), port))
-        .usePlaintext();
-    if (direct) {
-      channelBuilder.directExecutor();
-    }
-    channel = channelBuilder.build();
+    return builder.build().start();
+  }
+
+  /** The {@code host:port} a started server listens on. */
+  static String address(io.grpc.Server server) {
+    return Sockets.hostPort((InetSocketAddress) server.getListenSockets().get(0));
   }
 
   @Override
@@ -86,12 +100,56 @@ final class GrpcEcho extends AsyncContender {
   }
 
   @Override
+  public List<Server> servers() {
+    return List.of(server);
+  }
+
+  @Override
   public void close() {
     try {
+      shutdown(channel);
+    } finally {
+      server.close();
+    }
+  }
+
+  static void shutdown(ManagedChannel channel) {
+    try {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  static void shutdown(io.grpc.Server server) {
+    try {
       server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The echo service on a loopback ephemeral port: {@code direct|default}; ready with {@code host:port}. */
+  static final class Serving implements Served {
+    private final io.grpc.Server server;
+
+    Serving(List<String> args) throws IOException {
+      server = server(ServerServiceDefinition.builder("callosum.bench.Echo")
+          .addMethod(ECHO, ServerCalls.asyncUnaryCall((request, reply) -> {
+            reply.onNext(request);
+            reply.onCompleted();
+          }))
+          .build(), args.get(0).equals("direct"));
+    }
+
+    @Override
+    public List<String> ready() {
+      return List.of(address(server));
+    }
+
+    @Override
+    public void close() {
+      shutdown(server);
     }
   }
 

@@ -1,6 +1,7 @@
 package io.callosum.benchmarks;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
@@ -9,56 +10,26 @@ import org.zeromq.ZContext;
 import org.zeromq.ZMQ;
 
 /**
- * Raw jeromq: a ROUTER on its own thread echoes {@code [identity, body]}; a DEALER on the harness
- * thread keeps {@code n} bodies outstanding. What the ZeroMQ lower costs on top of jeromq itself.
+ * Raw jeromq: a ROUTER on its own thread echoes {@code [identity, body]} ({@link Router}, in its own
+ * worker JVM unless same-JVM); a DEALER on the harness thread keeps {@code n} bodies outstanding.
+ * What the ZeroMQ lower costs on top of jeromq itself.
  */
 final class JeromqEcho implements Contender {
-  private static final int POLL_MILLIS = 100;
   private static final int REPLY_TIMEOUT_MILLIS = 10_000;
   private static final int FIRST_REPLY_MILLIS = 2_000;
   private static final int CONNECT_ATTEMPTS = 5;
 
+  private final Server server;
   private final ZContext context = new ZContext(1);
-  private final Thread router;
-  private volatile boolean running = true;
   private final ZMQ.Socket dealer;
 
-  JeromqEcho() throws IOException {
+  JeromqEcho(Host host) throws IOException {
+    server = host.open("raw-jeromq", Role.JEROMQ_ECHO);
     try {
-      CompletableFuture<String> endpoint = new CompletableFuture<>();
-      router = new Thread(() -> serve(endpoint), "raw-jeromq-router");
-      router.setDaemon(true);
-      router.start();
-      dealer = connect(endpoint.get(10, TimeUnit.SECONDS));
-    } catch (Exception e) {
+      dealer = connect(server.address());
+    } catch (IOException | RuntimeException e) {
       close();
-      throw new IOException("raw jeromq echo did not start: " + e, e);
-    }
-  }
-
-  private void serve(CompletableFuture<String> endpoint) {
-    ZMQ.Socket socket = context.createSocket(SocketType.ROUTER);
-    try {
-      socket.setLinger(0);
-      socket.setReceiveTimeOut(POLL_MILLIS);
-      socket.bind("tcp://127.0.0.1:*");
-      endpoint.complete(socket.getLastEndpoint());
-      while (running) {
-        byte[] identity = socket.recv(0);
-        if (identity == null) {
-          continue;
-        }
-        byte[] body = socket.recv(0);
-        socket.send(identity, ZMQ.SNDMORE);
-        socket.send(body, 0);
-      }
-    } catch (RuntimeException e) {
-      endpoint.completeExceptionally(e);
-      if (running) {
-        System.err.println("raw jeromq router failed: " + e);
-      }
-    } finally {
-      context.destroySocket(socket);
+      throw e;
     }
   }
 
@@ -118,16 +89,82 @@ final class JeromqEcho implements Contender {
   }
 
   @Override
+  public List<Server> servers() {
+    return List.of(server);
+  }
+
+  @Override
   public void close() {
-    running = false;
     try {
-      if (router != null) {
-        router.join(5_000);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } finally {
       context.close();
+    } finally {
+      server.close();
+    }
+  }
+
+  /** The echoing ROUTER on its own thread; ready with its {@code tcp://} endpoint. */
+  static final class Router implements Served {
+    private static final int POLL_MILLIS = 100;
+
+    private final ZContext context = new ZContext(1);
+    private final Thread thread;
+    private final String endpoint;
+    private volatile boolean running = true;
+
+    Router(List<String> args) throws Exception {
+      CompletableFuture<String> bound = new CompletableFuture<>();
+      thread = new Thread(() -> serve(bound), "raw-jeromq-router");
+      thread.setDaemon(true);
+      thread.start();
+      try {
+        endpoint = bound.get(10, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        close();
+        throw e;
+      }
+    }
+
+    private void serve(CompletableFuture<String> bound) {
+      ZMQ.Socket socket = context.createSocket(SocketType.ROUTER);
+      try {
+        socket.setLinger(0);
+        socket.setReceiveTimeOut(POLL_MILLIS);
+        socket.bind("tcp://127.0.0.1:*");
+        bound.complete(socket.getLastEndpoint());
+        while (running) {
+          byte[] identity = socket.recv(0);
+          if (identity == null) {
+            continue;
+          }
+          byte[] body = socket.recv(0);
+          socket.send(identity, ZMQ.SNDMORE);
+          socket.send(body, 0);
+        }
+      } catch (RuntimeException e) {
+        bound.completeExceptionally(e);
+        if (running) {
+          System.err.println("raw jeromq router failed: " + e);
+        }
+      } finally {
+        context.destroySocket(socket);
+      }
+    }
+
+    @Override
+    public List<String> ready() {
+      return List.of(endpoint);
+    }
+
+    @Override
+    public void close() {
+      running = false;
+      try {
+        thread.join(5_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } finally {
+        context.close();
+      }
     }
   }
 }

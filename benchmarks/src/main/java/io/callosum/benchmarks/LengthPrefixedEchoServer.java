@@ -1,6 +1,7 @@
 package io.callosum.benchmarks;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
@@ -15,9 +16,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * The raw comparators' server: frames of a 4-byte big-endian length and that many bytes, echoed
  * back whole. One thread per connection, blocking {@code java.nio} channels; every complete frame
  * of one read is answered with one write, so pipelined requests cost one syscall pair per batch.
+ * A serving side ({@link Role#RAW_ECHO}): its argument is the buffer size; ready with {@code host:port}.
  */
-final class LengthPrefixedEchoServer implements AutoCloseable {
+final class LengthPrefixedEchoServer implements Served {
   static final int MAX_FRAME = 1 << 20;
+  /** The buffer argument for pipelined echoes of up to {@link #MAX_FRAME} bytes. */
+  static final String PIPELINED = Integer.toString(MAX_FRAME + 4);
 
   private final ServerSocketChannel listener;
   private final Thread acceptor;
@@ -26,12 +30,12 @@ final class LengthPrefixedEchoServer implements AutoCloseable {
 
   private final int bufferSize;
 
-  LengthPrefixedEchoServer() throws IOException {
-    this(MAX_FRAME + 4);
+  /** @param args the buffer size of each connection's read and write buffers (direct), which bounds the frame size */
+  LengthPrefixedEchoServer(List<String> args) throws IOException {
+    this(Integer.parseInt(args.get(0)));
   }
 
-  /** @param bufferSize each connection's read and write buffer (direct), which bounds the frame size */
-  LengthPrefixedEchoServer(int bufferSize) throws IOException {
+  private LengthPrefixedEchoServer(int bufferSize) throws IOException {
     this.bufferSize = bufferSize;
     listener = ServerSocketChannel.open();
     listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
@@ -40,8 +44,13 @@ final class LengthPrefixedEchoServer implements AutoCloseable {
     acceptor.start();
   }
 
-  InetSocketAddress address() throws IOException {
-    return (InetSocketAddress) listener.getLocalAddress();
+  @Override
+  public List<String> ready() {
+    try {
+      return List.of(Sockets.hostPort((InetSocketAddress) listener.getLocalAddress()));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   private void accept() {

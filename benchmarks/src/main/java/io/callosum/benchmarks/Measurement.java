@@ -1,22 +1,27 @@
 package io.callosum.benchmarks;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
 
 /**
- * What one measurement of a P3–P7 contender yields: named figures (e.g. {@code MB_per_s}) and, for
+ * What one measurement of a P3–P8 contender yields: named figures (e.g. {@code MB_per_s}) and, for
  * scenarios that time many events, a histogram of them in ns. {@link #quick} asks for the small
- * sizes of a smoke run.
+ * sizes of a smoke run; {@link #nanos} is the run's time per timed measurement (P8).
  */
 final class Measurement {
   final boolean quick;
+  final long nanos;
   final Histogram histogram = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
   private final Map<String, Double> figures = new LinkedHashMap<>();
+  private final List<String> notes = new ArrayList<>();
 
-  Measurement(boolean quick) {
+  Measurement(boolean quick, long nanos) {
     this.quick = quick;
+    this.nanos = nanos;
   }
 
   /** {@code full} in a real run, {@code quick} in a smoke run. */
@@ -30,6 +35,15 @@ final class Measurement {
 
   Map<String, Double> figures() {
     return figures;
+  }
+
+  /** Something the reader of the figures must know (e.g. fewer connections opened than asked for). */
+  void note(String text) {
+    notes.add(text);
+  }
+
+  List<String> notes() {
+    return notes;
   }
 
   /** Puts p50 and p99 of the histogram, in ms. */

@@ -5,24 +5,26 @@ import java.io.IOException;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
+import java.util.List;
 import org.HdrHistogram.Histogram;
 
 /**
  * The limit proxy: a pipelined length-prefixed echo over one blocking {@code java.nio} channel.
  * The client writes {@code n} frames, then for every batch of replies it reads writes as many new
- * frames in one write. No threads hand anything to each other on either side.
+ * frames in one write. No threads hand anything to each other on either side. The server
+ * ({@link LengthPrefixedEchoServer}) runs in its own worker JVM unless same-JVM.
  */
 final class RawNioEcho implements Contender {
-  private final LengthPrefixedEchoServer server;
+  private final Server server;
   private final SocketChannel channel;
   private final ByteBuffer in = ByteBuffer.allocateDirect(1 << 20);
   private final ByteBuffer out = ByteBuffer.allocateDirect(1 << 20);
 
-  RawNioEcho() throws IOException {
-    server = new LengthPrefixedEchoServer();
+  RawNioEcho(Host host) throws IOException {
+    server = host.open("raw-nio", Role.RAW_ECHO, LengthPrefixedEchoServer.PIPELINED);
     SocketChannel opened = null;
     try {
-      opened = SocketChannel.open(server.address());
+      opened = SocketChannel.open(Sockets.address(server.address()));
       opened.setOption(StandardSocketOptions.TCP_NODELAY, true);
     } finally {
       if (opened == null) {
@@ -93,6 +95,11 @@ final class RawNioEcho implements Contender {
     }
     in.compact();
     return frames;
+  }
+
+  @Override
+  public List<Server> servers() {
+    return List.of(server);
   }
 
   @Override

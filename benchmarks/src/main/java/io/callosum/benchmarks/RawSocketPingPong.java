@@ -5,28 +5,28 @@ import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.util.List;
 import org.HdrHistogram.Histogram;
 
 /**
  * The latency floor: a blocking {@link Socket} that writes one length-prefixed frame and reads the
  * echo before sending the next. Only meaningful one call at a time, so it is a P2 comparator only.
+ * The server ({@link LengthPrefixedEchoServer}) runs in its own worker JVM unless same-JVM.
  */
 final class RawSocketPingPong implements Contender {
-  private final LengthPrefixedEchoServer server;
+  private final Server server;
   private final Socket socket;
   private final DataOutputStream out;
   private final DataInputStream in;
   private final byte[] reply = new byte[Bench.BODY.length];
 
-  RawSocketPingPong() throws IOException {
-    server = new LengthPrefixedEchoServer();
+  RawSocketPingPong(Host host) throws IOException {
+    server = host.open("raw-socket", Role.RAW_ECHO, LengthPrefixedEchoServer.PIPELINED);
     Socket opened = new Socket();
     try {
       opened.setTcpNoDelay(true);
-      InetSocketAddress address = server.address();
-      opened.connect(address);
+      opened.connect(Sockets.address(server.address()));
       out = new DataOutputStream(new BufferedOutputStream(opened.getOutputStream()));
       in = new DataInputStream(new BufferedInputStream(opened.getInputStream()));
     } catch (IOException | RuntimeException e) {
@@ -61,6 +61,11 @@ final class RawSocketPingPong implements Contender {
       throw new IOException("echo of " + length + " bytes, expected " + reply.length);
     }
     in.readFully(reply);
+  }
+
+  @Override
+  public List<Server> servers() {
+    return List.of(server);
   }
 
   @Override

@@ -7,10 +7,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -24,12 +26,33 @@ final class Report {
 
   private final List<Sample> samples = new ArrayList<>();
   private final Map<Scenario, Map<String, String>> skipped = new LinkedHashMap<>();
+  /** Per scenario, what the reader must know about some figures. */
+  private final Map<Scenario, List<String>> notes = new LinkedHashMap<>();
+  /** Per scenario, the contenders whose every part ran in the harness JVM. */
+  private final Map<Scenario, Set<String>> sameJvm = new LinkedHashMap<>();
+  private final boolean allInOneJvm;
   /** Every timed event of a contender in a scenario, all measured rounds together (ns). */
   private final Map<Scenario, Map<String, Histogram>> histograms = new LinkedHashMap<>();
   private final String machine;
 
-  Report(String machine) {
+  /** @param allInOneJvm {@code --same-jvm}: every serving side ran in the harness */
+  Report(String machine, boolean allInOneJvm) {
     this.machine = machine;
+    this.allInOneJvm = allInOneJvm;
+  }
+
+  /** Notes where {@code contender} ran: all in the harness JVM, or with worker processes. */
+  void placed(Scenario scenario, String contender, boolean inHarness) {
+    Set<String> names = sameJvm.computeIfAbsent(scenario, s -> new LinkedHashSet<>());
+    if (inHarness) {
+      names.add(contender);
+    }
+  }
+
+  /** The name as the tables show it: marked when it ran in one JVM while the others did not. */
+  private String label(Scenario scenario, String contender) {
+    return !allInOneJvm && sameJvm.getOrDefault(scenario, Set.of()).contains(contender)
+        ? contender + " (same JVM)" : contender;
   }
 
   void add(Sample sample) {
@@ -44,6 +67,10 @@ final class Report {
 
   Map<Scenario, Map<String, Histogram>> histograms() {
     return histograms;
+  }
+
+  void note(Scenario scenario, String text) {
+    notes.computeIfAbsent(scenario, s -> new ArrayList<>()).add(text);
   }
 
   void skip(Scenario scenario, String contender, String reason) {
@@ -80,6 +107,11 @@ final class Report {
   void printMarkdown(PrintStream out) {
     List<Summary> all = summaries();
     out.println("Machine: " + machine);
+    out.println();
+    out.println(allInOneJvm
+        ? "Processes: every client and serving side in this one JVM (--same-jvm): peers share the JVM's transports."
+        : "Processes: each contender's serving side in a worker JVM of its own (Redis: redis-server), the clients in the"
+            + " harness JVM; \"(same JVM)\" marks the contenders that run entirely in the harness.");
     for (Scenario scenario : Scenario.values()) {
       if (all.stream().noneMatch(s -> s.scenario() == scenario) && !skipped.containsKey(scenario)) {
         continue;
@@ -92,16 +124,18 @@ final class Report {
       } else if (scenario.metric == Scenario.Metric.CALLS_PER_SECOND) {
         out.println("Ratio = median calls/s ÷ baseline's median calls/s in the same case (higher is better).");
         out.println();
-        out.println("Switches/call = voluntary context switches of all the JVM's threads per call (thread wake-ups).");
+        out.println(COST_NOTE);
         out.println();
-        out.println("| in flight | contender | calls/s median | min | max | ratio | switches/call |");
-        out.println("|---:|---|---:|---:|---:|---:|---:|");
+        out.println("| in flight | contender | calls/s median | min | max | ratio | CPU µs/call (server) | switches/call (server) |");
+        out.println("|---:|---|---:|---:|---:|---:|---:|---:|");
         for (int inFlight : scenario.inFlight) {
           Optional<Summary> base = find(all, scenario, inFlight, scenario.baseline, Sample.CALLS_PER_SECOND);
           for (Summary s : all) {
             if (s.scenario() == scenario && s.inFlight() == inFlight && s.metric().equals(Sample.CALLS_PER_SECOND)) {
-              out.printf(Locale.ROOT, "| %d | %s | %.0f | %.0f | %.0f | %s | %s |%n", inFlight, s.contender(), s.median(),
-                  s.min(), s.max(), ratio(s, base), switches(all, scenario, inFlight, s.contender()));
+              out.printf(Locale.ROOT, "| %d | %s | %.0f | %.0f | %.0f | %s | %s | %s |%n", inFlight,
+                  label(scenario, s.contender()), s.median(), s.min(), s.max(), ratio(s, base),
+                  cost(all, scenario, inFlight, s.contender(), CallCost.CPU, CallCost.SERVER_CPU, "%.1f"),
+                  cost(all, scenario, inFlight, s.contender(), CallCost.SWITCHES, CallCost.SERVER_SWITCHES, "%.2f"));
             }
           }
         }
@@ -109,26 +143,39 @@ final class Report {
         out.println("Round trip of one call at a time, µs; median over rounds of each round's percentile,"
             + " p50 min–max over rounds; ratio = median ÷ baseline's median (lower is better).");
         out.println();
-        out.println("| contender | p50 µs | p50 min–max | p99 µs | p99.9 µs | p50 ratio | p99 ratio | switches/call |");
-        out.println("|---|---:|---:|---:|---:|---:|---:|---:|");
+        out.println(COST_NOTE);
+        out.println();
+        out.println("| contender | p50 µs | p50 min–max | p99 µs | p99.9 µs | p50 ratio | p99 ratio | CPU µs/call (server) | switches/call (server) |");
+        out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         Optional<Summary> base50 = find(all, scenario, 1, scenario.baseline, Sample.P50);
         Optional<Summary> base99 = find(all, scenario, 1, scenario.baseline, Sample.P99);
         for (Summary s : all) {
           if (s.scenario() == scenario && s.metric().equals(Sample.P50)) {
             Summary p99 = find(all, scenario, 1, s.contender(), Sample.P99).orElseThrow();
             Summary p999 = find(all, scenario, 1, s.contender(), Sample.P999).orElseThrow();
-            out.printf(Locale.ROOT, "| %s | %.1f | %.1f–%.1f | %.1f | %.1f | %s | %s | %s |%n", s.contender(), s.median(),
-                s.min(), s.max(), p99.median(), p999.median(), ratio(s, base50), ratio(p99, base99),
-                switches(all, scenario, 1, s.contender()));
+            out.printf(Locale.ROOT, "| %s | %.1f | %.1f–%.1f | %.1f | %.1f | %s | %s | %s | %s |%n",
+                label(scenario, s.contender()), s.median(), s.min(), s.max(), p99.median(), p999.median(),
+                ratio(s, base50), ratio(p99, base99),
+                cost(all, scenario, 1, s.contender(), CallCost.CPU, CallCost.SERVER_CPU, "%.1f"),
+                cost(all, scenario, 1, s.contender(), CallCost.SWITCHES, CallCost.SERVER_SWITCHES, "%.2f"));
           }
         }
       }
       skipped.getOrDefault(scenario, Map.of()).forEach((contender, reason) ->
           out.println("| skipped: " + contender + " | " + reason.replace('|', '/') + " |"));
+      List<String> scenarioNotes = notes.getOrDefault(scenario, List.of());
+      if (!scenarioNotes.isEmpty()) {
+        out.println();
+        scenarioNotes.forEach(note -> out.println("- " + note));
+      }
     }
   }
 
-  /** A FIGURES table: each figure's median (min–max) per contender, and the first figure's ratio. */
+  private static final String COST_NOTE = "CPU µs/call = CPU time of the harness and the contender's worker processes"
+      + " together per call; switches/call = their threads' voluntary context switches per call (thread wake-ups);"
+      + " in parentheses the worker (server) processes' part; medians over rounds.";
+
+  /** A FIGURES table: each figure's median (min–max) per contender, and the ratios of {@link Scenario#ratioFigures}. */
   private void printFigures(PrintStream out, List<Summary> all, Scenario scenario) {
     out.println(scenario.note);
     out.println();
@@ -138,35 +185,51 @@ final class Report {
       head.append(' ').append(figure).append(" median | min–max |");
       rule.append("---:|---:|");
     }
-    if (scenario.baseline != null) {
-      head.append(" ratio |");
+    List<String> ratioFigures = scenario.baseline == null ? List.of() : scenario.ratioFigures();
+    boolean severalBaselines = all.stream().filter(s -> s.scenario() == scenario)
+        .map(s -> scenario.baselineOf(s.contender())).distinct().count() > 1;
+    for (String figure : ratioFigures) {
+      head.append(ratioFigures.size() == 1 ? " ratio |" : " ratio " + figure + " |");
       rule.append("---:|");
+    }
+    if (severalBaselines) {
+      head.append(" against |");
+      rule.append("---|");
     }
     out.println(head);
     out.println(rule);
     String first = scenario.figures.get(0);
-    Optional<Summary> base = scenario.baseline == null ? Optional.empty()
-        : find(all, scenario, 1, scenario.baseline, first);
     for (Summary s : all) {
       if (s.scenario() != scenario || !s.metric().equals(first)) {
         continue;
       }
-      StringBuilder row = new StringBuilder("| ").append(s.contender()).append(" |");
+      StringBuilder row = new StringBuilder("| ").append(label(scenario, s.contender())).append(" |");
       for (String figure : scenario.figures) {
         Optional<Summary> f = find(all, scenario, 1, s.contender(), figure);
         row.append(f.map(v -> " " + figure(v.median()) + " | " + figure(v.min()) + "–" + figure(v.max()) + " |")
             .orElse(" | |"));
       }
-      if (scenario.baseline != null) {
-        row.append(' ').append(ratio(s, base)).append(" |");
+      String baseline = scenario.baselineOf(s.contender());
+      for (String figure : ratioFigures) {
+        Optional<Summary> mine = find(all, scenario, 1, s.contender(), figure);
+        Optional<Summary> base = find(all, scenario, 1, baseline, figure);
+        row.append(' ').append(mine.map(v -> ratio(v, base)).orElse("n/a")).append(" |");
+      }
+      if (severalBaselines) {
+        row.append(' ').append(baseline).append(" |");
       }
       out.println(row);
     }
   }
 
-  private String switches(List<Summary> all, Scenario scenario, int inFlight, String contender) {
-    return find(all, scenario, inFlight, contender, Sample.SWITCHES_PER_CALL)
-        .map(v -> String.format(Locale.ROOT, "%.2f", v.median())).orElse("n/a");
+  /** {@code total (server)} of a cost figure, as the tables show it. */
+  private String cost(List<Summary> all, Scenario scenario, int inFlight, String contender, String total, String server,
+      String format) {
+    String t = find(all, scenario, inFlight, contender, total).map(v -> String.format(Locale.ROOT, format, v.median()))
+        .orElse("n/a");
+    String w = find(all, scenario, inFlight, contender, server).map(v -> String.format(Locale.ROOT, format, v.median()))
+        .orElse("–");
+    return t + " (" + w + ")";
   }
 
   /** Three significant digits at least, no exponent. */
@@ -191,7 +254,19 @@ final class Report {
     }
     Files.writeString(dir.resolve("results.csv"), csv, StandardCharsets.UTF_8);
 
-    StringBuilder json = new StringBuilder("{\n  \"machine\": ").append(quote(machine)).append(",\n  \"samples\": [");
+    StringBuilder json = new StringBuilder("{\n  \"machine\": ").append(quote(machine))
+        .append(",\n  \"same_jvm\": {");
+    String comma = "";
+    for (Scenario scenario : Scenario.values()) {
+      if (sameJvm.containsKey(scenario)) {
+        json.append(comma).append(quote(scenario.name())).append(": [");
+        json.append(String.join(", ", sameJvm.get(scenario).stream()
+            .map(Report::quote).toList()));
+        json.append(']');
+        comma = ", ";
+      }
+    }
+    json.append("},\n  \"all_in_one_jvm\": ").append(allInOneJvm).append(",\n  \"samples\": [");
     String separator = "\n";
     for (Sample s : samples) {
       json.append(separator).append("    {\"scenario\": ").append(quote(s.scenario().name()))

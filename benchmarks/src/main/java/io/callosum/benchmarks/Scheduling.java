@@ -2,8 +2,6 @@ package io.callosum.benchmarks;
 
 import io.callosum.BroadcastReceiver;
 import io.callosum.Broadcaster;
-import io.callosum.Delivery;
-import io.callosum.Payload;
 import io.callosum.Peer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -18,7 +16,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * P6, the Bacalhau demo: a scheduler distributes calls over {@value #WORKERS} worker peers (TCP).
+ * P6, the Bacalhau demo: a scheduler in the harness distributes calls over {@value #WORKERS} worker
+ * peers (TCP; all in one worker JVM, {@link Workers}, unless same-JVM).
  * Each worker runs {@value #SLOTS} calls at a time and queues the rest; half of the workers take
  * 4 ms per call, the others 1 ms. Workers broadcast their free capacity (and how many calls they
  * have accepted) to the scheduler after every change. With {@code byCapacity} the scheduler sends
@@ -32,30 +31,24 @@ final class Scheduling implements Contender {
   private static final long WAIT_SECONDS = 60;
 
   private final boolean byCapacity;
-  private final ScheduledExecutorService clock = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "bench-worker-clock");
-    t.setDaemon(true);
-    return t;
-  });
   private final BroadcastReceiver adverts;
-  private final List<Worker> workers = new ArrayList<>();
+  private Server workers;
   private final List<Peer> clients = new ArrayList<>();
   /** Per worker: last advertised free slots and accepted calls, and calls sent to it; guarded by {@code this}. */
   private final long[] advertisedFree = new long[WORKERS];
   private final long[] advertisedAccepted = new long[WORKERS];
   private final long[] sent = new long[WORKERS];
 
-  Scheduling(boolean byCapacity) throws InterruptedException {
+  Scheduling(Host host, boolean byCapacity) throws Exception {
     this.byCapacity = byCapacity;
-    adverts = BroadcastReceiver.builder().bind("tcp://127.0.0.1:0").queueCapacity(10_000).handler(this::advert).build();
+    adverts = Peers.valueReceiver("tcp://127.0.0.1:0", 10_000, this::advert);
     try {
+      workers = host.open(name(), Role.SCHEDULING_WORKERS, adverts.address());
       for (int i = 0; i < WORKERS; i++) {
-        Worker w = new Worker(i, i < WORKERS / 2 ? 1 : 4, adverts.address());
-        workers.add(w);
-        clients.add(Peer.builder().name("bench-scheduler-" + i).connect(w.peer.address()).directExecutor().build().start());
+        clients.add(Peers.client("bench-scheduler-" + i, workers.ready().get(i), null, true));
       }
-      Fanout.sync(this::allAdvertised, () -> workers.forEach(Worker::advertise), name());
-    } catch (RuntimeException | InterruptedException e) {
+      Fanout.sync(this::allAdvertised, () -> workers.request("advertise"), name());
+    } catch (Exception | Error e) {
       close();
       throw e;
     }
@@ -70,8 +63,8 @@ final class Scheduling implements Contender {
     return true;
   }
 
-  private void advert(Delivery d) {
-    Map<?, ?> m = (Map<?, ?>) d.value();
+  private void advert(Object value) {
+    Map<?, ?> m = (Map<?, ?>) value;
     int w = ((Number) m.get("w")).intValue();
     long accepted = ((Number) m.get("acc")).longValue();
     synchronized (this) {
@@ -119,7 +112,6 @@ final class Scheduling implements Contender {
     CountDownLatch done = new CountDownLatch(calls);
     AtomicReference<Throwable> failure = new AtomicReference<>();
     Semaphore window = new Semaphore(SLOTS * WORKERS);
-    Payload body = Payload.wrap(Bench.BODY);
     long start = System.nanoTime();
     for (int i = 0; i < calls; i++) {
       int w;
@@ -131,7 +123,7 @@ final class Scheduling implements Contender {
         }
         w = i % WORKERS;
       }
-      clients.get(w).call("work").invokeRaw(body).whenComplete((reply, error) -> {
+      Peers.call(clients.get(w), "work", Bench.BODY).whenComplete((reply, error) -> {
         if (error != null) {
           failure.compareAndSet(null, error);
         }
@@ -151,26 +143,78 @@ final class Scheduling implements Contender {
   }
 
   @Override
+  public List<Server> servers() {
+    return workers == null ? List.of() : List.of(workers);
+  }
+
+  @Override
   public void close() {
     for (Peer c : clients) {
       c.close();
     }
-    for (Worker w : workers) {
-      w.close();
+    if (workers != null) {
+      workers.close();
     }
     adverts.close();
-    clock.shutdownNow();
-    try {
-      clock.awaitTermination(10, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+  }
+
+  /**
+   * The {@value #WORKERS} worker peers, advertising to the scheduler at {@code SCHEDULER_ADDRESS};
+   * ready with their addresses; {@code advertise} makes each advertise once (until the scheduler
+   * has heard them all).
+   */
+  static final class Workers implements Served {
+    private final ScheduledExecutorService clock = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "bench-worker-clock");
+      t.setDaemon(true);
+      return t;
+    });
+    private final List<Worker> workers = new ArrayList<>();
+
+    Workers(List<String> args) {
+      try {
+        for (int i = 0; i < WORKERS; i++) {
+          workers.add(new Worker(i, i < WORKERS / 2 ? 1 : 4, args.get(0), clock));
+        }
+      } catch (RuntimeException e) {
+        close();
+        throw e;
+      }
+    }
+
+    @Override
+    public List<String> ready() {
+      return workers.stream().map(w -> Peers.address(w.peer)).toList();
+    }
+
+    @Override
+    public String command(String name, List<String> args) {
+      if (!name.equals("advertise")) {
+        throw new IllegalArgumentException("unknown command " + name);
+      }
+      workers.forEach(Worker::advertise);
+      return name;
+    }
+
+    @Override
+    public void close() {
+      for (Worker w : workers) {
+        w.close();
+      }
+      clock.shutdownNow();
+      try {
+        clock.awaitTermination(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
   /** A worker peer: {@value #SLOTS} calls at a time, each taking {@code millis} on a clock (no CPU), the rest queued. */
-  private final class Worker implements AutoCloseable {
+  private static final class Worker implements AutoCloseable {
     final int id;
     final long millis;
+    final ScheduledExecutorService clock;
     final Peer peer;
     final Broadcaster advertiser;
     /** Guarded by {@code this}. */
@@ -178,18 +222,20 @@ final class Scheduling implements Contender {
     int running;
     long accepted;
 
-    Worker(int id, long millis, String schedulerAddress) {
+    Worker(int id, long millis, String schedulerAddress, ScheduledExecutorService clock) {
       this.id = id;
       this.millis = millis;
-      advertiser = Broadcaster.builder().connect(schedulerAddress).queueCapacity(10_000).build();
-      peer = Peer.builder().name("bench-worker-" + id).bind("tcp://127.0.0.1:0").directExecutor().build();
+      this.clock = clock;
+      advertiser = Peers.publisher(schedulerAddress, true, 10_000);
+      Peer started = null;
       try {
-        peer.handle("work", (context, body) -> accept());
-        peer.start();
-      } catch (RuntimeException e) {
-        close();
-        throw e;
+        started = Peers.asyncServer("bench-worker-" + id, "tcp://127.0.0.1:0", "work", this::accept);
+      } finally {
+        if (started == null) {
+          advertiser.close();
+        }
       }
+      peer = started;
     }
 
     private CompletableFuture<Object> accept() {
@@ -219,7 +265,7 @@ final class Scheduling implements Contender {
           run(next);
         }
       }
-      reply.complete(Payload.wrap(Bench.BODY));
+      reply.complete(Peers.raw(Bench.BODY));
       advertise();
     }
 
@@ -230,7 +276,7 @@ final class Scheduling implements Contender {
         free = SLOTS - running;
         acc = accepted;
       }
-      advertiser.publish("capacity", Map.of("w", id, "free", free, "acc", acc));
+      Peers.publish(advertiser, "capacity", Map.of("w", id, "free", free, "acc", acc));
     }
 
     @Override
