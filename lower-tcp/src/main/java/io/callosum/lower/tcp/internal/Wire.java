@@ -228,13 +228,11 @@ final class Wire {
     return f;
   }
 
-  /** The DATA fields that precede the header bytes. */
-  static byte[] dataPrefix(int channel, int headerLength) {
-    byte[] f = new byte[DATA_FRAME_HEADER];
-    f[0] = (byte) DATA;
-    putInt(f, 1, channel);
-    putInt(f, 5, headerLength);
-    return f;
+  /** Writes the DATA fields that precede the header bytes into {@code f} at {@code at}. */
+  static void putDataPrefix(byte[] f, int at, int channel, int headerLength) {
+    f[at] = (byte) DATA;
+    putInt(f, at + 1, channel);
+    putInt(f, at + 5, headerLength);
   }
 
   /** A reason text from the remote: bounded, and with control characters replaced, for logs. */
