@@ -55,7 +55,11 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
     /** The security handshake is done: channels may open. */
     void established(Connection c);
 
-    /** An OPEN, OPENED or CLOSE frame ({@code frame[0]} is the kind). */
+    /**
+     * A frame for a channel this connection holds no {@link Channel} for ({@code frame[0]} is the
+     * kind): every channel frame but DATA, and a well-formed DATA frame for a channel number
+     * without a {@link Channel}. The array is the owner's.
+     */
     void channelFrame(Connection c, int kind, int channel, byte[] frame);
 
     /** A channel of {@code c} was closed (locally or by the remote) or lost. */
@@ -63,11 +67,6 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
 
     /** The connection ended; its channels have been reported lost. */
     void closed(Connection c, CallosumException cause);
-
-    /** A well-formed DATA frame for a channel number that has no {@link Channel}; a gateway relays it. */
-    default void data(Connection c, int channel, byte[] frame) {
-      LOG.debug("{}: dropped DATA for channel {}, which is not open", c.remote, Integer.toUnsignedString(channel));
-    }
   }
 
   final IoLoop loop;
@@ -295,7 +294,7 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
       Wire.putDataPrefix(f, 0, number, header.length);
       System.arraycopy(header, 0, f, Wire.DATA_FRAME_HEADER, header.length);
       System.arraycopy(body, 0, f, Wire.DATA_FRAME_HEADER + header.length, body.length);
-      owner.data(Connection.this, number, f);
+      owner.channelFrame(Connection.this, Wire.DATA, number, f);
     }
 
     @Override
@@ -376,7 +375,7 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
     }
     Channel ch = channels.get(number);
     if (ch == null) {
-      owner.data(this, number, f);
+      owner.channelFrame(this, Wire.DATA, number, f);
       return;
     }
     int bodyStart = Wire.DATA_FRAME_HEADER + headerLength;
@@ -471,14 +470,9 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
     flushSoon();
   }
 
-  /** Bytes queued and not yet handed to the socket. */
-  long queuedBytes() {
-    return out.queuedBytes();
-  }
-
-  /** Whether the socket has taken none of the queued bytes for a heartbeat interval (the remote does not read). */
-  boolean stalled() {
-    return out.stalled();
+  /** What is queued and not yet handed to the socket. */
+  Backlog backlog() {
+    return out;
   }
 
   long bytesIn() {
