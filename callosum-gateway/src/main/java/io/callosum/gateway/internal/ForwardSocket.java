@@ -24,16 +24,19 @@ final class ForwardSocket {
   private static final Logger LOG = LoggerFactory.getLogger(ForwardSocket.class);
   private static final int READ_MAX = 64 << 10;
 
-  /** What the gateway does for a forwarded connection. */
+  /** What the gateway does for a forwarded connection. Loop thread. */
   interface Events {
     /** The outgoing connection is made (the far end may now be told OPENED). */
     void connected(ForwardSocket s);
 
-    /** Both directions ended in order ({@code reason} empty), or the socket failed. */
+    /** Both directions ended in order ({@code reason} empty), or the socket failed; it is closed already. */
     void ended(ForwardSocket s, String reason);
+
+    /** The socket is closed, for whatever reason (once). */
+    void closed(ForwardSocket s);
   }
 
-  final GatewayEngine.Leg leg;
+  final Leg leg;
   private final SocketChannel socket;
   private final Events events;
   private final String name;
@@ -52,7 +55,7 @@ final class ForwardSocket {
   private boolean outbound;
   private final long since = System.nanoTime();
 
-  private ForwardSocket(SocketChannel socket, GatewayEngine.Leg leg, Events events, String name) {
+  private ForwardSocket(SocketChannel socket, Leg leg, Events events, String name) {
     this.socket = socket;
     this.leg = leg;
     this.events = events;
@@ -60,14 +63,14 @@ final class ForwardSocket {
   }
 
   /** Takes over an accepted socket; it is read only after {@link #start}. */
-  static ForwardSocket accepted(RelayLoop loop, SocketChannel sc, GatewayEngine.Leg leg, Events events, String name) throws IOException {
+  static ForwardSocket accepted(RelayLoop loop, SocketChannel sc, Leg leg, Events events, String name) throws IOException {
     ForwardSocket s = new ForwardSocket(sc, leg, events, name);
     s.key = loop.register(sc, 0, s::ready);
     return s;
   }
 
   /** Connects to {@code target}; {@link Events#connected} or {@link Events#ended} follows on the loop. */
-  static ForwardSocket connect(RelayLoop loop, InetSocketAddress target, GatewayEngine.Leg leg, Events events) throws IOException {
+  static ForwardSocket connect(RelayLoop loop, InetSocketAddress target, Leg leg, Events events) throws IOException {
     SocketChannel sc = SocketChannel.open();
     ForwardSocket s = new ForwardSocket(sc, leg, events, target.toString());
     s.outbound = true;
@@ -203,8 +206,8 @@ final class ForwardSocket {
     }
     if (writes.isEmpty()) {
       if (closeWhenDrained) {
-        close();
-        events.ended(this, ""); // the gateway forgets it (it counts against maxConnections until then)
+        close(); // the gateway forgets it (it counts against maxConnections until then)
+        events.ended(this, "");
         return;
       }
       if (eofReceived && !outputDone) {
@@ -274,10 +277,7 @@ final class ForwardSocket {
     } catch (IOException e) {
       LOG.debug("closing {} failed", name, e);
     }
-  }
-
-  boolean isClosed() {
-    return closed;
+    events.closed(this);
   }
 
   @Override
