@@ -4,7 +4,6 @@ import io.callosum.AuthenticationException;
 import io.callosum.CallosumException;
 import io.callosum.ConnectionLostException;
 import io.callosum.MessageTooLargeException;
-import io.callosum.OverloadedException;
 import io.callosum.lower.Envelope;
 import io.callosum.lower.tcp.TcpOptions;
 import java.io.IOException;
@@ -105,7 +104,7 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
     this.reader = new FrameReader(new Reading());
     this.handshake = new HandshakeDriver(security, client, new Handshaking(), now, options.handshakeTimeout().toNanos());
     this.plain = handshake.plain();
-    this.out = new OutboundBuffer(options.maxSendBacklog(), options.heartbeatInterval().toNanos(), FLUSH_QUANTUM, System::nanoTime);
+    this.out = new OutboundBuffer(remote, options.maxSendBacklog(), options.heartbeatInterval().toNanos(), FLUSH_QUANTUM, System::nanoTime);
   }
 
   /**
@@ -240,19 +239,9 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
     }
   }
 
-  /**
-   * {@code lost}, unless a client's security layer can tell what a close during its handshake means
-   * (a CURVE server closes without a word on a HELLO for another server key): then that, as an
-   * authentication failure.
-   */
+  /** {@code lost}, or what it means during the security handshake. */
   private CallosumException closedByRemote(ConnectionLostException lost) {
-    String meaning = client && phase == Phase.HANDSHAKE ? handshake.closedInHandshake() : null;
-    if (meaning == null) {
-      return lost;
-    }
-    LOG.info("{}: {}", remote, meaning);
-    return new AuthenticationException("connection to " + remote + " closed during the " + handshake.mechanism() + " handshake: "
-        + meaning);
+    return phase == Phase.HANDSHAKE ? handshake.closedInHandshake(lost, remote) : lost;
   }
 
   /** What the reader finds on this connection's stream. Loop thread. */
@@ -290,11 +279,7 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
         return;
       }
       // closed while its bytes arrived: as for any DATA on a channel that is not open
-      byte[] f = new byte[Wire.DATA_FRAME_HEADER + header.length + body.length];
-      Wire.putDataPrefix(f, 0, number, header.length);
-      System.arraycopy(header, 0, f, Wire.DATA_FRAME_HEADER, header.length);
-      System.arraycopy(body, 0, f, Wire.DATA_FRAME_HEADER + header.length, body.length);
-      owner.channelFrame(Connection.this, Wire.DATA, number, f);
+      owner.channelFrame(Connection.this, Wire.DATA, number, Wire.dataFrame(number, header, body));
     }
 
     @Override
@@ -340,25 +325,17 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
         break;
       case Wire.PONG:
         break;
-      case Wire.OPEN:
-      case Wire.OPENED:
-      case Wire.CLOSE:
-      case Wire.OPEN_TO:
-      case Wire.REGISTER:
-      case Wire.REGISTERED:
-      case Wire.UNREGISTER:
-      case Wire.CREDIT:
-        if (f.length < Wire.CHANNEL_FRAME_HEADER) {
-          abort(Wire.PROTOCOL, "truncated channel frame of " + f.length + " bytes");
-          return;
-        }
-        owner.channelFrame(this, kind, Wire.getInt(f, 1), f);
-        break;
       case Wire.ABORT:
         remoteAbort(f);
         break;
       default:
-        abort(Wire.PROTOCOL, "unknown frame kind 0x" + Integer.toHexString(kind));
+        if (!Wire.channelKind(kind)) {
+          abort(Wire.PROTOCOL, "unknown frame kind 0x" + Integer.toHexString(kind));
+        } else if (f.length < Wire.CHANNEL_FRAME_HEADER) {
+          abort(Wire.PROTOCOL, "truncated channel frame of " + f.length + " bytes");
+        } else {
+          owner.channelFrame(this, kind, Wire.getInt(f, 1), f);
+        }
     }
   }
 
@@ -507,7 +484,11 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
     if (closed) {
       throw new ConnectionLostException("connection to " + remote + " is closed");
     }
-    checkBacklog(frameSize);
+    try {
+      out.admit(frameSize);
+    } catch (ConnectionLostException notReading) {
+      throw failSoon(notReading, true);
+    }
     if (plain) {
       byte[] prefix = new byte[4 + Wire.DATA_FRAME_HEADER];
       Wire.putInt(prefix, 0, (int) frameSize);
@@ -517,42 +498,12 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
       }
       out.add(prefix, e.header(), e.body(), null);
     } else {
-      byte[] f = new byte[(int) frameSize];
-      Wire.putDataPrefix(f, 0, channel.number, e.header().length);
-      System.arraycopy(e.header(), 0, f, Wire.DATA_FRAME_HEADER, e.header().length);
-      System.arraycopy(e.body(), 0, f, Wire.DATA_FRAME_HEADER + e.header().length, e.body().length);
+      byte[] f = Wire.dataFrame(channel.number, e.header(), e.body());
       if (!handshake.sealed(f, sealed -> out.addRecord(sealed, null))) {
         throw new ConnectionLostException("connection to " + remote + " is closed");
       }
     }
     flushSoon();
-  }
-
-  /**
-   * Refuses a frame that would overfill the send backlog. A remote that has taken nothing for a
-   * heartbeat interval has stopped reading: its connection is cut (it alone). One that still reads,
-   * only slower than we send, keeps its connection and this send fails with {@link
-   * OverloadedException} (backpressure for the caller).
-   */
-  private void checkBacklog(long frameSize) {
-    OutboundBuffer.Room room = out.room(frameSize);
-    if (room == OutboundBuffer.Room.FITS) {
-      return;
-    }
-    long backlog = out.queuedBytes();
-    if (room == OutboundBuffer.Room.NOT_READING) {
-      String why = "the send backlog to " + remote + " is full (" + backlog + " bytes, limit " + out.limit()
-          + ") and it has taken nothing for " + out.idleNanos() / 1_000_000 + " ms: the remote does not read";
-      loop.post(() -> {
-        if (phase != Phase.CLOSED) {
-          LOG.warn("{}; cutting it off", why);
-          fail(new ConnectionLostException(why));
-        }
-      });
-      throw new ConnectionLostException(why);
-    }
-    throw new OverloadedException("the send backlog to " + remote + " is full (" + backlog + " bytes, limit " + out.limit()
-        + "): the remote reads slower than this side sends");
   }
 
   /** A lone frame written on the caller's thread ({@link OutboundBuffer#writeThrough}); false if it must be queued. */
@@ -561,14 +512,23 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
     try {
       t = out.writeThrough(socket, prefix, e.header(), e.body());
     } catch (IOException ex) {
-      String why = "connection to " + remote + " lost while writing: " + ex.getMessage();
-      loop.post(() -> fail(new ConnectionLostException(why, ex)));
-      throw new ConnectionLostException(why, ex);
+      throw failSoon(new ConnectionLostException("connection to " + remote + " lost while writing: " + ex.getMessage(), ex), false);
     }
     if (t == OutboundBuffer.Through.PARTIAL) {
       flushSoon(); // the loop writes the rest when the socket drains
     }
     return t != OutboundBuffer.Through.NOT_TAKEN;
+  }
+
+  /** Any thread: ends the connection on the loop with {@code cause} (logged as a cut if {@code cut}); returns it for the caller to throw. */
+  private ConnectionLostException failSoon(ConnectionLostException cause, boolean cut) {
+    loop.post(() -> {
+      if (cut && phase != Phase.CLOSED) {
+        LOG.warn("{}; cutting it off", cause.getMessage());
+      }
+      fail(new ConnectionLostException(cause.getMessage(), cause.getCause()));
+    });
+    return cause;
   }
 
   private void flushSoon() {

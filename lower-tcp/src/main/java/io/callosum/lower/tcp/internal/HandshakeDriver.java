@@ -1,5 +1,8 @@
 package io.callosum.lower.tcp.internal;
 
+import io.callosum.AuthenticationException;
+import io.callosum.CallosumException;
+import io.callosum.ConnectionLostException;
 import java.net.InetAddress;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -7,6 +10,8 @@ import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Drives one connection's security layer ({@link ConnectionSecurity}): the handshake, then every
@@ -23,6 +28,7 @@ import java.util.function.Supplier;
  * pools' threads, which hand their outcome to the I/O thread with {@link Steps#post}.
  */
 final class HandshakeDriver {
+  private static final Logger LOG = LoggerFactory.getLogger(HandshakeDriver.class);
   /** Handshake frames a remote may have queued while one is checked (CURVE's screening lets through two in all). */
   static final int MAX_QUEUED = 4;
 
@@ -124,9 +130,19 @@ final class HandshakeDriver {
     }
   }
 
-  /** Client side: what a close by the server during the handshake means, or null (see {@link ConnectionSecurity#closedInHandshake}). */
-  String closedInHandshake() {
-    return security.closedInHandshake();
+  /**
+   * What the remote closing the connection during the handshake means: {@code lost}, unless a
+   * client's security layer can tell more (a CURVE server closes without a word on a HELLO for
+   * another server key; see {@link ConnectionSecurity#closedInHandshake}): then that, as an
+   * authentication failure of {@code remote}.
+   */
+  CallosumException closedInHandshake(ConnectionLostException lost, String remote) {
+    String meaning = client ? security.closedInHandshake() : null;
+    if (meaning == null) {
+      return lost;
+    }
+    LOG.info("{}: {}", remote, meaning);
+    return new AuthenticationException("connection to " + remote + " closed during the " + security.mechanism() + " handshake: " + meaning);
   }
 
   /**

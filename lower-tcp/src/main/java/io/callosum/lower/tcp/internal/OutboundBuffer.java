@@ -1,5 +1,7 @@
 package io.callosum.lower.tcp.internal;
 
+import io.callosum.ConnectionLostException;
+import io.callosum.OverloadedException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.GatheringByteChannel;
@@ -65,6 +67,7 @@ final class OutboundBuffer implements Backlog {
     }
   }
 
+  private final String remote;
   private final long limit;
   private final long stallNanos;
   private final int flushQuantum;
@@ -82,12 +85,14 @@ final class OutboundBuffer implements Backlog {
   private volatile boolean discarded;
 
   /**
+   * @param remote the remote's name, for the reasons of refusals
    * @param limit the bound on queued bytes ({@code TcpOptions.maxSendBacklog})
    * @param stallNanos how long without progress means the remote does not read ({@code heartbeatInterval})
    * @param flushQuantum bytes one {@link #flush} writes before it yields
    * @param clock nanoTime
    */
-  OutboundBuffer(long limit, long stallNanos, int flushQuantum, LongSupplier clock) {
+  OutboundBuffer(String remote, long limit, long stallNanos, int flushQuantum, LongSupplier clock) {
+    this.remote = remote;
     this.limit = limit;
     this.stallNanos = stallNanos;
     this.flushQuantum = flushQuantum;
@@ -117,8 +122,22 @@ final class OutboundBuffer implements Backlog {
     return idleNanos() > stallNanos ? Room.NOT_READING : Room.FULL;
   }
 
-  long limit() {
-    return limit;
+  /**
+   * Refuses a frame of {@code frameSize} bytes that would overfill the backlog. A remote that still
+   * reads, only slower than this side sends: {@link OverloadedException} (backpressure for the
+   * caller). One that has taken nothing for the stall interval has stopped reading: {@link
+   * ConnectionLostException}, and the caller cuts the connection.
+   */
+  void admit(long frameSize) {
+    Room room = room(frameSize);
+    if (room == Room.FITS) {
+      return;
+    }
+    String full = "the send backlog to " + remote + " is full (" + queued.get() + " bytes, limit " + limit + ")";
+    if (room == Room.NOT_READING) {
+      throw new ConnectionLostException(full + " and it has taken nothing for " + idleNanos() / 1_000_000 + " ms: the remote does not read");
+    }
+    throw new OverloadedException(full + ": the remote reads slower than this side sends");
   }
 
   @Override

@@ -229,6 +229,20 @@ public final class Wire {
     return f;
   }
 
+  /** A whole DATA frame: channel {@code channel}'s envelope ({@code header}, {@code body}). */
+  public static byte[] dataFrame(int channel, byte[] header, byte[] body) {
+    byte[] f = new byte[DATA_FRAME_HEADER + header.length + body.length];
+    putDataPrefix(f, 0, channel, header.length);
+    System.arraycopy(header, 0, f, DATA_FRAME_HEADER, header.length);
+    System.arraycopy(body, 0, f, DATA_FRAME_HEADER + header.length, body.length);
+    return f;
+  }
+
+  /** Whether frames of {@code kind} name a channel (or registration token) in their first field: every kind but DATA, PING, PONG, ABORT and HANDSHAKE. */
+  public static boolean channelKind(int kind) {
+    return kind >= OPEN && kind <= CREDIT && kind != DATA && kind != PING && kind != PONG && kind != ABORT;
+  }
+
   /** Writes the DATA fields that precede the header bytes into {@code f} at {@code at}. */
   public static void putDataPrefix(byte[] f, int at, int channel, int headerLength) {
     f[at] = (byte) DATA;

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.callosum.ConnectionLostException;
+import io.callosum.OverloadedException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -73,7 +75,7 @@ class OutboundBufferTest {
   private final ByteBuffer scratch = ByteBuffer.allocate(1024);
 
   private OutboundBuffer buffer() {
-    return new OutboundBuffer(LIMIT, STALL, QUANTUM, now::get);
+    return new OutboundBuffer("peer-1", LIMIT, STALL, QUANTUM, now::get);
   }
 
   private static byte[] bytes(int n, int seed) {
@@ -223,6 +225,20 @@ class OutboundBufferTest {
     now.addAndGet(STALL + 1);
     assertFalse(b.stalled(), "nothing queued: not stalled, however long ago the last write");
     assertEquals(OutboundBuffer.Room.FITS, b.room(LIMIT));
+  }
+
+  @Test
+  void admittingAFrameRefusesWithTheReasonOfTheBound() {
+    OutboundBuffer b = buffer();
+    b.admit(LIMIT);
+    b.addRecord(new byte[(int) LIMIT - 4], null);
+    OverloadedException slow = assertThrows(OverloadedException.class, () -> b.admit(1));
+    assertEquals("the send backlog to peer-1 is full (10000 bytes, limit 10000): the remote reads slower than this side sends",
+        slow.getMessage());
+    now.addAndGet(STALL + 2_000_000);
+    ConnectionLostException gone = assertThrows(ConnectionLostException.class, () -> b.admit(1));
+    assertEquals("the send backlog to peer-1 is full (10000 bytes, limit 10000) and it has taken nothing for 3 ms: the remote does not"
+        + " read", gone.getMessage());
   }
 
   @Test
