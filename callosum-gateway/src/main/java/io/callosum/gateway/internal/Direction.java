@@ -5,7 +5,7 @@ import io.callosum.lower.tcp.internal.Wire;
 /**
  * Which end of its connection a side of the gateway is: the end that dialled or the end that
  * accepted. That decides the channel ids each end opens ({@link Wire#ACCEPTOR_BIT}: set on the
- * accepting end's ids), and how the side is named in the status and logs.
+ * accepting end's ids), and how the side is named in the status and logs. Immutable; any thread.
  */
 enum Direction {
   /** This gateway dialled the connection (an outbound link): it opens ids without the acceptor bit. */
