@@ -8,6 +8,7 @@ module io.callosum.examples {
   requires io.callosum.auth;
   requires io.callosum.lower.zmq;
   requires io.callosum.lower.tcp;
+  requires io.callosum.gateway;
   requires io.callosum.upper.protobuf;
   requires io.callosum.upper.thrift;
   requires info.picocli;

@@ -1,14 +1,13 @@
-/** The TCP lower ({@code tcp://host:port}): framing, many channels in one connection, heartbeats, reconnect; tunnelling gateways ({@code tunnel://CLUSTER/NAME}). */
+/** The TCP lower ({@code tcp://host:port}): framing, many channels in one connection, heartbeats, reconnect; {@code tunnel://CLUSTER/NAME} through a gateway. */
 module io.callosum.lower.tcp {
   requires transitive io.callosum.core;
   requires transitive io.callosum.auth;
   requires org.slf4j;
   requires org.bouncycastle.provider;
-  requires com.fasterxml.jackson.databind;
-  requires com.fasterxml.jackson.dataformat.yaml;
 
   exports io.callosum.lower.tcp;
-  exports io.callosum.lower.tcp.gateway;
+  // The gateway relays frames over this lower's connections: RelayLoop and the few types it hands out.
+  exports io.callosum.lower.tcp.internal to io.callosum.gateway;
 
   provides io.callosum.lower.Transport with
       io.callosum.lower.tcp.TcpTransport;

@@ -53,7 +53,7 @@ public final class Callosum implements Runnable {
       System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
     }
     // A gateway's own log (links up and down, refusals, per-link status) is what its operator reads.
-    String gatewayLog = "org.slf4j.simpleLogger.log.io.callosum.lower.tcp.internal.GatewayEngine";
+    String gatewayLog = "org.slf4j.simpleLogger.log.io.callosum.gateway.Gateway";
     if (System.getProperty(gatewayLog) == null) {
       System.setProperty(gatewayLog, "info");
     }

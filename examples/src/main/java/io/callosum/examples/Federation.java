@@ -1,11 +1,11 @@
 package io.callosum.examples;
 
 import io.callosum.Peer;
+import io.callosum.gateway.Gateway;
+import io.callosum.gateway.GatewayConfigFile;
+import io.callosum.gateway.GatewayStatus;
 import io.callosum.lower.tcp.TcpOptions;
 import io.callosum.lower.tcp.TcpTransport;
-import io.callosum.lower.tcp.gateway.Gateway;
-import io.callosum.lower.tcp.gateway.GatewayConfigFile;
-import io.callosum.lower.tcp.gateway.GatewayStatus;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;

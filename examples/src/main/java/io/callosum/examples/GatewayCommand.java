@@ -1,9 +1,9 @@
 package io.callosum.examples;
 
 import io.callosum.Peer;
+import io.callosum.gateway.Gateway;
+import io.callosum.gateway.GatewayConfigFile;
 import io.callosum.lower.tcp.TcpTransport;
-import io.callosum.lower.tcp.gateway.Gateway;
-import io.callosum.lower.tcp.gateway.GatewayConfigFile;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -52,7 +52,7 @@ final class GatewayCommand implements Callable<Integer> {
     }
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    io.callosum.lower.tcp.gateway.GatewayConfig c;
+    io.callosum.gateway.GatewayConfig c;
     try {
       c = GatewayConfigFile.read(config);
     } catch (IllegalArgumentException e) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.callosum.Payload;
 import io.callosum.Peer;
+import io.callosum.lower.tcp.testing.RawTcp;
 import io.callosum.testing.Closer;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.callosum.ConnectionLostException;
 import io.callosum.OverloadedException;
 import io.callosum.Peer;
+import io.callosum.lower.tcp.testing.FreezableProxy;
+import io.callosum.lower.tcp.testing.RawTcp;
 import io.callosum.testing.Await;
 import io.callosum.testing.Closer;
 import io.callosum.testing.Resources;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.callosum.Peer;
+import io.callosum.lower.tcp.testing.RawTcp;
 import io.callosum.testing.Await;
 import io.callosum.testing.Closer;
 import java.nio.ByteBuffer;

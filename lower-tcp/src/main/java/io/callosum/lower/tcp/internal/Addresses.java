@@ -61,6 +61,11 @@ final class Addresses {
     return new HostPort(host, port);
   }
 
+  /** The local address to bind for {@code hp} (a host name is looked up on the caller's thread). */
+  static InetSocketAddress bindable(HostPort hp) throws UnknownHostException {
+    return new InetSocketAddress(InetAddress.getByName(hp.bareHost()), hp.port());
+  }
+
   /** Resolves the host (on the caller's thread: name lookups may block). */
   static InetSocketAddress resolve(HostPort hp, URI address) {
     try {

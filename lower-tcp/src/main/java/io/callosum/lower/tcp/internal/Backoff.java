@@ -8,7 +8,7 @@ import java.util.function.DoubleSupplier;
  * half of its step ("equal jitter"), so that clients cut off together do not all return together.
  * Not thread-safe (the loop thread owns it).
  */
-final class Backoff {
+public final class Backoff {
   private final long minNanos;
   private final long maxNanos;
   private final DoubleSupplier random;
@@ -22,7 +22,7 @@ final class Backoff {
   }
 
   /** The delay before the next attempt, in nanoseconds; each call counts one more failure. */
-  long next() {
+  public long next() {
     long step = minNanos << Math.min(failures, 30);
     if (step <= 0 || step > maxNanos) {
       step = maxNanos;
@@ -33,7 +33,7 @@ final class Backoff {
   }
 
   /** After a success: the next failure starts again from {@code min}. */
-  void reset() {
+  public void reset() {
     failures = 0;
   }
 }

@@ -232,6 +232,9 @@ final class ClientBundle implements Connection.Owner, IoLoop.Ticking {
       case Wire.OPEN:
         c.abort(Wire.PROTOCOL, "a server sent OPEN: a gateway opens channels with OPEN_TO");
         break;
+      case Wire.DATA:
+        LOG.debug("{}: dropped DATA for channel {}, which is not open", name, Integer.toUnsignedString(number));
+        break;
       default:
         c.abort(Wire.PROTOCOL, "frame kind 0x" + Integer.toHexString(kind) + " is not sent to a connecting peer");
     }

@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * take work from any thread. Made on first use by the loop, ended with it: {@link #shutdown} interrupts and
  * waits for every thread.
  */
-final class HandshakeWork {
+final class HandshakeWork implements HandshakeDriver.Pools {
   private static final Logger LOG = LoggerFactory.getLogger(HandshakeWork.class);
   /** After the first few, refusals are summed up in one line per this interval. */
   private static final long REFUSAL_LOG_INTERVAL = TimeUnit.SECONDS.toNanos(10);
@@ -101,18 +101,21 @@ final class HandshakeWork {
   }
 
   /** A connection admitted from {@code source} completed or left its handshake. Loop thread. */
-  void release(InetAddress source) {
+  @Override
+  public void release(InetAddress source) {
     inProgress--;
     perAddress.computeIfPresent(source, (a, n) -> n == 1 ? null : n - 1);
   }
 
   /** Runs one handshake step's cryptography soon; false if the queue is full (the step will not run). Any thread. */
-  boolean step(Runnable task) {
+  @Override
+  public boolean step(Runnable task) {
     return hand(crypto, task);
   }
 
   /** Runs one admission decision (the user's authenticator) soon; false if the queue is full. Any thread. */
-  boolean decide(Runnable task) {
+  @Override
+  public boolean decide(Runnable task) {
     return hand(decisions, task);
   }
 

@@ -7,9 +7,9 @@ package io.callosum.lower.tcp.internal;
  * cannot flood the log. The caller counts every refusal itself (for the status); this only decides
  * what to log. Loop thread only.
  */
-final class RefusalLog {
+public final class RefusalLog {
   /** Refusals logged one by one on each connection. */
-  static final int FIRST = 5;
+  public static final int FIRST = 5;
 
   private final long interval;
   private final String further;
@@ -19,18 +19,18 @@ final class RefusalLog {
   private String latest;
 
   /** {@code intervalNanos}: at most one summary line per this interval after the first refusals. */
-  RefusalLog(long intervalNanos) {
+  public RefusalLog(long intervalNanos) {
     this(intervalNanos, "further refusals from this connection");
   }
 
   /** {@code further} names what the later lines count, e.g. "further refusals from this connection". */
-  RefusalLog(long intervalNanos, String further) {
+  public RefusalLog(long intervalNanos, String further) {
     this.interval = intervalNanos;
     this.further = further;
   }
 
   /** The line to log for refusal {@code what} at {@code now} (nanoTime), or null to log nothing now. */
-  String admit(String what, long now) {
+  public String admit(String what, long now) {
     if (logged < FIRST) {
       if (++logged == FIRST) {
         since = now;
@@ -44,7 +44,7 @@ final class RefusalLog {
   }
 
   /** The summary of refusals counted and not logged yet (when the connection ends), or null if none. */
-  String flush(long now) {
+  public String flush(long now) {
     return suppressed == 0 ? null : summary(now);
   }
 

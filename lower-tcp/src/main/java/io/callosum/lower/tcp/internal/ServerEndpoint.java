@@ -8,7 +8,6 @@ import io.callosum.lower.LinkListener;
 import io.callosum.lower.TransportConfig;
 import io.callosum.lower.tcp.TcpOptions;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
@@ -67,7 +66,7 @@ final class ServerEndpoint implements Endpoint, Connection.Owner, IoLoop.Ready {
     IoLoop loop = null;
     try {
       ssc.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-      ssc.bind(new InetSocketAddress(InetAddress.getByName(hp.bareHost()), hp.port()), 256);
+      ssc.bind(Addresses.bindable(hp), 256);
       ssc.configureBlocking(false);
       int port = ((InetSocketAddress) ssc.getLocalAddress()).getPort();
       IoLoop l = hub.acquire();
@@ -194,6 +193,9 @@ final class ServerEndpoint implements Endpoint, Connection.Owner, IoLoop.Ready {
         break;
       case Wire.OPENED:
         c.abort(Wire.PROTOCOL, "a client sent OPENED: this endpoint opens no channels");
+        break;
+      case Wire.DATA:
+        LOG.debug("{}: dropped DATA for channel {}, which is not open", c.remote, Integer.toUnsignedString(number));
         break;
       default:
         c.abort(Wire.PROTOCOL, "frame kind 0x" + Integer.toHexString(kind) + " is for gateways; " + address + " is a tcp:// endpoint");

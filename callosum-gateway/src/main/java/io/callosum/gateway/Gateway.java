@@ -1,0 +1,105 @@
+package io.callosum.gateway;
+
+import io.callosum.Peer;
+import io.callosum.lower.tcp.TcpTransport;
+import io.callosum.gateway.internal.GatewayEngine;
+import java.io.IOException;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A tunnelling gateway: local peers connect to it ({@code TcpOptions.Builder.gateway}) and register
+ * names by binding {@code tunnel://CLUSTER/NAME}; other clusters' gateways are reached over one
+ * CurveZMQ-encrypted TCP connection per gateway pair (a link), which carries every channel between
+ * the two clusters in both directions. A peer anywhere calls {@code tunnel://CLUSTER/NAME}; the
+ * gateways relay its channel, frame by frame, without decoding it. A remote cluster reaches only
+ * the names its {@link GatewayConfig#grants() grant} lists; every refusal is answered with a reason
+ * and logged. TCP ports can be forwarded through a link too ({@link GatewayConfig.Forward}).
+ *
+ * <p>One gateway runs on one I/O thread ({@code callosum-tcp-io-N}); {@link #start}, {@link
+ * #status} and {@link #close} may be called from any thread. See docs/GATEWAY.md.
+ */
+public final class Gateway implements AutoCloseable {
+  private final GatewayConfig config;
+  private final GatewayEngine engine;
+  private final Peer admin;
+
+  private Gateway(GatewayConfig config, GatewayEngine engine, Peer admin) {
+    this.config = config;
+    this.engine = engine;
+    this.admin = admin;
+  }
+
+  /** Binds the listeners, starts dialling the configured links, and returns at once (links come up in the background). */
+  public static Gateway start(GatewayConfig config) throws IOException {
+    Objects.requireNonNull(config, "config");
+    GatewayEngine engine = GatewayEngine.start(config);
+    Peer admin = null;
+    if (config.admin() != null) {
+      try {
+        admin = Peer.builder().name("gateway-" + config.cluster() + "-admin").transport(new TcpTransport())
+            .bind(config.admin().toString()).build();
+        admin.handle("status", (ctx, body) -> engine.status().toMap());
+        admin.start();
+      } catch (RuntimeException e) {
+        if (admin != null) {
+          admin.close();
+        }
+        engine.close();
+        throw e;
+      }
+    }
+    return new Gateway(config, engine, admin);
+  }
+
+  public GatewayConfig config() {
+    return config;
+  }
+
+  /** Where local peers connect ({@code tcp://host:port} with the bound port), or null. */
+  public String localAddress() {
+    return engine.localAddress();
+  }
+
+  /** Where other gateways dial in, or null. */
+  public String linkAddress() {
+    return engine.linkAddress();
+  }
+
+  /** The bound addresses of the forwarded ports, in configuration order. */
+  public List<String> forwardAddresses() {
+    return engine.forwardAddresses();
+  }
+
+  /** The admin endpoint (a Callosum peer answering {@code status}), or null. */
+  public String adminAddress() {
+    return admin == null ? null : admin.address();
+  }
+
+  /** Links, channels, bytes and refusals now. */
+  public GatewayStatus status() {
+    return engine.status();
+  }
+
+  /** Whether the link to {@code cluster} is established now. */
+  public boolean linkUp(String cluster) {
+    return engine.linkUp(cluster);
+  }
+
+  /**
+   * Stops the gateway: every relayed channel closes (its callers see "connection lost"), links and
+   * sockets close, and the I/O thread has ended when this returns. Idempotent.
+   */
+  @Override
+  public void close() {
+    if (admin != null) {
+      admin.close();
+    }
+    engine.close();
+  }
+
+  @Override
+  public String toString() {
+    return "Gateway(" + config.cluster() + ", peers at " + localAddress() + ", links at " + linkAddress() + ")";
+  }
+}
