@@ -65,7 +65,7 @@ public final class MessageCodec {
 
   private static final ThreadLocal<MessageBufferPacker> HEADER_PACKERS =
       ThreadLocal.withInitial(HEADER_PACKER::newBufferPacker);
-  private static final ThreadLocal<Unpacker> HEADER_UNPACKERS = ThreadLocal.withInitial(Unpacker::new);
+  private static final ThreadLocal<HeaderReader> HEADER_READERS = ThreadLocal.withInitial(HeaderReader::new);
   private static final ThreadLocal<Unpacker> BODY_UNPACKERS = ThreadLocal.withInitial(Unpacker::new);
 
   private MessageCodec() {}
@@ -199,18 +199,70 @@ public final class MessageCodec {
    * meth, okey and seq were readable, so that it can be answered with an ERROR reply.
    */
   public static Header decodeHeader(byte[] frame, int maxOrderKeySize, int maxChain) throws BadMessageException {
-    Integer type = null;
-    String method = null;
-    OrderKey okey = null;
-    Long seq = null;
-    Boolean zip = null;
-    List<CallId> chain = List.of();
-    int streams = 0;
-    long[] credit = {0, 0};
-    long chunkTotal = 0;
-    String problem = null;
+    HeaderReader r = HEADER_READERS.get();
     try {
-      MessageUnpacker u = HEADER_UNPACKERS.get().reset(frame);
+      r.read(frame, maxOrderKeySize, maxChain);
+      return r.header();
+    } finally {
+      r.clear();
+    }
+  }
+
+  /**
+   * One header frame being decoded, a step per field group: the fields as read so far and the
+   * last problem found. Each thread reuses its own (a header is decoded for every message).
+   */
+  private static final class HeaderReader {
+    private final Unpacker unpacker = new Unpacker();
+    private byte[] frame;
+    private MessageUnpacker u;
+    private int maxOrderKeySize;
+    private int maxChain;
+    /** The fields; the boxed ones are null until read. */
+    private Integer type;
+    private String method;
+    private OrderKey okey;
+    private Long seq;
+    private Boolean zip;
+    private List<CallId> chain = List.of();
+    private int streams;
+    private long creditItems;
+    private long creditBytes;
+    private long chunkTotal;
+    /** What is wrong with the header (the last thing found), or null. */
+    private String problem;
+
+    /** Reads the map; throws for a frame that is not msgpack at all (with what could be read). */
+    void read(byte[] frame, int maxOrderKeySize, int maxChain) throws BadMessageException {
+      this.frame = frame;
+      this.maxOrderKeySize = maxOrderKeySize;
+      this.maxChain = maxChain;
+      try {
+        u = unpacker.reset(frame);
+        readMap();
+      } catch (IOException | MessagePackException | ArithmeticException e) {
+        throw new BadMessageException("malformed header: " + e, partial(), e);
+      }
+    }
+
+    /** Forgets the frame and what was read from it. */
+    void clear() {
+      frame = null;
+      u = null;
+      type = null;
+      method = null;
+      okey = null;
+      seq = null;
+      zip = null;
+      chain = List.of();
+      streams = 0;
+      creditItems = 0;
+      creditBytes = 0;
+      chunkTotal = 0;
+      problem = null;
+    }
+
+    private void readMap() throws IOException, BadMessageException {
       if (!u.hasNext() || u.getNextFormat().getValueType() != ValueType.MAP) {
         throw new BadMessageException("header is not a msgpack map", null);
       }
@@ -220,176 +272,213 @@ public final class MessageCodec {
       }
       for (int i = 0; i < n; i++) {
         if (u.getNextFormat().getValueType() != ValueType.STRING) {
-          skipBounded(u, frame.length);
-          skipBounded(u, frame.length);
+          skip();
+          skip();
           continue;
         }
-        int key = key(u, frame, HEADER_KEY_NAMES, HEADER_KEYS);
-        ValueType vt = u.getNextFormat().getValueType();
-        switch (key) {
-          case TYPE:
-            if (vt != ValueType.INTEGER) {
-              problem = "type is not an integer";
-              skipBounded(u, frame.length);
-            } else {
-              long t = Math.min(integer(u), Integer.MAX_VALUE);
-              type = (int) Math.max(-1, t);
-            }
-            break;
-          case METH:
-            if (vt != ValueType.STRING) {
-              problem = "meth is not a str";
-              skipBounded(u, frame.length);
-            } else {
-              method = text(u, frame.length);
-            }
-            break;
-          case OKEY:
-            int start = (int) u.getTotalReadBytes();
-            skipBounded(u, frame.length);
-            int end = (int) u.getTotalReadBytes();
-            // Kept even when too long (the frame bounds it), so the ERROR reply can echo it.
-            okey = OrderKey.fromEncoded(Arrays.copyOfRange(frame, start, end));
-            if (end - start > maxOrderKeySize) {
-              problem = "okey is " + (end - start) + " bytes, more than the limit of " + maxOrderKeySize;
-            }
-            break;
-          case SEQ:
-            if (vt != ValueType.INTEGER) {
-              problem = "seq is not an integer";
-              skipBounded(u, frame.length);
-            } else {
-              long s = integer(u);
-              if (s < 0 || s > Header.MAX_SEQ) {
-                problem = "seq out of range: " + shown(s);
-              } else {
-                seq = s;
-              }
-            }
-            break;
-          case ZIP:
-            if (vt != ValueType.BOOLEAN) {
-              problem = "zip is not a bool";
-              skipBounded(u, frame.length);
-            } else {
-              zip = u.unpackBoolean();
-            }
-            break;
-          case CHN:
-            if (vt != ValueType.ARRAY) {
-              problem = "chn is not an array";
-              skipBounded(u, frame.length);
-              break;
-            }
-            int count = u.unpackArrayHeader();
-            checkCount(u, count, frame.length);
-            if (count > maxChain) {
-              problem = "call chain of " + count + " exceeds the limit of " + maxChain;
-            }
-            List<CallId> ids = new ArrayList<>(Math.min(count, maxChain));
-            for (int j = 0; j < count; j++) {
-              if (u.getNextFormat().getValueType() != ValueType.BINARY) {
-                problem = "chn entry is not a bin";
-                skipBounded(u, frame.length);
-                continue;
-              }
-              byte[] b = binPayload(u, frame.length);
-              if (b.length != CallId.ENCODED_SIZE) {
-                problem = "chn entry of " + b.length + " bytes";
-              } else if (ids.size() < maxChain) {
-                ids.add(CallId.decode(b));
-              }
-            }
-            chain = ids;
-            break;
-          case STM:
-            if (vt != ValueType.INTEGER) {
-              problem = "stm is not an integer";
-              skipBounded(u, frame.length);
-            } else {
-              long v = integer(u);
-              if (v <= 0 || v > (Header.UPSTREAM | Header.DOWNSTREAM)) {
-                problem = "stm out of range: " + shown(v);
-              } else {
-                streams = (int) v;
-              }
-            }
-            break;
-          case CHK:
-            if (vt != ValueType.INTEGER) {
-              problem = "chk is not an integer";
-              skipBounded(u, frame.length);
-            } else {
-              long v = integer(u);
-              if (v <= 0 || v > Integer.MAX_VALUE) {
-                problem = "chk out of range: " + shown(v);
-              } else {
-                chunkTotal = v;
-              }
-            }
-            break;
-          case CRD:
-            if (vt != ValueType.ARRAY) {
-              problem = "crd is not an array";
-              skipBounded(u, frame.length);
-              break;
-            }
-            int parts = u.unpackArrayHeader();
-            checkCount(u, parts, frame.length);
-            for (int j = 0; j < parts; j++) {
-              if (j >= 2 || u.getNextFormat().getValueType() != ValueType.INTEGER) {
-                problem = "crd is not [items, bytes]";
-                skipBounded(u, frame.length);
-                continue;
-              }
-              long v = integer(u);
-              if (v < 0 || v > Header.MAX_CREDIT) {
-                problem = "crd out of range: " + shown(v);
-              } else {
-                credit[j] = v;
-              }
-            }
-            if (parts != 2) {
-              problem = "crd is not [items, bytes]";
-            }
-            break;
-          default:
-            skipBounded(u, frame.length);
-        }
+        readEntry(key(u, frame, HEADER_KEY_NAMES, HEADER_KEYS));
       }
       if (u.hasNext()) {
         problem = "trailing bytes after the header map";
       }
-    } catch (IOException | MessagePackException | ArithmeticException e) {
-      throw new BadMessageException("malformed header: " + e, partial(type, method, okey, seq), e);
     }
-    if (problem != null) {
-      throw new BadMessageException(problem, partial(type, method, okey, seq));
-    }
-    if (type == null || method == null || okey == null || seq == null || zip == null) {
-      throw new BadMessageException("header lacks one of type, meth, okey, seq, zip", partial(type, method, okey, seq));
-    }
-    MessageType mt = MessageType.of(type);
-    if (mt == null || mt == MessageType.NULL) {
-      throw new BadMessageException("unknown message type " + type, partial(type, method, okey, seq));
-    }
-    if ((mt.isStream() || mt.isChunk()) && Integer.bitCount(streams) != 1) {
-      throw new BadMessageException("a stream or chunk message must name one direction (stm 1 or 2)",
-          partial(type, method, okey, seq));
-    }
-    if (chunkTotal != 0 && mt != MessageType.FUNCTION && mt != MessageType.RESULT) {
-      throw new BadMessageException("chk in a message of type " + mt, partial(type, method, okey, seq));
-    }
-    return new Header(mt, method, okey, seq, zip, chain, streams, credit[0], credit[1], chunkTotal);
-  }
 
-  /** A header good enough to address an ERROR reply, or null. */
-  private static Header partial(Integer type, String method, OrderKey okey, Long seq) {
-    MessageType mt = type == null ? null : MessageType.of(type);
-    if (method == null || okey == null || seq == null || mt == null || !(mt == MessageType.FUNCTION || mt.isReply())) {
-      return null;
+    private void readEntry(int key) throws IOException {
+      ValueType vt = u.getNextFormat().getValueType();
+      switch (key) {
+        case TYPE:
+          readType(vt);
+          break;
+        case METH:
+          readMethod(vt);
+          break;
+        case OKEY:
+          readOrderKey();
+          break;
+        case SEQ:
+          readSeq(vt);
+          break;
+        case ZIP:
+          readZip(vt);
+          break;
+        case CHN:
+          readChain(vt);
+          break;
+        case STM:
+          readStreams(vt);
+          break;
+        case CHK:
+          readChunkTotal(vt);
+          break;
+        case CRD:
+          readCredit(vt);
+          break;
+        default:
+          skip();
+      }
     }
-    return new Header(mt, method, okey, seq, false, List.of());
+
+    private void skip() throws IOException {
+      skipBounded(u, frame.length);
+    }
+
+    /** Skips a value of the wrong type, noting {@code what} is wrong; true if it did. */
+    private boolean wrongType(ValueType vt, ValueType expected, String what) throws IOException {
+      if (vt == expected) {
+        return false;
+      }
+      problem = what;
+      skip();
+      return true;
+    }
+
+    private void readType(ValueType vt) throws IOException {
+      if (!wrongType(vt, ValueType.INTEGER, "type is not an integer")) {
+        long t = Math.min(integer(u), Integer.MAX_VALUE);
+        type = (int) Math.max(-1, t);
+      }
+    }
+
+    private void readMethod(ValueType vt) throws IOException {
+      if (!wrongType(vt, ValueType.STRING, "meth is not a str")) {
+        method = text(u, frame.length);
+      }
+    }
+
+    private void readOrderKey() throws IOException {
+      int start = (int) u.getTotalReadBytes();
+      skip();
+      int end = (int) u.getTotalReadBytes();
+      // Kept even when too long (the frame bounds it), so the ERROR reply can echo it.
+      okey = OrderKey.fromEncoded(Arrays.copyOfRange(frame, start, end));
+      if (end - start > maxOrderKeySize) {
+        problem = "okey is " + (end - start) + " bytes, more than the limit of " + maxOrderKeySize;
+      }
+    }
+
+    private void readSeq(ValueType vt) throws IOException {
+      if (wrongType(vt, ValueType.INTEGER, "seq is not an integer")) {
+        return;
+      }
+      long s = integer(u);
+      if (s < 0 || s > Header.MAX_SEQ) {
+        problem = "seq out of range: " + shown(s);
+      } else {
+        seq = s;
+      }
+    }
+
+    private void readZip(ValueType vt) throws IOException {
+      if (!wrongType(vt, ValueType.BOOLEAN, "zip is not a bool")) {
+        zip = u.unpackBoolean();
+      }
+    }
+
+    private void readChain(ValueType vt) throws IOException {
+      if (wrongType(vt, ValueType.ARRAY, "chn is not an array")) {
+        return;
+      }
+      int count = u.unpackArrayHeader();
+      checkCount(u, count, frame.length);
+      if (count > maxChain) {
+        problem = "call chain of " + count + " exceeds the limit of " + maxChain;
+      }
+      List<CallId> ids = new ArrayList<>(Math.min(count, maxChain));
+      for (int j = 0; j < count; j++) {
+        if (u.getNextFormat().getValueType() != ValueType.BINARY) {
+          problem = "chn entry is not a bin";
+          skip();
+          continue;
+        }
+        byte[] b = binPayload(u, frame.length);
+        if (b.length != CallId.ENCODED_SIZE) {
+          problem = "chn entry of " + b.length + " bytes";
+        } else if (ids.size() < maxChain) {
+          ids.add(CallId.decode(b));
+        }
+      }
+      chain = ids;
+    }
+
+    private void readStreams(ValueType vt) throws IOException {
+      if (wrongType(vt, ValueType.INTEGER, "stm is not an integer")) {
+        return;
+      }
+      long v = integer(u);
+      if (v <= 0 || v > (Header.UPSTREAM | Header.DOWNSTREAM)) {
+        problem = "stm out of range: " + shown(v);
+      } else {
+        streams = (int) v;
+      }
+    }
+
+    private void readChunkTotal(ValueType vt) throws IOException {
+      if (wrongType(vt, ValueType.INTEGER, "chk is not an integer")) {
+        return;
+      }
+      long v = integer(u);
+      if (v <= 0 || v > Integer.MAX_VALUE) {
+        problem = "chk out of range: " + shown(v);
+      } else {
+        chunkTotal = v;
+      }
+    }
+
+    private void readCredit(ValueType vt) throws IOException {
+      if (wrongType(vt, ValueType.ARRAY, "crd is not an array")) {
+        return;
+      }
+      int parts = u.unpackArrayHeader();
+      checkCount(u, parts, frame.length);
+      for (int j = 0; j < parts; j++) {
+        if (j >= 2 || u.getNextFormat().getValueType() != ValueType.INTEGER) {
+          problem = "crd is not [items, bytes]";
+          skip();
+          continue;
+        }
+        long v = integer(u);
+        if (v < 0 || v > Header.MAX_CREDIT) {
+          problem = "crd out of range: " + shown(v);
+        } else if (j == 0) {
+          creditItems = v;
+        } else {
+          creditBytes = v;
+        }
+      }
+      if (parts != 2) {
+        problem = "crd is not [items, bytes]";
+      }
+    }
+
+    /** The header read, once its fields are checked together. */
+    Header header() throws BadMessageException {
+      if (problem != null) {
+        throw new BadMessageException(problem, partial());
+      }
+      if (type == null || method == null || okey == null || seq == null || zip == null) {
+        throw new BadMessageException("header lacks one of type, meth, okey, seq, zip", partial());
+      }
+      MessageType mt = MessageType.of(type);
+      if (mt == null || mt == MessageType.NULL) {
+        throw new BadMessageException("unknown message type " + type, partial());
+      }
+      if ((mt.isStream() || mt.isChunk()) && Integer.bitCount(streams) != 1) {
+        throw new BadMessageException("a stream or chunk message must name one direction (stm 1 or 2)", partial());
+      }
+      if (chunkTotal != 0 && mt != MessageType.FUNCTION && mt != MessageType.RESULT) {
+        throw new BadMessageException("chk in a message of type " + mt, partial());
+      }
+      return new Header(mt, method, okey, seq, zip, chain, streams, creditItems, creditBytes, chunkTotal);
+    }
+
+    /** A header good enough to address an ERROR reply, or null. */
+    private Header partial() {
+      MessageType mt = type == null ? null : MessageType.of(type);
+      if (method == null || okey == null || seq == null || mt == null || !(mt == MessageType.FUNCTION || mt.isReply())) {
+        return null;
+      }
+      return new Header(mt, method, okey, seq, false, List.of());
+    }
   }
 
   /**
