@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * Decides, for the calls remotes make to this peer, when each may run and when its reply may
@@ -20,7 +21,7 @@ import java.util.Map;
  * clock. Its owner ({@link IncomingCalls}) reports what happens to a call ({@link #admit}, {@link
  * #replied}, {@link #exited}, {@link #cancel}) and acts on the answer: the calls to start now, the
  * replies that may leave now and in which order. Not thread-safe: the owner calls it under one
- * lock, and sends the replies {@link #replied} releases under that same lock, so that ordered
+ * lock, and sends the replies {@link #replied} releases while still holding it, so that ordered
  * replies leave in order even when several handlers finish at once.
  *
  * <p>What a call holds is counted per call ({@link Entry}) and per remote ({@link Share}), in
@@ -233,38 +234,35 @@ final class CalleeScheduler<C extends CalleeScheduler.Entry> {
   }
 
   /**
-   * The call's reply is ready ({@code reply} null: nobody to send it to). Returns the calls whose
-   * replies may leave now, in the order they must leave; each one's reply is {@link
-   * Entry#takeReply}. Under return ordering that is none while an earlier call on the key has not
-   * replied, and then every reply that was waiting for it. A second report for a call is ignored.
+   * The call's reply is ready ({@code reply} null: nobody to send it to). Hands {@code leave} the
+   * calls whose replies may leave now, in the order they must leave (the owner sends each one's
+   * {@link Entry#takeReply} there, under its lock). Under return ordering that is none while an
+   * earlier call on the key has not replied, and then every reply that was waiting for it. A
+   * second report for a call is ignored.
    */
-  List<C> replied(C call, Envelope reply) {
+  void replied(C call, Envelope reply, Consumer<? super C> leave) {
     if (call.replied) {
-      return List.of();
+      return;
     }
     call.replied = true;
     call.reply = reply;
     if (!call.inReplyOrder) {
-      return List.of(call);
+      leave.accept(call);
+      return;
     }
     KeyState<C> ks = keys.get(call.key);
     if (reply != null) {
       hold(call, reply.size());
     }
-    if (ks.replies.peek() != call) {
-      return List.of(); // an earlier reply on its key has not left yet
-    }
-    List<C> leave = new ArrayList<>(2);
-    while (!ks.replies.isEmpty() && ks.replies.peek().replied) {
+    while (!ks.replies.isEmpty() && ks.replies.peek().replied) { // none while an earlier one has not replied
       C head = ks.replies.poll();
       head.inReplyOrder = false;
       if (head.reply != null) {
         release(head, head.reply.size());
       }
-      leave.add(head);
+      leave.accept(head);
     }
     removeIfIdle(call.key, ks);
-    return leave;
   }
 
   /**

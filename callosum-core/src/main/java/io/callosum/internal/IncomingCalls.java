@@ -28,6 +28,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,8 +48,14 @@ final class IncomingCalls {
   private static final Logger LOG = LoggerFactory.getLogger(IncomingCalls.class);
   /** The call whose synchronous handler runs on this thread: callbacks made here carry its chain. */
   private static final ThreadLocal<ServerCall> CURRENT = new ThreadLocal<>();
-  /** The starts deferred on this thread while an inline executor runs handlers (see {@link #start}). */
-  private static final ThreadLocal<ArrayDeque<Runnable>> STARTING = new ThreadLocal<>();
+  /** Whether this thread is starting calls, and the starts deferred meanwhile (see {@link #start}); reused. */
+  private static final ThreadLocal<Starting> STARTING = ThreadLocal.withInitial(Starting::new);
+
+  /** One thread's starts in progress: kept for the thread's life, so that starting a call allocates nothing. */
+  private static final class Starting {
+    boolean active;
+    final ArrayDeque<Runnable> deferred = new ArrayDeque<>(4);
+  }
 
   /** A handler registered with {@link #handleStream}: the only kind that reads an upstream. */
   private interface StreamAdapter extends Handler {}
@@ -70,6 +77,8 @@ final class IncomingCalls {
   /** Callee-side interceptor calls queued in reply order (see {@link #drainOutcomes}). */
   private final ConcurrentLinkedQueue<Runnable> outcomes = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean drainingOutcomes = new AtomicBoolean();
+  /** Sends each reply the scheduler releases (made once: replying allocates no list). */
+  private final Consumer<ServerCall> transmitter = c -> transmit(c, c.takeReply());
 
   IncomingCalls(String name, PeerConfig config, PeerResources threads, Interceptors interceptors, ChunkTransfers chunks,
       StreamRouting streams, OutgoingCalls outgoing, BooleanSupplier closed) {
@@ -199,25 +208,25 @@ final class IncomingCalls {
     if (calls.isEmpty()) {
       return;
     }
-    ArrayDeque<Runnable> deferred = STARTING.get();
-    if (deferred != null) {
+    Starting starting = STARTING.get();
+    if (starting.active) {
       for (ServerCall c : calls) {
-        deferred.add(() -> startOne(c));
+        starting.deferred.add(() -> startOne(c));
       }
       return;
     }
-    deferred = new ArrayDeque<>();
-    STARTING.set(deferred);
+    starting.active = true;
     try {
       for (ServerCall c : calls) {
         startOne(c);
       }
       Runnable next;
-      while ((next = deferred.poll()) != null) {
+      while ((next = starting.deferred.poll()) != null) {
         next.run();
       }
     } finally {
-      STARTING.remove();
+      starting.active = false;
+      starting.deferred.clear(); // only if a start threw: its followers are not run on a later call's turn
     }
   }
 
@@ -255,7 +264,7 @@ final class IncomingCalls {
       result = null;
       failure = t;
     } finally {
-      CURRENT.remove();
+      CURRENT.set(null); // not remove(): the entry would be made again for the thread's next call
       c.leave();
     }
     if (failure == null && result instanceof CompletionStage) {
@@ -362,9 +371,7 @@ final class IncomingCalls {
           c.executionTimeout = null;
         }
         c.remote.serving.remove(c.serveKey, c);
-        for (ServerCall leaving : scheduler.replied(c, reply)) {
-          transmit(leaving, leaving.takeReply());
-        }
+        scheduler.replied(c, reply, transmitter);
       }
     } finally {
       drainOutcomes(); // interceptors, outside the scheduler lock

@@ -25,6 +25,9 @@ final class Interceptors {
   }
 
   void started(CallInfo info) {
+    if (all.isEmpty()) {
+      return; // not even an iterator: this runs twice per call
+    }
     for (CallInterceptor i : all) {
       try {
         i.started(info);
@@ -35,6 +38,9 @@ final class Interceptors {
   }
 
   void finished(CallInfo info, CallOutcome outcome) {
+    if (all.isEmpty()) {
+      return;
+    }
     for (CallInterceptor i : all) {
       try {
         i.finished(info, outcome);

@@ -222,7 +222,9 @@ public final class MessageCodec {
     private Integer type;
     private String method;
     private OrderKey okey;
-    private Long seq;
+    /** {@code seq}, valid when {@link #hasSeq}: unboxed, since most seqs are beyond Long's cache. */
+    private long seq;
+    private boolean hasSeq;
     private Boolean zip;
     private List<CallId> chain = List.of();
     private int streams;
@@ -252,7 +254,8 @@ public final class MessageCodec {
       type = null;
       method = null;
       okey = null;
-      seq = null;
+      seq = 0;
+      hasSeq = false;
       zip = null;
       chain = List.of();
       streams = 0;
@@ -365,6 +368,7 @@ public final class MessageCodec {
         problem = "seq out of range: " + shown(s);
       } else {
         seq = s;
+        hasSeq = true;
       }
     }
 
@@ -455,7 +459,7 @@ public final class MessageCodec {
       if (problem != null) {
         throw new BadMessageException(problem, partial());
       }
-      if (type == null || method == null || okey == null || seq == null || zip == null) {
+      if (type == null || method == null || okey == null || !hasSeq || zip == null) {
         throw new BadMessageException("header lacks one of type, meth, okey, seq, zip", partial());
       }
       MessageType mt = MessageType.of(type);
@@ -474,7 +478,7 @@ public final class MessageCodec {
     /** A header good enough to address an ERROR reply, or null. */
     private Header partial() {
       MessageType mt = type == null ? null : MessageType.of(type);
-      if (method == null || okey == null || seq == null || mt == null || !(mt == MessageType.FUNCTION || mt.isReply())) {
+      if (method == null || okey == null || !hasSeq || mt == null || !(mt == MessageType.FUNCTION || mt.isReply())) {
         return null;
       }
       return new Header(mt, method, okey, seq, false, List.of());

@@ -264,7 +264,9 @@ final class OutgoingCalls {
       }
       sendCancel(c);
       StreamRouting.endClientStreams(c, new CallCancelledException("the call of " + c.method + " was cancelled"));
-      interceptors.finished(c.info, new CallOutcome(ErrorCode.CANCELLED, null, Duration.ofNanos(timer.nanoTime() - c.startNanos), c.bytesOut, 0));
+      if (!interceptors.isEmpty()) {
+        interceptors.finished(c.info, new CallOutcome(ErrorCode.CANCELLED, null, Duration.ofNanos(timer.nanoTime() - c.startNanos), c.bytesOut, 0));
+      }
     }
   }
 
@@ -356,8 +358,10 @@ final class OutgoingCalls {
           failure = new CodecException("the codec failed: " + e, e); // even an Error: the future must complete
         }
       }
-      interceptors.finished(c.info, new CallOutcome(failure == null ? null : ErrorNames.codeOf(failure), failure,
-          Duration.ofNanos(timer.nanoTime() - c.startNanos), c.bytesOut, bytesIn));
+      if (!interceptors.isEmpty()) {
+        interceptors.finished(c.info, new CallOutcome(failure == null ? null : ErrorNames.codeOf(failure), failure,
+            Duration.ofNanos(timer.nanoTime() - c.startNanos), c.bytesOut, bytesIn));
+      }
       if (failure == null) {
         c.future.complete(value);
       } else {

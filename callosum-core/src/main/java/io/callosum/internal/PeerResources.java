@@ -75,11 +75,7 @@ final class PeerResources {
     try {
       r.run();
     } finally {
-      if (before == null) {
-        ON_OWN_THREAD.remove();
-      } else {
-        ON_OWN_THREAD.set(before);
-      }
+      ON_OWN_THREAD.set(before); // not remove(): the entry would be made again for the thread's next task
     }
   }
 

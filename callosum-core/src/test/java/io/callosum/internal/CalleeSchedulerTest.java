@@ -62,10 +62,17 @@ class CalleeSchedulerTest {
 
   /** Reports a reply and returns the calls whose replies leave, checking each carries its own reply. */
   private static List<Call> reply(CalleeScheduler<Call> s, Call c, Envelope r) {
-    List<Call> leaving = s.replied(c, r);
+    List<Call> leaving = replied(s, c, r);
     for (Call l : leaving) {
       assertNotNull(l.takeReply(), l + " left without its reply");
     }
+    return leaving;
+  }
+
+  /** The calls whose replies leave, in order, when {@code c} replies {@code r}. */
+  private static List<Call> replied(CalleeScheduler<Call> s, Call c, Envelope r) {
+    List<Call> leaving = new ArrayList<>();
+    s.replied(c, r, leaving::add);
     return leaving;
   }
 
@@ -361,7 +368,7 @@ class CalleeSchedulerTest {
     admit(s, waiting);
     admit(s, after);
     assertTrue(s.cancel(waiting));
-    assertEquals(List.of(waiting), s.replied(waiting, null), "the caller is gone (close): it leaves with nothing to send");
+    assertEquals(List.of(waiting), replied(s, waiting, null), "the caller is gone (close): it leaves with nothing to send");
     assertNull(waiting.takeReply());
     assertEquals(List.of(), s.exited(waiting));
     assertEquals(List.of(after), finish(s, a), "the slot goes to the next one, never to the removed call");
@@ -375,7 +382,7 @@ class CalleeSchedulerTest {
     admit(s, a);
     admit(s, b);
     assertEquals(List.of(a), reply(s, a, reply(8)));
-    assertEquals(List.of(), s.replied(a, reply(8)), "a second reply is ignored (e.g. a timeout racing the handler)");
+    assertEquals(List.of(), replied(s, a, reply(8)), "a second reply is ignored (e.g. a timeout racing the handler)");
     assertFalse(CalleeScheduler.done(a));
     assertEquals(List.of(b), s.exited(a));
     assertTrue(CalleeScheduler.done(a));
@@ -422,7 +429,7 @@ class CalleeSchedulerTest {
     Call a = call("a", K);
     admit(s, a);
     Envelope r = reply(8);
-    List<Call> leaving = s.replied(a, r);
+    List<Call> leaving = replied(s, a, r);
     assertSame(r, leaving.get(0).takeReply());
     assertNull(a.takeReply(), "taken: the call no longer holds its bytes");
   }
