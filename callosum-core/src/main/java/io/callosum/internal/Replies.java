@@ -5,7 +5,10 @@ import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The envelopes a callee answers with besides a RESULT, and the framework ERROR sent at once. Stateless. */
+/**
+ * The envelopes of replies other than RESULT, and of CANCEL; and the framework ERROR a callee sends
+ * at once, outside any ordering. Stateless: any thread.
+ */
 final class Replies {
   private static final Logger LOG = LoggerFactory.getLogger(Replies.class);
 
