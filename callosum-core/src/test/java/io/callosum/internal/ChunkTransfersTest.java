@@ -12,7 +12,6 @@ import io.callosum.OrderKey;
 import io.callosum.OverloadedException;
 import io.callosum.lower.Capabilities;
 import io.callosum.lower.Envelope;
-import io.callosum.lower.Link;
 import io.callosum.testing.ManualTimer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,38 +26,6 @@ import org.junit.jupiter.api.Test;
 class ChunkTransfersTest {
   private static final int CHUNK = 1024;
   private static final Capabilities CHUNKS = new Capabilities(Capabilities.VERSION, 7, Set.of(Capabilities.CHUNK));
-
-  /** A link that keeps what it is asked to send. */
-  private static final class RecordingLink implements Link {
-    final Capabilities capabilities;
-    final List<Envelope> sent = new ArrayList<>();
-
-    RecordingLink(Capabilities capabilities) {
-      this.capabilities = capabilities;
-    }
-
-    @Override
-    public String id() {
-      return "test-link";
-    }
-
-    @Override
-    public Capabilities remoteCapabilities() {
-      return capabilities;
-    }
-
-    @Override
-    public void send(Envelope envelope) {
-      sent.add(envelope);
-    }
-
-    @Override
-    public void close() {}
-
-    Header header(int i) throws BadMessageException {
-      return MessageCodec.decodeHeader(sent.get(i).header(), 1024, 32);
-    }
-  }
 
   private final ManualTimer timer = new ManualTimer();
   private final List<String> refusedReplies = new ArrayList<>();

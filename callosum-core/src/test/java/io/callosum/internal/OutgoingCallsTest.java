@@ -13,12 +13,10 @@ import io.callosum.OverloadedException;
 import io.callosum.Payload;
 import io.callosum.lower.Capabilities;
 import io.callosum.lower.Envelope;
-import io.callosum.lower.Link;
 import io.callosum.testing.ManualTimer;
 import io.callosum.upper.MsgpackCodec;
 import java.net.URI;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -33,37 +31,10 @@ class OutgoingCallsTest {
   private static final Capabilities ALL = new Capabilities(Capabilities.VERSION, 7,
       Set.of(Capabilities.CHAIN, Capabilities.STREAM, Capabilities.CHUNK));
 
-  /** A link that keeps what it is asked to send. */
-  private static final class RecordingLink implements Link {
-    final List<Envelope> sent = new ArrayList<>();
-
-    @Override
-    public String id() {
-      return "test-link";
-    }
-
-    @Override
-    public Capabilities remoteCapabilities() {
-      return ALL;
-    }
-
-    @Override
-    public void send(Envelope envelope) {
-      sent.add(envelope);
-    }
-
-    @Override
-    public void close() {}
-
-    Header last() throws BadMessageException {
-      return MessageCodec.decodeHeader(sent.get(sent.size() - 1).header(), 1024, 32);
-    }
-  }
-
   /** One caller side and its remote. */
   private static final class Fixture {
     final ManualTimer timer = new ManualTimer();
-    final RecordingLink link = new RecordingLink();
+    final RecordingLink link = new RecordingLink(ALL);
     final OutgoingCalls calls;
     final RemoteLink remote;
 
