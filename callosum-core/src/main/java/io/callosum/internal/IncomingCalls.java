@@ -148,32 +148,36 @@ final class IncomingCalls {
 
   private void accept(ServerCall c) {
     List<ServerCall> toStart;
-    String refusal = null;
+    String refusal;
     synchronized (sched) {
       if (closed.getAsBoolean()) {
-        LOG.debug("{}: dropped {} (peer closing)", name, c);
-        return;
-      }
-      if (c.remote.serving.containsKey(c.serveKey)) {
-        // Checked first: any reply to a duplicate would be taken for the original's. Not answered.
-        LOG.warn("{}: refused {} from {}: duplicate request: {} seq {} is already being served", name, c.header.method(),
-            c.remote.id(), c.header.method(), c.header.seq());
-        return;
-      }
-      toStart = scheduler.admit(c, c.chain.isEmpty() ? List.of() : outgoing.ancestorsOf(c.chain));
-      if (toStart == null) {
-        refusal = c.refusal;
-        LOG.warn("{}: refused {} from {}: {} (that remote: {})", name, c.header.method(), c.remote.id(), refusal, c.remote.share);
+        toStart = null;
+        refusal = null;
+      } else if (c.remote.serving.containsKey(c.serveKey)) {
+        // Checked first: any reply to a duplicate would be taken for the original's.
+        toStart = null;
+        refusal = "duplicate request: " + c.header.method() + " seq " + c.header.seq() + " is already being served";
       } else {
-        c.remote.serving.put(c.serveKey, c);
+        toStart = scheduler.admit(c, c.chain.isEmpty() ? List.of() : outgoing.ancestorsOf(c.chain));
+        if (toStart == null) {
+          refusal = c.refusal + " (that remote: " + c.remote.share + ")";
+        } else {
+          refusal = null;
+          c.remote.serving.put(c.serveKey, c);
+        }
       }
     }
-    if (refusal != null) {
-      Replies.sendError(c.remote, c.header, ErrorNames.OVERLOADED, refusal);
-      return;
+    if (toStart != null) {
+      interceptors.started(c.info);
+      start(toStart);
+    } else if (refusal == null) {
+      LOG.debug("{}: dropped {} (peer closing)", name, c);
+    } else {
+      LOG.warn("{}: refused {} from {}: {}", name, c.header.method(), c.remote.id(), refusal);
+      if (c.refusal != null) { // overloaded: answered; a duplicate is not, its reply would be taken for the original's
+        Replies.sendError(c.remote, c.header, ErrorNames.OVERLOADED, c.refusal);
+      }
     }
-    interceptors.started(c.info);
-    start(toStart);
   }
 
   /** A CANCEL: the call it names is cancelled; one still arriving in chunks is dropped. */

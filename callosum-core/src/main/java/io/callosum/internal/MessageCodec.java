@@ -192,6 +192,9 @@ public final class MessageCodec {
     }
   }
 
+  /** A {@code type} not read (any code read is -1 or more). */
+  private static final int NO_TYPE = Integer.MIN_VALUE;
+
   /**
    * Decodes a header frame. Unknown keys are skipped (bounded). Throws {@link BadMessageException}
    * for anything malformed (including a {@code meth} that is not valid UTF-8 and a {@code seq}
@@ -200,190 +203,200 @@ public final class MessageCodec {
    */
   public static Header decodeHeader(byte[] frame, int maxOrderKeySize, int maxChain) throws BadMessageException {
     HeaderReader r = HEADER_READERS.get();
+    // The fields live in locals, not in the reused reader: a reference stored into a long-lived
+    // object costs a GC write barrier, and a header is decoded for every message.
+    int type = NO_TYPE;
+    String method = null;
+    OrderKey okey = null;
+    long seq = -1;
+    int zip = -1; // 0 false, 1 true
+    List<CallId> chain = List.of();
+    int streams = 0;
+    long[] credit = null;
+    long chunkTotal = 0;
     try {
-      r.read(frame, maxOrderKeySize, maxChain);
-      return r.header();
-    } finally {
-      r.clear();
+      MessageUnpacker u = r.unpacker.reset(frame);
+      int n = mapSize(u);
+      for (int i = 0; i < n; i++) {
+        if (u.getNextFormat().getValueType() != ValueType.STRING) {
+          skipBounded(u, frame.length);
+          skipBounded(u, frame.length);
+          continue;
+        }
+        int key = key(u, frame, HEADER_KEY_NAMES, HEADER_KEYS);
+        ValueType vt = u.getNextFormat().getValueType();
+        switch (key) {
+          case TYPE:
+            int t = r.type(u, vt, frame.length);
+            type = t != NO_TYPE ? t : type;
+            break;
+          case METH:
+            String m = r.method(u, vt, frame.length);
+            method = m != null ? m : method;
+            break;
+          case OKEY:
+            okey = r.orderKey(u, frame, maxOrderKeySize);
+            break;
+          case SEQ:
+            long s = r.seq(u, vt, frame.length);
+            seq = s >= 0 ? s : seq;
+            break;
+          case ZIP:
+            int z = r.zip(u, vt, frame.length);
+            zip = z >= 0 ? z : zip;
+            break;
+          case CHN:
+            List<CallId> c = r.chain(u, vt, frame.length, maxChain);
+            chain = c != null ? c : chain;
+            break;
+          case STM:
+            int st = r.streams(u, vt, frame.length);
+            streams = st >= 0 ? st : streams;
+            break;
+          case CHK:
+            long ck = r.chunkTotal(u, vt, frame.length);
+            chunkTotal = ck >= 0 ? ck : chunkTotal;
+            break;
+          case CRD:
+            long[] cr = r.credit(u, vt, frame.length);
+            credit = cr != null ? cr : credit;
+            break;
+          default:
+            skipBounded(u, frame.length);
+        }
+      }
+      if (u.hasNext()) {
+        r.problem = "trailing bytes after the header map";
+      }
+    } catch (IOException | MessagePackException | ArithmeticException e) {
+      r.problem = null;
+      throw new BadMessageException("malformed header: " + e, partial(type, method, okey, seq), e);
     }
+    String problem = r.takeProblem();
+    if (problem != null) {
+      throw new BadMessageException(problem, partial(type, method, okey, seq));
+    }
+    MessageType mt = checkedType(type, method, okey, seq, zip, streams, chunkTotal);
+    return new Header(mt, method, okey, seq, zip == 1, chain, streams, credit == null ? 0 : credit[0], credit == null ? 0 : credit[1], chunkTotal);
+  }
+
+  /** The header map's entry count; throws if the frame is not a map or has too many. */
+  private static int mapSize(MessageUnpacker u) throws IOException, BadMessageException {
+    if (!u.hasNext() || u.getNextFormat().getValueType() != ValueType.MAP) {
+      throw new BadMessageException("header is not a msgpack map", null);
+    }
+    int n = u.unpackMapHeader();
+    if (n > MAX_HEADER_ENTRIES) {
+      throw new BadMessageException("header has " + n + " entries", null);
+    }
+    return n;
+  }
+
+  /** The fields checked together: all five of Python's present, a known type, extensions where they belong. */
+  private static MessageType checkedType(int type, String method, OrderKey okey, long seq, int zip, int streams, long chunkTotal)
+      throws BadMessageException {
+    if (type == NO_TYPE || method == null || okey == null || seq < 0 || zip < 0) {
+      throw new BadMessageException("header lacks one of type, meth, okey, seq, zip", partial(type, method, okey, seq));
+    }
+    MessageType mt = MessageType.of(type);
+    if (mt == null || mt == MessageType.NULL) {
+      throw new BadMessageException("unknown message type " + type, partial(type, method, okey, seq));
+    }
+    if ((mt.isStream() || mt.isChunk()) && Integer.bitCount(streams) != 1) {
+      throw new BadMessageException("a stream or chunk message must name one direction (stm 1 or 2)", partial(type, method, okey, seq));
+    }
+    if (chunkTotal != 0 && mt != MessageType.FUNCTION && mt != MessageType.RESULT) {
+      throw new BadMessageException("chk in a message of type " + mt, partial(type, method, okey, seq));
+    }
+    return mt;
+  }
+
+  /** A header good enough to address an ERROR reply, or null ({@code seq} -1: none was read). */
+  private static Header partial(int type, String method, OrderKey okey, long seq) {
+    MessageType mt = type == NO_TYPE ? null : MessageType.of(type);
+    if (method == null || okey == null || seq < 0 || mt == null || !(mt == MessageType.FUNCTION || mt.isReply())) {
+      return null;
+    }
+    return new Header(mt, method, okey, seq, false, List.of());
   }
 
   /**
-   * One header frame being decoded, a step per field group: the fields as read so far and the
-   * last problem found. Each thread reuses its own (a header is decoded for every message).
+   * Reads one header field group at a time, each step returning the value it read, or a "not read"
+   * value (null, or -1) after noting the {@link #problem} in it. One per thread, with its unpacker.
    */
   private static final class HeaderReader {
-    private final Unpacker unpacker = new Unpacker();
-    private byte[] frame;
-    private MessageUnpacker u;
-    private int maxOrderKeySize;
-    private int maxChain;
-    /** The fields; the boxed ones are null until read. */
-    private Integer type;
-    private String method;
-    private OrderKey okey;
-    /** {@code seq}, valid when {@link #hasSeq}: unboxed, since most seqs are beyond Long's cache. */
-    private long seq;
-    private boolean hasSeq;
-    private Boolean zip;
-    private List<CallId> chain = List.of();
-    private int streams;
-    private long creditItems;
-    private long creditBytes;
-    private long chunkTotal;
-    /** What is wrong with the header (the last thing found), or null. */
-    private String problem;
+    final Unpacker unpacker = new Unpacker();
+    /** What is wrong with the header being read (the last thing found), or null. Set only when something is. */
+    String problem;
 
-    /** Reads the map; throws for a frame that is not msgpack at all (with what could be read). */
-    void read(byte[] frame, int maxOrderKeySize, int maxChain) throws BadMessageException {
-      this.frame = frame;
-      this.maxOrderKeySize = maxOrderKeySize;
-      this.maxChain = maxChain;
-      try {
-        u = unpacker.reset(frame);
-        readMap();
-      } catch (IOException | MessagePackException | ArithmeticException e) {
-        throw new BadMessageException("malformed header: " + e, partial(), e);
+    String takeProblem() {
+      String p = problem;
+      if (p != null) {
+        problem = null;
       }
-    }
-
-    /** Forgets the frame and what was read from it. */
-    void clear() {
-      frame = null;
-      u = null;
-      type = null;
-      method = null;
-      okey = null;
-      seq = 0;
-      hasSeq = false;
-      zip = null;
-      chain = List.of();
-      streams = 0;
-      creditItems = 0;
-      creditBytes = 0;
-      chunkTotal = 0;
-      problem = null;
-    }
-
-    private void readMap() throws IOException, BadMessageException {
-      if (!u.hasNext() || u.getNextFormat().getValueType() != ValueType.MAP) {
-        throw new BadMessageException("header is not a msgpack map", null);
-      }
-      int n = u.unpackMapHeader();
-      if (n > MAX_HEADER_ENTRIES) {
-        throw new BadMessageException("header has " + n + " entries", null);
-      }
-      for (int i = 0; i < n; i++) {
-        if (u.getNextFormat().getValueType() != ValueType.STRING) {
-          skip();
-          skip();
-          continue;
-        }
-        readEntry(key(u, frame, HEADER_KEY_NAMES, HEADER_KEYS));
-      }
-      if (u.hasNext()) {
-        problem = "trailing bytes after the header map";
-      }
-    }
-
-    private void readEntry(int key) throws IOException {
-      ValueType vt = u.getNextFormat().getValueType();
-      switch (key) {
-        case TYPE:
-          readType(vt);
-          break;
-        case METH:
-          readMethod(vt);
-          break;
-        case OKEY:
-          readOrderKey();
-          break;
-        case SEQ:
-          readSeq(vt);
-          break;
-        case ZIP:
-          readZip(vt);
-          break;
-        case CHN:
-          readChain(vt);
-          break;
-        case STM:
-          readStreams(vt);
-          break;
-        case CHK:
-          readChunkTotal(vt);
-          break;
-        case CRD:
-          readCredit(vt);
-          break;
-        default:
-          skip();
-      }
-    }
-
-    private void skip() throws IOException {
-      skipBounded(u, frame.length);
+      return p;
     }
 
     /** Skips a value of the wrong type, noting {@code what} is wrong; true if it did. */
-    private boolean wrongType(ValueType vt, ValueType expected, String what) throws IOException {
+    private boolean wrongType(MessageUnpacker u, ValueType vt, ValueType expected, String what, int frameLength) throws IOException {
       if (vt == expected) {
         return false;
       }
       problem = what;
-      skip();
+      skipBounded(u, frameLength);
       return true;
     }
 
-    private void readType(ValueType vt) throws IOException {
-      if (!wrongType(vt, ValueType.INTEGER, "type is not an integer")) {
-        long t = Math.min(integer(u), Integer.MAX_VALUE);
-        type = (int) Math.max(-1, t);
+    /** The type code; {@link #NO_TYPE} if not read. A negative one reads as -1, a huge one as Integer.MAX_VALUE: both unknown. */
+    int type(MessageUnpacker u, ValueType vt, int frameLength) throws IOException {
+      if (wrongType(u, vt, ValueType.INTEGER, "type is not an integer", frameLength)) {
+        return NO_TYPE;
       }
+      long t = Math.min(integer(u), Integer.MAX_VALUE);
+      return (int) Math.max(-1, t);
     }
 
-    private void readMethod(ValueType vt) throws IOException {
-      if (!wrongType(vt, ValueType.STRING, "meth is not a str")) {
-        method = text(u, frame.length);
-      }
+    String method(MessageUnpacker u, ValueType vt, int frameLength) throws IOException {
+      return wrongType(u, vt, ValueType.STRING, "meth is not a str", frameLength) ? null : text(u, frameLength);
     }
 
-    private void readOrderKey() throws IOException {
+    /** Always read: kept even when too long (the frame bounds it), so the ERROR reply can echo it. */
+    OrderKey orderKey(MessageUnpacker u, byte[] frame, int maxOrderKeySize) throws IOException {
       int start = (int) u.getTotalReadBytes();
-      skip();
+      skipBounded(u, frame.length);
       int end = (int) u.getTotalReadBytes();
-      // Kept even when too long (the frame bounds it), so the ERROR reply can echo it.
-      okey = OrderKey.fromEncoded(Arrays.copyOfRange(frame, start, end));
       if (end - start > maxOrderKeySize) {
         problem = "okey is " + (end - start) + " bytes, more than the limit of " + maxOrderKeySize;
       }
+      return OrderKey.fromEncoded(Arrays.copyOfRange(frame, start, end));
     }
 
-    private void readSeq(ValueType vt) throws IOException {
-      if (wrongType(vt, ValueType.INTEGER, "seq is not an integer")) {
-        return;
+    long seq(MessageUnpacker u, ValueType vt, int frameLength) throws IOException {
+      if (wrongType(u, vt, ValueType.INTEGER, "seq is not an integer", frameLength)) {
+        return -1;
       }
       long s = integer(u);
       if (s < 0 || s > Header.MAX_SEQ) {
         problem = "seq out of range: " + shown(s);
-      } else {
-        seq = s;
-        hasSeq = true;
+        return -1;
       }
+      return s;
     }
 
-    private void readZip(ValueType vt) throws IOException {
-      if (!wrongType(vt, ValueType.BOOLEAN, "zip is not a bool")) {
-        zip = u.unpackBoolean();
+    /** 1 for true, 0 for false, -1 if not read. */
+    int zip(MessageUnpacker u, ValueType vt, int frameLength) throws IOException {
+      if (wrongType(u, vt, ValueType.BOOLEAN, "zip is not a bool", frameLength)) {
+        return -1;
       }
+      return u.unpackBoolean() ? 1 : 0;
     }
 
-    private void readChain(ValueType vt) throws IOException {
-      if (wrongType(vt, ValueType.ARRAY, "chn is not an array")) {
-        return;
+    List<CallId> chain(MessageUnpacker u, ValueType vt, int frameLength, int maxChain) throws IOException {
+      if (wrongType(u, vt, ValueType.ARRAY, "chn is not an array", frameLength)) {
+        return null;
       }
       int count = u.unpackArrayHeader();
-      checkCount(u, count, frame.length);
+      checkCount(u, count, frameLength);
       if (count > maxChain) {
         problem = "call chain of " + count + " exceeds the limit of " + maxChain;
       }
@@ -391,97 +404,68 @@ public final class MessageCodec {
       for (int j = 0; j < count; j++) {
         if (u.getNextFormat().getValueType() != ValueType.BINARY) {
           problem = "chn entry is not a bin";
-          skip();
+          skipBounded(u, frameLength);
           continue;
         }
-        byte[] b = binPayload(u, frame.length);
+        byte[] b = binPayload(u, frameLength);
         if (b.length != CallId.ENCODED_SIZE) {
           problem = "chn entry of " + b.length + " bytes";
         } else if (ids.size() < maxChain) {
           ids.add(CallId.decode(b));
         }
       }
-      chain = ids;
+      return ids;
     }
 
-    private void readStreams(ValueType vt) throws IOException {
-      if (wrongType(vt, ValueType.INTEGER, "stm is not an integer")) {
-        return;
+    int streams(MessageUnpacker u, ValueType vt, int frameLength) throws IOException {
+      if (wrongType(u, vt, ValueType.INTEGER, "stm is not an integer", frameLength)) {
+        return -1;
       }
       long v = integer(u);
       if (v <= 0 || v > (Header.UPSTREAM | Header.DOWNSTREAM)) {
         problem = "stm out of range: " + shown(v);
-      } else {
-        streams = (int) v;
+        return -1;
       }
+      return (int) v;
     }
 
-    private void readChunkTotal(ValueType vt) throws IOException {
-      if (wrongType(vt, ValueType.INTEGER, "chk is not an integer")) {
-        return;
+    long chunkTotal(MessageUnpacker u, ValueType vt, int frameLength) throws IOException {
+      if (wrongType(u, vt, ValueType.INTEGER, "chk is not an integer", frameLength)) {
+        return -1;
       }
       long v = integer(u);
       if (v <= 0 || v > Integer.MAX_VALUE) {
         problem = "chk out of range: " + shown(v);
-      } else {
-        chunkTotal = v;
+        return -1;
       }
+      return v;
     }
 
-    private void readCredit(ValueType vt) throws IOException {
-      if (wrongType(vt, ValueType.ARRAY, "crd is not an array")) {
-        return;
+    /** {@code [items, bytes]}; null if not an array. */
+    long[] credit(MessageUnpacker u, ValueType vt, int frameLength) throws IOException {
+      if (wrongType(u, vt, ValueType.ARRAY, "crd is not an array", frameLength)) {
+        return null;
       }
+      long[] credit = {0, 0};
       int parts = u.unpackArrayHeader();
-      checkCount(u, parts, frame.length);
+      checkCount(u, parts, frameLength);
       for (int j = 0; j < parts; j++) {
         if (j >= 2 || u.getNextFormat().getValueType() != ValueType.INTEGER) {
           problem = "crd is not [items, bytes]";
-          skip();
+          skipBounded(u, frameLength);
           continue;
         }
         long v = integer(u);
         if (v < 0 || v > Header.MAX_CREDIT) {
           problem = "crd out of range: " + shown(v);
-        } else if (j == 0) {
-          creditItems = v;
         } else {
-          creditBytes = v;
+          credit[j] = v;
         }
       }
       if (parts != 2) {
         problem = "crd is not [items, bytes]";
       }
-    }
-
-    /** The header read, once its fields are checked together. */
-    Header header() throws BadMessageException {
-      if (problem != null) {
-        throw new BadMessageException(problem, partial());
-      }
-      if (type == null || method == null || okey == null || !hasSeq || zip == null) {
-        throw new BadMessageException("header lacks one of type, meth, okey, seq, zip", partial());
-      }
-      MessageType mt = MessageType.of(type);
-      if (mt == null || mt == MessageType.NULL) {
-        throw new BadMessageException("unknown message type " + type, partial());
-      }
-      if ((mt.isStream() || mt.isChunk()) && Integer.bitCount(streams) != 1) {
-        throw new BadMessageException("a stream or chunk message must name one direction (stm 1 or 2)", partial());
-      }
-      if (chunkTotal != 0 && mt != MessageType.FUNCTION && mt != MessageType.RESULT) {
-        throw new BadMessageException("chk in a message of type " + mt, partial());
-      }
-      return new Header(mt, method, okey, seq, zip, chain, streams, creditItems, creditBytes, chunkTotal);
-    }
-
-    /** A header good enough to address an ERROR reply, or null. */
-    private Header partial() {
-      MessageType mt = type == null ? null : MessageType.of(type);
-      if (method == null || okey == null || !hasSeq || mt == null || !(mt == MessageType.FUNCTION || mt.isReply())) {
-        return null;
-      }
-      return new Header(mt, method, okey, seq, false, List.of());
+      return credit;
     }
   }
 
