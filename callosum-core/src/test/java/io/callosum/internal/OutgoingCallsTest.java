@@ -34,17 +34,22 @@ class OutgoingCallsTest {
   /** One caller side and its remote. */
   private static final class Fixture {
     final ManualTimer timer = new ManualTimer();
-    final RecordingLink link = new RecordingLink(ALL);
+    final RecordingLink link;
     final OutgoingCalls calls;
     final RemoteLink remote;
 
     Fixture(Limits limits) {
+      this(limits, ALL);
+    }
+
+    Fixture(Limits limits, Capabilities remoteCapabilities) {
       PeerConfig config = new PeerConfig("test", null, URI.create("inproc://test"), false, new MsgpackCodec(), Ordering.NONE, limits,
           Runnable::run, Runnable::run, timer, null, null, Duration.ofSeconds(1), List.of(), List.of(), false, 16, 1 << 20, 1 << 20);
       PeerResources threads = new PeerResources(config, "test", 16);
       ChunkTransfers chunks = new ChunkTransfers("test", config.chunkSize(), limits, timer, (r, h, e) -> {}, (r, h, size) -> {});
       calls = new OutgoingCalls("test", config, threads, new Interceptors(List.of()), chunks,
           new StreamRouting("test", config, threads.callbacks), () -> false);
+      link = new RecordingLink(remoteCapabilities);
       remote = new RemoteLink(calls, link);
     }
 
@@ -167,5 +172,28 @@ class OutgoingCallsTest {
     f.join();
     assertEquals(List.of(), calls.ancestorsOf(callback.chain()), "settled: no longer an ancestor");
     assertEquals(0, calls.entries());
+  }
+
+  @Test
+  void chainsLongerThanMaxCallChainKeepTheirMostRecentEntries() throws Exception {
+    Fixture short2 = new Fixture(Limits.builder().maxCallChain(2).build());
+    List<CallId> arrived = List.of(new CallId(1, 1), new CallId(2, 2));
+    Header served = new Header(MessageType.FUNCTION, "outer", OrderKey.of("k"), 77, false, arrived);
+    ServerCall parent = new ServerCall(short2.remote, served, arrived, (ctx, body) -> null, new byte[] {(byte) 0xc0}, 0, 0, null, null);
+    short2.calls.invoke(short2.request(null, parent));
+    List<CallId> sent = short2.link.last().chain();
+    assertEquals(2, sent.size());
+    assertEquals(new CallId(2, 2), sent.get(0), "the oldest entry is dropped");
+    assertEquals(short2.link.last().seq(), sent.get(1).seq(), "the callback's own entry is last");
+  }
+
+  @Test
+  void theChainIsSentOnlyToRemotesThatAnnouncedIt() throws Exception {
+    Fixture legacy = new Fixture(Limits.defaults(), Capabilities.LEGACY);
+    Header served = new Header(MessageType.FUNCTION, "outer", OrderKey.of("k"), 77, false, List.of());
+    ServerCall parent = new ServerCall(legacy.remote, served, List.of(), (ctx, body) -> null, new byte[] {(byte) 0xc0}, 0, 0, null, null);
+    legacy.calls.invoke(legacy.request(null, parent));
+    assertEquals(List.of(), legacy.link.last().chain());
+    assertEquals(1, legacy.calls.entries(), "no callback token is kept for it: only the call is pending");
   }
 }
