@@ -1,8 +1,9 @@
 package io.callosum;
 
 /**
- * Bounds on everything a remote can make this peer hold. Immutable; build variants with the
- * {@code with...} methods, e.g. {@code Limits.defaults().withMaxMessageSize(1 << 20)}.
+ * Bounds on everything a remote can make this peer hold. Immutable; build one with {@link
+ * #builder()} (which starts from the defaults), e.g. {@code Limits.builder().maxMessageSize(1 <<
+ * 20).build()}, or derive a variant with {@link #toBuilder()}.
  *
  * @param maxMessageSize largest message (header plus body frame, after decompression) sent or
  *     accepted, in bytes. Outgoing oversize fails locally with {@link MessageTooLargeException};
@@ -63,39 +64,101 @@ public record Limits(
     return new Limits(16 << 20, 64 << 10, 1 << 10, 256, 10_000, 100_000, 32, 128, 256L << 20);
   }
 
-  public Limits withMaxMessageSize(int v) {
-    return new Limits(v, maxHeaderSize, maxOrderKeySize, maxConcurrentCalls, maxQueuedCalls, maxPendingCalls, maxCallChain, maxNesting, maxBufferedBytes);
+  /** A builder starting from {@link #defaults()}. */
+  public static Builder builder() {
+    return defaults().toBuilder();
   }
 
-  public Limits withMaxHeaderSize(int v) {
-    return new Limits(maxMessageSize, v, maxOrderKeySize, maxConcurrentCalls, maxQueuedCalls, maxPendingCalls, maxCallChain, maxNesting, maxBufferedBytes);
+  /** A builder starting from these limits, to derive a variant. */
+  public Builder toBuilder() {
+    return new Builder(this);
   }
 
-  public Limits withMaxOrderKeySize(int v) {
-    return new Limits(maxMessageSize, maxHeaderSize, v, maxConcurrentCalls, maxQueuedCalls, maxPendingCalls, maxCallChain, maxNesting, maxBufferedBytes);
-  }
+  /**
+   * Derives {@link Limits}: every setter replaces one bound, {@link #build()} checks them all (the
+   * same checks as the constructor). Not thread-safe; build on one thread.
+   */
+  public static final class Builder {
+    private int maxMessageSize;
+    private int maxHeaderSize;
+    private int maxOrderKeySize;
+    private int maxConcurrentCalls;
+    private int maxQueuedCalls;
+    private int maxPendingCalls;
+    private int maxCallChain;
+    private int maxNesting;
+    private long maxBufferedBytes;
 
-  public Limits withMaxConcurrentCalls(int v) {
-    return new Limits(maxMessageSize, maxHeaderSize, maxOrderKeySize, v, maxQueuedCalls, maxPendingCalls, maxCallChain, maxNesting, maxBufferedBytes);
-  }
+    private Builder(Limits from) {
+      maxMessageSize = from.maxMessageSize;
+      maxHeaderSize = from.maxHeaderSize;
+      maxOrderKeySize = from.maxOrderKeySize;
+      maxConcurrentCalls = from.maxConcurrentCalls;
+      maxQueuedCalls = from.maxQueuedCalls;
+      maxPendingCalls = from.maxPendingCalls;
+      maxCallChain = from.maxCallChain;
+      maxNesting = from.maxNesting;
+      maxBufferedBytes = from.maxBufferedBytes;
+    }
 
-  public Limits withMaxQueuedCalls(int v) {
-    return new Limits(maxMessageSize, maxHeaderSize, maxOrderKeySize, maxConcurrentCalls, v, maxPendingCalls, maxCallChain, maxNesting, maxBufferedBytes);
-  }
+    /** See {@link Limits#maxMessageSize()}. */
+    public Builder maxMessageSize(int v) {
+      maxMessageSize = v;
+      return this;
+    }
 
-  public Limits withMaxPendingCalls(int v) {
-    return new Limits(maxMessageSize, maxHeaderSize, maxOrderKeySize, maxConcurrentCalls, maxQueuedCalls, v, maxCallChain, maxNesting, maxBufferedBytes);
-  }
+    /** See {@link Limits#maxHeaderSize()}. */
+    public Builder maxHeaderSize(int v) {
+      maxHeaderSize = v;
+      return this;
+    }
 
-  public Limits withMaxCallChain(int v) {
-    return new Limits(maxMessageSize, maxHeaderSize, maxOrderKeySize, maxConcurrentCalls, maxQueuedCalls, maxPendingCalls, v, maxNesting, maxBufferedBytes);
-  }
+    /** See {@link Limits#maxOrderKeySize()}. */
+    public Builder maxOrderKeySize(int v) {
+      maxOrderKeySize = v;
+      return this;
+    }
 
-  public Limits withMaxNesting(int v) {
-    return new Limits(maxMessageSize, maxHeaderSize, maxOrderKeySize, maxConcurrentCalls, maxQueuedCalls, maxPendingCalls, maxCallChain, v, maxBufferedBytes);
-  }
+    /** See {@link Limits#maxConcurrentCalls()}. */
+    public Builder maxConcurrentCalls(int v) {
+      maxConcurrentCalls = v;
+      return this;
+    }
 
-  public Limits withMaxBufferedBytes(long v) {
-    return new Limits(maxMessageSize, maxHeaderSize, maxOrderKeySize, maxConcurrentCalls, maxQueuedCalls, maxPendingCalls, maxCallChain, maxNesting, v);
+    /** See {@link Limits#maxQueuedCalls()}. */
+    public Builder maxQueuedCalls(int v) {
+      maxQueuedCalls = v;
+      return this;
+    }
+
+    /** See {@link Limits#maxPendingCalls()}. */
+    public Builder maxPendingCalls(int v) {
+      maxPendingCalls = v;
+      return this;
+    }
+
+    /** See {@link Limits#maxCallChain()}. */
+    public Builder maxCallChain(int v) {
+      maxCallChain = v;
+      return this;
+    }
+
+    /** See {@link Limits#maxNesting()}. */
+    public Builder maxNesting(int v) {
+      maxNesting = v;
+      return this;
+    }
+
+    /** See {@link Limits#maxBufferedBytes()}. */
+    public Builder maxBufferedBytes(long v) {
+      maxBufferedBytes = v;
+      return this;
+    }
+
+    /** The limits; throws {@link IllegalArgumentException} naming the first bound out of range. */
+    public Limits build() {
+      return new Limits(maxMessageSize, maxHeaderSize, maxOrderKeySize, maxConcurrentCalls, maxQueuedCalls,
+          maxPendingCalls, maxCallChain, maxNesting, maxBufferedBytes);
+    }
   }
 }

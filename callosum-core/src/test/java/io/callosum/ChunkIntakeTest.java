@@ -188,7 +188,7 @@ class ChunkIntakeTest {
 
   @Test
   void oneRemoteHoldsAtMostHalfOfTheBudgetForBigMessages() throws Exception {
-    Peer server = server(Limits.defaults().withMaxBufferedBytes(4 << 20));
+    Peer server = server(Limits.builder().maxBufferedBytes(4 << 20).build());
     RawLink greedy = closer.later(RawLink.connect(transport, server.address(), JAVA));
     RawLink other = closer.later(RawLink.connect(transport, server.address(), JAVA));
     int mib = 1 << 20;

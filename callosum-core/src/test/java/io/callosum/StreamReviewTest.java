@@ -59,7 +59,7 @@ class StreamReviewTest {
       return "sent 3";
     });
     server.start();
-    Peer client = client(server, b -> b.limits(Limits.defaults().withMaxMessageSize(64 << 10)));
+    Peer client = client(server, b -> b.limits(Limits.builder().maxMessageSize(64 << 10).build()));
     StreamCall call = client.call("gap").serverStream(null);
     List<Integer> sizes = new ArrayList<>();
     CallosumException failure = null;
@@ -108,7 +108,7 @@ class StreamReviewTest {
   @Test
   void upstreamWindowsCountAgainstMaxBufferedBytes() throws Exception {
     long limit = 1 << 20;
-    Peer server = server(b -> b.streamWindow(128, 1 << 20).limits(Limits.defaults().withMaxBufferedBytes(limit)));
+    Peer server = server(b -> b.streamWindow(128, 1 << 20).limits(Limits.builder().maxBufferedBytes(limit).build()));
     CountDownLatch release = new CountDownLatch(1);
     server.handleStream("later", (ctx, body, up, down) -> {
       release.await();
@@ -292,7 +292,7 @@ class StreamReviewTest {
    */
   @Test
   void chunkedResultsThatGetNoCreditAreBounded() throws Exception {
-    Peer server = server(b -> b.limits(Limits.defaults().withMaxBufferedBytes(4 << 20)));
+    Peer server = server(b -> b.limits(Limits.builder().maxBufferedBytes(4 << 20).build()));
     server.handle("big", (ctx, body) -> Payload.wrap(new byte[1 << 20]));
     server.start();
     Capabilities javaCaps = new Capabilities(Capabilities.VERSION, 78, java.util.Set.of(Capabilities.STREAM, Capabilities.CHUNK));

@@ -6,7 +6,7 @@ import io.callosum.Timer;
 import java.lang.reflect.Type;
 import java.util.concurrent.CompletableFuture;
 
-/** A call this peer made and whose reply it awaits. */
+/** A call this peer made and whose reply it awaits (in its remote's {@code pending} table). */
 final class ClientCall {
   final RemoteLink remote;
   final long seq;
@@ -14,6 +14,8 @@ final class ClientCall {
   final OrderKey orderKey;
   /** The result type; null for a raw {@link io.callosum.Payload}. */
   final Type resultType;
+  /** The streams the call opens (see {@link CallRequest#streams}). */
+  final int streams;
   final Future future = new Future();
   final CallInfo info;
   final long startNanos;
@@ -27,18 +29,25 @@ final class ClientCall {
   StreamOut upstream;
   StreamIn downstream;
 
-  ClientCall(RemoteLink remote, long seq, String method, OrderKey orderKey, Type resultType, CallInfo info, long startNanos, long bytesOut, ServerCall parent, long token) {
-    this.remote = remote;
+  /** The call {@code request} describes (its body is not kept: it has been encoded). */
+  ClientCall(CallRequest request, long seq, CallInfo info, long startNanos, long bytesOut, ServerCall parent, long token) {
+    this.remote = request.target();
     this.seq = seq;
-    this.method = method;
-    this.orderKey = orderKey;
-    this.resultType = resultType;
+    this.method = request.method();
+    this.orderKey = request.orderKey();
+    this.resultType = request.resultType();
+    this.streams = request.streams();
     this.info = info;
     this.startNanos = startNanos;
     this.bytesOut = bytesOut;
     this.parent = parent;
     this.token = token;
     future.call = this;
+  }
+
+  /** Whether {@code h} (a reply or stream message with this call's seq) is about this call: same meth and okey. */
+  boolean answeredBy(Header h) {
+    return method.equals(h.method()) && orderKey.equals(h.orderKey());
   }
 
   /** The future handed to the caller: cancelling it sends CANCEL to the remote. */
@@ -49,7 +58,7 @@ final class ClientCall {
     public boolean cancel(boolean mayInterruptIfRunning) {
       boolean cancelled = super.cancel(mayInterruptIfRunning);
       if (cancelled) {
-        remote.engine.cancelledLocally(call);
+        remote.calls.cancelledLocally(call);
       }
       return cancelled;
     }

@@ -9,9 +9,12 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
-/** The builder behind {@link io.callosum.Invoker#call}. */
+/**
+ * The builder behind {@link io.callosum.Invoker#call}: collects one call's options on the
+ * application's thread and hands the call, as one {@link CallRequest}, to {@link OutgoingCalls}.
+ */
 final class InvocationImpl implements Invocation {
-  private final PeerEngine engine;
+  private final OutgoingCalls calls;
   private final Supplier<RemoteLink> target;
   private final String method;
   /** The call this one is a callback of, when made through {@code CallContext.caller()}; else null. */
@@ -20,12 +23,12 @@ final class InvocationImpl implements Invocation {
   private Duration timeout;
   private boolean compress;
 
-  InvocationImpl(PeerEngine engine, Supplier<RemoteLink> target, String method, ServerCall parent) {
-    this.engine = engine;
+  InvocationImpl(OutgoingCalls calls, Supplier<RemoteLink> target, String method, ServerCall parent) {
+    this.calls = calls;
     this.target = target;
     this.method = Objects.requireNonNull(method, "method");
     this.parent = parent;
-    this.timeout = engine.config.defaultTimeout();
+    this.timeout = calls.defaultTimeout();
   }
 
   @Override
@@ -61,33 +64,37 @@ final class InvocationImpl implements Invocation {
     return this;
   }
 
+  private CallRequest request(Object body, Type resultType, int streams) {
+    return new CallRequest(target.get(), method, orderKey, timeout, compress, body, resultType, parent, streams);
+  }
+
   @Override
   public CompletableFuture<Object> invoke(Object body) {
-    return engine.invoke(target.get(), method, orderKey, timeout, compress, body, Object.class, parent);
+    return calls.invoke(request(body, Object.class, 0));
   }
 
   @Override
   public <T> CompletableFuture<T> invoke(Object body, Type type) {
-    return engine.invoke(target.get(), method, orderKey, timeout, compress, body, Objects.requireNonNull(type), parent);
+    return calls.invoke(request(body, Objects.requireNonNull(type), 0));
   }
 
   @Override
   public io.callosum.StreamCall serverStream(Object body) {
-    return engine.openStream(target.get(), method, orderKey, timeout, compress, body, Header.DOWNSTREAM, parent);
+    return calls.openStream(request(body, Object.class, Header.DOWNSTREAM));
   }
 
   @Override
   public io.callosum.StreamCall clientStream(Object body) {
-    return engine.openStream(target.get(), method, orderKey, timeout, compress, body, Header.UPSTREAM, parent);
+    return calls.openStream(request(body, Object.class, Header.UPSTREAM));
   }
 
   @Override
   public io.callosum.StreamCall bidiStream(Object body) {
-    return engine.openStream(target.get(), method, orderKey, timeout, compress, body, Header.UPSTREAM | Header.DOWNSTREAM, parent);
+    return calls.openStream(request(body, Object.class, Header.UPSTREAM | Header.DOWNSTREAM));
   }
 
   @Override
   public CompletableFuture<Payload> invokeRaw(Payload body) {
-    return engine.invoke(target.get(), method, orderKey, timeout, compress, Objects.requireNonNull(body), null, parent);
+    return calls.invoke(request(Objects.requireNonNull(body), null, 0));
   }
 }

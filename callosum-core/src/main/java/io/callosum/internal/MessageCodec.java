@@ -65,7 +65,7 @@ public final class MessageCodec {
 
   private static final ThreadLocal<MessageBufferPacker> HEADER_PACKERS =
       ThreadLocal.withInitial(HEADER_PACKER::newBufferPacker);
-  private static final ThreadLocal<Unpacker> HEADER_UNPACKERS = ThreadLocal.withInitial(Unpacker::new);
+  private static final ThreadLocal<HeaderReader> HEADER_READERS = ThreadLocal.withInitial(HeaderReader::new);
   private static final ThreadLocal<Unpacker> BODY_UNPACKERS = ThreadLocal.withInitial(Unpacker::new);
 
   private MessageCodec() {}
@@ -192,6 +192,9 @@ public final class MessageCodec {
     }
   }
 
+  /** A {@code type} not read (any code read is -1 or more). */
+  private static final int NO_TYPE = Integer.MIN_VALUE;
+
   /**
    * Decodes a header frame. Unknown keys are skipped (bounded). Throws {@link BadMessageException}
    * for anything malformed (including a {@code meth} that is not valid UTF-8 and a {@code seq}
@@ -199,25 +202,21 @@ public final class MessageCodec {
    * meth, okey and seq were readable, so that it can be answered with an ERROR reply.
    */
   public static Header decodeHeader(byte[] frame, int maxOrderKeySize, int maxChain) throws BadMessageException {
-    Integer type = null;
+    HeaderReader r = HEADER_READERS.get();
+    // The fields live in locals, not in the reused reader: a reference stored into a long-lived
+    // object costs a GC write barrier, and a header is decoded for every message.
+    int type = NO_TYPE;
     String method = null;
     OrderKey okey = null;
-    Long seq = null;
-    Boolean zip = null;
+    long seq = -1;
+    int zip = -1; // 0 false, 1 true
     List<CallId> chain = List.of();
     int streams = 0;
-    long[] credit = {0, 0};
+    long[] credit = null;
     long chunkTotal = 0;
-    String problem = null;
     try {
-      MessageUnpacker u = HEADER_UNPACKERS.get().reset(frame);
-      if (!u.hasNext() || u.getNextFormat().getValueType() != ValueType.MAP) {
-        throw new BadMessageException("header is not a msgpack map", null);
-      }
-      int n = u.unpackMapHeader();
-      if (n > MAX_HEADER_ENTRIES) {
-        throw new BadMessageException("header has " + n + " entries", null);
-      }
+      MessageUnpacker u = r.unpacker.reset(frame);
+      int n = mapSize(u);
       for (int i = 0; i < n; i++) {
         if (u.getNextFormat().getValueType() != ValueType.STRING) {
           skipBounded(u, frame.length);
@@ -228,145 +227,75 @@ public final class MessageCodec {
         ValueType vt = u.getNextFormat().getValueType();
         switch (key) {
           case TYPE:
-            if (vt != ValueType.INTEGER) {
-              problem = "type is not an integer";
-              skipBounded(u, frame.length);
-            } else {
-              long t = Math.min(integer(u), Integer.MAX_VALUE);
-              type = (int) Math.max(-1, t);
-            }
+            int t = r.type(u, vt, frame.length);
+            type = t != NO_TYPE ? t : type;
             break;
           case METH:
-            if (vt != ValueType.STRING) {
-              problem = "meth is not a str";
-              skipBounded(u, frame.length);
-            } else {
-              method = text(u, frame.length);
-            }
+            String m = r.method(u, vt, frame.length);
+            method = m != null ? m : method;
             break;
           case OKEY:
-            int start = (int) u.getTotalReadBytes();
-            skipBounded(u, frame.length);
-            int end = (int) u.getTotalReadBytes();
-            // Kept even when too long (the frame bounds it), so the ERROR reply can echo it.
-            okey = OrderKey.fromEncoded(Arrays.copyOfRange(frame, start, end));
-            if (end - start > maxOrderKeySize) {
-              problem = "okey is " + (end - start) + " bytes, more than the limit of " + maxOrderKeySize;
-            }
+            okey = r.orderKey(u, frame, maxOrderKeySize);
             break;
           case SEQ:
-            if (vt != ValueType.INTEGER) {
-              problem = "seq is not an integer";
-              skipBounded(u, frame.length);
-            } else {
-              long s = integer(u);
-              if (s < 0 || s > Header.MAX_SEQ) {
-                problem = "seq out of range: " + shown(s);
-              } else {
-                seq = s;
-              }
-            }
+            long s = r.seq(u, vt, frame.length);
+            seq = s >= 0 ? s : seq;
             break;
           case ZIP:
-            if (vt != ValueType.BOOLEAN) {
-              problem = "zip is not a bool";
-              skipBounded(u, frame.length);
-            } else {
-              zip = u.unpackBoolean();
-            }
+            int z = r.zip(u, vt, frame.length);
+            zip = z >= 0 ? z : zip;
             break;
           case CHN:
-            if (vt != ValueType.ARRAY) {
-              problem = "chn is not an array";
-              skipBounded(u, frame.length);
-              break;
-            }
-            int count = u.unpackArrayHeader();
-            checkCount(u, count, frame.length);
-            if (count > maxChain) {
-              problem = "call chain of " + count + " exceeds the limit of " + maxChain;
-            }
-            List<CallId> ids = new ArrayList<>(Math.min(count, maxChain));
-            for (int j = 0; j < count; j++) {
-              if (u.getNextFormat().getValueType() != ValueType.BINARY) {
-                problem = "chn entry is not a bin";
-                skipBounded(u, frame.length);
-                continue;
-              }
-              byte[] b = binPayload(u, frame.length);
-              if (b.length != CallId.ENCODED_SIZE) {
-                problem = "chn entry of " + b.length + " bytes";
-              } else if (ids.size() < maxChain) {
-                ids.add(CallId.decode(b));
-              }
-            }
-            chain = ids;
+            List<CallId> c = r.chain(u, vt, frame.length, maxChain);
+            chain = c != null ? c : chain;
             break;
           case STM:
-            if (vt != ValueType.INTEGER) {
-              problem = "stm is not an integer";
-              skipBounded(u, frame.length);
-            } else {
-              long v = integer(u);
-              if (v <= 0 || v > (Header.UPSTREAM | Header.DOWNSTREAM)) {
-                problem = "stm out of range: " + shown(v);
-              } else {
-                streams = (int) v;
-              }
-            }
+            int st = r.streams(u, vt, frame.length);
+            streams = st >= 0 ? st : streams;
             break;
           case CHK:
-            if (vt != ValueType.INTEGER) {
-              problem = "chk is not an integer";
-              skipBounded(u, frame.length);
-            } else {
-              long v = integer(u);
-              if (v <= 0 || v > Integer.MAX_VALUE) {
-                problem = "chk out of range: " + shown(v);
-              } else {
-                chunkTotal = v;
-              }
-            }
+            long ck = r.chunkTotal(u, vt, frame.length);
+            chunkTotal = ck >= 0 ? ck : chunkTotal;
             break;
           case CRD:
-            if (vt != ValueType.ARRAY) {
-              problem = "crd is not an array";
-              skipBounded(u, frame.length);
-              break;
-            }
-            int parts = u.unpackArrayHeader();
-            checkCount(u, parts, frame.length);
-            for (int j = 0; j < parts; j++) {
-              if (j >= 2 || u.getNextFormat().getValueType() != ValueType.INTEGER) {
-                problem = "crd is not [items, bytes]";
-                skipBounded(u, frame.length);
-                continue;
-              }
-              long v = integer(u);
-              if (v < 0 || v > Header.MAX_CREDIT) {
-                problem = "crd out of range: " + shown(v);
-              } else {
-                credit[j] = v;
-              }
-            }
-            if (parts != 2) {
-              problem = "crd is not [items, bytes]";
-            }
+            long[] cr = r.credit(u, vt, frame.length);
+            credit = cr != null ? cr : credit;
             break;
           default:
             skipBounded(u, frame.length);
         }
       }
       if (u.hasNext()) {
-        problem = "trailing bytes after the header map";
+        r.problem = "trailing bytes after the header map";
       }
     } catch (IOException | MessagePackException | ArithmeticException e) {
+      r.problem = null;
       throw new BadMessageException("malformed header: " + e, partial(type, method, okey, seq), e);
     }
+    String problem = r.takeProblem();
     if (problem != null) {
       throw new BadMessageException(problem, partial(type, method, okey, seq));
     }
-    if (type == null || method == null || okey == null || seq == null || zip == null) {
+    MessageType mt = checkedType(type, method, okey, seq, zip, streams, chunkTotal);
+    return new Header(mt, method, okey, seq, zip == 1, chain, streams, credit == null ? 0 : credit[0], credit == null ? 0 : credit[1], chunkTotal);
+  }
+
+  /** The header map's entry count; throws if the frame is not a map or has too many. */
+  private static int mapSize(MessageUnpacker u) throws IOException, BadMessageException {
+    if (!u.hasNext() || u.getNextFormat().getValueType() != ValueType.MAP) {
+      throw new BadMessageException("header is not a msgpack map", null);
+    }
+    int n = u.unpackMapHeader();
+    if (n > MAX_HEADER_ENTRIES) {
+      throw new BadMessageException("header has " + n + " entries", null);
+    }
+    return n;
+  }
+
+  /** The fields checked together: all five of Python's present, a known type, extensions where they belong. */
+  private static MessageType checkedType(int type, String method, OrderKey okey, long seq, int zip, int streams, long chunkTotal)
+      throws BadMessageException {
+    if (type == NO_TYPE || method == null || okey == null || seq < 0 || zip < 0) {
       throw new BadMessageException("header lacks one of type, meth, okey, seq, zip", partial(type, method, okey, seq));
     }
     MessageType mt = MessageType.of(type);
@@ -374,22 +303,170 @@ public final class MessageCodec {
       throw new BadMessageException("unknown message type " + type, partial(type, method, okey, seq));
     }
     if ((mt.isStream() || mt.isChunk()) && Integer.bitCount(streams) != 1) {
-      throw new BadMessageException("a stream or chunk message must name one direction (stm 1 or 2)",
-          partial(type, method, okey, seq));
+      throw new BadMessageException("a stream or chunk message must name one direction (stm 1 or 2)", partial(type, method, okey, seq));
     }
     if (chunkTotal != 0 && mt != MessageType.FUNCTION && mt != MessageType.RESULT) {
       throw new BadMessageException("chk in a message of type " + mt, partial(type, method, okey, seq));
     }
-    return new Header(mt, method, okey, seq, zip, chain, streams, credit[0], credit[1], chunkTotal);
+    return mt;
   }
 
-  /** A header good enough to address an ERROR reply, or null. */
-  private static Header partial(Integer type, String method, OrderKey okey, Long seq) {
-    MessageType mt = type == null ? null : MessageType.of(type);
-    if (method == null || okey == null || seq == null || mt == null || !(mt == MessageType.FUNCTION || mt.isReply())) {
+  /** A header good enough to address an ERROR reply, or null ({@code seq} -1: none was read). */
+  private static Header partial(int type, String method, OrderKey okey, long seq) {
+    MessageType mt = type == NO_TYPE ? null : MessageType.of(type);
+    if (method == null || okey == null || seq < 0 || mt == null || !(mt == MessageType.FUNCTION || mt.isReply())) {
       return null;
     }
     return new Header(mt, method, okey, seq, false, List.of());
+  }
+
+  /**
+   * Reads one header field group at a time, each step returning the value it read, or a "not read"
+   * value (null, or -1) after noting the {@link #problem} in it. One per thread, with its unpacker.
+   */
+  private static final class HeaderReader {
+    final Unpacker unpacker = new Unpacker();
+    /** What is wrong with the header being read (the last thing found), or null. Set only when something is. */
+    String problem;
+
+    String takeProblem() {
+      String p = problem;
+      if (p != null) {
+        problem = null;
+      }
+      return p;
+    }
+
+    /** Skips a value of the wrong type, noting {@code what} is wrong; true if it did. */
+    private boolean wrongType(MessageUnpacker u, ValueType vt, ValueType expected, String what, int frameLength) throws IOException {
+      if (vt == expected) {
+        return false;
+      }
+      problem = what;
+      skipBounded(u, frameLength);
+      return true;
+    }
+
+    /** The type code; {@link #NO_TYPE} if not read. A negative one reads as -1, a huge one as Integer.MAX_VALUE: both unknown. */
+    int type(MessageUnpacker u, ValueType vt, int frameLength) throws IOException {
+      if (wrongType(u, vt, ValueType.INTEGER, "type is not an integer", frameLength)) {
+        return NO_TYPE;
+      }
+      long t = Math.min(integer(u), Integer.MAX_VALUE);
+      return (int) Math.max(-1, t);
+    }
+
+    String method(MessageUnpacker u, ValueType vt, int frameLength) throws IOException {
+      return wrongType(u, vt, ValueType.STRING, "meth is not a str", frameLength) ? null : text(u, frameLength);
+    }
+
+    /** Always read: kept even when too long (the frame bounds it), so the ERROR reply can echo it. */
+    OrderKey orderKey(MessageUnpacker u, byte[] frame, int maxOrderKeySize) throws IOException {
+      int start = (int) u.getTotalReadBytes();
+      skipBounded(u, frame.length);
+      int end = (int) u.getTotalReadBytes();
+      if (end - start > maxOrderKeySize) {
+        problem = "okey is " + (end - start) + " bytes, more than the limit of " + maxOrderKeySize;
+      }
+      return OrderKey.fromEncoded(Arrays.copyOfRange(frame, start, end));
+    }
+
+    long seq(MessageUnpacker u, ValueType vt, int frameLength) throws IOException {
+      if (wrongType(u, vt, ValueType.INTEGER, "seq is not an integer", frameLength)) {
+        return -1;
+      }
+      long s = integer(u);
+      if (s < 0 || s > Header.MAX_SEQ) {
+        problem = "seq out of range: " + shown(s);
+        return -1;
+      }
+      return s;
+    }
+
+    /** 1 for true, 0 for false, -1 if not read. */
+    int zip(MessageUnpacker u, ValueType vt, int frameLength) throws IOException {
+      if (wrongType(u, vt, ValueType.BOOLEAN, "zip is not a bool", frameLength)) {
+        return -1;
+      }
+      return u.unpackBoolean() ? 1 : 0;
+    }
+
+    List<CallId> chain(MessageUnpacker u, ValueType vt, int frameLength, int maxChain) throws IOException {
+      if (wrongType(u, vt, ValueType.ARRAY, "chn is not an array", frameLength)) {
+        return null;
+      }
+      int count = u.unpackArrayHeader();
+      checkCount(u, count, frameLength);
+      if (count > maxChain) {
+        problem = "call chain of " + count + " exceeds the limit of " + maxChain;
+      }
+      List<CallId> ids = new ArrayList<>(Math.min(count, maxChain));
+      for (int j = 0; j < count; j++) {
+        if (u.getNextFormat().getValueType() != ValueType.BINARY) {
+          problem = "chn entry is not a bin";
+          skipBounded(u, frameLength);
+          continue;
+        }
+        byte[] b = binPayload(u, frameLength);
+        if (b.length != CallId.ENCODED_SIZE) {
+          problem = "chn entry of " + b.length + " bytes";
+        } else if (ids.size() < maxChain) {
+          ids.add(CallId.decode(b));
+        }
+      }
+      return ids;
+    }
+
+    int streams(MessageUnpacker u, ValueType vt, int frameLength) throws IOException {
+      if (wrongType(u, vt, ValueType.INTEGER, "stm is not an integer", frameLength)) {
+        return -1;
+      }
+      long v = integer(u);
+      if (v <= 0 || v > (Header.UPSTREAM | Header.DOWNSTREAM)) {
+        problem = "stm out of range: " + shown(v);
+        return -1;
+      }
+      return (int) v;
+    }
+
+    long chunkTotal(MessageUnpacker u, ValueType vt, int frameLength) throws IOException {
+      if (wrongType(u, vt, ValueType.INTEGER, "chk is not an integer", frameLength)) {
+        return -1;
+      }
+      long v = integer(u);
+      if (v <= 0 || v > Integer.MAX_VALUE) {
+        problem = "chk out of range: " + shown(v);
+        return -1;
+      }
+      return v;
+    }
+
+    /** {@code [items, bytes]}; null if not an array. */
+    long[] credit(MessageUnpacker u, ValueType vt, int frameLength) throws IOException {
+      if (wrongType(u, vt, ValueType.ARRAY, "crd is not an array", frameLength)) {
+        return null;
+      }
+      long[] credit = {0, 0};
+      int parts = u.unpackArrayHeader();
+      checkCount(u, parts, frameLength);
+      for (int j = 0; j < parts; j++) {
+        if (j >= 2 || u.getNextFormat().getValueType() != ValueType.INTEGER) {
+          problem = "crd is not [items, bytes]";
+          skipBounded(u, frameLength);
+          continue;
+        }
+        long v = integer(u);
+        if (v < 0 || v > Header.MAX_CREDIT) {
+          problem = "crd out of range: " + shown(v);
+        } else {
+          credit[j] = v;
+        }
+      }
+      if (parts != 2) {
+        problem = "crd is not [items, bytes]";
+      }
+      return credit;
+    }
   }
 
   /**

@@ -22,11 +22,28 @@ public enum MessageType {
   /** Extension: the receiver of chunks grants the sender more of them. */
   CHUNK_CREDIT(12);
 
-  private static final MessageType[] BY_CODE = values();
+  /** The type of each wire code, indexed by the code (not by declaration order). */
+  private static final MessageType[] BY_CODE = index(values());
   public final int code;
 
   MessageType(int code) {
     this.code = code;
+  }
+
+  /** A table of {@code types} indexed by their wire codes, in whatever order they are given. */
+  static MessageType[] index(MessageType... types) {
+    int max = 0;
+    for (MessageType t : types) {
+      max = Math.max(max, t.code);
+    }
+    MessageType[] byCode = new MessageType[max + 1];
+    for (MessageType t : types) {
+      if (byCode[t.code] != null) {
+        throw new IllegalArgumentException("two message types with code " + t.code);
+      }
+      byCode[t.code] = t;
+    }
+    return byCode;
   }
 
   /** The type with {@code code}, or null if there is none. */
@@ -36,7 +53,7 @@ public enum MessageType {
 
   /** Whether this type is one of the stream extension's. */
   public boolean isStream() {
-    return code >= STREAM_ITEM.code && code <= STREAM_CANCEL.code;
+    return this == STREAM_ITEM || this == STREAM_CREDIT || this == STREAM_END || this == STREAM_CANCEL;
   }
 
   /** Whether this type is one of the chunking extension's. */

@@ -8,9 +8,14 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** The core's state for one connected remote: its link, its calls in flight both ways. */
+/**
+ * The core's state for one connected remote: its link, its calls in flight both ways, its big
+ * messages in transfer. Its tables are concurrent: the I/O thread, callers, handlers and the timer
+ * all reach them.
+ */
 final class RemoteLink implements RemotePeer {
-  final PeerEngine engine;
+  /** Makes the calls made through this remote. */
+  final OutgoingCalls calls;
   final Link link;
   final Capabilities capabilities;
   /** Calls this peer made to the remote, by seq. */
@@ -24,9 +29,13 @@ final class RemoteLink implements RemotePeer {
   final ConcurrentHashMap<Long, Chunks.In> chunksIn = new ConcurrentHashMap<>();
   /** The announced bytes of {@link #chunksIn}. */
   final AtomicLong chunkBytesIn = new AtomicLong();
+  /** This remote as the target of its invocations (made once, not per call). */
+  private final java.util.function.Supplier<RemoteLink> itself = () -> this;
+  /** What this remote's calls hold in the callee scheduler. */
+  final CalleeScheduler.Share share = new CalleeScheduler.Share();
 
-  RemoteLink(PeerEngine engine, Link link) {
-    this.engine = engine;
+  RemoteLink(OutgoingCalls calls, Link link) {
+    this.calls = calls;
     this.link = link;
     this.capabilities = link.remoteCapabilities();
   }
@@ -53,7 +62,7 @@ final class RemoteLink implements RemotePeer {
 
   @Override
   public Invocation call(String method) {
-    return new InvocationImpl(engine, () -> this, method, null);
+    return new InvocationImpl(calls, itself, method, null);
   }
 
   /** A view of this remote whose calls are callbacks of {@code parent} (a handler's {@code caller()}). */
@@ -82,7 +91,7 @@ final class RemoteLink implements RemotePeer {
 
       @Override
       public Invocation call(String method) {
-        return new InvocationImpl(engine, () -> self, method, parent);
+        return new InvocationImpl(calls, itself, method, parent);
       }
 
       @Override

@@ -6,7 +6,6 @@ import io.callosum.Handler;
 import io.callosum.OrderKey;
 import io.callosum.RemotePeer;
 import io.callosum.Timer;
-import io.callosum.lower.Envelope;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -14,17 +13,13 @@ import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** A call the remote made to this peer: its scheduling state and its {@link CallContext}. */
-final class ServerCall implements CallContext {
+/**
+ * A call the remote made to this peer: its {@link CallContext}, its streams and (as a {@link
+ * CalleeScheduler.Entry}) its scheduling state. The handler's thread uses the context; the
+ * cancelling thread (I/O, timer or closing) calls {@link #cancel}.
+ */
+final class ServerCall extends CalleeScheduler.Entry implements CallContext {
   private static final Logger LOG = LoggerFactory.getLogger(ServerCall.class);
-
-  enum State {
-    NEW,
-    QUEUED_KEY,
-    QUEUED_SLOT,
-    RUNNING,
-    EXITED
-  }
 
   final RemoteLink remote;
   final Header header;
@@ -37,23 +32,13 @@ final class ServerCall implements CallContext {
   final long bytesIn;
   final CallInfo info;
 
-  // Guarded by the engine's scheduler lock.
-  State state = State.NEW;
-  /** Nested in a call this peer serves on the same key: bypasses the key's order. */
-  boolean nested;
-  /** Nested in any call this peer serves: does not wait for a handler slot. */
-  boolean slotExempt;
-  boolean holdsSlot;
-  /** Request bytes (and held reply bytes) counted against {@code Limits.maxBufferedBytes}. */
-  long bufferedBytes;
-  boolean replied;
-  Envelope reply;
+  /** The streams the caller opened (null when it opened none). */
+  final StreamIn upstream;
+  final StreamOut downstream;
+  // Guarded by the scheduler's lock (see IncomingCalls).
   Timer.Scheduled executionTimeout;
   /** The header of the RESULT being sent (to announce its chunks), null for other replies. */
   Header resultHeader;
-  /** The streams the caller opened (null when it opened none); set before the call is accepted. */
-  StreamIn upstream;
-  StreamOut downstream;
   /** Streams that stand in for those the caller did not open, made on first use. */
   private StreamIn absentUpstream;
   private StreamOut absentDownstream;
@@ -64,7 +49,12 @@ final class ServerCall implements CallContext {
   private boolean cancelled;
   private List<Runnable> cancelActions;
 
-  ServerCall(RemoteLink remote, Header header, List<CallId> chain, Handler handler, byte[] body, long startNanos, long bytesIn) {
+  ServerCall(RemoteLink remote, Header header, List<CallId> chain, Handler handler, byte[] body, long startNanos, long bytesIn,
+      StreamIn upstream, StreamOut downstream) {
+    // Held against Limits.maxBufferedBytes while the call lasts: its body and its upstream's window.
+    super(header.orderKey(), remote.share, body.length + (upstream != null ? upstream.windowBytes() : 0));
+    this.upstream = upstream;
+    this.downstream = downstream;
     this.remote = remote;
     this.header = header;
     this.serveKey = new ServeKey(header.seq(), header.method(), header.orderKey());

@@ -5,7 +5,7 @@ import io.callosum.StreamSink;
 import io.callosum.StreamSource;
 import java.util.concurrent.CompletableFuture;
 
-/** A call with streams, as {@link PeerEngine#openStream} made it. */
+/** A call with streams, as {@link OutgoingCalls#openStream} made it. */
 record StreamCallImpl(StreamSink upstream, StreamSource downstream, CompletableFuture<Object> result) implements StreamCall {
   @Override
   public String toString() {

@@ -656,7 +656,7 @@ public abstract class ConformanceSuite {
   public void overloadIsReportedNotDropped() throws Exception {
     Blocker blocker = new Blocker();
     Blocker second = new Blocker();
-    Peer server = server(b -> b.limits(Limits.defaults().withMaxConcurrentCalls(1).withMaxQueuedCalls(1)));
+    Peer server = server(b -> b.limits(Limits.builder().maxConcurrentCalls(1).maxQueuedCalls(1).build()));
     server.handle("block", blocker.handler());
     server.handle("block2", second.handler());
     Peer client = client(server);
@@ -670,7 +670,7 @@ public abstract class ConformanceSuite {
     assertEquals("released", await(first));
     assertEquals("queued", await(queued));
 
-    Peer limited = client(server, b -> b.limits(Limits.defaults().withMaxPendingCalls(1)));
+    Peer limited = client(server, b -> b.limits(Limits.builder().maxPendingCalls(1).build()));
     CompletableFuture<Object> pending = limited.invoke("block2", null);
     await(second.entered);
     Throwable local = Await.failure(limited.invoke("echo", "too many"));
@@ -685,10 +685,10 @@ public abstract class ConformanceSuite {
   @Test
   public void messageSizeLimitsBothWays() throws Exception {
     AtomicInteger calls = new AtomicInteger();
-    Peer server = server(b -> b.limits(Limits.defaults().withMaxMessageSize(10_000)));
+    Peer server = server(b -> b.limits(Limits.builder().maxMessageSize(10_000).build()));
     server.handle("count", (ctx, body) -> calls.incrementAndGet());
     server.handle("big", (ctx, body) -> new byte[20_000]);
-    Peer client = client(server, b -> b.limits(Limits.defaults().withMaxMessageSize(50_000)));
+    Peer client = client(server, b -> b.limits(Limits.builder().maxMessageSize(50_000).build()));
     Throwable local = Await.failure(client.invoke("count", new byte[60_000]));
     assertInstanceOf(MessageTooLargeException.class, local);
     assertFalse(((CallosumException) local).isRemote());
@@ -817,7 +817,7 @@ public abstract class ConformanceSuite {
 
   @Test
   public void malformedEnvelopesAreAnsweredOrDroppedAndServingGoesOn() throws Exception {
-    Peer server = server(b -> b.limits(Limits.defaults().withMaxOrderKeySize(64)));
+    Peer server = server(b -> b.limits(Limits.builder().maxOrderKeySize(64).build()));
     Peer bystander = client(server);
     RawLink raw = closeLater(RawLink.connect(transport(), server.address(), Capabilities.LEGACY));
     byte[] goodBody = MessageCodec.encodeBody(MessageCodec.NO_META, msgpack.encode(1), false);
@@ -917,7 +917,7 @@ public abstract class ConformanceSuite {
   @ParameterizedTest
   @EnumSource(Ordering.class)
   public void callbackChainsNeedNoFreeHandlerSlot(Ordering ordering) throws Exception {
-    Limits one = Limits.defaults().withMaxConcurrentCalls(1);
+    Limits one = Limits.builder().maxConcurrentCalls(1).build();
     Peer b = server(x -> x.ordering(ordering).limits(one));
     b.handle("m1", (ctx, body) -> "m1(" + ctx.caller().call("m2").orderKey("k").invokeAndWait(null) + ")");
     b.handle("m3", (ctx, body) -> "m3");
@@ -1075,7 +1075,7 @@ public abstract class ConformanceSuite {
   @EnumSource(value = Ordering.class, names = {"KEY_SERIALIZED", "KEY_RETURN_ORDERED"})
   public void callbacksOnAnotherKeyDoNotWaitForThatKeysQueuedHolder(Ordering ordering) throws Exception {
     CountDownLatch xAccepted = new CountDownLatch(1);
-    Peer b = server(x -> x.ordering(ordering).limits(Limits.defaults().withMaxConcurrentCalls(1))
+    Peer b = server(x -> x.ordering(ordering).limits(Limits.builder().maxConcurrentCalls(1).build())
         .interceptor(new CallInterceptor() {
           @Override
           public void started(CallInfo call) {

@@ -717,7 +717,7 @@ public abstract class StreamSuite {
     int chunkSize = Peer.DEFAULT_CHUNK_SIZE;
     MeteredTransport metered = new MeteredTransport(transport(), env -> env.body().length > 4096);
     UnaryOperator<Peer.Builder> setup = b -> b.transport(metered)
-        .limits(io.callosum.Limits.defaults().withMaxMessageSize(bigMessageBytes() + (1 << 20)));
+        .limits(io.callosum.Limits.builder().maxMessageSize(bigMessageBytes() + (1 << 20)).build());
     Peer server = echoServer(setup);
     Peer client = client(server, setup);
     assertEquals("warm", client.call("echo").invokeAndWait("warm"));
@@ -751,8 +751,8 @@ public abstract class StreamSuite {
 
   @Test
   public void aChunkedMessageOverTheReceiversLimitIsRefused() throws Exception {
-    Peer server = echoServer(b -> b.limits(io.callosum.Limits.defaults().withMaxMessageSize(1 << 20)));
-    Peer client = client(server, b -> b.chunkSize(64 << 10).limits(io.callosum.Limits.defaults().withMaxMessageSize(8 << 20)));
+    Peer server = echoServer(b -> b.limits(io.callosum.Limits.builder().maxMessageSize(1 << 20).build()));
+    Peer client = client(server, b -> b.chunkSize(64 << 10).limits(io.callosum.Limits.builder().maxMessageSize(8 << 20).build()));
     Throwable e = Await.failure(client.call("length").invokeRaw(Payload.wrap(new byte[2 << 20])));
     assertInstanceOf(io.callosum.MessageTooLargeException.class, e);
     assertEquals("ok", client.call("echo").invokeAndWait("ok"));
@@ -768,12 +768,12 @@ public abstract class StreamSuite {
   @Test
   public void transfersCutShortLeaveNothingBehind() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
-    Peer server = echoServer(b -> b.chunkSize(64 << 10).limits(io.callosum.Limits.defaults().withMaxMessageSize(64 << 20)));
+    Peer server = echoServer(b -> b.chunkSize(64 << 10).limits(io.callosum.Limits.builder().maxMessageSize(64 << 20).build()));
     server.handle("bigReply", (ctx, body) -> {
       release.await();
       return Payload.wrap(new byte[8 << 20]);
     });
-    Peer client = client(server, b -> b.chunkSize(64 << 10).limits(io.callosum.Limits.defaults().withMaxMessageSize(64 << 20)));
+    Peer client = client(server, b -> b.chunkSize(64 << 10).limits(io.callosum.Limits.builder().maxMessageSize(64 << 20).build()));
     CompletableFuture<Payload> f = client.call("bigReply").timeout(Duration.ofMillis(200)).invokeRaw(Payload.wrap(new byte[10]));
     assertInstanceOf(CallTimeoutException.class, Await.failure(f));
     release.countDown(); // the reply now goes to a call that is over

@@ -1,0 +1,483 @@
+package io.callosum.internal;
+
+import io.callosum.Body;
+import io.callosum.CallCancelledException;
+import io.callosum.CallOutcome;
+import io.callosum.CodecException;
+import io.callosum.ErrorCode;
+import io.callosum.Handler;
+import io.callosum.Limits;
+import io.callosum.OverloadedException;
+import io.callosum.Payload;
+import io.callosum.StreamHandler;
+import io.callosum.Timer;
+import io.callosum.lower.Capabilities;
+import io.callosum.lower.Envelope;
+import io.callosum.upper.Codec;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The callee side: serves the calls remotes make to this peer. It finds each call's handler, asks
+ * the {@link CalleeScheduler} when the call may run, runs the handler on the handler executor,
+ * turns its outcome into a reply and sends the replies the scheduler releases.
+ *
+ * <p>Calls and CANCELs arrive on the lower's I/O thread ({@link #received}, {@link #cancelled});
+ * handlers run and reply on handler threads (or on the callback executor, for asynchronous ones);
+ * execution timeouts fire on the timer; {@link #disconnected} runs on whichever thread sees the
+ * remote go. Every scheduling decision is taken under one lock, {@code sched}, and the replies it
+ * releases are sent under it, so that return-ordered replies leave in order. Handlers are started
+ * and interceptors called outside it.
+ */
+final class IncomingCalls {
+  private static final Logger LOG = LoggerFactory.getLogger(IncomingCalls.class);
+  /** The call whose synchronous handler runs on this thread: callbacks made here carry its chain. */
+  private static final ThreadLocal<ServerCall> CURRENT = new ThreadLocal<>();
+  /** Whether this thread is starting calls, and the starts deferred meanwhile (see {@link #start}); reused. */
+  private static final ThreadLocal<Starting> STARTING = ThreadLocal.withInitial(Starting::new);
+
+  /** One thread's starts in progress: kept for the thread's life, so that starting a call allocates nothing. */
+  private static final class Starting {
+    boolean active;
+    final ArrayDeque<Runnable> deferred = new ArrayDeque<>(4);
+  }
+
+  /** A handler registered with {@link #handleStream}: the only kind that reads an upstream. */
+  private interface StreamAdapter extends Handler {}
+
+  private final String name;
+  private final Codec codec;
+  private final Limits limits;
+  private final boolean compressReplies;
+  private final Duration executionTimeout;
+  private final PeerResources threads;
+  private final Interceptors interceptors;
+  private final ChunkTransfers chunks;
+  private final StreamRouting streams;
+  private final OutgoingCalls outgoing;
+  private final BooleanSupplier closed;
+  private final Map<String, Handler> handlers = new ConcurrentHashMap<>();
+  private final Object sched = new Object();
+  private final CalleeScheduler<ServerCall> scheduler;
+  /** Callee-side interceptor calls queued in reply order (see {@link #drainOutcomes}). */
+  private final ConcurrentLinkedQueue<Runnable> outcomes = new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean drainingOutcomes = new AtomicBoolean();
+  /** Sends each reply the scheduler releases (made once: replying allocates no list). */
+  private final Consumer<ServerCall> transmitter = c -> transmit(c, c.takeReply());
+
+  IncomingCalls(String name, PeerConfig config, PeerResources threads, Interceptors interceptors, ChunkTransfers chunks,
+      StreamRouting streams, OutgoingCalls outgoing, BooleanSupplier closed) {
+    this.name = name;
+    this.codec = config.codec();
+    this.limits = config.limits();
+    this.compressReplies = config.compressReplies();
+    this.executionTimeout = config.executionTimeout();
+    this.threads = threads;
+    this.interceptors = interceptors;
+    this.chunks = chunks;
+    this.streams = streams;
+    this.outgoing = outgoing;
+    this.closed = closed;
+    this.scheduler = new CalleeScheduler<>(config.ordering(), config.limits());
+  }
+
+  /** The call whose synchronous handler runs on the current thread, or null. */
+  static ServerCall current() {
+    return CURRENT.get();
+  }
+
+  // ---------------------------------------------------------------- handlers (any thread)
+
+  void handle(String method, Handler handler) {
+    handlers.put(method, handler);
+  }
+
+  void handleStream(String method, StreamHandler handler) {
+    handlers.put(method, (StreamAdapter) (ctx, body) -> {
+      ServerCall c = (ServerCall) ctx;
+      return handler.handle(ctx, body, c.upstream(codec, threads.callbacks), c.downstream(codec, threads.callbacks));
+    });
+  }
+
+  void unhandle(String method) {
+    handlers.remove(method);
+  }
+
+  // ---------------------------------------------------------------- arriving (I/O thread)
+
+  /** A FUNCTION: refused at once, or admitted to the scheduler. */
+  void received(RemoteLink r, Header h, Envelope env) {
+    MessageCodec.BodyFrame frame;
+    try {
+      frame = MessageCodec.decodeBody(env.body(), h.zip(), limits.maxMessageSize() - env.header().length);
+    } catch (BadMessageException e) {
+      LOG.warn("{}: bad request body from {} for {}: {}", name, r.id(), h.method(), e.getMessage());
+      Replies.sendError(r, h, ErrorNames.BAD_MESSAGE, e.getMessage());
+      return;
+    }
+    if (frame.body() == null) {
+      Replies.sendError(r, h, ErrorNames.BAD_MESSAGE, "request body is nil");
+      return;
+    }
+    Handler handler = handlers.get(h.method());
+    if (handler == null) {
+      LOG.info("{}: {} called unknown method {}", name, r.id(), h.method());
+      Replies.sendError(r, h, ErrorNames.NO_SUCH_METHOD, "no such method: " + h.method());
+      return;
+    }
+    List<CallId> chain = r.capabilities.has(Capabilities.CHAIN) ? h.chain() : List.of();
+    int opened = r.capabilities.has(Capabilities.STREAM) ? h.streams() : 0;
+    accept(new ServerCall(r, h, chain, handler, frame.body(), threads.timer.nanoTime(), env.size(),
+        streams.upstreamOf(r, h, opened), streams.downstreamOf(r, h, opened)));
+  }
+
+  private void accept(ServerCall c) {
+    List<ServerCall> toStart;
+    String refusal;
+    synchronized (sched) {
+      if (closed.getAsBoolean()) {
+        toStart = null;
+        refusal = null;
+      } else if (c.remote.serving.containsKey(c.serveKey)) {
+        // Checked first: any reply to a duplicate would be taken for the original's.
+        toStart = null;
+        refusal = "duplicate request: " + c.header.method() + " seq " + c.header.seq() + " is already being served";
+      } else {
+        toStart = scheduler.admit(c, c.chain.isEmpty() ? List.of() : outgoing.ancestorsOf(c.chain));
+        if (toStart == null) {
+          refusal = c.refusal + " (that remote: " + c.remote.share + ")";
+        } else {
+          refusal = null;
+          c.remote.serving.put(c.serveKey, c);
+        }
+      }
+    }
+    if (toStart != null) {
+      interceptors.started(c.info);
+      start(toStart);
+    } else if (refusal == null) {
+      LOG.debug("{}: dropped {} (peer closing)", name, c);
+    } else {
+      LOG.warn("{}: refused {} from {}: {}", name, c.header.method(), c.remote.id(), refusal);
+      if (c.refusal != null) { // overloaded: answered; a duplicate is not, its reply would be taken for the original's
+        Replies.sendError(c.remote, c.header, ErrorNames.OVERLOADED, c.refusal);
+      }
+    }
+  }
+
+  /** A CANCEL: the call it names is cancelled; one still arriving in chunks is dropped. */
+  void cancelled(RemoteLink r, Header h) {
+    ServerCall c = r.serving.get(new ServeKey(h.seq(), h.method(), h.orderKey()));
+    if (c == null) {
+      if (chunks.dropIn(r, Chunks.key(h.seq(), Chunks.REQUEST), false)) {
+        LOG.debug("{}: CANCEL from {} for {} seq {} while its chunks arrived", name, r.id(), h.method(), h.seq());
+        return;
+      }
+      LOG.debug("{}: CANCEL from {} for a call not in progress ({} seq {})", name, r.id(), h.method(), h.seq());
+      return;
+    }
+    cancel(c, Replies.cancelled(c.header));
+  }
+
+  /** The remote is gone: its calls are cancelled, and nothing is sent to it. */
+  void disconnected(RemoteLink r) {
+    for (ServerCall c : new ArrayList<>(r.serving.values())) {
+      cancel(c, null);
+    }
+  }
+
+  // ---------------------------------------------------------------- running (handler threads)
+
+  /**
+   * Hands calls to the handler executor. An executor that runs tasks inline (the direct executor)
+   * would recurse here through run, exited and start once per queued call; starts made while one
+   * is already running on this thread are deferred to the outermost one instead.
+   */
+  private void start(List<ServerCall> calls) {
+    if (calls.isEmpty()) {
+      return;
+    }
+    Starting starting = STARTING.get();
+    if (starting.active) {
+      for (ServerCall c : calls) {
+        starting.deferred.add(() -> startOne(c));
+      }
+      return;
+    }
+    starting.active = true;
+    try {
+      for (ServerCall c : calls) {
+        startOne(c);
+      }
+      Runnable next;
+      while ((next = starting.deferred.poll()) != null) {
+        next.run();
+      }
+    } finally {
+      starting.active = false;
+      starting.deferred.clear(); // only if a start threw: its followers are not run on a later call's turn
+    }
+  }
+
+  private void startOne(ServerCall c) {
+    try {
+      threads.onHandlerThread(() -> run(c));
+    } catch (RejectedExecutionException e) {
+      LOG.warn("{}: the handler executor refused {}", name, c);
+      replied(c, Replies.frameworkError(c.header, ErrorNames.OVERLOADED, "the handler executor refused the call"));
+      exited(c);
+    }
+  }
+
+  private void run(ServerCall c) {
+    if (executionTimeout != null) {
+      armExecutionTimeout(c, executionTimeout);
+    }
+    if (!c.enter()) {
+      exited(c);
+      return;
+    }
+    if (c.upstream != null && !(c.handler instanceof PipeHost.DeferredCredit)) {
+      if (c.handler instanceof StreamAdapter) {
+        c.upstream.open(true); // the caller may send once the handler runs
+      } else {
+        c.upstream.cancel(); // a unary handler never reads it: nothing is buffered for it
+      }
+    }
+    Object result;
+    Throwable failure = null;
+    CURRENT.set(c);
+    try {
+      result = c.handler.handle(c, new Body(c.body, codec));
+    } catch (Throwable t) {
+      result = null;
+      failure = t;
+    } finally {
+      CURRENT.set(null); // not remove(): the entry would be made again for the thread's next call
+      c.leave();
+    }
+    if (failure == null && result instanceof CompletionStage) {
+      CompletableFuture<?> stage;
+      try {
+        stage = ((CompletionStage<?>) result).toCompletableFuture();
+      } catch (RuntimeException e) {
+        complete(c, null, e);
+        return;
+      }
+      if (!c.attach(stage)) {
+        stage.cancel(true);
+      }
+      stage.whenComplete((v, e) -> complete(c, v, e));
+      return;
+    }
+    complete(c, result, failure);
+  }
+
+  private void armExecutionTimeout(ServerCall c, Duration limit) {
+    Timer.Scheduled t;
+    try {
+      t = threads.timer.schedule(limit, () -> {
+        LOG.info("{}: {} exceeded its execution timeout of {} ms", name, c, limit.toMillis());
+        cancel(c, Replies.cancelled(c.header));
+      });
+    } catch (RuntimeException e) {
+      LOG.warn("{}: the timer refused the execution timeout of {}; it runs without one", name, c, e);
+      return;
+    }
+    synchronized (sched) {
+      if (c.replied) {
+        t.cancel();
+      } else {
+        c.executionTimeout = t;
+      }
+    }
+  }
+
+  /** The handler is done: reply (whatever goes wrong while building the reply) and free its resources. */
+  private void complete(ServerCall c, Object value, Throwable failure) {
+    try {
+      StreamRouting.endServerStreams(c, failure == null ? null
+          : new CallCancelledException("the handler of " + c.header.method() + " failed", null, false));
+    } catch (RuntimeException e) {
+      LOG.warn("{}: ending the streams of {} failed", name, c, e);
+    }
+    try {
+      if (!c.isCancelled()) { // else CANCELLED was already sent (or the caller is gone)
+        replied(c, reply(c, value, failure));
+      }
+    } catch (Throwable t) {
+      LOG.error("{}: failed to build the reply of {}", name, c, t);
+      replied(c, Replies.frameworkError(c.header, ErrorNames.INTERNAL, "failed to build the reply: " + t.getClass().getName()));
+    } finally {
+      exited(c);
+    }
+  }
+
+  /** The reply for a handler's outcome. */
+  private Envelope reply(ServerCall c, Object value, Throwable failure) {
+    while ((failure instanceof CompletionException || failure instanceof ExecutionException) && failure.getCause() != null) {
+      failure = failure.getCause();
+    }
+    if (failure instanceof CodecException) {
+      return Replies.frameworkError(c.header, ErrorNames.CODEC_ERROR, failure.getMessage());
+    }
+    if (failure != null) {
+      return Replies.error(c.header, MessageType.FAILURE, ErrorNames.describe(failure));
+    }
+    byte[] bytes;
+    try {
+      bytes = value instanceof Payload ? ((Payload) value).bytes() : codec.encode(value);
+    } catch (CodecException e) {
+      LOG.warn("{}: cannot encode the result of {}: {}", name, c.header.method(), e.getMessage());
+      return Replies.frameworkError(c.header, ErrorNames.CODEC_ERROR, "cannot encode the result of " + c.header.method() + ": " + e.getMessage());
+    }
+    Header h = c.header.reply(MessageType.RESULT);
+    Header result = compressReplies ? new Header(h.type(), h.method(), h.orderKey(), h.seq(), true, List.of()) : h;
+    byte[] header = MessageCodec.encodeHeader(result);
+    c.resultHeader = result;
+    long size = header.length + MessageCodec.bodyFrameSize(1, bytes.length);
+    if (size > limits.maxMessageSize()) {
+      return Replies.frameworkError(c.header, ErrorNames.MESSAGE_TOO_LARGE,
+          "the result of " + c.header.method() + " is " + size + " bytes, more than the limit of " + limits.maxMessageSize());
+    }
+    return new Envelope(header, MessageCodec.encodeBody(MessageCodec.EMPTY_ARRAY_META, bytes, compressReplies));
+  }
+
+  // ---------------------------------------------------------------- replying and ending
+
+  /**
+   * The call's reply is ready ({@code reply} null: nobody to send it to). Sends what the scheduler
+   * releases (under its lock, so that ordered replies leave in order), then runs interceptors.
+   */
+  private void replied(ServerCall c, Envelope reply) {
+    try {
+      synchronized (sched) {
+        if (c.replied) {
+          return;
+        }
+        if (c.executionTimeout != null) {
+          c.executionTimeout.cancel();
+          c.executionTimeout = null;
+        }
+        c.remote.serving.remove(c.serveKey, c);
+        scheduler.replied(c, reply, transmitter);
+      }
+    } finally {
+      drainOutcomes(); // interceptors, outside the scheduler lock
+    }
+  }
+
+  /** Sends a reply (under the scheduler lock) and queues its interceptor call. */
+  private void transmit(ServerCall c, Envelope reply) {
+    long out = 0;
+    if (reply != null && c.remote.connected) {
+      try {
+        if (c.resultHeader != null && !c.keyOrdered) {
+          // Under an ordering, a chunked RESULT would be overtaken by the next reply of its key.
+          try {
+            chunks.send(c.remote, c.resultHeader, reply, Chunks.REPLY);
+          } catch (OverloadedException e) {
+            LOG.warn("{}: the result of {} is refused: {}", name, c, e.getMessage());
+            reply = Replies.frameworkError(c.header, ErrorNames.OVERLOADED, e.getMessage());
+            c.remote.link.send(reply);
+          }
+        } else {
+          c.remote.link.send(reply);
+        }
+        out = reply.size();
+      } catch (RuntimeException e) {
+        LOG.debug("{}: reply to {} not sent: {}", name, c, e.getMessage());
+      }
+    }
+    if (!interceptors.isEmpty()) {
+      ErrorCode code = reply == null ? ErrorCode.CONNECTION_LOST : outcomeOf(reply);
+      CallOutcome outcome = new CallOutcome(code, null, Duration.ofNanos(threads.timer.nanoTime() - c.startNanos), out, c.bytesIn);
+      outcomes.add(() -> interceptors.finished(c.info, outcome));
+    }
+  }
+
+  private static ErrorCode outcomeOf(Envelope reply) {
+    // encodeHeader always starts with fixmap, fixstr "type", then the type as a positive fixint.
+    switch (MessageType.of(reply.header()[6])) {
+      case RESULT:
+        return null;
+      case FAILURE:
+        return ErrorCode.REMOTE_USER_ERROR;
+      case CANCELLED:
+        return ErrorCode.CANCELLED;
+      default:
+        return ErrorCode.REMOTE_INTERNAL_ERROR;
+    }
+  }
+
+  /**
+   * Runs queued callee-side interceptor calls, one thread at a time and in the order the replies
+   * left (they are queued under the scheduler lock).
+   */
+  private void drainOutcomes() {
+    while (!outcomes.isEmpty()) {
+      if (!drainingOutcomes.compareAndSet(false, true)) {
+        return; // another thread is draining and will see ours
+      }
+      try {
+        Runnable r;
+        while ((r = outcomes.poll()) != null) {
+          r.run();
+        }
+      } finally {
+        drainingOutcomes.set(false);
+      }
+    }
+  }
+
+  /** The handler is gone: its slot and its key go to whoever waited for them. */
+  private void exited(ServerCall c) {
+    List<ServerCall> toStart;
+    synchronized (sched) {
+      toStart = scheduler.exited(c);
+    }
+    start(toStart);
+  }
+
+  /**
+   * Cancels a call being served: a queued call is removed without running, a running one is
+   * interrupted. {@code reply} (CANCELLED, or null when the caller is gone) is sent at once.
+   */
+  private void cancel(ServerCall c, Envelope reply) {
+    boolean wasQueued;
+    synchronized (sched) {
+      if (CalleeScheduler.done(c)) {
+        return;
+      }
+      wasQueued = scheduler.cancel(c);
+    }
+    c.cancel(threads.callbacks);
+    StreamRouting.endServerStreams(c, new CallCancelledException("the call of " + c.header.method() + " was cancelled", null, false));
+    replied(c, reply);
+    if (wasQueued) {
+      exited(c);
+    }
+  }
+
+  /** Entries in the scheduler's tables (for the leak checks of tests). */
+  int entries() {
+    synchronized (sched) {
+      return scheduler.entries();
+    }
+  }
+}

@@ -1,0 +1,199 @@
+package io.callosum.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.callosum.CallTimeoutException;
+import io.callosum.ConnectionLostException;
+import io.callosum.Limits;
+import io.callosum.OrderKey;
+import io.callosum.Ordering;
+import io.callosum.OverloadedException;
+import io.callosum.Payload;
+import io.callosum.lower.Capabilities;
+import io.callosum.lower.Envelope;
+import io.callosum.testing.ManualTimer;
+import io.callosum.upper.MsgpackCodec;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The caller side without a lower or a thread: a link that records what is sent, a manual clock,
+ * executors that run inline. Every call is settled exactly once and leaves no table entry.
+ */
+class OutgoingCallsTest {
+  private static final Capabilities ALL = new Capabilities(Capabilities.VERSION, 7,
+      Set.of(Capabilities.CHAIN, Capabilities.STREAM, Capabilities.CHUNK));
+
+  /** One caller side and its remote. */
+  private static final class Fixture {
+    final ManualTimer timer = new ManualTimer();
+    final RecordingLink link;
+    final OutgoingCalls calls;
+    final RemoteLink remote;
+
+    Fixture(Limits limits) {
+      this(limits, ALL);
+    }
+
+    Fixture(Limits limits, Capabilities remoteCapabilities) {
+      PeerConfig config = new PeerConfig("test", null, URI.create("inproc://test"), false, new MsgpackCodec(), Ordering.NONE, limits,
+          Runnable::run, Runnable::run, timer, null, null, Duration.ofSeconds(1), List.of(), List.of(), false, 16, 1 << 20, 1 << 20);
+      PeerResources threads = new PeerResources(config, "test", 16);
+      ChunkTransfers chunks = new ChunkTransfers("test", config.chunkSize(), limits, timer, (r, h, e) -> {}, (r, h, size) -> {});
+      calls = new OutgoingCalls("test", config, threads, new Interceptors(List.of()), chunks,
+          new StreamRouting("test", config, threads.callbacks), () -> false);
+      link = new RecordingLink(remoteCapabilities);
+      remote = new RemoteLink(calls, link);
+    }
+
+    CallRequest request(Duration timeout, ServerCall parent) {
+      return new CallRequest(remote, "m", OrderKey.of("k"), timeout, false, Payload.wrap(new byte[] {(byte) 0xc0}), null, parent, 0);
+    }
+  }
+
+  private final Fixture fixture = new Fixture(Limits.defaults());
+  private final ManualTimer timer = fixture.timer;
+  private final RecordingLink link = fixture.link;
+  private final OutgoingCalls calls = fixture.calls;
+  private final RemoteLink remote = fixture.remote;
+
+  private CallRequest request(Duration timeout, ServerCall parent) {
+    return fixture.request(timeout, parent);
+  }
+
+  private static Envelope reply(Header call, MessageType type) {
+    return new Envelope(MessageCodec.encodeHeader(call.reply(type)),
+        MessageCodec.encodeBody(MessageCodec.EMPTY_ARRAY_META, type == MessageType.RESULT ? new byte[] {1} : null, false));
+  }
+
+  private static Throwable failure(CompletableFuture<?> f) {
+    assertTrue(f.isDone());
+    try {
+      f.get();
+    } catch (ExecutionException e) {
+      return e.getCause();
+    } catch (InterruptedException e) {
+      throw new AssertionError(e);
+    }
+    throw new AssertionError("completed normally: " + f.join());
+  }
+
+  @Test
+  void aReplySettlesItsCallOnce_andItsTableEntryGoes() throws Exception {
+    CompletableFuture<Payload> f = calls.invoke(request(null, null));
+    Header function = link.last();
+    assertEquals(MessageType.FUNCTION, function.type());
+    assertEquals(1, remote.pending.size());
+    assertEquals(1, calls.entries());
+    Envelope result = reply(function, MessageType.RESULT);
+    calls.received(remote, MessageCodec.decodeHeader(result.header(), 1024, 32), result);
+    assertEquals(1, f.join().bytes()[0]);
+    calls.received(remote, MessageCodec.decodeHeader(result.header(), 1024, 32), result); // a second one: ignored
+    assertEquals(0, calls.entries());
+    assertTrue(remote.pending.isEmpty());
+  }
+
+  @Test
+  void aTimeoutFailsTheCallAndSendsCancel_onTheManualClock() throws Exception {
+    CompletableFuture<Payload> f = calls.invoke(request(Duration.ofSeconds(5), null));
+    timer.advance(Duration.ofMillis(4_999));
+    assertTrue(!f.isDone(), "not before its time");
+    timer.advance(Duration.ofMillis(1));
+    assertInstanceOf(CallTimeoutException.class, failure(f));
+    assertEquals(MessageType.CANCEL, link.last().type());
+    assertEquals(0, calls.entries());
+    assertEquals(0, timer.scheduled());
+  }
+
+  @Test
+  void aReplyCancelsTheTimeout() throws Exception {
+    CompletableFuture<Payload> f = calls.invoke(request(Duration.ofSeconds(5), null));
+    Envelope result = reply(link.last(), MessageType.RESULT);
+    calls.received(remote, MessageCodec.decodeHeader(result.header(), 1024, 32), result);
+    f.join();
+    assertEquals(0, timer.scheduled());
+  }
+
+  @Test
+  void cancellingTheFutureSendsCancelOnce() throws Exception {
+    CompletableFuture<Payload> f = calls.invoke(request(Duration.ofSeconds(5), null));
+    assertTrue(f.cancel(true));
+    assertEquals(MessageType.CANCEL, link.last().type());
+    assertEquals(0, timer.scheduled(), "its timeout is cancelled with it");
+    int sent = link.sent.size();
+    timer.advance(Duration.ofSeconds(10));
+    assertEquals(sent, link.sent.size(), "the timeout does not send a second CANCEL");
+    assertEquals(0, calls.entries());
+  }
+
+  @Test
+  void callsBeyondMaxPendingCallsAreRefusedLocally() {
+    Fixture one = new Fixture(Limits.builder().maxPendingCalls(1).build());
+    one.calls.invoke(one.request(null, null));
+    Throwable e = failure(one.calls.invoke(one.request(null, null)));
+    assertInstanceOf(OverloadedException.class, e);
+    assertEquals(1, one.link.sent.size(), "the refused call sent nothing");
+  }
+
+  @Test
+  void aDisconnectFailsEveryPendingCall() {
+    CompletableFuture<Payload> a = calls.invoke(request(null, null));
+    CompletableFuture<Payload> b = calls.invoke(request(Duration.ofSeconds(5), null));
+    remote.connected = false;
+    calls.disconnected(remote, new ConnectionLostException("gone"));
+    assertInstanceOf(ConnectionLostException.class, failure(a));
+    assertInstanceOf(ConnectionLostException.class, failure(b));
+    assertEquals(0, calls.entries());
+    assertEquals(0, timer.scheduled());
+    assertInstanceOf(ConnectionLostException.class, failure(calls.invoke(request(null, null))), "and no call is made to it after");
+  }
+
+  @Test
+  void aCallbackNamesItsParentAsAnAncestorOnlyWhileItIsInFlight() throws Exception {
+    Header served = new Header(MessageType.FUNCTION, "outer", OrderKey.of("k"), 77, false, List.of());
+    ServerCall parent = new ServerCall(remote, served, List.of(), (ctx, body) -> null, new byte[] {(byte) 0xc0}, 0, 0, null, null);
+    CompletableFuture<Payload> f = calls.invoke(request(null, parent));
+    Header callback = link.last();
+    assertEquals(1, callback.chain().size(), "the callback carries its own entry");
+    CallId id = callback.chain().get(0);
+    assertEquals(callback.seq(), id.seq());
+    assertEquals(List.of(parent), calls.ancestorsOf(callback.chain()));
+    assertEquals(List.of(), calls.ancestorsOf(List.of(new CallId(id.instance() + 1, id.seq()))), "a guessed token names nothing");
+    assertEquals(List.of(), calls.ancestorsOf(List.of(new CallId(id.instance(), (id.seq() + 1) & Header.MAX_SEQ))), "nor another seq");
+    Envelope result = reply(callback, MessageType.RESULT);
+    calls.received(remote, MessageCodec.decodeHeader(result.header(), 1024, 32), result);
+    f.join();
+    assertEquals(List.of(), calls.ancestorsOf(callback.chain()), "settled: no longer an ancestor");
+    assertEquals(0, calls.entries());
+  }
+
+  @Test
+  void chainsLongerThanMaxCallChainKeepTheirMostRecentEntries() throws Exception {
+    Fixture short2 = new Fixture(Limits.builder().maxCallChain(2).build());
+    List<CallId> arrived = List.of(new CallId(1, 1), new CallId(2, 2));
+    Header served = new Header(MessageType.FUNCTION, "outer", OrderKey.of("k"), 77, false, arrived);
+    ServerCall parent = new ServerCall(short2.remote, served, arrived, (ctx, body) -> null, new byte[] {(byte) 0xc0}, 0, 0, null, null);
+    short2.calls.invoke(short2.request(null, parent));
+    List<CallId> sent = short2.link.last().chain();
+    assertEquals(2, sent.size());
+    assertEquals(new CallId(2, 2), sent.get(0), "the oldest entry is dropped");
+    assertEquals(short2.link.last().seq(), sent.get(1).seq(), "the callback's own entry is last");
+  }
+
+  @Test
+  void theChainIsSentOnlyToRemotesThatAnnouncedIt() throws Exception {
+    Fixture legacy = new Fixture(Limits.defaults(), Capabilities.LEGACY);
+    Header served = new Header(MessageType.FUNCTION, "outer", OrderKey.of("k"), 77, false, List.of());
+    ServerCall parent = new ServerCall(legacy.remote, served, List.of(), (ctx, body) -> null, new byte[] {(byte) 0xc0}, 0, 0, null, null);
+    legacy.calls.invoke(legacy.request(null, parent));
+    assertEquals(List.of(), legacy.link.last().chain());
+    assertEquals(1, legacy.calls.entries(), "no callback token is kept for it: only the call is pending");
+  }
+}
