@@ -34,7 +34,7 @@ import java.util.Set;
  */
 public final class ZmqTransport implements Transport {
   private final ZmqOptions options;
-  private final SharedContext context = new SharedContext();
+  private final SharedContext context;
 
   /** A transport with {@link ZmqOptions#defaults()}. */
   public ZmqTransport() {
@@ -43,6 +43,7 @@ public final class ZmqTransport implements Transport {
 
   public ZmqTransport(ZmqOptions options) {
     this.options = Objects.requireNonNull(options);
+    this.context = new SharedContext(options.ioThreads(), options.maxSockets());
   }
 
   @Override
