@@ -7,9 +7,10 @@ import java.time.Duration;
 /**
  * Settings of a {@link ZmqTransport}. Immutable; derive variants with the {@code with...} methods.
  *
- * @param handshakeRetry how long a connector waits for PONG on one socket before retrying with a
- *     fresh one (a fresh jeromq DEALER sometimes stalls its first message for ~30 s); the whole
- *     handshake is bounded by the peer's connect timeout
+ * @param handshakeRetry how long a connector waits for PONG, once connected, before retrying on a
+ *     fresh socket (a last resort for a stuck connection or a PING the server dropped; the PING is
+ *     sent after the TCP connection is up, which keeps jeromq 0.6.0's first-connect stall away); the
+ *     whole handshake is bounded by the peer's connect timeout
  * @param heartbeatInterval ZMTP heartbeat interval, and how often a bound peer probes its remotes
  * @param heartbeatTimeout silence after which ZMTP drops a connection (its calls then fail with
  *     "connection lost")
