@@ -36,14 +36,13 @@ final class Scale implements Contender {
     /** Every client on one {@link TcpTransport}: channels of one connection. */
     TCP_CHANNELS("tcp-channels", Integer.MAX_VALUE, 8),
     /**
-     * Each client its own DEALER socket, connection and loop thread; a ZeroMQ transport (context) per
-     * {@value Clients#PER_CONTEXT} clients, as a jeromq context holds at most 1,023 sockets and
-     * each connecting peer uses three (its DEALER, its monitor, the monitor's reader).
+     * Each client its own DEALER socket and connection, every client of a worker JVM on one ZeroMQ
+     * transport (one jeromq context and one I/O loop thread serving all its sockets).
      */
-    ZMQ("zmq", 1_000, 2);
+    ZMQ("zmq", 2_500, 8);
 
     final String word;
-    /** Clients per worker JVM: each costs file descriptors (socket, selector, wake-up pipe) and a thread. */
+    /** Clients per worker JVM: each costs file descriptors (socket, selector, wake-up pipe), and a TCP client a thread. */
     final int perWorker;
     /** Connects under way at once per worker JVM: more ZeroMQ handshakes at once time out on 2 cores. */
     final int openers;
@@ -135,6 +134,7 @@ final class Scale implements Contender {
     int n = target;
     bound.request("mark-threads");
     long[] before = bound.heapAndThreads();
+    long clientThreadsBefore = clientThreads();
     long start = System.nanoTime();
     List<String> replies = onAllClients(i -> "connect " + bound.address() + " " + share(n, i), CONNECT_SECONDS);
     int opened = 0;
@@ -164,6 +164,7 @@ final class Scale implements Contender {
     }
     double openSeconds = (System.nanoTime() - start) / 1e9;
     long[] open = bound.heapAndThreads();
+    long clientThreadsOpen = clientThreads();
     onAllClients(i -> "close", CONNECT_SECONDS);
     int left = awaitRemotes(0);
     if (left != 0) {
@@ -173,8 +174,18 @@ final class Scale implements Contender {
 
     m.put("heap_KiB_per_conn", (open[0] - before[0]) / 1024.0 / seen);
     m.put("threads_per_1k_conn", (open[1] - before[1]) * 1000.0 / seen);
+    m.put("client_threads_per_1k_conn", (clientThreadsOpen - clientThreadsBefore) * 1000.0 / seen);
     m.put("connections", seen);
     m.put("open_s", openSeconds);
+  }
+
+  /** Live threads of all client processes together (none in the harness with --same-jvm: 0). */
+  private long clientThreads() throws IOException {
+    long threads = 0;
+    for (Server c : clients) {
+      threads += c.heapAndThreads()[1];
+    }
+    return threads;
   }
 
   /** The part of {@code n} clients the {@code i}-th client worker opens. */
@@ -312,7 +323,6 @@ final class Scale implements Contender {
    */
   static final class Clients implements Served {
     private static final int FAILED_IN_A_ROW = 8;
-    static final int PER_CONTEXT = 300;
     private static final TcpOptions QUIET = TcpOptions.builder()
         .heartbeat(java.time.Duration.ofSeconds(5), java.time.Duration.ofSeconds(30))
         .reconnect(java.time.Duration.ofSeconds(1), java.time.Duration.ofSeconds(10)).build();
@@ -321,9 +331,8 @@ final class Scale implements Contender {
     private final List<Peer> peers = Collections.synchronizedList(new ArrayList<>());
     /** Gives each new client its lower. */
     private final Supplier<Transport> transport;
-    /** ZMQ: the transport of the current {@value #PER_CONTEXT} clients, and how many it has; guarded by {@code this}. */
+    /** ZMQ: the transport of all clients of this process; guarded by {@code this}. */
     private Transport zmq;
-    private int onZmq;
 
     Clients(List<String> args) {
       kind = Kind.of(args.get(0));
@@ -338,11 +347,9 @@ final class Scale implements Contender {
     }
 
     private synchronized Transport nextZmq() {
-      if (zmq == null || onZmq == PER_CONTEXT) {
+      if (zmq == null) {
         zmq = new ZmqTransport();
-        onZmq = 0;
       }
-      onZmq++;
       return zmq;
     }
 

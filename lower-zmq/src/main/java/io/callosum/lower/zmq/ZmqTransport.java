@@ -29,12 +29,12 @@ import java.util.Set;
  *
  * <p>One transport object owns one ZeroMQ context, shared by all peers built with it and ended
  * when the last of them closes. Peers that find this lower by their address scheme share one
- * default instance. Each bound or connected peer has one I/O thread, which alone touches its
- * sockets. Thread-safe.
+ * default instance. All sockets of the transport are served by {@link ZmqOptions#ioThreads()} I/O
+ * loop threads (one by default), which alone touch them. Thread-safe.
  */
 public final class ZmqTransport implements Transport {
   private final ZmqOptions options;
-  private final SharedContext context = new SharedContext();
+  private final SharedContext context;
 
   /** A transport with {@link ZmqOptions#defaults()}. */
   public ZmqTransport() {
@@ -43,6 +43,7 @@ public final class ZmqTransport implements Transport {
 
   public ZmqTransport(ZmqOptions options) {
     this.options = Objects.requireNonNull(options);
+    this.context = new SharedContext(options.ioThreads(), options.maxSockets());
   }
 
   @Override

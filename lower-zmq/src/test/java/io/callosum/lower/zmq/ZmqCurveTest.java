@@ -39,9 +39,16 @@ class ZmqCurveTest {
     Await.until("the server's context ends", () -> serverTransport.openEndpoints() == 0);
   }
 
+  private ZmqTransport clientTransport;
+
   private Peer client(ZmqOptions options) {
-    return Peer.builder().transport(new ZmqTransport(options.withHandshakeRetry(Duration.ofMillis(300))))
-        .connect(server.address()).connectTimeout(Duration.ofSeconds(3)).build();
+    clientTransport = new ZmqTransport(options.withHandshakeRetry(Duration.ofMillis(300)));
+    return Peer.builder().transport(clientTransport).connect(server.address()).connectTimeout(Duration.ofSeconds(3)).build();
+  }
+
+  /** Live I/O loop threads of ZeroMQ transports in this JVM. */
+  private static long loopThreads() {
+    return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("callosum-zmq-io-")).count();
   }
 
   @Test
@@ -64,11 +71,11 @@ class ZmqCurveTest {
 
   @Test
   void aWrongServerKeyIsReportedWithoutSpinning() {
+    long loopsBefore = loopThreads();
     Peer client = client(ZmqOptions.defaults().withCurveClient(ClientAuthenticator.of(CurveKeyPair.generate().publicKey(), allowedKeys)));
     AuthenticationException e = assertThrows(AuthenticationException.class, client::start);
     assertTrue(e.getMessage().contains("server public key"), e.getMessage());
-    Await.until("the client's sockets and threads are gone",
-        () -> Thread.getAllStackTraces().keySet().stream().noneMatch(t -> t.getName().contains("-c") && t.getName().startsWith("callosum-zmq-io-")));
+    Await.until("the client's sockets and threads are gone", () -> clientTransport.openEndpoints() == 0 && loopThreads() == loopsBefore);
   }
 
   @Test

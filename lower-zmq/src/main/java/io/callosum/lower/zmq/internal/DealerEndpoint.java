@@ -3,6 +3,7 @@ package io.callosum.lower.zmq.internal;
 import io.callosum.AuthenticationException;
 import io.callosum.CallosumException;
 import io.callosum.ConnectionLostException;
+import io.callosum.auth.ClientAuthenticator;
 import io.callosum.lower.Capabilities;
 import io.callosum.lower.Endpoint;
 import io.callosum.lower.Envelope;
@@ -23,27 +24,41 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.zeromq.SocketType;
 import org.zeromq.ZMQ;
-import io.callosum.auth.ClientAuthenticator;
 
 /**
- * A connecting peer's DEALER socket. The handshake is Python Callosum's PING/PONG, with this
- * peer's capabilities in the PING header frame: a Java server answers with its own, a Python
- * server echoes ours (or we get nothing back), which marks it legacy. A handshake that gets no
- * PONG within {@link ZmqOptions#handshakeRetry()} is retried on a fresh socket (a fresh jeromq
- * DEALER sometimes stalls its first message). When the connection drops, the link is reported
- * lost at once; ZeroMQ reconnects by itself and a new handshake makes a new link.
+ * A connecting peer's DEALER socket, served by one of its transport's {@link IoLoop}s. The handshake
+ * is Python Callosum's PING/PONG, with this peer's capabilities in the PING header frame: a Java
+ * server answers with its own, a Python server echoes ours (or we get nothing back), which marks it
+ * legacy.
+ *
+ * <p>The PING leaves once the TCP connection is up (the socket's {@code CONNECTED} event), not
+ * before: jeromq 0.6.0's I/O thread loses the new connection's registration when the connect
+ * completes in the same poller round as a command for that thread (such as the one a queued
+ * message sends), and the connection then sits deaf until its handshake timer ({@code
+ * docs/PERFORMANCE.md}, ZeroMQ). A handshake that still gets no PONG within {@link
+ * ZmqOptions#handshakeRetry()} is retried on a fresh socket. When the connection drops, the link is
+ * reported lost at once; ZeroMQ reconnects by itself and a new handshake makes a new link.
+ *
+ * <p>Socket events come from a jeromq event hook (no monitor sockets: the peer uses one socket).
+ * {@link #send} hands envelopes to the loop in batches: a burst costs one hand-off, and a send on
+ * the loop thread itself (a handler or completion running there) goes out at once.
  */
-public final class DealerEndpoint extends Loop implements Endpoint, ZmqLink.Sender {
+public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLink.Sender {
   private static final Logger LOG = LoggerFactory.getLogger(DealerEndpoint.class);
   private static final AtomicLong IDS = new AtomicLong();
+  /** Messages read per round before other sockets of the loop get a turn. */
+  private static final int BATCH = 256;
   /**
    * Fresh sockets tried before a CURVE connector that reaches the server but hears nothing gives
-   * up: a wrong server key shows only as silence, while a stalled first message (jeromq #912)
-   * clears on the next socket.
+   * up: a wrong server key shows only as silence.
    */
   private static final int CURVE_ATTEMPTS = 3;
+  private static final int EVENTS = ZMQ.EVENT_CONNECTED | ZMQ.EVENT_DISCONNECTED | zmq.ZMQ.ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
+      | zmq.ZMQ.ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | zmq.ZMQ.ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL;
 
   private enum State {
+    /** Socket connecting; the PING waits for the TCP connection. */
+    CONNECTING,
     HANDSHAKING,
     UP,
     RECONNECTING
@@ -51,6 +66,7 @@ public final class DealerEndpoint extends Loop implements Endpoint, ZmqLink.Send
 
   private final URI address;
   private final String endpoint;
+  private final boolean inproc;
   private final TransportConfig config;
   private final LinkListener listener;
   private final ZmqOptions options;
@@ -58,22 +74,24 @@ public final class DealerEndpoint extends Loop implements Endpoint, ZmqLink.Send
   private final long deadline;
   private final CompletableFuture<ZmqLink> first = new CompletableFuture<>();
   private final ArrayDeque<byte[][]> backlog = new ArrayDeque<>();
-  private ZMQ.Poller poller;
+  private final SendQueue<ZmqLink> outgoing;
   private ZMQ.Socket dealer;
-  private ZMQ.Socket monitor;
-  private int dealerIndex = -1;
-  private int monitorIndex = -1;
-  private State state = State.HANDSHAKING;
-  private long retryAt;
+  /** Bumped with every fresh socket: events of an older one are ignored. */
+  private int generation;
+  private State state = State.CONNECTING;
+  private IoLoop.Timer retry;
+  private IoLoop.Timer deadlineTimer;
   private int attempts;
   private boolean reachedTcp;
   private boolean authFailed;
   private ZmqLink link;
 
-  private DealerEndpoint(SharedContext shared, URI address, TransportConfig config, LinkListener listener, ZmqOptions options) throws IOException {
-    super(shared, "callosum-zmq-io-" + address.getSchemeSpecificPart().replaceFirst("^//", "") + "-c" + IDS.incrementAndGet());
+  private DealerEndpoint(SharedContext shared, URI address, TransportConfig config, LinkListener listener, ZmqOptions options)
+      throws IOException {
+    super(shared, null);
     this.address = address;
     this.endpoint = Addresses.toZmq(address, false);
+    this.inproc = endpoint.startsWith("inproc://");
     this.config = config;
     this.listener = listener;
     this.options = options;
@@ -81,95 +99,124 @@ public final class DealerEndpoint extends Loop implements Endpoint, ZmqLink.Send
     // A legacy announcement is an empty PING, as Python Callosum sends.
     this.ping = local.isLegacy() ? Frames.EMPTY : local.encode();
     this.deadline = System.currentTimeMillis() + config.connectTimeout().toMillis();
+    this.outgoing = new SendQueue<>(loop, this::sendNow);
   }
 
   /** Connects, completing the handshake before returning. */
-  public static DealerEndpoint connect(SharedContext shared, URI address, TransportConfig config, LinkListener listener, ZmqOptions options) throws IOException {
+  public static DealerEndpoint connect(SharedContext shared, URI address, TransportConfig config, LinkListener listener, ZmqOptions options)
+      throws IOException {
+    Addresses.toZmq(address, false); // a bad address is refused before any resource is taken
     DealerEndpoint e = new DealerEndpoint(shared, address, config, listener, options);
-    e.startThread();
+    e.startOpen();
     try {
       e.first.get(config.connectTimeout().toMillis() + 5_000, TimeUnit.MILLISECONDS);
       return e;
     } catch (ExecutionException ex) {
-      e.stop();
+      e.close();
       if (ex.getCause() instanceof CallosumException) {
         throw (CallosumException) ex.getCause();
       }
+      if (ex.getCause() instanceof IOException) {
+        throw new IOException("cannot connect to " + address + ": " + ex.getCause().getMessage(), ex.getCause());
+      }
       throw new IOException("cannot connect to " + address + ": " + ex.getCause(), ex.getCause());
     } catch (TimeoutException ex) {
-      e.stop();
+      e.close();
       throw new ConnectionLostException("connect to " + address + " timed out");
     } catch (InterruptedException ex) {
-      e.stop();
+      e.close();
       Thread.currentThread().interrupt();
       throw new ConnectionLostException("interrupted while connecting to " + address, ex);
     }
   }
 
   @Override
-  protected void open(ZMQ.Poller poller) {
-    this.poller = poller;
+  protected ZMQ.Socket open() throws IOException {
+    opened.whenComplete((v, t) -> {
+      if (t != null) {
+        first.completeExceptionally(t);
+      }
+    });
     freshSocket();
+    deadlineTimer = loop.schedule(Math.max(0, deadline - System.currentTimeMillis()), this::deadlinePassed);
+    return dealer;
   }
 
-  /** A new DEALER (closing the previous one), connected, with the PING sent. */
-  private void freshSocket() {
+  /** A new DEALER (closing the previous one), connecting; the PING goes once it is connected. */
+  private void freshSocket() throws IOException {
     if (dealer != null) {
-      poller.unregister(dealer);
-      poller.unregister(monitor);
+      dealer.base().setEventHook(null, 0);
       dealer.setLinger(0);
-      Sockets.close(dealer, monitor);
+      dealer.close();
+      dealer = null;
     }
     attempts++;
-    dealer = context.socket(SocketType.DEALER);
-    Sockets.configure(dealer, options, config);
-    dealer.setReconnectIVL((int) options.reconnectInterval().toMillis());
-    dealer.setReconnectIVLMax(10_000);
-    ClientAuthenticator curve = options.curveClient();
-    if (curve != null) {
-      dealer.setCurveServerKey(curve.serverPublicKey().bytes());
-      dealer.setCurvePublicKey(curve.clientKeyPair().publicKey().bytes());
-      dealer.setCurveSecretKey(curve.clientKeyPair().secretKey());
+    int gen = ++generation;
+    ZMQ.Socket s = newSocket(SocketType.DEALER);
+    try {
+      Sockets.configure(s, options, config);
+      s.setReconnectIVL((int) options.reconnectInterval().toMillis());
+      s.setReconnectIVLMax(10_000);
+      ClientAuthenticator curve = options.curveClient();
+      if (curve != null) {
+        s.setCurveServerKey(curve.serverPublicKey().bytes());
+        s.setCurvePublicKey(curve.clientKeyPair().publicKey().bytes());
+        s.setCurveSecretKey(curve.clientKeyPair().secretKey());
+      }
+      // Called on jeromq's I/O thread: hand the event to the loop.
+      s.base().setEventHook(event -> loop.post(() -> onEvent(gen, event.event)), EVENTS);
+      s.connect(endpoint);
+    } catch (RuntimeException e) {
+      s.close();
+      throw e;
     }
-    monitor = Sockets.monitor(context, dealer, ZMQ.EVENT_CONNECTED | ZMQ.EVENT_DISCONNECTED
-        | zmq.ZMQ.ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | zmq.ZMQ.ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
-        | zmq.ZMQ.ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL);
-    dealer.connect(endpoint);
-    dealerIndex = poller.register(dealer, ZMQ.Poller.POLLIN);
-    monitorIndex = poller.register(monitor, ZMQ.Poller.POLLIN);
-    sendPing();
+    dealer = s;
+    if (isOpen()) {
+      watch(s); // a fresh socket of a retry; the first one is watched once open() returns
+    }
+    state = State.CONNECTING;
+    if (inproc) {
+      sendPing(); // no TCP connection to wait for, and no CONNECTED event
+    }
   }
 
   private void sendPing() {
+    state = State.HANDSHAKING;
     Frames.send(dealer, Frames.PING, ping, Frames.EMPTY);
-    retryAt = System.currentTimeMillis() + options.handshakeRetry().toMillis();
+    if (retry != null) {
+      retry.cancel();
+    }
+    retry = loop.schedule(options.handshakeRetry().toMillis(), this::retryHandshake);
   }
 
   @Override
-  protected void pollIn(ZMQ.Poller poller) {
-    if (poller.pollin(monitorIndex)) {
-      ZMQ.Event event;
-      while ((event = ZMQ.Event.recv(monitor, ZMQ.DONTWAIT)) != null) {
-        onEvent(event.getEvent());
+  void ready() {
+    readHolding(outgoing, this::readBatch);
+  }
+
+  private void readBatch() {
+    for (int i = 0; i < BATCH; i++) {
+      List<byte[]> frames = Frames.receive(dealer);
+      if (frames == null) {
+        flushBacklog();
+        return;
       }
-    }
-    if (poller.pollin(dealerIndex)) {
-      for (int i = 0; i < 512; i++) {
-        List<byte[]> frames = Frames.receive(dealer);
-        if (frames == null) {
-          break;
-        }
-        handle(frames);
+      handle(frames);
+      if (dealer == null) {
+        return;
       }
     }
     flushBacklog();
+    loop.again(this); // more may be waiting: after the other sockets had their turn
   }
 
-  private void onEvent(int event) {
+  private void onEvent(int gen, int event) {
+    if (gen != generation || !isOpen()) {
+      return;
+    }
     if (event == ZMQ.EVENT_CONNECTED) {
       reachedTcp = true;
-      if (state == State.RECONNECTING) {
-        state = State.HANDSHAKING;
+      if (state == State.CONNECTING || state == State.RECONNECTING) {
         sendPing();
       }
     } else if (event == ZMQ.EVENT_DISCONNECTED) {
@@ -183,7 +230,7 @@ public final class DealerEndpoint extends Loop implements Endpoint, ZmqLink.Send
       if (!first.isDone()) {
         // Give up at once: ZeroMQ would retry the failing security handshake in a tight loop.
         first.completeExceptionally(failure());
-        state = State.RECONNECTING;
+        stopTrying();
         dealer.disconnect(endpoint);
       }
     }
@@ -211,6 +258,7 @@ public final class DealerEndpoint extends Loop implements Endpoint, ZmqLink.Send
   private void up(byte[] pongHeader) {
     // Python echoes our PING: an echo of our own announcement means a legacy peer.
     Capabilities remote = Arrays.equals(pongHeader, ping) ? Capabilities.LEGACY : Capabilities.decode(pongHeader);
+    cancelTimers();
     link = new ZmqLink("zmq-" + IDS.incrementAndGet(), remote, null, this);
     state = State.UP;
     listener.connected(link);
@@ -225,22 +273,53 @@ public final class DealerEndpoint extends Loop implements Endpoint, ZmqLink.Send
     }
   }
 
-  @Override
-  protected void tick(long now) {
-    if (state != State.HANDSHAKING) {
+  /** No PONG within the handshake retry: a fresh socket, unless a CURVE server keeps silent (a wrong key). */
+  private void retryHandshake() {
+    retry = null;
+    if (state != State.HANDSHAKING || first.isDone() && link == null || !isOpen()) {
       return;
     }
-    boolean curveSilence = options.curveClient() != null && reachedTcp && attempts >= CURVE_ATTEMPTS && now >= retryAt;
+    long now = System.currentTimeMillis();
+    boolean curveSilence = options.curveClient() != null && reachedTcp && attempts >= CURVE_ATTEMPTS;
     if (!first.isDone() && (now >= deadline || curveSilence)) {
       first.completeExceptionally(failure());
-      state = State.RECONNECTING; // no more attempts: the caller closes this endpoint
-      return;
-    }
-    if (now < retryAt) {
+      stopTrying();
       return;
     }
     LOG.debug("{}: no PONG after attempt {}, retrying on a fresh socket", address, attempts);
-    freshSocket();
+    try {
+      freshSocket();
+    } catch (IOException e) {
+      if (!first.isDone()) {
+        first.completeExceptionally(e);
+      }
+      stopTrying();
+    }
+  }
+
+  private void deadlinePassed() {
+    deadlineTimer = null;
+    if (!first.isDone()) {
+      first.completeExceptionally(failure());
+      stopTrying();
+    }
+  }
+
+  /** The connect has failed: no more attempts (the caller closes this endpoint). */
+  private void stopTrying() {
+    state = State.RECONNECTING;
+    cancelTimers();
+  }
+
+  private void cancelTimers() {
+    if (retry != null) {
+      retry.cancel();
+      retry = null;
+    }
+    if (deadlineTimer != null) {
+      deadlineTimer.cancel();
+      deadlineTimer = null;
+    }
   }
 
   private CallosumException failure() {
@@ -249,7 +328,7 @@ public final class DealerEndpoint extends Loop implements Endpoint, ZmqLink.Send
       return new AuthenticationException("the ZeroMQ handshake with " + address
           + " failed: the server refused our credentials, or we have the wrong server key");
     }
-    if (!reachedTcp) {
+    if (!reachedTcp && !inproc) {
       return new ConnectionLostException("cannot reach " + address + ": no connection within " + ms + " ms");
     }
     if (options.curveClient() != null) {
@@ -262,15 +341,11 @@ public final class DealerEndpoint extends Loop implements Endpoint, ZmqLink.Send
         + ms + " ms (not a Callosum peer, a security mismatch, or its receive loop is not running)");
   }
 
-  @Override
-  protected long tickMillis() {
-    return Math.min(50, options.handshakeRetry().toMillis());
-  }
-
   private void send(byte[][] message) {
     if (!backlog.isEmpty() || !Frames.send(dealer, message)) {
       backlog.add(message);
     }
+    loop.again(this); // a send may have taken the signal of incoming messages
   }
 
   private void flushBacklog() {
@@ -279,18 +354,21 @@ public final class DealerEndpoint extends Loop implements Endpoint, ZmqLink.Send
     }
   }
 
+  /** Loop thread: one envelope of a batch handed over by {@link #send(ZmqLink, Envelope)}. */
+  private void sendNow(ZmqLink l, Envelope envelope) {
+    if (l == link && l.isOpen() && isOpen()) {
+      send(new byte[][] {Frames.UPPER, envelope.header(), envelope.body()});
+    }
+  }
+
   @Override
   public boolean send(ZmqLink l, Envelope envelope) {
-    return post(() -> {
-      if (l == link && l.isOpen()) {
-        send(new byte[][] {Frames.UPPER, envelope.header(), envelope.body()});
-      }
-    });
+    return outgoing.add(l, envelope);
   }
 
   @Override
   public void close(ZmqLink l) {
-    post(() -> {
+    loop.execute(() -> {
       if (l == link) {
         lose(null);
       }
@@ -303,22 +381,23 @@ public final class DealerEndpoint extends Loop implements Endpoint, ZmqLink.Send
   }
 
   @Override
-  public void close() {
-    stop();
-  }
-
-  @Override
   protected void closeSockets() {
-    if (state == State.UP && link != null && !link.remoteCapabilities().isLegacy()) {
+    stopTrying();
+    if (dealer != null && link != null && link.isOpen() && !link.remoteCapabilities().isLegacy()) {
       Frames.send(dealer, Frames.BYE, Frames.EMPTY, Frames.EMPTY); // lets a Java server drop us at once
     }
     if (!first.isDone()) {
       first.completeExceptionally(new ConnectionLostException("closed while connecting to " + address));
     }
     lose(null);
-    if (link == null && dealer != null) {
-      dealer.setLinger(0); // never connected: nothing worth delivering, so don't wait for the PING
+    outgoing.clear();
+    if (dealer != null) {
+      dealer.base().setEventHook(null, 0);
+      if (link == null) {
+        dealer.setLinger(0); // never connected: nothing worth delivering, so don't wait for the PING
+      }
+      dealer.close();
+      dealer = null;
     }
-    Sockets.close(dealer, monitor);
   }
 }

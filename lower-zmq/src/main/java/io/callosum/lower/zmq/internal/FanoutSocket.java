@@ -4,18 +4,15 @@ import io.callosum.lower.FanoutConfig;
 import io.callosum.lower.zmq.ZmqOptions;
 import java.io.IOException;
 import java.net.URI;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.zeromq.SocketType;
 import org.zeromq.ZMQ;
 
 /**
- * What the ZeroMQ broadcast and pipeline sockets share: one I/O thread each (a {@link Loop}),
- * options, and opening with a bounded wait. They are plain sockets: with CURVE, {@link
+ * What the ZeroMQ broadcast and pipeline sockets share: a socket on one of the transport's {@link
+ * IoLoop}s, options, and opening with a bounded wait. They are plain sockets: with CURVE, {@link
  * io.callosum.lower.zmq.ZmqTransport} runs fan-out over its encrypted links instead.
  */
-abstract class FanoutSocket extends Loop {
+abstract class FanoutSocket extends LoopSocket {
   protected final URI address;
   protected final FanoutConfig config;
   protected final ZmqOptions options;
@@ -23,16 +20,10 @@ abstract class FanoutSocket extends Loop {
   private volatile String boundAddress;
 
   FanoutSocket(SharedContext shared, URI address, FanoutConfig config, ZmqOptions options, String role) throws IOException {
-    super(shared, threadName(role, address, config));
+    super(shared, null);
     this.address = address;
     this.config = config;
     this.options = options;
-  }
-
-  /** The I/O thread's name; refuses a bad address before any resource is taken. */
-  private static String threadName(String role, URI address, FanoutConfig config) {
-    Addresses.toZmq(address, config.bind());
-    return "callosum-zmq-" + role + "-" + address.getSchemeSpecificPart().replaceFirst("^//", "");
   }
 
   /** Makes a socket object; its constructor takes a use of the context. */
@@ -49,24 +40,13 @@ abstract class FanoutSocket extends Loop {
       throw new IllegalArgumentException("CURVE fan-out runs over the transport's encrypted links, not over PUB/SUB or PUSH/PULL sockets");
     }
     T s = factory.create();
-    s.startThread();
-    try {
-      s.opened.get(30, TimeUnit.SECONDS);
-      return s;
-    } catch (ExecutionException | TimeoutException e) {
-      s.stop();
-      Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
-      throw new IOException("cannot " + (config.bind() ? "bind " : "connect to ") + s.address + ": " + cause.getMessage(), cause);
-    } catch (InterruptedException e) {
-      s.stop();
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted while opening " + s.address, e);
-    }
+    s.openAndWait(30_000, (config.bind() ? "bind " : "connect to ") + s.address);
+    return s;
   }
 
   /** Creates, configures and binds or connects the socket, on the loop thread. */
-  protected final ZMQ.Socket openSocket(SocketType type) {
-    ZMQ.Socket s = context.socket(type);
+  protected final ZMQ.Socket openSocket(SocketType type) throws IOException {
+    ZMQ.Socket s = newSocket(type);
     s.setLinger(options.linger().toMillis());
     s.setHeartbeatIvl((int) options.heartbeatInterval().toMillis());
     s.setHeartbeatTimeout((int) options.heartbeatTimeout().toMillis());
@@ -99,10 +79,6 @@ abstract class FanoutSocket extends Loop {
     return boundAddress;
   }
 
-  public void close() {
-    stop();
-  }
-
   @Override
   protected void closeSockets() {
     if (socket != null) {
@@ -110,7 +86,4 @@ abstract class FanoutSocket extends Loop {
       socket = null;
     }
   }
-
-  @Override
-  protected void tick(long nowMillis) {}
 }

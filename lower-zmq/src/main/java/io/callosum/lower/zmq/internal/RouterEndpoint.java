@@ -37,11 +37,11 @@ import io.callosum.auth.ServerAuthenticator;
  * connection: a message without a valid one is dropped (a client can name its own {@code User-Id}
  * in jeromq 0.6.0, and a connection that skipped ZAP has none). Plain endpoints have no identities.
  */
-public final class RouterEndpoint extends Loop implements Endpoint, ZmqLink.Sender, SharedContext.CurveServer {
+public final class RouterEndpoint extends LoopSocket implements Endpoint, ZmqLink.Sender, SharedContext.CurveServer {
   private static final Logger LOG = LoggerFactory.getLogger(RouterEndpoint.class);
   private static final AtomicLong IDS = new AtomicLong();
-  /** Messages read per wake-up before other work gets a turn. */
-  private static final int BATCH = 512;
+  /** Messages read per round before other sockets of the loop get a turn. */
+  private static final int BATCH = 256;
   /** How many routing ids of departed connectors are remembered. */
   private static final int MAX_DEPARTED = 4096;
   /** At most one log line per this interval about dropped messages without a valid user id. */
@@ -64,14 +64,12 @@ public final class RouterEndpoint extends Loop implements Endpoint, ZmqLink.Send
   };
   /** Per remote, messages that met its high-water mark, in order; bounded (see {@link #sendNow}). */
   private final Map<ZmqLink, ArrayDeque<byte[][]>> backlogs = new java.util.LinkedHashMap<>();
+  private final SendQueue<ZmqLink> outgoing;
   private ZMQ.Socket router;
-  private ZMQ.Socket monitor;
-  private int routerIndex;
-  private int monitorIndex;
-  private long nextProbe;
+  private IoLoop.Timer probeTimer;
   private volatile String boundAddress;
-  /** Whether this CURVE server is registered with the ZAP handler (loop thread). */
-  private boolean zapRegistered;
+  /** Whether this CURVE server is registered with the ZAP handler. */
+  private volatile boolean zapRegistered;
   /** The last token that verified, and its user: a connection's messages share one token object. */
   private String lastToken;
   private String lastUser;
@@ -82,98 +80,121 @@ public final class RouterEndpoint extends Loop implements Endpoint, ZmqLink.Send
   private volatile Throwable failure;
 
   private RouterEndpoint(SharedContext shared, URI address, TransportConfig config, LinkListener listener, ZmqOptions options) throws IOException {
-    super(shared, "callosum-zmq-io-" + address.getSchemeSpecificPart().replaceFirst("^//", ""));
+    super(shared, null);
     this.endpoint = Addresses.toZmq(address, true);
     this.config = config;
     this.listener = listener;
     this.options = options;
     this.localCapabilities = config.localCapabilities().encode();
     this.shared = shared;
+    this.outgoing = new SendQueue<>(loop, this::sendNow);
   }
 
   /**
-   * Binds and starts the I/O thread; returns once bound. A CURVE server registers with the ZAP
-   * handler on its I/O thread, after it counts as a user of the context and before it binds.
+   * Binds; returns once bound. A CURVE server registers with the ZAP handler (on the calling
+   * thread) after it counts as a user of the context and before its socket binds on the loop.
    */
   public static RouterEndpoint bind(SharedContext shared, URI address, TransportConfig config, LinkListener listener, ZmqOptions options) throws IOException {
+    Addresses.toZmq(address, true); // a bad address is refused before any resource is taken
     RouterEndpoint e = new RouterEndpoint(shared, address, config, listener, options);
-    e.startThread();
-    try {
-      e.opened.get(30, TimeUnit.SECONDS);
-      return e;
-    } catch (ExecutionException | TimeoutException ex) {
-      e.stop();
-      Throwable cause = ex instanceof ExecutionException ? ex.getCause() : ex;
-      throw new IOException("cannot bind " + address + ": " + cause.getMessage(), cause);
-    } catch (InterruptedException ex) {
-      e.stop();
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted while binding " + address, ex);
+    if (options.curveServer() != null) {
+      // A use of our own until the registration is settled: the ZAP handler cannot stop in between.
+      shared.acquire();
+      try {
+        e.zapRegistered = true; // first: a close while registering then unregisters
+        shared.registerZap(e);
+        if (e.closeRequested()) {
+          shared.unregisterZap(e); // its close may have run before the registration took place
+        }
+      } catch (IOException | RuntimeException ex) {
+        shared.unregisterZap(e);
+        e.close();
+        throw new IOException("cannot bind " + address + ": " + ex.getMessage(), ex);
+      } finally {
+        shared.release();
+      }
     }
+    e.openAndWait(30_000, "bind " + address);
+    return e;
   }
 
   @Override
-  protected void open(ZMQ.Poller poller) throws IOException {
-    if (options.curveServer() != null) {
-      shared.registerZap(this);
-      zapRegistered = true;
-    }
-    router = context.socket(SocketType.ROUTER);
-    Sockets.configure(router, options, config);
-    router.setRouterMandatory(true);
-    ServerAuthenticator curve = options.curveServer();
-    if (curve != null) {
-      // The ZAP handler was bound before this socket (see bind()): every client key is checked.
-      router.setZAPDomain(curve.domain());
-      router.setCurveServer(true);
-      router.setCurveSecretKey(curve.serverKeyPair().secretKey());
-    }
-    monitor = Sockets.monitor(context, router, ZMQ.EVENT_DISCONNECTED);
+  protected ZMQ.Socket open() throws IOException {
+    ZMQ.Socket s = newSocket(SocketType.ROUTER);
     try {
-      router.bind(endpoint);
+      Sockets.configure(s, options, config);
+      s.setRouterMandatory(true);
+      ServerAuthenticator curve = options.curveServer();
+      if (curve != null) {
+        // The ZAP handler was bound before this socket (see bind()): every client key is checked.
+        s.setZAPDomain(curve.domain());
+        s.setCurveServer(true);
+        s.setCurveSecretKey(curve.serverKeyPair().secretKey());
+      }
+      // Called on jeromq's I/O thread: a connection went away, find out which remote it was.
+      s.base().setEventHook(event -> loop.post(this::disconnectSeen), ZMQ.EVENT_DISCONNECTED);
+      s.bind(endpoint);
     } catch (RuntimeException e) {
-      Sockets.close(router, monitor);
-      router = null;
-      monitor = null;
+      s.base().setEventHook(null, 0);
+      s.close();
       throw e;
     }
+    router = s;
     boundAddress = Addresses.fromZmq(router.getLastEndpoint());
-    routerIndex = poller.register(router, ZMQ.Poller.POLLIN);
-    monitorIndex = poller.register(monitor, ZMQ.Poller.POLLIN);
-    nextProbe = System.currentTimeMillis() + options.heartbeatInterval().toMillis();
+    probeTimer = loop.schedule(options.heartbeatInterval().toMillis(), this::probeTick);
+    return router;
+  }
+
+  /**
+   * A connection ended: probe now, and once more a little later, since the socket may learn of the
+   * ended pipe only after the event (jeromq delivers both from its I/O thread, in no fixed order).
+   */
+  private void disconnectSeen() {
+    if (isOpen()) {
+      probe();
+      loop.schedule(Math.min(100, options.heartbeatInterval().toMillis()), () -> {
+        if (isOpen()) {
+          probe();
+        }
+      });
+    }
+  }
+
+  private void probeTick() {
+    if (isOpen()) {
+      probe();
+      probeTimer = loop.schedule(options.heartbeatInterval().toMillis(), this::probeTick);
+    }
   }
 
   @Override
-  protected void pollIn(ZMQ.Poller poller) {
-    if (poller.pollin(monitorIndex)) {
-      boolean lost = false;
-      ZMQ.Event event;
-      while ((event = ZMQ.Event.recv(monitor, ZMQ.DONTWAIT)) != null) {
-        lost |= event.getEvent() == ZMQ.EVENT_DISCONNECTED;
+  void ready() {
+    readHolding(outgoing, this::readBatch);
+  }
+
+  private void readBatch() {
+    for (int i = 0; i < BATCH; i++) {
+      Frames.Received message = Frames.receiveWithUser(router);
+      if (message == null) {
+        flushBacklog();
+        return;
       }
-      if (lost) {
-        probe();
-      }
-    }
-    if (poller.pollin(routerIndex)) {
-      for (int i = 0; i < BATCH; i++) {
-        Frames.Received message = Frames.receiveWithUser(router);
-        if (message == null) {
-          break;
-        }
-        if (!zapRegistered) {
-          handle(message.frames(), null); // plain: a User-Id property would be the client's own claim
+      if (!zapRegistered) {
+        handle(message.frames(), null); // plain: a User-Id property would be the client's own claim
+      } else {
+        String user = verifiedUser(message.userId());
+        if (user == null) {
+          dropUnverified();
         } else {
-          String user = verifiedUser(message.userId());
-          if (user == null) {
-            dropUnverified();
-          } else {
-            handle(message.frames(), user.isEmpty() ? null : user);
-          }
+          handle(message.frames(), user.isEmpty() ? null : user);
         }
+      }
+      if (!isOpen()) {
+        return;
       }
     }
     flushBacklog();
+    loop.again(this); // more may be waiting: after the other sockets had their turn
   }
 
   /** The user id that the ZAP handler vouched for with {@code token}, or null if it did not. */
@@ -281,26 +302,13 @@ public final class RouterEndpoint extends Loop implements Endpoint, ZmqLink.Send
 
   /** Sends PING to every remote; one whose routing id is gone is disconnected. */
   private void probe() {
+    loop.again(this);
     for (ZmqLink link : new ArrayList<>(links.values())) {
       byte[] id = routingIds.get(link);
       if (!Frames.send(router, id, Frames.PING, Frames.EMPTY, Frames.EMPTY) && router.errno() == ZMQ.Error.EHOSTUNREACH.getCode()) {
         drop(link, new ConnectionLostException("remote " + link.id() + " disconnected"));
       }
     }
-  }
-
-  @Override
-  protected void tick(long now) {
-    if (now >= nextProbe) {
-      probe();
-      nextProbe = now + options.heartbeatInterval().toMillis();
-    }
-    flushBacklog();
-  }
-
-  @Override
-  protected long tickMillis() {
-    return Math.min(100, options.heartbeatInterval().toMillis());
   }
 
   /**
@@ -310,6 +318,7 @@ public final class RouterEndpoint extends Loop implements Endpoint, ZmqLink.Send
    * is disconnected (its calls fail with "connection lost").
    */
   private void sendNow(ZmqLink link, byte[] id, byte[] kind, byte[] header, byte[] body) {
+    loop.again(this); // a send may take the signal of incoming messages: look again this round
     byte[][] message = {id, kind, header, body};
     ArrayDeque<byte[][]> queue = backlogs.get(link);
     if (queue == null) {
@@ -343,6 +352,7 @@ public final class RouterEndpoint extends Loop implements Endpoint, ZmqLink.Send
       ArrayDeque<byte[][]> queue = entry.getValue();
       while (!queue.isEmpty() && trySend(queue.peek())) {
         queue.poll();
+        loop.again(this);
       }
       if (queue.isEmpty()) {
         it.remove();
@@ -360,29 +370,32 @@ public final class RouterEndpoint extends Loop implements Endpoint, ZmqLink.Send
 
   private final List<ZmqLink> dropLater = new ArrayList<>();
 
+  /** Loop thread: one envelope of a batch handed over by {@link #send(ZmqLink, Envelope)}. */
+  private void sendNow(ZmqLink link, Envelope envelope) {
+    byte[] id = routingIds.get(link);
+    if (id != null && link.isOpen() && isOpen()) {
+      sendNow(link, id, Frames.UPPER, envelope.header(), envelope.body());
+    }
+  }
+
   @Override
   public boolean send(ZmqLink link, Envelope envelope) {
-    return post(() -> {
-      byte[] id = routingIds.get(link);
-      if (id != null && link.isOpen()) {
-        sendNow(link, id, Frames.UPPER, envelope.header(), envelope.body());
-      }
-    });
+    return outgoing.add(link, envelope);
   }
 
   @Override
   public void close(ZmqLink link) {
-    post(() -> drop(link, null));
+    loop.execute(() -> drop(link, null));
+  }
+
+  /** Runs {@code task} on this endpoint's loop (for tests). */
+  boolean post(Runnable task) {
+    return loop.post(task);
   }
 
   @Override
   public String address() {
     return boundAddress;
-  }
-
-  @Override
-  public void close() {
-    stop();
   }
 
   @Override
@@ -395,7 +408,7 @@ public final class RouterEndpoint extends Loop implements Endpoint, ZmqLink.Send
     LOG.error("{}: closing this CURVE server: its ZAP handler failed, and jeromq lets every client in without one",
         boundAddress != null ? boundAddress : endpoint);
     failure = cause;
-    stop();
+    close();
   }
 
   @Override
@@ -406,7 +419,15 @@ public final class RouterEndpoint extends Loop implements Endpoint, ZmqLink.Send
           : "peer at " + boundAddress + " closed: its ZAP handler failed (" + why + ")"));
     }
     backlogs.clear();
-    Sockets.close(router, monitor);
+    outgoing.clear();
+    if (probeTimer != null) {
+      probeTimer.cancel();
+    }
+    if (router != null) {
+      router.base().setEventHook(null, 0);
+      router.close();
+      router = null;
+    }
     if (zapRegistered) {
       shared.unregisterZap(this); // after the socket is closed: it never listens unguarded
       zapRegistered = false;

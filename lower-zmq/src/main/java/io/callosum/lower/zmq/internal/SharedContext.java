@@ -48,7 +48,14 @@ public final class SharedContext {
   private final Object starting = new Object();
   /** The CURVE servers of each domain (guarded by this). */
   private final Map<String, Set<CurveServer>> domains = new HashMap<>();
+  private static final java.util.concurrent.atomic.AtomicInteger IDS = new java.util.concurrent.atomic.AtomicInteger();
+
+  private final int ioThreads;
+  private final int maxSockets;
   private ZMQ.Context context;
+  /** The I/O loops that serve every socket of the context but the ZAP handler's; started and ended with it. */
+  private IoLoop[] loops;
+  private int nextLoop;
   private int users;
   /** The handler that answers ZAP requests, or null. */
   private ZapHandler zap;
@@ -57,13 +64,61 @@ public final class SharedContext {
   /** Test hook, see {@link #afterZapRegistration}. */
   private volatile Consumer<CurveServer> afterRegistration;
 
-  /** The context, created if needed; pair every call with {@link #release()}. */
-  public synchronized ZMQ.Context acquire() {
+  /** With the defaults of {@link io.callosum.lower.zmq.ZmqOptions} (for tests of this package). */
+  public SharedContext() {
+    this(io.callosum.lower.zmq.ZmqOptions.defaults().ioThreads(), io.callosum.lower.zmq.ZmqOptions.defaults().maxSockets());
+  }
+
+  /**
+   * @param ioThreads how many {@link IoLoop}s serve the sockets of the context
+   * @param maxSockets the most sockets the context holds (jeromq's {@code ZMQ_MAX_SOCKETS})
+   */
+  public SharedContext(int ioThreads, int maxSockets) {
+    if (ioThreads < 1 || maxSockets < 1) {
+      throw new IllegalArgumentException("ioThreads and maxSockets must be positive: " + ioThreads + ", " + maxSockets);
+    }
+    this.ioThreads = ioThreads;
+    this.maxSockets = maxSockets;
+  }
+
+  /**
+   * The context, created with its I/O loops if needed; pair every call with {@link #release()}.
+   *
+   * @throws IOException if the loops cannot start (no selector)
+   */
+  public synchronized ZMQ.Context acquire() throws IOException {
     if (context == null) {
-      context = ZMQ.context(1);
+      IoLoop[] fresh = new IoLoop[ioThreads];
+      String prefix = "callosum-zmq-io-" + IDS.incrementAndGet();
+      try {
+        for (int i = 0; i < fresh.length; i++) {
+          fresh[i] = new IoLoop(ioThreads == 1 ? prefix : prefix + "." + i);
+        }
+      } catch (IOException e) {
+        throw new IOException("cannot open a selector for a ZeroMQ I/O loop: " + e.getMessage(), e);
+      }
+      ZMQ.Context c = ZMQ.context(1);
+      c.setMaxSockets(maxSockets);
+      for (IoLoop l : fresh) {
+        l.start();
+      }
+      context = c;
+      loops = fresh;
     }
     users++;
     return context;
+  }
+
+  /** The loop for a new socket of the context (in turn); the caller holds a use ({@link #acquire()}). */
+  synchronized IoLoop loop() {
+    IoLoop l = loops[nextLoop];
+    nextLoop = (nextLoop + 1) % loops.length;
+    return l;
+  }
+
+  /** The most sockets the context holds. */
+  int maxSockets() {
+    return maxSockets;
   }
 
   /**
@@ -73,22 +128,30 @@ public final class SharedContext {
    */
   public void release() {
     ZMQ.Context closing = null;
+    IoLoop[] ending = null;
     ZapHandler idle = null;
     synchronized (this) {
       users--;
       if (users == 1 && zap != null && domains.isEmpty()) {
         idle = zap;
         zap = null;
-        ending = idle;
+        this.ending = idle;
       } else if (users == 0) {
         closing = context;
+        ending = loops;
         context = null;
+        loops = null;
       }
     }
     if (idle != null) {
       idle.stop();
     }
     if (closing != null) {
+      for (IoLoop l : ending) {
+        // Every socket of the context is closed, so the loops are idle and end at once; not waited
+        // for, since the releasing thread may be one of them or the ZAP handler's, which a loop may wait for.
+        l.stopLater();
+      }
       closing.term();
     }
   }

@@ -24,24 +24,13 @@ final class Sockets {
     s.setMsgAllocator(GuardedAllocator.INSTANCE);
   }
 
-  /** Starts monitoring {@code s}; returns the PAIR socket that receives its events. */
-  static ZMQ.Socket monitor(ZMQ.Context context, ZMQ.Socket s, int events) {
-    String address = Loop.monitorAddress();
-    s.monitor(address, events);
-    ZMQ.Socket m = context.socket(org.zeromq.SocketType.PAIR);
-    m.setLinger(0);
-    m.connect(address);
-    return m;
-  }
-
-  /** Stops monitoring and closes both sockets. */
-  static void close(ZMQ.Socket s, ZMQ.Socket monitor) {
-    if (s != null) {
-      s.monitor(null, 0);
-      s.close();
-    }
-    if (monitor != null) {
-      monitor.close();
-    }
+  /**
+   * Processes the commands waiting in the socket's mailbox (jeromq's {@code ZMQ_EVENTS}), which
+   * consumes the signal on its notification channel, and returns its events ({@code POLLIN},
+   * {@code POLLOUT}). A socket that is served without reading must do this, or its channel stays
+   * readable and the loop's select returns at once, again and again.
+   */
+  static int processCommands(ZMQ.Socket s) {
+    return s.base().getSocketOpt(zmq.ZMQ.ZMQ_EVENTS);
   }
 }

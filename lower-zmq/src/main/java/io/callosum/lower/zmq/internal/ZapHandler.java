@@ -7,7 +7,6 @@ import io.callosum.auth.ServerAuthenticator;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.zeromq.SocketType;
@@ -26,44 +25,58 @@ import org.zeromq.ZMQ;
  * servers are closed before the REP socket is unbound: while it stays bound, handshakes wait for an
  * answer that never comes, whereas an unbound address would let jeromq skip authentication.
  */
-final class ZapHandler extends Loop {
+final class ZapHandler extends LoopSocket {
   private static final Logger LOG = LoggerFactory.getLogger(ZapHandler.class);
   static final String ADDRESS = "inproc://zeromq.zap.01";
   private static final byte[] VERSION = "1.0".getBytes(StandardCharsets.US_ASCII);
 
-  private final SharedContext shared;
   private ZMQ.Socket rep;
-  private int repIndex;
   /** False once this handler died with CURVE servers it could not close: its REP socket then stays bound. */
   private boolean mayUnbind = true;
   private volatile boolean leftBound;
 
+  /** A handler on a loop thread of its own: authenticators may block, and must not hold up any socket. */
   ZapHandler(SharedContext shared) throws IOException {
-    super(shared, "callosum-zmq-zap");
-    this.shared = shared;
+    super(shared, new IoLoop("callosum-zmq-zap"));
   }
 
   void startAndWait() throws IOException {
-    startThread();
+    loop.start();
     try {
-      opened.get(30, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      stop();
-      throw new IOException("cannot start the ZAP handler: " + e.getMessage(), e);
+      openAndWait(30_000, "start the ZAP handler");
+    } catch (IOException e) {
+      loop.stop();
+      throw e;
     }
   }
 
-  @Override
-  protected void open(ZMQ.Poller poller) {
-    rep = context.socket(SocketType.REP);
-    rep.setLinger(0);
-    rep.bind(ADDRESS);
-    repIndex = poller.register(rep, ZMQ.Poller.POLLIN);
+  /** Closes the REP socket and ends the handler's thread; waits for it unless called on that thread. */
+  void stop() {
+    close();
+    loop.stop();
+  }
+
+  /** Waits until the handler's thread has ended. */
+  void awaitStopped() {
+    loop.awaitStopped();
+  }
+
+  /** Runs {@code task} on the handler's thread; false if it has ended. */
+  boolean post(Runnable task) {
+    return loop.post(task);
   }
 
   @Override
-  protected void pollIn(ZMQ.Poller poller) {
-    if (!poller.pollin(repIndex)) {
+  protected ZMQ.Socket open() throws IOException {
+    rep = newSocket(SocketType.REP);
+    rep.setLinger(0);
+    rep.bind(ADDRESS);
+    return rep;
+  }
+
+  @Override
+  void ready() {
+    if (!isOpen()) {
       return;
     }
     List<byte[]> request;
@@ -114,15 +127,7 @@ final class ZapHandler extends Loop {
   }
 
   @Override
-  protected void tick(long nowMillis) {}
-
-  @Override
-  protected long tickMillis() {
-    return 1000;
-  }
-
-  @Override
-  protected void failed(Throwable cause) {
+  void loopFailed(Throwable cause) {
     mayUnbind = shared.zapDied(this, cause);
   }
 

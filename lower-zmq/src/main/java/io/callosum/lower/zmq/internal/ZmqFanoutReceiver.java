@@ -19,12 +19,11 @@ import org.zeromq.ZMQ;
  * ZeroMQ's queues fill up behind it (the receiver's, then the sender's high-water mark).
  */
 public final class ZmqFanoutReceiver extends FanoutSocket implements FanoutReceiver {
-  /** Messages read per wake-up before other work gets a turn. */
+  /** Items read per round before other sockets of the loop get a turn. */
   private static final int BATCH = 512;
 
   private final List<String> topics;
   private final FanoutListener listener;
-  private ZMQ.Poller poller;
   private boolean reading;
 
   private ZmqFanoutReceiver(SharedContext shared, URI address, FanoutConfig config, ZmqOptions options, List<String> topics,
@@ -36,12 +35,12 @@ public final class ZmqFanoutReceiver extends FanoutSocket implements FanoutRecei
 
   public static ZmqFanoutReceiver create(SharedContext shared, URI address, FanoutConfig config, ZmqOptions options, List<String> topics,
       FanoutListener listener) throws IOException {
+    Addresses.toZmq(address, config.bind()); // a bad address is refused before any resource is taken
     return launch(config, options, () -> new ZmqFanoutReceiver(shared, address, config, options, topics, listener));
   }
 
   @Override
-  protected void open(ZMQ.Poller poller) {
-    this.poller = poller;
+  protected ZMQ.Socket open() throws IOException {
     boolean broadcast = config.pattern() == FanoutPattern.BROADCAST;
     socket = openSocket(broadcast ? SocketType.SUB : SocketType.PULL);
     if (broadcast) {
@@ -49,23 +48,21 @@ public final class ZmqFanoutReceiver extends FanoutSocket implements FanoutRecei
         socket.subscribe(t.getBytes(StandardCharsets.UTF_8));
       }
     }
-    setReading(true);
+    reading = true;
+    return socket;
   }
 
-  private void setReading(boolean on) {
-    if (on != reading) {
-      reading = on;
-      if (on) {
-        poller.register(socket, ZMQ.Poller.POLLIN);
-      } else {
-        poller.unregister(socket);
-      }
-    }
-  }
-
+  /**
+   * Reads a batch while the core has room. When it is full, reading stops (the items stay in
+   * ZeroMQ's queues, which fill up behind them) until {@link #resume()}.
+   */
   @Override
-  protected void pollIn(ZMQ.Poller poller) {
-    if (!reading || !poller.pollin(1)) {
+  void ready() {
+    if (socket == null || !isOpen()) {
+      return;
+    }
+    if (!reading) {
+      Sockets.processCommands(socket); // consumes the channel's signal, or the loop would spin
       return;
     }
     for (int i = 0; i < BATCH; i++) {
@@ -78,10 +75,11 @@ public final class ZmqFanoutReceiver extends FanoutSocket implements FanoutRecei
         continue;
       }
       if (!listener.received(item)) {
-        setReading(false);
+        reading = false;
         return;
       }
     }
+    loop.again(this); // more may be waiting: after the other sockets had their turn
   }
 
   /** A broadcast item: three frames (topic, header, body); null (counted) for anything else. */
@@ -116,9 +114,10 @@ public final class ZmqFanoutReceiver extends FanoutSocket implements FanoutRecei
 
   @Override
   public void resume() {
-    post(() -> {
-      if (socket != null) {
-        setReading(true);
+    loop.execute(() -> {
+      if (socket != null && !reading) {
+        reading = true;
+        loop.again(this); // the items waiting gave their signal while nobody read
       }
     });
   }

@@ -25,9 +25,6 @@ public final class ZmqFanoutSender extends FanoutSocket implements FanoutSender 
   private final ArrayBlockingQueue<FanoutItem> queue;
   private final AtomicBoolean drainPosted = new AtomicBoolean();
   private final AtomicBoolean wantsRoom = new AtomicBoolean();
-  private ZMQ.Poller poller;
-  /** Whether the socket is registered for POLLOUT (a PUSH with nobody to take its next item). */
-  private boolean waitingForRoom;
   private volatile boolean closed;
 
   private ZmqFanoutSender(SharedContext shared, URI address, FanoutConfig config, ZmqOptions options, Runnable writable) throws IOException {
@@ -38,13 +35,14 @@ public final class ZmqFanoutSender extends FanoutSocket implements FanoutSender 
 
   public static ZmqFanoutSender create(SharedContext shared, URI address, FanoutConfig config, ZmqOptions options, Runnable writable)
       throws IOException {
+    Addresses.toZmq(address, config.bind()); // a bad address is refused before any resource is taken
     return launch(config, options, () -> new ZmqFanoutSender(shared, address, config, options, writable));
   }
 
   @Override
-  protected void open(ZMQ.Poller poller) {
-    this.poller = poller;
+  protected ZMQ.Socket open() throws IOException {
     socket = openSocket(config.pattern() == FanoutPattern.BROADCAST ? SocketType.PUB : SocketType.PUSH);
+    return socket;
   }
 
   @Override
@@ -59,16 +57,21 @@ public final class ZmqFanoutSender extends FanoutSocket implements FanoutSender 
         return false;
       }
     }
-    if (drainPosted.compareAndSet(false, true) && !post(this::drain)) {
+    // One hand-off per burst: the loop moves everything queued by then into the socket at once.
+    if (!drainPosted.get() && drainPosted.compareAndSet(false, true) && !loop.post(this::drain)) {
       drainPosted.set(false);
     }
     return true;
   }
 
-  /** On the loop thread: moves queued items into the socket until it would block. */
+  /**
+   * On the loop thread: moves queued items into the socket until it would block. A PUSH that finds
+   * no worker with room stops there; jeromq signals the socket's channel when room returns ({@link
+   * #ready()}).
+   */
   private void drain() {
     drainPosted.set(false);
-    if (socket == null) {
+    if (socket == null || !isOpen()) {
       return;
     }
     FanoutItem item;
@@ -77,13 +80,9 @@ public final class ZmqFanoutSender extends FanoutSocket implements FanoutSender 
           ? Frames.send(socket, item.topic(), item.header(), item.body())
           : Frames.send(socket, pipelineFrame(item));
       if (!sent) {
-        waitForRoom(true);
         break;
       }
       queue.poll();
-    }
-    if (queue.isEmpty()) {
-      waitForRoom(false);
     }
     if (queue.remainingCapacity() > 0 && wantsRoom.compareAndSet(true, false)) {
       writable.run();
@@ -97,20 +96,13 @@ public final class ZmqFanoutSender extends FanoutSocket implements FanoutSender 
         .put((byte) item.header().length).put(item.header()).put(item.body()).array();
   }
 
-  private void waitForRoom(boolean wait) {
-    if (wait != waitingForRoom) {
-      waitingForRoom = wait;
-      if (wait) {
-        poller.register(socket, ZMQ.Poller.POLLOUT);
-      } else {
-        poller.unregister(socket);
-      }
-    }
-  }
-
   @Override
-  protected void pollIn(ZMQ.Poller poller) {
-    if (waitingForRoom && poller.pollout(1)) {
+  void ready() {
+    if (socket == null || !isOpen()) {
+      return;
+    }
+    Sockets.processCommands(socket); // subscriptions, room returning: and the channel's signal consumed
+    if (!queue.isEmpty()) {
       drain();
     }
   }

@@ -1,0 +1,312 @@
+package io.callosum.lower.zmq.internal;
+
+import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.PriorityQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One I/O thread that serves many ZeroMQ sockets. jeromq sockets are single-threaded, so every
+ * socket is created, used and closed on the loop that owns it; a loop may own any number.
+ *
+ * <p>The loop waits in one {@link Selector} on each socket's notification channel (jeromq's
+ * {@code ZMQ_FD}, the read end of its command mailbox) and on nothing else: no tick. A socket whose
+ * channel becomes readable has its {@link Handler#ready()} called; so has one that {@link
+ * #again asked} to run again without waiting (a batch cut short, or a send that may have taken the
+ * signal of incoming messages, since jeromq processes its commands during a send). Timers run at
+ * their deadline. Other threads hand work over with {@link #execute}: a queue, and a selector
+ * wake-up only when the loop is asleep, so a burst of hand-offs costs one wake.
+ *
+ * <p>A {@link RuntimeException} from a task, a timer or a handler is logged and the loop goes on:
+ * one bad message must not silence every socket. An {@link Error} ends the loop: every handler
+ * still registered is told ({@link Handler#loopFailed}) and closed, on this thread.
+ */
+final class IoLoop implements Runnable {
+  private static final Logger LOG = LoggerFactory.getLogger(IoLoop.class);
+
+  /** A socket served by a loop; all its methods run on the loop thread. */
+  abstract static class Handler {
+    /** Whether this handler is in its loop's run-again queue (loop thread only). */
+    private boolean queued;
+
+    /** The socket may have messages to read or room to write: serve it without blocking. */
+    abstract void ready();
+
+    /** The loop is ending with this handler still registered: close the socket now. */
+    abstract void closeOnLoopEnd();
+
+    /** The loop is ending abnormally ({@code cause} escaped it); called before {@link #closeOnLoopEnd}. */
+    void loopFailed(Throwable cause) {}
+  }
+
+  /** A timer: runs once at its deadline unless cancelled (loop thread only). */
+  static final class Timer implements Comparable<Timer> {
+    private final long deadline;
+    private final Runnable task;
+    private boolean cancelled;
+
+    private Timer(long deadline, Runnable task) {
+      this.deadline = deadline;
+      this.task = task;
+    }
+
+    void cancel() {
+      cancelled = true;
+    }
+
+    @Override
+    public int compareTo(Timer o) {
+      return Long.compare(deadline - o.deadline, 0);
+    }
+  }
+
+  private final Selector selector;
+  private final Thread thread;
+  private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+  /** True while the loop is (about to be) blocked in select: a hand-off must wake it. */
+  private final AtomicBoolean sleeping = new AtomicBoolean();
+  private final PriorityQueue<Timer> timers = new PriorityQueue<>();
+  private final ArrayDeque<Handler> again = new ArrayDeque<>();
+  private final CompletableFuture<Void> stopped = new CompletableFuture<>();
+  private volatile boolean stopping;
+  private long wakeups;
+
+  IoLoop(String threadName) throws IOException {
+    this.selector = Selector.open();
+    this.thread = new Thread(this, threadName);
+    thread.setDaemon(true);
+  }
+
+  void start() {
+    thread.start();
+  }
+
+  boolean inLoop() {
+    return Thread.currentThread() == thread;
+  }
+
+  String name() {
+    return thread.getName();
+  }
+
+  /** Runs {@code task} now if called on the loop thread, otherwise hands it over. False if the loop has ended. */
+  boolean execute(Runnable task) {
+    if (inLoop()) {
+      task.run();
+      return true;
+    }
+    return post(task);
+  }
+
+  /** Runs {@code task} on the loop thread later, in the order posted. False if the loop has ended. */
+  boolean post(Runnable task) {
+    if (stopped.isDone()) {
+      return false;
+    }
+    tasks.add(task);
+    if (stopped.isDone() && tasks.remove(task)) {
+      return false; // the loop ended between the check and the add: nobody will run it
+    }
+    if (sleeping.get() && sleeping.compareAndSet(true, false)) {
+      selector.wakeup();
+    }
+    return true;
+  }
+
+  /** Watches {@code channel} for reading; {@code handler} is called when it is readable. Loop thread. */
+  SelectionKey register(SelectableChannel channel, Handler handler) throws ClosedChannelException {
+    return channel.register(selector, SelectionKey.OP_READ, handler);
+  }
+
+  /** Serves {@code handler} again in this round, without waiting for its channel. Loop thread. */
+  void again(Handler handler) {
+    if (!handler.queued) {
+      handler.queued = true;
+      again.add(handler);
+    }
+  }
+
+  /** Runs {@code task} on the loop thread in {@code delayMillis} ms. Loop thread. */
+  Timer schedule(long delayMillis, Runnable task) {
+    Timer t = new Timer(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(0, delayMillis)), task);
+    timers.add(t);
+    return t;
+  }
+
+  /** Ends the loop after its current round (handlers still registered are closed) and waits for it, unless on the loop thread. */
+  void stop() {
+    stopLater();
+    if (!inLoop()) {
+      stopped.join();
+    }
+  }
+
+  /** Ends the loop after its current round without waiting for it (handlers still registered are closed). */
+  void stopLater() {
+    stopping = true;
+    selector.wakeup();
+  }
+
+  /** How often the loop was woken from a blocking select (for tests and profiling). */
+  long wakeups() {
+    return wakeups;
+  }
+
+  @Override
+  public void run() {
+    Throwable failure = null;
+    try {
+      while (!stopping) {
+        round();
+      }
+    } catch (Throwable t) {
+      failure = t;
+      LOG.error("ZeroMQ I/O loop {} failed", thread.getName(), t);
+    } finally {
+      end(failure);
+    }
+  }
+
+  private void round() throws IOException {
+    runTasks();
+    long wait = runTimers();
+    int batches = again.size();
+    for (int i = 0; i < batches; i++) {
+      Handler h = again.poll();
+      h.queued = false;
+      serve(h);
+    }
+    if (!again.isEmpty() || !tasks.isEmpty()) {
+      selector.selectNow();
+    } else {
+      sleeping.set(true);
+      if (!tasks.isEmpty() || stopping) {
+        sleeping.set(false);
+        selector.selectNow();
+      } else {
+        selector.select(wait);
+        wakeups++;
+        sleeping.set(false);
+      }
+    }
+    Iterator<SelectionKey> it = selector.selectedKeys().iterator();
+    while (it.hasNext()) {
+      SelectionKey key = it.next();
+      it.remove();
+      if (key.isValid()) {
+        serve((Handler) key.attachment());
+      }
+    }
+  }
+
+  private void serve(Handler h) {
+    try {
+      h.ready();
+    } catch (RuntimeException e) {
+      LOG.error("ZeroMQ I/O loop {}: a socket's handler failed; going on", thread.getName(), e);
+    }
+  }
+
+  private void runTasks() {
+    Runnable task;
+    while ((task = tasks.poll()) != null) {
+      runSafely(task);
+    }
+  }
+
+  /** Runs the timers that are due; returns how long to wait for the next one (0: none, wait for I/O). */
+  private long runTimers() {
+    long now = System.nanoTime();
+    Timer t;
+    while ((t = timers.peek()) != null) {
+      if (t.cancelled) {
+        timers.poll();
+        continue;
+      }
+      long left = t.deadline - now;
+      if (left > 0) {
+        return Math.max(1, TimeUnit.NANOSECONDS.toMillis(left + 999_999));
+      }
+      timers.poll();
+      runSafely(t.task);
+      now = System.nanoTime();
+    }
+    return 0;
+  }
+
+  private void runSafely(Runnable task) {
+    try {
+      task.run();
+    } catch (RuntimeException e) {
+      LOG.error("ZeroMQ I/O loop {}: a task failed; going on", thread.getName(), e);
+    }
+  }
+
+  private void end(Throwable failure) {
+    stopping = true;
+    List<Handler> left = new ArrayList<>();
+    try {
+      for (SelectionKey key : selector.keys()) {
+        if (key.attachment() instanceof Handler h) {
+          left.add(h);
+        }
+      }
+    } catch (RuntimeException e) {
+      LOG.debug("listing the sockets of {} failed", thread.getName(), e);
+    }
+    // Tasks posted before the end still run (closes among them), as one would have in a round.
+    Runnable task;
+    while ((task = tasks.poll()) != null) {
+      try {
+        task.run();
+      } catch (Throwable e) {
+        LOG.warn("a task of the ending loop {} failed", thread.getName(), e);
+      }
+    }
+    for (Handler h : left) {
+      try {
+        if (failure != null) {
+          h.loopFailed(failure);
+        }
+        h.closeOnLoopEnd();
+      } catch (Throwable e) {
+        LOG.warn("closing a socket of the ending loop {} failed", thread.getName(), e);
+      }
+    }
+    try {
+      selector.close();
+    } catch (IOException e) {
+      LOG.debug("closing the selector of {} failed", thread.getName(), e);
+    }
+    stopped.complete(null);
+    // Anything posted after the end is refused by post(); anything that slipped in is run so no caller waits forever.
+    while ((task = tasks.poll()) != null) {
+      try {
+        task.run();
+      } catch (Throwable e) {
+        LOG.debug("a late task of {} failed", thread.getName(), e);
+      }
+    }
+  }
+
+  /** Waits until the loop has ended. */
+  void awaitStopped() {
+    stopped.join();
+  }
+
+  boolean isStopped() {
+    return stopped.isDone();
+  }
+}

@@ -1,0 +1,187 @@
+package io.callosum.lower.zmq.internal;
+
+import java.io.IOException;
+import java.nio.channels.SelectionKey;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.zeromq.SocketType;
+import org.zeromq.ZMQ;
+import org.zeromq.ZMQException;
+
+/**
+ * The life of one ZeroMQ socket on an {@link IoLoop}: it holds a use of the context from
+ * construction to close, opens its socket on the loop ({@link #open()}), is served when the
+ * socket's notification channel fires ({@link #ready()}), and closes it on the loop, releasing the
+ * context use last. Subclasses say what to open, how to serve and what to close.
+ */
+abstract class LoopSocket extends IoLoop.Handler {
+  private static final Logger LOG = LoggerFactory.getLogger(LoopSocket.class);
+
+  protected final SharedContext shared;
+  protected final ZMQ.Context context;
+  protected final IoLoop loop;
+  /** Completes when the socket is open (null) or failed to open (the exception). */
+  protected final CompletableFuture<Void> opened = new CompletableFuture<>();
+  private final CompletableFuture<Void> closed = new CompletableFuture<>();
+  private SelectionKey key;
+  /** Set by {@link #close()} from any thread; an open that has not run yet then fails. */
+  private volatile boolean closeRequested;
+  /** Loop thread: the socket was closed (or never opened). */
+  private boolean done;
+  /** The context use was given back (once, whichever way the socket ended). */
+  private final java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
+
+  /** Takes a use of the context of {@code shared} and one of its loops, or {@code dedicated} if given. */
+  LoopSocket(SharedContext shared, IoLoop dedicated) throws IOException {
+    this.shared = shared;
+    this.context = shared.acquire(); // nothing after it can fail and leave it taken
+    this.loop = dedicated != null ? dedicated : shared.loop();
+  }
+
+  /** Creates the socket, binds or connects it (loop thread); returns the socket whose channel the loop watches. */
+  protected abstract ZMQ.Socket open() throws Exception;
+
+  /** Closes the sockets (loop thread); the endpoint is ending. */
+  protected abstract void closeSockets();
+
+  /** A new socket of {@code type} on the context, with an error that names the real limit when there is none to have. */
+  protected final ZMQ.Socket newSocket(SocketType type) throws IOException {
+    try {
+      return context.socket(type);
+    } catch (ZMQException e) {
+      if (e.getErrorCode() == zmq.ZError.EMFILE) {
+        throw new IOException("this ZeroMQ transport already holds " + shared.maxSockets()
+            + " sockets, the most it may (ZmqOptions.maxSockets; each connected or bound peer uses one)", e);
+      }
+      throw e;
+    } catch (zmq.ZError.IOException e) {
+      throw new IOException("cannot create a ZeroMQ socket: " + e.getCause()
+          + " (each socket takes four file descriptors: raise the process's limit, ulimit -n)", e);
+    }
+  }
+
+  /** Starts opening on the loop; {@link #opened} tells how it went. */
+  protected final void startOpen() {
+    if (!closeRequested && !loop.post(this::openOnLoop)) {
+      opened.completeExceptionally(new IllegalStateException("the ZeroMQ I/O loop has ended"));
+      release();
+      closed.complete(null);
+    }
+  }
+
+  private void release() {
+    if (released.compareAndSet(false, true)) {
+      shared.release();
+    }
+  }
+
+  /** Starts opening and waits for the socket to be open; closes and throws if it does not open. */
+  protected final void openAndWait(long timeoutMillis, String what) throws IOException {
+    startOpen();
+    try {
+      opened.get(timeoutMillis, TimeUnit.MILLISECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      close();
+      Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+      throw new IOException("cannot " + what + ": " + cause.getMessage(), cause);
+    } catch (InterruptedException e) {
+      close();
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while trying to " + what, e);
+    }
+  }
+
+  private void openOnLoop() {
+    if (done) {
+      return;
+    }
+    if (closeRequested) {
+      opened.completeExceptionally(new IllegalStateException("closed while opening"));
+      finish();
+      return;
+    }
+    try {
+      ZMQ.Socket s = open();
+      key = loop.register(s.getFD(), this);
+      opened.complete(null);
+      afterOpen();
+    } catch (Throwable t) {
+      opened.completeExceptionally(t);
+      finish();
+      if (t instanceof Error) {
+        throw (Error) t;
+      }
+    }
+  }
+
+  /** Watches {@code s} instead of the socket watched so far (a socket replaced on the loop thread). */
+  protected final void watch(ZMQ.Socket s) throws java.nio.channels.ClosedChannelException {
+    if (key != null) {
+      key.cancel();
+    }
+    key = loop.register(s.getFD(), this);
+  }
+
+  /** Called on the loop once the socket is open and watched. */
+  protected void afterOpen() {}
+
+  /** If the socket is open, runs {@code batch} (reading it) with the sends of {@code outgoing} held to its end. */
+  protected final void readHolding(SendQueue<?> outgoing, Runnable batch) {
+    if (isOpen()) {
+      outgoing.holding(batch);
+    }
+  }
+
+  /** Whether the socket is open and not closing (loop thread). */
+  protected final boolean isOpen() {
+    return key != null && !done;
+  }
+
+  /** Whether {@link #close()} was called (any thread). */
+  protected final boolean closeRequested() {
+    return closeRequested;
+  }
+
+  /** Closes the socket and releases the context use; waits for it unless called on the loop thread. */
+  public void close() {
+    closeRequested = true;
+    if (loop.inLoop()) {
+      finish();
+      return;
+    }
+    if (!loop.post(this::finish)) {
+      loop.awaitStopped(); // the loop ended: it closed every socket it had
+      release(); // and one that never reached it gives its use back here
+      closed.complete(null);
+    }
+    closed.join();
+  }
+
+  @Override
+  void closeOnLoopEnd() {
+    finish();
+  }
+
+  private void finish() {
+    if (done) {
+      return;
+    }
+    done = true;
+    if (key != null) {
+      key.cancel();
+    }
+    try {
+      closeSockets();
+    } catch (RuntimeException e) {
+      LOG.warn("closing a ZeroMQ socket on {} failed", loop.name(), e);
+    } finally {
+      opened.completeExceptionally(new IllegalStateException(key == null ? "closed while opening" : "closed"));
+      release();
+      closed.complete(null);
+    }
+  }
+}

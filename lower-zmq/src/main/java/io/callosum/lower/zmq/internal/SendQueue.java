@@ -1,0 +1,78 @@
+package io.callosum.lower.zmq.internal;
+
+import io.callosum.lower.Envelope;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiConsumer;
+
+/**
+ * Envelopes handed to a loop by other threads, in batches: the first of a burst posts one drain
+ * task (one wake-up of a sleeping loop), the rest only queue. A send on the loop thread itself goes
+ * out at once, after anything still queued, so that order holds for a sender whose earlier
+ * envelopes were handed over from another thread; except while the socket reads a batch ({@link
+ * #holding}), when sends wait for its end: a jeromq ROUTER that is sent to between the messages it
+ * reads can stop receiving (seen with a remote whose pipe was full), and replies to a burst go out
+ * together. Thread-safe.
+ *
+ * @param <L> the link type
+ */
+final class SendQueue<L> {
+  private record Item<L>(L link, Envelope envelope) {}
+
+  private final IoLoop loop;
+  private final BiConsumer<L, Envelope> sender;
+  private final ConcurrentLinkedQueue<Item<L>> queue = new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean drainPosted = new AtomicBoolean();
+  /** Loop thread: the socket is reading a batch; sends wait for {@link #release}. */
+  private boolean held;
+
+  /** {@code sender} sends one envelope, on the loop thread. */
+  SendQueue(IoLoop loop, BiConsumer<L, Envelope> sender) {
+    this.loop = loop;
+    this.sender = sender;
+  }
+
+  /** Sends or queues {@code envelope}; false if the loop has ended. */
+  boolean add(L link, Envelope envelope) {
+    if (loop.inLoop()) {
+      if (held) {
+        queue.add(new Item<>(link, envelope));
+      } else {
+        drain();
+        sender.accept(link, envelope);
+      }
+      return true;
+    }
+    queue.add(new Item<>(link, envelope));
+    if (!drainPosted.get() && drainPosted.compareAndSet(false, true) && !loop.post(this::drain)) {
+      queue.clear();
+      return false;
+    }
+    return true;
+  }
+
+  /** Runs {@code batch} (a socket reading, loop thread) with sends held; then everything queued goes out. */
+  void holding(Runnable batch) {
+    held = true;
+    try {
+      batch.run();
+    } finally {
+      held = false;
+      drain();
+    }
+  }
+
+  /** Sends everything queued (loop thread). */
+  void drain() {
+    drainPosted.set(false);
+    Item<L> item;
+    while ((item = queue.poll()) != null) {
+      sender.accept(item.link(), item.envelope());
+    }
+  }
+
+  /** Drops everything queued (loop thread, on close). */
+  void clear() {
+    queue.clear();
+  }
+}

@@ -1,0 +1,162 @@
+package io.callosum.lower.zmq.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.callosum.lower.Capabilities;
+import io.callosum.lower.Endpoint;
+import io.callosum.lower.Envelope;
+import io.callosum.lower.Link;
+import io.callosum.lower.TransportConfig;
+import io.callosum.lower.zmq.ZmqOptions;
+import io.callosum.testing.Await;
+import io.callosum.testing.LinkRecorder;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+
+/**
+ * One I/O loop serves every socket of a transport: many connected peers cost no thread each, an
+ * idle transport's loop does not wake, a burst of sends is one hand-off, and the socket limit is
+ * reported as such.
+ */
+class SharedLoopTest {
+  private static final URI ANY = URI.create("zmq+tcp://127.0.0.1:0");
+  /** Heartbeats and probes out of the way: an idle minute has nothing to do. */
+  private static final ZmqOptions QUIET = ZmqOptions.defaults().withHeartbeat(Duration.ofSeconds(60), Duration.ofSeconds(120));
+
+  private static TransportConfig config() {
+    return new TransportConfig(Capabilities.LEGACY, 4 << 20, Duration.ofSeconds(5));
+  }
+
+  private static long threads(String prefix) {
+    return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith(prefix)).count();
+  }
+
+  @Test
+  void manyConnectedPeersShareOneLoopThread() throws Exception {
+    SharedContext shared = new SharedContext(1, 1_000);
+    long before = Thread.getAllStackTraces().size();
+    RouterEndpoint server = RouterEndpoint.bind(shared, ANY, config(), new LinkRecorder(), QUIET);
+    List<Endpoint> clients = new ArrayList<>();
+    try {
+      for (int i = 0; i < 100; i++) {
+        clients.add(DealerEndpoint.connect(shared, URI.create(server.address()), config(), new LinkRecorder(), QUIET));
+      }
+      long added = Thread.getAllStackTraces().size() - before;
+      // One loop, jeromq's I/O thread and reaper: not a thread per peer.
+      assertTrue(added <= 4, "threads added for a server and 100 clients: " + added);
+      assertEquals(1, threads("callosum-zmq-io-"), "one loop thread");
+    } finally {
+      clients.forEach(Endpoint::close);
+      server.close();
+    }
+    Await.until("the context ends with its last endpoint", () -> shared.users() == 0);
+    Await.until("the loop thread ends", () -> threads("callosum-zmq-io-") == 0);
+  }
+
+  @Test
+  void anIdleLoopSleeps() throws Exception {
+    SharedContext shared = new SharedContext(1, 1_000);
+    RouterEndpoint server = RouterEndpoint.bind(shared, ANY, config(), new LinkRecorder(), QUIET);
+    List<Endpoint> clients = new ArrayList<>();
+    try {
+      for (int i = 0; i < 10; i++) {
+        clients.add(DealerEndpoint.connect(shared, URI.create(server.address()), config(), new LinkRecorder(), QUIET));
+      }
+      IoLoop loop = shared.loop();
+      Thread.sleep(200); // the handshakes' last signals
+      long woken = loop.wakeups();
+      Thread.sleep(1_000);
+      long idle = loop.wakeups() - woken;
+      // Before, every connector's loop ticked every 50 ms: 10 peers, 200 wake-ups a second.
+      assertTrue(idle <= 2, "wake-ups of an idle loop with 11 sockets in 1 s: " + idle);
+    } finally {
+      clients.forEach(Endpoint::close);
+      server.close();
+    }
+  }
+
+  @Test
+  void aBurstOfSendsIsOneHandOff() throws Exception {
+    SharedContext shared = new SharedContext(1, 1_000);
+    List<String> received = new CopyOnWriteArrayList<>();
+    LinkRecorder serverSide = new LinkRecorder() {
+      @Override
+      public void received(Link link, Envelope e) {
+        received.add(new String(e.body(), StandardCharsets.US_ASCII));
+      }
+    };
+    RouterEndpoint server = RouterEndpoint.bind(shared, ANY, config(), serverSide, QUIET);
+    LinkRecorder clientSide = new LinkRecorder();
+    DealerEndpoint client = DealerEndpoint.connect(shared, URI.create(server.address()), config(), clientSide, QUIET);
+    try {
+      Link link = clientSide.links.peek();
+      IoLoop loop = shared.loop();
+      CountingLatch paused = new CountingLatch();
+      loop.post(paused::block); // the loop is busy while the burst is handed over
+      paused.awaitBlocked();
+      long woken = loop.wakeups();
+      for (int i = 0; i < 1_000; i++) {
+        link.send(new Envelope(new byte[] {1}, Integer.toString(i).getBytes(StandardCharsets.US_ASCII)));
+      }
+      paused.release();
+      Await.until("the server has every message", () -> received.size() == 1_000, () -> received.size() + " received");
+      for (int i = 0; i < 1_000; i++) {
+        assertEquals(Integer.toString(i), received.get(i), "in order");
+      }
+      assertTrue(loop.wakeups() - woken <= 3, "wake-ups for a burst of 1,000 sends: " + (loop.wakeups() - woken));
+    } finally {
+      client.close();
+      server.close();
+    }
+  }
+
+  @Test
+  void theSocketLimitIsNamedWhenReached() throws Exception {
+    SharedContext shared = new SharedContext(1, 3); // a bound peer and two connectors
+    RouterEndpoint server = RouterEndpoint.bind(shared, ANY, config(), new LinkRecorder(), QUIET);
+    List<Endpoint> clients = new ArrayList<>();
+    try {
+      clients.add(DealerEndpoint.connect(shared, URI.create(server.address()), config(), new LinkRecorder(), QUIET));
+      clients.add(DealerEndpoint.connect(shared, URI.create(server.address()), config(), new LinkRecorder(), QUIET));
+      IOException e = assertThrows(IOException.class,
+          () -> clients.add(DealerEndpoint.connect(shared, URI.create(server.address()), config(), new LinkRecorder(), QUIET)));
+      assertTrue(e.getMessage().contains("already holds 3 sockets") && e.getMessage().contains("maxSockets"), e.getMessage());
+      assertEquals(3, shared.users(), "the failed connector gave its use of the context back");
+    } finally {
+      clients.forEach(Endpoint::close);
+      server.close();
+    }
+    Await.until("the context ends with its last endpoint", () -> shared.users() == 0);
+  }
+
+  /** Holds the loop thread until released. */
+  private static final class CountingLatch {
+    private final java.util.concurrent.CountDownLatch blocked = new java.util.concurrent.CountDownLatch(1);
+    private final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+
+    void block() {
+      blocked.countDown();
+      try {
+        release.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+
+    void awaitBlocked() throws InterruptedException {
+      assertTrue(blocked.await(Await.LIMIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS), "the loop ran the pause");
+    }
+
+    void release() {
+      release.countDown();
+    }
+  }
+}
