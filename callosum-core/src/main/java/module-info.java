@@ -11,11 +11,13 @@ module io.callosum.core {
   requires org.xerial.snappy;
 
   exports io.callosum;
+  exports io.callosum.inproc;
   exports io.callosum.lower;
+  exports io.callosum.lower.links;
   exports io.callosum.upper;
 
   uses io.callosum.lower.Transport;
 
   provides io.callosum.lower.Transport with
-      io.callosum.lower.InProcessTransport;
+      io.callosum.inproc.InProcessTransport;
 }

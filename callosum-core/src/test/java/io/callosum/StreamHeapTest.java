@@ -3,7 +3,7 @@ package io.callosum;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.callosum.lower.InProcessTransport;
+import io.callosum.inproc.InProcessTransport;
 import io.callosum.testing.Await;
 import io.callosum.testing.Closer;
 import java.lang.reflect.Method;

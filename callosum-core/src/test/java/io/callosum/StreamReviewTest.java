@@ -10,7 +10,7 @@ import io.callosum.internal.Header;
 import io.callosum.internal.MessageCodec;
 import io.callosum.internal.MessageType;
 import io.callosum.lower.Capabilities;
-import io.callosum.lower.InProcessTransport;
+import io.callosum.inproc.InProcessTransport;
 import io.callosum.testing.Await;
 import io.callosum.testing.Closer;
 import io.callosum.testing.RawLink;
