@@ -11,9 +11,11 @@ module io.callosum.core {
   requires org.xerial.snappy;
 
   exports io.callosum;
+  exports io.callosum.fanout;
   exports io.callosum.inproc;
   exports io.callosum.lower;
   exports io.callosum.lower.links;
+  exports io.callosum.pipe;
   exports io.callosum.upper;
 
   uses io.callosum.lower.Transport;

@@ -6,11 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.callosum.inproc.InProcessTransport;
 import io.callosum.internal.Header;
 import io.callosum.internal.MessageCodec;
 import io.callosum.internal.MessageType;
 import io.callosum.lower.Capabilities;
-import io.callosum.inproc.InProcessTransport;
+import io.callosum.pipe.Pipes;
 import io.callosum.testing.Await;
 import io.callosum.testing.Closer;
 import io.callosum.testing.RawLink;

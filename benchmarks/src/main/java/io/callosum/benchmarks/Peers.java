@@ -1,8 +1,8 @@
 package io.callosum.benchmarks;
 
 import io.callosum.Body;
-import io.callosum.BroadcastReceiver;
-import io.callosum.Broadcaster;
+import io.callosum.fanout.BroadcastReceiver;
+import io.callosum.fanout.Broadcaster;
 import io.callosum.Payload;
 import io.callosum.Peer;
 import io.callosum.StreamCall;

@@ -1,7 +1,7 @@
 package io.callosum.benchmarks;
 
-import io.callosum.BroadcastReceiver;
-import io.callosum.Broadcaster;
+import io.callosum.fanout.BroadcastReceiver;
+import io.callosum.fanout.Broadcaster;
 import io.callosum.Peer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;

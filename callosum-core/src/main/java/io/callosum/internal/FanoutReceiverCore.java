@@ -1,7 +1,7 @@
 package io.callosum.internal;
 
 import io.callosum.Body;
-import io.callosum.Delivery;
+import io.callosum.fanout.Delivery;
 import io.callosum.lower.FanoutConfig;
 import io.callosum.lower.FanoutItem;
 import io.callosum.lower.FanoutListener;

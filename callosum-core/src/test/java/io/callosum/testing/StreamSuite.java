@@ -843,7 +843,7 @@ public abstract class StreamSuite {
 
   private Peer pipeHost() {
     Peer host = closer.later(base().bind(bindAddress()).name("pipe-host").build());
-    io.callosum.Pipes.host(host);
+    io.callosum.pipe.Pipes.host(host);
     return host.start();
   }
 
@@ -864,17 +864,17 @@ public abstract class StreamSuite {
     byte[] data = randomBytes(1 << 20, 1);
     CountDownLatch firstWriteDone = new CountDownLatch(1);
     CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
-      try (OutputStream out = io.callosum.Pipes.openOutput(pipeClient(host), "p1")) {
-        out.write(data, 0, io.callosum.Pipes.CHUNK_SIZE); // a whole chunk: it must go out
+      try (OutputStream out = io.callosum.pipe.Pipes.openOutput(pipeClient(host), "p1")) {
+        out.write(data, 0, io.callosum.pipe.Pipes.CHUNK_SIZE); // a whole chunk: it must go out
         firstWriteDone.countDown();
-        out.write(data, io.callosum.Pipes.CHUNK_SIZE, data.length - io.callosum.Pipes.CHUNK_SIZE);
+        out.write(data, io.callosum.pipe.Pipes.CHUNK_SIZE, data.length - io.callosum.pipe.Pipes.CHUNK_SIZE);
       } catch (IOException e) {
         throw new java.io.UncheckedIOException(e);
       }
     }, closer.executor("pipe-writer"));
     assertFalse(firstWriteDone.await(300, TimeUnit.MILLISECONDS), "a write returned with no reader attached");
     ByteArrayOutputStream got = new ByteArrayOutputStream();
-    try (InputStream in = io.callosum.Pipes.openInput(pipeClient(host), "p1")) {
+    try (InputStream in = io.callosum.pipe.Pipes.openInput(pipeClient(host), "p1")) {
       in.transferTo(got);
       assertEquals(-1, in.read());
     }
@@ -886,7 +886,7 @@ public abstract class StreamSuite {
   @Test
   public void aPipeReadBlocksUntilDataArrives() throws Exception {
     Peer host = pipeHost();
-    InputStream in = closer.later(io.callosum.Pipes.openInput(pipeClient(host), "p2"));
+    InputStream in = closer.later(io.callosum.pipe.Pipes.openInput(pipeClient(host), "p2"));
     CompletableFuture<Integer> first = CompletableFuture.supplyAsync(() -> {
       try {
         return in.read();
@@ -895,7 +895,7 @@ public abstract class StreamSuite {
       }
     }, closer.executor("pipe-reader"));
     Await.holds("a read waits while nothing was written", () -> !first.isDone(), Duration.ofMillis(200));
-    try (OutputStream out = io.callosum.Pipes.openOutput(pipeClient(host), "p2")) {
+    try (OutputStream out = io.callosum.pipe.Pipes.openOutput(pipeClient(host), "p2")) {
       out.write(new byte[] {42, 43});
     }
     assertEquals(42, Await.result(first));
@@ -908,13 +908,13 @@ public abstract class StreamSuite {
   public void aPipeWithoutItsReaderIsBrokenAndABusyPipeIsRefused() throws Exception {
     Peer host = pipeHost();
     Peer writerPeer = pipeClient(host);
-    OutputStream out = io.callosum.Pipes.openOutput(writerPeer, "p3");
-    InputStream in = io.callosum.Pipes.openInput(pipeClient(host), "p3");
+    OutputStream out = io.callosum.pipe.Pipes.openOutput(writerPeer, "p3");
+    InputStream in = io.callosum.pipe.Pipes.openInput(pipeClient(host), "p3");
     out.write(new byte[10]);
     out.flush();
     assertEquals(10, in.readNBytes(10).length);
     IOException busy = assertThrows(IOException.class, () -> {
-      try (OutputStream second = io.callosum.Pipes.openOutput(pipeClient(host), "p3")) {
+      try (OutputStream second = io.callosum.pipe.Pipes.openOutput(pipeClient(host), "p3")) {
         second.write(1);
       }
     });
@@ -922,7 +922,7 @@ public abstract class StreamSuite {
     in.close(); // the reader goes away
     IOException broken = assertThrows(IOException.class, () -> {
       for (int i = 0; i < 1000; i++) {
-        out.write(new byte[io.callosum.Pipes.CHUNK_SIZE]);
+        out.write(new byte[io.callosum.pipe.Pipes.CHUNK_SIZE]);
       }
     });
     assertTrue(broken.getMessage().contains("broken pipe"), broken.getMessage()); // the remote may say it first
@@ -932,20 +932,20 @@ public abstract class StreamSuite {
   @Test
   public void pipesOpenByDescriptor() throws Exception {
     Peer host = pipeHost();
-    io.callosum.PipeDescriptor w = new io.callosum.PipeDescriptor(host.address(), "by name/with spaces", io.callosum.PipeDescriptor.Mode.WRITE);
-    io.callosum.PipeDescriptor r = io.callosum.PipeDescriptor.parse(w.other().toString());
+    io.callosum.pipe.PipeDescriptor w = new io.callosum.pipe.PipeDescriptor(host.address(), "by name/with spaces", io.callosum.pipe.PipeDescriptor.Mode.WRITE);
+    io.callosum.pipe.PipeDescriptor r = io.callosum.pipe.PipeDescriptor.parse(w.other().toString());
     assertEquals(w.other(), r);
-    assertThrows(IllegalArgumentException.class, () -> io.callosum.Pipes.openInput(w));
-    assertThrows(IllegalArgumentException.class, () -> io.callosum.PipeDescriptor.parse("zmq+tcp://h:1#pipe=x;sideways"));
+    assertThrows(IllegalArgumentException.class, () -> io.callosum.pipe.Pipes.openInput(w));
+    assertThrows(IllegalArgumentException.class, () -> io.callosum.pipe.PipeDescriptor.parse("zmq+tcp://h:1#pipe=x;sideways"));
     byte[] data = randomBytes(300_000, 3);
     CompletableFuture<byte[]> reader = CompletableFuture.supplyAsync(() -> {
-      try (InputStream in = io.callosum.Pipes.openInput(r, transport())) {
+      try (InputStream in = io.callosum.pipe.Pipes.openInput(r, transport())) {
         return in.readAllBytes();
       } catch (IOException e) {
         throw new java.io.UncheckedIOException(e);
       }
     }, closer.executor("pipe-reader"));
-    try (OutputStream out = io.callosum.Pipes.openOutput(w, transport())) {
+    try (OutputStream out = io.callosum.pipe.Pipes.openOutput(w, transport())) {
       out.write(data);
     }
     assertArrayEquals(data, Await.result(reader));

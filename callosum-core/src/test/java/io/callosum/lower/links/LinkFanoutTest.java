@@ -3,10 +3,10 @@ package io.callosum.lower.links;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.callosum.BroadcastReceiver;
-import io.callosum.Broadcaster;
-import io.callosum.Delivery;
-import io.callosum.PipelineReceiver;
+import io.callosum.fanout.BroadcastReceiver;
+import io.callosum.fanout.Broadcaster;
+import io.callosum.fanout.Delivery;
+import io.callosum.fanout.PipelineReceiver;
 import io.callosum.inproc.InProcessTransport;
 import io.callosum.lower.Capabilities;
 import io.callosum.lower.Endpoint;

@@ -1,5 +1,9 @@
-package io.callosum;
+package io.callosum.pipe;
 
+import io.callosum.Invoker;
+import io.callosum.OrderKey;
+import io.callosum.Peer;
+import io.callosum.StreamCall;
 import io.callosum.internal.PipeHost;
 import java.io.FilterInputStream;
 import java.io.FilterOutputStream;
