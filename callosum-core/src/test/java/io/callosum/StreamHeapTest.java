@@ -48,7 +48,7 @@ class StreamHeapTest {
       return "done";
     });
     server.start();
-    Peer client = closer.later(Peer.builder().transport(transport).connect("inproc://heap-test")
+    ConnectedPeer client = closer.later(Peer.builder().transport(transport).connect("inproc://heap-test")
         .streamWindow(64, WINDOW).defaultTimeout(null).build()).start();
 
     long baseline = usedHeapAfterGc();

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.callosum.AuthenticationException;
 import io.callosum.CallosumException;
+import io.callosum.ConnectedPeer;
 import io.callosum.Peer;
 import io.callosum.auth.AllowListAuthenticator;
 import io.callosum.auth.ClientAuthenticator;
@@ -39,14 +40,14 @@ class ZmqCurveTest {
     Await.until("the server's context ends", () -> serverTransport.openEndpoints() == 0);
   }
 
-  private Peer client(ZmqOptions options) {
+  private ConnectedPeer client(ZmqOptions options) {
     return Peer.builder().transport(new ZmqTransport(options.withHandshakeRetry(Duration.ofMillis(300))))
         .connect(server.address()).connectTimeout(Duration.ofSeconds(3)).build();
   }
 
   @Test
   void anAllowedKeyGetsInAndItsUserIdReachesTheHandler() {
-    try (Peer client = client(ZmqOptions.defaults().withCurveClient(ClientAuthenticator.of(serverKeys.publicKey(), allowedKeys))).start()) {
+    try (ConnectedPeer client = client(ZmqOptions.defaults().withCurveClient(ClientAuthenticator.of(serverKeys.publicKey(), allowedKeys))).start()) {
       assertEquals("alice", client.invokeAndWait("whoami", null));
       assertEquals("alice", server.remotes().get(0).identity().orElseThrow());
     }
@@ -54,7 +55,7 @@ class ZmqCurveTest {
 
   @Test
   void anUnknownKeyIsRejectedAsAnAuthenticationFailure() {
-    Peer client = client(ZmqOptions.defaults().withCurveClient(ClientAuthenticator.of(serverKeys.publicKey(), CurveKeyPair.generate())));
+    ConnectedPeer client = client(ZmqOptions.defaults().withCurveClient(ClientAuthenticator.of(serverKeys.publicKey(), CurveKeyPair.generate())));
     long start = System.nanoTime();
     AuthenticationException e = assertThrows(AuthenticationException.class, client::start);
     assertTrue(e.getMessage().contains("credentials"), e.getMessage());
@@ -64,7 +65,7 @@ class ZmqCurveTest {
 
   @Test
   void aWrongServerKeyIsReportedWithoutSpinning() {
-    Peer client = client(ZmqOptions.defaults().withCurveClient(ClientAuthenticator.of(CurveKeyPair.generate().publicKey(), allowedKeys)));
+    ConnectedPeer client = client(ZmqOptions.defaults().withCurveClient(ClientAuthenticator.of(CurveKeyPair.generate().publicKey(), allowedKeys)));
     AuthenticationException e = assertThrows(AuthenticationException.class, client::start);
     assertTrue(e.getMessage().contains("server public key"), e.getMessage());
     Await.until("the client's sockets and threads are gone",
@@ -73,7 +74,7 @@ class ZmqCurveTest {
 
   @Test
   void aPlainClientCannotTalkToACurveServer() {
-    Peer client = client(ZmqOptions.defaults());
+    ConnectedPeer client = client(ZmqOptions.defaults());
     CallosumException e = assertThrows(CallosumException.class, client::start);
     assertTrue(e instanceof AuthenticationException || e.getMessage().contains("handshake"), e.toString());
     assertTrue(server.remotes().isEmpty());
