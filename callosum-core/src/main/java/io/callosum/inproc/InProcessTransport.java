@@ -34,6 +34,12 @@ public final class InProcessTransport implements Transport {
   private static final ConcurrentHashMap<String, Server> BOUND = new ConcurrentHashMap<>();
   private static final AtomicLong IDS = new AtomicLong();
 
+  /**
+   * A handle on the JVM's in-process lower. Every instance serves the same names; the one found
+   * by the {@code inproc} scheme is as good as one passed to a builder.
+   */
+  public InProcessTransport() {}
+
   @Override
   public Set<String> schemes() {
     return Set.of("inproc");
