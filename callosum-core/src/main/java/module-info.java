@@ -1,7 +1,9 @@
 /**
- * Callosum core: the {@link io.callosum.Peer} protocol, the lower ({@link
- * io.callosum.lower.Transport}) and upper ({@link io.callosum.upper.Codec}) SPIs, the msgpack
- * upper and the in-process lower.
+ * Callosum core: the {@link io.callosum.Peer} protocol in {@code io.callosum}; broadcast and
+ * pipelines ({@code io.callosum.fanout}); named pipes ({@code io.callosum.pipe}); the lower ({@link
+ * io.callosum.lower.Transport}) and upper ({@link io.callosum.upper.Codec}) SPIs, with fan-out over
+ * links for lower implementers ({@code io.callosum.lower.links}); the msgpack upper and the
+ * in-process lower ({@code io.callosum.inproc}). {@code io.callosum.internal} is not exported.
  */
 module io.callosum.core {
   requires transitive org.slf4j;
@@ -11,11 +13,15 @@ module io.callosum.core {
   requires org.xerial.snappy;
 
   exports io.callosum;
+  exports io.callosum.fanout;
+  exports io.callosum.inproc;
   exports io.callosum.lower;
+  exports io.callosum.lower.links;
+  exports io.callosum.pipe;
   exports io.callosum.upper;
 
   uses io.callosum.lower.Transport;
 
   provides io.callosum.lower.Transport with
-      io.callosum.lower.InProcessTransport;
+      io.callosum.inproc.InProcessTransport;
 }

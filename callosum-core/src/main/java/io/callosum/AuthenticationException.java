@@ -3,7 +3,7 @@ package io.callosum;
 /**
  * The remote refused this peer's credentials, or this peer could not verify the remote (e.g. a
  * wrong server key). Raised by lowers that authenticate (CURVE), typically from {@link
- * Peer#start()}.
+ * ConnectedPeer#start()}.
  */
 public final class AuthenticationException extends CallosumException {
   private static final long serialVersionUID = 1L;

@@ -1,44 +1,24 @@
 package io.callosum;
 
-import io.callosum.upper.Codec;
 import java.lang.reflect.Type;
 
 /**
- * The body of an incoming call, decoded on demand by the peer's codec. A handler reads it with
- * {@link #value()} (the codec's generic form), {@link #as(Class)} (a typed value, e.g. a record) or
- * {@link #bytes()} (the raw encoded bytes, for uppers that decode themselves).
+ * The body of an incoming call (or of a stream item or a fan-out item), decoded on demand by the
+ * receiving peer's codec. A handler reads it with {@link #value()} (the codec's generic form),
+ * {@link #as(Class)} (a typed value, e.g. a record) or {@link #bytes()} (the raw encoded bytes, for
+ * uppers that decode themselves). The core makes bodies; decoding runs on the thread that asks, so
+ * a handler decodes on its own thread, never on the lower's I/O thread.
  */
-public final class Body {
-  private final byte[] bytes;
-  private final Codec codec;
-
-  public Body(byte[] bytes, Codec codec) {
-    this.bytes = bytes;
-    this.codec = codec;
-  }
-
+public interface Body {
   /** The encoded body bytes, not copied: do not change them. */
-  public byte[] bytes() {
-    return bytes;
-  }
+  byte[] bytes();
 
   /** The body in the codec's generic form; throws {@link CodecException} if malformed. */
-  public Object value() {
-    return codec.decode(bytes, Object.class);
-  }
+  Object value();
 
   /** The body decoded as {@code type}; throws {@link CodecException} if it does not fit. */
-  public <T> T as(Class<T> type) {
-    return codec.decode(bytes, type);
-  }
+  <T> T as(Class<T> type);
 
   /** The body decoded as a generic {@code type} (e.g. from a {@code TypeReference}). */
-  public <T> T as(Type type) {
-    return codec.decode(bytes, type);
-  }
-
-  @Override
-  public String toString() {
-    return "Body(" + bytes.length + " bytes, " + codec.name() + ")";
-  }
+  <T> T as(Type type);
 }

@@ -3,9 +3,9 @@ package io.callosum;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Something that calls methods of a remote peer: a {@link RemotePeer}, or a connecting {@link
- * Peer} (which calls its one remote). All methods are thread-safe and never block, except the
- * {@code ...AndWait} conveniences.
+ * Something that calls methods of a remote peer: a {@link RemotePeer}, or a {@link ConnectedPeer}
+ * (which calls its one remote). All methods are thread-safe and never block, except the {@code
+ * ...AndWait} conveniences.
  */
 public interface Invoker {
   /** Starts building a call of {@code method} with an order key, timeout or compression. */

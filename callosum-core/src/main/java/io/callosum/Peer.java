@@ -2,6 +2,7 @@ package io.callosum;
 
 import io.callosum.internal.PeerConfig;
 import io.callosum.internal.PeerEngine;
+import io.callosum.internal.Transports;
 import io.callosum.lower.Capabilities;
 import io.callosum.lower.Transport;
 import io.callosum.upper.Codec;
@@ -14,52 +15,56 @@ import java.util.Objects;
 import java.util.concurrent.Executor;
 
 /**
- * One endpoint of the Callosum protocol: both caller and callee. A peer either binds an address
- * and serves any number of remotes, or connects to one; either way it registers handlers with
- * {@link #handle} and calls the other side through {@link RemotePeer}s.
+ * One local endpoint of the Callosum protocol, in one of two roles. A {@link BoundPeer} binds an
+ * address and serves any number of remotes; a {@link ConnectedPeer} connects to one remote and is
+ * an {@link Invoker} of it. Both serve calls with the handlers registered here ({@link #handle}),
+ * and both call their remotes through {@link RemotePeer}s ({@link #remotes()}, a handler's {@link
+ * CallContext#caller()}), so a server calls its clients back as readily as they call it.
  *
  * <pre>{@code
- * try (Peer server = Peer.builder().bind("inproc://calc").build()) {
+ * try (BoundPeer server = Peer.builder().bind("inproc://calc").build()) {
  *   server.handle("add", (ctx, body) -> {
  *     Map<?, ?> m = (Map<?, ?>) body.value();
  *     return ((Number) m.get("a")).longValue() + ((Number) m.get("b")).longValue();
  *   });
  *   server.start();
- *   try (Peer client = Peer.builder().connect("inproc://calc").build().start()) {
+ *   try (ConnectedPeer client = Peer.builder().connect("inproc://calc").build().start()) {
  *     Object sum = client.invoke("add", Map.of("a", 1, "b", 2)).join();   // 3
  *   }
  * }
  * }</pre>
  *
- * <p>The lower is chosen by the address scheme ({@code inproc://} here; {@code zmq+tcp://} and
- * {@code tcp://} with their modules on the class path), the upper by {@link Builder#codec}. All
+ * <p>The role is a type, not a flag: what a bound peer cannot do (call "its" remote, which it does
+ * not have) is not among its methods. Code that only registers handlers or closes takes a {@code
+ * Peer}. The lower is chosen by the address scheme ({@code inproc://} here; {@code zmq+tcp://} and
+ * {@code tcp://} with their modules on the class path), the upper by {@link Options#codec}. All
  * methods are thread-safe. Handlers run on the handler executor, futures complete on the callback
- * executor; neither runs on a lower's I/O thread unless {@link Builder#directExecutor()} was chosen.
+ * executor; neither runs on a lower's I/O thread unless {@link Options#directExecutor()} was
+ * chosen.
  */
-public final class Peer implements Invoker, AutoCloseable {
-  /** Default items of a stream window (see {@link Builder#streamWindow}). */
+public abstract sealed class Peer implements AutoCloseable permits BoundPeer, ConnectedPeer {
+  /** Default items of a stream window (see {@link Options#streamWindow}). */
   public static final int DEFAULT_STREAM_WINDOW_ITEMS = 128;
   /** Default bytes of a stream window: 4 MiB. */
   public static final long DEFAULT_STREAM_WINDOW_BYTES = 4L << 20;
-  /** Default {@link Builder#chunkSize}: 256 KiB. */
+  /** Default {@link Options#chunkSize}: 256 KiB. */
   public static final int DEFAULT_CHUNK_SIZE = 256 << 10;
+  /** Default {@link ConnectedPeer.Builder#connectTimeout}: 10 s. */
+  public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
-  private final PeerEngine engine;
+  /** The protocol behind this peer; package-private so that tests in this package can inspect it. */
+  final PeerEngine engine;
 
-  private Peer(PeerEngine engine) {
+  Peer(PeerEngine engine) {
     this.engine = engine;
   }
 
-  /** Starts describing a peer. */
+  /** Starts describing a peer: set options, then {@link Builder#bind} or {@link Builder#connect}. */
   public static Builder builder() {
     return new Builder();
   }
 
-  /**
-   * Binds or connects. A connecting peer returns once its remote is connected, or throws {@link
-   * ConnectionLostException} (unreachable, refused, or the connect timeout passed). A bound peer
-   * throws {@link java.io.UncheckedIOException} if the address cannot be bound.
-   */
+  /** Binds or connects (see the roles' {@code start}). May be called once. */
   public Peer start() {
     engine.start();
     return this;
@@ -69,6 +74,11 @@ public final class Peer implements Invoker, AutoCloseable {
   public Peer handle(String method, Handler handler) {
     engine.handle(Objects.requireNonNull(method, "method"), Objects.requireNonNull(handler, "handler"));
     return this;
+  }
+
+  /** Registers a handler whose body is decoded as {@code type}. */
+  public <T> Peer handle(String method, Class<T> type, Handler.Typed<T> handler) {
+    return handle(method, Handler.typed(type, handler));
   }
 
   /**
@@ -81,39 +91,15 @@ public final class Peer implements Invoker, AutoCloseable {
     return this;
   }
 
-  /** Registers a handler whose body is decoded as {@code type}. */
-  public <T> Peer handle(String method, Class<T> type, Handler.Typed<T> handler) {
-    return handle(method, Handler.typed(type, handler));
-  }
-
   /** Removes the handler of {@code method}; later calls of it get a "no such method" error. */
   public Peer unhandle(String method) {
     engine.unhandle(method);
     return this;
   }
 
-  /**
-   * Calls a method of the remote. Only for a connecting peer; a bound peer calls its clients
-   * through {@link #remotes()} or a handler's {@link CallContext#caller()}. Called from inside a
-   * handler, the call is a callback of the call being served (see {@link Ordering}).
-   */
-  @Override
-  public Invocation call(String method) {
-    return engine.call(method);
-  }
-
-  /** The connected remotes: one for a connecting peer, one per client for a bound peer. */
+  /** The connected remotes: one per client for a bound peer, at most one for a connected peer. */
   public List<RemotePeer> remotes() {
     return engine.remotes();
-  }
-
-  /** The remote of a connecting peer; throws {@link ConnectionLostException} if not connected. */
-  public RemotePeer remote() {
-    RemotePeer r = engine.primary();
-    if (r == null || !r.isConnected()) {
-      throw new ConnectionLostException("not connected");
-    }
-    return r;
   }
 
   /** The bound or connected address; after binding port 0, with the real port. */
@@ -136,21 +122,20 @@ public final class Peer implements Invoker, AutoCloseable {
     engine.close();
   }
 
-  /** Calls this peer holds in internal tables; 0 when idle. For tests and diagnostics. */
-  public int internalEntries() {
-    return engine.internalEntries();
-  }
-
   @Override
   public String toString() {
     return engine.toString();
   }
 
-  /** Describes a peer. Not thread-safe; {@link #build()} may be called once per peer. */
-  public static final class Builder {
+  /**
+   * The options every peer takes, whatever its role: the common base of {@link Peer.Builder},
+   * {@link BoundPeer.Builder} and {@link ConnectedPeer.Builder}, so each of them offers these and
+   * returns its own type for chaining. Not thread-safe.
+   *
+   * @param <B> the concrete builder
+   */
+  public abstract static class Options<B extends Options<B>> {
     private String name;
-    private URI address;
-    private Boolean bind;
     private Transport transport;
     private Codec codec;
     private Ordering ordering = Ordering.NONE;
@@ -160,7 +145,6 @@ public final class Peer implements Invoker, AutoCloseable {
     private Timer timer;
     private Duration defaultTimeout;
     private Duration executionTimeout;
-    private Duration connectTimeout = Duration.ofSeconds(10);
     private boolean compressReplies;
     private int streamWindowItems = DEFAULT_STREAM_WINDOW_ITEMS;
     private long streamWindowBytes = DEFAULT_STREAM_WINDOW_BYTES;
@@ -168,61 +152,73 @@ public final class Peer implements Invoker, AutoCloseable {
     private final List<CallInterceptor> interceptors = new ArrayList<>();
     private final List<PeerListener> listeners = new ArrayList<>();
 
-    private Builder() {}
+    Options() {}
 
-    /** Serves remotes that connect to {@code address}, e.g. {@code inproc://name}. */
-    public Builder bind(String address) {
-      this.address = URI.create(address);
-      this.bind = true;
-      return this;
+    /** A copy of {@code from}'s options, so that a role's builder and its origin change apart. */
+    Options(Options<?> from) {
+      this.name = from.name;
+      this.transport = from.transport;
+      this.codec = from.codec;
+      this.ordering = from.ordering;
+      this.limits = from.limits;
+      this.handlerExecutor = from.handlerExecutor;
+      this.callbackExecutor = from.callbackExecutor;
+      this.timer = from.timer;
+      this.defaultTimeout = from.defaultTimeout;
+      this.executionTimeout = from.executionTimeout;
+      this.compressReplies = from.compressReplies;
+      this.streamWindowItems = from.streamWindowItems;
+      this.streamWindowBytes = from.streamWindowBytes;
+      this.chunkSize = from.chunkSize;
+      this.interceptors.addAll(from.interceptors);
+      this.listeners.addAll(from.listeners);
     }
 
-    /** Connects to a peer bound at {@code address}. */
-    public Builder connect(String address) {
-      this.address = URI.create(address);
-      this.bind = false;
-      return this;
+    @SuppressWarnings("unchecked")
+    private B self() {
+      return (B) this;
     }
 
     /** A name for thread names and logs. */
-    public Builder name(String name) {
+    public B name(String name) {
       this.name = name;
-      return this;
+      return self();
     }
 
     /** The lower to use instead of the one found by the address scheme. */
-    public Builder transport(Transport transport) {
+    public B transport(Transport transport) {
       this.transport = transport;
-      return this;
+      return self();
     }
 
     /** The upper: how bodies are encoded. Default {@link MsgpackCodec}. */
-    public Builder codec(Codec codec) {
+    public B codec(Codec codec) {
       this.codec = codec;
-      return this;
+      return self();
     }
 
     /** How calls sharing an order key are ordered here (as callee). Default {@link Ordering#NONE}. */
-    public Builder ordering(Ordering ordering) {
+    public B ordering(Ordering ordering) {
       this.ordering = Objects.requireNonNull(ordering);
-      return this;
+      return self();
     }
 
-    public Builder limits(Limits limits) {
+    /** Bounds on what remotes may make this peer hold. Default {@link Limits#defaults()}. */
+    public B limits(Limits limits) {
       this.limits = Objects.requireNonNull(limits);
-      return this;
+      return self();
     }
 
     /** Where handlers run. Default: virtual threads (Java 21+) or a bounded pool. Not shut down by the peer. */
-    public Builder handlerExecutor(Executor executor) {
+    public B handlerExecutor(Executor executor) {
       this.handlerExecutor = executor;
-      return this;
+      return self();
     }
 
     /** Where call futures complete and listeners run. Not shut down by the peer. */
-    public Builder callbackExecutor(Executor executor) {
+    public B callbackExecutor(Executor executor) {
       this.callbackExecutor = executor;
-      return this;
+      return self();
     }
 
     /**
@@ -230,58 +226,52 @@ public final class Peer implements Invoker, AutoCloseable {
      * hand-offs (each costs tens of microseconds). Only for short, non-blocking handlers and
      * callbacks: one that blocks stalls every call on the connection.
      */
-    public Builder directExecutor() {
+    public B directExecutor() {
       Executor direct = Runnable::run;
       this.handlerExecutor = direct;
       this.callbackExecutor = direct;
-      return this;
+      return self();
     }
 
     /** The time source for timeouts. Default: the system clock with one timer thread per peer. */
-    public Builder timer(Timer timer) {
+    public B timer(Timer timer) {
       this.timer = timer;
-      return this;
+      return self();
     }
 
     /** The timeout of calls that set none. Default: none (a call waits until replied or disconnected). */
-    public Builder defaultTimeout(Duration timeout) {
+    public B defaultTimeout(Duration timeout) {
       this.defaultTimeout = timeout;
-      return this;
+      return self();
     }
 
     /** Handlers running longer are cancelled and answered CANCELLED. Default: none. */
-    public Builder executionTimeout(Duration timeout) {
+    public B executionTimeout(Duration timeout) {
       this.executionTimeout = timeout;
-      return this;
-    }
-
-    /** How long {@link Peer#start()} may take to connect. Default 10 s. */
-    public Builder connectTimeout(Duration timeout) {
-      this.connectTimeout = Objects.requireNonNull(timeout);
-      return this;
+      return self();
     }
 
     /**
      * Compresses every RESULT body with snappy (the {@code zip} flag). Python Callosum peers decode
      * it only when python-snappy is installed. Default: off.
      */
-    public Builder compressReplies(boolean compress) {
+    public B compressReplies(boolean compress) {
       this.compressReplies = compress;
-      return this;
+      return self();
     }
 
     /**
      * How much of each incoming stream this peer buffers: the credit it grants a sender, in items
      * and in bytes (one item may overdraw the bytes). A sender waits once it has sent that much
-     * that was not taken yet. Default {@value #DEFAULT_STREAM_WINDOW_ITEMS} items, 4 MiB.
+     * that was not taken yet. Default {@value Peer#DEFAULT_STREAM_WINDOW_ITEMS} items, 4 MiB.
      */
-    public Builder streamWindow(int items, long bytes) {
+    public B streamWindow(int items, long bytes) {
       if (items < 1 || bytes < 1) {
         throw new IllegalArgumentException("a stream window needs at least 1 item and 1 byte: " + items + ", " + bytes);
       }
       this.streamWindowItems = items;
       this.streamWindowBytes = Math.min(bytes, 1L << 40);
-      return this;
+      return self();
     }
 
     /**
@@ -290,33 +280,51 @@ public final class Peer implements Invoker, AutoCloseable {
      * connection pass between them; {@link Limits#maxMessageSize()} still bounds the whole message.
      * Default 256 KiB.
      */
-    public Builder chunkSize(int bytes) {
+    public B chunkSize(int bytes) {
       if (bytes < 1024) {
         throw new IllegalArgumentException("chunkSize must be at least 1024 bytes: " + bytes);
       }
       this.chunkSize = bytes;
-      return this;
+      return self();
     }
 
-    public Builder interceptor(CallInterceptor interceptor) {
+    /** Adds an interceptor that observes every call this peer makes and serves. */
+    public B interceptor(CallInterceptor interceptor) {
       interceptors.add(Objects.requireNonNull(interceptor));
-      return this;
+      return self();
     }
 
-    public Builder listener(PeerListener listener) {
+    /** Adds a listener that hears remotes connect and disconnect. */
+    public B listener(PeerListener listener) {
       listeners.add(Objects.requireNonNull(listener));
-      return this;
+      return self();
     }
 
-    /** Builds the peer (not started yet). Throws {@link IllegalArgumentException} for an unknown scheme. */
-    public Peer build() {
-      if (address == null) {
-        throw new IllegalStateException("call bind(address) or connect(address) first");
-      }
-      Transport t = transport != null ? transport : io.callosum.internal.Transports.find(address);
-      return new Peer(new PeerEngine(new PeerConfig(name, t, address, bind, codec != null ? codec : new MsgpackCodec(limits.maxNesting()),
+    /** The protocol of a peer with these options; throws {@link IllegalArgumentException} for an unknown scheme. */
+    final PeerEngine engine(URI address, boolean bind, Duration connectTimeout) {
+      Transport t = transport != null ? transport : Transports.find(address);
+      return new PeerEngine(new PeerConfig(name, t, address, bind, codec != null ? codec : new MsgpackCodec(limits.maxNesting()),
           ordering, limits, handlerExecutor, callbackExecutor, timer, defaultTimeout, executionTimeout, connectTimeout,
-          interceptors, listeners, compressReplies, streamWindowItems, streamWindowBytes, chunkSize)));
+          interceptors, listeners, compressReplies, streamWindowItems, streamWindowBytes, chunkSize));
+    }
+  }
+
+  /**
+   * The first step of describing a peer: the common {@link Options}, then the role. {@link #bind}
+   * and {@link #connect} each return a builder of that role carrying a copy of the options set so
+   * far. Not thread-safe.
+   */
+  public static final class Builder extends Options<Builder> {
+    private Builder() {}
+
+    /** A peer that serves remotes connecting to {@code address}, e.g. {@code inproc://name}. */
+    public BoundPeer.Builder bind(String address) {
+      return new BoundPeer.Builder(this, URI.create(address));
+    }
+
+    /** A peer that connects to the peer bound at {@code address}. */
+    public ConnectedPeer.Builder connect(String address) {
+      return new ConnectedPeer.Builder(this, URI.create(address));
     }
   }
 }

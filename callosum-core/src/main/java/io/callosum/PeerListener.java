@@ -1,7 +1,7 @@
 package io.callosum;
 
 /**
- * Hears remotes connect and disconnect. Registered with {@link Peer.Builder#listener}; called on
+ * Hears remotes connect and disconnect. Registered with {@link Peer.Options#listener}; called on
  * the peer's callback executor, one event at a time per remote, connect before disconnect.
  */
 public interface PeerListener {

@@ -8,7 +8,7 @@ import io.callosum.internal.MessageCodec;
 import io.callosum.internal.MessageType;
 import io.callosum.lower.Capabilities;
 import io.callosum.lower.Envelope;
-import io.callosum.lower.InProcessTransport;
+import io.callosum.inproc.InProcessTransport;
 import io.callosum.testing.Await;
 import io.callosum.testing.Closer;
 import io.callosum.testing.ManualTimer;
@@ -79,11 +79,11 @@ class ChunkIntakeTest {
     assertEquals(MessageType.CHUNK_CREDIT, raw.nextHeader().type(), "the chunk was taken");
     timer.advance(Duration.ofSeconds(20)); // the first look, at 30 s, saw 64 KiB: enough
     assertEquals(0, raw.backlog(), "a transfer that progressed was dropped");
-    assertEquals(2, server.internalEntries(), "the transfer and its budget are held");
+    assertEquals(2, InternalEntries.of(server), "the transfer and its budget are held");
 
     timer.advance(Duration.ofSeconds(20)); // the second look, at 60 s, saw nothing
     assertDropped(raw, 1, "the 1048576-byte echo stalled: less than 64 KiB of it in 30 s");
-    assertEquals(0, server.internalEntries(), "the transfer is still held");
+    assertEquals(0, InternalEntries.of(server), "the transfer is still held");
     assertEquals(0, timer.scheduled(), "a watch is left on the timer");
 
     // The link goes on: a later chunked call completes, and its watch is cancelled with it.
@@ -109,7 +109,7 @@ class ChunkIntakeTest {
     }
     timer.advance(Duration.ofSeconds(10));
     assertDropped(raw, 1, "stalled");
-    assertEquals(0, server.internalEntries());
+    assertEquals(0, InternalEntries.of(server));
   }
 
   /** A chunked announcement of a small message (a sender chunks only bodies over 1 KiB) is refused. */
@@ -119,7 +119,7 @@ class ChunkIntakeTest {
     RawLink raw = closer.later(RawLink.connect(transport, server.address(), JAVA));
     assertEquals(MessageType.ERROR, announce(raw, 1, 1).type());
     assertEquals(MessageType.CHUNK_CREDIT, raw.nextHeader().type());
-    assertEquals(0, server.internalEntries());
+    assertEquals(0, InternalEntries.of(server));
     assertEquals(0, timer.scheduled());
   }
 
@@ -182,7 +182,7 @@ class ChunkIntakeTest {
     assertEquals(MessageType.RESULT, raw.nextHeader().type());
     go.countDown();
     advancer[0].join(10_000);
-    Await.until("the call is over", () -> server.internalEntries() == 0, () -> String.valueOf(server.internalEntries()));
+    Await.until("the call is over", () -> InternalEntries.of(server) == 0, () -> String.valueOf(InternalEntries.of(server)));
     assertEquals(0, timer.scheduled(), "a watch armed as its transfer completed is left: " + timer.pendingDelays());
   }
 
@@ -199,6 +199,6 @@ class ChunkIntakeTest {
     assertEquals(MessageType.CHUNK_CREDIT, greedy.nextHeader().type());
     assertEquals(MessageType.CHUNK_CREDIT, announce(other, 1, 3 * mib / 2).type(), "another remote still gets in");
     // greedy's first transfer, other's transfer, and the budget they hold
-    Await.until("both transfers are held", () -> server.internalEntries() == 3, () -> String.valueOf(server.internalEntries()));
+    Await.until("both transfers are held", () -> InternalEntries.of(server) == 3, () -> String.valueOf(InternalEntries.of(server)));
   }
 }

@@ -3,6 +3,8 @@ package io.callosum;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.callosum.fanout.Delivery;
+import io.callosum.fanout.PipelineReceiver;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;

@@ -3,8 +3,11 @@ package io.callosum;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.callosum.fanout.BroadcastReceiver;
+import io.callosum.fanout.Broadcaster;
+import io.callosum.fanout.PipelineReceiver;
 import io.callosum.lower.Endpoint;
-import io.callosum.lower.InProcessTransport;
+import io.callosum.inproc.InProcessTransport;
 import io.callosum.lower.LinkListener;
 import io.callosum.lower.Transport;
 import io.callosum.lower.TransportConfig;

@@ -1,6 +1,6 @@
 package io.callosum;
 
-import io.callosum.lower.InProcessTransport;
+import io.callosum.inproc.InProcessTransport;
 import io.callosum.lower.Transport;
 import io.callosum.testing.StreamSuite;
 import java.util.concurrent.atomic.AtomicInteger;

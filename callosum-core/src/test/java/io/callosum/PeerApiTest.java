@@ -25,15 +25,13 @@ class PeerApiTest {
 
   @Test
   void misuseIsReportedClearly() {
-    assertThrows(IllegalStateException.class, () -> Peer.builder().build());
-    try (Peer server = Peer.builder().bind("inproc://api-misuse").build().start()) {
-      assertThrows(IllegalStateException.class, () -> server.call("x"), "a bound peer calls through remotes()");
+    try (BoundPeer server = Peer.builder().bind("inproc://api-misuse").build().start()) {
       assertThrows(IllegalStateException.class, server::start);
       UncheckedIOException inUse = assertThrows(UncheckedIOException.class,
           () -> Peer.builder().bind("inproc://api-misuse").build().start());
       assertTrue(inUse.getMessage().contains("in use"), inUse.getMessage());
     }
-    Peer never = Peer.builder().connect("inproc://nobody-here").connectTimeout(Duration.ofSeconds(1)).build();
+    ConnectedPeer never = Peer.builder().connect("inproc://nobody-here").connectTimeout(Duration.ofSeconds(1)).build();
     ConnectionLostException e = assertThrows(ConnectionLostException.class, never::start);
     assertTrue(e.getMessage().contains("inproc://nobody-here"), e.getMessage());
     assertThrows(ConnectionLostException.class, never::remote);
@@ -49,7 +47,7 @@ class PeerApiTest {
         return "here";
       });
       server.start();
-      try (Peer client = Peer.builder().connect("inproc://api-direct").build().start()) {
+      try (ConnectedPeer client = Peer.builder().connect("inproc://api-direct").build().start()) {
         assertEquals("here", client.invokeAndWait("where", null));
       }
     }
@@ -66,7 +64,7 @@ class PeerApiTest {
         return null;
       });
       server.start();
-      try (Peer client = Peer.builder().connect("inproc://api-virtual").build().start()) {
+      try (ConnectedPeer client = Peer.builder().connect("inproc://api-virtual").build().start()) {
         client.invokeAndWait("virtual", null);
       }
     }
@@ -88,7 +86,7 @@ class PeerApiTest {
   @Test
   void loggingInterceptorLineNamesTheCall() throws Exception {
     try (Peer server = Peer.builder().bind("inproc://api-log").interceptor(new LoggingInterceptor()).build().start();
-        Peer client = Peer.builder().connect("inproc://api-log").interceptor(new LoggingInterceptor()).build().start()) {
+        ConnectedPeer client = Peer.builder().connect("inproc://api-log").interceptor(new LoggingInterceptor()).build().start()) {
       server.handle("echo", (ctx, body) -> body.value());
       assertEquals(1, client.invokeAndWait("echo", 1));
       RemotePeer remote = client.remote();
@@ -96,21 +94,21 @@ class PeerApiTest {
           new CallInfo(CallInfo.Side.CALLER, "add", OrderKey.of("k"), remote),
           new CallOutcome(ErrorCode.TIMEOUT, null, Duration.ofMillis(2), 40, 0));
       assertEquals("CALLER add okey=\"k\" remote=" + remote.id() + " outcome=TIMEOUT 2000us out=40B in=0B", line);
-      Await.until("idle", () -> client.internalEntries() == 0 && server.internalEntries() == 0);
+      Await.until("idle", () -> InternalEntries.of(client) == 0 && InternalEntries.of(server) == 0);
     }
   }
 
   @Test
   void closingFromInsideAHandlerDoesNotWaitForItself() throws Exception {
     for (boolean direct : new boolean[] {false, true}) {
-      Peer.Builder b = Peer.builder().bind("inproc://api-self-close-" + direct);
+      BoundPeer.Builder b = Peer.builder().bind("inproc://api-self-close-" + direct);
       Peer server = (direct ? b.directExecutor() : b).build();
       server.handle("close", (ctx, body) -> {
         server.close();
         return null;
       });
       server.start();
-      try (Peer client = Peer.builder().connect(server.address()).build().start()) {
+      try (ConnectedPeer client = Peer.builder().connect(server.address()).build().start()) {
         long start = System.nanoTime();
         Throwable t = Await.failure(client.invoke("close", null));
         assertTrue(t instanceof ConnectionLostException, String.valueOf(t));
@@ -132,8 +130,8 @@ class PeerApiTest {
         }
       }
     }).build().start();
-        Peer one = Peer.builder().connect("inproc://api-listener-error").build().start();
-        Peer two = Peer.builder().connect("inproc://api-listener-error").build().start()) {
+        ConnectedPeer one = Peer.builder().connect("inproc://api-listener-error").build().start();
+        ConnectedPeer two = Peer.builder().connect("inproc://api-listener-error").build().start()) {
       Await.until("both events", () -> events.size() == 2, events::toString);
     }
   }

@@ -3,7 +3,7 @@ package io.callosum;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.callosum.lower.InProcessTransport;
+import io.callosum.inproc.InProcessTransport;
 import io.callosum.testing.Await;
 import io.callosum.testing.Closer;
 import java.lang.reflect.Method;
@@ -48,7 +48,7 @@ class StreamHeapTest {
       return "done";
     });
     server.start();
-    Peer client = closer.later(Peer.builder().transport(transport).connect("inproc://heap-test")
+    ConnectedPeer client = closer.later(Peer.builder().transport(transport).connect("inproc://heap-test")
         .streamWindow(64, WINDOW).defaultTimeout(null).build()).start();
 
     long baseline = usedHeapAfterGc();

@@ -10,7 +10,8 @@ import io.callosum.internal.Header;
 import io.callosum.internal.MessageCodec;
 import io.callosum.internal.MessageType;
 import io.callosum.lower.Capabilities;
-import io.callosum.lower.InProcessTransport;
+import io.callosum.inproc.InProcessTransport;
+import io.callosum.pipe.Pipes;
 import io.callosum.testing.Await;
 import io.callosum.testing.Closer;
 import io.callosum.testing.RawLink;
@@ -35,12 +36,12 @@ class StreamReviewTest {
 
   @RegisterExtension final Closer closer = new Closer();
 
-  private Peer server(UnaryOperator<Peer.Builder> config) {
+  private BoundPeer server(UnaryOperator<BoundPeer.Builder> config) {
     return closer.later(config.apply(Peer.builder().transport(transport).defaultTimeout(Await.LIMIT)
         .bind("inproc://review-" + NAMES.incrementAndGet()).name("server")).build());
   }
 
-  private Peer client(Peer server, UnaryOperator<Peer.Builder> config) {
+  private ConnectedPeer client(Peer server, UnaryOperator<ConnectedPeer.Builder> config) {
     return closer.later(config.apply(Peer.builder().transport(transport).defaultTimeout(Await.LIMIT)
         .connect(server.address()).name("client")).build()).start();
   }
@@ -59,7 +60,7 @@ class StreamReviewTest {
       return "sent 3";
     });
     server.start();
-    Peer client = client(server, b -> b.limits(Limits.builder().maxMessageSize(64 << 10).build()));
+    ConnectedPeer client = client(server, b -> b.limits(Limits.builder().maxMessageSize(64 << 10).build()));
     StreamCall call = client.call("gap").serverStream(null);
     List<Integer> sizes = new ArrayList<>();
     CallosumException failure = null;
@@ -87,7 +88,7 @@ class StreamReviewTest {
       return "ok";
     });
     server.start();
-    Peer client = client(server, b -> b);
+    ConnectedPeer client = client(server, b -> b);
     StreamCall call = client.call("slow").clientStream(null);
     int accepted = 0;
     try {
@@ -118,7 +119,7 @@ class StreamReviewTest {
       return "ok";
     });
     server.start();
-    Peer client = client(server, b -> b);
+    ConnectedPeer client = client(server, b -> b);
     long acceptedBytes = 0;
     List<StreamCall> calls = new ArrayList<>();
     for (int i = 0; i < 8; i++) {
@@ -165,8 +166,8 @@ class StreamReviewTest {
     Peer host = server(b -> b.ordering(Ordering.KEY_SERIALIZED));
     Pipes.host(host);
     host.start();
-    Peer w = client(host, b -> b.defaultTimeout(null));
-    Peer r = client(host, b -> b.defaultTimeout(null));
+    ConnectedPeer w = client(host, b -> b.defaultTimeout(null));
+    ConnectedPeer r = client(host, b -> b.defaultTimeout(null));
     CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
       try (OutputStream out = Pipes.openOutput(w, "serialized")) {
         out.write(new byte[] {1, 2, 3});
@@ -195,10 +196,10 @@ class StreamReviewTest {
     Pipes.host(host);
     host.handle("echo", (ctx, body) -> body.value());
     host.start();
-    Peer w = client(host, b -> b.defaultTimeout(null));
+    ConnectedPeer w = client(host, b -> b.defaultTimeout(null));
     Pipes.openOutput(w, "nobody-reads"); // never closed: the host only ever sees its writer
-    Await.until("the writer's call is being served", () -> host.internalEntries() > 0);
-    Peer other = client(host, b -> b);
+    Await.until("the writer's call is being served", () -> InternalEntries.of(host) > 0);
+    ConnectedPeer other = client(host, b -> b);
     assertEquals("hello", Await.result(other.call("echo").invoke("hello")), "an unrelated call waited for the pipe");
   }
 
@@ -212,17 +213,17 @@ class StreamReviewTest {
     Peer host = server(b -> b);
     Pipes.host(host);
     host.start();
-    Peer w = client(host, b -> b.defaultTimeout(null));
-    Peer r = client(host, b -> b.defaultTimeout(null));
+    ConnectedPeer w = client(host, b -> b.defaultTimeout(null));
+    ConnectedPeer r = client(host, b -> b.defaultTimeout(null));
     OutputStream out = Pipes.openOutput(w, "gone");
     InputStream in = Pipes.openInput(r, "gone");
     out.write(new byte[10]);
     out.flush();
     assertEquals(10, in.readNBytes(10).length);
-    int bothAttached = host.internalEntries();
+    int bothAttached = InternalEntries.of(host);
     in.close(); // the reader goes away
-    Await.until("the host has seen the reader go", () -> host.internalEntries() < bothAttached,
-        () -> host.internalEntries() + " entries, " + bothAttached + " with both ends");
+    Await.until("the host has seen the reader go", () -> InternalEntries.of(host) < bothAttached,
+        () -> InternalEntries.of(host) + " entries, " + bothAttached + " with both ends");
     out.write(new byte[10]); // never read by anyone
     assertThrows(IOException.class, out::close, "the writer was not told that its last bytes went nowhere");
   }
@@ -238,8 +239,8 @@ class StreamReviewTest {
     Peer host = server(b -> b);
     Pipes.host(host);
     host.start();
-    Peer w = client(host, b -> b.defaultTimeout(null));
-    Peer r = client(host, b -> b.defaultTimeout(null));
+    ConnectedPeer w = client(host, b -> b.defaultTimeout(null));
+    ConnectedPeer r = client(host, b -> b.defaultTimeout(null));
     int rounds = 300;
     AtomicInteger wrote = new AtomicInteger();
     AtomicInteger read = new AtomicInteger();
@@ -306,7 +307,7 @@ class StreamReviewTest {
     }
     // Handlers finish just after their replies leave: wait for that, then only held transfers are left.
     Await.until("the server holds at most 4 MiB of results for a caller that grants no credit (3 transfers + the byte count)",
-        () -> server.internalEntries() <= 4, () -> server.internalEntries() + " entries, each transfer holding 1 MiB");
+        () -> InternalEntries.of(server) <= 4, () -> InternalEntries.of(server) + " entries, each transfer holding 1 MiB");
   }
 
   /**
@@ -345,7 +346,7 @@ class StreamReviewTest {
       return null;
     });
     server.start();
-    Peer client = client(server, b -> b.chunkSize(64 << 10));
+    ConnectedPeer client = client(server, b -> b.chunkSize(64 << 10));
     CompletableFuture<Object> big = client.call("log").orderKey("k").invoke(Payload.wrap(new byte[1 << 20]));
     CompletableFuture<Object> small = client.call("log").orderKey("k").invoke(Payload.wrap(new byte[1]));
     Await.result(big);
@@ -373,7 +374,7 @@ class StreamReviewTest {
       return "ok";
     });
     server.start();
-    Peer client = client(server, b -> b);
+    ConnectedPeer client = client(server, b -> b);
     StreamCall call = client.call("cut").serverStream(null);
     InputStream in = call.downstream().inputStream();
     assertThrows(IOException.class, in::readAllBytes, "the last 10 bytes were lost, and the reader saw a clean end");

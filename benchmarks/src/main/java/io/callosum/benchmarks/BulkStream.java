@@ -1,6 +1,6 @@
 package io.callosum.benchmarks;
 
-import io.callosum.Peer;
+import io.callosum.ConnectedPeer;
 import io.callosum.auth.CurveKeyPair;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
@@ -63,14 +63,14 @@ final class BulkStream {
   static final class Callosum implements Contender {
     private final String name;
     private final Server server;
-    private final Peer client;
+    private final ConnectedPeer client;
     private final byte[] item = item();
 
     Callosum(String name, Host host, String bindAddress, boolean curve) throws IOException {
       this.name = name;
       CurveKeyPair clientKeys = curve ? CurveKeyPair.generate() : null;
       server = host.open(name, Role.CALLOSUM_SINK, bindAddress, curve ? Security.curveWord(clientKeys) : Security.PLAIN);
-      Peer started = null;
+      ConnectedPeer started = null;
       try {
         started = Peers.client(name + "-bulk-client", server.address(),
             curve ? Security.curveClient(bindAddress, clientKeys, server.ready().get(1)) : null, false);
@@ -110,9 +110,9 @@ final class BulkStream {
     }
   }
 
-  /** Callosum's receiver: {@code ADDRESS SECURITY} ({@link BoundPeer}). */
+  /** Callosum's receiver: {@code ADDRESS SECURITY} ({@link ServedPeer}). */
   static Served callosumSink(List<String> args) {
-    return new BoundPeer(args.get(0), args.get(1), (address, transport) -> Peers.sinkServer("bulk-server", address, transport));
+    return new ServedPeer(args.get(0), args.get(1), (address, transport) -> Peers.sinkServer("bulk-server", address, transport));
   }
 
   static final MethodDescriptor<byte[], byte[]> SINK = MethodDescriptor.<byte[], byte[]>newBuilder()

@@ -1,6 +1,6 @@
 package io.callosum.benchmarks;
 
-import io.callosum.Peer;
+import io.callosum.ConnectedPeer;
 import io.callosum.lower.Transport;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -13,7 +13,7 @@ import java.util.concurrent.CompletableFuture;
 final class CallosumEcho extends AsyncContender {
   private final String name;
   private final List<Server> servers;
-  private final Peer client;
+  private final ConnectedPeer client;
 
   /**
    * @param servers every serving process the calls pass through (the echo server last), closed with this contender
@@ -23,7 +23,7 @@ final class CallosumEcho extends AsyncContender {
   CallosumEcho(String name, List<Server> servers, String connectAddress, Transport clientTransport, boolean direct) {
     this.name = name;
     this.servers = List.copyOf(servers);
-    Peer started = null;
+    ConnectedPeer started = null;
     try {
       started = Peers.client(name + "-client", connectAddress, clientTransport, direct);
     } finally {
@@ -67,10 +67,10 @@ final class CallosumEcho extends AsyncContender {
     }
   }
 
-  /** The echo peer: {@code ADDRESS direct|default SECURITY} ({@link BoundPeer}). */
+  /** The echo peer: {@code ADDRESS direct|default SECURITY} ({@link ServedPeer}). */
   static Served serving(List<String> args) {
     boolean direct = args.get(1).equals("direct");
-    return new BoundPeer(args.get(0), args.get(2), (address, transport) ->
+    return new ServedPeer(args.get(0), args.get(2), (address, transport) ->
         Peers.echoServer("echo-server", address, transport, direct));
   }
 }

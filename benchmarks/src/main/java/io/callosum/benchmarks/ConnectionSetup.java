@@ -1,6 +1,6 @@
 package io.callosum.benchmarks;
 
-import io.callosum.Peer;
+import io.callosum.ConnectedPeer;
 import io.callosum.auth.CurveKeyPair;
 import io.callosum.lower.Transport;
 import io.callosum.lower.tcp.TcpTransport;
@@ -120,7 +120,7 @@ final class ConnectionSetup {
     @Override
     public void measure(Measurement m) throws Exception {
       time(m, () -> {
-        Peer client = Peers.client(name + "-setup-client", server.address(), clientTransport.get(), true);
+        ConnectedPeer client = Peers.client(name + "-setup-client", server.address(), clientTransport.get(), true);
         try {
           Peers.call(client, Peers.ECHO, Bench.BODY).get(WAIT_SECONDS, TimeUnit.SECONDS);
         } catch (Exception | Error e) {

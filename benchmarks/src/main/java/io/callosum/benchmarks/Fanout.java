@@ -1,7 +1,7 @@
 package io.callosum.benchmarks;
 
-import io.callosum.BroadcastReceiver;
-import io.callosum.Broadcaster;
+import io.callosum.fanout.BroadcastReceiver;
+import io.callosum.fanout.Broadcaster;
 import java.io.File;
 import java.io.IOException;
 import java.net.InetAddress;

@@ -1,8 +1,10 @@
 package io.callosum.benchmarks;
 
 import io.callosum.Body;
-import io.callosum.BroadcastReceiver;
-import io.callosum.Broadcaster;
+import io.callosum.BoundPeer;
+import io.callosum.ConnectedPeer;
+import io.callosum.fanout.BroadcastReceiver;
+import io.callosum.fanout.Broadcaster;
 import io.callosum.Payload;
 import io.callosum.Peer;
 import io.callosum.StreamCall;
@@ -15,7 +17,7 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * Every use of Callosum's core API by the harness ({@link Peer}, {@link Broadcaster}, {@link
+ * Every use of Callosum's core API by the harness ({@link Peer} in its two roles, {@link Broadcaster}, {@link
  * BroadcastReceiver}, {@link Payload}), so that a change of that API touches this class and not
  * every scenario. Bodies travel raw ({@code invokeRaw}, {@link Payload#wrap}): no codec runs on
  * either side of an echo; the codec's cost is measured by JMH.
@@ -32,12 +34,12 @@ final class Peers {
    * @param transport the lower to use, or null for the one of the address's scheme
    * @param direct handlers and completions run on the lower's I/O threads ({@code directExecutor})
    */
-  static Peer echoServer(String name, String address, Transport transport, boolean direct) {
+  static BoundPeer echoServer(String name, String address, Transport transport, boolean direct) {
     return start(bound(name, address, transport, direct), p -> p.handle(ECHO, (context, body) -> Payload.wrap(body.bytes())));
   }
 
   /** A started peer bound at {@code address} whose {@code method} answers with the future {@code handler} returns. */
-  static Peer asyncServer(String name, String address, String method, Supplier<CompletableFuture<Object>> handler) {
+  static BoundPeer asyncServer(String name, String address, String method, Supplier<CompletableFuture<Object>> handler) {
     return start(bound(name, address, null, true), p -> p.handle(method, (context, body) -> handler.get()));
   }
 
@@ -45,7 +47,7 @@ final class Peers {
    * A started peer bound at {@code address} whose {@code sink} client stream counts the bytes of
    * its items (taken one by one with {@code take()}, default executors) and returns the count.
    */
-  static Peer sinkServer(String name, String address, Transport transport) {
+  static BoundPeer sinkServer(String name, String address, Transport transport) {
     return start(bound(name, address, transport, false), p -> p.handleStream("sink", (context, argument, upstream, downstream) -> {
       long bytes = 0;
       for (Body b; (b = upstream.take()) != null; ) {
@@ -56,8 +58,8 @@ final class Peers {
   }
 
   /** A started peer connected to {@code address}; {@code transport} and {@code direct} as for {@link #echoServer}. */
-  static Peer client(String name, String address, Transport transport, boolean direct) {
-    Peer.Builder b = Peer.builder().name(name).connect(address);
+  static ConnectedPeer client(String name, String address, Transport transport, boolean direct) {
+    ConnectedPeer.Builder b = Peer.builder().name(name).connect(address);
     if (transport != null) {
       b.transport(transport);
     }
@@ -68,12 +70,12 @@ final class Peers {
   }
 
   /** Calls {@code method} with {@code body} as raw bytes. */
-  static CompletableFuture<?> call(Peer client, String method, byte[] body) {
+  static CompletableFuture<?> call(ConnectedPeer client, String method, byte[] body) {
     return client.call(method).invokeRaw(Payload.wrap(body));
   }
 
   /** Sends {@code total} bytes as items of {@code item} on the {@code sink} client stream; returns the count the server answers. */
-  static long stream(Peer client, byte[] item, long total, Duration timeout) throws Exception {
+  static long stream(ConnectedPeer client, byte[] item, long total, Duration timeout) throws Exception {
     StreamCall call = client.call("sink").timeout(timeout).clientStream(null);
     StreamSink upstream = call.upstream();
     Payload payload = Payload.wrap(item);
@@ -125,8 +127,8 @@ final class Peers {
     return BroadcastReceiver.builder().bind(address).queueCapacity(queue).handler(d -> onValue.accept(d.value())).build();
   }
 
-  private static Peer.Builder bound(String name, String address, Transport transport, boolean direct) {
-    Peer.Builder b = Peer.builder().name(name).bind(address);
+  private static BoundPeer.Builder bound(String name, String address, Transport transport, boolean direct) {
+    BoundPeer.Builder b = Peer.builder().name(name).bind(address);
     if (transport != null) {
       b.transport(transport);
     }
@@ -137,8 +139,8 @@ final class Peers {
   }
 
   /** Builds the peer, lets {@code setup} add its handlers, and starts it (closed again if that fails). */
-  private static Peer start(Peer.Builder builder, Consumer<Peer> setup) {
-    Peer peer = builder.build();
+  private static BoundPeer start(BoundPeer.Builder builder, Consumer<BoundPeer> setup) {
+    BoundPeer peer = builder.build();
     try {
       setup.accept(peer);
       return peer.start();

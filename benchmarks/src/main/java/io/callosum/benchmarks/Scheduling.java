@@ -1,7 +1,8 @@
 package io.callosum.benchmarks;
 
-import io.callosum.BroadcastReceiver;
-import io.callosum.Broadcaster;
+import io.callosum.ConnectedPeer;
+import io.callosum.fanout.BroadcastReceiver;
+import io.callosum.fanout.Broadcaster;
 import io.callosum.Peer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -33,7 +34,7 @@ final class Scheduling implements Contender {
   private final boolean byCapacity;
   private final BroadcastReceiver adverts;
   private Server workers;
-  private final List<Peer> clients = new ArrayList<>();
+  private final List<ConnectedPeer> clients = new ArrayList<>();
   /** Per worker: last advertised free slots and accepted calls, and calls sent to it; guarded by {@code this}. */
   private final long[] advertisedFree = new long[WORKERS];
   private final long[] advertisedAccepted = new long[WORKERS];

@@ -1,7 +1,6 @@
 package io.callosum.internal;
 
-import io.callosum.Body;
-import io.callosum.Delivery;
+import io.callosum.fanout.Delivery;
 import io.callosum.lower.FanoutConfig;
 import io.callosum.lower.FanoutItem;
 import io.callosum.lower.FanoutListener;
@@ -168,7 +167,7 @@ public final class FanoutReceiverCore implements FanoutListener, AutoCloseable {
     }
     received.incrementAndGet();
     queuedBytes.addAndGet(item.body().length);
-    if (!queue.offer(new Delivery(topic, new Body(item.body(), codec)))) {
+    if (!queue.offer(new Delivery(topic, new CodecBody(item.body(), codec)))) {
       // Not reached: the lower stops reading when told the queue is full. Should it happen, the
       // item is dropped and reading pauses like for a full queue.
       queuedBytes.addAndGet(-item.body().length);

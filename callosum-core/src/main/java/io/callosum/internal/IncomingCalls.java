@@ -1,6 +1,5 @@
 package io.callosum.internal;
 
-import io.callosum.Body;
 import io.callosum.CallCancelledException;
 import io.callosum.CallOutcome;
 import io.callosum.CodecException;
@@ -263,7 +262,7 @@ final class IncomingCalls {
     Throwable failure = null;
     CURRENT.set(c);
     try {
-      result = c.handler.handle(c, new Body(c.body, codec));
+      result = c.handler.handle(c, new CodecBody(c.body, codec));
     } catch (Throwable t) {
       result = null;
       failure = t;

@@ -32,7 +32,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The peer protocol behind {@link io.callosum.Peer}: builds its parts, opens and closes the lower,
+ * The peer protocol behind a {@link io.callosum.Peer} (either role): builds its parts, opens and closes the lower,
  * and tracks the connected remotes. The parts do the work — {@link Dispatcher} routes what
  * arrives, {@link IncomingCalls} serves calls (deciding with {@link CalleeScheduler}), {@link
  * OutgoingCalls} makes them, {@link ChunkTransfers} moves big messages, {@link StreamRouting}
@@ -223,15 +223,12 @@ public final class PeerEngine implements LinkListener {
     return primary;
   }
 
+  /** A call of the primary remote: for a connecting peer only (a bound peer's type has no call). */
   public Invocation call(String method) {
-    if (config.bind()) {
-      throw new IllegalStateException(
-          "a bound peer has one remote per client: call them through remotes() or CallContext.caller()");
-    }
     return new InvocationImpl(outgoing, primaryTarget, method, null);
   }
 
-  /** How many calls this peer holds in any internal table (for tests: 0 when idle). */
+  /** How many calls this peer holds in any internal table: 0 when idle (tests read it). */
   public int internalEntries() {
     int n = outgoing.entries() + chunks.entries();
     for (RemoteLink r : remotes.values()) {

@@ -12,7 +12,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The hosting side of named pipes ({@code io.callosum.Pipes}): the writer's call and the reader's
+ * The hosting side of named pipes ({@code io.callosum.pipe.Pipes}): the writer's call and the reader's
  * call meet here by name. The writer's handler grants its upstream no credit until a reader is
  * attached (so the writer blocks), then moves items from its upstream to the reader's downstream
  * with both streams' flow control; the writer's end completes the reader's; a reader that goes

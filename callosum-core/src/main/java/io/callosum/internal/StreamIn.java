@@ -200,7 +200,7 @@ final class StreamIn implements StreamSource {
       return null;
     }
     taken(item);
-    return new Body(item, codec);
+    return new CodecBody(item, codec);
   }
 
   @Override

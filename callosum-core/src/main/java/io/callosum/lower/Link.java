@@ -6,9 +6,13 @@ import java.util.Optional;
  * One connection (or logical channel) to one remote, as seen by the core. Created by a lower and
  * announced through {@link LinkListener#connected}.
  *
- * <p>{@link #send} is thread-safe and must not block for long: it queues the envelope for the
- * lower's I/O thread. After the link is closed or lost, {@code send} throws {@code
- * ConnectionLostException}.
+ * <p>{@link #send} is thread-safe, keeps the order of sends on this link, and must not block for
+ * long. It hands the envelope to the lower: queued for the lower's I/O thread, or written through
+ * on the caller's thread when nothing is queued (the TCP lower does so for a lone small frame). It
+ * may throw: {@code ConnectionLostException} once the link is closed or lost (or its remote has
+ * stopped reading), {@code OverloadedException} when the lower's send backlog to this remote is
+ * full, {@code MessageTooLargeException} for an envelope above the lower's frame limit; the caller
+ * treats each as the failure of this one send.
  */
 public interface Link {
   /** A printable id, unique within the endpoint (e.g. {@code inproc-3}). */
@@ -22,7 +26,7 @@ public interface Link {
     return Optional.empty();
   }
 
-  /** Queues {@code envelope} for sending, in order with other sends on this link. */
+  /** Sends {@code envelope}, in order with other sends on this link (see the class comment for what it may throw). */
   void send(Envelope envelope);
 
   /** Closes the link; the lower then reports {@link LinkListener#disconnected}. Idempotent. */

@@ -7,9 +7,9 @@ import java.util.Set;
 /**
  * The lower layer's SPI: moves envelopes between peers. A transport is found by the scheme of the
  * peer's address through {@link java.util.ServiceLoader} ({@code provides
- * io.callosum.lower.Transport}), or passed explicitly with {@code Peer.Builder.transport}. It owns
+ * io.callosum.lower.Transport}), or passed explicitly with {@code Peer.Options.transport}. It owns
  * its I/O threads; user code never runs on them unless the user opted in ({@code
- * Peer.Builder.directExecutor()}).
+ * Peer.Options.directExecutor()}).
  */
 public interface Transport {
   /** The URI schemes this transport serves, e.g. {@code inproc}. */

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.callosum.lower.FanoutConfig;
 import io.callosum.lower.FanoutItem;
 import io.callosum.lower.FanoutPattern;
-import io.callosum.lower.InProcessTransport;
+import io.callosum.inproc.InProcessTransport;
 import io.callosum.upper.MsgpackCodec;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;

@@ -8,14 +8,17 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.callosum.BoundPeer;
 import io.callosum.CallCancelledException;
 import io.callosum.CallInfo;
 import io.callosum.CallInterceptor;
 import io.callosum.CallOutcome;
 import io.callosum.CallTimeoutException;
 import io.callosum.CallosumException;
+import io.callosum.ConnectedPeer;
 import io.callosum.ConnectionLostException;
 import io.callosum.ErrorCode;
+import io.callosum.InternalEntries;
 import io.callosum.Limits;
 import io.callosum.MessageTooLargeException;
 import io.callosum.OrderKey;
@@ -96,8 +99,8 @@ public abstract class ConformanceSuite {
   }
 
   /** A started server with the demo handlers echo, add and fail registered. */
-  protected Peer server(UnaryOperator<Peer.Builder> config) {
-    Peer p = closeLater(config.apply(base().bind(bindAddress()).name("server")).build());
+  protected BoundPeer server(UnaryOperator<BoundPeer.Builder> config) {
+    BoundPeer p = closeLater(config.apply(base().bind(bindAddress()).name("server")).build());
     p.handle("echo", (ctx, body) -> body.value());
     p.handle("add", (ctx, body) -> {
       Map<?, ?> m = (Map<?, ?>) body.value();
@@ -109,15 +112,15 @@ public abstract class ConformanceSuite {
     return p.start();
   }
 
-  protected Peer server() {
+  protected BoundPeer server() {
     return server(b -> b);
   }
 
-  protected Peer client(Peer server, UnaryOperator<Peer.Builder> config) {
+  protected ConnectedPeer client(Peer server, UnaryOperator<ConnectedPeer.Builder> config) {
     return closeLater(config.apply(base().connect(server.address()).name("client")).build()).start();
   }
 
-  protected Peer client(Peer server) {
+  protected ConnectedPeer client(Peer server) {
     return client(server, b -> b);
   }
 
@@ -127,7 +130,7 @@ public abstract class ConformanceSuite {
 
   protected static void awaitIdle(Peer... peers) {
     for (Peer p : peers) {
-      Await.until("no call is left in " + p, () -> p.internalEntries() == 0, () -> "(" + p.internalEntries() + " entries)");
+      Await.until("no call is left in " + p, () -> InternalEntries.of(p) == 0, () -> "(" + InternalEntries.of(p) + " entries)");
     }
   }
 
@@ -139,7 +142,7 @@ public abstract class ConformanceSuite {
 
   @Test
   public void echoRoundTripsValues() throws Exception {
-    Peer client = client(server());
+    ConnectedPeer client = client(server());
     Map<String, Object> value = new LinkedHashMap<>();
     value.put("int", 1);
     value.put("long", Long.MAX_VALUE);
@@ -170,7 +173,7 @@ public abstract class ConformanceSuite {
     server.handle("typedAdd", AddRequest.class, (ctx, req) -> new AddResult(req.a() + (long) req.b()));
     server.handle("asyncAdd", AddRequest.class,
         (ctx, req) -> CompletableFuture.supplyAsync(() -> new AddResult(req.a() + (long) req.b())));
-    Peer client = client(server);
+    ConnectedPeer client = client(server);
     assertEquals(new AddResult(5), await(client.invoke("typedAdd", new AddRequest(2, 3), AddResult.class)));
     assertEquals(new AddResult(9), client.invokeAndWait("asyncAdd", new AddRequest(4, 5), AddResult.class));
   }
@@ -179,7 +182,7 @@ public abstract class ConformanceSuite {
   public void rawPayloadsBypassTheCodec() throws Exception {
     Peer server = server();
     server.handle("raw", (ctx, body) -> Payload.wrap(body.bytes()));
-    Peer client = client(server);
+    ConnectedPeer client = client(server);
     byte[] encoded = msgpack.encode(List.of("x", 1));
     Payload reply = await(client.call("raw").invokeRaw(Payload.wrap(encoded)));
     assertArrayEquals(encoded, reply.bytes());
@@ -201,7 +204,7 @@ public abstract class ConformanceSuite {
 
   @Test
   public void compressedCallsAndLargeBodies() throws Exception {
-    Peer client = client(server());
+    ConnectedPeer client = client(server());
     String big = "callosum ".repeat(100_000);
     assertEquals(big, await(client.call("echo").compress(true).invoke(big)));
     assertEquals(big, await(client.call("echo").invoke(big)));
@@ -213,8 +216,8 @@ public abstract class ConformanceSuite {
   public void serverCallsItsClientsAndCallbacksWhileServing() throws Exception {
     Peer server = server();
     server.handle("greetBack", (ctx, body) -> "server got " + ctx.caller().invokeAndWait("hello", body.value()));
-    Peer c1 = client(server);
-    Peer c2 = client(server);
+    ConnectedPeer c1 = client(server);
+    ConnectedPeer c2 = client(server);
     c1.handle("hello", (ctx, body) -> "c1:" + body.value());
     c2.handle("hello", (ctx, body) -> "c2:" + body.value());
     assertEquals("server got c1:x", await(c1.invoke("greetBack", "x")));
@@ -243,7 +246,7 @@ public abstract class ConformanceSuite {
         events.add("disconnected " + remote.id());
       }
     }));
-    Peer client = client(server);
+    ConnectedPeer client = client(server);
     Await.until("connect event", () -> events.size() == 1);
     String id = server.remotes().get(0).id();
     assertEquals("connected " + id, events.get(0));
@@ -293,7 +296,7 @@ public abstract class ConformanceSuite {
       unrelatedSawM1Finished.set(m1Finished.get());
       return "unrelated";
     });
-    Peer a = client(b, x -> x.ordering(ordering));
+    ConnectedPeer a = client(b, x -> x.ordering(ordering));
     a.handle("m2", (ctx, body) -> "m2(" + ctx.caller().call("m3").orderKey("k").invokeAndWait(null) + ")");
 
     CompletableFuture<Object> m1 = a.call("m1").orderKey("k").invoke(null);
@@ -376,7 +379,7 @@ public abstract class ConformanceSuite {
         }
       });
     }
-    Peer client = client(server, b -> b.callbackExecutor(Runnable::run).interceptor(new CallInterceptor() {
+    ConnectedPeer client = client(server, b -> b.callbackExecutor(Runnable::run).interceptor(new CallInterceptor() {
       @Override
       public void finished(CallInfo call, CallOutcome outcome) {
         arrived.add(Integer.parseInt(call.method().substring(1)));
@@ -423,7 +426,7 @@ public abstract class ConformanceSuite {
       await(release);
       return "slow";
     });
-    Peer client = client(server);
+    ConnectedPeer client = client(server);
     CompletableFuture<Object> slow = client.call("slow").orderKey("a").invoke(null);
     assertEquals("fast", await(client.call("echo").orderKey("b").invoke("fast")));
     assertEquals("fast", await(client.call("echo").orderKey(new byte[] {'a'}).invoke("fast")), "bin 'a' is another key than str 'a'");
@@ -467,7 +470,7 @@ public abstract class ConformanceSuite {
     Blocker blocker = new Blocker();
     Peer server = server(b -> b.ordering(ordering));
     server.handle("block", blocker.handler());
-    Peer client = client(server, b -> b.timer(timer));
+    ConnectedPeer client = client(server, b -> b.timer(timer));
     CompletableFuture<Object> f = client.call("block").orderKey("k").timeout(Duration.ofSeconds(5)).invoke(null);
     await(blocker.entered);
     timer.advance(Duration.ofSeconds(4));
@@ -488,7 +491,7 @@ public abstract class ConformanceSuite {
     Blocker blocker = new Blocker();
     Peer server = server(b -> b.ordering(ordering));
     server.handle("block", blocker.handler());
-    Peer client = client(server);
+    ConnectedPeer client = client(server);
     CompletableFuture<Object> f = client.call("block").orderKey("k").invoke(null);
     await(blocker.entered);
     assertTrue(f.cancel(true));
@@ -508,7 +511,7 @@ public abstract class ConformanceSuite {
       entered.countDown();
       return stage;
     });
-    Peer client = client(server);
+    ConnectedPeer client = client(server);
     CompletableFuture<Object> f = client.invoke("async", null);
     await(entered);
     f.cancel(true);
@@ -542,7 +545,7 @@ public abstract class ConformanceSuite {
       secondRan.set(true);
       return "ran";
     });
-    Peer client = client(server);
+    ConnectedPeer client = client(server);
     CompletableFuture<Object> first = client.call("block").orderKey("k").invoke(null);
     await(blocker.entered);
     CompletableFuture<Object> second = client.call("second").orderKey("k").invoke(null);
@@ -561,7 +564,7 @@ public abstract class ConformanceSuite {
     Blocker blocker = new Blocker();
     Peer server = server(b -> b.timer(timer).executionTimeout(Duration.ofSeconds(2)));
     server.handle("block", blocker.handler());
-    Peer client = client(server);
+    ConnectedPeer client = client(server);
     CompletableFuture<Object> f = client.invoke("block", null);
     await(blocker.entered);
     Await.until("the execution timeout is scheduled", () -> timer.scheduled() == 1);
@@ -580,7 +583,7 @@ public abstract class ConformanceSuite {
   public void handlerExceptionsArriveWithRemoteStack() throws Exception {
     Peer server = server();
     server.handle("asyncFail", (ctx, body) -> CompletableFuture.failedFuture(new IllegalArgumentException("async bad")));
-    Peer client = client(server);
+    ConnectedPeer client = client(server);
     RemoteUserException e = assertThrows(RemoteUserException.class, () -> client.invokeAndWait("fail", "x"));
     assertEquals(ErrorCode.REMOTE_USER_ERROR, e.code());
     assertEquals("java.lang.IllegalStateException", e.remoteName());
@@ -593,7 +596,7 @@ public abstract class ConformanceSuite {
 
   @Test
   public void unknownMethodIsAnsweredWithAnError() throws Exception {
-    Peer client = client(server());
+    ConnectedPeer client = client(server());
     RemoteInternalException e = assertThrows(RemoteInternalException.class, () -> client.invokeAndWait("nope", null));
     assertEquals(ErrorCode.NO_SUCH_METHOD, e.code());
     assertTrue(e.getMessage().contains("nope"), e.getMessage());
@@ -610,7 +613,7 @@ public abstract class ConformanceSuite {
   public void unencodableResultIsAnsweredWithAnError() throws Exception {
     Peer server = server();
     server.handle("bad", (ctx, body) -> new Unencodable());
-    Peer client = client(server);
+    ConnectedPeer client = client(server);
     RemoteInternalException e = assertThrows(RemoteInternalException.class, () -> client.invokeAndWait("bad", null));
     assertEquals(ErrorCode.CODEC_ERROR, e.code());
     assertEquals("ok", client.invokeAndWait("echo", "ok"));
@@ -618,7 +621,7 @@ public abstract class ConformanceSuite {
 
   @Test
   public void unencodableArgumentFailsLocally() throws Exception {
-    Peer client = client(server());
+    ConnectedPeer client = client(server());
     CallosumException e = assertThrows(CallosumException.class, () -> client.invokeAndWait("echo", new Unencodable()));
     assertEquals(ErrorCode.CODEC_ERROR, e.code());
     assertFalse(e.isRemote());
@@ -629,7 +632,7 @@ public abstract class ConformanceSuite {
     Blocker blocker = new Blocker();
     Peer server = server();
     server.handle("block", blocker.handler());
-    Peer client = client(server);
+    ConnectedPeer client = client(server);
     CompletableFuture<Object> f = client.invoke("block", null);
     await(blocker.entered);
     server.close();
@@ -643,12 +646,12 @@ public abstract class ConformanceSuite {
   @Test
   public void callsAfterCloseFailAndConnectToNothingFails() throws Exception {
     Peer server = server();
-    Peer client = client(server);
+    ConnectedPeer client = client(server);
     client.close();
     assertInstanceOf(ConnectionLostException.class, Await.failure(client.invoke("echo", 1)));
     String address = server.address();
     server.close();
-    Peer orphan = closeLater(Peer.builder().transport(transport()).connect(address).connectTimeout(Duration.ofSeconds(2)).build());
+    ConnectedPeer orphan = closeLater(Peer.builder().transport(transport()).connect(address).connectTimeout(Duration.ofSeconds(2)).build());
     assertThrows(ConnectionLostException.class, orphan::start);
   }
 
@@ -659,7 +662,7 @@ public abstract class ConformanceSuite {
     Peer server = server(b -> b.limits(Limits.builder().maxConcurrentCalls(1).maxQueuedCalls(1).build()));
     server.handle("block", blocker.handler());
     server.handle("block2", second.handler());
-    Peer client = client(server);
+    ConnectedPeer client = client(server);
     CompletableFuture<Object> first = client.invoke("block", null);
     await(blocker.entered);
     CompletableFuture<Object> queued = client.invoke("echo", "queued");
@@ -670,7 +673,7 @@ public abstract class ConformanceSuite {
     assertEquals("released", await(first));
     assertEquals("queued", await(queued));
 
-    Peer limited = client(server, b -> b.limits(Limits.builder().maxPendingCalls(1).build()));
+    ConnectedPeer limited = client(server, b -> b.limits(Limits.builder().maxPendingCalls(1).build()));
     CompletableFuture<Object> pending = limited.invoke("block2", null);
     await(second.entered);
     Throwable local = Await.failure(limited.invoke("echo", "too many"));
@@ -688,7 +691,7 @@ public abstract class ConformanceSuite {
     Peer server = server(b -> b.limits(Limits.builder().maxMessageSize(10_000).build()));
     server.handle("count", (ctx, body) -> calls.incrementAndGet());
     server.handle("big", (ctx, body) -> new byte[20_000]);
-    Peer client = client(server, b -> b.limits(Limits.builder().maxMessageSize(50_000).build()));
+    ConnectedPeer client = client(server, b -> b.limits(Limits.builder().maxMessageSize(50_000).build()));
     Throwable local = Await.failure(client.invoke("count", new byte[60_000]));
     assertInstanceOf(MessageTooLargeException.class, local);
     assertFalse(((CallosumException) local).isRemote());
@@ -720,7 +723,7 @@ public abstract class ConformanceSuite {
       }
     };
     Peer server = server(b -> b.interceptor(recorder));
-    Peer client = client(server, b -> b.interceptor(recorder));
+    ConnectedPeer client = client(server, b -> b.interceptor(recorder));
     await(client.invoke("echo", 1));
     assertThrows(RemoteUserException.class, () -> client.invokeAndWait("fail", null));
     Await.until("8 events", () -> seen.size() == 8, seen::toString);
@@ -818,7 +821,7 @@ public abstract class ConformanceSuite {
   @Test
   public void malformedEnvelopesAreAnsweredOrDroppedAndServingGoesOn() throws Exception {
     Peer server = server(b -> b.limits(Limits.builder().maxOrderKeySize(64).build()));
-    Peer bystander = client(server);
+    ConnectedPeer bystander = client(server);
     RawLink raw = closeLater(RawLink.connect(transport(), server.address(), Capabilities.LEGACY));
     byte[] goodBody = MessageCodec.encodeBody(MessageCodec.NO_META, msgpack.encode(1), false);
     byte[] good = header(1, "echo", 100, false);
@@ -871,7 +874,7 @@ public abstract class ConformanceSuite {
   public void malformedRepliesFailOnlyTheirCall() throws Exception {
     RawLink raw = closeLater(RawLink.bind(transport(), bindAddress(), Capabilities.LEGACY));
     ManualTimer timer = new ManualTimer();
-    Peer client = closeLater(Peer.builder().transport(transport()).connect(raw.address()).timer(timer).build()).start();
+    ConnectedPeer client = closeLater(Peer.builder().transport(transport()).connect(raw.address()).timer(timer).build()).start();
     raw.link();
 
     CompletableFuture<Object> nilBody = client.invoke("a", 1);
@@ -921,7 +924,7 @@ public abstract class ConformanceSuite {
     Peer b = server(x -> x.ordering(ordering).limits(one));
     b.handle("m1", (ctx, body) -> "m1(" + ctx.caller().call("m2").orderKey("k").invokeAndWait(null) + ")");
     b.handle("m3", (ctx, body) -> "m3");
-    Peer a = client(b, x -> x.ordering(ordering).limits(one));
+    ConnectedPeer a = client(b, x -> x.ordering(ordering).limits(one));
     a.handle("m2", (ctx, body) -> "m2(" + ctx.caller().call("m3").orderKey("other").invokeAndWait(null) + ")");
     assertEquals("m1(m2(m3))", await(a.call("m1").orderKey("k").invoke(null)));
     awaitIdle(a, b);
@@ -934,7 +937,7 @@ public abstract class ConformanceSuite {
   @Test
   public void chainsBelowALegacyCallerAreRecognised() throws Exception {
     Peer b = server(x -> x.ordering(Ordering.KEY_SERIALIZED));
-    Peer j = client(b);
+    ConnectedPeer j = client(b);
     j.handle("x", (ctx, body) -> "x(" + j.call("y").orderKey("k").invokeAndWait(null) + ")");
     Await.until("two remotes", () -> b.remotes().size() == 1);
     RemotePeer javaRemote = b.remotes().get(0);
@@ -967,7 +970,7 @@ public abstract class ConformanceSuite {
         new io.callosum.internal.CallId(serverInstance, 0), new io.callosum.internal.CallId(serverInstance, 1));
     raw.send(MessageCodec.encodeHeader(new Header(MessageType.FUNCTION, "second", OrderKey.of("k"), 2, false, forged)),
         MessageCodec.encodeBody(MessageCodec.NO_META, msgpack.encode(null), false));
-    Peer probe = client(server);
+    ConnectedPeer probe = client(server);
     assertEquals("probe", await(probe.call("echo").orderKey("other").invoke("probe"))); // the server has read the raw link
     assertFalse(secondRan.get(), "a forged chain ran the call past the key's queue");
     blocker.release.countDown();
@@ -985,7 +988,7 @@ public abstract class ConformanceSuite {
     Blocker blocker = new Blocker();
     Peer server = server(b -> b.handlerExecutor(tiny));
     server.handle("block", blocker.handler());
-    Peer client = client(server);
+    ConnectedPeer client = client(server);
     CompletableFuture<Object> first = client.invoke("block", null);
     await(blocker.entered);
     Throwable refused = Await.failure(client.invoke("echo", "no thread for me"));
@@ -1024,7 +1027,7 @@ public abstract class ConformanceSuite {
         throw new UnsupportedOperationException("not convertible");
       }
     });
-    Peer client = client(server);
+    ConnectedPeer client = client(server);
     RemoteUserException nasty = assertThrows(RemoteUserException.class, () -> client.call("nasty").orderKey("k").invokeAndWait(null));
     assertTrue(nasty.remoteRepr().contains("toString() failed"), nasty.remoteRepr());
     RemoteUserException stage = assertThrows(RemoteUserException.class, () -> client.call("stage").orderKey("k").invokeAndWait(null));
@@ -1044,7 +1047,7 @@ public abstract class ConformanceSuite {
       }
     }));
     for (int i = 0; i < 20; i++) {
-      Peer.Builder b = base().connect(server.address());
+      ConnectedPeer.Builder b = base().connect(server.address());
       Peer c = closeLater(b.build());
       c.handle("hello", (ctx, body) -> "thanks");
       c.start();
@@ -1060,7 +1063,7 @@ public abstract class ConformanceSuite {
     AtomicInteger calls = new AtomicInteger();
     Peer server = server();
     server.handle("count", (ctx, body) -> calls.incrementAndGet());
-    Peer client = client(server);
+    ConnectedPeer client = client(server);
     Throwable t = Await.failure(client.call("count").orderKey("k".repeat(2000)).invoke(null));
     assertInstanceOf(MessageTooLargeException.class, t);
     assertFalse(((CallosumException) t).isRemote());
@@ -1090,7 +1093,7 @@ public abstract class ConformanceSuite {
     });
     b.handle("m3", (ctx, body) -> "m3");
     b.handle("x", (ctx, body) -> "x");
-    Peer a = client(b, x -> x.ordering(ordering));
+    ConnectedPeer a = client(b, x -> x.ordering(ordering));
     a.handle("m2", (ctx, body) -> "m2(" + ctx.caller().call("m3").orderKey("k2").invokeAndWait(null) + ")");
     CompletableFuture<Object> m1 = a.call("m1").orderKey("k1").invoke(null);
     CompletableFuture<Object> x = client(b).call("x").orderKey("k2").invoke(null);
@@ -1119,7 +1122,7 @@ public abstract class ConformanceSuite {
       secondRanWhileHeld.set(releaseSlow.getCount() > 0);
       return "second";
     });
-    Peer a = client(server);
+    ConnectedPeer a = client(server);
     a.handle("slow", (ctx, body) -> {
       slowEntered.countDown();
       releaseSlow.await(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS);
@@ -1153,7 +1156,7 @@ public abstract class ConformanceSuite {
     AtomicBoolean yRanWhileHeld = new AtomicBoolean();
     CountDownLatch yAccepted = new CountDownLatch(1);
     Peer d = server();
-    Peer c = client(d, b -> b.ordering(Ordering.KEY_SERIALIZED).interceptor(new CallInterceptor() {
+    ConnectedPeer c = client(d, b -> b.ordering(Ordering.KEY_SERIALIZED).interceptor(new CallInterceptor() {
       @Override
       public void started(CallInfo call) {
         if (call.method().equals("y")) {
@@ -1186,7 +1189,7 @@ public abstract class ConformanceSuite {
     Peer server = server();
     for (int i = 0; i < 200; i++) {
       CompletableFuture<CompletableFuture<Object>> call = new CompletableFuture<>();
-      try (Peer c = base().connect(server.address()).directExecutor().listener(new PeerListener() {
+      try (ConnectedPeer c = base().connect(server.address()).directExecutor().listener(new PeerListener() {
         @Override
         public void connected(RemotePeer remote) {
           call.complete(remote.invoke("echo", "hi"));
@@ -1210,7 +1213,7 @@ public abstract class ConformanceSuite {
       }
     }));
     server.handle("gate", (ctx, body) -> gate);
-    Peer client = client(server);
+    ConnectedPeer client = client(server);
     CompletableFuture<Object> g = client.call("gate").orderKey("k").invoke(null);
     List<CompletableFuture<Object>> calls = new ArrayList<>();
     for (int i = 0; i < n; i++) {
@@ -1242,7 +1245,7 @@ public abstract class ConformanceSuite {
     Blocker blocker = new Blocker();
     Peer server = server(b -> b.defaultTimeout(Duration.ofMinutes(1)));
     server.handle("block", blocker.handler());
-    Peer client = client(server, b -> b.defaultTimeout(Duration.ofMinutes(1)));
+    ConnectedPeer client = client(server, b -> b.defaultTimeout(Duration.ofMinutes(1)));
     CompletableFuture<Object> f = client.invoke("block", null);
     await(blocker.entered);
     client.close();
@@ -1258,7 +1261,7 @@ public abstract class ConformanceSuite {
     Set<Thread> before = callosumThreads();
     Peer server = server();
     for (int i = 0; i < openCloseCycles(); i++) {
-      try (Peer client = Peer.builder().transport(transport()).connect(server.address()).build().start()) {
+      try (ConnectedPeer client = Peer.builder().transport(transport()).connect(server.address()).build().start()) {
         assertEquals(i, client.invokeAndWait("echo", i));
       }
     }

@@ -1,6 +1,7 @@
 package io.callosum.testing;
 
-import io.callosum.Peer;
+import io.callosum.BoundPeer;
+import io.callosum.Invoker;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
@@ -17,10 +18,10 @@ public final class Restarts {
    * Starts a bound peer made by {@code fresh}, retrying (with a fresh peer) while the port is still
    * busy from the previous server, at most {@link Await#LIMIT}.
    */
-  public static Peer bindAgain(Supplier<Peer> fresh) {
+  public static BoundPeer bindAgain(Supplier<BoundPeer> fresh) {
     long deadline = System.nanoTime() + Await.LIMIT.toNanos();
     while (true) {
-      Peer p = fresh.get();
+      BoundPeer p = fresh.get();
       try {
         return p.start();
       } catch (UncheckedIOException e) {
@@ -38,7 +39,7 @@ public final class Restarts {
    * null if it failed, e.g. because the client is not connected yet; after a failure it pauses
    * 10 ms, so that {@code Await.until(() -> value.equals(echoOrNull(...)))} does not spin.
    */
-  public static Object echoOrNull(Peer client, Object value) {
+  public static Object echoOrNull(Invoker client, Object value) {
     try {
       return client.call("echo").timeout(Duration.ofMillis(500)).invoke(value).get(2, TimeUnit.SECONDS);
     } catch (ExecutionException | TimeoutException e) {

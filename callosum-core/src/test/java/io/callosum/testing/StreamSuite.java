@@ -9,10 +9,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.callosum.Body;
+import io.callosum.BoundPeer;
 import io.callosum.CallCancelledException;
 import io.callosum.CallTimeoutException;
 import io.callosum.CallosumException;
+import io.callosum.ConnectedPeer;
 import io.callosum.ErrorCode;
+import io.callosum.InternalEntries;
 import io.callosum.Payload;
 import io.callosum.Peer;
 import io.callosum.RemoteUserException;
@@ -61,8 +64,8 @@ public abstract class StreamSuite {
     return Peer.builder().transport(transport()).defaultTimeout(Await.LIMIT);
   }
 
-  protected Peer server(UnaryOperator<Peer.Builder> config) {
-    Peer p = closer.later(config.apply(base().bind(bindAddress()).name("server")).build());
+  protected BoundPeer server(UnaryOperator<BoundPeer.Builder> config) {
+    BoundPeer p = closer.later(config.apply(base().bind(bindAddress()).name("server")).build());
     // Sends {n} numbers, then returns "sent n".
     p.handleStream("count", (ctx, body, up, down) -> {
       int n = ((Number) body.value()).intValue();
@@ -93,15 +96,15 @@ public abstract class StreamSuite {
     return p.start();
   }
 
-  protected Peer server() {
+  protected BoundPeer server() {
     return server(b -> b);
   }
 
-  protected Peer client(Peer server, UnaryOperator<Peer.Builder> config) {
+  protected ConnectedPeer client(Peer server, UnaryOperator<ConnectedPeer.Builder> config) {
     return closer.later(config.apply(base().connect(server.address()).name("client")).build()).start();
   }
 
-  protected Peer client(Peer server) {
+  protected ConnectedPeer client(Peer server) {
     return client(server, b -> b);
   }
 
@@ -127,7 +130,7 @@ public abstract class StreamSuite {
 
   @Test
   public void serverStreamDeliversItemsInOrderThenTheResult() throws Exception {
-    Peer client = client(server());
+    ConnectedPeer client = client(server());
     StreamCall call = client.call("count").serverStream(1000);
     assertEquals(range(1000), drain(call.downstream()));
     assertEquals("sent 1000", Await.result(call.result()));
@@ -137,7 +140,7 @@ public abstract class StreamSuite {
 
   @Test
   public void clientStreamReachesTheHandler() throws Exception {
-    Peer client = client(server());
+    ConnectedPeer client = client(server());
     StreamCall call = client.call("sum").clientStream(null);
     for (int i = 1; i <= 1000; i++) {
       call.upstream().send(i);
@@ -149,7 +152,7 @@ public abstract class StreamSuite {
 
   @Test
   public void bidiStreamsRunBothWaysAtOnce() throws Exception {
-    Peer client = client(server());
+    ConnectedPeer client = client(server());
     StreamCall call = client.call("double").bidiStream(null);
     CompletableFuture<List<Long>> read = CompletableFuture.supplyAsync(() -> {
       try {
@@ -172,7 +175,7 @@ public abstract class StreamSuite {
 
   @Test
   public void manyStreamCallsRunSideBySide() throws Exception {
-    Peer client = client(server());
+    ConnectedPeer client = client(server());
     List<StreamCall> calls = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
       calls.add(client.call("count").serverStream(100 + i));
@@ -248,7 +251,7 @@ public abstract class StreamSuite {
         return "refused: " + e.getMessage();
       }
     });
-    Peer client = client(server);
+    ConnectedPeer client = client(server);
     String r = (String) Await.result(client.call("tryDown").clientStream(null).result());
     assertTrue(r.startsWith("refused: the caller opened no downstream"), r);
     r = (String) client.call("tryDown").invokeAndWait(null);
@@ -356,7 +359,7 @@ public abstract class StreamSuite {
       }
       return "done";
     });
-    Peer client = client(server, b -> b.streamWindow(8, 1 << 20));
+    ConnectedPeer client = client(server, b -> b.streamWindow(8, 1 << 20));
     StreamCall call = client.call("flood").serverStream(null);
     Await.until("the sender used its credit", () -> sent.get() == 8, () -> sent.get() + " sent");
     Await.holds("the sender stays at the reader's window of 8", () -> sent.get() == 8 && call.downstream().buffered() <= 8,
@@ -377,7 +380,7 @@ public abstract class StreamSuite {
       }
       return "done";
     });
-    Peer client = client(server, b -> b.streamWindow(1000, 25_000));
+    ConnectedPeer client = client(server, b -> b.streamWindow(1000, 25_000));
     StreamCall call = client.call("big").serverStream(null);
     Await.until("the sender used its byte credit", () -> sent.get() == 3, () -> sent.get() + " sent");
     Await.holds("25,000 bytes of credit let 3 items of 10,000 go (the third overdraws), no more", () -> sent.get() == 3,
@@ -408,7 +411,7 @@ public abstract class StreamSuite {
       release.await();
       return "ok";
     });
-    Peer client = client(server, b -> b.streamWindow(4, 1 << 20));
+    ConnectedPeer client = client(server, b -> b.streamWindow(4, 1 << 20));
     StreamCall call = client.call("offers").serverStream(null);
     assertEquals("4 accepted, credit 0, timed send false", Await.result(outcome));
     release.countDown();
@@ -433,7 +436,7 @@ public abstract class StreamSuite {
       }
       return "done";
     });
-    Peer client = client(server, b -> b.streamWindow(64, window));
+    ConnectedPeer client = client(server, b -> b.streamWindow(64, window));
     StreamCall call = client.call("bulk").serverStream(null);
     long taken = 0;
     long maxInFlight = 0;
@@ -462,7 +465,7 @@ public abstract class StreamSuite {
 
   @Test
   public void flowPublisherAndSubscriberViews() throws Exception {
-    Peer client = client(server());
+    ConnectedPeer client = client(server());
     // Downstream as a Flow.Publisher, requested one at a time.
     StreamCall call = client.call("count").serverStream(300);
     List<Long> got = new ArrayList<>();
@@ -529,7 +532,7 @@ public abstract class StreamSuite {
       }
       return "ok";
     });
-    Peer client = client(server);
+    ConnectedPeer client = client(server);
     byte[] data = new byte[1 << 20];
     new Random(42).nextBytes(data);
     StreamCall up = client.call("sha256").clientStream(null);
@@ -582,7 +585,7 @@ public abstract class StreamSuite {
   @Test
   public void streamsToALegacyRemoteAreRefusedLocally() throws Exception {
     RawLink python = closer.later(RawLink.bind(transport(), bindAddress(), Capabilities.LEGACY));
-    Peer client = closer.later(base().connect(python.address()).build()).start();
+    ConnectedPeer client = closer.later(base().connect(python.address()).build()).start();
     StreamCall call = client.call("count").serverStream(3);
     assertInstanceOf(UnsupportedByRemoteException.class, Await.failure(call.result()));
     assertThrows(UnsupportedByRemoteException.class, () -> call.downstream().take());
@@ -683,8 +686,8 @@ public abstract class StreamSuite {
     return 100 << 20;
   }
 
-  private Peer echoServer(UnaryOperator<Peer.Builder> config) {
-    Peer p = closer.later(config.apply(base().bind(bindAddress()).name("server")).build());
+  private BoundPeer echoServer(UnaryOperator<BoundPeer.Builder> config) {
+    BoundPeer p = closer.later(config.apply(base().bind(bindAddress()).name("server")).build());
     p.handle("echo", (ctx, body) -> Payload.wrap(body.bytes()));
     p.handle("length", (ctx, body) -> body.bytes().length);
     return p.start();
@@ -692,9 +695,8 @@ public abstract class StreamSuite {
 
   @Test
   public void bigCallsAndResultsGoInChunksAndArriveWhole() throws Exception {
-    UnaryOperator<Peer.Builder> small = b -> b.chunkSize(64 << 10);
-    Peer server = echoServer(small);
-    Peer client = client(server, small);
+    Peer server = echoServer(b -> b.chunkSize(64 << 10));
+    ConnectedPeer client = client(server, b -> b.chunkSize(64 << 10));
     byte[] big = new byte[(5 << 20) + 12345];
     new Random(5).nextBytes(big);
     Payload back = Await.result(client.call("echo").invokeRaw(Payload.wrap(big)));
@@ -702,8 +704,8 @@ public abstract class StreamSuite {
     // Compressed ones too (the compressed frame is what is chunked).
     Payload zipped = Await.result(client.call("echo").compress(true).invokeRaw(Payload.wrap(big)));
     assertArrayEquals(big, zipped.bytes());
-    Await.until("no transfer is left", () -> client.internalEntries() == 0 && server.internalEntries() == 0,
-        () -> client.internalEntries() + " / " + server.internalEntries());
+    Await.until("no transfer is left", () -> InternalEntries.of(client) == 0 && InternalEntries.of(server) == 0,
+        () -> InternalEntries.of(client) + " / " + InternalEntries.of(server));
   }
 
   /**
@@ -712,14 +714,17 @@ public abstract class StreamSuite {
    * whole message would put all of it ahead). Measured in bytes, so the bound holds on any
    * machine; the times are printed.
    */
+  /** Either side of {@link #smallCallsPassABigOne}: over {@code metered}, room for the big message. */
+  private <B extends Peer.Options<B>> B bigMessagesOver(B b, MeteredTransport metered) {
+    return b.transport(metered).limits(io.callosum.Limits.builder().maxMessageSize(bigMessageBytes() + (1 << 20)).build());
+  }
+
   @Test
   public void smallCallsPassABigOne() throws Exception {
     int chunkSize = Peer.DEFAULT_CHUNK_SIZE;
     MeteredTransport metered = new MeteredTransport(transport(), env -> env.body().length > 4096);
-    UnaryOperator<Peer.Builder> setup = b -> b.transport(metered)
-        .limits(io.callosum.Limits.builder().maxMessageSize(bigMessageBytes() + (1 << 20)).build());
-    Peer server = echoServer(setup);
-    Peer client = client(server, setup);
+    Peer server = echoServer(b -> bigMessagesOver(b, metered));
+    ConnectedPeer client = client(server, b -> bigMessagesOver(b, metered));
     assertEquals("warm", client.call("echo").invokeAndWait("warm"));
     CompletableFuture<Object> big = client.call("length").invoke(Payload.wrap(new byte[bigMessageBytes()]));
     long t0 = System.nanoTime();
@@ -752,12 +757,12 @@ public abstract class StreamSuite {
   @Test
   public void aChunkedMessageOverTheReceiversLimitIsRefused() throws Exception {
     Peer server = echoServer(b -> b.limits(io.callosum.Limits.builder().maxMessageSize(1 << 20).build()));
-    Peer client = client(server, b -> b.chunkSize(64 << 10).limits(io.callosum.Limits.builder().maxMessageSize(8 << 20).build()));
+    ConnectedPeer client = client(server, b -> b.chunkSize(64 << 10).limits(io.callosum.Limits.builder().maxMessageSize(8 << 20).build()));
     Throwable e = Await.failure(client.call("length").invokeRaw(Payload.wrap(new byte[2 << 20])));
     assertInstanceOf(io.callosum.MessageTooLargeException.class, e);
     assertEquals("ok", client.call("echo").invokeAndWait("ok"));
-    Await.until("no transfer is left", () -> client.internalEntries() == 0 && server.internalEntries() == 0,
-        () -> client.internalEntries() + " / " + server.internalEntries());
+    Await.until("no transfer is left", () -> InternalEntries.of(client) == 0 && InternalEntries.of(server) == 0,
+        () -> InternalEntries.of(client) + " / " + InternalEntries.of(server));
   }
 
   /**
@@ -773,17 +778,17 @@ public abstract class StreamSuite {
       release.await();
       return Payload.wrap(new byte[8 << 20]);
     });
-    Peer client = client(server, b -> b.chunkSize(64 << 10).limits(io.callosum.Limits.builder().maxMessageSize(64 << 20).build()));
+    ConnectedPeer client = client(server, b -> b.chunkSize(64 << 10).limits(io.callosum.Limits.builder().maxMessageSize(64 << 20).build()));
     CompletableFuture<Payload> f = client.call("bigReply").timeout(Duration.ofMillis(200)).invokeRaw(Payload.wrap(new byte[10]));
     assertInstanceOf(CallTimeoutException.class, Await.failure(f));
     release.countDown(); // the reply now goes to a call that is over
-    Await.until("no transfer is left", () -> client.internalEntries() == 0 && server.internalEntries() == 0,
-        () -> client.internalEntries() + " / " + server.internalEntries());
+    Await.until("no transfer is left", () -> InternalEntries.of(client) == 0 && InternalEntries.of(server) == 0,
+        () -> InternalEntries.of(client) + " / " + InternalEntries.of(server));
 
     CompletableFuture<Object> g = client.call("length").invoke(Payload.wrap(new byte[32 << 20]));
     g.cancel(true);
-    Await.until("no transfer is left", () -> client.internalEntries() == 0 && server.internalEntries() == 0,
-        () -> client.internalEntries() + " / " + server.internalEntries());
+    Await.until("no transfer is left", () -> InternalEntries.of(client) == 0 && InternalEntries.of(server) == 0,
+        () -> InternalEntries.of(client) + " / " + InternalEntries.of(server));
     assertEquals("ok", client.call("echo").invokeAndWait("ok"));
   }
 
@@ -791,7 +796,7 @@ public abstract class StreamSuite {
   @Test
   public void aLegacyRemoteGetsBigMessagesWhole() throws Exception {
     RawLink python = closer.later(RawLink.bind(transport(), bindAddress(), Capabilities.LEGACY));
-    Peer client = closer.later(base().connect(python.address()).chunkSize(64 << 10).build()).start();
+    ConnectedPeer client = closer.later(base().connect(python.address()).chunkSize(64 << 10).build()).start();
     client.call("echo").invokeRaw(Payload.wrap(new byte[1 << 20]));
     io.callosum.lower.Envelope env = python.next();
     assertEquals(0, io.callosum.internal.MessageCodec.decodeHeader(env.header(), 1024, 32).chunkTotal());
@@ -836,18 +841,18 @@ public abstract class StreamSuite {
     io.callosum.internal.Header rh = io.callosum.internal.MessageCodec.decodeHeader(reply.header(), 1024, 32);
     assertEquals(io.callosum.internal.MessageType.RESULT, rh.type());
     assertEquals(2, rh.seq());
-    Await.until("nothing is held", () -> server.internalEntries() == 0, () -> String.valueOf(server.internalEntries()));
+    Await.until("nothing is held", () -> InternalEntries.of(server) == 0, () -> String.valueOf(InternalEntries.of(server)));
   }
 
   // ------------------------------------------------------------------ named pipes
 
   private Peer pipeHost() {
     Peer host = closer.later(base().bind(bindAddress()).name("pipe-host").build());
-    io.callosum.Pipes.host(host);
+    io.callosum.pipe.Pipes.host(host);
     return host.start();
   }
 
-  private Peer pipeClient(Peer host) {
+  private ConnectedPeer pipeClient(Peer host) {
     return closer.later(base().connect(host.address()).defaultTimeout(null).build()).start();
   }
 
@@ -864,17 +869,17 @@ public abstract class StreamSuite {
     byte[] data = randomBytes(1 << 20, 1);
     CountDownLatch firstWriteDone = new CountDownLatch(1);
     CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
-      try (OutputStream out = io.callosum.Pipes.openOutput(pipeClient(host), "p1")) {
-        out.write(data, 0, io.callosum.Pipes.CHUNK_SIZE); // a whole chunk: it must go out
+      try (OutputStream out = io.callosum.pipe.Pipes.openOutput(pipeClient(host), "p1")) {
+        out.write(data, 0, io.callosum.pipe.Pipes.CHUNK_SIZE); // a whole chunk: it must go out
         firstWriteDone.countDown();
-        out.write(data, io.callosum.Pipes.CHUNK_SIZE, data.length - io.callosum.Pipes.CHUNK_SIZE);
+        out.write(data, io.callosum.pipe.Pipes.CHUNK_SIZE, data.length - io.callosum.pipe.Pipes.CHUNK_SIZE);
       } catch (IOException e) {
         throw new java.io.UncheckedIOException(e);
       }
     }, closer.executor("pipe-writer"));
     assertFalse(firstWriteDone.await(300, TimeUnit.MILLISECONDS), "a write returned with no reader attached");
     ByteArrayOutputStream got = new ByteArrayOutputStream();
-    try (InputStream in = io.callosum.Pipes.openInput(pipeClient(host), "p1")) {
+    try (InputStream in = io.callosum.pipe.Pipes.openInput(pipeClient(host), "p1")) {
       in.transferTo(got);
       assertEquals(-1, in.read());
     }
@@ -886,7 +891,7 @@ public abstract class StreamSuite {
   @Test
   public void aPipeReadBlocksUntilDataArrives() throws Exception {
     Peer host = pipeHost();
-    InputStream in = closer.later(io.callosum.Pipes.openInput(pipeClient(host), "p2"));
+    InputStream in = closer.later(io.callosum.pipe.Pipes.openInput(pipeClient(host), "p2"));
     CompletableFuture<Integer> first = CompletableFuture.supplyAsync(() -> {
       try {
         return in.read();
@@ -895,7 +900,7 @@ public abstract class StreamSuite {
       }
     }, closer.executor("pipe-reader"));
     Await.holds("a read waits while nothing was written", () -> !first.isDone(), Duration.ofMillis(200));
-    try (OutputStream out = io.callosum.Pipes.openOutput(pipeClient(host), "p2")) {
+    try (OutputStream out = io.callosum.pipe.Pipes.openOutput(pipeClient(host), "p2")) {
       out.write(new byte[] {42, 43});
     }
     assertEquals(42, Await.result(first));
@@ -907,14 +912,14 @@ public abstract class StreamSuite {
   @Test
   public void aPipeWithoutItsReaderIsBrokenAndABusyPipeIsRefused() throws Exception {
     Peer host = pipeHost();
-    Peer writerPeer = pipeClient(host);
-    OutputStream out = io.callosum.Pipes.openOutput(writerPeer, "p3");
-    InputStream in = io.callosum.Pipes.openInput(pipeClient(host), "p3");
+    ConnectedPeer writerPeer = pipeClient(host);
+    OutputStream out = io.callosum.pipe.Pipes.openOutput(writerPeer, "p3");
+    InputStream in = io.callosum.pipe.Pipes.openInput(pipeClient(host), "p3");
     out.write(new byte[10]);
     out.flush();
     assertEquals(10, in.readNBytes(10).length);
     IOException busy = assertThrows(IOException.class, () -> {
-      try (OutputStream second = io.callosum.Pipes.openOutput(pipeClient(host), "p3")) {
+      try (OutputStream second = io.callosum.pipe.Pipes.openOutput(pipeClient(host), "p3")) {
         second.write(1);
       }
     });
@@ -922,7 +927,7 @@ public abstract class StreamSuite {
     in.close(); // the reader goes away
     IOException broken = assertThrows(IOException.class, () -> {
       for (int i = 0; i < 1000; i++) {
-        out.write(new byte[io.callosum.Pipes.CHUNK_SIZE]);
+        out.write(new byte[io.callosum.pipe.Pipes.CHUNK_SIZE]);
       }
     });
     assertTrue(broken.getMessage().contains("broken pipe"), broken.getMessage()); // the remote may say it first
@@ -932,20 +937,20 @@ public abstract class StreamSuite {
   @Test
   public void pipesOpenByDescriptor() throws Exception {
     Peer host = pipeHost();
-    io.callosum.PipeDescriptor w = new io.callosum.PipeDescriptor(host.address(), "by name/with spaces", io.callosum.PipeDescriptor.Mode.WRITE);
-    io.callosum.PipeDescriptor r = io.callosum.PipeDescriptor.parse(w.other().toString());
+    io.callosum.pipe.PipeDescriptor w = new io.callosum.pipe.PipeDescriptor(host.address(), "by name/with spaces", io.callosum.pipe.PipeDescriptor.Mode.WRITE);
+    io.callosum.pipe.PipeDescriptor r = io.callosum.pipe.PipeDescriptor.parse(w.other().toString());
     assertEquals(w.other(), r);
-    assertThrows(IllegalArgumentException.class, () -> io.callosum.Pipes.openInput(w));
-    assertThrows(IllegalArgumentException.class, () -> io.callosum.PipeDescriptor.parse("zmq+tcp://h:1#pipe=x;sideways"));
+    assertThrows(IllegalArgumentException.class, () -> io.callosum.pipe.Pipes.openInput(w));
+    assertThrows(IllegalArgumentException.class, () -> io.callosum.pipe.PipeDescriptor.parse("zmq+tcp://h:1#pipe=x;sideways"));
     byte[] data = randomBytes(300_000, 3);
     CompletableFuture<byte[]> reader = CompletableFuture.supplyAsync(() -> {
-      try (InputStream in = io.callosum.Pipes.openInput(r, transport())) {
+      try (InputStream in = io.callosum.pipe.Pipes.openInput(r, transport())) {
         return in.readAllBytes();
       } catch (IOException e) {
         throw new java.io.UncheckedIOException(e);
       }
     }, closer.executor("pipe-reader"));
-    try (OutputStream out = io.callosum.Pipes.openOutput(w, transport())) {
+    try (OutputStream out = io.callosum.pipe.Pipes.openOutput(w, transport())) {
       out.write(data);
     }
     assertArrayEquals(data, Await.result(reader));

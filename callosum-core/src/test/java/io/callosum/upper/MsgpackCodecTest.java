@@ -15,6 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.callosum.Body;
 import io.callosum.CodecException;
+import io.callosum.internal.CodecBody;
 import java.lang.reflect.Type;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
@@ -438,7 +439,7 @@ class MsgpackCodecTest {
 
   @Test
   void recordsDecodeThroughBodyAs() {
-    Body body = new Body(hex("82 a1 78 01 a1 79 02"), codec);
+    Body body = new CodecBody(hex("82 a1 78 01 a1 79 02"), codec);
     assertEquals(new Point(1, 2), body.as(Point.class));
     assertEquals(new Point(1, 2), codec.decode(hex("82 a1 79 02 a1 78 01"), Point.class));
     assertEquals(Map.of("x", 1, "y", 2), body.value());
@@ -457,7 +458,7 @@ class MsgpackCodecTest {
     List<Point> points = List.of(new Point(1, 2), new Point(3, 4));
     Type type = new TypeReference<List<Point>>() {}.getType();
     assertEquals(points, codec.decode(codec.encode(points), type));
-    assertEquals(points, new Body(codec.encode(points), codec).as(type));
+    assertEquals(points, new CodecBody(codec.encode(points), codec).as(type));
     Shape shape = new Shape("tri", List.of(new Point(0, 0), new Point(1, 0), new Point(0, 1)), Map.of("sides", 3));
     assertEquals(shape, codec.decode(codec.encode(shape), Shape.class));
   }
@@ -637,15 +638,15 @@ class MsgpackCodecTest {
   void malformedInputAsATypedValueIsRefused() {
     for (String wire : List.of("", "82 a1 78 01 a1 79", "82 a1 78 01 a1 79 db 7f ff ff ff", "82 a1 78 01 a1 79 02 c0")) {
       assertThrows(CodecException.class, () -> codec.decode(hex(wire), Point.class));
-      assertThrows(CodecException.class, () -> new Body(hex(wire), codec).as(Point.class));
+      assertThrows(CodecException.class, () -> new CodecBody(hex(wire), codec).as(Point.class));
     }
   }
 
   @Test
   void bodyValueDecodesGenerically() {
-    assertNull(new Body(hex("c0"), codec).value());
-    assertEquals(List.of("a"), new Body(hex("91 a1 61"), codec).value());
-    assertThrows(CodecException.class, () -> new Body(hex("91"), codec).value());
+    assertNull(new CodecBody(hex("c0"), codec).value());
+    assertEquals(List.of("a"), new CodecBody(hex("91 a1 61"), codec).value());
+    assertThrows(CodecException.class, () -> new CodecBody(hex("91"), codec).value());
   }
 
   @Test

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.callosum.ConnectedPeer;
 import io.callosum.ConnectionLostException;
 import io.callosum.Peer;
 import io.callosum.lower.tcp.TcpOptions;
@@ -41,7 +42,7 @@ class GatewayBadInputTest {
 
   @RegisterExtension final Closer closer = new Closer();
   private Clusters clusters;
-  private Peer client;
+  private ConnectedPeer client;
 
   @BeforeEach
   void start() throws Exception {
@@ -191,7 +192,7 @@ class GatewayBadInputTest {
     byte[] ok = next(sink);
     assertEquals(REGISTERED, ok[0]);
     assertEquals(0, ok[5]);
-    Peer producer = closer.later(Peer.builder().transport(clusters.viaA).connect("tunnel://B/s-sink").build());
+    ConnectedPeer producer = closer.later(Peer.builder().transport(clusters.viaA).connect("tunnel://B/s-sink").build());
     CompletableFuture<Peer> started = CompletableFuture.supplyAsync(producer::start);
     byte[] open = next(sink);
     assertEquals(OPEN_TO, open[0]);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.callosum.ConnectedPeer;
 import io.callosum.ConnectionLostException;
 import io.callosum.Peer;
 import io.callosum.lower.tcp.TcpOptions;
@@ -41,7 +42,7 @@ class GatewayFaultTest {
     return p.start();
   }
 
-  private static boolean answers(Peer client) {
+  private static boolean answers(ConnectedPeer client) {
     try {
       return "ok".equals(client.invoke("echo", "ok").get(2, TimeUnit.SECONDS));
     } catch (Exception e) {
@@ -55,7 +56,7 @@ class GatewayFaultTest {
     Clusters c = closer.later(Clusters.start(FAST, a -> a, b -> b.grant("A", "s*"), proxyTo(proxy)));
     CountDownLatch entered = new CountDownLatch(1);
     blockingServer(c.viaB, "tunnel://B/s1", entered);
-    Peer client = closer.later(Peer.builder().transport(c.viaA).connect("tunnel://B/s1").build()).start();
+    ConnectedPeer client = closer.later(Peer.builder().transport(c.viaA).connect("tunnel://B/s1").build()).start();
     assertEquals("ok", Await.result(client.invoke("echo", "ok")));
     CompletableFuture<Object> inFlight = client.invoke("block", null);
     assertTrue(entered.await(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS));
@@ -79,7 +80,7 @@ class GatewayFaultTest {
     Clusters c = closer.later(Clusters.start(FAST, a -> a, b -> b.grant("A", "s*")));
     CountDownLatch entered = new CountDownLatch(1);
     blockingServer(c.viaB, "tunnel://B/s2", entered);
-    Peer client = closer.later(Peer.builder().transport(c.viaA).connect("tunnel://B/s2").build()).start();
+    ConnectedPeer client = closer.later(Peer.builder().transport(c.viaA).connect("tunnel://B/s2").build()).start();
     CompletableFuture<Object> inFlight = client.invoke("block", null);
     assertTrue(entered.await(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS));
 
@@ -101,7 +102,7 @@ class GatewayFaultTest {
     Clusters c = closer.later(Clusters.start(FAST, a -> a, b -> b.grant("A", "s*")));
     CountDownLatch entered = new CountDownLatch(1);
     Peer server = blockingServer(c.viaB, "tunnel://B/s3", entered);
-    Peer client = closer.later(Peer.builder().transport(c.viaA).connect("tunnel://B/s3").build()).start();
+    ConnectedPeer client = closer.later(Peer.builder().transport(c.viaA).connect("tunnel://B/s3").build()).start();
     CompletableFuture<Object> inFlight = client.invoke("block", null);
     assertTrue(entered.await(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS));
 

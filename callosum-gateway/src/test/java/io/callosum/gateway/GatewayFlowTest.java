@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.callosum.Body;
+import io.callosum.ConnectedPeer;
 import io.callosum.Peer;
 import io.callosum.StreamCall;
 import io.callosum.lower.tcp.TcpOptions;
@@ -58,14 +59,14 @@ class GatewayFlowTest {
     clusters.close();
   }
 
-  private Peer client() {
+  private ConnectedPeer client() {
     return closer.later(Peer.builder().transport(clusters.viaA).connect("tunnel://B/s-producer")
         .streamWindow(WINDOW_ITEMS, (long) WINDOW_ITEMS * ITEM).defaultTimeout(Await.LIMIT).build()).start();
   }
 
   @Test
   void aSlowConsumerBehindOneGatewaySlowsTheProducerBehindTheOther() throws Exception {
-    Peer client = client();
+    ConnectedPeer client = client();
     StreamCall call = client.call("produce").serverStream(400);
     Await.until("the producer has filled the window", () -> sent.get() >= WINDOW_ITEMS);
     Await.holds("the producer waits for the stalled consumer", () -> sent.get() <= WINDOW_ITEMS + 1, Duration.ofMillis(300));
@@ -82,8 +83,8 @@ class GatewayFlowTest {
 
   @Test
   void aStalledStreamDoesNotHoldUpCallsBesideIt() throws Exception {
-    Peer client = client();
-    Peer other = closer.later(Peer.builder().transport(clusters.viaA).connect("tunnel://B/s-producer").build()).start();
+    ConnectedPeer client = client();
+    ConnectedPeer other = closer.later(Peer.builder().transport(clusters.viaA).connect("tunnel://B/s-producer").build()).start();
     StreamCall stalled = client.call("produce").serverStream(-1);
     Await.until("the stalled stream has filled its window", () -> sent.get() >= WINDOW_ITEMS);
     for (int round = 0; round < 20; round++) {

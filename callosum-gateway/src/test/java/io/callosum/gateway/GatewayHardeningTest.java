@@ -3,6 +3,7 @@ package io.callosum.gateway;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.callosum.ConnectedPeer;
 import io.callosum.Peer;
 import io.callosum.auth.CurveKeyPair;
 import io.callosum.lower.tcp.TcpOptions;
@@ -126,13 +127,13 @@ class GatewayHardeningTest {
     Await.until("the newer link is lost on both sides", () -> upLinks(a, "B") == 1 && upLinks(b, "A") == 1);
     assertTrue(a.linkUp("B") && b.linkUp("A"), "a link between A and B is up (status: " + a.status().links()
         + "), yet the gateways route nothing over it");
-    Peer client = closer.later(Peer.builder().transport(new TcpTransport(FAST.toBuilder().gateway(URI.create(a.localAddress())).build()))
+    ConnectedPeer client = closer.later(Peer.builder().transport(new TcpTransport(FAST.toBuilder().gateway(URI.create(a.localAddress())).build()))
         .connect("tunnel://B/s1").connectTimeout(Duration.ofSeconds(5)).build());
     client.start();
     assertEquals("over the older link", Await.result(client.invoke("echo", "over the older link")));
   }
 
-  private Peer clientOf(Clusters c, String address) {
+  private ConnectedPeer clientOf(Clusters c, String address) {
     TcpTransport own = new TcpTransport(TcpOptions.builder().gateway(URI.create(c.a.localAddress())).build());
     return closer.later(Peer.builder().transport(own).connect(address).connectTimeout(Duration.ofSeconds(5)).build());
   }
@@ -151,12 +152,12 @@ class GatewayHardeningTest {
       p.handle("echo", (ctx, body) -> body.value());
       p.start();
     }
-    Peer c1 = clientOf(c, "tunnel://B/s1").start();
-    Peer c2 = clientOf(c, "tunnel://B/s2").start();
+    ConnectedPeer c1 = clientOf(c, "tunnel://B/s1").start();
+    ConnectedPeer c2 = clientOf(c, "tunnel://B/s2").start();
     assertEquals("ok", Await.result(c1.invoke("echo", "ok")));
     assertEquals("ok", Await.result(c2.invoke("echo", "ok")));
     for (int i = 0; i < 3; i++) { // three callers, one at a time, each refused once
-      Peer late = clientOf(c, "tunnel://B/s1");
+      ConnectedPeer late = clientOf(c, "tunnel://B/s1");
       Throwable t = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class, late::start);
       assertTrue(String.valueOf(t.getMessage()).contains("channel limit"), String.valueOf(t.getMessage()));
     }

@@ -1,5 +1,6 @@
 package io.callosum.gateway;
 
+import io.callosum.ConnectedPeer;
 import io.callosum.Peer;
 import io.callosum.lower.tcp.TcpOptions;
 import io.callosum.lower.tcp.TcpTransport;
@@ -28,8 +29,8 @@ public final class GatewayHopCost {
     try (Clusters c = Clusters.start(TcpOptions.defaults());
         Peer directServer = echo(Peer.builder().transport(direct).bind("tcp://127.0.0.1:0").build());
         Peer tunnelServer = echo(Peer.builder().transport(c.viaB).bind("tunnel://B/s-echo").build());
-        Peer directClient = Peer.builder().transport(direct).connect(directServer.address()).build().start();
-        Peer tunnelClient = Peer.builder().transport(c.viaA).connect("tunnel://B/s-echo").build().start()) {
+        ConnectedPeer directClient = Peer.builder().transport(direct).connect(directServer.address()).build().start();
+        ConnectedPeer tunnelClient = Peer.builder().transport(c.viaA).connect("tunnel://B/s-echo").build().start()) {
       for (int r = 1; r <= rounds; r++) {
         double[] d = measure(directClient);
         double[] g = measure(tunnelClient);
@@ -45,7 +46,7 @@ public final class GatewayHopCost {
   }
 
   /** {calls per second with 64 in flight, p50 sequential latency in microseconds}. */
-  private static double[] measure(Peer client) throws Exception {
+  private static double[] measure(ConnectedPeer client) throws Exception {
     for (int i = 0; i < WARMUP; i++) {
       client.invoke("echo", i).get(10, TimeUnit.SECONDS);
     }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.callosum.AuthenticationException;
+import io.callosum.ConnectedPeer;
 import io.callosum.ConnectionLostException;
 import io.callosum.Peer;
 import io.callosum.auth.ClientAuthenticator;
@@ -47,7 +48,7 @@ class GatewaySecurityTest {
     return p.start();
   }
 
-  private Peer clientViaA(String address) {
+  private ConnectedPeer clientViaA(String address) {
     return closer.later(Peer.builder().transport(clusters.viaA).connect(address).connectTimeout(Duration.ofSeconds(5)).build());
   }
 
@@ -55,7 +56,7 @@ class GatewaySecurityTest {
   void aGrantedNameIsReachedAndAnUngrantedOneIsRefusedWithAReason() throws Exception {
     serverAtB("granted");
     Peer secret = serverAtB("secret");
-    Peer ok = clientViaA("tunnel://B/granted").start();
+    ConnectedPeer ok = clientViaA("tunnel://B/granted").start();
     assertEquals("hi", Await.result(ok.invoke("echo", "hi")));
 
     ConnectionLostException e = assertThrows(ConnectionLostException.class, clientViaA("tunnel://B/secret")::start);
@@ -113,7 +114,7 @@ class GatewaySecurityTest {
     assertTrue(e.getMessage().contains("the key of this peer may not register boss at cluster K"), e.getMessage());
 
     TcpTransport asCaller = as(k, gateway, caller);
-    Peer c = closer.later(Peer.builder().transport(asCaller).connect("tunnel://K/agent-1").build()).start();
+    ConnectedPeer c = closer.later(Peer.builder().transport(asCaller).connect("tunnel://K/agent-1").build()).start();
     assertEquals("K", Await.result(c.invoke("who", null)));
     assertThrows(ConnectionLostException.class, () -> closer.later(Peer.builder().transport(asCaller).bind("tunnel://K/agent-2").build())
         .start());

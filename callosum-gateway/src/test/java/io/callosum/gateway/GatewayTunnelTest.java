@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.callosum.ConnectedPeer;
 import io.callosum.ConnectionLostException;
 import io.callosum.Peer;
 import io.callosum.lower.tcp.TcpOptions;
@@ -51,15 +52,15 @@ class GatewayTunnelTest {
     agent.start();
     assertEquals("tunnel://B/agent1", agent.address());
 
-    Peer atA = closer.later(Peer.builder().transport(c.viaA).connect("tunnel://B/agent1").build());
+    ConnectedPeer atA = closer.later(Peer.builder().transport(c.viaA).connect("tunnel://B/agent1").build());
     atA.handle("progress", (ctx, body) -> "at " + body.value() + "%");
     atA.start();
     assertEquals("at 50% then done", Await.result(atA.invoke("work", null)), "the agent called back over the same channel");
 
-    Peer fromB = closer.later(Peer.builder().transport(c.viaB).connect("tunnel://A/manager").build()).start();
+    ConnectedPeer fromB = closer.later(Peer.builder().transport(c.viaB).connect("tunnel://A/manager").build()).start();
     assertEquals("noted 7", Await.result(fromB.invoke("report", 7)), "B's side opens channels on the link B dialled");
 
-    Peer local = closer.later(Peer.builder().transport(c.viaB).connect("tunnel://B/agent1").build());
+    ConnectedPeer local = closer.later(Peer.builder().transport(c.viaB).connect("tunnel://B/agent1").build());
     local.handle("progress", (ctx, body) -> "here");
     local.start();
     assertEquals("here then done", Await.result(local.invoke("work", null)), "a peer reaches a name of its own cluster");
@@ -103,7 +104,7 @@ class GatewayTunnelTest {
     Peer server = closer.later(Peer.builder().transport(c.viaB).bind("tunnel://B/s-many").build());
     server.handle("echo", (ctx, body) -> body.value());
     server.start();
-    java.util.List<Peer> clients = new java.util.ArrayList<>();
+    java.util.List<ConnectedPeer> clients = new java.util.ArrayList<>();
     for (int i = 0; i < 100; i++) {
       clients.add(closer.later(Peer.builder().transport(c.viaA).connect("tunnel://B/s-many").build()).start());
     }
@@ -152,7 +153,7 @@ class GatewayTunnelTest {
         try (Peer server = Peer.builder().transport(c.viaB).bind("tunnel://B/s" + i).build()) {
           server.handle("echo", (ctx, body) -> body.value());
           server.start();
-          try (Peer client = Peer.builder().transport(c.viaA).connect("tunnel://B/s" + i).build().start()) {
+          try (ConnectedPeer client = Peer.builder().transport(c.viaA).connect("tunnel://B/s" + i).build().start()) {
             assertEquals(i, ((Number) Await.result(client.invoke("echo", i))).intValue());
           }
         }

@@ -1,5 +1,6 @@
 package io.callosum.examples;
 
+import io.callosum.ConnectedPeer;
 import io.callosum.Futures;
 import io.callosum.Invocation;
 import io.callosum.Peer;
@@ -90,7 +91,7 @@ final class CallCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), "ARGUMENT is " + e.getMessage(), e);
     }
-    try (CurveClientOptions keys = curve; Peer peer = Callosum.newPeer(spec, this::describe)) {
+    try (CurveClientOptions keys = curve; ConnectedPeer peer = Callosum.newPeer(spec, () -> describe().build())) {
       peer.start();
       Invocation invocation = peer.call(method).timeout(timeout);
       if (orderKey != null) {
@@ -104,8 +105,8 @@ final class CallCommand implements Callable<Integer> {
     return ExitCodes.OK;
   }
 
-  private Peer.Builder describe() {
-    Peer.Builder b = Peer.builder().name("call").connect(address);
+  private ConnectedPeer.Builder describe() {
+    ConnectedPeer.Builder b = Peer.builder().name("call").connect(address);
     curve.apply(b, address);
     return b;
   }

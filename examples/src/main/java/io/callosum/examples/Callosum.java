@@ -91,12 +91,12 @@ public final class Callosum implements Runnable {
   }
 
   /**
-   * Builds the peer that {@code description} describes. An address the core refuses (a scheme no
-   * lower serves: the core's message names the available ones) is a usage error.
+   * The peer that {@code build} builds. An address the core refuses (a scheme no lower serves: the
+   * core's message names the available ones) is a usage error.
    */
-  static Peer newPeer(CommandSpec spec, Supplier<Peer.Builder> description) {
+  static <P extends Peer> P newPeer(CommandSpec spec, Supplier<P> build) {
     try {
-      return description.get().build();
+      return build.get();
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }

@@ -1,6 +1,6 @@
 package io.callosum.examples;
 
-import io.callosum.Peer;
+import io.callosum.ConnectedPeer;
 import io.callosum.auth.ClientAuthenticator;
 import io.callosum.auth.CurveKeyPair;
 import io.callosum.auth.CurvePublicKey;
@@ -30,7 +30,7 @@ final class CurveClientOptions implements AutoCloseable {
   CurvePublicKey serverPublic;
 
   /** Makes {@code b}, connecting to {@code address}, a CURVE client when the options ask for one. */
-  void apply(Peer.Builder b, String address) {
+  void apply(ConnectedPeer.Builder b, String address) {
     Curve.requireBoth(spec, "--curve-client-secret", secret, "--curve-server-public", serverPublic,
         "a CURVE client needs its own secret certificate and the public key of the server");
     if (secret != null) {

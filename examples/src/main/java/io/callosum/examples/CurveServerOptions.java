@@ -1,6 +1,6 @@
 package io.callosum.examples;
 
-import io.callosum.Peer;
+import io.callosum.BoundPeer;
 import io.callosum.auth.CurveKeyPair;
 import io.callosum.auth.ServerAuthenticator;
 import java.nio.file.Path;
@@ -40,7 +40,7 @@ final class CurveServerOptions implements AutoCloseable {
    * Makes {@code b}, bound at {@code address}, a CURVE server when the options ask for one; a usage
    * error for an incomplete pair. Returns the authenticator, or null for a plain peer.
    */
-  ServerAuthenticator apply(Peer.Builder b, String address) {
+  ServerAuthenticator apply(BoundPeer.Builder b, String address) {
     Curve.requireBoth(spec, "--curve-server-secret", secret, "--curve-allow", allow,
         "a CURVE server needs its own secret certificate and the public keys of the clients it lets in");
     if (secret == null) {

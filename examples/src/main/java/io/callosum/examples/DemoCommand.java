@@ -2,6 +2,7 @@ package io.callosum.examples;
 
 import io.callosum.AuthenticationException;
 import io.callosum.CallTimeoutException;
+import io.callosum.ConnectedPeer;
 import io.callosum.ErrorCode;
 import io.callosum.Invoker;
 import io.callosum.Ordering;
@@ -93,7 +94,7 @@ final class DemoCommand implements Callable<Integer> {
     try (Peer server = Peer.builder().name("demo-server").bind(address).build()) {
       SampleService.registerOn(server);
       server.start();
-      try (Peer client = Peer.builder().name("demo-client").connect(address).build()) {
+      try (ConnectedPeer client = Peer.builder().name("demo-client").connect(address).build()) {
         client.handle("title", (ctx, body) -> "Dr. " + body.value());
         client.handle("status", (ctx, body) -> "client is fine");
         client.start();
@@ -119,7 +120,7 @@ final class DemoCommand implements Callable<Integer> {
     return ExitCodes.FAILED;
   }
 
-  private void callsBothWays(Peer server, Peer client) {
+  private void callsBothWays(Peer server, ConnectedPeer client) {
     server.handle("greet", (ctx, body) -> {
       say("  server -> client   title %s   (a callback from inside greet, via ctx.caller())", Json.write(body.value()));
       Object title = call(ctx.caller(), "title", body.value());
@@ -187,7 +188,7 @@ final class DemoCommand implements Callable<Integer> {
       });
       server.start();
       // Completions run on the client's I/O thread, so replies are recorded in arrival order.
-      try (Peer client = Peer.builder().name("demo-client-" + policy).connect(address).directExecutor().build()) {
+      try (ConnectedPeer client = Peer.builder().name("demo-client-" + policy).connect(address).directExecutor().build()) {
         client.start();
         long start = System.nanoTime();
         List<CompletableFuture<Void>> calls = new ArrayList<>();
@@ -202,7 +203,7 @@ final class DemoCommand implements Callable<Integer> {
     return trace;
   }
 
-  private void timeout(Peer server, Peer client) throws Exception {
+  private void timeout(Peer server, ConnectedPeer client) throws Exception {
     CompletableFuture<String> handlerEnd = new CompletableFuture<>();
     server.handle("sleep", (ctx, body) -> {
       long start = System.nanoTime();
@@ -236,7 +237,7 @@ final class DemoCommand implements Callable<Integer> {
     check(seen.endsWith("ctx.isCancelled() = true"), "the remote handler was interrupted and saw itself cancelled");
   }
 
-  private void remoteErrors(Peer client) {
+  private void remoteErrors(ConnectedPeer client) {
     say("client -> server     fail \"disk full\"   (the handler throws IllegalStateException)");
     try {
       call(client, "fail", "disk full");
@@ -290,7 +291,7 @@ final class DemoCommand implements Callable<Integer> {
         server.start();
         say("server bound at %s: a CURVE server that lets in the keys on its allow-list", server.address());
 
-        try (Peer client = curveClient(server.address(), serverKeys.publicKey(), clientKeys)) {
+        try (ConnectedPeer client = curveClient(server.address(), serverKeys.publicKey(), clientKeys)) {
           client.handle("title", (ctx, body) -> "Dr. " + body.value());
           client.start();
           say("client connected with the server's public key and its own key pair");
@@ -305,7 +306,7 @@ final class DemoCommand implements Callable<Integer> {
 
         say("stranger -> server   connects with a key that is not on the allow-list");
         long start = System.nanoTime();
-        try (Peer stranger = curveClient(server.address(), serverKeys.publicKey(), strangerKeys)) {
+        try (ConnectedPeer stranger = curveClient(server.address(), serverKeys.publicKey(), strangerKeys)) {
           stranger.start();
           check(false, "the stranger was refused with AuthenticationException");
         } catch (AuthenticationException e) {
@@ -319,7 +320,7 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   /** A peer that connects to {@code address} with CURVE, expecting {@code serverKey}, proving {@code keys}. */
-  private static Peer curveClient(String address, CurvePublicKey serverKey, CurveKeyPair keys) {
+  private static ConnectedPeer curveClient(String address, CurvePublicKey serverKey, CurveKeyPair keys) {
     ZmqOptions options = ZmqOptions.defaults().withCurveClient(ClientAuthenticator.of(serverKey, keys));
     return Peer.builder().name("demo-curve-client").transport(new ZmqTransport(options)).connect(address).connectTimeout(WAIT)
         .build();
@@ -359,7 +360,7 @@ final class DemoCommand implements Callable<Integer> {
         return taken.get();
       });
       receiver.start();
-      try (Peer sender = Peer.builder().name("demo-sender").connect(address).build()) {
+      try (ConnectedPeer sender = Peer.builder().name("demo-sender").connect(address).build()) {
         sender.start();
         say("sender -> receiver   %d MiB in %d KiB items; the receiver reads ~32 MiB/s and grants a window of 16 items / %d KiB",
             STREAM_MIB, item >> 10, window >> 10);

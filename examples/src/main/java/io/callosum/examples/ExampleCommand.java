@@ -1,6 +1,7 @@
 package io.callosum.examples;
 
 import io.callosum.CallTimeoutException;
+import io.callosum.ConnectedPeer;
 import io.callosum.Peer;
 import io.callosum.examples.uppers.DemoClient;
 import io.callosum.examples.uppers.DemoUpper;
@@ -104,7 +105,7 @@ final class ExampleCommand implements Callable<Integer> {
       upper.serve(server);
       server.start();
       out.printf("The demo service with the %s upper, served at %s%n", upper.name(), server.address());
-      try (Peer peer = upper.configure(Peer.builder().name("example-client").connect(server.address())).build().start()) {
+      try (ConnectedPeer peer = upper.configure(Peer.builder().name("example-client").connect(server.address())).build().start()) {
         DemoClient client = upper.client(peer);
         String echoed = await(client.echo("hello"));
         out.printf("  %-36s -> \"%s\"%n", "echo(\"hello\")", echoed);

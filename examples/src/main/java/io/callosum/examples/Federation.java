@@ -1,5 +1,6 @@
 package io.callosum.examples;
 
+import io.callosum.ConnectedPeer;
 import io.callosum.Peer;
 import io.callosum.gateway.Gateway;
 import io.callosum.gateway.GatewayConfigFile;
@@ -78,7 +79,7 @@ final class Federation {
         }
         List<CompletableFuture<Object>> jobs = new ArrayList<>();
         for (int i = 1; i <= 2; i++) {
-          Peer manager = Peer.builder().name("manager").transport(inHq).connect("tunnel://edge/agent-" + i).build();
+          ConnectedPeer manager = Peer.builder().name("manager").transport(inHq).connect("tunnel://edge/agent-" + i).build();
           manager.handle("progress", (ctx, body) -> {
             Map<?, ?> m = (Map<?, ?>) body.value();
             synchronized (out) {

@@ -1,5 +1,6 @@
 package io.callosum.examples;
 
+import io.callosum.ConnectedPeer;
 import io.callosum.Peer;
 import io.callosum.gateway.Gateway;
 import io.callosum.gateway.GatewayConfigFile;
@@ -92,7 +93,7 @@ final class GatewayCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
       PrintWriter out = spec.commandLine().getOut();
-      try (Peer p = Peer.builder().name("gateway-status").transport(new TcpTransport()).connect(admin)
+      try (ConnectedPeer p = Peer.builder().name("gateway-status").transport(new TcpTransport()).connect(admin)
           .connectTimeout(Duration.ofSeconds(5)).build().start()) {
         Object status = p.invoke("status", null).get(10, TimeUnit.SECONDS);
         out.println(json ? Json.write(status) : describe((Map<?, ?>) status));

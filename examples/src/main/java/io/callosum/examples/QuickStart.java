@@ -1,5 +1,7 @@
 package io.callosum.examples;
 
+import io.callosum.BoundPeer;
+import io.callosum.ConnectedPeer;
 import io.callosum.Peer;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -11,7 +13,7 @@ public final class QuickStart {
   /** Runs the quick start and returns what it prints. */
   static String run() {
     // --- README quick start begins (keep in step with README.md) ---
-    try (Peer server = Peer.builder().bind("inproc://calc").build()) {
+    try (BoundPeer server = Peer.builder().bind("inproc://calc").build()) {
       server.handle("add", (ctx, body) -> {
         Map<?, ?> m = (Map<?, ?>) body.value();
         Object who = ctx.caller().invokeAndWait("name", null);   // a callback to the client
@@ -19,7 +21,7 @@ public final class QuickStart {
       });
       server.start();
 
-      try (Peer client = Peer.builder().connect("inproc://calc").build()) {
+      try (ConnectedPeer client = Peer.builder().connect("inproc://calc").build()) {
         client.handle("name", (ctx, body) -> "client-1");
         client.start();
         CompletableFuture<Object> sum = client.invoke("add", Map.of("a", 1, "b", 2));

@@ -1,6 +1,7 @@
 package io.callosum.examples;
 
 import io.callosum.Body;
+import io.callosum.BoundPeer;
 import io.callosum.CallContext;
 import io.callosum.CallInfo;
 import io.callosum.CallInterceptor;
@@ -94,7 +95,7 @@ final class ReceiveCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter err = spec.commandLine().getErr();
-    try (CurveServerOptions keys = curve; Peer peer = Callosum.newPeer(spec, this::describe)) {
+    try (CurveServerOptions keys = curve; BoundPeer peer = Callosum.newPeer(spec, () -> describe().build())) {
       peer.handleStream(Transfer.METHOD, (ctx, offer, up, down) -> receive(ctx, offer, up, err));
       peer.start();
       err.println("READY " + peer.address());
@@ -121,8 +122,8 @@ final class ReceiveCommand implements Callable<Integer> {
     }
   }
 
-  private Peer.Builder describe() {
-    Peer.Builder b = Peer.builder().name("receive").bind(address).interceptor(new CallInterceptor() {
+  private BoundPeer.Builder describe() {
+    BoundPeer.Builder b = Peer.builder().name("receive").bind(address).interceptor(new CallInterceptor() {
       @Override
       public void finished(CallInfo call, CallOutcome outcome) {
         // The command ends only once the reply (the sender's confirmation, or why stdout failed) has gone.

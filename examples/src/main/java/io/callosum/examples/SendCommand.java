@@ -1,6 +1,7 @@
 package io.callosum.examples;
 
 import io.callosum.CallosumException;
+import io.callosum.ConnectedPeer;
 import io.callosum.Futures;
 import io.callosum.Peer;
 import io.callosum.StreamCall;
@@ -82,7 +83,7 @@ final class SendCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter err = spec.commandLine().getErr();
     long size = Transfer.sizeOf(in);
-    try (CurveClientOptions keys = curve; Peer peer = Callosum.newPeer(spec, this::describe)) {
+    try (CurveClientOptions keys = curve; ConnectedPeer peer = Callosum.newPeer(spec, () -> describe().build())) {
       peer.start();
       StreamCall call = peer.call(Transfer.METHOD).clientStream(Transfer.offer(stream, size));
       long sent;
@@ -129,8 +130,8 @@ final class SendCommand implements Callable<Integer> {
     return broken;
   }
 
-  private Peer.Builder describe() {
-    Peer.Builder b = Peer.builder().name("send").connect(address).defaultTimeout(null);
+  private ConnectedPeer.Builder describe() {
+    ConnectedPeer.Builder b = Peer.builder().name("send").connect(address).defaultTimeout(null);
     curve.apply(b, address);
     return b;
   }

@@ -1,5 +1,6 @@
 package io.callosum.examples;
 
+import io.callosum.BoundPeer;
 import io.callosum.CallInfo;
 import io.callosum.CallInterceptor;
 import io.callosum.CallOutcome;
@@ -88,7 +89,7 @@ final class ServeCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     StopSignal stop = new StopSignal("callosum-serve-shutdown");
-    try (stop; CurveServerOptions keys = curve; Peer peer = Callosum.newPeer(spec, () -> describe(err))) {
+    try (stop; CurveServerOptions keys = curve; BoundPeer peer = Callosum.newPeer(spec, () -> describe(err).build())) {
       SampleService.registerOn(peer);
       peer.start();
       out.println("READY " + peer.address());
@@ -98,8 +99,8 @@ final class ServeCommand implements Callable<Integer> {
     return stop.stopped(err);
   }
 
-  private Peer.Builder describe(PrintWriter err) {
-    Peer.Builder b = Peer.builder().name("serve").bind(address).ordering(ordering).compressReplies(compress);
+  private BoundPeer.Builder describe(PrintWriter err) {
+    BoundPeer.Builder b = Peer.builder().name("serve").bind(address).ordering(ordering).compressReplies(compress);
     ServerAuthenticator auth = curve.apply(b, address);
     if (auth != null && !quiet) {
       err.println("CURVE server " + auth.serverKeyPair().publicKey() + " (domain " + auth.domain() + "),"

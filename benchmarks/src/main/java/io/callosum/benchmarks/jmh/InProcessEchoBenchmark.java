@@ -1,5 +1,6 @@
 package io.callosum.benchmarks.jmh;
 
+import io.callosum.ConnectedPeer;
 import io.callosum.Invocation;
 import io.callosum.Ordering;
 import io.callosum.Payload;
@@ -45,7 +46,7 @@ public class InProcessEchoBenchmark {
   public Ordering ordering;
 
   private Peer server;
-  private Peer client;
+  private ConnectedPeer client;
   private Payload payload;
   private byte[] bytes;
 

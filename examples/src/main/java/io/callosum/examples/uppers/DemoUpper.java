@@ -1,5 +1,6 @@
 package io.callosum.examples.uppers;
 
+import io.callosum.Invoker;
 import io.callosum.Peer;
 
 /**
@@ -17,13 +18,13 @@ public interface DemoUpper {
   String name();
 
   /** The peer builder line that differs per upper (the codec), applied to both ends. */
-  Peer.Builder configure(Peer.Builder builder);
+  <B extends Peer.Options<B>> B configure(B builder);
 
   /** Registers the service's handlers on {@code server} (before it starts). */
   void serve(Peer server);
 
-  /** A typed client of the service over {@code client} (a started, connected peer). */
-  DemoClient client(Peer client);
+  /** A typed client of the service over {@code client} (e.g. a started {@code ConnectedPeer}). */
+  DemoClient client(Invoker client);
 
   /**
    * Whether {@code failure} (as thrown by {@link DemoClient#fail}, unwrapped from any {@code

@@ -1,5 +1,6 @@
 package io.callosum.examples.uppers;
 
+import io.callosum.Invoker;
 import io.callosum.Ordering;
 import io.callosum.Peer;
 import io.callosum.RemoteUserException;
@@ -27,7 +28,7 @@ public final class MsgpackDemo implements DemoUpper {
   }
 
   @Override
-  public Peer.Builder configure(Peer.Builder builder) {
+  public <B extends Peer.Options<B>> B configure(B builder) {
     return builder.codec(new MsgpackCodec()); // the one line that differs per upper
   }
 
@@ -50,7 +51,7 @@ public final class MsgpackDemo implements DemoUpper {
   }
 
   @Override
-  public DemoClient client(Peer client) {
+  public DemoClient client(Invoker client) {
     return new DemoClient() {
       @Override
       public CompletableFuture<String> echo(String text) {

@@ -1,6 +1,8 @@
 package io.callosum.examples.uppers;
 
 import io.callosum.CallTimeoutException;
+import io.callosum.ConnectedPeer;
+import io.callosum.Invoker;
 import io.callosum.Peer;
 import io.callosum.examples.uppers.proto.AddReply;
 import io.callosum.examples.uppers.proto.AddRequest;
@@ -99,7 +101,7 @@ public final class ProtobufDemo implements DemoUpper {
   }
 
   @Override
-  public Peer.Builder configure(Peer.Builder builder) {
+  public <B extends Peer.Options<B>> B configure(B builder) {
     return builder.codec(new ProtobufCodec()); // the one line that differs per upper
   }
 
@@ -109,7 +111,7 @@ public final class ProtobufDemo implements DemoUpper {
   }
 
   @Override
-  public DemoClient client(Peer peer) {
+  public DemoClient client(Invoker peer) {
     ProtobufClient<Api> client = ProtobufServices.client(peer, SERVICE, Api.class);
     Api api = client.stub();
     return new DemoClient() {
@@ -159,7 +161,7 @@ public final class ProtobufDemo implements DemoUpper {
     try (Peer server = upper.configure(Peer.builder().bind(address).ordering(MsgpackDemo.ordering())).build()) {
       upper.serve(server);
       server.start();
-      try (Peer peer = upper.configure(Peer.builder().connect(server.address())).build().start()) {
+      try (ConnectedPeer peer = upper.configure(Peer.builder().connect(server.address())).build().start()) {
         DemoClient demo = upper.client(peer);
         out.println("server at " + server.address() + ", service " + SERVICE.getFullName()
             + " (methods " + SERVICE.getFullName() + "/Echo, /Add, /Fail, /Slow, /Next)");

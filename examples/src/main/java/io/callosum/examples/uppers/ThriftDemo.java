@@ -1,5 +1,7 @@
 package io.callosum.examples.uppers;
 
+import io.callosum.ConnectedPeer;
+import io.callosum.Invoker;
 import io.callosum.Ordering;
 import io.callosum.Peer;
 import io.callosum.examples.uppers.thrift.gen.Demo;
@@ -65,7 +67,7 @@ public final class ThriftDemo implements DemoUpper {
   }
 
   @Override
-  public Peer.Builder configure(Peer.Builder builder) {
+  public <B extends Peer.Options<B>> B configure(B builder) {
     return builder; // Thrift bodies travel as Payloads that the peer's codec never touches
   }
 
@@ -75,7 +77,7 @@ public final class ThriftDemo implements DemoUpper {
   }
 
   @Override
-  public DemoClient client(Peer client) {
+  public DemoClient client(Invoker client) {
     ThriftClients<Demo.Client> demo = ThriftClients.of(client, Demo.Client::new); // the one line that differs per upper
     return new DemoClient() {
       @Override
@@ -123,7 +125,7 @@ public final class ThriftDemo implements DemoUpper {
         .ordering(Ordering.KEY_SERIALIZED)).build()) {
       upper.serve(server);
       server.start();
-      try (Peer peer = upper.configure(Peer.builder().connect(server.address()).defaultTimeout(Duration.ofSeconds(10))).build().start()) {
+      try (ConnectedPeer peer = upper.configure(Peer.builder().connect(server.address()).defaultTimeout(Duration.ofSeconds(10))).build().start()) {
         DemoClient demo = upper.client(peer);
         out.println("echo(\"hello, thrift\") = " + outcome(demo.echo("hello, thrift")));
         out.println("add(40, 2) = " + outcome(demo.add(40, 2)));

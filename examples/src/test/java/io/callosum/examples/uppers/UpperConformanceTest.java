@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.callosum.CallTimeoutException;
+import io.callosum.ConnectedPeer;
 import io.callosum.Peer;
 import io.callosum.testing.Await;
 import io.callosum.testing.Closer;
@@ -77,7 +78,7 @@ class UpperConformanceTest {
         .defaultTimeout(Await.LIMIT)).build());
     upper.serve(server);
     server.start();
-    Peer peer = closer.later(upper.configure(Peer.builder().connect(server.address()).defaultTimeout(Await.LIMIT)).build()).start();
+    ConnectedPeer peer = closer.later(upper.configure(Peer.builder().connect(server.address()).defaultTimeout(Await.LIMIT)).build()).start();
     DemoClient client = upper.client(peer);
 
     assertEquals("hello, " + upper.name(), Await.result(client.echo("hello, " + upper.name())));

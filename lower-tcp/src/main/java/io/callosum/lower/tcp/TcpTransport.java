@@ -1,22 +1,15 @@
 package io.callosum.lower.tcp;
 
 import io.callosum.lower.Endpoint;
-import io.callosum.lower.FanoutConfig;
-import io.callosum.lower.FanoutListener;
-import io.callosum.lower.FanoutPattern;
-import io.callosum.lower.FanoutReceiver;
-import io.callosum.lower.FanoutSender;
-import io.callosum.lower.LinkFanout;
 import io.callosum.lower.LinkListener;
-import io.callosum.lower.Transport;
 import io.callosum.lower.TransportConfig;
+import io.callosum.lower.links.LinkFanoutTransport;
 import io.callosum.lower.tcp.internal.ConnectionSecurity;
 import io.callosum.lower.tcp.internal.Hub;
 import io.callosum.lower.tcp.internal.NullSecurity;
 import io.callosum.lower.tcp.internal.curve.CurveSecurity;
 import java.io.IOException;
 import java.net.URI;
-import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -33,9 +26,11 @@ import java.util.function.Supplier;
  * peer that connects through one object to the same address rides one TCP connection, each on its
  * own channel (its own link, capabilities and remote). A bound peer serves any number of channels
  * from any number of connections. Peers that find this lower by their address scheme share one
- * default instance, so a process bundles its connections without further setup. Thread-safe.
+ * default instance, so a process bundles its connections without further setup. Broadcast and
+ * pipelines run over its channels with credit-based flow control ({@link LinkFanoutTransport}).
+ * Thread-safe.
  */
-public final class TcpTransport implements Transport {
+public final class TcpTransport extends LinkFanoutTransport {
   private final TcpOptions options;
   private final Hub hub;
 
@@ -73,22 +68,6 @@ public final class TcpTransport implements Transport {
   @Override
   public Set<String> schemes() {
     return hub.schemes();
-  }
-
-  /** Broadcast and pipelines over this lower's channels, with credit-based flow control ({@link LinkFanout}). */
-  @Override
-  public boolean supports(FanoutPattern pattern) {
-    return true;
-  }
-
-  @Override
-  public FanoutSender openSender(URI address, FanoutConfig config, Runnable writable) throws IOException {
-    return LinkFanout.openSender(this, address, config, writable);
-  }
-
-  @Override
-  public FanoutReceiver openReceiver(URI address, FanoutConfig config, List<String> topicPrefixes, FanoutListener listener) throws IOException {
-    return LinkFanout.openReceiver(this, address, config, topicPrefixes, listener);
   }
 
   @Override

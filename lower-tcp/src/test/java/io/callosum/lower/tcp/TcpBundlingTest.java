@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.callosum.ConnectedPeer;
 import io.callosum.ConnectionLostException;
 import io.callosum.Peer;
 import io.callosum.RemotePeer;
@@ -38,8 +39,8 @@ class TcpBundlingTest {
     return p.start();
   }
 
-  private Peer client(TcpTransport transport, String address, String name) {
-    Peer p = closer.later(Peer.builder().transport(transport).connect(address).name(name).defaultTimeout(Await.LIMIT).build());
+  private ConnectedPeer client(TcpTransport transport, String address, String name) {
+    ConnectedPeer p = closer.later(Peer.builder().transport(transport).connect(address).name(name).defaultTimeout(Await.LIMIT).build());
     p.handle("whoami", (ctx, body) -> name);
     return p.start();
   }
@@ -54,7 +55,7 @@ class TcpBundlingTest {
   void peersShareOneConnectionAndEachIsCalledBackOnItsOwnChannel() throws Exception {
     Peer server = server(new TcpTransport(), "tcp://127.0.0.1:0");
     TcpTransport shared = new TcpTransport();
-    List<Peer> clients = new ArrayList<>();
+    List<ConnectedPeer> clients = new ArrayList<>();
     for (int i = 0; i < 6; i++) {
       clients.add(client(shared, server.address(), "client-" + i));
     }
@@ -65,7 +66,7 @@ class TcpBundlingTest {
 
     List<CompletableFuture<Object>> calls = new ArrayList<>();
     for (int round = 0; round < 20; round++) {
-      for (Peer c : clients) {
+      for (ConnectedPeer c : clients) {
         calls.add(c.invoke("callback", null));
       }
     }
@@ -82,9 +83,9 @@ class TcpBundlingTest {
   void closingOneChannelLeavesTheOthersWorking() throws Exception {
     Peer server = server(new TcpTransport(), "tcp://127.0.0.1:0");
     TcpTransport shared = new TcpTransport();
-    Peer a = client(shared, server.address(), "a");
-    Peer b = client(shared, server.address(), "b");
-    Peer c = client(shared, server.address(), "c");
+    ConnectedPeer a = client(shared, server.address(), "a");
+    ConnectedPeer b = client(shared, server.address(), "b");
+    ConnectedPeer c = client(shared, server.address(), "c");
     CompletableFuture<Object> inFlight = c.invoke("callback", null);
     b.close();
     assertEquals("c", Await.result(inFlight));
@@ -94,7 +95,7 @@ class TcpBundlingTest {
     assertThrows(ConnectionLostException.class, () -> b.invokeAndWait("echo", 1));
     assertEquals(1, shared.openConnections());
 
-    Peer d = client(shared, server.address(), "d"); // a new channel on the same connection
+    ConnectedPeer d = client(shared, server.address(), "d"); // a new channel on the same connection
     assertEquals("d", d.invokeAndWait("callback", null));
     assertEquals(1, server.remotes().stream().map(TcpBundlingTest::connectionOf).distinct().count());
 
@@ -115,13 +116,13 @@ class TcpBundlingTest {
   void concurrentSendersOfAllSizesKeepFramesWhole() throws Exception {
     Peer server = server(new TcpTransport(), "tcp://127.0.0.1:0");
     TcpTransport shared = new TcpTransport();
-    List<Peer> clients = List.of(client(shared, server.address(), "p"), client(shared, server.address(), "q"));
+    List<ConnectedPeer> clients = List.of(client(shared, server.address(), "p"), client(shared, server.address(), "q"));
     int[] sizes = {0, 1, 100, 8 << 10, 60 << 10, 64 << 10, 65 << 10, 200 << 10};
     java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
     try {
       List<java.util.concurrent.Future<?>> senders = new ArrayList<>();
       for (int t = 0; t < 4; t++) {
-        Peer c = clients.get(t % 2);
+        ConnectedPeer c = clients.get(t % 2);
         int seed = t;
         senders.add(pool.submit(() -> {
           List<CompletableFuture<Object>> calls = new ArrayList<>();

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.callosum.ConnectedPeer;
 import io.callosum.Peer;
 import io.callosum.lower.tcp.testing.RawTcp;
 import io.callosum.testing.Await;
@@ -30,7 +31,7 @@ class TcpLimitsTest {
 
   @RegisterExtension final Closer closer = new Closer();
   private Peer server;
-  private Peer before;
+  private ConnectedPeer before;
 
   @BeforeEach
   void start() {
@@ -44,7 +45,7 @@ class TcpLimitsTest {
   }
 
   /** A client on its own transport (so on its own connection). */
-  private Peer client() {
+  private ConnectedPeer client() {
     return closer.later(Peer.builder().transport(new TcpTransport()).connect(server.address()).defaultTimeout(Await.LIMIT)
         .build().start());
   }

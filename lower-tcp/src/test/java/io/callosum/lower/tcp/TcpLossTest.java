@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.callosum.ConnectedPeer;
 import io.callosum.ConnectionLostException;
 import io.callosum.OverloadedException;
 import io.callosum.Peer;
@@ -41,7 +42,7 @@ class TcpLossTest {
     return p;
   }
 
-  private Peer client(TcpTransport transport, String address) {
+  private ConnectedPeer client(TcpTransport transport, String address) {
     return closer.later(Peer.builder().transport(transport).connect(address).name("client").build().start());
   }
 
@@ -62,7 +63,7 @@ class TcpLossTest {
     CountDownLatch entered = new CountDownLatch(2);
     blocking(server, entered);
     server.start();
-    Peer client = client(new TcpTransport(options), server.address());
+    ConnectedPeer client = client(new TcpTransport(options), server.address());
     CompletableFuture<Object> first = client.invoke("block", 1);
     CompletableFuture<Object> second = client.call("block").orderKey("other").invoke(2);
     assertTrue(entered.await(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS), "both handlers run");
@@ -91,7 +92,7 @@ class TcpLossTest {
     blocking(server, entered);
     server.start();
     FreezableProxy proxy = closer.later(new FreezableProxy(server.address()));
-    Peer client = client(new TcpTransport(options), proxy.address());
+    ConnectedPeer client = client(new TcpTransport(options), proxy.address());
     assertEquals("up", client.invokeAndWait("echo", "up"));
     CompletableFuture<Object> inFlight = client.invoke("block", null); // no timeout: only the loss can end it
     assertTrue(entered.await(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS));
@@ -128,8 +129,8 @@ class TcpLossTest {
     Peer first = server(serverTransport, BIND).start();
     String address = first.address();
     TcpTransport clientTransport = new TcpTransport(options);
-    Peer client = client(clientTransport, address);
-    Peer sibling = client(clientTransport, address); // a second channel on the same connection
+    ConnectedPeer client = client(clientTransport, address);
+    ConnectedPeer sibling = client(clientTransport, address); // a second channel on the same connection
     assertEquals("one", client.invokeAndWait("echo", "one"));
 
     first.close();
@@ -195,8 +196,8 @@ class TcpLossTest {
     server.handle("big", (ctx, body) -> new byte[256 << 10]);
     server.start();
     FreezableProxy proxy = closer.later(new FreezableProxy(server.address()));
-    Peer stalled = client(new TcpTransport(), proxy.address());
-    Peer good = client(new TcpTransport(), server.address());
+    ConnectedPeer stalled = client(new TcpTransport(), proxy.address());
+    ConnectedPeer good = client(new TcpTransport(), server.address());
     Await.until("the server knows both", () -> server.remotes().size() == 2);
     proxy.freeze(false, true); // requests still arrive, replies no longer leave the proxy
     // 256 KiB replies, far more than the socket buffers and the 1 MiB backlog: the server cuts the
@@ -215,7 +216,7 @@ class TcpLossTest {
   void aSenderThatOutpacesAReadingRemoteIsPushedBackNotCut() throws Exception {
     Peer server = server(new TcpTransport(), BIND).start();
     TcpTransport fast = new TcpTransport(TcpOptions.builder().maxSendBacklog(300_000).build());
-    Peer client = client(fast, server.address());
+    ConnectedPeer client = client(fast, server.address());
     byte[] big = new byte[100_000]; // above the size senders write themselves: these queue for the loop
     List<CompletableFuture<Object>> calls = new ArrayList<>();
     for (int i = 0; i < 500; i++) {
@@ -243,14 +244,14 @@ class TcpLossTest {
     TcpTransport transport = new TcpTransport();
     Peer server = server(transport, BIND).start();
     assertEquals(1, transport.openEndpoints());
-    try (Peer warm = Peer.builder().transport(transport).connect(server.address()).build().start()) {
+    try (ConnectedPeer warm = Peer.builder().transport(transport).connect(server.address()).build().start()) {
       warm.invokeAndWait("echo", "warm"); // classes, JIT, pools
     }
     Await.until("the warm-up client is gone", () -> server.remotes().isEmpty());
     int fdBefore = Resources.openFds();
     int threadsBefore = Thread.activeCount();
     for (int i = 0; i < 1000; i++) {
-      try (Peer client = Peer.builder().transport(transport).connect(server.address()).build().start()) {
+      try (ConnectedPeer client = Peer.builder().transport(transport).connect(server.address()).build().start()) {
         assertEquals(1, transport.openConnections());
         if (i % 10 == 0) {
           assertEquals(i, client.invokeAndWait("echo", i));
@@ -294,7 +295,7 @@ class TcpLossTest {
     try (Peer server = Peer.builder().transport(transport).bind(BIND).build()) {
       server.handle("echo", (ctx, body) -> body.value());
       server.start();
-      try (Peer client = Peer.builder().transport(transport).connect(server.address()).build().start()) {
+      try (ConnectedPeer client = Peer.builder().transport(transport).connect(server.address()).build().start()) {
         assertEquals(i, client.invokeAndWait("echo", i));
       }
     }

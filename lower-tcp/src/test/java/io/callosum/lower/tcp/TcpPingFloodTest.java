@@ -3,6 +3,7 @@ package io.callosum.lower.tcp;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.callosum.ConnectedPeer;
 import io.callosum.Peer;
 import io.callosum.lower.tcp.testing.RawTcp;
 import io.callosum.testing.Await;
@@ -48,7 +49,7 @@ class TcpPingFloodTest {
         raw.send(pings.array()); // never reads the PONGs
       }
       // A normal client is served after the flood was read: the loop has taken in (nearly) all of it.
-      Peer client = closer.later(Peer.builder().transport(new TcpTransport()).connect(server.address()).defaultTimeout(Await.LIMIT).build())
+      ConnectedPeer client = closer.later(Peer.builder().transport(new TcpTransport()).connect(server.address()).defaultTimeout(Await.LIMIT).build())
           .start();
       assertEquals(7, client.invokeAndWait("echo", 7));
       long grown = usedHeapAfterGc() - before;

@@ -3,13 +3,11 @@ package io.callosum.lower.zmq;
 import io.callosum.lower.Endpoint;
 import io.callosum.lower.FanoutConfig;
 import io.callosum.lower.FanoutListener;
-import io.callosum.lower.FanoutPattern;
 import io.callosum.lower.FanoutReceiver;
 import io.callosum.lower.FanoutSender;
-import io.callosum.lower.LinkFanout;
 import io.callosum.lower.LinkListener;
-import io.callosum.lower.Transport;
 import io.callosum.lower.TransportConfig;
+import io.callosum.lower.links.LinkFanoutTransport;
 import io.callosum.lower.zmq.internal.DealerEndpoint;
 import io.callosum.lower.zmq.internal.RouterEndpoint;
 import io.callosum.lower.zmq.internal.SharedContext;
@@ -32,7 +30,7 @@ import java.util.Set;
  * default instance. All sockets of the transport are served by {@link ZmqOptions#ioThreads()} I/O
  * loop threads (one by default), which alone touch them. Thread-safe.
  */
-public final class ZmqTransport implements Transport {
+public final class ZmqTransport extends LinkFanoutTransport {
   private final ZmqOptions options;
   private final SharedContext context;
 
@@ -64,33 +62,24 @@ public final class ZmqTransport implements Transport {
   }
 
   /**
-   * Broadcast over PUB/SUB and pipelines over PUSH/PULL, with ZeroMQ's high-water marks as queues;
-   * with CURVE, over links with credit ({@link #encrypted}).
-   */
-  @Override
-  public boolean supports(FanoutPattern pattern) {
-    return true;
-  }
-
-  /**
-   * A PUB (broadcast) or PUSH (pipeline) socket; with CURVE, a {@link LinkFanout} sender over this
-   * transport's links (see {@link #encrypted}).
+   * A PUB (broadcast) or PUSH (pipeline) socket, with ZeroMQ's high-water marks as queues; with
+   * CURVE, a sender over this transport's links with credit (see {@link #encrypted}).
    */
   @Override
   public FanoutSender openSender(URI address, FanoutConfig config, Runnable writable) throws IOException {
     checkScheme(address);
     if (encrypted(config)) {
-      return LinkFanout.openSender(this, address, config, writable, linkCredit());
+      return super.openSender(address, config, writable);
     }
     return ZmqFanoutSender.create(context, address, config, options, writable);
   }
 
-  /** A SUB (broadcast) or PULL (pipeline) socket; with CURVE, a {@link LinkFanout} receiver. */
+  /** A SUB (broadcast) or PULL (pipeline) socket; with CURVE, a receiver over this transport's links. */
   @Override
   public FanoutReceiver openReceiver(URI address, FanoutConfig config, List<String> topicPrefixes, FanoutListener listener) throws IOException {
     checkScheme(address);
     if (encrypted(config)) {
-      return LinkFanout.openReceiver(this, address, config, topicPrefixes, listener, linkCredit());
+      return super.openReceiver(address, config, topicPrefixes, listener);
     }
     return ZmqFanoutReceiver.create(context, address, config, options, topicPrefixes, listener);
   }
@@ -115,7 +104,8 @@ public final class ZmqTransport implements Transport {
    * high-water mark, so that neither the ROUTER's queue for a remote (which cuts off a remote at
    * the mark) nor a receiving socket's pipe ever fills with them.
    */
-  private long linkCredit() {
+  @Override
+  protected long linkCredit() {
     return Math.max(1, options.highWaterMark() / 2);
   }
 

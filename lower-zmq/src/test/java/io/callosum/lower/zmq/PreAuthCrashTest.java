@@ -3,6 +3,7 @@ package io.callosum.lower.zmq;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.callosum.ConnectedPeer;
 import io.callosum.Peer;
 import io.callosum.auth.AllowListAuthenticator;
 import io.callosum.auth.ClientAuthenticator;
@@ -80,7 +81,7 @@ class PreAuthCrashTest {
     try (Peer server = Peer.builder().transport(serverTransport).bind("zmq+tcp://127.0.0.1:0").build()) {
       server.handle("echo", (ctx, body) -> body.value());
       server.start();
-      try (Peer before = Peer.builder().transport(clientTransport).connect(server.address()).defaultTimeout(Duration.ofSeconds(5)).build().start()) {
+      try (ConnectedPeer before = Peer.builder().transport(clientTransport).connect(server.address()).defaultTimeout(Duration.ofSeconds(5)).build().start()) {
         assertEquals("before", before.invokeAndWait("echo", "before"));
         byte[] minusOne = new byte[8];
         Arrays.fill(minusOne, (byte) 0xff);
@@ -91,7 +92,7 @@ class PreAuthCrashTest {
         // A connection made before the attack and new ones after it are all served.
         assertEquals("still", before.invokeAndWait("echo", "still"));
         for (int i = 0; i < 3; i++) {
-          try (Peer after = Peer.builder().transport(clientTransport).connect(server.address())
+          try (ConnectedPeer after = Peer.builder().transport(clientTransport).connect(server.address())
               .connectTimeout(Duration.ofSeconds(5)).defaultTimeout(Duration.ofSeconds(5)).build().start()) {
             assertEquals(i, after.invokeAndWait("echo", i));
           }

@@ -2,8 +2,8 @@ package io.callosum.lower.zmq;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.callosum.PipelineReceiver;
-import io.callosum.PipelineSender;
+import io.callosum.fanout.PipelineReceiver;
+import io.callosum.fanout.PipelineSender;
 import io.callosum.testing.Closer;
 import io.callosum.testing.FanoutSuite;
 import java.time.Duration;
@@ -45,7 +45,7 @@ class ZmqCurveFanoutCreditTest {
       got++;
     }
     long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-    io.callosum.Delivery d = null;
+    io.callosum.fanout.Delivery d = null;
     while (d == null && System.nanoTime() < deadline) {
       s.offer("after", 1);
       d = w.poll(Duration.ofMillis(500));

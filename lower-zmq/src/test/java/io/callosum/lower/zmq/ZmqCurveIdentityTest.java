@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.callosum.ConnectedPeer;
 import io.callosum.Peer;
 import io.callosum.auth.AllowListAuthenticator;
 import io.callosum.auth.ClientAuthenticator;
@@ -102,7 +103,7 @@ class ZmqCurveIdentityTest {
       // An honest client on the same server is served as alice, and nobody else reached a handler.
       ZmqTransport clientTransport = new ZmqTransport(ZmqOptions.defaults().withHandshakeRetry(Duration.ofMillis(300))
           .withCurveClient(ClientAuthenticator.of(serverKeys.publicKey(), aliceKeys)));
-      try (Peer honest = Peer.builder().transport(clientTransport).connect(server.address()).build().start()) {
+      try (ConnectedPeer honest = Peer.builder().transport(clientTransport).connect(server.address()).build().start()) {
         assertEquals("alice", honest.invokeAndWait("whoami", null));
       }
       assertEquals(List.of(Optional.of("alice")), seen);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.callosum.AuthenticationException;
 import io.callosum.CallosumException;
+import io.callosum.ConnectedPeer;
 import io.callosum.Peer;
 import io.callosum.auth.AllowListAuthenticator;
 import io.callosum.auth.ClientAuthenticator;
@@ -41,7 +42,7 @@ class ZmqCurveTest {
 
   private ZmqTransport clientTransport;
 
-  private Peer client(ZmqOptions options) {
+  private ConnectedPeer client(ZmqOptions options) {
     clientTransport = new ZmqTransport(options.withHandshakeRetry(Duration.ofMillis(300)));
     return Peer.builder().transport(clientTransport).connect(server.address()).connectTimeout(Duration.ofSeconds(3)).build();
   }
@@ -53,7 +54,7 @@ class ZmqCurveTest {
 
   @Test
   void anAllowedKeyGetsInAndItsUserIdReachesTheHandler() {
-    try (Peer client = client(ZmqOptions.defaults().withCurveClient(ClientAuthenticator.of(serverKeys.publicKey(), allowedKeys))).start()) {
+    try (ConnectedPeer client = client(ZmqOptions.defaults().withCurveClient(ClientAuthenticator.of(serverKeys.publicKey(), allowedKeys))).start()) {
       assertEquals("alice", client.invokeAndWait("whoami", null));
       assertEquals("alice", server.remotes().get(0).identity().orElseThrow());
     }
@@ -61,7 +62,7 @@ class ZmqCurveTest {
 
   @Test
   void anUnknownKeyIsRejectedAsAnAuthenticationFailure() {
-    Peer client = client(ZmqOptions.defaults().withCurveClient(ClientAuthenticator.of(serverKeys.publicKey(), CurveKeyPair.generate())));
+    ConnectedPeer client = client(ZmqOptions.defaults().withCurveClient(ClientAuthenticator.of(serverKeys.publicKey(), CurveKeyPair.generate())));
     long start = System.nanoTime();
     AuthenticationException e = assertThrows(AuthenticationException.class, client::start);
     assertTrue(e.getMessage().contains("credentials"), e.getMessage());
@@ -72,7 +73,7 @@ class ZmqCurveTest {
   @Test
   void aWrongServerKeyIsReportedWithoutSpinning() {
     long loopsBefore = loopThreads();
-    Peer client = client(ZmqOptions.defaults().withCurveClient(ClientAuthenticator.of(CurveKeyPair.generate().publicKey(), allowedKeys)));
+    ConnectedPeer client = client(ZmqOptions.defaults().withCurveClient(ClientAuthenticator.of(CurveKeyPair.generate().publicKey(), allowedKeys)));
     AuthenticationException e = assertThrows(AuthenticationException.class, client::start);
     assertTrue(e.getMessage().contains("server public key"), e.getMessage());
     Await.until("the client's sockets and threads are gone", () -> clientTransport.openEndpoints() == 0 && loopThreads() == loopsBefore);
@@ -80,7 +81,7 @@ class ZmqCurveTest {
 
   @Test
   void aPlainClientCannotTalkToACurveServer() {
-    Peer client = client(ZmqOptions.defaults());
+    ConnectedPeer client = client(ZmqOptions.defaults());
     CallosumException e = assertThrows(CallosumException.class, client::start);
     assertTrue(e instanceof AuthenticationException || e.getMessage().contains("handshake"), e.toString());
     assertTrue(server.remotes().isEmpty());

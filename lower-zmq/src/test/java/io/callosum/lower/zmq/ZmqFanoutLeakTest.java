@@ -3,10 +3,10 @@ package io.callosum.lower.zmq;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.callosum.BroadcastReceiver;
-import io.callosum.Broadcaster;
-import io.callosum.PipelineReceiver;
-import io.callosum.PipelineSender;
+import io.callosum.fanout.BroadcastReceiver;
+import io.callosum.fanout.Broadcaster;
+import io.callosum.fanout.PipelineReceiver;
+import io.callosum.fanout.PipelineSender;
 import io.callosum.auth.AllowListAuthenticator;
 import io.callosum.auth.CurveKeyPair;
 import io.callosum.testing.Await;

@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.callosum.AuthenticationException;
-import io.callosum.BroadcastReceiver;
-import io.callosum.Broadcaster;
-import io.callosum.Delivery;
-import io.callosum.PipelineReceiver;
-import io.callosum.PipelineSender;
+import io.callosum.fanout.BroadcastReceiver;
+import io.callosum.fanout.Broadcaster;
+import io.callosum.fanout.Delivery;
+import io.callosum.fanout.PipelineReceiver;
+import io.callosum.fanout.PipelineSender;
 import io.callosum.auth.AllowListAuthenticator;
 import io.callosum.auth.ClientAuthenticator;
 import io.callosum.auth.CurveKeyPair;

@@ -14,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.callosum.ConnectedPeer;
 import io.callosum.ConnectionLostException;
 import io.callosum.Peer;
 import io.callosum.lower.Capabilities;
@@ -48,7 +49,7 @@ class ZmqHandshakeTest {
     return closer.later(c);
   }
 
-  private Peer client(String address, Duration connectTimeout) {
+  private ConnectedPeer client(String address, Duration connectTimeout) {
     ZmqTransport transport = new ZmqTransport(ZmqOptions.defaults().withHandshakeRetry(RETRY));
     return closeLater(Peer.builder().transport(transport).connect(address).name("client")
         .connectTimeout(connectTimeout).defaultTimeout(Await.LIMIT).build());
@@ -58,7 +59,7 @@ class ZmqHandshakeTest {
   void unansweredFirstPingIsRetriedOnAFreshSocket() throws Exception {
     RawZmq router = closeLater(RawZmq.router());
     Duration connectTimeout = Duration.ofSeconds(4);
-    Peer client = client(router.callosumAddress(), connectTimeout);
+    ConnectedPeer client = client(router.callosumAddress(), connectTimeout);
     long t0 = System.nanoTime();
     CompletableFuture<Peer> started = CompletableFuture.supplyAsync(client::start, background);
 
@@ -115,7 +116,7 @@ class ZmqHandshakeTest {
     }
     String address = "zmq+tcp://127.0.0.1:" + port;
     Duration connectTimeout = Duration.ofMillis(800);
-    Peer client = client(address, connectTimeout);
+    ConnectedPeer client = client(address, connectTimeout);
     long t0 = System.nanoTime();
     ConnectionLostException e = assertThrows(ConnectionLostException.class, client::start);
     long millis = (System.nanoTime() - t0) / 1_000_000;
@@ -134,7 +135,7 @@ class ZmqHandshakeTest {
       port = s.getLocalPort();
     }
     Duration connectTimeout = Duration.ofMillis(300);
-    Peer client = closeLater(Peer.builder().transport(new ZmqTransport()).connect("zmq+tcp://127.0.0.1:" + port)
+    ConnectedPeer client = closeLater(Peer.builder().transport(new ZmqTransport()).connect("zmq+tcp://127.0.0.1:" + port)
         .connectTimeout(connectTimeout).build());
     long t0 = System.nanoTime();
     ConnectionLostException e = assertThrows(ConnectionLostException.class, client::start);
@@ -148,7 +149,7 @@ class ZmqHandshakeTest {
   void listenerThatNeverAnswersFailsWithAClearMessage() throws Exception {
     RawZmq router = closeLater(RawZmq.router()); // accepts connections, never reads
     Duration connectTimeout = Duration.ofMillis(800);
-    Peer client = client(router.callosumAddress(), connectTimeout);
+    ConnectedPeer client = client(router.callosumAddress(), connectTimeout);
     long t0 = System.nanoTime();
     ConnectionLostException e = assertThrows(ConnectionLostException.class, client::start);
     long millis = (System.nanoTime() - t0) / 1_000_000;
@@ -164,7 +165,7 @@ class ZmqHandshakeTest {
     Peer server = closeLater(Peer.builder().transport(new ZmqTransport()).bind("zmq+tcp://127.0.0.1:0").name("server").build());
     server.handle("echo", (ctx, body) -> body.value());
     server.start();
-    Peer client = client(server.address(), Duration.ofSeconds(5)).start();
+    ConnectedPeer client = client(server.address(), Duration.ofSeconds(5)).start();
 
     Capabilities seen = client.remote().capabilities();
     assertFalse(seen.isLegacy(), "a Java server is not legacy");

@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.callosum.BoundPeer;
+import io.callosum.ConnectedPeer;
 import io.callosum.ConnectionLostException;
 import io.callosum.Peer;
 import io.callosum.testing.Await;
@@ -38,11 +40,11 @@ class ZmqLossTest {
     return closer.later(c);
   }
 
-  private static Peer.Builder server(ZmqTransport transport, String address) {
+  private static BoundPeer.Builder server(ZmqTransport transport, String address) {
     return Peer.builder().transport(transport).bind(address).name("server");
   }
 
-  private static Peer withEcho(Peer p) {
+  private static BoundPeer withEcho(BoundPeer p) {
     p.handle("echo", (ctx, body) -> body.value());
     return p;
   }
@@ -62,7 +64,7 @@ class ZmqLossTest {
       return null;
     });
     server.start();
-    Peer client = closeLater(Peer.builder().transport(transport).connect(server.address()).name("client").build().start());
+    ConnectedPeer client = closeLater(Peer.builder().transport(transport).connect(server.address()).name("client").build().start());
     assertEquals("up", client.invokeAndWait("echo", "up"));
     CompletableFuture<Object> first = client.invoke("block", 1); // no timeout
     CompletableFuture<Object> second = client.call("block").orderKey("other").invoke(2);
@@ -91,7 +93,7 @@ class ZmqLossTest {
     Peer first = closeLater(withEcho(server(serverTransport, BIND).build()).start());
     String address = first.address();
     assertTrue(address.matches("zmq\\+tcp://127\\.0\\.0\\.1:\\d+") && !address.endsWith(":0"), address);
-    Peer client = closeLater(Peer.builder().transport(new ZmqTransport()).connect(address).name("client").build().start());
+    ConnectedPeer client = closeLater(Peer.builder().transport(new ZmqTransport()).connect(address).name("client").build().start());
     assertEquals("one", client.invokeAndWait("echo", "one"));
 
     first.close();
@@ -172,7 +174,7 @@ class ZmqLossTest {
     Peer server = closeLater(withEcho(server(transport, BIND).build()).start());
     assertEquals(1, transport.openEndpoints());
     for (int i = 0; i < 200; i++) {
-      try (Peer client = Peer.builder().transport(transport).connect(server.address()).build().start()) {
+      try (ConnectedPeer client = Peer.builder().transport(transport).connect(server.address()).build().start()) {
         assertEquals(2, transport.openEndpoints());
         assertEquals(i, client.invokeAndWait("echo", i));
       }
@@ -220,7 +222,7 @@ class ZmqLossTest {
   private static void cycle(int i) {
     ZmqTransport transport = new ZmqTransport();
     try (Peer server = withEcho(server(transport, BIND).build()).start();
-        Peer client = Peer.builder().transport(transport).connect(server.address()).build().start()) {
+        ConnectedPeer client = Peer.builder().transport(transport).connect(server.address()).build().start()) {
       assertEquals(i, client.invokeAndWait("echo", i));
     }
     assertEquals(0, transport.openEndpoints(), "cycle " + i);

@@ -18,6 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.callosum.ConnectedPeer;
 import io.callosum.Peer;
 import io.callosum.lower.Capabilities;
 import io.callosum.testing.Await;
@@ -236,8 +237,8 @@ class ZmqWireTest {
   // =============================================================== (b) a Python server, Java client
 
   /** A Java client (not started) of the raw ROUTER. */
-  private Peer javaClient(RawZmq router) {
-    Peer client = closeLater(Peer.builder().transport(new ZmqTransport()).connect(router.callosumAddress()).name("client")
+  private ConnectedPeer javaClient(RawZmq router) {
+    ConnectedPeer client = closeLater(Peer.builder().transport(new ZmqTransport()).connect(router.callosumAddress()).name("client")
         .connectTimeout(Duration.ofSeconds(5)).defaultTimeout(Await.LIMIT).build());
     client.handle("echo", (ctx, body) -> body.value());
     return client;
@@ -274,7 +275,7 @@ class ZmqWireTest {
   @Test
   void javaClientSpeaksTheCapturedBytesToAPythonServer() throws Exception {
     RawZmq router = closeLater(RawZmq.router());
-    Peer client = javaClient(router);
+    ConnectedPeer client = javaClient(router);
     List<byte[]> ping = startAgainstLegacy(client, router, true);
     byte[] id = ping.get(0);
 
@@ -307,7 +308,7 @@ class ZmqWireTest {
   @Test
   void emptyPongAlsoMeansLegacy() throws Exception {
     RawZmq router = closeLater(RawZmq.router());
-    Peer client = javaClient(router);
+    ConnectedPeer client = javaClient(router);
     startAgainstLegacy(client, router, false);
     assertTrue(client.remote().capabilities().isLegacy(), "an empty PONG means Python Callosum");
     assertEquals(Capabilities.LEGACY, client.remote().capabilities());
@@ -316,7 +317,7 @@ class ZmqWireTest {
   @Test
   void javaClientSendsNoExtensionsToALegacyServerEvenFromHandlers() throws Exception {
     RawZmq router = closeLater(RawZmq.router());
-    Peer client = javaClient(router);
+    ConnectedPeer client = javaClient(router);
     // A handler that calls back the server that called it: to a Java server this carries chn.
     client.handle("cb", (ctx, body) -> ctx.caller().invoke("echo", body.value()).get(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS));
     client.handle("cbKeyed", (ctx, body) -> ctx.caller().call("echo").orderKey("k").invoke(body.value())
@@ -370,7 +371,7 @@ class ZmqWireTest {
   void javaClientAnswersAPythonServersPing() throws Exception {
     // Python's server answers PING and so may a ROUTER probe; a Java client echoes it as PONG.
     RawZmq router = closeLater(RawZmq.router());
-    Peer client = javaClient(router);
+    ConnectedPeer client = javaClient(router);
     byte[] id = startAgainstLegacy(client, router, true).get(0);
     router.send(id, PING, EMPTY, EMPTY);
     List<byte[]> pong = router.next();

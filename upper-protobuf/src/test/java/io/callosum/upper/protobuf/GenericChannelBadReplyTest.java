@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.callosum.CodecException;
+import io.callosum.ConnectedPeer;
 import io.callosum.Payload;
 import io.callosum.Peer;
 import io.callosum.testing.Await;
@@ -29,7 +30,7 @@ class GenericChannelBadReplyTest {
     // Field 1 of Result is an int64: a length-delimited field 1 is a misfit, refused by the parser.
     server.handle("callosum.legacy.Arith/Multiply", (ctx, body) -> Payload.wrap(new byte[] {0x0a, 0x01, 0x00}));
     server.start();
-    Peer peer = closer.later(Peer.builder().connect(server.address()).defaultTimeout(Await.LIMIT).build()).start();
+    ConnectedPeer peer = closer.later(Peer.builder().connect(server.address()).defaultTimeout(Await.LIMIT).build()).start();
 
     Arith.Interface arith = Arith.newStub(ProtobufServices.rpcChannel(peer));
     ProtobufController controller = new ProtobufController();

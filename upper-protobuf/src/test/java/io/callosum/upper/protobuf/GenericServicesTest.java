@@ -12,6 +12,7 @@ import com.google.protobuf.ServiceException;
 import io.callosum.CallInfo;
 import io.callosum.CallInterceptor;
 import io.callosum.CallTimeoutException;
+import io.callosum.ConnectedPeer;
 import io.callosum.OrderKey;
 import io.callosum.Peer;
 import io.callosum.RemoteUserException;
@@ -81,7 +82,7 @@ class GenericServicesTest {
     }
   }
 
-  private Peer start(String lower, boolean blocking) {
+  private ConnectedPeer start(String lower, boolean blocking) {
     String address = lower.equals("inproc") ? "inproc://generic-" + NAMES.incrementAndGet() : "zmq+tcp://127.0.0.1:0";
     Peer server = closer.later(Peer.builder().bind(address).defaultTimeout(Await.LIMIT).interceptor(new CallInterceptor() {
       @Override
@@ -103,7 +104,7 @@ class GenericServicesTest {
   @ParameterizedTest
   @ValueSource(strings = {"inproc", "zmq+tcp"})
   void generatedBlockingStubsCallAGeneratedBlockingService(String lower) throws Exception {
-    Peer peer = start(lower, true);
+    ConnectedPeer peer = start(lower, true);
     Arith.BlockingInterface arith = Arith.newBlockingStub(ProtobufServices.blockingRpcChannel(peer));
     assertEquals(42, arith.multiply(null, ops(6, 7)).getValue());
     ProtobufController controller = new ProtobufController().orderKey(OrderKey.of("k"));
@@ -130,7 +131,7 @@ class GenericServicesTest {
   @ParameterizedTest
   @ValueSource(strings = {"inproc", "zmq+tcp"})
   void generatedStubsCallAGeneratedServiceWithCallbacks(String lower) throws Exception {
-    Peer peer = start(lower, false);
+    ConnectedPeer peer = start(lower, false);
     Arith.Interface arith = Arith.newStub(ProtobufServices.rpcChannel(peer));
     CompletableFuture<Result> product = new CompletableFuture<>();
     arith.multiply(new ProtobufController(), ops(5, 5), product::complete);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.callosum.CodecException;
+import io.callosum.ConnectedPeer;
 import io.callosum.Ordering;
 import io.callosum.Payload;
 import io.callosum.Peer;
@@ -42,7 +43,7 @@ class ProtobufCodecTest {
     Peer server = closer.later(Peer.builder().bind("inproc://codec-test").codec(new ProtobufCodec()).ordering(Ordering.NONE).build());
     server.handle("sum", Pair.class, (ctx, pair) -> Num.newBuilder().setValue(pair.getA() + pair.getB()).build());
     server.start();
-    Peer client = closer.later(Peer.builder().connect(server.address()).codec(new ProtobufCodec()).build()).start();
+    ConnectedPeer client = closer.later(Peer.builder().connect(server.address()).codec(new ProtobufCodec()).build()).start();
     assertEquals(5, Await.result(client.invoke("sum", Pair.newBuilder().setA(2).setB(3).build(), Num.class)).getValue());
   }
 }

@@ -9,10 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnknownFieldSet;
+import io.callosum.BoundPeer;
 import io.callosum.CallCancelledException;
 import io.callosum.CallInfo;
 import io.callosum.CallInterceptor;
 import io.callosum.CallTimeoutException;
+import io.callosum.ConnectedPeer;
 import io.callosum.ErrorCode;
 import io.callosum.OrderKey;
 import io.callosum.Ordering;
@@ -55,7 +57,7 @@ class ProtobufServicesTest {
   private final Calc.Impl impl = new Calc.Impl();
   private final Queue<CallInfo> served = new ConcurrentLinkedQueue<>();
   private Peer server;
-  private Peer peer;
+  private ConnectedPeer peer;
 
   private ProtobufClient<Calc.Client> connect(String lower) {
     return connect(lower, true);
@@ -63,7 +65,7 @@ class ProtobufServicesTest {
 
   private ProtobufClient<Calc.Client> connect(String lower, boolean protobufCodec) {
     String address = lower.equals("inproc") ? "inproc://protobuf-" + NAMES.incrementAndGet() : "zmq+tcp://127.0.0.1:0";
-    Peer.Builder s = Peer.builder().bind(address).ordering(Ordering.KEY_SERIALIZED).defaultTimeout(Await.LIMIT)
+    BoundPeer.Builder s = Peer.builder().bind(address).ordering(Ordering.KEY_SERIALIZED).defaultTimeout(Await.LIMIT)
         .interceptor(new CallInterceptor() {
           @Override
           public void started(CallInfo call) {
@@ -75,7 +77,7 @@ class ProtobufServicesTest {
     assertTrue(names.contains("callosum.test.Calc/Add"), names.toString());
     server.start();
     // Longer than any wait of a test: only an explicit timeout or cancel may end a slow call.
-    Peer.Builder c = Peer.builder().connect(server.address()).defaultTimeout(Await.LIMIT.multipliedBy(3));
+    ConnectedPeer.Builder c = Peer.builder().connect(server.address()).defaultTimeout(Await.LIMIT.multipliedBy(3));
     peer = closer.later((protobufCodec ? c.codec(new ProtobufCodec()) : c).build()).start();
     return ProtobufServices.client(peer, Calc.SERVICE, Calc.Client.class);
   }
@@ -283,7 +285,7 @@ class ProtobufServicesTest {
       return caller.add(pair(t.getText().length(), 100)).thenApply(n -> text(t.getText() + " " + n.getValue() + " " + ctx.method()));
     });
     back.start();
-    Peer client = closer.later(Peer.builder().connect(back.address()).defaultTimeout(Await.LIMIT).build());
+    ConnectedPeer client = closer.later(Peer.builder().connect(back.address()).defaultTimeout(Await.LIMIT).build());
     ProtobufServices.bind(client, Calc.SERVICE, Calc.Server.class, impl);
     client.start();
     Calc.Client stub = ProtobufServices.client(client, Calc.SERVICE, Calc.Client.class).stub();

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.callosum.CallosumException;
+import io.callosum.ConnectedPeer;
 import io.callosum.ErrorCode;
 import io.callosum.Payload;
 import io.callosum.Peer;
@@ -80,11 +81,11 @@ class BadInputTest {
     return message(name, TMessageType.CALL, args::write);
   }
 
-  private static CompletableFuture<Payload> send(Peer peer, String method, byte[] bytes) {
+  private static CompletableFuture<Payload> send(ConnectedPeer peer, String method, byte[] bytes) {
     return peer.call(method).invokeRaw(Payload.wrap(bytes));
   }
 
-  private static void assertCodecError(Peer peer, String method, byte[] bytes) throws InterruptedException {
+  private static void assertCodecError(ConnectedPeer peer, String method, byte[] bytes) throws InterruptedException {
     Throwable t = Await.failure(send(peer, method, bytes));
     assertInstanceOf(RemoteInternalException.class, t, () -> "for " + Arrays.toString(bytes));
     assertEquals(ErrorCode.CODEC_ERROR, ((CallosumException) t).code());
@@ -92,12 +93,12 @@ class BadInputTest {
   }
 
   /** Starts a server of {@code service} and returns a client peer of it. */
-  private Peer serve(String lower, ThriftService service) {
+  private ConnectedPeer serve(String lower, ThriftService service) {
     server = Lowers.server(closer, lower, service);
     return Lowers.client(closer, server);
   }
 
-  private void assertStillServing(Peer peer) throws Exception {
+  private void assertStillServing(ConnectedPeer peer) throws Exception {
     ThriftClients<Calc.Client> clients = ThriftClients.of(peer, Calc.Client::new);
     assertEquals("still serving", clients.call(c -> c.echo("still serving")));
     assertEquals(1, server.remotes().size());
@@ -106,7 +107,7 @@ class BadInputTest {
   @ParameterizedTest(name = "{1} over {0}")
   @MethodSource("servers")
   void truncatedCallsAreCodecErrors(String lower, String kind) throws Exception {
-    Peer peer = serve(lower, service(kind));
+    ConnectedPeer peer = serve(lower, service(kind));
     byte[] whole = call("echo", new Calc.echo_args("a text to cut short"));
     assertTrue(Await.result(send(peer, "Calc.echo", whole)).size() > whole.length - 2, "the whole call is answered");
     for (int length = 0; length < whole.length; length++) {
@@ -118,7 +119,7 @@ class BadInputTest {
   @ParameterizedTest(name = "{1} over {0}")
   @MethodSource("servers")
   void theWrongMessageTypeOrNameIsACodecError(String lower, String kind) throws Exception {
-    Peer peer = serve(lower, service(kind));
+    ConnectedPeer peer = serve(lower, service(kind));
     Calc.echo_args args = new Calc.echo_args("x");
 
     assertCodecError(peer, "Calc.echo", message("echo", TMessageType.REPLY, args::write));
@@ -142,7 +143,7 @@ class BadInputTest {
   @ParameterizedTest(name = "{1} over {0}")
   @MethodSource("servers")
   void anUnknownMethodOrServiceIsNoSuchMethod(String lower, String kind) throws Exception {
-    Peer peer = serve(lower, service(kind));
+    ConnectedPeer peer = serve(lower, service(kind));
     byte[] echo = call("echo", new Calc.echo_args("x"));
 
     for (String method : List.of("Calc.nothing", "Other.echo", "echo")) {
@@ -159,7 +160,7 @@ class BadInputTest {
   @ParameterizedTest(name = "{1} over {0}")
   @MethodSource("servers")
   void fuzzedBytesAreAnsweredAndNeverKillThePeer(String lower, String kind) throws Exception {
-    Peer peer = serve(lower, service(kind));
+    ConnectedPeer peer = serve(lower, service(kind));
     Random random = new Random(6);
     for (int i = 0; i < 150; i++) {
       byte[] noise = new byte[random.nextInt(64)];
@@ -189,7 +190,7 @@ class BadInputTest {
   @ParameterizedTest(name = "{1} over {0}")
   @MethodSource("servers")
   void hugeLengthClaimsAreRefusedBeforeAllocating(String lower, String kind) throws Exception {
-    Peer peer = serve(lower, service(kind));
+    ConnectedPeer peer = serve(lower, service(kind));
     // A 2 GiB string in 20-odd bytes: with -Xmx1g, allocating it would be an OutOfMemoryError.
     assertCodecError(peer, "Calc.echo", message("echo", TMessageType.CALL, p -> {
       p.writeStructBegin(new TStruct("echo_args"));
@@ -210,7 +211,7 @@ class BadInputTest {
   @ParameterizedTest(name = "{1} over {0}")
   @MethodSource("servers")
   void deepNestingStopsAtTheRecursionLimit(String lower, String kind) throws Exception {
-    Peer peer = serve(lower, service(kind));
+    ConnectedPeer peer = serve(lower, service(kind));
     int depth = 5_000;
     assertCodecError(peer, "Calc.echo", message("echo", TMessageType.CALL, p -> {
       p.writeStructBegin(new TStruct("echo_args"));
@@ -229,7 +230,7 @@ class BadInputTest {
   @MethodSource("servers")
   void theConfiguredMessageSizeBoundsRequests(String lower, String kind) throws Exception {
     TConfiguration small = new TConfiguration(1024, 1024, 16);
-    Peer peer = serve(lower, service(kind).configuration(small));
+    ConnectedPeer peer = serve(lower, service(kind).configuration(small));
     ThriftClients<Calc.Client> clients = ThriftClients.of(peer, Calc.Client::new);
 
     assertEquals("x".repeat(900), clients.call(c -> c.echo("x".repeat(900))));

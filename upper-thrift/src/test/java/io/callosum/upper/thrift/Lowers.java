@@ -1,5 +1,6 @@
 package io.callosum.upper.thrift;
 
+import io.callosum.ConnectedPeer;
 import io.callosum.Ordering;
 import io.callosum.Peer;
 import io.callosum.testing.Await;
@@ -35,11 +36,11 @@ final class Lowers {
   }
 
   /** A started client of {@code server}, configured further by {@code more}. */
-  static Peer client(Closer closer, Peer server, UnaryOperator<Peer.Builder> more) {
+  static ConnectedPeer client(Closer closer, Peer server, UnaryOperator<ConnectedPeer.Builder> more) {
     return closer.later(more.apply(Peer.builder().connect(server.address()).defaultTimeout(Await.LIMIT)).build()).start();
   }
 
-  static Peer client(Closer closer, Peer server) {
+  static ConnectedPeer client(Closer closer, Peer server) {
     return client(closer, server, b -> b);
   }
 }

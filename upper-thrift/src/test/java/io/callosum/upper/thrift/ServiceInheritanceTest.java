@@ -2,6 +2,7 @@ package io.callosum.upper.thrift;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.callosum.ConnectedPeer;
 import io.callosum.Peer;
 import io.callosum.testing.Closer;
 import io.callosum.upper.thrift.testgen.Calc;
@@ -46,7 +47,7 @@ class ServiceInheritanceTest {
   void aServiceThatExtendsAnotherServesTheInheritedMethods() throws Exception {
     ThriftService service = ThriftService.of(Child.Iface.class, new ChildService());
     Peer server = Lowers.server(closer, "inproc", service);
-    Peer peer = Lowers.client(closer, server);
+    ConnectedPeer peer = Lowers.client(closer, server);
     ThriftClients<Child.Client> clients = ThriftClients.of(peer, Child.Client::new);
     assertEquals("Child", service.toString().substring("ThriftService(".length(), "ThriftService(Child".length()));
     assertEquals("inherited", clients.call(c -> c.echo("inherited")));

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.callosum.CallCancelledException;
 import io.callosum.CallTimeoutException;
+import io.callosum.ConnectedPeer;
 import io.callosum.Ordering;
 import io.callosum.Peer;
 import io.callosum.RemoteUserException;
@@ -46,7 +47,7 @@ class ThriftClientsTest {
   @ParameterizedTest(name = "over {0}")
   @MethodSource("lowers")
   void aGeneratedClientWorksUnchangedOverAPeer(String lower) throws Exception {
-    Peer peer = Lowers.client(closer, server(lower));
+    ConnectedPeer peer = Lowers.client(closer, server(lower));
     Calc.Client client = new Calc.Client(ThriftClients.protocol(new CallosumTransport(peer, "Calc")));
 
     assertEquals("héllo", client.echo("héllo"));
@@ -89,7 +90,7 @@ class ThriftClientsTest {
         return text + " " + caller.call(c -> c.add(1, 2));
       }
     };
-    Peer peer = Lowers.client(closer, Lowers.server(closer, lower, ThriftService.of(Calc.Iface.class, callingBack)));
+    ConnectedPeer peer = Lowers.client(closer, Lowers.server(closer, lower, ThriftService.of(Calc.Iface.class, callingBack)));
     ThriftService.of(Calc.Iface.class, calc).serveOn(peer); // the client serves Calc too
 
     assertEquals("1 + 2 = 3", ThriftClients.of(peer, Calc.Client::new).call(c -> c.echo("1 + 2 =")));
@@ -126,7 +127,7 @@ class ThriftClientsTest {
   @ParameterizedTest(name = "over {0}")
   @MethodSource("lowers")
   void onewayCallsAreCarriedAndTheirHandlingCanBeAwaited(String lower) throws Exception {
-    Peer peer = Lowers.client(closer, server(lower));
+    ConnectedPeer peer = Lowers.client(closer, server(lower));
     Calc.Client client = new Calc.Client(ThriftClients.protocol(new CallosumTransport(peer, "Calc")));
     client.record("plain");
     Await.until("the oneway call is handled", () -> calc.notes.contains("plain"));
@@ -164,7 +165,7 @@ class ThriftClientsTest {
   @MethodSource("lowers")
   void aTimeoutFailsTheCallAndCancelsTheHandler(String lower) throws Exception {
     ManualTimer timer = new ManualTimer();
-    Peer peer = Lowers.client(closer, server(lower), b -> b.timer(timer));
+    ConnectedPeer peer = Lowers.client(closer, server(lower), b -> b.timer(timer));
     ThriftClients<Calc.Client> slow = ThriftClients.of(peer, Calc.Client::new)
         .with(CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(1)));
 

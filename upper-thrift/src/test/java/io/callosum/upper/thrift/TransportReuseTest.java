@@ -3,6 +3,7 @@ package io.callosum.upper.thrift;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.callosum.ConnectedPeer;
 import io.callosum.Peer;
 import io.callosum.testing.Closer;
 import io.callosum.upper.thrift.testgen.Calc;
@@ -22,7 +23,7 @@ class TransportReuseTest {
   @Test
   void aCallThatFailsWhileWritingDoesNotCorruptTheNext() throws Exception {
     Peer server = Lowers.server(closer, "inproc", ThriftService.of(Calc.Iface.class, new CalcService()));
-    Peer peer = Lowers.client(closer, server);
+    ConnectedPeer peer = Lowers.client(closer, server);
     Calc.Client calc = new Calc.Client(ThriftClients.protocol(new CallosumTransport(peer, "Calc")));
 
     assertThrows(NullPointerException.class, () -> calc.sum(Arrays.asList(new Pair(1, 2), null)));
@@ -33,7 +34,7 @@ class TransportReuseTest {
   @Test
   void theSameWithAClientFromThriftClients() throws Exception {
     Peer server = Lowers.server(closer, "inproc", ThriftService.of(Calc.Iface.class, new CalcService()));
-    Peer peer = Lowers.client(closer, server);
+    ConnectedPeer peer = Lowers.client(closer, server);
     Calc.Client calc = ThriftClients.of(peer, Calc.Client::new).client();
 
     assertThrows(NullPointerException.class, () -> calc.sum(Arrays.asList(new Pair(1, 2), null)));

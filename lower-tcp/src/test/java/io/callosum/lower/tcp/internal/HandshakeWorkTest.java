@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.callosum.ConnectedPeer;
 import io.callosum.Peer;
 import io.callosum.auth.AllowListAuthenticator;
 import io.callosum.auth.AuthResult;
@@ -102,7 +103,7 @@ class HandshakeWorkTest {
     return p.start();
   }
 
-  private Peer client(Peer server, CurveKeyPair keys) {
+  private ConnectedPeer client(Peer server, CurveKeyPair keys) {
     TcpTransport t = new TcpTransport(TcpOptions.builder().curveClient(ClientAuthenticator.of(serverKeys.publicKey(), keys)).build());
     return closer.later(Peer.builder().transport(t).connect(server.address()).connectTimeout(HANDSHAKE).defaultTimeout(Await.LIMIT).build());
   }

@@ -1,5 +1,6 @@
 package io.callosum.lower.tcp.internal;
 
+import io.callosum.ConnectedPeer;
 import io.callosum.Peer;
 import io.callosum.lower.tcp.TcpOptions;
 import io.callosum.testing.Await;
@@ -58,8 +59,8 @@ class SealStallTest {
     Peer s1 = server();
     Peer s2 = server();
     Hub client = new Hub(TcpOptions.builder().build(), () -> slowSealing("alice"), NullSecurity::new);
-    Peer x = closer.later(Peer.builder().transport(client).connect(s1.address()).defaultTimeout(Await.LIMIT).build()).start();
-    Peer y = closer.later(Peer.builder().transport(client).connect(s2.address()).defaultTimeout(Await.LIMIT).build()).start();
+    ConnectedPeer x = closer.later(Peer.builder().transport(client).connect(s1.address()).defaultTimeout(Await.LIMIT).build()).start();
+    ConnectedPeer y = closer.later(Peer.builder().transport(client).connect(s2.address()).defaultTimeout(Await.LIMIT).build()).start();
     try {
       CompletableFuture<Object> reply = x.invoke("afterSealing", null); // answered while x seals: the loop opens it
       CompletableFuture<Object> big = CompletableFuture.supplyAsync(() -> x.invokeAndWait("echo", new byte[200_000]));

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.callosum.AuthenticationException;
+import io.callosum.ConnectedPeer;
 import io.callosum.Peer;
 import io.callosum.lower.Transport;
 import io.callosum.lower.tcp.TcpOptions;
@@ -59,7 +60,7 @@ class SecurityPlumbingTest {
     return p.start();
   }
 
-  private Peer client(Peer server, String name) {
+  private ConnectedPeer client(Peer server, String name) {
     return closer.later(Peer.builder().transport(transport(() -> ToySecurity.client(name), NullSecurity::new)).connect(server.address())
         .defaultTimeout(Await.LIMIT).build().start());
   }
@@ -71,8 +72,8 @@ class SecurityPlumbingTest {
   @Test
   void handshakeThenSealedFramesAndTheUserIdReachesCallContext() {
     Peer server = server(SecurityPlumbingTest::knownUsers);
-    Peer alice = client(server, "alice");
-    Peer bob = client(server, "bob");
+    ConnectedPeer alice = client(server, "alice");
+    ConnectedPeer bob = client(server, "bob");
     assertEquals("user:alice", alice.invokeAndWait("whoami", null));
     assertEquals("user:bob", bob.invokeAndWait("whoami", null));
     assertEquals("user:alice", server.remotes().stream().filter(r -> r.identity().orElse("").equals("user:alice")).findFirst()
@@ -86,7 +87,7 @@ class SecurityPlumbingTest {
   @Test
   void refusedCredentialsFailTheConnectWithAuthenticationException() {
     Peer server = server(SecurityPlumbingTest::knownUsers);
-    Peer alice = client(server, "alice");
+    ConnectedPeer alice = client(server, "alice");
     AuthenticationException e = assertThrows(AuthenticationException.class, () -> client(server, "mallory"));
     assertTrue(e.getMessage().contains("unknown client mallory"), e.getMessage());
     assertEquals("user:alice", alice.invokeAndWait("whoami", null));
@@ -115,9 +116,9 @@ class SecurityPlumbingTest {
       }
       return "user:" + name;
     });
-    Peer alice = client(server, "alice");
+    ConnectedPeer alice = client(server, "alice");
     java.util.concurrent.ExecutorService background = closer.executor("slow-client");
-    java.util.concurrent.Future<Peer> slow = background.submit(() -> client(server, "slow"));
+    java.util.concurrent.Future<ConnectedPeer> slow = background.submit(() -> client(server, "slow"));
     assertTrue(inCheck.await(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS));
     for (int i = 0; i < 20; i++) {
       assertEquals(i, alice.invokeAndWait("echo", i));
@@ -191,7 +192,7 @@ class SecurityPlumbingTest {
   @Test
   void aClientStalledInTheHandshakeIsCutAlone() throws Exception {
     Peer server = server(SecurityPlumbingTest::knownUsers);
-    Peer alice = client(server, "alice");
+    ConnectedPeer alice = client(server, "alice");
     long t0 = System.nanoTime();
     Raw stalled = closer.later(new Raw(server.address()));
     stalled.send(Wire.preamble(ToySecurity.NAME)); // then never a HELLO

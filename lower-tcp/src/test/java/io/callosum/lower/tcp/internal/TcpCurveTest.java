@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.callosum.AuthenticationException;
+import io.callosum.ConnectedPeer;
 import io.callosum.Peer;
 import io.callosum.auth.AllowListAuthenticator;
 import io.callosum.auth.ClientAuthenticator;
@@ -58,7 +59,7 @@ class TcpCurveTest {
     return p.start();
   }
 
-  private Peer client(Peer server, ClientAuthenticator keys) {
+  private ConnectedPeer client(Peer server, ClientAuthenticator keys) {
     TcpTransport t = new TcpTransport(keys == null ? TcpOptions.defaults() : TcpOptions.builder().curveClient(keys).build());
     return closer.later(Peer.builder().transport(t).connect(server.address()).connectTimeout(Duration.ofSeconds(5))
         .defaultTimeout(Await.LIMIT).build());
@@ -67,14 +68,14 @@ class TcpCurveTest {
   @Test
   void anAllowedKeyGetsInAndItsUserIdReachesTheHandler() {
     Peer server = server();
-    Peer alice = client(server, ClientAuthenticator.of(serverKeys.publicKey(), aliceKeys)).start();
+    ConnectedPeer alice = client(server, ClientAuthenticator.of(serverKeys.publicKey(), aliceKeys)).start();
     assertEquals("alice", alice.invokeAndWait("whoami", null));
   }
 
   @Test
   void anUnknownKeyIsRefused() {
     Peer server = server();
-    Peer stranger = client(server, ClientAuthenticator.of(serverKeys.publicKey(), CurveKeyPair.generate()));
+    ConnectedPeer stranger = client(server, ClientAuthenticator.of(serverKeys.publicKey(), CurveKeyPair.generate()));
     AuthenticationException e = assertThrows(AuthenticationException.class, stranger::start);
     assertTrue(e.getMessage().contains("does not accept the client's key"), e.getMessage());
     assertEquals("alice", client(server, ClientAuthenticator.of(serverKeys.publicKey(), aliceKeys)).start().invokeAndWait("whoami", null));
@@ -83,7 +84,7 @@ class TcpCurveTest {
   @Test
   void aWrongServerKeyIsRefused() {
     Peer server = server();
-    Peer confused = client(server, ClientAuthenticator.of(CurveKeyPair.generate().publicKey(), aliceKeys));
+    ConnectedPeer confused = client(server, ClientAuthenticator.of(CurveKeyPair.generate().publicKey(), aliceKeys));
     AuthenticationException e = assertThrows(AuthenticationException.class, confused::start);
     assertTrue(e.getMessage().contains("server"), e.getMessage());
   }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.callosum.ConnectedPeer;
 import io.callosum.Peer;
 import io.callosum.auth.AllowListAuthenticator;
 import io.callosum.auth.ClientAuthenticator;
@@ -59,7 +60,7 @@ class SecretWipingTest {
     return p.start();
   }
 
-  private Peer client(Peer server) {
+  private ConnectedPeer client(Peer server) {
     Hub hub = new Hub(TcpOptions.defaults(), () -> {
       CurveSecurity c = CurveSecurity.client(ClientAuthenticator.of(serverKeys.publicKey(), aliceKeys));
       clients.add(c);
@@ -85,7 +86,7 @@ class SecretWipingTest {
   @Test
   void handshakeSecretsGoAfterTheHandshakeAndSessionKeysWhenTheConnectionEnds() {
     Peer server = server();
-    Peer alice = client(server);
+    ConnectedPeer alice = client(server);
     assertEquals(7L, ((Number) alice.invokeAndWait("echo", 7)).longValue());
     CurveSecurity c = clients.get(0);
     CurveSecurity s = servers.get(0);

@@ -1,7 +1,20 @@
-package io.callosum.lower;
+package io.callosum.inproc;
 
 import io.callosum.ConnectionLostException;
+import io.callosum.internal.InProcessFanout;
 import io.callosum.internal.Threads;
+import io.callosum.lower.Capabilities;
+import io.callosum.lower.Endpoint;
+import io.callosum.lower.Envelope;
+import io.callosum.lower.FanoutConfig;
+import io.callosum.lower.FanoutListener;
+import io.callosum.lower.FanoutPattern;
+import io.callosum.lower.FanoutReceiver;
+import io.callosum.lower.FanoutSender;
+import io.callosum.lower.Link;
+import io.callosum.lower.LinkListener;
+import io.callosum.lower.Transport;
+import io.callosum.lower.TransportConfig;
 import java.io.IOException;
 import java.net.URI;
 import java.util.Set;
@@ -21,6 +34,12 @@ public final class InProcessTransport implements Transport {
   private static final ConcurrentHashMap<String, Server> BOUND = new ConcurrentHashMap<>();
   private static final AtomicLong IDS = new AtomicLong();
 
+  /**
+   * A handle on the JVM's in-process lower. Every instance serves the same names; the one found
+   * by the {@code inproc} scheme is as good as one passed to a builder.
+   */
+  public InProcessTransport() {}
+
   @Override
   public Set<String> schemes() {
     return Set.of("inproc");
@@ -34,7 +53,7 @@ public final class InProcessTransport implements Transport {
     return s.substring("inproc://".length());
   }
 
-  /** Both patterns, with ZeroMQ's queue policy (see {@link io.callosum.internal.InProcessFanout}). */
+  /** Both patterns, with ZeroMQ's queue policy (see {@code io.callosum.internal.InProcessFanout}). */
   @Override
   public boolean supports(FanoutPattern pattern) {
     return true;
@@ -42,13 +61,13 @@ public final class InProcessTransport implements Transport {
 
   @Override
   public FanoutSender openSender(URI address, FanoutConfig config, Runnable writable) throws IOException {
-    return io.callosum.internal.InProcessFanout.openSender(name(address), config, writable);
+    return InProcessFanout.openSender(name(address), config, writable);
   }
 
   @Override
   public FanoutReceiver openReceiver(URI address, FanoutConfig config, java.util.List<String> topicPrefixes, FanoutListener listener)
       throws IOException {
-    return io.callosum.internal.InProcessFanout.openReceiver(name(address), config, topicPrefixes, listener);
+    return InProcessFanout.openReceiver(name(address), config, topicPrefixes, listener);
   }
 
   @Override

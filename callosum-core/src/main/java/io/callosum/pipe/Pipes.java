@@ -1,5 +1,10 @@
-package io.callosum;
+package io.callosum.pipe;
 
+import io.callosum.ConnectedPeer;
+import io.callosum.Invoker;
+import io.callosum.OrderKey;
+import io.callosum.Peer;
+import io.callosum.StreamCall;
 import io.callosum.internal.PipeHost;
 import java.io.FilterInputStream;
 import java.io.FilterOutputStream;
@@ -54,7 +59,7 @@ public final class Pipes {
     if (d.mode() != PipeDescriptor.Mode.WRITE) {
       throw new IllegalArgumentException("not the write end of a pipe: " + d);
     }
-    Peer peer = ownPeer(d, transport, "pipe-writer");
+    ConnectedPeer peer = ownPeer(d, transport, "pipe-writer");
     try {
       return new FilterOutputStream(openOutput(peer, d.name())) {
         @Override
@@ -87,7 +92,7 @@ public final class Pipes {
     if (d.mode() != PipeDescriptor.Mode.READ) {
       throw new IllegalArgumentException("not the read end of a pipe: " + d);
     }
-    Peer peer = ownPeer(d, transport, "pipe-reader");
+    ConnectedPeer peer = ownPeer(d, transport, "pipe-reader");
     try {
       return new FilterInputStream(openInput(peer, d.name())) {
         @Override
@@ -177,8 +182,8 @@ public final class Pipes {
     };
   }
 
-  private static Peer ownPeer(PipeDescriptor d, io.callosum.lower.Transport transport, String name) {
-    Peer.Builder b = Peer.builder().connect(d.address()).defaultTimeout(null).name(name);
+  private static ConnectedPeer ownPeer(PipeDescriptor d, io.callosum.lower.Transport transport, String name) {
+    ConnectedPeer.Builder b = Peer.builder().connect(d.address()).defaultTimeout(null).name(name);
     if (transport != null) {
       b.transport(transport);
     }

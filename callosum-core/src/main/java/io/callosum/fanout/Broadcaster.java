@@ -1,5 +1,7 @@
-package io.callosum;
+package io.callosum.fanout;
 
+import io.callosum.MessageTooLargeException;
+import io.callosum.Payload;
 import io.callosum.internal.FanoutSenderCore;
 import io.callosum.lower.FanoutPattern;
 

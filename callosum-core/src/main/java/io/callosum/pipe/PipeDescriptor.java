@@ -1,4 +1,4 @@
-package io.callosum;
+package io.callosum.pipe;
 
 import java.net.URI;
 import java.net.URLDecoder;

@@ -1,4 +1,4 @@
-package io.callosum;
+package io.callosum.fanout;
 
 import io.callosum.internal.FanoutReceiverCore;
 import java.time.Duration;

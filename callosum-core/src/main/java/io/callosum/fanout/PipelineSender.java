@@ -1,5 +1,6 @@
-package io.callosum;
+package io.callosum.fanout;
 
+import io.callosum.OverloadedException;
 import io.callosum.internal.FanoutSenderCore;
 import io.callosum.lower.FanoutPattern;
 import java.time.Duration;

@@ -1,6 +1,19 @@
-package io.callosum.lower;
+package io.callosum.lower.links;
 
 import io.callosum.internal.FanoutSenderCore;
+import io.callosum.lower.Capabilities;
+import io.callosum.lower.Endpoint;
+import io.callosum.lower.Envelope;
+import io.callosum.lower.FanoutConfig;
+import io.callosum.lower.FanoutItem;
+import io.callosum.lower.FanoutListener;
+import io.callosum.lower.FanoutPattern;
+import io.callosum.lower.FanoutReceiver;
+import io.callosum.lower.FanoutSender;
+import io.callosum.lower.Link;
+import io.callosum.lower.LinkListener;
+import io.callosum.lower.Transport;
+import io.callosum.lower.TransportConfig;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
@@ -18,17 +31,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Broadcast and pipelines for a lower that has only links: a lower implements {@link
- * Transport#openSender} and {@link Transport#openReceiver} by calling {@link #openSender} and
- * {@link #openReceiver} with itself (the TCP lower does).
- *
- * <p>Broadcast and pipelines over the links of any lower: a sender and its
- * receivers are endpoints of that lower, and items travel as envelopes with credit-based flow
- * control instead of high-water marks. Each receiver link grants its sender credit in items (its
- * queue capacity at first, then what it has handed on); the sender spends one per item. So the
- * policy is the one of every lower: a broadcast item for a receiver without credit is dropped for
- * it (the publisher never waits), and a pipeline item waits in the sender's queue until some
- * receiver has credit (round robin).
+ * Broadcast and pipelines over the links of any lower, behind {@link LinkFanoutTransport}: a
+ * sender and its receivers are endpoints of that lower, and items travel as envelopes with
+ * credit-based flow control instead of high-water marks. Each receiver link grants its sender
+ * credit in items (its queue capacity at first, then what it has handed on); the sender spends one
+ * per item. So the policy is the one of every lower: a broadcast item for a receiver without
+ * credit is dropped for it (the publisher never waits), and a pipeline item waits in the sender's
+ * queue until some receiver has credit (round robin).
  *
  * <p>Envelopes (header; body):
  *
@@ -41,7 +50,7 @@ import org.slf4j.LoggerFactory;
  * Endpoints announce what they are ({@code broadcast-sender}, {@code pipeline-receiver}, ...); a
  * link to anything else is closed.
  */
-public final class LinkFanout {
+final class LinkFanout {
   private static final Logger LOG = LoggerFactory.getLogger(LinkFanout.class);
   static final byte ITEM = 1;
   static final byte SUBSCRIBE = 2;
@@ -86,17 +95,11 @@ public final class LinkFanout {
 
   // ------------------------------------------------------------------ sender
 
-  /** The sending side over {@code t}'s endpoints (see {@link Transport#openSender}). */
-  public static FanoutSender openSender(Transport t, URI address, FanoutConfig c, Runnable writable) throws IOException {
-    return openSender(t, address, c, writable, Long.MAX_VALUE);
-  }
-
   /**
-   * The sending side, with at most {@code maxCredit} items in flight to any one receiver whatever
-   * credit it grants: for a lower whose links can queue only so much per remote (ZeroMQ's
-   * high-water mark).
+   * The sending side over {@code t}'s endpoints (see {@link Transport#openSender}), with at most
+   * {@code maxCredit} items in flight to any one receiver whatever credit it grants.
    */
-  public static FanoutSender openSender(Transport t, URI address, FanoutConfig c, Runnable writable, long maxCredit) throws IOException {
+  static FanoutSender openSender(Transport t, URI address, FanoutConfig c, Runnable writable, long maxCredit) throws IOException {
     if (maxCredit < 1) {
       throw new IllegalArgumentException("maxCredit must be positive: " + maxCredit);
     }
@@ -313,17 +316,11 @@ public final class LinkFanout {
 
   // ------------------------------------------------------------------ receiver
 
-  /** The receiving side over {@code t}'s endpoints (see {@link Transport#openReceiver}). */
-  public static FanoutReceiver openReceiver(Transport t, URI address, FanoutConfig c, List<String> topics, FanoutListener listener)
-      throws IOException {
-    return openReceiver(t, address, c, topics, listener, Long.MAX_VALUE);
-  }
-
   /**
-   * The receiving side, granting each sender at most {@code maxCredit} items in flight even when
-   * its queue capacity is larger (see {@link #openSender(Transport, URI, FanoutConfig, Runnable, long)}).
+   * The receiving side over {@code t}'s endpoints (see {@link Transport#openReceiver}), granting
+   * each sender at most {@code maxCredit} items in flight even when its queue capacity is larger.
    */
-  public static FanoutReceiver openReceiver(Transport t, URI address, FanoutConfig c, List<String> topics, FanoutListener listener,
+  static FanoutReceiver openReceiver(Transport t, URI address, FanoutConfig c, List<String> topics, FanoutListener listener,
       long maxCredit) throws IOException {
     if (maxCredit < 1) {
       throw new IllegalArgumentException("maxCredit must be positive: " + maxCredit);

@@ -1,6 +1,17 @@
-package io.callosum.lower;
+package io.callosum.lower.links;
 
 import io.callosum.OverloadedException;
+import io.callosum.inproc.InProcessTransport;
+import io.callosum.lower.Capabilities;
+import io.callosum.lower.Endpoint;
+import io.callosum.lower.Envelope;
+import io.callosum.lower.FanoutConfig;
+import io.callosum.lower.FanoutItem;
+import io.callosum.lower.FanoutPattern;
+import io.callosum.lower.FanoutSender;
+import io.callosum.lower.Link;
+import io.callosum.lower.LinkListener;
+import io.callosum.lower.TransportConfig;
 import io.callosum.testing.Await;
 import io.callosum.testing.Closer;
 import java.io.IOException;
@@ -25,7 +36,7 @@ class LinkFanoutCreditTest {
   @RegisterExtension final Closer closer = new Closer();
 
   /** Links of the bound side refuse their first {@code refusals} items. */
-  static final class Refusing implements Transport {
+  static final class Refusing extends LinkFanoutTransport {
     final InProcessTransport lower = new InProcessTransport();
     final AtomicInteger refusals;
 
@@ -101,9 +112,9 @@ class LinkFanoutCreditTest {
   void refusedSendsDoNotLeakTheReceiversCredit() throws Exception {
     Refusing t = new Refusing(WINDOW / 2 + 1);
     URI address = URI.create("inproc://link-fanout-credit");
-    FanoutSender sender = closer.later(LinkFanout.openSender(t, address, new FanoutConfig(FanoutPattern.PIPELINE, true, WINDOW, 1024), () -> {}));
+    FanoutSender sender = closer.later(t.openSender(address, new FanoutConfig(FanoutPattern.PIPELINE, true, WINDOW, 1024), () -> {}));
     AtomicInteger received = new AtomicInteger();
-    closer.later(LinkFanout.openReceiver(t, address, new FanoutConfig(FanoutPattern.PIPELINE, false, WINDOW, 1024), List.of(), item -> {
+    closer.later(t.openReceiver(address, new FanoutConfig(FanoutPattern.PIPELINE, false, WINDOW, 1024), List.of(), item -> {
       received.incrementAndGet();
       return true;
     }));

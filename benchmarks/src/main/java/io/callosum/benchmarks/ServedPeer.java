@@ -11,12 +11,12 @@ import java.util.function.BiFunction;
  * choose where it binds and its lower; ready with its address (and its public key under CURVE);
  * {@code remotes} counts its remote peers.
  */
-final class BoundPeer implements Served {
+final class ServedPeer implements Served {
   private final Peer peer;
   private final List<String> ready = new ArrayList<>();
 
   /** @param open binds the peer at an address with a lower (null: the scheme's default) and starts it */
-  BoundPeer(String address, String security, BiFunction<String, Transport, Peer> open) {
+  ServedPeer(String address, String security, BiFunction<String, Transport, Peer> open) {
     Security s = Security.server(address, security);
     peer = open.apply(address, s.transport());
     ready.add(Peers.address(peer));

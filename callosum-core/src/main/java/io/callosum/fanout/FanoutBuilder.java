@@ -1,4 +1,4 @@
-package io.callosum;
+package io.callosum.fanout;
 
 import io.callosum.internal.Transports;
 import io.callosum.lower.FanoutConfig;

@@ -1,13 +1,20 @@
-package io.callosum.lower;
+package io.callosum.lower.links;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.callosum.BroadcastReceiver;
-import io.callosum.Broadcaster;
 import io.callosum.ConnectionLostException;
-import io.callosum.Delivery;
-import io.callosum.PipelineReceiver;
+import io.callosum.fanout.BroadcastReceiver;
+import io.callosum.fanout.Broadcaster;
+import io.callosum.fanout.Delivery;
+import io.callosum.fanout.PipelineReceiver;
+import io.callosum.inproc.InProcessTransport;
+import io.callosum.lower.Capabilities;
+import io.callosum.lower.Endpoint;
+import io.callosum.lower.Envelope;
+import io.callosum.lower.LinkListener;
+import io.callosum.lower.Transport;
+import io.callosum.lower.TransportConfig;
 import io.callosum.testing.Await;
 import io.callosum.testing.Closer;
 import io.callosum.testing.FanoutSuite;
@@ -17,7 +24,6 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Nested;
@@ -25,7 +31,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Broadcast and pipelines over links ({@link LinkFanout}), on the in-process lower's links: the
+ * Broadcast and pipelines over links ({@link LinkFanoutTransport}), on the in-process lower's links: the
  * shared suite, and hand-made messages from a hostile or confused remote, which close its link
  * alone.
  */
@@ -35,7 +41,7 @@ class LinkFanoutTest {
   @RegisterExtension final Closer closer = new Closer();
 
   /** The in-process lower offering its links only, so that the link-based fanout runs on it. */
-  static final class LinksOnly implements Transport {
+  static final class LinksOnly extends LinkFanoutTransport {
     final InProcessTransport lower = new InProcessTransport();
 
     @Override
@@ -51,21 +57,6 @@ class LinkFanoutTest {
     @Override
     public Endpoint connect(URI address, TransportConfig config, LinkListener listener) throws IOException {
       return lower.connect(address, config, listener);
-    }
-
-    @Override
-    public boolean supports(FanoutPattern pattern) {
-      return true;
-    }
-
-    @Override
-    public FanoutSender openSender(URI address, FanoutConfig config, Runnable writable) throws IOException {
-      return LinkFanout.openSender(this, address, config, writable);
-    }
-
-    @Override
-    public FanoutReceiver openReceiver(URI address, FanoutConfig config, List<String> topics, FanoutListener listener) throws IOException {
-      return LinkFanout.openReceiver(this, address, config, topics, listener);
     }
   }
 

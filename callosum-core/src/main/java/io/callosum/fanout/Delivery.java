@@ -1,4 +1,7 @@
-package io.callosum;
+package io.callosum.fanout;
+
+import io.callosum.Body;
+import io.callosum.CodecException;
 
 /**
  * One item received from a broadcast or a pipeline: its topic and its body, decoded on demand by
