@@ -78,7 +78,7 @@ class PeerFuzzTest {
   /** A record a handler decodes the body into. */
   record Sample(String name, long n, List<String> tags, byte[] blob, Map<String, Integer> attrs, Instant at) {}
 
-  @FuzzTest(maxDuration = "2m")
+  @FuzzTest
   void messages(byte[] data) throws Exception {
     run(data, true);
   }
