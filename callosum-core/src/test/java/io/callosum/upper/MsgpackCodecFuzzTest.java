@@ -1,6 +1,7 @@
 package io.callosum.upper;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.callosum.CodecException;
@@ -20,7 +21,8 @@ import org.junit.jupiter.api.Test;
  * Fuzz targets of the msgpack upper (docs/FUZZING.md): bodies a remote sends, decoded generically
  * and into a record and a bean. Decoding throws nothing but {@link CodecException} and allocates
  * at most a bound linear in the input; what decodes encodes to bytes that decode to the same
- * value (compared by its encoding), and generated values survive encode then decode.
+ * value (compared by its encoding), unless it has a map key that is neither str nor bin (decoded,
+ * but never encoded: Python peers refuse them), and generated values survive encode then decode.
  */
 class MsgpackCodecFuzzTest {
   private static final MsgpackCodec CODEC = new MsgpackCodec(16);
@@ -44,7 +46,15 @@ class MsgpackCodecFuzzTest {
     } catch (CodecException e) {
       return;
     }
-    byte[] again = CODEC.encode(decoded[0]);
+    byte[] again;
+    try {
+      again = CODEC.encode(decoded[0]);
+    } catch (CodecException e) {
+      // Documented: decoding takes maps with any scalar keys, encoding only str and bin keys (what
+      // Python peers unpack).
+      assertTrue(e.getMessage().startsWith("map keys must be strings or byte strings"), e.getMessage());
+      return;
+    }
     assertArrayEquals(again, CODEC.encode(CODEC.decode(again, Object.class)), "re-encoded value");
   }
 
