@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.code_intelligence.jazzer.api.BugDetectors;
+import com.code_intelligence.jazzer.api.SilentCloseable;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.callosum.Peer;
 import io.callosum.lower.Capabilities;
@@ -69,15 +70,15 @@ class TcpServerFuzzTest {
     SERVER.close();
   }
 
-  /** Whether Jazzer's network sanitizer was told of this test's own connections (it exists once a fuzz test runs). */
-  private static boolean loopbackAllowed;
-
   @FuzzTest
   void connection(byte[] data) throws Exception {
-    if (!loopbackAllowed) {
-      BugDetectors.allowNetworkConnections((host, port) -> isLoopback(host)); // for the rest of the run
-      loopbackAllowed = true;
+    // Jazzer's network sanitizer (set up once a fuzz test runs) is told of this test's own connections.
+    try (SilentCloseable loopback = BugDetectors.allowNetworkConnections((host, port) -> isLoopback(host))) {
+      connect(data);
     }
+  }
+
+  private static void connect(byte[] data) throws Exception {
     long errors = ErrorLog.count();
     FuzzInput in = new FuzzInput(data);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
