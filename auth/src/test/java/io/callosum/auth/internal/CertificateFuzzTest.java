@@ -68,7 +68,7 @@ class CertificateFuzzTest {
   void zpl(byte[] data) throws Exception {
     String text = new String(data, StandardCharsets.UTF_8);
     try {
-      ThreadAllocation.atMost((256 << 10) + 16L * data.length, "Zpl.parse", () -> Zpl.parse(DIR.resolve("f"), text));
+      ThreadAllocation.atMost((512 << 10) + 16L * data.length, "Zpl.parse", () -> Zpl.parse(DIR.resolve("f"), text));
     } catch (CertificateFormatException e) {
       assertTrue(e.getMessage().contains("f"), "the message names the file");
     }
