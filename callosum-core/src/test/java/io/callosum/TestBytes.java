@@ -1,9 +1,8 @@
 package io.callosum;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.reflect.Method;
+import io.callosum.testing.ThreadAllocation;
 import java.util.Arrays;
 import java.util.HexFormat;
 import org.junit.jupiter.api.function.Executable;
@@ -61,24 +60,9 @@ public final class TestBytes {
    */
   public static void assertAllocatesAtMost(long limit, Executable action) {
     runQuietly(action);
-    long before = allocatedBytes();
+    ThreadAllocation.Mark mark = ThreadAllocation.mark();
     runQuietly(action);
-    long used = allocatedBytes() - before;
-    assertTrue(used <= limit, "allocated " + used + " bytes, more than " + limit);
-  }
-
-  /**
-   * HotSpot's count of bytes allocated by this thread. Read reflectively: the tests compile inside
-   * the core module, which does not read java.management; they run on the class path.
-   */
-  private static long allocatedBytes() {
-    try {
-      Object bean = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean").invoke(null);
-      Method m = Class.forName("com.sun.management.ThreadMXBean").getMethod("getCurrentThreadAllocatedBytes");
-      return (Long) m.invoke(bean);
-    } catch (ReflectiveOperationException e) {
-      throw new IllegalStateException("thread allocation counter unavailable", e);
-    }
+    mark.check(limit, "the action");
   }
 
   private static void runQuietly(Executable action) {

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Flow;
 import java.util.concurrent.locks.Condition;
@@ -288,6 +289,7 @@ final class StreamIn implements StreamSource {
   @Override
   public Flow.Publisher<Body> publisher() {
     return subscriber -> {
+      Objects.requireNonNull(subscriber, "subscriber"); // Flow rule 1.9
       Subscription s = new Subscription(subscriber);
       lock.lock();
       try {
@@ -314,12 +316,18 @@ final class StreamIn implements StreamSource {
     };
   }
 
-  /** Delivers to one subscriber on the callback executor, one signal at a time, as requested. */
+  /**
+   * Delivers to one subscriber on the callback executor, one signal at a time, as requested. Once
+   * cancelled it signals nothing more, and once cancelled or terminated it lets go of the
+   * subscriber (Flow rules 3.6 and 3.13).
+   */
   private final class Subscription implements Flow.Subscription {
-    private final Flow.Subscriber<? super Body> subscriber;
+    /** Null once cancelled or terminated. */
+    private volatile Flow.Subscriber<? super Body> subscriber;
     private final SerialExecutor serial;
     private long demand;
-    private boolean cancelled;
+    /** Set by {@link #cancel} at once (any thread), before the stream ends: a delivery under way sees it. */
+    private volatile boolean cancelled;
     private boolean terminated;
 
     Subscription(Flow.Subscriber<? super Body> subscriber) {
@@ -328,8 +336,9 @@ final class StreamIn implements StreamSource {
     }
 
     void start() {
+      Flow.Subscriber<? super Body> to = subscriber;
       serial.execute(() -> {
-        subscriber.onSubscribe(this);
+        to.onSubscribe(this);
         deliver();
       });
     }
@@ -342,10 +351,12 @@ final class StreamIn implements StreamSource {
     public void request(long n) {
       if (n <= 0) {
         serial.execute(() -> {
-          if (!terminated) {
+          Flow.Subscriber<? super Body> to = subscriber;
+          if (!terminated && !cancelled && to != null) {
             terminated = true;
+            subscriber = null;
             StreamIn.this.cancel();
-            subscriber.onError(new IllegalArgumentException("request(" + n + "): must be positive (Flow rule 3.9)"));
+            to.onError(new IllegalArgumentException("request(" + n + "): must be positive (Flow rule 3.9)"));
           }
         });
         return;
@@ -358,16 +369,18 @@ final class StreamIn implements StreamSource {
 
     @Override
     public void cancel() {
-      serial.execute(() -> {
-        cancelled = true;
-        terminated = true;
-      });
+      cancelled = true;
+      subscriber = null;
       StreamIn.this.cancel();
     }
 
-    /** On the serial executor: hands over buffered items while there is demand, then the end. */
+    /** On the serial executor: hands over buffered items while there is demand, then the end; nothing once cancelled. */
     private void deliver() {
-      while (!terminated) {
+      while (!terminated && !cancelled) {
+        Flow.Subscriber<? super Body> to = subscriber;
+        if (to == null) {
+          return;
+        }
         Body b;
         CallosumException f;
         boolean end;
@@ -381,13 +394,17 @@ final class StreamIn implements StreamSource {
         }
         if (b != null) {
           demand--;
-          subscriber.onNext(b);
+          to.onNext(b);
         } else if (end) {
           terminated = true;
+          subscriber = null;
+          if (cancelled) {
+            return; // the stream ended because it was cancelled: no signal
+          }
           if (f != null) {
-            subscriber.onError(f);
-          } else if (!cancelled) {
-            subscriber.onComplete();
+            to.onError(f);
+          } else {
+            to.onComplete();
           }
         } else {
           return;

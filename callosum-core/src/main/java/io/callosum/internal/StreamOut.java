@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Flow;
 import java.util.concurrent.locks.Condition;
@@ -252,6 +253,7 @@ final class StreamOut implements StreamSink {
 
     @Override
     public void onSubscribe(Flow.Subscription s) {
+      Objects.requireNonNull(s, "subscription"); // Flow rule 2.13
       synchronized (this) {
         if (subscription != null) {
           s.cancel();
@@ -264,6 +266,7 @@ final class StreamOut implements StreamSink {
 
     @Override
     public void onNext(Object item) {
+      Objects.requireNonNull(item, "item"); // Flow rule 2.13
       synchronized (this) {
         requested = false;
         held = item;
@@ -273,6 +276,7 @@ final class StreamOut implements StreamSink {
 
     @Override
     public void onError(Throwable t) {
+      Objects.requireNonNull(t, "throwable"); // Flow rule 2.13
       synchronized (this) {
         done = true;
       }

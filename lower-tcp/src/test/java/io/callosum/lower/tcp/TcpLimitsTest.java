@@ -61,6 +61,17 @@ class TcpLimitsTest {
   }
 
   @Test
+  void anAbortOfItsKindByteAloneEndsTheConnection() throws Exception {
+    RawTcp r = raw().handshake();
+    r.sendFrame(new byte[] {RawTcp.ABORT}); // no code, no reason
+    long start = System.nanoTime();
+    assertTrue(r.endsWithin(), "the endpoint closes the connection of a remote that said ABORT");
+    // At once, not by the heartbeat timeout (5 s), which would end it anyway.
+    assertTrue(System.nanoTime() - start < 2_000_000_000L, "closed after " + (System.nanoTime() - start) / 1_000_000 + " ms");
+    othersStillServed();
+  }
+
+  @Test
   void oversizeLengthPrefixIsCutOff() throws Exception {
     RawTcp r = raw().handshake();
     r.send(ByteBuffer.allocate(4).putInt(Integer.MAX_VALUE).array());

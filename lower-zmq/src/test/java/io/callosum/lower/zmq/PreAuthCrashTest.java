@@ -1,6 +1,7 @@
 package io.callosum.lower.zmq;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.callosum.ConnectedPeer;
@@ -9,6 +10,7 @@ import io.callosum.auth.AllowListAuthenticator;
 import io.callosum.auth.ClientAuthenticator;
 import io.callosum.auth.CurveKeyPair;
 import io.callosum.testing.Await;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -16,6 +18,8 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -66,15 +70,45 @@ class PreAuthCrashTest {
   @ParameterizedTest
   @ValueSource(booleans = {false, true})
   void aNegativeFrameLengthKillsNothing(boolean curve) throws Exception {
-    CurveKeyPair serverKeys = CurveKeyPair.generate();
-    CurveKeyPair clientKeys = CurveKeyPair.generate();
+    survives(curve, server -> {
+      byte[] minusOne = new byte[8];
+      Arrays.fill(minusOne, (byte) 0xff);
+      byte[] topBit = {(byte) 0x80, 0, 0, 0, 0, 0, 0, 0};
+      for (byte[] length : new byte[][] {minusOne, topBit}) {
+        sendHostilePacket(server.address(), curve ? "CURVE" : "NULL", length);
+      }
+    });
+  }
+
+  /**
+   * jeromq 0.6.0 opens INITIATE's box into a buffer with room for 256 bytes of metadata: a client
+   * that knows the server's public key (any key of its own, before ZAP is asked) and sends more
+   * makes its I/O thread throw BufferOverflowException. That connection fails; nothing else may.
+   */
+  @Test
+  void anInitiateWithMoreThan256BytesOfMetadataKillsNothing() throws Exception {
+    survives(true, server -> {
+      try (RawZmtpClient hostile = RawZmtpClient.curve(server.address(), SERVER_KEYS.publicKey(), CurveKeyPair.generate(),
+          Map.of("X-Padding", "x".repeat(300)))) {
+        assertFalse(hostile.accepted(), "a client whose INITIATE overflows jeromq's buffer is not let in");
+      } catch (IOException silent) {
+        // what jeromq 0.6.0 does: that connection gets no answer (until its handshake times out)
+      }
+    });
+  }
+
+  private static final CurveKeyPair SERVER_KEYS = CurveKeyPair.generate();
+  private static final CurveKeyPair CLIENT_KEYS = CurveKeyPair.generate();
+
+  /** An attack on a bound peer (given the peer): clients connected before and after it are served, and no ZeroMQ thread spins. */
+  private static void survives(boolean curve, Attack attack) throws Exception {
     ZmqOptions serverOptions = ZmqOptions.defaults();
     ZmqOptions clientOptions = ZmqOptions.defaults();
     if (curve) {
-      AllowListAuthenticator allow = new AllowListAuthenticator("crash", serverKeys);
-      allow.allow(clientKeys.publicKey());
+      AllowListAuthenticator allow = new AllowListAuthenticator("crash", SERVER_KEYS);
+      allow.allow(CLIENT_KEYS.publicKey());
       serverOptions = serverOptions.withCurveServer(allow);
-      clientOptions = clientOptions.withCurveClient(ClientAuthenticator.of(serverKeys.publicKey(), clientKeys));
+      clientOptions = clientOptions.withCurveClient(ClientAuthenticator.of(SERVER_KEYS.publicKey(), CLIENT_KEYS));
     }
     ZmqTransport serverTransport = new ZmqTransport(serverOptions);
     ZmqTransport clientTransport = new ZmqTransport(clientOptions); // another "process"
@@ -83,12 +117,7 @@ class PreAuthCrashTest {
       server.start();
       try (ConnectedPeer before = Peer.builder().transport(clientTransport).connect(server.address()).defaultTimeout(Duration.ofSeconds(5)).build().start()) {
         assertEquals("before", before.invokeAndWait("echo", "before"));
-        byte[] minusOne = new byte[8];
-        Arrays.fill(minusOne, (byte) 0xff);
-        byte[] topBit = {(byte) 0x80, 0, 0, 0, 0, 0, 0, 0};
-        for (byte[] length : new byte[][] {minusOne, topBit}) {
-          sendHostilePacket(server.address(), curve ? "CURVE" : "NULL", length);
-        }
+        attack.on(server);
         // A connection made before the attack and new ones after it are all served.
         assertEquals("still", before.invokeAndWait("echo", "still"));
         for (int i = 0; i < 3; i++) {
@@ -105,5 +134,10 @@ class PreAuthCrashTest {
       long used = zeroMqThreadCpuNanos() - cpu0;
       assertTrue(used < 150_000_000L, "ZeroMQ threads used " + used / 1_000_000 + " ms of CPU in 300 ms");
     }
+  }
+
+  /** What a hostile client does to the bound peer. */
+  private interface Attack {
+    void on(Peer server) throws Exception;
   }
 }

@@ -250,10 +250,14 @@ public final class Wire {
     putInt(f, at + 5, headerLength);
   }
 
-  /** A reason text from the remote: bounded, and with control characters replaced, for logs. */
+  /**
+   * A reason text from the remote: bounded, and with control characters replaced, for logs. Empty
+   * when the frame ends before {@code from} (an ABORT of its kind byte alone, a bare REGISTERED).
+   */
   public static String reason(byte[] f, int from) {
-    int to = Math.min(f.length, from + MAX_REASON);
-    return printable(new String(f, from, Math.max(0, to - from), StandardCharsets.UTF_8).getBytes(StandardCharsets.UTF_8));
+    int start = Math.min(from, f.length);
+    int to = Math.min(f.length, start + MAX_REASON);
+    return printable(new String(f, start, to - start, StandardCharsets.UTF_8).getBytes(StandardCharsets.UTF_8));
   }
 
   public static String codeName(int code) {
