@@ -1,3 +1,5 @@
+
+import io.callosum.lower.Transport;
 /**
  * Runnable examples and the {@code callosum} command-line tool: a demo of two peers in one JVM,
  * {@code serve} / {@code call} commands for trying a lower from the shell, and {@code keygen} for
@@ -21,5 +23,5 @@ module io.callosum.examples {
   // protobuf-java reads the generated demo messages reflectively.
   opens io.callosum.examples.uppers.proto to com.google.protobuf;
 
-  uses io.callosum.lower.Transport;
+  uses Transport;
 }

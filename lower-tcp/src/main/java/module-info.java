@@ -1,3 +1,6 @@
+
+import io.callosum.lower.Transport;
+import io.callosum.lower.tcp.TcpTransport;
 /** The TCP lower ({@code tcp://host:port}): framing, many channels in one connection, heartbeats, reconnect; {@code tunnel://CLUSTER/NAME} through a gateway. */
 module io.callosum.lower.tcp {
   requires transitive io.callosum.core;
@@ -9,6 +12,6 @@ module io.callosum.lower.tcp {
   // The gateway relays frames over this lower's connections: RelayLoop and the few types it hands out.
   exports io.callosum.lower.tcp.internal to io.callosum.gateway;
 
-  provides io.callosum.lower.Transport with
-      io.callosum.lower.tcp.TcpTransport;
+  provides Transport with
+      TcpTransport;
 }

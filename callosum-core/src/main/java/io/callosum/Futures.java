@@ -29,11 +29,11 @@ public final class Futures {
   }
 
   static RuntimeException unwrap(Throwable t) {
-    if (t instanceof RuntimeException) {
-      return (RuntimeException) t;
+    if (t instanceof RuntimeException runtimeException) {
+      return runtimeException;
     }
-    if (t instanceof Error) {
-      throw (Error) t;
+    if (t instanceof Error error) {
+      throw error;
     }
     return new CallosumException(ErrorCode.REMOTE_INTERNAL_ERROR, String.valueOf(t), t);
   }

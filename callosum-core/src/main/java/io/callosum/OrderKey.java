@@ -1,6 +1,7 @@
 package io.callosum;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Objects;
@@ -77,7 +78,7 @@ public final class OrderKey {
   }
 
   /** Writes the key's msgpack encoding. For codecs; does not copy. */
-  public void writeTo(java.io.OutputStream out) throws IOException {
+  public void writeTo(OutputStream out) throws IOException {
     out.write(encoded);
   }
 
@@ -89,7 +90,7 @@ public final class OrderKey {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof OrderKey && Arrays.equals(encoded, ((OrderKey) o).encoded);
+    return o instanceof OrderKey orderKey && Arrays.equals(encoded, orderKey.encoded);
   }
 
   @Override

@@ -3,20 +3,24 @@ package io.callosum;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.callosum.inproc.InProcessTransport;
 import io.callosum.internal.Header;
 import io.callosum.internal.MessageCodec;
 import io.callosum.internal.MessageType;
 import io.callosum.lower.Capabilities;
 import io.callosum.lower.Envelope;
-import io.callosum.inproc.InProcessTransport;
 import io.callosum.testing.Await;
 import io.callosum.testing.Closer;
 import io.callosum.testing.ManualTimer;
 import io.callosum.testing.RawLink;
+import io.callosum.upper.MsgpackCodec;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -88,7 +92,7 @@ class ChunkIntakeTest {
 
     // The link goes on: a later chunked call completes, and its watch is cancelled with it.
     assertEquals(MessageType.CHUNK_CREDIT, announce(raw, 2, 5000).type());
-    byte[] frame = MessageCodec.encodeBody(MessageCodec.NO_META, new io.callosum.upper.MsgpackCodec().encode(new byte[3000]), false);
+    byte[] frame = MessageCodec.encodeBody(MessageCodec.NO_META, new MsgpackCodec().encode(new byte[3000]), false);
     raw.send(MessageCodec.encodeHeader(call(3).chunked(frame.length)), new byte[0]);
     assertEquals(MessageType.CHUNK_CREDIT, raw.nextHeader().type());
     raw.send(MessageCodec.encodeHeader(call(3).stream(MessageType.CHUNK, 1, 0, 0)), frame);
@@ -143,8 +147,8 @@ class ChunkIntakeTest {
    */
   @Test
   void aWatchArmedAsItsTransferCompletesIsCancelled() throws Exception {
-    java.util.concurrent.CountDownLatch rearming = new java.util.concurrent.CountDownLatch(1);
-    java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+    CountDownLatch rearming = new CountDownLatch(1);
+    CountDownLatch go = new CountDownLatch(1);
     Thread[] advancer = new Thread[1];
     Timer gated = new Timer() {
       @Override
@@ -170,15 +174,15 @@ class ChunkIntakeTest {
     server.handle("echo", (ctx, body) -> body.value());
     server.start();
     RawLink raw = closer.later(RawLink.connect(transport, server.address(), JAVA));
-    byte[] frame = MessageCodec.encodeBody(MessageCodec.NO_META, new io.callosum.upper.MsgpackCodec().encode(new byte[200_000]), false);
+    byte[] frame = MessageCodec.encodeBody(MessageCodec.NO_META, new MsgpackCodec().encode(new byte[200_000]), false);
     raw.send(MessageCodec.encodeHeader(call(1).chunked(frame.length)), new byte[0]);
     assertEquals(MessageType.CHUNK_CREDIT, raw.nextHeader().type());
-    raw.send(MessageCodec.encodeHeader(call(1).stream(MessageType.CHUNK, 1, 0, 0)), java.util.Arrays.copyOf(frame, 100_000));
+    raw.send(MessageCodec.encodeHeader(call(1).stream(MessageType.CHUNK, 1, 0, 0)), Arrays.copyOf(frame, 100_000));
     assertEquals(MessageType.CHUNK_CREDIT, raw.nextHeader().type());
     advancer[0] = new Thread(() -> timer.advance(Duration.ofSeconds(30)), "advancer");
     advancer[0].start();
-    assertTrue(rearming.await(10, java.util.concurrent.TimeUnit.SECONDS), "the watch did not re-arm");
-    raw.send(MessageCodec.encodeHeader(call(1).stream(MessageType.CHUNK, 1, 0, 0)), java.util.Arrays.copyOfRange(frame, 100_000, frame.length));
+    assertTrue(rearming.await(10, TimeUnit.SECONDS), "the watch did not re-arm");
+    raw.send(MessageCodec.encodeHeader(call(1).stream(MessageType.CHUNK, 1, 0, 0)), Arrays.copyOfRange(frame, 100_000, frame.length));
     assertEquals(MessageType.RESULT, raw.nextHeader().type());
     go.countDown();
     advancer[0].join(10_000);

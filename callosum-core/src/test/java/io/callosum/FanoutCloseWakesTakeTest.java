@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.callosum.fanout.Delivery;
 import io.callosum.fanout.PipelineReceiver;
+import io.callosum.testing.Await;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -26,7 +27,7 @@ class FanoutCloseWakesTakeTest {
         runner[0] = Thread.currentThread();
         return w.take();
       });
-      io.callosum.testing.Await.until("take() waits", () -> runner[0] != null && runner[0].getState() == Thread.State.WAITING);
+      Await.until("take() waits", () -> runner[0] != null && runner[0].getState() == Thread.State.WAITING);
       w.close();
       try {
         taker.get(2, TimeUnit.SECONDS);

@@ -8,7 +8,10 @@ import io.callosum.lower.Capabilities;
 import io.callosum.testing.Await;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -119,8 +122,8 @@ class PeerApiTest {
 
   @Test
   void aListenerThatThrowsAnErrorDoesNotStopLaterEvents() throws Exception {
-    java.util.List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
-    java.util.concurrent.atomic.AtomicBoolean first = new java.util.concurrent.atomic.AtomicBoolean(true);
+    List<String> events = new CopyOnWriteArrayList<>();
+    AtomicBoolean first = new AtomicBoolean(true);
     try (Peer server = Peer.builder().bind("inproc://api-listener-error").listener(new PeerListener() {
       @Override
       public void connected(RemotePeer remote) {

@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.callosum.inproc.InProcessTransport;
 import io.callosum.internal.Header;
 import io.callosum.internal.MessageCodec;
 import io.callosum.internal.MessageType;
 import io.callosum.lower.Capabilities;
-import io.callosum.inproc.InProcessTransport;
 import io.callosum.pipe.Pipes;
 import io.callosum.testing.Await;
 import io.callosum.testing.Closer;
@@ -19,11 +19,18 @@ import io.callosum.upper.MsgpackCodec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
@@ -172,14 +179,14 @@ class StreamReviewTest {
       try (OutputStream out = Pipes.openOutput(w, "serialized")) {
         out.write(new byte[] {1, 2, 3});
       } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
+        throw new UncheckedIOException(e);
       }
     }, closer.executor("pipe-writer"));
     CompletableFuture<byte[]> reader = CompletableFuture.supplyAsync(() -> {
       try (InputStream in = Pipes.openInput(r, "serialized")) {
         return in.readAllBytes();
       } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
+        throw new UncheckedIOException(e);
       }
     }, closer.executor("pipe-reader"));
     assertArrayEquals(new byte[] {1, 2, 3}, Await.result(reader));
@@ -259,7 +266,7 @@ class StreamReviewTest {
         try (InputStream in = Pipes.openInput(r, "again")) {
           byte[] got = in.readAllBytes();
           if (got.length != 1 || got[0] != (byte) i) {
-            throw new IllegalStateException("reader, round " + i + ": read " + java.util.Arrays.toString(got));
+            throw new IllegalStateException("reader, round " + i + ": read " + Arrays.toString(got));
           }
         } catch (IOException e) {
           throw new IllegalStateException("reader, round " + i + ": " + e.getMessage(), e);
@@ -268,8 +275,8 @@ class StreamReviewTest {
       }
     }, closer.executor("pipe-reader"));
     try {
-      CompletableFuture.allOf(writer, reader).get(20, java.util.concurrent.TimeUnit.SECONDS);
-    } catch (java.util.concurrent.TimeoutException e) {
+      CompletableFuture.allOf(writer, reader).get(20, TimeUnit.SECONDS);
+    } catch (TimeoutException e) {
       StringBuilder sb = new StringBuilder();
       Thread.getAllStackTraces().forEach((t, st) -> {
         if (t.getName().contains("handler") || t.getName().startsWith("pipe")) {
@@ -282,7 +289,7 @@ class StreamReviewTest {
       String why = reader.isCompletedExceptionally() ? reader.handle((v, x) -> String.valueOf(x)).join()
           : writer.isCompletedExceptionally() ? writer.handle((v, x) -> String.valueOf(x)).join() : "both blocked";
       throw new AssertionError("stuck: writer finished " + wrote + " rounds, reader " + read + ": " + why + "\n" + sb);
-    } catch (java.util.concurrent.ExecutionException e) {
+    } catch (ExecutionException e) {
       throw new AssertionError("writer finished " + wrote + " rounds, reader " + read + ": " + e.getCause(), e.getCause());
     }
   }
@@ -296,7 +303,7 @@ class StreamReviewTest {
     Peer server = server(b -> b.limits(Limits.builder().maxBufferedBytes(4 << 20).build()));
     server.handle("big", (ctx, body) -> Payload.wrap(new byte[1 << 20]));
     server.start();
-    Capabilities javaCaps = new Capabilities(Capabilities.VERSION, 78, java.util.Set.of(Capabilities.STREAM, Capabilities.CHUNK));
+    Capabilities javaCaps = new Capabilities(Capabilities.VERSION, 78, Set.of(Capabilities.STREAM, Capabilities.CHUNK));
     RawLink raw = closer.later(RawLink.connect(transport, server.address(), javaCaps));
     for (int i = 0; i < 40; i++) {
       raw.sendCall("big", OrderKey.NONE, i, new MsgpackCodec().encode(null));
@@ -321,7 +328,7 @@ class StreamReviewTest {
     server.handle("big", (ctx, body) -> Payload.wrap(new byte[1 << 20]));
     server.handle("small", (ctx, body) -> "small");
     server.start();
-    Capabilities javaCaps = new Capabilities(Capabilities.VERSION, 79, java.util.Set.of(Capabilities.STREAM, Capabilities.CHUNK));
+    Capabilities javaCaps = new Capabilities(Capabilities.VERSION, 79, Set.of(Capabilities.STREAM, Capabilities.CHUNK));
     RawLink raw = closer.later(RawLink.connect(transport, server.address(), javaCaps));
     raw.sendCall("big", OrderKey.NONE, 1, new MsgpackCodec().encode(null));
     raw.sendCall("small", OrderKey.NONE, 2, new MsgpackCodec().encode(null));
@@ -339,7 +346,7 @@ class StreamReviewTest {
    */
   @Test
   void aChunkedCallIsNotOvertakenByALaterCallOnItsKey() throws Exception {
-    List<String> ran = java.util.Collections.synchronizedList(new ArrayList<>());
+    List<String> ran = Collections.synchronizedList(new ArrayList<>());
     Peer server = server(b -> b.ordering(Ordering.KEY_SERIALIZED));
     server.handle("log", (ctx, body) -> {
       ran.add(body.bytes().length > 1000 ? "big" : "small");

@@ -58,7 +58,7 @@ public final class CurvePublicKey {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof CurvePublicKey && Arrays.equals(bytes, ((CurvePublicKey) o).bytes);
+    return o instanceof CurvePublicKey curvePublicKey && Arrays.equals(bytes, curvePublicKey.bytes);
   }
 
   @Override

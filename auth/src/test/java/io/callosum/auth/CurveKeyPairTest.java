@@ -12,6 +12,7 @@ import io.callosum.auth.internal.Z85;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 import org.zeromq.ZMQ;
 
 /** Curve25519 key pairs and public keys: derivation against jeromq and known vectors, checks, secrecy. */
@@ -152,7 +153,7 @@ class CurveKeyPairTest {
     assertNotEquals(a.publicKey(), (Object) a.publicKey().z85());
   }
 
-  private static void assertMessage(String message, org.junit.jupiter.api.function.Executable call) {
+  private static void assertMessage(String message, Executable call) {
     assertEquals(message, assertThrows(IllegalArgumentException.class, call).getMessage());
   }
 }

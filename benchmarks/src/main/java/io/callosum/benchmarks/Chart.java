@@ -5,7 +5,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.HistogramIterationValue;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
@@ -13,8 +16,6 @@ import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.markers.SeriesMarkers;
-import org.HdrHistogram.Histogram;
-import org.HdrHistogram.HistogramIterationValue;
 
 /**
  * PNG charts of a run (XChart): P1's ratios to its baseline per in-flight count, P2's latency
@@ -36,13 +37,13 @@ final class Chart {
       throws IOException {
     System.setProperty("java.awt.headless", "true");
     for (var entry : histograms.entrySet()) {
-      String name = entry.getKey().name().toLowerCase(java.util.Locale.ROOT);
+      String name = entry.getKey().name().toLowerCase(Locale.ROOT);
       BitmapEncoder.saveBitmap(distribution(entry.getKey(), entry.getValue()), dir.resolve(name + "-distribution").toString(),
           BitmapEncoder.BitmapFormat.PNG);
     }
     for (Scenario scenario : Scenario.values()) {
       if (scenario.metric == Scenario.Metric.FIGURES && summaries.stream().anyMatch(s -> s.scenario() == scenario)) {
-        save(figures(scenario, summaries), dir.resolve(scenario.name().toLowerCase(java.util.Locale.ROOT) + "-figures"));
+        save(figures(scenario, summaries), dir.resolve(scenario.name().toLowerCase(Locale.ROOT) + "-figures"));
       }
     }
     if (summaries.stream().anyMatch(s -> s.scenario() == Scenario.P1)) {
@@ -144,7 +145,7 @@ final class Chart {
     for (Report.Summary s : summaries) {
       if (s.scenario() == scenario && s.metric().equals(figure) && s.median() > 0) {
         x.add(base == null || base <= 0 ? s.contender()
-            : String.format(java.util.Locale.ROOT, "%s (%.2fx)", s.contender(), s.median() / base));
+            : String.format(Locale.ROOT, "%s (%.2fx)", s.contender(), s.median() / base));
         y.add(s.median());
       }
     }

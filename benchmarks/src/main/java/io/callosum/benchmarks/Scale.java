@@ -6,6 +6,7 @@ import io.callosum.lower.tcp.TcpOptions;
 import io.callosum.lower.tcp.TcpTransport;
 import io.callosum.lower.zmq.ZmqTransport;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -207,7 +208,7 @@ final class Scale implements Contender {
       String line = command.of(i);
       replies.add(CompletableFuture.supplyAsync(() -> {
         try {
-          return c.request(line, java.time.Duration.ofSeconds(seconds));
+          return c.request(line, Duration.ofSeconds(seconds));
         } catch (IOException e) {
           throw new IllegalStateException(e.getMessage(), e);
         }
@@ -324,8 +325,8 @@ final class Scale implements Contender {
   static final class Clients implements Served {
     private static final int FAILED_IN_A_ROW = 8;
     private static final TcpOptions QUIET = TcpOptions.builder()
-        .heartbeat(java.time.Duration.ofSeconds(5), java.time.Duration.ofSeconds(30))
-        .reconnect(java.time.Duration.ofSeconds(1), java.time.Duration.ofSeconds(10)).build();
+        .heartbeat(Duration.ofSeconds(5), Duration.ofSeconds(30))
+        .reconnect(Duration.ofSeconds(1), Duration.ofSeconds(10)).build();
 
     private final Kind kind;
     private final List<Peer> peers = Collections.synchronizedList(new ArrayList<>());

@@ -120,78 +120,78 @@ enum Scenario {
 
   /** How to open each contender; a fresh server and connection per scenario. */
   enum Opener {
-    CALLOSUM_TCP("callosum-tcp") { Contender open(Bench.Options o) throws Exception { return echo(o, "callosum-tcp", TCP, false); } },
-    CALLOSUM_TCP_DIRECT("callosum-tcp-direct") { Contender open(Bench.Options o) throws Exception { return echo(o, "callosum-tcp-direct", TCP, true); } },
-    CALLOSUM_ZMQ("callosum-zmq") { Contender open(Bench.Options o) throws Exception { return echo(o, "callosum-zmq", ZMQ, false); } },
-    CALLOSUM_ZMQ_DIRECT("callosum-zmq-direct") { Contender open(Bench.Options o) throws Exception { return echo(o, "callosum-zmq-direct", ZMQ, true); } },
+    CALLOSUM_TCP("callosum-tcp") { @Override Contender open(Bench.Options o) throws Exception { return echo(o, "callosum-tcp", TCP, false); } },
+    CALLOSUM_TCP_DIRECT("callosum-tcp-direct") { @Override Contender open(Bench.Options o) throws Exception { return echo(o, "callosum-tcp-direct", TCP, true); } },
+    CALLOSUM_ZMQ("callosum-zmq") { @Override Contender open(Bench.Options o) throws Exception { return echo(o, "callosum-zmq", ZMQ, false); } },
+    CALLOSUM_ZMQ_DIRECT("callosum-zmq-direct") { @Override Contender open(Bench.Options o) throws Exception { return echo(o, "callosum-zmq-direct", ZMQ, true); } },
     /** Same-JVM by nature: the in-process lower has no sockets. */
     CALLOSUM_INPROC_DIRECT("callosum-inproc-direct") {
-      Contender open(Bench.Options o) throws Exception {
+      @Override Contender open(Bench.Options o) throws Exception {
         return CallosumEcho.open("callosum-inproc-direct", Host.local(), "inproc://bench-echo-" + System.nanoTime(), true);
       }
     },
-    GRPC_DIRECT("grpc-direct") { Contender open(Bench.Options o) throws Exception { return new GrpcEcho(o.host(), true); } },
-    GRPC_DEFAULT("grpc-default") { Contender open(Bench.Options o) throws Exception { return new GrpcEcho(o.host(), false); } },
-    RAW_NIO("raw-nio") { Contender open(Bench.Options o) throws Exception { return new RawNioEcho(o.host()); } },
-    RAW_JEROMQ("raw-jeromq") { Contender open(Bench.Options o) throws Exception { return new JeromqEcho(o.host()); } },
-    RAW_SOCKET("raw-socket") { Contender open(Bench.Options o) throws Exception { return new RawSocketPingPong(o.host()); } },
+    GRPC_DIRECT("grpc-direct") { @Override Contender open(Bench.Options o) throws Exception { return new GrpcEcho(o.host(), true); } },
+    GRPC_DEFAULT("grpc-default") { @Override Contender open(Bench.Options o) throws Exception { return new GrpcEcho(o.host(), false); } },
+    RAW_NIO("raw-nio") { @Override Contender open(Bench.Options o) throws Exception { return new RawNioEcho(o.host()); } },
+    RAW_JEROMQ("raw-jeromq") { @Override Contender open(Bench.Options o) throws Exception { return new JeromqEcho(o.host()); } },
+    RAW_SOCKET("raw-socket") { @Override Contender open(Bench.Options o) throws Exception { return new RawSocketPingPong(o.host()); } },
 
-    BULK_CALLOSUM_TCP("callosum-tcp") { Contender open(Bench.Options o) throws Exception { return new BulkStream.Callosum("callosum-tcp", o.host(), TCP, false); } },
+    BULK_CALLOSUM_TCP("callosum-tcp") { @Override Contender open(Bench.Options o) throws Exception { return new BulkStream.Callosum("callosum-tcp", o.host(), TCP, false); } },
     BULK_CALLOSUM_TCP_CURVE("callosum-tcp-curve") {
-      Contender open(Bench.Options o) throws Exception {
+      @Override Contender open(Bench.Options o) throws Exception {
         return new BulkStream.Callosum("callosum-tcp-curve", o.host(), TCP, true);
       }
     },
     BULK_CALLOSUM_INPROC("callosum-inproc") {
-      Contender open(Bench.Options o) throws Exception {
+      @Override Contender open(Bench.Options o) throws Exception {
         return new BulkStream.Callosum("callosum-inproc", Host.local(), "inproc://bench-bulk-" + System.nanoTime(), false);
       }
     },
-    BULK_GRPC("grpc-direct") { Contender open(Bench.Options o) throws Exception { return new BulkStream.Grpc(o.host()); } },
-    BULK_RAW("raw-socket-copy") { Contender open(Bench.Options o) throws Exception { return new BulkStream.SocketCopy(o.host(), false); } },
-    BULK_TLS("tls-socket-copy") { Contender open(Bench.Options o) throws Exception { return new BulkStream.SocketCopy(o.host(), true); } },
+    BULK_GRPC("grpc-direct") { @Override Contender open(Bench.Options o) throws Exception { return new BulkStream.Grpc(o.host()); } },
+    BULK_RAW("raw-socket-copy") { @Override Contender open(Bench.Options o) throws Exception { return new BulkStream.SocketCopy(o.host(), false); } },
+    BULK_TLS("tls-socket-copy") { @Override Contender open(Bench.Options o) throws Exception { return new BulkStream.SocketCopy(o.host(), true); } },
 
-    SETUP_CALLOSUM_TCP("callosum-tcp") { Contender open(Bench.Options o) throws Exception { return ConnectionSetup.callosumTcp(o.host(), false); } },
-    SETUP_CALLOSUM_TCP_CURVE("callosum-tcp-curve") { Contender open(Bench.Options o) throws Exception { return ConnectionSetup.callosumTcp(o.host(), true); } },
-    SETUP_CALLOSUM_ZMQ("callosum-zmq") { Contender open(Bench.Options o) throws Exception { return ConnectionSetup.callosumZmq(o.host(), false); } },
-    SETUP_CALLOSUM_ZMQ_CURVE("callosum-zmq-curve") { Contender open(Bench.Options o) throws Exception { return ConnectionSetup.callosumZmq(o.host(), true); } },
-    SETUP_GRPC("grpc-plaintext") { Contender open(Bench.Options o) throws Exception { return new ConnectionSetup.Grpc(o.host()); } },
-    SETUP_RAW_TCP("raw-tcp") { Contender open(Bench.Options o) throws Exception { return new ConnectionSetup.RawTcp(o.host()); } },
+    SETUP_CALLOSUM_TCP("callosum-tcp") { @Override Contender open(Bench.Options o) throws Exception { return ConnectionSetup.callosumTcp(o.host(), false); } },
+    SETUP_CALLOSUM_TCP_CURVE("callosum-tcp-curve") { @Override Contender open(Bench.Options o) throws Exception { return ConnectionSetup.callosumTcp(o.host(), true); } },
+    SETUP_CALLOSUM_ZMQ("callosum-zmq") { @Override Contender open(Bench.Options o) throws Exception { return ConnectionSetup.callosumZmq(o.host(), false); } },
+    SETUP_CALLOSUM_ZMQ_CURVE("callosum-zmq-curve") { @Override Contender open(Bench.Options o) throws Exception { return ConnectionSetup.callosumZmq(o.host(), true); } },
+    SETUP_GRPC("grpc-plaintext") { @Override Contender open(Bench.Options o) throws Exception { return new ConnectionSetup.Grpc(o.host()); } },
+    SETUP_RAW_TCP("raw-tcp") { @Override Contender open(Bench.Options o) throws Exception { return new ConnectionSetup.RawTcp(o.host()); } },
 
-    FANOUT_CALLOSUM_TCP("callosum-tcp") { Contender open(Bench.Options o) throws Exception { return new Fanout.Callosum("callosum-tcp", o.host(), TCP); } },
-    FANOUT_CALLOSUM_ZMQ("callosum-zmq") { Contender open(Bench.Options o) throws Exception { return new Fanout.Callosum("callosum-zmq", o.host(), ZMQ); } },
+    FANOUT_CALLOSUM_TCP("callosum-tcp") { @Override Contender open(Bench.Options o) throws Exception { return new Fanout.Callosum("callosum-tcp", o.host(), TCP); } },
+    FANOUT_CALLOSUM_ZMQ("callosum-zmq") { @Override Contender open(Bench.Options o) throws Exception { return new Fanout.Callosum("callosum-zmq", o.host(), ZMQ); } },
     FANOUT_CALLOSUM_INPROC("callosum-inproc") {
-      Contender open(Bench.Options o) throws Exception {
+      @Override Contender open(Bench.Options o) throws Exception {
         return new Fanout.Callosum("callosum-inproc", Host.local(), "inproc://bench-fanout-" + System.nanoTime());
       }
     },
-    FANOUT_REDIS("redis") { Contender open(Bench.Options o) throws Exception { return new Fanout.Redis(o.host()); } },
+    FANOUT_REDIS("redis") { @Override Contender open(Bench.Options o) throws Exception { return new Fanout.Redis(o.host()); } },
 
-    SCHEDULE_CAPACITY("capacity-broadcast") { Contender open(Bench.Options o) throws Exception { return new Scheduling(o.host(), true); } },
-    SCHEDULE_ROUND_ROBIN("round-robin") { Contender open(Bench.Options o) throws Exception { return new Scheduling(o.host(), false); } },
+    SCHEDULE_CAPACITY("capacity-broadcast") { @Override Contender open(Bench.Options o) throws Exception { return new Scheduling(o.host(), true); } },
+    SCHEDULE_ROUND_ROBIN("round-robin") { @Override Contender open(Bench.Options o) throws Exception { return new Scheduling(o.host(), false); } },
 
     SCALE_TCP("callosum-tcp") {
-      Contender open(Bench.Options o) throws Exception {
+      @Override Contender open(Bench.Options o) throws Exception {
         return new Scale("callosum-tcp", o.host(), Scale.Kind.TCP, o.quick ? 50 : o.p7Tcp);
       }
     },
     SCALE_TCP_CHANNELS("callosum-tcp-channels") {
-      Contender open(Bench.Options o) throws Exception {
+      @Override Contender open(Bench.Options o) throws Exception {
         return new Scale("callosum-tcp-channels", o.host(), Scale.Kind.TCP_CHANNELS, o.quick ? 200 : o.p7Tcp);
       }
     },
     SCALE_ZMQ("callosum-zmq") {
-      Contender open(Bench.Options o) throws Exception {
+      @Override Contender open(Bench.Options o) throws Exception {
         return new Scale("callosum-zmq", o.host(), Scale.Kind.ZMQ, o.quick ? 5 : o.p7Zmq);
       }
     },
 
     HOP_DIRECT("callosum-tcp-direct") {
-      Contender open(Bench.Options o) throws Exception {
+      @Override Contender open(Bench.Options o) throws Exception {
         return new HopCost(CallosumEcho.open("callosum-tcp-direct", o.host(), TCP, true));
       }
     },
-    HOP_TUNNEL("callosum-tunnel-direct") { Contender open(Bench.Options o) throws Exception { return new HopCost(Gateways.tunnel("callosum-tunnel-direct", o.host())); } };
+    HOP_TUNNEL("callosum-tunnel-direct") { @Override Contender open(Bench.Options o) throws Exception { return new HopCost(Gateways.tunnel("callosum-tunnel-direct", o.host())); } };
 
     private static final String TCP = "tcp://127.0.0.1:0";
     private static final String ZMQ = "zmq+tcp://127.0.0.1:0";

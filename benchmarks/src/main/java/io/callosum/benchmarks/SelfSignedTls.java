@@ -1,6 +1,7 @@
 package io.callosum.benchmarks;
 
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
@@ -84,7 +85,7 @@ final class SelfSignedTls {
     KeyStore store = KeyStore.getInstance("PKCS12");
     try {
       store.load(null, null);
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw new GeneralSecurityException(e);
     }
     return store;

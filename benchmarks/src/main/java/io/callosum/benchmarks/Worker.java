@@ -1,5 +1,6 @@
 package io.callosum.benchmarks;
 
+import com.sun.management.OperatingSystemMXBean;
 import java.io.BufferedReader;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -119,7 +120,7 @@ public final class Worker {
       return "OK " + switch (name) {
         case "heap" -> heapAfterGc() + " " + ManagementFactory.getThreadMXBean().getThreadCount();
         case "cpu" -> Long.toString(
-            ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime());
+            ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime());
         default -> served.command(name, words.subList(1, words.size()));
       };
     } catch (Exception | Error e) {

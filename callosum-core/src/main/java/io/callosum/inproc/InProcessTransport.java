@@ -17,8 +17,10 @@ import io.callosum.lower.Transport;
 import io.callosum.lower.TransportConfig;
 import java.io.IOException;
 import java.net.URI;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -65,7 +67,7 @@ public final class InProcessTransport implements Transport {
   }
 
   @Override
-  public FanoutReceiver openReceiver(URI address, FanoutConfig config, java.util.List<String> topicPrefixes, FanoutListener listener)
+  public FanoutReceiver openReceiver(URI address, FanoutConfig config, List<String> topicPrefixes, FanoutListener listener)
       throws IOException {
     return InProcessFanout.openReceiver(name(address), config, topicPrefixes, listener);
   }
@@ -98,7 +100,7 @@ public final class InProcessTransport implements Transport {
     // Each side must hear "connected" before anything the other sends. The client's event is
     // queued first (so nothing the server sends can overtake it) but runs only once the server's
     // event is queued too (so nothing the client sends from it can overtake that).
-    java.util.concurrent.CountDownLatch serverKnows = new java.util.concurrent.CountDownLatch(1);
+    CountDownLatch serverKnows = new CountDownLatch(1);
     AtomicBoolean accepted = new AtomicBoolean();
     clientSide.post(() -> {
       awaitUninterruptibly(serverKnows);
@@ -115,7 +117,7 @@ public final class InProcessTransport implements Transport {
     return new Client(address.toString(), io, clientEnd);
   }
 
-  private static void awaitUninterruptibly(java.util.concurrent.CountDownLatch latch) {
+  private static void awaitUninterruptibly(CountDownLatch latch) {
     boolean interrupted = false;
     while (true) {
       try {

@@ -306,19 +306,21 @@ final class CalleeScheduler<C extends CalleeScheduler.Entry> {
    */
   boolean cancel(C call) {
     switch (call.state) {
-      case QUEUED_KEY: {
-        KeyState<C> ks = keys.get(call.key);
+  case QUEUED_KEY -> {
+KeyState<C> ks = keys.get(call.key);
         if (ks != null && ks.waiting != null) {
           ks.waiting.remove(call);
         }
         return true;
-      }
-      case QUEUED_SLOT:
-        ready.remove(call);
+}
+  case QUEUED_SLOT -> {
+ready.remove(call);
         return true;
-      default:
-        return false;
-    }
+}
+  default -> {
+return false;
+}
+}
   }
 
   /** Whether the call is over for the scheduler: replied and exited. */

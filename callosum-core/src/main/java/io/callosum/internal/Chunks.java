@@ -2,6 +2,7 @@ package io.callosum.internal;
 
 import io.callosum.Timer;
 import io.callosum.lower.Envelope;
+import java.time.Duration;
 import java.util.Arrays;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,7 +22,7 @@ final class Chunks {
    * How often an arriving big message must have progressed by {@link #MIN_PROGRESS} bytes (or its
    * rest): one that did not is dropped (its sender stalled, went silent or trickles).
    */
-  static final java.time.Duration IDLE_TIMEOUT = java.time.Duration.ofSeconds(30);
+  static final Duration IDLE_TIMEOUT = Duration.ofSeconds(30);
   /** See {@link #IDLE_TIMEOUT}. */
   static final int MIN_PROGRESS = 64 << 10;
   /** The smallest chunked message: a sender chunks only bodies above its chunk size, at least 1 KiB. */

@@ -64,36 +64,25 @@ final class Dispatcher {
 
   private void route(RemoteLink r, Header h, Envelope env) {
     switch (h.type()) {
-      case CHUNK:
-        Envelope whole = chunks.chunk(r, h, env);
+  case CHUNK -> {
+Envelope whole = chunks.chunk(r, h, env);
         if (whole != null) {
           received(r, whole); // the big message, as if it had come in one piece
         }
-        break;
-      case CHUNK_CREDIT:
-        chunks.credit(r, h);
-        break;
-      case FUNCTION:
-        incoming.received(r, h, env);
-        break;
-      case CANCEL:
-        incoming.cancelled(r, h);
-        break;
-      case STREAM_ITEM:
-      case STREAM_CREDIT:
-      case STREAM_END:
-      case STREAM_CANCEL:
-        streams.received(r, h, env);
-        break;
-      case RESULT:
-      case FAILURE:
-      case ERROR:
-      case CANCELLED:
-        outgoing.received(r, h, env);
-        break;
-      default:
-        LOG.warn("{}: dropped a message of type {} from {}", name, h.type(), r.id());
-    }
+}
+  case CHUNK_CREDIT -> 
+chunks.credit(r, h);
+  case FUNCTION -> 
+incoming.received(r, h, env);
+  case CANCEL -> 
+incoming.cancelled(r, h);
+  case STREAM_ITEM, STREAM_CREDIT, STREAM_END, STREAM_CANCEL -> 
+streams.received(r, h, env);
+  case RESULT, FAILURE, ERROR, CANCELLED -> 
+outgoing.received(r, h, env);
+  default -> 
+LOG.warn("{}: dropped a message of type {} from {}", name, h.type(), r.id());
+}
   }
 
   /** A header that did not decode: a call readable enough gets an ERROR, a reply fails its call. */

@@ -131,7 +131,7 @@ public final class FanoutSenderCore implements AutoCloseable {
     if (t.length > MAX_TOPIC_BYTES) {
       throw new IllegalArgumentException("topic of " + t.length + " bytes (at most " + MAX_TOPIC_BYTES + ")");
     }
-    byte[] body = value instanceof Payload ? ((Payload) value).bytes() : codec.encode(value);
+    byte[] body = value instanceof Payload payload ? payload.bytes() : codec.encode(value);
     long size = (long) t.length + FanoutHeader.LENGTH + body.length;
     if (size > config.maxMessageSize()) {
       throw new MessageTooLargeException("item of " + size + " bytes exceeds the limit of " + config.maxMessageSize());

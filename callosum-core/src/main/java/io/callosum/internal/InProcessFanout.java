@@ -10,7 +10,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
@@ -67,8 +69,8 @@ public final class InProcessFanout {
       throw new IOException("nothing is bound at inproc://" + name);
     }
     if (hub.pattern != config.pattern()) {
-      throw new IOException("inproc://" + name + " is a " + hub.pattern.name().toLowerCase(java.util.Locale.ROOT) + ", not a "
-          + config.pattern().name().toLowerCase(java.util.Locale.ROOT));
+      throw new IOException("inproc://" + name + " is a " + hub.pattern.name().toLowerCase(Locale.ROOT) + ", not a "
+          + config.pattern().name().toLowerCase(Locale.ROOT));
     }
     return hub;
   }
@@ -99,8 +101,8 @@ public final class InProcessFanout {
         if (bind) {
           owner = side;
         }
-        if (side instanceof Sender) {
-          senders.add((Sender) side);
+        if (side instanceof Sender sender) {
+          senders.add(sender);
         } else {
           receivers.add((Receiver) side);
         }
@@ -259,7 +261,7 @@ public final class InProcessFanout {
         return true;
       }
       for (byte[] p : prefixes) {
-        if (topic.length >= p.length && java.util.Arrays.equals(topic, 0, p.length, p, 0, p.length)) {
+        if (topic.length >= p.length && Arrays.equals(topic, 0, p.length, p, 0, p.length)) {
           return true;
         }
       }

@@ -340,7 +340,7 @@ final class IncomingCalls {
     }
     byte[] bytes;
     try {
-      bytes = value instanceof Payload ? ((Payload) value).bytes() : codec.encode(value);
+      bytes = value instanceof Payload payload ? payload.bytes() : codec.encode(value);
     } catch (CodecException e) {
       LOG.warn("{}: cannot encode the result of {}: {}", name, c.header.method(), e.getMessage());
       return Replies.frameworkError(c.header, ErrorNames.CODEC_ERROR, "cannot encode the result of " + c.header.method() + ": " + e.getMessage());
@@ -412,16 +412,16 @@ final class IncomingCalls {
 
   private static ErrorCode outcomeOf(Envelope reply) {
     // encodeHeader always starts with fixmap, fixstr "type", then the type as a positive fixint.
-    switch (MessageType.of(reply.header()[6])) {
-      case RESULT:
-        return null;
-      case FAILURE:
-        return ErrorCode.REMOTE_USER_ERROR;
-      case CANCELLED:
-        return ErrorCode.CANCELLED;
-      default:
-        return ErrorCode.REMOTE_INTERNAL_ERROR;
-    }
+    return switch (MessageType.of(reply.header()[6])) {
+  case RESULT -> 
+null;
+  case FAILURE -> 
+ErrorCode.REMOTE_USER_ERROR;
+  case CANCELLED -> 
+ErrorCode.CANCELLED;
+  default -> 
+ErrorCode.REMOTE_INTERNAL_ERROR;
+};
   }
 
   /**

@@ -3,6 +3,7 @@ package io.callosum.internal;
 import io.callosum.Invocation;
 import io.callosum.OrderKey;
 import io.callosum.Payload;
+import io.callosum.StreamCall;
 import java.lang.reflect.Type;
 import java.time.Duration;
 import java.util.Objects;
@@ -79,17 +80,17 @@ final class InvocationImpl implements Invocation {
   }
 
   @Override
-  public io.callosum.StreamCall serverStream(Object body) {
+  public StreamCall serverStream(Object body) {
     return calls.openStream(request(body, Object.class, Header.DOWNSTREAM));
   }
 
   @Override
-  public io.callosum.StreamCall clientStream(Object body) {
+  public StreamCall clientStream(Object body) {
     return calls.openStream(request(body, Object.class, Header.UPSTREAM));
   }
 
   @Override
-  public io.callosum.StreamCall bidiStream(Object body) {
+  public StreamCall bidiStream(Object body) {
     return calls.openStream(request(body, Object.class, Header.UPSTREAM | Header.DOWNSTREAM));
   }
 

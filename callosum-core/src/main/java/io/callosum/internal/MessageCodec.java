@@ -2,7 +2,9 @@ package io.callosum.internal;
 
 import io.callosum.OrderKey;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -85,7 +87,7 @@ public final class MessageCodec {
   private static byte[][] fixstrs(String... keys) {
     byte[][] encoded = new byte[keys.length][];
     for (int i = 0; i < keys.length; i++) {
-      byte[] ascii = keys[i].getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      byte[] ascii = keys[i].getBytes(StandardCharsets.US_ASCII);
       encoded[i] = new byte[1 + ascii.length];
       encoded[i][0] = (byte) (0xa0 | ascii.length);
       System.arraycopy(ascii, 0, encoded[i], 1, ascii.length);
@@ -147,12 +149,12 @@ public final class MessageCodec {
     byte[] b = u.readPayload(len);
     for (byte x : b) {
       if (x < 0) {
-        return java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+        return StandardCharsets.UTF_8.newDecoder()
             .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)
-            .decode(java.nio.ByteBuffer.wrap(b)).toString();
+            .decode(ByteBuffer.wrap(b)).toString();
       }
     }
-    return new String(b, java.nio.charset.StandardCharsets.ISO_8859_1);
+    return new String(b, StandardCharsets.ISO_8859_1);
   }
 
   public static byte[] encodeHeader(Header h) {
@@ -226,44 +228,43 @@ public final class MessageCodec {
         int key = key(u, frame, HEADER_KEY_NAMES, HEADER_KEYS);
         ValueType vt = u.getNextFormat().getValueType();
         switch (key) {
-          case TYPE:
-            int t = r.type(u, vt, frame.length);
+  case TYPE -> {
+int t = r.type(u, vt, frame.length);
             type = t != NO_TYPE ? t : type;
-            break;
-          case METH:
-            String m = r.method(u, vt, frame.length);
+}
+  case METH -> {
+String m = r.method(u, vt, frame.length);
             method = m != null ? m : method;
-            break;
-          case OKEY:
-            okey = r.orderKey(u, frame, maxOrderKeySize);
-            break;
-          case SEQ:
-            long s = r.seq(u, vt, frame.length);
+}
+  case OKEY -> 
+okey = r.orderKey(u, frame, maxOrderKeySize);
+  case SEQ -> {
+long s = r.seq(u, vt, frame.length);
             seq = s >= 0 ? s : seq;
-            break;
-          case ZIP:
-            int z = r.zip(u, vt, frame.length);
+}
+  case ZIP -> {
+int z = r.zip(u, vt, frame.length);
             zip = z >= 0 ? z : zip;
-            break;
-          case CHN:
-            List<CallId> c = r.chain(u, vt, frame.length, maxChain);
+}
+  case CHN -> {
+List<CallId> c = r.chain(u, vt, frame.length, maxChain);
             chain = c != null ? c : chain;
-            break;
-          case STM:
-            int st = r.streams(u, vt, frame.length);
+}
+  case STM -> {
+int st = r.streams(u, vt, frame.length);
             streams = st >= 0 ? st : streams;
-            break;
-          case CHK:
-            long ck = r.chunkTotal(u, vt, frame.length);
+}
+  case CHK -> {
+long ck = r.chunkTotal(u, vt, frame.length);
             chunkTotal = ck >= 0 ? ck : chunkTotal;
-            break;
-          case CRD:
-            long[] cr = r.credit(u, vt, frame.length);
+}
+  case CRD -> {
+long[] cr = r.credit(u, vt, frame.length);
             credit = cr != null ? cr : credit;
-            break;
-          default:
-            skipBounded(u, frame.length);
-        }
+}
+  default -> 
+skipBounded(u, frame.length);
+}
       }
       if (u.hasNext()) {
         r.problem = "trailing bytes after the header map";
@@ -481,15 +482,13 @@ public final class MessageCodec {
       pending--;
       MessageFormat f = u.getNextFormat();
       switch (f.getValueType()) {
-        case MAP:
-          pending += 2L * u.unpackMapHeader();
-          break;
-        case ARRAY:
-          pending += u.unpackArrayHeader();
-          break;
-        default:
-          u.skipValue();
-      }
+  case MAP -> 
+pending += 2L * u.unpackMapHeader();
+  case ARRAY -> 
+pending += u.unpackArrayHeader();
+  default -> 
+u.skipValue();
+}
       checkCount(u, pending, frameLength);
     }
   }

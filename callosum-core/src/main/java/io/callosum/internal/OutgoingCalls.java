@@ -1,6 +1,8 @@
 package io.callosum.internal;
 
 import io.callosum.CallCancelledException;
+import io.callosum.CallInfo;
+import io.callosum.CallInfo.Side;
 import io.callosum.CallOutcome;
 import io.callosum.CallTimeoutException;
 import io.callosum.CallosumException;
@@ -140,7 +142,7 @@ final class OutgoingCalls {
       throw new OverloadedException(limits.maxPendingCalls() + " calls already in flight (Limits.maxPendingCalls)");
     }
     Envelope env = new Envelope(header, MessageCodec.encodeBody(MessageCodec.NO_META, body, request.compress()));
-    ClientCall c = new ClientCall(request, s, new io.callosum.CallInfo(io.callosum.CallInfo.Side.CALLER, request.method(), request.orderKey(), r),
+    ClientCall c = new ClientCall(request, s, new CallInfo(Side.CALLER, request.method(), request.orderKey(), r),
         timer.nanoTime(), env.size(), token == 0 ? null : own, token);
     if (streamBits != 0) {
       streams.open(c); // its streams exist before anything about them can arrive
@@ -176,7 +178,7 @@ final class OutgoingCalls {
 
   private byte[] encode(Object body) {
     try {
-      return body instanceof Payload ? ((Payload) body).bytes() : codec.encode(body);
+      return body instanceof Payload payload ? payload.bytes() : codec.encode(body);
     } catch (CodecException e) {
       throw e;
     } catch (RuntimeException e) {
@@ -206,7 +208,7 @@ final class OutgoingCalls {
       chunks.send(c.remote, function, env, Chunks.REQUEST);
     } catch (RuntimeException e) {
       if (unpend(c)) {
-        settle(c, null, e instanceof CallosumException ? (CallosumException) e
+        settle(c, null, e instanceof CallosumException callosumException ? callosumException
             : new ConnectionLostException("send failed: " + e.getMessage(), e), 0);
       }
     }
@@ -314,20 +316,18 @@ final class OutgoingCalls {
       return;
     }
     switch (h.type()) {
-      case RESULT:
-        if (frame.body() == null) {
+  case RESULT -> {
+if (frame.body() == null) {
           settle(c, null, new CallosumException(ErrorCode.BAD_MESSAGE, "malformed reply: RESULT with a nil body"), env.size());
         } else {
           settle(c, frame.body(), null, env.size());
         }
-        break;
-      case FAILURE:
-      case ERROR:
-        settle(c, null, ErrorNames.toException(h.type() == MessageType.FAILURE, MessageCodec.decodeErrorMeta(frame.meta())), env.size());
-        break;
-      default:
-        settle(c, null, ErrorNames.cancelledByRemote(h.method()), env.size());
-    }
+}
+  case FAILURE, ERROR -> 
+settle(c, null, ErrorNames.toException(h.type() == MessageType.FAILURE, MessageCodec.decodeErrorMeta(frame.meta())), env.size());
+  default -> 
+settle(c, null, ErrorNames.cancelledByRemote(h.method()), env.size());
+}
   }
 
   /** The remote is gone: every call still pending to it fails with {@code error}. */

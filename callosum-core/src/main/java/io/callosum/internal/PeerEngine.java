@@ -1,5 +1,6 @@
 package io.callosum.internal;
 
+import io.callosum.CallosumException;
 import io.callosum.ConnectionLostException;
 import io.callosum.Handler;
 import io.callosum.Invocation;
@@ -91,7 +92,7 @@ public final class PeerEngine implements LinkListener {
     this.dispatcher = new Dispatcher(name, limits, incoming, outgoing, chunks, streams);
   }
 
-  private void failReply(RemoteLink r, Header reply, io.callosum.CallosumException error) {
+  private void failReply(RemoteLink r, Header reply, CallosumException error) {
     outgoing.fail(r, reply, error, 0);
   }
 

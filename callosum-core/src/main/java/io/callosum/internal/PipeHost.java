@@ -4,10 +4,12 @@ import io.callosum.Body;
 import io.callosum.CallCancelledException;
 import io.callosum.CallContext;
 import io.callosum.CallosumException;
+import io.callosum.Handler;
 import io.callosum.Payload;
 import io.callosum.Peer;
 import io.callosum.StreamSink;
 import io.callosum.StreamSource;
+import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -34,7 +36,7 @@ public final class PipeHost {
   }
 
   /** A handler whose upstream gets its credit from the handler itself, not when it starts. */
-  interface DeferredCredit extends io.callosum.Handler {}
+  interface DeferredCredit extends Handler {}
 
   /** One pipe: its two ends as they attach. */
   private static final class Pipe {
@@ -45,10 +47,10 @@ public final class PipeHost {
 
   private static String nameOf(Body body) {
     Object v = body.value();
-    if (!(v instanceof String) || ((String) v).isEmpty() || ((String) v).length() > 256) {
+    if (!(v instanceof String string) || string.isEmpty() || string.length() > 256) {
       throw new IllegalArgumentException("a pipe is named by a string of 1 to 256 characters");
     }
-    return (String) v;
+    return string;
   }
 
   /** Under the lock: forgets a pipe that neither end uses any more. */
@@ -96,7 +98,7 @@ public final class PipeHost {
     } catch (CallCancelledException e) {
       if (reader.isCancelled()) {
         up.cancel(); // the reader has gone: the writer's next write, or its close, is a broken pipe
-        throw new java.io.IOException("broken pipe: the reader of pipe '" + name + "' has gone");
+        throw new IOException("broken pipe: the reader of pipe '" + name + "' has gone");
       }
       failure = new CallCancelledException("the writer of pipe '" + name + "' went away", e, false);
       throw e;

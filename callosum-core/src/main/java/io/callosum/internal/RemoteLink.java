@@ -7,6 +7,7 @@ import io.callosum.lower.Link;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
  * The core's state for one connected remote: its link, its calls in flight both ways, its big
@@ -30,7 +31,7 @@ final class RemoteLink implements RemotePeer {
   /** The announced bytes of {@link #chunksIn}. */
   final AtomicLong chunkBytesIn = new AtomicLong();
   /** This remote as the target of its invocations (made once, not per call). */
-  private final java.util.function.Supplier<RemoteLink> itself = () -> this;
+  private final Supplier<RemoteLink> itself = () -> this;
   /** What this remote's calls hold in the callee scheduler. */
   final CalleeScheduler.Share share = new CalleeScheduler.Share();
 

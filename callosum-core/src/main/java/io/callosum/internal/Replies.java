@@ -1,5 +1,6 @@
 package io.callosum.internal;
 
+import io.callosum.OrderKey;
 import io.callosum.lower.Envelope;
 import java.util.List;
 import org.slf4j.Logger;
@@ -33,7 +34,7 @@ final class Replies {
   }
 
   /** The CANCEL a caller sends for its call. */
-  static Envelope cancel(String method, io.callosum.OrderKey okey, long seq) {
+  static Envelope cancel(String method, OrderKey okey, long seq) {
     return new Envelope(
         MessageCodec.encodeHeader(new Header(MessageType.CANCEL, method, okey, seq, false, List.of())),
         MessageCodec.encodeBody(MessageCodec.EMPTY_ARRAY_META, null, false));

@@ -5,11 +5,16 @@ import io.callosum.CallInfo;
 import io.callosum.Handler;
 import io.callosum.OrderKey;
 import io.callosum.RemotePeer;
+import io.callosum.StreamSink;
+import io.callosum.StreamSource;
 import io.callosum.Timer;
+import io.callosum.upper.Codec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -104,7 +109,7 @@ final class ServerCall extends CalleeScheduler.Entry implements CallContext {
    * Cancels the handler: interrupts its thread at once; cancels its stage and runs the cancel
    * actions on {@code userCode}, since both run user code and this may be called on an I/O thread.
    */
-  void cancel(java.util.concurrent.Executor userCode) {
+  void cancel(Executor userCode) {
     List<Runnable> actions;
     CompletableFuture<?> s;
     synchronized (this) {
@@ -138,13 +143,13 @@ final class ServerCall extends CalleeScheduler.Entry implements CallContext {
     };
     try {
       userCode.execute(work);
-    } catch (java.util.concurrent.RejectedExecutionException e) {
+    } catch (RejectedExecutionException e) {
       work.run(); // closing
     }
   }
 
   /** The handler's upstream: the caller's, or an already completed one. */
-  synchronized io.callosum.StreamSource upstream(io.callosum.upper.Codec codec, java.util.concurrent.Executor callbacks) {
+  synchronized StreamSource upstream(Codec codec, Executor callbacks) {
     if (upstream != null) {
       return upstream;
     }
@@ -155,7 +160,7 @@ final class ServerCall extends CalleeScheduler.Entry implements CallContext {
   }
 
   /** The handler's downstream: to the caller, or one that refuses items. */
-  synchronized io.callosum.StreamSink downstream(io.callosum.upper.Codec codec, java.util.concurrent.Executor callbacks) {
+  synchronized StreamSink downstream(Codec codec, Executor callbacks) {
     if (downstream != null) {
       return downstream;
     }

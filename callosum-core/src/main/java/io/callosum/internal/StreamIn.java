@@ -7,8 +7,10 @@ import io.callosum.StreamSource;
 import io.callosum.upper.Codec;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Flow;
 import java.util.concurrent.locks.Condition;
@@ -410,7 +412,7 @@ final class StreamIn implements StreamSource {
             b = take();
           } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted while waiting for data");
+            throw new InterruptedIOException("interrupted while waiting for data");
           } catch (CallosumException e) {
             throw new IOException("the " + wire.describe() + " failed: " + e.getMessage(), e);
           }
@@ -430,7 +432,7 @@ final class StreamIn implements StreamSource {
 
       @Override
       public int read(byte[] into, int off, int len) throws IOException {
-        java.util.Objects.checkFromIndexSize(off, len, into.length);
+        Objects.checkFromIndexSize(off, len, into.length);
         if (len == 0) {
           return 0;
         }

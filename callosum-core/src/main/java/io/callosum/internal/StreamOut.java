@@ -8,9 +8,11 @@ import io.callosum.Payload;
 import io.callosum.StreamSink;
 import io.callosum.upper.Codec;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Flow;
 import java.util.concurrent.locks.Condition;
@@ -99,7 +101,7 @@ final class StreamOut implements StreamSink {
   private byte[] encode(Object item) {
     byte[] b;
     try {
-      b = item instanceof Payload ? ((Payload) item).bytes() : codec.encode(item);
+      b = item instanceof Payload payload ? payload.bytes() : codec.encode(item);
     } catch (CodecException e) {
       throw e;
     } catch (RuntimeException e) {
@@ -349,7 +351,7 @@ final class StreamOut implements StreamSink {
 
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
-      java.util.Objects.checkFromIndexSize(off, len, b.length);
+      Objects.checkFromIndexSize(off, len, b.length);
       if (closed) {
         throw new IOException("stream closed");
       }
@@ -375,7 +377,7 @@ final class StreamOut implements StreamSink {
         send(Payload.wrap(item));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new java.io.InterruptedIOException("interrupted while waiting for the reader");
+        throw new InterruptedIOException("interrupted while waiting for the reader");
       } catch (CallCancelledException e) {
         throw new IOException("broken pipe: " + e.getMessage(), e);
       } catch (IllegalStateException e) {

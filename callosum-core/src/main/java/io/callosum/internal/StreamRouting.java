@@ -179,22 +179,21 @@ final class StreamRouting {
       return;
     }
     switch (t) {
-      case STREAM_ITEM:
-        if (frame.body() == null) {
+  case STREAM_ITEM -> {
+if (frame.body() == null) {
           in.finish(new CallosumException(ErrorCode.BAD_MESSAGE, "malformed stream message: an item with a nil body"));
         } else {
           in.onItem(frame.body());
         }
-        break;
-      case STREAM_END:
-        String[] meta = MessageCodec.decodeErrorMeta(frame.meta());
+}
+  case STREAM_END -> {
+String[] meta = MessageCodec.decodeErrorMeta(frame.meta());
         in.onEnd(meta == null ? null : ErrorNames.toException(true, meta));
-        break;
-      case STREAM_CREDIT:
-        out.grant(h.creditItems(), h.creditBytes());
-        break;
-      default:
-        out.stop(new CallCancelledException("the receiver cancelled the " + (h.streams() == Header.UPSTREAM ? "upstream" : "downstream"), null, true));
-    }
+}
+  case STREAM_CREDIT -> 
+out.grant(h.creditItems(), h.creditBytes());
+  default -> 
+out.stop(new CallCancelledException("the receiver cancelled the " + (h.streams() == Header.UPSTREAM ? "upstream" : "downstream"), null, true));
+}
   }
 }

@@ -1,9 +1,11 @@
 package io.callosum.internal;
 
 import java.lang.reflect.Method;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -67,7 +69,7 @@ public final class Threads {
 
   /** A fixed pool that knows its own threads, so that shutting it down from inside never waits on itself. */
   private static final class Pool extends ThreadPoolExecutor {
-    Pool(int core, int max, long keepAliveSeconds, java.util.concurrent.BlockingQueue<Runnable> queue, ThreadFactory factory) {
+    Pool(int core, int max, long keepAliveSeconds, BlockingQueue<Runnable> queue, ThreadFactory factory) {
       super(core, max, keepAliveSeconds, TimeUnit.SECONDS, queue, factory);
       if (keepAliveSeconds > 0 && core > 0) {
         allowCoreThreadTimeOut(true);
@@ -98,7 +100,7 @@ public final class Threads {
         LOG.debug("virtual threads unavailable, using a pool", t);
       }
     }
-    return new Pool(0, maxThreads, 30, new java.util.concurrent.SynchronousQueue<>(), daemonFactory(prefix));
+    return new Pool(0, maxThreads, 30, new SynchronousQueue<>(), daemonFactory(prefix));
   }
 
 

@@ -93,24 +93,22 @@ public record Capabilities(int version, long instanceId, Set<String> features) {
       for (int i = 0; i < n; i++) {
         String key = u.unpackString();
         switch (key) {
-          case "callosum":
-            version = u.unpackInt();
-            break;
-          case "id":
-            id = u.unpackLong();
-            break;
-          case "features":
-            int count = u.unpackArrayHeader();
+  case "callosum" -> 
+version = u.unpackInt();
+  case "id" -> 
+id = u.unpackLong();
+  case "features" -> {
+int count = u.unpackArrayHeader();
             if (count > MAX_FEATURES) {
               return LEGACY;
             }
             for (int j = 0; j < count; j++) {
               features.add(u.unpackString());
             }
-            break;
-          default:
-            u.skipValue();
-        }
+}
+  default -> 
+u.skipValue();
+}
       }
       if (version <= 0 || u.hasNext()) {
         return LEGACY;

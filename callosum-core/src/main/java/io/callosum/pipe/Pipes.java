@@ -6,12 +6,16 @@ import io.callosum.OrderKey;
 import io.callosum.Peer;
 import io.callosum.StreamCall;
 import io.callosum.internal.PipeHost;
+import io.callosum.lower.Transport;
 import java.io.FilterInputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Named pipes between programs, over streams (the netpipe idea): a peer hosts pipes by name; a
@@ -55,7 +59,7 @@ public final class Pipes {
    * As {@link #openOutput(PipeDescriptor)}, through {@code transport} (e.g. one with CURVE keys)
    * instead of the lower installed for the address scheme; null for that one.
    */
-  public static OutputStream openOutput(PipeDescriptor d, io.callosum.lower.Transport transport) {
+  public static OutputStream openOutput(PipeDescriptor d, Transport transport) {
     if (d.mode() != PipeDescriptor.Mode.WRITE) {
       throw new IllegalArgumentException("not the write end of a pipe: " + d);
     }
@@ -88,7 +92,7 @@ public final class Pipes {
   }
 
   /** As {@link #openInput(PipeDescriptor)}, through {@code transport}; null for the installed one. */
-  public static InputStream openInput(PipeDescriptor d, io.callosum.lower.Transport transport) {
+  public static InputStream openInput(PipeDescriptor d, Transport transport) {
     if (d.mode() != PipeDescriptor.Mode.READ) {
       throw new IllegalArgumentException("not the read end of a pipe: " + d);
     }
@@ -182,7 +186,7 @@ public final class Pipes {
     };
   }
 
-  private static ConnectedPeer ownPeer(PipeDescriptor d, io.callosum.lower.Transport transport, String name) {
+  private static ConnectedPeer ownPeer(PipeDescriptor d, Transport transport, String name) {
     ConnectedPeer.Builder b = Peer.builder().connect(d.address()).defaultTimeout(null).name(name);
     if (transport != null) {
       b.transport(transport);
@@ -196,7 +200,7 @@ public final class Pipes {
    */
   private static OrderKey ownKey() {
     byte[] key = new byte[16];
-    java.util.concurrent.ThreadLocalRandom.current().nextBytes(key);
+    ThreadLocalRandom.current().nextBytes(key);
     return OrderKey.ofBytes(key);
   }
 
@@ -205,10 +209,10 @@ public final class Pipes {
       call.result().get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new java.io.InterruptedIOException("interrupted while closing a pipe");
+      throw new InterruptedIOException("interrupted while closing a pipe");
     } catch (ExecutionException e) {
       throw new IOException("pipe failed: " + e.getCause().getMessage(), e.getCause());
-    } catch (java.util.concurrent.CancellationException e) {
+    } catch (CancellationException e) {
       // closed by this end
     }
   }

@@ -79,7 +79,7 @@ public final class MsgpackCodec implements Codec {
   public record Extension(byte type, byte[] data) {
     @Override
     public boolean equals(Object o) {
-      return o instanceof Extension && ((Extension) o).type == type && Arrays.equals(((Extension) o).data, data);
+      return o instanceof Extension extension && extension.type == type && Arrays.equals(extension.data, data);
     }
 
     @Override
@@ -104,8 +104,8 @@ public final class MsgpackCodec implements Codec {
       write(p, value, 0);
       return p.toByteArray();
     } catch (IOException | RuntimeException e) {
-      if (e instanceof CodecException) {
-        throw (CodecException) e;
+      if (e instanceof CodecException codecException) {
+        throw codecException;
       }
       throw new CodecException("cannot encode " + describe(value) + " as msgpack: " + e.getMessage(), e);
     }
@@ -122,35 +122,35 @@ public final class MsgpackCodec implements Codec {
   private void write(MessageBufferPacker p, Object v, int depth) throws IOException {
     if (v == null) {
       p.packNil();
-    } else if (v instanceof Boolean) {
-      p.packBoolean((Boolean) v);
+    } else if (v instanceof Boolean b) {
+      p.packBoolean(b);
     } else if (v instanceof Integer || v instanceof Long || v instanceof Short || v instanceof Byte) {
       p.packLong(((Number) v).longValue());
-    } else if (v instanceof BigInteger) {
-      BigInteger b = (BigInteger) v;
+    } else if (v instanceof BigInteger b) {
+      
       if (b.bitLength() > 64 || (b.signum() < 0 && b.bitLength() > 63)) {
         throw new CodecException("integer out of msgpack range: " + b);
       }
       p.packBigInteger(b);
-    } else if (v instanceof Float) {
-      p.packFloat((Float) v);
-    } else if (v instanceof Double) {
-      p.packDouble((Double) v);
+    } else if (v instanceof Float f) {
+      p.packFloat(f);
+    } else if (v instanceof Double d) {
+      p.packDouble(d);
     } else if (v instanceof CharSequence || v instanceof Character) {
       p.packString(v.toString());
-    } else if (v instanceof byte[]) {
-      byte[] b = (byte[]) v;
+    } else if (v instanceof byte[] b) {
+      
       p.packBinaryHeader(b.length).writePayload(b);
-    } else if (v instanceof ByteBuffer) {
-      ByteBuffer b = ((ByteBuffer) v).duplicate();
+    } else if (v instanceof ByteBuffer byteBuffer) {
+      ByteBuffer b = byteBuffer.duplicate();
       p.packBinaryHeader(b.remaining());
       byte[] copy = new byte[b.remaining()];
       b.get(copy);
       p.writePayload(copy);
-    } else if (v instanceof Instant) {
-      p.packTimestamp((Instant) v);
-    } else if (v instanceof Extension) {
-      Extension e = (Extension) v;
+    } else if (v instanceof Instant instant) {
+      p.packTimestamp(instant);
+    } else if (v instanceof Extension e) {
+      
       p.packExtensionTypeHeader(e.type(), e.data().length).writePayload(e.data());
     } else if (v instanceof Map) {
       Map<?, ?> m = (Map<?, ?>) v;
@@ -172,8 +172,8 @@ public final class MsgpackCodec implements Codec {
       for (Object o : c) {
         write(p, o, inner);
       }
-    } else if (v instanceof Object[]) {
-      Object[] a = (Object[]) v;
+    } else if (v instanceof Object[] a) {
+      
       int inner = nest(depth);
       p.packArrayHeader(a.length);
       for (Object o : a) {
@@ -236,9 +236,8 @@ public final class MsgpackCodec implements Codec {
         left[depth]--;
         MessageFormat f = u.getNextFormat();
         switch (f.getValueType()) {
-          case ARRAY:
-          case MAP:
-            long n = f.getValueType() == ValueType.ARRAY ? u.unpackArrayHeader() : 2L * u.unpackMapHeader();
+  case ARRAY, MAP -> {
+long n = f.getValueType() == ValueType.ARRAY ? u.unpackArrayHeader() : 2L * u.unpackMapHeader();
             if (depth == maxNesting) {
               throw new CodecException("msgpack nested deeper than " + maxNesting + " lists and maps");
             }
@@ -247,20 +246,18 @@ public final class MsgpackCodec implements Codec {
               left = Arrays.copyOf(left, Math.min(maxNesting, 2 * depth) + 1);
             }
             left[depth] = n;
-            break;
-          case STRING:
-            int len = u.unpackRawStringHeader();
+}
+  case STRING -> {
+int len = u.unpackRawStringHeader();
             checkUtf8(bytes, skipPayload(u, len, bytes.length), len);
-            break;
-          case BINARY:
-            skipPayload(u, u.unpackBinaryHeader(), bytes.length);
-            break;
-          case EXTENSION:
-            skipPayload(u, u.unpackExtensionTypeHeader().getLength(), bytes.length);
-            break;
-          default:
-            u.skipValue();
-        }
+}
+  case BINARY -> 
+skipPayload(u, u.unpackBinaryHeader(), bytes.length);
+  case EXTENSION -> 
+skipPayload(u, u.unpackExtensionTypeHeader().getLength(), bytes.length);
+  default -> 
+u.skipValue();
+}
       }
       if (u.hasNext()) {
         throw new CodecException("trailing bytes after a msgpack value");
@@ -296,33 +293,39 @@ public final class MsgpackCodec implements Codec {
   private Object read(MessageUnpacker u) throws IOException {
     MessageFormat f = u.getNextFormat();
     switch (f.getValueType()) {
-      case NIL:
-        u.unpackNil();
+  case NIL -> {
+u.unpackNil();
         return null;
-      case BOOLEAN:
-        return u.unpackBoolean();
-      case INTEGER:
-        if (f == MessageFormat.UINT64) {
+}
+  case BOOLEAN -> {
+return u.unpackBoolean();
+}
+  case INTEGER -> {
+if (f == MessageFormat.UINT64) {
           BigInteger b = u.unpackBigInteger();
           return b.bitLength() <= 63 ? (Object) narrow(b.longValue()) : b;
         }
         return narrow(u.unpackLong());
-      case FLOAT:
-        return f == MessageFormat.FLOAT32 ? (Object) u.unpackFloat() : (Object) u.unpackDouble();
-      case STRING:
-        return new String(u.readPayload(u.unpackRawStringHeader()), StandardCharsets.UTF_8);
-      case BINARY:
-        return u.readPayload(u.unpackBinaryHeader());
-      case ARRAY: {
-        int n = u.unpackArrayHeader();
+}
+  case FLOAT -> {
+return f == MessageFormat.FLOAT32 ? (Object) u.unpackFloat() : (Object) u.unpackDouble();
+}
+  case STRING -> {
+return new String(u.readPayload(u.unpackRawStringHeader()), StandardCharsets.UTF_8);
+}
+  case BINARY -> {
+return u.readPayload(u.unpackBinaryHeader());
+}
+  case ARRAY -> {
+int n = u.unpackArrayHeader();
         List<Object> list = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
           list.add(read(u));
         }
         return list;
-      }
-      case MAP: {
-        int n = u.unpackMapHeader();
+}
+  case MAP -> {
+int n = u.unpackMapHeader();
         Map<Object, Object> map = new LinkedHashMap<>(Math.max(4, n * 2));
         for (int i = 0; i < n; i++) {
           Object key = read(u);
@@ -334,17 +337,17 @@ public final class MsgpackCodec implements Codec {
           map.put(key, read(u));
         }
         return map;
-      }
-      case EXTENSION: {
-        ExtensionTypeHeader h = u.unpackExtensionTypeHeader();
+}
+  case EXTENSION -> {
+ExtensionTypeHeader h = u.unpackExtensionTypeHeader();
         if (h.getType() == -1) {
           return u.unpackTimestamp(h);
         }
         return new Extension(h.getType(), u.readPayload(h.getLength()));
-      }
-      default:
-        throw new CodecException("unsupported msgpack format " + f);
-    }
+}
+  default -> 
+throw new CodecException("unsupported msgpack format " + f);
+}
   }
 
   private static Object narrow(long v) {

@@ -8,6 +8,7 @@ import io.callosum.lower.FanoutListener;
 import io.callosum.lower.FanoutPattern;
 import io.callosum.lower.FanoutReceiver;
 import io.callosum.lower.FanoutSender;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -31,7 +32,7 @@ class InProcessFanoutResumeRaceTest {
       return true;
     };
     String name = "resume-race-" + System.nanoTime();
-    FanoutReceiver r = InProcessFanout.openReceiver(name, new FanoutConfig(FanoutPattern.PIPELINE, true, 4, 1 << 20), java.util.List.of(), listener);
+    FanoutReceiver r = InProcessFanout.openReceiver(name, new FanoutConfig(FanoutPattern.PIPELINE, true, 4, 1 << 20), List.of(), listener);
     self.set(r);
     FanoutSender s = InProcessFanout.openSender(name, new FanoutConfig(FanoutPattern.PIPELINE, false, 4, 1 << 20), () -> {});
     try {

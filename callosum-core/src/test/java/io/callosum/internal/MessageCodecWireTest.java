@@ -22,6 +22,8 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Map.Entry;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -352,8 +354,8 @@ class MessageCodecWireTest {
         {"86 a4 74 79 70 65 01 " + base + " a3 63 68 6b ce 80 00 00 00", "chk out of range"},
         {"86 a4 74 79 70 65 01 " + base + " a3 63 68 6b a1 31", "chk is not an integer"},
         {"86 a4 74 79 70 65 0b " + base + " a3 63 68 6b 10", "must name one direction"}}) {
-      BadMessageException e = org.junit.jupiter.api.Assertions.assertThrows(BadMessageException.class, () -> decode(hex(c[0])), c[0]);
-      org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains(c[1]), c[0] + " -> " + e.getMessage());
+      BadMessageException e = Assertions.assertThrows(BadMessageException.class, () -> decode(hex(c[0])), c[0]);
+      Assertions.assertTrue(e.getMessage().contains(c[1]), c[0] + " -> " + e.getMessage());
     }
   }
 
@@ -375,16 +377,16 @@ class MessageCodecWireTest {
   /** An integer beyond a long (uint64 of 2^63 or more) is out of range, not an overflow error. */
   @Test
   void seqBeyondALongIsOutOfRange() {
-    BadMessageException e = org.junit.jupiter.api.Assertions.assertThrows(BadMessageException.class, () -> decode(hex(
+    BadMessageException e = Assertions.assertThrows(BadMessageException.class, () -> decode(hex(
         "85 a4 74 79 70 65 01 a4 6d 65 74 68 a1 6d a4 6f 6b 65 79 c4 00 a3 73 65 71 cf 80 00 00 00 00 00 00 00 a3 7a 69 70 c2")));
-    org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("seq out of range: 2^63-1 or more"), e.getMessage());
+    Assertions.assertTrue(e.getMessage().contains("seq out of range: 2^63-1 or more"), e.getMessage());
   }
 
   /** Stream keys that do not fit are refused with a clear reason. */
   @Test
   void malformedStreamKeysAreRefused() {
     String base = "a4 74 79 70 65 07 a4 6d 65 74 68 a1 6d a4 6f 6b 65 79 c4 00 a3 73 65 71 01 a3 7a 69 70 c2";
-    java.util.Map<String, String> cases = new java.util.LinkedHashMap<>();
+    Map<String, String> cases = new LinkedHashMap<>();
     cases.put("85 " + base, "must name one direction");                      // a stream message without stm
     cases.put("86 " + base + " a3 73 74 6d 03", "must name one direction");   // both streams
     cases.put("86 " + base + " a3 73 74 6d 04", "stm out of range");
@@ -396,9 +398,9 @@ class MessageCodecWireTest {
     cases.put("87 " + base + " a3 73 74 6d 02 a3 63 72 64 92 cf ff ff ff ff ff ff ff ff 01", "crd out of range");
     cases.put("87 " + base + " a3 73 74 6d 02 a3 63 72 64 c0", "crd is not an array");
     cases.put("87 " + base + " a3 73 74 6d 02 a3 63 72 64 dd ff ff ff ff", "malformed header");
-    for (java.util.Map.Entry<String, String> c : cases.entrySet()) {
-      BadMessageException e = org.junit.jupiter.api.Assertions.assertThrows(BadMessageException.class, () -> decode(hex(c.getKey())), c.getKey());
-      org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains(c.getValue()) || (c.getValue().equals("malformed header") && e.getMessage().contains("container")),
+    for (Entry<String, String> c : cases.entrySet()) {
+      BadMessageException e = Assertions.assertThrows(BadMessageException.class, () -> decode(hex(c.getKey())), c.getKey());
+      Assertions.assertTrue(e.getMessage().contains(c.getValue()) || (c.getValue().equals("malformed header") && e.getMessage().contains("container")),
           c.getKey() + " -> " + e.getMessage());
     }
   }

@@ -1,6 +1,7 @@
 package io.callosum.testing;
 
 import java.time.Duration;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -62,7 +63,7 @@ public final class Await {
       throw new AssertionError("expected a failure, got " + v);
     } catch (ExecutionException e) {
       return e.getCause();
-    } catch (java.util.concurrent.CancellationException e) {
+    } catch (CancellationException e) {
       return e;
     } catch (TimeoutException e) {
       throw new AssertionError("future did not complete within " + LIMIT, e);

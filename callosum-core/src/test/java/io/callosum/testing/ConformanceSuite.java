@@ -18,6 +18,7 @@ import io.callosum.CallosumException;
 import io.callosum.ConnectedPeer;
 import io.callosum.ConnectionLostException;
 import io.callosum.ErrorCode;
+import io.callosum.Handler;
 import io.callosum.InternalEntries;
 import io.callosum.Limits;
 import io.callosum.MessageTooLargeException;
@@ -30,6 +31,7 @@ import io.callosum.PeerListener;
 import io.callosum.RemoteInternalException;
 import io.callosum.RemotePeer;
 import io.callosum.RemoteUserException;
+import io.callosum.internal.CallId;
 import io.callosum.internal.Header;
 import io.callosum.internal.MessageCodec;
 import io.callosum.internal.MessageType;
@@ -41,21 +43,25 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.msgpack.core.MessageBufferPacker;
@@ -223,7 +229,7 @@ public abstract class ConformanceSuite {
     assertEquals("server got c1:x", await(c1.invoke("greetBack", "x")));
     assertEquals("server got c2:y", await(c2.invoke("greetBack", "y")));
     Await.until("two remotes", () -> server.remotes().size() == 2);
-    Set<Object> answers = new java.util.HashSet<>();
+    Set<Object> answers = new HashSet<>();
     for (RemotePeer r : server.remotes()) {
       answers.add(await(r.invoke("hello", "z")));
       assertFalse(r.capabilities().isLegacy());
@@ -397,23 +403,24 @@ public abstract class ConformanceSuite {
     List<Integer> descending = new ArrayList<>(ascending);
     Collections.reverse(descending);
     switch (ordering) {
-      case NONE:
-        assertEquals(n, maxConcurrent.get());
+  case NONE -> {
+assertEquals(n, maxConcurrent.get());
         assertEquals(descending, sent);
         assertEquals(descending, arrived);
-        break;
-      case KEY_RETURN_ORDERED:
-        assertEquals(n, maxConcurrent.get());
+}
+  case KEY_RETURN_ORDERED -> {
+assertEquals(n, maxConcurrent.get());
         assertEquals(ascending, sent);
         assertEquals(ascending, arrived);
-        break;
-      default:
-        assertEquals(1, maxConcurrent.get());
+}
+  default -> {
+assertEquals(1, maxConcurrent.get());
         assertFalse(overlapped.get(), "a call started while an earlier one on its key ran");
         assertEquals(ascending, started);
         assertEquals(ascending, sent);
         assertEquals(ascending, arrived);
-    }
+}
+}
     awaitIdle(server, client);
   }
 
@@ -446,7 +453,7 @@ public abstract class ConformanceSuite {
     final AtomicBoolean sawCancelled = new AtomicBoolean();
     final CountDownLatch release = new CountDownLatch(1);
 
-    io.callosum.Handler handler() {
+    Handler handler() {
       return (ctx, body) -> {
         entered.countDown();
         try {
@@ -497,7 +504,7 @@ public abstract class ConformanceSuite {
     assertTrue(f.cancel(true));
     await(blocker.ended);
     assertTrue(blocker.interrupted.get());
-    assertThrows(java.util.concurrent.CancellationException.class, f::join);
+    assertThrows(CancellationException.class, f::join);
     awaitIdle(server, client);
   }
 
@@ -966,8 +973,8 @@ public abstract class ConformanceSuite {
     raw.sendCall("block", OrderKey.of("k"), 1, msgpack.encode(null));
     await(blocker.entered);
     long serverInstance = server.capabilities().instanceId();
-    List<io.callosum.internal.CallId> forged = List.of(new io.callosum.internal.CallId(fakeInstance, 1),
-        new io.callosum.internal.CallId(serverInstance, 0), new io.callosum.internal.CallId(serverInstance, 1));
+    List<CallId> forged = List.of(new CallId(fakeInstance, 1),
+        new CallId(serverInstance, 0), new CallId(serverInstance, 1));
     raw.send(MessageCodec.encodeHeader(new Header(MessageType.FUNCTION, "second", OrderKey.of("k"), 2, false, forged)),
         MessageCodec.encodeBody(MessageCodec.NO_META, msgpack.encode(null), false));
     ConnectedPeer probe = client(server);
@@ -982,8 +989,8 @@ public abstract class ConformanceSuite {
   /** A handler executor that refuses work makes the call fail with "overloaded", never silence. */
   @Test
   public void refusedHandlerTasksAreAnswered() throws Exception {
-    java.util.concurrent.ThreadPoolExecutor tiny = new java.util.concurrent.ThreadPoolExecutor(
-        1, 1, 0, TimeUnit.SECONDS, new java.util.concurrent.SynchronousQueue<>());
+    ThreadPoolExecutor tiny = new ThreadPoolExecutor(
+        1, 1, 0, TimeUnit.SECONDS, new SynchronousQueue<>());
     closeLater(tiny::shutdownNow);
     Blocker blocker = new Blocker();
     Peer server = server(b -> b.handlerExecutor(tiny));
@@ -1132,10 +1139,10 @@ public abstract class ConformanceSuite {
     await(slowEntered);
     RawLink raw = closeLater(RawLink.connect(transport(), server.address(), new Capabilities(1, 42, Set.of(Capabilities.CHAIN))));
     long instance = server.capabilities().instanceId();
-    List<io.callosum.internal.CallId> guesses = new ArrayList<>();
+    List<CallId> guesses = new ArrayList<>();
     for (long seq = 0; seq < 4; seq++) {
-      guesses.add(new io.callosum.internal.CallId(instance, seq));
-      guesses.add(new io.callosum.internal.CallId(seq, seq));
+      guesses.add(new CallId(instance, seq));
+      guesses.add(new CallId(seq, seq));
     }
     raw.send(MessageCodec.encodeHeader(new Header(MessageType.FUNCTION, "second", OrderKey.of("k"), 7, false, guesses)),
         MessageCodec.encodeBody(MessageCodec.NO_META, msgpack.encode(null), false));

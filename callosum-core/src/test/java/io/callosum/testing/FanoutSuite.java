@@ -7,13 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.callosum.MessageTooLargeException;
+import io.callosum.OverloadedException;
+import io.callosum.Payload;
 import io.callosum.fanout.BroadcastReceiver;
 import io.callosum.fanout.Broadcaster;
 import io.callosum.fanout.Delivery;
 import io.callosum.fanout.ItemReceiver;
-import io.callosum.MessageTooLargeException;
-import io.callosum.OverloadedException;
-import io.callosum.Payload;
 import io.callosum.fanout.PipelineReceiver;
 import io.callosum.fanout.PipelineSender;
 import io.callosum.internal.FanoutHeader;
@@ -22,11 +22,15 @@ import io.callosum.lower.FanoutItem;
 import io.callosum.lower.FanoutPattern;
 import io.callosum.lower.FanoutSender;
 import io.callosum.lower.Transport;
+import io.callosum.upper.MsgpackCodec;
 import java.net.URI;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -263,12 +267,12 @@ public abstract class FanoutSuite {
 
   private static byte[] numbered(int i, byte[] filler) {
     byte[] out = filler.clone();
-    java.nio.ByteBuffer.wrap(out).putInt(i);
+    ByteBuffer.wrap(out).putInt(i);
     return out;
   }
 
   private static int number(Delivery d) {
-    return java.nio.ByteBuffer.wrap(d.body().bytes()).getInt();
+    return ByteBuffer.wrap(d.body().bytes()).getInt();
   }
 
   @Test
@@ -343,7 +347,7 @@ public abstract class FanoutSuite {
     for (long i = 0; i < 30; i++) {
       s.send(i, Await.LIMIT);
     }
-    Map<PipelineReceiver, Integer> mine = new java.util.HashMap<>();
+    Map<PipelineReceiver, Integer> mine = new HashMap<>();
     int total = 0;
     deadline = System.nanoTime() + Await.LIMIT.toNanos();
     while (total < 30) { // no quiet period: items may take a while on a busy machine
@@ -491,8 +495,8 @@ public abstract class FanoutSuite {
     byte[] badVersion = good.clone();
     badVersion[0] = 9;
     byte[] zeroSequence = new FanoutHeader(7, 1).encode();
-    java.util.Arrays.fill(zeroSequence, 9, 17, (byte) 0);
-    byte[] body = new io.callosum.upper.MsgpackCodec().encode("ok");
+    Arrays.fill(zeroSequence, 9, 17, (byte) 0);
+    byte[] body = new MsgpackCodec().encode("ok");
     for (byte[] header : List.of(new byte[0], new byte[16], badVersion, zeroSequence, new byte[100])) {
       assertTrue(raw.offer(new FanoutItem("bad".getBytes(StandardCharsets.UTF_8), header, body)));
     }

@@ -9,8 +9,10 @@ import io.callosum.lower.Transport;
 import io.callosum.lower.TransportConfig;
 import java.io.IOException;
 import java.net.URI;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 
@@ -56,7 +58,7 @@ public final class MeteredTransport implements Transport {
 
   private LinkListener wrap(LinkListener core) {
     return new LinkListener() {
-      private final java.util.Map<Link, Link> wrapped = new java.util.concurrent.ConcurrentHashMap<>();
+      private final Map<Link, Link> wrapped = new ConcurrentHashMap<>();
 
       private Link of(Link l) {
         return wrapped.computeIfAbsent(l, Metered::new);

@@ -15,24 +15,40 @@ import io.callosum.CallTimeoutException;
 import io.callosum.CallosumException;
 import io.callosum.ConnectedPeer;
 import io.callosum.ErrorCode;
+import io.callosum.Futures;
 import io.callosum.InternalEntries;
+import io.callosum.Limits;
+import io.callosum.MessageTooLargeException;
+import io.callosum.OrderKey;
 import io.callosum.Payload;
 import io.callosum.Peer;
 import io.callosum.RemoteUserException;
 import io.callosum.StreamCall;
 import io.callosum.StreamSource;
 import io.callosum.UnsupportedByRemoteException;
+import io.callosum.internal.Header;
+import io.callosum.internal.MessageCodec;
+import io.callosum.internal.MessageType;
 import io.callosum.lower.Capabilities;
+import io.callosum.lower.Envelope;
 import io.callosum.lower.Transport;
+import io.callosum.pipe.PipeDescriptor;
+import io.callosum.pipe.PipeDescriptor.Mode;
+import io.callosum.pipe.Pipes;
+import io.callosum.upper.MsgpackCodec;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Flow;
@@ -342,7 +358,7 @@ public abstract class StreamSuite {
   }
 
   private static Object Futures_await(CompletableFuture<Object> f) {
-    return io.callosum.Futures.await(f);
+    return Futures.await(f);
   }
 
   // ------------------------------------------------------------------ flow control
@@ -430,7 +446,7 @@ public abstract class StreamSuite {
     server.handleStream("bulk", (ctx, body, up, down) -> {
       byte[] chunk = new byte[itemSize];
       for (int i = 0; i < items; i++) {
-        java.nio.ByteBuffer.wrap(chunk).putInt(i);
+        ByteBuffer.wrap(chunk).putInt(i);
         down.send(Payload.wrap(chunk));
         sentBytes.addAndGet(itemSize);
       }
@@ -443,7 +459,7 @@ public abstract class StreamSuite {
     Body b;
     int i = 0;
     while ((b = call.downstream().take()) != null) {
-      assertEquals(i, java.nio.ByteBuffer.wrap(b.bytes()).getInt(), "items out of order");
+      assertEquals(i, ByteBuffer.wrap(b.bytes()).getInt(), "items out of order");
       i++;
       taken += b.bytes().length;
       maxInFlight = Math.max(maxInFlight, sentBytes.get() - taken);
@@ -596,19 +612,19 @@ public abstract class StreamSuite {
     assertEquals(0, python.backlog());
   }
 
-  private static final Capabilities JAVA = new Capabilities(Capabilities.VERSION, 77, java.util.Set.of(Capabilities.CHAIN, Capabilities.STREAM));
+  private static final Capabilities JAVA = new Capabilities(Capabilities.VERSION, 77, Set.of(Capabilities.CHAIN, Capabilities.STREAM));
   /** A Java peer that announces chunks too: chunked messages are refused from any other. */
   private static final Capabilities JAVA_CHUNKS = new Capabilities(Capabilities.VERSION, 78,
-      java.util.Set.of(Capabilities.CHAIN, Capabilities.STREAM, Capabilities.CHUNK));
+      Set.of(Capabilities.CHAIN, Capabilities.STREAM, Capabilities.CHUNK));
 
-  private static io.callosum.internal.Header streamCall(String method, long seq, int streams) {
-    return new io.callosum.internal.Header(io.callosum.internal.MessageType.FUNCTION, method, io.callosum.OrderKey.NONE, seq, false,
+  private static Header streamCall(String method, long seq, int streams) {
+    return new Header(MessageType.FUNCTION, method, OrderKey.NONE, seq, false,
         List.of(), streams, 0, 0);
   }
 
-  private static void sendItem(RawLink raw, io.callosum.internal.Header call, byte[] body) throws Exception {
-    raw.send(io.callosum.internal.MessageCodec.encodeHeader(call.stream(io.callosum.internal.MessageType.STREAM_ITEM, io.callosum.internal.Header.UPSTREAM, 0, 0)),
-        io.callosum.internal.MessageCodec.encodeBody(io.callosum.internal.MessageCodec.NO_META, body, false));
+  private static void sendItem(RawLink raw, Header call, byte[] body) throws Exception {
+    raw.send(MessageCodec.encodeHeader(call.stream(MessageType.STREAM_ITEM, Header.UPSTREAM, 0, 0)),
+        MessageCodec.encodeBody(MessageCodec.NO_META, body, false));
   }
 
   /**
@@ -635,22 +651,22 @@ public abstract class StreamSuite {
       }
     });
     RawLink raw = closer.later(RawLink.connect(transport(), server.address(), JAVA));
-    io.callosum.internal.Header call = streamCall("collect", 1, io.callosum.internal.Header.UPSTREAM);
-    raw.send(io.callosum.internal.MessageCodec.encodeHeader(call), io.callosum.internal.MessageCodec.encodeBody(
-        io.callosum.internal.MessageCodec.NO_META, new io.callosum.upper.MsgpackCodec().encode(null), false));
-    io.callosum.internal.Header credit = raw.nextHeader();
-    assertEquals(io.callosum.internal.MessageType.STREAM_CREDIT, credit.type());
+    Header call = streamCall("collect", 1, Header.UPSTREAM);
+    raw.send(MessageCodec.encodeHeader(call), MessageCodec.encodeBody(
+        MessageCodec.NO_META, new MsgpackCodec().encode(null), false));
+    Header credit = raw.nextHeader();
+    assertEquals(MessageType.STREAM_CREDIT, credit.type());
     assertEquals(4, credit.creditItems());
-    byte[] item = new io.callosum.upper.MsgpackCodec().encode("x");
+    byte[] item = new MsgpackCodec().encode("x");
     for (int i = 0; i < 6; i++) {
       sendItem(raw, call, item); // two more than granted
     }
-    io.callosum.internal.Header stop = raw.nextHeader();
-    assertEquals(io.callosum.internal.MessageType.STREAM_CANCEL, stop.type());
-    assertEquals(io.callosum.internal.Header.UPSTREAM, stop.streams());
+    Header stop = raw.nextHeader();
+    assertEquals(MessageType.STREAM_CANCEL, stop.type());
+    assertEquals(Header.UPSTREAM, stop.streams());
     go.countDown();
-    io.callosum.internal.Header reply = raw.nextHeader();
-    assertEquals(io.callosum.internal.MessageType.RESULT, reply.type());
+    Header reply = raw.nextHeader();
+    assertEquals(MessageType.RESULT, reply.type());
     assertEquals(0, bufferedAtMost.get(), "the items of a stream cut off are dropped");
   }
 
@@ -660,23 +676,23 @@ public abstract class StreamSuite {
     Peer server = server();
     server.handle("echo", (ctx, body) -> body.value());
     RawLink raw = closer.later(RawLink.connect(transport(), server.address(), JAVA));
-    io.callosum.internal.Header stray = streamCall("collect", 999, io.callosum.internal.Header.UPSTREAM);
-    sendItem(raw, stray, new io.callosum.upper.MsgpackCodec().encode("x"));
-    raw.send(io.callosum.internal.MessageCodec.encodeHeader(stray.stream(io.callosum.internal.MessageType.STREAM_CREDIT, io.callosum.internal.Header.DOWNSTREAM, 5, 5)),
-        io.callosum.internal.MessageCodec.encodeBody(io.callosum.internal.MessageCodec.EMPTY_ARRAY_META, null, false));
-    raw.send(io.callosum.internal.MessageCodec.encodeHeader(stray.stream(io.callosum.internal.MessageType.STREAM_END, io.callosum.internal.Header.UPSTREAM, 0, 0)),
+    Header stray = streamCall("collect", 999, Header.UPSTREAM);
+    sendItem(raw, stray, new MsgpackCodec().encode("x"));
+    raw.send(MessageCodec.encodeHeader(stray.stream(MessageType.STREAM_CREDIT, Header.DOWNSTREAM, 5, 5)),
+        MessageCodec.encodeBody(MessageCodec.EMPTY_ARRAY_META, null, false));
+    raw.send(MessageCodec.encodeHeader(stray.stream(MessageType.STREAM_END, Header.UPSTREAM, 0, 0)),
         new byte[] {1, 2, 3}); // not a body frame at all
     // A stream in progress whose item has a nil body fails, and only that stream.
-    io.callosum.internal.Header call = streamCall("sum", 2, io.callosum.internal.Header.UPSTREAM);
-    raw.send(io.callosum.internal.MessageCodec.encodeHeader(call), io.callosum.internal.MessageCodec.encodeBody(
-        io.callosum.internal.MessageCodec.NO_META, new io.callosum.upper.MsgpackCodec().encode(null), false));
-    assertEquals(io.callosum.internal.MessageType.STREAM_CREDIT, raw.nextHeader().type());
-    raw.send(io.callosum.internal.MessageCodec.encodeHeader(call.stream(io.callosum.internal.MessageType.STREAM_ITEM, io.callosum.internal.Header.UPSTREAM, 0, 0)),
-        io.callosum.internal.MessageCodec.encodeBody(io.callosum.internal.MessageCodec.NO_META, null, false));
-    io.callosum.internal.Header reply = raw.nextHeader();
-    assertEquals(io.callosum.internal.MessageType.FAILURE, reply.type(), "the handler saw its stream fail");
-    raw.sendCall("echo", io.callosum.OrderKey.NONE, 3, new io.callosum.upper.MsgpackCodec().encode("still here"));
-    assertEquals(io.callosum.internal.MessageType.RESULT, raw.nextHeader().type());
+    Header call = streamCall("sum", 2, Header.UPSTREAM);
+    raw.send(MessageCodec.encodeHeader(call), MessageCodec.encodeBody(
+        MessageCodec.NO_META, new MsgpackCodec().encode(null), false));
+    assertEquals(MessageType.STREAM_CREDIT, raw.nextHeader().type());
+    raw.send(MessageCodec.encodeHeader(call.stream(MessageType.STREAM_ITEM, Header.UPSTREAM, 0, 0)),
+        MessageCodec.encodeBody(MessageCodec.NO_META, null, false));
+    Header reply = raw.nextHeader();
+    assertEquals(MessageType.FAILURE, reply.type(), "the handler saw its stream fail");
+    raw.sendCall("echo", OrderKey.NONE, 3, new MsgpackCodec().encode("still here"));
+    assertEquals(MessageType.RESULT, raw.nextHeader().type());
   }
 
   // ------------------------------------------------------------------ big messages in chunks
@@ -716,7 +732,7 @@ public abstract class StreamSuite {
    */
   /** Either side of {@link #smallCallsPassABigOne}: over {@code metered}, room for the big message. */
   private <B extends Peer.Options<B>> B bigMessagesOver(B b, MeteredTransport metered) {
-    return b.transport(metered).limits(io.callosum.Limits.builder().maxMessageSize(bigMessageBytes() + (1 << 20)).build());
+    return b.transport(metered).limits(Limits.builder().maxMessageSize(bigMessageBytes() + (1 << 20)).build());
   }
 
   @Test
@@ -756,10 +772,10 @@ public abstract class StreamSuite {
 
   @Test
   public void aChunkedMessageOverTheReceiversLimitIsRefused() throws Exception {
-    Peer server = echoServer(b -> b.limits(io.callosum.Limits.builder().maxMessageSize(1 << 20).build()));
-    ConnectedPeer client = client(server, b -> b.chunkSize(64 << 10).limits(io.callosum.Limits.builder().maxMessageSize(8 << 20).build()));
+    Peer server = echoServer(b -> b.limits(Limits.builder().maxMessageSize(1 << 20).build()));
+    ConnectedPeer client = client(server, b -> b.chunkSize(64 << 10).limits(Limits.builder().maxMessageSize(8 << 20).build()));
     Throwable e = Await.failure(client.call("length").invokeRaw(Payload.wrap(new byte[2 << 20])));
-    assertInstanceOf(io.callosum.MessageTooLargeException.class, e);
+    assertInstanceOf(MessageTooLargeException.class, e);
     assertEquals("ok", client.call("echo").invokeAndWait("ok"));
     Await.until("no transfer is left", () -> InternalEntries.of(client) == 0 && InternalEntries.of(server) == 0,
         () -> InternalEntries.of(client) + " / " + InternalEntries.of(server));
@@ -773,12 +789,12 @@ public abstract class StreamSuite {
   @Test
   public void transfersCutShortLeaveNothingBehind() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
-    Peer server = echoServer(b -> b.chunkSize(64 << 10).limits(io.callosum.Limits.builder().maxMessageSize(64 << 20).build()));
+    Peer server = echoServer(b -> b.chunkSize(64 << 10).limits(Limits.builder().maxMessageSize(64 << 20).build()));
     server.handle("bigReply", (ctx, body) -> {
       release.await();
       return Payload.wrap(new byte[8 << 20]);
     });
-    ConnectedPeer client = client(server, b -> b.chunkSize(64 << 10).limits(io.callosum.Limits.builder().maxMessageSize(64 << 20).build()));
+    ConnectedPeer client = client(server, b -> b.chunkSize(64 << 10).limits(Limits.builder().maxMessageSize(64 << 20).build()));
     CompletableFuture<Payload> f = client.call("bigReply").timeout(Duration.ofMillis(200)).invokeRaw(Payload.wrap(new byte[10]));
     assertInstanceOf(CallTimeoutException.class, Await.failure(f));
     release.countDown(); // the reply now goes to a call that is over
@@ -798,8 +814,8 @@ public abstract class StreamSuite {
     RawLink python = closer.later(RawLink.bind(transport(), bindAddress(), Capabilities.LEGACY));
     ConnectedPeer client = closer.later(base().connect(python.address()).chunkSize(64 << 10).build()).start();
     client.call("echo").invokeRaw(Payload.wrap(new byte[1 << 20]));
-    io.callosum.lower.Envelope env = python.next();
-    assertEquals(0, io.callosum.internal.MessageCodec.decodeHeader(env.header(), 1024, 32).chunkTotal());
+    Envelope env = python.next();
+    assertEquals(0, MessageCodec.decodeHeader(env.header(), 1024, 32).chunkTotal());
     assertTrue(env.body().length > 1 << 20, "the body came whole");
     assertEquals(0, python.backlog());
   }
@@ -809,37 +825,37 @@ public abstract class StreamSuite {
   public void badChunksAreRefusedAndHurtNobody() throws Exception {
     Peer server = echoServer(b -> b);
     RawLink raw = closer.later(RawLink.connect(transport(), server.address(), JAVA_CHUNKS));
-    io.callosum.upper.MsgpackCodec mp = new io.callosum.upper.MsgpackCodec();
-    byte[] frame = io.callosum.internal.MessageCodec.encodeBody(io.callosum.internal.MessageCodec.NO_META, mp.encode("hello".repeat(500)), false);
-    io.callosum.internal.Header echo = new io.callosum.internal.Header(io.callosum.internal.MessageType.FUNCTION, "echo",
-        io.callosum.OrderKey.NONE, 1, false, List.of());
+    MsgpackCodec mp = new MsgpackCodec();
+    byte[] frame = MessageCodec.encodeBody(MessageCodec.NO_META, mp.encode("hello".repeat(500)), false);
+    Header echo = new Header(MessageType.FUNCTION, "echo",
+        OrderKey.NONE, 1, false, List.of());
     // 1. A chunked call whose chunks overflow what it announced.
-    raw.send(io.callosum.internal.MessageCodec.encodeHeader(echo.chunked(2000)), new byte[0]);
-    io.callosum.internal.Header credit = raw.nextHeader();
-    assertEquals(io.callosum.internal.MessageType.CHUNK_CREDIT, credit.type());
+    raw.send(MessageCodec.encodeHeader(echo.chunked(2000)), new byte[0]);
+    Header credit = raw.nextHeader();
+    assertEquals(MessageType.CHUNK_CREDIT, credit.type());
     assertEquals(4, credit.creditItems());
-    raw.send(io.callosum.internal.MessageCodec.encodeHeader(echo.stream(io.callosum.internal.MessageType.CHUNK, 1, 0, 0)), new byte[2001]);
-    assertEquals(io.callosum.internal.MessageType.ERROR, raw.nextHeader().type(), "an overflow is answered with an error");
-    assertEquals(io.callosum.internal.MessageType.CHUNK_CREDIT, raw.nextHeader().type(), "and the sender is told to stop");
+    raw.send(MessageCodec.encodeHeader(echo.stream(MessageType.CHUNK, 1, 0, 0)), new byte[2001]);
+    assertEquals(MessageType.ERROR, raw.nextHeader().type(), "an overflow is answered with an error");
+    assertEquals(MessageType.CHUNK_CREDIT, raw.nextHeader().type(), "and the sender is told to stop");
     // 2. A chunk for no transfer, and an announcement with a body: dropped / refused.
-    raw.send(io.callosum.internal.MessageCodec.encodeHeader(echo.stream(io.callosum.internal.MessageType.CHUNK, 1, 0, 0)), new byte[5]);
-    raw.send(io.callosum.internal.MessageCodec.encodeHeader(echo.chunked(frame.length)), frame);
-    assertEquals(io.callosum.internal.MessageType.ERROR, raw.nextHeader().type());
-    assertEquals(io.callosum.internal.MessageType.CHUNK_CREDIT, raw.nextHeader().type());
+    raw.send(MessageCodec.encodeHeader(echo.stream(MessageType.CHUNK, 1, 0, 0)), new byte[5]);
+    raw.send(MessageCodec.encodeHeader(echo.chunked(frame.length)), frame);
+    assertEquals(MessageType.ERROR, raw.nextHeader().type());
+    assertEquals(MessageType.CHUNK_CREDIT, raw.nextHeader().type());
     // 3. A good chunked call in two pieces.
-    io.callosum.internal.Header good = new io.callosum.internal.Header(io.callosum.internal.MessageType.FUNCTION, "echo",
-        io.callosum.OrderKey.NONE, 2, false, List.of());
-    raw.send(io.callosum.internal.MessageCodec.encodeHeader(good.chunked(frame.length)), new byte[0]);
-    assertEquals(io.callosum.internal.MessageType.CHUNK_CREDIT, raw.nextHeader().type());
+    Header good = new Header(MessageType.FUNCTION, "echo",
+        OrderKey.NONE, 2, false, List.of());
+    raw.send(MessageCodec.encodeHeader(good.chunked(frame.length)), new byte[0]);
+    assertEquals(MessageType.CHUNK_CREDIT, raw.nextHeader().type());
     int half = frame.length / 2;
-    raw.send(io.callosum.internal.MessageCodec.encodeHeader(good.stream(io.callosum.internal.MessageType.CHUNK, 1, 0, 0)),
-        java.util.Arrays.copyOfRange(frame, 0, half));
-    assertEquals(io.callosum.internal.MessageType.CHUNK_CREDIT, raw.nextHeader().type());
-    raw.send(io.callosum.internal.MessageCodec.encodeHeader(good.stream(io.callosum.internal.MessageType.CHUNK, 1, 0, 0)),
-        java.util.Arrays.copyOfRange(frame, half, frame.length));
-    io.callosum.lower.Envelope reply = raw.next();
-    io.callosum.internal.Header rh = io.callosum.internal.MessageCodec.decodeHeader(reply.header(), 1024, 32);
-    assertEquals(io.callosum.internal.MessageType.RESULT, rh.type());
+    raw.send(MessageCodec.encodeHeader(good.stream(MessageType.CHUNK, 1, 0, 0)),
+        Arrays.copyOfRange(frame, 0, half));
+    assertEquals(MessageType.CHUNK_CREDIT, raw.nextHeader().type());
+    raw.send(MessageCodec.encodeHeader(good.stream(MessageType.CHUNK, 1, 0, 0)),
+        Arrays.copyOfRange(frame, half, frame.length));
+    Envelope reply = raw.next();
+    Header rh = MessageCodec.decodeHeader(reply.header(), 1024, 32);
+    assertEquals(MessageType.RESULT, rh.type());
     assertEquals(2, rh.seq());
     Await.until("nothing is held", () -> InternalEntries.of(server) == 0, () -> String.valueOf(InternalEntries.of(server)));
   }
@@ -848,7 +864,7 @@ public abstract class StreamSuite {
 
   private Peer pipeHost() {
     Peer host = closer.later(base().bind(bindAddress()).name("pipe-host").build());
-    io.callosum.pipe.Pipes.host(host);
+    Pipes.host(host);
     return host.start();
   }
 
@@ -869,17 +885,17 @@ public abstract class StreamSuite {
     byte[] data = randomBytes(1 << 20, 1);
     CountDownLatch firstWriteDone = new CountDownLatch(1);
     CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
-      try (OutputStream out = io.callosum.pipe.Pipes.openOutput(pipeClient(host), "p1")) {
-        out.write(data, 0, io.callosum.pipe.Pipes.CHUNK_SIZE); // a whole chunk: it must go out
+      try (OutputStream out = Pipes.openOutput(pipeClient(host), "p1")) {
+        out.write(data, 0, Pipes.CHUNK_SIZE); // a whole chunk: it must go out
         firstWriteDone.countDown();
-        out.write(data, io.callosum.pipe.Pipes.CHUNK_SIZE, data.length - io.callosum.pipe.Pipes.CHUNK_SIZE);
+        out.write(data, Pipes.CHUNK_SIZE, data.length - Pipes.CHUNK_SIZE);
       } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
+        throw new UncheckedIOException(e);
       }
     }, closer.executor("pipe-writer"));
     assertFalse(firstWriteDone.await(300, TimeUnit.MILLISECONDS), "a write returned with no reader attached");
     ByteArrayOutputStream got = new ByteArrayOutputStream();
-    try (InputStream in = io.callosum.pipe.Pipes.openInput(pipeClient(host), "p1")) {
+    try (InputStream in = Pipes.openInput(pipeClient(host), "p1")) {
       in.transferTo(got);
       assertEquals(-1, in.read());
     }
@@ -891,16 +907,16 @@ public abstract class StreamSuite {
   @Test
   public void aPipeReadBlocksUntilDataArrives() throws Exception {
     Peer host = pipeHost();
-    InputStream in = closer.later(io.callosum.pipe.Pipes.openInput(pipeClient(host), "p2"));
+    InputStream in = closer.later(Pipes.openInput(pipeClient(host), "p2"));
     CompletableFuture<Integer> first = CompletableFuture.supplyAsync(() -> {
       try {
         return in.read();
       } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
+        throw new UncheckedIOException(e);
       }
     }, closer.executor("pipe-reader"));
     Await.holds("a read waits while nothing was written", () -> !first.isDone(), Duration.ofMillis(200));
-    try (OutputStream out = io.callosum.pipe.Pipes.openOutput(pipeClient(host), "p2")) {
+    try (OutputStream out = Pipes.openOutput(pipeClient(host), "p2")) {
       out.write(new byte[] {42, 43});
     }
     assertEquals(42, Await.result(first));
@@ -913,13 +929,13 @@ public abstract class StreamSuite {
   public void aPipeWithoutItsReaderIsBrokenAndABusyPipeIsRefused() throws Exception {
     Peer host = pipeHost();
     ConnectedPeer writerPeer = pipeClient(host);
-    OutputStream out = io.callosum.pipe.Pipes.openOutput(writerPeer, "p3");
-    InputStream in = io.callosum.pipe.Pipes.openInput(pipeClient(host), "p3");
+    OutputStream out = Pipes.openOutput(writerPeer, "p3");
+    InputStream in = Pipes.openInput(pipeClient(host), "p3");
     out.write(new byte[10]);
     out.flush();
     assertEquals(10, in.readNBytes(10).length);
     IOException busy = assertThrows(IOException.class, () -> {
-      try (OutputStream second = io.callosum.pipe.Pipes.openOutput(pipeClient(host), "p3")) {
+      try (OutputStream second = Pipes.openOutput(pipeClient(host), "p3")) {
         second.write(1);
       }
     });
@@ -927,7 +943,7 @@ public abstract class StreamSuite {
     in.close(); // the reader goes away
     IOException broken = assertThrows(IOException.class, () -> {
       for (int i = 0; i < 1000; i++) {
-        out.write(new byte[io.callosum.pipe.Pipes.CHUNK_SIZE]);
+        out.write(new byte[Pipes.CHUNK_SIZE]);
       }
     });
     assertTrue(broken.getMessage().contains("broken pipe"), broken.getMessage()); // the remote may say it first
@@ -937,20 +953,20 @@ public abstract class StreamSuite {
   @Test
   public void pipesOpenByDescriptor() throws Exception {
     Peer host = pipeHost();
-    io.callosum.pipe.PipeDescriptor w = new io.callosum.pipe.PipeDescriptor(host.address(), "by name/with spaces", io.callosum.pipe.PipeDescriptor.Mode.WRITE);
-    io.callosum.pipe.PipeDescriptor r = io.callosum.pipe.PipeDescriptor.parse(w.other().toString());
+    PipeDescriptor w = new PipeDescriptor(host.address(), "by name/with spaces", Mode.WRITE);
+    PipeDescriptor r = PipeDescriptor.parse(w.other().toString());
     assertEquals(w.other(), r);
-    assertThrows(IllegalArgumentException.class, () -> io.callosum.pipe.Pipes.openInput(w));
-    assertThrows(IllegalArgumentException.class, () -> io.callosum.pipe.PipeDescriptor.parse("zmq+tcp://h:1#pipe=x;sideways"));
+    assertThrows(IllegalArgumentException.class, () -> Pipes.openInput(w));
+    assertThrows(IllegalArgumentException.class, () -> PipeDescriptor.parse("zmq+tcp://h:1#pipe=x;sideways"));
     byte[] data = randomBytes(300_000, 3);
     CompletableFuture<byte[]> reader = CompletableFuture.supplyAsync(() -> {
-      try (InputStream in = io.callosum.pipe.Pipes.openInput(r, transport())) {
+      try (InputStream in = Pipes.openInput(r, transport())) {
         return in.readAllBytes();
       } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
+        throw new UncheckedIOException(e);
       }
     }, closer.executor("pipe-reader"));
-    try (OutputStream out = io.callosum.pipe.Pipes.openOutput(w, transport())) {
+    try (OutputStream out = Pipes.openOutput(w, transport())) {
       out.write(data);
     }
     assertArrayEquals(data, Await.result(reader));

@@ -13,9 +13,12 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -117,7 +120,7 @@ public final class GatewayConfigFile {
     }
     for (JsonNode p : list(root, "localPeers")) {
       known(p, Set.of("key", "names"), "localPeers[]");
-      java.util.List<String> names = new java.util.ArrayList<>();
+      List<String> names = new ArrayList<>();
       for (JsonNode n : list(p, "names")) {
         names.add(n.asText());
       }
@@ -183,7 +186,7 @@ public final class GatewayConfigFile {
     for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
       String k = it.next();
       if (!keys.contains(k)) {
-        throw new IllegalArgumentException("unknown key " + (where.isEmpty() ? "" : where + ".") + k + " (known: " + new java.util.TreeSet<>(
+        throw new IllegalArgumentException("unknown key " + (where.isEmpty() ? "" : where + ".") + k + " (known: " + new TreeSet<>(
             keys) + ")");
       }
     }
@@ -206,7 +209,7 @@ public final class GatewayConfigFile {
   private static Iterable<JsonNode> list(JsonNode node, String key) {
     JsonNode v = node.get(key);
     if (v == null || v.isNull()) {
-      return java.util.List.of();
+      return List.of();
     }
     if (!v.isArray()) {
       throw new IllegalArgumentException(key + " must be a list");
@@ -233,13 +236,13 @@ public final class GatewayConfigFile {
       throw new IllegalArgumentException(key + " must be a duration such as 500ms, 5s or 1m: " + s);
     }
     long n = Long.parseLong(m.group(1));
-    switch (m.group(2)) {
-      case "ms":
-        return Duration.ofMillis(n);
-      case "s":
-        return Duration.ofSeconds(n);
-      default:
-        return Duration.ofMinutes(n);
-    }
+    return switch (m.group(2)) {
+  case "ms" -> 
+Duration.ofMillis(n);
+  case "s" -> 
+Duration.ofSeconds(n);
+  default -> 
+Duration.ofMinutes(n);
+};
   }
 }

@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -122,7 +123,7 @@ class GatewayFaultTest {
     return "tcp://127.0.0.1:1"; // replaced: the proxy is pointed at A once A is bound (see proxyTo)
   }
 
-  private static java.util.function.UnaryOperator<String> proxyTo(FreezableProxy proxy) {
+  private static UnaryOperator<String> proxyTo(FreezableProxy proxy) {
     return aLinkAddress -> {
       proxy.retarget(aLinkAddress);
       return proxy.address();

@@ -10,6 +10,7 @@ import io.callosum.testing.Closer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -97,7 +98,7 @@ class GatewayForwardTest {
         }
         s.shutdownOutput();
       } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
+        throw new UncheckedIOException(e);
       }
     }, writer);
     InputStream in = s.getInputStream();

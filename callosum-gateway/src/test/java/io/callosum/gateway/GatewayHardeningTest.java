@@ -14,14 +14,19 @@ import io.callosum.lower.tcp.testing.RawTcp;
 import io.callosum.testing.Await;
 import io.callosum.testing.Closer;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.List;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -158,7 +163,7 @@ class GatewayHardeningTest {
     assertEquals("ok", Await.result(c2.invoke("echo", "ok")));
     for (int i = 0; i < 3; i++) { // three callers, one at a time, each refused once
       ConnectedPeer late = clientOf(c, "tunnel://B/s1");
-      Throwable t = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class, late::start);
+      Throwable t = Assertions.assertThrows(RuntimeException.class, late::start);
       assertTrue(String.valueOf(t.getMessage()).contains("channel limit"), String.valueOf(t.getMessage()));
     }
     assertEquals("ok", Await.result(c1.invoke("echo", "ok")), "the established channels survive refused opens");
@@ -205,7 +210,7 @@ class GatewayHardeningTest {
   void aGatewayKeyAllowedForTheGatewaysOwnClusterIsRefused() {
     CurveKeyPair own = CurveKeyPair.generate();
     CurveKeyPair other = CurveKeyPair.generate();
-    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> GatewayConfig
+    IllegalArgumentException e = Assertions.assertThrows(IllegalArgumentException.class, () -> GatewayConfig
         .builder("A").linkListen(Clusters.LOOPBACK).keyPair(own).allowGateway("A", other.publicKey()).build());
     assertTrue(e.getMessage().contains("allowGateways names its own cluster A"), e.getMessage());
   }
@@ -213,7 +218,7 @@ class GatewayHardeningTest {
   /** Grants are for remote clusters: one for the gateway's own name would apply to a remote speaking for it. */
   @Test
   void aGrantForTheGatewaysOwnClusterIsRefused() {
-    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> GatewayConfig
+    IllegalArgumentException e = Assertions.assertThrows(IllegalArgumentException.class, () -> GatewayConfig
         .builder("A").listen(Clusters.LOOPBACK).grant("A", "x").build());
     assertTrue(e.getMessage().contains("grants name its own cluster A"), e.getMessage());
   }
@@ -267,7 +272,7 @@ class GatewayHardeningTest {
     r.sendFrame(GatewayBadInputTest.openTo(1, target, new byte[0]));
     r.sendFrame(GatewayBadInputTest.openTo(2, target, new byte[0]));
     Await.until("two channels open", () -> g.status().channels() == 4);
-    java.util.ArrayDeque<Integer> open = new java.util.ArrayDeque<>(java.util.List.of(1, 2));
+    ArrayDeque<Integer> open = new ArrayDeque<>(List.of(1, 2));
     int id = 3;
     for (int round = 0; round < 3; round++) {
       for (int k = 0; k < 2; k++, id++) { // as many refusals as the limit: not yet a flood
@@ -367,7 +372,7 @@ class GatewayHardeningTest {
     link.send(RawTcp.channelFrame(RawTcp.CLOSE, 1, new byte[0])); // an orderly close: write what is held, then close
     sync(link, syncId);
     assertEquals(1, p.status().forwards(), "the socket is still draining");
-    assertEquals(sent, reader.getInputStream().transferTo(java.io.OutputStream.nullOutputStream()), "every byte, then the end");
+    assertEquals(sent, reader.getInputStream().transferTo(OutputStream.nullOutputStream()), "every byte, then the end");
     Await.until("the drained socket is gone", () -> p.status().forwards() == 0, () -> p.status().toString());
     assertEquals(0, p.status().channels());
   }
@@ -382,7 +387,7 @@ class GatewayHardeningTest {
     ServerSocket clogged = closer.later(new ServerSocket(0, 1, InetAddress.getLoopbackAddress()));
     InetSocketAddress at = new InetSocketAddress(InetAddress.getLoopbackAddress(), clogged.getLocalPort());
     for (int i = 0; i < 8; i++) { // never accepted: the queue fills, and later SYNs go unanswered
-      java.nio.channels.SocketChannel filler = closer.later(java.nio.channels.SocketChannel.open());
+      SocketChannel filler = closer.later(SocketChannel.open());
       filler.configureBlocking(false);
       filler.connect(at);
     }

@@ -12,10 +12,16 @@ import io.callosum.lower.tcp.TcpTransport;
 import io.callosum.testing.Await;
 import io.callosum.testing.Closer;
 import io.callosum.testing.Resources;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -81,15 +87,15 @@ class GatewayTunnelTest {
 
   @Test
   void linksAndTheirStatusAreLogged() throws Exception {
-    java.io.PrintStream err = System.err;
-    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
-    System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+    PrintStream err = System.err;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
     try {
-      Clusters c = Clusters.start(TcpOptions.defaults(), a -> a.statusLog(java.time.Duration.ofMillis(50)), b -> b);
-      Await.until("the periodic status line", () -> captured.toString(java.nio.charset.StandardCharsets.UTF_8)
+      Clusters c = Clusters.start(TcpOptions.defaults(), a -> a.statusLog(Duration.ofMillis(50)), b -> b);
+      Await.until("the periodic status line", () -> captured.toString(StandardCharsets.UTF_8)
           .contains("link to cluster B (in): 0 channels,"));
       c.close();
-      String log = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
+      String log = captured.toString(StandardCharsets.UTF_8);
       assertTrue(log.contains("link to cluster A up (dialled"), log);
       assertTrue(log.contains("link to cluster B up (accepted"), log);
       assertTrue(log.contains("link to cluster A down (0 channels were open"), log);
@@ -104,11 +110,11 @@ class GatewayTunnelTest {
     Peer server = closer.later(Peer.builder().transport(c.viaB).bind("tunnel://B/s-many").build());
     server.handle("echo", (ctx, body) -> body.value());
     server.start();
-    java.util.List<ConnectedPeer> clients = new java.util.ArrayList<>();
+    List<ConnectedPeer> clients = new ArrayList<>();
     for (int i = 0; i < 100; i++) {
       clients.add(closer.later(Peer.builder().transport(c.viaA).connect("tunnel://B/s-many").build()).start());
     }
-    java.util.List<java.util.concurrent.CompletableFuture<Object>> calls = new java.util.ArrayList<>();
+    List<CompletableFuture<Object>> calls = new ArrayList<>();
     for (int round = 0; round < 10; round++) {
       for (int i = 0; i < clients.size(); i++) {
         calls.add(clients.get(i).invoke("echo", round * 1000 + i));

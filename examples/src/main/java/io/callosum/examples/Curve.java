@@ -2,9 +2,12 @@ package io.callosum.examples;
 
 import io.callosum.auth.AllowListAuthenticator;
 import io.callosum.auth.CertificateDirectoryAuthenticator;
+import io.callosum.auth.ClientAuthenticator;
 import io.callosum.auth.CurveKeyPair;
 import io.callosum.auth.ServerAuthenticator;
 import io.callosum.lower.Transport;
+import io.callosum.lower.tcp.TcpOptions;
+import io.callosum.lower.tcp.TcpTransport;
 import io.callosum.lower.zmq.ZmqOptions;
 import io.callosum.lower.zmq.ZmqTransport;
 import java.io.IOException;
@@ -38,15 +41,15 @@ final class Curve {
   }
 
   /** A CURVE server with {@code auth} for a peer bound at {@code address} (ZeroMQ or TCP). */
-  static Transport server(CommandSpec spec, String address, String option, io.callosum.auth.ServerAuthenticator auth) {
+  static Transport server(CommandSpec spec, String address, String option, ServerAuthenticator auth) {
     return lower(spec, address, option, new ZmqTransport(ZmqOptions.defaults().withCurveServer(auth)),
-        new io.callosum.lower.tcp.TcpTransport(io.callosum.lower.tcp.TcpOptions.builder().curveServer(auth).build()));
+        new TcpTransport(TcpOptions.builder().curveServer(auth).build()));
   }
 
   /** A CURVE client with {@code auth} for a peer connecting to {@code address} (ZeroMQ or TCP). */
-  static Transport client(CommandSpec spec, String address, String option, io.callosum.auth.ClientAuthenticator auth) {
+  static Transport client(CommandSpec spec, String address, String option, ClientAuthenticator auth) {
     return lower(spec, address, option, new ZmqTransport(ZmqOptions.defaults().withCurveClient(auth)),
-        new io.callosum.lower.tcp.TcpTransport(io.callosum.lower.tcp.TcpOptions.builder().curveClient(auth).build()));
+        new TcpTransport(TcpOptions.builder().curveClient(auth).build()));
   }
 
   /**

@@ -6,7 +6,10 @@ import io.callosum.Peer;
 import io.callosum.examples.uppers.DemoClient;
 import io.callosum.examples.uppers.DemoUpper;
 import io.callosum.examples.uppers.MsgpackDemo;
+import io.callosum.examples.uppers.ProtobufDemo;
+import io.callosum.examples.uppers.ThriftDemo;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -19,10 +22,10 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code callosum example UPPER}: the same small service (echo, add, a declared error, a slow call
@@ -51,8 +54,8 @@ final class ExampleCommand implements Callable<Integer> {
   private static Map<String, Supplier<DemoUpper>> uppers() {
     Map<String, Supplier<DemoUpper>> m = new LinkedHashMap<>();
     m.put("msgpack", MsgpackDemo::new);
-    m.put("protobuf", io.callosum.examples.uppers.ProtobufDemo::new);
-    m.put("thrift", io.callosum.examples.uppers.ThriftDemo::new);
+    m.put("protobuf", ProtobufDemo::new);
+    m.put("thrift", ThriftDemo::new);
     return m;
   }
 
@@ -64,7 +67,7 @@ final class ExampleCommand implements Callable<Integer> {
 
   @Option(names = "--gateway-configs", paramLabel = "DIR", description = "federation: read " + Federation.HQ + " and " + Federation.EDGE
       + " from DIR (default: the copies in examples/src/main/resources/federation).")
-  java.nio.file.Path gatewayConfigs;
+  Path gatewayConfigs;
 
   @Option(names = "--free-ports", description = "federation: replace the files' 127.0.0.1 ports by free ones.")
   boolean freePorts;

@@ -41,10 +41,10 @@ final class ExitCodes {
     if (failure instanceof UncheckedIOException) {
       return CONNECTION;
     }
-    if (!(failure instanceof CallosumException)) {
+    if (!(failure instanceof CallosumException callosumException)) {
       return UNEXPECTED;
     }
-    switch (((CallosumException) failure).code()) {
+    switch (callosumException.code()) {
       case REMOTE_USER_ERROR:
         return FAILED;
       case NO_SUCH_METHOD:
@@ -69,11 +69,11 @@ final class ExitCodes {
    * name and message, plus the remote traceback when the remote handler threw.
    */
   static void report(Throwable failure, PrintWriter err) {
-    if (failure instanceof CallosumException) {
-      CallosumException e = (CallosumException) failure;
+    if (failure instanceof CallosumException e) {
+      
       err.printf("callosum: call failed: %s (%s)%n", e.code(), e.getClass().getSimpleName());
-      if (e instanceof RemoteException) {
-        RemoteException r = (RemoteException) e;
+      if (e instanceof RemoteException r) {
+        
         err.printf("  remote name:    %s%n", r.remoteName());
         err.printf("  message:        %s%n", r.getMessage());
         if (r instanceof RemoteUserException) {

@@ -3,6 +3,7 @@ package io.callosum.examples;
 import io.callosum.ConnectedPeer;
 import io.callosum.Peer;
 import io.callosum.gateway.Gateway;
+import io.callosum.gateway.GatewayConfig;
 import io.callosum.gateway.GatewayConfigFile;
 import io.callosum.lower.tcp.TcpTransport;
 import java.io.PrintWriter;
@@ -53,7 +54,7 @@ final class GatewayCommand implements Callable<Integer> {
     }
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    io.callosum.gateway.GatewayConfig c;
+    GatewayConfig c;
     try {
       c = GatewayConfigFile.read(config);
     } catch (IllegalArgumentException e) {

@@ -68,13 +68,13 @@ final class SampleService {
 
   private static Number number(Map<?, ?> args, String name) {
     Object v = args.get(name);
-    if (!(v instanceof Number)) {
+    if (!(v instanceof Number number)) {
       throw new IllegalArgumentException(name + " must be a number, got " + Json.write(v));
     }
-    return (Number) v;
+    return number;
   }
 
   private static BigInteger integer(Number n) {
-    return n instanceof BigInteger ? (BigInteger) n : BigInteger.valueOf(n.longValue());
+    return n instanceof BigInteger bigInteger ? bigInteger : BigInteger.valueOf(n.longValue());
   }
 }

@@ -3,12 +3,14 @@ package io.callosum.examples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Set;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** {@code callosum example UPPER}: every upper's service behaves as shown, in-process and over ZeroMQ. */
 class ExampleCommandTest {
-  static java.util.Set<String> uppers() {
+  static Set<String> uppers() {
     return ExampleCommand.UPPERS.keySet();
   }
 
@@ -26,7 +28,7 @@ class ExampleCommandTest {
     }
   }
 
-  @org.junit.jupiter.api.Test
+  @Test
   void anUnknownUpperIsAUsageError() {
     ToolRun run = ToolRun.of("example", "cobol");
     assertEquals(ExitCodes.USAGE, run.exit(), run::toString);

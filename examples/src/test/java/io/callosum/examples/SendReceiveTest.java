@@ -6,21 +6,26 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.callosum.Peer;
 import io.callosum.testing.Await;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -43,8 +48,8 @@ class SendReceiveTest {
     Receiver(String stream, OutputStream sink, String... options) throws InterruptedException {
       CommandLine cl = Callosum.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err));
       ((ReceiveCommand) cl.getSubcommands().get("receive").getCommand()).out = sink;
-      String[] args = java.util.stream.Stream.concat(java.util.stream.Stream.of("receive", "--bind", BIND, stream),
-          java.util.Arrays.stream(options)).toArray(String[]::new);
+      String[] args = Stream.concat(Stream.of("receive", "--bind", BIND, stream),
+          Arrays.stream(options)).toArray(String[]::new);
       thread = new Thread(() -> exit.complete(cl.execute(args)), "receive-command");
       thread.start();
       address = err.awaitLine(line -> line.startsWith("READY "), WAIT).substring("READY ".length());
@@ -68,8 +73,8 @@ class SendReceiveTest {
     StringWriter err = new StringWriter();
     CommandLine cl = Callosum.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err));
     ((SendCommand) cl.getSubcommands().get("send").getCommand()).in = in;
-    String[] args = java.util.stream.Stream.concat(java.util.stream.Stream.of("send", "--connect", address, stream),
-        java.util.Arrays.stream(options)).toArray(String[]::new);
+    String[] args = Stream.concat(Stream.of("send", "--connect", address, stream),
+        Arrays.stream(options)).toArray(String[]::new);
     int exit = cl.execute(args);
     return new ToolRun(exit, out.toString(), err.toString());
   }
@@ -118,7 +123,7 @@ class SendReceiveTest {
           try {
             release.await();
           } catch (InterruptedException e) {
-            throw new java.io.InterruptedIOException();
+            throw new InterruptedIOException();
           }
         }
         written.addAndGet(len);
@@ -159,11 +164,11 @@ class SendReceiveTest {
   void anotherStreamNameIsRefusedAndTheReceiverWaitsOn() throws Exception {
     ByteArrayOutputStream sink = new ByteArrayOutputStream();
     try (Receiver r = new Receiver("wanted", sink, "--quiet")) {
-      send(r.address, "other", new java.io.ByteArrayInputStream(random(1000)), "--quiet")
+      send(r.address, "other", new ByteArrayInputStream(random(1000)), "--quiet")
           .assertExit(ExitCodes.FAILED, "takes the stream 'wanted', not 'other'");
       assertTrue(!r.exit.isDone(), "the receiver gave up");
       byte[] data = random(70_000);
-      send(r.address, "wanted", new java.io.ByteArrayInputStream(data), "--quiet").assertExit(ExitCodes.OK);
+      send(r.address, "wanted", new ByteArrayInputStream(data), "--quiet").assertExit(ExitCodes.OK);
       assertEquals(ExitCodes.OK, r.exitCode(), r.err::toString);
       assertArrayEquals(data, sink.toByteArray());
     }
@@ -213,13 +218,13 @@ class SendReceiveTest {
       }
     };
     try (Receiver r = new Receiver("data", broken, "--quiet")) {
-      send(r.address, "data", new java.io.ByteArrayInputStream(random(200_000)), "--quiet")
+      send(r.address, "data", new ByteArrayInputStream(random(200_000)), "--quiet")
           .assertExit(ExitCodes.FAILED, "the receiver could not write the stream 'data': Broken pipe");
       assertEquals(ExitCodes.FAILED, r.exitCode(), r.err::toString);
       assertTrue(r.err.toString().contains("receive: writing stdout failed after 0 bytes: Broken pipe"), r.err::toString);
     }
     // System.out is a PrintStream, which would swallow those errors: receive writes to the descriptor.
-    assertTrue(!(new ReceiveCommand().out instanceof java.io.PrintStream), "receive writes through a PrintStream");
+    assertTrue(!(new ReceiveCommand().out instanceof PrintStream), "receive writes through a PrintStream");
   }
 
   @Test

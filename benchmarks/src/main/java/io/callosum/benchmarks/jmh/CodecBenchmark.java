@@ -1,6 +1,7 @@
 package io.callosum.benchmarks.jmh;
 
 import io.callosum.upper.MsgpackCodec;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -30,7 +31,7 @@ public class CodecBenchmark {
 
   @Setup
   public void setup() {
-    map = Map.of("user", "alice", "op", "add", "a", 12345, "b", 678, "tags", java.util.List.of("x", "y"));
+    map = Map.of("user", "alice", "op", "add", "a", 12345, "b", 678, "tags", List.of("x", "y"));
     bin = new byte[48];
     encodedMap = codec.encode(map);
     encodedBin = codec.encode(bin);

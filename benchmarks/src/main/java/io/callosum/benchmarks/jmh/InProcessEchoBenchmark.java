@@ -5,6 +5,8 @@ import io.callosum.Invocation;
 import io.callosum.Ordering;
 import io.callosum.Payload;
 import io.callosum.Peer;
+import io.callosum.upper.MsgpackCodec;
+import java.nio.charset.StandardCharsets;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -59,7 +61,7 @@ public class InProcessEchoBenchmark {
     server.start();
     client = Peer.builder().name("jmh-client").connect(server.address()).directExecutor().build().start();
     bytes = body(size);
-    payload = Payload.wrap(new io.callosum.upper.MsgpackCodec().encode(bytes));
+    payload = Payload.wrap(new MsgpackCodec().encode(bytes));
   }
 
   private static synchronized int nextServer() {
@@ -92,7 +94,7 @@ public class InProcessEchoBenchmark {
   /** Half compressible text-like bytes, half random: what a typical body looks like to snappy. */
   static byte[] body(int size) {
     byte[] bytes = new byte[size];
-    byte[] text = "callosum benchmark body; ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    byte[] text = "callosum benchmark body; ".getBytes(StandardCharsets.US_ASCII);
     for (int i = 0; i < size / 2; i++) {
       bytes[i] = text[i % text.length];
     }

@@ -21,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -123,7 +124,7 @@ final class LinkFanout {
         return false;
       }
       for (byte[] p : prefixes) {
-        if (topic.length >= p.length && java.util.Arrays.equals(topic, 0, p.length, p, 0, p.length)) {
+        if (topic.length >= p.length && Arrays.equals(topic, 0, p.length, p, 0, p.length)) {
           return true;
         }
       }

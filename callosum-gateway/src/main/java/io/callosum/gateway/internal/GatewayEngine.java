@@ -165,35 +165,28 @@ public final class GatewayEngine implements FrameSink {
       return;
     }
     switch (kind) {
-      case Wire.DATA:
-        table.data(s, number, frame);
-        break;
-      case Wire.OPEN:
-        guard.refuse(s, number, "this is the gateway of cluster " + config.cluster() + ": open channels with a target (tunnel://CLUSTER/NAME)");
-        break;
-      case Wire.OPEN_TO:
-        openTo(s, number, frame);
-        break;
-      case Wire.OPENED:
-        table.opened(s, number, frame);
-        break;
-      case Wire.CLOSE:
-        table.closed(s, number, Wire.reason(frame, Wire.CHANNEL_FRAME_HEADER));
-        break;
-      case Wire.REGISTER:
-        register(s, number, frame);
-        break;
-      case Wire.UNREGISTER:
-        if (s instanceof LocalPeer p) {
+  case Wire.DATA -> 
+table.data(s, number, frame);
+  case Wire.OPEN -> 
+guard.refuse(s, number, "this is the gateway of cluster " + config.cluster() + ": open channels with a target (tunnel://CLUSTER/NAME)");
+  case Wire.OPEN_TO -> 
+openTo(s, number, frame);
+  case Wire.OPENED -> 
+table.opened(s, number, frame);
+  case Wire.CLOSE -> 
+table.closed(s, number, Wire.reason(frame, Wire.CHANNEL_FRAME_HEADER));
+  case Wire.REGISTER -> 
+register(s, number, frame);
+  case Wire.UNREGISTER -> {
+if (s instanceof LocalPeer p) {
           registry.unregister(p, number);
         }
-        break;
-      case Wire.CREDIT:
-        forwarder.credit(s, number, frame);
-        break;
-      default:
-        c.abort(Wire.PROTOCOL, "frame kind 0x" + Integer.toHexString(kind) + " is not sent to a gateway");
-    }
+}
+  case Wire.CREDIT -> 
+forwarder.credit(s, number, frame);
+  default -> 
+c.abort(Wire.PROTOCOL, "frame kind 0x" + Integer.toHexString(kind) + " is not sent to a gateway");
+}
   }
 
   @Override

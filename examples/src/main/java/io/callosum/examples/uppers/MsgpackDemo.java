@@ -82,9 +82,9 @@ public final class MsgpackDemo implements DemoUpper {
 
   @Override
   public boolean isDeclaredFailure(Throwable failure, String reason) {
-    return failure instanceof RemoteUserException
-        && ((RemoteUserException) failure).remoteName().equals(DemoFailure.class.getName())
-        && ((RemoteUserException) failure).remoteRepr().contains(reason);
+    return failure instanceof RemoteUserException remoteUserException
+        && remoteUserException.remoteName().equals(DemoFailure.class.getName())
+        && remoteUserException.remoteRepr().contains(reason);
   }
 
   /** The ordering the demo server needs for {@code next}. */

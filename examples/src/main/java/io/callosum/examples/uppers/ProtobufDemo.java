@@ -144,10 +144,10 @@ public final class ProtobufDemo implements DemoUpper {
 
   @Override
   public boolean isDeclaredFailure(Throwable failure, String reason) {
-    if (!(failure instanceof ProtobufServiceException)) {
+    if (!(failure instanceof ProtobufServiceException e)) {
       return false;
     }
-    ProtobufServiceException e = (ProtobufServiceException) failure;
+    
     return e.hasStatus(DemoError.getDefaultInstance()) && e.status(DemoError.getDefaultInstance()).getReason().equals(reason);
   }
 
@@ -184,8 +184,8 @@ public final class ProtobufDemo implements DemoUpper {
       return "returned " + call.join();
     } catch (CompletionException e) {
       Throwable t = e.getCause();
-      if (t instanceof ProtobufServiceException) {
-        ProtobufServiceException p = (ProtobufServiceException) t;
+      if (t instanceof ProtobufServiceException p) {
+        
         return "declared error " + p.statusType() + " {reason: \"" + p.status(DemoError.getDefaultInstance()).getReason() + "\"}";
       }
       if (t instanceof CallTimeoutException) {

@@ -115,7 +115,7 @@ public final class ThriftDemo implements DemoUpper {
 
   @Override
   public boolean isDeclaredFailure(Throwable failure, String reason) {
-    return failure instanceof DemoError && reason.equals(((DemoError) failure).reason);
+    return failure instanceof DemoError demoError && reason.equals(demoError.reason);
   }
 
   /** Starts a server and a client in this JVM, calls each method and prints the outcomes. */

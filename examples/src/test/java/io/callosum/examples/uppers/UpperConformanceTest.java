@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -50,22 +52,22 @@ class UpperConformanceTest {
   }
 
   private static String bindAddress(String lower) {
-    switch (lower) {
-      case "inproc":
-        return "inproc://uppers-" + NAMES.incrementAndGet();
-      case "zmq+tcp":
-        return "zmq+tcp://127.0.0.1:0";
-      default:
-        return lower + "://127.0.0.1:0";
-    }
+    return switch (lower) {
+  case "inproc" -> 
+"inproc://uppers-" + NAMES.incrementAndGet();
+  case "zmq+tcp" -> 
+"zmq+tcp://127.0.0.1:0";
+  default -> 
+lower + "://127.0.0.1:0";
+};
   }
 
   private static Throwable failureOf(CompletableFuture<?> f) throws InterruptedException {
     try {
-      f.get(Await.LIMIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+      f.get(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException | CompletionException e) {
       return e.getCause();
-    } catch (java.util.concurrent.TimeoutException e) {
+    } catch (TimeoutException e) {
       throw new AssertionError("no outcome within " + Await.LIMIT);
     }
     throw new AssertionError("expected a failure");

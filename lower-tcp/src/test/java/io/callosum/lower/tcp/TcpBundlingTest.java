@@ -15,10 +15,16 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -118,9 +124,9 @@ class TcpBundlingTest {
     TcpTransport shared = new TcpTransport();
     List<ConnectedPeer> clients = List.of(client(shared, server.address(), "p"), client(shared, server.address(), "q"));
     int[] sizes = {0, 1, 100, 8 << 10, 60 << 10, 64 << 10, 65 << 10, 200 << 10};
-    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+    ExecutorService pool = Executors.newFixedThreadPool(4);
     try {
-      List<java.util.concurrent.Future<?>> senders = new ArrayList<>();
+      List<Future<?>> senders = new ArrayList<>();
       for (int t = 0; t < 4; t++) {
         ConnectedPeer c = clients.get(t % 2);
         int seed = t;
@@ -129,18 +135,18 @@ class TcpBundlingTest {
           List<byte[]> sent = new ArrayList<>();
           for (int i = 0; i < 200; i++) {
             byte[] b = new byte[sizes[(i + seed) % sizes.length]];
-            java.util.Arrays.fill(b, (byte) (i * 31 + seed));
+            Arrays.fill(b, (byte) (i * 31 + seed));
             sent.add(b);
             calls.add(c.invoke("echo", b));
           }
           for (int i = 0; i < calls.size(); i++) {
-            org.junit.jupiter.api.Assertions.assertArrayEquals(sent.get(i), (byte[]) Await.result(calls.get(i)), "call " + i);
+            Assertions.assertArrayEquals(sent.get(i), (byte[]) Await.result(calls.get(i)), "call " + i);
           }
           return null;
         }));
       }
-      for (java.util.concurrent.Future<?> f : senders) {
-        f.get(Await.LIMIT.toMillis() * 3, java.util.concurrent.TimeUnit.MILLISECONDS);
+      for (Future<?> f : senders) {
+        f.get(Await.LIMIT.toMillis() * 3, TimeUnit.MILLISECONDS);
       }
     } finally {
       pool.shutdownNow();

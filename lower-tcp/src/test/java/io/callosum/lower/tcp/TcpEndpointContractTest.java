@@ -15,6 +15,7 @@ import io.callosum.testing.Closer;
 import io.callosum.testing.LinkRecorder;
 import java.io.DataInputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -53,7 +54,7 @@ class TcpEndpointContractTest {
       try {
         return closer.later(silent.accept());
       } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
+        throw new UncheckedIOException(e);
       }
     }, background);
     TcpTransport t = new TcpTransport(TcpOptions.builder().handshakeTimeout(HANDSHAKE).build());
@@ -104,7 +105,7 @@ class TcpEndpointContractTest {
         s.getOutputStream().write(ByteBuffer.allocate(4 + opened.length).putInt(opened.length).put(opened).array());
         return s;
       } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
+        throw new UncheckedIOException(e);
       }
     }, background);
     LinkRecorder recorder = new LinkRecorder();

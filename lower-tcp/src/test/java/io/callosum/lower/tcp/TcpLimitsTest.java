@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.callosum.ConnectedPeer;
+import io.callosum.ConnectionLostException;
 import io.callosum.Peer;
 import io.callosum.lower.tcp.testing.RawTcp;
 import io.callosum.testing.Await;
@@ -200,7 +201,7 @@ class TcpLimitsTest {
     Await.until("a new client is served", () -> {
       try {
         return "new".equals(client().invokeAndWait("echo", "new"));
-      } catch (io.callosum.ConnectionLostException refusedWhileFull) {
+      } catch (ConnectionLostException refusedWhileFull) {
         return false;
       }
     });

@@ -10,6 +10,7 @@ import io.callosum.auth.ClientAuthenticator;
 import io.callosum.auth.CurveKeyPair;
 import io.callosum.testing.Await;
 import java.io.OutputStream;
+import java.lang.reflect.Method;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
@@ -53,7 +54,7 @@ class PreAuthCrashTest {
   /** CPU time of ZeroMQ's own threads (java.management is read reflectively: tests run as this module). */
   private static long zeroMqThreadCpuNanos() throws ReflectiveOperationException {
     Object mx = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean").invoke(null);
-    java.lang.reflect.Method cpuTime = Class.forName("java.lang.management.ThreadMXBean").getMethod("getThreadCpuTime", long.class);
+    Method cpuTime = Class.forName("java.lang.management.ThreadMXBean").getMethod("getThreadCpuTime", long.class);
     long total = 0;
     for (Thread t : Thread.getAllStackTraces().keySet()) {
       if (t.getName().startsWith("iothread") || t.getName().startsWith("reaper")) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
@@ -165,7 +166,7 @@ final class PyWire {
           case "okey" -> {
             int start = (int) u.getTotalReadBytes();
             u.skipValue();
-            okey = java.util.Arrays.copyOfRange(frame, start, (int) u.getTotalReadBytes());
+            okey = Arrays.copyOfRange(frame, start, (int) u.getTotalReadBytes());
           }
           case "seq" -> {
             MessageFormat f = u.getNextFormat();

@@ -2,11 +2,14 @@ package io.callosum.lower.zmq;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.callosum.fanout.Delivery;
 import io.callosum.fanout.PipelineReceiver;
 import io.callosum.fanout.PipelineSender;
+import io.callosum.lower.Transport;
 import io.callosum.testing.Closer;
 import io.callosum.testing.FanoutSuite;
 import java.time.Duration;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -45,12 +48,12 @@ class ZmqCurveFanoutCreditTest {
       got++;
     }
     long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-    io.callosum.fanout.Delivery d = null;
+    Delivery d = null;
     while (d == null && System.nanoTime() < deadline) {
       s.offer("after", 1);
       d = w.poll(Duration.ofMillis(500));
     }
-    org.junit.jupiter.api.Assertions.assertNotNull(d, "after " + got + " items the worker gets nothing any more");
+    Assertions.assertNotNull(d, "after " + got + " items the worker gets nothing any more");
   }
 
   /** FanoutSuite's take, reachable from here. */
@@ -60,7 +63,7 @@ class ZmqCurveFanoutCreditTest {
     }
 
     @Override
-    protected io.callosum.lower.Transport transport() {
+    protected Transport transport() {
       throw new UnsupportedOperationException();
     }
 

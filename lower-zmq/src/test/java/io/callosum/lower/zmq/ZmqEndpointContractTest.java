@@ -4,8 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.callosum.AuthenticationException;
 import io.callosum.auth.AllowListAuthenticator;
+import io.callosum.auth.AuthResult;
+import io.callosum.auth.ClientAuthenticator;
+import io.callosum.auth.Credential;
 import io.callosum.auth.CurveKeyPair;
+import io.callosum.auth.ServerAuthenticator;
 import io.callosum.lower.Capabilities;
 import io.callosum.lower.Endpoint;
 import io.callosum.lower.Envelope;
@@ -18,7 +23,14 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
+import org.zeromq.SocketType;
+import org.zeromq.ZMQ;
+import org.zeromq.ZMQ.Context;
+import org.zeromq.ZMQ.Socket;
 
 /** The lower's side of the LinkListener contract and the ZAP handler's lifecycle, below the peer protocol. */
 class ZmqEndpointContractTest {
@@ -34,7 +46,7 @@ class ZmqEndpointContractTest {
   void nothingIsReceivedOnALinkAfterItWasClosed() throws Exception {
     try (RawZmq router = RawZmq.router()) {
       LinkRecorder recorder = new LinkRecorder();
-      java.util.concurrent.atomic.AtomicReference<byte[]> routingId = new java.util.concurrent.atomic.AtomicReference<>();
+      AtomicReference<byte[]> routingId = new AtomicReference<>();
       Thread answer = new Thread(() -> {
         List<byte[]> ping = router.next();
         routingId.set(ping.get(0));
@@ -77,7 +89,7 @@ class ZmqEndpointContractTest {
   @Test
   void anAuthenticatorThatReturnsNullStillGetsAnAnswerOut() throws Exception {
     CurveKeyPair serverKeys = CurveKeyPair.generate();
-    io.callosum.auth.ServerAuthenticator broken = new io.callosum.auth.ServerAuthenticator() {
+    ServerAuthenticator broken = new ServerAuthenticator() {
       @Override
       public String domain() {
         return "broken";
@@ -89,7 +101,7 @@ class ZmqEndpointContractTest {
       }
 
       @Override
-      public io.callosum.auth.AuthResult checkClient(io.callosum.auth.Credential credential) {
+      public AuthResult checkClient(Credential credential) {
         return null;
       }
     };
@@ -97,13 +109,13 @@ class ZmqEndpointContractTest {
     Endpoint bound = server.bind(URI.create("zmq+tcp://127.0.0.1:0"), config(), new LinkRecorder());
     try {
       ZmqTransport client = new ZmqTransport(ZmqOptions.defaults().withHandshakeRetry(Duration.ofMillis(300))
-          .withCurveClient(io.callosum.auth.ClientAuthenticator.of(serverKeys.publicKey(), CurveKeyPair.generate())));
+          .withCurveClient(ClientAuthenticator.of(serverKeys.publicKey(), CurveKeyPair.generate())));
       for (int i = 0; i < 2; i++) { // the second attempt proves the ZAP socket still answers
         TransportConfig short_ = new TransportConfig(Capabilities.LEGACY, 4 << 20, Duration.ofSeconds(3));
         try {
           client.connect(URI.create(bound.address()), short_, new LinkRecorder()).close();
           throw new AssertionError("a broken authenticator let a client in");
-        } catch (io.callosum.AuthenticationException expected) {
+        } catch (AuthenticationException expected) {
           assertTrue(expected.getMessage().contains("handshake"), expected.getMessage());
         }
       }
@@ -116,7 +128,7 @@ class ZmqEndpointContractTest {
   @Test
   void aRemoteThatStopsReadingDoesNotStallTheOthers() throws Exception {
     ZmqTransport transport = new ZmqTransport(ZmqOptions.defaults().withHighWaterMark(2).withHeartbeat(Duration.ofSeconds(60), Duration.ofSeconds(120)));
-    java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
+    AtomicInteger requests = new AtomicInteger();
     LinkListener echo = new LinkRecorder() {
       @Override
       public void received(Link l, Envelope e) {
@@ -131,16 +143,16 @@ class ZmqEndpointContractTest {
     };
     Endpoint server = transport.bind(URI.create("zmq+tcp://127.0.0.1:0"), config(), echo);
     String endpoint = server.address().substring("zmq+".length());
-    try (org.zeromq.ZMQ.Context context = org.zeromq.ZMQ.context(1);
-        org.zeromq.ZMQ.Socket stalled = context.socket(org.zeromq.SocketType.DEALER);
+    try (Context context = ZMQ.context(1);
+        Socket stalled = context.socket(SocketType.DEALER);
         RawZmq good = RawZmq.dealer(endpoint)) {
       stalled.setLinger(0);
       stalled.setRcvHWM(1);
       stalled.setReceiveBufferSize(4096);
       stalled.connect(endpoint);
       for (int i = 0; i < 60; i++) { // asks for 60 MiB of replies and never reads them
-        stalled.send(ascii("UPPER"), org.zeromq.ZMQ.SNDMORE);
-        stalled.send(ascii("h"), org.zeromq.ZMQ.SNDMORE);
+        stalled.send(ascii("UPPER"), ZMQ.SNDMORE);
+        stalled.send(ascii("h"), ZMQ.SNDMORE);
         stalled.send(ascii("big"), 0);
       }
       Await.until("the server has read every request", () -> requests.get() >= 60);
@@ -148,14 +160,14 @@ class ZmqEndpointContractTest {
       assertEquals("small", new String(good.next().get(2), StandardCharsets.US_ASCII));
       // A newcomer is served too; a fresh jeromq DEALER's first message sometimes stalls (jeromq
       // #912), so it gets a few fresh sockets, as the lower's own connector does.
-      java.util.List<byte[]> pong = null;
+      List<byte[]> pong = null;
       for (int attempt = 0; attempt < 5 && pong == null; attempt++) {
         try (RawZmq late = RawZmq.dealer(endpoint)) {
           late.send(ascii("PING"), new byte[0], new byte[0]);
           pong = late.receive(2000);
         }
       }
-      org.junit.jupiter.api.Assertions.assertNotNull(pong, "a newcomer got no PONG on 5 fresh sockets");
+      Assertions.assertNotNull(pong, "a newcomer got no PONG on 5 fresh sockets");
       assertEquals("PONG", new String(pong.get(0), StandardCharsets.US_ASCII));
     } finally {
       server.close();

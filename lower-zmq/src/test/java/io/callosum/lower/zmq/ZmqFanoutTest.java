@@ -6,21 +6,26 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.callosum.AuthenticationException;
+import io.callosum.auth.AllowListAuthenticator;
+import io.callosum.auth.AuthResult;
+import io.callosum.auth.ClientAuthenticator;
+import io.callosum.auth.Credential;
+import io.callosum.auth.CurveKeyPair;
+import io.callosum.auth.ServerAuthenticator;
 import io.callosum.fanout.BroadcastReceiver;
 import io.callosum.fanout.Broadcaster;
 import io.callosum.fanout.Delivery;
 import io.callosum.fanout.PipelineReceiver;
 import io.callosum.fanout.PipelineSender;
-import io.callosum.auth.AllowListAuthenticator;
-import io.callosum.auth.ClientAuthenticator;
-import io.callosum.auth.CurveKeyPair;
 import io.callosum.lower.Transport;
 import io.callosum.testing.Await;
 import io.callosum.testing.FanoutSuite;
 import io.callosum.upper.MsgpackCodec;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -75,7 +80,7 @@ class ZmqFanoutTest extends FanoutSuite {
       push.sendMore(body);
       push.send("four frames");
       byte[] topic = "good".getBytes(StandardCharsets.UTF_8);
-      push.send(java.nio.ByteBuffer.allocate(3 + topic.length + good.length + body.length) // a pipeline item is one frame
+      push.send(ByteBuffer.allocate(3 + topic.length + good.length + body.length) // a pipeline item is one frame
           .putShort((short) topic.length).put(topic).put((byte) good.length).put(good).put(body).array());
       Delivery d = w.poll(Await.LIMIT);
       assertEquals("good", d.topic());
@@ -109,8 +114,8 @@ class ZmqFanoutTest extends FanoutSuite {
     CurveKeyPair unknownKeys = CurveKeyPair.generate();
     AllowListAuthenticator allow = new AllowListAuthenticator("fanout", serverKeys);
     allow.allow(allowedKeys.publicKey());
-    java.util.concurrent.atomic.AtomicInteger refusals = new java.util.concurrent.atomic.AtomicInteger();
-    io.callosum.auth.ServerAuthenticator counting = new io.callosum.auth.ServerAuthenticator() {
+    AtomicInteger refusals = new AtomicInteger();
+    ServerAuthenticator counting = new ServerAuthenticator() {
       @Override
       public String domain() {
         return allow.domain();
@@ -122,8 +127,8 @@ class ZmqFanoutTest extends FanoutSuite {
       }
 
       @Override
-      public io.callosum.auth.AuthResult checkClient(io.callosum.auth.Credential credential) {
-        io.callosum.auth.AuthResult r = allow.checkClient(credential);
+      public AuthResult checkClient(Credential credential) {
+        AuthResult r = allow.checkClient(credential);
         if (!r.success()) {
           refusals.incrementAndGet();
         }

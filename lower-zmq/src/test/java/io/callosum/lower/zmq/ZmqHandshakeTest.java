@@ -20,19 +20,22 @@ import io.callosum.Peer;
 import io.callosum.lower.Capabilities;
 import io.callosum.testing.Await;
 import io.callosum.testing.Closer;
+import io.callosum.upper.MsgpackCodec;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The connector's handshake: retry on a fresh socket when a PING goes unanswered (the jeromq #912
@@ -186,7 +189,7 @@ class ZmqHandshakeTest {
   }
 
   private static byte[] echoBody(String s) {
-    return PyWire.callBody(new io.callosum.upper.MsgpackCodec().encode(s));
+    return PyWire.callBody(new MsgpackCodec().encode(s));
   }
 
   /** The next message of {@code kind} on {@code dealer}, skipping the server's PING probes. */
@@ -194,7 +197,7 @@ class ZmqHandshakeTest {
     long deadline = System.nanoTime() + Await.LIMIT.toNanos();
     while (System.nanoTime() < deadline) {
       List<byte[]> m = dealer.receive(100);
-      if (m != null && new String(m.get(0), java.nio.charset.StandardCharsets.US_ASCII).equals(kind)) {
+      if (m != null && new String(m.get(0), StandardCharsets.US_ASCII).equals(kind)) {
         return m;
       }
     }
@@ -206,7 +209,7 @@ class ZmqHandshakeTest {
     long deadline = System.nanoTime() + millis * 1_000_000;
     while (System.nanoTime() < deadline) {
       List<byte[]> m = dealer.receive(20);
-      assertTrue(m == null || !new String(m.get(0), java.nio.charset.StandardCharsets.US_ASCII).equals("UPPER"), "an UPPER arrived");
+      assertTrue(m == null || !new String(m.get(0), StandardCharsets.US_ASCII).equals("UPPER"), "an UPPER arrived");
     }
   }
 
@@ -224,7 +227,7 @@ class ZmqHandshakeTest {
     Await.until("the server knows a legacy remote", () -> server.remotes().size() == 1 && server.remotes().get(0).capabilities().isLegacy());
 
     RawZmq dealer = py.raw();
-    Capabilities mine = new Capabilities(Capabilities.VERSION, 42, java.util.Set.of(Capabilities.CHAIN));
+    Capabilities mine = new Capabilities(Capabilities.VERSION, 42, Set.of(Capabilities.CHAIN));
     dealer.send(PyWire.PING, mine.encode(), PyWire.EMPTY);
     List<byte[]> pong = next(dealer, "PONG");
     assertEquals(server.capabilities(), Capabilities.decode(pong.get(1)), "the server announces itself, it does not echo");
@@ -242,12 +245,12 @@ class ZmqHandshakeTest {
     PyClient py = closeLater(PyClient.connect(server.address()));
     py.firstUpper(PyWire.header(1, "echo", PyWire.OKEY_NONE, 1, false), echoBody("first"));
     RawZmq dealer = py.raw();
-    Capabilities mine = new Capabilities(Capabilities.VERSION, 43, java.util.Set.of(Capabilities.CHAIN));
+    Capabilities mine = new Capabilities(Capabilities.VERSION, 43, Set.of(Capabilities.CHAIN));
     dealer.send(PyWire.PING, mine.encode(), PyWire.EMPTY);
     next(dealer, "PONG");
     Await.until("the server knows the remote as a Java peer",
         () -> server.remotes().size() == 1 && server.remotes().get(0).capabilities().equals(mine));
-    dealer.send("BYE".getBytes(java.nio.charset.StandardCharsets.US_ASCII), PyWire.EMPTY, PyWire.EMPTY);
+    dealer.send("BYE".getBytes(StandardCharsets.US_ASCII), PyWire.EMPTY, PyWire.EMPTY);
     Await.until("the server forgets the remote", () -> server.remotes().isEmpty());
 
     dealer.send(PyWire.UPPER, PyWire.header(1, "echo", PyWire.OKEY_NONE, 2, false), echoBody("late"));

@@ -10,6 +10,8 @@ import com.google.protobuf.RpcChannel;
 import com.google.protobuf.RpcController;
 import com.google.protobuf.Service;
 import com.google.protobuf.ServiceException;
+import io.callosum.Body;
+import io.callosum.CallCancelledException;
 import io.callosum.CallContext;
 import io.callosum.CallosumException;
 import io.callosum.ErrorCode;
@@ -23,7 +25,11 @@ import io.callosum.upper.protobuf.internal.Messages;
 import io.callosum.upper.protobuf.internal.Rpc;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.function.Function;
 
 /**
  * protoc's generic services ({@code option java_generic_services = true}) over Callosum: a
@@ -39,13 +45,13 @@ final class GenericServices {
     private final Invoker invoker;
 
     Channel(Invoker invoker) {
-      this.invoker = java.util.Objects.requireNonNull(invoker, "invoker");
+      this.invoker = Objects.requireNonNull(invoker, "invoker");
     }
 
     private CompletableFuture<Message> call(MethodDescriptor method, RpcController controller, Message request, Message prototype) {
       refuseStreams(method);
       Invocation inv = invoker.call(Rpc.wireName(method));
-      ProtobufController pc = controller instanceof ProtobufController ? (ProtobufController) controller : null;
+      ProtobufController pc = controller instanceof ProtobufController protobufController ? protobufController : null;
       if (pc != null && pc.orderKey() != null) {
         inv.orderKey(pc.orderKey());
       }
@@ -95,10 +101,10 @@ final class GenericServices {
   }
 
   private static CallosumException callosum(Throwable t) {
-    if (t instanceof java.util.concurrent.CancellationException) {
-      return new io.callosum.CallCancelledException("call cancelled", t);
+    if (t instanceof CancellationException) {
+      return new CallCancelledException("call cancelled", t);
     }
-    return t instanceof CallosumException ? (CallosumException) t
+    return t instanceof CallosumException callosumException ? callosumException
         : new CallosumException(ErrorCode.REMOTE_INTERNAL_ERROR, String.valueOf(t), t);
   }
 
@@ -113,7 +119,7 @@ final class GenericServices {
     Message run(MethodDescriptor method, ProtobufController controller, Message request) throws Exception;
   }
 
-  private static List<String> bind(Peer peer, ServiceDescriptor service, java.util.function.Function<MethodDescriptor, Message> requests, Call call) {
+  private static List<String> bind(Peer peer, ServiceDescriptor service, Function<MethodDescriptor, Message> requests, Call call) {
     List<String> names = new ArrayList<>();
     for (MethodDescriptor m : service.getMethods()) {
       if (m.isClientStreaming() || m.isServerStreaming()) {
@@ -121,7 +127,7 @@ final class GenericServices {
       }
       Message prototype = requests.apply(m);
       String name = Rpc.wireName(m);
-      peer.handle(name, (CallContext ctx, io.callosum.Body body) -> {
+      peer.handle(name, (CallContext ctx, Body body) -> {
         Message request = Messages.parse(prototype, body.bytes());
         ProtobufController controller = new ProtobufController();
         ctx.onCancel(controller::cancelled);
@@ -145,7 +151,7 @@ final class GenericServices {
       service.callMethod(m, controller, request, done::complete);
       try {
         return done.get(); // a service may answer from another thread; the handler thread waits
-      } catch (java.util.concurrent.ExecutionException e) {
+      } catch (ExecutionException e) {
         throw e.getCause() instanceof Exception ? (Exception) e.getCause() : e;
       }
     });

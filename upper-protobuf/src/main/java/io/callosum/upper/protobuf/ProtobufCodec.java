@@ -25,11 +25,11 @@ public final class ProtobufCodec implements Codec {
     if (value == null) {
       return new byte[0];
     }
-    if (value instanceof MessageLite) {
-      return ((MessageLite) value).toByteArray();
+    if (value instanceof MessageLite messageLite) {
+      return messageLite.toByteArray();
     }
-    if (value instanceof byte[]) {
-      return (byte[]) value;
+    if (value instanceof byte[] array) {
+      return array;
     }
     throw new CodecException("protobuf encodes messages, not " + value.getClass().getName());
   }

@@ -5,6 +5,7 @@ import com.google.protobuf.Message;
 import io.callosum.CallosumException;
 import io.callosum.ErrorCode;
 import io.callosum.RemoteUserException;
+import io.callosum.upper.protobuf.internal.Failures;
 import java.util.Objects;
 
 /**
@@ -80,6 +81,6 @@ public final class ProtobufServiceException extends CallosumException {
   @Override
   public String toString() {
     // The FAILURE reply's text: the caller parses the status back out of it (internal.Failures).
-    return io.callosum.upper.protobuf.internal.Failures.describe(this);
+    return Failures.describe(this);
   }
 }

@@ -22,6 +22,7 @@ import io.callosum.upper.protobuf.legacy.Arith;
 import io.callosum.upper.protobuf.legacy.Operands;
 import io.callosum.upper.protobuf.legacy.Result;
 import java.time.Duration;
+import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -90,7 +91,7 @@ class GenericServicesTest {
         served.add(call);
       }
     }).build());
-    assertEquals(java.util.List.of("callosum.legacy.Arith/Multiply", "callosum.legacy.Arith/Divide"), blocking
+    assertEquals(List.of("callosum.legacy.Arith/Multiply", "callosum.legacy.Arith/Divide"), blocking
         ? ProtobufServices.bind(server, Arith.newReflectiveBlockingService(new Blocking()))
         : ProtobufServices.bind(server, Arith.newReflectiveService(new Async())));
     server.start();

@@ -11,6 +11,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.UnknownFieldSet;
 import io.callosum.BoundPeer;
 import io.callosum.CallCancelledException;
+import io.callosum.CallContext;
 import io.callosum.CallInfo;
 import io.callosum.CallInterceptor;
 import io.callosum.CallTimeoutException;
@@ -22,6 +23,7 @@ import io.callosum.Payload;
 import io.callosum.Peer;
 import io.callosum.RemoteInternalException;
 import io.callosum.RemoteUserException;
+import io.callosum.StreamCall;
 import io.callosum.testing.Await;
 import io.callosum.testing.Closer;
 import io.callosum.upper.protobuf.test.Num;
@@ -34,11 +36,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Queue;
 import java.util.Random;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -229,7 +234,7 @@ class ProtobufServicesTest {
     running.requests().send(num(1));
     assertEquals(1, running.responses().poll(Await.LIMIT).getValue());
     assertTrue(running.cancel());
-    assertInstanceOf(java.util.concurrent.CancellationException.class, Await.failure(running.response()));
+    assertInstanceOf(CancellationException.class, Await.failure(running.response()));
     assertThrows(CallCancelledException.class, () -> running.requests().send(num(2)));
     assertEquals(3, Await.result(calc.add(pair(1, 2))).getValue());
   }
@@ -269,7 +274,7 @@ class ProtobufServicesTest {
 
   /** A server side that calls its caller back through the context (bidirectional RPC). */
   interface EchoViaCaller {
-    CompletableFuture<Text> echo(Text t, io.callosum.CallContext context);
+    CompletableFuture<Text> echo(Text t, CallContext context);
   }
 
   @ParameterizedTest
@@ -344,8 +349,8 @@ class ProtobufServicesTest {
     refused("callosum.test.Calc/Add", new byte[] {0x00, 0x01});
     // nesting beyond the recursion limit
     RemoteInternalException deep = refused("callosum.test.Calc/Depth", tree(200).toByteArray());
-    assertTrue(deep.remoteRepr().toLowerCase(java.util.Locale.ROOT).contains("nest")
-        || deep.remoteRepr().toLowerCase(java.util.Locale.ROOT).contains("recursion"), deep.remoteRepr());
+    assertTrue(deep.remoteRepr().toLowerCase(Locale.ROOT).contains("nest")
+        || deep.remoteRepr().toLowerCase(Locale.ROOT).contains("recursion"), deep.remoteRepr());
     assertEquals(50, Await.result(ProtobufServices.client(peer, Calc.SERVICE, Calc.Client.class).stub().depth(tree(50))).getValue());
     stillServing();
   }
@@ -354,12 +359,12 @@ class ProtobufServicesTest {
   @ValueSource(strings = {"inproc", "zmq+tcp"})
   void badRequestsAndItemsOfStreamingCallsAreAnswered(String lower) throws Exception {
     connect(lower);
-    io.callosum.StreamCall count = peer.call("callosum.test.Calc/Count").serverStream(Payload.wrap(text("x").toByteArray()));
+    StreamCall count = peer.call("callosum.test.Calc/Count").serverStream(Payload.wrap(text("x").toByteArray()));
     RemoteInternalException e = assertInstanceOf(RemoteInternalException.class, Await.failure(count.result()));
     assertEquals(ErrorCode.CODEC_ERROR, e.code());
     assertTrue(e.remoteRepr().contains("callosum.test.Num"), e.remoteRepr());
 
-    io.callosum.StreamCall sum = peer.call("callosum.test.Calc/Sum").bidiStream(Payload.wrap(new byte[0]));
+    StreamCall sum = peer.call("callosum.test.Calc/Sum").bidiStream(Payload.wrap(new byte[0]));
     sum.upstream().send(Payload.wrap(num(1).toByteArray()));
     sum.upstream().send(Payload.wrap(new byte[] {0x08})); // a varint cut short
     sum.upstream().complete();
@@ -390,7 +395,7 @@ class ProtobufServicesTest {
       CompletableFuture<Payload> f = peer.call(methods[i % methods.length]).invokeRaw(Payload.wrap(body));
       try {
         Await.result(f);
-      } catch (java.util.concurrent.ExecutionException e) {
+      } catch (ExecutionException e) {
         RemoteInternalException r = assertInstanceOf(RemoteInternalException.class, e.getCause());
         assertEquals(ErrorCode.CODEC_ERROR, r.code());
         assertTrue(r.remoteRepr().contains("cannot parse"), r.remoteRepr());

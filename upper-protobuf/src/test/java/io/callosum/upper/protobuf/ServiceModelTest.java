@@ -8,6 +8,7 @@ import io.callosum.Peer;
 import io.callosum.upper.protobuf.test.Num;
 import io.callosum.upper.protobuf.test.Pair;
 import io.callosum.upper.protobuf.test.Text;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
@@ -58,7 +59,7 @@ class ServiceModelTest {
   @Test
   void rpcNamesMayKeepTheirProtoCase() {
     try (Peer p = Peer.builder().bind("inproc://model-test-2").build()) {
-      assertEquals(java.util.List.of("callosum.test.Calc/Add"),
+      assertEquals(List.of("callosum.test.Calc/Add"),
           ProtobufServices.bind(p, Calc.SERVICE, UpperCaseNames.class, pair -> Num.newBuilder().setValue(pair.getA()).build()));
     }
   }

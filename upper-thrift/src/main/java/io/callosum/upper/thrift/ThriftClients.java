@@ -10,6 +10,8 @@ import java.util.function.Function;
 import org.apache.thrift.TConfiguration;
 import org.apache.thrift.TException;
 import org.apache.thrift.TServiceClient;
+import org.apache.thrift.protocol.TBinaryProtocol;
+import org.apache.thrift.protocol.TMessage;
 import org.apache.thrift.protocol.TProtocol;
 import org.apache.thrift.transport.TMemoryInputTransport;
 import org.apache.thrift.transport.TTransport;
@@ -80,14 +82,14 @@ public final class ThriftClients<C extends TServiceClient> {
 
   /** The protocol this upper speaks (strict binary, with the transport's limits) over {@code transport}. */
   public static TProtocol protocol(TTransport transport) {
-    if (!(transport instanceof CallosumTransport)) {
+    if (!(transport instanceof CallosumTransport callosum)) {
       return ThriftMessages.protocol(transport);
     }
-    CallosumTransport callosum = (CallosumTransport) transport;
+    
     long limit = transport.getConfiguration().getMaxMessageSize();
-    return new org.apache.thrift.protocol.TBinaryProtocol(transport, limit, limit, true, true) {
+    return new TBinaryProtocol(transport, limit, limit, true, true) {
       @Override
-      public void writeMessageBegin(org.apache.thrift.protocol.TMessage message) throws TException {
+      public void writeMessageBegin(TMessage message) throws TException {
         callosum.discardUnsent(); // a previous call may have failed half-way through its arguments
         super.writeMessageBegin(message);
       }

@@ -20,6 +20,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.stream.Stream;
 import org.apache.thrift.TBase;
 import org.apache.thrift.TConfiguration;
@@ -178,7 +179,7 @@ class BadInputTest {
       try {
         Await.result(send(peer, "Calc.echo", mutated));
         replies++;
-      } catch (java.util.concurrent.ExecutionException e) {
+      } catch (ExecutionException e) {
         assertInstanceOf(RemoteInternalException.class, e.getCause());
         assertEquals(ErrorCode.CODEC_ERROR, ((CallosumException) e.getCause()).code(), e.getCause().toString());
       }

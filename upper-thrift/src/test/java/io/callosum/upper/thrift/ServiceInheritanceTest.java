@@ -6,6 +6,7 @@ import io.callosum.ConnectedPeer;
 import io.callosum.Peer;
 import io.callosum.testing.Closer;
 import io.callosum.upper.thrift.testgen.Calc;
+import java.util.Locale;
 import org.apache.thrift.TException;
 import org.apache.thrift.protocol.TProtocol;
 import org.junit.jupiter.api.Test;
@@ -39,7 +40,7 @@ class ServiceInheritanceTest {
   static final class ChildService extends CalcService implements Child.Iface {
     @Override
     public String shout(String text) {
-      return text.toUpperCase(java.util.Locale.ROOT);
+      return text.toUpperCase(Locale.ROOT);
     }
   }
 

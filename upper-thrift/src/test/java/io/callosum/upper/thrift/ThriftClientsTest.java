@@ -24,6 +24,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.thrift.TException;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -120,7 +121,7 @@ class ThriftClientsTest {
       }));
     }
     for (Future<Integer> f : done) {
-      assertEquals(perThread, f.get(Await.LIMIT.toMillis() * 3, java.util.concurrent.TimeUnit.MILLISECONDS));
+      assertEquals(perThread, f.get(Await.LIMIT.toMillis() * 3, TimeUnit.MILLISECONDS));
     }
   }
 

@@ -96,16 +96,13 @@ final class ClientBundle implements Connection.Owner, IoLoop.Ticking {
     endpoints.add(e);
     e.backoff = hub.backoff();
     switch (state) {
-      case UP:
-        open(e);
-        break;
-      case IDLE:
-      case BACKOFF:
-        connectNow(); // a new endpoint does not wait out a backoff delay meant for the old ones
-        break;
-      default:
-        break;
-    }
+  case UP -> 
+open(e);
+  case IDLE, BACKOFF -> 
+connectNow();
+// a new endpoint does not wait out a backoff delay meant for the old ones
+  default -> {}
+}
   }
 
   private void connectNow() {
@@ -137,16 +134,12 @@ final class ClientBundle implements Connection.Owner, IoLoop.Ticking {
     b.token = nextToken++;
     bindings.put(b.token, b);
     switch (state) {
-      case UP:
-        connection.sendFrame(Wire.channelFrame(Wire.REGISTER, b.token, Wire.utf8(b.name)));
-        break;
-      case IDLE:
-      case BACKOFF:
-        connectNow();
-        break;
-      default:
-        break;
-    }
+  case UP -> 
+connection.sendFrame(Wire.channelFrame(Wire.REGISTER, b.token, Wire.utf8(b.name)));
+  case IDLE, BACKOFF -> 
+connectNow();
+  default -> {}
+}
   }
 
   /** A registered name ends: the gateway forgets it, its channels close; the last member closes the connection. */
@@ -185,8 +178,8 @@ final class ClientBundle implements Connection.Owner, IoLoop.Ticking {
   @Override
   public void channelFrame(Connection c, int kind, int number, byte[] frame) {
     switch (kind) {
-      case Wire.OPENED: {
-        ClientEndpoint e = opening.remove(number);
+  case Wire.OPENED -> {
+ClientEndpoint e = opening.remove(number);
         if (e == null || !endpoints.contains(e)) {
           c.sendFrame(Wire.close(number, "the endpoint has closed")); // it left while the OPEN was in flight
           return;
@@ -196,10 +189,9 @@ final class ClientBundle implements Connection.Owner, IoLoop.Ticking {
         c.channels.put(number, ch);
         e.backoff.reset();
         e.opened(ch);
-        break;
-      }
-      case Wire.CLOSE: {
-        String reason = Wire.reason(frame, Wire.CHANNEL_FRAME_HEADER);
+}
+  case Wire.CLOSE -> {
+String reason = Wire.reason(frame, Wire.CHANNEL_FRAME_HEADER);
         ClientEndpoint e = opening.remove(number);
         if (e != null) {
           LOG.warn("{}: the server refused a channel{}: {}", name, e.target() != null ? " to " + e.target() : "", reason);
@@ -209,13 +201,11 @@ final class ClientBundle implements Connection.Owner, IoLoop.Ticking {
         } else {
           c.remoteClosedChannel(number, reason);
         }
-        break;
-      }
-      case Wire.OPEN_TO:
-        openedByGateway(c, number, frame);
-        break;
-      case Wire.REGISTERED: {
-        TunnelBinding b = bindings.get(number);
+}
+  case Wire.OPEN_TO -> 
+openedByGateway(c, number, frame);
+  case Wire.REGISTERED -> {
+TunnelBinding b = bindings.get(number);
         if (b == null || frame.length < Wire.CHANNEL_FRAME_HEADER + 1) {
           LOG.debug("{}: dropped REGISTERED for token {}", name, number);
           return;
@@ -227,17 +217,14 @@ final class ClientBundle implements Connection.Owner, IoLoop.Ticking {
           LOG.warn("{}: the gateway refused the name {}: {}", name, b.name, text);
           b.refused(new ConnectionLostException("the gateway " + name + " refused the name " + b.name + ": " + text));
         }
-        break;
-      }
-      case Wire.OPEN:
-        c.abort(Wire.PROTOCOL, "a server sent OPEN: a gateway opens channels with OPEN_TO");
-        break;
-      case Wire.DATA:
-        LOG.debug("{}: dropped DATA for channel {}, which is not open", name, Integer.toUnsignedString(number));
-        break;
-      default:
-        c.abort(Wire.PROTOCOL, "frame kind 0x" + Integer.toHexString(kind) + " is not sent to a connecting peer");
-    }
+}
+  case Wire.OPEN -> 
+c.abort(Wire.PROTOCOL, "a server sent OPEN: a gateway opens channels with OPEN_TO");
+  case Wire.DATA -> 
+LOG.debug("{}: dropped DATA for channel {}, which is not open", name, Integer.toUnsignedString(number));
+  default -> 
+c.abort(Wire.PROTOCOL, "frame kind 0x" + Integer.toHexString(kind) + " is not sent to a connecting peer");
+}
   }
 
   /** The gateway opens a channel towards a name this transport registered. */

@@ -313,30 +313,28 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
     }
     int kind = f[0] & 0xff;
     switch (kind) {
-      case Wire.DATA:
-        onData(f);
-        break;
-      case Wire.PING:
-        // Any record is life to the remote: with output pending a PONG adds nothing, and a remote
-        // that floods PINGs without reading would otherwise queue one PONG per PING.
-        if (out.queuedBytes() == 0) {
+  case Wire.DATA -> 
+onData(f);
+  case Wire.PING -> {
+// Any record is life to the remote: with output pending a PONG adds nothing, and a remote
+// that floods PINGs without reading would otherwise queue one PONG per PING.
+if (out.queuedBytes() == 0) {
           sendFrame(new byte[] {(byte) Wire.PONG});
         }
-        break;
-      case Wire.PONG:
-        break;
-      case Wire.ABORT:
-        remoteAbort(f);
-        break;
-      default:
-        if (!Wire.channelKind(kind)) {
+}
+  case Wire.PONG -> {}
+  case Wire.ABORT -> 
+remoteAbort(f);
+  default -> {
+if (!Wire.channelKind(kind)) {
           abort(Wire.PROTOCOL, "unknown frame kind 0x" + Integer.toHexString(kind));
         } else if (f.length < Wire.CHANNEL_FRAME_HEADER) {
           abort(Wire.PROTOCOL, "truncated channel frame of " + f.length + " bytes");
         } else {
           owner.channelFrame(this, kind, Wire.getInt(f, 1), f);
         }
-    }
+}
+}
   }
 
   private void onData(byte[] f) {

@@ -19,6 +19,7 @@ import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -85,7 +86,7 @@ final class ServerEndpoint implements Endpoint, Connection.Owner, IoLoop.Ready {
       }
       try {
         registered.join();
-      } catch (java.util.concurrent.CompletionException ex) {
+      } catch (CompletionException ex) {
         throw ex.getCause() instanceof IOException ? (IOException) ex.getCause() : new IOException(ex.getCause());
       }
       return e;
@@ -185,21 +186,17 @@ final class ServerEndpoint implements Endpoint, Connection.Owner, IoLoop.Ready {
   @Override
   public void channelFrame(Connection c, int kind, int number, byte[] frame) {
     switch (kind) {
-      case Wire.OPEN:
-        open(c, number, frame);
-        break;
-      case Wire.CLOSE:
-        c.remoteClosedChannel(number, Wire.reason(frame, Wire.CHANNEL_FRAME_HEADER));
-        break;
-      case Wire.OPENED:
-        c.abort(Wire.PROTOCOL, "a client sent OPENED: this endpoint opens no channels");
-        break;
-      case Wire.DATA:
-        LOG.debug("{}: dropped DATA for channel {}, which is not open", c.remote, Integer.toUnsignedString(number));
-        break;
-      default:
-        c.abort(Wire.PROTOCOL, "frame kind 0x" + Integer.toHexString(kind) + " is for gateways; " + address + " is a tcp:// endpoint");
-    }
+  case Wire.OPEN -> 
+open(c, number, frame);
+  case Wire.CLOSE -> 
+c.remoteClosedChannel(number, Wire.reason(frame, Wire.CHANNEL_FRAME_HEADER));
+  case Wire.OPENED -> 
+c.abort(Wire.PROTOCOL, "a client sent OPENED: this endpoint opens no channels");
+  case Wire.DATA -> 
+LOG.debug("{}: dropped DATA for channel {}, which is not open", c.remote, Integer.toUnsignedString(number));
+  default -> 
+c.abort(Wire.PROTOCOL, "frame kind 0x" + Integer.toHexString(kind) + " is for gateways; " + address + " is a tcp:// endpoint");
+}
   }
 
   private void open(Connection c, int number, byte[] frame) {

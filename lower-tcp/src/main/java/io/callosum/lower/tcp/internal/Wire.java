@@ -1,5 +1,7 @@
 package io.callosum.lower.tcp.internal;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -132,14 +134,14 @@ public final class Wire {
   /** Strictly decoded UTF-8 without control characters, or null. */
   public static String text(byte[] b, int from, int length) {
     try {
-      String s = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(b, from, length)).toString();
+      String s = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(b, from, length)).toString();
       for (int i = 0; i < s.length(); i++) {
         if (Character.isISOControl(s.charAt(i))) {
           return null;
         }
       }
       return s;
-    } catch (java.nio.charset.CharacterCodingException e) {
+    } catch (CharacterCodingException e) {
       return null;
     }
   }
@@ -257,18 +259,18 @@ public final class Wire {
   }
 
   public static String codeName(int code) {
-    switch (code) {
-      case PROTOCOL:
-        return "protocol error";
-      case AUTHENTICATION:
-        return "authentication failed";
-      case LIMIT:
-        return "limit exceeded";
-      case SHUTDOWN:
-        return "shutting down";
-      default:
-        return "code " + code;
-    }
+    return switch (code) {
+  case PROTOCOL -> 
+"protocol error";
+  case AUTHENTICATION -> 
+"authentication failed";
+  case LIMIT -> 
+"limit exceeded";
+  case SHUTDOWN -> 
+"shutting down";
+  default -> 
+"code " + code;
+};
   }
 
   public static int getInt(byte[] b, int at) {

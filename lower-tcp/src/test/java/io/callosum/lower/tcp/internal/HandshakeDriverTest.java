@@ -64,15 +64,17 @@ class HandshakeDriverTest {
     @Override
     public List<byte[]> receive(byte[] frame) throws SecurityFailure {
       if (client) {
-        switch (text(frame)) {
-          case "welcome":
-            return List.of(bytes("initiate"));
-          case "ready":
-            established = true;
-            return List.of();
-          default:
-            throw new SecurityFailure(SecurityFailure.Kind.PROTOCOL, "unexpected " + text(frame));
-        }
+        return switch (text(frame)) {
+  case "welcome" -> 
+List.of(bytes("initiate"));
+  case "ready" -> 
+{
+established = true;
+            yield List.of();
+}
+  default -> 
+throw new SecurityFailure(SecurityFailure.Kind.PROTOCOL, "unexpected " + text(frame));
+};
       }
       return handshakeStep(frame).complete();
     }
@@ -96,16 +98,16 @@ class HandshakeDriverTest {
           Thread.currentThread().interrupt();
         }
       }
-      switch (text(frame)) {
-        case "hello":
-          return new Step(List.of(bytes("welcome")), null);
-        case "initiate":
-          return new Step(List.of(), decision("alice"));
-        case "boom":
-          throw new IllegalStateException("a local bug");
-        default:
-          throw new SecurityFailure(SecurityFailure.Kind.PROTOCOL, "unexpected " + text(frame));
-      }
+      return switch (text(frame)) {
+  case "hello" -> 
+new Step(List.of(bytes("welcome")), null);
+  case "initiate" -> 
+new Step(List.of(), decision("alice"));
+  case "boom" -> 
+throw new IllegalStateException("a local bug");
+  default -> 
+throw new SecurityFailure(SecurityFailure.Kind.PROTOCOL, "unexpected " + text(frame));
+};
     }
 
     private Decision decision(String name) {

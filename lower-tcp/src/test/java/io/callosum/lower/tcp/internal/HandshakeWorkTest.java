@@ -28,6 +28,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -215,7 +216,7 @@ class HandshakeWorkTest {
     byte[] welcome = hello.clone();
     welcome[0] = 7;
     System.arraycopy("WELCOME".getBytes(StandardCharsets.US_ASCII), 0, welcome, 1, 7);
-    for (byte[] bad : List.of(version2, java.util.Arrays.copyOf(hello, 199), welcome)) {
+    for (byte[] bad : List.of(version2, Arrays.copyOf(hello, 199), welcome)) {
       try (Socket raw = new Socket()) {
         URI u = URI.create(server.address());
         raw.connect(new InetSocketAddress(u.getHost(), u.getPort()));

@@ -26,13 +26,13 @@ class SealStallTest {
   private ConnectionSecurity slowSealing(String name) {
     ToySecurity toy = ToySecurity.client(name);
     return new ConnectionSecurity() {
-      public String mechanism() { return toy.mechanism(); }
-      public List<byte[]> start() { return toy.start(); }
-      public List<byte[]> receive(byte[] frame) throws SecurityFailure { return toy.receive(frame); }
-      public boolean established() { return toy.established(); }
-      public String userId() { return toy.userId(); }
-      public byte[] open(byte[] frame) throws SecurityFailure { return toy.open(frame); }
-      public byte[] seal(byte[] plaintext) {
+      @Override public String mechanism() { return toy.mechanism(); }
+      @Override public List<byte[]> start() { return toy.start(); }
+      @Override public List<byte[]> receive(byte[] frame) throws SecurityFailure { return toy.receive(frame); }
+      @Override public boolean established() { return toy.established(); }
+      @Override public String userId() { return toy.userId(); }
+      @Override public byte[] open(byte[] frame) throws SecurityFailure { return toy.open(frame); }
+      @Override public byte[] seal(byte[] plaintext) {
         if (plaintext.length > 100_000) {
           sealing.countDown();
           try {

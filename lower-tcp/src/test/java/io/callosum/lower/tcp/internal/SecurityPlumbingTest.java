@@ -19,13 +19,17 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -48,7 +52,7 @@ class SecurityPlumbingTest {
     return new Hub(OPTIONS, client, server);
   }
 
-  private Peer server(java.util.function.Function<String, String> check) {
+  private Peer server(Function<String, String> check) {
     Supplier<ConnectionSecurity> s = () -> {
       ToySecurity t = ToySecurity.server(check);
       serverSides.add(t);
@@ -117,8 +121,8 @@ class SecurityPlumbingTest {
       return "user:" + name;
     });
     ConnectedPeer alice = client(server, "alice");
-    java.util.concurrent.ExecutorService background = closer.executor("slow-client");
-    java.util.concurrent.Future<ConnectedPeer> slow = background.submit(() -> client(server, "slow"));
+    ExecutorService background = closer.executor("slow-client");
+    Future<ConnectedPeer> slow = background.submit(() -> client(server, "slow"));
     assertTrue(inCheck.await(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS));
     for (int i = 0; i < 20; i++) {
       assertEquals(i, alice.invokeAndWait("echo", i));
@@ -176,7 +180,7 @@ class SecurityPlumbingTest {
           // drain
         }
         return true;
-      } catch (java.net.SocketTimeoutException e) {
+      } catch (SocketTimeoutException e) {
         return false;
       } catch (IOException e) {
         return true;

@@ -25,9 +25,11 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -138,7 +140,7 @@ class TcpCurveTest {
         }
         byte[] r = next();
         assertEquals(Wire.HANDSHAKE, r[0], "a handshake frame");
-        pending = curve.receive(java.util.Arrays.copyOfRange(r, 1, r.length));
+        pending = curve.receive(Arrays.copyOfRange(r, 1, r.length));
       }
       for (byte[] f : pending) {
         record(Wire.handshake(f));
@@ -152,7 +154,7 @@ class TcpCurveTest {
           // drain
         }
         return true;
-      } catch (java.net.SocketTimeoutException e) {
+      } catch (SocketTimeoutException e) {
         return false;
       } catch (IOException e) {
         return true;
@@ -175,7 +177,7 @@ class TcpCurveTest {
     r.record(Wire.handshake(r.curve.start().get(0)));
     byte[] welcome = r.next();
     assertEquals(Wire.HANDSHAKE, welcome[0], "WELCOME");
-    return r.curve.receive(java.util.Arrays.copyOfRange(welcome, 1, welcome.length)).get(0);
+    return r.curve.receive(Arrays.copyOfRange(welcome, 1, welcome.length)).get(0);
   }
 
   /** As RFC 26 has it: a malformed or forged command closes the connection without a word (no ERROR, no ABORT). */
@@ -192,7 +194,7 @@ class TcpCurveTest {
 
     Raw truncated = closer.later(new Raw(server.address(), CurveSecurity.client(alice)));
     byte[] whole = upToInitiate(truncated);
-    truncated.record(Wire.handshake(java.util.Arrays.copyOf(whole, 200))); // refused by the checks before any key agreement
+    truncated.record(Wire.handshake(Arrays.copyOf(whole, 200))); // refused by the checks before any key agreement
     assertNull(truncated.next(), "the connection ends with no frame");
 
     Raw wrongServer = closer.later(new Raw(server.address(), CurveSecurity.client(ClientAuthenticator.of(CurveKeyPair.generate().publicKey(), aliceKeys))));
@@ -213,7 +215,7 @@ class TcpCurveTest {
     r.record(Wire.handshake(upToInitiate(r)));
     byte[] error = r.next();
     assertEquals(Wire.HANDSHAKE, error[0]);
-    byte[] command = java.util.Arrays.copyOfRange(error, 1, error.length);
+    byte[] command = Arrays.copyOfRange(error, 1, error.length);
     assertArrayEquals(ErrorCommand.encode("this server does not accept the client's key"), command);
     assertNull(r.next(), "then the server closes");
   }

@@ -5,6 +5,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.zeromq.ZMQ;
+import zmq.Msg;
+import zmq.io.Metadata;
 
 /** The kind frames of Python Callosum's ZeroMQ transport, and multipart receiving. */
 final class Frames {
@@ -45,24 +47,24 @@ final class Frames {
 
   /** As {@link #receive}, also reading the connection's {@code User-Id} property from the message metadata. */
   static Received receiveWithUser(ZMQ.Socket socket) {
-    zmq.Msg first = socket.base().recv(ZMQ.DONTWAIT);
+    Msg first = socket.base().recv(ZMQ.DONTWAIT);
     if (first == null) {
       return null;
     }
-    zmq.io.Metadata metadata = first.getMetadata();
-    String user = metadata == null ? null : metadata.get(zmq.io.Metadata.USER_ID);
+    Metadata metadata = first.getMetadata();
+    String user = metadata == null ? null : metadata.get(Metadata.USER_ID);
     List<byte[]> frames = new ArrayList<>(4);
     frames.add(first.data());
     boolean more = first.hasMore();
     boolean tooMany = false;
     while (more) {
-      zmq.Msg next = socket.base().recv(0);
+      Msg next = socket.base().recv(0);
       if (next == null) {
         break;
       }
       more = next.hasMore();
       if (user == null && next.getMetadata() != null) {
-        user = next.getMetadata().get(zmq.io.Metadata.USER_ID);
+        user = next.getMetadata().get(Metadata.USER_ID);
       }
       if (frames.size() < MAX_FRAMES) {
         frames.add(next.data());
@@ -78,7 +80,7 @@ final class Frames {
     for (int i = 0; i < frames.length; i++) {
       int flags = ZMQ.DONTWAIT | (i < frames.length - 1 ? ZMQ.SNDMORE : 0);
       // The socket's base: org.zeromq's send throws on EHOSTUNREACH, which is an answer here.
-      if (!socket.base().send(new zmq.Msg(frames[i]), flags)) {
+      if (!socket.base().send(new Msg(frames[i]), flags)) {
         return false;
       }
     }

@@ -3,6 +3,7 @@ package io.callosum.lower.zmq.internal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import zmq.Msg;
+import zmq.ZMQ;
 import zmq.msg.MsgAllocator;
 
 /**
@@ -17,7 +18,7 @@ final class GuardedAllocator implements MsgAllocator {
   private static final Logger LOG = LoggerFactory.getLogger(GuardedAllocator.class);
   static final GuardedAllocator INSTANCE = new GuardedAllocator();
 
-  private final MsgAllocator delegate = zmq.ZMQ.DEFAULT_MSG_ALLOCATOR;
+  private final MsgAllocator delegate = ZMQ.DEFAULT_MSG_ALLOCATOR;
 
   private GuardedAllocator() {}
 

@@ -1,16 +1,19 @@
 package io.callosum.lower.zmq.internal;
 
 import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectionKey;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.zeromq.SocketType;
 import org.zeromq.ZMQ;
 import org.zeromq.ZMQException;
+import zmq.ZError;
 
 /**
  * The life of one ZeroMQ socket on an {@link IoLoop}: it holds a use of the context from
@@ -33,7 +36,7 @@ abstract class LoopSocket extends IoLoop.Handler {
   /** Loop thread: the socket was closed (or never opened). */
   private boolean done;
   /** The context use was given back (once, whichever way the socket ended). */
-  private final java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
+  private final AtomicBoolean released = new AtomicBoolean();
 
   /** Takes a use of the context of {@code shared} and one of its loops, or {@code dedicated} if given. */
   LoopSocket(SharedContext shared, IoLoop dedicated) throws IOException {
@@ -53,7 +56,7 @@ abstract class LoopSocket extends IoLoop.Handler {
     try {
       return context.socket(type);
     } catch (ZMQException e) {
-      if (e.getErrorCode() == zmq.ZError.EMFILE) {
+      if (e.getErrorCode() == ZError.EMFILE) {
         throw new IOException("this ZeroMQ transport already holds " + shared.maxSockets()
             + " sockets, the most it may (ZmqOptions.maxSockets; each connected or bound peer uses one)", e);
       }
@@ -112,14 +115,14 @@ abstract class LoopSocket extends IoLoop.Handler {
     } catch (Throwable t) {
       opened.completeExceptionally(t);
       finish();
-      if (t instanceof Error) {
-        throw (Error) t;
+      if (t instanceof Error error) {
+        throw error;
       }
     }
   }
 
   /** Watches {@code s} instead of the socket watched so far (a socket replaced on the loop thread). */
-  protected final void watch(ZMQ.Socket s) throws java.nio.channels.ClosedChannelException {
+  protected final void watch(ZMQ.Socket s) throws ClosedChannelException {
     if (key != null) {
       key.cancel();
     }

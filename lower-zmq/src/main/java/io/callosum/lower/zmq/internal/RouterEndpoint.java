@@ -1,6 +1,7 @@
 package io.callosum.lower.zmq.internal;
 
 import io.callosum.ConnectionLostException;
+import io.callosum.auth.ServerAuthenticator;
 import io.callosum.lower.Capabilities;
 import io.callosum.lower.Endpoint;
 import io.callosum.lower.Envelope;
@@ -13,6 +14,8 @@ import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -24,7 +27,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.zeromq.SocketType;
 import org.zeromq.ZMQ;
-import io.callosum.auth.ServerAuthenticator;
 
 /**
  * A bound peer's ROUTER socket. Every routing id that sends PING (or a first UPPER) becomes a
@@ -56,14 +58,14 @@ public final class RouterEndpoint extends LoopSocket implements Endpoint, ZmqLin
   private final Map<ByteBuffer, ZmqLink> links = new HashMap<>();
   private final Map<ZmqLink, byte[]> routingIds = new HashMap<>();
   /** Routing ids of connectors that said BYE (the most recent ones): what they send later is dropped. */
-  private final Map<ByteBuffer, Boolean> departed = new java.util.LinkedHashMap<>(16, 0.75f, false) {
+  private final Map<ByteBuffer, Boolean> departed = new LinkedHashMap<>(16, 0.75f, false) {
     @Override
     protected boolean removeEldestEntry(Map.Entry<ByteBuffer, Boolean> eldest) {
       return size() > MAX_DEPARTED;
     }
   };
   /** Per remote, messages that met its high-water mark, in order; bounded (see {@link #sendNow}). */
-  private final Map<ZmqLink, ArrayDeque<byte[][]>> backlogs = new java.util.LinkedHashMap<>();
+  private final Map<ZmqLink, ArrayDeque<byte[][]>> backlogs = new LinkedHashMap<>();
   private final SendQueue<ZmqLink> outgoing;
   private ZMQ.Socket router;
   private IoLoop.Timer probeTimer;
@@ -347,7 +349,7 @@ public final class RouterEndpoint extends LoopSocket implements Endpoint, ZmqLin
   }
 
   private void flushBacklog() {
-    for (java.util.Iterator<Map.Entry<ZmqLink, ArrayDeque<byte[][]>>> it = backlogs.entrySet().iterator(); it.hasNext(); ) {
+    for (Iterator<Map.Entry<ZmqLink, ArrayDeque<byte[][]>>> it = backlogs.entrySet().iterator(); it.hasNext(); ) {
       Map.Entry<ZmqLink, ArrayDeque<byte[][]>> entry = it.next();
       ArrayDeque<byte[][]> queue = entry.getValue();
       while (!queue.isEmpty() && trySend(queue.peek())) {

@@ -1,6 +1,7 @@
 package io.callosum.lower.zmq.internal;
 
 import io.callosum.auth.ServerAuthenticator;
+import io.callosum.lower.zmq.ZmqOptions;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -8,6 +9,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -48,7 +50,7 @@ public final class SharedContext {
   private final Object starting = new Object();
   /** The CURVE servers of each domain (guarded by this). */
   private final Map<String, Set<CurveServer>> domains = new HashMap<>();
-  private static final java.util.concurrent.atomic.AtomicInteger IDS = new java.util.concurrent.atomic.AtomicInteger();
+  private static final AtomicInteger IDS = new AtomicInteger();
 
   private final int ioThreads;
   private final int maxSockets;
@@ -66,7 +68,7 @@ public final class SharedContext {
 
   /** With the defaults of {@link io.callosum.lower.zmq.ZmqOptions} (for tests of this package). */
   public SharedContext() {
-    this(io.callosum.lower.zmq.ZmqOptions.defaults().ioThreads(), io.callosum.lower.zmq.ZmqOptions.defaults().maxSockets());
+    this(ZmqOptions.defaults().ioThreads(), ZmqOptions.defaults().maxSockets());
   }
 
   /**

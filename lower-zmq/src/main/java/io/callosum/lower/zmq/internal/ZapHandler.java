@@ -6,6 +6,7 @@ import io.callosum.auth.CurvePublicKey;
 import io.callosum.auth.ServerAuthenticator;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -89,7 +90,7 @@ final class ZapHandler extends LoopSocket {
     byte[] requestId = request.size() > 1 ? request.get(1) : Frames.EMPTY;
     AuthResult result = AuthResult.reject();
     String domain = "?";
-    if (request.size() >= 7 && java.util.Arrays.equals(request.get(0), VERSION)) {
+    if (request.size() >= 7 && Arrays.equals(request.get(0), VERSION)) {
       domain = new String(request.get(2), StandardCharsets.UTF_8);
       String mechanism = new String(request.get(5), StandardCharsets.US_ASCII);
       ServerAuthenticator authenticator = shared.authenticator(domain);

@@ -8,6 +8,8 @@ import io.callosum.lower.FanoutReceiver;
 import io.callosum.lower.zmq.ZmqOptions;
 import java.io.IOException;
 import java.net.URI;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.zeromq.SocketType;
@@ -97,7 +99,7 @@ public final class ZmqFanoutReceiver extends FanoutSocket implements FanoutRecei
       listener.malformed("a message of " + (frames.isEmpty() ? "too many" : String.valueOf(frames.size())) + " frame(s) (expected 1)");
       return null;
     }
-    java.nio.ByteBuffer f = java.nio.ByteBuffer.wrap(frames.get(0));
+    ByteBuffer f = ByteBuffer.wrap(frames.get(0));
     try {
       byte[] topic = new byte[Short.toUnsignedInt(f.getShort())];
       f.get(topic);
@@ -106,7 +108,7 @@ public final class ZmqFanoutReceiver extends FanoutSocket implements FanoutRecei
       byte[] body = new byte[f.remaining()];
       f.get(body);
       return new FanoutItem(topic, header, body);
-    } catch (java.nio.BufferUnderflowException e) {
+    } catch (BufferUnderflowException e) {
       listener.malformed("a frame of " + frames.get(0).length + " bytes that is not an item (topic or header past its end)");
       return null;
     }

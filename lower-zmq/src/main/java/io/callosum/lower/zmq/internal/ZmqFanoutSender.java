@@ -7,6 +7,7 @@ import io.callosum.lower.FanoutSender;
 import io.callosum.lower.zmq.ZmqOptions;
 import java.io.IOException;
 import java.net.URI;
+import java.nio.ByteBuffer;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.zeromq.SocketType;
@@ -91,7 +92,7 @@ public final class ZmqFanoutSender extends FanoutSocket implements FanoutSender 
 
   /** A pipeline item as one frame: topic length (u16), topic, header length (u8), header, body. */
   static byte[] pipelineFrame(FanoutItem item) {
-    return java.nio.ByteBuffer.allocate(3 + item.topic().length + item.header().length + item.body().length)
+    return ByteBuffer.allocate(3 + item.topic().length + item.header().length + item.body().length)
         .putShort((short) item.topic().length).put(item.topic())
         .put((byte) item.header().length).put(item.header()).put(item.body()).array();
   }

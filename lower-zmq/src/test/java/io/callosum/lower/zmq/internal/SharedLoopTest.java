@@ -19,6 +19,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -139,8 +141,8 @@ class SharedLoopTest {
 
   /** Holds the loop thread until released. */
   private static final class CountingLatch {
-    private final java.util.concurrent.CountDownLatch blocked = new java.util.concurrent.CountDownLatch(1);
-    private final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    private final CountDownLatch blocked = new CountDownLatch(1);
+    private final CountDownLatch release = new CountDownLatch(1);
 
     void block() {
       blocked.countDown();
@@ -152,7 +154,7 @@ class SharedLoopTest {
     }
 
     void awaitBlocked() throws InterruptedException {
-      assertTrue(blocked.await(Await.LIMIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS), "the loop ran the pause");
+      assertTrue(blocked.await(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS), "the loop ran the pause");
     }
 
     void release() {

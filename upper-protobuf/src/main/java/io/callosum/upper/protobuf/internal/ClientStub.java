@@ -13,6 +13,7 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -57,30 +58,35 @@ public final class ClientStub implements InvocationHandler {
       }
       if (method.getDeclaringClass() == Object.class) {
         switch (method.getName()) {
-          case "equals":
-            return proxy == args[0];
-          case "hashCode":
-            return System.identityHashCode(proxy);
-          case "toString":
-            return "ProtobufClient stub of " + proxy.getClass().getInterfaces()[0].getName() + " over " + invoker;
-          default:
-            break;
-        }
+  case "equals" -> {
+return proxy == args[0];
+}
+  case "hashCode" -> {
+return System.identityHashCode(proxy);
+}
+  case "toString" -> {
+return "ProtobufClient stub of " + proxy.getClass().getInterfaces()[0].getName() + " over " + invoker;
+}
+  default -> {}
+}
       }
       throw new UnsupportedOperationException(method.toString());
     }
     switch (m.kind) {
-      case ASYNC:
-        return unary(m.rpc, (Message) args[0]);
-      case BLOCKING:
-        try {
+  case ASYNC -> {
+return unary(m.rpc, (Message) args[0]);
+}
+  case BLOCKING -> {
+try {
           return Futures.await(unary(m.rpc, (Message) args[0]));
         } catch (RuntimeException e) {
           throw Failures.unchecked(e);
         }
-      default:
-        return stream(m.rpc, args == null || args.length == 0 ? null : (Message) args[0]);
-    }
+}
+  default -> {
+return stream(m.rpc, args == null || args.length == 0 ? null : (Message) args[0]);
+}
+}
   }
 
   private Invocation call(Rpc rpc) {
@@ -95,7 +101,7 @@ public final class ClientStub implements InvocationHandler {
   }
 
   private CompletableFuture<Message> unary(Rpc rpc, Message request) {
-    java.util.Objects.requireNonNull(request, "request");
+    Objects.requireNonNull(request, "request");
     CompletableFuture<Payload> raw = call(rpc).invokeRaw(Payload.wrap(request.toByteArray()));
     CompletableFuture<Message> out = new CompletableFuture<>();
     raw.whenComplete((p, e) -> {
@@ -121,7 +127,7 @@ public final class ClientStub implements InvocationHandler {
     Invocation inv = call(rpc);
     switch (rpc.shape) {
       case SERVER_STREAM: {
-        java.util.Objects.requireNonNull(request, "request");
+        Objects.requireNonNull(request, "request");
         StreamCall c = inv.serverStream(Payload.wrap(request.toByteArray()));
         return new MessageStreams.Call<>(c, rpc, false);
       }

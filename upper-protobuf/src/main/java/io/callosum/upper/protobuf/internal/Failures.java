@@ -58,11 +58,11 @@ public final class Failures {
   /** {@link #translate} for throwing. */
   public static RuntimeException unchecked(Throwable t) {
     Throwable x = translate(t);
-    if (x instanceof RuntimeException) {
-      return (RuntimeException) x;
+    if (x instanceof RuntimeException runtimeException) {
+      return runtimeException;
     }
-    if (x instanceof Error) {
-      throw (Error) x;
+    if (x instanceof Error error) {
+      throw error;
     }
     return new CompletionException(x);
   }

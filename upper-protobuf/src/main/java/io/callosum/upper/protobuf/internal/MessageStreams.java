@@ -3,6 +3,7 @@ package io.callosum.upper.protobuf.internal;
 import com.google.protobuf.Message;
 import io.callosum.Body;
 import io.callosum.CallosumException;
+import io.callosum.ErrorCode;
 import io.callosum.Payload;
 import io.callosum.StreamCall;
 import io.callosum.StreamSink;
@@ -119,7 +120,7 @@ final class MessageStreams {
             if (f != null) {
               response.completeExceptionally(Failures.translate(f));
             } else if (r == null && singleResponse) {
-              response.completeExceptionally(new CallosumException(io.callosum.ErrorCode.BAD_MESSAGE,
+              response.completeExceptionally(new CallosumException(ErrorCode.BAD_MESSAGE,
                   rpc.wireName + " ended without a response"));
             } else {
               response.complete(r);

@@ -8,8 +8,10 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.UnknownFieldSet;
 import io.callosum.CodecException;
+import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -62,7 +64,7 @@ public final class Messages {
       }
     } catch (InvalidProtocolBufferException | IllegalStateException | IllegalArgumentException e) {
       throw new CodecException("cannot parse " + bytes.length + " bytes as " + type + ": " + e.getMessage(), e);
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw new CodecException("cannot parse " + bytes.length + " bytes as " + type + ": " + e, e);
     }
     String misfit = misfit(message, "");
@@ -80,7 +82,7 @@ public final class Messages {
       FieldDescriptor f = d.findFieldByNumber(u.getKey());
       if (f != null && !unknownEnumValues(f, u.getValue())) {
         int number = u.getKey();
-        return "field " + path + f.getName() + " (" + number + ") has the wrong wire type for a " + f.getType().name().toLowerCase(java.util.Locale.ROOT);
+        return "field " + path + f.getName() + " (" + number + ") has the wrong wire type for a " + f.getType().name().toLowerCase(Locale.ROOT);
       }
     }
     if (!HAS_MESSAGE_FIELDS.computeIfAbsent(d, Messages::hasMessageFields)) {

@@ -28,23 +28,21 @@ public final class ServerBinding {
       Rpc rpc = m.rpc;
       m.method.setAccessible(true);
       switch (rpc.shape) {
-        case UNARY:
-          peer.handle(rpc.wireName, (ctx, body) -> {
+  case UNARY -> 
+peer.handle(rpc.wireName, (ctx, body) -> {
             Object result = call(m, impl, ctx, request(rpc, body));
             if (result instanceof CompletionStage) {
               return ((CompletionStage<?>) result).thenApply(r -> encode(rpc, r));
             }
             return encode(rpc, result);
           });
-          break;
-        case SERVER_STREAM:
-          peer.handleStream(rpc.wireName, (ctx, arg, up, down) -> {
+  case SERVER_STREAM -> 
+peer.handleStream(rpc.wireName, (ctx, arg, up, down) -> {
             call(m, impl, ctx, request(rpc, arg), new MessageStreams.Sink<>(down));
             return null;
           });
-          break;
-        case CLIENT_STREAM:
-          peer.handleStream(rpc.wireName, (ctx, arg, up, down) -> {
+  case CLIENT_STREAM -> 
+peer.handleStream(rpc.wireName, (ctx, arg, up, down) -> {
             Object result = call(m, impl, ctx, source(rpc, up));
             if (result instanceof CompletionStage) {
               result = awaitStage((CompletionStage<?>) result);
@@ -52,13 +50,12 @@ public final class ServerBinding {
             down.send(encode(rpc, result));
             return null;
           });
-          break;
-        default:
-          peer.handleStream(rpc.wireName, (ctx, arg, up, down) -> {
+  default -> 
+peer.handleStream(rpc.wireName, (ctx, arg, up, down) -> {
             call(m, impl, ctx, source(rpc, up), new MessageStreams.Sink<>(down));
             return null;
           });
-      }
+}
       names.add(rpc.wireName);
     }
     return names;
@@ -92,8 +89,8 @@ public final class ServerBinding {
       return m.method.invoke(impl, m.arguments(ctx, args));
     } catch (InvocationTargetException e) {
       Throwable t = e.getCause();
-      if (t instanceof Exception) {
-        throw (Exception) t;
+      if (t instanceof Exception exception) {
+        throw exception;
       }
       throw (Error) t;
     }

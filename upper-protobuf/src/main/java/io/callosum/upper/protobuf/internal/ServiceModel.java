@@ -124,32 +124,33 @@ final class ServiceModel {
       Message resp;
       boolean async = false;
       switch (Rpc.Shape.of(md)) {
-        case UNARY:
-          expect(p.length == 1, m, "one parameter, the request " + in);
+  case UNARY -> {
+expect(p.length == 1, m, "one parameter, the request " + in);
           req = message(p[0], in, m);
           async = isStage(ret);
           resp = message(async ? typeArgument(ret, 0, m) : ret, outType, m);
-          break;
-        case SERVER_STREAM:
-          expect(p.length == 2 && raw(p[1]) == MessageSink.class && m.getReturnType() == void.class, m,
+}
+  case SERVER_STREAM -> {
+expect(p.length == 2 && raw(p[1]) == MessageSink.class && m.getReturnType() == void.class, m,
               "(" + md.getInputType().getName() + " request, MessageSink<" + md.getOutputType().getName() + "> responses) returning void");
           req = message(p[0], in, m);
           resp = message(typeArgument(p[1], 0, m), outType, m);
-          break;
-        case CLIENT_STREAM:
-          expect(p.length == 1 && raw(p[0]) == MessageSource.class, m,
+}
+  case CLIENT_STREAM -> {
+expect(p.length == 1 && raw(p[0]) == MessageSource.class, m,
               "(MessageSource<" + md.getInputType().getName() + "> requests) returning the response");
           req = message(typeArgument(p[0], 0, m), in, m);
           async = isStage(ret);
           resp = message(async ? typeArgument(ret, 0, m) : ret, outType, m);
-          break;
-        default:
-          expect(p.length == 2 && raw(p[0]) == MessageSource.class && raw(p[1]) == MessageSink.class
+}
+  default -> {
+expect(p.length == 2 && raw(p[0]) == MessageSource.class && raw(p[1]) == MessageSink.class
               && m.getReturnType() == void.class, m, "(MessageSource<" + md.getInputType().getName()
               + "> requests, MessageSink<" + md.getOutputType().getName() + "> responses) returning void");
           req = message(typeArgument(p[0], 0, m), in, m);
           resp = message(typeArgument(p[1], 0, m), outType, m);
-      }
+}
+}
       out.add(new ServerMethod(new Rpc(md, req, resp), m, async, withContext));
     }
     return out;
@@ -201,8 +202,8 @@ final class ServiceModel {
     if (t instanceof Class) {
       return (Class<?>) t;
     }
-    if (t instanceof ParameterizedType) {
-      return (Class<?>) ((ParameterizedType) t).getRawType();
+    if (t instanceof ParameterizedType parameterizedType) {
+      return (Class<?>) parameterizedType.getRawType();
     }
     return null;
   }

@@ -1,5 +1,6 @@
 package io.callosum.upper.thrift.internal;
 
+import io.callosum.CodecException;
 import io.callosum.Payload;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;
@@ -82,7 +83,7 @@ public final class IfaceServer implements MethodServer {
       args.read(in);
       in.readMessageEnd();
     } catch (TException | RuntimeException e) {
-      if (e instanceof io.callosum.CodecException) {
+      if (e instanceof CodecException) {
         throw e;
       }
       throw ThriftMessages.malformed("the arguments of " + shape.method.getName() + " do not decode", e);
@@ -101,8 +102,8 @@ public final class IfaceServer implements MethodServer {
       Throwable thrown = e.getCause();
       int declared = shape.oneway() ? -1 : declaredIndex(thrown);
       if (declared < 0) {
-        if (thrown instanceof Error) {
-          throw (Error) thrown;
+        if (thrown instanceof Error error) {
+          throw error;
         }
         throw (Exception) thrown;
       }

@@ -8,7 +8,9 @@ import org.apache.thrift.TProcessor;
 import org.apache.thrift.protocol.TMessage;
 import org.apache.thrift.protocol.TMessageType;
 import org.apache.thrift.protocol.TProtocol;
+import org.apache.thrift.protocol.TProtocolException;
 import org.apache.thrift.transport.TMemoryBuffer;
+import org.apache.thrift.transport.TTransportException;
 
 /**
  * Serves one method through a {@link TProcessor} (e.g. a Processor from a current Thrift compiler).
@@ -32,7 +34,7 @@ public final class ProcessorServer implements MethodServer {
     TMemoryBuffer out = ThriftMessages.buffer(configuration);
     try {
       processor.process(ThriftMessages.reader(configuration, request), ThriftMessages.protocol(out));
-    } catch (org.apache.thrift.protocol.TProtocolException | org.apache.thrift.transport.TTransportException e) {
+    } catch (TProtocolException | TTransportException e) {
       throw ThriftMessages.malformed("the processor could not read the call of " + shape.method.getName(), e);
     }
     Payload reply = ThriftMessages.payload(out);

@@ -248,25 +248,27 @@ public final class CurveSecurity implements ConnectionSecurity, Destroyable {
     Objects.requireNonNull(frame, "frame");
     State before = state;
     try {
-      switch (before) {
-        case EXPECT_HELLO:
-          return new Step(List.of(onHello(frame)), null);
-        case EXPECT_WELCOME:
-          return new Step(List.of(onWelcome(frame)), null);
-        case EXPECT_INITIATE:
-          return new Step(List.of(), onInitiate(frame));
-        case EXPECT_READY:
-          onReady(frame);
-          return new Step(List.of(), null);
-        case NEW:
-          throw protocol("got " + Command.describe(frame) + " before this client sent HELLO");
-        case EXPECT_DECISION:
-          throw protocol("got " + Command.describe(frame) + " while the client's key is being checked");
-        case ESTABLISHED:
-          throw protocol("got " + Command.describe(frame) + " as a handshake command after the handshake");
-        default:
-          throw protocol("got " + Command.describe(frame) + " after the handshake failed");
-      }
+      return switch (before) {
+  case EXPECT_HELLO -> 
+new Step(List.of(onHello(frame)), null);
+  case EXPECT_WELCOME -> 
+new Step(List.of(onWelcome(frame)), null);
+  case EXPECT_INITIATE -> 
+new Step(List.of(), onInitiate(frame));
+  case EXPECT_READY -> 
+{
+onReady(frame);
+          yield new Step(List.of(), null);
+}
+  case NEW -> 
+throw protocol("got " + Command.describe(frame) + " before this client sent HELLO");
+  case EXPECT_DECISION -> 
+throw protocol("got " + Command.describe(frame) + " while the client's key is being checked");
+  case ESTABLISHED -> 
+throw protocol("got " + Command.describe(frame) + " as a handshake command after the handshake");
+  default -> 
+throw protocol("got " + Command.describe(frame) + " after the handshake failed");
+};
     } catch (SecurityFailure | RuntimeException f) { // runtime: a local fault, such as a destroyed key pair
       failHandshake(before);
       throw f;

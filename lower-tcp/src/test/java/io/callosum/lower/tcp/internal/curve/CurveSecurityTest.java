@@ -14,20 +14,29 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.callosum.auth.AuthResult;
+import io.callosum.auth.Credential;
 import io.callosum.auth.CurveKeyPair;
 import io.callosum.auth.CurvePublicKey;
 import io.callosum.lower.tcp.internal.ConnectionSecurity;
 import io.callosum.lower.tcp.internal.SecurityFailure;
 import io.callosum.lower.tcp.internal.curve.Fixtures.Pair;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.UnaryOperator;
 import org.bouncycastle.util.Pack;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 
 /** The CurveZMQ handshake and MESSAGE boxes between two {@link CurveSecurity} objects in memory. */
 class CurveSecurityTest {
@@ -134,7 +143,7 @@ class CurveSecurityTest {
   void theServersAuthenticatorSeesDomainAndClientKey() throws SecurityFailure {
     CurveKeyPair serverKeys = Fixtures.keyPair(6);
     CurveKeyPair clientKeys = Fixtures.keyPair(7);
-    AtomicReference<io.callosum.auth.Credential> seen = new AtomicReference<>();
+    AtomicReference<Credential> seen = new AtomicReference<>();
     CurveSecurity server = Fixtures.serverSide(Fixtures.server(serverKeys, c -> {
       seen.set(c);
       return AuthResult.accept("user-" + c.publicKey().z85().substring(0, 5));
@@ -150,13 +159,13 @@ class CurveSecurityTest {
   void oneSealingAndOneOpeningThreadMayWorkAtOnce() throws Exception {
     Pair p = new Pair(67).established();
     int count = 2000;
-    List<byte[]> fromServer = new java.util.ArrayList<>();
+    List<byte[]> fromServer = new ArrayList<>();
     for (int i = 0; i < count; i++) {
       fromServer.add(p.server.seal(bytes(i, 40)));
     }
-    java.util.concurrent.ExecutorService opener = java.util.concurrent.Executors.newSingleThreadExecutor();
+    ExecutorService opener = Executors.newSingleThreadExecutor();
     try {
-      java.util.concurrent.Future<?> opened = opener.submit(() -> {
+      Future<?> opened = opener.submit(() -> {
         for (int i = 0; i < count; i++) {
           assertArrayEquals(bytes(i, 40), p.client.open(fromServer.get(i)));
         }
@@ -165,7 +174,7 @@ class CurveSecurityTest {
       for (int i = 0; i < count; i++) {
         assertArrayEquals(bytes(-i, 40), p.server.open(p.client.seal(bytes(-i, 40))));
       }
-      opened.get(10, java.util.concurrent.TimeUnit.SECONDS);
+      opened.get(10, TimeUnit.SECONDS);
     } finally {
       opener.shutdownNow();
     }
@@ -437,7 +446,7 @@ class CurveSecurityTest {
   void malformedInitiateIsRefused() throws SecurityFailure {
     Pair model = new Pair(57);
     byte[] initiate = only(model.client.receive(only(model.server.receive(only(model.client.start())))));
-    List<java.util.function.UnaryOperator<byte[]>> damage = List.of(
+    List<UnaryOperator<byte[]>> damage = List.of(
         f -> Arrays.copyOf(f, 256),
         f -> Arrays.copyOf(f, CurveSecurity.INITIATE_MIN + Metadata.MAX_LENGTH + 1),
         f -> Arrays.copyOf(f, f.length + 1),
@@ -482,7 +491,7 @@ class CurveSecurityTest {
 
   @Test
   void garbageNeverEscapesAsAnUncheckedException() throws SecurityFailure {
-    java.util.SplittableRandom random = new java.util.SplittableRandom(62);
+    SplittableRandom random = new SplittableRandom(62);
     byte[][] names = {Command.HELLO, Command.WELCOME, Command.INITIATE, Command.READY, Command.MESSAGE, Command.ERROR};
     for (int round = 0; round < 1500; round++) {
       byte[] frame = new byte[random.nextInt(400)];
@@ -552,7 +561,7 @@ class CurveSecurityTest {
 
   // ---- helpers ----
 
-  private static void assertRefused(org.junit.jupiter.api.function.Executable step) {
+  private static void assertRefused(Executable step) {
     assertThrows(SecurityFailure.class, step);
   }
 

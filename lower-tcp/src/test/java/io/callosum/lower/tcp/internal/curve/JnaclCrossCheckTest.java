@@ -15,6 +15,7 @@ import io.callosum.auth.CurveKeyPair;
 import io.callosum.lower.tcp.internal.SecurityFailure;
 import io.callosum.lower.tcp.internal.curve.Fixtures.SeededRandom;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -153,7 +154,7 @@ class JnaclCrossCheckTest {
     JnaclPeers.Server server = new JnaclPeers.Server(impostor.secretKey(), 111);
     CurveSecurity client = Fixtures.clientSide(Fixtures.client(serverKeys.publicKey(), clientKeys), 112);
     byte[] hello = only(client.start());
-    server.clientShort = java.util.Arrays.copyOfRange(hello, 80, 112); // the impostor cannot open HELLO; it answers
+    server.clientShort = Arrays.copyOfRange(hello, 80, 112); // the impostor cannot open HELLO; it answers
     SecurityFailure f = refuses(AUTHENTICATION, () -> client.receive(server.welcome()));
     assertEquals("the server does not hold the secret key of " + serverKeys.publicKey(), f.getMessage());
   }

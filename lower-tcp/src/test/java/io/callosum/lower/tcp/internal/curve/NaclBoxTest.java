@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -116,7 +117,7 @@ class NaclBoxTest {
     for (int length = 0; length < NaclBox.TAG_LENGTH; length++) {
       assertFalse(NaclBox.open(FIRST_KEY, NONCE, new byte[length], 0, length, new byte[0], 0));
     }
-    assertNull(open(FIRST_KEY, NONCE, java.util.Arrays.copyOf(BOX, 16)), "a bare tag of nothing is not this box");
+    assertNull(open(FIRST_KEY, NONCE, Arrays.copyOf(BOX, 16)), "a bare tag of nothing is not this box");
   }
 
   @Test
