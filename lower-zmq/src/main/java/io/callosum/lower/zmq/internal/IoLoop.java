@@ -14,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -82,6 +83,8 @@ final class IoLoop implements Runnable {
   private final CompletableFuture<Void> stopped = new CompletableFuture<>();
   private volatile boolean stopping;
   private long wakeups;
+  /** How often a hand-off from another thread woke the sleeping loop. */
+  private final AtomicLong handOffWakeups = new AtomicLong();
 
   IoLoop(String threadName) throws IOException {
     this.selector = Selector.open();
@@ -120,6 +123,7 @@ final class IoLoop implements Runnable {
       return false; // the loop ended between the check and the add: nobody will run it
     }
     if (sleeping.get() && sleeping.compareAndSet(true, false)) {
+      handOffWakeups.incrementAndGet();
       selector.wakeup();
     }
     return true;
@@ -159,9 +163,14 @@ final class IoLoop implements Runnable {
     selector.wakeup();
   }
 
-  /** How often the loop was woken from a blocking select (for tests and profiling). */
+  /** How often the loop was woken from a blocking select, for any reason (for tests and profiling). */
   long wakeups() {
     return wakeups;
+  }
+
+  /** How often a task handed over by another thread had to wake the loop (for tests and profiling). */
+  long handOffWakeups() {
+    return handOffWakeups.get();
   }
 
   @Override

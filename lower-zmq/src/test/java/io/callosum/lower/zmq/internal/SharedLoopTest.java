@@ -104,7 +104,7 @@ class SharedLoopTest {
       CountingLatch paused = new CountingLatch();
       loop.post(paused::block); // the loop is busy while the burst is handed over
       paused.awaitBlocked();
-      long woken = loop.wakeups();
+      long woken = loop.handOffWakeups();
       for (int i = 0; i < 1_000; i++) {
         link.send(new Envelope(new byte[] {1}, Integer.toString(i).getBytes(StandardCharsets.US_ASCII)));
       }
@@ -113,7 +113,9 @@ class SharedLoopTest {
       for (int i = 0; i < 1_000; i++) {
         assertEquals(Integer.toString(i), received.get(i), "in order");
       }
-      assertTrue(loop.wakeups() - woken <= 3, "wake-ups for a burst of 1,000 sends: " + (loop.wakeups() - woken));
+      // Counted are the wake-ups that hand-offs cost; the loop also wakes as the server's socket
+      // becomes readable, as often as jeromq's I/O thread hands the messages on.
+      assertTrue(loop.handOffWakeups() - woken <= 3, "hand-off wake-ups for a burst of 1,000 sends: " + (loop.handOffWakeups() - woken));
     } finally {
       client.close();
       server.close();
