@@ -1,6 +1,6 @@
-
 import io.callosum.inproc.InProcessTransport;
 import io.callosum.lower.Transport;
+
 /**
  * Callosum core: the {@link io.callosum.Peer} protocol in {@code io.callosum}; broadcast and
  * pipelines ({@code io.callosum.fanout}); named pipes ({@code io.callosum.pipe}); the lower ({@link

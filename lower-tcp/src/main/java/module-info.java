@@ -1,7 +1,10 @@
-
 import io.callosum.lower.Transport;
 import io.callosum.lower.tcp.TcpTransport;
-/** The TCP lower ({@code tcp://host:port}): framing, many channels in one connection, heartbeats, reconnect; {@code tunnel://CLUSTER/NAME} through a gateway. */
+
+/**
+ * The TCP lower ({@code tcp://host:port}): framing, many channels in one connection, heartbeats,
+ * reconnect; {@code tunnel://CLUSTER/NAME} through a gateway.
+ */
 module io.callosum.lower.tcp {
   requires transitive io.callosum.core;
   requires transitive io.callosum.auth;
@@ -9,8 +12,10 @@ module io.callosum.lower.tcp {
   requires org.bouncycastle.provider;
 
   exports io.callosum.lower.tcp;
-  // The gateway relays frames over this lower's connections: RelayLoop and the few types it hands out.
-  exports io.callosum.lower.tcp.internal to io.callosum.gateway;
+  // The gateway relays frames over this lower's connections: RelayLoop and the few types it hands
+  // out.
+  exports io.callosum.lower.tcp.internal to
+      io.callosum.gateway;
 
   provides Transport with
       TcpTransport;

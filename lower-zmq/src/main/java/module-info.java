@@ -1,6 +1,6 @@
-
 import io.callosum.lower.Transport;
 import io.callosum.lower.zmq.ZmqTransport;
+
 /** The ZeroMQ lower: ROUTER/DEALER over jeromq, wire-compatible with Python Callosum. */
 module io.callosum.lower.zmq {
   requires transitive io.callosum.core;

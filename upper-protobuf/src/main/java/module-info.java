@@ -1,6 +1,6 @@
 /**
- * The Protobuf upper: typed clients and server bindings for {@code .proto} services, carried by
- * any lower; bodies and stream items are the messages' protobuf encoding.
+ * The Protobuf upper: typed clients and server bindings for {@code .proto} services, carried by any
+ * lower; bodies and stream items are the messages' protobuf encoding.
  */
 module io.callosum.upper.protobuf {
   requires transitive io.callosum.core;

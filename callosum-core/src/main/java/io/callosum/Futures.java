@@ -10,9 +10,9 @@ public final class Futures {
   private Futures() {}
 
   /**
-   * Waits for {@code future} and returns its value. Throws the {@link CallosumException} it
-   * failed with (not wrapped); an interrupt cancels the call and throws {@link
-   * CallCancelledException} with the interrupt flag set again.
+   * Waits for {@code future} and returns its value. Throws the {@link CallosumException} it failed
+   * with (not wrapped); an interrupt cancels the call and throws {@link CallCancelledException}
+   * with the interrupt flag set again.
    */
   public static <T> T await(CompletableFuture<T> future) {
     try {

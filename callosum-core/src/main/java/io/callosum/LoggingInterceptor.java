@@ -23,7 +23,10 @@ public final class LoggingInterceptor implements CallInterceptor {
     }
   }
 
-  /** The logged line, e.g. {@code CALLER add okey=b"" remote=inproc-1 outcome=OK 120us out=40B in=35B}. */
+  /**
+   * The logged line, e.g. {@code CALLER add okey=b"" remote=inproc-1 outcome=OK 120us out=40B
+   * in=35B}.
+   */
   static String line(CallInfo call, CallOutcome outcome) {
     return String.format(
         "%s %s okey=%s remote=%s outcome=%s %dus out=%dB in=%dB",

@@ -98,7 +98,9 @@ public final class OrderKey {
     return hash;
   }
 
-  /** A readable form: {@code "text"} for a str key, {@code b"..."} for a bin key; long keys are cut. */
+  /**
+   * A readable form: {@code "text"} for a str key, {@code b"..."} for a bin key; long keys are cut.
+   */
   @Override
   public String toString() {
     String text;
@@ -107,7 +109,8 @@ public final class OrderKey {
       if (v.isStringValue()) {
         text = '"' + v.asStringValue().asString() + '"';
       } else if (v.isBinaryValue()) {
-        text = "b\"" + new String(v.asBinaryValue().asByteArray(), StandardCharsets.ISO_8859_1) + '"';
+        text =
+            "b\"" + new String(v.asBinaryValue().asByteArray(), StandardCharsets.ISO_8859_1) + '"';
       } else {
         text = v.toJson();
       }

@@ -8,7 +8,9 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import org.junit.jupiter.api.function.Executable;
 
-/** Byte helpers for wire tests: hex dumps as in the wire notes, concatenation, allocation bounds. */
+/**
+ * Byte helpers for wire tests: hex dumps as in the wire notes, concatenation, allocation bounds.
+ */
 public final class TestBytes {
   private TestBytes() {}
 
@@ -31,7 +33,8 @@ public final class TestBytes {
   /** Asserts that {@code bytes} end with the bytes of {@code suffix}, a hex dump. */
   public static void assertEndsWith(String suffix, byte[] bytes) {
     byte[] s = hex(suffix);
-    assertEquals(hex(s), hex(Arrays.copyOfRange(bytes, Math.max(0, bytes.length - s.length), bytes.length)));
+    assertEquals(
+        hex(s), hex(Arrays.copyOfRange(bytes, Math.max(0, bytes.length - s.length), bytes.length)));
   }
 
   public static byte[] concat(byte[]... parts) {
@@ -73,8 +76,13 @@ public final class TestBytes {
    */
   private static long allocatedBytes() {
     try {
-      Object bean = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean").invoke(null);
-      Method m = Class.forName("com.sun.management.ThreadMXBean").getMethod("getCurrentThreadAllocatedBytes");
+      Object bean =
+          Class.forName("java.lang.management.ManagementFactory")
+              .getMethod("getThreadMXBean")
+              .invoke(null);
+      Method m =
+          Class.forName("com.sun.management.ThreadMXBean")
+              .getMethod("getCurrentThreadAllocatedBytes");
       return (Long) m.invoke(bean);
     } catch (ReflectiveOperationException e) {
       throw new IllegalStateException("thread allocation counter unavailable", e);

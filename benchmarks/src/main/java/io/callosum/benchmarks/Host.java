@@ -39,7 +39,9 @@ final class Host {
     return open(label, ChildJvm.Spec.DEFAULT, role, args);
   }
 
-  /** Opens {@code role} with {@code args}; {@code spec} says how to start its JVM, if it gets one. */
+  /**
+   * Opens {@code role} with {@code args}; {@code spec} says how to start its JVM, if it gets one.
+   */
   Server open(String label, ChildJvm.Spec spec, Role role, String... args) throws IOException {
     if (children) {
       return ChildJvm.open(label, spec.with(jvmOptions), role, List.of(args));

@@ -72,7 +72,15 @@ public final class BroadcastReceiver extends ItemReceiver {
         }
       }
       return new BroadcastReceiver(
-          new FanoutReceiverCore(transport(), address(), config(FanoutPattern.BROADCAST), prefixes, codec(), handler, maxQueuedBytes()), handler != null);
+          new FanoutReceiverCore(
+              transport(),
+              address(),
+              config(FanoutPattern.BROADCAST),
+              prefixes,
+              codec(),
+              handler,
+              maxQueuedBytes()),
+          handler != null);
     }
   }
 }

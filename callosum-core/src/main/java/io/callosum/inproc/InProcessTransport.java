@@ -37,8 +37,8 @@ public final class InProcessTransport implements Transport {
   private static final AtomicLong IDS = new AtomicLong();
 
   /**
-   * A handle on the JVM's in-process lower. Every instance serves the same names; the one found
-   * by the {@code inproc} scheme is as good as one passed to a builder.
+   * A handle on the JVM's in-process lower. Every instance serves the same names; the one found by
+   * the {@code inproc} scheme is as good as one passed to a builder.
    */
   public InProcessTransport() {}
 
@@ -55,25 +55,30 @@ public final class InProcessTransport implements Transport {
     return s.substring("inproc://".length());
   }
 
-  /** Both patterns, with ZeroMQ's queue policy (see {@code io.callosum.internal.InProcessFanout}). */
+  /**
+   * Both patterns, with ZeroMQ's queue policy (see {@code io.callosum.internal.InProcessFanout}).
+   */
   @Override
   public boolean supports(FanoutPattern pattern) {
     return true;
   }
 
   @Override
-  public FanoutSender openSender(URI address, FanoutConfig config, Runnable writable) throws IOException {
+  public FanoutSender openSender(URI address, FanoutConfig config, Runnable writable)
+      throws IOException {
     return InProcessFanout.openSender(name(address), config, writable);
   }
 
   @Override
-  public FanoutReceiver openReceiver(URI address, FanoutConfig config, List<String> topicPrefixes, FanoutListener listener)
+  public FanoutReceiver openReceiver(
+      URI address, FanoutConfig config, List<String> topicPrefixes, FanoutListener listener)
       throws IOException {
     return InProcessFanout.openReceiver(name(address), config, topicPrefixes, listener);
   }
 
   @Override
-  public Endpoint bind(URI address, TransportConfig config, LinkListener listener) throws IOException {
+  public Endpoint bind(URI address, TransportConfig config, LinkListener listener)
+      throws IOException {
     String name = name(address);
     Server server = new Server(name, config, listener);
     if (BOUND.putIfAbsent(name, server) != null) {
@@ -84,13 +89,15 @@ public final class InProcessTransport implements Transport {
   }
 
   @Override
-  public Endpoint connect(URI address, TransportConfig config, LinkListener listener) throws IOException {
+  public Endpoint connect(URI address, TransportConfig config, LinkListener listener)
+      throws IOException {
     String name = name(address);
     Server server = BOUND.get(name);
     if (server == null) {
       throw new ConnectionLostException("no peer is bound at " + address);
     }
-    ExecutorService io = Threads.singleThread("callosum-inproc-io-" + name + "-c" + IDS.incrementAndGet());
+    ExecutorService io =
+        Threads.singleThread("callosum-inproc-io-" + name + "-c" + IDS.incrementAndGet());
     long id = IDS.incrementAndGet();
     Side clientSide = new Side(io, listener, "inproc-" + id);
     PipeEnd clientEnd = new PipeEnd("inproc-" + id, clientSide, server.config.localCapabilities());
@@ -102,12 +109,13 @@ public final class InProcessTransport implements Transport {
     // event is queued too (so nothing the client sends from it can overtake that).
     CountDownLatch serverKnows = new CountDownLatch(1);
     AtomicBoolean accepted = new AtomicBoolean();
-    clientSide.post(() -> {
-      awaitUninterruptibly(serverKnows);
-      if (accepted.get()) {
-        listener.connected(clientEnd);
-      }
-    });
+    clientSide.post(
+        () -> {
+          awaitUninterruptibly(serverKnows);
+          if (accepted.get()) {
+            listener.connected(clientEnd);
+          }
+        });
     accepted.set(server.accept(serverEnd));
     serverKnows.countDown();
     if (!accepted.get()) {
@@ -185,7 +193,8 @@ public final class InProcessTransport implements Transport {
       if (closed.get() || to.closed.get()) {
         throw new ConnectionLostException("inproc connection " + id + " is closed");
       }
-      if (!to.side.post(() -> {
+      if (!to.side.post(
+          () -> {
             if (!to.closed.get()) {
               to.side.listener.received(to, envelope);
             }
@@ -233,11 +242,12 @@ public final class InProcessTransport implements Transport {
       }
       links.add(end);
       end.registry = links;
-      return side.post(() -> {
-        if (!end.closed.get()) {
-          side.listener.connected(end);
-        }
-      });
+      return side.post(
+          () -> {
+            if (!end.closed.get()) {
+              side.listener.connected(end);
+            }
+          });
     }
 
     @Override

@@ -66,19 +66,18 @@ public final class ErrorNames {
     }
     String detail = meta[1];
     return switch (meta[0]) {
-  case OVERLOADED -> 
-new OverloadedException("remote peer overloaded: " + detail, null, true);
-  case MESSAGE_TOO_LARGE -> 
-new MessageTooLargeException("remote refused: " + detail, null, true);
-  case NO_SUCH_METHOD -> 
-new RemoteInternalException(ErrorCode.NO_SUCH_METHOD, meta[0], meta[1], meta[2]);
-  case BAD_MESSAGE -> 
-new RemoteInternalException(ErrorCode.BAD_MESSAGE, meta[0], meta[1], meta[2]);
-  case CODEC_ERROR -> 
-new RemoteInternalException(ErrorCode.CODEC_ERROR, meta[0], meta[1], meta[2]);
-  default -> 
-new RemoteInternalException(ErrorCode.REMOTE_INTERNAL_ERROR, meta[0], meta[1], meta[2]);
-};
+      case OVERLOADED -> new OverloadedException("remote peer overloaded: " + detail, null, true);
+      case MESSAGE_TOO_LARGE ->
+          new MessageTooLargeException("remote refused: " + detail, null, true);
+      case NO_SUCH_METHOD ->
+          new RemoteInternalException(ErrorCode.NO_SUCH_METHOD, meta[0], meta[1], meta[2]);
+      case BAD_MESSAGE ->
+          new RemoteInternalException(ErrorCode.BAD_MESSAGE, meta[0], meta[1], meta[2]);
+      case CODEC_ERROR ->
+          new RemoteInternalException(ErrorCode.CODEC_ERROR, meta[0], meta[1], meta[2]);
+      default ->
+          new RemoteInternalException(ErrorCode.REMOTE_INTERNAL_ERROR, meta[0], meta[1], meta[2]);
+    };
   }
 
   /** The error code of a failure, for interceptors. */
@@ -93,6 +92,7 @@ new RemoteInternalException(ErrorCode.REMOTE_INTERNAL_ERROR, meta[0], meta[1], m
   }
 
   static CallosumException cancelledByRemote(String method) {
-    return new CallCancelledException("call of " + method + " was cancelled by the remote peer", null, true);
+    return new CallCancelledException(
+        "call of " + method + " was cancelled by the remote peer", null, true);
   }
 }

@@ -18,13 +18,18 @@ final class InvocationImpl implements Invocation {
   private final OutgoingCalls calls;
   private final Supplier<RemoteLink> target;
   private final String method;
-  /** The call this one is a callback of, when made through {@code CallContext.caller()}; else null. */
+
+  /**
+   * The call this one is a callback of, when made through {@code CallContext.caller()}; else null.
+   */
   private final ServerCall parent;
+
   private OrderKey orderKey = OrderKey.NONE;
   private Duration timeout;
   private boolean compress;
 
-  InvocationImpl(OutgoingCalls calls, Supplier<RemoteLink> target, String method, ServerCall parent) {
+  InvocationImpl(
+      OutgoingCalls calls, Supplier<RemoteLink> target, String method, ServerCall parent) {
     this.calls = calls;
     this.target = target;
     this.method = Objects.requireNonNull(method, "method");
@@ -66,7 +71,8 @@ final class InvocationImpl implements Invocation {
   }
 
   private CallRequest request(Object body, Type resultType, int streams) {
-    return new CallRequest(target.get(), method, orderKey, timeout, compress, body, resultType, parent, streams);
+    return new CallRequest(
+        target.get(), method, orderKey, timeout, compress, body, resultType, parent, streams);
   }
 
   @Override

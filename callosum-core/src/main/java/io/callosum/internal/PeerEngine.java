@@ -33,16 +33,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The peer protocol behind a {@link io.callosum.Peer} (either role): builds its parts, opens and closes the lower,
- * and tracks the connected remotes. The parts do the work — {@link Dispatcher} routes what
- * arrives, {@link IncomingCalls} serves calls (deciding with {@link CalleeScheduler}), {@link
- * OutgoingCalls} makes them, {@link ChunkTransfers} moves big messages, {@link StreamRouting}
- * moves streams, {@link PeerResources} owns the threads.
+ * The peer protocol behind a {@link io.callosum.Peer} (either role): builds its parts, opens and
+ * closes the lower, and tracks the connected remotes. The parts do the work — {@link Dispatcher}
+ * routes what arrives, {@link IncomingCalls} serves calls (deciding with {@link CalleeScheduler}),
+ * {@link OutgoingCalls} makes them, {@link ChunkTransfers} moves big messages, {@link
+ * StreamRouting} moves streams, {@link PeerResources} owns the threads.
  *
- * <p>It is the {@link LinkListener} of its lower, so {@code connected}, {@code received} and
- * {@code disconnected} run on the lower's I/O thread: they route and hand off, never run user
- * code (unless the direct executor was chosen) and never throw. The other methods are called by
- * the application on any thread.
+ * <p>It is the {@link LinkListener} of its lower, so {@code connected}, {@code received} and {@code
+ * disconnected} run on the lower's I/O thread: they route and hand off, never run user code (unless
+ * the direct executor was chosen) and never throw. The other methods are called by the application
+ * on any thread.
  */
 public final class PeerEngine implements LinkListener {
   private static final Logger LOG = LoggerFactory.getLogger(PeerEngine.class);
@@ -65,8 +65,10 @@ public final class PeerEngine implements LinkListener {
   private volatile boolean closed;
   private volatile Endpoint endpoint;
   private volatile RemoteLink primary;
+
   /** The target of {@link #call}: the primary remote when the call is made. */
   private final Supplier<RemoteLink> primaryTarget = () -> primary;
+
   private final CompletableFuture<RemoteLink> firstRemote = new CompletableFuture<>();
 
   public PeerEngine(PeerConfig config) {
@@ -77,18 +79,33 @@ public final class PeerEngine implements LinkListener {
     do {
       instance = ThreadLocalRandom.current().nextLong();
     } while (instance == 0);
-    this.localCapabilities = new Capabilities(Capabilities.VERSION, instance, config.ordering() == Ordering.NONE
-        ? Set.of(Capabilities.CHAIN, Capabilities.STREAM, Capabilities.CHUNK)
-        : Set.of(Capabilities.CHAIN, Capabilities.STREAM, Capabilities.CHUNK, Capabilities.ORDERED));
+    this.localCapabilities =
+        new Capabilities(
+            Capabilities.VERSION,
+            instance,
+            config.ordering() == Ordering.NONE
+                ? Set.of(Capabilities.CHAIN, Capabilities.STREAM, Capabilities.CHUNK)
+                : Set.of(
+                    Capabilities.CHAIN,
+                    Capabilities.STREAM,
+                    Capabilities.CHUNK,
+                    Capabilities.ORDERED));
     // Calls nested in callback chains may run beyond maxConcurrentCalls, up to the calls admitted.
-    this.threads = new PeerResources(config, name, (long) limits.maxConcurrentCalls() + limits.maxQueuedCalls());
+    this.threads =
+        new PeerResources(
+            config, name, (long) limits.maxConcurrentCalls() + limits.maxQueuedCalls());
     this.events = new SerialExecutor(threads::onCallbackThread);
     this.listeners = List.copyOf(config.listeners());
     Interceptors interceptors = new Interceptors(config.interceptors());
     StreamRouting streams = new StreamRouting(name, config, threads.callbacks);
-    this.chunks = new ChunkTransfers(name, config.chunkSize(), limits, threads.timer, this::failReply, this::tooLarge);
-    this.outgoing = new OutgoingCalls(name, config, threads, interceptors, chunks, streams, this::isClosed);
-    this.incoming = new IncomingCalls(name, config, threads, interceptors, chunks, streams, outgoing, this::isClosed);
+    this.chunks =
+        new ChunkTransfers(
+            name, config.chunkSize(), limits, threads.timer, this::failReply, this::tooLarge);
+    this.outgoing =
+        new OutgoingCalls(name, config, threads, interceptors, chunks, streams, this::isClosed);
+    this.incoming =
+        new IncomingCalls(
+            name, config, threads, interceptors, chunks, streams, outgoing, this::isClosed);
     this.dispatcher = new Dispatcher(name, limits, incoming, outgoing, chunks, streams);
   }
 
@@ -116,13 +133,16 @@ public final class PeerEngine implements LinkListener {
       }
       started = true;
     }
-    TransportConfig tc = new TransportConfig(localCapabilities, config.limits().maxMessageSize(), config.connectTimeout());
+    TransportConfig tc =
+        new TransportConfig(
+            localCapabilities, config.limits().maxMessageSize(), config.connectTimeout());
     if (config.bind()) {
       try {
         own(config.transport().bind(config.address(), tc, this));
       } catch (IOException e) {
         close();
-        throw new UncheckedIOException("cannot bind " + config.address() + ": " + e.getMessage(), e);
+        throw new UncheckedIOException(
+            "cannot bind " + config.address() + ": " + e.getMessage(), e);
       } catch (RuntimeException e) {
         close();
         throw e;
@@ -134,20 +154,27 @@ public final class PeerEngine implements LinkListener {
       firstRemote.get(config.connectTimeout().toNanos(), TimeUnit.NANOSECONDS);
     } catch (IOException e) {
       close();
-      throw new ConnectionLostException("cannot connect to " + config.address() + ": " + e.getMessage(), e);
+      throw new ConnectionLostException(
+          "cannot connect to " + config.address() + ": " + e.getMessage(), e);
     } catch (RuntimeException e) {
       close(); // e.g. ConnectionLostException, AuthenticationException from the lower
       throw e;
     } catch (TimeoutException e) {
       close();
-      throw new ConnectionLostException("connect to " + config.address() + " timed out after " + config.connectTimeout().toMillis() + " ms");
+      throw new ConnectionLostException(
+          "connect to "
+              + config.address()
+              + " timed out after "
+              + config.connectTimeout().toMillis()
+              + " ms");
     } catch (InterruptedException e) {
       close();
       Thread.currentThread().interrupt();
       throw new ConnectionLostException("interrupted while connecting to " + config.address(), e);
     } catch (ExecutionException e) {
       close();
-      throw new ConnectionLostException("cannot connect to " + config.address() + ": " + e.getCause(), e.getCause());
+      throw new ConnectionLostException(
+          "cannot connect to " + config.address() + ": " + e.getCause(), e.getCause());
     }
   }
 
@@ -262,15 +289,19 @@ public final class PeerEngine implements LinkListener {
   public void disconnected(Link link, Throwable cause) {
     RemoteLink r = remotes.get(link);
     if (r != null) {
-      String why = "connection to " + link.id() + " lost" + (cause != null ? ": " + cause.getMessage() : "");
+      String why =
+          "connection to " + link.id() + " lost" + (cause != null ? ": " + cause.getMessage() : "");
       dropRemote(r, new ConnectionLostException(why, cause), false);
     }
     if (!config.bind()) {
-      firstRemote.completeExceptionally(new ConnectionLostException("connection closed during connect", cause));
+      firstRemote.completeExceptionally(
+          new ConnectionLostException("connection closed during connect", cause));
     }
   }
 
-  /** Ends everything in flight with {@code r}: transfers, the calls made to it, the calls it made. */
+  /**
+   * Ends everything in flight with {@code r}: transfers, the calls made to it, the calls it made.
+   */
   private void dropRemote(RemoteLink r, ConnectionLostException error, boolean closeLink) {
     if (!remotes.remove(r.link, r)) {
       return;
@@ -305,6 +336,11 @@ public final class PeerEngine implements LinkListener {
 
   @Override
   public String toString() {
-    return "Peer(" + name + ", " + (config.bind() ? "bound at " : "connected to ") + address() + ")";
+    return "Peer("
+        + name
+        + ", "
+        + (config.bind() ? "bound at " : "connected to ")
+        + address()
+        + ")";
   }
 }

@@ -14,17 +14,20 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The hosting side of named pipes ({@code io.callosum.pipe.Pipes}): the writer's call and the reader's
- * call meet here by name. The writer's handler grants its upstream no credit until a reader is
- * attached (so the writer blocks), then moves items from its upstream to the reader's downstream
- * with both streams' flow control; the writer's end completes the reader's; a reader that goes
- * away cancels the writer's upstream (a broken pipe).
+ * The hosting side of named pipes ({@code io.callosum.pipe.Pipes}): the writer's call and the
+ * reader's call meet here by name. The writer's handler grants its upstream no credit until a
+ * reader is attached (so the writer blocks), then moves items from its upstream to the reader's
+ * downstream with both streams' flow control; the writer's end completes the reader's; a reader
+ * that goes away cancels the writer's upstream (a broken pipe).
  */
 public final class PipeHost {
   public static final String WRITE = "callosum.pipe.write";
   public static final String READ = "callosum.pipe.read";
 
-  /** Pipes with a writer or a reader attached, by name; guarded by this host, which is also what ends wait on. */
+  /**
+   * Pipes with a writer or a reader attached, by name; guarded by this host, which is also what
+   * ends wait on.
+   */
   private final Map<String, Pipe> pipes = new HashMap<>();
 
   private PipeHost() {}
@@ -41,6 +44,7 @@ public final class PipeHost {
   /** One pipe: its two ends as they attach. */
   private static final class Pipe {
     boolean writer;
+
     /** The attached reader, until it leaves or the writer that took it is done with it. */
     StreamSink reader;
   }
@@ -64,7 +68,8 @@ public final class PipeHost {
     ServerCall c = (ServerCall) ctx;
     String name = nameOf(body);
     if (c.upstream == null) {
-      throw new IllegalArgumentException("open the write end of a pipe with an upstream (Pipes.openOutput)");
+      throw new IllegalArgumentException(
+          "open the write end of a pipe with an upstream (Pipes.openOutput)");
     }
     Pipe p;
     StreamSink reader;
@@ -87,7 +92,8 @@ public final class PipeHost {
     }
     StreamSource up = c.upstream;
     c.upstream.open(true);
-    CallosumException failure = new CallCancelledException("the writer of pipe '" + name + "' went away", null, false);
+    CallosumException failure =
+        new CallCancelledException("the writer of pipe '" + name + "' went away", null, false);
     try {
       Body item;
       while ((item = up.take()) != null) {
@@ -114,7 +120,8 @@ public final class PipeHost {
         releaseLocked(name, p);
         notifyAll();
       }
-      // Only now, so that a reader that opens the pipe again as soon as it sees the end is not refused as busy.
+      // Only now, so that a reader that opens the pipe again as soon as it sees the end is not
+      // refused as busy.
       if (failure == null) {
         reader.complete();
       } else {
@@ -123,7 +130,8 @@ public final class PipeHost {
     }
   }
 
-  private Object read(CallContext ctx, Body body, StreamSource upstream, StreamSink downstream) throws Exception {
+  private Object read(CallContext ctx, Body body, StreamSource upstream, StreamSink downstream)
+      throws Exception {
     String name = nameOf(body);
     synchronized (this) {
       Pipe p = pipes.computeIfAbsent(name, k -> new Pipe());

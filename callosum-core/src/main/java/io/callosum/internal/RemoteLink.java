@@ -17,21 +17,30 @@ import java.util.function.Supplier;
 final class RemoteLink implements RemotePeer {
   /** Makes the calls made through this remote. */
   final OutgoingCalls calls;
+
   final Link link;
   final Capabilities capabilities;
+
   /** Calls this peer made to the remote, by seq. */
   final ConcurrentHashMap<Long, ClientCall> pending = new ConcurrentHashMap<>();
+
   /** Calls the remote made to this peer that have not been answered yet. */
   final ConcurrentHashMap<ServeKey, ServerCall> serving = new ConcurrentHashMap<>();
+
   volatile boolean connected = true;
+
   /** Big messages this peer is sending in chunks, by {@link Chunks#key}. */
   final ConcurrentHashMap<Long, Chunks.Out> chunksOut = new ConcurrentHashMap<>();
+
   /** Big messages arriving in chunks, by {@link Chunks#key}. */
   final ConcurrentHashMap<Long, Chunks.In> chunksIn = new ConcurrentHashMap<>();
+
   /** The announced bytes of {@link #chunksIn}. */
   final AtomicLong chunkBytesIn = new AtomicLong();
+
   /** This remote as the target of its invocations (made once, not per call). */
   private final Supplier<RemoteLink> itself = () -> this;
+
   /** What this remote's calls hold in the callee scheduler. */
   final CalleeScheduler.Share share = new CalleeScheduler.Share();
 
@@ -66,7 +75,10 @@ final class RemoteLink implements RemotePeer {
     return new InvocationImpl(calls, itself, method, null);
   }
 
-  /** A view of this remote whose calls are callbacks of {@code parent} (a handler's {@code caller()}). */
+  /**
+   * A view of this remote whose calls are callbacks of {@code parent} (a handler's {@code
+   * caller()}).
+   */
   RemotePeer withParent(ServerCall parent) {
     RemoteLink self = this;
     return new RemotePeer() {
@@ -104,6 +116,10 @@ final class RemoteLink implements RemotePeer {
 
   @Override
   public String toString() {
-    return "RemotePeer(" + id() + (capabilities.isLegacy() ? ", legacy" : "") + (connected ? "" : ", disconnected") + ")";
+    return "RemotePeer("
+        + id()
+        + (capabilities.isLegacy() ? ", legacy" : "")
+        + (connected ? "" : ", disconnected")
+        + ")";
   }
 }

@@ -29,8 +29,10 @@ final class ServerCall extends CalleeScheduler.Entry implements CallContext {
   final RemoteLink remote;
   final Header header;
   final ServeKey serveKey;
+
   /** The chain this call arrived with (empty from remotes that do not announce {@code chain}). */
   final List<CallId> chain;
+
   final Handler handler;
   final byte[] body;
   final long startNanos;
@@ -39,13 +41,17 @@ final class ServerCall extends CalleeScheduler.Entry implements CallContext {
 
   /** The streams the caller opened (null when it opened none). */
   final StreamIn upstream;
+
   final StreamOut downstream;
   // Guarded by the scheduler's lock (see IncomingCalls).
   Timer.Scheduled executionTimeout;
+
   /** The header of the RESULT being sent (to announce its chunks), null for other replies. */
   Header resultHeader;
+
   /** Streams that stand in for those the caller did not open, made on first use. */
   private StreamIn absentUpstream;
+
   private StreamOut absentDownstream;
 
   // Guarded by this.
@@ -54,10 +60,22 @@ final class ServerCall extends CalleeScheduler.Entry implements CallContext {
   private boolean cancelled;
   private List<Runnable> cancelActions;
 
-  ServerCall(RemoteLink remote, Header header, List<CallId> chain, Handler handler, byte[] body, long startNanos, long bytesIn,
-      StreamIn upstream, StreamOut downstream) {
-    // Held against Limits.maxBufferedBytes while the call lasts: its body and its upstream's window.
-    super(header.orderKey(), remote.share, body.length + (upstream != null ? upstream.windowBytes() : 0));
+  ServerCall(
+      RemoteLink remote,
+      Header header,
+      List<CallId> chain,
+      Handler handler,
+      byte[] body,
+      long startNanos,
+      long bytesIn,
+      StreamIn upstream,
+      StreamOut downstream) {
+    // Held against Limits.maxBufferedBytes while the call lasts: its body and its upstream's
+    // window.
+    super(
+        header.orderKey(),
+        remote.share,
+        body.length + (upstream != null ? upstream.windowBytes() : 0));
     this.upstream = upstream;
     this.downstream = downstream;
     this.remote = remote;
@@ -127,20 +145,21 @@ final class ServerCall extends CalleeScheduler.Entry implements CallContext {
     if (s == null && actions == null) {
       return;
     }
-    Runnable work = () -> {
-      if (s != null) {
-        s.cancel(true);
-      }
-      if (actions != null) {
-        for (Runnable r : actions) {
-          try {
-            r.run();
-          } catch (RuntimeException e) {
-            LOG.warn("cancel action of {} failed", header.method(), e);
+    Runnable work =
+        () -> {
+          if (s != null) {
+            s.cancel(true);
           }
-        }
-      }
-    };
+          if (actions != null) {
+            for (Runnable r : actions) {
+              try {
+                r.run();
+              } catch (RuntimeException e) {
+                LOG.warn("cancel action of {} failed", header.method(), e);
+              }
+            }
+          }
+        };
     try {
       userCode.execute(work);
     } catch (RejectedExecutionException e) {
@@ -154,7 +173,8 @@ final class ServerCall extends CalleeScheduler.Entry implements CallContext {
       return upstream;
     }
     if (absentUpstream == null) {
-      absentUpstream = StreamIn.ended(new StreamWire(remote, header, Header.UPSTREAM), codec, callbacks, null);
+      absentUpstream =
+          StreamIn.ended(new StreamWire(remote, header, Header.UPSTREAM), codec, callbacks, null);
     }
     return absentUpstream;
   }
@@ -165,7 +185,13 @@ final class ServerCall extends CalleeScheduler.Entry implements CallContext {
       return downstream;
     }
     if (absentDownstream == null) {
-      absentDownstream = new StreamOut(new StreamWire(remote, header, Header.DOWNSTREAM), codec, Long.MAX_VALUE, callbacks, false);
+      absentDownstream =
+          new StreamOut(
+              new StreamWire(remote, header, Header.DOWNSTREAM),
+              codec,
+              Long.MAX_VALUE,
+              callbacks,
+              false);
     }
     return absentDownstream;
   }
@@ -211,6 +237,12 @@ final class ServerCall extends CalleeScheduler.Entry implements CallContext {
 
   @Override
   public String toString() {
-    return "ServerCall(" + header.method() + ", okey=" + header.orderKey() + ", seq=" + header.seq() + ")";
+    return "ServerCall("
+        + header.method()
+        + ", okey="
+        + header.orderKey()
+        + ", seq="
+        + header.seq()
+        + ")";
   }
 }

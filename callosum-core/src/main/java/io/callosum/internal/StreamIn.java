@@ -19,11 +19,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The receiving end of one stream of one call: a buffer bounded by the window this end granted.
- * The sender starts with a window of credit ({@code windowItems}, {@code windowBytes}); every time
- * the application has taken half a window (in items or bytes), that much is granted again. An
- * item beyond the granted credit is a protocol violation: the stream fails and the sender is told
- * to stop.
+ * The receiving end of one stream of one call: a buffer bounded by the window this end granted. The
+ * sender starts with a window of credit ({@code windowItems}, {@code windowBytes}); every time the
+ * application has taken half a window (in items or bytes), that much is granted again. An item
+ * beyond the granted credit is a protocol violation: the stream fails and the sender is told to
+ * stop.
  */
 final class StreamIn implements StreamSource {
   private static final Logger LOG = LoggerFactory.getLogger(StreamIn.class);
@@ -42,8 +42,13 @@ final class StreamIn implements StreamSource {
   private long receivedBytes;
   private long takenItems;
   private long takenBytes;
-  /** Whether credit is granted back as items are taken (false until the stream starts, and after it ends). */
+
+  /**
+   * Whether credit is granted back as items are taken (false until the stream starts, and after it
+   * ends).
+   */
   private boolean granting;
+
   private boolean ended;
   private CallosumException failure;
   private Subscription subscription;
@@ -57,7 +62,8 @@ final class StreamIn implements StreamSource {
   }
 
   /** A stream that has already completed (a call without this stream). */
-  static StreamIn ended(StreamWire wire, Codec codec, Executor callbacks, CallosumException failure) {
+  static StreamIn ended(
+      StreamWire wire, Codec codec, Executor callbacks, CallosumException failure) {
     StreamIn s = new StreamIn(wire, codec, 0, 0, callbacks);
     s.ended = true;
     s.failure = failure;
@@ -103,9 +109,17 @@ final class StreamIn implements StreamSource {
         return; // cancelled here, or the call ended: late items are dropped
       }
       if (receivedItems >= grantedItems || receivedBytes >= grantedBytes) {
-        LOG.warn("the {} exceeded its credit ({} of {} items, {} of {} bytes); cancelling it", wire.describe(),
-            receivedItems + 1, grantedItems, receivedBytes + item.length, grantedBytes);
-        endLocked(new CallosumException(ErrorCode.BAD_MESSAGE, "the sender of the " + wire.describe() + " exceeded its credit"));
+        LOG.warn(
+            "the {} exceeded its credit ({} of {} items, {} of {} bytes); cancelling it",
+            wire.describe(),
+            receivedItems + 1,
+            grantedItems,
+            receivedBytes + item.length,
+            grantedBytes);
+        endLocked(
+            new CallosumException(
+                ErrorCode.BAD_MESSAGE,
+                "the sender of the " + wire.describe() + " exceeded its credit"));
         buffer.clear();
         wire.cancel();
         s = subscription;
@@ -125,8 +139,8 @@ final class StreamIn implements StreamSource {
   }
 
   /**
-   * An item or end that this end cannot take (e.g. over the message size limit) arrived: the
-   * stream fails after what was received and the sender is told to stop (I/O thread).
+   * An item or end that this end cannot take (e.g. over the message size limit) arrived: the stream
+   * fails after what was received and the sender is told to stop (I/O thread).
    */
   void refuse(CallosumException failure) {
     Subscription s;
@@ -302,14 +316,16 @@ final class StreamIn implements StreamSource {
         lock.unlock();
       }
       if (s == null) {
-        subscriber.onSubscribe(new Flow.Subscription() {
-          @Override
-          public void request(long n) {}
+        subscriber.onSubscribe(
+            new Flow.Subscription() {
+              @Override
+              public void request(long n) {}
 
-          @Override
-          public void cancel() {}
-        });
-        subscriber.onError(new IllegalStateException("the " + wire.describe() + " already has a subscriber"));
+              @Override
+              public void cancel() {}
+            });
+        subscriber.onError(
+            new IllegalStateException("the " + wire.describe() + " already has a subscriber"));
         return;
       }
       s.start();
@@ -330,10 +346,11 @@ final class StreamIn implements StreamSource {
     }
 
     void start() {
-      serial.execute(() -> {
-        subscriber.onSubscribe(this);
-        deliver();
-      });
+      serial.execute(
+          () -> {
+            subscriber.onSubscribe(this);
+            deliver();
+          });
     }
 
     void schedule() {
@@ -343,27 +360,32 @@ final class StreamIn implements StreamSource {
     @Override
     public void request(long n) {
       if (n <= 0) {
-        serial.execute(() -> {
-          if (!terminated) {
-            terminated = true;
-            StreamIn.this.cancel();
-            subscriber.onError(new IllegalArgumentException("request(" + n + "): must be positive (Flow rule 3.9)"));
-          }
-        });
+        serial.execute(
+            () -> {
+              if (!terminated) {
+                terminated = true;
+                StreamIn.this.cancel();
+                subscriber.onError(
+                    new IllegalArgumentException(
+                        "request(" + n + "): must be positive (Flow rule 3.9)"));
+              }
+            });
         return;
       }
-      serial.execute(() -> {
-        demand = demand + n < 0 ? Long.MAX_VALUE : demand + n;
-        deliver();
-      });
+      serial.execute(
+          () -> {
+            demand = demand + n < 0 ? Long.MAX_VALUE : demand + n;
+            deliver();
+          });
     }
 
     @Override
     public void cancel() {
-      serial.execute(() -> {
-        cancelled = true;
-        terminated = true;
-      });
+      serial.execute(
+          () -> {
+            cancelled = true;
+            terminated = true;
+          });
       StreamIn.this.cancel();
     }
 

@@ -12,7 +12,8 @@ import java.util.Objects;
  * @param maxMessageSize the largest item (topic, header and body) a receiver accepts; a lower drops
  *     (or disconnects the sender of) a bigger one
  */
-public record FanoutConfig(FanoutPattern pattern, boolean bind, int queueCapacity, int maxMessageSize) {
+public record FanoutConfig(
+    FanoutPattern pattern, boolean bind, int queueCapacity, int maxMessageSize) {
   public FanoutConfig {
     Objects.requireNonNull(pattern, "pattern");
     if (queueCapacity < 1) {

@@ -25,6 +25,12 @@ public record FanoutItem(byte[] topic, byte[] header, byte[] body) {
 
   @Override
   public String toString() {
-    return "FanoutItem(topic " + topic.length + " bytes, header " + header.length + ", body " + body.length + ")";
+    return "FanoutItem(topic "
+        + topic.length
+        + " bytes, header "
+        + header.length
+        + ", body "
+        + body.length
+        + ")";
   }
 }

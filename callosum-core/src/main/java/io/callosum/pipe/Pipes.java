@@ -23,11 +23,11 @@ import java.util.concurrent.ThreadLocalRandom;
  * OutputStream} and an {@link InputStream}. The bytes flow through the hosting peer with the
  * streams' flow control, so a slow reader slows the writer and nothing piles up.
  *
- * <p>Semantics, as for a local named pipe: a write blocks until a reader is attached (at the
- * latest when the writer's buffer of {@code chunkSize} bytes is full or flushed); a read blocks
- * until data arrives and returns -1 after the writer has closed its end; a write after the reader
- * has gone fails with an {@link IOException} "broken pipe". A pipe has one writer and one reader
- * at a time (a second one is refused); its name is free again once both ends are done.
+ * <p>Semantics, as for a local named pipe: a write blocks until a reader is attached (at the latest
+ * when the writer's buffer of {@code chunkSize} bytes is full or flushed); a read blocks until data
+ * arrives and returns -1 after the writer has closed its end; a write after the reader has gone
+ * fails with an {@link IOException} "broken pipe". A pipe has one writer and one reader at a time
+ * (a second one is refused); its name is free again once both ends are done.
  *
  * <pre>{@code
  * Pipes.host(server);                                             // on the hosting peer
@@ -48,8 +48,8 @@ public final class Pipes {
   }
 
   /**
-   * Opens the write end of the pipe {@code d} names, through a peer of its own that connects to
-   * the host and is closed with the stream.
+   * Opens the write end of the pipe {@code d} names, through a peer of its own that connects to the
+   * host and is closed with the stream.
    */
   public static OutputStream openOutput(PipeDescriptor d) {
     return openOutput(d, null);
@@ -86,12 +86,17 @@ public final class Pipes {
     }
   }
 
-  /** Opens the read end of the pipe {@code d} names, through a peer of its own closed with the stream. */
+  /**
+   * Opens the read end of the pipe {@code d} names, through a peer of its own closed with the
+   * stream.
+   */
   public static InputStream openInput(PipeDescriptor d) {
     return openInput(d, null);
   }
 
-  /** As {@link #openInput(PipeDescriptor)}, through {@code transport}; null for the installed one. */
+  /**
+   * As {@link #openInput(PipeDescriptor)}, through {@code transport}; null for the installed one.
+   */
   public static InputStream openInput(PipeDescriptor d, Transport transport) {
     if (d.mode() != PipeDescriptor.Mode.READ) {
       throw new IllegalArgumentException("not the read end of a pipe: " + d);
@@ -165,7 +170,10 @@ public final class Pipes {
     };
   }
 
-  /** Opens the read end of pipe {@code name} at the peer {@code host} reaches; closing it detaches the reader. */
+  /**
+   * Opens the read end of pipe {@code name} at the peer {@code host} reaches; closing it detaches
+   * the reader.
+   */
   public static InputStream openInput(Invoker host, String name) {
     StreamCall call = host.call(PipeHost.READ).orderKey(ownKey()).timeout(null).serverStream(name);
     return new FilterInputStream(call.downstream().inputStream()) {

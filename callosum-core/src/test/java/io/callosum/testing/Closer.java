@@ -23,21 +23,24 @@ public final class Closer implements AfterEachCallback {
   }
 
   /**
-   * A one-thread daemon executor for background work of a test, shut down after the test. Create
-   * it before opening sockets: closed last, it outlives what its tasks may be blocked on.
+   * A one-thread daemon executor for background work of a test, shut down after the test. Create it
+   * before opening sockets: closed last, it outlives what its tasks may be blocked on.
    */
   public ExecutorService executor(String threadName) {
-    ExecutorService e = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, threadName);
-      t.setDaemon(true);
-      return t;
-    });
-    later(() -> {
-      e.shutdownNow();
-      if (!e.awaitTermination(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS)) {
-        throw new AssertionError(threadName + " did not stop within " + Await.LIMIT);
-      }
-    });
+    ExecutorService e =
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, threadName);
+              t.setDaemon(true);
+              return t;
+            });
+    later(
+        () -> {
+          e.shutdownNow();
+          if (!e.awaitTermination(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError(threadName + " did not stop within " + Await.LIMIT);
+          }
+        });
     return e;
   }
 

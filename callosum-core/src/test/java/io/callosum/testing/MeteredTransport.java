@@ -18,8 +18,8 @@ import java.util.function.Predicate;
 
 /**
  * A lower wrapped to count, for the envelopes a predicate selects, the bytes handed to the lower
- * and the bytes it delivered to a peer: their difference is what is queued in the lower (its
- * queues and socket buffers) at a moment. Peers on both ends use the same instance.
+ * and the bytes it delivered to a peer: their difference is what is queued in the lower (its queues
+ * and socket buffers) at a moment. Peers on both ends use the same instance.
  */
 public final class MeteredTransport implements Transport {
   private final Transport lower;
@@ -47,12 +47,14 @@ public final class MeteredTransport implements Transport {
   }
 
   @Override
-  public Endpoint bind(URI address, TransportConfig config, LinkListener listener) throws IOException {
+  public Endpoint bind(URI address, TransportConfig config, LinkListener listener)
+      throws IOException {
     return lower.bind(address, config, wrap(listener));
   }
 
   @Override
-  public Endpoint connect(URI address, TransportConfig config, LinkListener listener) throws IOException {
+  public Endpoint connect(URI address, TransportConfig config, LinkListener listener)
+      throws IOException {
     return lower.connect(address, config, wrap(listener));
   }
 

@@ -25,15 +25,33 @@ import java.util.regex.Pattern;
 /**
  * Reads a gateway's YAML configuration file (every key is described in docs/GATEWAY.md): each key
  * maps onto one {@link GatewayConfig.Builder} setting. Unknown keys, missing required keys and
- * malformed values are refused with an {@link IllegalArgumentException} naming the key.
- * Stateless; any thread.
+ * malformed values are refused with an {@link IllegalArgumentException} naming the key. Stateless;
+ * any thread.
  */
 public final class GatewayConfigFile {
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m)");
-  private static final Set<String> TOP = Set.of("cluster", "listen", "linkListen", "admin", "secretKey", "keyFile", "links",
-      "allowGateways", "grants", "forwards", "maxChannelBuffer", "heartbeat", "reconnect", "handshakeTimeout", "maxChannelsPerConnection", "maxConnections", "maxSendBacklog", "statusLog",
-      "localPeers");
+  private static final Set<String> TOP =
+      Set.of(
+          "cluster",
+          "listen",
+          "linkListen",
+          "admin",
+          "secretKey",
+          "keyFile",
+          "links",
+          "allowGateways",
+          "grants",
+          "forwards",
+          "maxChannelBuffer",
+          "heartbeat",
+          "reconnect",
+          "handshakeTimeout",
+          "maxChannelsPerConnection",
+          "maxConnections",
+          "maxSendBacklog",
+          "statusLog",
+          "localPeers");
 
   private GatewayConfigFile() {}
 
@@ -88,12 +106,20 @@ public final class GatewayConfigFile {
       b.keyPair(CurveKeyPair.fromSecretKeyZ85(secret));
     } else if (keyFile != null) {
       Path p = base == null ? Path.of(keyFile) : base.resolve(keyFile);
-      b.keyPair(CurveCertificate.read(p).keyPair().orElseThrow(() -> new IllegalArgumentException("keyFile " + p
-          + " holds no secret key (use the .key_secret file)")));
+      b.keyPair(
+          CurveCertificate.read(p)
+              .keyPair()
+              .orElseThrow(
+                  () ->
+                      new IllegalArgumentException(
+                          "keyFile " + p + " holds no secret key (use the .key_secret file)")));
     }
     for (JsonNode l : list(root, "links")) {
       known(l, Set.of("cluster", "address", "serverKey"), "links[]");
-      b.link(text(l, "cluster", true), uri(text(l, "address", true), "links[].address"), key(text(l, "serverKey", true)));
+      b.link(
+          text(l, "cluster", true),
+          uri(text(l, "address", true), "links[].address"),
+          key(text(l, "serverKey", true)));
     }
     for (JsonNode g : list(root, "allowGateways")) {
       known(g, Set.of("cluster", "key"), "allowGateways[]");
@@ -128,7 +154,10 @@ public final class GatewayConfigFile {
     }
     for (JsonNode f : list(root, "forwards")) {
       known(f, Set.of("listen", "cluster", "target"), "forwards[]");
-      b.forward(uri(text(f, "listen", true), "forwards[].listen"), text(f, "cluster", true), text(f, "target", true));
+      b.forward(
+          uri(text(f, "listen", true), "forwards[].listen"),
+          text(f, "cluster", true),
+          text(f, "target", true));
     }
     JsonNode buffer = root.get("maxChannelBuffer");
     if (buffer != null) {
@@ -150,12 +179,16 @@ public final class GatewayConfigFile {
     JsonNode hb = root.get("heartbeat");
     if (hb != null) {
       known(hb, Set.of("interval", "timeout"), "heartbeat");
-      t.heartbeat(duration(text(hb, "interval", true), "heartbeat.interval"), duration(text(hb, "timeout", true), "heartbeat.timeout"));
+      t.heartbeat(
+          duration(text(hb, "interval", true), "heartbeat.interval"),
+          duration(text(hb, "timeout", true), "heartbeat.timeout"));
     }
     JsonNode rc = root.get("reconnect");
     if (rc != null) {
       known(rc, Set.of("min", "max"), "reconnect");
-      t.reconnect(duration(text(rc, "min", true), "reconnect.min"), duration(text(rc, "max", true), "reconnect.max"));
+      t.reconnect(
+          duration(text(rc, "min", true), "reconnect.min"),
+          duration(text(rc, "max", true), "reconnect.max"));
     }
     String hs = text(root, "handshakeTimeout", false);
     if (hs != null) {
@@ -181,13 +214,19 @@ public final class GatewayConfigFile {
 
   private static void known(JsonNode node, Set<String> keys, String where) {
     if (!node.isObject()) {
-      throw new IllegalArgumentException((where.isEmpty() ? "the file" : where) + " must be a mapping");
+      throw new IllegalArgumentException(
+          (where.isEmpty() ? "the file" : where) + " must be a mapping");
     }
     for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
       String k = it.next();
       if (!keys.contains(k)) {
-        throw new IllegalArgumentException("unknown key " + (where.isEmpty() ? "" : where + ".") + k + " (known: " + new TreeSet<>(
-            keys) + ")");
+        throw new IllegalArgumentException(
+            "unknown key "
+                + (where.isEmpty() ? "" : where + ".")
+                + k
+                + " (known: "
+                + new TreeSet<>(keys)
+                + ")");
       }
     }
   }
@@ -237,12 +276,9 @@ public final class GatewayConfigFile {
     }
     long n = Long.parseLong(m.group(1));
     return switch (m.group(2)) {
-  case "ms" -> 
-Duration.ofMillis(n);
-  case "s" -> 
-Duration.ofSeconds(n);
-  default -> 
-Duration.ofMinutes(n);
-};
+      case "ms" -> Duration.ofMillis(n);
+      case "s" -> Duration.ofSeconds(n);
+      default -> Duration.ofMinutes(n);
+    };
   }
 }

@@ -140,7 +140,7 @@ final class Json {
       return NODES.objectNode().put("$time", v.toString());
     }
     if (v instanceof MsgpackCodec.Extension e) {
-      
+
       return NODES.objectNode().put("$ext", e.type()).put("data", encodeBase64(e.data()));
     }
     if (v instanceof Map) {

@@ -48,7 +48,10 @@ final class SampleService {
     throw new IllegalStateException(message == null ? "fail was called" : String.valueOf(message));
   }
 
-  /** Sleeps {@code {s: seconds}}; an interrupt (the call was cancelled) ends it with {@link InterruptedException}. */
+  /**
+   * Sleeps {@code {s: seconds}}; an interrupt (the call was cancelled) ends it with {@link
+   * InterruptedException}.
+   */
   static String sleep(CallContext ctx, Body body) throws InterruptedException {
     double seconds = number(arguments(body), "s").doubleValue();
     if (!(seconds >= 0 && seconds <= Long.MAX_VALUE / 1000.0)) {

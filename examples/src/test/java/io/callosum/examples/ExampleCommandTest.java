@@ -8,7 +8,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** {@code callosum example UPPER}: every upper's service behaves as shown, in-process and over ZeroMQ. */
+/**
+ * {@code callosum example UPPER}: every upper's service behaves as shown, in-process and over
+ * ZeroMQ.
+ */
 class ExampleCommandTest {
   static Set<String> uppers() {
     return ExampleCommand.UPPERS.keySet();
@@ -17,7 +20,10 @@ class ExampleCommandTest {
   @ParameterizedTest
   @MethodSource("uppers")
   void everyCallBehavesAsShown(String upper) {
-    for (String[] args : new String[][] {{"example", upper}, {"example", upper, "--lower", "zmq+tcp://127.0.0.1:0"}}) {
+    for (String[] args :
+        new String[][] {
+          {"example", upper}, {"example", upper, "--lower", "zmq+tcp://127.0.0.1:0"}
+        }) {
       ToolRun run = ToolRun.of(args);
       assertEquals(ExitCodes.OK, run.exit(), run::toString);
       assertTrue(run.out().contains("Every call behaved as shown."), run::toString);

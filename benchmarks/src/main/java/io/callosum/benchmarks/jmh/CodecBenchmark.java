@@ -15,7 +15,9 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
-/** The msgpack upper: encode and decode of a typical small call body (a map) and of a 48-byte bin. */
+/**
+ * The msgpack upper: encode and decode of a typical small call body (a map) and of a 48-byte bin.
+ */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)

@@ -25,9 +25,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * One whole call through the public path with no sockets and no thread hand-offs: an in-process
- * pair of peers with direct executors. What remains is Callosum's own per-call work — header
- * encode and decode on both sides, the pending-call table, dispatch through the ordering
- * scheduler, snappy when {@code compress} is set, and the codec for {@link #typedEcho}.
+ * pair of peers with direct executors. What remains is Callosum's own per-call work — header encode
+ * and decode on both sides, the pending-call table, dispatch through the ordering scheduler, snappy
+ * when {@code compress} is set, and the codec for {@link #typedEcho}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -54,12 +54,23 @@ public class InProcessEchoBenchmark {
 
   @Setup(Level.Trial)
   public void open() {
-    server = Peer.builder().name("jmh-server").bind("inproc://jmh-echo-" + nextServer()).directExecutor()
-        .ordering(ordering).build();
+    server =
+        Peer.builder()
+            .name("jmh-server")
+            .bind("inproc://jmh-echo-" + nextServer())
+            .directExecutor()
+            .ordering(ordering)
+            .build();
     server.handle("echo", (context, body) -> Payload.wrap(body.bytes()));
     server.handle("typed", byte[].class, (context, body) -> body);
     server.start();
-    client = Peer.builder().name("jmh-client").connect(server.address()).directExecutor().build().start();
+    client =
+        Peer.builder()
+            .name("jmh-client")
+            .connect(server.address())
+            .directExecutor()
+            .build()
+            .start();
     bytes = body(size);
     payload = Payload.wrap(new MsgpackCodec().encode(bytes));
   }

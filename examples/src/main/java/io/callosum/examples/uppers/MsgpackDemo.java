@@ -36,18 +36,29 @@ public final class MsgpackDemo implements DemoUpper {
   public void serve(Peer server) {
     Map<String, AtomicLong> sequences = new ConcurrentHashMap<>();
     server.handle("echo", (ctx, body) -> body.as(String.class));
-    server.handle("add", (ctx, body) -> {
-      Map<?, ?> m = (Map<?, ?>) body.value();
-      return ((Number) m.get("a")).longValue() + ((Number) m.get("b")).longValue();
-    });
-    server.handle("fail", (ctx, body) -> {
-      throw new DemoFailure(body.as(String.class));
-    });
-    server.handle("slow", (ctx, body) -> {
-      Thread.sleep(body.as(Long.class));
-      return null;
-    });
-    server.handle("next", (ctx, body) -> sequences.computeIfAbsent(body.as(String.class), k -> new AtomicLong()).incrementAndGet());
+    server.handle(
+        "add",
+        (ctx, body) -> {
+          Map<?, ?> m = (Map<?, ?>) body.value();
+          return ((Number) m.get("a")).longValue() + ((Number) m.get("b")).longValue();
+        });
+    server.handle(
+        "fail",
+        (ctx, body) -> {
+          throw new DemoFailure(body.as(String.class));
+        });
+    server.handle(
+        "slow",
+        (ctx, body) -> {
+          Thread.sleep(body.as(Long.class));
+          return null;
+        });
+    server.handle(
+        "next",
+        (ctx, body) ->
+            sequences
+                .computeIfAbsent(body.as(String.class), k -> new AtomicLong())
+                .incrementAndGet());
   }
 
   @Override

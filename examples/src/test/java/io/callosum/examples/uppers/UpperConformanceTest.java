@@ -53,13 +53,10 @@ class UpperConformanceTest {
 
   private static String bindAddress(String lower) {
     return switch (lower) {
-  case "inproc" -> 
-"inproc://uppers-" + NAMES.incrementAndGet();
-  case "zmq+tcp" -> 
-"zmq+tcp://127.0.0.1:0";
-  default -> 
-lower + "://127.0.0.1:0";
-};
+      case "inproc" -> "inproc://uppers-" + NAMES.incrementAndGet();
+      case "zmq+tcp" -> "zmq+tcp://127.0.0.1:0";
+      default -> lower + "://127.0.0.1:0";
+    };
   }
 
   private static Throwable failureOf(CompletableFuture<?> f) throws InterruptedException {
@@ -76,18 +73,34 @@ lower + "://127.0.0.1:0";
   @ParameterizedTest(name = "{0} over {1}")
   @MethodSource("combinations")
   void theServiceBehavesTheSameThroughEveryUpper(DemoUpper upper, String lower) throws Exception {
-    Peer server = closer.later(upper.configure(Peer.builder().bind(bindAddress(lower)).ordering(MsgpackDemo.ordering())
-        .defaultTimeout(Await.LIMIT)).build());
+    Peer server =
+        closer.later(
+            upper
+                .configure(
+                    Peer.builder()
+                        .bind(bindAddress(lower))
+                        .ordering(MsgpackDemo.ordering())
+                        .defaultTimeout(Await.LIMIT))
+                .build());
     upper.serve(server);
     server.start();
-    ConnectedPeer peer = closer.later(upper.configure(Peer.builder().connect(server.address()).defaultTimeout(Await.LIMIT)).build()).start();
+    ConnectedPeer peer =
+        closer
+            .later(
+                upper
+                    .configure(Peer.builder().connect(server.address()).defaultTimeout(Await.LIMIT))
+                    .build())
+            .start();
     DemoClient client = upper.client(peer);
 
     assertEquals("hello, " + upper.name(), Await.result(client.echo("hello, " + upper.name())));
     assertEquals(42L, Await.result(client.add(40, 2)));
     Throwable declared = failureOf(client.fail("no such account"));
-    assertTrue(upper.isDeclaredFailure(declared, "no such account"), "not the declared error: " + declared);
-    assertInstanceOf(CallTimeoutException.class, failureOf(client.slow(5_000, Duration.ofMillis(100))));
+    assertTrue(
+        upper.isDeclaredFailure(declared, "no such account"),
+        "not the declared error: " + declared);
+    assertInstanceOf(
+        CallTimeoutException.class, failureOf(client.slow(5_000, Duration.ofMillis(100))));
     assertEquals("still serving", Await.result(client.echo("still serving")));
 
     List<CompletableFuture<Long>> a = new ArrayList<>();

@@ -21,10 +21,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * jeromq 0.6.0 crashes its I/O thread on a ZMTP frame whose 8-byte length has the top bit set,
- * then spins at full CPU with every socket of the context deaf once that connection closes. The
- * lower must survive it: after the hostile packet, legitimate clients are still served, and no
- * ZeroMQ thread burns CPU.
+ * jeromq 0.6.0 crashes its I/O thread on a ZMTP frame whose 8-byte length has the top bit set, then
+ * spins at full CPU with every socket of the context deaf once that connection closes. The lower
+ * must survive it: after the hostile packet, legitimate clients are still served, and no ZeroMQ
+ * thread burns CPU.
  */
 class PreAuthCrashTest {
   private static byte[] greeting(String mechanism) {
@@ -51,10 +51,18 @@ class PreAuthCrashTest {
     } // ...and the hostile connection closes
   }
 
-  /** CPU time of ZeroMQ's own threads (java.management is read reflectively: tests run as this module). */
+  /**
+   * CPU time of ZeroMQ's own threads (java.management is read reflectively: tests run as this
+   * module).
+   */
   private static long zeroMqThreadCpuNanos() throws ReflectiveOperationException {
-    Object mx = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean").invoke(null);
-    Method cpuTime = Class.forName("java.lang.management.ThreadMXBean").getMethod("getThreadCpuTime", long.class);
+    Object mx =
+        Class.forName("java.lang.management.ManagementFactory")
+            .getMethod("getThreadMXBean")
+            .invoke(null);
+    Method cpuTime =
+        Class.forName("java.lang.management.ThreadMXBean")
+            .getMethod("getThreadCpuTime", long.class);
     long total = 0;
     for (Thread t : Thread.getAllStackTraces().keySet()) {
       if (t.getName().startsWith("iothread") || t.getName().startsWith("reaper")) {
@@ -75,14 +83,22 @@ class PreAuthCrashTest {
       AllowListAuthenticator allow = new AllowListAuthenticator("crash", serverKeys);
       allow.allow(clientKeys.publicKey());
       serverOptions = serverOptions.withCurveServer(allow);
-      clientOptions = clientOptions.withCurveClient(ClientAuthenticator.of(serverKeys.publicKey(), clientKeys));
+      clientOptions =
+          clientOptions.withCurveClient(ClientAuthenticator.of(serverKeys.publicKey(), clientKeys));
     }
     ZmqTransport serverTransport = new ZmqTransport(serverOptions);
     ZmqTransport clientTransport = new ZmqTransport(clientOptions); // another "process"
-    try (Peer server = Peer.builder().transport(serverTransport).bind("zmq+tcp://127.0.0.1:0").build()) {
+    try (Peer server =
+        Peer.builder().transport(serverTransport).bind("zmq+tcp://127.0.0.1:0").build()) {
       server.handle("echo", (ctx, body) -> body.value());
       server.start();
-      try (ConnectedPeer before = Peer.builder().transport(clientTransport).connect(server.address()).defaultTimeout(Duration.ofSeconds(5)).build().start()) {
+      try (ConnectedPeer before =
+          Peer.builder()
+              .transport(clientTransport)
+              .connect(server.address())
+              .defaultTimeout(Duration.ofSeconds(5))
+              .build()
+              .start()) {
         assertEquals("before", before.invokeAndWait("echo", "before"));
         byte[] minusOne = new byte[8];
         Arrays.fill(minusOne, (byte) 0xff);
@@ -93,8 +109,14 @@ class PreAuthCrashTest {
         // A connection made before the attack and new ones after it are all served.
         assertEquals("still", before.invokeAndWait("echo", "still"));
         for (int i = 0; i < 3; i++) {
-          try (ConnectedPeer after = Peer.builder().transport(clientTransport).connect(server.address())
-              .connectTimeout(Duration.ofSeconds(5)).defaultTimeout(Duration.ofSeconds(5)).build().start()) {
+          try (ConnectedPeer after =
+              Peer.builder()
+                  .transport(clientTransport)
+                  .connect(server.address())
+                  .connectTimeout(Duration.ofSeconds(5))
+                  .defaultTimeout(Duration.ofSeconds(5))
+                  .build()
+                  .start()) {
             assertEquals(i, after.invokeAndWait("echo", i));
           }
         }
@@ -104,7 +126,8 @@ class PreAuthCrashTest {
       long wall0 = System.nanoTime();
       Await.until("a measurement window of 300 ms", () -> System.nanoTime() - wall0 > 300_000_000L);
       long used = zeroMqThreadCpuNanos() - cpu0;
-      assertTrue(used < 150_000_000L, "ZeroMQ threads used " + used / 1_000_000 + " ms of CPU in 300 ms");
+      assertTrue(
+          used < 150_000_000L, "ZeroMQ threads used " + used / 1_000_000 + " ms of CPU in 300 ms");
     }
   }
 }

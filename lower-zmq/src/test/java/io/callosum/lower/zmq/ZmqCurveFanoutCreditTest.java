@@ -23,23 +23,51 @@ class ZmqCurveFanoutCreditTest {
 
   @Test
   void aWorkerWithAQueueAboveTheHighWaterMarkGetsEveryItem() throws Exception {
-    ZmqTransport t = CurveTransports.serverAndClient("credit-fanout"); // default high-water mark: 10,000
+    ZmqTransport t =
+        CurveTransports.serverAndClient("credit-fanout"); // default high-water mark: 10,000
     int capacity = 30_000;
-    PipelineSender s = closer.later(PipelineSender.builder().transport(t).bind("zmq+tcp://127.0.0.1:0").queueCapacity(capacity).build());
-    PipelineReceiver w = closer.later(PipelineReceiver.builder().transport(t).connect(s.address()).queueCapacity(capacity).build());
+    PipelineSender s =
+        closer.later(
+            PipelineSender.builder()
+                .transport(t)
+                .bind("zmq+tcp://127.0.0.1:0")
+                .queueCapacity(capacity)
+                .build());
+    PipelineReceiver w =
+        closer.later(
+            PipelineReceiver.builder()
+                .transport(t)
+                .connect(s.address())
+                .queueCapacity(capacity)
+                .build());
     for (int i = 0; i < capacity; i++) {
       s.send("t", i, Duration.ofSeconds(20));
     }
     assertEquals(capacity, Probe.take(w, capacity), "items the worker got");
   }
 
-  /** After more items than the high-water mark, the worker still gets new ones (it was never cut off). */
+  /**
+   * After more items than the high-water mark, the worker still gets new ones (it was never cut
+   * off).
+   */
   @Test
   void aWorkerDroppedByTheRouterRecovers() throws Exception {
     ZmqTransport t = CurveTransports.serverAndClient("credit-fanout-2");
     int capacity = 30_000;
-    PipelineSender s = closer.later(PipelineSender.builder().transport(t).bind("zmq+tcp://127.0.0.1:0").queueCapacity(capacity).build());
-    PipelineReceiver w = closer.later(PipelineReceiver.builder().transport(t).connect(s.address()).queueCapacity(capacity).build());
+    PipelineSender s =
+        closer.later(
+            PipelineSender.builder()
+                .transport(t)
+                .bind("zmq+tcp://127.0.0.1:0")
+                .queueCapacity(capacity)
+                .build());
+    PipelineReceiver w =
+        closer.later(
+            PipelineReceiver.builder()
+                .transport(t)
+                .connect(s.address())
+                .queueCapacity(capacity)
+                .build());
     for (int i = 0; i < capacity; i++) {
       s.send("t", i, Duration.ofSeconds(20));
     }

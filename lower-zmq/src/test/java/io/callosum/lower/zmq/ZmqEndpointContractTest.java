@@ -32,7 +32,10 @@ import org.zeromq.ZMQ;
 import org.zeromq.ZMQ.Context;
 import org.zeromq.ZMQ.Socket;
 
-/** The lower's side of the LinkListener contract and the ZAP handler's lifecycle, below the peer protocol. */
+/**
+ * The lower's side of the LinkListener contract and the ZAP handler's lifecycle, below the peer
+ * protocol.
+ */
 class ZmqEndpointContractTest {
   private static byte[] ascii(String s) {
     return s.getBytes(StandardCharsets.US_ASCII);
@@ -47,13 +50,16 @@ class ZmqEndpointContractTest {
     try (RawZmq router = RawZmq.router()) {
       LinkRecorder recorder = new LinkRecorder();
       AtomicReference<byte[]> routingId = new AtomicReference<>();
-      Thread answer = new Thread(() -> {
-        List<byte[]> ping = router.next();
-        routingId.set(ping.get(0));
-        router.send(ping.get(0), ascii("PONG"), ping.get(2), ping.get(3));
-      });
+      Thread answer =
+          new Thread(
+              () -> {
+                List<byte[]> ping = router.next();
+                routingId.set(ping.get(0));
+                router.send(ping.get(0), ascii("PONG"), ping.get(2), ping.get(3));
+              });
       answer.start();
-      Endpoint client = new ZmqTransport().connect(URI.create(router.callosumAddress()), config(), recorder);
+      Endpoint client =
+          new ZmqTransport().connect(URI.create(router.callosumAddress()), config(), recorder);
       answer.join(Await.LIMIT.toMillis());
       try {
         byte[] id = routingId.get();
@@ -61,7 +67,11 @@ class ZmqEndpointContractTest {
         Await.until("the close is reported", () -> recorder.events.contains("disconnected"));
         router.send(id, ascii("UPPER"), ascii("h"), ascii("b"));
         router.send(id, ascii("PING"), new byte[0], new byte[0]);
-        assertEquals("PONG", new String(router.next().get(1), StandardCharsets.US_ASCII)); // the UPPER was handled before it
+        assertEquals(
+            "PONG",
+            new String(
+                router.next().get(1),
+                StandardCharsets.US_ASCII)); // the UPPER was handled before it
         assertEquals(List.of("connected", "disconnected"), recorder.events);
       } finally {
         client.close();
@@ -73,13 +83,21 @@ class ZmqEndpointContractTest {
   void curveServersCanBeClosedAndBoundAgainOnALiveTransport() throws Exception {
     AllowListAuthenticator allow = new AllowListAuthenticator("rebind", CurveKeyPair.generate());
     ZmqTransport transport = new ZmqTransport(ZmqOptions.defaults().withCurveServer(allow));
-    Endpoint keep = transport.bind(URI.create("zmq+tcp://127.0.0.1:0"), config(), new LinkRecorder()); // keeps the context alive
+    Endpoint keep =
+        transport.bind(
+            URI.create("zmq+tcp://127.0.0.1:0"),
+            config(),
+            new LinkRecorder()); // keeps the context alive
     try {
-      assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
-        for (int i = 0; i < 20; i++) {
-          transport.bind(URI.create("zmq+tcp://127.0.0.1:0"), config(), new LinkRecorder()).close();
-        }
-      });
+      assertTimeoutPreemptively(
+          Duration.ofSeconds(60),
+          () -> {
+            for (int i = 0; i < 20; i++) {
+              transport
+                  .bind(URI.create("zmq+tcp://127.0.0.1:0"), config(), new LinkRecorder())
+                  .close();
+            }
+          });
     } finally {
       keep.close();
     }
@@ -89,29 +107,35 @@ class ZmqEndpointContractTest {
   @Test
   void anAuthenticatorThatReturnsNullStillGetsAnAnswerOut() throws Exception {
     CurveKeyPair serverKeys = CurveKeyPair.generate();
-    ServerAuthenticator broken = new ServerAuthenticator() {
-      @Override
-      public String domain() {
-        return "broken";
-      }
+    ServerAuthenticator broken =
+        new ServerAuthenticator() {
+          @Override
+          public String domain() {
+            return "broken";
+          }
 
-      @Override
-      public CurveKeyPair serverKeyPair() {
-        return serverKeys;
-      }
+          @Override
+          public CurveKeyPair serverKeyPair() {
+            return serverKeys;
+          }
 
-      @Override
-      public AuthResult checkClient(Credential credential) {
-        return null;
-      }
-    };
+          @Override
+          public AuthResult checkClient(Credential credential) {
+            return null;
+          }
+        };
     ZmqTransport server = new ZmqTransport(ZmqOptions.defaults().withCurveServer(broken));
     Endpoint bound = server.bind(URI.create("zmq+tcp://127.0.0.1:0"), config(), new LinkRecorder());
     try {
-      ZmqTransport client = new ZmqTransport(ZmqOptions.defaults().withHandshakeRetry(Duration.ofMillis(300))
-          .withCurveClient(ClientAuthenticator.of(serverKeys.publicKey(), CurveKeyPair.generate())));
+      ZmqTransport client =
+          new ZmqTransport(
+              ZmqOptions.defaults()
+                  .withHandshakeRetry(Duration.ofMillis(300))
+                  .withCurveClient(
+                      ClientAuthenticator.of(serverKeys.publicKey(), CurveKeyPair.generate())));
       for (int i = 0; i < 2; i++) { // the second attempt proves the ZAP socket still answers
-        TransportConfig short_ = new TransportConfig(Capabilities.LEGACY, 4 << 20, Duration.ofSeconds(3));
+        TransportConfig short_ =
+            new TransportConfig(Capabilities.LEGACY, 4 << 20, Duration.ofSeconds(3));
         try {
           client.connect(URI.create(bound.address()), short_, new LinkRecorder()).close();
           throw new AssertionError("a broken authenticator let a client in");
@@ -127,20 +151,28 @@ class ZmqEndpointContractTest {
   /** A remote that stops reading delays only itself: others still get replies and PONGs. */
   @Test
   void aRemoteThatStopsReadingDoesNotStallTheOthers() throws Exception {
-    ZmqTransport transport = new ZmqTransport(ZmqOptions.defaults().withHighWaterMark(2).withHeartbeat(Duration.ofSeconds(60), Duration.ofSeconds(120)));
+    ZmqTransport transport =
+        new ZmqTransport(
+            ZmqOptions.defaults()
+                .withHighWaterMark(2)
+                .withHeartbeat(Duration.ofSeconds(60), Duration.ofSeconds(120)));
     AtomicInteger requests = new AtomicInteger();
-    LinkListener echo = new LinkRecorder() {
-      @Override
-      public void received(Link l, Envelope e) {
-        requests.incrementAndGet();
-        byte[] body = new String(e.body(), StandardCharsets.US_ASCII).equals("big") ? new byte[1 << 20] : e.body();
-        try {
-          l.send(new Envelope(e.header(), body));
-        } catch (RuntimeException gone) {
-          // the stalled remote was disconnected
-        }
-      }
-    };
+    LinkListener echo =
+        new LinkRecorder() {
+          @Override
+          public void received(Link l, Envelope e) {
+            requests.incrementAndGet();
+            byte[] body =
+                new String(e.body(), StandardCharsets.US_ASCII).equals("big")
+                    ? new byte[1 << 20]
+                    : e.body();
+            try {
+              l.send(new Envelope(e.header(), body));
+            } catch (RuntimeException gone) {
+              // the stalled remote was disconnected
+            }
+          }
+        };
     Endpoint server = transport.bind(URI.create("zmq+tcp://127.0.0.1:0"), config(), echo);
     String endpoint = server.address().substring("zmq+".length());
     try (Context context = ZMQ.context(1);

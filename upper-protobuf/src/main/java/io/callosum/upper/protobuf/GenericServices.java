@@ -32,10 +32,10 @@ import java.util.concurrent.ExecutionException;
 import java.util.function.Function;
 
 /**
- * protoc's generic services ({@code option java_generic_services = true}) over Callosum: a
- * channel for the generated {@code Stub} / {@code BlockingStub}, and bindings for a generated
- * {@code Service} / {@code BlockingService}. Same wire as {@link ProtobufServices}' typed calls
- * (method {@code package.Service/Method}, protobuf bodies), so either side may use either API.
+ * protoc's generic services ({@code option java_generic_services = true}) over Callosum: a channel
+ * for the generated {@code Stub} / {@code BlockingStub}, and bindings for a generated {@code
+ * Service} / {@code BlockingService}. Same wire as {@link ProtobufServices}' typed calls (method
+ * {@code package.Service/Method}, protobuf bodies), so either side may use either API.
  * Package-private: it needs {@link ProtobufController}'s hooks.
  */
 final class GenericServices {
@@ -48,10 +48,12 @@ final class GenericServices {
       this.invoker = Objects.requireNonNull(invoker, "invoker");
     }
 
-    private CompletableFuture<Message> call(MethodDescriptor method, RpcController controller, Message request, Message prototype) {
+    private CompletableFuture<Message> call(
+        MethodDescriptor method, RpcController controller, Message request, Message prototype) {
       refuseStreams(method);
       Invocation inv = invoker.call(Rpc.wireName(method));
-      ProtobufController pc = controller instanceof ProtobufController protobufController ? protobufController : null;
+      ProtobufController pc =
+          controller instanceof ProtobufController protobufController ? protobufController : null;
       if (pc != null && pc.orderKey() != null) {
         inv.orderKey(pc.orderKey());
       }
@@ -62,35 +64,45 @@ final class GenericServices {
       if (pc != null) {
         pc.started(raw);
       }
-      return raw.handle((p, e) -> {
-        Throwable error = e;
-        if (error == null) {
-          try {
-            return Messages.parse(prototype, p.bytes());
-          } catch (RuntimeException bad) {
-            error = bad; // a reply that does not parse fails the controller too
-          }
-        }
-        CallosumException failure = callosum(Failures.translate(error));
-        if (controller != null) {
-          if (pc != null) {
-            pc.failed(failure);
-          } else {
-            controller.setFailed(String.valueOf(failure.getMessage()));
-          }
-        }
-        throw failure;
-      });
+      return raw.handle(
+          (p, e) -> {
+            Throwable error = e;
+            if (error == null) {
+              try {
+                return Messages.parse(prototype, p.bytes());
+              } catch (RuntimeException bad) {
+                error = bad; // a reply that does not parse fails the controller too
+              }
+            }
+            CallosumException failure = callosum(Failures.translate(error));
+            if (controller != null) {
+              if (pc != null) {
+                pc.failed(failure);
+              } else {
+                controller.setFailed(String.valueOf(failure.getMessage()));
+              }
+            }
+            throw failure;
+          });
     }
 
     @Override
-    public void callMethod(MethodDescriptor method, RpcController controller, Message request, Message responsePrototype,
+    public void callMethod(
+        MethodDescriptor method,
+        RpcController controller,
+        Message request,
+        Message responsePrototype,
         RpcCallback<Message> done) {
-      call(method, controller, request, responsePrototype).whenComplete((r, e) -> done.run(e == null ? r : null));
+      call(method, controller, request, responsePrototype)
+          .whenComplete((r, e) -> done.run(e == null ? r : null));
     }
 
     @Override
-    public Message callBlockingMethod(MethodDescriptor method, RpcController controller, Message request, Message responsePrototype)
+    public Message callBlockingMethod(
+        MethodDescriptor method,
+        RpcController controller,
+        Message request,
+        Message responsePrototype)
         throws ServiceException {
       try {
         return Futures.await(call(method, controller, request, responsePrototype));
@@ -104,22 +116,29 @@ final class GenericServices {
     if (t instanceof CancellationException) {
       return new CallCancelledException("call cancelled", t);
     }
-    return t instanceof CallosumException callosumException ? callosumException
+    return t instanceof CallosumException callosumException
+        ? callosumException
         : new CallosumException(ErrorCode.REMOTE_INTERNAL_ERROR, String.valueOf(t), t);
   }
 
   private static void refuseStreams(MethodDescriptor m) {
     if (m.isClientStreaming() || m.isServerStreaming()) {
-      throw new UnsupportedOperationException(m.getFullName() + " streams: generic services cannot; use ProtobufServices.client");
+      throw new UnsupportedOperationException(
+          m.getFullName() + " streams: generic services cannot; use ProtobufServices.client");
     }
   }
 
   /** Serves each rpc of {@code service}; {@code call} runs one. */
   private interface Call {
-    Message run(MethodDescriptor method, ProtobufController controller, Message request) throws Exception;
+    Message run(MethodDescriptor method, ProtobufController controller, Message request)
+        throws Exception;
   }
 
-  private static List<String> bind(Peer peer, ServiceDescriptor service, Function<MethodDescriptor, Message> requests, Call call) {
+  private static List<String> bind(
+      Peer peer,
+      ServiceDescriptor service,
+      Function<MethodDescriptor, Message> requests,
+      Call call) {
     List<String> names = new ArrayList<>();
     for (MethodDescriptor m : service.getMethods()) {
       if (m.isClientStreaming() || m.isServerStreaming()) {
@@ -127,37 +146,47 @@ final class GenericServices {
       }
       Message prototype = requests.apply(m);
       String name = Rpc.wireName(m);
-      peer.handle(name, (CallContext ctx, Body body) -> {
-        Message request = Messages.parse(prototype, body.bytes());
-        ProtobufController controller = new ProtobufController();
-        ctx.onCancel(controller::cancelled);
-        Message response = call.run(m, controller, request);
-        if (controller.failed()) {
-          throw new ServiceException(controller.errorText());
-        }
-        if (response == null) {
-          throw new ServiceException(name + " gave no response");
-        }
-        return Payload.wrap(response.toByteArray());
-      });
+      peer.handle(
+          name,
+          (CallContext ctx, Body body) -> {
+            Message request = Messages.parse(prototype, body.bytes());
+            ProtobufController controller = new ProtobufController();
+            ctx.onCancel(controller::cancelled);
+            Message response = call.run(m, controller, request);
+            if (controller.failed()) {
+              throw new ServiceException(controller.errorText());
+            }
+            if (response == null) {
+              throw new ServiceException(name + " gave no response");
+            }
+            return Payload.wrap(response.toByteArray());
+          });
       names.add(name);
     }
     return names;
   }
 
   static List<String> bind(Peer peer, Service service) {
-    return bind(peer, service.getDescriptorForType(), service::getRequestPrototype, (m, controller, request) -> {
-      CompletableFuture<Message> done = new CompletableFuture<>();
-      service.callMethod(m, controller, request, done::complete);
-      try {
-        return done.get(); // a service may answer from another thread; the handler thread waits
-      } catch (ExecutionException e) {
-        throw e.getCause() instanceof Exception ? (Exception) e.getCause() : e;
-      }
-    });
+    return bind(
+        peer,
+        service.getDescriptorForType(),
+        service::getRequestPrototype,
+        (m, controller, request) -> {
+          CompletableFuture<Message> done = new CompletableFuture<>();
+          service.callMethod(m, controller, request, done::complete);
+          try {
+            return done.get(); // a service may answer from another thread; the handler thread waits
+          } catch (ExecutionException e) {
+            throw e.getCause() instanceof Exception ? (Exception) e.getCause() : e;
+          }
+        });
   }
 
   static List<String> bind(Peer peer, BlockingService service) {
-    return bind(peer, service.getDescriptorForType(), service::getRequestPrototype, service::callBlockingMethod);
+    return bind(
+        peer,
+        service.getDescriptorForType(),
+        service::getRequestPrototype,
+        service::callBlockingMethod);
   }
 }

@@ -21,7 +21,13 @@ public final class ProtobufClient<T> {
   private final boolean compress;
   private final T stub;
 
-  ProtobufClient(Invoker invoker, Class<T> api, Object model, OrderKey orderKey, Duration timeout, boolean compress) {
+  ProtobufClient(
+      Invoker invoker,
+      Class<T> api,
+      Object model,
+      OrderKey orderKey,
+      Duration timeout,
+      boolean compress) {
     this.invoker = Objects.requireNonNull(invoker, "invoker");
     this.api = api;
     this.model = model;
@@ -46,7 +52,10 @@ public final class ProtobufClient<T> {
     return new ProtobufClient<>(invoker, api, model, key, timeout, compress);
   }
 
-  /** Calls fail with {@code CallTimeoutException} after {@code timeout} (CANCEL is sent); null for the peer's default. */
+  /**
+   * Calls fail with {@code CallTimeoutException} after {@code timeout} (CANCEL is sent); null for
+   * the peer's default.
+   */
   public ProtobufClient<T> withTimeout(Duration timeout) {
     return new ProtobufClient<>(invoker, api, model, orderKey, timeout, compress);
   }

@@ -11,8 +11,8 @@ import java.lang.reflect.Type;
 /**
  * Protobuf as a peer's codec: {@code Peer.builder().codec(new ProtobufCodec())} is the one line
  * that swaps msgpack for Protobuf. Encodes protobuf messages ({@code null} is the empty message);
- * decodes into a generated message class with the parse limits of {@link ProtobufServices}; a
- * body decoded without a message type ({@code Object.class}) is its {@link Payload}. Thread-safe.
+ * decodes into a generated message class with the parse limits of {@link ProtobufServices}; a body
+ * decoded without a message type ({@code Object.class}) is its {@link Payload}. Thread-safe.
  */
 public final class ProtobufCodec implements Codec {
   @Override
@@ -46,6 +46,7 @@ public final class ProtobufCodec implements Codec {
     if (type instanceof Class && Message.class.isAssignableFrom((Class<?>) type)) {
       return (T) Messages.parse(Messages.defaultInstance((Class<?>) type), bytes);
     }
-    throw new CodecException("protobuf decodes into generated message classes, not " + type.getTypeName());
+    throw new CodecException(
+        "protobuf decodes into generated message classes, not " + type.getTypeName());
   }
 }

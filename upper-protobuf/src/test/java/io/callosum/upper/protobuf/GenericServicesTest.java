@@ -84,18 +84,36 @@ class GenericServicesTest {
   }
 
   private ConnectedPeer start(String lower, boolean blocking) {
-    String address = lower.equals("inproc") ? "inproc://generic-" + NAMES.incrementAndGet() : "zmq+tcp://127.0.0.1:0";
-    Peer server = closer.later(Peer.builder().bind(address).defaultTimeout(Await.LIMIT).interceptor(new CallInterceptor() {
-      @Override
-      public void started(CallInfo call) {
-        served.add(call);
-      }
-    }).build());
-    assertEquals(List.of("callosum.legacy.Arith/Multiply", "callosum.legacy.Arith/Divide"), blocking
-        ? ProtobufServices.bind(server, Arith.newReflectiveBlockingService(new Blocking()))
-        : ProtobufServices.bind(server, Arith.newReflectiveService(new Async())));
+    String address =
+        lower.equals("inproc")
+            ? "inproc://generic-" + NAMES.incrementAndGet()
+            : "zmq+tcp://127.0.0.1:0";
+    Peer server =
+        closer.later(
+            Peer.builder()
+                .bind(address)
+                .defaultTimeout(Await.LIMIT)
+                .interceptor(
+                    new CallInterceptor() {
+                      @Override
+                      public void started(CallInfo call) {
+                        served.add(call);
+                      }
+                    })
+                .build());
+    assertEquals(
+        List.of("callosum.legacy.Arith/Multiply", "callosum.legacy.Arith/Divide"),
+        blocking
+            ? ProtobufServices.bind(server, Arith.newReflectiveBlockingService(new Blocking()))
+            : ProtobufServices.bind(server, Arith.newReflectiveService(new Async())));
     server.start();
-    return closer.later(Peer.builder().connect(server.address()).defaultTimeout(Await.LIMIT.multipliedBy(3)).build()).start();
+    return closer
+        .later(
+            Peer.builder()
+                .connect(server.address())
+                .defaultTimeout(Await.LIMIT.multipliedBy(3))
+                .build())
+        .start();
   }
 
   private static Operands ops(long a, long b) {
@@ -106,11 +124,14 @@ class GenericServicesTest {
   @ValueSource(strings = {"inproc", "zmq+tcp"})
   void generatedBlockingStubsCallAGeneratedBlockingService(String lower) throws Exception {
     ConnectedPeer peer = start(lower, true);
-    Arith.BlockingInterface arith = Arith.newBlockingStub(ProtobufServices.blockingRpcChannel(peer));
+    Arith.BlockingInterface arith =
+        Arith.newBlockingStub(ProtobufServices.blockingRpcChannel(peer));
     assertEquals(42, arith.multiply(null, ops(6, 7)).getValue());
     ProtobufController controller = new ProtobufController().orderKey(OrderKey.of("k"));
     assertEquals(3, arith.divide(controller, ops(9, 3)).getValue());
-    assertTrue(served.stream().anyMatch(c -> c.orderKey().equals(OrderKey.of("k"))), "the order key travelled");
+    assertTrue(
+        served.stream().anyMatch(c -> c.orderKey().equals(OrderKey.of("k"))),
+        "the order key travelled");
 
     ServiceException e = assertThrows(ServiceException.class, () -> arith.divide(null, ops(1, 0)));
     RemoteUserException remote = assertInstanceOf(RemoteUserException.class, e.getCause());
@@ -125,8 +146,10 @@ class GenericServicesTest {
     assertThrows(ServiceException.class, () -> arith.divide(timed, ops(-1, 1)));
     assertInstanceOf(CallTimeoutException.class, timed.failure());
 
-    TypedArith typed = ProtobufServices.client(peer, Arith.getDescriptor(), TypedArith.class).stub();
-    assertEquals(12, Await.result(typed.multiply(ops(3, 4))).getValue(), "the same wire as typed calls");
+    TypedArith typed =
+        ProtobufServices.client(peer, Arith.getDescriptor(), TypedArith.class).stub();
+    assertEquals(
+        12, Await.result(typed.multiply(ops(3, 4))).getValue(), "the same wire as typed calls");
   }
 
   @ParameterizedTest

@@ -50,7 +50,9 @@ class ServiceInheritanceTest {
     Peer server = Lowers.server(closer, "inproc", service);
     ConnectedPeer peer = Lowers.client(closer, server);
     ThriftClients<Child.Client> clients = ThriftClients.of(peer, Child.Client::new);
-    assertEquals("Child", service.toString().substring("ThriftService(".length(), "ThriftService(Child".length()));
+    assertEquals(
+        "Child",
+        service.toString().substring("ThriftService(".length(), "ThriftService(Child".length()));
     assertEquals("inherited", clients.call(c -> c.echo("inherited")));
     assertEquals(42L, (long) clients.call(c -> c.add(40, 2)));
   }

@@ -13,9 +13,15 @@ final class Frames {
   static final byte[] UPPER = ascii("UPPER");
   static final byte[] PING = ascii("PING");
   static final byte[] PONG = ascii("PONG");
-  /** Sent by this project's connectors on close, to Java peers only (Python ignores unknown kinds anyway). */
+
+  /**
+   * Sent by this project's connectors on close, to Java peers only (Python ignores unknown kinds
+   * anyway).
+   */
   static final byte[] BYE = ascii("BYE");
+
   static final byte[] EMPTY = new byte[0];
+
   /** More frames than any message of ours has: the rest is drained and the message dropped. */
   static final int MAX_FRAMES = 8;
 
@@ -30,8 +36,8 @@ final class Frames {
   }
 
   /**
-   * Receives one whole multipart message without blocking, or null if none is waiting. A message
-   * of more than {@link #MAX_FRAMES} frames is drained and returned as an empty list.
+   * Receives one whole multipart message without blocking, or null if none is waiting. A message of
+   * more than {@link #MAX_FRAMES} frames is drained and returned as an empty list.
    */
   static List<byte[]> receive(ZMQ.Socket socket) {
     Received r = receiveWithUser(socket);
@@ -45,7 +51,10 @@ final class Frames {
    */
   record Received(List<byte[]> frames, String userId) {}
 
-  /** As {@link #receive}, also reading the connection's {@code User-Id} property from the message metadata. */
+  /**
+   * As {@link #receive}, also reading the connection's {@code User-Id} property from the message
+   * metadata.
+   */
   static Received receiveWithUser(ZMQ.Socket socket) {
     Msg first = socket.base().recv(ZMQ.DONTWAIT);
     if (first == null) {
@@ -75,7 +84,9 @@ final class Frames {
     return new Received(tooMany ? List.of() : frames, user);
   }
 
-  /** Sends frames as one message without blocking; false if it would block (HWM) or is unroutable. */
+  /**
+   * Sends frames as one message without blocking; false if it would block (HWM) or is unroutable.
+   */
   static boolean send(ZMQ.Socket socket, byte[]... frames) {
     for (int i = 0; i < frames.length; i++) {
       int flags = ZMQ.DONTWAIT | (i < frames.length - 1 ? ZMQ.SNDMORE : 0);

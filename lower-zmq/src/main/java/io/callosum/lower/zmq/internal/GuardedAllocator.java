@@ -11,8 +11,8 @@ import zmq.msg.MsgAllocator;
  * length as a signed long, so a length with the top bit set (e.g. {@code FF..FF}) passes its size
  * checks and reaches the allocator as a negative size. The resulting NegativeArraySizeException
  * leaves the context's I/O thread spinning in the decoder and every socket of the context deaf.
- * Here a negative size yields an empty frame instead: the bogus frame then fails the ZMTP
- * handshake (or the message), and ZeroMQ drops that one connection normally.
+ * Here a negative size yields an empty frame instead: the bogus frame then fails the ZMTP handshake
+ * (or the message), and ZeroMQ drops that one connection normally.
  */
 final class GuardedAllocator implements MsgAllocator {
   private static final Logger LOG = LoggerFactory.getLogger(GuardedAllocator.class);

@@ -17,8 +17,8 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The proxy behind a client stub: each interface method makes one Callosum call of its rpc with
- * the client's options. Bodies go as {@link Payload}, so the peer's codec does not matter.
+ * The proxy behind a client stub: each interface method makes one Callosum call of its rpc with the
+ * client's options. Bodies go as {@link Payload}, so the peer's codec does not matter.
  */
 public final class ClientStub implements InvocationHandler {
   private static final Payload EMPTY = Payload.wrap(new byte[0]);
@@ -29,7 +29,12 @@ public final class ClientStub implements InvocationHandler {
   private final Duration timeout;
   private final boolean compress;
 
-  private ClientStub(Invoker invoker, Map<Method, ServiceModel.ClientMethod> methods, OrderKey orderKey, Duration timeout, boolean compress) {
+  private ClientStub(
+      Invoker invoker,
+      Map<Method, ServiceModel.ClientMethod> methods,
+      OrderKey orderKey,
+      Duration timeout,
+      boolean compress) {
     this.invoker = invoker;
     this.methods = methods;
     this.orderKey = orderKey;
@@ -44,9 +49,23 @@ public final class ClientStub implements InvocationHandler {
 
   /** A stub of {@code api} over {@code invoker} with these call options. */
   @SuppressWarnings("unchecked")
-  public static <T> T stub(Class<T> api, Object model, Invoker invoker, OrderKey orderKey, Duration timeout, boolean compress) {
-    return (T) Proxy.newProxyInstance(api.getClassLoader(), new Class<?>[] {api},
-        new ClientStub(invoker, (Map<Method, ServiceModel.ClientMethod>) model, orderKey, timeout, compress));
+  public static <T> T stub(
+      Class<T> api,
+      Object model,
+      Invoker invoker,
+      OrderKey orderKey,
+      Duration timeout,
+      boolean compress) {
+    return (T)
+        Proxy.newProxyInstance(
+            api.getClassLoader(),
+            new Class<?>[] {api},
+            new ClientStub(
+                invoker,
+                (Map<Method, ServiceModel.ClientMethod>) model,
+                orderKey,
+                timeout,
+                compress));
   }
 
   @Override
@@ -58,35 +77,38 @@ public final class ClientStub implements InvocationHandler {
       }
       if (method.getDeclaringClass() == Object.class) {
         switch (method.getName()) {
-  case "equals" -> {
-return proxy == args[0];
-}
-  case "hashCode" -> {
-return System.identityHashCode(proxy);
-}
-  case "toString" -> {
-return "ProtobufClient stub of " + proxy.getClass().getInterfaces()[0].getName() + " over " + invoker;
-}
-  default -> {}
-}
+          case "equals" -> {
+            return proxy == args[0];
+          }
+          case "hashCode" -> {
+            return System.identityHashCode(proxy);
+          }
+          case "toString" -> {
+            return "ProtobufClient stub of "
+                + proxy.getClass().getInterfaces()[0].getName()
+                + " over "
+                + invoker;
+          }
+          default -> {}
+        }
       }
       throw new UnsupportedOperationException(method.toString());
     }
     switch (m.kind) {
-  case ASYNC -> {
-return unary(m.rpc, (Message) args[0]);
-}
-  case BLOCKING -> {
-try {
+      case ASYNC -> {
+        return unary(m.rpc, (Message) args[0]);
+      }
+      case BLOCKING -> {
+        try {
           return Futures.await(unary(m.rpc, (Message) args[0]));
         } catch (RuntimeException e) {
           throw Failures.unchecked(e);
         }
-}
-  default -> {
-return stream(m.rpc, args == null || args.length == 0 ? null : (Message) args[0]);
-}
-}
+      }
+      default -> {
+        return stream(m.rpc, args == null || args.length == 0 ? null : (Message) args[0]);
+      }
+    }
   }
 
   private Invocation call(Rpc rpc) {
@@ -104,33 +126,36 @@ return stream(m.rpc, args == null || args.length == 0 ? null : (Message) args[0]
     Objects.requireNonNull(request, "request");
     CompletableFuture<Payload> raw = call(rpc).invokeRaw(Payload.wrap(request.toByteArray()));
     CompletableFuture<Message> out = new CompletableFuture<>();
-    raw.whenComplete((p, e) -> {
-      if (e != null) {
-        out.completeExceptionally(Failures.translate(e));
-        return;
-      }
-      try {
-        out.complete(Messages.parse(rpc.response, p.bytes()));
-      } catch (RuntimeException bad) {
-        out.completeExceptionally(bad);
-      }
-    });
-    out.whenComplete((v, e) -> {
-      if (out.isCancelled()) {
-        raw.cancel(true); // sends CANCEL, as cancelling a msgpack call's future does
-      }
-    });
+    raw.whenComplete(
+        (p, e) -> {
+          if (e != null) {
+            out.completeExceptionally(Failures.translate(e));
+            return;
+          }
+          try {
+            out.complete(Messages.parse(rpc.response, p.bytes()));
+          } catch (RuntimeException bad) {
+            out.completeExceptionally(bad);
+          }
+        });
+    out.whenComplete(
+        (v, e) -> {
+          if (out.isCancelled()) {
+            raw.cancel(true); // sends CANCEL, as cancelling a msgpack call's future does
+          }
+        });
     return out;
   }
 
   private Object stream(Rpc rpc, Message request) {
     Invocation inv = call(rpc);
     switch (rpc.shape) {
-      case SERVER_STREAM: {
-        Objects.requireNonNull(request, "request");
-        StreamCall c = inv.serverStream(Payload.wrap(request.toByteArray()));
-        return new MessageStreams.Call<>(c, rpc, false);
-      }
+      case SERVER_STREAM:
+        {
+          Objects.requireNonNull(request, "request");
+          StreamCall c = inv.serverStream(Payload.wrap(request.toByteArray()));
+          return new MessageStreams.Call<>(c, rpc, false);
+        }
       case CLIENT_STREAM:
         // The handler sends its response downstream, so the call needs a stream each way.
         return new MessageStreams.Call<>(inv.bidiStream(EMPTY), rpc, true);

@@ -3,7 +3,6 @@ package io.callosum.upper.thrift.internal;
 import io.callosum.Payload;
 import org.apache.thrift.TApplicationException;
 import org.apache.thrift.TConfiguration;
-import org.apache.thrift.TException;
 import org.apache.thrift.TProcessor;
 import org.apache.thrift.protocol.TMessage;
 import org.apache.thrift.protocol.TMessageType;
@@ -22,7 +21,8 @@ public final class ProcessorServer implements MethodServer {
   private final ServiceShape.MethodShape shape;
   private final TConfiguration configuration;
 
-  public ProcessorServer(TProcessor processor, ServiceShape.MethodShape shape, TConfiguration configuration) {
+  public ProcessorServer(
+      TProcessor processor, ServiceShape.MethodShape shape, TConfiguration configuration) {
     this.processor = processor;
     this.shape = shape;
     this.configuration = configuration;
@@ -30,12 +30,15 @@ public final class ProcessorServer implements MethodServer {
 
   @Override
   public Payload serve(byte[] request) throws Exception {
-    ThriftMessages.checkCall(ThriftMessages.header(configuration, request), shape.method.getName(), shape.oneway());
+    ThriftMessages.checkCall(
+        ThriftMessages.header(configuration, request), shape.method.getName(), shape.oneway());
     TMemoryBuffer out = ThriftMessages.buffer(configuration);
     try {
-      processor.process(ThriftMessages.reader(configuration, request), ThriftMessages.protocol(out));
+      processor.process(
+          ThriftMessages.reader(configuration, request), ThriftMessages.protocol(out));
     } catch (TProtocolException | TTransportException e) {
-      throw ThriftMessages.malformed("the processor could not read the call of " + shape.method.getName(), e);
+      throw ThriftMessages.malformed(
+          "the processor could not read the call of " + shape.method.getName(), e);
     }
     Payload reply = ThriftMessages.payload(out);
     if (reply.size() == 0) {

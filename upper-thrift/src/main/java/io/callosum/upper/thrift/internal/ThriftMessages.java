@@ -22,7 +22,8 @@ import org.apache.thrift.transport.TTransportException;
  */
 public final class ThriftMessages {
   /** 16 MiB for a message and a frame, nesting at most 64 deep. */
-  public static final TConfiguration DEFAULT_CONFIGURATION = new TConfiguration(16 << 20, 16 << 20, 64);
+  public static final TConfiguration DEFAULT_CONFIGURATION =
+      new TConfiguration(16 << 20, 16 << 20, 64);
 
   private ThriftMessages() {}
 
@@ -60,7 +61,9 @@ public final class ThriftMessages {
     return Payload.wrap(Arrays.copyOf(buffer.getArray(), buffer.length()));
   }
 
-  /** The message header at the start of {@code bytes}; a {@link CodecException} if there is none. */
+  /**
+   * The message header at the start of {@code bytes}; a {@link CodecException} if there is none.
+   */
   public static TMessage header(TConfiguration configuration, byte[] bytes) {
     try {
       return reader(configuration, bytes).readMessageBegin();
@@ -73,8 +76,15 @@ public final class ThriftMessages {
   public static TMessage checkCall(TMessage header, String method, boolean oneway) {
     byte expected = oneway ? TMessageType.ONEWAY : TMessageType.CALL;
     if (header.type != expected || !header.name.equals(method)) {
-      throw new CodecException("expected a Thrift " + typeName(expected) + " of " + method + ", got a "
-          + typeName(header.type) + " of " + header.name);
+      throw new CodecException(
+          "expected a Thrift "
+              + typeName(expected)
+              + " of "
+              + method
+              + ", got a "
+              + typeName(header.type)
+              + " of "
+              + header.name);
     }
     return header;
   }
@@ -91,25 +101,24 @@ public final class ThriftMessages {
    */
   public static Exception processorError(TApplicationException e) {
     return switch (e.getType()) {
-  case TApplicationException.PROTOCOL_ERROR, TApplicationException.INVALID_MESSAGE_TYPE, TApplicationException.WRONG_METHOD_NAME, TApplicationException.BAD_SEQUENCE_ID, TApplicationException.INVALID_TRANSFORM, TApplicationException.INVALID_PROTOCOL -> 
-new CodecException("malformed Thrift request: " + e.getMessage(), e);
-  default -> 
-e;
-};
+      case TApplicationException.PROTOCOL_ERROR,
+          TApplicationException.INVALID_MESSAGE_TYPE,
+          TApplicationException.WRONG_METHOD_NAME,
+          TApplicationException.BAD_SEQUENCE_ID,
+          TApplicationException.INVALID_TRANSFORM,
+          TApplicationException.INVALID_PROTOCOL ->
+          new CodecException("malformed Thrift request: " + e.getMessage(), e);
+      default -> e;
+    };
   }
 
   static String typeName(byte type) {
     return switch (type) {
-  case TMessageType.CALL -> 
-"CALL";
-  case TMessageType.REPLY -> 
-"REPLY";
-  case TMessageType.EXCEPTION -> 
-"EXCEPTION";
-  case TMessageType.ONEWAY -> 
-"ONEWAY";
-  default -> 
-"message of type " + type;
-};
+      case TMessageType.CALL -> "CALL";
+      case TMessageType.REPLY -> "REPLY";
+      case TMessageType.EXCEPTION -> "EXCEPTION";
+      case TMessageType.ONEWAY -> "ONEWAY";
+      default -> "message of type " + type;
+    };
   }
 }

@@ -34,8 +34,10 @@ class ErrorCommandTest {
   @Test
   void aLengthThatDisagreesWithTheFrameIsRefused() {
     byte[] frame = ErrorCommand.encode("abc");
-    assertThrows(SecurityFailure.class, () -> ErrorCommand.reason(Arrays.copyOf(frame, frame.length - 1)));
-    assertThrows(SecurityFailure.class, () -> ErrorCommand.reason(Arrays.copyOf(frame, frame.length + 1)));
+    assertThrows(
+        SecurityFailure.class, () -> ErrorCommand.reason(Arrays.copyOf(frame, frame.length - 1)));
+    assertThrows(
+        SecurityFailure.class, () -> ErrorCommand.reason(Arrays.copyOf(frame, frame.length + 1)));
     assertThrows(SecurityFailure.class, () -> ErrorCommand.reason(Arrays.copyOf(frame, 6)));
     assertFalse(ErrorCommand.is(new byte[] {5, 'E', 'R'}));
   }
