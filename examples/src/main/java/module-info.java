@@ -16,6 +16,7 @@ module io.callosum.examples {
   requires info.picocli;
   requires com.fasterxml.jackson.databind;
   requires me.tongfei.progressbar;
+  requires static com.google.errorprone.annotations; // @FormatMethod: compile time only
 
   // picocli reads and sets the annotated command fields reflectively.
   opens io.callosum.examples to

@@ -5,6 +5,8 @@ import io.callosum.lower.tcp.TcpTransport;
  * The TCP lower ({@code tcp://host:port}): framing, many channels in one connection, heartbeats,
  * reconnect; {@code tunnel://CLUSTER/NAME} through a gateway.
  */
+// The qualified export below names io.callosum.gateway, which is built after this module.
+@SuppressWarnings("module")
 module io.callosum.lower.tcp {
   requires transitive io.callosum.core;
   requires transitive io.callosum.auth;

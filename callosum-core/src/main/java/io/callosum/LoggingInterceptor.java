@@ -11,6 +11,9 @@ import org.slf4j.LoggerFactory;
 public final class LoggingInterceptor implements CallInterceptor {
   private static final Logger LOG = LoggerFactory.getLogger("io.callosum.calls");
 
+  /** An interceptor that logs to {@code io.callosum.calls}; it holds no state of its own. */
+  public LoggingInterceptor() {}
+
   @Override
   public void finished(CallInfo call, CallOutcome outcome) {
     if (outcome.isSuccess() ? LOG.isDebugEnabled() : LOG.isInfoEnabled()) {

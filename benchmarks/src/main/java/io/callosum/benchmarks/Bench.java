@@ -409,7 +409,7 @@ public final class Bench {
 
     private static List<Scenario> scenarios(String list) {
       List<Scenario> result = new ArrayList<>();
-      for (String name : list.split(",")) {
+      for (String name : list.split(",", -1)) {
         try {
           Scenario s = Scenario.valueOf(name.trim().toUpperCase(Locale.ROOT));
           if (!result.contains(s)) {

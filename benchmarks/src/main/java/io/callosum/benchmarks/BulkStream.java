@@ -36,7 +36,7 @@ import javax.net.ssl.SSLSocket;
  */
 final class BulkStream {
   static final int ITEM = 64 << 10;
-  private static final Duration WAIT = Duration.ofSeconds(300);
+  private static final Duration WAIT = Duration.ofMinutes(5);
 
   private BulkStream() {}
 

@@ -55,8 +55,8 @@ final class ChildJvm implements Server {
     }
   }
 
-  static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
-  static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(120);
+  static final Duration READY_TIMEOUT = Duration.ofMinutes(2);
+  static final Duration COMMAND_TIMEOUT = Duration.ofMinutes(2);
   private static final long QUIT_SECONDS = 40;
   private static final int TAIL = 40;
   private static final String END = "\u0000end";

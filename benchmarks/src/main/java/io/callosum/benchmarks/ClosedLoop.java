@@ -77,20 +77,22 @@ final class ClosedLoop {
           fail(e);
           return;
         }
+        // The actions below record any failure and throw nothing: their stages hold nothing more.
         if (!call.isDone()) {
-          call.whenComplete(
-              (reply, error) -> {
-                if (error != null) {
-                  fail(error);
-                } else {
-                  done.increment();
-                  next();
-                }
-              });
+          var unused =
+              call.whenComplete(
+                  (reply, error) -> {
+                    if (error != null) {
+                      fail(error);
+                    } else {
+                      done.increment();
+                      next();
+                    }
+                  });
           return;
         }
         if (call.isCompletedExceptionally()) {
-          call.whenComplete((reply, error) -> fail(error));
+          var unused = call.whenComplete((reply, error) -> fail(error));
           return;
         }
         done.increment();

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import redis.clients.jedis.BinaryJedisPubSub;
 import redis.clients.jedis.Jedis;
@@ -42,14 +43,17 @@ final class Fanout {
     return (int) m.size(100_000, 2_000);
   }
 
-  /** One subscriber's count of the current round's items; written by its receiving thread only. */
+  /**
+   * One subscriber's count of the current round's items: counted by its receiving thread, reset by
+   * the harness before each round (so two writers).
+   */
   static final class Counter {
-    volatile long count;
+    final AtomicLong count = new AtomicLong();
     volatile long lastNanos;
     volatile boolean synced;
 
     void item() {
-      count++;
+      count.incrementAndGet();
       lastNanos = System.nanoTime();
     }
   }
@@ -66,7 +70,7 @@ final class Fanout {
   static void round(Measurement m, List<Counter> counters, Publisher publisher) throws Exception {
     int items = items(m);
     for (Counter c : counters) {
-      c.count = 0;
+      c.count.set(0);
     }
     long start = System.nanoTime();
     publisher.publish(items);
@@ -75,7 +79,7 @@ final class Fanout {
     while (true) {
       long sum = 0;
       for (Counter c : counters) {
-        sum += c.count;
+        sum += c.count.get();
       }
       long now = System.nanoTime();
       if (sum == (long) items * counters.size()) {
@@ -92,7 +96,7 @@ final class Fanout {
     long deliveries = 0;
     long last = start;
     for (Counter c : counters) {
-      deliveries += Math.min(c.count, items);
+      deliveries += Math.min(c.count.get(), items);
       last = Math.max(last, c.lastNanos);
     }
     m.put("deliveries_per_s", deliveries / ((last - start) / 1e9));
@@ -310,7 +314,7 @@ final class Fanout {
               + "/usr/sbin"
               + File.pathSeparator
               + "/usr/bin";
-      for (String dir : path.split(File.pathSeparator)) {
+      for (String dir : path.split(File.pathSeparator, -1)) {
         File f = new File(dir, command);
         if (!dir.isEmpty() && f.canExecute()) {
           return f.getAbsolutePath();

@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.OptionalLong;
 
 /**
- * Where serving sides run: each in a worker JVM of its own ({@link #children()}, the default), or
- * in the harness JVM ({@link #local()}: {@code --same-jvm}, and the in-process contenders, which
+ * Where serving sides run: each in a worker JVM of its own ({@link #children(List)}, the default),
+ * or in the harness JVM ({@link #local()}: {@code --same-jvm}, and the in-process contenders, which
  * cannot be anywhere else).
  */
 final class Host {

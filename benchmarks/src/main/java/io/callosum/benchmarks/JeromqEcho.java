@@ -47,7 +47,7 @@ final class JeromqEcho implements Contender {
         socket.setReceiveTimeOut(REPLY_TIMEOUT_MILLIS);
         return socket;
       }
-      context.destroySocket(socket);
+      socket.close(); // linger 0, as set above
     }
     throw new IOException("no echo from " + endpoint + " after " + CONNECT_ATTEMPTS + " connects");
   }
@@ -151,7 +151,7 @@ final class JeromqEcho implements Contender {
           System.err.println("raw jeromq router failed: " + e);
         }
       } finally {
-        context.destroySocket(socket);
+        socket.close(); // linger 0, as set above
       }
     }
 

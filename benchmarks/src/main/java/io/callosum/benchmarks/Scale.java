@@ -87,7 +87,6 @@ final class Scale implements Contender {
   private static final long CONNECT_SECONDS = 600;
 
   private final String name;
-  private final Kind kind;
   private final int target;
   private final Server bound;
   private final List<Server> clients = new ArrayList<>();
@@ -98,7 +97,6 @@ final class Scale implements Contender {
    */
   Scale(String name, Host host, Kind kind, int target) throws Exception {
     this.name = name;
-    this.kind = kind;
     this.target = target;
     int workers =
         host.sameJvm()
@@ -274,8 +272,9 @@ final class Scale implements Contender {
   /** Every thread the connections started in the serving process must end. */
   private void awaitThreadsEnded() throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    String left;
-    while (!(left = bound.request("new-threads")).isEmpty()) {
+    for (String left = bound.request("new-threads");
+        !left.isEmpty();
+        left = bound.request("new-threads")) {
       if (System.nanoTime() - deadline > 0) {
         throw new IllegalStateException(
             name + ": threads of the bound peer left after closing: " + left);

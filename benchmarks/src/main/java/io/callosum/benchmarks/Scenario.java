@@ -10,6 +10,8 @@ import java.util.Map;
  * Metric#FIGURES}: named figures per measurement; those of {@link #ratioFigures} are compared with
  * the baseline.
  */
+// Its lists are List.of or List.copyOf, so unmodifiable; the check knows only Guava's types.
+@SuppressWarnings("ImmutableEnumChecker")
 enum Scenario {
   P1(
       "P1 small unary throughput",
@@ -165,8 +167,8 @@ enum Scenario {
     this.title = title;
     this.baseline = baseline;
     this.metric = metric;
-    this.inFlight = inFlight;
-    this.contenders = contenders;
+    this.inFlight = List.copyOf(inFlight);
+    this.contenders = List.copyOf(contenders);
     this.figures = List.of();
     this.higherIsBetter = metric == Metric.CALLS_PER_SECOND;
     this.note = "";
@@ -183,8 +185,8 @@ enum Scenario {
     this.baseline = baseline;
     this.metric = Metric.FIGURES;
     this.inFlight = List.of(1);
-    this.contenders = contenders;
-    this.figures = figures;
+    this.contenders = List.copyOf(contenders);
+    this.figures = List.copyOf(figures);
     this.higherIsBetter = higherIsBetter;
     this.note = note;
   }

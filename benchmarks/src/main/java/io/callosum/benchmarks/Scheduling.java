@@ -134,15 +134,17 @@ final class Scheduling implements Contender {
         }
         w = i % WORKERS;
       }
-      Peers.call(clients.get(w), "work", Bench.BODY)
-          .whenComplete(
-              (reply, error) -> {
-                if (error != null) {
-                  failure.compareAndSet(null, error);
-                }
-                window.release();
-                done.countDown();
-              });
+      // The action records any failure and throws nothing: its own stage holds nothing more.
+      var unused =
+          Peers.call(clients.get(w), "work", Bench.BODY)
+              .whenComplete(
+                  (reply, error) -> {
+                    if (error != null) {
+                      failure.compareAndSet(null, error);
+                    }
+                    window.release();
+                    done.countDown();
+                  });
     }
     if (!done.await(WAIT_SECONDS, TimeUnit.SECONDS)) {
       throw new IllegalStateException(done.getCount() + " calls never completed");
@@ -274,7 +276,18 @@ final class Scheduling implements Contender {
     }
 
     private void run(CompletableFuture<Object> reply) {
-      clock.schedule(() -> finish(reply), millis, TimeUnit.MILLISECONDS);
+      var unused =
+          clock.schedule(
+              () -> {
+                try {
+                  finish(reply);
+                } catch (RuntimeException e) { // else lost in the scheduled future
+                  reply.completeExceptionally(e);
+                  System.err.println("bench worker " + id + " failed: " + e);
+                }
+              },
+              millis,
+              TimeUnit.MILLISECONDS);
     }
 
     private void finish(CompletableFuture<Object> reply) {
@@ -294,7 +307,7 @@ final class Scheduling implements Contender {
       long free;
       long acc;
       synchronized (this) {
-        free = SLOTS - running;
+        free = (long) SLOTS - running;
         acc = accepted;
       }
       Peers.publish(advertiser, "capacity", Map.of("w", id, "free", free, "acc", acc));

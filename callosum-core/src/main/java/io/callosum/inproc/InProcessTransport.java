@@ -99,7 +99,7 @@ public final class InProcessTransport implements Transport {
     ExecutorService io =
         Threads.singleThread("callosum-inproc-io-" + name + "-c" + IDS.incrementAndGet());
     long id = IDS.incrementAndGet();
-    Side clientSide = new Side(io, listener, "inproc-" + id);
+    Side clientSide = new Side(io, listener);
     PipeEnd clientEnd = new PipeEnd("inproc-" + id, clientSide, server.config.localCapabilities());
     PipeEnd serverEnd = new PipeEnd("inproc-" + id, server.side, config.localCapabilities());
     clientEnd.other = serverEnd;
@@ -144,12 +144,10 @@ public final class InProcessTransport implements Transport {
   private static final class Side {
     final ExecutorService io;
     final LinkListener listener;
-    final String name;
 
-    Side(ExecutorService io, LinkListener listener, String name) {
+    Side(ExecutorService io, LinkListener listener) {
       this.io = io;
       this.listener = listener;
-      this.name = name;
     }
 
     boolean post(Runnable r) {
@@ -233,7 +231,7 @@ public final class InProcessTransport implements Transport {
       this.name = name;
       this.config = config;
       this.io = Threads.singleThread("callosum-inproc-io-" + name);
-      this.side = new Side(io, listener, name);
+      this.side = new Side(io, listener);
     }
 
     synchronized boolean accept(PipeEnd end) {

@@ -183,6 +183,7 @@ final class Chunks {
      * Appends a chunk; false if it would overflow the announced length. Called by one thread at a
      * time.
      */
+    @SuppressWarnings("NonAtomicVolatileUpdate") // one writer; the stall watch only reads filled
     boolean append(byte[] chunk) {
       if (chunk.length == 0 || chunk.length > total - filled) {
         return false;

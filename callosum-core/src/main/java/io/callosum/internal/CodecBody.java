@@ -32,6 +32,7 @@ public final class CodecBody implements Body {
   }
 
   @Override
+  @SuppressWarnings("TypeParameterUnusedInFormals") // as Body.as(Type): the caller picks T
   public <T> T as(Type type) {
     return codec.decode(bytes, type);
   }

@@ -141,6 +141,7 @@ public final class FanoutReceiverCore implements FanoutListener, AutoCloseable {
     return taken(queue.take());
   }
 
+  @SuppressWarnings("ReferenceEquality") // CLOSED is a sentinel: identity, not value, marks it
   private Delivery taken(Delivery d) {
     if (d == CLOSED) {
       queue.offer(CLOSED); // for the next waiting thread

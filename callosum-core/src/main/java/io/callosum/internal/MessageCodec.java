@@ -39,6 +39,7 @@ public final class MessageCodec {
   public static final byte[] NO_META = new byte[0];
 
   /** The metadata of RESULT, CANCEL and CANCELLED: an empty msgpack array ({@code c4 01 90}). */
+  @SuppressWarnings("MutablePublicArray") // a package the module does not export; never written
   public static final byte[] EMPTY_ARRAY_META = new byte[] {(byte) 0x90};
 
   /**
@@ -616,7 +617,7 @@ public final class MessageCodec {
 
   /** The size of a body frame before compression, without building it. */
   public static long bodyFrameSize(int metaLength, int bodyLength) {
-    return 1 + 5 + binHeader(metaLength) + metaLength + 5 + binHeader(bodyLength) + bodyLength;
+    return 1L + 5 + binHeader(metaLength) + metaLength + 5 + binHeader(bodyLength) + bodyLength;
   }
 
   private static int binHeader(int len) {

@@ -67,6 +67,7 @@ public final class PeerEngine implements LinkListener {
   private volatile RemoteLink primary;
 
   /** The target of {@link #call}: the primary remote when the call is made. */
+  @SuppressWarnings("UnnecessaryLambda") // made once: a method reference would allocate per call
   private final Supplier<RemoteLink> primaryTarget = () -> primary;
 
   private final CompletableFuture<RemoteLink> firstRemote = new CompletableFuture<>();

@@ -39,6 +39,7 @@ final class RemoteLink implements RemotePeer {
   final AtomicLong chunkBytesIn = new AtomicLong();
 
   /** This remote as the target of its invocations (made once, not per call). */
+  @SuppressWarnings("UnnecessaryLambda") // made once: a method reference would allocate per call
   private final Supplier<RemoteLink> itself = () -> this;
 
   /** What this remote's calls hold in the callee scheduler. */

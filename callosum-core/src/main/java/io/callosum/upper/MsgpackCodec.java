@@ -203,7 +203,8 @@ public final class MsgpackCodec implements Codec {
   }
 
   @Override
-  @SuppressWarnings("unchecked")
+  // As Codec.decode: the caller picks T.
+  @SuppressWarnings({"unchecked", "TypeParameterUnusedInFormals"})
   public <T> T decode(byte[] bytes, Type type) {
     try {
       check(bytes);
@@ -314,7 +315,7 @@ public final class MsgpackCodec implements Codec {
       case INTEGER -> {
         if (f == MessageFormat.UINT64) {
           BigInteger b = u.unpackBigInteger();
-          return b.bitLength() <= 63 ? (Object) narrow(b.longValue()) : b;
+          return b.bitLength() <= 63 ? narrow(b.longValue()) : b;
         }
         return narrow(u.unpackLong());
       }

@@ -651,6 +651,16 @@ class MessageCodecWireTest {
   }
 
   @Test
+  void bodyFrameSizeOfTheLargestBodiesDoesNotOverflow() {
+    // The map's marker, its two 5-byte keys, the bin headers (2 or 5 bytes each), the bytes.
+    long body = Integer.MAX_VALUE - 10;
+    assertEquals(1 + 5 + 2 + 5 + 5 + body, MessageCodec.bodyFrameSize(0, (int) body));
+    assertEquals(
+        1 + 5 + 5 + 5 + 5 + 2L * Integer.MAX_VALUE,
+        MessageCodec.bodyFrameSize(Integer.MAX_VALUE, Integer.MAX_VALUE));
+  }
+
+  @Test
   void largeCompressedBodyRoundTripsWithinTheLimit() throws Exception {
     byte[] body = codec.encode(Map.of("rows", Collections.nCopies(10_000, "row")));
     byte[] zipped = MessageCodec.encodeBody(MessageCodec.NO_META, body, true);

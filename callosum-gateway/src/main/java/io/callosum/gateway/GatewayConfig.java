@@ -268,7 +268,7 @@ public final class GatewayConfig {
     if (u == null
         || u.getHost() == null
         || u.getPort() < 1
-        || u.getRawPath() != null && !u.getRawPath().isEmpty()) {
+        || (u.getRawPath() != null && !u.getRawPath().isEmpty())) {
       throw new IllegalArgumentException("a forward target must be host:port: " + target);
     }
   }

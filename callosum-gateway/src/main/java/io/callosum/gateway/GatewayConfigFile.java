@@ -130,8 +130,7 @@ public final class GatewayConfigFile {
       if (!grants.isObject()) {
         throw new IllegalArgumentException("grants must map cluster names to {names, forwards}");
       }
-      for (Iterator<Map.Entry<String, JsonNode>> it = grants.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> e = it.next();
+      for (Map.Entry<String, JsonNode> e : grants.properties()) {
         known(e.getValue(), Set.of("names", "forwards"), "grants." + e.getKey());
         for (JsonNode n : list(e.getValue(), "names")) {
           b.grant(e.getKey(), n.asText());

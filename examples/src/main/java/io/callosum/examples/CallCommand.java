@@ -93,6 +93,7 @@ final class CallCommand implements Callable<Integer> {
   @Mixin CurveClientOptions curve;
 
   @Override
+  @SuppressWarnings("try") // keys is only closed: that wipes its secret key when the command ends
   public Integer call() {
     Object body;
     try {

@@ -1,5 +1,7 @@
 package io.callosum.examples;
 
+import com.google.errorprone.annotations.FormatMethod;
+import com.google.errorprone.annotations.FormatString;
 import io.callosum.AuthenticationException;
 import io.callosum.CallTimeoutException;
 import io.callosum.ConnectedPeer;
@@ -487,7 +489,8 @@ final class DemoCommand implements Callable<Integer> {
     out.flush();
   }
 
-  private void say(String format, Object... args) {
+  @FormatMethod
+  private void say(@FormatString String format, Object... args) {
     out.println("   " + String.format(format, args));
   }
 

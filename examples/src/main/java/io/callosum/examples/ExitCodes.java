@@ -59,24 +59,15 @@ final class ExitCodes {
     if (!(failure instanceof CallosumException callosumException)) {
       return UNEXPECTED;
     }
-    switch (callosumException.code()) {
-      case REMOTE_USER_ERROR:
-        return FAILED;
-      case NO_SUCH_METHOD:
-        return NO_SUCH_METHOD;
-      case REMOTE_INTERNAL_ERROR:
-      case BAD_MESSAGE:
-      case CODEC_ERROR:
-        return REMOTE_ERROR;
-      case TIMEOUT:
-        return TIMEOUT;
-      case CONNECTION_LOST:
-        return CONNECTION;
-      case AUTHENTICATION_FAILED:
-        return AUTHENTICATION;
-      default:
-        return REFUSED;
-    }
+    return switch (callosumException.code()) {
+      case REMOTE_USER_ERROR -> FAILED;
+      case NO_SUCH_METHOD -> NO_SUCH_METHOD;
+      case REMOTE_INTERNAL_ERROR, BAD_MESSAGE, CODEC_ERROR -> REMOTE_ERROR;
+      case TIMEOUT -> TIMEOUT;
+      case CONNECTION_LOST -> CONNECTION;
+      case AUTHENTICATION_FAILED -> AUTHENTICATION;
+      default -> REFUSED;
+    };
   }
 
   /**

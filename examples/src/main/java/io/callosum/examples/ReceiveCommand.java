@@ -106,6 +106,7 @@ final class ReceiveCommand implements Callable<Integer> {
   private final CompletableFuture<Long> done = new CompletableFuture<>();
 
   @Override
+  @SuppressWarnings("try") // keys is only closed: that wipes its secret key when the command ends
   public Integer call() throws Exception {
     PrintWriter err = spec.commandLine().getErr();
     try (CurveServerOptions keys = curve;

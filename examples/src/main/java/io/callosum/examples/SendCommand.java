@@ -86,6 +86,7 @@ final class SendCommand implements Callable<Integer> {
   InputStream in = System.in;
 
   @Override
+  @SuppressWarnings("try") // keys is only closed: that wipes its secret key when the command ends
   public Integer call() throws Exception {
     PrintWriter err = spec.commandLine().getErr();
     long size = Transfer.sizeOf(in);

@@ -88,6 +88,7 @@ final class ServeCommand implements Callable<Integer> {
   boolean quiet;
 
   @Override
+  @SuppressWarnings("try") // keys is only closed: that wipes its secret key when the command ends
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();

@@ -114,6 +114,8 @@ final class Transfer {
 
   /** A failure of this side's own stdin or stdout, told apart from a failure of the stream. */
   static final class LocalFailure extends IOException {
+    private static final long serialVersionUID = 1L;
+
     LocalFailure(String what, IOException cause) {
       super(what + ": " + cause.getMessage(), cause);
     }

@@ -20,6 +20,7 @@ import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.LocalDateTime;
+import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.Arrays;
 import java.util.Collections;
@@ -171,8 +172,17 @@ public final class CertificateFiles {
     int bits = 0;
     for (PosixFilePermission p : mode) {
       bits |=
-          0400 >> p.ordinal(); // OWNER_READ, OWNER_WRITE, ..., OTHERS_EXECUTE: from the highest bit
-      // down
+          switch (p) {
+            case OWNER_READ -> 0400;
+            case OWNER_WRITE -> 0200;
+            case OWNER_EXECUTE -> 0100;
+            case GROUP_READ -> 040;
+            case GROUP_WRITE -> 020;
+            case GROUP_EXECUTE -> 010;
+            case OTHERS_READ -> 04;
+            case OTHERS_WRITE -> 02;
+            case OTHERS_EXECUTE -> 01;
+          };
     }
     return String.format("0%03o", bits);
   }
@@ -182,7 +192,7 @@ public final class CertificateFiles {
       CurvePublicKey publicKey, CurveKeyPair keyPair, Map<String, String> metadata) {
     StringBuilder b = new StringBuilder();
     b.append("#   ****  Generated on ")
-        .append(LocalDateTime.now().format(GENERATED))
+        .append(LocalDateTime.now(ZoneId.systemDefault()).format(GENERATED)) // local time, as czmq
         .append(" by Callosum  ****\n");
     if (keyPair == null) {
       b.append("#   ZeroMQ CURVE Public Certificate\n")
@@ -258,6 +268,8 @@ public final class CertificateFiles {
   }
 
   /**
+   * Checks that {@code name} names a file in a directory, not a path.
+   *
    * @throws IllegalArgumentException if {@code name} is not a plain file name
    */
   public static void checkName(String name) {
@@ -272,6 +284,8 @@ public final class CertificateFiles {
   }
 
   /**
+   * Checks that none of {@code files} exists (a dangling link counts as existing).
+   *
    * @throws FileAlreadyExistsException for the first of {@code files} that exists
    */
   public static void checkAbsent(Path... files) throws FileAlreadyExistsException {

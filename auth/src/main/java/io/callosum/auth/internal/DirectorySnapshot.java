@@ -54,7 +54,7 @@ public record DirectorySnapshot(Map<String, Stamp> stamps, Map<CurvePublicKey, S
         try {
           stamps.put(name, new Stamp(digest(file)));
         } catch (NoSuchFileException e) {
-          continue; // removed since the listing
+          // removed since the listing: no stamp
         } catch (IOException e) {
           stamps.put(
               name,

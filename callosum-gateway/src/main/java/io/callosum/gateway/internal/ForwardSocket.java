@@ -228,7 +228,7 @@ final class ForwardSocket {
     if (closed) {
       return;
     }
-    if (toGrant >= Wire.FORWARD_WINDOW / 4 || writes.isEmpty() && toGrant > 0) {
+    if (toGrant >= Wire.FORWARD_WINDOW / 4 || (writes.isEmpty() && toGrant > 0)) {
       leg.side.conn.send(Wire.credit(leg.id, toGrant));
       toGrant = 0;
     }

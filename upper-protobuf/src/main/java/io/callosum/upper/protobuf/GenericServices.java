@@ -30,6 +30,8 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * protoc's generic services ({@code option java_generic_services = true}) over Callosum: a channel
@@ -39,6 +41,8 @@ import java.util.function.Function;
  * Package-private: it needs {@link ProtobufController}'s hooks.
  */
 final class GenericServices {
+  private static final Logger LOG = LoggerFactory.getLogger(GenericServices.class);
+
   private GenericServices() {}
 
   static final class Channel implements RpcChannel, BlockingRpcChannel {
@@ -93,8 +97,19 @@ final class GenericServices {
         Message request,
         Message responsePrototype,
         RpcCallback<Message> done) {
-      call(method, controller, request, responsePrototype)
-          .whenComplete((r, e) -> done.run(e == null ? r : null));
+      // A failed call reaches done as null (and the controller); done's own failure is logged.
+      var unused =
+          call(method, controller, request, responsePrototype)
+              .whenComplete((r, e) -> runDone(method, done, e == null ? r : null));
+    }
+
+    private static void runDone(
+        MethodDescriptor method, RpcCallback<Message> done, Message response) {
+      try {
+        done.run(response);
+      } catch (RuntimeException e) {
+        LOG.warn("the callback of {} failed", method.getFullName(), e);
+      }
     }
 
     @Override

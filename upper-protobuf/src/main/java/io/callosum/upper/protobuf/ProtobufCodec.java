@@ -15,6 +15,9 @@ import java.lang.reflect.Type;
  * decoded without a message type ({@code Object.class}) is its {@link Payload}. Thread-safe.
  */
 public final class ProtobufCodec implements Codec {
+  /** A codec; it holds no state, so one may serve any number of peers. */
+  public ProtobufCodec() {}
+
   @Override
   public String name() {
     return "protobuf";
@@ -35,7 +38,8 @@ public final class ProtobufCodec implements Codec {
   }
 
   @Override
-  @SuppressWarnings("unchecked")
+  // As Codec.decode: the caller picks T.
+  @SuppressWarnings({"unchecked", "TypeParameterUnusedInFormals"})
   public <T> T decode(byte[] bytes, Type type) {
     if (type == Object.class || type == Payload.class) {
       return (T) Payload.wrap(bytes);

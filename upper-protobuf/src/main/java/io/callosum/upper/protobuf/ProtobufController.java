@@ -30,6 +30,9 @@ public final class ProtobufController implements RpcController {
   private Future<?> call;
   private final List<RpcCallback<Object>> onCancel = new ArrayList<>();
 
+  /** A controller for one call: no order key, no timeout, not failed, not canceled. */
+  public ProtobufController() {}
+
   /** The next call's order key; null for none. */
   public synchronized ProtobufController orderKey(OrderKey key) {
     this.orderKey = key;

@@ -84,6 +84,9 @@ public final class ProtobufServiceException extends CallosumException {
     }
   }
 
+  // The core sends a handler's exception as its toString() (Python's repr), so the status goes
+  // there; getMessage() stays the plain message.
+  @SuppressWarnings("OverrideThrowableToString")
   @Override
   public String toString() {
     // The FAILURE reply's text: the caller parses the status back out of it (internal.Failures).

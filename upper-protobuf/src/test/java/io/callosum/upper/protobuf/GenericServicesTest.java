@@ -21,12 +21,16 @@ import io.callosum.testing.Closer;
 import io.callosum.upper.protobuf.legacy.Arith;
 import io.callosum.upper.protobuf.legacy.Operands;
 import io.callosum.upper.protobuf.legacy.Result;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -167,5 +171,30 @@ class GenericServicesTest {
     assertNull(Await.result(quotient), "a failed call answers null");
     assertTrue(controller.failed());
     assertTrue(((RemoteUserException) controller.failure()).remoteRepr().contains("not here"));
+  }
+
+  @Test
+  void aCallbackThatThrowsIsLoggedNotLost() throws Exception {
+    Arith.Interface arith = Arith.newStub(ProtobufServices.rpcChannel(start("inproc", false)));
+    // slf4j-simple logs to System.err; tests run one at a time in this module.
+    PrintStream original = System.err;
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    try {
+      arith.multiply(
+          new ProtobufController(),
+          ops(6, 7),
+          r -> {
+            throw new IllegalStateException("callback bug at " + r.getValue());
+          });
+      Await.until(
+          "the callback's failure is logged",
+          () -> err.toString(StandardCharsets.UTF_8).contains("callback bug at 42"));
+    } finally {
+      System.setErr(original);
+    }
+    String log = err.toString(StandardCharsets.UTF_8);
+    assertTrue(log.contains("WARN"), log);
+    assertTrue(log.contains("the callback of callosum.legacy.Arith.Multiply failed"), log);
   }
 }

@@ -72,7 +72,7 @@ final class Addresses {
         || host.isEmpty()
         || port < 0
         || port > 65535
-        || address.getRawPath() != null && !address.getRawPath().isEmpty()
+        || (address.getRawPath() != null && !address.getRawPath().isEmpty())
         || address.getRawQuery() != null
         || address.getRawUserInfo() != null) {
       throw new IllegalArgumentException(

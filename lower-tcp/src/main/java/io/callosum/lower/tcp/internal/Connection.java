@@ -251,6 +251,7 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
     }
   }
 
+  @SuppressWarnings("NonAtomicVolatileUpdate") // bytesIn: the loop thread is the only writer
   private void read() {
     ByteBuffer buf = loop.readBuffer;
     for (int i = 0; i < 16 && phase != Phase.CLOSED; i++) {

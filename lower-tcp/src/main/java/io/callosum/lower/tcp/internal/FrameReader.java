@@ -99,7 +99,7 @@ final class FrameReader {
 
   /** Bytes allocated for the record being read (what an announced length has cost so far). */
   long held() {
-    return (record != null ? record.length : 0)
+    return (long) (record != null ? record.length : 0)
         + (dataHeader != null ? dataHeader.length : 0)
         + (dataBody != null ? dataBody.length : 0);
   }

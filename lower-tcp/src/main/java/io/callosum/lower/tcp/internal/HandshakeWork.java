@@ -107,6 +107,7 @@ final class HandshakeWork implements HandshakeDriver.Pools {
    * Whether a connection accepted from {@code source} may run its handshake: null if so (then
    * {@link #release} once it is done or gone), else the reason it is refused. Loop thread.
    */
+  @SuppressWarnings("NonAtomicVolatileUpdate") // the loop thread is the only writer
   String admit(InetAddress source, String remote) {
     String refusal = null;
     int fromSource = perAddress.getOrDefault(source, 0);
@@ -140,6 +141,7 @@ final class HandshakeWork implements HandshakeDriver.Pools {
 
   /** A connection admitted from {@code source} completed or left its handshake. Loop thread. */
   @Override
+  @SuppressWarnings("NonAtomicVolatileUpdate") // the loop thread is the only writer
   public void release(InetAddress source) {
     inProgress--;
     perAddress.computeIfPresent(source, (a, n) -> n == 1 ? null : n - 1);

@@ -93,7 +93,10 @@ final class OutboundBuffer implements Backlog {
   private int currentOffset;
   private ByteBuffer tail;
   private volatile long lastWrite;
+
+  /** Written under {@link #writeLock}; volatile so that stats read it without the lock. */
   private volatile long bytesOut;
+
   private volatile boolean discarded;
 
   /**
@@ -196,6 +199,7 @@ final class OutboundBuffer implements Backlog {
    * loop. Under load frames queue instead, so the loop batches many into one write rather than
    * every sender making its own system call.
    */
+  @SuppressWarnings("NonAtomicVolatileUpdate") // bytesOut is written under writeLock only
   Through writeThrough(GatheringByteChannel channel, byte[] prefix, byte[] header, byte[] body)
       throws IOException {
     if (idleNanos() < IDLE_NANOS || !writeLock.tryLock()) {
@@ -228,6 +232,7 @@ final class OutboundBuffer implements Backlog {
    * until everything is written, the channel takes less than offered, or a quantum is written. I/O
    * thread.
    */
+  @SuppressWarnings("NonAtomicVolatileUpdate") // bytesOut is written under writeLock only
   Flush flush(GatheringByteChannel channel, ByteBuffer scratch) throws IOException {
     writeLock.lock();
     try {

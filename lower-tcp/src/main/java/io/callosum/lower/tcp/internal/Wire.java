@@ -13,7 +13,7 @@ import java.util.Arrays;
  * for the gateway, which speaks the same frames.
  */
 public final class Wire {
-  public static final byte[] MAGIC = {'C', 'L', 'S', 'M'};
+  private static final byte[] MAGIC = {'C', 'L', 'S', 'M'};
   public static final int VERSION = 2;
   public static final int PREAMBLE_SIZE = 16;
   public static final int MECHANISM_SIZE = 10;

@@ -152,12 +152,14 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
 
   @Override
   protected ZMQ.Socket open() throws IOException {
-    opened.whenComplete(
-        (v, t) -> {
-          if (t != null) {
-            first.completeExceptionally(t);
-          }
-        });
+    // A failure is passed on to first, which the connecting thread waits for.
+    var unused =
+        opened.whenComplete(
+            (v, t) -> {
+              if (t != null) {
+                first.completeExceptionally(t);
+              }
+            });
     freshSocket();
     deadlineTimer =
         loop.schedule(Math.max(0, deadline - System.currentTimeMillis()), this::deadlinePassed);
@@ -303,7 +305,7 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
    */
   private void retryHandshake() {
     retry = null;
-    if (state != State.HANDSHAKING || first.isDone() && link == null || !isOpen()) {
+    if (state != State.HANDSHAKING || (first.isDone() && link == null) || !isOpen()) {
       return;
     }
     long now = System.currentTimeMillis();

@@ -52,7 +52,7 @@ abstract class FanoutSocket extends LoopSocket {
   /** Creates, configures and binds or connects the socket, on the loop thread. */
   protected final ZMQ.Socket openSocket(SocketType type) throws IOException {
     ZMQ.Socket s = newSocket(type);
-    s.setLinger(options.linger().toMillis());
+    s.setLinger((int) options.linger().toMillis());
     s.setHeartbeatIvl((int) options.heartbeatInterval().toMillis());
     s.setHeartbeatTimeout((int) options.heartbeatTimeout().toMillis());
     s.setHeartbeatTtl((int) options.heartbeatTimeout().toMillis());

@@ -56,7 +56,6 @@ public final class RouterEndpoint extends LoopSocket
   private final LinkListener listener;
   private final ZmqOptions options;
   private final byte[] localCapabilities;
-  private final SharedContext shared;
   private final Map<ByteBuffer, ZmqLink> links = new HashMap<>();
   private final Map<ZmqLink, byte[]> routingIds = new HashMap<>();
 
@@ -109,7 +108,6 @@ public final class RouterEndpoint extends LoopSocket
     this.listener = listener;
     this.options = options;
     this.localCapabilities = config.localCapabilities().encode();
-    this.shared = shared;
     this.outgoing = new SendQueue<>(loop, this::sendNow);
   }
 
@@ -229,6 +227,7 @@ public final class RouterEndpoint extends LoopSocket
   }
 
   /** The user id that the ZAP handler vouched for with {@code token}, or null if it did not. */
+  @SuppressWarnings("ReferenceEquality") // a cache of the last token object, not of its value
   private String verifiedUser(String token) {
     if (token == null) {
       return null;

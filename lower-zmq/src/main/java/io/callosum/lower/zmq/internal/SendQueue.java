@@ -24,7 +24,7 @@ final class SendQueue<L> {
   private final ConcurrentLinkedQueue<Item<L>> queue = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean drainPosted = new AtomicBoolean();
 
-  /** Loop thread: the socket is reading a batch; sends wait for {@link #release}. */
+  /** Loop thread: the socket is reading a batch; sends wait for the end of {@link #holding}. */
   private boolean held;
 
   /** {@code sender} sends one envelope, on the loop thread. */

@@ -16,7 +16,7 @@ final class Sockets {
   private Sockets() {}
 
   static void configure(ZMQ.Socket s, ZmqOptions options, TransportConfig config) {
-    s.setLinger(options.linger().toMillis());
+    s.setLinger((int) options.linger().toMillis());
     s.setHeartbeatIvl((int) options.heartbeatInterval().toMillis());
     s.setHeartbeatTimeout((int) options.heartbeatTimeout().toMillis());
     s.setHeartbeatTtl((int) options.heartbeatTimeout().toMillis());

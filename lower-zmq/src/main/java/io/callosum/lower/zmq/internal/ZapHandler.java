@@ -138,7 +138,7 @@ final class ZapHandler extends LoopSocket {
         Frames.EMPTY);
   }
 
-  /** Whether this handler ended with its REP socket still bound (see {@link #failed}). */
+  /** Whether this handler ended with its REP socket still bound (see {@link #loopFailed}). */
   boolean leftBound() {
     return leftBound;
   }

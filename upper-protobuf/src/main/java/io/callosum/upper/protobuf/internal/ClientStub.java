@@ -126,41 +126,41 @@ public final class ClientStub implements InvocationHandler {
     Objects.requireNonNull(request, "request");
     CompletableFuture<Payload> raw = call(rpc).invokeRaw(Payload.wrap(request.toByteArray()));
     CompletableFuture<Message> out = new CompletableFuture<>();
-    raw.whenComplete(
-        (p, e) -> {
-          if (e != null) {
-            out.completeExceptionally(Failures.translate(e));
-            return;
-          }
-          try {
-            out.complete(Messages.parse(rpc.response, p.bytes()));
-          } catch (RuntimeException bad) {
-            out.completeExceptionally(bad);
-          }
-        });
-    out.whenComplete(
-        (v, e) -> {
-          if (out.isCancelled()) {
-            raw.cancel(true); // sends CANCEL, as cancelling a msgpack call's future does
-          }
-        });
+    // Neither action below throws: out carries every outcome, their own stages hold nothing more.
+    var unusedParse =
+        raw.whenComplete(
+            (p, e) -> {
+              if (e != null) {
+                out.completeExceptionally(Failures.translate(e));
+                return;
+              }
+              try {
+                out.complete(Messages.parse(rpc.response, p.bytes()));
+              } catch (RuntimeException bad) {
+                out.completeExceptionally(bad);
+              }
+            });
+    var unusedCancel =
+        out.whenComplete(
+            (v, e) -> {
+              if (out.isCancelled()) {
+                raw.cancel(true); // sends CANCEL, as cancelling a msgpack call's future does
+              }
+            });
     return out;
   }
 
   private Object stream(Rpc rpc, Message request) {
     Invocation inv = call(rpc);
-    switch (rpc.shape) {
-      case SERVER_STREAM:
-        {
-          Objects.requireNonNull(request, "request");
-          StreamCall c = inv.serverStream(Payload.wrap(request.toByteArray()));
-          return new MessageStreams.Call<>(c, rpc, false);
-        }
-      case CLIENT_STREAM:
-        // The handler sends its response downstream, so the call needs a stream each way.
-        return new MessageStreams.Call<>(inv.bidiStream(EMPTY), rpc, true);
-      default:
-        return new MessageStreams.Call<>(inv.bidiStream(EMPTY), rpc, false);
-    }
+    return switch (rpc.shape) {
+      case SERVER_STREAM -> {
+        Objects.requireNonNull(request, "request");
+        StreamCall c = inv.serverStream(Payload.wrap(request.toByteArray()));
+        yield new MessageStreams.Call<>(c, rpc, false);
+      }
+      // The handler sends its response downstream, so the call needs a stream each way.
+      case CLIENT_STREAM -> new MessageStreams.Call<>(inv.bidiStream(EMPTY), rpc, true);
+      default -> new MessageStreams.Call<>(inv.bidiStream(EMPTY), rpc, false);
+    };
   }
 }

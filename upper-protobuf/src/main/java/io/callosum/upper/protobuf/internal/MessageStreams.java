@@ -116,33 +116,37 @@ final class MessageStreams {
           singleResponse
               ? firstItem(call.downstream(), prototype)
               : CompletableFuture.completedFuture(null);
-      call.result()
-          .whenComplete(
+      // No action below throws: response carries every outcome, their own stages hold nothing more.
+      var unusedOutcome =
+          call.result()
+              .whenComplete(
+                  (v, e) -> {
+                    if (e != null) {
+                      response.completeExceptionally(Failures.translate(e));
+                    } else {
+                      var unusedItem =
+                          item.whenComplete(
+                              (r, f) -> {
+                                if (f != null) {
+                                  response.completeExceptionally(Failures.translate(f));
+                                } else if (r == null && singleResponse) {
+                                  response.completeExceptionally(
+                                      new CallosumException(
+                                          ErrorCode.BAD_MESSAGE,
+                                          rpc.wireName + " ended without a response"));
+                                } else {
+                                  response.complete(r);
+                                }
+                              });
+                    }
+                  });
+      var unusedCancel =
+          response.whenComplete(
               (v, e) -> {
-                if (e != null) {
-                  response.completeExceptionally(Failures.translate(e));
-                } else {
-                  item.whenComplete(
-                      (r, f) -> {
-                        if (f != null) {
-                          response.completeExceptionally(Failures.translate(f));
-                        } else if (r == null && singleResponse) {
-                          response.completeExceptionally(
-                              new CallosumException(
-                                  ErrorCode.BAD_MESSAGE,
-                                  rpc.wireName + " ended without a response"));
-                        } else {
-                          response.complete(r);
-                        }
-                      });
+                if (response.isCancelled()) {
+                  call.cancel();
                 }
               });
-      response.whenComplete(
-          (v, e) -> {
-            if (response.isCancelled()) {
-              call.cancel();
-            }
-          });
     }
 
     /** The first item of {@code source}, parsed; null if the stream ended without one. */
