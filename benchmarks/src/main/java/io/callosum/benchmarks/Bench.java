@@ -31,7 +31,8 @@ import org.HdrHistogram.Histogram;
  * in this JVM instead (for profiling).
  *
  * <pre>
- * java -cp benchmarks/target/benchmarks.jar io.callosum.benchmarks.Bench [--scenarios P1,P2,...,P8] [--rounds N] [--out DIR] [--quick]
+ * java -cp benchmarks/target/benchmarks.jar io.callosum.benchmarks.Bench \
+ *     [--scenarios P1,P2,...,P8] [--rounds N] [--out DIR] [--quick]
  * </pre>
  *
  * <p>Progress goes to stderr, the Markdown table to stdout, raw figures to {@code --out}.

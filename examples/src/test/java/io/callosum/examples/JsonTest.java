@@ -75,7 +75,8 @@ class JsonTest {
     m.put("list", Arrays.asList(null, false));
     assertEquals(
         "{\"bytes\":{\"$bin\":\"aGk=\"},\"$bin:AQI=\":\"bin key\",\"7\":\"int key\","
-            + "\"time\":{\"$time\":\"2024-01-02T03:04:05.000000006Z\"},\"ext\":{\"$ext\":3,\"data\":\"CQ==\"},"
+            + "\"time\":{\"$time\":\"2024-01-02T03:04:05.000000006Z\"},"
+            + "\"ext\":{\"$ext\":3,\"data\":\"CQ==\"},"
             + "\"uint64\":18446744073709551615,\"float\":1.25,\"list\":[null,false]}",
         Json.write(m));
   }
@@ -83,7 +84,8 @@ class JsonTest {
   @Test
   void roundTripsThroughTheMsgpackCodec() {
     String json =
-        "{\"a\":[1,-2,3.5,\"x\",{\"$bin\":\"AAE=\"}],\"b\":{\"c\":null},\"u\":18446744073709551615}";
+        "{\"a\":[1,-2,3.5,\"x\",{\"$bin\":\"AAE=\"}],"
+            + "\"b\":{\"c\":null},\"u\":18446744073709551615}";
     MsgpackCodec codec = new MsgpackCodec();
     Object decoded = codec.decode(codec.encode(Json.parse(json)), Object.class);
     assertEquals(json, Json.write(decoded));

@@ -32,7 +32,8 @@ class ServeAndCallTest {
   @Test
   void echoReturnsItsJsonArgument() {
     String json =
-        "{\"s\":\"x\",\"n\":[1,2.5,null,true,false],\"big\":12345678901234,\"nested\":{\"empty\":[]}}";
+        "{\"s\":\"x\",\"n\":[1,2.5,null,true,false],"
+            + "\"big\":12345678901234,\"nested\":{\"empty\":[]}}";
     assertResult(json, server.call("echo", json));
   }
 

@@ -43,9 +43,9 @@ import org.slf4j.LoggerFactory;
  * <p>Envelopes (header; body):
  *
  * <pre>
- * ITEM       01 | topic length (u16) | topic | item header (17 bytes) ; item body
- * SUBSCRIBE  02 | count (u16) | (length (u16) | prefix)*              ; empty   (receiver to sender)
- * CREDIT     03 | items (u32)                                         ; empty   (receiver to sender)
+ * ITEM      01 | topic length (u16) | topic | item header (17 bytes) ; item body
+ * SUBSCRIBE 02 | count (u16) | (length (u16) | prefix)*              ; empty (receiver to sender)
+ * CREDIT    03 | items (u32)                                         ; empty (receiver to sender)
  * </pre>
  *
  * Endpoints announce what they are ({@code broadcast-sender}, {@code pipeline-receiver}, ...); a

@@ -11,7 +11,8 @@ import java.util.Objects;
  * or derive a variant with {@link #toBuilder()}:
  *
  * <pre>{@code
- * TcpOptions o = TcpOptions.builder().heartbeat(Duration.ofSeconds(1), Duration.ofSeconds(5)).build();
+ * TcpOptions o =
+ *     TcpOptions.builder().heartbeat(Duration.ofSeconds(1), Duration.ofSeconds(5)).build();
  * }</pre>
  *
  * <p>Every limit protects against one remote: exceeding it cuts that remote's connection (or

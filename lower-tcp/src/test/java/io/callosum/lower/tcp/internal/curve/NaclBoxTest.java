@@ -30,14 +30,18 @@ class NaclBoxTest {
       HEX.parseHex("69696ee955b62b73cd62bda875fc73d68219e0036b7a0b37");
   private static final byte[] MESSAGE =
       HEX.parseHex(
-          "be075fc53c81f2d5cf141316ebeb0c7b5228c52a4c62cbd44b66849b64244ffce5ecbaaf33bd751a1ac728d45e6c61296cdc3c01233561f4"
-              + "1db66cce314adb310e3be8250c46f06dceea3a7fa1348057e2f6556ad6b1318a024a838f21af1fde048977eb48f59ffd4924ca1c60902e52"
+          "be075fc53c81f2d5cf141316ebeb0c7b5228c52a4c62cbd44b66849b"
+              + "64244ffce5ecbaaf33bd751a1ac728d45e6c61296cdc3c01233561f4"
+              + "1db66cce314adb310e3be8250c46f06dceea3a7fa1348057e2f6556a"
+              + "d6b1318a024a838f21af1fde048977eb48f59ffd4924ca1c60902e52"
               + "f0a089bc76897040e082f937763848645e0705");
   private static final byte[] BOX =
       HEX.parseHex(
           "f3ffc7703f9400e52a7dfb4b3d3305d9" // the Poly1305 tag
-              + "8e993b9f48681273c29650ba32fc76ce48332ea7164d96a4476fb8c531a1186ac0dfc17c98dce87b4da7f011ec48c97271d2c20f9b928f"
-              + "e2270d6fb863d51738b48eeee314a7cc8ab932164548e526ae90224368517acfeabd6bb3732bc0e9da99832b61ca01b6de56244a9e88d5"
+              + "8e993b9f48681273c29650ba32fc76ce48332ea7164d96a4476fb8c"
+              + "531a1186ac0dfc17c98dce87b4da7f011ec48c97271d2c20f9b928f"
+              + "e2270d6fb863d51738b48eeee314a7cc8ab932164548e526ae90224"
+              + "368517acfeabd6bb3732bc0e9da99832b61ca01b6de56244a9e88d5"
               + "f9b37973f622a43d14a6599b1f654cb45a74e355a5");
   // NaCl tests/core1.c: HSalsa20 of the X25519 secret Alice and Bob share, with a zero input: their
   // box key.
