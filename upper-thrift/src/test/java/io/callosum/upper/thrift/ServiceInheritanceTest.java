@@ -32,9 +32,13 @@ class ServiceInheritanceTest {
       }
     }
 
-    public static class shout_args extends Calc.echo_args {}
+    public static class shout_args extends Calc.echo_args {
+      private static final long serialVersionUID = 1L;
+    }
 
-    public static class shout_result extends Calc.echo_result {}
+    public static class shout_result extends Calc.echo_result {
+      private static final long serialVersionUID = 1L;
+    }
   }
 
   static final class ChildService extends CalcService implements Child.Iface {

@@ -27,6 +27,8 @@ final class Fixtures {
    * handshake.
    */
   static final class SeededRandom extends SecureRandom {
+    private static final long serialVersionUID = 1L;
+
     private final SplittableRandom random;
 
     SeededRandom(long seed) {
