@@ -1,3 +1,6 @@
+import io.callosum.inproc.InProcessTransport;
+import io.callosum.lower.Transport;
+
 /**
  * Callosum core: the {@link io.callosum.Peer} protocol in {@code io.callosum}; broadcast and
  * pipelines ({@code io.callosum.fanout}); named pipes ({@code io.callosum.pipe}); the lower ({@link
@@ -20,8 +23,8 @@ module io.callosum.core {
   exports io.callosum.pipe;
   exports io.callosum.upper;
 
-  uses io.callosum.lower.Transport;
+  uses Transport;
 
-  provides io.callosum.lower.Transport with
-      io.callosum.inproc.InProcessTransport;
+  provides Transport with
+      InProcessTransport;
 }

@@ -1,3 +1,5 @@
+import io.callosum.lower.Transport;
+
 /**
  * Runnable examples and the {@code callosum} command-line tool: a demo of two peers in one JVM,
  * {@code serve} / {@code call} commands for trying a lower from the shell, and {@code keygen} for
@@ -14,12 +16,15 @@ module io.callosum.examples {
   requires info.picocli;
   requires com.fasterxml.jackson.databind;
   requires me.tongfei.progressbar;
+  requires static com.google.errorprone.annotations; // @FormatMethod: compile time only
 
   // picocli reads and sets the annotated command fields reflectively.
-  opens io.callosum.examples to info.picocli;
+  opens io.callosum.examples to
+      info.picocli;
 
   // protobuf-java reads the generated demo messages reflectively.
-  opens io.callosum.examples.uppers.proto to com.google.protobuf;
+  opens io.callosum.examples.uppers.proto to
+      com.google.protobuf;
 
-  uses io.callosum.lower.Transport;
+  uses Transport;
 }

@@ -1,3 +1,6 @@
+import io.callosum.lower.Transport;
+import io.callosum.lower.zmq.ZmqTransport;
+
 /** The ZeroMQ lower: ROUTER/DEALER over jeromq, wire-compatible with Python Callosum. */
 module io.callosum.lower.zmq {
   requires transitive io.callosum.core;
@@ -7,6 +10,6 @@ module io.callosum.lower.zmq {
 
   exports io.callosum.lower.zmq;
 
-  provides io.callosum.lower.Transport with
-      io.callosum.lower.zmq.ZmqTransport;
+  provides Transport with
+      ZmqTransport;
 }

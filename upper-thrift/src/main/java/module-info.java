@@ -1,6 +1,7 @@
 /**
  * The Thrift upper: generated Thrift clients and services carried over any Callosum lower. See
- * {@link io.callosum.upper.thrift.ThriftClients} and {@link io.callosum.upper.thrift.ThriftService}.
+ * {@link io.callosum.upper.thrift.ThriftClients} and {@link
+ * io.callosum.upper.thrift.ThriftService}.
  */
 // libthrift is an automatic module; its types (TProtocol, TConfiguration...) are part of this API.
 @SuppressWarnings("requires-transitive-automatic")

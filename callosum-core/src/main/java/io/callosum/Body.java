@@ -20,5 +20,7 @@ public interface Body {
   <T> T as(Class<T> type);
 
   /** The body decoded as a generic {@code type} (e.g. from a {@code TypeReference}). */
+  // T is the caller's choice: a reflective Type cannot tie it to the argument, as Class<T> does.
+  @SuppressWarnings("TypeParameterUnusedInFormals")
   <T> T as(Type type);
 }

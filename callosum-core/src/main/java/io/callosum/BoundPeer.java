@@ -4,10 +4,10 @@ import io.callosum.internal.PeerEngine;
 import java.net.URI;
 
 /**
- * A peer that binds an address and serves any number of remotes: each client that connects
- * becomes one {@link RemotePeer} in {@link #remotes()}. It has no remote of its own to call, so it
- * is no {@link Invoker}: it calls a client back through that client's {@code RemotePeer}, usually
- * the {@link CallContext#caller()} of a call it serves. Made by {@code Peer.builder().bind(address)};
+ * A peer that binds an address and serves any number of remotes: each client that connects becomes
+ * one {@link RemotePeer} in {@link #remotes()}. It has no remote of its own to call, so it is no
+ * {@link Invoker}: it calls a client back through that client's {@code RemotePeer}, usually the
+ * {@link CallContext#caller()} of a call it serves. Made by {@code Peer.builder().bind(address)};
  * thread-safe (see {@link Peer}).
  */
 public final class BoundPeer extends Peer {
@@ -49,7 +49,10 @@ public final class BoundPeer extends Peer {
     return this;
   }
 
-  /** Describes a {@link BoundPeer}: the common {@link Peer.Options}, then {@link #build()}. Not thread-safe. */
+  /**
+   * Describes a {@link BoundPeer}: the common {@link Peer.Options}, then {@link #build()}. Not
+   * thread-safe.
+   */
   public static final class Builder extends Peer.Options<Builder> {
     private final URI address;
 
@@ -58,7 +61,10 @@ public final class BoundPeer extends Peer {
       this.address = address;
     }
 
-    /** Builds the peer, not started yet. Throws {@link IllegalArgumentException} for an unknown scheme. */
+    /**
+     * Builds the peer, not started yet. Throws {@link IllegalArgumentException} for an unknown
+     * scheme.
+     */
     public BoundPeer build() {
       return new BoundPeer(engine(address, true, DEFAULT_CONNECT_TIMEOUT));
     }

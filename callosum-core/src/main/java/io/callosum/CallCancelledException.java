@@ -1,6 +1,9 @@
 package io.callosum;
 
-/** The call was cancelled: its future was cancelled locally, or the remote answered CANCELLED (for example its execution timeout passed). */
+/**
+ * The call was cancelled: its future was cancelled locally, or the remote answered CANCELLED (for
+ * example its execution timeout passed).
+ */
 public final class CallCancelledException extends CallosumException {
   private static final long serialVersionUID = 1L;
 

@@ -18,8 +18,8 @@ public interface CallContext {
   OrderKey orderKey();
 
   /**
-   * The caller, for calling it back while serving it. Calls made through this handle are
-   * recognised by the caller as nested inside this call.
+   * The caller, for calling it back while serving it. Calls made through this handle are recognised
+   * by the caller as nested inside this call.
    */
   RemotePeer caller();
 

@@ -11,7 +11,8 @@ import java.time.Duration;
  * @param bytesOut bytes this peer sent for the call (header plus body frames)
  * @param bytesIn bytes this peer received for the call
  */
-public record CallOutcome(ErrorCode error, Throwable failure, Duration duration, long bytesOut, long bytesIn) {
+public record CallOutcome(
+    ErrorCode error, Throwable failure, Duration duration, long bytesOut, long bytesIn) {
   public boolean isSuccess() {
     return error == null;
   }

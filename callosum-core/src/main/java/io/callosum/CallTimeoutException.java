@@ -1,6 +1,9 @@
 package io.callosum;
 
-/** The call's timeout passed before its reply arrived. A CANCEL was sent to the remote, which cancels the handler. */
+/**
+ * The call's timeout passed before its reply arrived. A CANCEL was sent to the remote, which
+ * cancels the handler.
+ */
 public final class CallTimeoutException extends CallosumException {
   private static final long serialVersionUID = 1L;
 

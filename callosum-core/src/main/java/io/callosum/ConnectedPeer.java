@@ -6,8 +6,8 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * A peer that connects to one bound peer and calls it directly: it is an {@link Invoker} of its
- * one {@link #remote()}, and serves that remote's calls (callbacks included) with its own handlers.
+ * A peer that connects to one bound peer and calls it directly: it is an {@link Invoker} of its one
+ * {@link #remote()}, and serves that remote's calls (callbacks included) with its own handlers.
  * Made by {@code Peer.builder().connect(address)}; thread-safe (see {@link Peer}).
  */
 public final class ConnectedPeer extends Peer implements Invoker {
@@ -18,8 +18,8 @@ public final class ConnectedPeer extends Peer implements Invoker {
   /**
    * Connects, and returns once the remote is connected; throws {@link ConnectionLostException}
    * (unreachable, refused, or the {@link Builder#connectTimeout} passed), {@link
-   * AuthenticationException} when the lower's authentication failed, {@link
-   * IllegalStateException} if already started or closed.
+   * AuthenticationException} when the lower's authentication failed, {@link IllegalStateException}
+   * if already started or closed.
    */
   @Override
   public ConnectedPeer start() {
@@ -89,7 +89,10 @@ public final class ConnectedPeer extends Peer implements Invoker {
       return this;
     }
 
-    /** Builds the peer, not started yet. Throws {@link IllegalArgumentException} for an unknown scheme. */
+    /**
+     * Builds the peer, not started yet. Throws {@link IllegalArgumentException} for an unknown
+     * scheme.
+     */
     public ConnectedPeer build() {
       return new ConnectedPeer(engine(address, false, connectTimeout));
     }

@@ -1,6 +1,9 @@
 package io.callosum;
 
-/** The connection carrying the call went away, or the peer was closed, before the reply arrived; also thrown when a connect fails. */
+/**
+ * The connection carrying the call went away, or the peer was closed, before the reply arrived;
+ * also thrown when a connect fails.
+ */
 public final class ConnectionLostException extends CallosumException {
   private static final long serialVersionUID = 1L;
 

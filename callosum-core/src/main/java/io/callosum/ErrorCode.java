@@ -9,7 +9,10 @@ package io.callosum;
 public enum ErrorCode {
   /** The remote handler threw: a FAILURE reply ({@link RemoteUserException}). */
   REMOTE_USER_ERROR,
-  /** The remote framework failed while serving the call: an ERROR reply ({@link RemoteInternalException}). */
+  /**
+   * The remote framework failed while serving the call: an ERROR reply ({@link
+   * RemoteInternalException}).
+   */
   REMOTE_INTERNAL_ERROR,
   /** The remote peer has no handler for the method (an ERROR reply naming it). */
   NO_SUCH_METHOD,

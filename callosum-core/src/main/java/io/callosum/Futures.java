@@ -10,9 +10,9 @@ public final class Futures {
   private Futures() {}
 
   /**
-   * Waits for {@code future} and returns its value. Throws the {@link CallosumException} it
-   * failed with (not wrapped); an interrupt cancels the call and throws {@link
-   * CallCancelledException} with the interrupt flag set again.
+   * Waits for {@code future} and returns its value. Throws the {@link CallosumException} it failed
+   * with (not wrapped); an interrupt cancels the call and throws {@link CallCancelledException}
+   * with the interrupt flag set again.
    */
   public static <T> T await(CompletableFuture<T> future) {
     try {
@@ -29,11 +29,11 @@ public final class Futures {
   }
 
   static RuntimeException unwrap(Throwable t) {
-    if (t instanceof RuntimeException) {
-      return (RuntimeException) t;
+    if (t instanceof RuntimeException runtimeException) {
+      return runtimeException;
     }
-    if (t instanceof Error) {
-      throw (Error) t;
+    if (t instanceof Error error) {
+      throw error;
     }
     return new CallosumException(ErrorCode.REMOTE_INTERNAL_ERROR, String.valueOf(t), t);
   }

@@ -1,8 +1,8 @@
 package io.callosum;
 
 /**
- * Serves one method. A handler returns the result value (encoded by the peer's codec, or sent as
- * is if it is a {@link Payload}), or a {@link java.util.concurrent.CompletionStage} of it for an
+ * Serves one method. A handler returns the result value (encoded by the peer's codec, or sent as is
+ * if it is a {@link Payload}), or a {@link java.util.concurrent.CompletionStage} of it for an
  * asynchronous handler. A thrown exception (or a failed stage) reaches the caller as a {@link
  * RemoteUserException} carrying its class name, message and stack trace.
  *

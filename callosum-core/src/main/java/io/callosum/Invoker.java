@@ -16,12 +16,16 @@ public interface Invoker {
     return call(method).invoke(body);
   }
 
-  /** Calls {@code method} with {@code body}; the future holds the result decoded as {@code type}. */
+  /**
+   * Calls {@code method} with {@code body}; the future holds the result decoded as {@code type}.
+   */
   default <T> CompletableFuture<T> invoke(String method, Object body, Class<T> type) {
     return call(method).invoke(body, type);
   }
 
-  /** Blocking form of {@link #invoke(String, Object)}; throws the call's {@link CallosumException}. */
+  /**
+   * Blocking form of {@link #invoke(String, Object)}; throws the call's {@link CallosumException}.
+   */
   default Object invokeAndWait(String method, Object body) {
     return call(method).invokeAndWait(body);
   }

@@ -10,13 +10,13 @@ package io.callosum;
  *     incoming oversize is answered with an error reply.
  * @param maxHeaderSize largest header frame sent or accepted, in bytes.
  * @param maxOrderKeySize largest order key (its msgpack encoding) sent or accepted, in bytes.
- * @param maxConcurrentCalls handlers that may run at once on this peer (calls nested in a
- *     callback chain do not wait for one of these slots; see {@link Ordering}).
+ * @param maxConcurrentCalls handlers that may run at once on this peer (calls nested in a callback
+ *     chain do not wait for one of these slots; see {@link Ordering}).
  * @param maxQueuedCalls calls that may wait for a free handler or for their key; beyond {@code
  *     maxConcurrentCalls + maxQueuedCalls} calls in progress, a call is answered with an
  *     "overloaded" error reply.
- * @param maxPendingCalls calls this peer may have in flight as a caller; beyond that {@code
- *     invoke} fails locally with {@link OverloadedException}.
+ * @param maxPendingCalls calls this peer may have in flight as a caller; beyond that {@code invoke}
+ *     fails locally with {@link OverloadedException}.
  * @param maxCallChain the longest callback chain carried in the {@code chn} header extension.
  * @param maxNesting deepest nesting of lists and maps accepted when decoding a body.
  * @param maxBufferedBytes request bodies of calls in progress, the upstream windows of their
@@ -57,8 +57,8 @@ public record Limits(
 
   /**
    * Sane defaults: 16 MiB messages, 64 KiB headers, 1 KiB order keys, 256 concurrent handlers,
-   * 10,000 queued calls, 100,000 pending outgoing calls, chains of 32, nesting depth 128, and
-   * 256 MiB of call bodies and held replies.
+   * 10,000 queued calls, 100,000 pending outgoing calls, chains of 32, nesting depth 128, and 256
+   * MiB of call bodies and held replies.
    */
   public static Limits defaults() {
     return new Limits(16 << 20, 64 << 10, 1 << 10, 256, 10_000, 100_000, 32, 128, 256L << 20);
@@ -157,8 +157,16 @@ public record Limits(
 
     /** The limits; throws {@link IllegalArgumentException} naming the first bound out of range. */
     public Limits build() {
-      return new Limits(maxMessageSize, maxHeaderSize, maxOrderKeySize, maxConcurrentCalls, maxQueuedCalls,
-          maxPendingCalls, maxCallChain, maxNesting, maxBufferedBytes);
+      return new Limits(
+          maxMessageSize,
+          maxHeaderSize,
+          maxOrderKeySize,
+          maxConcurrentCalls,
+          maxQueuedCalls,
+          maxPendingCalls,
+          maxCallChain,
+          maxNesting,
+          maxBufferedBytes);
     }
   }
 }

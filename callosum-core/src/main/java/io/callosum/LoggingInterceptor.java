@@ -11,6 +11,9 @@ import org.slf4j.LoggerFactory;
 public final class LoggingInterceptor implements CallInterceptor {
   private static final Logger LOG = LoggerFactory.getLogger("io.callosum.calls");
 
+  /** An interceptor that logs to {@code io.callosum.calls}; it holds no state of its own. */
+  public LoggingInterceptor() {}
+
   @Override
   public void finished(CallInfo call, CallOutcome outcome) {
     if (outcome.isSuccess() ? LOG.isDebugEnabled() : LOG.isInfoEnabled()) {
@@ -23,7 +26,10 @@ public final class LoggingInterceptor implements CallInterceptor {
     }
   }
 
-  /** The logged line, e.g. {@code CALLER add okey=b"" remote=inproc-1 outcome=OK 120us out=40B in=35B}. */
+  /**
+   * The logged line, e.g. {@code CALLER add okey=b"" remote=inproc-1 outcome=OK 120us out=40B
+   * in=35B}.
+   */
   static String line(CallInfo call, CallOutcome outcome) {
     return String.format(
         "%s %s okey=%s remote=%s outcome=%s %dus out=%dB in=%dB",

@@ -1,6 +1,9 @@
 package io.callosum;
 
-/** A message exceeded the message size limit: an outgoing one is refused before sending, an incoming one is answered with an error reply. */
+/**
+ * A message exceeded the message size limit: an outgoing one is refused before sending, an incoming
+ * one is answered with an error reply.
+ */
 public final class MessageTooLargeException extends CallosumException {
   private static final long serialVersionUID = 1L;
 

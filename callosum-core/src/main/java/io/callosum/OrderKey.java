@@ -1,6 +1,7 @@
 package io.callosum;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Objects;
@@ -77,7 +78,7 @@ public final class OrderKey {
   }
 
   /** Writes the key's msgpack encoding. For codecs; does not copy. */
-  public void writeTo(java.io.OutputStream out) throws IOException {
+  public void writeTo(OutputStream out) throws IOException {
     out.write(encoded);
   }
 
@@ -89,7 +90,7 @@ public final class OrderKey {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof OrderKey && Arrays.equals(encoded, ((OrderKey) o).encoded);
+    return o instanceof OrderKey orderKey && Arrays.equals(encoded, orderKey.encoded);
   }
 
   @Override
@@ -97,7 +98,9 @@ public final class OrderKey {
     return hash;
   }
 
-  /** A readable form: {@code "text"} for a str key, {@code b"..."} for a bin key; long keys are cut. */
+  /**
+   * A readable form: {@code "text"} for a str key, {@code b"..."} for a bin key; long keys are cut.
+   */
   @Override
   public String toString() {
     String text;
@@ -106,7 +109,8 @@ public final class OrderKey {
       if (v.isStringValue()) {
         text = '"' + v.asStringValue().asString() + '"';
       } else if (v.isBinaryValue()) {
-        text = "b\"" + new String(v.asBinaryValue().asByteArray(), StandardCharsets.ISO_8859_1) + '"';
+        text =
+            "b\"" + new String(v.asBinaryValue().asByteArray(), StandardCharsets.ISO_8859_1) + '"';
       } else {
         text = v.toJson();
       }

@@ -1,6 +1,9 @@
 package io.callosum;
 
-/** Too many calls in flight: locally (Limits.maxPendingCalls) or at the remote (its concurrency limit and queue were full). Nothing is dropped silently. */
+/**
+ * Too many calls in flight: locally (Limits.maxPendingCalls) or at the remote (its concurrency
+ * limit and queue were full). Nothing is dropped silently.
+ */
 public final class OverloadedException extends CallosumException {
   private static final long serialVersionUID = 1L;
 

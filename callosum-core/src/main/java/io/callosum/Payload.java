@@ -1,6 +1,7 @@
 package io.callosum;
 
 import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * Bytes that are already encoded by an upper: passed as a call body or returned by a handler, they
@@ -16,7 +17,7 @@ public final class Payload {
 
   /** Wraps {@code bytes} without copying; the caller must not change them afterwards. */
   public static Payload wrap(byte[] bytes) {
-    return new Payload(java.util.Objects.requireNonNull(bytes, "bytes"));
+    return new Payload(Objects.requireNonNull(bytes, "bytes"));
   }
 
   /** The bytes, not copied: do not change them. */
@@ -30,7 +31,7 @@ public final class Payload {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof Payload && Arrays.equals(bytes, ((Payload) o).bytes);
+    return o instanceof Payload payload && Arrays.equals(bytes, payload.bytes);
   }
 
   @Override

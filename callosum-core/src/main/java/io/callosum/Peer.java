@@ -45,21 +45,28 @@ import java.util.concurrent.Executor;
 public abstract sealed class Peer implements AutoCloseable permits BoundPeer, ConnectedPeer {
   /** Default items of a stream window (see {@link Options#streamWindow}). */
   public static final int DEFAULT_STREAM_WINDOW_ITEMS = 128;
+
   /** Default bytes of a stream window: 4 MiB. */
   public static final long DEFAULT_STREAM_WINDOW_BYTES = 4L << 20;
+
   /** Default {@link Options#chunkSize}: 256 KiB. */
   public static final int DEFAULT_CHUNK_SIZE = 256 << 10;
+
   /** Default {@link ConnectedPeer.Builder#connectTimeout}: 10 s. */
   public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
-  /** The protocol behind this peer; package-private so that tests in this package can inspect it. */
+  /**
+   * The protocol behind this peer; package-private so that tests in this package can inspect it.
+   */
   final PeerEngine engine;
 
   Peer(PeerEngine engine) {
     this.engine = engine;
   }
 
-  /** Starts describing a peer: set options, then {@link Builder#bind} or {@link Builder#connect}. */
+  /**
+   * Starts describing a peer: set options, then {@link Builder#bind} or {@link Builder#connect}.
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -72,7 +79,8 @@ public abstract sealed class Peer implements AutoCloseable permits BoundPeer, Co
 
   /** Registers (or replaces) the handler of {@code method}. May be called at any time. */
   public Peer handle(String method, Handler handler) {
-    engine.handle(Objects.requireNonNull(method, "method"), Objects.requireNonNull(handler, "handler"));
+    engine.handle(
+        Objects.requireNonNull(method, "method"), Objects.requireNonNull(handler, "handler"));
     return this;
   }
 
@@ -87,7 +95,8 @@ public abstract sealed class Peer implements AutoCloseable permits BoundPeer, Co
    * {@code method}.
    */
   public Peer handleStream(String method, StreamHandler handler) {
-    engine.handleStream(Objects.requireNonNull(method, "method"), Objects.requireNonNull(handler, "handler"));
+    engine.handleStream(
+        Objects.requireNonNull(method, "method"), Objects.requireNonNull(handler, "handler"));
     return this;
   }
 
@@ -114,8 +123,8 @@ public abstract sealed class Peer implements AutoCloseable permits BoundPeer, Co
 
   /**
    * Closes the peer: calls in flight fail with {@link ConnectionLostException}, running handlers
-   * are cancelled, remotes are disconnected, and every thread and socket this peer owns is
-   * released before this returns. Idempotent.
+   * are cancelled, remotes are disconnected, and every thread and socket this peer owns is released
+   * before this returns. Idempotent.
    */
   @Override
   public void close() {
@@ -197,7 +206,9 @@ public abstract sealed class Peer implements AutoCloseable permits BoundPeer, Co
       return self();
     }
 
-    /** How calls sharing an order key are ordered here (as callee). Default {@link Ordering#NONE}. */
+    /**
+     * How calls sharing an order key are ordered here (as callee). Default {@link Ordering#NONE}.
+     */
     public B ordering(Ordering ordering) {
       this.ordering = Objects.requireNonNull(ordering);
       return self();
@@ -209,7 +220,10 @@ public abstract sealed class Peer implements AutoCloseable permits BoundPeer, Co
       return self();
     }
 
-    /** Where handlers run. Default: virtual threads (Java 21+) or a bounded pool. Not shut down by the peer. */
+    /**
+     * Where handlers run. Default: virtual threads (Java 21+) or a bounded pool. Not shut down by
+     * the peer.
+     */
     public B handlerExecutor(Executor executor) {
       this.handlerExecutor = executor;
       return self();
@@ -239,7 +253,10 @@ public abstract sealed class Peer implements AutoCloseable permits BoundPeer, Co
       return self();
     }
 
-    /** The timeout of calls that set none. Default: none (a call waits until replied or disconnected). */
+    /**
+     * The timeout of calls that set none. Default: none (a call waits until replied or
+     * disconnected).
+     */
     public B defaultTimeout(Duration timeout) {
       this.defaultTimeout = timeout;
       return self();
@@ -267,7 +284,8 @@ public abstract sealed class Peer implements AutoCloseable permits BoundPeer, Co
      */
     public B streamWindow(int items, long bytes) {
       if (items < 1 || bytes < 1) {
-        throw new IllegalArgumentException("a stream window needs at least 1 item and 1 byte: " + items + ", " + bytes);
+        throw new IllegalArgumentException(
+            "a stream window needs at least 1 item and 1 byte: " + items + ", " + bytes);
       }
       this.streamWindowItems = items;
       this.streamWindowBytes = Math.min(bytes, 1L << 40);
@@ -300,12 +318,33 @@ public abstract sealed class Peer implements AutoCloseable permits BoundPeer, Co
       return self();
     }
 
-    /** The protocol of a peer with these options; throws {@link IllegalArgumentException} for an unknown scheme. */
+    /**
+     * The protocol of a peer with these options; throws {@link IllegalArgumentException} for an
+     * unknown scheme.
+     */
     final PeerEngine engine(URI address, boolean bind, Duration connectTimeout) {
       Transport t = transport != null ? transport : Transports.find(address);
-      return new PeerEngine(new PeerConfig(name, t, address, bind, codec != null ? codec : new MsgpackCodec(limits.maxNesting()),
-          ordering, limits, handlerExecutor, callbackExecutor, timer, defaultTimeout, executionTimeout, connectTimeout,
-          interceptors, listeners, compressReplies, streamWindowItems, streamWindowBytes, chunkSize));
+      return new PeerEngine(
+          new PeerConfig(
+              name,
+              t,
+              address,
+              bind,
+              codec != null ? codec : new MsgpackCodec(limits.maxNesting()),
+              ordering,
+              limits,
+              handlerExecutor,
+              callbackExecutor,
+              timer,
+              defaultTimeout,
+              executionTimeout,
+              connectTimeout,
+              interceptors,
+              listeners,
+              compressReplies,
+              streamWindowItems,
+              streamWindowBytes,
+              chunkSize));
     }
   }
 

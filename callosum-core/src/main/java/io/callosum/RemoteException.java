@@ -1,8 +1,8 @@
 package io.callosum;
 
 /**
- * A failure reported by the remote peer, with the remote exception's name, its textual form and
- * its stack trace text, exactly as carried by Callosum's ErrorMetadata ({@code [name, repr,
+ * A failure reported by the remote peer, with the remote exception's name, its textual form and its
+ * stack trace text, exactly as carried by Callosum's ErrorMetadata ({@code [name, repr,
  * traceback]}). A Python peer sends e.g. {@code ZeroDivisionError}; a Java peer sends the class
  * name, {@code toString()} and the printed stack trace.
  */

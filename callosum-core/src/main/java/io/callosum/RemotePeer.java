@@ -4,11 +4,10 @@ import io.callosum.lower.Capabilities;
 import java.util.Optional;
 
 /**
- * A handle on one connected counterpart, the same whichever side connected: a {@link
- * ConnectedPeer} has one ({@link ConnectedPeer#remote()}); a {@link BoundPeer} has one per
- * connected client ({@link Peer#remotes()}), and a handler gets its caller's ({@link
- * CallContext#caller()}). Either side calls the other through it, so a bound peer can call its
- * clients. Thread-safe.
+ * A handle on one connected counterpart, the same whichever side connected: a {@link ConnectedPeer}
+ * has one ({@link ConnectedPeer#remote()}); a {@link BoundPeer} has one per connected client
+ * ({@link Peer#remotes()}), and a handler gets its caller's ({@link CallContext#caller()}). Either
+ * side calls the other through it, so a bound peer can call its clients. Thread-safe.
  */
 public interface RemotePeer extends Invoker {
   /** A stable, printable id of this remote within its peer (e.g. {@code inproc-3}). */

@@ -10,10 +10,11 @@ package io.callosum;
  * whatever the caller still sends upstream is dropped. A call made without a stream in one
  * direction gives an upstream that has already ended, or a downstream whose sends throw {@link
  * IllegalStateException}. When the call is cancelled (by the caller, its timeout or a lost
- * connection), both streams end with {@link CallCancelledException} and the handler is
- * interrupted as any handler is.
+ * connection), both streams end with {@link CallCancelledException} and the handler is interrupted
+ * as any handler is.
  */
 @FunctionalInterface
 public interface StreamHandler {
-  Object handle(CallContext context, Body argument, StreamSource upstream, StreamSink downstream) throws Exception;
+  Object handle(CallContext context, Body argument, StreamSource upstream, StreamSink downstream)
+      throws Exception;
 }

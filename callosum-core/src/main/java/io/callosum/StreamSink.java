@@ -6,10 +6,10 @@ import java.util.concurrent.Flow;
 
 /**
  * The sending end of a stream of a call: a caller's {@link StreamCall#upstream()} or a stream
- * handler's {@code downstream}. Items are encoded by the peer's codec (a {@link Payload} is sent
- * as it is) and leave at once, in order, as far as the receiver's credit allows: the receiver
- * grants items and bytes as it consumes them, so a slow receiver makes this end wait ({@link
- * #send}) or refuse ({@link #offer}) and never makes memory grow.
+ * handler's {@code downstream}. Items are encoded by the peer's codec (a {@link Payload} is sent as
+ * it is) and leave at once, in order, as far as the receiver's credit allows: the receiver grants
+ * items and bytes as it consumes them, so a slow receiver makes this end wait ({@link #send}) or
+ * refuse ({@link #offer}) and never makes memory grow.
  *
  * <p>A stream ends once: {@link #complete()} or {@link #fail(Throwable)} by this end, or when the
  * receiver cancels it or the call ends (then {@link #isCancelled()} and sending throws {@link
@@ -31,10 +31,15 @@ public interface StreamSink extends AutoCloseable {
    */
   boolean send(Object item, Duration timeout) throws InterruptedException;
 
-  /** Sends {@code item}, waiting for credit as long as the stream lives. Exceptions as for {@link #offer}. */
+  /**
+   * Sends {@code item}, waiting for credit as long as the stream lives. Exceptions as for {@link
+   * #offer}.
+   */
   void send(Object item) throws InterruptedException;
 
-  /** Ends the stream normally; the receiver sees the end after every item sent before. Idempotent. */
+  /**
+   * Ends the stream normally; the receiver sees the end after every item sent before. Idempotent.
+   */
   void complete();
 
   /**
@@ -59,8 +64,8 @@ public interface StreamSink extends AutoCloseable {
   /**
    * The stream as bytes: writes are gathered into items of up to {@code chunkSize} bytes, each sent
    * as a {@link Payload} ({@code flush()} sends what is gathered); {@code close()} completes the
-   * stream. A write after the receiver has gone throws {@link java.io.IOException} ("broken
-   * pipe"). Not thread-safe, like any OutputStream.
+   * stream. A write after the receiver has gone throws {@link java.io.IOException} ("broken pipe").
+   * Not thread-safe, like any OutputStream.
    */
   OutputStream outputStream(int chunkSize);
 

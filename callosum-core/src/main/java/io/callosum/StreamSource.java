@@ -5,15 +5,15 @@ import java.time.Duration;
 import java.util.concurrent.Flow;
 
 /**
- * The receiving end of a stream of a call: a caller's {@link StreamCall#downstream()} or a
- * stream handler's {@code upstream}. Items arrive in the order they were sent and wait in a
- * bounded buffer (the peer's stream window); taking them grants the sender more credit.
+ * The receiving end of a stream of a call: a caller's {@link StreamCall#downstream()} or a stream
+ * handler's {@code upstream}. Items arrive in the order they were sent and wait in a bounded buffer
+ * (the peer's stream window); taking them grants the sender more credit.
  *
  * <p>Read with {@link #take()} / {@link #poll} from any thread, or subscribe a {@link
- * Flow.Subscriber} with {@link #publisher()} (items are delivered on the peer's callback
- * executor, as requested), or read bytes with {@link #inputStream()} — one way per stream. The
- * stream ends with the sender's completion, its failure (thrown by the next read, in the one
- * error family of calls), the end of the call, or {@link #cancel()}.
+ * Flow.Subscriber} with {@link #publisher()} (items are delivered on the peer's callback executor,
+ * as requested), or read bytes with {@link #inputStream()} — one way per stream. The stream ends
+ * with the sender's completion, its failure (thrown by the next read, in the one error family of
+ * calls), the end of the call, or {@link #cancel()}.
  */
 public interface StreamSource extends AutoCloseable {
   /**

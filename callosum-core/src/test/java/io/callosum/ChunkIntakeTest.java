@@ -3,41 +3,52 @@ package io.callosum;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.callosum.inproc.InProcessTransport;
 import io.callosum.internal.Header;
 import io.callosum.internal.MessageCodec;
 import io.callosum.internal.MessageType;
 import io.callosum.lower.Capabilities;
 import io.callosum.lower.Envelope;
-import io.callosum.inproc.InProcessTransport;
 import io.callosum.testing.Await;
 import io.callosum.testing.Closer;
 import io.callosum.testing.ManualTimer;
 import io.callosum.testing.RawLink;
+import io.callosum.upper.MsgpackCodec;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * What a remote that announces big messages can make a peer hold: a transfer that does not
- * progress by 64 KiB (or its rest) in 30 s is dropped, one remote has at most 64 transfers
- * arriving and at most half of the peer's budget for big messages, and small messages are never
- * chunked.
+ * What a remote that announces big messages can make a peer hold: a transfer that does not progress
+ * by 64 KiB (or its rest) in 30 s is dropped, one remote has at most 64 transfers arriving and at
+ * most half of the peer's budget for big messages, and small messages are never chunked.
  */
 class ChunkIntakeTest {
   private static final AtomicInteger NAMES = new AtomicInteger();
-  private static final Capabilities JAVA = new Capabilities(Capabilities.VERSION, 81, Set.of(Capabilities.STREAM, Capabilities.CHUNK));
+  private static final Capabilities JAVA =
+      new Capabilities(Capabilities.VERSION, 81, Set.of(Capabilities.STREAM, Capabilities.CHUNK));
   private final InProcessTransport transport = new InProcessTransport();
   private final ManualTimer timer = new ManualTimer();
 
   @RegisterExtension final Closer closer = new Closer();
 
   private Peer server(Limits limits) {
-    Peer p = closer.later(Peer.builder().transport(transport).timer(timer).limits(limits)
-        .bind("inproc://chunk-intake-" + NAMES.incrementAndGet()).name("server").build());
+    Peer p =
+        closer.later(
+            Peer.builder()
+                .transport(transport)
+                .timer(timer)
+                .limits(limits)
+                .bind("inproc://chunk-intake-" + NAMES.incrementAndGet())
+                .name("server")
+                .build());
     p.handle("echo", (ctx, body) -> body.value());
     return p.start();
   }
@@ -53,7 +64,8 @@ class ChunkIntakeTest {
   }
 
   private static void chunk(RawLink raw, long seq, int bytes) throws Exception {
-    raw.send(MessageCodec.encodeHeader(call(seq).stream(MessageType.CHUNK, 1, 0, 0)), new byte[bytes]);
+    raw.send(
+        MessageCodec.encodeHeader(call(seq).stream(MessageType.CHUNK, 1, 0, 0)), new byte[bytes]);
   }
 
   /** Reads the server's answer to a stalled transfer: an error for seq {@code seq}, then a stop. */
@@ -88,7 +100,9 @@ class ChunkIntakeTest {
 
     // The link goes on: a later chunked call completes, and its watch is cancelled with it.
     assertEquals(MessageType.CHUNK_CREDIT, announce(raw, 2, 5000).type());
-    byte[] frame = MessageCodec.encodeBody(MessageCodec.NO_META, new io.callosum.upper.MsgpackCodec().encode(new byte[3000]), false);
+    byte[] frame =
+        MessageCodec.encodeBody(
+            MessageCodec.NO_META, new MsgpackCodec().encode(new byte[3000]), false);
     raw.send(MessageCodec.encodeHeader(call(3).chunked(frame.length)), new byte[0]);
     assertEquals(MessageType.CHUNK_CREDIT, raw.nextHeader().type());
     raw.send(MessageCodec.encodeHeader(call(3).stream(MessageType.CHUNK, 1, 0, 0)), frame);
@@ -112,7 +126,9 @@ class ChunkIntakeTest {
     assertEquals(0, InternalEntries.of(server));
   }
 
-  /** A chunked announcement of a small message (a sender chunks only bodies over 1 KiB) is refused. */
+  /**
+   * A chunked announcement of a small message (a sender chunks only bodies over 1 KiB) is refused.
+   */
   @Test
   void aTinyChunkedMessageIsRefused() throws Exception {
     Peer server = server(Limits.defaults());
@@ -143,47 +159,67 @@ class ChunkIntakeTest {
    */
   @Test
   void aWatchArmedAsItsTransferCompletesIsCancelled() throws Exception {
-    java.util.concurrent.CountDownLatch rearming = new java.util.concurrent.CountDownLatch(1);
-    java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+    CountDownLatch rearming = new CountDownLatch(1);
+    CountDownLatch go = new CountDownLatch(1);
     Thread[] advancer = new Thread[1];
-    Timer gated = new Timer() {
-      @Override
-      public long nanoTime() {
-        return timer.nanoTime();
-      }
-
-      @Override
-      public Scheduled schedule(Duration delay, Runnable task) {
-        if (Thread.currentThread() == advancer[0]) { // the watch re-arming: let the transfer complete meanwhile
-          rearming.countDown();
-          try {
-            go.await();
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+    Timer gated =
+        new Timer() {
+          @Override
+          public long nanoTime() {
+            return timer.nanoTime();
           }
-        }
-        return timer.schedule(delay, task);
-      }
-    };
-    Peer server = closer.later(Peer.builder().transport(transport).timer(gated)
-        .bind("inproc://chunk-intake-" + NAMES.incrementAndGet()).name("server").build());
+
+          @Override
+          public Scheduled schedule(Duration delay, Runnable task) {
+            if (Thread.currentThread()
+                == advancer[0]) { // the watch re-arming: let the transfer complete meanwhile
+              rearming.countDown();
+              try {
+                go.await();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            }
+            return timer.schedule(delay, task);
+          }
+        };
+    Peer server =
+        closer.later(
+            Peer.builder()
+                .transport(transport)
+                .timer(gated)
+                .bind("inproc://chunk-intake-" + NAMES.incrementAndGet())
+                .name("server")
+                .build());
     server.handle("echo", (ctx, body) -> body.value());
     server.start();
     RawLink raw = closer.later(RawLink.connect(transport, server.address(), JAVA));
-    byte[] frame = MessageCodec.encodeBody(MessageCodec.NO_META, new io.callosum.upper.MsgpackCodec().encode(new byte[200_000]), false);
+    byte[] frame =
+        MessageCodec.encodeBody(
+            MessageCodec.NO_META, new MsgpackCodec().encode(new byte[200_000]), false);
     raw.send(MessageCodec.encodeHeader(call(1).chunked(frame.length)), new byte[0]);
     assertEquals(MessageType.CHUNK_CREDIT, raw.nextHeader().type());
-    raw.send(MessageCodec.encodeHeader(call(1).stream(MessageType.CHUNK, 1, 0, 0)), java.util.Arrays.copyOf(frame, 100_000));
+    raw.send(
+        MessageCodec.encodeHeader(call(1).stream(MessageType.CHUNK, 1, 0, 0)),
+        Arrays.copyOf(frame, 100_000));
     assertEquals(MessageType.CHUNK_CREDIT, raw.nextHeader().type());
     advancer[0] = new Thread(() -> timer.advance(Duration.ofSeconds(30)), "advancer");
     advancer[0].start();
-    assertTrue(rearming.await(10, java.util.concurrent.TimeUnit.SECONDS), "the watch did not re-arm");
-    raw.send(MessageCodec.encodeHeader(call(1).stream(MessageType.CHUNK, 1, 0, 0)), java.util.Arrays.copyOfRange(frame, 100_000, frame.length));
+    assertTrue(rearming.await(10, TimeUnit.SECONDS), "the watch did not re-arm");
+    raw.send(
+        MessageCodec.encodeHeader(call(1).stream(MessageType.CHUNK, 1, 0, 0)),
+        Arrays.copyOfRange(frame, 100_000, frame.length));
     assertEquals(MessageType.RESULT, raw.nextHeader().type());
     go.countDown();
     advancer[0].join(10_000);
-    Await.until("the call is over", () -> InternalEntries.of(server) == 0, () -> String.valueOf(InternalEntries.of(server)));
-    assertEquals(0, timer.scheduled(), "a watch armed as its transfer completed is left: " + timer.pendingDelays());
+    Await.until(
+        "the call is over",
+        () -> InternalEntries.of(server) == 0,
+        () -> String.valueOf(InternalEntries.of(server)));
+    assertEquals(
+        0,
+        timer.scheduled(),
+        "a watch armed as its transfer completed is left: " + timer.pendingDelays());
   }
 
   @Test
@@ -192,13 +228,22 @@ class ChunkIntakeTest {
     RawLink greedy = closer.later(RawLink.connect(transport, server.address(), JAVA));
     RawLink other = closer.later(RawLink.connect(transport, server.address(), JAVA));
     int mib = 1 << 20;
-    assertEquals(MessageType.CHUNK_CREDIT, announce(greedy, 1, 3 * mib / 2).type(), "one message is always let in");
+    assertEquals(
+        MessageType.CHUNK_CREDIT,
+        announce(greedy, 1, 3 * mib / 2).type(),
+        "one message is always let in");
     Header refused = announce(greedy, 2, 3 * mib / 2);
     assertEquals(MessageType.ERROR, refused.type(), "a second one past half the budget is refused");
     assertEquals(2, refused.seq());
     assertEquals(MessageType.CHUNK_CREDIT, greedy.nextHeader().type());
-    assertEquals(MessageType.CHUNK_CREDIT, announce(other, 1, 3 * mib / 2).type(), "another remote still gets in");
+    assertEquals(
+        MessageType.CHUNK_CREDIT,
+        announce(other, 1, 3 * mib / 2).type(),
+        "another remote still gets in");
     // greedy's first transfer, other's transfer, and the budget they hold
-    Await.until("both transfers are held", () -> InternalEntries.of(server) == 3, () -> String.valueOf(InternalEntries.of(server)));
+    Await.until(
+        "both transfers are held",
+        () -> InternalEntries.of(server) == 3,
+        () -> String.valueOf(InternalEntries.of(server)));
   }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.callosum.fanout.Delivery;
 import io.callosum.fanout.PipelineReceiver;
+import io.callosum.testing.Await;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -22,11 +23,14 @@ class FanoutCloseWakesTakeTest {
     ExecutorService ex = Executors.newSingleThreadExecutor();
     try {
       Thread[] runner = new Thread[1];
-      Future<Delivery> taker = ex.submit(() -> {
-        runner[0] = Thread.currentThread();
-        return w.take();
-      });
-      io.callosum.testing.Await.until("take() waits", () -> runner[0] != null && runner[0].getState() == Thread.State.WAITING);
+      Future<Delivery> taker =
+          ex.submit(
+              () -> {
+                runner[0] = Thread.currentThread();
+                return w.take();
+              });
+      Await.until(
+          "take() waits", () -> runner[0] != null && runner[0].getState() == Thread.State.WAITING);
       w.close();
       try {
         taker.get(2, TimeUnit.SECONDS);

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.callosum.fanout.BroadcastReceiver;
 import io.callosum.fanout.Broadcaster;
 import io.callosum.fanout.PipelineReceiver;
-import io.callosum.lower.Endpoint;
 import io.callosum.inproc.InProcessTransport;
+import io.callosum.lower.Endpoint;
 import io.callosum.lower.LinkListener;
 import io.callosum.lower.Transport;
 import io.callosum.lower.TransportConfig;
@@ -53,19 +53,32 @@ class InProcessFanoutTest extends FanoutSuite {
 
   @Test
   void aLowerWithoutFanoutRefusesIt() {
-    UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
-        () -> Broadcaster.builder().transport(new RpcOnly()).bind("rpconly://x").build());
+    UnsupportedOperationException e =
+        assertThrows(
+            UnsupportedOperationException.class,
+            () -> Broadcaster.builder().transport(new RpcOnly()).bind("rpconly://x").build());
     assertTrue(e.getMessage().contains("broadcast"), e.getMessage());
-    assertThrows(UnsupportedOperationException.class, () -> PipelineReceiver.builder().transport(new RpcOnly()).connect("rpconly://x").build());
+    assertThrows(
+        UnsupportedOperationException.class,
+        () -> PipelineReceiver.builder().transport(new RpcOnly()).connect("rpconly://x").build());
   }
 
   @Test
   void inProcessNamesAreCheckedOnOpen() {
     String name = bindAddress();
-    assertThrows(UncheckedIOException.class, () -> BroadcastReceiver.builder().connect(name).build(), "nothing bound");
+    assertThrows(
+        UncheckedIOException.class,
+        () -> BroadcastReceiver.builder().connect(name).build(),
+        "nothing bound");
     try (Broadcaster b = Broadcaster.builder().bind(name).build()) {
-      assertThrows(UncheckedIOException.class, () -> Broadcaster.builder().bind(name).build(), "bound twice");
-      assertThrows(UncheckedIOException.class, () -> PipelineReceiver.builder().connect(name).build(), "a pipeline is not a broadcast");
+      assertThrows(
+          UncheckedIOException.class,
+          () -> Broadcaster.builder().bind(name).build(),
+          "bound twice");
+      assertThrows(
+          UncheckedIOException.class,
+          () -> PipelineReceiver.builder().connect(name).build(),
+          "a pipeline is not a broadcast");
     }
   }
 
@@ -74,6 +87,8 @@ class InProcessFanoutTest extends FanoutSuite {
     assertThrows(IllegalStateException.class, () -> Broadcaster.builder().build());
     assertThrows(IllegalArgumentException.class, () -> Broadcaster.builder().queueCapacity(0));
     assertThrows(IllegalArgumentException.class, () -> Broadcaster.builder().maxMessageSize(10));
-    assertThrows(IllegalArgumentException.class, () -> BroadcastReceiver.builder().topics("x".repeat(1025)).connect(bindAddress()).build());
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> BroadcastReceiver.builder().topics("x".repeat(1025)).connect(bindAddress()).build());
   }
 }

@@ -27,8 +27,18 @@ class LimitsTest {
 
   @Test
   void everySetterReplacesItsOwnBoundOnly() {
-    Limits l = Limits.builder().maxMessageSize(1).maxHeaderSize(2).maxOrderKeySize(3).maxConcurrentCalls(4)
-        .maxQueuedCalls(5).maxPendingCalls(6).maxCallChain(7).maxNesting(8).maxBufferedBytes(9).build();
+    Limits l =
+        Limits.builder()
+            .maxMessageSize(1)
+            .maxHeaderSize(2)
+            .maxOrderKeySize(3)
+            .maxConcurrentCalls(4)
+            .maxQueuedCalls(5)
+            .maxPendingCalls(6)
+            .maxCallChain(7)
+            .maxNesting(8)
+            .maxBufferedBytes(9)
+            .build();
     assertEquals(new Limits(1, 2, 3, 4, 5, 6, 7, 8, 9), l);
   }
 
@@ -54,11 +64,13 @@ class LimitsTest {
     check("maxCallChain", b -> b.maxCallChain(0));
     check("maxNesting", b -> b.maxNesting(0));
     check("maxBufferedBytes", b -> b.maxBufferedBytes(0));
-    assertEquals(0, Limits.builder().maxQueuedCalls(0).build().maxQueuedCalls()); // no queue is allowed
+    assertEquals(
+        0, Limits.builder().maxQueuedCalls(0).build().maxQueuedCalls()); // no queue is allowed
   }
 
   private static void check(String name, UnaryOperator<Limits.Builder> bad) {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> bad.apply(Limits.builder()).build());
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> bad.apply(Limits.builder()).build());
     assertTrue(e.getMessage().startsWith(name), e.getMessage());
   }
 }

@@ -8,7 +8,10 @@ import io.callosum.lower.Capabilities;
 import io.callosum.testing.Await;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -17,8 +20,10 @@ import org.junit.jupiter.api.Test;
 class PeerApiTest {
   @Test
   void unknownSchemeNamesTheAvailableOnes() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> Peer.builder().connect("carrier-pigeon://x").build());
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> Peer.builder().connect("carrier-pigeon://x").build());
     assertTrue(e.getMessage().contains("carrier-pigeon"), e.getMessage());
     assertTrue(e.getMessage().contains("inproc://"), e.getMessage());
   }
@@ -27,11 +32,17 @@ class PeerApiTest {
   void misuseIsReportedClearly() {
     try (BoundPeer server = Peer.builder().bind("inproc://api-misuse").build().start()) {
       assertThrows(IllegalStateException.class, server::start);
-      UncheckedIOException inUse = assertThrows(UncheckedIOException.class,
-          () -> Peer.builder().bind("inproc://api-misuse").build().start());
+      UncheckedIOException inUse =
+          assertThrows(
+              UncheckedIOException.class,
+              () -> Peer.builder().bind("inproc://api-misuse").build().start());
       assertTrue(inUse.getMessage().contains("in use"), inUse.getMessage());
     }
-    ConnectedPeer never = Peer.builder().connect("inproc://nobody-here").connectTimeout(Duration.ofSeconds(1)).build();
+    ConnectedPeer never =
+        Peer.builder()
+            .connect("inproc://nobody-here")
+            .connectTimeout(Duration.ofSeconds(1))
+            .build();
     ConnectionLostException e = assertThrows(ConnectionLostException.class, never::start);
     assertTrue(e.getMessage().contains("inproc://nobody-here"), e.getMessage());
     assertThrows(ConnectionLostException.class, never::remote);
@@ -42,10 +53,12 @@ class PeerApiTest {
   void directExecutorRunsHandlersOnTheIoThread() throws Exception {
     AtomicReference<String> thread = new AtomicReference<>();
     try (Peer server = Peer.builder().bind("inproc://api-direct").directExecutor().build()) {
-      server.handle("where", (ctx, body) -> {
-        thread.set(Thread.currentThread().getName());
-        return "here";
-      });
+      server.handle(
+          "where",
+          (ctx, body) -> {
+            thread.set(Thread.currentThread().getName());
+            return "here";
+          });
       server.start();
       try (ConnectedPeer client = Peer.builder().connect("inproc://api-direct").build().start()) {
         assertEquals("here", client.invokeAndWait("where", null));
@@ -59,10 +72,13 @@ class PeerApiTest {
     Assumptions.assumeTrue(Runtime.version().feature() >= 21, "virtual threads need Java 21+");
     AtomicReference<Boolean> virtual = new AtomicReference<>();
     try (Peer server = Peer.builder().bind("inproc://api-virtual").build()) {
-      server.handle("virtual", (ctx, body) -> {
-        virtual.set((Boolean) Thread.class.getMethod("isVirtual").invoke(Thread.currentThread()));
-        return null;
-      });
+      server.handle(
+          "virtual",
+          (ctx, body) -> {
+            virtual.set(
+                (Boolean) Thread.class.getMethod("isVirtual").invoke(Thread.currentThread()));
+            return null;
+          });
       server.start();
       try (ConnectedPeer client = Peer.builder().connect("inproc://api-virtual").build().start()) {
         client.invokeAndWait("virtual", null);
@@ -79,21 +95,38 @@ class PeerApiTest {
     assertTrue(Capabilities.decode(null).isLegacy());
     assertTrue(Capabilities.decode(new byte[] {(byte) 0xc1}).isLegacy());
     assertTrue(Capabilities.decode(new byte[] {(byte) 0x93, 1, 2, 3}).isLegacy());
-    assertTrue(Capabilities.decode(new byte[] {(byte) 0xdf, 0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff}).isLegacy());
-    assertTrue(Capabilities.decode(new Capabilities(0, 5, Set.of()).encode()).isLegacy(), "version 0 is legacy");
+    assertTrue(
+        Capabilities.decode(new byte[] {(byte) 0xdf, 0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff})
+            .isLegacy());
+    assertTrue(
+        Capabilities.decode(new Capabilities(0, 5, Set.of()).encode()).isLegacy(),
+        "version 0 is legacy");
   }
 
   @Test
   void loggingInterceptorLineNamesTheCall() throws Exception {
-    try (Peer server = Peer.builder().bind("inproc://api-log").interceptor(new LoggingInterceptor()).build().start();
-        ConnectedPeer client = Peer.builder().connect("inproc://api-log").interceptor(new LoggingInterceptor()).build().start()) {
+    try (Peer server =
+            Peer.builder()
+                .bind("inproc://api-log")
+                .interceptor(new LoggingInterceptor())
+                .build()
+                .start();
+        ConnectedPeer client =
+            Peer.builder()
+                .connect("inproc://api-log")
+                .interceptor(new LoggingInterceptor())
+                .build()
+                .start()) {
       server.handle("echo", (ctx, body) -> body.value());
       assertEquals(1, client.invokeAndWait("echo", 1));
       RemotePeer remote = client.remote();
-      String line = LoggingInterceptor.line(
-          new CallInfo(CallInfo.Side.CALLER, "add", OrderKey.of("k"), remote),
-          new CallOutcome(ErrorCode.TIMEOUT, null, Duration.ofMillis(2), 40, 0));
-      assertEquals("CALLER add okey=\"k\" remote=" + remote.id() + " outcome=TIMEOUT 2000us out=40B in=0B", line);
+      String line =
+          LoggingInterceptor.line(
+              new CallInfo(CallInfo.Side.CALLER, "add", OrderKey.of("k"), remote),
+              new CallOutcome(ErrorCode.TIMEOUT, null, Duration.ofMillis(2), 40, 0));
+      assertEquals(
+          "CALLER add okey=\"k\" remote=" + remote.id() + " outcome=TIMEOUT 2000us out=40B in=0B",
+          line);
       Await.until("idle", () -> InternalEntries.of(client) == 0 && InternalEntries.of(server) == 0);
     }
   }
@@ -103,33 +136,42 @@ class PeerApiTest {
     for (boolean direct : new boolean[] {false, true}) {
       BoundPeer.Builder b = Peer.builder().bind("inproc://api-self-close-" + direct);
       Peer server = (direct ? b.directExecutor() : b).build();
-      server.handle("close", (ctx, body) -> {
-        server.close();
-        return null;
-      });
+      server.handle(
+          "close",
+          (ctx, body) -> {
+            server.close();
+            return null;
+          });
       server.start();
       try (ConnectedPeer client = Peer.builder().connect(server.address()).build().start()) {
         long start = System.nanoTime();
         Throwable t = Await.failure(client.invoke("close", null));
         assertTrue(t instanceof ConnectionLostException, String.valueOf(t));
-        assertTrue(System.nanoTime() - start < Duration.ofSeconds(4).toNanos(), "close waited for itself");
+        assertTrue(
+            System.nanoTime() - start < Duration.ofSeconds(4).toNanos(), "close waited for itself");
       }
     }
   }
 
   @Test
   void aListenerThatThrowsAnErrorDoesNotStopLaterEvents() throws Exception {
-    java.util.List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
-    java.util.concurrent.atomic.AtomicBoolean first = new java.util.concurrent.atomic.AtomicBoolean(true);
-    try (Peer server = Peer.builder().bind("inproc://api-listener-error").listener(new PeerListener() {
-      @Override
-      public void connected(RemotePeer remote) {
-        events.add("connected");
-        if (first.getAndSet(false)) {
-          throw new AssertionError("listener bug");
-        }
-      }
-    }).build().start();
+    List<String> events = new CopyOnWriteArrayList<>();
+    AtomicBoolean first = new AtomicBoolean(true);
+    try (Peer server =
+            Peer.builder()
+                .bind("inproc://api-listener-error")
+                .listener(
+                    new PeerListener() {
+                      @Override
+                      public void connected(RemotePeer remote) {
+                        events.add("connected");
+                        if (first.getAndSet(false)) {
+                          throw new AssertionError("listener bug");
+                        }
+                      }
+                    })
+                .build()
+                .start();
         ConnectedPeer one = Peer.builder().connect("inproc://api-listener-error").build().start();
         ConnectedPeer two = Peer.builder().connect("inproc://api-listener-error").build().start()) {
       Await.until("both events", () -> events.size() == 2, events::toString);

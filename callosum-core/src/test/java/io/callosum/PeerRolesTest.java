@@ -27,25 +27,41 @@ class PeerRolesTest {
 
   @Test
   void aBoundPeerHasNoMethodToCallARemoteOfItsOwn() {
-    assertFalse(Invoker.class.isAssignableFrom(Peer.class), "Peer is the common type, not an Invoker");
-    assertFalse(Invoker.class.isAssignableFrom(BoundPeer.class), "a bound peer has no one remote to call");
+    assertFalse(
+        Invoker.class.isAssignableFrom(Peer.class), "Peer is the common type, not an Invoker");
+    assertFalse(
+        Invoker.class.isAssignableFrom(BoundPeer.class), "a bound peer has no one remote to call");
     Set<String> bound = publicMethods(BoundPeer.class);
     for (String m : List.of("call", "invoke", "invokeAndWait", "remote")) {
       assertFalse(bound.contains(m), "BoundPeer." + m);
     }
     assertTrue(Invoker.class.isAssignableFrom(ConnectedPeer.class));
-    assertTrue(publicMethods(ConnectedPeer.class).containsAll(List.of("call", "invoke", "invokeAndWait", "remote")));
+    assertTrue(
+        publicMethods(ConnectedPeer.class)
+            .containsAll(List.of("call", "invoke", "invokeAndWait", "remote")));
   }
 
   @Test
   void theTwoRolesAreTheOnlyKindsOfPeer() {
     assertTrue(Peer.class.isSealed());
-    assertEquals(Set.of(BoundPeer.class, ConnectedPeer.class), Set.of(Peer.class.getPermittedSubclasses()));
-    assertTrue(Modifier.isFinal(BoundPeer.class.getModifiers()) && Modifier.isFinal(ConnectedPeer.class.getModifiers()));
-    for (Class<?> c : List.of(Peer.class, BoundPeer.class, ConnectedPeer.class, Peer.Options.class, Peer.Builder.class,
-        BoundPeer.Builder.class, ConnectedPeer.Builder.class)) {
+    assertEquals(
+        Set.of(BoundPeer.class, ConnectedPeer.class), Set.of(Peer.class.getPermittedSubclasses()));
+    assertTrue(
+        Modifier.isFinal(BoundPeer.class.getModifiers())
+            && Modifier.isFinal(ConnectedPeer.class.getModifiers()));
+    for (Class<?> c :
+        List.of(
+            Peer.class,
+            BoundPeer.class,
+            ConnectedPeer.class,
+            Peer.Options.class,
+            Peer.Builder.class,
+            BoundPeer.Builder.class,
+            ConnectedPeer.Builder.class)) {
       for (Constructor<?> k : c.getDeclaredConstructors()) {
-        assertFalse(Modifier.isPublic(k.getModifiers()) || Modifier.isProtected(k.getModifiers()), k.toString());
+        assertFalse(
+            Modifier.isPublic(k.getModifiers()) || Modifier.isProtected(k.getModifiers()),
+            k.toString());
       }
     }
   }
@@ -55,16 +71,24 @@ class PeerRolesTest {
     for (Class<?> role : List.of(BoundPeer.class, ConnectedPeer.class)) {
       assertEquals(role, role.getMethod("start").getReturnType());
       assertEquals(role, role.getMethod("handle", String.class, Handler.class).getReturnType());
-      assertEquals(role, role.getMethod("handle", String.class, Class.class, Handler.Typed.class).getReturnType());
-      assertEquals(role, role.getMethod("handleStream", String.class, StreamHandler.class).getReturnType());
+      assertEquals(
+          role,
+          role.getMethod("handle", String.class, Class.class, Handler.Typed.class).getReturnType());
+      assertEquals(
+          role, role.getMethod("handleStream", String.class, StreamHandler.class).getReturnType());
       assertEquals(role, role.getMethod("unhandle", String.class).getReturnType());
     }
     assertEquals(BoundPeer.class, BoundPeer.Builder.class.getMethod("build").getReturnType());
-    assertEquals(ConnectedPeer.class, ConnectedPeer.Builder.class.getMethod("build").getReturnType());
-    for (Class<?> builder : List.of(Peer.Builder.class, BoundPeer.Builder.class, ConnectedPeer.Builder.class)) {
+    assertEquals(
+        ConnectedPeer.class, ConnectedPeer.Builder.class.getMethod("build").getReturnType());
+    for (Class<?> builder :
+        List.of(Peer.Builder.class, BoundPeer.Builder.class, ConnectedPeer.Builder.class)) {
       ParameterizedType options = (ParameterizedType) builder.getGenericSuperclass();
       assertEquals(Peer.Options.class, options.getRawType());
-      assertEquals(builder, options.getActualTypeArguments()[0], "the common options return the builder itself");
+      assertEquals(
+          builder,
+          options.getActualTypeArguments()[0],
+          "the common options return the builder itself");
     }
   }
 
@@ -73,7 +97,9 @@ class PeerRolesTest {
     assertTrue(publicMethods(ConnectedPeer.Builder.class).contains("connectTimeout"));
     assertFalse(publicMethods(BoundPeer.Builder.class).contains("connectTimeout"));
     assertFalse(publicMethods(Peer.Builder.class).contains("connectTimeout"));
-    assertFalse(publicMethods(Peer.Builder.class).contains("build"), "a peer without a role cannot be built");
+    assertFalse(
+        publicMethods(Peer.Builder.class).contains("build"),
+        "a peer without a role cannot be built");
   }
 
   @Test
@@ -88,12 +114,16 @@ class PeerRolesTest {
   void optionsSetBeforeTheRoleCarryOverAndEachRoleKeepsItsOwnCopy() throws Exception {
     List<String> seen = new CopyOnWriteArrayList<>();
     Peer.Builder common = Peer.builder().name("roles").interceptor(observer("common", seen));
-    BoundPeer.Builder serverOptions = common.bind("inproc://roles-options").interceptor(observer("server", seen));
+    BoundPeer.Builder serverOptions =
+        common.bind("inproc://roles-options").interceptor(observer("server", seen));
     ConnectedPeer.Builder clientOptions = common.connect("inproc://roles-options");
     common.interceptor(observer("later", seen));
-    try (BoundPeer server = serverOptions.build().handle("echo", (ctx, body) -> body.value()).start();
+    try (BoundPeer server =
+            serverOptions.build().handle("echo", (ctx, body) -> body.value()).start();
         ConnectedPeer client = clientOptions.build().start()) {
-      assertTrue(server.toString().contains("roles") && client.toString().contains("roles"), server + " / " + client);
+      assertTrue(
+          server.toString().contains("roles") && client.toString().contains("roles"),
+          server + " / " + client);
       assertEquals("hi", client.invokeAndWait("echo", "hi"));
     }
     // The caller's interceptors see the call start before it is sent, the callee's once it arrives.

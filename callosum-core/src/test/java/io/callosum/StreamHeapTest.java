@@ -24,11 +24,20 @@ class StreamHeapTest {
 
   @RegisterExtension final Closer closer = new Closer();
 
-  /** Heap in use after a full collection (java.management is read reflectively: tests run as this module). */
+  /**
+   * Heap in use after a full collection (java.management is read reflectively: tests run as this
+   * module).
+   */
   private static long usedHeapAfterGc() throws ReflectiveOperationException {
     System.gc();
-    Object bean = Class.forName("java.lang.management.ManagementFactory").getMethod("getMemoryMXBean").invoke(null);
-    Object usage = Class.forName("java.lang.management.MemoryMXBean").getMethod("getHeapMemoryUsage").invoke(bean);
+    Object bean =
+        Class.forName("java.lang.management.ManagementFactory")
+            .getMethod("getMemoryMXBean")
+            .invoke(null);
+    Object usage =
+        Class.forName("java.lang.management.MemoryMXBean")
+            .getMethod("getHeapMemoryUsage")
+            .invoke(bean);
     Method used = Class.forName("java.lang.management.MemoryUsage").getMethod("getUsed");
     return (Long) used.invoke(usage);
   }
@@ -36,20 +45,31 @@ class StreamHeapTest {
   @Test
   void oneGibibyteThroughASlowReaderKeepsTheHeapBounded() throws Exception {
     InProcessTransport transport = new InProcessTransport();
-    Peer server = closer.later(Peer.builder().transport(transport).bind("inproc://heap-test").build());
+    Peer server =
+        closer.later(Peer.builder().transport(transport).bind("inproc://heap-test").build());
     AtomicLong sent = new AtomicLong();
-    server.handleStream("gib", (ctx, body, up, down) -> {
-      byte[] chunk = new byte[ITEM];
-      for (long off = 0; off < TOTAL; off += ITEM) {
-        ByteBuffer.wrap(chunk).putLong(off);
-        down.send(Payload.wrap(chunk));
-        sent.addAndGet(ITEM);
-      }
-      return "done";
-    });
+    server.handleStream(
+        "gib",
+        (ctx, body, up, down) -> {
+          byte[] chunk = new byte[ITEM];
+          for (long off = 0; off < TOTAL; off += ITEM) {
+            ByteBuffer.wrap(chunk).putLong(off);
+            down.send(Payload.wrap(chunk));
+            sent.addAndGet(ITEM);
+          }
+          return "done";
+        });
     server.start();
-    ConnectedPeer client = closer.later(Peer.builder().transport(transport).connect("inproc://heap-test")
-        .streamWindow(64, WINDOW).defaultTimeout(null).build()).start();
+    ConnectedPeer client =
+        closer
+            .later(
+                Peer.builder()
+                    .transport(transport)
+                    .connect("inproc://heap-test")
+                    .streamWindow(64, WINDOW)
+                    .defaultTimeout(null)
+                    .build())
+            .start();
 
     long baseline = usedHeapAfterGc();
     StreamCall call = client.call("gib").serverStream(null);
@@ -73,10 +93,18 @@ class StreamHeapTest {
     long millis = (System.nanoTime() - t0) / 1_000_000;
     assertEquals(TOTAL, received);
     assertEquals("done", Await.result(call.result()));
-    System.out.printf("stream heap: 1 GiB in %d ms (%.0f MiB/s); heap after GC grew at most %d KiB over %d KiB;"
-        + " at most %d KiB in flight (window %d KiB)%n", millis, TOTAL / 1048576.0 / (millis / 1000.0),
-        maxHeapGrowth >> 10, baseline >> 10, maxInFlight >> 10, WINDOW >> 10);
+    System.out.printf(
+        "stream heap: 1 GiB in %d ms (%.0f MiB/s); heap after GC grew at most %d KiB over %d KiB;"
+            + " at most %d KiB in flight (window %d KiB)%n",
+        millis,
+        TOTAL / 1048576.0 / (millis / 1000.0),
+        maxHeapGrowth >> 10,
+        baseline >> 10,
+        maxInFlight >> 10,
+        WINDOW >> 10);
     assertTrue(maxInFlight <= WINDOW + ITEM, "in flight " + maxInFlight);
-    assertTrue(maxHeapGrowth < 64L << 20, "the heap grew by " + (maxHeapGrowth >> 20) + " MiB while streaming");
+    assertTrue(
+        maxHeapGrowth < 64L << 20,
+        "the heap grew by " + (maxHeapGrowth >> 20) + " MiB while streaming");
   }
 }

@@ -7,7 +7,9 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import org.junit.jupiter.api.function.Executable;
 
-/** Byte helpers for wire tests: hex dumps as in the wire notes, concatenation, allocation bounds. */
+/**
+ * Byte helpers for wire tests: hex dumps as in the wire notes, concatenation, allocation bounds.
+ */
 public final class TestBytes {
   private TestBytes() {}
 
@@ -30,7 +32,8 @@ public final class TestBytes {
   /** Asserts that {@code bytes} end with the bytes of {@code suffix}, a hex dump. */
   public static void assertEndsWith(String suffix, byte[] bytes) {
     byte[] s = hex(suffix);
-    assertEquals(hex(s), hex(Arrays.copyOfRange(bytes, Math.max(0, bytes.length - s.length), bytes.length)));
+    assertEquals(
+        hex(s), hex(Arrays.copyOfRange(bytes, Math.max(0, bytes.length - s.length), bytes.length)));
   }
 
   public static byte[] concat(byte[]... parts) {

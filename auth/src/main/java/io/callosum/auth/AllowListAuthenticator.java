@@ -40,9 +40,13 @@ public final class AllowListAuthenticator implements ServerAuthenticator {
     return allow(clientKey, clientKey.z85());
   }
 
-  /** Lets {@code clientKey} in as {@code userId} (replacing an earlier user id). Returns this authenticator. */
+  /**
+   * Lets {@code clientKey} in as {@code userId} (replacing an earlier user id). Returns this
+   * authenticator.
+   */
   public AllowListAuthenticator allow(CurvePublicKey clientKey, String userId) {
-    allowed.put(Objects.requireNonNull(clientKey, "clientKey"), Objects.requireNonNull(userId, "userId"));
+    allowed.put(
+        Objects.requireNonNull(clientKey, "clientKey"), Objects.requireNonNull(userId, "userId"));
     return this;
   }
 
@@ -77,7 +81,12 @@ public final class AllowListAuthenticator implements ServerAuthenticator {
   /** The domain, the server's public key and the number of allowed keys. */
   @Override
   public String toString() {
-    return "AllowListAuthenticator[domain=" + domain + ", server=" + serverKeyPair.publicKey() + ", " + allowed.size()
+    return "AllowListAuthenticator[domain="
+        + domain
+        + ", server="
+        + serverKeyPair.publicKey()
+        + ", "
+        + allowed.size()
         + " keys]";
   }
 }

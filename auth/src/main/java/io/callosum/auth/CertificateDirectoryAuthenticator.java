@@ -23,21 +23,22 @@ import org.slf4j.LoggerFactory;
  * has passed on the clock: when a {@code *.key} file was added, removed, or its content changed
  * (compared by a SHA-256 digest, so a certificate replaced by another of the same size and
  * modification time is noticed too), all files are read again. A file that is not a valid
- * certificate, or that holds a secret key its group or others may read, is skipped with a
- * warning; the other files still count. If the directory cannot be listed, every client is
- * rejected until it can. Hidden files (names starting with {@code .}) are ignored.
+ * certificate, or that holds a secret key its group or others may read, is skipped with a warning;
+ * the other files still count. If the directory cannot be listed, every client is rejected until it
+ * can. Hidden files (names starting with {@code .}) are ignored.
  *
  * <p><b>Threads.</b> All methods are thread-safe. {@link #checkClient} runs on the lower's
  * authentication thread; it looks a key up in memory, and at most once per interval lists the
  * directory, reads each {@code *.key} file to digest it (at most 64 KiB of each; a certificate is a
- * few hundred bytes) and, if something changed, parses the certificates. It
- * logs the outcome with the client's public key (accepted at DEBUG, rejected at INFO).
+ * few hundred bytes) and, if something changed, parses the certificates. It logs the outcome with
+ * the client's public key (accepted at DEBUG, rejected at INFO).
  */
 public final class CertificateDirectoryAuthenticator implements ServerAuthenticator {
   /** How often, at most, the directory is looked at unless told otherwise: {@value} ms. */
   public static final long DEFAULT_CHECK_INTERVAL_MILLIS = 1000;
 
-  private static final Logger LOG = LoggerFactory.getLogger(CertificateDirectoryAuthenticator.class);
+  private static final Logger LOG =
+      LoggerFactory.getLogger(CertificateDirectoryAuthenticator.class);
 
   private final String domain;
   private final CurveKeyPair serverKeyPair;
@@ -53,9 +54,14 @@ public final class CertificateDirectoryAuthenticator implements ServerAuthentica
    *
    * @throws IOException if {@code directory} is not a directory that can be listed
    */
-  public CertificateDirectoryAuthenticator(String domain, CurveKeyPair serverKeyPair, Path directory)
-      throws IOException {
-    this(domain, serverKeyPair, directory, Duration.ofMillis(DEFAULT_CHECK_INTERVAL_MILLIS), InstantSource.system());
+  public CertificateDirectoryAuthenticator(
+      String domain, CurveKeyPair serverKeyPair, Path directory) throws IOException {
+    this(
+        domain,
+        serverKeyPair,
+        directory,
+        Duration.ofMillis(DEFAULT_CHECK_INTERVAL_MILLIS),
+        InstantSource.system());
   }
 
   /**
@@ -67,7 +73,11 @@ public final class CertificateDirectoryAuthenticator implements ServerAuthentica
    * @throws IllegalArgumentException if {@code checkInterval} is negative
    */
   public CertificateDirectoryAuthenticator(
-      String domain, CurveKeyPair serverKeyPair, Path directory, Duration checkInterval, InstantSource clock)
+      String domain,
+      CurveKeyPair serverKeyPair,
+      Path directory,
+      Duration checkInterval,
+      InstantSource clock)
       throws IOException {
     this.domain = Objects.requireNonNull(domain, "domain");
     this.serverKeyPair = Objects.requireNonNull(serverKeyPair, "serverKeyPair");
@@ -110,7 +120,8 @@ public final class CertificateDirectoryAuthenticator implements ServerAuthentica
   @Override
   public AuthResult checkClient(Credential credential) {
     refreshIfDue();
-    return ClientKeyCheck.decide(domain, credential, snapshot.keys().get(credential.publicKey()), LOG);
+    return ClientKeyCheck.decide(
+        domain, credential, snapshot.keys().get(credential.publicKey()), LOG);
   }
 
   private void refreshIfDue() {
@@ -130,7 +141,14 @@ public final class CertificateDirectoryAuthenticator implements ServerAuthentica
   /** The domain, the server's public key, the directory and the number of allowed keys. */
   @Override
   public String toString() {
-    return "CertificateDirectoryAuthenticator[domain=" + domain + ", server=" + serverKeyPair.publicKey()
-        + ", directory=" + directory + ", " + snapshot.keys().size() + " keys]";
+    return "CertificateDirectoryAuthenticator[domain="
+        + domain
+        + ", server="
+        + serverKeyPair.publicKey()
+        + ", directory="
+        + directory
+        + ", "
+        + snapshot.keys().size()
+        + " keys]";
   }
 }

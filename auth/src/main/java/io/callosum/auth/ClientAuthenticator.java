@@ -11,8 +11,8 @@ import java.nio.file.Path;
  * client_public_key()}); the client's domain is left out, as it has no effect in ZeroMQ. A lower
  * given a client authenticator refuses a server whose key differs.
  *
- * <p><b>Threads.</b> Both methods are read when the lower connects (or reconnects), on the
- * caller's or the lower's I/O thread; implementations must be thread-safe and must not block.
+ * <p><b>Threads.</b> Both methods are read when the lower connects (or reconnects), on the caller's
+ * or the lower's I/O thread; implementations must be thread-safe and must not block.
  */
 public interface ClientAuthenticator {
   /** The public key the server must prove it holds the secret key of. */
@@ -35,11 +35,20 @@ public interface ClientAuthenticator {
    *     secret key
    * @throws IOException if a file cannot be read
    */
-  static ClientAuthenticator fromCertificates(Path serverCertificate, Path clientSecretCertificate) throws IOException {
+  static ClientAuthenticator fromCertificates(Path serverCertificate, Path clientSecretCertificate)
+      throws IOException {
     CurvePublicKey server = CurveCertificate.read(serverCertificate).publicKey();
-    CurveKeyPair client = CurveCertificate.read(clientSecretCertificate).keyPair()
-        .orElseThrow(() -> new CertificateFormatException(clientSecretCertificate, 0,
-            "no secret-key: a client needs its secret certificate (NAME" + CurveCertificate.SECRET_SUFFIX + ")"));
+    CurveKeyPair client =
+        CurveCertificate.read(clientSecretCertificate)
+            .keyPair()
+            .orElseThrow(
+                () ->
+                    new CertificateFormatException(
+                        clientSecretCertificate,
+                        0,
+                        "no secret-key: a client needs its secret certificate (NAME"
+                            + CurveCertificate.SECRET_SUFFIX
+                            + ")"));
     return of(server, client);
   }
 }

@@ -32,6 +32,7 @@ import java.util.Optional;
 public final class CurveCertificate {
   /** The file name suffix of a public certificate: {@code NAME.key}. */
   public static final String PUBLIC_SUFFIX = ".key";
+
   /** The file name suffix of a secret certificate: {@code NAME.key_secret}. */
   public static final String SECRET_SUFFIX = ".key_secret";
 
@@ -39,7 +40,8 @@ public final class CurveCertificate {
   private final CurveKeyPair keyPair;
   private final Map<String, String> metadata;
 
-  private CurveCertificate(CurvePublicKey publicKey, CurveKeyPair keyPair, Map<String, String> metadata) {
+  private CurveCertificate(
+      CurvePublicKey publicKey, CurveKeyPair keyPair, Map<String, String> metadata) {
     this.publicKey = publicKey;
     this.keyPair = keyPair;
     this.metadata = metadata;
@@ -96,14 +98,15 @@ public final class CurveCertificate {
 
   /**
    * Writes {@code DIRECTORY/NAME.key} (public) and {@code DIRECTORY/NAME.key_secret} (secret,
-   * owner-only) for {@code keyPair}, like pyzmq's {@code zmq.auth.create_certificates}. Creates
-   * the directory if needed.
+   * owner-only) for {@code keyPair}, like pyzmq's {@code zmq.auth.create_certificates}. Creates the
+   * directory if needed.
    *
-   * @throws java.nio.file.FileAlreadyExistsException if either file exists and {@code overwrite}
-   *     is false; then neither is written
+   * @throws java.nio.file.FileAlreadyExistsException if either file exists and {@code overwrite} is
+   *     false; then neither is written
    * @throws IllegalArgumentException if {@code name} is empty or not a plain file name
    */
-  public static void create(Path directory, String name, CurveKeyPair keyPair, boolean overwrite) throws IOException {
+  public static void create(Path directory, String name, CurveKeyPair keyPair, boolean overwrite)
+      throws IOException {
     CertificateFiles.checkName(name);
     Path publicFile = directory.resolve(name + PUBLIC_SUFFIX);
     Path secretFile = directory.resolve(name + SECRET_SUFFIX);
@@ -123,7 +126,8 @@ public final class CurveCertificate {
    *     is false
    */
   public void writePublic(Path file, boolean overwrite) throws IOException {
-    CertificateFiles.write(file, CertificateFiles.text(publicKey, null, metadata), false, overwrite);
+    CertificateFiles.write(
+        file, CertificateFiles.text(publicKey, null, metadata), false, overwrite);
   }
 
   /**
@@ -138,7 +142,8 @@ public final class CurveCertificate {
     if (keyPair == null) {
       throw new IllegalStateException("the certificate of " + publicKey + " has no secret key");
     }
-    CertificateFiles.write(file, CertificateFiles.text(publicKey, keyPair, metadata), true, overwrite);
+    CertificateFiles.write(
+        file, CertificateFiles.text(publicKey, keyPair, metadata), true, overwrite);
   }
 
   /** The public key. */

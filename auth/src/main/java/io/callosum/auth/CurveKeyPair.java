@@ -8,16 +8,16 @@ import javax.security.auth.Destroyable;
 import org.bouncycastle.math.ec.rfc7748.X25519;
 
 /**
- * A Curve25519 key pair: the identity of a server or a client on an encrypted connection. The
- * same keys as ZeroMQ CURVE ({@code zmq_curve_keypair}, pyzmq's {@code zmq.curve_keypair()}) and
- * NaCl's {@code crypto_box}: the public key is the X25519 product of the secret key and the base
- * point, so a secret key made by any of them gives the same public key here.
+ * A Curve25519 key pair: the identity of a server or a client on an encrypted connection. The same
+ * keys as ZeroMQ CURVE ({@code zmq_curve_keypair}, pyzmq's {@code zmq.curve_keypair()}) and NaCl's
+ * {@code crypto_box}: the public key is the X25519 product of the secret key and the base point, so
+ * a secret key made by any of them gives the same public key here.
  *
- * <p>The secret key never appears in {@link #toString()} and is handed out only as a copy by
- * {@link #secretKey()}. {@link #destroy()} (or {@link #close()}) overwrites it with zeros; after
- * that only the public key remains usable. A key pair is immutable until destroyed and may be
- * shared between threads; destroying it while another thread reads it is the caller's race.
- * Equality is identity: two pairs are never compared by their secrets.
+ * <p>The secret key never appears in {@link #toString()} and is handed out only as a copy by {@link
+ * #secretKey()}. {@link #destroy()} (or {@link #close()}) overwrites it with zeros; after that only
+ * the public key remains usable. A key pair is immutable until destroyed and may be shared between
+ * threads; destroying it while another thread reads it is the caller's race. Equality is identity:
+ * two pairs are never compared by their secrets.
  */
 public final class CurveKeyPair implements Destroyable, AutoCloseable {
   /** The length of a secret key in bytes. */

@@ -16,6 +16,7 @@ import java.util.Arrays;
 public final class CurvePublicKey {
   /** The length of a key in bytes. */
   public static final int LENGTH = KeyFormat.LENGTH;
+
   /** The length of a key's Z85 text. */
   public static final int Z85_LENGTH = KeyFormat.Z85_LENGTH;
 
@@ -58,7 +59,7 @@ public final class CurvePublicKey {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof CurvePublicKey && Arrays.equals(bytes, ((CurvePublicKey) o).bytes);
+    return o instanceof CurvePublicKey curvePublicKey && Arrays.equals(bytes, curvePublicKey.bytes);
   }
 
   @Override

@@ -4,9 +4,8 @@ package io.callosum.auth;
  * The authentication of a bound (server) endpoint: its identity — a domain and a key pair — and the
  * decision which clients may connect. The same role as Python Callosum's {@code
  * AbstractServerAuthenticator} ({@code server_identity()}, {@code check_client(creds)}). A lower
- * given a server authenticator encrypts every connection with the server's key pair and asks
- * {@link #checkClient} about each client that completes the handshake; without one, connections
- * are plain.
+ * given a server authenticator encrypts every connection with the server's key pair and asks {@link
+ * #checkClient} about each client that completes the handshake; without one, connections are plain.
  *
  * <p>Ready-made: {@link AllowListAuthenticator} (public keys held in memory) and {@link
  * CertificateDirectoryAuthenticator} (a directory of {@code *.key} certificate files).
@@ -15,11 +14,13 @@ package io.callosum.auth;
  * {@link #checkClient} is called on the lower's authentication threads (for ZeroMQ, the ZAP
  * handler; for TCP, a few authenticator threads per transport, apart from the key agreement) while
  * its connection waits: it must be thread-safe, as it may be called from several threads at once
- * and several lowers may share one authenticator. It should be fast and not block on the network:
- * a slow check holds up its own client's handshake, and others' once every such thread waits.
+ * and several lowers may share one authenticator. It should be fast and not block on the network: a
+ * slow check holds up its own client's handshake, and others' once every such thread waits.
  */
 public interface ServerAuthenticator {
-  /** The ZAP domain of the endpoint: it reaches {@link #checkClient} in every {@link Credential}. */
+  /**
+   * The ZAP domain of the endpoint: it reaches {@link #checkClient} in every {@link Credential}.
+   */
   String domain();
 
   /** The server's key pair; clients must know its public key. */

@@ -18,11 +18,15 @@ class AllowListAuthenticatorTest {
 
   @Test
   void acceptsAllowedKeysAsTheirUserIds() {
-    AllowListAuthenticator auth = new AllowListAuthenticator("api", server).allow(alice, "alice").allow(bob);
+    AllowListAuthenticator auth =
+        new AllowListAuthenticator("api", server).allow(alice, "alice").allow(bob);
     assertEquals("api", auth.domain());
     assertSame(server, auth.serverKeyPair());
     assertEquals(AuthResult.accept("alice"), auth.checkClient(new Credential("api", alice)));
-    assertEquals(AuthResult.accept(bob.z85()), auth.checkClient(new Credential("api", bob)), "default user id: the Z85 key");
+    assertEquals(
+        AuthResult.accept(bob.z85()),
+        auth.checkClient(new Credential("api", bob)),
+        "default user id: the Z85 key");
     assertEquals(AuthResult.reject(), auth.checkClient(new Credential("api", mallory)));
     assertEquals(Map.of(alice, "alice", bob, bob.z85()), auth.allowed());
   }
@@ -43,7 +47,8 @@ class AllowListAuthenticatorTest {
     auth.allow(alice, "alice-2");
     assertEquals(AuthResult.accept("alice-2"), auth.checkClient(new Credential("", alice)));
     assertEquals(
-        "AllowListAuthenticator[domain=, server=" + server.publicKey() + ", 1 keys]", auth.toString());
+        "AllowListAuthenticator[domain=, server=" + server.publicKey() + ", 1 keys]",
+        auth.toString());
   }
 
   @Test
@@ -54,7 +59,9 @@ class AllowListAuthenticatorTest {
     assertThrows(NullPointerException.class, () -> AuthResult.accept(null));
     assertThrows(NullPointerException.class, () -> new Credential(null, alice));
     assertThrows(NullPointerException.class, () -> new Credential("d", null));
-    assertThrows(NullPointerException.class, () -> new AllowListAuthenticator("d", server).allow(alice, null));
+    assertThrows(
+        NullPointerException.class,
+        () -> new AllowListAuthenticator("d", server).allow(alice, null));
   }
 
   @Test
@@ -63,7 +70,9 @@ class AllowListAuthenticatorTest {
     ClientAuthenticator auth = ClientAuthenticator.of(server.publicKey(), client);
     assertEquals(server.publicKey(), auth.serverPublicKey());
     assertSame(client, auth.clientKeyPair());
-    assertEquals("ClientAuthenticator[server=" + server.publicKey() + ", client=" + client.publicKey() + "]", auth.toString());
+    assertEquals(
+        "ClientAuthenticator[server=" + server.publicKey() + ", client=" + client.publicKey() + "]",
+        auth.toString());
     assertThrows(NullPointerException.class, () -> ClientAuthenticator.of(null, client));
   }
 }

@@ -104,14 +104,19 @@ class CertificateDirectoryAuthenticatorTest {
 
   @Test
   void aSecretCertificateThatOthersMayReadIsSkippedWithAWarning() throws IOException {
-    Assumptions.assumeTrue(FileSystems.getDefault().supportedFileAttributeViews().contains("posix"), "POSIX permissions");
+    Assumptions.assumeTrue(
+        FileSystems.getDefault().supportedFileAttributeViews().contains("posix"),
+        "POSIX permissions");
     Path file = dir.resolve("carol.key");
     CurveCertificate.of(carol).writeSecret(file, false);
     Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
     try (StderrCapture err = new StderrCapture()) {
       CertificateDirectoryAuthenticator auth = authenticator();
       assertEquals(AuthResult.reject(), check(auth, carol));
-      assertTrue(err.text().contains("skipped client certificate " + file + ": " + file + ": permissions 0644"), err.text());
+      assertTrue(
+          err.text()
+              .contains("skipped client certificate " + file + ": " + file + ": permissions 0644"),
+          err.text());
       assertTrue(err.text().contains("chmod 600 " + file), err.text());
     }
   }
@@ -138,7 +143,8 @@ class CertificateDirectoryAuthenticatorTest {
       log = err.text();
     }
     assertTrue(log.contains("WARN"), log);
-    assertTrue(log.contains("skipped client certificate " + bad + ": " + bad + ":2: public-key:"), log);
+    assertTrue(
+        log.contains("skipped client certificate " + bad + ": " + bad + ":2: public-key:"), log);
     assertEquals(2, auth.allowed().size());
   }
 
@@ -164,7 +170,13 @@ class CertificateDirectoryAuthenticatorTest {
     try (StderrCapture err = new StderrCapture()) {
       CertificateDirectoryAuthenticator auth = authenticator();
       assertEquals(Map.of(alice.publicKey(), "alice", bob.publicKey(), "bob"), auth.allowed());
-      assertTrue(err.text().contains("skipped client certificate " + dir.resolve("zed.key") + ": the same public key as alice.key"), err.text());
+      assertTrue(
+          err.text()
+              .contains(
+                  "skipped client certificate "
+                      + dir.resolve("zed.key")
+                      + ": the same public key as alice.key"),
+          err.text());
     }
   }
 
@@ -203,12 +215,21 @@ class CertificateDirectoryAuthenticatorTest {
 
   @Test
   void refusesAMissingDirectoryOrAFile() {
-    assertThrows(NoSuchFileException.class,
-        () -> new CertificateDirectoryAuthenticator("api", server, dir.resolve("missing"), INTERVAL, clock));
-    assertThrows(NotDirectoryException.class,
-        () -> new CertificateDirectoryAuthenticator("api", server, dir.resolve("alice.key"), INTERVAL, clock));
-    assertThrows(IllegalArgumentException.class,
-        () -> new CertificateDirectoryAuthenticator("api", server, dir, Duration.ofMillis(-1), clock));
+    assertThrows(
+        NoSuchFileException.class,
+        () ->
+            new CertificateDirectoryAuthenticator(
+                "api", server, dir.resolve("missing"), INTERVAL, clock));
+    assertThrows(
+        NotDirectoryException.class,
+        () ->
+            new CertificateDirectoryAuthenticator(
+                "api", server, dir.resolve("alice.key"), INTERVAL, clock));
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            new CertificateDirectoryAuthenticator(
+                "api", server, dir, Duration.ofMillis(-1), clock));
   }
 
   private CertificateDirectoryAuthenticator authenticator() throws IOException {

@@ -12,9 +12,13 @@ import io.callosum.auth.internal.Z85;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 import org.zeromq.ZMQ;
 
-/** Curve25519 key pairs and public keys: derivation against jeromq and known vectors, checks, secrecy. */
+/**
+ * Curve25519 key pairs and public keys: derivation against jeromq and known vectors, checks,
+ * secrecy.
+ */
 class CurveKeyPairTest {
   @Test
   void derivesThePublicKeyOfJeromqGeneratedSecrets() {
@@ -41,17 +45,25 @@ class CurveKeyPairTest {
     // The example keys of libzmq's zmq_curve(7).
     assertEquals(
         "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7",
-        CurveKeyPair.fromSecretKeyZ85("JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6").publicKey().z85());
+        CurveKeyPair.fromSecretKeyZ85("JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6")
+            .publicKey()
+            .z85());
     assertEquals(
         "Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID",
-        CurveKeyPair.fromSecretKeyZ85("D:)Q[IlAW!ahhC2ac:9*A}h:p?([4%wOTJ%JR%cs").publicKey().z85());
+        CurveKeyPair.fromSecretKeyZ85("D:)Q[IlAW!ahhC2ac:9*A}h:p?([4%wOTJ%JR%cs")
+            .publicKey()
+            .z85());
   }
 
   @Test
   void rfc7748Vector() {
     HexFormat hex = HexFormat.of();
-    CurveKeyPair alice = CurveKeyPair.fromSecretKey(hex.parseHex("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a"));
-    assertEquals("8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a", hex.formatHex(alice.publicKey().bytes()));
+    CurveKeyPair alice =
+        CurveKeyPair.fromSecretKey(
+            hex.parseHex("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a"));
+    assertEquals(
+        "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a",
+        hex.formatHex(alice.publicKey().bytes()));
   }
 
   @Test
@@ -60,7 +72,8 @@ class CurveKeyPairTest {
     CurveKeyPair b = CurveKeyPair.generate(new SecureRandom());
     assertNotEquals(a.publicKey(), b.publicKey());
     assertEquals(a.publicKey(), CurveKeyPair.fromSecretKey(a.secretKey()).publicKey());
-    assertEquals(a.publicKey(), CurveKeyPair.fromSecretKeyZ85(Z85.encode(a.secretKey())).publicKey());
+    assertEquals(
+        a.publicKey(), CurveKeyPair.fromSecretKeyZ85(Z85.encode(a.secretKey())).publicKey());
     assertEquals(a.publicKey(), CurvePublicKey.of(a.publicKey().bytes()));
     assertEquals(a.publicKey(), CurvePublicKey.fromZ85(a.publicKey().z85()));
     assertEquals(a.publicKey().hashCode(), CurvePublicKey.fromZ85(a.publicKey().z85()).hashCode());
@@ -86,27 +99,40 @@ class CurveKeyPairTest {
 
   @Test
   void rejectsWrongLengthsClearly() {
-    assertMessage("a Curve25519 secret key is 32 bytes, not 31", () -> CurveKeyPair.fromSecretKey(new byte[31]));
-    assertMessage("a Curve25519 public key is 32 bytes, not 33", () -> CurvePublicKey.of(new byte[33]));
-    assertMessage("a Curve25519 public key in Z85 is 40 characters, not 10", () -> CurvePublicKey.fromZ85("HelloWorld"));
-    assertMessage("a Curve25519 secret key in Z85 is 40 characters, not 0", () -> CurveKeyPair.fromSecretKeyZ85(""));
+    assertMessage(
+        "a Curve25519 secret key is 32 bytes, not 31",
+        () -> CurveKeyPair.fromSecretKey(new byte[31]));
+    assertMessage(
+        "a Curve25519 public key is 32 bytes, not 33", () -> CurvePublicKey.of(new byte[33]));
+    assertMessage(
+        "a Curve25519 public key in Z85 is 40 characters, not 10",
+        () -> CurvePublicKey.fromZ85("HelloWorld"));
+    assertMessage(
+        "a Curve25519 secret key in Z85 is 40 characters, not 0",
+        () -> CurveKeyPair.fromSecretKeyZ85(""));
   }
 
   @Test
   void aBadSecretKeyIsNeverQuoted() {
     String bad = "JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh\"";
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CurveKeyPair.fromSecretKeyZ85(bad));
-    assertEquals("the secret key is not Z85: the character at index 39 is not in the Z85 alphabet", e.getMessage());
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> CurveKeyPair.fromSecretKeyZ85(bad));
+    assertEquals(
+        "the secret key is not Z85: the character at index 39 is not in the Z85 alphabet",
+        e.getMessage());
     IllegalArgumentException overflow =
-        assertThrows(IllegalArgumentException.class, () -> CurveKeyPair.fromSecretKeyZ85("#".repeat(40)));
+        assertThrows(
+            IllegalArgumentException.class, () -> CurveKeyPair.fromSecretKeyZ85("#".repeat(40)));
     assertFalse(overflow.getMessage().contains("#####"), overflow.getMessage());
   }
 
   @Test
   void aBadPublicKeyIsQuoted() {
     String bad = "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf~";
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CurvePublicKey.fromZ85(bad));
-    assertTrue(e.getMessage().startsWith("the public key '" + bad + "' is not Z85: "), e.getMessage());
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> CurvePublicKey.fromZ85(bad));
+    assertTrue(
+        e.getMessage().startsWith("the public key '" + bad + "' is not Z85: "), e.getMessage());
   }
 
   @Test
@@ -117,8 +143,13 @@ class CurveKeyPairTest {
       String publicZ85 = pair.publicKey().z85();
       assertEquals(publicZ85, pair.publicKey().toString());
       assertEquals("CurveKeyPair[public=" + publicZ85 + "]", pair.toString());
-      for (Object o : new Object[] {pair, CurveCertificate.of(pair), ClientAuthenticator.of(pair.publicKey(), pair),
-          new AllowListAuthenticator("d", pair)}) {
+      for (Object o :
+          new Object[] {
+            pair,
+            CurveCertificate.of(pair),
+            ClientAuthenticator.of(pair.publicKey(), pair),
+            new AllowListAuthenticator("d", pair)
+          }) {
         assertFalse(o.toString().contains(secret), o::toString);
         assertTrue(o.toString().contains(publicZ85), o::toString);
       }
@@ -152,7 +183,7 @@ class CurveKeyPairTest {
     assertNotEquals(a.publicKey(), (Object) a.publicKey().z85());
   }
 
-  private static void assertMessage(String message, org.junit.jupiter.api.function.Executable call) {
+  private static void assertMessage(String message, Executable call) {
     assertEquals(message, assertThrows(IllegalArgumentException.class, call).getMessage());
   }
 }

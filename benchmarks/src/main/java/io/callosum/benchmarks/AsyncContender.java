@@ -3,7 +3,10 @@ package io.callosum.benchmarks;
 import java.util.concurrent.CompletableFuture;
 import org.HdrHistogram.Histogram;
 
-/** A contender whose client returns a future per call; the harness drives it with a {@link ClosedLoop}. */
+/**
+ * A contender whose client returns a future per call; the harness drives it with a {@link
+ * ClosedLoop}.
+ */
 abstract class AsyncContender implements Contender {
   /** Sends one echo of {@code body}; the future completes with the reply. */
   abstract CompletableFuture<?> echo(byte[] body);

@@ -31,7 +31,8 @@ import org.HdrHistogram.Histogram;
  * in this JVM instead (for profiling).
  *
  * <pre>
- * java -cp benchmarks/target/benchmarks.jar io.callosum.benchmarks.Bench [--scenarios P1,P2,...,P8] [--rounds N] [--out DIR] [--quick]
+ * java -cp benchmarks/target/benchmarks.jar io.callosum.benchmarks.Bench \
+ *     [--scenarios P1,P2,...,P8] [--rounds N] [--out DIR] [--quick]
  * </pre>
  *
  * <p>Progress goes to stderr, the Markdown table to stdout, raw figures to {@code --out}.
@@ -41,8 +42,9 @@ public final class Bench {
   static final byte[] BODY = new MsgpackCodec().encode(randomBytes(48));
 
   private static final String USAGE =
-      "usage: Bench [--scenarios P1,P2,...,P8] [--rounds N] [--out DIR] [--quick] [--same-jvm] [--measure-ms MS]"
-          + " [--warmups N] [--only NAME,...] [--p7-tcp N] [--p7-zmq N] [--worker-jvm-options 'OPTION ...']";
+      "usage: Bench [--scenarios P1,P2,...,P8] [--rounds N] [--out DIR] [--quick] [--same-jvm]"
+          + " [--measure-ms MS] [--warmups N] [--only NAME,...] [--p7-tcp N] [--p7-zmq N]"
+          + " [--worker-jvm-options 'OPTION ...']";
 
   private Bench() {}
 
@@ -90,13 +92,22 @@ public final class Bench {
   private static void measure(Options options, Report report, PrintStream err) throws Exception {
     long steps = 0;
     for (Scenario scenario : options.scenarios) {
-      steps += (long) (options.warmups + options.rounds) * scenario.inFlight.size() * scenario.contenders.size();
+      steps +=
+          (long) (options.warmups + options.rounds)
+              * scenario.inFlight.size()
+              * scenario.contenders.size();
     }
-    try (ProgressBar progress = new ProgressBarBuilder().setTaskName("bench").setInitialMax(steps)
-        .setStyle(ProgressBarStyle.ASCII).setConsumer(new ConsoleProgressBarConsumer(err)).setUpdateIntervalMillis(250)
-        .build()) {
+    try (ProgressBar progress =
+        new ProgressBarBuilder()
+            .setTaskName("bench")
+            .setInitialMax(steps)
+            .setStyle(ProgressBarStyle.ASCII)
+            .setConsumer(new ConsoleProgressBarConsumer(err))
+            .setUpdateIntervalMillis(250)
+            .build()) {
       for (Scenario scenario : options.scenarios) {
-        long stepsPerContender = (long) (options.warmups + options.rounds) * scenario.inFlight.size();
+        long stepsPerContender =
+            (long) (options.warmups + options.rounds) * scenario.inFlight.size();
         progress.setExtraMessage(scenario.name() + " starting its processes");
         List<Contender> contenders = new ArrayList<>();
         try {
@@ -106,34 +117,47 @@ public final class Bench {
               contenders.add(opened.contender);
               report.placed(scenario, name, opened.contender.sameJvm());
             } else if (opened.failure != null) {
-              String reason = opened.failure instanceof Skipped ? opened.failure.getMessage()
-                  : "did not open: " + opened.failure;
+              String reason =
+                  opened.failure instanceof Skipped
+                      ? opened.failure.getMessage()
+                      : "did not open: " + opened.failure;
               report.skip(scenario, name, reason);
               err.println(scenario.name() + ": " + name + " skipped: " + reason);
               progress.stepBy(stepsPerContender);
             } else {
-              progress.stepBy(stepsPerContender);  // not among --only
+              progress.stepBy(stepsPerContender); // not among --only
             }
           }
-          for (int round = -options.warmups; round < options.rounds && !contenders.isEmpty(); round++) {
+          for (int round = -options.warmups;
+              round < options.rounds && !contenders.isEmpty();
+              round++) {
             for (int c = 0; c < scenario.inFlight.size(); c++) {
               int inFlight = scenario.inFlight.get(c);
               List<Contender> order = new ArrayList<>(contenders);
               Collections.rotate(order, -Math.floorMod(round, order.size()));
               for (Contender contender : order) {
-                progress.setExtraMessage(scenario.name() + " " + contender.name() + " x" + inFlight);
+                progress.setExtraMessage(
+                    scenario.name() + " " + contender.name() + " x" + inFlight);
                 try {
                   measureOnce(scenario, contender, inFlight, round, options, report);
                 } catch (Exception e) {
-                  // one contender failing (a worker died, a limit was hit) must not cost the whole run
-                  String reason = contender.name() + " failed in " + (round < 0 ? "a warm-up round" : "round " + (round + 1))
-                      + " and was left out from then on: " + e;
+                  // one contender failing (a worker died, a limit was hit) must not cost the whole
+                  // run
+                  String reason =
+                      contender.name()
+                          + " failed in "
+                          + (round < 0 ? "a warm-up round" : "round " + (round + 1))
+                          + " and was left out from then on: "
+                          + e;
                   report.note(scenario, reason);
                   err.println(scenario.name() + ": " + reason);
                   contenders.remove(contender);
                   contender.close();
-                  progress.stepBy((long) (options.rounds - 1 - round) * scenario.inFlight.size()
-                      + scenario.inFlight.size() - 1 - c);
+                  progress.stepBy(
+                      (long) (options.rounds - 1 - round) * scenario.inFlight.size()
+                          + scenario.inFlight.size()
+                          - 1
+                          - c);
                 }
                 progress.step();
               }
@@ -165,20 +189,24 @@ public final class Bench {
         f.complete(new Opened(opener, null, null));
         continue;
       }
-      Thread t = new Thread(() -> {
-        try {
-          Contender contender = opener.open(options);
-          if (!contender.name().equals(opener.contender)) {
-            contender.close();
-            throw new IllegalStateException(opener + " opened " + contender.name() + ", not " + opener.contender);
-          }
-          f.complete(new Opened(opener, contender, null));
-        } catch (Exception e) {
-          f.complete(new Opened(opener, null, e));
-        } catch (Throwable e) {
-          f.complete(new Opened(opener, null, new IllegalStateException(e.toString(), e)));
-        }
-      }, "open-" + opener.name().toLowerCase(Locale.ROOT));
+      Thread t =
+          new Thread(
+              () -> {
+                try {
+                  Contender contender = opener.open(options);
+                  if (!contender.name().equals(opener.contender)) {
+                    contender.close();
+                    throw new IllegalStateException(
+                        opener + " opened " + contender.name() + ", not " + opener.contender);
+                  }
+                  f.complete(new Opened(opener, contender, null));
+                } catch (Exception e) {
+                  f.complete(new Opened(opener, null, e));
+                } catch (Throwable e) {
+                  f.complete(new Opened(opener, null, new IllegalStateException(e.toString(), e)));
+                }
+              },
+              "open-" + opener.name().toLowerCase(Locale.ROOT));
       t.setDaemon(true);
       t.start();
     }
@@ -193,19 +221,32 @@ public final class Bench {
     return result;
   }
 
-  private static void measureOnce(Scenario scenario, Contender contender, int inFlight, int round, Options options,
-      Report report) throws Exception {
+  private static void measureOnce(
+      Scenario scenario,
+      Contender contender,
+      int inFlight,
+      int round,
+      Options options,
+      Report report)
+      throws Exception {
     long nanos = options.nanosPerMeasurement;
     if (scenario.metric == Scenario.Metric.FIGURES) {
       Measurement m = new Measurement(options.quick, nanos);
       contender.measure(m);
       if (round >= 0) {
-        m.figures().forEach((metric, value) ->
-            report.add(new Sample(scenario, inFlight, contender.name(), round, metric, value)));
+        m.figures()
+            .forEach(
+                (metric, value) ->
+                    report.add(
+                        new Sample(scenario, inFlight, contender.name(), round, metric, value)));
         if (m.histogram.getTotalCount() > 0) {
           report.addHistogram(scenario, contender.name(), m.histogram);
         }
-        m.notes().forEach(note -> report.note(scenario, contender.name() + ", round " + (round + 1) + ": " + note));
+        m.notes()
+            .forEach(
+                note ->
+                    report.note(
+                        scenario, contender.name() + ", round " + (round + 1) + ": " + note));
       }
     } else if (scenario.metric == Scenario.Metric.CALLS_PER_SECOND) {
       CallCost cost = CallCost.start(contender);
@@ -214,9 +255,17 @@ public final class Bench {
       long elapsed = System.nanoTime() - start;
       Map<String, Double> perCall = cost.perCall(calls);
       if (round >= 0) {
-        report.add(new Sample(scenario, inFlight, contender.name(), round, Sample.CALLS_PER_SECOND,
-            calls * 1e9 / elapsed));
-        perCall.forEach((metric, value) -> report.add(new Sample(scenario, inFlight, contender.name(), round, metric, value)));
+        report.add(
+            new Sample(
+                scenario,
+                inFlight,
+                contender.name(),
+                round,
+                Sample.CALLS_PER_SECOND,
+                calls * 1e9 / elapsed));
+        perCall.forEach(
+            (metric, value) ->
+                report.add(new Sample(scenario, inFlight, contender.name(), round, metric, value)));
       }
     } else {
       Histogram histogram = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
@@ -224,10 +273,18 @@ public final class Bench {
       contender.latency(histogram, nanos);
       Map<String, Double> perCall = cost.perCall(histogram.getTotalCount());
       if (round >= 0) {
-        perCall.forEach((metric, value) -> report.add(new Sample(scenario, inFlight, contender.name(), round, metric, value)));
-        report.add(new Sample(scenario, inFlight, contender.name(), round, Sample.P50, micros(histogram, 50)));
-        report.add(new Sample(scenario, inFlight, contender.name(), round, Sample.P99, micros(histogram, 99)));
-        report.add(new Sample(scenario, inFlight, contender.name(), round, Sample.P999, micros(histogram, 99.9)));
+        perCall.forEach(
+            (metric, value) ->
+                report.add(new Sample(scenario, inFlight, contender.name(), round, metric, value)));
+        report.add(
+            new Sample(
+                scenario, inFlight, contender.name(), round, Sample.P50, micros(histogram, 50)));
+        report.add(
+            new Sample(
+                scenario, inFlight, contender.name(), round, Sample.P99, micros(histogram, 99)));
+        report.add(
+            new Sample(
+                scenario, inFlight, contender.name(), round, Sample.P999, micros(histogram, 99.9)));
         report.addHistogram(scenario, contender.name(), histogram);
       }
     }
@@ -239,9 +296,15 @@ public final class Bench {
 
   private static String machine() {
     Runtime runtime = Runtime.getRuntime();
-    return String.format(Locale.ROOT, "%s %s, %d CPUs, Java %s (%s), max heap %d MiB, %s",
-        System.getProperty("os.name"), System.getProperty("os.arch"), runtime.availableProcessors(),
-        System.getProperty("java.version"), System.getProperty("java.vm.name"), runtime.maxMemory() >> 20,
+    return String.format(
+        Locale.ROOT,
+        "%s %s, %d CPUs, Java %s (%s), max heap %d MiB, %s",
+        System.getProperty("os.name"),
+        System.getProperty("os.arch"),
+        runtime.availableProcessors(),
+        System.getProperty("java.version"),
+        System.getProperty("java.vm.name"),
+        runtime.maxMemory() >> 20,
         Instant.now().truncatedTo(ChronoUnit.SECONDS));
   }
 
@@ -260,12 +323,19 @@ public final class Bench {
     Path out;
     boolean help;
     boolean quick;
+
     /** Contender names to measure (e.g. for a profile); empty: all. */
     List<String> only = List.of();
-    /** Every serving side in the harness JVM (for profiling), instead of each in a worker JVM of its own. */
+
+    /**
+     * Every serving side in the harness JVM (for profiling), instead of each in a worker JVM of its
+     * own.
+     */
     boolean sameJvm;
+
     /** P7's TCP connections (and channels) per round. */
     int p7Tcp = 10_000;
+
     /** P7's ZeroMQ connections per round. */
     int p7Zmq = 10_000;
 
@@ -334,19 +404,21 @@ public final class Bench {
       } catch (NumberFormatException e) {
         // reported below
       }
-      throw new IllegalArgumentException(option + " needs a number of at least " + min + ", not " + text);
+      throw new IllegalArgumentException(
+          option + " needs a number of at least " + min + ", not " + text);
     }
 
     private static List<Scenario> scenarios(String list) {
       List<Scenario> result = new ArrayList<>();
-      for (String name : list.split(",")) {
+      for (String name : list.split(",", -1)) {
         try {
           Scenario s = Scenario.valueOf(name.trim().toUpperCase(Locale.ROOT));
           if (!result.contains(s)) {
             result.add(s);
           }
         } catch (IllegalArgumentException e) {
-          throw new IllegalArgumentException("unknown scenario " + name + "; known: " + Arrays.toString(Scenario.values()));
+          throw new IllegalArgumentException(
+              "unknown scenario " + name + "; known: " + Arrays.toString(Scenario.values()));
         }
       }
       return result;

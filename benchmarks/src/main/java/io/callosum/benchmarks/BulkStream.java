@@ -36,7 +36,7 @@ import javax.net.ssl.SSLSocket;
  */
 final class BulkStream {
   static final int ITEM = 64 << 10;
-  private static final Duration WAIT = Duration.ofSeconds(300);
+  private static final Duration WAIT = Duration.ofMinutes(5);
 
   private BulkStream() {}
 
@@ -53,7 +53,8 @@ final class BulkStream {
 
   static void record(Measurement m, String name, long total, long acknowledged, long nanos) {
     if (acknowledged != total) {
-      throw new IllegalStateException(name + ": the receiver counted " + acknowledged + " bytes of " + total);
+      throw new IllegalStateException(
+          name + ": the receiver counted " + acknowledged + " bytes of " + total);
     }
     m.put("MB_per_s", total / 1e6 / (nanos / 1e9));
     m.put("seconds", nanos / 1e9);
@@ -69,11 +70,20 @@ final class BulkStream {
     Callosum(String name, Host host, String bindAddress, boolean curve) throws IOException {
       this.name = name;
       CurveKeyPair clientKeys = curve ? CurveKeyPair.generate() : null;
-      server = host.open(name, Role.CALLOSUM_SINK, bindAddress, curve ? Security.curveWord(clientKeys) : Security.PLAIN);
+      server =
+          host.open(
+              name,
+              Role.CALLOSUM_SINK,
+              bindAddress,
+              curve ? Security.curveWord(clientKeys) : Security.PLAIN);
       ConnectedPeer started = null;
       try {
-        started = Peers.client(name + "-bulk-client", server.address(),
-            curve ? Security.curveClient(bindAddress, clientKeys, server.ready().get(1)) : null, false);
+        started =
+            Peers.client(
+                name + "-bulk-client",
+                server.address(),
+                curve ? Security.curveClient(bindAddress, clientKeys, server.ready().get(1)) : null,
+                false);
       } finally {
         if (started == null) {
           server.close();
@@ -112,17 +122,24 @@ final class BulkStream {
 
   /** Callosum's receiver: {@code ADDRESS SECURITY} ({@link ServedPeer}). */
   static Served callosumSink(List<String> args) {
-    return new ServedPeer(args.get(0), args.get(1), (address, transport) -> Peers.sinkServer("bulk-server", address, transport));
+    return new ServedPeer(
+        args.get(0),
+        args.get(1),
+        (address, transport) -> Peers.sinkServer("bulk-server", address, transport));
   }
 
-  static final MethodDescriptor<byte[], byte[]> SINK = MethodDescriptor.<byte[], byte[]>newBuilder()
-      .setType(MethodDescriptor.MethodType.CLIENT_STREAMING)
-      .setFullMethodName(MethodDescriptor.generateFullMethodName("callosum.bench.Bulk", "Sink"))
-      .setRequestMarshaller(GrpcEcho.ECHO.getRequestMarshaller())
-      .setResponseMarshaller(GrpcEcho.ECHO.getResponseMarshaller())
-      .build();
+  static final MethodDescriptor<byte[], byte[]> SINK =
+      MethodDescriptor.<byte[], byte[]>newBuilder()
+          .setType(MethodDescriptor.MethodType.CLIENT_STREAMING)
+          .setFullMethodName(MethodDescriptor.generateFullMethodName("callosum.bench.Bulk", "Sink"))
+          .setRequestMarshaller(GrpcEcho.ECHO.getRequestMarshaller())
+          .setResponseMarshaller(GrpcEcho.ECHO.getResponseMarshaller())
+          .build();
 
-  /** grpc-java client streaming (netty-shaded, plaintext, direct executors), writing only while {@code isReady()}. */
+  /**
+   * grpc-java client streaming (netty-shaded, plaintext, direct executors), writing only while
+   * {@code isReady()}.
+   */
   static final class Grpc implements Contender {
     private final Server server;
     private final ManagedChannel channel;
@@ -152,43 +169,48 @@ final class BulkStream {
       Object ready = new Object();
       CompletableFuture<byte[]> result = new CompletableFuture<>();
       long start = System.nanoTime();
-      ClientCallStreamObserver<byte[]> requests = (ClientCallStreamObserver<byte[]>) ClientCalls.asyncClientStreamingCall(
-          channel.newCall(SINK, CallOptions.DEFAULT), new ClientResponseObserver<byte[], byte[]>() {
-            private byte[] reply;
+      ClientCallStreamObserver<byte[]> requests =
+          (ClientCallStreamObserver<byte[]>)
+              ClientCalls.asyncClientStreamingCall(
+                  channel.newCall(SINK, CallOptions.DEFAULT),
+                  new ClientResponseObserver<byte[], byte[]>() {
+                    private byte[] reply;
 
-            @Override
-            public void beforeStart(ClientCallStreamObserver<byte[]> stream) {
-              stream.setOnReadyHandler(() -> {
-                synchronized (ready) {
-                  ready.notifyAll();
-                }
-              });
-            }
+                    @Override
+                    public void beforeStart(ClientCallStreamObserver<byte[]> stream) {
+                      stream.setOnReadyHandler(
+                          () -> {
+                            synchronized (ready) {
+                              ready.notifyAll();
+                            }
+                          });
+                    }
 
-            @Override
-            public void onNext(byte[] value) {
-              reply = value;
-            }
+                    @Override
+                    public void onNext(byte[] value) {
+                      reply = value;
+                    }
 
-            @Override
-            public void onError(Throwable t) {
-              result.completeExceptionally(t);
-              synchronized (ready) {
-                ready.notifyAll();
-              }
-            }
+                    @Override
+                    public void onError(Throwable t) {
+                      result.completeExceptionally(t);
+                      synchronized (ready) {
+                        ready.notifyAll();
+                      }
+                    }
 
-            @Override
-            public void onCompleted() {
-              result.complete(reply);
-            }
-          });
+                    @Override
+                    public void onCompleted() {
+                      result.complete(reply);
+                    }
+                  });
       long deadline = System.nanoTime() + WAIT.toNanos();
       for (long sent = 0; sent < total; sent += ITEM) {
         synchronized (ready) {
           while (!requests.isReady() && !result.isDone()) {
             if (System.nanoTime() - deadline > 0) {
-              throw new IllegalStateException("grpc stream not ready for " + WAIT.toSeconds() + " s");
+              throw new IllegalStateException(
+                  "grpc stream not ready for " + WAIT.toSeconds() + " s");
             }
             ready.wait(100);
           }
@@ -223,27 +245,34 @@ final class BulkStream {
     private final io.grpc.Server server;
 
     GrpcSink(List<String> args) throws IOException {
-      server = GrpcEcho.server(ServerServiceDefinition.builder("callosum.bench.Bulk")
-          .addMethod(SINK, ServerCalls.asyncClientStreamingCall(reply -> new StreamObserver<byte[]>() {
-            long bytes;
+      server =
+          GrpcEcho.server(
+              ServerServiceDefinition.builder("callosum.bench.Bulk")
+                  .addMethod(
+                      SINK,
+                      ServerCalls.asyncClientStreamingCall(
+                          reply ->
+                              new StreamObserver<byte[]>() {
+                                long bytes;
 
-            @Override
-            public void onNext(byte[] value) {
-              bytes += value.length;
-            }
+                                @Override
+                                public void onNext(byte[] value) {
+                                  bytes += value.length;
+                                }
 
-            @Override
-            public void onError(Throwable t) {
-              // the client went away; nothing to answer
-            }
+                                @Override
+                                public void onError(Throwable t) {
+                                  // the client went away; nothing to answer
+                                }
 
-            @Override
-            public void onCompleted() {
-              reply.onNext(ByteBuffer.allocate(8).putLong(bytes).array());
-              reply.onCompleted();
-            }
-          }))
-          .build(), true);
+                                @Override
+                                public void onCompleted() {
+                                  reply.onNext(ByteBuffer.allocate(8).putLong(bytes).array());
+                                  reply.onCompleted();
+                                }
+                              }))
+                  .build(),
+              true);
     }
 
     @Override
@@ -258,10 +287,10 @@ final class BulkStream {
   }
 
   /**
-   * The limit proxies: one blocking socket, plain ({@code raw-socket-copy}) or TLS 1.3
-   * ({@code tls-socket-copy}, handshake made when opening); the client writes an 8-byte length and
-   * then the items from a {@code byte[]}, the receiver reads them into a {@code byte[]} and answers
-   * the count.
+   * The limit proxies: one blocking socket, plain ({@code raw-socket-copy}) or TLS 1.3 ({@code
+   * tls-socket-copy}, handshake made when opening); the client writes an 8-byte length and then the
+   * items from a {@code byte[]}, the receiver reads them into a {@code byte[]} and answers the
+   * count.
    */
   static final class SocketCopy implements Contender {
     private final String name;
@@ -278,8 +307,11 @@ final class BulkStream {
       try {
         InetSocketAddress address = Sockets.address(server.address());
         if (tls) {
-          SSLSocket s = (SSLSocket) SelfSignedTls.clientContext(server.ready().get(1)).getSocketFactory()
-              .createSocket(address.getAddress(), address.getPort());
+          SSLSocket s =
+              (SSLSocket)
+                  SelfSignedTls.clientContext(server.ready().get(1))
+                      .getSocketFactory()
+                      .createSocket(address.getAddress(), address.getPort());
           opened = s;
           s.setEnabledProtocols(new String[] {SelfSignedTls.PROTOCOL});
           s.startHandshake();
@@ -332,7 +364,10 @@ final class BulkStream {
     }
   }
 
-  /** The sockets' receiver, one connection at a time: {@code plain|tls}; ready with {@code host:port} (and the certificate). */
+  /**
+   * The sockets' receiver, one connection at a time: {@code plain|tls}; ready with {@code
+   * host:port} (and the certificate).
+   */
   static final class SocketSink implements Served {
     private final ServerSocket listener;
     private final Thread thread;
@@ -342,8 +377,11 @@ final class BulkStream {
       boolean tls = args.get(0).equals("tls");
       if (tls) {
         SelfSignedTls keys = new SelfSignedTls();
-        SSLServerSocket s = (SSLServerSocket) keys.serverContext().getServerSocketFactory()
-            .createServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        SSLServerSocket s =
+            (SSLServerSocket)
+                keys.serverContext()
+                    .getServerSocketFactory()
+                    .createServerSocket(0, 1, InetAddress.getLoopbackAddress());
         s.setEnabledProtocols(new String[] {SelfSignedTls.PROTOCOL});
         listener = s;
         ready.add(Sockets.hostPort((InetSocketAddress) listener.getLocalSocketAddress()));
@@ -360,8 +398,8 @@ final class BulkStream {
     private void serve() {
       while (!listener.isClosed()) {
         try (Socket connection = listener.accept();
-             DataInputStream from = new DataInputStream(connection.getInputStream());
-             DataOutputStream to = new DataOutputStream(connection.getOutputStream())) {
+            DataInputStream from = new DataInputStream(connection.getInputStream());
+            DataOutputStream to = new DataOutputStream(connection.getOutputStream())) {
           byte[] buffer = new byte[ITEM];
           while (true) {
             long expected = from.readLong();

@@ -27,7 +27,10 @@ final class CallCost {
     return new CallCost(contender.pids());
   }
 
-  /** The figures per call for {@code calls} calls (none if there were none); switches only where /proc tells them. */
+  /**
+   * The figures per call for {@code calls} calls (none if there were none); switches only where
+   * /proc tells them.
+   */
   Map<String, Double> perCall(long calls) {
     ProcessUsage.Totals workersUsed = ProcessUsage.since(workers);
     ProcessUsage.Totals harnessUsed = ProcessUsage.since(harness);

@@ -16,11 +16,17 @@ final class CallosumEcho extends AsyncContender {
   private final ConnectedPeer client;
 
   /**
-   * @param servers every serving process the calls pass through (the echo server last), closed with this contender
+   * @param servers every serving process the calls pass through (the echo server last), closed with
+   *     this contender
    * @param clientTransport the client's lower, or null for the address scheme's default
    * @param direct the client runs completions on the I/O thread ({@code directExecutor})
    */
-  CallosumEcho(String name, List<Server> servers, String connectAddress, Transport clientTransport, boolean direct) {
+  CallosumEcho(
+      String name,
+      List<Server> servers,
+      String connectAddress,
+      Transport clientTransport,
+      boolean direct) {
     this.name = name;
     this.servers = List.copyOf(servers);
     ConnectedPeer started = null;
@@ -38,8 +44,11 @@ final class CallosumEcho extends AsyncContender {
    * The echo server at {@code bindAddress} on {@code host}, with the given executors on both ends;
    * e.g. {@code tcp://127.0.0.1:0}, {@code zmq+tcp://127.0.0.1:0}, {@code inproc://x}.
    */
-  static CallosumEcho open(String name, Host host, String bindAddress, boolean direct) throws Exception {
-    Server server = host.open(name, Role.CALLOSUM_ECHO, bindAddress, direct ? "direct" : "default", Security.PLAIN);
+  static CallosumEcho open(String name, Host host, String bindAddress, boolean direct)
+      throws Exception {
+    Server server =
+        host.open(
+            name, Role.CALLOSUM_ECHO, bindAddress, direct ? "direct" : "default", Security.PLAIN);
     return new CallosumEcho(name, List.of(server), server.address(), null, direct);
   }
 
@@ -70,7 +79,9 @@ final class CallosumEcho extends AsyncContender {
   /** The echo peer: {@code ADDRESS direct|default SECURITY} ({@link ServedPeer}). */
   static Served serving(List<String> args) {
     boolean direct = args.get(1).equals("direct");
-    return new ServedPeer(args.get(0), args.get(2), (address, transport) ->
-        Peers.echoServer("echo-server", address, transport, direct));
+    return new ServedPeer(
+        args.get(0),
+        args.get(2),
+        (address, transport) -> Peers.echoServer("echo-server", address, transport, direct));
   }
 }

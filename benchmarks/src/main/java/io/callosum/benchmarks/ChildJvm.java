@@ -22,10 +22,10 @@ import java.util.regex.Pattern;
 
 /**
  * A worker JVM serving one contender's serving side ({@link Worker}): the same {@code java} binary
- * and class path as the harness, explicit heap flags, and the line protocol of {@link Worker} on its
- * stdin/stdout. Its stderr is kept (the last {@value #TAIL} lines) for the error message when it
- * fails. Closing it asks it to quit, closes its stdin, and kills it if it has not exited in time; a
- * worker whose harness dies sees its stdin end and exits by itself.
+ * and class path as the harness, explicit heap flags, and the line protocol of {@link Worker} on
+ * its stdin/stdout. Its stderr is kept (the last {@value #TAIL} lines) for the error message when
+ * it fails. Closing it asks it to quit, closes its stdin, and kills it if it has not exited in
+ * time; a worker whose harness dies sees its stdin end and exits by itself.
  *
  * <p>Used by the harness thread (and, while contenders open in parallel, by the thread opening this
  * one); the reader threads only fill the queue and the tail.
@@ -55,8 +55,8 @@ final class ChildJvm implements Server {
     }
   }
 
-  static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
-  static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(120);
+  static final Duration READY_TIMEOUT = Duration.ofMinutes(2);
+  static final Duration COMMAND_TIMEOUT = Duration.ofMinutes(2);
   private static final long QUIT_SECONDS = 40;
   private static final int TAIL = 40;
   private static final String END = "\u0000end";
@@ -75,9 +75,14 @@ final class ChildJvm implements Server {
     this.label = label;
     this.process = process;
     this.stdin = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
-    stdoutReader = daemon(() -> readLines(process.getInputStream(), replies::add, () -> replies.add(END)),
-        "child-" + label + "-stdout");
-    stderrReader = daemon(() -> readLines(process.getErrorStream(), this::keep, () -> { }), "child-" + label + "-stderr");
+    stdoutReader =
+        daemon(
+            () -> readLines(process.getInputStream(), replies::add, () -> replies.add(END)),
+            "child-" + label + "-stdout");
+    stderrReader =
+        daemon(
+            () -> readLines(process.getErrorStream(), this::keep, () -> {}),
+            "child-" + label + "-stderr");
   }
 
   /**
@@ -87,15 +92,30 @@ final class ChildJvm implements Server {
   static ChildJvm open(String label, Spec spec, Role role, List<String> args) throws IOException {
     List<String> command = new ArrayList<>();
     if (spec.raiseFileLimit() && new File("/bin/sh").canExecute()) {
-      // the soft limit on open files up to the hard one, then the JVM in place of the shell (same pid)
-      command.addAll(List.of("/bin/sh", "-c", "ulimit -n \"$(ulimit -Hn)\" 2>/dev/null; exec \"$0\" \"$@\""));
+      // the soft limit on open files up to the hard one, then the JVM in place of the shell (same
+      // pid)
+      command.addAll(
+          List.of("/bin/sh", "-c", "ulimit -n \"$(ulimit -Hn)\" 2>/dev/null; exec \"$0\" \"$@\""));
     }
-    command.add(ProcessHandle.current().info().command()
-        .orElse(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java"));
+    command.add(
+        ProcessHandle.current()
+            .info()
+            .command()
+            .orElse(
+                System.getProperty("java.home")
+                    + File.separator
+                    + "bin"
+                    + File.separator
+                    + "java"));
     // the JVM's own warnings go to stdout by default, which is the protocol's: send them to stderr
-    command.addAll(List.of("-Xms64m", "-Xmx" + spec.maxHeap(), "-Xlog:disable", "-Xlog:all=warning:stderr",
-        "-Dcallosum.bench.worker=" + label,
-        "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"));
+    command.addAll(
+        List.of(
+            "-Xms64m",
+            "-Xmx" + spec.maxHeap(),
+            "-Xlog:disable",
+            "-Xlog:all=warning:stderr",
+            "-Dcallosum.bench.worker=" + label,
+            "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"));
     command.addAll(spec.jvmOptions());
     command.addAll(List.of("-cp", System.getProperty("java.class.path"), Worker.class.getName()));
     ChildJvm child = new ChildJvm(label, new ProcessBuilder(command).start());
@@ -181,12 +201,13 @@ final class ChildJvm implements Server {
   private IOException failure(String what) {
     try {
       if (!process.isAlive()) {
-        stderrReader.join(2_000);  // its last words
+        stderrReader.join(2_000); // its last words
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    StringBuilder message = new StringBuilder("worker " + label + " (pid " + process.pid() + ") " + what);
+    StringBuilder message =
+        new StringBuilder("worker " + label + " (pid " + process.pid() + ") " + what);
     if (!process.isAlive()) {
       message.append(" (exit code ").append(process.exitValue()).append(')');
     }
@@ -224,7 +245,8 @@ final class ChildJvm implements Server {
         // the same
       }
       if (!process.waitFor(QUIT_SECONDS, TimeUnit.SECONDS)) {
-        System.err.println("worker " + label + " did not quit within " + QUIT_SECONDS + " s; killing it");
+        System.err.println(
+            "worker " + label + " did not quit within " + QUIT_SECONDS + " s; killing it");
         process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
       }
       stdoutReader.join(5_000);
@@ -247,7 +269,8 @@ final class ChildJvm implements Server {
   }
 
   private static void readLines(InputStream stream, LineSink sink, Runnable atEnd) {
-    try (BufferedReader in = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
+    try (BufferedReader in =
+        new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
       for (String line; (line = in.readLine()) != null; ) {
         sink.accept(line);
       }

@@ -17,13 +17,15 @@ final class ClosedLoop {
 
   private ClosedLoop() {}
 
-  static long throughput(Function<byte[], CompletableFuture<?>> echo, byte[] body, int inFlight, long durationNanos)
+  static long throughput(
+      Function<byte[], CompletableFuture<?>> echo, byte[] body, int inFlight, long durationNanos)
       throws InterruptedException {
     Run run = new Run(echo, body, System.nanoTime() + durationNanos, inFlight);
     for (int i = 0; i < inFlight; i++) {
       run.next();
     }
-    if (!run.chains.await(TimeUnit.NANOSECONDS.toSeconds(durationNanos) + DRAIN_SECONDS, TimeUnit.SECONDS)) {
+    if (!run.chains.await(
+        TimeUnit.NANOSECONDS.toSeconds(durationNanos) + DRAIN_SECONDS, TimeUnit.SECONDS)) {
       throw new IllegalStateException(run.chains.getCount() + " calls never completed");
     }
     Throwable failure = run.failure.get();
@@ -33,9 +35,14 @@ final class ClosedLoop {
     return run.done.sum();
   }
 
-  static void latency(Function<byte[], CompletableFuture<?>> echo, byte[] body, Histogram histogram, long durationNanos)
+  static void latency(
+      Function<byte[], CompletableFuture<?>> echo,
+      byte[] body,
+      Histogram histogram,
+      long durationNanos)
       throws Exception {
-    RoundTrip.record(() -> echo.apply(body).get(DRAIN_SECONDS, TimeUnit.SECONDS), histogram, durationNanos);
+    RoundTrip.record(
+        () -> echo.apply(body).get(DRAIN_SECONDS, TimeUnit.SECONDS), histogram, durationNanos);
   }
 
   private static final class Run {
@@ -53,7 +60,10 @@ final class ClosedLoop {
       this.chains = new CountDownLatch(chains);
     }
 
-    /** Sends calls until one is pending; a call that completes inline loops here instead of recursing. */
+    /**
+     * Sends calls until one is pending; a call that completes inline loops here instead of
+     * recursing.
+     */
     void next() {
       while (true) {
         if (System.nanoTime() - deadline >= 0 || failure.get() != null) {
@@ -67,19 +77,22 @@ final class ClosedLoop {
           fail(e);
           return;
         }
+        // The actions below record any failure and throw nothing: their stages hold nothing more.
         if (!call.isDone()) {
-          call.whenComplete((reply, error) -> {
-            if (error != null) {
-              fail(error);
-            } else {
-              done.increment();
-              next();
-            }
-          });
+          var unused =
+              call.whenComplete(
+                  (reply, error) -> {
+                    if (error != null) {
+                      fail(error);
+                    } else {
+                      done.increment();
+                      next();
+                    }
+                  });
           return;
         }
         if (call.isCompletedExceptionally()) {
-          call.whenComplete((reply, error) -> fail(error));
+          var unused = call.whenComplete((reply, error) -> fail(error));
           return;
         }
         done.increment();

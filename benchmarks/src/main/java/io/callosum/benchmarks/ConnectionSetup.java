@@ -46,7 +46,8 @@ final class ConnectionSetup {
       opened.close();
     }
     if (m.histogram.getTotalCount() != connections) {
-      throw new IllegalStateException(m.histogram.getTotalCount() + " connects timed, not " + connections);
+      throw new IllegalStateException(
+          m.histogram.getTotalCount() + " connects timed, not " + connections);
     }
     m.putPercentilesMillis();
     m.put("connects", connections);
@@ -64,26 +65,45 @@ final class ConnectionSetup {
    */
   static Contender callosumTcp(Host host, boolean curve) throws IOException {
     if (!curve) {
-      return new Callosum("callosum-tcp", host, "tcp://127.0.0.1:0", null, server -> TcpTransport::new);
+      return new Callosum(
+          "callosum-tcp", host, "tcp://127.0.0.1:0", null, server -> TcpTransport::new);
     }
     CurveKeyPair clientKeys = CurveKeyPair.generate();
-    return new Callosum("callosum-tcp-curve", host, "tcp://127.0.0.1:0", clientKeys,
+    return new Callosum(
+        "callosum-tcp-curve",
+        host,
+        "tcp://127.0.0.1:0",
+        clientKeys,
         server -> () -> Security.curveClient(server.address(), clientKeys, server.ready().get(1)));
   }
 
-  /** Callosum over ZeroMQ: one client transport (one jeromq context); every peer has its own socket and connection. */
+  /**
+   * Callosum over ZeroMQ: one client transport (one jeromq context); every peer has its own socket
+   * and connection.
+   */
   static Contender callosumZmq(Host host, boolean curve) throws IOException {
     if (!curve) {
-      return new Callosum("callosum-zmq", host, "zmq+tcp://127.0.0.1:0", null, server -> {
-        Transport shared = new ZmqTransport();
-        return () -> shared;
-      });
+      return new Callosum(
+          "callosum-zmq",
+          host,
+          "zmq+tcp://127.0.0.1:0",
+          null,
+          server -> {
+            Transport shared = new ZmqTransport();
+            return () -> shared;
+          });
     }
     CurveKeyPair clientKeys = CurveKeyPair.generate();
-    return new Callosum("callosum-zmq-curve", host, "zmq+tcp://127.0.0.1:0", clientKeys, server -> {
-      Transport shared = Security.curveClient(server.address(), clientKeys, server.ready().get(1));
-      return () -> shared;
-    });
+    return new Callosum(
+        "callosum-zmq-curve",
+        host,
+        "zmq+tcp://127.0.0.1:0",
+        clientKeys,
+        server -> {
+          Transport shared =
+              Security.curveClient(server.address(), clientKeys, server.ready().get(1));
+          return () -> shared;
+        });
   }
 
   /**
@@ -99,11 +119,21 @@ final class ConnectionSetup {
      * @param clientKeys the client key pair the server lets in (CurveZMQ), or null for plain
      * @param clientTransports given the server, what gives each new client its lower
      */
-    Callosum(String name, Host host, String bindAddress, CurveKeyPair clientKeys,
-        Function<Server, Supplier<Transport>> clientTransports) throws IOException {
+    Callosum(
+        String name,
+        Host host,
+        String bindAddress,
+        CurveKeyPair clientKeys,
+        Function<Server, Supplier<Transport>> clientTransports)
+        throws IOException {
       this.name = name;
-      server = host.open(name, Role.CALLOSUM_ECHO, bindAddress, "direct",
-          clientKeys == null ? Security.PLAIN : Security.curveWord(clientKeys));
+      server =
+          host.open(
+              name,
+              Role.CALLOSUM_ECHO,
+              bindAddress,
+              "direct",
+              clientKeys == null ? Security.PLAIN : Security.curveWord(clientKeys));
       try {
         clientTransport = clientTransports.apply(server);
       } catch (RuntimeException e) {
@@ -119,16 +149,19 @@ final class ConnectionSetup {
 
     @Override
     public void measure(Measurement m) throws Exception {
-      time(m, () -> {
-        ConnectedPeer client = Peers.client(name + "-setup-client", server.address(), clientTransport.get(), true);
-        try {
-          Peers.call(client, Peers.ECHO, Bench.BODY).get(WAIT_SECONDS, TimeUnit.SECONDS);
-        } catch (Exception | Error e) {
-          client.close();
-          throw e;
-        }
-        return client;
-      });
+      time(
+          m,
+          () -> {
+            ConnectedPeer client =
+                Peers.client(name + "-setup-client", server.address(), clientTransport.get(), true);
+            try {
+              Peers.call(client, Peers.ECHO, Bench.BODY).get(WAIT_SECONDS, TimeUnit.SECONDS);
+            } catch (Exception | Error e) {
+              client.close();
+              throw e;
+            }
+            return client;
+          });
     }
 
     @Override
@@ -142,7 +175,10 @@ final class ConnectionSetup {
     }
   }
 
-  /** grpc-java: a new plaintext channel (direct executor) per connection, shut down after its first call. */
+  /**
+   * grpc-java: a new plaintext channel (direct executor) per connection, shut down after its first
+   * call.
+   */
   static final class Grpc implements Contender {
     private final Server server;
 
@@ -157,17 +193,20 @@ final class ConnectionSetup {
 
     @Override
     public void measure(Measurement m) throws Exception {
-      time(m, () -> {
-        ManagedChannel channel = GrpcEcho.channel(server.address(), true);
-        try {
-          ClientCalls.futureUnaryCall(channel.newCall(GrpcEcho.ECHO, CallOptions.DEFAULT), Bench.BODY)
-              .get(WAIT_SECONDS, TimeUnit.SECONDS);
-        } catch (Exception | Error e) {
-          channel.shutdownNow();
-          throw e;
-        }
-        return () -> channel.shutdownNow().awaitTermination(WAIT_SECONDS, TimeUnit.SECONDS);
-      });
+      time(
+          m,
+          () -> {
+            ManagedChannel channel = GrpcEcho.channel(server.address(), true);
+            try {
+              ClientCalls.futureUnaryCall(
+                      channel.newCall(GrpcEcho.ECHO, CallOptions.DEFAULT), Bench.BODY)
+                  .get(WAIT_SECONDS, TimeUnit.SECONDS);
+            } catch (Exception | Error e) {
+              channel.shutdownNow();
+              throw e;
+            }
+            return () -> channel.shutdownNow().awaitTermination(WAIT_SECONDS, TimeUnit.SECONDS);
+          });
     }
 
     @Override
@@ -198,26 +237,28 @@ final class ConnectionSetup {
     @Override
     public void measure(Measurement m) throws Exception {
       InetSocketAddress address = Sockets.address(server.address());
-      time(m, () -> {
-        Socket socket = new Socket();
-        try {
-          socket.setTcpNoDelay(true);
-          socket.connect(address);
-          DataOutputStream out = new DataOutputStream(socket.getOutputStream());
-          out.writeInt(Bench.BODY.length);
-          out.write(Bench.BODY);
-          out.flush();
-          DataInputStream in = new DataInputStream(socket.getInputStream());
-          if (in.readInt() != reply.length) {
-            throw new IOException("echo of another length");
-          }
-          in.readFully(reply);
-        } catch (IOException | RuntimeException e) {
-          socket.close();
-          throw e;
-        }
-        return socket;
-      });
+      time(
+          m,
+          () -> {
+            Socket socket = new Socket();
+            try {
+              socket.setTcpNoDelay(true);
+              socket.connect(address);
+              DataOutputStream out = new DataOutputStream(socket.getOutputStream());
+              out.writeInt(Bench.BODY.length);
+              out.write(Bench.BODY);
+              out.flush();
+              DataInputStream in = new DataInputStream(socket.getInputStream());
+              if (in.readInt() != reply.length) {
+                throw new IOException("echo of another length");
+              }
+              in.readFully(reply);
+            } catch (IOException | RuntimeException e) {
+              socket.close();
+              throw e;
+            }
+            return socket;
+          });
     }
 
     @Override

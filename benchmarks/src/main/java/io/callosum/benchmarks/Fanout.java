@@ -3,13 +3,13 @@ package io.callosum.benchmarks;
 import io.callosum.fanout.BroadcastReceiver;
 import io.callosum.fanout.Broadcaster;
 import java.io.File;
-import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import redis.clients.jedis.BinaryJedisPubSub;
 import redis.clients.jedis.Jedis;
@@ -27,11 +27,13 @@ final class Fanout {
   static final int SUBSCRIBERS = 16;
   private static final long QUIET_NANOS = TimeUnit.MILLISECONDS.toNanos(300);
   private static final long WAIT_NANOS = TimeUnit.SECONDS.toNanos(60);
+
   /**
    * Callosum's queues per stage, in items: 100,000 50-byte items are ~8 MiB per subscriber, as
    * Redis buffers up to 8 MiB per subscriber (its default pubsub output buffer soft limit).
    */
   static final int QUEUE = 100_000;
+
   private static final byte[] ITEM_TOPIC = "b".getBytes(StandardCharsets.UTF_8);
 
   private Fanout() {}
@@ -41,14 +43,17 @@ final class Fanout {
     return (int) m.size(100_000, 2_000);
   }
 
-  /** One subscriber's count of the current round's items; written by its receiving thread only. */
+  /**
+   * One subscriber's count of the current round's items: counted by its receiving thread, reset by
+   * the harness before each round (so two writers).
+   */
   static final class Counter {
-    volatile long count;
+    final AtomicLong count = new AtomicLong();
     volatile long lastNanos;
     volatile boolean synced;
 
     void item() {
-      count++;
+      count.incrementAndGet();
       lastNanos = System.nanoTime();
     }
   }
@@ -65,7 +70,7 @@ final class Fanout {
   static void round(Measurement m, List<Counter> counters, Publisher publisher) throws Exception {
     int items = items(m);
     for (Counter c : counters) {
-      c.count = 0;
+      c.count.set(0);
     }
     long start = System.nanoTime();
     publisher.publish(items);
@@ -74,7 +79,7 @@ final class Fanout {
     while (true) {
       long sum = 0;
       for (Counter c : counters) {
-        sum += c.count;
+        sum += c.count.get();
       }
       long now = System.nanoTime();
       if (sum == (long) items * counters.size()) {
@@ -91,7 +96,7 @@ final class Fanout {
     long deliveries = 0;
     long last = start;
     for (Counter c : counters) {
-      deliveries += Math.min(c.count, items);
+      deliveries += Math.min(c.count.get(), items);
       last = Math.max(last, c.lastNanos);
     }
     m.put("deliveries_per_s", deliveries / ((last - start) / 1e9));
@@ -104,7 +109,9 @@ final class Fanout {
     void run() throws Exception;
   }
 
-  /** Repeats {@code send} every millisecond until {@code done} (bounded): subscribers are connected. */
+  /**
+   * Repeats {@code send} every millisecond until {@code done} (bounded): subscribers are connected.
+   */
   static void sync(BooleanSupplier done, Send send, String what) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (!done.getAsBoolean()) {
@@ -133,9 +140,11 @@ final class Fanout {
         for (int i = 0; i < SUBSCRIBERS; i++) {
           Counter counter = new Counter();
           counters.add(counter);
-          receivers.add(Peers.topicReceiver(publisher.address(), QUEUE, topic -> deliver(counter, topic)));
+          receivers.add(
+              Peers.topicReceiver(publisher.address(), QUEUE, topic -> deliver(counter, topic)));
         }
-        sync(() -> counters.stream().allMatch(c -> c.synced), () -> publisher.request("sync"), name);
+        sync(
+            () -> counters.stream().allMatch(c -> c.synced), () -> publisher.request("sync"), name);
       } catch (Exception | Error e) {
         close();
         throw e;
@@ -220,11 +229,12 @@ final class Fanout {
   /**
    * Redis pub/sub: a {@code redis-server} of this machine started on a loopback ephemeral port, a
    * Jedis publisher pipelining PUBLISH in batches of 100 ({@link RedisPublisher}, in its own worker
-   * JVM unless same-JVM, like Callosum's publisher), and one Jedis subscriber connection (and thread)
-   * per subscriber in the harness. Skipped if {@code redis-server} is not installed.
+   * JVM unless same-JVM, like Callosum's publisher), and one Jedis subscriber connection (and
+   * thread) per subscriber in the harness. Skipped if {@code redis-server} is not installed.
    */
   static final class Redis implements Contender {
-    static final String INSTALL = "redis-server not found on PATH: apt-get install redis-server (Debian), then rerun";
+    static final String INSTALL =
+        "redis-server not found on PATH: apt-get install redis-server (Debian), then rerun";
 
     private final Process server;
     private final int port;
@@ -242,9 +252,24 @@ final class Fanout {
         freePort = probe.getLocalPort();
       }
       port = freePort;
-      server = new ProcessBuilder(executable, "--bind", "127.0.0.1", "--port", String.valueOf(port), "--save", "",
-          "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning")
-          .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      server =
+          new ProcessBuilder(
+                  executable,
+                  "--bind",
+                  "127.0.0.1",
+                  "--port",
+                  String.valueOf(port),
+                  "--save",
+                  "",
+                  "--appendonly",
+                  "no",
+                  "--daemonize",
+                  "no",
+                  "--loglevel",
+                  "warning")
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+              .start();
       try (Jedis admin = connect(server, port)) {
         for (int i = 0; i < SUBSCRIBERS; i++) {
           Counter counter = new Counter();
@@ -252,7 +277,10 @@ final class Fanout {
           subscribers.add(new Subscriber(counter, i));
         }
         String topic = new String(ITEM_TOPIC, StandardCharsets.UTF_8);
-        sync(() -> admin.pubsubNumSub(topic).getOrDefault(topic, 0L) == SUBSCRIBERS, () -> { }, "redis");
+        sync(
+            () -> admin.pubsubNumSub(topic).getOrDefault(topic, 0L) == SUBSCRIBERS,
+            () -> {},
+            "redis");
         publisher = host.open("redis", Role.REDIS_PUBLISHER, Integer.toString(port));
       } catch (Exception | Error e) {
         stopAll();
@@ -271,7 +299,8 @@ final class Fanout {
         } catch (RuntimeException e) {
           jedis.close();
           if ((server != null && !server.isAlive()) || System.nanoTime() - deadline > 0) {
-            throw new IllegalStateException("redis-server did not start on port " + port + ": " + e, e);
+            throw new IllegalStateException(
+                "redis-server did not start on port " + port + ": " + e, e);
           }
           Thread.sleep(10);
         }
@@ -279,8 +308,13 @@ final class Fanout {
     }
 
     static String find(String command) {
-      String path = System.getenv().getOrDefault("PATH", "") + File.pathSeparator + "/usr/sbin" + File.pathSeparator + "/usr/bin";
-      for (String dir : path.split(File.pathSeparator)) {
+      String path =
+          System.getenv().getOrDefault("PATH", "")
+              + File.pathSeparator
+              + "/usr/sbin"
+              + File.pathSeparator
+              + "/usr/bin";
+      for (String dir : path.split(File.pathSeparator, -1)) {
         File f = new File(dir, command);
         if (!dir.isEmpty() && f.canExecute()) {
           return f.getAbsolutePath();
@@ -326,30 +360,41 @@ final class Fanout {
       }
     }
 
-    /** One subscriber connection on its own thread; subscribes again if Redis drops it (a slow consumer). */
+    /**
+     * One subscriber connection on its own thread; subscribes again if Redis drops it (a slow
+     * consumer).
+     */
     private final class Subscriber {
       final Thread thread;
       final BinaryJedisPubSub pubsub;
       volatile boolean stopped;
 
       Subscriber(Counter counter, int index) {
-        pubsub = new BinaryJedisPubSub() {
-          @Override
-          public void onMessage(byte[] channel, byte[] message) {
-            counter.item();
-          }
-        };
-        thread = new Thread(() -> {
-          while (!stopped) {
-            try (Jedis jedis = new Jedis("127.0.0.1", port)) {
-              jedis.subscribe(pubsub, ITEM_TOPIC);
-            } catch (RuntimeException e) {
-              if (!stopped) {
-                System.err.println("redis subscriber " + index + " lost its connection, subscribing again: " + e);
+        pubsub =
+            new BinaryJedisPubSub() {
+              @Override
+              public void onMessage(byte[] channel, byte[] message) {
+                counter.item();
               }
-            }
-          }
-        }, "redis-subscriber-" + index);
+            };
+        thread =
+            new Thread(
+                () -> {
+                  while (!stopped) {
+                    try (Jedis jedis = new Jedis("127.0.0.1", port)) {
+                      jedis.subscribe(pubsub, ITEM_TOPIC);
+                    } catch (RuntimeException e) {
+                      if (!stopped) {
+                        System.err.println(
+                            "redis subscriber "
+                                + index
+                                + " lost its connection, subscribing again: "
+                                + e);
+                      }
+                    }
+                  }
+                },
+                "redis-subscriber-" + index);
         thread.setDaemon(true);
         thread.start();
       }
@@ -372,7 +417,10 @@ final class Fanout {
     }
   }
 
-  /** Redis's publishing side: a Jedis connection to the server at {@code PORT}; {@code publish N} pipelines N PUBLISHes, synced every 100. */
+  /**
+   * Redis's publishing side: a Jedis connection to the server at {@code PORT}; {@code publish N}
+   * pipelines N PUBLISHes, synced every 100.
+   */
   static final class RedisPublisher implements Served {
     private final Jedis jedis;
 

@@ -2,10 +2,10 @@ package io.callosum.benchmarks;
 
 import io.callosum.auth.CurveKeyPair;
 import io.callosum.auth.CurvePublicKey;
-import io.callosum.lower.tcp.TcpOptions;
-import io.callosum.lower.tcp.TcpTransport;
 import io.callosum.gateway.Gateway;
 import io.callosum.gateway.GatewayConfig;
+import io.callosum.lower.tcp.TcpOptions;
+import io.callosum.lower.tcp.TcpTransport;
 import java.net.URI;
 import java.util.HexFormat;
 import java.util.List;
@@ -27,14 +27,34 @@ final class Gateways {
   static CallosumEcho tunnel(String name, Host host) throws Exception {
     CurveKeyPair keyA = CurveKeyPair.generate();
     CurveKeyPair keyB = CurveKeyPair.generate();
-    Server a = host.open(name + "-gateway-a", Role.GATEWAY, "A", hex(keyA.secretKey()), "allow", "B", hex(keyB));
+    Server a =
+        host.open(
+            name + "-gateway-a", Role.GATEWAY, "A", hex(keyA.secretKey()), "allow", "B", hex(keyB));
     Server b = null;
     Server server = null;
     try {
-      b = host.open(name + "-gateway-b", Role.GATEWAY, "B", hex(keyB.secretKey()),
-          "link", "A", a.ready().get(1), hex(keyA), "grant", "A", "echo");
-      server = host.open(name + "-server", Role.CALLOSUM_ECHO, "tunnel://B/echo", "direct", "gateway:" + b.address());
-      TcpTransport viaA = new TcpTransport(TcpOptions.builder().gateway(URI.create(a.address())).build());
+      b =
+          host.open(
+              name + "-gateway-b",
+              Role.GATEWAY,
+              "B",
+              hex(keyB.secretKey()),
+              "link",
+              "A",
+              a.ready().get(1),
+              hex(keyA),
+              "grant",
+              "A",
+              "echo");
+      server =
+          host.open(
+              name + "-server",
+              Role.CALLOSUM_ECHO,
+              "tunnel://B/echo",
+              "direct",
+              "gateway:" + b.address());
+      TcpTransport viaA =
+          new TcpTransport(TcpOptions.builder().gateway(URI.create(a.address())).build());
       return new CallosumEcho(name, List.of(a, b, server), "tunnel://B/echo", viaA, true);
     } catch (Exception | Error e) {
       for (Server s : new Server[] {server, b, a}) {
@@ -59,17 +79,20 @@ final class Gateways {
   }
 
   /**
-   * A gateway: {@code CLUSTER SECRET_KEY_HEX} then directives {@code allow CLUSTER KEY_HEX},
-   * {@code link CLUSTER ADDRESS KEY_HEX} (waits until that link is up), {@code grant CLUSTER NAME};
-   * local peers and links on loopback ephemeral ports; ready with its local (peers') address and
-   * its link address ({@code -} when it only dials).
+   * A gateway: {@code CLUSTER SECRET_KEY_HEX} then directives {@code allow CLUSTER KEY_HEX}, {@code
+   * link CLUSTER ADDRESS KEY_HEX} (waits until that link is up), {@code grant CLUSTER NAME}; local
+   * peers and links on loopback ephemeral ports; ready with its local (peers') address and its link
+   * address ({@code -} when it only dials).
    */
   static final class Serving implements Served {
     private final Gateway gateway;
 
     Serving(List<String> args) throws Exception {
-      GatewayConfig.Builder config = GatewayConfig.builder(args.get(0)).listen(LOOPBACK)
-          .keyPair(CurveKeyPair.fromSecretKey(HexFormat.of().parseHex(args.get(1)))).statusLog(null);
+      GatewayConfig.Builder config =
+          GatewayConfig.builder(args.get(0))
+              .listen(LOOPBACK)
+              .keyPair(CurveKeyPair.fromSecretKey(HexFormat.of().parseHex(args.get(1))))
+              .statusLog(null);
       String linked = null;
       for (int i = 2; i < args.size(); ) {
         switch (args.get(i)) {
@@ -94,7 +117,8 @@ final class Gateways {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(LINK_SECONDS);
         while (linked != null && !gateway.linkUp(linked)) {
           if (System.nanoTime() - deadline > 0) {
-            throw new IllegalStateException("the link to cluster " + linked + " did not come up within " + LINK_SECONDS + " s");
+            throw new IllegalStateException(
+                "the link to cluster " + linked + " did not come up within " + LINK_SECONDS + " s");
           }
           Thread.sleep(5);
         }

@@ -23,23 +23,26 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * grpc-java unary echo over netty-shaded on loopback, plaintext: the server in its own worker JVM
- * (unless same-JVM), the channel in the harness. The method is described by hand
- * with a {@code byte[]} marshaller, so no generated code is involved: the request and reply carry
- * the same ~50 bytes as the other contenders (a protobuf message would add a 2-byte field header).
+ * (unless same-JVM), the channel in the harness. The method is described by hand with a {@code
+ * byte[]} marshaller, so no generated code is involved: the request and reply carry the same ~50
+ * bytes as the other contenders (a protobuf message would add a 2-byte field header).
  */
 final class GrpcEcho extends AsyncContender {
-  static final MethodDescriptor<byte[], byte[]> ECHO = MethodDescriptor.<byte[], byte[]>newBuilder()
-      .setType(MethodDescriptor.MethodType.UNARY)
-      .setFullMethodName(MethodDescriptor.generateFullMethodName("callosum.bench.Echo", "Echo"))
-      .setRequestMarshaller(BytesMarshaller.INSTANCE)
-      .setResponseMarshaller(BytesMarshaller.INSTANCE)
-      .build();
+  static final MethodDescriptor<byte[], byte[]> ECHO =
+      MethodDescriptor.<byte[], byte[]>newBuilder()
+          .setType(MethodDescriptor.MethodType.UNARY)
+          .setFullMethodName(MethodDescriptor.generateFullMethodName("callosum.bench.Echo", "Echo"))
+          .setRequestMarshaller(BytesMarshaller.INSTANCE)
+          .setResponseMarshaller(BytesMarshaller.INSTANCE)
+          .build();
 
   private final String name;
   private final Server server;
   private final ManagedChannel channel;
 
-  /** @param direct both server and channel use {@code directExecutor()}; else grpc's default pools */
+  /**
+   * @param direct both server and channel use {@code directExecutor()}; else grpc's default pools
+   */
   GrpcEcho(Host host, boolean direct) throws IOException {
     this.name = direct ? "grpc-direct" : "grpc-default";
     server = host.open(name, Role.GRPC_ECHO, direct ? "direct" : "default");
@@ -56,7 +59,8 @@ final class GrpcEcho extends AsyncContender {
 
   /** A plaintext channel to {@code hostPort}, with a direct executor or grpc's default. */
   static ManagedChannel channel(String hostPort, boolean direct) {
-    NettyChannelBuilder builder = NettyChannelBuilder.forAddress(Sockets.address(hostPort)).usePlaintext();
+    NettyChannelBuilder builder =
+        NettyChannelBuilder.forAddress(Sockets.address(hostPort)).usePlaintext();
     if (direct) {
       builder.directExecutor();
     }
@@ -65,8 +69,9 @@ final class GrpcEcho extends AsyncContender {
 
   /** A started plaintext server on a loopback ephemeral port with {@code service}. */
   static io.grpc.Server server(ServerServiceDefinition service, boolean direct) throws IOException {
-    NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
-        .addService(service);
+    NettyServerBuilder builder =
+        NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+            .addService(service);
     if (direct) {
       builder.directExecutor();
     }
@@ -80,17 +85,20 @@ final class GrpcEcho extends AsyncContender {
 
   @Override
   CompletableFuture<byte[]> echo(byte[] body) {
-    ListenableFuture<byte[]> call = ClientCalls.futureUnaryCall(channel.newCall(ECHO, CallOptions.DEFAULT), body);
+    ListenableFuture<byte[]> call =
+        ClientCalls.futureUnaryCall(channel.newCall(ECHO, CallOptions.DEFAULT), body);
     CompletableFuture<byte[]> result = new CompletableFuture<>();
-    call.addListener(() -> {
-      try {
-        result.complete(call.get());
-      } catch (ExecutionException e) {
-        result.completeExceptionally(e.getCause());
-      } catch (InterruptedException | RuntimeException e) {
-        result.completeExceptionally(e);
-      }
-    }, MoreExecutors.directExecutor());
+    call.addListener(
+        () -> {
+          try {
+            result.complete(call.get());
+          } catch (ExecutionException e) {
+            result.completeExceptionally(e.getCause());
+          } catch (InterruptedException | RuntimeException e) {
+            result.completeExceptionally(e);
+          }
+        },
+        MoreExecutors.directExecutor());
     return result;
   }
 
@@ -129,17 +137,26 @@ final class GrpcEcho extends AsyncContender {
     }
   }
 
-  /** The echo service on a loopback ephemeral port: {@code direct|default}; ready with {@code host:port}. */
+  /**
+   * The echo service on a loopback ephemeral port: {@code direct|default}; ready with {@code
+   * host:port}.
+   */
   static final class Serving implements Served {
     private final io.grpc.Server server;
 
     Serving(List<String> args) throws IOException {
-      server = server(ServerServiceDefinition.builder("callosum.bench.Echo")
-          .addMethod(ECHO, ServerCalls.asyncUnaryCall((request, reply) -> {
-            reply.onNext(request);
-            reply.onCompleted();
-          }))
-          .build(), args.get(0).equals("direct"));
+      server =
+          server(
+              ServerServiceDefinition.builder("callosum.bench.Echo")
+                  .addMethod(
+                      ECHO,
+                      ServerCalls.asyncUnaryCall(
+                          (request, reply) -> {
+                            reply.onNext(request);
+                            reply.onCompleted();
+                          }))
+                  .build(),
+              args.get(0).equals("direct"));
     }
 
     @Override

@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.OptionalLong;
 
 /**
- * Where serving sides run: each in a worker JVM of its own ({@link #children()}, the default), or
- * in the harness JVM ({@link #local()}: {@code --same-jvm}, and the in-process contenders, which
+ * Where serving sides run: each in a worker JVM of its own ({@link #children(List)}, the default),
+ * or in the harness JVM ({@link #local()}: {@code --same-jvm}, and the in-process contenders, which
  * cannot be anywhere else).
  */
 final class Host {
@@ -39,7 +39,9 @@ final class Host {
     return open(label, ChildJvm.Spec.DEFAULT, role, args);
   }
 
-  /** Opens {@code role} with {@code args}; {@code spec} says how to start its JVM, if it gets one. */
+  /**
+   * Opens {@code role} with {@code args}; {@code spec} says how to start its JVM, if it gets one.
+   */
   Server open(String label, ChildJvm.Spec spec, Role role, String... args) throws IOException {
     if (children) {
       return ChildJvm.open(label, spec.with(jvmOptions), role, List.of(args));

@@ -10,9 +10,9 @@ import org.zeromq.ZContext;
 import org.zeromq.ZMQ;
 
 /**
- * Raw jeromq: a ROUTER on its own thread echoes {@code [identity, body]} ({@link Router}, in its own
- * worker JVM unless same-JVM); a DEALER on the harness thread keeps {@code n} bodies outstanding.
- * What the ZeroMQ lower costs on top of jeromq itself.
+ * Raw jeromq: a ROUTER on its own thread echoes {@code [identity, body]} ({@link Router}, in its
+ * own worker JVM unless same-JVM); a DEALER on the harness thread keeps {@code n} bodies
+ * outstanding. What the ZeroMQ lower costs on top of jeromq itself.
  */
 final class JeromqEcho implements Contender {
   private static final int REPLY_TIMEOUT_MILLIS = 10_000;
@@ -33,7 +33,9 @@ final class JeromqEcho implements Contender {
     }
   }
 
-  /** A fresh DEALER's first message sometimes stalls ~30 s in jeromq 0.6.0: retry with a new socket. */
+  /**
+   * A fresh DEALER's first message sometimes stalls ~30 s in jeromq 0.6.0: retry with a new socket.
+   */
   private ZMQ.Socket connect(String endpoint) throws IOException {
     for (int attempt = 0; attempt < CONNECT_ATTEMPTS; attempt++) {
       ZMQ.Socket socket = context.createSocket(SocketType.DEALER);
@@ -45,7 +47,7 @@ final class JeromqEcho implements Contender {
         socket.setReceiveTimeOut(REPLY_TIMEOUT_MILLIS);
         return socket;
       }
-      context.destroySocket(socket);
+      socket.close(); // linger 0, as set above
     }
     throw new IOException("no echo from " + endpoint + " after " + CONNECT_ATTEMPTS + " connects");
   }
@@ -76,10 +78,13 @@ final class JeromqEcho implements Contender {
 
   @Override
   public void latency(Histogram histogram, long durationNanos) throws Exception {
-    RoundTrip.record(() -> {
-      dealer.send(Bench.BODY, 0);
-      receive();
-    }, histogram, durationNanos);
+    RoundTrip.record(
+        () -> {
+          dealer.send(Bench.BODY, 0);
+          receive();
+        },
+        histogram,
+        durationNanos);
   }
 
   private void receive() throws IOException {
@@ -146,7 +151,7 @@ final class JeromqEcho implements Contender {
           System.err.println("raw jeromq router failed: " + e);
         }
       } finally {
-        context.destroySocket(socket);
+        socket.close(); // linger 0, as set above
       }
     }
 

@@ -15,11 +15,13 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * The raw comparators' server: frames of a 4-byte big-endian length and that many bytes, echoed
  * back whole. One thread per connection, blocking {@code java.nio} channels; every complete frame
- * of one read is answered with one write, so pipelined requests cost one syscall pair per batch.
- * A serving side ({@link Role#RAW_ECHO}): its argument is the buffer size; ready with {@code host:port}.
+ * of one read is answered with one write, so pipelined requests cost one syscall pair per batch. A
+ * serving side ({@link Role#RAW_ECHO}): its argument is the buffer size; ready with {@code
+ * host:port}.
  */
 final class LengthPrefixedEchoServer implements Served {
   static final int MAX_FRAME = 1 << 20;
+
   /** The buffer argument for pipelined echoes of up to {@link #MAX_FRAME} bytes. */
   static final String PIPELINED = Integer.toString(MAX_FRAME + 4);
 
@@ -30,7 +32,10 @@ final class LengthPrefixedEchoServer implements Served {
 
   private final int bufferSize;
 
-  /** @param args the buffer size of each connection's read and write buffers (direct), which bounds the frame size */
+  /**
+   * @param args the buffer size of each connection's read and write buffers (direct), which bounds
+   *     the frame size
+   */
   LengthPrefixedEchoServer(List<String> args) throws IOException {
     this(Integer.parseInt(args.get(0)));
   }

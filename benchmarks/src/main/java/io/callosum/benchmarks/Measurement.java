@@ -37,7 +37,9 @@ final class Measurement {
     return figures;
   }
 
-  /** Something the reader of the figures must know (e.g. fewer connections opened than asked for). */
+  /**
+   * Something the reader of the figures must know (e.g. fewer connections opened than asked for).
+   */
   void note(String text) {
     notes.add(text);
   }

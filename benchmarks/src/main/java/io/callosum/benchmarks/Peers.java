@@ -3,12 +3,12 @@ package io.callosum.benchmarks;
 import io.callosum.Body;
 import io.callosum.BoundPeer;
 import io.callosum.ConnectedPeer;
-import io.callosum.fanout.BroadcastReceiver;
-import io.callosum.fanout.Broadcaster;
 import io.callosum.Payload;
 import io.callosum.Peer;
 import io.callosum.StreamCall;
 import io.callosum.StreamSink;
+import io.callosum.fanout.BroadcastReceiver;
+import io.callosum.fanout.Broadcaster;
 import io.callosum.lower.Transport;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -17,10 +17,10 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * Every use of Callosum's core API by the harness ({@link Peer} in its two roles, {@link Broadcaster}, {@link
- * BroadcastReceiver}, {@link Payload}), so that a change of that API touches this class and not
- * every scenario. Bodies travel raw ({@code invokeRaw}, {@link Payload#wrap}): no codec runs on
- * either side of an echo; the codec's cost is measured by JMH.
+ * Every use of Callosum's core API by the harness ({@link Peer} in its two roles, {@link
+ * Broadcaster}, {@link BroadcastReceiver}, {@link Payload}), so that a change of that API touches
+ * this class and not every scenario. Bodies travel raw ({@code invokeRaw}, {@link Payload#wrap}):
+ * no codec runs on either side of an echo; the codec's cost is measured by JMH.
  */
 final class Peers {
   /** The echo method: it answers with the request's body bytes. */
@@ -35,12 +35,19 @@ final class Peers {
    * @param direct handlers and completions run on the lower's I/O threads ({@code directExecutor})
    */
   static BoundPeer echoServer(String name, String address, Transport transport, boolean direct) {
-    return start(bound(name, address, transport, direct), p -> p.handle(ECHO, (context, body) -> Payload.wrap(body.bytes())));
+    return start(
+        bound(name, address, transport, direct),
+        p -> p.handle(ECHO, (context, body) -> Payload.wrap(body.bytes())));
   }
 
-  /** A started peer bound at {@code address} whose {@code method} answers with the future {@code handler} returns. */
-  static BoundPeer asyncServer(String name, String address, String method, Supplier<CompletableFuture<Object>> handler) {
-    return start(bound(name, address, null, true), p -> p.handle(method, (context, body) -> handler.get()));
+  /**
+   * A started peer bound at {@code address} whose {@code method} answers with the future {@code
+   * handler} returns.
+   */
+  static BoundPeer asyncServer(
+      String name, String address, String method, Supplier<CompletableFuture<Object>> handler) {
+    return start(
+        bound(name, address, null, true), p -> p.handle(method, (context, body) -> handler.get()));
   }
 
   /**
@@ -48,16 +55,24 @@ final class Peers {
    * its items (taken one by one with {@code take()}, default executors) and returns the count.
    */
   static BoundPeer sinkServer(String name, String address, Transport transport) {
-    return start(bound(name, address, transport, false), p -> p.handleStream("sink", (context, argument, upstream, downstream) -> {
-      long bytes = 0;
-      for (Body b; (b = upstream.take()) != null; ) {
-        bytes += b.bytes().length;
-      }
-      return bytes;
-    }));
+    return start(
+        bound(name, address, transport, false),
+        p ->
+            p.handleStream(
+                "sink",
+                (context, argument, upstream, downstream) -> {
+                  long bytes = 0;
+                  for (Body b; (b = upstream.take()) != null; ) {
+                    bytes += b.bytes().length;
+                  }
+                  return bytes;
+                }));
   }
 
-  /** A started peer connected to {@code address}; {@code transport} and {@code direct} as for {@link #echoServer}. */
+  /**
+   * A started peer connected to {@code address}; {@code transport} and {@code direct} as for {@link
+   * #echoServer}.
+   */
   static ConnectedPeer client(String name, String address, Transport transport, boolean direct) {
     ConnectedPeer.Builder b = Peer.builder().name(name).connect(address);
     if (transport != null) {
@@ -74,8 +89,12 @@ final class Peers {
     return client.call(method).invokeRaw(Payload.wrap(body));
   }
 
-  /** Sends {@code total} bytes as items of {@code item} on the {@code sink} client stream; returns the count the server answers. */
-  static long stream(ConnectedPeer client, byte[] item, long total, Duration timeout) throws Exception {
+  /**
+   * Sends {@code total} bytes as items of {@code item} on the {@code sink} client stream; returns
+   * the count the server answers.
+   */
+  static long stream(ConnectedPeer client, byte[] item, long total, Duration timeout)
+      throws Exception {
     StreamCall call = client.call("sink").timeout(timeout).clientStream(null);
     StreamSink upstream = call.upstream();
     Payload payload = Payload.wrap(item);
@@ -101,33 +120,52 @@ final class Peers {
     return Payload.wrap(bytes);
   }
 
-  /** A publisher bound at {@code address} (or connected to it, with {@code connect}), {@code queue} items deep per stage. */
+  /**
+   * A publisher bound at {@code address} (or connected to it, with {@code connect}), {@code queue}
+   * items deep per stage.
+   */
   static Broadcaster publisher(String address, boolean connect, int queue) {
     Broadcaster.Builder b = Broadcaster.builder().queueCapacity(queue);
     return (connect ? b.connect(address) : b.bind(address)).build();
   }
 
-  /** Publishes {@code body} raw under {@code topic}; false if the publisher's own queue was full. */
+  /**
+   * Publishes {@code body} raw under {@code topic}; false if the publisher's own queue was full.
+   */
   static boolean publishRaw(Broadcaster publisher, String topic, byte[] body) {
     return publish(publisher, topic, Payload.wrap(body));
   }
 
-  /** Publishes {@code value} (msgpack) under {@code topic}; false if the publisher's own queue was full. */
+  /**
+   * Publishes {@code value} (msgpack) under {@code topic}; false if the publisher's own queue was
+   * full.
+   */
   static boolean publish(Broadcaster publisher, String topic, Object value) {
     return publisher.publish(topic, value);
   }
 
   /** A receiver connected to {@code address} that hands each item's topic to {@code onTopic}. */
   static BroadcastReceiver topicReceiver(String address, int queue, Consumer<String> onTopic) {
-    return BroadcastReceiver.builder().connect(address).queueCapacity(queue).handler(d -> onTopic.accept(d.topic())).build();
+    return BroadcastReceiver.builder()
+        .connect(address)
+        .queueCapacity(queue)
+        .handler(d -> onTopic.accept(d.topic()))
+        .build();
   }
 
-  /** A receiver bound at {@code address} that hands each item's decoded value to {@code onValue}. */
+  /**
+   * A receiver bound at {@code address} that hands each item's decoded value to {@code onValue}.
+   */
   static BroadcastReceiver valueReceiver(String address, int queue, Consumer<Object> onValue) {
-    return BroadcastReceiver.builder().bind(address).queueCapacity(queue).handler(d -> onValue.accept(d.value())).build();
+    return BroadcastReceiver.builder()
+        .bind(address)
+        .queueCapacity(queue)
+        .handler(d -> onValue.accept(d.value()))
+        .build();
   }
 
-  private static BoundPeer.Builder bound(String name, String address, Transport transport, boolean direct) {
+  private static BoundPeer.Builder bound(
+      String name, String address, Transport transport, boolean direct) {
     BoundPeer.Builder b = Peer.builder().name(name).bind(address);
     if (transport != null) {
       b.transport(transport);
@@ -138,7 +176,10 @@ final class Peers {
     return b;
   }
 
-  /** Builds the peer, lets {@code setup} add its handlers, and starts it (closed again if that fails). */
+  /**
+   * Builds the peer, lets {@code setup} add its handlers, and starts it (closed again if that
+   * fails).
+   */
   private static BoundPeer start(BoundPeer.Builder builder, Consumer<BoundPeer> setup) {
     BoundPeer peer = builder.build();
     try {

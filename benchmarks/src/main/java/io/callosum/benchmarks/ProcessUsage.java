@@ -9,13 +9,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * CPU time and voluntary context switches of whole processes (this JVM and its workers), read
- * per thread from Linux's {@code /proc/PID/task/TID/schedstat} (time on a CPU, in ns) and {@code
+ * CPU time and voluntary context switches of whole processes (this JVM and its workers), read per
+ * thread from Linux's {@code /proc/PID/task/TID/schedstat} (time on a CPU, in ns) and {@code
  * status} ({@code voluntary_ctxt_switches}: a thread that blocked — on a socket, a lock, a queue, a
  * future — and was woken again counts one, so their number per call is the thread wake-ups per
- * call). Every native thread counts (the JIT compilers and GC workers too). A {@link Snapshot} keeps
- * the figures per thread, so a thread that ends between two snapshots takes only what it did in
- * between with it, never its whole past; a thread started in between counts from zero.
+ * call). Every native thread counts (the JIT compilers and GC workers too). A {@link Snapshot}
+ * keeps the figures per thread, so a thread that ends between two snapshots takes only what it did
+ * in between with it, never its whole past; a thread started in between counts from zero.
  *
  * <p>Where {@code /proc} is missing (not Linux), CPU time comes from {@link ProcessHandle.Info}
  * (clock-tick resolution) and switches are unknown (-1).
@@ -27,7 +27,10 @@ final class ProcessUsage {
 
   /** Per-thread counters of one process at one moment. */
   record Snapshot(long pid, Map<Long, long[]> threads, long fallbackCpuNanos) {
-    /** CPU ns and voluntary switches (-1 if unknown) of this process from {@code this} to {@code later}. */
+    /**
+     * CPU ns and voluntary switches (-1 if unknown) of this process from {@code this} to {@code
+     * later}.
+     */
     long[] until(Snapshot later) {
       if (threads == null || later.threads == null) {
         return new long[] {Math.max(0, later.fallbackCpuNanos - fallbackCpuNanos), -1};
@@ -50,7 +53,11 @@ final class ProcessUsage {
   static Snapshot snapshot(long pid) {
     Path tasks = Path.of("/proc", Long.toString(pid), "task");
     if (!Files.isDirectory(tasks)) {
-      long cpu = ProcessHandle.of(pid).flatMap(p -> p.info().totalCpuDuration()).map(d -> d.toNanos()).orElse(0L);
+      long cpu =
+          ProcessHandle.of(pid)
+              .flatMap(p -> p.info().totalCpuDuration())
+              .map(d -> d.toNanos())
+              .orElse(0L);
       return new Snapshot(pid, null, cpu);
     }
     Map<Long, long[]> threads = new HashMap<>();

@@ -9,10 +9,10 @@ import java.util.List;
 import org.HdrHistogram.Histogram;
 
 /**
- * The limit proxy: a pipelined length-prefixed echo over one blocking {@code java.nio} channel.
- * The client writes {@code n} frames, then for every batch of replies it reads writes as many new
- * frames in one write. No threads hand anything to each other on either side. The server
- * ({@link LengthPrefixedEchoServer}) runs in its own worker JVM unless same-JVM.
+ * The limit proxy: a pipelined length-prefixed echo over one blocking {@code java.nio} channel. The
+ * client writes {@code n} frames, then for every batch of replies it reads writes as many new
+ * frames in one write. No threads hand anything to each other on either side. The server ({@link
+ * LengthPrefixedEchoServer}) runs in its own worker JVM unless same-JVM.
  */
 final class RawNioEcho implements Contender {
   private final Server server;
@@ -58,13 +58,16 @@ final class RawNioEcho implements Contender {
 
   @Override
   public void latency(Histogram histogram, long durationNanos) throws Exception {
-    RoundTrip.record(() -> {
-      writeFrames(1);
-      int replies = 0;
-      while (replies == 0) {
-        replies = readFrames();
-      }
-    }, histogram, durationNanos);
+    RoundTrip.record(
+        () -> {
+          writeFrames(1);
+          int replies = 0;
+          while (replies == 0) {
+            replies = readFrames();
+          }
+        },
+        histogram,
+        durationNanos);
   }
 
   private void writeFrames(int count) throws IOException {

@@ -7,6 +7,7 @@ import java.util.Locale;
  * The serving sides a {@link Worker} (or {@link Host#local()}) can open, by name on the wire
  * ({@code callosum-echo}, ...), each from its word arguments.
  */
+@SuppressWarnings("ImmutableEnumChecker") // each factory is a stateless method reference
 enum Role {
   /** Callosum's echo peer: {@code ADDRESS direct|default plain|curve:CLIENT_KEY|gateway:URI}. */
   CALLOSUM_ECHO(CallosumEcho::serving),

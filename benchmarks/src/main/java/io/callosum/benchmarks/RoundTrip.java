@@ -7,8 +7,11 @@ import org.HdrHistogram.Histogram;
 interface RoundTrip {
   void once() throws Exception;
 
-  /** Repeats {@code roundTrip} one at a time for about {@code durationNanos}, recording each in ns. */
-  static void record(RoundTrip roundTrip, Histogram histogram, long durationNanos) throws Exception {
+  /**
+   * Repeats {@code roundTrip} one at a time for about {@code durationNanos}, recording each in ns.
+   */
+  static void record(RoundTrip roundTrip, Histogram histogram, long durationNanos)
+      throws Exception {
     long deadline = System.nanoTime() + durationNanos;
     long now;
     do {

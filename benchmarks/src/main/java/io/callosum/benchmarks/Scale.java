@@ -6,6 +6,7 @@ import io.callosum.lower.tcp.TcpOptions;
 import io.callosum.lower.tcp.TcpTransport;
 import io.callosum.lower.zmq.ZmqTransport;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -42,9 +43,17 @@ final class Scale implements Contender {
     ZMQ("zmq", 2_500, 8);
 
     final String word;
-    /** Clients per worker JVM: each costs file descriptors (socket, selector, wake-up pipe), and a TCP client a thread. */
+
+    /**
+     * Clients per worker JVM: each costs file descriptors (socket, selector, wake-up pipe), and a
+     * TCP client a thread.
+     */
     final int perWorker;
-    /** Connects under way at once per worker JVM: more ZeroMQ handshakes at once time out on 2 cores. */
+
+    /**
+     * Connects under way at once per worker JVM: more ZeroMQ handshakes at once time out on 2
+     * cores.
+     */
     final int openers;
 
     Kind(String word, int perWorker, int openers) {
@@ -67,14 +76,17 @@ final class Scale implements Contender {
     }
   }
 
-  /** P7's worker JVMs: room for many sockets and threads (and for the bound one, the heap they cost). */
+  /**
+   * P7's worker JVMs: room for many sockets and threads (and for the bound one, the heap they
+   * cost).
+   */
   static final ChildJvm.Spec BOUND = new ChildJvm.Spec("4g", true);
+
   static final ChildJvm.Spec CLIENTS = new ChildJvm.Spec("2g", true);
   private static final long WAIT_NANOS = TimeUnit.SECONDS.toNanos(120);
   private static final long CONNECT_SECONDS = 600;
 
   private final String name;
-  private final Kind kind;
   private final int target;
   private final Server bound;
   private final List<Server> clients = new ArrayList<>();
@@ -85,9 +97,11 @@ final class Scale implements Contender {
    */
   Scale(String name, Host host, Kind kind, int target) throws Exception {
     this.name = name;
-    this.kind = kind;
     this.target = target;
-    int workers = host.sameJvm() ? 1 : (int) Math.max(1, (target + (long) kind.perWorker - 1) / kind.perWorker);
+    int workers =
+        host.sameJvm()
+            ? 1
+            : (int) Math.max(1, (target + (long) kind.perWorker - 1) / kind.perWorker);
     List<CompletableFuture<Server>> opening = new ArrayList<>();
     opening.add(open(host, name + "-bound", BOUND, Role.SCALE_SERVER, kind.scheme()));
     for (int i = 0; i < workers; i++) {
@@ -110,15 +124,19 @@ final class Scale implements Contender {
     clients.addAll(opened.subList(1, opened.size()));
   }
 
-  private static CompletableFuture<Server> open(Host host, String label, ChildJvm.Spec spec, Role role, String arg) {
+  private static CompletableFuture<Server> open(
+      Host host, String label, ChildJvm.Spec spec, Role role, String arg) {
     CompletableFuture<Server> f = new CompletableFuture<>();
-    Thread t = new Thread(() -> {
-      try {
-        f.complete(host.open(label, spec, role, arg));
-      } catch (Throwable e) {
-        f.completeExceptionally(e);
-      }
-    }, "open-" + label);
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                f.complete(host.open(label, spec, role, arg));
+              } catch (Throwable e) {
+                f.completeExceptionally(e);
+              }
+            },
+            "open-" + label);
     t.setDaemon(true);
     t.start();
     return f;
@@ -136,7 +154,8 @@ final class Scale implements Contender {
     long[] before = bound.heapAndThreads();
     long clientThreadsBefore = clientThreads();
     long start = System.nanoTime();
-    List<String> replies = onAllClients(i -> "connect " + bound.address() + " " + share(n, i), CONNECT_SECONDS);
+    List<String> replies =
+        onAllClients(i -> "connect " + bound.address() + " " + share(n, i), CONNECT_SECONDS);
     int opened = 0;
     int failed = 0;
     List<String> problems = new ArrayList<>();
@@ -152,15 +171,24 @@ final class Scale implements Contender {
       throw new IllegalStateException(name + ": no connection opened: " + problems);
     }
     if (opened < n) {
-      m.note(String.format("%d of %d connections opened, %d connects failed; first failure per client process: %s",
-          opened, n, failed, problems));
+      m.note(
+          String.format(
+              "%d of %d connections opened, %d connects failed; first failure per client process:"
+                  + " %s",
+              opened, n, failed, problems));
     }
     int seen = awaitRemotes(opened);
     if (seen != opened) {
-      m.note("the bound peer saw " + seen + " of the " + opened + " clients that opened (the figures are per client it saw)");
+      m.note(
+          "the bound peer saw "
+              + seen
+              + " of the "
+              + opened
+              + " clients that opened (the figures are per client it saw)");
     }
     if (seen == 0) {
-      throw new IllegalStateException(name + ": the bound peer sees none of the " + opened + " clients");
+      throw new IllegalStateException(
+          name + ": the bound peer sees none of the " + opened + " clients");
     }
     double openSeconds = (System.nanoTime() - start) / 1e9;
     long[] open = bound.heapAndThreads();
@@ -168,7 +196,8 @@ final class Scale implements Contender {
     onAllClients(i -> "close", CONNECT_SECONDS);
     int left = awaitRemotes(0);
     if (left != 0) {
-      throw new IllegalStateException(name + ": the bound peer still sees " + left + " clients after they all closed");
+      throw new IllegalStateException(
+          name + ": the bound peer still sees " + left + " clients after they all closed");
     }
     awaitThreadsEnded();
 
@@ -205,13 +234,16 @@ final class Scale implements Contender {
     for (int i = 0; i < clients.size(); i++) {
       Server c = clients.get(i);
       String line = command.of(i);
-      replies.add(CompletableFuture.supplyAsync(() -> {
-        try {
-          return c.request(line, java.time.Duration.ofSeconds(seconds));
-        } catch (IOException e) {
-          throw new IllegalStateException(e.getMessage(), e);
-        }
-      }, Scale::daemon));
+      replies.add(
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return c.request(line, Duration.ofSeconds(seconds));
+                } catch (IOException e) {
+                  throw new IllegalStateException(e.getMessage(), e);
+                }
+              },
+              Scale::daemon));
     }
     List<String> result = new ArrayList<>();
     for (CompletableFuture<String> r : replies) {
@@ -230,7 +262,8 @@ final class Scale implements Contender {
   private int awaitRemotes(int expected) throws Exception {
     long deadline = System.nanoTime() + WAIT_NANOS;
     int remotes;
-    while ((remotes = Integer.parseInt(bound.request("remotes"))) != expected && System.nanoTime() - deadline < 0) {
+    while ((remotes = Integer.parseInt(bound.request("remotes"))) != expected
+        && System.nanoTime() - deadline < 0) {
       Thread.sleep(20);
     }
     return remotes;
@@ -239,10 +272,12 @@ final class Scale implements Contender {
   /** Every thread the connections started in the serving process must end. */
   private void awaitThreadsEnded() throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    String left;
-    while (!(left = bound.request("new-threads")).isEmpty()) {
+    for (String left = bound.request("new-threads");
+        !left.isEmpty();
+        left = bound.request("new-threads")) {
       if (System.nanoTime() - deadline > 0) {
-        throw new IllegalStateException(name + ": threads of the bound peer left after closing: " + left);
+        throw new IllegalStateException(
+            name + ": threads of the bound peer left after closing: " + left);
       }
       Thread.sleep(20);
     }
@@ -265,21 +300,27 @@ final class Scale implements Contender {
 
   /**
    * The bound peer: {@code tcp|zmq+tcp}, on a loopback ephemeral port with limits that let every
-   * connection in (TCP: connections and channels per connection raised). {@code remotes} counts
-   * its remote peers; {@code mark-threads} remembers the live threads and {@code new-threads} names
+   * connection in (TCP: connections and channels per connection raised). {@code remotes} counts its
+   * remote peers; {@code mark-threads} remembers the live threads and {@code new-threads} names
    * those started since that still live (but the JDK's own helpers, started on first use and kept).
    */
   static final class Bound implements Served {
-    private static final Set<String> JDK_THREADS = Set.of("process reaper", "Common-Cleaner", "Attach Listener");
+    private static final Set<String> JDK_THREADS =
+        Set.of("process reaper", "Common-Cleaner", "Attach Listener");
 
     private final Peer peer;
     private Set<Thread> marked = Set.of();
 
     Bound(List<String> args) {
       String scheme = args.get(0);
-      Transport transport = scheme.equals("tcp")
-          ? new TcpTransport(TcpOptions.builder().maxConnections(1_000_000).maxChannelsPerConnection(1_000_000).build())
-          : new ZmqTransport();
+      Transport transport =
+          scheme.equals("tcp")
+              ? new TcpTransport(
+                  TcpOptions.builder()
+                      .maxConnections(1_000_000)
+                      .maxChannelsPerConnection(1_000_000)
+                      .build())
+              : new ZmqTransport();
       peer = Peers.echoServer("scale-bound", scheme + "://127.0.0.1:0", transport, false);
     }
 
@@ -296,10 +337,19 @@ final class Scale implements Contender {
           marked = Thread.getAllStackTraces().keySet();
           yield Integer.toString(marked.size());
         }
-        case "new-threads" -> String.join(",", Thread.getAllStackTraces().keySet().stream()
-            .filter(t -> t.isAlive() && !marked.contains(t) && !JDK_THREADS.contains(t.getName())
-                && !t.getName().startsWith("ForkJoinPool.commonPool"))
-            .map(Thread::getName).sorted().toList());
+        case "new-threads" ->
+            String.join(
+                ",",
+                Thread.getAllStackTraces().keySet().stream()
+                    .filter(
+                        t ->
+                            t.isAlive()
+                                && !marked.contains(t)
+                                && !JDK_THREADS.contains(t.getName())
+                                && !t.getName().startsWith("ForkJoinPool.commonPool"))
+                    .map(Thread::getName)
+                    .sorted()
+                    .toList());
         default -> throw new IllegalArgumentException("unknown command " + name);
       };
     }
@@ -313,8 +363,8 @@ final class Scale implements Contender {
   /**
    * Idle client peers of one {@link Kind}: {@code connect ADDRESS N} opens N of them ({@link
    * Kind#openers} at a time) and answers how many opened, how many connects failed and the first
-   * failure; a failed connect is not retried, and {@value #FAILED_IN_A_ROW} failures in a row with no
-   * success between end the opening (a limit reached). {@code close} closes them all.
+   * failure; a failed connect is not retried, and {@value #FAILED_IN_A_ROW} failures in a row with
+   * no success between end the opening (a limit reached). {@code close} closes them all.
    *
    * <p>A TCP client's transport ticks less often than the default (heartbeat 5 s / 30 s, reconnect
    * from 1 s): an idle {@link TcpTransport} wakes its I/O thread every quarter of its shortest
@@ -323,27 +373,33 @@ final class Scale implements Contender {
    */
   static final class Clients implements Served {
     private static final int FAILED_IN_A_ROW = 8;
-    private static final TcpOptions QUIET = TcpOptions.builder()
-        .heartbeat(java.time.Duration.ofSeconds(5), java.time.Duration.ofSeconds(30))
-        .reconnect(java.time.Duration.ofSeconds(1), java.time.Duration.ofSeconds(10)).build();
+    private static final TcpOptions QUIET =
+        TcpOptions.builder()
+            .heartbeat(Duration.ofSeconds(5), Duration.ofSeconds(30))
+            .reconnect(Duration.ofSeconds(1), Duration.ofSeconds(10))
+            .build();
 
     private final Kind kind;
     private final List<Peer> peers = Collections.synchronizedList(new ArrayList<>());
+
     /** Gives each new client its lower. */
     private final Supplier<Transport> transport;
+
     /** ZMQ: the transport of all clients of this process; guarded by {@code this}. */
     private Transport zmq;
 
     Clients(List<String> args) {
       kind = Kind.of(args.get(0));
-      transport = switch (kind) {
-        case TCP -> () -> new TcpTransport(QUIET);
-        case TCP_CHANNELS -> {
-          Transport shared = new TcpTransport(QUIET.toBuilder().maxChannelsPerConnection(1_000_000).build());
-          yield () -> shared;
-        }
-        case ZMQ -> this::nextZmq;
-      };
+      transport =
+          switch (kind) {
+            case TCP -> () -> new TcpTransport(QUIET);
+            case TCP_CHANNELS -> {
+              Transport shared =
+                  new TcpTransport(QUIET.toBuilder().maxChannelsPerConnection(1_000_000).build());
+              yield () -> shared;
+            }
+            case ZMQ -> this::nextZmq;
+          };
     }
 
     private synchronized Transport nextZmq() {
@@ -375,23 +431,26 @@ final class Scale implements Contender {
       ExecutorService openers = Executors.newFixedThreadPool(kind.openers);
       try {
         for (int i = 0; i < kind.openers; i++) {
-          openers.execute(() -> {
-            while (failedInARow.get() < FAILED_IN_A_ROW && next.getAndIncrement() < n) {
-              try {
-                peers.add(Peers.client("scale-" + peers.size(), address, transport.get(), false));
-                failedInARow.set(0);
-              } catch (RuntimeException | Error e) {
-                failure.compareAndSet(null, e);
-                failed.incrementAndGet();
-                failedInARow.incrementAndGet();
-              }
-            }
-          });
+          openers.execute(
+              () -> {
+                while (failedInARow.get() < FAILED_IN_A_ROW && next.getAndIncrement() < n) {
+                  try {
+                    peers.add(
+                        Peers.client("scale-" + peers.size(), address, transport.get(), false));
+                    failedInARow.set(0);
+                  } catch (RuntimeException | Error e) {
+                    failure.compareAndSet(null, e);
+                    failed.incrementAndGet();
+                    failedInARow.incrementAndGet();
+                  }
+                }
+              });
         }
       } finally {
         openers.shutdown();
         if (!openers.awaitTermination(CONNECT_SECONDS, TimeUnit.SECONDS)) {
-          failure.compareAndSet(null, new IllegalStateException("still opening after " + CONNECT_SECONDS + " s"));
+          failure.compareAndSet(
+              null, new IllegalStateException("still opening after " + CONNECT_SECONDS + " s"));
           openers.shutdownNow();
         }
       }
@@ -399,7 +458,10 @@ final class Scale implements Contender {
       return peers.size() + " " + failed.get() + (f == null ? "" : " " + Worker.oneLine(f));
     }
 
-    /** Closes the clients 16 at a time: a ZeroMQ peer lingers ~0.1 s in close, which one by one adds up to minutes. */
+    /**
+     * Closes the clients 16 at a time: a ZeroMQ peer lingers ~0.1 s in close, which one by one adds
+     * up to minutes.
+     */
     private int closeAll() throws InterruptedException {
       List<Peer> all;
       synchronized (peers) {
@@ -416,7 +478,8 @@ final class Scale implements Contender {
       }
       closers.shutdown();
       if (!closers.awaitTermination(CONNECT_SECONDS, TimeUnit.SECONDS)) {
-        throw new IllegalStateException("closing " + all.size() + " peers took more than " + CONNECT_SECONDS + " s");
+        throw new IllegalStateException(
+            "closing " + all.size() + " peers took more than " + CONNECT_SECONDS + " s");
       }
       return closing.size();
     }

@@ -1,9 +1,9 @@
 package io.callosum.benchmarks;
 
 import io.callosum.ConnectedPeer;
+import io.callosum.Peer;
 import io.callosum.fanout.BroadcastReceiver;
 import io.callosum.fanout.Broadcaster;
-import io.callosum.Peer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,13 +18,13 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * P6, the Bacalhau demo: a scheduler in the harness distributes calls over {@value #WORKERS} worker
- * peers (TCP; all in one worker JVM, {@link Workers}, unless same-JVM).
- * Each worker runs {@value #SLOTS} calls at a time and queues the rest; half of the workers take
- * 4 ms per call, the others 1 ms. Workers broadcast their free capacity (and how many calls they
- * have accepted) to the scheduler after every change. With {@code byCapacity} the scheduler sends
- * each call to the worker with the most free capacity by those adverts, waiting while none has
- * any; otherwise it cycles through the workers with the same {@value #SLOTS}×{@value #WORKERS}
- * calls in flight (round-robin, the comparator).
+ * peers (TCP; all in one worker JVM, {@link Workers}, unless same-JVM). Each worker runs {@value
+ * #SLOTS} calls at a time and queues the rest; half of the workers take 4 ms per call, the others 1
+ * ms. Workers broadcast their free capacity (and how many calls they have accepted) to the
+ * scheduler after every change. With {@code byCapacity} the scheduler sends each call to the worker
+ * with the most free capacity by those adverts, waiting while none has any; otherwise it cycles
+ * through the workers with the same {@value #SLOTS}×{@value #WORKERS} calls in flight (round-robin,
+ * the comparator).
  */
 final class Scheduling implements Contender {
   static final int WORKERS = 8;
@@ -35,8 +35,13 @@ final class Scheduling implements Contender {
   private final BroadcastReceiver adverts;
   private Server workers;
   private final List<ConnectedPeer> clients = new ArrayList<>();
-  /** Per worker: last advertised free slots and accepted calls, and calls sent to it; guarded by {@code this}. */
+
+  /**
+   * Per worker: last advertised free slots and accepted calls, and calls sent to it; guarded by
+   * {@code this}.
+   */
   private final long[] advertisedFree = new long[WORKERS];
+
   private final long[] advertisedAccepted = new long[WORKERS];
   private final long[] sent = new long[WORKERS];
 
@@ -69,7 +74,8 @@ final class Scheduling implements Contender {
     int w = ((Number) m.get("w")).intValue();
     long accepted = ((Number) m.get("acc")).longValue();
     synchronized (this) {
-      if (accepted >= advertisedAccepted[w]) {  // a later advert than the one held (ties: the newest wins)
+      if (accepted
+          >= advertisedAccepted[w]) { // a later advert than the one held (ties: the newest wins)
         advertisedFree[w] = ((Number) m.get("free")).longValue();
         advertisedAccepted[w] = accepted;
       }
@@ -77,7 +83,10 @@ final class Scheduling implements Contender {
     }
   }
 
-  /** The worker with the most free slots by its last advert, minus calls sent since; waits while none has any. */
+  /**
+   * The worker with the most free slots by its last advert, minus calls sent since; waits while
+   * none has any.
+   */
   private synchronized int pickByCapacity() throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
     while (true) {
@@ -96,7 +105,8 @@ final class Scheduling implements Contender {
       }
       long left = deadline - System.nanoTime();
       if (left <= 0) {
-        throw new IllegalStateException("no worker advertised free capacity for " + WAIT_SECONDS + " s");
+        throw new IllegalStateException(
+            "no worker advertised free capacity for " + WAIT_SECONDS + " s");
       }
       TimeUnit.NANOSECONDS.timedWait(this, Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)));
     }
@@ -124,13 +134,17 @@ final class Scheduling implements Contender {
         }
         w = i % WORKERS;
       }
-      Peers.call(clients.get(w), "work", Bench.BODY).whenComplete((reply, error) -> {
-        if (error != null) {
-          failure.compareAndSet(null, error);
-        }
-        window.release();
-        done.countDown();
-      });
+      // The action records any failure and throws nothing: its own stage holds nothing more.
+      var unused =
+          Peers.call(clients.get(w), "work", Bench.BODY)
+              .whenComplete(
+                  (reply, error) -> {
+                    if (error != null) {
+                      failure.compareAndSet(null, error);
+                    }
+                    window.release();
+                    done.countDown();
+                  });
     }
     if (!done.await(WAIT_SECONDS, TimeUnit.SECONDS)) {
       throw new IllegalStateException(done.getCount() + " calls never completed");
@@ -165,11 +179,13 @@ final class Scheduling implements Contender {
    * has heard them all).
    */
   static final class Workers implements Served {
-    private final ScheduledExecutorService clock = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "bench-worker-clock");
-      t.setDaemon(true);
-      return t;
-    });
+    private final ScheduledExecutorService clock =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "bench-worker-clock");
+              t.setDaemon(true);
+              return t;
+            });
     private final List<Worker> workers = new ArrayList<>();
 
     Workers(List<String> args) {
@@ -211,15 +227,20 @@ final class Scheduling implements Contender {
     }
   }
 
-  /** A worker peer: {@value #SLOTS} calls at a time, each taking {@code millis} on a clock (no CPU), the rest queued. */
+  /**
+   * A worker peer: {@value #SLOTS} calls at a time, each taking {@code millis} on a clock (no CPU),
+   * the rest queued.
+   */
   private static final class Worker implements AutoCloseable {
     final int id;
     final long millis;
     final ScheduledExecutorService clock;
     final Peer peer;
     final Broadcaster advertiser;
+
     /** Guarded by {@code this}. */
     final ArrayDeque<CompletableFuture<Object>> queue = new ArrayDeque<>();
+
     int running;
     long accepted;
 
@@ -230,7 +251,8 @@ final class Scheduling implements Contender {
       advertiser = Peers.publisher(schedulerAddress, true, 10_000);
       Peer started = null;
       try {
-        started = Peers.asyncServer("bench-worker-" + id, "tcp://127.0.0.1:0", "work", this::accept);
+        started =
+            Peers.asyncServer("bench-worker-" + id, "tcp://127.0.0.1:0", "work", this::accept);
       } finally {
         if (started == null) {
           advertiser.close();
@@ -254,7 +276,18 @@ final class Scheduling implements Contender {
     }
 
     private void run(CompletableFuture<Object> reply) {
-      clock.schedule(() -> finish(reply), millis, TimeUnit.MILLISECONDS);
+      var unused =
+          clock.schedule(
+              () -> {
+                try {
+                  finish(reply);
+                } catch (RuntimeException e) { // else lost in the scheduled future
+                  reply.completeExceptionally(e);
+                  System.err.println("bench worker " + id + " failed: " + e);
+                }
+              },
+              millis,
+              TimeUnit.MILLISECONDS);
     }
 
     private void finish(CompletableFuture<Object> reply) {
@@ -274,7 +307,7 @@ final class Scheduling implements Contender {
       long free;
       long acc;
       synchronized (this) {
-        free = SLOTS - running;
+        free = (long) SLOTS - running;
         acc = accepted;
       }
       Peers.publish(advertiser, "capacity", Map.of("w", id, "free", free, "acc", acc));

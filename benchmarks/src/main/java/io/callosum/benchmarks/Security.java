@@ -27,17 +27,22 @@ record Security(Transport transport, String serverPublicKey) {
       return new Security(null, null);
     }
     if (word.startsWith("gateway:")) {
-      return new Security(new TcpTransport(TcpOptions.builder().gateway(URI.create(word.substring(8))).build()), null);
+      return new Security(
+          new TcpTransport(TcpOptions.builder().gateway(URI.create(word.substring(8))).build()),
+          null);
     }
     if (!word.startsWith("curve:")) {
-      throw new IllegalArgumentException("security must be plain, curve:KEY or gateway:URI, not " + word);
+      throw new IllegalArgumentException(
+          "security must be plain, curve:KEY or gateway:URI, not " + word);
     }
     CurveKeyPair serverKeys = CurveKeyPair.generate();
-    AllowListAuthenticator allow = new AllowListAuthenticator("callosum", serverKeys)
-        .allow(CurvePublicKey.fromZ85(word.substring(6)), "bench");
-    Transport transport = address.startsWith("zmq+")
-        ? new ZmqTransport(ZmqOptions.defaults().withCurveServer(allow))
-        : new TcpTransport(TcpOptions.builder().curveServer(allow).build());
+    AllowListAuthenticator allow =
+        new AllowListAuthenticator("callosum", serverKeys)
+            .allow(CurvePublicKey.fromZ85(word.substring(6)), "bench");
+    Transport transport =
+        address.startsWith("zmq+")
+            ? new ZmqTransport(ZmqOptions.defaults().withCurveServer(allow))
+            : new TcpTransport(TcpOptions.builder().curveServer(allow).build());
     return new Security(transport, serverKeys.publicKey().z85());
   }
 
@@ -46,9 +51,13 @@ record Security(Transport transport, String serverPublicKey) {
     return "curve:" + clientKeys.publicKey().z85();
   }
 
-  /** A client lower for {@code address} with CurveZMQ: {@code clientKeys}, pinning the server's Z85 public key. */
+  /**
+   * A client lower for {@code address} with CurveZMQ: {@code clientKeys}, pinning the server's Z85
+   * public key.
+   */
   static Transport curveClient(String address, CurveKeyPair clientKeys, String serverPublicKey) {
-    ClientAuthenticator client = ClientAuthenticator.of(CurvePublicKey.fromZ85(serverPublicKey), clientKeys);
+    ClientAuthenticator client =
+        ClientAuthenticator.of(CurvePublicKey.fromZ85(serverPublicKey), clientKeys);
     return address.startsWith("zmq+")
         ? new ZmqTransport(ZmqOptions.defaults().withCurveClient(client))
         : new TcpTransport(TcpOptions.builder().curveClient(client).build());

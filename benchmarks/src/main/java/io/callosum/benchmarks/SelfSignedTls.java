@@ -1,6 +1,7 @@
 package io.callosum.benchmarks;
 
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
@@ -42,10 +43,18 @@ final class SelfSignedTls {
     X500Name name = new X500Name("CN=callosum-bench");
     Instant now = Instant.now();
     try {
-      certificate = new JcaX509CertificateConverter().getCertificate(new JcaX509v3CertificateBuilder(name,
-          BigInteger.valueOf(now.toEpochMilli()), Date.from(now.minus(Duration.ofMinutes(5))),
-          Date.from(now.plus(Duration.ofDays(1))), name, keys.getPublic())
-          .build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate())));
+      certificate =
+          new JcaX509CertificateConverter()
+              .getCertificate(
+                  new JcaX509v3CertificateBuilder(
+                          name,
+                          BigInteger.valueOf(now.toEpochMilli()),
+                          Date.from(now.minus(Duration.ofMinutes(5))),
+                          Date.from(now.plus(Duration.ofDays(1))),
+                          name,
+                          keys.getPublic())
+                      .build(
+                          new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate())));
     } catch (OperatorCreationException e) {
       throw new GeneralSecurityException("cannot sign the certificate: " + e, e);
     }
@@ -55,7 +64,8 @@ final class SelfSignedTls {
   SSLContext serverContext() throws GeneralSecurityException {
     KeyStore store = emptyStore();
     store.setKeyEntry("bench", keys.getPrivate(), NO_PASSWORD, new X509Certificate[] {certificate});
-    KeyManagerFactory keyManagers = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+    KeyManagerFactory keyManagers =
+        KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
     keyManagers.init(store, NO_PASSWORD);
     SSLContext context = SSLContext.getInstance(PROTOCOL);
     context.init(keyManagers.getKeyManagers(), null, null);
@@ -69,11 +79,15 @@ final class SelfSignedTls {
 
   /** A client context that trusts only the certificate of {@link #certificateWord()}. */
   static SSLContext clientContext(String certificateWord) throws GeneralSecurityException {
-    X509Certificate trusted = (X509Certificate) CertificateFactory.getInstance("X.509")
-        .generateCertificate(new ByteArrayInputStream(Base64.getDecoder().decode(certificateWord)));
+    X509Certificate trusted =
+        (X509Certificate)
+            CertificateFactory.getInstance("X.509")
+                .generateCertificate(
+                    new ByteArrayInputStream(Base64.getDecoder().decode(certificateWord)));
     KeyStore store = emptyStore();
     store.setCertificateEntry("bench", trusted);
-    TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    TrustManagerFactory trust =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     trust.init(store);
     SSLContext context = SSLContext.getInstance(PROTOCOL);
     context.init(null, trust.getTrustManagers(), null);
@@ -84,7 +98,7 @@ final class SelfSignedTls {
     KeyStore store = KeyStore.getInstance("PKCS12");
     try {
       store.load(null, null);
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw new GeneralSecurityException(e);
     }
     return store;

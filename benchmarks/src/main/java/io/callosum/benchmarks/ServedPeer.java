@@ -15,7 +15,10 @@ final class ServedPeer implements Served {
   private final Peer peer;
   private final List<String> ready = new ArrayList<>();
 
-  /** @param open binds the peer at an address with a lower (null: the scheme's default) and starts it */
+  /**
+   * @param open binds the peer at an address with a lower (null: the scheme's default) and starts
+   *     it
+   */
   ServedPeer(String address, String security, BiFunction<String, Transport, Peer> open) {
     Security s = Security.server(address, security);
     peer = open.apply(address, s.transport());

@@ -12,7 +12,8 @@ final class Sockets {
     if (colon < 0) {
       throw new IllegalArgumentException("expected host:port, not " + hostPort);
     }
-    return new InetSocketAddress(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
+    return new InetSocketAddress(
+        hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
   }
 
   /** {@code host:port} of a socket address. */

@@ -1,5 +1,6 @@
 package io.callosum.benchmarks;
 
+import com.sun.management.OperatingSystemMXBean;
 import java.io.BufferedReader;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -36,12 +37,14 @@ import java.util.concurrent.TimeUnit;
 public final class Worker {
   /** How long closing may take after stdin ended before the worker halts regardless. */
   private static final long CLOSE_SECONDS = 30;
+
   private static final String END = "\u0000end";
 
   private Worker() {}
 
   public static void main(String[] args) throws InterruptedException {
-    PrintStream protocol = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
+    PrintStream protocol =
+        new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
     System.setOut(System.err);
     if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
       System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
@@ -54,7 +57,9 @@ public final class Worker {
     String open = lines.take();
     List<String> words = words(open);
     if (open.equals(END) || words.size() < 2 || !words.get(0).equals("open")) {
-      protocol.println("FAILED expected 'open ROLE ARG...', got " + (open.equals(END) ? "the end of stdin" : open));
+      protocol.println(
+          "FAILED expected 'open ROLE ARG...', got "
+              + (open.equals(END) ? "the end of stdin" : open));
       System.exit(1);
     }
     Served served;
@@ -85,7 +90,8 @@ public final class Worker {
    * and starts the watchdog, so that a worker busy with a long command ends too.
    */
   private static void read(BlockingQueue<String> lines) {
-    try (BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
+    try (BufferedReader in =
+        new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
       for (String line; (line = in.readLine()) != null; ) {
         lines.add(line);
       }
@@ -96,17 +102,23 @@ public final class Worker {
     halt(CLOSE_SECONDS);
   }
 
-  /** Ends the JVM after {@code seconds} whatever it is doing: a close that hangs must not leave an orphan. */
+  /**
+   * Ends the JVM after {@code seconds} whatever it is doing: a close that hangs must not leave an
+   * orphan.
+   */
   private static void halt(long seconds) {
-    Thread watchdog = new Thread(() -> {
-      try {
-        TimeUnit.SECONDS.sleep(seconds);
-      } catch (InterruptedException e) {
-        return;
-      }
-      System.err.println("worker: closing took more than " + seconds + " s; halting");
-      Runtime.getRuntime().halt(3);
-    }, "worker-halt");
+    Thread watchdog =
+        new Thread(
+            () -> {
+              try {
+                TimeUnit.SECONDS.sleep(seconds);
+              } catch (InterruptedException e) {
+                return;
+              }
+              System.err.println("worker: closing took more than " + seconds + " s; halting");
+              Runtime.getRuntime().halt(3);
+            },
+            "worker-halt");
     watchdog.setDaemon(true);
     watchdog.start();
   }
@@ -116,12 +128,16 @@ public final class Worker {
     List<String> words = words(line);
     try {
       String name = words.isEmpty() ? "" : words.get(0);
-      return "OK " + switch (name) {
-        case "heap" -> heapAfterGc() + " " + ManagementFactory.getThreadMXBean().getThreadCount();
-        case "cpu" -> Long.toString(
-            ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime());
-        default -> served.command(name, words.subList(1, words.size()));
-      };
+      return "OK "
+          + switch (name) {
+            case "heap" ->
+                heapAfterGc() + " " + ManagementFactory.getThreadMXBean().getThreadCount();
+            case "cpu" ->
+                Long.toString(
+                    ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                        .getProcessCpuTime());
+            default -> served.command(name, words.subList(1, words.size()));
+          };
     } catch (Exception | Error e) {
       return "ERR " + oneLine(e);
     }

@@ -10,7 +10,8 @@ public final class OrphanHarness {
   private OrphanHarness() {}
 
   public static void main(String[] args) throws Exception {
-    ChildJvm worker = ChildJvm.open("orphan", ChildJvm.Spec.DEFAULT, Role.RAW_ECHO, List.of("4096"));
+    ChildJvm worker =
+        ChildJvm.open("orphan", ChildJvm.Spec.DEFAULT, Role.RAW_ECHO, List.of("4096"));
     System.out.println("WORKER " + worker.pid().getAsLong());
     System.out.flush();
     Thread.sleep(Long.MAX_VALUE);

@@ -1,7 +1,9 @@
 package io.callosum.fanout;
 
 import io.callosum.internal.FanoutReceiverCore;
+import io.callosum.internal.FanoutSenderCore;
 import io.callosum.lower.FanoutPattern;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -65,12 +67,20 @@ public final class BroadcastReceiver extends ItemReceiver {
     public BroadcastReceiver build() {
       List<String> prefixes = topics.isEmpty() ? List.of("") : List.copyOf(topics);
       for (String p : prefixes) {
-        if (p.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > io.callosum.internal.FanoutSenderCore.MAX_TOPIC_BYTES) {
+        if (p.getBytes(StandardCharsets.UTF_8).length > FanoutSenderCore.MAX_TOPIC_BYTES) {
           throw new IllegalArgumentException("topic prefix longer than 1,024 UTF-8 bytes");
         }
       }
       return new BroadcastReceiver(
-          new FanoutReceiverCore(transport(), address(), config(FanoutPattern.BROADCAST), prefixes, codec(), handler, maxQueuedBytes()), handler != null);
+          new FanoutReceiverCore(
+              transport(),
+              address(),
+              config(FanoutPattern.BROADCAST),
+              prefixes,
+              codec(),
+              handler,
+              maxQueuedBytes()),
+          handler != null);
     }
   }
 }

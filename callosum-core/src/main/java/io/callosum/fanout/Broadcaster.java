@@ -19,9 +19,9 @@ import io.callosum.lower.FanoutPattern;
  * queues ({@link FanoutBuilder#queueCapacity} items in the lower on each end, plus its own); when
  * they are full, further items for that receiver are dropped and the others go on receiving.
  * Receivers count what they missed ({@link BroadcastReceiver#missed()}). A receiver also misses
- * what was published before its subscription reached the publisher (ZeroMQ's "slow joiner").
- * {@link #publish} returns false only when the publisher's own queue is full (its lower cannot
- * keep up). Thread-safe.
+ * what was published before its subscription reached the publisher (ZeroMQ's "slow joiner"). {@link
+ * #publish} returns false only when the publisher's own queue is full (its lower cannot keep up).
+ * Thread-safe.
  */
 public final class Broadcaster implements AutoCloseable {
   private final FanoutSenderCore core;
@@ -35,9 +35,9 @@ public final class Broadcaster implements AutoCloseable {
   }
 
   /**
-   * Publishes {@code value} (encoded by the codec; a {@link Payload} is sent as it is) under
-   * {@code topic} (at most 1,024 UTF-8 bytes). Never blocks; returns false if the item was dropped
-   * because this publisher's queue was full.
+   * Publishes {@code value} (encoded by the codec; a {@link Payload} is sent as it is) under {@code
+   * topic} (at most 1,024 UTF-8 bytes). Never blocks; returns false if the item was dropped because
+   * this publisher's queue was full.
    *
    * @throws MessageTooLargeException if the item exceeds {@link FanoutBuilder#maxMessageSize}
    * @throws IllegalStateException if closed
@@ -72,11 +72,12 @@ public final class Broadcaster implements AutoCloseable {
     private Builder() {}
 
     /**
-     * Binds or connects. Throws {@link java.io.UncheckedIOException} if the address cannot be
-     * used, {@link UnsupportedOperationException} if its lower offers no broadcast.
+     * Binds or connects. Throws {@link java.io.UncheckedIOException} if the address cannot be used,
+     * {@link UnsupportedOperationException} if its lower offers no broadcast.
      */
     public Broadcaster build() {
-      return new Broadcaster(new FanoutSenderCore(transport(), address(), config(FanoutPattern.BROADCAST), codec()));
+      return new Broadcaster(
+          new FanoutSenderCore(transport(), address(), config(FanoutPattern.BROADCAST), codec()));
     }
   }
 }

@@ -11,18 +11,21 @@ import java.util.Objects;
 
 /**
  * What the builders of {@link Broadcaster}, {@link BroadcastReceiver}, {@link PipelineSender} and
- * {@link PipelineReceiver} have in common: the address (either side may bind, the other
- * connects), the lower, the codec and the bounds. Not thread-safe; build from one thread.
+ * {@link PipelineReceiver} have in common: the address (either side may bind, the other connects),
+ * the lower, the codec and the bounds. Not thread-safe; build from one thread.
  *
  * @param <B> the concrete builder
  */
 public abstract class FanoutBuilder<B extends FanoutBuilder<B>> {
   /** Default {@link #queueCapacity}. */
   public static final int DEFAULT_QUEUE_CAPACITY = 100;
+
   /** The largest {@link #queueCapacity}. */
   public static final int MAX_QUEUE_CAPACITY = 1_000_000;
+
   /** Default {@link #maxMessageSize}: 1 MiB. */
   public static final int DEFAULT_MAX_MESSAGE_SIZE = 1 << 20;
+
   /** Default {@link #maxQueuedBytes}: 64 MiB. */
   public static final long DEFAULT_MAX_QUEUED_BYTES = 64L << 20;
 
@@ -84,7 +87,8 @@ public abstract class FanoutBuilder<B extends FanoutBuilder<B>> {
    */
   public B queueCapacity(int items) {
     if (items < 1 || items > MAX_QUEUE_CAPACITY) {
-      throw new IllegalArgumentException("queueCapacity must be 1 to " + MAX_QUEUE_CAPACITY + ": " + items);
+      throw new IllegalArgumentException(
+          "queueCapacity must be 1 to " + MAX_QUEUE_CAPACITY + ": " + items);
     }
     this.queueCapacity = items;
     return self();
@@ -92,8 +96,8 @@ public abstract class FanoutBuilder<B extends FanoutBuilder<B>> {
 
   /**
    * A receiver's own queue holds at most this many bytes of item bodies (besides {@link
-   * #queueCapacity} items): when it is full the lower stops reading. Default 64 MiB; senders
-   * ignore it.
+   * #queueCapacity} items): when it is full the lower stops reading. Default 64 MiB; senders ignore
+   * it.
    */
   public B maxQueuedBytes(long bytes) {
     if (bytes < 1) {

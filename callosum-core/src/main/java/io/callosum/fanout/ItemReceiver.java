@@ -5,12 +5,13 @@ import java.time.Duration;
 
 /**
  * What {@link BroadcastReceiver} and {@link PipelineReceiver} have in common: items are read with
- * {@link #poll} or {@link #take} from any thread, or handed one at a time, in order, to the
- * handler given to the builder on a thread of the receiver's own (then {@code poll} and {@code
- * take} are not available). The receiver's queue is bounded: while it is full the lower stops
- * reading, so a slow consumer never makes this process's memory grow. Thread-safe.
+ * {@link #poll} or {@link #take} from any thread, or handed one at a time, in order, to the handler
+ * given to the builder on a thread of the receiver's own (then {@code poll} and {@code take} are
+ * not available). The receiver's queue is bounded: while it is full the lower stops reading, so a
+ * slow consumer never makes this process's memory grow. Thread-safe.
  */
-public abstract sealed class ItemReceiver implements AutoCloseable permits BroadcastReceiver, PipelineReceiver {
+public abstract sealed class ItemReceiver implements AutoCloseable
+    permits BroadcastReceiver, PipelineReceiver {
   private final FanoutReceiverCore core;
   private final boolean hasHandler;
 
@@ -28,7 +29,9 @@ public abstract sealed class ItemReceiver implements AutoCloseable permits Broad
     return core.poll(timeout);
   }
 
-  /** The next item, waiting as long as it takes; throws {@link IllegalStateException} once closed. */
+  /**
+   * The next item, waiting as long as it takes; throws {@link IllegalStateException} once closed.
+   */
   public Delivery take() throws InterruptedException {
     checkNoHandler();
     return core.take();

@@ -45,7 +45,15 @@ public final class PipelineReceiver extends ItemReceiver {
     /** Binds or connects; see {@link Broadcaster.Builder#build()} for the exceptions. */
     public PipelineReceiver build() {
       return new PipelineReceiver(
-          new FanoutReceiverCore(transport(), address(), config(FanoutPattern.PIPELINE), List.of(), codec(), handler, maxQueuedBytes()), handler != null);
+          new FanoutReceiverCore(
+              transport(),
+              address(),
+              config(FanoutPattern.PIPELINE),
+              List.of(),
+              codec(),
+              handler,
+              maxQueuedBytes()),
+          handler != null);
     }
   }
 }

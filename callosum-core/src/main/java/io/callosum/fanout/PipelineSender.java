@@ -79,7 +79,8 @@ public final class PipelineSender implements AutoCloseable {
 
     /** Binds or connects; see {@link Broadcaster.Builder#build()} for the exceptions. */
     public PipelineSender build() {
-      return new PipelineSender(new FanoutSenderCore(transport(), address(), config(FanoutPattern.PIPELINE), codec()));
+      return new PipelineSender(
+          new FanoutSenderCore(transport(), address(), config(FanoutPattern.PIPELINE), codec()));
     }
   }
 }

@@ -17,8 +17,10 @@ import io.callosum.lower.Transport;
 import io.callosum.lower.TransportConfig;
 import java.io.IOException;
 import java.net.URI;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -35,8 +37,8 @@ public final class InProcessTransport implements Transport {
   private static final AtomicLong IDS = new AtomicLong();
 
   /**
-   * A handle on the JVM's in-process lower. Every instance serves the same names; the one found
-   * by the {@code inproc} scheme is as good as one passed to a builder.
+   * A handle on the JVM's in-process lower. Every instance serves the same names; the one found by
+   * the {@code inproc} scheme is as good as one passed to a builder.
    */
   public InProcessTransport() {}
 
@@ -53,25 +55,30 @@ public final class InProcessTransport implements Transport {
     return s.substring("inproc://".length());
   }
 
-  /** Both patterns, with ZeroMQ's queue policy (see {@code io.callosum.internal.InProcessFanout}). */
+  /**
+   * Both patterns, with ZeroMQ's queue policy (see {@code io.callosum.internal.InProcessFanout}).
+   */
   @Override
   public boolean supports(FanoutPattern pattern) {
     return true;
   }
 
   @Override
-  public FanoutSender openSender(URI address, FanoutConfig config, Runnable writable) throws IOException {
+  public FanoutSender openSender(URI address, FanoutConfig config, Runnable writable)
+      throws IOException {
     return InProcessFanout.openSender(name(address), config, writable);
   }
 
   @Override
-  public FanoutReceiver openReceiver(URI address, FanoutConfig config, java.util.List<String> topicPrefixes, FanoutListener listener)
+  public FanoutReceiver openReceiver(
+      URI address, FanoutConfig config, List<String> topicPrefixes, FanoutListener listener)
       throws IOException {
     return InProcessFanout.openReceiver(name(address), config, topicPrefixes, listener);
   }
 
   @Override
-  public Endpoint bind(URI address, TransportConfig config, LinkListener listener) throws IOException {
+  public Endpoint bind(URI address, TransportConfig config, LinkListener listener)
+      throws IOException {
     String name = name(address);
     Server server = new Server(name, config, listener);
     if (BOUND.putIfAbsent(name, server) != null) {
@@ -82,15 +89,17 @@ public final class InProcessTransport implements Transport {
   }
 
   @Override
-  public Endpoint connect(URI address, TransportConfig config, LinkListener listener) throws IOException {
+  public Endpoint connect(URI address, TransportConfig config, LinkListener listener)
+      throws IOException {
     String name = name(address);
     Server server = BOUND.get(name);
     if (server == null) {
       throw new ConnectionLostException("no peer is bound at " + address);
     }
-    ExecutorService io = Threads.singleThread("callosum-inproc-io-" + name + "-c" + IDS.incrementAndGet());
+    ExecutorService io =
+        Threads.singleThread("callosum-inproc-io-" + name + "-c" + IDS.incrementAndGet());
     long id = IDS.incrementAndGet();
-    Side clientSide = new Side(io, listener, "inproc-" + id);
+    Side clientSide = new Side(io, listener);
     PipeEnd clientEnd = new PipeEnd("inproc-" + id, clientSide, server.config.localCapabilities());
     PipeEnd serverEnd = new PipeEnd("inproc-" + id, server.side, config.localCapabilities());
     clientEnd.other = serverEnd;
@@ -98,14 +107,15 @@ public final class InProcessTransport implements Transport {
     // Each side must hear "connected" before anything the other sends. The client's event is
     // queued first (so nothing the server sends can overtake it) but runs only once the server's
     // event is queued too (so nothing the client sends from it can overtake that).
-    java.util.concurrent.CountDownLatch serverKnows = new java.util.concurrent.CountDownLatch(1);
+    CountDownLatch serverKnows = new CountDownLatch(1);
     AtomicBoolean accepted = new AtomicBoolean();
-    clientSide.post(() -> {
-      awaitUninterruptibly(serverKnows);
-      if (accepted.get()) {
-        listener.connected(clientEnd);
-      }
-    });
+    clientSide.post(
+        () -> {
+          awaitUninterruptibly(serverKnows);
+          if (accepted.get()) {
+            listener.connected(clientEnd);
+          }
+        });
     accepted.set(server.accept(serverEnd));
     serverKnows.countDown();
     if (!accepted.get()) {
@@ -115,7 +125,7 @@ public final class InProcessTransport implements Transport {
     return new Client(address.toString(), io, clientEnd);
   }
 
-  private static void awaitUninterruptibly(java.util.concurrent.CountDownLatch latch) {
+  private static void awaitUninterruptibly(CountDownLatch latch) {
     boolean interrupted = false;
     while (true) {
       try {
@@ -134,12 +144,10 @@ public final class InProcessTransport implements Transport {
   private static final class Side {
     final ExecutorService io;
     final LinkListener listener;
-    final String name;
 
-    Side(ExecutorService io, LinkListener listener, String name) {
+    Side(ExecutorService io, LinkListener listener) {
       this.io = io;
       this.listener = listener;
-      this.name = name;
     }
 
     boolean post(Runnable r) {
@@ -183,7 +191,8 @@ public final class InProcessTransport implements Transport {
       if (closed.get() || to.closed.get()) {
         throw new ConnectionLostException("inproc connection " + id + " is closed");
       }
-      if (!to.side.post(() -> {
+      if (!to.side.post(
+          () -> {
             if (!to.closed.get()) {
               to.side.listener.received(to, envelope);
             }
@@ -222,7 +231,7 @@ public final class InProcessTransport implements Transport {
       this.name = name;
       this.config = config;
       this.io = Threads.singleThread("callosum-inproc-io-" + name);
-      this.side = new Side(io, listener, name);
+      this.side = new Side(io, listener);
     }
 
     synchronized boolean accept(PipeEnd end) {
@@ -231,11 +240,12 @@ public final class InProcessTransport implements Transport {
       }
       links.add(end);
       end.registry = links;
-      return side.post(() -> {
-        if (!end.closed.get()) {
-          side.listener.connected(end);
-        }
-      });
+      return side.post(
+          () -> {
+            if (!end.closed.get()) {
+              side.listener.connected(end);
+            }
+          });
     }
 
     @Override

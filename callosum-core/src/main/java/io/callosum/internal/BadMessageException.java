@@ -1,8 +1,8 @@
 package io.callosum.internal;
 
 /**
- * A remote sent something malformed. {@link #header()} is set when the header was readable, so
- * that a request can still be answered with an ERROR reply.
+ * A remote sent something malformed. {@link #header()} is set when the header was readable, so that
+ * a request can still be answered with an ERROR reply.
  */
 public final class BadMessageException extends Exception {
   private static final long serialVersionUID = 1L;

@@ -17,5 +17,13 @@ import java.time.Duration;
  * @param streams the streams the call opens: {@link Header#UPSTREAM}, {@link Header#DOWNSTREAM},
  *     both, or 0 for a unary call
  */
-record CallRequest(RemoteLink target, String method, OrderKey orderKey, Duration timeout, boolean compress,
-    Object body, Type resultType, ServerCall parent, int streams) {}
+record CallRequest(
+    RemoteLink target,
+    String method,
+    OrderKey orderKey,
+    Duration timeout,
+    boolean compress,
+    Object body,
+    Type resultType,
+    ServerCall parent,
+    int streams) {}

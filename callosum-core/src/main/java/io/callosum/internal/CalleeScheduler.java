@@ -12,10 +12,10 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * Decides, for the calls remotes make to this peer, when each may run and when its reply may
- * leave: admission against {@link Limits#maxConcurrentCalls}, {@link Limits#maxQueuedCalls} and
- * {@link Limits#maxBufferedBytes}; the peer's {@link Ordering} per order key; call-chain
- * reentrancy (see ORDERING.md); return-ordered replies; cancelling calls that still wait.
+ * Decides, for the calls remotes make to this peer, when each may run and when its reply may leave:
+ * admission against {@link Limits#maxConcurrentCalls}, {@link Limits#maxQueuedCalls} and {@link
+ * Limits#maxBufferedBytes}; the peer's {@link Ordering} per order key; call-chain reentrancy (see
+ * ORDERING.md); return-ordered replies; cancelling calls that still wait.
  *
  * <p>Decisions in, decisions out: it runs nothing, sends nothing, owns no thread and reads no
  * clock. Its owner ({@link IncomingCalls}) reports what happens to a call ({@link #admit}, {@link
@@ -25,8 +25,8 @@ import java.util.function.Consumer;
  * replies leave in order even when several handlers finish at once.
  *
  * <p>What a call holds is counted per call ({@link Entry}) and per remote ({@link Share}), in
- * {@link #hold} and {@link #release} alone, so that shares of slots, queue or bytes per remote
- * can be enforced there.
+ * {@link #hold} and {@link #release} alone, so that shares of slots, queue or bytes per remote can
+ * be enforced there.
  *
  * @param <C> the owner's call type
  */
@@ -45,27 +45,47 @@ final class CalleeScheduler<C extends CalleeScheduler.Entry> {
     EXITED
   }
 
-  /** One call as the scheduler sees it; the owner's call type extends it. Guarded by the owner's lock. */
+  /**
+   * One call as the scheduler sees it; the owner's call type extends it. Guarded by the owner's
+   * lock.
+   */
   static class Entry {
     final OrderKey key;
+
     /** The remote that made the call. */
     final Share share;
-    /** Bytes the call holds against {@link Limits#maxBufferedBytes} while admitted (its body, its upstream window). */
+
+    /**
+     * Bytes the call holds against {@link Limits#maxBufferedBytes} while admitted (its body, its
+     * upstream window).
+     */
     final long charge;
+
     State state = State.NEW;
+
     /** Nested in a call this peer serves on the same key: bypasses the key's order. */
     boolean nested;
-    /** Its reply keeps its key's order (an ordering policy, and not nested): it must leave whole, not in chunks. */
+
+    /**
+     * Its reply keeps its key's order (an ordering policy, and not nested): it must leave whole,
+     * not in chunks.
+     */
     boolean keyOrdered;
+
     /** Nested in any call this peer serves: never waits for a handler slot. */
     boolean slotExempt;
+
     boolean holdsSlot;
+
     /** The reply was reported ({@link #replied}); it may still be held for return ordering. */
     boolean replied;
+
     /** In its key's queue of replies to leave in arrival order. */
     boolean inReplyOrder;
+
     /** A reply held back for return ordering, then released to the owner. */
     Envelope reply;
+
     /** Why {@link #admit} refused the call; null if it did not. */
     String refusal;
 
@@ -83,7 +103,9 @@ final class CalleeScheduler<C extends CalleeScheduler.Entry> {
     }
   }
 
-  /** What one remote's calls hold here: calls admitted and bytes held. Guarded by the owner's lock. */
+  /**
+   * What one remote's calls hold here: calls admitted and bytes held. Guarded by the owner's lock.
+   */
   static final class Share {
     private int calls;
     private long bytes;
@@ -102,22 +124,30 @@ final class CalleeScheduler<C extends CalleeScheduler.Entry> {
     }
   }
 
-  /** Per order key: the call holding it and those waiting for it, or the replies to leave in order. */
+  /**
+   * Per order key: the call holding it and those waiting for it, or the replies to leave in order.
+   */
   private static final class KeyState<C> {
     C holder;
+
     /** Made on first use: most keys never have a second call waiting. */
     ArrayDeque<C> waiting;
+
     ArrayDeque<C> replies;
 
     boolean idle() {
-      return holder == null && (waiting == null || waiting.isEmpty()) && (replies == null || replies.isEmpty());
+      return holder == null
+          && (waiting == null || waiting.isEmpty())
+          && (replies == null || replies.isEmpty());
     }
   }
 
   private final Ordering ordering;
   private final int maxConcurrent;
+
   /** Calls in progress or queued beyond which a call is refused (no int overflow). */
   private final long admissionLimit;
+
   private final long maxBufferedBytes;
   private final Map<OrderKey, KeyState<C>> keys = new HashMap<>();
   private final ArrayDeque<C> ready = new ArrayDeque<>();
@@ -145,7 +175,8 @@ final class CalleeScheduler<C extends CalleeScheduler.Entry> {
       return null;
     }
     if (buffered > 0 && buffered + call.charge > maxBufferedBytes) {
-      call.refusal = buffered + " bytes of calls and stream windows held (limit " + maxBufferedBytes + ")";
+      call.refusal =
+          buffered + " bytes of calls and stream windows held (limit " + maxBufferedBytes + ")";
       return null;
     }
     classify(call, ancestors);
@@ -182,7 +213,9 @@ final class CalleeScheduler<C extends CalleeScheduler.Entry> {
       ks.waiting = new ArrayDeque<>(4);
     }
     ks.waiting.add(call);
-    return call.slotExempt ? promote(ks.holder, List.of()) : List.of(); // the key's holder must not wait for a slot either
+    return call.slotExempt
+        ? promote(ks.holder, List.of())
+        : List.of(); // the key's holder must not wait for a slot either
   }
 
   /**
@@ -237,8 +270,8 @@ final class CalleeScheduler<C extends CalleeScheduler.Entry> {
    * The call's reply is ready ({@code reply} null: nobody to send it to). Hands {@code leave} the
    * calls whose replies may leave now, in the order they must leave (the owner sends each one's
    * {@link Entry#takeReply} there, under its lock). Under return ordering that is none while an
-   * earlier call on the key has not replied, and then every reply that was waiting for it. A
-   * second report for a call is ignored.
+   * earlier call on the key has not replied, and then every reply that was waiting for it. A second
+   * report for a call is ignored.
    */
   void replied(C call, Envelope reply, Consumer<? super C> leave) {
     if (call.replied) {
@@ -254,7 +287,8 @@ final class CalleeScheduler<C extends CalleeScheduler.Entry> {
     if (reply != null) {
       hold(call, reply.size());
     }
-    while (!ks.replies.isEmpty() && ks.replies.peek().replied) { // none while an earlier one has not replied
+    while (!ks.replies.isEmpty()
+        && ks.replies.peek().replied) { // none while an earlier one has not replied
       C head = ks.replies.poll();
       head.inReplyOrder = false;
       if (head.reply != null) {
@@ -300,24 +334,26 @@ final class CalleeScheduler<C extends CalleeScheduler.Entry> {
   }
 
   /**
-   * Cancels a call: one still waiting (for its key or a slot) is removed and true is returned —
-   * the owner answers it and reports it {@link #exited} without running it; a running one stays
-   * (its key is held until its handler returns) and false is returned.
+   * Cancels a call: one still waiting (for its key or a slot) is removed and true is returned — the
+   * owner answers it and reports it {@link #exited} without running it; a running one stays (its
+   * key is held until its handler returns) and false is returned.
    */
   boolean cancel(C call) {
     switch (call.state) {
-      case QUEUED_KEY: {
+      case QUEUED_KEY -> {
         KeyState<C> ks = keys.get(call.key);
         if (ks != null && ks.waiting != null) {
           ks.waiting.remove(call);
         }
         return true;
       }
-      case QUEUED_SLOT:
+      case QUEUED_SLOT -> {
         ready.remove(call);
         return true;
-      default:
+      }
+      default -> {
         return false;
+      }
     }
   }
 
@@ -344,7 +380,9 @@ final class CalleeScheduler<C extends CalleeScheduler.Entry> {
     }
   }
 
-  /** How many entries its tables hold (0 when no call is in progress): for the leak checks of tests. */
+  /**
+   * How many entries its tables hold (0 when no call is in progress): for the leak checks of tests.
+   */
   int entries() {
     return keys.size() + ready.size() + running + admitted + (buffered > 0 ? 1 : 0);
   }

@@ -17,10 +17,10 @@ import org.slf4j.LoggerFactory;
  * sending them under the receiver's credit within a budget of bytes held for that, taking them in
  * within a budget per remote and in total, and dropping transfers that stall.
  *
- * <p>{@link #send} runs on the thread that sends the message (caller or handler); chunks and
- * credit arrive on the lower's I/O thread; the stall watch runs on the timer; {@link #callEnded}
- * and {@link #disconnected} on whichever thread ends the call or sees the remote go. Transfers
- * live in their {@link RemoteLink}'s tables; the budgets are counted here.
+ * <p>{@link #send} runs on the thread that sends the message (caller or handler); chunks and credit
+ * arrive on the lower's I/O thread; the stall watch runs on the timer; {@link #callEnded} and
+ * {@link #disconnected} on whichever thread ends the call or sees the remote go. Transfers live in
+ * their {@link RemoteLink}'s tables; the budgets are counted here.
  */
 final class ChunkTransfers {
   private static final Logger LOG = LoggerFactory.getLogger(ChunkTransfers.class);
@@ -42,12 +42,25 @@ final class ChunkTransfers {
   private final int maxMessageSize;
   private final ReplyRefusal replyRefusal;
   private final TooLarge tooLarge;
-  /** Bytes of big messages being received in chunks, counted against {@code Limits.maxBufferedBytes}. */
+
+  /**
+   * Bytes of big messages being received in chunks, counted against {@code
+   * Limits.maxBufferedBytes}.
+   */
   private final AtomicLong bytesIn = new AtomicLong();
-  /** Bytes of big messages this peer holds until their receivers grant chunk credit, bounded alike. */
+
+  /**
+   * Bytes of big messages this peer holds until their receivers grant chunk credit, bounded alike.
+   */
   private final AtomicLong bytesOut = new AtomicLong();
 
-  ChunkTransfers(String name, int chunkSize, Limits limits, Timer timer, ReplyRefusal replyRefusal, TooLarge tooLarge) {
+  ChunkTransfers(
+      String name,
+      int chunkSize,
+      Limits limits,
+      Timer timer,
+      ReplyRefusal replyRefusal,
+      TooLarge tooLarge) {
     this.name = name;
     this.chunkSize = chunkSize;
     this.maxBufferedBytes = limits.maxBufferedBytes();
@@ -65,7 +78,8 @@ final class ChunkTransfers {
    * budget, and whatever the lower throws.
    */
   void send(RemoteLink r, Header h, Envelope env, int direction) {
-    if (env.body().length <= chunkSize || !r.capabilities.has(Capabilities.CHUNK)
+    if (env.body().length <= chunkSize
+        || !r.capabilities.has(Capabilities.CHUNK)
         || (direction == Chunks.REQUEST && r.capabilities.has(Capabilities.ORDERED))) {
       r.link.send(env); // an ordering callee gets calls whole: see Capabilities.ORDERED
       return;
@@ -74,12 +88,17 @@ final class ChunkTransfers {
     long held = bytesOut.addAndGet(length);
     if (held > maxBufferedBytes && held != length) {
       bytesOut.addAndGet(-length);
-      throw new OverloadedException(held - length + " bytes of big messages wait for their receivers' credit (limit "
-          + maxBufferedBytes + ")");
+      throw new OverloadedException(
+          held
+              - length
+              + " bytes of big messages wait for their receivers' credit (limit "
+              + maxBufferedBytes
+              + ")");
     }
     Chunks.Out out = new Chunks.Out(r, h, direction, env.body(), chunkSize);
     long key = Chunks.key(h.seq(), direction);
-    Chunks.Out previous = r.chunksOut.put(key, out); // registered first: the credit may come at once
+    Chunks.Out previous =
+        r.chunksOut.put(key, out); // registered first: the credit may come at once
     if (previous != null) {
       previous.stop();
       bytesOut.addAndGet(-previous.total());
@@ -94,7 +113,9 @@ final class ChunkTransfers {
     }
   }
 
-  /** A CHUNK_CREDIT (I/O thread): more chunks may leave, or (no credit) the receiver wants no more. */
+  /**
+   * A CHUNK_CREDIT (I/O thread): more chunks may leave, or (no credit) the receiver wants no more.
+   */
   void credit(RemoteLink r, Header h) {
     long key = Chunks.key(h.seq(), h.streams());
     Chunks.Out out = r.chunksOut.get(key);
@@ -137,39 +158,70 @@ final class ChunkTransfers {
     if (direction == Chunks.REPLY) {
       ClientCall c = r.pending.get(h.seq());
       if (c == null || !c.answeredBy(h)) {
-        LOG.debug("{}: chunked reply from {} for an unknown or finished call ({} seq {})", name, r.id(), h.method(), h.seq());
+        LOG.debug(
+            "{}: chunked reply from {} for an unknown or finished call ({} seq {})",
+            name,
+            r.id(),
+            h.method(),
+            h.seq());
         abort(r, h, direction);
         return;
       }
     }
     long total = h.chunkTotal();
     if (total <= Chunks.MIN_CHUNKED) {
-      refuse(r, h, ErrorNames.BAD_MESSAGE, "a chunked message of " + total + " bytes (chunked ones are over " + Chunks.MIN_CHUNKED + ")");
+      refuse(
+          r,
+          h,
+          ErrorNames.BAD_MESSAGE,
+          "a chunked message of "
+              + total
+              + " bytes (chunked ones are over "
+              + Chunks.MIN_CHUNKED
+              + ")");
       return;
     }
     if (r.chunksIn.size() >= Chunks.MAX_IN_PER_REMOTE) {
-      refuse(r, h, ErrorNames.OVERLOADED, Chunks.MAX_IN_PER_REMOTE + " big messages are arriving from this remote already");
+      refuse(
+          r,
+          h,
+          ErrorNames.OVERLOADED,
+          Chunks.MAX_IN_PER_REMOTE + " big messages are arriving from this remote already");
       return;
     }
     long mine = r.chunkBytesIn.get();
     if (mine > 0 && mine + total > maxBufferedBytes / 2) {
       // One link may hold at most half of the budget (but always one message), so that one that
       // announces big messages and stalls cannot have every other link's refused.
-      refuse(r, h, ErrorNames.OVERLOADED, mine + " bytes of big messages are arriving from this remote (at most "
-          + maxBufferedBytes / 2 + " per remote)");
+      refuse(
+          r,
+          h,
+          ErrorNames.OVERLOADED,
+          mine
+              + " bytes of big messages are arriving from this remote (at most "
+              + maxBufferedBytes / 2
+              + " per remote)");
       return;
     }
     long held = bytesIn.addAndGet(total);
     if (held > maxBufferedBytes && held != total) {
       bytesIn.addAndGet(-total);
-      refuse(r, h, ErrorNames.OVERLOADED, held - total + " bytes of big messages are arriving (limit " + maxBufferedBytes + ")");
+      refuse(
+          r,
+          h,
+          ErrorNames.OVERLOADED,
+          held - total + " bytes of big messages are arriving (limit " + maxBufferedBytes + ")");
       return;
     }
     Chunks.In in = new Chunks.In(h, direction);
     long key = Chunks.key(h.seq(), direction);
     if (r.chunksIn.putIfAbsent(key, in) != null) {
       bytesIn.addAndGet(-total);
-      refuse(r, h, ErrorNames.BAD_MESSAGE, "duplicate: " + h.method() + " seq " + h.seq() + " is already arriving in chunks");
+      refuse(
+          r,
+          h,
+          ErrorNames.BAD_MESSAGE,
+          "duplicate: " + h.method() + " seq " + h.seq() + " is already arriving in chunks");
       return;
     }
     r.chunkBytesIn.addAndGet(total);
@@ -184,13 +236,24 @@ final class ChunkTransfers {
   Envelope chunk(RemoteLink r, Header h, Envelope env) {
     long key = Chunks.key(h.seq(), h.streams());
     Chunks.In in = r.chunksIn.get(key);
-    if (in == null || !in.header.method().equals(h.method()) || !in.header.orderKey().equals(h.orderKey())) {
-      LOG.debug("{}: a chunk from {} for no transfer in progress ({} seq {})", name, r.id(), h.method(), h.seq());
+    if (in == null
+        || !in.header.method().equals(h.method())
+        || !in.header.orderKey().equals(h.orderKey())) {
+      LOG.debug(
+          "{}: a chunk from {} for no transfer in progress ({} seq {})",
+          name,
+          r.id(),
+          h.method(),
+          h.seq());
       return null;
     }
     if (!in.append(env.body())) {
       dropIn(r, key, false);
-      refuse(r, in.header, ErrorNames.BAD_MESSAGE, "chunks overflow the announced " + in.total() + " bytes");
+      refuse(
+          r,
+          in.header,
+          ErrorNames.BAD_MESSAGE,
+          "chunks overflow the announced " + in.total() + " bytes");
       return null;
     }
     if (!in.complete()) {
@@ -204,45 +267,74 @@ final class ChunkTransfers {
     return null;
   }
 
-  /** Drops a big message that did not progress enough in {@link Chunks#IDLE_TIMEOUT}; re-arms itself otherwise. */
+  /**
+   * Drops a big message that did not progress enough in {@link Chunks#IDLE_TIMEOUT}; re-arms itself
+   * otherwise.
+   */
   private void watch(RemoteLink r, long key, Chunks.In in) {
-    in.watch(timer.schedule(Chunks.IDLE_TIMEOUT, () -> {
-      if (r.chunksIn.get(key) != in) {
-        return;
-      }
-      if (in.progressed()) {
-        watch(r, key, in);
-      } else if (r.chunksIn.remove(key, in)) {
-        releaseIn(r, in);
-        refuse(r, in.header, ErrorNames.BAD_MESSAGE, "the " + in.total() + "-byte " + in.header.method() + " stalled: less than "
-            + (Chunks.MIN_PROGRESS >> 10) + " KiB of it in " + Chunks.IDLE_TIMEOUT.toSeconds() + " s; the transfer is dropped");
-      }
-    }));
+    in.watch(
+        timer.schedule(
+            Chunks.IDLE_TIMEOUT,
+            () -> {
+              if (r.chunksIn.get(key) != in) {
+                return;
+              }
+              if (in.progressed()) {
+                watch(r, key, in);
+              } else if (r.chunksIn.remove(key, in)) {
+                releaseIn(r, in);
+                refuse(
+                    r,
+                    in.header,
+                    ErrorNames.BAD_MESSAGE,
+                    "the "
+                        + in.total()
+                        + "-byte "
+                        + in.header.method()
+                        + " stalled: less than "
+                        + (Chunks.MIN_PROGRESS >> 10)
+                        + " KiB of it in "
+                        + Chunks.IDLE_TIMEOUT.toSeconds()
+                        + " s; the transfer is dropped");
+              }
+            }));
   }
 
-  /** What a transfer that was taken out of {@code r.chunksIn} held: its watch and its bytes in both budgets. */
+  /**
+   * What a transfer that was taken out of {@code r.chunksIn} held: its watch and its bytes in both
+   * budgets.
+   */
   private void releaseIn(RemoteLink r, Chunks.In in) {
     in.release();
     bytesIn.addAndGet(-in.total());
     r.chunkBytesIn.addAndGet(-in.total());
   }
 
-  /** Refuses a big message before its chunks come: an error reply to a call, a failure for a reply. */
+  /**
+   * Refuses a big message before its chunks come: an error reply to a call, a failure for a reply.
+   */
   private void refuse(RemoteLink r, Header h, String errorName, String message) {
-    LOG.warn("{}: refused a chunked {} from {} ({}): {}", name, h.type(), r.id(), h.method(), message);
+    LOG.warn(
+        "{}: refused a chunked {} from {} ({}): {}", name, h.type(), r.id(), h.method(), message);
     if (h.type() == MessageType.FUNCTION) {
       Replies.sendError(r, h, errorName, message);
     } else {
-      replyRefusal.refuse(r, h, errorName.equals(ErrorNames.OVERLOADED) ? new OverloadedException(message)
-          : new CallosumException(ErrorCode.BAD_MESSAGE, "reply refused: " + message));
+      replyRefusal.refuse(
+          r,
+          h,
+          errorName.equals(ErrorNames.OVERLOADED)
+              ? new OverloadedException(message)
+              : new CallosumException(ErrorCode.BAD_MESSAGE, "reply refused: " + message));
     }
     abort(r, h, h.type() == MessageType.FUNCTION ? Chunks.REQUEST : Chunks.REPLY);
   }
 
   private void sendCredit(RemoteLink r, Header h, int direction, long chunks) {
     try {
-      r.link.send(new Envelope(MessageCodec.encodeHeader(h.stream(MessageType.CHUNK_CREDIT, direction, chunks, 0)),
-          MessageCodec.encodeBody(MessageCodec.EMPTY_ARRAY_META, null, false)));
+      r.link.send(
+          new Envelope(
+              MessageCodec.encodeHeader(h.stream(MessageType.CHUNK_CREDIT, direction, chunks, 0)),
+              MessageCodec.encodeBody(MessageCodec.EMPTY_ARRAY_META, null, false)));
     } catch (RuntimeException e) {
       LOG.debug("{}: chunk credit to {} not sent: {}", name, r.id(), e.getMessage());
     }
@@ -253,7 +345,10 @@ final class ChunkTransfers {
     sendCredit(r, h, direction, 0);
   }
 
-  /** Drops a big message arriving in chunks; with {@code tell}, its sender is asked to stop. True if there was one. */
+  /**
+   * Drops a big message arriving in chunks; with {@code tell}, its sender is asked to stop. True if
+   * there was one.
+   */
   boolean dropIn(RemoteLink r, long key, boolean tell) {
     Chunks.In in = r.chunksIn.remove(key);
     if (in == null) {
@@ -286,7 +381,10 @@ final class ChunkTransfers {
     }
   }
 
-  /** Entries beyond the remotes' tables: each budget in use counts one (for the leak checks of tests). */
+  /**
+   * Entries beyond the remotes' tables: each budget in use counts one (for the leak checks of
+   * tests).
+   */
   int entries() {
     return (bytesIn.get() != 0 ? 1 : 0) + (bytesOut.get() != 0 ? 1 : 0);
   }

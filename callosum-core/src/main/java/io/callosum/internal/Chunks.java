@@ -2,6 +2,7 @@ package io.callosum.internal;
 
 import io.callosum.Timer;
 import io.callosum.lower.Envelope;
+import java.time.Duration;
 import java.util.Arrays;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,21 +16,30 @@ import org.slf4j.LoggerFactory;
  */
 final class Chunks {
   private static final Logger LOG = LoggerFactory.getLogger(Chunks.class);
+
   /** Chunks the receiver lets the sender have in flight. */
   static final int WINDOW = 4;
+
   /**
    * How often an arriving big message must have progressed by {@link #MIN_PROGRESS} bytes (or its
    * rest): one that did not is dropped (its sender stalled, went silent or trickles).
    */
-  static final java.time.Duration IDLE_TIMEOUT = java.time.Duration.ofSeconds(30);
+  static final Duration IDLE_TIMEOUT = Duration.ofSeconds(30);
+
   /** See {@link #IDLE_TIMEOUT}. */
   static final int MIN_PROGRESS = 64 << 10;
-  /** The smallest chunked message: a sender chunks only bodies above its chunk size, at least 1 KiB. */
+
+  /**
+   * The smallest chunked message: a sender chunks only bodies above its chunk size, at least 1 KiB.
+   */
   static final int MIN_CHUNKED = 1024;
+
   /** Big messages arriving at once from one remote. */
   static final int MAX_IN_PER_REMOTE = 64;
+
   /** Request chunks (caller to callee) and reply chunks. */
   static final int REQUEST = Header.UPSTREAM;
+
   static final int REPLY = Header.DOWNSTREAM;
 
   private Chunks() {}
@@ -39,7 +49,10 @@ final class Chunks {
     return seq << 2 | direction;
   }
 
-  /** The sending side of one big message: sends as credit arrives (on the I/O thread that brings it). */
+  /**
+   * The sending side of one big message: sends as credit arrives (on the I/O thread that brings
+   * it).
+   */
   static final class Out {
     final RemoteLink remote;
     final Header header;
@@ -63,19 +76,27 @@ final class Chunks {
       return frame.length;
     }
 
-    /** The envelope that starts the transfer: the header marked with the frame's length, no body. */
+    /**
+     * The envelope that starts the transfer: the header marked with the frame's length, no body.
+     */
     Envelope start() {
       return new Envelope(MessageCodec.encodeHeader(header.chunked(frame.length)), new byte[0]);
     }
 
-    /** More credit: sends what it allows. True once everything has been sent (or the transfer stopped). */
+    /**
+     * More credit: sends what it allows. True once everything has been sent (or the transfer
+     * stopped).
+     */
     synchronized boolean grant(long chunks) {
       credit += chunks;
       while (!stopped && credit > 0 && sent < frame.length) {
         int n = Math.min(chunkSize, frame.length - sent);
         byte[] slice = Arrays.copyOfRange(frame, sent, sent + n);
         try {
-          remote.link.send(new Envelope(MessageCodec.encodeHeader(header.stream(MessageType.CHUNK, direction, 0, 0)), slice));
+          remote.link.send(
+              new Envelope(
+                  MessageCodec.encodeHeader(header.stream(MessageType.CHUNK, direction, 0, 0)),
+                  slice));
         } catch (RuntimeException e) {
           LOG.debug("chunk of {} not sent: {}", header.method(), e.getMessage());
           stopped = true;
@@ -100,13 +121,16 @@ final class Chunks {
   static final class In {
     /** The first buffer: what {@link #WINDOW} chunks of the default size fill. */
     private static final int INITIAL = 1 << 20;
+
     final Header header;
     final int direction;
     private final int total;
     private byte[] frame;
     private volatile int filled;
+
     /** {@link #filled} when the stall watch last looked. */
     private int filledAtCheck;
+
     private volatile Timer.Scheduled watch;
     private volatile boolean released;
 
@@ -122,8 +146,8 @@ final class Chunks {
     }
 
     /**
-     * The stall watch's look (every {@link #IDLE_TIMEOUT}): true if at least {@link
-     * #MIN_PROGRESS} bytes, or the rest of the message, arrived since its previous look.
+     * The stall watch's look (every {@link #IDLE_TIMEOUT}): true if at least {@link #MIN_PROGRESS}
+     * bytes, or the rest of the message, arrived since its previous look.
      */
     boolean progressed() {
       int now = filled;
@@ -132,7 +156,10 @@ final class Chunks {
       return enough;
     }
 
-    /** The timer task that drops this transfer if it stalls; cancelled at once if the transfer is released already. */
+    /**
+     * The timer task that drops this transfer if it stalls; cancelled at once if the transfer is
+     * released already.
+     */
     void watch(Timer.Scheduled task) {
       this.watch = task;
       if (released) {
@@ -140,7 +167,10 @@ final class Chunks {
       }
     }
 
-    /** Cancels the stall watch (once the transfer is complete or dropped); a watch set later is cancelled by {@link #watch}. */
+    /**
+     * Cancels the stall watch (once the transfer is complete or dropped); a watch set later is
+     * cancelled by {@link #watch}.
+     */
     void release() {
       released = true;
       Timer.Scheduled w = watch;
@@ -149,13 +179,20 @@ final class Chunks {
       }
     }
 
-    /** Appends a chunk; false if it would overflow the announced length. Called by one thread at a time. */
+    /**
+     * Appends a chunk; false if it would overflow the announced length. Called by one thread at a
+     * time.
+     */
+    @SuppressWarnings("NonAtomicVolatileUpdate") // one writer; the stall watch only reads filled
     boolean append(byte[] chunk) {
       if (chunk.length == 0 || chunk.length > total - filled) {
         return false;
       }
       if (filled + chunk.length > frame.length) {
-        frame = Arrays.copyOf(frame, (int) Math.min(total, Math.max((long) filled + chunk.length, 2L * frame.length)));
+        frame =
+            Arrays.copyOf(
+                frame,
+                (int) Math.min(total, Math.max((long) filled + chunk.length, 2L * frame.length)));
       }
       System.arraycopy(chunk, 0, frame, filled, chunk.length);
       filled += chunk.length;

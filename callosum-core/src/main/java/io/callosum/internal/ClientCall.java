@@ -12,25 +12,40 @@ final class ClientCall {
   final long seq;
   final String method;
   final OrderKey orderKey;
+
   /** The result type; null for a raw {@link io.callosum.Payload}. */
   final Type resultType;
+
   /** The streams the call opens (see {@link CallRequest#streams}). */
   final int streams;
+
   final Future future = new Future();
   final CallInfo info;
   final long startNanos;
   final long bytesOut;
+
   /** The call this peer serves from inside which this call was made (a callback), or null. */
   final ServerCall parent;
+
   /** This callback's random id in call chains (0 when not a callback). */
   final long token;
+
   volatile Timer.Scheduled timeout;
+
   /** The streams of a streaming call (null for a plain one); set before the FUNCTION leaves. */
   StreamOut upstream;
+
   StreamIn downstream;
 
   /** The call {@code request} describes (its body is not kept: it has been encoded). */
-  ClientCall(CallRequest request, long seq, CallInfo info, long startNanos, long bytesOut, ServerCall parent, long token) {
+  ClientCall(
+      CallRequest request,
+      long seq,
+      CallInfo info,
+      long startNanos,
+      long bytesOut,
+      ServerCall parent,
+      long token) {
     this.remote = request.target();
     this.seq = seq;
     this.method = request.method();
@@ -45,7 +60,10 @@ final class ClientCall {
     future.call = this;
   }
 
-  /** Whether {@code h} (a reply or stream message with this call's seq) is about this call: same meth and okey. */
+  /**
+   * Whether {@code h} (a reply or stream message with this call's seq) is about this call: same
+   * meth and okey.
+   */
   boolean answeredBy(Header h) {
     return method.equals(h.method()) && orderKey.equals(h.orderKey());
   }

@@ -4,7 +4,9 @@ import io.callosum.Body;
 import io.callosum.upper.Codec;
 import java.lang.reflect.Type;
 
-/** The core's {@link Body}: bytes as received, decoded by the peer's codec when asked. Immutable. */
+/**
+ * The core's {@link Body}: bytes as received, decoded by the peer's codec when asked. Immutable.
+ */
 public final class CodecBody implements Body {
   private final byte[] bytes;
   private final Codec codec;
@@ -30,6 +32,7 @@ public final class CodecBody implements Body {
   }
 
   @Override
+  @SuppressWarnings("TypeParameterUnusedInFormals") // as Body.as(Type): the caller picks T
   public <T> T as(Type type) {
     return codec.decode(bytes, type);
   }

@@ -10,13 +10,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Inbound dispatch: decodes each envelope's header, checks it against the limits and the
- * extensions the remote announced, and routes it by type to the part that handles it. A message
- * that is malformed, too big or unannounced is answered (a call with an ERROR, a reply by failing
- * its call) or dropped with a log line; it never reaches the parts.
+ * Inbound dispatch: decodes each envelope's header, checks it against the limits and the extensions
+ * the remote announced, and routes it by type to the part that handles it. A message that is
+ * malformed, too big or unannounced is answered (a call with an ERROR, a reply by failing its call)
+ * or dropped with a log line; it never reaches the parts.
  *
- * <p>Runs on the lower's I/O thread ({@link #received}), except {@link #tooLarge}, which a
- * chunked transfer's check may call there too.
+ * <p>Runs on the lower's I/O thread ({@link #received}), except {@link #tooLarge}, which a chunked
+ * transfer's check may call there too.
  */
 final class Dispatcher {
   private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
@@ -27,7 +27,13 @@ final class Dispatcher {
   private final ChunkTransfers chunks;
   private final StreamRouting streams;
 
-  Dispatcher(String name, Limits limits, IncomingCalls incoming, OutgoingCalls outgoing, ChunkTransfers chunks, StreamRouting streams) {
+  Dispatcher(
+      String name,
+      Limits limits,
+      IncomingCalls incoming,
+      OutgoingCalls outgoing,
+      ChunkTransfers chunks,
+      StreamRouting streams) {
     this.name = name;
     this.limits = limits;
     this.incoming = incoming;
@@ -38,7 +44,12 @@ final class Dispatcher {
 
   void received(RemoteLink r, Envelope env) {
     if (env.header().length > limits.maxHeaderSize()) {
-      LOG.warn("{}: dropped a message from {}: header of {} bytes exceeds {}", name, r.id(), env.header().length, limits.maxHeaderSize());
+      LOG.warn(
+          "{}: dropped a message from {}: header of {} bytes exceeds {}",
+          name,
+          r.id(),
+          env.header().length,
+          limits.maxHeaderSize());
       return;
     }
     Header h;
@@ -64,35 +75,18 @@ final class Dispatcher {
 
   private void route(RemoteLink r, Header h, Envelope env) {
     switch (h.type()) {
-      case CHUNK:
+      case CHUNK -> {
         Envelope whole = chunks.chunk(r, h, env);
         if (whole != null) {
           received(r, whole); // the big message, as if it had come in one piece
         }
-        break;
-      case CHUNK_CREDIT:
-        chunks.credit(r, h);
-        break;
-      case FUNCTION:
-        incoming.received(r, h, env);
-        break;
-      case CANCEL:
-        incoming.cancelled(r, h);
-        break;
-      case STREAM_ITEM:
-      case STREAM_CREDIT:
-      case STREAM_END:
-      case STREAM_CANCEL:
-        streams.received(r, h, env);
-        break;
-      case RESULT:
-      case FAILURE:
-      case ERROR:
-      case CANCELLED:
-        outgoing.received(r, h, env);
-        break;
-      default:
-        LOG.warn("{}: dropped a message of type {} from {}", name, h.type(), r.id());
+      }
+      case CHUNK_CREDIT -> chunks.credit(r, h);
+      case FUNCTION -> incoming.received(r, h, env);
+      case CANCEL -> incoming.cancelled(r, h);
+      case STREAM_ITEM, STREAM_CREDIT, STREAM_END, STREAM_CANCEL -> streams.received(r, h, env);
+      case RESULT, FAILURE, ERROR, CANCELLED -> outgoing.received(r, h, env);
+      default -> LOG.warn("{}: dropped a message of type {} from {}", name, h.type(), r.id());
     }
   }
 
@@ -104,7 +98,11 @@ final class Dispatcher {
       Replies.sendError(r, partial, ErrorNames.BAD_MESSAGE, e.getMessage());
     } else if (partial != null) {
       LOG.warn("{}: bad reply from {} for {}: {}", name, r.id(), partial.method(), e.getMessage());
-      outgoing.fail(r, partial, new CallosumException(ErrorCode.BAD_MESSAGE, "malformed reply: " + e.getMessage()), env.size());
+      outgoing.fail(
+          r,
+          partial,
+          new CallosumException(ErrorCode.BAD_MESSAGE, "malformed reply: " + e.getMessage()),
+          env.size());
     } else {
       LOG.warn("{}: dropped a message from {}: {}", name, r.id(), e.getMessage());
     }
@@ -116,22 +114,37 @@ final class Dispatcher {
    * dropped.
    */
   private boolean announced(RemoteLink r, Header h, Envelope env) {
-    String missing = (h.chunkTotal() > 0 || h.type().isChunk()) && !r.capabilities.has(Capabilities.CHUNK) ? Capabilities.CHUNK
-        : h.type().isStream() && !r.capabilities.has(Capabilities.STREAM) ? Capabilities.STREAM : null;
+    String missing =
+        (h.chunkTotal() > 0 || h.type().isChunk()) && !r.capabilities.has(Capabilities.CHUNK)
+            ? Capabilities.CHUNK
+            : h.type().isStream() && !r.capabilities.has(Capabilities.STREAM)
+                ? Capabilities.STREAM
+                : null;
     if (missing == null) {
       return true;
     }
-    String msg = h.type() + (h.chunkTotal() > 0 ? " with chk" : "") + " from a remote that did not announce " + missing;
+    String msg =
+        h.type()
+            + (h.chunkTotal() > 0 ? " with chk" : "")
+            + " from a remote that did not announce "
+            + missing;
     LOG.warn("{}: dropped {} ({} seq {})", name, msg, h.method(), h.seq());
     if (h.type() == MessageType.FUNCTION) {
       Replies.sendError(r, h, ErrorNames.BAD_MESSAGE, msg);
     } else if (h.type().isReply()) {
-      outgoing.fail(r, h, new CallosumException(ErrorCode.BAD_MESSAGE, "malformed reply: " + msg), env.size());
+      outgoing.fail(
+          r,
+          h,
+          new CallosumException(ErrorCode.BAD_MESSAGE, "malformed reply: " + msg),
+          env.size());
     }
     return false;
   }
 
-  /** A message of {@code size} bytes, over the limit: a call gets an ERROR, a reply fails its call, a stream fails. */
+  /**
+   * A message of {@code size} bytes, over the limit: a call gets an ERROR, a reply fails its call,
+   * a stream fails.
+   */
   void tooLarge(RemoteLink r, Header h, long size) {
     String msg = "message of " + size + " bytes exceeds the limit of " + limits.maxMessageSize();
     LOG.warn("{}: {} from {} ({})", name, msg, r.id(), h.method());
@@ -142,7 +155,8 @@ final class Dispatcher {
     } else if (h.type() == MessageType.STREAM_ITEM || h.type() == MessageType.STREAM_END) {
       StreamIn in = StreamRouting.streamInOf(r, h);
       if (in != null) {
-        in.refuse(new MessageTooLargeException("stream item " + msg)); // never a silent gap in the stream
+        in.refuse(
+            new MessageTooLargeException("stream item " + msg)); // never a silent gap in the stream
       }
     }
   }

@@ -9,6 +9,7 @@ import io.callosum.RemoteInternalException;
 import io.callosum.RemoteUserException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.concurrent.CancellationException;
 
 /**
  * The names this project puts into ErrorMetadata for framework errors, and the mapping of FAILURE
@@ -64,34 +65,34 @@ public final class ErrorNames {
       return new RemoteUserException(meta[0], meta[1], meta[2]);
     }
     String detail = meta[1];
-    switch (meta[0]) {
-      case OVERLOADED:
-        return new OverloadedException("remote peer overloaded: " + detail, null, true);
-      case MESSAGE_TOO_LARGE:
-        return new MessageTooLargeException("remote refused: " + detail, null, true);
-      case NO_SUCH_METHOD:
-        return new RemoteInternalException(ErrorCode.NO_SUCH_METHOD, meta[0], meta[1], meta[2]);
-      case BAD_MESSAGE:
-        return new RemoteInternalException(ErrorCode.BAD_MESSAGE, meta[0], meta[1], meta[2]);
-      case CODEC_ERROR:
-        return new RemoteInternalException(ErrorCode.CODEC_ERROR, meta[0], meta[1], meta[2]);
-      default:
-        return new RemoteInternalException(ErrorCode.REMOTE_INTERNAL_ERROR, meta[0], meta[1], meta[2]);
-    }
+    return switch (meta[0]) {
+      case OVERLOADED -> new OverloadedException("remote peer overloaded: " + detail, null, true);
+      case MESSAGE_TOO_LARGE ->
+          new MessageTooLargeException("remote refused: " + detail, null, true);
+      case NO_SUCH_METHOD ->
+          new RemoteInternalException(ErrorCode.NO_SUCH_METHOD, meta[0], meta[1], meta[2]);
+      case BAD_MESSAGE ->
+          new RemoteInternalException(ErrorCode.BAD_MESSAGE, meta[0], meta[1], meta[2]);
+      case CODEC_ERROR ->
+          new RemoteInternalException(ErrorCode.CODEC_ERROR, meta[0], meta[1], meta[2]);
+      default ->
+          new RemoteInternalException(ErrorCode.REMOTE_INTERNAL_ERROR, meta[0], meta[1], meta[2]);
+    };
   }
 
   /** The error code of a failure, for interceptors. */
   public static ErrorCode codeOf(Throwable t) {
-    if (t instanceof CallosumException) {
-      return ((CallosumException) t).code();
+    if (t instanceof CallosumException callosumException) {
+      return callosumException.code();
     }
-    if (t instanceof java.util.concurrent.CancellationException) {
+    if (t instanceof CancellationException) {
       return ErrorCode.CANCELLED;
     }
     return ErrorCode.REMOTE_USER_ERROR;
   }
 
   static CallosumException cancelledByRemote(String method) {
-    return new CallCancelledException("call of " + method + " was cancelled by the remote peer", null, true);
+    return new CallCancelledException(
+        "call of " + method + " was cancelled by the remote peer", null, true);
   }
 }

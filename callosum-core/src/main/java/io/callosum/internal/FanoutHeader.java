@@ -11,6 +11,7 @@ import java.nio.ByteBuffer;
 public record FanoutHeader(long senderId, long sequence) {
   public static final int LENGTH = 17;
   public static final byte VERSION = 1;
+
   /** A placeholder before numbering. */
   static final byte[] EMPTY = new byte[0];
 
@@ -18,13 +19,18 @@ public record FanoutHeader(long senderId, long sequence) {
     return ByteBuffer.allocate(LENGTH).put(VERSION).putLong(senderId).putLong(sequence).array();
   }
 
-  /** The header in {@code bytes}; throws {@link BadMessageException} for a foreign or malformed one. */
+  /**
+   * The header in {@code bytes}; throws {@link BadMessageException} for a foreign or malformed one.
+   */
   public static FanoutHeader decode(byte[] bytes) throws BadMessageException {
     if (bytes.length != LENGTH) {
-      throw new BadMessageException("a header of " + bytes.length + " bytes (expected " + LENGTH + ")", null);
+      throw new BadMessageException(
+          "a header of " + bytes.length + " bytes (expected " + LENGTH + ")", null);
     }
     if (bytes[0] != VERSION) {
-      throw new BadMessageException("header version " + (bytes[0] & 0xff) + " (this peer reads version " + VERSION + ")", null);
+      throw new BadMessageException(
+          "header version " + (bytes[0] & 0xff) + " (this peer reads version " + VERSION + ")",
+          null);
     }
     ByteBuffer b = ByteBuffer.wrap(bytes, 1, LENGTH - 1);
     long sender = b.getLong();

@@ -34,8 +34,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class FanoutReceiverCore implements FanoutListener, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(FanoutReceiverCore.class);
+
   /** (sender, topic) pairs whose last sequence number is remembered. */
   static final int MAX_TRACKED_STREAMS = 10_000;
+
   /** Put in the queue by close(): wakes every thread waiting in take() or poll(). */
   private static final Delivery CLOSED = new Delivery("", null);
 
@@ -46,15 +48,22 @@ public final class FanoutReceiverCore implements FanoutListener, AutoCloseable {
   private final long maxQueuedBytes;
   private final AtomicLong queuedBytes = new AtomicLong();
   private final AtomicBoolean paused = new AtomicBoolean();
-  /** The last sequence number per publisher and topic (0: none yet), read and written by the lower's receiving thread. */
-  private final Map<Stream, long[]> lastSequence = new LinkedHashMap<>(16, 0.75f, true) {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<Stream, long[]> eldest) {
-      return size() > MAX_TRACKED_STREAMS;
-    }
-  };
+
+  /**
+   * The last sequence number per publisher and topic (0: none yet), read and written by the lower's
+   * receiving thread.
+   */
+  private final Map<Stream, long[]> lastSequence =
+      new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Stream, long[]> eldest) {
+          return size() > MAX_TRACKED_STREAMS;
+        }
+      };
+
   /** The stream of the previous item and its entry: a run of items of one stream skips the map. */
   private Stream recentStream;
+
   private long[] recentLast;
   private final AtomicLong received = new AtomicLong();
   private final AtomicLong missed = new AtomicLong();
@@ -63,10 +72,17 @@ public final class FanoutReceiverCore implements FanoutListener, AutoCloseable {
   private final ExecutorService handlerThread;
   private volatile boolean closed;
 
-  public FanoutReceiverCore(Transport transport, URI address, FanoutConfig config, List<String> topics, Codec codec, Consumer<Delivery> handler,
+  public FanoutReceiverCore(
+      Transport transport,
+      URI address,
+      FanoutConfig config,
+      List<String> topics,
+      Codec codec,
+      Consumer<Delivery> handler,
       long maxQueuedBytes) {
     if (!transport.supports(config.pattern())) {
-      throw new UnsupportedOperationException("the lower of " + address + " offers no " + FanoutSenderCore.name(config.pattern()));
+      throw new UnsupportedOperationException(
+          "the lower of " + address + " offers no " + FanoutSenderCore.name(config.pattern()));
     }
     this.config = config;
     this.codec = codec;
@@ -76,12 +92,15 @@ public final class FanoutReceiverCore implements FanoutListener, AutoCloseable {
     try {
       this.lower = transport.openReceiver(address, config, topics, this);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot " + (config.bind() ? "bind " : "connect to ") + address + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "cannot " + (config.bind() ? "bind " : "connect to ") + address + ": " + e.getMessage(),
+          e);
     }
     if (handler == null) {
       handlerThread = null;
     } else {
-      handlerThread = Threads.singleThread("callosum-" + FanoutSenderCore.name(config.pattern()) + "-handler");
+      handlerThread =
+          Threads.singleThread("callosum-" + FanoutSenderCore.name(config.pattern()) + "-handler");
       handlerThread.execute(() -> pump(handler));
     }
   }
@@ -97,7 +116,12 @@ public final class FanoutReceiverCore implements FanoutListener, AutoCloseable {
       try {
         handler.accept(d);
       } catch (RuntimeException e) {
-        LOG.warn("the handler of {} items from {} failed on topic '{}'", FanoutSenderCore.name(config.pattern()), lower.address(), d.topic(), e);
+        LOG.warn(
+            "the handler of {} items from {} failed on topic '{}'",
+            FanoutSenderCore.name(config.pattern()),
+            lower.address(),
+            d.topic(),
+            e);
       }
     }
   }
@@ -117,15 +141,24 @@ public final class FanoutReceiverCore implements FanoutListener, AutoCloseable {
     return taken(queue.take());
   }
 
+  @SuppressWarnings("ReferenceEquality") // CLOSED is a sentinel: identity, not value, marks it
   private Delivery taken(Delivery d) {
     if (d == CLOSED) {
       queue.offer(CLOSED); // for the next waiting thread
-      throw new IllegalStateException("the " + FanoutSenderCore.name(config.pattern()) + " receiver at " + lower.address() + " is closed");
+      throw new IllegalStateException(
+          "the "
+              + FanoutSenderCore.name(config.pattern())
+              + " receiver at "
+              + lower.address()
+              + " is closed");
     }
     if (d != null) {
       queuedBytes.addAndGet(-d.body().bytes().length);
     }
-    if (paused.get() && queue.size() < resumeBelow && queuedBytes.get() <= maxQueuedBytes / 2 && paused.compareAndSet(true, false)) {
+    if (paused.get()
+        && queue.size() < resumeBelow
+        && queuedBytes.get() <= maxQueuedBytes / 2
+        && paused.compareAndSet(true, false)) {
       lower.resume();
     }
     return d;
@@ -171,7 +204,10 @@ public final class FanoutReceiverCore implements FanoutListener, AutoCloseable {
       // Not reached: the lower stops reading when told the queue is full. Should it happen, the
       // item is dropped and reading pauses like for a full queue.
       queuedBytes.addAndGet(-item.body().length);
-      LOG.warn("dropped an item from {}: the queue of {} is full", lower == null ? "?" : lower.address(), config.queueCapacity());
+      LOG.warn(
+          "dropped an item from {}: the queue of {} is full",
+          lower == null ? "?" : lower.address(),
+          config.queueCapacity());
     } else if (!full()) {
       return true;
     }
@@ -194,7 +230,9 @@ public final class FanoutReceiverCore implements FanoutListener, AutoCloseable {
    */
   private void countGap(FanoutHeader header, String topic) {
     long[] last = recentLast;
-    if (last == null || recentStream.senderId() != header.senderId() || !recentStream.topic().equals(topic)) {
+    if (last == null
+        || recentStream.senderId() != header.senderId()
+        || !recentStream.topic().equals(topic)) {
       Stream stream = new Stream(header.senderId(), topic);
       last = lastSequence.computeIfAbsent(stream, s -> new long[1]);
       recentStream = stream;
@@ -204,7 +242,8 @@ public final class FanoutReceiverCore implements FanoutListener, AutoCloseable {
     last[0] = header.sequence();
     if (previous != 0 && header.sequence() > previous + 1) {
       long gap = header.sequence() - previous - 1;
-      missed.getAndUpdate(m -> m + gap < m ? Long.MAX_VALUE : m + gap); // a hostile sender's numbers cannot wrap it
+      missed.getAndUpdate(
+          m -> m + gap < m ? Long.MAX_VALUE : m + gap); // a hostile sender's numbers cannot wrap it
     }
   }
 
@@ -213,9 +252,18 @@ public final class FanoutReceiverCore implements FanoutListener, AutoCloseable {
     long n = malformed.incrementAndGet();
     // A hostile sender must not flood the log: the first ten, then every thousandth.
     if (n <= 10 || n % 1000 == 0) {
-      LOG.warn("{} at {}: dropped {} ({} malformed so far)", FanoutSenderCore.name(config.pattern()), lower == null ? "?" : lower.address(), reason, n);
+      LOG.warn(
+          "{} at {}: dropped {} ({} malformed so far)",
+          FanoutSenderCore.name(config.pattern()),
+          lower == null ? "?" : lower.address(),
+          reason,
+          n);
     } else {
-      LOG.debug("{} at {}: dropped {}", FanoutSenderCore.name(config.pattern()), lower == null ? "?" : lower.address(), reason);
+      LOG.debug(
+          "{} at {}: dropped {}",
+          FanoutSenderCore.name(config.pattern()),
+          lower == null ? "?" : lower.address(),
+          reason);
     }
   }
 

@@ -17,18 +17,18 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The sending half of {@code Broadcaster} and {@code PipelineSender}: encodes values, numbers
- * items per topic, and offers them to the lower; {@link #send} waits for room. Thread-safe.
+ * The sending half of {@code Broadcaster} and {@code PipelineSender}: encodes values, numbers items
+ * per topic, and offers them to the lower; {@link #send} waits for room. Thread-safe.
  */
 public final class FanoutSenderCore implements AutoCloseable {
   /** The longest topic, in UTF-8 bytes. */
   public static final int MAX_TOPIC_BYTES = 1024;
+
   /** How many topics a sender numbers at once; a forgotten topic starts again at 1. */
   static final int MAX_TRACKED_TOPICS = 10_000;
 
@@ -38,26 +38,30 @@ public final class FanoutSenderCore implements AutoCloseable {
   private final long senderId = ThreadLocalRandom.current().nextLong();
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition room = lock.newCondition();
-  private final Map<String, long[]> sequences = new LinkedHashMap<>(16, 0.75f, true) {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<String, long[]> eldest) {
-      return size() > MAX_TRACKED_TOPICS;
-    }
-  };
+  private final Map<String, long[]> sequences =
+      new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, long[]> eldest) {
+          return size() > MAX_TRACKED_TOPICS;
+        }
+      };
   private final AtomicLong sent = new AtomicLong();
   private final AtomicLong refused = new AtomicLong();
   private volatile boolean closed;
 
   public FanoutSenderCore(Transport transport, URI address, FanoutConfig config, Codec codec) {
     if (!transport.supports(config.pattern())) {
-      throw new UnsupportedOperationException("the lower of " + address + " offers no " + name(config.pattern()));
+      throw new UnsupportedOperationException(
+          "the lower of " + address + " offers no " + name(config.pattern()));
     }
     this.config = config;
     this.codec = codec;
     try {
       this.lower = transport.openSender(address, config, this::writable);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot " + (config.bind() ? "bind " : "connect to ") + address + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "cannot " + (config.bind() ? "bind " : "connect to ") + address + ": " + e.getMessage(),
+          e);
     }
   }
 
@@ -91,8 +95,8 @@ public final class FanoutSenderCore implements AutoCloseable {
   }
 
   /**
-   * As {@link #offer}, but waits up to {@code timeout} for room; throws {@link
-   * OverloadedException} if none came.
+   * As {@link #offer}, but waits up to {@code timeout} for room; throws {@link OverloadedException}
+   * if none came.
    */
   public void send(String topic, Object value, Duration timeout) throws InterruptedException {
     FanoutItem item = encode(topic, value);
@@ -101,8 +105,16 @@ public final class FanoutSenderCore implements AutoCloseable {
     try {
       while (!offerLocked(topic, item)) {
         if (left <= 0) {
-          throw new OverloadedException("no room in the " + name(config.pattern()) + " at " + lower.address() + " within "
-              + timeout.toMillis() + " ms (" + config.queueCapacity() + " items queued)");
+          throw new OverloadedException(
+              "no room in the "
+                  + name(config.pattern())
+                  + " at "
+                  + lower.address()
+                  + " within "
+                  + timeout.toMillis()
+                  + " ms ("
+                  + config.queueCapacity()
+                  + " items queued)");
         }
         left = room.awaitNanos(left);
       }
@@ -113,10 +125,15 @@ public final class FanoutSenderCore implements AutoCloseable {
 
   private boolean offerLocked(String topic, FanoutItem unnumbered) {
     if (closed) {
-      throw new IllegalStateException("the " + name(config.pattern()) + " sender at " + lower.address() + " is closed");
+      throw new IllegalStateException(
+          "the " + name(config.pattern()) + " sender at " + lower.address() + " is closed");
     }
     long[] counter = sequences.computeIfAbsent(topic, t -> new long[1]);
-    FanoutItem item = new FanoutItem(unnumbered.topic(), new FanoutHeader(senderId, counter[0] + 1).encode(), unnumbered.body());
+    FanoutItem item =
+        new FanoutItem(
+            unnumbered.topic(),
+            new FanoutHeader(senderId, counter[0] + 1).encode(),
+            unnumbered.body());
     if (!lower.offer(item)) {
       refused.incrementAndGet();
       return false;
@@ -129,12 +146,14 @@ public final class FanoutSenderCore implements AutoCloseable {
   private FanoutItem encode(String topic, Object value) {
     byte[] t = topic.getBytes(StandardCharsets.UTF_8);
     if (t.length > MAX_TOPIC_BYTES) {
-      throw new IllegalArgumentException("topic of " + t.length + " bytes (at most " + MAX_TOPIC_BYTES + ")");
+      throw new IllegalArgumentException(
+          "topic of " + t.length + " bytes (at most " + MAX_TOPIC_BYTES + ")");
     }
-    byte[] body = value instanceof Payload ? ((Payload) value).bytes() : codec.encode(value);
+    byte[] body = value instanceof Payload payload ? payload.bytes() : codec.encode(value);
     long size = (long) t.length + FanoutHeader.LENGTH + body.length;
     if (size > config.maxMessageSize()) {
-      throw new MessageTooLargeException("item of " + size + " bytes exceeds the limit of " + config.maxMessageSize());
+      throw new MessageTooLargeException(
+          "item of " + size + " bytes exceeds the limit of " + config.maxMessageSize());
     }
     return new FanoutItem(t, FanoutHeader.EMPTY, body);
   }

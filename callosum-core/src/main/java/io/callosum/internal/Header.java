@@ -16,20 +16,32 @@ import java.util.Objects;
  * @param chain extension {@code chn}: ancestors of this call, oldest first; empty if absent
  * @param streams extension {@code stm}: in a FUNCTION, which streams the call opens ({@link
  *     #UPSTREAM}, {@link #DOWNSTREAM}, both or 0); in a stream message, the one stream it is about
- * @param creditItems extension {@code crd} (first element): items granted to the sender of a
- *     stream (a FUNCTION's initial downstream credit, or a STREAM_CREDIT's grant); 0 if absent
+ * @param creditItems extension {@code crd} (first element): items granted to the sender of a stream
+ *     (a FUNCTION's initial downstream credit, or a STREAM_CREDIT's grant); 0 if absent
  * @param creditBytes extension {@code crd} (second element): bytes granted alike
  * @param chunkTotal extension {@code chk}: in a FUNCTION or RESULT, the length of its body frame,
  *     which follows in CHUNK messages (the envelope's own body is empty); 0 if absent
  */
-public record Header(MessageType type, String method, OrderKey orderKey, long seq, boolean zip, List<CallId> chain,
-    int streams, long creditItems, long creditBytes, long chunkTotal) {
+public record Header(
+    MessageType type,
+    String method,
+    OrderKey orderKey,
+    long seq,
+    boolean zip,
+    List<CallId> chain,
+    int streams,
+    long creditItems,
+    long creditBytes,
+    long chunkTotal) {
   /** The largest {@code seq}: Python Callosum counts modulo 2^32. */
   public static final long MAX_SEQ = 0xffffffffL;
+
   /** The stream from the caller to the handler. */
   public static final int UPSTREAM = 1;
+
   /** The stream from the handler to the caller. */
   public static final int DOWNSTREAM = 2;
+
   /** The largest credit a single {@code crd} grants (items or bytes). */
   public static final long MAX_CREDIT = 1L << 40;
 
@@ -44,8 +56,12 @@ public record Header(MessageType type, String method, OrderKey orderKey, long se
     if (streams < 0 || streams > (UPSTREAM | DOWNSTREAM)) {
       throw new IllegalArgumentException("streams out of range: " + streams);
     }
-    if (creditItems < 0 || creditBytes < 0 || creditItems > MAX_CREDIT || creditBytes > MAX_CREDIT) {
-      throw new IllegalArgumentException("credit out of range: " + creditItems + ", " + creditBytes);
+    if (creditItems < 0
+        || creditBytes < 0
+        || creditItems > MAX_CREDIT
+        || creditBytes > MAX_CREDIT) {
+      throw new IllegalArgumentException(
+          "credit out of range: " + creditItems + ", " + creditBytes);
     }
     if (chunkTotal < 0 || chunkTotal > Integer.MAX_VALUE) {
       throw new IllegalArgumentException("chunk total out of range: " + chunkTotal);
@@ -53,23 +69,39 @@ public record Header(MessageType type, String method, OrderKey orderKey, long se
   }
 
   /** A header with the stream extensions and no chunking. */
-  public Header(MessageType type, String method, OrderKey orderKey, long seq, boolean zip, List<CallId> chain,
-      int streams, long creditItems, long creditBytes) {
+  public Header(
+      MessageType type,
+      String method,
+      OrderKey orderKey,
+      long seq,
+      boolean zip,
+      List<CallId> chain,
+      int streams,
+      long creditItems,
+      long creditBytes) {
     this(type, method, orderKey, seq, zip, chain, streams, creditItems, creditBytes, 0);
   }
 
   /** This header announcing that its body frame of {@code total} bytes follows in chunks. */
   public Header chunked(long total) {
-    return new Header(type, method, orderKey, seq, zip, chain, streams, creditItems, creditBytes, total);
+    return new Header(
+        type, method, orderKey, seq, zip, chain, streams, creditItems, creditBytes, total);
   }
 
   /** This header as it reads once its chunks are joined. */
   public Header unchunked() {
-    return new Header(type, method, orderKey, seq, zip, chain, streams, creditItems, creditBytes, 0);
+    return new Header(
+        type, method, orderKey, seq, zip, chain, streams, creditItems, creditBytes, 0);
   }
 
   /** A header of Python Callosum's five keys plus the call chain. */
-  public Header(MessageType type, String method, OrderKey orderKey, long seq, boolean zip, List<CallId> chain) {
+  public Header(
+      MessageType type,
+      String method,
+      OrderKey orderKey,
+      long seq,
+      boolean zip,
+      List<CallId> chain) {
     this(type, method, orderKey, seq, zip, chain, 0, 0, 0);
   }
 

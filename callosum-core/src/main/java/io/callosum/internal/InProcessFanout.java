@@ -10,7 +10,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
@@ -20,10 +22,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * Broadcast and pipelines of the in-process lower ({@code inproc://name}), with the same queue
  * policy as ZeroMQ's: each receiver has a queue of {@code queueCapacity} items; a broadcast item
  * for a receiver whose queue is full is dropped for that receiver; a pipeline item waits in its
- * sender's queue (also {@code queueCapacity}) until some receiver has room, taken round robin.
- * Each receiver has its own delivery thread. The bound side owns the name (a namespace apart from
- * RPC names); connecting needs it bound; after the bound side closes, the connected sides stay
- * open but reach nobody.
+ * sender's queue (also {@code queueCapacity}) until some receiver has room, taken round robin. Each
+ * receiver has its own delivery thread. The bound side owns the name (a namespace apart from RPC
+ * names); connecting needs it bound; after the bound side closes, the connected sides stay open but
+ * reach nobody.
  */
 public final class InProcessFanout {
   private static final ConcurrentHashMap<String, Hub> BOUND = new ConcurrentHashMap<>();
@@ -31,14 +33,17 @@ public final class InProcessFanout {
 
   private InProcessFanout() {}
 
-  public static FanoutSender openSender(String name, FanoutConfig config, Runnable writable) throws IOException {
+  public static FanoutSender openSender(String name, FanoutConfig config, Runnable writable)
+      throws IOException {
     Hub hub = hub(name, config);
     Sender s = new Sender(hub, config, writable);
     hub.join(s, config.bind());
     return s;
   }
 
-  public static FanoutReceiver openReceiver(String name, FanoutConfig config, List<String> topics, FanoutListener listener) throws IOException {
+  public static FanoutReceiver openReceiver(
+      String name, FanoutConfig config, List<String> topics, FanoutListener listener)
+      throws IOException {
     Hub hub = hub(name, config);
     List<byte[]> prefixes = new ArrayList<>();
     for (String t : topics.isEmpty() ? List.of("") : topics) {
@@ -58,7 +63,8 @@ public final class InProcessFanout {
     if (config.bind()) {
       Hub hub = new Hub(name, config.pattern());
       if (BOUND.putIfAbsent(name, hub) != null) {
-        throw new IOException("inproc address already in use by a broadcast or pipeline: inproc://" + name);
+        throw new IOException(
+            "inproc address already in use by a broadcast or pipeline: inproc://" + name);
       }
       return hub;
     }
@@ -67,8 +73,13 @@ public final class InProcessFanout {
       throw new IOException("nothing is bound at inproc://" + name);
     }
     if (hub.pattern != config.pattern()) {
-      throw new IOException("inproc://" + name + " is a " + hub.pattern.name().toLowerCase(java.util.Locale.ROOT) + ", not a "
-          + config.pattern().name().toLowerCase(java.util.Locale.ROOT));
+      throw new IOException(
+          "inproc://"
+              + name
+              + " is a "
+              + hub.pattern.name().toLowerCase(Locale.ROOT)
+              + ", not a "
+              + config.pattern().name().toLowerCase(Locale.ROOT));
     }
     return hub;
   }
@@ -82,6 +93,7 @@ public final class InProcessFanout {
     Object owner;
     boolean closed;
     int next;
+
     /** The sender whose queue is served first next time, so that no sender starves the others. */
     int nextSender;
 
@@ -99,8 +111,8 @@ public final class InProcessFanout {
         if (bind) {
           owner = side;
         }
-        if (side instanceof Sender) {
-          senders.add((Sender) side);
+        if (side instanceof Sender sender) {
+          senders.add(sender);
         } else {
           receivers.add((Receiver) side);
         }
@@ -238,12 +250,16 @@ public final class InProcessFanout {
     final List<byte[]> prefixes;
     final FanoutListener listener;
     final ExecutorService io;
+
     /** Items for this receiver not yet given to its listener; guarded by the hub. */
     final ArrayDeque<FanoutItem> pending = new ArrayDeque<>();
+
     boolean draining;
     boolean paused;
+
     /** A resume() that came while the listener was returning false: that pause is cancelled. */
     boolean resumeEarly;
+
     volatile boolean closed;
 
     Receiver(Hub hub, FanoutConfig config, List<byte[]> prefixes, FanoutListener listener) {
@@ -251,7 +267,8 @@ public final class InProcessFanout {
       this.config = config;
       this.prefixes = prefixes;
       this.listener = listener;
-      this.io = Threads.singleThread("callosum-inproc-fanout-" + hub.name + "-" + IDS.incrementAndGet());
+      this.io =
+          Threads.singleThread("callosum-inproc-fanout-" + hub.name + "-" + IDS.incrementAndGet());
     }
 
     boolean matches(byte[] topic) {
@@ -259,7 +276,7 @@ public final class InProcessFanout {
         return true;
       }
       for (byte[] p : prefixes) {
-        if (topic.length >= p.length && java.util.Arrays.equals(topic, 0, p.length, p, 0, p.length)) {
+        if (topic.length >= p.length && Arrays.equals(topic, 0, p.length, p, 0, p.length)) {
           return true;
         }
       }

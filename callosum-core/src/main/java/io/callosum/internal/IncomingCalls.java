@@ -45,12 +45,22 @@ import org.slf4j.LoggerFactory;
  */
 final class IncomingCalls {
   private static final Logger LOG = LoggerFactory.getLogger(IncomingCalls.class);
-  /** The call whose synchronous handler runs on this thread: callbacks made here carry its chain. */
+
+  /**
+   * The call whose synchronous handler runs on this thread: callbacks made here carry its chain.
+   */
   private static final ThreadLocal<ServerCall> CURRENT = new ThreadLocal<>();
-  /** Whether this thread is starting calls, and the starts deferred meanwhile (see {@link #start}); reused. */
+
+  /**
+   * Whether this thread is starting calls, and the starts deferred meanwhile (see {@link #start});
+   * reused.
+   */
   private static final ThreadLocal<Starting> STARTING = ThreadLocal.withInitial(Starting::new);
 
-  /** One thread's starts in progress: kept for the thread's life, so that starting a call allocates nothing. */
+  /**
+   * One thread's starts in progress: kept for the thread's life, so that starting a call allocates
+   * nothing.
+   */
   private static final class Starting {
     boolean active;
     final ArrayDeque<Runnable> deferred = new ArrayDeque<>(4);
@@ -73,14 +83,25 @@ final class IncomingCalls {
   private final Map<String, Handler> handlers = new ConcurrentHashMap<>();
   private final Object sched = new Object();
   private final CalleeScheduler<ServerCall> scheduler;
+
   /** Callee-side interceptor calls queued in reply order (see {@link #drainOutcomes}). */
   private final ConcurrentLinkedQueue<Runnable> outcomes = new ConcurrentLinkedQueue<>();
+
   private final AtomicBoolean drainingOutcomes = new AtomicBoolean();
+
   /** Sends each reply the scheduler releases (made once: replying allocates no list). */
+  @SuppressWarnings("UnnecessaryLambda") // made once: a method reference would allocate per call
   private final Consumer<ServerCall> transmitter = c -> transmit(c, c.takeReply());
 
-  IncomingCalls(String name, PeerConfig config, PeerResources threads, Interceptors interceptors, ChunkTransfers chunks,
-      StreamRouting streams, OutgoingCalls outgoing, BooleanSupplier closed) {
+  IncomingCalls(
+      String name,
+      PeerConfig config,
+      PeerResources threads,
+      Interceptors interceptors,
+      ChunkTransfers chunks,
+      StreamRouting streams,
+      OutgoingCalls outgoing,
+      BooleanSupplier closed) {
     this.name = name;
     this.codec = config.codec();
     this.limits = config.limits();
@@ -107,10 +128,17 @@ final class IncomingCalls {
   }
 
   void handleStream(String method, StreamHandler handler) {
-    handlers.put(method, (StreamAdapter) (ctx, body) -> {
-      ServerCall c = (ServerCall) ctx;
-      return handler.handle(ctx, body, c.upstream(codec, threads.callbacks), c.downstream(codec, threads.callbacks));
-    });
+    handlers.put(
+        method,
+        (StreamAdapter)
+            (ctx, body) -> {
+              ServerCall c = (ServerCall) ctx;
+              return handler.handle(
+                  ctx,
+                  body,
+                  c.upstream(codec, threads.callbacks),
+                  c.downstream(codec, threads.callbacks));
+            });
   }
 
   void unhandle(String method) {
@@ -123,7 +151,9 @@ final class IncomingCalls {
   void received(RemoteLink r, Header h, Envelope env) {
     MessageCodec.BodyFrame frame;
     try {
-      frame = MessageCodec.decodeBody(env.body(), h.zip(), limits.maxMessageSize() - env.header().length);
+      frame =
+          MessageCodec.decodeBody(
+              env.body(), h.zip(), limits.maxMessageSize() - env.header().length);
     } catch (BadMessageException e) {
       LOG.warn("{}: bad request body from {} for {}: {}", name, r.id(), h.method(), e.getMessage());
       Replies.sendError(r, h, ErrorNames.BAD_MESSAGE, e.getMessage());
@@ -141,8 +171,17 @@ final class IncomingCalls {
     }
     List<CallId> chain = r.capabilities.has(Capabilities.CHAIN) ? h.chain() : List.of();
     int opened = r.capabilities.has(Capabilities.STREAM) ? h.streams() : 0;
-    accept(new ServerCall(r, h, chain, handler, frame.body(), threads.timer.nanoTime(), env.size(),
-        streams.upstreamOf(r, h, opened), streams.downstreamOf(r, h, opened)));
+    accept(
+        new ServerCall(
+            r,
+            h,
+            chain,
+            handler,
+            frame.body(),
+            threads.timer.nanoTime(),
+            env.size(),
+            streams.upstreamOf(r, h, opened),
+            streams.downstreamOf(r, h, opened)));
   }
 
   private void accept(ServerCall c) {
@@ -155,7 +194,12 @@ final class IncomingCalls {
       } else if (c.remote.serving.containsKey(c.serveKey)) {
         // Checked first: any reply to a duplicate would be taken for the original's.
         toStart = null;
-        refusal = "duplicate request: " + c.header.method() + " seq " + c.header.seq() + " is already being served";
+        refusal =
+            "duplicate request: "
+                + c.header.method()
+                + " seq "
+                + c.header.seq()
+                + " is already being served";
       } else {
         toStart = scheduler.admit(c, c.chain.isEmpty() ? List.of() : outgoing.ancestorsOf(c.chain));
         if (toStart == null) {
@@ -173,7 +217,9 @@ final class IncomingCalls {
       LOG.debug("{}: dropped {} (peer closing)", name, c);
     } else {
       LOG.warn("{}: refused {} from {}: {}", name, c.header.method(), c.remote.id(), refusal);
-      if (c.refusal != null) { // overloaded: answered; a duplicate is not, its reply would be taken for the original's
+      if (c.refusal
+          != null) { // overloaded: answered; a duplicate is not, its reply would be taken for the
+        // original's
         Replies.sendError(c.remote, c.header, ErrorNames.OVERLOADED, c.refusal);
       }
     }
@@ -184,10 +230,20 @@ final class IncomingCalls {
     ServerCall c = r.serving.get(new ServeKey(h.seq(), h.method(), h.orderKey()));
     if (c == null) {
       if (chunks.dropIn(r, Chunks.key(h.seq(), Chunks.REQUEST), false)) {
-        LOG.debug("{}: CANCEL from {} for {} seq {} while its chunks arrived", name, r.id(), h.method(), h.seq());
+        LOG.debug(
+            "{}: CANCEL from {} for {} seq {} while its chunks arrived",
+            name,
+            r.id(),
+            h.method(),
+            h.seq());
         return;
       }
-      LOG.debug("{}: CANCEL from {} for a call not in progress ({} seq {})", name, r.id(), h.method(), h.seq());
+      LOG.debug(
+          "{}: CANCEL from {} for a call not in progress ({} seq {})",
+          name,
+          r.id(),
+          h.method(),
+          h.seq());
       return;
     }
     cancel(c, Replies.cancelled(c.header));
@@ -204,8 +260,8 @@ final class IncomingCalls {
 
   /**
    * Hands calls to the handler executor. An executor that runs tasks inline (the direct executor)
-   * would recurse here through run, exited and start once per queued call; starts made while one
-   * is already running on this thread are deferred to the outermost one instead.
+   * would recurse here through run, exited and start once per queued call; starts made while one is
+   * already running on this thread are deferred to the outermost one instead.
    */
   private void start(List<ServerCall> calls) {
     if (calls.isEmpty()) {
@@ -229,7 +285,8 @@ final class IncomingCalls {
       }
     } finally {
       starting.active = false;
-      starting.deferred.clear(); // only if a start threw: its followers are not run on a later call's turn
+      starting.deferred
+          .clear(); // only if a start threw: its followers are not run on a later call's turn
     }
   }
 
@@ -238,7 +295,10 @@ final class IncomingCalls {
       threads.onHandlerThread(() -> run(c));
     } catch (RejectedExecutionException e) {
       LOG.warn("{}: the handler executor refused {}", name, c);
-      replied(c, Replies.frameworkError(c.header, ErrorNames.OVERLOADED, "the handler executor refused the call"));
+      replied(
+          c,
+          Replies.frameworkError(
+              c.header, ErrorNames.OVERLOADED, "the handler executor refused the call"));
       exited(c);
     }
   }
@@ -281,7 +341,8 @@ final class IncomingCalls {
       if (!c.attach(stage)) {
         stage.cancel(true);
       }
-      stage.whenComplete((v, e) -> complete(c, v, e));
+      // complete() replies for every outcome and logs its own failures: nothing to observe here.
+      var unused = stage.whenComplete((v, e) -> complete(c, v, e));
       return;
     }
     complete(c, result, failure);
@@ -290,12 +351,17 @@ final class IncomingCalls {
   private void armExecutionTimeout(ServerCall c, Duration limit) {
     Timer.Scheduled t;
     try {
-      t = threads.timer.schedule(limit, () -> {
-        LOG.info("{}: {} exceeded its execution timeout of {} ms", name, c, limit.toMillis());
-        cancel(c, Replies.cancelled(c.header));
-      });
+      t =
+          threads.timer.schedule(
+              limit,
+              () -> {
+                LOG.info(
+                    "{}: {} exceeded its execution timeout of {} ms", name, c, limit.toMillis());
+                cancel(c, Replies.cancelled(c.header));
+              });
     } catch (RuntimeException e) {
-      LOG.warn("{}: the timer refused the execution timeout of {}; it runs without one", name, c, e);
+      LOG.warn(
+          "{}: the timer refused the execution timeout of {}; it runs without one", name, c, e);
       return;
     }
     synchronized (sched) {
@@ -307,11 +373,18 @@ final class IncomingCalls {
     }
   }
 
-  /** The handler is done: reply (whatever goes wrong while building the reply) and free its resources. */
+  /**
+   * The handler is done: reply (whatever goes wrong while building the reply) and free its
+   * resources.
+   */
   private void complete(ServerCall c, Object value, Throwable failure) {
     try {
-      StreamRouting.endServerStreams(c, failure == null ? null
-          : new CallCancelledException("the handler of " + c.header.method() + " failed", null, false));
+      StreamRouting.endServerStreams(
+          c,
+          failure == null
+              ? null
+              : new CallCancelledException(
+                  "the handler of " + c.header.method() + " failed", null, false));
     } catch (RuntimeException e) {
       LOG.warn("{}: ending the streams of {} failed", name, c, e);
     }
@@ -321,7 +394,12 @@ final class IncomingCalls {
       }
     } catch (Throwable t) {
       LOG.error("{}: failed to build the reply of {}", name, c, t);
-      replied(c, Replies.frameworkError(c.header, ErrorNames.INTERNAL, "failed to build the reply: " + t.getClass().getName()));
+      replied(
+          c,
+          Replies.frameworkError(
+              c.header,
+              ErrorNames.INTERNAL,
+              "failed to build the reply: " + t.getClass().getName()));
     } finally {
       exited(c);
     }
@@ -329,7 +407,8 @@ final class IncomingCalls {
 
   /** The reply for a handler's outcome. */
   private Envelope reply(ServerCall c, Object value, Throwable failure) {
-    while ((failure instanceof CompletionException || failure instanceof ExecutionException) && failure.getCause() != null) {
+    while ((failure instanceof CompletionException || failure instanceof ExecutionException)
+        && failure.getCause() != null) {
       failure = failure.getCause();
     }
     if (failure instanceof CodecException) {
@@ -340,21 +419,35 @@ final class IncomingCalls {
     }
     byte[] bytes;
     try {
-      bytes = value instanceof Payload ? ((Payload) value).bytes() : codec.encode(value);
+      bytes = value instanceof Payload payload ? payload.bytes() : codec.encode(value);
     } catch (CodecException e) {
       LOG.warn("{}: cannot encode the result of {}: {}", name, c.header.method(), e.getMessage());
-      return Replies.frameworkError(c.header, ErrorNames.CODEC_ERROR, "cannot encode the result of " + c.header.method() + ": " + e.getMessage());
+      return Replies.frameworkError(
+          c.header,
+          ErrorNames.CODEC_ERROR,
+          "cannot encode the result of " + c.header.method() + ": " + e.getMessage());
     }
     Header h = c.header.reply(MessageType.RESULT);
-    Header result = compressReplies ? new Header(h.type(), h.method(), h.orderKey(), h.seq(), true, List.of()) : h;
+    Header result =
+        compressReplies
+            ? new Header(h.type(), h.method(), h.orderKey(), h.seq(), true, List.of())
+            : h;
     byte[] header = MessageCodec.encodeHeader(result);
     c.resultHeader = result;
     long size = header.length + MessageCodec.bodyFrameSize(1, bytes.length);
     if (size > limits.maxMessageSize()) {
-      return Replies.frameworkError(c.header, ErrorNames.MESSAGE_TOO_LARGE,
-          "the result of " + c.header.method() + " is " + size + " bytes, more than the limit of " + limits.maxMessageSize());
+      return Replies.frameworkError(
+          c.header,
+          ErrorNames.MESSAGE_TOO_LARGE,
+          "the result of "
+              + c.header.method()
+              + " is "
+              + size
+              + " bytes, more than the limit of "
+              + limits.maxMessageSize());
     }
-    return new Envelope(header, MessageCodec.encodeBody(MessageCodec.EMPTY_ARRAY_META, bytes, compressReplies));
+    return new Envelope(
+        header, MessageCodec.encodeBody(MessageCodec.EMPTY_ARRAY_META, bytes, compressReplies));
   }
 
   // ---------------------------------------------------------------- replying and ending
@@ -405,23 +498,25 @@ final class IncomingCalls {
     }
     if (!interceptors.isEmpty()) {
       ErrorCode code = reply == null ? ErrorCode.CONNECTION_LOST : outcomeOf(reply);
-      CallOutcome outcome = new CallOutcome(code, null, Duration.ofNanos(threads.timer.nanoTime() - c.startNanos), out, c.bytesIn);
+      CallOutcome outcome =
+          new CallOutcome(
+              code,
+              null,
+              Duration.ofNanos(threads.timer.nanoTime() - c.startNanos),
+              out,
+              c.bytesIn);
       outcomes.add(() -> interceptors.finished(c.info, outcome));
     }
   }
 
   private static ErrorCode outcomeOf(Envelope reply) {
     // encodeHeader always starts with fixmap, fixstr "type", then the type as a positive fixint.
-    switch (MessageType.of(reply.header()[6])) {
-      case RESULT:
-        return null;
-      case FAILURE:
-        return ErrorCode.REMOTE_USER_ERROR;
-      case CANCELLED:
-        return ErrorCode.CANCELLED;
-      default:
-        return ErrorCode.REMOTE_INTERNAL_ERROR;
-    }
+    return switch (MessageType.of(reply.header()[6])) {
+      case RESULT -> null;
+      case FAILURE -> ErrorCode.REMOTE_USER_ERROR;
+      case CANCELLED -> ErrorCode.CANCELLED;
+      default -> ErrorCode.REMOTE_INTERNAL_ERROR;
+    };
   }
 
   /**
@@ -466,7 +561,10 @@ final class IncomingCalls {
       wasQueued = scheduler.cancel(c);
     }
     c.cancel(threads.callbacks);
-    StreamRouting.endServerStreams(c, new CallCancelledException("the call of " + c.header.method() + " was cancelled", null, false));
+    StreamRouting.endServerStreams(
+        c,
+        new CallCancelledException(
+            "the call of " + c.header.method() + " was cancelled", null, false));
     replied(c, reply);
     if (wasQueued) {
       exited(c);

@@ -3,6 +3,7 @@ package io.callosum.internal;
 import io.callosum.Invocation;
 import io.callosum.OrderKey;
 import io.callosum.Payload;
+import io.callosum.StreamCall;
 import java.lang.reflect.Type;
 import java.time.Duration;
 import java.util.Objects;
@@ -17,13 +18,18 @@ final class InvocationImpl implements Invocation {
   private final OutgoingCalls calls;
   private final Supplier<RemoteLink> target;
   private final String method;
-  /** The call this one is a callback of, when made through {@code CallContext.caller()}; else null. */
+
+  /**
+   * The call this one is a callback of, when made through {@code CallContext.caller()}; else null.
+   */
   private final ServerCall parent;
+
   private OrderKey orderKey = OrderKey.NONE;
   private Duration timeout;
   private boolean compress;
 
-  InvocationImpl(OutgoingCalls calls, Supplier<RemoteLink> target, String method, ServerCall parent) {
+  InvocationImpl(
+      OutgoingCalls calls, Supplier<RemoteLink> target, String method, ServerCall parent) {
     this.calls = calls;
     this.target = target;
     this.method = Objects.requireNonNull(method, "method");
@@ -65,7 +71,8 @@ final class InvocationImpl implements Invocation {
   }
 
   private CallRequest request(Object body, Type resultType, int streams) {
-    return new CallRequest(target.get(), method, orderKey, timeout, compress, body, resultType, parent, streams);
+    return new CallRequest(
+        target.get(), method, orderKey, timeout, compress, body, resultType, parent, streams);
   }
 
   @Override
@@ -79,17 +86,17 @@ final class InvocationImpl implements Invocation {
   }
 
   @Override
-  public io.callosum.StreamCall serverStream(Object body) {
+  public StreamCall serverStream(Object body) {
     return calls.openStream(request(body, Object.class, Header.DOWNSTREAM));
   }
 
   @Override
-  public io.callosum.StreamCall clientStream(Object body) {
+  public StreamCall clientStream(Object body) {
     return calls.openStream(request(body, Object.class, Header.UPSTREAM));
   }
 
   @Override
-  public io.callosum.StreamCall bidiStream(Object body) {
+  public StreamCall bidiStream(Object body) {
     return calls.openStream(request(body, Object.class, Header.UPSTREAM | Header.DOWNSTREAM));
   }
 

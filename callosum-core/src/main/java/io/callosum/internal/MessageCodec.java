@@ -2,7 +2,9 @@ package io.callosum.internal;
 
 import io.callosum.OrderKey;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -18,24 +20,31 @@ import org.msgpack.value.ValueType;
 import org.xerial.snappy.Snappy;
 
 /**
- * Encodes and decodes the header and body frames exactly as Python Callosum does (see the
- * project's wire notes): the header is a msgpack map {@code type, meth, okey, seq, zip} in that
- * order, the body a map {@code meta: bin, body: bin|nil}, raw-snappy compressed when {@code zip}.
+ * Encodes and decodes the header and body frames exactly as Python Callosum does (see the project's
+ * wire notes): the header is a msgpack map {@code type, meth, okey, seq, zip} in that order, the
+ * body a map {@code meta: bin, body: bin|nil}, raw-snappy compressed when {@code zip}.
  *
- * <p>Decoding trusts nothing: sizes, counts, types and nesting are checked against the input
- * length before anything is allocated. Thread-safe: each thread reuses its own packer and
- * unpackers (a call's header and body are encoded and decoded on every message, and their
- * allocation was a fifth of a small call's garbage).
+ * <p>Decoding trusts nothing: sizes, counts, types and nesting are checked against the input length
+ * before anything is allocated. Thread-safe: each thread reuses its own packer and unpackers (a
+ * call's header and body are encoded and decoded on every message, and their allocation was a fifth
+ * of a small call's garbage).
  */
 public final class MessageCodec {
   /** Header keys beyond this many are refused (Python sends 5). */
   private static final int MAX_HEADER_ENTRIES = 32;
+
   private static final int MAX_BODY_ENTRIES = 16;
+
   /** The empty metadata of FUNCTION ({@code c4 00} on the wire). */
   public static final byte[] NO_META = new byte[0];
+
   /** The metadata of RESULT, CANCEL and CANCELLED: an empty msgpack array ({@code c4 01 90}). */
+  @SuppressWarnings("MutablePublicArray") // a package the module does not export; never written
   public static final byte[] EMPTY_ARRAY_META = new byte[] {(byte) 0x90};
-  /** Strict unpacking: malformed UTF-8 is refused rather than replaced, as Python's raw=False does. */
+
+  /**
+   * Strict unpacking: malformed UTF-8 is refused rather than replaced, as Python's raw=False does.
+   */
   private static final MessagePack.UnpackerConfig STRICT =
       new MessagePack.UnpackerConfig()
           .withActionOnMalformedString(CodingErrorAction.REPORT)
@@ -44,10 +53,12 @@ public final class MessageCodec {
           .withAllowReadingBinaryAsString(false);
 
   /** Headers are a few dozen bytes: a small first buffer instead of msgpack's default 8 KiB. */
-  private static final MessagePack.PackerConfig HEADER_PACKER = new MessagePack.PackerConfig().withBufferSize(128);
+  private static final MessagePack.PackerConfig HEADER_PACKER =
+      new MessagePack.PackerConfig().withBufferSize(128);
 
   /** The header keys, in the order of {@link #HEADER_KEYS}. */
   private static final int TYPE = 0;
+
   private static final int METH = 1;
   private static final int OKEY = 2;
   private static final int SEQ = 3;
@@ -56,17 +67,24 @@ public final class MessageCodec {
   private static final int STM = 6;
   private static final int CHK = 7;
   private static final int CRD = 8;
-  private static final String[] HEADER_KEY_NAMES = {"type", "meth", "okey", "seq", "zip", "chn", "stm", "chk", "crd"};
+  private static final String[] HEADER_KEY_NAMES = {
+    "type", "meth", "okey", "seq", "zip", "chn", "stm", "chk", "crd"
+  };
+
   /** Each header key as a msgpack fixstr, as written and as compared when read. */
   private static final byte[][] HEADER_KEYS = fixstrs(HEADER_KEY_NAMES);
+
   /** The body frame's keys: {@code meta} (0) and {@code body} (1). */
   private static final String[] BODY_KEY_NAMES = {"meta", "body"};
+
   private static final byte[][] BODY_KEYS = fixstrs(BODY_KEY_NAMES);
 
   private static final ThreadLocal<MessageBufferPacker> HEADER_PACKERS =
       ThreadLocal.withInitial(HEADER_PACKER::newBufferPacker);
-  private static final ThreadLocal<HeaderReader> HEADER_READERS = ThreadLocal.withInitial(HeaderReader::new);
-  private static final ThreadLocal<Unpacker> BODY_UNPACKERS = ThreadLocal.withInitial(Unpacker::new);
+  private static final ThreadLocal<HeaderReader> HEADER_READERS =
+      ThreadLocal.withInitial(HeaderReader::new);
+  private static final ThreadLocal<Unpacker> BODY_UNPACKERS =
+      ThreadLocal.withInitial(Unpacker::new);
 
   private MessageCodec() {}
 
@@ -85,7 +103,7 @@ public final class MessageCodec {
   private static byte[][] fixstrs(String... keys) {
     byte[][] encoded = new byte[keys.length][];
     for (int i = 0; i < keys.length; i++) {
-      byte[] ascii = keys[i].getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      byte[] ascii = keys[i].getBytes(StandardCharsets.US_ASCII);
       encoded[i] = new byte[1 + ascii.length];
       encoded[i][0] = (byte) (0xa0 | ascii.length);
       System.arraycopy(ascii, 0, encoded[i], 1, ascii.length);
@@ -98,11 +116,13 @@ public final class MessageCodec {
    * written as a fixstr (as every msgpack encoder writes short strings) is compared in the frame's
    * bytes without building a String; any other is read, strictly, with {@link #text}.
    */
-  private static int key(MessageUnpacker u, byte[] frame, String[] names, byte[][] fixstrs) throws IOException {
+  private static int key(MessageUnpacker u, byte[] frame, String[] names, byte[][] fixstrs)
+      throws IOException {
     int at = (int) u.getTotalReadBytes();
     for (int k = 0; k < fixstrs.length; k++) {
       byte[] key = fixstrs[k];
-      if (at + key.length <= frame.length && Arrays.equals(frame, at, at + key.length, key, 0, key.length)) {
+      if (at + key.length <= frame.length
+          && Arrays.equals(frame, at, at + key.length, key, 0, key.length)) {
         u.skipValue();
         return k;
       }
@@ -147,12 +167,15 @@ public final class MessageCodec {
     byte[] b = u.readPayload(len);
     for (byte x : b) {
       if (x < 0) {
-        return java.nio.charset.StandardCharsets.UTF_8.newDecoder()
-            .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)
-            .decode(java.nio.ByteBuffer.wrap(b)).toString();
+        return StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT)
+            .decode(ByteBuffer.wrap(b))
+            .toString();
       }
     }
-    return new String(b, java.nio.charset.StandardCharsets.ISO_8859_1);
+    return new String(b, StandardCharsets.ISO_8859_1);
   }
 
   public static byte[] encodeHeader(Header h) {
@@ -161,7 +184,12 @@ public final class MessageCodec {
     try {
       boolean chain = !h.chain().isEmpty();
       boolean credit = h.creditItems() != 0 || h.creditBytes() != 0;
-      p.packMapHeader(5 + (chain ? 1 : 0) + (h.streams() != 0 ? 1 : 0) + (credit ? 1 : 0) + (h.chunkTotal() != 0 ? 1 : 0));
+      p.packMapHeader(
+          5
+              + (chain ? 1 : 0)
+              + (h.streams() != 0 ? 1 : 0)
+              + (credit ? 1 : 0)
+              + (h.chunkTotal() != 0 ? 1 : 0));
       p.writePayload(HEADER_KEYS[TYPE]).packInt(h.type().code);
       p.writePayload(HEADER_KEYS[METH]).packString(h.method());
       p.writePayload(HEADER_KEYS[OKEY]);
@@ -179,7 +207,10 @@ public final class MessageCodec {
         p.writePayload(HEADER_KEYS[STM]).packInt(h.streams());
       }
       if (credit) {
-        p.writePayload(HEADER_KEYS[CRD]).packArrayHeader(2).packLong(h.creditItems()).packLong(h.creditBytes());
+        p.writePayload(HEADER_KEYS[CRD])
+            .packArrayHeader(2)
+            .packLong(h.creditItems())
+            .packLong(h.creditBytes());
       }
       if (h.chunkTotal() != 0) {
         p.writePayload(HEADER_KEYS[CHK]).packLong(h.chunkTotal());
@@ -198,10 +229,11 @@ public final class MessageCodec {
   /**
    * Decodes a header frame. Unknown keys are skipped (bounded). Throws {@link BadMessageException}
    * for anything malformed (including a {@code meth} that is not valid UTF-8 and a {@code seq}
-   * outside 0 to 2^32-1), with the partly decoded header when the message is a FUNCTION whose
-   * meth, okey and seq were readable, so that it can be answered with an ERROR reply.
+   * outside 0 to 2^32-1), with the partly decoded header when the message is a FUNCTION whose meth,
+   * okey and seq were readable, so that it can be answered with an ERROR reply.
    */
-  public static Header decodeHeader(byte[] frame, int maxOrderKeySize, int maxChain) throws BadMessageException {
+  public static Header decodeHeader(byte[] frame, int maxOrderKeySize, int maxChain)
+      throws BadMessageException {
     HeaderReader r = HEADER_READERS.get();
     // The fields live in locals, not in the reused reader: a reference stored into a long-lived
     // object costs a GC write barrier, and a header is decoded for every message.
@@ -226,43 +258,40 @@ public final class MessageCodec {
         int key = key(u, frame, HEADER_KEY_NAMES, HEADER_KEYS);
         ValueType vt = u.getNextFormat().getValueType();
         switch (key) {
-          case TYPE:
+          case TYPE -> {
             int t = r.type(u, vt, frame.length);
             type = t != NO_TYPE ? t : type;
-            break;
-          case METH:
+          }
+          case METH -> {
             String m = r.method(u, vt, frame.length);
             method = m != null ? m : method;
-            break;
-          case OKEY:
-            okey = r.orderKey(u, frame, maxOrderKeySize);
-            break;
-          case SEQ:
+          }
+          case OKEY -> okey = r.orderKey(u, frame, maxOrderKeySize);
+          case SEQ -> {
             long s = r.seq(u, vt, frame.length);
             seq = s >= 0 ? s : seq;
-            break;
-          case ZIP:
+          }
+          case ZIP -> {
             int z = r.zip(u, vt, frame.length);
             zip = z >= 0 ? z : zip;
-            break;
-          case CHN:
+          }
+          case CHN -> {
             List<CallId> c = r.chain(u, vt, frame.length, maxChain);
             chain = c != null ? c : chain;
-            break;
-          case STM:
+          }
+          case STM -> {
             int st = r.streams(u, vt, frame.length);
             streams = st >= 0 ? st : streams;
-            break;
-          case CHK:
+          }
+          case CHK -> {
             long ck = r.chunkTotal(u, vt, frame.length);
             chunkTotal = ck >= 0 ? ck : chunkTotal;
-            break;
-          case CRD:
+          }
+          case CRD -> {
             long[] cr = r.credit(u, vt, frame.length);
             credit = cr != null ? cr : credit;
-            break;
-          default:
-            skipBounded(u, frame.length);
+          }
+          default -> skipBounded(u, frame.length);
         }
       }
       if (u.hasNext()) {
@@ -277,7 +306,17 @@ public final class MessageCodec {
       throw new BadMessageException(problem, partial(type, method, okey, seq));
     }
     MessageType mt = checkedType(type, method, okey, seq, zip, streams, chunkTotal);
-    return new Header(mt, method, okey, seq, zip == 1, chain, streams, credit == null ? 0 : credit[0], credit == null ? 0 : credit[1], chunkTotal);
+    return new Header(
+        mt,
+        method,
+        okey,
+        seq,
+        zip == 1,
+        chain,
+        streams,
+        credit == null ? 0 : credit[0],
+        credit == null ? 0 : credit[1],
+        chunkTotal);
   }
 
   /** The header map's entry count; throws if the frame is not a map or has too many. */
@@ -292,21 +331,30 @@ public final class MessageCodec {
     return n;
   }
 
-  /** The fields checked together: all five of Python's present, a known type, extensions where they belong. */
-  private static MessageType checkedType(int type, String method, OrderKey okey, long seq, int zip, int streams, long chunkTotal)
+  /**
+   * The fields checked together: all five of Python's present, a known type, extensions where they
+   * belong.
+   */
+  private static MessageType checkedType(
+      int type, String method, OrderKey okey, long seq, int zip, int streams, long chunkTotal)
       throws BadMessageException {
     if (type == NO_TYPE || method == null || okey == null || seq < 0 || zip < 0) {
-      throw new BadMessageException("header lacks one of type, meth, okey, seq, zip", partial(type, method, okey, seq));
+      throw new BadMessageException(
+          "header lacks one of type, meth, okey, seq, zip", partial(type, method, okey, seq));
     }
     MessageType mt = MessageType.of(type);
     if (mt == null || mt == MessageType.NULL) {
-      throw new BadMessageException("unknown message type " + type, partial(type, method, okey, seq));
+      throw new BadMessageException(
+          "unknown message type " + type, partial(type, method, okey, seq));
     }
     if ((mt.isStream() || mt.isChunk()) && Integer.bitCount(streams) != 1) {
-      throw new BadMessageException("a stream or chunk message must name one direction (stm 1 or 2)", partial(type, method, okey, seq));
+      throw new BadMessageException(
+          "a stream or chunk message must name one direction (stm 1 or 2)",
+          partial(type, method, okey, seq));
     }
     if (chunkTotal != 0 && mt != MessageType.FUNCTION && mt != MessageType.RESULT) {
-      throw new BadMessageException("chk in a message of type " + mt, partial(type, method, okey, seq));
+      throw new BadMessageException(
+          "chk in a message of type " + mt, partial(type, method, okey, seq));
     }
     return mt;
   }
@@ -314,7 +362,11 @@ public final class MessageCodec {
   /** A header good enough to address an ERROR reply, or null ({@code seq} -1: none was read). */
   private static Header partial(int type, String method, OrderKey okey, long seq) {
     MessageType mt = type == NO_TYPE ? null : MessageType.of(type);
-    if (method == null || okey == null || seq < 0 || mt == null || !(mt == MessageType.FUNCTION || mt.isReply())) {
+    if (method == null
+        || okey == null
+        || seq < 0
+        || mt == null
+        || !(mt == MessageType.FUNCTION || mt.isReply())) {
       return null;
     }
     return new Header(mt, method, okey, seq, false, List.of());
@@ -326,7 +378,11 @@ public final class MessageCodec {
    */
   private static final class HeaderReader {
     final Unpacker unpacker = new Unpacker();
-    /** What is wrong with the header being read (the last thing found), or null. Set only when something is. */
+
+    /**
+     * What is wrong with the header being read (the last thing found), or null. Set only when
+     * something is.
+     */
     String problem;
 
     String takeProblem() {
@@ -338,7 +394,9 @@ public final class MessageCodec {
     }
 
     /** Skips a value of the wrong type, noting {@code what} is wrong; true if it did. */
-    private boolean wrongType(MessageUnpacker u, ValueType vt, ValueType expected, String what, int frameLength) throws IOException {
+    private boolean wrongType(
+        MessageUnpacker u, ValueType vt, ValueType expected, String what, int frameLength)
+        throws IOException {
       if (vt == expected) {
         return false;
       }
@@ -347,7 +405,10 @@ public final class MessageCodec {
       return true;
     }
 
-    /** The type code; {@link #NO_TYPE} if not read. A negative one reads as -1, a huge one as Integer.MAX_VALUE: both unknown. */
+    /**
+     * The type code; {@link #NO_TYPE} if not read. A negative one reads as -1, a huge one as
+     * Integer.MAX_VALUE: both unknown.
+     */
     int type(MessageUnpacker u, ValueType vt, int frameLength) throws IOException {
       if (wrongType(u, vt, ValueType.INTEGER, "type is not an integer", frameLength)) {
         return NO_TYPE;
@@ -357,10 +418,14 @@ public final class MessageCodec {
     }
 
     String method(MessageUnpacker u, ValueType vt, int frameLength) throws IOException {
-      return wrongType(u, vt, ValueType.STRING, "meth is not a str", frameLength) ? null : text(u, frameLength);
+      return wrongType(u, vt, ValueType.STRING, "meth is not a str", frameLength)
+          ? null
+          : text(u, frameLength);
     }
 
-    /** Always read: kept even when too long (the frame bounds it), so the ERROR reply can echo it. */
+    /**
+     * Always read: kept even when too long (the frame bounds it), so the ERROR reply can echo it.
+     */
     OrderKey orderKey(MessageUnpacker u, byte[] frame, int maxOrderKeySize) throws IOException {
       int start = (int) u.getTotalReadBytes();
       skipBounded(u, frame.length);
@@ -391,7 +456,8 @@ public final class MessageCodec {
       return u.unpackBoolean() ? 1 : 0;
     }
 
-    List<CallId> chain(MessageUnpacker u, ValueType vt, int frameLength, int maxChain) throws IOException {
+    List<CallId> chain(MessageUnpacker u, ValueType vt, int frameLength, int maxChain)
+        throws IOException {
       if (wrongType(u, vt, ValueType.ARRAY, "chn is not an array", frameLength)) {
         return null;
       }
@@ -481,14 +547,9 @@ public final class MessageCodec {
       pending--;
       MessageFormat f = u.getNextFormat();
       switch (f.getValueType()) {
-        case MAP:
-          pending += 2L * u.unpackMapHeader();
-          break;
-        case ARRAY:
-          pending += u.unpackArrayHeader();
-          break;
-        default:
-          u.skipValue();
+        case MAP -> pending += 2L * u.unpackMapHeader();
+        case ARRAY -> pending += u.unpackArrayHeader();
+        default -> u.skipValue();
       }
       checkCount(u, pending, frameLength);
     }
@@ -497,7 +558,8 @@ public final class MessageCodec {
   /** Refuses {@code count} values when fewer bytes than that remain (each takes at least one). */
   private static void checkCount(MessageUnpacker u, long count, int frameLength) {
     if (count > frameLength - u.getTotalReadBytes()) {
-      throw new MessageSizeException("container of " + count + " values is longer than its frame", count);
+      throw new MessageSizeException(
+          "container of " + count + " values is longer than its frame", count);
     }
   }
 
@@ -515,8 +577,8 @@ public final class MessageCodec {
 
   /**
    * Encodes a body frame; with {@code zip}, the whole map is raw-snappy compressed. The msgpack
-   * before the body's bytes is packed apart, and the body copied once behind it into the frame:
-   * a 64 KiB stream item used to be allocated and copied three times on its way into the frame.
+   * before the body's bytes is packed apart, and the body copied once behind it into the frame: a
+   * 64 KiB stream item used to be allocated and copied three times on its way into the frame.
    */
   public static byte[] encodeBody(byte[] meta, byte[] body, boolean zip) {
     byte[] frame;
@@ -555,7 +617,7 @@ public final class MessageCodec {
 
   /** The size of a body frame before compression, without building it. */
   public static long bodyFrameSize(int metaLength, int bodyLength) {
-    return 1 + 5 + binHeader(metaLength) + metaLength + 5 + binHeader(bodyLength) + bodyLength;
+    return 1L + 5 + binHeader(metaLength) + metaLength + 5 + binHeader(bodyLength) + bodyLength;
   }
 
   private static int binHeader(int len) {
@@ -566,13 +628,15 @@ public final class MessageCodec {
    * Decodes a body frame, decompressing first when {@code zip}. The decompressed size is checked
    * against {@code maxSize} before any buffer is allocated.
    */
-  public static BodyFrame decodeBody(byte[] frame, boolean zip, int maxSize) throws BadMessageException {
+  public static BodyFrame decodeBody(byte[] frame, boolean zip, int maxSize)
+      throws BadMessageException {
     byte[] map = frame;
     if (zip) {
       try {
         int len = Snappy.uncompressedLength(frame);
         if (len < 0 || len > maxSize) {
-          throw new BadMessageException("decompressed body of " + len + " bytes exceeds the limit of " + maxSize, null);
+          throw new BadMessageException(
+              "decompressed body of " + len + " bytes exceeds the limit of " + maxSize, null);
         }
         if (!Snappy.isValidCompressedBuffer(frame)) {
           throw new BadMessageException("invalid snappy data", null);

@@ -24,6 +24,7 @@ public enum MessageType {
 
   /** The type of each wire code, indexed by the code (not by declaration order). */
   private static final MessageType[] BY_CODE = index(values());
+
   public final int code;
 
   MessageType(int code) {
@@ -53,7 +54,10 @@ public enum MessageType {
 
   /** Whether this type is one of the stream extension's. */
   public boolean isStream() {
-    return this == STREAM_ITEM || this == STREAM_CREDIT || this == STREAM_END || this == STREAM_CANCEL;
+    return this == STREAM_ITEM
+        || this == STREAM_CREDIT
+        || this == STREAM_END
+        || this == STREAM_CANCEL;
   }
 
   /** Whether this type is one of the chunking extension's. */

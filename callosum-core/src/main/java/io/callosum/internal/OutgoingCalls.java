@@ -1,6 +1,8 @@
 package io.callosum.internal;
 
 import io.callosum.CallCancelledException;
+import io.callosum.CallInfo;
+import io.callosum.CallInfo.Side;
 import io.callosum.CallOutcome;
 import io.callosum.CallTimeoutException;
 import io.callosum.CallosumException;
@@ -42,6 +44,7 @@ import org.slf4j.LoggerFactory;
  */
 final class OutgoingCalls {
   private static final Logger LOG = LoggerFactory.getLogger(OutgoingCalls.class);
+
   /** Mints the unguessable ids of this peer's callbacks in call chains. */
   private static final SecureRandom TOKENS = new SecureRandom();
 
@@ -57,11 +60,20 @@ final class OutgoingCalls {
   private final BooleanSupplier closed;
   private final AtomicLong seq = new AtomicLong();
   private final AtomicInteger pendingCount = new AtomicInteger();
-  /** Callbacks in flight, by their chain token: calls this peer made from inside a call it serves. */
+
+  /**
+   * Callbacks in flight, by their chain token: calls this peer made from inside a call it serves.
+   */
   private final Map<Long, ClientCall> callbacks = new ConcurrentHashMap<>();
 
-  OutgoingCalls(String name, PeerConfig config, PeerResources threads, Interceptors interceptors, ChunkTransfers chunks,
-      StreamRouting streams, BooleanSupplier closed) {
+  OutgoingCalls(
+      String name,
+      PeerConfig config,
+      PeerResources threads,
+      Interceptors interceptors,
+      ChunkTransfers chunks,
+      StreamRouting streams,
+      BooleanSupplier closed) {
     this.name = name;
     this.codec = config.codec();
     this.limits = config.limits();
@@ -100,8 +112,8 @@ final class OutgoingCalls {
   }
 
   /**
-   * Makes and sends the call. Throws if it is refused before it exists (closed, not connected,
-   * too big, too many in flight, ...); once it exists every failure settles it instead.
+   * Makes and sends the call. Throws if it is refused before it exists (closed, not connected, too
+   * big, too many in flight, ...); once it exists every failure settles it instead.
    */
   private ClientCall make(CallRequest request) {
     RemoteLink r = request.target();
@@ -126,22 +138,58 @@ final class OutgoingCalls {
     }
     int streamBits = request.streams();
     boolean down = (streamBits & Header.DOWNSTREAM) != 0;
-    Header function = streamBits == 0 ? new Header(MessageType.FUNCTION, request.method(), request.orderKey(), s, request.compress(), chain)
-        : new Header(MessageType.FUNCTION, request.method(), request.orderKey(), s, request.compress(), chain, streamBits,
-            down ? streams.windowItems() : 0, down ? streams.windowBytes() : 0);
+    Header function =
+        streamBits == 0
+            ? new Header(
+                MessageType.FUNCTION,
+                request.method(),
+                request.orderKey(),
+                s,
+                request.compress(),
+                chain)
+            : new Header(
+                MessageType.FUNCTION,
+                request.method(),
+                request.orderKey(),
+                s,
+                request.compress(),
+                chain,
+                streamBits,
+                down ? streams.windowItems() : 0,
+                down ? streams.windowBytes() : 0);
     byte[] header = MessageCodec.encodeHeader(function);
     long size = header.length + MessageCodec.bodyFrameSize(0, body.length);
     if (header.length > limits.maxHeaderSize() || size > limits.maxMessageSize()) {
-      throw new MessageTooLargeException("call of " + request.method() + " is " + size + " bytes (header " + header.length
-          + "), more than the limit of " + limits.maxMessageSize() + " (header " + limits.maxHeaderSize() + ")");
+      throw new MessageTooLargeException(
+          "call of "
+              + request.method()
+              + " is "
+              + size
+              + " bytes (header "
+              + header.length
+              + "), more than the limit of "
+              + limits.maxMessageSize()
+              + " (header "
+              + limits.maxHeaderSize()
+              + ")");
     }
     if (pendingCount.incrementAndGet() > limits.maxPendingCalls()) {
       pendingCount.decrementAndGet();
-      throw new OverloadedException(limits.maxPendingCalls() + " calls already in flight (Limits.maxPendingCalls)");
+      throw new OverloadedException(
+          limits.maxPendingCalls() + " calls already in flight (Limits.maxPendingCalls)");
     }
-    Envelope env = new Envelope(header, MessageCodec.encodeBody(MessageCodec.NO_META, body, request.compress()));
-    ClientCall c = new ClientCall(request, s, new io.callosum.CallInfo(io.callosum.CallInfo.Side.CALLER, request.method(), request.orderKey(), r),
-        timer.nanoTime(), env.size(), token == 0 ? null : own, token);
+    Envelope env =
+        new Envelope(
+            header, MessageCodec.encodeBody(MessageCodec.NO_META, body, request.compress()));
+    ClientCall c =
+        new ClientCall(
+            request,
+            s,
+            new CallInfo(Side.CALLER, request.method(), request.orderKey(), r),
+            timer.nanoTime(),
+            env.size(),
+            token == 0 ? null : own,
+            token);
     if (streamBits != 0) {
       streams.open(c); // its streams exist before anything about them can arrive
     }
@@ -164,19 +212,28 @@ final class OutgoingCalls {
       throw new ConnectionLostException("not connected" + (r != null ? " to " + r.id() : ""));
     }
     if (request.streams() != 0 && !r.capabilities.has(Capabilities.STREAM)) {
-      throw new UnsupportedByRemoteException("the remote " + r.id()
-          + (r.capabilities.isLegacy() ? " is a Python Callosum peer (it announced nothing)" : " did not announce streams")
-          + ": " + request.method() + " cannot be called with streams");
+      throw new UnsupportedByRemoteException(
+          "the remote "
+              + r.id()
+              + (r.capabilities.isLegacy()
+                  ? " is a Python Callosum peer (it announced nothing)"
+                  : " did not announce streams")
+              + ": "
+              + request.method()
+              + " cannot be called with streams");
     }
     if (request.orderKey().encodedSize() > limits.maxOrderKeySize()) {
       throw new MessageTooLargeException(
-          "order key of " + request.orderKey().encodedSize() + " bytes exceeds the limit of " + limits.maxOrderKeySize());
+          "order key of "
+              + request.orderKey().encodedSize()
+              + " bytes exceeds the limit of "
+              + limits.maxOrderKeySize());
     }
   }
 
   private byte[] encode(Object body) {
     try {
-      return body instanceof Payload ? ((Payload) body).bytes() : codec.encode(body);
+      return body instanceof Payload payload ? payload.bytes() : codec.encode(body);
     } catch (CodecException e) {
       throw e;
     } catch (RuntimeException e) {
@@ -187,7 +244,8 @@ final class OutgoingCalls {
   /** Enters the call in the pending table (and a callback in the token table). */
   private void register(ClientCall c) {
     if (c.parent != null) {
-      callbacks.put(c.token, c); // before pending: a disconnect sweep that finds the call also finds this
+      callbacks.put(
+          c.token, c); // before pending: a disconnect sweep that finds the call also finds this
     }
     if (c.remote.pending.putIfAbsent(c.seq, c) != null) {
       // 2^32 calls later, an older one with this seq still waits for its reply.
@@ -195,7 +253,8 @@ final class OutgoingCalls {
         callbacks.remove(c.token, c);
       }
       pendingCount.decrementAndGet();
-      OverloadedException busy = new OverloadedException("sequence number " + c.seq + " is still in use");
+      OverloadedException busy =
+          new OverloadedException("sequence number " + c.seq + " is still in use");
       StreamRouting.endClientStreams(c, busy);
       throw busy;
     }
@@ -206,8 +265,13 @@ final class OutgoingCalls {
       chunks.send(c.remote, function, env, Chunks.REQUEST);
     } catch (RuntimeException e) {
       if (unpend(c)) {
-        settle(c, null, e instanceof CallosumException ? (CallosumException) e
-            : new ConnectionLostException("send failed: " + e.getMessage(), e), 0);
+        settle(
+            c,
+            null,
+            e instanceof CallosumException callosumException
+                ? callosumException
+                : new ConnectionLostException("send failed: " + e.getMessage(), e),
+            0);
       }
     }
     if (!c.remote.connected && unpend(c)) {
@@ -223,7 +287,11 @@ final class OutgoingCalls {
     } catch (RuntimeException e) {
       if (unpend(c)) {
         sendCancel(c);
-        settle(c, null, new CallCancelledException("call abandoned: the timer refused its timeout: " + e, e), 0);
+        settle(
+            c,
+            null,
+            new CallCancelledException("call abandoned: the timer refused its timeout: " + e, e),
+            0);
       }
       return;
     }
@@ -251,7 +319,12 @@ final class OutgoingCalls {
   private void timedOut(ClientCall c, Duration timeout) {
     if (unpend(c)) {
       sendCancel(c);
-      settle(c, null, new CallTimeoutException("call of " + c.method + " timed out after " + timeout.toMillis() + " ms"), 0);
+      settle(
+          c,
+          null,
+          new CallTimeoutException(
+              "call of " + c.method + " timed out after " + timeout.toMillis() + " ms"),
+          0);
     }
   }
 
@@ -263,9 +336,17 @@ final class OutgoingCalls {
         t.cancel();
       }
       sendCancel(c);
-      StreamRouting.endClientStreams(c, new CallCancelledException("the call of " + c.method + " was cancelled"));
+      StreamRouting.endClientStreams(
+          c, new CallCancelledException("the call of " + c.method + " was cancelled"));
       if (!interceptors.isEmpty()) {
-        interceptors.finished(c.info, new CallOutcome(ErrorCode.CANCELLED, null, Duration.ofNanos(timer.nanoTime() - c.startNanos), c.bytesOut, 0));
+        interceptors.finished(
+            c.info,
+            new CallOutcome(
+                ErrorCode.CANCELLED,
+                null,
+                Duration.ofNanos(timer.nanoTime() - c.startNanos),
+                c.bytesOut,
+                0));
       }
     }
   }
@@ -281,17 +362,28 @@ final class OutgoingCalls {
     }
   }
 
-  /** Removes and returns the pending call {@code reply} answers, or null (unknown, finished, or another meth/okey). */
+  /**
+   * Removes and returns the pending call {@code reply} answers, or null (unknown, finished, or
+   * another meth/okey).
+   */
   ClientCall takePending(RemoteLink r, Header reply) {
     ClientCall c = r.pending.get(reply.seq());
     if (c == null || !c.answeredBy(reply)) {
-      LOG.debug("{}: reply from {} for an unknown or finished call ({} seq {})", name, r.id(), reply.method(), reply.seq());
+      LOG.debug(
+          "{}: reply from {} for an unknown or finished call ({} seq {})",
+          name,
+          r.id(),
+          reply.method(),
+          reply.seq());
       return null;
     }
     return unpend(c) ? c : null;
   }
 
-  /** Fails the call {@code reply} was for, if it is still pending: its reply was refused or malformed. */
+  /**
+   * Fails the call {@code reply} was for, if it is still pending: its reply was refused or
+   * malformed.
+   */
   void fail(RemoteLink r, Header reply, CallosumException error, long bytesIn) {
     ClientCall c = takePending(r, reply);
     if (c != null) {
@@ -307,26 +399,39 @@ final class OutgoingCalls {
     }
     MessageCodec.BodyFrame frame;
     try {
-      frame = MessageCodec.decodeBody(env.body(), h.zip(), limits.maxMessageSize() - env.header().length);
+      frame =
+          MessageCodec.decodeBody(
+              env.body(), h.zip(), limits.maxMessageSize() - env.header().length);
     } catch (BadMessageException e) {
       LOG.warn("{}: bad reply from {} for {}: {}", name, r.id(), h.method(), e.getMessage());
-      settle(c, null, new CallosumException(ErrorCode.BAD_MESSAGE, "malformed reply: " + e.getMessage()), env.size());
+      settle(
+          c,
+          null,
+          new CallosumException(ErrorCode.BAD_MESSAGE, "malformed reply: " + e.getMessage()),
+          env.size());
       return;
     }
     switch (h.type()) {
-      case RESULT:
+      case RESULT -> {
         if (frame.body() == null) {
-          settle(c, null, new CallosumException(ErrorCode.BAD_MESSAGE, "malformed reply: RESULT with a nil body"), env.size());
+          settle(
+              c,
+              null,
+              new CallosumException(
+                  ErrorCode.BAD_MESSAGE, "malformed reply: RESULT with a nil body"),
+              env.size());
         } else {
           settle(c, frame.body(), null, env.size());
         }
-        break;
-      case FAILURE:
-      case ERROR:
-        settle(c, null, ErrorNames.toException(h.type() == MessageType.FAILURE, MessageCodec.decodeErrorMeta(frame.meta())), env.size());
-        break;
-      default:
-        settle(c, null, ErrorNames.cancelledByRemote(h.method()), env.size());
+      }
+      case FAILURE, ERROR ->
+          settle(
+              c,
+              null,
+              ErrorNames.toException(
+                  h.type() == MessageType.FAILURE, MessageCodec.decodeErrorMeta(frame.meta())),
+              env.size());
+      default -> settle(c, null, ErrorNames.cancelledByRemote(h.method()), env.size());
     }
   }
 
@@ -346,28 +451,38 @@ final class OutgoingCalls {
       t.cancel();
     }
     StreamRouting.endClientStreams(c, error);
-    threads.onCallbackThread(() -> {
-      Throwable failure = error;
-      Object value = null;
-      if (failure == null) {
-        try {
-          value = c.resultType == null ? Payload.wrap(result) : codec.decode(result, c.resultType);
-        } catch (CodecException e) {
-          failure = e;
-        } catch (Throwable e) {
-          failure = new CodecException("the codec failed: " + e, e); // even an Error: the future must complete
-        }
-      }
-      if (!interceptors.isEmpty()) {
-        interceptors.finished(c.info, new CallOutcome(failure == null ? null : ErrorNames.codeOf(failure), failure,
-            Duration.ofNanos(timer.nanoTime() - c.startNanos), c.bytesOut, bytesIn));
-      }
-      if (failure == null) {
-        c.future.complete(value);
-      } else {
-        c.future.completeExceptionally(failure);
-      }
-    });
+    threads.onCallbackThread(
+        () -> {
+          Throwable failure = error;
+          Object value = null;
+          if (failure == null) {
+            try {
+              value =
+                  c.resultType == null ? Payload.wrap(result) : codec.decode(result, c.resultType);
+            } catch (CodecException e) {
+              failure = e;
+            } catch (Throwable e) {
+              failure =
+                  new CodecException(
+                      "the codec failed: " + e, e); // even an Error: the future must complete
+            }
+          }
+          if (!interceptors.isEmpty()) {
+            interceptors.finished(
+                c.info,
+                new CallOutcome(
+                    failure == null ? null : ErrorNames.codeOf(failure),
+                    failure,
+                    Duration.ofNanos(timer.nanoTime() - c.startNanos),
+                    c.bytesOut,
+                    bytesIn));
+          }
+          if (failure == null) {
+            c.future.complete(value);
+          } else {
+            c.future.completeExceptionally(failure);
+          }
+        });
   }
 
   // ---------------------------------------------------------------- call chains

@@ -1,5 +1,6 @@
 package io.callosum.internal;
 
+import io.callosum.CallosumException;
 import io.callosum.ConnectionLostException;
 import io.callosum.Handler;
 import io.callosum.Invocation;
@@ -32,16 +33,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The peer protocol behind a {@link io.callosum.Peer} (either role): builds its parts, opens and closes the lower,
- * and tracks the connected remotes. The parts do the work — {@link Dispatcher} routes what
- * arrives, {@link IncomingCalls} serves calls (deciding with {@link CalleeScheduler}), {@link
- * OutgoingCalls} makes them, {@link ChunkTransfers} moves big messages, {@link StreamRouting}
- * moves streams, {@link PeerResources} owns the threads.
+ * The peer protocol behind a {@link io.callosum.Peer} (either role): builds its parts, opens and
+ * closes the lower, and tracks the connected remotes. The parts do the work — {@link Dispatcher}
+ * routes what arrives, {@link IncomingCalls} serves calls (deciding with {@link CalleeScheduler}),
+ * {@link OutgoingCalls} makes them, {@link ChunkTransfers} moves big messages, {@link
+ * StreamRouting} moves streams, {@link PeerResources} owns the threads.
  *
- * <p>It is the {@link LinkListener} of its lower, so {@code connected}, {@code received} and
- * {@code disconnected} run on the lower's I/O thread: they route and hand off, never run user
- * code (unless the direct executor was chosen) and never throw. The other methods are called by
- * the application on any thread.
+ * <p>It is the {@link LinkListener} of its lower, so {@code connected}, {@code received} and {@code
+ * disconnected} run on the lower's I/O thread: they route and hand off, never run user code (unless
+ * the direct executor was chosen) and never throw. The other methods are called by the application
+ * on any thread.
  */
 public final class PeerEngine implements LinkListener {
   private static final Logger LOG = LoggerFactory.getLogger(PeerEngine.class);
@@ -64,8 +65,11 @@ public final class PeerEngine implements LinkListener {
   private volatile boolean closed;
   private volatile Endpoint endpoint;
   private volatile RemoteLink primary;
+
   /** The target of {@link #call}: the primary remote when the call is made. */
+  @SuppressWarnings("UnnecessaryLambda") // made once: a method reference would allocate per call
   private final Supplier<RemoteLink> primaryTarget = () -> primary;
+
   private final CompletableFuture<RemoteLink> firstRemote = new CompletableFuture<>();
 
   public PeerEngine(PeerConfig config) {
@@ -76,22 +80,37 @@ public final class PeerEngine implements LinkListener {
     do {
       instance = ThreadLocalRandom.current().nextLong();
     } while (instance == 0);
-    this.localCapabilities = new Capabilities(Capabilities.VERSION, instance, config.ordering() == Ordering.NONE
-        ? Set.of(Capabilities.CHAIN, Capabilities.STREAM, Capabilities.CHUNK)
-        : Set.of(Capabilities.CHAIN, Capabilities.STREAM, Capabilities.CHUNK, Capabilities.ORDERED));
+    this.localCapabilities =
+        new Capabilities(
+            Capabilities.VERSION,
+            instance,
+            config.ordering() == Ordering.NONE
+                ? Set.of(Capabilities.CHAIN, Capabilities.STREAM, Capabilities.CHUNK)
+                : Set.of(
+                    Capabilities.CHAIN,
+                    Capabilities.STREAM,
+                    Capabilities.CHUNK,
+                    Capabilities.ORDERED));
     // Calls nested in callback chains may run beyond maxConcurrentCalls, up to the calls admitted.
-    this.threads = new PeerResources(config, name, (long) limits.maxConcurrentCalls() + limits.maxQueuedCalls());
+    this.threads =
+        new PeerResources(
+            config, name, (long) limits.maxConcurrentCalls() + limits.maxQueuedCalls());
     this.events = new SerialExecutor(threads::onCallbackThread);
     this.listeners = List.copyOf(config.listeners());
     Interceptors interceptors = new Interceptors(config.interceptors());
     StreamRouting streams = new StreamRouting(name, config, threads.callbacks);
-    this.chunks = new ChunkTransfers(name, config.chunkSize(), limits, threads.timer, this::failReply, this::tooLarge);
-    this.outgoing = new OutgoingCalls(name, config, threads, interceptors, chunks, streams, this::isClosed);
-    this.incoming = new IncomingCalls(name, config, threads, interceptors, chunks, streams, outgoing, this::isClosed);
+    this.chunks =
+        new ChunkTransfers(
+            name, config.chunkSize(), limits, threads.timer, this::failReply, this::tooLarge);
+    this.outgoing =
+        new OutgoingCalls(name, config, threads, interceptors, chunks, streams, this::isClosed);
+    this.incoming =
+        new IncomingCalls(
+            name, config, threads, interceptors, chunks, streams, outgoing, this::isClosed);
     this.dispatcher = new Dispatcher(name, limits, incoming, outgoing, chunks, streams);
   }
 
-  private void failReply(RemoteLink r, Header reply, io.callosum.CallosumException error) {
+  private void failReply(RemoteLink r, Header reply, CallosumException error) {
     outgoing.fail(r, reply, error, 0);
   }
 
@@ -115,13 +134,16 @@ public final class PeerEngine implements LinkListener {
       }
       started = true;
     }
-    TransportConfig tc = new TransportConfig(localCapabilities, config.limits().maxMessageSize(), config.connectTimeout());
+    TransportConfig tc =
+        new TransportConfig(
+            localCapabilities, config.limits().maxMessageSize(), config.connectTimeout());
     if (config.bind()) {
       try {
         own(config.transport().bind(config.address(), tc, this));
       } catch (IOException e) {
         close();
-        throw new UncheckedIOException("cannot bind " + config.address() + ": " + e.getMessage(), e);
+        throw new UncheckedIOException(
+            "cannot bind " + config.address() + ": " + e.getMessage(), e);
       } catch (RuntimeException e) {
         close();
         throw e;
@@ -133,20 +155,27 @@ public final class PeerEngine implements LinkListener {
       firstRemote.get(config.connectTimeout().toNanos(), TimeUnit.NANOSECONDS);
     } catch (IOException e) {
       close();
-      throw new ConnectionLostException("cannot connect to " + config.address() + ": " + e.getMessage(), e);
+      throw new ConnectionLostException(
+          "cannot connect to " + config.address() + ": " + e.getMessage(), e);
     } catch (RuntimeException e) {
       close(); // e.g. ConnectionLostException, AuthenticationException from the lower
       throw e;
     } catch (TimeoutException e) {
       close();
-      throw new ConnectionLostException("connect to " + config.address() + " timed out after " + config.connectTimeout().toMillis() + " ms");
+      throw new ConnectionLostException(
+          "connect to "
+              + config.address()
+              + " timed out after "
+              + config.connectTimeout().toMillis()
+              + " ms");
     } catch (InterruptedException e) {
       close();
       Thread.currentThread().interrupt();
       throw new ConnectionLostException("interrupted while connecting to " + config.address(), e);
     } catch (ExecutionException e) {
       close();
-      throw new ConnectionLostException("cannot connect to " + config.address() + ": " + e.getCause(), e.getCause());
+      throw new ConnectionLostException(
+          "cannot connect to " + config.address() + ": " + e.getCause(), e.getCause());
     }
   }
 
@@ -261,15 +290,19 @@ public final class PeerEngine implements LinkListener {
   public void disconnected(Link link, Throwable cause) {
     RemoteLink r = remotes.get(link);
     if (r != null) {
-      String why = "connection to " + link.id() + " lost" + (cause != null ? ": " + cause.getMessage() : "");
+      String why =
+          "connection to " + link.id() + " lost" + (cause != null ? ": " + cause.getMessage() : "");
       dropRemote(r, new ConnectionLostException(why, cause), false);
     }
     if (!config.bind()) {
-      firstRemote.completeExceptionally(new ConnectionLostException("connection closed during connect", cause));
+      firstRemote.completeExceptionally(
+          new ConnectionLostException("connection closed during connect", cause));
     }
   }
 
-  /** Ends everything in flight with {@code r}: transfers, the calls made to it, the calls it made. */
+  /**
+   * Ends everything in flight with {@code r}: transfers, the calls made to it, the calls it made.
+   */
   private void dropRemote(RemoteLink r, ConnectionLostException error, boolean closeLink) {
     if (!remotes.remove(r.link, r)) {
       return;
@@ -304,6 +337,11 @@ public final class PeerEngine implements LinkListener {
 
   @Override
   public String toString() {
-    return "Peer(" + name + ", " + (config.bind() ? "bound at " : "connected to ") + address() + ")";
+    return "Peer("
+        + name
+        + ", "
+        + (config.bind() ? "bound at " : "connected to ")
+        + address()
+        + ")";
   }
 }

@@ -14,9 +14,15 @@ import java.util.concurrent.RejectedExecutionException;
  * wait for the pools it shuts down, since it would wait for itself.
  */
 final class PeerResources {
-  /** The resources whose executor runs the current thread's task (to avoid waiting on ourselves). */
+  /**
+   * The resources whose executor runs the current thread's task (to avoid waiting on ourselves).
+   */
   private static final ThreadLocal<PeerResources> ON_OWN_THREAD = new ThreadLocal<>();
-  /** The most platform threads a default handler pool may start (Java 17; virtual threads have no cap). */
+
+  /**
+   * The most platform threads a default handler pool may start (Java 17; virtual threads have no
+   * cap).
+   */
   private static final int MAX_POOL_THREADS = 4096;
 
   final Executor handlers;
@@ -36,7 +42,10 @@ final class PeerResources {
       handlers = config.handlerExecutor();
       ownedHandlers = null;
     } else {
-      ownedHandlers = Threads.handlerExecutor("callosum-" + name + "-handler", (int) Math.min(MAX_POOL_THREADS, admissionLimit + 16));
+      ownedHandlers =
+          Threads.handlerExecutor(
+              "callosum-" + name + "-handler",
+              (int) Math.min(MAX_POOL_THREADS, admissionLimit + 16));
       handlers = ownedHandlers;
     }
     if (config.callbackExecutor() != null) {
@@ -55,7 +64,10 @@ final class PeerResources {
     }
   }
 
-  /** Runs {@code r} on the callback executor; inline once it refuses (closing), rather than lose a completion. */
+  /**
+   * Runs {@code r} on the callback executor; inline once it refuses (closing), rather than lose a
+   * completion.
+   */
   void onCallbackThread(Runnable r) {
     try {
       callbacks.execute(() -> runAsOwn(r));
@@ -64,7 +76,10 @@ final class PeerResources {
     }
   }
 
-  /** Runs {@code r} on the handler executor; throws {@link RejectedExecutionException} if it refuses. */
+  /**
+   * Runs {@code r} on the handler executor; throws {@link RejectedExecutionException} if it
+   * refuses.
+   */
   void onHandlerThread(Runnable r) {
     handlers.execute(() -> runAsOwn(r));
   }
@@ -75,7 +90,8 @@ final class PeerResources {
     try {
       r.run();
     } finally {
-      ON_OWN_THREAD.set(before); // not remove(): the entry would be made again for the thread's next task
+      ON_OWN_THREAD.set(
+          before); // not remove(): the entry would be made again for the thread's next task
     }
   }
 

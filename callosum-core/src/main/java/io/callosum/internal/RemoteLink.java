@@ -7,6 +7,7 @@ import io.callosum.lower.Link;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
  * The core's state for one connected remote: its link, its calls in flight both ways, its big
@@ -16,21 +17,31 @@ import java.util.concurrent.atomic.AtomicLong;
 final class RemoteLink implements RemotePeer {
   /** Makes the calls made through this remote. */
   final OutgoingCalls calls;
+
   final Link link;
   final Capabilities capabilities;
+
   /** Calls this peer made to the remote, by seq. */
   final ConcurrentHashMap<Long, ClientCall> pending = new ConcurrentHashMap<>();
+
   /** Calls the remote made to this peer that have not been answered yet. */
   final ConcurrentHashMap<ServeKey, ServerCall> serving = new ConcurrentHashMap<>();
+
   volatile boolean connected = true;
+
   /** Big messages this peer is sending in chunks, by {@link Chunks#key}. */
   final ConcurrentHashMap<Long, Chunks.Out> chunksOut = new ConcurrentHashMap<>();
+
   /** Big messages arriving in chunks, by {@link Chunks#key}. */
   final ConcurrentHashMap<Long, Chunks.In> chunksIn = new ConcurrentHashMap<>();
+
   /** The announced bytes of {@link #chunksIn}. */
   final AtomicLong chunkBytesIn = new AtomicLong();
+
   /** This remote as the target of its invocations (made once, not per call). */
-  private final java.util.function.Supplier<RemoteLink> itself = () -> this;
+  @SuppressWarnings("UnnecessaryLambda") // made once: a method reference would allocate per call
+  private final Supplier<RemoteLink> itself = () -> this;
+
   /** What this remote's calls hold in the callee scheduler. */
   final CalleeScheduler.Share share = new CalleeScheduler.Share();
 
@@ -65,7 +76,10 @@ final class RemoteLink implements RemotePeer {
     return new InvocationImpl(calls, itself, method, null);
   }
 
-  /** A view of this remote whose calls are callbacks of {@code parent} (a handler's {@code caller()}). */
+  /**
+   * A view of this remote whose calls are callbacks of {@code parent} (a handler's {@code
+   * caller()}).
+   */
   RemotePeer withParent(ServerCall parent) {
     RemoteLink self = this;
     return new RemotePeer() {
@@ -103,6 +117,10 @@ final class RemoteLink implements RemotePeer {
 
   @Override
   public String toString() {
-    return "RemotePeer(" + id() + (capabilities.isLegacy() ? ", legacy" : "") + (connected ? "" : ", disconnected") + ")";
+    return "RemotePeer("
+        + id()
+        + (capabilities.isLegacy() ? ", legacy" : "")
+        + (connected ? "" : ", disconnected")
+        + ")";
   }
 }

@@ -1,5 +1,6 @@
 package io.callosum.internal;
 
+import io.callosum.OrderKey;
 import io.callosum.lower.Envelope;
 import java.util.List;
 import org.slf4j.Logger;
@@ -14,11 +15,15 @@ final class Replies {
 
   private Replies() {}
 
-  /** A FAILURE (the handler threw) or ERROR (the framework refused) reply with {@code [name, repr, traceback]}. */
+  /**
+   * A FAILURE (the handler threw) or ERROR (the framework refused) reply with {@code [name, repr,
+   * traceback]}.
+   */
   static Envelope error(Header request, MessageType failureOrError, String[] meta) {
     return new Envelope(
         MessageCodec.encodeHeader(request.reply(failureOrError)),
-        MessageCodec.encodeBody(MessageCodec.encodeErrorMeta(meta[0], meta[1], meta[2]), null, false));
+        MessageCodec.encodeBody(
+            MessageCodec.encodeErrorMeta(meta[0], meta[1], meta[2]), null, false));
   }
 
   /** A framework ERROR reply named {@code errorName} (one of {@link ErrorNames}). */
@@ -33,13 +38,17 @@ final class Replies {
   }
 
   /** The CANCEL a caller sends for its call. */
-  static Envelope cancel(String method, io.callosum.OrderKey okey, long seq) {
+  static Envelope cancel(String method, OrderKey okey, long seq) {
     return new Envelope(
-        MessageCodec.encodeHeader(new Header(MessageType.CANCEL, method, okey, seq, false, List.of())),
+        MessageCodec.encodeHeader(
+            new Header(MessageType.CANCEL, method, okey, seq, false, List.of())),
         MessageCodec.encodeBody(MessageCodec.EMPTY_ARRAY_META, null, false));
   }
 
-  /** Answers {@code request} with a framework ERROR at once, outside any ordering; a failed send is logged. */
+  /**
+   * Answers {@code request} with a framework ERROR at once, outside any ordering; a failed send is
+   * logged.
+   */
   static void sendError(RemoteLink r, Header request, String errorName, String message) {
     try {
       r.link.send(frameworkError(request, errorName, message));

@@ -5,11 +5,16 @@ import io.callosum.CallInfo;
 import io.callosum.Handler;
 import io.callosum.OrderKey;
 import io.callosum.RemotePeer;
+import io.callosum.StreamSink;
+import io.callosum.StreamSource;
 import io.callosum.Timer;
+import io.callosum.upper.Codec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,8 +29,10 @@ final class ServerCall extends CalleeScheduler.Entry implements CallContext {
   final RemoteLink remote;
   final Header header;
   final ServeKey serveKey;
+
   /** The chain this call arrived with (empty from remotes that do not announce {@code chain}). */
   final List<CallId> chain;
+
   final Handler handler;
   final byte[] body;
   final long startNanos;
@@ -34,13 +41,17 @@ final class ServerCall extends CalleeScheduler.Entry implements CallContext {
 
   /** The streams the caller opened (null when it opened none). */
   final StreamIn upstream;
+
   final StreamOut downstream;
   // Guarded by the scheduler's lock (see IncomingCalls).
   Timer.Scheduled executionTimeout;
+
   /** The header of the RESULT being sent (to announce its chunks), null for other replies. */
   Header resultHeader;
+
   /** Streams that stand in for those the caller did not open, made on first use. */
   private StreamIn absentUpstream;
+
   private StreamOut absentDownstream;
 
   // Guarded by this.
@@ -49,10 +60,22 @@ final class ServerCall extends CalleeScheduler.Entry implements CallContext {
   private boolean cancelled;
   private List<Runnable> cancelActions;
 
-  ServerCall(RemoteLink remote, Header header, List<CallId> chain, Handler handler, byte[] body, long startNanos, long bytesIn,
-      StreamIn upstream, StreamOut downstream) {
-    // Held against Limits.maxBufferedBytes while the call lasts: its body and its upstream's window.
-    super(header.orderKey(), remote.share, body.length + (upstream != null ? upstream.windowBytes() : 0));
+  ServerCall(
+      RemoteLink remote,
+      Header header,
+      List<CallId> chain,
+      Handler handler,
+      byte[] body,
+      long startNanos,
+      long bytesIn,
+      StreamIn upstream,
+      StreamOut downstream) {
+    // Held against Limits.maxBufferedBytes while the call lasts: its body and its upstream's
+    // window.
+    super(
+        header.orderKey(),
+        remote.share,
+        body.length + (upstream != null ? upstream.windowBytes() : 0));
     this.upstream = upstream;
     this.downstream = downstream;
     this.remote = remote;
@@ -104,7 +127,7 @@ final class ServerCall extends CalleeScheduler.Entry implements CallContext {
    * Cancels the handler: interrupts its thread at once; cancels its stage and runs the cancel
    * actions on {@code userCode}, since both run user code and this may be called on an I/O thread.
    */
-  void cancel(java.util.concurrent.Executor userCode) {
+  void cancel(Executor userCode) {
     List<Runnable> actions;
     CompletableFuture<?> s;
     synchronized (this) {
@@ -122,45 +145,53 @@ final class ServerCall extends CalleeScheduler.Entry implements CallContext {
     if (s == null && actions == null) {
       return;
     }
-    Runnable work = () -> {
-      if (s != null) {
-        s.cancel(true);
-      }
-      if (actions != null) {
-        for (Runnable r : actions) {
-          try {
-            r.run();
-          } catch (RuntimeException e) {
-            LOG.warn("cancel action of {} failed", header.method(), e);
+    Runnable work =
+        () -> {
+          if (s != null) {
+            s.cancel(true);
           }
-        }
-      }
-    };
+          if (actions != null) {
+            for (Runnable r : actions) {
+              try {
+                r.run();
+              } catch (RuntimeException e) {
+                LOG.warn("cancel action of {} failed", header.method(), e);
+              }
+            }
+          }
+        };
     try {
       userCode.execute(work);
-    } catch (java.util.concurrent.RejectedExecutionException e) {
+    } catch (RejectedExecutionException e) {
       work.run(); // closing
     }
   }
 
   /** The handler's upstream: the caller's, or an already completed one. */
-  synchronized io.callosum.StreamSource upstream(io.callosum.upper.Codec codec, java.util.concurrent.Executor callbacks) {
+  synchronized StreamSource upstream(Codec codec, Executor callbacks) {
     if (upstream != null) {
       return upstream;
     }
     if (absentUpstream == null) {
-      absentUpstream = StreamIn.ended(new StreamWire(remote, header, Header.UPSTREAM), codec, callbacks, null);
+      absentUpstream =
+          StreamIn.ended(new StreamWire(remote, header, Header.UPSTREAM), codec, callbacks, null);
     }
     return absentUpstream;
   }
 
   /** The handler's downstream: to the caller, or one that refuses items. */
-  synchronized io.callosum.StreamSink downstream(io.callosum.upper.Codec codec, java.util.concurrent.Executor callbacks) {
+  synchronized StreamSink downstream(Codec codec, Executor callbacks) {
     if (downstream != null) {
       return downstream;
     }
     if (absentDownstream == null) {
-      absentDownstream = new StreamOut(new StreamWire(remote, header, Header.DOWNSTREAM), codec, Long.MAX_VALUE, callbacks, false);
+      absentDownstream =
+          new StreamOut(
+              new StreamWire(remote, header, Header.DOWNSTREAM),
+              codec,
+              Long.MAX_VALUE,
+              callbacks,
+              false);
     }
     return absentDownstream;
   }
@@ -206,6 +237,12 @@ final class ServerCall extends CalleeScheduler.Entry implements CallContext {
 
   @Override
   public String toString() {
-    return "ServerCall(" + header.method() + ", okey=" + header.orderKey() + ", seq=" + header.seq() + ")";
+    return "ServerCall("
+        + header.method()
+        + ", okey="
+        + header.orderKey()
+        + ", seq="
+        + header.seq()
+        + ")";
   }
 }

@@ -7,6 +7,7 @@ import io.callosum.StreamSource;
 import io.callosum.upper.Codec;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Objects;
@@ -18,11 +19,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The receiving end of one stream of one call: a buffer bounded by the window this end granted.
- * The sender starts with a window of credit ({@code windowItems}, {@code windowBytes}); every time
- * the application has taken half a window (in items or bytes), that much is granted again. An
- * item beyond the granted credit is a protocol violation: the stream fails and the sender is told
- * to stop.
+ * The receiving end of one stream of one call: a buffer bounded by the window this end granted. The
+ * sender starts with a window of credit ({@code windowItems}, {@code windowBytes}); every time the
+ * application has taken half a window (in items or bytes), that much is granted again. An item
+ * beyond the granted credit is a protocol violation: the stream fails and the sender is told to
+ * stop.
  */
 final class StreamIn implements StreamSource {
   private static final Logger LOG = LoggerFactory.getLogger(StreamIn.class);
@@ -41,8 +42,13 @@ final class StreamIn implements StreamSource {
   private long receivedBytes;
   private long takenItems;
   private long takenBytes;
-  /** Whether credit is granted back as items are taken (false until the stream starts, and after it ends). */
+
+  /**
+   * Whether credit is granted back as items are taken (false until the stream starts, and after it
+   * ends).
+   */
   private boolean granting;
+
   private boolean ended;
   private CallosumException failure;
   private Subscription subscription;
@@ -56,7 +62,8 @@ final class StreamIn implements StreamSource {
   }
 
   /** A stream that has already completed (a call without this stream). */
-  static StreamIn ended(StreamWire wire, Codec codec, Executor callbacks, CallosumException failure) {
+  static StreamIn ended(
+      StreamWire wire, Codec codec, Executor callbacks, CallosumException failure) {
     StreamIn s = new StreamIn(wire, codec, 0, 0, callbacks);
     s.ended = true;
     s.failure = failure;
@@ -102,9 +109,17 @@ final class StreamIn implements StreamSource {
         return; // cancelled here, or the call ended: late items are dropped
       }
       if (receivedItems >= grantedItems || receivedBytes >= grantedBytes) {
-        LOG.warn("the {} exceeded its credit ({} of {} items, {} of {} bytes); cancelling it", wire.describe(),
-            receivedItems + 1, grantedItems, receivedBytes + item.length, grantedBytes);
-        endLocked(new CallosumException(ErrorCode.BAD_MESSAGE, "the sender of the " + wire.describe() + " exceeded its credit"));
+        LOG.warn(
+            "the {} exceeded its credit ({} of {} items, {} of {} bytes); cancelling it",
+            wire.describe(),
+            receivedItems + 1,
+            grantedItems,
+            receivedBytes + item.length,
+            grantedBytes);
+        endLocked(
+            new CallosumException(
+                ErrorCode.BAD_MESSAGE,
+                "the sender of the " + wire.describe() + " exceeded its credit"));
         buffer.clear();
         wire.cancel();
         s = subscription;
@@ -124,8 +139,8 @@ final class StreamIn implements StreamSource {
   }
 
   /**
-   * An item or end that this end cannot take (e.g. over the message size limit) arrived: the
-   * stream fails after what was received and the sender is told to stop (I/O thread).
+   * An item or end that this end cannot take (e.g. over the message size limit) arrived: the stream
+   * fails after what was received and the sender is told to stop (I/O thread).
    */
   void refuse(CallosumException failure) {
     Subscription s;
@@ -302,14 +317,16 @@ final class StreamIn implements StreamSource {
         lock.unlock();
       }
       if (s == null) {
-        subscriber.onSubscribe(new Flow.Subscription() {
-          @Override
-          public void request(long n) {}
+        subscriber.onSubscribe(
+            new Flow.Subscription() {
+              @Override
+              public void request(long n) {}
 
-          @Override
-          public void cancel() {}
-        });
-        subscriber.onError(new IllegalStateException("the " + wire.describe() + " already has a subscriber"));
+              @Override
+              public void cancel() {}
+            });
+        subscriber.onError(
+            new IllegalStateException("the " + wire.describe() + " already has a subscriber"));
         return;
       }
       s.start();
@@ -324,10 +341,16 @@ final class StreamIn implements StreamSource {
   private final class Subscription implements Flow.Subscription {
     /** Null once cancelled or terminated. */
     private volatile Flow.Subscriber<? super Body> subscriber;
+
     private final SerialExecutor serial;
     private long demand;
-    /** Set by {@link #cancel} at once (any thread), before the stream ends: a delivery under way sees it. */
+
+    /**
+     * Set by {@link #cancel} at once (any thread), before the stream ends: a delivery under way
+     * sees it.
+     */
     private volatile boolean cancelled;
+
     private boolean terminated;
 
     Subscription(Flow.Subscriber<? super Body> subscriber) {
@@ -337,10 +360,11 @@ final class StreamIn implements StreamSource {
 
     void start() {
       Flow.Subscriber<? super Body> to = subscriber;
-      serial.execute(() -> {
-        to.onSubscribe(this);
-        deliver();
-      });
+      serial.execute(
+          () -> {
+            to.onSubscribe(this);
+            deliver();
+          });
     }
 
     void schedule() {
@@ -350,21 +374,25 @@ final class StreamIn implements StreamSource {
     @Override
     public void request(long n) {
       if (n <= 0) {
-        serial.execute(() -> {
-          Flow.Subscriber<? super Body> to = subscriber;
-          if (!terminated && !cancelled && to != null) {
-            terminated = true;
-            subscriber = null;
-            StreamIn.this.cancel();
-            to.onError(new IllegalArgumentException("request(" + n + "): must be positive (Flow rule 3.9)"));
-          }
-        });
+        serial.execute(
+            () -> {
+              Flow.Subscriber<? super Body> to = subscriber;
+              if (!terminated && !cancelled && to != null) {
+                terminated = true;
+                subscriber = null;
+                StreamIn.this.cancel();
+                to.onError(
+                    new IllegalArgumentException(
+                        "request(" + n + "): must be positive (Flow rule 3.9)"));
+              }
+            });
         return;
       }
-      serial.execute(() -> {
-        demand = demand + n < 0 ? Long.MAX_VALUE : demand + n;
-        deliver();
-      });
+      serial.execute(
+          () -> {
+            demand = demand + n < 0 ? Long.MAX_VALUE : demand + n;
+            deliver();
+          });
     }
 
     @Override
@@ -374,7 +402,10 @@ final class StreamIn implements StreamSource {
       StreamIn.this.cancel();
     }
 
-    /** On the serial executor: hands over buffered items while there is demand, then the end; nothing once cancelled. */
+    /**
+     * On the serial executor: hands over buffered items while there is demand, then the end;
+     * nothing once cancelled.
+     */
     private void deliver() {
       while (!terminated && !cancelled) {
         Flow.Subscriber<? super Body> to = subscriber;
@@ -427,7 +458,7 @@ final class StreamIn implements StreamSource {
             b = take();
           } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted while waiting for data");
+            throw new InterruptedIOException("interrupted while waiting for data");
           } catch (CallosumException e) {
             throw new IOException("the " + wire.describe() + " failed: " + e.getMessage(), e);
           }
@@ -447,7 +478,7 @@ final class StreamIn implements StreamSource {
 
       @Override
       public int read(byte[] into, int off, int len) throws IOException {
-        java.util.Objects.checkFromIndexSize(off, len, into.length);
+        Objects.checkFromIndexSize(off, len, into.length);
         if (len == 0) {
           return 0;
         }

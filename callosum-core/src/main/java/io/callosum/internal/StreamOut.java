@@ -8,6 +8,7 @@ import io.callosum.Payload;
 import io.callosum.StreamSink;
 import io.callosum.upper.Codec;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.time.Duration;
 import java.util.Arrays;
@@ -19,17 +20,19 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The sending end of one stream of one call. Spends the credit the receiver grants: an item may
- * leave while at least one item and one byte of credit remain (so one item may overdraw the
- * bytes, and the receiver holds at most its window plus one item). Items leave on the calling
- * thread, under this end's lock, so that they and the end of the stream keep their order.
+ * leave while at least one item and one byte of credit remain (so one item may overdraw the bytes,
+ * and the receiver holds at most its window plus one item). Items leave on the calling thread,
+ * under this end's lock, so that they and the end of the stream keep their order.
  */
 final class StreamOut implements StreamSink {
   private final StreamWire wire;
   private final Codec codec;
   private final long maxMessageSize;
   private final Executor callbacks;
+
   /** False when the caller opened no such stream: sends are refused. */
   private final boolean open;
+
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition credited = lock.newCondition();
   private long items;
@@ -100,7 +103,7 @@ final class StreamOut implements StreamSink {
   private byte[] encode(Object item) {
     byte[] b;
     try {
-      b = item instanceof Payload ? ((Payload) item).bytes() : codec.encode(item);
+      b = item instanceof Payload payload ? payload.bytes() : codec.encode(item);
     } catch (CodecException e) {
       throw e;
     } catch (RuntimeException e) {
@@ -108,7 +111,8 @@ final class StreamOut implements StreamSink {
     }
     long size = wire.itemSize(b.length);
     if (size > maxMessageSize) {
-      throw new MessageTooLargeException("stream item of " + size + " bytes exceeds the limit of " + maxMessageSize);
+      throw new MessageTooLargeException(
+          "stream item of " + size + " bytes exceeds the limit of " + maxMessageSize);
     }
     return b;
   }
@@ -116,11 +120,14 @@ final class StreamOut implements StreamSink {
   /** Under the lock: throws if nothing may be sent any more. */
   private void checkSendable() {
     if (!open) {
-      throw new IllegalStateException("the caller opened no " + (wire.direction() == Header.UPSTREAM ? "upstream" : "downstream")
-          + " in this call");
+      throw new IllegalStateException(
+          "the caller opened no "
+              + (wire.direction() == Header.UPSTREAM ? "upstream" : "downstream")
+              + " in this call");
     }
     if (stopped != null) {
-      throw new CallCancelledException("the " + wire.describe() + " cannot take items: " + stopped.getMessage(), stopped, false);
+      throw new CallCancelledException(
+          "the " + wire.describe() + " cannot take items: " + stopped.getMessage(), stopped, false);
     }
     if (ended) {
       throw new IllegalStateException("the " + wire.describe() + " has already ended");
@@ -240,9 +247,9 @@ final class StreamOut implements StreamSink {
   }
 
   /**
-   * Forwards a publisher's items: requests one item whenever credit allows and none is
-   * outstanding, holds at most one item that met a spent byte credit, and runs every request on
-   * the callback executor (a publisher may emit from inside {@code request}).
+   * Forwards a publisher's items: requests one item whenever credit allows and none is outstanding,
+   * holds at most one item that met a spent byte credit, and runs every request on the callback
+   * executor (a publisher may emit from inside {@code request}).
    */
   private final class Forwarder implements Flow.Subscriber<Object> {
     private Flow.Subscription subscription;
@@ -353,7 +360,7 @@ final class StreamOut implements StreamSink {
 
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
-      java.util.Objects.checkFromIndexSize(off, len, b.length);
+      Objects.checkFromIndexSize(off, len, b.length);
       if (closed) {
         throw new IOException("stream closed");
       }
@@ -379,7 +386,7 @@ final class StreamOut implements StreamSink {
         send(Payload.wrap(item));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new java.io.InterruptedIOException("interrupted while waiting for the reader");
+        throw new InterruptedIOException("interrupted while waiting for the reader");
       } catch (CallCancelledException e) {
         throw new IOException("broken pipe: " + e.getMessage(), e);
       } catch (IllegalStateException e) {

@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
  * ends a call's streams when the call ends.
  *
  * <p>{@link #received} runs on the lower's I/O thread; the other methods run on whichever thread
- * makes or ends the call. It holds no state of its own: streams live in their calls, calls in
- * their {@link RemoteLink}'s tables.
+ * makes or ends the call. It holds no state of its own: streams live in their calls, calls in their
+ * {@link RemoteLink}'s tables.
  */
 final class StreamRouting {
   private static final Logger LOG = LoggerFactory.getLogger(StreamRouting.class);
@@ -52,26 +52,41 @@ final class StreamRouting {
 
   /** The upstream of an arriving call that opened one (else null); opened when its handler runs. */
   StreamIn upstreamOf(RemoteLink r, Header call, int streams) {
-    return (streams & Header.UPSTREAM) == 0 ? null
-        : new StreamIn(new StreamWire(r, call, Header.UPSTREAM), codec, windowItems, windowBytes, callbacks);
+    return (streams & Header.UPSTREAM) == 0
+        ? null
+        : new StreamIn(
+            new StreamWire(r, call, Header.UPSTREAM), codec, windowItems, windowBytes, callbacks);
   }
 
-  /** The downstream of an arriving call that opened one (else null), with the credit its FUNCTION granted. */
+  /**
+   * The downstream of an arriving call that opened one (else null), with the credit its FUNCTION
+   * granted.
+   */
   StreamOut downstreamOf(RemoteLink r, Header call, int streams) {
     if ((streams & Header.DOWNSTREAM) == 0) {
       return null;
     }
-    StreamOut out = new StreamOut(new StreamWire(r, call, Header.DOWNSTREAM), codec, maxMessageSize, callbacks, true);
+    StreamOut out =
+        new StreamOut(
+            new StreamWire(r, call, Header.DOWNSTREAM), codec, maxMessageSize, callbacks, true);
     out.grant(call.creditItems(), call.creditBytes());
     return out;
   }
 
-  /** Gives a call being made its streams, before its FUNCTION leaves (so they exist when their first message comes). */
+  /**
+   * Gives a call being made its streams, before its FUNCTION leaves (so they exist when their first
+   * message comes).
+   */
   void open(ClientCall c) {
     Header call = new Header(MessageType.FUNCTION, c.method, c.orderKey, c.seq, false, List.of());
     int streams = c.streams;
-    c.upstream = new StreamOut(new StreamWire(c.remote, call, Header.UPSTREAM), codec, maxMessageSize, callbacks,
-        (streams & Header.UPSTREAM) != 0);
+    c.upstream =
+        new StreamOut(
+            new StreamWire(c.remote, call, Header.UPSTREAM),
+            codec,
+            maxMessageSize,
+            callbacks,
+            (streams & Header.UPSTREAM) != 0);
     StreamWire down = new StreamWire(c.remote, call, Header.DOWNSTREAM);
     if ((streams & Header.DOWNSTREAM) != 0) {
       c.downstream = new StreamIn(down, codec, windowItems, windowBytes, callbacks);
@@ -91,10 +106,19 @@ final class StreamRouting {
 
   /** The stream call of a call refused before it existed: both streams end with its error. */
   StreamCall refused(CallRequest request, CallosumException failure) {
-    Header call = new Header(MessageType.FUNCTION, request.method(), request.orderKey(), 0, false, List.of());
-    StreamOut up = new StreamOut(new StreamWire(request.target(), call, Header.UPSTREAM), codec, maxMessageSize, callbacks, true);
+    Header call =
+        new Header(MessageType.FUNCTION, request.method(), request.orderKey(), 0, false, List.of());
+    StreamOut up =
+        new StreamOut(
+            new StreamWire(request.target(), call, Header.UPSTREAM),
+            codec,
+            maxMessageSize,
+            callbacks,
+            true);
     up.stop(failure);
-    StreamIn down = StreamIn.ended(new StreamWire(request.target(), call, Header.DOWNSTREAM), codec, callbacks, failure);
+    StreamIn down =
+        StreamIn.ended(
+            new StreamWire(request.target(), call, Header.DOWNSTREAM), codec, callbacks, failure);
     return new StreamCallImpl(up, down, CompletableFuture.failedFuture(failure));
   }
 
@@ -124,7 +148,10 @@ final class StreamRouting {
       c.downstream.finish(failure);
     }
     if (c.upstream != null) {
-      c.upstream.stop(failure != null ? failure : new CallCancelledException("the call of " + c.method + " has ended"));
+      c.upstream.stop(
+          failure != null
+              ? failure
+              : new CallCancelledException("the call of " + c.method + " has ended"));
     }
   }
 
@@ -165,7 +192,8 @@ final class StreamRouting {
       }
     }
     if (data ? in == null : out == null) {
-      LOG.debug("{}: {} from {} for no open stream ({} seq {})", name, t, r.id(), h.method(), h.seq());
+      LOG.debug(
+          "{}: {} from {} for no open stream ({} seq {})", name, t, r.id(), h.method(), h.seq());
       return;
     }
     MessageCodec.BodyFrame frame;
@@ -174,27 +202,34 @@ final class StreamRouting {
     } catch (BadMessageException e) {
       LOG.warn("{}: bad {} from {} for {}: {}", name, t, r.id(), h.method(), e.getMessage());
       if (data) {
-        in.finish(new CallosumException(ErrorCode.BAD_MESSAGE, "malformed stream message: " + e.getMessage()));
+        in.finish(
+            new CallosumException(
+                ErrorCode.BAD_MESSAGE, "malformed stream message: " + e.getMessage()));
       }
       return;
     }
     switch (t) {
-      case STREAM_ITEM:
+      case STREAM_ITEM -> {
         if (frame.body() == null) {
-          in.finish(new CallosumException(ErrorCode.BAD_MESSAGE, "malformed stream message: an item with a nil body"));
+          in.finish(
+              new CallosumException(
+                  ErrorCode.BAD_MESSAGE, "malformed stream message: an item with a nil body"));
         } else {
           in.onItem(frame.body());
         }
-        break;
-      case STREAM_END:
+      }
+      case STREAM_END -> {
         String[] meta = MessageCodec.decodeErrorMeta(frame.meta());
         in.onEnd(meta == null ? null : ErrorNames.toException(true, meta));
-        break;
-      case STREAM_CREDIT:
-        out.grant(h.creditItems(), h.creditBytes());
-        break;
-      default:
-        out.stop(new CallCancelledException("the receiver cancelled the " + (h.streams() == Header.UPSTREAM ? "upstream" : "downstream"), null, true));
+      }
+      case STREAM_CREDIT -> out.grant(h.creditItems(), h.creditBytes());
+      default ->
+          out.stop(
+              new CallCancelledException(
+                  "the receiver cancelled the "
+                      + (h.streams() == Header.UPSTREAM ? "upstream" : "downstream"),
+                  null,
+                  true));
     }
   }
 }

@@ -5,9 +5,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends the stream messages of one stream of one call (see the stream extension in WIRE.md). A
- * send that fails because the connection has gone is dropped here: losing the connection ends
- * the call, and with it the stream.
+ * Sends the stream messages of one stream of one call (see the stream extension in WIRE.md). A send
+ * that fails because the connection has gone is dropped here: losing the connection ends the call,
+ * and with it the stream.
  */
 final class StreamWire {
   private static final Logger LOG = LoggerFactory.getLogger(StreamWire.class);
@@ -15,7 +15,11 @@ final class StreamWire {
   private final RemoteLink remote;
   private final Header call;
   private final int direction;
-  /** The header of every item of this stream, encoded on first use (lowers never change header bytes). */
+
+  /**
+   * The header of every item of this stream, encoded on first use (lowers never change header
+   * bytes).
+   */
   private byte[] itemHeader;
 
   StreamWire(RemoteLink remote, Header call, int direction) {
@@ -29,7 +33,12 @@ final class StreamWire {
   }
 
   String describe() {
-    return (direction == Header.UPSTREAM ? "upstream" : "downstream") + " of " + call.method() + " (seq " + call.seq() + ")";
+    return (direction == Header.UPSTREAM ? "upstream" : "downstream")
+        + " of "
+        + call.method()
+        + " (seq "
+        + call.seq()
+        + ")";
   }
 
   /** The size of an item message carrying {@code bodyLength} bytes. */
@@ -52,9 +61,15 @@ final class StreamWire {
     send(MessageType.STREAM_CREDIT, items, bytes, MessageCodec.EMPTY_ARRAY_META, null);
   }
 
-  /** Ends the stream: completed ({@code errorMeta} null) or failed with {@code [name, repr, traceback]}. */
+  /**
+   * Ends the stream: completed ({@code errorMeta} null) or failed with {@code [name, repr,
+   * traceback]}.
+   */
   void end(String[] errorMeta) {
-    byte[] meta = errorMeta == null ? MessageCodec.EMPTY_ARRAY_META : MessageCodec.encodeErrorMeta(errorMeta[0], errorMeta[1], errorMeta[2]);
+    byte[] meta =
+        errorMeta == null
+            ? MessageCodec.EMPTY_ARRAY_META
+            : MessageCodec.encodeErrorMeta(errorMeta[0], errorMeta[1], errorMeta[2]);
     send(MessageType.STREAM_END, 0, 0, meta, null);
   }
 
@@ -78,5 +93,4 @@ final class StreamWire {
       LOG.debug("{} of {} not sent: {}", type, describe(), e.getMessage());
     }
   }
-
 }

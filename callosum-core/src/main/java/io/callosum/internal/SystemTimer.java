@@ -6,7 +6,9 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
-/** The default {@link Timer}: one daemon thread, started on first use, stopped by {@link #close}. */
+/**
+ * The default {@link Timer}: one daemon thread, started on first use, stopped by {@link #close}.
+ */
 public final class SystemTimer implements Timer, AutoCloseable {
   private final String name;
   private ScheduledThreadPoolExecutor executor;
@@ -61,6 +63,8 @@ public final class SystemTimer implements Timer, AutoCloseable {
     if (delay.isNegative()) {
       return 0;
     }
-    return delay.compareTo(Duration.ofDays(100L * 365)) > 0 ? Duration.ofDays(100L * 365).toNanos() : delay.toNanos();
+    return delay.compareTo(Duration.ofDays(100L * 365)) > 0
+        ? Duration.ofDays(100L * 365).toNanos()
+        : delay.toNanos();
   }
 }

@@ -1,9 +1,11 @@
 package io.callosum.internal;
 
 import java.lang.reflect.Method;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -15,6 +17,7 @@ import org.slf4j.LoggerFactory;
 public final class Threads {
   private static final Logger LOG = LoggerFactory.getLogger(Threads.class);
   private static final Method VIRTUAL_FACTORY = findVirtualFactory();
+
   /** How long close() waits for a thread pool to finish after interrupting it. */
   private static final long SHUTDOWN_WAIT_MS = 5_000;
 
@@ -35,7 +38,8 @@ public final class Threads {
     Object builder = Thread.class.getMethod("ofVirtual").invoke(null);
     Class<?> ofVirtual = Class.forName("java.lang.Thread$Builder$OfVirtual");
     builder = ofVirtual.getMethod("name", String.class, long.class).invoke(builder, prefix, 0L);
-    return (ThreadFactory) Class.forName("java.lang.Thread$Builder").getMethod("factory").invoke(builder);
+    return (ThreadFactory)
+        Class.forName("java.lang.Thread$Builder").getMethod("factory").invoke(builder);
   }
 
   /** Whether this JVM has virtual threads. */
@@ -55,19 +59,32 @@ public final class Threads {
 
   /** One daemon thread with an unbounded FIFO queue. */
   public static ExecutorService singleThread(String name) {
-    return new Pool(1, 1, 0, new LinkedBlockingQueue<>(), r -> {
-      Thread t = new Thread(r, name);
-      t.setDaemon(true);
-      return t;
-    });
+    return new Pool(
+        1,
+        1,
+        0,
+        new LinkedBlockingQueue<>(),
+        r -> {
+          Thread t = new Thread(r, name);
+          t.setDaemon(true);
+          return t;
+        });
   }
 
   /** The executor whose task the current thread runs, if it is a {@link Pool}. */
   private static final ThreadLocal<ExecutorService> RUNNING_IN = new ThreadLocal<>();
 
-  /** A fixed pool that knows its own threads, so that shutting it down from inside never waits on itself. */
+  /**
+   * A fixed pool that knows its own threads, so that shutting it down from inside never waits on
+   * itself.
+   */
   private static final class Pool extends ThreadPoolExecutor {
-    Pool(int core, int max, long keepAliveSeconds, java.util.concurrent.BlockingQueue<Runnable> queue, ThreadFactory factory) {
+    Pool(
+        int core,
+        int max,
+        long keepAliveSeconds,
+        BlockingQueue<Runnable> queue,
+        ThreadFactory factory) {
       super(core, max, keepAliveSeconds, TimeUnit.SECONDS, queue, factory);
       if (keepAliveSeconds > 0 && core > 0) {
         allowCoreThreadTimeOut(true);
@@ -98,9 +115,8 @@ public final class Threads {
         LOG.debug("virtual threads unavailable, using a pool", t);
       }
     }
-    return new Pool(0, maxThreads, 30, new java.util.concurrent.SynchronousQueue<>(), daemonFactory(prefix));
+    return new Pool(0, maxThreads, 30, new SynchronousQueue<>(), daemonFactory(prefix));
   }
-
 
   /**
    * A new virtual thread per task where the JVM has them, else up to {@code threads} daemon threads

@@ -36,8 +36,13 @@ public final class Transports {
       }
       known.addAll(t.schemes());
     }
-    throw new IllegalArgumentException("no lower serves the scheme '" + scheme + "' of " + address
-        + "; available: " + known.stream().map(s -> s + "://").sorted().toList()
-        + " (add the module of that lower, e.g. callosum-lower-zmq, to the class path)");
+    throw new IllegalArgumentException(
+        "no lower serves the scheme '"
+            + scheme
+            + "' of "
+            + address
+            + "; available: "
+            + known.stream().map(s -> s + "://").sorted().toList()
+            + " (add the module of that lower, e.g. callosum-lower-zmq, to the class path)");
   }
 }

@@ -26,18 +26,23 @@ import org.msgpack.value.ValueType;
 public record Capabilities(int version, long instanceId, Set<String> features) {
   /** The current protocol version. */
   public static final int VERSION = 1;
+
   /** Call chains in the {@code chn} header extension (see {@code io.callosum.Ordering}). */
   public static final String CHAIN = "chain";
+
   /** Streams inside calls, with credit-based flow control (see {@code io.callosum.StreamCall}). */
   public static final String STREAM = "stream";
+
   /** Big messages sent in chunks, so that small ones pass between them. */
   public static final String CHUNK = "chunk";
+
   /**
    * This peer serves calls in order per order key ({@code KEY_RETURN_ORDERED} or {@code
    * KEY_SERIALIZED}): it is sent big calls whole, since a later call on the same key would
    * otherwise arrive before a chunked one.
    */
   public static final String ORDERED = "ordered";
+
   /** A remote that announced nothing: Python Callosum. */
   public static final Capabilities LEGACY = new Capabilities(0, 0, Set.of());
 
@@ -58,7 +63,9 @@ public record Capabilities(int version, long instanceId, Set<String> features) {
     return version == 0;
   }
 
-  /** The announcement as bytes: a msgpack map {@code {callosum: version, id: u64, features: [..]}}. */
+  /**
+   * The announcement as bytes: a msgpack map {@code {callosum: version, id: u64, features: [..]}}.
+   */
   public byte[] encode() {
     try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
       p.packMapHeader(3);
@@ -93,13 +100,9 @@ public record Capabilities(int version, long instanceId, Set<String> features) {
       for (int i = 0; i < n; i++) {
         String key = u.unpackString();
         switch (key) {
-          case "callosum":
-            version = u.unpackInt();
-            break;
-          case "id":
-            id = u.unpackLong();
-            break;
-          case "features":
+          case "callosum" -> version = u.unpackInt();
+          case "id" -> id = u.unpackLong();
+          case "features" -> {
             int count = u.unpackArrayHeader();
             if (count > MAX_FEATURES) {
               return LEGACY;
@@ -107,9 +110,8 @@ public record Capabilities(int version, long instanceId, Set<String> features) {
             for (int j = 0; j < count; j++) {
               features.add(u.unpackString());
             }
-            break;
-          default:
-            u.skipValue();
+          }
+          default -> u.skipValue();
         }
       }
       if (version <= 0 || u.hasNext()) {

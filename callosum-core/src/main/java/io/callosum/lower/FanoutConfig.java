@@ -1,5 +1,7 @@
 package io.callosum.lower;
 
+import java.util.Objects;
+
 /**
  * What the core tells a lower when it opens one side of a {@link FanoutPattern}.
  *
@@ -10,9 +12,10 @@ package io.callosum.lower;
  * @param maxMessageSize the largest item (topic, header and body) a receiver accepts; a lower drops
  *     (or disconnects the sender of) a bigger one
  */
-public record FanoutConfig(FanoutPattern pattern, boolean bind, int queueCapacity, int maxMessageSize) {
+public record FanoutConfig(
+    FanoutPattern pattern, boolean bind, int queueCapacity, int maxMessageSize) {
   public FanoutConfig {
-    java.util.Objects.requireNonNull(pattern, "pattern");
+    Objects.requireNonNull(pattern, "pattern");
     if (queueCapacity < 1) {
       throw new IllegalArgumentException("queueCapacity must be at least 1: " + queueCapacity);
     }

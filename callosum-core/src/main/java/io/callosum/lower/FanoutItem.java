@@ -1,5 +1,7 @@
 package io.callosum.lower;
 
+import java.util.Objects;
+
 /**
  * One broadcast or pipeline item as a lower moves it: three byte strings, none of which the lower
  * interprets except the topic, which receivers filter on by prefix. The arrays are not copied; the
@@ -11,9 +13,9 @@ package io.callosum.lower;
  */
 public record FanoutItem(byte[] topic, byte[] header, byte[] body) {
   public FanoutItem {
-    java.util.Objects.requireNonNull(topic, "topic");
-    java.util.Objects.requireNonNull(header, "header");
-    java.util.Objects.requireNonNull(body, "body");
+    Objects.requireNonNull(topic, "topic");
+    Objects.requireNonNull(header, "header");
+    Objects.requireNonNull(body, "body");
   }
 
   /** The bytes the item takes on the wire, not counting framing. */
@@ -23,6 +25,12 @@ public record FanoutItem(byte[] topic, byte[] header, byte[] body) {
 
   @Override
   public String toString() {
-    return "FanoutItem(topic " + topic.length + " bytes, header " + header.length + ", body " + body.length + ")";
+    return "FanoutItem(topic "
+        + topic.length
+        + " bytes, header "
+        + header.length
+        + ", body "
+        + body.length
+        + ")";
   }
 }

@@ -26,7 +26,10 @@ public interface Link {
     return Optional.empty();
   }
 
-  /** Sends {@code envelope}, in order with other sends on this link (see the class comment for what it may throw). */
+  /**
+   * Sends {@code envelope}, in order with other sends on this link (see the class comment for what
+   * it may throw).
+   */
   void send(Envelope envelope);
 
   /** Closes the link; the lower then reports {@link LinkListener#disconnected}. Idempotent. */

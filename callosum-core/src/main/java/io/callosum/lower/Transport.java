@@ -2,6 +2,8 @@ package io.callosum.lower;
 
 import java.io.IOException;
 import java.net.URI;
+import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -19,8 +21,8 @@ public interface Transport {
   Endpoint bind(URI address, TransportConfig config, LinkListener listener) throws IOException;
 
   /**
-   * Connects to {@code address} and completes the handshake (capabilities) before returning;
-   * {@code listener.connected} has been called (or is queued first on the I/O thread) by then.
+   * Connects to {@code address} and completes the handshake (capabilities) before returning; {@code
+   * listener.connected} has been called (or is queued first on the I/O thread) by then.
    */
   Endpoint connect(URI address, TransportConfig config, LinkListener listener) throws IOException;
 
@@ -36,8 +38,12 @@ public interface Transport {
    *
    * @throws UnsupportedOperationException if this transport does not {@link #supports} the pattern
    */
-  default FanoutSender openSender(URI address, FanoutConfig config, Runnable writable) throws IOException {
-    throw new UnsupportedOperationException(getClass().getSimpleName() + " offers no " + config.pattern().name().toLowerCase(java.util.Locale.ROOT));
+  default FanoutSender openSender(URI address, FanoutConfig config, Runnable writable)
+      throws IOException {
+    throw new UnsupportedOperationException(
+        getClass().getSimpleName()
+            + " offers no "
+            + config.pattern().name().toLowerCase(Locale.ROOT));
   }
 
   /**
@@ -47,8 +53,12 @@ public interface Transport {
    *
    * @throws UnsupportedOperationException if this transport does not {@link #supports} the pattern
    */
-  default FanoutReceiver openReceiver(URI address, FanoutConfig config, java.util.List<String> topicPrefixes, FanoutListener listener)
+  default FanoutReceiver openReceiver(
+      URI address, FanoutConfig config, List<String> topicPrefixes, FanoutListener listener)
       throws IOException {
-    throw new UnsupportedOperationException(getClass().getSimpleName() + " offers no " + config.pattern().name().toLowerCase(java.util.Locale.ROOT));
+    throw new UnsupportedOperationException(
+        getClass().getSimpleName()
+            + " offers no "
+            + config.pattern().name().toLowerCase(Locale.ROOT));
   }
 }

@@ -10,4 +10,5 @@ import java.time.Duration;
  *     bigger frames at its level, and the core checks again
  * @param connectTimeout how long a connect (with its handshake) may take
  */
-public record TransportConfig(Capabilities localCapabilities, int maxMessageSize, Duration connectTimeout) {}
+public record TransportConfig(
+    Capabilities localCapabilities, int maxMessageSize, Duration connectTimeout) {}

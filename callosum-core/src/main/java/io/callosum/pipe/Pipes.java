@@ -6,12 +6,16 @@ import io.callosum.OrderKey;
 import io.callosum.Peer;
 import io.callosum.StreamCall;
 import io.callosum.internal.PipeHost;
+import io.callosum.lower.Transport;
 import java.io.FilterInputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Named pipes between programs, over streams (the netpipe idea): a peer hosts pipes by name; a
@@ -19,11 +23,11 @@ import java.util.concurrent.ExecutionException;
  * OutputStream} and an {@link InputStream}. The bytes flow through the hosting peer with the
  * streams' flow control, so a slow reader slows the writer and nothing piles up.
  *
- * <p>Semantics, as for a local named pipe: a write blocks until a reader is attached (at the
- * latest when the writer's buffer of {@code chunkSize} bytes is full or flushed); a read blocks
- * until data arrives and returns -1 after the writer has closed its end; a write after the reader
- * has gone fails with an {@link IOException} "broken pipe". A pipe has one writer and one reader
- * at a time (a second one is refused); its name is free again once both ends are done.
+ * <p>Semantics, as for a local named pipe: a write blocks until a reader is attached (at the latest
+ * when the writer's buffer of {@code chunkSize} bytes is full or flushed); a read blocks until data
+ * arrives and returns -1 after the writer has closed its end; a write after the reader has gone
+ * fails with an {@link IOException} "broken pipe". A pipe has one writer and one reader at a time
+ * (a second one is refused); its name is free again once both ends are done.
  *
  * <pre>{@code
  * Pipes.host(server);                                             // on the hosting peer
@@ -44,8 +48,8 @@ public final class Pipes {
   }
 
   /**
-   * Opens the write end of the pipe {@code d} names, through a peer of its own that connects to
-   * the host and is closed with the stream.
+   * Opens the write end of the pipe {@code d} names, through a peer of its own that connects to the
+   * host and is closed with the stream.
    */
   public static OutputStream openOutput(PipeDescriptor d) {
     return openOutput(d, null);
@@ -55,7 +59,7 @@ public final class Pipes {
    * As {@link #openOutput(PipeDescriptor)}, through {@code transport} (e.g. one with CURVE keys)
    * instead of the lower installed for the address scheme; null for that one.
    */
-  public static OutputStream openOutput(PipeDescriptor d, io.callosum.lower.Transport transport) {
+  public static OutputStream openOutput(PipeDescriptor d, Transport transport) {
     if (d.mode() != PipeDescriptor.Mode.WRITE) {
       throw new IllegalArgumentException("not the write end of a pipe: " + d);
     }
@@ -82,13 +86,18 @@ public final class Pipes {
     }
   }
 
-  /** Opens the read end of the pipe {@code d} names, through a peer of its own closed with the stream. */
+  /**
+   * Opens the read end of the pipe {@code d} names, through a peer of its own closed with the
+   * stream.
+   */
   public static InputStream openInput(PipeDescriptor d) {
     return openInput(d, null);
   }
 
-  /** As {@link #openInput(PipeDescriptor)}, through {@code transport}; null for the installed one. */
-  public static InputStream openInput(PipeDescriptor d, io.callosum.lower.Transport transport) {
+  /**
+   * As {@link #openInput(PipeDescriptor)}, through {@code transport}; null for the installed one.
+   */
+  public static InputStream openInput(PipeDescriptor d, Transport transport) {
     if (d.mode() != PipeDescriptor.Mode.READ) {
       throw new IllegalArgumentException("not the read end of a pipe: " + d);
     }
@@ -161,7 +170,10 @@ public final class Pipes {
     };
   }
 
-  /** Opens the read end of pipe {@code name} at the peer {@code host} reaches; closing it detaches the reader. */
+  /**
+   * Opens the read end of pipe {@code name} at the peer {@code host} reaches; closing it detaches
+   * the reader.
+   */
   public static InputStream openInput(Invoker host, String name) {
     StreamCall call = host.call(PipeHost.READ).orderKey(ownKey()).timeout(null).serverStream(name);
     return new FilterInputStream(call.downstream().inputStream()) {
@@ -182,7 +194,7 @@ public final class Pipes {
     };
   }
 
-  private static ConnectedPeer ownPeer(PipeDescriptor d, io.callosum.lower.Transport transport, String name) {
+  private static ConnectedPeer ownPeer(PipeDescriptor d, Transport transport, String name) {
     ConnectedPeer.Builder b = Peer.builder().connect(d.address()).defaultTimeout(null).name(name);
     if (transport != null) {
       b.transport(transport);
@@ -196,7 +208,7 @@ public final class Pipes {
    */
   private static OrderKey ownKey() {
     byte[] key = new byte[16];
-    java.util.concurrent.ThreadLocalRandom.current().nextBytes(key);
+    ThreadLocalRandom.current().nextBytes(key);
     return OrderKey.ofBytes(key);
   }
 
@@ -205,10 +217,10 @@ public final class Pipes {
       call.result().get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new java.io.InterruptedIOException("interrupted while closing a pipe");
+      throw new InterruptedIOException("interrupted while closing a pipe");
     } catch (ExecutionException e) {
       throw new IOException("pipe failed: " + e.getCause().getMessage(), e.getCause());
-    } catch (java.util.concurrent.CancellationException e) {
+    } catch (CancellationException e) {
       // closed by this end
     }
   }

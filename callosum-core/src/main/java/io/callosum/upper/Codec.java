@@ -22,5 +22,7 @@ public interface Codec {
    * form (for msgpack: maps, lists, strings, numbers, byte arrays). Throws {@link CodecException}
    * for malformed input; never allocates much more than the input's size warrants.
    */
+  // T is the caller's choice: a reflective Type cannot tie it to the argument, as Class<T> does.
+  @SuppressWarnings("TypeParameterUnusedInFormals")
   <T> T decode(byte[] bytes, Type type);
 }

@@ -28,26 +28,26 @@ import org.msgpack.jackson.dataformat.TimestampExtensionModule;
 import org.msgpack.value.ValueType;
 
 /**
- * The default upper: msgpack bodies, as Python Callosum services use with {@code
- * msgpack.packb(o, use_bin_type=True)}.
+ * The default upper: msgpack bodies, as Python Callosum services use with {@code msgpack.packb(o,
+ * use_bin_type=True)}.
  *
- * <p>Generic values map directly: {@code null}, {@link Boolean}, integers of every size
- * (unsigned 64-bit as {@link BigInteger}), {@link Float}/{@link Double}, {@link String}, {@code
- * byte[]} and {@link ByteBuffer} (bin), {@link List}/{@link Collection}/arrays, {@link Map} with
- * str or bin keys (others are refused: Python peers reject them), {@link Instant} (the msgpack timestamp extension), {@link Extension} for other
- * extension types, nested freely. Decoded generically ({@code Object.class}), integers come back as
- * {@link Integer}, {@link Long} or {@link BigInteger} (whichever fits), str as {@link String}, bin
- * as {@code byte[]}, maps as {@link LinkedHashMap} whose bin keys are read-only {@link ByteBuffer}s
- * (so they compare by content).
+ * <p>Generic values map directly: {@code null}, {@link Boolean}, integers of every size (unsigned
+ * 64-bit as {@link BigInteger}), {@link Float}/{@link Double}, {@link String}, {@code byte[]} and
+ * {@link ByteBuffer} (bin), {@link List}/{@link Collection}/arrays, {@link Map} with str or bin
+ * keys (others are refused: Python peers reject them), {@link Instant} (the msgpack timestamp
+ * extension), {@link Extension} for other extension types, nested freely. Decoded generically
+ * ({@code Object.class}), integers come back as {@link Integer}, {@link Long} or {@link BigInteger}
+ * (whichever fits), str as {@link String}, bin as {@code byte[]}, maps as {@link LinkedHashMap}
+ * whose bin keys are read-only {@link ByteBuffer}s (so they compare by content).
  *
  * <p>Records and other classes go through Jackson's msgpack binding ({@code
  * jackson-dataformat-msgpack}): encode any record or bean, decode with {@code as(MyRecord.class)}.
  * Unknown properties are ignored so services can add fields; {@link Instant} fields use the
  * timestamp extension. Thread-safe.
  *
- * <p>Both ways of decoding first check the whole input without building anything, and throw
- * {@link CodecException} for truncated input, trailing bytes, lengths or counts beyond the input,
- * lists and maps nested deeper than the limit, and str that is not valid UTF-8.
+ * <p>Both ways of decoding first check the whole input without building anything, and throw {@link
+ * CodecException} for truncated input, trailing bytes, lengths or counts beyond the input, lists
+ * and maps nested deeper than the limit, and str that is not valid UTF-8.
  */
 public final class MsgpackCodec implements Codec {
   private static final int DEFAULT_MAX_NESTING = 128;
@@ -67,7 +67,8 @@ public final class MsgpackCodec implements Codec {
     }
     this.maxNesting = maxNesting;
     MessagePackFactory factory = new MessagePackFactory();
-    factory.setStreamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(maxNesting).build());
+    factory.setStreamReadConstraints(
+        StreamReadConstraints.builder().maxNestingDepth(maxNesting).build());
     this.mapper =
         new ObjectMapper(factory)
             .registerModule(TimestampExtensionModule.INSTANCE)
@@ -79,7 +80,9 @@ public final class MsgpackCodec implements Codec {
   public record Extension(byte type, byte[] data) {
     @Override
     public boolean equals(Object o) {
-      return o instanceof Extension && ((Extension) o).type == type && Arrays.equals(((Extension) o).data, data);
+      return o instanceof Extension extension
+          && extension.type == type
+          && Arrays.equals(extension.data, data);
     }
 
     @Override
@@ -104,10 +107,11 @@ public final class MsgpackCodec implements Codec {
       write(p, value, 0);
       return p.toByteArray();
     } catch (IOException | RuntimeException e) {
-      if (e instanceof CodecException) {
-        throw (CodecException) e;
+      if (e instanceof CodecException codecException) {
+        throw codecException;
       }
-      throw new CodecException("cannot encode " + describe(value) + " as msgpack: " + e.getMessage(), e);
+      throw new CodecException(
+          "cannot encode " + describe(value) + " as msgpack: " + e.getMessage(), e);
     }
   }
 
@@ -116,41 +120,44 @@ public final class MsgpackCodec implements Codec {
   }
 
   /**
-   * Writes {@code v}, which sits inside {@code depth} lists and maps; a list or map at depth
-   * {@code maxNesting} would be one level too deep (this also stops self-containing collections).
+   * Writes {@code v}, which sits inside {@code depth} lists and maps; a list or map at depth {@code
+   * maxNesting} would be one level too deep (this also stops self-containing collections).
    */
   private void write(MessageBufferPacker p, Object v, int depth) throws IOException {
     if (v == null) {
       p.packNil();
-    } else if (v instanceof Boolean) {
-      p.packBoolean((Boolean) v);
-    } else if (v instanceof Integer || v instanceof Long || v instanceof Short || v instanceof Byte) {
+    } else if (v instanceof Boolean b) {
+      p.packBoolean(b);
+    } else if (v instanceof Integer
+        || v instanceof Long
+        || v instanceof Short
+        || v instanceof Byte) {
       p.packLong(((Number) v).longValue());
-    } else if (v instanceof BigInteger) {
-      BigInteger b = (BigInteger) v;
+    } else if (v instanceof BigInteger b) {
+
       if (b.bitLength() > 64 || (b.signum() < 0 && b.bitLength() > 63)) {
         throw new CodecException("integer out of msgpack range: " + b);
       }
       p.packBigInteger(b);
-    } else if (v instanceof Float) {
-      p.packFloat((Float) v);
-    } else if (v instanceof Double) {
-      p.packDouble((Double) v);
+    } else if (v instanceof Float f) {
+      p.packFloat(f);
+    } else if (v instanceof Double d) {
+      p.packDouble(d);
     } else if (v instanceof CharSequence || v instanceof Character) {
       p.packString(v.toString());
-    } else if (v instanceof byte[]) {
-      byte[] b = (byte[]) v;
+    } else if (v instanceof byte[] b) {
+
       p.packBinaryHeader(b.length).writePayload(b);
-    } else if (v instanceof ByteBuffer) {
-      ByteBuffer b = ((ByteBuffer) v).duplicate();
+    } else if (v instanceof ByteBuffer byteBuffer) {
+      ByteBuffer b = byteBuffer.duplicate();
       p.packBinaryHeader(b.remaining());
       byte[] copy = new byte[b.remaining()];
       b.get(copy);
       p.writePayload(copy);
-    } else if (v instanceof Instant) {
-      p.packTimestamp((Instant) v);
-    } else if (v instanceof Extension) {
-      Extension e = (Extension) v;
+    } else if (v instanceof Instant instant) {
+      p.packTimestamp(instant);
+    } else if (v instanceof Extension e) {
+
       p.packExtensionTypeHeader(e.type(), e.data().length).writePayload(e.data());
     } else if (v instanceof Map) {
       Map<?, ?> m = (Map<?, ?>) v;
@@ -159,8 +166,10 @@ public final class MsgpackCodec implements Codec {
       for (Map.Entry<?, ?> e : m.entrySet()) {
         Object key = e.getKey();
         if (!(key instanceof CharSequence || key instanceof byte[] || key instanceof ByteBuffer)) {
-          // Python Callosum peers unpack with strict_map_key: any other key kills their receive loop.
-          throw new CodecException("map keys must be strings or byte strings, not " + describe(key));
+          // Python Callosum peers unpack with strict_map_key: any other key kills their receive
+          // loop.
+          throw new CodecException(
+              "map keys must be strings or byte strings, not " + describe(key));
         }
         write(p, key, inner);
         write(p, e.getValue(), inner);
@@ -172,8 +181,8 @@ public final class MsgpackCodec implements Codec {
       for (Object o : c) {
         write(p, o, inner);
       }
-    } else if (v instanceof Object[]) {
-      Object[] a = (Object[]) v;
+    } else if (v instanceof Object[] a) {
+
       int inner = nest(depth);
       p.packArrayHeader(a.length);
       for (Object o : a) {
@@ -194,7 +203,8 @@ public final class MsgpackCodec implements Codec {
   }
 
   @Override
-  @SuppressWarnings("unchecked")
+  // As Codec.decode: the caller picks T.
+  @SuppressWarnings({"unchecked", "TypeParameterUnusedInFormals"})
   public <T> T decode(byte[] bytes, Type type) {
     try {
       check(bytes);
@@ -207,7 +217,8 @@ public final class MsgpackCodec implements Codec {
     } catch (CodecException e) {
       throw e;
     } catch (IOException | RuntimeException e) {
-      throw new CodecException("cannot decode msgpack as " + type.getTypeName() + ": " + e.getMessage(), e);
+      throw new CodecException(
+          "cannot decode msgpack as " + type.getTypeName() + ": " + e.getMessage(), e);
     }
   }
 
@@ -236,30 +247,28 @@ public final class MsgpackCodec implements Codec {
         left[depth]--;
         MessageFormat f = u.getNextFormat();
         switch (f.getValueType()) {
-          case ARRAY:
-          case MAP:
-            long n = f.getValueType() == ValueType.ARRAY ? u.unpackArrayHeader() : 2L * u.unpackMapHeader();
+          case ARRAY, MAP -> {
+            long n =
+                f.getValueType() == ValueType.ARRAY
+                    ? u.unpackArrayHeader()
+                    : 2L * u.unpackMapHeader();
             if (depth == maxNesting) {
-              throw new CodecException("msgpack nested deeper than " + maxNesting + " lists and maps");
+              throw new CodecException(
+                  "msgpack nested deeper than " + maxNesting + " lists and maps");
             }
             fits(u, n, bytes.length, "container of " + n + " values");
             if (++depth == left.length) {
               left = Arrays.copyOf(left, Math.min(maxNesting, 2 * depth) + 1);
             }
             left[depth] = n;
-            break;
-          case STRING:
+          }
+          case STRING -> {
             int len = u.unpackRawStringHeader();
             checkUtf8(bytes, skipPayload(u, len, bytes.length), len);
-            break;
-          case BINARY:
-            skipPayload(u, u.unpackBinaryHeader(), bytes.length);
-            break;
-          case EXTENSION:
-            skipPayload(u, u.unpackExtensionTypeHeader().getLength(), bytes.length);
-            break;
-          default:
-            u.skipValue();
+          }
+          case BINARY -> skipPayload(u, u.unpackBinaryHeader(), bytes.length);
+          case EXTENSION -> skipPayload(u, u.unpackExtensionTypeHeader().getLength(), bytes.length);
+          default -> u.skipValue();
         }
       }
       if (u.hasNext()) {
@@ -296,24 +305,30 @@ public final class MsgpackCodec implements Codec {
   private Object read(MessageUnpacker u) throws IOException {
     MessageFormat f = u.getNextFormat();
     switch (f.getValueType()) {
-      case NIL:
+      case NIL -> {
         u.unpackNil();
         return null;
-      case BOOLEAN:
+      }
+      case BOOLEAN -> {
         return u.unpackBoolean();
-      case INTEGER:
+      }
+      case INTEGER -> {
         if (f == MessageFormat.UINT64) {
           BigInteger b = u.unpackBigInteger();
-          return b.bitLength() <= 63 ? (Object) narrow(b.longValue()) : b;
+          return b.bitLength() <= 63 ? narrow(b.longValue()) : b;
         }
         return narrow(u.unpackLong());
-      case FLOAT:
+      }
+      case FLOAT -> {
         return f == MessageFormat.FLOAT32 ? (Object) u.unpackFloat() : (Object) u.unpackDouble();
-      case STRING:
+      }
+      case STRING -> {
         return new String(u.readPayload(u.unpackRawStringHeader()), StandardCharsets.UTF_8);
-      case BINARY:
+      }
+      case BINARY -> {
         return u.readPayload(u.unpackBinaryHeader());
-      case ARRAY: {
+      }
+      case ARRAY -> {
         int n = u.unpackArrayHeader();
         List<Object> list = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
@@ -321,7 +336,7 @@ public final class MsgpackCodec implements Codec {
         }
         return list;
       }
-      case MAP: {
+      case MAP -> {
         int n = u.unpackMapHeader();
         Map<Object, Object> map = new LinkedHashMap<>(Math.max(4, n * 2));
         for (int i = 0; i < n; i++) {
@@ -335,15 +350,14 @@ public final class MsgpackCodec implements Codec {
         }
         return map;
       }
-      case EXTENSION: {
+      case EXTENSION -> {
         ExtensionTypeHeader h = u.unpackExtensionTypeHeader();
         if (h.getType() == -1) {
           return u.unpackTimestamp(h);
         }
         return new Extension(h.getType(), u.readPayload(h.getLength()));
       }
-      default:
-        throw new CodecException("unsupported msgpack format " + f);
+      default -> throw new CodecException("unsupported msgpack format " + f);
     }
   }
 

@@ -43,7 +43,8 @@ class CalleeSchedulerTest {
   private final CalleeScheduler.Share otherRemote = new CalleeScheduler.Share();
 
   private static CalleeScheduler<Call> scheduler(Ordering ordering, int concurrent, int queued) {
-    return new CalleeScheduler<>(ordering, Limits.builder().maxConcurrentCalls(concurrent).maxQueuedCalls(queued).build());
+    return new CalleeScheduler<>(
+        ordering, Limits.builder().maxConcurrentCalls(concurrent).maxQueuedCalls(queued).build());
   }
 
   private Call call(String name, OrderKey key) {
@@ -60,7 +61,9 @@ class CalleeSchedulerTest {
     return start;
   }
 
-  /** Reports a reply and returns the calls whose replies leave, checking each carries its own reply. */
+  /**
+   * Reports a reply and returns the calls whose replies leave, checking each carries its own reply.
+   */
   private static List<Call> reply(CalleeScheduler<Call> s, Call c, Envelope r) {
     List<Call> leaving = replied(s, c, r);
     for (Call l : leaving) {
@@ -82,7 +85,8 @@ class CalleeSchedulerTest {
     return s.exited(c);
   }
 
-  // ---------------------------------------------------------------- ORDERING.md: the three policies
+  // ---------------------------------------------------------------- ORDERING.md: the three
+  // policies
 
   @Test
   void none_runsCallsOnOneKeyConcurrently_andRepliesAsHandlersFinish() {
@@ -166,7 +170,8 @@ class CalleeSchedulerTest {
       admit(s, slow);
       admit(s, waiting);
       assertEquals(List.of(other), admit(s, other), ordering + ": another key runs at once");
-      assertEquals(List.of(other), reply(s, other, reply(8)), ordering + ": and its reply leaves at once");
+      assertEquals(
+          List.of(other), reply(s, other, reply(8)), ordering + ": and its reply leaves at once");
     }
   }
 
@@ -194,7 +199,8 @@ class CalleeSchedulerTest {
     Call refused = call("refused", K);
     admit(s, a);
     assertNull(s.admit(refused, List.of()), "overloaded: answered by the owner at once");
-    assertEquals(List.of(a), reply(s, a, reply(8)), "a refused call never holds back the key's replies");
+    assertEquals(
+        List.of(a), reply(s, a, reply(8)), "a refused call never holds back the key's replies");
     assertEquals(List.of(), s.exited(a));
     assertEquals(0, s.entries());
   }
@@ -208,9 +214,13 @@ class CalleeSchedulerTest {
       Call ancestor = call("ancestor", K);
       Call nested = call("nested", K);
       admit(s, ancestor);
-      assertEquals(List.of(nested), s.admit(nested, List.of(ancestor)), ordering + ": runs at once");
+      assertEquals(
+          List.of(nested), s.admit(nested, List.of(ancestor)), ordering + ": runs at once");
       assertTrue(nested.nested);
-      assertEquals(List.of(nested), reply(s, nested, reply(8)), ordering + ": its reply does not wait for the ancestor's");
+      assertEquals(
+          List.of(nested),
+          reply(s, nested, reply(8)),
+          ordering + ": its reply does not wait for the ancestor's");
       assertEquals(List.of(), s.exited(nested));
       assertEquals(List.of(ancestor), reply(s, ancestor, reply(8)));
       s.exited(ancestor);
@@ -226,7 +236,10 @@ class CalleeSchedulerTest {
     Call plain = call("plain", OTHER);
     admit(s, ancestor); // holds the only slot
     assertEquals(List.of(), admit(s, plain), "an unrelated call waits for the slot");
-    assertEquals(List.of(nested), s.admit(nested, List.of(ancestor)), "the nested one runs beyond maxConcurrentCalls");
+    assertEquals(
+        List.of(nested),
+        s.admit(nested, List.of(ancestor)),
+        "the nested one runs beyond maxConcurrentCalls");
     assertTrue(nested.slotExempt);
     assertFalse(nested.nested, "no key to bypass under NONE");
   }
@@ -239,8 +252,11 @@ class CalleeSchedulerTest {
     Call nested = call("nested", K);
     admit(s, ancestor);
     admit(s, queued);
-    assertNull(s.admit(nested, List.of(ancestor)), "2 calls admitted, the limit: a claimed ancestry does not pass it");
-    assertTrue(nested.refusal.startsWith("2 calls in progress or queued (limit 2)"), nested.refusal);
+    assertNull(
+        s.admit(nested, List.of(ancestor)),
+        "2 calls admitted, the limit: a claimed ancestry does not pass it");
+    assertTrue(
+        nested.refusal.startsWith("2 calls in progress or queued (limit 2)"), nested.refusal);
   }
 
   @Test
@@ -253,7 +269,10 @@ class CalleeSchedulerTest {
     s.admit(nested, List.of(ancestor));
     assertEquals(List.of(), admit(s, stranger), "not in the chain: waits for the key");
     finish(s, nested);
-    assertEquals(List.of(stranger), finish(s, ancestor), "and runs after the ancestor, not after the nested call");
+    assertEquals(
+        List.of(stranger),
+        finish(s, ancestor),
+        "and runs after the ancestor, not after the nested call");
   }
 
   @Test
@@ -269,7 +288,10 @@ class CalleeSchedulerTest {
     assertFalse(claimant.slotExempt);
     Call notAdmitted = call("never admitted", K);
     Call claimant2 = call("claimant2", K);
-    assertEquals(List.of(), s.admit(claimant2, List.of(notAdmitted)), "an ancestor that was never admitted gives none");
+    assertEquals(
+        List.of(),
+        s.admit(claimant2, List.of(notAdmitted)),
+        "an ancestor that was never admitted gives none");
   }
 
   @Test
@@ -280,7 +302,10 @@ class CalleeSchedulerTest {
     Call nested = call("nested", OTHER);
     admit(s, ancestor); // the only slot
     assertEquals(List.of(), admit(s, holder), "holds OTHER but waits for a slot");
-    assertEquals(List.of(holder), s.admit(nested, List.of(ancestor)), "the holder is promoted; the nested call still waits for it");
+    assertEquals(
+        List.of(holder),
+        s.admit(nested, List.of(ancestor)),
+        "the holder is promoted; the nested call still waits for it");
     assertFalse(nested.nested);
     assertEquals(List.of(nested), finish(s, holder), "then the nested call runs");
   }
@@ -295,8 +320,13 @@ class CalleeSchedulerTest {
     assertEquals(List.of(), admit(s, earlier), "waits for a slot");
     List<Call> start = s.admit(nested, List.of(ancestor));
     assertEquals(2, start.size());
-    assertTrue(start.containsAll(List.of(earlier, nested)), "the reply before the nested one must not wait for a slot: " + start);
-    assertEquals(List.of(), reply(s, nested, reply(8)), "other key than its ancestor: it keeps OTHER's order");
+    assertTrue(
+        start.containsAll(List.of(earlier, nested)),
+        "the reply before the nested one must not wait for a slot: " + start);
+    assertEquals(
+        List.of(),
+        reply(s, nested, reply(8)),
+        "other key than its ancestor: it keeps OTHER's order");
     assertEquals(List.of(earlier, nested), reply(s, earlier, reply(8)));
   }
 
@@ -322,7 +352,9 @@ class CalleeSchedulerTest {
 
   @Test
   void requestBodiesAndHeldRepliesAreBoundedByMaxBufferedBytes_oneCallIsAlwaysAccepted() {
-    CalleeScheduler<Call> s = new CalleeScheduler<>(Ordering.KEY_RETURN_ORDERED, Limits.builder().maxBufferedBytes(100).build());
+    CalleeScheduler<Call> s =
+        new CalleeScheduler<>(
+            Ordering.KEY_RETURN_ORDERED, Limits.builder().maxBufferedBytes(100).build());
     Call huge = new Call("huge", K, remote, 1_000);
     assertEquals(List.of(huge), admit(s, huge), "nothing held: accepted whatever its size");
     Call next = new Call("next", K, remote, 1);
@@ -355,7 +387,8 @@ class CalleeSchedulerTest {
     admit(s, next);
     assertFalse(s.cancel(running), "a running call is not removed");
     assertEquals(List.of(running), reply(s, running, reply(8)), "CANCELLED leaves at once");
-    assertEquals(List.of(next), s.exited(running), "the key passes on only when its handler returns");
+    assertEquals(
+        List.of(next), s.exited(running), "the key passes on only when its handler returns");
   }
 
   @Test
@@ -368,10 +401,14 @@ class CalleeSchedulerTest {
     admit(s, waiting);
     admit(s, after);
     assertTrue(s.cancel(waiting));
-    assertEquals(List.of(waiting), replied(s, waiting, null), "the caller is gone (close): it leaves with nothing to send");
+    assertEquals(
+        List.of(waiting),
+        replied(s, waiting, null),
+        "the caller is gone (close): it leaves with nothing to send");
     assertNull(waiting.takeReply());
     assertEquals(List.of(), s.exited(waiting));
-    assertEquals(List.of(after), finish(s, a), "the slot goes to the next one, never to the removed call");
+    assertEquals(
+        List.of(after), finish(s, a), "the slot goes to the next one, never to the removed call");
   }
 
   @Test
@@ -382,7 +419,10 @@ class CalleeSchedulerTest {
     admit(s, a);
     admit(s, b);
     assertEquals(List.of(a), reply(s, a, reply(8)));
-    assertEquals(List.of(), replied(s, a, reply(8)), "a second reply is ignored (e.g. a timeout racing the handler)");
+    assertEquals(
+        List.of(),
+        replied(s, a, reply(8)),
+        "a second reply is ignored (e.g. a timeout racing the handler)");
     assertFalse(CalleeScheduler.done(a));
     assertEquals(List.of(b), s.exited(a));
     assertTrue(CalleeScheduler.done(a));

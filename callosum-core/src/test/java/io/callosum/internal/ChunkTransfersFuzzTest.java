@@ -21,23 +21,26 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A fuzz target of big messages arriving in chunks ({@link ChunkTransfers}, {@link Chunks};
- * docs/FUZZING.md), below the dispatcher: announcements, chunks, credit and stop messages for a
- * few calls, steps of the clock (the stall watch) and calls ending, in the order the input gives.
- * Invariants: the announced bytes held per remote stay within half of {@code maxBufferedBytes}
- * (or one message), a message comes out whole only with exactly its announced length, each step
+ * docs/FUZZING.md), below the dispatcher: announcements, chunks, credit and stop messages for a few
+ * calls, steps of the clock (the stall watch) and calls ending, in the order the input gives.
+ * Invariants: the announced bytes held per remote stay within half of {@code maxBufferedBytes} (or
+ * one message), a message comes out whole only with exactly its announced length, each step
  * allocates at most what its message and the first buffer of a transfer warrant, and nothing is
  * held once the remote is gone.
  */
 class ChunkTransfersFuzzTest {
   private static final int CHUNK = 1024;
-  private static final Limits LIMITS = Limits.builder().maxMessageSize(64 << 10).maxBufferedBytes(128 << 10).build();
-  private static final Capabilities CHUNKS = new Capabilities(Capabilities.VERSION, 7, Set.of(Capabilities.CHUNK));
+  private static final Limits LIMITS =
+      Limits.builder().maxMessageSize(64 << 10).maxBufferedBytes(128 << 10).build();
+  private static final Capabilities CHUNKS =
+      new Capabilities(Capabilities.VERSION, 7, Set.of(Capabilities.CHUNK));
 
   @FuzzTest
   void intake(byte[] data) throws Exception {
     FuzzInput in = new FuzzInput(data);
     ManualTimer timer = new ManualTimer();
-    ChunkTransfers t = new ChunkTransfers("fuzz", CHUNK, LIMITS, timer, (r, h, e) -> {}, (r, h, size) -> {});
+    ChunkTransfers t =
+        new ChunkTransfers("fuzz", CHUNK, LIMITS, timer, (r, h, e) -> {}, (r, h, size) -> {});
     RecordingLink link = new RecordingLink(CHUNKS);
     RemoteLink r = new RemoteLink(null, link);
     while (in.more()) {
@@ -53,7 +56,10 @@ class ChunkTransfersFuzzTest {
           long total = in.u32() & 0x1ffff;
           byte[] body = in.bool() ? new byte[0] : in.chunk();
           size = Math.min(total, 1 << 20) + body.length;
-          t.announced(r, call.chunked(total), new Envelope(MessageCodec.encodeHeader(call.chunked(total)), body));
+          t.announced(
+              r,
+              call.chunked(total),
+              new Envelope(MessageCodec.encodeHeader(call.chunked(total)), body));
         }
         case 1 -> {
           byte[] chunk = in.chunk();
@@ -62,7 +68,10 @@ class ChunkTransfersFuzzTest {
           Chunks.In before = r.chunksIn.get(Chunks.key(seq, h.streams()));
           Envelope whole = t.chunk(r, h, new Envelope(new byte[0], chunk));
           if (whole != null) {
-            assertEquals(before.total(), whole.body().length, "a message comes out with its announced length");
+            assertEquals(
+                before.total(),
+                whole.body().length,
+                "a message comes out with its announced length");
           }
         }
         case 2 -> t.credit(r, call.stream(MessageType.CHUNK_CREDIT, direction, in.below(8), 0));
@@ -73,7 +82,9 @@ class ChunkTransfersFuzzTest {
       // Growth doubles a transfer's buffer up to its announced length: at most twice what arrived.
       mark.check((256 << 10) + 3 * size, "chunk step " + op);
       long held = r.chunkBytesIn.get();
-      assertTrue(held <= LIMITS.maxBufferedBytes() / 2 || r.chunksIn.size() == 1, "a remote holds at most half the budget, or one message");
+      assertTrue(
+          held <= LIMITS.maxBufferedBytes() / 2 || r.chunksIn.size() == 1,
+          "a remote holds at most half the budget, or one message");
     }
     t.disconnected(r);
     assertEquals(0, t.entries(), "nothing held once the remote is gone");
@@ -88,6 +99,7 @@ class ChunkTransfersFuzzTest {
     for (int n : new int[] {1024, 1024, 952}) {
       w.u8(1).u8(1).u8(1).chunk(new byte[n]).u8(1); // seq 1, FUNCTION, a chunk in its direction
     }
-    FuzzSeeds.check(getClass(), Map.of("intake", new LinkedHashMap<>(Map.of("call", w.toByteArray()))));
+    FuzzSeeds.check(
+        getClass(), Map.of("intake", new LinkedHashMap<>(Map.of("call", w.toByteArray()))));
   }
 }

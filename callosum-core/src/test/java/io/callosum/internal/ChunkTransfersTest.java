@@ -20,24 +20,31 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
- * Big messages in chunks, without a peer or a lower: a link that records what is sent and a
- * manual clock for the stall watch.
+ * Big messages in chunks, without a peer or a lower: a link that records what is sent and a manual
+ * clock for the stall watch.
  */
 class ChunkTransfersTest {
   private static final int CHUNK = 1024;
-  private static final Capabilities CHUNKS = new Capabilities(Capabilities.VERSION, 7, Set.of(Capabilities.CHUNK));
+  private static final Capabilities CHUNKS =
+      new Capabilities(Capabilities.VERSION, 7, Set.of(Capabilities.CHUNK));
 
   private final ManualTimer timer = new ManualTimer();
   private final List<String> refusedReplies = new ArrayList<>();
   private final List<Long> tooLarge = new ArrayList<>();
 
   private ChunkTransfers transfers(Limits limits) {
-    return new ChunkTransfers("test", CHUNK, limits, timer,
-        (r, h, e) -> refusedReplies.add(h.method() + ": " + e.getMessage()), (r, h, size) -> tooLarge.add(size));
+    return new ChunkTransfers(
+        "test",
+        CHUNK,
+        limits,
+        timer,
+        (r, h, e) -> refusedReplies.add(h.method() + ": " + e.getMessage()),
+        (r, h, size) -> tooLarge.add(size));
   }
 
   private static Header function(long seq, long chunkTotal) {
-    return new Header(MessageType.FUNCTION, "big", OrderKey.NONE, seq, false, List.of()).chunked(chunkTotal);
+    return new Header(MessageType.FUNCTION, "big", OrderKey.NONE, seq, false, List.of())
+        .chunked(chunkTotal);
   }
 
   private static Envelope announcement(Header h) {
@@ -75,7 +82,10 @@ class ChunkTransfersTest {
   @Test
   void anOrderingCalleeGetsCallsWhole_andSmallMessagesLeaveWhole() throws Exception {
     ChunkTransfers t = transfers(Limits.defaults());
-    RecordingLink ordered = new RecordingLink(new Capabilities(Capabilities.VERSION, 7, Set.of(Capabilities.CHUNK, Capabilities.ORDERED)));
+    RecordingLink ordered =
+        new RecordingLink(
+            new Capabilities(
+                Capabilities.VERSION, 7, Set.of(Capabilities.CHUNK, Capabilities.ORDERED)));
     Header call = new Header(MessageType.FUNCTION, "big", OrderKey.NONE, 5, false, List.of());
     Envelope big = new Envelope(MessageCodec.encodeHeader(call), new byte[10 * CHUNK]);
     t.send(new RemoteLink(null, ordered), call, big, Chunks.REQUEST);
@@ -95,9 +105,14 @@ class ChunkTransfersTest {
     Header first = new Header(MessageType.FUNCTION, "big", OrderKey.NONE, 1, false, List.of());
     t.send(r, first, new Envelope(new byte[1], new byte[20 * CHUNK]), Chunks.REQUEST);
     Header second = new Header(MessageType.FUNCTION, "big", OrderKey.NONE, 2, false, List.of());
-    OverloadedException e = assertThrows(OverloadedException.class,
-        () -> t.send(r, second, new Envelope(new byte[1], new byte[2 * CHUNK]), Chunks.REQUEST));
-    assertTrue(e.getMessage().startsWith("20480 bytes of big messages wait for their receivers' credit"), e.getMessage());
+    OverloadedException e =
+        assertThrows(
+            OverloadedException.class,
+            () ->
+                t.send(r, second, new Envelope(new byte[1], new byte[2 * CHUNK]), Chunks.REQUEST));
+    assertTrue(
+        e.getMessage().startsWith("20480 bytes of big messages wait for their receivers' credit"),
+        e.getMessage());
     t.callEnded(r, 1);
     assertEquals(0, t.entries(), "an ended call's transfer frees its bytes");
   }
@@ -111,15 +126,20 @@ class ChunkTransfersTest {
     t.announced(r, call, announcement(call));
     assertEquals(MessageType.CHUNK_CREDIT, link.header(0).type());
     assertEquals(Chunks.WINDOW, link.header(0).creditItems());
-    assertNull(t.chunk(r, chunkOf(call, Chunks.REQUEST), new Envelope(new byte[1], new byte[CHUNK])));
-    assertNull(t.chunk(r, chunkOf(call, Chunks.REQUEST), new Envelope(new byte[1], new byte[CHUNK])));
+    assertNull(
+        t.chunk(r, chunkOf(call, Chunks.REQUEST), new Envelope(new byte[1], new byte[CHUNK])));
+    assertNull(
+        t.chunk(r, chunkOf(call, Chunks.REQUEST), new Envelope(new byte[1], new byte[CHUNK])));
     byte[] last = new byte[CHUNK];
     last[CHUNK - 1] = 7;
     Envelope whole = t.chunk(r, chunkOf(call, Chunks.REQUEST), new Envelope(new byte[1], last));
     assertNotNull(whole);
     assertEquals(3 * CHUNK, whole.body().length);
     assertEquals(7, whole.body()[3 * CHUNK - 1]);
-    assertEquals(0, MessageCodec.decodeHeader(whole.header(), 1024, 32).chunkTotal(), "it reads as if it came whole");
+    assertEquals(
+        0,
+        MessageCodec.decodeHeader(whole.header(), 1024, 32).chunkTotal(),
+        "it reads as if it came whole");
     assertEquals(0, t.entries());
     assertEquals(0, timer.scheduled(), "its stall watch is cancelled");
   }
@@ -131,7 +151,8 @@ class ChunkTransfersTest {
     RemoteLink r = new RemoteLink(null, link);
     Header call = function(3, 200 << 10);
     t.announced(r, call, announcement(call));
-    t.chunk(r, chunkOf(call, Chunks.REQUEST), new Envelope(new byte[1], new byte[Chunks.MIN_PROGRESS]));
+    t.chunk(
+        r, chunkOf(call, Chunks.REQUEST), new Envelope(new byte[1], new byte[Chunks.MIN_PROGRESS]));
     timer.advance(Chunks.IDLE_TIMEOUT);
     assertEquals(1, r.chunksIn.size(), "64 KiB in the first period: kept");
     timer.advance(Chunks.IDLE_TIMEOUT.minus(Duration.ofMillis(1)));
@@ -157,8 +178,11 @@ class ChunkTransfersTest {
     Header more = function(2, 2 * CHUNK);
     t.announced(r, more, announcement(more));
     assertEquals(1, r.chunksIn.size());
-    CallosumException refused = ErrorNames.toException(false,
-        MessageCodec.decodeErrorMeta(MessageCodec.decodeBody(link.sent.get(1).body(), false, 1 << 20).meta()));
+    CallosumException refused =
+        ErrorNames.toException(
+            false,
+            MessageCodec.decodeErrorMeta(
+                MessageCodec.decodeBody(link.sent.get(1).body(), false, 1 << 20).meta()));
     assertTrue(refused instanceof OverloadedException, refused.toString());
     assertTrue(refused.getMessage().contains("per remote"), refused.getMessage());
 
@@ -176,9 +200,12 @@ class ChunkTransfersTest {
     ChunkTransfers t = transfers(Limits.builder().maxMessageSize(8 * CHUNK).build());
     RecordingLink link = new RecordingLink(CHUNKS);
     RemoteLink r = new RemoteLink(null, link);
-    Header reply = new Header(MessageType.RESULT, "big", OrderKey.NONE, 4, false, List.of()).chunked(4 * CHUNK);
+    Header reply =
+        new Header(MessageType.RESULT, "big", OrderKey.NONE, 4, false, List.of())
+            .chunked(4 * CHUNK);
     t.announced(r, reply, announcement(reply));
-    assertEquals(0, link.header(0).creditItems(), "no call waits for it: the sender is told to stop");
+    assertEquals(
+        0, link.header(0).creditItems(), "no call waits for it: the sender is told to stop");
     assertTrue(r.chunksIn.isEmpty());
 
     Header tooBig = function(5, 8 * CHUNK);

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import io.callosum.Delivery;
+import io.callosum.fanout.Delivery;
 import io.callosum.lower.Endpoint;
 import io.callosum.lower.FanoutConfig;
 import io.callosum.lower.FanoutItem;
@@ -31,11 +31,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Fuzz targets of broadcast and pipeline items as a remote sends them (docs/FUZZING.md): the item
- * header ({@link FanoutHeader}) and the receiving queue ({@link FanoutReceiverCore}), fed by a lower
- * that behaves (it stops delivering when told the queue is full, until resumed). Decoding a header
- * throws nothing but {@link BadMessageException} and round-trips; the receiver counts every item
- * as received or malformed, keeps at most its capacity, hands out what it took in, in order, and
- * never counts a negative gap; each item costs at most a bound linear in its size.
+ * header ({@link FanoutHeader}) and the receiving queue ({@link FanoutReceiverCore}), fed by a
+ * lower that behaves (it stops delivering when told the queue is full, until resumed). Decoding a
+ * header throws nothing but {@link BadMessageException} and round-trips; the receiver counts every
+ * item as received or malformed, keeps at most its capacity, hands out what it took in, in order,
+ * and never counts a negative gap; each item costs at most a bound linear in its size.
  */
 class FanoutFuzzTest {
   private static final int CAPACITY = 4;
@@ -61,8 +61,9 @@ class FanoutFuzzTest {
     FanoutPattern pattern = in.bool() ? FanoutPattern.PIPELINE : FanoutPattern.BROADCAST;
     StubLower lower = new StubLower();
     FanoutConfig config = new FanoutConfig(pattern, true, CAPACITY, 1024);
-    try (FanoutReceiverCore core = new FanoutReceiverCore(lower, URI.create("fuzz://fanout"), config, List.of(), CODEC, null,
-        MAX_QUEUED_BYTES)) {
+    try (FanoutReceiverCore core =
+        new FanoutReceiverCore(
+            lower, URI.create("fuzz://fanout"), config, List.of(), CODEC, null, MAX_QUEUED_BYTES)) {
       ArrayDeque<byte[]> expected = new ArrayDeque<>();
       long items = 0;
       while (in.more()) {
@@ -84,11 +85,14 @@ class FanoutFuzzTest {
         if (core.malformed() == malformedBefore) {
           expected.add(item.body());
         }
-        assertEquals(items, core.received() + core.malformed(), "every item is received or malformed");
+        assertEquals(
+            items, core.received() + core.malformed(), "every item is received or malformed");
         assertTrue(core.queued() <= CAPACITY, "at most the capacity is queued");
         assertTrue(core.missed() >= 0, "a gap is never negative");
         if (lower.paused) {
-          assertTrue(core.queued() == CAPACITY || bytes(expected) >= MAX_QUEUED_BYTES, "paused only when full");
+          assertTrue(
+              core.queued() == CAPACITY || bytes(expected) >= MAX_QUEUED_BYTES,
+              "paused only when full");
         }
       }
       assertEquals(expected.size(), core.queued());
@@ -125,7 +129,8 @@ class FanoutFuzzTest {
     }
 
     @Override
-    public FanoutReceiver openReceiver(URI address, FanoutConfig config, List<String> topicPrefixes, FanoutListener l) {
+    public FanoutReceiver openReceiver(
+        URI address, FanoutConfig config, List<String> topicPrefixes, FanoutListener l) {
       this.listener = l;
       return new FanoutReceiver() {
         @Override
@@ -151,7 +156,12 @@ class FanoutFuzzTest {
     Map<String, byte[]> receiver = new LinkedHashMap<>();
     FuzzInput.Writer w = new FuzzInput.Writer().u8(0);
     for (long seq : new long[] {1, 2, 5, 3}) {
-      w.u8(1).chunk("news".getBytes(StandardCharsets.UTF_8)).u8(0).u8(1).u64(seq).chunk(CODEC.encode("item " + seq));
+      w.u8(1)
+          .chunk("news".getBytes(StandardCharsets.UTF_8))
+          .u8(0)
+          .u8(1)
+          .u64(seq)
+          .chunk(CODEC.encode("item " + seq));
     }
     receiver.put("broadcast-gap", w.u8(0).u8(0).toByteArray());
     FuzzSeeds.check(getClass(), Map.of("header", header, "receiver", receiver));

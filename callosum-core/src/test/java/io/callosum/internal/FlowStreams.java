@@ -12,20 +12,35 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * The two ends of a call's stream, each with a remote played here, for the Reactive Streams TCK:
- * a {@link StreamIn} fed by a sender that honours the credit it grants, and a {@link StreamOut}
- * whose receiver grants as much credit as is asked. No peer and no lower: the stream classes
- * alone, with the callback executor of a peer.
+ * The two ends of a call's stream, each with a remote played here, for the Reactive Streams TCK: a
+ * {@link StreamIn} fed by a sender that honours the credit it grants, and a {@link StreamOut} whose
+ * receiver grants as much credit as is asked. No peer and no lower: the stream classes alone, with
+ * the callback executor of a peer.
  */
 final class FlowStreams {
   static final MsgpackCodec CODEC = new MsgpackCodec();
+
   /** Where a peer's streams deliver to subscribers (the callback executor). */
-  static final ExecutorService CALLBACKS = Executors.newFixedThreadPool(2, daemon("callosum-tck-callback"));
+  static final ExecutorService CALLBACKS =
+      Executors.newFixedThreadPool(2, daemon("callosum-tck-callback"));
+
   /** The played remote's sending thread (the lower's I/O thread of a real remote). */
-  private static final ExecutorService SENDER = Executors.newSingleThreadExecutor(daemon("callosum-tck-sender"));
-  private static final Capabilities STREAMS = new Capabilities(Capabilities.VERSION, 3, Set.of(Capabilities.STREAM));
-  private static final Header CALL = new Header(MessageType.FUNCTION, "tck", OrderKey.NONE, 1, false, List.of(), Header.UPSTREAM
-      | Header.DOWNSTREAM, 0, 0);
+  private static final ExecutorService SENDER =
+      Executors.newSingleThreadExecutor(daemon("callosum-tck-sender"));
+
+  private static final Capabilities STREAMS =
+      new Capabilities(Capabilities.VERSION, 3, Set.of(Capabilities.STREAM));
+  private static final Header CALL =
+      new Header(
+          MessageType.FUNCTION,
+          "tck",
+          OrderKey.NONE,
+          1,
+          false,
+          List.of(),
+          Header.UPSTREAM | Header.DOWNSTREAM,
+          0,
+          0);
 
   private FlowStreams() {}
 
@@ -38,12 +53,18 @@ final class FlowStreams {
   }
 
   /**
-   * The receiving end of a stream whose remote sends {@code total} items (the numbers 0, 1, ...)
-   * as credit allows, then ends it, completed or with {@code failure}.
+   * The receiving end of a stream whose remote sends {@code total} items (the numbers 0, 1, ...) as
+   * credit allows, then ends it, completed or with {@code failure}.
    */
   static StreamIn receiving(long total, CallosumException failure) {
     Sender sender = new Sender(total, failure);
-    StreamIn in = new StreamIn(new StreamWire(new RemoteLink(null, sender), CALL, Header.DOWNSTREAM), CODEC, 8, 1 << 20, CALLBACKS);
+    StreamIn in =
+        new StreamIn(
+            new StreamWire(new RemoteLink(null, sender), CALL, Header.DOWNSTREAM),
+            CODEC,
+            8,
+            1 << 20,
+            CALLBACKS);
     sender.in = in;
     in.open(false);
     sender.grant(8);
@@ -52,8 +73,13 @@ final class FlowStreams {
 
   /** The sending end of a stream whose remote grants a window of {@code credit} items at once. */
   static StreamOut sending(long credit) {
-    StreamOut out = new StreamOut(new StreamWire(new RemoteLink(null, new Receiver()), CALL, Header.UPSTREAM), CODEC, 1 << 20, CALLBACKS,
-        true);
+    StreamOut out =
+        new StreamOut(
+            new StreamWire(new RemoteLink(null, new Receiver()), CALL, Header.UPSTREAM),
+            CODEC,
+            1 << 20,
+            CALLBACKS,
+            true);
     out.grant(credit, Long.MAX_VALUE);
     return out;
   }
@@ -77,7 +103,10 @@ final class FlowStreams {
     public void close() {}
   }
 
-  /** A link whose remote sends a stream's items while it has credit: STREAM_CREDIT grants more, STREAM_CANCEL stops it. */
+  /**
+   * A link whose remote sends a stream's items while it has credit: STREAM_CREDIT grants more,
+   * STREAM_CANCEL stops it.
+   */
   private static final class Sender extends Receiver {
     private final long total;
     private final CallosumException failure;

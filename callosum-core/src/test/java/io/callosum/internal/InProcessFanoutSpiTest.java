@@ -18,11 +18,18 @@ class InProcessFanoutSpiTest {
   void anEmptyPrefixListMatchesEveryTopic() throws Exception {
     String name = "spi-empty-" + System.nanoTime();
     CountDownLatch got = new CountDownLatch(1);
-    FanoutSender s = InProcessFanout.openSender(name, new FanoutConfig(FanoutPattern.BROADCAST, true, 4, 1 << 20), () -> {});
-    FanoutReceiver r = InProcessFanout.openReceiver(name, new FanoutConfig(FanoutPattern.BROADCAST, false, 4, 1 << 20), List.of(), item -> {
-      got.countDown();
-      return true;
-    });
+    FanoutSender s =
+        InProcessFanout.openSender(
+            name, new FanoutConfig(FanoutPattern.BROADCAST, true, 4, 1 << 20), () -> {});
+    FanoutReceiver r =
+        InProcessFanout.openReceiver(
+            name,
+            new FanoutConfig(FanoutPattern.BROADCAST, false, 4, 1 << 20),
+            List.of(),
+            item -> {
+              got.countDown();
+              return true;
+            });
     try {
       s.offer(new FanoutItem("t".getBytes(), new FanoutHeader(1, 1).encode(), new byte[0]));
       assertTrue(got.await(2, TimeUnit.SECONDS), "a receiver opened with no prefixes got nothing");

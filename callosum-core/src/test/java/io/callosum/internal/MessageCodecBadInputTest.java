@@ -34,12 +34,14 @@ class MessageCodecBadInputTest {
   static final int MAX_OKEY = MessageCodecWireTest.MAX_OKEY;
   static final int MAX_CHAIN = MessageCodecWireTest.MAX_CHAIN;
   static final int MAX_BODY = MessageCodecWireTest.MAX_BODY;
+
   /** Far below what any hostile declared size would need, well above what a frame here needs. */
   static final long SMALL_ALLOCATION = 256 << 10;
 
   static final byte[] REQUEST_HEADER = MessageCodecWireTest.REQUEST_HEADER;
   static final byte[] REQUEST_BODY = MessageCodecWireTest.REQUEST_BODY;
-  static final Header ECHO = new Header(MessageType.FUNCTION, "echo", OrderKey.NONE, 0, false, List.of());
+  static final Header ECHO =
+      new Header(MessageType.FUNCTION, "echo", OrderKey.NONE, 0, false, List.of());
 
   /** The entries of a valid FUNCTION header, as raw msgpack, in Python's order. */
   static Map<String, String> entries() {
@@ -85,7 +87,9 @@ class MessageCodecBadInputTest {
   }
 
   static BadMessageException badHeader(byte[] frame, int maxChain) {
-    BadMessageException e = assertThrows(BadMessageException.class, () -> MessageCodec.decodeHeader(frame, MAX_OKEY, maxChain));
+    BadMessageException e =
+        assertThrows(
+            BadMessageException.class, () -> MessageCodec.decodeHeader(frame, MAX_OKEY, maxChain));
     assertNotNull(e.getMessage());
     return e;
   }
@@ -95,7 +99,8 @@ class MessageCodecBadInputTest {
   }
 
   static BadMessageException badBody(byte[] frame, boolean zip, int maxSize) {
-    BadMessageException e = assertThrows(BadMessageException.class, () -> MessageCodec.decodeBody(frame, zip, maxSize));
+    BadMessageException e =
+        assertThrows(BadMessageException.class, () -> MessageCodec.decodeBody(frame, zip, maxSize));
     assertNotNull(e.getMessage());
     assertNull(e.header());
     return e;
@@ -129,7 +134,11 @@ class MessageCodecBadInputTest {
 
   @Test
   void truncatedRepliesAreAddressableOnlyOnceSeqWasReadAndCancelNever() throws Exception {
-    for (byte[] wire : List.of(MessageCodecWireTest.CANCEL_HEADER, MessageCodecWireTest.CANCELLED_HEADER, MessageCodecWireTest.RESULT_HEADER)) {
+    for (byte[] wire :
+        List.of(
+            MessageCodecWireTest.CANCEL_HEADER,
+            MessageCodecWireTest.CANCELLED_HEADER,
+            MessageCodecWireTest.RESULT_HEADER)) {
       Header full = MessageCodec.decodeHeader(wire, MAX_OKEY, MAX_CHAIN);
       boolean seen = false;
       for (int n = 0; n < wire.length; n++) {
@@ -148,7 +157,8 @@ class MessageCodecBadInputTest {
 
   @Test
   void everyTruncatedBodyIsRefused() {
-    for (byte[] wire : List.of(REQUEST_BODY, MessageCodecWireTest.RESULT_BODY, MessageCodecWireTest.NIL_BODY)) {
+    for (byte[] wire :
+        List.of(REQUEST_BODY, MessageCodecWireTest.RESULT_BODY, MessageCodecWireTest.NIL_BODY)) {
       for (int n = 0; n < wire.length; n++) {
         badBody(Arrays.copyOf(wire, n));
       }
@@ -166,7 +176,17 @@ class MessageCodecBadInputTest {
   // ---------------------------------------------------------------- header shape
 
   @ParameterizedTest
-  @ValueSource(strings = {"c0", "90", "95 01 a4 65 63 68 6f c4 00 00 c2", "a4 74 79 70 65", "c4 00", "01", "c1", "80"})
+  @ValueSource(
+      strings = {
+        "c0",
+        "90",
+        "95 01 a4 65 63 68 6f c4 00 00 c2",
+        "a4 74 79 70 65",
+        "c4 00",
+        "01",
+        "c1",
+        "80"
+      })
   void headerThatIsNotAValidMapIsRefused(String frame) {
     assertNull(badHeader(hex(frame)).header());
   }
@@ -191,7 +211,8 @@ class MessageCodecBadInputTest {
   void map32HeaderClaimingHugeCountsIsRefusedWithoutAllocating(String start) {
     byte[] frame = concat(hex(start), hex("a4 74 79 70 65 01"));
     assertNull(badHeader(frame).header());
-    assertAllocatesAtMost(SMALL_ALLOCATION, () -> MessageCodec.decodeHeader(frame, MAX_OKEY, MAX_CHAIN));
+    assertAllocatesAtMost(
+        SMALL_ALLOCATION, () -> MessageCodec.decodeHeader(frame, MAX_OKEY, MAX_CHAIN));
   }
 
   // ---------------------------------------------------------------- wrong types and missing keys
@@ -242,7 +263,8 @@ class MessageCodecBadInputTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("wrongTypes")
-  void malformedHeaderIsRefusedWithAHeaderOnlyWhenAddressable(String name, byte[] frame, boolean addressable) {
+  void malformedHeaderIsRefusedWithAHeaderOnlyWhenAddressable(
+      String name, byte[] frame, boolean addressable) {
     BadMessageException e = badHeader(frame);
     if (addressable) {
       assertEquals(ECHO, e.header());
@@ -258,7 +280,8 @@ class MessageCodecBadInputTest {
     m.put("seq", "cd 03 e9");
     m.put("zip", "01");
     Header h = badHeader(header(m)).header();
-    assertEquals(new Header(MessageType.FUNCTION, "echo", OrderKey.of("cx"), 1001, false, List.of()), h);
+    assertEquals(
+        new Header(MessageType.FUNCTION, "echo", OrderKey.of("cx"), 1001, false, List.of()), h);
     assertEquals(MessageType.ERROR, h.reply(MessageType.ERROR).type());
   }
 
@@ -268,28 +291,43 @@ class MessageCodecBadInputTest {
   void orderKeyLargerThanTheLimitIsRefused() throws Exception {
     String key = "c5 04 00 " + "61 ".repeat(1024);
     Header refused = badHeader(with("okey", key)).header();
-    assertEquals(1027, refused.orderKey().encodedSize(), "kept, so that the ERROR reply can echo it");
+    assertEquals(
+        1027, refused.orderKey().encodedSize(), "kept, so that the ERROR reply can echo it");
     // its encoding is 1027 bytes: exactly at a limit of 1027 it is fine
     Header h = MessageCodec.decodeHeader(with("okey", key), 1027, MAX_CHAIN);
     assertEquals(1027, h.orderKey().encodedSize());
-    assertThrows(BadMessageException.class, () -> MessageCodec.decodeHeader(with("okey", key), 1026, MAX_CHAIN));
+    assertThrows(
+        BadMessageException.class,
+        () -> MessageCodec.decodeHeader(with("okey", key), 1026, MAX_CHAIN));
   }
 
   @Test
   void orderKeyContainersAreMeasuredByTheirWholeEncoding() {
     String key = "92 c4 ff " + "00 ".repeat(255) + "c4 ff " + "00 ".repeat(255);
-    assertThrows(BadMessageException.class, () -> MessageCodec.decodeHeader(with("okey", key), 300, MAX_CHAIN));
+    assertThrows(
+        BadMessageException.class,
+        () -> MessageCodec.decodeHeader(with("okey", key), 300, MAX_CHAIN));
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"c6 7f ff ff ff 61", "c6 ff ff ff ff", "db 7f ff ff ff 61", "dd 7f ff ff ff 01", "df 7f ff ff ff 01 02", "c9 7f ff ff ff 01 02"})
+  @ValueSource(
+      strings = {
+        "c6 7f ff ff ff 61",
+        "c6 ff ff ff ff",
+        "db 7f ff ff ff 61",
+        "dd 7f ff ff ff 01",
+        "df 7f ff ff ff 01 02",
+        "c9 7f ff ff ff 01 02"
+      })
   void orderKeyClaimingMoreThanTheFrameIsRefusedWithoutAllocating(String key) {
     byte[] frame = with("okey", key);
     assertNull(badHeader(frame).header());
-    assertAllocatesAtMost(SMALL_ALLOCATION, () -> MessageCodec.decodeHeader(frame, Integer.MAX_VALUE, MAX_CHAIN));
+    assertAllocatesAtMost(
+        SMALL_ALLOCATION, () -> MessageCodec.decodeHeader(frame, Integer.MAX_VALUE, MAX_CHAIN));
   }
 
-  // ---------------------------------------------------------------- bounded skipping of unknown keys
+  // ---------------------------------------------------------------- bounded skipping of unknown
+  // keys
 
   static Stream<String> bombs() {
     return Stream.of(
@@ -314,21 +352,30 @@ class MessageCodecBadInputTest {
   void bombsInsideAnUnknownKeyAreRefusedWithoutAllocating(String bomb) {
     byte[] frame = with("x", bomb);
     assertEquals(ECHO, badHeader(frame).header());
-    assertAllocatesAtMost(SMALL_ALLOCATION, () -> MessageCodec.decodeHeader(frame, MAX_OKEY, MAX_CHAIN));
+    assertAllocatesAtMost(
+        SMALL_ALLOCATION, () -> MessageCodec.decodeHeader(frame, MAX_OKEY, MAX_CHAIN));
   }
 
   @ParameterizedTest
   @MethodSource("bombs")
   void bombsAsANonStrKeyAreRefusedWithoutAllocating(String bomb) {
-    byte[] frame = concat(hex("86"), hex(bomb), hex("c0"), Arrays.copyOfRange(REQUEST_HEADER, 1, REQUEST_HEADER.length));
+    byte[] frame =
+        concat(
+            hex("86"),
+            hex(bomb),
+            hex("c0"),
+            Arrays.copyOfRange(REQUEST_HEADER, 1, REQUEST_HEADER.length));
     assertNull(badHeader(frame).header());
-    assertAllocatesAtMost(SMALL_ALLOCATION, () -> MessageCodec.decodeHeader(frame, MAX_OKEY, MAX_CHAIN));
+    assertAllocatesAtMost(
+        SMALL_ALLOCATION, () -> MessageCodec.decodeHeader(frame, MAX_OKEY, MAX_CHAIN));
   }
 
   @ParameterizedTest
   @MethodSource("bombs")
   void bombsInTheBodyAreRefusedWithoutAllocating(String bomb) {
-    byte[] frame = concat(hex("83 a1 78"), hex(bomb), Arrays.copyOfRange(REQUEST_BODY, 1, REQUEST_BODY.length));
+    byte[] frame =
+        concat(
+            hex("83 a1 78"), hex(bomb), Arrays.copyOfRange(REQUEST_BODY, 1, REQUEST_BODY.length));
     badBody(frame);
     assertAllocatesAtMost(SMALL_ALLOCATION, () -> MessageCodec.decodeBody(frame, false, MAX_BODY));
   }
@@ -365,8 +412,12 @@ class MessageCodecBadInputTest {
 
   @Test
   void chainEntriesInAnyBinEncodingAreAccepted() throws Exception {
-    String chn = "92 c5 00 0c 00 00 00 00 00 00 00 01 00 00 00 02 c6 00 00 00 0c 00 00 00 00 00 00 00 01 00 00 00 02";
-    assertEquals(List.of(new CallId(1, 2), new CallId(1, 2)), MessageCodec.decodeHeader(with("chn", chn), MAX_OKEY, MAX_CHAIN).chain());
+    String chn =
+        "92 c5 00 0c 00 00 00 00 00 00 00 01 00 00 00 02 c6 00 00 00 0c 00 00 00 00 00 00 00 01 00"
+            + " 00 00 02";
+    assertEquals(
+        List.of(new CallId(1, 2), new CallId(1, 2)),
+        MessageCodec.decodeHeader(with("chn", chn), MAX_OKEY, MAX_CHAIN).chain());
   }
 
   @Test
@@ -377,17 +428,27 @@ class MessageCodecBadInputTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"dd 7f ff ff ff", "dd ff ff ff ff", "dc ff ff", "dd 00 10 00 00 " + ID, "91 c6 7f ff ff ff", "91 c5 ff ff"})
+  @ValueSource(
+      strings = {
+        "dd 7f ff ff ff",
+        "dd ff ff ff ff",
+        "dc ff ff",
+        "dd 00 10 00 00 " + ID,
+        "91 c6 7f ff ff ff",
+        "91 c5 ff ff"
+      })
   void chainClaimingMoreThanTheFrameIsRefusedWithoutAllocatingEvenWithoutALimit(String chn) {
     byte[] frame = with("chn", chn);
     assertEquals(ECHO, badHeader(frame, Integer.MAX_VALUE).header());
-    assertAllocatesAtMost(SMALL_ALLOCATION, () -> MessageCodec.decodeHeader(frame, MAX_OKEY, Integer.MAX_VALUE));
+    assertAllocatesAtMost(
+        SMALL_ALLOCATION, () -> MessageCodec.decodeHeader(frame, MAX_OKEY, Integer.MAX_VALUE));
   }
 
   // ---------------------------------------------------------------- body
 
   @ParameterizedTest
-  @ValueSource(strings = {"", "c0", "90", "92 c4 00 c0", "a4 62 6f 64 79", "c4 02 82 a4", "01", "c1"})
+  @ValueSource(
+      strings = {"", "c0", "90", "92 c4 00 c0", "a4 62 6f 64 79", "c4 02 82 a4", "01", "c1"})
   void bodyThatIsNotAMapIsRefused(String frame) {
     badBody(hex(frame));
   }
@@ -405,15 +466,22 @@ class MessageCodecBadInputTest {
         Arguments.of("missing meta", "81 a4 62 6f 64 79 c0"),
         Arguments.of("missing body", "81 a4 6d 65 74 61 c4 00"),
         Arguments.of("empty map", "80"),
-        Arguments.of("bin32 longer than the frame", "82 a4 6d 65 74 61 c4 00 a4 62 6f 64 79 c6 7f ff ff ff 00"),
-        Arguments.of("bin32 length 2^32-1", "82 a4 6d 65 74 61 c4 00 a4 62 6f 64 79 c6 ff ff ff ff 00"),
-        Arguments.of("bin16 one byte short", "82 a4 6d 65 74 61 c4 00 a4 62 6f 64 79 c5 00 03 00 00"),
-        Arguments.of("meta bin32 longer than the frame", "82 a4 6d 65 74 61 c6 7f ff ff ff a4 62 6f 64 79 c0"),
+        Arguments.of(
+            "bin32 longer than the frame",
+            "82 a4 6d 65 74 61 c4 00 a4 62 6f 64 79 c6 7f ff ff ff 00"),
+        Arguments.of(
+            "bin32 length 2^32-1", "82 a4 6d 65 74 61 c4 00 a4 62 6f 64 79 c6 ff ff ff ff 00"),
+        Arguments.of(
+            "bin16 one byte short", "82 a4 6d 65 74 61 c4 00 a4 62 6f 64 79 c5 00 03 00 00"),
+        Arguments.of(
+            "meta bin32 longer than the frame",
+            "82 a4 6d 65 74 61 c6 7f ff ff ff a4 62 6f 64 79 c0"),
         Arguments.of("trailing bytes", "82 a4 6d 65 74 61 c4 01 90 a4 62 6f 64 79 c0 c0"),
         Arguments.of("map32 huge", "df 7f ff ff ff a4 6d 65 74 61 c4 00"),
         Arguments.of("map32 negative", "df 80 00 00 00 a4 6d 65 74 61 c4 00"),
         Arguments.of("too many entries", "de 00 20" + " 01 02".repeat(32)),
-        Arguments.of("key with malformed UTF-8", "83 a2 c3 28 c0 a4 6d 65 74 61 c4 00 a4 62 6f 64 79 c0"));
+        Arguments.of(
+            "key with malformed UTF-8", "83 a2 c3 28 c0 a4 6d 65 74 61 c4 00 a4 62 6f 64 79 c0"));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -439,9 +507,20 @@ class MessageCodecBadInputTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {
-      "", "00", "01", "80", "ff ff ff ff ff ff", "97 01", "97 01 60 82", "0a fe 02 00",
-      "05 10 01 02 03 04 05 06 07", "03 08 61 62 63 64 65", "04 0e 01 00 61 62"})
+  @ValueSource(
+      strings = {
+        "",
+        "00",
+        "01",
+        "80",
+        "ff ff ff ff ff ff",
+        "97 01",
+        "97 01 60 82",
+        "0a fe 02 00",
+        "05 10 01 02 03 04 05 06 07",
+        "03 08 61 62 63 64 65",
+        "04 0e 01 00 61 62"
+      })
   void badSnappyDataIsRefused(String frame) {
     badBody(hex(frame), true, MAX_BODY);
   }
@@ -452,7 +531,8 @@ class MessageCodecBadInputTest {
     for (String frame : List.of("ff ff ff ff 07 08 61 62 63", "80 c2 d7 2f 08 61 62 63")) {
       byte[] bytes = hex(frame);
       badBody(bytes, true, Integer.MAX_VALUE);
-      assertAllocatesAtMost(SMALL_ALLOCATION, () -> MessageCodec.decodeBody(bytes, true, Integer.MAX_VALUE));
+      assertAllocatesAtMost(
+          SMALL_ALLOCATION, () -> MessageCodec.decodeBody(bytes, true, Integer.MAX_VALUE));
     }
   }
 
@@ -491,10 +571,24 @@ class MessageCodecBadInputTest {
   // ---------------------------------------------------------------- error metadata
 
   @ParameterizedTest
-  @ValueSource(strings = {
-      "", "90", "92 a1 61 a1 62", "94 a1 61 a1 62 a1 63 a1 64", "93 a1 61 a1 62 01", "93 c4 01 61 a1 62 a1 63",
-      "93 a1 61 c0 a1 63", "93 a1 61 a1 62 91 a1 63", "83 a1 61 a1 62 a1 63 a1 64 a1 65 a1 66", "a1 61", "c0",
-      "93 a1 61 a1 62 a1 63 c0", "93 a1 61 a1 62", "93 a1 61 a1 62 db 7f ff ff ff", "dd 00 00 00 03 a1 61 a1 62"})
+  @ValueSource(
+      strings = {
+        "",
+        "90",
+        "92 a1 61 a1 62",
+        "94 a1 61 a1 62 a1 63 a1 64",
+        "93 a1 61 a1 62 01",
+        "93 c4 01 61 a1 62 a1 63",
+        "93 a1 61 c0 a1 63",
+        "93 a1 61 a1 62 91 a1 63",
+        "83 a1 61 a1 62 a1 63 a1 64 a1 65 a1 66",
+        "a1 61",
+        "c0",
+        "93 a1 61 a1 62 a1 63 c0",
+        "93 a1 61 a1 62",
+        "93 a1 61 a1 62 db 7f ff ff ff",
+        "dd 00 00 00 03 a1 61 a1 62"
+      })
   void errorMetaThatIsNotExactlyThreeStrIsNull(String meta) {
     byte[] bytes = hex(meta);
     assertNull(MessageCodec.decodeErrorMeta(bytes));
@@ -503,7 +597,9 @@ class MessageCodecBadInputTest {
 
   @Test
   void errorMetaInAnyArrayOrStrEncodingIsAccepted() {
-    assertArrayEquals(new String[] {"a", "b", "c"}, MessageCodec.decodeErrorMeta(hex("dc 00 03 d9 01 61 da 00 01 62 db 00 00 00 01 63")));
+    assertArrayEquals(
+        new String[] {"a", "b", "c"},
+        MessageCodec.decodeErrorMeta(hex("dc 00 03 d9 01 61 da 00 01 62 db 00 00 00 01 63")));
   }
 
   // ---------------------------------------------------------------- fuzz
@@ -529,12 +625,17 @@ class MessageCodecBadInputTest {
 
   @Test
   void everySingleByteCorruptionOfTheCapturesDecodesOrIsBadMessage() {
-    for (byte[] wire : List.of(REQUEST_HEADER, MessageCodecWireTest.CANCEL_HEADER, MessageCodecWireTest.CANCELLED_HEADER)) {
+    for (byte[] wire :
+        List.of(
+            REQUEST_HEADER,
+            MessageCodecWireTest.CANCEL_HEADER,
+            MessageCodecWireTest.CANCELLED_HEADER)) {
       corruptEveryByte(wire, f -> MessageCodec.decodeHeader(f, MAX_OKEY, MAX_CHAIN));
     }
     for (byte[] wire : List.of(REQUEST_BODY, MessageCodecWireTest.NIL_BODY)) {
       corruptEveryByte(wire, f -> MessageCodec.decodeBody(f, false, MAX_BODY));
     }
-    corruptEveryByte(MessageCodecWireTest.COMPRESSED_BODY, f -> MessageCodec.decodeBody(f, true, MAX_BODY));
+    corruptEveryByte(
+        MessageCodecWireTest.COMPRESSED_BODY, f -> MessageCodec.decodeBody(f, true, MAX_BODY));
   }
 }

@@ -26,20 +26,27 @@ class MessageCodecFuzzTest {
   private static final int MAX_OKEY = 64;
   private static final int MAX_CHAIN = 4;
   private static final int MAX_BODY = 4096;
-  /** What a decode may allocate beyond its linear bound: small objects, an exception's stack trace. */
+
+  /**
+   * What a decode may allocate beyond its linear bound: small objects, an exception's stack trace.
+   */
   static final long SLACK = 256 << 10;
 
   @FuzzTest
   void header(byte[] frame) throws Exception {
     Header[] decoded = new Header[1];
     try {
-      ThreadAllocation.atMost(SLACK + 16L * frame.length, "decodeHeader", () -> decoded[0] =
-          MessageCodec.decodeHeader(frame, MAX_OKEY, MAX_CHAIN));
+      ThreadAllocation.atMost(
+          SLACK + 16L * frame.length,
+          "decodeHeader",
+          () -> decoded[0] = MessageCodec.decodeHeader(frame, MAX_OKEY, MAX_CHAIN));
     } catch (BadMessageException e) {
       Header partial = e.header();
       if (partial != null) {
-        // Dispatcher answers a readable FUNCTION with an ERROR reply, and fails the call of a reply.
-        assertTrue(partial.type() == MessageType.FUNCTION || partial.type().isReply(), partial::toString);
+        // Dispatcher answers a readable FUNCTION with an ERROR reply, and fails the call of a
+        // reply.
+        assertTrue(
+            partial.type() == MessageType.FUNCTION || partial.type().isReply(), partial::toString);
         MessageCodec.encodeHeader(partial.reply(MessageType.ERROR));
       }
       return;
@@ -47,7 +54,10 @@ class MessageCodecFuzzTest {
     Header h = decoded[0];
     assertTrue(h.chain().size() <= MAX_CHAIN, "chain within the limit");
     assertTrue(h.orderKey().encodedSize() <= MAX_OKEY, "okey within the limit");
-    assertEquals(h, MessageCodec.decodeHeader(MessageCodec.encodeHeader(h), MAX_OKEY, MAX_CHAIN), "re-encoded header");
+    assertEquals(
+        h,
+        MessageCodec.decodeHeader(MessageCodec.encodeHeader(h), MAX_OKEY, MAX_CHAIN),
+        "re-encoded header");
   }
 
   /** First byte: the {@code zip} flag (bit 0); the rest is the body frame. */
@@ -60,31 +70,44 @@ class MessageCodecFuzzTest {
     byte[] frame = java.util.Arrays.copyOfRange(data, 1, data.length);
     MessageCodec.BodyFrame[] decoded = new MessageCodec.BodyFrame[1];
     try {
-      ThreadAllocation.atMost(SLACK + 16L * frame.length + (zip ? 4L * MAX_BODY : 0), "decodeBody", () -> decoded[0] =
-          MessageCodec.decodeBody(frame, zip, MAX_BODY));
+      ThreadAllocation.atMost(
+          SLACK + 16L * frame.length + (zip ? 4L * MAX_BODY : 0),
+          "decodeBody",
+          () -> decoded[0] = MessageCodec.decodeBody(frame, zip, MAX_BODY));
     } catch (BadMessageException e) {
       return;
     }
     MessageCodec.BodyFrame b = decoded[0];
     int size = b.meta().length + (b.body() == null ? 0 : b.body().length);
     assertTrue(size <= (zip ? MAX_BODY : frame.length), "meta and body fit in what was decoded");
-    MessageCodec.BodyFrame again = MessageCodec.decodeBody(MessageCodec.encodeBody(b.meta(), b.body(), zip), zip, MAX_BODY);
+    MessageCodec.BodyFrame again =
+        MessageCodec.decodeBody(MessageCodec.encodeBody(b.meta(), b.body(), zip), zip, MAX_BODY);
     assertArrayEquals(b.meta(), again.meta());
     assertArrayEquals(b.body(), again.body());
   }
 
-  /** ErrorMetadata of FAILURE and ERROR replies and failed streams: null unless three str, never an exception. */
+  /**
+   * ErrorMetadata of FAILURE and ERROR replies and failed streams: null unless three str, never an
+   * exception.
+   */
   @FuzzTest
   void errorMeta(byte[] meta) throws Exception {
     String[][] decoded = new String[1][];
-    ThreadAllocation.atMost(SLACK + 16L * meta.length, "decodeErrorMeta", () -> decoded[0] = MessageCodec.decodeErrorMeta(meta));
+    ThreadAllocation.atMost(
+        SLACK + 16L * meta.length,
+        "decodeErrorMeta",
+        () -> decoded[0] = MessageCodec.decodeErrorMeta(meta));
     if (decoded[0] != null) {
       String[] m = decoded[0];
-      assertArrayEquals(m, MessageCodec.decodeErrorMeta(MessageCodec.encodeErrorMeta(m[0], m[1], m[2])));
+      assertArrayEquals(
+          m, MessageCodec.decodeErrorMeta(MessageCodec.encodeErrorMeta(m[0], m[1], m[2])));
     }
   }
 
-  /** decode(encode(h)) == h and decode(encode(body)) == body for headers and bodies made from the input. */
+  /**
+   * decode(encode(h)) == h and decode(encode(body)) == body for headers and bodies made from the
+   * input.
+   */
   @FuzzTest
   void generated(byte[] data) throws Exception {
     FuzzInput in = new FuzzInput(data);
@@ -93,7 +116,8 @@ class MessageCodecFuzzTest {
     byte[] meta = in.chunk();
     byte[] body = in.bool() ? null : in.chunk();
     boolean zip = in.bool();
-    MessageCodec.BodyFrame b = MessageCodec.decodeBody(MessageCodec.encodeBody(meta, body, zip), zip, 1 << 20);
+    MessageCodec.BodyFrame b =
+        MessageCodec.decodeBody(MessageCodec.encodeBody(meta, body, zip), zip, 1 << 20);
     assertArrayEquals(meta, b.meta());
     assertArrayEquals(body, b.body());
   }
@@ -103,11 +127,12 @@ class MessageCodecFuzzTest {
     MessageType[] types = MessageType.values();
     MessageType type = types[1 + in.below(types.length - 1)];
     String method = new String(in.chunk(), StandardCharsets.UTF_8);
-    OrderKey okey = switch (in.below(3)) {
-      case 0 -> OrderKey.NONE;
-      case 1 -> OrderKey.of(new String(in.chunk(), StandardCharsets.UTF_8));
-      default -> OrderKey.ofBytes(in.chunk());
-    };
+    OrderKey okey =
+        switch (in.below(3)) {
+          case 0 -> OrderKey.NONE;
+          case 1 -> OrderKey.of(new String(in.chunk(), StandardCharsets.UTF_8));
+          default -> OrderKey.ofBytes(in.chunk());
+        };
     long seq = in.u32() & Header.MAX_SEQ;
     boolean zip = in.bool();
     List<CallId> chain = new ArrayList<>();
@@ -117,7 +142,10 @@ class MessageCodecFuzzTest {
     int streams = type.isStream() || type.isChunk() ? 1 + in.below(2) : in.below(4);
     long items = in.u64() & (Header.MAX_CREDIT - 1);
     long bytes = in.u64() & (Header.MAX_CREDIT - 1);
-    long chunk = type == MessageType.FUNCTION || type == MessageType.RESULT ? in.u32() & Integer.MAX_VALUE : 0;
+    long chunk =
+        type == MessageType.FUNCTION || type == MessageType.RESULT
+            ? in.u32() & Integer.MAX_VALUE
+            : 0;
     return new Header(type, method, okey, seq, zip, chain, streams, items, bytes, chunk);
   }
 
@@ -128,24 +156,64 @@ class MessageCodecFuzzTest {
     headers.put("result", MessageCodecWireTest.RESULT_HEADER);
     headers.put("cancel", MessageCodecWireTest.CANCEL_HEADER);
     headers.put("cancelled", MessageCodecWireTest.CANCELLED_HEADER);
-    Header call = new Header(MessageType.FUNCTION, "add", OrderKey.of("k"), 7, false, List.of(new CallId(42, 3)), 3, 8, 1 << 20, 0);
+    Header call =
+        new Header(
+            MessageType.FUNCTION,
+            "add",
+            OrderKey.of("k"),
+            7,
+            false,
+            List.of(new CallId(42, 3)),
+            3,
+            8,
+            1 << 20,
+            0);
     headers.put("stream-call", MessageCodec.encodeHeader(call));
-    headers.put("stream-credit", MessageCodec.encodeHeader(call.stream(MessageType.STREAM_CREDIT, Header.DOWNSTREAM, 4, 4096)));
+    headers.put(
+        "stream-credit",
+        MessageCodec.encodeHeader(
+            call.stream(MessageType.STREAM_CREDIT, Header.DOWNSTREAM, 4, 4096)));
     headers.put("chunked", MessageCodec.encodeHeader(call.chunked(5000)));
     Map<String, byte[]> bodies = new LinkedHashMap<>();
     bodies.put("request", prefixed(0, MessageCodecWireTest.REQUEST_BODY));
     bodies.put("result", prefixed(0, MessageCodecWireTest.RESULT_BODY));
     bodies.put("nil", prefixed(0, MessageCodecWireTest.NIL_BODY));
     bodies.put("compressed", prefixed(1, MessageCodecWireTest.COMPRESSED_BODY));
-    bodies.put("error", prefixed(0, MessageCodec.encodeBody(MessageCodec.encodeErrorMeta("ValueError", "ValueError('x')", "tb"), null, false)));
+    bodies.put(
+        "error",
+        prefixed(
+            0,
+            MessageCodec.encodeBody(
+                MessageCodec.encodeErrorMeta("ValueError", "ValueError('x')", "tb"), null, false)));
     Map<String, byte[]> metas = new LinkedHashMap<>();
-    metas.put("error", MessageCodec.encodeErrorMeta("ValueError", "ValueError('x')", "Traceback ..."));
+    metas.put(
+        "error", MessageCodec.encodeErrorMeta("ValueError", "ValueError('x')", "Traceback ..."));
     metas.put("empty-array", MessageCodec.EMPTY_ARRAY_META);
     Map<String, byte[]> generated = new LinkedHashMap<>();
-    generated.put("call", new FuzzInput.Writer().u8(0).chunk("echo".getBytes(StandardCharsets.UTF_8)).u8(1).chunk("key".getBytes(StandardCharsets.UTF_8))
-        .u32(9).u8(0).u8(1).u64(42).u32(1).u8(3).u64(16).u64(65536).u32(0).chunk(new byte[0]).u8(0)
-        .chunk(MessageCodecWireTest.APP_BODY).u8(1).toByteArray());
-    FuzzSeeds.check(getClass(), Map.of("header", headers, "body", bodies, "errorMeta", metas, "generated", generated));
+    generated.put(
+        "call",
+        new FuzzInput.Writer()
+            .u8(0)
+            .chunk("echo".getBytes(StandardCharsets.UTF_8))
+            .u8(1)
+            .chunk("key".getBytes(StandardCharsets.UTF_8))
+            .u32(9)
+            .u8(0)
+            .u8(1)
+            .u64(42)
+            .u32(1)
+            .u8(3)
+            .u64(16)
+            .u64(65536)
+            .u32(0)
+            .chunk(new byte[0])
+            .u8(0)
+            .chunk(MessageCodecWireTest.APP_BODY)
+            .u8(1)
+            .toByteArray());
+    FuzzSeeds.check(
+        getClass(),
+        Map.of("header", headers, "body", bodies, "errorMeta", metas, "generated", generated));
   }
 
   private static byte[] prefixed(int first, byte[] rest) {

@@ -40,7 +40,9 @@ class MessageTypeTest {
 
   @Test
   void twoTypesWithOneCodeAreRefused() {
-    assertThrows(IllegalArgumentException.class, () -> MessageType.index(MessageType.RESULT, MessageType.RESULT));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> MessageType.index(MessageType.RESULT, MessageType.RESULT));
   }
 
   @Test

@@ -28,8 +28,11 @@ import org.junit.jupiter.api.Test;
  * executors that run inline. Every call is settled exactly once and leaves no table entry.
  */
 class OutgoingCallsTest {
-  private static final Capabilities ALL = new Capabilities(Capabilities.VERSION, 7,
-      Set.of(Capabilities.CHAIN, Capabilities.STREAM, Capabilities.CHUNK));
+  private static final Capabilities ALL =
+      new Capabilities(
+          Capabilities.VERSION,
+          7,
+          Set.of(Capabilities.CHAIN, Capabilities.STREAM, Capabilities.CHUNK));
 
   /** One caller side and its remote. */
   private static final class Fixture {
@@ -43,18 +46,55 @@ class OutgoingCallsTest {
     }
 
     Fixture(Limits limits, Capabilities remoteCapabilities) {
-      PeerConfig config = new PeerConfig("test", null, URI.create("inproc://test"), false, new MsgpackCodec(), Ordering.NONE, limits,
-          Runnable::run, Runnable::run, timer, null, null, Duration.ofSeconds(1), List.of(), List.of(), false, 16, 1 << 20, 1 << 20);
+      PeerConfig config =
+          new PeerConfig(
+              "test",
+              null,
+              URI.create("inproc://test"),
+              false,
+              new MsgpackCodec(),
+              Ordering.NONE,
+              limits,
+              Runnable::run,
+              Runnable::run,
+              timer,
+              null,
+              null,
+              Duration.ofSeconds(1),
+              List.of(),
+              List.of(),
+              false,
+              16,
+              1 << 20,
+              1 << 20);
       PeerResources threads = new PeerResources(config, "test", 16);
-      ChunkTransfers chunks = new ChunkTransfers("test", config.chunkSize(), limits, timer, (r, h, e) -> {}, (r, h, size) -> {});
-      calls = new OutgoingCalls("test", config, threads, new Interceptors(List.of()), chunks,
-          new StreamRouting("test", config, threads.callbacks), () -> false);
+      ChunkTransfers chunks =
+          new ChunkTransfers(
+              "test", config.chunkSize(), limits, timer, (r, h, e) -> {}, (r, h, size) -> {});
+      calls =
+          new OutgoingCalls(
+              "test",
+              config,
+              threads,
+              new Interceptors(List.of()),
+              chunks,
+              new StreamRouting("test", config, threads.callbacks),
+              () -> false);
       link = new RecordingLink(remoteCapabilities);
       remote = new RemoteLink(calls, link);
     }
 
     CallRequest request(Duration timeout, ServerCall parent) {
-      return new CallRequest(remote, "m", OrderKey.of("k"), timeout, false, Payload.wrap(new byte[] {(byte) 0xc0}), null, parent, 0);
+      return new CallRequest(
+          remote,
+          "m",
+          OrderKey.of("k"),
+          timeout,
+          false,
+          Payload.wrap(new byte[] {(byte) 0xc0}),
+          null,
+          parent,
+          0);
     }
   }
 
@@ -69,8 +109,12 @@ class OutgoingCallsTest {
   }
 
   private static Envelope reply(Header call, MessageType type) {
-    return new Envelope(MessageCodec.encodeHeader(call.reply(type)),
-        MessageCodec.encodeBody(MessageCodec.EMPTY_ARRAY_META, type == MessageType.RESULT ? new byte[] {1} : null, false));
+    return new Envelope(
+        MessageCodec.encodeHeader(call.reply(type)),
+        MessageCodec.encodeBody(
+            MessageCodec.EMPTY_ARRAY_META,
+            type == MessageType.RESULT ? new byte[] {1} : null,
+            false));
   }
 
   private static Throwable failure(CompletableFuture<?> f) {
@@ -95,7 +139,10 @@ class OutgoingCallsTest {
     Envelope result = reply(function, MessageType.RESULT);
     calls.received(remote, MessageCodec.decodeHeader(result.header(), 1024, 32), result);
     assertEquals(1, f.join().bytes()[0]);
-    calls.received(remote, MessageCodec.decodeHeader(result.header(), 1024, 32), result); // a second one: ignored
+    calls.received(
+        remote,
+        MessageCodec.decodeHeader(result.header(), 1024, 32),
+        result); // a second one: ignored
     assertEquals(0, calls.entries());
     assertTrue(remote.pending.isEmpty());
   }
@@ -152,21 +199,41 @@ class OutgoingCallsTest {
     assertInstanceOf(ConnectionLostException.class, failure(b));
     assertEquals(0, calls.entries());
     assertEquals(0, timer.scheduled());
-    assertInstanceOf(ConnectionLostException.class, failure(calls.invoke(request(null, null))), "and no call is made to it after");
+    assertInstanceOf(
+        ConnectionLostException.class,
+        failure(calls.invoke(request(null, null))),
+        "and no call is made to it after");
   }
 
   @Test
   void aCallbackNamesItsParentAsAnAncestorOnlyWhileItIsInFlight() throws Exception {
-    Header served = new Header(MessageType.FUNCTION, "outer", OrderKey.of("k"), 77, false, List.of());
-    ServerCall parent = new ServerCall(remote, served, List.of(), (ctx, body) -> null, new byte[] {(byte) 0xc0}, 0, 0, null, null);
+    Header served =
+        new Header(MessageType.FUNCTION, "outer", OrderKey.of("k"), 77, false, List.of());
+    ServerCall parent =
+        new ServerCall(
+            remote,
+            served,
+            List.of(),
+            (ctx, body) -> null,
+            new byte[] {(byte) 0xc0},
+            0,
+            0,
+            null,
+            null);
     CompletableFuture<Payload> f = calls.invoke(request(null, parent));
     Header callback = link.last();
     assertEquals(1, callback.chain().size(), "the callback carries its own entry");
     CallId id = callback.chain().get(0);
     assertEquals(callback.seq(), id.seq());
     assertEquals(List.of(parent), calls.ancestorsOf(callback.chain()));
-    assertEquals(List.of(), calls.ancestorsOf(List.of(new CallId(id.instance() + 1, id.seq()))), "a guessed token names nothing");
-    assertEquals(List.of(), calls.ancestorsOf(List.of(new CallId(id.instance(), (id.seq() + 1) & Header.MAX_SEQ))), "nor another seq");
+    assertEquals(
+        List.of(),
+        calls.ancestorsOf(List.of(new CallId(id.instance() + 1, id.seq()))),
+        "a guessed token names nothing");
+    assertEquals(
+        List.of(),
+        calls.ancestorsOf(List.of(new CallId(id.instance(), (id.seq() + 1) & Header.MAX_SEQ))),
+        "nor another seq");
     Envelope result = reply(callback, MessageType.RESULT);
     calls.received(remote, MessageCodec.decodeHeader(result.header(), 1024, 32), result);
     f.join();
@@ -179,7 +246,17 @@ class OutgoingCallsTest {
     Fixture short2 = new Fixture(Limits.builder().maxCallChain(2).build());
     List<CallId> arrived = List.of(new CallId(1, 1), new CallId(2, 2));
     Header served = new Header(MessageType.FUNCTION, "outer", OrderKey.of("k"), 77, false, arrived);
-    ServerCall parent = new ServerCall(short2.remote, served, arrived, (ctx, body) -> null, new byte[] {(byte) 0xc0}, 0, 0, null, null);
+    ServerCall parent =
+        new ServerCall(
+            short2.remote,
+            served,
+            arrived,
+            (ctx, body) -> null,
+            new byte[] {(byte) 0xc0},
+            0,
+            0,
+            null,
+            null);
     short2.calls.invoke(short2.request(null, parent));
     List<CallId> sent = short2.link.last().chain();
     assertEquals(2, sent.size());
@@ -190,10 +267,22 @@ class OutgoingCallsTest {
   @Test
   void theChainIsSentOnlyToRemotesThatAnnouncedIt() throws Exception {
     Fixture legacy = new Fixture(Limits.defaults(), Capabilities.LEGACY);
-    Header served = new Header(MessageType.FUNCTION, "outer", OrderKey.of("k"), 77, false, List.of());
-    ServerCall parent = new ServerCall(legacy.remote, served, List.of(), (ctx, body) -> null, new byte[] {(byte) 0xc0}, 0, 0, null, null);
+    Header served =
+        new Header(MessageType.FUNCTION, "outer", OrderKey.of("k"), 77, false, List.of());
+    ServerCall parent =
+        new ServerCall(
+            legacy.remote,
+            served,
+            List.of(),
+            (ctx, body) -> null,
+            new byte[] {(byte) 0xc0},
+            0,
+            0,
+            null,
+            null);
     legacy.calls.invoke(legacy.request(null, parent));
     assertEquals(List.of(), legacy.link.last().chain());
-    assertEquals(1, legacy.calls.entries(), "no callback token is kept for it: only the call is pending");
+    assertEquals(
+        1, legacy.calls.entries(), "no callback token is kept for it: only the call is pending");
   }
 }

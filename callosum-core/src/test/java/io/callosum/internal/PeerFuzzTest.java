@@ -6,6 +6,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.callosum.Body;
 import io.callosum.CallosumException;
 import io.callosum.ConnectionLostException;
+import io.callosum.InternalEntries;
 import io.callosum.Limits;
 import io.callosum.OrderKey;
 import io.callosum.Peer;
@@ -45,14 +46,25 @@ import org.junit.jupiter.api.Test;
  * sequence of envelopes (raw bytes, or headers and bodies that encode: calls to the peer's
  * handlers, replies, stream and chunk messages, cancels), steps of the clock and reads of the
  * peer's streams. Invariants: nothing is logged at ERROR (the core's catch of an unexpected
- * failure), what each step allocates is bounded by its bytes and the limits, everything the peer sends
- * decodes, and once the remote is gone every table is empty.
+ * failure), what each step allocates is bounded by its bytes and the limits, everything the peer
+ * sends decodes, and once the remote is gone every table is empty.
  */
 class PeerFuzzTest {
   static final String[] METHODS = {"echo", "typed", "fail", "callback", "stream", "big", "m", "s"};
-  private static final Limits LIMITS = Limits.builder().maxMessageSize(64 << 10).maxHeaderSize(1024).maxOrderKeySize(64)
-      .maxCallChain(4).maxConcurrentCalls(4).maxQueuedCalls(4).maxPendingCalls(8).maxBufferedBytes(256 << 10).maxNesting(16).build();
+  private static final Limits LIMITS =
+      Limits.builder()
+          .maxMessageSize(64 << 10)
+          .maxHeaderSize(1024)
+          .maxOrderKeySize(64)
+          .maxCallChain(4)
+          .maxConcurrentCalls(4)
+          .maxQueuedCalls(4)
+          .maxPendingCalls(8)
+          .maxBufferedBytes(256 << 10)
+          .maxNesting(16)
+          .build();
   private static final int CHUNK = 1024;
+
   /** One codec for every peer: its Jackson mapper is costly to make. */
   private static final MsgpackCodec CODEC = new MsgpackCodec(16);
 
@@ -76,7 +88,13 @@ class PeerFuzzTest {
   }
 
   /** A record a handler decodes the body into. */
-  record Sample(String name, long n, List<String> tags, byte[] blob, Map<String, Integer> attrs, Instant at) {}
+  record Sample(
+      String name,
+      long n,
+      List<String> tags,
+      byte[] blob,
+      Map<String, Integer> attrs,
+      Instant at) {}
 
   @FuzzTest
   void messages(byte[] data) throws Exception {
@@ -88,8 +106,18 @@ class PeerFuzzTest {
     FuzzInput in = new FuzzInput(data);
     ManualTimer timer = new ManualTimer();
     OneLink lower = new OneLink(capabilities(in.u8()));
-    try (Peer peer = Peer.builder().transport(lower).bind("fuzz://peer").codec(CODEC).directExecutor().timer(timer).limits(LIMITS).chunkSize(CHUNK)
-        .streamWindow(4, 4096).defaultTimeout(Duration.ofSeconds(5)).build()) {
+    try (Peer peer =
+        Peer.builder()
+            .transport(lower)
+            .bind("fuzz://peer")
+            .codec(CODEC)
+            .directExecutor()
+            .timer(timer)
+            .limits(LIMITS)
+            .chunkSize(CHUNK)
+            .streamWindow(4, 4096)
+            .defaultTimeout(Duration.ofSeconds(5))
+            .build()) {
       serve(peer);
       peer.start();
       lower.listener.connected(lower.link);
@@ -104,13 +132,15 @@ class PeerFuzzTest {
         step(in, lower, timer, streams);
         // Per step (one envelope, a clock step, a read): garbage of drops and logs does not add up.
         if (measure) {
-          mark.check(SLACK + 64L * (left - in.remaining()), "a step of " + (left - in.remaining()) + " input bytes");
+          mark.check(
+              SLACK + 64L * (left - in.remaining()),
+              "a step of " + (left - in.remaining()) + " input bytes");
         }
       }
       timer.advance(Duration.ofSeconds(60));
       lower.listener.disconnected(lower.link, new ConnectionLostException("the fuzz input ended"));
       timer.advance(Duration.ofSeconds(60));
-      assertEquals(0, peer.internalEntries(), "tables hold nothing once the remote is gone");
+      assertEquals(0, InternalEntries.of(peer), "tables hold nothing once the remote is gone");
       for (Envelope e : lower.link.sent) {
         sentDecodes(e);
       }
@@ -123,7 +153,9 @@ class PeerFuzzTest {
       return Capabilities.LEGACY;
     }
     Set<String> features = new HashSet<>();
-    String[] all = {Capabilities.CHAIN, Capabilities.STREAM, Capabilities.CHUNK, Capabilities.ORDERED};
+    String[] all = {
+      Capabilities.CHAIN, Capabilities.STREAM, Capabilities.CHUNK, Capabilities.ORDERED
+    };
     for (int i = 0; i < all.length; i++) {
       if ((bits & 1 << i) != 0) {
         features.add(all[i]);
@@ -135,36 +167,43 @@ class PeerFuzzTest {
   private static void serve(Peer peer) {
     peer.handle("echo", (ctx, body) -> body.value());
     peer.handle("typed", Sample.class, (ctx, s) -> s);
-    peer.handle("fail", (ctx, body) -> {
-      throw new IllegalStateException("failing as asked");
-    });
+    peer.handle(
+        "fail",
+        (ctx, body) -> {
+          throw new IllegalStateException("failing as asked");
+        });
     peer.handle("callback", (ctx, body) -> ctx.caller().invoke("m", body.value()));
     peer.handle("big", (ctx, body) -> new byte[3 * CHUNK]);
-    peer.handleStream("stream", (ctx, arg, upstream, downstream) -> {
-      CompletableFuture<Object> done = new CompletableFuture<>();
-      upstream.publisher().subscribe(new Flow.Subscriber<>() {
-        @Override
-        public void onSubscribe(Flow.Subscription s) {
-          s.request(Long.MAX_VALUE);
-        }
+    peer.handleStream(
+        "stream",
+        (ctx, arg, upstream, downstream) -> {
+          CompletableFuture<Object> done = new CompletableFuture<>();
+          upstream
+              .publisher()
+              .subscribe(
+                  new Flow.Subscriber<>() {
+                    @Override
+                    public void onSubscribe(Flow.Subscription s) {
+                      s.request(Long.MAX_VALUE);
+                    }
 
-        @Override
-        public void onNext(Body item) {
-          downstream.offer(item.bytes());
-        }
+                    @Override
+                    public void onNext(Body item) {
+                      downstream.offer(item.bytes());
+                    }
 
-        @Override
-        public void onError(Throwable t) {
-          done.completeExceptionally(t);
-        }
+                    @Override
+                    public void onError(Throwable t) {
+                      done.completeExceptionally(t);
+                    }
 
-        @Override
-        public void onComplete() {
-          done.complete("done");
-        }
-      });
-      return done;
-    });
+                    @Override
+                    public void onComplete() {
+                      done.complete("done");
+                    }
+                  });
+          return done;
+        });
   }
 
   /** A call the peer makes to the remote before the remote's messages arrive. */
@@ -186,7 +225,8 @@ class PeerFuzzTest {
     }
   }
 
-  private static void step(FuzzInput in, OneLink lower, ManualTimer timer, List<StreamCall> streams) throws Exception {
+  private static void step(FuzzInput in, OneLink lower, ManualTimer timer, List<StreamCall> streams)
+      throws Exception {
     int op = in.u8();
     switch (op % 6) {
       case 0 -> lower.deliver(in.chunk(), in.chunk());
@@ -222,7 +262,16 @@ class PeerFuzzTest {
     int m = in.below(METHODS.length + 1);
     String method = m < METHODS.length ? METHODS[m] : h.method();
     long seq = in.bool() ? h.seq() : h.seq() & 7;
-    return new Header(h.type(), method, h.orderKey(), seq, h.zip(), h.chain(), h.streams(), h.creditItems(), h.creditBytes(),
+    return new Header(
+        h.type(),
+        method,
+        h.orderKey(),
+        seq,
+        h.zip(),
+        h.chain(),
+        h.streams(),
+        h.creditItems(),
+        h.creditBytes(),
         h.chunkTotal() & 0xffff);
   }
 
@@ -284,27 +333,63 @@ class PeerFuzzTest {
   static Map<String, byte[]> seedInputs() {
     MsgpackCodec codec = new MsgpackCodec();
     Map<String, byte[]> seeds = new LinkedHashMap<>();
-    // A Java remote calls echo, then cancels it; the peer's stream call gets an item, credit and an end.
-    byte[] echo = MessageCodec.encodeHeader(new Header(MessageType.FUNCTION, "echo", OrderKey.NONE, 1, false, List.of()));
-    byte[] cancel = MessageCodec.encodeHeader(new Header(MessageType.CANCEL, "echo", OrderKey.NONE, 1, false, List.of()));
-    Header streamCall = new Header(MessageType.FUNCTION, "s", OrderKey.NONE, 0, false, List.of(), 3, 4, 4096);
-    seeds.put("call-and-stream", new FuzzInput.Writer().u8(0x07).u8(1).u8(1)
-        .u8(0).chunk(echo).chunk(MessageCodec.encodeBody(MessageCodec.NO_META, codec.encode(Map.of("a", 1)), false))
-        .u8(0).chunk(cancel).chunk(MessageCodec.encodeBody(MessageCodec.EMPTY_ARRAY_META, null, false))
-        .u8(0).chunk(MessageCodec.encodeHeader(streamCall.stream(MessageType.STREAM_ITEM, Header.DOWNSTREAM, 0, 0)))
-        .chunk(MessageCodec.encodeBody(MessageCodec.NO_META, codec.encode("tick"), false))
-        .u8(0).chunk(MessageCodec.encodeHeader(streamCall.stream(MessageType.STREAM_CREDIT, Header.UPSTREAM, 2, 1024)))
-        .chunk(MessageCodec.encodeBody(MessageCodec.EMPTY_ARRAY_META, null, false))
-        .u8(0).chunk(MessageCodec.encodeHeader(streamCall.stream(MessageType.STREAM_END, Header.DOWNSTREAM, 0, 0)))
-        .chunk(MessageCodec.encodeBody(MessageCodec.EMPTY_ARRAY_META, null, false))
-        .u8(4).u8(0).u8(0).toByteArray());
+    // A Java remote calls echo, then cancels it; the peer's stream call gets an item, credit and an
+    // end.
+    byte[] echo =
+        MessageCodec.encodeHeader(
+            new Header(MessageType.FUNCTION, "echo", OrderKey.NONE, 1, false, List.of()));
+    byte[] cancel =
+        MessageCodec.encodeHeader(
+            new Header(MessageType.CANCEL, "echo", OrderKey.NONE, 1, false, List.of()));
+    Header streamCall =
+        new Header(MessageType.FUNCTION, "s", OrderKey.NONE, 0, false, List.of(), 3, 4, 4096);
+    seeds.put(
+        "call-and-stream",
+        new FuzzInput.Writer()
+            .u8(0x07)
+            .u8(1)
+            .u8(1)
+            .u8(0)
+            .chunk(echo)
+            .chunk(
+                MessageCodec.encodeBody(MessageCodec.NO_META, codec.encode(Map.of("a", 1)), false))
+            .u8(0)
+            .chunk(cancel)
+            .chunk(MessageCodec.encodeBody(MessageCodec.EMPTY_ARRAY_META, null, false))
+            .u8(0)
+            .chunk(
+                MessageCodec.encodeHeader(
+                    streamCall.stream(MessageType.STREAM_ITEM, Header.DOWNSTREAM, 0, 0)))
+            .chunk(MessageCodec.encodeBody(MessageCodec.NO_META, codec.encode("tick"), false))
+            .u8(0)
+            .chunk(
+                MessageCodec.encodeHeader(
+                    streamCall.stream(MessageType.STREAM_CREDIT, Header.UPSTREAM, 2, 1024)))
+            .chunk(MessageCodec.encodeBody(MessageCodec.EMPTY_ARRAY_META, null, false))
+            .u8(0)
+            .chunk(
+                MessageCodec.encodeHeader(
+                    streamCall.stream(MessageType.STREAM_END, Header.DOWNSTREAM, 0, 0)))
+            .chunk(MessageCodec.encodeBody(MessageCodec.EMPTY_ARRAY_META, null, false))
+            .u8(4)
+            .u8(0)
+            .u8(0)
+            .toByteArray());
     // A big call announced in chunks, then its three chunks.
     Header big = new Header(MessageType.FUNCTION, "echo", OrderKey.NONE, 2, false, List.of());
-    byte[] frame = MessageCodec.encodeBody(MessageCodec.NO_META, codec.encode(new byte[2500]), false);
-    FuzzInput.Writer chunked = new FuzzInput.Writer().u8(0x07).u8(0)
-        .u8(0).chunk(MessageCodec.encodeHeader(big.chunked(frame.length))).chunk(new byte[0]);
+    byte[] frame =
+        MessageCodec.encodeBody(MessageCodec.NO_META, codec.encode(new byte[2500]), false);
+    FuzzInput.Writer chunked =
+        new FuzzInput.Writer()
+            .u8(0x07)
+            .u8(0)
+            .u8(0)
+            .chunk(MessageCodec.encodeHeader(big.chunked(frame.length)))
+            .chunk(new byte[0]);
     for (int at = 0; at < frame.length; at += CHUNK) {
-      chunked.u8(0).chunk(MessageCodec.encodeHeader(big.stream(MessageType.CHUNK, Header.UPSTREAM, 0, 0)))
+      chunked
+          .u8(0)
+          .chunk(MessageCodec.encodeHeader(big.stream(MessageType.CHUNK, Header.UPSTREAM, 0, 0)))
           .chunk(java.util.Arrays.copyOfRange(frame, at, Math.min(frame.length, at + CHUNK)));
     }
     seeds.put("chunked-call", chunked.toByteArray());
@@ -313,10 +398,18 @@ class PeerFuzzTest {
     sample.put("name", "x");
     sample.put("n", 5);
     sample.put("tags", List.of("a"));
-    byte[] typed = MessageCodec.encodeHeader(new Header(MessageType.FUNCTION, "typed", OrderKey.of("k"), 3, false, List.of()));
-    seeds.put("legacy-typed", new FuzzInput.Writer().u8(0x80).u8(0)
-        .u8(0).chunk(typed).chunk(MessageCodec.encodeBody(MessageCodec.NO_META,
-            codec.encode(sample), false)).toByteArray());
+    byte[] typed =
+        MessageCodec.encodeHeader(
+            new Header(MessageType.FUNCTION, "typed", OrderKey.of("k"), 3, false, List.of()));
+    seeds.put(
+        "legacy-typed",
+        new FuzzInput.Writer()
+            .u8(0x80)
+            .u8(0)
+            .u8(0)
+            .chunk(typed)
+            .chunk(MessageCodec.encodeBody(MessageCodec.NO_META, codec.encode(sample), false))
+            .toByteArray());
     seeds.put("text", "FUNCTION echo".getBytes(StandardCharsets.US_ASCII));
     return seeds;
   }

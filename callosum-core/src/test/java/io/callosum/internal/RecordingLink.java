@@ -6,7 +6,10 @@ import io.callosum.lower.Link;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A link that keeps what it is asked to send, for tests of the core's parts without a lower. One thread. */
+/**
+ * A link that keeps what it is asked to send, for tests of the core's parts without a lower. One
+ * thread.
+ */
 final class RecordingLink implements Link {
   final Capabilities capabilities;
   final List<Envelope> sent = new ArrayList<>();

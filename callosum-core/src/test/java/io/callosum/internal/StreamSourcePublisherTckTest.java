@@ -9,12 +9,13 @@ import org.reactivestreams.tck.flow.FlowPublisherVerification;
 
 /**
  * The Reactive Streams TCK (a TestNG test, run by the JUnit Platform's TestNG engine) on {@code
- * StreamSource.publisher()}: a stream's receiving end whose remote sends as credit allows. The rules
- * that do not apply are listed in docs/STREAMS.md.
+ * StreamSource.publisher()}: a stream's receiving end whose remote sends as credit allows. The
+ * rules that do not apply are listed in docs/STREAMS.md.
  */
 public class StreamSourcePublisherTckTest extends FlowPublisherVerification<Body> {
   public StreamSourcePublisherTckTest() {
-    // The played sender makes items as credit allows: a stream of any length costs nothing up front.
+    // The played sender makes items as credit allows: a stream of any length costs nothing up
+    // front.
     super(new TestEnvironment(500, 100), 1000);
   }
 
@@ -25,6 +26,8 @@ public class StreamSourcePublisherTckTest extends FlowPublisherVerification<Body
 
   @Override
   public Flow.Publisher<Body> createFailedFlowPublisher() {
-    return FlowStreams.receiving(0, new CallosumException(ErrorCode.BAD_MESSAGE, "the sender failed the stream")).publisher();
+    return FlowStreams.receiving(
+            0, new CallosumException(ErrorCode.BAD_MESSAGE, "the sender failed the stream"))
+        .publisher();
   }
 }

@@ -18,9 +18,8 @@ import org.junit.jupiter.api.Test;
  * Fuzz targets of the capability announcement a remote sends in its handshake (the ZeroMQ lower's
  * PING and PONG, the TCP lower's OPEN and OPENED; docs/FUZZING.md): {@link Capabilities#decode}
  * never throws, allocates at most a bound linear in its input, keeps at most 64 features and no
- * more than its input's length of them, and
- * what it decodes encodes back to the same announcement; generated announcements survive encode
- * then decode.
+ * more than its input's length of them, and what it decodes encodes back to the same announcement;
+ * generated announcements survive encode then decode.
  */
 class CapabilitiesFuzzTest {
   @FuzzTest
@@ -28,10 +27,15 @@ class CapabilitiesFuzzTest {
     Capabilities[] decoded = new Capabilities[1];
     // msgpack-core allocates a little garbage for each str it reads (a map of 40,000 entries is
     // read until its input ends): linear in the input, which is at most 4 KiB.
-    ThreadAllocation.atMost((256 << 10) + 2048L * bytes.length, "Capabilities.decode", () -> decoded[0] = Capabilities.decode(bytes));
+    ThreadAllocation.atMost(
+        (256 << 10) + 2048L * bytes.length,
+        "Capabilities.decode",
+        () -> decoded[0] = Capabilities.decode(bytes));
     Capabilities c = decoded[0];
     assertTrue(c.features().size() <= 64, "at most 64 features");
-    assertTrue(c.features().stream().mapToInt(String::length).sum() <= bytes.length, "what it keeps is no bigger than its input");
+    assertTrue(
+        c.features().stream().mapToInt(String::length).sum() <= bytes.length,
+        "what it keeps is no bigger than its input");
     if (!c.isLegacy()) {
       assertEquals(c, Capabilities.decode(c.encode()));
     }
@@ -56,12 +60,34 @@ class CapabilitiesFuzzTest {
   @Test
   void seeds() {
     Map<String, byte[]> decode = new LinkedHashMap<>();
-    decode.put("java", new Capabilities(Capabilities.VERSION, 0x1234_5678_9abcL, Set.of(Capabilities.CHAIN)).encode());
-    decode.put("all", new Capabilities(Capabilities.VERSION, -1, new LinkedHashSet<>(java.util.List.of(Capabilities.CHAIN,
-        Capabilities.STREAM, Capabilities.CHUNK, Capabilities.ORDERED))).encode());
+    decode.put(
+        "java",
+        new Capabilities(Capabilities.VERSION, 0x1234_5678_9abcL, Set.of(Capabilities.CHAIN))
+            .encode());
+    decode.put(
+        "all",
+        new Capabilities(
+                Capabilities.VERSION,
+                -1,
+                new LinkedHashSet<>(
+                    java.util.List.of(
+                        Capabilities.CHAIN,
+                        Capabilities.STREAM,
+                        Capabilities.CHUNK,
+                        Capabilities.ORDERED)))
+            .encode());
     Map<String, byte[]> generated = new LinkedHashMap<>();
-    generated.put("two", new FuzzInput.Writer().u8(0).u64(77).u8(2).u8(5).bytes("chain".getBytes(StandardCharsets.US_ASCII)).u8(6)
-        .bytes("stream".getBytes(StandardCharsets.US_ASCII)).toByteArray());
+    generated.put(
+        "two",
+        new FuzzInput.Writer()
+            .u8(0)
+            .u64(77)
+            .u8(2)
+            .u8(5)
+            .bytes("chain".getBytes(StandardCharsets.US_ASCII))
+            .u8(6)
+            .bytes("stream".getBytes(StandardCharsets.US_ASCII))
+            .toByteArray());
     FuzzSeeds.check(getClass(), Map.of("decode", decode, "generated", generated));
   }
 }

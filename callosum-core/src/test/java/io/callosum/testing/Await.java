@@ -1,6 +1,7 @@
 package io.callosum.testing;
 
 import java.time.Duration;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -9,7 +10,9 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
-/** Bounded waits for tests: every wait has a limit, and failing it fails the test with a message. */
+/**
+ * Bounded waits for tests: every wait has a limit, and failing it fails the test with a message.
+ */
 public final class Await {
   /** The longest any test waits for something that should happen promptly. */
   public static final Duration LIMIT = Duration.ofSeconds(10);
@@ -47,7 +50,8 @@ public final class Await {
   }
 
   /** The future's value, failing the test if it takes longer than {@link #LIMIT}. */
-  public static <T> T result(CompletableFuture<T> f) throws ExecutionException, InterruptedException {
+  public static <T> T result(CompletableFuture<T> f)
+      throws ExecutionException, InterruptedException {
     try {
       return f.get(LIMIT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
@@ -62,7 +66,7 @@ public final class Await {
       throw new AssertionError("expected a failure, got " + v);
     } catch (ExecutionException e) {
       return e.getCause();
-    } catch (java.util.concurrent.CancellationException e) {
+    } catch (CancellationException e) {
       return e;
     } catch (TimeoutException e) {
       throw new AssertionError("future did not complete within " + LIMIT, e);

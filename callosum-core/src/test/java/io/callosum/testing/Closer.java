@@ -3,6 +3,9 @@ package io.callosum.testing;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
@@ -20,21 +23,24 @@ public final class Closer implements AfterEachCallback {
   }
 
   /**
-   * A one-thread daemon executor for background work of a test, shut down after the test. Create
-   * it before opening sockets: closed last, it outlives what its tasks may be blocked on.
+   * A one-thread daemon executor for background work of a test, shut down after the test. Create it
+   * before opening sockets: closed last, it outlives what its tasks may be blocked on.
    */
-  public java.util.concurrent.ExecutorService executor(String threadName) {
-    java.util.concurrent.ExecutorService e = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, threadName);
-      t.setDaemon(true);
-      return t;
-    });
-    later(() -> {
-      e.shutdownNow();
-      if (!e.awaitTermination(Await.LIMIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
-        throw new AssertionError(threadName + " did not stop within " + Await.LIMIT);
-      }
-    });
+  public ExecutorService executor(String threadName) {
+    ExecutorService e =
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, threadName);
+              t.setDaemon(true);
+              return t;
+            });
+    later(
+        () -> {
+          e.shutdownNow();
+          if (!e.awaitTermination(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError(threadName + " did not stop within " + Await.LIMIT);
+          }
+        });
     return e;
   }
 

@@ -18,6 +18,7 @@ import io.callosum.CallosumException;
 import io.callosum.ConnectedPeer;
 import io.callosum.ConnectionLostException;
 import io.callosum.ErrorCode;
+import io.callosum.Handler;
 import io.callosum.InternalEntries;
 import io.callosum.Limits;
 import io.callosum.MessageTooLargeException;
@@ -30,6 +31,7 @@ import io.callosum.PeerListener;
 import io.callosum.RemoteInternalException;
 import io.callosum.RemotePeer;
 import io.callosum.RemoteUserException;
+import io.callosum.internal.CallId;
 import io.callosum.internal.Header;
 import io.callosum.internal.MessageCodec;
 import io.callosum.internal.MessageType;
@@ -41,21 +43,25 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.msgpack.core.MessageBufferPacker;
@@ -74,7 +80,9 @@ public abstract class ConformanceSuite {
   /** The lower under test. */
   protected abstract Transport transport();
 
-  /** A fresh address to bind a server on (e.g. {@code inproc://unique}, {@code tcp://127.0.0.1:0}). */
+  /**
+   * A fresh address to bind a server on (e.g. {@code inproc://unique}, {@code tcp://127.0.0.1:0}).
+   */
   protected abstract String bindAddress();
 
   /** How many open/close cycles {@link #openCloseCyclesReleaseEverything} runs. */
@@ -84,7 +92,6 @@ public abstract class ConformanceSuite {
 
   @RegisterExtension final Closer closer = new Closer();
   protected final MsgpackCodec msgpack = new MsgpackCodec();
-
 
   protected <T extends AutoCloseable> T closeLater(T c) {
     return closer.later(c);
@@ -102,13 +109,17 @@ public abstract class ConformanceSuite {
   protected BoundPeer server(UnaryOperator<BoundPeer.Builder> config) {
     BoundPeer p = closeLater(config.apply(base().bind(bindAddress()).name("server")).build());
     p.handle("echo", (ctx, body) -> body.value());
-    p.handle("add", (ctx, body) -> {
-      Map<?, ?> m = (Map<?, ?>) body.value();
-      return ((Number) m.get("a")).longValue() + ((Number) m.get("b")).longValue();
-    });
-    p.handle("fail", (ctx, body) -> {
-      throw new IllegalStateException("failing on purpose: " + body.value());
-    });
+    p.handle(
+        "add",
+        (ctx, body) -> {
+          Map<?, ?> m = (Map<?, ?>) body.value();
+          return ((Number) m.get("a")).longValue() + ((Number) m.get("b")).longValue();
+        });
+    p.handle(
+        "fail",
+        (ctx, body) -> {
+          throw new IllegalStateException("failing on purpose: " + body.value());
+        });
     return p.start();
   }
 
@@ -117,7 +128,8 @@ public abstract class ConformanceSuite {
   }
 
   protected ConnectedPeer client(Peer server, UnaryOperator<ConnectedPeer.Builder> config) {
-    return closeLater(config.apply(base().connect(server.address()).name("client")).build()).start();
+    return closeLater(config.apply(base().connect(server.address()).name("client")).build())
+        .start();
   }
 
   protected ConnectedPeer client(Peer server) {
@@ -130,12 +142,16 @@ public abstract class ConformanceSuite {
 
   protected static void awaitIdle(Peer... peers) {
     for (Peer p : peers) {
-      Await.until("no call is left in " + p, () -> InternalEntries.of(p) == 0, () -> "(" + InternalEntries.of(p) + " entries)");
+      Await.until(
+          "no call is left in " + p,
+          () -> InternalEntries.of(p) == 0,
+          () -> "(" + InternalEntries.of(p) + " entries)");
     }
   }
 
   private static void await(CountDownLatch latch) throws InterruptedException {
-    assertTrue(latch.await(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS), "latch not released in time");
+    assertTrue(
+        latch.await(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS), "latch not released in time");
   }
 
   // ------------------------------------------------------------------ RPC basics
@@ -170,12 +186,17 @@ public abstract class ConformanceSuite {
   @Test
   public void typedRecordsAndAsyncHandlers() throws Exception {
     Peer server = server();
-    server.handle("typedAdd", AddRequest.class, (ctx, req) -> new AddResult(req.a() + (long) req.b()));
-    server.handle("asyncAdd", AddRequest.class,
+    server.handle(
+        "typedAdd", AddRequest.class, (ctx, req) -> new AddResult(req.a() + (long) req.b()));
+    server.handle(
+        "asyncAdd",
+        AddRequest.class,
         (ctx, req) -> CompletableFuture.supplyAsync(() -> new AddResult(req.a() + (long) req.b())));
     ConnectedPeer client = client(server);
-    assertEquals(new AddResult(5), await(client.invoke("typedAdd", new AddRequest(2, 3), AddResult.class)));
-    assertEquals(new AddResult(9), client.invokeAndWait("asyncAdd", new AddRequest(4, 5), AddResult.class));
+    assertEquals(
+        new AddResult(5), await(client.invoke("typedAdd", new AddRequest(2, 3), AddResult.class)));
+    assertEquals(
+        new AddResult(9), client.invokeAndWait("asyncAdd", new AddRequest(4, 5), AddResult.class));
   }
 
   @Test
@@ -197,8 +218,12 @@ public abstract class ConformanceSuite {
     Envelope reply = raw.next();
     Header h = MessageCodec.decodeHeader(reply.header(), 1024, 32);
     assertTrue(h.zip(), "the reply is flagged zip");
-    assertTrue(reply.body().length < big.length() / 4, "and compressed: " + reply.body().length + " bytes");
-    assertEquals(big, msgpack.decode(MessageCodec.decodeBody(reply.body(), true, 1 << 20).body(), Object.class));
+    assertTrue(
+        reply.body().length < big.length() / 4,
+        "and compressed: " + reply.body().length + " bytes");
+    assertEquals(
+        big,
+        msgpack.decode(MessageCodec.decodeBody(reply.body(), true, 1 << 20).body(), Object.class));
     assertEquals(big, await(client(server).invoke("echo", big)));
   }
 
@@ -215,7 +240,9 @@ public abstract class ConformanceSuite {
   @Test
   public void serverCallsItsClientsAndCallbacksWhileServing() throws Exception {
     Peer server = server();
-    server.handle("greetBack", (ctx, body) -> "server got " + ctx.caller().invokeAndWait("hello", body.value()));
+    server.handle(
+        "greetBack",
+        (ctx, body) -> "server got " + ctx.caller().invokeAndWait("hello", body.value()));
     ConnectedPeer c1 = client(server);
     ConnectedPeer c2 = client(server);
     c1.handle("hello", (ctx, body) -> "c1:" + body.value());
@@ -223,7 +250,7 @@ public abstract class ConformanceSuite {
     assertEquals("server got c1:x", await(c1.invoke("greetBack", "x")));
     assertEquals("server got c2:y", await(c2.invoke("greetBack", "y")));
     Await.until("two remotes", () -> server.remotes().size() == 2);
-    Set<Object> answers = new java.util.HashSet<>();
+    Set<Object> answers = new HashSet<>();
     for (RemotePeer r : server.remotes()) {
       answers.add(await(r.invoke("hello", "z")));
       assertFalse(r.capabilities().isLegacy());
@@ -235,17 +262,21 @@ public abstract class ConformanceSuite {
   @Test
   public void connectAndDisconnectEvents() throws Exception {
     List<String> events = new CopyOnWriteArrayList<>();
-    Peer server = server(b -> b.listener(new PeerListener() {
-      @Override
-      public void connected(RemotePeer remote) {
-        events.add("connected " + remote.id());
-      }
+    Peer server =
+        server(
+            b ->
+                b.listener(
+                    new PeerListener() {
+                      @Override
+                      public void connected(RemotePeer remote) {
+                        events.add("connected " + remote.id());
+                      }
 
-      @Override
-      public void disconnected(RemotePeer remote, Throwable cause) {
-        events.add("disconnected " + remote.id());
-      }
-    }));
+                      @Override
+                      public void disconnected(RemotePeer remote, Throwable cause) {
+                        events.add("disconnected " + remote.id());
+                      }
+                    }));
     ConnectedPeer client = client(server);
     Await.until("connect event", () -> events.size() == 1);
     String id = server.remotes().get(0).id();
@@ -269,35 +300,46 @@ public abstract class ConformanceSuite {
     AtomicBoolean unrelatedSawM1Finished = new AtomicBoolean();
     CountDownLatch unrelatedArrived = new CountDownLatch(1);
     List<String> replyOrder = new CopyOnWriteArrayList<>();
-    Peer b = server(x -> x.ordering(ordering).interceptor(new CallInterceptor() {
-      @Override
-      public void started(CallInfo call) {
-        if (call.method().equals("unrelated")) {
-          unrelatedArrived.countDown();
-        }
-      }
+    Peer b =
+        server(
+            x ->
+                x.ordering(ordering)
+                    .interceptor(
+                        new CallInterceptor() {
+                          @Override
+                          public void started(CallInfo call) {
+                            if (call.method().equals("unrelated")) {
+                              unrelatedArrived.countDown();
+                            }
+                          }
 
-      @Override
-      public void finished(CallInfo call, CallOutcome outcome) {
-        if (call.side() == CallInfo.Side.CALLEE) {
-          replyOrder.add(call.method());
-        }
-      }
-    }));
-    b.handle("m1", (ctx, body) -> {
-      Object r = ctx.caller().call("m2").orderKey("k").invokeAndWait(null);
-      chainDone.countDown();
-      await(releaseM1);
-      m1Finished.set(true);
-      return "m1(" + r + ")";
-    });
+                          @Override
+                          public void finished(CallInfo call, CallOutcome outcome) {
+                            if (call.side() == CallInfo.Side.CALLEE) {
+                              replyOrder.add(call.method());
+                            }
+                          }
+                        }));
+    b.handle(
+        "m1",
+        (ctx, body) -> {
+          Object r = ctx.caller().call("m2").orderKey("k").invokeAndWait(null);
+          chainDone.countDown();
+          await(releaseM1);
+          m1Finished.set(true);
+          return "m1(" + r + ")";
+        });
     b.handle("m3", (ctx, body) -> "m3");
-    b.handle("unrelated", (ctx, body) -> {
-      unrelatedSawM1Finished.set(m1Finished.get());
-      return "unrelated";
-    });
+    b.handle(
+        "unrelated",
+        (ctx, body) -> {
+          unrelatedSawM1Finished.set(m1Finished.get());
+          return "unrelated";
+        });
     ConnectedPeer a = client(b, x -> x.ordering(ordering));
-    a.handle("m2", (ctx, body) -> "m2(" + ctx.caller().call("m3").orderKey("k").invokeAndWait(null) + ")");
+    a.handle(
+        "m2",
+        (ctx, body) -> "m2(" + ctx.caller().call("m3").orderKey("k").invokeAndWait(null) + ")");
 
     CompletableFuture<Object> m1 = a.call("m1").orderKey("k").invoke(null);
     await(chainDone);
@@ -311,7 +353,8 @@ public abstract class ConformanceSuite {
     }
     if (ordering != Ordering.NONE) {
       Await.until("replies sent", () -> replyOrder.size() == 3);
-      assertTrue(replyOrder.indexOf("m1") < replyOrder.indexOf("unrelated"), "reply order " + replyOrder);
+      assertTrue(
+          replyOrder.indexOf("m1") < replyOrder.indexOf("unrelated"), "reply order " + replyOrder);
       assertTrue(replyOrder.indexOf("m3") < replyOrder.indexOf("m1"), "reply order " + replyOrder);
     }
     awaitIdle(a, b);
@@ -320,18 +363,20 @@ public abstract class ConformanceSuite {
   // ------------------------------------------------------------------ ordering
 
   /**
-   * 50 calls on one key whose handlers would finish in reverse order: NONE replies in finish
-   * order, KEY_RETURN_ORDERED runs them all at once but replies in arrival order, KEY_SERIALIZED
-   * runs them one at a time in arrival order.
+   * 50 calls on one key whose handlers would finish in reverse order: NONE replies in finish order,
+   * KEY_RETURN_ORDERED runs them all at once but replies in arrival order, KEY_SERIALIZED runs them
+   * one at a time in arrival order.
    */
   @ParameterizedTest
   @EnumSource(Ordering.class)
   public void fiftyCallsOnOneKey(Ordering ordering) throws Exception {
     int n = 50;
-    List<CountDownLatch> done = IntStream.range(0, n + 1).mapToObj(i -> new CountDownLatch(1)).collect(Collectors.toList());
+    List<CountDownLatch> done =
+        IntStream.range(0, n + 1).mapToObj(i -> new CountDownLatch(1)).collect(Collectors.toList());
     done.get(n).countDown();
     CountDownLatch allStarted = new CountDownLatch(n);
-    List<CountDownLatch> accepted = IntStream.range(0, n + 1).mapToObj(i -> new CountDownLatch(1)).collect(Collectors.toList());
+    List<CountDownLatch> accepted =
+        IntStream.range(0, n + 1).mapToObj(i -> new CountDownLatch(1)).collect(Collectors.toList());
     accepted.get(n).countDown();
     AtomicBoolean overlapped = new AtomicBoolean();
     List<Integer> started = new CopyOnWriteArrayList<>();
@@ -339,52 +384,67 @@ public abstract class ConformanceSuite {
     List<Integer> arrived = new CopyOnWriteArrayList<>();
     AtomicInteger concurrent = new AtomicInteger();
     AtomicInteger maxConcurrent = new AtomicInteger();
-    Peer server = server(b -> b.ordering(ordering).interceptor(new CallInterceptor() {
-      @Override
-      public void started(CallInfo call) {
-        accepted.get(Integer.parseInt(call.method().substring(1))).countDown();
-      }
+    Peer server =
+        server(
+            b ->
+                b.ordering(ordering)
+                    .interceptor(
+                        new CallInterceptor() {
+                          @Override
+                          public void started(CallInfo call) {
+                            accepted.get(Integer.parseInt(call.method().substring(1))).countDown();
+                          }
 
-      @Override
-      public void finished(CallInfo call, CallOutcome outcome) {
-        int i = Integer.parseInt(call.method().substring(1));
-        sent.add(i);
-        if (ordering == Ordering.NONE) {
-          done.get(i).countDown();
-        }
-      }
-    }));
+                          @Override
+                          public void finished(CallInfo call, CallOutcome outcome) {
+                            int i = Integer.parseInt(call.method().substring(1));
+                            sent.add(i);
+                            if (ordering == Ordering.NONE) {
+                              done.get(i).countDown();
+                            }
+                          }
+                        }));
     for (int i = 0; i < n; i++) {
       int me = i;
-      server.handle("h" + i, (ctx, body) -> {
-        started.add(me);
-        maxConcurrent.accumulateAndGet(concurrent.incrementAndGet(), Math::max);
-        allStarted.countDown();
-        try {
-          if (ordering != Ordering.KEY_SERIALIZED) {
-            await(allStarted); // all 50 run at once...
-            await(done.get(me + 1)); // ...and each finishes only after every later call: reverse order
-          } else {
-            // The next call has arrived and is queued behind this one: it must not start yet.
-            await(accepted.get(me + 1));
-            Thread.yield();
-            overlapped.compareAndSet(false, started.contains(me + 1));
-          }
-          return me;
-        } finally {
-          concurrent.decrementAndGet();
-          if (ordering == Ordering.KEY_RETURN_ORDERED) {
-            done.get(me).countDown();
-          }
-        }
-      });
+      server.handle(
+          "h" + i,
+          (ctx, body) -> {
+            started.add(me);
+            maxConcurrent.accumulateAndGet(concurrent.incrementAndGet(), Math::max);
+            allStarted.countDown();
+            try {
+              if (ordering != Ordering.KEY_SERIALIZED) {
+                await(allStarted); // all 50 run at once...
+                await(
+                    done.get(
+                        me + 1)); // ...and each finishes only after every later call: reverse order
+              } else {
+                // The next call has arrived and is queued behind this one: it must not start yet.
+                await(accepted.get(me + 1));
+                Thread.yield();
+                overlapped.compareAndSet(false, started.contains(me + 1));
+              }
+              return me;
+            } finally {
+              concurrent.decrementAndGet();
+              if (ordering == Ordering.KEY_RETURN_ORDERED) {
+                done.get(me).countDown();
+              }
+            }
+          });
     }
-    ConnectedPeer client = client(server, b -> b.callbackExecutor(Runnable::run).interceptor(new CallInterceptor() {
-      @Override
-      public void finished(CallInfo call, CallOutcome outcome) {
-        arrived.add(Integer.parseInt(call.method().substring(1)));
-      }
-    }));
+    ConnectedPeer client =
+        client(
+            server,
+            b ->
+                b.callbackExecutor(Runnable::run)
+                    .interceptor(
+                        new CallInterceptor() {
+                          @Override
+                          public void finished(CallInfo call, CallOutcome outcome) {
+                            arrived.add(Integer.parseInt(call.method().substring(1)));
+                          }
+                        }));
     List<CompletableFuture<Object>> calls = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       calls.add(client.call("h" + i).orderKey("same").invoke(null));
@@ -397,39 +457,47 @@ public abstract class ConformanceSuite {
     List<Integer> descending = new ArrayList<>(ascending);
     Collections.reverse(descending);
     switch (ordering) {
-      case NONE:
+      case NONE -> {
         assertEquals(n, maxConcurrent.get());
         assertEquals(descending, sent);
         assertEquals(descending, arrived);
-        break;
-      case KEY_RETURN_ORDERED:
+      }
+      case KEY_RETURN_ORDERED -> {
         assertEquals(n, maxConcurrent.get());
         assertEquals(ascending, sent);
         assertEquals(ascending, arrived);
-        break;
-      default:
+      }
+      default -> {
         assertEquals(1, maxConcurrent.get());
         assertFalse(overlapped.get(), "a call started while an earlier one on its key ran");
         assertEquals(ascending, started);
         assertEquals(ascending, sent);
         assertEquals(ascending, arrived);
+      }
     }
     awaitIdle(server, client);
   }
 
   @ParameterizedTest
-  @EnumSource(value = Ordering.class, names = {"KEY_SERIALIZED", "KEY_RETURN_ORDERED"})
+  @EnumSource(
+      value = Ordering.class,
+      names = {"KEY_SERIALIZED", "KEY_RETURN_ORDERED"})
   public void keysAreIndependent(Ordering ordering) throws Exception {
     CountDownLatch release = new CountDownLatch(1);
     Peer server = server(b -> b.ordering(ordering));
-    server.handle("slow", (ctx, body) -> {
-      await(release);
-      return "slow";
-    });
+    server.handle(
+        "slow",
+        (ctx, body) -> {
+          await(release);
+          return "slow";
+        });
     ConnectedPeer client = client(server);
     CompletableFuture<Object> slow = client.call("slow").orderKey("a").invoke(null);
     assertEquals("fast", await(client.call("echo").orderKey("b").invoke("fast")));
-    assertEquals("fast", await(client.call("echo").orderKey(new byte[] {'a'}).invoke("fast")), "bin 'a' is another key than str 'a'");
+    assertEquals(
+        "fast",
+        await(client.call("echo").orderKey(new byte[] {'a'}).invoke("fast")),
+        "bin 'a' is another key than str 'a'");
     assertFalse(slow.isDone());
     release.countDown();
     assertEquals("slow", await(slow));
@@ -446,7 +514,7 @@ public abstract class ConformanceSuite {
     final AtomicBoolean sawCancelled = new AtomicBoolean();
     final CountDownLatch release = new CountDownLatch(1);
 
-    io.callosum.Handler handler() {
+    Handler handler() {
       return (ctx, body) -> {
         entered.countDown();
         try {
@@ -471,7 +539,8 @@ public abstract class ConformanceSuite {
     Peer server = server(b -> b.ordering(ordering));
     server.handle("block", blocker.handler());
     ConnectedPeer client = client(server, b -> b.timer(timer));
-    CompletableFuture<Object> f = client.call("block").orderKey("k").timeout(Duration.ofSeconds(5)).invoke(null);
+    CompletableFuture<Object> f =
+        client.call("block").orderKey("k").timeout(Duration.ofSeconds(5)).invoke(null);
     await(blocker.entered);
     timer.advance(Duration.ofSeconds(4));
     assertFalse(f.isDone());
@@ -497,7 +566,7 @@ public abstract class ConformanceSuite {
     assertTrue(f.cancel(true));
     await(blocker.ended);
     assertTrue(blocker.interrupted.get());
-    assertThrows(java.util.concurrent.CancellationException.class, f::join);
+    assertThrows(CancellationException.class, f::join);
     awaitIdle(server, client);
   }
 
@@ -507,10 +576,12 @@ public abstract class ConformanceSuite {
     CompletableFuture<Object> stage = new CompletableFuture<>();
     Peer server = server(b -> b.ordering(ordering));
     CountDownLatch entered = new CountDownLatch(1);
-    server.handle("async", (ctx, body) -> {
-      entered.countDown();
-      return stage;
-    });
+    server.handle(
+        "async",
+        (ctx, body) -> {
+          entered.countDown();
+          return stage;
+        });
     ConnectedPeer client = client(server);
     CompletableFuture<Object> f = client.invoke("async", null);
     await(entered);
@@ -525,26 +596,34 @@ public abstract class ConformanceSuite {
     AtomicBoolean secondRan = new AtomicBoolean();
     CountDownLatch secondQueued = new CountDownLatch(1);
     CountDownLatch secondAnswered = new CountDownLatch(1);
-    Peer server = server(b -> b.ordering(Ordering.KEY_SERIALIZED).interceptor(new CallInterceptor() {
-      @Override
-      public void started(CallInfo call) {
-        if (call.method().equals("second")) {
-          secondQueued.countDown();
-        }
-      }
+    Peer server =
+        server(
+            b ->
+                b.ordering(Ordering.KEY_SERIALIZED)
+                    .interceptor(
+                        new CallInterceptor() {
+                          @Override
+                          public void started(CallInfo call) {
+                            if (call.method().equals("second")) {
+                              secondQueued.countDown();
+                            }
+                          }
 
-      @Override
-      public void finished(CallInfo call, CallOutcome outcome) {
-        if (call.method().equals("second") && outcome.error() == ErrorCode.CANCELLED) {
-          secondAnswered.countDown();
-        }
-      }
-    }));
+                          @Override
+                          public void finished(CallInfo call, CallOutcome outcome) {
+                            if (call.method().equals("second")
+                                && outcome.error() == ErrorCode.CANCELLED) {
+                              secondAnswered.countDown();
+                            }
+                          }
+                        }));
     server.handle("block", blocker.handler());
-    server.handle("second", (ctx, body) -> {
-      secondRan.set(true);
-      return "ran";
-    });
+    server.handle(
+        "second",
+        (ctx, body) -> {
+          secondRan.set(true);
+          return "ran";
+        });
     ConnectedPeer client = client(server);
     CompletableFuture<Object> first = client.call("block").orderKey("k").invoke(null);
     await(blocker.entered);
@@ -582,22 +661,29 @@ public abstract class ConformanceSuite {
   @Test
   public void handlerExceptionsArriveWithRemoteStack() throws Exception {
     Peer server = server();
-    server.handle("asyncFail", (ctx, body) -> CompletableFuture.failedFuture(new IllegalArgumentException("async bad")));
+    server.handle(
+        "asyncFail",
+        (ctx, body) -> CompletableFuture.failedFuture(new IllegalArgumentException("async bad")));
     ConnectedPeer client = client(server);
-    RemoteUserException e = assertThrows(RemoteUserException.class, () -> client.invokeAndWait("fail", "x"));
+    RemoteUserException e =
+        assertThrows(RemoteUserException.class, () -> client.invokeAndWait("fail", "x"));
     assertEquals(ErrorCode.REMOTE_USER_ERROR, e.code());
     assertEquals("java.lang.IllegalStateException", e.remoteName());
     assertTrue(e.remoteRepr().contains("failing on purpose: x"), e.remoteRepr());
-    assertTrue(e.remoteTraceback().contains("at io.callosum.testing.ConformanceSuite"), e.remoteTraceback());
+    assertTrue(
+        e.remoteTraceback().contains("at io.callosum.testing.ConformanceSuite"),
+        e.remoteTraceback());
     assertTrue(e.isRemote());
-    RemoteUserException a = assertThrows(RemoteUserException.class, () -> client.invokeAndWait("asyncFail", null));
+    RemoteUserException a =
+        assertThrows(RemoteUserException.class, () -> client.invokeAndWait("asyncFail", null));
     assertEquals("java.lang.IllegalArgumentException", a.remoteName());
   }
 
   @Test
   public void unknownMethodIsAnsweredWithAnError() throws Exception {
     ConnectedPeer client = client(server());
-    RemoteInternalException e = assertThrows(RemoteInternalException.class, () -> client.invokeAndWait("nope", null));
+    RemoteInternalException e =
+        assertThrows(RemoteInternalException.class, () -> client.invokeAndWait("nope", null));
     assertEquals(ErrorCode.NO_SUCH_METHOD, e.code());
     assertTrue(e.getMessage().contains("nope"), e.getMessage());
   }
@@ -614,7 +700,8 @@ public abstract class ConformanceSuite {
     Peer server = server();
     server.handle("bad", (ctx, body) -> new Unencodable());
     ConnectedPeer client = client(server);
-    RemoteInternalException e = assertThrows(RemoteInternalException.class, () -> client.invokeAndWait("bad", null));
+    RemoteInternalException e =
+        assertThrows(RemoteInternalException.class, () -> client.invokeAndWait("bad", null));
     assertEquals(ErrorCode.CODEC_ERROR, e.code());
     assertEquals("ok", client.invokeAndWait("echo", "ok"));
   }
@@ -622,7 +709,9 @@ public abstract class ConformanceSuite {
   @Test
   public void unencodableArgumentFailsLocally() throws Exception {
     ConnectedPeer client = client(server());
-    CallosumException e = assertThrows(CallosumException.class, () -> client.invokeAndWait("echo", new Unencodable()));
+    CallosumException e =
+        assertThrows(
+            CallosumException.class, () -> client.invokeAndWait("echo", new Unencodable()));
     assertEquals(ErrorCode.CODEC_ERROR, e.code());
     assertFalse(e.isRemote());
   }
@@ -651,7 +740,13 @@ public abstract class ConformanceSuite {
     assertInstanceOf(ConnectionLostException.class, Await.failure(client.invoke("echo", 1)));
     String address = server.address();
     server.close();
-    ConnectedPeer orphan = closeLater(Peer.builder().transport(transport()).connect(address).connectTimeout(Duration.ofSeconds(2)).build());
+    ConnectedPeer orphan =
+        closeLater(
+            Peer.builder()
+                .transport(transport())
+                .connect(address)
+                .connectTimeout(Duration.ofSeconds(2))
+                .build());
     assertThrows(ConnectionLostException.class, orphan::start);
   }
 
@@ -659,7 +754,8 @@ public abstract class ConformanceSuite {
   public void overloadIsReportedNotDropped() throws Exception {
     Blocker blocker = new Blocker();
     Blocker second = new Blocker();
-    Peer server = server(b -> b.limits(Limits.builder().maxConcurrentCalls(1).maxQueuedCalls(1).build()));
+    Peer server =
+        server(b -> b.limits(Limits.builder().maxConcurrentCalls(1).maxQueuedCalls(1).build()));
     server.handle("block", blocker.handler());
     server.handle("block2", second.handler());
     ConnectedPeer client = client(server);
@@ -673,7 +769,8 @@ public abstract class ConformanceSuite {
     assertEquals("released", await(first));
     assertEquals("queued", await(queued));
 
-    ConnectedPeer limited = client(server, b -> b.limits(Limits.builder().maxPendingCalls(1).build()));
+    ConnectedPeer limited =
+        client(server, b -> b.limits(Limits.builder().maxPendingCalls(1).build()));
     CompletableFuture<Object> pending = limited.invoke("block2", null);
     await(second.entered);
     Throwable local = Await.failure(limited.invoke("echo", "too many"));
@@ -691,7 +788,8 @@ public abstract class ConformanceSuite {
     Peer server = server(b -> b.limits(Limits.builder().maxMessageSize(10_000).build()));
     server.handle("count", (ctx, body) -> calls.incrementAndGet());
     server.handle("big", (ctx, body) -> new byte[20_000]);
-    ConnectedPeer client = client(server, b -> b.limits(Limits.builder().maxMessageSize(50_000).build()));
+    ConnectedPeer client =
+        client(server, b -> b.limits(Limits.builder().maxMessageSize(50_000).build()));
     Throwable local = Await.failure(client.invoke("count", new byte[60_000]));
     assertInstanceOf(MessageTooLargeException.class, local);
     assertFalse(((CallosumException) local).isRemote());
@@ -708,32 +806,49 @@ public abstract class ConformanceSuite {
   @Test
   public void interceptorsSeeBothSides() throws Exception {
     List<String> seen = new CopyOnWriteArrayList<>();
-    CallInterceptor recorder = new CallInterceptor() {
-      @Override
-      public void started(CallInfo call) {
-        seen.add("start " + call.side() + " " + call.method());
-      }
+    CallInterceptor recorder =
+        new CallInterceptor() {
+          @Override
+          public void started(CallInfo call) {
+            seen.add("start " + call.side() + " " + call.method());
+          }
 
-      @Override
-      public void finished(CallInfo call, CallOutcome outcome) {
-        if (outcome.bytesOut() <= 0 || outcome.bytesIn() <= 0 || outcome.duration().isNegative()) {
-          seen.add("bad outcome " + outcome); // recorded, not thrown: this runs inside the engine
-        }
-        seen.add("end " + call.side() + " " + call.method() + " " + (outcome.isSuccess() ? "OK" : outcome.error()));
-      }
-    };
+          @Override
+          public void finished(CallInfo call, CallOutcome outcome) {
+            if (outcome.bytesOut() <= 0
+                || outcome.bytesIn() <= 0
+                || outcome.duration().isNegative()) {
+              seen.add(
+                  "bad outcome " + outcome); // recorded, not thrown: this runs inside the engine
+            }
+            seen.add(
+                "end "
+                    + call.side()
+                    + " "
+                    + call.method()
+                    + " "
+                    + (outcome.isSuccess() ? "OK" : outcome.error()));
+          }
+        };
     Peer server = server(b -> b.interceptor(recorder));
     ConnectedPeer client = client(server, b -> b.interceptor(recorder));
     await(client.invoke("echo", 1));
     assertThrows(RemoteUserException.class, () -> client.invokeAndWait("fail", null));
     Await.until("8 events", () -> seen.size() == 8, seen::toString);
-    for (String s : List.of("start CALLER echo", "start CALLEE echo", "end CALLEE echo OK", "end CALLER echo OK",
-        "end CALLEE fail REMOTE_USER_ERROR", "end CALLER fail REMOTE_USER_ERROR")) {
+    for (String s :
+        List.of(
+            "start CALLER echo",
+            "start CALLEE echo",
+            "end CALLEE echo OK",
+            "end CALLER echo OK",
+            "end CALLEE fail REMOTE_USER_ERROR",
+            "end CALLER fail REMOTE_USER_ERROR")) {
       assertTrue(seen.contains(s), s + " in " + seen);
     }
   }
 
-  // ------------------------------------------------------------------ capabilities and legacy remotes
+  // ------------------------------------------------------------------ capabilities and legacy
+  // remotes
 
   private static Map<String, Object> headerKeys(byte[] header) throws Exception {
     @SuppressWarnings("unchecked")
@@ -745,7 +860,8 @@ public abstract class ConformanceSuite {
   public void legacyRemotesGetOnlyWhatPythonUnderstands() throws Exception {
     Peer server = server();
     server.handle("cb", (ctx, body) -> "cb:" + ctx.caller().invokeAndWait("back", 1));
-    RawLink python = closeLater(RawLink.connect(transport(), server.address(), Capabilities.LEGACY));
+    RawLink python =
+        closeLater(RawLink.connect(transport(), server.address(), Capabilities.LEGACY));
     Await.until("the server sees the remote", () -> server.remotes().size() == 1);
     assertTrue(server.remotes().get(0).capabilities().isLegacy());
     python.sendCall("cb", OrderKey.NONE, 7, msgpack.encode(null));
@@ -753,14 +869,19 @@ public abstract class ConformanceSuite {
     Header h = MessageCodec.decodeHeader(callback.header(), 1024, 32);
     assertEquals(MessageType.FUNCTION, h.type());
     assertEquals("back", h.method());
-    assertEquals(List.of("type", "meth", "okey", "seq", "zip"), new ArrayList<>(headerKeys(callback.header()).keySet()));
-    python.send(MessageCodec.encodeHeader(h.reply(MessageType.RESULT)),
+    assertEquals(
+        List.of("type", "meth", "okey", "seq", "zip"),
+        new ArrayList<>(headerKeys(callback.header()).keySet()));
+    python.send(
+        MessageCodec.encodeHeader(h.reply(MessageType.RESULT)),
         MessageCodec.encodeBody(MessageCodec.EMPTY_ARRAY_META, msgpack.encode("py"), false));
     Envelope reply = python.next();
     Header rh = MessageCodec.decodeHeader(reply.header(), 1024, 32);
     assertEquals(MessageType.RESULT, rh.type());
     assertEquals(7, rh.seq());
-    assertEquals("cb:py", msgpack.decode(MessageCodec.decodeBody(reply.body(), false, 1 << 20).body(), Object.class));
+    assertEquals(
+        "cb:py",
+        msgpack.decode(MessageCodec.decodeBody(reply.body(), false, 1 << 20).body(), Object.class));
   }
 
   @Test
@@ -781,7 +902,8 @@ public abstract class ConformanceSuite {
     assertFalse(forBin.orderKey().isString());
   }
 
-  // ------------------------------------------------------------------ bad input at the envelope level
+  // ------------------------------------------------------------------ bad input at the envelope
+  // level
 
   private static byte[] pack(PackBody body) throws Exception {
     try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
@@ -796,11 +918,25 @@ public abstract class ConformanceSuite {
   }
 
   private static byte[] header(int type, String meth, long seq, boolean zip) throws Exception {
-    return pack(p -> p.packMapHeader(5).packString("type").packInt(type).packString("meth").packString(meth)
-        .packString("okey").packBinaryHeader(0).packString("seq").packLong(seq).packString("zip").packBoolean(zip));
+    return pack(
+        p ->
+            p.packMapHeader(5)
+                .packString("type")
+                .packInt(type)
+                .packString("meth")
+                .packString(meth)
+                .packString("okey")
+                .packBinaryHeader(0)
+                .packString("seq")
+                .packLong(seq)
+                .packString("zip")
+                .packBoolean(zip));
   }
 
-  /** Sends a valid echo and checks that its RESULT is the next thing received: nothing else came back. */
+  /**
+   * Sends a valid echo and checks that its RESULT is the next thing received: nothing else came
+   * back.
+   */
   private void assertNothingElseThenEcho(RawLink raw, long seq) throws Exception {
     raw.sendCall("echo", OrderKey.NONE, seq, msgpack.encode("alive"));
     Header h = raw.nextHeader();
@@ -813,7 +949,8 @@ public abstract class ConformanceSuite {
     Header h = MessageCodec.decodeHeader(e.header(), 1 << 20, 1024);
     assertEquals(MessageType.ERROR, h.type());
     assertEquals(seq, h.seq());
-    String[] meta = MessageCodec.decodeErrorMeta(MessageCodec.decodeBody(e.body(), false, 1 << 20).meta());
+    String[] meta =
+        MessageCodec.decodeErrorMeta(MessageCodec.decodeBody(e.body(), false, 1 << 20).meta());
     assertEquals(expectedName, meta[0], Arrays.toString(meta));
     return h;
   }
@@ -831,36 +968,91 @@ public abstract class ConformanceSuite {
     raw.send(new byte[0], new byte[0]); // empty frames
     raw.send(new byte[] {(byte) 0xc1}, goodBody); // never-used msgpack byte
     raw.send(pack(p -> p.packArrayHeader(1).packInt(1)), goodBody); // header not a map
-    raw.send(pack(p -> p.packMapHeader(5).packString("type").packString("FUNCTION").packString("meth").packString("echo")
-        .packString("okey").packBinaryHeader(0).packString("seq").packInt(1).packString("zip").packBoolean(false)), goodBody);
+    raw.send(
+        pack(
+            p ->
+                p.packMapHeader(5)
+                    .packString("type")
+                    .packString("FUNCTION")
+                    .packString("meth")
+                    .packString("echo")
+                    .packString("okey")
+                    .packBinaryHeader(0)
+                    .packString("seq")
+                    .packInt(1)
+                    .packString("zip")
+                    .packBoolean(false)),
+        goodBody);
     raw.send(header(9, "echo", 101, false), goodBody); // unknown message type
-    raw.send(new byte[] {(byte) 0xdf, 0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff}, goodBody); // map32 bomb
-    raw.send(header(5, "echo", 12345, false), MessageCodec.encodeBody(MessageCodec.EMPTY_ARRAY_META, null, false)); // CANCEL unknown
+    raw.send(
+        new byte[] {(byte) 0xdf, 0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff},
+        goodBody); // map32 bomb
+    raw.send(
+        header(5, "echo", 12345, false),
+        MessageCodec.encodeBody(MessageCodec.EMPTY_ARRAY_META, null, false)); // CANCEL unknown
     raw.send(header(2, "echo", 12346, false), goodBody); // RESULT for nothing
     assertNothingElseThenEcho(raw, 1);
 
     // Answered with an ERROR reply naming the problem:
-    raw.send(Arrays.copyOf(good, good.length - 3), goodBody); // truncated header, meth/okey/seq readable
+    raw.send(
+        Arrays.copyOf(good, good.length - 3), goodBody); // truncated header, meth/okey/seq readable
     assertErrorReply(raw, 100, "callosum.BadMessage");
-    raw.send(pack(p -> p.packMapHeader(5).packString("type").packInt(1).packString("meth").packString("echo")
-        .packString("okey").packString("k".repeat(500)).packString("seq").packInt(102).packString("zip").packBoolean(false)), goodBody);
-    assertEquals("k".repeat(500), new MsgpackCodec().decode(assertErrorReply(raw, 102, "callosum.BadMessage").orderKey().encoded(), Object.class),
+    raw.send(
+        pack(
+            p ->
+                p.packMapHeader(5)
+                    .packString("type")
+                    .packInt(1)
+                    .packString("meth")
+                    .packString("echo")
+                    .packString("okey")
+                    .packString("k".repeat(500))
+                    .packString("seq")
+                    .packInt(102)
+                    .packString("zip")
+                    .packBoolean(false)),
+        goodBody);
+    assertEquals(
+        "k".repeat(500),
+        new MsgpackCodec()
+            .decode(
+                assertErrorReply(raw, 102, "callosum.BadMessage").orderKey().encoded(),
+                Object.class),
         "an oversize order key is echoed in the error reply");
     raw.send(header(1, "echo", 200, true), new byte[] {1, 2, 3, 4, 5}); // bad snappy data
     assertErrorReply(raw, 200, "callosum.BadMessage");
     raw.send(header(1, "echo", 201, false), pack(p -> p.packArrayHeader(0))); // body not a map
     assertErrorReply(raw, 201, "callosum.BadMessage");
-    raw.send(header(1, "echo", 202, false), MessageCodec.encodeBody(MessageCodec.NO_META, null, false)); // nil body
+    raw.send(
+        header(1, "echo", 202, false),
+        MessageCodec.encodeBody(MessageCodec.NO_META, null, false)); // nil body
     assertErrorReply(raw, 202, "callosum.BadMessage");
-    raw.send(header(1, "echo", 203, false), new byte[] {(byte) 0x82, (byte) 0xa4}); // truncated body
+    raw.send(
+        header(1, "echo", 203, false), new byte[] {(byte) 0x82, (byte) 0xa4}); // truncated body
     assertErrorReply(raw, 203, "callosum.BadMessage");
     raw.send(header(1, "nope", 204, false), goodBody);
     assertErrorReply(raw, 204, "callosum.NoSuchMethod");
-    raw.send(pack(p -> p.packMapHeader(5).packString("type").packInt(1).packString("meth").packString("echo")
-        .packString("okey").packBinaryHeader(0).packString("seq").packInt(205).packString("zip").packInt(1)), goodBody);
+    raw.send(
+        pack(
+            p ->
+                p.packMapHeader(5)
+                    .packString("type")
+                    .packInt(1)
+                    .packString("meth")
+                    .packString("echo")
+                    .packString("okey")
+                    .packBinaryHeader(0)
+                    .packString("seq")
+                    .packInt(205)
+                    .packString("zip")
+                    .packInt(1)),
+        goodBody);
     assertErrorReply(raw, 205, "callosum.BadMessage");
-    raw.send(header(1, "echo", 206, false), MessageCodec.encodeBody(MessageCodec.NO_META, new byte[] {(byte) 0xc1}, false));
-    Header bad = raw.nextHeader(); // an undecodable app body reaches the handler, whose decode fails
+    raw.send(
+        header(1, "echo", 206, false),
+        MessageCodec.encodeBody(MessageCodec.NO_META, new byte[] {(byte) 0xc1}, false));
+    Header bad =
+        raw.nextHeader(); // an undecodable app body reaches the handler, whose decode fails
     assertEquals(206, bad.seq());
     assertEquals(MessageType.ERROR, bad.type());
     assertNothingElseThenEcho(raw, 2);
@@ -874,36 +1066,63 @@ public abstract class ConformanceSuite {
   public void malformedRepliesFailOnlyTheirCall() throws Exception {
     RawLink raw = closeLater(RawLink.bind(transport(), bindAddress(), Capabilities.LEGACY));
     ManualTimer timer = new ManualTimer();
-    ConnectedPeer client = closeLater(Peer.builder().transport(transport()).connect(raw.address()).timer(timer).build()).start();
+    ConnectedPeer client =
+        closeLater(
+                Peer.builder().transport(transport()).connect(raw.address()).timer(timer).build())
+            .start();
     raw.link();
 
     CompletableFuture<Object> nilBody = client.invoke("a", 1);
     Header h1 = raw.nextHeader();
-    raw.send(MessageCodec.encodeHeader(h1.reply(MessageType.RESULT)), MessageCodec.encodeBody(MessageCodec.EMPTY_ARRAY_META, null, false));
+    raw.send(
+        MessageCodec.encodeHeader(h1.reply(MessageType.RESULT)),
+        MessageCodec.encodeBody(MessageCodec.EMPTY_ARRAY_META, null, false));
     assertEquals(ErrorCode.BAD_MESSAGE, ((CallosumException) Await.failure(nilBody)).code());
 
     CompletableFuture<Object> badMeta = client.invoke("b", 1);
     Header h2 = raw.nextHeader();
-    raw.send(MessageCodec.encodeHeader(h2.reply(MessageType.FAILURE)),
-        MessageCodec.encodeBody(pack(p -> p.packArrayHeader(2).packString("x").packString("y")), null, false));
+    raw.send(
+        MessageCodec.encodeHeader(h2.reply(MessageType.FAILURE)),
+        MessageCodec.encodeBody(
+            pack(p -> p.packArrayHeader(2).packString("x").packString("y")), null, false));
     RemoteInternalException meta = (RemoteInternalException) Await.failure(badMeta);
     assertEquals(ErrorCode.BAD_MESSAGE, meta.code());
 
     CompletableFuture<Object> badHeader = client.invoke("e", 1);
     Header h5 = raw.nextHeader();
-    raw.send(pack(p -> p.packMapHeader(5).packString("type").packInt(2).packString("meth").packString("e")
-        .packString("okey").packBinaryHeader(0).packString("seq").packLong(h5.seq()).packString("zip").packString("no")),
+    raw.send(
+        pack(
+            p ->
+                p.packMapHeader(5)
+                    .packString("type")
+                    .packInt(2)
+                    .packString("meth")
+                    .packString("e")
+                    .packString("okey")
+                    .packBinaryHeader(0)
+                    .packString("seq")
+                    .packLong(h5.seq())
+                    .packString("zip")
+                    .packString("no")),
         MessageCodec.encodeBody(MessageCodec.EMPTY_ARRAY_META, msgpack.encode(1), false));
-    assertEquals(ErrorCode.BAD_MESSAGE, ((CallosumException) Await.failure(badHeader)).code(), "a readable but bad reply header fails its call at once");
+    assertEquals(
+        ErrorCode.BAD_MESSAGE,
+        ((CallosumException) Await.failure(badHeader)).code(),
+        "a readable but bad reply header fails its call at once");
 
     CompletableFuture<Object> garbage = client.call("c").timeout(Duration.ofSeconds(1)).invoke(1);
     Header h3 = raw.nextHeader();
     raw.send(new byte[] {(byte) 0xc1, 0x00}, new byte[] {1});
-    raw.send(MessageCodec.encodeHeader(new Header(MessageType.RESULT, "c", OrderKey.of("other"), h3.seq(), false, List.of())),
-        MessageCodec.encodeBody(MessageCodec.EMPTY_ARRAY_META, msgpack.encode(1), false)); // wrong okey: not this call
+    raw.send(
+        MessageCodec.encodeHeader(
+            new Header(MessageType.RESULT, "c", OrderKey.of("other"), h3.seq(), false, List.of())),
+        MessageCodec.encodeBody(
+            MessageCodec.EMPTY_ARRAY_META, msgpack.encode(1), false)); // wrong okey: not this call
     CompletableFuture<Object> good = client.invoke("d", 1);
     Header h4 = raw.nextHeader();
-    raw.send(MessageCodec.encodeHeader(h4.reply(MessageType.RESULT)), MessageCodec.encodeBody(MessageCodec.EMPTY_ARRAY_META, msgpack.encode("fine"), false));
+    raw.send(
+        MessageCodec.encodeHeader(h4.reply(MessageType.RESULT)),
+        MessageCodec.encodeBody(MessageCodec.EMPTY_ARRAY_META, msgpack.encode("fine"), false));
     assertEquals("fine", await(good));
     assertFalse(garbage.isDone());
     timer.advance(Duration.ofSeconds(1));
@@ -914,7 +1133,8 @@ public abstract class ConformanceSuite {
     awaitIdle(client);
   }
 
-  // ------------------------------------------------------------------ robustness of the serving side
+  // ------------------------------------------------------------------ robustness of the serving
+  // side
 
   /** Callback chains complete even when every handler slot is taken by their blocked ancestors. */
   @ParameterizedTest
@@ -922,10 +1142,14 @@ public abstract class ConformanceSuite {
   public void callbackChainsNeedNoFreeHandlerSlot(Ordering ordering) throws Exception {
     Limits one = Limits.builder().maxConcurrentCalls(1).build();
     Peer b = server(x -> x.ordering(ordering).limits(one));
-    b.handle("m1", (ctx, body) -> "m1(" + ctx.caller().call("m2").orderKey("k").invokeAndWait(null) + ")");
+    b.handle(
+        "m1",
+        (ctx, body) -> "m1(" + ctx.caller().call("m2").orderKey("k").invokeAndWait(null) + ")");
     b.handle("m3", (ctx, body) -> "m3");
     ConnectedPeer a = client(b, x -> x.ordering(ordering).limits(one));
-    a.handle("m2", (ctx, body) -> "m2(" + ctx.caller().call("m3").orderKey("other").invokeAndWait(null) + ")");
+    a.handle(
+        "m2",
+        (ctx, body) -> "m2(" + ctx.caller().call("m3").orderKey("other").invokeAndWait(null) + ")");
     assertEquals("m1(m2(m3))", await(a.call("m1").orderKey("k").invoke(null)));
     awaitIdle(a, b);
   }
@@ -947,7 +1171,9 @@ public abstract class ConformanceSuite {
     python.sendCall("m1", OrderKey.of("k"), 1, msgpack.encode(null));
     Envelope reply = python.next();
     assertEquals(MessageType.RESULT, MessageCodec.decodeHeader(reply.header(), 1024, 32).type());
-    assertEquals("m1(x(y))", msgpack.decode(MessageCodec.decodeBody(reply.body(), false, 1 << 20).body(), Object.class));
+    assertEquals(
+        "m1(x(y))",
+        msgpack.decode(MessageCodec.decodeBody(reply.body(), false, 1 << 20).body(), Object.class));
   }
 
   /** A remote cannot jump a key's queue by claiming an ancestry this peer never gave it. */
@@ -957,21 +1183,39 @@ public abstract class ConformanceSuite {
     AtomicBoolean secondRan = new AtomicBoolean();
     Peer server = server(b -> b.ordering(Ordering.KEY_SERIALIZED));
     server.handle("block", blocker.handler());
-    server.handle("second", (ctx, body) -> {
-      secondRan.set(true);
-      return "second";
-    });
+    server.handle(
+        "second",
+        (ctx, body) -> {
+          secondRan.set(true);
+          return "second";
+        });
     long fakeInstance = 42;
-    RawLink raw = closeLater(RawLink.connect(transport(), server.address(), new Capabilities(1, fakeInstance, Set.of(Capabilities.CHAIN))));
+    RawLink raw =
+        closeLater(
+            RawLink.connect(
+                transport(),
+                server.address(),
+                new Capabilities(1, fakeInstance, Set.of(Capabilities.CHAIN))));
     raw.sendCall("block", OrderKey.of("k"), 1, msgpack.encode(null));
     await(blocker.entered);
     long serverInstance = server.capabilities().instanceId();
-    List<io.callosum.internal.CallId> forged = List.of(new io.callosum.internal.CallId(fakeInstance, 1),
-        new io.callosum.internal.CallId(serverInstance, 0), new io.callosum.internal.CallId(serverInstance, 1));
-    raw.send(MessageCodec.encodeHeader(new Header(MessageType.FUNCTION, "second", OrderKey.of("k"), 2, false, forged)),
+    List<CallId> forged =
+        List.of(
+            new CallId(fakeInstance, 1),
+            new CallId(serverInstance, 0),
+            new CallId(serverInstance, 1));
+    raw.send(
+        MessageCodec.encodeHeader(
+            new Header(MessageType.FUNCTION, "second", OrderKey.of("k"), 2, false, forged)),
         MessageCodec.encodeBody(MessageCodec.NO_META, msgpack.encode(null), false));
     ConnectedPeer probe = client(server);
-    assertEquals("probe", await(probe.call("echo").orderKey("other").invoke("probe"))); // the server has read the raw link
+    assertEquals(
+        "probe",
+        await(
+            probe
+                .call("echo")
+                .orderKey("other")
+                .invoke("probe"))); // the server has read the raw link
     assertFalse(secondRan.get(), "a forged chain ran the call past the key's queue");
     blocker.release.countDown();
     assertEquals(1, raw.nextHeader().seq());
@@ -982,8 +1226,8 @@ public abstract class ConformanceSuite {
   /** A handler executor that refuses work makes the call fail with "overloaded", never silence. */
   @Test
   public void refusedHandlerTasksAreAnswered() throws Exception {
-    java.util.concurrent.ThreadPoolExecutor tiny = new java.util.concurrent.ThreadPoolExecutor(
-        1, 1, 0, TimeUnit.SECONDS, new java.util.concurrent.SynchronousQueue<>());
+    ThreadPoolExecutor tiny =
+        new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new SynchronousQueue<>());
     closeLater(tiny::shutdownNow);
     Blocker blocker = new Blocker();
     Peer server = server(b -> b.handlerExecutor(tiny));
@@ -998,41 +1242,57 @@ public abstract class ConformanceSuite {
     awaitIdle(server, client);
   }
 
-  /** An exception whose toString() throws, a stage that cannot be converted, a failing interceptor: still one reply each. */
+  /**
+   * An exception whose toString() throws, a stage that cannot be converted, a failing interceptor:
+   * still one reply each.
+   */
   @Test
   public void misbehavingHandlersAndInterceptorsStillGetAReply() throws Exception {
-    CallInterceptor failing = new CallInterceptor() {
-      @Override
-      public void finished(CallInfo call, CallOutcome outcome) {
-        throw new AssertionError("interceptor bug");
-      }
-    };
+    CallInterceptor failing =
+        new CallInterceptor() {
+          @Override
+          public void finished(CallInfo call, CallOutcome outcome) {
+            throw new AssertionError("interceptor bug");
+          }
+        };
     Peer server = server(b -> b.ordering(Ordering.KEY_SERIALIZED).interceptor(failing));
-    server.handle("nasty", (ctx, body) -> {
-      throw new IllegalStateException() {
-        @Override
-        public String toString() {
-          throw new UnsupportedOperationException("no text for you");
-        }
+    server.handle(
+        "nasty",
+        (ctx, body) -> {
+          throw new IllegalStateException() {
+            @Override
+            public String toString() {
+              throw new UnsupportedOperationException("no text for you");
+            }
 
-        @Override
-        public String getMessage() {
-          throw new UnsupportedOperationException("no text for you");
-        }
-      };
-    });
-    server.handle("stage", (ctx, body) -> new CompletableFuture<Object>() {
-      @Override
-      public CompletableFuture<Object> toCompletableFuture() {
-        throw new UnsupportedOperationException("not convertible");
-      }
-    });
+            @Override
+            public String getMessage() {
+              throw new UnsupportedOperationException("no text for you");
+            }
+          };
+        });
+    server.handle(
+        "stage",
+        (ctx, body) ->
+            new CompletableFuture<Object>() {
+              @Override
+              public CompletableFuture<Object> toCompletableFuture() {
+                throw new UnsupportedOperationException("not convertible");
+              }
+            });
     ConnectedPeer client = client(server);
-    RemoteUserException nasty = assertThrows(RemoteUserException.class, () -> client.call("nasty").orderKey("k").invokeAndWait(null));
+    RemoteUserException nasty =
+        assertThrows(
+            RemoteUserException.class,
+            () -> client.call("nasty").orderKey("k").invokeAndWait(null));
     assertTrue(nasty.remoteRepr().contains("toString() failed"), nasty.remoteRepr());
-    RemoteUserException stage = assertThrows(RemoteUserException.class, () -> client.call("stage").orderKey("k").invokeAndWait(null));
+    RemoteUserException stage =
+        assertThrows(
+            RemoteUserException.class,
+            () -> client.call("stage").orderKey("k").invokeAndWait(null));
     assertEquals("java.lang.UnsupportedOperationException", stage.remoteName());
-    assertEquals("after", await(client.call("echo").orderKey("k").invoke("after")), "the key is free again");
+    assertEquals(
+        "after", await(client.call("echo").orderKey("k").invoke("after")), "the key is free again");
     awaitIdle(server, client);
   }
 
@@ -1040,12 +1300,17 @@ public abstract class ConformanceSuite {
   @Test
   public void callingAClientFromItsConnectEventWorks() throws Exception {
     List<CompletableFuture<Object>> greetings = new CopyOnWriteArrayList<>();
-    Peer server = server(b -> b.directExecutor().listener(new PeerListener() {
-      @Override
-      public void connected(RemotePeer remote) {
-        greetings.add(remote.invoke("hello", "welcome"));
-      }
-    }));
+    Peer server =
+        server(
+            b ->
+                b.directExecutor()
+                    .listener(
+                        new PeerListener() {
+                          @Override
+                          public void connected(RemotePeer remote) {
+                            greetings.add(remote.invoke("hello", "welcome"));
+                          }
+                        }));
     for (int i = 0; i < 20; i++) {
       ConnectedPeer.Builder b = base().connect(server.address());
       Peer c = closeLater(b.build());
@@ -1075,26 +1340,38 @@ public abstract class ConformanceSuite {
    * is started too, or the chain would wait for a slot its own ancestor holds.
    */
   @ParameterizedTest
-  @EnumSource(value = Ordering.class, names = {"KEY_SERIALIZED", "KEY_RETURN_ORDERED"})
-  public void callbacksOnAnotherKeyDoNotWaitForThatKeysQueuedHolder(Ordering ordering) throws Exception {
+  @EnumSource(
+      value = Ordering.class,
+      names = {"KEY_SERIALIZED", "KEY_RETURN_ORDERED"})
+  public void callbacksOnAnotherKeyDoNotWaitForThatKeysQueuedHolder(Ordering ordering)
+      throws Exception {
     CountDownLatch xAccepted = new CountDownLatch(1);
-    Peer b = server(x -> x.ordering(ordering).limits(Limits.builder().maxConcurrentCalls(1).build())
-        .interceptor(new CallInterceptor() {
-          @Override
-          public void started(CallInfo call) {
-            if (call.method().equals("x")) {
-              xAccepted.countDown();
-            }
-          }
-        }));
-    b.handle("m1", (ctx, body) -> {
-      await(xAccepted); // x holds key k2 but waits for the one slot, which m1 has
-      return "m1(" + ctx.caller().call("m2").orderKey("k1").invokeAndWait(null) + ")";
-    });
+    Peer b =
+        server(
+            x ->
+                x.ordering(ordering)
+                    .limits(Limits.builder().maxConcurrentCalls(1).build())
+                    .interceptor(
+                        new CallInterceptor() {
+                          @Override
+                          public void started(CallInfo call) {
+                            if (call.method().equals("x")) {
+                              xAccepted.countDown();
+                            }
+                          }
+                        }));
+    b.handle(
+        "m1",
+        (ctx, body) -> {
+          await(xAccepted); // x holds key k2 but waits for the one slot, which m1 has
+          return "m1(" + ctx.caller().call("m2").orderKey("k1").invokeAndWait(null) + ")";
+        });
     b.handle("m3", (ctx, body) -> "m3");
     b.handle("x", (ctx, body) -> "x");
     ConnectedPeer a = client(b, x -> x.ordering(ordering));
-    a.handle("m2", (ctx, body) -> "m2(" + ctx.caller().call("m3").orderKey("k2").invokeAndWait(null) + ")");
+    a.handle(
+        "m2",
+        (ctx, body) -> "m2(" + ctx.caller().call("m3").orderKey("k2").invokeAndWait(null) + ")");
     CompletableFuture<Object> m1 = a.call("m1").orderKey("k1").invoke(null);
     CompletableFuture<Object> x = client(b).call("x").orderKey("k2").invoke(null);
     assertEquals("m1(m2(m3))", await(m1));
@@ -1109,35 +1386,51 @@ public abstract class ConformanceSuite {
     CountDownLatch releaseSlow = new CountDownLatch(1);
     AtomicBoolean secondRanWhileHeld = new AtomicBoolean();
     CountDownLatch secondAccepted = new CountDownLatch(1);
-    Peer server = server(b -> b.ordering(Ordering.KEY_SERIALIZED).interceptor(new CallInterceptor() {
-      @Override
-      public void started(CallInfo call) {
-        if (call.method().equals("second")) {
-          secondAccepted.countDown();
-        }
-      }
-    }));
+    Peer server =
+        server(
+            b ->
+                b.ordering(Ordering.KEY_SERIALIZED)
+                    .interceptor(
+                        new CallInterceptor() {
+                          @Override
+                          public void started(CallInfo call) {
+                            if (call.method().equals("second")) {
+                              secondAccepted.countDown();
+                            }
+                          }
+                        }));
     server.handle("m1", (ctx, body) -> ctx.caller().invokeAndWait("slow", null));
-    server.handle("second", (ctx, body) -> {
-      secondRanWhileHeld.set(releaseSlow.getCount() > 0);
-      return "second";
-    });
+    server.handle(
+        "second",
+        (ctx, body) -> {
+          secondRanWhileHeld.set(releaseSlow.getCount() > 0);
+          return "second";
+        });
     ConnectedPeer a = client(server);
-    a.handle("slow", (ctx, body) -> {
-      slowEntered.countDown();
-      releaseSlow.await(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS);
-      return "slow";
-    });
+    a.handle(
+        "slow",
+        (ctx, body) -> {
+          slowEntered.countDown();
+          releaseSlow.await(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS);
+          return "slow";
+        });
     CompletableFuture<Object> m1 = a.call("m1").orderKey("k").invoke(null);
     await(slowEntered);
-    RawLink raw = closeLater(RawLink.connect(transport(), server.address(), new Capabilities(1, 42, Set.of(Capabilities.CHAIN))));
+    RawLink raw =
+        closeLater(
+            RawLink.connect(
+                transport(),
+                server.address(),
+                new Capabilities(1, 42, Set.of(Capabilities.CHAIN))));
     long instance = server.capabilities().instanceId();
-    List<io.callosum.internal.CallId> guesses = new ArrayList<>();
+    List<CallId> guesses = new ArrayList<>();
     for (long seq = 0; seq < 4; seq++) {
-      guesses.add(new io.callosum.internal.CallId(instance, seq));
-      guesses.add(new io.callosum.internal.CallId(seq, seq));
+      guesses.add(new CallId(instance, seq));
+      guesses.add(new CallId(seq, seq));
     }
-    raw.send(MessageCodec.encodeHeader(new Header(MessageType.FUNCTION, "second", OrderKey.of("k"), 7, false, guesses)),
+    raw.send(
+        MessageCodec.encodeHeader(
+            new Header(MessageType.FUNCTION, "second", OrderKey.of("k"), 7, false, guesses)),
         MessageCodec.encodeBody(MessageCodec.NO_META, msgpack.encode(null), false));
     await(secondAccepted);
     releaseSlow.countDown();
@@ -1147,8 +1440,8 @@ public abstract class ConformanceSuite {
   }
 
   /**
-   * A handler of one peer calling through another peer of the same JVM passes its chain on, but
-   * the other peer does not take the first one's call for its own ancestor.
+   * A handler of one peer calling through another peer of the same JVM passes its chain on, but the
+   * other peer does not take the first one's call for its own ancestor.
    */
   @Test
   public void anotherPeersCallIsNotTakenForAnAncestor() throws Exception {
@@ -1156,20 +1449,29 @@ public abstract class ConformanceSuite {
     AtomicBoolean yRanWhileHeld = new AtomicBoolean();
     CountDownLatch yAccepted = new CountDownLatch(1);
     Peer d = server();
-    ConnectedPeer c = client(d, b -> b.ordering(Ordering.KEY_SERIALIZED).interceptor(new CallInterceptor() {
-      @Override
-      public void started(CallInfo call) {
-        if (call.method().equals("y")) {
-          yAccepted.countDown();
-        }
-      }
-    }));
+    ConnectedPeer c =
+        client(
+            d,
+            b ->
+                b.ordering(Ordering.KEY_SERIALIZED)
+                    .interceptor(
+                        new CallInterceptor() {
+                          @Override
+                          public void started(CallInfo call) {
+                            if (call.method().equals("y")) {
+                              yAccepted.countDown();
+                            }
+                          }
+                        }));
     c.handle("block", blocker.handler());
-    c.handle("y", (ctx, body) -> {
-      yRanWhileHeld.set(blocker.ended.getCount() > 0);
-      return "y";
-    });
-    d.handle("x", (ctx, body) -> "x(" + ctx.caller().call("y").orderKey("k").invokeAndWait(null) + ")");
+    c.handle(
+        "y",
+        (ctx, body) -> {
+          yRanWhileHeld.set(blocker.ended.getCount() > 0);
+          return "y";
+        });
+    d.handle(
+        "x", (ctx, body) -> "x(" + ctx.caller().call("y").orderKey("k").invokeAndWait(null) + ")");
     Await.until("d sees c", () -> d.remotes().size() == 1);
     CompletableFuture<Object> held = d.remotes().get(0).call("block").orderKey("k").invoke(null);
     await(blocker.entered);
@@ -1189,12 +1491,19 @@ public abstract class ConformanceSuite {
     Peer server = server();
     for (int i = 0; i < 200; i++) {
       CompletableFuture<CompletableFuture<Object>> call = new CompletableFuture<>();
-      try (ConnectedPeer c = base().connect(server.address()).directExecutor().listener(new PeerListener() {
-        @Override
-        public void connected(RemotePeer remote) {
-          call.complete(remote.invoke("echo", "hi"));
-        }
-      }).build().start()) {
+      try (ConnectedPeer c =
+          base()
+              .connect(server.address())
+              .directExecutor()
+              .listener(
+                  new PeerListener() {
+                    @Override
+                    public void connected(RemotePeer remote) {
+                      call.complete(remote.invoke("echo", "hi"));
+                    }
+                  })
+              .build()
+              .start()) {
         assertEquals("hi", await(await(call)));
       }
     }
@@ -1206,12 +1515,18 @@ public abstract class ConformanceSuite {
     int n = 3000;
     CompletableFuture<Object> gate = new CompletableFuture<>();
     AtomicInteger accepted = new AtomicInteger();
-    Peer server = server(b -> b.directExecutor().ordering(Ordering.KEY_SERIALIZED).interceptor(new CallInterceptor() {
-      @Override
-      public void started(CallInfo call) {
-        accepted.incrementAndGet();
-      }
-    }));
+    Peer server =
+        server(
+            b ->
+                b.directExecutor()
+                    .ordering(Ordering.KEY_SERIALIZED)
+                    .interceptor(
+                        new CallInterceptor() {
+                          @Override
+                          public void started(CallInfo call) {
+                            accepted.incrementAndGet();
+                          }
+                        }));
     server.handle("gate", (ctx, body) -> gate);
     ConnectedPeer client = client(server);
     CompletableFuture<Object> g = client.call("gate").orderKey("k").invoke(null);
@@ -1253,7 +1568,10 @@ public abstract class ConformanceSuite {
     await(blocker.ended);
     awaitIdle(server, client);
     server.close();
-    Await.until("threads end", () -> before.containsAll(callosumThreads()), () -> callosumThreads().toString());
+    Await.until(
+        "threads end",
+        () -> before.containsAll(callosumThreads()),
+        () -> callosumThreads().toString());
   }
 
   @Test
@@ -1261,13 +1579,17 @@ public abstract class ConformanceSuite {
     Set<Thread> before = callosumThreads();
     Peer server = server();
     for (int i = 0; i < openCloseCycles(); i++) {
-      try (ConnectedPeer client = Peer.builder().transport(transport()).connect(server.address()).build().start()) {
+      try (ConnectedPeer client =
+          Peer.builder().transport(transport()).connect(server.address()).build().start()) {
         assertEquals(i, client.invokeAndWait("echo", i));
       }
     }
     Await.until("the server forgets its clients", () -> server.remotes().isEmpty());
     awaitIdle(server);
     server.close();
-    Await.until("threads end", () -> before.containsAll(callosumThreads()), () -> callosumThreads().toString());
+    Await.until(
+        "threads end",
+        () -> before.containsAll(callosumThreads()),
+        () -> callosumThreads().toString());
   }
 }

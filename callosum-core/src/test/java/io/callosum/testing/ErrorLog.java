@@ -11,8 +11,11 @@ import java.nio.charset.StandardCharsets;
  */
 public final class ErrorLog {
   private static final int KEEP = 16 << 10;
+
   /** slf4j-simple's line: {@code [thread] ERROR logger - message}. */
-  private static final java.util.regex.Pattern ERROR_LINE = java.util.regex.Pattern.compile("\\[[^\\]\\n]*\\] ERROR ");
+  private static final java.util.regex.Pattern ERROR_LINE =
+      java.util.regex.Pattern.compile("\\[[^\\]\\n]*\\] ERROR ");
+
   private static final Object LOCK = new Object();
   private static long errors;
   private static final StringBuilder text = new StringBuilder();
@@ -35,7 +38,9 @@ public final class ErrorLog {
     }
   }
 
-  /** Fails if ERROR lines were logged since {@code before} (a {@link #count}), with what was logged. */
+  /**
+   * Fails if ERROR lines were logged since {@code before} (a {@link #count}), with what was logged.
+   */
   public static void assertNoneSince(long before) {
     synchronized (LOCK) {
       if (errors != before) {

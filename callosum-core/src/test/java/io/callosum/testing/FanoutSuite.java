@@ -1,19 +1,18 @@
 package io.callosum.testing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.callosum.MessageTooLargeException;
+import io.callosum.OverloadedException;
+import io.callosum.Payload;
 import io.callosum.fanout.BroadcastReceiver;
 import io.callosum.fanout.Broadcaster;
 import io.callosum.fanout.Delivery;
 import io.callosum.fanout.ItemReceiver;
-import io.callosum.MessageTooLargeException;
-import io.callosum.OverloadedException;
-import io.callosum.Payload;
 import io.callosum.fanout.PipelineReceiver;
 import io.callosum.fanout.PipelineSender;
 import io.callosum.internal.FanoutHeader;
@@ -22,11 +21,15 @@ import io.callosum.lower.FanoutItem;
 import io.callosum.lower.FanoutPattern;
 import io.callosum.lower.FanoutSender;
 import io.callosum.lower.Transport;
+import io.callosum.upper.MsgpackCodec;
 import java.net.URI;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -42,9 +45,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * The behaviour every lower that offers broadcast and pipelines must give: delivery to every
  * subscriber with topic-prefix filtering, exactly-once spreading over workers, the bounded-queue
- * policy (a slow subscriber loses items and counts them, the publisher never waits; a full
- * pipeline makes its sender wait), either side binding, malformed items dropped without harm, and
- * everything released on close.
+ * policy (a slow subscriber loses items and counts them, the publisher never waits; a full pipeline
+ * makes its sender wait), either side binding, malformed items dropped without harm, and everything
+ * released on close.
  *
  * <p>A lower's test subclasses this with {@link #transport()} and a fresh {@link #bindAddress()}.
  */
@@ -55,7 +58,10 @@ public abstract class FanoutSuite {
   /** A fresh address to bind on (e.g. {@code inproc://unique}, {@code zmq+tcp://127.0.0.1:0}). */
   protected abstract String bindAddress();
 
-  /** Bytes of each item in the slow-subscriber test: enough items of it must overflow every buffer between the two ends (socket buffers included). */
+  /**
+   * Bytes of each item in the slow-subscriber test: enough items of it must overflow every buffer
+   * between the two ends (socket buffers included).
+   */
   protected int slowSubscriberItemSize() {
     return 16 << 10;
   }
@@ -94,7 +100,8 @@ public abstract class FanoutSuite {
    * Publishes on {@code topic} until every receiver has had an item of it, so that later items
    * reach them all (a subscription takes a moment to reach a publisher); then drops those items.
    */
-  protected static void join(Broadcaster b, String topic, BroadcastReceiver... receivers) throws InterruptedException {
+  protected static void join(Broadcaster b, String topic, BroadcastReceiver... receivers)
+      throws InterruptedException {
     Set<BroadcastReceiver> waiting = new HashSet<>(List.of(receivers));
     long deadline = System.nanoTime() + Await.LIMIT.toNanos();
     while (!waiting.isEmpty()) {
@@ -181,7 +188,8 @@ public abstract class FanoutSuite {
   public void subscribersGetOnlyTheirTopicPrefixes() throws Exception {
     Broadcaster b = closer.later(broadcaster().bind(bindAddress()).build());
     BroadcastReceiver a = closer.later(subscriber().connect(b.address()).topics("a.").build());
-    BroadcastReceiver bc = closer.later(subscriber().connect(b.address()).topics("b.", "c.").build());
+    BroadcastReceiver bc =
+        closer.later(subscriber().connect(b.address()).topics("b.", "c.").build());
     BroadcastReceiver all = closer.later(subscriber().connect(b.address()).build());
     BroadcastReceiver unicode = closer.later(subscriber().connect(b.address()).topics("é").build());
     join(b, "a.sync", a, all);
@@ -195,7 +203,9 @@ public abstract class FanoutSuite {
     b.publish("é.end", "end");
     assertEquals(List.of("a.x", "a.y", "a.end"), topics(take(a, 3)));
     assertEquals(List.of("b.y", "c.z", "b.end"), topics(take(bc, 3)));
-    assertEquals(List.of("a.x", "b.y", "c.z", "d.w", "ab", "éclair", "a.y", "a.end", "b.end", "é.end"), topics(take(all, 10)));
+    assertEquals(
+        List.of("a.x", "b.y", "c.z", "d.w", "ab", "éclair", "a.y", "a.end", "b.end", "é.end"),
+        topics(take(all, 10)));
     assertEquals(List.of("éclair", "é.end"), topics(take(unicode, 2)));
     for (BroadcastReceiver r : List.of(a, bc, unicode)) {
       assertNull(pollNonSync(r, SHORT), "an item outside the prefixes arrived");
@@ -217,9 +227,9 @@ public abstract class FanoutSuite {
   }
 
   /**
-   * The policy for slow subscribers: one that takes nothing holds at most its queue, the
-   * publisher never waits for it, a subscriber that keeps up gets everything, and once the slow
-   * one reads again it learns how many items it missed.
+   * The policy for slow subscribers: one that takes nothing holds at most its queue, the publisher
+   * never waits for it, a subscriber that keeps up gets everything, and once the slow one reads
+   * again it learns how many items it missed.
    */
   @Test
   public void aSlowSubscriberLosesItemsAndCountsThemWhileOthersGetAll() throws Exception {
@@ -228,8 +238,11 @@ public abstract class FanoutSuite {
     // The fast one has room for every item: on a lower with credits, a receiver also loses items
     // while its credit is on its way back (the publisher never waits), and a loaded machine can
     // delay that by many items.
-    BroadcastReceiver fast = closer.later(subscriber().connect(b.address()).queueCapacity(slowSubscriberItems() + 64).build());
-    BroadcastReceiver slow = closer.later(subscriber().connect(b.address()).queueCapacity(capacity).build());
+    BroadcastReceiver fast =
+        closer.later(
+            subscriber().connect(b.address()).queueCapacity(slowSubscriberItems() + 64).build());
+    BroadcastReceiver slow =
+        closer.later(subscriber().connect(b.address()).queueCapacity(capacity).build());
     join(b, "sync", fast, slow);
     drain(fast, SHORT);
     byte[] filler = new byte[slowSubscriberItemSize()];
@@ -241,21 +254,41 @@ public abstract class FanoutSuite {
       try {
         d = take(fast, 1).get(0);
       } catch (AssertionError e) {
-        throw new AssertionError("item " + i + " did not reach the fast subscriber (received " + fast.received() + ", missed "
-            + fast.missed() + ", queued " + fast.queued() + "; slow received " + slow.received() + ", queued " + slow.queued() + ")", e);
+        throw new AssertionError(
+            "item "
+                + i
+                + " did not reach the fast subscriber (received "
+                + fast.received()
+                + ", missed "
+                + fast.missed()
+                + ", queued "
+                + fast.queued()
+                + "; slow received "
+                + slow.received()
+                + ", queued "
+                + slow.queued()
+                + ")",
+            e);
       }
       assertEquals(i, number(d), "the fast subscriber lost or reordered an item");
-      assertTrue(slow.queued() <= capacity, "the slow subscriber holds " + slow.queued() + " items");
+      assertTrue(
+          slow.queued() <= capacity, "the slow subscriber holds " + slow.queued() + " items");
     }
     assertEquals(0, fast.missed());
     List<Delivery> backlog = drain(slow, Duration.ofMillis(200));
-    assertTrue(b.publish("t", Payload.wrap(numbered(n, filler)))); // one more, so that the gap shows
+    assertTrue(
+        b.publish("t", Payload.wrap(numbered(n, filler)))); // one more, so that the gap shows
     Delivery last;
     while (number(last = take(slow, 1).get(0)) != n) {
       backlog.add(last); // an item still on its way when the quiet period ended
     }
-    assertTrue(backlog.size() < n, "the slow subscriber got all " + n + " items: the buffers between them are bigger than the test thinks");
-    assertEquals(n - backlog.size(), slow.missed(), "missed = items published minus items received");
+    assertTrue(
+        backlog.size() < n,
+        "the slow subscriber got all "
+            + n
+            + " items: the buffers between them are bigger than the test thinks");
+    assertEquals(
+        n - backlog.size(), slow.missed(), "missed = items published minus items received");
     for (int i = 1; i < backlog.size(); i++) {
       assertTrue(number(backlog.get(i)) > number(backlog.get(i - 1)), "items out of order");
     }
@@ -263,17 +296,18 @@ public abstract class FanoutSuite {
 
   private static byte[] numbered(int i, byte[] filler) {
     byte[] out = filler.clone();
-    java.nio.ByteBuffer.wrap(out).putInt(i);
+    ByteBuffer.wrap(out).putInt(i);
     return out;
   }
 
   private static int number(Delivery d) {
-    return java.nio.ByteBuffer.wrap(d.body().bytes()).getInt();
+    return ByteBuffer.wrap(d.body().bytes()).getInt();
   }
 
   @Test
   public void aSubscriberMayBindAndHearSeveralPublishers() throws Exception {
-    BroadcastReceiver r = closer.later(subscriber().bind(bindAddress()).queueCapacity(1000).build());
+    BroadcastReceiver r =
+        closer.later(subscriber().bind(bindAddress()).queueCapacity(1000).build());
     Broadcaster p1 = closer.later(broadcaster().connect(r.address()).queueCapacity(1000).build());
     Broadcaster p2 = closer.later(broadcaster().connect(r.address()).queueCapacity(1000).build());
     join(p1, "sync", r);
@@ -298,15 +332,22 @@ public abstract class FanoutSuite {
     for (int w = 0; w < 3; w++) {
       String name = "w" + w;
       byWorker.put(name, new CopyOnWriteArrayList<>());
-      closer.later(worker().connect(s.address()).queueCapacity(4).handler(d -> {
-        byWorker.get(name).add(((Number) d.value()).longValue());
-        all.countDown();
-      }).build());
+      closer.later(
+          worker()
+              .connect(s.address())
+              .queueCapacity(4)
+              .handler(
+                  d -> {
+                    byWorker.get(name).add(((Number) d.value()).longValue());
+                    all.countDown();
+                  })
+              .build());
     }
     for (long i = 0; i < 300; i++) {
       s.send(i, Await.LIMIT);
     }
-    assertTrue(all.await(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS), "items lost: " + all.getCount());
+    assertTrue(
+        all.await(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS), "items lost: " + all.getCount());
     List<Long> union = new ArrayList<>();
     byWorker.values().forEach(union::addAll);
     Collections.sort(union);
@@ -343,7 +384,7 @@ public abstract class FanoutSuite {
     for (long i = 0; i < 30; i++) {
       s.send(i, Await.LIMIT);
     }
-    Map<PipelineReceiver, Integer> mine = new java.util.HashMap<>();
+    Map<PipelineReceiver, Integer> mine = new HashMap<>();
     int total = 0;
     deadline = System.nanoTime() + Await.LIMIT.toNanos();
     while (total < 30) { // no quiet period: items may take a while on a busy machine
@@ -362,7 +403,10 @@ public abstract class FanoutSuite {
     }
   }
 
-  /** A full pipeline refuses offers, makes send wait (and time out), and takes items again once a worker reads. */
+  /**
+   * A full pipeline refuses offers, makes send wait (and time out), and takes items again once a
+   * worker reads.
+   */
   @Test
   public void aFullPipelineMakesItsSenderWait() throws Exception {
     PipelineSender s = closer.later(pipeline().bind(bindAddress()).queueCapacity(4).build());
@@ -387,21 +431,28 @@ public abstract class FanoutSuite {
     assertTrue(w.queued() <= 4);
     // (the loop above ended on a send that timed out; a second one need not: over TCP, room can
     // come back after any pause, e.g. when the lower's I/O thread was not scheduled for 100 ms)
-    Future<?> blocked = closer.executor("blocked-sender").submit(() -> {
-      s.send("last", Payload.wrap(item), Await.LIMIT);
-      return null;
-    });
+    Future<?> blocked =
+        closer
+            .executor("blocked-sender")
+            .submit(
+                () -> {
+                  s.send("last", Payload.wrap(item), Await.LIMIT);
+                  return null;
+                });
     List<Delivery> got = new ArrayList<>();
     long deadline = System.nanoTime() + Await.LIMIT.toNanos();
     while (got.isEmpty() || !got.get(got.size() - 1).topic().equals("last")) {
-      assertTrue(System.nanoTime() < deadline, "the waiting send never got through (" + got.size() + " items read)");
+      assertTrue(
+          System.nanoTime() < deadline,
+          "the waiting send never got through (" + got.size() + " items read)");
       Delivery d = w.poll(Duration.ofMillis(10));
       if (d != null) {
         got.add(d);
       }
     }
     blocked.get(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS);
-    assertEquals(accepted + 1, got.size(), "every accepted item arrives once, then the waiting one");
+    assertEquals(
+        accepted + 1, got.size(), "every accepted item arrives once, then the waiting one");
   }
 
   @Test
@@ -434,12 +485,19 @@ public abstract class FanoutSuite {
   public void aHandlerGetsItemsInOrderAndPollIsRefused() throws Exception {
     PipelineSender s = closer.later(pipeline().bind(bindAddress()).build());
     List<Long> got = new CopyOnWriteArrayList<>();
-    PipelineReceiver w = closer.later(worker().connect(s.address()).handler(d -> {
-      if (((Number) d.value()).longValue() == 3) {
-        throw new IllegalStateException("a failing handler does not stop the others (on purpose)");
-      }
-      got.add(((Number) d.value()).longValue());
-    }).build());
+    PipelineReceiver w =
+        closer.later(
+            worker()
+                .connect(s.address())
+                .handler(
+                    d -> {
+                      if (((Number) d.value()).longValue() == 3) {
+                        throw new IllegalStateException(
+                            "a failing handler does not stop the others (on purpose)");
+                      }
+                      got.add(((Number) d.value()).longValue());
+                    })
+                .build());
     for (long i = 0; i < 100; i++) {
       s.send(i, Await.LIMIT);
     }
@@ -454,14 +512,17 @@ public abstract class FanoutSuite {
   @Test
   public void oversizeItemsAndTopicsAreRefusedAtTheSender() throws Exception {
     Broadcaster b = closer.later(broadcaster().bind(bindAddress()).maxMessageSize(1024).build());
-    assertThrows(MessageTooLargeException.class, () -> b.publish("t", Payload.wrap(new byte[1024])));
+    assertThrows(
+        MessageTooLargeException.class, () -> b.publish("t", Payload.wrap(new byte[1024])));
     assertThrows(IllegalArgumentException.class, () -> b.publish("x".repeat(1025), 1));
     assertTrue(b.publish("t", Payload.wrap(new byte[1000])));
     b.close();
     assertThrows(IllegalStateException.class, () -> b.publish("t", 1));
   }
 
-  /** A receiver with a small limit drops a bigger item from a sender with a larger one, and goes on. */
+  /**
+   * A receiver with a small limit drops a bigger item from a sender with a larger one, and goes on.
+   */
   @Test
   public void aReceiverDropsItemsOverItsLimit() throws Exception {
     PipelineReceiver w = closer.later(worker().bind(bindAddress()).maxMessageSize(1024).build());
@@ -481,19 +542,28 @@ public abstract class FanoutSuite {
     }
   }
 
-  /** Items that are not ours (bad header, wrong version) are counted and dropped; good ones still arrive. */
+  /**
+   * Items that are not ours (bad header, wrong version) are counted and dropped; good ones still
+   * arrive.
+   */
   @Test
   public void malformedItemsAreDroppedAndCounted() throws Exception {
     PipelineReceiver w = closer.later(worker().bind(bindAddress()).build());
-    FanoutSender raw = closer.later(transport().openSender(URI.create(w.address()),
-        new FanoutConfig(FanoutPattern.PIPELINE, false, 100, 1 << 20), () -> {}));
+    FanoutSender raw =
+        closer.later(
+            transport()
+                .openSender(
+                    URI.create(w.address()),
+                    new FanoutConfig(FanoutPattern.PIPELINE, false, 100, 1 << 20),
+                    () -> {}));
     byte[] good = new FanoutHeader(7, 1).encode();
     byte[] badVersion = good.clone();
     badVersion[0] = 9;
     byte[] zeroSequence = new FanoutHeader(7, 1).encode();
-    java.util.Arrays.fill(zeroSequence, 9, 17, (byte) 0);
-    byte[] body = new io.callosum.upper.MsgpackCodec().encode("ok");
-    for (byte[] header : List.of(new byte[0], new byte[16], badVersion, zeroSequence, new byte[100])) {
+    Arrays.fill(zeroSequence, 9, 17, (byte) 0);
+    byte[] body = new MsgpackCodec().encode("ok");
+    for (byte[] header :
+        List.of(new byte[0], new byte[16], badVersion, zeroSequence, new byte[100])) {
       assertTrue(raw.offer(new FanoutItem("bad".getBytes(StandardCharsets.UTF_8), header, body)));
     }
     assertTrue(raw.offer(new FanoutItem("good".getBytes(StandardCharsets.UTF_8), good, body)));
@@ -515,7 +585,9 @@ public abstract class FanoutSuite {
         s.offer(i);
       }
     }
-    Await.until("threads end", () -> before.containsAll(ConformanceSuite.callosumThreads()),
+    Await.until(
+        "threads end",
+        () -> before.containsAll(ConformanceSuite.callosumThreads()),
         () -> ConformanceSuite.callosumThreads().toString());
   }
 }

@@ -59,7 +59,9 @@ public final class FuzzInput {
     return b;
   }
 
-  /** A byte string written by {@link Writer#chunk}: a two-byte length, then up to that many bytes. */
+  /**
+   * A byte string written by {@link Writer#chunk}: a two-byte length, then up to that many bytes.
+   */
   public byte[] chunk() {
     return bytes(u16());
   }
@@ -69,7 +71,10 @@ public final class FuzzInput {
     return bytes(remaining());
   }
 
-  /** Writes inputs that a {@link FuzzInput} reads back value by value: for seeds made from real messages. */
+  /**
+   * Writes inputs that a {@link FuzzInput} reads back value by value: for seeds made from real
+   * messages.
+   */
   public static final class Writer {
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
 

@@ -8,12 +8,17 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-/** A {@link LinkListener} that records the events a lower reports, for tests below the peer protocol. */
+/**
+ * A {@link LinkListener} that records the events a lower reports, for tests below the peer
+ * protocol.
+ */
 public class LinkRecorder implements LinkListener {
   /** "connected", "received", "disconnected", in the order reported. */
   public final List<String> events = new CopyOnWriteArrayList<>();
+
   /** Every link reported connected. */
   public final ConcurrentLinkedQueue<Link> links = new ConcurrentLinkedQueue<>();
+
   /** The first link reported connected. */
   public final CompletableFuture<Link> first = new CompletableFuture<>();
 

@@ -48,7 +48,10 @@ public final class ManualTimer implements Timer {
 
   @Override
   public synchronized Scheduled schedule(Duration delay, Runnable task) {
-    long nanos = delay.compareTo(Duration.ofDays(100L * 365)) > 0 ? Duration.ofDays(100L * 365).toNanos() : Math.max(0, delay.toNanos());
+    long nanos =
+        delay.compareTo(Duration.ofDays(100L * 365)) > 0
+            ? Duration.ofDays(100L * 365).toNanos()
+            : Math.max(0, delay.toNanos());
     Task t = new Task(now + nanos, sequence++, task);
     tasks.add(t);
     return t;

@@ -9,15 +9,17 @@ import io.callosum.lower.Transport;
 import io.callosum.lower.TransportConfig;
 import java.io.IOException;
 import java.net.URI;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 
 /**
  * A lower wrapped to count, for the envelopes a predicate selects, the bytes handed to the lower
- * and the bytes it delivered to a peer: their difference is what is queued in the lower (its
- * queues and socket buffers) at a moment. Peers on both ends use the same instance.
+ * and the bytes it delivered to a peer: their difference is what is queued in the lower (its queues
+ * and socket buffers) at a moment. Peers on both ends use the same instance.
  */
 public final class MeteredTransport implements Transport {
   private final Transport lower;
@@ -45,18 +47,20 @@ public final class MeteredTransport implements Transport {
   }
 
   @Override
-  public Endpoint bind(URI address, TransportConfig config, LinkListener listener) throws IOException {
+  public Endpoint bind(URI address, TransportConfig config, LinkListener listener)
+      throws IOException {
     return lower.bind(address, config, wrap(listener));
   }
 
   @Override
-  public Endpoint connect(URI address, TransportConfig config, LinkListener listener) throws IOException {
+  public Endpoint connect(URI address, TransportConfig config, LinkListener listener)
+      throws IOException {
     return lower.connect(address, config, wrap(listener));
   }
 
   private LinkListener wrap(LinkListener core) {
     return new LinkListener() {
-      private final java.util.Map<Link, Link> wrapped = new java.util.concurrent.ConcurrentHashMap<>();
+      private final Map<Link, Link> wrapped = new ConcurrentHashMap<>();
 
       private Link of(Link l) {
         return wrapped.computeIfAbsent(l, Metered::new);

@@ -5,7 +5,10 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
-/** Runs test code on a lower's I/O thread, where the code under test expects to be called, and waits for it. */
+/**
+ * Runs test code on a lower's I/O thread, where the code under test expects to be called, and waits
+ * for it.
+ */
 public final class OnLoop {
   /** Code run on the loop, which may throw. */
   @FunctionalInterface
@@ -17,19 +20,21 @@ public final class OnLoop {
 
   /**
    * Hands {@code work} to the loop through {@code post} (a loop's own {@code post}, false if the
-   * loop has stopped) and waits up to {@link Await#LIMIT} three times over; throws what {@code work}
-   * threw.
+   * loop has stopped) and waits up to {@link Await#LIMIT} three times over; throws what {@code
+   * work} threw.
    */
   public static void run(Predicate<Runnable> post, Work work) throws Exception {
     CompletableFuture<Void> done = new CompletableFuture<>();
-    boolean posted = post.test(() -> {
-      try {
-        work.run();
-        done.complete(null);
-      } catch (Throwable t) {
-        done.completeExceptionally(t);
-      }
-    });
+    boolean posted =
+        post.test(
+            () -> {
+              try {
+                work.run();
+                done.complete(null);
+              } catch (Throwable t) {
+                done.completeExceptionally(t);
+              }
+            });
     if (!posted) {
       throw new IllegalStateException("the loop has stopped");
     }

@@ -30,36 +30,43 @@ public final class RawLink implements AutoCloseable {
   private final BlockingQueue<Envelope> received = new LinkedBlockingQueue<>();
   private volatile boolean disconnected;
 
-  private RawLink(Transport transport, URI address, Capabilities caps, boolean bind) throws Exception {
-    LinkListener listener = new LinkListener() {
-      @Override
-      public void connected(Link l) {
-        link.complete(l);
-      }
+  private RawLink(Transport transport, URI address, Capabilities caps, boolean bind)
+      throws Exception {
+    LinkListener listener =
+        new LinkListener() {
+          @Override
+          public void connected(Link l) {
+            link.complete(l);
+          }
 
-      @Override
-      public void received(Link l, Envelope envelope) {
-        received.add(envelope);
-      }
+          @Override
+          public void received(Link l, Envelope envelope) {
+            received.add(envelope);
+          }
 
-      @Override
-      public void disconnected(Link l, Throwable cause) {
-        disconnected = true;
-      }
-    };
+          @Override
+          public void disconnected(Link l, Throwable cause) {
+            disconnected = true;
+          }
+        };
     TransportConfig config = new TransportConfig(caps, 64 << 20, Duration.ofSeconds(10));
-    endpoint = bind ? transport.bind(address, config, listener) : transport.connect(address, config, listener);
+    endpoint =
+        bind
+            ? transport.bind(address, config, listener)
+            : transport.connect(address, config, listener);
   }
 
   /** Connects to a peer, announcing {@code caps} ({@link Capabilities#LEGACY} plays Python). */
-  public static RawLink connect(Transport transport, String address, Capabilities caps) throws Exception {
+  public static RawLink connect(Transport transport, String address, Capabilities caps)
+      throws Exception {
     RawLink r = new RawLink(transport, URI.create(address), caps, false);
     Await.result(r.link);
     return r;
   }
 
   /** Binds {@code address}; {@link #link()} completes when a peer connects. */
-  public static RawLink bind(Transport transport, String address, Capabilities caps) throws Exception {
+  public static RawLink bind(Transport transport, String address, Capabilities caps)
+      throws Exception {
     return new RawLink(transport, URI.create(address), caps, true);
   }
 
@@ -81,7 +88,9 @@ public final class RawLink implements AutoCloseable {
 
   /** Sends a well-formed FUNCTION whose body is {@code appBody} (already encoded). */
   public void sendCall(String method, OrderKey okey, long seq, byte[] appBody) throws Exception {
-    send(MessageCodec.encodeHeader(new Header(MessageType.FUNCTION, method, okey, seq, false, List.of())),
+    send(
+        MessageCodec.encodeHeader(
+            new Header(MessageType.FUNCTION, method, okey, seq, false, List.of())),
         MessageCodec.encodeBody(MessageCodec.NO_META, appBody, false));
   }
 

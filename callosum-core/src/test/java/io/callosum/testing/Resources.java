@@ -6,7 +6,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
 
-/** What this JVM holds from the operating system, for tests that check that close releases it (Linux /proc). */
+/**
+ * What this JVM holds from the operating system, for tests that check that close releases it (Linux
+ * /proc).
+ */
 public final class Resources {
   private Resources() {}
 

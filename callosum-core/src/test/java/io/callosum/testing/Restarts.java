@@ -36,12 +36,16 @@ public final class Restarts {
 
   /**
    * The result of {@code client}'s call of {@code echo} with {@code value} (500 ms timeout), or
-   * null if it failed, e.g. because the client is not connected yet; after a failure it pauses
-   * 10 ms, so that {@code Await.until(() -> value.equals(echoOrNull(...)))} does not spin.
+   * null if it failed, e.g. because the client is not connected yet; after a failure it pauses 10
+   * ms, so that {@code Await.until(() -> value.equals(echoOrNull(...)))} does not spin.
    */
   public static Object echoOrNull(Invoker client, Object value) {
     try {
-      return client.call("echo").timeout(Duration.ofMillis(500)).invoke(value).get(2, TimeUnit.SECONDS);
+      return client
+          .call("echo")
+          .timeout(Duration.ofMillis(500))
+          .invoke(value)
+          .get(2, TimeUnit.SECONDS);
     } catch (ExecutionException | TimeoutException e) {
       LockSupport.parkNanos(10_000_000);
       return null;

@@ -15,24 +15,40 @@ import io.callosum.CallTimeoutException;
 import io.callosum.CallosumException;
 import io.callosum.ConnectedPeer;
 import io.callosum.ErrorCode;
+import io.callosum.Futures;
 import io.callosum.InternalEntries;
+import io.callosum.Limits;
+import io.callosum.MessageTooLargeException;
+import io.callosum.OrderKey;
 import io.callosum.Payload;
 import io.callosum.Peer;
 import io.callosum.RemoteUserException;
 import io.callosum.StreamCall;
 import io.callosum.StreamSource;
 import io.callosum.UnsupportedByRemoteException;
+import io.callosum.internal.Header;
+import io.callosum.internal.MessageCodec;
+import io.callosum.internal.MessageType;
 import io.callosum.lower.Capabilities;
+import io.callosum.lower.Envelope;
 import io.callosum.lower.Transport;
+import io.callosum.pipe.PipeDescriptor;
+import io.callosum.pipe.PipeDescriptor.Mode;
+import io.callosum.pipe.Pipes;
+import io.callosum.upper.MsgpackCodec;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Flow;
@@ -46,10 +62,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Streams inside calls, over the lower under test: the three shapes, order, completion and
- * failure in the one error family, cancellation from either side, credit-based flow control
- * (a slow reader bounds what is in flight), the Flow and byte-stream views, refusal towards a
- * remote without streams, and bad stream messages.
+ * Streams inside calls, over the lower under test: the three shapes, order, completion and failure
+ * in the one error family, cancellation from either side, credit-based flow control (a slow reader
+ * bounds what is in flight), the Flow and byte-stream views, refusal towards a remote without
+ * streams, and bad stream messages.
  *
  * <p>A lower's test subclasses this with {@link #transport()} and a fresh {@link #bindAddress()}.
  */
@@ -67,32 +83,38 @@ public abstract class StreamSuite {
   protected BoundPeer server(UnaryOperator<BoundPeer.Builder> config) {
     BoundPeer p = closer.later(config.apply(base().bind(bindAddress()).name("server")).build());
     // Sends {n} numbers, then returns "sent n".
-    p.handleStream("count", (ctx, body, up, down) -> {
-      int n = ((Number) body.value()).intValue();
-      for (int i = 0; i < n; i++) {
-        down.send(i);
-      }
-      return "sent " + n;
-    });
+    p.handleStream(
+        "count",
+        (ctx, body, up, down) -> {
+          int n = ((Number) body.value()).intValue();
+          for (int i = 0; i < n; i++) {
+            down.send(i);
+          }
+          return "sent " + n;
+        });
     // Adds what comes upstream.
-    p.handleStream("sum", (ctx, body, up, down) -> {
-      long sum = 0;
-      Body b;
-      while ((b = up.take()) != null) {
-        sum += ((Number) b.value()).longValue();
-      }
-      return sum;
-    });
+    p.handleStream(
+        "sum",
+        (ctx, body, up, down) -> {
+          long sum = 0;
+          Body b;
+          while ((b = up.take()) != null) {
+            sum += ((Number) b.value()).longValue();
+          }
+          return sum;
+        });
     // Sends back every upstream item doubled; returns how many.
-    p.handleStream("double", (ctx, body, up, down) -> {
-      int n = 0;
-      Body b;
-      while ((b = up.take()) != null) {
-        down.send(((Number) b.value()).longValue() * 2);
-        n++;
-      }
-      return n;
-    });
+    p.handleStream(
+        "double",
+        (ctx, body, up, down) -> {
+          int n = 0;
+          Body b;
+          while ((b = up.take()) != null) {
+            down.send(((Number) b.value()).longValue() * 2);
+            n++;
+          }
+          return n;
+        });
     return p.start();
   }
 
@@ -101,7 +123,9 @@ public abstract class StreamSuite {
   }
 
   protected ConnectedPeer client(Peer server, UnaryOperator<ConnectedPeer.Builder> config) {
-    return closer.later(config.apply(base().connect(server.address()).name("client")).build()).start();
+    return closer
+        .later(config.apply(base().connect(server.address()).name("client")).build())
+        .start();
   }
 
   protected ConnectedPeer client(Peer server) {
@@ -135,7 +159,10 @@ public abstract class StreamSuite {
     assertEquals(range(1000), drain(call.downstream()));
     assertEquals("sent 1000", Await.result(call.result()));
     assertTrue(call.downstream().isEnded());
-    assertThrows(IllegalStateException.class, () -> call.upstream().offer(1), "a server stream has no upstream");
+    assertThrows(
+        IllegalStateException.class,
+        () -> call.upstream().offer(1),
+        "a server stream has no upstream");
   }
 
   @Test
@@ -154,13 +181,16 @@ public abstract class StreamSuite {
   public void bidiStreamsRunBothWaysAtOnce() throws Exception {
     ConnectedPeer client = client(server());
     StreamCall call = client.call("double").bidiStream(null);
-    CompletableFuture<List<Long>> read = CompletableFuture.supplyAsync(() -> {
-      try {
-        return drain(call.downstream());
-      } catch (InterruptedException e) {
-        throw new IllegalStateException(e);
-      }
-    }, closer.executor("stream-reader"));
+    CompletableFuture<List<Long>> read =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return drain(call.downstream());
+              } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+              }
+            },
+            closer.executor("stream-reader"));
     for (long i = 0; i < 2000; i++) {
       call.upstream().send(i);
     }
@@ -191,12 +221,14 @@ public abstract class StreamSuite {
   @Test
   public void aFailingHandlerEndsTheDownstreamWithItsError() throws Exception {
     Peer server = server();
-    server.handleStream("threeThenFail", (ctx, body, up, down) -> {
-      for (int i = 0; i < 3; i++) {
-        down.send(i);
-      }
-      throw new IllegalStateException("failing on purpose after 3 items");
-    });
+    server.handleStream(
+        "threeThenFail",
+        (ctx, body, up, down) -> {
+          for (int i = 0; i < 3; i++) {
+            down.send(i);
+          }
+          throw new IllegalStateException("failing on purpose after 3 items");
+        });
     StreamCall call = client(server).call("threeThenFail").serverStream(null);
     for (long i = 0; i < 3; i++) {
       assertEquals(i, ((Number) call.downstream().take().value()).longValue());
@@ -209,24 +241,27 @@ public abstract class StreamSuite {
   @Test
   public void aSenderMayFailItsStreamAndTheReaderSeesIt() throws Exception {
     Peer server = server();
-    server.handleStream("readAll", (ctx, body, up, down) -> {
-      int n = 0;
-      try {
-        while (up.take() != null) {
-          n++;
-        }
-        return "completed after " + n;
-      } catch (RemoteUserException e) {
-        return "failed after " + n + ": " + e.remoteName();
-      }
-    });
+    server.handleStream(
+        "readAll",
+        (ctx, body, up, down) -> {
+          int n = 0;
+          try {
+            while (up.take() != null) {
+              n++;
+            }
+            return "completed after " + n;
+          } catch (RemoteUserException e) {
+            return "failed after " + n + ": " + e.remoteName();
+          }
+        });
     StreamCall call = client(server).call("readAll").clientStream(null);
     call.upstream().send("a");
     call.upstream().send("b");
     call.upstream().fail(new IllegalArgumentException("bad input"));
     assertEquals("failed after 2: java.lang.IllegalArgumentException", Await.result(call.result()));
     call.upstream().fail(new IllegalArgumentException("ignored once ended"));
-    assertThrows(IllegalStateException.class, () -> call.upstream().offer("c"), "nothing after the end");
+    assertThrows(
+        IllegalStateException.class, () -> call.upstream().offer("c"), "nothing after the end");
   }
 
   @Test
@@ -243,19 +278,23 @@ public abstract class StreamSuite {
   @Test
   public void sendingDownstreamWithoutOneFailsClearly() throws Exception {
     Peer server = server();
-    server.handleStream("tryDown", (ctx, body, up, down) -> {
-      try {
-        down.offer(1);
-        return "sent";
-      } catch (IllegalStateException e) {
-        return "refused: " + e.getMessage();
-      }
-    });
+    server.handleStream(
+        "tryDown",
+        (ctx, body, up, down) -> {
+          try {
+            down.offer(1);
+            return "sent";
+          } catch (IllegalStateException e) {
+            return "refused: " + e.getMessage();
+          }
+        });
     ConnectedPeer client = client(server);
     String r = (String) Await.result(client.call("tryDown").clientStream(null).result());
     assertTrue(r.startsWith("refused: the caller opened no downstream"), r);
     r = (String) client.call("tryDown").invokeAndWait(null);
-    assertTrue(r.startsWith("refused: the caller opened no downstream"), "a unary call to a stream handler: " + r);
+    assertTrue(
+        r.startsWith("refused: the caller opened no downstream"),
+        "a unary call to a stream handler: " + r);
   }
 
   // ------------------------------------------------------------------ cancellation
@@ -263,17 +302,19 @@ public abstract class StreamSuite {
   @Test
   public void cancellingTheDownstreamStopsTheSenderButNotTheCall() throws Exception {
     Peer server = server();
-    server.handleStream("endless", (ctx, body, up, down) -> {
-      long n = 0;
-      try {
-        while (n < 10_000_000) {
-          down.send(n++);
-        }
-        return "never cancelled";
-      } catch (CallCancelledException e) {
-        return "stopped";
-      }
-    });
+    server.handleStream(
+        "endless",
+        (ctx, body, up, down) -> {
+          long n = 0;
+          try {
+            while (n < 10_000_000) {
+              down.send(n++);
+            }
+            return "never cancelled";
+          } catch (CallCancelledException e) {
+            return "stopped";
+          }
+        });
     StreamCall call = client(server).call("endless").serverStream(null);
     for (int i = 0; i < 10; i++) {
       assertEquals(i, ((Number) call.downstream().take().value()).intValue());
@@ -289,35 +330,48 @@ public abstract class StreamSuite {
     CountDownLatch running = new CountDownLatch(1);
     AtomicReference<Throwable> handlerSaw = new AtomicReference<>();
     CountDownLatch handlerDone = new CountDownLatch(1);
-    server.handleStream("wait", (ctx, body, up, down) -> {
-      running.countDown();
-      try {
-        return up.take();
-      } catch (Throwable t) {
-        handlerSaw.set(t);
-        throw t;
-      } finally {
-        handlerDone.countDown();
-      }
-    });
+    server.handleStream(
+        "wait",
+        (ctx, body, up, down) -> {
+          running.countDown();
+          try {
+            return up.take();
+          } catch (Throwable t) {
+            handlerSaw.set(t);
+            throw t;
+          } finally {
+            handlerDone.countDown();
+          }
+        });
     StreamCall call = client(server).call("wait").bidiStream(null);
     assertTrue(running.await(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS));
     assertTrue(call.cancel());
     assertThrows(CallCancelledException.class, () -> call.downstream().take());
     assertThrows(CallCancelledException.class, () -> call.upstream().send(1));
-    assertTrue(handlerDone.await(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS), "the handler was not stopped");
-    assertTrue(handlerSaw.get() instanceof InterruptedException || handlerSaw.get() instanceof CallCancelledException, String.valueOf(handlerSaw.get()));
+    assertTrue(
+        handlerDone.await(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS),
+        "the handler was not stopped");
+    assertTrue(
+        handlerSaw.get() instanceof InterruptedException
+            || handlerSaw.get() instanceof CallCancelledException,
+        String.valueOf(handlerSaw.get()));
   }
 
   @Test
   public void aTimeoutEndsTheStreams() throws Exception {
     Peer server = server();
-    server.handleStream("hang", (ctx, body, up, down) -> {
-      down.send("first");
-      return up.take(); // the caller never sends
-    });
+    server.handleStream(
+        "hang",
+        (ctx, body, up, down) -> {
+          down.send("first");
+          return up.take(); // the caller never sends
+        });
     ManualTimer timer = new ManualTimer();
-    StreamCall call = client(server, b -> b.timer(timer)).call("hang").timeout(Duration.ofMillis(200)).bidiStream(null);
+    StreamCall call =
+        client(server, b -> b.timer(timer))
+            .call("hang")
+            .timeout(Duration.ofMillis(200))
+            .bidiStream(null);
     assertEquals("first", call.downstream().take().value());
     Await.until("the call's timeout is scheduled", () -> timer.scheduled() > 0);
     timer.advance(Duration.ofMillis(200));
@@ -329,20 +383,23 @@ public abstract class StreamSuite {
   public void losingTheConnectionEndsTheStreams() throws Exception {
     Peer server = server();
     CountDownLatch running = new CountDownLatch(1);
-    server.handleStream("hold", (ctx, body, up, down) -> {
-      running.countDown();
-      return up.take();
-    });
+    server.handleStream(
+        "hold",
+        (ctx, body, up, down) -> {
+          running.countDown();
+          return up.take();
+        });
     StreamCall call = client(server).call("hold").bidiStream(null);
     assertTrue(running.await(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS));
     server.close();
     CallosumException e = assertThrows(CallosumException.class, () -> call.downstream().take());
-    assertTrue(e.code() == ErrorCode.CONNECTION_LOST || e.code() == ErrorCode.CANCELLED, e.toString());
+    assertTrue(
+        e.code() == ErrorCode.CONNECTION_LOST || e.code() == ErrorCode.CANCELLED, e.toString());
     assertThrows(CallosumException.class, () -> Futures_await(call.result()));
   }
 
   private static Object Futures_await(CompletableFuture<Object> f) {
-    return io.callosum.Futures.await(f);
+    return Futures.await(f);
   }
 
   // ------------------------------------------------------------------ flow control
@@ -352,17 +409,21 @@ public abstract class StreamSuite {
   public void aReaderThatStopsReadingStopsTheSender() throws Exception {
     Peer server = server();
     AtomicLong sent = new AtomicLong();
-    server.handleStream("flood", (ctx, body, up, down) -> {
-      for (int i = 0; i < 1000; i++) {
-        down.send(i);
-        sent.incrementAndGet();
-      }
-      return "done";
-    });
+    server.handleStream(
+        "flood",
+        (ctx, body, up, down) -> {
+          for (int i = 0; i < 1000; i++) {
+            down.send(i);
+            sent.incrementAndGet();
+          }
+          return "done";
+        });
     ConnectedPeer client = client(server, b -> b.streamWindow(8, 1 << 20));
     StreamCall call = client.call("flood").serverStream(null);
     Await.until("the sender used its credit", () -> sent.get() == 8, () -> sent.get() + " sent");
-    Await.holds("the sender stays at the reader's window of 8", () -> sent.get() == 8 && call.downstream().buffered() <= 8,
+    Await.holds(
+        "the sender stays at the reader's window of 8",
+        () -> sent.get() == 8 && call.downstream().buffered() <= 8,
         Duration.ofMillis(200));
     assertEquals(range(1000), drain(call.downstream()));
     assertEquals("done", Await.result(call.result()));
@@ -373,17 +434,22 @@ public abstract class StreamSuite {
   public void byteCreditBoundsBigItems() throws Exception {
     Peer server = server();
     AtomicLong sent = new AtomicLong();
-    server.handleStream("big", (ctx, body, up, down) -> {
-      for (int i = 0; i < 50; i++) {
-        down.send(Payload.wrap(new byte[10_000]));
-        sent.incrementAndGet();
-      }
-      return "done";
-    });
+    server.handleStream(
+        "big",
+        (ctx, body, up, down) -> {
+          for (int i = 0; i < 50; i++) {
+            down.send(Payload.wrap(new byte[10_000]));
+            sent.incrementAndGet();
+          }
+          return "done";
+        });
     ConnectedPeer client = client(server, b -> b.streamWindow(1000, 25_000));
     StreamCall call = client.call("big").serverStream(null);
-    Await.until("the sender used its byte credit", () -> sent.get() == 3, () -> sent.get() + " sent");
-    Await.holds("25,000 bytes of credit let 3 items of 10,000 go (the third overdraws), no more", () -> sent.get() == 3,
+    Await.until(
+        "the sender used its byte credit", () -> sent.get() == 3, () -> sent.get() + " sent");
+    Await.holds(
+        "25,000 bytes of credit let 3 items of 10,000 go (the third overdraws), no more",
+        () -> sent.get() == 3,
         Duration.ofMillis(100));
     int n = 0;
     while (call.downstream().take() != null) {
@@ -398,19 +464,22 @@ public abstract class StreamSuite {
     Peer server = server();
     CompletableFuture<String> outcome = new CompletableFuture<>();
     CountDownLatch release = new CountDownLatch(1);
-    server.handleStream("offers", (ctx, body, up, down) -> {
-      int accepted = 0;
-      while (down.offer(accepted)) {
-        accepted++;
-        if (accepted > 100) {
-          break;
-        }
-      }
-      boolean late = down.send("late", Duration.ofMillis(50));
-      outcome.complete(accepted + " accepted, credit " + down.credit() + ", timed send " + late);
-      release.await();
-      return "ok";
-    });
+    server.handleStream(
+        "offers",
+        (ctx, body, up, down) -> {
+          int accepted = 0;
+          while (down.offer(accepted)) {
+            accepted++;
+            if (accepted > 100) {
+              break;
+            }
+          }
+          boolean late = down.send("late", Duration.ofMillis(50));
+          outcome.complete(
+              accepted + " accepted, credit " + down.credit() + ", timed send " + late);
+          release.await();
+          return "ok";
+        });
     ConnectedPeer client = client(server, b -> b.streamWindow(4, 1 << 20));
     StreamCall call = client.call("offers").serverStream(null);
     assertEquals("4 accepted, credit 0, timed send false", Await.result(outcome));
@@ -427,15 +496,17 @@ public abstract class StreamSuite {
     long window = 1 << 20;
     Peer server = server();
     AtomicLong sentBytes = new AtomicLong();
-    server.handleStream("bulk", (ctx, body, up, down) -> {
-      byte[] chunk = new byte[itemSize];
-      for (int i = 0; i < items; i++) {
-        java.nio.ByteBuffer.wrap(chunk).putInt(i);
-        down.send(Payload.wrap(chunk));
-        sentBytes.addAndGet(itemSize);
-      }
-      return "done";
-    });
+    server.handleStream(
+        "bulk",
+        (ctx, body, up, down) -> {
+          byte[] chunk = new byte[itemSize];
+          for (int i = 0; i < items; i++) {
+            ByteBuffer.wrap(chunk).putInt(i);
+            down.send(Payload.wrap(chunk));
+            sentBytes.addAndGet(itemSize);
+          }
+          return "done";
+        });
     ConnectedPeer client = client(server, b -> b.streamWindow(64, window));
     StreamCall call = client.call("bulk").serverStream(null);
     long taken = 0;
@@ -443,7 +514,7 @@ public abstract class StreamSuite {
     Body b;
     int i = 0;
     while ((b = call.downstream().take()) != null) {
-      assertEquals(i, java.nio.ByteBuffer.wrap(b.bytes()).getInt(), "items out of order");
+      assertEquals(i, ByteBuffer.wrap(b.bytes()).getInt(), "items out of order");
       i++;
       taken += b.bytes().length;
       maxInFlight = Math.max(maxInFlight, sentBytes.get() - taken);
@@ -452,7 +523,8 @@ public abstract class StreamSuite {
       }
     }
     assertEquals(items, i);
-    assertTrue(maxInFlight <= window + itemSize, "in flight " + maxInFlight + " bytes, window " + window);
+    assertTrue(
+        maxInFlight <= window + itemSize, "in flight " + maxInFlight + " bytes, window " + window);
     assertEquals("done", Await.result(call.result()));
   }
 
@@ -470,36 +542,40 @@ public abstract class StreamSuite {
     StreamCall call = client.call("count").serverStream(300);
     List<Long> got = new ArrayList<>();
     CompletableFuture<Void> done = new CompletableFuture<>();
-    call.downstream().publisher().subscribe(new Flow.Subscriber<Body>() {
-      private Flow.Subscription s;
+    call.downstream()
+        .publisher()
+        .subscribe(
+            new Flow.Subscriber<Body>() {
+              private Flow.Subscription s;
 
-      @Override
-      public void onSubscribe(Flow.Subscription s) {
-        this.s = s;
-        s.request(1);
-      }
+              @Override
+              public void onSubscribe(Flow.Subscription s) {
+                this.s = s;
+                s.request(1);
+              }
 
-      @Override
-      public void onNext(Body item) {
-        got.add(((Number) item.value()).longValue());
-        s.request(1);
-      }
+              @Override
+              public void onNext(Body item) {
+                got.add(((Number) item.value()).longValue());
+                s.request(1);
+              }
 
-      @Override
-      public void onError(Throwable t) {
-        done.completeExceptionally(t);
-      }
+              @Override
+              public void onError(Throwable t) {
+                done.completeExceptionally(t);
+              }
 
-      @Override
-      public void onComplete() {
-        done.complete(null);
-      }
-    });
+              @Override
+              public void onComplete() {
+                done.complete(null);
+              }
+            });
     Await.result(done);
     assertEquals(range(300), got);
     // Upstream fed by a Flow.Publisher.
     StreamCall sum = client.call("sum").clientStream(null);
-    try (SubmissionPublisher<Object> publisher = new SubmissionPublisher<>(closer.executor("publisher"), 16)) {
+    try (SubmissionPublisher<Object> publisher =
+        new SubmissionPublisher<>(closer.executor("publisher"), 16)) {
       publisher.subscribe(sum.upstream().subscriber());
       for (int i = 1; i <= 500; i++) {
         publisher.submit(i);
@@ -511,27 +587,31 @@ public abstract class StreamSuite {
   @Test
   public void byteStreamsCarryBytesExactly() throws Exception {
     Peer server = server();
-    server.handleStream("sha256", (ctx, body, up, down) -> {
-      MessageDigest md = MessageDigest.getInstance("SHA-256");
-      try (InputStream in = up.inputStream()) {
-        byte[] buf = new byte[7919];
-        int n;
-        while ((n = in.read(buf)) != -1) {
-          md.update(buf, 0, n);
-        }
-      }
-      return md.digest();
-    });
-    server.handleStream("bytes", (ctx, body, up, down) -> {
-      int n = ((Number) body.value()).intValue();
-      byte[] data = new byte[n];
-      new Random(n).nextBytes(data);
-      try (OutputStream out = down.outputStream(16 << 10)) {
-        out.write(data, 0, n / 3);
-        out.write(data, n / 3, n - n / 3);
-      }
-      return "ok";
-    });
+    server.handleStream(
+        "sha256",
+        (ctx, body, up, down) -> {
+          MessageDigest md = MessageDigest.getInstance("SHA-256");
+          try (InputStream in = up.inputStream()) {
+            byte[] buf = new byte[7919];
+            int n;
+            while ((n = in.read(buf)) != -1) {
+              md.update(buf, 0, n);
+            }
+          }
+          return md.digest();
+        });
+    server.handleStream(
+        "bytes",
+        (ctx, body, up, down) -> {
+          int n = ((Number) body.value()).intValue();
+          byte[] data = new byte[n];
+          new Random(n).nextBytes(data);
+          try (OutputStream out = down.outputStream(16 << 10)) {
+            out.write(data, 0, n / 3);
+            out.write(data, n / 3, n - n / 3);
+          }
+          return "ok";
+        });
     ConnectedPeer client = client(server);
     byte[] data = new byte[1 << 20];
     new Random(42).nextBytes(data);
@@ -560,17 +640,19 @@ public abstract class StreamSuite {
   public void writingAfterTheReaderHasGoneIsABrokenPipe() throws Exception {
     Peer server = server();
     CompletableFuture<String> writer = new CompletableFuture<>();
-    server.handleStream("write", (ctx, body, up, down) -> {
-      try (OutputStream out = down.outputStream(1024)) {
-        for (int i = 0; i < 1_000_000; i++) {
-          out.write(new byte[1024]);
-        }
-        writer.complete("wrote everything");
-      } catch (IOException e) {
-        writer.complete(e.getMessage());
-      }
-      return "ok";
-    });
+    server.handleStream(
+        "write",
+        (ctx, body, up, down) -> {
+          try (OutputStream out = down.outputStream(1024)) {
+            for (int i = 0; i < 1_000_000; i++) {
+              out.write(new byte[1024]);
+            }
+            writer.complete("wrote everything");
+          } catch (IOException e) {
+            writer.complete(e.getMessage());
+          }
+          return "ok";
+        });
     StreamCall call = client(server).call("write").serverStream(null);
     InputStream in = call.downstream().inputStream();
     assertEquals(1024, in.readNBytes(1024).length);
@@ -592,65 +674,77 @@ public abstract class StreamSuite {
     assertThrows(CallCancelledException.class, () -> call.upstream().send(1));
     assertEquals(ErrorCode.UNSUPPORTED, ((CallosumException) Await.failure(call.result())).code());
     client.call("echo").invoke("unary still works");
-    assertEquals("FUNCTION", String.valueOf(python.nextHeader().type()), "only the unary call reached the legacy remote");
+    assertEquals(
+        "FUNCTION",
+        String.valueOf(python.nextHeader().type()),
+        "only the unary call reached the legacy remote");
     assertEquals(0, python.backlog());
   }
 
-  private static final Capabilities JAVA = new Capabilities(Capabilities.VERSION, 77, java.util.Set.of(Capabilities.CHAIN, Capabilities.STREAM));
-  /** A Java peer that announces chunks too: chunked messages are refused from any other. */
-  private static final Capabilities JAVA_CHUNKS = new Capabilities(Capabilities.VERSION, 78,
-      java.util.Set.of(Capabilities.CHAIN, Capabilities.STREAM, Capabilities.CHUNK));
+  private static final Capabilities JAVA =
+      new Capabilities(Capabilities.VERSION, 77, Set.of(Capabilities.CHAIN, Capabilities.STREAM));
 
-  private static io.callosum.internal.Header streamCall(String method, long seq, int streams) {
-    return new io.callosum.internal.Header(io.callosum.internal.MessageType.FUNCTION, method, io.callosum.OrderKey.NONE, seq, false,
-        List.of(), streams, 0, 0);
+  /** A Java peer that announces chunks too: chunked messages are refused from any other. */
+  private static final Capabilities JAVA_CHUNKS =
+      new Capabilities(
+          Capabilities.VERSION,
+          78,
+          Set.of(Capabilities.CHAIN, Capabilities.STREAM, Capabilities.CHUNK));
+
+  private static Header streamCall(String method, long seq, int streams) {
+    return new Header(
+        MessageType.FUNCTION, method, OrderKey.NONE, seq, false, List.of(), streams, 0, 0);
   }
 
-  private static void sendItem(RawLink raw, io.callosum.internal.Header call, byte[] body) throws Exception {
-    raw.send(io.callosum.internal.MessageCodec.encodeHeader(call.stream(io.callosum.internal.MessageType.STREAM_ITEM, io.callosum.internal.Header.UPSTREAM, 0, 0)),
-        io.callosum.internal.MessageCodec.encodeBody(io.callosum.internal.MessageCodec.NO_META, body, false));
+  private static void sendItem(RawLink raw, Header call, byte[] body) throws Exception {
+    raw.send(
+        MessageCodec.encodeHeader(call.stream(MessageType.STREAM_ITEM, Header.UPSTREAM, 0, 0)),
+        MessageCodec.encodeBody(MessageCodec.NO_META, body, false));
   }
 
   /**
    * A remote that sends beyond the credit it was granted is cut off: its stream fails with "bad
-   * message", it is told to stop (STREAM_CANCEL), and the handler sees the failure; nothing
-   * beyond the window was buffered.
+   * message", it is told to stop (STREAM_CANCEL), and the handler sees the failure; nothing beyond
+   * the window was buffered.
    */
   @Test
   public void aSenderThatIgnoresCreditIsCutOff() throws Exception {
     Peer server = server(b -> b.streamWindow(4, 1 << 20));
     CountDownLatch go = new CountDownLatch(1);
     AtomicInteger bufferedAtMost = new AtomicInteger();
-    server.handleStream("collect", (ctx, body, up, down) -> {
-      go.await();
-      bufferedAtMost.set(up.buffered());
-      int n = 0;
-      try {
-        while (up.take() != null) {
-          n++;
-        }
-        return "completed after " + n;
-      } catch (CallosumException e) {
-        return "cut off after " + n + ": " + e.code();
-      }
-    });
+    server.handleStream(
+        "collect",
+        (ctx, body, up, down) -> {
+          go.await();
+          bufferedAtMost.set(up.buffered());
+          int n = 0;
+          try {
+            while (up.take() != null) {
+              n++;
+            }
+            return "completed after " + n;
+          } catch (CallosumException e) {
+            return "cut off after " + n + ": " + e.code();
+          }
+        });
     RawLink raw = closer.later(RawLink.connect(transport(), server.address(), JAVA));
-    io.callosum.internal.Header call = streamCall("collect", 1, io.callosum.internal.Header.UPSTREAM);
-    raw.send(io.callosum.internal.MessageCodec.encodeHeader(call), io.callosum.internal.MessageCodec.encodeBody(
-        io.callosum.internal.MessageCodec.NO_META, new io.callosum.upper.MsgpackCodec().encode(null), false));
-    io.callosum.internal.Header credit = raw.nextHeader();
-    assertEquals(io.callosum.internal.MessageType.STREAM_CREDIT, credit.type());
+    Header call = streamCall("collect", 1, Header.UPSTREAM);
+    raw.send(
+        MessageCodec.encodeHeader(call),
+        MessageCodec.encodeBody(MessageCodec.NO_META, new MsgpackCodec().encode(null), false));
+    Header credit = raw.nextHeader();
+    assertEquals(MessageType.STREAM_CREDIT, credit.type());
     assertEquals(4, credit.creditItems());
-    byte[] item = new io.callosum.upper.MsgpackCodec().encode("x");
+    byte[] item = new MsgpackCodec().encode("x");
     for (int i = 0; i < 6; i++) {
       sendItem(raw, call, item); // two more than granted
     }
-    io.callosum.internal.Header stop = raw.nextHeader();
-    assertEquals(io.callosum.internal.MessageType.STREAM_CANCEL, stop.type());
-    assertEquals(io.callosum.internal.Header.UPSTREAM, stop.streams());
+    Header stop = raw.nextHeader();
+    assertEquals(MessageType.STREAM_CANCEL, stop.type());
+    assertEquals(Header.UPSTREAM, stop.streams());
     go.countDown();
-    io.callosum.internal.Header reply = raw.nextHeader();
-    assertEquals(io.callosum.internal.MessageType.RESULT, reply.type());
+    Header reply = raw.nextHeader();
+    assertEquals(MessageType.RESULT, reply.type());
     assertEquals(0, bufferedAtMost.get(), "the items of a stream cut off are dropped");
   }
 
@@ -660,23 +754,27 @@ public abstract class StreamSuite {
     Peer server = server();
     server.handle("echo", (ctx, body) -> body.value());
     RawLink raw = closer.later(RawLink.connect(transport(), server.address(), JAVA));
-    io.callosum.internal.Header stray = streamCall("collect", 999, io.callosum.internal.Header.UPSTREAM);
-    sendItem(raw, stray, new io.callosum.upper.MsgpackCodec().encode("x"));
-    raw.send(io.callosum.internal.MessageCodec.encodeHeader(stray.stream(io.callosum.internal.MessageType.STREAM_CREDIT, io.callosum.internal.Header.DOWNSTREAM, 5, 5)),
-        io.callosum.internal.MessageCodec.encodeBody(io.callosum.internal.MessageCodec.EMPTY_ARRAY_META, null, false));
-    raw.send(io.callosum.internal.MessageCodec.encodeHeader(stray.stream(io.callosum.internal.MessageType.STREAM_END, io.callosum.internal.Header.UPSTREAM, 0, 0)),
+    Header stray = streamCall("collect", 999, Header.UPSTREAM);
+    sendItem(raw, stray, new MsgpackCodec().encode("x"));
+    raw.send(
+        MessageCodec.encodeHeader(stray.stream(MessageType.STREAM_CREDIT, Header.DOWNSTREAM, 5, 5)),
+        MessageCodec.encodeBody(MessageCodec.EMPTY_ARRAY_META, null, false));
+    raw.send(
+        MessageCodec.encodeHeader(stray.stream(MessageType.STREAM_END, Header.UPSTREAM, 0, 0)),
         new byte[] {1, 2, 3}); // not a body frame at all
     // A stream in progress whose item has a nil body fails, and only that stream.
-    io.callosum.internal.Header call = streamCall("sum", 2, io.callosum.internal.Header.UPSTREAM);
-    raw.send(io.callosum.internal.MessageCodec.encodeHeader(call), io.callosum.internal.MessageCodec.encodeBody(
-        io.callosum.internal.MessageCodec.NO_META, new io.callosum.upper.MsgpackCodec().encode(null), false));
-    assertEquals(io.callosum.internal.MessageType.STREAM_CREDIT, raw.nextHeader().type());
-    raw.send(io.callosum.internal.MessageCodec.encodeHeader(call.stream(io.callosum.internal.MessageType.STREAM_ITEM, io.callosum.internal.Header.UPSTREAM, 0, 0)),
-        io.callosum.internal.MessageCodec.encodeBody(io.callosum.internal.MessageCodec.NO_META, null, false));
-    io.callosum.internal.Header reply = raw.nextHeader();
-    assertEquals(io.callosum.internal.MessageType.FAILURE, reply.type(), "the handler saw its stream fail");
-    raw.sendCall("echo", io.callosum.OrderKey.NONE, 3, new io.callosum.upper.MsgpackCodec().encode("still here"));
-    assertEquals(io.callosum.internal.MessageType.RESULT, raw.nextHeader().type());
+    Header call = streamCall("sum", 2, Header.UPSTREAM);
+    raw.send(
+        MessageCodec.encodeHeader(call),
+        MessageCodec.encodeBody(MessageCodec.NO_META, new MsgpackCodec().encode(null), false));
+    assertEquals(MessageType.STREAM_CREDIT, raw.nextHeader().type());
+    raw.send(
+        MessageCodec.encodeHeader(call.stream(MessageType.STREAM_ITEM, Header.UPSTREAM, 0, 0)),
+        MessageCodec.encodeBody(MessageCodec.NO_META, null, false));
+    Header reply = raw.nextHeader();
+    assertEquals(MessageType.FAILURE, reply.type(), "the handler saw its stream fail");
+    raw.sendCall("echo", OrderKey.NONE, 3, new MsgpackCodec().encode("still here"));
+    assertEquals(MessageType.RESULT, raw.nextHeader().type());
   }
 
   // ------------------------------------------------------------------ big messages in chunks
@@ -704,19 +802,24 @@ public abstract class StreamSuite {
     // Compressed ones too (the compressed frame is what is chunked).
     Payload zipped = Await.result(client.call("echo").compress(true).invokeRaw(Payload.wrap(big)));
     assertArrayEquals(big, zipped.bytes());
-    Await.until("no transfer is left", () -> InternalEntries.of(client) == 0 && InternalEntries.of(server) == 0,
+    Await.until(
+        "no transfer is left",
+        () -> InternalEntries.of(client) == 0 && InternalEntries.of(server) == 0,
         () -> InternalEntries.of(client) + " / " + InternalEntries.of(server));
   }
 
   /**
-   * A big call in flight does not hold up small calls on the same connection: when each small
-   * call is sent, at most a few chunks of the big one are queued in the lower ahead of it (a
-   * whole message would put all of it ahead). Measured in bytes, so the bound holds on any
-   * machine; the times are printed.
+   * A big call in flight does not hold up small calls on the same connection: when each small call
+   * is sent, at most a few chunks of the big one are queued in the lower ahead of it (a whole
+   * message would put all of it ahead). Measured in bytes, so the bound holds on any machine; the
+   * times are printed.
    */
-  /** Either side of {@link #smallCallsPassABigOne}: over {@code metered}, room for the big message. */
+  /**
+   * Either side of {@link #smallCallsPassABigOne}: over {@code metered}, room for the big message.
+   */
   private <B extends Peer.Options<B>> B bigMessagesOver(B b, MeteredTransport metered) {
-    return b.transport(metered).limits(io.callosum.Limits.builder().maxMessageSize(bigMessageBytes() + (1 << 20)).build());
+    return b.transport(metered)
+        .limits(Limits.builder().maxMessageSize(bigMessageBytes() + (1 << 20)).build());
   }
 
   @Test
@@ -726,7 +829,8 @@ public abstract class StreamSuite {
     Peer server = echoServer(b -> bigMessagesOver(b, metered));
     ConnectedPeer client = client(server, b -> bigMessagesOver(b, metered));
     assertEquals("warm", client.call("echo").invokeAndWait("warm"));
-    CompletableFuture<Object> big = client.call("length").invoke(Payload.wrap(new byte[bigMessageBytes()]));
+    CompletableFuture<Object> big =
+        client.call("length").invoke(Payload.wrap(new byte[bigMessageBytes()]));
     long t0 = System.nanoTime();
     List<CompletableFuture<Object>> smalls = new ArrayList<>();
     long aheadMost = 0;
@@ -747,21 +851,32 @@ public abstract class StreamSuite {
     long smallMillis = (System.nanoTime() - t0) / 1_000_000;
     assertEquals(bigMessageBytes(), ((Number) Await.result(big)).intValue());
     long bigMillis = (System.nanoTime() - t0) / 1_000_000;
-    System.out.printf("chunks: 1,000 small calls done in %d ms beside a %d MiB call that took %d ms; %d of them sent while it"
-        + " was being sent, with at most %d KiB of it queued ahead%n", smallMillis, bigMessageBytes() >> 20, bigMillis, duringTransfer, aheadMost >> 10);
+    System.out.printf(
+        "chunks: 1,000 small calls done in %d ms beside a %d MiB call that took %d ms; %d of them"
+            + " sent while it was being sent, with at most %d KiB of it queued ahead%n",
+        smallMillis, bigMessageBytes() >> 20, bigMillis, duringTransfer, aheadMost >> 10);
     assertTrue(metered.sent() >= bigMessageBytes(), "the big call went through the metered lower");
-    assertTrue(duringTransfer > 0, "no small call was sent while the big one was being sent: the test proves nothing");
-    assertTrue(aheadMost <= (long) (4 + 1) * (chunkSize + 1024), "a small call had " + aheadMost + " bytes of the big one ahead of it");
+    assertTrue(
+        duringTransfer > 0,
+        "no small call was sent while the big one was being sent: the test proves nothing");
+    assertTrue(
+        aheadMost <= (long) (4 + 1) * (chunkSize + 1024),
+        "a small call had " + aheadMost + " bytes of the big one ahead of it");
   }
 
   @Test
   public void aChunkedMessageOverTheReceiversLimitIsRefused() throws Exception {
-    Peer server = echoServer(b -> b.limits(io.callosum.Limits.builder().maxMessageSize(1 << 20).build()));
-    ConnectedPeer client = client(server, b -> b.chunkSize(64 << 10).limits(io.callosum.Limits.builder().maxMessageSize(8 << 20).build()));
+    Peer server = echoServer(b -> b.limits(Limits.builder().maxMessageSize(1 << 20).build()));
+    ConnectedPeer client =
+        client(
+            server,
+            b -> b.chunkSize(64 << 10).limits(Limits.builder().maxMessageSize(8 << 20).build()));
     Throwable e = Await.failure(client.call("length").invokeRaw(Payload.wrap(new byte[2 << 20])));
-    assertInstanceOf(io.callosum.MessageTooLargeException.class, e);
+    assertInstanceOf(MessageTooLargeException.class, e);
     assertEquals("ok", client.call("echo").invokeAndWait("ok"));
-    Await.until("no transfer is left", () -> InternalEntries.of(client) == 0 && InternalEntries.of(server) == 0,
+    Await.until(
+        "no transfer is left",
+        () -> InternalEntries.of(client) == 0 && InternalEntries.of(server) == 0,
         () -> InternalEntries.of(client) + " / " + InternalEntries.of(server));
   }
 
@@ -773,21 +888,36 @@ public abstract class StreamSuite {
   @Test
   public void transfersCutShortLeaveNothingBehind() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
-    Peer server = echoServer(b -> b.chunkSize(64 << 10).limits(io.callosum.Limits.builder().maxMessageSize(64 << 20).build()));
-    server.handle("bigReply", (ctx, body) -> {
-      release.await();
-      return Payload.wrap(new byte[8 << 20]);
-    });
-    ConnectedPeer client = client(server, b -> b.chunkSize(64 << 10).limits(io.callosum.Limits.builder().maxMessageSize(64 << 20).build()));
-    CompletableFuture<Payload> f = client.call("bigReply").timeout(Duration.ofMillis(200)).invokeRaw(Payload.wrap(new byte[10]));
+    Peer server =
+        echoServer(
+            b -> b.chunkSize(64 << 10).limits(Limits.builder().maxMessageSize(64 << 20).build()));
+    server.handle(
+        "bigReply",
+        (ctx, body) -> {
+          release.await();
+          return Payload.wrap(new byte[8 << 20]);
+        });
+    ConnectedPeer client =
+        client(
+            server,
+            b -> b.chunkSize(64 << 10).limits(Limits.builder().maxMessageSize(64 << 20).build()));
+    CompletableFuture<Payload> f =
+        client
+            .call("bigReply")
+            .timeout(Duration.ofMillis(200))
+            .invokeRaw(Payload.wrap(new byte[10]));
     assertInstanceOf(CallTimeoutException.class, Await.failure(f));
     release.countDown(); // the reply now goes to a call that is over
-    Await.until("no transfer is left", () -> InternalEntries.of(client) == 0 && InternalEntries.of(server) == 0,
+    Await.until(
+        "no transfer is left",
+        () -> InternalEntries.of(client) == 0 && InternalEntries.of(server) == 0,
         () -> InternalEntries.of(client) + " / " + InternalEntries.of(server));
 
     CompletableFuture<Object> g = client.call("length").invoke(Payload.wrap(new byte[32 << 20]));
     g.cancel(true);
-    Await.until("no transfer is left", () -> InternalEntries.of(client) == 0 && InternalEntries.of(server) == 0,
+    Await.until(
+        "no transfer is left",
+        () -> InternalEntries.of(client) == 0 && InternalEntries.of(server) == 0,
         () -> InternalEntries.of(client) + " / " + InternalEntries.of(server));
     assertEquals("ok", client.call("echo").invokeAndWait("ok"));
   }
@@ -796,10 +926,11 @@ public abstract class StreamSuite {
   @Test
   public void aLegacyRemoteGetsBigMessagesWhole() throws Exception {
     RawLink python = closer.later(RawLink.bind(transport(), bindAddress(), Capabilities.LEGACY));
-    ConnectedPeer client = closer.later(base().connect(python.address()).chunkSize(64 << 10).build()).start();
+    ConnectedPeer client =
+        closer.later(base().connect(python.address()).chunkSize(64 << 10).build()).start();
     client.call("echo").invokeRaw(Payload.wrap(new byte[1 << 20]));
-    io.callosum.lower.Envelope env = python.next();
-    assertEquals(0, io.callosum.internal.MessageCodec.decodeHeader(env.header(), 1024, 32).chunkTotal());
+    Envelope env = python.next();
+    assertEquals(0, MessageCodec.decodeHeader(env.header(), 1024, 32).chunkTotal());
     assertTrue(env.body().length > 1 << 20, "the body came whole");
     assertEquals(0, python.backlog());
   }
@@ -809,46 +940,52 @@ public abstract class StreamSuite {
   public void badChunksAreRefusedAndHurtNobody() throws Exception {
     Peer server = echoServer(b -> b);
     RawLink raw = closer.later(RawLink.connect(transport(), server.address(), JAVA_CHUNKS));
-    io.callosum.upper.MsgpackCodec mp = new io.callosum.upper.MsgpackCodec();
-    byte[] frame = io.callosum.internal.MessageCodec.encodeBody(io.callosum.internal.MessageCodec.NO_META, mp.encode("hello".repeat(500)), false);
-    io.callosum.internal.Header echo = new io.callosum.internal.Header(io.callosum.internal.MessageType.FUNCTION, "echo",
-        io.callosum.OrderKey.NONE, 1, false, List.of());
+    MsgpackCodec mp = new MsgpackCodec();
+    byte[] frame =
+        MessageCodec.encodeBody(MessageCodec.NO_META, mp.encode("hello".repeat(500)), false);
+    Header echo = new Header(MessageType.FUNCTION, "echo", OrderKey.NONE, 1, false, List.of());
     // 1. A chunked call whose chunks overflow what it announced.
-    raw.send(io.callosum.internal.MessageCodec.encodeHeader(echo.chunked(2000)), new byte[0]);
-    io.callosum.internal.Header credit = raw.nextHeader();
-    assertEquals(io.callosum.internal.MessageType.CHUNK_CREDIT, credit.type());
+    raw.send(MessageCodec.encodeHeader(echo.chunked(2000)), new byte[0]);
+    Header credit = raw.nextHeader();
+    assertEquals(MessageType.CHUNK_CREDIT, credit.type());
     assertEquals(4, credit.creditItems());
-    raw.send(io.callosum.internal.MessageCodec.encodeHeader(echo.stream(io.callosum.internal.MessageType.CHUNK, 1, 0, 0)), new byte[2001]);
-    assertEquals(io.callosum.internal.MessageType.ERROR, raw.nextHeader().type(), "an overflow is answered with an error");
-    assertEquals(io.callosum.internal.MessageType.CHUNK_CREDIT, raw.nextHeader().type(), "and the sender is told to stop");
+    raw.send(MessageCodec.encodeHeader(echo.stream(MessageType.CHUNK, 1, 0, 0)), new byte[2001]);
+    assertEquals(
+        MessageType.ERROR, raw.nextHeader().type(), "an overflow is answered with an error");
+    assertEquals(
+        MessageType.CHUNK_CREDIT, raw.nextHeader().type(), "and the sender is told to stop");
     // 2. A chunk for no transfer, and an announcement with a body: dropped / refused.
-    raw.send(io.callosum.internal.MessageCodec.encodeHeader(echo.stream(io.callosum.internal.MessageType.CHUNK, 1, 0, 0)), new byte[5]);
-    raw.send(io.callosum.internal.MessageCodec.encodeHeader(echo.chunked(frame.length)), frame);
-    assertEquals(io.callosum.internal.MessageType.ERROR, raw.nextHeader().type());
-    assertEquals(io.callosum.internal.MessageType.CHUNK_CREDIT, raw.nextHeader().type());
+    raw.send(MessageCodec.encodeHeader(echo.stream(MessageType.CHUNK, 1, 0, 0)), new byte[5]);
+    raw.send(MessageCodec.encodeHeader(echo.chunked(frame.length)), frame);
+    assertEquals(MessageType.ERROR, raw.nextHeader().type());
+    assertEquals(MessageType.CHUNK_CREDIT, raw.nextHeader().type());
     // 3. A good chunked call in two pieces.
-    io.callosum.internal.Header good = new io.callosum.internal.Header(io.callosum.internal.MessageType.FUNCTION, "echo",
-        io.callosum.OrderKey.NONE, 2, false, List.of());
-    raw.send(io.callosum.internal.MessageCodec.encodeHeader(good.chunked(frame.length)), new byte[0]);
-    assertEquals(io.callosum.internal.MessageType.CHUNK_CREDIT, raw.nextHeader().type());
+    Header good = new Header(MessageType.FUNCTION, "echo", OrderKey.NONE, 2, false, List.of());
+    raw.send(MessageCodec.encodeHeader(good.chunked(frame.length)), new byte[0]);
+    assertEquals(MessageType.CHUNK_CREDIT, raw.nextHeader().type());
     int half = frame.length / 2;
-    raw.send(io.callosum.internal.MessageCodec.encodeHeader(good.stream(io.callosum.internal.MessageType.CHUNK, 1, 0, 0)),
-        java.util.Arrays.copyOfRange(frame, 0, half));
-    assertEquals(io.callosum.internal.MessageType.CHUNK_CREDIT, raw.nextHeader().type());
-    raw.send(io.callosum.internal.MessageCodec.encodeHeader(good.stream(io.callosum.internal.MessageType.CHUNK, 1, 0, 0)),
-        java.util.Arrays.copyOfRange(frame, half, frame.length));
-    io.callosum.lower.Envelope reply = raw.next();
-    io.callosum.internal.Header rh = io.callosum.internal.MessageCodec.decodeHeader(reply.header(), 1024, 32);
-    assertEquals(io.callosum.internal.MessageType.RESULT, rh.type());
+    raw.send(
+        MessageCodec.encodeHeader(good.stream(MessageType.CHUNK, 1, 0, 0)),
+        Arrays.copyOfRange(frame, 0, half));
+    assertEquals(MessageType.CHUNK_CREDIT, raw.nextHeader().type());
+    raw.send(
+        MessageCodec.encodeHeader(good.stream(MessageType.CHUNK, 1, 0, 0)),
+        Arrays.copyOfRange(frame, half, frame.length));
+    Envelope reply = raw.next();
+    Header rh = MessageCodec.decodeHeader(reply.header(), 1024, 32);
+    assertEquals(MessageType.RESULT, rh.type());
     assertEquals(2, rh.seq());
-    Await.until("nothing is held", () -> InternalEntries.of(server) == 0, () -> String.valueOf(InternalEntries.of(server)));
+    Await.until(
+        "nothing is held",
+        () -> InternalEntries.of(server) == 0,
+        () -> String.valueOf(InternalEntries.of(server)));
   }
 
   // ------------------------------------------------------------------ named pipes
 
   private Peer pipeHost() {
     Peer host = closer.later(base().bind(bindAddress()).name("pipe-host").build());
-    io.callosum.pipe.Pipes.host(host);
+    Pipes.host(host);
     return host.start();
   }
 
@@ -862,24 +999,32 @@ public abstract class StreamSuite {
     return b;
   }
 
-  /** A write blocks until a reader is attached; then the bytes arrive in order and the reader reads -1 at the end. */
+  /**
+   * A write blocks until a reader is attached; then the bytes arrive in order and the reader reads
+   * -1 at the end.
+   */
   @Test
   public void aPipeWriteBlocksUntilAReaderIsAttached() throws Exception {
     Peer host = pipeHost();
     byte[] data = randomBytes(1 << 20, 1);
     CountDownLatch firstWriteDone = new CountDownLatch(1);
-    CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
-      try (OutputStream out = io.callosum.pipe.Pipes.openOutput(pipeClient(host), "p1")) {
-        out.write(data, 0, io.callosum.pipe.Pipes.CHUNK_SIZE); // a whole chunk: it must go out
-        firstWriteDone.countDown();
-        out.write(data, io.callosum.pipe.Pipes.CHUNK_SIZE, data.length - io.callosum.pipe.Pipes.CHUNK_SIZE);
-      } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-    }, closer.executor("pipe-writer"));
-    assertFalse(firstWriteDone.await(300, TimeUnit.MILLISECONDS), "a write returned with no reader attached");
+    CompletableFuture<Void> writer =
+        CompletableFuture.runAsync(
+            () -> {
+              try (OutputStream out = Pipes.openOutput(pipeClient(host), "p1")) {
+                out.write(data, 0, Pipes.CHUNK_SIZE); // a whole chunk: it must go out
+                firstWriteDone.countDown();
+                out.write(data, Pipes.CHUNK_SIZE, data.length - Pipes.CHUNK_SIZE);
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            },
+            closer.executor("pipe-writer"));
+    assertFalse(
+        firstWriteDone.await(300, TimeUnit.MILLISECONDS),
+        "a write returned with no reader attached");
     ByteArrayOutputStream got = new ByteArrayOutputStream();
-    try (InputStream in = io.callosum.pipe.Pipes.openInput(pipeClient(host), "p1")) {
+    try (InputStream in = Pipes.openInput(pipeClient(host), "p1")) {
       in.transferTo(got);
       assertEquals(-1, in.read());
     }
@@ -891,16 +1036,20 @@ public abstract class StreamSuite {
   @Test
   public void aPipeReadBlocksUntilDataArrives() throws Exception {
     Peer host = pipeHost();
-    InputStream in = closer.later(io.callosum.pipe.Pipes.openInput(pipeClient(host), "p2"));
-    CompletableFuture<Integer> first = CompletableFuture.supplyAsync(() -> {
-      try {
-        return in.read();
-      } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-    }, closer.executor("pipe-reader"));
-    Await.holds("a read waits while nothing was written", () -> !first.isDone(), Duration.ofMillis(200));
-    try (OutputStream out = io.callosum.pipe.Pipes.openOutput(pipeClient(host), "p2")) {
+    InputStream in = closer.later(Pipes.openInput(pipeClient(host), "p2"));
+    CompletableFuture<Integer> first =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return in.read();
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            },
+            closer.executor("pipe-reader"));
+    Await.holds(
+        "a read waits while nothing was written", () -> !first.isDone(), Duration.ofMillis(200));
+    try (OutputStream out = Pipes.openOutput(pipeClient(host), "p2")) {
       out.write(new byte[] {42, 43});
     }
     assertEquals(42, Await.result(first));
@@ -913,44 +1062,57 @@ public abstract class StreamSuite {
   public void aPipeWithoutItsReaderIsBrokenAndABusyPipeIsRefused() throws Exception {
     Peer host = pipeHost();
     ConnectedPeer writerPeer = pipeClient(host);
-    OutputStream out = io.callosum.pipe.Pipes.openOutput(writerPeer, "p3");
-    InputStream in = io.callosum.pipe.Pipes.openInput(pipeClient(host), "p3");
+    OutputStream out = Pipes.openOutput(writerPeer, "p3");
+    InputStream in = Pipes.openInput(pipeClient(host), "p3");
     out.write(new byte[10]);
     out.flush();
     assertEquals(10, in.readNBytes(10).length);
-    IOException busy = assertThrows(IOException.class, () -> {
-      try (OutputStream second = io.callosum.pipe.Pipes.openOutput(pipeClient(host), "p3")) {
-        second.write(1);
-      }
-    });
+    IOException busy =
+        assertThrows(
+            IOException.class,
+            () -> {
+              try (OutputStream second = Pipes.openOutput(pipeClient(host), "p3")) {
+                second.write(1);
+              }
+            });
     assertTrue(busy.getMessage().contains("busy"), busy.getMessage());
     in.close(); // the reader goes away
-    IOException broken = assertThrows(IOException.class, () -> {
-      for (int i = 0; i < 1000; i++) {
-        out.write(new byte[io.callosum.pipe.Pipes.CHUNK_SIZE]);
-      }
-    });
-    assertTrue(broken.getMessage().contains("broken pipe"), broken.getMessage()); // the remote may say it first
+    IOException broken =
+        assertThrows(
+            IOException.class,
+            () -> {
+              for (int i = 0; i < 1000; i++) {
+                out.write(new byte[Pipes.CHUNK_SIZE]);
+              }
+            });
+    assertTrue(
+        broken.getMessage().contains("broken pipe"),
+        broken.getMessage()); // the remote may say it first
   }
 
   /** Ends opened by descriptor, each through a peer of its own. */
   @Test
   public void pipesOpenByDescriptor() throws Exception {
     Peer host = pipeHost();
-    io.callosum.pipe.PipeDescriptor w = new io.callosum.pipe.PipeDescriptor(host.address(), "by name/with spaces", io.callosum.pipe.PipeDescriptor.Mode.WRITE);
-    io.callosum.pipe.PipeDescriptor r = io.callosum.pipe.PipeDescriptor.parse(w.other().toString());
+    PipeDescriptor w = new PipeDescriptor(host.address(), "by name/with spaces", Mode.WRITE);
+    PipeDescriptor r = PipeDescriptor.parse(w.other().toString());
     assertEquals(w.other(), r);
-    assertThrows(IllegalArgumentException.class, () -> io.callosum.pipe.Pipes.openInput(w));
-    assertThrows(IllegalArgumentException.class, () -> io.callosum.pipe.PipeDescriptor.parse("zmq+tcp://h:1#pipe=x;sideways"));
+    assertThrows(IllegalArgumentException.class, () -> Pipes.openInput(w));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> PipeDescriptor.parse("zmq+tcp://h:1#pipe=x;sideways"));
     byte[] data = randomBytes(300_000, 3);
-    CompletableFuture<byte[]> reader = CompletableFuture.supplyAsync(() -> {
-      try (InputStream in = io.callosum.pipe.Pipes.openInput(r, transport())) {
-        return in.readAllBytes();
-      } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-    }, closer.executor("pipe-reader"));
-    try (OutputStream out = io.callosum.pipe.Pipes.openOutput(w, transport())) {
+    CompletableFuture<byte[]> reader =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try (InputStream in = Pipes.openInput(r, transport())) {
+                return in.readAllBytes();
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            },
+            closer.executor("pipe-reader"));
+    try (OutputStream out = Pipes.openOutput(w, transport())) {
       out.write(data);
     }
     assertArrayEquals(data, Await.result(reader));

@@ -26,9 +26,13 @@ public final class ThreadAllocation {
     try {
       Class<?> factory = Class.forName("java.lang.management.ManagementFactory");
       THREADS = factory.getMethod("getThreadMXBean").invoke(null);
-      ALLOCATED = Class.forName("com.sun.management.ThreadMXBean").getMethod("getCurrentThreadAllocatedBytes");
+      ALLOCATED =
+          Class.forName("com.sun.management.ThreadMXBean")
+              .getMethod("getCurrentThreadAllocatedBytes");
       CLASSES = factory.getMethod("getClassLoadingMXBean").invoke(null);
-      LOADED = Class.forName("java.lang.management.ClassLoadingMXBean").getMethod("getTotalLoadedClassCount");
+      LOADED =
+          Class.forName("java.lang.management.ClassLoadingMXBean")
+              .getMethod("getTotalLoadedClassCount");
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -40,7 +44,10 @@ public final class ThreadAllocation {
 
   private ThreadAllocation() {}
 
-  /** Where a measurement starts: the bytes this thread allocated so far and the classes loaded so far. */
+  /**
+   * Where a measurement starts: the bytes this thread allocated so far and the classes loaded so
+   * far.
+   */
   public record Mark(long bytes, long classes) {
     /**
      * Fails if this thread allocated more than {@code bound} bytes since this mark, unless classes
@@ -49,7 +56,8 @@ public final class ThreadAllocation {
     public void check(long bound, String what) {
       long used = allocated() - bytes;
       if (used > bound && loaded() == classes) {
-        throw new AssertionError(what + " allocated " + used + " bytes, more than its bound of " + bound);
+        throw new AssertionError(
+            what + " allocated " + used + " bytes, more than its bound of " + bound);
       }
     }
   }
@@ -89,7 +97,10 @@ public final class ThreadAllocation {
     measured(bound, what, work);
   }
 
-  /** Runs {@code work} once and checks it against {@code bound}: for stateful work. Throws on what {@code work} throws, after the check. */
+  /**
+   * Runs {@code work} once and checks it against {@code bound}: for stateful work. Throws on what
+   * {@code work} throws, after the check.
+   */
   public static void measured(long bound, String what, Work work) throws Exception {
     Mark mark = mark();
     Exception thrown = null;

@@ -19,17 +19,24 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Fuzz targets of the msgpack upper (docs/FUZZING.md): bodies a remote sends, decoded generically
- * and into a record and a bean. Decoding throws nothing but {@link CodecException} and allocates
- * at most a bound linear in the input; what decodes encodes to bytes that decode to the same
- * value (compared by its encoding), unless it has a map key that is neither str nor bin (decoded,
- * but never encoded: Python peers refuse them), and generated values survive encode then decode.
+ * and into a record and a bean. Decoding throws nothing but {@link CodecException} and allocates at
+ * most a bound linear in the input; what decodes encodes to bytes that decode to the same value
+ * (compared by its encoding), unless it has a map key that is neither str nor bin (decoded, but
+ * never encoded: Python peers refuse them), and generated values survive encode then decode.
  */
 class MsgpackCodecFuzzTest {
   private static final MsgpackCodec CODEC = new MsgpackCodec(16);
   private static final long SLACK = 256 << 10;
 
   /** A record with a field of each kind. */
-  public record Sample(String name, long n, List<String> tags, byte[] blob, Map<String, Integer> attrs, Instant at, Sample next) {}
+  public record Sample(
+      String name,
+      long n,
+      List<String> tags,
+      byte[] blob,
+      Map<String, Integer> attrs,
+      Instant at,
+      Sample next) {}
 
   /** A bean, as opposed to a record. */
   public static final class Account {
@@ -42,7 +49,10 @@ class MsgpackCodecFuzzTest {
   void generic(byte[] body) throws Exception {
     Object[] decoded = new Object[1];
     try {
-      ThreadAllocation.atMost(SLACK + 64L * body.length, "generic decode", () -> decoded[0] = CODEC.decode(body, Object.class));
+      ThreadAllocation.atMost(
+          SLACK + 64L * body.length,
+          "generic decode",
+          () -> decoded[0] = CODEC.decode(body, Object.class));
     } catch (CodecException e) {
       return;
     }
@@ -52,7 +62,8 @@ class MsgpackCodecFuzzTest {
     } catch (CodecException e) {
       // Documented: decoding takes maps with any scalar keys, encoding only str and bin keys (what
       // Python peers unpack).
-      assertTrue(e.getMessage().startsWith("map keys must be strings or byte strings"), e.getMessage());
+      assertTrue(
+          e.getMessage().startsWith("map keys must be strings or byte strings"), e.getMessage());
       return;
     }
     assertArrayEquals(again, CODEC.encode(CODEC.decode(again, Object.class)), "re-encoded value");
@@ -68,12 +79,16 @@ class MsgpackCodecFuzzTest {
     byte[] body = java.util.Arrays.copyOfRange(data, 1, data.length);
     Object[] decoded = new Object[1];
     try {
-      ThreadAllocation.atMost((1 << 20) + 128L * body.length, "decode as " + type.getSimpleName(), () -> decoded[0] = CODEC.decode(body, type));
+      ThreadAllocation.atMost(
+          (1 << 20) + 128L * body.length,
+          "decode as " + type.getSimpleName(),
+          () -> decoded[0] = CODEC.decode(body, type));
     } catch (CodecException e) {
       return;
     }
     byte[] again = CODEC.encode(decoded[0]);
-    assertArrayEquals(again, CODEC.encode(CODEC.decode(again, type)), "re-encoded " + type.getSimpleName());
+    assertArrayEquals(
+        again, CODEC.encode(CODEC.decode(again, type)), "re-encoded " + type.getSimpleName());
   }
 
   /** decode(encode(v)) is v, compared by encoding, for values made from the input. */
@@ -86,30 +101,42 @@ class MsgpackCodecFuzzTest {
 
   private static Object value(FuzzInput in, int depth) {
     switch (in.below(depth < 4 ? 12 : 9)) {
-      case 0: return null;
-      case 1: return in.bool();
-      case 2: return (int) in.u32();
-      case 3: return in.u64();
-      case 4: return new BigInteger(1, in.bytes(8));
-      case 5: return Double.longBitsToDouble(in.u64());
-      case 6: return new String(in.chunk(), StandardCharsets.UTF_8);
-      case 7: return in.chunk();
-      case 8: return Instant.ofEpochSecond(in.u32(), in.u32() % 1_000_000_000);
-      case 9: {
-        List<Object> list = new ArrayList<>();
-        for (int i = in.below(8); i > 0; i--) {
-          list.add(value(in, depth + 1));
+      case 0:
+        return null;
+      case 1:
+        return in.bool();
+      case 2:
+        return (int) in.u32();
+      case 3:
+        return in.u64();
+      case 4:
+        return new BigInteger(1, in.bytes(8));
+      case 5:
+        return Double.longBitsToDouble(in.u64());
+      case 6:
+        return new String(in.chunk(), StandardCharsets.UTF_8);
+      case 7:
+        return in.chunk();
+      case 8:
+        return Instant.ofEpochSecond(in.u32(), in.u32() % 1_000_000_000);
+      case 9:
+        {
+          List<Object> list = new ArrayList<>();
+          for (int i = in.below(8); i > 0; i--) {
+            list.add(value(in, depth + 1));
+          }
+          return list;
         }
-        return list;
-      }
-      case 10: {
-        Map<Object, Object> map = new LinkedHashMap<>();
-        for (int i = in.below(8); i > 0; i--) {
-          map.put(new String(in.chunk(), StandardCharsets.UTF_8), value(in, depth + 1));
+      case 10:
+        {
+          Map<Object, Object> map = new LinkedHashMap<>();
+          for (int i = in.below(8); i > 0; i--) {
+            map.put(new String(in.chunk(), StandardCharsets.UTF_8), value(in, depth + 1));
+          }
+          return map;
         }
-        return map;
-      }
-      default: return new MsgpackCodec.Extension((byte) in.below(127), in.chunk());
+      default:
+        return new MsgpackCodec.Extension((byte) in.below(127), in.chunk());
     }
   }
 
@@ -126,7 +153,16 @@ class MsgpackCodecFuzzTest {
     generic.put("ext", CODEC.encode(new MsgpackCodec.Extension((byte) 5, new byte[] {1, 2})));
     Map<String, byte[]> typed = new LinkedHashMap<>();
     Sample inner = new Sample("inner", 1, List.of(), new byte[0], Map.of(), null, null);
-    byte[] sample = CODEC.encode(new Sample("s", 42, List.of("x", "y"), new byte[] {9}, Map.of("k", 3), Instant.ofEpochSecond(7), inner));
+    byte[] sample =
+        CODEC.encode(
+            new Sample(
+                "s",
+                42,
+                List.of("x", "y"),
+                new byte[] {9},
+                Map.of("k", 3),
+                Instant.ofEpochSecond(7),
+                inner));
     typed.put("record", concat(new byte[] {0}, sample));
     Account a = new Account();
     a.owner = "o";
@@ -134,9 +170,22 @@ class MsgpackCodecFuzzTest {
     a.history = List.of(1L, 2L);
     typed.put("bean", concat(new byte[] {1}, CODEC.encode(a)));
     Map<String, byte[]> generated = new LinkedHashMap<>();
-    generated.put("map", new FuzzInput.Writer().u8(10).u8(2).chunk("k".getBytes(StandardCharsets.UTF_8)).u8(2).u32(7)
-        .chunk("l".getBytes(StandardCharsets.UTF_8)).u8(9).u8(2).u8(6).chunk("s".getBytes(StandardCharsets.UTF_8)).u8(7).chunk(new byte[3])
-        .toByteArray());
+    generated.put(
+        "map",
+        new FuzzInput.Writer()
+            .u8(10)
+            .u8(2)
+            .chunk("k".getBytes(StandardCharsets.UTF_8))
+            .u8(2)
+            .u32(7)
+            .chunk("l".getBytes(StandardCharsets.UTF_8))
+            .u8(9)
+            .u8(2)
+            .u8(6)
+            .chunk("s".getBytes(StandardCharsets.UTF_8))
+            .u8(7)
+            .chunk(new byte[3])
+            .toByteArray());
     FuzzSeeds.check(getClass(), Map.of("generic", generic, "typed", typed, "generated", generated));
   }
 

@@ -86,7 +86,10 @@ class MsgpackCodecTest {
     return codec.decode(codec.encode(value), Object.class);
   }
 
-  /** Encodes {@code value} to exactly {@code wire} and decodes {@code wire} generically to {@code back}. */
+  /**
+   * Encodes {@code value} to exactly {@code wire} and decodes {@code wire} generically to {@code
+   * back}.
+   */
   void assertWire(Object value, String wire, Object back) {
     assertEquals(wire, hex(codec.encode(value)));
     assertEquals(back, codec.decode(hex(wire), Object.class));
@@ -179,7 +182,8 @@ class MsgpackCodecTest {
 
   @ParameterizedTest
   @MethodSource("integers")
-  void integersUseTheSmallestEncodingAndDecodeToTheSmallestType(long value, String wire, Object decoded) {
+  void integersUseTheSmallestEncodingAndDecodeToTheSmallestType(
+      long value, String wire, Object decoded) {
     assertWire(value, wire, decoded);
     assertEquals(wire, hex(codec.encode(BigInteger.valueOf(value))));
     if (value == (int) value) {
@@ -202,7 +206,12 @@ class MsgpackCodecTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"18446744073709551616", "-9223372036854775809", "340282366920938463463374607431768211456"})
+  @ValueSource(
+      strings = {
+        "18446744073709551616",
+        "-9223372036854775809",
+        "340282366920938463463374607431768211456"
+      })
   void bigIntegersOutOfRangeAreRefused(String value) {
     assertThrows(CodecException.class, () -> codec.encode(new BigInteger(value)));
     assertThrows(CodecException.class, () -> codec.encode(List.of(1, new BigInteger(value))));
@@ -210,9 +219,10 @@ class MsgpackCodecTest {
 
   @ParameterizedTest
   @CsvSource({
-      "cc 05, 5", "cd 00 05, 5", "ce 00 00 00 05, 5", "cf 00 00 00 00 00 00 00 05, 5",
-      "d0 05, 5", "d1 00 05, 5", "d2 00 00 00 05, 5", "d3 00 00 00 00 00 00 00 05, 5",
-      "d3 ff ff ff ff ff ff ff fb, -5"})
+    "cc 05, 5", "cd 00 05, 5", "ce 00 00 00 05, 5", "cf 00 00 00 00 00 00 00 05, 5",
+    "d0 05, 5", "d1 00 05, 5", "d2 00 00 00 05, 5", "d3 00 00 00 00 00 00 00 05, 5",
+    "d3 ff ff ff ff ff ff ff fb, -5"
+  })
   void overlongIntegerEncodingsDecodeToInteger(String wire, int value) {
     assertEquals((Object) value, codec.decode(hex(wire), Object.class));
   }
@@ -223,7 +233,8 @@ class MsgpackCodecTest {
     assertInstanceOf(Long.class, codec.decode(hex("ce 80 00 00 00"), Object.class));
     assertInstanceOf(Integer.class, codec.decode(hex("cf 00 00 00 00 7f ff ff ff"), Object.class));
     assertInstanceOf(Long.class, codec.decode(hex("cf 7f ff ff ff ff ff ff ff"), Object.class));
-    assertInstanceOf(BigInteger.class, codec.decode(hex("cf 80 00 00 00 00 00 00 00"), Object.class));
+    assertInstanceOf(
+        BigInteger.class, codec.decode(hex("cf 80 00 00 00 00 00 00 00"), Object.class));
     assertInstanceOf(Integer.class, codec.decode(hex("d3 ff ff ff ff 80 00 00 00"), Object.class));
     assertInstanceOf(Long.class, codec.decode(hex("d3 ff ff ff ff 7f ff ff ff"), Object.class));
   }
@@ -235,7 +246,16 @@ class MsgpackCodecTest {
     assertWire(1.5f, "ca 3f c0 00 00", 1.5f);
     assertWire(1.5, "cb 3f f8 00 00 00 00 00 00", 1.5);
     assertWire(-0.0, "cb 80 00 00 00 00 00 00 00", -0.0);
-    for (Object v : List.of(Float.NaN, Float.MIN_VALUE, Float.MAX_VALUE, Float.NEGATIVE_INFINITY, Double.NaN, Double.MIN_VALUE, Double.MAX_VALUE, Double.POSITIVE_INFINITY)) {
+    for (Object v :
+        List.of(
+            Float.NaN,
+            Float.MIN_VALUE,
+            Float.MAX_VALUE,
+            Float.NEGATIVE_INFINITY,
+            Double.NaN,
+            Double.MIN_VALUE,
+            Double.MAX_VALUE,
+            Double.POSITIVE_INFINITY)) {
       assertEquals(v, roundTrip(v));
     }
   }
@@ -243,7 +263,19 @@ class MsgpackCodecTest {
   // ---------------------------------------------------------------- strings
 
   @ParameterizedTest
-  @CsvSource({"0, a0", "1, a1", "31, bf", "32, d9 20", "255, d9 ff", "256, da 01 00", "511, da 01 ff", "512, da 02 00", "65535, da ff ff", "65536, db 00 01 00 00", "100000, db 00 01 86 a0"})
+  @CsvSource({
+    "0, a0",
+    "1, a1",
+    "31, bf",
+    "32, d9 20",
+    "255, d9 ff",
+    "256, da 01 00",
+    "511, da 01 ff",
+    "512, da 02 00",
+    "65535, da ff ff",
+    "65536, db 00 01 00 00",
+    "100000, db 00 01 86 a0"
+  })
   void stringsUseTheSmallestStrHeader(int length, String header) {
     String s = "s".repeat(length);
     byte[] wire = codec.encode(s);
@@ -253,7 +285,8 @@ class MsgpackCodecTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"", "é", "héllo wörld", "日本語のテキスト", "emoji 😀 and 𝄞", "\u0000nul", "ab\uffffcd"})
+  @ValueSource(
+      strings = {"", "é", "héllo wörld", "日本語のテキスト", "emoji 😀 and 𝄞", "\u0000nul", "ab\uffffcd"})
   void unicodeStringsRoundTrip(String s) {
     byte[] wire = codec.encode(s);
     assertEquals(s, codec.decode(wire, Object.class));
@@ -280,7 +313,14 @@ class MsgpackCodecTest {
   // ---------------------------------------------------------------- bin
 
   @ParameterizedTest
-  @CsvSource({"0, c4 00", "1, c4 01", "255, c4 ff", "256, c5 01 00", "65535, c5 ff ff", "65536, c6 00 01 00 00"})
+  @CsvSource({
+    "0, c4 00",
+    "1, c4 01",
+    "255, c4 ff",
+    "256, c5 01 00",
+    "65535, c5 ff ff",
+    "65536, c6 00 01 00 00"
+  })
   void byteArraysAreBin(int length, String header) {
     byte[] b = new byte[length];
     Arrays.fill(b, (byte) 0xab);
@@ -386,8 +426,10 @@ class MsgpackCodecTest {
     MsgpackCodec shallow = new MsgpackCodec(2);
     assertEquals(List.of(List.of(1)), shallow.decode(hex("91 91 01"), Object.class));
     assertThrows(CodecException.class, () -> shallow.decode(hex("91 91 91 01"), Object.class));
-    assertThrows(CodecException.class, () -> shallow.decode(hex("81 a1 61 81 a1 62 90"), Object.class));
-    assertThrows(CodecException.class, () -> shallow.decode(hex("81 a1 6f 91 91 01"), Object.class));
+    assertThrows(
+        CodecException.class, () -> shallow.decode(hex("81 a1 61 81 a1 62 90"), Object.class));
+    assertThrows(
+        CodecException.class, () -> shallow.decode(hex("81 a1 6f 91 91 01"), Object.class));
     assertThrows(CodecException.class, () -> shallow.encode(List.of(List.of(List.of()))));
     assertEquals("91 91 01", hex(shallow.encode(List.of(List.of(1)))));
     assertThrows(IllegalArgumentException.class, () -> new MsgpackCodec(0));
@@ -405,17 +447,34 @@ class MsgpackCodecTest {
   @Test
   void instantsAreTheTimestampExtension() {
     assertWire(Instant.ofEpochSecond(1), "d6 ff 00 00 00 01", Instant.ofEpochSecond(1));
-    assertWire(Instant.ofEpochSecond(1, 5), "d7 ff 00 00 00 14 00 00 00 01", Instant.ofEpochSecond(1, 5));
-    assertWire(Instant.ofEpochSecond(-1), "c7 0c ff 00 00 00 00 ff ff ff ff ff ff ff ff", Instant.ofEpochSecond(-1));
-    for (Instant t : List.of(Instant.EPOCH, Instant.parse("2026-01-15T12:34:56.789123456Z"), Instant.parse("1900-01-01T00:00:00Z"), Instant.ofEpochSecond(1L << 34), Instant.MAX, Instant.MIN)) {
+    assertWire(
+        Instant.ofEpochSecond(1, 5), "d7 ff 00 00 00 14 00 00 00 01", Instant.ofEpochSecond(1, 5));
+    assertWire(
+        Instant.ofEpochSecond(-1),
+        "c7 0c ff 00 00 00 00 ff ff ff ff ff ff ff ff",
+        Instant.ofEpochSecond(-1));
+    for (Instant t :
+        List.of(
+            Instant.EPOCH,
+            Instant.parse("2026-01-15T12:34:56.789123456Z"),
+            Instant.parse("1900-01-01T00:00:00Z"),
+            Instant.ofEpochSecond(1L << 34),
+            Instant.MAX,
+            Instant.MIN)) {
       assertEquals(t, roundTrip(t));
     }
   }
 
   @Test
   void otherExtensionsRoundTripAsExtension() {
-    assertWire(new MsgpackCodec.Extension((byte) 5, new byte[] {1}), "d4 05 01", new MsgpackCodec.Extension((byte) 5, new byte[] {1}));
-    assertWire(new MsgpackCodec.Extension((byte) -128, new byte[3]), "c7 03 80 00 00 00", new MsgpackCodec.Extension((byte) -128, new byte[3]));
+    assertWire(
+        new MsgpackCodec.Extension((byte) 5, new byte[] {1}),
+        "d4 05 01",
+        new MsgpackCodec.Extension((byte) 5, new byte[] {1}));
+    assertWire(
+        new MsgpackCodec.Extension((byte) -128, new byte[3]),
+        "c7 03 80 00 00 00",
+        new MsgpackCodec.Extension((byte) -128, new byte[3]));
     for (int n : new int[] {0, 1, 2, 4, 8, 16, 17, 256, 70_000}) {
       MsgpackCodec.Extension e = new MsgpackCodec.Extension((byte) 42, new byte[n]);
       assertEquals(e, roundTrip(e));
@@ -424,7 +483,13 @@ class MsgpackCodecTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"d5 ff 00 00", "c7 03 ff 00 00 00", "c7 0c ff 00 00 00 00 7f ff ff ff ff ff ff ff", "c7 0c ff 00 00 00 00 80 00 00 00 00 00 00 00"})
+  @ValueSource(
+      strings = {
+        "d5 ff 00 00",
+        "c7 03 ff 00 00 00",
+        "c7 0c ff 00 00 00 00 7f ff ff ff ff ff ff ff",
+        "c7 0c ff 00 00 00 00 80 00 00 00 00 00 00 00"
+      })
   void malformedTimestampsAreRefused(String wire) {
     bad(hex(wire));
   }
@@ -459,7 +524,9 @@ class MsgpackCodecTest {
     Type type = new TypeReference<List<Point>>() {}.getType();
     assertEquals(points, codec.decode(codec.encode(points), type));
     assertEquals(points, new CodecBody(codec.encode(points), codec).as(type));
-    Shape shape = new Shape("tri", List.of(new Point(0, 0), new Point(1, 0), new Point(0, 1)), Map.of("sides", 3));
+    Shape shape =
+        new Shape(
+            "tri", List.of(new Point(0, 0), new Point(1, 0), new Point(0, 1)), Map.of("sides", 3));
     assertEquals(shape, codec.decode(codec.encode(shape), Shape.class));
   }
 
@@ -477,13 +544,16 @@ class MsgpackCodecTest {
   void recordWithInstantFieldUsesTheTimestampExtension() {
     Event e = new Event("start", Instant.ofEpochSecond(1, 5));
     byte[] wire = codec.encode(e);
-    assertEquals("82 a4 6e 61 6d 65 a5 73 74 61 72 74 a2 61 74 d7 ff 00 00 00 14 00 00 00 01", hex(wire));
+    assertEquals(
+        "82 a4 6e 61 6d 65 a5 73 74 61 72 74 a2 61 74 d7 ff 00 00 00 14 00 00 00 01", hex(wire));
     assertEquals(e, codec.decode(wire, Event.class));
   }
 
   @Test
   void recordNumbersKeepTheirRange() {
-    Wide w = new Wide(Long.MIN_VALUE, BigInteger.TWO.pow(64).subtract(BigInteger.ONE), 0.1, 2.5f, true, null);
+    Wide w =
+        new Wide(
+            Long.MIN_VALUE, BigInteger.TWO.pow(64).subtract(BigInteger.ONE), 0.1, 2.5f, true, null);
     assertEquals(w, codec.decode(codec.encode(w), Wide.class));
   }
 
@@ -499,7 +569,10 @@ class MsgpackCodecTest {
   @Test
   void pythonDictDecodesAsRecord() {
     // packb({"from": {"x": 1, "y": 2}, "to": {"x": 3, "y": 4}, "label": "l"})
-    byte[] wire = hex("83 a4 66 72 6f 6d 82 a1 78 01 a1 79 02 a2 74 6f 82 a1 78 03 a1 79 04 a5 6c 61 62 65 6c a1 6c");
+    byte[] wire =
+        hex(
+            "83 a4 66 72 6f 6d 82 a1 78 01 a1 79 02 a2 74 6f 82 a1 78 03 a1 79 04 a5 6c 61 62 65 6c"
+                + " a1 6c");
     assertEquals(new Line(new Point(1, 2), new Point(3, 4), "l"), codec.decode(wire, Line.class));
   }
 
@@ -517,24 +590,32 @@ class MsgpackCodecTest {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("p", new Point(1, 2));
     m.put("ps", List.of(new Point(3, 4)));
-    assertEquals("82 a1 70 82 a1 78 01 a1 79 02 a2 70 73 91 82 a1 78 03 a1 79 04", hex(codec.encode(m)));
+    assertEquals(
+        "82 a1 70 82 a1 78 01 a1 79 02 a2 70 73 91 82 a1 78 03 a1 79 04", hex(codec.encode(m)));
   }
 
   @Test
   void typedDecodeOfTheWrongShapeIsRefused() {
     assertThrows(CodecException.class, () -> codec.decode(hex("92 01 02"), Point.class));
     assertThrows(CodecException.class, () -> codec.decode(hex("a1 78"), Point.class));
-    assertThrows(CodecException.class, () -> codec.decode(hex("82 a1 78 a1 61 a1 79 02"), Point.class));
+    assertThrows(
+        CodecException.class, () -> codec.decode(hex("82 a1 78 a1 61 a1 79 02"), Point.class));
   }
 
   @Test
   void unencodableValuesAreRefused() {
-    assertThrows(CodecException.class, () -> codec.encode(new Object() {
-      public Object getSelf() {
-        return this;
-      }
-    }));
-    assertThrows(CodecException.class, () -> codec.encode(List.of(new MsgpackCodec.Extension((byte) 1, null))));
+    assertThrows(
+        CodecException.class,
+        () ->
+            codec.encode(
+                new Object() {
+                  public Object getSelf() {
+                    return this;
+                  }
+                }));
+    assertThrows(
+        CodecException.class,
+        () -> codec.encode(List.of(new MsgpackCodec.Extension((byte) 1, null))));
   }
 
   // ---------------------------------------------------------------- malformed input
@@ -569,10 +650,19 @@ class MsgpackCodecTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {
-      "dd 7f ff ff ff", "dd ff ff ff ff", "dc ff ff 01", "df 7f ff ff ff", "df 40 00 00 00 01 02", "de ff ff 01 01",
-      "91 91 91 dd 7f ff ff ff", "92 dd 00 01 00 00 01", "81 a1 61 dd 7f ff ff ff",
-      "dd 00 00 00 05 dd 00 00 00 04 dd 00 00 00 03 01"})
+  @ValueSource(
+      strings = {
+        "dd 7f ff ff ff",
+        "dd ff ff ff ff",
+        "dc ff ff 01",
+        "df 7f ff ff ff",
+        "df 40 00 00 00 01 02",
+        "de ff ff 01 01",
+        "91 91 91 dd 7f ff ff ff",
+        "92 dd 00 01 00 00 01",
+        "81 a1 61 dd 7f ff ff ff",
+        "dd 00 00 00 05 dd 00 00 00 04 dd 00 00 00 03 01"
+      })
   void containerCountsLargerThanTheInputAreRefused(String wire) {
     assertRefused(hex(wire));
   }
@@ -597,12 +687,30 @@ class MsgpackCodecTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {
-      "db 7f ff ff ff 61", "db ff ff ff ff", "da ff ff 61", "d9 05 61 62", "a5 61 62",
-      "c6 7f ff ff ff 00", "c6 ff ff ff ff", "c5 ff ff", "c4 02 00",
-      "c9 7f ff ff ff 05 00", "c8 ff ff 05", "c7 05 05 00", "d8 05 00",
-      "ca 00 00", "cb 00 00 00 00 00 00 00", "cf 00", "d3 00", "cd 00",
-      "81 a1 61", "91", "82 a1 61 01"})
+  @ValueSource(
+      strings = {
+        "db 7f ff ff ff 61",
+        "db ff ff ff ff",
+        "da ff ff 61",
+        "d9 05 61 62",
+        "a5 61 62",
+        "c6 7f ff ff ff 00",
+        "c6 ff ff ff ff",
+        "c5 ff ff",
+        "c4 02 00",
+        "c9 7f ff ff ff 05 00",
+        "c8 ff ff 05",
+        "c7 05 05 00",
+        "d8 05 00",
+        "ca 00 00",
+        "cb 00 00 00 00 00 00 00",
+        "cf 00",
+        "d3 00",
+        "cd 00",
+        "81 a1 61",
+        "91",
+        "82 a1 61 01"
+      })
   void lengthsBeyondTheInputAreRefused(String wire) {
     assertRefused(hex(wire));
   }
@@ -614,7 +722,16 @@ class MsgpackCodecTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"a1 80", "a2 c3 28", "a3 ed a0 80", "a2 c0 80", "a4 f8 88 80 80", "81 a2 c3 28 01", "82 a1 78 a2 c3 28 a1 79 01"})
+  @ValueSource(
+      strings = {
+        "a1 80",
+        "a2 c3 28",
+        "a3 ed a0 80",
+        "a2 c0 80",
+        "a4 f8 88 80 80",
+        "81 a2 c3 28 01",
+        "82 a1 78 a2 c3 28 a1 79 01"
+      })
   void malformedUtf8IsRefused(String wire) {
     assertRefused(hex(wire));
   }
@@ -631,12 +748,19 @@ class MsgpackCodecTest {
     }
     deepMaps[deepMaps.length - 1] = (byte) 0xc0;
     assertRefused(deepMaps);
-    assertThrows(CodecException.class, () -> codec.decode(concat(hex("81 a4 66 72 6f 6d"), deep), Line.class));
+    assertThrows(
+        CodecException.class,
+        () -> codec.decode(concat(hex("81 a4 66 72 6f 6d"), deep), Line.class));
   }
 
   @Test
   void malformedInputAsATypedValueIsRefused() {
-    for (String wire : List.of("", "82 a1 78 01 a1 79", "82 a1 78 01 a1 79 db 7f ff ff ff", "82 a1 78 01 a1 79 02 c0")) {
+    for (String wire :
+        List.of(
+            "",
+            "82 a1 78 01 a1 79",
+            "82 a1 78 01 a1 79 db 7f ff ff ff",
+            "82 a1 78 01 a1 79 02 c0")) {
       assertThrows(CodecException.class, () -> codec.decode(hex(wire), Point.class));
       assertThrows(CodecException.class, () -> new CodecBody(hex(wire), codec).as(Point.class));
     }

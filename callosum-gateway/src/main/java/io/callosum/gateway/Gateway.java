@@ -1,8 +1,8 @@
 package io.callosum.gateway;
 
 import io.callosum.Peer;
-import io.callosum.lower.tcp.TcpTransport;
 import io.callosum.gateway.internal.GatewayEngine;
+import io.callosum.lower.tcp.TcpTransport;
 import java.io.IOException;
 import java.util.List;
 import java.util.Objects;
@@ -30,15 +30,22 @@ public final class Gateway implements AutoCloseable {
     this.admin = admin;
   }
 
-  /** Binds the listeners, starts dialling the configured links, and returns at once (links come up in the background). */
+  /**
+   * Binds the listeners, starts dialling the configured links, and returns at once (links come up
+   * in the background).
+   */
   public static Gateway start(GatewayConfig config) throws IOException {
     Objects.requireNonNull(config, "config");
     GatewayEngine engine = GatewayEngine.start(config);
     Peer admin = null;
     if (config.admin() != null) {
       try {
-        admin = Peer.builder().name("gateway-" + config.cluster() + "-admin").transport(new TcpTransport())
-            .bind(config.admin().toString()).build();
+        admin =
+            Peer.builder()
+                .name("gateway-" + config.cluster() + "-admin")
+                .transport(new TcpTransport())
+                .bind(config.admin().toString())
+                .build();
         admin.handle("status", (ctx, body) -> engine.status().toMap());
         admin.start();
       } catch (RuntimeException e) {
@@ -100,6 +107,12 @@ public final class Gateway implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "Gateway(" + config.cluster() + ", peers at " + localAddress() + ", links at " + linkAddress() + ")";
+    return "Gateway("
+        + config.cluster()
+        + ", peers at "
+        + localAddress()
+        + ", links at "
+        + linkAddress()
+        + ")";
   }
 }

@@ -26,7 +26,10 @@ import java.util.regex.Pattern;
 public final class GatewayConfig {
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
-  /** A link this gateway dials: to {@code cluster}'s gateway at {@code address}, whose public key must be {@code serverKey}. */
+  /**
+   * A link this gateway dials: to {@code cluster}'s gateway at {@code address}, whose public key
+   * must be {@code serverKey}.
+   */
   public record Link(String cluster, URI address, CurvePublicKey serverKey) {
     public Link {
       checkName(cluster, "link cluster");
@@ -37,7 +40,8 @@ public final class GatewayConfig {
 
   /**
    * A forwarded port: TCP connections accepted at {@code listen} are carried over the link to
-   * {@code cluster}, whose gateway connects them to {@code target} ({@code host:port}), like {@code ssh -L}.
+   * {@code cluster}, whose gateway connects them to {@code target} ({@code host:port}), like {@code
+   * ssh -L}.
    */
   public record Forward(URI listen, String cluster, String target) {
     public Forward {
@@ -113,7 +117,10 @@ public final class GatewayConfig {
       checkTcp(admin, "admin address");
     }
     if (keyPair == null && (linkListen != null || !links.isEmpty() || !localPeers.isEmpty())) {
-      throw new IllegalArgumentException("gateway " + cluster + ": links and localPeers need the gateway's CURVE key pair (keyPair)");
+      throw new IllegalArgumentException(
+          "gateway "
+              + cluster
+              + ": links and localPeers need the gateway's CURVE key pair (keyPair)");
     }
     for (Link l : links) {
       if (l.cluster().equals(cluster)) {
@@ -121,12 +128,20 @@ public final class GatewayConfig {
       }
     }
     if (allowedGateways.containsValue(cluster)) {
-      throw new IllegalArgumentException("gateway " + cluster + ": allowGateways names its own cluster " + cluster
-          + " (a gateway dialling in for it would carry the identity of local callers)");
+      throw new IllegalArgumentException(
+          "gateway "
+              + cluster
+              + ": allowGateways names its own cluster "
+              + cluster
+              + " (a gateway dialling in for it would carry the identity of local callers)");
     }
     if (grants.containsKey(cluster)) {
-      throw new IllegalArgumentException("gateway " + cluster + ": grants name its own cluster " + cluster
-          + " (grants are for remote clusters; local peers reach every local name)");
+      throw new IllegalArgumentException(
+          "gateway "
+              + cluster
+              + ": grants name its own cluster "
+              + cluster
+              + " (grants are for remote clusters; local peers reach every local name)");
     }
   }
 
@@ -134,7 +149,10 @@ public final class GatewayConfig {
     return new Builder(cluster);
   }
 
-  /** This gateway's cluster: the CLUSTER of {@code tunnel://CLUSTER/NAME} for the peers registered here. */
+  /**
+   * This gateway's cluster: the CLUSTER of {@code tunnel://CLUSTER/NAME} for the peers registered
+   * here.
+   */
   public String cluster() {
     return cluster;
   }
@@ -149,7 +167,10 @@ public final class GatewayConfig {
     return linkListen;
   }
 
-  /** Where {@code callosum gateway status} asks for {@link Gateway#status()} (a Callosum peer, method {@code status}), or null. */
+  /**
+   * Where {@code callosum gateway status} asks for {@link Gateway#status()} (a Callosum peer,
+   * method {@code status}), or null.
+   */
   public URI admin() {
     return admin;
   }
@@ -179,19 +200,25 @@ public final class GatewayConfig {
 
   /**
    * When not empty, local peers must connect with CURVE (the gateway's key pair) using one of these
-   * keys, and each key may register only the names its grant lists; when empty, local peers
-   * connect in plain TCP and may register any name.
+   * keys, and each key may register only the names its grant lists; when empty, local peers connect
+   * in plain TCP and may register any name.
    */
   public Map<CurvePublicKey, Grant> localPeers() {
     return localPeers;
   }
 
-  /** Bytes the gateway holds for one channel (waiting for its receiver) before it closes that channel alone. */
+  /**
+   * Bytes the gateway holds for one channel (waiting for its receiver) before it closes that
+   * channel alone.
+   */
   public long maxChannelBuffer() {
     return maxChannelBuffer;
   }
 
-  /** Heartbeats, reconnect delays and limits of every connection of the gateway (security options are ignored). */
+  /**
+   * Heartbeats, reconnect delays and limits of every connection of the gateway (security options
+   * are ignored).
+   */
   public TcpOptions tcp() {
     return tcp;
   }
@@ -203,8 +230,21 @@ public final class GatewayConfig {
 
   @Override
   public String toString() {
-    return "GatewayConfig(" + cluster + ", listen " + listen + ", links in " + linkListen + ", out " + links.size() + ", "
-        + allowedGateways.size() + " allowed gateways, grants " + grants.keySet() + ", " + forwards.size() + " forwards)";
+    return "GatewayConfig("
+        + cluster
+        + ", listen "
+        + listen
+        + ", links in "
+        + linkListen
+        + ", out "
+        + links.size()
+        + ", "
+        + allowedGateways.size()
+        + " allowed gateways, grants "
+        + grants.keySet()
+        + ", "
+        + forwards.size()
+        + " forwards)";
   }
 
   static String checkName(String name, String what) {
@@ -215,14 +255,20 @@ public final class GatewayConfig {
   }
 
   private static void checkTcp(URI address, String what) {
-    if (address == null || !"tcp".equals(address.getScheme()) || address.getHost() == null || address.getPort() < 0) {
+    if (address == null
+        || !"tcp".equals(address.getScheme())
+        || address.getHost() == null
+        || address.getPort() < 0) {
       throw new IllegalArgumentException(what + " must be tcp://host:port: " + address);
     }
   }
 
   private static void checkHostPort(String target) {
     URI u = target == null ? null : URI.create("tcp://" + target);
-    if (u == null || u.getHost() == null || u.getPort() < 1 || u.getRawPath() != null && !u.getRawPath().isEmpty()) {
+    if (u == null
+        || u.getHost() == null
+        || u.getPort() < 1
+        || (u.getRawPath() != null && !u.getRawPath().isEmpty())) {
       throw new IllegalArgumentException("a forward target must be host:port: " + target);
     }
   }
@@ -267,7 +313,9 @@ public final class GatewayConfig {
       return this;
     }
 
-    /** Dials {@code cluster}'s gateway (works from behind NAT: the link carries channels both ways). */
+    /**
+     * Dials {@code cluster}'s gateway (works from behind NAT: the link carries channels both ways).
+     */
     public Builder link(String cluster, URI address, CurvePublicKey serverKey) {
       links.add(new Link(cluster, address, serverKey));
       return this;
@@ -275,13 +323,16 @@ public final class GatewayConfig {
 
     /** Lets the gateway holding {@code key} dial in; it speaks for {@code cluster}. */
     public Builder allowGateway(String cluster, CurvePublicKey key) {
-      allowedGateways.put(Objects.requireNonNull(key, "key"), checkName(cluster, "allowed gateway cluster"));
+      allowedGateways.put(
+          Objects.requireNonNull(key, "key"), checkName(cluster, "allowed gateway cluster"));
       return this;
     }
 
     /** Lets {@code remoteCluster} reach the local peers registered as {@code names}. */
     public Builder grant(String remoteCluster, String... names) {
-      Grant g = grants.getOrDefault(checkName(remoteCluster, "granted cluster"), new Grant(Set.of(), Set.of()));
+      Grant g =
+          grants.getOrDefault(
+              checkName(remoteCluster, "granted cluster"), new Grant(Set.of(), Set.of()));
       Set<String> n = new LinkedHashSet<>(g.names());
       n.addAll(List.of(names));
       grants.put(remoteCluster, new Grant(n, g.forwardTargets()));
@@ -290,7 +341,9 @@ public final class GatewayConfig {
 
     /** Lets {@code remoteCluster} forward TCP connections to {@code hostPort} from this gateway. */
     public Builder grantForward(String remoteCluster, String hostPort) {
-      Grant g = grants.getOrDefault(checkName(remoteCluster, "granted cluster"), new Grant(Set.of(), Set.of()));
+      Grant g =
+          grants.getOrDefault(
+              checkName(remoteCluster, "granted cluster"), new Grant(Set.of(), Set.of()));
       Set<String> t = new LinkedHashSet<>(g.forwardTargets());
       t.add(hostPort);
       grants.put(remoteCluster, new Grant(g.names(), t));
@@ -306,7 +359,10 @@ public final class GatewayConfig {
       return this;
     }
 
-    /** Forwards TCP connections accepted at {@code listen} through the link to {@code cluster}, to {@code target} (host:port) there. */
+    /**
+     * Forwards TCP connections accepted at {@code listen} through the link to {@code cluster}, to
+     * {@code target} (host:port) there.
+     */
     public Builder forward(URI listen, String cluster, String target) {
       forwards.add(new Forward(listen, cluster, target));
       return this;
@@ -325,7 +381,10 @@ public final class GatewayConfig {
       return this;
     }
 
-    /** Logs every link's channels, bytes and refusals at INFO every {@code interval}; null or zero: never. */
+    /**
+     * Logs every link's channels, bytes and refusals at INFO every {@code interval}; null or zero:
+     * never.
+     */
     public Builder statusLog(Duration interval) {
       statusLog = interval == null || interval.isZero() || interval.isNegative() ? null : interval;
       return this;

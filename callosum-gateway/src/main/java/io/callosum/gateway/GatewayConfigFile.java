@@ -13,24 +13,45 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * Reads a gateway's YAML configuration file (every key is described in docs/GATEWAY.md): each key
  * maps onto one {@link GatewayConfig.Builder} setting. Unknown keys, missing required keys and
- * malformed values are refused with an {@link IllegalArgumentException} naming the key.
- * Stateless; any thread.
+ * malformed values are refused with an {@link IllegalArgumentException} naming the key. Stateless;
+ * any thread.
  */
 public final class GatewayConfigFile {
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m)");
-  private static final Set<String> TOP = Set.of("cluster", "listen", "linkListen", "admin", "secretKey", "keyFile", "links",
-      "allowGateways", "grants", "forwards", "maxChannelBuffer", "heartbeat", "reconnect", "handshakeTimeout", "maxChannelsPerConnection", "maxConnections", "maxSendBacklog", "statusLog",
-      "localPeers");
+  private static final Set<String> TOP =
+      Set.of(
+          "cluster",
+          "listen",
+          "linkListen",
+          "admin",
+          "secretKey",
+          "keyFile",
+          "links",
+          "allowGateways",
+          "grants",
+          "forwards",
+          "maxChannelBuffer",
+          "heartbeat",
+          "reconnect",
+          "handshakeTimeout",
+          "maxChannelsPerConnection",
+          "maxConnections",
+          "maxSendBacklog",
+          "statusLog",
+          "localPeers");
 
   private GatewayConfigFile() {}
 
@@ -85,12 +106,20 @@ public final class GatewayConfigFile {
       b.keyPair(CurveKeyPair.fromSecretKeyZ85(secret));
     } else if (keyFile != null) {
       Path p = base == null ? Path.of(keyFile) : base.resolve(keyFile);
-      b.keyPair(CurveCertificate.read(p).keyPair().orElseThrow(() -> new IllegalArgumentException("keyFile " + p
-          + " holds no secret key (use the .key_secret file)")));
+      b.keyPair(
+          CurveCertificate.read(p)
+              .keyPair()
+              .orElseThrow(
+                  () ->
+                      new IllegalArgumentException(
+                          "keyFile " + p + " holds no secret key (use the .key_secret file)")));
     }
     for (JsonNode l : list(root, "links")) {
       known(l, Set.of("cluster", "address", "serverKey"), "links[]");
-      b.link(text(l, "cluster", true), uri(text(l, "address", true), "links[].address"), key(text(l, "serverKey", true)));
+      b.link(
+          text(l, "cluster", true),
+          uri(text(l, "address", true), "links[].address"),
+          key(text(l, "serverKey", true)));
     }
     for (JsonNode g : list(root, "allowGateways")) {
       known(g, Set.of("cluster", "key"), "allowGateways[]");
@@ -101,8 +130,7 @@ public final class GatewayConfigFile {
       if (!grants.isObject()) {
         throw new IllegalArgumentException("grants must map cluster names to {names, forwards}");
       }
-      for (Iterator<Map.Entry<String, JsonNode>> it = grants.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> e = it.next();
+      for (Map.Entry<String, JsonNode> e : grants.properties()) {
         known(e.getValue(), Set.of("names", "forwards"), "grants." + e.getKey());
         for (JsonNode n : list(e.getValue(), "names")) {
           b.grant(e.getKey(), n.asText());
@@ -117,7 +145,7 @@ public final class GatewayConfigFile {
     }
     for (JsonNode p : list(root, "localPeers")) {
       known(p, Set.of("key", "names"), "localPeers[]");
-      java.util.List<String> names = new java.util.ArrayList<>();
+      List<String> names = new ArrayList<>();
       for (JsonNode n : list(p, "names")) {
         names.add(n.asText());
       }
@@ -125,7 +153,10 @@ public final class GatewayConfigFile {
     }
     for (JsonNode f : list(root, "forwards")) {
       known(f, Set.of("listen", "cluster", "target"), "forwards[]");
-      b.forward(uri(text(f, "listen", true), "forwards[].listen"), text(f, "cluster", true), text(f, "target", true));
+      b.forward(
+          uri(text(f, "listen", true), "forwards[].listen"),
+          text(f, "cluster", true),
+          text(f, "target", true));
     }
     JsonNode buffer = root.get("maxChannelBuffer");
     if (buffer != null) {
@@ -147,12 +178,16 @@ public final class GatewayConfigFile {
     JsonNode hb = root.get("heartbeat");
     if (hb != null) {
       known(hb, Set.of("interval", "timeout"), "heartbeat");
-      t.heartbeat(duration(text(hb, "interval", true), "heartbeat.interval"), duration(text(hb, "timeout", true), "heartbeat.timeout"));
+      t.heartbeat(
+          duration(text(hb, "interval", true), "heartbeat.interval"),
+          duration(text(hb, "timeout", true), "heartbeat.timeout"));
     }
     JsonNode rc = root.get("reconnect");
     if (rc != null) {
       known(rc, Set.of("min", "max"), "reconnect");
-      t.reconnect(duration(text(rc, "min", true), "reconnect.min"), duration(text(rc, "max", true), "reconnect.max"));
+      t.reconnect(
+          duration(text(rc, "min", true), "reconnect.min"),
+          duration(text(rc, "max", true), "reconnect.max"));
     }
     String hs = text(root, "handshakeTimeout", false);
     if (hs != null) {
@@ -178,13 +213,19 @@ public final class GatewayConfigFile {
 
   private static void known(JsonNode node, Set<String> keys, String where) {
     if (!node.isObject()) {
-      throw new IllegalArgumentException((where.isEmpty() ? "the file" : where) + " must be a mapping");
+      throw new IllegalArgumentException(
+          (where.isEmpty() ? "the file" : where) + " must be a mapping");
     }
     for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
       String k = it.next();
       if (!keys.contains(k)) {
-        throw new IllegalArgumentException("unknown key " + (where.isEmpty() ? "" : where + ".") + k + " (known: " + new java.util.TreeSet<>(
-            keys) + ")");
+        throw new IllegalArgumentException(
+            "unknown key "
+                + (where.isEmpty() ? "" : where + ".")
+                + k
+                + " (known: "
+                + new TreeSet<>(keys)
+                + ")");
       }
     }
   }
@@ -206,7 +247,7 @@ public final class GatewayConfigFile {
   private static Iterable<JsonNode> list(JsonNode node, String key) {
     JsonNode v = node.get(key);
     if (v == null || v.isNull()) {
-      return java.util.List.of();
+      return List.of();
     }
     if (!v.isArray()) {
       throw new IllegalArgumentException(key + " must be a list");
@@ -233,13 +274,10 @@ public final class GatewayConfigFile {
       throw new IllegalArgumentException(key + " must be a duration such as 500ms, 5s or 1m: " + s);
     }
     long n = Long.parseLong(m.group(1));
-    switch (m.group(2)) {
-      case "ms":
-        return Duration.ofMillis(n);
-      case "s":
-        return Duration.ofSeconds(n);
-      default:
-        return Duration.ofMinutes(n);
-    }
+    return switch (m.group(2)) {
+      case "ms" -> Duration.ofMillis(n);
+      case "s" -> Duration.ofSeconds(n);
+      default -> Duration.ofMinutes(n);
+    };
   }
 }

@@ -16,10 +16,18 @@ import java.util.Map;
  * @param channels channels relayed now (each counted once per leg)
  * @param refusals channel opens and registrations refused since start
  * @param forwards open forwarded TCP connections
- * @param bufferedBytes bytes the gateway holds now: queued for its connections and for forwarded sockets
+ * @param bufferedBytes bytes the gateway holds now: queued for its connections and for forwarded
+ *     sockets
  */
-public record GatewayStatus(String cluster, List<LinkStatus> links, int localConnections, List<String> registered, int channels,
-    long refusals, int forwards, long bufferedBytes) {
+public record GatewayStatus(
+    String cluster,
+    List<LinkStatus> links,
+    int localConnections,
+    List<String> registered,
+    int channels,
+    long refusals,
+    int forwards,
+    long bufferedBytes) {
 
   public GatewayStatus {
     links = List.copyOf(links);
@@ -37,7 +45,14 @@ public record GatewayStatus(String cluster, List<LinkStatus> links, int localCon
    * @param bytesOut bytes sent on its current connection
    * @param refusals channel opens from that cluster refused since start
    */
-  public record LinkStatus(String cluster, String direction, boolean up, int channels, long bytesIn, long bytesOut, long refusals) {}
+  public record LinkStatus(
+      String cluster,
+      String direction,
+      boolean up,
+      int channels,
+      long bytesIn,
+      long bytesOut,
+      long refusals) {}
 
   /** The link to {@code cluster}, if any. */
   public LinkStatus link(String cluster) {

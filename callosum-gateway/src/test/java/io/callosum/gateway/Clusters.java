@@ -15,8 +15,8 @@ import java.util.function.UnaryOperator;
 
 /**
  * Two clusters for tests: gateway A (public: takes links) and gateway B (private: dials A, as from
- * behind NAT), each with a transport for its local peers. Peers bound through {@link #viaB} register
- * at B; peers connecting through {@link #viaA} reach them as {@code tunnel://B/NAME}.
+ * behind NAT), each with a transport for its local peers. Peers bound through {@link #viaB}
+ * register at B; peers connecting through {@link #viaA} reach them as {@code tunnel://B/NAME}.
  */
 final class Clusters implements AutoCloseable {
   static final URI LOOPBACK = URI.create("tcp://127.0.0.1:0");
@@ -28,13 +28,34 @@ final class Clusters implements AutoCloseable {
   final TcpTransport viaA;
   final TcpTransport viaB;
 
-  private Clusters(TcpOptions tcp, UnaryOperator<GatewayConfig.Builder> moreA, UnaryOperator<GatewayConfig.Builder> moreB,
-      UnaryOperator<String> linkVia) throws IOException {
-    a = Gateway.start(moreA.apply(GatewayConfig.builder("A").listen(LOOPBACK).linkListen(LOOPBACK).keyPair(keyA)
-        .allowGateway("B", keyB.publicKey()).tcp(tcp)).build());
+  private Clusters(
+      TcpOptions tcp,
+      UnaryOperator<GatewayConfig.Builder> moreA,
+      UnaryOperator<GatewayConfig.Builder> moreB,
+      UnaryOperator<String> linkVia)
+      throws IOException {
+    a =
+        Gateway.start(
+            moreA
+                .apply(
+                    GatewayConfig.builder("A")
+                        .listen(LOOPBACK)
+                        .linkListen(LOOPBACK)
+                        .keyPair(keyA)
+                        .allowGateway("B", keyB.publicKey())
+                        .tcp(tcp))
+                .build());
     try {
-      b = Gateway.start(moreB.apply(GatewayConfig.builder("B").listen(LOOPBACK).keyPair(keyB)
-          .link("A", URI.create(linkVia.apply(a.linkAddress())), keyA.publicKey()).tcp(tcp)).build());
+      b =
+          Gateway.start(
+              moreB
+                  .apply(
+                      GatewayConfig.builder("B")
+                          .listen(LOOPBACK)
+                          .keyPair(keyB)
+                          .link("A", URI.create(linkVia.apply(a.linkAddress())), keyA.publicKey())
+                          .tcp(tcp))
+                  .build());
     } catch (IOException | RuntimeException e) {
       a.close();
       throw e;
@@ -49,18 +70,30 @@ final class Clusters implements AutoCloseable {
     return new Clusters(tcp, x -> x, x -> x.grant("A", "s*", "agent*"), x -> x);
   }
 
-  static Clusters start(TcpOptions tcp, UnaryOperator<GatewayConfig.Builder> moreA, UnaryOperator<GatewayConfig.Builder> moreB)
+  static Clusters start(
+      TcpOptions tcp,
+      UnaryOperator<GatewayConfig.Builder> moreA,
+      UnaryOperator<GatewayConfig.Builder> moreB)
       throws IOException {
     return new Clusters(tcp, moreA, moreB, x -> x);
   }
 
-  /** As {@link #start(TcpOptions, UnaryOperator, UnaryOperator)}, with B dialling A at {@code linkVia.apply(A's link address)}. */
-  static Clusters start(TcpOptions tcp, UnaryOperator<GatewayConfig.Builder> moreA, UnaryOperator<GatewayConfig.Builder> moreB,
-      UnaryOperator<String> linkVia) throws IOException {
+  /**
+   * As {@link #start(TcpOptions, UnaryOperator, UnaryOperator)}, with B dialling A at {@code
+   * linkVia.apply(A's link address)}.
+   */
+  static Clusters start(
+      TcpOptions tcp,
+      UnaryOperator<GatewayConfig.Builder> moreA,
+      UnaryOperator<GatewayConfig.Builder> moreB,
+      UnaryOperator<String> linkVia)
+      throws IOException {
     return new Clusters(tcp, moreA, moreB, linkVia);
   }
 
-  /** Binds through B and connects through A: client -> A -> link -> B -> reverse-connected server. */
+  /**
+   * Binds through B and connects through A: client -> A -> link -> B -> reverse-connected server.
+   */
   Transport routed() {
     return new Transport() {
       @Override
@@ -69,12 +102,14 @@ final class Clusters implements AutoCloseable {
       }
 
       @Override
-      public Endpoint bind(URI address, TransportConfig config, LinkListener listener) throws IOException {
+      public Endpoint bind(URI address, TransportConfig config, LinkListener listener)
+          throws IOException {
         return viaB.bind(address, config, listener);
       }
 
       @Override
-      public Endpoint connect(URI address, TransportConfig config, LinkListener listener) throws IOException {
+      public Endpoint connect(URI address, TransportConfig config, LinkListener listener)
+          throws IOException {
         return viaA.connect(address, config, listener);
       }
     };

@@ -46,11 +46,17 @@ class GatewayBadInputTest {
 
   @BeforeEach
   void start() throws Exception {
-    clusters = Clusters.start(TcpOptions.defaults(), a -> a, b -> b.grant("A", "s*").maxChannelBuffer(1 << 20));
-    Peer server = closer.later(Peer.builder().transport(clusters.viaB).bind("tunnel://B/s1").build());
+    clusters =
+        Clusters.start(
+            TcpOptions.defaults(), a -> a, b -> b.grant("A", "s*").maxChannelBuffer(1 << 20));
+    Peer server =
+        closer.later(Peer.builder().transport(clusters.viaB).bind("tunnel://B/s1").build());
     server.handle("echo", (ctx, body) -> body.value());
     server.start();
-    client = closer.later(Peer.builder().transport(clusters.viaA).connect("tunnel://B/s1").build()).start();
+    client =
+        closer
+            .later(Peer.builder().transport(clusters.viaA).connect("tunnel://B/s1").build())
+            .start();
   }
 
   @AfterEach
@@ -63,8 +69,14 @@ class GatewayBadInputTest {
   }
 
   static byte[] openTo(int channel, byte[] target, byte[] rest) {
-    return ByteBuffer.allocate(9 + target.length + rest.length).put((byte) OPEN_TO).putInt(channel).putShort((short) target.length)
-        .put(target).putShort((short) 0).put(rest).array();
+    return ByteBuffer.allocate(9 + target.length + rest.length)
+        .put((byte) OPEN_TO)
+        .putInt(channel)
+        .putShort((short) target.length)
+        .put(target)
+        .putShort((short) 0)
+        .put(rest)
+        .array();
   }
 
   private static byte[] ascii(String s) {
@@ -106,7 +118,13 @@ class GatewayBadInputTest {
   @Test
   void malformedRegistrationsAreRefusedWithAReason() throws Exception {
     RawTcp r = closer.later(RawTcp.connect(clusters.b.localAddress()).handshake());
-    byte[][] names = {new byte[0], ascii("bad name"), ascii("x".repeat(65)), new byte[] {(byte) 0xff, (byte) 0xfe}, ascii("x".repeat(5000))};
+    byte[][] names = {
+      new byte[0],
+      ascii("bad name"),
+      ascii("x".repeat(65)),
+      new byte[] {(byte) 0xff, (byte) 0xfe},
+      ascii("x".repeat(5000))
+    };
     for (int i = 0; i < names.length; i++) {
       r.sendFrame(RawTcp.channelFrame(REGISTER, i, names[i]));
       assertTrue(registrationRefusal(next(r), i).contains("a name is 1..64 of A-Z a-z 0-9 . _ -"));
@@ -119,7 +137,13 @@ class GatewayBadInputTest {
   @Test
   void malformedAndOversizedOpensAreRefusedWithAReason() throws Exception {
     RawTcp r = closer.later(RawTcp.connect(clusters.b.localAddress()).handshake());
-    byte[] pastTheEnd = ByteBuffer.allocate(9).put((byte) OPEN_TO).putInt(1).putShort((short) 200).put(ascii("ab")).array();
+    byte[] pastTheEnd =
+        ByteBuffer.allocate(9)
+            .put((byte) OPEN_TO)
+            .putInt(1)
+            .putShort((short) 200)
+            .put(ascii("ab"))
+            .array();
     r.sendFrame(pastTheEnd);
     assertTrue(closeReason(next(r), 1).contains("malformed OPEN_TO"));
     r.sendFrame(openTo(2, ascii("B/" + "n".repeat(300)), new byte[0]));
@@ -130,8 +154,14 @@ class GatewayBadInputTest {
     assertTrue(closeReason(next(r), 4).contains("the target must be CLUSTER/NAME"));
     r.sendFrame(openTo(5, new byte[] {'B', '/', (byte) 0xc3}, new byte[0]));
     assertTrue(closeReason(next(r), 5).contains("malformed OPEN_TO"));
-    byte[] originPastTheEnd = ByteBuffer.allocate(13).put((byte) OPEN_TO).putInt(7).putShort((short) 4).put(ascii("B/s1"))
-        .putShort((short) 9).array();
+    byte[] originPastTheEnd =
+        ByteBuffer.allocate(13)
+            .put((byte) OPEN_TO)
+            .putInt(7)
+            .putShort((short) 4)
+            .put(ascii("B/s1"))
+            .putShort((short) 9)
+            .array();
     r.sendFrame(originPastTheEnd);
     assertTrue(closeReason(next(r), 7).contains("malformed OPEN_TO"));
     r.sendFrame(RawTcp.channelFrame(RawTcp.OPEN, 6, new byte[0]));
@@ -146,7 +176,8 @@ class GatewayBadInputTest {
     r.sendFrame(RawTcp.data(77, new byte[] {1}, new byte[] {2}));
     r.sendFrame(RawTcp.channelFrame(RawTcp.CLOSE, 78, ascii("bye")));
     r.sendFrame(RawTcp.channelFrame(CREDIT, 79, new byte[] {0, 0, 1, 0}));
-    r.sendFrame(RawTcp.channelFrame(0x0B, 80, new byte[0])); // UNREGISTER of a token never registered
+    r.sendFrame(
+        RawTcp.channelFrame(0x0B, 80, new byte[0])); // UNREGISTER of a token never registered
     r.sendFrame(RawTcp.channelFrame(RawTcp.OPENED, ACCEPTOR_BIT | 81, new byte[0]));
     assertTrue(closeReason(next(r), ACCEPTOR_BIT | 81).contains("the opener has gone"));
     answersPing(r);
@@ -192,7 +223,8 @@ class GatewayBadInputTest {
     byte[] ok = next(sink);
     assertEquals(REGISTERED, ok[0]);
     assertEquals(0, ok[5]);
-    ConnectedPeer producer = closer.later(Peer.builder().transport(clusters.viaA).connect("tunnel://B/s-sink").build());
+    ConnectedPeer producer =
+        closer.later(Peer.builder().transport(clusters.viaA).connect("tunnel://B/s-sink").build());
     CompletableFuture<Peer> started = CompletableFuture.supplyAsync(producer::start);
     byte[] open = next(sink);
     assertEquals(OPEN_TO, open[0]);
@@ -208,15 +240,21 @@ class GatewayBadInputTest {
       Throwable t = Await.failure(f);
       assertInstanceOf(ConnectionLostException.class, t);
     }
-    assertTrue(Await.failure(calls.get(0)).getMessage().contains("its receiver does not keep up"), Await.failure(calls.get(0))
-        .getMessage());
+    assertTrue(
+        Await.failure(calls.get(0)).getMessage().contains("its receiver does not keep up"),
+        Await.failure(calls.get(0)).getMessage());
     stillServes();
   }
 
   @Test
   void connectionsPastTheLimitAreClosedAndTheOthersServed() throws Exception {
-    Gateway small = closer.later(Gateway.start(GatewayConfig.builder("S").listen(Clusters.LOOPBACK)
-        .tcp(TcpOptions.builder().maxConnections(2).build()).build()));
+    Gateway small =
+        closer.later(
+            Gateway.start(
+                GatewayConfig.builder("S")
+                    .listen(Clusters.LOOPBACK)
+                    .tcp(TcpOptions.builder().maxConnections(2).build())
+                    .build()));
     RawTcp first = closer.later(RawTcp.connect(small.localAddress()).handshake());
     RawTcp second = closer.later(RawTcp.connect(small.localAddress()).handshake());
     RawTcp third = closer.later(RawTcp.connect(small.localAddress()));
@@ -228,14 +266,25 @@ class GatewayBadInputTest {
 
   @Test
   void aMisbehavingGatewayLinkGetsClearAnswers() throws Exception {
-    GatewayConfig config = GatewayConfig.builder("P").listen(Clusters.LOOPBACK).linkListen(Clusters.LOOPBACK).keyPair(clusters.keyA)
-        .allowGateway("Q", clusters.keyB.publicKey()).grant("Q", "x").forward(Clusters.LOOPBACK, "Q", "127.0.0.1:9").build();
+    GatewayConfig config =
+        GatewayConfig.builder("P")
+            .listen(Clusters.LOOPBACK)
+            .linkListen(Clusters.LOOPBACK)
+            .keyPair(clusters.keyA)
+            .allowGateway("Q", clusters.keyB.publicKey())
+            .grant("Q", "x")
+            .forward(Clusters.LOOPBACK, "Q", "127.0.0.1:9")
+            .build();
     Gateway p = closer.later(Gateway.start(config));
-    RawCurveLink link = closer.later(RawCurveLink.connect(p.linkAddress(), clusters.keyA.publicKey(), clusters.keyB));
+    RawCurveLink link =
+        closer.later(
+            RawCurveLink.connect(p.linkAddress(), clusters.keyA.publicKey(), clusters.keyB));
     Await.until("the raw link is up", () -> p.linkUp("Q"));
 
     link.send(openTo(1, ascii("y"), new byte[0]));
-    assertTrue(closeReason(link.read(), 1).contains("cluster Q may not reach y in cluster P (not granted)"));
+    assertTrue(
+        closeReason(link.read(), 1)
+            .contains("cluster Q may not reach y in cluster P (not granted)"));
     link.send(openTo(2, ascii("x"), new byte[0]));
     assertTrue(closeReason(link.read(), 2).contains("no peer named x is registered at cluster P"));
     link.send(openTo(3, ascii("tcp://127.0.0.1:10"), new byte[0]));
@@ -267,7 +316,9 @@ class GatewayBadInputTest {
       // frames before the ABORT
     }
     assertNotNull(f, "an ABORT before the end");
-    assertTrue(new String(f, 2, f.length - 2, StandardCharsets.UTF_8).contains("REGISTER on a link between gateways"));
+    assertTrue(
+        new String(f, 2, f.length - 2, StandardCharsets.UTF_8)
+            .contains("REGISTER on a link between gateways"));
     stillServes();
   }
 }

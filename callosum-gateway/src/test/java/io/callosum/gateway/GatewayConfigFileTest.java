@@ -15,7 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The gateway's YAML file: every key onto its setting, and a clear refusal of what is wrong. */
 class GatewayConfigFileTest {
-  private static final String FULL = """
+  private static final String FULL =
+      """
       cluster: hq
       listen: tcp://127.0.0.1:7101
       linkListen: tcp://0.0.0.0:7201
@@ -93,21 +94,36 @@ class GatewayConfigFileTest {
   void mistakesAreRefusedNamingTheKey() {
     assertRefused("listen: tcp://127.0.0.1:1\n", "missing key cluster");
     assertRefused("cluster: a\nlisten: tcp://127.0.0.1:1\nlsiten: x\n", "unknown key lsiten");
-    assertRefused("cluster: a\nheartbeat: {interval: soon, timeout: 5s}\n", "heartbeat.interval must be a duration");
-    assertRefused("cluster: a\nlinks:\n  - cluster: b\n    address: tcp://h:1\n", "missing key serverKey");
+    assertRefused(
+        "cluster: a\nheartbeat: {interval: soon, timeout: 5s}\n",
+        "heartbeat.interval must be a duration");
+    assertRefused(
+        "cluster: a\nlinks:\n  - cluster: b\n    address: tcp://h:1\n", "missing key serverKey");
     assertRefused("cluster: a b\n", "cluster must be 1..64 of");
-    assertRefused("cluster: a\nlinkListen: tcp://127.0.0.1:1\n", "links and localPeers need the gateway's CURVE key pair");
+    assertRefused(
+        "cluster: a\nlinkListen: tcp://127.0.0.1:1\n",
+        "links and localPeers need the gateway's CURVE key pair");
     assertRefused("cluster: a\ngrants: {b: {names: [\"no spaces\"]}}\n", "granted name must be");
-    assertRefused("cluster: a\nforwards:\n  - {listen: tcp://127.0.0.1:1, cluster: b, target: nohostport}\n", "host:port");
+    assertRefused(
+        "cluster: a\nforwards:\n  - {listen: tcp://127.0.0.1:1, cluster: b, target: nohostport}\n",
+        "host:port");
     assertRefused("cluster: [a\n", "not valid YAML");
     assertRefused("cluster: a\nmaxSendBacklog: lots\n", "maxSendBacklog must be a number of bytes");
-    assertRefused("cluster: a\nlisten: tcp://127.0.0.1:1\ngrants: {a: {names: [x]}}\n", "grants name its own cluster a");
-    assertRefused("cluster: a\nlinkListen: tcp://127.0.0.1:1\nsecretKey: \"H@B$uOaj#M*BvB$]7qyVi$RMxt0WET4-)%vRPoo{\"\n"
-        + "allowGateways:\n  - {cluster: a, key: \"JFf[V):CY[7zMeq8Gd*#yEn8Cu^]X9eEU91J1!99\"}\n", "allowGateways names its own cluster a");
+    assertRefused(
+        "cluster: a\nlisten: tcp://127.0.0.1:1\ngrants: {a: {names: [x]}}\n",
+        "grants name its own cluster a");
+    assertRefused(
+        "cluster: a\n"
+            + "linkListen: tcp://127.0.0.1:1\n"
+            + "secretKey: \"H@B$uOaj#M*BvB$]7qyVi$RMxt0WET4-)%vRPoo{\"\n"
+            + "allowGateways:\n"
+            + "  - {cluster: a, key: \"JFf[V):CY[7zMeq8Gd*#yEn8Cu^]X9eEU91J1!99\"}\n",
+        "allowGateways names its own cluster a");
   }
 
   private static void assertRefused(String yaml, String part) {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GatewayConfigFile.parse(yaml, null));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> GatewayConfigFile.parse(yaml, null));
     assertTrue(e.getMessage().contains(part), e.getMessage());
   }
 }

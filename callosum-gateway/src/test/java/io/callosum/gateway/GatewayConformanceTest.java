@@ -8,7 +8,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
-/** The conformance suite through two gateways: client -> gateway A -> CurveZMQ link -> gateway B -> reverse-connected server. */
+/**
+ * The conformance suite through two gateways: client -> gateway A -> CurveZMQ link -> gateway B ->
+ * reverse-connected server.
+ */
 class GatewayConformanceTest extends ConformanceSuite {
   private static final AtomicInteger NAMES = new AtomicInteger();
   private static Clusters clusters;

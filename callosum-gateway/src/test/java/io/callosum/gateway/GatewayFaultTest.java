@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -26,19 +27,25 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * new calls succeed. Heartbeats are short (50 ms, lost after 300 ms) so nothing waits long.
  */
 class GatewayFaultTest {
-  private static final TcpOptions FAST = TcpOptions.builder().heartbeat(Duration.ofMillis(50), Duration.ofMillis(300))
-      .reconnect(Duration.ofMillis(20), Duration.ofMillis(200)).build();
+  private static final TcpOptions FAST =
+      TcpOptions.builder()
+          .heartbeat(Duration.ofMillis(50), Duration.ofMillis(300))
+          .reconnect(Duration.ofMillis(20), Duration.ofMillis(200))
+          .build();
 
   @RegisterExtension final Closer closer = new Closer();
 
   private Peer blockingServer(TcpTransport via, String address, CountDownLatch entered) {
     Peer p = closer.later(Peer.builder().transport(via).bind(address).build());
     p.handle("echo", (ctx, body) -> body.value());
-    p.handle("block", (ctx, body) -> {
-      entered.countDown();
-      new CountDownLatch(1).await(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS); // until the call is cancelled
-      return "late";
-    });
+    p.handle(
+        "block",
+        (ctx, body) -> {
+          entered.countDown();
+          new CountDownLatch(1)
+              .await(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS); // until the call is cancelled
+          return "late";
+        });
     return p.start();
   }
 
@@ -53,10 +60,12 @@ class GatewayFaultTest {
   @Test
   void aSilentLinkIsFoundByHeartbeatsAndComesBack() throws Exception {
     FreezableProxy proxy = closer.later(new FreezableProxy(tcpPlaceholder()));
-    Clusters c = closer.later(Clusters.start(FAST, a -> a, b -> b.grant("A", "s*"), proxyTo(proxy)));
+    Clusters c =
+        closer.later(Clusters.start(FAST, a -> a, b -> b.grant("A", "s*"), proxyTo(proxy)));
     CountDownLatch entered = new CountDownLatch(1);
     blockingServer(c.viaB, "tunnel://B/s1", entered);
-    ConnectedPeer client = closer.later(Peer.builder().transport(c.viaA).connect("tunnel://B/s1").build()).start();
+    ConnectedPeer client =
+        closer.later(Peer.builder().transport(c.viaA).connect("tunnel://B/s1").build()).start();
     assertEquals("ok", Await.result(client.invoke("echo", "ok")));
     CompletableFuture<Object> inFlight = client.invoke("block", null);
     assertTrue(entered.await(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS));
@@ -80,7 +89,8 @@ class GatewayFaultTest {
     Clusters c = closer.later(Clusters.start(FAST, a -> a, b -> b.grant("A", "s*")));
     CountDownLatch entered = new CountDownLatch(1);
     blockingServer(c.viaB, "tunnel://B/s2", entered);
-    ConnectedPeer client = closer.later(Peer.builder().transport(c.viaA).connect("tunnel://B/s2").build()).start();
+    ConnectedPeer client =
+        closer.later(Peer.builder().transport(c.viaA).connect("tunnel://B/s2").build()).start();
     CompletableFuture<Object> inFlight = client.invoke("block", null);
     assertTrue(entered.await(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS));
 
@@ -91,8 +101,16 @@ class GatewayFaultTest {
     assertInstanceOf(ConnectionLostException.class, Await.failure(inFlight));
     Await.until("B sees the link down", () -> !c.b.linkUp("A"));
 
-    Gateway restarted = closer.later(Gateway.start(GatewayConfig.builder("A").listen(URI.create(local)).linkListen(URI.create(links))
-        .keyPair(old.keyPair()).allowGateway("B", c.keyB.publicKey()).tcp(FAST).build()));
+    Gateway restarted =
+        closer.later(
+            Gateway.start(
+                GatewayConfig.builder("A")
+                    .listen(URI.create(local))
+                    .linkListen(URI.create(links))
+                    .keyPair(old.keyPair())
+                    .allowGateway("B", c.keyB.publicKey())
+                    .tcp(FAST)
+                    .build()));
     Await.until("B dials the restarted A", () -> restarted.linkUp("B") && c.b.linkUp("A"));
     Await.until("new calls succeed", () -> answers(client));
   }
@@ -102,7 +120,8 @@ class GatewayFaultTest {
     Clusters c = closer.later(Clusters.start(FAST, a -> a, b -> b.grant("A", "s*")));
     CountDownLatch entered = new CountDownLatch(1);
     Peer server = blockingServer(c.viaB, "tunnel://B/s3", entered);
-    ConnectedPeer client = closer.later(Peer.builder().transport(c.viaA).connect("tunnel://B/s3").build()).start();
+    ConnectedPeer client =
+        closer.later(Peer.builder().transport(c.viaA).connect("tunnel://B/s3").build()).start();
     CompletableFuture<Object> inFlight = client.invoke("block", null);
     assertTrue(entered.await(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS));
 
@@ -110,8 +129,16 @@ class GatewayFaultTest {
     String local = c.b.localAddress();
     c.b.close();
     assertInstanceOf(ConnectionLostException.class, Await.failure(inFlight));
-    Gateway restarted = closer.later(Gateway.start(GatewayConfig.builder("B").listen(URI.create(local)).keyPair(old.keyPair())
-        .link("A", URI.create(c.a.linkAddress()), c.keyA.publicKey()).grant("A", "s*").tcp(FAST).build()));
+    Gateway restarted =
+        closer.later(
+            Gateway.start(
+                GatewayConfig.builder("B")
+                    .listen(URI.create(local))
+                    .keyPair(old.keyPair())
+                    .link("A", URI.create(c.a.linkAddress()), c.keyA.publicKey())
+                    .grant("A", "s*")
+                    .tcp(FAST)
+                    .build()));
     Await.until("the restarted B links to A", () -> restarted.linkUp("A") && c.a.linkUp("B"));
     Await.until("the server registers again", () -> restarted.status().registered().contains("s3"));
     Await.until("new calls succeed", () -> answers(client));
@@ -122,7 +149,7 @@ class GatewayFaultTest {
     return "tcp://127.0.0.1:1"; // replaced: the proxy is pointed at A once A is bound (see proxyTo)
   }
 
-  private static java.util.function.UnaryOperator<String> proxyTo(FreezableProxy proxy) {
+  private static UnaryOperator<String> proxyTo(FreezableProxy proxy) {
     return aLinkAddress -> {
       proxy.retarget(aLinkAddress);
       return proxy.address();

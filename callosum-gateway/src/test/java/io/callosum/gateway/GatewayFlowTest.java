@@ -37,20 +37,26 @@ class GatewayFlowTest {
 
   @BeforeEach
   void start() throws Exception {
-    clusters = Clusters.start(TcpOptions.defaults(), a -> a.maxChannelBuffer(4 << 20), b -> b.grant("A", "s*").maxChannelBuffer(4 << 20));
-    Peer server = closer.later(Peer.builder().transport(clusters.viaB).bind("tunnel://B/s-producer")
-        .build());
+    clusters =
+        Clusters.start(
+            TcpOptions.defaults(),
+            a -> a.maxChannelBuffer(4 << 20),
+            b -> b.grant("A", "s*").maxChannelBuffer(4 << 20));
+    Peer server =
+        closer.later(Peer.builder().transport(clusters.viaB).bind("tunnel://B/s-producer").build());
     server.handle("echo", (ctx, body) -> body.value());
-    server.handleStream("produce", (ctx, body, up, down) -> {
-      int n = ((Number) body.value()).intValue();
-      byte[] item = new byte[ITEM];
-      for (int i = 0; n < 0 || i < n; i++) {
-        item[0] = (byte) i;
-        down.send(item);
-        sent.incrementAndGet();
-      }
-      return "sent " + n;
-    });
+    server.handleStream(
+        "produce",
+        (ctx, body, up, down) -> {
+          int n = ((Number) body.value()).intValue();
+          byte[] item = new byte[ITEM];
+          for (int i = 0; n < 0 || i < n; i++) {
+            item[0] = (byte) i;
+            down.send(item);
+            sent.incrementAndGet();
+          }
+          return "sent " + n;
+        });
     server.start();
   }
 
@@ -60,8 +66,15 @@ class GatewayFlowTest {
   }
 
   private ConnectedPeer client() {
-    return closer.later(Peer.builder().transport(clusters.viaA).connect("tunnel://B/s-producer")
-        .streamWindow(WINDOW_ITEMS, (long) WINDOW_ITEMS * ITEM).defaultTimeout(Await.LIMIT).build()).start();
+    return closer
+        .later(
+            Peer.builder()
+                .transport(clusters.viaA)
+                .connect("tunnel://B/s-producer")
+                .streamWindow(WINDOW_ITEMS, (long) WINDOW_ITEMS * ITEM)
+                .defaultTimeout(Await.LIMIT)
+                .build())
+        .start();
   }
 
   @Test
@@ -69,13 +82,17 @@ class GatewayFlowTest {
     ConnectedPeer client = client();
     StreamCall call = client.call("produce").serverStream(400);
     Await.until("the producer has filled the window", () -> sent.get() >= WINDOW_ITEMS);
-    Await.holds("the producer waits for the stalled consumer", () -> sent.get() <= WINDOW_ITEMS + 1, Duration.ofMillis(300));
+    Await.holds(
+        "the producer waits for the stalled consumer",
+        () -> sent.get() <= WINDOW_ITEMS + 1,
+        Duration.ofMillis(300));
     for (int taken = 1; taken <= 400; taken++) {
       Body b = call.downstream().take();
       assertNotNull(b, "item " + taken);
       assertEquals((byte) (taken - 1), ((byte[]) b.value())[0]);
       int ahead = sent.get() - taken;
-      assertTrue(ahead <= WINDOW_ITEMS + 1, "the producer is " + ahead + " items ahead of the consumer");
+      assertTrue(
+          ahead <= WINDOW_ITEMS + 1, "the producer is " + ahead + " items ahead of the consumer");
     }
     assertEquals("sent 400", Await.result(call.result()));
     assertEquals(0, clusters.a.status().refusals() + clusters.b.status().refusals());
@@ -84,7 +101,10 @@ class GatewayFlowTest {
   @Test
   void aStalledStreamDoesNotHoldUpCallsBesideIt() throws Exception {
     ConnectedPeer client = client();
-    ConnectedPeer other = closer.later(Peer.builder().transport(clusters.viaA).connect("tunnel://B/s-producer").build()).start();
+    ConnectedPeer other =
+        closer
+            .later(Peer.builder().transport(clusters.viaA).connect("tunnel://B/s-producer").build())
+            .start();
     StreamCall stalled = client.call("produce").serverStream(-1);
     Await.until("the stalled stream has filled its window", () -> sent.get() >= WINDOW_ITEMS);
     for (int round = 0; round < 20; round++) {
@@ -96,7 +116,9 @@ class GatewayFlowTest {
         assertEquals(round * 64 + i, ((Number) Await.result(calls.get(i))).intValue());
       }
     }
-    assertTrue(sent.get() <= WINDOW_ITEMS + 1, "the stalled stream stayed within its window: " + sent.get());
+    assertTrue(
+        sent.get() <= WINDOW_ITEMS + 1,
+        "the stalled stream stayed within its window: " + sent.get());
     for (int i = 0; i < 3 * WINDOW_ITEMS; i++) {
       assertNotNull(stalled.downstream().take(), "the stalled stream still flows");
     }

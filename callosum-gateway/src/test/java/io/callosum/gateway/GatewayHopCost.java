@@ -14,7 +14,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * Not a test: a small driver that measures, in one run, what one gateway hop pair costs (client ->
  * gateway A -> CurveZMQ link -> gateway B -> server) against a direct TCP connection: calls per
  * second with 64 calls in flight, and the median latency of sequential calls (msgpack echo of a
- * small integer, loopback). Run with the test class path: {@code java -cp ... io.callosum.lower.tcp.GatewayHopCost}.
+ * small integer, loopback). Run with the test class path: {@code java -cp ...
+ * io.callosum.lower.tcp.GatewayHopCost}.
  */
 public final class GatewayHopCost {
   private static final int WARMUP = 20_000;
@@ -27,14 +28,20 @@ public final class GatewayHopCost {
     int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 2;
     TcpTransport direct = new TcpTransport();
     try (Clusters c = Clusters.start(TcpOptions.defaults());
-        Peer directServer = echo(Peer.builder().transport(direct).bind("tcp://127.0.0.1:0").build());
-        Peer tunnelServer = echo(Peer.builder().transport(c.viaB).bind("tunnel://B/s-echo").build());
-        ConnectedPeer directClient = Peer.builder().transport(direct).connect(directServer.address()).build().start();
-        ConnectedPeer tunnelClient = Peer.builder().transport(c.viaA).connect("tunnel://B/s-echo").build().start()) {
+        Peer directServer =
+            echo(Peer.builder().transport(direct).bind("tcp://127.0.0.1:0").build());
+        Peer tunnelServer =
+            echo(Peer.builder().transport(c.viaB).bind("tunnel://B/s-echo").build());
+        ConnectedPeer directClient =
+            Peer.builder().transport(direct).connect(directServer.address()).build().start();
+        ConnectedPeer tunnelClient =
+            Peer.builder().transport(c.viaA).connect("tunnel://B/s-echo").build().start()) {
       for (int r = 1; r <= rounds; r++) {
         double[] d = measure(directClient);
         double[] g = measure(tunnelClient);
-        System.out.printf("round %d: direct %,.0f calls/s, p50 %.0f us | gateways %,.0f calls/s, p50 %.0f us | ratio throughput %.2f, latency %.2f%n",
+        System.out.printf(
+            "round %d: direct %,.0f calls/s, p50 %.0f us | gateways %,.0f calls/s, p50 %.0f us |"
+                + " ratio throughput %.2f, latency %.2f%n",
             r, d[0], d[1], g[0], g[1], g[0] / d[0], g[1] / d[1]);
       }
     }
@@ -64,10 +71,11 @@ public final class GatewayHopCost {
     while (System.nanoTime() < end) {
       inFlight.acquire();
       CompletableFuture<Object> f = client.invoke("echo", 1);
-      f.whenComplete((v, e) -> {
-        done.incrementAndGet();
-        inFlight.release();
-      });
+      f.whenComplete(
+          (v, e) -> {
+            done.incrementAndGet();
+            inFlight.release();
+          });
     }
     inFlight.acquire(64);
     double seconds = (System.nanoTime() - start) / 1e9;

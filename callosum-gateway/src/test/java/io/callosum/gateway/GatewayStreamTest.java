@@ -8,7 +8,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
-/** Streams, chunked messages and named pipes through two gateways (the link is CurveZMQ-encrypted). */
+/**
+ * Streams, chunked messages and named pipes through two gateways (the link is CurveZMQ-encrypted).
+ */
 class GatewayStreamTest extends StreamSuite {
   private static final AtomicInteger NAMES = new AtomicInteger();
   private static Clusters clusters;
@@ -35,7 +37,10 @@ class GatewayStreamTest extends StreamSuite {
     return "tunnel://B/s" + NAMES.incrementAndGet();
   }
 
-  /** The link is encrypted (bouncycastle's XSalsa20, about 50 MB/s here): a smaller big call keeps the test short. */
+  /**
+   * The link is encrypted (bouncycastle's XSalsa20, about 50 MB/s here): a smaller big call keeps
+   * the test short.
+   */
   @Override
   protected int bigMessageBytes() {
     return 20 << 20;

@@ -8,8 +8,8 @@ import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
@@ -23,10 +23,10 @@ import picocli.CommandLine.Spec;
     name = "call",
     header = "Call one method of a peer and print the result as JSON.",
     description = {
-      "Connects to the peer at ADDRESS, calls METHOD with ARGUMENT and prints the result as one line"
-          + " of JSON on stdout. A failure is described on stderr (kind, remote exception name and"
-          + " message, and the remote traceback when the remote handler threw) and sets the exit"
-          + " code below.",
+      "Connects to the peer at ADDRESS, calls METHOD with ARGUMENT and prints the result as one"
+          + " line of JSON on stdout. A failure is described on stderr (kind, remote exception name"
+          + " and message, and the remote traceback when the remote handler threw) and sets the"
+          + " exit code below.",
       "",
       "The argument is JSON, sent msgpack-encoded; without one, null is sent. Byte strings are"
           + " written as {\"$bin\": \"<base64>\"} in results, and such an object in the argument is"
@@ -34,9 +34,10 @@ import picocli.CommandLine.Spec;
           + " extensions as {\"$ext\": TYPE, \"data\": \"<base64>\"}; a byte-string map key prints"
           + " as \"$bin:<base64>\".",
       "",
-      "With --curve-client-secret and --curve-server-public, the connection to a ZeroMQ or TCP address is"
-          + " encrypted with CURVE: the server must hold the secret key of --curve-server-public, and"
-          + " lets this client in only if it allows its public key ('callosum serve --curve-allow')."
+      "With --curve-client-secret and --curve-server-public, the connection to a ZeroMQ or TCP"
+          + " address is encrypted with CURVE: the server must hold the secret key of"
+          + " --curve-server-public, and lets this client in only if it allows its public key"
+          + " ('callosum serve --curve-allow')."
     },
     exitCodeList = {
       ExitCodes.OK + ":the call returned; its result is on stdout",
@@ -46,9 +47,12 @@ import picocli.CommandLine.Spec;
       ExitCodes.REMOTE_ERROR + ":other remote error (internal error, bad message, codec error)",
       ExitCodes.TIMEOUT + ":the call timed out (--timeout); the remote handler was cancelled",
       ExitCodes.CONNECTION + ":could not connect, or the connection was lost",
-      ExitCodes.REFUSED + ":the call was refused or cancelled (overloaded, message too large, cancelled)",
+      ExitCodes.REFUSED
+          + ":the call was refused or cancelled (overloaded, message too large, cancelled)",
       ExitCodes.UNEXPECTED_HELP,
-      ExitCodes.AUTHENTICATION + ":CURVE authentication failed: the server refused this client's key, or the server public key is wrong"
+      ExitCodes.AUTHENTICATION
+          + ":CURVE authentication failed: the server refused this client's key, or the server"
+          + " public key is wrong"
     })
 final class CallCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -75,15 +79,21 @@ final class CallCommand implements Callable<Integer> {
       names = "--timeout",
       paramLabel = "DURATION",
       converter = OptionConverters.Timeout.class,
-      description = "Give up after DURATION (250ms, 5s, 2m, or seconds like 1.5) and cancel the remote handler. Default: wait.")
+      description =
+          "Give up after DURATION (250ms, 5s, 2m, or seconds like 1.5) and cancel the remote"
+              + " handler. Default: wait.")
   Duration timeout;
 
-  @Option(names = "--order-key", paramLabel = "KEY", description = "The call's order key (a string).")
+  @Option(
+      names = "--order-key",
+      paramLabel = "KEY",
+      description = "The call's order key (a string).")
   String orderKey;
 
   @Mixin CurveClientOptions curve;
 
   @Override
+  @SuppressWarnings("try") // keys is only closed: that wipes its secret key when the command ends
   public Integer call() {
     Object body;
     try {
@@ -91,7 +101,8 @@ final class CallCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), "ARGUMENT is " + e.getMessage(), e);
     }
-    try (CurveClientOptions keys = curve; ConnectedPeer peer = Callosum.newPeer(spec, () -> describe().build())) {
+    try (CurveClientOptions keys = curve;
+        ConnectedPeer peer = Callosum.newPeer(spec, () -> describe().build())) {
       peer.start();
       Invocation invocation = peer.call(method).timeout(timeout);
       if (orderKey != null) {

@@ -20,10 +20,11 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
- * The {@code callosum} command-line tool: {@code demo}, {@code serve}, {@code call}, {@code send}, {@code receive}, {@code keygen}, {@code example} and {@code gateway}.
+ * The {@code callosum} command-line tool: {@code demo}, {@code serve}, {@code call}, {@code send},
+ * {@code receive}, {@code keygen}, {@code example} and {@code gateway}.
  *
- * <p>{@link #main} runs one command and exits with its code. Tests use {@link #commandLine()}
- * and {@code execute} instead, in the same JVM, with their own output writers.
+ * <p>{@link #main} runs one command and exits with its code. Tests use {@link #commandLine()} and
+ * {@code execute} instead, in the same JVM, with their own output writers.
  */
 @Command(
     name = "callosum",
@@ -39,8 +40,14 @@ import picocli.CommandLine.UnmatchedArgumentException;
     },
     description = "Asynchronous, bidirectional RPC with replaceable layers: try it from the shell.",
     subcommands = {
-      DemoCommand.class, ServeCommand.class, CallCommand.class, SendCommand.class, ReceiveCommand.class, KeygenCommand.class,
-      ExampleCommand.class, GatewayCommand.class,
+      DemoCommand.class,
+      ServeCommand.class,
+      CallCommand.class,
+      SendCommand.class,
+      ReceiveCommand.class,
+      KeygenCommand.class,
+      ExampleCommand.class,
+      GatewayCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Callosum implements Runnable {
@@ -52,7 +59,8 @@ public final class Callosum implements Runnable {
     if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
       System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
     }
-    // A gateway's own log (links up and down, refusals, per-link status) is what its operator reads.
+    // A gateway's own log (links up and down, refusals, per-link status) is what its operator
+    // reads.
     String gatewayLog = "org.slf4j.simpleLogger.log.io.callosum.gateway.Gateway";
     if (System.getProperty(gatewayLog) == null) {
       System.setProperty(gatewayLog, "info");
@@ -62,8 +70,8 @@ public final class Callosum implements Runnable {
 
   /**
    * The command line with this tool's error handling: usage errors print a short message and exit
-   * {@value ExitCodes#USAGE}; failures of a command print what went wrong and exit with the code
-   * of {@link ExitCodes#of}.
+   * {@value ExitCodes#USAGE}; failures of a command print what went wrong and exit with the code of
+   * {@link ExitCodes#of}.
    */
   public static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new Callosum());
@@ -73,7 +81,10 @@ public final class Callosum implements Runnable {
           PrintWriter err = command.getErr();
           err.println("callosum: " + ex.getMessage());
           UnmatchedArgumentException.printSuggestions(ex, err);
-          err.println("Try '" + command.getCommandSpec().qualifiedName() + " --help' for more information.");
+          err.println(
+              "Try '"
+                  + command.getCommandSpec().qualifiedName()
+                  + " --help' for more information.");
           err.flush();
           return ExitCodes.USAGE;
         });
@@ -87,7 +98,9 @@ public final class Callosum implements Runnable {
 
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(), "Missing command: one of demo, serve, call, send, receive, keygen, example");
+    throw new ParameterException(
+        spec.commandLine(),
+        "Missing command: one of demo, serve, call, send, receive, keygen, example");
   }
 
   /**

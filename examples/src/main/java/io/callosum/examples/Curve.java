@@ -2,9 +2,12 @@ package io.callosum.examples;
 
 import io.callosum.auth.AllowListAuthenticator;
 import io.callosum.auth.CertificateDirectoryAuthenticator;
+import io.callosum.auth.ClientAuthenticator;
 import io.callosum.auth.CurveKeyPair;
 import io.callosum.auth.ServerAuthenticator;
 import io.callosum.lower.Transport;
+import io.callosum.lower.tcp.TcpOptions;
+import io.callosum.lower.tcp.TcpTransport;
 import io.callosum.lower.zmq.ZmqOptions;
 import io.callosum.lower.zmq.ZmqTransport;
 import java.io.IOException;
@@ -28,32 +31,52 @@ final class Curve {
 
   private Curve() {}
 
-  /** A usage error unless both options or neither were given; {@code why} says what the pair is for. */
-  static void requireBoth(CommandSpec spec, String first, Object firstValue, String second, Object secondValue, String why) {
+  /**
+   * A usage error unless both options or neither were given; {@code why} says what the pair is for.
+   */
+  static void requireBoth(
+      CommandSpec spec,
+      String first,
+      Object firstValue,
+      String second,
+      Object secondValue,
+      String why) {
     if ((firstValue == null) != (secondValue == null)) {
       String given = firstValue != null ? first : second;
       String missing = firstValue != null ? second : first;
-      throw new ParameterException(spec.commandLine(), given + " needs " + missing + " as well: " + why);
+      throw new ParameterException(
+          spec.commandLine(), given + " needs " + missing + " as well: " + why);
     }
   }
 
   /** A CURVE server with {@code auth} for a peer bound at {@code address} (ZeroMQ or TCP). */
-  static Transport server(CommandSpec spec, String address, String option, io.callosum.auth.ServerAuthenticator auth) {
-    return lower(spec, address, option, new ZmqTransport(ZmqOptions.defaults().withCurveServer(auth)),
-        new io.callosum.lower.tcp.TcpTransport(io.callosum.lower.tcp.TcpOptions.builder().curveServer(auth).build()));
+  static Transport server(
+      CommandSpec spec, String address, String option, ServerAuthenticator auth) {
+    return lower(
+        spec,
+        address,
+        option,
+        new ZmqTransport(ZmqOptions.defaults().withCurveServer(auth)),
+        new TcpTransport(TcpOptions.builder().curveServer(auth).build()));
   }
 
   /** A CURVE client with {@code auth} for a peer connecting to {@code address} (ZeroMQ or TCP). */
-  static Transport client(CommandSpec spec, String address, String option, io.callosum.auth.ClientAuthenticator auth) {
-    return lower(spec, address, option, new ZmqTransport(ZmqOptions.defaults().withCurveClient(auth)),
-        new io.callosum.lower.tcp.TcpTransport(io.callosum.lower.tcp.TcpOptions.builder().curveClient(auth).build()));
+  static Transport client(
+      CommandSpec spec, String address, String option, ClientAuthenticator auth) {
+    return lower(
+        spec,
+        address,
+        option,
+        new ZmqTransport(ZmqOptions.defaults().withCurveClient(auth)),
+        new TcpTransport(TcpOptions.builder().curveClient(auth).build()));
   }
 
   /**
    * The one of {@code lowers} that serves the scheme of {@code address}; a usage error naming
    * {@code option} when none does. Transports hold no resource until used.
    */
-  private static Transport lower(CommandSpec spec, String address, String option, Transport... lowers) {
+  private static Transport lower(
+      CommandSpec spec, String address, String option, Transport... lowers) {
     String scheme = URI.create(address).getScheme();
     TreeSet<String> schemes = new TreeSet<>();
     for (Transport t : lowers) {
@@ -62,8 +85,13 @@ final class Curve {
       }
       t.schemes().forEach(s -> schemes.add(s + "://"));
     }
-    throw new ParameterException(spec.commandLine(),
-        option + " needs an address of a lower with CURVE (" + String.join(", ", schemes) + "), not " + address);
+    throw new ParameterException(
+        spec.commandLine(),
+        option
+            + " needs an address of a lower with CURVE ("
+            + String.join(", ", schemes)
+            + "), not "
+            + address);
   }
 
   /**
@@ -72,18 +100,21 @@ final class Curve {
    * without {@code .key}; files added or removed count without a restart), or the one certificate
    * file {@code allow} (user id: its name without its extension).
    */
-  static ServerAuthenticator allowList(CommandSpec spec, String domain, CurveKeyPair keys, Path allow) {
+  static ServerAuthenticator allowList(
+      CommandSpec spec, String domain, CurveKeyPair keys, Path allow) {
     if (Files.isDirectory(allow)) {
       try {
         return new CertificateDirectoryAuthenticator(domain, keys, allow);
       } catch (IOException e) {
-        throw new ParameterException(spec.commandLine(), "--curve-allow: cannot list the directory " + allow + ": " + e, e);
+        throw new ParameterException(
+            spec.commandLine(), "--curve-allow: cannot list the directory " + allow + ": " + e, e);
       }
     }
     String name = allow.getFileName().toString();
     String user = name.lastIndexOf('.') > 0 ? name.substring(0, name.lastIndexOf('.')) : name;
     try {
-      return new AllowListAuthenticator(domain, keys).allow(OptionConverters.readCertificate(allow.toString()).publicKey(), user);
+      return new AllowListAuthenticator(domain, keys)
+          .allow(OptionConverters.readCertificate(allow.toString()).publicKey(), user);
     } catch (TypeConversionException e) {
       throw new ParameterException(spec.commandLine(), "--curve-allow: " + e.getMessage(), e);
     }

@@ -10,31 +10,48 @@ import picocli.CommandLine.Spec;
 
 /** The CURVE options of a command that connects a peer ({@code call}, {@code send}). */
 final class CurveClientOptions implements AutoCloseable {
-  @Spec(Spec.Target.MIXEE) CommandSpec spec;
+  @Spec(Spec.Target.MIXEE)
+  CommandSpec spec;
 
   @Option(
       names = "--curve-client-secret",
       paramLabel = "FILE",
       converter = OptionConverters.SecretCertificate.class,
-      description = "Connect with CURVE as the key pair in FILE, this client's secret certificate (NAME.key_secret,"
-          + " as 'callosum keygen' writes). ZeroMQ and TCP addresses; needs --curve-server-public.")
+      description =
+          "Connect with CURVE as the key pair in FILE, this client's secret certificate"
+              + " (NAME.key_secret, as 'callosum keygen' writes). ZeroMQ and TCP addresses; needs"
+              + " --curve-server-public.")
   CurveKeyPair secret;
 
   @Option(
       names = "--curve-server-public",
       paramLabel = "KEY",
       converter = OptionConverters.ServerPublicKey.class,
-      description = "The server's public key: 40 characters of Z85 (as 'callosum keygen' prints), or the path of"
-          + " the server's public certificate (NAME.key). Needs --curve-client-secret. A server that does not"
-          + " hold its secret key fails the handshake (exit 9, or 6 at the connect timeout).")
+      description =
+          "The server's public key: 40 characters of Z85 (as 'callosum keygen' prints), or the path"
+              + " of the server's public certificate (NAME.key). Needs --curve-client-secret. A"
+              + " server that does not hold its secret key fails the handshake (exit 9, or 6 at the"
+              + " connect timeout).")
   CurvePublicKey serverPublic;
 
-  /** Makes {@code b}, connecting to {@code address}, a CURVE client when the options ask for one. */
+  /**
+   * Makes {@code b}, connecting to {@code address}, a CURVE client when the options ask for one.
+   */
   void apply(ConnectedPeer.Builder b, String address) {
-    Curve.requireBoth(spec, "--curve-client-secret", secret, "--curve-server-public", serverPublic,
+    Curve.requireBoth(
+        spec,
+        "--curve-client-secret",
+        secret,
+        "--curve-server-public",
+        serverPublic,
         "a CURVE client needs its own secret certificate and the public key of the server");
     if (secret != null) {
-      b.transport(Curve.client(spec, address, "--curve-client-secret", ClientAuthenticator.of(serverPublic, secret)));
+      b.transport(
+          Curve.client(
+              spec,
+              address,
+              "--curve-client-secret",
+              ClientAuthenticator.of(serverPublic, secret)));
     }
   }
 

@@ -12,28 +12,35 @@ import picocli.CommandLine.Spec;
 
 /** The CURVE options of a command that binds a peer ({@code serve}, {@code receive}). */
 final class CurveServerOptions implements AutoCloseable {
-  @Spec(Spec.Target.MIXEE) CommandSpec spec;
+  @Spec(Spec.Target.MIXEE)
+  CommandSpec spec;
 
   @Option(
       names = "--curve-server-secret",
       paramLabel = "FILE",
       converter = OptionConverters.SecretCertificate.class,
-      description = "Be a CURVE server with the key pair in FILE, a secret certificate (NAME.key_secret, as"
-          + " 'callosum keygen' writes). ZeroMQ and TCP addresses; needs --curve-allow.")
+      description =
+          "Be a CURVE server with the key pair in FILE, a secret certificate (NAME.key_secret, as"
+              + " 'callosum keygen' writes). ZeroMQ and TCP addresses; needs --curve-allow.")
   CurveKeyPair secret;
 
   @Option(
       names = "--curve-allow",
       paramLabel = "DIR-or-FILE",
-      description = "The clients a CURVE server lets in: every public certificate NAME.key in DIR (user id"
-          + " NAME; adding or removing a file takes effect without a restart), or the one public"
-          + " certificate FILE (user id: its name without extension). Needs --curve-server-secret.")
+      description =
+          "The clients a CURVE server lets in: every public certificate NAME.key in DIR (user id"
+              + " NAME; adding or removing a file takes effect without a restart), or the one"
+              + " public certificate FILE (user id: its name without extension). Needs"
+              + " --curve-server-secret.")
   Path allow;
 
   @Option(
       names = "--curve-domain",
       paramLabel = "NAME",
-      description = "The ZAP domain of the CURVE server (default: " + Curve.DEFAULT_DOMAIN + "). Needs --curve-server-secret.")
+      description =
+          "The ZAP domain of the CURVE server (default: "
+              + Curve.DEFAULT_DOMAIN
+              + "). Needs --curve-server-secret.")
   String domain;
 
   /**
@@ -41,15 +48,24 @@ final class CurveServerOptions implements AutoCloseable {
    * error for an incomplete pair. Returns the authenticator, or null for a plain peer.
    */
   ServerAuthenticator apply(BoundPeer.Builder b, String address) {
-    Curve.requireBoth(spec, "--curve-server-secret", secret, "--curve-allow", allow,
-        "a CURVE server needs its own secret certificate and the public keys of the clients it lets in");
+    Curve.requireBoth(
+        spec,
+        "--curve-server-secret",
+        secret,
+        "--curve-allow",
+        allow,
+        "a CURVE server needs its own secret certificate and the public keys of the clients it lets"
+            + " in");
     if (secret == null) {
       if (domain != null) {
-        throw new ParameterException(spec.commandLine(), "--curve-domain needs --curve-server-secret and --curve-allow");
+        throw new ParameterException(
+            spec.commandLine(), "--curve-domain needs --curve-server-secret and --curve-allow");
       }
       return null;
     }
-    ServerAuthenticator auth = Curve.allowList(spec, Objects.requireNonNullElse(domain, Curve.DEFAULT_DOMAIN), secret, allow);
+    ServerAuthenticator auth =
+        Curve.allowList(
+            spec, Objects.requireNonNullElse(domain, Curve.DEFAULT_DOMAIN), secret, allow);
     b.transport(Curve.server(spec, address, "--curve-server-secret", auth));
     return auth;
   }

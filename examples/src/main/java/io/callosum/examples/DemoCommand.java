@@ -1,5 +1,7 @@
 package io.callosum.examples;
 
+import com.google.errorprone.annotations.FormatMethod;
+import com.google.errorprone.annotations.FormatString;
 import io.callosum.AuthenticationException;
 import io.callosum.CallTimeoutException;
 import io.callosum.ConnectedPeer;
@@ -49,15 +51,16 @@ import picocli.CommandLine.Spec;
  */
 @Command(
     name = "demo",
-    header = "Two peers in one JVM: calls both ways, ordering, timeout, remote errors, a stream, CURVE.",
+    header =
+        "Two peers in one JVM: calls both ways, ordering, timeout, remote errors, a stream, CURVE.",
     description = {
-      "Runs two peers in this JVM, connected over the in-process lower (inproc://), and shows step by"
-          + " step: calls in both directions (including a callback from inside a handler), the three"
-          + " ordering policies on the same workload, a timeout that cancels the remote handler,"
-          + " remote errors, and a flow-controlled stream to a slow reader with its progress bar (on"
-          + " stderr). A last step connects two peers over ZeroMQ on loopback"
-          + " (zmq+tcp://127.0.0.1) with CURVE: encrypted, the server letting in only the client key"
-          + " it allows. Each step checks what it shows. Takes about four seconds."
+      "Runs two peers in this JVM, connected over the in-process lower (inproc://), and shows step"
+          + " by step: calls in both directions (including a callback from inside a handler), the"
+          + " three ordering policies on the same workload, a timeout that cancels the remote"
+          + " handler, remote errors, and a flow-controlled stream to a slow reader with its"
+          + " progress bar (on stderr). A last step connects two peers over ZeroMQ on loopback"
+          + " (zmq+tcp://127.0.0.1) with CURVE: encrypted, the server letting in only the client"
+          + " key it allows. Each step checks what it shows. Takes about four seconds."
     },
     exitCodeList = {
       ExitCodes.OK + ":every step behaved as shown",
@@ -66,12 +69,16 @@ import picocli.CommandLine.Spec;
 final class DemoCommand implements Callable<Integer> {
   /** The bound of every wait in the demo; only a broken peer comes near it. */
   private static final Duration WAIT = Duration.ofSeconds(10);
+
   /** How long each of the five ordering calls sleeps: decreasing, so finish order is reversed. */
   private static final long[] SLEEP_MS = {250, 200, 150, 100, 50};
+
   private static final String ORDER_KEY = "job";
   private static final Duration SHORT_TIMEOUT = Duration.ofMillis(200);
+
   /** The user id under which the CURVE server of step 5 lets the client in. */
   private static final String CURVE_USER = "demo-client";
+
   /** How much step 5 streams. */
   private static final int STREAM_MIB = 32;
 
@@ -90,7 +97,9 @@ final class DemoCommand implements Callable<Integer> {
   public Integer call() {
     out = spec.commandLine().getOut();
     String address = "inproc://callosum-demo-" + UUID.randomUUID().toString().substring(0, 8);
-    out.printf("Callosum demo: a server and a client peer in one JVM, over %s (the in-process lower)%n", address);
+    out.printf(
+        "Callosum demo: a server and a client peer in one JVM, over %s (the in-process lower)%n",
+        address);
     try (Peer server = Peer.builder().name("demo-server").bind(address).build()) {
       SampleService.registerOn(server);
       server.start();
@@ -121,12 +130,16 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   private void callsBothWays(Peer server, ConnectedPeer client) {
-    server.handle("greet", (ctx, body) -> {
-      say("  server -> client   title %s   (a callback from inside greet, via ctx.caller())", Json.write(body.value()));
-      Object title = call(ctx.caller(), "title", body.value());
-      say("  server <- client   %s", Json.write(title));
-      return "Hello, " + title + "!";
-    });
+    server.handle(
+        "greet",
+        (ctx, body) -> {
+          say(
+              "  server -> client   title %s   (a callback from inside greet, via ctx.caller())",
+              Json.write(body.value()));
+          Object title = call(ctx.caller(), "title", body.value());
+          say("  server <- client   %s", Json.write(title));
+          return "Hello, " + title + "!";
+        });
 
     Object operands = Json.parse("{\"a\": 2, \"b\": 3}");
     say("client -> server     add %s", Json.write(operands));
@@ -137,7 +150,9 @@ final class DemoCommand implements Callable<Integer> {
     say("client -> server     greet \"Ada\"");
     Object greeting = call(client, "greet", "Ada");
     say("client <- server     %s", Json.write(greeting));
-    check("Hello, Dr. Ada!".equals(greeting), "the server called the client back while serving its call");
+    check(
+        "Hello, Dr. Ada!".equals(greeting),
+        "the server called the client back while serving its call");
 
     List<RemotePeer> remotes = server.remotes();
     check(remotes.size() == 1, "the server sees its one client in server.remotes()");
@@ -149,25 +164,38 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   private void ordering(String address) throws Exception {
-    say("5 calls #0..#4 sent in that order on order key \"%s\"; call #i sleeps %s ms", ORDER_KEY,
+    say(
+        "5 calls #0..#4 sent in that order on order key \"%s\"; call #i sleeps %s ms",
+        ORDER_KEY,
         Arrays.stream(SLEEP_MS).mapToObj(Long::toString).collect(Collectors.joining(", ")));
-    say("%-20s %-12s %-12s %-12s %-8s %s", "policy", "started", "finished", "replies", "at once", "took");
+    say(
+        "%-20s %-12s %-12s %-12s %-8s %s",
+        "policy", "started", "finished", "replies", "at once", "took");
     List<Integer> sent = List.of(0, 1, 2, 3, 4);
     Map<Ordering, Trace> traces = new EnumMap<>(Ordering.class);
     for (Ordering policy : Ordering.values()) {
       Trace t = runOrdered(address + "-" + policy.name().toLowerCase(Locale.ROOT), policy);
       traces.put(policy, t);
-      say("%-20s %-12s %-12s %-12s %-8d %d ms", policy, spaced(t.started), spaced(t.finished), spaced(t.replies),
-          t.peak(), t.millis);
+      say(
+          "%-20s %-12s %-12s %-12s %-8d %d ms",
+          policy, spaced(t.started), spaced(t.finished), spaced(t.replies), t.peak(), t.millis);
     }
     Trace none = traces.get(Ordering.NONE);
-    check(none.peak() > 1 && none.replies.equals(none.finished) && !none.replies.equals(sent),
+    check(
+        none.peak() > 1 && none.replies.equals(none.finished) && !none.replies.equals(sent),
         "NONE: handlers ran concurrently; each reply left as its handler finished");
     Trace returnOrdered = traces.get(Ordering.KEY_RETURN_ORDERED);
-    check(returnOrdered.peak() > 1 && !returnOrdered.finished.equals(sent) && returnOrdered.replies.equals(sent),
-        "KEY_RETURN_ORDERED: handlers ran concurrently and finished out of order, yet replies came in call order");
+    check(
+        returnOrdered.peak() > 1
+            && !returnOrdered.finished.equals(sent)
+            && returnOrdered.replies.equals(sent),
+        "KEY_RETURN_ORDERED: handlers ran concurrently and finished out of order, yet replies came"
+            + " in call order");
     Trace serialized = traces.get(Ordering.KEY_SERIALIZED);
-    check(serialized.peak() == 1 && serialized.started.equals(sent) && serialized.finished.equals(sent)
+    check(
+        serialized.peak() == 1
+            && serialized.started.equals(sent)
+            && serialized.finished.equals(sent)
             && serialized.replies.equals(sent),
         "KEY_SERIALIZED: one handler at a time, in call order");
   }
@@ -175,28 +203,38 @@ final class DemoCommand implements Callable<Integer> {
   /** Runs the five sleeping calls against a fresh server with {@code policy}. */
   private static Trace runOrdered(String address, Ordering policy) throws Exception {
     Trace trace = new Trace();
-    try (Peer server = Peer.builder().name("demo-" + policy).bind(address).ordering(policy).build()) {
-      server.handle("work", (ctx, body) -> {
-        int i = ((Number) body.value()).intValue();
-        trace.started(i);
-        try {
-          Thread.sleep(SLEEP_MS[i]);
-        } finally {
-          trace.finished(i);
-        }
-        return i;
-      });
+    try (Peer server =
+        Peer.builder().name("demo-" + policy).bind(address).ordering(policy).build()) {
+      server.handle(
+          "work",
+          (ctx, body) -> {
+            int i = ((Number) body.value()).intValue();
+            trace.started(i);
+            try {
+              Thread.sleep(SLEEP_MS[i]);
+            } finally {
+              trace.finished(i);
+            }
+            return i;
+          });
       server.start();
       // Completions run on the client's I/O thread, so replies are recorded in arrival order.
-      try (ConnectedPeer client = Peer.builder().name("demo-client-" + policy).connect(address).directExecutor().build()) {
+      try (ConnectedPeer client =
+          Peer.builder().name("demo-client-" + policy).connect(address).directExecutor().build()) {
         client.start();
         long start = System.nanoTime();
         List<CompletableFuture<Void>> calls = new ArrayList<>();
         for (int i = 0; i < SLEEP_MS.length; i++) {
-          calls.add(client.call("work").orderKey(ORDER_KEY).timeout(WAIT).invoke(i)
-              .thenAccept(r -> trace.replied(((Number) r).intValue())));
+          calls.add(
+              client
+                  .call("work")
+                  .orderKey(ORDER_KEY)
+                  .timeout(WAIT)
+                  .invoke(i)
+                  .thenAccept(r -> trace.replied(((Number) r).intValue())));
         }
-        CompletableFuture.allOf(calls.toArray(new CompletableFuture<?>[0])).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        CompletableFuture.allOf(calls.toArray(new CompletableFuture<?>[0]))
+            .get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
         trace.millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
       }
     }
@@ -205,18 +243,24 @@ final class DemoCommand implements Callable<Integer> {
 
   private void timeout(Peer server, ConnectedPeer client) throws Exception {
     CompletableFuture<String> handlerEnd = new CompletableFuture<>();
-    server.handle("sleep", (ctx, body) -> {
-      long start = System.nanoTime();
-      try {
-        return SampleService.sleep(ctx, body);
-      } catch (InterruptedException e) {
-        handlerEnd.complete(String.format("handler interrupted after %d ms; ctx.isCancelled() = %s",
-            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), ctx.isCancelled()));
-        throw e;
-      }
-    });
+    server.handle(
+        "sleep",
+        (ctx, body) -> {
+          long start = System.nanoTime();
+          try {
+            return SampleService.sleep(ctx, body);
+          } catch (InterruptedException e) {
+            handlerEnd.complete(
+                String.format(
+                    "handler interrupted after %d ms; ctx.isCancelled() = %s",
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), ctx.isCancelled()));
+            throw e;
+          }
+        });
 
-    say("client -> server     sleep {\"s\":5} with .timeout(Duration.ofMillis(%d))", SHORT_TIMEOUT.toMillis());
+    say(
+        "client -> server     sleep {\"s\":5} with .timeout(Duration.ofMillis(%d))",
+        SHORT_TIMEOUT.toMillis());
     long start = System.nanoTime();
     try {
       Object result = client.call("sleep").timeout(SHORT_TIMEOUT).invokeAndWait(Map.of("s", 5));
@@ -234,7 +278,9 @@ final class DemoCommand implements Callable<Integer> {
       seen = "handler still running after " + WAIT.toSeconds() + " s";
     }
     say("server: %s", seen);
-    check(seen.endsWith("ctx.isCancelled() = true"), "the remote handler was interrupted and saw itself cancelled");
+    check(
+        seen.endsWith("ctx.isCancelled() = true"),
+        "the remote handler was interrupted and saw itself cancelled");
   }
 
   private void remoteErrors(ConnectedPeer client) {
@@ -252,7 +298,8 @@ final class DemoCommand implements Callable<Integer> {
       if (stack.size() > 4) {
         say("                  ... %d more lines", stack.size() - 4);
       }
-      check(e.remoteName().equals(IllegalStateException.class.getName())
+      check(
+          e.remoteName().equals(IllegalStateException.class.getName())
               && e.getMessage().contains("disk full")
               && e.remoteTraceback().contains(SampleService.class.getName()),
           "the handler's exception reached the caller with its name, message and remote stack");
@@ -264,7 +311,9 @@ final class DemoCommand implements Callable<Integer> {
       check(false, "the call failed with RemoteInternalException");
     } catch (RemoteInternalException e) {
       say("client: %s (%s): %s", e.getClass().getSimpleName(), e.code(), e.getMessage());
-      check(e.code() == ErrorCode.NO_SUCH_METHOD, "an unknown method is answered with a NO_SUCH_METHOD error");
+      check(
+          e.code() == ErrorCode.NO_SUCH_METHOD,
+          "an unknown method is answered with a NO_SUCH_METHOD error");
     }
   }
 
@@ -274,43 +323,66 @@ final class DemoCommand implements Callable<Integer> {
         CurveKeyPair strangerKeys = CurveKeyPair.generate()) {
       say("key pairs, made in memory ('callosum keygen' writes them as certificate files):");
       say("  server    %s", serverKeys.publicKey());
-      say("  client    %s   (on the server's allow-list as user \"%s\")", clientKeys.publicKey(), CURVE_USER);
+      say(
+          "  client    %s   (on the server's allow-list as user \"%s\")",
+          clientKeys.publicKey(), CURVE_USER);
       say("  stranger  %s   (not on it)", strangerKeys.publicKey());
-      AllowListAuthenticator allowList = new AllowListAuthenticator("demo", serverKeys).allow(clientKeys.publicKey(), CURVE_USER);
+      AllowListAuthenticator allowList =
+          new AllowListAuthenticator("demo", serverKeys).allow(clientKeys.publicKey(), CURVE_USER);
       ZmqTransport serverLower = new ZmqTransport(ZmqOptions.defaults().withCurveServer(allowList));
-      try (Peer server = Peer.builder().name("demo-curve-server").transport(serverLower).bind("zmq+tcp://127.0.0.1:0").build()) {
+      try (Peer server =
+          Peer.builder()
+              .name("demo-curve-server")
+              .transport(serverLower)
+              .bind("zmq+tcp://127.0.0.1:0")
+              .build()) {
         CompletableFuture<Optional<String>> seen = new CompletableFuture<>();
-        server.handle("whoami", (ctx, body) -> {
-          seen.complete(ctx.identity());
-          say("  server: ctx.identity() = %s", ctx.identity());
-          say("  server -> client   title %s   (a callback via ctx.caller(), encrypted too)", Json.write(body.value()));
-          Object title = call(ctx.caller(), "title", body.value());
-          say("  server <- client   %s", Json.write(title));
-          return title + ", you are " + ctx.identity().orElse("nobody");
-        });
+        server.handle(
+            "whoami",
+            (ctx, body) -> {
+              seen.complete(ctx.identity());
+              say("  server: ctx.identity() = %s", ctx.identity());
+              say(
+                  "  server -> client   title %s   (a callback via ctx.caller(), encrypted too)",
+                  Json.write(body.value()));
+              Object title = call(ctx.caller(), "title", body.value());
+              say("  server <- client   %s", Json.write(title));
+              return title + ", you are " + ctx.identity().orElse("nobody");
+            });
         server.start();
-        say("server bound at %s: a CURVE server that lets in the keys on its allow-list", server.address());
+        say(
+            "server bound at %s: a CURVE server that lets in the keys on its allow-list",
+            server.address());
 
-        try (ConnectedPeer client = curveClient(server.address(), serverKeys.publicKey(), clientKeys)) {
+        try (ConnectedPeer client =
+            curveClient(server.address(), serverKeys.publicKey(), clientKeys)) {
           client.handle("title", (ctx, body) -> "Dr. " + body.value());
           client.start();
           say("client connected with the server's public key and its own key pair");
           say("client -> server     whoami \"Ada\"");
           Object answer = call(client, "whoami", "Ada");
           say("client <- server     %s", Json.write(answer));
-          check(seen.getNow(Optional.empty()).equals(Optional.of(CURVE_USER)),
-              "the server's handler saw the client's authenticated identity \"" + CURVE_USER + "\"");
-          check(("Dr. Ada, you are " + CURVE_USER).equals(answer),
+          check(
+              seen.getNow(Optional.empty()).equals(Optional.of(CURVE_USER)),
+              "the server's handler saw the client's authenticated identity \""
+                  + CURVE_USER
+                  + "\"");
+          check(
+              ("Dr. Ada, you are " + CURVE_USER).equals(answer),
               "the server called the client back over the same encrypted connection");
         }
 
         say("stranger -> server   connects with a key that is not on the allow-list");
         long start = System.nanoTime();
-        try (ConnectedPeer stranger = curveClient(server.address(), serverKeys.publicKey(), strangerKeys)) {
+        try (ConnectedPeer stranger =
+            curveClient(server.address(), serverKeys.publicKey(), strangerKeys)) {
           stranger.start();
           check(false, "the stranger was refused with AuthenticationException");
         } catch (AuthenticationException e) {
-          say("stranger: %s (%s) after %d ms", e.getClass().getSimpleName(), e.code(),
+          say(
+              "stranger: %s (%s) after %d ms",
+              e.getClass().getSimpleName(),
+              e.code(),
               TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
           say("  message:        %s", e.getMessage());
           check(true, "the stranger was refused with AuthenticationException");
@@ -319,10 +391,19 @@ final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  /** A peer that connects to {@code address} with CURVE, expecting {@code serverKey}, proving {@code keys}. */
-  private static ConnectedPeer curveClient(String address, CurvePublicKey serverKey, CurveKeyPair keys) {
-    ZmqOptions options = ZmqOptions.defaults().withCurveClient(ClientAuthenticator.of(serverKey, keys));
-    return Peer.builder().name("demo-curve-client").transport(new ZmqTransport(options)).connect(address).connectTimeout(WAIT)
+  /**
+   * A peer that connects to {@code address} with CURVE, expecting {@code serverKey}, proving {@code
+   * keys}.
+   */
+  private static ConnectedPeer curveClient(
+      String address, CurvePublicKey serverKey, CurveKeyPair keys) {
+    ZmqOptions options =
+        ZmqOptions.defaults().withCurveClient(ClientAuthenticator.of(serverKey, keys));
+    return Peer.builder()
+        .name("demo-curve-client")
+        .transport(new ZmqTransport(options))
+        .connect(address)
+        .connectTimeout(WAIT)
         .build();
   }
 
@@ -347,22 +428,27 @@ final class DemoCommand implements Callable<Integer> {
     long window = 1 << 20;
     long total = (long) STREAM_MIB << 20;
     AtomicLong taken = new AtomicLong();
-    try (Peer receiver = Peer.builder().name("demo-receiver").bind(address).streamWindow(16, window).build()) {
-      receiver.handleStream("store", (ctx, body, up, down) -> {
-        byte[] buffer = new byte[item];
-        try (InputStream in = up.inputStream()) {
-          int n;
-          while ((n = in.read(buffer)) != -1) {
-            taken.addAndGet(n);
-            Thread.sleep(2); // a slow disk: about 32 MiB/s in 64 KiB reads
-          }
-        }
-        return taken.get();
-      });
+    try (Peer receiver =
+        Peer.builder().name("demo-receiver").bind(address).streamWindow(16, window).build()) {
+      receiver.handleStream(
+          "store",
+          (ctx, body, up, down) -> {
+            byte[] buffer = new byte[item];
+            try (InputStream in = up.inputStream()) {
+              int n;
+              while ((n = in.read(buffer)) != -1) {
+                taken.addAndGet(n);
+                Thread.sleep(2); // a slow disk: about 32 MiB/s in 64 KiB reads
+              }
+            }
+            return taken.get();
+          });
       receiver.start();
       try (ConnectedPeer sender = Peer.builder().name("demo-sender").connect(address).build()) {
         sender.start();
-        say("sender -> receiver   %d MiB in %d KiB items; the receiver reads ~32 MiB/s and grants a window of 16 items / %d KiB",
+        say(
+            "sender -> receiver   %d MiB in %d KiB items; the receiver reads ~32 MiB/s and grants a"
+                + " window of 16 items / %d KiB",
             STREAM_MIB, item >> 10, window >> 10);
         out.flush();
         PrintWriter err = spec.commandLine().getErr();
@@ -383,7 +469,9 @@ final class DemoCommand implements Callable<Integer> {
         say("sender <- receiver   %s bytes stored", stored);
         say("the sender was at most %d KiB ahead of the reader", ahead >> 10);
         check(stored instanceof Number n && n.longValue() == total, "every byte arrived");
-        check(ahead <= window + 2L * item, "the sender waited for the reader instead of running ahead (window + 2 items)");
+        check(
+            ahead <= window + 2L * item,
+            "the sender waited for the reader instead of running ahead (window + 2 items)");
       }
     }
   }
@@ -401,7 +489,8 @@ final class DemoCommand implements Callable<Integer> {
     out.flush();
   }
 
-  private void say(String format, Object... args) {
+  @FormatMethod
+  private void say(@FormatString String format, Object... args) {
     out.println("   " + String.format(format, args));
   }
 

@@ -6,7 +6,10 @@ import io.callosum.Peer;
 import io.callosum.examples.uppers.DemoClient;
 import io.callosum.examples.uppers.DemoUpper;
 import io.callosum.examples.uppers.MsgpackDemo;
+import io.callosum.examples.uppers.ProtobufDemo;
+import io.callosum.examples.uppers.ThriftDemo;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -19,24 +22,24 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code callosum example UPPER}: the same small service (echo, add, a declared error, a slow call
- * cancelled by its timeout, an order-keyed sequence) written with one upper, served and called
- * over a lower of choice. Running it with each upper shows that only the upper's line differs.
+ * cancelled by its timeout, an order-keyed sequence) written with one upper, served and called over
+ * a lower of choice. Running it with each upper shows that only the upper's line differs.
  */
 @Command(
     name = "example",
     header = "The same service through an upper of choice (msgpack, protobuf, thrift).",
     description = {
-      "Serves the demo service (echo, add, fail with a declared error, slow, next per order key) with"
-          + " the given upper and calls each method from a client peer in this JVM, printing what"
-          + " happens. The code of each upper's service is in examples/.../uppers/; only the line that"
-          + " configures the upper differs between them."
+      "Serves the demo service (echo, add, fail with a declared error, slow, next per order key)"
+          + " with the given upper and calls each method from a client peer in this JVM, printing"
+          + " what happens. The code of each upper's service is in examples/.../uppers/; only the"
+          + " line that configures the upper differs between them."
     },
     exitCodeList = {
       ExitCodes.OK + ":every call behaved as shown",
@@ -51,28 +54,44 @@ final class ExampleCommand implements Callable<Integer> {
   private static Map<String, Supplier<DemoUpper>> uppers() {
     Map<String, Supplier<DemoUpper>> m = new LinkedHashMap<>();
     m.put("msgpack", MsgpackDemo::new);
-    m.put("protobuf", io.callosum.examples.uppers.ProtobufDemo::new);
-    m.put("thrift", io.callosum.examples.uppers.ThriftDemo::new);
+    m.put("protobuf", ProtobufDemo::new);
+    m.put("thrift", ThriftDemo::new);
     return m;
   }
 
   @Spec CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "UPPER", description = "The upper: ${COMPLETION-CANDIDATES}; or 'federation': two clusters"
-      + " linked by gateways, a manager calling agents behind NAT (docs/GATEWAY.md).", completionCandidates = Names.class)
+  @Parameters(
+      index = "0",
+      paramLabel = "UPPER",
+      description =
+          "The upper: ${COMPLETION-CANDIDATES}; or 'federation': two clusters"
+              + " linked by gateways, a manager calling agents behind NAT (docs/GATEWAY.md).",
+      completionCandidates = Names.class)
   String upperName;
 
-  @Option(names = "--gateway-configs", paramLabel = "DIR", description = "federation: read " + Federation.HQ + " and " + Federation.EDGE
-      + " from DIR (default: the copies in examples/src/main/resources/federation).")
-  java.nio.file.Path gatewayConfigs;
+  @Option(
+      names = "--gateway-configs",
+      paramLabel = "DIR",
+      description =
+          "federation: read "
+              + Federation.HQ
+              + " and "
+              + Federation.EDGE
+              + " from DIR (default: the copies in examples/src/main/resources/federation).")
+  Path gatewayConfigs;
 
-  @Option(names = "--free-ports", description = "federation: replace the files' 127.0.0.1 ports by free ones.")
+  @Option(
+      names = "--free-ports",
+      description = "federation: replace the files' 127.0.0.1 ports by free ones.")
   boolean freePorts;
 
   @Option(
       names = "--lower",
       paramLabel = "ADDRESS",
-      description = "Where the server binds: inproc://NAME (default, a fresh name), zmq+tcp://127.0.0.1:0, tcp://127.0.0.1:0, ...")
+      description =
+          "Where the server binds: inproc://NAME (default, a fresh name), zmq+tcp://127.0.0.1:0,"
+              + " tcp://127.0.0.1:0, ...")
   String bind;
 
   /** The upper names, for picocli's completion candidates and help. */
@@ -96,16 +115,35 @@ final class ExampleCommand implements Callable<Integer> {
     }
     Supplier<DemoUpper> make = UPPERS.get(upperName);
     if (make == null) {
-      spec.commandLine().getErr().printf("callosum: no upper named '%s' (known: %s)%n", upperName, String.join(", ", UPPERS.keySet()));
+      spec.commandLine()
+          .getErr()
+          .printf(
+              "callosum: no upper named '%s' (known: %s)%n",
+              upperName, String.join(", ", UPPERS.keySet()));
       return ExitCodes.USAGE;
     }
     DemoUpper upper = make.get();
-    String address = bind != null ? bind : "inproc://callosum-example-" + UUID.randomUUID().toString().substring(0, 8);
-    try (Peer server = upper.configure(Peer.builder().name("example-server").bind(address).ordering(MsgpackDemo.ordering())).build()) {
+    String address =
+        bind != null
+            ? bind
+            : "inproc://callosum-example-" + UUID.randomUUID().toString().substring(0, 8);
+    try (Peer server =
+        upper
+            .configure(
+                Peer.builder()
+                    .name("example-server")
+                    .bind(address)
+                    .ordering(MsgpackDemo.ordering()))
+            .build()) {
       upper.serve(server);
       server.start();
-      out.printf("The demo service with the %s upper, served at %s%n", upper.name(), server.address());
-      try (ConnectedPeer peer = upper.configure(Peer.builder().name("example-client").connect(server.address())).build().start()) {
+      out.printf(
+          "The demo service with the %s upper, served at %s%n", upper.name(), server.address());
+      try (ConnectedPeer peer =
+          upper
+              .configure(Peer.builder().name("example-client").connect(server.address()))
+              .build()
+              .start()) {
         DemoClient client = upper.client(peer);
         String echoed = await(client.echo("hello"));
         out.printf("  %-36s -> \"%s\"%n", "echo(\"hello\")", echoed);
@@ -114,11 +152,18 @@ final class ExampleCommand implements Callable<Integer> {
         out.printf("  %-36s -> %d%n", "add(40, 2)", sum);
         check(sum == 42, "add adds");
         Throwable declared = failure(client.fail("no such account"));
-        out.printf("  %-36s -> %s%n", "fail(\"no such account\")",
-            declared.getMessage() != null ? declared.getClass().getSimpleName() + ": " + declared.getMessage() : declared);
-        check(upper.isDeclaredFailure(declared, "no such account"), "fail raises the declared error");
+        out.printf(
+            "  %-36s -> %s%n",
+            "fail(\"no such account\")",
+            declared.getMessage() != null
+                ? declared.getClass().getSimpleName() + ": " + declared.getMessage()
+                : declared);
+        check(
+            upper.isDeclaredFailure(declared, "no such account"), "fail raises the declared error");
         Throwable timeout = failure(client.slow(5_000, Duration.ofMillis(200)));
-        out.printf("  %-36s -> %s%n", "slow(5000 ms) with a 200 ms timeout", timeout.getClass().getSimpleName());
+        out.printf(
+            "  %-36s -> %s%n",
+            "slow(5000 ms) with a 200 ms timeout", timeout.getClass().getSimpleName());
         check(timeout instanceof CallTimeoutException, "the timeout cancels the slow call");
         List<CompletableFuture<Long>> sequence = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
@@ -129,7 +174,9 @@ final class ExampleCommand implements Callable<Integer> {
           numbers.add(await(f));
         }
         out.printf("  %-36s -> %s%n", "next() x5 on order key \"invoices\"", numbers);
-        check(numbers.equals(List.of(1L, 2L, 3L, 4L, 5L)), "calls on one order key are served in order");
+        check(
+            numbers.equals(List.of(1L, 2L, 3L, 4L, 5L)),
+            "calls on one order key are served in order");
       }
     }
     return outcome(out);

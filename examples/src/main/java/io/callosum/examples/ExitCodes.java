@@ -14,25 +14,40 @@ import java.io.UncheckedIOException;
  */
 final class ExitCodes {
   static final int OK = 0;
+
   /** {@code call}: the remote handler threw. {@code demo}: a step did not behave as shown. */
   static final int FAILED = 1;
-  /** A bad option or argument, or an address whose scheme no lower serves (picocli's usage code). */
+
+  /**
+   * A bad option or argument, or an address whose scheme no lower serves (picocli's usage code).
+   */
   static final int USAGE = 2;
+
   static final int NO_SUCH_METHOD = 3;
   static final int REMOTE_ERROR = 4;
   static final int TIMEOUT = 5;
   static final int CONNECTION = 6;
   static final int REFUSED = 7;
   static final int UNEXPECTED = 8;
-  /** {@code call}: CURVE authentication failed ({@link io.callosum.ErrorCode#AUTHENTICATION_FAILED}). */
+
+  /**
+   * {@code call}: CURVE authentication failed ({@link
+   * io.callosum.ErrorCode#AUTHENTICATION_FAILED}).
+   */
   static final int AUTHENTICATION = 9;
 
   /** Help lines shared by the commands' exit-code lists. */
-  static final String USAGE_HELP = USAGE + ":bad option or argument, or no lower serves the address scheme";
+  static final String USAGE_HELP =
+      USAGE + ":bad option or argument, or no lower serves the address scheme";
+
   /** {@link #USAGE_HELP} for the commands with CURVE options. */
-  static final String USAGE_CURVE_HELP = USAGE_HELP + "; or a CURVE option without its partner, a key or"
-      + " certificate that cannot be read, or CURVE with a non-ZeroMQ address";
-  static final String UNEXPECTED_HELP = UNEXPECTED + ":unexpected failure of this tool (stack trace on stderr)";
+  static final String USAGE_CURVE_HELP =
+      USAGE_HELP
+          + "; or a CURVE option without its partner, a key or"
+          + " certificate that cannot be read, or CURVE with a non-ZeroMQ address";
+
+  static final String UNEXPECTED_HELP =
+      UNEXPECTED + ":unexpected failure of this tool (stack trace on stderr)";
 
   private ExitCodes() {}
 
@@ -41,39 +56,30 @@ final class ExitCodes {
     if (failure instanceof UncheckedIOException) {
       return CONNECTION;
     }
-    if (!(failure instanceof CallosumException)) {
+    if (!(failure instanceof CallosumException callosumException)) {
       return UNEXPECTED;
     }
-    switch (((CallosumException) failure).code()) {
-      case REMOTE_USER_ERROR:
-        return FAILED;
-      case NO_SUCH_METHOD:
-        return NO_SUCH_METHOD;
-      case REMOTE_INTERNAL_ERROR:
-      case BAD_MESSAGE:
-      case CODEC_ERROR:
-        return REMOTE_ERROR;
-      case TIMEOUT:
-        return TIMEOUT;
-      case CONNECTION_LOST:
-        return CONNECTION;
-      case AUTHENTICATION_FAILED:
-        return AUTHENTICATION;
-      default:
-        return REFUSED;
-    }
+    return switch (callosumException.code()) {
+      case REMOTE_USER_ERROR -> FAILED;
+      case NO_SUCH_METHOD -> NO_SUCH_METHOD;
+      case REMOTE_INTERNAL_ERROR, BAD_MESSAGE, CODEC_ERROR -> REMOTE_ERROR;
+      case TIMEOUT -> TIMEOUT;
+      case CONNECTION_LOST -> CONNECTION;
+      case AUTHENTICATION_FAILED -> AUTHENTICATION;
+      default -> REFUSED;
+    };
   }
 
   /**
-   * Writes what went wrong to {@code err}: the kind, and for a remote failure the remote exception's
-   * name and message, plus the remote traceback when the remote handler threw.
+   * Writes what went wrong to {@code err}: the kind, and for a remote failure the remote
+   * exception's name and message, plus the remote traceback when the remote handler threw.
    */
   static void report(Throwable failure, PrintWriter err) {
-    if (failure instanceof CallosumException) {
-      CallosumException e = (CallosumException) failure;
+    if (failure instanceof CallosumException e) {
+
       err.printf("callosum: call failed: %s (%s)%n", e.code(), e.getClass().getSimpleName());
-      if (e instanceof RemoteException) {
-        RemoteException r = (RemoteException) e;
+      if (e instanceof RemoteException r) {
+
         err.printf("  remote name:    %s%n", r.remoteName());
         err.printf("  message:        %s%n", r.getMessage());
         if (r instanceof RemoteUserException) {
@@ -83,8 +89,9 @@ final class ExitCodes {
       } else {
         err.printf("  message:        %s%n", e.getMessage());
         if (e instanceof AuthenticationException) {
-          err.println("  check:          that the server allows this client's public key (serve --curve-allow),"
-              + " and that --curve-server-public is the server's public key");
+          err.println(
+              "  check:          that the server allows this client's public key (serve"
+                  + " --curve-allow), and that --curve-server-public is the server's public key");
         }
       }
     } else if (failure instanceof UncheckedIOException) {

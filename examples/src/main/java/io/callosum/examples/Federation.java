@@ -30,9 +30,9 @@ import java.util.regex.Pattern;
 /**
  * {@code callosum example federation}: two clusters on one machine. Gateway "hq" is public; gateway
  * "edge" sits in a private network and dials out to hq (no inbound port). Two agents in edge
- * register through their gateway; a manager in hq calls each agent as {@code tunnel://edge/agent-N},
- * and each agent reports progress by calling the manager back over the same channel. The two
- * gateway files are in {@code examples/src/main/resources/federation/}.
+ * register through their gateway; a manager in hq calls each agent as {@code
+ * tunnel://edge/agent-N}, and each agent reports progress by calling the manager back over the same
+ * channel. The two gateway files are in {@code examples/src/main/resources/federation/}.
  */
 final class Federation {
   private static final Duration WAIT = Duration.ofSeconds(10);
@@ -59,18 +59,25 @@ final class Federation {
     List<String> failures = new ArrayList<>();
     try (Gateway hq = Gateway.start(GatewayConfigFile.parse(hqText, dir));
         Gateway edge = Gateway.start(GatewayConfigFile.parse(edgeText, dir))) {
-      out.printf("gateway hq   : peers at %s, links at %s, admin at %s%n", hq.localAddress(), hq.linkAddress(), hq.adminAddress());
-      out.printf("gateway edge : peers at %s, dials hq (no inbound port), admin at %s%n", edge.localAddress(), edge.adminAddress());
+      out.printf(
+          "gateway hq   : peers at %s, links at %s, admin at %s%n",
+          hq.localAddress(), hq.linkAddress(), hq.adminAddress());
+      out.printf(
+          "gateway edge : peers at %s, dials hq (no inbound port), admin at %s%n",
+          edge.localAddress(), edge.adminAddress());
       long deadline = System.nanoTime() + WAIT.toNanos();
       while (!(hq.linkUp("edge") && edge.linkUp("hq"))) {
         if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("the link between hq and edge did not come up within " + WAIT);
+          throw new IllegalStateException(
+              "the link between hq and edge did not come up within " + WAIT);
         }
         TimeUnit.MILLISECONDS.sleep(5);
       }
       out.println("link hq <-> edge is up (one CurveZMQ connection, dialled by edge)");
-      TcpTransport inEdge = new TcpTransport(TcpOptions.builder().gateway(URI.create(edge.localAddress())).build());
-      TcpTransport inHq = new TcpTransport(TcpOptions.builder().gateway(URI.create(hq.localAddress())).build());
+      TcpTransport inEdge =
+          new TcpTransport(TcpOptions.builder().gateway(URI.create(edge.localAddress())).build());
+      TcpTransport inHq =
+          new TcpTransport(TcpOptions.builder().gateway(URI.create(hq.localAddress())).build());
       List<Peer> agents = new ArrayList<>();
       List<Peer> managers = new ArrayList<>();
       try {
@@ -79,15 +86,22 @@ final class Federation {
         }
         List<CompletableFuture<Object>> jobs = new ArrayList<>();
         for (int i = 1; i <= 2; i++) {
-          ConnectedPeer manager = Peer.builder().name("manager").transport(inHq).connect("tunnel://edge/agent-" + i).build();
-          manager.handle("progress", (ctx, body) -> {
-            Map<?, ?> m = (Map<?, ?>) body.value();
-            synchronized (out) {
-              out.printf("  manager <- %s: %s%%%n", m.get("agent"), m.get("percent"));
-              out.flush();
-            }
-            return "ok";
-          });
+          ConnectedPeer manager =
+              Peer.builder()
+                  .name("manager")
+                  .transport(inHq)
+                  .connect("tunnel://edge/agent-" + i)
+                  .build();
+          manager.handle(
+              "progress",
+              (ctx, body) -> {
+                Map<?, ?> m = (Map<?, ?>) body.value();
+                synchronized (out) {
+                  out.printf("  manager <- %s: %s%%%n", m.get("agent"), m.get("percent"));
+                  out.flush();
+                }
+                return "ok";
+              });
           managers.add(manager.start());
           out.printf("manager -> tunnel://edge/agent-%d: run(\"job-%d\")%n", i, i);
           jobs.add(manager.invoke("run", "job-" + i));
@@ -101,8 +115,13 @@ final class Federation {
         }
         GatewayStatus s = hq.status();
         GatewayStatus.LinkStatus link = s.link("edge");
-        out.printf("status of hq: link to edge %s, %d channels, %d bytes in, %d bytes out, %d refusals%n", link.up() ? "up" : "down",
-            link.channels(), link.bytesIn(), link.bytesOut(), s.refusals());
+        out.printf(
+            "status of hq: link to edge %s, %d channels, %d bytes in, %d bytes out, %d refusals%n",
+            link.up() ? "up" : "down",
+            link.channels(),
+            link.bytesIn(),
+            link.bytesOut(),
+            s.refusals());
         if (link.channels() != 2) {
           failures.add("hq's link to edge carries " + link.channels() + " channels, not 2");
         }
@@ -115,15 +134,22 @@ final class Federation {
     return failures;
   }
 
-  /** An agent behind edge: registers its name, reports progress to whoever calls "run", then answers. */
+  /**
+   * An agent behind edge: registers its name, reports progress to whoever calls "run", then
+   * answers.
+   */
   private static Peer agent(TcpTransport inEdge, String name) {
     Peer agent = Peer.builder().name(name).transport(inEdge).bind("tunnel://edge/" + name).build();
-    agent.handle("run", (ctx, body) -> {
-      for (int pct = 25; pct <= 100; pct += 25) {
-        ctx.caller().invoke("progress", Map.of("agent", name, "percent", pct)).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
-      }
-      return body.value() + " done by " + name;
-    });
+    agent.handle(
+        "run",
+        (ctx, body) -> {
+          for (int pct = 25; pct <= 100; pct += 25) {
+            ctx.caller()
+                .invoke("progress", Map.of("agent", name, "percent", pct))
+                .get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+          }
+          return body.value() + " done by " + name;
+        });
     return agent.start();
   }
 
@@ -139,7 +165,10 @@ final class Federation {
     }
   }
 
-  /** Replaces every 127.0.0.1 port by a free one, the same port by the same replacement across calls. */
+  /**
+   * Replaces every 127.0.0.1 port by a free one, the same port by the same replacement across
+   * calls.
+   */
   private static String renumber(String text, Map<String, String> ports) {
     Matcher m = LOCAL_PORT.matcher(text);
     StringBuilder b = new StringBuilder();

@@ -3,6 +3,7 @@ package io.callosum.examples;
 import io.callosum.ConnectedPeer;
 import io.callosum.Peer;
 import io.callosum.gateway.Gateway;
+import io.callosum.gateway.GatewayConfig;
 import io.callosum.gateway.GatewayConfigFile;
 import io.callosum.lower.tcp.TcpTransport;
 import java.io.PrintWriter;
@@ -27,8 +28,9 @@ import picocli.CommandLine.Spec;
     header = "Run a tunnelling gateway (docs/GATEWAY.md), or show a running one's status.",
     description = {
       "Runs the gateway that FILE (YAML) describes until SIGTERM or SIGINT: local peers connect to"
-          + " its listen address and register names (tunnel://CLUSTER/NAME), links to other clusters'"
-          + " gateways carry every channel between the clusters over one CurveZMQ connection.",
+          + " its listen address and register names (tunnel://CLUSTER/NAME), links to other"
+          + " clusters' gateways carry every channel between the clusters over one CurveZMQ"
+          + " connection.",
       "",
       "Prints 'READY cluster=NAME peers=ADDRESS links=ADDRESS admin=ADDRESS forwards=A,B' on stdout"
           + " once listening (a missing address prints as -)."
@@ -43,7 +45,10 @@ import picocli.CommandLine.Spec;
 final class GatewayCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--config", paramLabel = "FILE", description = "The gateway's YAML configuration.")
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description = "The gateway's YAML configuration.")
   Path config;
 
   @Override
@@ -53,7 +58,7 @@ final class GatewayCommand implements Callable<Integer> {
     }
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    io.callosum.gateway.GatewayConfig c;
+    GatewayConfig c;
     try {
       c = GatewayConfigFile.read(config);
     } catch (IllegalArgumentException e) {
@@ -62,9 +67,19 @@ final class GatewayCommand implements Callable<Integer> {
       return ExitCodes.USAGE;
     }
     StopSignal stop = new StopSignal("callosum-gateway-shutdown");
-    try (stop; Gateway g = Gateway.start(c)) {
-      out.println("READY cluster=" + c.cluster() + " peers=" + orDash(g.localAddress()) + " links=" + orDash(g.linkAddress()) + " admin="
-          + orDash(g.adminAddress()) + " forwards=" + (g.forwardAddresses().isEmpty() ? "-" : String.join(",", g.forwardAddresses())));
+    try (stop;
+        Gateway g = Gateway.start(c)) {
+      out.println(
+          "READY cluster="
+              + c.cluster()
+              + " peers="
+              + orDash(g.localAddress())
+              + " links="
+              + orDash(g.linkAddress())
+              + " admin="
+              + orDash(g.adminAddress())
+              + " forwards="
+              + (g.forwardAddresses().isEmpty() ? "-" : String.join(",", g.forwardAddresses())));
       out.flush();
       stop.await();
     }
@@ -79,12 +94,21 @@ final class GatewayCommand implements Callable<Integer> {
   @Command(
       name = "status",
       header = "Print a running gateway's links, channels, bytes and refusals.",
-      description = "Asks the gateway's admin endpoint (the 'admin' key of its configuration) for its status.",
-      exitCodeList = {ExitCodes.OK + ":printed", ExitCodes.CONNECTION + ":the admin endpoint cannot be reached"})
+      description =
+          "Asks the gateway's admin endpoint (the 'admin' key of its configuration) for its"
+              + " status.",
+      exitCodeList = {
+        ExitCodes.OK + ":printed",
+        ExitCodes.CONNECTION + ":the admin endpoint cannot be reached"
+      })
   static final class Status implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Option(names = "--admin", required = true, paramLabel = "ADDRESS", description = "The admin endpoint, e.g. tcp://127.0.0.1:7301.")
+    @Option(
+        names = "--admin",
+        required = true,
+        paramLabel = "ADDRESS",
+        description = "The admin endpoint, e.g. tcp://127.0.0.1:7301.")
     String admin;
 
     @Option(names = "--json", description = "Print the status as one JSON object.")
@@ -93,8 +117,14 @@ final class GatewayCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
       PrintWriter out = spec.commandLine().getOut();
-      try (ConnectedPeer p = Peer.builder().name("gateway-status").transport(new TcpTransport()).connect(admin)
-          .connectTimeout(Duration.ofSeconds(5)).build().start()) {
+      try (ConnectedPeer p =
+          Peer.builder()
+              .name("gateway-status")
+              .transport(new TcpTransport())
+              .connect(admin)
+              .connectTimeout(Duration.ofSeconds(5))
+              .build()
+              .start()) {
         Object status = p.invoke("status", null).get(10, TimeUnit.SECONDS);
         out.println(json ? Json.write(status) : describe((Map<?, ?>) status));
         out.flush();
@@ -105,15 +135,38 @@ final class GatewayCommand implements Callable<Integer> {
     /** One line for the gateway, one per link. */
     static String describe(Map<?, ?> s) {
       StringBuilder b = new StringBuilder();
-      b.append("gateway of cluster ").append(s.get("cluster")).append(": ").append(s.get("localConnections"))
-          .append(" local connections, registered ").append(s.get("registered")).append(", ").append(s.get("channels"))
-          .append(" channel legs, ").append(s.get("refusals")).append(" refusals, ").append(s.get("forwards")).append(" forwarded connections, ")
-          .append(s.get("bufferedBytes")).append(" bytes buffered");
+      b.append("gateway of cluster ")
+          .append(s.get("cluster"))
+          .append(": ")
+          .append(s.get("localConnections"))
+          .append(" local connections, registered ")
+          .append(s.get("registered"))
+          .append(", ")
+          .append(s.get("channels"))
+          .append(" channel legs, ")
+          .append(s.get("refusals"))
+          .append(" refusals, ")
+          .append(s.get("forwards"))
+          .append(" forwarded connections, ")
+          .append(s.get("bufferedBytes"))
+          .append(" bytes buffered");
       for (Object o : (List<?>) s.get("links")) {
         Map<?, ?> l = (Map<?, ?>) o;
-        b.append(System.lineSeparator()).append("  link ").append(l.get("cluster")).append(" (").append(l.get("direction")).append("): ")
-            .append(Boolean.TRUE.equals(l.get("up")) ? "up" : "down").append(", ").append(l.get("channels")).append(" channels, ")
-            .append(l.get("bytesIn")).append(" bytes in, ").append(l.get("bytesOut")).append(" bytes out, ").append(l.get("refusals"))
+        b.append(System.lineSeparator())
+            .append("  link ")
+            .append(l.get("cluster"))
+            .append(" (")
+            .append(l.get("direction"))
+            .append("): ")
+            .append(Boolean.TRUE.equals(l.get("up")) ? "up" : "down")
+            .append(", ")
+            .append(l.get("channels"))
+            .append(" channels, ")
+            .append(l.get("bytesIn"))
+            .append(" bytes in, ")
+            .append(l.get("bytesOut"))
+            .append(" bytes out, ")
+            .append(l.get("refusals"))
             .append(" refusals");
       }
       return b.toString();

@@ -112,23 +112,23 @@ final class Json {
     if (v == null) {
       return NODES.nullNode();
     }
-    if (v instanceof Boolean) {
-      return NODES.booleanNode((Boolean) v);
+    if (v instanceof Boolean b) {
+      return NODES.booleanNode(b);
     }
     if (v instanceof Integer || v instanceof Short || v instanceof Byte) {
       return NODES.numberNode(((Number) v).intValue());
     }
-    if (v instanceof Long) {
-      return NODES.numberNode((Long) v);
+    if (v instanceof Long l) {
+      return NODES.numberNode(l);
     }
-    if (v instanceof BigInteger) {
-      return NODES.numberNode((BigInteger) v);
+    if (v instanceof BigInteger bigInteger) {
+      return NODES.numberNode(bigInteger);
     }
-    if (v instanceof Float) {
-      return NODES.numberNode((Float) v);
+    if (v instanceof Float f) {
+      return NODES.numberNode(f);
     }
-    if (v instanceof Number) {
-      return NODES.numberNode(((Number) v).doubleValue());
+    if (v instanceof Number number) {
+      return NODES.numberNode(number.doubleValue());
     }
     if (v instanceof CharSequence) {
       return NODES.textNode(v.toString());
@@ -139,8 +139,8 @@ final class Json {
     if (v instanceof Instant) {
       return NODES.objectNode().put("$time", v.toString());
     }
-    if (v instanceof MsgpackCodec.Extension) {
-      MsgpackCodec.Extension e = (MsgpackCodec.Extension) v;
+    if (v instanceof MsgpackCodec.Extension e) {
+
       return NODES.objectNode().put("$ext", e.type()).put("data", encodeBase64(e.data()));
     }
     if (v instanceof Map) {
@@ -171,8 +171,8 @@ final class Json {
   }
 
   private static String encodeBase64(Object bytes) {
-    if (bytes instanceof byte[]) {
-      return Base64.getEncoder().encodeToString((byte[]) bytes);
+    if (bytes instanceof byte[] array) {
+      return Base64.getEncoder().encodeToString(array);
     }
     ByteBuffer b = ((ByteBuffer) bytes).duplicate();
     byte[] copy = new byte[b.remaining()];

@@ -22,18 +22,23 @@ import picocli.CommandLine.Spec;
     name = "keygen",
     header = "Make a key pair for encrypted connections and write its certificate files.",
     description = {
-      "Makes a Curve25519 key pair and writes DIR/NAME" + CurveCertificate.PUBLIC_SUFFIX + " (the public"
-          + " certificate, to hand out) and DIR/NAME" + CurveCertificate.SECRET_SUFFIX + " (the secret"
+      "Makes a Curve25519 key pair and writes DIR/NAME"
+          + CurveCertificate.PUBLIC_SUFFIX
+          + " (the public"
+          + " certificate, to hand out) and DIR/NAME"
+          + CurveCertificate.SECRET_SUFFIX
+          + " (the secret"
           + " certificate, readable by its owner only), in the ZeroMQ format that pyzmq's"
           + " zmq.auth.create_certificates writes and Python Callosum deployments use.",
       "",
-      "Prints the public key (40 characters of Z85) as the only line on stdout, and the paths of the"
-          + " two files on stderr. A server lets a client in when it holds the client's public"
+      "Prints the public key (40 characters of Z85) as the only line on stdout, and the paths of"
+          + " the two files on stderr. A server lets a client in when it holds the client's public"
           + " certificate; a client needs the server's public certificate and its own secret one."
     },
     exitCodeList = {
       ExitCodes.OK + ":the files were written; the public key is on stdout",
-      ExitCodes.FAILED + ":a file of that name exists (use --force), or the files could not be written",
+      ExitCodes.FAILED
+          + ":a file of that name exists (use --force), or the files could not be written",
       ExitCodes.USAGE_HELP,
       ExitCodes.UNEXPECTED_HELP
     })
@@ -43,7 +48,9 @@ final class KeygenCommand implements Callable<Integer> {
   @Parameters(
       index = "0",
       paramLabel = "NAME",
-      description = "The name of the key pair, a plain file name: the files are NAME.key and NAME.key_secret.")
+      description =
+          "The name of the key pair, a plain file name: the files are NAME.key and"
+              + " NAME.key_secret.")
   String name;
 
   @Option(
@@ -52,7 +59,9 @@ final class KeygenCommand implements Callable<Integer> {
       description = "Where to write the files; created if missing. Default: the current directory.")
   Path directory = Path.of("");
 
-  @Option(names = {"-f", "--force"}, description = "Replace existing files of that name.")
+  @Option(
+      names = {"-f", "--force"},
+      description = "Replace existing files of that name.")
   boolean force;
 
   @Override
@@ -62,8 +71,10 @@ final class KeygenCommand implements Callable<Integer> {
     try (CurveKeyPair pair = CurveKeyPair.generate()) {
       CurveCertificate.create(directory, name, pair, force);
       out.println(pair.publicKey().z85());
-      err.println("public certificate: " + directory.resolve(name + CurveCertificate.PUBLIC_SUFFIX));
-      err.println("secret certificate: " + directory.resolve(name + CurveCertificate.SECRET_SUFFIX));
+      err.println(
+          "public certificate: " + directory.resolve(name + CurveCertificate.PUBLIC_SUFFIX));
+      err.println(
+          "secret certificate: " + directory.resolve(name + CurveCertificate.SECRET_SUFFIX));
       return ExitCodes.OK;
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), "NAME: " + e.getMessage(), e);
@@ -71,7 +82,8 @@ final class KeygenCommand implements Callable<Integer> {
       err.println("callosum: " + e.getFile() + " exists; use --force to replace it");
       return ExitCodes.FAILED;
     } catch (IOException e) {
-      err.println("callosum: cannot write the certificates in " + directory.toAbsolutePath() + ": " + e);
+      err.println(
+          "callosum: cannot write the certificates in " + directory.toAbsolutePath() + ": " + e);
       return ExitCodes.FAILED;
     } finally {
       out.flush();

@@ -26,8 +26,8 @@ final class OptionConverters {
   private OptionConverters() {}
 
   /**
-   * A positive duration: {@code 250ms}, {@code 5s}, {@code 2m}, or a bare number of seconds such
-   * as {@code 1.5}.
+   * A positive duration: {@code 250ms}, {@code 5s}, {@code 2m}, or a bare number of seconds such as
+   * {@code 1.5}.
    */
   static final class Timeout implements ITypeConverter<Duration> {
     @Override
@@ -47,10 +47,12 @@ final class OptionConverters {
       try {
         millis = new BigDecimal(t.trim()).multiply(millisPerUnit);
       } catch (NumberFormatException e) {
-        throw new TypeConversionException("'" + text + "' is not a duration (e.g. 250ms, 5s, 2m, 1.5)");
+        throw new TypeConversionException(
+            "'" + text + "' is not a duration (e.g. 250ms, 5s, 2m, 1.5)");
       }
       BigDecimal nanos = millis.movePointRight(6);
-      if (nanos.compareTo(BigDecimal.ONE) < 0 || nanos.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
+      if (nanos.compareTo(BigDecimal.ONE) < 0
+          || nanos.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
         throw new TypeConversionException("'" + text + "' is not a positive duration");
       }
       return Duration.ofNanos(nanos.longValue());
@@ -60,13 +62,20 @@ final class OptionConverters {
   /** {@code none}, {@code return-ordered} or {@code serialized}; also the help's candidate list. */
   static final class OrderingName implements ITypeConverter<Ordering>, Iterable<String> {
     private static final Map<String, Ordering> NAMES =
-        Map.of("none", Ordering.NONE, "return-ordered", Ordering.KEY_RETURN_ORDERED, "serialized", Ordering.KEY_SERIALIZED);
+        Map.of(
+            "none",
+            Ordering.NONE,
+            "return-ordered",
+            Ordering.KEY_RETURN_ORDERED,
+            "serialized",
+            Ordering.KEY_SERIALIZED);
 
     @Override
     public Ordering convert(String text) {
       Ordering o = NAMES.get(text.trim().toLowerCase(Locale.ROOT));
       if (o == null) {
-        throw new TypeConversionException("'" + text + "' is not one of " + String.join(", ", this));
+        throw new TypeConversionException(
+            "'" + text + "' is not one of " + String.join(", ", this));
       }
       return o;
     }
@@ -86,13 +95,16 @@ final class OptionConverters {
     public String convert(String text) {
       try {
         URI uri = new URI(text);
-        if (uri.getScheme() != null && text.startsWith(uri.getScheme() + "://") && text.length() > uri.getScheme().length() + 3) {
+        if (uri.getScheme() != null
+            && text.startsWith(uri.getScheme() + "://")
+            && text.length() > uri.getScheme().length() + 3) {
           return text;
         }
       } catch (URISyntaxException e) {
         // reported below, with the expected form
       }
-      throw new TypeConversionException("'" + text + "' is not an address of the form SCHEME://..., e.g. inproc://demo");
+      throw new TypeConversionException(
+          "'" + text + "' is not an address of the form SCHEME://..., e.g. inproc://demo");
     }
   }
 
@@ -104,14 +116,23 @@ final class OptionConverters {
     @Override
     public CurveKeyPair convert(String text) {
       CurveCertificate certificate = readCertificate(text);
-      return certificate.keyPair().orElseThrow(() -> new TypeConversionException("'" + text + "' is a public"
-          + " certificate; this option needs a secret one (NAME" + CurveCertificate.SECRET_SUFFIX + ")"));
+      return certificate
+          .keyPair()
+          .orElseThrow(
+              () ->
+                  new TypeConversionException(
+                      "'"
+                          + text
+                          + "' is a public"
+                          + " certificate; this option needs a secret one (NAME"
+                          + CurveCertificate.SECRET_SUFFIX
+                          + ")"));
     }
   }
 
   /**
-   * A server's public key: its 40 Z85 characters, as {@code callosum keygen} prints them, or the path
-   * of a certificate file that holds it ({@code NAME.key}).
+   * A server's public key: its 40 Z85 characters, as {@code callosum keygen} prints them, or the
+   * path of a certificate file that holds it ({@code NAME.key}).
    */
   static final class ServerPublicKey implements ITypeConverter<CurvePublicKey> {
     @Override
@@ -122,8 +143,12 @@ final class OptionConverters {
       try {
         return CurvePublicKey.fromZ85(text);
       } catch (IllegalArgumentException e) {
-        throw new TypeConversionException("'" + text + "' is neither a public key (" + CurvePublicKey.Z85_LENGTH
-            + " characters of Z85) nor a certificate file");
+        throw new TypeConversionException(
+            "'"
+                + text
+                + "' is neither a public key ("
+                + CurvePublicKey.Z85_LENGTH
+                + " characters of Z85) nor a certificate file");
       }
     }
 

@@ -48,7 +48,10 @@ final class SampleService {
     throw new IllegalStateException(message == null ? "fail was called" : String.valueOf(message));
   }
 
-  /** Sleeps {@code {s: seconds}}; an interrupt (the call was cancelled) ends it with {@link InterruptedException}. */
+  /**
+   * Sleeps {@code {s: seconds}}; an interrupt (the call was cancelled) ends it with {@link
+   * InterruptedException}.
+   */
   static String sleep(CallContext ctx, Body body) throws InterruptedException {
     double seconds = number(arguments(body), "s").doubleValue();
     if (!(seconds >= 0 && seconds <= Long.MAX_VALUE / 1000.0)) {
@@ -68,13 +71,13 @@ final class SampleService {
 
   private static Number number(Map<?, ?> args, String name) {
     Object v = args.get(name);
-    if (!(v instanceof Number)) {
+    if (!(v instanceof Number number)) {
       throw new IllegalArgumentException(name + " must be a number, got " + Json.write(v));
     }
-    return (Number) v;
+    return number;
   }
 
   private static BigInteger integer(Number n) {
-    return n instanceof BigInteger ? (BigInteger) n : BigInteger.valueOf(n.longValue());
+    return n instanceof BigInteger bigInteger ? bigInteger : BigInteger.valueOf(n.longValue());
   }
 }

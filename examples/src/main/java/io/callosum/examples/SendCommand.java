@@ -33,9 +33,9 @@ import picocli.CommandLine.Spec;
     header = "Send stdin through a stream to 'callosum receive'.",
     description = {
       "Connects to the 'callosum receive' at ADDRESS and sends everything on stdin as the stream"
-          + " STREAM, in 64 KiB items, then waits until the receiver has written it all. The stream's"
-          + " credit makes this side wait whenever the receiver (or whatever reads its stdout) is"
-          + " slower: neither side buffers more than the receiver's window.",
+          + " STREAM, in 64 KiB items, then waits until the receiver has written it all. The"
+          + " stream's credit makes this side wait whenever the receiver (or whatever reads its"
+          + " stdout) is slower: neither side buffers more than the receiver's window.",
       "",
       "A progress bar on stderr shows the bytes sent, the rate and, when stdin is a file, the"
           + " time left. The last line on stderr says how many bytes the receiver confirmed.",
@@ -43,12 +43,13 @@ import picocli.CommandLine.Spec;
       "  callosum receive --bind tcp://127.0.0.1:5030 backup > copy.tar",
       "  callosum send --connect tcp://127.0.0.1:5030 backup < backup.tar",
       "",
-      "With --curve-client-secret and --curve-server-public the stream is encrypted (ZeroMQ or TCP),"
-          + " as for 'callosum call'."
+      "With --curve-client-secret and --curve-server-public the stream is encrypted (ZeroMQ or"
+          + " TCP), as for 'callosum call'."
     },
     exitCodeList = {
       ExitCodes.OK + ":the receiver wrote every byte",
-      ExitCodes.FAILED + ":the receiver refused the stream (another name, or busy) or could not write it",
+      ExitCodes.FAILED
+          + ":the receiver refused the stream (another name, or busy) or could not write it",
       ExitCodes.USAGE_CURVE_HELP,
       ExitCodes.CONNECTION + ":could not connect, or the connection was lost",
       ExitCodes.UNEXPECTED_HELP,
@@ -68,10 +69,15 @@ final class SendCommand implements Callable<Integer> {
       description = "The 'callosum receive' to send to, e.g. tcp://127.0.0.1:5030.")
   String address;
 
-  @Parameters(index = "0", paramLabel = "STREAM", description = "The stream's name; the receiver takes only the one it names.")
+  @Parameters(
+      index = "0",
+      paramLabel = "STREAM",
+      description = "The stream's name; the receiver takes only the one it names.")
   String stream;
 
-  @Option(names = {"-q", "--quiet"}, description = "No progress bar.")
+  @Option(
+      names = {"-q", "--quiet"},
+      description = "No progress bar.")
   boolean quiet;
 
   @Mixin CurveClientOptions curve;
@@ -80,17 +86,23 @@ final class SendCommand implements Callable<Integer> {
   InputStream in = System.in;
 
   @Override
+  @SuppressWarnings("try") // keys is only closed: that wipes its secret key when the command ends
   public Integer call() throws Exception {
     PrintWriter err = spec.commandLine().getErr();
     long size = Transfer.sizeOf(in);
-    try (CurveClientOptions keys = curve; ConnectedPeer peer = Callosum.newPeer(spec, () -> describe().build())) {
+    try (CurveClientOptions keys = curve;
+        ConnectedPeer peer = Callosum.newPeer(spec, () -> describe().build())) {
       peer.start();
       StreamCall call = peer.call(Transfer.METHOD).clientStream(Transfer.offer(stream, size));
       long sent;
       ProgressBar bar = quiet ? null : Transfer.progress("send " + stream, size, err);
       try {
         OutputStream up = call.upstream().outputStream(Transfer.ITEM);
-        sent = Transfer.copy(Transfer.reads(in, "reading stdin failed"), up, bar != null ? bar::stepBy : n -> {});
+        sent =
+            Transfer.copy(
+                Transfer.reads(in, "reading stdin failed"),
+                up,
+                bar != null ? bar::stepBy : n -> {});
         up.close(); // completes the stream
       } catch (Transfer.LocalFailure e) {
         call.upstream().fail(e.getCause()); // the receiver must not take a part for the whole
@@ -104,7 +116,8 @@ final class SendCommand implements Callable<Integer> {
         }
       }
       Object reply = Futures.await(call.result());
-      long confirmed = reply instanceof Map<?, ?> m && m.get("bytes") instanceof Number n ? n.longValue() : -1;
+      long confirmed =
+          reply instanceof Map<?, ?> m && m.get("bytes") instanceof Number n ? n.longValue() : -1;
       if (confirmed != sent) {
         err.printf("send: sent %d bytes, but the receiver confirmed %s%n", sent, reply);
         err.flush();
@@ -119,7 +132,8 @@ final class SendCommand implements Callable<Integer> {
   }
 
   /** The call's own failure (a refusal says more than the stream it broke), or {@code broken}. */
-  private static Exception whyBroken(StreamCall call, Exception broken) throws InterruptedException {
+  private static Exception whyBroken(StreamCall call, Exception broken)
+      throws InterruptedException {
     try {
       call.result().get(SETTLE.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException failed) {

@@ -12,15 +12,14 @@ import io.callosum.auth.ServerAuthenticator;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
  * {@code callosum serve}: binds a peer that serves {@link SampleService} until the process is
- * stopped (SIGTERM or SIGINT) or, when run inside another program, until its thread is
- * interrupted.
+ * stopped (SIGTERM or SIGINT) or, when run inside another program, until its thread is interrupted.
  */
 @Command(
     name = "serve",
@@ -37,16 +36,16 @@ import picocli.CommandLine.Spec;
           + " stderr (unless --quiet).",
       "",
       "Addresses are URIs whose scheme picks the lower. An inproc:// address (the in-process lower)"
-          + " is reachable only from the same JVM, so from the shell it is useful only to check that"
-          + " the server starts; 'callosum demo' shows two peers talking over it. Other processes"
-          + " reach a ZeroMQ address such as the one below; port 0 picks a free port, which the READY"
-          + " line shows.",
+          + " is reachable only from the same JVM, so from the shell it is useful only to check"
+          + " that the server starts; 'callosum demo' shows two peers talking over it. Other"
+          + " processes reach a ZeroMQ address such as the one below; port 0 picks a free port,"
+          + " which the READY line shows.",
       "",
       "  zmq+tcp://127.0.0.1:5020",
       "",
-      "With --curve-server-secret and --curve-allow, a ZeroMQ or TCP server is a CURVE server: every"
-          + " connection is encrypted, and only clients whose public keys are allowed get in. The"
-          + " log then names each caller's user id. 'callosum keygen' makes the key pairs."
+      "With --curve-server-secret and --curve-allow, a ZeroMQ or TCP server is a CURVE server:"
+          + " every connection is encrypted, and only clients whose public keys are allowed get in."
+          + " The log then names each caller's user id. 'callosum keygen' makes the key pairs."
     },
     exitCodeList = {
       ExitCodes.OK + ":stopped by SIGTERM or SIGINT",
@@ -70,26 +69,33 @@ final class ServeCommand implements Callable<Integer> {
       paramLabel = "POLICY",
       converter = OptionConverters.OrderingName.class,
       completionCandidates = OptionConverters.OrderingName.class,
-      description = "How calls that share an order key are run: ${COMPLETION-CANDIDATES} (default: none).")
+      description =
+          "How calls that share an order key are run: ${COMPLETION-CANDIDATES} (default: none).")
   Ordering ordering = Ordering.NONE;
 
   @Mixin CurveServerOptions curve;
 
   @Option(
       names = "--compress",
-      description = "Compress the body of every successful reply with snappy (the zip flag; error and"
-          + " cancel replies stay plain). Python Callosum peers need python-snappy to read them.")
+      description =
+          "Compress the body of every successful reply with snappy (the zip flag; error and cancel"
+              + " replies stay plain). Python Callosum peers need python-snappy to read them.")
   boolean compress;
 
-  @Option(names = {"-q", "--quiet"}, description = "Do not log connections and calls on stderr.")
+  @Option(
+      names = {"-q", "--quiet"},
+      description = "Do not log connections and calls on stderr.")
   boolean quiet;
 
   @Override
+  @SuppressWarnings("try") // keys is only closed: that wipes its secret key when the command ends
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     StopSignal stop = new StopSignal("callosum-serve-shutdown");
-    try (stop; CurveServerOptions keys = curve; BoundPeer peer = Callosum.newPeer(spec, () -> describe(err).build())) {
+    try (stop;
+        CurveServerOptions keys = curve;
+        BoundPeer peer = Callosum.newPeer(spec, () -> describe(err).build())) {
       SampleService.registerOn(peer);
       peer.start();
       out.println("READY " + peer.address());
@@ -100,11 +106,18 @@ final class ServeCommand implements Callable<Integer> {
   }
 
   private BoundPeer.Builder describe(PrintWriter err) {
-    BoundPeer.Builder b = Peer.builder().name("serve").bind(address).ordering(ordering).compressReplies(compress);
+    BoundPeer.Builder b =
+        Peer.builder().name("serve").bind(address).ordering(ordering).compressReplies(compress);
     ServerAuthenticator auth = curve.apply(b, address);
     if (auth != null && !quiet) {
-      err.println("CURVE server " + auth.serverKeyPair().publicKey() + " (domain " + auth.domain() + "),"
-          + " letting in the client keys of " + curve.allow);
+      err.println(
+          "CURVE server "
+              + auth.serverKeyPair().publicKey()
+              + " (domain "
+              + auth.domain()
+              + "),"
+              + " letting in the client keys of "
+              + curve.allow);
       err.flush();
     }
     if (!quiet) {
@@ -135,8 +148,13 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public void finished(CallInfo call, CallOutcome outcome) {
       if (call.side() == CallInfo.Side.CALLEE) {
-        line(String.format("%s %s -> %s (%.1f ms)", who(call.remote()), call.method(),
-            outcome.isSuccess() ? "ok" : outcome.error(), outcome.duration().toNanos() / 1e6));
+        line(
+            String.format(
+                "%s %s -> %s (%.1f ms)",
+                who(call.remote()),
+                call.method(),
+                outcome.isSuccess() ? "ok" : outcome.error(),
+                outcome.duration().toNanos() / 1e6));
       }
     }
 

@@ -20,11 +20,14 @@ final class StopSignal implements AutoCloseable {
   private boolean interrupted;
 
   StopSignal(String threadName) {
-    hook = new Thread(() -> {
-      stop.countDown();
-      boolean clean = awaitQuietly(stopped, 10);
-      Runtime.getRuntime().halt(clean ? ExitCodes.OK : ExitCodes.UNEXPECTED);
-    }, threadName);
+    hook =
+        new Thread(
+            () -> {
+              stop.countDown();
+              boolean clean = awaitQuietly(stopped, 10);
+              Runtime.getRuntime().halt(clean ? ExitCodes.OK : ExitCodes.UNEXPECTED);
+            },
+            threadName);
   }
 
   /** Waits (once READY is printed) for a signal or an interrupt. */

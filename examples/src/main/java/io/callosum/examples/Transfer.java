@@ -23,14 +23,15 @@ import me.tongfei.progressbar.ProgressBarStyle;
  * What {@code send} and {@code receive} (and the demo's stream step) share: the method that carries
  * a file as a client stream, its offer, and the progress bar on stderr.
  *
- * <p>The sender calls {@link #METHOD} with {@code {stream: NAME, size: BYTES or -1}} and streams the
- * bytes upstream in {@link #ITEM}-byte items; the receiver answers {@code {bytes: N}} once it has
- * written them all. The stream's credit makes a sender wait for a slow receiver: neither side holds
- * more than the receiver's window.
+ * <p>The sender calls {@link #METHOD} with {@code {stream: NAME, size: BYTES or -1}} and streams
+ * the bytes upstream in {@link #ITEM}-byte items; the receiver answers {@code {bytes: N}} once it
+ * has written them all. The stream's credit makes a sender wait for a slow receiver: neither side
+ * holds more than the receiver's window.
  */
 final class Transfer {
   /** The stream method a receiver serves. */
   static final String METHOD = "callosum.transfer";
+
   /** Bytes per stream item. */
   static final int ITEM = 64 << 10;
 
@@ -49,12 +50,15 @@ final class Transfer {
     if (offer.value() instanceof Map<?, ?> m && m.get("stream") instanceof String s) {
       return s;
     }
-    throw new IllegalArgumentException("not a transfer offer (expected {stream: NAME, size: BYTES}): " + offer.value());
+    throw new IllegalArgumentException(
+        "not a transfer offer (expected {stream: NAME, size: BYTES}): " + offer.value());
   }
 
   /** The announced size of an offer, or -1. */
   static long size(Body offer) {
-    return offer.value() instanceof Map<?, ?> m && m.get("size") instanceof Number n ? Math.max(-1, n.longValue()) : -1;
+    return offer.value() instanceof Map<?, ?> m && m.get("size") instanceof Number n
+        ? Math.max(-1, n.longValue())
+        : -1;
   }
 
   /**
@@ -64,7 +68,10 @@ final class Transfer {
   @SuppressWarnings("resource") // closing it would close stdin
   static long sizeOf(InputStream in) {
     try {
-      FileInputStream file = in == System.in ? new FileInputStream(FileDescriptor.in) : in instanceof FileInputStream f ? f : null;
+      FileInputStream file =
+          in == System.in
+              ? new FileInputStream(FileDescriptor.in)
+              : in instanceof FileInputStream f ? f : null;
       if (file == null) {
         return -1;
       }
@@ -88,10 +95,13 @@ final class Transfer {
         .showSpeed(new DecimalFormat("0.0"))
         .setSpeedUnit(ChronoUnit.SECONDS)
         .setUpdateIntervalMillis(200)
-        .setConsumer(new DelegatingProgressBarConsumer(line -> {
-          err.print('\r' + line);
-          err.flush();
-        }, 100))
+        .setConsumer(
+            new DelegatingProgressBarConsumer(
+                line -> {
+                  err.print('\r' + line);
+                  err.flush();
+                },
+                100))
         .build();
   }
 
@@ -104,6 +114,8 @@ final class Transfer {
 
   /** A failure of this side's own stdin or stdout, told apart from a failure of the stream. */
   static final class LocalFailure extends IOException {
+    private static final long serialVersionUID = 1L;
+
     LocalFailure(String what, IOException cause) {
       super(what + ": " + cause.getMessage(), cause);
     }
@@ -151,7 +163,10 @@ final class Transfer {
     };
   }
 
-  /** Copies {@code in} to {@code out} in {@link #ITEM}-byte reads, telling {@code step} each count; returns the bytes copied. */
+  /**
+   * Copies {@code in} to {@code out} in {@link #ITEM}-byte reads, telling {@code step} each count;
+   * returns the bytes copied.
+   */
   static long copy(InputStream in, OutputStream out, LongConsumer step) throws IOException {
     byte[] buffer = new byte[ITEM];
     long total = 0;

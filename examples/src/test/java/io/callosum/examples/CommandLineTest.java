@@ -25,14 +25,20 @@ class CommandLineTest {
     }
     ToolRun top = ToolRun.of("--help");
     assertEquals(ExitCodes.OK, top.exit(), top::toString);
-    assertTrue(top.out().contains("demo") && top.out().contains("serve") && top.out().contains("call")
-        && top.out().contains("keygen"), top::toString);
+    assertTrue(
+        top.out().contains("demo")
+            && top.out().contains("serve")
+            && top.out().contains("call")
+            && top.out().contains("keygen"),
+        top::toString);
   }
 
   @Test
   void serveHelpSaysInprocIsForOneJvm() {
     ToolRun run = ToolRun.of("serve", "--help");
-    assertTrue(run.out().replaceAll("\\s+", " ").contains("reachable only from the same JVM"), run::toString);
+    assertTrue(
+        run.out().replaceAll("\\s+", " ").contains("reachable only from the same JVM"),
+        run::toString);
   }
 
   @Test
@@ -45,16 +51,17 @@ class CommandLineTest {
 
   @Test
   void usageErrorsExitWithTwo() {
-    for (String[] args : new String[][] {
-      {},
-      {"nonsense"},
-      {"call", "echo"},
-      {"keygen"},
-      {"keygen", "a", "b"},
-      {"call", "--connect", "no-scheme", "echo"},
-      {"call", "--connect", "inproc://x", "--timeout", "soon", "echo"},
-      {"serve", "--bind", "inproc://x", "--ordering", "random"}
-    }) {
+    for (String[] args :
+        new String[][] {
+          {},
+          {"nonsense"},
+          {"call", "echo"},
+          {"keygen"},
+          {"keygen", "a", "b"},
+          {"call", "--connect", "no-scheme", "echo"},
+          {"call", "--connect", "inproc://x", "--timeout", "soon", "echo"},
+          {"serve", "--bind", "inproc://x", "--ordering", "random"}
+        }) {
       ToolRun run = ToolRun.of(args).assertExit(ExitCodes.USAGE, "--help' for more information.");
       assertTrue(run.err().startsWith("callosum: "), run::toString);
     }

@@ -38,7 +38,8 @@ class OptionConvertersTest {
     assertEquals(Ordering.KEY_RETURN_ORDERED, ordering.convert("return-ordered"));
     assertEquals(Ordering.KEY_SERIALIZED, ordering.convert("Serialized"));
     assertThrows(TypeConversionException.class, () -> ordering.convert("KEY_SERIALIZED"));
-    List<String> candidates = StreamSupport.stream(ordering.spliterator(), false).collect(Collectors.toList());
+    List<String> candidates =
+        StreamSupport.stream(ordering.spliterator(), false).collect(Collectors.toList());
     assertEquals(List.of("none", "return-ordered", "serialized"), candidates);
   }
 

@@ -31,7 +31,9 @@ class ServeAndCallTest {
 
   @Test
   void echoReturnsItsJsonArgument() {
-    String json = "{\"s\":\"x\",\"n\":[1,2.5,null,true,false],\"big\":12345678901234,\"nested\":{\"empty\":[]}}";
+    String json =
+        "{\"s\":\"x\",\"n\":[1,2.5,null,true,false],"
+            + "\"big\":12345678901234,\"nested\":{\"empty\":[]}}";
     assertResult(json, server.call("echo", json));
   }
 
@@ -50,7 +52,9 @@ class ServeAndCallTest {
     assertResult("{\"result\":5}", server.call("add", "{\"a\":2,\"b\":3}"));
     assertResult("{\"result\":2.5}", server.call("add", "{\"a\":2,\"b\":0.5}"));
     // 2^63 leaves the signed 64-bit range: sent as msgpack uint64, printed exactly.
-    assertResult("{\"result\":9223372036854775808}", server.call("add", "{\"a\":9223372036854775807,\"b\":1}"));
+    assertResult(
+        "{\"result\":9223372036854775808}",
+        server.call("add", "{\"a\":9223372036854775807,\"b\":1}"));
   }
 
   @Test
@@ -60,12 +64,16 @@ class ServeAndCallTest {
 
   @Test
   void remoteFailureIsReportedWithItsTraceback() {
-    ToolRun run = server.call("fail", "\"boom\"").assertExit(ExitCodes.FAILED,
-        "REMOTE_USER_ERROR",
-        "remote name:    java.lang.IllegalStateException",
-        "java.lang.IllegalStateException: boom",
-        "remote traceback:",
-        "at io.callosum.examples.SampleService.fail");
+    ToolRun run =
+        server
+            .call("fail", "\"boom\"")
+            .assertExit(
+                ExitCodes.FAILED,
+                "REMOTE_USER_ERROR",
+                "remote name:    java.lang.IllegalStateException",
+                "java.lang.IllegalStateException: boom",
+                "remote traceback:",
+                "at io.callosum.examples.SampleService.fail");
     assertEquals("", run.out());
   }
 
@@ -81,14 +89,18 @@ class ServeAndCallTest {
 
   @Test
   void timeoutExitsWithItsCodeAndCancelsTheHandler() throws InterruptedException {
-    server.call("--timeout", "100ms", "sleep", "{\"s\":30}").assertExit(ExitCodes.TIMEOUT, "TIMEOUT");
+    server
+        .call("--timeout", "100ms", "sleep", "{\"s\":30}")
+        .assertExit(ExitCodes.TIMEOUT, "TIMEOUT");
     // The server logs the cancelled handler's end; without cancellation it would sleep 30 s.
     server.err.awaitLine(line -> line.contains(" sleep -> CANCELLED"), ServeRun.WAIT);
   }
 
   @Test
   void unknownMethodHasItsOwnExitCode() {
-    server.call("no-such-method").assertExit(ExitCodes.NO_SUCH_METHOD, "no such method: no-such-method");
+    server
+        .call("no-such-method")
+        .assertExit(ExitCodes.NO_SUCH_METHOD, "no such method: no-such-method");
   }
 
   @Test
@@ -104,16 +116,19 @@ class ServeAndCallTest {
 
   @Test
   void aBoundAddressCannotBeServedTwice() {
-    ToolRun.of("serve", "--bind", server.address).assertExit(ExitCodes.CONNECTION, "already in use");
+    ToolRun.of("serve", "--bind", server.address)
+        .assertExit(ExitCodes.CONNECTION, "already in use");
   }
 
   @Test
   void unknownSchemeListsTheAvailableOnes() {
-    for (String[] args : new String[][] {
-      {"call", "--connect", "udp://localhost:5020", "echo"},
-      {"serve", "--bind", "udp://127.0.0.1:5020"}
-    }) {
-      ToolRun.of(args).assertExit(ExitCodes.USAGE, "no lower serves the scheme", "inproc://", "zmq+tcp://");
+    for (String[] args :
+        new String[][] {
+          {"call", "--connect", "udp://localhost:5020", "echo"},
+          {"serve", "--bind", "udp://127.0.0.1:5020"}
+        }) {
+      ToolRun.of(args)
+          .assertExit(ExitCodes.USAGE, "no lower serves the scheme", "inproc://", "zmq+tcp://");
     }
   }
 

@@ -12,10 +12,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * {@code callosum serve} running on its own thread in the test JVM, bound to a fresh inproc
- * address or to one given (e.g. {@code zmq+tcp://127.0.0.1:0}). {@link #address} is the one its
- * READY line names, with the real port. {@link #close()} stops it the way an embedding program
- * does (by interrupting it) and checks that it stopped cleanly.
+ * {@code callosum serve} running on its own thread in the test JVM, bound to a fresh inproc address
+ * or to one given (e.g. {@code zmq+tcp://127.0.0.1:0}). {@link #address} is the one its READY line
+ * names, with the real port. {@link #close()} stops it the way an embedding program does (by
+ * interrupting it) and checks that it stopped cleanly.
  */
 final class ServeRun implements AutoCloseable {
   static final Duration WAIT = Duration.ofSeconds(10);
@@ -36,10 +36,19 @@ final class ServeRun implements AutoCloseable {
     return new ServeRun(false, bind, options);
   }
 
-  private ServeRun(boolean exactAddress, String bind, String... options) throws InterruptedException {
-    String[] args = Stream.concat(Stream.of("serve", "--bind", bind), Arrays.stream(options)).toArray(String[]::new);
-    thread = new Thread(() -> exit.complete(
-        Callosum.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(args)));
+  private ServeRun(boolean exactAddress, String bind, String... options)
+      throws InterruptedException {
+    String[] args =
+        Stream.concat(Stream.of("serve", "--bind", bind), Arrays.stream(options))
+            .toArray(String[]::new);
+    thread =
+        new Thread(
+            () ->
+                exit.complete(
+                    Callosum.commandLine()
+                        .setOut(new PrintWriter(out))
+                        .setErr(new PrintWriter(err))
+                        .execute(args)));
     thread.start();
     try {
       address = out.awaitLine(line -> line.startsWith("READY "), WAIT).substring("READY ".length());
@@ -56,13 +65,18 @@ final class ServeRun implements AutoCloseable {
 
   /** Runs {@code callosum call --connect <this server> ARGS...}. */
   ToolRun call(String... args) {
-    return ToolRun.of(Stream.concat(Stream.of("call", "--connect", address), Arrays.stream(args)).toArray(String[]::new));
+    return ToolRun.of(
+        Stream.concat(Stream.of("call", "--connect", address), Arrays.stream(args))
+            .toArray(String[]::new));
   }
 
   @Override
   public void close() throws Exception {
     thread.interrupt();
-    assertEquals(ExitCodes.OK, exit.get(WAIT.toMillis(), TimeUnit.MILLISECONDS), () -> "serve output:\n" + out + err);
+    assertEquals(
+        ExitCodes.OK,
+        exit.get(WAIT.toMillis(), TimeUnit.MILLISECONDS),
+        () -> "serve output:\n" + out + err);
     err.awaitLine(line -> line.equals("stopped"), WAIT);
   }
 }

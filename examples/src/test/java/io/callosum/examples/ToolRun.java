@@ -11,7 +11,11 @@ record ToolRun(int exit, String out, String err) {
   static ToolRun of(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    int exit = Callosum.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(args);
+    int exit =
+        Callosum.commandLine()
+            .setOut(new PrintWriter(out))
+            .setErr(new PrintWriter(err))
+            .execute(args);
     return new ToolRun(exit, out.toString(), err.toString());
   }
 

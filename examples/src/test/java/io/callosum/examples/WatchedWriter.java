@@ -21,7 +21,8 @@ final class WatchedWriter extends Writer {
   public void close() {}
 
   /** The first complete line that matches, or an {@link AssertionError} after {@code timeout}. */
-  synchronized String awaitLine(Predicate<String> matches, Duration timeout) throws InterruptedException {
+  synchronized String awaitLine(Predicate<String> matches, Duration timeout)
+      throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
       String complete = text.substring(0, text.lastIndexOf("\n") + 1);

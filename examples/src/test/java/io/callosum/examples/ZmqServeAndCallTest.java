@@ -23,10 +23,13 @@ class ZmqServeAndCallTest {
   private static final String LOOPBACK = "zmq+tcp://127.0.0.1:0";
 
   @TempDir static Path dir;
+
   /** server.key(_secret), alice.key(_secret) and mallory.key(_secret). */
   private static Path keys;
+
   /** A directory holding only alice.key. */
   private static Path allowed;
+
   private static String serverPublic;
 
   @BeforeAll
@@ -38,7 +41,10 @@ class ZmqServeAndCallTest {
       }
     }
     allowed = Files.createDirectories(dir.resolve("allowed"));
-    Files.copy(keys.resolve("alice.key"), allowed.resolve("alice.key"), StandardCopyOption.COPY_ATTRIBUTES);
+    Files.copy(
+        keys.resolve("alice.key"),
+        allowed.resolve("alice.key"),
+        StandardCopyOption.COPY_ATTRIBUTES);
     serverPublic = CurveCertificate.read(keys.resolve("server.key")).publicKey().z85();
   }
 
@@ -48,7 +54,12 @@ class ZmqServeAndCallTest {
 
   /** A CURVE server whose allow-list is {@code allow}. */
   private static ServeRun curveServer(Path allow) throws InterruptedException {
-    return ServeRun.at(LOOPBACK, "--curve-server-secret", key("server.key_secret"), "--curve-allow", allow.toString());
+    return ServeRun.at(
+        LOOPBACK,
+        "--curve-server-secret",
+        key("server.key_secret"),
+        "--curve-allow",
+        allow.toString());
   }
 
   private static void assertResult(String json, ToolRun run) {
@@ -78,18 +89,28 @@ class ZmqServeAndCallTest {
     try (ServeRun server = ServeRun.at(LOOPBACK, "--compress")) {
       assertResult(large, server.call("echo", large));
       assertResult("{\"result\":2.5}", server.call("add", "{\"a\":2,\"b\":0.5}"));
-      server.call("fail", "\"boom\"").assertExit(ExitCodes.FAILED, "java.lang.IllegalStateException: boom");
+      server
+          .call("fail", "\"boom\"")
+          .assertExit(ExitCodes.FAILED, "java.lang.IllegalStateException: boom");
     }
   }
 
   @Test
   void curveWithAnAllowListDirectoryLetsAllowedKeysInAndLogsTheirUserId() throws Exception {
     try (ServeRun server = curveServer(allowed)) {
-      assertTrue(server.err.toString().contains("CURVE server " + serverPublic), server.err::toString);
-      ToolRun run = server.call("--curve-client-secret", key("alice.key_secret"), "--curve-server-public", serverPublic,
-          "echo", "\"secret\"");
+      assertTrue(
+          server.err.toString().contains("CURVE server " + serverPublic), server.err::toString);
+      ToolRun run =
+          server.call(
+              "--curve-client-secret",
+              key("alice.key_secret"),
+              "--curve-server-public",
+              serverPublic,
+              "echo",
+              "\"secret\"");
       assertResult("\"secret\"", run);
-      server.err.awaitLine(line -> line.matches("zmq-\\d+ \\(user alice\\) echo -> ok .*"), ServeRun.WAIT);
+      server.err.awaitLine(
+          line -> line.matches("zmq-\\d+ \\(user alice\\) echo -> ok .*"), ServeRun.WAIT);
     }
   }
 
@@ -97,7 +118,14 @@ class ZmqServeAndCallTest {
   void aCertificateAddedToTheAllowListDirectoryCountsWithoutARestart() throws Exception {
     Path live = Files.createDirectories(dir.resolve("live"));
     try (ServeRun server = curveServer(live)) {
-      String[] call = {"--curve-client-secret", key("mallory.key_secret"), "--curve-server-public", serverPublic, "echo", "\"in\""};
+      String[] call = {
+        "--curve-client-secret",
+        key("mallory.key_secret"),
+        "--curve-server-public",
+        serverPublic,
+        "echo",
+        "\"in\""
+      };
       server.call(call).assertExit(ExitCodes.AUTHENTICATION);
       Files.copy(keys.resolve("mallory.key"), live.resolve("mallory.key"));
       // The directory is looked at again at most once a second.
@@ -108,17 +136,25 @@ class ZmqServeAndCallTest {
         run = server.call(call);
       }
       assertResult("\"in\"", run);
-      server.err.awaitLine(line -> line.matches("zmq-\\d+ \\(user mallory\\) echo -> ok .*"), ServeRun.WAIT);
+      server.err.awaitLine(
+          line -> line.matches("zmq-\\d+ \\(user mallory\\) echo -> ok .*"), ServeRun.WAIT);
     }
   }
 
   @Test
   void curveWithOneAllowedCertificateFileAndTheServerKeyAsAFile() throws Exception {
     try (ServeRun server = curveServer(keys.resolve("alice.key"))) {
-      ToolRun run = server.call("--curve-client-secret", key("alice.key_secret"), "--curve-server-public", key("server.key"),
-          "add", "{\"a\":1,\"b\":2}");
+      ToolRun run =
+          server.call(
+              "--curve-client-secret",
+              key("alice.key_secret"),
+              "--curve-server-public",
+              key("server.key"),
+              "add",
+              "{\"a\":1,\"b\":2}");
       assertResult("{\"result\":3}", run);
-      server.err.awaitLine(line -> line.matches("zmq-\\d+ \\(user alice\\) add -> ok .*"), ServeRun.WAIT);
+      server.err.awaitLine(
+          line -> line.matches("zmq-\\d+ \\(user alice\\) add -> ok .*"), ServeRun.WAIT);
     }
   }
 
@@ -126,8 +162,18 @@ class ZmqServeAndCallTest {
   void aKeyNotAllowedExitsWithTheAuthenticationCode() throws Exception {
     for (Path allow : new Path[] {allowed, keys.resolve("alice.key")}) {
       try (ServeRun server = curveServer(allow)) {
-        ToolRun run = server.call("--curve-client-secret", key("mallory.key_secret"), "--curve-server-public", serverPublic, "echo")
-            .assertExit(ExitCodes.AUTHENTICATION, "AUTHENTICATION_FAILED (AuthenticationException)", "serve --curve-allow");
+        ToolRun run =
+            server
+                .call(
+                    "--curve-client-secret",
+                    key("mallory.key_secret"),
+                    "--curve-server-public",
+                    serverPublic,
+                    "echo")
+                .assertExit(
+                    ExitCodes.AUTHENTICATION,
+                    "AUTHENTICATION_FAILED (AuthenticationException)",
+                    "serve --curve-allow");
         assertEquals("", run.out(), run::toString);
         assertFalse(server.err.toString().contains(" echo -> "), server.err::toString);
       }
@@ -153,19 +199,46 @@ class ZmqServeAndCallTest {
       "--curve-server-public needs --curve-client-secret as well",
     };
     for (int i = 0; i < cases.length; i++) {
-      ToolRun run = bounded(cases[i]).assertExit(ExitCodes.USAGE, "callosum: " + expected[i], "--help' for more information.");
+      ToolRun run =
+          bounded(cases[i])
+              .assertExit(
+                  ExitCodes.USAGE, "callosum: " + expected[i], "--help' for more information.");
       assertEquals("", run.out(), run::toString);
     }
   }
 
-  /** The same keys and options secure the TCP lower (CurveZMQ): allowed key in with its user id, others refused. */
+  /**
+   * The same keys and options secure the TCP lower (CurveZMQ): allowed key in with its user id,
+   * others refused.
+   */
   @Test
   void curveOverTheTcpLower() throws Exception {
-    try (ServeRun server = ServeRun.at("tcp://127.0.0.1:0", "--curve-server-secret", key("server.key_secret"), "--curve-allow", allowed.toString())) {
-      ToolRun run = server.call("--curve-client-secret", key("alice.key_secret"), "--curve-server-public", serverPublic, "echo", "\"tcp\"");
+    try (ServeRun server =
+        ServeRun.at(
+            "tcp://127.0.0.1:0",
+            "--curve-server-secret",
+            key("server.key_secret"),
+            "--curve-allow",
+            allowed.toString())) {
+      ToolRun run =
+          server.call(
+              "--curve-client-secret",
+              key("alice.key_secret"),
+              "--curve-server-public",
+              serverPublic,
+              "echo",
+              "\"tcp\"");
       assertResult("\"tcp\"", run);
-      server.err.awaitLine(line -> line.matches("tcp-\\S+ \\(user alice\\) echo -> ok .*"), ServeRun.WAIT);
-      ToolRun refused = server.call("--curve-client-secret", key("mallory.key_secret"), "--curve-server-public", serverPublic, "echo", "1");
+      server.err.awaitLine(
+          line -> line.matches("tcp-\\S+ \\(user alice\\) echo -> ok .*"), ServeRun.WAIT);
+      ToolRun refused =
+          server.call(
+              "--curve-client-secret",
+              key("mallory.key_secret"),
+              "--curve-server-public",
+              serverPublic,
+              "echo",
+              "1");
       assertEquals(ExitCodes.AUTHENTICATION, refused.exit(), refused::toString);
     }
   }
@@ -174,15 +247,67 @@ class ZmqServeAndCallTest {
   void badCurveOptionsAreUsageErrors() {
     String secret = key("server.key_secret");
     String[][] cases = {
-      {"serve", "--bind", "inproc://curve", "--curve-server-secret", secret, "--curve-allow", allowed.toString()},
-      {"call", "--connect", "inproc://curve", "--curve-client-secret", secret, "--curve-server-public", serverPublic, "echo"},
-      {"serve", "--bind", LOOPBACK, "--curve-server-secret", key("server.key"), "--curve-allow", allowed.toString()},
-      {"serve", "--bind", LOOPBACK, "--curve-server-secret", secret, "--curve-allow", dir.resolve("nothing.key").toString()},
-      {"call", "--connect", LOOPBACK, "--curve-client-secret", key("none.key_secret"), "--curve-server-public", serverPublic, "echo"},
-      {"call", "--connect", LOOPBACK, "--curve-client-secret", secret, "--curve-server-public", "not-a-key", "echo"},
+      {
+        "serve",
+        "--bind",
+        "inproc://curve",
+        "--curve-server-secret",
+        secret,
+        "--curve-allow",
+        allowed.toString()
+      },
+      {
+        "call",
+        "--connect",
+        "inproc://curve",
+        "--curve-client-secret",
+        secret,
+        "--curve-server-public",
+        serverPublic,
+        "echo"
+      },
+      {
+        "serve",
+        "--bind",
+        LOOPBACK,
+        "--curve-server-secret",
+        key("server.key"),
+        "--curve-allow",
+        allowed.toString()
+      },
+      {
+        "serve",
+        "--bind",
+        LOOPBACK,
+        "--curve-server-secret",
+        secret,
+        "--curve-allow",
+        dir.resolve("nothing.key").toString()
+      },
+      {
+        "call",
+        "--connect",
+        LOOPBACK,
+        "--curve-client-secret",
+        key("none.key_secret"),
+        "--curve-server-public",
+        serverPublic,
+        "echo"
+      },
+      {
+        "call",
+        "--connect",
+        LOOPBACK,
+        "--curve-client-secret",
+        secret,
+        "--curve-server-public",
+        "not-a-key",
+        "echo"
+      },
     };
     String[] expected = {
-      "--curve-server-secret needs an address of a lower with CURVE (tcp://, tunnel://, zmq+inproc://, zmq+ipc://, zmq+tcp://), not inproc://curve",
+      "--curve-server-secret needs an address of a lower with CURVE (tcp://, tunnel://,"
+          + " zmq+inproc://, zmq+ipc://, zmq+tcp://), not inproc://curve",
       "--curve-client-secret needs an address of a lower with CURVE",
       "is a public certificate; this option needs a secret one (NAME.key_secret)",
       "--curve-allow: no such file: " + dir.resolve("nothing.key"),

@@ -14,14 +14,23 @@ public final class ClientKeyCheck {
    */
   public static AuthResult decide(String domain, Credential credential, String userId, Logger log) {
     if (!domain.equals(credential.domain())) {
-      log.info("rejected client key {}: domain '{}' is not '{}'", credential.publicKey(), credential.domain(), domain);
+      log.info(
+          "rejected client key {}: domain '{}' is not '{}'",
+          credential.publicKey(),
+          credential.domain(),
+          domain);
       return AuthResult.reject();
     }
     if (userId == null) {
-      log.info("rejected client key {} in domain '{}': not allowed", credential.publicKey(), domain);
+      log.info(
+          "rejected client key {} in domain '{}': not allowed", credential.publicKey(), domain);
       return AuthResult.reject();
     }
-    log.debug("accepted client key {} in domain '{}' as user '{}'", credential.publicKey(), domain, userId);
+    log.debug(
+        "accepted client key {} in domain '{}' as user '{}'",
+        credential.publicKey(),
+        domain,
+        userId);
     return AuthResult.accept(userId);
   }
 }

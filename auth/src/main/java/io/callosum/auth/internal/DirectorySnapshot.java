@@ -21,8 +21,8 @@ import org.slf4j.Logger;
 /**
  * What a directory of public certificates allowed when it was last read: the {@code *.key} files
  * with a digest of their content (to notice any change, even one that keeps the size and the
- * modification time, as every Z85 certificate of a kind has one size), and the keys they hold
- * with their user ids. Immutable.
+ * modification time, as every Z85 certificate of a kind has one size), and the keys they hold with
+ * their user ids. Immutable.
  *
  * @param stamps file name to stamp, sorted; null if the directory could not be listed
  * @param keys allowed public key to user id (the file name without {@code .key})
@@ -36,15 +36,16 @@ public record DirectorySnapshot(Map<String, Stamp> stamps, Map<CurvePublicKey, S
 
   /**
    * The {@code *.key} regular files of {@code directory}, hidden ones left out, sorted by name,
-   * each with the digest of its content. Reads each file (certificates are a few hundred bytes;
-   * at most {@link CertificateFiles#MAX_SIZE} + 1 bytes of any file).
+   * each with the digest of its content. Reads each file (certificates are a few hundred bytes; at
+   * most {@link CertificateFiles#MAX_SIZE} + 1 bytes of any file).
    *
    * @throws IOException if the directory cannot be listed (e.g. {@link
    *     java.nio.file.NotDirectoryException})
    */
   public static Map<String, Stamp> stamps(Path directory) throws IOException {
     Map<String, Stamp> stamps = new TreeMap<>();
-    try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "*" + CurveCertificate.PUBLIC_SUFFIX)) {
+    try (DirectoryStream<Path> files =
+        Files.newDirectoryStream(directory, "*" + CurveCertificate.PUBLIC_SUFFIX)) {
       for (Path file : files) {
         String name = file.getFileName().toString();
         if (name.startsWith(".") || !Files.isRegularFile(file)) {
@@ -53,9 +54,11 @@ public record DirectorySnapshot(Map<String, Stamp> stamps, Map<CurvePublicKey, S
         try {
           stamps.put(name, new Stamp(digest(file)));
         } catch (NoSuchFileException e) {
-          continue; // removed since the listing
+          // removed since the listing: no stamp
         } catch (IOException e) {
-          stamps.put(name, new Stamp("unreadable: " + e)); // read() says why; once readable, the stamp differs
+          stamps.put(
+              name,
+              new Stamp("unreadable: " + e)); // read() says why; once readable, the stamp differs
         }
       }
     }
@@ -88,21 +91,31 @@ public record DirectorySnapshot(Map<String, Stamp> stamps, Map<CurvePublicKey, S
         skipped++;
         continue;
       }
-      cert.keyPair().ifPresent(
-          (CurveKeyPair pair) -> {
-            pair.destroy();
-            log.warn("{} holds a secret key: move it away; clients need only their public certificates here", file);
-          });
+      cert.keyPair()
+          .ifPresent(
+              (CurveKeyPair pair) -> {
+                pair.destroy();
+                log.warn(
+                    "{} holds a secret key: move it away; clients need only their public"
+                        + " certificates here",
+                    file);
+              });
       String userId = name.substring(0, name.length() - CurveCertificate.PUBLIC_SUFFIX.length());
       String first = keys.putIfAbsent(cert.publicKey(), userId);
       if (first != null) {
-        log.warn("skipped client certificate {}: the same public key as {}{}",
-            file, first, CurveCertificate.PUBLIC_SUFFIX);
+        log.warn(
+            "skipped client certificate {}: the same public key as {}{}",
+            file,
+            first,
+            CurveCertificate.PUBLIC_SUFFIX);
         skipped++;
       }
     }
-    log.info("allowing {} client keys from {}{}",
-        keys.size(), directory, skipped > 0 ? " (" + skipped + " files skipped)" : "");
+    log.info(
+        "allowing {} client keys from {}{}",
+        keys.size(),
+        directory,
+        skipped > 0 ? " (" + skipped + " files skipped)" : "");
     return new DirectorySnapshot(stamps, Map.copyOf(keys));
   }
 
@@ -118,8 +131,11 @@ public record DirectorySnapshot(Map<String, Stamp> stamps, Map<CurvePublicKey, S
       stamps = stamps(directory);
     } catch (IOException e) {
       if (previous == null || previous.stamps() != null) {
-        log.warn("cannot list client certificates in {} ({}): rejecting every client until it can be listed",
-            directory, e.toString());
+        log.warn(
+            "cannot list client certificates in {} ({}): rejecting every client until it can be"
+                + " listed",
+            directory,
+            e.toString());
       }
       return new DirectorySnapshot(null, Map.of());
     }

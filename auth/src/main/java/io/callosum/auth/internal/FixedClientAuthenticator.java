@@ -17,6 +17,10 @@ public record FixedClientAuthenticator(CurvePublicKey serverPublicKey, CurveKeyP
   /** Public keys only. */
   @Override
   public String toString() {
-    return "ClientAuthenticator[server=" + serverPublicKey + ", client=" + clientKeyPair.publicKey() + "]";
+    return "ClientAuthenticator[server="
+        + serverPublicKey
+        + ", client="
+        + clientKeyPair.publicKey()
+        + "]";
   }
 }

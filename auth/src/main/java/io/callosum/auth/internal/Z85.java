@@ -11,6 +11,7 @@ public final class Z85 {
   private static final String ALPHABET =
       "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
   private static final char[] ENCODE = ALPHABET.toCharArray();
+
   /** Digit value of each ASCII character, or -1 if it is not in the alphabet. */
   private static final byte[] DECODE = new byte[128];
 
@@ -36,7 +37,10 @@ public final class Z85 {
     char[] out = new char[data.length / 4 * 5];
     for (int in = 0, o = 0; in < data.length; in += 4, o += 5) {
       long value =
-          (data[in] & 0xffL) << 24 | (data[in + 1] & 0xff) << 16 | (data[in + 2] & 0xff) << 8 | (data[in + 3] & 0xff);
+          (data[in] & 0xffL) << 24
+              | (data[in + 1] & 0xff) << 16
+              | (data[in + 2] & 0xff) << 8
+              | (data[in + 3] & 0xff);
       for (int d = 4; d >= 0; d--) {
         out[o + d] = ENCODE[(int) (value % 85)];
         value /= 85;
@@ -56,7 +60,9 @@ public final class Z85 {
     int length = text.length();
     if (length % 5 != 0) {
       throw new IllegalArgumentException(
-          "Z85 text comes in whole groups of 5 characters; " + length + " characters is not a multiple of 5");
+          "Z85 text comes in whole groups of 5 characters; "
+              + length
+              + " characters is not a multiple of 5");
     }
     byte[] out = new byte[length / 5 * 4];
     for (int in = 0, o = 0; in < length; in += 5, o += 4) {
@@ -66,7 +72,8 @@ public final class Z85 {
         int digit = c < 128 ? DECODE[c] : -1;
         if (digit < 0) {
           // The character itself is not shown: the text may be a secret key.
-          throw new IllegalArgumentException("the character at index " + (in + d) + " is not in the Z85 alphabet");
+          throw new IllegalArgumentException(
+              "the character at index " + (in + d) + " is not in the Z85 alphabet");
         }
         value = value * 85 + digit;
       }

@@ -48,7 +48,8 @@ public final class Zpl {
       }
       int level = indent / 4;
       if (level > parents.size()) {
-        throw new CertificateFormatException(file, lineNumber, "indented deeper than one level below the line above");
+        throw new CertificateFormatException(
+            file, lineNumber, "indented deeper than one level below the line above");
       }
       parents.subList(level, parents.size()).clear();
       Line parsed = new Line(file, lineNumber, line, indent);
@@ -58,7 +59,9 @@ public final class Zpl {
       Entry previous = entries.putIfAbsent(path, new Entry(path, value, lineNumber));
       if (previous != null) {
         throw new CertificateFormatException(
-            file, lineNumber, "'" + path + "' appears twice (first on line " + previous.line() + ")");
+            file,
+            lineNumber,
+            "'" + path + "' appears twice (first on line " + previous.line() + ")");
       }
       parents.add(name);
     }
@@ -79,7 +82,10 @@ public final class Zpl {
   }
 
   private static boolean isNameChar(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || "$-_@.&+/".indexOf(c) >= 0;
+    return (c >= 'a' && c <= 'z')
+        || (c >= 'A' && c <= 'Z')
+        || (c >= '0' && c <= '9')
+        || "$-_@.&+/".indexOf(c) >= 0;
   }
 
   /** A cursor over one non-blank, non-comment line. */
@@ -123,13 +129,20 @@ public final class Zpl {
         char quote = text.charAt(pos);
         int close = text.indexOf(quote, pos + 1);
         if (close < 0) {
-          throw error("the value opened with " + quote + " at column " + (pos + 1) + " is not closed on this line");
+          throw error(
+              "the value opened with "
+                  + quote
+                  + " at column "
+                  + (pos + 1)
+                  + " is not closed on this line");
         }
         value = text.substring(pos + 1, close);
         pos = close + 1;
       } else {
         int start = pos;
-        while (pos < text.length() && text.charAt(pos) != '#' && !Character.isWhitespace(text.charAt(pos))) {
+        while (pos < text.length()
+            && text.charAt(pos) != '#'
+            && !Character.isWhitespace(text.charAt(pos))) {
           pos++;
         }
         value = text.substring(start, pos);

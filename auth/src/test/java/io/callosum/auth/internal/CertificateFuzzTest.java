@@ -22,11 +22,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Fuzz targets of what certificate files hold (docs/FUZZING.md): Z85 text, ZPL text and whole
- * certificate files, as a user (or whoever can write into an allow-list directory) gives them.
- * Only the documented exceptions are thrown ({@link IllegalArgumentException} for Z85, {@link
+ * certificate files, as a user (or whoever can write into an allow-list directory) gives them. Only
+ * the documented exceptions are thrown ({@link IllegalArgumentException} for Z85, {@link
  * CertificateFormatException} for ZPL and certificates), Z85 decoding allocates at most a bound
- * linear in the input, ZPL keeps at most an entry a line, Z85 round-trips both ways, and a certificate that reads writes back to one that reads
- * the same (keys and metadata).
+ * linear in the input, ZPL keeps at most an entry a line, Z85 round-trips both ways, and a
+ * certificate that reads writes back to one that reads the same (keys and metadata).
  */
 class CertificateFuzzTest {
   private static final Path DIR;
@@ -54,7 +54,8 @@ class CertificateFuzzTest {
     String text = new String(data, StandardCharsets.ISO_8859_1);
     byte[][] decoded = new byte[1][];
     try {
-      ThreadAllocation.atMost((64 << 10) + 4L * data.length, "Z85.decode", () -> decoded[0] = Z85.decode(text));
+      ThreadAllocation.atMost(
+          (64 << 10) + 4L * data.length, "Z85.decode", () -> decoded[0] = Z85.decode(text));
     } catch (IllegalArgumentException e) {
       return;
     }
@@ -70,7 +71,8 @@ class CertificateFuzzTest {
     Map<String, Zpl.Entry> entries;
     try {
       // Not measured: what Jazzer's hooks on strings and regular expressions allocate here dwarfs
-      // the parser's own garbage, and the text is a local file of at most 64 KiB. What it keeps is checked.
+      // the parser's own garbage, and the text is a local file of at most 64 KiB. What it keeps is
+      // checked.
       entries = Zpl.parse(DIR.resolve("f"), text);
     } catch (CertificateFormatException e) {
       assertTrue(e.getMessage().contains("f"), "the message names the file");
@@ -92,9 +94,14 @@ class CertificateFuzzTest {
     } catch (CertificateFormatException e) {
       return;
     }
-    assertTrue(c.metadata().values().stream().mapToInt(String::length).sum() <= data.length, "metadata no bigger than the file");
+    assertTrue(
+        c.metadata().values().stream().mapToInt(String::length).sum() <= data.length,
+        "metadata no bigger than the file");
     Path again = DIR.resolve("again");
-    write(again, CertificateFiles.text(c.publicKey(), c.keyPair(), c.metadata()).getBytes(StandardCharsets.UTF_8));
+    write(
+        again,
+        CertificateFiles.text(c.publicKey(), c.keyPair(), c.metadata())
+            .getBytes(StandardCharsets.UTF_8));
     CertificateFiles.Content d = CertificateFiles.read(again);
     assertEquals(c.publicKey(), d.publicKey());
     assertEquals(c.metadata(), d.metadata());
@@ -114,18 +121,29 @@ class CertificateFuzzTest {
 
   @Test
   void seeds() {
-    CurveKeyPair keys = CurveKeyPair.fromSecretKey(new byte[] {
-        1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32});
+    CurveKeyPair keys =
+        CurveKeyPair.fromSecretKey(
+            new byte[] {
+              1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24,
+              25, 26, 27, 28, 29, 30, 31, 32
+            });
     Map<String, String> metadata = new LinkedHashMap<>();
     metadata.put("name", "alice");
     metadata.put("quote", "it's \"fine\"");
-    String secret = CertificateFiles.text(keys.publicKey(), keys, metadata).replaceFirst("Generated on [0-9: -]+", "Generated on 2026-01-01");
-    String pub = CertificateFiles.text(keys.publicKey(), null, Map.of()).replaceFirst("Generated on [0-9: -]+", "Generated on 2026-01-01");
+    String secret =
+        CertificateFiles.text(keys.publicKey(), keys, metadata)
+            .replaceFirst("Generated on [0-9: -]+", "Generated on 2026-01-01");
+    String pub =
+        CertificateFiles.text(keys.publicKey(), null, Map.of())
+            .replaceFirst("Generated on [0-9: -]+", "Generated on 2026-01-01");
     Map<String, byte[]> certificates = new LinkedHashMap<>();
     certificates.put("secret", secret.getBytes(StandardCharsets.UTF_8));
     certificates.put("public", pub.getBytes(StandardCharsets.UTF_8));
     Map<String, byte[]> zpl = new LinkedHashMap<>();
-    zpl.put("nested", "# comment\nroot\n    child = 'single'\n    other = bare\n        deep = \"x\"\n".getBytes(StandardCharsets.UTF_8));
+    zpl.put(
+        "nested",
+        "# comment\nroot\n    child = 'single'\n    other = bare\n        deep = \"x\"\n"
+            .getBytes(StandardCharsets.UTF_8));
     Map<String, byte[]> z85 = new LinkedHashMap<>();
     z85.put("hello", "HelloWorld".getBytes(StandardCharsets.US_ASCII));
     z85.put("key", keys.publicKey().z85().getBytes(StandardCharsets.US_ASCII));

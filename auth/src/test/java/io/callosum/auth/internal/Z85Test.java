@@ -60,27 +60,40 @@ class Z85Test {
 
   @Test
   void rejectsLengthsThatAreNotWholeGroups() {
-    IllegalArgumentException bytes = assertThrows(IllegalArgumentException.class, () -> Z85.encode(new byte[7]));
+    IllegalArgumentException bytes =
+        assertThrows(IllegalArgumentException.class, () -> Z85.encode(new byte[7]));
     assertTrue(bytes.getMessage().contains("7 bytes is not a multiple of 4"), bytes.getMessage());
-    IllegalArgumentException text = assertThrows(IllegalArgumentException.class, () -> Z85.decode("Hello!"));
-    assertTrue(text.getMessage().contains("6 characters is not a multiple of 5"), text.getMessage());
+    IllegalArgumentException text =
+        assertThrows(IllegalArgumentException.class, () -> Z85.decode("Hello!"));
+    assertTrue(
+        text.getMessage().contains("6 characters is not a multiple of 5"), text.getMessage());
   }
 
   @Test
   void rejectsCharactersOutsideTheAlphabetWithoutQuotingThem() {
-    for (String bad : new String[] {"Hell\"World", "Hello Worl", "HelloWor~d", "HelloWorl\u00e9", "HelloWorl\\", "Hel,oWorld"}) {
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Z85.decode(bad), bad);
-      assertTrue(e.getMessage().matches("the character at index \\d+ is not in the Z85 alphabet"), e.getMessage());
+    for (String bad :
+        new String[] {
+          "Hell\"World", "Hello Worl", "HelloWor~d", "HelloWorl\u00e9", "HelloWorl\\", "Hel,oWorld"
+        }) {
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> Z85.decode(bad), bad);
+      assertTrue(
+          e.getMessage().matches("the character at index \\d+ is not in the Z85 alphabet"),
+          e.getMessage());
       assertFalse(e.getMessage().contains("Hel"), e.getMessage());
     }
-    assertTrue(assertThrows(IllegalArgumentException.class, () -> Z85.decode("HelloWor~d")).getMessage().contains("index 8"));
+    assertTrue(
+        assertThrows(IllegalArgumentException.class, () -> Z85.decode("HelloWor~d"))
+            .getMessage()
+            .contains("index 8"));
   }
 
   @Test
   void rejectsGroupsAbove32Bits() {
     // "%nSc0" is 2^32 - 1; "%nSc1" is 2^32 and "#####" is 85^5 - 1.
     for (String bad : new String[] {"%nSc1", "#####", "00000#####"}) {
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Z85.decode(bad), bad);
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> Z85.decode(bad), bad);
       assertTrue(e.getMessage().contains("more than 32 bits"), e.getMessage());
     }
   }

@@ -1,6 +1,7 @@
 package io.callosum.benchmarks.jmh;
 
 import io.callosum.upper.MsgpackCodec;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -14,7 +15,9 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
-/** The msgpack upper: encode and decode of a typical small call body (a map) and of a 48-byte bin. */
+/**
+ * The msgpack upper: encode and decode of a typical small call body (a map) and of a 48-byte bin.
+ */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -30,7 +33,7 @@ public class CodecBenchmark {
 
   @Setup
   public void setup() {
-    map = Map.of("user", "alice", "op", "add", "a", 12345, "b", 678, "tags", java.util.List.of("x", "y"));
+    map = Map.of("user", "alice", "op", "add", "a", 12345, "b", 678, "tags", List.of("x", "y"));
     bin = new byte[48];
     encodedMap = codec.encode(map);
     encodedBin = codec.encode(bin);

@@ -5,6 +5,8 @@ import io.callosum.Invocation;
 import io.callosum.Ordering;
 import io.callosum.Payload;
 import io.callosum.Peer;
+import io.callosum.upper.MsgpackCodec;
+import java.nio.charset.StandardCharsets;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -23,9 +25,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * One whole call through the public path with no sockets and no thread hand-offs: an in-process
- * pair of peers with direct executors. What remains is Callosum's own per-call work — header
- * encode and decode on both sides, the pending-call table, dispatch through the ordering
- * scheduler, snappy when {@code compress} is set, and the codec for {@link #typedEcho}.
+ * pair of peers with direct executors. What remains is Callosum's own per-call work — header encode
+ * and decode on both sides, the pending-call table, dispatch through the ordering scheduler, snappy
+ * when {@code compress} is set, and the codec for {@link #typedEcho}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -52,14 +54,25 @@ public class InProcessEchoBenchmark {
 
   @Setup(Level.Trial)
   public void open() {
-    server = Peer.builder().name("jmh-server").bind("inproc://jmh-echo-" + nextServer()).directExecutor()
-        .ordering(ordering).build();
+    server =
+        Peer.builder()
+            .name("jmh-server")
+            .bind("inproc://jmh-echo-" + nextServer())
+            .directExecutor()
+            .ordering(ordering)
+            .build();
     server.handle("echo", (context, body) -> Payload.wrap(body.bytes()));
     server.handle("typed", byte[].class, (context, body) -> body);
     server.start();
-    client = Peer.builder().name("jmh-client").connect(server.address()).directExecutor().build().start();
+    client =
+        Peer.builder()
+            .name("jmh-client")
+            .connect(server.address())
+            .directExecutor()
+            .build()
+            .start();
     bytes = body(size);
-    payload = Payload.wrap(new io.callosum.upper.MsgpackCodec().encode(bytes));
+    payload = Payload.wrap(new MsgpackCodec().encode(bytes));
   }
 
   private static synchronized int nextServer() {
@@ -92,7 +105,7 @@ public class InProcessEchoBenchmark {
   /** Half compressible text-like bytes, half random: what a typical body looks like to snappy. */
   static byte[] body(int size) {
     byte[] bytes = new byte[size];
-    byte[] text = "callosum benchmark body; ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    byte[] text = "callosum benchmark body; ".getBytes(StandardCharsets.US_ASCII);
     for (int i = 0; i < size / 2; i++) {
       bytes[i] = text[i % text.length];
     }

@@ -21,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -31,20 +32,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Broadcast and pipelines over the links of any lower, behind {@link LinkFanoutTransport}: a
- * sender and its receivers are endpoints of that lower, and items travel as envelopes with
- * credit-based flow control instead of high-water marks. Each receiver link grants its sender
- * credit in items (its queue capacity at first, then what it has handed on); the sender spends one
- * per item. So the policy is the one of every lower: a broadcast item for a receiver without
- * credit is dropped for it (the publisher never waits), and a pipeline item waits in the sender's
- * queue until some receiver has credit (round robin).
+ * Broadcast and pipelines over the links of any lower, behind {@link LinkFanoutTransport}: a sender
+ * and its receivers are endpoints of that lower, and items travel as envelopes with credit-based
+ * flow control instead of high-water marks. Each receiver link grants its sender credit in items
+ * (its queue capacity at first, then what it has handed on); the sender spends one per item. So the
+ * policy is the one of every lower: a broadcast item for a receiver without credit is dropped for
+ * it (the publisher never waits), and a pipeline item waits in the sender's queue until some
+ * receiver has credit (round robin).
  *
  * <p>Envelopes (header; body):
  *
  * <pre>
- * ITEM       01 | topic length (u16) | topic | item header (17 bytes) ; item body
- * SUBSCRIBE  02 | count (u16) | (length (u16) | prefix)*              ; empty   (receiver to sender)
- * CREDIT     03 | items (u32)                                         ; empty   (receiver to sender)
+ * ITEM      01 | topic length (u16) | topic | item header (17 bytes) ; item body
+ * SUBSCRIBE 02 | count (u16) | (length (u16) | prefix)*              ; empty (receiver to sender)
+ * CREDIT    03 | items (u32)                                         ; empty (receiver to sender)
  * </pre>
  *
  * Endpoints announce what they are ({@code broadcast-sender}, {@code pipeline-receiver}, ...); a
@@ -65,12 +66,21 @@ final class LinkFanout {
   }
 
   private static TransportConfig config(FanoutConfig c, boolean sender) {
-    Capabilities caps = new Capabilities(Capabilities.VERSION, ThreadLocalRandom.current().nextLong(), Set.of(feature(c.pattern(), sender)));
-    return new TransportConfig(caps, c.maxMessageSize() + FanoutSenderCore.MAX_TOPIC_BYTES + 64, Duration.ofSeconds(10));
+    Capabilities caps =
+        new Capabilities(
+            Capabilities.VERSION,
+            ThreadLocalRandom.current().nextLong(),
+            Set.of(feature(c.pattern(), sender)));
+    return new TransportConfig(
+        caps, c.maxMessageSize() + FanoutSenderCore.MAX_TOPIC_BYTES + 64, Duration.ofSeconds(10));
   }
 
-  private static Endpoint open(Transport t, URI address, FanoutConfig c, boolean sender, LinkListener listener) throws IOException {
-    return c.bind() ? t.bind(address, config(c, sender), listener) : t.connect(address, config(c, sender), listener);
+  private static Endpoint open(
+      Transport t, URI address, FanoutConfig c, boolean sender, LinkListener listener)
+      throws IOException {
+    return c.bind()
+        ? t.bind(address, config(c, sender), listener)
+        : t.connect(address, config(c, sender), listener);
   }
 
   /** Whether {@code link} is the other side of this pattern; closes it otherwise. */
@@ -78,7 +88,11 @@ final class LinkFanout {
     if (link.remoteCapabilities().has(feature(p, !weSend))) {
       return true;
     }
-    LOG.warn("closed link {}: it is not a {} (it announced {})", link.id(), feature(p, !weSend), link.remoteCapabilities().features());
+    LOG.warn(
+        "closed link {}: it is not a {} (it announced {})",
+        link.id(),
+        feature(p, !weSend),
+        link.remoteCapabilities().features());
     link.close();
     return false;
   }
@@ -99,7 +113,9 @@ final class LinkFanout {
    * The sending side over {@code t}'s endpoints (see {@link Transport#openSender}), with at most
    * {@code maxCredit} items in flight to any one receiver whatever credit it grants.
    */
-  static FanoutSender openSender(Transport t, URI address, FanoutConfig c, Runnable writable, long maxCredit) throws IOException {
+  static FanoutSender openSender(
+      Transport t, URI address, FanoutConfig c, Runnable writable, long maxCredit)
+      throws IOException {
     if (maxCredit < 1) {
       throw new IllegalArgumentException("maxCredit must be positive: " + maxCredit);
     }
@@ -110,8 +126,10 @@ final class LinkFanout {
 
   private static final class Remote {
     final Link link;
+
     /** Broadcast: the receiver's topic prefixes, null until it subscribed. */
     List<byte[]> prefixes;
+
     long credit;
 
     Remote(Link link) {
@@ -123,7 +141,7 @@ final class LinkFanout {
         return false;
       }
       for (byte[] p : prefixes) {
-        if (topic.length >= p.length && java.util.Arrays.equals(topic, 0, p.length, p, 0, p.length)) {
+        if (topic.length >= p.length && Arrays.equals(topic, 0, p.length, p, 0, p.length)) {
           return true;
         }
       }
@@ -134,11 +152,15 @@ final class LinkFanout {
   private static final class Sender implements FanoutSender, LinkListener {
     final FanoutConfig config;
     final Runnable writable;
+
     /** The most items in flight to one receiver. */
     final long maxCredit;
+
     final Map<Link, Remote> remotes = new LinkedHashMap<>();
+
     /** The values of {@link #remotes}, for round robin without a copy per item. */
     final List<Remote> ring = new ArrayList<>();
+
     final ArrayDeque<FanoutItem> queue = new ArrayDeque<>();
     volatile Endpoint endpoint;
     int next;
@@ -167,7 +189,8 @@ final class LinkFanout {
           for (Remote r : ring) {
             if (r.credit > 0 && r.matches(item.topic())) {
               if (send(r.link, header, item.body())) {
-                r.credit--; // an item the lower refused never reaches the receiver, which never returns its credit
+                r.credit--; // an item the lower refused never reaches the receiver, which never
+                // returns its credit
               }
             } // else: a receiver without credit misses this item
           }
@@ -235,7 +258,8 @@ final class LinkFanout {
         try {
           if (h[0] == CREDIT && h.length == 5) {
             long more = Integer.toUnsignedLong(ByteBuffer.wrap(h, 1, 4).getInt());
-            // Capped: items in flight (sent, not yet credited back) plus credit never exceed maxCredit,
+            // Capped: items in flight (sent, not yet credited back) plus credit never exceed
+            // maxCredit,
             // and a hostile receiver cannot overflow it.
             r.credit = Math.min(r.credit + more, Math.min(maxCredit, 1L << 32));
             if (config.pattern() == FanoutPattern.PIPELINE) {
@@ -244,10 +268,16 @@ final class LinkFanout {
           } else if (h[0] == SUBSCRIBE) {
             r.prefixes = prefixes(h);
           } else {
-            throw new IllegalArgumentException("unknown message kind " + h[0] + " (" + h.length + " bytes)");
+            throw new IllegalArgumentException(
+                "unknown message kind " + h[0] + " (" + h.length + " bytes)");
           }
         } catch (RuntimeException e) {
-          LOG.warn("{} at {}: closing receiver link {}: {}", config.pattern(), address(), link.id(), e.getMessage());
+          LOG.warn(
+              "{} at {}: closing receiver link {}: {}",
+              config.pattern(),
+              address(),
+              link.id(),
+              e.getMessage());
           ring.remove(remotes.remove(link));
           link.close();
         }
@@ -260,7 +290,8 @@ final class LinkFanout {
     @Override
     public void disconnected(Link link, Throwable cause) {
       synchronized (this) {
-        ring.remove(remotes.remove(link)); // pipeline items it had not taken are lost with it: at most once
+        ring.remove(
+            remotes.remove(link)); // pipeline items it had not taken are lost with it: at most once
       }
     }
 
@@ -282,7 +313,11 @@ final class LinkFanout {
 
   private static byte[] itemHeader(FanoutItem item) {
     return ByteBuffer.allocate(3 + item.topic().length + item.header().length)
-        .put(ITEM).putShort((short) item.topic().length).put(item.topic()).put(item.header()).array();
+        .put(ITEM)
+        .putShort((short) item.topic().length)
+        .put(item.topic())
+        .put(item.header())
+        .array();
   }
 
   /** The prefixes of a SUBSCRIBE header; throws IllegalArgumentException if malformed. */
@@ -293,7 +328,8 @@ final class LinkFanout {
     }
     int n = Short.toUnsignedInt(b.getShort());
     if (n > MAX_PREFIXES) {
-      throw new IllegalArgumentException("SUBSCRIBE with " + n + " prefixes (at most " + MAX_PREFIXES + ")");
+      throw new IllegalArgumentException(
+          "SUBSCRIBE with " + n + " prefixes (at most " + MAX_PREFIXES + ")");
     }
     List<byte[]> out = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
@@ -320,12 +356,23 @@ final class LinkFanout {
    * The receiving side over {@code t}'s endpoints (see {@link Transport#openReceiver}), granting
    * each sender at most {@code maxCredit} items in flight even when its queue capacity is larger.
    */
-  static FanoutReceiver openReceiver(Transport t, URI address, FanoutConfig c, List<String> topics, FanoutListener listener,
-      long maxCredit) throws IOException {
+  static FanoutReceiver openReceiver(
+      Transport t,
+      URI address,
+      FanoutConfig c,
+      List<String> topics,
+      FanoutListener listener,
+      long maxCredit)
+      throws IOException {
     if (maxCredit < 1) {
       throw new IllegalArgumentException("maxCredit must be positive: " + maxCredit);
     }
-    Receiver r = new Receiver(c, topics.isEmpty() ? List.of("") : topics, listener, Math.min(c.queueCapacity(), maxCredit));
+    Receiver r =
+        new Receiver(
+            c,
+            topics.isEmpty() ? List.of("") : topics,
+            listener,
+            Math.min(c.queueCapacity(), maxCredit));
     r.endpoint = open(t, address, c, false, r);
     return r;
   }
@@ -344,8 +391,10 @@ final class LinkFanout {
 
   private static final class Receiver implements FanoutReceiver, LinkListener {
     final FanoutConfig config;
+
     /** The credit granted to each sender link: the queue capacity, or less if the lower says so. */
     final long window;
+
     final byte[] subscribe;
     final FanoutListener listener;
     final Map<Link, Source> sources = new LinkedHashMap<>();
@@ -356,7 +405,12 @@ final class LinkFanout {
       this.config = config;
       this.window = window;
       this.listener = listener;
-      ByteBuffer b = ByteBuffer.allocate(3 + topics.stream().mapToInt(t -> 2 + t.getBytes(StandardCharsets.UTF_8).length).sum());
+      ByteBuffer b =
+          ByteBuffer.allocate(
+              3
+                  + topics.stream()
+                      .mapToInt(t -> 2 + t.getBytes(StandardCharsets.UTF_8).length)
+                      .sum());
       b.put(SUBSCRIBE).putShort((short) topics.size());
       for (String t : topics) {
         byte[] p = t.getBytes(StandardCharsets.UTF_8);
@@ -409,7 +463,11 @@ final class LinkFanout {
         return;
       }
       if (s.outstanding <= 0) {
-        LOG.warn("{} at {}: sender link {} exceeded its credit; closing it", config.pattern(), address(), link.id());
+        LOG.warn(
+            "{} at {}: sender link {} exceeded its credit; closing it",
+            config.pattern(),
+            address(),
+            link.id());
         sources.remove(link);
         link.close();
         return;
@@ -422,7 +480,10 @@ final class LinkFanout {
       deliver(s, item);
     }
 
-    /** Under the lock: hands {@code item} to the core; pauses on a false answer; grants credit back every half queue. */
+    /**
+     * Under the lock: hands {@code item} to the core; pauses on a false answer; grants credit back
+     * every half queue.
+     */
     private void deliver(Source s, FanoutItem item) {
       if (!listener.received(item)) {
         paused = true;
@@ -438,12 +499,14 @@ final class LinkFanout {
     private FanoutItem parseItem(Envelope env) {
       byte[] h = env.header();
       if (h.length < 3 || h[0] != ITEM) {
-        throw new IllegalArgumentException("a message of kind " + (h.length == 0 ? "none" : h[0]) + " where items come");
+        throw new IllegalArgumentException(
+            "a message of kind " + (h.length == 0 ? "none" : h[0]) + " where items come");
       }
       ByteBuffer b = ByteBuffer.wrap(h, 1, h.length - 1);
       int topicLength = Short.toUnsignedInt(b.getShort());
       if (topicLength > FanoutSenderCore.MAX_TOPIC_BYTES || topicLength > b.remaining()) {
-        throw new IllegalArgumentException("an item whose topic of " + topicLength + " bytes does not fit");
+        throw new IllegalArgumentException(
+            "an item whose topic of " + topicLength + " bytes does not fit");
       }
       byte[] topic = new byte[topicLength];
       b.get(topic);
@@ -452,7 +515,9 @@ final class LinkFanout {
       return new FanoutItem(topic, header, env.body());
     }
 
-    /** Items held while paused go first, one sender after another, until paused again. Any thread. */
+    /**
+     * Items held while paused go first, one sender after another, until paused again. Any thread.
+     */
     @Override
     public synchronized void resume() {
       paused = false;

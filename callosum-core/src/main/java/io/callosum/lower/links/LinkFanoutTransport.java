@@ -13,8 +13,8 @@ import java.util.List;
 /**
  * A lower that offers broadcast and pipelines over its own links: a lower that implements only
  * {@link Transport#bind}, {@link Transport#connect} and {@link Transport#schemes} extends this
- * class and has both patterns (the TCP lower does; the ZeroMQ lower does under CURVE). A sender
- * and its receivers are endpoints of the lower, items travel as envelopes on their links, and each
+ * class and has both patterns (the TCP lower does; the ZeroMQ lower does under CURVE). A sender and
+ * its receivers are endpoints of the lower, items travel as envelopes on their links, and each
  * receiver grants its sender credit in items, so the queue policy is the one of every lower: a
  * broadcast item for a receiver without credit is dropped for it, a pipeline item waits in the
  * sender's queue until some receiver has credit.
@@ -36,21 +36,23 @@ public abstract class LinkFanoutTransport implements Transport {
 
   /** A sender whose receivers are the links of an endpoint this lower binds or connects. */
   @Override
-  public FanoutSender openSender(URI address, FanoutConfig config, Runnable writable) throws IOException {
+  public FanoutSender openSender(URI address, FanoutConfig config, Runnable writable)
+      throws IOException {
     return LinkFanout.openSender(this, address, config, writable, linkCredit());
   }
 
   /** A receiver on a link (or links, when bound) of an endpoint this lower binds or connects. */
   @Override
-  public FanoutReceiver openReceiver(URI address, FanoutConfig config, List<String> topicPrefixes, FanoutListener listener)
+  public FanoutReceiver openReceiver(
+      URI address, FanoutConfig config, List<String> topicPrefixes, FanoutListener listener)
       throws IOException {
     return LinkFanout.openReceiver(this, address, config, topicPrefixes, listener, linkCredit());
   }
 
   /**
    * The most fan-out items in flight on one link, whatever credit a receiver grants: a lower whose
-   * links can queue only so much per remote (ZeroMQ's high-water mark) returns that bound.
-   * Default: no bound beyond the receivers' queue capacities.
+   * links can queue only so much per remote (ZeroMQ's high-water mark) returns that bound. Default:
+   * no bound beyond the receivers' queue capacities.
    */
   protected long linkCredit() {
     return Long.MAX_VALUE;

@@ -31,9 +31,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Broadcast and pipelines over links ({@link LinkFanoutTransport}), on the in-process lower's links: the
- * shared suite, and hand-made messages from a hostile or confused remote, which close its link
- * alone.
+ * Broadcast and pipelines over links ({@link LinkFanoutTransport}), on the in-process lower's
+ * links: the shared suite, and hand-made messages from a hostile or confused remote, which close
+ * its link alone.
  */
 class LinkFanoutTest {
   private static final AtomicInteger NAMES = new AtomicInteger();
@@ -50,12 +50,14 @@ class LinkFanoutTest {
     }
 
     @Override
-    public Endpoint bind(URI address, TransportConfig config, LinkListener listener) throws IOException {
+    public Endpoint bind(URI address, TransportConfig config, LinkListener listener)
+        throws IOException {
       return lower.bind(address, config, listener);
     }
 
     @Override
-    public Endpoint connect(URI address, TransportConfig config, LinkListener listener) throws IOException {
+    public Endpoint connect(URI address, TransportConfig config, LinkListener listener)
+        throws IOException {
       return lower.connect(address, config, listener);
     }
   }
@@ -86,13 +88,19 @@ class LinkFanoutTest {
 
   @Test
   void badMessagesFromAReceiverCloseItsLinkAlone() throws Exception {
-    Broadcaster b = closer.later(Broadcaster.builder().transport(transport).bind(address()).build());
-    BroadcastReceiver good = closer.later(BroadcastReceiver.builder().transport(transport).connect(b.address()).build());
+    Broadcaster b =
+        closer.later(Broadcaster.builder().transport(transport).bind(address()).build());
+    BroadcastReceiver good =
+        closer.later(BroadcastReceiver.builder().transport(transport).connect(b.address()).build());
     byte[][] bad = {
-      {9},                                                                                     // unknown kind
-      ByteBuffer.allocate(3).put((byte) 2).putShort((short) 2000).array(),                     // too many prefixes
-      ByteBuffer.allocate(5).put((byte) 2).putShort((short) 1).putShort((short) 50).array(),   // a prefix past the end
-      {3, 0},                                                                                  // a truncated CREDIT
+      {9}, // unknown kind
+      ByteBuffer.allocate(3).put((byte) 2).putShort((short) 2000).array(), // too many prefixes
+      ByteBuffer.allocate(5)
+          .put((byte) 2)
+          .putShort((short) 1)
+          .putShort((short) 50)
+          .array(), // a prefix past the end
+      {3, 0}, // a truncated CREDIT
     };
     for (byte[] header : bad) {
       RawLink raw = closer.later(RawLink.connect(transport, b.address(), as("broadcast-receiver")));
@@ -113,14 +121,29 @@ class LinkFanoutTest {
 
   @Test
   void aSenderBeyondItsCreditIsCutOffAndMalformedItemsAreCounted() throws Exception {
-    PipelineReceiver w = closer.later(PipelineReceiver.builder().transport(transport).bind(address()).queueCapacity(4).build());
+    PipelineReceiver w =
+        closer.later(
+            PipelineReceiver.builder()
+                .transport(transport)
+                .bind(address())
+                .queueCapacity(4)
+                .build());
     RawLink raw = closer.later(RawLink.connect(transport, w.address(), as("pipeline-sender")));
     Envelope first = raw.next();
     assertEquals(3, first.header()[0], "the receiver grants credit first");
     assertEquals(4, ByteBuffer.wrap(first.header(), 1, 4).getInt());
-    raw.send(ByteBuffer.allocate(3).put((byte) 1).putShort((short) 10).array(), new byte[0]); // a topic past the end
+    raw.send(
+        ByteBuffer.allocate(3).put((byte) 1).putShort((short) 10).array(),
+        new byte[0]); // a topic past the end
     Await.until("the malformed item is counted", () -> w.malformed() == 1);
-    byte[] item = ByteBuffer.allocate(3 + 17).put((byte) 1).putShort((short) 0).put((byte) 1).putLong(5).putLong(1).array();
+    byte[] item =
+        ByteBuffer.allocate(3 + 17)
+            .put((byte) 1)
+            .putShort((short) 0)
+            .put((byte) 1)
+            .putLong(5)
+            .putLong(1)
+            .array();
     MsgpackCodec mp = new MsgpackCodec();
     // Nobody takes: the receiver hands 4 items on (granting 4 more as it does) and then holds
     // what it has credited; a sender that ignores its credit is cut off there.
@@ -132,6 +155,7 @@ class LinkFanoutTest {
       }
     }
     Await.until("the receiver cuts the sender off", raw::isDisconnected);
-    assertEquals(4, w.received(), "the queue of 4 is full; the rest was held, then dropped with the link");
+    assertEquals(
+        4, w.received(), "the queue of 4 is full; the rest was held, then dropped with the link");
   }
 }

@@ -36,16 +36,24 @@ final class Acceptor {
     this.handler = handler;
   }
 
-  /** Binds {@code address} ({@code tcp://host:port}) and starts accepting on {@code loop}; waits until it is registered. */
+  /**
+   * Binds {@code address} ({@code tcp://host:port}) and starts accepting on {@code loop}; waits
+   * until it is registered.
+   */
   static Acceptor open(RelayLoop loop, URI address, Handler handler) throws IOException {
     ServerSocketChannel ssc = ServerSocketChannel.open();
     try {
       ssc.setOption(StandardSocketOptions.SO_REUSEADDR, true);
       ssc.bind(RelayLoop.bindable(address), 256);
       ssc.configureBlocking(false);
-      Acceptor a = new Acceptor(ssc, RelayLoop.withPort(address, ((InetSocketAddress) ssc.getLocalAddress()).getPort()), handler);
+      Acceptor a =
+          new Acceptor(
+              ssc,
+              RelayLoop.withPort(address, ((InetSocketAddress) ssc.getLocalAddress()).getPort()),
+              handler);
       CompletableFuture<Void> registered = new CompletableFuture<>();
-      if (!loop.post(() -> {
+      if (!loop.post(
+          () -> {
             try {
               a.key = loop.register(ssc, SelectionKey.OP_ACCEPT, a::ready);
               registered.complete(null);
@@ -58,7 +66,9 @@ final class Acceptor {
       try {
         registered.join();
       } catch (CompletionException e) {
-        throw e.getCause() instanceof IOException ? (IOException) e.getCause() : new IOException(e.getCause());
+        throw e.getCause() instanceof IOException
+            ? (IOException) e.getCause()
+            : new IOException(e.getCause());
       }
       return a;
     } catch (IOException | RuntimeException e) {

@@ -21,7 +21,11 @@ import org.slf4j.LoggerFactory;
  */
 final class AdmissionGuard {
   private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
-  /** A local peer refused more opens than its channel limit within this window (none accepted between) floods: it is cut. */
+
+  /**
+   * A local peer refused more opens than its channel limit within this window (none accepted
+   * between) floods: it is cut.
+   */
   private static final long FLOOD_WINDOW = TimeUnit.SECONDS.toNanos(1);
 
   private final String cluster;
@@ -36,7 +40,10 @@ final class AdmissionGuard {
     this.maxChannelBuffer = maxChannelBuffer;
   }
 
-  /** Refusals since start: refused opens and registrations, links refused in their handshake, connections over the limit. */
+  /**
+   * Refusals since start: refused opens and registrations, links refused in their handshake,
+   * connections over the limit.
+   */
   long refusals() {
     return refusals;
   }
@@ -48,20 +55,28 @@ final class AdmissionGuard {
 
   /**
    * Whether a new connection must be refused, the gateway having {@code connections} already
-   * (peers, links and forwarded sockets together, at most {@code TcpOptions.maxConnections}); if
-   * so it is closed at once, and counted.
+   * (peers, links and forwarded sockets together, at most {@code TcpOptions.maxConnections}); if so
+   * it is closed at once, and counted.
    */
   boolean full(int connections, SocketChannel sc, String remote, String what) throws IOException {
     if (connections < options.maxConnections()) {
       return false;
     }
-    LOG.warn("gateway {}: refused {} from {}: it serves at most {} connections", cluster, what, remote, options.maxConnections());
+    LOG.warn(
+        "gateway {}: refused {} from {}: it serves at most {} connections",
+        cluster,
+        what,
+        remote,
+        options.maxConnections());
     refusals++;
     sc.close();
     return true;
   }
 
-  /** Counts a refusal that closed a connection before it carried anything (a forward whose link is busy). */
+  /**
+   * Counts a refusal that closed a connection before it carried anything (a forward whose link is
+   * busy).
+   */
   void refusedConnection() {
     refusals++;
   }
@@ -75,12 +90,18 @@ final class AdmissionGuard {
    */
   boolean admitOpen(Side s, int number) {
     if (!s.direction.remoteOpens(number) || !Wire.openable(number)) {
-      s.conn.abort(Wire.PROTOCOL, "channel id " + Integer.toUnsignedString(number) + (Wire.openable(number)
-          ? " is not in the opener's id space" : " is not an opener's id (1..2^31-1 in its space)"));
+      s.conn.abort(
+          Wire.PROTOCOL,
+          "channel id "
+              + Integer.toUnsignedString(number)
+              + (Wire.openable(number)
+                  ? " is not in the opener's id space"
+                  : " is not an opener's id (1..2^31-1 in its space)"));
       return false;
     }
     if (s.legs.containsKey(number)) {
-      s.conn.abort(Wire.PROTOCOL, "channel " + Integer.toUnsignedString(number) + " is already open");
+      s.conn.abort(
+          Wire.PROTOCOL, "channel " + Integer.toUnsignedString(number) + " is already open");
       return false;
     }
     int max = options.maxChannelsPerConnection();
@@ -91,8 +112,15 @@ final class AdmissionGuard {
         s.refusedOpens = 0;
       }
       if (++s.refusedOpens > max && s instanceof LocalPeer) {
-        s.conn.abort(Wire.LIMIT, "flood of channel opens: " + s.refusedOpens + " refused within " + FLOOD_WINDOW / 1_000_000
-            + " ms past the limit of " + max + " channels");
+        s.conn.abort(
+            Wire.LIMIT,
+            "flood of channel opens: "
+                + s.refusedOpens
+                + " refused within "
+                + FLOOD_WINDOW / 1_000_000
+                + " ms past the limit of "
+                + max
+                + " channels");
       } else {
         refuse(s, number, "channel limit of " + max + " per connection reached");
       }
@@ -119,28 +147,54 @@ final class AdmissionGuard {
     }
     if (t.conn.backlog().stalled()) {
       cut(t, backlog);
-      return what + " does not read: the gateway of cluster " + cluster + " held " + backlog + " bytes for it (limit "
-          + options.maxSendBacklog() + ") and cut it";
+      return what
+          + " does not read: the gateway of cluster "
+          + cluster
+          + " held "
+          + backlog
+          + " bytes for it (limit "
+          + options.maxSendBacklog()
+          + ") and cut it";
     }
-    return what + " does not keep up: the gateway of cluster " + cluster + " holds " + backlog + " bytes for it (limit "
-        + options.maxSendBacklog() + ")";
+    return what
+        + " does not keep up: the gateway of cluster "
+        + cluster
+        + " holds "
+        + backlog
+        + " bytes for it (limit "
+        + options.maxSendBacklog()
+        + ")";
   }
 
-  /** Why {@code n} more bytes of DATA may not wait for {@code to}'s receiver: its channel holds too much already; else null. */
+  /**
+   * Why {@code n} more bytes of DATA may not wait for {@code to}'s receiver: its channel holds too
+   * much already; else null.
+   */
   String channelFull(Leg to, long n) {
     if (to.pending + n <= maxChannelBuffer) {
       return null;
     }
-    return "the gateway of cluster " + cluster + " holds " + to.pending + " bytes for this channel (limit " + maxChannelBuffer
+    return "the gateway of cluster "
+        + cluster
+        + " holds "
+        + to.pending
+        + " bytes for this channel (limit "
+        + maxChannelBuffer
         + "): its receiver does not keep up";
   }
 
-  /** Whether {@code n} more bytes of DATA would take {@code to}'s connection past its bound (bytes of channels closed earlier still count until written). */
+  /**
+   * Whether {@code n} more bytes of DATA would take {@code to}'s connection past its bound (bytes
+   * of channels closed earlier still count until written).
+   */
   boolean overBacklog(Side to, long n) {
     return to.conn.backlog().queuedBytes() + n > options.maxSendBacklog();
   }
 
-  /** Cuts {@code s} if it has taken nothing for a heartbeat interval while bytes wait for it (it does not read); true if so. */
+  /**
+   * Cuts {@code s} if it has taken nothing for a heartbeat interval while bytes wait for it (it
+   * does not read); true if so.
+   */
   boolean cutIfStalled(Side s) {
     if (!s.conn.backlog().stalled()) {
       return false;
@@ -149,10 +203,19 @@ final class AdmissionGuard {
     return true;
   }
 
-  /** Why a channel towards {@code to} closes when DATA finds its connection {@linkplain #overBacklog over the bound}. */
+  /**
+   * Why a channel towards {@code to} closes when DATA finds its connection {@linkplain #overBacklog
+   * over the bound}.
+   */
   String backlogFull(Side to) {
-    return "the gateway of cluster " + cluster + " holds " + to.conn.backlog().queuedBytes() + " bytes for the connection of this"
-        + " channel's receiver (limit " + options.maxSendBacklog() + "): its receiver does not keep up";
+    return "the gateway of cluster "
+        + cluster
+        + " holds "
+        + to.conn.backlog().queuedBytes()
+        + " bytes for the connection of this"
+        + " channel's receiver (limit "
+        + options.maxSendBacklog()
+        + "): its receiver does not keep up";
   }
 
   /**
@@ -172,19 +235,35 @@ final class AdmissionGuard {
     return true;
   }
 
-  /** Cuts {@code s}, for which the gateway holds {@code backlog} bytes: it does not read (all its channels are closed). */
+  /**
+   * Cuts {@code s}, for which the gateway holds {@code backlog} bytes: it does not read (all its
+   * channels are closed).
+   */
   private void cut(Side s, long backlog) {
-    s.conn.abort(Wire.LIMIT, "the gateway of cluster " + cluster + " holds " + backlog + " bytes for this connection (limit "
-        + options.maxSendBacklog() + ", TcpOptions.maxSendBacklog): it does not read");
+    s.conn.abort(
+        Wire.LIMIT,
+        "the gateway of cluster "
+            + cluster
+            + " holds "
+            + backlog
+            + " bytes for this connection (limit "
+            + options.maxSendBacklog()
+            + ", TcpOptions.maxSendBacklog): it does not read");
   }
 
-  /** Refuses an open of channel {@code number} on {@code s}: a CLOSE with the reason, logged and counted. */
+  /**
+   * Refuses an open of channel {@code number} on {@code s}: a CLOSE with the reason, logged and
+   * counted.
+   */
   void refuse(Side s, int number, String reason) {
     refusal(s, "refused channel " + Integer.toUnsignedString(number) + ": " + reason);
     send(s, Wire.close(number, reason));
   }
 
-  /** Counts a refusal from {@code s} (per link cluster too) and logs it, rate-limited per connection. */
+  /**
+   * Counts a refusal from {@code s} (per link cluster too) and logs it, rate-limited per
+   * connection.
+   */
   void refusal(Side s, String what) {
     refusals++;
     if (s instanceof GatewayLink l && l.cluster != null) {

@@ -14,8 +14,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One outbound link of the configuration: dials the other cluster's gateway (CURVE, pinning its
- * key), and after a failed attempt or a lost link dials again after a backoff delay
- * ({@code TcpOptions.reconnect}, with jitter), reset once a link is up. Loop thread only.
+ * key), and after a failed attempt or a lost link dials again after a backoff delay ({@code
+ * TcpOptions.reconnect}, with jitter), reset once a link is up. Loop thread only.
  */
 final class Dialer {
   private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
@@ -31,8 +31,16 @@ final class Dialer {
   private boolean waiting;
   private boolean stopped;
 
-  /** Dials {@code config} with {@code keys}; the links it makes join {@code table} and report to {@code sink}. */
-  Dialer(GatewayConfig.Link config, CurveKeyPair keys, RelayLoop loop, RelayTable table, FrameSink sink) {
+  /**
+   * Dials {@code config} with {@code keys}; the links it makes join {@code table} and report to
+   * {@code sink}.
+   */
+  Dialer(
+      GatewayConfig.Link config,
+      CurveKeyPair keys,
+      RelayLoop loop,
+      RelayTable table,
+      FrameSink sink) {
     this.config = config;
     this.keys = keys;
     this.loop = loop;
@@ -53,7 +61,12 @@ final class Dialer {
     }
     try {
       ClientAuthenticator auth = ClientAuthenticator.of(config.serverKey(), keys);
-      FrameConnection c = loop.dial(config.address(), "gateway of " + config.cluster() + " at " + config.address(), auth, sink);
+      FrameConnection c =
+          loop.dial(
+              config.address(),
+              "gateway of " + config.cluster() + " at " + config.address(),
+              auth,
+              sink);
       table.add(GatewayLink.dialled(c, this, config.cluster()));
     } catch (IOException | RuntimeException e) {
       LOG.debug("cannot dial cluster {}: {}", config.cluster(), e.toString());

@@ -8,9 +8,14 @@ import io.callosum.lower.tcp.internal.Wire;
  * accepting end's ids), and how the side is named in the status and logs. Immutable; any thread.
  */
 enum Direction {
-  /** This gateway dialled the connection (an outbound link): it opens ids without the acceptor bit. */
+  /**
+   * This gateway dialled the connection (an outbound link): it opens ids without the acceptor bit.
+   */
   DIALLED("out", "dialled", 0),
-  /** This gateway accepted the connection (a local peer, or an inbound link): it opens ids with the acceptor bit. */
+  /**
+   * This gateway accepted the connection (a local peer, or an inbound link): it opens ids with the
+   * acceptor bit.
+   */
   ACCEPTED("in", "accepted", Wire.ACCEPTOR_BIT);
 
   private final String word;

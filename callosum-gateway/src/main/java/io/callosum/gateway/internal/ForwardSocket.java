@@ -29,7 +29,10 @@ final class ForwardSocket {
     /** The outgoing connection is made (the far end may now be told OPENED). */
     void connected(ForwardSocket s);
 
-    /** Both directions ended in order ({@code reason} empty), or the socket failed; it is closed already. */
+    /**
+     * Both directions ended in order ({@code reason} empty), or the socket failed; it is closed
+     * already.
+     */
     void ended(ForwardSocket s, String reason);
 
     /** The socket is closed, for whatever reason (once). */
@@ -51,8 +54,10 @@ final class ForwardSocket {
   private boolean outputDone;
   private boolean closeWhenDrained;
   private boolean closed;
+
   /** Whether this socket connects out (to the target of a forward) rather than was accepted. */
   private boolean outbound;
+
   private final long since = System.nanoTime();
 
   private ForwardSocket(SocketChannel socket, Leg leg, Events events, String name) {
@@ -63,14 +68,19 @@ final class ForwardSocket {
   }
 
   /** Takes over an accepted socket; it is read only after {@link #start}. */
-  static ForwardSocket accepted(RelayLoop loop, SocketChannel sc, Leg leg, Events events, String name) throws IOException {
+  static ForwardSocket accepted(
+      RelayLoop loop, SocketChannel sc, Leg leg, Events events, String name) throws IOException {
     ForwardSocket s = new ForwardSocket(sc, leg, events, name);
     s.key = loop.register(sc, 0, s::ready);
     return s;
   }
 
-  /** Connects to {@code target}; {@link Events#connected} or {@link Events#ended} follows on the loop. */
-  static ForwardSocket connect(RelayLoop loop, InetSocketAddress target, Leg leg, Events events) throws IOException {
+  /**
+   * Connects to {@code target}; {@link Events#connected} or {@link Events#ended} follows on the
+   * loop.
+   */
+  static ForwardSocket connect(RelayLoop loop, InetSocketAddress target, Leg leg, Events events)
+      throws IOException {
     SocketChannel sc = SocketChannel.open();
     ForwardSocket s = new ForwardSocket(sc, leg, events, target.toString());
     s.outbound = true;
@@ -99,8 +109,14 @@ final class ForwardSocket {
       return false;
     }
     long ms = (outbound ? connectNanos : 2 * connectNanos) / 1_000_000;
-    fail(outbound ? "cannot connect to " + name + ": no connection within " + ms + " ms"
-        : "the forwarded connection " + name + " was not answered by the far gateway within " + ms + " ms");
+    fail(
+        outbound
+            ? "cannot connect to " + name + ": no connection within " + ms + " ms"
+            : "the forwarded connection "
+                + name
+                + " was not answered by the far gateway within "
+                + ms
+                + " ms");
     return true;
   }
 
@@ -152,7 +168,9 @@ final class ForwardSocket {
     interest();
   }
 
-  /** A DATA frame from the link: its body goes to the socket; an empty one ends the socket's output. */
+  /**
+   * A DATA frame from the link: its body goes to the socket; an empty one ends the socket's output.
+   */
   void fromLink(byte[] frame) {
     int headerLength = Wire.getInt(frame, 5);
     int start = Wire.DATA_FRAME_HEADER + headerLength;
@@ -160,9 +178,16 @@ final class ForwardSocket {
     if (n == 0) {
       eofReceived = true;
     } else if (eofReceived || pendingWrite + n > Wire.FORWARD_WINDOW) {
-      fail(eofReceived ? "DATA after end of stream on forward channel " + name
-          : "the far gateway sent past its credit on forward channel " + name + " (" + (pendingWrite + n) + " bytes pending, window "
-              + Wire.FORWARD_WINDOW + ")");
+      fail(
+          eofReceived
+              ? "DATA after end of stream on forward channel " + name
+              : "the far gateway sent past its credit on forward channel "
+                  + name
+                  + " ("
+                  + (pendingWrite + n)
+                  + " bytes pending, window "
+                  + Wire.FORWARD_WINDOW
+                  + ")");
       return;
     } else {
       writes.add(ByteBuffer.wrap(frame, start, n));
@@ -175,7 +200,10 @@ final class ForwardSocket {
     }
   }
 
-  /** More credit from the far gateway; false if it overflows the window (the far side is misbehaving). */
+  /**
+   * More credit from the far gateway; false if it overflows the window (the far side is
+   * misbehaving).
+   */
   boolean credit(int bytes) {
     long c = credit + Integer.toUnsignedLong(bytes);
     if (c > Wire.FORWARD_WINDOW) {
@@ -200,7 +228,7 @@ final class ForwardSocket {
     if (closed) {
       return;
     }
-    if (toGrant >= Wire.FORWARD_WINDOW / 4 || writes.isEmpty() && toGrant > 0) {
+    if (toGrant >= Wire.FORWARD_WINDOW / 4 || (writes.isEmpty() && toGrant > 0)) {
       leg.side.conn.send(Wire.credit(leg.id, toGrant));
       toGrant = 0;
     }

@@ -33,7 +33,10 @@ import org.slf4j.LoggerFactory;
  * #status}, {@link #linkUp} and {@link #close} hand their work to it.
  */
 public final class GatewayEngine implements FrameSink {
-  /** The gateway's operator log: one logger for every line about links, registrations and refusals (docs/GATEWAY.md). */
+  /**
+   * The gateway's operator log: one logger for every line about links, registrations and refusals
+   * (docs/GATEWAY.md).
+   */
   private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
 
   private final GatewayConfig config;
@@ -54,7 +57,8 @@ public final class GatewayEngine implements FrameSink {
 
   private GatewayEngine(GatewayConfig config) {
     this.config = config;
-    this.options = config.tcp().toBuilder().curveClient(null).curveServer(null).gateway(null).build();
+    this.options =
+        config.tcp().toBuilder().curveClient(null).curveServer(null).gateway(null).build();
     this.registry = new Registry(config);
     this.loop = RelayLoop.start(options);
     this.guard = new AdmissionGuard(config.cluster(), options, config.maxChannelBuffer());
@@ -63,7 +67,9 @@ public final class GatewayEngine implements FrameSink {
     this.report = new StatusReport(config, table, registry, guard, forwarder);
   }
 
-  /** Binds the listeners, starts dialling the links, and returns the running gateway. Any thread. */
+  /**
+   * Binds the listeners, starts dialling the links, and returns the running gateway. Any thread.
+   */
   public static GatewayEngine start(GatewayConfig config) throws IOException {
     GatewayEngine g = new GatewayEngine(config);
     try {
@@ -78,28 +84,35 @@ public final class GatewayEngine implements FrameSink {
         g.linkAddress = a.address();
       }
       for (GatewayConfig.Forward f : config.forwards()) {
-        Acceptor a = Acceptor.open(g.loop, f.listen(), (sc, remote) -> g.acceptForward(f, sc, remote));
+        Acceptor a =
+            Acceptor.open(g.loop, f.listen(), (sc, remote) -> g.acceptForward(f, sc, remote));
         g.acceptors.add(a);
         g.forwardAddresses.add(a.address());
       }
-      g.onLoop(() -> {
-        g.forwarder.start();
-        if (g.report.logs()) {
-          g.loop.everyTick(g.report::tick);
-        }
-        for (GatewayConfig.Link l : config.links()) {
-          Dialer d = new Dialer(l, config.keyPair(), g.loop, g.table, g);
-          g.dialers.add(d);
-          d.start();
-        }
-        return null;
-      });
+      g.onLoop(
+          () -> {
+            g.forwarder.start();
+            if (g.report.logs()) {
+              g.loop.everyTick(g.report::tick);
+            }
+            for (GatewayConfig.Link l : config.links()) {
+              Dialer d = new Dialer(l, config.keyPair(), g.loop, g.table, g);
+              g.dialers.add(d);
+              d.start();
+            }
+            return null;
+          });
     } catch (IOException | RuntimeException e) {
       g.close();
       throw e;
     }
-    LOG.info("gateway of cluster {} started: peers at {}, links at {}, {} outbound links, {} forwards", config.cluster(), g.localAddress,
-        g.linkAddress, config.links().size(), config.forwards().size());
+    LOG.info(
+        "gateway of cluster {} started: peers at {}, links at {}, {} outbound links, {} forwards",
+        config.cluster(),
+        g.localAddress,
+        g.linkAddress,
+        config.links().size(),
+        config.forwards().size());
     return g;
   }
 
@@ -134,7 +147,8 @@ public final class GatewayEngine implements FrameSink {
     }
   }
 
-  private void acceptForward(GatewayConfig.Forward f, SocketChannel sc, String remote) throws IOException {
+  private void acceptForward(GatewayConfig.Forward f, SocketChannel sc, String remote)
+      throws IOException {
     if (!guard.full(connections(), sc, remote, "a forwarded connection")) {
       forwarder.accept(f, sc, remote);
     }
@@ -154,8 +168,12 @@ public final class GatewayEngine implements FrameSink {
       l.dialer.established();
     }
     int up = table.linkUp(l);
-    LOG.info("link to cluster {} up ({}, {}){}", l.cluster, l.direction.verb(), c.remote(), up == 1 ? ""
-        : "; " + up + " links to it are up, new channels take this newest one");
+    LOG.info(
+        "link to cluster {} up ({}, {}){}",
+        l.cluster,
+        l.direction.verb(),
+        c.remote(),
+        up == 1 ? "" : "; " + up + " links to it are up, new channels take this newest one");
   }
 
   @Override
@@ -165,34 +183,28 @@ public final class GatewayEngine implements FrameSink {
       return;
     }
     switch (kind) {
-      case Wire.DATA:
-        table.data(s, number, frame);
-        break;
-      case Wire.OPEN:
-        guard.refuse(s, number, "this is the gateway of cluster " + config.cluster() + ": open channels with a target (tunnel://CLUSTER/NAME)");
-        break;
-      case Wire.OPEN_TO:
-        openTo(s, number, frame);
-        break;
-      case Wire.OPENED:
-        table.opened(s, number, frame);
-        break;
-      case Wire.CLOSE:
-        table.closed(s, number, Wire.reason(frame, Wire.CHANNEL_FRAME_HEADER));
-        break;
-      case Wire.REGISTER:
-        register(s, number, frame);
-        break;
-      case Wire.UNREGISTER:
+      case Wire.DATA -> table.data(s, number, frame);
+      case Wire.OPEN ->
+          guard.refuse(
+              s,
+              number,
+              "this is the gateway of cluster "
+                  + config.cluster()
+                  + ": open channels with a target (tunnel://CLUSTER/NAME)");
+      case Wire.OPEN_TO -> openTo(s, number, frame);
+      case Wire.OPENED -> table.opened(s, number, frame);
+      case Wire.CLOSE -> table.closed(s, number, Wire.reason(frame, Wire.CHANNEL_FRAME_HEADER));
+      case Wire.REGISTER -> register(s, number, frame);
+      case Wire.UNREGISTER -> {
         if (s instanceof LocalPeer p) {
           registry.unregister(p, number);
         }
-        break;
-      case Wire.CREDIT:
-        forwarder.credit(s, number, frame);
-        break;
-      default:
-        c.abort(Wire.PROTOCOL, "frame kind 0x" + Integer.toHexString(kind) + " is not sent to a gateway");
+      }
+      case Wire.CREDIT -> forwarder.credit(s, number, frame);
+      default ->
+          c.abort(
+              Wire.PROTOCOL,
+              "frame kind 0x" + Integer.toHexString(kind) + " is not sent to a gateway");
     }
   }
 
@@ -203,8 +215,15 @@ public final class GatewayEngine implements FrameSink {
       return;
     }
     int open = s.legs.size();
-    String why = s instanceof GatewayLink l ? "the link between clusters " + config.cluster() + " and " + l.cluster + " was lost: "
-        + cause.getMessage() : "connection lost: " + cause.getMessage();
+    String why =
+        s instanceof GatewayLink l
+            ? "the link between clusters "
+                + config.cluster()
+                + " and "
+                + l.cluster
+                + " was lost: "
+                + cause.getMessage()
+            : "connection lost: " + cause.getMessage();
     for (Leg leg : new ArrayList<>(s.legs.values())) {
       table.closeChannel(leg, why, true);
     }
@@ -217,7 +236,12 @@ public final class GatewayEngine implements FrameSink {
     GatewayLink l = (GatewayLink) s;
     table.linkDown(l);
     if (l.up) {
-      LOG.info("link to cluster {} down ({} channels were open, {} bytes in, {} bytes out): {}", l.cluster, open, c.bytesIn(), c.bytesOut(),
+      LOG.info(
+          "link to cluster {} down ({} channels were open, {} bytes in, {} bytes out): {}",
+          l.cluster,
+          open,
+          c.bytesIn(),
+          c.bytesOut(),
           cause.getMessage());
     } else if (cause instanceof AuthenticationException) {
       guard.refusal(l, "link refused: " + cause.getMessage());
@@ -243,15 +267,24 @@ public final class GatewayEngine implements FrameSink {
     guard.send(p, Wire.registered(token, true, config.cluster()));
   }
 
-  /** OPEN_TO from {@code s}: admitted by the guard, then routed by where it comes from and where it goes. */
+  /**
+   * OPEN_TO from {@code s}: admitted by the guard, then routed by where it comes from and where it
+   * goes.
+   */
   private void openTo(Side s, int number, byte[] frame) {
     if (!guard.admitOpen(s, number)) {
       return;
     }
     Wire.OpenTo open = Wire.parseOpenTo(frame);
     if (open == null) {
-      guard.refuse(s, number, "malformed OPEN_TO: the target (1.." + Wire.MAX_NAME + " bytes) and origin (0.." + Wire.MAX_NAME
-          + " bytes) must be UTF-8 text within the frame");
+      guard.refuse(
+          s,
+          number,
+          "malformed OPEN_TO: the target (1.."
+              + Wire.MAX_NAME
+              + " bytes) and origin (0.."
+              + Wire.MAX_NAME
+              + " bytes) must be UTF-8 text within the frame");
       return;
     }
     byte[] capabilities = Arrays.copyOfRange(frame, open.capabilitiesAt(), frame.length);
@@ -263,28 +296,49 @@ public final class GatewayEngine implements FrameSink {
     }
   }
 
-  /** An open from another cluster: a local name or a forward target, if that cluster is granted it. */
+  /**
+   * An open from another cluster: a local name or a forward target, if that cluster is granted it.
+   */
   private void fromLink(GatewayLink link, Leg from, String target, byte[] capabilities) {
     GatewayConfig.Grant grant = registry.grant(link.cluster);
     if (target.startsWith(PortForwarder.PREFIX)) {
       String hostPort = target.substring(PortForwarder.PREFIX.length());
       if (grant == null || !grant.forwardTargets().contains(hostPort)) {
-        guard.refuse(link, from.id, "cluster " + link.cluster + " may not forward to " + hostPort + " through cluster " + config.cluster()
-            + " (not granted)");
+        guard.refuse(
+            link,
+            from.id,
+            "cluster "
+                + link.cluster
+                + " may not forward to "
+                + hostPort
+                + " through cluster "
+                + config.cluster()
+                + " (not granted)");
         return;
       }
       forwarder.open(from, hostPort);
       return;
     }
     if (grant == null || !grant.allows(target)) {
-      guard.refuse(link, from.id, "cluster " + link.cluster + " may not reach " + target + " in cluster " + config.cluster()
-          + " (not granted)");
+      guard.refuse(
+          link,
+          from.id,
+          "cluster "
+              + link.cluster
+              + " may not reach "
+              + target
+              + " in cluster "
+              + config.cluster()
+              + " (not granted)");
       return;
     }
     toLocal(from, target, capabilities);
   }
 
-  /** An open from a local peer towards {@code CLUSTER/NAME}: a local name, or over the link to that cluster (whose gateway decides). */
+  /**
+   * An open from a local peer towards {@code CLUSTER/NAME}: a local name, or over the link to that
+   * cluster (whose gateway decides).
+   */
   private void fromPeer(Leg from, String target, byte[] capabilities) {
     int slash = target.indexOf('/');
     String cluster = slash < 0 ? null : target.substring(0, slash);
@@ -299,8 +353,12 @@ public final class GatewayEngine implements FrameSink {
     }
     GatewayLink link = table.link(cluster);
     if (link == null) {
-      guard.refuse(from.side, from.id, registry.knows(cluster) ? "the link to cluster " + cluster + " is down" : "unknown cluster "
-          + cluster + " (no link from cluster " + config.cluster() + ")");
+      guard.refuse(
+          from.side,
+          from.id,
+          registry.knows(cluster)
+              ? "the link to cluster " + cluster + " is down"
+              : "unknown cluster " + cluster + " (no link from cluster " + config.cluster() + ")");
       return;
     }
     String busy = guard.busy(link, "the link to cluster " + cluster);
@@ -310,13 +368,19 @@ public final class GatewayEngine implements FrameSink {
     }
     Leg to = new Leg(link, link.allocate());
     table.join(from, to);
-    guard.send(link, Wire.openTo(to.id, name, "", capabilities)); // the far gateway knows the origin from the link's key
+    guard.send(
+        link,
+        Wire.openTo(
+            to.id, name, "", capabilities)); // the far gateway knows the origin from the link's key
   }
 
   private void toLocal(Leg from, String name, byte[] capabilities) {
     LocalPeer t = registry.lookup(name);
     if (t == null) {
-      guard.refuse(from.side, from.id, "no peer named " + name + " is registered at cluster " + config.cluster());
+      guard.refuse(
+          from.side,
+          from.id,
+          "no peer named " + name + " is registered at cluster " + config.cluster());
       return;
     }
     String busy = guard.busy(t, "the peer " + name + " at cluster " + config.cluster());
@@ -344,17 +408,19 @@ public final class GatewayEngine implements FrameSink {
 
   private <T> T onLoop(Callable<T> task) {
     CompletableFuture<T> f = new CompletableFuture<>();
-    Runnable r = () -> {
-      try {
-        f.complete(task.call());
-      } catch (Exception | Error e) {
-        f.completeExceptionally(e);
-      }
-    };
+    Runnable r =
+        () -> {
+          try {
+            f.complete(task.call());
+          } catch (Exception | Error e) {
+            f.completeExceptionally(e);
+          }
+        };
     if (loop.inLoop()) {
       r.run();
     } else if (!loop.post(r)) {
-      throw new ConnectionLostException("the gateway of cluster " + config.cluster() + " is closed");
+      throw new ConnectionLostException(
+          "the gateway of cluster " + config.cluster() + " is closed");
     }
     try {
       return f.get(30, TimeUnit.SECONDS);
@@ -366,32 +432,38 @@ public final class GatewayEngine implements FrameSink {
     }
   }
 
-  /** Closes listeners, links, peers and forwarded sockets, and ends the I/O thread before returning. Idempotent; any thread but the loop. */
+  /**
+   * Closes listeners, links, peers and forwarded sockets, and ends the I/O thread before returning.
+   * Idempotent; any thread but the loop.
+   */
   public void close() {
     if (!closing.compareAndSet(false, true)) {
       return;
     }
     CompletableFuture<Void> done = new CompletableFuture<>();
-    Runnable shut = () -> {
-      try {
-        if (closed) {
-          return;
-        }
-        closed = true;
-        for (Dialer d : dialers) {
-          d.stop();
-        }
-        for (Acceptor a : acceptors) {
-          a.close();
-        }
-        for (Side s : new ArrayList<>(table.sides())) {
-          s.conn.shutdown("the gateway of cluster " + config.cluster() + " is closing", new ConnectionLostException("the gateway closed"));
-        }
-        forwarder.stop();
-      } finally {
-        done.complete(null);
-      }
-    };
+    Runnable shut =
+        () -> {
+          try {
+            if (closed) {
+              return;
+            }
+            closed = true;
+            for (Dialer d : dialers) {
+              d.stop();
+            }
+            for (Acceptor a : acceptors) {
+              a.close();
+            }
+            for (Side s : new ArrayList<>(table.sides())) {
+              s.conn.shutdown(
+                  "the gateway of cluster " + config.cluster() + " is closing",
+                  new ConnectionLostException("the gateway closed"));
+            }
+            forwarder.stop();
+          } finally {
+            done.complete(null);
+          }
+        };
     if (loop.post(shut)) {
       done.join();
     }

@@ -7,11 +7,15 @@ package io.callosum.gateway.internal;
 final class Leg {
   final Side side;
   final int id;
+
   /** The other end on another connection; null when the other end is a forwarded socket. */
   Leg peer;
+
   ForwardSocket socket;
+
   /** Whether the open was answered (OPENED) on this leg's side. */
   boolean open;
+
   /** DATA bytes queued towards this leg's connection, not yet written. */
   long pending;
 

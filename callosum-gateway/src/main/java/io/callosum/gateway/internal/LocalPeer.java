@@ -4,7 +4,10 @@ import io.callosum.lower.tcp.internal.FrameConnection;
 import java.util.HashMap;
 import java.util.Map;
 
-/** A local peer's connection (always accepted): it opens channels and registers names. Loop thread only. */
+/**
+ * A local peer's connection (always accepted): it opens channels and registers names. Loop thread
+ * only.
+ */
 final class LocalPeer extends Side {
   /** The names this peer registered, by registration token. */
   final Map<Integer, String> registrations = new HashMap<>();

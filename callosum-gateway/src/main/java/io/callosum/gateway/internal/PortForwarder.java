@@ -23,6 +23,7 @@ import org.slf4j.LoggerFactory;
  */
 final class PortForwarder {
   private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
+
   /** The prefix of a forward channel's target: {@code tcp://host:port}. */
   static final String PREFIX = "tcp://";
 
@@ -32,6 +33,7 @@ final class PortForwarder {
   private final long connectNanos;
   private final Set<ForwardSocket> sockets = new HashSet<>();
   private final ForwardSocket.Events events = new Events();
+
   /** Stops the deadline checks. */
   private Runnable deadlines;
 
@@ -42,7 +44,9 @@ final class PortForwarder {
     this.connectNanos = loop.options().handshakeTimeout().toNanos();
   }
 
-  /** Starts ending sockets not open both ways within their deadline ({@link ForwardSocket#expire}). */
+  /**
+   * Starts ending sockets not open both ways within their deadline ({@link ForwardSocket#expire}).
+   */
   void start() {
     deadlines = loop.everyTick(this::expire);
   }
@@ -61,31 +65,50 @@ final class PortForwarder {
     return n;
   }
 
-  /** A connection accepted at {@code f}'s listen address: carried over the link to {@code f}'s cluster, or closed if it cannot be. */
+  /**
+   * A connection accepted at {@code f}'s listen address: carried over the link to {@code f}'s
+   * cluster, or closed if it cannot be.
+   */
   void accept(GatewayConfig.Forward f, SocketChannel sc, String remote) throws IOException {
     GatewayLink link = table.link(f.cluster());
     if (link == null) {
-      LOG.warn("forward {} -> {}:{} from {}: the link to cluster {} is down; closing the connection", f.listen(), f.cluster(), f.target(),
-          remote, f.cluster());
+      LOG.warn(
+          "forward {} -> {}:{} from {}: the link to cluster {} is down; closing the connection",
+          f.listen(),
+          f.cluster(),
+          f.target(),
+          remote,
+          f.cluster());
       sc.close();
       return;
     }
     String busy = guard.busy(link, "the link to cluster " + f.cluster());
     if (busy != null) {
-      LOG.warn("forward {} -> {}:{} from {}: {}; closing the connection", f.listen(), f.cluster(), f.target(), remote, busy);
+      LOG.warn(
+          "forward {} -> {}:{} from {}: {}; closing the connection",
+          f.listen(),
+          f.cluster(),
+          f.target(),
+          remote,
+          busy);
       guard.refusedConnection();
       sc.close();
       return;
     }
     Leg leg = new Leg(link, link.allocate());
-    ForwardSocket s = ForwardSocket.accepted(loop, sc, leg, events, remote + " -> " + f.cluster() + ":" + f.target());
+    ForwardSocket s =
+        ForwardSocket.accepted(
+            loop, sc, leg, events, remote + " -> " + f.cluster() + ":" + f.target());
     leg.socket = s;
     link.legs.put(leg.id, leg);
     sockets.add(s);
     guard.send(link, Wire.openTo(leg.id, PREFIX + f.target(), "", new byte[0]));
   }
 
-  /** A granted open of a forward channel over a link: connects to {@code hostPort}, or refuses the open if it cannot start. */
+  /**
+   * A granted open of a forward channel over a link: connects to {@code hostPort}, or refuses the
+   * open if it cannot start.
+   */
   void open(Leg from, String hostPort) {
     URI u = URI.create(PREFIX + hostPort);
     InetSocketAddress at;
@@ -101,23 +124,42 @@ final class PortForwarder {
     }
   }
 
-  /** CREDIT on {@code s} for channel {@code number}: more bytes its socket may send; a bad one closes the channel. */
+  /**
+   * CREDIT on {@code s} for channel {@code number}: more bytes its socket may send; a bad one
+   * closes the channel.
+   */
   void credit(Side s, int number, byte[] frame) {
     Leg leg = s.legs.get(number);
     if (leg == null) {
-      LOG.debug("{}: CREDIT for channel {}, which is not open", s.describe(), Integer.toUnsignedString(number));
+      LOG.debug(
+          "{}: CREDIT for channel {}, which is not open",
+          s.describe(),
+          Integer.toUnsignedString(number));
       return;
     }
     if (frame.length != Wire.CHANNEL_FRAME_HEADER + 4 || leg.socket == null || !leg.open) {
-      table.closeChannel(leg, frame.length != Wire.CHANNEL_FRAME_HEADER + 4 ? "malformed CREDIT frame" : "CREDIT on a channel that is not"
-          + " an open forward", false);
-      LOG.warn("{}: bad CREDIT on channel {}; closed it", s.describe(), Integer.toUnsignedString(number));
+      table.closeChannel(
+          leg,
+          frame.length != Wire.CHANNEL_FRAME_HEADER + 4
+              ? "malformed CREDIT frame"
+              : "CREDIT on a channel that is not" + " an open forward",
+          false);
+      LOG.warn(
+          "{}: bad CREDIT on channel {}; closed it",
+          s.describe(),
+          Integer.toUnsignedString(number));
       return;
     }
     if (!leg.socket.credit(Wire.getInt(frame, 5))) {
-      LOG.warn("{}: credit overflow on forward channel {} (past the window of {} bytes); closed it", s.describe(),
-          Integer.toUnsignedString(number), Wire.FORWARD_WINDOW);
-      table.closeChannel(leg, "credit overflow: more than the window of " + Wire.FORWARD_WINDOW + " bytes granted", false);
+      LOG.warn(
+          "{}: credit overflow on forward channel {} (past the window of {} bytes); closed it",
+          s.describe(),
+          Integer.toUnsignedString(number),
+          Wire.FORWARD_WINDOW);
+      table.closeChannel(
+          leg,
+          "credit overflow: more than the window of " + Wire.FORWARD_WINDOW + " bytes granted",
+          false);
     }
   }
 
@@ -158,7 +200,8 @@ final class PortForwarder {
       Leg leg = s.leg;
       if (RelayTable.current(leg)) {
         if (!leg.open && !reason.isEmpty()) {
-          guard.refusal(leg.side, "forward channel " + Integer.toUnsignedString(leg.id) + ": " + reason);
+          guard.refusal(
+              leg.side, "forward channel " + Integer.toUnsignedString(leg.id) + ": " + reason);
         }
         table.release(leg, reason, true);
       }

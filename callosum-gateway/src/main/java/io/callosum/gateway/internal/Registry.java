@@ -15,11 +15,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Who may do what at this gateway, and who holds which name: the keys of the gateways that may
- * link in (and the cluster each speaks for), the keys of local peers and the names each may
- * register, what each remote cluster may reach here ({@link GatewayConfig#grants()}), and the names
- * local peers have registered (a later registration of a name takes it over). Loop thread only,
- * except the authenticators, which the TCP lower calls on its authenticator threads.
+ * Who may do what at this gateway, and who holds which name: the keys of the gateways that may link
+ * in (and the cluster each speaks for), the keys of local peers and the names each may register,
+ * what each remote cluster may reach here ({@link GatewayConfig#grants()}), and the names local
+ * peers have registered (a later registration of a name takes it over). Loop thread only, except
+ * the authenticators, which the TCP lower calls on its authenticator threads.
  */
 final class Registry {
   private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
@@ -28,8 +28,10 @@ final class Registry {
 
   private final GatewayConfig config;
   private final AllowListAuthenticator links;
+
   /** Local peers' keys (user id: the key in Z85); null: local peers connect in plain. */
   private final AllowListAuthenticator peers;
+
   private final Map<String, GatewayConfig.Grant> peerGrants = new HashMap<>();
   private final Map<String, Registration> names = new HashMap<>();
 
@@ -54,7 +56,10 @@ final class Registry {
     }
   }
 
-  /** The gateways that may link in (user id: the cluster each speaks for); null when this gateway has no key pair. */
+  /**
+   * The gateways that may link in (user id: the cluster each speaks for); null when this gateway
+   * has no key pair.
+   */
   ServerAuthenticator linkAuthenticator() {
     return links;
   }
@@ -71,7 +76,8 @@ final class Registry {
 
   /** Whether {@code cluster} is one this gateway links with (dials, or lets in). */
   boolean knows(String cluster) {
-    return config.links().stream().anyMatch(l -> l.cluster().equals(cluster)) || config.allowedGateways().containsValue(cluster);
+    return config.links().stream().anyMatch(l -> l.cluster().equals(cluster))
+        || config.allowedGateways().containsValue(cluster);
   }
 
   /**
@@ -83,7 +89,9 @@ final class Registry {
     int n = frame.length - Wire.CHANNEL_FRAME_HEADER;
     String name = n > Wire.MAX_NAME ? null : Wire.text(frame, Wire.CHANNEL_FRAME_HEADER, n);
     if (!Wire.validName(name)) {
-      return "a name is 1..64 of A-Z a-z 0-9 . _ - (got " + (name == null ? n + " bytes that are not such text" : "\"" + name + "\"") + ")";
+      return "a name is 1..64 of A-Z a-z 0-9 . _ - (got "
+          + (name == null ? n + " bytes that are not such text" : "\"" + name + "\"")
+          + ")";
     }
     if (peers != null && !peerGrants.get(p.conn.userId()).allows(name)) {
       return "the key of this peer may not register " + name + " at cluster " + config.cluster();
@@ -119,7 +127,9 @@ final class Registry {
     }
   }
 
-  /** Frees {@code name} if {@code p} holds it (not if another peer took it over); true if it did. */
+  /**
+   * Frees {@code name} if {@code p} holds it (not if another peer took it over); true if it did.
+   */
   private boolean drop(LocalPeer p, String name) {
     Registration r = names.get(name);
     if (r != null && r.peer() == p) {

@@ -15,16 +15,20 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Which channel on which connection is joined to which: the gateway's sides by connection, the up
- * links per remote cluster, and every relayed channel as a pair of {@link Leg}s. Frames of a channel
- * pass from one leg to the other with only the channel id rewritten (DATA is never decoded); an
- * OPENED travels back to the opener; a CLOSE releases both legs. Loop thread only.
+ * links per remote cluster, and every relayed channel as a pair of {@link Leg}s. Frames of a
+ * channel pass from one leg to the other with only the channel id rewritten (DATA is never
+ * decoded); an OPENED travels back to the opener; a CLOSE releases both legs. Loop thread only.
  */
 final class RelayTable {
   private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
 
   private final AdmissionGuard guard;
   private final Map<FrameConnection, Side> sides = new LinkedHashMap<>();
-  /** Every up link per cluster, oldest first; new channels take the newest (both gateways may dial each other). */
+
+  /**
+   * Every up link per cluster, oldest first; new channels take the newest (both gateways may dial
+   * each other).
+   */
   private final Map<String, List<GatewayLink>> links = new HashMap<>();
 
   RelayTable(AdmissionGuard guard) {
@@ -54,7 +58,9 @@ final class RelayTable {
     return sides.size();
   }
 
-  /** {@code l} is up: it becomes the newest link to its cluster; returns how many are up to it now. */
+  /**
+   * {@code l} is up: it becomes the newest link to its cluster; returns how many are up to it now.
+   */
   int linkUp(GatewayLink l) {
     List<GatewayLink> up = links.computeIfAbsent(l.cluster, k -> new ArrayList<>());
     up.remove(l);
@@ -69,7 +75,10 @@ final class RelayTable {
       if (up.isEmpty()) {
         links.remove(l.cluster);
       } else {
-        LOG.info("cluster {} stays reachable over its other link ({})", l.cluster, up.get(up.size() - 1).conn.remote());
+        LOG.info(
+            "cluster {} stays reachable over its other link ({})",
+            l.cluster,
+            up.get(up.size() - 1).conn.remote());
       }
     }
   }
@@ -93,18 +102,25 @@ final class RelayTable {
     return leg.side.legs.get(leg.id) == leg;
   }
 
-  /** OPENED on {@code s} for channel {@code number}: the open this gateway sent is answered, and the opener is told. */
+  /**
+   * OPENED on {@code s} for channel {@code number}: the open this gateway sent is answered, and the
+   * opener is told.
+   */
   void opened(Side s, int number, byte[] frame) {
     Leg leg = s.legs.get(number);
     if (leg == null || s.direction.remoteOpens(number)) {
-      LOG.debug("{}: OPENED for channel {}, which this gateway is not opening", s.describe(), Integer.toUnsignedString(number));
+      LOG.debug(
+          "{}: OPENED for channel {}, which this gateway is not opening",
+          s.describe(),
+          Integer.toUnsignedString(number));
       if (leg == null && !s.direction.remoteOpens(number)) {
         guard.send(s, Wire.close(number, "the opener has gone"));
       }
       return;
     }
     if (leg.open) {
-      LOG.debug("{}: a second OPENED for channel {}", s.describe(), Integer.toUnsignedString(number));
+      LOG.debug(
+          "{}: a second OPENED for channel {}", s.describe(), Integer.toUnsignedString(number));
       return;
     }
     leg.open = true;
@@ -114,18 +130,30 @@ final class RelayTable {
     }
     Leg p = leg.peer;
     p.open = true;
-    guard.send(p.side, Wire.channelFrame(Wire.OPENED, p.id, Arrays.copyOfRange(frame, Wire.CHANNEL_FRAME_HEADER, frame.length)));
+    guard.send(
+        p.side,
+        Wire.channelFrame(
+            Wire.OPENED, p.id, Arrays.copyOfRange(frame, Wire.CHANNEL_FRAME_HEADER, frame.length)));
   }
 
-  /** DATA on {@code s} for channel {@code number}: to the other leg (within the bounds), or to the forwarded socket. */
+  /**
+   * DATA on {@code s} for channel {@code number}: to the other leg (within the bounds), or to the
+   * forwarded socket.
+   */
   void data(Side s, int number, byte[] frame) {
     Leg leg = s.legs.get(number);
     if (leg == null) {
-      LOG.debug("{}: dropped DATA for channel {}, which is not open", s.conn.remote(), Integer.toUnsignedString(number));
+      LOG.debug(
+          "{}: dropped DATA for channel {}, which is not open",
+          s.conn.remote(),
+          Integer.toUnsignedString(number));
       return;
     }
     if (!leg.open) {
-      LOG.warn("{}: DATA on channel {} before it was open; closing it", s.describe(), Integer.toUnsignedString(number));
+      LOG.warn(
+          "{}: DATA on channel {} before it was open; closing it",
+          s.describe(),
+          Integer.toUnsignedString(number));
       closeChannel(leg, "DATA before the channel was open", false);
       return;
     }
@@ -143,7 +171,8 @@ final class RelayTable {
       full = guard.backlogFull(to.side);
     }
     if (full != null) {
-      LOG.warn("{}: channel {} closed: {}", to.side.describe(), Integer.toUnsignedString(to.id), full);
+      LOG.warn(
+          "{}: channel {} closed: {}", to.side.describe(), Integer.toUnsignedString(to.id), full);
       closeChannel(leg, full, false);
       return;
     }
@@ -156,13 +185,19 @@ final class RelayTable {
   void closed(Side s, int number, String reason) {
     Leg leg = s.legs.get(number);
     if (leg == null) {
-      LOG.debug("{}: CLOSE for channel {}, which is not open", s.describe(), Integer.toUnsignedString(number));
+      LOG.debug(
+          "{}: CLOSE for channel {}, which is not open",
+          s.describe(),
+          Integer.toUnsignedString(number));
       return;
     }
     closeChannel(leg, reason, true);
   }
 
-  /** Ends the channel of {@code leg}; {@code fromLegSide}: its side closed it already, so only the other end is told. */
+  /**
+   * Ends the channel of {@code leg}; {@code fromLegSide}: its side closed it already, so only the
+   * other end is told.
+   */
   void closeChannel(Leg leg, String reason, boolean fromLegSide) {
     release(leg, reason, !fromLegSide);
     if (leg.peer != null) {
@@ -173,7 +208,10 @@ final class RelayTable {
     }
   }
 
-  /** Forgets {@code leg}; {@code tell}: its connection (if still the gateway's) gets a CLOSE with the reason. */
+  /**
+   * Forgets {@code leg}; {@code tell}: its connection (if still the gateway's) gets a CLOSE with
+   * the reason.
+   */
   void release(Leg leg, String reason, boolean tell) {
     if (leg.side.legs.remove(leg.id, leg) && tell && sides.get(leg.side.conn) == leg.side) {
       guard.send(leg.side, Wire.close(leg.id, reason));

@@ -13,16 +13,26 @@ import java.util.concurrent.TimeUnit;
  * thread only.
  */
 abstract sealed class Side permits LocalPeer, GatewayLink {
-  /** After the first few refusals of a connection, at most one line per this interval sums up the rest. */
+  /**
+   * After the first few refusals of a connection, at most one line per this interval sums up the
+   * rest.
+   */
   private static final long REFUSAL_LOG_INTERVAL = TimeUnit.SECONDS.toNanos(10);
 
   final FrameConnection conn;
   final Direction direction;
+
   /** The channels of this connection, by their id on it. */
   final Map<Integer, Leg> legs = new HashMap<>();
+
   private int nextId = 1;
-  /** Opens refused at the channel limit since {@link #floodWindow} began, with no open accepted since. */
+
+  /**
+   * Opens refused at the channel limit since {@link #floodWindow} began, with no open accepted
+   * since.
+   */
   int refusedOpens;
+
   long floodWindow;
   final RefusalLog refusalLog = new RefusalLog(REFUSAL_LOG_INTERVAL);
 

@@ -12,8 +12,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The admin view of the gateway: a {@link GatewayStatus} snapshot (links, local connections,
- * registered names, channel legs, refusals, forwarded connections, buffered bytes), and the line per
- * link logged at INFO every {@code statusLog} interval. Loop thread only (the gateway hands
+ * registered names, channel legs, refusals, forwarded connections, buffered bytes), and the line
+ * per link logged at INFO every {@code statusLog} interval. Loop thread only (the gateway hands
  * {@code status} calls to it).
  */
 final class StatusReport {
@@ -27,7 +27,12 @@ final class StatusReport {
   private final long logInterval;
   private long nextLog;
 
-  StatusReport(GatewayConfig config, RelayTable table, Registry registry, AdmissionGuard guard, PortForwarder forwarder) {
+  StatusReport(
+      GatewayConfig config,
+      RelayTable table,
+      Registry registry,
+      AdmissionGuard guard,
+      PortForwarder forwarder) {
     this.config = config;
     this.table = table;
     this.registry = registry;
@@ -48,8 +53,15 @@ final class StatusReport {
       if (s instanceof GatewayLink l) {
         if (l.cluster != null) {
           seen.add(l.cluster);
-          links.add(new GatewayStatus.LinkStatus(l.cluster, l.direction.word(), l.up, l.legs.size(), l.conn.bytesIn(), l.conn.bytesOut(),
-              guard.refusals(l.cluster)));
+          links.add(
+              new GatewayStatus.LinkStatus(
+                  l.cluster,
+                  l.direction.word(),
+                  l.up,
+                  l.legs.size(),
+                  l.conn.bytesIn(),
+                  l.conn.bytesOut(),
+                  guard.refusals(l.cluster)));
         }
       } else {
         local++;
@@ -57,10 +69,20 @@ final class StatusReport {
     }
     for (GatewayConfig.Link l : config.links()) {
       if (!seen.contains(l.cluster())) {
-        links.add(new GatewayStatus.LinkStatus(l.cluster(), "out", false, 0, 0, 0, guard.refusals(l.cluster())));
+        links.add(
+            new GatewayStatus.LinkStatus(
+                l.cluster(), "out", false, 0, 0, 0, guard.refusals(l.cluster())));
       }
     }
-    return new GatewayStatus(config.cluster(), links, local, registry.names(), table.legs(), guard.refusals(), forwarder.size(), buffered);
+    return new GatewayStatus(
+        config.cluster(),
+        links,
+        local,
+        registry.names(),
+        table.legs(),
+        guard.refusals(),
+        forwarder.size(),
+        buffered);
   }
 
   /** Whether the configuration asks for the periodic lines ({@code statusLog}). */
@@ -68,7 +90,10 @@ final class StatusReport {
     return config.statusLog() != null;
   }
 
-  /** Logs every up link's channels, bytes and refusals once a {@code statusLog} interval has passed since the last time. */
+  /**
+   * Logs every up link's channels, bytes and refusals once a {@code statusLog} interval has passed
+   * since the last time.
+   */
   void tick(long now) {
     if (now - nextLog < 0) {
       return;
@@ -76,8 +101,14 @@ final class StatusReport {
     nextLog = now + logInterval;
     for (Side s : table.sides()) {
       if (s instanceof GatewayLink l && l.up) {
-        LOG.info("link to cluster {} ({}): {} channels, {} bytes in, {} bytes out, {} refusals", l.cluster, l.direction.word(), l.legs.size(),
-            l.conn.bytesIn(), l.conn.bytesOut(), guard.refusals(l.cluster));
+        LOG.info(
+            "link to cluster {} ({}): {} channels, {} bytes in, {} bytes out, {} refusals",
+            l.cluster,
+            l.direction.word(),
+            l.legs.size(),
+            l.conn.bytesIn(),
+            l.conn.bytesOut(),
+            guard.refusals(l.cluster));
       }
     }
   }

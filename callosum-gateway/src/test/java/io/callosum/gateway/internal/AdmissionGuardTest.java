@@ -16,8 +16,15 @@ class AdmissionGuardTest {
   private static final int MAX_CHANNELS = 2;
   private static final long BACKLOG = 1000;
 
-  private final AdmissionGuard guard = new AdmissionGuard("A", TcpOptions.builder().maxChannelsPerConnection(MAX_CHANNELS)
-      .maxSendBacklog(BACKLOG).maxConnections(3).build(), 100);
+  private final AdmissionGuard guard =
+      new AdmissionGuard(
+          "A",
+          TcpOptions.builder()
+              .maxChannelsPerConnection(MAX_CHANNELS)
+              .maxSendBacklog(BACKLOG)
+              .maxConnections(3)
+              .build(),
+          100);
 
   private static void fill(Side s) {
     for (int i = 1; i <= MAX_CHANNELS; i++) {
@@ -33,8 +40,12 @@ class AdmissionGuardTest {
     assertFalse(guard.admitOpen(p, 0));
     p.legs.put(1, new Leg(p, 1));
     assertFalse(guard.admitOpen(p, 1));
-    assertEquals(List.of("1 channel id 2147483649 is not in the opener's id space",
-        "1 channel id 0 is not an opener's id (1..2^31-1 in its space)", "1 channel 1 is already open"), c.ended);
+    assertEquals(
+        List.of(
+            "1 channel id 2147483649 is not in the opener's id space",
+            "1 channel id 0 is not an opener's id (1..2^31-1 in its space)",
+            "1 channel 1 is already open"),
+        c.ended);
     assertTrue(guard.admitOpen(p, 3));
   }
 
@@ -51,7 +62,9 @@ class AdmissionGuardTest {
     assertEquals(2, guard.refusals());
     assertFalse(guard.admitOpen(p, 20));
     assertEquals(1, c.ended.size());
-    assertTrue(c.ended.get(0).startsWith(Wire.LIMIT + " flood of channel opens: 3 refused within 1000 ms"), c.ended.get(0));
+    assertTrue(
+        c.ended.get(0).startsWith(Wire.LIMIT + " flood of channel opens: 3 refused within 1000 ms"),
+        c.ended.get(0));
   }
 
   @Test
@@ -86,13 +99,23 @@ class AdmissionGuardTest {
     LocalPeer p = new LocalPeer(c);
     assertNull(guard.busy(p, "the peer x"));
     c.queued = BACKLOG;
-    assertEquals("the peer x does not keep up: the gateway of cluster A holds 1000 bytes for it (limit 1000)", guard.busy(p, "the peer x"));
+    assertEquals(
+        "the peer x does not keep up: the gateway of cluster A holds 1000 bytes for it (limit"
+            + " 1000)",
+        guard.busy(p, "the peer x"));
     assertEquals(List.of(), c.ended);
     c.stalled = true;
-    assertEquals("the peer x does not read: the gateway of cluster A held 1000 bytes for it (limit 1000) and cut it",
+    assertEquals(
+        "the peer x does not read: the gateway of cluster A held 1000 bytes for it (limit 1000) and"
+            + " cut it",
         guard.busy(p, "the peer x"));
     assertEquals(1, c.ended.size());
-    assertTrue(c.ended.get(0).startsWith(Wire.LIMIT + " the gateway of cluster A holds 1000 bytes for this connection"), c.ended.get(0));
+    assertTrue(
+        c.ended
+            .get(0)
+            .startsWith(
+                Wire.LIMIT + " the gateway of cluster A holds 1000 bytes for this connection"),
+        c.ended.get(0));
     fill(p);
     assertEquals("the peer x is at its channel limit of 2 channels", guard.busy(p, "the peer x"));
   }
@@ -115,7 +138,10 @@ class AdmissionGuardTest {
     Leg to = new Leg(p, 1);
     assertNull(guard.channelFull(to, 100));
     to.pending = 50;
-    assertEquals("the gateway of cluster A holds 50 bytes for this channel (limit 100): its receiver does not keep up", guard.channelFull(to, 51));
+    assertEquals(
+        "the gateway of cluster A holds 50 bytes for this channel (limit 100): its receiver does"
+            + " not keep up",
+        guard.channelFull(to, 51));
     c.queued = BACKLOG - 10;
     assertFalse(guard.overBacklog(p, 10));
     assertTrue(guard.overBacklog(p, 11));

@@ -12,7 +12,9 @@ class DirectionTest {
   void eachEndOpensInItsOwnIdSpaceAndTakesOpensOnlyFromTheOther() {
     assertEquals(5, Direction.DIALLED.own(5));
     assertEquals(Wire.ACCEPTOR_BIT | 5, Direction.ACCEPTED.own(5));
-    assertTrue(Direction.DIALLED.remoteOpens(Wire.ACCEPTOR_BIT | 5), "the accepting end opens ids with the bit");
+    assertTrue(
+        Direction.DIALLED.remoteOpens(Wire.ACCEPTOR_BIT | 5),
+        "the accepting end opens ids with the bit");
     assertFalse(Direction.DIALLED.remoteOpens(5));
     assertTrue(Direction.ACCEPTED.remoteOpens(5), "the dialling end opens ids without the bit");
     assertFalse(Direction.ACCEPTED.remoteOpens(Wire.ACCEPTOR_BIT | 5));

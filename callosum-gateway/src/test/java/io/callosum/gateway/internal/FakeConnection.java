@@ -3,6 +3,7 @@ package io.callosum.gateway.internal;
 import io.callosum.CallosumException;
 import io.callosum.lower.tcp.internal.Backlog;
 import io.callosum.lower.tcp.internal.FrameConnection;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -80,6 +81,6 @@ final class FakeConnection implements FrameConnection {
   /** The kind and the text after the channel field of the last frame sent. */
   String last() {
     byte[] f = sent.get(sent.size() - 1);
-    return (f[0] & 0xff) + " " + new String(f, 5, f.length - 5, java.nio.charset.StandardCharsets.UTF_8);
+    return (f[0] & 0xff) + " " + new String(f, 5, f.length - 5, StandardCharsets.UTF_8);
   }
 }

@@ -12,9 +12,14 @@ public interface DemoClient {
   /** Completes exceptionally with the upper's declared error, which carries {@code reason}. */
   CompletableFuture<Void> fail(String reason);
 
-  /** Sleeps {@code millis} at the server; with {@code timeout} shorter, fails with {@code CallTimeoutException}. */
+  /**
+   * Sleeps {@code millis} at the server; with {@code timeout} shorter, fails with {@code
+   * CallTimeoutException}.
+   */
   CompletableFuture<Void> slow(long millis, Duration timeout);
 
-  /** The next number of {@code key}'s sequence (1, 2, 3...), sent with {@code key} as the order key. */
+  /**
+   * The next number of {@code key}'s sequence (1, 2, 3...), sent with {@code key} as the order key.
+   */
   CompletableFuture<Long> next(String key);
 }

@@ -36,18 +36,29 @@ public final class MsgpackDemo implements DemoUpper {
   public void serve(Peer server) {
     Map<String, AtomicLong> sequences = new ConcurrentHashMap<>();
     server.handle("echo", (ctx, body) -> body.as(String.class));
-    server.handle("add", (ctx, body) -> {
-      Map<?, ?> m = (Map<?, ?>) body.value();
-      return ((Number) m.get("a")).longValue() + ((Number) m.get("b")).longValue();
-    });
-    server.handle("fail", (ctx, body) -> {
-      throw new DemoFailure(body.as(String.class));
-    });
-    server.handle("slow", (ctx, body) -> {
-      Thread.sleep(body.as(Long.class));
-      return null;
-    });
-    server.handle("next", (ctx, body) -> sequences.computeIfAbsent(body.as(String.class), k -> new AtomicLong()).incrementAndGet());
+    server.handle(
+        "add",
+        (ctx, body) -> {
+          Map<?, ?> m = (Map<?, ?>) body.value();
+          return ((Number) m.get("a")).longValue() + ((Number) m.get("b")).longValue();
+        });
+    server.handle(
+        "fail",
+        (ctx, body) -> {
+          throw new DemoFailure(body.as(String.class));
+        });
+    server.handle(
+        "slow",
+        (ctx, body) -> {
+          Thread.sleep(body.as(Long.class));
+          return null;
+        });
+    server.handle(
+        "next",
+        (ctx, body) ->
+            sequences
+                .computeIfAbsent(body.as(String.class), k -> new AtomicLong())
+                .incrementAndGet());
   }
 
   @Override
@@ -82,9 +93,9 @@ public final class MsgpackDemo implements DemoUpper {
 
   @Override
   public boolean isDeclaredFailure(Throwable failure, String reason) {
-    return failure instanceof RemoteUserException
-        && ((RemoteUserException) failure).remoteName().equals(DemoFailure.class.getName())
-        && ((RemoteUserException) failure).remoteRepr().contains(reason);
+    return failure instanceof RemoteUserException remoteUserException
+        && remoteUserException.remoteName().equals(DemoFailure.class.getName())
+        && remoteUserException.remoteRepr().contains(reason);
   }
 
   /** The ordering the demo server needs for {@code next}. */

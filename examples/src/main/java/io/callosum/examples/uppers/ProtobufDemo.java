@@ -1,5 +1,6 @@
 package io.callosum.examples.uppers;
 
+import com.google.protobuf.Descriptors.ServiceDescriptor;
 import io.callosum.CallTimeoutException;
 import io.callosum.ConnectedPeer;
 import io.callosum.Invoker;
@@ -19,7 +20,6 @@ import io.callosum.upper.protobuf.ProtobufClient;
 import io.callosum.upper.protobuf.ProtobufCodec;
 import io.callosum.upper.protobuf.ProtobufServiceException;
 import io.callosum.upper.protobuf.ProtobufServices;
-import com.google.protobuf.Descriptors.ServiceDescriptor;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Map;
@@ -79,7 +79,8 @@ public final class ProtobufDemo implements DemoUpper {
 
     @Override
     public Empty fail(FailRequest request) {
-      throw new ProtobufServiceException(DemoError.newBuilder().setReason(request.getReason()).build(), request.getReason());
+      throw new ProtobufServiceException(
+          DemoError.newBuilder().setReason(request.getReason()).build(), request.getReason());
     }
 
     @Override
@@ -117,7 +118,8 @@ public final class ProtobufDemo implements DemoUpper {
     return new DemoClient() {
       @Override
       public CompletableFuture<String> echo(String text) {
-        return api.echo(EchoRequest.newBuilder().setText(text).build()).thenApply(EchoReply::getText);
+        return api.echo(EchoRequest.newBuilder().setText(text).build())
+            .thenApply(EchoReply::getText);
       }
 
       @Override
@@ -132,23 +134,32 @@ public final class ProtobufDemo implements DemoUpper {
 
       @Override
       public CompletableFuture<Void> slow(long millis, Duration timeout) {
-        return client.withTimeout(timeout).stub().slow(SlowRequest.newBuilder().setMillis(millis).build()).thenApply(v -> null);
+        return client
+            .withTimeout(timeout)
+            .stub()
+            .slow(SlowRequest.newBuilder().setMillis(millis).build())
+            .thenApply(v -> null);
       }
 
       @Override
       public CompletableFuture<Long> next(String key) {
-        return client.withOrderKey(key).stub().next(NextRequest.newBuilder().setKey(key).build()).thenApply(NextReply::getValue);
+        return client
+            .withOrderKey(key)
+            .stub()
+            .next(NextRequest.newBuilder().setKey(key).build())
+            .thenApply(NextReply::getValue);
       }
     };
   }
 
   @Override
   public boolean isDeclaredFailure(Throwable failure, String reason) {
-    if (!(failure instanceof ProtobufServiceException)) {
+    if (!(failure instanceof ProtobufServiceException e)) {
       return false;
     }
-    ProtobufServiceException e = (ProtobufServiceException) failure;
-    return e.hasStatus(DemoError.getDefaultInstance()) && e.status(DemoError.getDefaultInstance()).getReason().equals(reason);
+
+    return e.hasStatus(DemoError.getDefaultInstance())
+        && e.status(DemoError.getDefaultInstance()).getReason().equals(reason);
   }
 
   /**
@@ -158,13 +169,21 @@ public final class ProtobufDemo implements DemoUpper {
   public static void run(PrintWriter out) {
     ProtobufDemo upper = new ProtobufDemo();
     String address = "inproc://protobuf-demo-" + System.nanoTime();
-    try (Peer server = upper.configure(Peer.builder().bind(address).ordering(MsgpackDemo.ordering())).build()) {
+    try (Peer server =
+        upper.configure(Peer.builder().bind(address).ordering(MsgpackDemo.ordering())).build()) {
       upper.serve(server);
       server.start();
-      try (ConnectedPeer peer = upper.configure(Peer.builder().connect(server.address())).build().start()) {
+      try (ConnectedPeer peer =
+          upper.configure(Peer.builder().connect(server.address())).build().start()) {
         DemoClient demo = upper.client(peer);
-        out.println("server at " + server.address() + ", service " + SERVICE.getFullName()
-            + " (methods " + SERVICE.getFullName() + "/Echo, /Add, /Fail, /Slow, /Next)");
+        out.println(
+            "server at "
+                + server.address()
+                + ", service "
+                + SERVICE.getFullName()
+                + " (methods "
+                + SERVICE.getFullName()
+                + "/Echo, /Add, /Fail, /Slow, /Next)");
         out.println("echo(\"hello\")      -> " + demo.echo("hello").join());
         out.println("add(40, 2)         -> " + demo.add(40, 2).join());
         out.println("fail(\"no funds\")   -> " + outcome(demo.fail("no funds")));
@@ -184,9 +203,13 @@ public final class ProtobufDemo implements DemoUpper {
       return "returned " + call.join();
     } catch (CompletionException e) {
       Throwable t = e.getCause();
-      if (t instanceof ProtobufServiceException) {
-        ProtobufServiceException p = (ProtobufServiceException) t;
-        return "declared error " + p.statusType() + " {reason: \"" + p.status(DemoError.getDefaultInstance()).getReason() + "\"}";
+      if (t instanceof ProtobufServiceException p) {
+
+        return "declared error "
+            + p.statusType()
+            + " {reason: \""
+            + p.status(DemoError.getDefaultInstance()).getReason()
+            + "\"}";
       }
       if (t instanceof CallTimeoutException) {
         return "timed out (" + t.getMessage() + "); the handler was cancelled";

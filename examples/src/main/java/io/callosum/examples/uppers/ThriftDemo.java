@@ -73,12 +73,14 @@ public final class ThriftDemo implements DemoUpper {
 
   @Override
   public void serve(Peer server) {
-    ThriftService.of(Demo.Iface.class, new DemoService()).serveOn(server); // the one line that differs per upper
+    ThriftService.of(Demo.Iface.class, new DemoService())
+        .serveOn(server); // the one line that differs per upper
   }
 
   @Override
   public DemoClient client(Invoker client) {
-    ThriftClients<Demo.Client> demo = ThriftClients.of(client, Demo.Client::new); // the one line that differs per upper
+    ThriftClients<Demo.Client> demo =
+        ThriftClients.of(client, Demo.Client::new); // the one line that differs per upper
     return new DemoClient() {
       @Override
       public CompletableFuture<String> echo(String text) {
@@ -92,49 +94,68 @@ public final class ThriftDemo implements DemoUpper {
 
       @Override
       public CompletableFuture<Void> fail(String reason) {
-        return demo.async(c -> c.send_fail(reason), c -> {
-          c.recv_fail();
-          return null;
-        });
+        return demo.async(
+            c -> c.send_fail(reason),
+            c -> {
+              c.recv_fail();
+              return null;
+            });
       }
 
       @Override
       public CompletableFuture<Void> slow(long millis, Duration timeout) {
-        return demo.with(CallOptions.DEFAULT.withTimeout(timeout)).async(c -> c.send_slow(millis), c -> {
-          c.recv_slow();
-          return null;
-        });
+        return demo.with(CallOptions.DEFAULT.withTimeout(timeout))
+            .async(
+                c -> c.send_slow(millis),
+                c -> {
+                  c.recv_slow();
+                  return null;
+                });
       }
 
       @Override
       public CompletableFuture<Long> next(String key) {
-        return demo.with(CallOptions.DEFAULT.withOrderKey(key)).async(c -> c.send_nextValue(key), Demo.Client::recv_nextValue);
+        return demo.with(CallOptions.DEFAULT.withOrderKey(key))
+            .async(c -> c.send_nextValue(key), Demo.Client::recv_nextValue);
       }
     };
   }
 
   @Override
   public boolean isDeclaredFailure(Throwable failure, String reason) {
-    return failure instanceof DemoError && reason.equals(((DemoError) failure).reason);
+    return failure instanceof DemoError demoError && reason.equals(demoError.reason);
   }
 
   /** Starts a server and a client in this JVM, calls each method and prints the outcomes. */
   public static void run(PrintWriter out) {
     ThriftDemo upper = new ThriftDemo();
-    try (Peer server = upper.configure(Peer.builder().bind("inproc://thrift-demo-" + RUNS.incrementAndGet())
-        .ordering(Ordering.KEY_SERIALIZED)).build()) {
+    try (Peer server =
+        upper
+            .configure(
+                Peer.builder()
+                    .bind("inproc://thrift-demo-" + RUNS.incrementAndGet())
+                    .ordering(Ordering.KEY_SERIALIZED))
+            .build()) {
       upper.serve(server);
       server.start();
-      try (ConnectedPeer peer = upper.configure(Peer.builder().connect(server.address()).defaultTimeout(Duration.ofSeconds(10))).build().start()) {
+      try (ConnectedPeer peer =
+          upper
+              .configure(
+                  Peer.builder().connect(server.address()).defaultTimeout(Duration.ofSeconds(10)))
+              .build()
+              .start()) {
         DemoClient demo = upper.client(peer);
         out.println("echo(\"hello, thrift\") = " + outcome(demo.echo("hello, thrift")));
         out.println("add(40, 2) = " + outcome(demo.add(40, 2)));
         out.println("fail(\"no such account\") = " + outcome(demo.fail("no such account")));
-        out.println("slow(5000) with a 100 ms timeout = " + outcome(demo.slow(5_000, Duration.ofMillis(100))));
+        out.println(
+            "slow(5000) with a 100 ms timeout = "
+                + outcome(demo.slow(5_000, Duration.ofMillis(100))));
         CompletableFuture<Long> a1 = demo.next("a");
         CompletableFuture<Long> b1 = demo.next("b");
         CompletableFuture<Long> a2 = demo.next("a");
-        out.println("next(a), next(b), next(a) = " + outcome(a1) + ", " + outcome(b1) + ", " + outcome(a2));
+        out.println(
+            "next(a), next(b), next(a) = " + outcome(a1) + ", " + outcome(b1) + ", " + outcome(a2));
       }
     }
     out.flush();

@@ -18,7 +18,9 @@ class ThriftDemoTest {
     assertEquals("echo(\"hello, thrift\") = \"hello, thrift\"", lines[0]);
     assertEquals("add(40, 2) = 42", lines[1]);
     assertEquals("fail(\"no such account\") = failed: DemoError(reason:no such account)", lines[2]);
-    assertEquals("slow(5000) with a 100 ms timeout = failed: io.callosum.CallTimeoutException: call of Demo.slow timed out after 100 ms",
+    assertEquals(
+        "slow(5000) with a 100 ms timeout = failed: io.callosum.CallTimeoutException: call of"
+            + " Demo.slow timed out after 100 ms",
         lines[3]);
     assertEquals("next(a), next(b), next(a) = 1, 1, 2", lines[4]);
   }

@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -50,22 +52,19 @@ class UpperConformanceTest {
   }
 
   private static String bindAddress(String lower) {
-    switch (lower) {
-      case "inproc":
-        return "inproc://uppers-" + NAMES.incrementAndGet();
-      case "zmq+tcp":
-        return "zmq+tcp://127.0.0.1:0";
-      default:
-        return lower + "://127.0.0.1:0";
-    }
+    return switch (lower) {
+      case "inproc" -> "inproc://uppers-" + NAMES.incrementAndGet();
+      case "zmq+tcp" -> "zmq+tcp://127.0.0.1:0";
+      default -> lower + "://127.0.0.1:0";
+    };
   }
 
   private static Throwable failureOf(CompletableFuture<?> f) throws InterruptedException {
     try {
-      f.get(Await.LIMIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+      f.get(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException | CompletionException e) {
       return e.getCause();
-    } catch (java.util.concurrent.TimeoutException e) {
+    } catch (TimeoutException e) {
       throw new AssertionError("no outcome within " + Await.LIMIT);
     }
     throw new AssertionError("expected a failure");
@@ -74,18 +73,34 @@ class UpperConformanceTest {
   @ParameterizedTest(name = "{0} over {1}")
   @MethodSource("combinations")
   void theServiceBehavesTheSameThroughEveryUpper(DemoUpper upper, String lower) throws Exception {
-    Peer server = closer.later(upper.configure(Peer.builder().bind(bindAddress(lower)).ordering(MsgpackDemo.ordering())
-        .defaultTimeout(Await.LIMIT)).build());
+    Peer server =
+        closer.later(
+            upper
+                .configure(
+                    Peer.builder()
+                        .bind(bindAddress(lower))
+                        .ordering(MsgpackDemo.ordering())
+                        .defaultTimeout(Await.LIMIT))
+                .build());
     upper.serve(server);
     server.start();
-    ConnectedPeer peer = closer.later(upper.configure(Peer.builder().connect(server.address()).defaultTimeout(Await.LIMIT)).build()).start();
+    ConnectedPeer peer =
+        closer
+            .later(
+                upper
+                    .configure(Peer.builder().connect(server.address()).defaultTimeout(Await.LIMIT))
+                    .build())
+            .start();
     DemoClient client = upper.client(peer);
 
     assertEquals("hello, " + upper.name(), Await.result(client.echo("hello, " + upper.name())));
     assertEquals(42L, Await.result(client.add(40, 2)));
     Throwable declared = failureOf(client.fail("no such account"));
-    assertTrue(upper.isDeclaredFailure(declared, "no such account"), "not the declared error: " + declared);
-    assertInstanceOf(CallTimeoutException.class, failureOf(client.slow(5_000, Duration.ofMillis(100))));
+    assertTrue(
+        upper.isDeclaredFailure(declared, "no such account"),
+        "not the declared error: " + declared);
+    assertInstanceOf(
+        CallTimeoutException.class, failureOf(client.slow(5_000, Duration.ofMillis(100))));
     assertEquals("still serving", Await.result(client.echo("still serving")));
 
     List<CompletableFuture<Long>> a = new ArrayList<>();

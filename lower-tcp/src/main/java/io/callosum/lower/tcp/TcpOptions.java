@@ -11,7 +11,8 @@ import java.util.Objects;
  * or derive a variant with {@link #toBuilder()}:
  *
  * <pre>{@code
- * TcpOptions o = TcpOptions.builder().heartbeat(Duration.ofSeconds(1), Duration.ofSeconds(5)).build();
+ * TcpOptions o =
+ *     TcpOptions.builder().heartbeat(Duration.ofSeconds(1), Duration.ofSeconds(5)).build();
  * }</pre>
  *
  * <p>Every limit protects against one remote: exceeding it cuts that remote's connection (or
@@ -91,7 +92,9 @@ public final class TcpOptions {
     return heartbeatInterval;
   }
 
-  /** Silence after which a connection counts as lost (its calls then fail with "connection lost"). */
+  /**
+   * Silence after which a connection counts as lost (its calls then fail with "connection lost").
+   */
   public Duration heartbeatTimeout() {
     return heartbeatTimeout;
   }
@@ -106,7 +109,9 @@ public final class TcpOptions {
     return reconnectMax;
   }
 
-  /** How long a new connection may take to exchange preambles and complete its security handshake. */
+  /**
+   * How long a new connection may take to exchange preambles and complete its security handshake.
+   */
   public Duration handshakeTimeout() {
     return handshakeTimeout;
   }
@@ -132,16 +137,16 @@ public final class TcpOptions {
   }
 
   /**
-   * Threads per transport that run the cryptography of bound endpoints' security handshakes (default
-   * min(available processors, 4)).
+   * Threads per transport that run the cryptography of bound endpoints' security handshakes
+   * (default min(available processors, 4)).
    */
   public int handshakeThreads() {
     return handshakeThreads;
   }
 
   /**
-   * Threads per transport that call the bound endpoints' {@code ServerAuthenticator} (default 4):
-   * a slow authenticator holds up only its own handshake until every one of them waits.
+   * Threads per transport that call the bound endpoints' {@code ServerAuthenticator} (default 4): a
+   * slow authenticator holds up only its own handshake until every one of them waits.
    */
   public int authenticatorThreads() {
     return authenticatorThreads;
@@ -164,7 +169,9 @@ public final class TcpOptions {
     return maxHandshakesPerAddress;
   }
 
-  /** When set, bound endpoints are CURVE servers with this identity and admission check; else null. */
+  /**
+   * When set, bound endpoints are CURVE servers with this identity and admission check; else null.
+   */
   public ServerAuthenticator curveServer() {
     return curveServer;
   }
@@ -184,12 +191,37 @@ public final class TcpOptions {
 
   @Override
   public String toString() {
-    return "TcpOptions(heartbeat " + heartbeatInterval.toMillis() + "/" + heartbeatTimeout.toMillis() + " ms, reconnect "
-        + reconnectMin.toMillis() + ".." + reconnectMax.toMillis() + " ms, handshake " + handshakeTimeout.toMillis()
-        + " ms, frame " + maxFrameSize + " B, channels " + maxChannelsPerConnection + ", connections " + maxConnections
-        + ", backlog " + maxSendBacklog + " B, handshakes " + maxHandshakes + " (" + maxHandshakesPerAddress + " per address) on "
-        + handshakeThreads + "+" + authenticatorThreads + " threads" + (curveServer != null ? ", CURVE server" : "")
-        + (curveClient != null ? ", CURVE client" : "") + (gateway != null ? ", gateway " + gateway : "") + ")";
+    return "TcpOptions(heartbeat "
+        + heartbeatInterval.toMillis()
+        + "/"
+        + heartbeatTimeout.toMillis()
+        + " ms, reconnect "
+        + reconnectMin.toMillis()
+        + ".."
+        + reconnectMax.toMillis()
+        + " ms, handshake "
+        + handshakeTimeout.toMillis()
+        + " ms, frame "
+        + maxFrameSize
+        + " B, channels "
+        + maxChannelsPerConnection
+        + ", connections "
+        + maxConnections
+        + ", backlog "
+        + maxSendBacklog
+        + " B, handshakes "
+        + maxHandshakes
+        + " ("
+        + maxHandshakesPerAddress
+        + " per address) on "
+        + handshakeThreads
+        + "+"
+        + authenticatorThreads
+        + " threads"
+        + (curveServer != null ? ", CURVE server" : "")
+        + (curveClient != null ? ", CURVE client" : "")
+        + (gateway != null ? ", gateway " + gateway : "")
+        + ")";
   }
 
   /** Builds {@link TcpOptions}; not thread-safe. Setters check their argument at once. */
@@ -232,23 +264,30 @@ public final class TcpOptions {
       gateway = o.gateway;
     }
 
-    /** Heartbeat every {@code interval} of idleness; the connection is lost after {@code timeout} of silence. */
+    /**
+     * Heartbeat every {@code interval} of idleness; the connection is lost after {@code timeout} of
+     * silence.
+     */
     public Builder heartbeat(Duration interval, Duration timeout) {
       positive(interval, "heartbeat interval");
       positive(timeout, "heartbeat timeout");
       if (timeout.compareTo(interval) <= 0) {
-        throw new IllegalArgumentException("the heartbeat timeout (" + timeout + ") must exceed the interval (" + interval + ")");
+        throw new IllegalArgumentException(
+            "the heartbeat timeout (" + timeout + ") must exceed the interval (" + interval + ")");
       }
       heartbeatInterval = interval;
       heartbeatTimeout = timeout;
       return this;
     }
 
-    /** Reconnect delays: the first after {@code min}, doubling up to {@code max}, each with jitter. */
+    /**
+     * Reconnect delays: the first after {@code min}, doubling up to {@code max}, each with jitter.
+     */
     public Builder reconnect(Duration min, Duration max) {
       positive(min, "reconnect min");
       if (max.compareTo(min) < 0) {
-        throw new IllegalArgumentException("reconnect max (" + max + ") is below min (" + min + ")");
+        throw new IllegalArgumentException(
+            "reconnect max (" + max + ") is below min (" + min + ")");
       }
       reconnectMin = min;
       reconnectMax = max;
@@ -286,21 +325,27 @@ public final class TcpOptions {
       return this;
     }
 
-    /** Threads that run the cryptography of security handshakes, per transport (see {@link TcpOptions#handshakeThreads()}). */
+    /**
+     * Threads that run the cryptography of security handshakes, per transport (see {@link
+     * TcpOptions#handshakeThreads()}).
+     */
     public Builder handshakeThreads(int n) {
       handshakeThreads = atLeastOne(n, "handshake threads");
       return this;
     }
 
-    /** Threads that call the server authenticator, per transport (see {@link TcpOptions#authenticatorThreads()}). */
+    /**
+     * Threads that call the server authenticator, per transport (see {@link
+     * TcpOptions#authenticatorThreads()}).
+     */
     public Builder authenticatorThreads(int n) {
       authenticatorThreads = atLeastOne(n, "authenticator threads");
       return this;
     }
 
     /**
-     * At most {@code total} security handshakes in progress per transport, at most {@code perAddress}
-     * of them from one remote address (capped at {@code total}).
+     * At most {@code total} security handshakes in progress per transport, at most {@code
+     * perAddress} of them from one remote address (capped at {@code total}).
      */
     public Builder maxHandshakes(int total, int perAddress) {
       maxHandshakes = atLeastOne(total, "max handshakes");
@@ -308,7 +353,10 @@ public final class TcpOptions {
       return this;
     }
 
-    /** Bound endpoints become CURVE servers: {@code server} gives their keys and decides who gets in. */
+    /**
+     * Bound endpoints become CURVE servers: {@code server} gives their keys and decides who gets
+     * in.
+     */
     public Builder curveServer(ServerAuthenticator server) {
       curveServer = server;
       return this;
@@ -321,15 +369,19 @@ public final class TcpOptions {
     }
 
     /**
-     * The local gateway for {@code tunnel://} addresses: connecting to {@code tunnel://CLUSTER/NAME}
-     * opens a channel through it to the peer registered as NAME at cluster CLUSTER's gateway; binding
-     * {@code tunnel://CLUSTER/NAME} dials out to it and registers NAME (CLUSTER must be the
-     * gateway's own), so the peer needs no inbound port. Channels ride the one connection to the
-     * gateway, with this transport's security.
+     * The local gateway for {@code tunnel://} addresses: connecting to {@code
+     * tunnel://CLUSTER/NAME} opens a channel through it to the peer registered as NAME at cluster
+     * CLUSTER's gateway; binding {@code tunnel://CLUSTER/NAME} dials out to it and registers NAME
+     * (CLUSTER must be the gateway's own), so the peer needs no inbound port. Channels ride the one
+     * connection to the gateway, with this transport's security.
      */
     public Builder gateway(URI tcpAddress) {
-      if (tcpAddress != null && (!"tcp".equals(tcpAddress.getScheme()) || tcpAddress.getHost() == null || tcpAddress.getPort() < 0)) {
-        throw new IllegalArgumentException("a gateway is reached at tcp://host:port, not " + tcpAddress);
+      if (tcpAddress != null
+          && (!"tcp".equals(tcpAddress.getScheme())
+              || tcpAddress.getHost() == null
+              || tcpAddress.getPort() < 0)) {
+        throw new IllegalArgumentException(
+            "a gateway is reached at tcp://host:port, not " + tcpAddress);
       }
       gateway = tcpAddress;
       return this;

@@ -15,20 +15,20 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * The TCP lower: {@code tcp://host:port}, and {@code tunnel://CLUSTER/NAME} through a gateway ({@link TcpOptions.Builder#gateway}); (IPv4 and IPv6 literals such as {@code tcp://[::1]:0}, and
+ * The TCP lower: {@code tcp://host:port}, and {@code tunnel://CLUSTER/NAME} through a gateway
+ * ({@link TcpOptions.Builder#gateway}); (IPv4 and IPv6 literals such as {@code tcp://[::1]:0}, and
  * host names; port 0 binds an ephemeral port). Frames are length-prefixed and multiplexed in
  * channels (see {@code lower-tcp/WIRE.md}).
  *
  * <p>One transport object has one I/O thread ({@code callosum-tcp-io-N}), started with its first
  * endpoint and ended with its last, that alone reads and writes every socket of the object; bound
  * endpoints with security add small pools for their handshakes, within the limits of {@link
- * TcpOptions} (<i>Security handshakes</i> there), ended with the I/O thread. Every
- * peer that connects through one object to the same address rides one TCP connection, each on its
- * own channel (its own link, capabilities and remote). A bound peer serves any number of channels
- * from any number of connections. Peers that find this lower by their address scheme share one
- * default instance, so a process bundles its connections without further setup. Broadcast and
- * pipelines run over its channels with credit-based flow control ({@link LinkFanoutTransport}).
- * Thread-safe.
+ * TcpOptions} (<i>Security handshakes</i> there), ended with the I/O thread. Every peer that
+ * connects through one object to the same address rides one TCP connection, each on its own channel
+ * (its own link, capabilities and remote). A bound peer serves any number of channels from any
+ * number of connections. Peers that find this lower by their address scheme share one default
+ * instance, so a process bundles its connections without further setup. Broadcast and pipelines run
+ * over its channels with credit-based flow control ({@link LinkFanoutTransport}). Thread-safe.
  */
 public final class TcpTransport extends LinkFanoutTransport {
   private final TcpOptions options;
@@ -39,13 +39,19 @@ public final class TcpTransport extends LinkFanoutTransport {
     this(TcpOptions.defaults());
   }
 
-  /** A transport with {@code options} (plain, or CurveZMQ with {@link TcpOptions#curveServer()} / {@link TcpOptions#curveClient()}). */
+  /**
+   * A transport with {@code options} (plain, or CurveZMQ with {@link TcpOptions#curveServer()} /
+   * {@link TcpOptions#curveClient()}).
+   */
   public TcpTransport(TcpOptions options) {
     this.options = Objects.requireNonNull(options, "options");
     this.hub = new Hub(options, clientSecurity(), serverSecurity());
   }
 
-  /** The security layer of each connection this transport opens: NULL, or CURVE with the configured keys. */
+  /**
+   * The security layer of each connection this transport opens: NULL, or CURVE with the configured
+   * keys.
+   */
   private Supplier<ConnectionSecurity> clientSecurity() {
     if (options.curveClient() == null) {
       return NullSecurity::new;
@@ -53,7 +59,10 @@ public final class TcpTransport extends LinkFanoutTransport {
     return () -> CurveSecurity.client(options.curveClient());
   }
 
-  /** The security layer of each connection a bound endpoint accepts: NULL, or CURVE with the configured identity. */
+  /**
+   * The security layer of each connection a bound endpoint accepts: NULL, or CURVE with the
+   * configured identity.
+   */
   private Supplier<ConnectionSecurity> serverSecurity() {
     if (options.curveServer() == null) {
       return NullSecurity::new;
@@ -71,12 +80,14 @@ public final class TcpTransport extends LinkFanoutTransport {
   }
 
   @Override
-  public Endpoint bind(URI address, TransportConfig config, LinkListener listener) throws IOException {
+  public Endpoint bind(URI address, TransportConfig config, LinkListener listener)
+      throws IOException {
     return hub.bind(address, config, listener);
   }
 
   @Override
-  public Endpoint connect(URI address, TransportConfig config, LinkListener listener) throws IOException {
+  public Endpoint connect(URI address, TransportConfig config, LinkListener listener)
+      throws IOException {
     return hub.connect(address, config, listener);
   }
 

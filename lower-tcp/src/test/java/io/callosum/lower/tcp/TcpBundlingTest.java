@@ -15,24 +15,37 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Bundling: every peer that connects through one transport to one address rides one TCP
- * connection on its own channel, with its own remote at the server; calls go both ways on every
- * channel, and closing one channel leaves the others alone.
+ * Bundling: every peer that connects through one transport to one address rides one TCP connection
+ * on its own channel, with its own remote at the server; calls go both ways on every channel, and
+ * closing one channel leaves the others alone.
  */
 class TcpBundlingTest {
   @RegisterExtension final Closer closer = new Closer();
 
   private Peer server(TcpTransport transport, String address) {
-    Peer p = closer.later(Peer.builder().transport(transport).bind(address).name("server").defaultTimeout(Await.LIMIT).build());
+    Peer p =
+        closer.later(
+            Peer.builder()
+                .transport(transport)
+                .bind(address)
+                .name("server")
+                .defaultTimeout(Await.LIMIT)
+                .build());
     p.handle("echo", (ctx, body) -> body.value());
     // Calls the caller back on its own channel while serving it.
     p.handle("callback", (ctx, body) -> ctx.caller().invoke("whoami", null).get());
@@ -40,7 +53,14 @@ class TcpBundlingTest {
   }
 
   private ConnectedPeer client(TcpTransport transport, String address, String name) {
-    ConnectedPeer p = closer.later(Peer.builder().transport(transport).connect(address).name(name).defaultTimeout(Await.LIMIT).build());
+    ConnectedPeer p =
+        closer.later(
+            Peer.builder()
+                .transport(transport)
+                .connect(address)
+                .name(name)
+                .defaultTimeout(Await.LIMIT)
+                .build());
     p.handle("whoami", (ctx, body) -> name);
     return p.start();
   }
@@ -61,7 +81,8 @@ class TcpBundlingTest {
     }
     assertEquals(1, shared.openConnections(), "one TCP connection for every peer of the transport");
     assertEquals(6, server.remotes().size(), "one remote per channel");
-    Set<String> connections = server.remotes().stream().map(TcpBundlingTest::connectionOf).collect(Collectors.toSet());
+    Set<String> connections =
+        server.remotes().stream().map(TcpBundlingTest::connectionOf).collect(Collectors.toSet());
     assertEquals(1, connections.size(), "all channels arrive on one connection: " + connections);
 
     List<CompletableFuture<Object>> calls = new ArrayList<>();
@@ -71,7 +92,10 @@ class TcpBundlingTest {
       }
     }
     for (int i = 0; i < calls.size(); i++) {
-      assertEquals("client-" + (i % clients.size()), Await.result(calls.get(i)), "call " + i + " was called back on its own channel");
+      assertEquals(
+          "client-" + (i % clients.size()),
+          Await.result(calls.get(i)),
+          "call " + i + " was called back on its own channel");
     }
     // The server also calls each client directly.
     for (RemotePeer r : server.remotes()) {
@@ -89,7 +113,10 @@ class TcpBundlingTest {
     CompletableFuture<Object> inFlight = c.invoke("callback", null);
     b.close();
     assertEquals("c", Await.result(inFlight));
-    Await.until("the server drops b's channel", () -> server.remotes().size() == 2, () -> server.remotes().toString());
+    Await.until(
+        "the server drops b's channel",
+        () -> server.remotes().size() == 2,
+        () -> server.remotes().toString());
     assertEquals("a", a.invokeAndWait("callback", null));
     assertEquals("c", c.invokeAndWait("callback", null));
     assertThrows(ConnectionLostException.class, () -> b.invokeAndWait("echo", 1));
@@ -97,7 +124,8 @@ class TcpBundlingTest {
 
     ConnectedPeer d = client(shared, server.address(), "d"); // a new channel on the same connection
     assertEquals("d", d.invokeAndWait("callback", null));
-    assertEquals(1, server.remotes().stream().map(TcpBundlingTest::connectionOf).distinct().count());
+    assertEquals(
+        1, server.remotes().stream().map(TcpBundlingTest::connectionOf).distinct().count());
 
     a.close();
     c.close();
@@ -116,31 +144,35 @@ class TcpBundlingTest {
   void concurrentSendersOfAllSizesKeepFramesWhole() throws Exception {
     Peer server = server(new TcpTransport(), "tcp://127.0.0.1:0");
     TcpTransport shared = new TcpTransport();
-    List<ConnectedPeer> clients = List.of(client(shared, server.address(), "p"), client(shared, server.address(), "q"));
+    List<ConnectedPeer> clients =
+        List.of(client(shared, server.address(), "p"), client(shared, server.address(), "q"));
     int[] sizes = {0, 1, 100, 8 << 10, 60 << 10, 64 << 10, 65 << 10, 200 << 10};
-    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+    ExecutorService pool = Executors.newFixedThreadPool(4);
     try {
-      List<java.util.concurrent.Future<?>> senders = new ArrayList<>();
+      List<Future<?>> senders = new ArrayList<>();
       for (int t = 0; t < 4; t++) {
         ConnectedPeer c = clients.get(t % 2);
         int seed = t;
-        senders.add(pool.submit(() -> {
-          List<CompletableFuture<Object>> calls = new ArrayList<>();
-          List<byte[]> sent = new ArrayList<>();
-          for (int i = 0; i < 200; i++) {
-            byte[] b = new byte[sizes[(i + seed) % sizes.length]];
-            java.util.Arrays.fill(b, (byte) (i * 31 + seed));
-            sent.add(b);
-            calls.add(c.invoke("echo", b));
-          }
-          for (int i = 0; i < calls.size(); i++) {
-            org.junit.jupiter.api.Assertions.assertArrayEquals(sent.get(i), (byte[]) Await.result(calls.get(i)), "call " + i);
-          }
-          return null;
-        }));
+        senders.add(
+            pool.submit(
+                () -> {
+                  List<CompletableFuture<Object>> calls = new ArrayList<>();
+                  List<byte[]> sent = new ArrayList<>();
+                  for (int i = 0; i < 200; i++) {
+                    byte[] b = new byte[sizes[(i + seed) % sizes.length]];
+                    Arrays.fill(b, (byte) (i * 31 + seed));
+                    sent.add(b);
+                    calls.add(c.invoke("echo", b));
+                  }
+                  for (int i = 0; i < calls.size(); i++) {
+                    Assertions.assertArrayEquals(
+                        sent.get(i), (byte[]) Await.result(calls.get(i)), "call " + i);
+                  }
+                  return null;
+                }));
       }
-      for (java.util.concurrent.Future<?> f : senders) {
-        f.get(Await.LIMIT.toMillis() * 3, java.util.concurrent.TimeUnit.MILLISECONDS);
+      for (Future<?> f : senders) {
+        f.get(Await.LIMIT.toMillis() * 3, TimeUnit.MILLISECONDS);
       }
     } finally {
       pool.shutdownNow();
@@ -166,12 +198,17 @@ class TcpBundlingTest {
   void ipv6LiteralsAndHostNamesWork() throws Exception {
     Assumptions.assumeTrue(ipv6Loopback(), "no IPv6 loopback here");
     Peer server = server(new TcpTransport(), "tcp://[::1]:0");
-    assertTrue(server.address().matches("tcp://\\[::1\\]:\\d+") && !server.address().endsWith(":0"), server.address());
-    assertEquals("v6", client(new TcpTransport(), server.address(), "c").invokeAndWait("echo", "v6"));
+    assertTrue(
+        server.address().matches("tcp://\\[::1\\]:\\d+") && !server.address().endsWith(":0"),
+        server.address());
+    assertEquals(
+        "v6", client(new TcpTransport(), server.address(), "c").invokeAndWait("echo", "v6"));
 
     Peer v4 = server(new TcpTransport(), "tcp://127.0.0.1:0");
     String port = v4.address().substring(v4.address().lastIndexOf(':') + 1);
-    assertEquals("name", client(new TcpTransport(), "tcp://localhost:" + port, "n").invokeAndWait("echo", "name"));
+    assertEquals(
+        "name",
+        client(new TcpTransport(), "tcp://localhost:" + port, "n").invokeAndWait("echo", "name"));
   }
 
   private static boolean ipv6Loopback() {
@@ -185,9 +222,15 @@ class TcpBundlingTest {
   @Test
   void badAddressesAreRefusedWithTheExpectedForm() {
     TcpTransport t = new TcpTransport();
-    for (String bad : new String[] {"tcp://127.0.0.1", "tcp://:5000", "tcp://127.0.0.1:5000/path", "tcp://127.0.0.1:99999"}) {
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-          () -> Peer.builder().transport(t).connect(bad).build().start(), bad);
+    for (String bad :
+        new String[] {
+          "tcp://127.0.0.1", "tcp://:5000", "tcp://127.0.0.1:5000/path", "tcp://127.0.0.1:99999"
+        }) {
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> Peer.builder().transport(t).connect(bad).build().start(),
+              bad);
       assertTrue(e.getMessage().contains("tcp://host:port"), e.getMessage());
     }
     assertEquals(0, t.openEndpoints());
@@ -201,12 +244,25 @@ class TcpBundlingTest {
     }
     TcpTransport t = new TcpTransport();
     long t0 = System.nanoTime();
-    ConnectionLostException refused = assertThrows(ConnectionLostException.class,
-        () -> Peer.builder().transport(t).connect("tcp://127.0.0.1:" + port).build().start());
-    assertTrue(refused.getMessage().contains("cannot reach tcp://127.0.0.1:" + port), refused.getMessage());
-    assertTrue((System.nanoTime() - t0) / 1_000_000 < 2_000, "refused at once, not at the connect timeout");
-    ConnectionLostException unknown = assertThrows(ConnectionLostException.class,
-        () -> Peer.builder().transport(t).connect("tcp://no-such-host.invalid:1").build().start());
+    ConnectionLostException refused =
+        assertThrows(
+            ConnectionLostException.class,
+            () -> Peer.builder().transport(t).connect("tcp://127.0.0.1:" + port).build().start());
+    assertTrue(
+        refused.getMessage().contains("cannot reach tcp://127.0.0.1:" + port),
+        refused.getMessage());
+    assertTrue(
+        (System.nanoTime() - t0) / 1_000_000 < 2_000,
+        "refused at once, not at the connect timeout");
+    ConnectionLostException unknown =
+        assertThrows(
+            ConnectionLostException.class,
+            () ->
+                Peer.builder()
+                    .transport(t)
+                    .connect("tcp://no-such-host.invalid:1")
+                    .build()
+                    .start());
     assertTrue(unknown.getMessage().contains("cannot resolve"), unknown.getMessage());
     assertEquals(0, t.openEndpoints());
     assertEquals(0, t.openConnections());

@@ -3,7 +3,9 @@ package io.callosum.lower.tcp;
 import io.callosum.lower.Transport;
 import io.callosum.testing.FanoutSuite;
 
-/** Broadcast and pipelines over TCP encrypted with CurveZMQ (the bound side is the CURVE server). */
+/**
+ * Broadcast and pipelines over TCP encrypted with CurveZMQ (the bound side is the CURVE server).
+ */
 class TcpCurveFanoutTest extends FanoutSuite {
   private static final TcpTransport TRANSPORT = CurveTransports.serverAndClient("fanout");
 

@@ -17,7 +17,10 @@ class TcpCurveStreamTest extends StreamSuite {
     return "tcp://127.0.0.1:0";
   }
 
-  /** Encryption runs at about 50 MB/s here (bouncycastle's XSalsa20): a smaller big call keeps the test short. */
+  /**
+   * Encryption runs at about 50 MB/s here (bouncycastle's XSalsa20): a smaller big call keeps the
+   * test short.
+   */
   @Override
   protected int bigMessageBytes() {
     return 20 << 20;

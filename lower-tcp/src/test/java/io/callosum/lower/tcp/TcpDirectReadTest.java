@@ -30,7 +30,9 @@ class TcpDirectReadTest {
 
   @Test
   void announcedDataRecordsAreNotAllocatedBeforeTheirBytesArrive() throws Exception {
-    Peer server = closer.later(Peer.builder().transport(new TcpTransport()).bind("tcp://127.0.0.1:0").build());
+    Peer server =
+        closer.later(
+            Peer.builder().transport(new TcpTransport()).bind("tcp://127.0.0.1:0").build());
     server.handle("echo", (ctx, body) -> Payload.wrap(body.bytes()));
     server.start();
     int connections = 20;
@@ -42,7 +44,13 @@ class TcpDirectReadTest {
       r.sendFrame(RawTcp.channelFrame(RawTcp.OPEN, 1, new byte[0]));
       assertEquals(RawTcp.OPENED, r.readFrame()[0]);
       // A DATA record of 16 MiB for the open channel: its prefix and a little of its header only.
-      r.send(ByteBuffer.allocate(4 + 9 + 100).putInt(length).put((byte) RawTcp.DATA).putInt(1).putInt(50).array());
+      r.send(
+          ByteBuffer.allocate(4 + 9 + 100)
+              .putInt(length)
+              .put((byte) RawTcp.DATA)
+              .putInt(1)
+              .putInt(50)
+              .array());
       raws.add(r);
     }
     // A round trip on a fresh channel: every announcement before it has been read by the loop.
@@ -50,7 +58,9 @@ class TcpDirectReadTest {
     probe.sendFrame(RawTcp.channelFrame(RawTcp.OPEN, 1, new byte[0]));
     assertEquals(RawTcp.OPENED, probe.readFrame()[0]);
     long grew = heapAfterGc() - before;
-    assertTrue(grew < 64L << 20, connections + " announcements of 16 MiB took " + (grew >> 20) + " MiB of heap");
+    assertTrue(
+        grew < 64L << 20,
+        connections + " announcements of 16 MiB took " + (grew >> 20) + " MiB of heap");
     assertEquals(connections, raws.size());
   }
 }

@@ -3,7 +3,10 @@ package io.callosum.lower.tcp;
 import io.callosum.lower.Transport;
 import io.callosum.testing.FanoutSuite;
 
-/** Broadcast and pipelines over the TCP lower: credit-based, with the same queue policy as every lower. */
+/**
+ * Broadcast and pipelines over the TCP lower: credit-based, with the same queue policy as every
+ * lower.
+ */
 class TcpFanoutTest extends FanoutSuite {
   private final TcpTransport transport = new TcpTransport();
 

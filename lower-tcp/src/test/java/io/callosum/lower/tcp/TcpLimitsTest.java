@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.callosum.ConnectedPeer;
+import io.callosum.ConnectionLostException;
 import io.callosum.Peer;
 import io.callosum.lower.tcp.testing.RawTcp;
 import io.callosum.testing.Await;
@@ -35,9 +36,20 @@ class TcpLimitsTest {
 
   @BeforeEach
   void start() {
-    TcpOptions options = TcpOptions.builder().maxFrameSize(64 << 10).maxChannelsPerConnection(MAX_CHANNELS)
-        .maxConnections(MAX_CONNECTIONS).handshakeTimeout(HANDSHAKE).build();
-    server = closer.later(Peer.builder().transport(new TcpTransport(options)).bind("tcp://127.0.0.1:0").name("server").build());
+    TcpOptions options =
+        TcpOptions.builder()
+            .maxFrameSize(64 << 10)
+            .maxChannelsPerConnection(MAX_CHANNELS)
+            .maxConnections(MAX_CONNECTIONS)
+            .handshakeTimeout(HANDSHAKE)
+            .build();
+    server =
+        closer.later(
+            Peer.builder()
+                .transport(new TcpTransport(options))
+                .bind("tcp://127.0.0.1:0")
+                .name("server")
+                .build());
     server.handle("echo", (ctx, body) -> body.value());
     server.start();
     before = client();
@@ -46,8 +58,13 @@ class TcpLimitsTest {
 
   /** A client on its own transport (so on its own connection). */
   private ConnectedPeer client() {
-    return closer.later(Peer.builder().transport(new TcpTransport()).connect(server.address()).defaultTimeout(Await.LIMIT)
-        .build().start());
+    return closer.later(
+        Peer.builder()
+            .transport(new TcpTransport())
+            .connect(server.address())
+            .defaultTimeout(Await.LIMIT)
+            .build()
+            .start());
   }
 
   private RawTcp raw() throws IOException {
@@ -67,7 +84,9 @@ class TcpLimitsTest {
     long start = System.nanoTime();
     assertTrue(r.endsWithin(), "the endpoint closes the connection of a remote that said ABORT");
     // At once, not by the heartbeat timeout (5 s), which would end it anyway.
-    assertTrue(System.nanoTime() - start < 2_000_000_000L, "closed after " + (System.nanoTime() - start) / 1_000_000 + " ms");
+    assertTrue(
+        System.nanoTime() - start < 2_000_000_000L,
+        "closed after " + (System.nanoTime() - start) / 1_000_000 + " ms");
     othersStillServed();
   }
 
@@ -100,20 +119,27 @@ class TcpLimitsTest {
   @Test
   void garbagePreambleIsCutOff() throws Exception {
     // 16 bytes: as long as a preamble, so no unread byte turns the server's close into a reset.
-    refusedAtThePreamble("GET / HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII), "not a Callosum TCP preamble");
+    refusedAtThePreamble(
+        "GET / HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII), "not a Callosum TCP preamble");
   }
 
   @Test
   void unknownVersionIsRefusedWithAReason() throws Exception {
-    refusedAtThePreamble(RawTcp.preamble(9, "NULL"), "unsupported protocol version 9 (this peer speaks 2)");
+    refusedAtThePreamble(
+        RawTcp.preamble(9, "NULL"), "unsupported protocol version 9 (this peer speaks 2)");
   }
 
   @Test
   void securityMechanismMismatchIsRefusedWithAReason() throws Exception {
-    refusedAtThePreamble(RawTcp.preamble(2, "CURVE"), "security mechanism mismatch: this side uses NULL, the remote offers CURVE");
+    refusedAtThePreamble(
+        RawTcp.preamble(2, "CURVE"),
+        "security mechanism mismatch: this side uses NULL, the remote offers CURVE");
   }
 
-  /** Sends {@code preamble}; the server answers with its own and an ABORT naming {@code reason}, and serves others. */
+  /**
+   * Sends {@code preamble}; the server answers with its own and an ABORT naming {@code reason}, and
+   * serves others.
+   */
   private void refusedAtThePreamble(byte[] preamble, String reason) throws Exception {
     RawTcp r = raw();
     r.send(preamble);
@@ -138,7 +164,8 @@ class TcpLimitsTest {
     truncated.sendFrame(new byte[] {RawTcp.OPEN, 0, 0});
     assertTrue(truncated.abortReason().contains("truncated channel frame"));
     RawTcp badHeader = raw().handshake();
-    badHeader.sendFrame(ByteBuffer.allocate(12).put((byte) RawTcp.DATA).putInt(1).putInt(1000).array());
+    badHeader.sendFrame(
+        ByteBuffer.allocate(12).put((byte) RawTcp.DATA).putInt(1).putInt(1000).array());
     assertTrue(badHeader.abortReason().contains("header length of 1000"));
     RawTcp opened = raw().handshake();
     opened.sendFrame(RawTcp.channelFrame(RawTcp.OPENED, 1, new byte[0]));
@@ -165,11 +192,14 @@ class TcpLimitsTest {
       assertEquals(RawTcp.OPENED, f[0]);
       assertEquals(i, ByteBuffer.wrap(f, 1, 4).getInt());
     }
-    Await.until("the server has a remote per channel", () -> server.remotes().size() == MAX_CHANNELS + 1);
+    Await.until(
+        "the server has a remote per channel", () -> server.remotes().size() == MAX_CHANNELS + 1);
     r.sendFrame(RawTcp.channelFrame(RawTcp.OPEN, 100, new byte[0]));
     byte[] refused = r.readFrame();
     assertEquals(RawTcp.CLOSE, refused[0]);
-    assertTrue(new String(refused, 5, refused.length - 5, StandardCharsets.UTF_8).contains("channel limit of 4"));
+    assertTrue(
+        new String(refused, 5, refused.length - 5, StandardCharsets.UTF_8)
+            .contains("channel limit of 4"));
     // One refused so far; the flood ends exactly at the open that passes the limit, so that no
     // unread byte turns the server's close into a reset that could overtake its ABORT.
     ByteBuffer flood = ByteBuffer.allocate(MAX_CHANNELS * 9);
@@ -179,7 +209,10 @@ class TcpLimitsTest {
     r.send(flood.array());
     String reason = r.abortReason();
     assertTrue(reason.contains("flood of channel opens"), reason);
-    Await.until("the flooder's channels are gone", () -> server.remotes().size() == 1, () -> server.remotes().toString());
+    Await.until(
+        "the flooder's channels are gone",
+        () -> server.remotes().size() == 1,
+        () -> server.remotes().toString());
     othersStillServed();
   }
 
@@ -191,7 +224,9 @@ class TcpLimitsTest {
     assertTrue(silent.endsWithin(), "a silent connection is cut");
     assertTrue(partial.endsWithin(), "a connection stalled in the preamble is cut");
     long millis = (System.nanoTime() - t0) / 1_000_000;
-    assertTrue(millis >= HANDSHAKE.toMillis() - 50 && millis < HANDSHAKE.toMillis() + 2_000, millis + " ms");
+    assertTrue(
+        millis >= HANDSHAKE.toMillis() - 50 && millis < HANDSHAKE.toMillis() + 2_000,
+        millis + " ms");
     othersStillServed();
   }
 
@@ -208,13 +243,15 @@ class TcpLimitsTest {
     assertEquals("still", before.invokeAndWait("echo", "still"));
     held.forEach(RawTcp::close);
     // The server notices the closed connections on its next read: connect until it has.
-    Await.until("a new client is served", () -> {
-      try {
-        return "new".equals(client().invokeAndWait("echo", "new"));
-      } catch (io.callosum.ConnectionLostException refusedWhileFull) {
-        return false;
-      }
-    });
+    Await.until(
+        "a new client is served",
+        () -> {
+          try {
+            return "new".equals(client().invokeAndWait("echo", "new"));
+          } catch (ConnectionLostException refusedWhileFull) {
+            return false;
+          }
+        });
   }
 
   @Test

@@ -37,9 +37,14 @@ class TcpOptionsTest {
   @Test
   void badValuesAreRefusedAtOnce() {
     TcpOptions.Builder b = TcpOptions.builder();
-    assertThrows(IllegalArgumentException.class, () -> b.heartbeat(Duration.ofSeconds(5), Duration.ofSeconds(5)));
-    assertThrows(IllegalArgumentException.class, () -> b.heartbeat(Duration.ZERO, Duration.ofSeconds(5)));
-    assertThrows(IllegalArgumentException.class, () -> b.reconnect(Duration.ofSeconds(2), Duration.ofSeconds(1)));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> b.heartbeat(Duration.ofSeconds(5), Duration.ofSeconds(5)));
+    assertThrows(
+        IllegalArgumentException.class, () -> b.heartbeat(Duration.ZERO, Duration.ofSeconds(5)));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> b.reconnect(Duration.ofSeconds(2), Duration.ofSeconds(1)));
     assertThrows(IllegalArgumentException.class, () -> b.handshakeTimeout(Duration.ofMillis(-1)));
     assertThrows(IllegalArgumentException.class, () -> b.maxFrameSize(100));
     assertThrows(IllegalArgumentException.class, () -> b.maxChannelsPerConnection(0));
@@ -72,11 +77,14 @@ class TcpOptionsTest {
   void curveOptionsAreHeldAndMakeACurveTransport() {
     CurveKeyPair server = CurveKeyPair.generate();
     AllowListAuthenticator allow = new AllowListAuthenticator("d", server);
-    ClientAuthenticator client = ClientAuthenticator.of(server.publicKey(), CurveKeyPair.generate());
+    ClientAuthenticator client =
+        ClientAuthenticator.of(server.publicKey(), CurveKeyPair.generate());
     TcpOptions o = TcpOptions.builder().curveServer(allow).curveClient(client).build();
     assertSame(allow, o.curveServer());
     assertSame(client, o.curveClient());
-    assertTrue(o.toString().contains("CURVE server") && o.toString().contains("CURVE client"), o.toString());
+    assertTrue(
+        o.toString().contains("CURVE server") && o.toString().contains("CURVE client"),
+        o.toString());
     assertSame(o, new TcpTransport(o).options());
   }
 }

@@ -32,9 +32,19 @@ class TcpPingFloodTest {
 
   @Test
   void aPingFloodFromARemoteThatDoesNotReadQueuesBoundedMemory() throws Exception {
-    TcpOptions options = TcpOptions.builder().heartbeat(Duration.ofSeconds(20), Duration.ofSeconds(60)).maxSendBacklog(1 << 20).build();
-    Peer server = closer.later(Peer.builder().transport(new TcpTransport(options)).bind("tcp://127.0.0.1:0").name("server")
-        .defaultTimeout(Await.LIMIT).build());
+    TcpOptions options =
+        TcpOptions.builder()
+            .heartbeat(Duration.ofSeconds(20), Duration.ofSeconds(60))
+            .maxSendBacklog(1 << 20)
+            .build();
+    Peer server =
+        closer.later(
+            Peer.builder()
+                .transport(new TcpTransport(options))
+                .bind("tcp://127.0.0.1:0")
+                .name("server")
+                .defaultTimeout(Await.LIMIT)
+                .build());
     server.handle("echo", (ctx, body) -> body.value());
     server.start();
     long before = usedHeapAfterGc();
@@ -48,13 +58,26 @@ class TcpPingFloodTest {
       for (int i = 0; i < PINGS / 100_000; i++) {
         raw.send(pings.array()); // never reads the PONGs
       }
-      // A normal client is served after the flood was read: the loop has taken in (nearly) all of it.
-      ConnectedPeer client = closer.later(Peer.builder().transport(new TcpTransport()).connect(server.address()).defaultTimeout(Await.LIMIT).build())
-          .start();
+      // A normal client is served after the flood was read: the loop has taken in (nearly) all of
+      // it.
+      ConnectedPeer client =
+          closer
+              .later(
+                  Peer.builder()
+                      .transport(new TcpTransport())
+                      .connect(server.address())
+                      .defaultTimeout(Await.LIMIT)
+                      .build())
+              .start();
       assertEquals(7, client.invokeAndWait("echo", 7));
       long grown = usedHeapAfterGc() - before;
-      assertTrue(grown < 64L << 20, "the server holds " + (grown >> 20) + " MiB more after " + PINGS
-          + " PINGs from a remote that does not read (send backlog limit 1 MiB)");
+      assertTrue(
+          grown < 64L << 20,
+          "the server holds "
+              + (grown >> 20)
+              + " MiB more after "
+              + PINGS
+              + " PINGs from a remote that does not read (send backlog limit 1 MiB)");
     }
   }
 }

@@ -9,8 +9,8 @@ import java.time.Duration;
  *
  * @param handshakeRetry how long a connector waits for PONG, once connected, before retrying on a
  *     fresh socket (a last resort for a stuck connection or a PING the server dropped; the PING is
- *     sent after the TCP connection is up, which keeps jeromq 0.6.0's first-connect stall away); the
- *     whole handshake is bounded by the peer's connect timeout
+ *     sent after the TCP connection is up, which keeps jeromq 0.6.0's first-connect stall away);
+ *     the whole handshake is bounded by the peer's connect timeout
  * @param heartbeatInterval ZMTP heartbeat interval, and how often a bound peer probes its remotes
  * @param heartbeatTimeout silence after which ZMTP drops a connection (its calls then fail with
  *     "connection lost")
@@ -52,49 +52,148 @@ public record ZmqOptions(
    * reconnect, no CURVE, one I/O loop thread, 16,384 sockets.
    */
   public static ZmqOptions defaults() {
-    return new ZmqOptions(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofMillis(100), 10_000,
-        Duration.ofMillis(100), null, null, 1, 16_384);
+    return new ZmqOptions(
+        Duration.ofSeconds(1),
+        Duration.ofSeconds(1),
+        Duration.ofSeconds(5),
+        Duration.ofMillis(100),
+        10_000,
+        Duration.ofMillis(100),
+        null,
+        null,
+        1,
+        16_384);
   }
 
   public ZmqOptions withHandshakeRetry(Duration d) {
-    return new ZmqOptions(d, heartbeatInterval, heartbeatTimeout, linger, highWaterMark, reconnectInterval, curveServer, curveClient, ioThreads, maxSockets);
+    return new ZmqOptions(
+        d,
+        heartbeatInterval,
+        heartbeatTimeout,
+        linger,
+        highWaterMark,
+        reconnectInterval,
+        curveServer,
+        curveClient,
+        ioThreads,
+        maxSockets);
   }
 
   public ZmqOptions withHeartbeat(Duration interval, Duration timeout) {
-    return new ZmqOptions(handshakeRetry, interval, timeout, linger, highWaterMark, reconnectInterval, curveServer, curveClient, ioThreads, maxSockets);
+    return new ZmqOptions(
+        handshakeRetry,
+        interval,
+        timeout,
+        linger,
+        highWaterMark,
+        reconnectInterval,
+        curveServer,
+        curveClient,
+        ioThreads,
+        maxSockets);
   }
 
   public ZmqOptions withLinger(Duration d) {
-    return new ZmqOptions(handshakeRetry, heartbeatInterval, heartbeatTimeout, d, highWaterMark, reconnectInterval, curveServer, curveClient, ioThreads, maxSockets);
+    return new ZmqOptions(
+        handshakeRetry,
+        heartbeatInterval,
+        heartbeatTimeout,
+        d,
+        highWaterMark,
+        reconnectInterval,
+        curveServer,
+        curveClient,
+        ioThreads,
+        maxSockets);
   }
 
   public ZmqOptions withHighWaterMark(int messages) {
-    return new ZmqOptions(handshakeRetry, heartbeatInterval, heartbeatTimeout, linger, messages, reconnectInterval, curveServer, curveClient, ioThreads, maxSockets);
+    return new ZmqOptions(
+        handshakeRetry,
+        heartbeatInterval,
+        heartbeatTimeout,
+        linger,
+        messages,
+        reconnectInterval,
+        curveServer,
+        curveClient,
+        ioThreads,
+        maxSockets);
   }
 
   public ZmqOptions withReconnectInterval(Duration d) {
-    return new ZmqOptions(handshakeRetry, heartbeatInterval, heartbeatTimeout, linger, highWaterMark, d, curveServer, curveClient, ioThreads, maxSockets);
+    return new ZmqOptions(
+        handshakeRetry,
+        heartbeatInterval,
+        heartbeatTimeout,
+        linger,
+        highWaterMark,
+        d,
+        curveServer,
+        curveClient,
+        ioThreads,
+        maxSockets);
   }
 
   /** Bound peers become CURVE servers: {@code server} gives their keys and decides who gets in. */
   public ZmqOptions withCurveServer(ServerAuthenticator server) {
-    return new ZmqOptions(handshakeRetry, heartbeatInterval, heartbeatTimeout, linger, highWaterMark, reconnectInterval, server, curveClient, ioThreads, maxSockets);
+    return new ZmqOptions(
+        handshakeRetry,
+        heartbeatInterval,
+        heartbeatTimeout,
+        linger,
+        highWaterMark,
+        reconnectInterval,
+        server,
+        curveClient,
+        ioThreads,
+        maxSockets);
   }
 
-  /** Connecting peers use CURVE: {@code client} gives the server's public key and their own keys. */
+  /**
+   * Connecting peers use CURVE: {@code client} gives the server's public key and their own keys.
+   */
   public ZmqOptions withCurveClient(ClientAuthenticator client) {
-    return new ZmqOptions(handshakeRetry, heartbeatInterval, heartbeatTimeout, linger, highWaterMark, reconnectInterval, curveServer, client, ioThreads, maxSockets);
+    return new ZmqOptions(
+        handshakeRetry,
+        heartbeatInterval,
+        heartbeatTimeout,
+        linger,
+        highWaterMark,
+        reconnectInterval,
+        curveServer,
+        client,
+        ioThreads,
+        maxSockets);
   }
 
   /** How many I/O loop threads serve the transport's sockets. */
   public ZmqOptions withIoThreads(int threads) {
-    return new ZmqOptions(handshakeRetry, heartbeatInterval, heartbeatTimeout, linger, highWaterMark, reconnectInterval, curveServer, curveClient,
-        threads, maxSockets);
+    return new ZmqOptions(
+        handshakeRetry,
+        heartbeatInterval,
+        heartbeatTimeout,
+        linger,
+        highWaterMark,
+        reconnectInterval,
+        curveServer,
+        curveClient,
+        threads,
+        maxSockets);
   }
 
   /** The most ZeroMQ sockets the transport holds at once. */
   public ZmqOptions withMaxSockets(int sockets) {
-    return new ZmqOptions(handshakeRetry, heartbeatInterval, heartbeatTimeout, linger, highWaterMark, reconnectInterval, curveServer, curveClient,
-        ioThreads, sockets);
+    return new ZmqOptions(
+        handshakeRetry,
+        heartbeatInterval,
+        heartbeatTimeout,
+        linger,
+        highWaterMark,
+        reconnectInterval,
+        curveServer,
+        curveClient,
+        ioThreads,
+        sockets);
   }
 }

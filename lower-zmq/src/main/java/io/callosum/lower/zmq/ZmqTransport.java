@@ -25,10 +25,10 @@ import java.util.Set;
  * PONG}, header, body). Addresses: {@code zmq+tcp://host:port} (port 0 binds an ephemeral port),
  * {@code zmq+ipc://path}, {@code zmq+inproc://name}.
  *
- * <p>One transport object owns one ZeroMQ context, shared by all peers built with it and ended
- * when the last of them closes. Peers that find this lower by their address scheme share one
- * default instance. All sockets of the transport are served by {@link ZmqOptions#ioThreads()} I/O
- * loop threads (one by default), which alone touch them. Thread-safe.
+ * <p>One transport object owns one ZeroMQ context, shared by all peers built with it and ended when
+ * the last of them closes. Peers that find this lower by their address scheme share one default
+ * instance. All sockets of the transport are served by {@link ZmqOptions#ioThreads()} I/O loop
+ * threads (one by default), which alone touch them. Thread-safe.
  */
 public final class ZmqTransport extends LinkFanoutTransport {
   private final ZmqOptions options;
@@ -50,13 +50,15 @@ public final class ZmqTransport extends LinkFanoutTransport {
   }
 
   @Override
-  public Endpoint bind(URI address, TransportConfig config, LinkListener listener) throws IOException {
+  public Endpoint bind(URI address, TransportConfig config, LinkListener listener)
+      throws IOException {
     checkScheme(address);
     return RouterEndpoint.bind(context, address, config, listener, options);
   }
 
   @Override
-  public Endpoint connect(URI address, TransportConfig config, LinkListener listener) throws IOException {
+  public Endpoint connect(URI address, TransportConfig config, LinkListener listener)
+      throws IOException {
     checkScheme(address);
     return DealerEndpoint.connect(context, address, config, listener, options);
   }
@@ -66,7 +68,8 @@ public final class ZmqTransport extends LinkFanoutTransport {
    * CURVE, a sender over this transport's links with credit (see {@link #encrypted}).
    */
   @Override
-  public FanoutSender openSender(URI address, FanoutConfig config, Runnable writable) throws IOException {
+  public FanoutSender openSender(URI address, FanoutConfig config, Runnable writable)
+      throws IOException {
     checkScheme(address);
     if (encrypted(config)) {
       return super.openSender(address, config, writable);
@@ -74,9 +77,14 @@ public final class ZmqTransport extends LinkFanoutTransport {
     return ZmqFanoutSender.create(context, address, config, options, writable);
   }
 
-  /** A SUB (broadcast) or PULL (pipeline) socket; with CURVE, a receiver over this transport's links. */
+  /**
+   * A SUB (broadcast) or PULL (pipeline) socket; with CURVE, a receiver over this transport's
+   * links.
+   */
   @Override
-  public FanoutReceiver openReceiver(URI address, FanoutConfig config, List<String> topicPrefixes, FanoutListener listener) throws IOException {
+  public FanoutReceiver openReceiver(
+      URI address, FanoutConfig config, List<String> topicPrefixes, FanoutListener listener)
+      throws IOException {
     checkScheme(address);
     if (encrypted(config)) {
       return super.openReceiver(address, config, topicPrefixes, listener);
@@ -91,9 +99,9 @@ public final class ZmqTransport extends LinkFanoutTransport {
    * DEALER/ROUTER links with credit-based flow control: jeromq 0.6.0 hands a socket a message still
    * encrypted whenever a CURVE receive pipe was full (its stream engine pushes the decoder's
    * original message instead of the decrypted one once room returns), and fan-out receivers fill
-   * their pipes by design when their consumer is slow. Credit keeps every pipe below its
-   * high-water mark instead ({@link #linkCredit}). Both ends of a fan-out must be encrypted or both
-   * plain, as for calls.
+   * their pipes by design when their consumer is slow. Credit keeps every pipe below its high-water
+   * mark instead ({@link #linkCredit}). Both ends of a fan-out must be encrypted or both plain, as
+   * for calls.
    */
   private boolean encrypted(FanoutConfig config) {
     return config.bind() ? options.curveServer() != null : options.curveClient() != null;
@@ -112,7 +120,8 @@ public final class ZmqTransport extends LinkFanoutTransport {
   /** Refuses an address this transport does not serve before any resource is taken for it. */
   private void checkScheme(URI address) {
     if (!schemes().contains(address.getScheme())) {
-      throw new IllegalArgumentException("not a ZeroMQ address (zmq+tcp://, zmq+ipc://, zmq+inproc://): " + address);
+      throw new IllegalArgumentException(
+          "not a ZeroMQ address (zmq+tcp://, zmq+ipc://, zmq+inproc://): " + address);
     }
   }
 

@@ -12,6 +12,7 @@ import io.callosum.auth.CurveKeyPair;
 import io.callosum.testing.Await;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.lang.reflect.Method;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
@@ -24,10 +25,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * jeromq 0.6.0 crashes its I/O thread on a ZMTP frame whose 8-byte length has the top bit set,
- * then spins at full CPU with every socket of the context deaf once that connection closes. The
- * lower must survive it: after the hostile packet, legitimate clients are still served, and no
- * ZeroMQ thread burns CPU.
+ * jeromq 0.6.0 crashes its I/O thread on a ZMTP frame whose 8-byte length has the top bit set, then
+ * spins at full CPU with every socket of the context deaf once that connection closes. The lower
+ * must survive it: after the hostile packet, legitimate clients are still served, and no ZeroMQ
+ * thread burns CPU.
  */
 class PreAuthCrashTest {
   private static byte[] greeting(String mechanism) {
@@ -54,10 +55,18 @@ class PreAuthCrashTest {
     } // ...and the hostile connection closes
   }
 
-  /** CPU time of ZeroMQ's own threads (java.management is read reflectively: tests run as this module). */
+  /**
+   * CPU time of ZeroMQ's own threads (java.management is read reflectively: tests run as this
+   * module).
+   */
   private static long zeroMqThreadCpuNanos() throws ReflectiveOperationException {
-    Object mx = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean").invoke(null);
-    java.lang.reflect.Method cpuTime = Class.forName("java.lang.management.ThreadMXBean").getMethod("getThreadCpuTime", long.class);
+    Object mx =
+        Class.forName("java.lang.management.ManagementFactory")
+            .getMethod("getThreadMXBean")
+            .invoke(null);
+    Method cpuTime =
+        Class.forName("java.lang.management.ThreadMXBean")
+            .getMethod("getThreadCpuTime", long.class);
     long total = 0;
     for (Thread t : Thread.getAllStackTraces().keySet()) {
       if (t.getName().startsWith("iothread") || t.getName().startsWith("reaper")) {
@@ -70,14 +79,16 @@ class PreAuthCrashTest {
   @ParameterizedTest
   @ValueSource(booleans = {false, true})
   void aNegativeFrameLengthKillsNothing(boolean curve) throws Exception {
-    survives(curve, server -> {
-      byte[] minusOne = new byte[8];
-      Arrays.fill(minusOne, (byte) 0xff);
-      byte[] topBit = {(byte) 0x80, 0, 0, 0, 0, 0, 0, 0};
-      for (byte[] length : new byte[][] {minusOne, topBit}) {
-        sendHostilePacket(server.address(), curve ? "CURVE" : "NULL", length);
-      }
-    });
+    survives(
+        curve,
+        server -> {
+          byte[] minusOne = new byte[8];
+          Arrays.fill(minusOne, (byte) 0xff);
+          byte[] topBit = {(byte) 0x80, 0, 0, 0, 0, 0, 0, 0};
+          for (byte[] length : new byte[][] {minusOne, topBit}) {
+            sendHostilePacket(server.address(), curve ? "CURVE" : "NULL", length);
+          }
+        });
   }
 
   /**
@@ -87,20 +98,32 @@ class PreAuthCrashTest {
    */
   @Test
   void anInitiateWithMoreThan256BytesOfMetadataKillsNothing() throws Exception {
-    survives(true, server -> {
-      try (RawZmtpClient hostile = RawZmtpClient.curve(server.address(), SERVER_KEYS.publicKey(), CurveKeyPair.generate(),
-          Map.of("X-Padding", "x".repeat(300)))) {
-        assertFalse(hostile.accepted(), "a client whose INITIATE overflows jeromq's buffer is not let in");
-      } catch (IOException silent) {
-        // what jeromq 0.6.0 does: that connection gets no answer (until its handshake times out)
-      }
-    });
+    survives(
+        true,
+        server -> {
+          try (RawZmtpClient hostile =
+              RawZmtpClient.curve(
+                  server.address(),
+                  SERVER_KEYS.publicKey(),
+                  CurveKeyPair.generate(),
+                  Map.of("X-Padding", "x".repeat(300)))) {
+            assertFalse(
+                hostile.accepted(),
+                "a client whose INITIATE overflows jeromq's buffer is not let in");
+          } catch (IOException silent) {
+            // what jeromq 0.6.0 does: that connection gets no answer (until its handshake times
+            // out)
+          }
+        });
   }
 
   private static final CurveKeyPair SERVER_KEYS = CurveKeyPair.generate();
   private static final CurveKeyPair CLIENT_KEYS = CurveKeyPair.generate();
 
-  /** An attack on a bound peer (given the peer): clients connected before and after it are served, and no ZeroMQ thread spins. */
+  /**
+   * An attack on a bound peer (given the peer): clients connected before and after it are served,
+   * and no ZeroMQ thread spins.
+   */
   private static void survives(boolean curve, Attack attack) throws Exception {
     ZmqOptions serverOptions = ZmqOptions.defaults();
     ZmqOptions clientOptions = ZmqOptions.defaults();
@@ -108,21 +131,36 @@ class PreAuthCrashTest {
       AllowListAuthenticator allow = new AllowListAuthenticator("crash", SERVER_KEYS);
       allow.allow(CLIENT_KEYS.publicKey());
       serverOptions = serverOptions.withCurveServer(allow);
-      clientOptions = clientOptions.withCurveClient(ClientAuthenticator.of(SERVER_KEYS.publicKey(), CLIENT_KEYS));
+      clientOptions =
+          clientOptions.withCurveClient(
+              ClientAuthenticator.of(SERVER_KEYS.publicKey(), CLIENT_KEYS));
     }
     ZmqTransport serverTransport = new ZmqTransport(serverOptions);
     ZmqTransport clientTransport = new ZmqTransport(clientOptions); // another "process"
-    try (Peer server = Peer.builder().transport(serverTransport).bind("zmq+tcp://127.0.0.1:0").build()) {
+    try (Peer server =
+        Peer.builder().transport(serverTransport).bind("zmq+tcp://127.0.0.1:0").build()) {
       server.handle("echo", (ctx, body) -> body.value());
       server.start();
-      try (ConnectedPeer before = Peer.builder().transport(clientTransport).connect(server.address()).defaultTimeout(Duration.ofSeconds(5)).build().start()) {
+      try (ConnectedPeer before =
+          Peer.builder()
+              .transport(clientTransport)
+              .connect(server.address())
+              .defaultTimeout(Duration.ofSeconds(5))
+              .build()
+              .start()) {
         assertEquals("before", before.invokeAndWait("echo", "before"));
         attack.on(server);
         // A connection made before the attack and new ones after it are all served.
         assertEquals("still", before.invokeAndWait("echo", "still"));
         for (int i = 0; i < 3; i++) {
-          try (ConnectedPeer after = Peer.builder().transport(clientTransport).connect(server.address())
-              .connectTimeout(Duration.ofSeconds(5)).defaultTimeout(Duration.ofSeconds(5)).build().start()) {
+          try (ConnectedPeer after =
+              Peer.builder()
+                  .transport(clientTransport)
+                  .connect(server.address())
+                  .connectTimeout(Duration.ofSeconds(5))
+                  .defaultTimeout(Duration.ofSeconds(5))
+                  .build()
+                  .start()) {
             assertEquals(i, after.invokeAndWait("echo", i));
           }
         }
@@ -132,7 +170,8 @@ class PreAuthCrashTest {
       long wall0 = System.nanoTime();
       Await.until("a measurement window of 300 ms", () -> System.nanoTime() - wall0 > 300_000_000L);
       long used = zeroMqThreadCpuNanos() - cpu0;
-      assertTrue(used < 150_000_000L, "ZeroMQ threads used " + used / 1_000_000 + " ms of CPU in 300 ms");
+      assertTrue(
+          used < 150_000_000L, "ZeroMQ threads used " + used / 1_000_000 + " ms of CPU in 300 ms");
     }
   }
 

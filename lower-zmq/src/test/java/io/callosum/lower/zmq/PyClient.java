@@ -59,15 +59,20 @@ final class PyClient implements AutoCloseable {
         return m;
       }
     }
-    throw new AssertionError("no answer to the first message within " + Await.LIMIT + " (" + attempts + " attempts)");
+    throw new AssertionError(
+        "no answer to the first message within " + Await.LIMIT + " (" + attempts + " attempts)");
   }
 
-  /** Python's handshake: sends {@code [PING, "", ""]} and requires exactly {@code [PONG, "", ""]} back. */
+  /**
+   * Python's handshake: sends {@code [PING, "", ""]} and requires exactly {@code [PONG, "", ""]}
+   * back.
+   */
   PyClient handshake() {
     List<byte[]> m = firstContact(PyWire.PING, PyWire.EMPTY, PyWire.EMPTY);
     received.add(m);
     assertEquals(3, m.size(), "PONG frames " + PyWire.describe(m));
-    assertArrayEquals(PyWire.PONG, m.get(0), "the answer to PING must be PONG: " + PyWire.describe(m));
+    assertArrayEquals(
+        PyWire.PONG, m.get(0), "the answer to PING must be PONG: " + PyWire.describe(m));
     assertArrayEquals(PyWire.EMPTY, m.get(1), "PONG header must echo the empty PING header");
     assertArrayEquals(PyWire.EMPTY, m.get(2), "PONG body must echo the empty PING body");
     return this;
@@ -96,7 +101,9 @@ final class PyClient implements AutoCloseable {
     dealer.send(PyWire.UPPER, header, body);
   }
 
-  /** The next UPPER message ({@code [UPPER, header, body]}), checked; PINGs on the way are answered. */
+  /**
+   * The next UPPER message ({@code [UPPER, header, body]}), checked; PINGs on the way are answered.
+   */
   List<byte[]> nextUpper() {
     long deadline = System.nanoTime() + Await.LIMIT.toNanos();
     while (true) {
@@ -134,7 +141,8 @@ final class PyClient implements AutoCloseable {
   /** Checks one received message; true for UPPER, false for a PING (answered) or a stray PONG. */
   private boolean check(List<byte[]> m) {
     received.add(m);
-    assertEquals(3, m.size(), "a Python client only handles [kind, header, body]: " + PyWire.describe(m));
+    assertEquals(
+        3, m.size(), "a Python client only handles [kind, header, body]: " + PyWire.describe(m));
     byte[] kind = m.get(0);
     if (Arrays.equals(kind, PyWire.UPPER)) {
       PyWire.checkUpper(m.get(1), m.get(2));
@@ -142,8 +150,10 @@ final class PyClient implements AutoCloseable {
     }
     if (Arrays.equals(kind, PyWire.PING)) {
       // Python answers this ([*pre, PONG, header, body]); it must look like Python's own PING.
-      assertArrayEquals(PyWire.EMPTY, m.get(1), "a PING to a Python client must have an empty header");
-      assertArrayEquals(PyWire.EMPTY, m.get(2), "a PING to a Python client must have an empty body");
+      assertArrayEquals(
+          PyWire.EMPTY, m.get(1), "a PING to a Python client must have an empty header");
+      assertArrayEquals(
+          PyWire.EMPTY, m.get(2), "a PING to a Python client must have an empty body");
       probes++;
       dealer.send(PyWire.PONG, m.get(1), m.get(2));
       return false;
@@ -152,7 +162,8 @@ final class PyClient implements AutoCloseable {
       strayPongs++;
       return false;
     }
-    throw new AssertionError("a Python client got a frame kind other than PONG/UPPER/PING: " + PyWire.describe(m));
+    throw new AssertionError(
+        "a Python client got a frame kind other than PONG/UPPER/PING: " + PyWire.describe(m));
   }
 
   /** PINGs received (and answered) after the handshake. */

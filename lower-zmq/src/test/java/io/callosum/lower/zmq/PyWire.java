@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
@@ -16,10 +17,10 @@ import org.msgpack.core.MessageUnpacker;
 import org.msgpack.value.ValueType;
 
 /**
- * Python Callosum's ZeroMQ wire format for tests, written independently of the main code: the
- * byte dumps of /work/shared/WIRE-callosum-py.md section 11, a Python-style encoder (key order
- * type, meth, okey, seq, zip; meta, body), and a strict check of what a Python Callosum peer
- * survives (sections 2, 4, 5 and 10 of that document).
+ * Python Callosum's ZeroMQ wire format for tests, written independently of the main code: the byte
+ * dumps of /work/shared/WIRE-callosum-py.md section 11, a Python-style encoder (key order type,
+ * meth, okey, seq, zip; meta, body), and a strict check of what a Python Callosum peer survives
+ * (sections 2, 4, 5 and 10 of that document).
  */
 final class PyWire {
   private PyWire() {}
@@ -32,40 +33,70 @@ final class PyWire {
   // ------------------------------------------------------------ section 11, byte for byte
 
   /** Request header {type:1, meth:"echo", okey:b"", seq:0, zip:false} (34 bytes). */
-  static final byte[] REQUEST_HEADER = hex("""
-      85 a4 74 79 70 65 01 a4 6d 65 74 68 a4 65 63 68
-      6f a4 6f 6b 65 79 c4 00 a3 73 65 71 00 a3 7a 69
-      70 c2""");
-  /** Request body {meta: bin(""), body: bin(msgpack({"a":1,"b":"two","c":b"three"}))} (34 bytes). */
-  static final byte[] REQUEST_BODY = hex("""
-      82 a4 6d 65 74 61 c4 00 a4 62 6f 64 79 c4 13 83
-      a1 61 01 a1 62 a3 74 77 6f a1 63 c4 05 74 68 72
-      65 65""");
+  static final byte[] REQUEST_HEADER =
+      hex(
+          """
+          85 a4 74 79 70 65 01 a4 6d 65 74 68 a4 65 63 68
+          6f a4 6f 6b 65 79 c4 00 a3 73 65 71 00 a3 7a 69
+          70 c2\
+          """);
+
+  /**
+   * Request body {meta: bin(""), body: bin(msgpack({"a":1,"b":"two","c":b"three"}))} (34 bytes).
+   */
+  static final byte[] REQUEST_BODY =
+      hex(
+          """
+          82 a4 6d 65 74 61 c4 00 a4 62 6f 64 79 c4 13 83
+          a1 61 01 a1 62 a3 74 77 6f a1 63 c4 05 74 68 72
+          65 65\
+          """);
+
   /** Reply header {type:2, meth:"echo", okey:b"", seq:0, zip:false} (34 bytes). */
-  static final byte[] REPLY_HEADER = hex("""
-      85 a4 74 79 70 65 02 a4 6d 65 74 68 a4 65 63 68
-      6f a4 6f 6b 65 79 c4 00 a3 73 65 71 00 a3 7a 69
-      70 c2""");
+  static final byte[] REPLY_HEADER =
+      hex(
+          """
+          85 a4 74 79 70 65 02 a4 6d 65 74 68 a4 65 63 68
+          6f a4 6f 6b 65 79 c4 00 a3 73 65 71 00 a3 7a 69
+          70 c2\
+          """);
+
   /** Reply body {meta: bin(90), body: bin(msgpack(result))} (35 bytes). */
-  static final byte[] REPLY_BODY = hex("""
-      82 a4 6d 65 74 61 c4 01 90 a4 62 6f 64 79 c4 13
-      83 a1 61 01 a1 62 a3 74 77 6f a1 63 c4 05 74 68
-      72 65 65""");
+  static final byte[] REPLY_BODY =
+      hex(
+          """
+          82 a4 6d 65 74 61 c4 01 90 a4 62 6f 64 79 c4 13
+          83 a1 61 01 a1 62 a3 74 77 6f a1 63 c4 05 74 68
+          72 65 65\
+          """);
+
   /** CANCEL header {type:5, meth:"sleep", okey:"cancel-test", seq:1, zip:false} (45 bytes). */
-  static final byte[] CANCEL_HEADER = hex("""
-      85 a4 74 79 70 65 05 a4 6d 65 74 68 a5 73 6c 65
-      65 70 a4 6f 6b 65 79 ab 63 61 6e 63 65 6c 2d 74
-      65 73 74 a3 73 65 71 01 a3 7a 69 70 c2""");
+  static final byte[] CANCEL_HEADER =
+      hex(
+          """
+          85 a4 74 79 70 65 05 a4 6d 65 74 68 a5 73 6c 65
+          65 70 a4 6f 6b 65 79 ab 63 61 6e 63 65 6c 2d 74
+          65 73 74 a3 73 65 71 01 a3 7a 69 70 c2\
+          """);
+
   /** CANCEL and CANCELLED body {meta: bin(90), body: nil} (15 bytes). */
   static final byte[] CANCEL_BODY = hex("82 a4 6d 65 74 61 c4 01 90 a4 62 6f 64 79 c0");
-  /** Compressed (raw snappy) body of a 151-byte map {meta: bin(""), body: bin(msgpack({"blob": "ab" * 64}))}. */
-  static final byte[] COMPRESSED_BODY = hex("""
-      97 01 60 82 a4 6d 65 74 61 c4 00 a4 62 6f 64 79
-      c4 88 81 a4 62 6c 6f 62 d9 80 61 62 fe 02 00 f6
-      02 00""");
+
+  /**
+   * Compressed (raw snappy) body of a 151-byte map {meta: bin(""), body: bin(msgpack({"blob": "ab"
+   * * 64}))}.
+   */
+  static final byte[] COMPRESSED_BODY =
+      hex(
+          """
+          97 01 60 82 a4 6d 65 74 61 c4 00 a4 62 6f 64 79
+          c4 88 81 a4 62 6c 6f 62 d9 80 61 62 fe 02 00 f6
+          02 00\
+          """);
 
   /** The msgpack encoding of the default order key, an empty bin. */
   static final byte[] OKEY_NONE = hex("c4 00");
+
   /** The keys of a Python Callosum header, in its order. */
   static final List<String> HEADER_KEYS = List.of("type", "meth", "okey", "seq", "zip");
 
@@ -141,13 +172,14 @@ final class PyWire {
   record PyBody(byte[] meta, byte[] body) {}
 
   /**
-   * Decodes a header as Python Callosum would accept it, failing the test on anything it would
-   * not survive or that is not the five base keys exactly: a map of five str keys, type an int
-   * 1..6, meth a str, okey one msgpack value, seq an unsigned int below 2^32, zip a bool.
+   * Decodes a header as Python Callosum would accept it, failing the test on anything it would not
+   * survive or that is not the five base keys exactly: a map of five str keys, type an int 1..6,
+   * meth a str, okey one msgpack value, seq an unsigned int below 2^32, zip a bool.
    */
   static PyHeader decodeHeader(byte[] frame) {
     try (MessageUnpacker u = MessagePack.newDefaultUnpacker(frame)) {
-      assertEquals(ValueType.MAP, u.getNextFormat().getValueType(), "header is not a map: " + hex(frame));
+      assertEquals(
+          ValueType.MAP, u.getNextFormat().getValueType(), "header is not a map: " + hex(frame));
       int n = u.unpackMapHeader();
       List<String> keys = new ArrayList<>();
       Integer type = null;
@@ -156,7 +188,10 @@ final class PyWire {
       Long seq = null;
       Boolean zip = null;
       for (int i = 0; i < n; i++) {
-        assertEquals(ValueType.STRING, u.getNextFormat().getValueType(), "header key is not a str: " + hex(frame));
+        assertEquals(
+            ValueType.STRING,
+            u.getNextFormat().getValueType(),
+            "header key is not a str: " + hex(frame));
         String key = u.unpackString();
         keys.add(key);
         switch (key) {
@@ -165,7 +200,7 @@ final class PyWire {
           case "okey" -> {
             int start = (int) u.getTotalReadBytes();
             u.skipValue();
-            okey = java.util.Arrays.copyOfRange(frame, start, (int) u.getTotalReadBytes());
+            okey = Arrays.copyOfRange(frame, start, (int) u.getTotalReadBytes());
           }
           case "seq" -> {
             MessageFormat f = u.getNextFormat();
@@ -173,7 +208,9 @@ final class PyWire {
             seq = u.unpackLong();
           }
           case "zip" -> zip = u.unpackBoolean();
-          default -> throw new AssertionError("header key '" + key + "' is not one of Python Callosum's five: " + hex(frame));
+          default ->
+              throw new AssertionError(
+                  "header key '" + key + "' is not one of Python Callosum's five: " + hex(frame));
         }
       }
       if (u.hasNext()) {
@@ -203,14 +240,20 @@ final class PyWire {
       for (int i = 0; i < n; i++) {
         String key = u.unpackString();
         if (key.equals("meta")) {
-          assertEquals(ValueType.BINARY, u.getNextFormat().getValueType(), "meta must be a bin: " + hex(frame));
+          assertEquals(
+              ValueType.BINARY,
+              u.getNextFormat().getValueType(),
+              "meta must be a bin: " + hex(frame));
           meta = u.readPayload(u.unpackBinaryHeader());
         } else if (key.equals("body")) {
           sawBody = true;
           if (u.getNextFormat().getValueType() == ValueType.NIL) {
             u.unpackNil();
           } else {
-            assertEquals(ValueType.BINARY, u.getNextFormat().getValueType(), "body must be a bin or nil: " + hex(frame));
+            assertEquals(
+                ValueType.BINARY,
+                u.getNextFormat().getValueType(),
+                "body must be a bin or nil: " + hex(frame));
             body = u.readPayload(u.unpackBinaryHeader());
           }
         } else {
@@ -218,11 +261,13 @@ final class PyWire {
         }
       }
       if (meta == null || !sawBody || u.hasNext()) {
-        throw new AssertionError("body frame lacks meta or body, or has trailing bytes: " + hex(frame));
+        throw new AssertionError(
+            "body frame lacks meta or body, or has trailing bytes: " + hex(frame));
       }
       return new PyBody(meta, body);
     } catch (IOException | RuntimeException e) {
-      throw new AssertionError("body frame Python Callosum cannot decode: " + hex(frame) + ": " + e, e);
+      throw new AssertionError(
+          "body frame Python Callosum cannot decode: " + hex(frame) + ": " + e, e);
     }
   }
 
@@ -232,7 +277,10 @@ final class PyWire {
       assertEquals(3, u.unpackArrayHeader(), "error metadata must have 3 elements");
       String[] out = new String[3];
       for (int i = 0; i < 3; i++) {
-        assertEquals(ValueType.STRING, u.getNextFormat().getValueType(), "error metadata element " + i + " is not a str");
+        assertEquals(
+            ValueType.STRING,
+            u.getNextFormat().getValueType(),
+            "error metadata element " + i + " is not a str");
         out[i] = u.unpackString();
       }
       if (u.hasNext()) {

@@ -96,7 +96,8 @@ final class RawZmq implements AutoCloseable {
   List<byte[]> next() {
     List<byte[]> m = receive(Await.LIMIT.toMillis());
     if (m == null) {
-      throw new AssertionError("the raw " + socket.getSocketType() + " received nothing within " + Await.LIMIT);
+      throw new AssertionError(
+          "the raw " + socket.getSocketType() + " received nothing within " + Await.LIMIT);
     }
     return m;
   }

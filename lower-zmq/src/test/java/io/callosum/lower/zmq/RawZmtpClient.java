@@ -59,14 +59,18 @@ public final class RawZmtpClient implements AutoCloseable {
   /**
    * Connects to {@code address} ({@code zmq+tcp://host:port}) and runs the CURVE handshake as
    * {@code clientKeys}, adding {@code properties} to the INITIATE metadata after Socket-Type and
-   * Identity. Returns once the server answered READY ({@link
-   * #accepted()}) or ERROR ({@link #error()}).
+   * Identity. Returns once the server answered READY ({@link #accepted()}) or ERROR ({@link
+   * #error()}).
    *
    * @throws java.net.ConnectException if nothing listens there
    * @throws IOException if the server closed the connection or did not answer within 5 s
    */
-  public static RawZmtpClient curve(String address, CurvePublicKey serverKey, CurveKeyPair clientKeys,
-      Map<String, String> properties) throws IOException {
+  public static RawZmtpClient curve(
+      String address,
+      CurvePublicKey serverKey,
+      CurveKeyPair clientKeys,
+      Map<String, String> properties)
+      throws IOException {
     Socket s = connect(address);
     try {
       RawZmtpClient c = new RawZmtpClient(s, serverKey.bytes());
@@ -84,12 +88,14 @@ public final class RawZmtpClient implements AutoCloseable {
    * properties} in its READY metadata after Socket-Type and Identity; returns after the server's
    * READY.
    */
-  public static RawZmtpClient plain(String address, Map<String, String> properties) throws IOException {
+  public static RawZmtpClient plain(String address, Map<String, String> properties)
+      throws IOException {
     Socket s = connect(address);
     try {
       RawZmtpClient c = new RawZmtpClient(s, null);
       c.greet("NULL");
-      c.writeFrame(true, concat(command("READY"), properties(dealerMetadata()), properties(properties)));
+      c.writeFrame(
+          true, concat(command("READY"), properties(dealerMetadata()), properties(properties)));
       expect(c.readFrame(), "READY", -1);
       return c;
     } catch (IOException | RuntimeException e) {
@@ -139,17 +145,28 @@ public final class RawZmtpClient implements AutoCloseable {
     out.flush();
     byte[] theirs = new byte[64];
     in.readFully(theirs);
-    if ((theirs[0] & 0xff) != 0xff || theirs[9] != 0x7f || theirs[10] < 3
+    if ((theirs[0] & 0xff) != 0xff
+        || theirs[9] != 0x7f
+        || theirs[10] < 3
         || !Arrays.equals(Arrays.copyOfRange(theirs, 12, 12 + mechanism.length), mechanism)) {
       throw new IOException("not a ZMTP 3 " + mechanismName + " greeting: " + PyWire.hex(theirs));
     }
   }
 
-  private void curveHandshake(CurveKeyPair clientKeys, Map<String, String> properties) throws IOException {
+  private void curveHandshake(CurveKeyPair clientKeys, Map<String, String> properties)
+      throws IOException {
     // HELLO: version, anti-amplification padding, C', short nonce, Box[64 zeros](C'->S)
     byte[] helloNonce = nonce("CurveZMQHELLO---", nonce++);
     byte[] signature = box(new byte[64], helloNonce, serverKey, shortSecret);
-    writeFrame(true, concat(command("HELLO"), new byte[] {1, 0}, new byte[72], shortPublic, tail8(helloNonce), signature));
+    writeFrame(
+        true,
+        concat(
+            command("HELLO"),
+            new byte[] {1, 0},
+            new byte[72],
+            shortPublic,
+            tail8(helloNonce),
+            signature));
 
     // WELCOME: 16-byte nonce, Box[S' + cookie](S->C')
     byte[] welcome = readFrame();
@@ -159,16 +176,23 @@ public final class RawZmtpClient implements AutoCloseable {
     }
     expect(welcome, "WELCOME", 168);
     byte[] welcomeNonce = concat(ascii("WELCOME-"), Arrays.copyOfRange(welcome, 8, 24));
-    byte[] opened = open(Arrays.copyOfRange(welcome, 24, 168), welcomeNonce, serverKey, shortSecret);
+    byte[] opened =
+        open(Arrays.copyOfRange(welcome, 24, 168), welcomeNonce, serverKey, shortSecret);
     serverShortKey = Arrays.copyOfRange(opened, 0, 32);
     byte[] cookie = Arrays.copyOfRange(opened, 32, 128);
 
     // INITIATE: cookie, short nonce, Box[C + vouch nonce + vouch + metadata](C'->S'), where
     // vouch = Box[C' + S](C->S')
     byte[] vouchNonce = concat(ascii("VOUCH---"), random(16));
-    byte[] vouch = box(concat(shortPublic, serverKey), vouchNonce, serverShortKey, clientKeys.secretKey());
-    byte[] plain = concat(clientKeys.publicKey().bytes(), Arrays.copyOfRange(vouchNonce, 8, 24), vouch,
-        properties(dealerMetadata()), properties(properties));
+    byte[] vouch =
+        box(concat(shortPublic, serverKey), vouchNonce, serverShortKey, clientKeys.secretKey());
+    byte[] plain =
+        concat(
+            clientKeys.publicKey().bytes(),
+            Arrays.copyOfRange(vouchNonce, 8, 24),
+            vouch,
+            properties(dealerMetadata()),
+            properties(properties));
     byte[] initiateNonce = nonce("CurveZMQINITIATE", nonce++);
     byte[] initiateBox = box(plain, initiateNonce, serverShortKey, shortSecret);
     writeFrame(true, concat(command("INITIATE"), cookie, tail8(initiateNonce), initiateBox));
@@ -180,8 +204,11 @@ public final class RawZmtpClient implements AutoCloseable {
       return;
     }
     expect(ready, "READY", -1);
-    open(Arrays.copyOfRange(ready, 14, ready.length), concat(ascii("CurveZMQREADY---"), Arrays.copyOfRange(ready, 6, 14)),
-        serverShortKey, shortSecret);
+    open(
+        Arrays.copyOfRange(ready, 14, ready.length),
+        concat(ascii("CurveZMQREADY---"), Arrays.copyOfRange(ready, 6, 14)),
+        serverShortKey,
+        shortSecret);
   }
 
   /** Sends {@code frames} as one multipart message (under CURVE, each frame a MESSAGE command). */
@@ -196,8 +223,12 @@ public final class RawZmtpClient implements AutoCloseable {
   private void sendMessage(int flags, byte[] data) throws IOException {
     if (!curve) {
       boolean large = data.length > 255;
-      out.write(((flags & 0x01) != 0 ? 0x01 : 0) | ((flags & 0x02) != 0 ? 0x04 : 0) | (large ? 0x02 : 0));
-      out.write(large ? ByteBuffer.allocate(8).putLong(data.length).array() : new byte[] {(byte) data.length});
+      out.write(
+          ((flags & 0x01) != 0 ? 0x01 : 0) | ((flags & 0x02) != 0 ? 0x04 : 0) | (large ? 0x02 : 0));
+      out.write(
+          large
+              ? ByteBuffer.allocate(8).putLong(data.length).array()
+              : new byte[] {(byte) data.length});
       out.write(data);
       return;
     }
@@ -233,14 +264,16 @@ public final class RawZmtpClient implements AutoCloseable {
       if (curve) {
         expect(frame, "MESSAGE", -1);
         byte[] n = concat(ascii("CurveZMQMESSAGES"), Arrays.copyOfRange(frame, 8, 16));
-        byte[] plain = open(Arrays.copyOfRange(frame, 16, frame.length), n, serverShortKey, shortSecret);
+        byte[] plain =
+            open(Arrays.copyOfRange(frame, 16, frame.length), n, serverShortKey, shortSecret);
         flags = plain[0];
         data = Arrays.copyOfRange(plain, 1, plain.length);
       } else {
         data = frame;
         flags = (flags & 0x01) | ((flags & 0x04) != 0 ? 0x02 : 0);
       }
-      if ((flags & 0x02) != 0) { // a ZMTP command: a heartbeat PING gets its PONG with the same context
+      if ((flags & 0x02)
+          != 0) { // a ZMTP command: a heartbeat PING gets its PONG with the same context
         if (isCommand(data, "PING")) {
           sendMessage(0x02, concat(command("PONG"), Arrays.copyOfRange(data, 7, data.length)));
           out.flush();
@@ -301,7 +334,11 @@ public final class RawZmtpClient implements AutoCloseable {
 
   private static void expect(byte[] body, String name, int size) throws IOException {
     if (!isCommand(body, name) || (size >= 0 && body.length != size)) {
-      throw new IOException("expected " + name + ", got " + PyWire.hex(Arrays.copyOf(body, Math.min(body.length, 16))));
+      throw new IOException(
+          "expected "
+              + name
+              + ", got "
+              + PyWire.hex(Arrays.copyOf(body, Math.min(body.length, 16))));
     }
   }
 
@@ -310,13 +347,21 @@ public final class RawZmtpClient implements AutoCloseable {
     return new String(error, 7, Math.min(length, error.length - 7), StandardCharsets.US_ASCII);
   }
 
-  /** ZMTP metadata: per property a 1-byte name length, the name, a 4-byte value length, the value. */
+  /**
+   * ZMTP metadata: per property a 1-byte name length, the name, a 4-byte value length, the value.
+   */
   private static byte[] properties(Map<String, String> properties) {
     byte[] all = new byte[0];
     for (Map.Entry<String, String> p : properties.entrySet()) {
       byte[] name = ascii(p.getKey());
       byte[] value = p.getValue().getBytes(StandardCharsets.UTF_8);
-      all = concat(all, new byte[] {(byte) name.length}, name, ByteBuffer.allocate(4).putInt(value.length).array(), value);
+      all =
+          concat(
+              all,
+              new byte[] {(byte) name.length},
+              name,
+              ByteBuffer.allocate(4).putInt(value.length).array(),
+              value);
     }
     return all;
   }
@@ -333,10 +378,12 @@ public final class RawZmtpClient implements AutoCloseable {
     return Arrays.copyOfRange(c, BOXZERO, c.length);
   }
 
-  private static byte[] open(byte[] sealed, byte[] nonce, byte[] publicKey, byte[] secretKey) throws IOException {
+  private static byte[] open(byte[] sealed, byte[] nonce, byte[] publicKey, byte[] secretKey)
+      throws IOException {
     byte[] c = concat(new byte[BOXZERO], sealed);
     byte[] m = new byte[c.length];
-    if (curve25519xsalsa20poly1305.crypto_box_open(m, c, c.length, nonce, publicKey, secretKey) != 0) {
+    if (curve25519xsalsa20poly1305.crypto_box_open(m, c, c.length, nonce, publicKey, secretKey)
+        != 0) {
       throw new IOException("a box from the server does not open");
     }
     return Arrays.copyOfRange(m, ZERO, m.length);

@@ -5,9 +5,9 @@ import io.callosum.testing.FanoutSuite;
 
 /**
  * Broadcast and pipelines over ZeroMQ with CURVE (the bound side is the CURVE server). They run
- * over the transport's CURVE links with credit, not over PUB/SUB and PUSH/PULL sockets (see
- * {@code ZmqTransport.encrypted}): over CURVE sockets, jeromq 0.6.0 loses the items that reach a
- * full receive pipe, and this suite's pipeline tests fail.
+ * over the transport's CURVE links with credit, not over PUB/SUB and PUSH/PULL sockets (see {@code
+ * ZmqTransport.encrypted}): over CURVE sockets, jeromq 0.6.0 loses the items that reach a full
+ * receive pipe, and this suite's pipeline tests fail.
  */
 class ZmqCurveFanoutTest extends FanoutSuite {
   private static final ZmqTransport TRANSPORT = CurveTransports.serverAndClient("fanout");

@@ -43,10 +43,12 @@ class ZmqCurveIdentityTest {
     allow.allow(aliceKeys.publicKey(), "alice");
     serverTransport = new ZmqTransport(ZmqOptions.defaults().withCurveServer(allow));
     server = Peer.builder().transport(serverTransport).bind("zmq+tcp://127.0.0.1:0").build();
-    server.handle("whoami", (ctx, body) -> {
-      seen.add(ctx.identity());
-      return ctx.identity().orElse("nobody");
-    });
+    server.handle(
+        "whoami",
+        (ctx, body) -> {
+          seen.add(ctx.identity());
+          return ctx.identity().orElse("nobody");
+        });
     server.start();
   }
 
@@ -58,21 +60,26 @@ class ZmqCurveIdentityTest {
 
   /** A whoami call as Python Callosum's client sends it (no PING first). */
   private static void call(RawZmtpClient client) throws IOException {
-    client.send(PyWire.UPPER, PyWire.header(1, "whoami", PyWire.OKEY_NONE, 0, false), PyWire.callBody(new byte[] {(byte) 0xc0}));
+    client.send(
+        PyWire.UPPER,
+        PyWire.header(1, "whoami", PyWire.OKEY_NONE, 0, false),
+        PyWire.callBody(new byte[] {(byte) 0xc0}));
   }
 
   /** The string result of a reply. */
   private static String result(List<byte[]> reply) throws IOException {
     assertEquals(3, reply.size(), PyWire.describe(reply));
     assertEquals(2, PyWire.checkUpper(reply.get(1), reply.get(2)).type(), "a RESULT");
-    try (MessageUnpacker u = MessagePack.newDefaultUnpacker(PyWire.decodeBody(reply.get(2)).body())) {
+    try (MessageUnpacker u =
+        MessagePack.newDefaultUnpacker(PyWire.decodeBody(reply.get(2)).body())) {
       return u.unpackString();
     }
   }
 
   @Test
   void theRawClientIsServedAsTheUserItsKeyIsAllowedAs() throws IOException {
-    try (RawZmtpClient alice = RawZmtpClient.curve(server.address(), serverKeys.publicKey(), aliceKeys, Map.of())) {
+    try (RawZmtpClient alice =
+        RawZmtpClient.curve(server.address(), serverKeys.publicKey(), aliceKeys, Map.of())) {
       assertTrue(alice.accepted(), alice.error());
       call(alice);
       List<byte[]> reply = alice.receive(Await.LIMIT.toMillis());
@@ -86,30 +93,48 @@ class ZmqCurveIdentityTest {
   @ValueSource(strings = {"admin", ""})
   void aUserIdTheClientNamesItselfNeverReachesAHandler(String forged) throws IOException {
     long dropsBefore = serverTransport.unverifiedDrops();
-    try (RawZmtpClient forger = RawZmtpClient.curve(server.address(), serverKeys.publicKey(), aliceKeys, Map.of("User-Id", forged))) {
+    try (RawZmtpClient forger =
+        RawZmtpClient.curve(
+            server.address(), serverKeys.publicKey(), aliceKeys, Map.of("User-Id", forged))) {
       assertTrue(forger.accepted(), "ZAP let alice's key in: " + forger.error());
       call(forger);
       // Until the server has dropped the call, or answered it (which it must not).
       long deadline = System.nanoTime() + Await.LIMIT.toNanos();
       List<byte[]> reply = null;
-      while (reply == null && serverTransport.unverifiedDrops() == dropsBefore && System.nanoTime() < deadline) {
+      while (reply == null
+          && serverTransport.unverifiedDrops() == dropsBefore
+          && System.nanoTime() < deadline) {
         reply = forger.receive(5);
       }
       if (reply != null) {
-        throw new AssertionError("the connection that named itself '" + forged + "' was served as '" + result(reply) + "'");
+        throw new AssertionError(
+            "the connection that named itself '"
+                + forged
+                + "' was served as '"
+                + result(reply)
+                + "'");
       }
-      assertTrue(serverTransport.unverifiedDrops() > dropsBefore, "the forged call was neither answered nor dropped");
+      assertTrue(
+          serverTransport.unverifiedDrops() > dropsBefore,
+          "the forged call was neither answered nor dropped");
 
       // An honest client on the same server is served as alice, and nobody else reached a handler.
-      ZmqTransport clientTransport = new ZmqTransport(ZmqOptions.defaults().withHandshakeRetry(Duration.ofMillis(300))
-          .withCurveClient(ClientAuthenticator.of(serverKeys.publicKey(), aliceKeys)));
-      try (ConnectedPeer honest = Peer.builder().transport(clientTransport).connect(server.address()).build().start()) {
+      ZmqTransport clientTransport =
+          new ZmqTransport(
+              ZmqOptions.defaults()
+                  .withHandshakeRetry(Duration.ofMillis(300))
+                  .withCurveClient(ClientAuthenticator.of(serverKeys.publicKey(), aliceKeys)));
+      try (ConnectedPeer honest =
+          Peer.builder().transport(clientTransport).connect(server.address()).build().start()) {
         assertEquals("alice", honest.invokeAndWait("whoami", null));
       }
       assertEquals(List.of(Optional.of("alice")), seen);
       assertNull(forger.receive(0), "the forged connection got an answer");
       // The honest client said goodbye; the forged connection never became a remote.
-      Await.until("the server has no remote", () -> server.remotes().isEmpty(), () -> server.remotes().toString());
+      Await.until(
+          "the server has no remote",
+          () -> server.remotes().isEmpty(),
+          () -> server.remotes().toString());
     }
   }
 
@@ -117,12 +142,15 @@ class ZmqCurveIdentityTest {
   void aPlainServerGivesNoIdentityWhateverTheClientClaims() throws IOException {
     ZmqTransport plain = new ZmqTransport();
     try (Peer plainServer = Peer.builder().transport(plain).bind("zmq+tcp://127.0.0.1:0").build()) {
-      plainServer.handle("whoami", (ctx, body) -> {
-        seen.add(ctx.identity());
-        return ctx.identity().orElse("nobody");
-      });
+      plainServer.handle(
+          "whoami",
+          (ctx, body) -> {
+            seen.add(ctx.identity());
+            return ctx.identity().orElse("nobody");
+          });
       plainServer.start();
-      try (RawZmtpClient client = RawZmtpClient.plain(plainServer.address(), Map.of("User-Id", "admin"))) {
+      try (RawZmtpClient client =
+          RawZmtpClient.plain(plainServer.address(), Map.of("User-Id", "admin"))) {
         call(client);
         List<byte[]> reply = client.receive(Await.LIMIT.toMillis());
         assertNotNull(reply, "no reply");

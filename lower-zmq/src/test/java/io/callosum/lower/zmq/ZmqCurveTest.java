@@ -44,17 +44,27 @@ class ZmqCurveTest {
 
   private ConnectedPeer client(ZmqOptions options) {
     clientTransport = new ZmqTransport(options.withHandshakeRetry(Duration.ofMillis(300)));
-    return Peer.builder().transport(clientTransport).connect(server.address()).connectTimeout(Duration.ofSeconds(3)).build();
+    return Peer.builder()
+        .transport(clientTransport)
+        .connect(server.address())
+        .connectTimeout(Duration.ofSeconds(3))
+        .build();
   }
 
   /** Live I/O loop threads of ZeroMQ transports in this JVM. */
   private static long loopThreads() {
-    return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("callosum-zmq-io-")).count();
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.getName().startsWith("callosum-zmq-io-"))
+        .count();
   }
 
   @Test
   void anAllowedKeyGetsInAndItsUserIdReachesTheHandler() {
-    try (ConnectedPeer client = client(ZmqOptions.defaults().withCurveClient(ClientAuthenticator.of(serverKeys.publicKey(), allowedKeys))).start()) {
+    try (ConnectedPeer client =
+        client(
+                ZmqOptions.defaults()
+                    .withCurveClient(ClientAuthenticator.of(serverKeys.publicKey(), allowedKeys)))
+            .start()) {
       assertEquals("alice", client.invokeAndWait("whoami", null));
       assertEquals("alice", server.remotes().get(0).identity().orElseThrow());
     }
@@ -62,28 +72,41 @@ class ZmqCurveTest {
 
   @Test
   void anUnknownKeyIsRejectedAsAnAuthenticationFailure() {
-    ConnectedPeer client = client(ZmqOptions.defaults().withCurveClient(ClientAuthenticator.of(serverKeys.publicKey(), CurveKeyPair.generate())));
+    ConnectedPeer client =
+        client(
+            ZmqOptions.defaults()
+                .withCurveClient(
+                    ClientAuthenticator.of(serverKeys.publicKey(), CurveKeyPair.generate())));
     long start = System.nanoTime();
     AuthenticationException e = assertThrows(AuthenticationException.class, client::start);
     assertTrue(e.getMessage().contains("credentials"), e.getMessage());
-    assertTrue(System.nanoTime() - start < Duration.ofSeconds(3).toNanos(), "gave up at the first refusal");
+    assertTrue(
+        System.nanoTime() - start < Duration.ofSeconds(3).toNanos(),
+        "gave up at the first refusal");
     assertTrue(server.remotes().isEmpty());
   }
 
   @Test
   void aWrongServerKeyIsReportedWithoutSpinning() {
     long loopsBefore = loopThreads();
-    ConnectedPeer client = client(ZmqOptions.defaults().withCurveClient(ClientAuthenticator.of(CurveKeyPair.generate().publicKey(), allowedKeys)));
+    ConnectedPeer client =
+        client(
+            ZmqOptions.defaults()
+                .withCurveClient(
+                    ClientAuthenticator.of(CurveKeyPair.generate().publicKey(), allowedKeys)));
     AuthenticationException e = assertThrows(AuthenticationException.class, client::start);
     assertTrue(e.getMessage().contains("server public key"), e.getMessage());
-    Await.until("the client's sockets and threads are gone", () -> clientTransport.openEndpoints() == 0 && loopThreads() == loopsBefore);
+    Await.until(
+        "the client's sockets and threads are gone",
+        () -> clientTransport.openEndpoints() == 0 && loopThreads() == loopsBefore);
   }
 
   @Test
   void aPlainClientCannotTalkToACurveServer() {
     ConnectedPeer client = client(ZmqOptions.defaults());
     CallosumException e = assertThrows(CallosumException.class, client::start);
-    assertTrue(e instanceof AuthenticationException || e.getMessage().contains("handshake"), e.toString());
+    assertTrue(
+        e instanceof AuthenticationException || e.getMessage().contains("handshake"), e.toString());
     assertTrue(server.remotes().isEmpty());
   }
 }

@@ -4,8 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.callosum.AuthenticationException;
 import io.callosum.auth.AllowListAuthenticator;
+import io.callosum.auth.AuthResult;
+import io.callosum.auth.ClientAuthenticator;
+import io.callosum.auth.Credential;
 import io.callosum.auth.CurveKeyPair;
+import io.callosum.auth.ServerAuthenticator;
 import io.callosum.lower.Capabilities;
 import io.callosum.lower.Endpoint;
 import io.callosum.lower.Envelope;
@@ -18,9 +23,19 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
+import org.zeromq.SocketType;
+import org.zeromq.ZMQ;
+import org.zeromq.ZMQ.Context;
+import org.zeromq.ZMQ.Socket;
 
-/** The lower's side of the LinkListener contract and the ZAP handler's lifecycle, below the peer protocol. */
+/**
+ * The lower's side of the LinkListener contract and the ZAP handler's lifecycle, below the peer
+ * protocol.
+ */
 class ZmqEndpointContractTest {
   private static byte[] ascii(String s) {
     return s.getBytes(StandardCharsets.US_ASCII);
@@ -34,14 +49,17 @@ class ZmqEndpointContractTest {
   void nothingIsReceivedOnALinkAfterItWasClosed() throws Exception {
     try (RawZmq router = RawZmq.router()) {
       LinkRecorder recorder = new LinkRecorder();
-      java.util.concurrent.atomic.AtomicReference<byte[]> routingId = new java.util.concurrent.atomic.AtomicReference<>();
-      Thread answer = new Thread(() -> {
-        List<byte[]> ping = router.next();
-        routingId.set(ping.get(0));
-        router.send(ping.get(0), ascii("PONG"), ping.get(2), ping.get(3));
-      });
+      AtomicReference<byte[]> routingId = new AtomicReference<>();
+      Thread answer =
+          new Thread(
+              () -> {
+                List<byte[]> ping = router.next();
+                routingId.set(ping.get(0));
+                router.send(ping.get(0), ascii("PONG"), ping.get(2), ping.get(3));
+              });
       answer.start();
-      Endpoint client = new ZmqTransport().connect(URI.create(router.callosumAddress()), config(), recorder);
+      Endpoint client =
+          new ZmqTransport().connect(URI.create(router.callosumAddress()), config(), recorder);
       answer.join(Await.LIMIT.toMillis());
       try {
         byte[] id = routingId.get();
@@ -49,7 +67,11 @@ class ZmqEndpointContractTest {
         Await.until("the close is reported", () -> recorder.events.contains("disconnected"));
         router.send(id, ascii("UPPER"), ascii("h"), ascii("b"));
         router.send(id, ascii("PING"), new byte[0], new byte[0]);
-        assertEquals("PONG", new String(router.next().get(1), StandardCharsets.US_ASCII)); // the UPPER was handled before it
+        assertEquals(
+            "PONG",
+            new String(
+                router.next().get(1),
+                StandardCharsets.US_ASCII)); // the UPPER was handled before it
         assertEquals(List.of("connected", "disconnected"), recorder.events);
       } finally {
         client.close();
@@ -61,13 +83,21 @@ class ZmqEndpointContractTest {
   void curveServersCanBeClosedAndBoundAgainOnALiveTransport() throws Exception {
     AllowListAuthenticator allow = new AllowListAuthenticator("rebind", CurveKeyPair.generate());
     ZmqTransport transport = new ZmqTransport(ZmqOptions.defaults().withCurveServer(allow));
-    Endpoint keep = transport.bind(URI.create("zmq+tcp://127.0.0.1:0"), config(), new LinkRecorder()); // keeps the context alive
+    Endpoint keep =
+        transport.bind(
+            URI.create("zmq+tcp://127.0.0.1:0"),
+            config(),
+            new LinkRecorder()); // keeps the context alive
     try {
-      assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
-        for (int i = 0; i < 20; i++) {
-          transport.bind(URI.create("zmq+tcp://127.0.0.1:0"), config(), new LinkRecorder()).close();
-        }
-      });
+      assertTimeoutPreemptively(
+          Duration.ofSeconds(60),
+          () -> {
+            for (int i = 0; i < 20; i++) {
+              transport
+                  .bind(URI.create("zmq+tcp://127.0.0.1:0"), config(), new LinkRecorder())
+                  .close();
+            }
+          });
     } finally {
       keep.close();
     }
@@ -77,33 +107,39 @@ class ZmqEndpointContractTest {
   @Test
   void anAuthenticatorThatReturnsNullStillGetsAnAnswerOut() throws Exception {
     CurveKeyPair serverKeys = CurveKeyPair.generate();
-    io.callosum.auth.ServerAuthenticator broken = new io.callosum.auth.ServerAuthenticator() {
-      @Override
-      public String domain() {
-        return "broken";
-      }
+    ServerAuthenticator broken =
+        new ServerAuthenticator() {
+          @Override
+          public String domain() {
+            return "broken";
+          }
 
-      @Override
-      public CurveKeyPair serverKeyPair() {
-        return serverKeys;
-      }
+          @Override
+          public CurveKeyPair serverKeyPair() {
+            return serverKeys;
+          }
 
-      @Override
-      public io.callosum.auth.AuthResult checkClient(io.callosum.auth.Credential credential) {
-        return null;
-      }
-    };
+          @Override
+          public AuthResult checkClient(Credential credential) {
+            return null;
+          }
+        };
     ZmqTransport server = new ZmqTransport(ZmqOptions.defaults().withCurveServer(broken));
     Endpoint bound = server.bind(URI.create("zmq+tcp://127.0.0.1:0"), config(), new LinkRecorder());
     try {
-      ZmqTransport client = new ZmqTransport(ZmqOptions.defaults().withHandshakeRetry(Duration.ofMillis(300))
-          .withCurveClient(io.callosum.auth.ClientAuthenticator.of(serverKeys.publicKey(), CurveKeyPair.generate())));
+      ZmqTransport client =
+          new ZmqTransport(
+              ZmqOptions.defaults()
+                  .withHandshakeRetry(Duration.ofMillis(300))
+                  .withCurveClient(
+                      ClientAuthenticator.of(serverKeys.publicKey(), CurveKeyPair.generate())));
       for (int i = 0; i < 2; i++) { // the second attempt proves the ZAP socket still answers
-        TransportConfig short_ = new TransportConfig(Capabilities.LEGACY, 4 << 20, Duration.ofSeconds(3));
+        TransportConfig short_ =
+            new TransportConfig(Capabilities.LEGACY, 4 << 20, Duration.ofSeconds(3));
         try {
           client.connect(URI.create(bound.address()), short_, new LinkRecorder()).close();
           throw new AssertionError("a broken authenticator let a client in");
-        } catch (io.callosum.AuthenticationException expected) {
+        } catch (AuthenticationException expected) {
           assertTrue(expected.getMessage().contains("handshake"), expected.getMessage());
         }
       }
@@ -115,32 +151,40 @@ class ZmqEndpointContractTest {
   /** A remote that stops reading delays only itself: others still get replies and PONGs. */
   @Test
   void aRemoteThatStopsReadingDoesNotStallTheOthers() throws Exception {
-    ZmqTransport transport = new ZmqTransport(ZmqOptions.defaults().withHighWaterMark(2).withHeartbeat(Duration.ofSeconds(60), Duration.ofSeconds(120)));
-    java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
-    LinkListener echo = new LinkRecorder() {
-      @Override
-      public void received(Link l, Envelope e) {
-        requests.incrementAndGet();
-        byte[] body = new String(e.body(), StandardCharsets.US_ASCII).equals("big") ? new byte[1 << 20] : e.body();
-        try {
-          l.send(new Envelope(e.header(), body));
-        } catch (RuntimeException gone) {
-          // the stalled remote was disconnected
-        }
-      }
-    };
+    ZmqTransport transport =
+        new ZmqTransport(
+            ZmqOptions.defaults()
+                .withHighWaterMark(2)
+                .withHeartbeat(Duration.ofSeconds(60), Duration.ofSeconds(120)));
+    AtomicInteger requests = new AtomicInteger();
+    LinkListener echo =
+        new LinkRecorder() {
+          @Override
+          public void received(Link l, Envelope e) {
+            requests.incrementAndGet();
+            byte[] body =
+                new String(e.body(), StandardCharsets.US_ASCII).equals("big")
+                    ? new byte[1 << 20]
+                    : e.body();
+            try {
+              l.send(new Envelope(e.header(), body));
+            } catch (RuntimeException gone) {
+              // the stalled remote was disconnected
+            }
+          }
+        };
     Endpoint server = transport.bind(URI.create("zmq+tcp://127.0.0.1:0"), config(), echo);
     String endpoint = server.address().substring("zmq+".length());
-    try (org.zeromq.ZMQ.Context context = org.zeromq.ZMQ.context(1);
-        org.zeromq.ZMQ.Socket stalled = context.socket(org.zeromq.SocketType.DEALER);
+    try (Context context = ZMQ.context(1);
+        Socket stalled = context.socket(SocketType.DEALER);
         RawZmq good = RawZmq.dealer(endpoint)) {
       stalled.setLinger(0);
       stalled.setRcvHWM(1);
       stalled.setReceiveBufferSize(4096);
       stalled.connect(endpoint);
       for (int i = 0; i < 60; i++) { // asks for 60 MiB of replies and never reads them
-        stalled.send(ascii("UPPER"), org.zeromq.ZMQ.SNDMORE);
-        stalled.send(ascii("h"), org.zeromq.ZMQ.SNDMORE);
+        stalled.send(ascii("UPPER"), ZMQ.SNDMORE);
+        stalled.send(ascii("h"), ZMQ.SNDMORE);
         stalled.send(ascii("big"), 0);
       }
       Await.until("the server has read every request", () -> requests.get() >= 60);
@@ -148,14 +192,14 @@ class ZmqEndpointContractTest {
       assertEquals("small", new String(good.next().get(2), StandardCharsets.US_ASCII));
       // A newcomer is served too; a fresh jeromq DEALER's first message sometimes stalls (jeromq
       // #912), so it gets a few fresh sockets, as the lower's own connector does.
-      java.util.List<byte[]> pong = null;
+      List<byte[]> pong = null;
       for (int attempt = 0; attempt < 5 && pong == null; attempt++) {
         try (RawZmq late = RawZmq.dealer(endpoint)) {
           late.send(ascii("PING"), new byte[0], new byte[0]);
           pong = late.receive(2000);
         }
       }
-      org.junit.jupiter.api.Assertions.assertNotNull(pong, "a newcomer got no PONG on 5 fresh sockets");
+      Assertions.assertNotNull(pong, "a newcomer got no PONG on 5 fresh sockets");
       assertEquals("PONG", new String(pong.get(0), StandardCharsets.US_ASCII));
     } finally {
       server.close();

@@ -6,21 +6,26 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.callosum.AuthenticationException;
+import io.callosum.auth.AllowListAuthenticator;
+import io.callosum.auth.AuthResult;
+import io.callosum.auth.ClientAuthenticator;
+import io.callosum.auth.Credential;
+import io.callosum.auth.CurveKeyPair;
+import io.callosum.auth.ServerAuthenticator;
 import io.callosum.fanout.BroadcastReceiver;
 import io.callosum.fanout.Broadcaster;
 import io.callosum.fanout.Delivery;
 import io.callosum.fanout.PipelineReceiver;
 import io.callosum.fanout.PipelineSender;
-import io.callosum.auth.AllowListAuthenticator;
-import io.callosum.auth.ClientAuthenticator;
-import io.callosum.auth.CurveKeyPair;
 import io.callosum.lower.Transport;
 import io.callosum.testing.Await;
 import io.callosum.testing.FanoutSuite;
 import io.callosum.upper.MsgpackCodec;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -28,7 +33,10 @@ import org.zeromq.SocketType;
 import org.zeromq.ZContext;
 import org.zeromq.ZMQ;
 
-/** Broadcast (PUB/SUB) and pipelines (PUSH/PULL) over ZeroMQ: the shared suite, raw bad input, CURVE. */
+/**
+ * Broadcast (PUB/SUB) and pipelines (PUSH/PULL) over ZeroMQ: the shared suite, raw bad input,
+ * CURVE.
+ */
 class ZmqFanoutTest extends FanoutSuite {
   private final ZmqTransport transport = new ZmqTransport();
 
@@ -53,7 +61,10 @@ class ZmqFanoutTest extends FanoutSuite {
     return 600;
   }
 
-  /** Messages of the wrong shape from a foreign PUSH socket are dropped and counted; the receiver goes on. */
+  /**
+   * Messages of the wrong shape from a foreign PUSH socket are dropped and counted; the receiver
+   * goes on.
+   */
   @Test
   void foreignMessagesOfTheWrongShapeAreDropped() throws Exception {
     PipelineReceiver w = closer.later(worker().bind(bindAddress()).build());
@@ -75,8 +86,15 @@ class ZmqFanoutTest extends FanoutSuite {
       push.sendMore(body);
       push.send("four frames");
       byte[] topic = "good".getBytes(StandardCharsets.UTF_8);
-      push.send(java.nio.ByteBuffer.allocate(3 + topic.length + good.length + body.length) // a pipeline item is one frame
-          .putShort((short) topic.length).put(topic).put((byte) good.length).put(good).put(body).array());
+      push.send(
+          ByteBuffer.allocate(
+                  3 + topic.length + good.length + body.length) // a pipeline item is one frame
+              .putShort((short) topic.length)
+              .put(topic)
+              .put((byte) good.length)
+              .put(good)
+              .put(body)
+              .array());
       Delivery d = w.poll(Await.LIMIT);
       assertEquals("good", d.topic());
       assertEquals("ok", d.value());
@@ -84,7 +102,10 @@ class ZmqFanoutTest extends FanoutSuite {
     }
   }
 
-  /** jeromq 0.6.0's negative-frame-length crash, sent to bound broadcast and pipeline sockets: they still serve. */
+  /**
+   * jeromq 0.6.0's negative-frame-length crash, sent to bound broadcast and pipeline sockets: they
+   * still serve.
+   */
   @Test
   void aNegativeFrameLengthKillsNoFanoutSocket() throws Exception {
     BroadcastReceiver r = closer.later(subscriber().bind(bindAddress()).build());
@@ -100,7 +121,10 @@ class ZmqFanoutTest extends FanoutSuite {
     assertEquals("after", take(w, 1).get(0).topic());
   }
 
-  /** A CURVE publisher serves allowed subscribers only: an unknown key is refused when it is built, a plain one gets nothing. */
+  /**
+   * A CURVE publisher serves allowed subscribers only: an unknown key is refused when it is built,
+   * a plain one gets nothing.
+   */
   @ParameterizedTest
   @ValueSource(booleans = {true, false})
   void curveBroadcastReachesAllowedKeysOnly(boolean publisherBinds) throws Exception {
@@ -109,38 +133,52 @@ class ZmqFanoutTest extends FanoutSuite {
     CurveKeyPair unknownKeys = CurveKeyPair.generate();
     AllowListAuthenticator allow = new AllowListAuthenticator("fanout", serverKeys);
     allow.allow(allowedKeys.publicKey());
-    java.util.concurrent.atomic.AtomicInteger refusals = new java.util.concurrent.atomic.AtomicInteger();
-    io.callosum.auth.ServerAuthenticator counting = new io.callosum.auth.ServerAuthenticator() {
-      @Override
-      public String domain() {
-        return allow.domain();
-      }
+    AtomicInteger refusals = new AtomicInteger();
+    ServerAuthenticator counting =
+        new ServerAuthenticator() {
+          @Override
+          public String domain() {
+            return allow.domain();
+          }
 
-      @Override
-      public CurveKeyPair serverKeyPair() {
-        return allow.serverKeyPair();
-      }
+          @Override
+          public CurveKeyPair serverKeyPair() {
+            return allow.serverKeyPair();
+          }
 
-      @Override
-      public io.callosum.auth.AuthResult checkClient(io.callosum.auth.Credential credential) {
-        io.callosum.auth.AuthResult r = allow.checkClient(credential);
-        if (!r.success()) {
-          refusals.incrementAndGet();
-        }
-        return r;
-      }
-    };
+          @Override
+          public AuthResult checkClient(Credential credential) {
+            AuthResult r = allow.checkClient(credential);
+            if (!r.success()) {
+              refusals.incrementAndGet();
+            }
+            return r;
+          }
+        };
     ZmqTransport server = new ZmqTransport(ZmqOptions.defaults().withCurveServer(counting));
-    ZmqTransport allowed = new ZmqTransport(ZmqOptions.defaults().withCurveClient(ClientAuthenticator.of(serverKeys.publicKey(), allowedKeys)));
-    ZmqTransport unknown = new ZmqTransport(ZmqOptions.defaults().withCurveClient(ClientAuthenticator.of(serverKeys.publicKey(), unknownKeys)));
+    ZmqTransport allowed =
+        new ZmqTransport(
+            ZmqOptions.defaults()
+                .withCurveClient(ClientAuthenticator.of(serverKeys.publicKey(), allowedKeys)));
+    ZmqTransport unknown =
+        new ZmqTransport(
+            ZmqOptions.defaults()
+                .withCurveClient(ClientAuthenticator.of(serverKeys.publicKey(), unknownKeys)));
     ZmqTransport plain = new ZmqTransport();
     if (publisherBinds) {
-      Broadcaster b = closer.later(Broadcaster.builder().transport(server).bind(bindAddress()).build());
-      BroadcastReceiver ok = closer.later(BroadcastReceiver.builder().transport(allowed).connect(b.address()).build());
-      AuthenticationException e = assertThrows(AuthenticationException.class,
-          () -> closer.later(BroadcastReceiver.builder().transport(unknown).connect(b.address()).build()));
+      Broadcaster b =
+          closer.later(Broadcaster.builder().transport(server).bind(bindAddress()).build());
+      BroadcastReceiver ok =
+          closer.later(BroadcastReceiver.builder().transport(allowed).connect(b.address()).build());
+      AuthenticationException e =
+          assertThrows(
+              AuthenticationException.class,
+              () ->
+                  closer.later(
+                      BroadcastReceiver.builder().transport(unknown).connect(b.address()).build()));
       assertTrue(e.getMessage().contains("refused our credentials"), e.getMessage());
-      BroadcastReceiver noCurve = closer.later(BroadcastReceiver.builder().transport(plain).connect(b.address()).build());
+      BroadcastReceiver noCurve =
+          closer.later(BroadcastReceiver.builder().transport(plain).connect(b.address()).build());
       join(b, "sync", ok);
       for (int i = 0; i < 20; i++) {
         b.publish("t", i);
@@ -149,10 +187,14 @@ class ZmqFanoutTest extends FanoutSuite {
       assertTrue(refusals.get() > 0, "the unknown key was not checked");
       assertNull(noCurve.poll(Duration.ofMillis(50)), "a plain subscriber got an item");
     } else {
-      BroadcastReceiver r = closer.later(BroadcastReceiver.builder().transport(server).bind(bindAddress()).build());
-      Broadcaster ok = closer.later(Broadcaster.builder().transport(allowed).connect(r.address()).build());
-      assertThrows(AuthenticationException.class,
-          () -> closer.later(Broadcaster.builder().transport(unknown).connect(r.address()).build()));
+      BroadcastReceiver r =
+          closer.later(BroadcastReceiver.builder().transport(server).bind(bindAddress()).build());
+      Broadcaster ok =
+          closer.later(Broadcaster.builder().transport(allowed).connect(r.address()).build());
+      assertThrows(
+          AuthenticationException.class,
+          () ->
+              closer.later(Broadcaster.builder().transport(unknown).connect(r.address()).build()));
       join(ok, "sync", r);
       for (int i = 0; i < 20; i++) {
         ok.publish("ok", i);
@@ -163,7 +205,9 @@ class ZmqFanoutTest extends FanoutSuite {
       assertTrue(refusals.get() > 0, "the unknown key was not checked");
       Delivery extra;
       while ((extra = r.poll(Duration.ofMillis(200))) != null) {
-        assertTrue(extra.topic().endsWith("sync"), "an item from an unknown key arrived: " + extra.topic());
+        assertTrue(
+            extra.topic().endsWith("sync"),
+            "an item from an unknown key arrived: " + extra.topic());
       }
     }
   }

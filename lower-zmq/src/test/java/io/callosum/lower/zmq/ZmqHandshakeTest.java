@@ -20,19 +20,22 @@ import io.callosum.Peer;
 import io.callosum.lower.Capabilities;
 import io.callosum.testing.Await;
 import io.callosum.testing.Closer;
+import io.callosum.upper.MsgpackCodec;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The connector's handshake: retry on a fresh socket when a PING goes unanswered (the jeromq #912
@@ -51,8 +54,14 @@ class ZmqHandshakeTest {
 
   private ConnectedPeer client(String address, Duration connectTimeout) {
     ZmqTransport transport = new ZmqTransport(ZmqOptions.defaults().withHandshakeRetry(RETRY));
-    return closeLater(Peer.builder().transport(transport).connect(address).name("client")
-        .connectTimeout(connectTimeout).defaultTimeout(Await.LIMIT).build());
+    return closeLater(
+        Peer.builder()
+            .transport(transport)
+            .connect(address)
+            .name("client")
+            .connectTimeout(connectTimeout)
+            .defaultTimeout(Await.LIMIT)
+            .build());
   }
 
   @Test
@@ -74,7 +83,8 @@ class ZmqHandshakeTest {
       }
       assertEquals(4, m.size(), PyWire.describe(m));
       assertArrayEquals(PING, m.get(1), "only PINGs before the handshake: " + PyWire.describe(m));
-      assertArrayEquals(client.capabilities().encode(), m.get(2), "every PING announces the same capabilities");
+      assertArrayEquals(
+          client.capabilities().encode(), m.get(2), "every PING announces the same capabilities");
       pingIds.add(m.get(0));
       if (pingIds.size() > 1) {
         router.send(m.get(0), PONG, m.get(2), m.get(3));
@@ -84,13 +94,16 @@ class ZmqHandshakeTest {
     Await.result(started);
     long millis = (System.nanoTime() - t0) / 1_000_000;
     System.out.printf("handshake retry: connected after %d ms, %d PINGs%n", millis, pingIds.size());
-    assertTrue(millis < connectTimeout.toMillis(), "connected within the connect timeout: " + millis + " ms");
+    assertTrue(
+        millis < connectTimeout.toMillis(),
+        "connected within the connect timeout: " + millis + " ms");
     assertTrue(pingIds.size() > 1, "more than one PING: " + pingIds.size());
     HashSet<ByteBuffer> distinct = new HashSet<>();
     for (byte[] id : pingIds) {
       distinct.add(ByteBuffer.wrap(id));
     }
-    assertEquals(pingIds.size(), distinct.size(), "each PING came on a fresh socket (its own routing id)");
+    assertEquals(
+        pingIds.size(), distinct.size(), "each PING came on a fresh socket (its own routing id)");
     assertTrue(client.remote().capabilities().isLegacy());
 
     // The connection in use is the answered socket's.
@@ -124,7 +137,9 @@ class ZmqHandshakeTest {
     assertTrue(e.getMessage().contains("cannot reach"), e.getMessage());
     assertTrue(e.getMessage().contains(address), e.getMessage());
     // The connector notices its deadline only at the next retry (see the disabled test below).
-    assertTrue(millis < connectTimeout.toMillis() + RETRY.toMillis() + 500, "failed promptly: " + millis + " ms");
+    assertTrue(
+        millis < connectTimeout.toMillis() + RETRY.toMillis() + 500,
+        "failed promptly: " + millis + " ms");
     assertThrows(ConnectionLostException.class, client::remote);
   }
 
@@ -135,14 +150,24 @@ class ZmqHandshakeTest {
       port = s.getLocalPort();
     }
     Duration connectTimeout = Duration.ofMillis(300);
-    ConnectedPeer client = closeLater(Peer.builder().transport(new ZmqTransport()).connect("zmq+tcp://127.0.0.1:" + port)
-        .connectTimeout(connectTimeout).build());
+    ConnectedPeer client =
+        closeLater(
+            Peer.builder()
+                .transport(new ZmqTransport())
+                .connect("zmq+tcp://127.0.0.1:" + port)
+                .connectTimeout(connectTimeout)
+                .build());
     long t0 = System.nanoTime();
     ConnectionLostException e = assertThrows(ConnectionLostException.class, client::start);
     long millis = (System.nanoTime() - t0) / 1_000_000;
     assertTrue(e.getMessage().contains("cannot reach"), e.getMessage());
-    assertTrue(millis < connectTimeout.toMillis() + 400, "start() took " + millis + " ms with a connect timeout of "
-        + connectTimeout.toMillis() + " ms");
+    assertTrue(
+        millis < connectTimeout.toMillis() + 400,
+        "start() took "
+            + millis
+            + " ms with a connect timeout of "
+            + connectTimeout.toMillis()
+            + " ms");
   }
 
   @Test
@@ -157,12 +182,20 @@ class ZmqHandshakeTest {
     assertTrue(e.getMessage().contains("accepted the connection"), e.getMessage());
     assertTrue(e.getMessage().contains("no Callosum handshake answer"), e.getMessage());
     assertFalse(e.getMessage().contains("cannot reach"), e.getMessage());
-    assertTrue(millis < connectTimeout.toMillis() + RETRY.toMillis() + 500, "failed promptly: " + millis + " ms");
+    assertTrue(
+        millis < connectTimeout.toMillis() + RETRY.toMillis() + 500,
+        "failed promptly: " + millis + " ms");
   }
 
   @Test
   void twoJavaPeersExchangeCapabilities() {
-    Peer server = closeLater(Peer.builder().transport(new ZmqTransport()).bind("zmq+tcp://127.0.0.1:0").name("server").build());
+    Peer server =
+        closeLater(
+            Peer.builder()
+                .transport(new ZmqTransport())
+                .bind("zmq+tcp://127.0.0.1:0")
+                .name("server")
+                .build());
     server.handle("echo", (ctx, body) -> body.value());
     server.start();
     ConnectedPeer client = client(server.address(), Duration.ofSeconds(5)).start();
@@ -180,13 +213,19 @@ class ZmqHandshakeTest {
   }
 
   private Peer echoServer() {
-    Peer server = closeLater(Peer.builder().transport(new ZmqTransport()).bind("zmq+tcp://127.0.0.1:0").name("server").build());
+    Peer server =
+        closeLater(
+            Peer.builder()
+                .transport(new ZmqTransport())
+                .bind("zmq+tcp://127.0.0.1:0")
+                .name("server")
+                .build());
     server.handle("echo", (ctx, body) -> body.value());
     return server.start();
   }
 
   private static byte[] echoBody(String s) {
-    return PyWire.callBody(new io.callosum.upper.MsgpackCodec().encode(s));
+    return PyWire.callBody(new MsgpackCodec().encode(s));
   }
 
   /** The next message of {@code kind} on {@code dealer}, skipping the server's PING probes. */
@@ -194,7 +233,7 @@ class ZmqHandshakeTest {
     long deadline = System.nanoTime() + Await.LIMIT.toNanos();
     while (System.nanoTime() < deadline) {
       List<byte[]> m = dealer.receive(100);
-      if (m != null && new String(m.get(0), java.nio.charset.StandardCharsets.US_ASCII).equals(kind)) {
+      if (m != null && new String(m.get(0), StandardCharsets.US_ASCII).equals(kind)) {
         return m;
       }
     }
@@ -206,7 +245,9 @@ class ZmqHandshakeTest {
     long deadline = System.nanoTime() + millis * 1_000_000;
     while (System.nanoTime() < deadline) {
       List<byte[]> m = dealer.receive(20);
-      assertTrue(m == null || !new String(m.get(0), java.nio.charset.StandardCharsets.US_ASCII).equals("UPPER"), "an UPPER arrived");
+      assertTrue(
+          m == null || !new String(m.get(0), StandardCharsets.US_ASCII).equals("UPPER"),
+          "an UPPER arrived");
     }
   }
 
@@ -221,17 +262,25 @@ class ZmqHandshakeTest {
     Peer server = echoServer();
     PyClient py = closeLater(PyClient.connect(server.address()));
     py.firstUpper(PyWire.header(1, "echo", PyWire.OKEY_NONE, 1, false), echoBody("early"));
-    Await.until("the server knows a legacy remote", () -> server.remotes().size() == 1 && server.remotes().get(0).capabilities().isLegacy());
+    Await.until(
+        "the server knows a legacy remote",
+        () -> server.remotes().size() == 1 && server.remotes().get(0).capabilities().isLegacy());
 
     RawZmq dealer = py.raw();
-    Capabilities mine = new Capabilities(Capabilities.VERSION, 42, java.util.Set.of(Capabilities.CHAIN));
+    Capabilities mine = new Capabilities(Capabilities.VERSION, 42, Set.of(Capabilities.CHAIN));
     dealer.send(PyWire.PING, mine.encode(), PyWire.EMPTY);
     List<byte[]> pong = next(dealer, "PONG");
-    assertEquals(server.capabilities(), Capabilities.decode(pong.get(1)), "the server announces itself, it does not echo");
-    Await.until("the server knows the remote as a Java peer",
-        () -> server.remotes().size() == 1 && server.remotes().get(0).capabilities().equals(mine), () -> server.remotes().toString());
+    assertEquals(
+        server.capabilities(),
+        Capabilities.decode(pong.get(1)),
+        "the server announces itself, it does not echo");
+    Await.until(
+        "the server knows the remote as a Java peer",
+        () -> server.remotes().size() == 1 && server.remotes().get(0).capabilities().equals(mine),
+        () -> server.remotes().toString());
 
-    dealer.send(PyWire.UPPER, PyWire.header(1, "echo", PyWire.OKEY_NONE, 2, false), echoBody("later"));
+    dealer.send(
+        PyWire.UPPER, PyWire.header(1, "echo", PyWire.OKEY_NONE, 2, false), echoBody("later"));
     assertEquals(2, PyWire.decodeHeader(next(dealer, "UPPER").get(1)).seq());
   }
 
@@ -242,22 +291,25 @@ class ZmqHandshakeTest {
     PyClient py = closeLater(PyClient.connect(server.address()));
     py.firstUpper(PyWire.header(1, "echo", PyWire.OKEY_NONE, 1, false), echoBody("first"));
     RawZmq dealer = py.raw();
-    Capabilities mine = new Capabilities(Capabilities.VERSION, 43, java.util.Set.of(Capabilities.CHAIN));
+    Capabilities mine = new Capabilities(Capabilities.VERSION, 43, Set.of(Capabilities.CHAIN));
     dealer.send(PyWire.PING, mine.encode(), PyWire.EMPTY);
     next(dealer, "PONG");
-    Await.until("the server knows the remote as a Java peer",
+    Await.until(
+        "the server knows the remote as a Java peer",
         () -> server.remotes().size() == 1 && server.remotes().get(0).capabilities().equals(mine));
-    dealer.send("BYE".getBytes(java.nio.charset.StandardCharsets.US_ASCII), PyWire.EMPTY, PyWire.EMPTY);
+    dealer.send("BYE".getBytes(StandardCharsets.US_ASCII), PyWire.EMPTY, PyWire.EMPTY);
     Await.until("the server forgets the remote", () -> server.remotes().isEmpty());
 
-    dealer.send(PyWire.UPPER, PyWire.header(1, "echo", PyWire.OKEY_NONE, 2, false), echoBody("late"));
+    dealer.send(
+        PyWire.UPPER, PyWire.header(1, "echo", PyWire.OKEY_NONE, 2, false), echoBody("late"));
     noUpper(dealer, 300);
     assertTrue(server.remotes().isEmpty(), "a request after BYE made a remote");
 
     // A new PING from the same connection is a fresh start.
     dealer.send(PyWire.PING, mine.encode(), PyWire.EMPTY);
     next(dealer, "PONG");
-    dealer.send(PyWire.UPPER, PyWire.header(1, "echo", PyWire.OKEY_NONE, 3, false), echoBody("again"));
+    dealer.send(
+        PyWire.UPPER, PyWire.header(1, "echo", PyWire.OKEY_NONE, 3, false), echoBody("again"));
     assertEquals(3, PyWire.decodeHeader(next(dealer, "UPPER").get(1)).seq());
   }
 }

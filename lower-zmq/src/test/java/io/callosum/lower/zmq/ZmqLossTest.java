@@ -22,8 +22,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Losing the other side: calls in flight fail fast, a client reconnects to a restarted server, a
@@ -34,7 +34,6 @@ class ZmqLossTest {
   private static final String BIND = "zmq+tcp://127.0.0.1:0";
 
   @RegisterExtension final Closer closer = new Closer();
-
 
   private <T extends AutoCloseable> T closeLater(T c) {
     return closer.later(c);
@@ -53,18 +52,28 @@ class ZmqLossTest {
 
   @Test
   void callsInFlightFailFastWhenTheServerGoesAway() throws Exception {
-    ZmqOptions options = ZmqOptions.defaults(); // heartbeat timeout 5 s: the loss must be seen long before
+    ZmqOptions options =
+        ZmqOptions.defaults(); // heartbeat timeout 5 s: the loss must be seen long before
     ZmqTransport transport = new ZmqTransport(options);
     Peer server = closeLater(withEcho(server(transport, BIND).build()));
     CountDownLatch entered = new CountDownLatch(2);
     CountDownLatch never = new CountDownLatch(1);
-    server.handle("block", (ctx, body) -> {
-      entered.countDown();
-      never.await(); // until cancelled (interrupted) by the server's close
-      return null;
-    });
+    server.handle(
+        "block",
+        (ctx, body) -> {
+          entered.countDown();
+          never.await(); // until cancelled (interrupted) by the server's close
+          return null;
+        });
     server.start();
-    ConnectedPeer client = closeLater(Peer.builder().transport(transport).connect(server.address()).name("client").build().start());
+    ConnectedPeer client =
+        closeLater(
+            Peer.builder()
+                .transport(transport)
+                .connect(server.address())
+                .name("client")
+                .build()
+                .start());
     assertEquals("up", client.invokeAndWait("echo", "up"));
     CompletableFuture<Object> first = client.invoke("block", 1); // no timeout
     CompletableFuture<Object> second = client.call("block").orderKey("other").invoke(2);
@@ -75,14 +84,20 @@ class ZmqLossTest {
     Throwable e1 = Await.failure(first);
     Throwable e2 = Await.failure(second);
     long millis = (System.nanoTime() - t0) / 1_000_000;
-    System.out.printf("server gone: calls in flight failed %d ms after close() began (heartbeat timeout %d ms)%n",
+    System.out.printf(
+        "server gone: calls in flight failed %d ms after close() began (heartbeat timeout %d ms)%n",
         millis, options.heartbeatTimeout().toMillis());
     assertInstanceOf(ConnectionLostException.class, e1, String.valueOf(e1));
     assertInstanceOf(ConnectionLostException.class, e2, String.valueOf(e2));
-    assertTrue(millis < options.heartbeatTimeout().toMillis() / 2, "failed fast: " + millis + " ms");
-    Await.until("the client forgets the server", () -> client.remotes().isEmpty(), () -> client.remotes().toString());
+    assertTrue(
+        millis < options.heartbeatTimeout().toMillis() / 2, "failed fast: " + millis + " ms");
+    Await.until(
+        "the client forgets the server",
+        () -> client.remotes().isEmpty(),
+        () -> client.remotes().toString());
     Throwable later = Await.failure(client.invoke("echo", "later"));
-    assertInstanceOf(ConnectionLostException.class, later, "a new call fails at once while disconnected");
+    assertInstanceOf(
+        ConnectionLostException.class, later, "a new call fails at once while disconnected");
   }
 
   // --------------------------------------------------------------------- (b) server restart
@@ -92,25 +107,42 @@ class ZmqLossTest {
     ZmqTransport serverTransport = new ZmqTransport();
     Peer first = closeLater(withEcho(server(serverTransport, BIND).build()).start());
     String address = first.address();
-    assertTrue(address.matches("zmq\\+tcp://127\\.0\\.0\\.1:\\d+") && !address.endsWith(":0"), address);
-    ConnectedPeer client = closeLater(Peer.builder().transport(new ZmqTransport()).connect(address).name("client").build().start());
+    assertTrue(
+        address.matches("zmq\\+tcp://127\\.0\\.0\\.1:\\d+") && !address.endsWith(":0"), address);
+    ConnectedPeer client =
+        closeLater(
+            Peer.builder()
+                .transport(new ZmqTransport())
+                .connect(address)
+                .name("client")
+                .build()
+                .start());
     assertEquals("one", client.invokeAndWait("echo", "one"));
 
     first.close();
     Await.until("the client sees the server gone", () -> client.remotes().isEmpty());
     long t0 = System.nanoTime();
-    Peer second = closeLater(Restarts.bindAgain(() -> withEcho(server(serverTransport, address).build())));
+    Peer second =
+        closeLater(Restarts.bindAgain(() -> withEcho(server(serverTransport, address).build())));
     assertEquals(address, second.address());
 
-    // The client reconnects by itself: calls with short timeouts succeed again within a bounded wait.
+    // The client reconnects by itself: calls with short timeouts succeed again within a bounded
+    // wait.
     int[] tries = {0};
-    Await.until("a call succeeds over the reconnected client", () -> {
-      tries[0]++;
-      return "two".equals(Restarts.echoOrNull(client, "two"));
-    });
+    Await.until(
+        "a call succeeds over the reconnected client",
+        () -> {
+          tries[0]++;
+          return "two".equals(Restarts.echoOrNull(client, "two"));
+        });
     long millis = (System.nanoTime() - t0) / 1_000_000;
-    System.out.printf("server restart: client served again %d ms after the rebind (%d tries)%n", millis, tries[0]);
-    Await.until("the new server sees the client", () -> second.remotes().size() == 1, () -> second.remotes().toString());
+    System.out.printf(
+        "server restart: client served again %d ms after the rebind (%d tries)%n",
+        millis, tries[0]);
+    Await.until(
+        "the new server sees the client",
+        () -> second.remotes().size() == 1,
+        () -> second.remotes().toString());
     assertTrue(second.remotes().get(0).isConnected());
     assertEquals(1, client.remotes().size());
     assertEquals("three", client.invokeAndWait("echo", "three"));
@@ -121,7 +153,8 @@ class ZmqLossTest {
   /** A Python client connects and vanishes (no BYE): the server drops it, and keeps serving. */
   @Test
   void serverDropsAVanishedClientAndKeepsServing() throws Exception {
-    ZmqOptions options = ZmqOptions.defaults().withHeartbeat(Duration.ofMillis(100), Duration.ofSeconds(5));
+    ZmqOptions options =
+        ZmqOptions.defaults().withHeartbeat(Duration.ofMillis(100), Duration.ofSeconds(5));
     Peer server = closeLater(withEcho(server(new ZmqTransport(options), BIND).build()).start());
     PyClient gone = closeLater(PyClient.connect(server.address())).handshake();
     PyClient stays = closeLater(PyClient.connect(server.address())).handshake();
@@ -129,9 +162,14 @@ class ZmqLossTest {
 
     long t0 = System.nanoTime();
     gone.close(); // LINGER 0, no goodbye: Python Callosum has no BYE
-    Await.until("the server drops the vanished client", () -> server.remotes().size() < 2, () -> server.remotes().toString());
-    System.out.printf("vanished client dropped after %d ms%n", (System.nanoTime() - t0) / 1_000_000);
-    assertEquals(1, server.remotes().size(), "only the vanished client is dropped, the other one stays");
+    Await.until(
+        "the server drops the vanished client",
+        () -> server.remotes().size() < 2,
+        () -> server.remotes().toString());
+    System.out.printf(
+        "vanished client dropped after %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+    assertEquals(
+        1, server.remotes().size(), "only the vanished client is dropped, the other one stays");
 
     // The server still serves the remaining client and new ones.
     stays.sendUpper(REQUEST_HEADER, REQUEST_BODY);
@@ -159,10 +197,15 @@ class ZmqLossTest {
     Await.until("the server knows the client", () -> server.remotes().size() == 1);
     long t0 = System.nanoTime();
     py.close();
-    Await.until("the server drops the vanished client", () -> server.remotes().isEmpty(), () -> server.remotes().toString());
+    Await.until(
+        "the server drops the vanished client",
+        () -> server.remotes().isEmpty(),
+        () -> server.remotes().toString());
     long millis = (System.nanoTime() - t0) / 1_000_000;
     System.out.printf("vanished client dropped after %d ms%n", millis);
-    assertTrue(millis < options.heartbeatTimeout().toMillis(), "dropped before any heartbeat timeout: " + millis + " ms");
+    assertTrue(
+        millis < options.heartbeatTimeout().toMillis(),
+        "dropped before any heartbeat timeout: " + millis + " ms");
   }
 
   // --------------------------------------------------------------------- (d) releasing everything
@@ -174,13 +217,17 @@ class ZmqLossTest {
     Peer server = closeLater(withEcho(server(transport, BIND).build()).start());
     assertEquals(1, transport.openEndpoints());
     for (int i = 0; i < 200; i++) {
-      try (ConnectedPeer client = Peer.builder().transport(transport).connect(server.address()).build().start()) {
+      try (ConnectedPeer client =
+          Peer.builder().transport(transport).connect(server.address()).build().start()) {
         assertEquals(2, transport.openEndpoints());
         assertEquals(i, client.invokeAndWait("echo", i));
       }
       assertEquals(1, transport.openEndpoints(), "after cycle " + i);
     }
-    Await.until("the server forgets its clients", () -> server.remotes().isEmpty(), () -> server.remotes().size() + " remotes");
+    Await.until(
+        "the server forgets its clients",
+        () -> server.remotes().isEmpty(),
+        () -> server.remotes().size() + " remotes");
     server.close();
     assertEquals(0, transport.openEndpoints(), "the context ends with the last endpoint");
   }
@@ -204,25 +251,52 @@ class ZmqLossTest {
     int threadsPeak = liveThreads();
     int fdTolerance = 4;
     int threadTolerance = 2;
-    Await.until("file descriptors and threads return to the baseline", () -> {
-      System.gc(); // selectors and pipes of closed sockets
-      return Resources.openFds() <= fdBefore + fdTolerance && liveThreads() <= threadsBefore + threadTolerance;
-    }, () -> "fds " + Resources.openFds() + " (before " + fdBefore + "), threads " + liveThreads() + " (before " + threadsBefore + "): "
-        + Thread.getAllStackTraces().keySet().stream().map(Thread::getName).sorted().toList());
+    Await.until(
+        "file descriptors and threads return to the baseline",
+        () -> {
+          System.gc(); // selectors and pipes of closed sockets
+          return Resources.openFds() <= fdBefore + fdTolerance
+              && liveThreads() <= threadsBefore + threadTolerance;
+        },
+        () ->
+            "fds "
+                + Resources.openFds()
+                + " (before "
+                + fdBefore
+                + "), threads "
+                + liveThreads()
+                + " (before "
+                + threadsBefore
+                + "): "
+                + Thread.getAllStackTraces().keySet().stream()
+                    .map(Thread::getName)
+                    .sorted()
+                    .toList());
     int fdAfter = Resources.openFds();
     int threadsAfter = liveThreads();
     int tasksAfter = Resources.osThreads();
-    System.out.printf("release: %d cycles of (server + client open, call, close both, fresh ZmqTransport) in %d ms (%.1f ms/cycle)%n",
+    System.out.printf(
+        "release: %d cycles of (server + client open, call, close both, fresh ZmqTransport) in %d"
+            + " ms (%.1f ms/cycle)%n",
         cycles, millis, (double) millis / cycles);
-    System.out.printf("release: open fds before %d, right after %d, settled %d; live Java threads before %d, right after %d,"
-        + " settled %d; OS threads (/proc/self/task) before %d, settled %d%n",
-        fdBefore, fdPeak, fdAfter, threadsBefore, threadsPeak, threadsAfter, tasksBefore, tasksAfter);
+    System.out.printf(
+        "release: open fds before %d, right after %d, settled %d; live Java threads before %d,"
+            + " right after %d, settled %d; OS threads (/proc/self/task) before %d, settled %d%n",
+        fdBefore,
+        fdPeak,
+        fdAfter,
+        threadsBefore,
+        threadsPeak,
+        threadsAfter,
+        tasksBefore,
+        tasksAfter);
   }
 
   private static void cycle(int i) {
     ZmqTransport transport = new ZmqTransport();
     try (Peer server = withEcho(server(transport, BIND).build()).start();
-        ConnectedPeer client = Peer.builder().transport(transport).connect(server.address()).build().start()) {
+        ConnectedPeer client =
+            Peer.builder().transport(transport).connect(server.address()).build().start()) {
       assertEquals(i, client.invokeAndWait("echo", i));
     }
     assertEquals(0, transport.openEndpoints(), "cycle " + i);
@@ -231,5 +305,4 @@ class ZmqLossTest {
   private static int liveThreads() {
     return Thread.getAllStackTraces().size();
   }
-
 }

@@ -4,12 +4,15 @@ import com.google.protobuf.Message;
 import java.time.Duration;
 
 /**
- * The sending end of a streaming rpc's messages: a caller's {@link MessageStreamCall#requests()}
- * or the responses a server-streaming or bidirectional handler writes. Sending waits for the
+ * The sending end of a streaming rpc's messages: a caller's {@link MessageStreamCall#requests()} or
+ * the responses a server-streaming or bidirectional handler writes. Sending waits for the
  * receiver's credit (see the core's STREAMS.md), so a slow receiver slows the sender. Thread-safe.
  */
 public interface MessageSink<T extends Message> {
-  /** Sends {@code message}, waiting for credit; throws {@code CallCancelledException} once the receiver has gone. */
+  /**
+   * Sends {@code message}, waiting for credit; throws {@code CallCancelledException} once the
+   * receiver has gone.
+   */
   void send(T message) throws InterruptedException;
 
   /** Sends {@code message}, waiting up to {@code timeout} for credit; false if none came. */

@@ -4,9 +4,9 @@ import com.google.protobuf.Message;
 import java.time.Duration;
 
 /**
- * The receiving end of a streaming rpc's messages: a caller's {@link
- * MessageStreamCall#responses()} or the requests a client-streaming or bidirectional handler
- * reads. Reads block; taking a message grants the sender credit. Thread-safe.
+ * The receiving end of a streaming rpc's messages: a caller's {@link MessageStreamCall#responses()}
+ * or the requests a client-streaming or bidirectional handler reads. Reads block; taking a message
+ * grants the sender credit. Thread-safe.
  */
 public interface MessageSource<T extends Message> {
   /**

@@ -2,7 +2,9 @@ package io.callosum.upper.protobuf;
 
 import io.callosum.Invoker;
 import io.callosum.OrderKey;
+import io.callosum.upper.protobuf.internal.ClientStub;
 import java.time.Duration;
+import java.util.Objects;
 
 /**
  * An immutable client of one protobuf service, made by {@link ProtobufServices#client}: {@link
@@ -19,14 +21,20 @@ public final class ProtobufClient<T> {
   private final boolean compress;
   private final T stub;
 
-  ProtobufClient(Invoker invoker, Class<T> api, Object model, OrderKey orderKey, Duration timeout, boolean compress) {
-    this.invoker = java.util.Objects.requireNonNull(invoker, "invoker");
+  ProtobufClient(
+      Invoker invoker,
+      Class<T> api,
+      Object model,
+      OrderKey orderKey,
+      Duration timeout,
+      boolean compress) {
+    this.invoker = Objects.requireNonNull(invoker, "invoker");
     this.api = api;
     this.model = model;
     this.orderKey = orderKey;
     this.timeout = timeout;
     this.compress = compress;
-    this.stub = io.callosum.upper.protobuf.internal.ClientStub.stub(api, model, invoker, orderKey, timeout, compress);
+    this.stub = ClientStub.stub(api, model, invoker, orderKey, timeout, compress);
   }
 
   /** The typed interface; its calls carry this client's options. */
@@ -44,7 +52,10 @@ public final class ProtobufClient<T> {
     return new ProtobufClient<>(invoker, api, model, key, timeout, compress);
   }
 
-  /** Calls fail with {@code CallTimeoutException} after {@code timeout} (CANCEL is sent); null for the peer's default. */
+  /**
+   * Calls fail with {@code CallTimeoutException} after {@code timeout} (CANCEL is sent); null for
+   * the peer's default.
+   */
   public ProtobufClient<T> withTimeout(Duration timeout) {
     return new ProtobufClient<>(invoker, api, model, orderKey, timeout, compress);
   }

@@ -11,10 +11,13 @@ import java.lang.reflect.Type;
 /**
  * Protobuf as a peer's codec: {@code Peer.builder().codec(new ProtobufCodec())} is the one line
  * that swaps msgpack for Protobuf. Encodes protobuf messages ({@code null} is the empty message);
- * decodes into a generated message class with the parse limits of {@link ProtobufServices}; a
- * body decoded without a message type ({@code Object.class}) is its {@link Payload}. Thread-safe.
+ * decodes into a generated message class with the parse limits of {@link ProtobufServices}; a body
+ * decoded without a message type ({@code Object.class}) is its {@link Payload}. Thread-safe.
  */
 public final class ProtobufCodec implements Codec {
+  /** A codec; it holds no state, so one may serve any number of peers. */
+  public ProtobufCodec() {}
+
   @Override
   public String name() {
     return "protobuf";
@@ -25,17 +28,18 @@ public final class ProtobufCodec implements Codec {
     if (value == null) {
       return new byte[0];
     }
-    if (value instanceof MessageLite) {
-      return ((MessageLite) value).toByteArray();
+    if (value instanceof MessageLite messageLite) {
+      return messageLite.toByteArray();
     }
-    if (value instanceof byte[]) {
-      return (byte[]) value;
+    if (value instanceof byte[] array) {
+      return array;
     }
     throw new CodecException("protobuf encodes messages, not " + value.getClass().getName());
   }
 
   @Override
-  @SuppressWarnings("unchecked")
+  // As Codec.decode: the caller picks T.
+  @SuppressWarnings({"unchecked", "TypeParameterUnusedInFormals"})
   public <T> T decode(byte[] bytes, Type type) {
     if (type == Object.class || type == Payload.class) {
       return (T) Payload.wrap(bytes);
@@ -46,6 +50,7 @@ public final class ProtobufCodec implements Codec {
     if (type instanceof Class && Message.class.isAssignableFrom((Class<?>) type)) {
       return (T) Messages.parse(Messages.defaultInstance((Class<?>) type), bytes);
     }
-    throw new CodecException("protobuf decodes into generated message classes, not " + type.getTypeName());
+    throw new CodecException(
+        "protobuf decodes into generated message classes, not " + type.getTypeName());
   }
 }

@@ -10,16 +10,16 @@ import java.util.List;
 import java.util.concurrent.Future;
 
 /**
- * The {@link RpcController} of protoc's generic-service stubs ({@code option
- * java_generic_services = true}) over Callosum (see {@link ProtobufServices#rpcChannel}). Before a
- * call: {@link #orderKey} and {@link #timeout}, as for any Callosum call. After it: {@link
- * #failed()}, {@link #errorText()} and {@link #failure()} (the call's {@link CallosumException}).
- * {@link #startCancel()} cancels the call (CANCEL reaches the handler). One controller per call;
+ * The {@link RpcController} of protoc's generic-service stubs ({@code option java_generic_services
+ * = true}) over Callosum (see {@link ProtobufServices#rpcChannel}). Before a call: {@link
+ * #orderKey} and {@link #timeout}, as for any Callosum call. After it: {@link #failed()}, {@link
+ * #errorText()} and {@link #failure()} (the call's {@link CallosumException}). {@link
+ * #startCancel()} cancels the call (CANCEL reaches the handler). One controller per call;
  * thread-safe.
  *
  * <p>At the server, a generic service receives one too: {@link #setFailed} fails the call (the
- * caller sees a {@code RemoteUserException} carrying the text), and {@link #isCanceled()} /
- * {@link #notifyOnCancel} follow the caller's cancellation.
+ * caller sees a {@code RemoteUserException} carrying the text), and {@link #isCanceled()} / {@link
+ * #notifyOnCancel} follow the caller's cancellation.
  */
 public final class ProtobufController implements RpcController {
   private OrderKey orderKey;
@@ -29,6 +29,9 @@ public final class ProtobufController implements RpcController {
   private boolean canceled;
   private Future<?> call;
   private final List<RpcCallback<Object>> onCancel = new ArrayList<>();
+
+  /** A controller for one call: no order key, no timeout, not failed, not canceled. */
+  public ProtobufController() {}
 
   /** The next call's order key; null for none. */
   public synchronized ProtobufController orderKey(OrderKey key) {

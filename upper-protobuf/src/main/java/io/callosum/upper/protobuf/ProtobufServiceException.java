@@ -5,12 +5,13 @@ import com.google.protobuf.Message;
 import io.callosum.CallosumException;
 import io.callosum.ErrorCode;
 import io.callosum.RemoteUserException;
+import io.callosum.upper.protobuf.internal.Failures;
 import java.util.Objects;
 
 /**
- * The declared error of a protobuf service. Protobuf has no declared exceptions, so the
- * convention is: a handler throws this exception with a <em>status message</em> of any message
- * type (e.g. {@code DemoError { string reason = 1; }}); the caller's future fails with a {@code
+ * The declared error of a protobuf service. Protobuf has no declared exceptions, so the convention
+ * is: a handler throws this exception with a <em>status message</em> of any message type (e.g.
+ * {@code DemoError { string reason = 1; }}); the caller's future fails with a {@code
  * ProtobufServiceException} carrying the same status type and bytes, read back with {@link
  * #status(Message)}. On the wire it is an ordinary FAILURE reply (so a Python peer sees a remote
  * error whose text names the status type); its text carries the status as base64 (see README).
@@ -34,11 +35,13 @@ public final class ProtobufServiceException extends CallosumException {
   }
 
   /** The caller's side: rebuilt from a remote's FAILURE reply, which is the cause. */
-  public ProtobufServiceException(String statusType, byte[] status, String message, RemoteUserException cause) {
+  public ProtobufServiceException(
+      String statusType, byte[] status, String message, RemoteUserException cause) {
     this(statusType, status, message, cause, true);
   }
 
-  private ProtobufServiceException(String statusType, byte[] status, String message, Throwable cause, boolean remote) {
+  private ProtobufServiceException(
+      String statusType, byte[] status, String message, Throwable cause, boolean remote) {
     super(ErrorCode.REMOTE_USER_ERROR, message, cause, remote);
     this.statusType = Objects.requireNonNull(statusType, "statusType");
     this.status = status.clone();
@@ -67,19 +70,26 @@ public final class ProtobufServiceException extends CallosumException {
   @SuppressWarnings("unchecked")
   public <T extends Message> T status(T prototype) {
     if (!hasStatus(prototype)) {
-      throw new IllegalArgumentException("the status is a " + statusType + ", not a "
-          + prototype.getDescriptorForType().getFullName());
+      throw new IllegalArgumentException(
+          "the status is a "
+              + statusType
+              + ", not a "
+              + prototype.getDescriptorForType().getFullName());
     }
     try {
       return (T) prototype.getParserForType().parseFrom(status);
     } catch (InvalidProtocolBufferException e) {
-      throw new IllegalArgumentException("the status does not parse as " + statusType + ": " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "the status does not parse as " + statusType + ": " + e.getMessage(), e);
     }
   }
 
+  // The core sends a handler's exception as its toString() (Python's repr), so the status goes
+  // there; getMessage() stays the plain message.
+  @SuppressWarnings("OverrideThrowableToString")
   @Override
   public String toString() {
     // The FAILURE reply's text: the caller parses the status back out of it (internal.Failures).
-    return io.callosum.upper.protobuf.internal.Failures.describe(this);
+    return Failures.describe(this);
   }
 }

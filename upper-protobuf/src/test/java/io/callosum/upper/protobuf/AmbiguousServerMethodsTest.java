@@ -22,18 +22,21 @@ class AmbiguousServerMethodsTest {
   @Test
   void twoMethodsForOneRpcAreRefused() {
     try (Peer p = Peer.builder().bind("inproc://ambiguous-test").build()) {
-      TwoForAdd impl = new TwoForAdd() {
-        @Override
-        public Num add(Pair pair) {
-          return Num.newBuilder().setValue(1).build();
-        }
+      TwoForAdd impl =
+          new TwoForAdd() {
+            @Override
+            public Num add(Pair pair) {
+              return Num.newBuilder().setValue(1).build();
+            }
 
-        @Override
-        public Num add(Pair pair, CallContext ctx) {
-          return Num.newBuilder().setValue(2).build();
-        }
-      };
-      assertThrows(IllegalArgumentException.class, () -> ProtobufServices.bind(p, Calc.SERVICE, TwoForAdd.class, impl));
+            @Override
+            public Num add(Pair pair, CallContext ctx) {
+              return Num.newBuilder().setValue(2).build();
+            }
+          };
+      assertThrows(
+          IllegalArgumentException.class,
+          () -> ProtobufServices.bind(p, Calc.SERVICE, TwoForAdd.class, impl));
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.callosum.upper.protobuf;
 
+import com.google.protobuf.Descriptors.ServiceDescriptor;
 import io.callosum.upper.protobuf.test.CalcProto;
 import io.callosum.upper.protobuf.test.Num;
 import io.callosum.upper.protobuf.test.Pair;
@@ -7,7 +8,6 @@ import io.callosum.upper.protobuf.test.Problem;
 import io.callosum.upper.protobuf.test.Sleep;
 import io.callosum.upper.protobuf.test.Text;
 import io.callosum.upper.protobuf.test.Tree;
-import com.google.protobuf.Descriptors.ServiceDescriptor;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -16,7 +16,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** The test service {@code callosum.test.Calc} (src/test/proto/calc.proto): both ends. */
-@SuppressWarnings("exports") // a test fixture: its public interface uses the generated test messages
+@SuppressWarnings(
+    "exports") // a test fixture: its public interface uses the generated test messages
 public final class Calc {
   static final ServiceDescriptor SERVICE = CalcProto.getDescriptor().getServices().get(0);
 
@@ -106,7 +107,9 @@ public final class Calc {
       if (t.getText().equals("plain")) {
         throw new IllegalStateException("not declared: " + t.getText());
       }
-      throw new ProtobufServiceException(Problem.newBuilder().setReason(t.getText()).setCode(7).build(), "refused: " + t.getText());
+      throw new ProtobufServiceException(
+          Problem.newBuilder().setReason(t.getText()).setCode(7).build(),
+          "refused: " + t.getText());
     }
 
     @Override

@@ -21,11 +21,16 @@ import io.callosum.testing.Closer;
 import io.callosum.upper.protobuf.legacy.Arith;
 import io.callosum.upper.protobuf.legacy.Operands;
 import io.callosum.upper.protobuf.legacy.Result;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -83,18 +88,36 @@ class GenericServicesTest {
   }
 
   private ConnectedPeer start(String lower, boolean blocking) {
-    String address = lower.equals("inproc") ? "inproc://generic-" + NAMES.incrementAndGet() : "zmq+tcp://127.0.0.1:0";
-    Peer server = closer.later(Peer.builder().bind(address).defaultTimeout(Await.LIMIT).interceptor(new CallInterceptor() {
-      @Override
-      public void started(CallInfo call) {
-        served.add(call);
-      }
-    }).build());
-    assertEquals(java.util.List.of("callosum.legacy.Arith/Multiply", "callosum.legacy.Arith/Divide"), blocking
-        ? ProtobufServices.bind(server, Arith.newReflectiveBlockingService(new Blocking()))
-        : ProtobufServices.bind(server, Arith.newReflectiveService(new Async())));
+    String address =
+        lower.equals("inproc")
+            ? "inproc://generic-" + NAMES.incrementAndGet()
+            : "zmq+tcp://127.0.0.1:0";
+    Peer server =
+        closer.later(
+            Peer.builder()
+                .bind(address)
+                .defaultTimeout(Await.LIMIT)
+                .interceptor(
+                    new CallInterceptor() {
+                      @Override
+                      public void started(CallInfo call) {
+                        served.add(call);
+                      }
+                    })
+                .build());
+    assertEquals(
+        List.of("callosum.legacy.Arith/Multiply", "callosum.legacy.Arith/Divide"),
+        blocking
+            ? ProtobufServices.bind(server, Arith.newReflectiveBlockingService(new Blocking()))
+            : ProtobufServices.bind(server, Arith.newReflectiveService(new Async())));
     server.start();
-    return closer.later(Peer.builder().connect(server.address()).defaultTimeout(Await.LIMIT.multipliedBy(3)).build()).start();
+    return closer
+        .later(
+            Peer.builder()
+                .connect(server.address())
+                .defaultTimeout(Await.LIMIT.multipliedBy(3))
+                .build())
+        .start();
   }
 
   private static Operands ops(long a, long b) {
@@ -105,11 +128,14 @@ class GenericServicesTest {
   @ValueSource(strings = {"inproc", "zmq+tcp"})
   void generatedBlockingStubsCallAGeneratedBlockingService(String lower) throws Exception {
     ConnectedPeer peer = start(lower, true);
-    Arith.BlockingInterface arith = Arith.newBlockingStub(ProtobufServices.blockingRpcChannel(peer));
+    Arith.BlockingInterface arith =
+        Arith.newBlockingStub(ProtobufServices.blockingRpcChannel(peer));
     assertEquals(42, arith.multiply(null, ops(6, 7)).getValue());
     ProtobufController controller = new ProtobufController().orderKey(OrderKey.of("k"));
     assertEquals(3, arith.divide(controller, ops(9, 3)).getValue());
-    assertTrue(served.stream().anyMatch(c -> c.orderKey().equals(OrderKey.of("k"))), "the order key travelled");
+    assertTrue(
+        served.stream().anyMatch(c -> c.orderKey().equals(OrderKey.of("k"))),
+        "the order key travelled");
 
     ServiceException e = assertThrows(ServiceException.class, () -> arith.divide(null, ops(1, 0)));
     RemoteUserException remote = assertInstanceOf(RemoteUserException.class, e.getCause());
@@ -124,8 +150,10 @@ class GenericServicesTest {
     assertThrows(ServiceException.class, () -> arith.divide(timed, ops(-1, 1)));
     assertInstanceOf(CallTimeoutException.class, timed.failure());
 
-    TypedArith typed = ProtobufServices.client(peer, Arith.getDescriptor(), TypedArith.class).stub();
-    assertEquals(12, Await.result(typed.multiply(ops(3, 4))).getValue(), "the same wire as typed calls");
+    TypedArith typed =
+        ProtobufServices.client(peer, Arith.getDescriptor(), TypedArith.class).stub();
+    assertEquals(
+        12, Await.result(typed.multiply(ops(3, 4))).getValue(), "the same wire as typed calls");
   }
 
   @ParameterizedTest
@@ -143,5 +171,30 @@ class GenericServicesTest {
     assertNull(Await.result(quotient), "a failed call answers null");
     assertTrue(controller.failed());
     assertTrue(((RemoteUserException) controller.failure()).remoteRepr().contains("not here"));
+  }
+
+  @Test
+  void aCallbackThatThrowsIsLoggedNotLost() throws Exception {
+    Arith.Interface arith = Arith.newStub(ProtobufServices.rpcChannel(start("inproc", false)));
+    // slf4j-simple logs to System.err; tests run one at a time in this module.
+    PrintStream original = System.err;
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    try {
+      arith.multiply(
+          new ProtobufController(),
+          ops(6, 7),
+          r -> {
+            throw new IllegalStateException("callback bug at " + r.getValue());
+          });
+      Await.until(
+          "the callback's failure is logged",
+          () -> err.toString(StandardCharsets.UTF_8).contains("callback bug at 42"));
+    } finally {
+      System.setErr(original);
+    }
+    String log = err.toString(StandardCharsets.UTF_8);
+    assertTrue(log.contains("WARN"), log);
+    assertTrue(log.contains("the callback of callosum.legacy.Arith.Multiply failed"), log);
   }
 }

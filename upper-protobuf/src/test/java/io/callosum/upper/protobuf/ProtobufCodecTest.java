@@ -34,16 +34,33 @@ class ProtobufCodecTest {
     assertArrayEquals(new byte[0], codec.encode(null));
     assertThrows(CodecException.class, () -> codec.encode("a string"));
     assertThrows(CodecException.class, () -> codec.decode(bytes, String.class));
-    CodecException e = assertThrows(CodecException.class, () -> codec.decode(new byte[] {0x0A, 0x05, 'a'}, Text.class));
+    CodecException e =
+        assertThrows(
+            CodecException.class, () -> codec.decode(new byte[] {0x0A, 0x05, 'a'}, Text.class));
     assertTrue(e.getMessage().contains("callosum.test.Text"), e.getMessage());
   }
 
   @Test
   void plainHandlersAndCallsWorkWithMessages() throws Exception {
-    Peer server = closer.later(Peer.builder().bind("inproc://codec-test").codec(new ProtobufCodec()).ordering(Ordering.NONE).build());
-    server.handle("sum", Pair.class, (ctx, pair) -> Num.newBuilder().setValue(pair.getA() + pair.getB()).build());
+    Peer server =
+        closer.later(
+            Peer.builder()
+                .bind("inproc://codec-test")
+                .codec(new ProtobufCodec())
+                .ordering(Ordering.NONE)
+                .build());
+    server.handle(
+        "sum",
+        Pair.class,
+        (ctx, pair) -> Num.newBuilder().setValue(pair.getA() + pair.getB()).build());
     server.start();
-    ConnectedPeer client = closer.later(Peer.builder().connect(server.address()).codec(new ProtobufCodec()).build()).start();
-    assertEquals(5, Await.result(client.invoke("sum", Pair.newBuilder().setA(2).setB(3).build(), Num.class)).getValue());
+    ConnectedPeer client =
+        closer
+            .later(Peer.builder().connect(server.address()).codec(new ProtobufCodec()).build())
+            .start();
+    assertEquals(
+        5,
+        Await.result(client.invoke("sum", Pair.newBuilder().setA(2).setB(3).build(), Num.class))
+            .getValue());
   }
 }

@@ -8,6 +8,7 @@ import io.callosum.Peer;
 import io.callosum.upper.protobuf.test.Num;
 import io.callosum.upper.protobuf.test.Pair;
 import io.callosum.upper.protobuf.test.Text;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
@@ -38,19 +39,35 @@ class ServiceModelTest {
   }
 
   private static String refusedClient(Class<?> api) {
-    return assertThrows(IllegalArgumentException.class, () -> ProtobufServices.client(Peer.builder().connect("inproc://nowhere").build(), Calc.SERVICE, api)).getMessage();
+    return assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                ProtobufServices.client(
+                    Peer.builder().connect("inproc://nowhere").build(), Calc.SERVICE, api))
+        .getMessage();
   }
 
   @Test
   void misfitsAreRefusedWithAMessageSayingWhy() {
-    assertTrue(refusedClient(Misnamed.class).contains("matches no rpc of callosum.test.Calc (it has Add, Echo"));
-    assertTrue(refusedClient(WrongRequest.class).contains("expected callosum.test.Pair where it has callosum.test.Text"));
-    assertTrue(refusedClient(WrongResponse.class).contains("expected callosum.test.Num where it has callosum.test.Text"));
+    assertTrue(
+        refusedClient(Misnamed.class)
+            .contains("matches no rpc of callosum.test.Calc (it has Add, Echo"));
+    assertTrue(
+        refusedClient(WrongRequest.class)
+            .contains("expected callosum.test.Pair where it has callosum.test.Text"));
+    assertTrue(
+        refusedClient(WrongResponse.class)
+            .contains("expected callosum.test.Num where it has callosum.test.Text"));
     assertTrue(refusedClient(StreamAsUnary.class).contains("MessageStreamCall<Num, Num>"));
     assertTrue(refusedClient(String.class).contains("not an interface"));
     try (Peer p = Peer.builder().bind("inproc://model-test").build()) {
-      String m = assertThrows(IllegalArgumentException.class,
-          () -> ProtobufServices.bind(p, Calc.SERVICE, ServerStreamWithoutSink.class, n -> {})).getMessage();
+      String m =
+          assertThrows(
+                  IllegalArgumentException.class,
+                  () ->
+                      ProtobufServices.bind(
+                          p, Calc.SERVICE, ServerStreamWithoutSink.class, n -> {}))
+              .getMessage();
       assertTrue(m.contains("MessageSink<Num> responses"), m);
     }
   }
@@ -58,8 +75,13 @@ class ServiceModelTest {
   @Test
   void rpcNamesMayKeepTheirProtoCase() {
     try (Peer p = Peer.builder().bind("inproc://model-test-2").build()) {
-      assertEquals(java.util.List.of("callosum.test.Calc/Add"),
-          ProtobufServices.bind(p, Calc.SERVICE, UpperCaseNames.class, pair -> Num.newBuilder().setValue(pair.getA()).build()));
+      assertEquals(
+          List.of("callosum.test.Calc/Add"),
+          ProtobufServices.bind(
+              p,
+              Calc.SERVICE,
+              UpperCaseNames.class,
+              pair -> Num.newBuilder().setValue(pair.getA()).build()));
     }
   }
 }

@@ -29,8 +29,8 @@ import org.apache.thrift.transport.TTransportException;
  * undeclared exception of the remote implementation, a malformed request) is thrown as the core's
  * {@link io.callosum.CallosumException}, unchecked, out of the generated method.
  *
- * <p>Not thread-safe, like the generated clients: use one per thread, or {@link ThriftClients}
- * for calls from any number of threads over one peer. {@link #close()} does not close the peer.
+ * <p>Not thread-safe, like the generated clients: use one per thread, or {@link ThriftClients} for
+ * calls from any number of threads over one peer. {@link #close()} does not close the peer.
  */
 public final class CallosumTransport extends TTransport {
   private final Invoker invoker;
@@ -49,7 +49,8 @@ public final class CallosumTransport extends TTransport {
   }
 
   /** As above, with per-call options and Thrift's size limits for requests and replies. */
-  public CallosumTransport(Invoker invoker, String service, CallOptions options, TConfiguration configuration) {
+  public CallosumTransport(
+      Invoker invoker, String service, CallOptions options, TConfiguration configuration) {
     this.configuration = Objects.requireNonNull(configuration, "configuration");
     this.invoker = Objects.requireNonNull(invoker, "invoker");
     this.service = Objects.requireNonNull(service, "service");
@@ -94,7 +95,8 @@ public final class CallosumTransport extends TTransport {
     }
     if ((long) written.size() + len > getConfiguration().getMaxMessageSize()) {
       written.reset();
-      throw new TTransportException(TTransportException.MESSAGE_SIZE_LIMIT,
+      throw new TTransportException(
+          TTransportException.MESSAGE_SIZE_LIMIT,
           "Thrift request over " + getConfiguration().getMaxMessageSize() + " bytes");
     }
     written.write(buf, off, len);
@@ -110,8 +112,14 @@ public final class CallosumTransport extends TTransport {
     written.reset();
     TMessage header = ThriftMessages.header(getConfiguration(), bytes);
     reply = null;
-    lastSent = options.applyTo(invoker.call(ThriftMessages.wireName(service, header.name))).invokeRaw(Payload.wrap(bytes));
-    sent = header.type == TMessageType.ONEWAY ? null : lastSent; // the client reads no reply of a oneway call
+    lastSent =
+        options
+            .applyTo(invoker.call(ThriftMessages.wireName(service, header.name)))
+            .invokeRaw(Payload.wrap(bytes));
+    sent =
+        header.type == TMessageType.ONEWAY
+            ? null
+            : lastSent; // the client reads no reply of a oneway call
   }
 
   @Override
@@ -127,7 +135,8 @@ public final class CallosumTransport extends TTransport {
   private TMemoryInputTransport awaitReply() throws TTransportException {
     if (reply == null) {
       if (sent == null) {
-        throw new TTransportException(TTransportException.END_OF_FILE, "no call is waiting for a reply");
+        throw new TTransportException(
+            TTransportException.END_OF_FILE, "no call is waiting for a reply");
       }
       CompletableFuture<Payload> call = sent;
       sent = null;
@@ -144,7 +153,10 @@ public final class CallosumTransport extends TTransport {
     return call;
   }
 
-  /** Drops what a call that failed while writing its arguments left unsent (see ThriftClients.protocol). */
+  /**
+   * Drops what a call that failed while writing its arguments left unsent (see
+   * ThriftClients.protocol).
+   */
   void discardUnsent() {
     written.reset();
   }

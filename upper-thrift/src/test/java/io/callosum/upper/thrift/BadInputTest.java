@@ -20,6 +20,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.stream.Stream;
 import org.apache.thrift.TBase;
 import org.apache.thrift.TConfiguration;
@@ -59,7 +60,8 @@ class BadInputTest {
 
   private static ThriftService service(String kind) {
     CalcService calc = new CalcService();
-    return kind.equals("Iface") ? ThriftService.of(Calc.Iface.class, calc)
+    return kind.equals("Iface")
+        ? ThriftService.of(Calc.Iface.class, calc)
         : ThriftService.ofProcessor(Calc.Iface.class, new CalcProcessor(calc));
   }
 
@@ -85,7 +87,8 @@ class BadInputTest {
     return peer.call(method).invokeRaw(Payload.wrap(bytes));
   }
 
-  private static void assertCodecError(ConnectedPeer peer, String method, byte[] bytes) throws InterruptedException {
+  private static void assertCodecError(ConnectedPeer peer, String method, byte[] bytes)
+      throws InterruptedException {
     Throwable t = Await.failure(send(peer, method, bytes));
     assertInstanceOf(RemoteInternalException.class, t, () -> "for " + Arrays.toString(bytes));
     assertEquals(ErrorCode.CODEC_ERROR, ((CallosumException) t).code());
@@ -109,7 +112,9 @@ class BadInputTest {
   void truncatedCallsAreCodecErrors(String lower, String kind) throws Exception {
     ConnectedPeer peer = serve(lower, service(kind));
     byte[] whole = call("echo", new Calc.echo_args("a text to cut short"));
-    assertTrue(Await.result(send(peer, "Calc.echo", whole)).size() > whole.length - 2, "the whole call is answered");
+    assertTrue(
+        Await.result(send(peer, "Calc.echo", whole)).size() > whole.length - 2,
+        "the whole call is answered");
     for (int length = 0; length < whole.length; length++) {
       assertCodecError(peer, "Calc.echo", Arrays.copyOf(whole, length));
     }
@@ -127,11 +132,13 @@ class BadInputTest {
     assertCodecError(peer, "Calc.echo", message("echo", TMessageType.ONEWAY, args::write));
     assertCodecError(peer, "Calc.echo", message("echo", (byte) 9, args::write));
     assertCodecError(peer, "Calc.echo", call("divide", new Calc.divide_args(1, 2)));
-    assertCodecError(peer, "Calc.record", call("record", new Calc.record_args("a oneway method sent as CALL")));
+    assertCodecError(
+        peer, "Calc.record", call("record", new Calc.record_args("a oneway method sent as CALL")));
     // Another method's arguments under the right name decode (field 1 of echo is a string, of
     // add an i64, which is skipped): echo runs without its text, and the reply carries no result,
     // which the generated client reports as Thrift's MISSING_RESULT.
-    byte[] reply = Await.result(send(peer, "Calc.echo", call("echo", new Calc.add_args(1, 2)))).bytes();
+    byte[] reply =
+        Await.result(send(peer, "Calc.echo", call("echo", new Calc.add_args(1, 2)))).bytes();
     TProtocol in = ThriftClients.protocol(new TMemoryInputTransport(reply));
     assertEquals(TMessageType.REPLY, in.readMessageBegin().type);
     Calc.echo_result result = new Calc.echo_result();
@@ -151,8 +158,10 @@ class BadInputTest {
       assertInstanceOf(RemoteInternalException.class, t, method);
       assertEquals(ErrorCode.NO_SUCH_METHOD, ((CallosumException) t).code(), method);
     }
-    Throwable wrongService = assertThrows(RemoteInternalException.class,
-        () -> ThriftClients.of(peer, Calc.Client::new).service("Other").call(c -> c.echo("x")));
+    Throwable wrongService =
+        assertThrows(
+            RemoteInternalException.class,
+            () -> ThriftClients.of(peer, Calc.Client::new).service("Other").call(c -> c.echo("x")));
     assertEquals(ErrorCode.NO_SUCH_METHOD, ((CallosumException) wrongService).code());
     assertStillServing(peer);
   }
@@ -165,7 +174,8 @@ class BadInputTest {
     for (int i = 0; i < 150; i++) {
       byte[] noise = new byte[random.nextInt(64)];
       random.nextBytes(noise);
-      assertCodecError(peer, "Calc.echo", noise); // strict reads: random bytes lack the version word
+      assertCodecError(
+          peer, "Calc.echo", noise); // strict reads: random bytes lack the version word
     }
     // echo never fails, so a mutated call either decodes (and is answered) or is a codec error.
     byte[] valid = call("echo", new Calc.echo_args("some text to mutate"));
@@ -178,9 +188,12 @@ class BadInputTest {
       try {
         Await.result(send(peer, "Calc.echo", mutated));
         replies++;
-      } catch (java.util.concurrent.ExecutionException e) {
+      } catch (ExecutionException e) {
         assertInstanceOf(RemoteInternalException.class, e.getCause());
-        assertEquals(ErrorCode.CODEC_ERROR, ((CallosumException) e.getCause()).code(), e.getCause().toString());
+        assertEquals(
+            ErrorCode.CODEC_ERROR,
+            ((CallosumException) e.getCause()).code(),
+            e.getCause().toString());
       }
     }
     assertTrue(replies < 300, "some mutations must be refused");
@@ -192,19 +205,31 @@ class BadInputTest {
   void hugeLengthClaimsAreRefusedBeforeAllocating(String lower, String kind) throws Exception {
     ConnectedPeer peer = serve(lower, service(kind));
     // A 2 GiB string in 20-odd bytes: with -Xmx1g, allocating it would be an OutOfMemoryError.
-    assertCodecError(peer, "Calc.echo", message("echo", TMessageType.CALL, p -> {
-      p.writeStructBegin(new TStruct("echo_args"));
-      p.writeFieldBegin(new TField("text", TType.STRING, (short) 1));
-      p.writeI32(Integer.MAX_VALUE);
-    }));
+    assertCodecError(
+        peer,
+        "Calc.echo",
+        message(
+            "echo",
+            TMessageType.CALL,
+            p -> {
+              p.writeStructBegin(new TStruct("echo_args"));
+              p.writeFieldBegin(new TField("text", TType.STRING, (short) 1));
+              p.writeI32(Integer.MAX_VALUE);
+            }));
     // A list of 2^31-1 structs in a few bytes.
-    assertCodecError(peer, "Calc.echo", message("echo", TMessageType.CALL, p -> {
-      p.writeStructBegin(new TStruct("echo_args"));
-      p.writeFieldBegin(new TField("text", TType.STRING, (short) 1));
-      p.writeString("ok");
-      p.writeFieldBegin(new TField("unknown", TType.LIST, (short) 7));
-      p.writeListBegin(new TList(TType.STRUCT, Integer.MAX_VALUE));
-    }));
+    assertCodecError(
+        peer,
+        "Calc.echo",
+        message(
+            "echo",
+            TMessageType.CALL,
+            p -> {
+              p.writeStructBegin(new TStruct("echo_args"));
+              p.writeFieldBegin(new TField("text", TType.STRING, (short) 1));
+              p.writeString("ok");
+              p.writeFieldBegin(new TField("unknown", TType.LIST, (short) 7));
+              p.writeListBegin(new TList(TType.STRUCT, Integer.MAX_VALUE));
+            }));
     assertStillServing(peer);
   }
 
@@ -213,16 +238,22 @@ class BadInputTest {
   void deepNestingStopsAtTheRecursionLimit(String lower, String kind) throws Exception {
     ConnectedPeer peer = serve(lower, service(kind));
     int depth = 5_000;
-    assertCodecError(peer, "Calc.echo", message("echo", TMessageType.CALL, p -> {
-      p.writeStructBegin(new TStruct("echo_args"));
-      for (int i = 0; i < depth; i++) {
-        p.writeFieldBegin(new TField("nested", TType.STRUCT, (short) 9));
-      }
-      for (int i = 0; i < depth; i++) {
-        p.writeFieldStop();
-      }
-      p.writeFieldStop();
-    }));
+    assertCodecError(
+        peer,
+        "Calc.echo",
+        message(
+            "echo",
+            TMessageType.CALL,
+            p -> {
+              p.writeStructBegin(new TStruct("echo_args"));
+              for (int i = 0; i < depth; i++) {
+                p.writeFieldBegin(new TField("nested", TType.STRUCT, (short) 9));
+              }
+              for (int i = 0; i < depth; i++) {
+                p.writeFieldStop();
+              }
+              p.writeFieldStop();
+            }));
     assertStillServing(peer);
   }
 
@@ -235,8 +266,10 @@ class BadInputTest {
 
     assertEquals("x".repeat(900), clients.call(c -> c.echo("x".repeat(900))));
     assertCodecError(peer, "Calc.echo", call("echo", new Calc.echo_args("x".repeat(2000))));
-    TTransportException local = assertThrows(TTransportException.class,
-        () -> clients.configuration(small).call(c -> c.echo("x".repeat(2000))));
+    TTransportException local =
+        assertThrows(
+            TTransportException.class,
+            () -> clients.configuration(small).call(c -> c.echo("x".repeat(2000))));
     assertEquals(TTransportException.MESSAGE_SIZE_LIMIT, local.getType());
     assertStillServing(peer);
   }

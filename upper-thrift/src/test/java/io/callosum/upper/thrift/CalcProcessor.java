@@ -17,24 +17,45 @@ import org.apache.thrift.TException;
 final class CalcProcessor extends TBaseProcessor<Calc.Iface> {
   @SuppressWarnings("rawtypes") // TBaseProcessor's constructor takes raw TBase bounds
   CalcProcessor(Calc.Iface iface) {
-    super(iface, Map.<String, ProcessFunction<Calc.Iface, ? extends TBase, ? extends TBase>>of(
-        "echo", function("echo", Calc.echo_args::new, Calc.echo_result::new,
-            (i, args) -> new Calc.echo_result().setSuccess(i.echo(args.text))),
-        "divide", function("divide", Calc.divide_args::new, Calc.divide_result::new, (i, args) -> {
-          Calc.divide_result result = new Calc.divide_result();
-          try {
-            result.setSuccess(i.divide(args.a, args.b));
-          } catch (CalcError e) {
-            result.error = e;
-          }
-          return result;
-        }),
-        "undeclared", function("undeclared", Calc.undeclared_args::new, Calc.undeclared_result::new,
-            (i, args) -> new Calc.undeclared_result().setSuccess(i.undeclared(args.message))),
-        "record", function("record", Calc.record_args::new, null, (i, args) -> {
-          i.record(args.note);
-          return null;
-        })));
+    super(
+        iface,
+        Map.<String, ProcessFunction<Calc.Iface, ? extends TBase, ? extends TBase>>of(
+            "echo",
+                function(
+                    "echo",
+                    Calc.echo_args::new,
+                    Calc.echo_result::new,
+                    (i, args) -> new Calc.echo_result().setSuccess(i.echo(args.text))),
+            "divide",
+                function(
+                    "divide",
+                    Calc.divide_args::new,
+                    Calc.divide_result::new,
+                    (i, args) -> {
+                      Calc.divide_result result = new Calc.divide_result();
+                      try {
+                        result.setSuccess(i.divide(args.a, args.b));
+                      } catch (CalcError e) {
+                        result.error = e;
+                      }
+                      return result;
+                    }),
+            "undeclared",
+                function(
+                    "undeclared",
+                    Calc.undeclared_args::new,
+                    Calc.undeclared_result::new,
+                    (i, args) ->
+                        new Calc.undeclared_result().setSuccess(i.undeclared(args.message))),
+            "record",
+                function(
+                    "record",
+                    Calc.record_args::new,
+                    null,
+                    (i, args) -> {
+                      i.record(args.note);
+                      return null;
+                    })));
   }
 
   /** What a generated ProcessFunction's getResult does. */

@@ -4,12 +4,12 @@ import io.callosum.upper.thrift.testgen.Calc;
 import io.callosum.upper.thrift.testgen.CalcError;
 import io.callosum.upper.thrift.testgen.Pair;
 import java.util.List;
-import org.apache.thrift.TException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.thrift.TException;
 
 /** The tests' implementation of the Calc service, recording what it was asked. */
 class CalcService implements Calc.Iface {

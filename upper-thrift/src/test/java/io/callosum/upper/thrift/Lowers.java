@@ -21,7 +21,9 @@ final class Lowers {
   }
 
   static String bindAddress(String lower) {
-    return lower.equals("inproc") ? "inproc://thrift-" + NAMES.incrementAndGet() : lower + "://127.0.0.1:0";
+    return lower.equals("inproc")
+        ? "inproc://thrift-" + NAMES.incrementAndGet()
+        : lower + "://127.0.0.1:0";
   }
 
   /** A started server serving {@code service} with key-serialized ordering. */
@@ -36,8 +38,13 @@ final class Lowers {
   }
 
   /** A started client of {@code server}, configured further by {@code more}. */
-  static ConnectedPeer client(Closer closer, Peer server, UnaryOperator<ConnectedPeer.Builder> more) {
-    return closer.later(more.apply(Peer.builder().connect(server.address()).defaultTimeout(Await.LIMIT)).build()).start();
+  static ConnectedPeer client(
+      Closer closer, Peer server, UnaryOperator<ConnectedPeer.Builder> more) {
+    return closer
+        .later(
+            more.apply(Peer.builder().connect(server.address()).defaultTimeout(Await.LIMIT))
+                .build())
+        .start();
   }
 
   static ConnectedPeer client(Closer closer, Peer server) {

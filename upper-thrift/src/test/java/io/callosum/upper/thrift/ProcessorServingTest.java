@@ -27,7 +27,8 @@ class ProcessorServingTest {
 
   private ThriftClients<Calc.Client> clients(String lower) {
     ThriftService service = ThriftService.ofProcessor(Calc.Iface.class, new CalcProcessor(calc));
-    return ThriftClients.of(Lowers.client(closer, Lowers.server(closer, lower, service)), Calc.Client::new);
+    return ThriftClients.of(
+        Lowers.client(closer, Lowers.server(closer, lower, service)), Calc.Client::new);
   }
 
   @ParameterizedTest(name = "over {0}")
@@ -37,7 +38,9 @@ class ProcessorServingTest {
 
     assertEquals("through a processor", clients.call(c -> c.echo("through a processor")));
     assertEquals(0.5, clients.call(c -> c.divide(1, 2)));
-    assertEquals(new CalcError("division by zero", 22), assertThrows(CalcError.class, () -> clients.call(c -> c.divide(1, 0))));
+    assertEquals(
+        new CalcError("division by zero", 22),
+        assertThrows(CalcError.class, () -> clients.call(c -> c.divide(1, 0))));
     Await.result(clients.async(c -> c.send_record("oneway"), c -> null));
     assertEquals(List.of("oneway"), calc.notes);
   }
@@ -47,13 +50,16 @@ class ProcessorServingTest {
   void theProcessorsApplicationExceptionsBecomeCallosumErrors(String lower) throws Exception {
     ThriftClients<Calc.Client> clients = clients(lower);
 
-    RemoteUserException internal = assertThrows(RemoteUserException.class, () -> clients.call(c -> c.undeclared("boom")));
+    RemoteUserException internal =
+        assertThrows(RemoteUserException.class, () -> clients.call(c -> c.undeclared("boom")));
     assertEquals(TApplicationException.class.getName(), internal.remoteName());
-    assertTrue(internal.remoteRepr().contains("Internal error processing undeclared"), internal.remoteRepr());
+    assertTrue(
+        internal.remoteRepr().contains("Internal error processing undeclared"),
+        internal.remoteRepr());
 
     // The Iface has add, the processor does not: Thrift's UNKNOWN_METHOD.
-    RemoteUserException unknown = assertThrows(RemoteUserException.class, () -> clients.call(c -> c.add(1, 2)));
+    RemoteUserException unknown =
+        assertThrows(RemoteUserException.class, () -> clients.call(c -> c.add(1, 2)));
     assertTrue(unknown.remoteRepr().contains("Invalid method name: 'add'"), unknown.remoteRepr());
-
   }
 }

@@ -6,6 +6,7 @@ import io.callosum.ConnectedPeer;
 import io.callosum.Peer;
 import io.callosum.testing.Closer;
 import io.callosum.upper.thrift.testgen.Calc;
+import java.util.Locale;
 import org.apache.thrift.TException;
 import org.apache.thrift.protocol.TProtocol;
 import org.junit.jupiter.api.Test;
@@ -31,15 +32,19 @@ class ServiceInheritanceTest {
       }
     }
 
-    public static class shout_args extends Calc.echo_args {}
+    public static class shout_args extends Calc.echo_args {
+      private static final long serialVersionUID = 1L;
+    }
 
-    public static class shout_result extends Calc.echo_result {}
+    public static class shout_result extends Calc.echo_result {
+      private static final long serialVersionUID = 1L;
+    }
   }
 
   static final class ChildService extends CalcService implements Child.Iface {
     @Override
     public String shout(String text) {
-      return text.toUpperCase(java.util.Locale.ROOT);
+      return text.toUpperCase(Locale.ROOT);
     }
   }
 
@@ -49,7 +54,9 @@ class ServiceInheritanceTest {
     Peer server = Lowers.server(closer, "inproc", service);
     ConnectedPeer peer = Lowers.client(closer, server);
     ThriftClients<Child.Client> clients = ThriftClients.of(peer, Child.Client::new);
-    assertEquals("Child", service.toString().substring("ThriftService(".length(), "ThriftService(Child".length()));
+    assertEquals(
+        "Child",
+        service.toString().substring("ThriftService(".length(), "ThriftService(Child".length()));
     assertEquals("inherited", clients.call(c -> c.echo("inherited")));
     assertEquals(42L, (long) clients.call(c -> c.add(40, 2)));
   }

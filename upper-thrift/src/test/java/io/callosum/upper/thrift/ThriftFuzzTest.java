@@ -35,27 +35,34 @@ import org.junit.jupiter.api.Test;
  * service {@code Calc}: a request as {@link IfaceServer} serves it, and a reply as the generated
  * client reads it (header, exception or result struct). A request fails only with {@link
  * CodecException}, or with what the service itself throws (IfaceServer throws it on); a reply only
- * with {@link TException}. Both allocate at most a bound linear in the input and the limits; a served reply is one the
- * client reads.
+ * with {@link TException}. Both allocate at most a bound linear in the input and the limits; a
+ * served reply is one the client reads.
  */
 class ThriftFuzzTest {
   private static final TConfiguration LIMITS = new TConfiguration(64 << 10, 64 << 10, 64);
   private static final ServiceShape SHAPE = new ServiceShape(Calc.Iface.class);
   private static final List<String> METHODS = new ArrayList<>(SHAPE.methods().keySet());
-  /** The test service, whose own runtime exceptions come out as {@link ServiceFailure}s. */
-  private static final Calc.Iface SERVICE = (Calc.Iface) Proxy.newProxyInstance(Calc.Iface.class.getClassLoader(),
-      new Class<?>[] {Calc.Iface.class}, new InvocationHandler() {
-        private final CalcService calc = new CalcService();
 
-        @Override
-        public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
-          try {
-            return method.invoke(calc, args);
-          } catch (InvocationTargetException e) {
-            throw e.getCause() instanceof RuntimeException r ? new ServiceFailure(r) : e.getCause();
-          }
-        }
-      });
+  /** The test service, whose own runtime exceptions come out as {@link ServiceFailure}s. */
+  private static final Calc.Iface SERVICE =
+      (Calc.Iface)
+          Proxy.newProxyInstance(
+              Calc.Iface.class.getClassLoader(),
+              new Class<?>[] {Calc.Iface.class},
+              new InvocationHandler() {
+                private final CalcService calc = new CalcService();
+
+                @Override
+                public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
+                  try {
+                    return method.invoke(calc, args);
+                  } catch (InvocationTargetException e) {
+                    throw e.getCause() instanceof RuntimeException r
+                        ? new ServiceFailure(r)
+                        : e.getCause();
+                  }
+                }
+              });
 
   /** A runtime exception of the service's own. */
   static final class ServiceFailure extends RuntimeException {
@@ -80,7 +87,10 @@ class ThriftFuzzTest {
     IfaceServer server = new IfaceServer(SERVICE, SHAPE.methods().get(name), LIMITS);
     Payload[] reply = new Payload[1];
     try {
-      ThreadAllocation.atMost((256 << 10) + 64L * request.length, "serving " + name, () -> reply[0] = server.serve(request));
+      ThreadAllocation.atMost(
+          (256 << 10) + 64L * request.length,
+          "serving " + name,
+          () -> reply[0] = server.serve(request));
     } catch (CodecException e) {
       return;
     } catch (ServiceFailure e) {
@@ -88,7 +98,10 @@ class ThriftFuzzTest {
       // that the request leaves out arrives as null, as with a generated Processor).
       return;
     }
-    if (!SHAPE.methods().get(name).oneway()) { // what the server writes, the client reads, with the request's sequence id
+    if (!SHAPE
+        .methods()
+        .get(name)
+        .oneway()) { // what the server writes, the client reads, with the request's sequence id
       assertEquals(ThriftMessages.header(LIMITS, request).seqid, receive(name, reply[0].bytes()));
     }
   }
@@ -105,7 +118,10 @@ class ThriftFuzzTest {
     }
     byte[] reply = java.util.Arrays.copyOfRange(data, 1, data.length);
     try {
-      ThreadAllocation.atMost((256 << 10) + 64L * reply.length, "reading a reply of " + name, () -> receive(name, reply));
+      ThreadAllocation.atMost(
+          (256 << 10) + 64L * reply.length,
+          "reading a reply of " + name,
+          () -> receive(name, reply));
     } catch (TException e) {
       // documented: a malformed reply, a TApplicationException, or the declared CalcError
     }
@@ -122,15 +138,19 @@ class ThriftFuzzTest {
       throw TApplicationException.readFrom(in);
     }
     if (header.type != TMessageType.REPLY || !header.name.equals(name)) {
-      throw new TApplicationException(TApplicationException.INVALID_MESSAGE_TYPE, "not a reply of " + name);
+      throw new TApplicationException(
+          TApplicationException.INVALID_MESSAGE_TYPE, "not a reply of " + name);
     }
-    org.apache.thrift.TBase<?, ?> result = (org.apache.thrift.TBase<?, ?>) SHAPE.methods().get(name).result.getConstructor().newInstance();
+    org.apache.thrift.TBase<?, ?> result =
+        (org.apache.thrift.TBase<?, ?>)
+            SHAPE.methods().get(name).result.getConstructor().newInstance();
     result.read(in);
     in.readMessageEnd();
     return header.seqid;
   }
 
-  private static byte[] call(String name, org.apache.thrift.TBase<?, ?> args, byte type) throws TException {
+  private static byte[] call(String name, org.apache.thrift.TBase<?, ?> args, byte type)
+      throws TException {
     TMemoryBuffer out = ThriftMessages.buffer(LIMITS);
     TProtocol p = ThriftMessages.protocol(out);
     p.writeMessageBegin(new TMessage(name, type, 1));
@@ -144,10 +164,19 @@ class ThriftFuzzTest {
     Map<String, byte[]> requests = new LinkedHashMap<>();
     Map<String, byte[]> replies = new LinkedHashMap<>();
     add(requests, "echo", call("echo", new Calc.echo_args("hi"), TMessageType.CALL));
-    add(requests, "sum", call("sum", new Calc.sum_args(List.of(new Pair(1, 2), new Pair(3, 4))), TMessageType.CALL));
+    add(
+        requests,
+        "sum",
+        call("sum", new Calc.sum_args(List.of(new Pair(1, 2), new Pair(3, 4))), TMessageType.CALL));
     add(requests, "divide", call("divide", new Calc.divide_args(1, 0), TMessageType.CALL));
     add(replies, "echo", call("echo", new Calc.echo_result().setSuccess("hi"), TMessageType.REPLY));
-    add(replies, "divide", call("divide", new Calc.divide_result().setError(new CalcError("no", 1)), TMessageType.REPLY));
+    add(
+        replies,
+        "divide",
+        call(
+            "divide",
+            new Calc.divide_result().setError(new CalcError("no", 1)),
+            TMessageType.REPLY));
     FuzzSeeds.check(getClass(), Map.of("request", requests, "reply", replies));
   }
 

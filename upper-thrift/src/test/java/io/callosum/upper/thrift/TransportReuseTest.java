@@ -22,7 +22,8 @@ class TransportReuseTest {
 
   @Test
   void aCallThatFailsWhileWritingDoesNotCorruptTheNext() throws Exception {
-    Peer server = Lowers.server(closer, "inproc", ThriftService.of(Calc.Iface.class, new CalcService()));
+    Peer server =
+        Lowers.server(closer, "inproc", ThriftService.of(Calc.Iface.class, new CalcService()));
     ConnectedPeer peer = Lowers.client(closer, server);
     Calc.Client calc = new Calc.Client(ThriftClients.protocol(new CallosumTransport(peer, "Calc")));
 
@@ -33,7 +34,8 @@ class TransportReuseTest {
 
   @Test
   void theSameWithAClientFromThriftClients() throws Exception {
-    Peer server = Lowers.server(closer, "inproc", ThriftService.of(Calc.Iface.class, new CalcService()));
+    Peer server =
+        Lowers.server(closer, "inproc", ThriftService.of(Calc.Iface.class, new CalcService()));
     ConnectedPeer peer = Lowers.client(closer, server);
     Calc.Client calc = ThriftClients.of(peer, Calc.Client::new).client();
 

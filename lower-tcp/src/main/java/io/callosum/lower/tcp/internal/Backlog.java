@@ -8,6 +8,9 @@ public interface Backlog {
   /** Bytes queued and not yet handed to the socket. */
   long queuedBytes();
 
-  /** Whether bytes are queued and the socket has taken none for a heartbeat interval: the remote does not read. */
+  /**
+   * Whether bytes are queued and the socket has taken none for a heartbeat interval: the remote
+   * does not read.
+   */
   boolean stalled();
 }

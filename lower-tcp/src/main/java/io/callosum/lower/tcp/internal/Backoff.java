@@ -4,9 +4,9 @@ import java.time.Duration;
 import java.util.function.DoubleSupplier;
 
 /**
- * Reconnect delays: exponential from {@code min} to {@code max}, each drawn at random from the upper
- * half of its step ("equal jitter"), so that clients cut off together do not all return together.
- * Not thread-safe (the loop thread owns it).
+ * Reconnect delays: exponential from {@code min} to {@code max}, each drawn at random from the
+ * upper half of its step ("equal jitter"), so that clients cut off together do not all return
+ * together. Not thread-safe (the loop thread owns it).
  */
 public final class Backoff {
   private final long minNanos;

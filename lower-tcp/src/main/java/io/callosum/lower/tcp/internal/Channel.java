@@ -18,15 +18,23 @@ final class Channel implements Link {
 
   final int number;
   final Connection connection;
+
   /** The client endpoint this channel serves; null at a bound endpoint. */
   final ClientEndpoint endpoint;
+
   private final String id;
   private final Capabilities capabilities;
   private final String identity;
   private final LinkListener listener;
   private volatile boolean open = true;
 
-  Channel(int number, Connection connection, ClientEndpoint endpoint, Capabilities capabilities, String identity, LinkListener listener) {
+  Channel(
+      int number,
+      Connection connection,
+      ClientEndpoint endpoint,
+      Capabilities capabilities,
+      String identity,
+      LinkListener listener) {
     this.number = number;
     this.connection = connection;
     this.endpoint = endpoint;

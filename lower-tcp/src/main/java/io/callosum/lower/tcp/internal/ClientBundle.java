@@ -23,9 +23,9 @@ import org.slf4j.LoggerFactory;
  * The one connection of a transport object to one remote address, shared by every endpoint that
  * connects there: each endpoint is a channel on it. When the connection is lost, every channel is
  * reported lost, and the bundle reconnects with exponential backoff and jitter as long as an
- * endpoint remains; after reconnecting, each endpoint opens a new channel (a new link for the core).
- * When the last endpoint leaves, the connection is closed at once. Loop thread only, except {@link
- * #members}, which the hub guards.
+ * endpoint remains; after reconnecting, each endpoint opens a new channel (a new link for the
+ * core). When the last endpoint leaves, the connection is closed at once. Loop thread only, except
+ * {@link #members}, which the hub guards.
  */
 final class ClientBundle implements Connection.Owner, IoLoop.Ticking {
   private static final Logger LOG = LoggerFactory.getLogger(ClientBundle.class);
@@ -44,12 +44,16 @@ final class ClientBundle implements Connection.Owner, IoLoop.Ticking {
   final String name;
   private final Supplier<ConnectionSecurity> security;
   private final Backoff backoff;
+
   /** Endpoints that use this bundle, counted by the hub (connect and close threads). */
   int members;
+
   private final List<ClientEndpoint> endpoints = new ArrayList<>();
   private final Map<Integer, ClientEndpoint> opening = new HashMap<>();
+
   /** Names this transport registered at the gateway it connects to here, by registration token. */
   private final Map<Integer, TunnelBinding> bindings = new HashMap<>();
+
   private int nextToken = 1;
   private State state = State.IDLE;
   private Connection connection;
@@ -61,7 +65,12 @@ final class ClientBundle implements Connection.Owner, IoLoop.Ticking {
    * endpoint's first channel or registration. On any failure {@code close} runs and the reason is
    * thrown as a {@link CallosumException}; {@code what} names the step ("connect to ADDRESS").
    */
-  void join(Runnable join, CompletableFuture<Void> first, TransportConfig config, Runnable close, String what) {
+  void join(
+      Runnable join,
+      CompletableFuture<Void> first,
+      TransportConfig config,
+      Runnable close,
+      String what) {
     if (!loop.post(join)) {
       close.run();
       throw new ConnectionLostException("the TCP transport is closing");
@@ -71,7 +80,9 @@ final class ClientBundle implements Connection.Owner, IoLoop.Ticking {
       first.get(ms, TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
       close.run();
-      throw e.getCause() instanceof CallosumException c ? c : new ConnectionLostException("cannot " + what + ": " + e.getCause(), e.getCause());
+      throw e.getCause() instanceof CallosumException c
+          ? c
+          : new ConnectionLostException("cannot " + what + ": " + e.getCause(), e.getCause());
     } catch (TimeoutException e) {
       close.run();
       throw new ConnectionLostException(what + " timed out after " + ms + " ms");
@@ -82,7 +93,13 @@ final class ClientBundle implements Connection.Owner, IoLoop.Ticking {
     }
   }
 
-  ClientBundle(Hub hub, IoLoop loop, InetSocketAddress address, String name, Supplier<ConnectionSecurity> security, Backoff backoff) {
+  ClientBundle(
+      Hub hub,
+      IoLoop loop,
+      InetSocketAddress address,
+      String name,
+      Supplier<ConnectionSecurity> security,
+      Backoff backoff) {
     this.hub = hub;
     this.loop = loop;
     this.address = address;
@@ -96,15 +113,10 @@ final class ClientBundle implements Connection.Owner, IoLoop.Ticking {
     endpoints.add(e);
     e.backoff = hub.backoff();
     switch (state) {
-      case UP:
-        open(e);
-        break;
-      case IDLE:
-      case BACKOFF:
-        connectNow(); // a new endpoint does not wait out a backoff delay meant for the old ones
-        break;
-      default:
-        break;
+      case UP -> open(e);
+      case IDLE, BACKOFF -> connectNow();
+      // a new endpoint does not wait out a backoff delay meant for the old ones
+      default -> {}
     }
   }
 
@@ -128,28 +140,30 @@ final class ClientBundle implements Connection.Owner, IoLoop.Ticking {
     }
     opening.put(number, e);
     String target = e.target();
-    connection.sendFrame(target == null ? Wire.channelFrame(Wire.OPEN, number, e.capabilities()) : Wire.openTo(number, target, "",
-        e.capabilities()));
+    connection.sendFrame(
+        target == null
+            ? Wire.channelFrame(Wire.OPEN, number, e.capabilities())
+            : Wire.openTo(number, target, "", e.capabilities()));
   }
 
-  /** A name to register at the gateway: now, or as soon as the connection is up (and again after each reconnect). */
+  /**
+   * A name to register at the gateway: now, or as soon as the connection is up (and again after
+   * each reconnect).
+   */
   void add(TunnelBinding b) {
     b.token = nextToken++;
     bindings.put(b.token, b);
     switch (state) {
-      case UP:
-        connection.sendFrame(Wire.channelFrame(Wire.REGISTER, b.token, Wire.utf8(b.name)));
-        break;
-      case IDLE:
-      case BACKOFF:
-        connectNow();
-        break;
-      default:
-        break;
+      case UP -> connection.sendFrame(Wire.channelFrame(Wire.REGISTER, b.token, Wire.utf8(b.name)));
+      case IDLE, BACKOFF -> connectNow();
+      default -> {}
     }
   }
 
-  /** A registered name ends: the gateway forgets it, its channels close; the last member closes the connection. */
+  /**
+   * A registered name ends: the gateway forgets it, its channels close; the last member closes the
+   * connection.
+   */
   void remove(TunnelBinding b, boolean last) {
     bindings.remove(b.token, b);
     if (connection != null && state == State.UP) {
@@ -185,36 +199,44 @@ final class ClientBundle implements Connection.Owner, IoLoop.Ticking {
   @Override
   public void channelFrame(Connection c, int kind, int number, byte[] frame) {
     switch (kind) {
-      case Wire.OPENED: {
+      case Wire.OPENED -> {
         ClientEndpoint e = opening.remove(number);
         if (e == null || !endpoints.contains(e)) {
-          c.sendFrame(Wire.close(number, "the endpoint has closed")); // it left while the OPEN was in flight
+          c.sendFrame(
+              Wire.close(
+                  number, "the endpoint has closed")); // it left while the OPEN was in flight
           return;
         }
-        Capabilities remote = Capabilities.decode(Arrays.copyOfRange(frame, Wire.CHANNEL_FRAME_HEADER, frame.length));
+        Capabilities remote =
+            Capabilities.decode(Arrays.copyOfRange(frame, Wire.CHANNEL_FRAME_HEADER, frame.length));
         Channel ch = new Channel(number, c, e, remote, null, e.listener());
         c.channels.put(number, ch);
         e.backoff.reset();
         e.opened(ch);
-        break;
       }
-      case Wire.CLOSE: {
+      case Wire.CLOSE -> {
         String reason = Wire.reason(frame, Wire.CHANNEL_FRAME_HEADER);
         ClientEndpoint e = opening.remove(number);
         if (e != null) {
-          LOG.warn("{}: the server refused a channel{}: {}", name, e.target() != null ? " to " + e.target() : "", reason);
-          e.failFirst(new ConnectionLostException(name + " refused the channel" + (e.target() != null ? " to " + e.target() : "") + ": "
-              + reason));
+          LOG.warn(
+              "{}: the server refused a channel{}: {}",
+              name,
+              e.target() != null ? " to " + e.target() : "",
+              reason);
+          e.failFirst(
+              new ConnectionLostException(
+                  name
+                      + " refused the channel"
+                      + (e.target() != null ? " to " + e.target() : "")
+                      + ": "
+                      + reason));
           retryLater(e);
         } else {
           c.remoteClosedChannel(number, reason);
         }
-        break;
       }
-      case Wire.OPEN_TO:
-        openedByGateway(c, number, frame);
-        break;
-      case Wire.REGISTERED: {
+      case Wire.OPEN_TO -> openedByGateway(c, number, frame);
+      case Wire.REGISTERED -> {
         TunnelBinding b = bindings.get(number);
         if (b == null || frame.length < Wire.CHANNEL_FRAME_HEADER + 1) {
           LOG.debug("{}: dropped REGISTERED for token {}", name, number);
@@ -225,18 +247,22 @@ final class ClientBundle implements Connection.Owner, IoLoop.Ticking {
           b.registered(text);
         } else {
           LOG.warn("{}: the gateway refused the name {}: {}", name, b.name, text);
-          b.refused(new ConnectionLostException("the gateway " + name + " refused the name " + b.name + ": " + text));
+          b.refused(
+              new ConnectionLostException(
+                  "the gateway " + name + " refused the name " + b.name + ": " + text));
         }
-        break;
       }
-      case Wire.OPEN:
-        c.abort(Wire.PROTOCOL, "a server sent OPEN: a gateway opens channels with OPEN_TO");
-        break;
-      case Wire.DATA:
-        LOG.debug("{}: dropped DATA for channel {}, which is not open", name, Integer.toUnsignedString(number));
-        break;
-      default:
-        c.abort(Wire.PROTOCOL, "frame kind 0x" + Integer.toHexString(kind) + " is not sent to a connecting peer");
+      case Wire.OPEN ->
+          c.abort(Wire.PROTOCOL, "a server sent OPEN: a gateway opens channels with OPEN_TO");
+      case Wire.DATA ->
+          LOG.debug(
+              "{}: dropped DATA for channel {}, which is not open",
+              name,
+              Integer.toUnsignedString(number));
+      default ->
+          c.abort(
+              Wire.PROTOCOL,
+              "frame kind 0x" + Integer.toHexString(kind) + " is not sent to a connecting peer");
     }
   }
 
@@ -244,8 +270,15 @@ final class ClientBundle implements Connection.Owner, IoLoop.Ticking {
   private void openedByGateway(Connection c, int number, byte[] frame) {
     Wire.OpenTo open = Wire.parseOpenTo(frame);
     if ((number & Wire.ACCEPTOR_BIT) == 0 || !Wire.openable(number) || open == null) {
-      c.abort(Wire.PROTOCOL, open == null ? "malformed OPEN_TO" : "channel id " + Integer.toUnsignedString(number)
-          + (Wire.openable(number) ? " is in the connecting side's id space" : " is not an opener's id (0x8000_0001..)"));
+      c.abort(
+          Wire.PROTOCOL,
+          open == null
+              ? "malformed OPEN_TO"
+              : "channel id "
+                  + Integer.toUnsignedString(number)
+                  + (Wire.openable(number)
+                      ? " is in the connecting side's id space"
+                      : " is not an opener's id (0x8000_0001..)"));
       return;
     }
     String target = open.target();
@@ -260,16 +293,22 @@ final class ClientBundle implements Connection.Owner, IoLoop.Ticking {
       }
     }
     if (b == null) {
-      c.sendFrame(Wire.close(number, "no endpoint named " + target + " is registered on this connection"));
+      c.sendFrame(
+          Wire.close(number, "no endpoint named " + target + " is registered on this connection"));
       return;
     }
     if (c.channels.size() >= c.maxChannels()) {
-      c.sendFrame(Wire.close(number, "channel limit of " + c.maxChannels() + " per connection reached"));
+      c.sendFrame(
+          Wire.close(number, "channel limit of " + c.maxChannels() + " per connection reached"));
       return;
     }
-    Capabilities remote = Capabilities.decode(Arrays.copyOfRange(frame, open.capabilitiesAt(), frame.length));
-    // The caller's cluster, as its gateway authenticated it: the identity of every call on the channel.
-    Channel ch = new Channel(number, c, null, remote, open.origin().isEmpty() ? null : open.origin(), b.listener());
+    Capabilities remote =
+        Capabilities.decode(Arrays.copyOfRange(frame, open.capabilitiesAt(), frame.length));
+    // The caller's cluster, as its gateway authenticated it: the identity of every call on the
+    // channel.
+    Channel ch =
+        new Channel(
+            number, c, null, remote, open.origin().isEmpty() ? null : open.origin(), b.listener());
     c.channels.put(number, ch);
     b.channels.add(ch);
     c.sendFrame(Wire.channelFrame(Wire.OPENED, number, b.capabilities()));
@@ -277,8 +316,8 @@ final class ClientBundle implements Connection.Owner, IoLoop.Ticking {
   }
 
   /**
-   * A tunnel's channel was closed or refused by the gateway (its far end went away, a link dropped):
-   * it is opened again after a backoff delay, as a direct connect is after a reconnect.
+   * A tunnel's channel was closed or refused by the gateway (its far end went away, a link
+   * dropped): it is opened again after a backoff delay, as a direct connect is after a reconnect.
    */
   private void retryLater(ClientEndpoint e) {
     if (e.target() != null && endpoints.contains(e) && e.hasConnected()) {
@@ -333,7 +372,9 @@ final class ClientBundle implements Connection.Owner, IoLoop.Ticking {
 
   @Override
   public void tick(long now) {
-    if (state == State.BACKOFF && now - retryAt >= 0 && (!endpoints.isEmpty() || !bindings.isEmpty())) {
+    if (state == State.BACKOFF
+        && now - retryAt >= 0
+        && (!endpoints.isEmpty() || !bindings.isEmpty())) {
       connectNow();
     }
     if (state == State.UP) {

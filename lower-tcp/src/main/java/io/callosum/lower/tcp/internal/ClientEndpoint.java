@@ -9,9 +9,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * One connect: a channel on its bundle's connection, replaced by a new channel (a new link, announced
- * with {@code connected}) after each reconnect. {@link #start} and {@link #close} run on the caller's
- * thread and wait for the loop; the rest runs on the loop thread.
+ * One connect: a channel on its bundle's connection, replaced by a new channel (a new link,
+ * announced with {@code connected}) after each reconnect. {@link #start} and {@link #close} run on
+ * the caller's thread and wait for the loop; the rest runs on the loop thread.
  */
 final class ClientEndpoint implements Endpoint {
   private final ClientBundle bundle;
@@ -21,15 +21,27 @@ final class ClientEndpoint implements Endpoint {
   private final byte[] capabilities;
   private final CompletableFuture<Void> first = new CompletableFuture<>();
   private final AtomicBoolean closed = new AtomicBoolean();
-  /** {@code CLUSTER/NAME} when this endpoint reaches a peer through a gateway; null for a direct connect. */
+
+  /**
+   * {@code CLUSTER/NAME} when this endpoint reaches a peer through a gateway; null for a direct
+   * connect.
+   */
   private final String target;
+
   private Channel channel;
+
   /** Delays between re-opens of a tunnel's channel (loop thread). */
   Backoff backoff;
+
   /** When a tunnel's channel is opened again (System.nanoTime), or 0. Loop thread. */
   long retryAt;
 
-  ClientEndpoint(ClientBundle bundle, String address, String target, TransportConfig config, LinkListener listener) {
+  ClientEndpoint(
+      ClientBundle bundle,
+      String address,
+      String target,
+      TransportConfig config,
+      LinkListener listener) {
     this.bundle = bundle;
     this.address = address;
     this.target = target;
@@ -100,20 +112,22 @@ final class ClientEndpoint implements Endpoint {
     }
     boolean last = bundle.hub.leave(bundle);
     CompletableFuture<Void> done = new CompletableFuture<>();
-    Runnable leave = () -> {
-      try {
-        bundle.remove(this, last);
-      } finally {
-        done.complete(null);
-      }
-    };
+    Runnable leave =
+        () -> {
+          try {
+            bundle.remove(this, last);
+          } finally {
+            done.complete(null);
+          }
+        };
     if (!bundle.loop.post(leave)) {
       done.complete(null);
     }
     if (!bundle.loop.inLoop()) {
       done.join();
     }
-    first.completeExceptionally(new ConnectionLostException("closed while connecting to " + address));
+    first.completeExceptionally(
+        new ConnectionLostException("closed while connecting to " + address));
     bundle.hub.release(bundle.loop);
   }
 

@@ -36,8 +36,13 @@ import org.slf4j.LoggerFactory;
  */
 final class Connection implements IoLoop.Ready, IoLoop.Ticking {
   private static final Logger LOG = LoggerFactory.getLogger(Connection.class);
-  /** The largest frame a sender writes itself when nothing is queued (larger ones go through the loop). */
+
+  /**
+   * The largest frame a sender writes itself when nothing is queued (larger ones go through the
+   * loop).
+   */
   private static final int WRITE_THROUGH_MAX = 64 << 10;
+
   /** Bytes written per flush before other connections get their turn. */
   private static final int FLUSH_QUANTUM = 16 * IoLoop.BUFFER_SIZE;
 
@@ -81,17 +86,27 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
   private final AtomicBoolean flushRequested = new AtomicBoolean();
   private SelectionKey key;
   private Phase phase;
+
   /** Open channels by number. Loop thread only. */
   final Map<Integer, Channel> channels = new HashMap<>();
+
   /** Channel opens refused for the limit (a bound endpoint cuts a flood). */
   int refusedOpens;
+
   private String userId;
   private long lastRead;
   private volatile boolean closed;
+
   /** Bytes read on the socket (loop thread). */
   private volatile long bytesIn;
 
-  private Connection(IoLoop loop, SocketChannel socket, String remote, boolean client, Owner owner, ConnectionSecurity security,
+  private Connection(
+      IoLoop loop,
+      SocketChannel socket,
+      String remote,
+      boolean client,
+      Owner owner,
+      ConnectionSecurity security,
       TcpOptions options) {
     this.loop = loop;
     this.socket = socket;
@@ -102,17 +117,31 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
     long now = System.nanoTime();
     this.lastRead = now;
     this.reader = new FrameReader(new Reading());
-    this.handshake = new HandshakeDriver(security, client, new Handshaking(), now, options.handshakeTimeout().toNanos());
+    this.handshake =
+        new HandshakeDriver(
+            security, client, new Handshaking(), now, options.handshakeTimeout().toNanos());
     this.plain = handshake.plain();
-    this.out = new OutboundBuffer(remote, options.maxSendBacklog(), options.heartbeatInterval().toNanos(), FLUSH_QUANTUM, System::nanoTime);
+    this.out =
+        new OutboundBuffer(
+            remote,
+            options.maxSendBacklog(),
+            options.heartbeatInterval().toNanos(),
+            FLUSH_QUANTUM,
+            System::nanoTime);
   }
 
   /**
    * Starts connecting to {@code address} (loop thread). Any failure, even an immediate one, is
    * reported to {@code owner.closed} later on the loop, never before this returns.
    */
-  static Connection connect(IoLoop loop, InetSocketAddress address, String remote, Owner owner, ConnectionSecurity security,
-      TcpOptions options) throws IOException {
+  static Connection connect(
+      IoLoop loop,
+      InetSocketAddress address,
+      String remote,
+      Owner owner,
+      ConnectionSecurity security,
+      TcpOptions options)
+      throws IOException {
     SocketChannel sc = SocketChannel.open();
     Connection c = new Connection(loop, sc, remote, true, owner, security, options);
     c.phase = Phase.CONNECTING;
@@ -137,7 +166,13 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
    * ABORT saying why and closed at once, read from never, and reported to {@code owner.closed}
    * later on the loop, never before this returns.
    */
-  static Connection accepted(IoLoop loop, SocketChannel sc, String remote, Owner owner, ConnectionSecurity security, TcpOptions options)
+  static Connection accepted(
+      IoLoop loop,
+      SocketChannel sc,
+      String remote,
+      Owner owner,
+      ConnectionSecurity security,
+      TcpOptions options)
       throws IOException {
     Connection c = new Connection(loop, sc, remote, false, owner, security, options);
     sc.configureBlocking(false);
@@ -160,14 +195,19 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
     return c;
   }
 
-  /** Not admitted to a handshake: the ABORT (after the preamble), then the end; logged by {@link HandshakeWork}. */
+  /**
+   * Not admitted to a handshake: the ABORT (after the preamble), then the end; logged by {@link
+   * HandshakeWork}.
+   */
   private void refuse(String reason) {
     sendAbort(Wire.LIMIT, reason);
     fail(new ConnectionLostException("refused " + remote + ": " + reason));
   }
 
   private static ConnectionLostException unreachable(String remote, Exception e) {
-    return new ConnectionLostException("cannot reach " + remote + ": " + (e.getMessage() != null ? e.getMessage() : e.toString()), e);
+    return new ConnectionLostException(
+        "cannot reach " + remote + ": " + (e.getMessage() != null ? e.getMessage() : e.toString()),
+        e);
   }
 
   private void connected() {
@@ -211,6 +251,7 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
     }
   }
 
+  @SuppressWarnings("NonAtomicVolatileUpdate") // bytesIn: the loop thread is the only writer
   private void read() {
     ByteBuffer buf = loop.readBuffer;
     for (int i = 0; i < 16 && phase != Phase.CLOSED; i++) {
@@ -219,11 +260,16 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
       try {
         n = socket.read(buf);
       } catch (IOException e) {
-        fail(closedByRemote(new ConnectionLostException("connection to " + remote + " lost: " + e.getMessage(), e)));
+        fail(
+            closedByRemote(
+                new ConnectionLostException(
+                    "connection to " + remote + " lost: " + e.getMessage(), e)));
         return;
       }
       if (n < 0) {
-        fail(closedByRemote(new ConnectionLostException("connection to " + remote + " closed by the remote")));
+        fail(
+            closedByRemote(
+                new ConnectionLostException("connection to " + remote + " closed by the remote")));
         return;
       }
       if (n == 0) {
@@ -296,7 +342,11 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
       } else if (kind == Wire.ABORT) {
         remoteAbort(r);
       } else {
-        abort(Wire.PROTOCOL, "frame kind 0x" + Integer.toHexString(kind) + " before the security handshake completed");
+        abort(
+            Wire.PROTOCOL,
+            "frame kind 0x"
+                + Integer.toHexString(kind)
+                + " before the security handshake completed");
       }
       return;
     }
@@ -304,7 +354,9 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
     try {
       f = handshake.open(r);
     } catch (SecurityFailure e) {
-      abort(e.kind() == SecurityFailure.Kind.AUTHENTICATION ? Wire.AUTHENTICATION : Wire.PROTOCOL, "refused frame: " + e.getMessage());
+      abort(
+          e.kind() == SecurityFailure.Kind.AUTHENTICATION ? Wire.AUTHENTICATION : Wire.PROTOCOL,
+          "refused frame: " + e.getMessage());
       return;
     }
     if (f.length == 0) {
@@ -313,22 +365,17 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
     }
     int kind = f[0] & 0xff;
     switch (kind) {
-      case Wire.DATA:
-        onData(f);
-        break;
-      case Wire.PING:
+      case Wire.DATA -> onData(f);
+      case Wire.PING -> {
         // Any record is life to the remote: with output pending a PONG adds nothing, and a remote
         // that floods PINGs without reading would otherwise queue one PONG per PING.
         if (out.queuedBytes() == 0) {
           sendFrame(new byte[] {(byte) Wire.PONG});
         }
-        break;
-      case Wire.PONG:
-        break;
-      case Wire.ABORT:
-        remoteAbort(f);
-        break;
-      default:
+      }
+      case Wire.PONG -> {}
+      case Wire.ABORT -> remoteAbort(f);
+      default -> {
         if (!Wire.channelKind(kind)) {
           abort(Wire.PROTOCOL, "unknown frame kind 0x" + Integer.toHexString(kind));
         } else if (f.length < Wire.CHANNEL_FRAME_HEADER) {
@@ -336,6 +383,7 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
         } else {
           owner.channelFrame(this, kind, Wire.getInt(f, 1), f);
         }
+      }
     }
   }
 
@@ -347,7 +395,13 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
     int number = Wire.getInt(f, 1);
     int headerLength = Wire.getInt(f, 5);
     if (headerLength < 0 || headerLength > f.length - Wire.DATA_FRAME_HEADER) {
-      abort(Wire.PROTOCOL, "DATA frame with a header length of " + Integer.toUnsignedString(headerLength) + " in " + f.length + " bytes");
+      abort(
+          Wire.PROTOCOL,
+          "DATA frame with a header length of "
+              + Integer.toUnsignedString(headerLength)
+              + " in "
+              + f.length
+              + " bytes");
       return;
     }
     Channel ch = channels.get(number);
@@ -356,7 +410,10 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
       return;
     }
     int bodyStart = Wire.DATA_FRAME_HEADER + headerLength;
-    ch.deliver(new Envelope(Arrays.copyOfRange(f, Wire.DATA_FRAME_HEADER, bodyStart), Arrays.copyOfRange(f, bodyStart, f.length)));
+    ch.deliver(
+        new Envelope(
+            Arrays.copyOfRange(f, Wire.DATA_FRAME_HEADER, bodyStart),
+            Arrays.copyOfRange(f, bodyStart, f.length)));
   }
 
   private void remoteAbort(byte[] f) {
@@ -364,7 +421,10 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
     String reason = Wire.reason(f, 2);
     String text = remote + " closed the connection (" + Wire.codeName(code) + "): " + reason;
     LOG.info("{}", text);
-    fail(code == Wire.AUTHENTICATION ? new AuthenticationException(text) : new ConnectionLostException(text));
+    fail(
+        code == Wire.AUTHENTICATION
+            ? new AuthenticationException(text)
+            : new ConnectionLostException(text));
   }
 
   // ------------------------------------------------------------------ security handshake
@@ -401,7 +461,10 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
         sendPlain(Wire.handshake(reply));
         flush();
       }
-      String text = client ? "connection to " + remote + " closed: " + e.getMessage() : "refused " + remote + ": " + e.getMessage();
+      String text =
+          client
+              ? "connection to " + remote + " closed: " + e.getMessage()
+              : "refused " + remote + ": " + e.getMessage();
       fail(auth ? new AuthenticationException(text) : new ConnectionLostException(text));
     }
 
@@ -422,7 +485,13 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
     handshake.leave();
     // Once the handshake is done, records may be as large as a frame (sealed ones a little larger);
     // plain DATA for an open channel is read straight into its envelope.
-    reader.limit((int) Math.min(Integer.MAX_VALUE, (long) options.maxFrameSize() + (plain ? 0 : Wire.SEAL_ALLOWANCE)), "", plain);
+    reader.limit(
+        (int)
+            Math.min(
+                Integer.MAX_VALUE,
+                (long) options.maxFrameSize() + (plain ? 0 : Wire.SEAL_ALLOWANCE)),
+        "",
+        plain);
     lastRead = System.nanoTime();
     owner.established(this);
   }
@@ -441,8 +510,9 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
   void sendFrame(byte[] frame, Runnable done) {
     if (plain) {
       out.addRecord(frame, done);
-    } else if (!handshake.sealed(frame, sealed -> out.addRecord(sealed, done))) {
-      return; // the connection has ended and its keys are gone: nothing more is written on it anyway
+    } else if (!handshake.sealed(frame, box -> out.addRecord(box, done))) {
+      return; // the connection has ended and its keys are gone: nothing more is written on it
+      // anyway
     }
     flushSoon();
   }
@@ -465,7 +535,9 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
     return options.maxChannelsPerConnection();
   }
 
-  /** Queues one record outside the data phase: handshake frames and early ABORTs travel unsealed. */
+  /**
+   * Queues one record outside the data phase: handshake frames and early ABORTs travel unsealed.
+   */
   private void sendPlain(byte[] frame) {
     out.addRecord(frame, null);
   }
@@ -478,8 +550,12 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
   void sendData(Channel channel, Envelope e) {
     long frameSize = (long) Wire.DATA_FRAME_HEADER + e.size();
     if (frameSize > options.maxFrameSize()) {
-      throw new MessageTooLargeException("a message of " + e.size() + " bytes does not fit in the TCP lower's frame limit of "
-          + options.maxFrameSize() + " bytes (TcpOptions.maxFrameSize)");
+      throw new MessageTooLargeException(
+          "a message of "
+              + e.size()
+              + " bytes does not fit in the TCP lower's frame limit of "
+              + options.maxFrameSize()
+              + " bytes (TcpOptions.maxFrameSize)");
     }
     if (closed) {
       throw new ConnectionLostException("connection to " + remote + " is closed");
@@ -499,20 +575,26 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
       out.add(prefix, e.header(), e.body(), null);
     } else {
       byte[] f = Wire.dataFrame(channel.number, e.header(), e.body());
-      if (!handshake.sealed(f, sealed -> out.addRecord(sealed, null))) {
+      if (!handshake.sealed(f, box -> out.addRecord(box, null))) {
         throw new ConnectionLostException("connection to " + remote + " is closed");
       }
     }
     flushSoon();
   }
 
-  /** A lone frame written on the caller's thread ({@link OutboundBuffer#writeThrough}); false if it must be queued. */
+  /**
+   * A lone frame written on the caller's thread ({@link OutboundBuffer#writeThrough}); false if it
+   * must be queued.
+   */
   private boolean writeThrough(byte[] prefix, Envelope e) {
     OutboundBuffer.Through t;
     try {
       t = out.writeThrough(socket, prefix, e.header(), e.body());
     } catch (IOException ex) {
-      throw failSoon(new ConnectionLostException("connection to " + remote + " lost while writing: " + ex.getMessage(), ex), false);
+      throw failSoon(
+          new ConnectionLostException(
+              "connection to " + remote + " lost while writing: " + ex.getMessage(), ex),
+          false);
     }
     if (t == OutboundBuffer.Through.PARTIAL) {
       flushSoon(); // the loop writes the rest when the socket drains
@@ -520,14 +602,18 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
     return t != OutboundBuffer.Through.NOT_TAKEN;
   }
 
-  /** Any thread: ends the connection on the loop with {@code cause} (logged as a cut if {@code cut}); returns it for the caller to throw. */
+  /**
+   * Any thread: ends the connection on the loop with {@code cause} (logged as a cut if {@code
+   * cut}); returns it for the caller to throw.
+   */
   private ConnectionLostException failSoon(ConnectionLostException cause, boolean cut) {
-    loop.post(() -> {
-      if (cut && phase != Phase.CLOSED) {
-        LOG.warn("{}; cutting it off", cause.getMessage());
-      }
-      fail(new ConnectionLostException(cause.getMessage(), cause.getCause()));
-    });
+    loop.post(
+        () -> {
+          if (cut && phase != Phase.CLOSED) {
+            LOG.warn("{}; cutting it off", cause.getMessage());
+          }
+          fail(new ConnectionLostException(cause.getMessage(), cause.getCause()));
+        });
     return cause;
   }
 
@@ -537,7 +623,10 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
     }
   }
 
-  /** Writes queued frames, batching as many as fit into the loop's direct buffer per write. Loop thread. */
+  /**
+   * Writes queued frames, batching as many as fit into the loop's direct buffer per write. Loop
+   * thread.
+   */
   void flush() {
     flushRequested.set(false);
     if (phase == Phase.CLOSED || phase == Phase.CONNECTING) {
@@ -547,7 +636,9 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
     try {
       result = out.flush(socket, loop.writeBuffer);
     } catch (IOException e) {
-      fail(new ConnectionLostException("connection to " + remote + " lost while writing: " + e.getMessage(), e));
+      fail(
+          new ConnectionLostException(
+              "connection to " + remote + " lost while writing: " + e.getMessage(), e));
       return;
     }
     if (result == OutboundBuffer.Flush.BLOCKED) {
@@ -564,7 +655,10 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
 
   // ------------------------------------------------------------------ channels, deadlines, ending
 
-  /** Closes {@code ch} from this side: tells the remote (if still connected) and reports it. Loop thread. */
+  /**
+   * Closes {@code ch} from this side: tells the remote (if still connected) and reports it. Loop
+   * thread.
+   */
   void closeChannel(Channel ch, String reason) {
     if (channels.remove(ch.number, ch)) {
       if (phase == Phase.DATA) {
@@ -579,8 +673,13 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
   void remoteClosedChannel(int number, String reason) {
     Channel ch = channels.remove(number);
     if (ch != null) {
-      // An empty reason is an orderly close (the remote peer closed); a reason says what went wrong.
-      ch.lost(reason.isEmpty() ? null : new ConnectionLostException("the remote closed channel " + ch.id() + ": " + reason));
+      // An empty reason is an orderly close (the remote peer closed); a reason says what went
+      // wrong.
+      ch.lost(
+          reason.isEmpty()
+              ? null
+              : new ConnectionLostException(
+                  "the remote closed channel " + ch.id() + ": " + reason));
       owner.channelClosed(this, ch);
     }
   }
@@ -599,13 +698,24 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
     }
     long idle = out.idleNanos();
     if (out.pending() && idle > options.heartbeatTimeout().toNanos()) {
-      String why = remote + " has taken none of our data for " + idle / 1_000_000 + " ms (timeout "
-          + options.heartbeatTimeout().toMillis() + " ms): it does not read";
+      String why =
+          remote
+              + " has taken none of our data for "
+              + idle / 1_000_000
+              + " ms (timeout "
+              + options.heartbeatTimeout().toMillis()
+              + " ms): it does not read";
       LOG.warn("{}; cutting it off", why);
       fail(new ConnectionLostException(why));
     } else if (now - lastRead > options.heartbeatTimeout().toNanos()) {
-      String why = "no data or heartbeat from " + remote + " for " + (now - lastRead) / 1_000_000 + " ms (timeout "
-          + options.heartbeatTimeout().toMillis() + " ms)";
+      String why =
+          "no data or heartbeat from "
+              + remote
+              + " for "
+              + (now - lastRead) / 1_000_000
+              + " ms (timeout "
+              + options.heartbeatTimeout().toMillis()
+              + " ms)";
       LOG.info("{}: connection lost", why);
       fail(new ConnectionLostException(why));
     } else if (idle > options.heartbeatInterval().toNanos() && !out.pending()) {
@@ -621,11 +731,20 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
     }
     LOG.warn("{}: closing the connection ({}): {}", remote, Wire.codeName(code), reason);
     sendAbort(code, reason);
-    String text = client ? "connection to " + remote + " closed: " + reason : "refused " + remote + ": " + reason;
-    fail(code == Wire.AUTHENTICATION ? new AuthenticationException(text) : new ConnectionLostException(text));
+    String text =
+        client
+            ? "connection to " + remote + " closed: " + reason
+            : "refused " + remote + ": " + reason;
+    fail(
+        code == Wire.AUTHENTICATION
+            ? new AuthenticationException(text)
+            : new ConnectionLostException(text));
   }
 
-  /** Tells the remote this side is closing (best effort), then ends the connection with {@code cause}. Loop thread. */
+  /**
+   * Tells the remote this side is closing (best effort), then ends the connection with {@code
+   * cause}. Loop thread.
+   */
   void abortForShutdown(String reason, CallosumException cause) {
     if (phase != Phase.CLOSED) {
       sendAbort(Wire.SHUTDOWN, reason);
@@ -654,7 +773,10 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
     }
   }
 
-  /** Ends the connection now: every channel is reported lost with {@code cause}, then the owner. Loop thread. */
+  /**
+   * Ends the connection now: every channel is reported lost with {@code cause}, then the owner.
+   * Loop thread.
+   */
   void fail(CallosumException cause) {
     if (phase == Phase.CLOSED) {
       return;

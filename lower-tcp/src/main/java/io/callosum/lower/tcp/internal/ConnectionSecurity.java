@@ -23,29 +23,32 @@ public interface ConnectionSecurity {
   List<byte[]> receive(byte[] frame) throws SecurityFailure;
 
   /**
-   * Server side: cheap checks of one handshake frame as it arrives, before it waits for a
-   * handshake thread: its command, size and version, and that the mechanism expects another
-   * frame at all. No cryptography, and nothing that {@link #handshakeStep} touches, so it may run
-   * while a step runs on another thread. Throws (PROTOCOL) to refuse the connection.
+   * Server side: cheap checks of one handshake frame as it arrives, before it waits for a handshake
+   * thread: its command, size and version, and that the mechanism expects another frame at all. No
+   * cryptography, and nothing that {@link #handshakeStep} touches, so it may run while a step runs
+   * on another thread. Throws (PROTOCOL) to refuse the connection.
    */
   default void screen(byte[] frame) throws SecurityFailure {}
 
   /**
-   * Server side: {@link #receive} without the admission decision. When the frame leaves one to
-   * make (CURVE's INITIATE: the user's authenticator decides on the client's key), the step
-   * carries it, and the handshake waits until the transport has made it, on another thread than
-   * the cryptography's.
+   * Server side: {@link #receive} without the admission decision. When the frame leaves one to make
+   * (CURVE's INITIATE: the user's authenticator decides on the client's key), the step carries it,
+   * and the handshake waits until the transport has made it, on another thread than the
+   * cryptography's.
    */
   default Step handshakeStep(byte[] frame) throws SecurityFailure {
     return new Step(receive(frame), null);
   }
 
   /**
-   * What a handshake step gives: the frames to send, and maybe a decision to make first (then
-   * the frames are sent together with the decision's).
+   * What a handshake step gives: the frames to send, and maybe a decision to make first (then the
+   * frames are sent together with the decision's).
    */
   record Step(List<byte[]> replies, Decision decision) {
-    /** The frames to send, with the decision (if any) made on this thread: what {@link #receive} returns. */
+    /**
+     * The frames to send, with the decision (if any) made on this thread: what {@link #receive}
+     * returns.
+     */
     public List<byte[]> complete() throws SecurityFailure {
       if (decision == null) {
         return replies;
@@ -81,8 +84,8 @@ public interface ConnectionSecurity {
   /**
    * Client side, when the server closed the connection during the handshake without a word: what
    * that tells (for CURVE: a closed connection in answer to HELLO means the server does not hold
-   * the secret key this client expects), or null if it tells nothing. The transport then reports
-   * an authentication failure with this reason.
+   * the secret key this client expects), or null if it tells nothing. The transport then reports an
+   * authentication failure with this reason.
    */
   default String closedInHandshake() {
     return null;

@@ -24,10 +24,16 @@ final class FrameReader {
     /** The remote's preamble ({@link Wire#PREAMBLE_SIZE} bytes, not checked). */
     void preamble(byte[] preamble);
 
-    /** One whole record (a frame, or a sealed frame), of 1 up to the {@linkplain #limit limit} bytes. */
+    /**
+     * One whole record (a frame, or a sealed frame), of 1 up to the {@linkplain #limit limit}
+     * bytes.
+     */
     void record(byte[] record);
 
-    /** Whether a well-formed plain DATA record for {@code channel} is read directly ({@link #data}); else it is a {@link #record}. */
+    /**
+     * Whether a well-formed plain DATA record for {@code channel} is read directly ({@link #data});
+     * else it is a {@link #record}.
+     */
     boolean direct(int channel);
 
     /** A DATA record read directly: channel {@code channel}'s envelope. */
@@ -50,11 +56,13 @@ final class FrameReader {
   private int recordLength = -1;
   private int recordFill;
   private byte[] record;
+
   /**
    * A plain DATA record for a channel taken directly: {@link #prefixing} while its first bytes
    * (kind, channel, header length) arrive, then {@link #direct}.
    */
   private final byte[] dataPrefix = new byte[Wire.DATA_FRAME_HEADER];
+
   private boolean prefixing;
   private boolean direct;
   private byte[] dataHeader;
@@ -91,7 +99,9 @@ final class FrameReader {
 
   /** Bytes allocated for the record being read (what an announced length has cost so far). */
   long held() {
-    return (record != null ? record.length : 0) + (dataHeader != null ? dataHeader.length : 0) + (dataBody != null ? dataBody.length : 0);
+    return (long) (record != null ? record.length : 0)
+        + (dataHeader != null ? dataHeader.length : 0)
+        + (dataBody != null ? dataBody.length : 0);
   }
 
   /** Takes every remaining byte of {@code buf} (unless stopped meanwhile). */
@@ -139,7 +149,12 @@ final class FrameReader {
     int len = Wire.getInt(lengthBytes, 0);
     if (len <= 0 || len > maxRecord) {
       stop();
-      records.malformed("frame length " + Integer.toUnsignedString(len) + " is outside 1.." + maxRecord + limitNote);
+      records.malformed(
+          "frame length "
+              + Integer.toUnsignedString(len)
+              + " is outside 1.."
+              + maxRecord
+              + limitNote);
       return;
     }
     recordLength = len;
@@ -159,14 +174,17 @@ final class FrameReader {
   private void startRecordBody() {
     int number = Wire.getInt(dataPrefix, 1);
     int headerLength = Wire.getInt(dataPrefix, 5);
-    if ((dataPrefix[0] & 0xff) == Wire.DATA && headerLength >= 0 && headerLength <= recordLength - Wire.DATA_FRAME_HEADER
+    if ((dataPrefix[0] & 0xff) == Wire.DATA
+        && headerLength >= 0
+        && headerLength <= recordLength - Wire.DATA_FRAME_HEADER
         && records.direct(number)) {
       direct = true;
       dataChannel = number;
       dataHeaderLength = headerLength;
       // As for any record, buffers grow as the bytes arrive: an announcement alone costs little.
       dataHeader = new byte[Math.min(headerLength, FIRST_CHUNK)];
-      dataBody = new byte[Math.min(recordLength - Wire.DATA_FRAME_HEADER - headerLength, FIRST_CHUNK)];
+      dataBody =
+          new byte[Math.min(recordLength - Wire.DATA_FRAME_HEADER - headerLength, FIRST_CHUNK)];
       if (recordFill == recordLength) {
         directDone();
       }
@@ -199,9 +217,14 @@ final class FrameReader {
     }
   }
 
-  /** {@code a}, or a copy of it grown (doubling, at most to {@code size}) to take {@code n} more bytes at {@code at}. */
+  /**
+   * {@code a}, or a copy of it grown (doubling, at most to {@code size}) to take {@code n} more
+   * bytes at {@code at}.
+   */
   private static byte[] room(byte[] a, int at, int n, int size) {
-    return at + n <= a.length ? a : Arrays.copyOf(a, (int) Math.min(size, Math.max(2L * a.length, (long) at + n)));
+    return at + n <= a.length
+        ? a
+        : Arrays.copyOf(a, (int) Math.min(size, Math.max(2L * a.length, (long) at + n)));
   }
 
   private void recordDone() {

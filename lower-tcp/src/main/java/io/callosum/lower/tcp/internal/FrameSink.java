@@ -13,10 +13,10 @@ public interface FrameSink {
   void established(FrameConnection c);
 
   /**
-   * One frame of channel {@code channel} ({@code frame[0]} is its {@code kind}): OPEN, OPENED, CLOSE,
-   * OPEN_TO, REGISTER, REGISTERED, UNREGISTER, CREDIT (each with its channel field), or a
-   * well-formed DATA frame (its header length within the frame). The array is the sink's to keep
-   * or change.
+   * One frame of channel {@code channel} ({@code frame[0]} is its {@code kind}): OPEN, OPENED,
+   * CLOSE, OPEN_TO, REGISTER, REGISTERED, UNREGISTER, CREDIT (each with its channel field), or a
+   * well-formed DATA frame (its header length within the frame). The array is the sink's to keep or
+   * change.
    */
   void frame(FrameConnection c, int kind, int channel, byte[] frame);
 

@@ -18,10 +18,10 @@ import org.slf4j.LoggerFactory;
  * other use of the layer under one lock, until its secrets are wiped once the connection has ended.
  * A client takes each handshake frame on the I/O thread. A server screens each frame on the I/O
  * thread (cheap checks: a malformed frame costs no key agreement), queues at most {@link
- * #MAX_QUEUED} of them, and runs them one at a time: the step's cryptography on a handshake
- * thread, an admission decision (the user's authenticator, which may block) on an authenticator
- * thread ({@link Pools}), and the outcome back on the I/O thread ({@link Steps}). The handshake
- * deadline (preamble and security handshake together) is checked here too.
+ * #MAX_QUEUED} of them, and runs them one at a time: the step's cryptography on a handshake thread,
+ * an admission decision (the user's authenticator, which may block) on an authenticator thread
+ * ({@link Pools}), and the outcome back on the I/O thread ({@link Steps}). The handshake deadline
+ * (preamble and security handshake together) is checked here too.
  *
  * <p>Threads: {@link #frame}, {@link #open}, {@link #end}, {@link #expired} and the server's
  * admission place on the I/O thread; {@link #sealed} from any thread; steps and decisions on the
@@ -29,12 +29,20 @@ import org.slf4j.LoggerFactory;
  */
 final class HandshakeDriver {
   private static final Logger LOG = LoggerFactory.getLogger(HandshakeDriver.class);
-  /** Handshake frames a remote may have queued while one is checked (CURVE's screening lets through two in all). */
+
+  /**
+   * Handshake frames a remote may have queued while one is checked (CURVE's screening lets through
+   * two in all).
+   */
   static final int MAX_QUEUED = 4;
 
-  /** Where a server's handshake work runs: the transport's bounded pools ({@link HandshakeWork}). */
+  /**
+   * Where a server's handshake work runs: the transport's bounded pools ({@link HandshakeWork}).
+   */
   interface Pools {
-    /** Runs one step's cryptography soon; false if the queue is full (it will not run). Any thread. */
+    /**
+     * Runs one step's cryptography soon; false if the queue is full (it will not run). Any thread.
+     */
     boolean step(Runnable task);
 
     /** Runs one admission decision soon; false if the queue is full. Any thread. */
@@ -49,7 +57,10 @@ final class HandshakeDriver {
     /** Runs {@code task} on the I/O thread (any thread). */
     void post(Runnable task);
 
-    /** A step is done: {@code replies} are to be sent (handshake frames), and the layer is {@code established} or not. */
+    /**
+     * A step is done: {@code replies} are to be sent (handshake frames), and the layer is {@code
+     * established} or not.
+     */
     void stepped(List<byte[]> replies, boolean established);
 
     /** The layer refused the handshake (with a reply for the remote, or none). */
@@ -72,19 +83,37 @@ final class HandshakeDriver {
   private final Steps steps;
   private final long startNanos;
   private final long timeoutNanos;
-  /** Held for every use of the layer but {@code open} (I/O thread only) and {@code screen}: steps, seals, wiping. */
+
+  /**
+   * Held for every use of the layer but {@code open} (I/O thread only) and {@code screen}: steps,
+   * seals, wiping.
+   */
   private final ReentrantLock lock = new ReentrantLock();
+
   private final ArrayDeque<byte[]> queue = new ArrayDeque<>();
   private boolean busy;
   private Pools pools;
-  /** Server: the remote address holding one of the transport's handshake places until it is given back; else null. */
+
+  /**
+   * Server: the remote address holding one of the transport's handshake places until it is given
+   * back; else null.
+   */
   private InetAddress admittedFrom;
-  /** Whether the connection has ended: waiting steps and decisions do nothing, and the secrets go. */
+
+  /**
+   * Whether the connection has ended: waiting steps and decisions do nothing, and the secrets go.
+   */
   private volatile boolean ended;
+
   /** Whether the layer's secrets have been wiped. */
   private volatile boolean wiped;
 
-  HandshakeDriver(ConnectionSecurity security, boolean client, Steps steps, long startNanos, long timeoutNanos) {
+  HandshakeDriver(
+      ConnectionSecurity security,
+      boolean client,
+      Steps steps,
+      long startNanos,
+      long timeoutNanos) {
     this.security = security;
     this.client = client;
     this.steps = steps;
@@ -92,7 +121,10 @@ final class HandshakeDriver {
     this.timeoutNanos = timeoutNanos;
   }
 
-  /** Server with security: its handshake runs on {@code pools}, and holds the place admitted from {@code source} until {@link #leave}. */
+  /**
+   * Server with security: its handshake runs on {@code pools}, and holds the place admitted from
+   * {@code source} until {@link #leave}.
+   */
   void serve(Pools pools, InetAddress source) {
     this.pools = pools;
     this.admittedFrom = source;
@@ -142,12 +174,18 @@ final class HandshakeDriver {
       return lost;
     }
     LOG.info("{}: {}", remote, meaning);
-    return new AuthenticationException("connection to " + remote + " closed during the " + security.mechanism() + " handshake: " + meaning);
+    return new AuthenticationException(
+        "connection to "
+            + remote
+            + " closed during the "
+            + security.mechanism()
+            + " handshake: "
+            + meaning);
   }
 
   /**
-   * Why the handshake is over its deadline at {@code now}, or null: no preamble and handshake within
-   * the timeout, described for {@code phase}. I/O thread.
+   * Why the handshake is over its deadline at {@code now}, or null: no preamble and handshake
+   * within the timeout, described for {@code phase}. I/O thread.
    */
   String expired(long now, Connection.Phase phase) {
     if (now - startNanos <= timeoutNanos) {
@@ -158,10 +196,17 @@ final class HandshakeDriver {
       return "no TCP connection within " + ms + " ms";
     }
     if (phase == Connection.Phase.PREAMBLE) {
-      return client ? "accepted, but sent no Callosum TCP preamble within " + ms + " ms (not a Callosum TCP peer, or stalled)"
+      return client
+          ? "accepted, but sent no Callosum TCP preamble within "
+              + ms
+              + " ms (not a Callosum TCP peer, or stalled)"
           : "no preamble within " + ms + " ms";
     }
-    return "the " + security.mechanism() + " security handshake did not complete within " + ms + " ms";
+    return "the "
+        + security.mechanism()
+        + " security handshake did not complete within "
+        + ms
+        + " ms";
   }
 
   /** One handshake frame from the remote. I/O thread. */
@@ -178,7 +223,8 @@ final class HandshakeDriver {
       return;
     }
     try {
-      security.screen(frame); // cheap checks on this thread: a malformed frame costs no key agreement
+      security.screen(
+          frame); // cheap checks on this thread: a malformed frame costs no key agreement
     } catch (SecurityFailure e) {
       steps.refused(e);
       return;
@@ -191,7 +237,10 @@ final class HandshakeDriver {
     next();
   }
 
-  /** Server side: checks the next queued frame on a handshake thread; an admission decision then goes to an authenticator thread. */
+  /**
+   * Server side: checks the next queued frame on a handshake thread; an admission decision then
+   * goes to an authenticator thread.
+   */
   private void next() {
     if (busy || queue.isEmpty() || ended) {
       return;
@@ -204,7 +253,10 @@ final class HandshakeDriver {
     }
   }
 
-  /** A handshake thread: one step's cryptography; its replies go to the I/O thread, or its decision to an authenticator thread. */
+  /**
+   * A handshake thread: one step's cryptography; its replies go to the I/O thread, or its decision
+   * to an authenticator thread.
+   */
   private void step(byte[] frame) {
     if (ended) {
       return; // ended while the step waited for a thread: no key agreement for it
@@ -219,11 +271,18 @@ final class HandshakeDriver {
     if (step.decision() == null) {
       stepDone(step.replies(), null);
     } else if (!pools.decide(() -> decide(step))) {
-      stepDone(null, new SecurityFailure(SecurityFailure.Kind.PROTOCOL, "the transport's authenticator queue is full, or it is closing"));
+      stepDone(
+          null,
+          new SecurityFailure(
+              SecurityFailure.Kind.PROTOCOL,
+              "the transport's authenticator queue is full, or it is closing"));
     }
   }
 
-  /** An authenticator thread: the user's authenticator (no lock held: it may block), then the step's end under the lock. */
+  /**
+   * An authenticator thread: the user's authenticator (no lock held: it may block), then the step's
+   * end under the lock.
+   */
   private void decide(ConnectionSecurity.Step step) {
     if (ended) {
       return; // ended while the decision waited for a thread: the authenticator is not asked
@@ -235,30 +294,41 @@ final class HandshakeDriver {
     } catch (SecurityFailure e) {
       stepDone(null, e);
       return;
-    } catch (RuntimeException e) { // a Decision never throws; should one, the connection ends and the thread goes on
-      stepDone(null, new SecurityFailure(SecurityFailure.Kind.PROTOCOL, "the admission check failed: " + e));
+    } catch (
+        RuntimeException
+            e) { // a Decision never throws; should one, the connection ends and the thread goes on
+      stepDone(
+          null,
+          new SecurityFailure(SecurityFailure.Kind.PROTOCOL, "the admission check failed: " + e));
       return;
     }
     stepDone(replies, null);
   }
 
-  /** Any thread: a server step ended with {@code replies} or {@code failure}; the I/O thread goes on with it. */
+  /**
+   * Any thread: a server step ended with {@code replies} or {@code failure}; the I/O thread goes on
+   * with it.
+   */
   private void stepDone(List<byte[]> replies, SecurityFailure failure) {
-    steps.post(() -> {
-      busy = false;
-      if (ended) {
-        return;
-      }
-      if (failure != null) {
-        steps.refused(failure);
-      } else {
-        steps.stepped(replies, established());
-        next();
-      }
-    });
+    steps.post(
+        () -> {
+          busy = false;
+          if (ended) {
+            return;
+          }
+          if (failure != null) {
+            steps.refused(failure);
+          } else {
+            steps.stepped(replies, established());
+            next();
+          }
+        });
   }
 
-  /** Runs {@code call} under the lock; a runtime fault in it (a local bug, a destroyed key) fails the handshake. */
+  /**
+   * Runs {@code call} under the lock; a runtime fault in it (a local bug, a destroyed key) fails
+   * the handshake.
+   */
   private <T> T secured(SecurityCall<T> call) throws SecurityFailure {
     lock.lock();
     try {
@@ -288,9 +358,9 @@ final class HandshakeDriver {
   }
 
   /**
-   * The plaintext of one received record. Only the I/O thread opens, without the lock: seal and open
-   * keep separate state once established (CURVE.md, Threads), so a sender sealing a big frame never
-   * stalls the I/O thread and its other connections.
+   * The plaintext of one received record. Only the I/O thread opens, without the lock: seal and
+   * open keep separate state once established (CURVE.md, Threads), so a sender sealing a big frame
+   * never stalls the I/O thread and its other connections.
    */
   byte[] open(byte[] record) throws SecurityFailure {
     return security.open(record);
@@ -304,7 +374,10 @@ final class HandshakeDriver {
     }
   }
 
-  /** The connection has ended: queued frames are dropped, waiting work does nothing, the place is given back, the secrets are wiped. I/O thread. */
+  /**
+   * The connection has ended: queued frames are dropped, waiting work does nothing, the place is
+   * given back, the secrets are wiped. I/O thread.
+   */
   void end() {
     ended = true;
     queue.clear();
@@ -312,7 +385,10 @@ final class HandshakeDriver {
     wipe();
   }
 
-  /** Lets go of the lock; if the connection has ended meanwhile, the holder wipes the secrets on its way out. */
+  /**
+   * Lets go of the lock; if the connection has ended meanwhile, the holder wipes the secrets on its
+   * way out.
+   */
   private void unlock() {
     lock.unlock();
     if (ended) {
@@ -321,8 +397,8 @@ final class HandshakeDriver {
   }
 
   /**
-   * Overwrites the layer's secrets, once, unless another thread is using the layer: that thread does
-   * it when it lets go ({@link #unlock}), so ending a connection never waits for a seal or a
+   * Overwrites the layer's secrets, once, unless another thread is using the layer: that thread
+   * does it when it lets go ({@link #unlock}), so ending a connection never waits for a seal or a
    * handshake step. Any thread, once {@link #ended}.
    */
   private void wipe() {

@@ -37,7 +37,10 @@ public final class Hub implements Transport {
    * @param serverSecurity a fresh security layer for each connection a bound endpoint accepts
    * @param random jitter source for reconnect delays, values in [0, 1)
    */
-  public Hub(TcpOptions options, Supplier<ConnectionSecurity> clientSecurity, Supplier<ConnectionSecurity> serverSecurity,
+  public Hub(
+      TcpOptions options,
+      Supplier<ConnectionSecurity> clientSecurity,
+      Supplier<ConnectionSecurity> serverSecurity,
       DoubleSupplier random) {
     this.options = options;
     this.clientSecurity = clientSecurity;
@@ -45,7 +48,10 @@ public final class Hub implements Transport {
     this.random = random;
   }
 
-  public Hub(TcpOptions options, Supplier<ConnectionSecurity> clientSecurity, Supplier<ConnectionSecurity> serverSecurity) {
+  public Hub(
+      TcpOptions options,
+      Supplier<ConnectionSecurity> clientSecurity,
+      Supplier<ConnectionSecurity> serverSecurity) {
     this(options, clientSecurity, serverSecurity, () -> ThreadLocalRandom.current().nextDouble());
   }
 
@@ -55,7 +61,8 @@ public final class Hub implements Transport {
   }
 
   @Override
-  public Endpoint bind(URI address, TransportConfig config, LinkListener listener) throws IOException {
+  public Endpoint bind(URI address, TransportConfig config, LinkListener listener)
+      throws IOException {
     if (Addresses.TUNNEL.equals(address.getScheme())) {
       Addresses.Tunnel t = Addresses.tunnel(address);
       URI gw = gateway(address);
@@ -70,7 +77,8 @@ public final class Hub implements Transport {
   }
 
   @Override
-  public Endpoint connect(URI address, TransportConfig config, LinkListener listener) throws IOException {
+  public Endpoint connect(URI address, TransportConfig config, LinkListener listener)
+      throws IOException {
     URI at = address;
     String target = null;
     if (Addresses.TUNNEL.equals(address.getScheme())) {
@@ -87,7 +95,8 @@ public final class Hub implements Transport {
   /** The gateway that carries {@code tunnel} addresses, from the options. */
   private URI gateway(URI address) {
     if (options.gateway() == null) {
-      throw new IllegalArgumentException(address + " goes through a gateway, but none is set (TcpOptions.Builder.gateway)");
+      throw new IllegalArgumentException(
+          address + " goes through a gateway, but none is set (TcpOptions.Builder.gateway)");
     }
     return options.gateway();
   }
@@ -142,7 +151,10 @@ public final class Hub implements Transport {
     }
   }
 
-  /** One endpoint of {@code b} left; true if it was the last, and {@code b} is no longer found by new connects. */
+  /**
+   * One endpoint of {@code b} left; true if it was the last, and {@code b} is no longer found by
+   * new connects.
+   */
   synchronized boolean leave(ClientBundle b) {
     if (--b.members == 0) {
       bundles.remove(b.address, b);
@@ -156,7 +168,10 @@ public final class Hub implements Transport {
     return loop == null ? 0 : loop.users;
   }
 
-  /** The running loop's handshake work, or null (no loop, or no secured connection accepted yet); for tests. */
+  /**
+   * The running loop's handshake work, or null (no loop, or no secured connection accepted yet);
+   * for tests.
+   */
   synchronized HandshakeWork handshakeWork() {
     return loop == null ? null : loop.handshakeWorkIfMade();
   }
@@ -166,10 +181,15 @@ public final class Hub implements Transport {
     return bundles.size();
   }
 
-  /** Ticks often enough for the shortest deadline, but not more than every 5 ms or less than every 250 ms. */
+  /**
+   * Ticks often enough for the shortest deadline, but not more than every 5 ms or less than every
+   * 250 ms.
+   */
   private long tickMillis() {
-    long shortest = Math.min(options.heartbeatInterval().toMillis(), Math.min(options.handshakeTimeout().toMillis(),
-        options.reconnectMin().toMillis()));
+    long shortest =
+        Math.min(
+            options.heartbeatInterval().toMillis(),
+            Math.min(options.handshakeTimeout().toMillis(), options.reconnectMin().toMillis()));
     return Math.max(5, Math.min(250, shortest / 4));
   }
 }

@@ -49,8 +49,10 @@ final class IoLoop implements Runnable {
   private final CompletableFuture<Void> stopped = new CompletableFuture<>();
   private volatile boolean stopping;
   private final TcpOptions options;
+
   /** Made on first use by a secured server connection; read by other threads once made. */
   private volatile HandshakeWork handshakes;
+
   /** Endpoints using this loop; guarded by the transport's hub. */
   int users;
 
@@ -67,7 +69,10 @@ final class IoLoop implements Runnable {
     return Thread.currentThread() == thread;
   }
 
-  /** Runs {@code task} on the loop thread soon. False if the loop has stopped (the task will not run). */
+  /**
+   * Runs {@code task} on the loop thread soon. False if the loop has stopped (the task will not
+   * run).
+   */
   boolean post(Runnable task) {
     if (stopped.isDone()) {
       return false;
@@ -80,7 +85,9 @@ final class IoLoop implements Runnable {
     return true;
   }
 
-  /** Asks the loop to write what {@code c} has queued. Called by {@code c} at most once per flush. */
+  /**
+   * Asks the loop to write what {@code c} has queued. Called by {@code c} at most once per flush.
+   */
   void flushSoon(Connection c) {
     flushes.add(c);
     wake();
@@ -116,7 +123,10 @@ final class IoLoop implements Runnable {
     return handshakes;
   }
 
-  /** Stops the loop and waits for its thread to end (unless called on it). Endpoints are closed by then. */
+  /**
+   * Stops the loop and waits for its thread to end (unless called on it). Endpoints are closed by
+   * then.
+   */
   void stop() {
     stopping = true;
     selector.wakeup();

@@ -22,7 +22,8 @@ public final class NullSecurity implements ConnectionSecurity {
 
   @Override
   public List<byte[]> receive(byte[] frame) throws SecurityFailure {
-    throw new SecurityFailure(SecurityFailure.Kind.PROTOCOL, "a handshake frame on a connection without security");
+    throw new SecurityFailure(
+        SecurityFailure.Kind.PROTOCOL, "a handshake frame on a connection without security");
   }
 
   @Override

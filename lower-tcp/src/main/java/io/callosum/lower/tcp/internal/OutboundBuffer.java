@@ -11,11 +11,11 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 
 /**
- * What one connection has to write: a queue of records, written in batches (as many as fit into
- * the loop's scratch buffer per {@code write} call), or, for a lone small frame when nothing is
- * queued, written through on the sender's thread. Only the unwritten tail of a batch is kept here
- * between writes. It also holds the backlog policy: a bound on queued bytes, and whether the
- * remote has stopped reading (no progress for the stall interval).
+ * What one connection has to write: a queue of records, written in batches (as many as fit into the
+ * loop's scratch buffer per {@code write} call), or, for a lone small frame when nothing is queued,
+ * written through on the sender's thread. Only the unwritten tail of a batch is kept here between
+ * writes. It also holds the backlog policy: a bound on queued bytes, and whether the remote has
+ * stopped reading (no progress for the stall interval).
  *
  * <p>Threads: {@link #add}, {@link #room}, {@link #writeThrough} and the {@link Backlog} queries
  * from any thread; {@link #flush}, {@link #pending}, {@link #markActive} and {@link #discard} on
@@ -23,7 +23,10 @@ import java.util.function.LongSupplier;
  * write-through and a flush never interleave their bytes.
  */
 final class OutboundBuffer implements Backlog {
-  /** How long nothing must have been written for a sender to write itself (see {@link #writeThrough}). */
+  /**
+   * How long nothing must have been written for a sender to write itself (see {@link
+   * #writeThrough}).
+   */
   static final long IDLE_NANOS = 50_000;
 
   /** What {@link #room} says about one more frame. */
@@ -32,7 +35,9 @@ final class OutboundBuffer implements Backlog {
     FITS,
     /** It does not fit, but the remote still reads (slower than this side sends): backpressure. */
     FULL,
-    /** It does not fit, and the remote has taken nothing for the stall interval: it does not read. */
+    /**
+     * It does not fit, and the remote has taken nothing for the stall interval: it does not read.
+     */
     NOT_READING
   }
 
@@ -42,7 +47,9 @@ final class OutboundBuffer implements Backlog {
     DRAINED,
     /** The socket took less than was offered: flush again once it is writable. */
     BLOCKED,
-    /** A quantum was written and more is queued: flush again after other connections had their turn. */
+    /**
+     * A quantum was written and more is queued: flush again after other connections had their turn.
+     */
     YIELDED
   }
 
@@ -56,7 +63,10 @@ final class OutboundBuffer implements Backlog {
     PARTIAL
   }
 
-  /** A queued write: up to three byte arrays sent back to back; {@code done} (if any) runs on the loop once written. */
+  /**
+   * A queued write: up to three byte arrays sent back to back; {@code done} (if any) runs on the
+   * loop once written.
+   */
   private record Out(byte[] a, byte[] b, byte[] c, Runnable done) {
     long size() {
       return (long) a.length + (b != null ? b.length : 0) + (c != null ? c.length : 0);
@@ -74,20 +84,26 @@ final class OutboundBuffer implements Backlog {
   private final LongSupplier clock;
   private final ConcurrentLinkedQueue<Out> out = new ConcurrentLinkedQueue<>();
   private final AtomicLong queued = new AtomicLong();
+
   /** Guards the write state ({@link #current}, {@link #tail}) and the channel's writes. */
   private final ReentrantLock writeLock = new ReentrantLock();
+
   private Out current;
   private int currentPiece;
   private int currentOffset;
   private ByteBuffer tail;
   private volatile long lastWrite;
+
+  /** Written under {@link #writeLock}; volatile so that stats read it without the lock. */
   private volatile long bytesOut;
+
   private volatile boolean discarded;
 
   /**
    * @param remote the remote's name, for the reasons of refusals
    * @param limit the bound on queued bytes ({@code TcpOptions.maxSendBacklog})
-   * @param stallNanos how long without progress means the remote does not read ({@code heartbeatInterval})
+   * @param stallNanos how long without progress means the remote does not read ({@code
+   *     heartbeatInterval})
    * @param flushQuantum bytes one {@link #flush} writes before it yields
    * @param clock nanoTime
    */
@@ -100,7 +116,10 @@ final class OutboundBuffer implements Backlog {
     this.lastWrite = clock.getAsLong();
   }
 
-  /** Queues {@code a}, {@code b} and {@code c} (the last two may be null) as they are, no copy; {@code done} runs on the loop once written. */
+  /**
+   * Queues {@code a}, {@code b} and {@code c} (the last two may be null) as they are, no copy;
+   * {@code done} runs on the loop once written.
+   */
   void add(byte[] a, byte[] b, byte[] c, Runnable done) {
     Out o = new Out(a, b, c, done);
     out.add(o);
@@ -133,9 +152,20 @@ final class OutboundBuffer implements Backlog {
     if (room == Room.FITS) {
       return;
     }
-    String full = "the send backlog to " + remote + " is full (" + queued.get() + " bytes, limit " + limit + ")";
+    String full =
+        "the send backlog to "
+            + remote
+            + " is full ("
+            + queued.get()
+            + " bytes, limit "
+            + limit
+            + ")";
     if (room == Room.NOT_READING) {
-      throw new ConnectionLostException(full + " and it has taken nothing for " + idleNanos() / 1_000_000 + " ms: the remote does not read");
+      throw new ConnectionLostException(
+          full
+              + " and it has taken nothing for "
+              + idleNanos() / 1_000_000
+              + " ms: the remote does not read");
     }
     throw new OverloadedException(full + ": the remote reads slower than this side sends");
   }
@@ -150,7 +180,10 @@ final class OutboundBuffer implements Backlog {
     return queued.get() > 0 && idleNanos() > stallNanos;
   }
 
-  /** Nanoseconds since the socket last took bytes (or since the buffer was made, or {@link #markActive}). */
+  /**
+   * Nanoseconds since the socket last took bytes (or since the buffer was made, or {@link
+   * #markActive}).
+   */
   long idleNanos() {
     return clock.getAsLong() - lastWrite;
   }
@@ -160,13 +193,15 @@ final class OutboundBuffer implements Backlog {
   }
 
   /**
-   * Writes a lone frame ({@code prefix}, {@code header}, {@code body}; the caller offers only
-   * small ones) on the caller's thread, if nothing is queued, nothing was written for {@link
-   * #IDLE_NANOS} and no one else is writing: the common case of a request or reply then costs no
-   * wake-up of the loop. Under load frames queue instead, so the loop batches many into one write
-   * rather than every sender making its own system call.
+   * Writes a lone frame ({@code prefix}, {@code header}, {@code body}; the caller offers only small
+   * ones) on the caller's thread, if nothing is queued, nothing was written for {@link #IDLE_NANOS}
+   * and no one else is writing: the common case of a request or reply then costs no wake-up of the
+   * loop. Under load frames queue instead, so the loop batches many into one write rather than
+   * every sender making its own system call.
    */
-  Through writeThrough(GatheringByteChannel channel, byte[] prefix, byte[] header, byte[] body) throws IOException {
+  @SuppressWarnings("NonAtomicVolatileUpdate") // bytesOut is written under writeLock only
+  Through writeThrough(GatheringByteChannel channel, byte[] prefix, byte[] header, byte[] body)
+      throws IOException {
     if (idleNanos() < IDLE_NANOS || !writeLock.tryLock()) {
       return Through.NOT_TAKEN;
     }
@@ -174,13 +209,16 @@ final class OutboundBuffer implements Backlog {
       if (discarded || current != null || tail != null || !out.isEmpty()) {
         return Through.NOT_TAKEN;
       }
-      ByteBuffer[] parts = {ByteBuffer.wrap(prefix), ByteBuffer.wrap(header), ByteBuffer.wrap(body)};
+      ByteBuffer[] parts = {
+        ByteBuffer.wrap(prefix), ByteBuffer.wrap(header), ByteBuffer.wrap(body)
+      };
       bytesOut += channel.write(parts);
       lastWrite = clock.getAsLong();
       if (!parts[2].hasRemaining()) {
         return Through.WRITTEN;
       }
-      ByteBuffer rest = ByteBuffer.allocate(parts[0].remaining() + parts[1].remaining() + parts[2].remaining());
+      ByteBuffer rest =
+          ByteBuffer.allocate(parts[0].remaining() + parts[1].remaining() + parts[2].remaining());
       rest.put(parts[0]).put(parts[1]).put(parts[2]).flip();
       tail = rest;
       return Through.PARTIAL;
@@ -191,9 +229,10 @@ final class OutboundBuffer implements Backlog {
 
   /**
    * Writes the tail, then queued records, copying as many as fit into {@code scratch} per write,
-   * until everything is written, the channel takes less than offered, or a quantum is written.
-   * I/O thread.
+   * until everything is written, the channel takes less than offered, or a quantum is written. I/O
+   * thread.
    */
+  @SuppressWarnings("NonAtomicVolatileUpdate") // bytesOut is written under writeLock only
   Flush flush(GatheringByteChannel channel, ByteBuffer scratch) throws IOException {
     writeLock.lock();
     try {
@@ -223,7 +262,9 @@ final class OutboundBuffer implements Backlog {
           return Flush.BLOCKED;
         }
       }
-      return written >= flushQuantum && (current != null || !out.isEmpty()) ? Flush.YIELDED : Flush.DRAINED;
+      return written >= flushQuantum && (current != null || !out.isEmpty())
+          ? Flush.YIELDED
+          : Flush.DRAINED;
     } finally {
       writeLock.unlock();
     }
@@ -264,12 +305,18 @@ final class OutboundBuffer implements Backlog {
     return current != null || tail != null || !out.isEmpty();
   }
 
-  /** Counts as progress at {@code now}: a heartbeat queued behind a full socket is not queued again at once. I/O thread. */
+  /**
+   * Counts as progress at {@code now}: a heartbeat queued behind a full socket is not queued again
+   * at once. I/O thread.
+   */
   void markActive(long now) {
     lastWrite = now;
   }
 
-  /** Drops everything queued (the connection has ended); a later write-through takes nothing. I/O thread. */
+  /**
+   * Drops everything queued (the connection has ended); a later write-through takes nothing. I/O
+   * thread.
+   */
   void discard() {
     discarded = true;
     writeLock.lock();

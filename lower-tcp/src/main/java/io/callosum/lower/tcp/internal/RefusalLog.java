@@ -23,18 +23,27 @@ public final class RefusalLog {
     this(intervalNanos, "further refusals from this connection");
   }
 
-  /** {@code further} names what the later lines count, e.g. "further refusals from this connection". */
+  /**
+   * {@code further} names what the later lines count, e.g. "further refusals from this connection".
+   */
   public RefusalLog(long intervalNanos, String further) {
     this.interval = intervalNanos;
     this.further = further;
   }
 
-  /** The line to log for refusal {@code what} at {@code now} (nanoTime), or null to log nothing now. */
+  /**
+   * The line to log for refusal {@code what} at {@code now} (nanoTime), or null to log nothing now.
+   */
   public String admit(String what, long now) {
     if (logged < FIRST) {
       if (++logged == FIRST) {
         since = now;
-        return what + " (" + further + " are logged as a count every " + interval / 1_000_000 + " ms)";
+        return what
+            + " ("
+            + further
+            + " are logged as a count every "
+            + interval / 1_000_000
+            + " ms)";
       }
       return what;
     }
@@ -43,13 +52,21 @@ public final class RefusalLog {
     return now - since >= interval ? summary(now) : null;
   }
 
-  /** The summary of refusals counted and not logged yet (when the connection ends), or null if none. */
+  /**
+   * The summary of refusals counted and not logged yet (when the connection ends), or null if none.
+   */
   public String flush(long now) {
     return suppressed == 0 ? null : summary(now);
   }
 
   private String summary(long now) {
-    String line = suppressed + " more refusals in the last " + (now - since) / 1_000_000 + " ms (latest: " + latest + ")";
+    String line =
+        suppressed
+            + " more refusals in the last "
+            + (now - since) / 1_000_000
+            + " ms (latest: "
+            + latest
+            + ")";
     suppressed = 0;
     since = now;
     return line;

@@ -35,7 +35,10 @@ public final class RelayLoop {
     this.loop = hub.acquire();
   }
 
-  /** Starts an I/O thread ({@code callosum-tcp-io-N}) for connections with {@code options} (their security settings are not used). */
+  /**
+   * Starts an I/O thread ({@code callosum-tcp-io-N}) for connections with {@code options} (their
+   * security settings are not used).
+   */
   public static RelayLoop start(TcpOptions options) {
     return new RelayLoop(options);
   }
@@ -49,47 +52,69 @@ public final class RelayLoop {
     return loop.inLoop();
   }
 
-  /** Runs {@code task} on the loop thread soon; false if the loop has stopped (it will not run). Any thread. */
+  /**
+   * Runs {@code task} on the loop thread soon; false if the loop has stopped (it will not run). Any
+   * thread.
+   */
   public boolean post(Runnable task) {
     return loop.post(task);
   }
 
-  /** Calls {@code tick} with the time (nanoTime) at every tick of the loop until the returned action runs. Loop thread. */
+  /**
+   * Calls {@code tick} with the time (nanoTime) at every tick of the loop until the returned action
+   * runs. Loop thread.
+   */
   public Runnable everyTick(LongConsumer tick) {
     IoLoop.Ticking t = tick::accept;
     loop.addTicking(t);
     return () -> loop.removeTicking(t);
   }
 
-  /** Registers {@code channel} (non-blocking) with the loop's selector for {@code ops}; {@code ready} runs on the loop when its key is. Loop thread. */
-  public SelectionKey register(SelectableChannel channel, int ops, Consumer<SelectionKey> ready) throws ClosedChannelException {
+  /**
+   * Registers {@code channel} (non-blocking) with the loop's selector for {@code ops}; {@code
+   * ready} runs on the loop when its key is. Loop thread.
+   */
+  public SelectionKey register(SelectableChannel channel, int ops, Consumer<SelectionKey> ready)
+      throws ClosedChannelException {
     IoLoop.Ready r = ready::accept;
     return channel.register(loop.selector, ops, r);
   }
 
-  /** The address {@code tcp://host:port} resolved (name lookups block the caller); unresolvable: {@code ConnectionLostException}. */
+  /**
+   * The address {@code tcp://host:port} resolved (name lookups block the caller); unresolvable:
+   * {@code ConnectionLostException}.
+   */
   public static InetSocketAddress resolve(URI address) {
     return Addresses.resolve(Addresses.parse(address), address);
   }
 
-  /** The local address to bind for {@code tcp://host:port} (a host name is looked up on the caller's thread). */
+  /**
+   * The local address to bind for {@code tcp://host:port} (a host name is looked up on the caller's
+   * thread).
+   */
   public static InetSocketAddress bindable(URI address) throws UnknownHostException {
     return Addresses.bindable(Addresses.parse(address));
   }
 
-  /** {@code tcp://host:port} with the host as written in {@code address} and {@code port} (e.g. the port bound for port 0). */
+  /**
+   * {@code tcp://host:port} with the host as written in {@code address} and {@code port} (e.g. the
+   * port bound for port 0).
+   */
   public static String withPort(URI address, int port) {
     return Addresses.parse(address).uri(port);
   }
 
   /**
    * Dials {@code address} with CURVE ({@code auth} pins the server's key and carries ours); {@code
-   * remote} names it in logs. Every failure, even an immediate one, reaches {@link FrameSink#closed}
-   * later on the loop, except an address that does not resolve (thrown). Loop thread.
+   * remote} names it in logs. Every failure, even an immediate one, reaches {@link
+   * FrameSink#closed} later on the loop, except an address that does not resolve (thrown). Loop
+   * thread.
    */
-  public FrameConnection dial(URI address, String remote, ClientAuthenticator auth, FrameSink sink) throws IOException {
+  public FrameConnection dial(URI address, String remote, ClientAuthenticator auth, FrameSink sink)
+      throws IOException {
     Relayed r = new Relayed(sink);
-    r.connection = Connection.connect(loop, resolve(address), remote, r, CurveSecurity.client(auth), options);
+    r.connection =
+        Connection.connect(loop, resolve(address), remote, r, CurveSecurity.client(auth), options);
     return r;
   }
 
@@ -97,7 +122,9 @@ public final class RelayLoop {
    * Takes over an accepted socket: plain when {@code auth} is null, else a CURVE server that lets
    * in whom {@code auth} allows (under the lower's handshake limits). Loop thread.
    */
-  public FrameConnection accept(SocketChannel socket, String remote, ServerAuthenticator auth, FrameSink sink) throws IOException {
+  public FrameConnection accept(
+      SocketChannel socket, String remote, ServerAuthenticator auth, FrameSink sink)
+      throws IOException {
     Relayed r = new Relayed(sink);
     ConnectionSecurity security = auth == null ? new NullSecurity() : CurveSecurity.server(auth);
     r.connection = Connection.accepted(loop, socket, remote, r, security, options);
@@ -109,7 +136,10 @@ public final class RelayLoop {
     return hub.backoff();
   }
 
-  /** Ends the loop and waits for its thread (every connection and socket must be closed by then). Not on the loop thread. */
+  /**
+   * Ends the loop and waits for its thread (every connection and socket must be closed by then).
+   * Not on the loop thread.
+   */
   public void close() {
     hub.release(loop);
   }
@@ -119,7 +149,10 @@ public final class RelayLoop {
     return "RelayLoop(" + loop + ")";
   }
 
-  /** A relayed connection: the sink's view of it, and the connection's owner, passing every channel frame on. */
+  /**
+   * A relayed connection: the sink's view of it, and the connection's owner, passing every channel
+   * frame on.
+   */
   private static final class Relayed implements FrameConnection, Connection.Owner {
     private final FrameSink sink;
     private Connection connection;

@@ -2,9 +2,9 @@ package io.callosum.lower.tcp.internal;
 
 /**
  * Why a connection's security refused it. Only a server's refusal by its admission check (the
- * user's authenticator said no) carries a {@link #reply} for the remote; every other failure
- * closes the connection without telling why (it is logged locally), so that a prober learns
- * nothing from a malformed or forged command.
+ * user's authenticator said no) carries a {@link #reply} for the remote; every other failure closes
+ * the connection without telling why (it is logged locally), so that a prober learns nothing from a
+ * malformed or forged command.
  */
 public final class SecurityFailure extends Exception {
   private static final long serialVersionUID = 1L;

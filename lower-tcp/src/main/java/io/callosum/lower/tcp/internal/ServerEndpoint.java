@@ -19,6 +19,7 @@ import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,7 +48,13 @@ final class ServerEndpoint implements Endpoint, Connection.Owner, IoLoop.Ready {
   private SelectionKey acceptKey;
   private boolean closed;
 
-  private ServerEndpoint(Hub hub, IoLoop loop, ServerSocketChannel server, String address, TransportConfig config, LinkListener listener,
+  private ServerEndpoint(
+      Hub hub,
+      IoLoop loop,
+      ServerSocketChannel server,
+      String address,
+      TransportConfig config,
+      LinkListener listener,
       Supplier<ConnectionSecurity> security) {
     this.hub = hub;
     this.loop = loop;
@@ -60,8 +67,13 @@ final class ServerEndpoint implements Endpoint, Connection.Owner, IoLoop.Ready {
     this.capabilities = config.localCapabilities().encode();
   }
 
-  static ServerEndpoint bind(Hub hub, Addresses.HostPort hp, TransportConfig config, LinkListener listener,
-      Supplier<ConnectionSecurity> security) throws IOException {
+  static ServerEndpoint bind(
+      Hub hub,
+      Addresses.HostPort hp,
+      TransportConfig config,
+      LinkListener listener,
+      Supplier<ConnectionSecurity> security)
+      throws IOException {
     ServerSocketChannel ssc = ServerSocketChannel.open();
     IoLoop loop = null;
     try {
@@ -73,7 +85,8 @@ final class ServerEndpoint implements Endpoint, Connection.Owner, IoLoop.Ready {
       loop = l;
       ServerEndpoint e = new ServerEndpoint(hub, l, ssc, hp.uri(port), config, listener, security);
       CompletableFuture<Void> registered = new CompletableFuture<>();
-      if (!loop.post(() -> {
+      if (!loop.post(
+          () -> {
             try {
               e.acceptKey = ssc.register(l.selector, SelectionKey.OP_ACCEPT, e);
               registered.complete(null);
@@ -85,8 +98,10 @@ final class ServerEndpoint implements Endpoint, Connection.Owner, IoLoop.Ready {
       }
       try {
         registered.join();
-      } catch (java.util.concurrent.CompletionException ex) {
-        throw ex.getCause() instanceof IOException ? (IOException) ex.getCause() : new IOException(ex.getCause());
+      } catch (CompletionException ex) {
+        throw ex.getCause() instanceof IOException
+            ? (IOException) ex.getCause()
+            : new IOException(ex.getCause());
       }
       return e;
     } catch (IOException | RuntimeException ex) {
@@ -112,20 +127,25 @@ final class ServerEndpoint implements Endpoint, Connection.Owner, IoLoop.Ready {
       } catch (IOException e) {
         // E.g. out of file descriptors: the socket stays acceptable, so stop asking for a while
         // instead of spinning on it.
-        LOG.warn("{}: accept failed ({}); pausing accepts for {} ms", address, e.toString(), ACCEPT_PAUSE_MILLIS);
+        LOG.warn(
+            "{}: accept failed ({}); pausing accepts for {} ms",
+            address,
+            e.toString(),
+            ACCEPT_PAUSE_MILLIS);
         key.interestOps(0);
         long resume = System.nanoTime() + ACCEPT_PAUSE_MILLIS * 1_000_000;
-        loop.addTicking(new IoLoop.Ticking() {
-          @Override
-          public void tick(long now) {
-            if (now - resume >= 0) {
-              loop.removeTicking(this);
-              if (key.isValid()) {
-                key.interestOps(SelectionKey.OP_ACCEPT);
+        loop.addTicking(
+            new IoLoop.Ticking() {
+              @Override
+              public void tick(long now) {
+                if (now - resume >= 0) {
+                  loop.removeTicking(this);
+                  if (key.isValid()) {
+                    key.interestOps(SelectionKey.OP_ACCEPT);
+                  }
+                }
               }
-            }
-          }
-        });
+            });
         return;
       }
       if (sc == null) {
@@ -145,7 +165,10 @@ final class ServerEndpoint implements Endpoint, Connection.Owner, IoLoop.Ready {
     }
   }
 
-  /** Over the connection limit: a preamble and an ABORT saying why (best effort, never blocking), then close. */
+  /**
+   * Over the connection limit: a preamble and an ABORT saying why (best effort, never blocking),
+   * then close.
+   */
   private void refuse(SocketChannel sc, String remote) {
     String reason = "this endpoint serves at most " + options.maxConnections() + " connections";
     LOG.warn("{}: refused a connection from {}: {}", address, remote, reason);
@@ -179,33 +202,43 @@ final class ServerEndpoint implements Endpoint, Connection.Owner, IoLoop.Ready {
 
   @Override
   public void established(Connection c) {
-    LOG.debug("{}: {} connected{}", address, c.remote, c.userId() != null ? " as " + c.userId() : "");
+    LOG.debug(
+        "{}: {} connected{}", address, c.remote, c.userId() != null ? " as " + c.userId() : "");
   }
 
   @Override
   public void channelFrame(Connection c, int kind, int number, byte[] frame) {
     switch (kind) {
-      case Wire.OPEN:
-        open(c, number, frame);
-        break;
-      case Wire.CLOSE:
-        c.remoteClosedChannel(number, Wire.reason(frame, Wire.CHANNEL_FRAME_HEADER));
-        break;
-      case Wire.OPENED:
-        c.abort(Wire.PROTOCOL, "a client sent OPENED: this endpoint opens no channels");
-        break;
-      case Wire.DATA:
-        LOG.debug("{}: dropped DATA for channel {}, which is not open", c.remote, Integer.toUnsignedString(number));
-        break;
-      default:
-        c.abort(Wire.PROTOCOL, "frame kind 0x" + Integer.toHexString(kind) + " is for gateways; " + address + " is a tcp:// endpoint");
+      case Wire.OPEN -> open(c, number, frame);
+      case Wire.CLOSE ->
+          c.remoteClosedChannel(number, Wire.reason(frame, Wire.CHANNEL_FRAME_HEADER));
+      case Wire.OPENED ->
+          c.abort(Wire.PROTOCOL, "a client sent OPENED: this endpoint opens no channels");
+      case Wire.DATA ->
+          LOG.debug(
+              "{}: dropped DATA for channel {}, which is not open",
+              c.remote,
+              Integer.toUnsignedString(number));
+      default ->
+          c.abort(
+              Wire.PROTOCOL,
+              "frame kind 0x"
+                  + Integer.toHexString(kind)
+                  + " is for gateways; "
+                  + address
+                  + " is a tcp:// endpoint");
     }
   }
 
   private void open(Connection c, int number, byte[] frame) {
     if ((number & Wire.ACCEPTOR_BIT) != 0 || !Wire.openable(number)) {
-      c.abort(Wire.PROTOCOL, "channel id " + Integer.toUnsignedString(number) + (number == 0 ? " is not an opener's id (1..2^31-1)"
-          : " is in the accepting side's id space"));
+      c.abort(
+          Wire.PROTOCOL,
+          "channel id "
+              + Integer.toUnsignedString(number)
+              + (number == 0
+                  ? " is not an opener's id (1..2^31-1)"
+                  : " is in the accepting side's id space"));
       return;
     }
     if (c.channels.containsKey(number)) {
@@ -215,13 +248,20 @@ final class ServerEndpoint implements Endpoint, Connection.Owner, IoLoop.Ready {
     int max = options.maxChannelsPerConnection();
     if (c.channels.size() >= max) {
       if (++c.refusedOpens > max) {
-        c.abort(Wire.LIMIT, "flood of channel opens: " + c.refusedOpens + " refused past the limit of " + max + " channels");
+        c.abort(
+            Wire.LIMIT,
+            "flood of channel opens: "
+                + c.refusedOpens
+                + " refused past the limit of "
+                + max
+                + " channels");
       } else {
         c.sendFrame(Wire.close(number, "channel limit of " + max + " per connection reached"));
       }
       return;
     }
-    Capabilities remote = Capabilities.decode(Arrays.copyOfRange(frame, Wire.CHANNEL_FRAME_HEADER, frame.length));
+    Capabilities remote =
+        Capabilities.decode(Arrays.copyOfRange(frame, Wire.CHANNEL_FRAME_HEADER, frame.length));
     Channel ch = new Channel(number, c, null, remote, c.userId(), listener);
     c.channels.put(number, ch);
     c.sendFrame(Wire.channelFrame(Wire.OPENED, number, capabilities));
@@ -247,23 +287,27 @@ final class ServerEndpoint implements Endpoint, Connection.Owner, IoLoop.Ready {
       closed = true;
     }
     CompletableFuture<Void> done = new CompletableFuture<>();
-    Runnable shut = () -> {
-      try {
-        // A registered channel is closed for real only once the selector drops its key: do that
-        // now, so that the port is free when close() returns (a server restarted on it can bind).
-        if (acceptKey != null) {
-          acceptKey.cancel();
-        }
-        server.close();
-        loop.selector.selectNow();
-      } catch (IOException e) {
-        LOG.debug("closing {} failed", address, e);
-      }
-      for (Connection c : new ArrayList<>(connections)) {
-        c.abortForShutdown("the server endpoint " + address + " is closing", new ConnectionLostException("the endpoint " + address + " closed"));
-      }
-      done.complete(null);
-    };
+    Runnable shut =
+        () -> {
+          try {
+            // A registered channel is closed for real only once the selector drops its key: do that
+            // now, so that the port is free when close() returns (a server restarted on it can
+            // bind).
+            if (acceptKey != null) {
+              acceptKey.cancel();
+            }
+            server.close();
+            loop.selector.selectNow();
+          } catch (IOException e) {
+            LOG.debug("closing {} failed", address, e);
+          }
+          for (Connection c : new ArrayList<>(connections)) {
+            c.abortForShutdown(
+                "the server endpoint " + address + " is closing",
+                new ConnectionLostException("the endpoint " + address + " closed"));
+          }
+          done.complete(null);
+        };
     if (!loop.post(shut)) {
       shut.run();
     }

@@ -30,13 +30,20 @@ final class TunnelBinding implements Endpoint {
   private final byte[] capabilities;
   private final CompletableFuture<Void> first = new CompletableFuture<>();
   private final AtomicBoolean closed = new AtomicBoolean();
+
   /** The registration token on the current connection (loop thread). */
   int token;
+
   /** Channels the gateway opened towards this name (loop thread). */
   final Set<Channel> channels = new LinkedHashSet<>();
+
   private boolean registered;
 
-  TunnelBinding(ClientBundle bundle, Addresses.Tunnel address, TransportConfig config, LinkListener listener) {
+  TunnelBinding(
+      ClientBundle bundle,
+      Addresses.Tunnel address,
+      TransportConfig config,
+      LinkListener listener) {
     this.bundle = bundle;
     this.address = address;
     this.name = address.name();
@@ -47,7 +54,12 @@ final class TunnelBinding implements Endpoint {
 
   /** Registers the name and waits for the gateway's answer (bounded by the connect timeout). */
   TunnelBinding start() {
-    bundle.join(() -> bundle.add(this), first, config, this::close, "register " + address.uri() + " at " + bundle.name);
+    bundle.join(
+        () -> bundle.add(this),
+        first,
+        config,
+        this::close,
+        "register " + address.uri() + " at " + bundle.name);
     return this;
   }
 
@@ -63,10 +75,20 @@ final class TunnelBinding implements Endpoint {
     return registered;
   }
 
-  /** The gateway took the name; {@code cluster} is its cluster, which must be the one in the address. Loop thread. */
+  /**
+   * The gateway took the name; {@code cluster} is its cluster, which must be the one in the
+   * address. Loop thread.
+   */
   void registered(String cluster) {
     if (!cluster.equals(address.cluster())) {
-      refused(new ConnectionLostException("the gateway " + bundle.name + " serves cluster " + cluster + ", not " + address.cluster()));
+      refused(
+          new ConnectionLostException(
+              "the gateway "
+                  + bundle.name
+                  + " serves cluster "
+                  + cluster
+                  + ", not "
+                  + address.cluster()));
       return;
     }
     registered = true;
@@ -81,7 +103,10 @@ final class TunnelBinding implements Endpoint {
     first.completeExceptionally(cause);
   }
 
-  /** The connection to the gateway ended; the name is registered again after the reconnect. Loop thread. */
+  /**
+   * The connection to the gateway ended; the name is registered again after the reconnect. Loop
+   * thread.
+   */
   void lost(CallosumException cause) {
     registered = false;
     first.completeExceptionally(cause);
@@ -99,7 +124,8 @@ final class TunnelBinding implements Endpoint {
     }
     boolean last = bundle.hub.leave(bundle);
     CompletableFuture<Void> done = new CompletableFuture<>();
-    if (!bundle.loop.post(() -> {
+    if (!bundle.loop.post(
+        () -> {
           try {
             bundle.remove(this, last);
           } finally {
@@ -111,7 +137,8 @@ final class TunnelBinding implements Endpoint {
     if (!bundle.loop.inLoop()) {
       done.join();
     }
-    first.completeExceptionally(new ConnectionLostException("closed while registering " + address.uri()));
+    first.completeExceptionally(
+        new ConnectionLostException("closed while registering " + address.uri()));
     bundle.hub.release(bundle.loop);
   }
 

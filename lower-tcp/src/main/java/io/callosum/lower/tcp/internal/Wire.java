@@ -1,5 +1,7 @@
 package io.callosum.lower.tcp.internal;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -11,66 +13,101 @@ import java.util.Arrays;
  * for the gateway, which speaks the same frames.
  */
 public final class Wire {
-  public static final byte[] MAGIC = {'C', 'L', 'S', 'M'};
+  private static final byte[] MAGIC = {'C', 'L', 'S', 'M'};
   public static final int VERSION = 2;
   public static final int PREAMBLE_SIZE = 16;
   public static final int MECHANISM_SIZE = 10;
 
   /** Client to server: open channel {@code u32 id}; the rest is the client's capabilities. */
   public static final int OPEN = 0x01;
+
   /** Server to client: channel {@code u32 id} is open; the rest is the server's capabilities. */
   public static final int OPENED = 0x02;
-  /** Either way: channel {@code u32 id} is closed (or its open refused); the rest is a UTF-8 reason. */
+
+  /**
+   * Either way: channel {@code u32 id} is closed (or its open refused); the rest is a UTF-8 reason.
+   */
   public static final int CLOSE = 0x03;
+
   /** Either way: {@code u32 channel, u32 header length, header, body}: one envelope. */
   public static final int DATA = 0x04;
+
   /** Either way, on an idle connection: answer with PONG. No fields. */
   public static final int PING = 0x05;
+
   public static final int PONG = 0x06;
+
   /** Either way: the sender closes the connection; {@code u8 code} and a UTF-8 reason. */
   public static final int ABORT = 0x07;
+
   /**
    * Version 2, for gateways: open channel {@code u32 id} towards a target ({@code u16 length, UTF-8
-   * target}); the rest is the opener's capabilities. Either side may send it (see {@link #ACCEPTOR_BIT}).
+   * target}); the rest is the opener's capabilities. Either side may send it (see {@link
+   * #ACCEPTOR_BIT}).
    */
   public static final int OPEN_TO = 0x08;
+
   /** Peer to gateway: register {@code u32 token} under the UTF-8 name in the rest. */
   public static final int REGISTER = 0x09;
-  /** Gateway to peer: registration {@code u32 token}: {@code u8 status} (0 registered, 1 refused), UTF-8 cluster or reason. */
+
+  /**
+   * Gateway to peer: registration {@code u32 token}: {@code u8 status} (0 registered, 1 refused),
+   * UTF-8 cluster or reason.
+   */
   public static final int REGISTERED = 0x0A;
+
   /** Peer to gateway: registration {@code u32 token} ends. */
   public static final int UNREGISTER = 0x0B;
-  /** Gateway to gateway, on a forward channel {@code u32 id}: {@code u32} more bytes may be sent. */
+
+  /**
+   * Gateway to gateway, on a forward channel {@code u32 id}: {@code u32} more bytes may be sent.
+   */
   public static final int CREDIT = 0x0C;
+
   /** During the security handshake: one handshake frame of the mechanism. */
   public static final int HANDSHAKE = 0x10;
 
   /** ABORT codes. */
   public static final int PROTOCOL = 1;
+
   public static final int AUTHENTICATION = 2;
   public static final int LIMIT = 3;
   public static final int SHUTDOWN = 4;
 
-  /** The largest record before the security handshake completes (handshake frames, early ABORTs). */
+  /**
+   * The largest record before the security handshake completes (handshake frames, early ABORTs).
+   */
   public static final int MAX_HANDSHAKE_RECORD = 64 << 10;
+
   /** How far a sealed record may exceed the frame limit (the security layer's box overhead). */
   public static final int SEAL_ALLOWANCE = 256;
+
   /** The longest reason text sent or read. */
   public static final int MAX_REASON = 1024;
+
   /** Fields before the capabilities or reason in OPEN/OPENED/CLOSE. */
   public static final int CHANNEL_FRAME_HEADER = 5;
+
   /** Fields before the header bytes in DATA. */
   public static final int DATA_FRAME_HEADER = 9;
 
-  /** Channel ids with this bit set are opened by the accepting side of a connection, the others by the connecting side. */
+  /**
+   * Channel ids with this bit set are opened by the accepting side of a connection, the others by
+   * the connecting side.
+   */
   public static final int ACCEPTOR_BIT = 0x8000_0000;
 
-  /** Whether {@code number} may name a new channel: 1..2^31-1 in either id space (never 0 or the bare {@link #ACCEPTOR_BIT}). */
+  /**
+   * Whether {@code number} may name a new channel: 1..2^31-1 in either id space (never 0 or the
+   * bare {@link #ACCEPTOR_BIT}).
+   */
   public static boolean openable(int number) {
     return (number & ~ACCEPTOR_BIT) != 0;
   }
+
   /** The longest peer name, and the longest OPEN_TO target, in UTF-8 bytes. */
   public static final int MAX_NAME = 255;
+
   /** Bytes a forward channel's sender may send before its first CREDIT (each side, per channel). */
   public static final int FORWARD_WINDOW = 256 << 10;
 
@@ -104,8 +141,8 @@ public final class Wire {
 
   /**
    * The fields of an OPEN_TO frame, or null if it is malformed: a length past the end, an empty or
-   * too long target (over {@link #MAX_NAME} bytes), an origin over {@link #MAX_NAME} bytes, text that
-   * is not UTF-8 or holds control characters.
+   * too long target (over {@link #MAX_NAME} bytes), an origin over {@link #MAX_NAME} bytes, text
+   * that is not UTF-8 or holds control characters.
    */
   public static OpenTo parseOpenTo(byte[] f) {
     int at = CHANNEL_FRAME_HEADER;
@@ -132,22 +169,27 @@ public final class Wire {
   /** Strictly decoded UTF-8 without control characters, or null. */
   public static String text(byte[] b, int from, int length) {
     try {
-      String s = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(b, from, length)).toString();
+      String s =
+          StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(b, from, length)).toString();
       for (int i = 0; i < s.length(); i++) {
         if (Character.isISOControl(s.charAt(i))) {
           return null;
         }
       }
       return s;
-    } catch (java.nio.charset.CharacterCodingException e) {
+    } catch (CharacterCodingException e) {
       return null;
     }
   }
 
   /** A peer name: 1..64 of {@code A-Z a-z 0-9 . _ -}. */
   public static boolean validName(String s) {
-    return s != null && !s.isEmpty() && s.length() <= 64 && s.chars().allMatch(c -> c < 128 && (Character.isLetterOrDigit(c) || c == '.'
-        || c == '_' || c == '-'));
+    return s != null
+        && !s.isEmpty()
+        && s.length() <= 64
+        && s.chars()
+            .allMatch(
+                c -> c < 128 && (Character.isLetterOrDigit(c) || c == '.' || c == '_' || c == '-'));
   }
 
   public static byte[] registered(int token, boolean ok, String text) {
@@ -188,7 +230,10 @@ public final class Wire {
     }
     String theirs = mechanism(p);
     if (!theirs.equals(mechanism)) {
-      return "security mechanism mismatch: this side uses " + mechanism + ", the remote offers " + theirs;
+      return "security mechanism mismatch: this side uses "
+          + mechanism
+          + ", the remote offers "
+          + theirs;
     }
     return null;
   }
@@ -238,9 +283,17 @@ public final class Wire {
     return f;
   }
 
-  /** Whether frames of {@code kind} name a channel (or registration token) in their first field: every kind but DATA, PING, PONG, ABORT and HANDSHAKE. */
+  /**
+   * Whether frames of {@code kind} name a channel (or registration token) in their first field:
+   * every kind but DATA, PING, PONG, ABORT and HANDSHAKE.
+   */
   public static boolean channelKind(int kind) {
-    return kind >= OPEN && kind <= CREDIT && kind != DATA && kind != PING && kind != PONG && kind != ABORT;
+    return kind >= OPEN
+        && kind <= CREDIT
+        && kind != DATA
+        && kind != PING
+        && kind != PONG
+        && kind != ABORT;
   }
 
   /** Writes the DATA fields that precede the header bytes into {@code f} at {@code at}. */
@@ -257,26 +310,25 @@ public final class Wire {
   public static String reason(byte[] f, int from) {
     int start = Math.min(from, f.length);
     int to = Math.min(f.length, start + MAX_REASON);
-    return printable(new String(f, start, to - start, StandardCharsets.UTF_8).getBytes(StandardCharsets.UTF_8));
+    return printable(
+        new String(f, start, to - start, StandardCharsets.UTF_8).getBytes(StandardCharsets.UTF_8));
   }
 
   public static String codeName(int code) {
-    switch (code) {
-      case PROTOCOL:
-        return "protocol error";
-      case AUTHENTICATION:
-        return "authentication failed";
-      case LIMIT:
-        return "limit exceeded";
-      case SHUTDOWN:
-        return "shutting down";
-      default:
-        return "code " + code;
-    }
+    return switch (code) {
+      case PROTOCOL -> "protocol error";
+      case AUTHENTICATION -> "authentication failed";
+      case LIMIT -> "limit exceeded";
+      case SHUTDOWN -> "shutting down";
+      default -> "code " + code;
+    };
   }
 
   public static int getInt(byte[] b, int at) {
-    return ((b[at] & 0xff) << 24) | ((b[at + 1] & 0xff) << 16) | ((b[at + 2] & 0xff) << 8) | (b[at + 3] & 0xff);
+    return ((b[at] & 0xff) << 24)
+        | ((b[at + 1] & 0xff) << 16)
+        | ((b[at + 2] & 0xff) << 8)
+        | (b[at + 3] & 0xff);
   }
 
   public static void putInt(byte[] b, int at, int v) {

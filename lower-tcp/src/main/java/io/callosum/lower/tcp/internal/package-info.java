@@ -1,2 +1,5 @@
-/** Implementation of the TCP lower: the I/O loop, connections, channels, the wire format and connection security. Not exported. */
+/**
+ * Implementation of the TCP lower: the I/O loop, connections, channels, the wire format and
+ * connection security. Not exported.
+ */
 package io.callosum.lower.tcp.internal;

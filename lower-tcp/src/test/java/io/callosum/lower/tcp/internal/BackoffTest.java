@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
-/** Reconnect delays double from min to max, each drawn from the upper half of its step, and restart after a success. */
+/**
+ * Reconnect delays double from min to max, each drawn from the upper half of its step, and restart
+ * after a success.
+ */
 class BackoffTest {
   private static final long MS = 1_000_000;
 

@@ -38,51 +38,58 @@ class FrameReaderFuzzTest {
 
     List<String> seen = new ArrayList<>();
     FrameReader[] reader = new FrameReader[1];
-    reader[0] = new FrameReader(new FrameReader.Records() {
-      @Override
-      public void preamble(byte[] p) {
-        seen.add("P " + HEX.formatHex(p));
-        reader[0].limit(maxRecord, "", direct);
-      }
+    reader[0] =
+        new FrameReader(
+            new FrameReader.Records() {
+              @Override
+              public void preamble(byte[] p) {
+                seen.add("P " + HEX.formatHex(p));
+                reader[0].limit(maxRecord, "", direct);
+              }
 
-      @Override
-      public void record(byte[] r) {
-        seen.add("R " + HEX.formatHex(r));
-      }
+              @Override
+              public void record(byte[] r) {
+                seen.add("R " + HEX.formatHex(r));
+              }
 
-      @Override
-      public boolean direct(int channel) {
-        return channel % 2 == 0;
-      }
+              @Override
+              public boolean direct(int channel) {
+                return channel % 2 == 0;
+              }
 
-      @Override
-      public void data(int channel, byte[] header, byte[] body) {
-        seen.add("D " + HEX.formatHex(Wire.dataFrame(channel, header, body)));
-      }
+              @Override
+              public void data(int channel, byte[] header, byte[] body) {
+                seen.add("D " + HEX.formatHex(Wire.dataFrame(channel, header, body)));
+              }
 
-      @Override
-      public void malformed(String problem) {
-        seen.add("M");
-      }
-    });
+              @Override
+              public void malformed(String problem) {
+                seen.add("M");
+              }
+            });
     int at = 0;
     while (at < stream.length && !reader[0].stopped()) {
       int n = Math.min(stream.length - at, 1 + splits.nextInt(splits.nextBoolean() ? 8 : 4096));
       ThreadAllocation.Mark mark = ThreadAllocation.mark();
       reader[0].consume(ByteBuffer.wrap(stream, at, n));
-      // A record's first buffers are at most FIRST_CHUNK each (two for direct DATA), then grow as bytes arrive.
+      // A record's first buffers are at most FIRST_CHUNK each (two for direct DATA), then grow as
+      // bytes arrive.
       mark.check((64 << 10) + 4L * FrameReader.FIRST_CHUNK + 8L * n, "consuming " + n + " bytes");
       at += n;
     }
     Parse expected = parse(stream, maxRecord, direct);
     assertEquals(expected.events, seen);
     if (!reader[0].stopped()) {
-      assertTrue(reader[0].held() <= 2L * FrameReader.FIRST_CHUNK + 2L * expected.partial,
+      assertTrue(
+          reader[0].held() <= 2L * FrameReader.FIRST_CHUNK + 2L * expected.partial,
           "holds " + reader[0].held() + " for a partial record of " + expected.partial + " bytes");
     }
   }
 
-  /** What a reader must report for {@code s}, read at once; {@code partial}: bytes of an unfinished record's content. */
+  /**
+   * What a reader must report for {@code s}, read at once; {@code partial}: bytes of an unfinished
+   * record's content.
+   */
   private record Parse(List<String> events, long partial) {}
 
   private static Parse parse(byte[] s, int maxRecord, boolean direct) {
@@ -104,8 +111,13 @@ class FrameReaderFuzzTest {
       }
       byte[] r = Arrays.copyOfRange(s, at, at + len);
       at += len;
-      boolean data = direct && len >= Wire.DATA_FRAME_HEADER && (r[0] & 0xff) == Wire.DATA && Wire.getInt(r, 5) >= 0
-          && Wire.getInt(r, 5) <= len - Wire.DATA_FRAME_HEADER && Wire.getInt(r, 1) % 2 == 0;
+      boolean data =
+          direct
+              && len >= Wire.DATA_FRAME_HEADER
+              && (r[0] & 0xff) == Wire.DATA
+              && Wire.getInt(r, 5) >= 0
+              && Wire.getInt(r, 5) <= len - Wire.DATA_FRAME_HEADER
+              && Wire.getInt(r, 1) % 2 == 0;
       events.add((data ? "D " : "R ") + HEX.formatHex(r));
     }
     return new Parse(events, 0);
@@ -123,8 +135,17 @@ class FrameReaderFuzzTest {
     }
     plain.putInt(100).put(new byte[10]); // a partial record
     Map<String, byte[]> seeds = new LinkedHashMap<>();
-    seeds.put("plain", new FuzzInput.Writer().u16(1024).u8(1).u16(7).bytes(Arrays.copyOf(plain.array(), plain.position())).toByteArray());
-    seeds.put("too-long", new FuzzInput.Writer().u16(16).u8(0).u16(1).bytes(preamble).u32(17).toByteArray());
+    seeds.put(
+        "plain",
+        new FuzzInput.Writer()
+            .u16(1024)
+            .u8(1)
+            .u16(7)
+            .bytes(Arrays.copyOf(plain.array(), plain.position()))
+            .toByteArray());
+    seeds.put(
+        "too-long",
+        new FuzzInput.Writer().u16(16).u8(0).u16(1).bytes(preamble).u32(17).toByteArray());
     FuzzSeeds.check(getClass(), Map.of("stream", seeds));
   }
 }

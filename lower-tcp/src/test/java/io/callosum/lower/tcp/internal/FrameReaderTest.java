@@ -19,7 +19,9 @@ class FrameReaderTest {
   private static final int MAX = 1 << 20;
   private static final HexFormat HEX = HexFormat.of();
 
-  /** Records what the reader finds, as text; enters the data phase after the preamble when asked to. */
+  /**
+   * Records what the reader finds, as text; enters the data phase after the preamble when asked to.
+   */
   private static final class Found implements FrameReader.Records {
     final List<String> events = new ArrayList<>();
     final Set<Integer> held;
@@ -71,8 +73,13 @@ class FrameReaderTest {
   }
 
   private static byte[] data(int channel, byte[] header, byte[] body) {
-    return ByteBuffer.allocate(Wire.DATA_FRAME_HEADER + header.length + body.length).put((byte) Wire.DATA).putInt(channel)
-        .putInt(header.length).put(header).put(body).array();
+    return ByteBuffer.allocate(Wire.DATA_FRAME_HEADER + header.length + body.length)
+        .put((byte) Wire.DATA)
+        .putInt(channel)
+        .putInt(header.length)
+        .put(header)
+        .put(body)
+        .array();
   }
 
   private static byte[] concat(byte[]... parts) {
@@ -94,9 +101,19 @@ class FrameReaderTest {
    * prefix.
    */
   private static byte[] stream() {
-    return concat(Wire.preamble("NULL"), record(data(7, bytes("hdr"), bytes("body"))), record(data(9, bytes("h"), bytes("b"))),
-        record(data(7, new byte[0], new byte[0])), record(new byte[] {(byte) Wire.PING}),
-        record(ByteBuffer.allocate(Wire.DATA_FRAME_HEADER + 2).put((byte) Wire.DATA).putInt(7).putInt(50).put(bytes("xy")).array()),
+    return concat(
+        Wire.preamble("NULL"),
+        record(data(7, bytes("hdr"), bytes("body"))),
+        record(data(9, bytes("h"), bytes("b"))),
+        record(data(7, new byte[0], new byte[0])),
+        record(new byte[] {(byte) Wire.PING}),
+        record(
+            ByteBuffer.allocate(Wire.DATA_FRAME_HEADER + 2)
+                .put((byte) Wire.DATA)
+                .putInt(7)
+                .putInt(50)
+                .put(bytes("xy"))
+                .array()),
         record(new byte[] {(byte) Wire.CLOSE, 0, 0, 0, 7}));
   }
 
@@ -116,11 +133,18 @@ class FrameReaderTest {
     List<String> events = feed(stream());
     assertEquals(7, events.size(), events.toString());
     assertTrue(events.get(0).startsWith("preamble 434c534d02"), events.get(0));
-    assertEquals("data 7 " + HEX.formatHex(bytes("hdr")) + "/" + HEX.formatHex(bytes("body")), events.get(1));
-    assertEquals("record " + HEX.formatHex(data(9, bytes("h"), bytes("b"))), events.get(2), "another channel: a record");
+    assertEquals(
+        "data 7 " + HEX.formatHex(bytes("hdr")) + "/" + HEX.formatHex(bytes("body")),
+        events.get(1));
+    assertEquals(
+        "record " + HEX.formatHex(data(9, bytes("h"), bytes("b"))),
+        events.get(2),
+        "another channel: a record");
     assertEquals("data 7 /", events.get(3), "empty header and body, read directly");
     assertEquals("record 05", events.get(4));
-    assertTrue(events.get(5).startsWith("record 04000000070000003278"), "a bad header length goes to the record path");
+    assertTrue(
+        events.get(5).startsWith("record 04000000070000003278"),
+        "a bad header length goes to the record path");
     assertEquals("record 0300000007", events.get(6));
   }
 
@@ -172,37 +196,57 @@ class FrameReaderTest {
     f.reader.consume(ByteBuffer.wrap(Wire.preamble("NULL")));
     for (byte[] r : List.of(direct, other)) {
       f.reader.consume(ByteBuffer.wrap(r, 0, 4 + Wire.DATA_FRAME_HEADER + 10));
-      assertTrue(f.reader.held() <= 2 * FrameReader.FIRST_CHUNK, "an announcement of " + r.length + " bytes holds " + f.reader.held());
+      assertTrue(
+          f.reader.held() <= 2 * FrameReader.FIRST_CHUNK,
+          "an announcement of " + r.length + " bytes holds " + f.reader.held());
       for (int at = 4 + Wire.DATA_FRAME_HEADER + 10; at < r.length; at += 1000) {
         f.reader.consume(ByteBuffer.wrap(r, at, Math.min(1000, r.length - at)));
         long received = at + 1000L;
-        assertTrue(f.reader.held() <= 2L * FrameReader.FIRST_CHUNK + 2 * received, "held " + f.reader.held() + " after " + received + " bytes");
+        assertTrue(
+            f.reader.held() <= 2L * FrameReader.FIRST_CHUNK + 2 * received,
+            "held " + f.reader.held() + " after " + received + " bytes");
       }
     }
-    assertEquals(List.of("preamble " + HEX.formatHex(Wire.preamble("NULL")), "data 7 " + HEX.formatHex(header) + "/" + HEX.formatHex(body),
-        "record " + HEX.formatHex(data(8, header, body))), f.events);
+    assertEquals(
+        List.of(
+            "preamble " + HEX.formatHex(Wire.preamble("NULL")),
+            "data 7 " + HEX.formatHex(header) + "/" + HEX.formatHex(body),
+            "record " + HEX.formatHex(data(8, header, body))),
+        f.events);
     assertEquals(0, f.reader.held(), "nothing held between records");
   }
 
   @Test
   void beforeTheHandshakeNothingIsReadDirectlyAndRecordsStaySmall() {
     Found f = reader(Set.of(7), false);
-    byte[] s = concat(Wire.preamble("CURVE"), record(data(7, bytes("h"), bytes("b"))),
-        ByteBuffer.allocate(4).putInt(Wire.MAX_HANDSHAKE_RECORD + 1).array(), new byte[100]);
+    byte[] s =
+        concat(
+            Wire.preamble("CURVE"),
+            record(data(7, bytes("h"), bytes("b"))),
+            ByteBuffer.allocate(4).putInt(Wire.MAX_HANDSHAKE_RECORD + 1).array(),
+            new byte[100]);
     f.reader.consume(ByteBuffer.wrap(s));
     assertEquals(3, f.events.size(), f.events.toString());
     assertEquals("record " + HEX.formatHex(data(7, bytes("h"), bytes("b"))), f.events.get(1));
-    assertEquals("malformed frame length 65537 is outside 1..65536 (before the handshake completed)", f.events.get(2));
+    assertEquals(
+        "malformed frame length 65537 is outside 1..65536 (before the handshake completed)",
+        f.events.get(2));
   }
 
   @Test
   void badLengthsStopTheReader() {
     for (int length : new int[] {0, -1, Integer.MIN_VALUE, MAX + 1}) {
       Found f = reader(Set.of(), true);
-      byte[] s = concat(Wire.preamble("NULL"), ByteBuffer.allocate(4).putInt(length).array(), record(new byte[] {(byte) Wire.PING}));
+      byte[] s =
+          concat(
+              Wire.preamble("NULL"),
+              ByteBuffer.allocate(4).putInt(length).array(),
+              record(new byte[] {(byte) Wire.PING}));
       f.reader.consume(ByteBuffer.wrap(s));
       assertEquals(2, f.events.size(), f.events.toString());
-      assertEquals("malformed frame length " + Integer.toUnsignedString(length) + " is outside 1.." + MAX, f.events.get(1));
+      assertEquals(
+          "malformed frame length " + Integer.toUnsignedString(length) + " is outside 1.." + MAX,
+          f.events.get(1));
       assertTrue(f.reader.stopped());
       f.reader.consume(ByteBuffer.wrap(record(new byte[] {(byte) Wire.PING})));
       assertEquals(2, f.events.size(), "nothing is read after a bad length");
@@ -214,7 +258,12 @@ class FrameReaderTest {
     Found f = reader(Set.of(), true);
     byte[] atLimit = new byte[MAX];
     atLimit[0] = (byte) Wire.PONG;
-    f.reader.consume(ByteBuffer.wrap(concat(Wire.preamble("NULL"), record(atLimit), ByteBuffer.allocate(4).putInt(MAX + 1).array())));
+    f.reader.consume(
+        ByteBuffer.wrap(
+            concat(
+                Wire.preamble("NULL"),
+                record(atLimit),
+                ByteBuffer.allocate(4).putInt(MAX + 1).array())));
     assertEquals(3, f.events.size());
     assertEquals("record ".length() + 2 * MAX, f.events.get(1).length());
     assertEquals("malformed frame length " + (MAX + 1) + " is outside 1.." + MAX, f.events.get(2));
@@ -222,7 +271,11 @@ class FrameReaderTest {
 
   @Test
   void truncatedInputGivesNothingForTheUnfinishedRecord() {
-    byte[] s = concat(Wire.preamble("NULL"), record(data(7, bytes("hdr"), bytes("body"))), record(data(9, bytes("h"), bytes("b"))));
+    byte[] s =
+        concat(
+            Wire.preamble("NULL"),
+            record(data(7, bytes("hdr"), bytes("body"))),
+            record(data(9, bytes("h"), bytes("b"))));
     int first = Wire.PREAMBLE_SIZE;
     int second = first + 4 + Wire.DATA_FRAME_HEADER + "hdr".length() + "body".length();
     for (int end = 0; end < s.length; end++) {
@@ -236,36 +289,39 @@ class FrameReaderTest {
   @Test
   void stoppingFromACallbackEndsReadingAtOnce() {
     Found f = reader(Set.of(), true);
-    FrameReader.Records stopper = new FrameReader.Records() {
-      @Override
-      public void preamble(byte[] preamble) {
-        f.preamble(preamble);
-      }
+    FrameReader.Records stopper =
+        new FrameReader.Records() {
+          @Override
+          public void preamble(byte[] preamble) {
+            f.preamble(preamble);
+          }
 
-      @Override
-      public void record(byte[] record) {
-        f.record(record);
-        f.reader.stop();
-      }
+          @Override
+          public void record(byte[] record) {
+            f.record(record);
+            f.reader.stop();
+          }
 
-      @Override
-      public boolean direct(int channel) {
-        return false;
-      }
+          @Override
+          public boolean direct(int channel) {
+            return false;
+          }
 
-      @Override
-      public void data(int channel, byte[] header, byte[] body) {
-        f.data(channel, header, body);
-      }
+          @Override
+          public void data(int channel, byte[] header, byte[] body) {
+            f.data(channel, header, body);
+          }
 
-      @Override
-      public void malformed(String problem) {
-        f.malformed(problem);
-      }
-    };
+          @Override
+          public void malformed(String problem) {
+            f.malformed(problem);
+          }
+        };
     FrameReader r = new FrameReader(stopper);
     f.reader = r;
-    r.consume(ByteBuffer.wrap(concat(Wire.preamble("NULL"), record(new byte[] {5}), record(new byte[] {6}))));
+    r.consume(
+        ByteBuffer.wrap(
+            concat(Wire.preamble("NULL"), record(new byte[] {5}), record(new byte[] {6}))));
     assertEquals(2, f.events.size(), f.events.toString());
     assertEquals(0, r.held());
   }

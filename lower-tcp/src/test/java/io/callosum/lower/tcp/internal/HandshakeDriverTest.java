@@ -34,8 +34,8 @@ class HandshakeDriverTest {
 
   /**
    * A client says "hello", is answered "welcome", says "initiate", is answered "ready". The server
-   * screens out "bad"; its step for "initiate" leaves a decision, which {@link #check} makes (it may
-   * block), refusing with an "error" reply when the check says no. "boom" makes a step throw.
+   * screens out "bad"; its step for "initiate" leaves a decision, which {@link #check} makes (it
+   * may block), refusing with an "error" reply when the check says no. "boom" makes a step throw.
    */
   private static final class Scripted implements ConnectionSecurity {
     final boolean client;
@@ -64,15 +64,15 @@ class HandshakeDriverTest {
     @Override
     public List<byte[]> receive(byte[] frame) throws SecurityFailure {
       if (client) {
-        switch (text(frame)) {
-          case "welcome":
-            return List.of(bytes("initiate"));
-          case "ready":
+        return switch (text(frame)) {
+          case "welcome" -> List.of(bytes("initiate"));
+          case "ready" -> {
             established = true;
-            return List.of();
-          default:
-            throw new SecurityFailure(SecurityFailure.Kind.PROTOCOL, "unexpected " + text(frame));
-        }
+            yield List.of();
+          }
+          default ->
+              throw new SecurityFailure(SecurityFailure.Kind.PROTOCOL, "unexpected " + text(frame));
+        };
       }
       return handshakeStep(frame).complete();
     }
@@ -96,16 +96,13 @@ class HandshakeDriverTest {
           Thread.currentThread().interrupt();
         }
       }
-      switch (text(frame)) {
-        case "hello":
-          return new Step(List.of(bytes("welcome")), null);
-        case "initiate":
-          return new Step(List.of(), decision("alice"));
-        case "boom":
-          throw new IllegalStateException("a local bug");
-        default:
-          throw new SecurityFailure(SecurityFailure.Kind.PROTOCOL, "unexpected " + text(frame));
-      }
+      return switch (text(frame)) {
+        case "hello" -> new Step(List.of(bytes("welcome")), null);
+        case "initiate" -> new Step(List.of(), decision("alice"));
+        case "boom" -> throw new IllegalStateException("a local bug");
+        default ->
+            throw new SecurityFailure(SecurityFailure.Kind.PROTOCOL, "unexpected " + text(frame));
+      };
     }
 
     private Decision decision(String name) {
@@ -121,7 +118,8 @@ class HandshakeDriverTest {
         @Override
         public List<byte[]> finish() throws SecurityFailure {
           if (!allowed) {
-            throw new SecurityFailure(SecurityFailure.Kind.AUTHENTICATION, "key not allowed", bytes("error"));
+            throw new SecurityFailure(
+                SecurityFailure.Kind.AUTHENTICATION, "key not allowed", bytes("error"));
           }
           established = true;
           return List.of(bytes("ready"));
@@ -208,7 +206,12 @@ class HandshakeDriverTest {
 
     @Override
     public void refused(SecurityFailure failure) {
-      events.add("refused " + failure.kind() + ": " + failure.getMessage() + (failure.reply() != null ? " reply " + text(failure.reply()) : ""));
+      events.add(
+          "refused "
+              + failure.kind()
+              + ": "
+              + failure.getMessage()
+              + (failure.reply() != null ? " reply " + text(failure.reply()) : ""));
     }
 
     @Override
@@ -302,7 +305,8 @@ class HandshakeDriverTest {
     for (int i = 0; i <= HandshakeDriver.MAX_QUEUED; i++) {
       d.frame(bytes("hello"));
     }
-    assertEquals(List.of(), seen.events, "one step running, " + HandshakeDriver.MAX_QUEUED + " queued");
+    assertEquals(
+        List.of(), seen.events, "one step running, " + HandshakeDriver.MAX_QUEUED + " queued");
     d.frame(bytes("hello"));
     assertEquals(List.of("overrun more than 4 handshake frames queued"), seen.events);
   }
@@ -312,7 +316,8 @@ class HandshakeDriverTest {
     pools.capacity = 0;
     HandshakeDriver d = server(new Scripted(false));
     d.frame(bytes("hello"));
-    assertEquals(List.of("dropped the transport's handshake queue is full, or it is closing"), seen.events);
+    assertEquals(
+        List.of("dropped the transport's handshake queue is full, or it is closing"), seen.events);
 
     pools.capacity = 1;
     Seen other = new Seen();
@@ -322,7 +327,9 @@ class HandshakeDriverTest {
     e.frame(bytes("initiate"));
     runAll(pools.crypto);
     other.runPosted();
-    assertEquals(List.of("refused PROTOCOL: the transport's authenticator queue is full, or it is closing"), other.events);
+    assertEquals(
+        List.of("refused PROTOCOL: the transport's authenticator queue is full, or it is closing"),
+        other.events);
   }
 
   @Test
@@ -332,12 +339,15 @@ class HandshakeDriverTest {
     d.frame(bytes("boom"));
     runAll(pools.crypto);
     seen.runPosted();
-    assertEquals(List.of("refused PROTOCOL: handshake failed: java.lang.IllegalStateException: a local bug"), seen.events);
+    assertEquals(
+        List.of("refused PROTOCOL: handshake failed: java.lang.IllegalStateException: a local bug"),
+        seen.events);
 
     Scripted t = new Scripted(false);
-    t.check = name -> {
-      throw new IllegalArgumentException("authenticator bug");
-    };
+    t.check =
+        name -> {
+          throw new IllegalArgumentException("authenticator bug");
+        };
     Seen other = new Seen();
     HandshakeDriver e = new HandshakeDriver(t, false, other, 0, TIMEOUT);
     e.serve(pools, InetAddress.getLoopbackAddress());
@@ -345,7 +355,10 @@ class HandshakeDriverTest {
     runAll(pools.crypto);
     runAll(pools.decisions);
     other.runPosted();
-    assertEquals(List.of("refused PROTOCOL: the admission check failed: java.lang.IllegalArgumentException: authenticator bug"),
+    assertEquals(
+        List.of(
+            "refused PROTOCOL: the admission check failed: java.lang.IllegalArgumentException:"
+                + " authenticator bug"),
         other.events);
   }
 
@@ -416,11 +429,18 @@ class HandshakeDriverTest {
   void theDeadlineNamesWhatDidNotHappen() {
     HandshakeDriver client = new HandshakeDriver(new Scripted(true), true, seen, 100, TIMEOUT);
     assertNull(client.expired(100 + TIMEOUT, Connection.Phase.HANDSHAKE));
-    assertEquals("no TCP connection within 5000 ms", client.expired(101 + TIMEOUT, Connection.Phase.CONNECTING));
-    assertEquals("accepted, but sent no Callosum TCP preamble within 5000 ms (not a Callosum TCP peer, or stalled)",
+    assertEquals(
+        "no TCP connection within 5000 ms",
+        client.expired(101 + TIMEOUT, Connection.Phase.CONNECTING));
+    assertEquals(
+        "accepted, but sent no Callosum TCP preamble within 5000 ms (not a Callosum TCP peer, or"
+            + " stalled)",
         client.expired(101 + TIMEOUT, Connection.Phase.PREAMBLE));
-    assertEquals("the SCRIPT security handshake did not complete within 5000 ms", client.expired(101 + TIMEOUT, Connection.Phase.HANDSHAKE));
+    assertEquals(
+        "the SCRIPT security handshake did not complete within 5000 ms",
+        client.expired(101 + TIMEOUT, Connection.Phase.HANDSHAKE));
     HandshakeDriver server = server(new Scripted(false));
-    assertEquals("no preamble within 5000 ms", server.expired(1 + TIMEOUT, Connection.Phase.PREAMBLE));
+    assertEquals(
+        "no preamble within 5000 ms", server.expired(1 + TIMEOUT, Connection.Phase.PREAMBLE));
   }
 }

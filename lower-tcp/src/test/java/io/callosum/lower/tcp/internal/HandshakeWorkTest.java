@@ -28,6 +28,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -47,7 +48,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class HandshakeWorkTest {
   /** Long enough that nothing here should come near it: a test that waits for it has failed. */
   private static final Duration HANDSHAKE = Duration.ofSeconds(5);
-  /** A second loopback address (all of 127/8 is local): the flood comes from it, the legitimate client from 127.0.0.1. */
+
+  /**
+   * A second loopback address (all of 127/8 is local): the flood comes from it, the legitimate
+   * client from 127.0.0.1.
+   */
   private static final String FLOOD_SOURCE = "127.0.0.2";
 
   @RegisterExtension final Closer closer = new Closer();
@@ -65,54 +70,81 @@ class HandshakeWorkTest {
     allow.allow(slowKeys.publicKey(), "slow");
   }
 
-  /** The allow list, except that the check of the slow key waits until the test releases it (or the thread is interrupted). */
-  private final ServerAuthenticator blockingForOneKey = new ServerAuthenticator() {
-    @Override
-    public String domain() {
-      return allow.domain();
-    }
-
-    @Override
-    public CurveKeyPair serverKeyPair() {
-      return allow.serverKeyPair();
-    }
-
-    @Override
-    public AuthResult checkClient(Credential credential) {
-      checkThreads.add(Thread.currentThread().getName());
-      if (credential.publicKey().equals(slowKeys.publicKey())) {
-        inSlowCheck.countDown();
-        try {
-          releaseSlowCheck.await();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return AuthResult.reject();
+  /**
+   * The allow list, except that the check of the slow key waits until the test releases it (or the
+   * thread is interrupted).
+   */
+  private final ServerAuthenticator blockingForOneKey =
+      new ServerAuthenticator() {
+        @Override
+        public String domain() {
+          return allow.domain();
         }
-      }
-      return allow.checkClient(credential);
-    }
-  };
+
+        @Override
+        public CurveKeyPair serverKeyPair() {
+          return allow.serverKeyPair();
+        }
+
+        @Override
+        public AuthResult checkClient(Credential credential) {
+          checkThreads.add(Thread.currentThread().getName());
+          if (credential.publicKey().equals(slowKeys.publicKey())) {
+            inSlowCheck.countDown();
+            try {
+              releaseSlowCheck.await();
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+              return AuthResult.reject();
+            }
+          }
+          return allow.checkClient(credential);
+        }
+      };
 
   private Hub serverHub(ServerAuthenticator authenticator, TcpOptions.Builder options) {
-    return new Hub(options.handshakeTimeout(HANDSHAKE).build(), NullSecurity::new, () -> CurveSecurity.server(authenticator));
+    return new Hub(
+        options.handshakeTimeout(HANDSHAKE).build(),
+        NullSecurity::new,
+        () -> CurveSecurity.server(authenticator));
   }
 
   private Peer server(Hub hub) {
-    Peer p = closer.later(Peer.builder().transport(hub).bind("tcp://127.0.0.1:0").defaultTimeout(Await.LIMIT).build());
+    Peer p =
+        closer.later(
+            Peer.builder()
+                .transport(hub)
+                .bind("tcp://127.0.0.1:0")
+                .defaultTimeout(Await.LIMIT)
+                .build());
     p.handle("whoami", (ctx, body) -> ctx.identity().orElse("nobody"));
     return p.start();
   }
 
   private ConnectedPeer client(Peer server, CurveKeyPair keys) {
-    TcpTransport t = new TcpTransport(TcpOptions.builder().curveClient(ClientAuthenticator.of(serverKeys.publicKey(), keys)).build());
-    return closer.later(Peer.builder().transport(t).connect(server.address()).connectTimeout(HANDSHAKE).defaultTimeout(Await.LIMIT).build());
+    TcpTransport t =
+        new TcpTransport(
+            TcpOptions.builder()
+                .curveClient(ClientAuthenticator.of(serverKeys.publicKey(), keys))
+                .build());
+    return closer.later(
+        Peer.builder()
+            .transport(t)
+            .connect(server.address())
+            .connectTimeout(HANDSHAKE)
+            .defaultTimeout(Await.LIMIT)
+            .build());
   }
 
   @Test
   void aSlowAuthenticatorForOneClientDoesNotHoldUpAnotherClientsHandshake() throws Exception {
     Peer server = server(serverHub(blockingForOneKey, TcpOptions.builder()));
-    Future<Object> slow = closer.executor("slow-client").submit(() -> client(server, slowKeys).start().invokeAndWait("whoami", null));
-    assertTrue(inSlowCheck.await(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS), "the slow check began");
+    Future<Object> slow =
+        closer
+            .executor("slow-client")
+            .submit(() -> client(server, slowKeys).start().invokeAndWait("whoami", null));
+    assertTrue(
+        inSlowCheck.await(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS), "the slow check began");
 
     long t0 = System.nanoTime();
     assertEquals("alice", client(server, aliceKeys).start().invokeAndWait("whoami", null));
@@ -122,7 +154,9 @@ class HandshakeWorkTest {
 
     releaseSlowCheck.countDown();
     assertEquals("slow", slow.get(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS));
-    assertTrue(checkThreads.stream().allMatch(n -> n.startsWith("callosum-tcp-auth-")), "checks ran on authenticator threads: " + checkThreads);
+    assertTrue(
+        checkThreads.stream().allMatch(n -> n.startsWith("callosum-tcp-auth-")),
+        "checks ran on authenticator threads: " + checkThreads);
   }
 
   @Test
@@ -130,13 +164,19 @@ class HandshakeWorkTest {
     Peer server = server(serverHub(blockingForOneKey, TcpOptions.builder()));
     assertEquals("alice", client(server, aliceKeys).start().invokeAndWait("whoami", null));
     closer.executor("slow-client").submit(() -> client(server, slowKeys).start());
-    assertTrue(inSlowCheck.await(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS), "the slow check began");
+    assertTrue(
+        inSlowCheck.await(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS), "the slow check began");
     String authThread = checkThreads.iterator().next();
     String loop = authThread.substring("callosum-tcp-auth-".length(), authThread.lastIndexOf('-'));
-    List<String> prefixes = List.of("callosum-tcp-auth-" + loop + "-", "callosum-tcp-handshake-" + loop + "-", "callosum-tcp-io-" + loop);
+    List<String> prefixes =
+        List.of(
+            "callosum-tcp-auth-" + loop + "-",
+            "callosum-tcp-handshake-" + loop + "-",
+            "callosum-tcp-io-" + loop);
     assertFalse(threadsNamed(prefixes).isEmpty(), "the pools are running");
 
-    server.close(); // the transport's last endpoint: its loop, and with it both pools, end before close returns
+    server.close(); // the transport's last endpoint: its loop, and with it both pools, end before
+    // close returns
     assertEquals(List.of(), threadsNamed(prefixes), "no thread of the transport is left");
   }
 
@@ -147,18 +187,32 @@ class HandshakeWorkTest {
   }
 
   private static List<String> threadsNamed(List<String> prefixes) {
-    return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
-        .filter(n -> prefixes.stream().anyMatch(p -> n.startsWith(p) && (p.endsWith("-") || n.equals(p)))).sorted().toList();
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(Thread::isAlive)
+        .map(Thread::getName)
+        .filter(
+            n ->
+                prefixes.stream()
+                    .anyMatch(p -> n.startsWith(p) && (p.endsWith("-") || n.equals(p))))
+        .sorted()
+        .toList();
   }
 
   @Test
-  void aFloodOfReplayedHellosFromOneAddressLeavesRoomForALegitimateClientAndBoundsTheWork() throws Exception {
+  void aFloodOfReplayedHellosFromOneAddressLeavesRoomForALegitimateClientAndBoundsTheWork()
+      throws Exception {
     int total = 8;
     int perAddress = 3;
-    Hub hub = serverHub(allow, TcpOptions.builder().maxHandshakes(total, perAddress).handshakeThreads(1));
+    Hub hub =
+        serverHub(allow, TcpOptions.builder().maxHandshakes(total, perAddress).handshakeThreads(1));
     Peer server = server(hub);
-    // One real HELLO, replayed: it opens with the server's key, so each copy costs the server a full key agreement.
-    byte[] hello = CurveSecurity.client(ClientAuthenticator.of(serverKeys.publicKey(), CurveKeyPair.generate())).start().get(0);
+    // One real HELLO, replayed: it opens with the server's key, so each copy costs the server a
+    // full key agreement.
+    byte[] hello =
+        CurveSecurity.client(
+                ClientAuthenticator.of(serverKeys.publicKey(), CurveKeyPair.generate()))
+            .start()
+            .get(0);
 
     int flood = 30;
     List<FloodConnection> floods = new ArrayList<>();
@@ -166,24 +220,38 @@ class HandshakeWorkTest {
       floods.add(closer.later(new FloodConnection(server.address(), hello)));
     }
     HandshakeWork work = handshakeWork(hub);
-    Await.until("every flood connection was admitted or refused", () -> work.refused() + work.inProgress() >= flood,
+    Await.until(
+        "every flood connection was admitted or refused",
+        () -> work.refused() + work.inProgress() >= flood,
         () -> "refused " + work.refused() + ", in progress " + work.inProgress());
-    assertEquals(flood - perAddress, work.refused(), "all but the address's share were refused as they were accepted");
-    assertEquals(perAddress, work.inProgress(), "the admitted ones wait for INITIATE, holding their places");
+    assertEquals(
+        flood - perAddress,
+        work.refused(),
+        "all but the address's share were refused as they were accepted");
+    assertEquals(
+        perAddress, work.inProgress(), "the admitted ones wait for INITIATE, holding their places");
 
     long t0 = System.nanoTime();
     assertEquals("alice", client(server, aliceKeys).start().invokeAndWait("whoami", null));
     long millis = (System.nanoTime() - t0) / 1_000_000;
-    assertTrue(millis < HANDSHAKE.toMillis() / 2, "the legitimate client's connect took " + millis + " ms");
+    assertTrue(
+        millis < HANDSHAKE.toMillis() / 2,
+        "the legitimate client's connect took " + millis + " ms");
 
-    assertTrue(work.peakQueued() <= total, "handshake work waiting for a thread stayed within the bound: " + work.peakQueued());
+    assertTrue(
+        work.peakQueued() <= total,
+        "handshake work waiting for a thread stayed within the bound: " + work.peakQueued());
     String refusal = floods.get(flood - 1).refusal();
-    assertTrue(refusal.startsWith("too many security handshakes in progress from " + FLOOD_SOURCE), refusal);
+    assertTrue(
+        refusal.startsWith("too many security handshakes in progress from " + FLOOD_SOURCE),
+        refusal);
 
     for (FloodConnection f : floods) {
       f.close();
     }
-    Await.until("places and per-address entries are given back", () -> work.inProgress() == 0 && work.addresses() == 0,
+    Await.until(
+        "places and per-address entries are given back",
+        () -> work.inProgress() == 0 && work.addresses() == 0,
         () -> "in progress " + work.inProgress() + ", addresses " + work.addresses());
   }
 
@@ -191,7 +259,11 @@ class HandshakeWorkTest {
   void pastTheTotalEveryAddressIsRefusedUntilAPlaceIsFree() throws Exception {
     Hub hub = serverHub(allow, TcpOptions.builder().maxHandshakes(2, 2));
     Peer server = server(hub);
-    byte[] hello = CurveSecurity.client(ClientAuthenticator.of(serverKeys.publicKey(), CurveKeyPair.generate())).start().get(0);
+    byte[] hello =
+        CurveSecurity.client(
+                ClientAuthenticator.of(serverKeys.publicKey(), CurveKeyPair.generate()))
+            .start()
+            .get(0);
     FloodConnection a = closer.later(new FloodConnection(server.address(), hello));
     FloodConnection b = closer.later(new FloodConnection(server.address(), hello));
     HandshakeWork work = handshakeWork(hub);
@@ -209,20 +281,29 @@ class HandshakeWorkTest {
   void malformedCommandsAreRefusedBeforeAnyKeyAgreement() throws Exception {
     Hub hub = serverHub(allow, TcpOptions.builder());
     Peer server = server(hub);
-    byte[] hello = CurveSecurity.client(ClientAuthenticator.of(serverKeys.publicKey(), CurveKeyPair.generate())).start().get(0);
+    byte[] hello =
+        CurveSecurity.client(
+                ClientAuthenticator.of(serverKeys.publicKey(), CurveKeyPair.generate()))
+            .start()
+            .get(0);
     byte[] version2 = hello.clone();
     version2[6] = 2;
     byte[] welcome = hello.clone();
     welcome[0] = 7;
     System.arraycopy("WELCOME".getBytes(StandardCharsets.US_ASCII), 0, welcome, 1, 7);
-    for (byte[] bad : List.of(version2, java.util.Arrays.copyOf(hello, 199), welcome)) {
+    for (byte[] bad : List.of(version2, Arrays.copyOf(hello, 199), welcome)) {
       try (Socket raw = new Socket()) {
         URI u = URI.create(server.address());
         raw.connect(new InetSocketAddress(u.getHost(), u.getPort()));
         raw.setSoTimeout((int) Await.LIMIT.toMillis());
         byte[] frame = Wire.handshake(bad);
-        raw.getOutputStream().write(ByteBuffer.allocate(Wire.PREAMBLE_SIZE + 4 + frame.length).put(Wire.preamble("CURVE"))
-            .putInt(frame.length).put(frame).array());
+        raw.getOutputStream()
+            .write(
+                ByteBuffer.allocate(Wire.PREAMBLE_SIZE + 4 + frame.length)
+                    .put(Wire.preamble("CURVE"))
+                    .putInt(frame.length)
+                    .put(frame)
+                    .array());
         DataInputStream in = new DataInputStream(raw.getInputStream());
         in.readFully(new byte[Wire.PREAMBLE_SIZE]);
         try {
@@ -251,8 +332,14 @@ class HandshakeWorkTest {
       socket.connect(new InetSocketAddress(u.getHost(), u.getPort()), (int) Await.LIMIT.toMillis());
       socket.setSoTimeout((int) Await.LIMIT.toMillis());
       byte[] frame = Wire.handshake(hello);
-      socket.getOutputStream().write(ByteBuffer.allocate(Wire.PREAMBLE_SIZE + 4 + frame.length).put(Wire.preamble("CURVE"))
-          .putInt(frame.length).put(frame).array());
+      socket
+          .getOutputStream()
+          .write(
+              ByteBuffer.allocate(Wire.PREAMBLE_SIZE + 4 + frame.length)
+                  .put(Wire.preamble("CURVE"))
+                  .putInt(frame.length)
+                  .put(frame)
+                  .array());
     }
 
     /** The reason of the ABORT that refused this connection right after the server's preamble. */

@@ -18,13 +18,19 @@ import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
-/** The outbound buffer alone, writing to a fake channel that takes at most N bytes per write, with a fake clock. */
+/**
+ * The outbound buffer alone, writing to a fake channel that takes at most N bytes per write, with a
+ * fake clock.
+ */
 class OutboundBufferTest {
   private static final long LIMIT = 10_000;
   private static final long STALL = 1_000_000;
   private static final int QUANTUM = 4096;
 
-  /** A channel that takes at most {@code perWrite} bytes per call (0: takes nothing), and counts its calls. */
+  /**
+   * A channel that takes at most {@code perWrite} bytes per call (0: takes nothing), and counts its
+   * calls.
+   */
   private static final class Taker implements GatheringByteChannel {
     final ByteArrayOutputStream taken = new ByteArrayOutputStream();
     int perWrite;
@@ -108,7 +114,8 @@ class OutboundBufferTest {
         b.flush(t, scratch);
       }
       assertFalse(b.pending());
-      assertArrayEquals(expected.toByteArray(), t.taken.toByteArray(), "taking " + perWrite + " bytes per write");
+      assertArrayEquals(
+          expected.toByteArray(), t.taken.toByteArray(), "taking " + perWrite + " bytes per write");
       assertEquals(expected.size(), b.bytesOut());
       assertEquals(0, b.queuedBytes());
     }
@@ -176,13 +183,19 @@ class OutboundBufferTest {
     OutboundBuffer b = buffer();
     Taker t = new Taker(100_000);
     now.addAndGet(OutboundBuffer.IDLE_NANOS + 1);
-    assertEquals(OutboundBuffer.Through.WRITTEN, b.writeThrough(t, new byte[] {1}, new byte[] {2}, new byte[] {3}));
+    assertEquals(
+        OutboundBuffer.Through.WRITTEN,
+        b.writeThrough(t, new byte[] {1}, new byte[] {2}, new byte[] {3}));
     assertArrayEquals(new byte[] {1, 2, 3}, t.taken.toByteArray());
-    assertEquals(OutboundBuffer.Through.NOT_TAKEN, b.writeThrough(t, new byte[] {4}, new byte[0], new byte[0]),
+    assertEquals(
+        OutboundBuffer.Through.NOT_TAKEN,
+        b.writeThrough(t, new byte[] {4}, new byte[0], new byte[0]),
         "written just now: under load frames queue");
     now.addAndGet(OutboundBuffer.IDLE_NANOS + 1);
     b.addRecord(new byte[] {9}, null);
-    assertEquals(OutboundBuffer.Through.NOT_TAKEN, b.writeThrough(t, new byte[] {4}, new byte[0], new byte[0]),
+    assertEquals(
+        OutboundBuffer.Through.NOT_TAKEN,
+        b.writeThrough(t, new byte[] {4}, new byte[0], new byte[0]),
         "something is queued: it goes first");
     assertEquals(3, t.taken.size());
   }
@@ -192,10 +205,15 @@ class OutboundBufferTest {
     OutboundBuffer b = buffer();
     Taker t = new Taker(2);
     now.addAndGet(OutboundBuffer.IDLE_NANOS + 1);
-    assertEquals(OutboundBuffer.Through.PARTIAL, b.writeThrough(t, new byte[] {1, 2}, new byte[] {3}, new byte[] {4, 5}));
+    assertEquals(
+        OutboundBuffer.Through.PARTIAL,
+        b.writeThrough(t, new byte[] {1, 2}, new byte[] {3}, new byte[] {4, 5}));
     assertTrue(b.pending());
     now.addAndGet(OutboundBuffer.IDLE_NANOS + 1);
-    assertEquals(OutboundBuffer.Through.NOT_TAKEN, b.writeThrough(t, new byte[] {6}, new byte[0], new byte[0]), "a tail is pending");
+    assertEquals(
+        OutboundBuffer.Through.NOT_TAKEN,
+        b.writeThrough(t, new byte[] {6}, new byte[0], new byte[0]),
+        "a tail is pending");
     t.perWrite = 100;
     b.addRecord(new byte[] {7}, null);
     assertEquals(OutboundBuffer.Flush.DRAINED, b.flush(t, scratch));
@@ -233,12 +251,16 @@ class OutboundBufferTest {
     b.admit(LIMIT);
     b.addRecord(new byte[(int) LIMIT - 4], null);
     OverloadedException slow = assertThrows(OverloadedException.class, () -> b.admit(1));
-    assertEquals("the send backlog to peer-1 is full (10000 bytes, limit 10000): the remote reads slower than this side sends",
+    assertEquals(
+        "the send backlog to peer-1 is full (10000 bytes, limit 10000): the remote reads slower"
+            + " than this side sends",
         slow.getMessage());
     now.addAndGet(STALL + 2_000_000);
     ConnectionLostException gone = assertThrows(ConnectionLostException.class, () -> b.admit(1));
-    assertEquals("the send backlog to peer-1 is full (10000 bytes, limit 10000) and it has taken nothing for 3 ms: the remote does not"
-        + " read", gone.getMessage());
+    assertEquals(
+        "the send backlog to peer-1 is full (10000 bytes, limit 10000) and it has taken nothing for"
+            + " 3 ms: the remote does not read",
+        gone.getMessage());
   }
 
   @Test
@@ -260,7 +282,9 @@ class OutboundBufferTest {
     b.discard();
     assertFalse(b.pending());
     now.addAndGet(OutboundBuffer.IDLE_NANOS + 1);
-    assertEquals(OutboundBuffer.Through.NOT_TAKEN, b.writeThrough(t, new byte[] {1}, new byte[0], new byte[0]));
+    assertEquals(
+        OutboundBuffer.Through.NOT_TAKEN,
+        b.writeThrough(t, new byte[] {1}, new byte[0], new byte[0]));
     assertEquals(1, t.taken.size());
   }
 
@@ -274,6 +298,7 @@ class OutboundBufferTest {
     now.addAndGet(OutboundBuffer.IDLE_NANOS + 1);
     OutboundBuffer fresh = buffer();
     now.addAndGet(OutboundBuffer.IDLE_NANOS + 1);
-    assertThrows(IOException.class, () -> fresh.writeThrough(t, new byte[] {1}, new byte[0], new byte[0]));
+    assertThrows(
+        IOException.class, () -> fresh.writeThrough(t, new byte[] {1}, new byte[0], new byte[0]));
   }
 }

@@ -16,10 +16,15 @@ class RefusalLogTest {
     for (int i = 0; i < RefusalLog.FIRST - 1; i++) {
       assertEquals("refused " + i, log.admit("refused " + i, i * MS));
     }
-    assertTrue(log.admit("refused 4", 4 * MS).startsWith("refused 4 (further refusals from this connection are logged as a count"
-        + " every 1000 ms)"));
+    assertTrue(
+        log.admit("refused 4", 4 * MS)
+            .startsWith(
+                "refused 4 (further refusals from this connection are logged as a count"
+                    + " every 1000 ms)"));
     for (int i = 0; i < 10_000; i++) {
-      assertNull(log.admit("refused again " + i, (5 + i / 100) * MS), "within the interval nothing is logged");
+      assertNull(
+          log.admit("refused again " + i, (5 + i / 100) * MS),
+          "within the interval nothing is logged");
     }
     String summary = log.admit("the last", 1_004 * MS);
     assertEquals("10001 more refusals in the last 1000 ms (latest: the last)", summary);

@@ -26,12 +26,37 @@ class SealStallTest {
   private ConnectionSecurity slowSealing(String name) {
     ToySecurity toy = ToySecurity.client(name);
     return new ConnectionSecurity() {
-      public String mechanism() { return toy.mechanism(); }
-      public List<byte[]> start() { return toy.start(); }
-      public List<byte[]> receive(byte[] frame) throws SecurityFailure { return toy.receive(frame); }
-      public boolean established() { return toy.established(); }
-      public String userId() { return toy.userId(); }
-      public byte[] open(byte[] frame) throws SecurityFailure { return toy.open(frame); }
+      @Override
+      public String mechanism() {
+        return toy.mechanism();
+      }
+
+      @Override
+      public List<byte[]> start() {
+        return toy.start();
+      }
+
+      @Override
+      public List<byte[]> receive(byte[] frame) throws SecurityFailure {
+        return toy.receive(frame);
+      }
+
+      @Override
+      public boolean established() {
+        return toy.established();
+      }
+
+      @Override
+      public String userId() {
+        return toy.userId();
+      }
+
+      @Override
+      public byte[] open(byte[] frame) throws SecurityFailure {
+        return toy.open(frame);
+      }
+
+      @Override
       public byte[] seal(byte[] plaintext) {
         if (plaintext.length > 100_000) {
           sealing.countDown();
@@ -47,10 +72,22 @@ class SealStallTest {
   }
 
   private Peer server() {
-    Peer p = closer.later(Peer.builder().transport(new Hub(TcpOptions.builder().build(), NullSecurity::new, () -> ToySecurity.server(n -> "user:" + n)))
-        .bind("tcp://127.0.0.1:0").name("server").defaultTimeout(Await.LIMIT).build());
+    Peer p =
+        closer.later(
+            Peer.builder()
+                .transport(
+                    new Hub(
+                        TcpOptions.builder().build(),
+                        NullSecurity::new,
+                        () -> ToySecurity.server(n -> "user:" + n)))
+                .bind("tcp://127.0.0.1:0")
+                .name("server")
+                .defaultTimeout(Await.LIMIT)
+                .build());
     p.handle("echo", (ctx, body) -> body.value());
-    p.handle("afterSealing", (ctx, body) -> sealing.await(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS));
+    p.handle(
+        "afterSealing",
+        (ctx, body) -> sealing.await(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS));
     return p.start();
   }
 
@@ -58,16 +95,36 @@ class SealStallTest {
   void aSlowSealOnOneConnectionDoesNotStallTheOthers() throws Exception {
     Peer s1 = server();
     Peer s2 = server();
-    Hub client = new Hub(TcpOptions.builder().build(), () -> slowSealing("alice"), NullSecurity::new);
-    ConnectedPeer x = closer.later(Peer.builder().transport(client).connect(s1.address()).defaultTimeout(Await.LIMIT).build()).start();
-    ConnectedPeer y = closer.later(Peer.builder().transport(client).connect(s2.address()).defaultTimeout(Await.LIMIT).build()).start();
+    Hub client =
+        new Hub(TcpOptions.builder().build(), () -> slowSealing("alice"), NullSecurity::new);
+    ConnectedPeer x =
+        closer
+            .later(
+                Peer.builder()
+                    .transport(client)
+                    .connect(s1.address())
+                    .defaultTimeout(Await.LIMIT)
+                    .build())
+            .start();
+    ConnectedPeer y =
+        closer
+            .later(
+                Peer.builder()
+                    .transport(client)
+                    .connect(s2.address())
+                    .defaultTimeout(Await.LIMIT)
+                    .build())
+            .start();
     try {
-      CompletableFuture<Object> reply = x.invoke("afterSealing", null); // answered while x seals: the loop opens it
-      CompletableFuture<Object> big = CompletableFuture.supplyAsync(() -> x.invokeAndWait("echo", new byte[200_000]));
+      CompletableFuture<Object> reply =
+          x.invoke("afterSealing", null); // answered while x seals: the loop opens it
+      CompletableFuture<Object> big =
+          CompletableFuture.supplyAsync(() -> x.invokeAndWait("echo", new byte[200_000]));
       Await.until("x is sealing a big frame", () -> sealing.getCount() == 0);
       Await.result(reply);
       CompletableFuture<Object> other = y.invoke("echo", 7);
-      Await.until("a call on another connection of the loop is served while x seals", other::isDone);
+      Await.until(
+          "a call on another connection of the loop is served while x seals", other::isDone);
     } finally {
       release.countDown();
     }

@@ -19,13 +19,17 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -38,31 +42,45 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class SecurityPlumbingTest {
   private static final Duration HANDSHAKE = Duration.ofMillis(300);
-  private static final TcpOptions OPTIONS = TcpOptions.builder().handshakeTimeout(HANDSHAKE).build();
+  private static final TcpOptions OPTIONS =
+      TcpOptions.builder().handshakeTimeout(HANDSHAKE).build();
 
   @RegisterExtension final Closer closer = new Closer();
   private final List<ToySecurity> serverSides = new CopyOnWriteArrayList<>();
 
   /** A transport with the given security layers. */
-  private static Transport transport(Supplier<ConnectionSecurity> client, Supplier<ConnectionSecurity> server) {
+  private static Transport transport(
+      Supplier<ConnectionSecurity> client, Supplier<ConnectionSecurity> server) {
     return new Hub(OPTIONS, client, server);
   }
 
-  private Peer server(java.util.function.Function<String, String> check) {
-    Supplier<ConnectionSecurity> s = () -> {
-      ToySecurity t = ToySecurity.server(check);
-      serverSides.add(t);
-      return t;
-    };
-    Peer p = closer.later(Peer.builder().transport(transport(NullSecurity::new, s)).bind("tcp://127.0.0.1:0").name("server").build());
+  private Peer server(Function<String, String> check) {
+    Supplier<ConnectionSecurity> s =
+        () -> {
+          ToySecurity t = ToySecurity.server(check);
+          serverSides.add(t);
+          return t;
+        };
+    Peer p =
+        closer.later(
+            Peer.builder()
+                .transport(transport(NullSecurity::new, s))
+                .bind("tcp://127.0.0.1:0")
+                .name("server")
+                .build());
     p.handle("whoami", (ctx, body) -> ctx.identity().orElse("nobody"));
     p.handle("echo", (ctx, body) -> body.value());
     return p.start();
   }
 
   private ConnectedPeer client(Peer server, String name) {
-    return closer.later(Peer.builder().transport(transport(() -> ToySecurity.client(name), NullSecurity::new)).connect(server.address())
-        .defaultTimeout(Await.LIMIT).build().start());
+    return closer.later(
+        Peer.builder()
+            .transport(transport(() -> ToySecurity.client(name), NullSecurity::new))
+            .connect(server.address())
+            .defaultTimeout(Await.LIMIT)
+            .build()
+            .start());
   }
 
   private static String knownUsers(String name) {
@@ -76,10 +94,18 @@ class SecurityPlumbingTest {
     ConnectedPeer bob = client(server, "bob");
     assertEquals("user:alice", alice.invokeAndWait("whoami", null));
     assertEquals("user:bob", bob.invokeAndWait("whoami", null));
-    assertEquals("user:alice", server.remotes().stream().filter(r -> r.identity().orElse("").equals("user:alice")).findFirst()
-        .orElseThrow().identity().get());
+    assertEquals(
+        "user:alice",
+        server.remotes().stream()
+            .filter(r -> r.identity().orElse("").equals("user:alice"))
+            .findFirst()
+            .orElseThrow()
+            .identity()
+            .get());
     for (ToySecurity s : serverSides) {
-      assertTrue(s.checkedOn.startsWith("callosum-tcp-auth-"), "the check ran off the I/O thread: " + s.checkedOn);
+      assertTrue(
+          s.checkedOn.startsWith("callosum-tcp-auth-"),
+          "the check ran off the I/O thread: " + s.checkedOn);
       assertTrue(s.seals.get() >= 2, "OPENED and the reply were sealed: " + s.seals.get());
     }
   }
@@ -88,7 +114,8 @@ class SecurityPlumbingTest {
   void refusedCredentialsFailTheConnectWithAuthenticationException() {
     Peer server = server(SecurityPlumbingTest::knownUsers);
     ConnectedPeer alice = client(server, "alice");
-    AuthenticationException e = assertThrows(AuthenticationException.class, () -> client(server, "mallory"));
+    AuthenticationException e =
+        assertThrows(AuthenticationException.class, () -> client(server, "mallory"));
     assertTrue(e.getMessage().contains("unknown client mallory"), e.getMessage());
     assertEquals("user:alice", alice.invokeAndWait("whoami", null));
   }
@@ -96,8 +123,15 @@ class SecurityPlumbingTest {
   @Test
   void aPlainClientAtASecuredServerIsRefusedClearly() {
     Peer server = server(SecurityPlumbingTest::knownUsers);
-    AuthenticationException e = assertThrows(AuthenticationException.class,
-        () -> Peer.builder().transport(new TcpTransport()).connect(server.address()).build().start());
+    AuthenticationException e =
+        assertThrows(
+            AuthenticationException.class,
+            () ->
+                Peer.builder()
+                    .transport(new TcpTransport())
+                    .connect(server.address())
+                    .build()
+                    .start());
     assertTrue(e.getMessage().contains("security mechanism mismatch"), e.getMessage());
   }
 
@@ -105,26 +139,30 @@ class SecurityPlumbingTest {
   void aSlowAuthenticatorDoesNotStallEstablishedConnections() throws Exception {
     CountDownLatch inCheck = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    Peer server = server(name -> {
-      if (name.equals("slow")) {
-        inCheck.countDown();
-        try {
-          release.await();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
-      return "user:" + name;
-    });
+    Peer server =
+        server(
+            name -> {
+              if (name.equals("slow")) {
+                inCheck.countDown();
+                try {
+                  release.await();
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+              }
+              return "user:" + name;
+            });
     ConnectedPeer alice = client(server, "alice");
-    java.util.concurrent.ExecutorService background = closer.executor("slow-client");
-    java.util.concurrent.Future<ConnectedPeer> slow = background.submit(() -> client(server, "slow"));
+    ExecutorService background = closer.executor("slow-client");
+    Future<ConnectedPeer> slow = background.submit(() -> client(server, "slow"));
     assertTrue(inCheck.await(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS));
     for (int i = 0; i < 20; i++) {
       assertEquals(i, alice.invokeAndWait("echo", i));
     }
     release.countDown();
-    assertEquals("user:slow", slow.get(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS).invokeAndWait("whoami", null));
+    assertEquals(
+        "user:slow",
+        slow.get(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS).invokeAndWait("whoami", null));
   }
 
   /** A raw client speaking the TOY mechanism by hand. */
@@ -176,7 +214,7 @@ class SecurityPlumbingTest {
           // drain
         }
         return true;
-      } catch (java.net.SocketTimeoutException e) {
+      } catch (SocketTimeoutException e) {
         return false;
       } catch (IOException e) {
         return true;
@@ -198,22 +236,33 @@ class SecurityPlumbingTest {
     stalled.send(Wire.preamble(ToySecurity.NAME)); // then never a HELLO
     assertTrue(stalled.ends());
     long millis = (System.nanoTime() - t0) / 1_000_000;
-    assertTrue(millis >= HANDSHAKE.toMillis() - 50 && millis < HANDSHAKE.toMillis() + 2_000, millis + " ms");
+    assertTrue(
+        millis >= HANDSHAKE.toMillis() - 50 && millis < HANDSHAKE.toMillis() + 2_000,
+        millis + " ms");
     assertEquals("user:alice", alice.invokeAndWait("whoami", null));
   }
 
   @Test
   void framesBeforeTheHandshakeCompletesAreRefused() throws Exception {
-    refusedBeforeTheHandshake(ByteBuffer.allocate(4 + 5).putInt(5).put(Wire.channelFrame(Wire.OPEN, 1, new byte[0])).array(),
+    refusedBeforeTheHandshake(
+        ByteBuffer.allocate(4 + 5)
+            .putInt(5)
+            .put(Wire.channelFrame(Wire.OPEN, 1, new byte[0]))
+            .array(),
         "before the security handshake completed");
   }
 
   @Test
   void beforeTheHandshakeOnlySmallRecordsAreAccepted() throws Exception {
-    refusedBeforeTheHandshake(ByteBuffer.allocate(4).putInt(Wire.MAX_HANDSHAKE_RECORD + 1).array(), "(before the handshake completed)");
+    refusedBeforeTheHandshake(
+        ByteBuffer.allocate(4).putInt(Wire.MAX_HANDSHAKE_RECORD + 1).array(),
+        "(before the handshake completed)");
   }
 
-  /** Sends the TOY preamble and {@code bytes}; the server answers ABORT with {@code reason} and still serves others. */
+  /**
+   * Sends the TOY preamble and {@code bytes}; the server answers ABORT with {@code reason} and
+   * still serves others.
+   */
   private void refusedBeforeTheHandshake(byte[] bytes, String reason) throws Exception {
     Peer server = server(SecurityPlumbingTest::knownUsers);
     Raw raw = closer.later(new Raw(server.address()));

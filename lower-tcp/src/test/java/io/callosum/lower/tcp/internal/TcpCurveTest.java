@@ -25,9 +25,11 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -36,8 +38,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * CurveZMQ over the TCP lower with the keys and authenticators of auth/: allowed keys get in with
  * their user id in CallContext; unknown keys, a wrong server key and plain clients are refused as
  * authentication failures, and only the authenticator's refusal is told in an ERROR command
- * (malformed and forged commands close without a word); replayed, reordered and tampered MESSAGE records close the connection
- * while other clients go on; a client stalled in the handshake is cut.
+ * (malformed and forged commands close without a word); replayed, reordered and tampered MESSAGE
+ * records close the connection while other clients go on; a client stalled in the handshake is cut.
  */
 class TcpCurveTest {
   private static final Duration HANDSHAKE = Duration.ofMillis(500);
@@ -53,38 +55,60 @@ class TcpCurveTest {
   }
 
   private Peer server() {
-    TcpTransport t = new TcpTransport(TcpOptions.builder().curveServer(allow).handshakeTimeout(HANDSHAKE).build());
-    Peer p = closer.later(Peer.builder().transport(t).bind("tcp://127.0.0.1:0").defaultTimeout(Await.LIMIT).build());
+    TcpTransport t =
+        new TcpTransport(
+            TcpOptions.builder().curveServer(allow).handshakeTimeout(HANDSHAKE).build());
+    Peer p =
+        closer.later(
+            Peer.builder()
+                .transport(t)
+                .bind("tcp://127.0.0.1:0")
+                .defaultTimeout(Await.LIMIT)
+                .build());
     p.handle("whoami", (ctx, body) -> ctx.identity().orElse("nobody"));
     return p.start();
   }
 
   private ConnectedPeer client(Peer server, ClientAuthenticator keys) {
-    TcpTransport t = new TcpTransport(keys == null ? TcpOptions.defaults() : TcpOptions.builder().curveClient(keys).build());
-    return closer.later(Peer.builder().transport(t).connect(server.address()).connectTimeout(Duration.ofSeconds(5))
-        .defaultTimeout(Await.LIMIT).build());
+    TcpTransport t =
+        new TcpTransport(
+            keys == null ? TcpOptions.defaults() : TcpOptions.builder().curveClient(keys).build());
+    return closer.later(
+        Peer.builder()
+            .transport(t)
+            .connect(server.address())
+            .connectTimeout(Duration.ofSeconds(5))
+            .defaultTimeout(Await.LIMIT)
+            .build());
   }
 
   @Test
   void anAllowedKeyGetsInAndItsUserIdReachesTheHandler() {
     Peer server = server();
-    ConnectedPeer alice = client(server, ClientAuthenticator.of(serverKeys.publicKey(), aliceKeys)).start();
+    ConnectedPeer alice =
+        client(server, ClientAuthenticator.of(serverKeys.publicKey(), aliceKeys)).start();
     assertEquals("alice", alice.invokeAndWait("whoami", null));
   }
 
   @Test
   void anUnknownKeyIsRefused() {
     Peer server = server();
-    ConnectedPeer stranger = client(server, ClientAuthenticator.of(serverKeys.publicKey(), CurveKeyPair.generate()));
+    ConnectedPeer stranger =
+        client(server, ClientAuthenticator.of(serverKeys.publicKey(), CurveKeyPair.generate()));
     AuthenticationException e = assertThrows(AuthenticationException.class, stranger::start);
     assertTrue(e.getMessage().contains("does not accept the client's key"), e.getMessage());
-    assertEquals("alice", client(server, ClientAuthenticator.of(serverKeys.publicKey(), aliceKeys)).start().invokeAndWait("whoami", null));
+    assertEquals(
+        "alice",
+        client(server, ClientAuthenticator.of(serverKeys.publicKey(), aliceKeys))
+            .start()
+            .invokeAndWait("whoami", null));
   }
 
   @Test
   void aWrongServerKeyIsRefused() {
     Peer server = server();
-    ConnectedPeer confused = client(server, ClientAuthenticator.of(CurveKeyPair.generate().publicKey(), aliceKeys));
+    ConnectedPeer confused =
+        client(server, ClientAuthenticator.of(CurveKeyPair.generate().publicKey(), aliceKeys));
     AuthenticationException e = assertThrows(AuthenticationException.class, confused::start);
     assertTrue(e.getMessage().contains("server"), e.getMessage());
   }
@@ -92,7 +116,8 @@ class TcpCurveTest {
   @Test
   void aPlainClientIsRefusedByACurveServer() {
     Peer server = server();
-    AuthenticationException e = assertThrows(AuthenticationException.class, () -> client(server, null).start());
+    AuthenticationException e =
+        assertThrows(AuthenticationException.class, () -> client(server, null).start());
     assertTrue(e.getMessage().contains("mechanism"), e.getMessage());
   }
 
@@ -113,7 +138,8 @@ class TcpCurveTest {
     }
 
     void record(byte[] content) throws IOException {
-      out.write(ByteBuffer.allocate(4 + content.length).putInt(content.length).put(content).array());
+      out.write(
+          ByteBuffer.allocate(4 + content.length).putInt(content.length).put(content).array());
       out.flush();
     }
 
@@ -127,7 +153,9 @@ class TcpCurveTest {
       }
     }
 
-    /** Preamble both ways, then the CurveZMQ handshake; the connection is then in its data phase. */
+    /**
+     * Preamble both ways, then the CurveZMQ handshake; the connection is then in its data phase.
+     */
     Raw handshake() throws Exception {
       out.write(Wire.preamble(curve.mechanism()));
       in.readFully(new byte[Wire.PREAMBLE_SIZE]);
@@ -138,7 +166,7 @@ class TcpCurveTest {
         }
         byte[] r = next();
         assertEquals(Wire.HANDSHAKE, r[0], "a handshake frame");
-        pending = curve.receive(java.util.Arrays.copyOfRange(r, 1, r.length));
+        pending = curve.receive(Arrays.copyOfRange(r, 1, r.length));
       }
       for (byte[] f : pending) {
         record(Wire.handshake(f));
@@ -152,7 +180,7 @@ class TcpCurveTest {
           // drain
         }
         return true;
-      } catch (java.net.SocketTimeoutException e) {
+      } catch (SocketTimeoutException e) {
         return false;
       } catch (IOException e) {
         return true;
@@ -175,10 +203,13 @@ class TcpCurveTest {
     r.record(Wire.handshake(r.curve.start().get(0)));
     byte[] welcome = r.next();
     assertEquals(Wire.HANDSHAKE, welcome[0], "WELCOME");
-    return r.curve.receive(java.util.Arrays.copyOfRange(welcome, 1, welcome.length)).get(0);
+    return r.curve.receive(Arrays.copyOfRange(welcome, 1, welcome.length)).get(0);
   }
 
-  /** As RFC 26 has it: a malformed or forged command closes the connection without a word (no ERROR, no ABORT). */
+  /**
+   * As RFC 26 has it: a malformed or forged command closes the connection without a word (no ERROR,
+   * no ABORT).
+   */
   @Test
   void aMalformedOrForgedInitiateClosesTheConnectionWithoutAWord() throws Exception {
     Peer server = server();
@@ -188,14 +219,23 @@ class TcpCurveTest {
     byte[] initiate = upToInitiate(forged);
     initiate[30] ^= 1; // inside the cookie box: the right shape, but the cookie does not open
     forged.record(Wire.handshake(initiate));
-    assertNull(forged.next(), "the connection ends with no frame, not an ERROR or an ABORT with the reason");
+    assertNull(
+        forged.next(),
+        "the connection ends with no frame, not an ERROR or an ABORT with the reason");
 
     Raw truncated = closer.later(new Raw(server.address(), CurveSecurity.client(alice)));
     byte[] whole = upToInitiate(truncated);
-    truncated.record(Wire.handshake(java.util.Arrays.copyOf(whole, 200))); // refused by the checks before any key agreement
+    truncated.record(
+        Wire.handshake(
+            Arrays.copyOf(whole, 200))); // refused by the checks before any key agreement
     assertNull(truncated.next(), "the connection ends with no frame");
 
-    Raw wrongServer = closer.later(new Raw(server.address(), CurveSecurity.client(ClientAuthenticator.of(CurveKeyPair.generate().publicKey(), aliceKeys))));
+    Raw wrongServer =
+        closer.later(
+            new Raw(
+                server.address(),
+                CurveSecurity.client(
+                    ClientAuthenticator.of(CurveKeyPair.generate().publicKey(), aliceKeys))));
     wrongServer.out.write(Wire.preamble("CURVE"));
     wrongServer.in.readFully(new byte[Wire.PREAMBLE_SIZE]);
     wrongServer.record(Wire.handshake(wrongServer.curve.start().get(0)));
@@ -204,22 +244,33 @@ class TcpCurveTest {
     assertEquals("alice", client(server, alice).start().invokeAndWait("whoami", null));
   }
 
-  /** Only the authenticator's refusal is told the client: an ERROR command with the reason, which names no key. */
+  /**
+   * Only the authenticator's refusal is told the client: an ERROR command with the reason, which
+   * names no key.
+   */
   @Test
   void aRefusalByTheAuthenticatorIsAnErrorCommand() throws Exception {
     Peer server = server();
     CurveKeyPair stranger = CurveKeyPair.generate();
-    Raw r = closer.later(new Raw(server.address(), CurveSecurity.client(ClientAuthenticator.of(serverKeys.publicKey(), stranger))));
+    Raw r =
+        closer.later(
+            new Raw(
+                server.address(),
+                CurveSecurity.client(ClientAuthenticator.of(serverKeys.publicKey(), stranger))));
     r.record(Wire.handshake(upToInitiate(r)));
     byte[] error = r.next();
     assertEquals(Wire.HANDSHAKE, error[0]);
-    byte[] command = java.util.Arrays.copyOfRange(error, 1, error.length);
+    byte[] command = Arrays.copyOfRange(error, 1, error.length);
     assertArrayEquals(ErrorCommand.encode("this server does not accept the client's key"), command);
     assertNull(r.next(), "then the server closes");
   }
 
   private Raw rawAlice(Peer server) throws Exception {
-    Raw r = closer.later(new Raw(server.address(), CurveSecurity.client(ClientAuthenticator.of(serverKeys.publicKey(), aliceKeys))));
+    Raw r =
+        closer.later(
+            new Raw(
+                server.address(),
+                CurveSecurity.client(ClientAuthenticator.of(serverKeys.publicKey(), aliceKeys))));
     return r.handshake();
   }
 
@@ -235,7 +286,11 @@ class TcpCurveTest {
   private void closedWhileOthersGoOn(Raw r, Peer server) {
     assertTrue(r.ends(), "the connection was closed");
     Await.until("the channel is dropped", () -> server.remotes().isEmpty());
-    assertEquals("alice", client(server, ClientAuthenticator.of(serverKeys.publicKey(), aliceKeys)).start().invokeAndWait("whoami", null));
+    assertEquals(
+        "alice",
+        client(server, ClientAuthenticator.of(serverKeys.publicKey(), aliceKeys))
+            .start()
+            .invokeAndWait("whoami", null));
   }
 
   @Test
@@ -273,13 +328,23 @@ class TcpCurveTest {
   @Test
   void aClientStalledInTheHandshakeIsCut() throws Exception {
     Peer server = server();
-    Raw r = closer.later(new Raw(server.address(), CurveSecurity.client(ClientAuthenticator.of(serverKeys.publicKey(), aliceKeys))));
+    Raw r =
+        closer.later(
+            new Raw(
+                server.address(),
+                CurveSecurity.client(ClientAuthenticator.of(serverKeys.publicKey(), aliceKeys))));
     long t0 = System.nanoTime();
     r.out.write(Wire.preamble("CURVE")); // then never a HELLO
     r.out.flush();
     assertTrue(r.ends());
     long millis = (System.nanoTime() - t0) / 1_000_000;
-    assertTrue(millis >= HANDSHAKE.toMillis() - 50 && millis < HANDSHAKE.toMillis() + 3_000, millis + " ms");
-    assertEquals("alice", client(server, ClientAuthenticator.of(serverKeys.publicKey(), aliceKeys)).start().invokeAndWait("whoami", null));
+    assertTrue(
+        millis >= HANDSHAKE.toMillis() - 50 && millis < HANDSHAKE.toMillis() + 3_000,
+        millis + " ms");
+    assertEquals(
+        "alice",
+        client(server, ClientAuthenticator.of(serverKeys.publicKey(), aliceKeys))
+            .start()
+            .invokeAndWait("whoami", null));
   }
 }

@@ -9,8 +9,9 @@ import java.util.function.Function;
 /**
  * A stand-in security mechanism ("TOY", not secure) that exercises the plumbing the CURVE layer
  * uses: a client HELLO carrying a name, a server WELCOME after an authenticator-like check (which
- * may block; a refusal answers ERROR, which the client reads), then every frame sealed with a strictly increasing counter that {@link #open}
- * checks, so replayed or reordered frames are refused.
+ * may block; a refusal answers ERROR, which the client reads), then every frame sealed with a
+ * strictly increasing counter that {@link #open} checks, so replayed or reordered frames are
+ * refused.
  */
 final class ToySecurity implements ConnectionSecurity {
   static final String NAME = "TOY";
@@ -59,13 +60,17 @@ final class ToySecurity implements ConnectionSecurity {
     return handshakeStep(frame).complete();
   }
 
-  /** Server: a HELLO leaves the check to a decision, which answers WELCOME or refuses with an ERROR the client reads. */
+  /**
+   * Server: a HELLO leaves the check to a decision, which answers WELCOME or refuses with an ERROR
+   * the client reads.
+   */
   @Override
   public Step handshakeStep(byte[] frame) throws SecurityFailure {
     String s = new String(frame, StandardCharsets.UTF_8);
     if (clientName != null) {
       if (s.startsWith("ERROR:")) {
-        throw new SecurityFailure(SecurityFailure.Kind.AUTHENTICATION, "the server refused: " + s.substring(6));
+        throw new SecurityFailure(
+            SecurityFailure.Kind.AUTHENTICATION, "the server refused: " + s.substring(6));
       }
       if (!s.equals("WELCOME") || established) {
         throw new SecurityFailure(SecurityFailure.Kind.PROTOCOL, "expected one WELCOME, got " + s);
@@ -78,26 +83,31 @@ final class ToySecurity implements ConnectionSecurity {
     }
     asked = true;
     String name = s.substring(6);
-    return new Step(List.of(), new Decision() {
-      private volatile String user;
+    return new Step(
+        List.of(),
+        new Decision() {
+          private volatile String user;
 
-      @Override
-      public void ask() {
-        checkedOn = Thread.currentThread().getName();
-        user = check.apply(name);
-      }
+          @Override
+          public void ask() {
+            checkedOn = Thread.currentThread().getName();
+            user = check.apply(name);
+          }
 
-      @Override
-      public List<byte[]> finish() throws SecurityFailure {
-        if (user == null) {
-          String why = "unknown client " + name;
-          throw new SecurityFailure(SecurityFailure.Kind.AUTHENTICATION, why, ("ERROR:" + why).getBytes(StandardCharsets.UTF_8));
-        }
-        userId = user;
-        established = true;
-        return List.of("WELCOME".getBytes(StandardCharsets.UTF_8));
-      }
-    });
+          @Override
+          public List<byte[]> finish() throws SecurityFailure {
+            if (user == null) {
+              String why = "unknown client " + name;
+              throw new SecurityFailure(
+                  SecurityFailure.Kind.AUTHENTICATION,
+                  why,
+                  ("ERROR:" + why).getBytes(StandardCharsets.UTF_8));
+            }
+            userId = user;
+            established = true;
+            return List.of("WELCOME".getBytes(StandardCharsets.UTF_8));
+          }
+        });
   }
 
   @Override
@@ -140,7 +150,9 @@ final class ToySecurity implements ConnectionSecurity {
     }
     long counter = ByteBuffer.wrap(frame).getLong();
     if (counter != received) {
-      throw new SecurityFailure(SecurityFailure.Kind.PROTOCOL, "frame " + counter + " replayed or reordered (expected " + received + ")");
+      throw new SecurityFailure(
+          SecurityFailure.Kind.PROTOCOL,
+          "frame " + counter + " replayed or reordered (expected " + received + ")");
     }
     received++;
     return unseal(frame);

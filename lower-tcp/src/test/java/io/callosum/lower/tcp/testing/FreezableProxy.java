@@ -13,9 +13,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A TCP proxy on loopback that can be frozen: while frozen it accepts connections but moves no byte
- * in the frozen direction (the remote looks alive to the kernel but silent, like a hung process
- * or a half-open connection). Blocking sockets, two pump threads per connection; all closed by
- * {@link #close}.
+ * in the frozen direction (the remote looks alive to the kernel but silent, like a hung process or
+ * a half-open connection). Blocking sockets, two pump threads per connection; all closed by {@link
+ * #close}.
  */
 public final class FreezableProxy implements AutoCloseable {
   private final ServerSocket server;
@@ -83,7 +83,8 @@ public final class FreezableProxy implements AutoCloseable {
 
   private void pump(Socket from, Socket to, boolean up) {
     byte[] buf = new byte[16 << 10];
-    try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+    try (InputStream in = from.getInputStream();
+        OutputStream out = to.getOutputStream()) {
       while (true) {
         awaitThawed(up);
         int n = in.read(buf);

@@ -23,8 +23,12 @@ public final class RawCurveLink implements AutoCloseable {
     this.security = security;
   }
 
-  /** Dials {@code address} as a gateway with {@code client}'s keys; a refused handshake is an {@link IOException}. */
-  public static RawCurveLink connect(String address, CurvePublicKey server, CurveKeyPair client) throws IOException {
+  /**
+   * Dials {@code address} as a gateway with {@code client}'s keys; a refused handshake is an {@link
+   * IOException}.
+   */
+  public static RawCurveLink connect(String address, CurvePublicKey server, CurveKeyPair client)
+      throws IOException {
     RawTcp raw = RawTcp.connect(address);
     ConnectionSecurity s = CurveSecurity.client(ClientAuthenticator.of(server, client));
     raw.send(RawTcp.preamble(2, "CURVE"));
@@ -35,7 +39,8 @@ public final class RawCurveLink implements AutoCloseable {
     while (!s.established()) {
       byte[] r = raw.readFrame();
       if (r == null || r[0] != HANDSHAKE) {
-        throw new IOException("handshake refused: " + (r == null ? "closed" : new String(r, 2, r.length - 2)));
+        throw new IOException(
+            "handshake refused: " + (r == null ? "closed" : new String(r, 2, r.length - 2)));
       }
       for (byte[] reply : opened(() -> s.receive(Arrays.copyOfRange(r, 1, r.length)))) {
         raw.sendFrame(withKind(HANDSHAKE, reply));
@@ -68,7 +73,10 @@ public final class RawCurveLink implements AutoCloseable {
     raw.sendFrame(security.seal(frame));
   }
 
-  /** The next frame that is not a heartbeat (PINGs are answered), or null at the end of the stream; a record that does not open is an {@link IOException}. */
+  /**
+   * The next frame that is not a heartbeat (PINGs are answered), or null at the end of the stream;
+   * a record that does not open is an {@link IOException}.
+   */
   public byte[] read() throws IOException {
     while (true) {
       byte[] r = raw.readFrame();

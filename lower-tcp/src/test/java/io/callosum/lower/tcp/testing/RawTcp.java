@@ -9,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -91,7 +92,8 @@ public final class RawTcp implements AutoCloseable {
   }
 
   public RawTcp sendFrame(byte[] content) throws IOException {
-    return send(ByteBuffer.allocate(4 + content.length).putInt(content.length).put(content).array());
+    return send(
+        ByteBuffer.allocate(4 + content.length).putInt(content.length).put(content).array());
   }
 
   public static byte[] channelFrame(int kind, int channel, byte[] rest) {
@@ -99,8 +101,13 @@ public final class RawTcp implements AutoCloseable {
   }
 
   public static byte[] data(int channel, byte[] header, byte[] body) {
-    return ByteBuffer.allocate(9 + header.length + body.length).put((byte) DATA).putInt(channel).putInt(header.length)
-        .put(header).put(body).array();
+    return ByteBuffer.allocate(9 + header.length + body.length)
+        .put((byte) DATA)
+        .putInt(channel)
+        .putInt(header.length)
+        .put(header)
+        .put(body)
+        .array();
   }
 
   /** The next frame, or null at the end of the stream (or a reset). */
@@ -116,7 +123,9 @@ public final class RawTcp implements AutoCloseable {
     return f;
   }
 
-  /** Reads frames until an ABORT; returns its reason, after checking that the connection then ends. */
+  /**
+   * Reads frames until an ABORT; returns its reason, after checking that the connection then ends.
+   */
   public String abortReason() throws IOException {
     byte[] f;
     while ((f = readFrame()) != null) {
@@ -131,7 +140,10 @@ public final class RawTcp implements AutoCloseable {
     throw new AssertionError("the connection ended without ABORT");
   }
 
-  /** True once the endpoint has closed the connection (end of stream or reset), reading and dropping anything before. */
+  /**
+   * True once the endpoint has closed the connection (end of stream or reset), reading and dropping
+   * anything before.
+   */
   public boolean endsWithin() {
     try {
       byte[] sink = new byte[4096];
@@ -140,7 +152,7 @@ public final class RawTcp implements AutoCloseable {
           return true;
         }
       }
-    } catch (java.net.SocketTimeoutException e) {
+    } catch (SocketTimeoutException e) {
       return false;
     } catch (IOException e) {
       return true; // reset

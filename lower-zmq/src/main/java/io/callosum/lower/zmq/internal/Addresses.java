@@ -2,7 +2,10 @@ package io.callosum.lower.zmq.internal;
 
 import java.net.URI;
 
-/** Translation between Callosum addresses ({@code zmq+tcp://h:p}) and ZeroMQ endpoints ({@code tcp://h:p}). */
+/**
+ * Translation between Callosum addresses ({@code zmq+tcp://h:p}) and ZeroMQ endpoints ({@code
+ * tcp://h:p}).
+ */
 final class Addresses {
   private Addresses() {}
 
@@ -13,8 +16,11 @@ final class Addresses {
       throw new IllegalArgumentException("not a ZeroMQ address: " + s);
     }
     String endpoint = s.substring(4);
-    if (!(endpoint.startsWith("tcp://") || endpoint.startsWith("ipc://") || endpoint.startsWith("inproc://"))) {
-      throw new IllegalArgumentException("unsupported ZeroMQ address " + s + " (use zmq+tcp://, zmq+ipc:// or zmq+inproc://)");
+    if (!(endpoint.startsWith("tcp://")
+        || endpoint.startsWith("ipc://")
+        || endpoint.startsWith("inproc://"))) {
+      throw new IllegalArgumentException(
+          "unsupported ZeroMQ address " + s + " (use zmq+tcp://, zmq+ipc:// or zmq+inproc://)");
     }
     if (bind && endpoint.startsWith("tcp://") && endpoint.endsWith(":0")) {
       endpoint = endpoint.substring(0, endpoint.length() - 1) + "*";

@@ -26,18 +26,18 @@ import org.zeromq.SocketType;
 import org.zeromq.ZMQ;
 
 /**
- * A connecting peer's DEALER socket, served by one of its transport's {@link IoLoop}s. The handshake
- * is Python Callosum's PING/PONG, with this peer's capabilities in the PING header frame: a Java
- * server answers with its own, a Python server echoes ours (or we get nothing back), which marks it
- * legacy.
+ * A connecting peer's DEALER socket, served by one of its transport's {@link IoLoop}s. The
+ * handshake is Python Callosum's PING/PONG, with this peer's capabilities in the PING header frame:
+ * a Java server answers with its own, a Python server echoes ours (or we get nothing back), which
+ * marks it legacy.
  *
  * <p>The PING leaves once the TCP connection is up (the socket's {@code CONNECTED} event), not
  * before: jeromq 0.6.0's I/O thread loses the new connection's registration when the connect
- * completes in the same poller round as a command for that thread (such as the one a queued
- * message sends), and the connection then sits deaf until its handshake timer ({@code
- * docs/PERFORMANCE.md}, ZeroMQ). A handshake that still gets no PONG within {@link
- * ZmqOptions#handshakeRetry()} is retried on a fresh socket. When the connection drops, the link is
- * reported lost at once; ZeroMQ reconnects by itself and a new handshake makes a new link.
+ * completes in the same poller round as a command for that thread (such as the one a queued message
+ * sends), and the connection then sits deaf until its handshake timer ({@code docs/PERFORMANCE.md},
+ * ZeroMQ). A handshake that still gets no PONG within {@link ZmqOptions#handshakeRetry()} is
+ * retried on a fresh socket. When the connection drops, the link is reported lost at once; ZeroMQ
+ * reconnects by itself and a new handshake makes a new link.
  *
  * <p>Socket events come from a jeromq event hook (no monitor sockets: the peer uses one socket).
  * {@link #send} hands envelopes to the loop in batches: a burst costs one hand-off, and a send on
@@ -46,15 +46,22 @@ import org.zeromq.ZMQ;
 public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLink.Sender {
   private static final Logger LOG = LoggerFactory.getLogger(DealerEndpoint.class);
   private static final AtomicLong IDS = new AtomicLong();
+
   /** Messages read per round before other sockets of the loop get a turn. */
   private static final int BATCH = 256;
+
   /**
    * Fresh sockets tried before a CURVE connector that reaches the server but hears nothing gives
    * up: a wrong server key shows only as silence.
    */
   private static final int CURVE_ATTEMPTS = 3;
-  private static final int EVENTS = ZMQ.EVENT_CONNECTED | ZMQ.EVENT_DISCONNECTED | zmq.ZMQ.ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
-      | zmq.ZMQ.ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | zmq.ZMQ.ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL;
+
+  private static final int EVENTS =
+      ZMQ.EVENT_CONNECTED
+          | ZMQ.EVENT_DISCONNECTED
+          | zmq.ZMQ.ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
+          | zmq.ZMQ.ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+          | zmq.ZMQ.ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL;
 
   private enum State {
     /** Socket connecting; the PING waits for the TCP connection. */
@@ -76,8 +83,10 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
   private final ArrayDeque<byte[][]> backlog = new ArrayDeque<>();
   private final SendQueue<ZmqLink> outgoing;
   private ZMQ.Socket dealer;
+
   /** Bumped with every fresh socket: events of an older one are ignored. */
   private int generation;
+
   private State state = State.CONNECTING;
   private IoLoop.Timer retry;
   private IoLoop.Timer deadlineTimer;
@@ -86,7 +95,12 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
   private boolean authFailed;
   private ZmqLink link;
 
-  private DealerEndpoint(SharedContext shared, URI address, TransportConfig config, LinkListener listener, ZmqOptions options)
+  private DealerEndpoint(
+      SharedContext shared,
+      URI address,
+      TransportConfig config,
+      LinkListener listener,
+      ZmqOptions options)
       throws IOException {
     super(shared, null);
     this.address = address;
@@ -103,7 +117,12 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
   }
 
   /** Connects, completing the handshake before returning. */
-  public static DealerEndpoint connect(SharedContext shared, URI address, TransportConfig config, LinkListener listener, ZmqOptions options)
+  public static DealerEndpoint connect(
+      SharedContext shared,
+      URI address,
+      TransportConfig config,
+      LinkListener listener,
+      ZmqOptions options)
       throws IOException {
     Addresses.toZmq(address, false); // a bad address is refused before any resource is taken
     DealerEndpoint e = new DealerEndpoint(shared, address, config, listener, options);
@@ -117,7 +136,8 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
         throw (CallosumException) ex.getCause();
       }
       if (ex.getCause() instanceof IOException) {
-        throw new IOException("cannot connect to " + address + ": " + ex.getCause().getMessage(), ex.getCause());
+        throw new IOException(
+            "cannot connect to " + address + ": " + ex.getCause().getMessage(), ex.getCause());
       }
       throw new IOException("cannot connect to " + address + ": " + ex.getCause(), ex.getCause());
     } catch (TimeoutException ex) {
@@ -132,13 +152,17 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
 
   @Override
   protected ZMQ.Socket open() throws IOException {
-    opened.whenComplete((v, t) -> {
-      if (t != null) {
-        first.completeExceptionally(t);
-      }
-    });
+    // A failure is passed on to first, which the connecting thread waits for.
+    var unused =
+        opened.whenComplete(
+            (v, t) -> {
+              if (t != null) {
+                first.completeExceptionally(t);
+              }
+            });
     freshSocket();
-    deadlineTimer = loop.schedule(Math.max(0, deadline - System.currentTimeMillis()), this::deadlinePassed);
+    deadlineTimer =
+        loop.schedule(Math.max(0, deadline - System.currentTimeMillis()), this::deadlinePassed);
     return dealer;
   }
 
@@ -224,7 +248,8 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
         state = State.RECONNECTING;
         lose(new ConnectionLostException("connection to " + address + " lost"));
       }
-    } else if (event == zmq.ZMQ.ZMQ_EVENT_HANDSHAKE_FAILED_AUTH || event == zmq.ZMQ.ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+    } else if (event == zmq.ZMQ.ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
+        || event == zmq.ZMQ.ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
         || event == zmq.ZMQ.ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) {
       authFailed = true;
       if (!first.isDone()) {
@@ -257,7 +282,8 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
 
   private void up(byte[] pongHeader) {
     // Python echoes our PING: an echo of our own announcement means a legacy peer.
-    Capabilities remote = Arrays.equals(pongHeader, ping) ? Capabilities.LEGACY : Capabilities.decode(pongHeader);
+    Capabilities remote =
+        Arrays.equals(pongHeader, ping) ? Capabilities.LEGACY : Capabilities.decode(pongHeader);
     cancelTimers();
     link = new ZmqLink("zmq-" + IDS.incrementAndGet(), remote, null, this);
     state = State.UP;
@@ -273,14 +299,18 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
     }
   }
 
-  /** No PONG within the handshake retry: a fresh socket, unless a CURVE server keeps silent (a wrong key). */
+  /**
+   * No PONG within the handshake retry: a fresh socket, unless a CURVE server keeps silent (a wrong
+   * key).
+   */
   private void retryHandshake() {
     retry = null;
-    if (state != State.HANDSHAKING || first.isDone() && link == null || !isOpen()) {
+    if (state != State.HANDSHAKING || (first.isDone() && link == null) || !isOpen()) {
       return;
     }
     long now = System.currentTimeMillis();
-    boolean curveSilence = options.curveClient() != null && reachedTcp && attempts >= CURVE_ATTEMPTS;
+    boolean curveSilence =
+        options.curveClient() != null && reachedTcp && attempts >= CURVE_ATTEMPTS;
     if (!first.isDone() && (now >= deadline || curveSilence)) {
       first.completeExceptionally(failure());
       stopTrying();
@@ -325,20 +355,31 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
   private CallosumException failure() {
     long ms = config.connectTimeout().toMillis();
     if (authFailed) {
-      return new AuthenticationException("the ZeroMQ handshake with " + address
-          + " failed: the server refused our credentials, or we have the wrong server key");
+      return new AuthenticationException(
+          "the ZeroMQ handshake with "
+              + address
+              + " failed: the server refused our credentials, or we have the wrong server key");
     }
     if (!reachedTcp && !inproc) {
-      return new ConnectionLostException("cannot reach " + address + ": no connection within " + ms + " ms");
+      return new ConnectionLostException(
+          "cannot reach " + address + ": no connection within " + ms + " ms");
     }
     if (options.curveClient() != null) {
       // Connected, yet no answer through CURVE: ZeroMQ reports a wrong server key only by silence.
-      return new AuthenticationException("connected to " + address + ", but the CURVE handshake did not complete on "
-          + attempts + " fresh sockets (" + attempts * options.handshakeRetry().toMillis()
-          + " ms): the server public key is wrong, or the server refused our key");
+      return new AuthenticationException(
+          "connected to "
+              + address
+              + ", but the CURVE handshake did not complete on "
+              + attempts
+              + " fresh sockets ("
+              + attempts * options.handshakeRetry().toMillis()
+              + " ms): the server public key is wrong, or the server refused our key");
     }
-    return new ConnectionLostException(address + " accepted the connection but gave no Callosum handshake answer within "
-        + ms + " ms (not a Callosum peer, a security mismatch, or its receive loop is not running)");
+    return new ConnectionLostException(
+        address
+            + " accepted the connection but gave no Callosum handshake answer within "
+            + ms
+            + " ms (not a Callosum peer, a security mismatch, or its receive loop is not running)");
   }
 
   private void send(byte[][] message) {
@@ -368,11 +409,12 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
 
   @Override
   public void close(ZmqLink l) {
-    loop.execute(() -> {
-      if (l == link) {
-        lose(null);
-      }
-    });
+    loop.execute(
+        () -> {
+          if (l == link) {
+            lose(null);
+          }
+        });
   }
 
   @Override
@@ -384,17 +426,20 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
   protected void closeSockets() {
     stopTrying();
     if (dealer != null && link != null && link.isOpen() && !link.remoteCapabilities().isLegacy()) {
-      Frames.send(dealer, Frames.BYE, Frames.EMPTY, Frames.EMPTY); // lets a Java server drop us at once
+      Frames.send(
+          dealer, Frames.BYE, Frames.EMPTY, Frames.EMPTY); // lets a Java server drop us at once
     }
     if (!first.isDone()) {
-      first.completeExceptionally(new ConnectionLostException("closed while connecting to " + address));
+      first.completeExceptionally(
+          new ConnectionLostException("closed while connecting to " + address));
     }
     lose(null);
     outgoing.clear();
     if (dealer != null) {
       dealer.base().setEventHook(null, 0);
       if (link == null) {
-        dealer.setLinger(0); // never connected: nothing worth delivering, so don't wait for the PING
+        dealer.setLinger(
+            0); // never connected: nothing worth delivering, so don't wait for the PING
       }
       dealer.close();
       dealer = null;

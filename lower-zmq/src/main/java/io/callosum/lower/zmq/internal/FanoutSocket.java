@@ -19,7 +19,9 @@ abstract class FanoutSocket extends LoopSocket {
   protected ZMQ.Socket socket;
   private volatile String boundAddress;
 
-  FanoutSocket(SharedContext shared, URI address, FanoutConfig config, ZmqOptions options, String role) throws IOException {
+  FanoutSocket(
+      SharedContext shared, URI address, FanoutConfig config, ZmqOptions options, String role)
+      throws IOException {
     super(shared, null);
     this.address = address;
     this.config = config;
@@ -35,9 +37,12 @@ abstract class FanoutSocket extends LoopSocket {
    * Makes the socket object, starts its I/O thread and waits until it is bound or connecting.
    * Refuses CURVE, which these sockets do not do (a CURVE server would need the ZAP handler).
    */
-  static <T extends FanoutSocket> T launch(FanoutConfig config, ZmqOptions options, Factory<T> factory) throws IOException {
+  static <T extends FanoutSocket> T launch(
+      FanoutConfig config, ZmqOptions options, Factory<T> factory) throws IOException {
     if (config.bind() ? options.curveServer() != null : options.curveClient() != null) {
-      throw new IllegalArgumentException("CURVE fan-out runs over the transport's encrypted links, not over PUB/SUB or PUSH/PULL sockets");
+      throw new IllegalArgumentException(
+          "CURVE fan-out runs over the transport's encrypted links, not over PUB/SUB or PUSH/PULL"
+              + " sockets");
     }
     T s = factory.create();
     s.openAndWait(30_000, (config.bind() ? "bind " : "connect to ") + s.address);
@@ -47,7 +52,7 @@ abstract class FanoutSocket extends LoopSocket {
   /** Creates, configures and binds or connects the socket, on the loop thread. */
   protected final ZMQ.Socket openSocket(SocketType type) throws IOException {
     ZMQ.Socket s = newSocket(type);
-    s.setLinger(options.linger().toMillis());
+    s.setLinger((int) options.linger().toMillis());
     s.setHeartbeatIvl((int) options.heartbeatInterval().toMillis());
     s.setHeartbeatTimeout((int) options.heartbeatTimeout().toMillis());
     s.setHeartbeatTtl((int) options.heartbeatTimeout().toMillis());

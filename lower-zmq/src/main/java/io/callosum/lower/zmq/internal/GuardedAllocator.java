@@ -3,6 +3,7 @@ package io.callosum.lower.zmq.internal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import zmq.Msg;
+import zmq.ZMQ;
 import zmq.msg.MsgAllocator;
 
 /**
@@ -10,14 +11,14 @@ import zmq.msg.MsgAllocator;
  * length as a signed long, so a length with the top bit set (e.g. {@code FF..FF}) passes its size
  * checks and reaches the allocator as a negative size. The resulting NegativeArraySizeException
  * leaves the context's I/O thread spinning in the decoder and every socket of the context deaf.
- * Here a negative size yields an empty frame instead: the bogus frame then fails the ZMTP
- * handshake (or the message), and ZeroMQ drops that one connection normally.
+ * Here a negative size yields an empty frame instead: the bogus frame then fails the ZMTP handshake
+ * (or the message), and ZeroMQ drops that one connection normally.
  */
 final class GuardedAllocator implements MsgAllocator {
   private static final Logger LOG = LoggerFactory.getLogger(GuardedAllocator.class);
   static final GuardedAllocator INSTANCE = new GuardedAllocator();
 
-  private final MsgAllocator delegate = zmq.ZMQ.DEFAULT_MSG_ALLOCATOR;
+  private final MsgAllocator delegate = ZMQ.DEFAULT_MSG_ALLOCATOR;
 
   private GuardedAllocator() {}
 

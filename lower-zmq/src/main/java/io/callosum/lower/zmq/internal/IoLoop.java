@@ -22,13 +22,13 @@ import org.slf4j.LoggerFactory;
  * One I/O thread that serves many ZeroMQ sockets. jeromq sockets are single-threaded, so every
  * socket is created, used and closed on the loop that owns it; a loop may own any number.
  *
- * <p>The loop waits in one {@link Selector} on each socket's notification channel (jeromq's
- * {@code ZMQ_FD}, the read end of its command mailbox) and on nothing else: no tick. A socket whose
- * channel becomes readable has its {@link Handler#ready()} called; so has one that {@link
- * #again asked} to run again without waiting (a batch cut short, or a send that may have taken the
- * signal of incoming messages, since jeromq processes its commands during a send). Timers run at
- * their deadline. Other threads hand work over with {@link #execute}: a queue, and a selector
- * wake-up only when the loop is asleep, so a burst of hand-offs costs one wake.
+ * <p>The loop waits in one {@link Selector} on each socket's notification channel (jeromq's {@code
+ * ZMQ_FD}, the read end of its command mailbox) and on nothing else: no tick. A socket whose
+ * channel becomes readable has its {@link Handler#ready()} called; so has one that {@link #again
+ * asked} to run again without waiting (a batch cut short, or a send that may have taken the signal
+ * of incoming messages, since jeromq processes its commands during a send). Timers run at their
+ * deadline. Other threads hand work over with {@link #execute}: a queue, and a selector wake-up
+ * only when the loop is asleep, so a burst of hand-offs costs one wake.
  *
  * <p>A {@link RuntimeException} from a task, a timer or a handler is logged and the loop goes on:
  * one bad message must not silence every socket. An {@link Error} ends the loop: every handler
@@ -48,7 +48,10 @@ final class IoLoop implements Runnable {
     /** The loop is ending with this handler still registered: close the socket now. */
     abstract void closeOnLoopEnd();
 
-    /** The loop is ending abnormally ({@code cause} escaped it); called before {@link #closeOnLoopEnd}. */
+    /**
+     * The loop is ending abnormally ({@code cause} escaped it); called before {@link
+     * #closeOnLoopEnd}.
+     */
     void loopFailed(Throwable cause) {}
   }
 
@@ -76,13 +79,16 @@ final class IoLoop implements Runnable {
   private final Selector selector;
   private final Thread thread;
   private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+
   /** True while the loop is (about to be) blocked in select: a hand-off must wake it. */
   private final AtomicBoolean sleeping = new AtomicBoolean();
+
   private final PriorityQueue<Timer> timers = new PriorityQueue<>();
   private final ArrayDeque<Handler> again = new ArrayDeque<>();
   private final CompletableFuture<Void> stopped = new CompletableFuture<>();
   private volatile boolean stopping;
   private long wakeups;
+
   /** How often a hand-off from another thread woke the sleeping loop. */
   private final AtomicLong handOffWakeups = new AtomicLong();
 
@@ -104,7 +110,10 @@ final class IoLoop implements Runnable {
     return thread.getName();
   }
 
-  /** Runs {@code task} now if called on the loop thread, otherwise hands it over. False if the loop has ended. */
+  /**
+   * Runs {@code task} now if called on the loop thread, otherwise hands it over. False if the loop
+   * has ended.
+   */
   boolean execute(Runnable task) {
     if (inLoop()) {
       task.run();
@@ -113,7 +122,9 @@ final class IoLoop implements Runnable {
     return post(task);
   }
 
-  /** Runs {@code task} on the loop thread later, in the order posted. False if the loop has ended. */
+  /**
+   * Runs {@code task} on the loop thread later, in the order posted. False if the loop has ended.
+   */
   boolean post(Runnable task) {
     if (stopped.isDone()) {
       return false;
@@ -129,7 +140,10 @@ final class IoLoop implements Runnable {
     return true;
   }
 
-  /** Watches {@code channel} for reading; {@code handler} is called when it is readable. Loop thread. */
+  /**
+   * Watches {@code channel} for reading; {@code handler} is called when it is readable. Loop
+   * thread.
+   */
   SelectionKey register(SelectableChannel channel, Handler handler) throws ClosedChannelException {
     return channel.register(selector, SelectionKey.OP_READ, handler);
   }
@@ -144,12 +158,17 @@ final class IoLoop implements Runnable {
 
   /** Runs {@code task} on the loop thread in {@code delayMillis} ms. Loop thread. */
   Timer schedule(long delayMillis, Runnable task) {
-    Timer t = new Timer(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(0, delayMillis)), task);
+    Timer t =
+        new Timer(
+            System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(0, delayMillis)), task);
     timers.add(t);
     return t;
   }
 
-  /** Ends the loop after its current round (handlers still registered are closed) and waits for it, unless on the loop thread. */
+  /**
+   * Ends the loop after its current round (handlers still registered are closed) and waits for it,
+   * unless on the loop thread.
+   */
   void stop() {
     stopLater();
     if (!inLoop()) {
@@ -157,18 +176,25 @@ final class IoLoop implements Runnable {
     }
   }
 
-  /** Ends the loop after its current round without waiting for it (handlers still registered are closed). */
+  /**
+   * Ends the loop after its current round without waiting for it (handlers still registered are
+   * closed).
+   */
   void stopLater() {
     stopping = true;
     selector.wakeup();
   }
 
-  /** How often the loop was woken from a blocking select, for any reason (for tests and profiling). */
+  /**
+   * How often the loop was woken from a blocking select, for any reason (for tests and profiling).
+   */
   long wakeups() {
     return wakeups;
   }
 
-  /** How often a task handed over by another thread had to wake the loop (for tests and profiling). */
+  /**
+   * How often a task handed over by another thread had to wake the loop (for tests and profiling).
+   */
   long handOffWakeups() {
     return handOffWakeups.get();
   }
@@ -235,7 +261,10 @@ final class IoLoop implements Runnable {
     }
   }
 
-  /** Runs the timers that are due; returns how long to wait for the next one (0: none, wait for I/O). */
+  /**
+   * Runs the timers that are due; returns how long to wait for the next one (0: none, wait for
+   * I/O).
+   */
   private long runTimers() {
     long now = System.nanoTime();
     Timer t;
@@ -300,7 +329,8 @@ final class IoLoop implements Runnable {
       LOG.debug("closing the selector of {} failed", thread.getName(), e);
     }
     stopped.complete(null);
-    // Anything posted after the end is refused by post(); anything that slipped in is run so no caller waits forever.
+    // Anything posted after the end is refused by post(); anything that slipped in is run so no
+    // caller waits forever.
     while ((task = tasks.poll()) != null) {
       try {
         task.run();

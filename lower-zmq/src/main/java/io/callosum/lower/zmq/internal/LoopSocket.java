@@ -1,16 +1,19 @@
 package io.callosum.lower.zmq.internal;
 
 import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectionKey;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.zeromq.SocketType;
 import org.zeromq.ZMQ;
 import org.zeromq.ZMQException;
+import zmq.ZError;
 
 /**
  * The life of one ZeroMQ socket on an {@link IoLoop}: it holds a use of the context from
@@ -24,43 +27,64 @@ abstract class LoopSocket extends IoLoop.Handler {
   protected final SharedContext shared;
   protected final ZMQ.Context context;
   protected final IoLoop loop;
+
   /** Completes when the socket is open (null) or failed to open (the exception). */
   protected final CompletableFuture<Void> opened = new CompletableFuture<>();
+
   private final CompletableFuture<Void> closed = new CompletableFuture<>();
   private SelectionKey key;
+
   /** Set by {@link #close()} from any thread; an open that has not run yet then fails. */
   private volatile boolean closeRequested;
+
   /** Loop thread: the socket was closed (or never opened). */
   private boolean done;
-  /** The context use was given back (once, whichever way the socket ended). */
-  private final java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
 
-  /** Takes a use of the context of {@code shared} and one of its loops, or {@code dedicated} if given. */
+  /** The context use was given back (once, whichever way the socket ended). */
+  private final AtomicBoolean released = new AtomicBoolean();
+
+  /**
+   * Takes a use of the context of {@code shared} and one of its loops, or {@code dedicated} if
+   * given.
+   */
   LoopSocket(SharedContext shared, IoLoop dedicated) throws IOException {
     this.shared = shared;
     this.context = shared.acquire(); // nothing after it can fail and leave it taken
     this.loop = dedicated != null ? dedicated : shared.loop();
   }
 
-  /** Creates the socket, binds or connects it (loop thread); returns the socket whose channel the loop watches. */
+  /**
+   * Creates the socket, binds or connects it (loop thread); returns the socket whose channel the
+   * loop watches.
+   */
   protected abstract ZMQ.Socket open() throws Exception;
 
   /** Closes the sockets (loop thread); the endpoint is ending. */
   protected abstract void closeSockets();
 
-  /** A new socket of {@code type} on the context, with an error that names the real limit when there is none to have. */
+  /**
+   * A new socket of {@code type} on the context, with an error that names the real limit when there
+   * is none to have.
+   */
   protected final ZMQ.Socket newSocket(SocketType type) throws IOException {
     try {
       return context.socket(type);
     } catch (ZMQException e) {
-      if (e.getErrorCode() == zmq.ZError.EMFILE) {
-        throw new IOException("this ZeroMQ transport already holds " + shared.maxSockets()
-            + " sockets, the most it may (ZmqOptions.maxSockets; each connected or bound peer uses one)", e);
+      if (e.getErrorCode() == ZError.EMFILE) {
+        throw new IOException(
+            "this ZeroMQ transport already holds "
+                + shared.maxSockets()
+                + " sockets, the most it may (ZmqOptions.maxSockets; each connected or bound peer"
+                + " uses one)",
+            e);
       }
       throw e;
     } catch (zmq.ZError.IOException e) {
-      throw new IOException("cannot create a ZeroMQ socket: " + e.getCause()
-          + " (each socket takes four file descriptors: raise the process's limit, ulimit -n)", e);
+      throw new IOException(
+          "cannot create a ZeroMQ socket: "
+              + e.getCause()
+              + " (each socket takes four file descriptors: raise the process's limit, ulimit -n)",
+          e);
     }
   }
 
@@ -112,14 +136,16 @@ abstract class LoopSocket extends IoLoop.Handler {
     } catch (Throwable t) {
       opened.completeExceptionally(t);
       finish();
-      if (t instanceof Error) {
-        throw (Error) t;
+      if (t instanceof Error error) {
+        throw error;
       }
     }
   }
 
-  /** Watches {@code s} instead of the socket watched so far (a socket replaced on the loop thread). */
-  protected final void watch(ZMQ.Socket s) throws java.nio.channels.ClosedChannelException {
+  /**
+   * Watches {@code s} instead of the socket watched so far (a socket replaced on the loop thread).
+   */
+  protected final void watch(ZMQ.Socket s) throws ClosedChannelException {
     if (key != null) {
       key.cancel();
     }
@@ -129,7 +155,10 @@ abstract class LoopSocket extends IoLoop.Handler {
   /** Called on the loop once the socket is open and watched. */
   protected void afterOpen() {}
 
-  /** If the socket is open, runs {@code batch} (reading it) with the sends of {@code outgoing} held to its end. */
+  /**
+   * If the socket is open, runs {@code batch} (reading it) with the sends of {@code outgoing} held
+   * to its end.
+   */
   protected final void readHolding(SendQueue<?> outgoing, Runnable batch) {
     if (isOpen()) {
       outgoing.holding(batch);
@@ -146,7 +175,9 @@ abstract class LoopSocket extends IoLoop.Handler {
     return closeRequested;
   }
 
-  /** Closes the socket and releases the context use; waits for it unless called on the loop thread. */
+  /**
+   * Closes the socket and releases the context use; waits for it unless called on the loop thread.
+   */
   public void close() {
     closeRequested = true;
     if (loop.inLoop()) {
@@ -179,7 +210,8 @@ abstract class LoopSocket extends IoLoop.Handler {
     } catch (RuntimeException e) {
       LOG.warn("closing a ZeroMQ socket on {} failed", loop.name(), e);
     } finally {
-      opened.completeExceptionally(new IllegalStateException(key == null ? "closed while opening" : "closed"));
+      opened.completeExceptionally(
+          new IllegalStateException(key == null ? "closed while opening" : "closed"));
       release();
       closed.complete(null);
     }

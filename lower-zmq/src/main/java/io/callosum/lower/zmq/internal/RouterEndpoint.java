@@ -1,6 +1,7 @@
 package io.callosum.lower.zmq.internal;
 
 import io.callosum.ConnectionLostException;
+import io.callosum.auth.ServerAuthenticator;
 import io.callosum.lower.Capabilities;
 import io.callosum.lower.Endpoint;
 import io.callosum.lower.Envelope;
@@ -13,37 +14,40 @@ import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.zeromq.SocketType;
 import org.zeromq.ZMQ;
-import io.callosum.auth.ServerAuthenticator;
 
 /**
- * A bound peer's ROUTER socket. Every routing id that sends PING (or a first UPPER) becomes a
- * link; replies and calls to it carry its routing id. A remote is known gone when sending to its
- * routing id fails (ROUTER_MANDATORY): the endpoint probes all remotes with PING every heartbeat
- * interval and whenever the socket reports a disconnect, and a connector of this project says BYE.
+ * A bound peer's ROUTER socket. Every routing id that sends PING (or a first UPPER) becomes a link;
+ * replies and calls to it carry its routing id. A remote is known gone when sending to its routing
+ * id fails (ROUTER_MANDATORY): the endpoint probes all remotes with PING every heartbeat interval
+ * and whenever the socket reports a disconnect, and a connector of this project says BYE.
  *
  * <p>As a CURVE server, the endpoint registers with the context's ZAP handler before it binds, and
  * takes a remote's identity only from the {@link UserTokens} token that the ZAP handler gave its
  * connection: a message without a valid one is dropped (a client can name its own {@code User-Id}
  * in jeromq 0.6.0, and a connection that skipped ZAP has none). Plain endpoints have no identities.
  */
-public final class RouterEndpoint extends LoopSocket implements Endpoint, ZmqLink.Sender, SharedContext.CurveServer {
+public final class RouterEndpoint extends LoopSocket
+    implements Endpoint, ZmqLink.Sender, SharedContext.CurveServer {
   private static final Logger LOG = LoggerFactory.getLogger(RouterEndpoint.class);
   private static final AtomicLong IDS = new AtomicLong();
+
   /** Messages read per round before other sockets of the loop get a turn. */
   private static final int BATCH = 256;
+
   /** How many routing ids of departed connectors are remembered. */
   private static final int MAX_DEPARTED = 4096;
+
   /** At most one log line per this interval about dropped messages without a valid user id. */
   private static final long UNVERIFIED_LOG_NANOS = TimeUnit.SECONDS.toNanos(10);
 
@@ -52,41 +56,58 @@ public final class RouterEndpoint extends LoopSocket implements Endpoint, ZmqLin
   private final LinkListener listener;
   private final ZmqOptions options;
   private final byte[] localCapabilities;
-  private final SharedContext shared;
   private final Map<ByteBuffer, ZmqLink> links = new HashMap<>();
   private final Map<ZmqLink, byte[]> routingIds = new HashMap<>();
-  /** Routing ids of connectors that said BYE (the most recent ones): what they send later is dropped. */
-  private final Map<ByteBuffer, Boolean> departed = new java.util.LinkedHashMap<>(16, 0.75f, false) {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<ByteBuffer, Boolean> eldest) {
-      return size() > MAX_DEPARTED;
-    }
-  };
-  /** Per remote, messages that met its high-water mark, in order; bounded (see {@link #sendNow}). */
-  private final Map<ZmqLink, ArrayDeque<byte[][]>> backlogs = new java.util.LinkedHashMap<>();
+
+  /**
+   * Routing ids of connectors that said BYE (the most recent ones): what they send later is
+   * dropped.
+   */
+  private final Map<ByteBuffer, Boolean> departed =
+      new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<ByteBuffer, Boolean> eldest) {
+          return size() > MAX_DEPARTED;
+        }
+      };
+
+  /**
+   * Per remote, messages that met its high-water mark, in order; bounded (see {@link #sendNow}).
+   */
+  private final Map<ZmqLink, ArrayDeque<byte[][]>> backlogs = new LinkedHashMap<>();
+
   private final SendQueue<ZmqLink> outgoing;
   private ZMQ.Socket router;
   private IoLoop.Timer probeTimer;
   private volatile String boundAddress;
+
   /** Whether this CURVE server is registered with the ZAP handler. */
   private volatile boolean zapRegistered;
+
   /** The last token that verified, and its user: a connection's messages share one token object. */
   private String lastToken;
+
   private String lastUser;
   private long unverified;
   private long unverifiedLogged;
   private long nextUnverifiedLog;
+
   /** Why the endpoint was closed from outside its owner (its ZAP handler died), or null. */
   private volatile Throwable failure;
 
-  private RouterEndpoint(SharedContext shared, URI address, TransportConfig config, LinkListener listener, ZmqOptions options) throws IOException {
+  private RouterEndpoint(
+      SharedContext shared,
+      URI address,
+      TransportConfig config,
+      LinkListener listener,
+      ZmqOptions options)
+      throws IOException {
     super(shared, null);
     this.endpoint = Addresses.toZmq(address, true);
     this.config = config;
     this.listener = listener;
     this.options = options;
     this.localCapabilities = config.localCapabilities().encode();
-    this.shared = shared;
     this.outgoing = new SendQueue<>(loop, this::sendNow);
   }
 
@@ -94,7 +115,13 @@ public final class RouterEndpoint extends LoopSocket implements Endpoint, ZmqLin
    * Binds; returns once bound. A CURVE server registers with the ZAP handler (on the calling
    * thread) after it counts as a user of the context and before its socket binds on the loop.
    */
-  public static RouterEndpoint bind(SharedContext shared, URI address, TransportConfig config, LinkListener listener, ZmqOptions options) throws IOException {
+  public static RouterEndpoint bind(
+      SharedContext shared,
+      URI address,
+      TransportConfig config,
+      LinkListener listener,
+      ZmqOptions options)
+      throws IOException {
     Addresses.toZmq(address, true); // a bad address is refused before any resource is taken
     RouterEndpoint e = new RouterEndpoint(shared, address, config, listener, options);
     if (options.curveServer() != null) {
@@ -152,11 +179,13 @@ public final class RouterEndpoint extends LoopSocket implements Endpoint, ZmqLin
   private void disconnectSeen() {
     if (isOpen()) {
       probe();
-      loop.schedule(Math.min(100, options.heartbeatInterval().toMillis()), () -> {
-        if (isOpen()) {
-          probe();
-        }
-      });
+      loop.schedule(
+          Math.min(100, options.heartbeatInterval().toMillis()),
+          () -> {
+            if (isOpen()) {
+              probe();
+            }
+          });
     }
   }
 
@@ -198,6 +227,7 @@ public final class RouterEndpoint extends LoopSocket implements Endpoint, ZmqLin
   }
 
   /** The user id that the ZAP handler vouched for with {@code token}, or null if it did not. */
+  @SuppressWarnings("ReferenceEquality") // a cache of the last token object, not of its value
   private String verifiedUser(String token) {
     if (token == null) {
       return null;
@@ -218,9 +248,13 @@ public final class RouterEndpoint extends LoopSocket implements Endpoint, ZmqLin
     unverified++;
     long now = System.nanoTime();
     if (unverified == 1 || now - nextUnverifiedLog >= 0) {
-      LOG.warn("{}: dropped {} message(s) from connections without a user id from the ZAP handler (a client naming its own"
-          + " User-Id, or a connection that skipped authentication); this is logged at most every {} s", boundAddress,
-          unverified - unverifiedLogged, TimeUnit.NANOSECONDS.toSeconds(UNVERIFIED_LOG_NANOS));
+      LOG.warn(
+          "{}: dropped {} message(s) from connections without a user id from the ZAP handler (a"
+              + " client naming its own User-Id, or a connection that skipped authentication); this"
+              + " is logged at most every {} s",
+          boundAddress,
+          unverified - unverifiedLogged,
+          TimeUnit.NANOSECONDS.toSeconds(UNVERIFIED_LOG_NANOS));
       unverifiedLogged = unverified;
       nextUnverifiedLog = now + UNVERIFIED_LOG_NANOS;
     }
@@ -239,7 +273,10 @@ public final class RouterEndpoint extends LoopSocket implements Endpoint, ZmqLin
     if (link != null && !Objects.equals(link.identity().orElse(null), userId)) {
       // A client chooses its own routing id: once the link's connection has gone, another user's
       // connection may take the id before a probe has noticed. It is not that link's remote.
-      drop(link, new ConnectionLostException("remote " + link.id() + " is gone: its routing id now belongs to another user"));
+      drop(
+          link,
+          new ConnectionLostException(
+              "remote " + link.id() + " is gone: its routing id now belongs to another user"));
       link = null;
     }
     if (Frames.is(kind, Frames.UPPER)) {
@@ -259,7 +296,10 @@ public final class RouterEndpoint extends LoopSocket implements Endpoint, ZmqLin
         // socket when the connection came back): the link made for them took it for a Python
         // peer. Its calls were already failed on the connector's side; start over with what it
         // announces now.
-        drop(link, new ConnectionLostException("remote " + link.id() + " announced itself after its first request"));
+        drop(
+            link,
+            new ConnectionLostException(
+                "remote " + link.id() + " announced itself after its first request"));
         link = null;
       }
       Capabilities caps = link != null ? link.remoteCapabilities() : announced;
@@ -305,7 +345,8 @@ public final class RouterEndpoint extends LoopSocket implements Endpoint, ZmqLin
     loop.again(this);
     for (ZmqLink link : new ArrayList<>(links.values())) {
       byte[] id = routingIds.get(link);
-      if (!Frames.send(router, id, Frames.PING, Frames.EMPTY, Frames.EMPTY) && router.errno() == ZMQ.Error.EHOSTUNREACH.getCode()) {
+      if (!Frames.send(router, id, Frames.PING, Frames.EMPTY, Frames.EMPTY)
+          && router.errno() == ZMQ.Error.EHOSTUNREACH.getCode()) {
         drop(link, new ConnectionLostException("remote " + link.id() + " disconnected"));
       }
     }
@@ -334,8 +375,12 @@ public final class RouterEndpoint extends LoopSocket implements Endpoint, ZmqLin
       backlogs.put(link, queue);
     }
     if (queue.size() >= options.highWaterMark()) {
-      LOG.warn("{}: remote {} is not reading ({} messages queued beyond its high-water mark); disconnecting it",
-          boundAddress, link.id(), queue.size());
+      LOG.warn(
+          "{}: remote {} is not reading ({} messages queued beyond its high-water mark);"
+              + " disconnecting it",
+          boundAddress,
+          link.id(),
+          queue.size());
       drop(link, new ConnectionLostException("remote " + link.id() + " stopped reading"));
       return;
     }
@@ -347,7 +392,8 @@ public final class RouterEndpoint extends LoopSocket implements Endpoint, ZmqLin
   }
 
   private void flushBacklog() {
-    for (java.util.Iterator<Map.Entry<ZmqLink, ArrayDeque<byte[][]>>> it = backlogs.entrySet().iterator(); it.hasNext(); ) {
+    for (Iterator<Map.Entry<ZmqLink, ArrayDeque<byte[][]>>> it = backlogs.entrySet().iterator();
+        it.hasNext(); ) {
       Map.Entry<ZmqLink, ArrayDeque<byte[][]>> entry = it.next();
       ArrayDeque<byte[][]> queue = entry.getValue();
       while (!queue.isEmpty() && trySend(queue.peek())) {
@@ -405,7 +451,9 @@ public final class RouterEndpoint extends LoopSocket implements Endpoint, ZmqLin
 
   @Override
   public void closeWithoutZap(Throwable cause) {
-    LOG.error("{}: closing this CURVE server: its ZAP handler failed, and jeromq lets every client in without one",
+    LOG.error(
+        "{}: closing this CURVE server: its ZAP handler failed, and jeromq lets every client in"
+            + " without one",
         boundAddress != null ? boundAddress : endpoint);
     failure = cause;
     close();
@@ -415,8 +463,12 @@ public final class RouterEndpoint extends LoopSocket implements Endpoint, ZmqLin
   protected void closeSockets() {
     Throwable why = failure;
     for (ZmqLink link : new ArrayList<>(links.values())) {
-      drop(link, new ConnectionLostException(why == null ? "peer at " + boundAddress + " closed"
-          : "peer at " + boundAddress + " closed: its ZAP handler failed (" + why + ")"));
+      drop(
+          link,
+          new ConnectionLostException(
+              why == null
+                  ? "peer at " + boundAddress + " closed"
+                  : "peer at " + boundAddress + " closed: its ZAP handler failed (" + why + ")"));
     }
     backlogs.clear();
     outgoing.clear();

@@ -23,7 +23,8 @@ final class SendQueue<L> {
   private final BiConsumer<L, Envelope> sender;
   private final ConcurrentLinkedQueue<Item<L>> queue = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean drainPosted = new AtomicBoolean();
-  /** Loop thread: the socket is reading a batch; sends wait for {@link #release}. */
+
+  /** Loop thread: the socket is reading a batch; sends wait for the end of {@link #holding}. */
   private boolean held;
 
   /** {@code sender} sends one envelope, on the loop thread. */
@@ -51,7 +52,10 @@ final class SendQueue<L> {
     return true;
   }
 
-  /** Runs {@code batch} (a socket reading, loop thread) with sends held; then everything queued goes out. */
+  /**
+   * Runs {@code batch} (a socket reading, loop thread) with sends held; then everything queued goes
+   * out.
+   */
   void holding(Runnable batch) {
     held = true;
     try {

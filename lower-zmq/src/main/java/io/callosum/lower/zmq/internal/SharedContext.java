@@ -1,6 +1,7 @@
 package io.callosum.lower.zmq.internal;
 
 import io.callosum.auth.ServerAuthenticator;
+import io.callosum.lower.zmq.ZmqOptions;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -8,6 +9,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -44,29 +46,42 @@ public final class SharedContext {
 
   private final UserTokens tokens = new UserTokens();
   private final AtomicLong unverifiedDrops = new AtomicLong();
-  /** Held while a ZAP handler is started, so that only one starts, after the previous one has ended. */
+
+  /**
+   * Held while a ZAP handler is started, so that only one starts, after the previous one has ended.
+   */
   private final Object starting = new Object();
+
   /** The CURVE servers of each domain (guarded by this). */
   private final Map<String, Set<CurveServer>> domains = new HashMap<>();
-  private static final java.util.concurrent.atomic.AtomicInteger IDS = new java.util.concurrent.atomic.AtomicInteger();
+
+  private static final AtomicInteger IDS = new AtomicInteger();
 
   private final int ioThreads;
   private final int maxSockets;
   private ZMQ.Context context;
-  /** The I/O loops that serve every socket of the context but the ZAP handler's; started and ended with it. */
+
+  /**
+   * The I/O loops that serve every socket of the context but the ZAP handler's; started and ended
+   * with it.
+   */
   private IoLoop[] loops;
+
   private int nextLoop;
   private int users;
+
   /** The handler that answers ZAP requests, or null. */
   private ZapHandler zap;
+
   /** A handler stopped or failed and maybe still bound: a new one starts once it has ended. */
   private ZapHandler ending;
+
   /** Test hook, see {@link #afterZapRegistration}. */
   private volatile Consumer<CurveServer> afterRegistration;
 
   /** With the defaults of {@link io.callosum.lower.zmq.ZmqOptions} (for tests of this package). */
   public SharedContext() {
-    this(io.callosum.lower.zmq.ZmqOptions.defaults().ioThreads(), io.callosum.lower.zmq.ZmqOptions.defaults().maxSockets());
+    this(ZmqOptions.defaults().ioThreads(), ZmqOptions.defaults().maxSockets());
   }
 
   /**
@@ -75,7 +90,8 @@ public final class SharedContext {
    */
   public SharedContext(int ioThreads, int maxSockets) {
     if (ioThreads < 1 || maxSockets < 1) {
-      throw new IllegalArgumentException("ioThreads and maxSockets must be positive: " + ioThreads + ", " + maxSockets);
+      throw new IllegalArgumentException(
+          "ioThreads and maxSockets must be positive: " + ioThreads + ", " + maxSockets);
     }
     this.ioThreads = ioThreads;
     this.maxSockets = maxSockets;
@@ -109,7 +125,10 @@ public final class SharedContext {
     return context;
   }
 
-  /** The loop for a new socket of the context (in turn); the caller holds a use ({@link #acquire()}). */
+  /**
+   * The loop for a new socket of the context (in turn); the caller holds a use ({@link
+   * #acquire()}).
+   */
   synchronized IoLoop loop() {
     IoLoop l = loops[nextLoop];
     nextLoop = (nextLoop + 1) % loops.length;
@@ -149,7 +168,8 @@ public final class SharedContext {
     if (closing != null) {
       for (IoLoop l : ending) {
         // Every socket of the context is closed, so the loops are idle and end at once; not waited
-        // for, since the releasing thread may be one of them or the ZAP handler's, which a loop may wait for.
+        // for, since the releasing thread may be one of them or the ZAP handler's, which a loop may
+        // wait for.
         l.stopLater();
       }
       closing.term();
@@ -186,13 +206,18 @@ public final class SharedContext {
     }
   }
 
-  /** Starts a ZAP handler once {@code previous} (if any) has unbound, and registers {@code server} with it. */
+  /**
+   * Starts a ZAP handler once {@code previous} (if any) has unbound, and registers {@code server}
+   * with it.
+   */
   private void startZap(CurveServer server, ZapHandler previous) throws IOException {
     if (previous != null) {
       previous.awaitStopped();
       if (previous.leftBound()) {
         // Binding the address again would steal it in jeromq, and lose it when that socket closes.
-        throw new IOException("the ZAP handler of this context failed and could not close all its CURVE servers; no new one starts");
+        throw new IOException(
+            "the ZAP handler of this context failed and could not close all its CURVE servers; no"
+                + " new one starts");
       }
     }
     synchronized (this) {
@@ -215,14 +240,19 @@ public final class SharedContext {
     String domain = server.authenticator().domain();
     for (CurveServer other : domains.getOrDefault(domain, Set.of())) {
       if (other.authenticator() != server.authenticator()) {
-        throw new IOException("ZAP domain '" + domain + "' is already served by another authenticator on this transport");
+        throw new IOException(
+            "ZAP domain '"
+                + domain
+                + "' is already served by another authenticator on this transport");
       }
     }
   }
 
   private void add(CurveServer server) throws IOException {
     check(server);
-    domains.computeIfAbsent(server.authenticator().domain(), d -> new LinkedHashSet<>()).add(server);
+    domains
+        .computeIfAbsent(server.authenticator().domain(), d -> new LinkedHashSet<>())
+        .add(server);
   }
 
   /** Stops routing requests to {@code server}, whose socket is closed. */
@@ -250,7 +280,10 @@ public final class SharedContext {
     unverifiedDrops.incrementAndGet();
   }
 
-  /** How many messages CURVE servers of this context dropped for want of a user id from the ZAP handler. */
+  /**
+   * How many messages CURVE servers of this context dropped for want of a user id from the ZAP
+   * handler.
+   */
   public long unverifiedDrops() {
     return unverifiedDrops.get();
   }
@@ -270,8 +303,11 @@ public final class SharedContext {
       ending = handler;
       domains.values().forEach(servers::addAll);
     }
-    LOG.error("the ZAP handler failed ({}); closing the {} CURVE server(s) of its context, which cannot check client keys without it",
-        cause, servers.size());
+    LOG.error(
+        "the ZAP handler failed ({}); closing the {} CURVE server(s) of its context, which cannot"
+            + " check client keys without it",
+        cause,
+        servers.size());
     boolean closed = true;
     for (CurveServer server : servers) {
       try {

@@ -6,7 +6,9 @@ import org.zeromq.ZMQ;
 
 /** Socket options shared by both ends. */
 final class Sockets {
-  /** Frames larger than this are refused by ZeroMQ itself; the core answers smaller oversize ones. */
+  /**
+   * Frames larger than this are refused by ZeroMQ itself; the core answers smaller oversize ones.
+   */
   static long maxFrame(TransportConfig config) {
     return 2L * config.maxMessageSize() + (64 << 10);
   }
@@ -14,7 +16,7 @@ final class Sockets {
   private Sockets() {}
 
   static void configure(ZMQ.Socket s, ZmqOptions options, TransportConfig config) {
-    s.setLinger(options.linger().toMillis());
+    s.setLinger((int) options.linger().toMillis());
     s.setHeartbeatIvl((int) options.heartbeatInterval().toMillis());
     s.setHeartbeatTimeout((int) options.heartbeatTimeout().toMillis());
     s.setHeartbeatTtl((int) options.heartbeatTimeout().toMillis());
@@ -26,9 +28,9 @@ final class Sockets {
 
   /**
    * Processes the commands waiting in the socket's mailbox (jeromq's {@code ZMQ_EVENTS}), which
-   * consumes the signal on its notification channel, and returns its events ({@code POLLIN},
-   * {@code POLLOUT}). A socket that is served without reading must do this, or its channel stays
-   * readable and the loop's select returns at once, again and again.
+   * consumes the signal on its notification channel, and returns its events ({@code POLLIN}, {@code
+   * POLLOUT}). A socket that is served without reading must do this, or its channel stays readable
+   * and the loop's select returns at once, again and again.
    */
   static int processCommands(ZMQ.Socket s) {
     return s.base().getSocketOpt(zmq.ZMQ.ZMQ_EVENTS);

@@ -11,8 +11,8 @@ import javax.crypto.spec.SecretKeySpec;
 
 /**
  * The user ids that the ZAP handler of one context vouches for. jeromq 0.6.0 lets a client's
- * INITIATE metadata override the properties of the ZAP reply, so a client could name its own
- * {@code User-Id}; the ZAP handler therefore answers with a token, {@code base64url(HMAC-SHA256(key,
+ * INITIATE metadata override the properties of the ZAP reply, so a client could name its own {@code
+ * User-Id}; the ZAP handler therefore answers with a token, {@code base64url(HMAC-SHA256(key,
  * len(domain) || domain || userId)) ":" userId}, under a random key that never leaves this object,
  * and a ROUTER accepts only a {@code User-Id} that verifies for its own domain. The tokens are
  * stateless, so memory does not grow with the number of connections. Thread-safe.
@@ -21,6 +21,7 @@ final class UserTokens {
   private static final String ALGORITHM = "HmacSHA256";
   private static final Base64.Encoder ENCODER = Base64.getUrlEncoder().withoutPadding();
   private static final Base64.Decoder DECODER = Base64.getUrlDecoder();
+
   /** Characters of an encoded HMAC-SHA256. */
   private static final int MAC_CHARS = 43;
 
@@ -37,7 +38,10 @@ final class UserTokens {
     return ENCODER.encodeToString(mac(domain, userId)) + ":" + userId;
   }
 
-  /** The user id {@code token} vouches for in {@code domain}, or null if it is not a token of this key and domain. */
+  /**
+   * The user id {@code token} vouches for in {@code domain}, or null if it is not a token of this
+   * key and domain.
+   */
   String verify(String domain, String token) {
     if (token == null || token.length() <= MAC_CHARS || token.charAt(MAC_CHARS) != ':') {
       return null;

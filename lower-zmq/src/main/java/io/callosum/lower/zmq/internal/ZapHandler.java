@@ -6,6 +6,7 @@ import io.callosum.auth.CurvePublicKey;
 import io.callosum.auth.ServerAuthenticator;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -13,13 +14,12 @@ import org.zeromq.SocketType;
 import org.zeromq.ZMQ;
 
 /**
- * The ZAP handler of one ZeroMQ context (RFC 27): a REP socket at {@code
- * inproc://zeromq.zap.01}, which must be bound before any CURVE server socket binds (without it,
- * any client knowing the server key gets in). Requests are routed by ZAP domain to the {@link
- * ServerAuthenticator} of the CURVE servers that registered it with the {@link SharedContext}; an
- * unknown domain or a non-CURVE mechanism is refused. An accepted client's user id is answered as a
- * {@link UserTokens} token, which the ROUTER checks on every message. Authenticators run on this
- * handler's thread.
+ * The ZAP handler of one ZeroMQ context (RFC 27): a REP socket at {@code inproc://zeromq.zap.01},
+ * which must be bound before any CURVE server socket binds (without it, any client knowing the
+ * server key gets in). Requests are routed by ZAP domain to the {@link ServerAuthenticator} of the
+ * CURVE servers that registered it with the {@link SharedContext}; an unknown domain or a non-CURVE
+ * mechanism is refused. An accepted client's user id is answered as a {@link UserTokens} token,
+ * which the ROUTER checks on every message. Authenticators run on this handler's thread.
  *
  * <p>If this thread dies abnormally (an {@link Error} escaping its loop), the context's CURVE
  * servers are closed before the REP socket is unbound: while it stays bound, handshakes wait for an
@@ -31,11 +31,19 @@ final class ZapHandler extends LoopSocket {
   private static final byte[] VERSION = "1.0".getBytes(StandardCharsets.US_ASCII);
 
   private ZMQ.Socket rep;
-  /** False once this handler died with CURVE servers it could not close: its REP socket then stays bound. */
+
+  /**
+   * False once this handler died with CURVE servers it could not close: its REP socket then stays
+   * bound.
+   */
   private boolean mayUnbind = true;
+
   private volatile boolean leftBound;
 
-  /** A handler on a loop thread of its own: authenticators may block, and must not hold up any socket. */
+  /**
+   * A handler on a loop thread of its own: authenticators may block, and must not hold up any
+   * socket.
+   */
   ZapHandler(SharedContext shared) throws IOException {
     super(shared, new IoLoop("callosum-zmq-zap"));
   }
@@ -50,7 +58,9 @@ final class ZapHandler extends LoopSocket {
     }
   }
 
-  /** Closes the REP socket and ends the handler's thread; waits for it unless called on that thread. */
+  /**
+   * Closes the REP socket and ends the handler's thread; waits for it unless called on that thread.
+   */
   void stop() {
     close();
     loop.stop();
@@ -89,11 +99,13 @@ final class ZapHandler extends LoopSocket {
     byte[] requestId = request.size() > 1 ? request.get(1) : Frames.EMPTY;
     AuthResult result = AuthResult.reject();
     String domain = "?";
-    if (request.size() >= 7 && java.util.Arrays.equals(request.get(0), VERSION)) {
+    if (request.size() >= 7 && Arrays.equals(request.get(0), VERSION)) {
       domain = new String(request.get(2), StandardCharsets.UTF_8);
       String mechanism = new String(request.get(5), StandardCharsets.US_ASCII);
       ServerAuthenticator authenticator = shared.authenticator(domain);
-      if (authenticator != null && "CURVE".equals(mechanism) && request.get(6).length == CurvePublicKey.LENGTH) {
+      if (authenticator != null
+          && "CURVE".equals(mechanism)
+          && request.get(6).length == CurvePublicKey.LENGTH) {
         CurvePublicKey key = CurvePublicKey.of(request.get(6));
         try {
           result = authenticator.checkClient(new Credential(domain, key));
@@ -114,14 +126,19 @@ final class ZapHandler extends LoopSocket {
         LOG.warn("ZAP: rejected a {} request for domain '{}'", mechanism, domain);
       }
     }
-    Frames.send(rep, VERSION, requestId,
+    Frames.send(
+        rep,
+        VERSION,
+        requestId,
         (result.success() ? "200" : "400").getBytes(StandardCharsets.US_ASCII),
         (result.success() ? "OK" : "Access denied").getBytes(StandardCharsets.US_ASCII),
-        result.success() ? shared.tokens().issue(domain, result.userId()).getBytes(StandardCharsets.UTF_8) : Frames.EMPTY,
+        result.success()
+            ? shared.tokens().issue(domain, result.userId()).getBytes(StandardCharsets.UTF_8)
+            : Frames.EMPTY,
         Frames.EMPTY);
   }
 
-  /** Whether this handler ended with its REP socket still bound (see {@link #failed}). */
+  /** Whether this handler ended with its REP socket still bound (see {@link #loopFailed}). */
   boolean leftBound() {
     return leftBound;
   }
@@ -137,12 +154,15 @@ final class ZapHandler extends LoopSocket {
       return;
     }
     if (!mayUnbind) {
-      LOG.error("ZAP: the REP socket stays bound (unanswered) since a CURVE server of its context could not be closed");
+      LOG.error(
+          "ZAP: the REP socket stays bound (unanswered) since a CURVE server of its context could"
+              + " not be closed");
       leftBound = true;
       return;
     }
     try {
-      // Unbound now, not later by jeromq's reaper, so that a new handler may bind the address at once.
+      // Unbound now, not later by jeromq's reaper, so that a new handler may bind the address at
+      // once.
       rep.unbind(ADDRESS);
     } catch (RuntimeException e) {
       LOG.debug("ZAP: unbinding {} failed", ADDRESS, e);

@@ -8,6 +8,8 @@ import io.callosum.lower.FanoutReceiver;
 import io.callosum.lower.zmq.ZmqOptions;
 import java.io.IOException;
 import java.net.URI;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.zeromq.SocketType;
@@ -26,17 +28,38 @@ public final class ZmqFanoutReceiver extends FanoutSocket implements FanoutRecei
   private final FanoutListener listener;
   private boolean reading;
 
-  private ZmqFanoutReceiver(SharedContext shared, URI address, FanoutConfig config, ZmqOptions options, List<String> topics,
-      FanoutListener listener) throws IOException {
-    super(shared, address, config, options, config.pattern() == FanoutPattern.BROADCAST ? "sub" : "pull");
+  private ZmqFanoutReceiver(
+      SharedContext shared,
+      URI address,
+      FanoutConfig config,
+      ZmqOptions options,
+      List<String> topics,
+      FanoutListener listener)
+      throws IOException {
+    super(
+        shared,
+        address,
+        config,
+        options,
+        config.pattern() == FanoutPattern.BROADCAST ? "sub" : "pull");
     this.topics = List.copyOf(topics);
     this.listener = listener;
   }
 
-  public static ZmqFanoutReceiver create(SharedContext shared, URI address, FanoutConfig config, ZmqOptions options, List<String> topics,
-      FanoutListener listener) throws IOException {
-    Addresses.toZmq(address, config.bind()); // a bad address is refused before any resource is taken
-    return launch(config, options, () -> new ZmqFanoutReceiver(shared, address, config, options, topics, listener));
+  public static ZmqFanoutReceiver create(
+      SharedContext shared,
+      URI address,
+      FanoutConfig config,
+      ZmqOptions options,
+      List<String> topics,
+      FanoutListener listener)
+      throws IOException {
+    Addresses.toZmq(
+        address, config.bind()); // a bad address is refused before any resource is taken
+    return launch(
+        config,
+        options,
+        () -> new ZmqFanoutReceiver(shared, address, config, options, topics, listener));
   }
 
   @Override
@@ -70,7 +93,10 @@ public final class ZmqFanoutReceiver extends FanoutSocket implements FanoutRecei
       if (frames == null) {
         return;
       }
-      FanoutItem item = config.pattern() == FanoutPattern.BROADCAST ? broadcastItem(frames) : pipelineItem(frames);
+      FanoutItem item =
+          config.pattern() == FanoutPattern.BROADCAST
+              ? broadcastItem(frames)
+              : pipelineItem(frames);
       if (item == null) {
         continue;
       }
@@ -85,19 +111,28 @@ public final class ZmqFanoutReceiver extends FanoutSocket implements FanoutRecei
   /** A broadcast item: three frames (topic, header, body); null (counted) for anything else. */
   private FanoutItem broadcastItem(List<byte[]> frames) {
     if (frames.size() != 3) {
-      listener.malformed("a message of " + (frames.isEmpty() ? "too many" : String.valueOf(frames.size())) + " frame(s) (expected 3: topic, header, body)");
+      listener.malformed(
+          "a message of "
+              + (frames.isEmpty() ? "too many" : String.valueOf(frames.size()))
+              + " frame(s) (expected 3: topic, header, body)");
       return null;
     }
     return new FanoutItem(frames.get(0), frames.get(1), frames.get(2));
   }
 
-  /** A pipeline item: one frame (see {@link ZmqFanoutSender#pipelineFrame}); null (counted) for anything else. */
+  /**
+   * A pipeline item: one frame (see {@link ZmqFanoutSender#pipelineFrame}); null (counted) for
+   * anything else.
+   */
   private FanoutItem pipelineItem(List<byte[]> frames) {
     if (frames.size() != 1) {
-      listener.malformed("a message of " + (frames.isEmpty() ? "too many" : String.valueOf(frames.size())) + " frame(s) (expected 1)");
+      listener.malformed(
+          "a message of "
+              + (frames.isEmpty() ? "too many" : String.valueOf(frames.size()))
+              + " frame(s) (expected 1)");
       return null;
     }
-    java.nio.ByteBuffer f = java.nio.ByteBuffer.wrap(frames.get(0));
+    ByteBuffer f = ByteBuffer.wrap(frames.get(0));
     try {
       byte[] topic = new byte[Short.toUnsignedInt(f.getShort())];
       f.get(topic);
@@ -106,19 +141,23 @@ public final class ZmqFanoutReceiver extends FanoutSocket implements FanoutRecei
       byte[] body = new byte[f.remaining()];
       f.get(body);
       return new FanoutItem(topic, header, body);
-    } catch (java.nio.BufferUnderflowException e) {
-      listener.malformed("a frame of " + frames.get(0).length + " bytes that is not an item (topic or header past its end)");
+    } catch (BufferUnderflowException e) {
+      listener.malformed(
+          "a frame of "
+              + frames.get(0).length
+              + " bytes that is not an item (topic or header past its end)");
       return null;
     }
   }
 
   @Override
   public void resume() {
-    loop.execute(() -> {
-      if (socket != null && !reading) {
-        reading = true;
-        loop.again(this); // the items waiting gave their signal while nobody read
-      }
-    });
+    loop.execute(
+        () -> {
+          if (socket != null && !reading) {
+            reading = true;
+            loop.again(this); // the items waiting gave their signal while nobody read
+          }
+        });
   }
 }

@@ -7,6 +7,7 @@ import io.callosum.lower.FanoutSender;
 import io.callosum.lower.zmq.ZmqOptions;
 import java.io.IOException;
 import java.net.URI;
+import java.nio.ByteBuffer;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.zeromq.SocketType;
@@ -27,21 +28,32 @@ public final class ZmqFanoutSender extends FanoutSocket implements FanoutSender 
   private final AtomicBoolean wantsRoom = new AtomicBoolean();
   private volatile boolean closed;
 
-  private ZmqFanoutSender(SharedContext shared, URI address, FanoutConfig config, ZmqOptions options, Runnable writable) throws IOException {
-    super(shared, address, config, options, config.pattern() == FanoutPattern.BROADCAST ? "pub" : "push");
+  private ZmqFanoutSender(
+      SharedContext shared, URI address, FanoutConfig config, ZmqOptions options, Runnable writable)
+      throws IOException {
+    super(
+        shared,
+        address,
+        config,
+        options,
+        config.pattern() == FanoutPattern.BROADCAST ? "pub" : "push");
     this.writable = writable;
     this.queue = new ArrayBlockingQueue<>(config.queueCapacity());
   }
 
-  public static ZmqFanoutSender create(SharedContext shared, URI address, FanoutConfig config, ZmqOptions options, Runnable writable)
+  public static ZmqFanoutSender create(
+      SharedContext shared, URI address, FanoutConfig config, ZmqOptions options, Runnable writable)
       throws IOException {
-    Addresses.toZmq(address, config.bind()); // a bad address is refused before any resource is taken
-    return launch(config, options, () -> new ZmqFanoutSender(shared, address, config, options, writable));
+    Addresses.toZmq(
+        address, config.bind()); // a bad address is refused before any resource is taken
+    return launch(
+        config, options, () -> new ZmqFanoutSender(shared, address, config, options, writable));
   }
 
   @Override
   protected ZMQ.Socket open() throws IOException {
-    socket = openSocket(config.pattern() == FanoutPattern.BROADCAST ? SocketType.PUB : SocketType.PUSH);
+    socket =
+        openSocket(config.pattern() == FanoutPattern.BROADCAST ? SocketType.PUB : SocketType.PUSH);
     return socket;
   }
 
@@ -76,9 +88,10 @@ public final class ZmqFanoutSender extends FanoutSocket implements FanoutSender 
     }
     FanoutItem item;
     while ((item = queue.peek()) != null) {
-      boolean sent = config.pattern() == FanoutPattern.BROADCAST
-          ? Frames.send(socket, item.topic(), item.header(), item.body())
-          : Frames.send(socket, pipelineFrame(item));
+      boolean sent =
+          config.pattern() == FanoutPattern.BROADCAST
+              ? Frames.send(socket, item.topic(), item.header(), item.body())
+              : Frames.send(socket, pipelineFrame(item));
       if (!sent) {
         break;
       }
@@ -91,9 +104,13 @@ public final class ZmqFanoutSender extends FanoutSocket implements FanoutSender 
 
   /** A pipeline item as one frame: topic length (u16), topic, header length (u8), header, body. */
   static byte[] pipelineFrame(FanoutItem item) {
-    return java.nio.ByteBuffer.allocate(3 + item.topic().length + item.header().length + item.body().length)
-        .putShort((short) item.topic().length).put(item.topic())
-        .put((byte) item.header().length).put(item.header()).put(item.body()).array();
+    return ByteBuffer.allocate(3 + item.topic().length + item.header().length + item.body().length)
+        .putShort((short) item.topic().length)
+        .put(item.topic())
+        .put((byte) item.header().length)
+        .put(item.header())
+        .put(item.body())
+        .array();
   }
 
   @Override
@@ -101,7 +118,8 @@ public final class ZmqFanoutSender extends FanoutSocket implements FanoutSender 
     if (socket == null || !isOpen()) {
       return;
     }
-    Sockets.processCommands(socket); // subscriptions, room returning: and the channel's signal consumed
+    Sockets.processCommands(
+        socket); // subscriptions, room returning: and the channel's signal consumed
     if (!queue.isEmpty()) {
       drain();
     }

@@ -30,11 +30,11 @@ import org.junit.jupiter.api.Test;
 /**
  * A fuzz target of the ZeroMQ lower's bound endpoint (docs/FUZZING.md): multipart messages as its
  * ROUTER socket hands them over ({@code routing id, kind, header, body}: UPPER, PING with a
- * capability announcement, PONG, BYE, anything, and other frame counts), from a few routing ids with
- * or without a verified user, given to {@link RouterEndpoint#handle} on its loop thread. Invariants:
- * nothing is thrown or logged at ERROR; per link the core hears connected, then envelopes, then at
- * most one disconnected, and an envelope only on a link with the identity its message came with;
- * once every routing id said BYE, every link made has been reported gone.
+ * capability announcement, PONG, BYE, anything, and other frame counts), from a few routing ids
+ * with or without a verified user, given to {@link RouterEndpoint#handle} on its loop thread.
+ * Invariants: nothing is thrown or logged at ERROR; per link the core hears connected, then
+ * envelopes, then at most one disconnected, and an envelope only on a link with the identity its
+ * message came with; once every routing id said BYE, every link made has been reported gone.
  */
 class RouterFuzzTest {
   private static final byte[][] IDS = {ascii("a"), ascii("b"), new byte[] {0, 1, 2, 3, 4}};
@@ -46,9 +46,18 @@ class RouterFuzzTest {
   static {
     ErrorLog.install();
     try {
-      TransportConfig config = new TransportConfig(new Capabilities(Capabilities.VERSION, 1, Set.of(Capabilities.STREAM)), 1 << 20,
-          Duration.ofSeconds(5));
-      ROUTER = RouterEndpoint.bind(new SharedContext(), URI.create("zmq+tcp://127.0.0.1:0"), config, EVENTS, ZmqOptions.defaults());
+      TransportConfig config =
+          new TransportConfig(
+              new Capabilities(Capabilities.VERSION, 1, Set.of(Capabilities.STREAM)),
+              1 << 20,
+              Duration.ofSeconds(5));
+      ROUTER =
+          RouterEndpoint.bind(
+              new SharedContext(),
+              URI.create("zmq+tcp://127.0.0.1:0"),
+              config,
+              EVENTS,
+              ZmqOptions.defaults());
     } catch (Exception e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -68,6 +77,7 @@ class RouterFuzzTest {
     final Set<Link> live = new HashSet<>();
     final Set<Link> gone = new HashSet<>();
     final List<String> problems = new ArrayList<>();
+
     /** The identity of the message being handled, or null. */
     String user;
 
@@ -84,7 +94,8 @@ class RouterFuzzTest {
         problems.add("received on a link not connected: " + link.id());
       }
       if (!java.util.Objects.equals(link.identity().orElse(null), user)) {
-        problems.add("a message of " + user + " delivered on the link of " + link.identity().orElse(null));
+        problems.add(
+            "a message of " + user + " delivered on the link of " + link.identity().orElse(null));
       }
     }
 
@@ -124,7 +135,9 @@ class RouterFuzzTest {
       ROUTER.handle(List.of(IDS[e.getKey()], Frames.BYE, Frames.EMPTY, Frames.EMPTY), e.getValue());
     }
     assertEquals(List.of(), EVENTS.problems, "what the core heard");
-    assertTrue(EVENTS.live.isEmpty(), () -> EVENTS.live.size() + " links not reported gone after every connector said BYE");
+    assertTrue(
+        EVENTS.live.isEmpty(),
+        () -> EVENTS.live.size() + " links not reported gone after every connector said BYE");
     EVENTS.gone.clear();
   }
 
@@ -132,15 +145,52 @@ class RouterFuzzTest {
   void seeds() {
     byte[] caps = new Capabilities(Capabilities.VERSION, 9, Set.of(Capabilities.CHAIN)).encode();
     Map<String, byte[]> seeds = new LinkedHashMap<>();
-    // Java connector: PING with its announcement, an UPPER, BYE. Python connector: an empty PING, then UPPER.
-    seeds.put("java-then-python", new FuzzInput.Writer()
-        .u8(0).u8(0).u8(1).chunk(caps).chunk(ascii("token")).u8(1)
-        .u8(0).u8(0).u8(0).chunk(new byte[] {(byte) 0x85}).chunk(new byte[] {(byte) 0x82}).u8(1)
-        .u8(1).u8(0).u8(1).chunk(new byte[0]).chunk(new byte[0]).u8(1)
-        .u8(1).u8(0).u8(0).chunk(new byte[] {1}).chunk(new byte[] {2}).u8(1).toByteArray());
-    seeds.put("identities", new FuzzInput.Writer()
-        .u8(2).u8(1).u8(1).chunk(caps).chunk(new byte[0]).u8(1)
-        .u8(2).u8(2).u8(0).chunk(new byte[] {1}).chunk(new byte[] {2}).u8(1).toByteArray());
+    // Java connector: PING with its announcement, an UPPER, BYE. Python connector: an empty PING,
+    // then UPPER.
+    seeds.put(
+        "java-then-python",
+        new FuzzInput.Writer()
+            .u8(0)
+            .u8(0)
+            .u8(1)
+            .chunk(caps)
+            .chunk(ascii("token"))
+            .u8(1)
+            .u8(0)
+            .u8(0)
+            .u8(0)
+            .chunk(new byte[] {(byte) 0x85})
+            .chunk(new byte[] {(byte) 0x82})
+            .u8(1)
+            .u8(1)
+            .u8(0)
+            .u8(1)
+            .chunk(new byte[0])
+            .chunk(new byte[0])
+            .u8(1)
+            .u8(1)
+            .u8(0)
+            .u8(0)
+            .chunk(new byte[] {1})
+            .chunk(new byte[] {2})
+            .u8(1)
+            .toByteArray());
+    seeds.put(
+        "identities",
+        new FuzzInput.Writer()
+            .u8(2)
+            .u8(1)
+            .u8(1)
+            .chunk(caps)
+            .chunk(new byte[0])
+            .u8(1)
+            .u8(2)
+            .u8(2)
+            .u8(0)
+            .chunk(new byte[] {1})
+            .chunk(new byte[] {2})
+            .u8(1)
+            .toByteArray());
     FuzzSeeds.check(getClass(), Map.of("messages", seeds));
   }
 }

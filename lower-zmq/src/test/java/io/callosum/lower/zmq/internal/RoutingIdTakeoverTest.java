@@ -37,20 +37,22 @@ class RoutingIdTakeoverTest {
 
   private final List<String> disconnected = new CopyOnWriteArrayList<>();
 
-  private final LinkListener listener = new LinkListener() {
-    @Override
-    public void connected(Link link) {}
+  private final LinkListener listener =
+      new LinkListener() {
+        @Override
+        public void connected(Link link) {}
 
-    @Override
-    public void received(Link link, Envelope e) {
-      delivered.add(link.identity().orElse("-") + ":" + new String(e.body(), StandardCharsets.US_ASCII));
-    }
+        @Override
+        public void received(Link link, Envelope e) {
+          delivered.add(
+              link.identity().orElse("-") + ":" + new String(e.body(), StandardCharsets.US_ASCII));
+        }
 
-    @Override
-    public void disconnected(Link link, Throwable cause) {
-      disconnected.add(link.identity().orElse("-"));
-    }
-  };
+        @Override
+        public void disconnected(Link link, Throwable cause) {
+          disconnected.add(link.identity().orElse("-"));
+        }
+      };
 
   @Test
   void aRoutingIdTakenOverByAnotherUserIsNotTheFirstUsersLink() throws Exception {
@@ -61,24 +63,39 @@ class RoutingIdTakeoverTest {
     allow.allow(aliceKeys.publicKey(), "alice");
     allow.allow(bobKeys.publicKey(), "bob");
     SharedContext shared = new SharedContext();
-    RouterEndpoint server = RouterEndpoint.bind(shared, ANY,
-        new TransportConfig(Capabilities.LEGACY, 4 << 20, Duration.ofSeconds(5)), listener,
-        ZmqOptions.defaults().withCurveServer(allow));
+    RouterEndpoint server =
+        RouterEndpoint.bind(
+            shared,
+            ANY,
+            new TransportConfig(Capabilities.LEGACY, 4 << 20, Duration.ofSeconds(5)),
+            listener,
+            ZmqOptions.defaults().withCurveServer(allow));
     try {
-      try (RawZmtpClient alice = RawZmtpClient.curve(server.address(), serverKeys.publicKey(), aliceKeys,
-          Map.of("Identity", "shared-id"))) {
+      try (RawZmtpClient alice =
+          RawZmtpClient.curve(
+              server.address(),
+              serverKeys.publicKey(),
+              aliceKeys,
+              Map.of("Identity", "shared-id"))) {
         assertTrue(alice.accepted(), alice.error());
         alice.send(UPPER, new byte[] {1}, "a".getBytes(StandardCharsets.US_ASCII));
-        Await.until("alice's message arrives", () -> delivered.contains("alice:a"), delivered::toString);
+        Await.until(
+            "alice's message arrives", () -> delivered.contains("alice:a"), delivered::toString);
         // What the ROUTER hands over when alice's connection has gone and bob's took her routing id
         // before a probe noticed: bob's message, with bob's verified identity, under alice's id.
         // (Which comes first inside jeromq is not ours to arrange, so the message is played here.)
         CompletableFuture<Void> played = new CompletableFuture<>();
-        server.post(() -> {
-          server.handle(List.of("shared-id".getBytes(StandardCharsets.US_ASCII), UPPER, new byte[] {1},
-              "b".getBytes(StandardCharsets.US_ASCII)), "bob");
-          played.complete(null);
-        });
+        server.post(
+            () -> {
+              server.handle(
+                  List.of(
+                      "shared-id".getBytes(StandardCharsets.US_ASCII),
+                      UPPER,
+                      new byte[] {1},
+                      "b".getBytes(StandardCharsets.US_ASCII)),
+                  "bob");
+              played.complete(null);
+            });
         played.get(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS);
         assertEquals(List.of("alice:a", "bob:b"), delivered);
         assertEquals(List.of("alice"), disconnected, "alice's link is reported gone");

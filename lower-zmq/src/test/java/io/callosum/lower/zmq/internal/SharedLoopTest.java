@@ -19,6 +19,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,15 +30,19 @@ import org.junit.jupiter.api.Test;
  */
 class SharedLoopTest {
   private static final URI ANY = URI.create("zmq+tcp://127.0.0.1:0");
+
   /** Heartbeats and probes out of the way: an idle minute has nothing to do. */
-  private static final ZmqOptions QUIET = ZmqOptions.defaults().withHeartbeat(Duration.ofSeconds(60), Duration.ofSeconds(120));
+  private static final ZmqOptions QUIET =
+      ZmqOptions.defaults().withHeartbeat(Duration.ofSeconds(60), Duration.ofSeconds(120));
 
   private static TransportConfig config() {
     return new TransportConfig(Capabilities.LEGACY, 4 << 20, Duration.ofSeconds(5));
   }
 
   private static long threads(String prefix) {
-    return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith(prefix)).count();
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.getName().startsWith(prefix))
+        .count();
   }
 
   @Test
@@ -47,7 +53,9 @@ class SharedLoopTest {
     List<Endpoint> clients = new ArrayList<>();
     try {
       for (int i = 0; i < 100; i++) {
-        clients.add(DealerEndpoint.connect(shared, URI.create(server.address()), config(), new LinkRecorder(), QUIET));
+        clients.add(
+            DealerEndpoint.connect(
+                shared, URI.create(server.address()), config(), new LinkRecorder(), QUIET));
       }
       long added = Thread.getAllStackTraces().size() - before;
       // One loop, jeromq's I/O thread and reaper: not a thread per peer.
@@ -68,7 +76,9 @@ class SharedLoopTest {
     List<Endpoint> clients = new ArrayList<>();
     try {
       for (int i = 0; i < 10; i++) {
-        clients.add(DealerEndpoint.connect(shared, URI.create(server.address()), config(), new LinkRecorder(), QUIET));
+        clients.add(
+            DealerEndpoint.connect(
+                shared, URI.create(server.address()), config(), new LinkRecorder(), QUIET));
       }
       IoLoop loop = shared.loop();
       Thread.sleep(200); // the handshakes' last signals
@@ -87,15 +97,17 @@ class SharedLoopTest {
   void aBurstOfSendsIsOneHandOff() throws Exception {
     SharedContext shared = new SharedContext(1, 1_000);
     List<String> received = new CopyOnWriteArrayList<>();
-    LinkRecorder serverSide = new LinkRecorder() {
-      @Override
-      public void received(Link link, Envelope e) {
-        received.add(new String(e.body(), StandardCharsets.US_ASCII));
-      }
-    };
+    LinkRecorder serverSide =
+        new LinkRecorder() {
+          @Override
+          public void received(Link link, Envelope e) {
+            received.add(new String(e.body(), StandardCharsets.US_ASCII));
+          }
+        };
     RouterEndpoint server = RouterEndpoint.bind(shared, ANY, config(), serverSide, QUIET);
     LinkRecorder clientSide = new LinkRecorder();
-    DealerEndpoint client = DealerEndpoint.connect(shared, URI.create(server.address()), config(), clientSide, QUIET);
+    DealerEndpoint client =
+        DealerEndpoint.connect(shared, URI.create(server.address()), config(), clientSide, QUIET);
     try {
       Link link = clientSide.links.peek();
       IoLoop loop = shared.loop();
@@ -104,16 +116,22 @@ class SharedLoopTest {
       paused.awaitBlocked();
       long woken = loop.handOffWakeups();
       for (int i = 0; i < 1_000; i++) {
-        link.send(new Envelope(new byte[] {1}, Integer.toString(i).getBytes(StandardCharsets.US_ASCII)));
+        link.send(
+            new Envelope(new byte[] {1}, Integer.toString(i).getBytes(StandardCharsets.US_ASCII)));
       }
       paused.release();
-      Await.until("the server has every message", () -> received.size() == 1_000, () -> received.size() + " received");
+      Await.until(
+          "the server has every message",
+          () -> received.size() == 1_000,
+          () -> received.size() + " received");
       for (int i = 0; i < 1_000; i++) {
         assertEquals(Integer.toString(i), received.get(i), "in order");
       }
       // Counted are the wake-ups that hand-offs cost; the loop also wakes as the server's socket
       // becomes readable, as often as jeromq's I/O thread hands the messages on.
-      assertTrue(loop.handOffWakeups() - woken <= 3, "hand-off wake-ups for a burst of 1,000 sends: " + (loop.handOffWakeups() - woken));
+      assertTrue(
+          loop.handOffWakeups() - woken <= 3,
+          "hand-off wake-ups for a burst of 1,000 sends: " + (loop.handOffWakeups() - woken));
     } finally {
       client.close();
       server.close();
@@ -126,11 +144,27 @@ class SharedLoopTest {
     RouterEndpoint server = RouterEndpoint.bind(shared, ANY, config(), new LinkRecorder(), QUIET);
     List<Endpoint> clients = new ArrayList<>();
     try {
-      clients.add(DealerEndpoint.connect(shared, URI.create(server.address()), config(), new LinkRecorder(), QUIET));
-      clients.add(DealerEndpoint.connect(shared, URI.create(server.address()), config(), new LinkRecorder(), QUIET));
-      IOException e = assertThrows(IOException.class,
-          () -> clients.add(DealerEndpoint.connect(shared, URI.create(server.address()), config(), new LinkRecorder(), QUIET)));
-      assertTrue(e.getMessage().contains("already holds 3 sockets") && e.getMessage().contains("maxSockets"), e.getMessage());
+      clients.add(
+          DealerEndpoint.connect(
+              shared, URI.create(server.address()), config(), new LinkRecorder(), QUIET));
+      clients.add(
+          DealerEndpoint.connect(
+              shared, URI.create(server.address()), config(), new LinkRecorder(), QUIET));
+      IOException e =
+          assertThrows(
+              IOException.class,
+              () ->
+                  clients.add(
+                      DealerEndpoint.connect(
+                          shared,
+                          URI.create(server.address()),
+                          config(),
+                          new LinkRecorder(),
+                          QUIET)));
+      assertTrue(
+          e.getMessage().contains("already holds 3 sockets")
+              && e.getMessage().contains("maxSockets"),
+          e.getMessage());
       assertEquals(3, shared.users(), "the failed connector gave its use of the context back");
     } finally {
       clients.forEach(Endpoint::close);
@@ -141,8 +175,8 @@ class SharedLoopTest {
 
   /** Holds the loop thread until released. */
   private static final class CountingLatch {
-    private final java.util.concurrent.CountDownLatch blocked = new java.util.concurrent.CountDownLatch(1);
-    private final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    private final CountDownLatch blocked = new CountDownLatch(1);
+    private final CountDownLatch release = new CountDownLatch(1);
 
     void block() {
       blocked.countDown();
@@ -154,7 +188,8 @@ class SharedLoopTest {
     }
 
     void awaitBlocked() throws InterruptedException {
-      assertTrue(blocked.await(Await.LIMIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS), "the loop ran the pause");
+      assertTrue(
+          blocked.await(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS), "the loop ran the pause");
     }
 
     void release() {

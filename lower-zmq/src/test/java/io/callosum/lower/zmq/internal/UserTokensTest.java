@@ -22,11 +22,15 @@ class UserTokensTest {
     assertNull(tokens.verify("d", null), "missing");
     assertNull(tokens.verify("d", ""), "empty");
     assertNull(tokens.verify("d", "admin"), "a bare user id");
-    assertNull(tokens.verify("d", alice.substring(0, alice.indexOf(':') + 1) + "admin"), "alice's MAC with another user");
+    assertNull(
+        tokens.verify("d", alice.substring(0, alice.indexOf(':') + 1) + "admin"),
+        "alice's MAC with another user");
     assertNull(tokens.verify("d", "!" + alice.substring(1)), "not base64url");
     assertNull(tokens.verify("other", alice), "another domain");
     assertNull(tokens.verify("d", new UserTokens().issue("d", "alice")), "another context's key");
     String split = tokens.issue("a", "bc");
-    assertNull(tokens.verify("ab", split.substring(0, split.indexOf(':') + 1) + "c"), "domain and user kept apart");
+    assertNull(
+        tokens.verify("ab", split.substring(0, split.indexOf(':') + 1) + "c"),
+        "domain and user kept apart");
   }
 }

@@ -49,7 +49,8 @@ class ZapLifecycleTest {
 
   /** Whether a CURVE handshake as {@code keys} completes at {@code address}. */
   private boolean handshakeCompletes(String address, CurveKeyPair keys) throws IOException {
-    try (RawZmtpClient client = RawZmtpClient.curve(address, serverKeys.publicKey(), keys, Map.of())) {
+    try (RawZmtpClient client =
+        RawZmtpClient.curve(address, serverKeys.publicKey(), keys, Map.of())) {
       return client.accepted();
     }
   }
@@ -60,15 +61,18 @@ class ZapLifecycleTest {
     RouterEndpoint a = RouterEndpoint.bind(shared, ANY, config(), new LinkRecorder(), options);
     // B registers with the ZAP handler; A closes completely; only then B's socket binds.
     AtomicBoolean closedA = new AtomicBoolean();
-    shared.afterZapRegistration(registering -> {
-      if (closedA.compareAndSet(false, true)) {
-        a.close();
-      }
-    });
+    shared.afterZapRegistration(
+        registering -> {
+          if (closedA.compareAndSet(false, true)) {
+            a.close();
+          }
+        });
     RouterEndpoint b = RouterEndpoint.bind(shared, ANY, config(), new LinkRecorder(), options);
     try {
       assertTrue(closedA.get(), "A closed while B was binding");
-      assertFalse(handshakeCompletes(b.address(), CurveKeyPair.generate()), "B let in a key it does not allow");
+      assertFalse(
+          handshakeCompletes(b.address(), CurveKeyPair.generate()),
+          "B let in a key it does not allow");
       assertTrue(handshakeCompletes(b.address(), aliceKeys), "B refused alice");
     } finally {
       b.close();
@@ -80,7 +84,10 @@ class ZapLifecycleTest {
   void anEndpointClosedWhileItOpensFailsToBind() {
     SharedContext shared = new SharedContext();
     shared.afterZapRegistration(registering -> ((RouterEndpoint) registering).close());
-    IOException e = assertThrows(IOException.class, () -> RouterEndpoint.bind(shared, ANY, config(), new LinkRecorder(), options));
+    IOException e =
+        assertThrows(
+            IOException.class,
+            () -> RouterEndpoint.bind(shared, ANY, config(), new LinkRecorder(), options));
     assertTrue(e.getMessage().contains("closed while opening"), e.getMessage());
     Await.until("the context ends", () -> shared.users() == 0);
   }
@@ -89,7 +96,9 @@ class ZapLifecycleTest {
   void fanOutSocketsAreNeverCurveServers() {
     FanoutConfig bound = new FanoutConfig(FanoutPattern.BROADCAST, true, 16, 1 << 20);
     SharedContext shared = new SharedContext();
-    assertThrows(IllegalArgumentException.class, () -> ZmqFanoutSender.create(shared, ANY, bound, options, () -> {}));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> ZmqFanoutSender.create(shared, ANY, bound, options, () -> {}));
     assertEquals(0, shared.users());
   }
 
@@ -99,19 +108,25 @@ class ZapLifecycleTest {
     LinkRecorder serverLinks = new LinkRecorder();
     RouterEndpoint server = RouterEndpoint.bind(shared, ANY, config(), serverLinks, options);
     String address = server.address();
-    ZmqTransport clients = new ZmqTransport(ZmqOptions.defaults().withHandshakeRetry(Duration.ofMillis(300))
-        .withCurveClient(ClientAuthenticator.of(serverKeys.publicKey(), aliceKeys)));
+    ZmqTransport clients =
+        new ZmqTransport(
+            ZmqOptions.defaults()
+                .withHandshakeRetry(Duration.ofMillis(300))
+                .withCurveClient(ClientAuthenticator.of(serverKeys.publicKey(), aliceKeys)));
     Endpoint alice = clients.connect(URI.create(address), config(), new LinkRecorder());
     RouterEndpoint again = null;
     try {
-      Await.until("alice is a remote of the server", () -> serverLinks.events.contains("connected"));
+      Await.until(
+          "alice is a remote of the server", () -> serverLinks.events.contains("connected"));
 
       // An Error inside the ZAP handler's loop (posted tasks are guarded against exceptions only).
       AtomicReference<Thread> zapThread = new AtomicReference<>();
-      assertTrue(shared.postToZapHandler(() -> {
-        zapThread.set(Thread.currentThread());
-        throw new StackOverflowError("injected into the ZAP handler's loop");
-      }));
+      assertTrue(
+          shared.postToZapHandler(
+              () -> {
+                zapThread.set(Thread.currentThread());
+                throw new StackOverflowError("injected into the ZAP handler's loop");
+              }));
       Await.until("the task ran", () -> zapThread.get() != null);
       zapThread.get().join(Await.LIMIT.toMillis());
       assertFalse(zapThread.get().isAlive(), "the ZAP thread ended");
@@ -119,16 +134,21 @@ class ZapLifecycleTest {
       // The server went with it: nothing listens there, and its remote was reported lost.
       try {
         boolean in = handshakeCompletes(address, CurveKeyPair.generate());
-        throw new AssertionError(in ? "a key nobody allows completed the CURVE handshake after the ZAP handler died"
-            : "the CURVE server outlived its ZAP handler");
+        throw new AssertionError(
+            in
+                ? "a key nobody allows completed the CURVE handshake after the ZAP handler died"
+                : "the CURVE server outlived its ZAP handler");
       } catch (ConnectException expected) {
         // nothing listens there any more
       }
-      Await.until("alice's link is reported lost", () -> serverLinks.events.contains("disconnected"));
+      Await.until(
+          "alice's link is reported lost", () -> serverLinks.events.contains("disconnected"));
 
       // A later bind gets a fresh ZAP handler, which checks keys again.
       again = RouterEndpoint.bind(shared, ANY, config(), new LinkRecorder(), options);
-      assertFalse(handshakeCompletes(again.address(), CurveKeyPair.generate()), "a key nobody allows got in");
+      assertFalse(
+          handshakeCompletes(again.address(), CurveKeyPair.generate()),
+          "a key nobody allows got in");
       assertTrue(handshakeCompletes(again.address(), aliceKeys), "alice was refused");
     } finally {
       alice.close();

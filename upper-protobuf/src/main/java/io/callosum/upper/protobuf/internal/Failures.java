@@ -10,24 +10,34 @@ import java.util.regex.Pattern;
 
 /**
  * The declared-error convention on the wire. A {@link ProtobufServiceException} travels as an
- * ordinary FAILURE reply whose text (the exception's {@code toString()}) is
- * {@code <class>: <message> {status <type> <base64>}}; the caller recognises the class name and
- * rebuilds the exception.
+ * ordinary FAILURE reply whose text (the exception's {@code toString()}) is {@code <class>:
+ * <message> {status <type> <base64>}}; the caller recognises the class name and rebuilds the
+ * exception.
  */
 public final class Failures {
   /** The largest status (base64 characters) a caller decodes. */
   static final int MAX_STATUS_CHARS = 1 << 20;
 
   private static final String NAME = ProtobufServiceException.class.getName();
-  private static final Pattern TEXT = Pattern.compile(
-      "\\A" + Pattern.quote(NAME) + ": (.*) \\{status ([A-Za-z0-9_.]{1,512}) ([A-Za-z0-9+/=]*)\\}\\z", Pattern.DOTALL);
+  private static final Pattern TEXT =
+      Pattern.compile(
+          "\\A"
+              + Pattern.quote(NAME)
+              + ": (.*) \\{status ([A-Za-z0-9_.]{1,512}) ([A-Za-z0-9+/=]*)\\}\\z",
+          Pattern.DOTALL);
 
   private Failures() {}
 
   /** The FAILURE text of {@code e}. */
   public static String describe(ProtobufServiceException e) {
-    return NAME + ": " + e.getMessage() + " {status " + e.statusType() + " "
-        + Base64.getEncoder().encodeToString(e.statusBytes()) + "}";
+    return NAME
+        + ": "
+        + e.getMessage()
+        + " {status "
+        + e.statusType()
+        + " "
+        + Base64.getEncoder().encodeToString(e.statusBytes())
+        + "}";
   }
 
   /**
@@ -35,7 +45,8 @@ public final class Failures {
    * rebuilt, anything else unwrapped and unchanged.
    */
   public static Throwable translate(Throwable t) {
-    while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+    while ((t instanceof CompletionException || t instanceof ExecutionException)
+        && t.getCause() != null) {
       t = t.getCause();
     }
     if (t instanceof RemoteUserException) {
@@ -45,7 +56,8 @@ public final class Failures {
         Matcher m = TEXT.matcher(repr);
         if (m.matches()) {
           try {
-            return new ProtobufServiceException(m.group(2), Base64.getDecoder().decode(m.group(3)), m.group(1), r);
+            return new ProtobufServiceException(
+                m.group(2), Base64.getDecoder().decode(m.group(3)), m.group(1), r);
           } catch (IllegalArgumentException badBase64) {
             return r;
           }
@@ -58,11 +70,11 @@ public final class Failures {
   /** {@link #translate} for throwing. */
   public static RuntimeException unchecked(Throwable t) {
     Throwable x = translate(t);
-    if (x instanceof RuntimeException) {
-      return (RuntimeException) x;
+    if (x instanceof RuntimeException runtimeException) {
+      return runtimeException;
     }
-    if (x instanceof Error) {
-      throw (Error) x;
+    if (x instanceof Error error) {
+      throw error;
     }
     return new CompletionException(x);
   }

@@ -3,6 +3,7 @@ package io.callosum.upper.protobuf.internal;
 import com.google.protobuf.Message;
 import io.callosum.Body;
 import io.callosum.CallosumException;
+import io.callosum.ErrorCode;
 import io.callosum.Payload;
 import io.callosum.StreamCall;
 import io.callosum.StreamSink;
@@ -98,7 +99,8 @@ final class MessageStreams {
   }
 
   /** A caller's streaming call; for client streaming the response is the one item downstream. */
-  static final class Call<Req extends Message, Resp extends Message> implements MessageStreamCall<Req, Resp> {
+  static final class Call<Req extends Message, Resp extends Message>
+      implements MessageStreamCall<Req, Resp> {
     private final StreamCall call;
     private final Sink<Req> requests;
     private final Source<Resp> responses;
@@ -110,60 +112,77 @@ final class MessageStreams {
       @SuppressWarnings("unchecked")
       Resp prototype = (Resp) rpc.response;
       this.responses = singleResponse ? null : new Source<>(call.downstream(), prototype);
-      CompletableFuture<Resp> item = singleResponse ? firstItem(call.downstream(), prototype) : CompletableFuture.completedFuture(null);
-      call.result().whenComplete((v, e) -> {
-        if (e != null) {
-          response.completeExceptionally(Failures.translate(e));
-        } else {
-          item.whenComplete((r, f) -> {
-            if (f != null) {
-              response.completeExceptionally(Failures.translate(f));
-            } else if (r == null && singleResponse) {
-              response.completeExceptionally(new CallosumException(io.callosum.ErrorCode.BAD_MESSAGE,
-                  rpc.wireName + " ended without a response"));
-            } else {
-              response.complete(r);
-            }
-          });
-        }
-      });
-      response.whenComplete((v, e) -> {
-        if (response.isCancelled()) {
-          call.cancel();
-        }
-      });
+      CompletableFuture<Resp> item =
+          singleResponse
+              ? firstItem(call.downstream(), prototype)
+              : CompletableFuture.completedFuture(null);
+      // No action below throws: response carries every outcome, their own stages hold nothing more.
+      var unusedOutcome =
+          call.result()
+              .whenComplete(
+                  (v, e) -> {
+                    if (e != null) {
+                      response.completeExceptionally(Failures.translate(e));
+                    } else {
+                      var unusedItem =
+                          item.whenComplete(
+                              (r, f) -> {
+                                if (f != null) {
+                                  response.completeExceptionally(Failures.translate(f));
+                                } else if (r == null && singleResponse) {
+                                  response.completeExceptionally(
+                                      new CallosumException(
+                                          ErrorCode.BAD_MESSAGE,
+                                          rpc.wireName + " ended without a response"));
+                                } else {
+                                  response.complete(r);
+                                }
+                              });
+                    }
+                  });
+      var unusedCancel =
+          response.whenComplete(
+              (v, e) -> {
+                if (response.isCancelled()) {
+                  call.cancel();
+                }
+              });
     }
 
     /** The first item of {@code source}, parsed; null if the stream ended without one. */
-    private static <R extends Message> CompletableFuture<R> firstItem(StreamSource source, R prototype) {
+    private static <R extends Message> CompletableFuture<R> firstItem(
+        StreamSource source, R prototype) {
       CompletableFuture<R> out = new CompletableFuture<>();
-      source.publisher().subscribe(new Flow.Subscriber<Body>() {
-        @Override
-        public void onSubscribe(Flow.Subscription s) {
-          s.request(Long.MAX_VALUE);
-        }
+      source
+          .publisher()
+          .subscribe(
+              new Flow.Subscriber<Body>() {
+                @Override
+                public void onSubscribe(Flow.Subscription s) {
+                  s.request(Long.MAX_VALUE);
+                }
 
-        @Override
-        public void onNext(Body item) {
-          if (!out.isDone()) {
-            try {
-              out.complete(Messages.parse(prototype, item.bytes()));
-            } catch (RuntimeException e) {
-              out.completeExceptionally(e);
-            }
-          }
-        }
+                @Override
+                public void onNext(Body item) {
+                  if (!out.isDone()) {
+                    try {
+                      out.complete(Messages.parse(prototype, item.bytes()));
+                    } catch (RuntimeException e) {
+                      out.completeExceptionally(e);
+                    }
+                  }
+                }
 
-        @Override
-        public void onError(Throwable t) {
-          out.completeExceptionally(t);
-        }
+                @Override
+                public void onError(Throwable t) {
+                  out.completeExceptionally(t);
+                }
 
-        @Override
-        public void onComplete() {
-          out.complete(null);
-        }
-      });
+                @Override
+                public void onComplete() {
+                  out.complete(null);
+                }
+              });
       return out;
     }
 

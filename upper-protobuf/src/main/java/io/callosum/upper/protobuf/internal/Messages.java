@@ -8,31 +8,38 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.UnknownFieldSet;
 import io.callosum.CodecException;
+import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Parses remote bytes into messages under limits: nesting depth, the input's own size (a length
- * prefix can never make protobuf allocate beyond the bytes that arrived), no trailing garbage,
- * and no field whose number is known but whose wire type is not (the sign of a wrong message type,
+ * prefix can never make protobuf allocate beyond the bytes that arrived), no trailing garbage, and
+ * no field whose number is known but whose wire type is not (the sign of a wrong message type,
  * which protobuf alone would keep silently as an unknown field).
  */
 public final class Messages {
   /** Nesting depth a remote may send (protobuf's default is 100; CVE-2024-7254 was about depth). */
   public static final int RECURSION_LIMIT = 64;
 
-  private static final ClassValue<Message> DEFAULTS = new ClassValue<>() {
-    @Override
-    protected Message computeValue(Class<?> type) {
-      try {
-        return (Message) type.getMethod("getDefaultInstance").invoke(null);
-      } catch (NoSuchMethodException | IllegalAccessException | InvocationTargetException | ClassCastException e) {
-        throw new IllegalArgumentException(type.getName() + " is not a generated protobuf message class", e);
-      }
-    }
-  };
+  private static final ClassValue<Message> DEFAULTS =
+      new ClassValue<>() {
+        @Override
+        protected Message computeValue(Class<?> type) {
+          try {
+            return (Message) type.getMethod("getDefaultInstance").invoke(null);
+          } catch (NoSuchMethodException
+              | IllegalAccessException
+              | InvocationTargetException
+              | ClassCastException e) {
+            throw new IllegalArgumentException(
+                type.getName() + " is not a generated protobuf message class", e);
+          }
+        }
+      };
 
   private static final Map<Descriptor, Boolean> HAS_MESSAGE_FIELDS = new ConcurrentHashMap<>();
 
@@ -46,7 +53,10 @@ public final class Messages {
     return DEFAULTS.get(type);
   }
 
-  /** Parses {@code bytes} as {@code prototype}'s type; throws {@link CodecException} naming the type. */
+  /**
+   * Parses {@code bytes} as {@code prototype}'s type; throws {@link CodecException} naming the
+   * type.
+   */
   @SuppressWarnings("unchecked")
   public static <T extends Message> T parse(T prototype, byte[] bytes) {
     String type = prototype.getDescriptorForType().getFullName();
@@ -55,20 +65,34 @@ public final class Messages {
       CodedInputStream in = CodedInputStream.newInstance(bytes);
       in.setRecursionLimit(RECURSION_LIMIT);
       in.setSizeLimit(bytes.length);
-      message = (T) prototype.getParserForType().parseFrom(in, ExtensionRegistryLite.getEmptyRegistry());
+      message =
+          (T) prototype.getParserForType().parseFrom(in, ExtensionRegistryLite.getEmptyRegistry());
       if (!in.isAtEnd()) {
-        throw new CodecException("cannot parse " + bytes.length + " bytes as " + type
-            + ": an end-group tag at offset " + in.getTotalBytesRead() + " before the end");
+        throw new CodecException(
+            "cannot parse "
+                + bytes.length
+                + " bytes as "
+                + type
+                + ": an end-group tag at offset "
+                + in.getTotalBytesRead()
+                + " before the end");
       }
     } catch (InvalidProtocolBufferException | IllegalStateException | IllegalArgumentException e) {
-      throw new CodecException("cannot parse " + bytes.length + " bytes as " + type + ": " + e.getMessage(), e);
-    } catch (java.io.IOException e) {
+      throw new CodecException(
+          "cannot parse " + bytes.length + " bytes as " + type + ": " + e.getMessage(), e);
+    } catch (IOException e) {
       throw new CodecException("cannot parse " + bytes.length + " bytes as " + type + ": " + e, e);
     }
     String misfit = misfit(message, "");
     if (misfit != null) {
-      throw new CodecException("cannot parse " + bytes.length + " bytes as " + type + ": " + misfit
-          + " (a message of another type?)");
+      throw new CodecException(
+          "cannot parse "
+              + bytes.length
+              + " bytes as "
+              + type
+              + ": "
+              + misfit
+              + " (a message of another type?)");
     }
     return message;
   }
@@ -80,7 +104,13 @@ public final class Messages {
       FieldDescriptor f = d.findFieldByNumber(u.getKey());
       if (f != null && !unknownEnumValues(f, u.getValue())) {
         int number = u.getKey();
-        return "field " + path + f.getName() + " (" + number + ") has the wrong wire type for a " + f.getType().name().toLowerCase(java.util.Locale.ROOT);
+        return "field "
+            + path
+            + f.getName()
+            + " ("
+            + number
+            + ") has the wrong wire type for a "
+            + f.getType().name().toLowerCase(Locale.ROOT);
       }
     }
     if (!HAS_MESSAGE_FIELDS.computeIfAbsent(d, Messages::hasMessageFields)) {
@@ -109,10 +139,15 @@ public final class Messages {
     return null;
   }
 
-  /** A closed (proto2) enum keeps values it does not know as unknown varints under its own number. */
+  /**
+   * A closed (proto2) enum keeps values it does not know as unknown varints under its own number.
+   */
   private static boolean unknownEnumValues(FieldDescriptor f, UnknownFieldSet.Field u) {
-    return f.getJavaType() == FieldDescriptor.JavaType.ENUM && u.getFixed32List().isEmpty()
-        && u.getFixed64List().isEmpty() && u.getLengthDelimitedList().isEmpty() && u.getGroupList().isEmpty();
+    return f.getJavaType() == FieldDescriptor.JavaType.ENUM
+        && u.getFixed32List().isEmpty()
+        && u.getFixed64List().isEmpty()
+        && u.getLengthDelimitedList().isEmpty()
+        && u.getGroupList().isEmpty();
   }
 
   private static boolean hasMessageFields(Descriptor d) {

@@ -6,7 +6,10 @@ import com.google.protobuf.Message;
 /** One rpc of a service as both ends need it: its wire name, shape and message prototypes. */
 public final class Rpc {
   enum Shape {
-    UNARY, SERVER_STREAM, CLIENT_STREAM, BIDI;
+    UNARY,
+    SERVER_STREAM,
+    CLIENT_STREAM,
+    BIDI;
 
     static Shape of(MethodDescriptor m) {
       if (m.isClientStreaming()) {

@@ -22,12 +22,16 @@ import java.util.stream.Collectors;
 
 /**
  * Matches the abstract methods of a Java interface to the rpcs of a service descriptor, by name
- * ({@code echo} or {@code Echo} for {@code rpc Echo}) and by signature, once: a method that fits
- * no rpc is refused when the client or binding is made, not when it is called.
+ * ({@code echo} or {@code Echo} for {@code rpc Echo}) and by signature, once: a method that fits no
+ * rpc is refused when the client or binding is made, not when it is called.
  */
 final class ServiceModel {
   /** How a client method calls its rpc. */
-  enum ClientKind { ASYNC, BLOCKING, STREAM }
+  enum ClientKind {
+    ASYNC,
+    BLOCKING,
+    STREAM
+  }
 
   static final class ClientMethod {
     final Rpc rpc;
@@ -43,6 +47,7 @@ final class ServiceModel {
     final Rpc rpc;
     final Method method;
     final boolean async;
+
     /** Whether the method takes the call's {@link CallContext} as its last parameter. */
     final boolean withContext;
 
@@ -77,7 +82,8 @@ final class ServiceModel {
       Message resp;
       ClientKind kind;
       if (shape == Rpc.Shape.UNARY) {
-        expect(params.length == 1, m, "one parameter, the request " + md.getInputType().getFullName());
+        expect(
+            params.length == 1, m, "one parameter, the request " + md.getInputType().getFullName());
         req = message(params[0], md.getInputType().getFullName(), m);
         if (raw(ret) == CompletableFuture.class) {
           resp = message(typeArgument(ret, 0, m), md.getOutputType().getFullName(), m);
@@ -88,13 +94,25 @@ final class ServiceModel {
         }
       } else {
         if (shape == Rpc.Shape.SERVER_STREAM) {
-          expect(params.length == 1, m, "one parameter, the request " + md.getInputType().getFullName());
+          expect(
+              params.length == 1,
+              m,
+              "one parameter, the request " + md.getInputType().getFullName());
           message(params[0], md.getInputType().getFullName(), m);
         } else {
-          expect(params.length == 0, m, "no parameters: requests go through MessageStreamCall.requests()");
+          expect(
+              params.length == 0,
+              m,
+              "no parameters: requests go through MessageStreamCall.requests()");
         }
-        expect(raw(ret) == MessageStreamCall.class, m, "to return MessageStreamCall<"
-            + md.getInputType().getName() + ", " + md.getOutputType().getName() + ">");
+        expect(
+            raw(ret) == MessageStreamCall.class,
+            m,
+            "to return MessageStreamCall<"
+                + md.getInputType().getName()
+                + ", "
+                + md.getOutputType().getName()
+                + ">");
         req = message(typeArgument(ret, 0, m), md.getInputType().getFullName(), m);
         resp = message(typeArgument(ret, 1, m), md.getOutputType().getFullName(), m);
         kind = ClientKind.STREAM;
@@ -111,8 +129,15 @@ final class ServiceModel {
       MethodDescriptor md = rpcOf(service, api, m);
       Method other = served.put(md, m);
       if (other != null) { // the peer would keep one handler and silently drop the other
-        throw new IllegalArgumentException(api.getSimpleName() + "." + m.getName() + " and " + other
-            + " both serve rpc " + md.getName() + ": keep one");
+        throw new IllegalArgumentException(
+            api.getSimpleName()
+                + "."
+                + m.getName()
+                + " and "
+                + other
+                + " both serve rpc "
+                + md.getName()
+                + ": keep one");
       }
       String in = md.getInputType().getFullName();
       String outType = md.getOutputType().getFullName();
@@ -124,31 +149,50 @@ final class ServiceModel {
       Message resp;
       boolean async = false;
       switch (Rpc.Shape.of(md)) {
-        case UNARY:
+        case UNARY -> {
           expect(p.length == 1, m, "one parameter, the request " + in);
           req = message(p[0], in, m);
           async = isStage(ret);
           resp = message(async ? typeArgument(ret, 0, m) : ret, outType, m);
-          break;
-        case SERVER_STREAM:
-          expect(p.length == 2 && raw(p[1]) == MessageSink.class && m.getReturnType() == void.class, m,
-              "(" + md.getInputType().getName() + " request, MessageSink<" + md.getOutputType().getName() + "> responses) returning void");
+        }
+        case SERVER_STREAM -> {
+          expect(
+              p.length == 2 && raw(p[1]) == MessageSink.class && m.getReturnType() == void.class,
+              m,
+              "("
+                  + md.getInputType().getName()
+                  + " request, MessageSink<"
+                  + md.getOutputType().getName()
+                  + "> responses) returning void");
           req = message(p[0], in, m);
           resp = message(typeArgument(p[1], 0, m), outType, m);
-          break;
-        case CLIENT_STREAM:
-          expect(p.length == 1 && raw(p[0]) == MessageSource.class, m,
-              "(MessageSource<" + md.getInputType().getName() + "> requests) returning the response");
+        }
+        case CLIENT_STREAM -> {
+          expect(
+              p.length == 1 && raw(p[0]) == MessageSource.class,
+              m,
+              "(MessageSource<"
+                  + md.getInputType().getName()
+                  + "> requests) returning the response");
           req = message(typeArgument(p[0], 0, m), in, m);
           async = isStage(ret);
           resp = message(async ? typeArgument(ret, 0, m) : ret, outType, m);
-          break;
-        default:
-          expect(p.length == 2 && raw(p[0]) == MessageSource.class && raw(p[1]) == MessageSink.class
-              && m.getReturnType() == void.class, m, "(MessageSource<" + md.getInputType().getName()
-              + "> requests, MessageSink<" + md.getOutputType().getName() + "> responses) returning void");
+        }
+        default -> {
+          expect(
+              p.length == 2
+                  && raw(p[0]) == MessageSource.class
+                  && raw(p[1]) == MessageSink.class
+                  && m.getReturnType() == void.class,
+              m,
+              "(MessageSource<"
+                  + md.getInputType().getName()
+                  + "> requests, MessageSink<"
+                  + md.getOutputType().getName()
+                  + "> responses) returning void");
           req = message(typeArgument(p[0], 0, m), in, m);
           resp = message(typeArgument(p[1], 0, m), outType, m);
+        }
       }
       out.add(new ServerMethod(new Rpc(md, req, resp), m, async, withContext));
     }
@@ -174,18 +218,30 @@ final class ServiceModel {
   private static MethodDescriptor rpcOf(ServiceDescriptor service, Class<?> api, Method m) {
     for (MethodDescriptor md : service.getMethods()) {
       String n = md.getName();
-      if (n.equals(m.getName()) || (Character.toLowerCase(n.charAt(0)) + n.substring(1)).equals(m.getName())) {
+      if (n.equals(m.getName())
+          || (Character.toLowerCase(n.charAt(0)) + n.substring(1)).equals(m.getName())) {
         return md;
       }
     }
-    throw new IllegalArgumentException(api.getSimpleName() + "." + m.getName() + " matches no rpc of "
-        + service.getFullName() + " (it has " + service.getMethods().stream().map(MethodDescriptor::getName)
-        .collect(Collectors.joining(", ")) + ")");
+    throw new IllegalArgumentException(
+        api.getSimpleName()
+            + "."
+            + m.getName()
+            + " matches no rpc of "
+            + service.getFullName()
+            + " (it has "
+            + service.getMethods().stream()
+                .map(MethodDescriptor::getName)
+                .collect(Collectors.joining(", "))
+            + ")");
   }
 
   private static Message message(Type t, String expected, Method m) {
     Class<?> c = raw(t);
-    expect(c != null && Message.class.isAssignableFrom(c), m, "the message type " + expected + " where it has " + t.getTypeName());
+    expect(
+        c != null && Message.class.isAssignableFrom(c),
+        m,
+        "the message type " + expected + " where it has " + t.getTypeName());
     Message prototype = Messages.defaultInstance(c);
     String actual = prototype.getDescriptorForType().getFullName();
     expect(actual.equals(expected), m, expected + " where it has " + actual);
@@ -201,8 +257,8 @@ final class ServiceModel {
     if (t instanceof Class) {
       return (Class<?>) t;
     }
-    if (t instanceof ParameterizedType) {
-      return (Class<?>) ((ParameterizedType) t).getRawType();
+    if (t instanceof ParameterizedType parameterizedType) {
+      return (Class<?>) parameterizedType.getRawType();
     }
     return null;
   }
@@ -214,8 +270,12 @@ final class ServiceModel {
 
   private static void expect(boolean ok, Method m, String what) {
     if (!ok) {
-      throw new IllegalArgumentException(m.getDeclaringClass().getSimpleName() + "." + m.getName()
-          + " does not fit its rpc: expected " + what);
+      throw new IllegalArgumentException(
+          m.getDeclaringClass().getSimpleName()
+              + "."
+              + m.getName()
+              + " does not fit its rpc: expected "
+              + what);
     }
   }
 }

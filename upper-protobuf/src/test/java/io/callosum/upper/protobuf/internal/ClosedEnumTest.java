@@ -20,17 +20,29 @@ import org.junit.jupiter.api.Test;
 class ClosedEnumTest {
   @Test
   void anUnknownValueOfAClosedEnumIsNotAMisfit() throws Exception {
-    FileDescriptorProto file = FileDescriptorProto.newBuilder()
-        .setName("closed.proto").setPackage("closed").setSyntax("proto2")
-        .addEnumType(EnumDescriptorProto.newBuilder().setName("Color")
-            .addValue(EnumValueDescriptorProto.newBuilder().setName("RED").setNumber(0))
-            .addValue(EnumValueDescriptorProto.newBuilder().setName("GREEN").setNumber(1)))
-        .addMessageType(DescriptorProto.newBuilder().setName("Paint")
-            .addField(FieldDescriptorProto.newBuilder().setName("color").setNumber(1)
-                .setLabel(FieldDescriptorProto.Label.LABEL_OPTIONAL)
-                .setType(FieldDescriptorProto.Type.TYPE_ENUM).setTypeName(".closed.Color")))
-        .build();
-    Descriptor paint = FileDescriptor.buildFrom(file, new FileDescriptor[0]).findMessageTypeByName("Paint");
+    FileDescriptorProto file =
+        FileDescriptorProto.newBuilder()
+            .setName("closed.proto")
+            .setPackage("closed")
+            .setSyntax("proto2")
+            .addEnumType(
+                EnumDescriptorProto.newBuilder()
+                    .setName("Color")
+                    .addValue(EnumValueDescriptorProto.newBuilder().setName("RED").setNumber(0))
+                    .addValue(EnumValueDescriptorProto.newBuilder().setName("GREEN").setNumber(1)))
+            .addMessageType(
+                DescriptorProto.newBuilder()
+                    .setName("Paint")
+                    .addField(
+                        FieldDescriptorProto.newBuilder()
+                            .setName("color")
+                            .setNumber(1)
+                            .setLabel(FieldDescriptorProto.Label.LABEL_OPTIONAL)
+                            .setType(FieldDescriptorProto.Type.TYPE_ENUM)
+                            .setTypeName(".closed.Color")))
+            .build();
+    Descriptor paint =
+        FileDescriptor.buildFrom(file, new FileDescriptor[0]).findMessageTypeByName("Paint");
     byte[] blue = {0x08, 0x02}; // color = 2, a value added by a newer version of the .proto
 
     DynamicMessage plain = DynamicMessage.parseFrom(paint, blue); // protobuf accepts it

@@ -23,12 +23,18 @@ import org.junit.jupiter.api.Test;
  * byte picks a request or response type of the test service {@code Calc} (a recursive one
  * included), the rest is parsed as it, as the server binding, the client stub and the message
  * streams do ({@link Messages#parse}). Only {@link CodecException} is thrown, nesting is bounded
- * (64), allocation is linear in the input, and a message that parses serializes to bytes that
- * parse to an equal message.
+ * (64), allocation is linear in the input, and a message that parses serializes to bytes that parse
+ * to an equal message.
  */
 class MessagesFuzzTest {
-  private static final List<Message> TYPES = List.of(Num.getDefaultInstance(), Pair.getDefaultInstance(), Text.getDefaultInstance(),
-      Tree.getDefaultInstance(), Sleep.getDefaultInstance(), Problem.getDefaultInstance());
+  private static final List<Message> TYPES =
+      List.of(
+          Num.getDefaultInstance(),
+          Pair.getDefaultInstance(),
+          Text.getDefaultInstance(),
+          Tree.getDefaultInstance(),
+          Sleep.getDefaultInstance(),
+          Problem.getDefaultInstance());
 
   @FuzzTest
   void body(byte[] data) throws Exception {
@@ -39,22 +45,30 @@ class MessagesFuzzTest {
     byte[] bytes = java.util.Arrays.copyOfRange(data, 1, data.length);
     Message[] parsed = new Message[1];
     try {
-      ThreadAllocation.atMost((256 << 10) + 64L * bytes.length, "parsing as " + prototype.getDescriptorForType().getName(),
+      ThreadAllocation.atMost(
+          (256 << 10) + 64L * bytes.length,
+          "parsing as " + prototype.getDescriptorForType().getName(),
           () -> parsed[0] = Messages.parse(prototype, bytes));
     } catch (CodecException e) {
       return;
     }
-    assertEquals(parsed[0], Messages.parse(prototype, parsed[0].toByteArray()), "a parsed message serializes back");
+    assertEquals(
+        parsed[0],
+        Messages.parse(prototype, parsed[0].toByteArray()),
+        "a parsed message serializes back");
   }
 
   @Test
   void seeds() {
-    Tree tree = Tree.newBuilder().setLabel("root").addChildren(Tree.newBuilder().setLabel("leaf")).build();
+    Tree tree =
+        Tree.newBuilder().setLabel("root").addChildren(Tree.newBuilder().setLabel("leaf")).build();
     Map<String, byte[]> seeds = new LinkedHashMap<>();
     seeds.put("pair", prefixed(1, Pair.newBuilder().setA(2).setB(-3).build().toByteArray()));
     seeds.put("text", prefixed(2, Text.newBuilder().setText("héllo").build().toByteArray()));
     seeds.put("tree", prefixed(3, tree.toByteArray()));
-    seeds.put("problem", prefixed(5, Problem.newBuilder().setReason("no").setCode(7).build().toByteArray()));
+    seeds.put(
+        "problem",
+        prefixed(5, Problem.newBuilder().setReason("no").setCode(7).build().toByteArray()));
     FuzzSeeds.check(getClass(), Map.of("body", seeds));
   }
 

@@ -1,5 +1,6 @@
 package io.callosum.upper.thrift.internal;
 
+import io.callosum.CodecException;
 import io.callosum.Payload;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;
@@ -17,8 +18,8 @@ import org.apache.thrift.transport.TMemoryBuffer;
 /**
  * Serves one method from an {@code Iface} implementation with the generated {@code _args} and
  * {@code _result} structs, as a generated Processor would: reads the arguments, calls the method,
- * writes the return value or a declared exception into the result struct. An exception that the
- * IDL does not declare is thrown on, to reach the caller as a Callosum error.
+ * writes the return value or a declared exception into the result struct. An exception that the IDL
+ * does not declare is thrown on, to reach the caller as a Callosum error.
  */
 public final class IfaceServer implements MethodServer {
   private final Object implementation;
@@ -31,7 +32,8 @@ public final class IfaceServer implements MethodServer {
   private final List<TFieldIdEnum> exceptionFields = new ArrayList<>();
   private final List<Class<?>> exceptionTypes = new ArrayList<>();
 
-  public IfaceServer(Object implementation, ServiceShape.MethodShape shape, TConfiguration configuration) {
+  public IfaceServer(
+      Object implementation, ServiceShape.MethodShape shape, TConfiguration configuration) {
     this.implementation = implementation;
     this.shape = shape;
     this.configuration = configuration;
@@ -39,7 +41,8 @@ public final class IfaceServer implements MethodServer {
       newArgs = shape.args.getConstructor();
       argFields = fields(shape.args);
       if (argFields.length != shape.method.getParameterCount()) {
-        throw new IllegalArgumentException(shape.args.getName() + " does not match " + shape.method);
+        throw new IllegalArgumentException(
+            shape.args.getName() + " does not match " + shape.method);
       }
       if (shape.oneway()) {
         newResult = null;
@@ -65,10 +68,12 @@ public final class IfaceServer implements MethodServer {
   private static TFieldIdEnum[] fields(Class<?> struct) {
     for (Class<?> c : struct.getClasses()) {
       if (c.getSimpleName().equals("_Fields") && c.isEnum()) {
-        return (TFieldIdEnum[]) c.getEnumConstants(); // in IDL order, as the Iface method's parameters
+        return (TFieldIdEnum[])
+            c.getEnumConstants(); // in IDL order, as the Iface method's parameters
       }
     }
-    throw new IllegalArgumentException(struct.getName() + " has no _Fields: not generated Thrift code?");
+    throw new IllegalArgumentException(
+        struct.getName() + " has no _Fields: not generated Thrift code?");
   }
 
   @Override
@@ -78,14 +83,16 @@ public final class IfaceServer implements MethodServer {
     TBase args = (TBase) newArgs.newInstance();
     TMessage header;
     try {
-      header = ThriftMessages.checkCall(in.readMessageBegin(), shape.method.getName(), shape.oneway());
+      header =
+          ThriftMessages.checkCall(in.readMessageBegin(), shape.method.getName(), shape.oneway());
       args.read(in);
       in.readMessageEnd();
     } catch (TException | RuntimeException e) {
-      if (e instanceof io.callosum.CodecException) {
+      if (e instanceof CodecException) {
         throw e;
       }
-      throw ThriftMessages.malformed("the arguments of " + shape.method.getName() + " do not decode", e);
+      throw ThriftMessages.malformed(
+          "the arguments of " + shape.method.getName() + " do not decode", e);
     }
     Object[] values = new Object[argFields.length];
     for (int i = 0; i < values.length; i++) {
@@ -101,8 +108,8 @@ public final class IfaceServer implements MethodServer {
       Throwable thrown = e.getCause();
       int declared = shape.oneway() ? -1 : declaredIndex(thrown);
       if (declared < 0) {
-        if (thrown instanceof Error) {
-          throw (Error) thrown;
+        if (thrown instanceof Error error) {
+          throw error;
         }
         throw (Exception) thrown;
       }

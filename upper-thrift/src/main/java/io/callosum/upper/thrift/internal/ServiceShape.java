@@ -5,15 +5,16 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * What the generated code of one service declares: its {@code Iface}'s methods and, per method,
- * the {@code <method>_args} and {@code <method>_result} classes nested in the service class (a
- * oneway method has no result class). Works with code from any Thrift compiler, 0.17 included.
+ * What the generated code of one service declares: its {@code Iface}'s methods and, per method, the
+ * {@code <method>_args} and {@code <method>_result} classes nested in the service class (a oneway
+ * method has no result class). Works with code from any Thrift compiler, 0.17 included.
  */
 public final class ServiceShape {
   /** One method of the service. */
   public static final class MethodShape {
     public final Method method;
     public final Class<?> args;
+
     /** Null for a oneway method. */
     public final Class<?> result;
 
@@ -46,7 +47,11 @@ public final class ServiceShape {
       }
       Class<?> args = nested.get(m.getName() + "_args");
       if (args == null || methods.containsKey(m.getName())) {
-        throw new IllegalArgumentException(service.getName() + " has no single " + m.getName() + "_args: not generated Thrift code?");
+        throw new IllegalArgumentException(
+            service.getName()
+                + " has no single "
+                + m.getName()
+                + "_args: not generated Thrift code?");
       }
       methods.put(m.getName(), new MethodShape(m, args, nested.get(m.getName() + "_result")));
     }

@@ -2,6 +2,7 @@ package io.callosum.upper.thrift.internal;
 
 import io.callosum.CodecException;
 import io.callosum.Payload;
+import java.util.Arrays;
 import org.apache.thrift.TApplicationException;
 import org.apache.thrift.TConfiguration;
 import org.apache.thrift.TException;
@@ -21,7 +22,8 @@ import org.apache.thrift.transport.TTransportException;
  */
 public final class ThriftMessages {
   /** 16 MiB for a message and a frame, nesting at most 64 deep. */
-  public static final TConfiguration DEFAULT_CONFIGURATION = new TConfiguration(16 << 20, 16 << 20, 64);
+  public static final TConfiguration DEFAULT_CONFIGURATION =
+      new TConfiguration(16 << 20, 16 << 20, 64);
 
   private ThriftMessages() {}
 
@@ -56,10 +58,12 @@ public final class ThriftMessages {
 
   /** The bytes written to {@code buffer}. */
   public static Payload payload(TMemoryBuffer buffer) {
-    return Payload.wrap(java.util.Arrays.copyOf(buffer.getArray(), buffer.length()));
+    return Payload.wrap(Arrays.copyOf(buffer.getArray(), buffer.length()));
   }
 
-  /** The message header at the start of {@code bytes}; a {@link CodecException} if there is none. */
+  /**
+   * The message header at the start of {@code bytes}; a {@link CodecException} if there is none.
+   */
   public static TMessage header(TConfiguration configuration, byte[] bytes) {
     try {
       return reader(configuration, bytes).readMessageBegin();
@@ -72,8 +76,15 @@ public final class ThriftMessages {
   public static TMessage checkCall(TMessage header, String method, boolean oneway) {
     byte expected = oneway ? TMessageType.ONEWAY : TMessageType.CALL;
     if (header.type != expected || !header.name.equals(method)) {
-      throw new CodecException("expected a Thrift " + typeName(expected) + " of " + method + ", got a "
-          + typeName(header.type) + " of " + header.name);
+      throw new CodecException(
+          "expected a Thrift "
+              + typeName(expected)
+              + " of "
+              + method
+              + ", got a "
+              + typeName(header.type)
+              + " of "
+              + header.name);
     }
     return header;
   }
@@ -89,31 +100,25 @@ public final class ThriftMessages {
    * as is and so reaches the caller as a {@code RemoteUserException} naming TApplicationException.
    */
   public static Exception processorError(TApplicationException e) {
-    switch (e.getType()) {
-      case TApplicationException.PROTOCOL_ERROR:
-      case TApplicationException.INVALID_MESSAGE_TYPE:
-      case TApplicationException.WRONG_METHOD_NAME:
-      case TApplicationException.BAD_SEQUENCE_ID:
-      case TApplicationException.INVALID_TRANSFORM:
-      case TApplicationException.INVALID_PROTOCOL:
-        return new CodecException("malformed Thrift request: " + e.getMessage(), e);
-      default:
-        return e;
-    }
+    return switch (e.getType()) {
+      case TApplicationException.PROTOCOL_ERROR,
+          TApplicationException.INVALID_MESSAGE_TYPE,
+          TApplicationException.WRONG_METHOD_NAME,
+          TApplicationException.BAD_SEQUENCE_ID,
+          TApplicationException.INVALID_TRANSFORM,
+          TApplicationException.INVALID_PROTOCOL ->
+          new CodecException("malformed Thrift request: " + e.getMessage(), e);
+      default -> e;
+    };
   }
 
   static String typeName(byte type) {
-    switch (type) {
-      case TMessageType.CALL:
-        return "CALL";
-      case TMessageType.REPLY:
-        return "REPLY";
-      case TMessageType.EXCEPTION:
-        return "EXCEPTION";
-      case TMessageType.ONEWAY:
-        return "ONEWAY";
-      default:
-        return "message of type " + type;
-    }
+    return switch (type) {
+      case TMessageType.CALL -> "CALL";
+      case TMessageType.REPLY -> "REPLY";
+      case TMessageType.EXCEPTION -> "EXCEPTION";
+      case TMessageType.ONEWAY -> "ONEWAY";
+      default -> "message of type " + type;
+    };
   }
 }

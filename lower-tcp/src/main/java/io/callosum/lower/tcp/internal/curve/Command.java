@@ -4,7 +4,8 @@ import io.callosum.lower.tcp.internal.SecurityFailure;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The command names of ZMTP 3 as CurveZMQ uses them: one length byte, then the name ({@code \x05HELLO}). Stateless.
+ * The command names of ZMTP 3 as CurveZMQ uses them: one length byte, then the name ({@code
+ * \x05HELLO}). Stateless.
  */
 final class Command {
   static final byte[] HELLO = name("HELLO");
@@ -43,7 +44,10 @@ final class Command {
     return frame;
   }
 
-  /** The command name {@code frame} begins with, for messages: printable, or a description of the garbage. */
+  /**
+   * The command name {@code frame} begins with, for messages: printable, or a description of the
+   * garbage.
+   */
   static String describe(byte[] frame) {
     if (frame.length == 0) {
       return "an empty frame";
@@ -60,7 +64,10 @@ final class Command {
     return new String(frame, 1, n, StandardCharsets.US_ASCII) + " (" + frame.length + " bytes)";
   }
 
-  /** Refuses {@code frame} when it is not the command {@code name} with a length in {@code [min, max]}. */
+  /**
+   * Refuses {@code frame} when it is not the command {@code name} with a length in {@code [min,
+   * max]}.
+   */
   static void expect(byte[] frame, byte[] name, int min, int max) throws SecurityFailure {
     String expected = new String(name, 1, name.length - 1, StandardCharsets.US_ASCII);
     if (!is(frame, name)) {

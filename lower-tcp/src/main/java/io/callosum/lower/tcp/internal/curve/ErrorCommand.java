@@ -4,13 +4,15 @@ import io.callosum.lower.tcp.internal.SecurityFailure;
 import java.nio.charset.StandardCharsets;
 
 /**
- * ZMTP 3's ERROR command ({@code \x05ERROR}, one length byte, up to 255 bytes of reason): what a server sends just
- * before it closes a connection whose handshake it refused, so the client learns why instead of seeing a bare close.
+ * ZMTP 3's ERROR command ({@code \x05ERROR}, one length byte, up to 255 bytes of reason): what a
+ * server sends just before it closes a connection whose handshake it refused, so the client learns
+ * why instead of seeing a bare close.
  *
- * <p>{@link CurveSecurity} makes one only when the server's authenticator refuses a client, as the {@link
- * SecurityFailure#reply()} of that failure (its reason names no key); the transport sends it, then closes. Every other
- * failure closes without one. A client's {@code receive} of it throws {@code AUTHENTICATION} with the reason. The
- * command travels in the clear and unauthenticated, like a TCP reset: a reason, never a proof. Stateless.
+ * <p>{@link CurveSecurity} makes one only when the server's authenticator refuses a client, as the
+ * {@link SecurityFailure#reply()} of that failure (its reason names no key); the transport sends
+ * it, then closes. Every other failure closes without one. A client's {@code receive} of it throws
+ * {@code AUTHENTICATION} with the reason. The command travels in the clear and unauthenticated,
+ * like a TCP reset: a reason, never a proof. Stateless.
  */
 public final class ErrorCommand {
   /** The longest reason the command carries; longer ones are cut. */
@@ -18,7 +20,10 @@ public final class ErrorCommand {
 
   private ErrorCommand() {}
 
-  /** The ERROR frame with {@code reason}: printable ASCII (other characters become '?'), cut to 255 bytes. */
+  /**
+   * The ERROR frame with {@code reason}: printable ASCII (other characters become '?'), cut to 255
+   * bytes.
+   */
   public static byte[] encode(String reason) {
     int n = Math.min(reason.length(), MAX_REASON);
     byte[] frame = Command.frame(Command.ERROR, Command.ERROR.length + 1 + n);

@@ -12,9 +12,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The metadata of ZMTP 3 (RFC 23/37) that INITIATE and READY carry inside their boxes: properties, each a name (one
- * length byte, 1 to 255 characters of letters, digits and {@code - _ . +}) and a value (four big-endian length bytes,
- * then the bytes). Names are case-insensitive, so a name may appear once. Stateless.
+ * The metadata of ZMTP 3 (RFC 23/37) that INITIATE and READY carry inside their boxes: properties,
+ * each a name (one length byte, 1 to 255 characters of letters, digits and {@code - _ . +}) and a
+ * value (four big-endian length bytes, then the bytes). Names are case-insensitive, so a name may
+ * appear once. Stateless.
  */
 final class Metadata {
   /** The most metadata bytes one side may send; a larger INITIATE or READY is refused. */
@@ -25,8 +26,8 @@ final class Metadata {
   /**
    * The wire form of {@code properties}.
    *
-   * @throws IllegalArgumentException if a name is not a ZMTP property name, appears twice, or the whole exceeds
-   *     {@link #MAX_LENGTH}
+   * @throws IllegalArgumentException if a name is not a ZMTP property name, appears twice, or the
+   *     whole exceeds {@link #MAX_LENGTH}
    */
   static byte[] encode(Map<String, byte[]> properties) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -34,10 +35,12 @@ final class Metadata {
     for (Map.Entry<String, byte[]> p : properties.entrySet()) {
       String name = p.getKey();
       if (!validName(name)) {
-        throw new IllegalArgumentException("'" + name + "' is not a ZMTP property name (1 to 255 of A-Z a-z 0-9 - _ . +)");
+        throw new IllegalArgumentException(
+            "'" + name + "' is not a ZMTP property name (1 to 255 of A-Z a-z 0-9 - _ . +)");
       }
       if (!seen.add(name.toLowerCase(Locale.ROOT))) {
-        throw new IllegalArgumentException("the property '" + name + "' appears twice (names are case-insensitive)");
+        throw new IllegalArgumentException(
+            "the property '" + name + "' appears twice (names are case-insensitive)");
       }
       byte[] value = p.getValue();
       out.write(name.length());
@@ -49,7 +52,8 @@ final class Metadata {
       out.writeBytes(value);
     }
     if (out.size() > MAX_LENGTH) {
-      throw new IllegalArgumentException("metadata of " + out.size() + " bytes exceeds the limit of " + MAX_LENGTH);
+      throw new IllegalArgumentException(
+          "metadata of " + out.size() + " bytes exceeds the limit of " + MAX_LENGTH);
     }
     return out.toByteArray();
   }
@@ -60,7 +64,8 @@ final class Metadata {
    * @param command the command that carried them, for messages
    * @throws SecurityFailure (PROTOCOL) if they are malformed
    */
-  static Map<String, byte[]> decode(byte[] in, int off, int length, String command) throws SecurityFailure {
+  static Map<String, byte[]> decode(byte[] in, int off, int length, String command)
+      throws SecurityFailure {
     Map<String, byte[]> properties = new LinkedHashMap<>();
     Set<String> seen = new HashSet<>();
     int end = off + length;
@@ -68,7 +73,8 @@ final class Metadata {
     while (at < end) {
       int nameLength = in[at++] & 0xff;
       if (nameLength == 0 || nameLength > end - at) {
-        throw malformed(command, "a property name of " + nameLength + " bytes at offset " + (at - 1 - off));
+        throw malformed(
+            command, "a property name of " + nameLength + " bytes at offset " + (at - 1 - off));
       }
       String name = new String(in, at, nameLength, StandardCharsets.ISO_8859_1);
       at += nameLength;
@@ -81,11 +87,22 @@ final class Metadata {
       if (end - at < 4) {
         throw malformed(command, "no value length after the property '" + name + "'");
       }
-      long valueLength = ((long) (in[at] & 0xff) << 24) | ((in[at + 1] & 0xff) << 16) | ((in[at + 2] & 0xff) << 8)
-          | (in[at + 3] & 0xff);
+      long valueLength =
+          ((long) (in[at] & 0xff) << 24)
+              | ((in[at + 1] & 0xff) << 16)
+              | ((in[at + 2] & 0xff) << 8)
+              | (in[at + 3] & 0xff);
       at += 4;
       if (valueLength > end - at) {
-        throw malformed(command, "a value of " + valueLength + " bytes for '" + name + "' but only " + (end - at) + " left");
+        throw malformed(
+            command,
+            "a value of "
+                + valueLength
+                + " bytes for '"
+                + name
+                + "' but only "
+                + (end - at)
+                + " left");
       }
       properties.put(name, Arrays.copyOfRange(in, at, at + (int) valueLength));
       at += (int) valueLength;
@@ -99,8 +116,14 @@ final class Metadata {
     }
     for (int i = 0; i < name.length(); i++) {
       char c = name.charAt(i);
-      boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-          || c == '-' || c == '_' || c == '.' || c == '+';
+      boolean ok =
+          (c >= 'a' && c <= 'z')
+              || (c >= 'A' && c <= 'Z')
+              || (c >= '0' && c <= '9')
+              || c == '-'
+              || c == '_'
+              || c == '.'
+              || c == '+';
       if (!ok) {
         return false;
       }
@@ -109,6 +132,7 @@ final class Metadata {
   }
 
   private static SecurityFailure malformed(String command, String what) {
-    return new SecurityFailure(SecurityFailure.Kind.PROTOCOL, "malformed metadata in " + command + ": " + what);
+    return new SecurityFailure(
+        SecurityFailure.Kind.PROTOCOL, "malformed metadata in " + command + ": " + what);
   }
 }

@@ -35,14 +35,19 @@ class CurveFuzzTest {
   private static final int KEY = 32;
 
   private static CurveSecurity newServer() {
-    return CurveSecurity.server(Fixtures.allowing(SERVER, CLIENT.publicKey()), Map.of(), new Fixtures.SeededRandom(7));
+    return CurveSecurity.server(
+        Fixtures.allowing(SERVER, CLIENT.publicKey()), Map.of(), new Fixtures.SeededRandom(7));
   }
 
   private static CurveSecurity newClient() {
-    return CurveSecurity.client(Fixtures.client(SERVER.publicKey(), CLIENT), Map.of(), new Fixtures.SeededRandom(8));
+    return CurveSecurity.client(
+        Fixtures.client(SERVER.publicKey(), CLIENT), Map.of(), new Fixtures.SeededRandom(8));
   }
 
-  /** Up to three commands to a server, as the transport gives them: screened on the I/O thread, then stepped. */
+  /**
+   * Up to three commands to a server, as the transport gives them: screened on the I/O thread, then
+   * stepped.
+   */
   @FuzzTest
   void server(byte[] data) throws Exception {
     FuzzInput in = new FuzzInput(data);
@@ -50,12 +55,14 @@ class CurveFuzzTest {
     for (int i = 0; i < 3 && in.more(); i++) {
       byte[] frame = in.chunk();
       try {
-        ThreadAllocation.measured((64 << 10) + 4L * frame.length, "a server step", () -> step(s, frame));
+        ThreadAllocation.measured(
+            (64 << 10) + 4L * frame.length, "a server step", () -> step(s, frame));
       } catch (SecurityFailure e) {
         break;
       }
     }
-    if (s.established()) { // only by replaying this seeded handshake's own client: never as anyone else
+    if (s.established()) { // only by replaying this seeded handshake's own client: never as anyone
+      // else
       assertEquals(CLIENT.publicKey(), s.clientKey());
       assertEquals("alice", s.userId());
     }
@@ -79,16 +86,24 @@ class CurveFuzzTest {
     for (int i = 0; i < 3 && in.more(); i++) {
       byte[] frame = in.chunk();
       try {
-        ThreadAllocation.measured((64 << 10) + 4L * frame.length, "a client step", () -> c.receive(frame));
+        ThreadAllocation.measured(
+            (64 << 10) + 4L * frame.length, "a client step", () -> c.receive(frame));
       } catch (SecurityFailure e) {
         break;
       }
     }
-    assertTrue(!c.established() || c.remoteMetadata().isEmpty(), "only this seeded handshake's own server establishes");
+    assertTrue(
+        !c.established() || c.remoteMetadata().isEmpty(),
+        "only this seeded handshake's own server establishes");
   }
 
   /** The keys a client side holds after the server's WELCOME, taken from a real exchange. */
-  private record Welcomed(CurveSecurity server, byte[] hello, byte[] cookie, byte[] serverShortKey, byte[] clientShortKey,
+  private record Welcomed(
+      CurveSecurity server,
+      byte[] hello,
+      byte[] cookie,
+      byte[] serverShortKey,
+      byte[] clientShortKey,
       byte[] sessionKey) {
     static Welcomed make() throws SecurityFailure {
       CurveSecurity s = newServer();
@@ -99,11 +114,25 @@ class CurveFuzzTest {
       byte[][] secrets = c.secretFields();
       byte[] shortSecret = secrets[0].clone();
       byte[] plain = new byte[128];
-      assertTrue(NaclBox.open(secrets[1], CurveSecurity.fullNonce(CurveSecurity.WELCOME_NONCE, welcome, 8), welcome, 24, 144, plain, 0));
+      assertTrue(
+          NaclBox.open(
+              secrets[1],
+              CurveSecurity.fullNonce(CurveSecurity.WELCOME_NONCE, welcome, 8),
+              welcome,
+              24,
+              144,
+              plain,
+              0));
       byte[] serverShort = Arrays.copyOfRange(plain, 0, KEY);
       byte[] session = new byte[KEY];
       assertTrue(NaclBox.beforenm(serverShort, shortSecret, session));
-      return new Welcomed(s, hello, Arrays.copyOfRange(plain, KEY, 128), serverShort, Arrays.copyOfRange(hello, 80, 80 + KEY), session);
+      return new Welcomed(
+          s,
+          hello,
+          Arrays.copyOfRange(plain, KEY, 128),
+          serverShort,
+          Arrays.copyOfRange(hello, 80, 80 + KEY),
+          session);
     }
   }
 
@@ -122,12 +151,18 @@ class CurveFuzzTest {
       plain = in.rest();
     } else {
       CurveKeyPair who = mode == 0 ? CLIENT : STRANGER;
-      byte[] vouchNonce = CurveSecurity.fullNonce(CurveSecurity.VOUCH_NONCE, Arrays.copyOf(in.bytes(16), 16), 0);
+      byte[] vouchNonce =
+          CurveSecurity.fullNonce(CurveSecurity.VOUCH_NONCE, Arrays.copyOf(in.bytes(16), 16), 0);
       byte[] vouchKey = new byte[KEY];
       NaclBox.beforenm(w.serverShortKey, who.secretKey(), vouchKey);
       byte[] vouch = new byte[2 * KEY];
       System.arraycopy(w.clientShortKey, 0, vouch, 0, KEY);
-      System.arraycopy(in.bool() ? SERVER.publicKey().bytes() : STRANGER.publicKey().bytes(), 0, vouch, KEY, KEY);
+      System.arraycopy(
+          in.bool() ? SERVER.publicKey().bytes() : STRANGER.publicKey().bytes(),
+          0,
+          vouch,
+          KEY,
+          KEY);
       byte[] metadata = in.rest();
       plain = new byte[128 + metadata.length];
       System.arraycopy(who.publicKey().bytes(), 0, plain, 0, KEY);
@@ -138,17 +173,29 @@ class CurveFuzzTest {
     byte[] initiate = Command.frame(Command.INITIATE, 113 + 16 + plain.length);
     System.arraycopy(w.cookie, 0, initiate, 9, 96);
     org.bouncycastle.util.Pack.longToBigEndian(nonce, initiate, 105);
-    NaclBox.seal(w.sessionKey, CurveSecurity.fullNonce(CurveSecurity.INITIATE_NONCE, initiate, 105), plain, 0, plain.length, initiate, 113);
+    NaclBox.seal(
+        w.sessionKey,
+        CurveSecurity.fullNonce(CurveSecurity.INITIATE_NONCE, initiate, 105),
+        plain,
+        0,
+        plain.length,
+        initiate,
+        113);
     try {
-      ThreadAllocation.measured((64 << 10) + 4L * initiate.length, "INITIATE", () -> step(w.server, initiate));
+      ThreadAllocation.measured(
+          (64 << 10) + 4L * initiate.length, "INITIATE", () -> step(w.server, initiate));
     } catch (SecurityFailure e) {
       assertFalse(w.server.established());
       return;
     }
     assertTrue(w.server.established());
-    assertEquals(CLIENT.publicKey(), w.server.clientKey(), "only the allowed client's proven key gets in");
+    assertEquals(
+        CLIENT.publicKey(), w.server.clientKey(), "only the allowed client's proven key gets in");
     assertEquals("alice", w.server.userId());
-    assertArrayEquals(Arrays.copyOfRange(plain, 128, plain.length), Metadata.encode(w.server.remoteMetadata()), "metadata read back");
+    assertArrayEquals(
+        Arrays.copyOfRange(plain, 128, plain.length),
+        Metadata.encode(w.server.remoteMetadata()),
+        "metadata read back");
   }
 
   /** A READY sealed with the session key around metadata from the input. */
@@ -166,7 +213,14 @@ class CurveFuzzTest {
     byte[] metadata = in.rest();
     byte[] ready = Command.frame(Command.READY, CurveSecurity.READY_MIN + metadata.length);
     org.bouncycastle.util.Pack.longToBigEndian(nonce, ready, 6);
-    NaclBox.seal(session, CurveSecurity.fullNonce(CurveSecurity.READY_NONCE, ready, 6), metadata, 0, metadata.length, ready, 14);
+    NaclBox.seal(
+        session,
+        CurveSecurity.fullNonce(CurveSecurity.READY_NONCE, ready, 6),
+        metadata,
+        0,
+        metadata.length,
+        ready,
+        14);
     try {
       ThreadAllocation.measured((64 << 10) + 4L * ready.length, "READY", () -> c.receive(ready));
     } catch (SecurityFailure e) {
@@ -177,7 +231,10 @@ class CurveFuzzTest {
     assertArrayEquals(metadata, Metadata.encode(c.remoteMetadata()), "metadata read back");
   }
 
-  /** MESSAGE commands to an established server: sealed by its client, forged with the session key and the input's nonce and flags, or raw. */
+  /**
+   * MESSAGE commands to an established server: sealed by its client, forged with the session key
+   * and the input's nonce and flags, or raw.
+   */
   @FuzzTest
   void messages(byte[] data) throws Exception {
     FuzzInput in = new FuzzInput(data);
@@ -212,7 +269,8 @@ class CurveFuzzTest {
       }
       byte[][] opened = new byte[1][];
       try {
-        ThreadAllocation.measured((64 << 10) + 4L * frame.length, "open", () -> opened[0] = s.open(frame));
+        ThreadAllocation.measured(
+            (64 << 10) + 4L * frame.length, "open", () -> opened[0] = s.open(frame));
       } catch (SecurityFailure e) {
         assertFalse(opens, "a well-sealed MESSAGE with a fresh nonce opens: " + e.getMessage());
         return; // the layer refuses everything after a failure
@@ -237,16 +295,49 @@ class CurveFuzzTest {
     server.put("hello-initiate", new FuzzInput.Writer().chunk(hello).chunk(initiate).toByteArray());
     Map<String, byte[]> client = new LinkedHashMap<>();
     client.put("welcome-ready", new FuzzInput.Writer().chunk(welcome).chunk(ready).toByteArray());
-    client.put("error", new FuzzInput.Writer().chunk(ErrorCommand.encode("this server does not accept the client's key")).toByteArray());
-    byte[] metadata = Metadata.encode(new LinkedHashMap<>(Map.of("Socket-Type", "DEALER".getBytes(java.nio.charset.StandardCharsets.US_ASCII))));
+    client.put(
+        "error",
+        new FuzzInput.Writer()
+            .chunk(ErrorCommand.encode("this server does not accept the client's key"))
+            .toByteArray());
+    byte[] metadata =
+        Metadata.encode(
+            new LinkedHashMap<>(
+                Map.of(
+                    "Socket-Type", "DEALER".getBytes(java.nio.charset.StandardCharsets.US_ASCII))));
     Map<String, byte[]> initiates = new LinkedHashMap<>();
-    initiates.put("allowed", new FuzzInput.Writer().u8(0).u8(1).bytes(new byte[16]).u8(1).bytes(metadata).toByteArray());
-    initiates.put("stranger", new FuzzInput.Writer().u8(1).u8(1).bytes(new byte[16]).u8(1).toByteArray());
+    initiates.put(
+        "allowed",
+        new FuzzInput.Writer().u8(0).u8(1).bytes(new byte[16]).u8(1).bytes(metadata).toByteArray());
+    initiates.put(
+        "stranger", new FuzzInput.Writer().u8(1).u8(1).bytes(new byte[16]).u8(1).toByteArray());
     Map<String, byte[]> readies = new LinkedHashMap<>();
     readies.put("metadata", new FuzzInput.Writer().u8(1).bytes(metadata).toByteArray());
     Map<String, byte[]> messages = new LinkedHashMap<>();
-    messages.put("sealed-then-forged", new FuzzInput.Writer().u8(0).chunk(new byte[] {4, 0, 0, 0, 1}).u8(1).chunk(new byte[] {5})
-        .u64(9).u8(1).u8(2).chunk(new byte[3]).toByteArray());
-    FuzzSeeds.check(getClass(), Map.of("server", server, "client", client, "initiate", initiates, "ready", readies, "messages", messages));
+    messages.put(
+        "sealed-then-forged",
+        new FuzzInput.Writer()
+            .u8(0)
+            .chunk(new byte[] {4, 0, 0, 0, 1})
+            .u8(1)
+            .chunk(new byte[] {5})
+            .u64(9)
+            .u8(1)
+            .u8(2)
+            .chunk(new byte[3])
+            .toByteArray());
+    FuzzSeeds.check(
+        getClass(),
+        Map.of(
+            "server",
+            server,
+            "client",
+            client,
+            "initiate",
+            initiates,
+            "ready",
+            readies,
+            "messages",
+            messages));
   }
 }

@@ -14,20 +14,29 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.callosum.auth.AuthResult;
+import io.callosum.auth.Credential;
 import io.callosum.auth.CurveKeyPair;
 import io.callosum.auth.CurvePublicKey;
 import io.callosum.lower.tcp.internal.ConnectionSecurity;
 import io.callosum.lower.tcp.internal.SecurityFailure;
 import io.callosum.lower.tcp.internal.curve.Fixtures.Pair;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.UnaryOperator;
 import org.bouncycastle.util.Pack;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 
 /** The CurveZMQ handshake and MESSAGE boxes between two {@link CurveSecurity} objects in memory. */
 class CurveSecurityTest {
@@ -100,8 +109,11 @@ class CurveSecurityTest {
     fromClient.put("Empty", new byte[0]);
     Map<String, byte[]> fromServer = Map.of("Preamble", bytes(9, 300));
     Pair p = new Pair(3, fromClient, fromServer).established();
-    assertEquals(List.of("Socket-Type", "X-Callosum.caps+1", "Empty"), List.copyOf(p.server.remoteMetadata().keySet()));
-    assertArrayEquals("DEALER".getBytes(StandardCharsets.US_ASCII), p.server.remoteMetadata().get("Socket-Type"));
+    assertEquals(
+        List.of("Socket-Type", "X-Callosum.caps+1", "Empty"),
+        List.copyOf(p.server.remoteMetadata().keySet()));
+    assertArrayEquals(
+        "DEALER".getBytes(StandardCharsets.US_ASCII), p.server.remoteMetadata().get("Socket-Type"));
     assertArrayEquals(new byte[] {1, 2, 3}, p.server.remoteMetadata().get("X-Callosum.caps+1"));
     assertArrayEquals(new byte[0], p.server.remoteMetadata().get("Empty"));
     assertArrayEquals(bytes(9, 300), p.client.remoteMetadata().get("Preamble"));
@@ -111,13 +123,17 @@ class CurveSecurityTest {
   void badLocalMetadataIsRefusedAtConstruction() {
     CurveKeyPair keys = Fixtures.keyPair(4);
     var auth = Fixtures.client(keys.publicKey(), keys);
-    assertThrows(IllegalArgumentException.class, () -> CurveSecurity.client(auth, Map.of("no spaces", new byte[0])));
-    assertThrows(IllegalArgumentException.class, () -> CurveSecurity.client(auth, Map.of("", new byte[0])));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> CurveSecurity.client(auth, Map.of("no spaces", new byte[0])));
+    assertThrows(
+        IllegalArgumentException.class, () -> CurveSecurity.client(auth, Map.of("", new byte[0])));
     Map<String, byte[]> twice = new LinkedHashMap<>();
     twice.put("Name", new byte[0]);
     twice.put("NAME", new byte[0]);
     assertThrows(IllegalArgumentException.class, () -> CurveSecurity.client(auth, twice));
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> CurveSecurity.client(auth, Map.of("Big", new byte[Metadata.MAX_LENGTH])));
   }
 
@@ -134,12 +150,18 @@ class CurveSecurityTest {
   void theServersAuthenticatorSeesDomainAndClientKey() throws SecurityFailure {
     CurveKeyPair serverKeys = Fixtures.keyPair(6);
     CurveKeyPair clientKeys = Fixtures.keyPair(7);
-    AtomicReference<io.callosum.auth.Credential> seen = new AtomicReference<>();
-    CurveSecurity server = Fixtures.serverSide(Fixtures.server(serverKeys, c -> {
-      seen.set(c);
-      return AuthResult.accept("user-" + c.publicKey().z85().substring(0, 5));
-    }), 8);
-    CurveSecurity client = Fixtures.clientSide(Fixtures.client(serverKeys.publicKey(), clientKeys), 9);
+    AtomicReference<Credential> seen = new AtomicReference<>();
+    CurveSecurity server =
+        Fixtures.serverSide(
+            Fixtures.server(
+                serverKeys,
+                c -> {
+                  seen.set(c);
+                  return AuthResult.accept("user-" + c.publicKey().z85().substring(0, 5));
+                }),
+            8);
+    CurveSecurity client =
+        Fixtures.clientSide(Fixtures.client(serverKeys.publicKey(), clientKeys), 9);
     Fixtures.handshake(client, server);
     assertEquals("test", seen.get().domain());
     assertEquals(clientKeys.publicKey(), seen.get().publicKey());
@@ -150,22 +172,24 @@ class CurveSecurityTest {
   void oneSealingAndOneOpeningThreadMayWorkAtOnce() throws Exception {
     Pair p = new Pair(67).established();
     int count = 2000;
-    List<byte[]> fromServer = new java.util.ArrayList<>();
+    List<byte[]> fromServer = new ArrayList<>();
     for (int i = 0; i < count; i++) {
       fromServer.add(p.server.seal(bytes(i, 40)));
     }
-    java.util.concurrent.ExecutorService opener = java.util.concurrent.Executors.newSingleThreadExecutor();
+    ExecutorService opener = Executors.newSingleThreadExecutor();
     try {
-      java.util.concurrent.Future<?> opened = opener.submit(() -> {
-        for (int i = 0; i < count; i++) {
-          assertArrayEquals(bytes(i, 40), p.client.open(fromServer.get(i)));
-        }
-        return null;
-      });
+      Future<?> opened =
+          opener.submit(
+              () -> {
+                for (int i = 0; i < count; i++) {
+                  assertArrayEquals(bytes(i, 40), p.client.open(fromServer.get(i)));
+                }
+                return null;
+              });
       for (int i = 0; i < count; i++) {
         assertArrayEquals(bytes(-i, 40), p.server.open(p.client.seal(bytes(-i, 40))));
       }
-      opened.get(10, java.util.concurrent.TimeUnit.SECONDS);
+      opened.get(10, TimeUnit.SECONDS);
     } finally {
       opener.shutdownNow();
     }
@@ -177,18 +201,25 @@ class CurveSecurityTest {
   void anUnknownClientKeyIsRefusedAndTheClientLearnsWhy() throws SecurityFailure {
     CurveKeyPair serverKeys = Fixtures.keyPair(10);
     CurveKeyPair stranger = Fixtures.keyPair(11);
-    CurveSecurity server = Fixtures.serverSide(Fixtures.allowing(serverKeys, Fixtures.keyPair(12).publicKey()), 13);
-    CurveSecurity client = Fixtures.clientSide(Fixtures.client(serverKeys.publicKey(), stranger), 14);
+    CurveSecurity server =
+        Fixtures.serverSide(Fixtures.allowing(serverKeys, Fixtures.keyPair(12).publicKey()), 13);
+    CurveSecurity client =
+        Fixtures.clientSide(Fixtures.client(serverKeys.publicKey(), stranger), 14);
     byte[] initiate = only(client.receive(only(server.receive(only(client.start())))));
     SecurityFailure refused = refuses(AUTHENTICATION, () -> server.receive(initiate));
-    assertEquals(CurveSecurity.CLIENT_KEY_REFUSED, refused.getMessage(), "names no key: it goes out in the clear");
+    assertEquals(
+        CurveSecurity.CLIENT_KEY_REFUSED,
+        refused.getMessage(),
+        "names no key: it goes out in the clear");
     assertFalse(server.established());
     assertNull(server.userId());
 
-    // The failure carries the ERROR command the transport sends before it closes: the only failure a client is told.
+    // The failure carries the ERROR command the transport sends before it closes: the only failure
+    // a client is told.
     assertArrayEquals(ErrorCommand.encode(CurveSecurity.CLIENT_KEY_REFUSED), refused.reply());
     SecurityFailure learned = refuses(AUTHENTICATION, () -> client.receive(refused.reply()));
-    assertEquals("authentication rejected by the server: " + refused.getMessage(), learned.getMessage());
+    assertEquals(
+        "authentication rejected by the server: " + refused.getMessage(), learned.getMessage());
     assertFalse(client.established());
   }
 
@@ -196,10 +227,16 @@ class CurveSecurityTest {
   void anAuthenticatorThatThrowsRefusesWithoutQuotingItself() throws SecurityFailure {
     CurveKeyPair serverKeys = Fixtures.keyPair(15);
     IllegalStateException boom = new IllegalStateException("database password is hunter2");
-    CurveSecurity server = Fixtures.serverSide(Fixtures.server(serverKeys, c -> {
-      throw boom;
-    }), 16);
-    CurveSecurity client = Fixtures.clientSide(Fixtures.client(serverKeys.publicKey(), Fixtures.keyPair(17)), 18);
+    CurveSecurity server =
+        Fixtures.serverSide(
+            Fixtures.server(
+                serverKeys,
+                c -> {
+                  throw boom;
+                }),
+            16);
+    CurveSecurity client =
+        Fixtures.clientSide(Fixtures.client(serverKeys.publicKey(), Fixtures.keyPair(17)), 18);
     byte[] initiate = only(client.receive(only(server.receive(only(client.start())))));
     SecurityFailure refused = refuses(AUTHENTICATION, () -> server.receive(initiate));
     assertSame(boom, refused.getCause());
@@ -207,47 +244,74 @@ class CurveSecurityTest {
   }
 
   @Test
-  void aClientExpectingAnotherServerKeyIsRefusedAtHelloWithoutAWordAndExplainsTheClose() throws SecurityFailure {
+  void aClientExpectingAnotherServerKeyIsRefusedAtHelloWithoutAWordAndExplainsTheClose()
+      throws SecurityFailure {
     CurveKeyPair serverKeys = Fixtures.keyPair(20);
     CurveKeyPair expected = Fixtures.keyPair(21);
     CurveKeyPair clientKeys = Fixtures.keyPair(22);
-    CurveSecurity server = Fixtures.serverSide(Fixtures.allowing(serverKeys, clientKeys.publicKey()), 23);
-    CurveSecurity client = Fixtures.clientSide(Fixtures.client(expected.publicKey(), clientKeys), 24);
+    CurveSecurity server =
+        Fixtures.serverSide(Fixtures.allowing(serverKeys, clientKeys.publicKey()), 23);
+    CurveSecurity client =
+        Fixtures.clientSide(Fixtures.client(expected.publicKey(), clientKeys), 24);
     byte[] hello = only(client.start());
     SecurityFailure refused = refuses(AUTHENTICATION, () -> server.receive(hello));
-    assertEquals(CurveSecurity.WRONG_SERVER_KEY, refused.getMessage(), "does not give the server's key away");
+    assertEquals(
+        CurveSecurity.WRONG_SERVER_KEY,
+        refused.getMessage(),
+        "does not give the server's key away");
     assertNull(refused.reply(), "RFC 26: only the authenticator's refusal gets an ERROR");
-    assertTrue(client.closedInHandshake().endsWith("it does not hold the secret key of " + expected.publicKey()
-        + ", the server key this client expects"), client.closedInHandshake());
-    // A server that does send an ERROR at HELLO time (another implementation) is reported with the expected key.
-    SecurityFailure learned = refuses(AUTHENTICATION, () -> client.receive(ErrorCommand.encode("no")));
-    assertEquals("authentication rejected by the server: no (this client expects server key " + expected.publicKey() + ")",
+    assertTrue(
+        client
+            .closedInHandshake()
+            .endsWith(
+                "it does not hold the secret key of "
+                    + expected.publicKey()
+                    + ", the server key this client expects"),
+        client.closedInHandshake());
+    // A server that does send an ERROR at HELLO time (another implementation) is reported with the
+    // expected key.
+    SecurityFailure learned =
+        refuses(AUTHENTICATION, () -> client.receive(ErrorCommand.encode("no")));
+    assertEquals(
+        "authentication rejected by the server: no (this client expects server key "
+            + expected.publicKey()
+            + ")",
         learned.getMessage());
-    assertNull(client.closedInHandshake(), "after the handshake failed, a close tells nothing more");
+    assertNull(
+        client.closedInHandshake(), "after the handshake failed, a close tells nothing more");
   }
 
   @Test
   void theServerScreensCommandsBeforeAnyKeyAgreement() throws SecurityFailure {
     CurveKeyPair serverKeys = Fixtures.keyPair(60);
     CurveKeyPair clientKeys = Fixtures.keyPair(61);
-    byte[] hello = only(Fixtures.clientSide(Fixtures.client(serverKeys.publicKey(), clientKeys), 62).start());
+    byte[] hello =
+        only(Fixtures.clientSide(Fixtures.client(serverKeys.publicKey(), clientKeys), 62).start());
     byte[] version2 = hello.clone();
     version2[6] = 2;
-    for (byte[] bad : List.of(version2, Arrays.copyOf(hello, 199), Arrays.copyOf(hello, 201), new byte[200])) {
-      CurveSecurity server = Fixtures.serverSide(Fixtures.allowing(serverKeys, clientKeys.publicKey()), 63);
+    for (byte[] bad :
+        List.of(version2, Arrays.copyOf(hello, 199), Arrays.copyOf(hello, 201), new byte[200])) {
+      CurveSecurity server =
+          Fixtures.serverSide(Fixtures.allowing(serverKeys, clientKeys.publicKey()), 63);
       refuses(PROTOCOL, () -> server.screen(bad));
     }
-    CurveSecurity server = Fixtures.serverSide(Fixtures.allowing(serverKeys, clientKeys.publicKey()), 64);
+    CurveSecurity server =
+        Fixtures.serverSide(Fixtures.allowing(serverKeys, clientKeys.publicKey()), 64);
     server.screen(hello);
     refuses(PROTOCOL, () -> server.screen(hello)); // a second HELLO
-    CurveSecurity other = Fixtures.serverSide(Fixtures.allowing(serverKeys, clientKeys.publicKey()), 65);
+    CurveSecurity other =
+        Fixtures.serverSide(Fixtures.allowing(serverKeys, clientKeys.publicKey()), 65);
     other.screen(hello);
     byte[] initiate = Command.frame(Command.INITIATE, CurveSecurity.INITIATE_MIN);
     other.screen(initiate);
     refuses(PROTOCOL, () -> other.screen(initiate)); // no third command
-    CurveSecurity shortInitiate = Fixtures.serverSide(Fixtures.allowing(serverKeys, clientKeys.publicKey()), 66);
+    CurveSecurity shortInitiate =
+        Fixtures.serverSide(Fixtures.allowing(serverKeys, clientKeys.publicKey()), 66);
     shortInitiate.screen(hello);
-    refuses(PROTOCOL, () -> shortInitiate.screen(Command.frame(Command.INITIATE, CurveSecurity.INITIATE_MIN - 1)));
+    refuses(
+        PROTOCOL,
+        () ->
+            shortInitiate.screen(Command.frame(Command.INITIATE, CurveSecurity.INITIATE_MIN - 1)));
   }
 
   @Test
@@ -255,20 +319,33 @@ class CurveSecurityTest {
     CurveKeyPair serverKeys = Fixtures.keyPair(70);
     CurveKeyPair clientKeys = Fixtures.keyPair(71);
     AtomicInteger asked = new AtomicInteger();
-    CurveSecurity server = Fixtures.serverSide(Fixtures.server(serverKeys, c -> {
-      asked.incrementAndGet();
-      return AuthResult.accept("u");
-    }), 72);
-    CurveSecurity client = Fixtures.clientSide(Fixtures.client(serverKeys.publicKey(), clientKeys), 73);
-    byte[] initiate = only(client.receive(only(server.handshakeStep(only(client.start())).replies())));
+    CurveSecurity server =
+        Fixtures.serverSide(
+            Fixtures.server(
+                serverKeys,
+                c -> {
+                  asked.incrementAndGet();
+                  return AuthResult.accept("u");
+                }),
+            72);
+    CurveSecurity client =
+        Fixtures.clientSide(Fixtures.client(serverKeys.publicKey(), clientKeys), 73);
+    byte[] initiate =
+        only(client.receive(only(server.handshakeStep(only(client.start())).replies())));
     ConnectionSecurity.Step step = server.handshakeStep(initiate);
     assertEquals(List.of(), step.replies());
     assertEquals(0, asked.get(), "the authenticator is not called by the step");
     assertFalse(server.established());
-    refuses(PROTOCOL, () -> server.handshakeStep(initiate)); // nothing more while the decision is pending
-    CurveSecurity again = Fixtures.serverSide(Fixtures.server(serverKeys, c -> AuthResult.accept("u")), 74);
-    CurveSecurity client2 = Fixtures.clientSide(Fixtures.client(serverKeys.publicKey(), clientKeys), 75);
-    ConnectionSecurity.Step pending = again.handshakeStep(only(client2.receive(only(again.handshakeStep(only(client2.start())).replies()))));
+    refuses(
+        PROTOCOL,
+        () -> server.handshakeStep(initiate)); // nothing more while the decision is pending
+    CurveSecurity again =
+        Fixtures.serverSide(Fixtures.server(serverKeys, c -> AuthResult.accept("u")), 74);
+    CurveSecurity client2 =
+        Fixtures.clientSide(Fixtures.client(serverKeys.publicKey(), clientKeys), 75);
+    ConnectionSecurity.Step pending =
+        again.handshakeStep(
+            only(client2.receive(only(again.handshakeStep(only(client2.start())).replies()))));
     pending.decision().ask();
     byte[] ready = only(pending.decision().finish());
     assertEquals(List.of(), client2.receive(ready));
@@ -276,9 +353,13 @@ class CurveSecurityTest {
     assertEquals("u", again.userId());
 
     // A connection that ended while its client was checked: the decision finds nothing to finish.
-    CurveSecurity ended = Fixtures.serverSide(Fixtures.server(serverKeys, c -> AuthResult.accept("u")), 76);
-    CurveSecurity client3 = Fixtures.clientSide(Fixtures.client(serverKeys.publicKey(), clientKeys), 77);
-    ConnectionSecurity.Step late = ended.handshakeStep(only(client3.receive(only(ended.handshakeStep(only(client3.start())).replies()))));
+    CurveSecurity ended =
+        Fixtures.serverSide(Fixtures.server(serverKeys, c -> AuthResult.accept("u")), 76);
+    CurveSecurity client3 =
+        Fixtures.clientSide(Fixtures.client(serverKeys.publicKey(), clientKeys), 77);
+    ConnectionSecurity.Step late =
+        ended.handshakeStep(
+            only(client3.receive(only(ended.handshakeStep(only(client3.start())).replies()))));
     late.decision().ask();
     ended.destroy();
     refuses(PROTOCOL, () -> late.decision().finish());
@@ -289,13 +370,15 @@ class CurveSecurityTest {
     // An impostor holding another key answers HELLO without being able to open it.
     CurveKeyPair real = Fixtures.keyPair(25);
     CurveKeyPair impostor = Fixtures.keyPair(26);
-    CurveSecurity client = Fixtures.clientSide(Fixtures.client(real.publicKey(), Fixtures.keyPair(27)), 28);
+    CurveSecurity client =
+        Fixtures.clientSide(Fixtures.client(real.publicKey(), Fixtures.keyPair(27)), 28);
     byte[] hello = only(client.start());
     byte[] clientShort = Arrays.copyOfRange(hello, 80, 112);
     byte[] welcome = Command.frame(Command.WELCOME, 168);
     byte[] nonce = CurveSecurity.fullNonce(CurveSecurity.WELCOME_NONCE, bytes(29, 16), 0);
     System.arraycopy(nonce, 8, welcome, 8, 16);
-    System.arraycopy(Jnacl.box(bytes(30, 128), nonce, clientShort, impostor.secretKey()), 0, welcome, 24, 144);
+    System.arraycopy(
+        Jnacl.box(bytes(30, 128), nonce, clientShort, impostor.secretKey()), 0, welcome, 24, 144);
     SecurityFailure f = refuses(AUTHENTICATION, () -> client.receive(welcome));
     assertEquals("the server does not hold the secret key of " + real.publicKey(), f.getMessage());
   }
@@ -305,10 +388,15 @@ class CurveSecurityTest {
     // The authenticator is never asked about a client that failed earlier.
     CurveKeyPair serverKeys = Fixtures.keyPair(31);
     AtomicReference<Object> asked = new AtomicReference<>();
-    CurveSecurity server = Fixtures.serverSide(Fixtures.server(serverKeys, c -> {
-      asked.set(c);
-      return AuthResult.accept("x");
-    }), 32);
+    CurveSecurity server =
+        Fixtures.serverSide(
+            Fixtures.server(
+                serverKeys,
+                c -> {
+                  asked.set(c);
+                  return AuthResult.accept("x");
+                }),
+            32);
     refuses(PROTOCOL, () -> server.receive(new byte[200]));
     assertNull(asked.get());
   }
@@ -353,8 +441,14 @@ class CurveSecurityTest {
   void truncatedOrPaddedMessagesAndOtherCommandsAreRefused() throws SecurityFailure {
     Pair p = new Pair(42).established();
     byte[] m = p.client.seal(bytes(1, 10));
-    for (byte[] bad : List.of(Arrays.copyOf(m, m.length - 1), Arrays.copyOf(m, m.length + 1),
-        Arrays.copyOf(m, 32), new byte[0], ErrorCommand.encode("x"), bytes(5, 100))) {
+    for (byte[] bad :
+        List.of(
+            Arrays.copyOf(m, m.length - 1),
+            Arrays.copyOf(m, m.length + 1),
+            Arrays.copyOf(m, 32),
+            new byte[0],
+            ErrorCommand.encode("x"),
+            bytes(5, 100))) {
       Pair fresh = new Pair(42).established();
       refuses(PROTOCOL, () -> fresh.server.open(bad));
     }
@@ -370,7 +464,8 @@ class CurveSecurityTest {
   @Test
   void aMessageWithFlagsIsRefused() throws SecurityFailure {
     Pair p = new Pair(45).established();
-    // Box the flags byte 0x01 (ZMTP's MORE) with the real session key: only the seal itself can do that, so reseal.
+    // Box the flags byte 0x01 (ZMTP's MORE) with the real session key: only the seal itself can do
+    // that, so reseal.
     byte[] m = p.client.seal(new byte[0]);
     byte[] key = sessionKeyOf(p);
     byte[] nonce = CurveSecurity.fullNonce(CurveSecurity.CLIENT_MESSAGE_NONCE, m, 8);
@@ -384,9 +479,17 @@ class CurveSecurityTest {
   @Test
   void malformedHelloIsRefused() throws SecurityFailure {
     byte[] hello = only(new Pair(50).client.start());
-    List<byte[]> bad = List.of(new byte[0], Arrays.copyOf(hello, 199), Arrays.copyOf(hello, 201),
-        bytes(51, 200), version(hello, 2, 0), version(hello, 1, 1), rename(hello, "HELLX"),
-        ErrorCommand.encode("hi"), lowOrderShortKey(hello));
+    List<byte[]> bad =
+        List.of(
+            new byte[0],
+            Arrays.copyOf(hello, 199),
+            Arrays.copyOf(hello, 201),
+            bytes(51, 200),
+            version(hello, 2, 0),
+            version(hello, 1, 1),
+            rename(hello, "HELLX"),
+            ErrorCommand.encode("hi"),
+            lowOrderShortKey(hello));
     for (byte[] frame : bad) {
       Pair p = new Pair(52);
       refuses(PROTOCOL, () -> p.server.receive(frame));
@@ -398,9 +501,15 @@ class CurveSecurityTest {
   void malformedWelcomeIsRefused() throws SecurityFailure {
     Pair model = new Pair(53);
     byte[] welcome = only(model.server.receive(only(model.client.start())));
-    List<byte[]> bad = List.of(new byte[0], Arrays.copyOf(welcome, 167),
-        Arrays.copyOf(welcome, 169), bytes(54, 168), rename(welcome, "WELCOMX"), new byte[] {5, 'E', 'R'},
-        Arrays.copyOf(ErrorCommand.encode("too short"), 9));
+    List<byte[]> bad =
+        List.of(
+            new byte[0],
+            Arrays.copyOf(welcome, 167),
+            Arrays.copyOf(welcome, 169),
+            bytes(54, 168),
+            rename(welcome, "WELCOMX"),
+            new byte[] {5, 'E', 'R'},
+            Arrays.copyOf(ErrorCommand.encode("too short"), 9));
     for (byte[] frame : bad) {
       Pair p = new Pair(53);
       p.client.start();
@@ -416,36 +525,39 @@ class CurveSecurityTest {
     byte[] initiate = only(p.client.receive(welcome));
     byte[] ready = only(p.server.receive(initiate));
 
-    refuses(PROTOCOL, () -> new Pair(55).server.receive(initiate));          // INITIATE before HELLO
-    refuses(PROTOCOL, () -> new Pair(55).client.receive(welcome));           // before start()
+    refuses(PROTOCOL, () -> new Pair(55).server.receive(initiate)); // INITIATE before HELLO
+    refuses(PROTOCOL, () -> new Pair(55).client.receive(welcome)); // before start()
     Pair q = new Pair(55);
     q.client.start();
-    refuses(PROTOCOL, () -> q.client.receive(ready));                        // READY before WELCOME
+    refuses(PROTOCOL, () -> q.client.receive(ready)); // READY before WELCOME
     Pair r = new Pair(55);
     r.server.receive(hello);
-    refuses(PROTOCOL, () -> r.server.receive(hello));                        // HELLO twice
+    refuses(PROTOCOL, () -> r.server.receive(hello)); // HELLO twice
     Pair s = new Pair(55);
     only(s.client.receive(only(s.server.receive(only(s.client.start())))));
-    refuses(PROTOCOL, () -> s.client.receive(welcome));                      // WELCOME twice
+    refuses(PROTOCOL, () -> s.client.receive(welcome)); // WELCOME twice
     Pair t = new Pair(56).established();
-    refuses(PROTOCOL, () -> t.server.receive(initiate));                     // handshake after the handshake
+    refuses(PROTOCOL, () -> t.server.receive(initiate)); // handshake after the handshake
     Pair u = new Pair(56).established();
-    refuses(PROTOCOL, () -> u.client.receive(u.server.seal(new byte[0])));   // MESSAGE through receive()
+    refuses(
+        PROTOCOL, () -> u.client.receive(u.server.seal(new byte[0]))); // MESSAGE through receive()
   }
 
   @Test
   void malformedInitiateIsRefused() throws SecurityFailure {
     Pair model = new Pair(57);
-    byte[] initiate = only(model.client.receive(only(model.server.receive(only(model.client.start())))));
-    List<java.util.function.UnaryOperator<byte[]>> damage = List.of(
-        f -> Arrays.copyOf(f, 256),
-        f -> Arrays.copyOf(f, CurveSecurity.INITIATE_MIN + Metadata.MAX_LENGTH + 1),
-        f -> Arrays.copyOf(f, f.length + 1),
-        f -> bytes(58, f.length),
-        f -> rename(f, "INITIATX"),
-        f -> Fixtures.flip(f, 20, 0),    // the cookie
-        f -> Fixtures.flip(f, 200, 0),   // the box
-        f -> new byte[0]);
+    byte[] initiate =
+        only(model.client.receive(only(model.server.receive(only(model.client.start())))));
+    List<UnaryOperator<byte[]>> damage =
+        List.of(
+            f -> Arrays.copyOf(f, 256),
+            f -> Arrays.copyOf(f, CurveSecurity.INITIATE_MIN + Metadata.MAX_LENGTH + 1),
+            f -> Arrays.copyOf(f, f.length + 1),
+            f -> bytes(58, f.length),
+            f -> rename(f, "INITIATX"),
+            f -> Fixtures.flip(f, 20, 0), // the cookie
+            f -> Fixtures.flip(f, 200, 0), // the box
+            f -> new byte[0]);
     for (var d : damage) {
       Pair p = new Pair(57);
       byte[] welcome = only(p.server.receive(only(p.client.start())));
@@ -459,10 +571,17 @@ class CurveSecurityTest {
   void malformedReadyIsRefused() throws SecurityFailure {
     Pair model = new Pair(59);
     byte[] hello = only(model.client.start());
-    byte[] ready = only(model.server.receive(only(model.client.receive(only(model.server.receive(hello))))));
-    List<byte[]> bad = List.of(Arrays.copyOf(ready, 29), Arrays.copyOf(ready, 31),
-        Fixtures.flip(ready, 20, 1), Fixtures.flip(ready, 7, 1), rename(ready, "READX"), bytes(60, 30),
-        Arrays.copyOf(ready, CurveSecurity.READY_MIN + Metadata.MAX_LENGTH + 1));
+    byte[] ready =
+        only(model.server.receive(only(model.client.receive(only(model.server.receive(hello))))));
+    List<byte[]> bad =
+        List.of(
+            Arrays.copyOf(ready, 29),
+            Arrays.copyOf(ready, 31),
+            Fixtures.flip(ready, 20, 1),
+            Fixtures.flip(ready, 7, 1),
+            rename(ready, "READX"),
+            bytes(60, 30),
+            Arrays.copyOf(ready, CurveSecurity.READY_MIN + Metadata.MAX_LENGTH + 1));
     for (byte[] frame : bad) {
       Pair p = new Pair(59);
       only(p.client.receive(only(p.server.receive(only(p.client.start())))));
@@ -482,8 +601,15 @@ class CurveSecurityTest {
 
   @Test
   void garbageNeverEscapesAsAnUncheckedException() throws SecurityFailure {
-    java.util.SplittableRandom random = new java.util.SplittableRandom(62);
-    byte[][] names = {Command.HELLO, Command.WELCOME, Command.INITIATE, Command.READY, Command.MESSAGE, Command.ERROR};
+    SplittableRandom random = new SplittableRandom(62);
+    byte[][] names = {
+      Command.HELLO,
+      Command.WELCOME,
+      Command.INITIATE,
+      Command.READY,
+      Command.MESSAGE,
+      Command.ERROR
+    };
     for (int round = 0; round < 1500; round++) {
       byte[] frame = new byte[random.nextInt(400)];
       random.nextBytes(frame);
@@ -552,7 +678,7 @@ class CurveSecurityTest {
 
   // ---- helpers ----
 
-  private static void assertRefused(org.junit.jupiter.api.function.Executable step) {
+  private static void assertRefused(Executable step) {
     assertThrows(SecurityFailure.class, step);
   }
 
@@ -576,7 +702,10 @@ class CurveSecurityTest {
     return copy;
   }
 
-  /** The session key of {@code p}'s server, taken through reflection: only tests that forge boxes need it. */
+  /**
+   * The session key of {@code p}'s server, taken through reflection: only tests that forge boxes
+   * need it.
+   */
   private static byte[] sessionKeyOf(Pair p) {
     return sessionKeyOf(p.server);
   }

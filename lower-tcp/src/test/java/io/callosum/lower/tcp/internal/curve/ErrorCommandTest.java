@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.callosum.lower.tcp.internal.SecurityFailure;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 /** The ERROR command of ZMTP 3 as a server's refusal. */
@@ -33,9 +34,11 @@ class ErrorCommandTest {
   @Test
   void aLengthThatDisagreesWithTheFrameIsRefused() {
     byte[] frame = ErrorCommand.encode("abc");
-    assertThrows(SecurityFailure.class, () -> ErrorCommand.reason(java.util.Arrays.copyOf(frame, frame.length - 1)));
-    assertThrows(SecurityFailure.class, () -> ErrorCommand.reason(java.util.Arrays.copyOf(frame, frame.length + 1)));
-    assertThrows(SecurityFailure.class, () -> ErrorCommand.reason(java.util.Arrays.copyOf(frame, 6)));
+    assertThrows(
+        SecurityFailure.class, () -> ErrorCommand.reason(Arrays.copyOf(frame, frame.length - 1)));
+    assertThrows(
+        SecurityFailure.class, () -> ErrorCommand.reason(Arrays.copyOf(frame, frame.length + 1)));
+    assertThrows(SecurityFailure.class, () -> ErrorCommand.reason(Arrays.copyOf(frame, 6)));
     assertFalse(ErrorCommand.is(new byte[] {5, 'E', 'R'}));
   }
 }

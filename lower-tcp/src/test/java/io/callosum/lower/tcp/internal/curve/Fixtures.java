@@ -22,8 +22,13 @@ import org.junit.jupiter.api.function.Executable;
 final class Fixtures {
   private Fixtures() {}
 
-  /** A SecureRandom whose bytes come from a seeded SplittableRandom: the same seed, the same handshake. */
+  /**
+   * A SecureRandom whose bytes come from a seeded SplittableRandom: the same seed, the same
+   * handshake.
+   */
   static final class SeededRandom extends SecureRandom {
+    private static final long serialVersionUID = 1L;
+
     private final SplittableRandom random;
 
     SeededRandom(long seed) {
@@ -59,7 +64,8 @@ final class Fixtures {
   }
 
   /** A server authenticator in domain "test" that answers with {@code decision}. */
-  static ServerAuthenticator server(CurveKeyPair serverKeys, Function<Credential, AuthResult> decision) {
+  static ServerAuthenticator server(
+      CurveKeyPair serverKeys, Function<Credential, AuthResult> decision) {
     return new ServerAuthenticator() {
       @Override
       public String domain() {
@@ -80,8 +86,12 @@ final class Fixtures {
 
   /** A server authenticator that lets in {@code allowed} only, as user "alice". */
   static ServerAuthenticator allowing(CurveKeyPair serverKeys, CurvePublicKey allowed) {
-    return server(serverKeys, c -> c.publicKey().equals(allowed) && c.domain().equals("test")
-        ? AuthResult.accept("alice") : AuthResult.reject());
+    return server(
+        serverKeys,
+        c ->
+            c.publicKey().equals(allowed) && c.domain().equals("test")
+                ? AuthResult.accept("alice")
+                : AuthResult.reject());
   }
 
   static ClientAuthenticator client(CurvePublicKey serverKey, CurveKeyPair clientKeys) {
@@ -94,7 +104,10 @@ final class Fixtures {
     return frames.get(0);
   }
 
-  /** Runs the four handshake steps between {@code client} and {@code server}; both are established afterwards. */
+  /**
+   * Runs the four handshake steps between {@code client} and {@code server}; both are established
+   * afterwards.
+   */
   static void handshake(CurveSecurity client, CurveSecurity server) throws SecurityFailure {
     assertEquals(List.of(), server.start());
     byte[] hello = only(client.start());
@@ -106,7 +119,9 @@ final class Fixtures {
     assertTrue(client.established());
   }
 
-  /** A pair of sides with fresh keys that completes the handshake; the client is let in as "alice". */
+  /**
+   * A pair of sides with fresh keys that completes the handshake; the client is let in as "alice".
+   */
   static final class Pair {
     final CurveKeyPair serverKeys;
     final CurveKeyPair clientKeys;
@@ -122,13 +137,23 @@ final class Fixtures {
     }
 
     /** Keys from {@code keySeed}, connection randomness from {@code randomSeed}. */
-    Pair(long keySeed, long randomSeed, Map<String, byte[]> clientMetadata, Map<String, byte[]> serverMetadata) {
+    Pair(
+        long keySeed,
+        long randomSeed,
+        Map<String, byte[]> clientMetadata,
+        Map<String, byte[]> serverMetadata) {
       serverKeys = keyPair(keySeed);
       clientKeys = keyPair(keySeed + 1);
-      client = CurveSecurity.client(client(serverKeys.publicKey(), clientKeys), clientMetadata,
-          new SeededRandom(randomSeed + 2));
-      server = CurveSecurity.server(allowing(serverKeys, clientKeys.publicKey()), serverMetadata,
-          new SeededRandom(randomSeed + 3));
+      client =
+          CurveSecurity.client(
+              client(serverKeys.publicKey(), clientKeys),
+              clientMetadata,
+              new SeededRandom(randomSeed + 2));
+      server =
+          CurveSecurity.server(
+              allowing(serverKeys, clientKeys.publicKey()),
+              serverMetadata,
+              new SeededRandom(randomSeed + 3));
     }
 
     Pair established() throws SecurityFailure {

@@ -32,9 +32,10 @@ import org.zeromq.ZContext;
 import org.zeromq.ZMQ;
 
 /**
- * The strongest cross-check: {@link CurveSecurity} speaks CURVE with real jeromq sockets over loopback TCP, each role
- * against the other's, through a minimal ZMTP 3.0 framing (greeting, then flag + length frames) written here. The
- * CurveZMQ commands themselves are exactly what {@code CurveSecurity} produces and consumes.
+ * The strongest cross-check: {@link CurveSecurity} speaks CURVE with real jeromq sockets over
+ * loopback TCP, each role against the other's, through a minimal ZMTP 3.0 framing (greeting, then
+ * flag + length frames) written here. The CurveZMQ commands themselves are exactly what {@code
+ * CurveSecurity} produces and consumes.
  */
 @Timeout(30)
 class JeromqInteropTest {
@@ -53,26 +54,33 @@ class JeromqInteropTest {
   @Test
   void aJeromqDealerHandshakesWithOurServerAndTheyExchangeMessages() throws Exception {
     try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      CurveSecurity server = CurveSecurity.server(Fixtures.allowing(serverKeys, clientKeys.publicKey()),
-          Map.of("Socket-Type", ascii("ROUTER")), new SeededRandom(202));
-      CompletableFuture<String> served = CompletableFuture.supplyAsync(() -> {
-        String step = "accept";
-        try (Socket s = acceptGreeted(listener)) {
-          Zmtp zmtp = new Zmtp(s);
-          step = "hello";
-          byte[] welcome = only(server.receive(zmtp.readFrame()));
-          zmtp.writeCommand(welcome);
-          step = "initiate";
-          zmtp.writeCommand(only(server.receive(zmtp.readFrame())));
-          step = "message";
-          String got = new String(server.open(zmtp.readFrame()), StandardCharsets.UTF_8);
-          zmtp.writeMessage(server.seal(ascii("pong to " + got)));
-          zmtp.readFrame(); // wait for the dealer's last message so the reply is not cut off by our close
-          return got;
-        } catch (IOException | SecurityFailure e) {
-          throw new RuntimeException("at " + step, e);
-        }
-      }, background);
+      CurveSecurity server =
+          CurveSecurity.server(
+              Fixtures.allowing(serverKeys, clientKeys.publicKey()),
+              Map.of("Socket-Type", ascii("ROUTER")),
+              new SeededRandom(202));
+      CompletableFuture<String> served =
+          CompletableFuture.supplyAsync(
+              () -> {
+                String step = "accept";
+                try (Socket s = acceptGreeted(listener)) {
+                  Zmtp zmtp = new Zmtp(s);
+                  step = "hello";
+                  byte[] welcome = only(server.receive(zmtp.readFrame()));
+                  zmtp.writeCommand(welcome);
+                  step = "initiate";
+                  zmtp.writeCommand(only(server.receive(zmtp.readFrame())));
+                  step = "message";
+                  String got = new String(server.open(zmtp.readFrame()), StandardCharsets.UTF_8);
+                  zmtp.writeMessage(server.seal(ascii("pong to " + got)));
+                  zmtp.readFrame(); // wait for the dealer's last message so the reply is not cut
+                  // off by our close
+                  return got;
+                } catch (IOException | SecurityFailure e) {
+                  throw new RuntimeException("at " + step, e);
+                }
+              },
+              background);
 
       ZMQ.Socket dealer = context.createSocket(SocketType.DEALER);
       dealer.setLinger(0);
@@ -104,8 +112,11 @@ class JeromqInteropTest {
     router.setCurveSecretKey(serverKeys.secretKey());
     int port = router.bindToRandomPort("tcp://127.0.0.1");
 
-    CurveSecurity client = CurveSecurity.client(Fixtures.client(serverKeys.publicKey(), clientKeys),
-        Map.of("Socket-Type", ascii("DEALER"), "Identity", new byte[0]), new SeededRandom(203));
+    CurveSecurity client =
+        CurveSecurity.client(
+            Fixtures.client(serverKeys.publicKey(), clientKeys),
+            Map.of("Socket-Type", ascii("DEALER"), "Identity", new byte[0]),
+            new SeededRandom(203));
     try (Socket s = connectGreeted(port)) {
       Zmtp zmtp = new Zmtp(s);
       zmtp.writeCommand(only(client.start()));
@@ -125,31 +136,36 @@ class JeromqInteropTest {
 
   @Test
   void aJeromqRouterWhoseZapHandlerRefusesUsIsReportedAsAnAuthenticationFailure() throws Exception {
-    // A ZAP handler (RFC 27) that refuses every client: jeromq then sends ERROR with the status code.
-    // The handler's socket lives on its own thread, from bind to close; it binds before the router does.
+    // A ZAP handler (RFC 27) that refuses every client: jeromq then sends ERROR with the status
+    // code.
+    // The handler's socket lives on its own thread, from bind to close; it binds before the router
+    // does.
     CountDownLatch bound = new CountDownLatch(1);
-    CompletableFuture<String> asked = CompletableFuture.supplyAsync(() -> {
-      ZMQ.Socket zap = context.createSocket(SocketType.REP);
-      try {
-        zap.setLinger(0);
-        zap.setReceiveTimeOut(10_000);
-        zap.bind("inproc://zeromq.zap.01");
-        bound.countDown();
-        List<byte[]> request = new ArrayList<>();
-        do {
-          request.add(zap.recv());
-        } while (zap.hasReceiveMore());
-        zap.sendMore("1.0");
-        zap.sendMore(request.get(1));
-        zap.sendMore("400");
-        zap.sendMore("not on the list");
-        zap.sendMore("");
-        zap.send("");
-        return new String(request.get(5), StandardCharsets.US_ASCII); // the mechanism
-      } finally {
-        zap.close();
-      }
-    }, background);
+    CompletableFuture<String> asked =
+        CompletableFuture.supplyAsync(
+            () -> {
+              ZMQ.Socket zap = context.createSocket(SocketType.REP);
+              try {
+                zap.setLinger(0);
+                zap.setReceiveTimeOut(10_000);
+                zap.bind("inproc://zeromq.zap.01");
+                bound.countDown();
+                List<byte[]> request = new ArrayList<>();
+                do {
+                  request.add(zap.recv());
+                } while (zap.hasReceiveMore());
+                zap.sendMore("1.0");
+                zap.sendMore(request.get(1));
+                zap.sendMore("400");
+                zap.sendMore("not on the list");
+                zap.sendMore("");
+                zap.send("");
+                return new String(request.get(5), StandardCharsets.US_ASCII); // the mechanism
+              } finally {
+                zap.close();
+              }
+            },
+            background);
     assertTrue(bound.await(10, TimeUnit.SECONDS));
     ZMQ.Socket router = context.createSocket(SocketType.ROUTER);
     router.setLinger(0);
@@ -157,23 +173,29 @@ class JeromqInteropTest {
     router.setCurveSecretKey(serverKeys.secretKey());
     int port = router.bindToRandomPort("tcp://127.0.0.1");
 
-    CurveSecurity client = CurveSecurity.client(Fixtures.client(serverKeys.publicKey(), clientKeys),
-        Map.of("Socket-Type", ascii("DEALER")), new SeededRandom(204));
+    CurveSecurity client =
+        CurveSecurity.client(
+            Fixtures.client(serverKeys.publicKey(), clientKeys),
+            Map.of("Socket-Type", ascii("DEALER")),
+            new SeededRandom(204));
     try (Socket s = connectGreeted(port)) {
       Zmtp zmtp = new Zmtp(s);
       zmtp.writeCommand(only(client.start()));
       zmtp.writeCommand(only(client.receive(zmtp.readFrame())));
-      SecurityFailure f = Fixtures.refuses(SecurityFailure.Kind.AUTHENTICATION, () -> client.receive(zmtp.readFrame()));
+      SecurityFailure f =
+          Fixtures.refuses(
+              SecurityFailure.Kind.AUTHENTICATION, () -> client.receive(zmtp.readFrame()));
       assertEquals("authentication rejected by the server: 400", f.getMessage());
     }
     assertEquals("CURVE", asked.get(10, TimeUnit.SECONDS));
   }
 
   /**
-   * The next connection whose ZMTP greeting completes. jeromq 0.6.0 sometimes never finishes a fresh connection's
-   * greeting (about one connect in 15 here, before any CURVE byte; see DEPENDENCIES.md, like jeromq #912) and then
-   * notices nothing until its handshake timer fires: the DEALER's short handshake interval drops such a connection,
-   * and it reconnects with its queued message.
+   * The next connection whose ZMTP greeting completes. jeromq 0.6.0 sometimes never finishes a
+   * fresh connection's greeting (about one connect in 15 here, before any CURVE byte; see
+   * DEPENDENCIES.md, like jeromq #912) and then notices nothing until its handshake timer fires:
+   * the DEALER's short handshake interval drops such a connection, and it reconnects with its
+   * queued message.
    */
   private static Socket acceptGreeted(ServerSocket listener) throws IOException {
     for (int attempt = 1; ; attempt++) {
@@ -191,7 +213,10 @@ class JeromqInteropTest {
     }
   }
 
-  /** A connection to {@code port} whose ZMTP greeting completed; a stalled one (see above) is replaced. */
+  /**
+   * A connection to {@code port} whose ZMTP greeting completed; a stalled one (see above) is
+   * replaced.
+   */
   private static Socket connectGreeted(int port) throws IOException {
     for (int attempt = 1; ; attempt++) {
       Socket s = new Socket(InetAddress.getLoopbackAddress(), port);
@@ -213,7 +238,10 @@ class JeromqInteropTest {
     return s.getBytes(StandardCharsets.US_ASCII);
   }
 
-  /** ZMTP 3.0 framing on a blocking socket: the greeting, then frames of one flags byte, a length and a body. */
+  /**
+   * ZMTP 3.0 framing on a blocking socket: the greeting, then frames of one flags byte, a length
+   * and a body.
+   */
   private static final class Zmtp {
     private final DataInputStream in;
     private final OutputStream out;
@@ -236,7 +264,8 @@ class JeromqInteropTest {
       greeting[11] = 0;
       System.arraycopy(ascii("CURVE"), 0, greeting, 12, 5);
       greeting[32] = (byte) (asServer ? 1 : 0);
-      // In the stages libzmq uses (signature, major version, the rest): jeromq 0.6.0's greeting sometimes stalls
+      // In the stages libzmq uses (signature, major version, the rest): jeromq 0.6.0's greeting
+      // sometimes stalls
       // when the whole greeting arrives before it has sent its own signature.
       byte[] theirs = new byte[64];
       out.write(greeting, 0, 10);

@@ -7,9 +7,9 @@ import com.neilalexander.jnacl.crypto.curve25519xsalsa20poly1305;
 import java.util.Arrays;
 
 /**
- * jnacl (jeromq's CURVE crypto, an independent port of NaCl) in the compact box form of {@link NaclBox}: the
- * reference our boxes are checked against. jnacl keeps NaCl's padded interface (32 zero bytes before a message, 16
- * before a box); these wrappers add and strip them.
+ * jnacl (jeromq's CURVE crypto, an independent port of NaCl) in the compact box form of {@link
+ * NaclBox}: the reference our boxes are checked against. jnacl keeps NaCl's padded interface (32
+ * zero bytes before a message, 16 before a box); these wrappers add and strip them.
  */
 final class Jnacl {
   private Jnacl() {}
@@ -19,7 +19,10 @@ final class Jnacl {
     byte[] padded = new byte[32 + message.length];
     System.arraycopy(message, 0, padded, 32, message.length);
     byte[] out = new byte[padded.length];
-    assertEquals(0, curve25519xsalsa20poly1305.crypto_box(out, padded, padded.length, nonce, publicKey, secretKey));
+    assertEquals(
+        0,
+        curve25519xsalsa20poly1305.crypto_box(
+            out, padded, padded.length, nonce, publicKey, secretKey));
     return Arrays.copyOfRange(out, 16, out.length);
   }
 
@@ -28,7 +31,9 @@ final class Jnacl {
     byte[] padded = new byte[16 + box.length];
     System.arraycopy(box, 0, padded, 16, box.length);
     byte[] out = new byte[padded.length];
-    if (curve25519xsalsa20poly1305.crypto_box_open(out, padded, padded.length, nonce, publicKey, secretKey) != 0) {
+    if (curve25519xsalsa20poly1305.crypto_box_open(
+            out, padded, padded.length, nonce, publicKey, secretKey)
+        != 0) {
       return null;
     }
     return Arrays.copyOfRange(out, 32, out.length);
@@ -39,7 +44,8 @@ final class Jnacl {
     byte[] padded = new byte[32 + message.length];
     System.arraycopy(message, 0, padded, 32, message.length);
     byte[] out = new byte[padded.length];
-    assertEquals(0, curve25519xsalsa20poly1305.crypto_box_afternm(out, padded, padded.length, nonce, key));
+    assertEquals(
+        0, curve25519xsalsa20poly1305.crypto_box_afternm(out, padded, padded.length, nonce, key));
     return Arrays.copyOfRange(out, 16, out.length);
   }
 
@@ -48,7 +54,8 @@ final class Jnacl {
     byte[] padded = new byte[16 + box.length];
     System.arraycopy(box, 0, padded, 16, box.length);
     byte[] out = new byte[padded.length];
-    if (curve25519xsalsa20poly1305.crypto_box_open_afternm(out, padded, padded.length, nonce, key) != 0) {
+    if (curve25519xsalsa20poly1305.crypto_box_open_afternm(out, padded, padded.length, nonce, key)
+        != 0) {
       return null;
     }
     return Arrays.copyOfRange(out, 32, out.length);

@@ -11,9 +11,9 @@ import java.util.SplittableRandom;
 import org.bouncycastle.util.Pack;
 
 /**
- * A CurveZMQ client and server written from RFC 26 and ZMTP 3 with jnacl only (no {@link NaclBox}, no {@link
- * CurveSecurity} code): the independent peers that {@link CurveSecurity} must talk to. Their knobs forge what an
- * attacker could send.
+ * A CurveZMQ client and server written from RFC 26 and ZMTP 3 with jnacl only (no {@link NaclBox},
+ * no {@link CurveSecurity} code): the independent peers that {@link CurveSecurity} must talk to.
+ * Their knobs forge what an attacker could send.
  */
 final class JnaclPeers {
   private JnaclPeers() {}
@@ -45,14 +45,18 @@ final class JnaclPeers {
   }
 
   static byte[] property(String name, byte[] value) {
-    return concat(new byte[] {(byte) name.length()}, ascii(name), Pack.intToBigEndian(value.length), value);
+    return concat(
+        new byte[] {(byte) name.length()}, ascii(name), Pack.intToBigEndian(value.length), value);
   }
 
   static byte[] slice(byte[] b, int from, int to) {
     return Arrays.copyOfRange(b, from, to);
   }
 
-  /** What both sides hold: long-term and short-term keys, the session key, and the nonces of both directions. */
+  /**
+   * What both sides hold: long-term and short-term keys, the session key, and the nonces of both
+   * directions.
+   */
   abstract static class Side {
     final byte[] secret;
     final byte[] publicKey;
@@ -92,8 +96,11 @@ final class JnaclPeers {
       long n = Pack.bigEndianToLong(frame, 8);
       assertEquals(true, Long.compareUnsigned(n, remoteNonce) > 0, "nonces increase");
       remoteNonce = n;
-      byte[] plain = Jnacl.openAfternm(slice(frame, 16, frame.length), nonce(receivePrefix, slice(frame, 8, 16)),
-          sessionKey);
+      byte[] plain =
+          Jnacl.openAfternm(
+              slice(frame, 16, frame.length),
+              nonce(receivePrefix, slice(frame, 8, 16)),
+              sessionKey);
       assertNotNull(plain, "MESSAGE opens with jnacl");
       assertEquals(0, plain[0], "flags");
       return slice(plain, 1, plain.length);
@@ -129,7 +136,12 @@ final class JnaclPeers {
     void welcome(byte[] frame) {
       assertEquals(168, frame.length);
       assertArrayEquals(name("WELCOME"), slice(frame, 0, 8));
-      byte[] plain = Jnacl.open(slice(frame, 24, 168), nonce("WELCOME-", slice(frame, 8, 24)), serverKey, shortSecret);
+      byte[] plain =
+          Jnacl.open(
+              slice(frame, 24, 168),
+              nonce("WELCOME-", slice(frame, 8, 24)),
+              serverKey,
+              shortSecret);
       assertNotNull(plain, "WELCOME opens with jnacl");
       serverShort = slice(plain, 0, 32);
       cookie = slice(plain, 32, 128);
@@ -138,10 +150,16 @@ final class JnaclPeers {
 
     byte[] initiate(byte[] metadata) {
       byte[] vouchNonce = randomBytes(16);
-      byte[] vouch = Jnacl.box(concat(vouchShort != null ? vouchShort : shortPublic,
-          vouchServer != null ? vouchServer : serverKey), nonce("VOUCH---", vouchNonce), serverShort,
-          vouchSigner != null ? vouchSigner : secret);
-      byte[] plain = concat(claimedKey != null ? claimedKey : publicKey, vouchNonce, vouch, metadata);
+      byte[] vouch =
+          Jnacl.box(
+              concat(
+                  vouchShort != null ? vouchShort : shortPublic,
+                  vouchServer != null ? vouchServer : serverKey),
+              nonce("VOUCH---", vouchNonce),
+              serverShort,
+              vouchSigner != null ? vouchSigner : secret);
+      byte[] plain =
+          concat(claimedKey != null ? claimedKey : publicKey, vouchNonce, vouch, metadata);
       byte[] n = shortNonce(initiateNonce != null ? initiateNonce : nonce++);
       byte[] box = Jnacl.box(plain, nonce("CurveZMQINITIATE", n), serverShort, shortSecret);
       return concat(name("INITIATE"), cookie, n, box);
@@ -150,8 +168,11 @@ final class JnaclPeers {
     void ready(byte[] frame) {
       assertArrayEquals(name("READY"), slice(frame, 0, 6));
       remoteNonce = Pack.bigEndianToLong(frame, 6);
-      readyMetadata = Jnacl.openAfternm(slice(frame, 14, frame.length), nonce("CurveZMQREADY---", slice(frame, 6, 14)),
-          sessionKey);
+      readyMetadata =
+          Jnacl.openAfternm(
+              slice(frame, 14, frame.length),
+              nonce("CurveZMQREADY---", slice(frame, 6, 14)),
+              sessionKey);
       assertNotNull(readyMetadata, "READY opens with jnacl");
     }
   }
@@ -168,32 +189,49 @@ final class JnaclPeers {
 
     void hello(byte[] frame) {
       assertEquals(200, frame.length);
-      assertArrayEquals(concat(name("HELLO"), new byte[] {1, 0}, new byte[72]), slice(frame, 0, 80));
+      assertArrayEquals(
+          concat(name("HELLO"), new byte[] {1, 0}, new byte[72]), slice(frame, 0, 80));
       clientShort = slice(frame, 80, 112);
       remoteNonce = Pack.bigEndianToLong(frame, 112);
-      byte[] signature = Jnacl.open(slice(frame, 120, 200), nonce("CurveZMQHELLO---", slice(frame, 112, 120)),
-          clientShort, secret);
-      assertArrayEquals(new byte[64], signature, "HELLO's signature box opens with jnacl to 64 zeros");
+      byte[] signature =
+          Jnacl.open(
+              slice(frame, 120, 200),
+              nonce("CurveZMQHELLO---", slice(frame, 112, 120)),
+              clientShort,
+              secret);
+      assertArrayEquals(
+          new byte[64], signature, "HELLO's signature box opens with jnacl to 64 zeros");
     }
 
     byte[] welcome() {
       // The cookie is the server's own business; an opaque 96 bytes to the client.
       byte[] cookie = randomBytes(96);
       byte[] n = randomBytes(16);
-      byte[] box = Jnacl.box(concat(shortPublic, cookie), nonce("WELCOME-", n), clientShort, secret);
+      byte[] box =
+          Jnacl.box(concat(shortPublic, cookie), nonce("WELCOME-", n), clientShort, secret);
       return concat(name("WELCOME"), n, box);
     }
 
     void initiate(byte[] frame) {
       assertArrayEquals(name("INITIATE"), slice(frame, 0, 9));
       long n = Pack.bigEndianToLong(frame, 105);
-      assertEquals(true, Long.compareUnsigned(n, remoteNonce) > 0, "INITIATE's nonce is above HELLO's");
+      assertEquals(
+          true, Long.compareUnsigned(n, remoteNonce) > 0, "INITIATE's nonce is above HELLO's");
       remoteNonce = n;
-      byte[] plain = Jnacl.open(slice(frame, 113, frame.length), nonce("CurveZMQINITIATE", slice(frame, 105, 113)),
-          clientShort, shortSecret);
+      byte[] plain =
+          Jnacl.open(
+              slice(frame, 113, frame.length),
+              nonce("CurveZMQINITIATE", slice(frame, 105, 113)),
+              clientShort,
+              shortSecret);
       assertNotNull(plain, "INITIATE opens with jnacl");
       clientKey = slice(plain, 0, 32);
-      byte[] vouch = Jnacl.open(slice(plain, 48, 128), nonce("VOUCH---", slice(plain, 32, 48)), clientKey, shortSecret);
+      byte[] vouch =
+          Jnacl.open(
+              slice(plain, 48, 128),
+              nonce("VOUCH---", slice(plain, 32, 48)),
+              clientKey,
+              shortSecret);
       assertArrayEquals(concat(clientShort, publicKey), vouch, "the vouch names C' and S");
       initiateMetadata = slice(plain, 128, plain.length);
       sessionKey = Jnacl.beforenm(clientShort, shortSecret);
@@ -201,7 +239,8 @@ final class JnaclPeers {
 
     byte[] ready(byte[] metadata) {
       byte[] n = shortNonce(nonce++);
-      return concat(name("READY"), n, Jnacl.boxAfternm(metadata, nonce("CurveZMQREADY---", n), sessionKey));
+      return concat(
+          name("READY"), n, Jnacl.boxAfternm(metadata, nonce("CurveZMQREADY---", n), sessionKey));
     }
   }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -17,23 +18,37 @@ class NaclBoxTest {
   private static final HexFormat HEX = HexFormat.of();
 
   // NaCl tests/box.c, box2.c, core1.c (also in libsodium's tests): Alice and Bob.
-  private static final byte[] ALICE_SK = HEX.parseHex("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a");
-  private static final byte[] ALICE_PK = HEX.parseHex("8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a");
-  private static final byte[] BOB_SK = HEX.parseHex("5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb");
-  private static final byte[] BOB_PK = HEX.parseHex("de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f");
-  private static final byte[] NONCE = HEX.parseHex("69696ee955b62b73cd62bda875fc73d68219e0036b7a0b37");
-  private static final byte[] MESSAGE = HEX.parseHex(
-      "be075fc53c81f2d5cf141316ebeb0c7b5228c52a4c62cbd44b66849b64244ffce5ecbaaf33bd751a1ac728d45e6c61296cdc3c01233561f4"
-          + "1db66cce314adb310e3be8250c46f06dceea3a7fa1348057e2f6556ad6b1318a024a838f21af1fde048977eb48f59ffd4924ca1c60902e52"
-          + "f0a089bc76897040e082f937763848645e0705");
-  private static final byte[] BOX = HEX.parseHex(
-      "f3ffc7703f9400e52a7dfb4b3d3305d9" // the Poly1305 tag
-          + "8e993b9f48681273c29650ba32fc76ce48332ea7164d96a4476fb8c531a1186ac0dfc17c98dce87b4da7f011ec48c97271d2c20f9b928f"
-          + "e2270d6fb863d51738b48eeee314a7cc8ab932164548e526ae90224368517acfeabd6bb3732bc0e9da99832b61ca01b6de56244a9e88d5"
-          + "f9b37973f622a43d14a6599b1f654cb45a74e355a5");
-  // NaCl tests/core1.c: HSalsa20 of the X25519 secret Alice and Bob share, with a zero input: their box key.
-  private static final byte[] SHARED = HEX.parseHex("4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742");
-  private static final byte[] FIRST_KEY = HEX.parseHex("1b27556473e985d462cd51197a9a46c76009549eac6474f206c4ee0844f68389");
+  private static final byte[] ALICE_SK =
+      HEX.parseHex("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a");
+  private static final byte[] ALICE_PK =
+      HEX.parseHex("8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a");
+  private static final byte[] BOB_SK =
+      HEX.parseHex("5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb");
+  private static final byte[] BOB_PK =
+      HEX.parseHex("de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f");
+  private static final byte[] NONCE =
+      HEX.parseHex("69696ee955b62b73cd62bda875fc73d68219e0036b7a0b37");
+  private static final byte[] MESSAGE =
+      HEX.parseHex(
+          "be075fc53c81f2d5cf141316ebeb0c7b5228c52a4c62cbd44b66849b"
+              + "64244ffce5ecbaaf33bd751a1ac728d45e6c61296cdc3c01233561f4"
+              + "1db66cce314adb310e3be8250c46f06dceea3a7fa1348057e2f6556a"
+              + "d6b1318a024a838f21af1fde048977eb48f59ffd4924ca1c60902e52"
+              + "f0a089bc76897040e082f937763848645e0705");
+  private static final byte[] BOX =
+      HEX.parseHex(
+          "f3ffc7703f9400e52a7dfb4b3d3305d9" // the Poly1305 tag
+              + "8e993b9f48681273c29650ba32fc76ce48332ea7164d96a4476fb8c"
+              + "531a1186ac0dfc17c98dce87b4da7f011ec48c97271d2c20f9b928f"
+              + "e2270d6fb863d51738b48eeee314a7cc8ab932164548e526ae90224"
+              + "368517acfeabd6bb3732bc0e9da99832b61ca01b6de56244a9e88d5"
+              + "f9b37973f622a43d14a6599b1f654cb45a74e355a5");
+  // NaCl tests/core1.c: HSalsa20 of the X25519 secret Alice and Bob share, with a zero input: their
+  // box key.
+  private static final byte[] SHARED =
+      HEX.parseHex("4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742");
+  private static final byte[] FIRST_KEY =
+      HEX.parseHex("1b27556473e985d462cd51197a9a46c76009549eac6474f206c4ee0844f68389");
 
   @Test
   void boxKeyIsHsalsa20OfTheSharedSecretAsInNaclCore1() {
@@ -52,7 +67,8 @@ class NaclBoxTest {
   @Test
   void aliceBoxesForBobAsInNaclBox() {
     assertArrayEquals(BOX, seal(FIRST_KEY, NONCE, MESSAGE));
-    assertArrayEquals(BOX, Jnacl.box(MESSAGE, NONCE, BOB_PK, ALICE_SK), "jnacl agrees with the vector");
+    assertArrayEquals(
+        BOX, Jnacl.box(MESSAGE, NONCE, BOB_PK, ALICE_SK), "jnacl agrees with the vector");
   }
 
   @Test
@@ -78,14 +94,17 @@ class NaclBoxTest {
       assertArrayEquals(Jnacl.beforenm(bobPublic, aliceSecret), key, "beforenm");
 
       byte[] ours = seal(key, nonce, message);
-      assertArrayEquals(Jnacl.box(message, nonce, bobPublic, aliceSecret), ours, "the same bytes as jnacl's box");
-      assertArrayEquals(message, Jnacl.open(ours, nonce, alicePublic, bobSecret), "jnacl opens ours");
+      assertArrayEquals(
+          Jnacl.box(message, nonce, bobPublic, aliceSecret), ours, "the same bytes as jnacl's box");
+      assertArrayEquals(
+          message, Jnacl.open(ours, nonce, alicePublic, bobSecret), "jnacl opens ours");
 
       byte[] theirs = Jnacl.box(message, nonce, alicePublic, bobSecret);
       byte[] bobKey = new byte[32];
       assertTrue(NaclBox.beforenm(alicePublic, bobSecret, bobKey));
       assertArrayEquals(message, open(key, nonce, theirs), "we open jnacl's");
-      assertArrayEquals(message, Jnacl.openAfternm(seal(bobKey, nonce, message), nonce, key), "afternm too");
+      assertArrayEquals(
+          message, Jnacl.openAfternm(seal(bobKey, nonce, message), nonce, key), "afternm too");
     }
   }
 
@@ -93,7 +112,8 @@ class NaclBoxTest {
   void publicKeysAgreeWithJnacl() {
     for (long seed = 0; seed < 16; seed++) {
       byte[] secret = bytes(seed, 32);
-      assertArrayEquals(Jnacl.publicKey(secret), Fixtures.keyPairFromSecret(secret).publicKey().bytes());
+      assertArrayEquals(
+          Jnacl.publicKey(secret), Fixtures.keyPairFromSecret(secret).publicKey().bytes());
     }
   }
 
@@ -102,7 +122,9 @@ class NaclBoxTest {
     byte[] box = BOX;
     for (int i = 0; i < box.length; i++) {
       for (int bit = 0; bit < 8; bit++) {
-        assertNull(open(FIRST_KEY, NONCE, Fixtures.flip(box, i, bit)), "flip of byte " + i + " bit " + bit);
+        assertNull(
+            open(FIRST_KEY, NONCE, Fixtures.flip(box, i, bit)),
+            "flip of byte " + i + " bit " + bit);
       }
     }
     byte[] otherNonce = NONCE.clone();
@@ -116,7 +138,8 @@ class NaclBoxTest {
     for (int length = 0; length < NaclBox.TAG_LENGTH; length++) {
       assertFalse(NaclBox.open(FIRST_KEY, NONCE, new byte[length], 0, length, new byte[0], 0));
     }
-    assertNull(open(FIRST_KEY, NONCE, java.util.Arrays.copyOf(BOX, 16)), "a bare tag of nothing is not this box");
+    assertNull(
+        open(FIRST_KEY, NONCE, Arrays.copyOf(BOX, 16)), "a bare tag of nothing is not this box");
   }
 
   @Test

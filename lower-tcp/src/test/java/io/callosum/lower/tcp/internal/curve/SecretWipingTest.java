@@ -50,23 +50,45 @@ class SecretWipingTest {
   }
 
   private Peer server() {
-    Hub hub = new Hub(TcpOptions.defaults(), NullSecurity::new, () -> {
-      CurveSecurity s = CurveSecurity.server(allow);
-      servers.add(s);
-      return s;
-    });
-    Peer p = closer.later(Peer.builder().transport(hub).bind("tcp://127.0.0.1:0").defaultTimeout(Await.LIMIT).build());
+    Hub hub =
+        new Hub(
+            TcpOptions.defaults(),
+            NullSecurity::new,
+            () -> {
+              CurveSecurity s = CurveSecurity.server(allow);
+              servers.add(s);
+              return s;
+            });
+    Peer p =
+        closer.later(
+            Peer.builder()
+                .transport(hub)
+                .bind("tcp://127.0.0.1:0")
+                .defaultTimeout(Await.LIMIT)
+                .build());
     p.handle("echo", (ctx, body) -> body.value());
     return p.start();
   }
 
   private ConnectedPeer client(Peer server) {
-    Hub hub = new Hub(TcpOptions.defaults(), () -> {
-      CurveSecurity c = CurveSecurity.client(ClientAuthenticator.of(serverKeys.publicKey(), aliceKeys));
-      clients.add(c);
-      return c;
-    }, NullSecurity::new);
-    return closer.later(Peer.builder().transport(hub).connect(server.address()).defaultTimeout(Await.LIMIT).build()).start();
+    Hub hub =
+        new Hub(
+            TcpOptions.defaults(),
+            () -> {
+              CurveSecurity c =
+                  CurveSecurity.client(ClientAuthenticator.of(serverKeys.publicKey(), aliceKeys));
+              clients.add(c);
+              return c;
+            },
+            NullSecurity::new);
+    return closer
+        .later(
+            Peer.builder()
+                .transport(hub)
+                .connect(server.address())
+                .defaultTimeout(Await.LIMIT)
+                .build())
+        .start();
   }
 
   /** Whether the array that held secret {@code which} is gone or all zeros. */
@@ -90,12 +112,18 @@ class SecretWipingTest {
     assertEquals(7L, ((Number) alice.invokeAndWait("echo", 7)).longValue());
     CurveSecurity c = clients.get(0);
     CurveSecurity s = servers.get(0);
-    assertTrue(wiped(c, C_SHORT_SECRET) && wiped(c, HELLO_KEY), "the client's c' and HELLO key are gone after WELCOME");
+    assertTrue(
+        wiped(c, C_SHORT_SECRET) && wiped(c, HELLO_KEY),
+        "the client's c' and HELLO key are gone after WELCOME");
     assertTrue(wiped(s, COOKIE_KEY), "the server's cookie key is gone after INITIATE");
-    assertFalse(wiped(c, SESSION_KEY) || wiped(s, SESSION_KEY), "the session keys are in use while connected");
+    assertFalse(
+        wiped(c, SESSION_KEY) || wiped(s, SESSION_KEY),
+        "the session keys are in use while connected");
 
     alice.close(); // its last channel: the connection closes
-    Await.until("both session keys are overwritten once the connection has ended", () -> wiped(c, SESSION_KEY) && wiped(s, SESSION_KEY));
+    Await.until(
+        "both session keys are overwritten once the connection has ended",
+        () -> wiped(c, SESSION_KEY) && wiped(s, SESSION_KEY));
     assertTrue(c.isDestroyed() && s.isDestroyed());
   }
 
@@ -106,11 +134,21 @@ class SecretWipingTest {
     try (Socket raw = new Socket()) {
       raw.connect(new InetSocketAddress(u.getHost(), u.getPort()));
       raw.setSoTimeout((int) Await.LIMIT.toMillis());
-      byte[] hello = CurveSecurity.client(ClientAuthenticator.of(serverKeys.publicKey(), aliceKeys)).start().get(0);
+      byte[] hello =
+          CurveSecurity.client(ClientAuthenticator.of(serverKeys.publicKey(), aliceKeys))
+              .start()
+              .get(0);
       // WIRE.md: the preamble "CLSM", version 2, the mechanism; then a HANDSHAKE (0x10) record.
-      ByteBuffer out = ByteBuffer.allocate(16 + 4 + 1 + hello.length).put("CLSM".getBytes(StandardCharsets.US_ASCII)).put((byte) 2)
-          .put((byte) 0).put("CURVE".getBytes(StandardCharsets.US_ASCII)).put(new byte[5]).putInt(1 + hello.length).put((byte) 0x10)
-          .put(hello);
+      ByteBuffer out =
+          ByteBuffer.allocate(16 + 4 + 1 + hello.length)
+              .put("CLSM".getBytes(StandardCharsets.US_ASCII))
+              .put((byte) 2)
+              .put((byte) 0)
+              .put("CURVE".getBytes(StandardCharsets.US_ASCII))
+              .put(new byte[5])
+              .putInt(1 + hello.length)
+              .put((byte) 0x10)
+              .put(hello);
       raw.getOutputStream().write(out.array());
       DataInputStream in = new DataInputStream(raw.getInputStream());
       in.readFully(new byte[16]);
@@ -119,6 +157,8 @@ class SecretWipingTest {
       assertFalse(wiped(s, COOKIE_KEY), "the server holds the cookie key until INITIATE");
     } // then the client goes away instead of sending INITIATE
     CurveSecurity s = servers.get(0);
-    Await.until("the cookie key is overwritten once the connection has ended", () -> wiped(s, COOKIE_KEY) && s.isDestroyed());
+    Await.until(
+        "the cookie key is overwritten once the connection has ended",
+        () -> wiped(s, COOKIE_KEY) && s.isDestroyed());
   }
 }
