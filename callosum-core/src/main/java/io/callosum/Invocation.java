@@ -35,6 +35,14 @@ public interface Invocation {
   /** Sends the call; the result is decoded as {@code type}. */
   <T> CompletableFuture<T> invoke(Object body, Type type);
 
+  /**
+   * Sends the call; the result is decoded as {@code type}, which also gives the future its type:
+   * {@code Greeting g = peer.call("greet").invoke(p, Greeting.class).join()}.
+   */
+  default <T> CompletableFuture<T> invoke(Object body, Class<T> type) {
+    return invoke(body, (Type) type);
+  }
+
   /** Sends pre-encoded bytes and returns the raw result bytes, bypassing the codec. */
   CompletableFuture<Payload> invokeRaw(Payload body);
 
