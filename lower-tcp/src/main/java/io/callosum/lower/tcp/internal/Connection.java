@@ -3,31 +3,29 @@ package io.callosum.lower.tcp.internal;
 import io.callosum.AuthenticationException;
 import io.callosum.CallosumException;
 import io.callosum.ConnectionLostException;
-import io.callosum.MessageTooLargeException;
 import io.callosum.lower.Envelope;
 import io.callosum.lower.tcp.TcpOptions;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
-import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One TCP connection: the glue between its socket, its {@link FrameReader} (bytes to records), its
- * {@link HandshakeDriver} (preamble deadline, security handshake, sealing), its {@link
- * OutboundBuffer} (what is to be written) and its channels. It checks the preamble, dispatches
- * records by kind, delivers DATA to open channels, and hands channel frames to its {@link Owner};
- * it sends heartbeats and ends the connection on a deadline, a bad record or a lost socket.
+ * One TCP connection: the glue between its socket, its receiving side ({@link Inbound}: bytes to
+ * records, and what each record means), its {@link HandshakeDriver} (preamble deadline, security
+ * handshake, sealing), its sending side ({@link Outbound} over an {@link OutboundBuffer}: what is
+ * to be written, and how), its {@link Heartbeat} and its channels. It owns the phase, registers the
+ * socket with the loop, hands channel frames to its {@link Owner}, and ends the connection on a
+ * deadline, a bad record, a lost socket or a silent remote, telling the remote why (ABORT) where it
+ * can.
  *
  * <p>Everything here runs on the loop thread, except {@link #sendData} and {@link #sendFrame} (any
  * thread: they queue, or write a lone frame through, and ask the loop to flush) and the server-side
@@ -36,12 +34,6 @@ import org.slf4j.LoggerFactory;
  */
 final class Connection implements IoLoop.Ready, IoLoop.Ticking {
   private static final Logger LOG = LoggerFactory.getLogger(Connection.class);
-
-  /**
-   * The largest frame a sender writes itself when nothing is queued (larger ones go through the
-   * loop).
-   */
-  private static final int WRITE_THROUGH_MAX = 64 << 10;
 
   /** Bytes written per flush before other connections get their turn. */
   private static final int FLUSH_QUANTUM = 16 * IoLoop.BUFFER_SIZE;
@@ -80,10 +72,11 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
   private final Owner owner;
   private final TcpOptions options;
   private final boolean plain;
-  private final FrameReader reader;
+  private final Inbound in;
   private final HandshakeDriver handshake;
   private final OutboundBuffer out;
-  private final AtomicBoolean flushRequested = new AtomicBoolean();
+  private final Outbound outbound;
+  private final Heartbeat heartbeat;
   private SelectionKey key;
   private Phase phase;
 
@@ -94,11 +87,6 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
   int refusedOpens;
 
   private String userId;
-  private long lastRead;
-  private volatile boolean closed;
-
-  /** Bytes read on the socket (loop thread). */
-  private volatile long bytesIn;
 
   private Connection(
       IoLoop loop,
@@ -114,13 +102,15 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
     this.client = client;
     this.owner = owner;
     this.options = options;
-    long now = System.nanoTime();
-    this.lastRead = now;
-    this.reader = new FrameReader(new Reading());
     this.handshake =
         new HandshakeDriver(
-            security, client, new Handshaking(), now, options.handshakeTimeout().toNanos());
+            security,
+            client,
+            new Handshaking(),
+            System.nanoTime(),
+            options.handshakeTimeout().toNanos());
     this.plain = handshake.plain();
+    this.in = new Inbound(remote, handshake.mechanism(), new Received(), System::nanoTime);
     this.out =
         new OutboundBuffer(
             remote,
@@ -128,6 +118,15 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
             options.heartbeatInterval().toNanos(),
             FLUSH_QUANTUM,
             System::nanoTime);
+    this.outbound =
+        new Outbound(
+            remote,
+            socket,
+            out,
+            plain ? null : handshake::sealed,
+            options.maxFrameSize(),
+            new Sending());
+    this.heartbeat = new Heartbeat(remote, options.heartbeatInterval(), options.heartbeatTimeout());
   }
 
   /**
@@ -218,9 +217,10 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
   /** Sends our preamble, and a client's first handshake frames right behind it. */
   private void begin() {
     phase = Phase.PREAMBLE;
+    outbound.start();
     out.add(Wire.preamble(handshake.mechanism()), null, null, null);
     for (byte[] f : handshake.start()) {
-      sendPlain(Wire.handshake(f));
+      outbound.plain(Wire.handshake(f));
     }
     flush();
   }
@@ -251,37 +251,10 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
     }
   }
 
-  @SuppressWarnings("NonAtomicVolatileUpdate") // bytesIn: the loop thread is the only writer
   private void read() {
-    ByteBuffer buf = loop.readBuffer;
-    for (int i = 0; i < 16 && phase != Phase.CLOSED; i++) {
-      buf.clear();
-      int n;
-      try {
-        n = socket.read(buf);
-      } catch (IOException e) {
-        fail(
-            closedByRemote(
-                new ConnectionLostException(
-                    "connection to " + remote + " lost: " + e.getMessage(), e)));
-        return;
-      }
-      if (n < 0) {
-        fail(
-            closedByRemote(
-                new ConnectionLostException("connection to " + remote + " closed by the remote")));
-        return;
-      }
-      if (n == 0) {
-        return;
-      }
-      lastRead = System.nanoTime();
-      bytesIn += n;
-      buf.flip();
-      reader.consume(buf);
-      if (n < buf.capacity()) {
-        return;
-      }
+    ConnectionLostException lost = in.read(socket, loop.readBuffer);
+    if (lost != null) {
+      fail(closedByRemote(lost));
     }
   }
 
@@ -290,16 +263,10 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
     return phase == Phase.HANDSHAKE ? handshake.closedInHandshake(lost, remote) : lost;
   }
 
-  /** What the reader finds on this connection's stream. Loop thread. */
-  private final class Reading implements FrameReader.Records {
+  /** What a received record does to this connection ({@link Inbound}). Loop thread. */
+  private final class Received implements Inbound.Target {
     @Override
-    public void preamble(byte[] preamble) {
-      String problem = Wire.checkPreamble(preamble, handshake.mechanism());
-      if (problem != null) {
-        boolean mismatch = problem.startsWith("security mechanism");
-        abort(mismatch ? Wire.AUTHENTICATION : Wire.PROTOCOL, problem);
-        return;
-      }
+    public void preambleAccepted() {
       if (handshake.established()) {
         enterData();
       } else {
@@ -308,123 +275,53 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
     }
 
     @Override
-    public void record(byte[] record) {
-      onRecord(record);
+    public void handshakeFrame(byte[] frame) {
+      handshake.frame(frame);
     }
 
     @Override
-    public boolean direct(int channel) {
-      return channels.containsKey(channel);
+    public byte[] open(byte[] record) throws SecurityFailure {
+      return handshake.open(record);
     }
 
     @Override
-    public void data(int number, byte[] header, byte[] body) {
+    public boolean isOpen(int number) {
+      return channels.containsKey(number);
+    }
+
+    @Override
+    public boolean deliver(int number, Envelope e) {
       Channel ch = channels.get(number);
-      if (ch != null) {
-        ch.deliver(new Envelope(header, body));
-        return;
+      if (ch == null) {
+        return false;
       }
-      // closed while its bytes arrived: as for any DATA on a channel that is not open
-      owner.channelFrame(Connection.this, Wire.DATA, number, Wire.dataFrame(number, header, body));
+      ch.deliver(e);
+      return true;
     }
 
     @Override
-    public void malformed(String problem) {
-      abort(Wire.LIMIT, problem);
+    public void channelFrame(int kind, int number, byte[] frame) {
+      owner.channelFrame(Connection.this, kind, number, frame);
     }
-  }
 
-  private void onRecord(byte[] r) {
-    if (phase == Phase.HANDSHAKE) {
-      int kind = r[0] & 0xff;
-      if (kind == Wire.HANDSHAKE) {
-        handshake.frame(Arrays.copyOfRange(r, 1, r.length));
-      } else if (kind == Wire.ABORT) {
-        remoteAbort(r);
-      } else {
-        abort(
-            Wire.PROTOCOL,
-            "frame kind 0x"
-                + Integer.toHexString(kind)
-                + " before the security handshake completed");
-      }
-      return;
-    }
-    byte[] f;
-    try {
-      f = handshake.open(r);
-    } catch (SecurityFailure e) {
-      abort(
-          e.kind() == SecurityFailure.Kind.AUTHENTICATION ? Wire.AUTHENTICATION : Wire.PROTOCOL,
-          "refused frame: " + e.getMessage());
-      return;
-    }
-    if (f.length == 0) {
-      abort(Wire.PROTOCOL, "empty frame");
-      return;
-    }
-    int kind = f[0] & 0xff;
-    switch (kind) {
-      case Wire.DATA -> onData(f);
-      case Wire.PING -> {
-        // Any record is life to the remote: with output pending a PONG adds nothing, and a remote
-        // that floods PINGs without reading would otherwise queue one PONG per PING.
-        if (out.queuedBytes() == 0) {
-          sendFrame(new byte[] {(byte) Wire.PONG});
-        }
-      }
-      case Wire.PONG -> {}
-      case Wire.ABORT -> remoteAbort(f);
-      default -> {
-        if (!Wire.channelKind(kind)) {
-          abort(Wire.PROTOCOL, "unknown frame kind 0x" + Integer.toHexString(kind));
-        } else if (f.length < Wire.CHANNEL_FRAME_HEADER) {
-          abort(Wire.PROTOCOL, "truncated channel frame of " + f.length + " bytes");
-        } else {
-          owner.channelFrame(this, kind, Wire.getInt(f, 1), f);
-        }
+    @Override
+    public void pinged() {
+      // Any record is life to the remote: with output pending a PONG adds nothing, and a remote
+      // that floods PINGs without reading would otherwise queue one PONG per PING.
+      if (out.queuedBytes() == 0) {
+        sendFrame(new byte[] {(byte) Wire.PONG});
       }
     }
-  }
 
-  private void onData(byte[] f) {
-    if (f.length < Wire.DATA_FRAME_HEADER) {
-      abort(Wire.PROTOCOL, "truncated DATA frame of " + f.length + " bytes");
-      return;
+    @Override
+    public void abort(int code, String reason) {
+      Connection.this.abort(code, reason);
     }
-    int number = Wire.getInt(f, 1);
-    int headerLength = Wire.getInt(f, 5);
-    if (headerLength < 0 || headerLength > f.length - Wire.DATA_FRAME_HEADER) {
-      abort(
-          Wire.PROTOCOL,
-          "DATA frame with a header length of "
-              + Integer.toUnsignedString(headerLength)
-              + " in "
-              + f.length
-              + " bytes");
-      return;
-    }
-    Channel ch = channels.get(number);
-    if (ch == null) {
-      owner.channelFrame(this, Wire.DATA, number, f);
-      return;
-    }
-    int bodyStart = Wire.DATA_FRAME_HEADER + headerLength;
-    ch.deliver(
-        new Envelope(
-            Arrays.copyOfRange(f, Wire.DATA_FRAME_HEADER, bodyStart),
-            Arrays.copyOfRange(f, bodyStart, f.length)));
-  }
 
-  private void remoteAbort(byte[] f) {
-    int code = f.length > 1 ? f[1] & 0xff : 0;
-    String reason = Wire.reason(f, 2);
-    String text = remote + " closed the connection (" + Wire.codeName(code) + "): " + reason;
-    LOG.info("{}", text);
-    fail(
-        code == Wire.AUTHENTICATION
-            ? new AuthenticationException(text)
-            : new ConnectionLostException(text));
+    @Override
+    public void fail(CallosumException cause) {
+      Connection.this.fail(cause);
+    }
   }
 
   // ------------------------------------------------------------------ security handshake
@@ -439,12 +336,12 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
     @Override
     public void stepped(List<byte[]> replies, boolean established) {
       for (byte[] r : replies) {
-        sendPlain(Wire.handshake(r));
+        outbound.plain(Wire.handshake(r));
       }
       if (established && phase == Phase.HANDSHAKE) {
         enterData();
       }
-      flushSoon();
+      outbound.requestFlush();
     }
 
     /**
@@ -454,18 +351,13 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
      */
     @Override
     public void refused(SecurityFailure e) {
-      boolean auth = e.kind() == SecurityFailure.Kind.AUTHENTICATION;
       LOG.info("{}: security handshake refused ({}): {}", remote, e.kind(), e.getMessage());
       byte[] reply = e.reply();
       if (reply != null) {
-        sendPlain(Wire.handshake(reply));
+        outbound.plain(Wire.handshake(reply));
         flush();
       }
-      String text =
-          client
-              ? "connection to " + remote + " closed: " + e.getMessage()
-              : "refused " + remote + ": " + e.getMessage();
-      fail(auth ? new AuthenticationException(text) : new ConnectionLostException(text));
+      fail(ended(e.kind() == SecurityFailure.Kind.AUTHENTICATION, e.getMessage()));
     }
 
     @Override
@@ -483,16 +375,7 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
     phase = Phase.DATA;
     userId = handshake.userId();
     handshake.leave();
-    // Once the handshake is done, records may be as large as a frame (sealed ones a little larger);
-    // plain DATA for an open channel is read straight into its envelope.
-    reader.limit(
-        (int)
-            Math.min(
-                Integer.MAX_VALUE,
-                (long) options.maxFrameSize() + (plain ? 0 : Wire.SEAL_ALLOWANCE)),
-        "",
-        plain);
-    lastRead = System.nanoTime();
+    in.enterData(options.maxFrameSize(), plain);
     owner.established(this);
   }
 
@@ -500,7 +383,7 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
 
   /** Queues one frame of the data phase (sealed unless plain). Any thread. */
   void sendFrame(byte[] frame) {
-    sendFrame(frame, null);
+    outbound.frame(frame, null);
   }
 
   /**
@@ -508,13 +391,12 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
    * handed to the socket (never, if the connection ends first). Any thread.
    */
   void sendFrame(byte[] frame, Runnable done) {
-    if (plain) {
-      out.addRecord(frame, done);
-    } else if (!handshake.sealed(frame, box -> out.addRecord(box, done))) {
-      return; // the connection has ended and its keys are gone: nothing more is written on it
-      // anyway
-    }
-    flushSoon();
+    outbound.frame(frame, done);
+  }
+
+  /** Queues one envelope on {@code channel} ({@link Outbound#data}). Any thread; never blocks. */
+  void sendData(Channel channel, Envelope e) {
+    outbound.data(channel.number, e);
   }
 
   /** What is queued and not yet handed to the socket. */
@@ -523,7 +405,7 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
   }
 
   long bytesIn() {
-    return bytesIn;
+    return in.bytesIn();
   }
 
   long bytesOut() {
@@ -535,91 +417,28 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
     return options.maxChannelsPerConnection();
   }
 
-  /**
-   * Queues one record outside the data phase: handshake frames and early ABORTs travel unsealed.
-   */
-  private void sendPlain(byte[] frame) {
-    out.addRecord(frame, null);
-  }
+  /** What the sending side needs of this connection. Any thread. */
+  private final class Sending implements Outbound.Target {
+    @Override
+    public boolean inLoop() {
+      return loop.inLoop();
+    }
 
-  /**
-   * Queues one envelope on {@code channel}. Any thread; never blocks. Plain connections queue the
-   * caller's arrays as they are (no copy until the loop writes them), or write a lone small frame
-   * through on the caller's thread when nothing is queued.
-   */
-  void sendData(Channel channel, Envelope e) {
-    long frameSize = (long) Wire.DATA_FRAME_HEADER + e.size();
-    if (frameSize > options.maxFrameSize()) {
-      throw new MessageTooLargeException(
-          "a message of "
-              + e.size()
-              + " bytes does not fit in the TCP lower's frame limit of "
-              + options.maxFrameSize()
-              + " bytes (TcpOptions.maxFrameSize)");
+    @Override
+    public void flushSoon() {
+      loop.flushSoon(Connection.this);
     }
-    if (closed) {
-      throw new ConnectionLostException("connection to " + remote + " is closed");
-    }
-    try {
-      out.admit(frameSize);
-    } catch (ConnectionLostException notReading) {
-      throw failSoon(notReading, true);
-    }
-    if (plain) {
-      byte[] prefix = new byte[4 + Wire.DATA_FRAME_HEADER];
-      Wire.putInt(prefix, 0, (int) frameSize);
-      Wire.putDataPrefix(prefix, 4, channel.number, e.header().length);
-      if (frameSize <= WRITE_THROUGH_MAX && !loop.inLoop() && writeThrough(prefix, e)) {
-        return;
-      }
-      out.add(prefix, e.header(), e.body(), null);
-    } else {
-      byte[] f = Wire.dataFrame(channel.number, e.header(), e.body());
-      if (!handshake.sealed(f, box -> out.addRecord(box, null))) {
-        throw new ConnectionLostException("connection to " + remote + " is closed");
-      }
-    }
-    flushSoon();
-  }
 
-  /**
-   * A lone frame written on the caller's thread ({@link OutboundBuffer#writeThrough}); false if it
-   * must be queued.
-   */
-  private boolean writeThrough(byte[] prefix, Envelope e) {
-    OutboundBuffer.Through t;
-    try {
-      t = out.writeThrough(socket, prefix, e.header(), e.body());
-    } catch (IOException ex) {
-      throw failSoon(
-          new ConnectionLostException(
-              "connection to " + remote + " lost while writing: " + ex.getMessage(), ex),
-          false);
-    }
-    if (t == OutboundBuffer.Through.PARTIAL) {
-      flushSoon(); // the loop writes the rest when the socket drains
-    }
-    return t != OutboundBuffer.Through.NOT_TAKEN;
-  }
-
-  /**
-   * Any thread: ends the connection on the loop with {@code cause} (logged as a cut if {@code
-   * cut}); returns it for the caller to throw.
-   */
-  private ConnectionLostException failSoon(ConnectionLostException cause, boolean cut) {
-    loop.post(
-        () -> {
-          if (cut && phase != Phase.CLOSED) {
-            LOG.warn("{}; cutting it off", cause.getMessage());
-          }
-          fail(new ConnectionLostException(cause.getMessage(), cause.getCause()));
-        });
-    return cause;
-  }
-
-  private void flushSoon() {
-    if (flushRequested.compareAndSet(false, true)) {
-      loop.flushSoon(this);
+    @Override
+    public ConnectionLostException failSoon(ConnectionLostException cause, boolean cut) {
+      loop.post(
+          () -> {
+            if (cut && phase != Phase.CLOSED) {
+              LOG.warn("{}; cutting it off", cause.getMessage());
+            }
+            fail(new ConnectionLostException(cause.getMessage(), cause.getCause()));
+          });
+      return cause;
     }
   }
 
@@ -628,25 +447,19 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
    * thread.
    */
   void flush() {
-    flushRequested.set(false);
-    if (phase == Phase.CLOSED || phase == Phase.CONNECTING) {
-      return;
-    }
     OutboundBuffer.Flush result;
     try {
-      result = out.flush(socket, loop.writeBuffer);
+      result = outbound.flush(loop.writeBuffer);
     } catch (IOException e) {
-      fail(
-          new ConnectionLostException(
-              "connection to " + remote + " lost while writing: " + e.getMessage(), e));
+      fail(outbound.lostWriting(e));
       return;
+    }
+    if (result == null) {
+      return; // not connected yet, or ended
     }
     if (result == OutboundBuffer.Flush.BLOCKED) {
       key.interestOps(key.interestOps() | SelectionKey.OP_WRITE);
       return;
-    }
-    if (result == OutboundBuffer.Flush.YIELDED) {
-      flushSoon(); // more to write: let other connections have a turn first
     }
     if ((key.interestOps() & SelectionKey.OP_WRITE) != 0) {
       key.interestOps(SelectionKey.OP_READ);
@@ -696,31 +509,21 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
       }
       return;
     }
-    long idle = out.idleNanos();
-    if (out.pending() && idle > options.heartbeatTimeout().toNanos()) {
-      String why =
-          remote
-              + " has taken none of our data for "
-              + idle / 1_000_000
-              + " ms (timeout "
-              + options.heartbeatTimeout().toMillis()
-              + " ms): it does not read";
-      LOG.warn("{}; cutting it off", why);
-      fail(new ConnectionLostException(why));
-    } else if (now - lastRead > options.heartbeatTimeout().toNanos()) {
-      String why =
-          "no data or heartbeat from "
-              + remote
-              + " for "
-              + (now - lastRead) / 1_000_000
-              + " ms (timeout "
-              + options.heartbeatTimeout().toMillis()
-              + " ms)";
-      LOG.info("{}: connection lost", why);
-      fail(new ConnectionLostException(why));
-    } else if (idle > options.heartbeatInterval().toNanos() && !out.pending()) {
-      sendFrame(new byte[] {(byte) Wire.PING});
-      out.markActive(now); // a PING stuck behind a full socket buffer is not resent every tick
+    Heartbeat.Verdict v = heartbeat.check(now, in.lastRead(), out.idleNanos(), out.pending());
+    switch (v.kind()) {
+      case NOT_READING -> {
+        LOG.warn("{}; cutting it off", v.why());
+        fail(new ConnectionLostException(v.why()));
+      }
+      case LOST -> {
+        LOG.info("{}: connection lost", v.why());
+        fail(new ConnectionLostException(v.why()));
+      }
+      case PING -> {
+        sendFrame(new byte[] {(byte) Wire.PING});
+        out.markActive(now); // a PING stuck behind a full socket buffer is not resent every tick
+      }
+      case NONE -> {}
     }
   }
 
@@ -731,14 +534,16 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
     }
     LOG.warn("{}: closing the connection ({}): {}", remote, Wire.codeName(code), reason);
     sendAbort(code, reason);
+    fail(ended(code == Wire.AUTHENTICATION, reason));
+  }
+
+  /** The end of this connection for {@code reason}, as this side reports it. */
+  private CallosumException ended(boolean authentication, String reason) {
     String text =
         client
             ? "connection to " + remote + " closed: " + reason
             : "refused " + remote + ": " + reason;
-    fail(
-        code == Wire.AUTHENTICATION
-            ? new AuthenticationException(text)
-            : new ConnectionLostException(text));
+    return authentication ? new AuthenticationException(text) : new ConnectionLostException(text);
   }
 
   /**
@@ -765,7 +570,7 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
       if (phase == Phase.DATA && !plain) {
         sendFrame(f);
       } else {
-        sendPlain(f);
+        outbound.plain(f);
       }
       flush();
     } catch (RuntimeException e) {
@@ -782,8 +587,7 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
       return;
     }
     phase = Phase.CLOSED;
-    closed = true;
-    out.discard();
+    outbound.close();
     loop.removeTicking(this);
     if (key != null) {
       key.cancel();
@@ -793,7 +597,7 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
     } catch (IOException e) {
       LOG.debug("closing {} failed", remote, e);
     }
-    reader.stop();
+    in.stop();
     handshake.end();
     List<Channel> open = new ArrayList<>(channels.values());
     channels.clear();

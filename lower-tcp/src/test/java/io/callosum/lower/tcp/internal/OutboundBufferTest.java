@@ -29,9 +29,9 @@ class OutboundBufferTest {
 
   /**
    * A channel that takes at most {@code perWrite} bytes per call (0: takes nothing), and counts its
-   * calls.
+   * calls; {@code fail} makes it throw. {@code OutboundTest} writes to it too.
    */
-  private static final class Taker implements GatheringByteChannel {
+  static final class Taker implements GatheringByteChannel {
     final ByteArrayOutputStream taken = new ByteArrayOutputStream();
     int perWrite;
     int writes;

@@ -4,8 +4,9 @@ import io.callosum.lower.tcp.internal.SecurityFailure;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The command names of ZMTP 3 as CurveZMQ uses them: one length byte, then the name ({@code
- * \x05HELLO}). Stateless.
+ * The commands of CurveZMQ as ZMTP 3 encodes them: their names (one length byte, then the name:
+ * {@code \x05HELLO}), their sizes, and the prefixes of their nonces (CURVE.md, *Nonces*).
+ * Stateless.
  */
 final class Command {
   static final byte[] HELLO = name("HELLO");
@@ -15,13 +16,49 @@ final class Command {
   static final byte[] MESSAGE = name("MESSAGE");
   static final byte[] ERROR = name("ERROR");
 
+  static final int HELLO_LENGTH = 200;
+  static final int WELCOME_LENGTH = 168;
+
+  /** INITIATE with no metadata: name, cookie, short nonce, box of client key and vouch. */
+  static final int INITIATE_MIN = 257;
+
+  /** READY with no metadata: name, short nonce, box. */
+  static final int READY_MIN = 30;
+
+  /** MESSAGE of an empty frame: name, short nonce, box of the flags byte. */
+  static final int MESSAGE_MIN = 33;
+
+  static final byte[] HELLO_NONCE = ascii("CurveZMQHELLO---");
+  static final byte[] WELCOME_NONCE = ascii("WELCOME-");
+  static final byte[] COOKIE_NONCE = ascii("COOKIE--");
+  static final byte[] INITIATE_NONCE = ascii("CurveZMQINITIATE");
+  static final byte[] VOUCH_NONCE = ascii("VOUCH---");
+  static final byte[] READY_NONCE = ascii("CurveZMQREADY---");
+  static final byte[] CLIENT_MESSAGE_NONCE = ascii("CurveZMQMESSAGEC");
+  static final byte[] SERVER_MESSAGE_NONCE = ascii("CurveZMQMESSAGES");
+
   private Command() {}
 
   private static byte[] name(String name) {
     byte[] bytes = new byte[1 + name.length()];
     bytes[0] = (byte) name.length();
-    System.arraycopy(name.getBytes(StandardCharsets.US_ASCII), 0, bytes, 1, name.length());
+    System.arraycopy(ascii(name), 0, bytes, 1, name.length());
     return bytes;
+  }
+
+  private static byte[] ascii(String s) {
+    return s.getBytes(StandardCharsets.US_ASCII);
+  }
+
+  /**
+   * The 24-byte nonce of {@code prefix} followed by {@code 24 - prefix.length} bytes of {@code
+   * source}.
+   */
+  static byte[] fullNonce(byte[] prefix, byte[] source, int offset) {
+    byte[] nonce = new byte[NaclBox.NONCE_LENGTH];
+    System.arraycopy(prefix, 0, nonce, 0, prefix.length);
+    System.arraycopy(source, offset, nonce, prefix.length, nonce.length - prefix.length);
+    return nonce;
   }
 
   /** Whether {@code frame} begins with the command name {@code name}. */

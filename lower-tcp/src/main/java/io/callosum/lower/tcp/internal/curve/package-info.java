@@ -1,6 +1,7 @@
 /**
  * CurveZMQ (RFC 26) for the TCP lower: {@link io.callosum.lower.tcp.internal.curve.CurveSecurity}
- * runs the handshake and seals and opens frames; {@link
+ * is a connection's security layer, running the client's or the server's half of the handshake and
+ * then sealing and opening frames as MESSAGE commands of its session; {@link
  * io.callosum.lower.tcp.internal.curve.ErrorCommand} carries a server's refusal to the client; the
  * crypto is NaCl's {@code crypto_box} composed from bouncycastle. See {@code lower-tcp/CURVE.md}.
  */

@@ -117,7 +117,7 @@ class CurveFuzzTest {
       assertTrue(
           NaclBox.open(
               secrets[1],
-              CurveSecurity.fullNonce(CurveSecurity.WELCOME_NONCE, welcome, 8),
+              Command.fullNonce(Command.WELCOME_NONCE, welcome, 8),
               welcome,
               24,
               144,
@@ -152,7 +152,7 @@ class CurveFuzzTest {
     } else {
       CurveKeyPair who = mode == 0 ? CLIENT : STRANGER;
       byte[] vouchNonce =
-          CurveSecurity.fullNonce(CurveSecurity.VOUCH_NONCE, Arrays.copyOf(in.bytes(16), 16), 0);
+          Command.fullNonce(Command.VOUCH_NONCE, Arrays.copyOf(in.bytes(16), 16), 0);
       byte[] vouchKey = new byte[KEY];
       NaclBox.beforenm(w.serverShortKey, who.secretKey(), vouchKey);
       byte[] vouch = new byte[2 * KEY];
@@ -166,7 +166,7 @@ class CurveFuzzTest {
       byte[] metadata = in.rest();
       plain = new byte[128 + metadata.length];
       System.arraycopy(who.publicKey().bytes(), 0, plain, 0, KEY);
-      System.arraycopy(vouchNonce, CurveSecurity.VOUCH_NONCE.length, plain, KEY, 16);
+      System.arraycopy(vouchNonce, Command.VOUCH_NONCE.length, plain, KEY, 16);
       NaclBox.seal(vouchKey, vouchNonce, vouch, 0, vouch.length, plain, 48);
       System.arraycopy(metadata, 0, plain, 128, metadata.length);
     }
@@ -175,7 +175,7 @@ class CurveFuzzTest {
     org.bouncycastle.util.Pack.longToBigEndian(nonce, initiate, 105);
     NaclBox.seal(
         w.sessionKey,
-        CurveSecurity.fullNonce(CurveSecurity.INITIATE_NONCE, initiate, 105),
+        Command.fullNonce(Command.INITIATE_NONCE, initiate, 105),
         plain,
         0,
         plain.length,
@@ -211,11 +211,11 @@ class CurveFuzzTest {
     byte[] session = s.secretFields()[3];
     long nonce = in.bool() ? 1 : in.u64();
     byte[] metadata = in.rest();
-    byte[] ready = Command.frame(Command.READY, CurveSecurity.READY_MIN + metadata.length);
+    byte[] ready = Command.frame(Command.READY, Command.READY_MIN + metadata.length);
     org.bouncycastle.util.Pack.longToBigEndian(nonce, ready, 6);
     NaclBox.seal(
         session,
-        CurveSecurity.fullNonce(CurveSecurity.READY_NONCE, ready, 6),
+        Command.fullNonce(Command.READY_NONCE, ready, 6),
         metadata,
         0,
         metadata.length,
@@ -258,9 +258,9 @@ class CurveFuzzTest {
         byte[] content = new byte[1 + plain.length];
         content[0] = (byte) flags;
         System.arraycopy(plain, 0, content, 1, plain.length);
-        frame = Command.frame(Command.MESSAGE, CurveSecurity.MESSAGE_MIN + plain.length);
+        frame = Command.frame(Command.MESSAGE, Command.MESSAGE_MIN + plain.length);
         org.bouncycastle.util.Pack.longToBigEndian(nonce, frame, 8);
-        byte[] full = CurveSecurity.fullNonce(CurveSecurity.CLIENT_MESSAGE_NONCE, frame, 8);
+        byte[] full = Command.fullNonce(Command.CLIENT_MESSAGE_NONCE, frame, 8);
         NaclBox.seal(session, full, content, 0, content.length, frame, 16);
         opens = Long.compareUnsigned(nonce, last) > 0 && flags == 0;
       } else {

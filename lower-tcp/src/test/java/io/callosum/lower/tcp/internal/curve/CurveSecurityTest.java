@@ -208,7 +208,7 @@ class CurveSecurityTest {
     byte[] initiate = only(client.receive(only(server.receive(only(client.start())))));
     SecurityFailure refused = refuses(AUTHENTICATION, () -> server.receive(initiate));
     assertEquals(
-        CurveSecurity.CLIENT_KEY_REFUSED,
+        ServerHandshake.CLIENT_KEY_REFUSED,
         refused.getMessage(),
         "names no key: it goes out in the clear");
     assertFalse(server.established());
@@ -216,7 +216,7 @@ class CurveSecurityTest {
 
     // The failure carries the ERROR command the transport sends before it closes: the only failure
     // a client is told.
-    assertArrayEquals(ErrorCommand.encode(CurveSecurity.CLIENT_KEY_REFUSED), refused.reply());
+    assertArrayEquals(ErrorCommand.encode(ServerHandshake.CLIENT_KEY_REFUSED), refused.reply());
     SecurityFailure learned = refuses(AUTHENTICATION, () -> client.receive(refused.reply()));
     assertEquals(
         "authentication rejected by the server: " + refused.getMessage(), learned.getMessage());
@@ -256,7 +256,7 @@ class CurveSecurityTest {
     byte[] hello = only(client.start());
     SecurityFailure refused = refuses(AUTHENTICATION, () -> server.receive(hello));
     assertEquals(
-        CurveSecurity.WRONG_SERVER_KEY,
+        ServerHandshake.WRONG_SERVER_KEY,
         refused.getMessage(),
         "does not give the server's key away");
     assertNull(refused.reply(), "RFC 26: only the authenticator's refusal gets an ERROR");
@@ -302,7 +302,7 @@ class CurveSecurityTest {
     CurveSecurity other =
         Fixtures.serverSide(Fixtures.allowing(serverKeys, clientKeys.publicKey()), 65);
     other.screen(hello);
-    byte[] initiate = Command.frame(Command.INITIATE, CurveSecurity.INITIATE_MIN);
+    byte[] initiate = Command.frame(Command.INITIATE, Command.INITIATE_MIN);
     other.screen(initiate);
     refuses(PROTOCOL, () -> other.screen(initiate)); // no third command
     CurveSecurity shortInitiate =
@@ -310,8 +310,7 @@ class CurveSecurityTest {
     shortInitiate.screen(hello);
     refuses(
         PROTOCOL,
-        () ->
-            shortInitiate.screen(Command.frame(Command.INITIATE, CurveSecurity.INITIATE_MIN - 1)));
+        () -> shortInitiate.screen(Command.frame(Command.INITIATE, Command.INITIATE_MIN - 1)));
   }
 
   @Test
@@ -375,7 +374,7 @@ class CurveSecurityTest {
     byte[] hello = only(client.start());
     byte[] clientShort = Arrays.copyOfRange(hello, 80, 112);
     byte[] welcome = Command.frame(Command.WELCOME, 168);
-    byte[] nonce = CurveSecurity.fullNonce(CurveSecurity.WELCOME_NONCE, bytes(29, 16), 0);
+    byte[] nonce = Command.fullNonce(Command.WELCOME_NONCE, bytes(29, 16), 0);
     System.arraycopy(nonce, 8, welcome, 8, 16);
     System.arraycopy(
         Jnacl.box(bytes(30, 128), nonce, clientShort, impostor.secretKey()), 0, welcome, 24, 144);
@@ -468,7 +467,7 @@ class CurveSecurityTest {
     // that, so reseal.
     byte[] m = p.client.seal(new byte[0]);
     byte[] key = sessionKeyOf(p);
-    byte[] nonce = CurveSecurity.fullNonce(CurveSecurity.CLIENT_MESSAGE_NONCE, m, 8);
+    byte[] nonce = Command.fullNonce(Command.CLIENT_MESSAGE_NONCE, m, 8);
     NaclBox.seal(key, nonce, new byte[] {1}, 0, 1, m, 16);
     SecurityFailure f = refuses(PROTOCOL, () -> p.server.open(m));
     assertTrue(f.getMessage().contains("flags"), f.getMessage());
@@ -551,7 +550,7 @@ class CurveSecurityTest {
     List<UnaryOperator<byte[]>> damage =
         List.of(
             f -> Arrays.copyOf(f, 256),
-            f -> Arrays.copyOf(f, CurveSecurity.INITIATE_MIN + Metadata.MAX_LENGTH + 1),
+            f -> Arrays.copyOf(f, Command.INITIATE_MIN + Metadata.MAX_LENGTH + 1),
             f -> Arrays.copyOf(f, f.length + 1),
             f -> bytes(58, f.length),
             f -> rename(f, "INITIATX"),
@@ -581,7 +580,7 @@ class CurveSecurityTest {
             Fixtures.flip(ready, 7, 1),
             rename(ready, "READX"),
             bytes(60, 30),
-            Arrays.copyOf(ready, CurveSecurity.READY_MIN + Metadata.MAX_LENGTH + 1));
+            Arrays.copyOf(ready, Command.READY_MIN + Metadata.MAX_LENGTH + 1));
     for (byte[] frame : bad) {
       Pair p = new Pair(59);
       only(p.client.receive(only(p.server.receive(only(p.client.start())))));
@@ -702,21 +701,12 @@ class CurveSecurityTest {
     return copy;
   }
 
-  /**
-   * The session key of {@code p}'s server, taken through reflection: only tests that forge boxes
-   * need it.
-   */
+  /** The session key of {@code p}'s server: only tests that forge boxes need it. */
   private static byte[] sessionKeyOf(Pair p) {
     return sessionKeyOf(p.server);
   }
 
   private static byte[] sessionKeyOf(CurveSecurity side) {
-    try {
-      var field = CurveSecurity.class.getDeclaredField("sessionKey");
-      field.setAccessible(true);
-      return ((byte[]) field.get(side)).clone();
-    } catch (ReflectiveOperationException e) {
-      throw new AssertionError(e);
-    }
+    return side.secretFields()[3].clone();
   }
 }

@@ -108,7 +108,7 @@ class JnaclCrossCheckTest {
     mallory.welcome(only(server.receive(mallory.hello())));
     SecurityFailure f =
         refuses(AUTHENTICATION, () -> server.receive(mallory.initiate(new byte[0])));
-    assertEquals(CurveSecurity.UNPROVEN_CLIENT_KEY, f.getMessage());
+    assertEquals(ServerHandshake.UNPROVEN_CLIENT_KEY, f.getMessage());
   }
 
   @Test

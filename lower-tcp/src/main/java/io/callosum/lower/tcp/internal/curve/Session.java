@@ -1,0 +1,126 @@
+package io.callosum.lower.tcp.internal.curve;
+
+import static io.callosum.lower.tcp.internal.curve.Command.protocol;
+
+import io.callosum.lower.tcp.internal.SecurityFailure;
+import java.util.Arrays;
+import org.bouncycastle.util.Pack;
+
+/**
+ * The session of one CurveZMQ connection: the box key of C' and S', with which INITIATE, READY and
+ * every MESSAGE are sealed, and the short nonces of both directions; and the MESSAGE command itself
+ * ({@link #seal}, {@link #open}). The handshake ({@link ClientHandshake}, {@link ServerHandshake})
+ * computes the key into {@link #key()} and draws and accepts its commands' nonces here.
+ *
+ * <p>Threads: the handshake's thread until the connection is established; then {@link #seal} and
+ * {@link #open} use separate nonce counters, so one sealing thread and one opening thread may work
+ * at once. {@link CurveSecurity} checks the state before either.
+ */
+final class Session {
+  private static final int TAG = NaclBox.TAG_LENGTH;
+
+  /** The box key of C' and S'. */
+  private final byte[] key = new byte[NaclBox.KEY_LENGTH];
+
+  /** The full nonces of MESSAGE in each direction; their last 8 bytes are set per command. */
+  private final byte[] sealNonce;
+
+  private final byte[] openNonce;
+
+  /** The next short nonce this side sends; zero once the counter has wrapped. */
+  private long nextNonce = 1;
+
+  /** The last short nonce accepted from the remote. */
+  private long remoteNonce;
+
+  /** The session of a server ({@code server}) or of a client: which MESSAGE prefix is whose. */
+  Session(boolean server) {
+    byte[] client = Command.CLIENT_MESSAGE_NONCE;
+    byte[] fromServer = Command.SERVER_MESSAGE_NONCE;
+    this.sealNonce = Command.fullNonce(server ? fromServer : client, new byte[8], 0);
+    this.openNonce = Command.fullNonce(server ? client : fromServer, new byte[8], 0);
+  }
+
+  /**
+   * The box key itself (not a copy): the handshake computes it in place, seals and opens its own
+   * commands with it.
+   */
+  byte[] key() {
+    return key;
+  }
+
+  /** The short nonce of the next command this side sends. */
+  long takeNonce() {
+    long nonce = nextNonce;
+    if (nonce == 0) {
+      throw new IllegalStateException("2^64 - 1 frames sent: the nonces are used up");
+    }
+    nextNonce = nonce + 1;
+    return nonce;
+  }
+
+  /** The last short nonce accepted from the remote (0 before any). */
+  long remoteNonce() {
+    return remoteNonce;
+  }
+
+  /** A command of the remote with short nonce {@code nonce} was accepted. */
+  void accepted(long nonce) {
+    remoteNonce = nonce;
+  }
+
+  /**
+   * A MESSAGE command carrying {@code plaintext}: {@code \x07MESSAGE}, the 8-byte short nonce, and
+   * the box of a zero flags byte and the plaintext under the session key.
+   */
+  byte[] seal(byte[] plaintext) {
+    byte[] frame = Command.frame(Command.MESSAGE, Command.MESSAGE_MIN + plaintext.length);
+    long nonce = takeNonce();
+    Pack.longToBigEndian(nonce, frame, 8);
+    Pack.longToBigEndian(nonce, sealNonce, 16);
+    // frame[32] is the flags byte: 0, as this transport has neither ZMTP's MORE nor COMMAND frames.
+    System.arraycopy(plaintext, 0, frame, 33, plaintext.length);
+    NaclBox.seal(key, sealNonce, frame, 32, 1 + plaintext.length, frame, 16);
+    return frame;
+  }
+
+  /**
+   * The plaintext of a MESSAGE command.
+   *
+   * @throws SecurityFailure (PROTOCOL) if the frame is not a MESSAGE, its nonce is not above the
+   *     last accepted one (replayed or reordered), its box does not open (forged or damaged) or its
+   *     flags are not zero
+   */
+  byte[] open(byte[] frame) throws SecurityFailure {
+    Command.expect(frame, Command.MESSAGE, Command.MESSAGE_MIN, Integer.MAX_VALUE);
+    long nonce = Pack.bigEndianToLong(frame, 8);
+    if (Long.compareUnsigned(nonce, remoteNonce) <= 0) {
+      throw protocol(
+          "replayed or reordered MESSAGE: nonce "
+              + Long.toUnsignedString(nonce)
+              + " is not above the last accepted "
+              + Long.toUnsignedString(remoteNonce));
+    }
+    Pack.longToBigEndian(nonce, openNonce, 16);
+    byte[] plain = new byte[frame.length - 16 - TAG];
+    if (!NaclBox.open(key, openNonce, frame, 16, frame.length - 16, plain, 0)) {
+      throw protocol(
+          "a MESSAGE (nonce "
+              + Long.toUnsignedString(nonce)
+              + ") does not open: forged or damaged");
+    }
+    if (plain[0] != 0) {
+      throw protocol(
+          "MESSAGE flags 0x"
+              + Integer.toHexString(plain[0] & 0xff)
+              + " are not used on this transport");
+    }
+    remoteNonce = nonce;
+    return Arrays.copyOfRange(plain, 1, plain.length);
+  }
+
+  /** Overwrites the box key. */
+  void wipe() {
+    Arrays.fill(key, (byte) 0);
+  }
+}

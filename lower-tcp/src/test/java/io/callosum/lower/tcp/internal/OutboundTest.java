@@ -1,0 +1,258 @@
+package io.callosum.lower.tcp.internal;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.callosum.ConnectionLostException;
+import io.callosum.MessageTooLargeException;
+import io.callosum.OverloadedException;
+import io.callosum.lower.Envelope;
+import io.callosum.lower.tcp.internal.OutboundBufferTest.Taker;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The sending side of a connection alone: a fake connection that says whether the caller is its
+ * loop and records flush requests and cuts, a channel that takes N bytes per write, a fake clock.
+ */
+class OutboundTest {
+  private static final long BACKLOG = 150_000;
+  private static final long STALL = 1_000_000;
+  private static final int MAX_FRAME = 100_000;
+
+  /** The connection as the sending side sees it. */
+  private static final class FakeConnection implements Outbound.Target {
+    boolean inLoop;
+    int flushes;
+    final List<String> cuts = new ArrayList<>();
+
+    @Override
+    public boolean inLoop() {
+      return inLoop;
+    }
+
+    @Override
+    public void flushSoon() {
+      flushes++;
+    }
+
+    @Override
+    public ConnectionLostException failSoon(ConnectionLostException cause, boolean cut) {
+      cuts.add((cut ? "cut: " : "lost: ") + cause.getMessage());
+      return cause;
+    }
+  }
+
+  private final AtomicLong now = new AtomicLong(1_000_000_000L);
+  private final OutboundBuffer buffer =
+      new OutboundBuffer("peer-1", BACKLOG, STALL, 1 << 20, now::get);
+  private final Taker socket = new Taker(1 << 20);
+  private final FakeConnection connection = new FakeConnection();
+  private final ByteBuffer scratch = ByteBuffer.allocate(4096);
+
+  private Outbound plain() {
+    return new Outbound("peer-1", socket, buffer, null, MAX_FRAME, connection);
+  }
+
+  /** Seals by prefixing a 0x5e byte; refuses once {@code keysGone[0]}. */
+  private Outbound sealed(boolean[] keysGone) {
+    Outbound.Sealer sealer =
+        (frame, queue) -> {
+          if (keysGone[0]) {
+            return false;
+          }
+          byte[] box = new byte[frame.length + 1];
+          box[0] = 0x5e;
+          System.arraycopy(frame, 0, box, 1, frame.length);
+          queue.accept(box);
+          return true;
+        };
+    return new Outbound("peer-1", socket, buffer, sealer, MAX_FRAME, connection);
+  }
+
+  private void idle() {
+    now.addAndGet(OutboundBuffer.IDLE_NANOS + 1);
+  }
+
+  private static Envelope envelope(int headerLength, int bodyLength) {
+    byte[] header = new byte[headerLength];
+    byte[] body = new byte[bodyLength];
+    for (int i = 0; i < bodyLength; i++) {
+      body[i] = (byte) i;
+    }
+    header[0] = 0x11;
+    return new Envelope(header, body);
+  }
+
+  /** A whole record on the wire: its length, then the frame. */
+  private static byte[] record(byte[] frame) {
+    return ByteBuffer.allocate(4 + frame.length).putInt(frame.length).put(frame).array();
+  }
+
+  private byte[] flushAll(Outbound o) throws IOException {
+    while (buffer.pending()) {
+      o.flush(scratch);
+    }
+    return socket.taken.toByteArray();
+  }
+
+  @Test
+  void aLoneSmallFrameFromASenderIsWrittenThroughWithoutTheLoop() {
+    Outbound o = plain();
+    idle();
+    Envelope e = envelope(5, 300);
+    o.data(7, e);
+    assertArrayEquals(record(Wire.dataFrame(7, e.header(), e.body())), socket.taken.toByteArray());
+    assertEquals(0, connection.flushes, "no wake-up of the loop");
+    assertEquals(1, socket.writes);
+  }
+
+  @Test
+  void theLoopsOwnFramesAndLargeOnesAreQueuedAndFlushed() throws IOException {
+    Outbound o = plain();
+    o.start();
+    idle();
+    connection.inLoop = true;
+    Envelope small = envelope(5, 10);
+    o.data(1, small);
+    connection.inLoop = false;
+    idle();
+    Envelope large = envelope(5, Outbound.WRITE_THROUGH_MAX);
+    o.data(2, large);
+    assertEquals(0, socket.taken.size(), "nothing written by the senders");
+    assertEquals(1, connection.flushes, "one request until the loop has flushed");
+    ByteArrayOutputStream expected = new ByteArrayOutputStream();
+    expected.writeBytes(record(Wire.dataFrame(1, small.header(), small.body())));
+    expected.writeBytes(record(Wire.dataFrame(2, large.header(), large.body())));
+    assertArrayEquals(expected.toByteArray(), flushAll(o));
+  }
+
+  @Test
+  void aPartlyWrittenFrameIsFinishedByTheLoop() throws IOException {
+    Outbound o = plain();
+    o.start();
+    idle();
+    socket.perWrite = 100;
+    Envelope e = envelope(5, 1000);
+    o.data(3, e);
+    assertEquals(100, socket.taken.size());
+    assertEquals(1, connection.flushes, "the loop must write the rest");
+    socket.perWrite = 1 << 20;
+    assertArrayEquals(record(Wire.dataFrame(3, e.header(), e.body())), flushAll(o));
+  }
+
+  @Test
+  void flushRequestsAreCoalescedUntilTheLoopFlushes() throws IOException {
+    Outbound o = plain();
+    o.start();
+    o.frame(new byte[] {(byte) Wire.PING}, null);
+    o.frame(new byte[] {(byte) Wire.PONG}, null);
+    assertEquals(1, connection.flushes);
+    assertEquals(OutboundBuffer.Flush.DRAINED, o.flush(scratch));
+    o.frame(new byte[] {(byte) Wire.PING}, null);
+    assertEquals(2, connection.flushes);
+  }
+
+  @Test
+  void handshakeRecordsAreQueuedUnsealedWithoutAFlushRequest() throws IOException {
+    boolean[] keysGone = {false};
+    Outbound o = sealed(keysGone);
+    o.start();
+    o.plain(Wire.handshake(new byte[] {1, 2, 3}));
+    assertEquals(0, connection.flushes);
+    assertArrayEquals(record(Wire.handshake(new byte[] {1, 2, 3})), flushAll(o));
+  }
+
+  @Test
+  void nothingIsWrittenBeforeStartOrAfterClose() throws IOException {
+    Outbound o = plain();
+    o.frame(new byte[] {(byte) Wire.PING}, null);
+    assertNull(o.flush(scratch), "not connected yet");
+    assertEquals(0, socket.taken.size());
+    o.start();
+    o.close();
+    assertNull(o.flush(scratch));
+    assertEquals(0, socket.taken.size());
+    assertFalse(buffer.pending(), "the queue is dropped");
+    idle();
+    ConnectionLostException e =
+        assertThrows(ConnectionLostException.class, () -> o.data(1, envelope(1, 1)));
+    assertEquals("connection to peer-1 is closed", e.getMessage());
+  }
+
+  @Test
+  void aFrameOverTheLimitIsRefusedAndNothingIsQueued() {
+    Outbound o = plain();
+    MessageTooLargeException e =
+        assertThrows(
+            MessageTooLargeException.class,
+            () -> o.data(1, envelope(1, MAX_FRAME - Wire.DATA_FRAME_HEADER)));
+    assertTrue(e.getMessage().contains("frame limit of " + MAX_FRAME + " bytes"), e.getMessage());
+    assertEquals(0, buffer.queuedBytes());
+    connection.inLoop = true;
+    o.data(1, envelope(1, MAX_FRAME - Wire.DATA_FRAME_HEADER - 1));
+    assertEquals(MAX_FRAME + 4, buffer.queuedBytes(), "exactly the limit fits");
+  }
+
+  @Test
+  void aFullBacklogIsBackpressureWhileTheRemoteReadsAndACutWhenItDoesNot() {
+    Outbound o = plain();
+    connection.inLoop = true;
+    o.data(1, envelope(1, 90_000));
+    o.data(2, envelope(1, 55_000));
+    assertThrows(OverloadedException.class, () -> o.data(1, envelope(1, 10_000)));
+    assertEquals(List.of(), connection.cuts);
+    now.addAndGet(STALL + 1);
+    ConnectionLostException e =
+        assertThrows(ConnectionLostException.class, () -> o.data(1, envelope(1, 10_000)));
+    assertEquals(List.of("cut: " + e.getMessage()), connection.cuts);
+    assertTrue(e.getMessage().contains("the remote does not read"), e.getMessage());
+  }
+
+  @Test
+  void aFailedWriteThroughEndsTheConnection() {
+    Outbound o = plain();
+    idle();
+    socket.fail = new IOException("broken pipe");
+    ConnectionLostException e =
+        assertThrows(ConnectionLostException.class, () -> o.data(1, envelope(1, 1)));
+    assertEquals("connection to peer-1 lost while writing: broken pipe", e.getMessage());
+    assertEquals(List.of("lost: " + e.getMessage()), connection.cuts);
+  }
+
+  @Test
+  void sealedFramesAndDataGoThroughTheSealerAndNeverThrough() throws IOException {
+    boolean[] keysGone = {false};
+    Outbound o = sealed(keysGone);
+    o.start();
+    idle();
+    Envelope e = envelope(3, 10);
+    o.data(4, e);
+    o.frame(new byte[] {(byte) Wire.PING}, null);
+    assertEquals(0, socket.taken.size(), "sealed frames are never written through");
+    ByteArrayOutputStream expected = new ByteArrayOutputStream();
+    byte[] data = Wire.dataFrame(4, e.header(), e.body());
+    byte[] box = new byte[data.length + 1];
+    box[0] = 0x5e;
+    System.arraycopy(data, 0, box, 1, data.length);
+    expected.writeBytes(record(box));
+    expected.writeBytes(record(new byte[] {0x5e, (byte) Wire.PING}));
+    assertArrayEquals(expected.toByteArray(), flushAll(o));
+
+    keysGone[0] = true;
+    int flushes = connection.flushes;
+    o.frame(new byte[] {(byte) Wire.PING}, null);
+    assertEquals(flushes, connection.flushes, "a frame after the keys are gone is dropped");
+    assertThrows(ConnectionLostException.class, () -> o.data(4, e));
+    assertEquals(0, buffer.queuedBytes());
+  }
+}

@@ -1,0 +1,108 @@
+package io.callosum.lower.tcp.internal.curve;
+
+import static io.callosum.lower.tcp.internal.SecurityFailure.Kind.PROTOCOL;
+import static io.callosum.lower.tcp.internal.curve.Fixtures.bytes;
+import static io.callosum.lower.tcp.internal.curve.Fixtures.refuses;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.callosum.lower.tcp.internal.SecurityFailure;
+import java.util.Arrays;
+import org.bouncycastle.util.Pack;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The MESSAGE command and the short nonces of a session alone: two sessions given the same box key,
+ * without a handshake, checked against RFC 26's layout with {@link NaclBox} directly.
+ */
+class SessionTest {
+  private final Session client = new Session(false);
+  private final Session server = new Session(true);
+
+  SessionTest() {
+    byte[] key = bytes(7, NaclBox.KEY_LENGTH);
+    System.arraycopy(key, 0, client.key(), 0, key.length);
+    System.arraycopy(key, 0, server.key(), 0, key.length);
+  }
+
+  @Test
+  void aMessageIsItsNameTheShortNonceAndTheBoxOfFlagsAndFrame() {
+    byte[] frame = bytes(3, 100);
+    byte[] m = client.seal(frame);
+    assertEquals(Command.MESSAGE_MIN + frame.length, m.length);
+    assertTrue(Command.is(m, Command.MESSAGE));
+    assertEquals(1, Pack.bigEndianToLong(m, 8), "the first nonce of a fresh session");
+    byte[] plain = new byte[1 + frame.length];
+    byte[] nonce = Command.fullNonce(Command.CLIENT_MESSAGE_NONCE, m, 8);
+    assertTrue(NaclBox.open(client.key(), nonce, m, 16, m.length - 16, plain, 0));
+    assertEquals(0, plain[0], "flags");
+    assertArrayEquals(frame, Arrays.copyOfRange(plain, 1, plain.length));
+  }
+
+  @Test
+  void eachDirectionOpensTheOthersMessagesOnly() throws SecurityFailure {
+    byte[] up = bytes(1, 33);
+    byte[] down = bytes(2, 0);
+    assertArrayEquals(up, server.open(client.seal(up)));
+    assertArrayEquals(down, client.open(server.seal(down)));
+    byte[] own = client.seal(up);
+    SecurityFailure f = refuses(PROTOCOL, () -> client.open(own));
+    assertTrue(f.getMessage().contains("does not open"), f.getMessage());
+  }
+
+  @Test
+  void commandsAndMessagesShareOneCounterPerSide() throws SecurityFailure {
+    assertEquals(1, client.takeNonce());
+    assertEquals(2, client.takeNonce());
+    byte[] m = client.seal(new byte[0]);
+    assertEquals(3, Pack.bigEndianToLong(m, 8));
+    server.open(m);
+    assertEquals(3, server.remoteNonce());
+  }
+
+  @Test
+  void replayedAndReorderedMessagesAreRefusedAndGapsAreNot() throws SecurityFailure {
+    byte[] first = client.seal(bytes(1, 5));
+    byte[] second = client.seal(bytes(2, 5));
+    client.takeNonce(); // a gap: nonce 3 never sent
+    byte[] fourth = client.seal(bytes(4, 5));
+    server.open(second);
+    refuses(PROTOCOL, () -> server.open(second));
+    refuses(PROTOCOL, () -> server.open(first));
+    assertArrayEquals(bytes(4, 5), server.open(fourth));
+  }
+
+  @Test
+  void aMessageAtOrBelowTheLastAcceptedCommandIsRefused() {
+    server.accepted(2);
+    byte[] one = client.seal(new byte[1]);
+    byte[] two = client.seal(new byte[1]);
+    refuses(PROTOCOL, () -> server.open(one));
+    SecurityFailure f = refuses(PROTOCOL, () -> server.open(two));
+    assertTrue(f.getMessage().contains("nonce 2 is not above the last accepted 2"), f.getMessage());
+  }
+
+  @Test
+  void tamperedShortAndFlaggedMessagesAreRefused() throws SecurityFailure {
+    byte[] m = client.seal(bytes(9, 20));
+    for (int i = 8; i < m.length; i++) {
+      byte[] bad = m.clone();
+      bad[i] ^= 0x40;
+      refuses(PROTOCOL, () -> server.open(bad));
+    }
+    refuses(PROTOCOL, () -> server.open(Arrays.copyOf(m, Command.MESSAGE_MIN - 1)));
+    byte[] flagged = client.seal(new byte[0]);
+    byte[] nonce = Command.fullNonce(Command.CLIENT_MESSAGE_NONCE, flagged, 8);
+    NaclBox.seal(client.key(), nonce, new byte[] {1}, 0, 1, flagged, 16);
+    SecurityFailure f = refuses(PROTOCOL, () -> server.open(flagged));
+    assertTrue(f.getMessage().contains("flags 0x1"), f.getMessage());
+    assertArrayEquals(bytes(9, 20), server.open(m), "refusals accept no nonce");
+  }
+
+  @Test
+  void wipeOverwritesTheKey() {
+    server.wipe();
+    assertArrayEquals(new byte[NaclBox.KEY_LENGTH], server.key());
+  }
+}
