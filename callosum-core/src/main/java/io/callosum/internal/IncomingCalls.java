@@ -93,6 +93,13 @@ final class IncomingCalls {
   @SuppressWarnings("UnnecessaryLambda") // made once: a method reference would allocate per call
   private final Consumer<ServerCall> transmitter = c -> transmit(c, c.takeReply());
 
+  /** The call the scheduler cut in {@link #accept}, taken from there at once. Guarded by sched. */
+  private ServerCall cutCall;
+
+  /** Receives the call the scheduler cuts (made once: admitting allocates no lambda). */
+  @SuppressWarnings("UnnecessaryLambda") // made once: a method reference would allocate per call
+  private final Consumer<ServerCall> cutter = c -> cutCall = c;
+
   IncomingCalls(
       String name,
       PeerConfig config,
@@ -187,6 +194,7 @@ final class IncomingCalls {
   private void accept(ServerCall c) {
     List<ServerCall> toStart;
     String refusal;
+    ServerCall cut = null; // a waiting call of another remote, cut to make room for c
     synchronized (sched) {
       if (closed.getAsBoolean()) {
         toStart = null;
@@ -201,14 +209,22 @@ final class IncomingCalls {
                 + c.header.seq()
                 + " is already being served";
       } else {
-        toStart = scheduler.admit(c, c.chain.isEmpty() ? List.of() : outgoing.ancestorsOf(c.chain));
+        toStart =
+            scheduler.admit(
+                c, c.chain.isEmpty() ? List.of() : outgoing.ancestorsOf(c.chain), cutter);
+        cut = cutCall;
+        cutCall = null;
         if (toStart == null) {
-          refusal = c.refusal + " (that remote: " + c.remote.share + ")";
+          refusal = c.refusal + " (" + scheduler.describe(c.source) + ")";
         } else {
           refusal = null;
           c.remote.serving.put(c.serveKey, c);
         }
       }
+    }
+    if (cut != null) {
+      LOG.warn("{}: cut {} from {}: {}", name, cut.header.method(), cut.remote.id(), cut.refusal);
+      cancel(cut, Replies.frameworkError(cut.header, ErrorNames.OVERLOADED, cut.refusal));
     }
     if (toStart != null) {
       interceptors.started(c.info);

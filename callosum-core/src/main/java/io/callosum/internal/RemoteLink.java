@@ -42,14 +42,32 @@ final class RemoteLink implements RemotePeer {
   @SuppressWarnings("UnnecessaryLambda") // made once: a method reference would allocate per call
   private final Supplier<RemoteLink> itself = () -> this;
 
-  /** What this remote's calls hold in the callee scheduler. */
-  final CalleeScheduler.Share share = new CalleeScheduler.Share();
+  /**
+   * Whom this remote's calls count against in the callee scheduler's fair shares: its authenticated
+   * identity if the lower reports one (all its links together), else its connection ({@link
+   * Link#connection()}); neither is anything the remote sends.
+   */
+  final FairShares.Source source;
 
+  /** A remote of weight 1. */
   RemoteLink(OutgoingCalls calls, Link link) {
+    this(calls, link, 1);
+  }
+
+  RemoteLink(OutgoingCalls calls, Link link, int weight) {
     this.calls = calls;
     this.link = link;
     this.capabilities = link.remoteCapabilities();
+    Optional<String> identity = link.identity();
+    this.source =
+        identity.isPresent()
+            ? new FairShares.Source(
+                new Identity(identity.get()), weight, "identity " + identity.get())
+            : new FairShares.Source(link.connection(), weight, "the connection of " + link.id());
   }
+
+  /** The key of the remotes with one identity (never equal to a lower's connection object). */
+  private record Identity(String name) {}
 
   @Override
   public String id() {
