@@ -58,11 +58,8 @@ final class CalleeScheduler<C extends CalleeScheduler.Entry> {
   static class Entry {
     final OrderKey key;
 
-    /** The remote that made the call. */
-    final FairShares.Source source;
-
-    /** What its remote holds; set when it is admitted. */
-    FairShares.Share share;
+    /** What the remote that made the call holds here. */
+    final FairShares.Share share;
 
     /**
      * Bytes the call holds against {@link Limits#maxBufferedBytes} while admitted (its body, its
@@ -103,9 +100,9 @@ final class CalleeScheduler<C extends CalleeScheduler.Entry> {
 
     Entry newerQueued;
 
-    Entry(OrderKey key, FairShares.Source source, long charge) {
+    Entry(OrderKey key, FairShares.Share share, long charge) {
       this.key = key;
-      this.source = source;
+      this.share = share;
       this.charge = charge;
     }
 
@@ -175,7 +172,7 @@ final class CalleeScheduler<C extends CalleeScheduler.Entry> {
     if (admitted >= admissionLimit) {
       // Nested calls count too, so nothing escapes this bound.
       String full = admitted + " calls in progress or queued (limit " + admissionLimit + ")";
-      C victim = shares.victimFor(call.source);
+      C victim = shares.victimFor(call.share);
       if (victim == null) {
         call.refusal = full;
         return null;
@@ -192,7 +189,6 @@ final class CalleeScheduler<C extends CalleeScheduler.Entry> {
     classify(call, ancestors);
     call.keyOrdered = ordering != Ordering.NONE && !call.nested;
     admitted++;
-    call.share = shares.shareOf(call.source);
     shares.addCall(call.share, 1);
     hold(call, call.charge);
     if (ordering == Ordering.NONE || call.nested) {
@@ -410,14 +406,14 @@ final class CalleeScheduler<C extends CalleeScheduler.Entry> {
     shares.addBytes(call.share, -bytes);
   }
 
-  /** What {@code source}'s remote holds now (for refusals). */
-  String describe(FairShares.Source source) {
-    return shares.describe(source);
+  /** A link of {@code source}'s remote connected: see {@link FairShares#join}. */
+  FairShares.Share join(FairShares.Source source) {
+    return shares.join(source);
   }
 
-  /** The share of {@code source}'s remote, or null if it holds nothing (for tests). */
-  FairShares.Share held(FairShares.Source source) {
-    return shares.held(source);
+  /** A link that joined {@code share} is gone: see {@link FairShares#leave}. */
+  void leave(FairShares.Share share) {
+    shares.leave(share);
   }
 
   private void removeIfIdle(OrderKey key, KeyState<C> ks) {

@@ -24,9 +24,10 @@ import java.util.TreeSet;
  * </ul>
  *
  * <p>A remote is whatever its {@link Source#key} names (an authenticated identity, or one
- * connection): the lower decides it, never a message. A share is made with the first call of its
- * remote and forgotten when it holds nothing. Not thread-safe: the scheduler's owner calls it under
- * its lock.
+ * connection): the lower decides it, never a message. A share is made when the first link of its
+ * remote connects ({@link #join}) and forgotten once no link holds it and it holds nothing, so a
+ * connected remote's calls find their share without a lookup. Not thread-safe: the scheduler's
+ * owner calls it under its lock.
  *
  * @param <C> the owner's call type
  */
@@ -48,6 +49,10 @@ final class FairShares<C extends Entry> {
    */
   static final class Share {
     final Source source;
+
+    /** Links of this remote that hold the share ({@link #join}, {@link #leave}). */
+    private int links;
+
     private int calls;
     private int running;
     private long bytes;
@@ -114,20 +119,24 @@ final class FairShares<C extends Entry> {
 
   private long turns;
 
-  /** The share of {@code source}'s remote, made if it holds nothing yet. */
-  Share shareOf(Source source) {
-    return shares.computeIfAbsent(source.key(), k -> new Share(source));
+  /**
+   * A link of {@code source}'s remote connected: the remote's share, made with its first link (its
+   * weight and name are those of that link's source). The link holds it until {@link #leave}.
+   */
+  Share join(Source source) {
+    Share s = shares.get(source.key());
+    if (s == null) {
+      s = new Share(source);
+      shares.put(source.key(), s);
+    }
+    s.links++;
+    return s;
   }
 
-  /** The share of {@code source}'s remote, or null if it holds nothing. */
-  Share held(Source source) {
-    return shares.get(source.key());
-  }
-
-  /** What {@code source}'s remote holds now, for a refusal; never null. */
-  String describe(Source source) {
-    Share s = held(source);
-    return s != null ? s.toString() : source.name() + ": nothing held";
+  /** A link that {@link #join joined} {@code s} is gone; the share goes once it holds nothing. */
+  void leave(Share s) {
+    s.links--;
+    forgetIfIdle(s);
   }
 
   void addCall(Share s, int delta) {
@@ -140,16 +149,17 @@ final class FairShares<C extends Entry> {
 
   /** {@code s} takes ({@code +1}) or frees ({@code -1}) a handler slot. */
   void addRunning(Share s, int delta) {
-    boolean wasWaiting = waiting.remove(s); // its place depends on running: re-sorted below
+    // In the tree exactly while it has a call waiting; its place depends on running: re-sorted.
+    boolean wasWaiting = !s.slotWaiting.isEmpty() && waiting.remove(s);
     s.running += delta;
     if (wasWaiting) {
       waiting.add(s);
     }
   }
 
-  /** Forgets {@code s} if it holds nothing. */
+  /** Forgets {@code s} if it holds nothing and no link holds it. */
   void forgetIfIdle(Share s) {
-    if (s.idle()) {
+    if (s.links <= 0 && s.idle()) {
       shares.remove(s.source.key(), s);
     }
   }
@@ -222,15 +232,15 @@ final class FairShares<C extends Entry> {
   }
 
   /**
-   * The queue is full and a call of {@code arriving} comes: the newest waiting call of the remote
-   * that holds the most calls per unit of weight, if that remote holds more than {@code arriving}
+   * The queue is full and a call of {@code own}'s remote comes: the newest waiting call of the
+   * remote that holds the most calls per unit of weight, if that remote holds more than {@code own}
    * would with the new call (weights compared); else null, and the new call is the one refused.
    * Looks at every remote with a waiting call: this runs only when the queue is full.
    */
   @SuppressWarnings("unchecked") // only calls of type C are queued
-  C victimFor(Source arriving) {
-    Share own = shares.get(arriving.key());
-    long ownCalls = (own != null ? own.calls : 0) + 1L;
+  C victimFor(Share own) {
+    long ownCalls = own.calls + 1L;
+    Source arriving = own.source;
     Share heaviest = null;
     for (Share s : shares.values()) {
       if (s == own || s.newestQueued == null) {
@@ -249,8 +259,17 @@ final class FairShares<C extends Entry> {
     return (C) heaviest.newestQueued;
   }
 
-  /** Entries in its tables (0 when no call is in progress): for the leak checks of tests. */
+  /**
+   * Entries in its tables (0 when no call is in progress; shares that links hold do not count): for
+   * the leak checks of tests.
+   */
   int entries() {
-    return shares.size() + waiting.size();
+    int n = waiting.size();
+    for (Share s : shares.values()) {
+      if (s.links <= 0) {
+        n++; // kept only while it holds something: a leak once the peer is idle
+      }
+    }
+    return n;
   }
 }

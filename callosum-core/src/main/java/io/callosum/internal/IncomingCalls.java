@@ -215,7 +215,7 @@ final class IncomingCalls {
         cut = cutCall;
         cutCall = null;
         if (toStart == null) {
-          refusal = c.refusal + " (" + scheduler.describe(c.source) + ")";
+          refusal = c.refusal + " (" + c.share + ")";
         } else {
           refusal = null;
           c.remote.serving.put(c.serveKey, c);
@@ -265,10 +265,23 @@ final class IncomingCalls {
     cancel(c, Replies.cancelled(c.header));
   }
 
+  /**
+   * A remote connected (the lower's I/O thread): its share of the handler slots and the queue,
+   * which it holds until {@link #disconnected}.
+   */
+  FairShares.Share join(FairShares.Source source) {
+    synchronized (sched) {
+      return scheduler.join(source);
+    }
+  }
+
   /** The remote is gone: its calls are cancelled, and nothing is sent to it. */
   void disconnected(RemoteLink r) {
     for (ServerCall c : new ArrayList<>(r.serving.values())) {
       cancel(c, null);
+    }
+    synchronized (sched) {
+      scheduler.leave(r.share);
     }
   }
 

@@ -275,7 +275,8 @@ public final class PeerEngine implements LinkListener {
       link.close();
       return;
     }
-    RemoteLink r = new RemoteLink(outgoing, link, weightOf(link));
+    RemoteLink r =
+        new RemoteLink(outgoing, link, incoming.join(RemoteLink.sourceOf(link, weightOf(link))));
     remotes.put(link, r);
     if (!config.bind()) {
       primary = r;

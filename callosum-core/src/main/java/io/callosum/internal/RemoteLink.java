@@ -43,27 +43,33 @@ final class RemoteLink implements RemotePeer {
   private final Supplier<RemoteLink> itself = () -> this;
 
   /**
-   * Whom this remote's calls count against in the callee scheduler's fair shares: its authenticated
-   * identity if the lower reports one (all its links together), else its connection ({@link
-   * Link#connection()}); neither is anything the remote sends.
+   * What this remote's calls hold in the callee scheduler: the fair share of its remote ({@link
+   * #sourceOf}); null for a remote that serves no calls (in tests).
    */
-  final FairShares.Source source;
+  final FairShares.Share share;
 
-  /** A remote of weight 1. */
+  /** A remote that serves no calls (for tests of other parts). */
   RemoteLink(OutgoingCalls calls, Link link) {
-    this(calls, link, 1);
+    this(calls, link, null);
   }
 
-  RemoteLink(OutgoingCalls calls, Link link, int weight) {
+  RemoteLink(OutgoingCalls calls, Link link, FairShares.Share share) {
     this.calls = calls;
     this.link = link;
     this.capabilities = link.remoteCapabilities();
+    this.share = share;
+  }
+
+  /**
+   * Whom the calls of {@code link}'s remote count against in fair shares: its authenticated
+   * identity if the lower reports one (all its links together), else its connection ({@link
+   * Link#connection()}); neither is anything the remote sends.
+   */
+  static FairShares.Source sourceOf(Link link, int weight) {
     Optional<String> identity = link.identity();
-    this.source =
-        identity.isPresent()
-            ? new FairShares.Source(
-                new Identity(identity.get()), weight, "identity " + identity.get())
-            : new FairShares.Source(link.connection(), weight, "the connection of " + link.id());
+    return identity.isPresent()
+        ? new FairShares.Source(new Identity(identity.get()), weight, "identity " + identity.get())
+        : new FairShares.Source(link.connection(), weight, "the connection of " + link.id());
   }
 
   /** The key of the remotes with one identity (never equal to a lower's connection object). */

@@ -74,7 +74,7 @@ final class ServerCall extends CalleeScheduler.Entry implements CallContext {
     // window.
     super(
         header.orderKey(),
-        remote.source,
+        remote.share,
         body.length + (upstream != null ? upstream.windowBytes() : 0));
     this.upstream = upstream;
     this.downstream = downstream;

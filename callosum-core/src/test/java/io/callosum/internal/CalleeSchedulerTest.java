@@ -3,6 +3,7 @@ package io.callosum.internal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -29,8 +30,8 @@ class CalleeSchedulerTest {
   private static final class Call extends CalleeScheduler.Entry {
     final String name;
 
-    Call(String name, OrderKey key, FairShares.Source source, long charge) {
-      super(key, source, charge);
+    Call(String name, OrderKey key, FairShares.Share share, long charge) {
+      super(key, share, charge);
       this.name = name;
     }
 
@@ -40,17 +41,27 @@ class CalleeSchedulerTest {
     }
   }
 
-  private final FairShares.Source remote = source("remote", 1);
-  private final FairShares.Source otherRemote = source("other remote", 1);
+  /** Two remotes, connected to the scheduler {@link #scheduler} made last. */
+  private FairShares.Share remote;
+
+  private FairShares.Share otherRemote;
 
   /** A remote of its own (its key is the source's name). */
   private static FairShares.Source source(String name, int weight) {
     return new FairShares.Source(name, weight, name);
   }
 
-  private static CalleeScheduler<Call> scheduler(Ordering ordering, int concurrent, int queued) {
-    return new CalleeScheduler<>(
+  private CalleeScheduler<Call> scheduler(Ordering ordering, int concurrent, int queued) {
+    return scheduler(
         ordering, Limits.builder().maxConcurrentCalls(concurrent).maxQueuedCalls(queued).build());
+  }
+
+  /** A scheduler with {@link #remote} and {@link #otherRemote} connected. */
+  private CalleeScheduler<Call> scheduler(Ordering ordering, Limits limits) {
+    CalleeScheduler<Call> s = new CalleeScheduler<>(ordering, limits);
+    remote = s.join(source("remote", 1));
+    otherRemote = s.join(source("other remote", 1));
+    return s;
   }
 
   private Call call(String name, OrderKey key) {
@@ -76,18 +87,6 @@ class CalleeSchedulerTest {
       c -> {
         throw new AssertionError(c + " was cut");
       };
-
-  /** Calls {@code source}'s remote holds now (0 once it holds nothing). */
-  private static int calls(CalleeScheduler<Call> s, FairShares.Source source) {
-    FairShares.Share share = s.held(source);
-    return share == null ? 0 : share.calls();
-  }
-
-  /** Bytes {@code source}'s remote holds now. */
-  private static long bytes(CalleeScheduler<Call> s, FairShares.Source source) {
-    FairShares.Share share = s.held(source);
-    return share == null ? 0 : share.bytes();
-  }
 
   /**
    * Reports a reply and returns the calls whose replies leave, checking each carries its own reply.
@@ -382,28 +381,27 @@ class CalleeSchedulerTest {
   @Test
   void requestBodiesAndHeldRepliesAreBoundedByMaxBufferedBytes_oneCallIsAlwaysAccepted() {
     CalleeScheduler<Call> s =
-        new CalleeScheduler<>(
-            Ordering.KEY_RETURN_ORDERED, Limits.builder().maxBufferedBytes(100).build());
+        scheduler(Ordering.KEY_RETURN_ORDERED, Limits.builder().maxBufferedBytes(100).build());
     Call huge = new Call("huge", K, remote, 1_000);
     assertEquals(List.of(huge), admit(s, huge), "nothing held: accepted whatever its size");
     Call next = new Call("next", K, remote, 1);
     assertNull(admit(s, next, List.of()));
     assertEquals("1000 bytes of calls and stream windows held (limit 100)", next.refusal);
     finish(s, huge);
-    assertEquals(0, bytes(s, remote));
+    assertEquals(0, remote.bytes());
 
     Call first = new Call("first", K, remote, 10);
     Call second = new Call("second", K, remote, 10);
     admit(s, first);
     admit(s, second);
     reply(s, second, reply(70)); // held: first has not replied
-    assertEquals(90, bytes(s, remote), "the held reply counts with the bodies");
+    assertEquals(90, remote.bytes(), "the held reply counts with the bodies");
     assertNull(admit(s, new Call("third", K, remote, 20), List.of()), "90 + 20 > 100");
     reply(s, first, reply(8));
-    assertEquals(20, bytes(s, remote), "released replies count no more");
+    assertEquals(20, remote.bytes(), "released replies count no more");
     s.exited(first);
     s.exited(second);
-    assertEquals(0, bytes(s, remote));
+    assertEquals(0, remote.bytes());
     assertEquals(0, s.entries());
   }
 
@@ -470,8 +468,8 @@ class CalleeSchedulerTest {
         calls.add(c);
         admit(s, c);
       }
-      assertEquals(10, calls(s, remote));
-      assertEquals(50, bytes(s, otherRemote));
+      assertEquals(10, remote.calls());
+      assertEquals(50, otherRemote.bytes());
       List<Call> runnable = new ArrayList<>();
       for (Call c : calls) {
         if (c.state == CalleeScheduler.State.RUNNING) {
@@ -487,8 +485,8 @@ class CalleeSchedulerTest {
         assertTrue(CalleeScheduler.done(c), ordering + ": " + c + " never ran");
       }
       assertEquals(0, s.entries(), ordering.toString());
-      assertEquals(0, calls(s, remote) + calls(s, otherRemote));
-      assertEquals(0, bytes(s, remote) + bytes(s, otherRemote));
+      assertEquals(0, remote.calls() + otherRemote.calls());
+      assertEquals(0, remote.bytes() + otherRemote.bytes());
     }
   }
 
@@ -496,7 +494,7 @@ class CalleeSchedulerTest {
 
   /** Admits {@code n} calls named {@code prefix1..n} of {@code source}; returns them in order. */
   private static List<Call> admitMany(
-      CalleeScheduler<Call> s, String prefix, FairShares.Source source, OrderKey key, int n) {
+      CalleeScheduler<Call> s, String prefix, FairShares.Share source, OrderKey key, int n) {
     List<Call> calls = new ArrayList<>();
     for (int i = 1; i <= n; i++) {
       Call c = new Call(prefix + i, key, source, 10);
@@ -525,8 +523,8 @@ class CalleeSchedulerTest {
   void aLoneRemoteMayUseEverySlotAndTheWholeQueue() {
     CalleeScheduler<Call> s = scheduler(Ordering.NONE, 3, 5);
     List<Call> calls = admitMany(s, "c", remote, K, 8);
-    assertEquals(3, s.held(remote).running(), "every slot, with nobody else waiting");
-    assertEquals(8, calls(s, remote), "and the whole queue");
+    assertEquals(3, remote.running(), "every slot, with nobody else waiting");
+    assertEquals(8, remote.calls(), "and the whole queue");
     assertNull(admit(s, call("ninth", K), List.of()), "one more is refused: it holds the most");
   }
 
@@ -551,7 +549,7 @@ class CalleeSchedulerTest {
   @Test
   void remotesRunningEquallyTakeTurns() {
     CalleeScheduler<Call> s = scheduler(Ordering.NONE, 1, 100);
-    FairShares.Source third = source("third", 1);
+    FairShares.Share third = s.join(source("third", 1));
     Call first = call("first", K);
     admit(s, first); // the only slot
     List<Call> a = admitMany(s, "a", remote, K, 2);
@@ -576,14 +574,14 @@ class CalleeSchedulerTest {
   @Test
   void slotsAreSharedInProportionToTheWeights() {
     CalleeScheduler<Call> s = scheduler(Ordering.NONE, 4, 100);
-    FairShares.Source heavy = source("heavy", 3);
+    FairShares.Share heavy = s.join(source("heavy", 3));
     List<Call> running = new ArrayList<>(admitMany(s, "light", remote, K, 30).subList(0, 4));
     admitMany(s, "heavy", heavy, K, 30);
     for (int i = 0; i < 12; i++) { // the oldest running call ends, again and again
       running.addAll(finish(s, running.remove(0)));
     }
-    assertEquals(3, s.held(heavy).running(), "weight 3: three slots of four");
-    assertEquals(1, s.held(remote).running(), "weight 1: one");
+    assertEquals(3, heavy.running(), "weight 3: three slots of four");
+    assertEquals(1, remote.running(), "weight 1: one");
   }
 
   @Test
@@ -605,14 +603,14 @@ class CalleeSchedulerTest {
     assertNull(admit(s, v3, List.of()), "2 against 2+1: the arriving call is refused");
     assertEquals("4 calls in progress or queued (limit 4)", v3.refusal);
     assertNull(admit(s, call("hog5", K), List.of()), "and the hog's too");
-    assertEquals(2, calls(s, remote));
-    assertEquals(2, calls(s, otherRemote));
+    assertEquals(2, remote.calls());
+    assertEquals(2, otherRemote.calls());
   }
 
   @Test
   void theQueueIsSharedInProportionToTheWeights() {
     CalleeScheduler<Call> s = scheduler(Ordering.NONE, 1, 5);
-    FairShares.Source heavy = source("heavy", 2);
+    FairShares.Share heavy = s.join(source("heavy", 2));
     admitMany(s, "light", remote, K, 6); // full
     for (int i = 1; i <= 6; i++) {
       Call c = new Call("heavy" + i, K, heavy, 10);
@@ -622,8 +620,8 @@ class CalleeSchedulerTest {
       }
       cut.forEach(x -> answerCut(s, x));
     }
-    assertEquals(4, calls(s, heavy), "weight 2: four places of six");
-    assertEquals(2, calls(s, remote), "weight 1: two (one of them running)");
+    assertEquals(4, heavy.calls(), "weight 2: four places of six");
+    assertEquals(2, remote.calls(), "weight 1: two (one of them running)");
   }
 
   @Test
@@ -667,7 +665,7 @@ class CalleeSchedulerTest {
     Call runs = call("runs", OTHER);
     admit(s, runs);
     Call holder = call("holder", K); // holds K, waits for the slot
-    Call behind = new Call("behind", K, source("third", 1), 10); // waits for K
+    Call behind = new Call("behind", K, s.join(source("third", 1)), 10); // waits for K
     admit(s, holder);
     admit(s, behind);
     Call v = new Call("v", OrderKey.of("v"), otherRemote, 10);
@@ -713,18 +711,24 @@ class CalleeSchedulerTest {
   }
 
   @Test
-  void sharesAreForgottenWhenTheyHoldNothing() {
+  void aShareIsForgottenOnceNoLinkHoldsItAndItHoldsNothing() {
     CalleeScheduler<Call> s = scheduler(Ordering.KEY_RETURN_ORDERED, 1, 4);
-    Call a = call("a", K);
-    Call b = new Call("b", K, otherRemote, 10);
+    FairShares.Source leaving = source("leaving", 1);
+    FairShares.Share share = s.join(leaving);
+    assertSame(share, s.join(leaving), "a second link of the remote joins the same share");
+    Call a = new Call("a", K, share, 10);
+    Call b = call("b", K);
     admit(s, a);
     admit(s, b);
-    reply(s, a, reply(8));
-    assertEquals(List.of(b), s.exited(a));
-    assertNull(s.held(remote), "a's remote holds nothing");
-    finish(s, b);
-    assertNull(s.held(otherRemote));
-    assertEquals(0, s.entries());
+    s.leave(share);
+    s.leave(share);
+    assertEquals(List.of(a), reply(s, a, reply(8)));
+    assertEquals(List.of(b), s.exited(a), "its links are gone, its call still counts");
+    assertTrue(s.entries() > 0);
+    assertEquals(List.of(b), reply(s, b, reply(8)));
+    s.exited(b);
+    assertEquals(0, s.entries(), "forgotten with its last call; connected remotes do not count");
+    assertNotSame(share, s.join(leaving), "a remote that comes back starts afresh");
   }
 
   @Test

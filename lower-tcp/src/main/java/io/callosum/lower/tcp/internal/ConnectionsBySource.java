@@ -1,8 +1,11 @@
 package io.callosum.lower.tcp.internal;
 
+import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.nio.channels.SocketChannel;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
@@ -37,6 +40,17 @@ public final class ConnectionsBySource {
     }
   }
 
+  /** The source an accepted socket counts against, or null if it cannot tell (closed already). */
+  public static InetAddress sourceOf(SocketChannel sc) {
+    try {
+      return sc.getRemoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
+          ? sourceOf(a.getAddress())
+          : null;
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
   /**
    * Counts one more connection from {@code source} (a {@link #sourceOf} value); false, counting
    * nothing, if it holds {@code max} already.
@@ -48,6 +62,11 @@ public final class ConnectionsBySource {
     }
     counts.put(source, n + 1);
     return true;
+  }
+
+  /** Whether {@code source} holds its {@code max} connections: {@link #add} would refuse it. */
+  public boolean full(InetAddress source) {
+    return counts.getOrDefault(source, 0) >= max;
   }
 
   /** A connection counted by {@link #add} has ended. */

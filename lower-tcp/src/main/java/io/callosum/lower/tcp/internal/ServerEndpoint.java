@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
-import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
@@ -165,7 +164,7 @@ final class ServerEndpoint implements Endpoint, Connection.Owner, IoLoop.Ready {
         return;
       }
       String remote = remoteName(sc);
-      InetAddress source = sourceOf(sc);
+      InetAddress source = ConnectionsBySource.sourceOf(sc);
       if (connections.size() >= options.maxConnections()) {
         refuse(
             sc,
@@ -197,37 +196,14 @@ final class ServerEndpoint implements Endpoint, Connection.Owner, IoLoop.Ready {
     }
   }
 
-  /** The source the connection counts against, or null if the socket cannot tell (closed). */
-  private static InetAddress sourceOf(SocketChannel sc) {
-    try {
-      return sc.getRemoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
-          ? ConnectionsBySource.sourceOf(a.getAddress())
-          : null;
-    } catch (IOException e) {
-      return null;
-    }
-  }
-
-  /**
-   * Over a connection limit: a preamble and an ABORT saying why (best effort, never blocking), then
-   * close; logged, rate-limited.
-   */
+  /** Over a connection limit: the preamble and an ABORT saying why, logged rate-limited. */
   private void refuse(SocketChannel sc, String remote, String reason) {
     String line =
         refusals.admit("refused a connection from " + remote + ": " + reason, System.nanoTime());
     if (line != null) {
       LOG.warn("{}: {}", address, line);
     }
-    try {
-      sc.configureBlocking(false);
-      byte[] abort = Wire.abort(Wire.LIMIT, reason);
-      ByteBuffer b = ByteBuffer.allocate(Wire.PREAMBLE_SIZE + 4 + abort.length);
-      b.put(Wire.preamble(security.get().mechanism())).putInt(abort.length).put(abort).flip();
-      sc.write(b);
-    } catch (IOException e) {
-      LOG.debug("refusal not sent to {}", remote, e);
-    }
-    closeQuietly(sc);
+    OverLimit.refuse(sc, security.get().mechanism(), reason);
   }
 
   private static String remoteName(SocketChannel sc) {
