@@ -157,6 +157,7 @@ public abstract sealed class Peer implements AutoCloseable permits BoundPeer, Co
     private Duration defaultTimeout;
     private Duration executionTimeout;
     private boolean compressReplies;
+    private boolean stackTracesInReplies;
     private int streamWindowItems = DEFAULT_STREAM_WINDOW_ITEMS;
     private long streamWindowBytes = DEFAULT_STREAM_WINDOW_BYTES;
     private int chunkSize = DEFAULT_CHUNK_SIZE;
@@ -179,6 +180,7 @@ public abstract sealed class Peer implements AutoCloseable permits BoundPeer, Co
       this.defaultTimeout = from.defaultTimeout;
       this.executionTimeout = from.executionTimeout;
       this.compressReplies = from.compressReplies;
+      this.stackTracesInReplies = from.stackTracesInReplies;
       this.streamWindowItems = from.streamWindowItems;
       this.streamWindowBytes = from.streamWindowBytes;
       this.chunkSize = from.chunkSize;
@@ -282,6 +284,19 @@ public abstract sealed class Peer implements AutoCloseable permits BoundPeer, Co
     }
 
     /**
+     * Whether this peer's error replies carry the stack trace of the exception its handler (or a
+     * stream it sends) failed with. Default: off, so a server does not show its internals to every
+     * caller; the exception's class name and message always travel (callers see them in {@link
+     * RemoteException#remoteName()} and {@link RemoteException#remoteRepr()}), and the traceback
+     * field then holds that one line, which Python Callosum peers read as well. Turn it on where
+     * callers are the same team and the traces help them, as Python Callosum always sends them.
+     */
+    public B stackTracesInReplies(boolean send) {
+      this.stackTracesInReplies = send;
+      return self();
+    }
+
+    /**
      * How much of each incoming stream this peer buffers: the credit it grants a sender, in items
      * and in bytes (one item may overdraw the bytes). A sender waits once it has sent that much
      * that was not taken yet. Default {@value Peer#DEFAULT_STREAM_WINDOW_ITEMS} items, 4 MiB.
@@ -361,6 +376,7 @@ public abstract sealed class Peer implements AutoCloseable permits BoundPeer, Co
               interceptors,
               listeners,
               compressReplies,
+              stackTracesInReplies,
               streamWindowItems,
               streamWindowBytes,
               chunkSize,

@@ -8,6 +8,11 @@ public interface PeerListener {
   /** {@code remote} connected (after the lower's handshake). */
   default void connected(RemotePeer remote) {}
 
-  /** {@code remote} went away; its calls in flight have failed with "connection lost". */
+  /**
+   * {@code remote} went away; its calls in flight have failed with {@link ConnectionLostException}.
+   * {@code cause} says why: null when the remote closed the connection in order (as far as its
+   * lower can tell: ZeroMQ cannot, and names the disconnection), else what broke it, or "peer
+   * closed" when this peer closed.
+   */
   default void disconnected(RemotePeer remote, Throwable cause) {}
 }

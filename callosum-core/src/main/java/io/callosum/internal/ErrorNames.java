@@ -26,14 +26,20 @@ public final class ErrorNames {
 
   private ErrorNames() {}
 
-  /** {@code [name, repr, traceback]} of a Java throwable. */
-  public static String[] describe(Throwable t) {
+  /**
+   * {@code [name, repr, traceback]} of a Java throwable; without {@code stackTrace}, the traceback
+   * is the repr alone (the stack stays with this peer).
+   */
+  public static String[] describe(Throwable t, boolean stackTrace) {
     String name = t.getClass().getName();
     String repr;
     try {
       repr = String.valueOf(t);
     } catch (RuntimeException e) {
       repr = name + " (its toString() failed: " + e.getClass().getName() + ")";
+    }
+    if (!stackTrace) {
+      return new String[] {name, repr, repr + "\n"};
     }
     String trace;
     try {

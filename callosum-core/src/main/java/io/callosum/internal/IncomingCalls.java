@@ -73,6 +73,7 @@ final class IncomingCalls {
   private final Codec codec;
   private final Limits limits;
   private final boolean compressReplies;
+  private final boolean stackTraces;
   private final Duration executionTimeout;
   private final PeerResources threads;
   private final Interceptors interceptors;
@@ -113,6 +114,7 @@ final class IncomingCalls {
     this.codec = config.codec();
     this.limits = config.limits();
     this.compressReplies = config.compressReplies();
+    this.stackTraces = config.stackTracesInReplies();
     this.executionTimeout = config.executionTimeout();
     this.threads = threads;
     this.interceptors = interceptors;
@@ -444,7 +446,8 @@ final class IncomingCalls {
       return Replies.frameworkError(c.header, ErrorNames.CODEC_ERROR, failure.getMessage());
     }
     if (failure != null) {
-      return Replies.error(c.header, MessageType.FAILURE, ErrorNames.describe(failure));
+      return Replies.error(
+          c.header, MessageType.FAILURE, ErrorNames.describe(failure, stackTraces));
     }
     byte[] bytes;
     try {

@@ -32,6 +32,7 @@ public record PeerConfig(
     List<CallInterceptor> interceptors,
     List<PeerListener> listeners,
     boolean compressReplies,
+    boolean stackTracesInReplies,
     int streamWindowItems,
     long streamWindowBytes,
     int chunkSize,

@@ -214,7 +214,8 @@ public final class PeerEngine implements LinkListener {
     }
     firstRemote.completeExceptionally(new ConnectionLostException("peer closed"));
     for (RemoteLink r : new ArrayList<>(remotes.values())) {
-      dropRemote(r, new ConnectionLostException("peer closed"), true);
+      ConnectionLostException closed = new ConnectionLostException("peer closed");
+      dropRemote(r, closed, closed, true);
     }
     Endpoint e;
     synchronized (lifecycle) {
@@ -312,7 +313,8 @@ public final class PeerEngine implements LinkListener {
     if (r != null) {
       String why =
           "connection to " + link.id() + " lost" + (cause != null ? ": " + cause.getMessage() : "");
-      dropRemote(r, new ConnectionLostException(why, cause), false);
+      ConnectionLostException error = new ConnectionLostException(why, cause);
+      dropRemote(r, error, cause == null ? null : error, false);
     }
     if (!config.bind()) {
       firstRemote.completeExceptionally(
@@ -321,9 +323,12 @@ public final class PeerEngine implements LinkListener {
   }
 
   /**
-   * Ends everything in flight with {@code r}: transfers, the calls made to it, the calls it made.
+   * Ends everything in flight with {@code r}: transfers, the calls made to it, the calls it made
+   * (they fail with {@code error}). Listeners hear {@code heard}: null when the remote closed the
+   * connection in order.
    */
-  private void dropRemote(RemoteLink r, ConnectionLostException error, boolean closeLink) {
+  private void dropRemote(
+      RemoteLink r, ConnectionLostException error, Throwable heard, boolean closeLink) {
     if (!remotes.remove(r.link, r)) {
       return;
     }
@@ -336,7 +341,7 @@ public final class PeerEngine implements LinkListener {
     }
     LOG.debug("{}: {} disconnected: {}", name, r.id(), error.getMessage());
     for (PeerListener l : listeners) {
-      events.execute(() -> l.disconnected(r, error));
+      events.execute(() -> l.disconnected(r, heard));
     }
   }
 

@@ -191,7 +191,8 @@ final class ServerCall extends CalleeScheduler.Entry implements CallContext {
               codec,
               Long.MAX_VALUE,
               callbacks,
-              false);
+              false,
+              false); // never open: it sends nothing
     }
     return absentDownstream;
   }

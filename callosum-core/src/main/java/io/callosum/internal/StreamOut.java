@@ -26,6 +26,7 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class StreamOut implements StreamSink {
   private final StreamWire wire;
+  private final boolean stackTraces;
   private final Codec codec;
   private final long maxMessageSize;
   private final Executor callbacks;
@@ -41,8 +42,15 @@ final class StreamOut implements StreamSink {
   private CallosumException stopped;
   private Forwarder forwarder;
 
-  StreamOut(StreamWire wire, Codec codec, long maxMessageSize, Executor callbacks, boolean open) {
+  StreamOut(
+      StreamWire wire,
+      Codec codec,
+      long maxMessageSize,
+      Executor callbacks,
+      boolean open,
+      boolean stackTraces) {
     this.wire = wire;
+    this.stackTraces = stackTraces;
     this.codec = codec;
     this.maxMessageSize = maxMessageSize;
     this.callbacks = callbacks;
@@ -195,7 +203,7 @@ final class StreamOut implements StreamSink {
 
   @Override
   public void fail(Throwable error) {
-    end(ErrorNames.describe(error));
+    end(ErrorNames.describe(error, stackTraces));
   }
 
   private void end(String[] errorMeta) {

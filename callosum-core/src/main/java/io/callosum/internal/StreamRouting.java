@@ -28,6 +28,7 @@ final class StreamRouting {
   private final int windowItems;
   private final long windowBytes;
   private final int maxMessageSize;
+  private final boolean stackTraces;
   private final Executor callbacks;
 
   StreamRouting(String name, PeerConfig config, Executor callbacks) {
@@ -36,6 +37,7 @@ final class StreamRouting {
     this.windowItems = config.streamWindowItems();
     this.windowBytes = config.streamWindowBytes();
     this.maxMessageSize = config.limits().maxMessageSize();
+    this.stackTraces = config.stackTracesInReplies();
     this.callbacks = callbacks;
   }
 
@@ -68,7 +70,12 @@ final class StreamRouting {
     }
     StreamOut out =
         new StreamOut(
-            new StreamWire(r, call, Header.DOWNSTREAM), codec, maxMessageSize, callbacks, true);
+            new StreamWire(r, call, Header.DOWNSTREAM),
+            codec,
+            maxMessageSize,
+            callbacks,
+            true,
+            stackTraces);
     out.grant(call.creditItems(), call.creditBytes());
     return out;
   }
@@ -86,7 +93,8 @@ final class StreamRouting {
             codec,
             maxMessageSize,
             callbacks,
-            (streams & Header.UPSTREAM) != 0);
+            (streams & Header.UPSTREAM) != 0,
+            stackTraces);
     StreamWire down = new StreamWire(c.remote, call, Header.DOWNSTREAM);
     if ((streams & Header.DOWNSTREAM) != 0) {
       c.downstream = new StreamIn(down, codec, windowItems, windowBytes, callbacks);
@@ -114,7 +122,8 @@ final class StreamRouting {
             codec,
             maxMessageSize,
             callbacks,
-            true);
+            true,
+            stackTraces);
     up.stop(failure);
     StreamIn down =
         StreamIn.ended(

@@ -79,7 +79,8 @@ final class FlowStreams {
             CODEC,
             1 << 20,
             CALLBACKS,
-            true);
+            true,
+            false);
     out.grant(credit, Long.MAX_VALUE);
     return out;
   }

@@ -64,6 +64,7 @@ class OutgoingCallsTest {
               List.of(),
               List.of(),
               false,
+              false,
               16,
               1 << 20,
               1 << 20,

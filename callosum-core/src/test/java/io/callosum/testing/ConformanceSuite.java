@@ -85,6 +85,14 @@ public abstract class ConformanceSuite {
    */
   protected abstract String bindAddress();
 
+  /**
+   * Whether the lower tells a remote's orderly close from a failure (ZeroMQ cannot: a remote that
+   * closes and one that dies both just disconnect).
+   */
+  protected boolean tellsOrderlyClose() {
+    return true;
+  }
+
   /** How many open/close cycles {@link #openCloseCyclesReleaseEverything} runs. */
   protected int openCloseCycles() {
     return 1000;
@@ -262,6 +270,7 @@ public abstract class ConformanceSuite {
   @Test
   public void connectAndDisconnectEvents() throws Exception {
     List<String> events = new CopyOnWriteArrayList<>();
+    List<String> causes = new CopyOnWriteArrayList<>();
     Peer server =
         server(
             b ->
@@ -275,6 +284,7 @@ public abstract class ConformanceSuite {
                       @Override
                       public void disconnected(RemotePeer remote, Throwable cause) {
                         events.add("disconnected " + remote.id());
+                        causes.add(String.valueOf(cause));
                       }
                     }));
     ConnectedPeer client = client(server);
@@ -284,6 +294,9 @@ public abstract class ConformanceSuite {
     client.close();
     Await.until("disconnect event", () -> events.size() == 2);
     assertEquals("disconnected " + id, events.get(1));
+    if (tellsOrderlyClose()) {
+      assertEquals(List.of("null"), causes, "a client that closed is no failure");
+    }
     Await.until("no remotes", () -> server.remotes().isEmpty());
   }
 
@@ -659,8 +672,18 @@ public abstract class ConformanceSuite {
   // ------------------------------------------------------------------ errors
 
   @Test
+  public void handlerExceptionsArriveWithoutTheRemoteStackByDefault() throws Exception {
+    ConnectedPeer client = client(server());
+    RemoteUserException e =
+        assertThrows(RemoteUserException.class, () -> client.invokeAndWait("fail", "x"));
+    assertEquals("java.lang.IllegalStateException", e.remoteName());
+    assertEquals("java.lang.IllegalStateException: failing on purpose: x", e.remoteRepr());
+    assertEquals(e.remoteRepr() + "\n", e.remoteTraceback(), "the name and message only");
+  }
+
+  @Test
   public void handlerExceptionsArriveWithRemoteStack() throws Exception {
-    Peer server = server();
+    Peer server = server(b -> b.stackTracesInReplies(true));
     server.handle(
         "asyncFail",
         (ctx, body) -> CompletableFuture.failedFuture(new IllegalArgumentException("async bad")));

@@ -25,8 +25,8 @@ import picocli.CommandLine.Spec;
     description = {
       "Connects to the peer at ADDRESS, calls METHOD with ARGUMENT and prints the result as one"
           + " line of JSON on stdout. A failure is described on stderr (kind, remote exception name"
-          + " and message, and the remote traceback when the remote handler threw) and sets the"
-          + " exit code below.",
+          + " and message, and with --verbose the remote traceback when the remote handler threw"
+          + " and the server sends them) and sets the exit code below.",
       "",
       "The argument is JSON, sent msgpack-encoded; without one, null is sent. Byte strings are"
           + " written as {\"$bin\": \"<base64>\"} in results, and such an object in the argument is"
@@ -90,7 +90,16 @@ final class CallCommand implements Callable<Integer> {
       description = "The call's order key (a string).")
   String orderKey;
 
+  @Option(
+      names = {"-v", "--verbose"},
+      description =
+          "On a remote failure, print the remote traceback too (a server sends one only with"
+              + " 'serve --stack-traces').")
+  boolean verbose;
+
   @Mixin CurveClientOptions curve;
+
+  @Mixin GatewayOption gateway;
 
   @Override
   @SuppressWarnings("try") // keys is only closed: that wipes its secret key when the command ends
@@ -103,7 +112,8 @@ final class CallCommand implements Callable<Integer> {
     }
     try (CurveClientOptions keys = curve;
         ConnectedPeer peer = Callosum.newPeer(spec, () -> describe().build())) {
-      peer.start();
+      ZmqProbe.refuseEarly(address);
+      Callosum.start(spec, peer);
       Invocation invocation = peer.call(method).timeout(timeout);
       if (orderKey != null) {
         invocation.orderKey(orderKey);
@@ -118,7 +128,7 @@ final class CallCommand implements Callable<Integer> {
 
   private ConnectedPeer.Builder describe() {
     ConnectedPeer.Builder b = Peer.builder().name("call").connect(address);
-    curve.apply(b, address);
+    curve.apply(b, address, gateway.gateway);
     return b;
   }
 }

@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.ServiceLoader;
 import java.util.SortedSet;
 import java.util.TreeSet;
@@ -14,6 +16,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
@@ -21,7 +24,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * The {@code callosum} command-line tool: {@code demo}, {@code serve}, {@code call}, {@code send},
- * {@code receive}, {@code keygen}, {@code example} and {@code gateway}.
+ * {@code receive}, {@code keygen}, {@code example} and {@code gateway}. ({@code callosum bench} is
+ * the benchmarks module's, which the {@code callosum} script runs; the help lists it too.)
  *
  * <p>{@link #main} runs one command and exits with its code. Tests use {@link #commandLine()} and
  * {@code execute} instead, in the same JVM, with their own output writers.
@@ -39,6 +43,10 @@ import picocli.CommandLine.UnmatchedArgumentException;
       "other:see 'callosum COMMAND --help'"
     },
     description = "Asynchronous, bidirectional RPC with replaceable layers: try it from the shell.",
+    footerHeading = "%nAlso:%n",
+    footer =
+        "  bench     Side-by-side benchmarks against gRPC, raw sockets, jeromq and Redis (the"
+            + " benchmarks module, run by the callosum script): 'callosum bench --help'.",
     subcommands = {
       DemoCommand.class,
       ServeCommand.class,
@@ -90,7 +98,9 @@ public final class Callosum implements Runnable {
         });
     cl.setExecutionExceptionHandler(
         (ex, command, parseResult) -> {
-          ExitCodes.report(ex, command.getErr());
+          OptionSpec verbose = command.getCommandSpec().findOption("--verbose");
+          ExitCodes.report(
+              ex, command.getErr(), verbose != null && Boolean.TRUE.equals(verbose.getValue()));
           return ExitCodes.of(ex);
         });
     return cl;
@@ -98,9 +108,11 @@ public final class Callosum implements Runnable {
 
   @Override
   public void run() {
+    List<String> commands = new ArrayList<>(spec.subcommands().keySet());
+    commands.remove("help");
+    commands.add("bench");
     throw new ParameterException(
-        spec.commandLine(),
-        "Missing command: one of demo, serve, call, send, receive, keygen, example");
+        spec.commandLine(), "Missing command: one of " + String.join(", ", commands));
   }
 
   /**
@@ -110,6 +122,18 @@ public final class Callosum implements Runnable {
   static <P extends Peer> P newPeer(CommandSpec spec, Supplier<P> build) {
     try {
       return build.get();
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Starts {@code peer}. An address its lower refuses when it binds or connects (a TCP address
+   * without a port, say: the lower's message says what it expects) is a usage error.
+   */
+  static void start(CommandSpec spec, Peer peer) {
+    try {
+      peer.start();
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }

@@ -2,19 +2,11 @@ package io.callosum.examples;
 
 import io.callosum.auth.AllowListAuthenticator;
 import io.callosum.auth.CertificateDirectoryAuthenticator;
-import io.callosum.auth.ClientAuthenticator;
 import io.callosum.auth.CurveKeyPair;
 import io.callosum.auth.ServerAuthenticator;
-import io.callosum.lower.Transport;
-import io.callosum.lower.tcp.TcpOptions;
-import io.callosum.lower.tcp.TcpTransport;
-import io.callosum.lower.zmq.ZmqOptions;
-import io.callosum.lower.zmq.ZmqTransport;
 import java.io.IOException;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.TreeSet;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.TypeConversionException;
@@ -22,8 +14,8 @@ import picocli.CommandLine.TypeConversionException;
 /**
  * What {@code serve} and {@code call} share for CURVE, the encryption and authentication of the
  * ZeroMQ lower (ZeroMQ CURVE with ZAP) and of the TCP lower (the CurveZMQ handshake): options that
- * come in pairs, the allow-list of a server, and the lower they configure. Every mistake is a usage
- * error that names the option at fault.
+ * come in pairs and the allow-list of a server ({@link Lowers} picks the lower). Every mistake is a
+ * usage error that names the option at fault.
  */
 final class Curve {
   /** The ZAP domain of {@code serve} unless {@code --curve-domain} names another. */
@@ -47,51 +39,6 @@ final class Curve {
       throw new ParameterException(
           spec.commandLine(), given + " needs " + missing + " as well: " + why);
     }
-  }
-
-  /** A CURVE server with {@code auth} for a peer bound at {@code address} (ZeroMQ or TCP). */
-  static Transport server(
-      CommandSpec spec, String address, String option, ServerAuthenticator auth) {
-    return lower(
-        spec,
-        address,
-        option,
-        new ZmqTransport(ZmqOptions.defaults().withCurveServer(auth)),
-        new TcpTransport(TcpOptions.builder().curveServer(auth).build()));
-  }
-
-  /** A CURVE client with {@code auth} for a peer connecting to {@code address} (ZeroMQ or TCP). */
-  static Transport client(
-      CommandSpec spec, String address, String option, ClientAuthenticator auth) {
-    return lower(
-        spec,
-        address,
-        option,
-        new ZmqTransport(ZmqOptions.defaults().withCurveClient(auth)),
-        new TcpTransport(TcpOptions.builder().curveClient(auth).build()));
-  }
-
-  /**
-   * The one of {@code lowers} that serves the scheme of {@code address}; a usage error naming
-   * {@code option} when none does. Transports hold no resource until used.
-   */
-  private static Transport lower(
-      CommandSpec spec, String address, String option, Transport... lowers) {
-    String scheme = URI.create(address).getScheme();
-    TreeSet<String> schemes = new TreeSet<>();
-    for (Transport t : lowers) {
-      if (t.schemes().contains(scheme)) {
-        return t;
-      }
-      t.schemes().forEach(s -> schemes.add(s + "://"));
-    }
-    throw new ParameterException(
-        spec.commandLine(),
-        option
-            + " needs an address of a lower with CURVE ("
-            + String.join(", ", schemes)
-            + "), not "
-            + address);
   }
 
   /**

@@ -4,6 +4,8 @@ import io.callosum.ConnectedPeer;
 import io.callosum.auth.ClientAuthenticator;
 import io.callosum.auth.CurveKeyPair;
 import io.callosum.auth.CurvePublicKey;
+import io.callosum.lower.Transport;
+import java.net.URI;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -35,9 +37,10 @@ final class CurveClientOptions implements AutoCloseable {
   CurvePublicKey serverPublic;
 
   /**
-   * Makes {@code b}, connecting to {@code address}, a CURVE client when the options ask for one.
+   * Makes {@code b}, connecting to {@code address}, a CURVE client when the options ask for one,
+   * through {@code gateway} (null: none) when the address is a {@code tunnel://} one.
    */
-  void apply(ConnectedPeer.Builder b, String address) {
+  void apply(ConnectedPeer.Builder b, String address, URI gateway) {
     Curve.requireBoth(
         spec,
         "--curve-client-secret",
@@ -45,13 +48,14 @@ final class CurveClientOptions implements AutoCloseable {
         "--curve-server-public",
         serverPublic,
         "a CURVE client needs its own secret certificate and the public key of the server");
-    if (secret != null) {
-      b.transport(
-          Curve.client(
-              spec,
-              address,
-              "--curve-client-secret",
-              ClientAuthenticator.of(serverPublic, secret)));
+    Transport t =
+        Lowers.forConnect(
+            spec,
+            address,
+            secret == null ? null : ClientAuthenticator.of(serverPublic, secret),
+            gateway);
+    if (t != null) {
+      b.transport(t);
     }
   }
 

@@ -3,6 +3,8 @@ package io.callosum.examples;
 import io.callosum.BoundPeer;
 import io.callosum.auth.CurveKeyPair;
 import io.callosum.auth.ServerAuthenticator;
+import io.callosum.lower.Transport;
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.Objects;
 import picocli.CommandLine.Model.CommandSpec;
@@ -44,10 +46,11 @@ final class CurveServerOptions implements AutoCloseable {
   String domain;
 
   /**
-   * Makes {@code b}, bound at {@code address}, a CURVE server when the options ask for one; a usage
-   * error for an incomplete pair. Returns the authenticator, or null for a plain peer.
+   * Makes {@code b}, bound at {@code address}, a CURVE server when the options ask for one, through
+   * {@code gateway} (null: none) when the address is a {@code tunnel://} one; a usage error for an
+   * incomplete pair. Returns the authenticator, or null for a plain peer.
    */
-  ServerAuthenticator apply(BoundPeer.Builder b, String address) {
+  ServerAuthenticator apply(BoundPeer.Builder b, String address, URI gateway) {
     Curve.requireBoth(
         spec,
         "--curve-server-secret",
@@ -61,12 +64,16 @@ final class CurveServerOptions implements AutoCloseable {
         throw new ParameterException(
             spec.commandLine(), "--curve-domain needs --curve-server-secret and --curve-allow");
       }
+      Transport plain = Lowers.forBind(spec, address, null, gateway);
+      if (plain != null) {
+        b.transport(plain);
+      }
       return null;
     }
     ServerAuthenticator auth =
         Curve.allowList(
             spec, Objects.requireNonNullElse(domain, Curve.DEFAULT_DOMAIN), secret, allow);
-    b.transport(Curve.server(spec, address, "--curve-server-secret", auth));
+    b.transport(Lowers.forBind(spec, address, auth, gateway));
     return auth;
   }
 

@@ -38,7 +38,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
-import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
@@ -100,7 +99,10 @@ final class DemoCommand implements Callable<Integer> {
     out.printf(
         "Callosum demo: a server and a client peer in one JVM, over %s (the in-process lower)%n",
         address);
-    try (Peer server = Peer.builder().name("demo-server").bind(address).build()) {
+    // The demo's server sends its handlers' stack traces (step 4 shows one); by default a peer
+    // sends only the exception's name and message.
+    try (Peer server =
+        Peer.builder().name("demo-server").bind(address).stackTracesInReplies(true).build()) {
       SampleService.registerOn(server);
       server.start();
       try (ConnectedPeer client = Peer.builder().name("demo-client").connect(address).build()) {
@@ -285,6 +287,7 @@ final class DemoCommand implements Callable<Integer> {
 
   private void remoteErrors(ConnectedPeer client) {
     say("client -> server     fail \"disk full\"   (the handler throws IllegalStateException)");
+    say("                     (this server sends stack traces: stackTracesInReplies(true))");
     try {
       call(client, "fail", "disk full");
       check(false, "the call failed with RemoteUserException");
@@ -453,17 +456,17 @@ final class DemoCommand implements Callable<Integer> {
         out.flush();
         PrintWriter err = spec.commandLine().getErr();
         StreamCall call = sender.call("store").timeout(WAIT).clientStream(null);
-        ProgressBar bar = Transfer.progress("stream", total, err);
+        ProgressLine bar = new ProgressLine("stream", total, err);
         long ahead = 0;
         byte[] chunk = new byte[item];
         try (OutputStream up = call.upstream().outputStream(item)) {
           for (long sent = item; sent <= total; sent += item) {
             up.write(chunk); // blocks while the receiver's window is used up
-            bar.stepBy(item);
+            bar.accept(item);
             ahead = Math.max(ahead, sent - taken.get());
           }
         } finally {
-          Transfer.finish(bar, err);
+          bar.finish();
         }
         Object stored = call.result().get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
         say("sender <- receiver   %s bytes stored", stored);

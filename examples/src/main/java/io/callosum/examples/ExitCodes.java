@@ -40,11 +40,13 @@ final class ExitCodes {
   static final String USAGE_HELP =
       USAGE + ":bad option or argument, or no lower serves the address scheme";
 
-  /** {@link #USAGE_HELP} for the commands with CURVE options. */
+  /** {@link #USAGE_HELP} for the commands with CURVE and gateway options. */
   static final String USAGE_CURVE_HELP =
       USAGE_HELP
-          + "; or a CURVE option without its partner, a key or"
-          + " certificate that cannot be read, or CURVE with a non-ZeroMQ address";
+          + "; an address its lower refuses (e.g. tcp:// without a port); a CURVE option without"
+          + " its partner, a key or certificate that cannot be read, or CURVE with an address of a"
+          + " lower without it (the message names those with it); a tunnel:// address without"
+          + " --gateway, or --gateway with another address";
 
   static final String UNEXPECTED_HELP =
       UNEXPECTED + ":unexpected failure of this tool (stack trace on stderr)";
@@ -72,9 +74,11 @@ final class ExitCodes {
 
   /**
    * Writes what went wrong to {@code err}: the kind, and for a remote failure the remote
-   * exception's name and message, plus the remote traceback when the remote handler threw.
+   * exception's name and message, plus the remote traceback when the remote handler threw and
+   * {@code verbose} asks for it (a remote sends one only if it was told to: {@code serve
+   * --stack-traces}).
    */
-  static void report(Throwable failure, PrintWriter err) {
+  static void report(Throwable failure, PrintWriter err, boolean verbose) {
     if (failure instanceof CallosumException e) {
 
       err.printf("callosum: call failed: %s (%s)%n", e.code(), e.getClass().getSimpleName());
@@ -82,9 +86,14 @@ final class ExitCodes {
 
         err.printf("  remote name:    %s%n", r.remoteName());
         err.printf("  message:        %s%n", r.getMessage());
-        if (r instanceof RemoteUserException) {
-          err.println("  remote traceback:");
-          r.remoteTraceback().lines().forEach(line -> err.println("    " + line));
+        boolean traced = !r.remoteTraceback().strip().equals(r.remoteRepr().strip());
+        if (r instanceof RemoteUserException && traced) {
+          if (verbose) {
+            err.println("  remote traceback:");
+            r.remoteTraceback().lines().forEach(line -> err.println("    " + line));
+          } else {
+            err.println("  (--verbose shows the remote traceback)");
+          }
         }
       } else {
         err.printf("  message:        %s%n", e.getMessage());

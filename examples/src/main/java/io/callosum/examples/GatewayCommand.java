@@ -6,7 +6,9 @@ import io.callosum.gateway.Gateway;
 import io.callosum.gateway.GatewayConfig;
 import io.callosum.gateway.GatewayConfigFile;
 import io.callosum.lower.tcp.TcpTransport;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -38,7 +40,8 @@ import picocli.CommandLine.Spec;
     subcommands = GatewayCommand.Status.class,
     exitCodeList = {
       ExitCodes.OK + ":stopped by SIGTERM or SIGINT",
-      ExitCodes.USAGE + ":no --config, or the file is wrong (the message names the key)",
+      ExitCodes.USAGE
+          + ":no --config, the file cannot be read, or it is wrong (the message names the key)",
       ExitCodes.CONNECTION + ":an address cannot be bound (e.g. in use)",
       ExitCodes.UNEXPECTED_HELP
     })
@@ -62,9 +65,12 @@ final class GatewayCommand implements Callable<Integer> {
     try {
       c = GatewayConfigFile.read(config);
     } catch (IllegalArgumentException e) {
-      err.println("callosum: " + e.getMessage());
-      err.flush();
-      return ExitCodes.USAGE;
+      throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+    } catch (NoSuchFileException e) {
+      throw new ParameterException(spec.commandLine(), "--config: no such file: " + config, e);
+    } catch (IOException e) {
+      throw new ParameterException(
+          spec.commandLine(), "--config: cannot read " + config + ": " + e, e);
     }
     StopSignal stop = new StopSignal("callosum-gateway-shutdown");
     try (stop;

@@ -21,7 +21,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -85,6 +84,8 @@ final class ReceiveCommand implements Callable<Integer> {
 
   @Mixin CurveServerOptions curve;
 
+  @Mixin GatewayOption gateway;
+
   /**
    * Where the bytes go: stdout (its file descriptor, not {@code System.out}, a PrintStream that
    * would swallow write errors), or a stream a test sets.
@@ -112,7 +113,7 @@ final class ReceiveCommand implements Callable<Integer> {
     try (CurveServerOptions keys = curve;
         BoundPeer peer = Callosum.newPeer(spec, () -> describe().build())) {
       peer.handleStream(Transfer.METHOD, (ctx, offer, up, down) -> receive(ctx, offer, up, err));
-      peer.start();
+      Callosum.start(spec, peer);
       err.println("READY " + peer.address());
       err.flush();
       long bytes;
@@ -163,7 +164,7 @@ final class ReceiveCommand implements Callable<Integer> {
                     }
                   }
                 });
-    curve.apply(b, address);
+    curve.apply(b, address, gateway.gateway);
     return b;
   }
 
@@ -183,7 +184,7 @@ final class ReceiveCommand implements Callable<Integer> {
     }
     sender = ctx.caller();
     long size = Transfer.size(offer);
-    ProgressBar bar = quiet ? null : Transfer.progress("receive " + stream, size, err);
+    ProgressLine bar = quiet ? null : new ProgressLine("receive " + stream, size, err);
     long[] written = {0};
     OutputStream sink = Transfer.writes(out, "writing stdout failed");
     try (InputStream in = up.inputStream()) {
@@ -193,7 +194,7 @@ final class ReceiveCommand implements Callable<Integer> {
           n -> {
             written[0] += n;
             if (bar != null) {
-              bar.stepBy(n);
+              bar.accept(n);
             }
           });
       sink.flush();
@@ -218,7 +219,7 @@ final class ReceiveCommand implements Callable<Integer> {
       throw e;
     } finally {
       if (bar != null) {
-        Transfer.finish(bar, err);
+        bar.finish();
       }
     }
     ending = written[0];

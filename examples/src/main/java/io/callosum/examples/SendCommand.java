@@ -16,7 +16,6 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -82,6 +81,8 @@ final class SendCommand implements Callable<Integer> {
 
   @Mixin CurveClientOptions curve;
 
+  @Mixin GatewayOption gateway;
+
   /** What is sent: stdin, or a stream a test sets. */
   InputStream in = System.in;
 
@@ -92,17 +93,16 @@ final class SendCommand implements Callable<Integer> {
     long size = Transfer.sizeOf(in);
     try (CurveClientOptions keys = curve;
         ConnectedPeer peer = Callosum.newPeer(spec, () -> describe().build())) {
-      peer.start();
+      ZmqProbe.refuseEarly(address);
+      Callosum.start(spec, peer);
       StreamCall call = peer.call(Transfer.METHOD).clientStream(Transfer.offer(stream, size));
       long sent;
-      ProgressBar bar = quiet ? null : Transfer.progress("send " + stream, size, err);
+      ProgressLine bar = quiet ? null : new ProgressLine("send " + stream, size, err);
       try {
         OutputStream up = call.upstream().outputStream(Transfer.ITEM);
         sent =
             Transfer.copy(
-                Transfer.reads(in, "reading stdin failed"),
-                up,
-                bar != null ? bar::stepBy : n -> {});
+                Transfer.reads(in, "reading stdin failed"), up, bar != null ? bar : n -> {});
         up.close(); // completes the stream
       } catch (Transfer.LocalFailure e) {
         call.upstream().fail(e.getCause()); // the receiver must not take a part for the whole
@@ -112,7 +112,7 @@ final class SendCommand implements Callable<Integer> {
         throw whyBroken(call, e);
       } finally {
         if (bar != null) {
-          Transfer.finish(bar, err);
+          bar.finish();
         }
       }
       Object reply = Futures.await(call.result());
@@ -146,7 +146,7 @@ final class SendCommand implements Callable<Integer> {
 
   private ConnectedPeer.Builder describe() {
     ConnectedPeer.Builder b = Peer.builder().name("send").connect(address).defaultTimeout(null);
-    curve.apply(b, address);
+    curve.apply(b, address, gateway.gateway);
     return b;
   }
 }

@@ -75,12 +75,21 @@ final class ServeCommand implements Callable<Integer> {
 
   @Mixin CurveServerOptions curve;
 
+  @Mixin GatewayOption gateway;
+
   @Option(
       names = "--compress",
       description =
           "Compress the body of every successful reply with snappy (the zip flag; error and cancel"
               + " replies stay plain). Python Callosum peers need python-snappy to read them.")
   boolean compress;
+
+  @Option(
+      names = "--stack-traces",
+      description =
+          "Send callers the stack trace of a handler's exception ('call --verbose' prints it)."
+              + " Without it they get the exception's name and message only.")
+  boolean stackTraces;
 
   @Option(
       names = {"-q", "--quiet"},
@@ -97,7 +106,7 @@ final class ServeCommand implements Callable<Integer> {
         CurveServerOptions keys = curve;
         BoundPeer peer = Callosum.newPeer(spec, () -> describe(err).build())) {
       SampleService.registerOn(peer);
-      peer.start();
+      Callosum.start(spec, peer);
       out.println("READY " + peer.address());
       out.flush();
       stop.await();
@@ -107,8 +116,13 @@ final class ServeCommand implements Callable<Integer> {
 
   private BoundPeer.Builder describe(PrintWriter err) {
     BoundPeer.Builder b =
-        Peer.builder().name("serve").bind(address).ordering(ordering).compressReplies(compress);
-    ServerAuthenticator auth = curve.apply(b, address);
+        Peer.builder()
+            .name("serve")
+            .bind(address)
+            .ordering(ordering)
+            .compressReplies(compress)
+            .stackTracesInReplies(stackTraces);
+    ServerAuthenticator auth = curve.apply(b, address, gateway.gateway);
     if (auth != null && !quiet) {
       err.println(
           "CURVE server "

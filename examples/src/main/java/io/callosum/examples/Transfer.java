@@ -8,20 +8,13 @@ import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.PrintWriter;
-import java.text.DecimalFormat;
-import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.LongConsumer;
-import me.tongfei.progressbar.DelegatingProgressBarConsumer;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
  * What {@code send} and {@code receive} (and the demo's stream step) share: the method that carries
- * a file as a client stream, its offer, and the progress bar on stderr.
+ * a file as a client stream, and its offer ({@link ProgressLine} is their progress bar).
  *
  * <p>The sender calls {@link #METHOD} with {@code {stream: NAME, size: BYTES or -1}} and streams
  * the bytes upstream in {@link #ITEM}-byte items; the receiver answers {@code {bytes: N}} once it
@@ -80,36 +73,6 @@ final class Transfer {
     } catch (IOException | UnsupportedOperationException e) {
       return -1;
     }
-  }
-
-  /**
-   * A progress bar on {@code err}: bytes in MiB, rate, and ETA when {@code size} is known. Lines
-   * are redrawn with a carriage return; {@link #finish} ends the last one.
-   */
-  static ProgressBar progress(String task, long size, PrintWriter err) {
-    return new ProgressBarBuilder()
-        .setTaskName(task)
-        .setInitialMax(size)
-        .setStyle(ProgressBarStyle.ASCII)
-        .setUnit(" MiB", 1 << 20)
-        .showSpeed(new DecimalFormat("0.0"))
-        .setSpeedUnit(ChronoUnit.SECONDS)
-        .setUpdateIntervalMillis(200)
-        .setConsumer(
-            new DelegatingProgressBarConsumer(
-                line -> {
-                  err.print('\r' + line);
-                  err.flush();
-                },
-                100))
-        .build();
-  }
-
-  /** Closes {@code bar} (drawing its final state) and ends its line. */
-  static void finish(ProgressBar bar, PrintWriter err) {
-    bar.close();
-    err.println();
-    err.flush();
   }
 
   /** A failure of this side's own stdin or stdout, told apart from a failure of the stream. */

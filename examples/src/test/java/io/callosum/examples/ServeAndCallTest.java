@@ -2,6 +2,7 @@ package io.callosum.examples;
 
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
@@ -63,18 +64,37 @@ class ServeAndCallTest {
   }
 
   @Test
-  void remoteFailureIsReportedWithItsTraceback() {
+  void remoteFailureIsReportedWithoutTheServersStack() {
     ToolRun run =
         server
-            .call("fail", "\"boom\"")
+            .call("--verbose", "fail", "\"boom\"")
             .assertExit(
                 ExitCodes.FAILED,
                 "REMOTE_USER_ERROR",
                 "remote name:    java.lang.IllegalStateException",
-                "java.lang.IllegalStateException: boom",
-                "remote traceback:",
-                "at io.callosum.examples.SampleService.fail");
+                "java.lang.IllegalStateException: boom");
+    assertFalse(run.err().contains("at io.callosum"), run::toString);
     assertEquals("", run.out());
+  }
+
+  @Test
+  void aServerWithStackTracesSendsThemAndVerboseShowsThem() throws Exception {
+    try (ServeRun tracing = new ServeRun("--stack-traces")) {
+      ToolRun verbose =
+          tracing
+              .call("--verbose", "fail", "\"boom\"")
+              .assertExit(
+                  ExitCodes.FAILED,
+                  "java.lang.IllegalStateException: boom",
+                  "remote traceback:",
+                  "at io.callosum.examples.SampleService.fail");
+      assertEquals("", verbose.out());
+      ToolRun plain =
+          tracing
+              .call("fail", "\"boom\"")
+              .assertExit(ExitCodes.FAILED, "(--verbose shows the remote traceback)");
+      assertFalse(plain.err().contains("at io.callosum"), plain::toString);
+    }
   }
 
   @Test

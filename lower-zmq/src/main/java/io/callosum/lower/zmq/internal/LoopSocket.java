@@ -97,21 +97,40 @@ abstract class LoopSocket extends IoLoop.Handler {
     }
   }
 
+  /** What jeromq's failure means: ZMQException's own message is only "Errno 48". */
+  static String reason(Throwable failure) {
+    String message = String.valueOf(failure.getMessage());
+    if (failure instanceof ZMQException z && message.startsWith("Errno ")) {
+      try {
+        return ZMQ.Error.findByCode(z.getErrorCode()).getMessage();
+      } catch (IllegalArgumentException unknown) {
+        return message;
+      }
+    }
+    return message;
+  }
+
   private void release() {
     if (released.compareAndSet(false, true)) {
       shared.release();
     }
   }
 
-  /** Starts opening and waits for the socket to be open; closes and throws if it does not open. */
+  /**
+   * Starts opening and waits for the socket to be open; closes and throws if it does not open. The
+   * exception says why in words ("Address already in use"), not which address: the core, which
+   * reports the failure, names the address and what it was doing.
+   */
   protected final void openAndWait(long timeoutMillis, String what) throws IOException {
     startOpen();
     try {
       opened.get(timeoutMillis, TimeUnit.MILLISECONDS);
-    } catch (ExecutionException | TimeoutException e) {
+    } catch (ExecutionException e) {
       close();
-      Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
-      throw new IOException("cannot " + what + ": " + cause.getMessage(), cause);
+      throw new IOException(reason(e.getCause()), e.getCause());
+    } catch (TimeoutException e) {
+      close();
+      throw new IOException("could not " + what + " within " + timeoutMillis + " ms", e);
     } catch (InterruptedException e) {
       close();
       Thread.currentThread().interrupt();

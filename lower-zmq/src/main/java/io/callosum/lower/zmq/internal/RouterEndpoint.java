@@ -136,7 +136,7 @@ public final class RouterEndpoint extends LoopSocket
       } catch (IOException | RuntimeException ex) {
         shared.unregisterZap(e);
         e.close();
-        throw new IOException("cannot bind " + address + ": " + ex.getMessage(), ex);
+        throw ex instanceof IOException io ? io : new IOException(ex.getMessage(), ex);
       } finally {
         shared.release();
       }

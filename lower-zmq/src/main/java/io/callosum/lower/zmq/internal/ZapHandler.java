@@ -54,7 +54,7 @@ final class ZapHandler extends LoopSocket {
       openAndWait(30_000, "start the ZAP handler");
     } catch (IOException e) {
       loop.stop();
-      throw e;
+      throw new IOException("cannot start the ZAP handler: " + e.getMessage(), e);
     }
   }
 
