@@ -59,6 +59,12 @@ final class Channel implements Link {
     return Optional.ofNullable(identity);
   }
 
+  /** The channels of one TCP connection share one fair share of the core's slots and queue. */
+  @Override
+  public Object connection() {
+    return connection;
+  }
+
   @Override
   public void send(Envelope envelope) {
     if (!open) {
