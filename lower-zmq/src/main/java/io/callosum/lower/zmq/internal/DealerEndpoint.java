@@ -56,8 +56,18 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
    */
   private static final int CURVE_ATTEMPTS = 3;
 
+  /**
+   * How long after the TCP connection the ZMTP greeting may take before jeromq's I/O thread is
+   * nudged ({@link IoThreadNudge}); doubled after each nudge, up to {@link #NUDGE_LAST_MILLIS}.
+   */
+  private static final long NUDGE_FIRST_MILLIS = 2;
+
+  /** The wait before the last nudge for one connection; after it, the handshake retry is left. */
+  private static final long NUDGE_LAST_MILLIS = 256;
+
   private static final int EVENTS =
       ZMQ.EVENT_CONNECTED
+          | ZMQ.EVENT_HANDSHAKE_PROTOCOL
           | ZMQ.EVENT_DISCONNECTED
           | zmq.ZMQ.ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
           | zmq.ZMQ.ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
@@ -90,6 +100,11 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
   private State state = State.CONNECTING;
   private IoLoop.Timer retry;
   private IoLoop.Timer deadlineTimer;
+
+  /** Nudges jeromq's I/O thread while a new connection's ZMTP greeting is late; or null. */
+  private IoLoop.Timer nudgeTimer;
+
+  private long nudgeDelay;
   private int attempts;
   private boolean reachedTcp;
   private boolean authFailed;
@@ -168,6 +183,7 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
 
   /** A new DEALER (closing the previous one), connecting; the PING goes once it is connected. */
   private void freshSocket() throws IOException {
+    stopNudging();
     if (dealer != null) {
       dealer.base().setEventHook(null, 0);
       dealer.setLinger(0);
@@ -188,7 +204,13 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
         s.setCurveSecretKey(curve.clientKeyPair().secretKey());
       }
       // Called on jeromq's I/O thread: hand the event to the loop.
-      s.base().setEventHook(event -> loop.post(() -> onEvent(gen, event.event)), EVENTS);
+      s.base()
+          .setEventHook(
+              event -> {
+                shared.ioThreadEvent(event.event);
+                loop.post(() -> onEvent(gen, event.event));
+              },
+              EVENTS);
       s.connect(endpoint);
     } catch (RuntimeException e) {
       s.close();
@@ -222,7 +244,9 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
     for (int i = 0; i < BATCH; i++) {
       List<byte[]> frames = Frames.receive(dealer);
       if (frames == null) {
-        flushBacklog();
+        if (flushBacklog() && Sockets.hasIn(dealer)) {
+          loop.again(this); // the sends took the signal of messages that came meanwhile
+        }
         return;
       }
       handle(frames);
@@ -240,10 +264,14 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
     }
     if (event == ZMQ.EVENT_CONNECTED) {
       reachedTcp = true;
+      watchGreeting(gen);
       if (state == State.CONNECTING || state == State.RECONNECTING) {
         sendPing();
       }
+    } else if (event == ZMQ.EVENT_HANDSHAKE_PROTOCOL) {
+      stopNudging(); // the I/O thread hears this connection
     } else if (event == ZMQ.EVENT_DISCONNECTED) {
+      stopNudging();
       if (state == State.UP) {
         state = State.RECONNECTING;
         lose(new ConnectionLostException("connection to " + address + " lost"));
@@ -258,6 +286,38 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
         stopTrying();
         dealer.disconnect(endpoint);
       }
+    }
+  }
+
+  /**
+   * A new TCP connection: until its ZMTP greeting is seen, nudge jeromq's I/O thread now and then,
+   * since jeromq 0.6.0 may have left the connection unregistered with its selector ({@link
+   * IoThreadNudge}). Normally the greeting comes before the first nudge.
+   */
+  private void watchGreeting(int gen) {
+    stopNudging();
+    nudgeDelay = NUDGE_FIRST_MILLIS;
+    nudgeTimer = loop.schedule(nudgeDelay, () -> greetingLate(gen));
+  }
+
+  private void greetingLate(int gen) {
+    nudgeTimer = null;
+    if (gen != generation || !isOpen()) {
+      return;
+    }
+    if (IoThreadNudge.nudge(context)) {
+      shared.countNudge();
+    }
+    nudgeDelay *= 2;
+    if (nudgeDelay <= NUDGE_LAST_MILLIS) {
+      nudgeTimer = loop.schedule(nudgeDelay, () -> greetingLate(gen));
+    }
+  }
+
+  private void stopNudging() {
+    if (nudgeTimer != null) {
+      nudgeTimer.cancel();
+      nudgeTimer = null;
     }
   }
 
@@ -342,6 +402,7 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
   }
 
   private void cancelTimers() {
+    stopNudging();
     if (retry != null) {
       retry.cancel();
       retry = null;
@@ -389,10 +450,16 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
     loop.again(this); // a send may have taken the signal of incoming messages
   }
 
-  private void flushBacklog() {
+  /**
+   * Sends what the backlog holds, as far as the socket takes it; true if it tried to send anything
+   * (which may take the signal of incoming messages, see {@link Sockets#hasIn}).
+   */
+  private boolean flushBacklog() {
+    boolean tried = !backlog.isEmpty();
     while (!backlog.isEmpty() && Frames.send(dealer, backlog.peek())) {
       backlog.poll();
     }
+    return tried;
   }
 
   /** Loop thread: one envelope of a batch handed over by {@link #send(ZmqLink, Envelope)}. */

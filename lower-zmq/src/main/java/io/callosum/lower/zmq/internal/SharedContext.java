@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.IntConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.zeromq.ZMQ;
@@ -46,6 +47,10 @@ public final class SharedContext {
 
   private final UserTokens tokens = new UserTokens();
   private final AtomicLong unverifiedDrops = new AtomicLong();
+  private final AtomicLong nudges = new AtomicLong();
+
+  /** Test hook, see {@link #onIoThreadEvent}. */
+  private volatile IntConsumer ioThreadEventHook;
 
   /**
    * Held while a ZAP handler is started, so that only one starts, after the previous one has ended.
@@ -336,6 +341,35 @@ public final class SharedContext {
       handler = zap;
     }
     return handler != null && handler.post(task);
+  }
+
+  /** Counts a nudge of the context's I/O thread ({@link IoThreadNudge}). */
+  void countNudge() {
+    nudges.incrementAndGet();
+  }
+
+  /** How often a late ZMTP greeting made a connector nudge the I/O thread (for tests). */
+  long nudges() {
+    return nudges.get();
+  }
+
+  /**
+   * Called on jeromq's I/O thread with each socket event a connector hears, before the connector's
+   * loop is told.
+   */
+  void ioThreadEvent(int event) {
+    IntConsumer hook = ioThreadEventHook;
+    if (hook != null) {
+      hook.accept(event);
+    }
+  }
+
+  /**
+   * Test hook: {@code hook} runs on jeromq's I/O thread with each socket event of the connectors of
+   * this context ({@code ZMQ.EVENT_*}), inside jeromq's handling of it. Null removes it.
+   */
+  void onIoThreadEvent(IntConsumer hook) {
+    ioThreadEventHook = hook;
   }
 
   /** How many endpoints use the context now (for tests). */
