@@ -8,9 +8,9 @@ import java.time.Duration;
  * Settings of a {@link ZmqTransport}. Immutable; derive variants with the {@code with...} methods.
  *
  * @param handshakeRetry how long a connector waits for PONG, once connected, before retrying on a
- *     fresh socket (a last resort for a stuck connection or a PING the server dropped; the PING is
- *     sent after the TCP connection is up, which keeps jeromq 0.6.0's first-connect stall away);
- *     the whole handshake is bounded by the peer's connect timeout
+ *     fresh socket (a last resort for a connection that is really stuck or a PING the server
+ *     dropped; a connection that jeromq 0.6.0 left deaf is heard after a nudge of its I/O thread,
+ *     within milliseconds); the whole handshake is bounded by the peer's connect timeout
  * @param heartbeatInterval ZMTP heartbeat interval, and how often a bound peer probes its remotes
  * @param heartbeatTimeout silence after which ZMTP drops a connection (its calls then fail with
  *     "connection lost")

@@ -31,13 +31,13 @@ import org.zeromq.ZMQ;
  * a Java server answers with its own, a Python server echoes ours (or we get nothing back), which
  * marks it legacy.
  *
- * <p>The PING leaves once the TCP connection is up (the socket's {@code CONNECTED} event), not
- * before: jeromq 0.6.0's I/O thread loses the new connection's registration when the connect
- * completes in the same poller round as a command for that thread (such as the one a queued message
- * sends), and the connection then sits deaf until its handshake timer ({@code docs/PERFORMANCE.md},
- * ZeroMQ). A handshake that still gets no PONG within {@link ZmqOptions#handshakeRetry()} is
- * retried on a fresh socket. When the connection drops, the link is reported lost at once; ZeroMQ
- * reconnects by itself and a new handshake makes a new link.
+ * <p>The PING is queued with the connect, so it leaves as soon as ZeroMQ's own handshake is done,
+ * without waiting for this loop. jeromq 0.6.0's I/O thread sometimes leaves a new connection
+ * unregistered with its selector (docs/PERFORMANCE.md, ZeroMQ), and the connection then hears
+ * nothing: while the connection's ZMTP greeting is late, the connector nudges that thread ({@link
+ * IoThreadNudge}). A handshake that still gets no PONG within {@link ZmqOptions#handshakeRetry()}
+ * of the TCP connection is retried on a fresh socket. When the connection drops, the link is
+ * reported lost at once; ZeroMQ reconnects by itself and a new handshake makes a new link.
  *
  * <p>Socket events come from a jeromq event hook (no monitor sockets: the peer uses one socket).
  * {@link #send} hands envelopes to the loop in batches: a burst costs one hand-off, and a send on
@@ -60,10 +60,10 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
    * How long after the TCP connection the ZMTP greeting may take before jeromq's I/O thread is
    * nudged ({@link IoThreadNudge}); doubled after each nudge, up to {@link #NUDGE_LAST_MILLIS}.
    */
-  private static final long NUDGE_FIRST_MILLIS = 2;
+  private static final long NUDGE_FIRST_MILLIS = 5;
 
   /** The wait before the last nudge for one connection; after it, the handshake retry is left. */
-  private static final long NUDGE_LAST_MILLIS = 256;
+  private static final long NUDGE_LAST_MILLIS = 320;
 
   private static final int EVENTS =
       ZMQ.EVENT_CONNECTED
@@ -74,8 +74,7 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
           | zmq.ZMQ.ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL;
 
   private enum State {
-    /** Socket connecting; the PING waits for the TCP connection. */
-    CONNECTING,
+    /** The PING is on its way (queued with the connect); no PONG yet. */
     HANDSHAKING,
     UP,
     RECONNECTING
@@ -97,7 +96,7 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
   /** Bumped with every fresh socket: events of an older one are ignored. */
   private int generation;
 
-  private State state = State.CONNECTING;
+  private State state = State.HANDSHAKING;
   private IoLoop.Timer retry;
   private IoLoop.Timer deadlineTimer;
 
@@ -220,15 +219,20 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
     if (isOpen()) {
       watch(s); // a fresh socket of a retry; the first one is watched once open() returns
     }
-    state = State.CONNECTING;
+    // Queued now, the PING leaves as soon as ZeroMQ's handshake is done, on jeromq's I/O thread.
+    sendPing();
     if (inproc) {
-      sendPing(); // no TCP connection to wait for, and no CONNECTED event
+      armRetry(); // no TCP connection to wait for, and no CONNECTED event
     }
   }
 
   private void sendPing() {
     state = State.HANDSHAKING;
     Frames.send(dealer, Frames.PING, ping, Frames.EMPTY);
+  }
+
+  /** The PONG is due within the handshake retry from now. */
+  private void armRetry() {
     if (retry != null) {
       retry.cancel();
     }
@@ -265,8 +269,11 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
     if (event == ZMQ.EVENT_CONNECTED) {
       reachedTcp = true;
       watchGreeting(gen);
-      if (state == State.CONNECTING || state == State.RECONNECTING) {
-        sendPing();
+      if (state == State.RECONNECTING) {
+        sendPing(); // a new connection after a lost one: a new handshake
+        armRetry();
+      } else if (state == State.HANDSHAKING && retry == null) {
+        armRetry(); // the first connection: the PING queued with the connect leaves on it
       }
     } else if (event == ZMQ.EVENT_HANDSHAKE_PROTOCOL) {
       stopNudging(); // the I/O thread hears this connection
