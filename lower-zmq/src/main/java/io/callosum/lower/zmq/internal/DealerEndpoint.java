@@ -35,7 +35,7 @@ import org.zeromq.ZMQ;
  * without waiting for this loop. jeromq 0.6.0's I/O thread sometimes leaves a new connection
  * unregistered with its selector (docs/PERFORMANCE.md, ZeroMQ), and the connection then hears
  * nothing: while the connection's ZMTP greeting is late, the connector nudges that thread ({@link
- * IoThreadNudge}). A handshake that still gets no PONG within {@link ZmqOptions#handshakeRetry()}
+ * GreetingWatch}). A handshake that still gets no PONG within {@link ZmqOptions#handshakeRetry()}
  * of the TCP connection is retried on a fresh socket. When the connection drops, the link is
  * reported lost at once; ZeroMQ reconnects by itself and a new handshake makes a new link.
  *
@@ -56,19 +56,8 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
    */
   private static final int CURVE_ATTEMPTS = 3;
 
-  /**
-   * How long after the TCP connection the ZMTP greeting may take before jeromq's I/O thread is
-   * nudged ({@link IoThreadNudge}); doubled after each nudge, up to {@link #NUDGE_LAST_MILLIS}.
-   */
-  private static final long NUDGE_FIRST_MILLIS = 5;
-
-  /** The wait before the last nudge for one connection; after it, the handshake retry is left. */
-  private static final long NUDGE_LAST_MILLIS = 320;
-
   private static final int EVENTS =
-      ZMQ.EVENT_CONNECTED
-          | ZMQ.EVENT_HANDSHAKE_PROTOCOL
-          | ZMQ.EVENT_DISCONNECTED
+      GreetingWatch.EVENTS
           | zmq.ZMQ.ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
           | zmq.ZMQ.ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
           | zmq.ZMQ.ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL;
@@ -100,10 +89,9 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
   private IoLoop.Timer retry;
   private IoLoop.Timer deadlineTimer;
 
-  /** Nudges jeromq's I/O thread while a new connection's ZMTP greeting is late; or null. */
-  private IoLoop.Timer nudgeTimer;
+  /** Nudges jeromq's I/O thread while a new connection's ZMTP greeting is late. */
+  private final GreetingWatch greeting;
 
-  private long nudgeDelay;
   private int attempts;
   private boolean reachedTcp;
   private boolean authFailed;
@@ -128,6 +116,7 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
     this.ping = local.isLegacy() ? Frames.EMPTY : local.encode();
     this.deadline = System.currentTimeMillis() + config.connectTimeout().toMillis();
     this.outgoing = new SendQueue<>(loop, this::sendNow);
+    this.greeting = new GreetingWatch(loop, shared, context);
   }
 
   /** Connects, completing the handshake before returning. */
@@ -182,7 +171,7 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
 
   /** A new DEALER (closing the previous one), connecting; the PING goes once it is connected. */
   private void freshSocket() throws IOException {
-    stopNudging();
+    greeting.stop();
     if (dealer != null) {
       dealer.base().setEventHook(null, 0);
       dealer.setLinger(0);
@@ -266,19 +255,16 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
     if (gen != generation || !isOpen()) {
       return;
     }
+    greeting.onEvent(event);
     if (event == ZMQ.EVENT_CONNECTED) {
       reachedTcp = true;
-      watchGreeting(gen);
       if (state == State.RECONNECTING) {
         sendPing(); // a new connection after a lost one: a new handshake
         armRetry();
       } else if (state == State.HANDSHAKING && retry == null) {
         armRetry(); // the first connection: the PING queued with the connect leaves on it
       }
-    } else if (event == ZMQ.EVENT_HANDSHAKE_PROTOCOL) {
-      stopNudging(); // the I/O thread hears this connection
     } else if (event == ZMQ.EVENT_DISCONNECTED) {
-      stopNudging();
       if (state == State.UP) {
         state = State.RECONNECTING;
         lose(new ConnectionLostException("connection to " + address + " lost"));
@@ -293,38 +279,6 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
         stopTrying();
         dealer.disconnect(endpoint);
       }
-    }
-  }
-
-  /**
-   * A new TCP connection: until its ZMTP greeting is seen, nudge jeromq's I/O thread now and then,
-   * since jeromq 0.6.0 may have left the connection unregistered with its selector ({@link
-   * IoThreadNudge}). Normally the greeting comes before the first nudge.
-   */
-  private void watchGreeting(int gen) {
-    stopNudging();
-    nudgeDelay = NUDGE_FIRST_MILLIS;
-    nudgeTimer = loop.schedule(nudgeDelay, () -> greetingLate(gen));
-  }
-
-  private void greetingLate(int gen) {
-    nudgeTimer = null;
-    if (gen != generation || !isOpen()) {
-      return;
-    }
-    if (IoThreadNudge.nudge(context)) {
-      shared.countNudge();
-    }
-    nudgeDelay *= 2;
-    if (nudgeDelay <= NUDGE_LAST_MILLIS) {
-      nudgeTimer = loop.schedule(nudgeDelay, () -> greetingLate(gen));
-    }
-  }
-
-  private void stopNudging() {
-    if (nudgeTimer != null) {
-      nudgeTimer.cancel();
-      nudgeTimer = null;
     }
   }
 
@@ -409,7 +363,7 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
   }
 
   private void cancelTimers() {
-    stopNudging();
+    greeting.stop();
     if (retry != null) {
       retry.cancel();
       retry = null;

@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.callosum.lower.Capabilities;
 import io.callosum.lower.Envelope;
+import io.callosum.lower.FanoutConfig;
+import io.callosum.lower.FanoutItem;
+import io.callosum.lower.FanoutPattern;
 import io.callosum.lower.Link;
 import io.callosum.lower.TransportConfig;
 import io.callosum.lower.zmq.ZmqOptions;
@@ -15,6 +18,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.zeromq.ZMQ;
@@ -86,6 +90,54 @@ class UnregisteredConnectionTest {
         client.close();
       }
       server.close();
+      clientSide.release();
+    }
+    assertEquals(0, clientSide.users());
+    assertEquals(0, serverSide.users());
+  }
+
+  @Test
+  void aSubscriberConnectionJeromqLeftUnregisteredIsHeard() throws Exception {
+    SharedContext serverSide = new SharedContext(1, 100);
+    SharedContext clientSide = new SharedContext(1, 100);
+    ZmqFanoutSender publisher =
+        ZmqFanoutSender.create(
+            serverSide,
+            ANY,
+            new FanoutConfig(FanoutPattern.BROADCAST, true, 1_000, 1 << 20),
+            NO_RETRY,
+            () -> {});
+    ZMQ.Context clientContext = clientSide.acquire();
+    AtomicInteger stalled = new AtomicInteger();
+    clientSide.onIoThreadEvent(
+        event -> {
+          if (event == ZMQ.EVENT_CONNECTED && stalled.getAndIncrement() == 0) {
+            processMailbox(clientContext);
+          }
+        });
+    List<FanoutItem> received = new CopyOnWriteArrayList<>();
+    ZmqFanoutReceiver subscriber = null;
+    try {
+      subscriber =
+          ZmqFanoutReceiver.create(
+              clientSide,
+              URI.create(publisher.address()),
+              new FanoutConfig(FanoutPattern.BROADCAST, false, 1_000, 1 << 20),
+              NO_RETRY, // no handshake timeout within the test's time either
+              List.of(""),
+              received::add);
+      FanoutItem item = new FanoutItem(new byte[] {'t'}, new byte[] {1}, new byte[] {2});
+      // A publisher drops items until the subscription has arrived: offer until one gets through.
+      Await.until(
+          "an item reaches the subscriber", () -> publisher.offer(item) && !received.isEmpty());
+      assertEquals(1, stalled.get(), "one connection, put in the stalled state");
+      assertTrue(clientSide.nudges() >= 1, "the I/O thread was nudged");
+    } finally {
+      clientSide.onIoThreadEvent(null);
+      if (subscriber != null) {
+        subscriber.close();
+      }
+      publisher.close();
       clientSide.release();
     }
     assertEquals(0, clientSide.users());
