@@ -5,6 +5,7 @@ import org.slf4j.LoggerFactory;
 import org.zeromq.SocketType;
 import org.zeromq.ZMQ;
 import org.zeromq.ZMQException;
+import zmq.ZError;
 
 /**
  * Makes jeromq's I/O thread register its connections with its selector again. jeromq 0.6.0's poller
@@ -29,7 +30,7 @@ final class IoThreadNudge {
     ZMQ.Socket s;
     try {
       s = context.socket(SocketType.PULL);
-    } catch (ZMQException | zmq.ZError.IOException e) {
+    } catch (ZMQException | ZError.IOException e) {
       LOG.debug("no socket to nudge the ZeroMQ I/O thread with", e);
       return false;
     }
