@@ -1,6 +1,10 @@
 package io.callosum.lower.zmq.internal;
 
 import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectionKey;
 import java.util.concurrent.CompletableFuture;
@@ -171,9 +175,17 @@ abstract class LoopSocket extends IoLoop.Handler {
     CountDownLatch closed = new CountDownLatch(1);
     s.base().setEventHook(null, 0); // jeromq takes a new hook only in place of none
     s.base().setEventHook(event -> closed.countDown(), ZMQ.EVENT_CLOSED | ZMQ.EVENT_CLOSE_FAILED);
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(UNBIND_WAIT_MILLIS);
     try {
-      if (s.unbind(endpoint) && !closed.await(UNBIND_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
+      if (!s.unbind(endpoint)) {
+        return;
+      }
+      if (!closed.await(UNBIND_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
         LOG.debug("{} was not closed within {} ms of the unbind", endpoint, UNBIND_WAIT_MILLIS);
+        return;
+      }
+      if (endpoint.startsWith("tcp://")) {
+        awaitRefused(URI.create(endpoint), deadline);
       }
     } catch (ZMQException e) {
       LOG.debug("unbinding {} failed", endpoint, e);
@@ -182,6 +194,27 @@ abstract class LoopSocket extends IoLoop.Handler {
     } finally {
       s.base().setEventHook(null, 0);
     }
+  }
+
+  /**
+   * Waits until {@code address} refuses connections. jeromq reports its listening socket closed
+   * when it has asked for that, but a channel registered with a selector is closed only at the
+   * selector's next round (JDK 17), a moment later on jeromq's I/O thread.
+   */
+  private static void awaitRefused(URI address, long deadline) throws InterruptedException {
+    InetSocketAddress target = new InetSocketAddress(address.getHost(), address.getPort());
+    while (System.nanoTime() - deadline < 0) {
+      try (Socket probe = new Socket()) {
+        probe.connect(target, (int) UNBIND_WAIT_MILLIS);
+      } catch (ConnectException refused) {
+        return;
+      } catch (IOException e) {
+        LOG.debug("probing {} failed", address, e);
+        return;
+      }
+      TimeUnit.MICROSECONDS.sleep(100);
+    }
+    LOG.debug("{} still took connections {} ms after its unbind", address, UNBIND_WAIT_MILLIS);
   }
 
   /** Called on the loop once the socket is open and watched. */
