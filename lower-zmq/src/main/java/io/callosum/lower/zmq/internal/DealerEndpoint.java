@@ -229,26 +229,28 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
   }
 
   @Override
-  void ready() {
-    readHolding(outgoing, this::readBatch);
+  boolean ready() {
+    return readHolding(outgoing, this::readBatch);
   }
 
-  private void readBatch() {
+  /** Reads up to a batch of messages; true if it read any. */
+  private boolean readBatch() {
     for (int i = 0; i < BATCH; i++) {
       List<byte[]> frames = Frames.receive(dealer);
       if (frames == null) {
         if (flushBacklog() && Sockets.hasIn(dealer)) {
           loop.again(this); // the sends took the signal of messages that came meanwhile
         }
-        return;
+        return i > 0;
       }
       handle(frames);
       if (dealer == null) {
-        return;
+        return true;
       }
     }
     flushBacklog();
     loop.again(this); // more may be waiting: after the other sockets had their turn
+    return true;
   }
 
   private void onEvent(int gen, int event) {

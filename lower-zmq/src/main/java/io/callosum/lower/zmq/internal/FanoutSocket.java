@@ -111,6 +111,9 @@ abstract class FanoutSocket extends LoopSocket {
       greeting.stop();
     }
     if (socket != null) {
+      if (config.bind()) {
+        unbindAndWait(socket); // the port refuses connections once close returns
+      }
       socket.base().setEventHook(null, 0);
       socket.close();
       socket = null;

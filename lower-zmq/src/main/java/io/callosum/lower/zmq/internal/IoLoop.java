@@ -42,8 +42,14 @@ final class IoLoop implements Runnable {
     /** Whether this handler is in its loop's run-again queue (loop thread only). */
     private boolean queued;
 
-    /** The socket may have messages to read or room to write: serve it without blocking. */
-    abstract void ready();
+    /** How many times in a row its channel was readable for nothing (loop thread only). */
+    private int dry;
+
+    /**
+     * The socket may have messages to read or room to write: serve it without blocking. Returns
+     * whether it found anything to do (false: its channel was readable for nothing).
+     */
+    abstract boolean ready();
 
     /** The loop is ending with this handler still registered: close the socket now. */
     abstract void closeOnLoopEnd();
@@ -76,6 +82,17 @@ final class IoLoop implements Runnable {
     }
   }
 
+  /**
+   * Dry wake-ups in a row after which the loop yields its core: jeromq 0.6.0 writes a command's
+   * signal byte before it counts it, so between the two the socket's channel is readable while
+   * jeromq will not read the byte, and a select returns at once, again and again, until the sending
+   * thread (often descheduled right after its write) counts it.
+   */
+  private static final int DRY_YIELD = 2;
+
+  /** Dry wake-ups in a row after which the channel is left out of the select for a moment. */
+  private static final int DRY_PAUSE = 16;
+
   private final Selector selector;
   private final Thread thread;
   private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
@@ -88,6 +105,8 @@ final class IoLoop implements Runnable {
   private final CompletableFuture<Void> stopped = new CompletableFuture<>();
   private volatile boolean stopping;
   private long wakeups;
+  private final AtomicLong dryYields = new AtomicLong();
+  private final AtomicLong dryPauses = new AtomicLong();
 
   /** How often a hand-off from another thread woke the sleeping loop. */
   private final AtomicLong handOffWakeups = new AtomicLong();
@@ -192,6 +211,18 @@ final class IoLoop implements Runnable {
     return wakeups;
   }
 
+  /** How often the loop yielded its core after dry wake-ups (for tests and profiling). */
+  long dryYields() {
+    return dryYields.get();
+  }
+
+  /**
+   * How often a channel was left out of the select after dry wake-ups (for tests and profiling).
+   */
+  long dryPauses() {
+    return dryPauses.get();
+  }
+
   /**
    * How often a task handed over by another thread had to wake the loop (for tests and profiling).
    */
@@ -221,7 +252,7 @@ final class IoLoop implements Runnable {
     for (int i = 0; i < batches; i++) {
       Handler h = again.poll();
       h.queued = false;
-      serve(h);
+      serve(h); // asked to look again: finding nothing is no sign of a dry channel
     }
     if (!again.isEmpty() || !tasks.isEmpty()) {
       selector.selectNow();
@@ -236,21 +267,53 @@ final class IoLoop implements Runnable {
         sleeping.set(false);
       }
     }
+    boolean yield = false;
     Iterator<SelectionKey> it = selector.selectedKeys().iterator();
     while (it.hasNext()) {
       SelectionKey key = it.next();
       it.remove();
       if (key.isValid()) {
-        serve((Handler) key.attachment());
+        Handler h = (Handler) key.attachment();
+        if (serve(h)) {
+          h.dry = 0;
+        } else if (++h.dry >= DRY_PAUSE) {
+          pause(key, h);
+        } else if (h.dry >= DRY_YIELD) {
+          yield = true;
+        }
       }
+    }
+    if (yield) {
+      dryYields.incrementAndGet();
+      Thread.yield(); // the thread that owes the count may be waiting for this core
     }
   }
 
-  private void serve(Handler h) {
+  /**
+   * Leaves a channel that keeps being readable for nothing out of the select for a millisecond,
+   * then serves its socket again (a command that came meanwhile is read then); its dry count stays,
+   * so a channel still readable for nothing is left out again at its next wake-up.
+   */
+  private void pause(SelectionKey key, Handler h) {
+    dryPauses.incrementAndGet();
+    key.interestOps(0);
+    schedule(
+        1,
+        () -> {
+          if (key.isValid()) {
+            key.interestOps(SelectionKey.OP_READ);
+            again(h);
+          }
+        });
+  }
+
+  /** Serves {@code h}; true if it found anything to do (or failed). */
+  private boolean serve(Handler h) {
     try {
-      h.ready();
+      return h.ready();
     } catch (RuntimeException e) {
       LOG.error("ZeroMQ I/O loop {}: a socket's handler failed; going on", thread.getName(), e);
+      return true;
     }
   }
 

@@ -1,13 +1,19 @@
 package io.callosum.lower.zmq.internal;
 
 import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectionKey;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.zeromq.SocketType;
@@ -23,6 +29,9 @@ import zmq.ZError;
  */
 abstract class LoopSocket extends IoLoop.Handler {
   private static final Logger LOG = LoggerFactory.getLogger(LoopSocket.class);
+
+  /** The longest an endpoint's close waits for jeromq to close its listening socket. */
+  private static final long UNBIND_WAIT_MILLIS = 2_000;
 
   protected final SharedContext shared;
   protected final ZMQ.Context context;
@@ -171,17 +180,71 @@ abstract class LoopSocket extends IoLoop.Handler {
     key = loop.register(s.getFD(), this);
   }
 
+  /**
+   * Stops {@code s} listening and waits (at most {@link #UNBIND_WAIT_MILLIS}) until jeromq's I/O
+   * thread has closed its listening socket. Closing a jeromq socket only asks that thread to, and
+   * with the context outliving its endpoints ({@link SharedContext}) the port would otherwise take
+   * connections for a moment after the endpoint's close returned. Replaces the socket's event hook.
+   */
+  protected static void unbindAndWait(ZMQ.Socket s) {
+    String endpoint = s.getLastEndpoint();
+    if (endpoint == null || endpoint.startsWith("inproc://")) {
+      return; // no listening socket
+    }
+    CountDownLatch closed = new CountDownLatch(1);
+    s.base().setEventHook(null, 0); // jeromq takes a new hook only in place of none
+    s.base().setEventHook(event -> closed.countDown(), ZMQ.EVENT_CLOSED | ZMQ.EVENT_CLOSE_FAILED);
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(UNBIND_WAIT_MILLIS);
+    try {
+      if (!s.unbind(endpoint)) {
+        return;
+      }
+      if (!closed.await(UNBIND_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
+        LOG.debug("{} was not closed within {} ms of the unbind", endpoint, UNBIND_WAIT_MILLIS);
+        return;
+      }
+      if (endpoint.startsWith("tcp://")) {
+        awaitRefused(URI.create(endpoint), deadline);
+      }
+    } catch (ZMQException e) {
+      LOG.debug("unbinding {} failed", endpoint, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      s.base().setEventHook(null, 0);
+    }
+  }
+
+  /**
+   * Waits until {@code address} refuses connections. jeromq reports its listening socket closed
+   * when it has asked for that, but a channel registered with a selector is closed only at the
+   * selector's next round (JDK 17), a moment later on jeromq's I/O thread.
+   */
+  private static void awaitRefused(URI address, long deadline) throws InterruptedException {
+    InetSocketAddress target = new InetSocketAddress(address.getHost(), address.getPort());
+    while (System.nanoTime() - deadline < 0) {
+      try (Socket probe = new Socket()) {
+        probe.connect(target, (int) UNBIND_WAIT_MILLIS);
+      } catch (ConnectException refused) {
+        return;
+      } catch (IOException e) {
+        LOG.debug("probing {} failed", address, e);
+        return;
+      }
+      TimeUnit.MICROSECONDS.sleep(100);
+    }
+    LOG.debug("{} still took connections {} ms after its unbind", address, UNBIND_WAIT_MILLIS);
+  }
+
   /** Called on the loop once the socket is open and watched. */
   protected void afterOpen() {}
 
   /**
-   * If the socket is open, runs {@code batch} (reading it) with the sends of {@code outgoing} held
-   * to its end.
+   * If the socket is open, runs {@code batch} (reading it; true if it read anything) with the sends
+   * of {@code outgoing} held to its end; returns what the batch returned.
    */
-  protected final void readHolding(SendQueue<?> outgoing, Runnable batch) {
-    if (isOpen()) {
-      outgoing.holding(batch);
-    }
+  protected final boolean readHolding(SendQueue<?> outgoing, BooleanSupplier batch) {
+    return isOpen() && outgoing.holding(batch);
   }
 
   /** Whether the socket is open and not closing (loop thread). */

@@ -197,18 +197,19 @@ public final class RouterEndpoint extends LoopSocket
   }
 
   @Override
-  void ready() {
-    readHolding(outgoing, this::readBatch);
+  boolean ready() {
+    return readHolding(outgoing, this::readBatch);
   }
 
-  private void readBatch() {
+  /** Reads up to a batch of messages; true if it read any. */
+  private boolean readBatch() {
     for (int i = 0; i < BATCH; i++) {
       Frames.Received message = Frames.receiveWithUser(router);
       if (message == null) {
         if (flushBacklog() && Sockets.hasIn(router)) {
           loop.again(this); // the sends took the signal of messages that came meanwhile
         }
-        return;
+        return i > 0;
       }
       if (!zapRegistered) {
         handle(message.frames(), null); // plain: a User-Id property would be the client's own claim
@@ -221,11 +222,12 @@ public final class RouterEndpoint extends LoopSocket
         }
       }
       if (!isOpen()) {
-        return;
+        return true;
       }
     }
     flushBacklog();
     loop.again(this); // more may be waiting: after the other sockets had their turn
+    return true;
   }
 
   /** The user id that the ZAP handler vouched for with {@code token}, or null if it did not. */
@@ -484,7 +486,7 @@ public final class RouterEndpoint extends LoopSocket
       probeTimer.cancel();
     }
     if (router != null) {
-      router.base().setEventHook(null, 0);
+      unbindAndWait(router); // the port refuses connections once close returns
       router.close();
       router = null;
     }

@@ -4,6 +4,7 @@ import io.callosum.lower.Envelope;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
+import java.util.function.BooleanSupplier;
 
 /**
  * Envelopes handed to a loop by other threads, in batches: the first of a burst posts one drain
@@ -56,10 +57,10 @@ final class SendQueue<L> {
    * Runs {@code batch} (a socket reading, loop thread) with sends held; then everything queued goes
    * out.
    */
-  void holding(Runnable batch) {
+  boolean holding(BooleanSupplier batch) {
     held = true;
     try {
-      batch.run();
+      return batch.getAsBoolean();
     } finally {
       held = false;
       drain();

@@ -85,14 +85,17 @@ final class ZapHandler extends LoopSocket {
   }
 
   @Override
-  void ready() {
+  boolean ready() {
     if (!isOpen()) {
-      return;
+      return false;
     }
+    boolean answered = false;
     List<byte[]> request;
     while ((request = Frames.receive(rep)) != null) {
       answer(request);
+      answered = true;
     }
+    return answered;
   }
 
   private void answer(List<byte[]> request) {

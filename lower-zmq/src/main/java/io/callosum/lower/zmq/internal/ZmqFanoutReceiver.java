@@ -80,18 +80,18 @@ public final class ZmqFanoutReceiver extends FanoutSocket implements FanoutRecei
    * ZeroMQ's queues, which fill up behind them) until {@link #resume()}.
    */
   @Override
-  void ready() {
+  boolean ready() {
     if (socket == null || !isOpen()) {
-      return;
+      return false;
     }
     if (!reading) {
       Sockets.processCommands(socket); // consumes the channel's signal, or the loop would spin
-      return;
+      return false;
     }
     for (int i = 0; i < BATCH; i++) {
       List<byte[]> frames = Frames.receive(socket);
       if (frames == null) {
-        return;
+        return i > 0;
       }
       FanoutItem item =
           config.pattern() == FanoutPattern.BROADCAST
@@ -102,10 +102,11 @@ public final class ZmqFanoutReceiver extends FanoutSocket implements FanoutRecei
       }
       if (!listener.received(item)) {
         reading = false;
-        return;
+        return true;
       }
     }
     loop.again(this); // more may be waiting: after the other sockets had their turn
+    return true;
   }
 
   /** A broadcast item: three frames (topic, header, body); null (counted) for anything else. */

@@ -114,15 +114,17 @@ public final class ZmqFanoutSender extends FanoutSocket implements FanoutSender 
   }
 
   @Override
-  void ready() {
+  boolean ready() {
     if (socket == null || !isOpen()) {
-      return;
+      return false;
     }
     Sockets.processCommands(
         socket); // subscriptions, room returning: and the channel's signal consumed
-    if (!queue.isEmpty()) {
-      drain();
+    if (queue.isEmpty()) {
+      return false;
     }
+    drain();
+    return true;
   }
 
   @Override

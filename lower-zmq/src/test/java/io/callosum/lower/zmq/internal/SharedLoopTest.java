@@ -13,6 +13,9 @@ import io.callosum.lower.zmq.ZmqOptions;
 import io.callosum.testing.Await;
 import io.callosum.testing.LinkRecorder;
 import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -198,6 +201,26 @@ class SharedLoopTest {
       assertTrue(!shared.loop().name().equals(loop), "a later endpoint starts a fresh context");
     } finally {
       third.close();
+    }
+  }
+
+  @Test
+  void aClosedBoundPeerRefusesConnectionsAtOnceThoughItsContextLivesOn() throws Exception {
+    SharedContext shared = new SharedContext(1, 100, 60_000);
+    RouterEndpoint keep = RouterEndpoint.bind(shared, ANY, config(), new LinkRecorder(), QUIET);
+    try {
+      for (int i = 0; i < 20; i++) {
+        RouterEndpoint server =
+            RouterEndpoint.bind(shared, ANY, config(), new LinkRecorder(), QUIET);
+        int port = URI.create(server.address().substring("zmq+".length())).getPort();
+        server.close();
+        assertThrows(
+            ConnectException.class,
+            () -> new Socket(InetAddress.getLoopbackAddress(), port).close(),
+            "port " + port + " still listens after its endpoint closed");
+      }
+    } finally {
+      keep.close();
     }
   }
 
