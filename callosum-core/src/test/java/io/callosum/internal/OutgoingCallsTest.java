@@ -21,6 +21,12 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -42,10 +48,14 @@ class OutgoingCallsTest {
     final RemoteLink remote;
 
     Fixture(Limits limits) {
-      this(limits, ALL);
+      this(limits, ALL, Runnable::run);
     }
 
     Fixture(Limits limits, Capabilities remoteCapabilities) {
+      this(limits, remoteCapabilities, Runnable::run);
+    }
+
+    Fixture(Limits limits, Capabilities remoteCapabilities, Executor callbacks) {
       PeerConfig config =
           new PeerConfig(
               "test",
@@ -56,7 +66,7 @@ class OutgoingCallsTest {
               Ordering.NONE,
               limits,
               Runnable::run,
-              Runnable::run,
+              callbacks,
               timer,
               null,
               null,
@@ -285,5 +295,120 @@ class OutgoingCallsTest {
     assertEquals(List.of(), legacy.link.last().chain());
     assertEquals(
         1, legacy.calls.entries(), "no callback token is kept for it: only the call is pending");
+  }
+
+  /** A caller side whose callback executor counts its tasks and runs them inline. */
+  private static final class Counted {
+    final AtomicInteger tasks = new AtomicInteger();
+    final Fixture fixture =
+        new Fixture(
+            Limits.defaults(),
+            ALL,
+            r -> {
+              tasks.incrementAndGet();
+              r.run();
+            });
+
+    /** Delivers the RESULT of the last call sent, as the I/O thread would. */
+    void reply() throws BadMessageException {
+      Envelope result = OutgoingCallsTest.reply(fixture.link.last(), MessageType.RESULT);
+      fixture.calls.received(
+          fixture.remote, MessageCodec.decodeHeader(result.header(), 1024, 32), result);
+    }
+  }
+
+  /** Waits (bounded) until {@code t} is parked waiting for {@code f}. */
+  private static void awaitBlockedOn(Thread t, Object f) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (LockSupport.getBlocker(t) != f) {
+      assertTrue(System.nanoTime() < deadline, "the caller never waited: " + t.getState());
+      Thread.sleep(1);
+    }
+  }
+
+  @Test
+  void aCallerBlockedInGetTakesItsOwnReply_withoutACallbackTask() throws Exception {
+    Counted c = new Counted();
+    CompletableFuture<Payload> f = c.fixture.calls.invoke(c.fixture.request(null, null));
+    AtomicReference<Thread> chainedOn = new AtomicReference<>();
+    CompletableFuture<Void> chained = f.thenRun(() -> chainedOn.set(Thread.currentThread()));
+    AtomicReference<Object> got = new AtomicReference<>();
+    Thread caller = new Thread(() -> got.set(f.join().bytes()[0]), "caller");
+    caller.start();
+    awaitBlockedOn(caller, f);
+    c.reply();
+    caller.join(10_000);
+    assertEquals((byte) 1, got.get());
+    assertEquals(0, c.tasks.get(), "the caller settled its call itself");
+    chained.get(10, TimeUnit.SECONDS);
+    assertEquals(caller, chainedOn.get(), "chained code ran on the caller, not the I/O thread");
+    assertEquals(0, c.fixture.calls.entries());
+  }
+
+  @Test
+  void withNobodyWaiting_theCallbackExecutorSettles() throws Exception {
+    Counted c = new Counted();
+    CompletableFuture<Payload> f = c.fixture.calls.invoke(c.fixture.request(null, null));
+    c.reply();
+    assertEquals(1, c.tasks.get());
+    assertEquals(1, f.join().bytes()[0]);
+  }
+
+  @Test
+  void aCallerThatStoppedWaiting_leavesTheSettlementToTheCallbackExecutor() throws Exception {
+    Counted c = new Counted();
+    CompletableFuture<Payload> f = c.fixture.calls.invoke(c.fixture.request(null, null));
+    assertThrowsTimeout(f);
+    AtomicReference<Throwable> interrupted = new AtomicReference<>();
+    Thread caller =
+        new Thread(
+            () -> {
+              try {
+                f.get();
+              } catch (InterruptedException | ExecutionException e) {
+                interrupted.set(e);
+              }
+            },
+            "caller");
+    caller.start();
+    awaitBlockedOn(caller, f);
+    caller.interrupt();
+    caller.join(10_000);
+    assertInstanceOf(InterruptedException.class, interrupted.get());
+    c.reply();
+    assertEquals(1, c.tasks.get(), "nobody waits any more: the executor settles");
+    assertEquals(1, f.join().bytes()[0]);
+  }
+
+  private static void assertThrowsTimeout(CompletableFuture<Payload> f) throws Exception {
+    try {
+      f.get(1, TimeUnit.MILLISECONDS);
+      throw new AssertionError("completed without a reply");
+    } catch (TimeoutException expected) {
+      // the timed wait ended and left nothing registered
+    }
+  }
+
+  @Test
+  void aWaiterIsWokenWhenTheFutureCompletesAnotherWay() throws Exception {
+    Counted c = new Counted();
+    CompletableFuture<Payload> f = c.fixture.calls.invoke(c.fixture.request(null, null));
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    Thread caller =
+        new Thread(
+            () -> {
+              try {
+                f.join();
+              } catch (RuntimeException e) {
+                failure.set(e);
+              }
+            },
+            "caller");
+    caller.start();
+    awaitBlockedOn(caller, f);
+    assertTrue(f.cancel(true));
+    caller.join(10_000);
+    assertTrue(!caller.isAlive(), "the waiter was woken by the cancel");
+    assertInstanceOf(java.util.concurrent.CancellationException.class, failure.get());
   }
 }
