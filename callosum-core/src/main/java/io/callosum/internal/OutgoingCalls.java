@@ -447,7 +447,8 @@ final class OutgoingCalls {
 
   /**
    * Completes a call that has left the pending table: on the thread blocked waiting for its future,
-   * which takes its own reply ({@link ClientCall.Future#handOff}), else on the callback executor.
+   * which takes its own reply ({@link ClientCall.Future#handOff}), when the callback executor is
+   * the peer's own; else on the callback executor.
    */
   private void settle(ClientCall c, byte[] result, CallosumException error, long bytesIn) {
     Timer.Scheduled t = c.timeout;
@@ -487,7 +488,7 @@ final class OutgoingCalls {
             c.future.completeExceptionally(failure);
           }
         };
-    if (!c.future.handOff(settlement)) {
+    if (!threads.handsCompletionsToWaiters() || !c.future.handOff(settlement)) {
       threads.onCallbackThread(settlement);
     }
   }
