@@ -9,7 +9,9 @@ import java.util.concurrent.CompletableFuture;
  * body. Obtained from {@link Invoker#call(String)}; not thread-safe while being configured, and may
  * be invoked several times (each invoke is a separate call).
  *
- * <p>The returned future completes on the peer's callback executor. Cancelling it ({@code
+ * <p>The returned future completes on the peer's callback executor, or, when that is the peer's own
+ * and a thread is blocked in its {@code get} or {@code join} as the reply comes, on that thread (a
+ * synchronous call then costs no hand-off to the callback executor). Cancelling it ({@code
  * cancel(true)}) sends CANCEL to the remote, which cancels the handler. On timeout the future fails
  * with {@link CallTimeoutException} and CANCEL is sent too.
  */

@@ -20,8 +20,9 @@ import io.callosum.lower.FanoutPattern;
  * they are full, further items for that receiver are dropped and the others go on receiving.
  * Receivers count what they missed ({@link BroadcastReceiver#missed()}). A receiver also misses
  * what was published before its subscription reached the publisher (ZeroMQ's "slow joiner"). {@link
- * #publish} returns false only when the publisher's own queue is full (its lower cannot keep up).
- * Thread-safe.
+ * #publish} returns false only when the publisher's own queue is full (its lower cannot keep up:
+ * over the TCP lower, when the send backlog of a connection whose receivers still read is full);
+ * the item then went to nobody, and may be published again. Thread-safe.
  */
 public final class Broadcaster implements AutoCloseable {
   private final FanoutSenderCore core;

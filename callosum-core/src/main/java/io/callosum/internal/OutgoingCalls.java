@@ -40,7 +40,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Calls are made on any application thread; replies arrive on the lower's I/O thread; timeouts
  * fire on the timer; a future is cancelled on any thread. Exactly one of them takes a call out of
- * the pending table ({@link #unpend}) and settles it; futures complete on the callback executor.
+ * the pending table ({@link #unpend}) and settles it; futures complete on the callback executor, or
+ * on the caller's own thread when it is blocked waiting for the future.
  */
 final class OutgoingCalls {
   private static final Logger LOG = LoggerFactory.getLogger(OutgoingCalls.class);
@@ -444,14 +445,18 @@ final class OutgoingCalls {
     }
   }
 
-  /** Completes a call that has left the pending table, on the callback executor. */
+  /**
+   * Completes a call that has left the pending table: on the thread blocked waiting for its future,
+   * which takes its own reply ({@link ClientCall.Future#handOff}), when the callback executor is
+   * the peer's own; else on the callback executor.
+   */
   private void settle(ClientCall c, byte[] result, CallosumException error, long bytesIn) {
     Timer.Scheduled t = c.timeout;
     if (t != null) {
       t.cancel();
     }
     StreamRouting.endClientStreams(c, error);
-    threads.onCallbackThread(
+    Runnable settlement =
         () -> {
           Throwable failure = error;
           Object value = null;
@@ -482,7 +487,10 @@ final class OutgoingCalls {
           } else {
             c.future.completeExceptionally(failure);
           }
-        });
+        };
+    if (!threads.handsCompletionsToWaiters() || !c.future.handOff(settlement)) {
+      threads.onCallbackThread(settlement);
+    }
   }
 
   // ---------------------------------------------------------------- call chains

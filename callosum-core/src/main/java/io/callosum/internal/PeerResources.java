@@ -65,6 +65,16 @@ final class PeerResources {
   }
 
   /**
+   * Whether a call's completion may be handed to the thread blocked waiting for it instead of the
+   * callback executor: only with the peer's own executor, a pool that keeps no order anyway. A
+   * supplied executor (direct, or one thread) completes futures in the order replies arrive, as its
+   * user may count on.
+   */
+  boolean handsCompletionsToWaiters() {
+    return ownedCallbacks != null;
+  }
+
+  /**
    * Runs {@code r} on the callback executor; inline once it refuses (closing), rather than lose a
    * completion.
    */

@@ -71,8 +71,8 @@ public final class Threads {
         });
   }
 
-  /** The executor whose task the current thread runs, if it is a {@link Pool}. */
-  private static final ThreadLocal<ExecutorService> RUNNING_IN = new ThreadLocal<>();
+  /** The executor whose task the current thread runs, if it is one of these pools. */
+  static final ThreadLocal<ExecutorService> RUNNING_IN = new ThreadLocal<>();
 
   /**
    * A fixed pool that knows its own threads, so that shutting it down from inside never waits on
@@ -119,15 +119,23 @@ public final class Threads {
   }
 
   /**
+   * How long tasks may wait behind a running callback that makes no progress before another thread
+   * of the callback pool runs them ({@link CallbackPool}).
+   */
+  static final long CALLBACK_STALL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+
+  /**
    * A new virtual thread per task where the JVM has them, else up to {@code threads} daemon threads
-   * sharing an unbounded FIFO queue: it never refuses a task (completions must never be lost or
-   * pushed back onto an I/O thread), and idle threads end after 30 s.
+   * sharing an unbounded FIFO queue, woken only when none is awake, so that a burst of completions
+   * costs one wake-up ({@link CallbackPool}): it never refuses a task (completions must never be
+   * lost or pushed back onto an I/O thread), and idle threads end after 30 s.
    */
   public static ExecutorService callbackExecutor(String prefix, int threads) {
     if (VIRTUAL_FACTORY != null) {
       return handlerExecutor(prefix, threads);
     }
-    return new Pool(threads, threads, 30, new LinkedBlockingQueue<>(), daemonFactory(prefix));
+    return new CallbackPool(
+        threads, CALLBACK_STALL_NANOS, TimeUnit.SECONDS.toNanos(30), daemonFactory(prefix));
   }
 
   /**

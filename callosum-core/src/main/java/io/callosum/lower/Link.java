@@ -44,6 +44,17 @@ public interface Link {
    */
   void send(Envelope envelope);
 
+  /**
+   * Whether the lower's send backlog to this remote is too full to take an envelope of {@code
+   * bytes} bytes now while the remote still reads (it takes what is sent, only slower than this
+   * side sends), leaving room for what else shares the backlog. A broadcast sender then refuses the
+   * item as a whole (its publisher tries again), rather than lose it for a receiver that keeps up.
+   * Default: never. Any thread.
+   */
+  default boolean backlogFull(long bytes) {
+    return false;
+  }
+
   /** Closes the link; the lower then reports {@link LinkListener#disconnected}. Idempotent. */
   void close();
 }

@@ -21,6 +21,11 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -40,12 +45,17 @@ class OutgoingCallsTest {
     final RecordingLink link;
     final OutgoingCalls calls;
     final RemoteLink remote;
+    final PeerResources threads;
 
     Fixture(Limits limits) {
-      this(limits, ALL);
+      this(limits, ALL, Runnable::run);
     }
 
     Fixture(Limits limits, Capabilities remoteCapabilities) {
+      this(limits, remoteCapabilities, Runnable::run);
+    }
+
+    Fixture(Limits limits, Capabilities remoteCapabilities, Executor callbacks) {
       PeerConfig config =
           new PeerConfig(
               "test",
@@ -56,7 +66,7 @@ class OutgoingCallsTest {
               Ordering.NONE,
               limits,
               Runnable::run,
-              Runnable::run,
+              callbacks,
               timer,
               null,
               null,
@@ -69,7 +79,7 @@ class OutgoingCallsTest {
               1 << 20,
               1 << 20,
               null);
-      PeerResources threads = new PeerResources(config, "test", 16);
+      threads = new PeerResources(config, "test", 16);
       ChunkTransfers chunks =
           new ChunkTransfers(
               "test", config.chunkSize(), limits, timer, (r, h, e) -> {}, (r, h, size) -> {});
@@ -286,5 +296,147 @@ class OutgoingCallsTest {
     assertEquals(List.of(), legacy.link.last().chain());
     assertEquals(
         1, legacy.calls.entries(), "no callback token is kept for it: only the call is pending");
+  }
+
+  /**
+   * A caller side with the peer's own callback executor (the one whose completions go to a thread
+   * blocked waiting), which is closed after the test.
+   */
+  private static final class OwnPool implements AutoCloseable {
+    final Fixture fixture = new Fixture(Limits.defaults(), ALL, null);
+
+    /** Delivers the RESULT of the last call sent, as the I/O thread would. */
+    void reply() throws BadMessageException {
+      Envelope result = OutgoingCallsTest.reply(fixture.link.last(), MessageType.RESULT);
+      fixture.calls.received(
+          fixture.remote, MessageCodec.decodeHeader(result.header(), 1024, 32), result);
+    }
+
+    @Override
+    public void close() {
+      fixture.threads.close();
+    }
+  }
+
+  /** The thread that completes {@code f} (where code chained on it runs). */
+  private static CompletableFuture<Thread> completer(CompletableFuture<?> f) {
+    return f.handle((v, e) -> Thread.currentThread());
+  }
+
+  /** Waits (bounded) until {@code t} is parked waiting for {@code f}. */
+  private static void awaitBlockedOn(Thread t, Object f) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (LockSupport.getBlocker(t) != f) {
+      assertTrue(System.nanoTime() < deadline, "the caller never waited: " + t.getState());
+      Thread.sleep(1);
+    }
+  }
+
+  @Test
+  void aCallerBlockedInGetTakesItsOwnReply_withoutACallbackTask() throws Exception {
+    try (OwnPool c = new OwnPool()) {
+      CompletableFuture<Payload> f = c.fixture.calls.invoke(c.fixture.request(null, null));
+      CompletableFuture<Thread> completedOn = completer(f);
+      AtomicReference<Object> got = new AtomicReference<>();
+      Thread caller = new Thread(() -> got.set(f.join().bytes()[0]), "caller");
+      caller.start();
+      awaitBlockedOn(caller, f);
+      c.reply();
+      caller.join(10_000);
+      assertEquals((byte) 1, got.get());
+      assertEquals(
+          caller,
+          completedOn.get(10, TimeUnit.SECONDS),
+          "the caller settled its call itself; chained code ran on it, not on the I/O thread");
+      assertEquals(0, c.fixture.calls.entries());
+    }
+  }
+
+  @Test
+  void withNobodyWaiting_theCallbackExecutorSettles() throws Exception {
+    try (OwnPool c = new OwnPool()) {
+      CompletableFuture<Payload> f = c.fixture.calls.invoke(c.fixture.request(null, null));
+      CompletableFuture<Thread> completedOn = completer(f);
+      c.reply();
+      assertTrue(completedOn.get(10, TimeUnit.SECONDS).getName().startsWith("callosum-test"));
+      assertEquals(1, f.join().bytes()[0]);
+    }
+  }
+
+  @Test
+  void aSuppliedCallbackExecutor_completesEveryCall_evenOneAThreadWaitsFor() throws Exception {
+    // A supplied executor (here: inline) keeps the order replies arrive in.
+    CompletableFuture<Payload> f = calls.invoke(request(null, null));
+    CompletableFuture<Thread> completedOn = completer(f);
+    Thread caller = new Thread(f::join, "caller");
+    caller.start();
+    awaitBlockedOn(caller, f);
+    Envelope result = reply(link.last(), MessageType.RESULT);
+    calls.received(remote, MessageCodec.decodeHeader(result.header(), 1024, 32), result);
+    assertEquals(Thread.currentThread(), completedOn.get(10, TimeUnit.SECONDS));
+    caller.join(10_000);
+  }
+
+  @Test
+  void aCallerThatStoppedWaiting_leavesTheSettlementToTheCallbackExecutor() throws Exception {
+    try (OwnPool c = new OwnPool()) {
+      CompletableFuture<Payload> f = c.fixture.calls.invoke(c.fixture.request(null, null));
+      CompletableFuture<Thread> completedOn = completer(f);
+      assertThrowsTimeout(f);
+      AtomicReference<Throwable> interrupted = new AtomicReference<>();
+      Thread caller =
+          new Thread(
+              () -> {
+                try {
+                  f.get();
+                } catch (InterruptedException | ExecutionException e) {
+                  interrupted.set(e);
+                }
+              },
+              "caller");
+      caller.start();
+      awaitBlockedOn(caller, f);
+      caller.interrupt();
+      caller.join(10_000);
+      assertInstanceOf(InterruptedException.class, interrupted.get());
+      c.reply();
+      assertTrue(
+          completedOn.get(10, TimeUnit.SECONDS).getName().startsWith("callosum-test"),
+          "nobody waits any more: the executor settles");
+      assertEquals(1, f.join().bytes()[0]);
+    }
+  }
+
+  private static void assertThrowsTimeout(CompletableFuture<Payload> f) throws Exception {
+    try {
+      f.get(1, TimeUnit.MILLISECONDS);
+      throw new AssertionError("completed without a reply");
+    } catch (TimeoutException expected) {
+      // the timed wait ended and left nothing registered
+    }
+  }
+
+  @Test
+  void aWaiterIsWokenWhenTheFutureCompletesAnotherWay() throws Exception {
+    try (OwnPool c = new OwnPool()) {
+      CompletableFuture<Payload> f = c.fixture.calls.invoke(c.fixture.request(null, null));
+      AtomicReference<Throwable> failure = new AtomicReference<>();
+      Thread caller =
+          new Thread(
+              () -> {
+                try {
+                  f.join();
+                } catch (RuntimeException e) {
+                  failure.set(e);
+                }
+              },
+              "caller");
+      caller.start();
+      awaitBlockedOn(caller, f);
+      assertTrue(f.cancel(true));
+      caller.join(10_000);
+      assertTrue(!caller.isAlive(), "the waiter was woken by the cancel");
+      assertInstanceOf(java.util.concurrent.CancellationException.class, failure.get());
+    }
   }
 }

@@ -38,7 +38,10 @@ import org.slf4j.LoggerFactory;
  * (its queue capacity at first, then what it has handed on); the sender spends one per item. So the
  * policy is the one of every lower: a broadcast item for a receiver without credit is dropped for
  * it (the publisher never waits), and a pipeline item waits in the sender's queue until some
- * receiver has credit (round robin).
+ * receiver has credit (round robin). A broadcast item that a receiver with credit would take but
+ * whose link's send backlog is full ({@link Link#backlogFull}: the lower cannot keep up, though the
+ * receiver reads) is refused as a whole, sent to nobody, for the publisher to try again: a receiver
+ * that keeps up loses nothing to a burst.
  *
  * <p>Envelopes (header; body):
  *
@@ -186,6 +189,12 @@ final class LinkFanout {
           return false;
         }
         if (config.pattern() == FanoutPattern.BROADCAST) {
+          long size = (long) header.length + item.body().length;
+          for (Remote r : ring) {
+            if (r.credit > 0 && r.link.backlogFull(size) && r.matches(item.topic())) {
+              return false; // the lower cannot keep up with a receiver that reads: try again
+            }
+          }
           for (Remote r : ring) {
             if (r.credit > 0 && r.matches(item.topic())) {
               if (send(r.link, header, item.body())) {

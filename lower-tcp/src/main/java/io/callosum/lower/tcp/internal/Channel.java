@@ -74,6 +74,11 @@ final class Channel implements Link {
   }
 
   @Override
+  public boolean backlogFull(long bytes) {
+    return open && connection.backlogFull(Wire.DATA_FRAME_HEADER + bytes);
+  }
+
+  @Override
   public void close() {
     if (open && !connection.loop.post(() -> connection.closeChannel(this, ""))) {
       lost(null); // the loop has ended: the connection is gone already

@@ -404,6 +404,14 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
     return out;
   }
 
+  /**
+   * Whether a fan-out sender should hold back a frame of {@code frameSize} bytes ({@link
+   * OutboundBuffer#halfFull}). Any thread.
+   */
+  boolean backlogFull(long frameSize) {
+    return out.halfFull(frameSize);
+  }
+
   long bytesIn() {
     return in.bytesIn();
   }

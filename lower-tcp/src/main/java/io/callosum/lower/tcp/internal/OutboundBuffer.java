@@ -142,6 +142,16 @@ final class OutboundBuffer implements Backlog {
   }
 
   /**
+   * Whether {@code frameSize} more bytes would fill the backlog past half its bound while the
+   * remote still reads. A fan-out sender holds its item back then (its publisher tries again): the
+   * other half is room for the same item on the connection's other channels, which share this
+   * backlog, and for other traffic. A remote that does not read is not waited for.
+   */
+  boolean halfFull(long frameSize) {
+    return queued.get() + frameSize > limit / 2 && idleNanos() <= stallNanos;
+  }
+
+  /**
    * Refuses a frame of {@code frameSize} bytes that would overfill the backlog. A remote that still
    * reads, only slower than this side sends: {@link OverloadedException} (backpressure for the
    * caller). One that has taken nothing for the stall interval has stopped reading: {@link

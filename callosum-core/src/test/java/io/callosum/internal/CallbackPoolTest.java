@@ -1,0 +1,158 @@
+package io.callosum.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The callback pool: a burst of tasks is run by the thread that is awake, not one thread per task;
+ * a task that blocks does not hold up the tasks behind it for good; shutting down runs or returns
+ * what is queued and ends every thread. Waits are bounded; the one timing in play (the stall time)
+ * is either an hour (so it never fires) or what the test waits for.
+ */
+class CallbackPoolTest {
+  private static final long HOUR = TimeUnit.HOURS.toNanos(1);
+  private static final long MS = TimeUnit.MILLISECONDS.toNanos(1);
+
+  private final AtomicInteger made = new AtomicInteger();
+  private final AtomicReference<Throwable> uncaught = new AtomicReference<>();
+  private final ThreadFactory counting =
+      r -> {
+        made.incrementAndGet();
+        Thread t = Threads.daemonFactory("pool-test").newThread(r);
+        t.setUncaughtExceptionHandler((th, e) -> uncaught.set(e));
+        return t;
+      };
+  private CallbackPool pool;
+
+  @AfterEach
+  void end() throws InterruptedException {
+    if (pool != null) {
+      pool.shutdownNow();
+      assertTrue(pool.awaitTermination(10, TimeUnit.SECONDS), "every thread ended");
+      assertEquals(0, pool.threads());
+    }
+  }
+
+  @Test
+  void aBurstQueuedWhileAThreadRuns_isRunByThatThread_notByOneThreadPerTask() throws Exception {
+    pool = new CallbackPool(64, HOUR, HOUR, counting);
+    int n = 100;
+    CountDownLatch ran = new CountDownLatch(n);
+    Set<Thread> threads = ConcurrentHashMap.newKeySet();
+    pool.execute(
+        () -> {
+          for (int i = 0; i < n; i++) {
+            pool.execute(
+                () -> {
+                  threads.add(Thread.currentThread());
+                  ran.countDown();
+                });
+          }
+        });
+    assertTrue(ran.await(10, TimeUnit.SECONDS));
+    assertEquals(1, threads.size(), "one thread ran the burst");
+    assertTrue(made.get() <= 2, "one thread runs, one watches: " + made.get() + " threads made");
+  }
+
+  @Test
+  void aTaskThatWaitsForALaterOne_seesItRun() throws Exception {
+    pool = new CallbackPool(64, MS, HOUR, counting);
+    CountDownLatch later = new CountDownLatch(1);
+    AtomicReference<Boolean> waited = new AtomicReference<>();
+    CountDownLatch done = new CountDownLatch(1);
+    pool.execute(
+        () -> {
+          pool.execute(later::countDown); // queued behind this task, which blocks on it
+          try {
+            waited.set(later.await(10, TimeUnit.SECONDS));
+          } catch (InterruptedException e) {
+            waited.set(false);
+          }
+          done.countDown();
+        });
+    assertTrue(done.await(20, TimeUnit.SECONDS));
+    assertEquals(true, waited.get(), "another thread ran the task queued behind the blocked one");
+  }
+
+  @Test
+  void shutdownNow_returnsWhatNeverStarted_andInterruptsWhatRuns() throws Exception {
+    pool = new CallbackPool(64, HOUR, HOUR, counting);
+    CountDownLatch running = new CountDownLatch(1);
+    AtomicReference<Boolean> interrupted = new AtomicReference<>();
+    pool.execute(
+        () -> {
+          running.countDown();
+          try {
+            new CountDownLatch(1).await(10, TimeUnit.SECONDS);
+            interrupted.set(false);
+          } catch (InterruptedException e) {
+            interrupted.set(true);
+          }
+        });
+    assertTrue(running.await(10, TimeUnit.SECONDS));
+    Runnable b = () -> {};
+    Runnable c = () -> {};
+    pool.execute(b);
+    pool.execute(c);
+    assertEquals(List.of(b, c), pool.shutdownNow());
+    assertTrue(pool.awaitTermination(10, TimeUnit.SECONDS));
+    assertEquals(true, interrupted.get());
+    assertThrows(RejectedExecutionException.class, () -> pool.execute(() -> {}));
+  }
+
+  @Test
+  void shutdown_runsWhatIsQueued_thenEveryThreadEnds() throws Exception {
+    pool = new CallbackPool(64, HOUR, HOUR, counting);
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch queuedRan = new CountDownLatch(1);
+    pool.execute(
+        () -> {
+          try {
+            release.await(10, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        });
+    pool.execute(queuedRan::countDown);
+    pool.shutdown();
+    assertThrows(RejectedExecutionException.class, () -> pool.execute(() -> {}));
+    release.countDown();
+    assertTrue(queuedRan.await(10, TimeUnit.SECONDS), "a task queued before shutdown runs");
+    assertTrue(pool.awaitTermination(10, TimeUnit.SECONDS));
+    assertTrue(pool.isTerminated());
+  }
+
+  @Test
+  void idleThreadsEnd_andATaskThatThrowsDoesNotEndItsThread() throws Exception {
+    pool = new CallbackPool(64, HOUR, MS, counting);
+    pool.execute(
+        () -> {
+          throw new IllegalStateException("boom");
+        });
+    CountDownLatch next = new CountDownLatch(1);
+    pool.execute(next::countDown);
+    assertTrue(next.await(10, TimeUnit.SECONDS));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (uncaught.get() == null || pool.threads() > 0) {
+      assertTrue(System.nanoTime() < deadline, pool.threads() + " threads still alive");
+      Thread.sleep(1);
+    }
+    assertEquals("boom", uncaught.get().getMessage());
+    CountDownLatch again = new CountDownLatch(1);
+    pool.execute(again::countDown);
+    assertTrue(again.await(10, TimeUnit.SECONDS), "a new thread starts for new work");
+  }
+}
