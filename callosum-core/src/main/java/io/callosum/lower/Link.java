@@ -27,6 +27,15 @@ public interface Link {
   }
 
   /**
+   * What the core holds for this remote counts here ({@link MemoryBudget}): the holder of the
+   * remote's connection, shared by every link on it. Default: {@link MemoryBudget#NONE}, for a
+   * lower that keeps no budget.
+   */
+  default MemoryBudget.Holder memory() {
+    return MemoryBudget.NONE;
+  }
+
+  /**
    * Sends {@code envelope}, in order with other sends on this link (see the class comment for what
    * it may throw).
    */

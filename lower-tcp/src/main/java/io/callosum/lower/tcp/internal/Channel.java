@@ -5,6 +5,7 @@ import io.callosum.lower.Capabilities;
 import io.callosum.lower.Envelope;
 import io.callosum.lower.Link;
 import io.callosum.lower.LinkListener;
+import io.callosum.lower.MemoryBudget;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -57,6 +58,11 @@ final class Channel implements Link {
   @Override
   public Optional<String> identity() {
     return Optional.ofNullable(identity);
+  }
+
+  @Override
+  public MemoryBudget.Holder memory() {
+    return connection.memory();
   }
 
   @Override

@@ -153,7 +153,14 @@ final class ServerEndpoint implements Endpoint, Connection.Owner, IoLoop.Ready {
       }
       String remote = remoteName(sc);
       if (connections.size() >= options.maxConnections()) {
-        refuse(sc, remote);
+        refuse(
+            sc,
+            remote,
+            "this endpoint serves at most " + options.maxConnections() + " connections");
+        continue;
+      }
+      if (loop.memory.exhausted()) {
+        refuse(sc, remote, "the memory budget is used up: " + loop.memory);
         continue;
       }
       try {
@@ -166,11 +173,10 @@ final class ServerEndpoint implements Endpoint, Connection.Owner, IoLoop.Ready {
   }
 
   /**
-   * Over the connection limit: a preamble and an ABORT saying why (best effort, never blocking),
-   * then close.
+   * Over the connection limit (or the memory budget): a preamble and an ABORT saying why (best
+   * effort, never blocking), then close.
    */
-  private void refuse(SocketChannel sc, String remote) {
-    String reason = "this endpoint serves at most " + options.maxConnections() + " connections";
+  private void refuse(SocketChannel sc, String remote, String reason) {
     LOG.warn("{}: refused a connection from {}: {}", address, remote, reason);
     try {
       sc.configureBlocking(false);
