@@ -16,13 +16,14 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>The rule, {@link Holder#allowance()}: half the limit is split into equal reserves, one per
  * open holder ({@code limit / (2 × holders)}). A holder may always fill its reserve, and may take
- * more only while every other holder's reserve stays free. So one remote alone may use the whole
- * limit, the remotes that hold the most are the first to get no more, a remote within its reserve
- * is served while others hold the rest, and the total stays within the limit while the set of
- * holders is stable (a holder that arrives later may add its reserve; a lower admits a new one only
- * while the budget is not {@link #exhausted()}). What a holder may not take, it waits for (a lower
- * stops reading from that remote: {@link Holder#awaitRoom}) or is refused ({@link Holder#tryAdd});
- * a holder that stays at its limit without letting go is the lower's to cut.
+ * more only while every other holder's reserve stays free; nothing is taken past the limit. A lower
+ * admits a new remote only while its reserve fits beside what is held and the others' reserves
+ * ({@link #admitsAnother()}). So one remote alone may use the whole limit, the remotes that hold
+ * the most are the first to get no more, and a remote within its reserve is served while others
+ * hold the rest. What a holder may not take, it waits for (a lower stops reading from that remote:
+ * {@link Holder#awaitRoom}) or is refused ({@link Holder#tryAdd}); a holder that waits, holding
+ * more than its reserve, without letting go of any is the lower's to cut. Only what is counted with
+ * {@link Holder#add} (memory already taken) may pass the limit.
  *
  * <p>Thread-safe: every method may be called from any thread and never blocks.
  */
@@ -40,6 +41,9 @@ public final class MemoryBudget {
   private final AtomicLong held = new AtomicLong();
   private final AtomicLong peak = new AtomicLong();
   private final AtomicInteger holders = new AtomicInteger();
+
+  /** The open holders, for {@link #admitsAnother()}. */
+  private final Set<Holder> open = ConcurrentHashMap.newKeySet();
 
   /** Holders waiting for room ({@link Holder#awaitRoom}). */
   private final Set<Holder> waiting = ConcurrentHashMap.newKeySet();
@@ -90,15 +94,28 @@ public final class MemoryBudget {
     return limit / (2L * n);
   }
 
-  /** Whether the whole limit is held; a lower refuses a new remote (connection) then. */
-  public boolean exhausted() {
-    return counting && held.get() >= limit;
+  /**
+   * Whether one more holder's reserve fits beside what is held and the reserves the open holders
+   * have not used (each one smaller then); a lower refuses a new remote (connection) when it does
+   * not, rather than take what is kept for the others. Looks at every open holder.
+   */
+  public boolean admitsAnother() {
+    if (!counting) {
+      return true;
+    }
+    long reserve = reserveOf(holders.get() + 1);
+    long kept = reserve;
+    for (Holder h : open) {
+      kept += Math.max(0, reserve - h.mine.get());
+    }
+    return held.get() + kept <= limit;
   }
 
   /** A new holder (one remote connection), open until {@link Holder#close()}. */
   public Holder holder(String holderName) {
     Holder h = new Holder(holderName);
     if (counting) {
+      open.add(h);
       holders.incrementAndGet();
     }
     return h;
@@ -106,15 +123,15 @@ public final class MemoryBudget {
 
   /**
    * What a holder holding {@code mine} may take when {@code total} is held: the rest of its
-   * reserve, and what is left beyond every holder's reserve (its own counted as used). So that what
-   * is held plus the reserves not yet used never exceeds the limit.
+   * reserve, and what is left beyond every holder's reserve (its own counted as used), so that what
+   * is held plus the reserves not yet used stays within the limit; and never past the limit.
    */
   private long allowance(long total, long mine) {
     int n = Math.max(1, holders.get());
     long reserve = reserveOf(n);
     long own = reserve - mine;
     long beyond = limit - total - n * reserve + Math.min(reserve, mine);
-    return Math.max(0, own) + Math.max(0, beyond);
+    return Math.max(0, Math.min(limit - total, Math.max(0, own) + Math.max(0, beyond)));
   }
 
   private void grew(long total) {
@@ -282,6 +299,7 @@ public final class MemoryBudget {
       if (counting && !closed) {
         closed = true;
         stopWaiting();
+        open.remove(this);
         holders.decrementAndGet();
       }
     }

@@ -21,7 +21,7 @@ class MemoryBudgetTest {
     assertTrue(a.tryAdd(400));
     assertFalse(a.tryAdd(1), "past the limit");
     assertEquals(1000, b.held());
-    assertTrue(b.exhausted());
+    assertFalse(b.admitsAnother(), "no room for another's reserve");
     a.release(1000);
     assertEquals(0, b.held());
     assertEquals(1000, b.peak());
@@ -128,6 +128,22 @@ class MemoryBudgetTest {
     a.release(300);
     c.release(700);
     assertEquals(0, b.held());
+  }
+
+  @Test
+  void anotherHolderIsAdmittedOnlyIfItsReserveFitsBesideTheOthers() {
+    MemoryBudget b = new MemoryBudget("test budget", 1200);
+    MemoryBudget.Holder light = b.holder("light");
+    MemoryBudget.Holder hog = b.holder("hog");
+    assertTrue(b.admitsAnother());
+    assertTrue(hog.tryAdd(hog.allowance()));
+    assertEquals(900, hog.held(), "all but the light one's reserve of 300");
+    // A third would have a reserve of 200, and the light one keeps 200 of its own: 1300 > 1200.
+    assertFalse(b.admitsAnother());
+    hog.release(100);
+    assertTrue(b.admitsAnother());
+    assertEquals(300, light.allowance());
+    hog.release(800);
   }
 
   @Test

@@ -159,8 +159,8 @@ final class ServerEndpoint implements Endpoint, Connection.Owner, IoLoop.Ready {
             "this endpoint serves at most " + options.maxConnections() + " connections");
         continue;
       }
-      if (loop.memory.exhausted()) {
-        refuse(sc, remote, "the memory budget is used up: " + loop.memory);
+      if (!loop.memory.admitsAnother()) {
+        refuse(sc, remote, "no room in the memory budget for another connection: " + loop.memory);
         continue;
       }
       try {
