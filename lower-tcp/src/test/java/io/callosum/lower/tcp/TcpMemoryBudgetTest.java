@@ -8,6 +8,7 @@ import io.callosum.ConnectedPeer;
 import io.callosum.Peer;
 import io.callosum.lower.Capabilities;
 import io.callosum.lower.MemoryBudget;
+import io.callosum.lower.tcp.testing.OwnConnection;
 import io.callosum.lower.tcp.testing.RawTcp;
 import io.callosum.testing.Await;
 import io.callosum.testing.Closer;
@@ -81,13 +82,7 @@ class TcpMemoryBudgetTest {
 
   /** A client on its own transport (so on its own connection). */
   private ConnectedPeer client() {
-    return closer.later(
-        Peer.builder()
-            .transport(new TcpTransport())
-            .connect(server.address())
-            .defaultTimeout(Await.LIMIT)
-            .build()
-            .start());
+    return closer.later(OwnConnection.client(server.address()));
   }
 
   /** The client connected before the attack is served now, again and again. */
