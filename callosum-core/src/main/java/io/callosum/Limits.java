@@ -11,10 +11,14 @@ package io.callosum;
  * @param maxHeaderSize largest header frame sent or accepted, in bytes.
  * @param maxOrderKeySize largest order key (its msgpack encoding) sent or accepted, in bytes.
  * @param maxConcurrentCalls handlers that may run at once on this peer (calls nested in a callback
- *     chain do not wait for one of these slots; see {@link Ordering}).
+ *     chain do not wait for one of these slots; see {@link Ordering}). Remotes share them fairly: a
+ *     slot that frees goes to the waiting remote running the fewest calls per unit of weight
+ *     ({@link Peer.Options#shareWeights}); a remote alone may use them all (docs/LIMITS.md).
  * @param maxQueuedCalls calls that may wait for a free handler or for their key; beyond {@code
  *     maxConcurrentCalls + maxQueuedCalls} calls in progress, a call is answered with an
- *     "overloaded" error reply.
+ *     "overloaded" error reply, unless another remote holds more calls (per unit of weight): then
+ *     that remote's newest waiting call is cut, answered "overloaded", and the new call waits in
+ *     its place.
  * @param maxPendingCalls calls this peer may have in flight as a caller; beyond that {@code invoke}
  *     fails locally with {@link OverloadedException}.
  * @param maxCallChain the longest callback chain carried in the {@code chn} header extension.

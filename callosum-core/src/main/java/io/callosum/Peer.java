@@ -12,7 +12,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.Executor;
+import java.util.function.ToIntFunction;
 
 /**
  * One local endpoint of the Callosum protocol, in one of two roles. A {@link BoundPeer} binds an
@@ -159,6 +161,7 @@ public abstract sealed class Peer implements AutoCloseable permits BoundPeer, Co
     private int streamWindowItems = DEFAULT_STREAM_WINDOW_ITEMS;
     private long streamWindowBytes = DEFAULT_STREAM_WINDOW_BYTES;
     private int chunkSize = DEFAULT_CHUNK_SIZE;
+    private ToIntFunction<Optional<String>> shareWeights;
     private final List<CallInterceptor> interceptors = new ArrayList<>();
     private final List<PeerListener> listeners = new ArrayList<>();
 
@@ -181,6 +184,7 @@ public abstract sealed class Peer implements AutoCloseable permits BoundPeer, Co
       this.streamWindowItems = from.streamWindowItems;
       this.streamWindowBytes = from.streamWindowBytes;
       this.chunkSize = from.chunkSize;
+      this.shareWeights = from.shareWeights;
       this.interceptors.addAll(from.interceptors);
       this.listeners.addAll(from.listeners);
     }
@@ -321,6 +325,21 @@ public abstract sealed class Peer implements AutoCloseable permits BoundPeer, Co
       return self();
     }
 
+    /**
+     * How much of this peer's handler slots and call queue each remote gets while others wait,
+     * relative to the others: {@code weights} gives a remote's weight (at least 1) from its
+     * authenticated identity ({@link RemotePeer#identity()}; empty for a remote the lower did not
+     * authenticate). The remotes that share are: one per identity (all its connections together),
+     * and one per connection for remotes without one. Called once per remote as it connects, on the
+     * lower's I/O thread: it must be quick and must not block; a weight below 1 or an exception
+     * counts as 1 (logged). Default: every remote weighs 1. A remote alone may still use every slot
+     * and the whole queue; see docs/LIMITS.md.
+     */
+    public B shareWeights(ToIntFunction<Optional<String>> weights) {
+      this.shareWeights = Objects.requireNonNull(weights);
+      return self();
+    }
+
     /** Adds an interceptor that observes every call this peer makes and serves. */
     public B interceptor(CallInterceptor interceptor) {
       interceptors.add(Objects.requireNonNull(interceptor));
@@ -360,7 +379,8 @@ public abstract sealed class Peer implements AutoCloseable permits BoundPeer, Co
               stackTracesInReplies,
               streamWindowItems,
               streamWindowBytes,
-              chunkSize));
+              chunkSize,
+              shareWeights));
     }
   }
 

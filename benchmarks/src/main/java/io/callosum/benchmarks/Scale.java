@@ -300,9 +300,10 @@ final class Scale implements Contender {
 
   /**
    * The bound peer: {@code tcp|zmq+tcp}, on a loopback ephemeral port with limits that let every
-   * connection in (TCP: connections and channels per connection raised). {@code remotes} counts its
-   * remote peers; {@code mark-threads} remembers the live threads and {@code new-threads} names
-   * those started since that still live (but the JDK's own helpers, started on first use and kept).
+   * connection in (TCP: connections, connections per address and channels per connection raised).
+   * {@code remotes} counts its remote peers; {@code mark-threads} remembers the live threads and
+   * {@code new-threads} names those started since that still live (but the JDK's own helpers,
+   * started on first use and kept).
    */
   static final class Bound implements Served {
     private static final Set<String> JDK_THREADS =
@@ -318,6 +319,7 @@ final class Scale implements Contender {
               ? new TcpTransport(
                   TcpOptions.builder()
                       .maxConnections(1_000_000)
+                      .maxConnectionsPerAddress(1_000_000) // every client comes from loopback
                       .maxChannelsPerConnection(1_000_000)
                       .build())
               : new ZmqTransport();

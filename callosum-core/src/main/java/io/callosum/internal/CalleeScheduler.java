@@ -24,9 +24,10 @@ import java.util.function.Consumer;
  * lock, and sends the replies {@link #replied} releases while still holding it, so that ordered
  * replies leave in order even when several handlers finish at once.
  *
- * <p>What a call holds is counted per call ({@link Entry}) and per remote ({@link Share}), in
- * {@link #hold} and {@link #release} alone, so that shares of slots, queue or bytes per remote can
- * be enforced there.
+ * <p>Remotes share the slots and the queue fairly ({@link FairShares}): a free slot goes to the
+ * waiting remote with the fewest running calls per unit of weight, and when the queue is full the
+ * remote holding the most gives up its newest waiting call to an arriving call of another. Both
+ * choose only among calls that may run or wait: the ordering rules come first.
  *
  * @param <C> the owner's call type
  */
@@ -41,6 +42,11 @@ final class CalleeScheduler<C extends CalleeScheduler.Entry> {
     QUEUED_SLOT,
     /** Handed to its owner to start (or started). */
     RUNNING,
+    /**
+     * Taken out of its queue without running (cancelled, or cut for another remote); the owner
+     * answers it and reports it {@link #exited}.
+     */
+    REMOVED,
     /** Its handler is gone, or it was removed before it ran. */
     EXITED
   }
@@ -52,8 +58,8 @@ final class CalleeScheduler<C extends CalleeScheduler.Entry> {
   static class Entry {
     final OrderKey key;
 
-    /** The remote that made the call. */
-    final Share share;
+    /** What the remote that made the call holds here. */
+    final FairShares.Share share;
 
     /**
      * Bytes the call holds against {@link Limits#maxBufferedBytes} while admitted (its body, its
@@ -86,10 +92,15 @@ final class CalleeScheduler<C extends CalleeScheduler.Entry> {
     /** A reply held back for return ordering, then released to the owner. */
     Envelope reply;
 
-    /** Why {@link #admit} refused the call; null if it did not. */
+    /** Why {@link #admit} refused the call, or why it was cut from the queue; null if neither. */
     String refusal;
 
-    Entry(OrderKey key, Share share, long charge) {
+    /** Its neighbours among its remote's waiting calls (see {@link FairShares#queued}). */
+    Entry olderQueued;
+
+    Entry newerQueued;
+
+    Entry(OrderKey key, FairShares.Share share, long charge) {
       this.key = key;
       this.share = share;
       this.charge = charge;
@@ -106,27 +117,6 @@ final class CalleeScheduler<C extends CalleeScheduler.Entry> {
       Envelope r = reply;
       reply = null;
       return r;
-    }
-  }
-
-  /**
-   * What one remote's calls hold here: calls admitted and bytes held. Guarded by the owner's lock.
-   */
-  static final class Share {
-    private int calls;
-    private long bytes;
-
-    int calls() {
-      return calls;
-    }
-
-    long bytes() {
-      return bytes;
-    }
-
-    @Override
-    public String toString() {
-      return calls + " calls and " + bytes + " bytes held";
     }
   }
 
@@ -156,7 +146,7 @@ final class CalleeScheduler<C extends CalleeScheduler.Entry> {
 
   private final long maxBufferedBytes;
   private final Map<OrderKey, KeyState<C>> keys = new HashMap<>();
-  private final ArrayDeque<C> ready = new ArrayDeque<>();
+  private final FairShares<C> shares = new FairShares<>();
   private int running;
   private int admitted;
   private long buffered;
@@ -173,22 +163,39 @@ final class CalleeScheduler<C extends CalleeScheduler.Entry> {
    * is in flight that {@code call}'s chain names (see ORDERING.md). Returns the calls to start now
    * (the call itself, promoted ancestors, or none when it waits), or null if it is refused, with
    * {@link Entry#refusal} saying why; a refused call holds nothing and is never reported again.
+   *
+   * <p>When calls in progress or queued are at their limit, a waiting call of the remote holding
+   * the most may be cut to make room ({@link FairShares#victimFor}): it is handed to {@code cut},
+   * with its {@link Entry#refusal}, taken out of its queue; the owner answers it and reports it
+   * {@link #exited} (it counts until then), as for a cancelled one.
    */
-  List<C> admit(C call, List<? extends Entry> ancestors) {
-    if (admitted >= admissionLimit) {
-      // Nested calls count too, so nothing escapes this bound.
-      call.refusal = admitted + " calls in progress or queued (limit " + admissionLimit + ")";
-      return null;
-    }
+  List<C> admit(C call, List<? extends Entry> ancestors, Consumer<? super C> cut) {
     if (buffered > 0 && buffered + call.charge > maxBufferedBytes) {
       call.refusal =
           buffered + " bytes of calls and stream windows held (limit " + maxBufferedBytes + ")";
       return null;
     }
+    if (admitted >= admissionLimit) {
+      // Nested calls count too, so nothing escapes this bound.
+      String full = admitted + " calls in progress or queued (limit " + admissionLimit + ")";
+      C victim = shares.victimFor(call.share);
+      if (victim == null) {
+        call.refusal = full;
+        return null;
+      }
+      dequeue(victim);
+      victim.refusal =
+          "cut from the queue for a call of another remote: "
+              + full
+              + ", and this remote held the most ("
+              + victim.share
+              + ")";
+      cut.accept(victim);
+    }
     classify(call, ancestors);
     call.keyOrdered = ordering != Ordering.NONE && !call.nested;
     admitted++;
-    call.share.calls++;
+    shares.addCall(call.share, 1);
     hold(call, call.charge);
     if (ordering == Ordering.NONE || call.nested) {
       return slotFor(call, null);
@@ -214,7 +221,7 @@ final class CalleeScheduler<C extends CalleeScheduler.Entry> {
       ks.holder = call;
       return slotFor(call, null);
     }
-    call.state = State.QUEUED_KEY;
+    setState(call, State.QUEUED_KEY);
     if (ks.waiting == null) {
       ks.waiting = new ArrayDeque<>(4);
     }
@@ -230,8 +237,10 @@ final class CalleeScheduler<C extends CalleeScheduler.Entry> {
    */
   private void classify(C call, List<? extends Entry> ancestors) {
     for (Entry ancestor : ancestors) {
-      if (ancestor.state == State.EXITED || ancestor.state == State.NEW) {
-        continue;
+      if (ancestor.state == State.NEW
+          || ancestor.state == State.REMOVED
+          || ancestor.state == State.EXITED) {
+        continue; // not being served
       }
       call.slotExempt = true;
       if (ordering != Ordering.NONE && ancestor.key.equals(call.key)) {
@@ -245,7 +254,7 @@ final class CalleeScheduler<C extends CalleeScheduler.Entry> {
     if (c.state != State.QUEUED_SLOT) {
       return start;
     }
-    ready.remove(c);
+    shares.leaveSlotQueue(c);
     c.slotExempt = true;
     return slotFor(c, start);
   }
@@ -256,13 +265,14 @@ final class CalleeScheduler<C extends CalleeScheduler.Entry> {
    */
   private List<C> slotFor(C c, List<C> start) {
     if (!c.slotExempt && running >= maxConcurrent) {
-      c.state = State.QUEUED_SLOT;
-      ready.add(c);
+      setState(c, State.QUEUED_SLOT);
+      shares.waitForSlot(c);
       return start == null ? List.of() : start;
     }
     running++;
+    shares.addRunning(c.share, 1);
     c.holdsSlot = true;
-    c.state = State.RUNNING;
+    setState(c, State.RUNNING);
     if (start == null || start.isEmpty()) {
       return List.of(c);
     }
@@ -270,6 +280,21 @@ final class CalleeScheduler<C extends CalleeScheduler.Entry> {
     more.addAll(start);
     more.add(c);
     return more;
+  }
+
+  /** Moves {@code c} to {@code next}, entering or leaving its remote's waiting calls. */
+  private void setState(C c, State next) {
+    boolean was = waits(c.state);
+    c.state = next;
+    if (was && !waits(next)) {
+      shares.unqueued(c);
+    } else if (!was && waits(next)) {
+      shares.queued(c);
+    }
+  }
+
+  private static boolean waits(State s) {
+    return s == State.QUEUED_KEY || s == State.QUEUED_SLOT;
   }
 
   /**
@@ -299,6 +324,7 @@ final class CalleeScheduler<C extends CalleeScheduler.Entry> {
       head.inReplyOrder = false;
       if (head.reply != null) {
         release(head, head.reply.size());
+        shares.forgetIfIdle(head.share);
       }
       leave.accept(head);
     }
@@ -313,19 +339,24 @@ final class CalleeScheduler<C extends CalleeScheduler.Entry> {
     if (call.state == State.EXITED) {
       return List.of();
     }
+    if (waits(call.state)) {
+      dequeue(call); // the owner skipped cancel: nothing may start it later
+    }
     call.state = State.EXITED;
     admitted--;
-    call.share.calls--;
+    shares.addCall(call.share, -1);
     release(call, call.charge);
     List<C> start = List.of();
     if (call.holdsSlot) {
       call.holdsSlot = false;
       running--;
+      shares.addRunning(call.share, -1);
       C next;
-      while (running < maxConcurrent && (next = ready.poll()) != null) {
+      while (running < maxConcurrent && (next = shares.nextForSlot()) != null) {
         start = slotFor(next, start);
       }
     }
+    shares.forgetIfIdle(call.share);
     if (ordering == Ordering.KEY_SERIALIZED && !call.nested) {
       KeyState<C> ks = keys.get(call.key);
       if (ks != null && ks.holder == call) {
@@ -345,22 +376,23 @@ final class CalleeScheduler<C extends CalleeScheduler.Entry> {
    * key is held until its handler returns) and false is returned.
    */
   boolean cancel(C call) {
-    switch (call.state) {
-      case QUEUED_KEY -> {
-        KeyState<C> ks = keys.get(call.key);
-        if (ks != null && ks.waiting != null) {
-          ks.waiting.remove(call);
-        }
-        return true;
-      }
-      case QUEUED_SLOT -> {
-        ready.remove(call);
-        return true;
-      }
-      default -> {
-        return false;
-      }
+    if (waits(call.state)) {
+      dequeue(call);
     }
+    return call.state == State.REMOVED;
+  }
+
+  /** Takes a waiting call out of its queue, never to run. */
+  private void dequeue(C call) {
+    if (call.state == State.QUEUED_KEY) {
+      KeyState<C> ks = keys.get(call.key);
+      if (ks != null && ks.waiting != null) {
+        ks.waiting.remove(call);
+      }
+    } else {
+      shares.leaveSlotQueue(call);
+    }
+    setState(call, State.REMOVED);
   }
 
   /** Whether the call is over for the scheduler: replied and exited. */
@@ -371,15 +403,25 @@ final class CalleeScheduler<C extends CalleeScheduler.Entry> {
   /** Counts {@code bytes} more held by {@code call} (and its remote). */
   private void hold(C call, long bytes) {
     buffered += bytes;
-    call.share.bytes += bytes;
+    shares.addBytes(call.share, bytes);
     call.held(bytes);
   }
 
   /** Counts {@code bytes} no longer held by {@code call} (and its remote). */
   private void release(C call, long bytes) {
     buffered -= bytes;
-    call.share.bytes -= bytes;
+    shares.addBytes(call.share, -bytes);
     call.held(-bytes);
+  }
+
+  /** A link of {@code source}'s remote connected: see {@link FairShares#join}. */
+  FairShares.Share join(FairShares.Source source) {
+    return shares.join(source);
+  }
+
+  /** A link that joined {@code share} is gone: see {@link FairShares#leave}. */
+  void leave(FairShares.Share share) {
+    shares.leave(share);
   }
 
   private void removeIfIdle(OrderKey key, KeyState<C> ks) {
@@ -392,6 +434,6 @@ final class CalleeScheduler<C extends CalleeScheduler.Entry> {
    * How many entries its tables hold (0 when no call is in progress): for the leak checks of tests.
    */
   int entries() {
-    return keys.size() + ready.size() + running + admitted + (buffered > 0 ? 1 : 0);
+    return keys.size() + shares.entries() + running + admitted + (buffered > 0 ? 1 : 0);
   }
 }

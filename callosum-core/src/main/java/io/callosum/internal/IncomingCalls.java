@@ -94,6 +94,13 @@ final class IncomingCalls {
   @SuppressWarnings("UnnecessaryLambda") // made once: a method reference would allocate per call
   private final Consumer<ServerCall> transmitter = c -> transmit(c, c.takeReply());
 
+  /** The call the scheduler cut in {@link #accept}, taken from there at once. Guarded by sched. */
+  private ServerCall cutCall;
+
+  /** Receives the call the scheduler cuts (made once: admitting allocates no lambda). */
+  @SuppressWarnings("UnnecessaryLambda") // made once: a method reference would allocate per call
+  private final Consumer<ServerCall> cutter = c -> cutCall = c;
+
   IncomingCalls(
       String name,
       PeerConfig config,
@@ -192,6 +199,7 @@ final class IncomingCalls {
   private void accept(ServerCall c) {
     List<ServerCall> toStart;
     String refusal;
+    ServerCall cut = null; // a waiting call of another remote, cut to make room for c
     synchronized (sched) {
       if (closed.getAsBoolean()) {
         toStart = null;
@@ -210,14 +218,22 @@ final class IncomingCalls {
         c.refusal = c.remote.memory.why(c.charge);
         refusal = c.refusal;
       } else {
-        toStart = scheduler.admit(c, c.chain.isEmpty() ? List.of() : outgoing.ancestorsOf(c.chain));
+        toStart =
+            scheduler.admit(
+                c, c.chain.isEmpty() ? List.of() : outgoing.ancestorsOf(c.chain), cutter);
+        cut = cutCall;
+        cutCall = null;
         if (toStart == null) {
-          refusal = c.refusal + " (that remote: " + c.remote.share + ")";
+          refusal = c.refusal + " (" + c.share + ")";
         } else {
           refusal = null;
           c.remote.serving.put(c.serveKey, c);
         }
       }
+    }
+    if (cut != null) {
+      LOG.warn("{}: cut {} from {}: {}", name, cut.header.method(), cut.remote.id(), cut.refusal);
+      cancel(cut, Replies.frameworkError(cut.header, ErrorNames.OVERLOADED, cut.refusal));
     }
     if (toStart != null) {
       interceptors.started(c.info);
@@ -258,10 +274,23 @@ final class IncomingCalls {
     cancel(c, Replies.cancelled(c.header));
   }
 
+  /**
+   * A remote connected (the lower's I/O thread): its share of the handler slots and the queue,
+   * which it holds until {@link #disconnected}.
+   */
+  FairShares.Share join(FairShares.Source source) {
+    synchronized (sched) {
+      return scheduler.join(source);
+    }
+  }
+
   /** The remote is gone: its calls are cancelled, and nothing is sent to it. */
   void disconnected(RemoteLink r) {
     for (ServerCall c : new ArrayList<>(r.serving.values())) {
       cancel(c, null);
+    }
+    synchronized (sched) {
+      scheduler.leave(r.share);
     }
   }
 

@@ -10,7 +10,9 @@ import io.callosum.upper.Codec;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Executor;
+import java.util.function.ToIntFunction;
 
 /** Everything a peer was built with. Nullable fields mean "use the default". */
 public record PeerConfig(
@@ -33,4 +35,5 @@ public record PeerConfig(
     boolean stackTracesInReplies,
     int streamWindowItems,
     long streamWindowBytes,
-    int chunkSize) {}
+    int chunkSize,
+    ToIntFunction<Optional<String>> shareWeights) {}

@@ -20,6 +20,7 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -275,7 +276,8 @@ public final class PeerEngine implements LinkListener {
       link.close();
       return;
     }
-    RemoteLink r = new RemoteLink(outgoing, link);
+    RemoteLink r =
+        new RemoteLink(outgoing, link, incoming.join(RemoteLink.sourceOf(link, weightOf(link))));
     remotes.put(link, r);
     if (!config.bind()) {
       primary = r;
@@ -285,6 +287,24 @@ public final class PeerEngine implements LinkListener {
     for (PeerListener l : listeners) {
       events.execute(() -> l.connected(r));
     }
+  }
+
+  /** The remote's share weight from the user's function (1 if it has none, or fails). */
+  private int weightOf(Link link) {
+    if (config.shareWeights() == null) {
+      return 1;
+    }
+    Optional<String> identity = link.identity();
+    try {
+      int w = config.shareWeights().applyAsInt(identity);
+      if (w >= 1) {
+        return w;
+      }
+      LOG.warn("{}: share weight {} for {} is below 1; using 1", name, w, link.id());
+    } catch (RuntimeException e) {
+      LOG.warn("{}: the share weight of {} failed; using 1", name, link.id(), e);
+    }
+    return 1;
   }
 
   @Override

@@ -46,15 +46,39 @@ final class RemoteLink implements RemotePeer {
   @SuppressWarnings("UnnecessaryLambda") // made once: a method reference would allocate per call
   private final Supplier<RemoteLink> itself = () -> this;
 
-  /** What this remote's calls hold in the callee scheduler. */
-  final CalleeScheduler.Share share = new CalleeScheduler.Share();
+  /**
+   * What this remote's calls hold in the callee scheduler: the fair share of its remote ({@link
+   * #sourceOf}); null for a remote that serves no calls (in tests).
+   */
+  final FairShares.Share share;
 
+  /** A remote that serves no calls (for tests of other parts). */
   RemoteLink(OutgoingCalls calls, Link link) {
+    this(calls, link, null);
+  }
+
+  RemoteLink(OutgoingCalls calls, Link link, FairShares.Share share) {
     this.calls = calls;
     this.link = link;
     this.capabilities = link.remoteCapabilities();
+    this.share = share;
     this.memory = link.memory();
   }
+
+  /**
+   * Whom the calls of {@code link}'s remote count against in fair shares: its authenticated
+   * identity if the lower reports one (all its links together), else its connection ({@link
+   * Link#connection()}); neither is anything the remote sends.
+   */
+  static FairShares.Source sourceOf(Link link, int weight) {
+    Optional<String> identity = link.identity();
+    return identity.isPresent()
+        ? new FairShares.Source(new Identity(identity.get()), weight, "identity " + identity.get())
+        : new FairShares.Source(link.connection(), weight, "the connection of " + link.id());
+  }
+
+  /** The key of the remotes with one identity (never equal to a lower's connection object). */
+  private record Identity(String name) {}
 
   @Override
   public String id() {

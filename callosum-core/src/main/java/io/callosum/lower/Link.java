@@ -36,6 +36,18 @@ public interface Link {
   }
 
   /**
+   * The connection this link rides on: equal objects for the links of one connection, unequal ones
+   * for links of different connections. The core shares its handler slots and call queue fairly
+   * between connections (between identities, for links with an {@link #identity()}), so this must
+   * come from the lower's own state, never from anything the remote sends. Default: this link, for
+   * a lower with one link per connection; a lower that carries several links in one connection
+   * returns that connection.
+   */
+  default Object connection() {
+    return this;
+  }
+
+  /**
    * Sends {@code envelope}, in order with other sends on this link (see the class comment for what
    * it may throw).
    */

@@ -3,6 +3,7 @@ package io.callosum.internal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,6 +14,7 @@ import io.callosum.Ordering;
 import io.callosum.lower.Envelope;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,7 +30,7 @@ class CalleeSchedulerTest {
   private static final class Call extends CalleeScheduler.Entry {
     final String name;
 
-    Call(String name, OrderKey key, CalleeScheduler.Share share, long charge) {
+    Call(String name, OrderKey key, FairShares.Share share, long charge) {
       super(key, share, charge);
       this.name = name;
     }
@@ -39,12 +41,27 @@ class CalleeSchedulerTest {
     }
   }
 
-  private final CalleeScheduler.Share remote = new CalleeScheduler.Share();
-  private final CalleeScheduler.Share otherRemote = new CalleeScheduler.Share();
+  /** Two remotes, connected to the scheduler {@link #scheduler} made last. */
+  private FairShares.Share remote;
 
-  private static CalleeScheduler<Call> scheduler(Ordering ordering, int concurrent, int queued) {
-    return new CalleeScheduler<>(
+  private FairShares.Share otherRemote;
+
+  /** A remote of its own (its key is the source's name). */
+  private static FairShares.Source source(String name, int weight) {
+    return new FairShares.Source(name, weight, name);
+  }
+
+  private CalleeScheduler<Call> scheduler(Ordering ordering, int concurrent, int queued) {
+    return scheduler(
         ordering, Limits.builder().maxConcurrentCalls(concurrent).maxQueuedCalls(queued).build());
+  }
+
+  /** A scheduler with {@link #remote} and {@link #otherRemote} connected. */
+  private CalleeScheduler<Call> scheduler(Ordering ordering, Limits limits) {
+    CalleeScheduler<Call> s = new CalleeScheduler<>(ordering, limits);
+    remote = s.join(source("remote", 1));
+    otherRemote = s.join(source("other remote", 1));
+    return s;
   }
 
   private Call call(String name, OrderKey key) {
@@ -56,10 +73,20 @@ class CalleeSchedulerTest {
   }
 
   private static List<Call> admit(CalleeScheduler<Call> s, Call c) {
-    List<Call> start = s.admit(c, List.of());
+    List<Call> start = s.admit(c, List.of(), NO_CUT);
     assertNotNull(start, () -> c + " refused: " + c.refusal);
     return start;
   }
+
+  /** Admits {@code c} with {@code ancestors}, when no call may be cut for it. */
+  private static List<Call> admit(CalleeScheduler<Call> s, Call c, List<Call> ancestors) {
+    return s.admit(c, ancestors, NO_CUT);
+  }
+
+  private static final Consumer<Call> NO_CUT =
+      c -> {
+        throw new AssertionError(c + " was cut");
+      };
 
   /**
    * Reports a reply and returns the calls whose replies leave, checking each carries its own reply.
@@ -198,7 +225,7 @@ class CalleeSchedulerTest {
     Call a = call("a", K);
     Call refused = call("refused", K);
     admit(s, a);
-    assertNull(s.admit(refused, List.of()), "overloaded: answered by the owner at once");
+    assertNull(admit(s, refused, List.of()), "overloaded: answered by the owner at once");
     assertEquals(
         List.of(a), reply(s, a, reply(8)), "a refused call never holds back the key's replies");
     assertEquals(List.of(), s.exited(a));
@@ -215,7 +242,7 @@ class CalleeSchedulerTest {
       Call nested = call("nested", K);
       admit(s, ancestor);
       assertEquals(
-          List.of(nested), s.admit(nested, List.of(ancestor)), ordering + ": runs at once");
+          List.of(nested), admit(s, nested, List.of(ancestor)), ordering + ": runs at once");
       assertTrue(nested.nested);
       assertEquals(
           List.of(nested),
@@ -238,7 +265,7 @@ class CalleeSchedulerTest {
     assertEquals(List.of(), admit(s, plain), "an unrelated call waits for the slot");
     assertEquals(
         List.of(nested),
-        s.admit(nested, List.of(ancestor)),
+        admit(s, nested, List.of(ancestor)),
         "the nested one runs beyond maxConcurrentCalls");
     assertTrue(nested.slotExempt);
     assertFalse(nested.nested, "no key to bypass under NONE");
@@ -253,7 +280,7 @@ class CalleeSchedulerTest {
     admit(s, ancestor);
     admit(s, queued);
     assertNull(
-        s.admit(nested, List.of(ancestor)),
+        admit(s, nested, List.of(ancestor)),
         "2 calls admitted, the limit: a claimed ancestry does not pass it");
     assertTrue(
         nested.refusal.startsWith("2 calls in progress or queued (limit 2)"), nested.refusal);
@@ -266,7 +293,7 @@ class CalleeSchedulerTest {
     Call nested = call("nested", K);
     Call stranger = call("stranger", K);
     admit(s, ancestor);
-    s.admit(nested, List.of(ancestor));
+    admit(s, nested, List.of(ancestor));
     assertEquals(List.of(), admit(s, stranger), "not in the chain: waits for the key");
     finish(s, nested);
     assertEquals(
@@ -284,13 +311,14 @@ class CalleeSchedulerTest {
     admit(s, gone);
     finish(s, gone);
     admit(s, holder);
-    assertEquals(List.of(), s.admit(claimant, List.of(gone)), "its ancestor has exited: no bypass");
+    assertEquals(
+        List.of(), admit(s, claimant, List.of(gone)), "its ancestor has exited: no bypass");
     assertFalse(claimant.slotExempt);
     Call notAdmitted = call("never admitted", K);
     Call claimant2 = call("claimant2", K);
     assertEquals(
         List.of(),
-        s.admit(claimant2, List.of(notAdmitted)),
+        admit(s, claimant2, List.of(notAdmitted)),
         "an ancestor that was never admitted gives none");
   }
 
@@ -304,7 +332,7 @@ class CalleeSchedulerTest {
     assertEquals(List.of(), admit(s, holder), "holds OTHER but waits for a slot");
     assertEquals(
         List.of(holder),
-        s.admit(nested, List.of(ancestor)),
+        admit(s, nested, List.of(ancestor)),
         "the holder is promoted; the nested call still waits for it");
     assertFalse(nested.nested);
     assertEquals(List.of(nested), finish(s, holder), "then the nested call runs");
@@ -318,7 +346,7 @@ class CalleeSchedulerTest {
     Call nested = call("nested", OTHER);
     admit(s, ancestor); // the only slot
     assertEquals(List.of(), admit(s, earlier), "waits for a slot");
-    List<Call> start = s.admit(nested, List.of(ancestor));
+    List<Call> start = admit(s, nested, List.of(ancestor));
     assertEquals(2, start.size());
     assertTrue(
         start.containsAll(List.of(earlier, nested)),
@@ -342,7 +370,7 @@ class CalleeSchedulerTest {
     assertEquals(List.of(a), admit(s, a));
     assertEquals(List.of(b), admit(s, b));
     assertEquals(List.of(), admit(s, c), "both slots taken: c waits");
-    assertNull(s.admit(d, List.of()), "slots and queue full: overloaded");
+    assertNull(admit(s, d, List.of()), "slots and queue full: overloaded");
     assertEquals("3 calls in progress or queued (limit 3)", d.refusal);
     assertEquals(List.of(c), finish(s, a), "a slot frees: c runs");
     assertEquals(List.of(), finish(s, b));
@@ -353,12 +381,11 @@ class CalleeSchedulerTest {
   @Test
   void requestBodiesAndHeldRepliesAreBoundedByMaxBufferedBytes_oneCallIsAlwaysAccepted() {
     CalleeScheduler<Call> s =
-        new CalleeScheduler<>(
-            Ordering.KEY_RETURN_ORDERED, Limits.builder().maxBufferedBytes(100).build());
+        scheduler(Ordering.KEY_RETURN_ORDERED, Limits.builder().maxBufferedBytes(100).build());
     Call huge = new Call("huge", K, remote, 1_000);
     assertEquals(List.of(huge), admit(s, huge), "nothing held: accepted whatever its size");
     Call next = new Call("next", K, remote, 1);
-    assertNull(s.admit(next, List.of()));
+    assertNull(admit(s, next, List.of()));
     assertEquals("1000 bytes of calls and stream windows held (limit 100)", next.refusal);
     finish(s, huge);
     assertEquals(0, remote.bytes());
@@ -369,7 +396,7 @@ class CalleeSchedulerTest {
     admit(s, second);
     reply(s, second, reply(70)); // held: first has not replied
     assertEquals(90, remote.bytes(), "the held reply counts with the bodies");
-    assertNull(s.admit(new Call("third", K, remote, 20), List.of()), "90 + 20 > 100");
+    assertNull(admit(s, new Call("third", K, remote, 20), List.of()), "90 + 20 > 100");
     reply(s, first, reply(8));
     assertEquals(20, remote.bytes(), "released replies count no more");
     s.exited(first);
@@ -461,6 +488,247 @@ class CalleeSchedulerTest {
       assertEquals(0, remote.calls() + otherRemote.calls());
       assertEquals(0, remote.bytes() + otherRemote.bytes());
     }
+  }
+
+  // ---------------------------------------------------------------- fair shares (LIMITS.md)
+
+  /** Admits {@code n} calls named {@code prefix1..n} of {@code source}; returns them in order. */
+  private static List<Call> admitMany(
+      CalleeScheduler<Call> s, String prefix, FairShares.Share source, OrderKey key, int n) {
+    List<Call> calls = new ArrayList<>();
+    for (int i = 1; i <= n; i++) {
+      Call c = new Call(prefix + i, key, source, 10);
+      admit(s, c);
+      calls.add(c);
+    }
+    return calls;
+  }
+
+  /** Admits {@code c} and returns the call the scheduler cut for it (null: none). */
+  private static Call admitCutting(CalleeScheduler<Call> s, Call c) {
+    List<Call> cut = new ArrayList<>();
+    assertNotNull(s.admit(c, List.of(), cut::add), () -> c + " refused: " + c.refusal);
+    assertTrue(cut.size() <= 1, cut::toString);
+    return cut.isEmpty() ? null : cut.get(0);
+  }
+
+  /** The owner's part for a cut call: its error reply leaves, then it is reported exited. */
+  private static void answerCut(CalleeScheduler<Call> s, Call cut) {
+    assertTrue(s.cancel(cut), "a cut call is out of its queue");
+    replied(s, cut, reply(8));
+    assertEquals(List.of(), s.exited(cut), "a cut call frees no slot");
+  }
+
+  @Test
+  void aLoneRemoteMayUseEverySlotAndTheWholeQueue() {
+    CalleeScheduler<Call> s = scheduler(Ordering.NONE, 3, 5);
+    List<Call> calls = admitMany(s, "c", remote, K, 8);
+    assertEquals(3, remote.running(), "every slot, with nobody else waiting");
+    assertEquals(8, remote.calls(), "and the whole queue");
+    assertNull(admit(s, call("ninth", K), List.of()), "one more is refused: it holds the most");
+  }
+
+  @Test
+  void aFreeSlotGoesToTheWaitingRemoteWithTheFewestRunningCalls_notToTheOldestCall() {
+    CalleeScheduler<Call> s = scheduler(Ordering.NONE, 2, 100);
+    List<Call> hog = admitMany(s, "hog", remote, K, 20); // hog1, hog2 run; 18 wait
+    List<Call> victim = admitMany(s, "victim", otherRemote, K, 2);
+    assertEquals(
+        List.of(victim.get(0)),
+        finish(s, hog.get(0)),
+        "the first slot to free goes to the remote running nothing, ahead of 18 older calls");
+    assertEquals(
+        List.of(victim.get(1)),
+        finish(s, victim.get(0)),
+        "still the remote running fewer (0 against 1)");
+    assertEquals(
+        List.of(hog.get(2)), finish(s, hog.get(1)), "1 against 1: turns; the hog's next call");
+    assertEquals(List.of(hog.get(3)), finish(s, victim.get(1)), "the victim has nothing waiting");
+  }
+
+  @Test
+  void remotesRunningEquallyTakeTurns() {
+    CalleeScheduler<Call> s = scheduler(Ordering.NONE, 1, 100);
+    FairShares.Share third = s.join(source("third", 1));
+    Call first = call("first", K);
+    admit(s, first); // the only slot
+    List<Call> a = admitMany(s, "a", remote, K, 2);
+    List<Call> b = admitMany(s, "b", otherRemote, K, 2);
+    List<Call> c = admitMany(s, "c", third, K, 2);
+    List<Call> order = new ArrayList<>();
+    Call running = first;
+    for (int i = 0; i < 6; i++) {
+      List<Call> next = finish(s, running);
+      assertEquals(1, next.size());
+      running = next.get(0);
+      order.add(running);
+    }
+    assertEquals(
+        List.of(a.get(0), b.get(0), c.get(0), a.get(1), b.get(1), c.get(1)),
+        order,
+        "each remote in turn, not each remote's calls in a row");
+    finish(s, running);
+    assertEquals(0, s.entries());
+  }
+
+  @Test
+  void slotsAreSharedInProportionToTheWeights() {
+    CalleeScheduler<Call> s = scheduler(Ordering.NONE, 4, 100);
+    FairShares.Share heavy = s.join(source("heavy", 3));
+    List<Call> running = new ArrayList<>(admitMany(s, "light", remote, K, 30).subList(0, 4));
+    admitMany(s, "heavy", heavy, K, 30);
+    for (int i = 0; i < 12; i++) { // the oldest running call ends, again and again
+      running.addAll(finish(s, running.remove(0)));
+    }
+    assertEquals(3, heavy.running(), "weight 3: three slots of four");
+    assertEquals(1, remote.running(), "weight 1: one");
+  }
+
+  @Test
+  void whenTheQueueIsFull_theRemoteHoldingTheMostGivesUpItsNewestWaitingCall() {
+    CalleeScheduler<Call> s = scheduler(Ordering.NONE, 1, 3);
+    List<Call> hog = admitMany(s, "hog", remote, K, 4); // hog1 runs, hog2..4 wait: full
+    Call v1 = new Call("v1", K, otherRemote, 10);
+    Call cut = admitCutting(s, v1);
+    assertSame(hog.get(3), cut, "the newest waiting call of the remote holding the most");
+    assertEquals(
+        "cut from the queue for a call of another remote: 4 calls in progress or queued"
+            + " (limit 4), and this remote held the most (remote: 4 calls (1 running) and 40"
+            + " bytes held)",
+        cut.refusal);
+    answerCut(s, cut);
+    assertSame(hog.get(2), admitCutting(s, new Call("v2", K, otherRemote, 10)), "3 against 1+1");
+    answerCut(s, hog.get(2));
+    Call v3 = new Call("v3", K, otherRemote, 10);
+    assertNull(admit(s, v3, List.of()), "2 against 2+1: the arriving call is refused");
+    assertEquals("4 calls in progress or queued (limit 4)", v3.refusal);
+    assertNull(admit(s, call("hog5", K), List.of()), "and the hog's too");
+    assertEquals(2, remote.calls());
+    assertEquals(2, otherRemote.calls());
+  }
+
+  @Test
+  void theQueueIsSharedInProportionToTheWeights() {
+    CalleeScheduler<Call> s = scheduler(Ordering.NONE, 1, 5);
+    FairShares.Share heavy = s.join(source("heavy", 2));
+    admitMany(s, "light", remote, K, 6); // full
+    for (int i = 1; i <= 6; i++) {
+      Call c = new Call("heavy" + i, K, heavy, 10);
+      List<Call> cut = new ArrayList<>();
+      if (s.admit(c, List.of(), cut::add) == null) {
+        break;
+      }
+      cut.forEach(x -> answerCut(s, x));
+    }
+    assertEquals(4, heavy.calls(), "weight 2: four places of six");
+    assertEquals(2, remote.calls(), "weight 1: two (one of them running)");
+  }
+
+  @Test
+  void onlyWaitingCallsAreCut_aRemoteThatOnlyRunsIsNeverCut() {
+    CalleeScheduler<Call> s = scheduler(Ordering.NONE, 3, 0);
+    admitMany(s, "runs", remote, K, 3);
+    assertNull(
+        admit(s, new Call("v", K, otherRemote, 10), List.of()),
+        "no waiting call to cut: refused, whoever holds more");
+  }
+
+  @Test
+  void keySerialized_fairSharesNeverReorderTheCallsOfOneKey() {
+    CalleeScheduler<Call> s = scheduler(Ordering.KEY_SERIALIZED, 1, 100);
+    List<Call> hog = admitMany(s, "hog", remote, K, 3);
+    Call victim = new Call("victim", K, otherRemote, 10);
+    assertEquals(List.of(), admit(s, victim), "same key: waits behind the hog's calls");
+    assertEquals(List.of(hog.get(1)), finish(s, hog.get(0)), "the key's order comes first");
+    assertEquals(List.of(hog.get(2)), finish(s, hog.get(1)));
+    assertEquals(List.of(victim), finish(s, hog.get(2)));
+  }
+
+  @Test
+  void keySerialized_aCutCallLeavesItsKeysQueue_andTheKeyPassesOnInOrder() {
+    CalleeScheduler<Call> s = scheduler(Ordering.KEY_SERIALIZED, 1, 2);
+    List<Call> hog = admitMany(s, "hog", remote, K, 3); // hog1 holds K; hog2, hog3 wait for it
+    Call v = new Call("v", OTHER, otherRemote, 10);
+    assertSame(hog.get(2), admitCutting(s, v));
+    answerCut(s, hog.get(2));
+    assertEquals(List.of(hog.get(0)), reply(s, hog.get(0), reply(8)));
+    assertEquals(
+        List.of(v), s.exited(hog.get(0)), "the slot: to the remote running nothing (v on OTHER)");
+    assertEquals(List.of(hog.get(1)), finish(s, v), "K passes to hog2, never to the cut hog3");
+    finish(s, hog.get(1));
+    assertEquals(0, s.entries());
+  }
+
+  @Test
+  void keySerialized_aKeyHolderWaitingForASlotThatIsCutPassesItsKeyOn() {
+    CalleeScheduler<Call> s = scheduler(Ordering.KEY_SERIALIZED, 1, 2);
+    Call runs = call("runs", OTHER);
+    admit(s, runs);
+    Call holder = call("holder", K); // holds K, waits for the slot
+    Call behind = new Call("behind", K, s.join(source("third", 1)), 10); // waits for K
+    admit(s, holder);
+    admit(s, behind);
+    Call v = new Call("v", OrderKey.of("v"), otherRemote, 10);
+    assertSame(holder, admitCutting(s, v), "its remote holds 2, the arriving one would hold 1");
+    answerCut(s, holder);
+    assertEquals(
+        CalleeScheduler.State.QUEUED_SLOT, behind.state, "K passed on: it waits for the slot now");
+    assertEquals(List.of(v), finish(s, runs), "v waited for the slot first");
+    assertEquals(List.of(behind), finish(s, v));
+    finish(s, behind);
+    assertEquals(0, s.entries());
+  }
+
+  @Test
+  void keyReturnOrdered_aCallStartedAheadOfItsTurnStillRepliesInArrivalOrder() {
+    CalleeScheduler<Call> s = scheduler(Ordering.KEY_RETURN_ORDERED, 2, 100);
+    List<Call> hog = admitMany(s, "hog", remote, K, 3); // hog1, hog2 run, hog3 waits
+    Call victim = new Call("victim", K, otherRemote, 10);
+    admit(s, victim);
+    assertEquals(List.of(hog.get(0)), reply(s, hog.get(0), reply(8)));
+    assertEquals(List.of(victim), s.exited(hog.get(0)), "runs before hog3, which came first");
+    assertEquals(List.of(), reply(s, victim, reply(8)), "but its reply waits for hog2's, hog3's");
+    assertEquals(List.of(hog.get(2)), s.exited(victim));
+    assertEquals(List.of(hog.get(1)), reply(s, hog.get(1), reply(8)));
+    assertEquals(List.of(), s.exited(hog.get(1)));
+    assertEquals(List.of(hog.get(2), victim), reply(s, hog.get(2), reply(8)));
+    s.exited(hog.get(2));
+    assertEquals(0, s.entries());
+  }
+
+  @Test
+  void aRemovedCallClaimedAsAnAncestorGivesNoBypass() {
+    CalleeScheduler<Call> s = scheduler(Ordering.KEY_SERIALIZED, 1, 8);
+    Call holder = call("holder", K);
+    Call waiting = call("waiting", K);
+    admit(s, holder);
+    admit(s, waiting);
+    assertTrue(s.cancel(waiting));
+    assertEquals(CalleeScheduler.State.REMOVED, waiting.state, "out, not yet reported exited");
+    Call claimant = new Call("claimant", K, otherRemote, 10);
+    assertEquals(List.of(), admit(s, claimant, List.of(waiting)), "never served: no bypass");
+    assertFalse(claimant.slotExempt);
+  }
+
+  @Test
+  void aShareIsForgottenOnceNoLinkHoldsItAndItHoldsNothing() {
+    CalleeScheduler<Call> s = scheduler(Ordering.KEY_RETURN_ORDERED, 1, 4);
+    FairShares.Source leaving = source("leaving", 1);
+    FairShares.Share share = s.join(leaving);
+    assertSame(share, s.join(leaving), "a second link of the remote joins the same share");
+    Call a = new Call("a", K, share, 10);
+    Call b = call("b", K);
+    admit(s, a);
+    admit(s, b);
+    s.leave(share);
+    s.leave(share);
+    assertEquals(List.of(a), reply(s, a, reply(8)));
+    assertEquals(List.of(b), s.exited(a), "its links are gone, its call still counts");
+    assertTrue(s.entries() > 0);
+    assertEquals(List.of(b), reply(s, b, reply(8)));
+    s.exited(b);
+    assertEquals(0, s.entries(), "forgotten with its last call; connected remotes do not count");
+    assertNotSame(share, s.join(leaving), "a remote that comes back starts afresh");
   }
 
   @Test

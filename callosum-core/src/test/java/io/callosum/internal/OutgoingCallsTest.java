@@ -67,7 +67,8 @@ class OutgoingCallsTest {
               false,
               16,
               1 << 20,
-              1 << 20);
+              1 << 20,
+              null);
       PeerResources threads = new PeerResources(config, "test", 16);
       ChunkTransfers chunks =
           new ChunkTransfers(

@@ -49,6 +49,7 @@ public final class GatewayConfigFile {
           "handshakeTimeout",
           "maxChannelsPerConnection",
           "maxConnections",
+          "maxConnectionsPerAddress",
           "maxSendBacklog",
           "statusLog",
           "localPeers");
@@ -207,6 +208,10 @@ public final class GatewayConfigFile {
     JsonNode conns = root.get("maxConnections");
     if (conns != null) {
       t.maxConnections(conns.asInt());
+    }
+    JsonNode perAddress = root.get("maxConnectionsPerAddress");
+    if (perAddress != null) {
+      t.maxConnectionsPerAddress(perAddress.asInt());
     }
     return t.build();
   }

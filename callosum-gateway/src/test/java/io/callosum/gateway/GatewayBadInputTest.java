@@ -247,21 +247,62 @@ class GatewayBadInputTest {
   }
 
   @Test
-  void connectionsPastTheLimitAreClosedAndTheOthersServed() throws Exception {
+  void connectionsPastTheLimitAreRefusedAndTheOthersServed() throws Exception {
     Gateway small =
         closer.later(
             Gateway.start(
                 GatewayConfig.builder("S")
                     .listen(Clusters.LOOPBACK)
-                    .tcp(TcpOptions.builder().maxConnections(2).build())
+                    .tcp(TcpOptions.builder().maxConnections(2).maxConnectionsPerAddress(2).build())
                     .build()));
     RawTcp first = closer.later(RawTcp.connect(small.localAddress()).handshake());
     RawTcp second = closer.later(RawTcp.connect(small.localAddress()).handshake());
     RawTcp third = closer.later(RawTcp.connect(small.localAddress()));
-    assertTrue(third.endsWithin(), "the third connection is closed");
+    third.readPreamble();
+    assertEquals("the gateway of cluster S serves at most 2 connections", third.abortReason());
     answersPing(first);
     answersPing(second);
     assertEquals(1, small.status().refusals());
+  }
+
+  @Test
+  void idleConnectionsFromOneSourceDoNotLockOutAnother() throws Exception {
+    Gateway small =
+        closer.later(
+            Gateway.start(
+                GatewayConfig.builder("S")
+                    .listen(Clusters.LOOPBACK)
+                    .tcp(TcpOptions.builder().maxConnections(6).maxConnectionsPerAddress(3).build())
+                    .build()));
+    List<RawTcp> held = new ArrayList<>();
+    for (int i = 0; i < 6; i++) { // as many as the gateway serves in all
+      RawTcp r = closer.later(RawTcp.connectFrom("127.0.0.2", small.localAddress()));
+      if (i < 3) {
+        held.add(r.handshake());
+      } else {
+        r.readPreamble();
+        assertEquals(
+            "the gateway of cluster S serves at most 3 connections from 127.0.0.2"
+                + " (maxConnectionsPerAddress)",
+            r.abortReason());
+      }
+    }
+    answersPing(closer.later(RawTcp.connect(small.localAddress()).handshake()));
+    for (RawTcp r : held) {
+      answersPing(r);
+    }
+    assertEquals(3, small.status().refusals());
+    held.get(0).close();
+    Await.until(
+        "127.0.0.2 gets a connection again once one of its connections ended",
+        () -> {
+          try (RawTcp r = RawTcp.connectFrom("127.0.0.2", small.localAddress()).handshake()) {
+            answersPing(r);
+            return true;
+          } catch (IOException | AssertionError e) {
+            return false;
+          }
+        });
   }
 
   @Test

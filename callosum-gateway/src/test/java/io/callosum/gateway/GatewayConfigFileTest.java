@@ -45,6 +45,7 @@ class GatewayConfigFileTest {
       maxChannelsPerConnection: 100
       statusLog: 30s
       maxConnections: 50
+      maxConnectionsPerAddress: 10
       maxSendBacklog: 2097152
       localPeers:
         - key: "JFf[V):CY[7zMeq8Gd*#yEn8Cu^]X9eEU91J1!99"
@@ -77,6 +78,7 @@ class GatewayConfigFileTest {
     assertEquals(100, c.tcp().maxChannelsPerConnection());
     assertEquals(Duration.ofSeconds(30), c.statusLog());
     assertEquals(50, c.tcp().maxConnections());
+    assertEquals(10, c.tcp().maxConnectionsPerAddress());
     assertEquals(2 << 20, c.tcp().maxSendBacklog());
     assertTrue(c.localPeers().values().iterator().next().allows("manager"));
   }

@@ -2,8 +2,12 @@ package io.callosum.gateway.internal;
 
 import io.callosum.gateway.Gateway;
 import io.callosum.lower.tcp.TcpOptions;
+import io.callosum.lower.tcp.internal.ConnectionsBySource;
+import io.callosum.lower.tcp.internal.OverLimit;
+import io.callosum.lower.tcp.internal.RefusalLog;
 import io.callosum.lower.tcp.internal.Wire;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.nio.channels.SocketChannel;
 import java.util.HashMap;
 import java.util.Map;
@@ -28,16 +32,27 @@ final class AdmissionGuard {
    */
   private static final long FLOOD_WINDOW = TimeUnit.SECONDS.toNanos(1);
 
+  /** After the first few refused connections, one line per this interval counts the rest. */
+  private static final long REFUSAL_LOG_INTERVAL = TimeUnit.SECONDS.toNanos(10);
+
   private final String cluster;
   private final TcpOptions options;
   private final long maxChannelBuffer;
   private long refusals;
   private final Map<String, Long> linkRefusals = new HashMap<>();
+  private final ConnectionsBySource bySource;
+
+  /** The accepted connections and forwarded sockets, with the source each counts against. */
+  private final Map<Object, InetAddress> sources = new HashMap<>();
+
+  private final RefusalLog connectionRefusals =
+      new RefusalLog(REFUSAL_LOG_INTERVAL, "further refused connections");
 
   AdmissionGuard(String cluster, TcpOptions options, long maxChannelBuffer) {
     this.cluster = cluster;
     this.options = options;
     this.maxChannelBuffer = maxChannelBuffer;
+    this.bySource = new ConnectionsBySource(options.maxConnectionsPerAddress());
   }
 
   /**
@@ -55,22 +70,72 @@ final class AdmissionGuard {
 
   /**
    * Whether a new connection must be refused, the gateway having {@code connections} already
-   * (peers, links and forwarded sockets together, at most {@code TcpOptions.maxConnections}); if so
-   * it is closed at once, and counted.
+   * (peers, links and forwarded sockets together, at most {@code TcpOptions.maxConnections}), or
+   * its source its share ({@code TcpOptions.maxConnectionsPerAddress}). If so it is turned away at
+   * once (with the preamble of {@code mechanism} and an ABORT saying why; a forwarded socket, whose
+   * {@code mechanism} is null, just closes), counted and logged, rate-limited. If not, the caller
+   * counts it against its source with {@link #accepted} once it has taken it.
    */
-  boolean full(int connections, SocketChannel sc, String remote, String what) throws IOException {
-    if (connections < options.maxConnections()) {
+  boolean full(int connections, SocketChannel sc, String remote, String what, String mechanism)
+      throws IOException {
+    String reason;
+    InetAddress source = ConnectionsBySource.sourceOf(sc);
+    if (connections >= options.maxConnections()) {
+      reason =
+          "the gateway of cluster "
+              + cluster
+              + " serves at most "
+              + options.maxConnections()
+              + " connections";
+    } else if (source != null && bySource.full(source)) {
+      reason =
+          "the gateway of cluster "
+              + cluster
+              + " serves at most "
+              + bySource.max()
+              + " connections from "
+              + ConnectionsBySource.describe(source)
+              + " (maxConnectionsPerAddress)";
+    } else {
       return false;
     }
-    LOG.warn(
-        "gateway {}: refused {} from {}: it serves at most {} connections",
-        cluster,
-        what,
-        remote,
-        options.maxConnections());
     refusals++;
-    sc.close();
+    String line =
+        connectionRefusals.admit(
+            "refused " + what + " from " + remote + ": " + reason, System.nanoTime());
+    if (line != null) {
+      LOG.warn("gateway {}: {}", cluster, line);
+    }
+    if (mechanism != null) {
+      OverLimit.refuse(sc, mechanism, reason);
+    } else {
+      sc.close();
+    }
     return true;
+  }
+
+  /**
+   * {@code connection} (a side's connection or a forwarded socket) was accepted on {@code sc}: it
+   * counts against its source until {@link #connectionEnded}.
+   */
+  void accepted(Object connection, SocketChannel sc) {
+    InetAddress source = ConnectionsBySource.sourceOf(sc);
+    if (source != null && bySource.add(source)) {
+      sources.put(connection, source);
+    }
+  }
+
+  /** {@code connection} has ended; one not counted by {@link #accepted} is ignored. */
+  void connectionEnded(Object connection) {
+    InetAddress source = sources.remove(connection);
+    if (source != null) {
+      bySource.remove(source);
+    }
+  }
+
+  /** Accepted connections counted against their source now (for the leak checks of tests). */
+  int sourcesHeld() {
+    return sources.size();
   }
 
   /**

@@ -3,6 +3,7 @@ package io.callosum.gateway.internal;
 import io.callosum.AuthenticationException;
 import io.callosum.CallosumException;
 import io.callosum.ConnectionLostException;
+import io.callosum.auth.ServerAuthenticator;
 import io.callosum.gateway.Gateway;
 import io.callosum.gateway.GatewayConfig;
 import io.callosum.gateway.GatewayStatus;
@@ -136,20 +137,26 @@ public final class GatewayEngine implements FrameSink {
   }
 
   private void acceptPeer(SocketChannel sc, String remote) throws IOException {
-    if (!guard.full(connections(), sc, remote, "a local peer")) {
-      table.add(new LocalPeer(loop.accept(sc, remote, registry.peerAuthenticator(), this)));
+    ServerAuthenticator auth = registry.peerAuthenticator();
+    if (!guard.full(connections(), sc, remote, "a local peer", RelayLoop.mechanism(auth))) {
+      FrameConnection c = loop.accept(sc, remote, auth, this);
+      table.add(new LocalPeer(c));
+      guard.accepted(c, sc);
     }
   }
 
   private void acceptLink(SocketChannel sc, String remote) throws IOException {
-    if (!guard.full(connections(), sc, remote, "a gateway")) {
-      table.add(GatewayLink.accepted(loop.accept(sc, remote, registry.linkAuthenticator(), this)));
+    ServerAuthenticator auth = registry.linkAuthenticator();
+    if (!guard.full(connections(), sc, remote, "a gateway", RelayLoop.mechanism(auth))) {
+      FrameConnection c = loop.accept(sc, remote, auth, this);
+      table.add(GatewayLink.accepted(c));
+      guard.accepted(c, sc);
     }
   }
 
   private void acceptForward(GatewayConfig.Forward f, SocketChannel sc, String remote)
       throws IOException {
-    if (!guard.full(connections(), sc, remote, "a forwarded connection")) {
+    if (!guard.full(connections(), sc, remote, "a forwarded connection", null)) {
       forwarder.accept(f, sc, remote);
     }
   }
@@ -210,6 +217,7 @@ public final class GatewayEngine implements FrameSink {
 
   @Override
   public void closed(FrameConnection c, CallosumException cause) {
+    guard.connectionEnded(c);
     Side s = table.remove(c);
     if (s == null) {
       return;

@@ -102,6 +102,7 @@ final class PortForwarder {
     leg.socket = s;
     link.legs.put(leg.id, leg);
     sockets.add(s);
+    guard.accepted(s, sc);
     guard.send(link, Wire.openTo(leg.id, PREFIX + f.target(), "", new byte[0]));
   }
 
@@ -210,6 +211,7 @@ final class PortForwarder {
     @Override
     public void closed(ForwardSocket s) {
       sockets.remove(s);
+      guard.connectionEnded(s);
     }
   }
 }

@@ -7,7 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.callosum.lower.tcp.TcpOptions;
 import io.callosum.lower.tcp.internal.Wire;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -154,11 +158,49 @@ class AdmissionGuardTest {
   @Test
   void connectionsPastTheLimitAreClosedAtOnceAndCounted() throws Exception {
     try (SocketChannel sc = SocketChannel.open()) {
-      assertFalse(guard.full(2, sc, "127.0.0.1:1", "a local peer"));
+      assertFalse(guard.full(2, sc, "127.0.0.1:1", "a forwarded connection", null));
       assertTrue(sc.isOpen());
-      assertTrue(guard.full(3, sc, "127.0.0.1:1", "a local peer"));
+      assertTrue(guard.full(3, sc, "127.0.0.1:1", "a forwarded connection", null));
       assertFalse(sc.isOpen());
       assertEquals(1, guard.refusals());
+    }
+  }
+
+  @Test
+  void eachSourceHoldsItsShareOfConnections_givenBackAsThoseEnd() throws Exception {
+    AdmissionGuard g =
+        new AdmissionGuard(
+            "A", TcpOptions.builder().maxConnections(10).maxConnectionsPerAddress(2).build(), 100);
+    try (ServerSocketChannel server = ServerSocketChannel.open()) {
+      server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+      List<SocketChannel> accepted = new ArrayList<>();
+      List<Object> connections = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        SocketChannel client = SocketChannel.open();
+        client.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.2"), 0));
+        client.connect(server.getLocalAddress());
+        SocketChannel sc = server.accept();
+        accepted.add(client);
+        accepted.add(sc);
+        if (i < 2) {
+          assertFalse(g.full(i, sc, "127.0.0.2", "a local peer", null), "within the share");
+          Object c = new Object();
+          g.accepted(c, sc);
+          connections.add(c);
+        } else {
+          assertTrue(g.full(i, sc, "127.0.0.2", "a local peer", null), "past the share");
+          assertFalse(sc.isOpen());
+        }
+      }
+      assertEquals(2, g.sourcesHeld());
+      g.connectionEnded(connections.get(0));
+      g.connectionEnded(new Object()); // never counted: ignored
+      assertEquals(1, g.sourcesHeld());
+      g.connectionEnded(connections.get(1));
+      assertEquals(0, g.sourcesHeld(), "nothing left behind");
+      for (SocketChannel sc : accepted) {
+        sc.close();
+      }
     }
   }
 }

@@ -30,6 +30,9 @@ import java.util.Objects;
  * queues of both pools hold at most {@code maxHandshakes} entries.
  */
 public final class TcpOptions {
+  /** By default one source may hold this fraction (1/N) of an endpoint's connections. */
+  private static final int DEFAULT_ADDRESS_SHARE = 16;
+
   private final Duration heartbeatInterval;
   private final Duration heartbeatTimeout;
   private final Duration reconnectMin;
@@ -38,6 +41,10 @@ public final class TcpOptions {
   private final int maxFrameSize;
   private final int maxChannelsPerConnection;
   private final int maxConnections;
+
+  /** As set on the builder; 0: a share of {@link #maxConnections} (see the getter). */
+  private final int maxConnectionsPerAddress;
+
   private final long maxSendBacklog;
   private final long memoryBudget;
   private final int handshakeThreads;
@@ -57,6 +64,7 @@ public final class TcpOptions {
     this.maxFrameSize = b.maxFrameSize;
     this.maxChannelsPerConnection = b.maxChannelsPerConnection;
     this.maxConnections = b.maxConnections;
+    this.maxConnectionsPerAddress = b.maxConnectionsPerAddress;
     this.maxSendBacklog = b.maxSendBacklog;
     this.memoryBudget = b.memoryBudget;
     this.handshakeThreads = b.handshakeThreads;
@@ -72,9 +80,10 @@ public final class TcpOptions {
    * Heartbeats every 1 s on an idle connection, loss after 5 s of silence; reconnects after 100 ms
    * backing off to 10 s; 5 s for the preamble and security handshake; frames up to 17 MiB (a 16 MiB
    * message with room for its header); 1,024 channels per connection; 4,096 connections per bound
-   * endpoint; 64 MiB send backlog per connection; a memory budget of 256 MiB for what remotes make
-   * the transport hold; security handshakes on min(cores, 4) threads with 4 authenticator threads,
-   * at most 256 in progress per transport and 64 per remote address; no CURVE.
+   * endpoint, 256 of them (a sixteenth) from one source; 64 MiB send backlog per connection; a
+   * memory budget of 256 MiB for what remotes make the transport hold; security handshakes on
+   * min(cores, 4) threads with 4 authenticator threads, at most 256 in progress per transport and
+   * 64 per remote address; no CURVE.
    */
   public static TcpOptions defaults() {
     return builder().build();
@@ -131,6 +140,21 @@ public final class TcpOptions {
   /** How many connections a bound endpoint serves at once; more are refused. */
   public int maxConnections() {
     return maxConnections;
+  }
+
+  /**
+   * How many of the {@link #maxConnections()} a bound endpoint (or a gateway) serves from one
+   * source at once; more from it are refused, so that one source cannot lock the others out. A
+   * source is a remote IP address (an IPv6 address's /64 network); every loopback client of one
+   * machine is one source. Default: a sixteenth of {@code maxConnections} (256 of the default
+   * 4,096), at least 1; at most {@code maxConnections}.
+   */
+  public int maxConnectionsPerAddress() {
+    return Math.min(
+        maxConnectionsPerAddress > 0
+            ? maxConnectionsPerAddress
+            : Math.max(1, maxConnections / DEFAULT_ADDRESS_SHARE),
+        maxConnections);
   }
 
   /** Bytes queued for one connection before it is cut off as a remote that does not read. */
@@ -225,7 +249,9 @@ public final class TcpOptions {
         + maxChannelsPerConnection
         + ", connections "
         + maxConnections
-        + ", backlog "
+        + " ("
+        + maxConnectionsPerAddress()
+        + " per address), backlog "
         + maxSendBacklog
         + " B, memory "
         + memoryBudget
@@ -254,6 +280,7 @@ public final class TcpOptions {
     private int maxFrameSize = (16 << 20) + (1 << 20);
     private int maxChannelsPerConnection = 1024;
     private int maxConnections = 4096;
+    private int maxConnectionsPerAddress;
     private long maxSendBacklog = 64L << 20;
     private long memoryBudget = 256L << 20;
     private int handshakeThreads = Math.min(Runtime.getRuntime().availableProcessors(), 4);
@@ -275,6 +302,7 @@ public final class TcpOptions {
       maxFrameSize = o.maxFrameSize;
       maxChannelsPerConnection = o.maxChannelsPerConnection;
       maxConnections = o.maxConnections;
+      maxConnectionsPerAddress = o.maxConnectionsPerAddress;
       maxSendBacklog = o.maxSendBacklog;
       memoryBudget = o.memoryBudget;
       handshakeThreads = o.handshakeThreads;
@@ -336,6 +364,16 @@ public final class TcpOptions {
 
     public Builder maxConnections(int n) {
       maxConnections = atLeastOne(n, "max connections");
+      return this;
+    }
+
+    /**
+     * At most {@code n} connections from one source (see {@link
+     * TcpOptions#maxConnectionsPerAddress()}; capped at {@code maxConnections}). Tests whose
+     * clients all come from loopback set it to {@code maxConnections}.
+     */
+    public Builder maxConnectionsPerAddress(int n) {
+      maxConnectionsPerAddress = atLeastOne(n, "max connections per address");
       return this;
     }
 

@@ -42,6 +42,7 @@ class TcpLimitsTest {
             .maxFrameSize(64 << 10)
             .maxChannelsPerConnection(MAX_CHANNELS)
             .maxConnections(MAX_CONNECTIONS)
+            .maxConnectionsPerAddress(MAX_CONNECTIONS) // every client here comes from loopback
             .handshakeTimeout(HANDSHAKE)
             .build();
     server =

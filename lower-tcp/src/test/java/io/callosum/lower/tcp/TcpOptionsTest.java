@@ -25,6 +25,7 @@ class TcpOptionsTest {
     assertEquals(17 << 20, o.maxFrameSize());
     assertEquals(1024, o.maxChannelsPerConnection());
     assertEquals(4096, o.maxConnections());
+    assertEquals(256, o.maxConnectionsPerAddress());
     assertEquals(64L << 20, o.maxSendBacklog());
     assertEquals(256L << 20, o.memoryBudget());
     assertEquals(Math.min(Runtime.getRuntime().availableProcessors(), 4), o.handshakeThreads());
@@ -50,6 +51,7 @@ class TcpOptionsTest {
     assertThrows(IllegalArgumentException.class, () -> b.maxFrameSize(100));
     assertThrows(IllegalArgumentException.class, () -> b.maxChannelsPerConnection(0));
     assertThrows(IllegalArgumentException.class, () -> b.maxConnections(0));
+    assertThrows(IllegalArgumentException.class, () -> b.maxConnectionsPerAddress(0));
     assertThrows(IllegalArgumentException.class, () -> b.maxSendBacklog(0));
     assertThrows(IllegalArgumentException.class, () -> b.memoryBudget((64 << 10) - 1));
     assertThrows(IllegalArgumentException.class, () -> b.handshakeThreads(0));
@@ -64,6 +66,27 @@ class TcpOptionsTest {
     assertEquals(8, o.maxHandshakes());
     assertEquals(8, o.maxHandshakesPerAddress());
     assertEquals(8, o.toBuilder().build().maxHandshakesPerAddress());
+  }
+
+  @Test
+  void theConnectionsOfOneAddressAreASixteenthOfTheTotalUnlessSet_andCappedAtIt() {
+    assertEquals(64, TcpOptions.builder().maxConnections(1024).build().maxConnectionsPerAddress());
+    assertEquals(1, TcpOptions.builder().maxConnections(6).build().maxConnectionsPerAddress());
+    TcpOptions set = TcpOptions.builder().maxConnections(10).maxConnectionsPerAddress(4).build();
+    assertEquals(4, set.maxConnectionsPerAddress());
+    assertEquals(4, set.toBuilder().maxConnections(100).build().maxConnectionsPerAddress());
+    assertEquals(
+        10,
+        TcpOptions.builder()
+            .maxConnections(10)
+            .maxConnectionsPerAddress(50)
+            .build()
+            .maxConnectionsPerAddress());
+    TcpOptions derived = TcpOptions.builder().maxConnections(160).build();
+    assertEquals(
+        100,
+        derived.toBuilder().maxConnections(1600).build().maxConnectionsPerAddress(),
+        "a share not set follows the total");
   }
 
   @Test

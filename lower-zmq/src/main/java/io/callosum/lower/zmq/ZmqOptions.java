@@ -8,9 +8,9 @@ import java.time.Duration;
  * Settings of a {@link ZmqTransport}. Immutable; derive variants with the {@code with...} methods.
  *
  * @param handshakeRetry how long a connector waits for PONG, once connected, before retrying on a
- *     fresh socket (a last resort for a stuck connection or a PING the server dropped; the PING is
- *     sent after the TCP connection is up, which keeps jeromq 0.6.0's first-connect stall away);
- *     the whole handshake is bounded by the peer's connect timeout
+ *     fresh socket (a last resort for a connection that is really stuck or a PING the server
+ *     dropped; a connection that jeromq 0.6.0 left deaf is heard after a nudge of its I/O thread,
+ *     within milliseconds); the whole handshake is bounded by the peer's connect timeout
  * @param heartbeatInterval ZMTP heartbeat interval, and how often a bound peer probes its remotes
  * @param heartbeatTimeout silence after which ZMTP drops a connection (its calls then fail with
  *     "connection lost")
@@ -25,6 +25,9 @@ import java.time.Duration;
  * @param maxSockets the most ZeroMQ sockets the transport holds at once (jeromq's {@code
  *     ZMQ_MAX_SOCKETS}; a connecting or bound peer uses one, a fan-out endpoint one); a peer beyond
  *     it fails to open with an error that says so
+ * @param idleTimeout how long the transport's ZeroMQ context and its threads outlive its last
+ *     endpoint: an endpoint opened within it reuses them (connecting again costs no new threads);
+ *     zero ends them with the last endpoint
  */
 public record ZmqOptions(
     Duration handshakeRetry,
@@ -36,7 +39,8 @@ public record ZmqOptions(
     ServerAuthenticator curveServer,
     ClientAuthenticator curveClient,
     int ioThreads,
-    int maxSockets) {
+    int maxSockets,
+    Duration idleTimeout) {
 
   public ZmqOptions {
     if (ioThreads < 1) {
@@ -45,11 +49,15 @@ public record ZmqOptions(
     if (maxSockets < 1) {
       throw new IllegalArgumentException("maxSockets must be at least 1: " + maxSockets);
     }
+    if (idleTimeout.isNegative()) {
+      throw new IllegalArgumentException("idleTimeout must not be negative: " + idleTimeout);
+    }
   }
 
   /**
    * 1 s handshake retry, 1 s heartbeats with a 5 s timeout, 100 ms linger, HWM 10,000, 100 ms
-   * reconnect, no CURVE, one I/O loop thread, 16,384 sockets.
+   * reconnect, no CURVE, one I/O loop thread, 16,384 sockets, the context kept 1 s after its last
+   * endpoint.
    */
   public static ZmqOptions defaults() {
     return new ZmqOptions(
@@ -62,138 +70,119 @@ public record ZmqOptions(
         null,
         null,
         1,
-        16_384);
+        16_384,
+        Duration.ofSeconds(1));
   }
 
   public ZmqOptions withHandshakeRetry(Duration d) {
-    return new ZmqOptions(
-        d,
-        heartbeatInterval,
-        heartbeatTimeout,
-        linger,
-        highWaterMark,
-        reconnectInterval,
-        curveServer,
-        curveClient,
-        ioThreads,
-        maxSockets);
+    Copy c = new Copy(this);
+    c.handshakeRetry = d;
+    return c.build();
   }
 
   public ZmqOptions withHeartbeat(Duration interval, Duration timeout) {
-    return new ZmqOptions(
-        handshakeRetry,
-        interval,
-        timeout,
-        linger,
-        highWaterMark,
-        reconnectInterval,
-        curveServer,
-        curveClient,
-        ioThreads,
-        maxSockets);
+    Copy c = new Copy(this);
+    c.heartbeatInterval = interval;
+    c.heartbeatTimeout = timeout;
+    return c.build();
   }
 
   public ZmqOptions withLinger(Duration d) {
-    return new ZmqOptions(
-        handshakeRetry,
-        heartbeatInterval,
-        heartbeatTimeout,
-        d,
-        highWaterMark,
-        reconnectInterval,
-        curveServer,
-        curveClient,
-        ioThreads,
-        maxSockets);
+    Copy c = new Copy(this);
+    c.linger = d;
+    return c.build();
   }
 
   public ZmqOptions withHighWaterMark(int messages) {
-    return new ZmqOptions(
-        handshakeRetry,
-        heartbeatInterval,
-        heartbeatTimeout,
-        linger,
-        messages,
-        reconnectInterval,
-        curveServer,
-        curveClient,
-        ioThreads,
-        maxSockets);
+    Copy c = new Copy(this);
+    c.highWaterMark = messages;
+    return c.build();
   }
 
   public ZmqOptions withReconnectInterval(Duration d) {
-    return new ZmqOptions(
-        handshakeRetry,
-        heartbeatInterval,
-        heartbeatTimeout,
-        linger,
-        highWaterMark,
-        d,
-        curveServer,
-        curveClient,
-        ioThreads,
-        maxSockets);
+    Copy c = new Copy(this);
+    c.reconnectInterval = d;
+    return c.build();
   }
 
   /** Bound peers become CURVE servers: {@code server} gives their keys and decides who gets in. */
   public ZmqOptions withCurveServer(ServerAuthenticator server) {
-    return new ZmqOptions(
-        handshakeRetry,
-        heartbeatInterval,
-        heartbeatTimeout,
-        linger,
-        highWaterMark,
-        reconnectInterval,
-        server,
-        curveClient,
-        ioThreads,
-        maxSockets);
+    Copy c = new Copy(this);
+    c.curveServer = server;
+    return c.build();
   }
 
   /**
    * Connecting peers use CURVE: {@code client} gives the server's public key and their own keys.
    */
   public ZmqOptions withCurveClient(ClientAuthenticator client) {
-    return new ZmqOptions(
-        handshakeRetry,
-        heartbeatInterval,
-        heartbeatTimeout,
-        linger,
-        highWaterMark,
-        reconnectInterval,
-        curveServer,
-        client,
-        ioThreads,
-        maxSockets);
+    Copy c = new Copy(this);
+    c.curveClient = client;
+    return c.build();
   }
 
   /** How many I/O loop threads serve the transport's sockets. */
   public ZmqOptions withIoThreads(int threads) {
-    return new ZmqOptions(
-        handshakeRetry,
-        heartbeatInterval,
-        heartbeatTimeout,
-        linger,
-        highWaterMark,
-        reconnectInterval,
-        curveServer,
-        curveClient,
-        threads,
-        maxSockets);
+    Copy c = new Copy(this);
+    c.ioThreads = threads;
+    return c.build();
   }
 
   /** The most ZeroMQ sockets the transport holds at once. */
   public ZmqOptions withMaxSockets(int sockets) {
-    return new ZmqOptions(
-        handshakeRetry,
-        heartbeatInterval,
-        heartbeatTimeout,
-        linger,
-        highWaterMark,
-        reconnectInterval,
-        curveServer,
-        curveClient,
-        ioThreads,
-        sockets);
+    Copy c = new Copy(this);
+    c.maxSockets = sockets;
+    return c.build();
+  }
+
+  /** How long the ZeroMQ context and its threads outlive the last endpoint (zero: not at all). */
+  public ZmqOptions withIdleTimeout(Duration d) {
+    Copy c = new Copy(this);
+    c.idleTimeout = d;
+    return c.build();
+  }
+
+  /** The settings of an options object, to change some and build a new one. */
+  private static final class Copy {
+    Duration handshakeRetry;
+    Duration heartbeatInterval;
+    Duration heartbeatTimeout;
+    Duration linger;
+    int highWaterMark;
+    Duration reconnectInterval;
+    ServerAuthenticator curveServer;
+    ClientAuthenticator curveClient;
+    int ioThreads;
+    int maxSockets;
+    Duration idleTimeout;
+
+    Copy(ZmqOptions o) {
+      handshakeRetry = o.handshakeRetry;
+      heartbeatInterval = o.heartbeatInterval;
+      heartbeatTimeout = o.heartbeatTimeout;
+      linger = o.linger;
+      highWaterMark = o.highWaterMark;
+      reconnectInterval = o.reconnectInterval;
+      curveServer = o.curveServer;
+      curveClient = o.curveClient;
+      ioThreads = o.ioThreads;
+      maxSockets = o.maxSockets;
+      idleTimeout = o.idleTimeout;
+    }
+
+    ZmqOptions build() {
+      return new ZmqOptions(
+          handshakeRetry,
+          heartbeatInterval,
+          heartbeatTimeout,
+          linger,
+          highWaterMark,
+          reconnectInterval,
+          curveServer,
+          curveClient,
+          ioThreads,
+          maxSockets,
+          idleTimeout);
+    }
   }
 }

@@ -25,8 +25,9 @@ import java.util.Set;
  * PONG}, header, body). Addresses: {@code zmq+tcp://host:port} (port 0 binds an ephemeral port),
  * {@code zmq+ipc://path}, {@code zmq+inproc://name}.
  *
- * <p>One transport object owns one ZeroMQ context, shared by all peers built with it and ended when
- * the last of them closes. Peers that find this lower by their address scheme share one default
+ * <p>One transport object owns one ZeroMQ context, shared by all peers built with it and ended
+ * {@link ZmqOptions#idleTimeout()} after the last of them closes (a peer opened meanwhile reuses
+ * it, without new threads). Peers that find this lower by their address scheme share one default
  * instance. All sockets of the transport are served by {@link ZmqOptions#ioThreads()} I/O loop
  * threads (one by default), which alone touch them. Thread-safe.
  */
@@ -41,7 +42,7 @@ public final class ZmqTransport extends LinkFanoutTransport {
 
   public ZmqTransport(ZmqOptions options) {
     this.options = Objects.requireNonNull(options);
-    this.context = new SharedContext(options.ioThreads(), options.maxSockets());
+    this.context = new SharedContext(options);
   }
 
   @Override
@@ -135,7 +136,10 @@ public final class ZmqTransport extends LinkFanoutTransport {
     return context.unverifiedDrops();
   }
 
-  /** How many endpoints use this transport's ZeroMQ context now (0: the context is gone). */
+  /**
+   * How many endpoints use this transport's ZeroMQ context now (0: the context ends within {@link
+   * ZmqOptions#idleTimeout()}).
+   */
   public int openEndpoints() {
     return context.users();
   }

@@ -151,42 +151,12 @@ class ZmqEndpointContractTest {
   /** A remote that stops reading delays only itself: others still get replies and PONGs. */
   @Test
   void aRemoteThatStopsReadingDoesNotStallTheOthers() throws Exception {
-    ZmqTransport transport =
-        new ZmqTransport(
-            ZmqOptions.defaults()
-                .withHighWaterMark(2)
-                .withHeartbeat(Duration.ofSeconds(60), Duration.ofSeconds(120)));
     AtomicInteger requests = new AtomicInteger();
-    LinkListener echo =
-        new LinkRecorder() {
-          @Override
-          public void received(Link l, Envelope e) {
-            requests.incrementAndGet();
-            byte[] body =
-                new String(e.body(), StandardCharsets.US_ASCII).equals("big")
-                    ? new byte[1 << 20]
-                    : e.body();
-            try {
-              l.send(new Envelope(e.header(), body));
-            } catch (RuntimeException gone) {
-              // the stalled remote was disconnected
-            }
-          }
-        };
-    Endpoint server = transport.bind(URI.create("zmq+tcp://127.0.0.1:0"), config(), echo);
+    Endpoint server = bigEchoServer(2, requests);
     String endpoint = server.address().substring("zmq+".length());
     try (Context context = ZMQ.context(1);
-        Socket stalled = context.socket(SocketType.DEALER);
+        Socket stalled = neverReading(context, endpoint, 60); // asks for 60 MiB of replies
         RawZmq good = RawZmq.dealer(endpoint)) {
-      stalled.setLinger(0);
-      stalled.setRcvHWM(1);
-      stalled.setReceiveBufferSize(4096);
-      stalled.connect(endpoint);
-      for (int i = 0; i < 60; i++) { // asks for 60 MiB of replies and never reads them
-        stalled.send(ascii("UPPER"), ZMQ.SNDMORE);
-        stalled.send(ascii("h"), ZMQ.SNDMORE);
-        stalled.send(ascii("big"), 0);
-      }
       Await.until("the server has read every request", () -> requests.get() >= 60);
       good.send(ascii("UPPER"), ascii("h"), ascii("small"));
       assertEquals("small", new String(good.next().get(2), StandardCharsets.US_ASCII));
@@ -204,5 +174,87 @@ class ZmqEndpointContractTest {
     } finally {
       server.close();
     }
+  }
+
+  /**
+   * A remote whose replies back up (its backlog is retried after every batch the server reads) does
+   * not make the server miss another remote's requests: a send processes the ROUTER's commands and
+   * takes the signal of messages that arrived meanwhile, so the server must look for them before
+   * its loop sleeps.
+   */
+  @Test
+  void aBackedUpRemoteDoesNotMakeTheServerMissOthersRequests() throws Exception {
+    int hwm = 16;
+    AtomicInteger requests = new AtomicInteger();
+    Endpoint server = bigEchoServer(hwm, requests);
+    String endpoint = server.address().substring("zmq+".length());
+    // 1 MiB replies that never get read fill the TCP buffers and the server's pipe to that remote;
+    // the rest wait in the server's backlog for it, which stays below the high-water mark: the
+    // remote is kept, and its backlog is retried after every batch the server reads.
+    int big = 2 * hwm;
+    try (Context context = ZMQ.context(1);
+        Socket backedUp = neverReading(context, endpoint, big);
+        RawZmq other = RawZmq.dealer(endpoint)) {
+      Await.until("the server has read the big requests", () -> requests.get() == big);
+      // Another remote keeps a few requests in flight, so they arrive while the server works.
+      int total = 5_000;
+      int inFlight = hwm / 2;
+      int sent = 0;
+      for (int received = 0; received < total; received++) {
+        while (sent < total && sent - received < inFlight) {
+          other.send(ascii("UPPER"), ascii("h"), ascii("small-" + sent++));
+        }
+        List<byte[]> reply = other.receive(Await.LIMIT.toMillis());
+        Assertions.assertNotNull(
+            reply, "no reply to request " + received + " within " + Await.LIMIT);
+        assertEquals("small-" + received, new String(reply.get(2), StandardCharsets.US_ASCII));
+      }
+    } finally {
+      server.close();
+    }
+  }
+
+  /**
+   * A bound endpoint (high-water mark {@code hwm}, heartbeats out of the way) that echoes every
+   * request, answering "big" with 1 MiB, and counts the requests.
+   */
+  private static Endpoint bigEchoServer(int hwm, AtomicInteger requests) throws Exception {
+    ZmqTransport transport =
+        new ZmqTransport(
+            ZmqOptions.defaults()
+                .withHighWaterMark(hwm)
+                .withHeartbeat(Duration.ofSeconds(60), Duration.ofSeconds(120)));
+    LinkListener echo =
+        new LinkRecorder() {
+          @Override
+          public void received(Link l, Envelope e) {
+            requests.incrementAndGet();
+            byte[] body =
+                new String(e.body(), StandardCharsets.US_ASCII).equals("big")
+                    ? new byte[1 << 20]
+                    : e.body();
+            try {
+              l.send(new Envelope(e.header(), body));
+            } catch (RuntimeException gone) {
+              // a stalled remote was disconnected
+            }
+          }
+        };
+    return transport.bind(URI.create("zmq+tcp://127.0.0.1:0"), config(), echo);
+  }
+
+  /** A raw DEALER that asks for {@code requests} 1 MiB replies and never reads them. */
+  private static Socket neverReading(Context context, String endpoint, int requests) {
+    Socket s = context.socket(SocketType.DEALER);
+    s.setLinger(0);
+    s.setRcvHWM(1);
+    s.setReceiveBufferSize(4096);
+    s.connect(endpoint);
+    for (int i = 0; i < requests; i++) {
+      s.send(ascii("UPPER"), ZMQ.SNDMORE);
+      s.send(ascii("h"), ZMQ.SNDMORE);
+      s.send(ascii("big"), 0);
+    }
+    return s;
   }
 }

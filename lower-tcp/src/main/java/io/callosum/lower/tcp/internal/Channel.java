@@ -60,6 +60,12 @@ final class Channel implements Link {
     return Optional.ofNullable(identity);
   }
 
+  /** The channels of one TCP connection share one fair share of the core's slots and queue. */
+  @Override
+  public Object connection() {
+    return connection;
+  }
+
   @Override
   public MemoryBudget.Holder memory() {
     return connection.memory();

@@ -26,6 +26,9 @@ import java.util.function.LongConsumer;
  * the loop thread.
  */
 public final class RelayLoop {
+  /** The preamble's mechanism name of {@link CurveSecurity}. */
+  private static final String CURVE = "CURVE";
+
   private final TcpOptions options;
   private final Hub hub;
   private final IoLoop loop;
@@ -135,6 +138,14 @@ public final class RelayLoop {
     ConnectionSecurity security = auth == null ? new NullSecurity() : CurveSecurity.server(auth);
     r.connection = Connection.accepted(loop, socket, remote, r, security, options);
     return r;
+  }
+
+  /**
+   * The security mechanism a socket accepted with {@code auth} speaks ({@link #accept}): for the
+   * preamble of a refusal ({@link OverLimit}).
+   */
+  public static String mechanism(ServerAuthenticator auth) {
+    return auth == null ? NullSecurity.NAME : CURVE;
   }
 
   /** Reconnect delays of the options ({@code TcpOptions.reconnect}), with jitter. */

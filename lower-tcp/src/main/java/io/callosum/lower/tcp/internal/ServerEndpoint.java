@@ -8,31 +8,36 @@ import io.callosum.lower.LinkListener;
 import io.callosum.lower.TransportConfig;
 import io.callosum.lower.tcp.TcpOptions;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
-import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashSet;
-import java.util.Set;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A bound endpoint: accepts connections, and makes each channel a remote opens a {@link Channel}
- * (so one core remote per channel). Limits: connections at once, channels per connection (a
- * connection that keeps opening past it is cut), and everything {@link Connection} checks. Its
- * state is touched on the loop thread only; {@link #close} waits for the loop to release it.
+ * (so one core remote per channel). Limits: connections at once, in all and per source (refused
+ * with the preamble and an ABORT, logged rate-limited), channels per connection (a connection that
+ * keeps opening past it is cut), and everything {@link Connection} checks. Its state is touched on
+ * the loop thread only; {@link #close} waits for the loop to release it.
  */
 final class ServerEndpoint implements Endpoint, Connection.Owner, IoLoop.Ready {
   private static final Logger LOG = LoggerFactory.getLogger(ServerEndpoint.class);
   private static final long ACCEPT_PAUSE_MILLIS = 100;
+
+  /** After the first few refused connections, one line per this interval counts the rest. */
+  private static final long REFUSAL_LOG_INTERVAL = TimeUnit.SECONDS.toNanos(10);
 
   private final Hub hub;
   private final IoLoop loop;
@@ -43,7 +48,13 @@ final class ServerEndpoint implements Endpoint, Connection.Owner, IoLoop.Ready {
   private final Supplier<ConnectionSecurity> security;
   private final TcpOptions options;
   private final byte[] capabilities;
-  private final Set<Connection> connections = new LinkedHashSet<>();
+
+  /** The connections this endpoint serves, with the source each counts against. */
+  private final Map<Connection, InetAddress> connections = new LinkedHashMap<>();
+
+  private final ConnectionsBySource bySource;
+  private final RefusalLog refusals =
+      new RefusalLog(REFUSAL_LOG_INTERVAL, "further refused connections");
   private final Object closeLock = new Object();
   private SelectionKey acceptKey;
   private boolean closed;
@@ -65,6 +76,7 @@ final class ServerEndpoint implements Endpoint, Connection.Owner, IoLoop.Ready {
     this.security = security;
     this.options = hub.options();
     this.capabilities = config.localCapabilities().encode();
+    this.bySource = new ConnectionsBySource(options.maxConnectionsPerAddress());
   }
 
   static ServerEndpoint bind(
@@ -152,6 +164,7 @@ final class ServerEndpoint implements Endpoint, Connection.Owner, IoLoop.Ready {
         return;
       }
       String remote = remoteName(sc);
+      InetAddress source = ConnectionsBySource.sourceOf(sc);
       if (connections.size() >= options.maxConnections()) {
         refuse(
             sc,
@@ -163,31 +176,41 @@ final class ServerEndpoint implements Endpoint, Connection.Owner, IoLoop.Ready {
         refuse(sc, remote, "no room in the memory budget for another connection: " + loop.memory);
         continue;
       }
+      if (source != null && !bySource.add(source)) {
+        refuse(
+            sc,
+            remote,
+            "this endpoint serves at most "
+                + bySource.max()
+                + " connections from "
+                + ConnectionsBySource.describe(source)
+                + " (TcpOptions.maxConnectionsPerAddress)");
+        continue;
+      }
       try {
-        connections.add(Connection.accepted(loop, sc, remote, this, security.get(), options));
+        connections.put(
+            Connection.accepted(loop, sc, remote, this, security.get(), options), source);
       } catch (IOException | RuntimeException e) {
         LOG.warn("{}: cannot take the connection from {}: {}", address, remote, e.toString());
+        if (source != null) {
+          bySource.remove(source);
+        }
         closeQuietly(sc);
       }
     }
   }
 
   /**
-   * Over the connection limit (or the memory budget): a preamble and an ABORT saying why (best
-   * effort, never blocking), then close.
+   * Over a connection limit or the memory budget: the preamble and an ABORT saying why, logged
+   * rate-limited.
    */
   private void refuse(SocketChannel sc, String remote, String reason) {
-    LOG.warn("{}: refused a connection from {}: {}", address, remote, reason);
-    try {
-      sc.configureBlocking(false);
-      byte[] abort = Wire.abort(Wire.LIMIT, reason);
-      ByteBuffer b = ByteBuffer.allocate(Wire.PREAMBLE_SIZE + 4 + abort.length);
-      b.put(Wire.preamble(security.get().mechanism())).putInt(abort.length).put(abort).flip();
-      sc.write(b);
-    } catch (IOException e) {
-      LOG.debug("refusal not sent to {}", remote, e);
+    String line =
+        refusals.admit("refused a connection from " + remote + ": " + reason, System.nanoTime());
+    if (line != null) {
+      LOG.warn("{}: {}", address, line);
     }
-    closeQuietly(sc);
+    OverLimit.refuse(sc, security.get().mechanism(), reason);
   }
 
   private static String remoteName(SocketChannel sc) {
@@ -281,7 +304,10 @@ final class ServerEndpoint implements Endpoint, Connection.Owner, IoLoop.Ready {
 
   @Override
   public void closed(Connection c, CallosumException cause) {
-    connections.remove(c);
+    InetAddress source = connections.remove(c);
+    if (source != null) {
+      bySource.remove(source);
+    }
   }
 
   @Override
@@ -307,7 +333,11 @@ final class ServerEndpoint implements Endpoint, Connection.Owner, IoLoop.Ready {
           } catch (IOException e) {
             LOG.debug("closing {} failed", address, e);
           }
-          for (Connection c : new ArrayList<>(connections)) {
+          String suppressed = refusals.flush(System.nanoTime());
+          if (suppressed != null) {
+            LOG.warn("{}: {}", address, suppressed);
+          }
+          for (Connection c : new ArrayList<>(connections.keySet())) {
             c.abortForShutdown(
                 "the server endpoint " + address + " is closing",
                 new ConnectionLostException("the endpoint " + address + " closed"));

@@ -6,6 +6,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
@@ -45,6 +46,23 @@ public final class RawTcp implements AutoCloseable {
     URI u = URI.create(address);
     Socket s = new Socket();
     s.connect(new InetSocketAddress(u.getHost(), u.getPort()), (int) Await.LIMIT.toMillis());
+    return new RawTcp(s);
+  }
+
+  /**
+   * A connection from the local address {@code source}, e.g. {@code 127.0.0.2}: Linux answers for
+   * all of 127/8 on loopback, so tests can play several sources on one machine.
+   */
+  public static RawTcp connectFrom(String source, String address) throws IOException {
+    URI u = URI.create(address);
+    Socket s = new Socket();
+    try {
+      s.bind(new InetSocketAddress(InetAddress.getByName(source), 0));
+      s.connect(new InetSocketAddress(u.getHost(), u.getPort()), (int) Await.LIMIT.toMillis());
+    } catch (IOException e) {
+      s.close();
+      throw e;
+    }
     return new RawTcp(s);
   }
 

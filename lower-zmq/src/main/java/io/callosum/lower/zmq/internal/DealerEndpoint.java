@@ -31,13 +31,13 @@ import org.zeromq.ZMQ;
  * a Java server answers with its own, a Python server echoes ours (or we get nothing back), which
  * marks it legacy.
  *
- * <p>The PING leaves once the TCP connection is up (the socket's {@code CONNECTED} event), not
- * before: jeromq 0.6.0's I/O thread loses the new connection's registration when the connect
- * completes in the same poller round as a command for that thread (such as the one a queued message
- * sends), and the connection then sits deaf until its handshake timer ({@code docs/PERFORMANCE.md},
- * ZeroMQ). A handshake that still gets no PONG within {@link ZmqOptions#handshakeRetry()} is
- * retried on a fresh socket. When the connection drops, the link is reported lost at once; ZeroMQ
- * reconnects by itself and a new handshake makes a new link.
+ * <p>The PING is queued with the connect, so it leaves as soon as ZeroMQ's own handshake is done,
+ * without waiting for this loop. jeromq 0.6.0's I/O thread sometimes leaves a new connection
+ * unregistered with its selector (docs/PERFORMANCE.md, ZeroMQ), and the connection then hears
+ * nothing: while the connection's ZMTP greeting is late, the connector nudges that thread ({@link
+ * GreetingWatch}). A handshake that still gets no PONG within {@link ZmqOptions#handshakeRetry()}
+ * of the TCP connection is retried on a fresh socket. When the connection drops, the link is
+ * reported lost at once; ZeroMQ reconnects by itself and a new handshake makes a new link.
  *
  * <p>Socket events come from a jeromq event hook (no monitor sockets: the peer uses one socket).
  * {@link #send} hands envelopes to the loop in batches: a burst costs one hand-off, and a send on
@@ -57,15 +57,13 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
   private static final int CURVE_ATTEMPTS = 3;
 
   private static final int EVENTS =
-      ZMQ.EVENT_CONNECTED
-          | ZMQ.EVENT_DISCONNECTED
+      GreetingWatch.EVENTS
           | zmq.ZMQ.ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
           | zmq.ZMQ.ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
           | zmq.ZMQ.ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL;
 
   private enum State {
-    /** Socket connecting; the PING waits for the TCP connection. */
-    CONNECTING,
+    /** The PING is on its way (queued with the connect); no PONG yet. */
     HANDSHAKING,
     UP,
     RECONNECTING
@@ -87,9 +85,13 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
   /** Bumped with every fresh socket: events of an older one are ignored. */
   private int generation;
 
-  private State state = State.CONNECTING;
+  private State state = State.HANDSHAKING;
   private IoLoop.Timer retry;
   private IoLoop.Timer deadlineTimer;
+
+  /** Nudges jeromq's I/O thread while a new connection's ZMTP greeting is late. */
+  private final GreetingWatch greeting;
+
   private int attempts;
   private boolean reachedTcp;
   private boolean authFailed;
@@ -114,6 +116,7 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
     this.ping = local.isLegacy() ? Frames.EMPTY : local.encode();
     this.deadline = System.currentTimeMillis() + config.connectTimeout().toMillis();
     this.outgoing = new SendQueue<>(loop, this::sendNow);
+    this.greeting = new GreetingWatch(loop, shared, context);
   }
 
   /** Connects, completing the handshake before returning. */
@@ -168,6 +171,7 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
 
   /** A new DEALER (closing the previous one), connecting; the PING goes once it is connected. */
   private void freshSocket() throws IOException {
+    greeting.stop();
     if (dealer != null) {
       dealer.base().setEventHook(null, 0);
       dealer.setLinger(0);
@@ -188,7 +192,13 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
         s.setCurveSecretKey(curve.clientKeyPair().secretKey());
       }
       // Called on jeromq's I/O thread: hand the event to the loop.
-      s.base().setEventHook(event -> loop.post(() -> onEvent(gen, event.event)), EVENTS);
+      s.base()
+          .setEventHook(
+              event -> {
+                shared.ioThreadEvent(event.event);
+                loop.post(() -> onEvent(gen, event.event));
+              },
+              EVENTS);
       s.connect(endpoint);
     } catch (RuntimeException e) {
       s.close();
@@ -198,15 +208,20 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
     if (isOpen()) {
       watch(s); // a fresh socket of a retry; the first one is watched once open() returns
     }
-    state = State.CONNECTING;
+    // Queued now, the PING leaves as soon as ZeroMQ's handshake is done, on jeromq's I/O thread.
+    sendPing();
     if (inproc) {
-      sendPing(); // no TCP connection to wait for, and no CONNECTED event
+      armRetry(); // no TCP connection to wait for, and no CONNECTED event
     }
   }
 
   private void sendPing() {
     state = State.HANDSHAKING;
     Frames.send(dealer, Frames.PING, ping, Frames.EMPTY);
+  }
+
+  /** The PONG is due within the handshake retry from now. */
+  private void armRetry() {
     if (retry != null) {
       retry.cancel();
     }
@@ -222,7 +237,9 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
     for (int i = 0; i < BATCH; i++) {
       List<byte[]> frames = Frames.receive(dealer);
       if (frames == null) {
-        flushBacklog();
+        if (flushBacklog() && Sockets.hasIn(dealer)) {
+          loop.again(this); // the sends took the signal of messages that came meanwhile
+        }
         return;
       }
       handle(frames);
@@ -238,10 +255,14 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
     if (gen != generation || !isOpen()) {
       return;
     }
+    greeting.onEvent(event);
     if (event == ZMQ.EVENT_CONNECTED) {
       reachedTcp = true;
-      if (state == State.CONNECTING || state == State.RECONNECTING) {
-        sendPing();
+      if (state == State.RECONNECTING) {
+        sendPing(); // a new connection after a lost one: a new handshake
+        armRetry();
+      } else if (state == State.HANDSHAKING && retry == null) {
+        armRetry(); // the first connection: the PING queued with the connect leaves on it
       }
     } else if (event == ZMQ.EVENT_DISCONNECTED) {
       if (state == State.UP) {
@@ -342,6 +363,7 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
   }
 
   private void cancelTimers() {
+    greeting.stop();
     if (retry != null) {
       retry.cancel();
       retry = null;
@@ -389,10 +411,16 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
     loop.again(this); // a send may have taken the signal of incoming messages
   }
 
-  private void flushBacklog() {
+  /**
+   * Sends what the backlog holds, as far as the socket takes it; true if it tried to send anything
+   * (which may take the signal of incoming messages, see {@link Sockets#hasIn}).
+   */
+  private boolean flushBacklog() {
+    boolean tried = !backlog.isEmpty();
     while (!backlog.isEmpty() && Frames.send(dealer, backlog.peek())) {
       backlog.poll();
     }
+    return tried;
   }
 
   /** Loop thread: one envelope of a batch handed over by {@link #send(ZmqLink, Envelope)}. */

@@ -19,6 +19,9 @@ abstract class FanoutSocket extends LoopSocket {
   protected ZMQ.Socket socket;
   private volatile String boundAddress;
 
+  /** A connecting socket's watch over its new connections (null for a bound one). */
+  private final GreetingWatch greeting;
+
   FanoutSocket(
       SharedContext shared, URI address, FanoutConfig config, ZmqOptions options, String role)
       throws IOException {
@@ -26,6 +29,7 @@ abstract class FanoutSocket extends LoopSocket {
     this.address = address;
     this.config = config;
     this.options = options;
+    this.greeting = config.bind() ? null : new GreetingWatch(loop, shared, context);
   }
 
   /** Makes a socket object; its constructor takes a use of the context. */
@@ -61,10 +65,20 @@ abstract class FanoutSocket extends LoopSocket {
     s.setMaxMsgSize(config.maxMessageSize());
     s.setMsgAllocator(GuardedAllocator.INSTANCE);
     s.setReconnectIVL((int) options.reconnectInterval().toMillis());
-    // A jeromq connection sometimes never finishes its ZMTP handshake (seen about 1 in 30 on a
-    // loaded machine): a short handshake interval drops it, and a connector then reconnects,
-    // instead of staying deaf for ZeroMQ's default 30 s.
+    // A connection whose ZMTP handshake never finishes is dropped after this, and a connector then
+    // reconnects, instead of staying deaf for ZeroMQ's default 30 s. One that jeromq's I/O thread
+    // left unregistered is heard after a nudge, much sooner (GreetingWatch).
     s.setHandshakeIvl((int) Math.max(1000, 3 * options.handshakeRetry().toMillis()));
+    if (greeting != null) {
+      // Called on jeromq's I/O thread: hand the event to the loop.
+      s.base()
+          .setEventHook(
+              event -> {
+                shared.ioThreadEvent(event.event);
+                loop.post(() -> connectionEvent(s, event.event));
+              },
+              GreetingWatch.EVENTS);
+    }
     try {
       if (config.bind()) {
         s.bind(Addresses.toZmq(address, true));
@@ -84,9 +98,20 @@ abstract class FanoutSocket extends LoopSocket {
     return boundAddress;
   }
 
+  /** Loop thread: an event of a connecting socket's connections. */
+  private void connectionEvent(ZMQ.Socket s, int event) {
+    if (s == socket && isOpen()) {
+      greeting.onEvent(event);
+    }
+  }
+
   @Override
   protected void closeSockets() {
+    if (greeting != null) {
+      greeting.stop();
+    }
     if (socket != null) {
+      socket.base().setEventHook(null, 0);
       socket.close();
       socket = null;
     }

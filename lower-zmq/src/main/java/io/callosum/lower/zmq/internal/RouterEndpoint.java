@@ -205,7 +205,9 @@ public final class RouterEndpoint extends LoopSocket
     for (int i = 0; i < BATCH; i++) {
       Frames.Received message = Frames.receiveWithUser(router);
       if (message == null) {
-        flushBacklog();
+        if (flushBacklog() && Sockets.hasIn(router)) {
+          loop.again(this); // the sends took the signal of messages that came meanwhile
+        }
         return;
       }
       if (!zapRegistered) {
@@ -391,14 +393,19 @@ public final class RouterEndpoint extends LoopSocket
     return Frames.send(router, message);
   }
 
-  private void flushBacklog() {
+  /**
+   * Sends what the remotes' backlogs hold, as far as they take it; true if it tried to send
+   * anything. A send processes the socket's commands, which takes the signal of messages that came
+   * meanwhile: after one, the caller looks whether any wait ({@link Sockets#hasIn}).
+   */
+  private boolean flushBacklog() {
+    boolean tried = !backlogs.isEmpty();
     for (Iterator<Map.Entry<ZmqLink, ArrayDeque<byte[][]>>> it = backlogs.entrySet().iterator();
         it.hasNext(); ) {
       Map.Entry<ZmqLink, ArrayDeque<byte[][]>> entry = it.next();
       ArrayDeque<byte[][]> queue = entry.getValue();
       while (!queue.isEmpty() && trySend(queue.peek())) {
         queue.poll();
-        loop.again(this);
       }
       if (queue.isEmpty()) {
         it.remove();
@@ -412,6 +419,7 @@ public final class RouterEndpoint extends LoopSocket
       drop(gone, new ConnectionLostException("remote " + gone.id() + " disconnected"));
     }
     dropLater.clear();
+    return tried;
   }
 
   private final List<ZmqLink> dropLater = new ArrayList<>();

@@ -12,15 +12,17 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.IntConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.zeromq.ZMQ;
 
 /**
  * One ZeroMQ context for all endpoints of a transport object, created with the first endpoint and
- * terminated with the last, so that an idle transport holds no thread; and the context's ZAP
- * handler, which every CURVE server socket of the context needs (jeromq lets every client in when
- * none is bound).
+ * terminated when the last one has been gone for the idle timeout (a new endpoint meanwhile reuses
+ * it: connecting again costs no threads), so that an idle transport holds no thread; and the
+ * context's ZAP handler, which every CURVE server socket of the context needs (jeromq lets every
+ * client in when none is bound).
  *
  * <p>Fail closed: one lock guards the users, the ZAP handler and the registered CURVE servers. A
  * CURVE server counts as a user before it registers, registers before its socket binds, and
@@ -46,6 +48,10 @@ public final class SharedContext {
 
   private final UserTokens tokens = new UserTokens();
   private final AtomicLong unverifiedDrops = new AtomicLong();
+  private final AtomicLong nudges = new AtomicLong();
+
+  /** Test hook, see {@link #onIoThreadEvent}. */
+  private volatile IntConsumer ioThreadEventHook;
 
   /**
    * Held while a ZAP handler is started, so that only one starts, after the previous one has ended.
@@ -59,7 +65,14 @@ public final class SharedContext {
 
   private final int ioThreads;
   private final int maxSockets;
+  private final long idleMillis;
   private ZMQ.Context context;
+
+  /**
+   * Bumped by every {@link #acquire()}: an idle close scheduled before it (with an older value)
+   * does nothing.
+   */
+  private long idleToken;
 
   /**
    * The I/O loops that serve every socket of the context but the ZAP handler's; started and ended
@@ -79,22 +92,50 @@ public final class SharedContext {
   /** Test hook, see {@link #afterZapRegistration}. */
   private volatile Consumer<CurveServer> afterRegistration;
 
-  /** With the defaults of {@link io.callosum.lower.zmq.ZmqOptions} (for tests of this package). */
+  /**
+   * With the settings of {@code options} ({@code ioThreads}, {@code maxSockets}, {@code
+   * idleTimeout}).
+   */
+  public SharedContext(ZmqOptions options) {
+    this(options.ioThreads(), options.maxSockets(), options.idleTimeout().toMillis());
+  }
+
+  /**
+   * With the thread and socket defaults of {@link ZmqOptions}, ending with its last endpoint (for
+   * tests of this package).
+   */
   public SharedContext() {
     this(ZmqOptions.defaults().ioThreads(), ZmqOptions.defaults().maxSockets());
   }
 
   /**
+   * A context that ends with its last endpoint (for tests of this package).
+   *
    * @param ioThreads how many {@link IoLoop}s serve the sockets of the context
    * @param maxSockets the most sockets the context holds (jeromq's {@code ZMQ_MAX_SOCKETS})
    */
   public SharedContext(int ioThreads, int maxSockets) {
-    if (ioThreads < 1 || maxSockets < 1) {
+    this(ioThreads, maxSockets, 0);
+  }
+
+  /**
+   * @param ioThreads how many {@link IoLoop}s serve the sockets of the context
+   * @param maxSockets the most sockets the context holds (jeromq's {@code ZMQ_MAX_SOCKETS})
+   * @param idleMillis how long the context and its loops outlive the last endpoint
+   */
+  SharedContext(int ioThreads, int maxSockets, long idleMillis) {
+    if (ioThreads < 1 || maxSockets < 1 || idleMillis < 0) {
       throw new IllegalArgumentException(
-          "ioThreads and maxSockets must be positive: " + ioThreads + ", " + maxSockets);
+          "ioThreads and maxSockets must be positive and idleMillis not negative: "
+              + ioThreads
+              + ", "
+              + maxSockets
+              + ", "
+              + idleMillis);
     }
     this.ioThreads = ioThreads;
     this.maxSockets = maxSockets;
+    this.idleMillis = idleMillis;
   }
 
   /**
@@ -122,6 +163,7 @@ public final class SharedContext {
       loops = fresh;
     }
     users++;
+    idleToken++;
     return context;
   }
 
@@ -143,12 +185,12 @@ public final class SharedContext {
   /**
    * Drops one use. When only the ZAP handler is left and no CURVE server is registered, the handler
    * is stopped (outside the lock: its thread releases its own use on the way out); the last use
-   * terminates the context.
+   * terminates the context, at once or after the idle timeout unless a new use came meanwhile.
    */
   public void release() {
-    ZMQ.Context closing = null;
-    IoLoop[] ending = null;
     ZapHandler idle = null;
+    IoLoop timerLoop = null;
+    long token = 0;
     synchronized (this) {
       users--;
       if (users == 1 && zap != null && domains.isEmpty()) {
@@ -156,24 +198,45 @@ public final class SharedContext {
         zap = null;
         this.ending = idle;
       } else if (users == 0) {
-        closing = context;
-        ending = loops;
-        context = null;
-        loops = null;
+        timerLoop = loops[0];
+        token = idleToken;
       }
     }
     if (idle != null) {
       idle.stop();
     }
-    if (closing != null) {
-      for (IoLoop l : ending) {
-        // Every socket of the context is closed, so the loops are idle and end at once; not waited
-        // for, since the releasing thread may be one of them or the ZAP handler's, which a loop may
-        // wait for.
-        l.stopLater();
+    if (timerLoop != null) {
+      long t = token;
+      IoLoop l = timerLoop;
+      if (idleMillis == 0 || !l.execute(() -> l.schedule(idleMillis, () -> endIfIdle(t)))) {
+        endIfIdle(t);
       }
-      closing.term();
     }
+  }
+
+  /**
+   * Terminates the context and ends its loops, if no use was taken since the last one was given
+   * back with {@code token}.
+   */
+  private void endIfIdle(long token) {
+    ZMQ.Context closing;
+    IoLoop[] ending;
+    synchronized (this) {
+      if (users != 0 || token != idleToken || context == null) {
+        return;
+      }
+      closing = context;
+      ending = loops;
+      context = null;
+      loops = null;
+    }
+    for (IoLoop l : ending) {
+      // Every socket of the context is closed, so the loops are idle and end at once; not waited
+      // for, since the releasing thread may be one of them or the ZAP handler's, which a loop may
+      // wait for.
+      l.stopLater();
+    }
+    closing.term();
   }
 
   /**
@@ -336,6 +399,35 @@ public final class SharedContext {
       handler = zap;
     }
     return handler != null && handler.post(task);
+  }
+
+  /** Counts a nudge of the context's I/O thread ({@link IoThreadNudge}). */
+  void countNudge() {
+    nudges.incrementAndGet();
+  }
+
+  /** How often a late ZMTP greeting made a connector nudge the I/O thread (for tests). */
+  long nudges() {
+    return nudges.get();
+  }
+
+  /**
+   * Called on jeromq's I/O thread with each socket event a connecting socket hears, before the
+   * socket's loop is told.
+   */
+  void ioThreadEvent(int event) {
+    IntConsumer hook = ioThreadEventHook;
+    if (hook != null) {
+      hook.accept(event);
+    }
+  }
+
+  /**
+   * Test hook: {@code hook} runs on jeromq's I/O thread with each socket event of the connecting
+   * sockets of this context ({@code ZMQ.EVENT_*}), inside jeromq's handling of it. Null removes it.
+   */
+  void onIoThreadEvent(IntConsumer hook) {
+    ioThreadEventHook = hook;
   }
 
   /** How many endpoints use the context now (for tests). */

@@ -35,4 +35,14 @@ final class Sockets {
   static int processCommands(ZMQ.Socket s) {
     return s.base().getSocketOpt(zmq.ZMQ.ZMQ_EVENTS);
   }
+
+  /**
+   * Whether messages wait to be read. jeromq processes a socket's commands in every send and
+   * receive, and with them consumes the signal on its notification channel: a message that arrived
+   * while a send ran gives the loop no signal any more, so after sending without reading to the end
+   * again, a socket asks this before the loop may sleep on its channel.
+   */
+  static boolean hasIn(ZMQ.Socket s) {
+    return (processCommands(s) & ZMQ.Poller.POLLIN) != 0;
+  }
 }

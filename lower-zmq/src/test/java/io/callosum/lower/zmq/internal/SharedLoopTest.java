@@ -45,6 +45,11 @@ class SharedLoopTest {
         .count();
   }
 
+  private static boolean alive(String threadName) {
+    return Thread.getAllStackTraces().keySet().stream()
+        .anyMatch(t -> t.getName().equals(threadName));
+  }
+
   @Test
   void manyConnectedPeersShareOneLoopThread() throws Exception {
     SharedContext shared = new SharedContext(1, 1_000);
@@ -171,6 +176,29 @@ class SharedLoopTest {
       server.close();
     }
     Await.until("the context ends with its last endpoint", () -> shared.users() == 0);
+  }
+
+  @Test
+  void theContextOutlivesItsLastEndpointForTheIdleTimeout() throws Exception {
+    SharedContext shared = new SharedContext(1, 100, 2_000);
+    RouterEndpoint first = RouterEndpoint.bind(shared, ANY, config(), new LinkRecorder(), QUIET);
+    String loop = shared.loop().name();
+    first.close();
+    assertEquals(0, shared.users());
+    assertTrue(alive(loop), "the loop outlives the last endpoint");
+    RouterEndpoint second = RouterEndpoint.bind(shared, ANY, config(), new LinkRecorder(), QUIET);
+    try {
+      assertEquals(loop, shared.loop().name(), "an endpoint opened meanwhile reuses it");
+    } finally {
+      second.close();
+    }
+    Await.until("the loop ends once idle for the timeout", () -> !alive(loop));
+    RouterEndpoint third = RouterEndpoint.bind(shared, ANY, config(), new LinkRecorder(), QUIET);
+    try {
+      assertTrue(!shared.loop().name().equals(loop), "a later endpoint starts a fresh context");
+    } finally {
+      third.close();
+    }
   }
 
   /** Holds the loop thread until released. */

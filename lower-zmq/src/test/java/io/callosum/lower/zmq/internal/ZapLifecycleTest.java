@@ -111,7 +111,6 @@ class ZapLifecycleTest {
     ZmqTransport clients =
         new ZmqTransport(
             ZmqOptions.defaults()
-                .withHandshakeRetry(Duration.ofMillis(300))
                 .withCurveClient(ClientAuthenticator.of(serverKeys.publicKey(), aliceKeys)));
     Endpoint alice = clients.connect(URI.create(address), config(), new LinkRecorder());
     RouterEndpoint again = null;
