@@ -23,6 +23,14 @@ package io.callosum;
  *     fails locally with {@link OverloadedException}.
  * @param maxCallChain the longest callback chain carried in the {@code chn} header extension.
  * @param maxNesting deepest nesting of lists and maps accepted when decoding a body.
+ * @param maxElements most msgpack values one body may decode into, and one header or body frame may
+ *     hold: every value counts, at any depth — each list and map, each element, each map key and
+ *     value. A few bytes on the wire can decode into an object each (an empty list is one byte);
+ *     this bounds what one message becomes in memory, as the message size bounds its bytes. A body
+ *     over it fails to decode ({@link CodecException} naming this limit, which reaches the caller
+ *     as a {@code CODEC_ERROR} reply when a handler decodes it); a frame over it is refused as
+ *     malformed ({@code BAD_MESSAGE}). The check is cheap: it counts declared sizes as it walks and
+ *     stops at the first container that takes the count past the limit.
  * @param maxBufferedBytes request bodies of calls in progress, the upstream windows of their
  *     streams and replies held for return ordering, in bytes; a call that would exceed it is
  *     answered "overloaded" (one call is always accepted when nothing is held). Big messages being
@@ -37,6 +45,7 @@ public record Limits(
     int maxPendingCalls,
     int maxCallChain,
     int maxNesting,
+    int maxElements,
     long maxBufferedBytes) {
 
   public Limits {
@@ -50,6 +59,7 @@ public record Limits(
     positive(maxPendingCalls, "maxPendingCalls");
     positive(maxCallChain, "maxCallChain");
     positive(maxNesting, "maxNesting");
+    positive(maxElements, "maxElements");
     positive(maxBufferedBytes, "maxBufferedBytes");
   }
 
@@ -61,11 +71,12 @@ public record Limits(
 
   /**
    * Sane defaults: 16 MiB messages, 64 KiB headers, 1 KiB order keys, 256 concurrent handlers,
-   * 10,000 queued calls, 100,000 pending outgoing calls, chains of 32, nesting depth 128, and 256
-   * MiB of call bodies and held replies.
+   * 10,000 queued calls, 100,000 pending outgoing calls, chains of 32, nesting depth 128, 1,000,000
+   * values per message, and 256 MiB of call bodies and held replies.
    */
   public static Limits defaults() {
-    return new Limits(16 << 20, 64 << 10, 1 << 10, 256, 10_000, 100_000, 32, 128, 256L << 20);
+    return new Limits(
+        16 << 20, 64 << 10, 1 << 10, 256, 10_000, 100_000, 32, 128, 1_000_000, 256L << 20);
   }
 
   /** A builder starting from {@link #defaults()}. */
@@ -91,6 +102,7 @@ public record Limits(
     private int maxPendingCalls;
     private int maxCallChain;
     private int maxNesting;
+    private int maxElements;
     private long maxBufferedBytes;
 
     private Builder(Limits from) {
@@ -102,6 +114,7 @@ public record Limits(
       maxPendingCalls = from.maxPendingCalls;
       maxCallChain = from.maxCallChain;
       maxNesting = from.maxNesting;
+      maxElements = from.maxElements;
       maxBufferedBytes = from.maxBufferedBytes;
     }
 
@@ -153,6 +166,12 @@ public record Limits(
       return this;
     }
 
+    /** See {@link Limits#maxElements()}. */
+    public Builder maxElements(int v) {
+      maxElements = v;
+      return this;
+    }
+
     /** See {@link Limits#maxBufferedBytes()}. */
     public Builder maxBufferedBytes(long v) {
       maxBufferedBytes = v;
@@ -170,6 +189,7 @@ public record Limits(
           maxPendingCalls,
           maxCallChain,
           maxNesting,
+          maxElements,
           maxBufferedBytes);
     }
   }

@@ -364,7 +364,7 @@ public abstract sealed class Peer implements AutoCloseable permits BoundPeer, Co
               t,
               address,
               bind,
-              codec != null ? codec : new MsgpackCodec(limits.maxNesting()),
+              codec != null ? codec : new MsgpackCodec(limits.maxNesting(), limits.maxElements()),
               ordering,
               limits,
               handlerExecutor,

@@ -22,6 +22,7 @@ class LimitsTest {
     assertEquals(100_000, d.maxPendingCalls());
     assertEquals(32, d.maxCallChain());
     assertEquals(128, d.maxNesting());
+    assertEquals(1_000_000, d.maxElements());
     assertEquals(256L << 20, d.maxBufferedBytes());
   }
 
@@ -37,9 +38,10 @@ class LimitsTest {
             .maxPendingCalls(6)
             .maxCallChain(7)
             .maxNesting(8)
-            .maxBufferedBytes(9)
+            .maxElements(9)
+            .maxBufferedBytes(10)
             .build();
-    assertEquals(new Limits(1, 2, 3, 4, 5, 6, 7, 8, 9), l);
+    assertEquals(new Limits(1, 2, 3, 4, 5, 6, 7, 8, 9, 10), l);
   }
 
   @Test
@@ -63,6 +65,7 @@ class LimitsTest {
     check("maxPendingCalls", b -> b.maxPendingCalls(0));
     check("maxCallChain", b -> b.maxCallChain(0));
     check("maxNesting", b -> b.maxNesting(0));
+    check("maxElements", b -> b.maxElements(0));
     check("maxBufferedBytes", b -> b.maxBufferedBytes(0));
     assertEquals(
         0, Limits.builder().maxQueuedCalls(0).build().maxQueuedCalls()); // no queue is allowed

@@ -2,7 +2,6 @@ package io.callosum.internal;
 
 import static io.callosum.internal.Msgpack.binPayload;
 import static io.callosum.internal.Msgpack.key;
-import static io.callosum.internal.Msgpack.skipBounded;
 
 import io.callosum.internal.MessageCodec.BodyFrame;
 import java.io.IOException;
@@ -84,9 +83,11 @@ final class BodyCodec {
 
   /**
    * Decodes a body frame, decompressing first when {@code zip}. The decompressed size is checked
-   * against {@code maxSize} before any buffer is allocated.
+   * against {@code maxSize} before any buffer is allocated; the values skipped (under keys this
+   * side does not know) count against {@code maxValues}.
    */
-  static BodyFrame decode(byte[] frame, boolean zip, int maxSize) throws BadMessageException {
+  static BodyFrame decode(byte[] frame, boolean zip, int maxSize, int maxValues)
+      throws BadMessageException {
     byte[] map = frame;
     if (zip) {
       try {
@@ -107,7 +108,8 @@ final class BodyCodec {
     byte[] body = null;
     boolean sawBody = false;
     try {
-      MessageUnpacker u = UNPACKERS.get().reset(map);
+      Msgpack.Unpacker up = UNPACKERS.get();
+      MessageUnpacker u = up.reset(map, maxValues);
       if (!u.hasNext() || u.getNextFormat().getValueType() != ValueType.MAP) {
         throw new BadMessageException("body frame is not a msgpack map", null);
       }
@@ -117,8 +119,8 @@ final class BodyCodec {
       }
       for (int i = 0; i < n; i++) {
         if (u.getNextFormat().getValueType() != ValueType.STRING) {
-          skipBounded(u, map.length);
-          skipBounded(u, map.length);
+          up.skip(map.length);
+          up.skip(map.length);
           continue;
         }
         int key = key(u, map, BODY_KEY_NAMES, BODY_KEYS);
@@ -139,7 +141,7 @@ final class BodyCodec {
           }
           sawBody = true;
         } else {
-          skipBounded(u, map.length);
+          up.skip(map.length);
         }
       }
       if (u.hasNext()) {

@@ -106,6 +106,12 @@ final class CalleeScheduler<C extends CalleeScheduler.Entry> {
       this.charge = charge;
     }
 
+    /**
+     * {@code bytes} more (or, negative, fewer) are held for this call: where its owner counts them
+     * beyond this scheduler (the remote's memory budget).
+     */
+    void held(long bytes) {}
+
     /** Takes the reply {@link #replied} released with this call (null: nobody to send it to). */
     Envelope takeReply() {
       Envelope r = reply;
@@ -398,12 +404,14 @@ final class CalleeScheduler<C extends CalleeScheduler.Entry> {
   private void hold(C call, long bytes) {
     buffered += bytes;
     shares.addBytes(call.share, bytes);
+    call.held(bytes);
   }
 
   /** Counts {@code bytes} no longer held by {@code call} (and its remote). */
   private void release(C call, long bytes) {
     buffered -= bytes;
     shares.addBytes(call.share, -bytes);
+    call.held(-bytes);
   }
 
   /** A link of {@code source}'s remote connected: see {@link FairShares#join}. */

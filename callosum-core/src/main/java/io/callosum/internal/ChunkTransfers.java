@@ -15,7 +15,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Big messages moved in chunks (the {@code chunk} capability, see {@link Chunks}) for one peer:
  * sending them under the receiver's credit within a budget of bytes held for that, taking them in
- * within a budget per remote and in total, and dropping transfers that stall.
+ * within a budget per remote and in total, and dropping transfers that stall. Announced lengths
+ * count against {@code Limits.maxBufferedBytes} from the announcement; the memory a transfer really
+ * holds (an outgoing message until its receiver took it, an arriving one's buffer as its chunks
+ * come) counts in the remote's memory budget ({@link RemoteLink#memory}), which refuses what it has
+ * no room for.
  *
  * <p>{@link #send} runs on the thread that sends the message (caller or handler); chunks and credit
  * arrive on the lower's I/O thread; the stall watch runs on the timer; {@link #callEnded} and
@@ -95,19 +99,23 @@ final class ChunkTransfers {
               + maxBufferedBytes
               + ")");
     }
+    if (!r.memory.tryAdd(length)) {
+      bytesOut.addAndGet(-length);
+      throw new OverloadedException(r.memory.why(length));
+    }
     Chunks.Out out = new Chunks.Out(r, h, direction, env.body(), chunkSize);
     long key = Chunks.key(h.seq(), direction);
     Chunks.Out previous =
         r.chunksOut.put(key, out); // registered first: the credit may come at once
     if (previous != null) {
       previous.stop();
-      bytesOut.addAndGet(-previous.total());
+      outDone(r, previous);
     }
     try {
       r.link.send(out.start());
     } catch (RuntimeException e) {
       if (r.chunksOut.remove(key, out)) {
-        bytesOut.addAndGet(-out.total());
+        outDone(r, out);
       }
       throw e;
     }
@@ -126,15 +134,21 @@ final class ChunkTransfers {
       LOG.debug("{}: {} stopped the chunks of {} seq {}", name, r.id(), h.method(), h.seq());
       stopOut(r, key);
     } else if (out.grant(h.creditItems()) && r.chunksOut.remove(key, out)) {
-      bytesOut.addAndGet(-out.total());
+      outDone(r, out);
     }
+  }
+
+  /** What a big message being sent held, now that it is sent or stopped. */
+  private void outDone(RemoteLink r, Chunks.Out out) {
+    bytesOut.addAndGet(-out.total());
+    r.memory.release(out.total());
   }
 
   private void stopOut(RemoteLink r, long key) {
     Chunks.Out out = r.chunksOut.remove(key);
     if (out != null) {
       out.stop();
-      bytesOut.addAndGet(-out.total());
+      outDone(r, out);
     }
   }
 
@@ -203,6 +217,10 @@ final class ChunkTransfers {
               + " per remote)");
       return;
     }
+    if (r.memory.allowance() <= 0) {
+      refuse(r, h, ErrorNames.OVERLOADED, r.memory.why(Math.min(total, Chunks.MIN_PROGRESS)));
+      return;
+    }
     long held = bytesIn.addAndGet(total);
     if (held > maxBufferedBytes && held != total) {
       bytesIn.addAndGet(-total);
@@ -213,7 +231,7 @@ final class ChunkTransfers {
           held - total + " bytes of big messages are arriving (limit " + maxBufferedBytes + ")");
       return;
     }
-    Chunks.In in = new Chunks.In(h, direction);
+    Chunks.In in = new Chunks.In(h, direction, r.memory);
     long key = Chunks.key(h.seq(), direction);
     if (r.chunksIn.putIfAbsent(key, in) != null) {
       bytesIn.addAndGet(-total);
@@ -247,13 +265,19 @@ final class ChunkTransfers {
           h.seq());
       return null;
     }
-    if (!in.append(env.body())) {
+    if (!in.fits(env.body())) {
       dropIn(r, key, false);
       refuse(
           r,
           in.header,
           ErrorNames.BAD_MESSAGE,
           "chunks overflow the announced " + in.total() + " bytes");
+      return null;
+    }
+    if (!in.append(env.body())) {
+      String why = in.noRoom(env.body());
+      dropIn(r, key, false);
+      refuse(r, in.header, ErrorNames.OVERLOADED, why);
       return null;
     }
     if (!in.complete()) {

@@ -2,6 +2,7 @@ package io.callosum.internal;
 
 import io.callosum.Timer;
 import io.callosum.lower.Envelope;
+import io.callosum.lower.MemoryBudget;
 import java.time.Duration;
 import java.util.Arrays;
 import org.slf4j.Logger;
@@ -114,31 +115,33 @@ final class Chunks {
   }
 
   /**
-   * The receiving side of one big message, filled in order. Its buffer grows as chunks arrive
-   * (doubling, up to the announced length), so an announcement alone costs no memory; the whole
-   * length is still counted against the peer's budget from the start.
+   * The receiving side of one big message, filled in order. Its buffer is made by the first chunk
+   * and grows as chunks arrive (doubling, up to the announced length), so an announcement alone
+   * costs no memory; what the buffer takes counts in the remote's memory budget as it grows (a
+   * chunk it has no room for is refused), and the whole length is counted against {@code
+   * Limits.maxBufferedBytes} from the start.
    */
   static final class In {
-    /** The first buffer: what {@link #WINDOW} chunks of the default size fill. */
-    private static final int INITIAL = 1 << 20;
+    private static final byte[] EMPTY = new byte[0];
 
     final Header header;
     final int direction;
     private final int total;
-    private byte[] frame;
+    private final MemoryBudget.Holder memory;
+    private byte[] frame = EMPTY;
     private volatile int filled;
 
     /** {@link #filled} when the stall watch last looked. */
     private int filledAtCheck;
 
     private volatile Timer.Scheduled watch;
-    private volatile boolean released;
+    private boolean released;
 
-    In(Header header, int direction) {
+    In(Header header, int direction, MemoryBudget.Holder memory) {
       this.header = header;
       this.direction = direction;
       this.total = (int) header.chunkTotal();
-      this.frame = new byte[Math.min(total, INITIAL)];
+      this.memory = memory;
     }
 
     int total() {
@@ -162,41 +165,67 @@ final class Chunks {
      */
     void watch(Timer.Scheduled task) {
       this.watch = task;
-      if (released) {
+      boolean gone;
+      synchronized (this) {
+        gone = released;
+      }
+      if (gone) {
         task.cancel();
       }
     }
 
     /**
-     * Cancels the stall watch (once the transfer is complete or dropped); a watch set later is
-     * cancelled by {@link #watch}.
+     * Cancels the stall watch and lets go of the buffer's count in the memory budget (once the
+     * transfer is complete or dropped; a complete one keeps its bytes for {@link #envelope}); a
+     * watch set later is cancelled by {@link #watch}. Once only.
      */
     void release() {
-      released = true;
+      synchronized (this) {
+        if (released) {
+          return;
+        }
+        released = true;
+        memory.release(frame.length);
+      }
       Timer.Scheduled w = watch;
       if (w != null) {
         w.cancel();
       }
     }
 
+    /** Whether {@code chunk} fits: not empty, and within the announced length. */
+    boolean fits(byte[] chunk) {
+      return chunk.length != 0 && chunk.length <= total - filled;
+    }
+
     /**
-     * Appends a chunk; false if it would overflow the announced length. Called by one thread at a
-     * time.
+     * Appends a chunk that {@link #fits}; false, and nothing appended, if the buffer must grow and
+     * the memory budget has no room for it. Called by one thread at a time.
      */
     @SuppressWarnings("NonAtomicVolatileUpdate") // one writer; the stall watch only reads filled
-    boolean append(byte[] chunk) {
-      if (chunk.length == 0 || chunk.length > total - filled) {
-        return false;
+    synchronized boolean append(byte[] chunk) {
+      if (released) {
+        return true; // dropped meanwhile: nothing more is kept
       }
       if (filled + chunk.length > frame.length) {
-        frame =
-            Arrays.copyOf(
-                frame,
-                (int) Math.min(total, Math.max((long) filled + chunk.length, 2L * frame.length)));
+        int need = filled + chunk.length;
+        int size = (int) Math.min(total, Math.max(need, 2L * frame.length));
+        if (!memory.tryAdd(size - frame.length)) {
+          size = need; // no room to double: perhaps for what this chunk needs
+          if (!memory.tryAdd(size - frame.length)) {
+            return false;
+          }
+        }
+        frame = Arrays.copyOf(frame, size);
       }
       System.arraycopy(chunk, 0, frame, filled, chunk.length);
       filled += chunk.length;
       return true;
+    }
+
+    /** Why the budget had no room for {@code chunk} (see {@link #append}). */
+    String noRoom(byte[] chunk) {
+      return memory.why(chunk.length);
     }
 
     boolean complete() {

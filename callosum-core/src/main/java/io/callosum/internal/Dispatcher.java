@@ -54,7 +54,9 @@ final class Dispatcher {
     }
     Header h;
     try {
-      h = MessageCodec.decodeHeader(env.header(), limits.maxOrderKeySize(), limits.maxCallChain());
+      h =
+          MessageCodec.decodeHeader(
+              env.header(), limits.maxOrderKeySize(), limits.maxCallChain(), limits.maxElements());
     } catch (BadMessageException e) {
       malformed(r, e, env);
       return;

@@ -5,7 +5,6 @@ import static io.callosum.internal.Msgpack.checkCount;
 import static io.callosum.internal.Msgpack.integer;
 import static io.callosum.internal.Msgpack.key;
 import static io.callosum.internal.Msgpack.shown;
-import static io.callosum.internal.Msgpack.skipBounded;
 import static io.callosum.internal.Msgpack.text;
 
 import io.callosum.OrderKey;
@@ -111,7 +110,8 @@ final class HeaderCodec {
    * outside 0 to 2^32-1), with the partly decoded header when the message is a FUNCTION whose meth,
    * okey and seq were readable, so that it can be answered with an ERROR reply.
    */
-  static Header decode(byte[] frame, int maxOrderKeySize, int maxChain) throws BadMessageException {
+  static Header decode(byte[] frame, int maxOrderKeySize, int maxChain, int maxValues)
+      throws BadMessageException {
     HeaderReader r = HEADER_READERS.get();
     // The fields live in locals, not in the reused reader: a reference stored into a long-lived
     // object costs a GC write barrier, and a header is decoded for every message.
@@ -125,12 +125,12 @@ final class HeaderCodec {
     long[] credit = null;
     long chunkTotal = 0;
     try {
-      MessageUnpacker u = r.unpacker.reset(frame);
+      MessageUnpacker u = r.unpacker.reset(frame, maxValues);
       int n = mapSize(u);
       for (int i = 0; i < n; i++) {
         if (u.getNextFormat().getValueType() != ValueType.STRING) {
-          skipBounded(u, frame.length);
-          skipBounded(u, frame.length);
+          r.unpacker.skip(frame.length);
+          r.unpacker.skip(frame.length);
           continue;
         }
         int key = key(u, frame, HEADER_KEY_NAMES, HEADER_KEYS);
@@ -169,7 +169,7 @@ final class HeaderCodec {
             long[] cr = r.credit(u, vt, frame.length);
             credit = cr != null ? cr : credit;
           }
-          default -> skipBounded(u, frame.length);
+          default -> r.unpacker.skip(frame.length);
         }
       }
       if (u.hasNext()) {
@@ -279,7 +279,7 @@ final class HeaderCodec {
         return false;
       }
       problem = what;
-      skipBounded(u, frameLength);
+      unpacker.skip(frameLength);
       return true;
     }
 
@@ -306,7 +306,7 @@ final class HeaderCodec {
      */
     OrderKey orderKey(MessageUnpacker u, byte[] frame, int maxOrderKeySize) throws IOException {
       int start = (int) u.getTotalReadBytes();
-      skipBounded(u, frame.length);
+      unpacker.skip(frame.length);
       int end = (int) u.getTotalReadBytes();
       if (end - start > maxOrderKeySize) {
         problem = "okey is " + (end - start) + " bytes, more than the limit of " + maxOrderKeySize;
@@ -348,7 +348,7 @@ final class HeaderCodec {
       for (int j = 0; j < count; j++) {
         if (u.getNextFormat().getValueType() != ValueType.BINARY) {
           problem = "chn entry is not a bin";
-          skipBounded(u, frameLength);
+          unpacker.skip(frameLength);
           continue;
         }
         byte[] b = binPayload(u, frameLength);
@@ -396,7 +396,7 @@ final class HeaderCodec {
       for (int j = 0; j < parts; j++) {
         if (j >= 2 || u.getNextFormat().getValueType() != ValueType.INTEGER) {
           problem = "crd is not [items, bytes]";
-          skipBounded(u, frameLength);
+          unpacker.skip(frameLength);
           continue;
         }
         long v = integer(u);

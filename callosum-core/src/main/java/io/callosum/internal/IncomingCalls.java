@@ -162,7 +162,10 @@ final class IncomingCalls {
     try {
       frame =
           MessageCodec.decodeBody(
-              env.body(), h.zip(), limits.maxMessageSize() - env.header().length);
+              env.body(),
+              h.zip(),
+              limits.maxMessageSize() - env.header().length,
+              limits.maxElements());
     } catch (BadMessageException e) {
       LOG.warn("{}: bad request body from {} for {}: {}", name, r.id(), h.method(), e.getMessage());
       Replies.sendError(r, h, ErrorNames.BAD_MESSAGE, e.getMessage());
@@ -210,6 +213,10 @@ final class IncomingCalls {
                 + " seq "
                 + c.header.seq()
                 + " is already being served";
+      } else if (c.remote.memory.allowance() < c.charge) {
+        toStart = null; // past the memory budget, and this remote holds more than its reserve
+        c.refusal = c.remote.memory.why(c.charge);
+        refusal = c.refusal;
       } else {
         toStart =
             scheduler.admit(

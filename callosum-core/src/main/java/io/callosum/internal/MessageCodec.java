@@ -1,5 +1,6 @@
 package io.callosum.internal;
 
+import io.callosum.Limits;
 import java.io.IOException;
 import org.msgpack.core.MessageBufferPacker;
 import org.msgpack.core.MessagePack;
@@ -28,6 +29,9 @@ public final class MessageCodec {
   @SuppressWarnings("MutablePublicArray") // a package the module does not export; never written
   public static final byte[] EMPTY_ARRAY_META = new byte[] {(byte) 0x90};
 
+  /** The count of values a frame may hold unless the caller says otherwise. */
+  private static final int DEFAULT_MAX_VALUES = Limits.defaults().maxElements();
+
   private MessageCodec() {}
 
   /**
@@ -41,11 +45,18 @@ public final class MessageCodec {
    * Decodes a header frame. Unknown keys are skipped (bounded). Throws {@link BadMessageException}
    * for anything malformed (including a {@code meth} that is not valid UTF-8 and a {@code seq}
    * outside 0 to 2^32-1), with the partly decoded header when the message is a FUNCTION whose meth,
-   * okey and seq were readable, so that it can be answered with an ERROR reply.
+   * okey and seq were readable, so that it can be answered with an ERROR reply. A frame of more
+   * msgpack values than the default {@code Limits.maxElements} is malformed.
    */
   public static Header decodeHeader(byte[] frame, int maxOrderKeySize, int maxChain)
       throws BadMessageException {
-    return HeaderCodec.decode(frame, maxOrderKeySize, maxChain);
+    return decodeHeader(frame, maxOrderKeySize, maxChain, DEFAULT_MAX_VALUES);
+  }
+
+  /** {@link #decodeHeader(byte[], int, int)} with a count of values other than the default. */
+  public static Header decodeHeader(byte[] frame, int maxOrderKeySize, int maxChain, int maxValues)
+      throws BadMessageException {
+    return HeaderCodec.decode(frame, maxOrderKeySize, maxChain, maxValues);
   }
 
   /** The decoded body frame. {@code body} is null when the frame held nil. */
@@ -66,11 +77,18 @@ public final class MessageCodec {
 
   /**
    * Decodes a body frame, decompressing first when {@code zip}. The decompressed size is checked
-   * against {@code maxSize} before any buffer is allocated.
+   * against {@code maxSize} before any buffer is allocated; a frame of more msgpack values than the
+   * default {@code Limits.maxElements} is malformed.
    */
   public static BodyFrame decodeBody(byte[] frame, boolean zip, int maxSize)
       throws BadMessageException {
-    return BodyCodec.decode(frame, zip, maxSize);
+    return decodeBody(frame, zip, maxSize, DEFAULT_MAX_VALUES);
+  }
+
+  /** {@link #decodeBody(byte[], boolean, int)} with a count of values other than the default. */
+  public static BodyFrame decodeBody(byte[] frame, boolean zip, int maxSize, int maxValues)
+      throws BadMessageException {
+    return BodyCodec.decode(frame, zip, maxSize, maxValues);
   }
 
   /** ErrorMetadata: a msgpack array of three str {@code [name, repr, traceback]}. */

@@ -51,15 +51,40 @@ final class Msgpack {
     return p;
   }
 
-  /** A strict unpacker with its input, reset for each frame instead of allocated. */
+  /**
+   * A strict unpacker with its input, reset for each frame instead of allocated, and the count of
+   * values a frame may still hold ({@code Limits.maxElements}).
+   */
   static final class Unpacker {
     private final ArrayBufferInput input = new ArrayBufferInput(new byte[0]);
     private final MessageUnpacker unpacker = STRICT.newUnpacker(input);
+    private int maxValues;
+    private long valuesLeft;
 
-    MessageUnpacker reset(byte[] frame) throws IOException {
+    /** Starts on {@code frame}, which may hold at most {@code maxValues} values. */
+    MessageUnpacker reset(byte[] frame, int maxValues) throws IOException {
       input.reset(frame);
       unpacker.reset(input);
+      this.maxValues = maxValues;
+      this.valuesLeft = maxValues;
       return unpacker;
+    }
+
+    /** Counts {@code n} more values of the frame; refuses a frame of more than the limit. */
+    void count(long n) {
+      valuesLeft -= n;
+      if (valuesLeft < 0) {
+        throw new MessageSizeException(
+            "a frame of more than " + maxValues + " msgpack values (Limits.maxElements)", n);
+      }
+    }
+
+    /**
+     * Skips one value of the frame of {@code frameLength} bytes ({@link #skipBounded}), counting
+     * what it holds.
+     */
+    void skip(int frameLength) throws IOException {
+      skipBounded(this, frameLength);
     }
   }
 
@@ -144,21 +169,30 @@ final class Msgpack {
 
   /**
    * Skips one msgpack value without trusting its declared counts: a container announcing more
-   * elements than bytes remain is malformed (every element takes at least one byte). This avoids
-   * the unbounded loops and overflows of skipping a hostile MAP32/ARRAY32. Iterative, so deep
-   * nesting cannot overflow the stack.
+   * elements than bytes remain is malformed (every element takes at least one byte), and so is one
+   * that takes the frame past its count of values ({@link Unpacker#count}). This avoids the
+   * unbounded loops and overflows of skipping a hostile MAP32/ARRAY32. Iterative, so deep nesting
+   * cannot overflow the stack.
    */
-  static void skipBounded(MessageUnpacker u, int frameLength) throws IOException {
+  private static void skipBounded(Unpacker up, int frameLength) throws IOException {
+    MessageUnpacker u = up.unpacker;
+    up.count(1);
     long pending = 1;
     while (pending > 0) {
       pending--;
       MessageFormat f = u.getNextFormat();
-      switch (f.getValueType()) {
-        case MAP -> pending += 2L * u.unpackMapHeader();
-        case ARRAY -> pending += u.unpackArrayHeader();
-        default -> u.skipValue();
-      }
+      long n =
+          switch (f.getValueType()) {
+            case MAP -> 2L * u.unpackMapHeader();
+            case ARRAY -> u.unpackArrayHeader();
+            default -> {
+              u.skipValue();
+              yield 0;
+            }
+          };
+      pending += n;
       checkCount(u, pending, frameLength);
+      up.count(n);
     }
   }
 

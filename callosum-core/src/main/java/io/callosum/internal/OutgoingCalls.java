@@ -402,7 +402,10 @@ final class OutgoingCalls {
     try {
       frame =
           MessageCodec.decodeBody(
-              env.body(), h.zip(), limits.maxMessageSize() - env.header().length);
+              env.body(),
+              h.zip(),
+              limits.maxMessageSize() - env.header().length,
+              limits.maxElements());
     } catch (BadMessageException e) {
       LOG.warn("{}: bad reply from {} for {}: {}", name, r.id(), h.method(), e.getMessage());
       settle(

@@ -4,6 +4,7 @@ import io.callosum.Invocation;
 import io.callosum.RemotePeer;
 import io.callosum.lower.Capabilities;
 import io.callosum.lower.Link;
+import io.callosum.lower.MemoryBudget;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -20,6 +21,9 @@ final class RemoteLink implements RemotePeer {
 
   final Link link;
   final Capabilities capabilities;
+
+  /** Where what this peer holds for the remote counts ({@link Link#memory()}). */
+  final MemoryBudget.Holder memory;
 
   /** Calls this peer made to the remote, by seq. */
   final ConcurrentHashMap<Long, ClientCall> pending = new ConcurrentHashMap<>();
@@ -58,6 +62,7 @@ final class RemoteLink implements RemotePeer {
     this.link = link;
     this.capabilities = link.remoteCapabilities();
     this.share = share;
+    this.memory = link.memory();
   }
 
   /**

@@ -89,6 +89,16 @@ final class ServerCall extends CalleeScheduler.Entry implements CallContext {
     this.info = new CallInfo(CallInfo.Side.CALLEE, header.method(), header.orderKey(), remote);
   }
 
+  /** What the scheduler holds for this call counts in its remote's memory budget too. */
+  @Override
+  void held(long bytes) {
+    if (bytes > 0) {
+      remote.memory.add(bytes);
+    } else {
+      remote.memory.release(-bytes);
+    }
+  }
+
   /**
    * The chain a callback made from inside this call carries: this call's chain plus the callback's
    * own id, keeping the most recent {@code max} entries.

@@ -28,6 +28,7 @@ final class StreamRouting {
   private final int windowItems;
   private final long windowBytes;
   private final int maxMessageSize;
+  private final int maxElements;
   private final boolean stackTraces;
   private final Executor callbacks;
 
@@ -37,6 +38,7 @@ final class StreamRouting {
     this.windowItems = config.streamWindowItems();
     this.windowBytes = config.streamWindowBytes();
     this.maxMessageSize = config.limits().maxMessageSize();
+    this.maxElements = config.limits().maxElements();
     this.stackTraces = config.stackTracesInReplies();
     this.callbacks = callbacks;
   }
@@ -207,7 +209,9 @@ final class StreamRouting {
     }
     MessageCodec.BodyFrame frame;
     try {
-      frame = MessageCodec.decodeBody(env.body(), h.zip(), maxMessageSize - env.header().length);
+      frame =
+          MessageCodec.decodeBody(
+              env.body(), h.zip(), maxMessageSize - env.header().length, maxElements);
     } catch (BadMessageException e) {
       LOG.warn("{}: bad {} from {} for {}: {}", name, t, r.id(), h.method(), e.getMessage());
       if (data) {

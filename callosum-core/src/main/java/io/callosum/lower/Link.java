@@ -27,6 +27,15 @@ public interface Link {
   }
 
   /**
+   * What the core holds for this remote counts here ({@link MemoryBudget}): the holder of the
+   * remote's connection, shared by every link on it. Default: {@link MemoryBudget#NONE}, for a
+   * lower that keeps no budget.
+   */
+  default MemoryBudget.Holder memory() {
+    return MemoryBudget.NONE;
+  }
+
+  /**
    * The connection this link rides on: equal objects for the links of one connection, unequal ones
    * for links of different connections. The core shares its handler slots and call queue fairly
    * between connections (between identities, for links with an {@link #identity()}), so this must

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.callosum.CodecException;
+import io.callosum.Limits;
 import java.io.IOException;
 import java.lang.reflect.Type;
 import java.math.BigInteger;
@@ -47,25 +48,44 @@ import org.msgpack.value.ValueType;
  *
  * <p>Both ways of decoding first check the whole input without building anything, and throw {@link
  * CodecException} for truncated input, trailing bytes, lengths or counts beyond the input, lists
- * and maps nested deeper than the limit, and str that is not valid UTF-8.
+ * and maps nested deeper than the limit, more values than the limit (every list, map, element, key
+ * and value counts: a few bytes each on the wire, an object each once decoded; counted from the
+ * declared sizes, so an input announcing too many is refused at that container, before anything is
+ * walked further), and str that is not valid UTF-8.
  */
 public final class MsgpackCodec implements Codec {
-  private static final int DEFAULT_MAX_NESTING = 128;
-
   private final ObjectMapper mapper;
   private final int maxNesting;
+  private final int maxElements;
 
-  /** A codec with the default nesting limit (128). */
+  /**
+   * A codec with the default limits of {@link Limits#defaults()}: nesting 128, 1,000,000 values.
+   */
   public MsgpackCodec() {
-    this(DEFAULT_MAX_NESTING);
+    this(Limits.defaults().maxNesting());
   }
 
-  /** A codec that refuses input nested deeper than {@code maxNesting} lists and maps. */
+  /**
+   * A codec that refuses input nested deeper than {@code maxNesting} lists and maps (and more
+   * values than the default {@link Limits#maxElements()}).
+   */
   public MsgpackCodec(int maxNesting) {
+    this(maxNesting, Limits.defaults().maxElements());
+  }
+
+  /**
+   * A codec that refuses input nested deeper than {@code maxNesting} lists and maps, or holding
+   * more than {@code maxElements} values (see {@link Limits#maxElements()}).
+   */
+  public MsgpackCodec(int maxNesting, int maxElements) {
     if (maxNesting <= 0) {
       throw new IllegalArgumentException("maxNesting must be > 0, was " + maxNesting);
     }
+    if (maxElements <= 0) {
+      throw new IllegalArgumentException("maxElements must be > 0, was " + maxElements);
+    }
     this.maxNesting = maxNesting;
+    this.maxElements = maxElements;
     MessagePackFactory factory = new MessagePackFactory();
     factory.setStreamReadConstraints(
         StreamReadConstraints.builder().maxNestingDepth(maxNesting).build());
@@ -225,9 +245,10 @@ public final class MsgpackCodec implements Codec {
   /**
    * Walks {@code bytes} once without building anything and refuses them unless they hold exactly
    * one value whose lengths and counts fit in the input, nested at most {@code maxNesting} lists
-   * and maps deep, with every str valid UTF-8 (as Python's {@code raw=False} requires). Both decode
-   * paths run it first, so neither allocates by a hostile declared size nor recurses too deep, and
-   * all preallocated containers together are bounded by the input's length.
+   * and maps deep, of at most {@code maxElements} values in all, with every str valid UTF-8 (as
+   * Python's {@code raw=False} requires). Both decode paths run it first, so neither allocates by a
+   * hostile declared size nor recurses too deep, all preallocated containers together are bounded
+   * by the input's length, and what the input decodes into by the value count.
    */
   private void check(byte[] bytes) throws IOException {
     if (bytes.length == 0) {
@@ -236,6 +257,7 @@ public final class MsgpackCodec implements Codec {
     try (MessageUnpacker u = MessagePack.newDefaultUnpacker(bytes)) {
       long[] left = new long[Math.min(maxNesting, 15) + 1];
       left[0] = 1;
+      long values = 1;
       int depth = 0;
       while (true) {
         while (left[depth] == 0 && depth > 0) {
@@ -257,6 +279,14 @@ public final class MsgpackCodec implements Codec {
                   "msgpack nested deeper than " + maxNesting + " lists and maps");
             }
             fits(u, n, bytes.length, "container of " + n + " values");
+            values += n;
+            if (values > maxElements) {
+              throw new CodecException(
+                  "msgpack input of more than "
+                      + maxElements
+                      + " values (lists, maps, their elements, keys and values, at any depth;"
+                      + " the limit is Limits.maxElements)");
+            }
             if (++depth == left.length) {
               left = Arrays.copyOf(left, Math.min(maxNesting, 2 * depth) + 1);
             }

@@ -12,7 +12,9 @@ import io.callosum.OrderKey;
 import io.callosum.OverloadedException;
 import io.callosum.lower.Capabilities;
 import io.callosum.lower.Envelope;
+import io.callosum.lower.MemoryBudget;
 import io.callosum.testing.ManualTimer;
+import io.callosum.testing.ThreadAllocation;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -215,5 +217,88 @@ class ChunkTransfersTest {
     assertEquals(0, link.header(1).creditItems());
     assertTrue(r.chunksIn.isEmpty());
     assertTrue(refusedReplies.isEmpty());
+  }
+
+  @Test
+  void anAnnouncementCostsNoMemoryUntilItsChunksArrive() throws Exception {
+    ChunkTransfers t = transfers(Limits.defaults());
+    RecordingLink link = new RecordingLink(CHUNKS);
+    MemoryBudget budget = new MemoryBudget("test budget", 64L << 20);
+    link.memory = budget.holder("remote");
+    RemoteLink r = new RemoteLink(null, link);
+    Header call = function(9, 8 << 20);
+    ThreadAllocation.Mark mark = ThreadAllocation.mark();
+    t.announced(r, call, announcement(call));
+    mark.check(64 << 10, "announcing 8 MiB");
+    assertEquals(1, r.chunksIn.size());
+    assertEquals(0, budget.held(), "an announcement alone holds nothing");
+    t.chunk(r, chunkOf(call, Chunks.REQUEST), new Envelope(new byte[1], new byte[CHUNK]));
+    assertEquals(CHUNK, budget.held(), "the buffer is made by the first chunk, to its size");
+    for (int received = 2; received <= 100; received++) {
+      t.chunk(r, chunkOf(call, Chunks.REQUEST), new Envelope(new byte[1], new byte[CHUNK]));
+      assertTrue(budget.held() <= 2L * received * CHUNK, budget.held() + " after " + received);
+      assertEquals(budget.held(), link.memory.held());
+    }
+    t.disconnected(r);
+    assertEquals(0, budget.held(), "a dropped transfer lets go of its buffer");
+  }
+
+  @Test
+  void aChunkTheMemoryBudgetHasNoRoomForDropsItsTransferAsOverloaded() throws Exception {
+    ChunkTransfers t = transfers(Limits.defaults());
+    MemoryBudget budget = new MemoryBudget("test budget", 8 * CHUNK);
+    MemoryBudget.Holder other = budget.holder("other");
+    RecordingLink link = new RecordingLink(CHUNKS);
+    link.memory = budget.holder("remote");
+    RemoteLink r = new RemoteLink(null, link);
+    Header call = function(9, 64 * CHUNK);
+    t.announced(r, call, announcement(call));
+    assertTrue(other.tryAdd(6 * CHUNK));
+    for (int i = 0; i < 3; i++) {
+      t.chunk(r, chunkOf(call, Chunks.REQUEST), new Envelope(new byte[1], new byte[CHUNK]));
+    }
+    assertTrue(r.chunksIn.isEmpty(), "dropped: no room for its buffer");
+    assertEquals(6 * CHUNK, budget.held(), "what it held is let go");
+    Header error = link.header(link.sent.size() - 2);
+    assertEquals(MessageType.ERROR, error.type());
+    CallosumException refused =
+        ErrorNames.toException(
+            false,
+            MessageCodec.decodeErrorMeta(
+                MessageCodec.decodeBody(link.sent.get(link.sent.size() - 2).body(), false, 1 << 20)
+                    .meta()));
+    assertTrue(refused instanceof OverloadedException, refused.toString());
+    assertTrue(refused.getMessage().contains("test budget"), refused.getMessage());
+    assertEquals(0, link.last().creditItems(), "the sender is told to stop");
+
+    Header next = function(10, 64 * CHUNK);
+    link.memory.add(2 * CHUNK); // the budget is full now
+    t.announced(r, next, announcement(next));
+    assertTrue(r.chunksIn.isEmpty(), "an announcement is refused while there is no room at all");
+    link.memory.release(2 * CHUNK);
+    other.release(6 * CHUNK);
+    assertEquals(0, t.entries());
+  }
+
+  @Test
+  void aBigMessageWaitingForCreditCountsInItsReceiversBudget() throws Exception {
+    ChunkTransfers t = transfers(Limits.defaults());
+    MemoryBudget budget = new MemoryBudget("test budget", 64 * CHUNK);
+    RecordingLink link = new RecordingLink(CHUNKS);
+    link.memory = budget.holder("remote");
+    RemoteLink r = new RemoteLink(null, link);
+    Header call = new Header(MessageType.FUNCTION, "big", OrderKey.NONE, 5, false, List.of());
+    t.send(r, call, new Envelope(new byte[1], new byte[10 * CHUNK]), Chunks.REQUEST);
+    assertEquals(10 * CHUNK, budget.held());
+    Header second = new Header(MessageType.FUNCTION, "big", OrderKey.NONE, 6, false, List.of());
+    OverloadedException e =
+        assertThrows(
+            OverloadedException.class,
+            () ->
+                t.send(r, second, new Envelope(new byte[1], new byte[60 * CHUNK]), Chunks.REQUEST));
+    assertTrue(e.getMessage().contains("test budget"), e.getMessage());
+    t.credit(r, call.stream(MessageType.CHUNK_CREDIT, Chunks.REQUEST, 100, 0));
+    assertEquals(0, budget.held(), "sent: let go");
+    assertEquals(0, t.entries());
   }
 }

@@ -380,6 +380,33 @@ class MessageCodecBadInputTest {
     assertAllocatesAtMost(SMALL_ALLOCATION, () -> MessageCodec.decodeBody(frame, false, MAX_BODY));
   }
 
+  /**
+   * The values a frame's reader walks count against {@code Limits.maxElements}: an unknown key's
+   * array of twenty is twenty-one (and a header's order key one more); a frame past the limit is
+   * refused, naming it, and the same frame passes with room for it.
+   */
+  @Test
+  void aFrameOfMoreValuesThanTheLimitIsRefusedNamingIt() throws Exception {
+    String twenty = "dc 00 14" + " 01".repeat(20);
+    byte[] header = with("x", twenty);
+    assertEquals(ECHO, MessageCodec.decodeHeader(header, MAX_OKEY, MAX_CHAIN, 22));
+    BadMessageException h =
+        assertThrows(
+            BadMessageException.class,
+            () -> MessageCodec.decodeHeader(header, MAX_OKEY, MAX_CHAIN, 21));
+    assertTrue(h.getMessage().contains("Limits.maxElements"), h.getMessage());
+    assertEquals(ECHO, h.header(), "a call refused so can still be answered");
+
+    byte[] body =
+        concat(
+            hex("83 a1 78"), hex(twenty), Arrays.copyOfRange(REQUEST_BODY, 1, REQUEST_BODY.length));
+    MessageCodec.decodeBody(body, false, MAX_BODY, 21);
+    BadMessageException b =
+        assertThrows(
+            BadMessageException.class, () -> MessageCodec.decodeBody(body, false, MAX_BODY, 20));
+    assertTrue(b.getMessage().contains("Limits.maxElements"), b.getMessage());
+  }
+
   @Test
   void deeplyNestedUnknownValueIsSkippedWithoutRecursion() throws Exception {
     String deep = hex(repeat(0x91, 200_000));

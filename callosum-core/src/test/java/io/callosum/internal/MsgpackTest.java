@@ -29,7 +29,7 @@ class MsgpackTest {
   private final Msgpack.Unpacker unpacker = new Msgpack.Unpacker();
 
   private MessageUnpacker read(byte[] frame) throws Exception {
-    return unpacker.reset(frame);
+    return unpacker.reset(frame, Integer.MAX_VALUE);
   }
 
   @Test
@@ -108,7 +108,7 @@ class MsgpackTest {
     // {"a": [1, {"b": nil}], "c": "d"}, then 7
     byte[] frame = hex("82 a1 61 92 01 81 a1 62 c0 a1 63 a1 64 07");
     MessageUnpacker u = read(frame);
-    Msgpack.skipBounded(u, frame.length);
+    unpacker.skip(frame.length);
     assertEquals(7, u.unpackInt());
   }
 
@@ -116,8 +116,39 @@ class MsgpackTest {
   void skipBoundedDoesNotRecurseIntoDeepNesting() throws Exception {
     byte[] frame = concat(repeat(0x91, 500_000), hex("c0 07"));
     MessageUnpacker u = read(frame);
-    Msgpack.skipBounded(u, frame.length);
+    unpacker.skip(frame.length);
     assertEquals(7, u.unpackInt());
+  }
+
+  @Test
+  void aFrameHoldsAtMostItsCountOfValuesWhereverTheyAre() throws Exception {
+    // {"a": [1, {"b": nil}], "c": "d"}: 9 values (the map, 2 keys, 2 values, and 4 inside)
+    byte[] frame = hex("82 a1 61 92 01 81 a1 62 c0 a1 63 a1 64");
+    unpacker.reset(frame, 9);
+    unpacker.skip(frame.length);
+    unpacker.reset(frame, 8);
+    MessageSizeException e =
+        assertThrows(MessageSizeException.class, () -> unpacker.skip(frame.length));
+    assertEquals("a frame of more than 8 msgpack values (Limits.maxElements)", e.getMessage());
+    // The count goes on over several values of one frame.
+    byte[] two = hex("93 01 02 03 93 01 02 03");
+    unpacker.reset(two, 7);
+    unpacker.skip(two.length);
+    assertThrows(MessageSizeException.class, () -> unpacker.skip(two.length));
+  }
+
+  @Test
+  void anArrayOfAMillionEmptyArraysIsRefusedAtItsHeader() throws Exception {
+    byte[] frame = concat(hex("dd 00 0f 42 40"), repeat(0x90, 1_000_000));
+    MessageUnpacker u = unpacker.reset(frame, 1000);
+    assertThrows(MessageSizeException.class, () -> unpacker.skip(frame.length));
+    assertEquals(5, u.getTotalReadBytes(), "refused at the array's header, before its elements");
+    assertAllocatesAtMost(
+        64 << 10,
+        () -> {
+          unpacker.reset(frame, 1000);
+          unpacker.skip(frame.length);
+        });
   }
 
   @ParameterizedTest
@@ -128,7 +159,11 @@ class MsgpackTest {
         64 << 10,
         () ->
             assertThrows(
-                MessageSizeException.class, () -> Msgpack.skipBounded(read(frame), frame.length)));
+                MessageSizeException.class,
+                () -> {
+                  read(frame);
+                  unpacker.skip(frame.length);
+                }));
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.callosum.internal;
 import io.callosum.lower.Capabilities;
 import io.callosum.lower.Envelope;
 import io.callosum.lower.Link;
+import io.callosum.lower.MemoryBudget;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -13,6 +14,9 @@ import java.util.List;
 final class RecordingLink implements Link {
   final Capabilities capabilities;
   final List<Envelope> sent = new ArrayList<>();
+
+  /** Where the core counts what it holds for this link's remote. */
+  MemoryBudget.Holder memory = MemoryBudget.NONE;
 
   RecordingLink(Capabilities capabilities) {
     this.capabilities = capabilities;
@@ -26,6 +30,11 @@ final class RecordingLink implements Link {
   @Override
   public Capabilities remoteCapabilities() {
     return capabilities;
+  }
+
+  @Override
+  public MemoryBudget.Holder memory() {
+    return memory;
   }
 
   @Override

@@ -436,6 +436,61 @@ class MsgpackCodecTest {
   }
 
   @Test
+  void valuesUpToTheLimitDecodeAndOneMoreIsRefusedNamingIt() {
+    MsgpackCodec few = new MsgpackCodec(128, 10);
+    // [1, 2, 3, 4, 5, 6, 7, 8, 9]: the list and its nine elements
+    byte[] ten = hex("99 01 02 03 04 05 06 07 08 09");
+    assertEquals(List.of(1, 2, 3, 4, 5, 6, 7, 8, 9), few.decode(ten, Object.class));
+    CodecException e =
+        assertThrows(
+            CodecException.class,
+            () -> few.decode(hex("9a 01 02 03 04 05 06 07 08 09 0a"), Object.class));
+    assertTrue(e.getMessage().contains("more than 10 values"), e.getMessage());
+    assertTrue(e.getMessage().contains("Limits.maxElements"), e.getMessage());
+    // {"a": [], "b": {}}: the map, two keys, two values, at any depth
+    assertEquals(2, ((Map<?, ?>) few.decode(hex("82 a1 61 90 a1 62 80"), Object.class)).size());
+    assertThrows(
+        CodecException.class,
+        () -> few.decode(hex("83 a1 61 90 a1 62 80 a1 63 94 c0 c0 c0 c0"), Object.class));
+    assertThrows(
+        CodecException.class,
+        () ->
+            few.decode(
+                hex("9a 01 02 03 04 05 06 07 08 09 0a"),
+                new TypeReference<List<Integer>>() {}.getType()));
+    assertThrows(IllegalArgumentException.class, () -> new MsgpackCodec(128, 0));
+  }
+
+  /**
+   * An array of a million empty arrays is five bytes plus one per element, and would decode into a
+   * million lists: the default limit refuses it at its header, generically and typed, without
+   * allocating by its size.
+   */
+  @Test
+  void aMillionEmptyArraysAreRefusedCheaplyByTheDefaultLimit() {
+    byte[] bomb = concat(hex("dd 00 0f 42 41"), repeat(0x90, 1_000_001));
+    CodecException e = bad(bomb);
+    assertTrue(e.getMessage().contains("more than 1000000 values"), e.getMessage());
+    assertThrows(CodecException.class, () -> codec.decode(bomb, Line.class));
+    assertThrows(
+        CodecException.class,
+        () -> codec.decode(bomb, new TypeReference<List<List<Object>>>() {}.getType()));
+    assertAllocatesAtMost(SMALL_ALLOCATION, () -> codec.decode(bomb, Object.class));
+    assertAllocatesAtMost(
+        SMALL_ALLOCATION,
+        () -> codec.decode(bomb, new TypeReference<List<List<Object>>>() {}.getType()));
+    // A map of half a million entries, each an empty str key with an empty map: a key and a value
+    // count one each.
+    byte[] entries = new byte[1_000_000];
+    for (int i = 0; i < entries.length; i += 2) {
+      entries[i] = (byte) 0xa0;
+      entries[i + 1] = (byte) 0x80;
+    }
+    byte[] maps = concat(hex("df 00 07 a1 20"), entries);
+    assertTrue(bad(maps).getMessage().contains("Limits.maxElements"));
+  }
+
+  @Test
   void selfContainingListIsRefused() {
     List<Object> loop = new ArrayList<>();
     loop.add(loop);

@@ -386,15 +386,46 @@ final class LinkFanout {
     return r;
   }
 
-  /** What a receiver knows of one sender link: credit it owes back, items held while paused. */
+  /**
+   * What a receiver knows of one sender link: credit it owes back, items held while paused (counted
+   * in the link's memory budget while held).
+   */
   private static final class Source {
     final Link link;
-    final ArrayDeque<FanoutItem> held = new ArrayDeque<>();
+    private final ArrayDeque<FanoutItem> held = new ArrayDeque<>();
     long owed;
     long outstanding;
 
     Source(Link link) {
       this.link = link;
+    }
+
+    void hold(FanoutItem item) {
+      link.memory().add(size(item));
+      held.add(item);
+    }
+
+    FanoutItem poll() {
+      FanoutItem item = held.poll();
+      if (item != null) {
+        link.memory().release(size(item));
+      }
+      return item;
+    }
+
+    boolean holds() {
+      return !held.isEmpty();
+    }
+
+    /** The link is gone: what it held is dropped. */
+    void drop() {
+      while (poll() != null) {
+        // each one released as it goes
+      }
+    }
+
+    private static long size(FanoutItem item) {
+      return (long) item.topic().length + item.header().length + item.body().length;
     }
   }
 
@@ -477,13 +508,13 @@ final class LinkFanout {
             config.pattern(),
             address(),
             link.id());
-        sources.remove(link);
+        sources.remove(link).drop();
         link.close();
         return;
       }
       s.outstanding--;
-      if (paused || !s.held.isEmpty()) {
-        s.held.add(item); // at most the credit it had: bounded
+      if (paused || s.holds()) {
+        s.hold(item); // at most the credit it had: bounded
         return;
       }
       deliver(s, item);
@@ -534,7 +565,7 @@ final class LinkFanout {
       while (!paused && delivered) {
         delivered = false;
         for (Source s : sources.values()) {
-          FanoutItem item = s.held.poll();
+          FanoutItem item = s.poll();
           if (item != null) {
             deliver(s, item);
             delivered = true;
@@ -549,7 +580,10 @@ final class LinkFanout {
     @Override
     public void disconnected(Link link, Throwable cause) {
       synchronized (this) {
-        sources.remove(link);
+        Source s = sources.remove(link);
+        if (s != null) {
+          s.drop();
+        }
       }
     }
 

@@ -46,6 +46,7 @@ public final class TcpOptions {
   private final int maxConnectionsPerAddress;
 
   private final long maxSendBacklog;
+  private final long memoryBudget;
   private final int handshakeThreads;
   private final int authenticatorThreads;
   private final int maxHandshakes;
@@ -65,6 +66,7 @@ public final class TcpOptions {
     this.maxConnections = b.maxConnections;
     this.maxConnectionsPerAddress = b.maxConnectionsPerAddress;
     this.maxSendBacklog = b.maxSendBacklog;
+    this.memoryBudget = b.memoryBudget;
     this.handshakeThreads = b.handshakeThreads;
     this.authenticatorThreads = b.authenticatorThreads;
     this.maxHandshakes = b.maxHandshakes;
@@ -78,9 +80,10 @@ public final class TcpOptions {
    * Heartbeats every 1 s on an idle connection, loss after 5 s of silence; reconnects after 100 ms
    * backing off to 10 s; 5 s for the preamble and security handshake; frames up to 17 MiB (a 16 MiB
    * message with room for its header); 1,024 channels per connection; 4,096 connections per bound
-   * endpoint, 256 of them (a sixteenth) from one source; 64 MiB send backlog per connection;
-   * security handshakes on min(cores, 4) threads with 4 authenticator threads, at most 256 in
-   * progress per transport and 64 per remote address; no CURVE.
+   * endpoint, 256 of them (a sixteenth) from one source; 64 MiB send backlog per connection; a
+   * memory budget of 256 MiB for what remotes make the transport hold; security handshakes on
+   * min(cores, 4) threads with 4 authenticator threads, at most 256 in progress per transport and
+   * 64 per remote address; no CURVE.
    */
   public static TcpOptions defaults() {
     return builder().build();
@@ -160,6 +163,22 @@ public final class TcpOptions {
   }
 
   /**
+   * Bytes that the remotes of this transport, all together, may make it and the peers on it hold
+   * (default 256 MiB): records partly received, frames queued to send, and what the core holds for
+   * them (calls waiting for or in a handler with their stream windows, replies held for return
+   * order, big messages arriving in chunks, fan-out items held for a paused receiver). Half of it
+   * is split into equal reserves, one per connection; a connection may always fill its reserve and
+   * may take more only while every other one's reserve stays free. A connection with no room is not
+   * read from until room comes (back-pressure); its calls and big messages are refused as
+   * overloaded and frames queued to it fail with {@code OverloadedException}; one that holds more
+   * than its reserve and lets go of nothing for a heartbeat timeout while it waits is cut; and
+   * while the budget is used up, new connections are refused. See {@code docs/LIMITS.md}.
+   */
+  public long memoryBudget() {
+    return memoryBudget;
+  }
+
+  /**
    * Threads per transport that run the cryptography of bound endpoints' security handshakes
    * (default min(available processors, 4)).
    */
@@ -234,6 +253,8 @@ public final class TcpOptions {
         + maxConnectionsPerAddress()
         + " per address), backlog "
         + maxSendBacklog
+        + " B, memory "
+        + memoryBudget
         + " B, handshakes "
         + maxHandshakes
         + " ("
@@ -261,6 +282,7 @@ public final class TcpOptions {
     private int maxConnections = 4096;
     private int maxConnectionsPerAddress;
     private long maxSendBacklog = 64L << 20;
+    private long memoryBudget = 256L << 20;
     private int handshakeThreads = Math.min(Runtime.getRuntime().availableProcessors(), 4);
     private int authenticatorThreads = 4;
     private int maxHandshakes = 256;
@@ -282,6 +304,7 @@ public final class TcpOptions {
       maxConnections = o.maxConnections;
       maxConnectionsPerAddress = o.maxConnectionsPerAddress;
       maxSendBacklog = o.maxSendBacklog;
+      memoryBudget = o.memoryBudget;
       handshakeThreads = o.handshakeThreads;
       authenticatorThreads = o.authenticatorThreads;
       maxHandshakes = o.maxHandshakes;
@@ -359,6 +382,15 @@ public final class TcpOptions {
         throw new IllegalArgumentException("max send backlog must be positive: " + bytes);
       }
       maxSendBacklog = bytes;
+      return this;
+    }
+
+    /** See {@link TcpOptions#memoryBudget()}; at least 64 KiB. */
+    public Builder memoryBudget(long bytes) {
+      if (bytes < 64 << 10) {
+        throw new IllegalArgumentException("the memory budget must be at least 64 KiB: " + bytes);
+      }
+      memoryBudget = bytes;
       return this;
     }
 

@@ -2,6 +2,7 @@ package io.callosum.lower.tcp;
 
 import io.callosum.lower.Endpoint;
 import io.callosum.lower.LinkListener;
+import io.callosum.lower.MemoryBudget;
 import io.callosum.lower.TransportConfig;
 import io.callosum.lower.links.LinkFanoutTransport;
 import io.callosum.lower.tcp.internal.ConnectionSecurity;
@@ -89,6 +90,15 @@ public final class TcpTransport extends LinkFanoutTransport {
   public Endpoint connect(URI address, TransportConfig config, LinkListener listener)
       throws IOException {
     return hub.connect(address, config, listener);
+  }
+
+  /**
+   * What the remotes of this transport make it hold, against {@link TcpOptions#memoryBudget()}: its
+   * counts ({@link MemoryBudget#held()}, {@link MemoryBudget#peak()}) are for monitoring and tests.
+   * Any thread.
+   */
+  public MemoryBudget memoryBudget() {
+    return hub.memory();
   }
 
   /** How many endpoints use this transport now (0: its I/O thread has ended). */

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.callosum.ConnectedPeer;
 import io.callosum.ConnectionLostException;
 import io.callosum.Peer;
+import io.callosum.lower.tcp.testing.OwnConnection;
 import io.callosum.lower.tcp.testing.RawTcp;
 import io.callosum.testing.Await;
 import io.callosum.testing.Closer;
@@ -59,13 +60,7 @@ class TcpLimitsTest {
 
   /** A client on its own transport (so on its own connection). */
   private ConnectedPeer client() {
-    return closer.later(
-        Peer.builder()
-            .transport(new TcpTransport())
-            .connect(server.address())
-            .defaultTimeout(Await.LIMIT)
-            .build()
-            .start());
+    return closer.later(OwnConnection.client(server.address()));
   }
 
   private RawTcp raw() throws IOException {

@@ -27,6 +27,7 @@ class TcpOptionsTest {
     assertEquals(4096, o.maxConnections());
     assertEquals(256, o.maxConnectionsPerAddress());
     assertEquals(64L << 20, o.maxSendBacklog());
+    assertEquals(256L << 20, o.memoryBudget());
     assertEquals(Math.min(Runtime.getRuntime().availableProcessors(), 4), o.handshakeThreads());
     assertEquals(4, o.authenticatorThreads());
     assertEquals(256, o.maxHandshakes());
@@ -52,6 +53,7 @@ class TcpOptionsTest {
     assertThrows(IllegalArgumentException.class, () -> b.maxConnections(0));
     assertThrows(IllegalArgumentException.class, () -> b.maxConnectionsPerAddress(0));
     assertThrows(IllegalArgumentException.class, () -> b.maxSendBacklog(0));
+    assertThrows(IllegalArgumentException.class, () -> b.memoryBudget((64 << 10) - 1));
     assertThrows(IllegalArgumentException.class, () -> b.handshakeThreads(0));
     assertThrows(IllegalArgumentException.class, () -> b.authenticatorThreads(0));
     assertThrows(IllegalArgumentException.class, () -> b.maxHandshakes(0, 1));

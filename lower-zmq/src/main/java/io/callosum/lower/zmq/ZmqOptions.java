@@ -28,6 +28,9 @@ import java.time.Duration;
  * @param idleTimeout how long the transport's ZeroMQ context and its threads outlive its last
  *     endpoint: an endpoint opened within it reuses them (connecting again costs no new threads);
  *     zero ends them with the last endpoint
+ * @param memoryBudget bytes the remotes of this transport, all together, may make it and the peers
+ *     on it hold: what the lower queues for them and what the core holds for them (see {@code
+ *     docs/LIMITS.md}, the ZeroMQ lower); at least 64 KiB
  */
 public record ZmqOptions(
     Duration handshakeRetry,
@@ -40,7 +43,8 @@ public record ZmqOptions(
     ClientAuthenticator curveClient,
     int ioThreads,
     int maxSockets,
-    Duration idleTimeout) {
+    Duration idleTimeout,
+    long memoryBudget) {
 
   public ZmqOptions {
     if (ioThreads < 1) {
@@ -52,12 +56,15 @@ public record ZmqOptions(
     if (idleTimeout.isNegative()) {
       throw new IllegalArgumentException("idleTimeout must not be negative: " + idleTimeout);
     }
+    if (memoryBudget < 64 << 10) {
+      throw new IllegalArgumentException("memoryBudget must be at least 64 KiB: " + memoryBudget);
+    }
   }
 
   /**
    * 1 s handshake retry, 1 s heartbeats with a 5 s timeout, 100 ms linger, HWM 10,000, 100 ms
    * reconnect, no CURVE, one I/O loop thread, 16,384 sockets, the context kept 1 s after its last
-   * endpoint.
+   * endpoint, a memory budget of 256 MiB.
    */
   public static ZmqOptions defaults() {
     return new ZmqOptions(
@@ -71,7 +78,8 @@ public record ZmqOptions(
         null,
         1,
         16_384,
-        Duration.ofSeconds(1));
+        Duration.ofSeconds(1),
+        256L << 20);
   }
 
   public ZmqOptions withHandshakeRetry(Duration d) {
@@ -142,6 +150,13 @@ public record ZmqOptions(
     return c.build();
   }
 
+  /** See {@link #memoryBudget()}. */
+  public ZmqOptions withMemoryBudget(long bytes) {
+    Copy c = new Copy(this);
+    c.memoryBudget = bytes;
+    return c.build();
+  }
+
   /** The settings of an options object, to change some and build a new one. */
   private static final class Copy {
     Duration handshakeRetry;
@@ -155,6 +170,7 @@ public record ZmqOptions(
     int ioThreads;
     int maxSockets;
     Duration idleTimeout;
+    long memoryBudget;
 
     Copy(ZmqOptions o) {
       handshakeRetry = o.handshakeRetry;
@@ -168,6 +184,7 @@ public record ZmqOptions(
       ioThreads = o.ioThreads;
       maxSockets = o.maxSockets;
       idleTimeout = o.idleTimeout;
+      memoryBudget = o.memoryBudget;
     }
 
     ZmqOptions build() {
@@ -182,7 +199,8 @@ public record ZmqOptions(
           curveClient,
           ioThreads,
           maxSockets,
-          idleTimeout);
+          idleTimeout,
+          memoryBudget);
     }
   }
 }

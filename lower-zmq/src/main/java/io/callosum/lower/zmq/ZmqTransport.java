@@ -6,6 +6,7 @@ import io.callosum.lower.FanoutListener;
 import io.callosum.lower.FanoutReceiver;
 import io.callosum.lower.FanoutSender;
 import io.callosum.lower.LinkListener;
+import io.callosum.lower.MemoryBudget;
 import io.callosum.lower.TransportConfig;
 import io.callosum.lower.links.LinkFanoutTransport;
 import io.callosum.lower.zmq.internal.DealerEndpoint;
@@ -134,6 +135,16 @@ public final class ZmqTransport extends LinkFanoutTransport {
    */
   public long unverifiedDrops() {
     return context.unverifiedDrops();
+  }
+
+  /**
+   * What the remotes of this transport make it hold, against {@link ZmqOptions#memoryBudget()}:
+   * what the lower queues for each remote and what the core holds for it (jeromq's own pipes are
+   * not counted). Its counts ({@link MemoryBudget#held()}, {@link MemoryBudget#peak()}) are for
+   * monitoring and tests. Any thread.
+   */
+  public MemoryBudget memoryBudget() {
+    return context.memory();
   }
 
   /**

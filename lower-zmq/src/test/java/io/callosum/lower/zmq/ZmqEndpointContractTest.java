@@ -16,6 +16,7 @@ import io.callosum.lower.Endpoint;
 import io.callosum.lower.Envelope;
 import io.callosum.lower.Link;
 import io.callosum.lower.LinkListener;
+import io.callosum.lower.MemoryBudget;
 import io.callosum.lower.TransportConfig;
 import io.callosum.testing.Await;
 import io.callosum.testing.LinkRecorder;
@@ -180,13 +181,15 @@ class ZmqEndpointContractTest {
    * A remote whose replies back up (its backlog is retried after every batch the server reads) does
    * not make the server miss another remote's requests: a send processes the ROUTER's commands and
    * takes the signal of messages that arrived meanwhile, so the server must look for them before
-   * its loop sleeps.
+   * its loop sleeps. What is held back counts in the transport's memory budget until it goes.
    */
   @Test
   void aBackedUpRemoteDoesNotMakeTheServerMissOthersRequests() throws Exception {
     int hwm = 16;
     AtomicInteger requests = new AtomicInteger();
-    Endpoint server = bigEchoServer(hwm, requests);
+    ZmqTransport transport = bigEchoTransport(hwm);
+    MemoryBudget budget = transport.memoryBudget();
+    Endpoint server = bigEchoServer(transport, requests);
     String endpoint = server.address().substring("zmq+".length());
     // 1 MiB replies that never get read fill the TCP buffers and the server's pipe to that remote;
     // the rest wait in the server's backlog for it, which stays below the high-water mark: the
@@ -209,9 +212,11 @@ class ZmqEndpointContractTest {
             reply, "no reply to request " + received + " within " + Await.LIMIT);
         assertEquals("small-" + received, new String(reply.get(2), StandardCharsets.US_ASCII));
       }
+      assertTrue(budget.held() >= 1 << 20, "the replies held back count: " + budget);
     } finally {
       server.close();
     }
+    assertEquals(0, budget.held(), "all let go with the endpoint");
   }
 
   /**
@@ -219,11 +224,18 @@ class ZmqEndpointContractTest {
    * request, answering "big" with 1 MiB, and counts the requests.
    */
   private static Endpoint bigEchoServer(int hwm, AtomicInteger requests) throws Exception {
-    ZmqTransport transport =
-        new ZmqTransport(
-            ZmqOptions.defaults()
-                .withHighWaterMark(hwm)
-                .withHeartbeat(Duration.ofSeconds(60), Duration.ofSeconds(120)));
+    return bigEchoServer(bigEchoTransport(hwm), requests);
+  }
+
+  private static ZmqTransport bigEchoTransport(int hwm) {
+    return new ZmqTransport(
+        ZmqOptions.defaults()
+            .withHighWaterMark(hwm)
+            .withHeartbeat(Duration.ofSeconds(60), Duration.ofSeconds(120)));
+  }
+
+  private static Endpoint bigEchoServer(ZmqTransport transport, AtomicInteger requests)
+      throws Exception {
     LinkListener echo =
         new LinkRecorder() {
           @Override

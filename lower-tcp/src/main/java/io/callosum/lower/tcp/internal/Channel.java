@@ -5,6 +5,7 @@ import io.callosum.lower.Capabilities;
 import io.callosum.lower.Envelope;
 import io.callosum.lower.Link;
 import io.callosum.lower.LinkListener;
+import io.callosum.lower.MemoryBudget;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -63,6 +64,11 @@ final class Channel implements Link {
   @Override
   public Object connection() {
     return connection;
+  }
+
+  @Override
+  public MemoryBudget.Holder memory() {
+    return connection.memory();
   }
 
   @Override

@@ -4,6 +4,7 @@ import io.callosum.AuthenticationException;
 import io.callosum.CallosumException;
 import io.callosum.ConnectionLostException;
 import io.callosum.lower.Envelope;
+import io.callosum.lower.MemoryBudget;
 import io.callosum.lower.tcp.TcpOptions;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -77,6 +78,7 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
   private final OutboundBuffer out;
   private final Outbound outbound;
   private final Heartbeat heartbeat;
+  private final MemoryGate gate;
   private SelectionKey key;
   private Phase phase;
 
@@ -110,14 +112,22 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
             System.nanoTime(),
             options.handshakeTimeout().toNanos());
     this.plain = handshake.plain();
-    this.in = new Inbound(remote, handshake.mechanism(), new Received(), System::nanoTime);
+    this.gate =
+        new MemoryGate(
+            loop.memory.holder(remote),
+            options.heartbeatTimeout().toNanos(),
+            () -> loop.post(this::resumeReading),
+            System.nanoTime());
+    this.in =
+        new Inbound(remote, handshake.mechanism(), new Received(), System::nanoTime, gate.memory());
     this.out =
         new OutboundBuffer(
             remote,
             options.maxSendBacklog(),
             options.heartbeatInterval().toNanos(),
             FLUSH_QUANTUM,
-            System::nanoTime);
+            System::nanoTime,
+            gate.memory());
     this.outbound =
         new Outbound(
             remote,
@@ -252,10 +262,28 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
   }
 
   private void read() {
-    ConnectionLostException lost = in.read(socket, loop.readBuffer);
+    long readable = gate.readable(System.nanoTime());
+    if (readable == 0) {
+      // Not read until the memory budget has room (gate.readable asked to be woken then).
+      key.interestOps(key.interestOps() & ~SelectionKey.OP_READ);
+      return;
+    }
+    ConnectionLostException lost = in.read(socket, loop.readBuffer, readable);
     if (lost != null) {
       fail(closedByRemote(lost));
     }
+  }
+
+  /** Reads again if reading paused for the memory budget and there is room now. Loop thread. */
+  private void resumeReading() {
+    if (phase != Phase.CLOSED && gate.paused() && key.isValid() && gate.resume(System.nanoTime())) {
+      key.interestOps(key.interestOps() | SelectionKey.OP_READ);
+    }
+  }
+
+  /** What this connection's remote makes the transport hold counts here. */
+  MemoryBudget.Holder memory() {
+    return gate.memory();
   }
 
   /** {@code lost}, or what it means during the security handshake. */
@@ -470,7 +498,7 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
       return;
     }
     if ((key.interestOps() & SelectionKey.OP_WRITE) != 0) {
-      key.interestOps(SelectionKey.OP_READ);
+      key.interestOps(key.interestOps() & ~SelectionKey.OP_WRITE);
     }
   }
 
@@ -510,6 +538,12 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
     if (phase == Phase.CLOSED) {
       return;
     }
+    resumeReading(); // in case room came without a wake-up (reserves grow as connections leave)
+    String hoarding = gate.check(now);
+    if (hoarding != null) {
+      abort(Wire.LIMIT, hoarding);
+      return;
+    }
     if (phase != Phase.DATA) {
       String why = handshake.expired(now, phase);
       if (why != null) {
@@ -517,7 +551,12 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
       }
       return;
     }
-    Heartbeat.Verdict v = heartbeat.check(now, in.lastRead(), out.idleNanos(), out.pending());
+    Heartbeat.Verdict v =
+        heartbeat.check(
+            now,
+            Math.max(in.lastRead(), gate.readingSince(now)), // not silent while this side waits
+            out.idleNanos(),
+            out.pending());
     switch (v.kind()) {
       case NOT_READING -> {
         LOG.warn("{}; cutting it off", v.why());
@@ -606,6 +645,7 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
       LOG.debug("closing {} failed", remote, e);
     }
     in.stop();
+    gate.close();
     handshake.end();
     List<Channel> open = new ArrayList<>(channels.values());
     channels.clear();

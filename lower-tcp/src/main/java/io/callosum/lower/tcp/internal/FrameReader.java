@@ -1,5 +1,6 @@
 package io.callosum.lower.tcp.internal;
 
+import io.callosum.lower.MemoryBudget;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 
@@ -7,17 +8,20 @@ import java.util.Arrays;
  * The receiving half of the wire format (WIRE.md §1–2) as a state machine from bytes to records,
  * with no socket: the remote's 16-byte preamble, then records of a 4-byte length and that many
  * bytes. Bytes come in pieces of any size ({@link #consume}); what they make up goes to {@link
- * Records}, in order. A record's buffer grows only as its bytes arrive, so an announced length
- * costs nothing until it is sent. A plain DATA record for a channel the receiver {@linkplain
- * Records#direct takes directly} is read straight into its envelope's header and body arrays (no
- * record buffer, no copy out of it).
+ * Records}, in order. A record's buffer is made by its first bytes and grows only as its bytes
+ * arrive (doubling, so it is never more than twice what has arrived), so an announced length costs
+ * nothing until it is sent. What the buffers take counts in the connection's {@link
+ * MemoryBudget.Holder} as they grow, and is let go when the record is handed on or dropped; a
+ * buffer doubles only within the holder's allowance (it always takes the bytes that arrived: the
+ * caller reads no more than the allowance). A plain DATA record for a channel the receiver
+ * {@linkplain Records#direct takes directly} is read straight into its envelope's header and body
+ * arrays (no record buffer, no copy out of it).
  *
  * <p>One thread at a time (the connection's I/O thread); {@link Records} is called on it, and may
  * call {@link #limit}, {@link #direct} and {@link #stop} from within.
  */
 final class FrameReader {
-  /** How many bytes of a record are taken in at first; a record grows only as its bytes arrive. */
-  static final int FIRST_CHUNK = 64 << 10;
+  private static final byte[] EMPTY = new byte[0];
 
   /** Where the records go. */
   interface Records {
@@ -44,6 +48,7 @@ final class FrameReader {
   }
 
   private final Records records;
+  private final MemoryBudget.Holder memory;
   private int maxRecord = Wire.MAX_HANDSHAKE_RECORD;
   private String limitNote = " (before the handshake completed)";
   private boolean directData;
@@ -70,8 +75,15 @@ final class FrameReader {
   private byte[] dataBody;
   private int dataChannel;
 
-  FrameReader(Records records) {
+  /** A reader whose buffers count in {@code memory}. */
+  FrameReader(Records records, MemoryBudget.Holder memory) {
     this.records = records;
+    this.memory = memory;
+  }
+
+  /** A reader that counts its buffers nowhere. */
+  FrameReader(Records records) {
+    this(records, MemoryBudget.NONE);
   }
 
   /**
@@ -88,6 +100,7 @@ final class FrameReader {
   /** Reads nothing more and lets go of a partial record. */
   void stop() {
     stopped = true;
+    memory.release(held());
     record = null;
     dataHeader = null;
     dataBody = null;
@@ -159,11 +172,8 @@ final class FrameReader {
     }
     recordLength = len;
     recordFill = 0;
-    if (directData && len >= Wire.DATA_FRAME_HEADER) {
-      prefixing = true;
-    } else {
-      record = new byte[Math.min(len, FIRST_CHUNK)];
-    }
+    // Nothing is allocated yet: the record's buffer is made by its first bytes.
+    prefixing = directData && len >= Wire.DATA_FRAME_HEADER;
   }
 
   /**
@@ -181,16 +191,13 @@ final class FrameReader {
       direct = true;
       dataChannel = number;
       dataHeaderLength = headerLength;
-      // As for any record, buffers grow as the bytes arrive: an announcement alone costs little.
-      dataHeader = new byte[Math.min(headerLength, FIRST_CHUNK)];
-      dataBody =
-          new byte[Math.min(recordLength - Wire.DATA_FRAME_HEADER - headerLength, FIRST_CHUNK)];
+      // As for any record, the arrays are made and grown as the bytes arrive.
       if (recordFill == recordLength) {
         directDone();
       }
       return;
     }
-    record = new byte[Math.min(recordLength, Math.max(FIRST_CHUNK, Wire.DATA_FRAME_HEADER))];
+    record = room(null, 0, Wire.DATA_FRAME_HEADER, recordLength);
     System.arraycopy(dataPrefix, 0, record, 0, Wire.DATA_FRAME_HEADER);
     if (recordFill == recordLength) {
       recordDone();
@@ -218,29 +225,40 @@ final class FrameReader {
   }
 
   /**
-   * {@code a}, or a copy of it grown (doubling, at most to {@code size}) to take {@code n} more
-   * bytes at {@code at}.
+   * {@code a} (null: none yet), or a new buffer, or a copy of {@code a} grown, to take {@code n}
+   * more bytes at {@code at}, counted in the memory budget: doubling (at most to {@code size}, the
+   * final length) as far as the holder's allowance goes, and at least to what arrived.
    */
-  private static byte[] room(byte[] a, int at, int n, int size) {
-    return at + n <= a.length
-        ? a
-        : Arrays.copyOf(a, (int) Math.min(size, Math.max(2L * a.length, (long) at + n)));
+  private byte[] room(byte[] a, int at, int n, int size) {
+    int length = a == null ? 0 : a.length;
+    int need = at + n;
+    if (need <= length) {
+      return a;
+    }
+    long doubled = Math.min(size, Math.max(need, 2L * length));
+    long allowance = memory.allowance();
+    int grown =
+        (int) (doubled - length <= allowance ? doubled : Math.max(need, length + allowance));
+    memory.add(grown - length);
+    return a == null ? new byte[grown] : Arrays.copyOf(a, grown);
   }
 
   private void recordDone() {
     byte[] r = record;
     record = null;
     recordLength = -1;
+    memory.release(r.length); // handed on: what the record becomes is counted by its new holder
     records.record(r);
   }
 
   private void directDone() {
-    byte[] header = dataHeader;
-    byte[] body = dataBody;
+    byte[] header = dataHeader != null ? dataHeader : EMPTY;
+    byte[] body = dataBody != null ? dataBody : EMPTY;
     direct = false;
     dataHeader = null;
     dataBody = null;
     recordLength = -1;
+    memory.release((long) header.length + body.length);
     records.data(dataChannel, header, body);
   }
 }

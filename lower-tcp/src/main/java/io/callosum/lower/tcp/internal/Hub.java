@@ -2,6 +2,7 @@ package io.callosum.lower.tcp.internal;
 
 import io.callosum.lower.Endpoint;
 import io.callosum.lower.LinkListener;
+import io.callosum.lower.MemoryBudget;
 import io.callosum.lower.Transport;
 import io.callosum.lower.TransportConfig;
 import io.callosum.lower.tcp.TcpOptions;
@@ -30,6 +31,7 @@ public final class Hub implements Transport {
   private final Supplier<ConnectionSecurity> serverSecurity;
   private final DoubleSupplier random;
   private final Map<InetSocketAddress, ClientBundle> bundles = new HashMap<>();
+  private final MemoryBudget memory;
   private IoLoop loop;
 
   /**
@@ -46,6 +48,7 @@ public final class Hub implements Transport {
     this.clientSecurity = clientSecurity;
     this.serverSecurity = serverSecurity;
     this.random = random;
+    this.memory = new MemoryBudget("TcpOptions.memoryBudget", options.memoryBudget());
   }
 
   public Hub(
@@ -124,11 +127,16 @@ public final class Hub implements Transport {
     return options;
   }
 
+  /** What the remotes of this transport make it hold ({@link TcpOptions#memoryBudget()}). */
+  public MemoryBudget memory() {
+    return memory;
+  }
+
   /** The running loop, started if needed; counts one more user. Caller holds the lock. */
   synchronized IoLoop acquire() {
     if (loop == null) {
       try {
-        loop = new IoLoop(tickMillis(), options);
+        loop = new IoLoop(tickMillis(), options, memory);
       } catch (IOException e) {
         throw new UncheckedIOException("cannot open a selector", e);
       }

@@ -4,6 +4,7 @@ import io.callosum.AuthenticationException;
 import io.callosum.CallosumException;
 import io.callosum.ConnectionLostException;
 import io.callosum.lower.Envelope;
+import io.callosum.lower.MemoryBudget;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
@@ -75,25 +76,35 @@ final class Inbound implements FrameReader.Records {
    * @param remote the remote's name, for reasons
    * @param mechanism the security mechanism this side expects in the remote's preamble
    * @param clock nanoTime
+   * @param memory where the records being received count
    */
-  Inbound(String remote, String mechanism, Target target, LongSupplier clock) {
+  Inbound(
+      String remote,
+      String mechanism,
+      Target target,
+      LongSupplier clock,
+      MemoryBudget.Holder memory) {
     this.remote = remote;
     this.mechanism = mechanism;
     this.target = target;
     this.clock = clock;
     this.lastRead = clock.getAsLong();
-    this.reader = new FrameReader(this);
+    this.reader = new FrameReader(this, memory);
   }
 
   /**
    * Reads what the socket has (a few buffers' worth at most, so that other connections get their
-   * turn) and dispatches it. Returns why the connection is lost if the socket failed or the remote
-   * closed it, else null.
+   * turn, and at most {@code maxBytes}: what the memory budget allows) and dispatches it. Returns
+   * why the connection is lost if the socket failed or the remote closed it, else null.
    */
   @SuppressWarnings("NonAtomicVolatileUpdate") // bytesIn: the loop thread is the only writer
-  ConnectionLostException read(ReadableByteChannel socket, ByteBuffer buf) {
-    for (int i = 0; i < 16 && !reader.stopped(); i++) {
+  ConnectionLostException read(ReadableByteChannel socket, ByteBuffer buf, long maxBytes) {
+    long left = maxBytes;
+    for (int i = 0; i < 16 && !reader.stopped() && left > 0; i++) {
       buf.clear();
+      if (left < buf.capacity()) {
+        buf.limit((int) left);
+      }
       int n;
       try {
         n = socket.read(buf);
@@ -109,9 +120,11 @@ final class Inbound implements FrameReader.Records {
       }
       lastRead = clock.getAsLong();
       bytesIn += n;
+      left -= n;
+      int asked = buf.limit();
       buf.flip();
       reader.consume(buf);
-      if (n < buf.capacity()) {
+      if (n < asked) {
         return null;
       }
     }

@@ -1,5 +1,6 @@
 package io.callosum.lower.tcp.internal;
 
+import io.callosum.lower.MemoryBudget;
 import io.callosum.lower.tcp.TcpOptions;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -50,16 +51,20 @@ final class IoLoop implements Runnable {
   private volatile boolean stopping;
   private final TcpOptions options;
 
+  /** What the remotes of this loop's connections make it hold (the transport's budget). */
+  final MemoryBudget memory;
+
   /** Made on first use by a secured server connection; read by other threads once made. */
   private volatile HandshakeWork handshakes;
 
   /** Endpoints using this loop; guarded by the transport's hub. */
   int users;
 
-  IoLoop(long tickMillis, TcpOptions options) throws IOException {
+  IoLoop(long tickMillis, TcpOptions options, MemoryBudget memory) throws IOException {
     this.selector = Selector.open();
     this.tickMillis = tickMillis;
     this.options = options;
+    this.memory = memory;
     this.thread = new Thread(this, "callosum-tcp-io-" + IDS.incrementAndGet());
     thread.setDaemon(true);
     thread.start();

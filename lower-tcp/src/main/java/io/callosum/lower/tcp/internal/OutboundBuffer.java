@@ -2,6 +2,7 @@ package io.callosum.lower.tcp.internal;
 
 import io.callosum.ConnectionLostException;
 import io.callosum.OverloadedException;
+import io.callosum.lower.MemoryBudget;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.GatheringByteChannel;
@@ -15,7 +16,9 @@ import java.util.function.LongSupplier;
  * loop's scratch buffer per {@code write} call), or, for a lone small frame when nothing is queued,
  * written through on the sender's thread. Only the unwritten tail of a batch is kept here between
  * writes. It also holds the backlog policy: a bound on queued bytes, and whether the remote has
- * stopped reading (no progress for the stall interval).
+ * stopped reading (no progress for the stall interval). What it holds (queued records, the
+ * unwritten tail) counts in the connection's {@link MemoryBudget.Holder}, and a frame the holder
+ * has no room for is refused like one over the bound.
  *
  * <p>Threads: {@link #add}, {@link #room}, {@link #writeThrough} and the {@link Backlog} queries
  * from any thread; {@link #flush}, {@link #pending}, {@link #markActive} and {@link #discard} on
@@ -82,6 +85,7 @@ final class OutboundBuffer implements Backlog {
   private final long stallNanos;
   private final int flushQuantum;
   private final LongSupplier clock;
+  private final MemoryBudget.Holder memory;
   private final ConcurrentLinkedQueue<Out> out = new ConcurrentLinkedQueue<>();
   private final AtomicLong queued = new AtomicLong();
 
@@ -106,13 +110,21 @@ final class OutboundBuffer implements Backlog {
    *     heartbeatInterval})
    * @param flushQuantum bytes one {@link #flush} writes before it yields
    * @param clock nanoTime
+   * @param memory where what is queued counts
    */
-  OutboundBuffer(String remote, long limit, long stallNanos, int flushQuantum, LongSupplier clock) {
+  OutboundBuffer(
+      String remote,
+      long limit,
+      long stallNanos,
+      int flushQuantum,
+      LongSupplier clock,
+      MemoryBudget.Holder memory) {
     this.remote = remote;
     this.limit = limit;
     this.stallNanos = stallNanos;
     this.flushQuantum = flushQuantum;
     this.clock = clock;
+    this.memory = memory;
     this.lastWrite = clock.getAsLong();
   }
 
@@ -122,8 +134,36 @@ final class OutboundBuffer implements Backlog {
    */
   void add(byte[] a, byte[] b, byte[] c, Runnable done) {
     Out o = new Out(a, b, c, done);
-    out.add(o);
     queued.addAndGet(o.size());
+    memory.add(o.size());
+    out.add(o);
+    if (discarded) {
+      drop(); // queued while the connection ended: nobody writes it
+    }
+  }
+
+  /** Takes everything out of the queue uncounted. Any thread; each record is dropped once. */
+  private void drop() {
+    Out o;
+    while ((o = out.poll()) != null) {
+      unqueued(o);
+    }
+  }
+
+  private void unqueued(Out o) {
+    queued.addAndGet(-o.size());
+    memory.release(o.size());
+  }
+
+  /** Sets the unwritten tail (null: none), counted in the memory budget. */
+  private void tail(ByteBuffer t) {
+    if (tail != null) {
+      memory.release(tail.capacity());
+    }
+    tail = t;
+    if (t != null) {
+      memory.add(t.capacity());
+    }
   }
 
   /** Queues one record: its 4-byte length, then {@code content}. */
@@ -133,12 +173,18 @@ final class OutboundBuffer implements Backlog {
     add(length, content, null, done);
   }
 
-  /** Whether a frame of {@code frameSize} bytes may be queued now (see {@link Room}). */
+  /**
+   * Whether a frame of {@code frameSize} bytes may be queued now (see {@link Room}): within the
+   * bound and the memory budget's allowance.
+   */
   Room room(long frameSize) {
-    if (queued.get() + frameSize <= limit) {
-      return Room.FITS;
+    if (queued.get() + frameSize > limit) {
+      return idleNanos() > stallNanos ? Room.NOT_READING : Room.FULL;
     }
-    return idleNanos() > stallNanos ? Room.NOT_READING : Room.FULL;
+    if (memory.allowance() < frameSize) {
+      return stalled() ? Room.NOT_READING : Room.FULL;
+    }
+    return Room.FITS;
   }
 
   /**
@@ -152,9 +198,10 @@ final class OutboundBuffer implements Backlog {
   }
 
   /**
-   * Refuses a frame of {@code frameSize} bytes that would overfill the backlog. A remote that still
-   * reads, only slower than this side sends: {@link OverloadedException} (backpressure for the
-   * caller). One that has taken nothing for the stall interval has stopped reading: {@link
+   * Refuses a frame of {@code frameSize} bytes that would overfill the backlog, or for which the
+   * memory budget has no room. A remote that still reads, only slower than this side sends (or
+   * while the budget is used up): {@link OverloadedException} (backpressure for the caller). One
+   * that has taken nothing for the stall interval has stopped reading: {@link
    * ConnectionLostException}, and the caller cuts the connection.
    */
   void admit(long frameSize) {
@@ -162,14 +209,17 @@ final class OutboundBuffer implements Backlog {
     if (room == Room.FITS) {
       return;
     }
+    boolean memoryFull = queued.get() + frameSize <= limit;
     String full =
-        "the send backlog to "
-            + remote
-            + " is full ("
-            + queued.get()
-            + " bytes, limit "
-            + limit
-            + ")";
+        memoryFull
+            ? "no room for a frame to " + remote + " in the memory budget: " + memory.why(frameSize)
+            : "the send backlog to "
+                + remote
+                + " is full ("
+                + queued.get()
+                + " bytes, limit "
+                + limit
+                + ")";
     if (room == Room.NOT_READING) {
       throw new ConnectionLostException(
           full
@@ -177,7 +227,8 @@ final class OutboundBuffer implements Backlog {
               + idleNanos() / 1_000_000
               + " ms: the remote does not read");
     }
-    throw new OverloadedException(full + ": the remote reads slower than this side sends");
+    throw new OverloadedException(
+        memoryFull ? full : full + ": the remote reads slower than this side sends");
   }
 
   @Override
@@ -230,7 +281,7 @@ final class OutboundBuffer implements Backlog {
       ByteBuffer rest =
           ByteBuffer.allocate(parts[0].remaining() + parts[1].remaining() + parts[2].remaining());
       rest.put(parts[0]).put(parts[1]).put(parts[2]).flip();
-      tail = rest;
+      tail(rest);
       return Through.PARTIAL;
     } finally {
       writeLock.unlock();
@@ -251,7 +302,7 @@ final class OutboundBuffer implements Backlog {
         if (tail.hasRemaining()) {
           return Flush.BLOCKED;
         }
-        tail = null;
+        tail(null);
         lastWrite = clock.getAsLong();
       }
       int written = 0;
@@ -267,8 +318,9 @@ final class OutboundBuffer implements Backlog {
         bytesOut += w;
         lastWrite = clock.getAsLong();
         if (scratch.hasRemaining()) {
-          tail = ByteBuffer.allocate(scratch.remaining());
-          tail.put(scratch).flip();
+          ByteBuffer rest = ByteBuffer.allocate(scratch.remaining());
+          rest.put(scratch).flip();
+          tail(rest);
           return Flush.BLOCKED;
         }
       }
@@ -294,7 +346,7 @@ final class OutboundBuffer implements Backlog {
       byte[] piece = current.piece(currentPiece);
       if (piece == null || currentOffset == piece.length) {
         if (piece == null || ++currentPiece == 3) {
-          queued.addAndGet(-current.size());
+          unqueued(current);
           Runnable done = current.done();
           current = null;
           if (done != null) {
@@ -324,16 +376,19 @@ final class OutboundBuffer implements Backlog {
   }
 
   /**
-   * Drops everything queued (the connection has ended); a later write-through takes nothing. I/O
-   * thread.
+   * Drops everything queued (the connection has ended), and what is queued later; a later
+   * write-through takes nothing. I/O thread.
    */
   void discard() {
     discarded = true;
     writeLock.lock();
     try {
-      out.clear();
-      current = null;
-      tail = null;
+      drop();
+      if (current != null) {
+        unqueued(current);
+        current = null;
+      }
+      tail(null);
     } finally {
       writeLock.unlock();
     }

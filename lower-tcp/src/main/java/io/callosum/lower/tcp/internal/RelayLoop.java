@@ -3,6 +3,7 @@ package io.callosum.lower.tcp.internal;
 import io.callosum.CallosumException;
 import io.callosum.auth.ClientAuthenticator;
 import io.callosum.auth.ServerAuthenticator;
+import io.callosum.lower.MemoryBudget;
 import io.callosum.lower.tcp.TcpOptions;
 import io.callosum.lower.tcp.internal.curve.CurveSecurity;
 import java.io.IOException;
@@ -48,6 +49,11 @@ public final class RelayLoop {
 
   public TcpOptions options() {
     return options;
+  }
+
+  /** What the remotes of this loop's connections make it hold ({@code TcpOptions.memoryBudget}). */
+  public MemoryBudget memory() {
+    return hub.memory();
   }
 
   /** Whether the caller is the loop thread. */

@@ -172,6 +172,10 @@ final class ServerEndpoint implements Endpoint, Connection.Owner, IoLoop.Ready {
             "this endpoint serves at most " + options.maxConnections() + " connections");
         continue;
       }
+      if (!loop.memory.admitsAnother()) {
+        refuse(sc, remote, "no room in the memory budget for another connection: " + loop.memory);
+        continue;
+      }
       if (source != null && !bySource.add(source)) {
         refuse(
             sc,
@@ -196,7 +200,10 @@ final class ServerEndpoint implements Endpoint, Connection.Owner, IoLoop.Ready {
     }
   }
 
-  /** Over a connection limit: the preamble and an ABORT saying why, logged rate-limited. */
+  /**
+   * Over a connection limit or the memory budget: the preamble and an ABORT saying why, logged
+   * rate-limited.
+   */
   private void refuse(SocketChannel sc, String remote, String reason) {
     String line =
         refusals.admit("refused a connection from " + remote + ": " + reason, System.nanoTime());

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import io.callosum.AuthenticationException;
 import io.callosum.CallosumException;
 import io.callosum.lower.Envelope;
+import io.callosum.lower.MemoryBudget;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -137,7 +138,7 @@ class InboundTest {
   private final FakeConnection connection = new FakeConnection();
   private final FakeSocket socket = new FakeSocket();
   private final ByteBuffer buffer = ByteBuffer.allocate(256);
-  private final Inbound in = new Inbound("peer-1", "NULL", connection, now::get);
+  private final Inbound in = new Inbound("peer-1", "NULL", connection, now::get, MemoryBudget.NONE);
 
   /** The records, each with its 4-byte length. */
   private static byte[] records(byte[]... frames) {
@@ -152,7 +153,7 @@ class InboundTest {
   private void feed(byte[] bytes) {
     socket.chunks.add(bytes);
     for (int i = 0; i < 1000 && !socket.chunks.isEmpty(); i++) {
-      assertNull(in.read(socket, buffer));
+      assertNull(in.read(socket, buffer, Long.MAX_VALUE));
     }
   }
 
@@ -168,16 +169,16 @@ class InboundTest {
     feed(Wire.preamble("NULL"));
     assertEquals(List.of("preamble"), connection.events);
 
-    Inbound curve = new Inbound("peer-1", "CURVE", connection, now::get);
+    Inbound curve = new Inbound("peer-1", "CURVE", connection, now::get, MemoryBudget.NONE);
     socket.chunks.add(Wire.preamble("NULL"));
-    curve.read(socket, buffer);
+    curve.read(socket, buffer, Long.MAX_VALUE);
     assertEquals(
         "abort authentication failed: " + Wire.checkPreamble(Wire.preamble("NULL"), "CURVE"),
         connection.events.get(1));
 
-    Inbound garbage = new Inbound("peer-1", "NULL", connection, now::get);
+    Inbound garbage = new Inbound("peer-1", "NULL", connection, now::get, MemoryBudget.NONE);
     socket.chunks.add("GET / HTTP/1.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-    garbage.read(socket, buffer);
+    garbage.read(socket, buffer, Long.MAX_VALUE);
     assertEquals(
         "abort protocol error: not a Callosum TCP preamble (bytes 47455420)",
         connection.events.get(2));
@@ -298,22 +299,22 @@ class InboundTest {
     feed(ByteBuffer.allocate(4).putInt(Wire.MAX_HANDSHAKE_RECORD + 1).array());
     assertEquals("abort limit exceeded", connection.events.get(1).substring(0, 20));
 
-    Inbound sealed = new Inbound("peer-1", "NULL", connection, now::get);
+    Inbound sealed = new Inbound("peer-1", "NULL", connection, now::get, MemoryBudget.NONE);
     socket.chunks.add(Wire.preamble("NULL"));
-    sealed.read(socket, buffer);
+    sealed.read(socket, buffer, Long.MAX_VALUE);
     sealed.enterData(MAX_FRAME, false);
     socket.chunks.add(ByteBuffer.allocate(4).putInt(MAX_FRAME + Wire.SEAL_ALLOWANCE + 1).array());
-    sealed.read(socket, buffer);
+    sealed.read(socket, buffer, Long.MAX_VALUE);
     assertEquals("abort limit exceeded", connection.events.get(3).substring(0, 20));
     assertEquals(4, connection.events.size());
 
     socket.chunks.clear();
-    Inbound roomy = new Inbound("peer-1", "NULL", connection, now::get);
+    Inbound roomy = new Inbound("peer-1", "NULL", connection, now::get, MemoryBudget.NONE);
     socket.chunks.add(Wire.preamble("NULL"));
-    roomy.read(socket, buffer);
+    roomy.read(socket, buffer, Long.MAX_VALUE);
     roomy.enterData(MAX_FRAME, false);
     socket.chunks.add(ByteBuffer.allocate(4).putInt(MAX_FRAME + Wire.SEAL_ALLOWANCE).array());
-    roomy.read(socket, buffer);
+    roomy.read(socket, buffer, Long.MAX_VALUE);
     assertEquals(5, connection.events.size(), "a sealed frame of the limit is no problem");
   }
 
@@ -327,11 +328,14 @@ class InboundTest {
     in.enterData(MAX_FRAME, true);
     assertEquals(9_000, in.lastRead(), "the heartbeat counts from the end of the handshake");
 
-    assertNull(in.read(socket, buffer), "nothing to read");
+    assertNull(in.read(socket, buffer, Long.MAX_VALUE), "nothing to read");
     socket.closedByRemote = true;
-    assertEquals("connection to peer-1 closed by the remote", in.read(socket, buffer).getMessage());
+    assertEquals(
+        "connection to peer-1 closed by the remote",
+        in.read(socket, buffer, Long.MAX_VALUE).getMessage());
     socket.fail = new IOException("reset");
-    assertEquals("connection to peer-1 lost: reset", in.read(socket, buffer).getMessage());
+    assertEquals(
+        "connection to peer-1 lost: reset", in.read(socket, buffer, Long.MAX_VALUE).getMessage());
   }
 
   @Test
@@ -339,7 +343,7 @@ class InboundTest {
     established(false);
     in.stop();
     socket.chunks.add(records(new byte[] {(byte) Wire.PING}));
-    assertNull(in.read(socket, buffer));
+    assertNull(in.read(socket, buffer, Long.MAX_VALUE));
     assertEquals(1, socket.chunks.size(), "not even read from the socket");
     assertEquals(List.of(), connection.events);
   }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.callosum.ConnectionLostException;
 import io.callosum.OverloadedException;
+import io.callosum.lower.MemoryBudget;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -81,7 +82,7 @@ class OutboundBufferTest {
   private final ByteBuffer scratch = ByteBuffer.allocate(1024);
 
   private OutboundBuffer buffer() {
-    return new OutboundBuffer("peer-1", LIMIT, STALL, QUANTUM, now::get);
+    return new OutboundBuffer("peer-1", LIMIT, STALL, QUANTUM, now::get, MemoryBudget.NONE);
   }
 
   private static byte[] bytes(int n, int seed) {

@@ -11,6 +11,7 @@ import io.callosum.ConnectionLostException;
 import io.callosum.MessageTooLargeException;
 import io.callosum.OverloadedException;
 import io.callosum.lower.Envelope;
+import io.callosum.lower.MemoryBudget;
 import io.callosum.lower.tcp.internal.OutboundBufferTest.Taker;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -54,7 +55,7 @@ class OutboundTest {
 
   private final AtomicLong now = new AtomicLong(1_000_000_000L);
   private final OutboundBuffer buffer =
-      new OutboundBuffer("peer-1", BACKLOG, STALL, 1 << 20, now::get);
+      new OutboundBuffer("peer-1", BACKLOG, STALL, 1 << 20, now::get, MemoryBudget.NONE);
   private final Taker socket = new Taker(1 << 20);
   private final FakeConnection connection = new FakeConnection();
   private final ByteBuffer scratch = ByteBuffer.allocate(4096);

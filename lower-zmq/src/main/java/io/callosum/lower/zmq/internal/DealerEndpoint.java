@@ -308,7 +308,8 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
     Capabilities remote =
         Arrays.equals(pongHeader, ping) ? Capabilities.LEGACY : Capabilities.decode(pongHeader);
     cancelTimers();
-    link = new ZmqLink("zmq-" + IDS.incrementAndGet(), remote, null, this);
+    String id = "zmq-" + IDS.incrementAndGet();
+    link = new ZmqLink(id, remote, null, this, shared.memory().holder(id + "(" + address + ")"));
     state = State.UP;
     listener.connected(link);
     first.complete(link);

@@ -72,7 +72,8 @@ public final class RouterEndpoint extends LoopSocket
       };
 
   /**
-   * Per remote, messages that met its high-water mark, in order; bounded (see {@link #sendNow}).
+   * Per remote, messages that met its high-water mark, in order; bounded (see {@link #sendNow}),
+   * and counted in the remote's holder of the memory budget while here.
    */
   private final Map<ZmqLink, ArrayDeque<byte[][]>> backlogs = new LinkedHashMap<>();
 
@@ -326,7 +327,10 @@ public final class RouterEndpoint extends LoopSocket
   }
 
   private ZmqLink accept(byte[] id, Capabilities caps, String userId) {
-    ZmqLink link = new ZmqLink("zmq-" + IDS.incrementAndGet(), caps, userId, this);
+    String linkId = "zmq-" + IDS.incrementAndGet();
+    ZmqLink link =
+        new ZmqLink(
+            linkId, caps, userId, this, shared.memory().holder(linkId + " at " + boundAddress));
     links.put(ByteBuffer.wrap(id), link);
     routingIds.put(link, id);
     listener.connected(link);
@@ -339,7 +343,7 @@ public final class RouterEndpoint extends LoopSocket
       if (id != null) {
         links.remove(ByteBuffer.wrap(id));
       }
-      backlogs.remove(link);
+      dropBacklog(link, backlogs.remove(link));
       listener.disconnected(link, cause);
     }
   }
@@ -388,7 +392,22 @@ public final class RouterEndpoint extends LoopSocket
       drop(link, new ConnectionLostException("remote " + link.id() + " stopped reading"));
       return;
     }
+    link.memory().add(size(message));
     queue.add(message);
+  }
+
+  private static long size(byte[][] message) {
+    return (long) message[2].length + message[3].length;
+  }
+
+  /** What {@code link}'s backlog held is let go (null: it had none). */
+  private static void dropBacklog(ZmqLink link, ArrayDeque<byte[][]> queue) {
+    if (queue != null) {
+      for (byte[][] m : queue) {
+        link.memory().release(size(m));
+      }
+      queue.clear();
+    }
   }
 
   private boolean trySend(byte[][] message) {
@@ -407,13 +426,14 @@ public final class RouterEndpoint extends LoopSocket
       Map.Entry<ZmqLink, ArrayDeque<byte[][]>> entry = it.next();
       ArrayDeque<byte[][]> queue = entry.getValue();
       while (!queue.isEmpty() && trySend(queue.peek())) {
-        queue.poll();
+        entry.getKey().memory().release(size(queue.poll()));
       }
       if (queue.isEmpty()) {
         it.remove();
       } else if (router.errno() == ZMQ.Error.EHOSTUNREACH.getCode()) {
         ZmqLink gone = entry.getKey();
         it.remove();
+        dropBacklog(gone, queue);
         dropLater.add(gone);
       }
     }
@@ -480,6 +500,7 @@ public final class RouterEndpoint extends LoopSocket
                   ? "peer at " + boundAddress + " closed"
                   : "peer at " + boundAddress + " closed: its ZAP handler failed (" + why + ")"));
     }
+    backlogs.forEach(RouterEndpoint::dropBacklog);
     backlogs.clear();
     outgoing.clear();
     if (probeTimer != null) {

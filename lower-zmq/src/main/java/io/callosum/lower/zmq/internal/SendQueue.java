@@ -1,6 +1,7 @@
 package io.callosum.lower.zmq.internal;
 
 import io.callosum.lower.Envelope;
+import io.callosum.lower.Link;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
@@ -13,11 +14,12 @@ import java.util.function.BooleanSupplier;
  * envelopes were handed over from another thread; except while the socket reads a batch ({@link
  * #holding}), when sends wait for its end: a jeromq ROUTER that is sent to between the messages it
  * reads can stop receiving (seen with a remote whose pipe was full), and replies to a burst go out
- * together. Thread-safe.
+ * together. What waits here counts in its link's holder of the memory budget until it is handed to
+ * the sender or dropped. Thread-safe.
  *
  * @param <L> the link type
  */
-final class SendQueue<L> {
+final class SendQueue<L extends Link> {
   private record Item<L>(L link, Envelope envelope) {}
 
   private final IoLoop loop;
@@ -38,19 +40,33 @@ final class SendQueue<L> {
   boolean add(L link, Envelope envelope) {
     if (loop.inLoop()) {
       if (held) {
-        queue.add(new Item<>(link, envelope));
+        queue(link, envelope);
       } else {
         drain();
         sender.accept(link, envelope);
       }
       return true;
     }
-    queue.add(new Item<>(link, envelope));
+    queue(link, envelope);
     if (!drainPosted.get() && drainPosted.compareAndSet(false, true) && !loop.post(this::drain)) {
-      queue.clear();
+      clear();
       return false;
     }
     return true;
+  }
+
+  private void queue(L link, Envelope envelope) {
+    link.memory().add(envelope.size());
+    queue.add(new Item<>(link, envelope));
+  }
+
+  /** The next item, no longer counted; null if none. */
+  private Item<L> poll() {
+    Item<L> item = queue.poll();
+    if (item != null) {
+      item.link().memory().release(item.envelope().size());
+    }
+    return item;
   }
 
   /**
@@ -71,13 +87,15 @@ final class SendQueue<L> {
   void drain() {
     drainPosted.set(false);
     Item<L> item;
-    while ((item = queue.poll()) != null) {
+    while ((item = poll()) != null) {
       sender.accept(item.link(), item.envelope());
     }
   }
 
-  /** Drops everything queued (loop thread, on close). */
+  /** Drops everything queued (on close, or when the loop has ended). */
   void clear() {
-    queue.clear();
+    while (poll() != null) {
+      // each one released as it goes
+    }
   }
 }

@@ -1,6 +1,7 @@
 package io.callosum.lower.zmq.internal;
 
 import io.callosum.auth.ServerAuthenticator;
+import io.callosum.lower.MemoryBudget;
 import io.callosum.lower.zmq.ZmqOptions;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -47,6 +48,12 @@ public final class SharedContext {
   }
 
   private final UserTokens tokens = new UserTokens();
+
+  /**
+   * What the remotes of the transport's endpoints make it hold ({@code ZmqOptions.memoryBudget}).
+   */
+  private final MemoryBudget memory;
+
   private final AtomicLong unverifiedDrops = new AtomicLong();
   private final AtomicLong nudges = new AtomicLong();
 
@@ -97,7 +104,11 @@ public final class SharedContext {
    * idleTimeout}).
    */
   public SharedContext(ZmqOptions options) {
-    this(options.ioThreads(), options.maxSockets(), options.idleTimeout().toMillis());
+    this(
+        options.ioThreads(),
+        options.maxSockets(),
+        options.idleTimeout().toMillis(),
+        options.memoryBudget());
   }
 
   /**
@@ -124,6 +135,16 @@ public final class SharedContext {
    * @param idleMillis how long the context and its loops outlive the last endpoint
    */
   SharedContext(int ioThreads, int maxSockets, long idleMillis) {
+    this(ioThreads, maxSockets, idleMillis, ZmqOptions.defaults().memoryBudget());
+  }
+
+  /**
+   * @param ioThreads how many {@link IoLoop}s serve the sockets of the context
+   * @param maxSockets the most sockets the context holds (jeromq's {@code ZMQ_MAX_SOCKETS})
+   * @param idleMillis how long the context and its loops outlive the last endpoint
+   * @param memoryBudget the limit of {@link #memory()}
+   */
+  private SharedContext(int ioThreads, int maxSockets, long idleMillis, long memoryBudget) {
     if (ioThreads < 1 || maxSockets < 1 || idleMillis < 0) {
       throw new IllegalArgumentException(
           "ioThreads and maxSockets must be positive and idleMillis not negative: "
@@ -136,6 +157,15 @@ public final class SharedContext {
     this.ioThreads = ioThreads;
     this.maxSockets = maxSockets;
     this.idleMillis = idleMillis;
+    this.memory = new MemoryBudget("ZmqOptions.memoryBudget", memoryBudget);
+  }
+
+  /**
+   * What the remotes of this transport's endpoints make it hold: one holder per link, for what the
+   * lower queues for it and what the core holds for it.
+   */
+  public MemoryBudget memory() {
+    return memory;
   }
 
   /**

@@ -4,14 +4,19 @@ import io.callosum.ConnectionLostException;
 import io.callosum.lower.Capabilities;
 import io.callosum.lower.Envelope;
 import io.callosum.lower.Link;
+import io.callosum.lower.MemoryBudget;
 import java.util.Optional;
 
-/** One remote of a ZeroMQ endpoint: a routing id on a ROUTER, or the one server of a DEALER. */
+/**
+ * One remote of a ZeroMQ endpoint: a routing id on a ROUTER, or the one server of a DEALER. What is
+ * held for it counts in its holder of the transport's memory budget, closed with the link.
+ */
 final class ZmqLink implements Link {
   private final String id;
   private final Capabilities capabilities;
   private final String identity;
   private final Sender sender;
+  private final MemoryBudget.Holder memory;
   private volatile boolean open = true;
 
   /** Queues envelopes for the endpoint's I/O thread. */
@@ -21,11 +26,17 @@ final class ZmqLink implements Link {
     void close(ZmqLink link);
   }
 
-  ZmqLink(String id, Capabilities capabilities, String identity, Sender sender) {
+  ZmqLink(
+      String id,
+      Capabilities capabilities,
+      String identity,
+      Sender sender,
+      MemoryBudget.Holder memory) {
     this.id = id;
     this.capabilities = capabilities;
     this.identity = identity;
     this.sender = sender;
+    this.memory = memory;
   }
 
   @Override
@@ -47,10 +58,18 @@ final class ZmqLink implements Link {
     return open;
   }
 
-  /** Marks the link closed; true the first time. */
+  @Override
+  public MemoryBudget.Holder memory() {
+    return memory;
+  }
+
+  /** Marks the link closed (its holder has no reserve any more); true the first time. */
   boolean markClosed() {
     boolean was = open;
     open = false;
+    if (was) {
+      memory.close();
+    }
     return was;
   }
 
