@@ -21,7 +21,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * The {@code callosum} command-line tool: {@code demo}, {@code serve}, {@code call}, {@code send},
- * {@code receive}, {@code keygen}, {@code example} and {@code gateway}.
+ * {@code receive}, {@code keygen}, {@code example}, {@code gateway} and {@code soak}.
  *
  * <p>{@link #main} runs one command and exits with its code. Tests use {@link #commandLine()} and
  * {@code execute} instead, in the same JVM, with their own output writers.
@@ -48,6 +48,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
       KeygenCommand.class,
       ExampleCommand.class,
       GatewayCommand.class,
+      SoakCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Callosum implements Runnable {
@@ -100,7 +101,7 @@ public final class Callosum implements Runnable {
   public void run() {
     throw new ParameterException(
         spec.commandLine(),
-        "Missing command: one of demo, serve, call, send, receive, keygen, example");
+        "Missing command: one of demo, serve, call, send, receive, keygen, example, gateway, soak");
   }
 
   /**
