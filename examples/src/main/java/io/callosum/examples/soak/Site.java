@@ -95,7 +95,16 @@ final class Site implements Restartable {
           List<?> a = (List<?>) body.value();
           return 31 * SoakService.number(a, 0) + SoakService.number(a, 1);
         });
-    client = c.start();
+    try {
+      client = c.start();
+    } catch (RuntimeException e) {
+      c.close();
+      completions.shutdown();
+      synchronized (this) {
+        server.close(); // the site never existed: nothing of it may stay behind
+      }
+      throw e;
+    }
   }
 
   @Override

@@ -16,8 +16,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * A soak with faults: runs the mixed workload of {@link Lane}s and {@link FanoutSite}s over the
  * {@link World} of the chosen lowers while a {@link FaultRunner} plays the seed's {@link
  * FaultPlan}, then checks that every call completed exactly once ({@link Ledger}), that ordering
- * held, that every site answers again once the faults stop, and that heap, file descriptors and
- * threads return to their baseline.
+ * held, that every site answers again once the faults stop, that the heap of the open world does
+ * not grow with the calls it served, and that heap, file descriptors and threads return to their
+ * baseline once it has closed.
  *
  * <p>The baseline is measured after a short warm-up run of the same world without faults (which
  * loads classes and starts what the JVM starts lazily). {@link #run} blocks for the duration plus
@@ -57,6 +58,16 @@ public final class Soak {
     FaultPlan plan = soak.run(progress);
     ResourceUse end = settle(baseline, progress);
     checkResources(baseline, end, violations);
+    if (soak.idleHeapAfter > soak.idleHeapBefore + HEAP_SLACK) {
+      // What long-lived peers keep per call would be freed by closing them: look before that.
+      violations.add(
+          Kind.RESOURCES,
+          String.format(
+              Locale.ROOT,
+              "heap of the open, idle world: %.1f MiB before the run, %.1f MiB after it",
+              soak.idleHeapBefore / 1048576.0,
+              soak.idleHeapAfter / 1048576.0));
+    }
     return new SoakReport(
         settings,
         plan,
@@ -67,7 +78,9 @@ public final class Soak {
         soak.fanoutSummaries,
         violations,
         baseline,
-        end);
+        end,
+        soak.idleHeapBefore,
+        soak.idleHeapAfter);
   }
 
   /** The baseline once the warm-up's threads have gone (their count no longer falls). */
@@ -137,6 +150,11 @@ public final class Soak {
     private long skipped;
     private List<String> fanoutSummaries = List.of();
 
+    /** Heap in use (after a collection) with the world open and idle, before and after the run. */
+    private long idleHeapBefore;
+
+    private long idleHeapAfter;
+
     Phase(Settings settings, Violations violations) {
       this.settings = settings;
       this.faults = violations != null;
@@ -166,6 +184,9 @@ public final class Soak {
               plan.faults().size(),
               plan.fingerprint());
           progress.flush();
+        }
+        if (faults) {
+          idleHeapBefore = ResourceUse.now().heapBytes();
         }
         long start = System.nanoTime();
         int n = 0;
@@ -211,6 +232,9 @@ public final class Soak {
           recover(site);
         }
         drain();
+        if (faults) {
+          idleHeapAfter = ResourceUse.now().heapBytes();
+        }
         applied = runner.applied();
         skipped = runner.skipped();
         fanoutSummaries = world.fanouts().stream().map(FanoutSite::summary).toList();

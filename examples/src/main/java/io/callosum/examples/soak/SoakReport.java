@@ -22,6 +22,8 @@ import java.util.stream.Collectors;
  * @param violations what was found wrong
  * @param baseline resources after the warm-up
  * @param end resources once everything had closed
+ * @param idleHeapBefore heap in use with the world open and idle, before the run
+ * @param idleHeapAfter the same after the run, before the world closed
  */
 public record SoakReport(
     Soak.Settings settings,
@@ -33,7 +35,9 @@ public record SoakReport(
     List<String> fanout,
     Violations violations,
     ResourceUse baseline,
-    ResourceUse end) {
+    ResourceUse end,
+    long idleHeapBefore,
+    long idleHeapAfter) {
 
   /** Whether nothing was found wrong. */
   public boolean passed() {
@@ -72,6 +76,11 @@ public record SoakReport(
         fds(end),
         baseline.threadCount(),
         end.threadCount());
+    out.printf(
+        Locale.ROOT,
+        "open world, idle: heap %.1f -> %.1f MiB (after GC)%n",
+        idleHeapBefore / 1048576.0,
+        idleHeapAfter / 1048576.0);
     out.println(passed() ? "PASSED" : "FAILED");
     out.flush();
   }

@@ -15,6 +15,7 @@ import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Random;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -136,7 +137,7 @@ class FaultProxyTest {
   void aStallHoldsBytesAndLosesNone() throws Exception {
     try (Socket c = client()) {
       byte[] data = new byte[100_000];
-      new java.util.Random(1).nextBytes(data);
+      new Random(1).nextBytes(data);
       proxy.faults().stall(Duration.ofMillis(600));
       long t0 = System.nanoTime();
       OutputStream out = c.getOutputStream();

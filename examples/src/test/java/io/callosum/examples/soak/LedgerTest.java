@@ -9,6 +9,7 @@ import io.callosum.ErrorCode;
 import io.callosum.RemoteInternalException;
 import io.callosum.examples.soak.Violations.Kind;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
@@ -113,7 +114,7 @@ class LedgerTest {
     CompletableFuture<Object> right = new CompletableFuture<>();
     CompletableFuture<Object> wrong = new CompletableFuture<>();
     CompletableFuture<Object> failed = new CompletableFuture<>();
-    for (CompletableFuture<Object> f : new CompletableFuture[] {right, wrong, failed}) {
+    for (CompletableFuture<Object> f : List.of(right, wrong, failed)) {
       var unused = ledger.settleWhenDone(open(), f, v -> v.equals(4) ? null : "not 4: " + v);
     }
     right.complete(4);
