@@ -51,7 +51,10 @@ final class ResilientPollerThreads {
         if (failures.size() == 1) {
           LOG.error("ZeroMQ {} thread: a timer failed; the thread goes on", name, e);
         } else { // within a second of the one before, whose stack trace was logged
-          LOG.error("ZeroMQ {} thread: a timer failed again ({}); the thread goes on", name, e);
+          LOG.error(
+              "ZeroMQ {} thread: a timer failed again ({}); the thread goes on",
+              name,
+              e.toString());
         }
       }
     }
