@@ -4,6 +4,7 @@ import io.callosum.ErrorCode;
 import io.callosum.Invocation;
 import io.callosum.Invoker;
 import io.callosum.StreamCall;
+import io.callosum.examples.soak.Violations.Kind;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -87,16 +88,22 @@ final class Lane implements Runnable {
         while (pick >= WEIGHTS[op]) {
           pick -= WEIGHTS[op++];
         }
-        switch (op) {
-          case 0 -> burst();
-          case 1 -> failing();
-          case 2 -> timingOut();
-          case 3 -> cancelled();
-          case 4 -> withCallbacks();
-          case 5 -> serverStream();
-          case 6 -> bidiStream();
-          case 7 -> chunkedRequest();
-          default -> chunkedReply();
+        try {
+          switch (op) {
+            case 0 -> burst();
+            case 1 -> failing();
+            case 2 -> timingOut();
+            case 3 -> cancelled();
+            case 4 -> withCallbacks();
+            case 5 -> serverStream();
+            case 6 -> bidiStream();
+            case 7 -> chunkedRequest();
+            default -> chunkedReply();
+          }
+        } catch (RuntimeException e) {
+          // What the library handed back did not have the shape of an answer (or the lane is
+          // wrong): report it, and go on with the next operation.
+          violations.add(Kind.WRONG_RESULT, name + ": operation " + op + " failed: " + e);
         }
         TimeUnit.MILLISECONDS.sleep(random.nextInt(10));
       }

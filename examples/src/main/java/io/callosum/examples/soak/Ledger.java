@@ -92,7 +92,12 @@ public final class Ledger {
           if (error != null) {
             t.failed(error);
           } else {
-            String wrong = check.apply(value);
+            String wrong;
+            try {
+              wrong = check.apply(value);
+            } catch (RuntimeException e) {
+              wrong = "a result of the wrong shape: " + value + " (" + e + ")";
+            }
             if (wrong == null) {
               t.succeeded();
             } else {

@@ -1,6 +1,7 @@
 package io.callosum.examples.soak;
 
 import io.callosum.Ordering;
+import io.callosum.examples.soak.Violations.Kind;
 import io.callosum.lower.Transport;
 import io.callosum.lower.tcp.TcpOptions;
 import io.callosum.lower.tcp.TcpTransport;
@@ -11,6 +12,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Everything one soak runs: for each lower, a {@link Site} per ordering policy (its client reaching
@@ -25,17 +30,26 @@ final class World implements AutoCloseable {
   static final TcpOptions TCP_OPTIONS =
       TcpOptions.builder().reconnect(Duration.ofMillis(100), Duration.ofSeconds(1)).build();
 
-  private final List<Runnable> closeables = new ArrayList<>(); // close actions, run last first
+  /** How long one thing may take to close before the soak reports it and goes on. */
+  private static final Duration CLOSE_WITHIN = Duration.ofSeconds(60);
+
+  /** Something to close, and its name in a report that it did not close. */
+  private record Closing(String what, Runnable close) {}
+
+  private final Violations violations;
+  private final List<Closing> closeables = new ArrayList<>(); // closed last first
   private final List<Site> sites = new ArrayList<>();
   private final List<FanoutSite> fanouts = new ArrayList<>();
   private final Map<String, FaultProxy> proxies = new LinkedHashMap<>();
   private final Map<String, Restartable> restartables = new LinkedHashMap<>();
 
-  private World() {}
+  private World(Violations violations) {
+    this.violations = violations;
+  }
 
   /** Opens the world of {@code lowers}, its calls booked in {@code ledger}. */
   static World open(Set<Lower> lowers, Ledger ledger, Violations violations) throws Exception {
-    World w = new World();
+    World w = new World(violations);
     try {
       for (Lower lower : lowers) {
         w.openLower(lower, ledger, violations);
@@ -69,14 +83,14 @@ final class World implements AutoCloseable {
     }
     FanoutSite f =
         new FanoutSite(lower.label() + "-fanout", lower.scheme, servers, clients, violations);
-    closeables.add(f::close);
+    closeables.add(new Closing("fan-out " + lower.label(), f::close));
     fanouts.add(f);
     f.proxies().forEach(p -> proxies.put(p.name(), p));
   }
 
   private void openGateways(Ledger ledger, Violations violations) throws Exception {
     GatewayPair pair = new GatewayPair(TCP_OPTIONS);
-    closeables.add(pair::close);
+    closeables.add(new Closing("the gateway pair", pair::close));
     pair.proxies().forEach(p -> proxies.put(p.name(), p));
     restartables.put(pair.a().name(), pair.a());
     restartables.put(pair.b().name(), pair.b());
@@ -103,13 +117,13 @@ final class World implements AutoCloseable {
   }
 
   private FaultProxy proxy(FaultProxy p) {
-    closeables.add(p::close);
+    closeables.add(new Closing("proxy " + p.name(), p::close));
     proxies.put(p.name(), p);
     return p;
   }
 
   private void site(Site s) {
-    closeables.add(s::close);
+    closeables.add(new Closing("site " + s.name(), s::close));
     sites.add(s);
     restartables.put(s.name(), s);
   }
@@ -140,19 +154,46 @@ final class World implements AutoCloseable {
     return restartables;
   }
 
-  /** Closes everything, the last opened first; the first failure is thrown once all are closed. */
+  /**
+   * Closes everything, the last opened first. A close that does not return within a minute is
+   * reported ({@link Kind#RESOURCES}: what it holds is not released) and left behind, so that the
+   * soak still ends with its summary; the first failure is thrown once all are closed.
+   */
   @Override
   public void close() {
     RuntimeException first = null;
     for (int i = closeables.size() - 1; i >= 0; i--) {
+      Closing c = closeables.get(i);
+      CompletableFuture<Void> closed = new CompletableFuture<>();
+      Thread t =
+          new Thread(
+              () -> {
+                try {
+                  c.close().run();
+                  closed.complete(null);
+                } catch (RuntimeException e) {
+                  closed.completeExceptionally(e);
+                }
+              },
+              "soak-close");
+      t.setDaemon(true);
+      t.start();
       try {
-        closeables.get(i).run();
-      } catch (RuntimeException e) {
+        closed.get(CLOSE_WITHIN.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (TimeoutException e) {
+        violations.add(
+            Kind.RESOURCES,
+            "closing " + c.what() + " did not return within " + CLOSE_WITHIN.toSeconds() + " s");
+      } catch (ExecutionException e) {
+        RuntimeException failure = (RuntimeException) e.getCause();
         if (first == null) {
-          first = e;
+          first = failure;
         } else {
-          first.addSuppressed(e);
+          first.addSuppressed(failure);
         }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
       }
     }
     if (first != null) {

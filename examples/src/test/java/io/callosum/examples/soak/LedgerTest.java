@@ -117,11 +117,14 @@ class LedgerTest {
     for (CompletableFuture<Object> f : List.of(right, wrong, failed)) {
       var unused = ledger.settleWhenDone(open(), f, v -> v.equals(4) ? null : "not 4: " + v);
     }
+    CompletableFuture<Object> shapeless = new CompletableFuture<>();
+    var unused = ledger.settleWhenDone(open(), shapeless, v -> ((String) v).isEmpty() ? "" : null);
     right.complete(4);
     wrong.complete(5);
     failed.completeExceptionally(new ConnectionLostException("cut"));
+    shapeless.complete(6); // the check throws: still settled, as a wrong result
     assertEquals(0, ledger.openCalls());
-    assertEquals(1, violations.total());
-    assertEquals(1, violations.count(Kind.WRONG_RESULT));
+    assertEquals(2, violations.total());
+    assertEquals(2, violations.count(Kind.WRONG_RESULT));
   }
 }
