@@ -47,6 +47,19 @@ public final class InProcessTransport implements Transport {
     return Set.of("inproc");
   }
 
+  /**
+   * Bound names, their open links, and the in-process broadcast and pipeline endpoints: 0 once
+   * everything in-process has closed. Tests read it through {@code InProcessEntries} (core
+   * test-jar).
+   */
+  static int entries() {
+    int n = InProcessFanout.entries();
+    for (Server s : BOUND.values()) {
+      n += 1 + s.links.size();
+    }
+    return n;
+  }
+
   private static String name(URI address) {
     String s = address.toString();
     if (!s.startsWith("inproc://") || s.length() == "inproc://".length()) {

@@ -59,6 +59,20 @@ public final class InProcessFanout {
     return r;
   }
 
+  /**
+   * Bound names and the senders and receivers that meet at them: 0 once every in-process broadcast
+   * and pipeline endpoint has closed (tests read it).
+   */
+  public static int entries() {
+    int n = 0;
+    for (Hub hub : BOUND.values()) {
+      synchronized (hub) {
+        n += 1 + hub.senders.size() + hub.receivers.size();
+      }
+    }
+    return n;
+  }
+
   private static Hub hub(String name, FanoutConfig config) throws IOException {
     if (config.bind()) {
       Hub hub = new Hub(name, config.pattern());

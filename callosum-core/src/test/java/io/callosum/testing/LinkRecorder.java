@@ -22,6 +22,9 @@ public class LinkRecorder implements LinkListener {
   /** The first link reported connected. */
   public final CompletableFuture<Link> first = new CompletableFuture<>();
 
+  /** Every envelope received, in order. */
+  public final List<Envelope> envelopes = new CopyOnWriteArrayList<>();
+
   @Override
   public void connected(Link l) {
     events.add("connected");
@@ -32,6 +35,7 @@ public class LinkRecorder implements LinkListener {
   @Override
   public void received(Link l, Envelope e) {
     events.add("received");
+    envelopes.add(e);
   }
 
   @Override

@@ -24,7 +24,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * The {@code callosum} command-line tool: {@code demo}, {@code serve}, {@code call}, {@code send},
- * {@code receive}, {@code keygen}, {@code example} and {@code gateway}. ({@code callosum bench} is
+ * {@code receive}, {@code keygen}, {@code example}, {@code gateway} and {@code soak}. ({@code callosum bench} is
  * the benchmarks module's, which the {@code callosum} script runs; the help lists it too.)
  *
  * <p>{@link #main} runs one command and exits with its code. Tests use {@link #commandLine()} and
@@ -56,6 +56,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
       KeygenCommand.class,
       ExampleCommand.class,
       GatewayCommand.class,
+      SoakCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Callosum implements Runnable {

@@ -26,8 +26,8 @@ final class OptionConverters {
   private OptionConverters() {}
 
   /**
-   * A positive duration: {@code 250ms}, {@code 5s}, {@code 2m}, or a bare number of seconds such as
-   * {@code 1.5}.
+   * A positive duration: {@code 250ms}, {@code 5s}, {@code 2m}, {@code 1h}, or a bare number of
+   * seconds such as {@code 1.5}.
    */
   static final class Timeout implements ITypeConverter<Duration> {
     @Override
@@ -42,13 +42,16 @@ final class OptionConverters {
       } else if (t.endsWith("m")) {
         t = t.substring(0, t.length() - 1);
         millisPerUnit = BigDecimal.valueOf(60_000);
+      } else if (t.endsWith("h")) {
+        t = t.substring(0, t.length() - 1);
+        millisPerUnit = BigDecimal.valueOf(3_600_000);
       }
       BigDecimal millis;
       try {
         millis = new BigDecimal(t.trim()).multiply(millisPerUnit);
       } catch (NumberFormatException e) {
         throw new TypeConversionException(
-            "'" + text + "' is not a duration (e.g. 250ms, 5s, 2m, 1.5)");
+            "'" + text + "' is not a duration (e.g. 250ms, 5s, 2m, 1h, 1.5)");
       }
       BigDecimal nanos = millis.movePointRight(6);
       if (nanos.compareTo(BigDecimal.ONE) < 0

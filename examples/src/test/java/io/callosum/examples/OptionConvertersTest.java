@@ -22,12 +22,15 @@ class OptionConvertersTest {
     assertEquals(Duration.ofMillis(250), timeout.convert("250ms"));
     assertEquals(Duration.ofMillis(1500), timeout.convert("1.5"));
     assertEquals(Duration.ofMinutes(2), timeout.convert("2m"));
+    assertEquals(Duration.ofMinutes(30), timeout.convert("30m"));
+    assertEquals(Duration.ofMinutes(90), timeout.convert("1.5h"));
     assertEquals(Duration.ofNanos(500_000), timeout.convert("0.5MS"));
   }
 
   @Test
   void timeoutsMustBePositiveNumbers() {
-    for (String bad : new String[] {"", "s", "abc", "5x", "0", "-1s", "0.0000000001", "1e30s"}) {
+    for (String bad :
+        new String[] {"", "s", "abc", "5x", "h", "0", "-1s", "0.0000000001", "1e30s"}) {
       assertThrows(TypeConversionException.class, () -> timeout.convert(bad), bad);
     }
   }

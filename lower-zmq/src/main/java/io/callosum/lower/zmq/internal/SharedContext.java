@@ -186,6 +186,8 @@ public final class SharedContext {
       }
       ZMQ.Context c = ZMQ.context(1);
       c.setMaxSockets(maxSockets);
+      // Threads that survive a failing timer (the method's name is jeromq 0.6.0's).
+      c.setThreadFactor(ResilientPollerThreads::create);
       for (IoLoop l : fresh) {
         l.start();
       }
