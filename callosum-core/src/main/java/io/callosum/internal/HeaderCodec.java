@@ -272,8 +272,7 @@ final class HeaderCodec {
     }
 
     /** Skips a value of the wrong type, noting {@code what} is wrong; true if it did. */
-    private boolean wrongType(
-        MessageUnpacker u, ValueType vt, ValueType expected, String what, int frameLength)
+    private boolean wrongType(ValueType vt, ValueType expected, String what, int frameLength)
         throws IOException {
       if (vt == expected) {
         return false;
@@ -288,7 +287,7 @@ final class HeaderCodec {
      * Integer.MAX_VALUE: both unknown.
      */
     int type(MessageUnpacker u, ValueType vt, int frameLength) throws IOException {
-      if (wrongType(u, vt, ValueType.INTEGER, "type is not an integer", frameLength)) {
+      if (wrongType(vt, ValueType.INTEGER, "type is not an integer", frameLength)) {
         return NO_TYPE;
       }
       long t = Math.min(integer(u), Integer.MAX_VALUE);
@@ -296,7 +295,7 @@ final class HeaderCodec {
     }
 
     String method(MessageUnpacker u, ValueType vt, int frameLength) throws IOException {
-      return wrongType(u, vt, ValueType.STRING, "meth is not a str", frameLength)
+      return wrongType(vt, ValueType.STRING, "meth is not a str", frameLength)
           ? null
           : text(u, frameLength);
     }
@@ -315,7 +314,7 @@ final class HeaderCodec {
     }
 
     long seq(MessageUnpacker u, ValueType vt, int frameLength) throws IOException {
-      if (wrongType(u, vt, ValueType.INTEGER, "seq is not an integer", frameLength)) {
+      if (wrongType(vt, ValueType.INTEGER, "seq is not an integer", frameLength)) {
         return -1;
       }
       long s = integer(u);
@@ -328,7 +327,7 @@ final class HeaderCodec {
 
     /** 1 for true, 0 for false, -1 if not read. */
     int zip(MessageUnpacker u, ValueType vt, int frameLength) throws IOException {
-      if (wrongType(u, vt, ValueType.BOOLEAN, "zip is not a bool", frameLength)) {
+      if (wrongType(vt, ValueType.BOOLEAN, "zip is not a bool", frameLength)) {
         return -1;
       }
       return u.unpackBoolean() ? 1 : 0;
@@ -336,7 +335,7 @@ final class HeaderCodec {
 
     List<CallId> chain(MessageUnpacker u, ValueType vt, int frameLength, int maxChain)
         throws IOException {
-      if (wrongType(u, vt, ValueType.ARRAY, "chn is not an array", frameLength)) {
+      if (wrongType(vt, ValueType.ARRAY, "chn is not an array", frameLength)) {
         return null;
       }
       int count = u.unpackArrayHeader();
@@ -362,7 +361,7 @@ final class HeaderCodec {
     }
 
     int streams(MessageUnpacker u, ValueType vt, int frameLength) throws IOException {
-      if (wrongType(u, vt, ValueType.INTEGER, "stm is not an integer", frameLength)) {
+      if (wrongType(vt, ValueType.INTEGER, "stm is not an integer", frameLength)) {
         return -1;
       }
       long v = integer(u);
@@ -374,7 +373,7 @@ final class HeaderCodec {
     }
 
     long chunkTotal(MessageUnpacker u, ValueType vt, int frameLength) throws IOException {
-      if (wrongType(u, vt, ValueType.INTEGER, "chk is not an integer", frameLength)) {
+      if (wrongType(vt, ValueType.INTEGER, "chk is not an integer", frameLength)) {
         return -1;
       }
       long v = integer(u);
@@ -387,7 +386,7 @@ final class HeaderCodec {
 
     /** {@code [items, bytes]}; null if not an array. */
     long[] credit(MessageUnpacker u, ValueType vt, int frameLength) throws IOException {
-      if (wrongType(u, vt, ValueType.ARRAY, "crd is not an array", frameLength)) {
+      if (wrongType(vt, ValueType.ARRAY, "crd is not an array", frameLength)) {
         return null;
       }
       long[] credit = {0, 0};
