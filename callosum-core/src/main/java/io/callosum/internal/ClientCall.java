@@ -154,6 +154,7 @@ final class ClientCall {
       long deadline = timed ? System.nanoTime() + nanos : 0;
       boolean interrupted = false;
       boolean took = false;
+      Runnable awakeAgain = BurstPool.blocking(); // a pool task behind this one runs meanwhile
       try {
         while (true) {
           // While this thread is registered, only handOff replaces it, so a settlement is ours.
@@ -184,6 +185,7 @@ final class ClientCall {
           }
         }
       } finally {
+        awakeAgain.run();
         if (!took
             && !WAITER.compareAndSet(this, me, null)
             && WAITER.getAndSet(this, null) instanceof Runnable settlement) { // not a Thread

@@ -5,7 +5,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -103,9 +102,11 @@ public final class Threads {
   }
 
   /**
-   * A new virtual thread per task where the JVM has them, else a pool of daemon threads that grows
-   * on demand up to {@code maxThreads} (tasks are never queued: the caller bounds how many it
-   * submits) and shrinks when idle.
+   * A new virtual thread per task where the JVM has them, else a {@link BurstPool} of up to {@code
+   * maxThreads} daemon threads: a burst of calls read at once costs one wake-up, a handler that
+   * blocks gets the calls behind it another thread (at once when it waits on a call's future, else
+   * after {@link #STALL_NANOS}). It never refuses a task until shut down: the caller bounds how
+   * many it submits. Idle threads end after 30 s.
    */
   public static ExecutorService handlerExecutor(String prefix, int maxThreads) {
     if (VIRTUAL_FACTORY != null) {
@@ -115,27 +116,22 @@ public final class Threads {
         LOG.debug("virtual threads unavailable, using a pool", t);
       }
     }
-    return new Pool(0, maxThreads, 30, new SynchronousQueue<>(), daemonFactory(prefix));
+    return new BurstPool(
+        maxThreads, STALL_NANOS, TimeUnit.SECONDS.toNanos(30), daemonFactory(prefix));
   }
 
   /**
-   * How long tasks may wait behind a running callback that makes no progress before another thread
-   * of the callback pool runs them ({@link CallbackPool}).
+   * How long tasks may wait behind a running one that makes no progress (and did not say it waits)
+   * before other threads of a {@link BurstPool} run them.
    */
-  static final long CALLBACK_STALL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+  static final long STALL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
   /**
-   * A new virtual thread per task where the JVM has them, else up to {@code threads} daemon threads
-   * sharing an unbounded FIFO queue, woken only when none is awake, so that a burst of completions
-   * costs one wake-up ({@link CallbackPool}): it never refuses a task (completions must never be
-   * lost or pushed back onto an I/O thread), and idle threads end after 30 s.
+   * The same as {@link #handlerExecutor}, for completions: it never refuses a task (completions
+   * must never be lost or pushed back onto an I/O thread).
    */
   public static ExecutorService callbackExecutor(String prefix, int threads) {
-    if (VIRTUAL_FACTORY != null) {
-      return handlerExecutor(prefix, threads);
-    }
-    return new CallbackPool(
-        threads, CALLBACK_STALL_NANOS, TimeUnit.SECONDS.toNanos(30), daemonFactory(prefix));
+    return handlerExecutor(prefix, threads);
   }
 
   /**

@@ -353,6 +353,39 @@ class OutgoingCallsTest {
   }
 
   @Test
+  void aPoolThreadWaitingForItsReply_letsTheTaskBehindItRun() throws Exception {
+    // A handler that waits for a nested call's reply, with calls queued behind it: with a stall
+    // time
+    // of an hour, only the wait announced by the future lets another thread run them.
+    BurstPool handlers =
+        new BurstPool(
+            4, TimeUnit.HOURS.toNanos(1), TimeUnit.HOURS.toNanos(1), Threads.daemonFactory("h"));
+    try (OwnPool c = new OwnPool()) {
+      CompletableFuture<Object> got = new CompletableFuture<>();
+      handlers.execute(
+          () -> {
+            CompletableFuture<Payload> f = c.fixture.calls.invoke(c.fixture.request(null, null));
+            handlers.execute(
+                () -> {
+                  try {
+                    c.reply(); // the task behind the waiting one brings its reply
+                  } catch (BadMessageException e) {
+                    got.completeExceptionally(e);
+                  }
+                });
+            try {
+              got.complete(f.get(10, TimeUnit.SECONDS).bytes()[0]);
+            } catch (InterruptedException | ExecutionException | TimeoutException e) {
+              got.completeExceptionally(e);
+            }
+          });
+      assertEquals((byte) 1, got.get(20, TimeUnit.SECONDS));
+    } finally {
+      handlers.shutdownNow();
+    }
+  }
+
+  @Test
   void withNobodyWaiting_theCallbackExecutorSettles() throws Exception {
     try (OwnPool c = new OwnPool()) {
       CompletableFuture<Payload> f = c.fixture.calls.invoke(c.fixture.request(null, null));

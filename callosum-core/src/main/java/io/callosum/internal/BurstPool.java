@@ -18,23 +18,30 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * A pool of up to {@code maxThreads} daemon threads sharing one FIFO queue that never refuses a
  * task (until shut down), which wakes a thread only when none is awake: a task queued while a
- * worker runs is left to that worker, so a burst of tasks (the completions of one read of many
- * replies) costs one wake-up, not one per task as in a {@link
- * java.util.concurrent.ThreadPoolExecutor}, whose every queued task wakes an idle thread.
+ * worker runs is left to that worker, so a burst of tasks (the calls or completions of one read of
+ * many messages) costs one wake-up, not one per task as in a {@link
+ * java.util.concurrent.ThreadPoolExecutor}, whose every queued task wakes or starts a thread. The
+ * peer's default handler and callback executors on a JVM without virtual threads.
  *
- * <p>A task that blocks, or runs long, must not hold up the tasks behind it for good: while tasks
- * wait behind a running one, one idle thread watches, waking every {@code stallNanos}, and joins in
- * when no task has started or ended for that long (and another watches then). So a blocking task
- * delays those queued behind it by about {@code stallNanos}, and a task that waits for a later one
- * still sees it run.
+ * <p>A task that blocks, or runs long, must not hold up the tasks behind it for good. A task about
+ * to wait for something says so ({@link #blocking}, which the peer's own futures call before they
+ * park): its thread stops counting as awake, and a task queued behind it wakes another thread at
+ * once. For waits nobody announces: while tasks wait behind a running one, one idle thread watches,
+ * waking every {@code stallNanos}, and when no task has started or ended for that long it joins in
+ * and wakes a thread for every other task waiting (the running ones are taken to be blocked). So an
+ * unannounced blocking task delays those queued behind it by about {@code stallNanos}, and a task
+ * that waits for a later one still sees it run.
  *
- * <p>Threads: {@link #execute} and the lifecycle methods from any thread. Idle threads end after
- * {@code keepAliveNanos}.
+ * <p>Threads: {@link #execute} and the lifecycle methods from any thread; {@link #blocking} from a
+ * task of any pool (a no-op elsewhere). Idle threads end after {@code keepAliveNanos}.
  */
-final class CallbackPool extends AbstractExecutorService {
+final class BurstPool extends AbstractExecutorService {
   private static final int RUNNING = 0;
   private static final int SHUTDOWN = 1;
   private static final int STOP = 2;
+
+  /** The worker the current thread is, if it is one. */
+  private static final ThreadLocal<Worker> CURRENT = new ThreadLocal<>();
 
   private final int maxThreads;
   private final long stallNanos;
@@ -61,6 +68,9 @@ final class CallbackPool extends AbstractExecutorService {
 
   private volatile int state = RUNNING;
 
+  /** Guarded by {@link #lock}: how often a watcher joined in because the running tasks stalled. */
+  private int stallJoins;
+
   /** One thread of the pool; its fields are guarded by the pool's lock. */
   private final class Worker implements Runnable {
     Thread thread;
@@ -68,12 +78,21 @@ final class CallbackPool extends AbstractExecutorService {
     /** Taken off the idle list by another thread, and counted awake for it. */
     boolean woken;
 
+    /** In a wait announced by {@link #blocking} (own thread only). */
+    boolean waiting;
+
+    BurstPool pool() {
+      return BurstPool.this;
+    }
+
     @Override
     public void run() {
-      Threads.RUNNING_IN.set(CallbackPool.this);
+      Threads.RUNNING_IN.set(BurstPool.this);
+      CURRENT.set(this);
       try {
         work(this);
       } finally {
+        CURRENT.remove();
         Threads.RUNNING_IN.remove();
         exited(this);
       }
@@ -85,7 +104,7 @@ final class CallbackPool extends AbstractExecutorService {
    *     ending before another thread joins in
    * @param keepAliveNanos how long an idle thread lives
    */
-  CallbackPool(int maxThreads, long stallNanos, long keepAliveNanos, ThreadFactory factory) {
+  BurstPool(int maxThreads, long stallNanos, long keepAliveNanos, ThreadFactory factory) {
     if (maxThreads < 2) {
       throw new IllegalArgumentException("at least 2 threads (one runs, one watches)");
     }
@@ -266,11 +285,18 @@ final class CallbackPool extends AbstractExecutorService {
           join = false;
         }
         if (join) {
+          boolean stalled = watcher == self && state == RUNNING;
           if (watcher == self) {
             watcher = null;
           }
           idle.remove(self);
           awake.incrementAndGet();
+          if (stalled) {
+            stallJoins++;
+            // Whatever runs is taken to be blocked: every other task waiting gets a thread now,
+            // not one more every stall interval.
+            for (int more = queue.size() - 1; more > 0 && wakeOne(false); more--) {}
+          }
           return true;
         }
         long park = self == watcher ? stallNanos : keepAliveNanos - (now - idleSince);
@@ -302,6 +328,40 @@ final class CallbackPool extends AbstractExecutorService {
     } finally {
       lock.unlock();
     }
+  }
+
+  /**
+   * Says that the current thread, if it runs a task of a pool of this kind, is about to wait: it
+   * stops counting as awake, so a task queued behind it gets a thread at once rather than after the
+   * stall time. Returns what to run once the wait is over (which counts it awake again); a no-op on
+   * other threads.
+   */
+  static Runnable blocking() {
+    Worker w = CURRENT.get();
+    if (w == null || w.waiting) {
+      return NOT_COUNTED; // not a pool's thread, or a wait within a wait (counted once)
+    }
+    w.waiting = true;
+    return w.pool().waitBegins(w);
+  }
+
+  private static final Runnable NOT_COUNTED = () -> {};
+
+  private Runnable waitBegins(Worker w) {
+    if (awake.decrementAndGet() == 0 && !queue.isEmpty()) {
+      lock.lock();
+      try {
+        if (awake.get() == 0 && !queue.isEmpty() && state != STOP) {
+          wakeOne(false);
+        }
+      } finally {
+        lock.unlock();
+      }
+    }
+    return () -> {
+      awake.incrementAndGet();
+      w.waiting = false;
+    };
   }
 
   @Override
@@ -373,6 +433,16 @@ final class CallbackPool extends AbstractExecutorService {
         left = terminated.awaitNanos(left);
       }
       return true;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** How often a watcher joined in because the running tasks stalled (for tests). */
+  int stallJoins() {
+    lock.lock();
+    try {
+      return stallJoins;
     } finally {
       lock.unlock();
     }

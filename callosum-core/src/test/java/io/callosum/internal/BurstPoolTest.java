@@ -17,12 +17,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The callback pool: a burst of tasks is run by the thread that is awake, not one thread per task;
- * a task that blocks does not hold up the tasks behind it for good; shutting down runs or returns
+ * The burst pool: a burst of tasks is run by the thread that is awake, not one thread per task; a
+ * task that blocks does not hold up the tasks behind it for good (at once if it says it waits, else
+ * after the stall time, and then every task waiting gets a thread); shutting down runs or returns
  * what is queued and ends every thread. Waits are bounded; the one timing in play (the stall time)
  * is either an hour (so it never fires) or what the test waits for.
  */
-class CallbackPoolTest {
+class BurstPoolTest {
   private static final long HOUR = TimeUnit.HOURS.toNanos(1);
   private static final long MS = TimeUnit.MILLISECONDS.toNanos(1);
 
@@ -35,7 +36,7 @@ class CallbackPoolTest {
         t.setUncaughtExceptionHandler((th, e) -> uncaught.set(e));
         return t;
       };
-  private CallbackPool pool;
+  private BurstPool pool;
 
   @AfterEach
   void end() throws InterruptedException {
@@ -48,7 +49,7 @@ class CallbackPoolTest {
 
   @Test
   void aBurstQueuedWhileAThreadRuns_isRunByThatThread_notByOneThreadPerTask() throws Exception {
-    pool = new CallbackPool(64, HOUR, HOUR, counting);
+    pool = new BurstPool(64, HOUR, HOUR, counting);
     int n = 100;
     CountDownLatch ran = new CountDownLatch(n);
     Set<Thread> threads = ConcurrentHashMap.newKeySet();
@@ -69,7 +70,7 @@ class CallbackPoolTest {
 
   @Test
   void aTaskThatWaitsForALaterOne_seesItRun() throws Exception {
-    pool = new CallbackPool(64, MS, HOUR, counting);
+    pool = new BurstPool(64, MS, HOUR, counting);
     CountDownLatch later = new CountDownLatch(1);
     AtomicReference<Boolean> waited = new AtomicReference<>();
     CountDownLatch done = new CountDownLatch(1);
@@ -88,8 +89,87 @@ class CallbackPoolTest {
   }
 
   @Test
+  void aTaskThatSaysItWaits_letsTheTaskBehindItRunAtOnce() throws Exception {
+    pool = new BurstPool(64, HOUR, HOUR, counting); // no stall ever detected: only the word counts
+    CountDownLatch later = new CountDownLatch(1);
+    AtomicReference<Boolean> waited = new AtomicReference<>();
+    CountDownLatch done = new CountDownLatch(1);
+    pool.execute(
+        () -> {
+          pool.execute(later::countDown); // queued behind this task, which waits for it
+          Runnable awakeAgain = BurstPool.blocking();
+          try {
+            waited.set(later.await(10, TimeUnit.SECONDS));
+          } catch (InterruptedException e) {
+            waited.set(false);
+          } finally {
+            awakeAgain.run();
+          }
+          done.countDown();
+        });
+    assertTrue(done.await(20, TimeUnit.SECONDS));
+    assertEquals(true, waited.get(), "another thread ran the task queued behind the waiting one");
+    assertEquals(0, pool.stallJoins());
+  }
+
+  @Test
+  void aWaitOutsideThePool_orWithinAWait_changesNothing() throws Exception {
+    BurstPool.blocking().run(); // not a pool thread: a no-op
+    pool = new BurstPool(64, HOUR, HOUR, counting);
+    Set<Thread> threads = ConcurrentHashMap.newKeySet();
+    CountDownLatch ran = new CountDownLatch(3);
+    pool.execute(
+        () -> {
+          Runnable outer = BurstPool.blocking();
+          Runnable inner = BurstPool.blocking(); // counted once
+          inner.run();
+          outer.run();
+          for (int i = 0; i < 3; i++) {
+            pool.execute(
+                () -> {
+                  threads.add(Thread.currentThread());
+                  ran.countDown();
+                });
+          }
+        });
+    assertTrue(ran.await(10, TimeUnit.SECONDS));
+    assertEquals(1, threads.size(), "awake again after the waits: the burst stays on one thread");
+  }
+
+  @Test
+  void aStall_givesEveryTaskWaitingAThreadAtOnce() throws Exception {
+    pool = new BurstPool(64, MS, HOUR, counting);
+    int n = 12;
+    CountDownLatch allStarted = new CountDownLatch(n);
+    CountDownLatch done = new CountDownLatch(n);
+    Runnable meetTheOthers =
+        () -> {
+          allStarted.countDown();
+          try {
+            allStarted.await(10, TimeUnit.SECONDS); // a wait nobody announces
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          done.countDown();
+        };
+    pool.execute(
+        () -> {
+          for (int i = 1; i < n; i++) {
+            pool.execute(meetTheOthers); // all queued behind the first, which blocks
+          }
+          meetTheOthers.run();
+        });
+    assertTrue(done.await(20, TimeUnit.SECONDS));
+    assertEquals(0, allStarted.getCount(), "every task ran at the same time");
+    // One thread per stall would take n - 1 stalls; all at once takes one (a second only when a
+    // woken thread has not started its task by the next stall time, as on a loaded machine).
+    assertTrue(
+        pool.stallJoins() < n / 2, pool.stallJoins() + " stalls: the waiting tasks came one by one");
+  }
+
+  @Test
   void shutdownNow_returnsWhatNeverStarted_andInterruptsWhatRuns() throws Exception {
-    pool = new CallbackPool(64, HOUR, HOUR, counting);
+    pool = new BurstPool(64, HOUR, HOUR, counting);
     CountDownLatch running = new CountDownLatch(1);
     AtomicReference<Boolean> interrupted = new AtomicReference<>();
     pool.execute(
@@ -115,7 +195,7 @@ class CallbackPoolTest {
 
   @Test
   void shutdown_runsWhatIsQueued_thenEveryThreadEnds() throws Exception {
-    pool = new CallbackPool(64, HOUR, HOUR, counting);
+    pool = new BurstPool(64, HOUR, HOUR, counting);
     CountDownLatch release = new CountDownLatch(1);
     CountDownLatch queuedRan = new CountDownLatch(1);
     pool.execute(
@@ -137,7 +217,7 @@ class CallbackPoolTest {
 
   @Test
   void idleThreadsEnd_andATaskThatThrowsDoesNotEndItsThread() throws Exception {
-    pool = new CallbackPool(64, HOUR, MS, counting);
+    pool = new BurstPool(64, MS, MS, counting); // a watcher left with nothing to watch ends too
     pool.execute(
         () -> {
           throw new IllegalStateException("boom");
