@@ -339,13 +339,13 @@ final class BurstPool extends AbstractExecutorService {
   static Runnable blocking() {
     Worker w = CURRENT.get();
     if (w == null || w.waiting) {
-      return NOT_COUNTED; // not a pool's thread, or a wait within a wait (counted once)
+      return BurstPool::notCounted; // not a pool's thread, or a wait within a wait (counted once)
     }
     w.waiting = true;
     return w.pool().waitBegins(w);
   }
 
-  private static final Runnable NOT_COUNTED = () -> {};
+  private static void notCounted() {}
 
   private Runnable waitBegins(Worker w) {
     if (awake.decrementAndGet() == 0 && !queue.isEmpty()) {

@@ -164,7 +164,8 @@ class BurstPoolTest {
     // One thread per stall would take n - 1 stalls; all at once takes one (a second only when a
     // woken thread has not started its task by the next stall time, as on a loaded machine).
     assertTrue(
-        pool.stallJoins() < n / 2, pool.stallJoins() + " stalls: the waiting tasks came one by one");
+        pool.stallJoins() < n / 2,
+        pool.stallJoins() + " stalls: the waiting tasks came one by one");
   }
 
   @Test
