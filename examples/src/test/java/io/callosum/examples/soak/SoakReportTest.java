@@ -11,6 +11,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 /** A soak passes only without violations, and its summary says what it found. */
@@ -21,7 +22,7 @@ class SoakReportTest {
         new Soak.Settings(Duration.ofSeconds(45), EnumSet.allOf(Lower.class), 7),
         FaultPlan.make(7, Duration.ofSeconds(45), List.of("tcp-none"), List.of("tcp-none")),
         Map.of("unary", 10L),
-        Map.of("OK", 9L, "CONNECTION_LOST", 1L),
+        new TreeMap<>(Map.of("OK", 9L, "CONNECTION_LOST", 1L)), // sorted, as the ledger gives them
         Map.of(FaultPlan.Kind.RESET, 3L),
         0,
         List.of("tcp-fanout: ..."),

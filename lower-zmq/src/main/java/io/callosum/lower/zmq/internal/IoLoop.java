@@ -245,6 +245,7 @@ final class IoLoop implements Runnable {
     }
   }
 
+  @SuppressWarnings("ThreadPriorityCheck") // the yield is deliberate: see below
   private void round() throws IOException {
     runTasks();
     long wait = runTimers();
