@@ -13,6 +13,11 @@ module io.callosum.examples {
   requires io.callosum.gateway;
   requires io.callosum.upper.protobuf;
   requires io.callosum.upper.thrift;
+  requires io.callosum.micrometer;
+  requires io.callosum.opentelemetry;
+  requires io.opentelemetry.sdk;
+  requires io.opentelemetry.sdk.trace;
+  requires io.opentelemetry.context;
   requires info.picocli;
   requires com.fasterxml.jackson.databind;
   requires me.tongfei.progressbar;

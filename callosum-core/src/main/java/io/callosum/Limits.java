@@ -35,6 +35,12 @@ package io.callosum;
  *     streams and replies held for return ordering, in bytes; a call that would exceed it is
  *     answered "overloaded" (one call is always accepted when nothing is held). Big messages being
  *     received in chunks, and those being sent in chunks, are bounded by it separately.
+ * @param maxMetadataEntries most entries of a call's or a reply's {@link Metadata}, sent or
+ *     accepted. More fails a call locally with {@link MessageTooLargeException}; an incoming call
+ *     with more is answered with a {@code BAD_MESSAGE} error naming this limit, and an incoming
+ *     reply with more fails its call alike.
+ * @param maxMetadataSize largest {@link Metadata} of a call or a reply, in bytes of its msgpack
+ *     encoding (keys and values), sent or accepted; past it, as for {@code maxMetadataEntries}.
  */
 public record Limits(
     int maxMessageSize,
@@ -46,7 +52,15 @@ public record Limits(
     int maxCallChain,
     int maxNesting,
     int maxElements,
-    long maxBufferedBytes) {
+    long maxBufferedBytes,
+    int maxMetadataEntries,
+    int maxMetadataSize) {
+
+  /** Default {@link #maxMetadataEntries()}: 64. */
+  public static final int DEFAULT_MAX_METADATA_ENTRIES = 64;
+
+  /** Default {@link #maxMetadataSize()}: 8 KiB. */
+  public static final int DEFAULT_MAX_METADATA_SIZE = 8 << 10;
 
   public Limits {
     positive(maxMessageSize, "maxMessageSize");
@@ -61,6 +75,8 @@ public record Limits(
     positive(maxNesting, "maxNesting");
     positive(maxElements, "maxElements");
     positive(maxBufferedBytes, "maxBufferedBytes");
+    positive(maxMetadataEntries, "maxMetadataEntries");
+    positive(maxMetadataSize, "maxMetadataSize");
   }
 
   private static void positive(long v, String name) {
@@ -72,11 +88,23 @@ public record Limits(
   /**
    * Sane defaults: 16 MiB messages, 64 KiB headers, 1 KiB order keys, 256 concurrent handlers,
    * 10,000 queued calls, 100,000 pending outgoing calls, chains of 32, nesting depth 128, 1,000,000
-   * values per message, and 256 MiB of call bodies and held replies.
+   * values per message, 256 MiB of call bodies and held replies, and metadata of 64 entries in 8
+   * KiB.
    */
   public static Limits defaults() {
     return new Limits(
-        16 << 20, 64 << 10, 1 << 10, 256, 10_000, 100_000, 32, 128, 1_000_000, 256L << 20);
+        16 << 20,
+        64 << 10,
+        1 << 10,
+        256,
+        10_000,
+        100_000,
+        32,
+        128,
+        1_000_000,
+        256L << 20,
+        DEFAULT_MAX_METADATA_ENTRIES,
+        DEFAULT_MAX_METADATA_SIZE);
   }
 
   /** A builder starting from {@link #defaults()}. */
@@ -104,6 +132,8 @@ public record Limits(
     private int maxNesting;
     private int maxElements;
     private long maxBufferedBytes;
+    private int maxMetadataEntries;
+    private int maxMetadataSize;
 
     private Builder(Limits from) {
       maxMessageSize = from.maxMessageSize;
@@ -116,6 +146,8 @@ public record Limits(
       maxNesting = from.maxNesting;
       maxElements = from.maxElements;
       maxBufferedBytes = from.maxBufferedBytes;
+      maxMetadataEntries = from.maxMetadataEntries;
+      maxMetadataSize = from.maxMetadataSize;
     }
 
     /** See {@link Limits#maxMessageSize()}. */
@@ -178,6 +210,18 @@ public record Limits(
       return this;
     }
 
+    /** See {@link Limits#maxMetadataEntries()}. */
+    public Builder maxMetadataEntries(int v) {
+      maxMetadataEntries = v;
+      return this;
+    }
+
+    /** See {@link Limits#maxMetadataSize()}. */
+    public Builder maxMetadataSize(int v) {
+      maxMetadataSize = v;
+      return this;
+    }
+
     /** The limits; throws {@link IllegalArgumentException} naming the first bound out of range. */
     public Limits build() {
       return new Limits(
@@ -190,7 +234,9 @@ public record Limits(
           maxCallChain,
           maxNesting,
           maxElements,
-          maxBufferedBytes);
+          maxBufferedBytes,
+          maxMetadataEntries,
+          maxMetadataSize);
     }
   }
 }

@@ -40,8 +40,10 @@ class LimitsTest {
             .maxNesting(8)
             .maxElements(9)
             .maxBufferedBytes(10)
+            .maxMetadataEntries(11)
+            .maxMetadataSize(12)
             .build();
-    assertEquals(new Limits(1, 2, 3, 4, 5, 6, 7, 8, 9, 10), l);
+    assertEquals(new Limits(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12), l);
   }
 
   @Test

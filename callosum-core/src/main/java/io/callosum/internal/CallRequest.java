@@ -1,5 +1,6 @@
 package io.callosum.internal;
 
+import io.callosum.Metadata;
 import io.callosum.OrderKey;
 import java.lang.reflect.Type;
 import java.time.Duration;
@@ -16,6 +17,9 @@ import java.time.Duration;
  *     null to take the call whose handler runs on the calling thread, if any
  * @param streams the streams the call opens: {@link Header#UPSTREAM}, {@link Header#DOWNSTREAM},
  *     both, or 0 for a unary call
+ * @param metadata the call's metadata as the application set it (interceptors add to it)
+ * @param withReply whether the result is a {@link io.callosum.Reply} of the value and the reply's
+ *     metadata
  */
 record CallRequest(
     RemoteLink target,
@@ -26,4 +30,6 @@ record CallRequest(
     Object body,
     Type resultType,
     ServerCall parent,
-    int streams) {}
+    int streams,
+    Metadata metadata,
+    boolean withReply) {}

@@ -1,11 +1,13 @@
 package io.callosum.internal;
 
 import io.callosum.CallInfo;
+import io.callosum.CallInterceptor;
 import io.callosum.OrderKey;
 import io.callosum.Timer;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.lang.reflect.Type;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -24,6 +26,12 @@ final class ClientCall {
 
   /** The streams the call opens (see {@link CallRequest#streams}). */
   final int streams;
+
+  /** Whether the result is a {@link io.callosum.Reply} (see {@link CallRequest#withReply}). */
+  final boolean withReply;
+
+  /** The interceptors' listeners of this call ({@link Interceptors#sending}), or null. */
+  final List<CallInterceptor.Listener> listeners;
 
   final Future future = new Future();
   final CallInfo info;
@@ -51,13 +59,16 @@ final class ClientCall {
       long startNanos,
       long bytesOut,
       ServerCall parent,
-      long token) {
+      long token,
+      List<CallInterceptor.Listener> listeners) {
     this.remote = request.target();
     this.seq = seq;
     this.method = request.method();
     this.orderKey = request.orderKey();
     this.resultType = request.resultType();
     this.streams = request.streams();
+    this.withReply = request.withReply();
+    this.listeners = listeners;
     this.info = info;
     this.startNanos = startNanos;
     this.bytesOut = bytesOut;

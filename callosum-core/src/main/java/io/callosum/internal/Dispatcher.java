@@ -54,9 +54,7 @@ final class Dispatcher {
     }
     Header h;
     try {
-      h =
-          MessageCodec.decodeHeader(
-              env.header(), limits.maxOrderKeySize(), limits.maxCallChain(), limits.maxElements());
+      h = MessageCodec.decodeHeader(env.header(), limits);
     } catch (BadMessageException e) {
       malformed(r, e, env);
       return;

@@ -1,9 +1,11 @@
 package io.callosum.internal;
 
 import io.callosum.CallCancelledException;
+import io.callosum.CallTimeoutException;
 import io.callosum.CallosumException;
 import io.callosum.ErrorCode;
 import io.callosum.MessageTooLargeException;
+import io.callosum.Metadata;
 import io.callosum.OverloadedException;
 import io.callosum.RemoteInternalException;
 import io.callosum.RemoteUserException;
@@ -23,6 +25,9 @@ public final class ErrorNames {
   public static final String BAD_MESSAGE = "callosum.BadMessage";
   public static final String CODEC_ERROR = "callosum.CodecError";
   public static final String INTERNAL = "callosum.InternalError";
+
+  /** The callee stopped the call at the caller's deadline (mapped to a timeout). */
+  public static final String DEADLINE_EXCEEDED = "callosum.DeadlineExceeded";
 
   private ErrorNames() {}
 
@@ -63,16 +68,25 @@ public final class ErrorNames {
 
   /** The exception a caller sees for a FAILURE ({@code user}) or ERROR reply. */
   public static CallosumException toException(boolean user, String[] meta) {
+    return toException(user, meta, Metadata.EMPTY);
+  }
+
+  /**
+   * The exception a caller sees for a FAILURE ({@code user}, with the reply's {@code metadata}) or
+   * ERROR reply.
+   */
+  public static CallosumException toException(boolean user, String[] meta, Metadata metadata) {
     if (meta == null) {
       return new RemoteInternalException(
           ErrorCode.BAD_MESSAGE, BAD_MESSAGE, "malformed error metadata in reply", "");
     }
     if (user) {
-      return new RemoteUserException(meta[0], meta[1], meta[2]);
+      return new RemoteUserException(meta[0], meta[1], meta[2], metadata);
     }
     String detail = meta[1];
     return switch (meta[0]) {
       case OVERLOADED -> new OverloadedException("remote peer overloaded: " + detail, null, true);
+      case DEADLINE_EXCEEDED -> new CallTimeoutException("remote: " + detail, null, true);
       case MESSAGE_TOO_LARGE ->
           new MessageTooLargeException("remote refused: " + detail, null, true);
       case NO_SUCH_METHOD ->

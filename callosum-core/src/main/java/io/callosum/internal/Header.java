@@ -1,5 +1,6 @@
 package io.callosum.internal;
 
+import io.callosum.Metadata;
 import io.callosum.OrderKey;
 import java.util.List;
 import java.util.Objects;
@@ -21,6 +22,10 @@ import java.util.Objects;
  * @param creditBytes extension {@code crd} (second element): bytes granted alike
  * @param chunkTotal extension {@code chk}: in a FUNCTION or RESULT, the length of its body frame,
  *     which follows in CHUNK messages (the envelope's own body is empty); 0 if absent
+ * @param metadata extension {@code md}: in a FUNCTION, RESULT or FAILURE, the call's or the reply's
+ *     metadata; empty if absent
+ * @param deadlineMillis extension {@code dl}: in a FUNCTION, the milliseconds left of the caller's
+ *     deadline, 1 to {@link #MAX_DEADLINE_MILLIS}; 0 if absent
  */
 public record Header(
     MessageType type,
@@ -32,7 +37,9 @@ public record Header(
     int streams,
     long creditItems,
     long creditBytes,
-    long chunkTotal) {
+    long chunkTotal,
+    Metadata metadata,
+    long deadlineMillis) {
   /** The largest {@code seq}: Python Callosum counts modulo 2^32. */
   public static final long MAX_SEQ = 0xffffffffL;
 
@@ -44,6 +51,12 @@ public record Header(
 
   /** The largest credit a single {@code crd} grants (items or bytes). */
   public static final long MAX_CREDIT = 1L << 40;
+
+  /**
+   * The longest deadline a call carries (about 24.8 days): a longer one is sent as none, and one
+   * received is read as this.
+   */
+  public static final long MAX_DEADLINE_MILLIS = Integer.MAX_VALUE;
 
   public Header {
     Objects.requireNonNull(type, "type");
@@ -66,6 +79,37 @@ public record Header(
     if (chunkTotal < 0 || chunkTotal > Integer.MAX_VALUE) {
       throw new IllegalArgumentException("chunk total out of range: " + chunkTotal);
     }
+    Objects.requireNonNull(metadata, "metadata");
+    if (deadlineMillis < 0 || deadlineMillis > MAX_DEADLINE_MILLIS) {
+      throw new IllegalArgumentException("deadline out of range: " + deadlineMillis);
+    }
+  }
+
+  /** A header with the stream and chunk extensions, without metadata or deadline. */
+  public Header(
+      MessageType type,
+      String method,
+      OrderKey orderKey,
+      long seq,
+      boolean zip,
+      List<CallId> chain,
+      int streams,
+      long creditItems,
+      long creditBytes,
+      long chunkTotal) {
+    this(
+        type,
+        method,
+        orderKey,
+        seq,
+        zip,
+        chain,
+        streams,
+        creditItems,
+        creditBytes,
+        chunkTotal,
+        Metadata.EMPTY,
+        0);
   }
 
   /** A header with the stream extensions and no chunking. */
@@ -84,14 +128,33 @@ public record Header(
 
   /** This header announcing that its body frame of {@code total} bytes follows in chunks. */
   public Header chunked(long total) {
-    return new Header(
-        type, method, orderKey, seq, zip, chain, streams, creditItems, creditBytes, total);
+    return with(total, metadata, deadlineMillis);
   }
 
   /** This header as it reads once its chunks are joined. */
   public Header unchunked() {
+    return chunked(0);
+  }
+
+  /** This header with the extensions {@code md} and {@code dl} (0: no deadline). */
+  public Header withExtras(Metadata metadata, long deadlineMillis) {
+    return with(chunkTotal, metadata, deadlineMillis);
+  }
+
+  private Header with(long chunkTotal, Metadata metadata, long deadlineMillis) {
     return new Header(
-        type, method, orderKey, seq, zip, chain, streams, creditItems, creditBytes, 0);
+        type,
+        method,
+        orderKey,
+        seq,
+        zip,
+        chain,
+        streams,
+        creditItems,
+        creditBytes,
+        chunkTotal,
+        metadata,
+        deadlineMillis);
   }
 
   /** A header of Python Callosum's five keys plus the call chain. */

@@ -7,6 +7,7 @@ import static io.callosum.internal.Msgpack.key;
 import static io.callosum.internal.Msgpack.shown;
 import static io.callosum.internal.Msgpack.text;
 
+import io.callosum.Metadata;
 import io.callosum.OrderKey;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -14,13 +15,14 @@ import java.util.Arrays;
 import java.util.List;
 import org.msgpack.core.MessageBufferPacker;
 import org.msgpack.core.MessagePackException;
+import org.msgpack.core.MessagePacker;
 import org.msgpack.core.MessageUnpacker;
 import org.msgpack.value.ValueType;
 
 /**
  * The header frame (docs/WIRE.md): a msgpack map of Python Callosum's five keys {@code type, meth,
- * okey, seq, zip} in that order, then this project's extensions ({@code chn, stm, crd, chk}) where
- * a header uses them. {@link MessageCodec} is the way in.
+ * okey, seq, zip} in that order, then this project's extensions ({@code chn, stm, crd, chk, md,
+ * dl}) where a header uses them. {@link MessageCodec} is the way in.
  *
  * <p>Decoding trusts nothing ({@link Msgpack}) and reads one field group at a time ({@link
  * HeaderReader}); a FUNCTION or reply whose {@code meth}, {@code okey} and {@code seq} were
@@ -42,8 +44,10 @@ final class HeaderCodec {
   private static final int STM = 6;
   private static final int CHK = 7;
   private static final int CRD = 8;
+  private static final int MD = 9;
+  private static final int DL = 10;
   private static final String[] HEADER_KEY_NAMES = {
-    "type", "meth", "okey", "seq", "zip", "chn", "stm", "chk", "crd"
+    "type", "meth", "okey", "seq", "zip", "chn", "stm", "chk", "crd", "md", "dl"
   };
 
   /** Each header key as a msgpack fixstr, as written and as compared when read. */
@@ -62,12 +66,15 @@ final class HeaderCodec {
     try {
       boolean chain = !h.chain().isEmpty();
       boolean credit = h.creditItems() != 0 || h.creditBytes() != 0;
+      boolean md = !h.metadata().isEmpty();
       p.packMapHeader(
           5
               + (chain ? 1 : 0)
               + (h.streams() != 0 ? 1 : 0)
               + (credit ? 1 : 0)
-              + (h.chunkTotal() != 0 ? 1 : 0));
+              + (h.chunkTotal() != 0 ? 1 : 0)
+              + (md ? 1 : 0)
+              + (h.deadlineMillis() != 0 ? 1 : 0));
       p.writePayload(HEADER_KEYS[TYPE]).packInt(h.type().code);
       p.writePayload(HEADER_KEYS[METH]).packString(h.method());
       p.writePayload(HEADER_KEYS[OKEY]);
@@ -93,7 +100,54 @@ final class HeaderCodec {
       if (h.chunkTotal() != 0) {
         p.writePayload(HEADER_KEYS[CHK]).packLong(h.chunkTotal());
       }
+      if (md) {
+        writeMetadata(p.writePayload(HEADER_KEYS[MD]), h.metadata());
+      }
+      if (h.deadlineMillis() != 0) {
+        p.writePayload(HEADER_KEYS[DL]).packLong(h.deadlineMillis());
+      }
       return p.toByteArray();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    } finally {
+      p.clear();
+    }
+  }
+
+  /** {@code md}: a map of str keys to str or bin values, in the metadata's order. */
+  private static void writeMetadata(MessagePacker p, Metadata md) throws IOException {
+    p.packMapHeader(md.size());
+    for (String k : md.keys()) {
+      p.packString(k);
+      if (md.isBinary(k)) {
+        byte[] b = md.getBinary(k);
+        p.packBinaryHeader(b.length).writePayload(b);
+      } else {
+        p.packString(md.get(k));
+      }
+    }
+  }
+
+  /**
+   * What is wrong with sending {@code md} under these limits (its entries, or the bytes of its
+   * {@code md} value), or null if nothing is.
+   */
+  static String overLimits(Metadata md, int maxEntries, int maxSize) {
+    if (md.size() > maxEntries) {
+      return "metadata of "
+          + md.size()
+          + " entries exceeds Limits.maxMetadataEntries ("
+          + maxEntries
+          + ")";
+    }
+    MessageBufferPacker p = Msgpack.packer();
+    try {
+      long before = p.getTotalWrittenBytes(); // counts across clears
+      writeMetadata(p, md);
+      long size = p.getTotalWrittenBytes() - before;
+      return size > maxSize
+          ? "metadata of " + size + " bytes exceeds Limits.maxMetadataSize (" + maxSize + ")"
+          : null;
     } catch (IOException e) {
       throw new IllegalStateException(e);
     } finally {
@@ -110,7 +164,13 @@ final class HeaderCodec {
    * outside 0 to 2^32-1), with the partly decoded header when the message is a FUNCTION whose meth,
    * okey and seq were readable, so that it can be answered with an ERROR reply.
    */
-  static Header decode(byte[] frame, int maxOrderKeySize, int maxChain, int maxValues)
+  static Header decode(
+      byte[] frame,
+      int maxOrderKeySize,
+      int maxChain,
+      int maxValues,
+      int maxMetadataEntries,
+      int maxMetadataSize)
       throws BadMessageException {
     HeaderReader r = HEADER_READERS.get();
     // The fields live in locals, not in the reused reader: a reference stored into a long-lived
@@ -124,6 +184,8 @@ final class HeaderCodec {
     int streams = 0;
     long[] credit = null;
     long chunkTotal = 0;
+    Metadata metadata = Metadata.EMPTY;
+    long deadline = 0;
     try {
       MessageUnpacker u = r.unpacker.reset(frame, maxValues);
       int n = mapSize(u);
@@ -169,6 +231,14 @@ final class HeaderCodec {
             long[] cr = r.credit(u, vt, frame.length);
             credit = cr != null ? cr : credit;
           }
+          case MD -> {
+            Metadata m = r.metadata(u, vt, frame.length, maxMetadataEntries, maxMetadataSize);
+            metadata = m != null ? m : metadata;
+          }
+          case DL -> {
+            long d = r.deadline(u, vt, frame.length);
+            deadline = d >= 0 ? d : deadline;
+          }
           default -> r.unpacker.skip(frame.length);
         }
       }
@@ -194,7 +264,9 @@ final class HeaderCodec {
         streams,
         credit == null ? 0 : credit[0],
         credit == null ? 0 : credit[1],
-        chunkTotal);
+        chunkTotal,
+        metadata,
+        deadline);
   }
 
   /** The header map's entry count; throws if the frame is not a map or has too many. */
@@ -382,6 +454,76 @@ final class HeaderCodec {
         return -1;
       }
       return v;
+    }
+
+    /**
+     * {@code md}, checked against the limits; null if not a map or over them. Keys must be
+     * non-empty str, values str or bin.
+     */
+    Metadata metadata(MessageUnpacker u, ValueType vt, int frameLength, int maxEntries, int maxSize)
+        throws IOException {
+      if (wrongType(vt, ValueType.MAP, "md is not a map", frameLength)) {
+        return null;
+      }
+      long start = u.getTotalReadBytes();
+      int count = u.unpackMapHeader();
+      checkCount(u, 2L * count, frameLength);
+      if (count > maxEntries) {
+        problem =
+            "metadata of "
+                + count
+                + " entries exceeds Limits.maxMetadataEntries ("
+                + maxEntries
+                + ")";
+        for (int j = 0; j < 2 * count; j++) {
+          unpacker.skip(frameLength);
+        }
+        return null;
+      }
+      unpacker.count(2L * count);
+      Metadata.Builder b = Metadata.builder();
+      for (int j = 0; j < count; j++) {
+        String key = null;
+        if (u.getNextFormat().getValueType() == ValueType.STRING) {
+          key = text(u, frameLength);
+        } else {
+          unpacker.skip(frameLength);
+        }
+        ValueType v = u.getNextFormat().getValueType();
+        if (key == null || key.isEmpty()) {
+          problem = "an md key is not a non-empty str";
+          unpacker.skip(frameLength);
+        } else if (v == ValueType.STRING) {
+          b.put(key, text(u, frameLength));
+        } else if (v == ValueType.BINARY) {
+          b.put(key, binPayload(u, frameLength));
+        } else {
+          problem = "md value of " + key + " is not a str or bin";
+          unpacker.skip(frameLength);
+        }
+      }
+      long size = u.getTotalReadBytes() - start;
+      if (size > maxSize) {
+        problem = "metadata of " + size + " bytes exceeds Limits.maxMetadataSize (" + maxSize + ")";
+        return null;
+      }
+      return b.build();
+    }
+
+    /**
+     * {@code dl} in milliseconds, clamped to 1 to {@link Header#MAX_DEADLINE_MILLIS}; -1 if not
+     * read (not an integer, or negative).
+     */
+    long deadline(MessageUnpacker u, ValueType vt, int frameLength) throws IOException {
+      if (wrongType(vt, ValueType.INTEGER, "dl is not an integer", frameLength)) {
+        return -1;
+      }
+      long v = integer(u);
+      if (v < 0) {
+        problem = "dl out of range: " + v;
+        return -1;
+      }
+      return Math.max(1, Math.min(v, Header.MAX_DEADLINE_MILLIS));
     }
 
     /** {@code [items, bytes]}; null if not an array. */

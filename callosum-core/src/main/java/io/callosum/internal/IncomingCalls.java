@@ -2,12 +2,11 @@ package io.callosum.internal;
 
 import io.callosum.CallCancelledException;
 import io.callosum.CallOutcome;
-import io.callosum.CodecException;
 import io.callosum.ErrorCode;
 import io.callosum.Handler;
 import io.callosum.Limits;
+import io.callosum.Metadata;
 import io.callosum.OverloadedException;
-import io.callosum.Payload;
 import io.callosum.StreamHandler;
 import io.callosum.Timer;
 import io.callosum.lower.Capabilities;
@@ -19,11 +18,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
@@ -47,11 +44,6 @@ final class IncomingCalls {
   private static final Logger LOG = LoggerFactory.getLogger(IncomingCalls.class);
 
   /**
-   * The call whose synchronous handler runs on this thread: callbacks made here carry its chain.
-   */
-  private static final ThreadLocal<ServerCall> CURRENT = new ThreadLocal<>();
-
-  /**
    * Whether this thread is starting calls, and the starts deferred meanwhile (see {@link #start});
    * reused.
    */
@@ -69,11 +61,16 @@ final class IncomingCalls {
   /** A handler registered with {@link #handleStream}: the only kind that reads an upstream. */
   private interface StreamAdapter extends Handler {}
 
+  /** The handler of a method that has none: interceptors see the call, the caller gets an error. */
+  private static final Handler NO_HANDLER =
+      (ctx, body) -> {
+        throw new ServerReplies.NoSuchMethod(ctx.method());
+      };
+
   private final String name;
   private final Codec codec;
   private final Limits limits;
-  private final boolean compressReplies;
-  private final boolean stackTraces;
+  private final ServerReplies replies;
   private final Duration executionTimeout;
   private final PeerResources threads;
   private final Interceptors interceptors;
@@ -113,8 +110,7 @@ final class IncomingCalls {
     this.name = name;
     this.codec = config.codec();
     this.limits = config.limits();
-    this.compressReplies = config.compressReplies();
-    this.stackTraces = config.stackTracesInReplies();
+    this.replies = new ServerReplies(config, name);
     this.executionTimeout = config.executionTimeout();
     this.threads = threads;
     this.interceptors = interceptors;
@@ -123,11 +119,6 @@ final class IncomingCalls {
     this.outgoing = outgoing;
     this.closed = closed;
     this.scheduler = new CalleeScheduler<>(config.ordering(), config.limits());
-  }
-
-  /** The call whose synchronous handler runs on the current thread, or null. */
-  static ServerCall current() {
-    return CURRENT.get();
   }
 
   // ---------------------------------------------------------------- handlers (any thread)
@@ -141,7 +132,8 @@ final class IncomingCalls {
         method,
         (StreamAdapter)
             (ctx, body) -> {
-              ServerCall c = (ServerCall) ctx;
+              // An interceptor may pass on a context of its own: the streams are the call's.
+              ServerCall c = ctx instanceof ServerCall call ? call : CurrentCall.get();
               return handler.handle(
                   ctx,
                   body,
@@ -177,9 +169,9 @@ final class IncomingCalls {
     }
     Handler handler = handlers.get(h.method());
     if (handler == null) {
+      // Served like any call (admitted, on a handler thread), so that interceptors see it.
       LOG.info("{}: {} called unknown method {}", name, r.id(), h.method());
-      Replies.sendError(r, h, ErrorNames.NO_SUCH_METHOD, "no such method: " + h.method());
-      return;
+      handler = NO_HANDLER;
     }
     List<CallId> chain = r.capabilities.has(Capabilities.CHAIN) ? h.chain() : List.of();
     int opened = r.capabilities.has(Capabilities.STREAM) ? h.streams() : 0;
@@ -193,7 +185,10 @@ final class IncomingCalls {
             threads.timer.nanoTime(),
             env.size(),
             streams.upstreamOf(r, h, opened),
-            streams.downstreamOf(r, h, opened)));
+            streams.downstreamOf(r, h, opened),
+            r.capabilities.has(Capabilities.METADATA) ? h.metadata() : Metadata.EMPTY,
+            r.capabilities.has(Capabilities.DEADLINE) ? h.deadlineMillis() : 0,
+            threads.timer));
   }
 
   private void accept(ServerCall c) {
@@ -342,8 +337,14 @@ final class IncomingCalls {
   }
 
   private void run(ServerCall c) {
-    if (executionTimeout != null) {
-      armExecutionTimeout(c, executionTimeout);
+    long left = c.startClock(executionTimeout);
+    if (left != ServerCall.NO_DEADLINE) {
+      if (left > 0) {
+        armDeadline(c, left);
+      } else {
+        LOG.info("{}: {} reached its deadline before it started", name, c);
+        cancel(c, c.deadlineReply(), c.deadlineCode());
+      }
     }
     if (!c.enter()) {
       exited(c);
@@ -358,14 +359,14 @@ final class IncomingCalls {
     }
     Object result;
     Throwable failure = null;
-    CURRENT.set(c);
+    CurrentCall.set(c);
     try {
-      result = c.handler.handle(c, new CodecBody(c.body, codec));
+      result = interceptors.handle(c, new CodecBody(c.body, codec), c.handler);
     } catch (Throwable t) {
       result = null;
       failure = t;
     } finally {
-      CURRENT.set(null); // not remove(): the entry would be made again for the thread's next call
+      CurrentCall.set(null);
       c.leave();
     }
     if (failure == null && result instanceof CompletionStage) {
@@ -386,27 +387,29 @@ final class IncomingCalls {
     complete(c, result, failure);
   }
 
-  private void armExecutionTimeout(ServerCall c, Duration limit) {
+  /**
+   * Cancels the call when its deadline passes, {@code nanos} from now: the caller's, or this peer's
+   * execution timeout.
+   */
+  private void armDeadline(ServerCall c, long nanos) {
     Timer.Scheduled t;
     try {
       t =
           threads.timer.schedule(
-              limit,
+              Duration.ofNanos(nanos),
               () -> {
-                LOG.info(
-                    "{}: {} exceeded its execution timeout of {} ms", name, c, limit.toMillis());
-                cancel(c, Replies.cancelled(c.header));
+                LOG.info("{}: {} reached its deadline (or execution timeout)", name, c);
+                cancel(c, c.deadlineReply(), c.deadlineCode());
               });
     } catch (RuntimeException e) {
-      LOG.warn(
-          "{}: the timer refused the execution timeout of {}; it runs without one", name, c, e);
+      LOG.warn("{}: the timer refused the deadline of {}; it runs without one", name, c, e);
       return;
     }
     synchronized (sched) {
       if (c.replied) {
         t.cancel();
       } else {
-        c.executionTimeout = t;
+        c.deadlineTimer = t;
       }
     }
   }
@@ -428,7 +431,7 @@ final class IncomingCalls {
     }
     try {
       if (!c.isCancelled()) { // else CANCELLED was already sent (or the caller is gone)
-        replied(c, reply(c, value, failure));
+        replied(c, replies.of(c, value, failure));
       }
     } catch (Throwable t) {
       LOG.error("{}: failed to build the reply of {}", name, c, t);
@@ -443,52 +446,6 @@ final class IncomingCalls {
     }
   }
 
-  /** The reply for a handler's outcome. */
-  private Envelope reply(ServerCall c, Object value, Throwable failure) {
-    while ((failure instanceof CompletionException || failure instanceof ExecutionException)
-        && failure.getCause() != null) {
-      failure = failure.getCause();
-    }
-    if (failure instanceof CodecException) {
-      return Replies.frameworkError(c.header, ErrorNames.CODEC_ERROR, failure.getMessage());
-    }
-    if (failure != null) {
-      return Replies.error(
-          c.header, MessageType.FAILURE, ErrorNames.describe(failure, stackTraces));
-    }
-    byte[] bytes;
-    try {
-      bytes = value instanceof Payload payload ? payload.bytes() : codec.encode(value);
-    } catch (CodecException e) {
-      LOG.warn("{}: cannot encode the result of {}: {}", name, c.header.method(), e.getMessage());
-      return Replies.frameworkError(
-          c.header,
-          ErrorNames.CODEC_ERROR,
-          "cannot encode the result of " + c.header.method() + ": " + e.getMessage());
-    }
-    Header h = c.header.reply(MessageType.RESULT);
-    Header result =
-        compressReplies
-            ? new Header(h.type(), h.method(), h.orderKey(), h.seq(), true, List.of())
-            : h;
-    byte[] header = MessageCodec.encodeHeader(result);
-    c.resultHeader = result;
-    long size = header.length + MessageCodec.bodyFrameSize(1, bytes.length);
-    if (size > limits.maxMessageSize()) {
-      return Replies.frameworkError(
-          c.header,
-          ErrorNames.MESSAGE_TOO_LARGE,
-          "the result of "
-              + c.header.method()
-              + " is "
-              + size
-              + " bytes, more than the limit of "
-              + limits.maxMessageSize());
-    }
-    return new Envelope(
-        header, MessageCodec.encodeBody(MessageCodec.EMPTY_ARRAY_META, bytes, compressReplies));
-  }
-
   // ---------------------------------------------------------------- replying and ending
 
   /**
@@ -501,9 +458,9 @@ final class IncomingCalls {
         if (c.replied) {
           return;
         }
-        if (c.executionTimeout != null) {
-          c.executionTimeout.cancel();
-          c.executionTimeout = null;
+        if (c.deadlineTimer != null) {
+          c.deadlineTimer.cancel();
+          c.deadlineTimer = null;
         }
         c.remote.serving.remove(c.serveKey, c);
         scheduler.replied(c, reply, transmitter);
@@ -536,7 +493,10 @@ final class IncomingCalls {
       }
     }
     if (!interceptors.isEmpty()) {
-      ErrorCode code = reply == null ? ErrorCode.CONNECTION_LOST : outcomeOf(reply);
+      ErrorCode code =
+          reply == null
+              ? ErrorCode.CONNECTION_LOST
+              : c.replyCode != null ? c.replyCode : outcomeOf(reply);
       CallOutcome outcome =
           new CallOutcome(
               code,
@@ -592,12 +552,20 @@ final class IncomingCalls {
    * interrupted. {@code reply} (CANCELLED, or null when the caller is gone) is sent at once.
    */
   private void cancel(ServerCall c, Envelope reply) {
+    cancel(c, reply, null);
+  }
+
+  /** {@link #cancel(ServerCall, Envelope)}, noting {@code code} as the reply's outcome if given. */
+  private void cancel(ServerCall c, Envelope reply, ErrorCode code) {
     boolean wasQueued;
     synchronized (sched) {
       if (CalleeScheduler.done(c)) {
         return;
       }
       wasQueued = scheduler.cancel(c);
+      if (code != null) {
+        c.replyCode = code;
+      }
     }
     c.cancel(threads.callbacks);
     StreamRouting.endServerStreams(

@@ -1,8 +1,10 @@
 package io.callosum.internal;
 
 import io.callosum.Invocation;
+import io.callosum.Metadata;
 import io.callosum.OrderKey;
 import io.callosum.Payload;
+import io.callosum.Reply;
 import io.callosum.StreamCall;
 import java.lang.reflect.Type;
 import java.time.Duration;
@@ -27,6 +29,7 @@ final class InvocationImpl implements Invocation {
   private OrderKey orderKey = OrderKey.NONE;
   private Duration timeout;
   private boolean compress;
+  private Metadata metadata = Metadata.EMPTY;
 
   InvocationImpl(
       OutgoingCalls calls, Supplier<RemoteLink> target, String method, ServerCall parent) {
@@ -70,9 +73,29 @@ final class InvocationImpl implements Invocation {
     return this;
   }
 
+  @Override
+  public Invocation metadata(Metadata metadata) {
+    this.metadata = Objects.requireNonNull(metadata, "metadata");
+    return this;
+  }
+
   private CallRequest request(Object body, Type resultType, int streams) {
+    return request(body, resultType, streams, false);
+  }
+
+  private CallRequest request(Object body, Type resultType, int streams, boolean withReply) {
     return new CallRequest(
-        target.get(), method, orderKey, timeout, compress, body, resultType, parent, streams);
+        target.get(),
+        method,
+        orderKey,
+        timeout,
+        compress,
+        body,
+        resultType,
+        parent,
+        streams,
+        metadata,
+        withReply);
   }
 
   @Override
@@ -83,6 +106,11 @@ final class InvocationImpl implements Invocation {
   @Override
   public <T> CompletableFuture<T> invoke(Object body, Type type) {
     return calls.invoke(request(body, Objects.requireNonNull(type), 0));
+  }
+
+  @Override
+  public <T> CompletableFuture<Reply<T>> invokeForReply(Object body, Class<T> type) {
+    return calls.invoke(request(body, Objects.requireNonNull(type), 0, true));
   }
 
   @Override

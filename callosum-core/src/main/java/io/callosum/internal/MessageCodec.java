@@ -1,6 +1,7 @@
 package io.callosum.internal;
 
 import io.callosum.Limits;
+import io.callosum.Metadata;
 import java.io.IOException;
 import org.msgpack.core.MessageBufferPacker;
 import org.msgpack.core.MessagePack;
@@ -56,7 +57,34 @@ public final class MessageCodec {
   /** {@link #decodeHeader(byte[], int, int)} with a count of values other than the default. */
   public static Header decodeHeader(byte[] frame, int maxOrderKeySize, int maxChain, int maxValues)
       throws BadMessageException {
-    return HeaderCodec.decode(frame, maxOrderKeySize, maxChain, maxValues);
+    return HeaderCodec.decode(
+        frame,
+        maxOrderKeySize,
+        maxChain,
+        maxValues,
+        Limits.DEFAULT_MAX_METADATA_ENTRIES,
+        Limits.DEFAULT_MAX_METADATA_SIZE);
+  }
+
+  /** Decodes a header frame under {@code limits} (order key, chain, values, metadata). */
+  public static Header decodeHeader(byte[] frame, Limits limits) throws BadMessageException {
+    return HeaderCodec.decode(
+        frame,
+        limits.maxOrderKeySize(),
+        limits.maxCallChain(),
+        limits.maxElements(),
+        limits.maxMetadataEntries(),
+        limits.maxMetadataSize());
+  }
+
+  /**
+   * What is wrong with sending {@code md} under {@code limits} (too many entries, too many bytes),
+   * naming the limit; null if nothing is.
+   */
+  public static String metadataOverLimits(Metadata md, Limits limits) {
+    return md.isEmpty()
+        ? null
+        : HeaderCodec.overLimits(md, limits.maxMetadataEntries(), limits.maxMetadataSize());
   }
 
   /** The decoded body frame. {@code body} is null when the frame held nil. */

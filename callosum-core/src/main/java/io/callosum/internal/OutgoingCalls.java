@@ -3,6 +3,7 @@ package io.callosum.internal;
 import io.callosum.CallCancelledException;
 import io.callosum.CallInfo;
 import io.callosum.CallInfo.Side;
+import io.callosum.CallInterceptor;
 import io.callosum.CallOutcome;
 import io.callosum.CallTimeoutException;
 import io.callosum.CallosumException;
@@ -11,8 +12,10 @@ import io.callosum.ConnectionLostException;
 import io.callosum.ErrorCode;
 import io.callosum.Limits;
 import io.callosum.MessageTooLargeException;
+import io.callosum.Metadata;
 import io.callosum.OverloadedException;
 import io.callosum.Payload;
+import io.callosum.Reply;
 import io.callosum.StreamCall;
 import io.callosum.Timer;
 import io.callosum.UnsupportedByRemoteException;
@@ -114,12 +117,79 @@ final class OutgoingCalls {
 
   /**
    * Makes and sends the call. Throws if it is refused before it exists (closed, not connected, too
-   * big, too many in flight, ...); once it exists every failure settles it instead.
+   * big, too many in flight, its parent's deadline passed, ...); once it exists every failure
+   * settles it instead. Interceptors' listeners hear a refusal after {@link Interceptors#sending}.
    */
   private ClientCall make(CallRequest request) {
     RemoteLink r = request.target();
     check(request, r);
-    ServerCall parent = request.parent() != null ? request.parent() : IncomingCalls.current();
+    ServerCall parent = request.parent() != null ? request.parent() : CurrentCall.get();
+    long timeoutNanos = request.timeout() == null ? -1 : saturatedNanos(request.timeout());
+    long parentLeft = parent == null ? ServerCall.NO_DEADLINE : parent.nanosLeft();
+    boolean inherited = false;
+    if (parentLeft != ServerCall.NO_DEADLINE) {
+      if (parentLeft <= 0) {
+        throw new CallTimeoutException(
+            "call of "
+                + request.method()
+                + " not sent: the deadline of the call it is made from ("
+                + parent.method()
+                + ") has passed");
+      }
+      if (timeoutNanos < 0 || parentLeft < timeoutNanos) {
+        timeoutNanos = parentLeft;
+        inherited = true;
+      }
+    }
+    CallInfo info = new CallInfo(Side.CALLER, request.method(), request.orderKey(), r);
+    Metadata metadata = request.metadata();
+    List<CallInterceptor.Listener> listeners = null;
+    if (!interceptors.isEmpty()) {
+      Metadata.Builder b = metadata.toBuilder();
+      listeners = interceptors.sending(info, b);
+      metadata = b.build();
+    }
+    try {
+      return make(request, r, parent, info, metadata, timeoutNanos, inherited, listeners);
+    } catch (CallosumException refused) {
+      if (listeners != null) {
+        Interceptors.finished(
+            listeners, new CallOutcome(refused.code(), refused, Duration.ZERO, 0, 0));
+      }
+      throw refused;
+    }
+  }
+
+  /** A timeout in nanoseconds, at most {@link Long#MAX_VALUE}. */
+  private static long saturatedNanos(Duration d) {
+    return d.compareTo(MAX_NANOS) >= 0 ? Long.MAX_VALUE : d.toNanos();
+  }
+
+  private static final Duration MAX_NANOS = Duration.ofNanos(Long.MAX_VALUE);
+
+  /** The {@code dl} a call of {@code timeoutNanos} carries: milliseconds rounded up, 0 for none. */
+  private static long deadlineMillis(long timeoutNanos) {
+    if (timeoutNanos < 0) {
+      return 0;
+    }
+    long millis = timeoutNanos / 1_000_000 + (timeoutNanos % 1_000_000 != 0 ? 1 : 0);
+    return millis > Header.MAX_DEADLINE_MILLIS ? 0 : millis;
+  }
+
+  private ClientCall make(
+      CallRequest request,
+      RemoteLink r,
+      ServerCall parent,
+      CallInfo info,
+      Metadata requested,
+      long timeoutNanos,
+      boolean inherited,
+      List<CallInterceptor.Listener> listeners) {
+    Metadata metadata = r.capabilities.has(Capabilities.METADATA) ? requested : Metadata.EMPTY;
+    String over = MessageCodec.metadataOverLimits(metadata, limits);
+    if (over != null) {
+      throw new MessageTooLargeException("call of " + request.method() + " refused: " + over);
+    }
     byte[] body = encode(request.body());
     long s = seq.getAndIncrement() & Header.MAX_SEQ;
     // A callback carries its ancestry to remotes that understand it (see ORDERING.md). A call
@@ -140,24 +210,19 @@ final class OutgoingCalls {
     int streamBits = request.streams();
     boolean down = (streamBits & Header.DOWNSTREAM) != 0;
     Header function =
-        streamBits == 0
-            ? new Header(
-                MessageType.FUNCTION,
-                request.method(),
-                request.orderKey(),
-                s,
-                request.compress(),
-                chain)
-            : new Header(
-                MessageType.FUNCTION,
-                request.method(),
-                request.orderKey(),
-                s,
-                request.compress(),
-                chain,
-                streamBits,
-                down ? streams.windowItems() : 0,
-                down ? streams.windowBytes() : 0);
+        new Header(
+            MessageType.FUNCTION,
+            request.method(),
+            request.orderKey(),
+            s,
+            request.compress(),
+            chain,
+            streamBits,
+            down ? streams.windowItems() : 0,
+            down ? streams.windowBytes() : 0,
+            0,
+            metadata,
+            r.capabilities.has(Capabilities.DEADLINE) ? deadlineMillis(timeoutNanos) : 0);
     byte[] header = MessageCodec.encodeHeader(function);
     long size = header.length + MessageCodec.bodyFrameSize(0, body.length);
     if (header.length > limits.maxHeaderSize() || size > limits.maxMessageSize()) {
@@ -186,11 +251,12 @@ final class OutgoingCalls {
         new ClientCall(
             request,
             s,
-            new CallInfo(Side.CALLER, request.method(), request.orderKey(), r),
+            info,
             timer.nanoTime(),
             env.size(),
             token == 0 ? null : own,
-            token);
+            token,
+            listeners);
     if (streamBits != 0) {
       streams.open(c); // its streams exist before anything about them can arrive
     }
@@ -198,8 +264,8 @@ final class OutgoingCalls {
     interceptors.started(c.info);
     send(c, function, env);
     // Armed after sending, so that a CANCEL can never overtake its FUNCTION.
-    if (request.timeout() != null) {
-      armTimeout(c, request.timeout());
+    if (timeoutNanos >= 0) {
+      armTimeout(c, Duration.ofNanos(timeoutNanos), inherited);
     }
     return c;
   }
@@ -281,10 +347,10 @@ final class OutgoingCalls {
     }
   }
 
-  private void armTimeout(ClientCall c, Duration timeout) {
+  private void armTimeout(ClientCall c, Duration timeout, boolean inherited) {
     Timer.Scheduled t;
     try {
-      t = timer.schedule(timeout, () -> timedOut(c, timeout));
+      t = timer.schedule(timeout, () -> timedOut(c, timeout, inherited));
     } catch (RuntimeException e) {
       if (unpend(c)) {
         sendCancel(c);
@@ -317,14 +383,19 @@ final class OutgoingCalls {
     return true;
   }
 
-  private void timedOut(ClientCall c, Duration timeout) {
+  private void timedOut(ClientCall c, Duration timeout, boolean inherited) {
     if (unpend(c)) {
       sendCancel(c);
       settle(
           c,
           null,
           new CallTimeoutException(
-              "call of " + c.method + " timed out after " + timeout.toMillis() + " ms"),
+              "call of "
+                  + c.method
+                  + " timed out after "
+                  + timeout.toMillis()
+                  + " ms"
+                  + (inherited ? " (the deadline of the call it was made from)" : "")),
           0);
     }
   }
@@ -340,14 +411,17 @@ final class OutgoingCalls {
       StreamRouting.endClientStreams(
           c, new CallCancelledException("the call of " + c.method + " was cancelled"));
       if (!interceptors.isEmpty()) {
-        interceptors.finished(
-            c.info,
+        CallOutcome outcome =
             new CallOutcome(
                 ErrorCode.CANCELLED,
                 null,
                 Duration.ofNanos(timer.nanoTime() - c.startNanos),
                 c.bytesOut,
-                0));
+                0);
+        interceptors.finished(c.info, outcome);
+        if (c.listeners != null) {
+          Interceptors.finished(c.listeners, outcome);
+        }
       }
     }
   }
@@ -415,6 +489,7 @@ final class OutgoingCalls {
           env.size());
       return;
     }
+    Metadata md = r.capabilities.has(Capabilities.METADATA) ? h.metadata() : Metadata.EMPTY;
     switch (h.type()) {
       case RESULT -> {
         if (frame.body() == null) {
@@ -425,7 +500,7 @@ final class OutgoingCalls {
                   ErrorCode.BAD_MESSAGE, "malformed reply: RESULT with a nil body"),
               env.size());
         } else {
-          settle(c, frame.body(), null, env.size());
+          settle(c, frame.body(), md, null, env.size());
         }
       }
       case FAILURE, ERROR ->
@@ -433,7 +508,7 @@ final class OutgoingCalls {
               c,
               null,
               ErrorNames.toException(
-                  h.type() == MessageType.FAILURE, MessageCodec.decodeErrorMeta(frame.meta())),
+                  h.type() == MessageType.FAILURE, MessageCodec.decodeErrorMeta(frame.meta()), md),
               env.size());
       default -> settle(c, null, ErrorNames.cancelledByRemote(h.method()), env.size());
     }
@@ -454,6 +529,11 @@ final class OutgoingCalls {
    * the peer's own; else on the callback executor.
    */
   private void settle(ClientCall c, byte[] result, CallosumException error, long bytesIn) {
+    settle(c, result, Metadata.EMPTY, error, bytesIn);
+  }
+
+  private void settle(
+      ClientCall c, byte[] result, Metadata md, CallosumException error, long bytesIn) {
     Timer.Scheduled t = c.timeout;
     if (t != null) {
       t.cancel();
@@ -467,6 +547,9 @@ final class OutgoingCalls {
             try {
               value =
                   c.resultType == null ? Payload.wrap(result) : codec.decode(result, c.resultType);
+              if (c.withReply) {
+                value = new Reply<>(value, md);
+              }
             } catch (CodecException e) {
               failure = e;
             } catch (Throwable e) {
@@ -476,14 +559,17 @@ final class OutgoingCalls {
             }
           }
           if (!interceptors.isEmpty()) {
-            interceptors.finished(
-                c.info,
+            CallOutcome outcome =
                 new CallOutcome(
                     failure == null ? null : ErrorNames.codeOf(failure),
                     failure,
                     Duration.ofNanos(timer.nanoTime() - c.startNanos),
                     c.bytesOut,
-                    bytesIn));
+                    bytesIn);
+            interceptors.finished(c.info, outcome);
+            if (c.listeners != null) {
+              Interceptors.finished(c.listeners, outcome);
+            }
           }
           if (failure == null) {
             c.future.complete(value);

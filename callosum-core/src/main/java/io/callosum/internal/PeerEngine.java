@@ -18,6 +18,7 @@ import io.callosum.lower.TransportConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -82,16 +83,7 @@ public final class PeerEngine implements LinkListener {
       instance = ThreadLocalRandom.current().nextLong();
     } while (instance == 0);
     this.localCapabilities =
-        new Capabilities(
-            Capabilities.VERSION,
-            instance,
-            config.ordering() == Ordering.NONE
-                ? Set.of(Capabilities.CHAIN, Capabilities.STREAM, Capabilities.CHUNK)
-                : Set.of(
-                    Capabilities.CHAIN,
-                    Capabilities.STREAM,
-                    Capabilities.CHUNK,
-                    Capabilities.ORDERED));
+        new Capabilities(Capabilities.VERSION, instance, features(config.ordering()));
     // Calls nested in callback chains may run beyond maxConcurrentCalls, up to the calls admitted.
     this.threads =
         new PeerResources(
@@ -109,6 +101,20 @@ public final class PeerEngine implements LinkListener {
         new IncomingCalls(
             name, config, threads, interceptors, chunks, streams, outgoing, this::isClosed);
     this.dispatcher = new Dispatcher(name, limits, incoming, outgoing, chunks, streams);
+  }
+
+  /** What this peer announces: every extension, and {@code ordered} when it keeps key order. */
+  private static Set<String> features(Ordering ordering) {
+    Set<String> f = new LinkedHashSet<>();
+    f.add(Capabilities.CHAIN);
+    f.add(Capabilities.STREAM);
+    f.add(Capabilities.CHUNK);
+    if (ordering != Ordering.NONE) {
+      f.add(Capabilities.ORDERED);
+    }
+    f.add(Capabilities.METADATA);
+    f.add(Capabilities.DEADLINE);
+    return f;
   }
 
   private void failReply(RemoteLink r, Header reply, CallosumException error) {

@@ -20,8 +20,13 @@ final class Replies {
    * traceback]}.
    */
   static Envelope error(Header request, MessageType failureOrError, String[] meta) {
+    return error(request.reply(failureOrError), meta);
+  }
+
+  /** A FAILURE or ERROR reply of header {@code reply} (which may carry metadata). */
+  static Envelope error(Header reply, String[] meta) {
     return new Envelope(
-        MessageCodec.encodeHeader(request.reply(failureOrError)),
+        MessageCodec.encodeHeader(reply),
         MessageCodec.encodeBody(
             MessageCodec.encodeErrorMeta(meta[0], meta[1], meta[2]), null, false));
   }

@@ -2,15 +2,20 @@ package io.callosum.internal;
 
 import io.callosum.CallContext;
 import io.callosum.CallInfo;
+import io.callosum.ErrorCode;
 import io.callosum.Handler;
+import io.callosum.Metadata;
 import io.callosum.OrderKey;
 import io.callosum.RemotePeer;
 import io.callosum.StreamSink;
 import io.callosum.StreamSource;
 import io.callosum.Timer;
+import io.callosum.lower.Envelope;
 import io.callosum.upper.Codec;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -26,6 +31,9 @@ import org.slf4j.LoggerFactory;
 final class ServerCall extends CalleeScheduler.Entry implements CallContext {
   private static final Logger LOG = LoggerFactory.getLogger(ServerCall.class);
 
+  /** {@link #nanosLeft()} of a call without a deadline. */
+  static final long NO_DEADLINE = Long.MIN_VALUE;
+
   final RemoteLink remote;
   final Header header;
   final ServeKey serveKey;
@@ -39,12 +47,36 @@ final class ServerCall extends CalleeScheduler.Entry implements CallContext {
   final long bytesIn;
   final CallInfo info;
 
+  /** The metadata the caller sent (empty from remotes that do not announce {@code metadata}). */
+  final Metadata metadata;
+
+  /** The clock of {@link #deadline}: this peer's timer. */
+  private final Timer timer;
+
+  /** When the call's deadline passes, on {@link #timer}; {@link #NO_DEADLINE} if it has none. */
+  private volatile long deadline;
+
+  /** The caller's deadline in milliseconds as it arrived (0: none). */
+  private final long callersDeadlineMillis;
+
+  /** Whether {@link #deadline} is this peer's execution timeout rather than the caller's. */
+  private volatile boolean ownDeadline;
+
+  /** What the handler set for its reply. */
+  private volatile Metadata replyMetadata = Metadata.EMPTY;
+
+  /**
+   * The kind of the reply when it is a framework error that is not an internal error (no such
+   * method, too large); null otherwise. Set by the thread building the reply.
+   */
+  volatile ErrorCode replyCode;
+
   /** The streams the caller opened (null when it opened none). */
   final StreamIn upstream;
 
   final StreamOut downstream;
   // Guarded by the scheduler's lock (see IncomingCalls).
-  Timer.Scheduled executionTimeout;
+  Timer.Scheduled deadlineTimer;
 
   /** The header of the RESULT being sent (to announce its chunks), null for other replies. */
   Header resultHeader;
@@ -69,7 +101,10 @@ final class ServerCall extends CalleeScheduler.Entry implements CallContext {
       long startNanos,
       long bytesIn,
       StreamIn upstream,
-      StreamOut downstream) {
+      StreamOut downstream,
+      Metadata metadata,
+      long deadlineMillis,
+      Timer timer) {
     // Held against Limits.maxBufferedBytes while the call lasts: its body and its upstream's
     // window.
     super(
@@ -87,6 +122,58 @@ final class ServerCall extends CalleeScheduler.Entry implements CallContext {
     this.startNanos = startNanos;
     this.bytesIn = bytesIn;
     this.info = new CallInfo(CallInfo.Side.CALLEE, header.method(), header.orderKey(), remote);
+    this.metadata = metadata;
+    this.timer = timer;
+    this.callersDeadlineMillis = deadlineMillis;
+    this.deadline = deadlineMillis > 0 ? startNanos + deadlineMillis * 1_000_000 : NO_DEADLINE;
+  }
+
+  /**
+   * The handler starts: the deadline becomes the sooner of the caller's and {@code
+   * executionTimeout} (null for none) from now. Returns the nanoseconds left, or {@link
+   * #NO_DEADLINE}.
+   */
+  long startClock(Duration executionTimeout) {
+    if (executionTimeout != null) {
+      long now = timer.nanoTime();
+      long limit = now + Math.min(executionTimeout.toNanos(), Long.MAX_VALUE / 4);
+      long d = deadline;
+      if (d == NO_DEADLINE || limit - d < 0) {
+        deadline = limit;
+        ownDeadline = true;
+      }
+    }
+    return nanosLeft();
+  }
+
+  /** Nanoseconds left before the deadline (0 or less once passed), or {@link #NO_DEADLINE}. */
+  long nanosLeft() {
+    long d = deadline;
+    return d == NO_DEADLINE ? NO_DEADLINE : d - timer.nanoTime();
+  }
+
+  /**
+   * The reply of a call stopped at its deadline: CANCELLED for this peer's execution timeout, as
+   * always; an ERROR the caller reads as a timeout for the caller's own deadline (which its timeout
+   * may reach a moment later, on a clock armed after sending).
+   */
+  Envelope deadlineReply() {
+    if (ownDeadline) {
+      return Replies.cancelled(header);
+    }
+    return Replies.frameworkError(
+        header,
+        ErrorNames.DEADLINE_EXCEEDED,
+        "the call's deadline of " + callersDeadlineMillis + " ms passed");
+  }
+
+  /** The outcome interceptors see for {@link #deadlineReply()}. */
+  ErrorCode deadlineCode() {
+    return ownDeadline ? ErrorCode.CANCELLED : ErrorCode.TIMEOUT;
+  }
+
+  Metadata replyMetadata() {
+    return replyMetadata;
   }
 
   /** What the scheduler holds for this call counts in its remote's memory budget too. */
@@ -225,6 +312,24 @@ final class ServerCall extends CalleeScheduler.Entry implements CallContext {
   @Override
   public Optional<String> identity() {
     return remote.identity();
+  }
+
+  @Override
+  public Metadata metadata() {
+    return metadata;
+  }
+
+  @Override
+  public void setReplyMetadata(Metadata metadata) {
+    this.replyMetadata = Objects.requireNonNull(metadata, "metadata");
+  }
+
+  @Override
+  public Optional<Duration> timeRemaining() {
+    long left = nanosLeft();
+    return left == NO_DEADLINE
+        ? Optional.empty()
+        : Optional.of(Duration.ofNanos(Math.max(0, left)));
   }
 
   @Override

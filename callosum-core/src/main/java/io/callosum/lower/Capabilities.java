@@ -43,6 +43,17 @@ public record Capabilities(int version, long instanceId, Set<String> features) {
    */
   public static final String ORDERED = "ordered";
 
+  /**
+   * Metadata of calls and replies in the {@code md} header extension (see {@code
+   * io.callosum.Metadata}).
+   */
+  public static final String METADATA = "metadata";
+
+  /**
+   * A call's remaining time in the {@code dl} header extension (see {@code Invocation.timeout}).
+   */
+  public static final String DEADLINE = "deadline";
+
   /** A remote that announced nothing: Python Callosum. */
   public static final Capabilities LEGACY = new Capabilities(0, 0, Set.of());
 

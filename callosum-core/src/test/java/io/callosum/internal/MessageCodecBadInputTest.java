@@ -12,6 +12,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.callosum.Limits;
+import io.callosum.Metadata;
 import io.callosum.OrderKey;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -469,6 +471,84 @@ class MessageCodecBadInputTest {
     assertEquals(ECHO, badHeader(frame, Integer.MAX_VALUE).header());
     assertAllocatesAtMost(
         SMALL_ALLOCATION, () -> MessageCodec.decodeHeader(frame, MAX_OKEY, Integer.MAX_VALUE));
+  }
+
+  // ---------------------------------------------------------------- metadata and deadline
+
+  static final Limits SMALL_METADATA =
+      Limits.builder().maxMetadataEntries(2).maxMetadataSize(32).build();
+
+  static BadMessageException badHeader(byte[] frame, Limits limits) {
+    BadMessageException e =
+        assertThrows(BadMessageException.class, () -> MessageCodec.decodeHeader(frame, limits));
+    assertNotNull(e.getMessage());
+    return e;
+  }
+
+  static Stream<Arguments> badMetadata() {
+    return Stream.of(
+        Arguments.of("not a map", "01"),
+        Arguments.of("int key", "81 01 a1 61"),
+        Arguments.of("empty key", "81 a0 a1 61"),
+        Arguments.of("nil value", "81 a1 6b c0"),
+        Arguments.of("array value", "81 a1 6b 91 01"),
+        Arguments.of("map value", "81 a1 6b 80"),
+        Arguments.of("bad UTF-8 value", "81 a1 6b a1 ff"),
+        Arguments.of("three entries", "83 a1 61 a1 31 a1 62 a1 32 a1 63 a1 33"),
+        Arguments.of("33 bytes", "81 a1 6b d9 1d" + " 78".repeat(29)));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("badMetadata")
+  void malformedOrOversizeMetadataIsRefusedButAddressable(String name, String md) {
+    assertEquals(ECHO, badHeader(with("md", md), SMALL_METADATA).header());
+  }
+
+  @Test
+  void metadataOverALimitIsRefusedNamingIt() throws Exception {
+    String three = "83 a1 61 a1 31 a1 62 a1 32 a1 63 a1 33";
+    String tooMany = badHeader(with("md", three), SMALL_METADATA).getMessage();
+    assertTrue(
+        tooMany.contains("metadata of 3 entries exceeds Limits.maxMetadataEntries (2)"), tooMany);
+    String big = "81 a1 6b d9 1d" + " 78".repeat(29);
+    String tooBig = badHeader(with("md", big), SMALL_METADATA).getMessage();
+    assertTrue(tooBig.contains("metadata of 34 bytes exceeds Limits.maxMetadataSize (32)"), tooBig);
+    String fits = "82 a1 61 a1 31 a1 62 c4 01 02";
+    Metadata md = MessageCodec.decodeHeader(with("md", fits), SMALL_METADATA).metadata();
+    assertEquals(Metadata.builder().put("a", "1").put("b", new byte[] {2}).build(), md);
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {"df 7f ff ff ff", "df ff ff ff ff", "de ff ff", "81 a1 6b c6 7f ff ff ff"})
+  void metadataClaimingMoreThanTheFrameIsRefusedWithoutAllocating(String md) {
+    byte[] frame = with("md", md);
+    Limits unlimited =
+        Limits.builder()
+            .maxMetadataEntries(Integer.MAX_VALUE)
+            .maxMetadataSize(Integer.MAX_VALUE)
+            .build();
+    assertEquals(ECHO, badHeader(frame, unlimited).header());
+    assertAllocatesAtMost(SMALL_ALLOCATION, () -> MessageCodec.decodeHeader(frame, unlimited));
+  }
+
+  @Test
+  void deadlinesAreClampedAndNegativeOrNonIntegerOnesRefused() throws Exception {
+    assertEquals(
+        Header.MAX_DEADLINE_MILLIS,
+        MessageCodec.decodeHeader(with("dl", "cf ff ff ff ff ff ff ff ff"), MAX_OKEY, MAX_CHAIN)
+            .deadlineMillis(),
+        "the largest uint64 is read as the longest deadline");
+    assertEquals(
+        1,
+        MessageCodec.decodeHeader(with("dl", "00"), MAX_OKEY, MAX_CHAIN).deadlineMillis(),
+        "0 is read as 1 ms");
+    assertEquals(
+        5000,
+        MessageCodec.decodeHeader(with("dl", "cd 13 88"), MAX_OKEY, MAX_CHAIN).deadlineMillis());
+    for (String bad : List.of("ff", "d3 80 00 00 00 00 00 00 00", "a1 31", "c0", "91 01")) {
+      assertEquals(ECHO, badHeader(with("dl", bad)).header(), bad);
+    }
   }
 
   // ---------------------------------------------------------------- body

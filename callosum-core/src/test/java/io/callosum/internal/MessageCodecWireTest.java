@@ -677,4 +677,24 @@ class MessageCodecWireTest {
         MessageCodec.decodeErrorMeta(MessageCodec.encodeErrorMeta(meta[0], meta[1], meta[2])));
     assertNotNull(MessageCodec.decodeErrorMeta(hex("93 a0 a0 a0")));
   }
+
+  /** The extensions {@code md} and {@code dl} as docs/WIRE.md shows them. */
+  @Test
+  void metadataAndDeadlineAsTheWireNotesShowThem() throws Exception {
+    Header h =
+        new Header(MessageType.FUNCTION, "echo", OrderKey.NONE, 0, false, List.of())
+            .withExtras(
+                io.callosum.Metadata.builder()
+                    .put("tenant", "acme")
+                    .put("tok", new byte[] {1, 2})
+                    .build(),
+                5000);
+    byte[] frame =
+        hex(
+            "87 a4 74 79 70 65 01 a4 6d 65 74 68 a4 65 63 68 6f a4 6f 6b 65 79 c4 00 a3 73 65 71 00"
+                + " a3 7a 69 70 c2 a2 6d 64 82 a6 74 65 6e 61 6e 74 a4 61 63 6d 65 a3 74 6f 6b c4"
+                + " 02 01 02 a2 64 6c cd 13 88");
+    assertArrayEquals(frame, MessageCodec.encodeHeader(h));
+    assertEquals(h, MessageCodec.decodeHeader(frame, MAX_OKEY, MAX_CHAIN));
+  }
 }

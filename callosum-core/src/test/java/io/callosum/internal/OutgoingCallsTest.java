@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.callosum.CallTimeoutException;
 import io.callosum.ConnectionLostException;
 import io.callosum.Limits;
+import io.callosum.MessageTooLargeException;
+import io.callosum.Metadata;
 import io.callosum.OrderKey;
 import io.callosum.Ordering;
 import io.callosum.OverloadedException;
@@ -18,6 +20,7 @@ import io.callosum.upper.MsgpackCodec;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -106,7 +109,9 @@ class OutgoingCallsTest {
           Payload.wrap(new byte[] {(byte) 0xc0}),
           null,
           parent,
-          0);
+          0,
+          Metadata.EMPTY,
+          false);
     }
   }
 
@@ -231,7 +236,10 @@ class OutgoingCallsTest {
             0,
             0,
             null,
-            null);
+            null,
+            Metadata.EMPTY,
+            0,
+            timer);
     CompletableFuture<Payload> f = calls.invoke(request(null, parent));
     Header callback = link.last();
     assertEquals(1, callback.chain().size(), "the callback carries its own entry");
@@ -268,7 +276,10 @@ class OutgoingCallsTest {
             0,
             0,
             null,
-            null);
+            null,
+            Metadata.EMPTY,
+            0,
+            short2.timer);
     short2.calls.invoke(short2.request(null, parent));
     List<CallId> sent = short2.link.last().chain();
     assertEquals(2, sent.size());
@@ -291,7 +302,10 @@ class OutgoingCallsTest {
             0,
             0,
             null,
-            null);
+            null,
+            Metadata.EMPTY,
+            0,
+            legacy.timer);
     legacy.calls.invoke(legacy.request(null, parent));
     assertEquals(List.of(), legacy.link.last().chain());
     assertEquals(
@@ -471,5 +485,134 @@ class OutgoingCallsTest {
       assertTrue(!caller.isAlive(), "the waiter was woken by the cancel");
       assertInstanceOf(java.util.concurrent.CancellationException.class, failure.get());
     }
+  }
+
+  // ---------------------------------------------------------------- deadlines and metadata
+
+  private static final Capabilities EXTRAS =
+      new Capabilities(
+          Capabilities.VERSION,
+          8,
+          Set.of(Capabilities.CHAIN, Capabilities.METADATA, Capabilities.DEADLINE));
+
+  /** A call being served by {@code f}'s peer since now, with {@code deadlineMillis} (0: none). */
+  private static ServerCall served(Fixture f, long deadlineMillis) {
+    return new ServerCall(
+        f.remote,
+        new Header(MessageType.FUNCTION, "outer", OrderKey.of("k"), 77, false, List.of()),
+        List.of(),
+        (ctx, body) -> null,
+        new byte[] {(byte) 0xc0},
+        f.timer.nanoTime(),
+        0,
+        null,
+        null,
+        Metadata.EMPTY,
+        deadlineMillis,
+        f.timer);
+  }
+
+  @Test
+  void aCallCarriesItsTimeoutAsItsDeadline_roundedUpToMilliseconds() throws Exception {
+    Fixture f = new Fixture(Limits.defaults(), EXTRAS);
+    f.calls.invoke(f.request(Duration.ofNanos(2_500_001), null));
+    assertEquals(3, f.link.last().deadlineMillis());
+    f.calls.invoke(f.request(null, null));
+    assertEquals(0, f.link.last().deadlineMillis(), "no timeout: no deadline");
+    f.calls.invoke(f.request(Duration.ofDays(30), null));
+    assertEquals(0, f.link.last().deadlineMillis(), "beyond the longest deadline: sent as none");
+  }
+
+  @Test
+  void aNestedCallInheritsTheShorterDeadline_andTimesOutWithIt() throws Exception {
+    Fixture f = new Fixture(Limits.defaults(), EXTRAS);
+    ServerCall parent = served(f, 500);
+    f.timer.advance(Duration.ofMillis(100));
+    CompletableFuture<Payload> longer = f.calls.invoke(f.request(Duration.ofSeconds(10), parent));
+    assertEquals(400, f.link.last().deadlineMillis(), "the parent's 400 ms left, not 10 s");
+    CompletableFuture<Payload> shorter = f.calls.invoke(f.request(Duration.ofMillis(50), parent));
+    assertEquals(50, f.link.last().deadlineMillis(), "its own, shorter timeout");
+    CompletableFuture<Payload> none = f.calls.invoke(f.request(null, parent));
+    assertEquals(400, f.link.last().deadlineMillis(), "no timeout of its own: the parent's");
+    f.timer.advance(Duration.ofMillis(50));
+    assertInstanceOf(CallTimeoutException.class, failure(shorter));
+    f.timer.advance(Duration.ofMillis(349));
+    assertTrue(!longer.isDone() && !none.isDone(), "not before the parent's deadline");
+    f.timer.advance(Duration.ofMillis(1));
+    Throwable e = failure(longer);
+    assertInstanceOf(CallTimeoutException.class, e);
+    assertTrue(e.getMessage().contains("the deadline of the call it was made from"), e::toString);
+    assertInstanceOf(CallTimeoutException.class, failure(none));
+    assertEquals(0, f.calls.entries());
+  }
+
+  @Test
+  void aCallFromAServedCallPastItsDeadlineIsNotSent() throws Exception {
+    Fixture f = new Fixture(Limits.defaults(), EXTRAS);
+    ServerCall parent = served(f, 20);
+    f.timer.advance(Duration.ofMillis(20));
+    int sent = f.link.sent.size();
+    Throwable e = failure(f.calls.invoke(f.request(Duration.ofSeconds(1), parent)));
+    assertInstanceOf(CallTimeoutException.class, e);
+    assertTrue(e.getMessage().contains("outer"), e::toString);
+    assertEquals(sent, f.link.sent.size(), "nothing was sent");
+    assertEquals(0, f.calls.entries());
+  }
+
+  @Test
+  void metadataAndDeadlinesReachOnlyRemotesThatAnnouncedThem() throws Exception {
+    Fixture legacy = new Fixture(Limits.defaults(), Capabilities.LEGACY);
+    CallRequest r = legacy.request(Duration.ofSeconds(1), null);
+    CompletableFuture<Payload> sent =
+        legacy.calls.invoke(withMetadata(r, Metadata.of("tenant", "acme")));
+    assertTrue(!sent.isDone(), () -> "sent: " + sent);
+    Header h = legacy.link.last();
+    assertEquals(Metadata.EMPTY, h.metadata());
+    assertEquals(0, h.deadlineMillis());
+    assertEquals(
+        List.of("type", "meth", "okey", "seq", "zip"),
+        List.copyOf(keysOf(legacy.link.sent.get(legacy.link.sent.size() - 1).header())));
+
+    Fixture modern = new Fixture(Limits.defaults(), EXTRAS);
+    Metadata md = Metadata.builder().put("tenant", "acme").put("token", new byte[] {1, 2}).build();
+    modern.calls.invoke(withMetadata(modern.request(Duration.ofSeconds(1), null), md));
+    assertEquals(md, modern.link.last().metadata());
+    assertEquals(1000, modern.link.last().deadlineMillis());
+  }
+
+  @Test
+  void metadataOverTheLimitsFailsTheCallLocally_namingTheLimit() throws Exception {
+    Fixture f =
+        new Fixture(Limits.builder().maxMetadataEntries(2).maxMetadataSize(64).build(), EXTRAS);
+    Metadata three = Metadata.builder().put("a", "1").put("b", "2").put("c", "3").build();
+    Throwable e = failure(f.calls.invoke(withMetadata(f.request(null, null), three)));
+    assertInstanceOf(MessageTooLargeException.class, e);
+    assertTrue(e.getMessage().contains("Limits.maxMetadataEntries"), e::toString);
+    Metadata big = Metadata.of("a", "x".repeat(100));
+    e = failure(f.calls.invoke(withMetadata(f.request(null, null), big)));
+    assertTrue(e.getMessage().contains("Limits.maxMetadataSize"), e::toString);
+    assertEquals(0, f.link.sent.size(), "nothing was sent");
+    assertEquals(0, f.calls.entries());
+  }
+
+  private static CallRequest withMetadata(CallRequest r, Metadata md) {
+    return new CallRequest(
+        r.target(),
+        r.method(),
+        r.orderKey(),
+        r.timeout(),
+        r.compress(),
+        r.body(),
+        r.resultType(),
+        r.parent(),
+        r.streams(),
+        md,
+        false);
+  }
+
+  private static Set<Object> keysOf(byte[] header) {
+    @SuppressWarnings("unchecked")
+    Map<Object, Object> m = (Map<Object, Object>) new MsgpackCodec().decode(header, Object.class);
+    return m.keySet();
   }
 }

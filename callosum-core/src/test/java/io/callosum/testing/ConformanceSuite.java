@@ -8,8 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.callosum.Body;
 import io.callosum.BoundPeer;
 import io.callosum.CallCancelledException;
+import io.callosum.CallContext;
 import io.callosum.CallInfo;
 import io.callosum.CallInterceptor;
 import io.callosum.CallOutcome;
@@ -22,6 +24,7 @@ import io.callosum.Handler;
 import io.callosum.InternalEntries;
 import io.callosum.Limits;
 import io.callosum.MessageTooLargeException;
+import io.callosum.Metadata;
 import io.callosum.OrderKey;
 import io.callosum.Ordering;
 import io.callosum.OverloadedException;
@@ -31,6 +34,7 @@ import io.callosum.PeerListener;
 import io.callosum.RemoteInternalException;
 import io.callosum.RemotePeer;
 import io.callosum.RemoteUserException;
+import io.callosum.Reply;
 import io.callosum.internal.CallId;
 import io.callosum.internal.Header;
 import io.callosum.internal.MessageCodec;
@@ -47,6 +51,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -879,10 +884,28 @@ public abstract class ConformanceSuite {
     return m;
   }
 
+  /** Adds {@code trace: t-1} to every call it sees leave. */
+  private static final CallInterceptor ADDS_METADATA =
+      new CallInterceptor() {
+        @Override
+        public Listener sending(CallInfo call, Metadata.Builder metadata) {
+          metadata.put("trace", "t-1");
+          return null;
+        }
+      };
+
   @Test
   public void legacyRemotesGetOnlyWhatPythonUnderstands() throws Exception {
-    Peer server = server();
-    server.handle("cb", (ctx, body) -> "cb:" + ctx.caller().invokeAndWait("back", 1));
+    Peer server = server(b -> b.interceptor(ADDS_METADATA));
+    server.handle(
+        "cb",
+        (ctx, body) ->
+            "cb:"
+                + ctx.caller()
+                    .call("back")
+                    .metadata(Metadata.of("k", "v"))
+                    .timeout(Duration.ofSeconds(5))
+                    .invokeAndWait(1));
     RawLink python =
         closeLater(RawLink.connect(transport(), server.address(), Capabilities.LEGACY));
     Await.until("the server sees the remote", () -> server.remotes().size() == 1);
@@ -905,6 +928,224 @@ public abstract class ConformanceSuite {
     assertEquals(
         "cb:py",
         msgpack.decode(MessageCodec.decodeBody(reply.body(), false, 1 << 20).body(), Object.class));
+    assertEquals(
+        List.of("type", "meth", "okey", "seq", "zip"),
+        new ArrayList<>(headerKeys(reply.header()).keySet()));
+
+    // md and dl from a remote that did not announce them are not read.
+    server.handle(
+        "seen", (ctx, body) -> ctx.metadata().size() + " " + ctx.timeRemaining().isPresent());
+    python.send(
+        MessageCodec.encodeHeader(
+            new Header(MessageType.FUNCTION, "seen", OrderKey.NONE, 8, false, List.of())
+                .withExtras(Metadata.of("k", "v"), 1)),
+        MessageCodec.encodeBody(MessageCodec.NO_META, msgpack.encode(null), false));
+    Envelope seen = python.next();
+    assertEquals(
+        "0 false",
+        msgpack.decode(MessageCodec.decodeBody(seen.body(), false, 1 << 20).body(), Object.class));
+  }
+
+  // ------------------------------------------------------------------ metadata, deadlines and
+  // interceptors on the handler's thread
+
+  @Test
+  public void metadataTravelsWithCallsAndReplies() throws Exception {
+    Peer server = server();
+    server.handle(
+        "whoami",
+        (ctx, body) -> {
+          Metadata in = ctx.metadata();
+          ctx.setReplyMetadata(
+              Metadata.builder()
+                  .put("served-by", "server")
+                  .put("echo-bin", in.getBinary("token"))
+                  .build());
+          return in.get("tenant");
+        });
+    server.handle(
+        "refuse",
+        (ctx, body) -> {
+          ctx.setReplyMetadata(Metadata.of("reason", "quota"));
+          throw new IllegalStateException("over quota");
+        });
+    ConnectedPeer client = client(server);
+    Metadata md =
+        Metadata.builder()
+            .put("tenant", "acme")
+            .put("token", new byte[] {0, 1, (byte) 255})
+            .build();
+    Reply<String> reply =
+        await(client.call("whoami").metadata(md).invokeForReply(null, String.class));
+    assertEquals("acme", reply.value());
+    assertEquals("server", reply.metadata().get("served-by"));
+    assertArrayEquals(new byte[] {0, 1, (byte) 255}, reply.metadata().getBinary("echo-bin"));
+    assertTrue(reply.metadata().isBinary("echo-bin"));
+
+    RemoteUserException failed =
+        assertThrows(
+            RemoteUserException.class,
+            () -> client.call("refuse").metadata(md).invokeAndWait(null));
+    assertEquals("quota", failed.metadata().get("reason"));
+    assertEquals(
+        Metadata.EMPTY,
+        await(client.call("echo").invokeForReply("plain", String.class)).metadata(),
+        "no reply metadata set: empty");
+    awaitIdle(server, client);
+  }
+
+  @Test
+  public void aHandlersCallsInheritItsDeadline_andTheCalleeStopsPastIt() throws Exception {
+    ManualTimer serverClock = new ManualTimer();
+    ManualTimer clientClock = new ManualTimer(); // never advanced: the client does not time out
+    Blocker blocker = new Blocker();
+    Peer server = server(b -> b.timer(serverClock));
+    server.handle("block", blocker.handler());
+    server.handle(
+        "outer",
+        (ctx, body) ->
+            List.of(
+                ctx.timeRemaining().orElseThrow().toMillis(),
+                ctx.caller().invokeAndWait("inner", null)));
+    ConnectedPeer client = client(server, b -> b.timer(clientClock));
+    client.handle("inner", (ctx, body) -> ctx.timeRemaining().orElseThrow().toMillis());
+    List<?> seen =
+        (List<?>) await(client.call("outer").timeout(Duration.ofSeconds(5)).invoke(null));
+    assertEquals(5000L, ((Number) seen.get(0)).longValue(), "the callee counts from arrival");
+    long inner = ((Number) seen.get(1)).longValue();
+    assertTrue(inner > 0 && inner <= 5000, "the callback inherited the deadline: " + inner);
+    assertEquals(Optional.empty(), CallContext.current(), "no call is current on this thread");
+
+    CompletableFuture<Object> f = client.call("block").timeout(Duration.ofSeconds(5)).invoke(null);
+    await(blocker.entered);
+    serverClock.advance(Duration.ofMillis(4_999));
+    assertFalse(blocker.ended.getCount() == 0, "not before the deadline");
+    serverClock.advance(Duration.ofMillis(1));
+    await(blocker.ended);
+    assertTrue(blocker.interrupted.get(), "the callee stopped the handler at the deadline");
+    assertInstanceOf(CallTimeoutException.class, Await.failure(f));
+    assertTrue(((CallosumException) Await.failure(f)).isRemote(), "the callee said so");
+    awaitIdle(server, client);
+    assertEquals(0, serverClock.scheduled(), "no deadline timer is left");
+  }
+
+  @Test
+  public void interceptorsRunOnTheHandlersThreadWithTheCallCurrent() throws Exception {
+    List<String> seen = new CopyOnWriteArrayList<>();
+    List<CallOutcome> ends = new CopyOnWriteArrayList<>();
+    CallInterceptor callee =
+        new CallInterceptor() {
+          @Override
+          public Object intercept(CallContext call, Body body, Handler next) throws Exception {
+            boolean current = CallContext.current().orElse(null) == call;
+            seen.add(call.method() + " " + current + " " + call.metadata().get("trace"));
+            try {
+              return next.handle(call, body);
+            } catch (CallosumException e) {
+              seen.add(call.method() + " threw " + e.code());
+              throw e;
+            }
+          }
+        };
+    CallInterceptor caller =
+        new CallInterceptor() {
+          @Override
+          public Listener sending(CallInfo call, Metadata.Builder metadata) {
+            metadata.put("trace", "t-" + call.method());
+            return ends::add;
+          }
+        };
+    Peer server = server(b -> b.interceptor(callee));
+    server.handle(
+        "inside",
+        (ctx, body) -> CallContext.current().orElseThrow() == ctx ? "current" : "not current");
+    ConnectedPeer client = client(server, b -> b.interceptor(caller));
+    assertEquals("current", await(client.invoke("inside", null)));
+    RemoteInternalException unknown =
+        assertThrows(RemoteInternalException.class, () -> client.invokeAndWait("nope", null));
+    assertEquals(ErrorCode.NO_SUCH_METHOD, unknown.code());
+    assertEquals(
+        List.of("inside true t-inside", "nope true t-nope", "nope threw NO_SUCH_METHOD"), seen);
+    Await.until("both calls' listeners heard the end", () -> ends.size() == 2, ends::toString);
+    assertTrue(ends.get(0).isSuccess());
+    assertEquals(ErrorCode.NO_SUCH_METHOD, ends.get(1).error());
+    awaitIdle(server, client);
+  }
+
+  @Test
+  public void tooMuchMetadataIsAnsweredWithAnErrorNamingTheLimit() throws Exception {
+    Peer server =
+        server(b -> b.limits(Limits.builder().maxMetadataEntries(4).maxMetadataSize(256).build()));
+    ConnectedPeer bystander = client(server);
+    RawLink raw =
+        closeLater(
+            RawLink.connect(
+                transport(),
+                server.address(),
+                new Capabilities(
+                    Capabilities.VERSION,
+                    4242,
+                    Set.of(Capabilities.METADATA, Capabilities.DEADLINE))));
+    Metadata.Builder many = Metadata.builder();
+    for (int i = 0; i < 5; i++) {
+      many.put("k" + i, "v");
+    }
+    sendEcho(raw, 1, many.build(), 0);
+    assertErrorMessage(raw, 1, "Limits.maxMetadataEntries");
+    sendEcho(raw, 2, Metadata.of("big", "x".repeat(300)), 0);
+    assertErrorMessage(raw, 2, "Limits.maxMetadataSize");
+    sendEcho(raw, 3, Metadata.of("fits", "yes"), Header.MAX_DEADLINE_MILLIS);
+    assertEquals(MessageType.RESULT, raw.nextHeader().type(), "the call within the limits");
+    assertNothingElseThenEcho(raw, 4);
+    assertEquals("fine", await(bystander.invoke("echo", "fine")));
+  }
+
+  @Test
+  public void deadlinesFromTheWireAreClamped() throws Exception {
+    Peer server = server();
+    server.handle("left", (ctx, body) -> ctx.timeRemaining().orElseThrow().toMillis());
+    RawLink raw =
+        closeLater(
+            RawLink.connect(
+                transport(),
+                server.address(),
+                new Capabilities(Capabilities.VERSION, 4243, Set.of(Capabilities.DEADLINE))));
+    raw.send(header(1, "left", 1, false, "dl", 1L << 40), emptyCallBody());
+    Envelope reply = raw.next();
+    long left =
+        ((Number)
+                msgpack.decode(
+                    MessageCodec.decodeBody(reply.body(), false, 1 << 20).body(), Object.class))
+            .longValue();
+    assertTrue(
+        left <= Header.MAX_DEADLINE_MILLIS && left > Header.MAX_DEADLINE_MILLIS - 60_000,
+        "clamped to the longest deadline: " + left);
+    raw.send(header(1, "left", 2, false, "dl", -5), emptyCallBody());
+    assertErrorMessage(raw, 2, "dl out of range");
+    assertNothingElseThenEcho(raw, 3);
+  }
+
+  private void sendEcho(RawLink raw, long seq, Metadata md, long deadlineMillis) throws Exception {
+    raw.send(
+        MessageCodec.encodeHeader(
+            new Header(MessageType.FUNCTION, "echo", OrderKey.NONE, seq, false, List.of())
+                .withExtras(md, deadlineMillis)),
+        MessageCodec.encodeBody(MessageCodec.NO_META, msgpack.encode("hi"), false));
+  }
+
+  private byte[] emptyCallBody() {
+    return MessageCodec.encodeBody(MessageCodec.NO_META, msgpack.encode(null), false);
+  }
+
+  private void assertErrorMessage(RawLink raw, long seq, String naming) throws Exception {
+    Envelope e = raw.next();
+    Header h = MessageCodec.decodeHeader(e.header(), 1 << 20, 1024);
+    assertEquals(MessageType.ERROR, h.type(), h::toString);
+    assertEquals(seq, h.seq());
+    String[] meta =
+        MessageCodec.decodeErrorMeta(MessageCodec.decodeBody(e.body(), false, 1 << 20).meta());
+    assertEquals("callosum.BadMessage", meta[0], Arrays.toString(meta));
+    assertTrue(meta[1].contains(naming), Arrays.toString(meta));
   }
 
   @Test
@@ -941,19 +1182,29 @@ public abstract class ConformanceSuite {
   }
 
   private static byte[] header(int type, String meth, long seq, boolean zip) throws Exception {
+    return header(type, meth, seq, zip, null, 0);
+  }
+
+  /** A header of the five keys and, unless {@code key} is null, {@code key: value}, unchecked. */
+  private static byte[] header(int type, String meth, long seq, boolean zip, String key, long value)
+      throws Exception {
     return pack(
-        p ->
-            p.packMapHeader(5)
-                .packString("type")
-                .packInt(type)
-                .packString("meth")
-                .packString(meth)
-                .packString("okey")
-                .packBinaryHeader(0)
-                .packString("seq")
-                .packLong(seq)
-                .packString("zip")
-                .packBoolean(zip));
+        p -> {
+          p.packMapHeader(key == null ? 5 : 6)
+              .packString("type")
+              .packInt(type)
+              .packString("meth")
+              .packString(meth)
+              .packString("okey")
+              .packBinaryHeader(0)
+              .packString("seq")
+              .packLong(seq)
+              .packString("zip")
+              .packBoolean(zip);
+          if (key != null) {
+            p.packString(key).packLong(value);
+          }
+        });
   }
 
   /**

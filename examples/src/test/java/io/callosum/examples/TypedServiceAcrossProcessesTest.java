@@ -10,10 +10,6 @@ import io.callosum.ConnectedPeer;
 import io.callosum.Peer;
 import io.callosum.examples.uppers.DemoClient;
 import io.callosum.examples.uppers.MsgpackDemo;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
@@ -23,24 +19,10 @@ import org.junit.jupiter.api.Test;
 class TypedServiceAcrossProcessesTest {
   @Test
   void aTypedClientCallsAServerInAnotherProcess() throws Exception {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process child =
-        new ProcessBuilder(
-                java,
-                "-cp",
-                System.getProperty("java.class.path"),
-                ChildServer.class.getName(),
-                "tcp://127.0.0.1:0")
-            .redirectError(ProcessBuilder.Redirect.INHERIT)
-            .start();
-    try {
-      BufferedReader out =
-          new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
-      String ready = out.readLine();
-      assertTrue(ready != null && ready.startsWith("READY tcp://"), String.valueOf(ready));
+    try (ChildJvm child = ChildJvm.start(ChildServer.class, "tcp://127.0.0.1:0")) {
       MsgpackDemo demo = new MsgpackDemo();
       try (ConnectedPeer client =
-          demo.configure(Peer.builder().connect(ready.substring("READY ".length())))
+          demo.configure(Peer.builder().connect(child.address()))
               .defaultTimeout(Duration.ofSeconds(30))
               .build()
               .start()) {
@@ -58,12 +40,6 @@ class TypedServiceAcrossProcessesTest {
                 () -> service.slow(10_000, Duration.ofMillis(100)).join());
         assertInstanceOf(CallTimeoutException.class, late.getCause());
       }
-    } finally {
-      child.getOutputStream().close(); // its stdin ends: it closes its peer and exits
-      if (!child.waitFor(30, TimeUnit.SECONDS)) {
-        child.destroyForcibly();
-      }
     }
-    assertEquals(0, child.exitValue());
   }
 }

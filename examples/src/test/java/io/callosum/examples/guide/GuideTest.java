@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.callosum.Body;
 import io.callosum.BoundPeer;
+import io.callosum.CallInterceptor;
 import io.callosum.ConnectedPeer;
 import io.callosum.ConnectionLostException;
 import io.callosum.ErrorCode;
@@ -30,6 +31,11 @@ import io.callosum.pipe.PipeDescriptor;
 import io.callosum.testing.Await;
 import io.callosum.upper.MsgpackServices;
 import io.callosum.upper.protobuf.ProtobufServices;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.data.SpanData;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -155,6 +161,66 @@ class GuideTest {
         assertTrue(CallsGuide.cancel(client, server), "the handler's onCancel action ran");
       }
       assertEquals(List.of("paid", "refused"), CallsGuide.callbacks());
+    }
+
+    @Test
+    void metadataAndDeadlines() throws Exception {
+      try (BoundPeer server = MetadataGuide.server("inproc://metadata");
+          ConnectedPeer client = Peer.builder().connect("inproc://metadata").build().start()) {
+        assertEquals(List.of("acme: 100", "eu-1"), MetadataGuide.call(client));
+        List<Long> left = MetadataGuide.deadlines(server, client);
+        assertTrue(left.get(0) > 0 && left.get(0) <= 2000, "the handler's time: " + left);
+        assertTrue(
+            left.get(1) > 0 && left.get(1) <= left.get(0) + 1, // sent rounded up to the ms
+            "the callback inherited it: " + left);
+      }
+      CallInterceptor signer = MetadataGuide.signer("s3cret");
+      try (BoundPeer server =
+              Peer.builder().interceptor(signer).bind("inproc://signed").build().start();
+          ConnectedPeer signed =
+              Peer.builder().interceptor(signer).connect("inproc://signed").build().start();
+          ConnectedPeer unsigned = Peer.builder().connect("inproc://signed").build().start()) {
+        server.handle("hello", (ctx, body) -> "hello");
+        assertEquals("hello", signed.invokeAndWait("hello", null));
+        RemoteUserException refused =
+            assertThrows(RemoteUserException.class, () -> unsigned.invokeAndWait("hello", null));
+        assertEquals("java.lang.SecurityException", refused.remoteName());
+        assertThrows(
+            RemoteUserException.class,
+            () -> unsigned.invokeAndWait("nope", null),
+            "unknown methods pass the interceptor too");
+      }
+    }
+
+    @Test
+    void metricsAndTracing() throws Exception {
+      SimpleMeterRegistry registry = new SimpleMeterRegistry();
+      try (BoundPeer server = ObservabilityGuide.meteredServer(registry);
+          ConnectedPeer client = Peer.builder().connect(server.address()).build().start()) {
+        assertEquals("hi", client.invokeAndWait("echo", "hi"));
+        Await.until(
+            "the call is timed",
+            () ->
+                registry.find("callosum.calls").tags("method", "echo", "outcome", "OK").timer()
+                    != null);
+        assertEquals(1, registry.get("callosum.connections").tag("lower", "tcp").gauge().value());
+      }
+
+      InMemorySpanExporter serverSpans = InMemorySpanExporter.create();
+      InMemorySpanExporter clientSpans = InMemorySpanExporter.create();
+      try (OpenTelemetrySdk serverOtel = ObservabilityGuide.sdk(serverSpans);
+          OpenTelemetrySdk clientOtel = ObservabilityGuide.sdk(clientSpans)) {
+        List<String> traces = ObservabilityGuide.traced(serverOtel, clientOtel);
+        assertEquals(traces.get(0), traces.get(1), "the handler ran in the caller's trace");
+        Await.until("the server span ended", () -> serverSpans.getFinishedSpanItems().size() == 1);
+        assertEquals(SpanKind.SERVER, serverSpans.getFinishedSpanItems().get(0).getKind());
+        assertEquals(traces.get(0), serverSpans.getFinishedSpanItems().get(0).getTraceId());
+        assertEquals(
+            Set.of("checkout", "trace-id"),
+            clientSpans.getFinishedSpanItems().stream()
+                .map(SpanData::getName)
+                .collect(Collectors.toSet()));
+      }
     }
 
     @Test
