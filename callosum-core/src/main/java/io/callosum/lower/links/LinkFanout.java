@@ -525,7 +525,7 @@ final class LinkFanout {
         listener.malformed(e.getMessage());
         return;
       }
-      if (!s.spend(config.pattern() + " at " + address())) {
+      if (!s.spend(() -> config.pattern() + " at " + address())) {
         sources.remove(link).drop();
         return;
       }

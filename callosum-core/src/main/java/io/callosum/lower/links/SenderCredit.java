@@ -1,6 +1,7 @@
 package io.callosum.lower.links;
 
 import io.callosum.lower.Link;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,10 +31,11 @@ class SenderCredit {
 
   /**
    * Counts an item that arrived; false (and the link closed) if the sender had no credit for it.
+   * {@code where} names the receiving side for the log; it is read only then.
    */
-  boolean spend(String where) {
+  boolean spend(Supplier<String> where) {
     if (outstanding <= 0) {
-      LOG.warn("{}: sender link {} exceeded its credit; closing it", where, link.id());
+      LOG.warn("{}: sender link {} exceeded its credit; closing it", where.get(), link.id());
       link.close();
       return false;
     }

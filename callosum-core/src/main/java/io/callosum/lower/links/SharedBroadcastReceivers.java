@@ -159,7 +159,7 @@ final class SharedBroadcastReceivers {
         }
         return;
       }
-      if (!s.spend("broadcast at " + endpoint.address())) {
+      if (!s.spend(() -> "broadcast at " + endpoint.address())) {
         sources.remove(link);
         return;
       }
