@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -41,7 +42,8 @@ import org.slf4j.LoggerFactory;
  * receiver has credit (round robin). A broadcast item that a receiver with credit would take but
  * whose link's send backlog is full ({@link Link#backlogFull}: the lower cannot keep up, though the
  * receiver reads) is refused as a whole, sent to nobody, for the publisher to try again: a receiver
- * that keeps up loses nothing to a burst.
+ * that keeps up loses nothing to a burst. Connecting broadcast receivers of one transport share one
+ * link per address ({@link SharedBroadcastReceivers}); the receivers here are the others.
  *
  * <p>Envelopes (header; body):
  *
@@ -59,7 +61,7 @@ final class LinkFanout {
   static final byte ITEM = 1;
   static final byte SUBSCRIBE = 2;
   static final byte CREDIT = 3;
-  private static final byte[] EMPTY = new byte[0];
+  static final byte[] EMPTY = new byte[0];
   private static final int MAX_PREFIXES = 1024;
 
   private LinkFanout() {}
@@ -78,7 +80,7 @@ final class LinkFanout {
         caps, c.maxMessageSize() + FanoutSenderCore.MAX_TOPIC_BYTES + 64, Duration.ofSeconds(10));
   }
 
-  private static Endpoint open(
+  static Endpoint open(
       Transport t, URI address, FanoutConfig c, boolean sender, LinkListener listener)
       throws IOException {
     return c.bind()
@@ -87,7 +89,7 @@ final class LinkFanout {
   }
 
   /** Whether {@code link} is the other side of this pattern; closes it otherwise. */
-  private static boolean counterpart(Link link, FanoutPattern p, boolean weSend) {
+  static boolean counterpart(Link link, FanoutPattern p, boolean weSend) {
     if (link.remoteCapabilities().has(feature(p, !weSend))) {
       return true;
     }
@@ -100,7 +102,7 @@ final class LinkFanout {
     return false;
   }
 
-  private static boolean send(Link link, byte[] header, byte[] body) {
+  static boolean send(Link link, byte[] header, byte[] body) {
     try {
       link.send(new Envelope(header, body));
       return true;
@@ -140,15 +142,7 @@ final class LinkFanout {
     }
 
     boolean matches(byte[] topic) {
-      if (prefixes == null) {
-        return false;
-      }
-      for (byte[] p : prefixes) {
-        if (topic.length >= p.length && Arrays.equals(topic, 0, p.length, p, 0, p.length)) {
-          return true;
-        }
-      }
-      return false;
+      return prefixes != null && LinkFanout.matches(prefixes, topic);
     }
   }
 
@@ -329,6 +323,34 @@ final class LinkFanout {
         .array();
   }
 
+  /** Whether {@code topic} starts with one of {@code prefixes}. */
+  static boolean matches(List<byte[]> prefixes, byte[] topic) {
+    for (byte[] p : prefixes) {
+      if (topic.length >= p.length && Arrays.equals(topic, 0, p.length, p, 0, p.length)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** A SUBSCRIBE header for {@code topics} (prefixes). */
+  static byte[] subscribe(Collection<String> topics) {
+    ByteBuffer b =
+        ByteBuffer.allocate(
+            3 + topics.stream().mapToInt(t -> 2 + t.getBytes(StandardCharsets.UTF_8).length).sum());
+    b.put(SUBSCRIBE).putShort((short) topics.size());
+    for (String t : topics) {
+      byte[] p = t.getBytes(StandardCharsets.UTF_8);
+      b.putShort((short) p.length).put(p);
+    }
+    return b.array();
+  }
+
+  /** A CREDIT header granting {@code items} more. */
+  static byte[] credit(long items) {
+    return ByteBuffer.allocate(5).put(CREDIT).putInt((int) items).array();
+  }
+
   /** The prefixes of a SUBSCRIBE header; throws IllegalArgumentException if malformed. */
   private static List<byte[]> prefixes(byte[] h) {
     ByteBuffer b = ByteBuffer.wrap(h, 1, h.length - 1);
@@ -361,6 +383,26 @@ final class LinkFanout {
 
   // ------------------------------------------------------------------ receiver
 
+  /** The item an ITEM envelope carries; throws IllegalArgumentException if malformed. */
+  static FanoutItem parseItem(Envelope env) {
+    byte[] h = env.header();
+    if (h.length < 3 || h[0] != ITEM) {
+      throw new IllegalArgumentException(
+          "a message of kind " + (h.length == 0 ? "none" : h[0]) + " where items come");
+    }
+    ByteBuffer b = ByteBuffer.wrap(h, 1, h.length - 1);
+    int topicLength = Short.toUnsignedInt(b.getShort());
+    if (topicLength > FanoutSenderCore.MAX_TOPIC_BYTES || topicLength > b.remaining()) {
+      throw new IllegalArgumentException(
+          "an item whose topic of " + topicLength + " bytes does not fit");
+    }
+    byte[] topic = new byte[topicLength];
+    b.get(topic);
+    byte[] header = new byte[b.remaining()];
+    b.get(header);
+    return new FanoutItem(topic, header, env.body());
+  }
+
   /**
    * The receiving side over {@code t}'s endpoints (see {@link Transport#openReceiver}), granting
    * each sender at most {@code maxCredit} items in flight even when its queue capacity is larger.
@@ -390,14 +432,11 @@ final class LinkFanout {
    * What a receiver knows of one sender link: credit it owes back, items held while paused (counted
    * in the link's memory budget while held).
    */
-  private static final class Source {
-    final Link link;
+  private static final class Source extends SenderCredit {
     private final ArrayDeque<FanoutItem> held = new ArrayDeque<>();
-    long owed;
-    long outstanding;
 
-    Source(Link link) {
-      this.link = link;
+    Source(Link link, long window) {
+      super(link, window);
     }
 
     void hold(FanoutItem item) {
@@ -445,18 +484,7 @@ final class LinkFanout {
       this.config = config;
       this.window = window;
       this.listener = listener;
-      ByteBuffer b =
-          ByteBuffer.allocate(
-              3
-                  + topics.stream()
-                      .mapToInt(t -> 2 + t.getBytes(StandardCharsets.UTF_8).length)
-                      .sum());
-      b.put(SUBSCRIBE).putShort((short) topics.size());
-      for (String t : topics) {
-        byte[] p = t.getBytes(StandardCharsets.UTF_8);
-        b.putShort((short) p.length).put(p);
-      }
-      this.subscribe = b.array();
+      this.subscribe = subscribe(topics);
     }
 
     @Override
@@ -464,24 +492,19 @@ final class LinkFanout {
       return endpoint.address();
     }
 
-    private static byte[] credit(long items) {
-      return ByteBuffer.allocate(5).put(CREDIT).putInt((int) items).array();
-    }
-
     @Override
     public void connected(Link link) {
       if (!counterpart(link, config.pattern(), false)) {
         return;
       }
-      Source s = new Source(link);
+      Source s = new Source(link, window);
       synchronized (this) {
         sources.put(link, s);
-        s.outstanding = window;
       }
       if (config.pattern() == FanoutPattern.BROADCAST) {
         send(link, subscribe, EMPTY);
       }
-      send(link, credit(window), EMPTY);
+      s.grantWindow();
     }
 
     /**
@@ -502,17 +525,10 @@ final class LinkFanout {
         listener.malformed(e.getMessage());
         return;
       }
-      if (s.outstanding <= 0) {
-        LOG.warn(
-            "{} at {}: sender link {} exceeded its credit; closing it",
-            config.pattern(),
-            address(),
-            link.id());
+      if (!s.spend(() -> config.pattern() + " at " + address())) {
         sources.remove(link).drop();
-        link.close();
         return;
       }
-      s.outstanding--;
       if (paused || s.holds()) {
         s.hold(item); // at most the credit it had: bounded
         return;
@@ -528,31 +544,7 @@ final class LinkFanout {
       if (!listener.received(item)) {
         paused = true;
       }
-      s.owed++;
-      if (s.owed >= Math.max(1, window / 2)) {
-        s.outstanding += s.owed;
-        send(s.link, credit(s.owed), EMPTY);
-        s.owed = 0;
-      }
-    }
-
-    private FanoutItem parseItem(Envelope env) {
-      byte[] h = env.header();
-      if (h.length < 3 || h[0] != ITEM) {
-        throw new IllegalArgumentException(
-            "a message of kind " + (h.length == 0 ? "none" : h[0]) + " where items come");
-      }
-      ByteBuffer b = ByteBuffer.wrap(h, 1, h.length - 1);
-      int topicLength = Short.toUnsignedInt(b.getShort());
-      if (topicLength > FanoutSenderCore.MAX_TOPIC_BYTES || topicLength > b.remaining()) {
-        throw new IllegalArgumentException(
-            "an item whose topic of " + topicLength + " bytes does not fit");
-      }
-      byte[] topic = new byte[topicLength];
-      b.get(topic);
-      byte[] header = new byte[b.remaining()];
-      b.get(header);
-      return new FanoutItem(topic, header, env.body());
+      s.handedOn();
     }
 
     /**

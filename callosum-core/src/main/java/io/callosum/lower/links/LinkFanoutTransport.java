@@ -41,12 +41,31 @@ public abstract class LinkFanoutTransport implements Transport {
     return LinkFanout.openSender(this, address, config, writable, linkCredit());
   }
 
-  /** A receiver on a link (or links, when bound) of an endpoint this lower binds or connects. */
+  /**
+   * A receiver on a link (or links, when bound) of an endpoint this lower binds or connects.
+   * Broadcast receivers that connect share one endpoint per address ({@link
+   * SharedBroadcastReceivers}): the sender sees one receiver subscribed to the union of their
+   * topics, and each item is handed to every receiver of this process that wants it.
+   */
   @Override
   public FanoutReceiver openReceiver(
       URI address, FanoutConfig config, List<String> topicPrefixes, FanoutListener listener)
       throws IOException {
+    if (config.pattern() == FanoutPattern.BROADCAST && !config.bind()) {
+      return sharedReceivers.open(this, address, config, topicPrefixes, listener, linkCredit());
+    }
     return LinkFanout.openReceiver(this, address, config, topicPrefixes, listener, linkCredit());
+  }
+
+  /**
+   * Broadcast receivers that connect to one address share one endpoint of this lower: an item
+   * crosses the connection once per process, not once per receiver.
+   */
+  private final SharedBroadcastReceivers sharedReceivers = new SharedBroadcastReceivers();
+
+  /** How many addresses this transport's connecting broadcast receivers share links to now. */
+  protected final int sharedReceiverGroups() {
+    return sharedReceivers.groups();
   }
 
   /**
