@@ -46,6 +46,12 @@ final class ClientCall {
 
   volatile Timer.Scheduled timeout;
 
+  /**
+   * What the call fails with when its timeout runs out, here or (past the deadline it carried) at
+   * the callee: the message of its {@link io.callosum.CallTimeoutException}. Null without one.
+   */
+  volatile String timeoutMessage;
+
   /** The streams of a streaming call (null for a plain one); set before the FUNCTION leaves. */
   StreamOut upstream;
 

@@ -348,9 +348,16 @@ final class OutgoingCalls {
   }
 
   private void armTimeout(ClientCall c, Duration timeout, boolean inherited) {
+    c.timeoutMessage =
+        "call of "
+            + c.method
+            + " timed out after "
+            + timeout.toMillis()
+            + " ms"
+            + (inherited ? " (the deadline of the call it was made from)" : "");
     Timer.Scheduled t;
     try {
-      t = timer.schedule(timeout, () -> timedOut(c, timeout, inherited));
+      t = timer.schedule(timeout, () -> timedOut(c));
     } catch (RuntimeException e) {
       if (unpend(c)) {
         sendCancel(c);
@@ -383,20 +390,10 @@ final class OutgoingCalls {
     return true;
   }
 
-  private void timedOut(ClientCall c, Duration timeout, boolean inherited) {
+  private void timedOut(ClientCall c) {
     if (unpend(c)) {
       sendCancel(c);
-      settle(
-          c,
-          null,
-          new CallTimeoutException(
-              "call of "
-                  + c.method
-                  + " timed out after "
-                  + timeout.toMillis()
-                  + " ms"
-                  + (inherited ? " (the deadline of the call it was made from)" : "")),
-          0);
+      settle(c, null, new CallTimeoutException(c.timeoutMessage), 0);
     }
   }
 
@@ -503,13 +500,17 @@ final class OutgoingCalls {
           settle(c, frame.body(), md, null, env.size());
         }
       }
-      case FAILURE, ERROR ->
-          settle(
-              c,
-              null,
-              ErrorNames.toException(
-                  h.type() == MessageType.FAILURE, MessageCodec.decodeErrorMeta(frame.meta()), md),
-              env.size());
+      case FAILURE, ERROR -> {
+        CallosumException error =
+            ErrorNames.toException(
+                h.type() == MessageType.FAILURE, MessageCodec.decodeErrorMeta(frame.meta()), md);
+        if (error instanceof CallTimeoutException && c.timeoutMessage != null) {
+          // The callee stopped at the deadline this call carried, a moment before (or after) our
+          // own timer: the caller sees one timeout, whichever side saw it first.
+          error = new CallTimeoutException(c.timeoutMessage);
+        }
+        settle(c, null, error, env.size());
+      }
       default -> settle(c, null, ErrorNames.cancelledByRemote(h.method()), env.size());
     }
   }

@@ -177,6 +177,27 @@ class OutgoingCallsTest {
   }
 
   @Test
+  void theCalleesDeadlineReply_failsTheCallAsItsOwnTimeoutWould() throws Exception {
+    // The callee stops at the deadline the call carried, and its ERROR may come before this side's
+    // timer fires: the caller sees the same timeout either way.
+    CompletableFuture<Payload> f = calls.invoke(request(Duration.ofMillis(100), null));
+    Header call = link.last();
+    Envelope deadline =
+        new Envelope(
+            MessageCodec.encodeHeader(call.reply(MessageType.ERROR)),
+            MessageCodec.encodeBody(
+                MessageCodec.encodeErrorMeta(
+                    ErrorNames.DEADLINE_EXCEEDED, "the call's deadline of 100 ms passed", ""),
+                null,
+                false));
+    calls.received(remote, MessageCodec.decodeHeader(deadline.header(), 1024, 32), deadline);
+    Throwable e = failure(f);
+    assertInstanceOf(CallTimeoutException.class, e);
+    assertEquals("call of " + call.method() + " timed out after 100 ms", e.getMessage());
+    assertEquals(0, timer.scheduled(), "its own timer is cancelled");
+  }
+
+  @Test
   void aReplyCancelsTheTimeout() throws Exception {
     CompletableFuture<Payload> f = calls.invoke(request(Duration.ofSeconds(5), null));
     Envelope result = reply(link.last(), MessageType.RESULT);
