@@ -506,8 +506,9 @@ final class OutgoingCalls {
                 h.type() == MessageType.FAILURE, MessageCodec.decodeErrorMeta(frame.meta()), md);
         if (error instanceof CallTimeoutException && c.timeoutMessage != null) {
           // The callee stopped at the deadline this call carried, a moment before (or after) our
-          // own timer: the caller sees one timeout, whichever side saw it first.
-          error = new CallTimeoutException(c.timeoutMessage);
+          // own timer: the caller sees one timeout message, whichever side saw it first
+          // (isRemote() says which).
+          error = new CallTimeoutException(c.timeoutMessage, null, true);
         }
         settle(c, null, error, env.size());
       }

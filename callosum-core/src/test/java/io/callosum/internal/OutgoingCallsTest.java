@@ -194,6 +194,7 @@ class OutgoingCallsTest {
     Throwable e = failure(f);
     assertInstanceOf(CallTimeoutException.class, e);
     assertEquals("call of " + call.method() + " timed out after 100 ms", e.getMessage());
+    assertTrue(((CallTimeoutException) e).isRemote(), "the callee saw it first");
     assertEquals(0, timer.scheduled(), "its own timer is cancelled");
   }
 
