@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.callosum.CallTimeoutException;
-import io.callosum.CallosumException;
 import io.callosum.ConnectedPeer;
 import io.callosum.Metadata;
 import io.callosum.Peer;
@@ -72,9 +71,13 @@ class ObservabilityAcrossProcessesTest {
 
         Throwable stopped =
             Await.failure(client.call("block").timeout(Duration.ofMillis(300)).invoke(null));
+        // Both sides keep the deadline: whichever sees it first ends the call, with one message.
         assertInstanceOf(CallTimeoutException.class, stopped);
-        assertTrue(((CallosumException) stopped).isRemote(), "the child stopped it: " + stopped);
-        assertEquals(true, client.call("stopped").invoke(null).get(30, TimeUnit.SECONDS));
+        assertEquals(
+            true,
+            client.call("stopped").invoke(null).get(30, TimeUnit.SECONDS),
+            "the child stopped its handler (at its deadline, or at the CANCEL of a caller that saw"
+                + " it first)");
 
         Span checkout = otel.getTracer("test").spanBuilder("checkout").startSpan();
         List<?> seen;
