@@ -122,7 +122,7 @@ public final class BoundEndpoint implements Endpoint {
     if (closed) {
       return true;
     }
-    Entry e = Entry.rpc(m.getBody(), config.maxMessageSize());
+    Entry e = Entry.rpc(m.getBody(), Entry.maxMessage(config));
     if (e instanceof Entry.Meta meta) {
       meta(stream, meta);
     } else if (e instanceof Entry.Data data) {
@@ -141,11 +141,7 @@ public final class BoundEndpoint implements Endpoint {
           drops.drop(address, stream, "a hello without peer or caps");
           return;
         }
-        RedisLink link = linkOf(stream, meta.peer(), meta.caps());
-        if (link != null) {
-          session.commands().xadd(
-              link.target(), Map.of(Entry.META, Entry.WELCOME.getBytes(), Entry.CAPS, caps));
-        }
+        linkOf(stream, meta.peer(), meta.caps(), true);
       }
       case Entry.PING -> {
         RedisLink link = meta.peer() == null ? null : links.get(meta.peer());
@@ -177,27 +173,38 @@ public final class BoundEndpoint implements Endpoint {
       }
       link = legacy;
     } else {
-      link = linkOf(stream, data.peer(), data.caps());
+      link = linkOf(stream, data.peer(), data.caps(), false);
     }
     if (link != null) {
       listener.received(link, new Envelope(data.hdr(), data.msg()));
     }
   }
 
-  /** The link of Java peer {@code peer}, made (and announced) on its first entry. */
-  private RedisLink linkOf(String stream, String peer, byte[] announced) {
+  /**
+   * The link of Java peer {@code peer}, made (and announced) on its first entry. A welcome goes out
+   * before the core hears of a new link, so that it reaches the peer before any call the core makes
+   * from its connect event (appends of one connection stay in order).
+   */
+  private RedisLink linkOf(String stream, String peer, byte[] announced, boolean welcome) {
     RedisLink link = links.get(peer);
+    boolean made = false;
     if (link == null) {
-      Capabilities remote = Capabilities.decode(announced);
       if (links.size() >= MAX_LINKS) {
         drops.drop(address, stream, "a new peer beyond " + MAX_LINKS);
         return null;
       }
-      link = newLink("redis-" + peer, remote, address.peerStream(peer));
+      link = newLink("redis-" + peer, Capabilities.decode(announced), address.peerStream(peer));
       links.put(peer, link);
-      listener.connected(link);
+      made = true;
     }
     link.lastHeard = System.nanoTime();
+    if (welcome) {
+      session.commands().xadd(
+          link.target(), Map.of(Entry.META, Entry.WELCOME.getBytes(), Entry.CAPS, caps));
+    }
+    if (made) {
+      listener.connected(link);
+    }
     return link;
   }
 

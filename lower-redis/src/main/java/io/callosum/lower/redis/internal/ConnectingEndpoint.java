@@ -263,7 +263,7 @@ public final class ConnectingEndpoint implements Endpoint {
     if (closed) {
       return true;
     }
-    Entry e = Entry.rpc(m.getBody(), config.maxMessageSize());
+    Entry e = Entry.rpc(m.getBody(), Entry.maxMessage(config));
     if (e instanceof Entry.Data data) {
       if (link != null && data.peer() == null) {
         listener.received(link, new Envelope(data.hdr(), data.msg()));

@@ -1,5 +1,6 @@
 package io.callosum.lower.redis.internal;
 
+import io.callosum.lower.TransportConfig;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -62,6 +63,15 @@ public sealed interface Entry {
 
   /** Not one of the above; dropped with {@code reason} logged. */
   record Malformed(String reason) implements Entry {}
+
+  /**
+   * The largest message this lower hands to the core: twice the peer's limit and 64 KiB more. The
+   * core answers a message above the limit with an error naming it; only larger ones are dropped
+   * here, unanswered.
+   */
+  static long maxMessage(TransportConfig config) {
+    return 2L * config.maxMessageSize() + (64 << 10);
+  }
 
   /** A peer id as the {@code peer} field carries it. */
   static byte[] peerBytes(String peer) {
