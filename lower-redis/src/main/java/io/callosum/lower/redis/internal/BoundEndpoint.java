@@ -7,8 +7,10 @@ import io.callosum.lower.Envelope;
 import io.callosum.lower.LinkListener;
 import io.callosum.lower.TransportConfig;
 import io.lettuce.core.Consumer;
+import io.lettuce.core.SetArgs;
 import io.lettuce.core.StreamMessage;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -35,6 +37,12 @@ public final class BoundEndpoint implements Endpoint {
 
   /** The most Java peers one bound endpoint serves at once; ids beyond are dropped. */
   static final int MAX_LINKS = 65_536;
+
+  /** {@code KEY.bound} while a Java peer is bound. */
+  static final byte[] ALIVE = "alive".getBytes(StandardCharsets.US_ASCII);
+
+  /** {@code KEY.bound} after the last one closed in order. */
+  static final byte[] CLOSED = "closed".getBytes(StandardCharsets.US_ASCII);
 
   private final Session session;
   private final RedisAddress address;
@@ -105,6 +113,7 @@ public final class BoundEndpoint implements Endpoint {
       throw new IOException("cannot set up the streams of " + a + ": " + ex.getMessage(), ex);
     }
     session.events(e.new Events());
+    e.announce();
     session.loop().execute(e.reader::start);
     long every = session.options().heartbeatInterval().toMillis();
     e.expiry =
@@ -248,11 +257,21 @@ public final class BoundEndpoint implements Endpoint {
         .toCompletableFuture();
   }
 
-  /** Drops the Java peers silent for longer than {@code peerTimeout} (loop). */
+  /**
+   * Tells connecting peers that a Java peer is bound here: {@code KEY.bound} for three heartbeats
+   * (renewed every heartbeat, so it lapses soon after a crash).
+   */
+  private void announce() {
+    session.commands().set(address.boundKey(), ALIVE,
+        SetArgs.Builder.px(3 * session.options().heartbeatInterval().toMillis()));
+  }
+
+  /** Renews the announcement, drops the Java peers silent for longer than {@code peerTimeout}. */
   private void expire() {
     if (closed || session.isDown()) {
       return;
     }
+    announce();
     long limit = session.options().peerTimeout().toNanos();
     long now = System.nanoTime();
     for (RedisLink link : new ArrayList<>(links.values())) {
@@ -315,6 +334,10 @@ public final class BoundEndpoint implements Endpoint {
         drop(legacy, null);
       }
       if (!session.isDown()) {
+        // Connecting peers then wait for a bound peer instead of taking the streams for Python's.
+        sent.add(session.commands().set(address.boundKey(), CLOSED,
+            SetArgs.Builder.px(2 * session.options().peerTimeout().toMillis()))
+            .toCompletableFuture());
         String group = address.groupOrDefault();
         Consumer<String> me = Consumer.from(group, reader.consumerName());
         sent.add(session.commands().xgroupDelconsumer(address.bindStream(), me)

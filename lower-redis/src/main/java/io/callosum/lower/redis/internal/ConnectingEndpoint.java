@@ -11,6 +11,7 @@ import io.lettuce.core.StreamMessage;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -155,7 +156,8 @@ public final class ConnectingEndpoint implements Endpoint {
               "no peer is bound at "
                   + address.shareable()
                   + (presentSince < 0
-                      ? ": nobody reads " + address.bindStream()
+                      ? " (no bound peer has announced itself in " + address.boundKey()
+                          + ", and nobody made a group on " + address.bindStream() + ")"
                       : ": its bound peer did not answer")));
       return;
     }
@@ -163,29 +165,53 @@ public final class ConnectingEndpoint implements Endpoint {
       return;
     }
     probing = true;
-    long window = 2 * session.options().blockTimeout().toMillis() + 1000;
-    Groups.anyoneReads(session.commands(), address.bindStream(), window)
-        .whenCompleteAsync((present, e) -> {
+    var redis = session.commands();
+    redis.get(address.boundKey()).toCompletableFuture()
+        .thenCompose(bound -> {
+          if (bound != null) {
+            return CompletableFuture.<Bound>completedFuture(
+                Arrays.equals(bound, BoundEndpoint.CLOSED) ? Bound.NOBODY : Bound.JAVA);
+          }
+          return Groups.groups(redis, address.bindStream())
+              .toCompletableFuture()
+              .thenApply(gs -> gs.isEmpty() ? Bound.NOBODY : Bound.MAYBE_PYTHON);
+        })
+        .whenCompleteAsync((bound, e) -> {
           probing = false;
           if (e == null) {
-            probed(Boolean.TRUE.equals(present));
+            probed(bound);
+          } else {
+            LOG.debug("{}: cannot tell who is bound: {}", address, e.toString());
           }
         }, session.loop());
   }
 
-  private void probed(boolean present) {
+  /**
+   * Who is bound at the address: a Java peer ({@code KEY.bound} set), nobody (not set, no group on
+   * {@code KEY.bind}, or the last Java peer closed), or maybe Python Callosum (a group on {@code
+   * KEY.bind} and no Java peer: Python leaves no other trace while it waits for its first batch; a
+   * Java peer that died leaves the same).
+   */
+  private enum Bound {
+    JAVA,
+    NOBODY,
+    MAYBE_PYTHON
+  }
+
+  private void probed(Bound bound) {
     if (closed || link != null) {
       return;
     }
     long now = System.nanoTime();
-    if (!present) {
+    if (bound == Bound.NOBODY) {
       presentSince = -1;
       return;
     }
     if (presentSince < 0) {
       presentSince = now;
     }
-    if (now - presentSince > session.options().helloTimeout().toNanos()) {
+    if (bound == Bound.MAYBE_PYTHON
+        && now - presentSince > session.options().helloTimeout().toNanos()) {
       python();
       return;
     }
@@ -280,7 +306,7 @@ public final class ConnectingEndpoint implements Endpoint {
         }
         case Entry.BYE -> {
           if (link != null && !legacy) {
-            lose(null);
+            lose(null, true);
           }
         }
         default -> drops.drop(address, stream, "an unknown meta marker");
@@ -291,8 +317,11 @@ public final class ConnectingEndpoint implements Endpoint {
     return true;
   }
 
-  /** The link ends ({@code cause} null: the bound peer closed in order); announce again later. */
-  private void lose(Throwable cause) {
+  /**
+   * The link ends ({@code cause} null: closed in order); with {@code again}, announce this peer
+   * again until a bound peer welcomes it.
+   */
+  private void lose(Throwable cause, boolean again) {
     RedisLink l = link;
     if (l == null) {
       return;
@@ -303,7 +332,7 @@ public final class ConnectingEndpoint implements Endpoint {
       heartbeats.cancel(false);
     }
     listener.disconnected(l, cause);
-    if (!closed) {
+    if (!closed && again) {
       legacy = false;
       reader.streams(List.of(ownStream()));
       Groups.create(session.commands(), ownStream(), address.groupOrDefault());
@@ -314,17 +343,17 @@ public final class ConnectingEndpoint implements Endpoint {
   private void sendFailed(RedisLink l, Throwable e) {
     session.loop().execute(() -> {
       if (l == link) {
-        lose(new ConnectionLostException("Redis refused a message: " + e.getMessage(), e));
+        lose(new ConnectionLostException("Redis refused a message: " + e.getMessage(), e), true);
       }
     });
   }
 
-  /** The core closes the link: a bye, as on close, then announce again later. */
+  /** The core closes the link (its peer is closing): a bye, as on close. */
   private void closeLink(RedisLink l) {
     session.loop().execute(() -> {
       if (l == link) {
         bye();
-        lose(null);
+        lose(null, false);
       }
     });
   }
@@ -342,7 +371,9 @@ public final class ConnectingEndpoint implements Endpoint {
   private final class Events implements Session.Events {
     @Override
     public void lost() {
-      lose(new ConnectionLostException("lost the connection to Redis at " + address.hostPort()));
+      lose(
+          new ConnectionLostException("lost the connection to Redis at " + address.hostPort()),
+          true);
     }
 
     @Override

@@ -94,30 +94,6 @@ public final class Groups {
   }
 
   /**
-   * Whether some consumer of some group on {@code stream} read it within {@code withinMillis}: a
-   * peer is bound there and alive (a reader blocks for a second at most, then reads again).
-   */
-  public static CompletionStage<Boolean> anyoneReads(
-      RedisAsyncCommands<String, byte[]> redis, String stream, long withinMillis) {
-    return groups(redis, stream)
-        .thenCompose(
-            gs -> {
-              CompletableFuture<Boolean> any = CompletableFuture.completedFuture(false);
-              for (GroupInfo g : gs) {
-                if (g.consumers() == 0) {
-                  continue;
-                }
-                any =
-                    any.thenCombine(
-                        consumers(redis, stream, g.name()),
-                        (found, cs) ->
-                            found || cs.stream().anyMatch(c -> c.idleMillis() <= withinMillis));
-              }
-              return any;
-            });
-  }
-
-  /**
    * Deletes the consumers of {@code group} other than {@code self} that hold nothing and have been
    * idle longer than {@code idleMillis}: readers that died and whose entries were claimed. Best
    * effort; failures are ignored (the next round tries again).

@@ -112,6 +112,14 @@ public record RedisAddress(
     return key + ".hello";
   }
 
+  /**
+   * The key by which bound Java peers say they are there (set with a time to live, renewed every
+   * heartbeat) or that the last one closed in order ({@code closed}).
+   */
+  public String boundKey() {
+    return key + ".bound";
+  }
+
   /** The reply stream of the connecting Java peer {@code peer}. */
   public String peerStream(String peer) {
     return key + ".conn." + peer;
