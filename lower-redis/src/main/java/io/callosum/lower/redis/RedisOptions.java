@@ -143,8 +143,8 @@ public final class RedisOptions {
   }
 
   /**
-   * How long the transport's client threads outlive its last endpoint (an endpoint opened within
-   * it reuses them); zero ends them with the last endpoint.
+   * How long the transport's client threads outlive its last endpoint (an endpoint opened within it
+   * reuses them); zero ends them with the last endpoint.
    */
   public Duration idleTimeout() {
     return idleTimeout;

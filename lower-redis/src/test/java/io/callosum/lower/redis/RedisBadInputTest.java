@@ -31,13 +31,7 @@ class RedisBadInputTest {
 
   @BeforeAll
   static void redis() {
-    redis = RedisServer.shared();
-  }
-
-  private static String keyOf(String address) {
-    String path = address.substring(address.lastIndexOf('/') + 1);
-    int q = path.indexOf('?');
-    return q < 0 ? path : path.substring(0, q);
+    redis = RedisTests.redis();
   }
 
   /** Junk for an RPC stream: every way an entry can be malformed, in {@code RawRedis.add} form. */
@@ -69,7 +63,7 @@ class RedisBadInputTest {
                 .build());
     server.handle("echo", (ctx, body) -> body.value());
     server.start();
-    String key = keyOf(server.address());
+    String key = RedisTests.keyOf(server.address());
     RawRedis raw = closer.later(new RawRedis(redis.port()));
     List<Object[]> junk = junk(WireFrames.callHeader("echo", 1));
     for (Object[] entry : junk) {
@@ -94,13 +88,15 @@ class RedisBadInputTest {
         "msg",
         WireFrames.requestBody(msgpack.encode("python")));
     var reply = raw.nextMessage(key + ".conn", "py", "c");
-    assertEquals("python", msgpack.decode(WireFrames.appBody(reply.getBody().get("msg")), Object.class));
+    assertEquals(
+        "python", msgpack.decode(WireFrames.appBody(reply.getBody().get("msg")), Object.class));
   }
 
   @Test
   public void aConnectingSideDropsJunkOnItsOwnStreamAndCallsOn() throws Exception {
     BoundPeer server =
-        closer.later(Peer.builder().transport(transport).bind(redis.freshAddress("bad-conn")).build());
+        closer.later(
+            Peer.builder().transport(transport).bind(redis.freshAddress("bad-conn")).build());
     server.handle("echo", (ctx, body) -> body.value());
     server.start();
     ConnectedPeer client =
@@ -111,7 +107,7 @@ class RedisBadInputTest {
                 .connect(server.address())
                 .build());
     client.start();
-    String key = keyOf(server.address());
+    String key = RedisTests.keyOf(server.address());
     RawRedis raw = closer.later(new RawRedis(redis.port()));
     List<String> own = raw.redis().keys(key + ".conn.*");
     assertEquals(1, own.size(), "the client's own stream: " + own);
@@ -121,7 +117,8 @@ class RedisBadInputTest {
       raw.add(own.get(0), entry);
     }
     // A message with a peer id, as only a connecting side sends, is junk on a connecting side.
-    raw.add(own.get(0), "hdr", WireFrames.callHeader("echo", 1), "msg", "x", "peer", "ab", "caps", "x");
+    raw.add(
+        own.get(0), "hdr", WireFrames.callHeader("echo", 1), "msg", "x", "peer", "ab", "caps", "x");
     Await.until(
         "every junk entry dropped",
         () -> transport.droppedEntries() - before == junk.size() + 1,
@@ -136,7 +133,7 @@ class RedisBadInputTest {
     PipelineReceiver w =
         closer.later(PipelineReceiver.builder().transport(transport).bind(address).build());
     RawRedis raw = closer.later(new RawRedis(redis.port()));
-    String key = keyOf(address);
+    String key = RedisTests.keyOf(address);
     raw.add(key, "hdr", WireFrames.itemHeader(1, 1));
     raw.add(key, "msg", "x");
     raw.add(key, "meta", "m".repeat(100));

@@ -15,7 +15,7 @@ class RedisConformanceTest extends ConformanceSuite {
 
   @BeforeAll
   static void redis() {
-    redis = RedisServer.shared();
+    redis = RedisTests.redis();
   }
 
   @Override

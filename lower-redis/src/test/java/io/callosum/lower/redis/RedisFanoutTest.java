@@ -15,7 +15,7 @@ class RedisFanoutTest extends FanoutSuite {
 
   @BeforeAll
   static void redis() {
-    redis = RedisServer.shared();
+    redis = RedisTests.redis();
   }
 
   @Override

@@ -15,7 +15,7 @@ class RedisLeakTest extends LeakSuite {
 
   @BeforeAll
   static void redis() {
-    redis = RedisServer.shared();
+    redis = RedisTests.redis();
   }
 
   @Override

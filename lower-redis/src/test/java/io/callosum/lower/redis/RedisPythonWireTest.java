@@ -17,12 +17,15 @@ import io.callosum.testing.Await;
 import io.callosum.testing.Closer;
 import io.callosum.testing.WireFrames;
 import io.callosum.upper.MsgpackCodec;
+import io.lettuce.core.Range;
 import io.lettuce.core.StreamMessage;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -42,12 +45,11 @@ class RedisPythonWireTest {
 
   @BeforeAll
   static void redis() {
-    redis = RedisServer.shared();
+    redis = RedisTests.redis();
   }
 
   private String freshKey(String prefix) {
-    String a = redis.freshAddress(prefix);
-    return a.substring(a.lastIndexOf('/') + 1);
+    return RedisTests.keyOf(redis.freshAddress(prefix));
   }
 
   private static List<String> fieldNames(StreamMessage<String, byte[]> m) {
@@ -90,13 +92,8 @@ class RedisPythonWireTest {
                 .start());
     assertTrue(client.remote().capabilities().isLegacy(), "no welcome: a Python peer");
     CompletableFuture<Object> call = client.invoke("echo", "hi");
-    List<StreamMessage<String, byte[]>> batch = Await.result(CompletableFuture.supplyAsync(() -> {
-      try {
-        return firstBatch.get();
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    }));
+    List<StreamMessage<String, byte[]>> batch =
+        firstBatch.get(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS);
     assertEquals(1, batch.size(), "the call is the first batch: " + batch);
     StreamMessage<String, byte[]> request = batch.get(0);
     assertEquals(List.of("hdr", "msg"), fieldNames(request));
@@ -107,7 +104,7 @@ class RedisPythonWireTest {
     assertEquals("hi", msgpack.decode(args, Object.class));
 
     List<StreamMessage<String, byte[]>> conn =
-        raw.redis().xrange(key + ".conn", io.lettuce.core.Range.create("-", "+"));
+        raw.redis().xrange(key + ".conn", Range.create("-", "+"));
     assertEquals(Map.of("meta", "create-stream"), text(conn.get(0).getBody()));
     assertTrue(raw.groups(key + ".conn").contains("client-group"));
     raw.add(
@@ -145,7 +142,7 @@ class RedisPythonWireTest {
     server.start();
     RawRedis raw = closer.later(new RawRedis(redis.port()));
     List<StreamMessage<String, byte[]>> bind =
-        raw.redis().xrange(key + ".bind", io.lettuce.core.Range.create("-", "+"));
+        raw.redis().xrange(key + ".bind", Range.create("-", "+"));
     assertEquals(Map.of("meta", "create-stream"), text(bind.get(0).getBody()));
     assertTrue(groupHasConsumer(raw, key + ".bind", "server-group", "client1"));
 
@@ -162,8 +159,7 @@ class RedisPythonWireTest {
       assertEquals("RESULT", WireFrames.type(reply.getBody().get("hdr")));
       assertEquals(seq, WireFrames.seq(reply.getBody().get("hdr")));
       assertEquals(
-          "n" + seq,
-          msgpack.decode(WireFrames.appBody(reply.getBody().get("msg")), Object.class));
+          "n" + seq, msgpack.decode(WireFrames.appBody(reply.getBody().get("msg")), Object.class));
     }
     server.close();
     assertFalse(groupHasConsumer(raw, key + ".bind", "server-group", "client1"));
@@ -183,15 +179,14 @@ class RedisPythonWireTest {
     String address = "redis://127.0.0.1:" + redis.port() + "/" + key;
     RawRedis raw = closer.later(new RawRedis(redis.port()));
     raw.pythonOpen(key, "consumer-group");
-    Broadcaster b =
-        closer.later(Broadcaster.builder().transport(transport).bind(address).build());
+    Broadcaster b = closer.later(Broadcaster.builder().transport(transport).bind(address).build());
     assertTrue(b.publish("t", 42));
     StreamMessage<String, byte[]> item = raw.nextMessage(key, "consumer-group", "consumer1");
     assertEquals(List.of("hdr", "msg", "topic"), fieldNames(item));
     assertArrayEquals(b("t"), item.getBody().get("topic"));
-    assertEquals(42L, ((Number) msgpack.decode(item.getBody().get("msg"), Object.class)).longValue());
-    List<StreamMessage<String, byte[]>> all =
-        raw.redis().xrange(key, io.lettuce.core.Range.create("-", "+"));
+    assertEquals(
+        42L, ((Number) msgpack.decode(item.getBody().get("msg"), Object.class)).longValue());
+    List<StreamMessage<String, byte[]>> all = raw.redis().xrange(key, Range.create("-", "+"));
     assertTrue(
         all.stream()
             .anyMatch(m -> "create-or-join-to-stream".equals(RawRedis.s(m.getBody().get("meta")))));
@@ -213,7 +208,7 @@ class RedisPythonWireTest {
   }
 
   private static Map<String, String> text(Map<String, byte[]> fields) {
-    Map<String, String> m = new java.util.LinkedHashMap<>();
+    Map<String, String> m = new LinkedHashMap<>();
     fields.forEach((k, v) -> m.put(k, RawRedis.s(v)));
     return m;
   }

@@ -37,9 +37,12 @@ class RedisRestartTest {
   private final RedisTransport transport = new RedisTransport(RedisTests.options());
   private final MsgpackCodec msgpack = new MsgpackCodec();
 
-  /** A bound peer in a JVM of its own, killed (no close, no bye) by {@link Process#destroyForcibly}. */
+  /**
+   * A bound peer in a JVM of its own, killed (no close, no bye) by {@link Process#destroyForcibly}.
+   */
   private Process serve(String address) throws Exception {
-    String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
+    String java =
+        System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
     Process p =
         new ProcessBuilder(
                 java,
@@ -53,20 +56,22 @@ class RedisRestartTest {
     closer.later(p::destroyForcibly);
     BufferedReader out =
         new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-    CompletableFuture<String> ready = CompletableFuture.supplyAsync(() -> {
-      try {
-        return out.readLine();
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    });
+    CompletableFuture<String> ready =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return out.readLine();
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            });
     assertEquals("READY", ready.get(30, TimeUnit.SECONDS));
     return p;
   }
 
   @Test
   public void callsWaitInTheStreamWhileTheBoundPeerRestarts() throws Exception {
-    RedisServer redis = RedisServer.shared();
+    RedisServer redis = RedisTests.redis();
     String address = redis.freshAddress("restart") + "?consumer=server-a";
     Process first = serve(address);
     ConnectedPeer client =
@@ -81,7 +86,9 @@ class RedisRestartTest {
     first.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     List<CompletableFuture<Object>> waiting =
         List.of(client.invoke("echo", 1), client.invoke("echo", 2), client.invoke("echo", 3));
-    Await.holds("the calls wait", () -> waiting.stream().noneMatch(CompletableFuture::isDone),
+    Await.holds(
+        "the calls wait",
+        () -> waiting.stream().noneMatch(CompletableFuture::isDone),
         Duration.ofMillis(500));
     serve(address);
     for (int i = 0; i < 3; i++) {
@@ -91,47 +98,58 @@ class RedisRestartTest {
   }
 
   /**
-   * A consumer of the bound peers' group reads a call and dies before acknowledging it: after {@code
-   * claimIdle} a bound peer of the group claims it and answers (here a Python client's call).
+   * A consumer of the bound peers' group reads a call and dies before acknowledging it: after
+   * {@code claimIdle} a bound peer of the group claims it and answers (here a Python client's
+   * call).
    */
   @Test
   public void callsADeadConsumerLeftUnacknowledgedAreClaimed() throws Exception {
-    RedisServer redis = RedisServer.shared();
+    RedisServer redis = RedisTests.redis();
     String address = redis.freshAddress("claim");
     String key = address.substring(address.lastIndexOf('/') + 1);
     RawRedis raw = closer.later(new RawRedis(redis.port()));
     raw.pythonOpen(key + ".bind", "callosum");
     raw.pythonOpen(key + ".conn", "py");
-    raw.add(key + ".bind", "hdr", WireFrames.callHeader("echo", 5), "msg",
+    raw.add(
+        key + ".bind",
+        "hdr",
+        WireFrames.callHeader("echo", 5),
+        "msg",
         WireFrames.requestBody(msgpack.encode("claimed")));
-    var taken = raw.redis().xreadgroup(
-        Consumer.from("callosum", "dead-one"),
-        XReadArgs.Builder.count(10),
-        XReadArgs.StreamOffset.lastConsumed(key + ".bind"));
+    var taken =
+        raw.redis()
+            .xreadgroup(
+                Consumer.from("callosum", "dead-one"),
+                XReadArgs.Builder.count(10),
+                XReadArgs.StreamOffset.lastConsumed(key + ".bind"));
     assertEquals(1, taken.size(), "the dead one read the call and never acknowledged it");
     RedisTransport claiming =
-        new RedisTransport(RedisTests.options().toBuilder().claimIdle(Duration.ofMillis(300)).build());
+        new RedisTransport(
+            RedisTests.options().toBuilder().claimIdle(Duration.ofMillis(300)).build());
     BoundPeer server = closer.later(Peer.builder().transport(claiming).bind(address).build());
     server.handle("echo", (ctx, body) -> body.value());
     server.start();
     var reply = raw.nextMessage(key + ".conn", "py", "c");
     assertEquals(5, WireFrames.seq(reply.getBody().get("hdr")));
-    assertEquals("claimed",
-        msgpack.decode(WireFrames.appBody(reply.getBody().get("msg")), Object.class));
-    Await.until("the dead consumer is forgotten once its entries are taken",
+    assertEquals(
+        "claimed", msgpack.decode(WireFrames.appBody(reply.getBody().get("msg")), Object.class));
+    Await.until(
+        "the dead consumer is forgotten once its entries are taken",
         () -> !raw.consumers(key + ".bind", "callosum").contains("dead-one"));
   }
 
   @Test
   public void aLostRedisFailsCallsInFlightAtOnceAndThePeersMeetAgain() throws Exception {
-    RedisServer redis = closer.later(RedisServer.start());
+    RedisServer redis = closer.later(RedisTests.ownRedis());
     String address = redis.freshAddress("loss");
     BoundPeer server = closer.later(Peer.builder().transport(transport).bind(address).build());
     CountDownLatch entered = new CountDownLatch(1);
-    server.handle("block", (ctx, body) -> {
-      entered.countDown();
-      return new CompletableFuture<>();
-    });
+    server.handle(
+        "block",
+        (ctx, body) -> {
+          entered.countDown();
+          return new CompletableFuture<>();
+        });
     server.handle("echo", (ctx, body) -> body.value());
     server.start();
     ConnectedPeer client =

@@ -12,7 +12,7 @@ class RedisStreamTest extends StreamSuite {
 
   @BeforeAll
   static void redis() {
-    redis = RedisServer.shared();
+    redis = RedisTests.redis();
   }
 
   @Override

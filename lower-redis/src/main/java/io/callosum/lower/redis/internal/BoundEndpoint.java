@@ -98,7 +98,7 @@ public final class BoundEndpoint implements Endpoint {
     try {
       var redis = session.commands();
       redis
-          .xadd(a.bindStream(), Map.of(Entry.META, Entry.CREATE_STREAM.getBytes()))
+          .xadd(a.bindStream(), Map.of(Entry.META, Entry.ascii(Entry.CREATE_STREAM)))
           .toCompletableFuture()
           .thenCompose(id -> Groups.create(redis, a.bindStream(), group))
           .thenCompose(v -> Groups.create(redis, a.helloStream(), group))
@@ -208,8 +208,11 @@ public final class BoundEndpoint implements Endpoint {
     }
     link.lastHeard = System.nanoTime();
     if (welcome) {
-      session.commands().xadd(
-          link.target(), Map.of(Entry.META, Entry.WELCOME.getBytes(), Entry.CAPS, caps));
+      Session.quietly(
+          session
+              .commands()
+              .xadd(
+                  link.target(), Map.of(Entry.META, Entry.ascii(Entry.WELCOME), Entry.CAPS, caps)));
     }
     if (made) {
       listener.connected(link);
@@ -223,20 +226,29 @@ public final class BoundEndpoint implements Endpoint {
   }
 
   private void sendFailed(RedisLink link, Throwable e) {
-    session.loop().execute(() -> drop(link, new ConnectionLostException(
-        "Redis refused a message for " + link.id() + ": " + e.getMessage(), e)));
+    session
+        .loop()
+        .execute(
+            () ->
+                drop(
+                    link,
+                    new ConnectionLostException(
+                        "Redis refused a message for " + link.id() + ": " + e.getMessage(), e)));
   }
 
   /** The core closes one remote: tell a Java peer, so that it can connect again. */
   private void closeLink(RedisLink link) {
-    session.loop().execute(() -> {
-      if (!link.isClosed()) {
-        if (link != legacy) {
-          bye(link);
-        }
-        drop(link, null);
-      }
-    });
+    session
+        .loop()
+        .execute(
+            () -> {
+              if (!link.isClosed()) {
+                if (link != legacy) {
+                  Session.quietly(bye(link));
+                }
+                drop(link, null);
+              }
+            });
   }
 
   private void drop(RedisLink link, Throwable cause) {
@@ -253,7 +265,9 @@ public final class BoundEndpoint implements Endpoint {
   }
 
   private CompletableFuture<String> bye(RedisLink link) {
-    return session.commands().xadd(link.target(), Map.of(Entry.META, Entry.BYE.getBytes()))
+    return session
+        .commands()
+        .xadd(link.target(), Map.of(Entry.META, Entry.ascii(Entry.BYE)))
         .toCompletableFuture();
   }
 
@@ -262,8 +276,13 @@ public final class BoundEndpoint implements Endpoint {
    * (renewed every heartbeat, so it lapses soon after a crash).
    */
   private void announce() {
-    session.commands().set(address.boundKey(), ALIVE,
-        SetArgs.Builder.px(3 * session.options().heartbeatInterval().toMillis()));
+    Session.quietly(
+        session
+            .commands()
+            .set(
+                address.boundKey(),
+                ALIVE,
+                SetArgs.Builder.px(3 * session.options().heartbeatInterval().toMillis())));
   }
 
   /** Renews the announcement, drops the Java peers silent for longer than {@code peerTimeout}. */
@@ -276,9 +295,12 @@ public final class BoundEndpoint implements Endpoint {
     long now = System.nanoTime();
     for (RedisLink link : new ArrayList<>(links.values())) {
       if (now - link.lastHeard > limit) {
-        LOG.info("{}: {} silent for {}; dropped", address, link.id(), session.options().peerTimeout());
-        drop(link, new ConnectionLostException(
-            link.id() + " sent nothing for " + session.options().peerTimeout()));
+        LOG.info(
+            "{}: {} silent for {}; dropped", address, link.id(), session.options().peerTimeout());
+        drop(
+            link,
+            new ConnectionLostException(
+                link.id() + " sent nothing for " + session.options().peerTimeout()));
       }
     }
   }
@@ -313,41 +335,44 @@ public final class BoundEndpoint implements Endpoint {
       return;
     }
     CompletableFuture<Void> done = new CompletableFuture<>();
-    Runnable work = () -> {
-      if (closed) {
-        done.complete(null);
-        return;
-      }
-      closed = true;
-      reader.stop();
-      if (expiry != null) {
-        expiry.cancel(false);
-      }
-      List<CompletableFuture<?>> sent = new ArrayList<>();
-      for (RedisLink link : new ArrayList<>(links.values())) {
-        if (!session.isDown()) {
-          sent.add(bye(link));
-        }
-        drop(link, null);
-      }
-      if (legacy != null) {
-        drop(legacy, null);
-      }
-      if (!session.isDown()) {
-        // Connecting peers then wait for a bound peer instead of taking the streams for Python's.
-        sent.add(session.commands().set(address.boundKey(), CLOSED,
-            SetArgs.Builder.px(2 * session.options().peerTimeout().toMillis()))
-            .toCompletableFuture());
-        String group = address.groupOrDefault();
-        Consumer<String> me = Consumer.from(group, reader.consumerName());
-        sent.add(session.commands().xgroupDelconsumer(address.bindStream(), me)
-            .toCompletableFuture());
-        sent.add(session.commands().xgroupDelconsumer(address.helloStream(), me)
-            .toCompletableFuture());
-      }
-      CompletableFuture.allOf(sent.toArray(new CompletableFuture<?>[0]))
-          .whenComplete((v, e) -> done.complete(null));
-    };
+    Runnable work =
+        () -> {
+          if (closed) {
+            done.complete(null);
+            return;
+          }
+          closed = true;
+          reader.stop();
+          if (expiry != null) {
+            expiry.cancel(false);
+          }
+          List<CompletableFuture<?>> sent = new ArrayList<>();
+          for (RedisLink link : new ArrayList<>(links.values())) {
+            if (!session.isDown()) {
+              sent.add(bye(link));
+            }
+            drop(link, null);
+          }
+          if (legacy != null) {
+            drop(legacy, null);
+          }
+          if (!session.isDown()) {
+            // Connecting peers then wait for a bound peer instead of taking the streams for
+            // Python's.
+            sent.add(
+                session
+                    .commands()
+                    .set(
+                        address.boundKey(),
+                        CLOSED,
+                        SetArgs.Builder.px(2 * session.options().peerTimeout().toMillis()))
+                    .toCompletableFuture());
+            sent.add(reader.leave());
+          }
+          Session.quietly(
+              CompletableFuture.allOf(sent.toArray(new CompletableFuture<?>[0]))
+                  .whenComplete((v, e) -> done.complete(null)));
+        };
     if (session.loop().inEventLoop()) {
       work.run();
     } else {

@@ -58,8 +58,10 @@ public final class ClientThreads {
       shutdownIfIdle(now, gen);
       return;
     }
-    now.eventExecutorGroup()
-        .schedule(() -> shutdownIfIdle(now, gen), idleTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    var unused =
+        now.eventExecutorGroup()
+            .schedule(
+                () -> shutdownIfIdle(now, gen), idleTimeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /** An executor of the shared resources for one endpoint's work, in order. */
@@ -79,7 +81,7 @@ public final class ClientThreads {
       }
       resources = null;
     }
-    r.shutdown(0, 2, TimeUnit.SECONDS);
+    var unused = r.shutdown(0, 2, TimeUnit.SECONDS); // its threads end by themselves
   }
 
   /** Netty's thread factory (its threads make Netty's thread-locals fast), with our names. */

@@ -6,7 +6,6 @@ import io.callosum.lower.Endpoint;
 import io.callosum.lower.Envelope;
 import io.callosum.lower.LinkListener;
 import io.callosum.lower.TransportConfig;
-import io.lettuce.core.Consumer;
 import io.lettuce.core.StreamMessage;
 import java.io.IOException;
 import java.time.Duration;
@@ -27,8 +26,8 @@ import org.slf4j.LoggerFactory;
  * The connecting side of RPC. It reads a stream of its own, {@code KEY.conn.PEER}, and, once some
  * consumer reads {@code KEY.bind} (a peer is bound), announces itself on {@code KEY.hello} until
  * the bound peer's welcome arrives: then its messages go to {@code KEY.bind} with its peer id and
- * capabilities, and it says it is alive every {@code heartbeatInterval}. A bound peer that reads but
- * sends no welcome within {@code helloTimeout} is Python Callosum: the endpoint then speaks its
+ * capabilities, and it says it is alive every {@code heartbeatInterval}. A bound peer that reads
+ * but sends no welcome within {@code helloTimeout} is Python Callosum: the endpoint then speaks its
  * format, reading {@code KEY.conn} in the address's group. Nothing is written to {@code KEY.bind}
  * before that choice, since a Python bound peer reads only its first batch. After a bye or a lost
  * Redis connection it announces itself again, once a second, until welcomed. All work runs on the
@@ -98,11 +97,14 @@ public final class ConnectingEndpoint implements Endpoint {
       Groups.create(session.commands(), e.ownStream(), e.address.groupOrDefault())
           .toCompletableFuture()
           .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      session.commands().pexpire(e.ownStream(), e.streamLifetime());
-      session.loop().execute(() -> {
-        e.reader.start();
-        e.handshake(System.nanoTime() + timeout.toNanos(), FIRST_TICK_MS);
-      });
+      Session.quietly(session.commands().pexpire(e.ownStream(), e.streamLifetime()));
+      session
+          .loop()
+          .execute(
+              () -> {
+                e.reader.start();
+                e.handshake(System.nanoTime() + timeout.toNanos(), FIRST_TICK_MS);
+              });
       e.first.get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
       return e;
     } catch (ExecutionException | TimeoutException ex) {
@@ -132,15 +134,19 @@ public final class ConnectingEndpoint implements Endpoint {
 
   // ------------------------------------------------------------------ the handshake (loop)
 
-  /** Probes and announces every {@code tickMs} until linked; fails the first connect past its deadline. */
+  /**
+   * Probes and announces every {@code tickMs} until linked; fails the first connect past its
+   * deadline.
+   */
   private void handshake(long deadline, long tickMs) {
     if (ticks != null) {
       ticks.cancel(false);
     }
     presentSince = -1;
     ticks =
-        session.loop().scheduleWithFixedDelay(
-            () -> tick(deadline), 0, tickMs, TimeUnit.MILLISECONDS);
+        session
+            .loop()
+            .scheduleWithFixedDelay(() -> tick(deadline), 0, tickMs, TimeUnit.MILLISECONDS);
   }
 
   private void tick(long deadline) {
@@ -156,8 +162,11 @@ public final class ConnectingEndpoint implements Endpoint {
               "no peer is bound at "
                   + address.shareable()
                   + (presentSince < 0
-                      ? " (no bound peer has announced itself in " + address.boundKey()
-                          + ", and nobody made a group on " + address.bindStream() + ")"
+                      ? " (no bound peer has announced itself in "
+                          + address.boundKey()
+                          + ", and nobody made a group on "
+                          + address.bindStream()
+                          + ")"
                       : ": its bound peer did not answer")));
       return;
     }
@@ -166,24 +175,30 @@ public final class ConnectingEndpoint implements Endpoint {
     }
     probing = true;
     var redis = session.commands();
-    redis.get(address.boundKey()).toCompletableFuture()
-        .thenCompose(bound -> {
-          if (bound != null) {
-            return CompletableFuture.<Bound>completedFuture(
-                Arrays.equals(bound, BoundEndpoint.CLOSED) ? Bound.NOBODY : Bound.JAVA);
-          }
-          return Groups.groups(redis, address.bindStream())
-              .toCompletableFuture()
-              .thenApply(gs -> gs.isEmpty() ? Bound.NOBODY : Bound.MAYBE_PYTHON);
-        })
-        .whenCompleteAsync((bound, e) -> {
-          probing = false;
-          if (e == null) {
-            probed(bound);
-          } else {
-            LOG.debug("{}: cannot tell who is bound: {}", address, e.toString());
-          }
-        }, session.loop());
+    Session.quietly(
+        redis
+            .get(address.boundKey())
+            .toCompletableFuture()
+            .thenCompose(
+                bound -> {
+                  if (bound != null) {
+                    return CompletableFuture.<Bound>completedFuture(
+                        Arrays.equals(bound, BoundEndpoint.CLOSED) ? Bound.NOBODY : Bound.JAVA);
+                  }
+                  return Groups.groups(redis, address.bindStream())
+                      .toCompletableFuture()
+                      .thenApply(gs -> gs.isEmpty() ? Bound.NOBODY : Bound.MAYBE_PYTHON);
+                })
+            .whenCompleteAsync(
+                (bound, e) -> {
+                  probing = false;
+                  if (e == null) {
+                    probed(bound);
+                  } else {
+                    LOG.debug("{}: cannot tell who is bound: {}", address, e.toString());
+                  }
+                },
+                session.loop()));
   }
 
   /**
@@ -217,10 +232,15 @@ public final class ConnectingEndpoint implements Endpoint {
     }
     if (now - lastHello > HELLO_EVERY_NANOS) {
       lastHello = now;
-      session.commands().xadd(address.helloStream(), Map.of(
-          Entry.META, Entry.HELLO.getBytes(),
-          Entry.PEER, Entry.peerBytes(peer),
-          Entry.CAPS, caps));
+      Session.quietly(
+          session
+              .commands()
+              .xadd(
+                  address.helloStream(),
+                  Map.of(
+                      Entry.META, Entry.ascii(Entry.HELLO),
+                      Entry.PEER, Entry.peerBytes(peer),
+                      Entry.CAPS, caps)));
     }
   }
 
@@ -230,8 +250,16 @@ public final class ConnectingEndpoint implements Endpoint {
       return;
     }
     legacy = false;
-    linked(new RedisLink("redis-" + address.key(), Capabilities.decode(remote), session,
-        address.bindStream(), peer, caps, this::sendFailed, this::closeLink));
+    linked(
+        new RedisLink(
+            "redis-" + address.key(),
+            Capabilities.decode(remote),
+            session,
+            address.bindStream(),
+            peer,
+            caps,
+            this::sendFailed,
+            this::closeLink));
     long every = session.options().heartbeatInterval().toMillis();
     heartbeats =
         session.loop().scheduleWithFixedDelay(this::heartbeat, every, every, TimeUnit.MILLISECONDS);
@@ -246,23 +274,35 @@ public final class ConnectingEndpoint implements Endpoint {
     legacy = true;
     var redis = session.commands();
     String conn = address.connStream();
-    redis.xadd(conn, Map.of(Entry.META, Entry.CREATE_STREAM.getBytes()))
-        .toCompletableFuture()
-        .thenCompose(id -> Groups.create(redis, conn, address.groupOrDefault()))
-        .whenCompleteAsync((v, e) -> {
-          if (closed || link != null) {
-            return;
-          }
-          if (e != null) {
-            LOG.warn("{}: cannot read {}: {}", address, conn, e.getMessage());
-            handshake(System.nanoTime(), LATER_TICK_MS);
-            return;
-          }
-          reader.streams(List.of(conn));
-          redis.del(ownStream());
-          linked(new RedisLink("redis-" + address.key() + "-legacy", Capabilities.LEGACY, session,
-              address.bindStream(), null, null, this::sendFailed, this::closeLink));
-        }, session.loop());
+    Session.quietly(
+        redis
+            .xadd(conn, Map.of(Entry.META, Entry.ascii(Entry.CREATE_STREAM)))
+            .toCompletableFuture()
+            .thenCompose(id -> Groups.create(redis, conn, address.groupOrDefault()))
+            .whenCompleteAsync(
+                (v, e) -> {
+                  if (closed || link != null) {
+                    return;
+                  }
+                  if (e != null) {
+                    LOG.warn("{}: cannot read {}: {}", address, conn, e.getMessage());
+                    handshake(System.nanoTime(), LATER_TICK_MS);
+                    return;
+                  }
+                  reader.streams(List.of(conn));
+                  Session.quietly(redis.del(ownStream()));
+                  linked(
+                      new RedisLink(
+                          "redis-" + address.key() + "-legacy",
+                          Capabilities.LEGACY,
+                          session,
+                          address.bindStream(),
+                          null,
+                          null,
+                          this::sendFailed,
+                          this::closeLink));
+                },
+                session.loop()));
   }
 
   private void linked(RedisLink l) {
@@ -278,9 +318,13 @@ public final class ConnectingEndpoint implements Endpoint {
     if (closed || link == null || legacy || session.isDown()) {
       return;
     }
-    session.commands().xadd(address.bindStream(), Map.of(
-        Entry.META, Entry.PING.getBytes(), Entry.PEER, Entry.peerBytes(peer)));
-    session.commands().pexpire(ownStream(), streamLifetime());
+    Session.quietly(
+        session
+            .commands()
+            .xadd(
+                address.bindStream(),
+                Map.of(Entry.META, Entry.ascii(Entry.PING), Entry.PEER, Entry.peerBytes(peer))));
+    Session.quietly(session.commands().pexpire(ownStream(), streamLifetime()));
   }
 
   // ------------------------------------------------------------------ entries and loss (loop)
@@ -335,35 +379,46 @@ public final class ConnectingEndpoint implements Endpoint {
     if (!closed && again) {
       legacy = false;
       reader.streams(List.of(ownStream()));
-      Groups.create(session.commands(), ownStream(), address.groupOrDefault());
+      Session.quietly(Groups.create(session.commands(), ownStream(), address.groupOrDefault()));
       handshake(System.nanoTime(), LATER_TICK_MS);
     }
   }
 
   private void sendFailed(RedisLink l, Throwable e) {
-    session.loop().execute(() -> {
-      if (l == link) {
-        lose(new ConnectionLostException("Redis refused a message: " + e.getMessage(), e), true);
-      }
-    });
+    session
+        .loop()
+        .execute(
+            () -> {
+              if (l == link) {
+                lose(
+                    new ConnectionLostException("Redis refused a message: " + e.getMessage(), e),
+                    true);
+              }
+            });
   }
 
   /** The core closes the link (its peer is closing): a bye, as on close. */
   private void closeLink(RedisLink l) {
-    session.loop().execute(() -> {
-      if (l == link) {
-        bye();
-        lose(null, false);
-      }
-    });
+    session
+        .loop()
+        .execute(
+            () -> {
+              if (l == link) {
+                Session.quietly(bye());
+                lose(null, false);
+              }
+            });
   }
 
   private CompletableFuture<?> bye() {
     if (legacy || session.isDown()) {
       return CompletableFuture.completedFuture(null);
     }
-    return session.commands().xadd(address.bindStream(), Map.of(
-            Entry.META, Entry.BYE.getBytes(), Entry.PEER, Entry.peerBytes(peer)))
+    return session
+        .commands()
+        .xadd(
+            address.bindStream(),
+            Map.of(Entry.META, Entry.ascii(Entry.BYE), Entry.PEER, Entry.peerBytes(peer)))
         .toCompletableFuture();
   }
 
@@ -386,7 +441,8 @@ public final class ConnectingEndpoint implements Endpoint {
 
   /**
    * Says bye (a Java bound peer drops the link at once), deletes its own stream or leaves the
-   * legacy group, ends the link, then closes the session. Returns once done (a few seconds at most).
+   * legacy group, ends the link, then closes the session. Returns once done (a few seconds at
+   * most).
    */
   @Override
   public void close() {
@@ -394,36 +450,41 @@ public final class ConnectingEndpoint implements Endpoint {
       return;
     }
     CompletableFuture<Void> done = new CompletableFuture<>();
-    Runnable work = () -> {
-      closed = true;
-      reader.stop();
-      for (ScheduledFuture<?> f : new ScheduledFuture<?>[] {ticks, heartbeats}) {
-        if (f != null) {
-          f.cancel(false);
-        }
-      }
-      List<CompletableFuture<?>> sent = new ArrayList<>();
-      if (!session.isDown()) {
-        if (link != null) {
-          sent.add(bye());
-        }
-        if (legacy) {
-          sent.add(session.commands().xgroupDelconsumer(address.connStream(),
-              Consumer.from(address.groupOrDefault(), reader.consumerName())).toCompletableFuture());
-        } else {
-          sent.add(session.commands().del(ownStream()).toCompletableFuture());
-        }
-      }
-      RedisLink l = link;
-      if (l != null) {
-        link = null;
-        l.markClosed();
-        listener.disconnected(l, null);
-      }
-      first.completeExceptionally(new ConnectionLostException("closed while connecting"));
-      CompletableFuture.allOf(sent.toArray(new CompletableFuture<?>[0]))
-          .whenComplete((v, e) -> done.complete(null));
-    };
+    Runnable work =
+        () -> {
+          closed = true;
+          reader.stop();
+          for (ScheduledFuture<?> f : new ScheduledFuture<?>[] {ticks, heartbeats}) {
+            if (f != null) {
+              f.cancel(false);
+            }
+          }
+          List<CompletableFuture<?>> sent = new ArrayList<>();
+          if (!session.isDown()) {
+            if (link != null) {
+              sent.add(bye());
+            }
+            if (legacy) {
+              sent.add(reader.leave());
+            } else {
+              sent.add(
+                  session
+                      .closeReader()
+                      .thenCompose(v -> session.commands().del(ownStream()))
+                      .toCompletableFuture());
+            }
+          }
+          RedisLink l = link;
+          if (l != null) {
+            link = null;
+            l.markClosed();
+            listener.disconnected(l, null);
+          }
+          first.completeExceptionally(new ConnectionLostException("closed while connecting"));
+          Session.quietly(
+              CompletableFuture.allOf(sent.toArray(new CompletableFuture<?>[0]))
+                  .whenComplete((v, e) -> done.complete(null)));
+        };
     if (session.loop().inEventLoop()) {
       work.run();
     } else {

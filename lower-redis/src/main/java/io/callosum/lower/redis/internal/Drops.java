@@ -30,7 +30,12 @@ public final class Drops {
     synchronized (this) {
       sinceSummary++;
       if (now - summaryAt >= SUMMARY_NANOS) {
-        line = sinceSummary + " more malformed entries dropped, the latest of " + stream + ": " + reason;
+        line =
+            sinceSummary
+                + " more malformed entries dropped, the latest of "
+                + stream
+                + ": "
+                + reason;
         sinceSummary = 0;
         summaryAt = now;
       }

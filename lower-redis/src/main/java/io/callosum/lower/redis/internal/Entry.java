@@ -73,9 +73,14 @@ public sealed interface Entry {
     return 2L * config.maxMessageSize() + (64 << 10);
   }
 
+  /** A marker or field value of ours as bytes. */
+  static byte[] ascii(String s) {
+    return s.getBytes(StandardCharsets.US_ASCII);
+  }
+
   /** A peer id as the {@code peer} field carries it. */
   static byte[] peerBytes(String peer) {
-    return peer.getBytes(StandardCharsets.US_ASCII);
+    return ascii(peer);
   }
 
   /** Reads an RPC entry; one whose header and body exceed {@code maxSize} bytes is malformed. */
@@ -108,8 +113,10 @@ public sealed interface Entry {
       return new Malformed("an entry without " + (hdr == null ? HDR : MSG) + " or " + META);
     }
     if ((peer == null) != (caps == null)) {
-      return new Malformed("an entry with " + (peer == null ? CAPS + " but no " + PEER : PEER)
-          + (peer == null ? "" : " but no " + CAPS));
+      return new Malformed(
+          "an entry with "
+              + (peer == null ? CAPS + " but no " + PEER : PEER)
+              + (peer == null ? "" : " but no " + CAPS));
     }
     long size = (long) hdr.length + msg.length;
     if (size > maxSize) {

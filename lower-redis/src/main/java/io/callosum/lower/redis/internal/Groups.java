@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
@@ -26,7 +25,8 @@ public final class Groups {
   public record ConsumerInfo(String name, long pending, long idleMillis) {}
 
   /** One group as {@code XINFO GROUPS} shows it ({@code lag} is -1 when Redis does not know). */
-  public record GroupInfo(String name, long consumers, long pending, String lastDelivered, long lag) {}
+  public record GroupInfo(
+      String name, long consumers, long pending, String lastDelivered, long lag) {}
 
   /** Creates {@code group} on {@code stream} if missing (at its end, making the stream). */
   public static CompletionStage<Void> create(
@@ -109,7 +109,7 @@ public final class Groups {
             cs -> {
               for (ConsumerInfo c : cs) {
                 if (!c.name().equals(self) && c.pending() == 0 && c.idleMillis() > idleMillis) {
-                  redis.xgroupDelconsumer(stream, Consumer.from(group, c.name()));
+                  Session.quietly(redis.xgroupDelconsumer(stream, Consumer.from(group, c.name())));
                 }
               }
             });

@@ -39,7 +39,9 @@ public record RedisAddress(
   /** Keys, groups and consumers: printable, no spaces, nothing a URI or a log would mangle. */
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._:{}@+=-]{1,200}");
 
-  /** Parses {@code uri}; an address this lower cannot use is an {@link IllegalArgumentException}. */
+  /**
+   * Parses {@code uri}; an address this lower cannot use is an {@link IllegalArgumentException}.
+   */
   public static RedisAddress parse(URI uri) {
     String scheme = uri.getScheme();
     if (!"redis".equals(scheme) && !"rediss".equals(scheme)) {
@@ -68,8 +70,7 @@ public record RedisAddress(
         switch (name) {
           case "group" -> group = check(uri, "group", value);
           case "consumer" -> consumer = check(uri, "consumer", value);
-          default ->
-              throw bad(uri, "unknown parameter '" + name + "' (known: group, consumer)");
+          default -> throw bad(uri, "unknown parameter '" + name + "' (known: group, consumer)");
         }
       }
     }
@@ -159,7 +160,8 @@ public record RedisAddress(
   private static String check(URI uri, String what, String value) {
     if (!NAME.matcher(value).matches()) {
       throw bad(
-          uri, "the " + what + " must be 1 to 200 of A-Z a-z 0-9 . _ : { } @ + = -: '" + value + "'");
+          uri,
+          "the " + what + " must be 1 to 200 of A-Z a-z 0-9 . _ : { } @ + = -: '" + value + "'");
     }
     return value;
   }

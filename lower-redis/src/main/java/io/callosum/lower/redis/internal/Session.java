@@ -26,17 +26,17 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Redis connections of one endpoint: a writer for every non-blocking command (XADD, XACK, XINFO,
- * ...) and a reader for its blocking {@code XREADGROUP}s (a blocked command holds its connection),
- * plus the endpoint's loop, the one thread that runs the endpoint's work in order. Lettuce
- * reconnects both by itself; while one is down, commands fail at once, and {@link Events} hears
- * of the loss and the return on the loop. Sends are bounded by {@link RedisOptions#maxSendBacklog}.
+ * The Redis connections of one endpoint: a writer for every non-blocking command (XADD, XACK,
+ * XINFO, ...) and a reader for its blocking {@code XREADGROUP}s (a blocked command holds its
+ * connection), plus the endpoint's loop, the one thread that runs the endpoint's work in order.
+ * Lettuce reconnects both by itself; while one is down, commands fail at once, and {@link Events}
+ * hears of the loss and the return on the loop. Sends are bounded by {@link
+ * RedisOptions#maxSendBacklog}.
  */
 public final class Session implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Session.class);
@@ -88,7 +88,17 @@ public final class Session implements AutoCloseable {
       return s;
     } catch (RuntimeException e) {
       s.close();
-      throw new IOException("cannot reach Redis at " + address.hostPort() + ": " + e.getMessage(), e);
+      Throwable root = e;
+      while (root.getCause() != null && root.getCause() != root) {
+        root = root.getCause();
+      }
+      throw new IOException(
+          "cannot reach Redis at "
+              + address.hostPort()
+              + ": "
+              + e.getMessage()
+              + (root != e ? " (" + root.getMessage() + ")" : ""),
+          e);
     }
   }
 
@@ -185,6 +195,24 @@ public final class Session implements AutoCloseable {
     return f.whenComplete((id, e) -> backlog.addAndGet(-bytes));
   }
 
+  /**
+   * A command whose reply nobody waits for (a marker, an acknowledgement, a trim): a failure is
+   * logged, and the next round (or the reader's claims) makes up for it.
+   */
+  public static void quietly(CompletionStage<?> command) {
+    command.whenComplete(
+        (v, e) -> {
+          if (e != null) {
+            LOG.debug("a Redis command failed: {}", e.toString());
+          }
+        });
+  }
+
+  /** Closes the reader's connection (ending a blocked read); completes when it is closed. */
+  public CompletableFuture<Void> closeReader() {
+    return reader.closeAsync().handle((v, e) -> null);
+  }
+
   /** Closes both connections and the client (the shared threads stay). Idempotent. */
   @Override
   public void close() {
@@ -218,7 +246,7 @@ public final class Session implements AutoCloseable {
 
     @Override
     public void onRedisConnected(RedisChannelHandler<?, ?> connection, SocketAddress remote) {
-      loop.schedule(this::checkRestored, 0, TimeUnit.MILLISECONDS);
+      loop.execute(this::checkRestored);
     }
 
     private void checkRestored() {

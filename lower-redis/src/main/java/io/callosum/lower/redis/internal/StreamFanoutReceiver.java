@@ -5,7 +5,6 @@ import io.callosum.lower.FanoutItem;
 import io.callosum.lower.FanoutListener;
 import io.callosum.lower.FanoutPattern;
 import io.callosum.lower.FanoutReceiver;
-import io.lettuce.core.Consumer;
 import io.lettuce.core.StreamMessage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -66,8 +65,7 @@ public final class StreamFanoutReceiver implements FanoutReceiver {
     this.ownGroup = broadcast && address.group() == null;
     this.group = ownGroup ? "callosum-" + Ids.peer() : address.groupOrDefault();
     String consumer = address.consumer() != null ? address.consumer() : Ids.consumer();
-    this.reader =
-        new StreamReader(session, group, consumer, List.of(address.key()), this::entry);
+    this.reader = new StreamReader(session, group, consumer, List.of(address.key()), this::entry);
   }
 
   /** Makes the stream and the group (as Python Callosum's consumer does) and starts reading. */
@@ -84,7 +82,7 @@ public final class StreamFanoutReceiver implements FanoutReceiver {
     try {
       var redis = session.commands();
       redis
-          .xadd(r.address.key(), Map.of(Entry.META, Entry.CREATE_OR_JOIN.getBytes()))
+          .xadd(r.address.key(), Map.of(Entry.META, Entry.ascii(Entry.CREATE_OR_JOIN)))
           .toCompletableFuture()
           .thenCompose(id -> Groups.create(redis, r.address.key(), r.group))
           .toCompletableFuture()
@@ -147,22 +145,17 @@ public final class StreamFanoutReceiver implements FanoutReceiver {
     CompletableFuture<Void> done = new CompletableFuture<>();
     Runnable work =
         () -> {
-          boolean holding = reader.holding();
-          reader.stop();
-          if (session.isDown() || (holding && !ownGroup)) {
-            // a worker's unacknowledged items stay with its name, for another worker to claim
-            done.complete(null);
-            return;
+          CompletableFuture<?> left;
+          if (session.isDown()) {
+            reader.stop();
+            left = CompletableFuture.completedFuture(null);
+          } else if (ownGroup) {
+            reader.stop();
+            left = session.commands().xgroupDestroy(address.key(), group).toCompletableFuture();
+          } else {
+            left = reader.leave();
           }
-          var redis = session.commands();
-          CompletableFuture<?> left =
-              ownGroup
-                  ? redis.xgroupDestroy(address.key(), group).toCompletableFuture()
-                  : redis
-                      .xgroupDelconsumer(
-                          address.key(), Consumer.from(group, reader.consumerName()))
-                      .toCompletableFuture();
-          left.whenComplete((v, ex) -> done.complete(null));
+          Session.quietly(left.whenComplete((v, ex) -> done.complete(null)));
         };
     if (session.loop().inEventLoop()) {
       work.run();

@@ -17,17 +17,18 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Appends broadcast or pipeline items ({@code hdr}, {@code msg}, {@code topic}) to the stream
  * {@code KEY}. A broadcast trims the stream to about {@code queueCapacity} entries and refuses
- * offers only while that many appends are on their way to Redis. A pipeline makes the workers'
- * group first (so that items wait for a worker), never trims what is not yet delivered, and refuses
- * offers while about {@code queueCapacity} items are not yet delivered to a worker (it asks Redis
- * how many, every 10 ms while full); it trims what the workers have acknowledged once a second.
- * {@link #offer} is thread-safe; the rest runs on the session's loop.
+ * offers only while {@code maxSendBacklog} bytes are on their way to Redis. A pipeline makes the
+ * workers' group first (so that items wait for a worker), never trims what is not yet delivered,
+ * and refuses offers while about {@code queueCapacity} items are not yet delivered to a worker (it
+ * asks Redis how many, every 10 ms while full); it trims what the workers have acknowledged once a
+ * second. {@link #offer} is thread-safe; the rest runs on the session's loop.
  */
 public final class StreamFanoutSender implements FanoutSender {
   private static final Logger LOG = LoggerFactory.getLogger(StreamFanoutSender.class);
@@ -43,6 +44,7 @@ public final class StreamFanoutSender implements FanoutSender {
   private final XAddArgs trim;
   private final AtomicInteger outstanding = new AtomicInteger();
   private final AtomicInteger sending = new AtomicInteger();
+  private final AtomicLong sendingBytes = new AtomicLong();
   private final AtomicBoolean full = new AtomicBoolean();
   private final AtomicBoolean closing = new AtomicBoolean();
   private volatile boolean closed;
@@ -58,7 +60,9 @@ public final class StreamFanoutSender implements FanoutSender {
     this.released = released;
     this.pipeline = config.pattern() == FanoutPattern.PIPELINE;
     this.trim =
-        pipeline ? new XAddArgs() : new XAddArgs().maxlen(config.queueCapacity()).approximateTrimming();
+        pipeline
+            ? new XAddArgs()
+            : new XAddArgs().maxlen(config.queueCapacity()).approximateTrimming();
   }
 
   /** Makes the stream (and a pipeline's group) as Python Callosum's publisher does. */
@@ -69,7 +73,8 @@ public final class StreamFanoutSender implements FanoutSender {
     try {
       var redis = session.commands();
       CompletableFuture<?> ready =
-          redis.xadd(s.address.key(), Map.of(Entry.META, Entry.CREATE_OR_JOIN.getBytes()))
+          redis
+              .xadd(s.address.key(), Map.of(Entry.META, Entry.ascii(Entry.CREATE_OR_JOIN)))
               .toCompletableFuture();
       if (s.pipeline) {
         ready = ready.thenCompose(id -> Groups.create(redis, s.address.key(), s.group()));
@@ -81,8 +86,10 @@ public final class StreamFanoutSender implements FanoutSender {
     }
     if (s.pipeline) {
       s.maintenance =
-          session.loop().scheduleWithFixedDelay(
-              s::maintain, MAINTENANCE_MS, MAINTENANCE_MS, TimeUnit.MILLISECONDS);
+          session
+              .loop()
+              .scheduleWithFixedDelay(
+                  s::maintain, MAINTENANCE_MS, MAINTENANCE_MS, TimeUnit.MILLISECONDS);
     }
     return s;
   }
@@ -101,8 +108,7 @@ public final class StreamFanoutSender implements FanoutSender {
     if (closed) {
       throw new IllegalStateException(address + " is closed");
     }
-    AtomicInteger bound = pipeline ? outstanding : sending;
-    if (bound.get() >= config.queueCapacity() || session.isDown()) {
+    if (full() || session.isDown()) {
       if (full.compareAndSet(false, true)) {
         session.loop().execute(this::recheck);
       }
@@ -116,25 +122,41 @@ public final class StreamFanoutSender implements FanoutSender {
       outstanding.incrementAndGet();
     }
     sending.incrementAndGet();
+    long size = item.size();
+    sendingBytes.addAndGet(size);
     try {
-      session
-          .commands()
-          .xadd(address.key(), trim, fields)
-          .whenComplete(
-              (id, e) -> {
-                sending.decrementAndGet();
-                if (e != null && !closed) {
-                  LOG.warn("{}: an item was lost: {}", address, e.getMessage());
-                }
-                if (!pipeline && full.get()) {
-                  session.loop().execute(this::recheck);
-                }
-              });
+      Session.quietly(
+          session
+              .commands()
+              .xadd(address.key(), trim, fields)
+              .whenComplete(
+                  (id, e) -> {
+                    sending.decrementAndGet();
+                    sendingBytes.addAndGet(-size);
+                    if (e != null && !closed) {
+                      LOG.warn("{}: an item was lost: {}", address, e.getMessage());
+                    }
+                    if (!pipeline && full.get()) {
+                      session.loop().execute(this::recheck);
+                    }
+                  }));
     } catch (RuntimeException e) {
       sending.decrementAndGet();
+      sendingBytes.addAndGet(-size);
       LOG.warn("{}: an item was lost: {}", address, e.getMessage());
     }
     return true;
+  }
+
+  /**
+   * Whether to refuse items now: a pipeline while its workers have about {@code queueCapacity}
+   * items not yet delivered; a broadcast, which never waits for its readers, only while more than
+   * {@code maxSendBacklog} bytes are on their way to Redis.
+   */
+  private boolean full() {
+    return pipeline
+        ? outstanding.get() >= config.queueCapacity()
+        : sendingBytes.get() > session.options().maxSendBacklog();
   }
 
   /** After a refused offer: asks again until there is room, then calls {@code writable} (loop). */
@@ -143,7 +165,7 @@ public final class StreamFanoutSender implements FanoutSender {
       return;
     }
     if (!pipeline) {
-      if (sending.get() < config.queueCapacity() && !session.isDown()) {
+      if (!full() && !session.isDown()) {
         roomAgain();
       } else {
         again();
@@ -151,24 +173,27 @@ public final class StreamFanoutSender implements FanoutSender {
       return;
     }
     checking = true;
-    undelivered()
-        .whenCompleteAsync(
-            (n, e) -> {
-              checking = false;
-              if (e == null) {
-                outstanding.set((int) Math.min(Integer.MAX_VALUE, n + sending.get()));
-              }
-              if (e == null && outstanding.get() < config.queueCapacity() && !session.isDown()) {
-                roomAgain();
-              } else {
-                again();
-              }
-            },
-            session.loop());
+    Session.quietly(
+        undelivered()
+            .whenCompleteAsync(
+                (n, e) -> {
+                  checking = false;
+                  if (e == null) {
+                    outstanding.set((int) Math.min(Integer.MAX_VALUE, n + sending.get()));
+                  }
+                  if (e == null
+                      && outstanding.get() < config.queueCapacity()
+                      && !session.isDown()) {
+                    roomAgain();
+                  } else {
+                    again();
+                  }
+                },
+                session.loop()));
   }
 
   private void again() {
-    session.loop().schedule(this::recheck, FULL_CHECK_MS, TimeUnit.MILLISECONDS);
+    var unused = session.loop().schedule(this::recheck, FULL_CHECK_MS, TimeUnit.MILLISECONDS);
   }
 
   private void roomAgain() {
@@ -210,17 +235,29 @@ public final class StreamFanoutSender implements FanoutSender {
     var redis = session.commands();
     Groups.groups(redis, address.key())
         .thenAccept(
-            gs -> gs.stream()
-                .filter(g -> g.name().equals(group()) && g.lastDelivered() != null)
-                .findFirst()
-                .ifPresent(g -> redis.xpending(address.key(), group()).thenAccept(p -> {
-                  String keep = p.getCount() > 0 && p.getMessageIds().getLower().getValue() != null
-                      ? p.getMessageIds().getLower().getValue()
-                      : g.lastDelivered();
-                  redis.xtrim(address.key(), XTrimArgs.Builder.minId(keep).approximateTrimming());
-                })));
+            gs ->
+                gs.stream()
+                    .filter(g -> g.name().equals(group()) && g.lastDelivered() != null)
+                    .findFirst()
+                    .ifPresent(
+                        g ->
+                            redis
+                                .xpending(address.key(), group())
+                                .thenAccept(
+                                    p -> {
+                                      String keep =
+                                          p.getCount() > 0
+                                                  && p.getMessageIds().getLower().getValue() != null
+                                              ? p.getMessageIds().getLower().getValue()
+                                              : g.lastDelivered();
+                                      Session.quietly(
+                                          redis.xtrim(
+                                              address.key(),
+                                              XTrimArgs.Builder.minId(keep).approximateTrimming()));
+                                    })));
     if (!full.get()) {
-      undelivered().thenAccept(n -> outstanding.set((int) Math.min(Integer.MAX_VALUE, n)));
+      Session.quietly(
+          undelivered().thenAccept(n -> outstanding.set((int) Math.min(Integer.MAX_VALUE, n))));
     }
   }
 

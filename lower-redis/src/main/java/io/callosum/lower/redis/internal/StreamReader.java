@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -24,8 +25,8 @@ import org.slf4j.LoggerFactory;
  * read and left unacknowledged for that long (it died), and forgets consumers that are idle and
  * hold nothing. A sink that has no room for another entry pauses the reader: the entries of the
  * batch not yet taken wait here, unacknowledged (and kept from being claimed), until {@link
- * #resume()}. All methods run on the
- * loop except {@link #resume()}, which may be called from any thread.
+ * #resume()}. All methods run on the loop except {@link #resume()}, which may be called from any
+ * thread.
  */
 public final class StreamReader {
   private static final Logger LOG = LoggerFactory.getLogger(StreamReader.class);
@@ -84,9 +85,35 @@ public final class StreamReader {
     }
   }
 
-  /** Whether entries read but not yet taken wait here. On the loop. */
-  public boolean holding() {
-    return !held.isEmpty();
+  /**
+   * Stops reading and leaves the group as Python Callosum does ({@code XGROUP DELCONSUMER}), but
+   * only from the streams where this consumer holds nothing unacknowledged (what it holds stays
+   * under its name, for another consumer to claim). The blocking read is ended first by closing its
+   * connection, so that nothing is delivered to this consumer afterwards. On the loop.
+   */
+  public CompletableFuture<Void> leave() {
+    stop();
+    var redis = session.commands();
+    CompletableFuture<Void> done = session.closeReader();
+    for (String stream : streams) {
+      done =
+          done.thenCompose(
+              v ->
+                  Groups.consumers(redis, stream, group)
+                      .thenCompose(
+                          cs -> {
+                            boolean holds =
+                                cs.stream()
+                                    .anyMatch(
+                                        c ->
+                                            c.name().equals(consumer.getName()) && c.pending() > 0);
+                            return holds
+                                ? CompletableFuture.completedFuture(0L)
+                                : redis.xgroupDelconsumer(stream, consumer);
+                          })
+                      .handle((n, e) -> null));
+    }
+    return done;
   }
 
   /** Reading again after the sink had no room. Any thread. */
@@ -180,7 +207,8 @@ public final class StreamReader {
     String m = String.valueOf(e.getMessage());
     if (m.contains("NOGROUP")) {
       // The stream or group was deleted under us (e.g. FLUSHALL): make them again.
-      LOG.warn("{}: group {} is gone from {}; creating it again", session.address(), group, streams);
+      LOG.warn(
+          "{}: group {} is gone from {}; creating it again", session.address(), group, streams);
       for (String s : streams) {
         Groups.create(session.commands(), s, group);
       }
@@ -188,13 +216,21 @@ public final class StreamReader {
       LOG.debug("{}: reading {} failed, again in {} ms", session.address(), streams, RETRY_MS, e);
     }
     reading = true;
-    session.loop().schedule(() -> {
-      reading = false;
-      next();
-    }, RETRY_MS, TimeUnit.MILLISECONDS);
+    var unused =
+        session
+            .loop()
+            .schedule(
+                () -> {
+                  reading = false;
+                  next();
+                },
+                RETRY_MS,
+                TimeUnit.MILLISECONDS);
   }
 
-  /** Hands entries to the sink in order, acknowledging each; holds the rest once the sink is full. */
+  /**
+   * Hands entries to the sink in order, acknowledging each; holds the rest once the sink is full.
+   */
   private void take(List<StreamMessage<String, byte[]>> batch) {
     for (int i = 0; i < batch.size(); i++) {
       StreamMessage<String, byte[]> m = batch.get(i);
@@ -222,7 +258,7 @@ public final class StreamReader {
       return; // unacknowledged: claimed again later, which is at least once
     }
     try {
-      session.commands().xack(m.getStream(), group, m.getId());
+      Session.quietly(session.commands().xack(m.getStream(), group, m.getId()));
     } catch (RuntimeException e) {
       LOG.debug("{}: XACK failed", session.address(), e);
     }
@@ -236,27 +272,34 @@ public final class StreamReader {
     long idle = session.options().claimIdle().toMillis();
     if (!held.isEmpty()) {
       String[] ids = held.stream().map(StreamMessage::getId).toArray(String[]::new);
-      session.commands().xclaim(held.peek().getStream(), consumer, XClaimArgs.Builder.justid(), ids);
+      Session.quietly(
+          session
+              .commands()
+              .xclaim(held.peek().getStream(), consumer, XClaimArgs.Builder.justid(), ids));
     }
     for (String stream : streams) {
-      session
-          .commands()
-          .xautoclaim(
-              stream,
-              XAutoClaimArgs.Builder.xautoclaim(consumer, idle, "0-0")
-                  .count(session.options().readCount()))
-          .whenCompleteAsync(
-              (claimed, e) -> {
-                if (e == null && claimed != null && !claimed.getMessages().isEmpty() && !stopped) {
-                  LOG.info(
-                      "{}: took over {} entries of {} that a consumer left unacknowledged",
-                      session.address(),
-                      claimed.getMessages().size(),
-                      stream);
-                  take(claimed.getMessages());
-                }
-              },
-              session.loop());
+      Session.quietly(
+          session
+              .commands()
+              .xautoclaim(
+                  stream,
+                  XAutoClaimArgs.Builder.xautoclaim(consumer, idle, "0-0")
+                      .count(session.options().readCount()))
+              .whenCompleteAsync(
+                  (claimed, e) -> {
+                    if (e == null
+                        && claimed != null
+                        && !claimed.getMessages().isEmpty()
+                        && !stopped) {
+                      LOG.info(
+                          "{}: took over {} entries of {} that a consumer left unacknowledged",
+                          session.address(),
+                          claimed.getMessages().size(),
+                          stream);
+                      take(claimed.getMessages());
+                    }
+                  },
+                  session.loop()));
       Groups.forgetIdle(session.commands(), stream, group, consumer.getName(), 2 * idle);
     }
   }

@@ -14,17 +14,18 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.Assumptions;
 
 /**
- * A real {@code redis-server} of this machine on a loopback ephemeral port, for tests: started on
- * demand, stopped when the test JVM ends (or by {@link #close()}). Tests that need one are skipped,
- * saying how to install it, when {@code redis-server} is not on the PATH. Nothing is saved to disk.
+ * A real {@code redis-server} of this machine on a loopback ephemeral port, for tests and the
+ * benchmarks: started on demand, stopped when the JVM ends (or by {@link #close()}). Nothing is
+ * saved to disk. Without {@code redis-server} on the PATH ({@link #installed()}), starting one
+ * fails with {@link #INSTALL}; tests skip themselves before that.
  */
 public final class RedisServer implements AutoCloseable {
   /** What a skipped test says. */
   public static final String INSTALL =
-      "redis-server not found on PATH: apt-get install redis-server (Debian) to run the Redis tests";
+      "redis-server not found on PATH: apt-get install redis-server (Debian) to run the Redis"
+          + " tests";
 
   private static final AtomicInteger KEYS = new AtomicInteger();
   private static RedisServer shared;
@@ -42,7 +43,7 @@ public final class RedisServer implements AutoCloseable {
     this.dir.toFile().deleteOnExit();
   }
 
-  /** The one server of this test JVM; the calling test is skipped if none can be had. */
+  /** The one server of this JVM. */
   public static synchronized RedisServer shared() {
     if (shared == null) {
       shared = start();
@@ -53,7 +54,9 @@ public final class RedisServer implements AutoCloseable {
   /** A server of its own (to stop and restart), with extra {@code redis-server} arguments. */
   public static RedisServer start(String... extraArgs) {
     String exe = find("redis-server");
-    Assumptions.assumeTrue(exe != null, INSTALL);
+    if (exe == null) {
+      throw new IllegalStateException(INSTALL);
+    }
     try {
       RedisServer s = new RedisServer(exe, List.of(extraArgs));
       s.port = freePort();
@@ -72,6 +75,11 @@ public final class RedisServer implements AutoCloseable {
 
   public int port() {
     return port;
+  }
+
+  /** The server's process id (it changes with {@link #restart()}). */
+  public synchronized long pid() {
+    return process.pid();
   }
 
   /** {@code redis://127.0.0.1:PORT/KEY}. */
@@ -123,9 +131,24 @@ public final class RedisServer implements AutoCloseable {
   }
 
   private void launch() throws IOException {
-    List<String> cmd = new ArrayList<>(List.of(executable, "--bind", "127.0.0.1", "--port",
-        String.valueOf(port), "--save", "", "--appendonly", "no", "--daemonize", "no",
-        "--dir", dir.toString(), "--loglevel", "warning"));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                executable,
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                String.valueOf(port),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "no",
+                "--dir",
+                dir.toString(),
+                "--loglevel",
+                "warning"));
     cmd.addAll(extra);
     process =
         new ProcessBuilder(cmd)
