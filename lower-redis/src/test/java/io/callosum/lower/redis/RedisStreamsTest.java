@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.callosum.BoundPeer;
+import io.callosum.CallInfo;
+import io.callosum.CallInterceptor;
+import io.callosum.CallOutcome;
 import io.callosum.ConnectedPeer;
 import io.callosum.ConnectionLostException;
 import io.callosum.Peer;
@@ -21,6 +24,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -114,6 +119,50 @@ class RedisStreamsTest {
     ConnectionLostException e = assertThrows(ConnectionLostException.class, refused::start);
     assertTrue(
         e.getMessage().contains("NOAUTH") || e.getMessage().contains("AUTH"), e.getMessage());
+  }
+
+  /**
+   * A reply or a bye for a Java client whose stream is gone (it closed, or Redis let the stream
+   * expire after the client died) does not make the stream again: nobody would ever delete it.
+   */
+  @Test
+  public void aGoneClientsStreamIsNotMadeAgain() throws Exception {
+    RedisTransport transport = new RedisTransport(RedisTests.options());
+    CountDownLatch answered = new CountDownLatch(1);
+    BoundPeer server =
+        closer.later(
+            Peer.builder()
+                .transport(transport)
+                .interceptor(
+                    new CallInterceptor() {
+                      @Override
+                      public void finished(CallInfo call, CallOutcome outcome) {
+                        answered.countDown();
+                      }
+                    })
+                .bind(redis.freshAddress("gone"))
+                .build());
+    CountDownLatch entered = new CountDownLatch(1);
+    CompletableFuture<Object> release = new CompletableFuture<>();
+    server.handle(
+        "slow",
+        (ctx, body) -> {
+          entered.countDown();
+          return release;
+        });
+    server.start();
+    ConnectedPeer client =
+        closer.later(Peer.builder().transport(transport).connect(server.address()).build().start());
+    CompletableFuture<Object> call = client.invoke("slow", null);
+    assertTrue(entered.await(10, TimeUnit.SECONDS));
+    RawRedis raw = closer.later(new RawRedis(redis.port()));
+    String own = raw.redis().keys(RedisTests.keyOf(server.address()) + ".conn.*").get(0);
+    raw.redis().del(own);
+    release.complete("late");
+    assertTrue(answered.await(10, TimeUnit.SECONDS), "the server answered");
+    server.close(); // returns once its bye is appended, after the reply on the same connection
+    assertEquals(0, raw.redis().exists(own), "the reply or the bye made the stream again");
+    assertFalse(call.isDone() && !call.isCompletedExceptionally(), "no reply could reach it");
   }
 
   /** Threads of Redis clients (ours are named callosum-redis-..., Lettuce's own lettuce-...). */

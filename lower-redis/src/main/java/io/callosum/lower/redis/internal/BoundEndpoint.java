@@ -209,10 +209,10 @@ public final class BoundEndpoint implements Endpoint {
     link.lastHeard = System.nanoTime();
     if (welcome) {
       Session.quietly(
-          session
-              .commands()
-              .xadd(
-                  link.target(), Map.of(Entry.META, Entry.ascii(Entry.WELCOME), Entry.CAPS, caps)));
+          session.mark(
+              link.target(),
+              Map.of(Entry.META, Entry.ascii(Entry.WELCOME), Entry.CAPS, caps),
+              true));
     }
     if (made) {
       listener.connected(link);
@@ -222,7 +222,15 @@ public final class BoundEndpoint implements Endpoint {
 
   private RedisLink newLink(String id, Capabilities remote, String target) {
     return new RedisLink(
-        id, remote, session, target, null, null, this::sendFailed, this::closeLink);
+        id,
+        remote,
+        session,
+        target,
+        null,
+        null,
+        !target.equals(address.connStream()), // a Java peer's own stream: only while it exists
+        this::sendFailed,
+        this::closeLink);
   }
 
   private void sendFailed(RedisLink link, Throwable e) {
@@ -265,10 +273,7 @@ public final class BoundEndpoint implements Endpoint {
   }
 
   private CompletableFuture<String> bye(RedisLink link) {
-    return session
-        .commands()
-        .xadd(link.target(), Map.of(Entry.META, Entry.ascii(Entry.BYE)))
-        .toCompletableFuture();
+    return session.mark(link.target(), Map.of(Entry.META, Entry.ascii(Entry.BYE)), true);
   }
 
   /**

@@ -258,6 +258,7 @@ public final class ConnectingEndpoint implements Endpoint {
             address.bindStream(),
             peer,
             caps,
+            false,
             this::sendFailed,
             this::closeLink));
     long every = session.options().heartbeatInterval().toMillis();
@@ -299,6 +300,7 @@ public final class ConnectingEndpoint implements Endpoint {
                           address.bindStream(),
                           null,
                           null,
+                          false,
                           this::sendFailed,
                           this::closeLink));
                 },

@@ -22,6 +22,7 @@ final class RedisLink implements Link {
   private final String target;
   private final String peer;
   private final byte[] caps;
+  private final boolean onlyIfExists;
   private final BiConsumer<RedisLink, Throwable> failed;
   private final Consumer<RedisLink> closer;
   private volatile boolean closed;
@@ -30,6 +31,7 @@ final class RedisLink implements Link {
   /**
    * @param peer this side's peer id to add to every entry, or null (bound side, or Python's format)
    * @param caps this side's capabilities to add with {@code peer}
+   * @param onlyIfExists append only while {@code target} exists (a Java peer's own stream)
    */
   RedisLink(
       String id,
@@ -38,6 +40,7 @@ final class RedisLink implements Link {
       String target,
       String peer,
       byte[] caps,
+      boolean onlyIfExists,
       BiConsumer<RedisLink, Throwable> failed,
       Consumer<RedisLink> closer) {
     this.id = id;
@@ -46,6 +49,7 @@ final class RedisLink implements Link {
     this.target = target;
     this.peer = peer;
     this.caps = caps;
+    this.onlyIfExists = onlyIfExists;
     this.failed = failed;
     this.closer = closer;
   }
@@ -78,7 +82,7 @@ final class RedisLink implements Link {
       fields.put(Entry.CAPS, caps);
     }
     session
-        .append(target, fields, envelope.size())
+        .append(target, fields, envelope.size(), onlyIfExists)
         .whenComplete(
             (ok, e) -> {
               if (e != null && !closed) {

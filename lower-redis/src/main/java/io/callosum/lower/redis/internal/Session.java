@@ -58,6 +58,7 @@ public final class Session implements AutoCloseable {
   private final EventExecutor loop;
   private final AtomicLong backlog = new AtomicLong();
   private final XAddArgs trim;
+  private final XAddArgs trimIfExists;
   private volatile StatefulRedisConnection<String, byte[]> writer;
   private volatile StatefulRedisConnection<String, byte[]> reader;
   private volatile Events events;
@@ -70,6 +71,8 @@ public final class Session implements AutoCloseable {
     this.loop = ClientThreads.loopOf(resources);
     this.client = RedisClient.create(resources, uri(address, options));
     this.trim = new XAddArgs().maxlen(options.maxStreamLength()).approximateTrimming();
+    this.trimIfExists =
+        new XAddArgs().maxlen(options.maxStreamLength()).approximateTrimming().nomkstream();
   }
 
   /**
@@ -88,17 +91,14 @@ public final class Session implements AutoCloseable {
       return s;
     } catch (RuntimeException e) {
       s.close();
-      Throwable root = e;
-      while (root.getCause() != null && root.getCause() != root) {
-        root = root.getCause();
+      StringBuilder why = new StringBuilder();
+      for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+        String m = t.getMessage();
+        if (m != null && why.indexOf(m) < 0) {
+          why.append(why.length() == 0 ? "" : ": ").append(m); // e.g. NOAUTH, WRONGPASS, TLS
+        }
       }
-      throw new IOException(
-          "cannot reach Redis at "
-              + address.hostPort()
-              + ": "
-              + e.getMessage()
-              + (root != e ? " (" + root.getMessage() + ")" : ""),
-          e);
+      throw new IOException("cannot reach Redis at " + address.hostPort() + ": " + why, e);
     }
   }
 
@@ -168,10 +168,13 @@ public final class Session implements AutoCloseable {
   }
 
   /**
-   * Appends an entry to {@code stream}, trimmed to about {@link RedisOptions#maxStreamLength}.
-   * Refuses at once when the connection is down or too many bytes are on their way.
+   * Appends an entry to {@code stream}, trimmed to about {@link RedisOptions#maxStreamLength}; with
+   * {@code onlyIfExists} ({@code NOMKSTREAM}) not to a stream that is gone (a peer's own stream,
+   * which it deleted on close or Redis let expire: nobody reads it any more, and it is not made
+   * again). Refuses at once when the connection is down or too many bytes are on their way.
    */
-  public CompletionStage<String> append(String stream, Map<String, byte[]> fields, long bytes) {
+  public CompletionStage<String> append(
+      String stream, Map<String, byte[]> fields, long bytes, boolean onlyIfExists) {
     if (closed || down) {
       throw new ConnectionLostException(
           "no connection to Redis at " + address.hostPort() + (closed ? " (closed)" : ""));
@@ -187,12 +190,21 @@ public final class Session implements AutoCloseable {
     }
     CompletableFuture<String> f;
     try {
-      f = writer.async().xadd(stream, trim, fields).toCompletableFuture();
+      f = mark(stream, fields, onlyIfExists);
     } catch (RuntimeException e) {
       backlog.addAndGet(-bytes);
       throw new ConnectionLostException("cannot send to Redis: " + e.getMessage(), e);
     }
     return f.whenComplete((id, e) -> backlog.addAndGet(-bytes));
+  }
+
+  /** Appends a marker entry (no backlog counted), as {@link #append} does. */
+  public CompletableFuture<String> mark(
+      String stream, Map<String, byte[]> fields, boolean onlyIfExists) {
+    return writer
+        .async()
+        .xadd(stream, onlyIfExists ? trimIfExists : trim, fields)
+        .toCompletableFuture();
   }
 
   /**
