@@ -165,6 +165,47 @@ class RedisStreamsTest {
     assertFalse(call.isDone() && !call.isCompletedExceptionally(), "no reply could reach it");
   }
 
+  /**
+   * A worker that closes while it holds items it read but could not hand on (its queue was full)
+   * leaves them, unacknowledged, under its name: another worker claims them after {@code
+   * claimIdle}. Nothing read is lost by an orderly close.
+   */
+  @Test
+  public void aClosingWorkerLeavesWhatItCouldNotHandOnToAnother() throws Exception {
+    RedisTransport transport =
+        new RedisTransport(
+            RedisTests.options().toBuilder().claimIdle(Duration.ofMillis(300)).build());
+    String address = redis.freshAddress("held");
+    PipelineSender s =
+        closer.later(PipelineSender.builder().transport(transport).bind(address).build());
+    for (int i = 0; i < 3; i++) {
+      assertTrue(s.offer(i));
+    }
+    RawRedis raw = closer.later(new RawRedis(redis.port()));
+    String key = RedisTests.keyOf(address);
+    Await.until("the items are in the stream", () -> raw.redis().xlen(key) >= 4);
+    PipelineReceiver first =
+        PipelineReceiver.builder()
+            .transport(transport)
+            .connect(address + "?consumer=first")
+            .queueCapacity(1)
+            .build();
+    Await.until("the first worker took one item", () -> first.queued() == 1);
+    first.close(); // the item in its queue is the core's; the two it held stay in Redis
+    assertEquals(List.of("first"), raw.consumers(key, "callosum"), "it keeps its name");
+    PipelineReceiver second =
+        closer.later(
+            PipelineReceiver.builder()
+                .transport(transport)
+                .connect(address + "?consumer=second")
+                .build());
+    assertEquals(1, ((Number) second.poll(Await.LIMIT).value()).intValue());
+    assertEquals(2, ((Number) second.poll(Await.LIMIT).value()).intValue());
+    Await.until(
+        "the first worker is forgotten once its items are taken",
+        () -> raw.consumers(key, "callosum").equals(List.of("second")));
+  }
+
   /** Threads of Redis clients (ours are named callosum-redis-..., Lettuce's own lettuce-...). */
   private static Set<Thread> redisThreads() {
     return Thread.getAllStackTraces().keySet().stream()

@@ -1,11 +1,14 @@
 package io.callosum.lower.redis.internal;
 
 import io.lettuce.core.Consumer;
+import io.lettuce.core.Limit;
+import io.lettuce.core.Range;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XAutoClaimArgs;
 import io.lettuce.core.XClaimArgs;
 import io.lettuce.core.XReadArgs;
 import io.lettuce.core.XReadArgs.StreamOffset;
+import io.lettuce.core.models.stream.PendingMessage;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -87,9 +90,10 @@ public final class StreamReader {
 
   /**
    * Stops reading and leaves the group as Python Callosum does ({@code XGROUP DELCONSUMER}), but
-   * only from the streams where this consumer holds nothing unacknowledged (what it holds stays
+   * only from the streams where this consumer holds no unacknowledged message (what it holds stays
    * under its name, for another consumer to claim). The blocking read is ended first by closing its
-   * connection, so that nothing is delivered to this consumer afterwards. On the loop.
+   * connection, so that nothing is delivered to this consumer afterwards; markers it was delivered
+   * meanwhile (a ping, a bye) are acknowledged, since nobody needs them again. On the loop.
    */
   public CompletableFuture<Void> leave() {
     stop();
@@ -99,21 +103,47 @@ public final class StreamReader {
       done =
           done.thenCompose(
               v ->
-                  Groups.consumers(redis, stream, group)
+                  redis
+                      .xpending(
+                          stream,
+                          consumer,
+                          Range.unbounded(),
+                          Limit.from(session.options().readCount()))
+                      .toCompletableFuture()
+                      .thenCompose(pending -> ackMarkers(stream, pending))
                       .thenCompose(
-                          cs -> {
-                            boolean holds =
-                                cs.stream()
-                                    .anyMatch(
-                                        c ->
-                                            c.name().equals(consumer.getName()) && c.pending() > 0);
-                            return holds
-                                ? CompletableFuture.completedFuture(0L)
-                                : redis.xgroupDelconsumer(stream, consumer);
-                          })
+                          holds ->
+                              holds
+                                  ? CompletableFuture.completedFuture(0L)
+                                  : redis.xgroupDelconsumer(stream, consumer))
                       .handle((n, e) -> null));
     }
     return done;
+  }
+
+  /** Acknowledges the markers among {@code pending}; whether a message is left unacknowledged. */
+  private CompletableFuture<Boolean> ackMarkers(String stream, List<PendingMessage> pending) {
+    if (pending.isEmpty()) {
+      return CompletableFuture.completedFuture(false);
+    }
+    var redis = session.commands();
+    String[] ids = pending.stream().map(PendingMessage::getId).toArray(String[]::new);
+    return redis
+        .xclaim(stream, consumer, 0, ids)
+        .toCompletableFuture()
+        .thenCompose(
+            entries -> {
+              String[] markers =
+                  entries.stream()
+                      .filter(m -> m.getBody() != null && m.getBody().containsKey(Entry.META))
+                      .map(StreamMessage::getId)
+                      .toArray(String[]::new);
+              // entries trimmed away meanwhile are not returned: nothing to keep for them
+              boolean holds = markers.length < entries.size();
+              return markers.length == 0
+                  ? CompletableFuture.completedFuture(holds)
+                  : redis.xack(stream, group, markers).toCompletableFuture().thenApply(n -> holds);
+            });
   }
 
   /** Reading again after the sink had no room. Any thread. */
