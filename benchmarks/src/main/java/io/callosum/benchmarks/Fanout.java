@@ -2,9 +2,7 @@ package io.callosum.benchmarks;
 
 import io.callosum.fanout.BroadcastReceiver;
 import io.callosum.fanout.Broadcaster;
-import java.io.File;
-import java.net.InetAddress;
-import java.net.ServerSocket;
+import io.callosum.lower.redis.testing.RedisServer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -233,44 +231,21 @@ final class Fanout {
    * thread) per subscriber in the harness. Skipped if {@code redis-server} is not installed.
    */
   static final class Redis implements Contender {
-    static final String INSTALL =
-        "redis-server not found on PATH: apt-get install redis-server (Debian), then rerun";
+    static final String INSTALL = RedisServer.INSTALL;
 
-    private final Process server;
+    private final RedisServer server;
     private final int port;
     private final List<Subscriber> subscribers = new ArrayList<>();
     private final List<Counter> counters = new ArrayList<>();
     private Server publisher;
 
     Redis(Host host) throws Exception {
-      String executable = find("redis-server");
-      if (executable == null) {
+      if (!RedisServer.installed()) {
         throw new Skipped(INSTALL);
       }
-      int freePort;
-      try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-        freePort = probe.getLocalPort();
-      }
-      port = freePort;
-      server =
-          new ProcessBuilder(
-                  executable,
-                  "--bind",
-                  "127.0.0.1",
-                  "--port",
-                  String.valueOf(port),
-                  "--save",
-                  "",
-                  "--appendonly",
-                  "no",
-                  "--daemonize",
-                  "no",
-                  "--loglevel",
-                  "warning")
-              .redirectErrorStream(true)
-              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-              .start();
-      try (Jedis admin = connect(server, port)) {
+      server = RedisServer.start();
+      port = server.port();
+      try (Jedis admin = connect(port)) {
         for (int i = 0; i < SUBSCRIBERS; i++) {
           Counter counter = new Counter();
           counters.add(counter);
@@ -288,8 +263,8 @@ final class Fanout {
       }
     }
 
-    /** Connects once the server (when it is known) listens (bounded). */
-    static Jedis connect(Process server, int port) throws InterruptedException {
+    /** Connects to the server at {@code port} once it answers (bounded). */
+    static Jedis connect(int port) throws InterruptedException {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
       while (true) {
         Jedis jedis = new Jedis("127.0.0.1", port);
@@ -298,29 +273,12 @@ final class Fanout {
           return jedis;
         } catch (RuntimeException e) {
           jedis.close();
-          if ((server != null && !server.isAlive()) || System.nanoTime() - deadline > 0) {
-            throw new IllegalStateException(
-                "redis-server did not start on port " + port + ": " + e, e);
+          if (System.nanoTime() - deadline > 0) {
+            throw new IllegalStateException("redis-server does not answer on port " + port, e);
           }
           Thread.sleep(10);
         }
       }
-    }
-
-    static String find(String command) {
-      String path =
-          System.getenv().getOrDefault("PATH", "")
-              + File.pathSeparator
-              + "/usr/sbin"
-              + File.pathSeparator
-              + "/usr/bin";
-      for (String dir : path.split(File.pathSeparator, -1)) {
-        File f = new File(dir, command);
-        if (!dir.isEmpty() && f.canExecute()) {
-          return f.getAbsolutePath();
-        }
-      }
-      return null;
     }
 
     @Override
@@ -350,14 +308,7 @@ final class Fanout {
       for (Subscriber s : subscribers) {
         s.stop();
       }
-      server.destroy();
-      try {
-        if (!server.waitFor(10, TimeUnit.SECONDS)) {
-          server.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+      server.close();
     }
 
     /**
@@ -425,7 +376,7 @@ final class Fanout {
     private final Jedis jedis;
 
     RedisPublisher(List<String> args) throws InterruptedException {
-      jedis = Redis.connect(null, Integer.parseInt(args.get(0)));
+      jedis = Redis.connect(Integer.parseInt(args.get(0)));
     }
 
     @Override

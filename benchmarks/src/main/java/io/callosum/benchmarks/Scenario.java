@@ -24,6 +24,7 @@ enum Scenario {
           Opener.CALLOSUM_ZMQ,
           Opener.CALLOSUM_ZMQ_DIRECT,
           Opener.CALLOSUM_INPROC_DIRECT,
+          Opener.CALLOSUM_REDIS,
           Opener.GRPC_DIRECT,
           Opener.GRPC_DEFAULT,
           Opener.RAW_NIO,
@@ -82,14 +83,16 @@ enum Scenario {
       true,
       List.of("deliveries_per_s", "delivered_pct"),
       "The publisher runs in its own process (for Redis: the Jedis publisher, and redis-server,"
-          + " which fans out), the 16 subscribers in the harness. Deliveries/s = items received by"
-          + " all subscribers together ÷ time from the harness's publish command to the last"
-          + " delivery; items a subscriber missed are not delivered; ratio = median ÷ redis's"
-          + " median (higher is better).",
+          + " which fans out; callosum-redis: a Broadcaster appending to a stream of redis-server,"
+          + " which each subscriber reads in a consumer group of its own), the 16 subscribers in"
+          + " the harness. Deliveries/s = items received by all subscribers together ÷ time from"
+          + " the harness's publish command to the last delivery; items a subscriber missed are not"
+          + " delivered; ratio = median ÷ redis's median (higher is better).",
       List.of(
           Opener.FANOUT_CALLOSUM_TCP,
           Opener.FANOUT_CALLOSUM_ZMQ,
           Opener.FANOUT_CALLOSUM_INPROC,
+          Opener.FANOUT_CALLOSUM_REDIS,
           Opener.FANOUT_REDIS)),
   P6(
       "P6 fan-out scheduling (5,000 calls over 8 workers; 500 with --quick)",
@@ -233,6 +236,12 @@ enum Scenario {
         return echo(o, "callosum-zmq-direct", ZMQ, true);
       }
     },
+    CALLOSUM_REDIS("callosum-redis") {
+      @Override
+      Contender open(Bench.Options o) throws Exception {
+        return OverRedis.echo(o, "callosum-redis");
+      }
+    },
     /** Same-JVM by nature: the in-process lower has no sockets. */
     CALLOSUM_INPROC_DIRECT("callosum-inproc-direct") {
       @Override
@@ -367,6 +376,12 @@ enum Scenario {
       Contender open(Bench.Options o) throws Exception {
         return new Fanout.Callosum(
             "callosum-inproc", Host.local(), "inproc://bench-fanout-" + System.nanoTime());
+      }
+    },
+    FANOUT_CALLOSUM_REDIS("callosum-redis") {
+      @Override
+      Contender open(Bench.Options o) throws Exception {
+        return OverRedis.fanout(o, "callosum-redis");
       }
     },
     FANOUT_REDIS("redis") {

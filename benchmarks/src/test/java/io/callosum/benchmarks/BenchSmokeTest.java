@@ -3,6 +3,7 @@ package io.callosum.benchmarks;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.callosum.lower.redis.testing.RedisServer;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -62,10 +63,17 @@ class BenchSmokeTest {
             .matcher(table)
             .find(),
         "the encrypted bulk stream is compared with TLS:\n" + table);
-    boolean redis = Fanout.Redis.find("redis-server") != null;
+    boolean redis = RedisServer.installed();
     assertEquals(redis, table.contains("| redis |"), table);
     assertEquals(!redis, table.contains("apt-get install redis-server"), table);
-    assertTrue(table.replace("| skipped: redis |", "").indexOf("skipped") < 0, table);
+    assertEquals(redis, table.contains("| 64 | callosum-redis |"), table);
+    assertTrue(
+        table
+                .replace("| skipped: redis |", "")
+                .replace("| skipped: callosum-redis |", "")
+                .indexOf("skipped")
+            < 0,
+        table);
     assertTrue(!table.contains(" failed in "), table);
 
     List<String> csv = Files.readAllLines(dir.resolve("results.csv"));

@@ -1,0 +1,341 @@
+package io.callosum.lower.redis.internal;
+
+import io.lettuce.core.Consumer;
+import io.lettuce.core.Limit;
+import io.lettuce.core.Range;
+import io.lettuce.core.StreamMessage;
+import io.lettuce.core.XAutoClaimArgs;
+import io.lettuce.core.XClaimArgs;
+import io.lettuce.core.XReadArgs;
+import io.lettuce.core.XReadArgs.StreamOffset;
+import io.lettuce.core.models.stream.PendingMessage;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads streams as one consumer of one group, on the session's loop: first what this consumer read
+ * before and never acknowledged (a restart under the same consumer name), then new entries with
+ * {@code XREADGROUP ... BLOCK ... >}, each handed to the {@link Sink} and then acknowledged. Every
+ * {@code claimIdle} it also claims ({@code XAUTOCLAIM}) entries that another consumer of the group
+ * read and left unacknowledged for that long (it died), and forgets consumers that are idle and
+ * hold nothing. A sink that has no room for another entry pauses the reader: the entries of the
+ * batch not yet taken wait here, unacknowledged (and kept from being claimed), until {@link
+ * #resume()}. All methods run on the loop except {@link #resume()}, which may be called from any
+ * thread.
+ */
+public final class StreamReader {
+  private static final Logger LOG = LoggerFactory.getLogger(StreamReader.class);
+  private static final long RETRY_MS = 200;
+
+  /** Takes one entry; false when it has no room for another (reading pauses until resume). */
+  public interface Sink {
+    boolean accept(String stream, StreamMessage<String, byte[]> entry);
+  }
+
+  private final Session session;
+  private final String group;
+  private final Consumer<String> consumer;
+  private final Sink sink;
+  private final Deque<StreamMessage<String, byte[]>> held = new ArrayDeque<>();
+  private List<String> streams;
+  private boolean reading;
+  private boolean paused;
+  private boolean stopped;
+  private ScheduledFuture<?> claims;
+
+  public StreamReader(
+      Session session, String group, String consumer, List<String> streams, Sink sink) {
+    this.session = session;
+    this.group = group;
+    this.consumer = Consumer.from(group, consumer);
+    this.streams = List.copyOf(streams);
+    this.sink = sink;
+  }
+
+  public String consumerName() {
+    return consumer.getName();
+  }
+
+  /** Starts reading: this consumer's own unacknowledged entries first. On the loop. */
+  public void start() {
+    long every = Math.max(100, session.options().claimIdle().toMillis() / 2);
+    if (!session.options().claimIdle().isZero()) {
+      claims =
+          session.loop().scheduleWithFixedDelay(this::claim, every, every, TimeUnit.MILLISECONDS);
+    }
+    readOwn(0, "0");
+  }
+
+  /** Reads {@code streams} from the next read on (the one under way ends within its block). */
+  public void streams(List<String> streams) {
+    this.streams = List.copyOf(streams);
+  }
+
+  /** Stops reading; entries held are left unacknowledged, for a successor to claim. On the loop. */
+  public void stop() {
+    stopped = true;
+    held.clear();
+    if (claims != null) {
+      claims.cancel(false);
+    }
+  }
+
+  /**
+   * Stops reading and leaves the group as Python Callosum does ({@code XGROUP DELCONSUMER}), but
+   * only from the streams where this consumer holds no unacknowledged message (what it holds stays
+   * under its name, for another consumer to claim). The blocking read is ended first by closing its
+   * connection, so that nothing is delivered to this consumer afterwards; markers it was delivered
+   * meanwhile (a ping, a bye) are acknowledged, since nobody needs them again. On the loop.
+   */
+  public CompletableFuture<Void> leave() {
+    stop();
+    var redis = session.commands();
+    CompletableFuture<Void> done = session.closeReader();
+    for (String stream : streams) {
+      done =
+          done.thenCompose(
+              v ->
+                  redis
+                      .xpending(
+                          stream,
+                          consumer,
+                          Range.unbounded(),
+                          Limit.from(session.options().readCount()))
+                      .toCompletableFuture()
+                      .thenCompose(pending -> ackMarkers(stream, pending))
+                      .thenCompose(
+                          holds ->
+                              holds
+                                  ? CompletableFuture.completedFuture(0L)
+                                  : redis.xgroupDelconsumer(stream, consumer))
+                      .handle((n, e) -> null));
+    }
+    return done;
+  }
+
+  /** Acknowledges the markers among {@code pending}; whether a message is left unacknowledged. */
+  private CompletableFuture<Boolean> ackMarkers(String stream, List<PendingMessage> pending) {
+    if (pending.isEmpty()) {
+      return CompletableFuture.completedFuture(false);
+    }
+    var redis = session.commands();
+    String[] ids = pending.stream().map(PendingMessage::getId).toArray(String[]::new);
+    return redis
+        .xclaim(stream, consumer, 0, ids)
+        .toCompletableFuture()
+        .thenCompose(
+            entries -> {
+              String[] markers =
+                  entries.stream()
+                      .filter(m -> m.getBody() != null && m.getBody().containsKey(Entry.META))
+                      .map(StreamMessage::getId)
+                      .toArray(String[]::new);
+              // entries trimmed away meanwhile are not returned: nothing to keep for them
+              boolean holds = markers.length < entries.size();
+              return markers.length == 0
+                  ? CompletableFuture.completedFuture(holds)
+                  : redis.xack(stream, group, markers).toCompletableFuture().thenApply(n -> holds);
+            });
+  }
+
+  /** Reading again after the sink had no room. Any thread. */
+  public void resume() {
+    session.loop().execute(this::drainHeld);
+  }
+
+  private void drainHeld() {
+    if (stopped || !paused) {
+      return;
+    }
+    paused = false;
+    List<StreamMessage<String, byte[]>> again = new ArrayList<>(held);
+    held.clear();
+    take(again);
+    next();
+  }
+
+  @SuppressWarnings("unchecked") // Lettuce's varargs of a generic type
+  private void readOwn(int pages, String after) {
+    if (stopped || streams.isEmpty()) {
+      return;
+    }
+    String stream = streams.get(0); // own pending entries: those of the main stream
+    session
+        .readerCommands()
+        .xreadgroup(
+            consumer,
+            XReadArgs.Builder.count(session.options().readCount()),
+            StreamOffset.from(stream, after))
+        .whenCompleteAsync(
+            (batch, e) -> {
+              if (e != null || batch == null || batch.isEmpty() || pages >= 100) {
+                reading = false;
+                next();
+                return;
+              }
+              take(batch);
+              if (!paused) {
+                readOwn(pages + 1, batch.get(batch.size() - 1).getId());
+              }
+            },
+            session.loop());
+    reading = true;
+  }
+
+  private void next() {
+    if (stopped || paused || reading) {
+      return;
+    }
+    reading = true;
+    StreamOffset<String>[] offsets = offsets(streams);
+    XReadArgs args =
+        XReadArgs.Builder.block(session.options().blockTimeout().toMillis())
+            .count(session.options().readCount());
+    try {
+      session
+          .readerCommands()
+          .xreadgroup(consumer, args, offsets)
+          .whenCompleteAsync(this::read, session.loop());
+    } catch (RuntimeException e) {
+      read(null, e);
+    }
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"}) // an array of a generic type, for Lettuce's varargs
+  private static StreamOffset<String>[] offsets(List<String> streams) {
+    StreamOffset<String>[] out = new StreamOffset[streams.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = StreamOffset.lastConsumed(streams.get(i));
+    }
+    return out;
+  }
+
+  private void read(List<StreamMessage<String, byte[]>> batch, Throwable e) {
+    reading = false;
+    if (stopped) {
+      return;
+    }
+    if (e != null) {
+      retry(e);
+      return;
+    }
+    if (batch != null) {
+      take(batch);
+    }
+    next();
+  }
+
+  private void retry(Throwable e) {
+    String m = String.valueOf(e.getMessage());
+    if (m.contains("NOGROUP")) {
+      // The stream or group was deleted under us (e.g. FLUSHALL): make them again.
+      LOG.warn(
+          "{}: group {} is gone from {}; creating it again", session.address(), group, streams);
+      for (String s : streams) {
+        Groups.create(session.commands(), s, group);
+      }
+    } else if (!session.isDown() && !session.isClosed()) {
+      LOG.debug("{}: reading {} failed, again in {} ms", session.address(), streams, RETRY_MS, e);
+    }
+    reading = true;
+    var unused =
+        session
+            .loop()
+            .schedule(
+                () -> {
+                  reading = false;
+                  next();
+                },
+                RETRY_MS,
+                TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Hands entries to the sink in order, acknowledging each; holds the rest once the sink is full.
+   */
+  private void take(List<StreamMessage<String, byte[]>> batch) {
+    for (int i = 0; i < batch.size(); i++) {
+      StreamMessage<String, byte[]> m = batch.get(i);
+      if (stopped) {
+        return;
+      }
+      if (paused) {
+        held.add(m);
+        continue;
+      }
+      boolean more;
+      try {
+        more = sink.accept(m.getStream(), m);
+      } catch (RuntimeException | Error err) {
+        LOG.error("{}: an entry of {} failed; dropped", session.address(), m.getStream(), err);
+        more = true;
+      }
+      ack(m);
+      paused = !more;
+    }
+  }
+
+  private void ack(StreamMessage<String, byte[]> m) {
+    if (session.isDown() || session.isClosed()) {
+      return; // unacknowledged: claimed again later, which is at least once
+    }
+    try {
+      Session.quietly(session.commands().xack(m.getStream(), group, m.getId()));
+    } catch (RuntimeException e) {
+      LOG.debug("{}: XACK failed", session.address(), e);
+    }
+  }
+
+  /** Takes over what dead consumers left, keeps what this one holds from being taken. */
+  private void claim() {
+    if (stopped || session.isDown()) {
+      return;
+    }
+    long idle = session.options().claimIdle().toMillis();
+    if (!held.isEmpty()) {
+      String[] ids = held.stream().map(StreamMessage::getId).toArray(String[]::new);
+      Session.quietly(
+          session
+              .commands()
+              .xclaim(held.peek().getStream(), consumer, XClaimArgs.Builder.justid(), ids));
+    }
+    for (String stream : streams) {
+      Session.quietly(
+          session
+              .commands()
+              .xautoclaim(
+                  stream,
+                  XAutoClaimArgs.Builder.xautoclaim(consumer, idle, "0-0")
+                      .count(session.options().readCount()))
+              .whenCompleteAsync(
+                  (claimed, e) -> {
+                    if (e == null
+                        && claimed != null
+                        && !claimed.getMessages().isEmpty()
+                        && !stopped) {
+                      LOG.info(
+                          "{}: took over {} entries of {} that a consumer left unacknowledged",
+                          session.address(),
+                          claimed.getMessages().size(),
+                          stream);
+                      take(claimed.getMessages());
+                    }
+                  },
+                  session.loop()));
+      Groups.forgetIdle(session.commands(), stream, group, consumer.getName(), 2 * idle);
+    }
+  }
+
+  /** The fields of an entry (for sinks). */
+  public static Map<String, byte[]> fields(StreamMessage<String, byte[]> m) {
+    return m.getBody();
+  }
+}

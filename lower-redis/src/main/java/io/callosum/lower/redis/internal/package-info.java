@@ -1,0 +1,2 @@
+/** Implementation of the Redis lower. Not exported. */
+package io.callosum.lower.redis.internal;

@@ -1,0 +1,41 @@
+package io.callosum.lower.redis;
+
+import io.callosum.lower.redis.testing.RedisServer;
+import java.time.Duration;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * For the Redis tests: options quick to notice and to hand over (same bounds otherwise), the test
+ * Redis server (the test is skipped, saying how to install one, when there is none), stream keys.
+ */
+final class RedisTests {
+  private RedisTests() {}
+
+  /** The shared test server; skips the calling test without {@code redis-server}. */
+  static RedisServer redis() {
+    Assumptions.assumeTrue(RedisServer.installed(), RedisServer.INSTALL);
+    return RedisServer.shared();
+  }
+
+  /** A server of the calling test's own (to stop and restart), with extra arguments. */
+  static RedisServer ownRedis(String... args) {
+    Assumptions.assumeTrue(RedisServer.installed(), RedisServer.INSTALL);
+    return RedisServer.start(args);
+  }
+
+  /** The stream key of a {@code redis://} address. */
+  static String keyOf(String address) {
+    String path = address.substring(address.lastIndexOf('/') + 1);
+    int q = path.indexOf('?');
+    return q < 0 ? path : path.substring(0, q);
+  }
+
+  static RedisOptions options() {
+    return RedisOptions.builder()
+        .heartbeatInterval(Duration.ofMillis(500))
+        .peerTimeout(Duration.ofSeconds(5))
+        .helloTimeout(Duration.ofMillis(500))
+        .idleTimeout(Duration.ofMillis(200))
+        .build();
+  }
+}
