@@ -138,15 +138,17 @@ public final class FaultProxy implements AutoCloseable {
     } catch (IOException e) {
       // closing anyway
     }
-    List<ProxiedConnection> open = List.copyOf(connections);
-    open.forEach(ProxiedConnection::reset);
     try {
+      // The acceptor first: a connection it accepted as the listener closed is in the list after.
       acceptor.join(JOIN_MILLIS);
+      List<ProxiedConnection> open = List.copyOf(connections);
+      open.forEach(ProxiedConnection::reset);
       for (ProxiedConnection c : open) {
         c.join(JOIN_MILLIS);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      List.copyOf(connections).forEach(ProxiedConnection::reset);
     }
   }
 
