@@ -29,6 +29,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -476,6 +477,14 @@ final class LinkFanout {
 
     final byte[] subscribe;
     final FanoutListener listener;
+
+    /** This side's name for the log, made only when a sender overdraws (not per item). */
+    final Supplier<String> where = this::name;
+
+    private String name() {
+      return config.pattern() + " at " + address();
+    }
+
     final Map<Link, Source> sources = new LinkedHashMap<>();
     volatile Endpoint endpoint;
     boolean paused;
@@ -525,7 +534,7 @@ final class LinkFanout {
         listener.malformed(e.getMessage());
         return;
       }
-      if (!s.spend(() -> config.pattern() + " at " + address())) {
+      if (!s.spend(where)) {
         sources.remove(link).drop();
         return;
       }

@@ -21,6 +21,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * The broadcast receivers of one transport that connect to one address, sharing one endpoint: an
@@ -102,6 +103,9 @@ final class SharedBroadcastReceivers {
     final Map<Link, SenderCredit> sources = new LinkedHashMap<>();
     volatile Endpoint endpoint;
 
+    /** The group's name for the log, made only when a sender overdraws (not per item). */
+    final Supplier<String> where = () -> "broadcast at " + endpoint.address();
+
     Group(Key key, long window) {
       this.key = key;
       this.window = window;
@@ -159,7 +163,7 @@ final class SharedBroadcastReceivers {
         }
         return;
       }
-      if (!s.spend(() -> "broadcast at " + endpoint.address())) {
+      if (!s.spend(where)) {
         sources.remove(link);
         return;
       }
