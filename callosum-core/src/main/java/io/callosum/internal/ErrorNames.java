@@ -7,6 +7,7 @@ import io.callosum.MessageTooLargeException;
 import io.callosum.OverloadedException;
 import io.callosum.RemoteInternalException;
 import io.callosum.RemoteUserException;
+import io.callosum.ShuttingDownException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.concurrent.CancellationException;
@@ -23,6 +24,11 @@ public final class ErrorNames {
   public static final String BAD_MESSAGE = "callosum.BadMessage";
   public static final String CODEC_ERROR = "callosum.CodecError";
   public static final String INTERNAL = "callosum.InternalError";
+
+  /**
+   * The callee is shutting down and takes no new calls (mapped to {@code ShuttingDownException}).
+   */
+  public static final String SHUTTING_DOWN = "callosum.ShuttingDown";
 
   private ErrorNames() {}
 
@@ -73,6 +79,7 @@ public final class ErrorNames {
     String detail = meta[1];
     return switch (meta[0]) {
       case OVERLOADED -> new OverloadedException("remote peer overloaded: " + detail, null, true);
+      case SHUTTING_DOWN -> new ShuttingDownException("remote: " + detail, null, true);
       case MESSAGE_TOO_LARGE ->
           new MessageTooLargeException("remote refused: " + detail, null, true);
       case NO_SUCH_METHOD ->

@@ -13,6 +13,7 @@ import io.callosum.Limits;
 import io.callosum.MessageTooLargeException;
 import io.callosum.OverloadedException;
 import io.callosum.Payload;
+import io.callosum.ShuttingDownException;
 import io.callosum.StreamCall;
 import io.callosum.Timer;
 import io.callosum.UnsupportedByRemoteException;
@@ -59,6 +60,7 @@ final class OutgoingCalls {
   private final ChunkTransfers chunks;
   private final StreamRouting streams;
   private final BooleanSupplier closed;
+  private final Drain drain;
   private final AtomicLong seq = new AtomicLong();
   private final AtomicInteger pendingCount = new AtomicInteger();
 
@@ -74,7 +76,8 @@ final class OutgoingCalls {
       Interceptors interceptors,
       ChunkTransfers chunks,
       StreamRouting streams,
-      BooleanSupplier closed) {
+      BooleanSupplier closed,
+      Drain drain) {
     this.name = name;
     this.codec = config.codec();
     this.limits = config.limits();
@@ -85,6 +88,7 @@ final class OutgoingCalls {
     this.chunks = chunks;
     this.streams = streams;
     this.closed = closed;
+    this.drain = drain;
   }
 
   /** The timeout of calls that set none (null: none). */
@@ -120,6 +124,7 @@ final class OutgoingCalls {
     RemoteLink r = request.target();
     check(request, r);
     ServerCall parent = request.parent() != null ? request.parent() : IncomingCalls.current();
+    refuseWhileShuttingDown(request, r, parent);
     byte[] body = encode(request.body());
     long s = seq.getAndIncrement() & Header.MAX_SEQ;
     // A callback carries its ancestry to remotes that understand it (see ORDERING.md). A call
@@ -229,6 +234,26 @@ final class OutgoingCalls {
               + request.orderKey().encodedSize()
               + " bytes exceeds the limit of "
               + limits.maxOrderKeySize());
+    }
+  }
+
+  /**
+   * Refuses a new call while this peer or its remote shuts down. A callback, made while serving a
+   * call of this peer, goes on: it is part of a call in flight, which the remote admits too.
+   */
+  private void refuseWhileShuttingDown(CallRequest request, RemoteLink r, ServerCall parent) {
+    if (parent != null && parent.remote.calls == this) {
+      return;
+    }
+    if (drain.isDraining()) {
+      throw new ShuttingDownException(
+          "this peer is shutting down: it makes no new calls (" + request.method() + " not sent)");
+    }
+    if (r.shuttingDown) {
+      throw new ShuttingDownException(
+          "the remote " + r.id() + " is shutting down: " + request.method() + " was not sent",
+          null,
+          true);
     }
   }
 
@@ -349,6 +374,7 @@ final class OutgoingCalls {
                 c.bytesOut,
                 0));
       }
+      drain.check();
     }
   }
 
@@ -494,6 +520,7 @@ final class OutgoingCalls {
     if (!threads.handsCompletionsToWaiters() || !c.future.handOff(settlement)) {
       threads.onCallbackThread(settlement);
     }
+    drain.check();
   }
 
   // ---------------------------------------------------------------- call chains
