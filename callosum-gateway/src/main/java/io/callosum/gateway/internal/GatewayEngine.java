@@ -64,7 +64,9 @@ public final class GatewayEngine implements FrameSink {
 
   private Runnable untickDrain;
   private final CompletableFuture<Void> terminated = new CompletableFuture<>();
-  private volatile Thread closer;
+
+  /** Loop thread: the thread that closes a drained gateway has been started. */
+  private boolean closerStarted;
 
   private GatewayEngine(GatewayConfig config) {
     this.config = config;
@@ -503,13 +505,13 @@ public final class GatewayEngine implements FrameSink {
 
   /** While draining: once nothing is relayed, runs {@code then} on a thread of its own. Loop. */
   private void closeOnceIdle(Runnable then) {
-    if (!draining || closed || closer != null || relayed() > 0) {
+    if (!draining || closed || closerStarted || relayed() > 0) {
       return;
     }
+    closerStarted = true;
     untickDrain.run();
     Thread t = new Thread(then, "callosum-gateway-" + config.cluster() + "-shutdown");
     t.setDaemon(true);
-    closer = t;
     t.start();
   }
 
@@ -518,28 +520,16 @@ public final class GatewayEngine implements FrameSink {
     return terminated.isDone();
   }
 
-  /**
-   * Waits up to {@code timeout} for the engine to close (and the thread that closed it after a
-   * shutdown to end); true if it did.
-   */
+  /** Waits up to {@code timeout} for the engine to close; true if it did. */
   public boolean awaitTermination(Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + Math.max(0, timeout.toNanos());
     try {
       terminated.get(Math.max(0, timeout.toNanos()), TimeUnit.NANOSECONDS);
+      return true;
     } catch (TimeoutException e) {
       return false;
     } catch (ExecutionException e) {
       throw new IllegalStateException("termination failed", e.getCause());
     }
-    Thread t = closer;
-    if (t == null || t == Thread.currentThread()) {
-      return true;
-    }
-    long left = deadline - System.nanoTime();
-    if (left > 0) {
-      TimeUnit.NANOSECONDS.timedJoin(t, left);
-    }
-    return !t.isAlive();
   }
 
   /**
