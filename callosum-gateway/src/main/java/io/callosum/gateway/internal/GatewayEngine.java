@@ -460,16 +460,16 @@ public final class GatewayEngine implements FrameSink {
   }
 
   /**
-   * Starts a graceful shutdown and returns at once: the listeners close and dialling stops, new
-   * channels and registrations are refused with a reason, and the channels and forwarded
-   * connections that are open go on; once none is left, {@code then} runs (on a thread of its own)
-   * and is expected to close this engine. Idempotent; any thread.
+   * Starts a graceful shutdown and returns once it has begun: the listeners are closed and dialling
+   * has stopped, new channels and registrations are refused with a reason, and the channels and
+   * forwarded connections that are open go on; once none is left, {@code then} runs (on a thread of
+   * its own) and is expected to close this engine. Idempotent; any thread.
    */
   public void shutdown(Runnable then) {
-    Runnable begin =
+    Callable<Void> begin =
         () -> {
           if (closed || draining) {
-            return;
+            return null;
           }
           draining = true;
           for (Dialer d : dialers) {
@@ -486,11 +486,14 @@ public final class GatewayEngine implements FrameSink {
               forwarder.size());
           untickDrain = loop.everyTick(now -> closeOnceIdle(then));
           closeOnceIdle(then);
+          return null;
         };
-    if (loop.inLoop()) {
-      begin.run();
-    } else {
-      loop.post(begin); // false: the loop has ended, the engine is closed already
+    if (!closing.get()) {
+      try {
+        onLoop(begin);
+      } catch (ConnectionLostException closedMeanwhile) {
+        // the loop has ended: the engine is closed already
+      }
     }
   }
 
