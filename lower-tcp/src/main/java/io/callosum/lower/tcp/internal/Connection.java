@@ -88,7 +88,7 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
   /** Channel opens refused for the limit (a bound endpoint cuts a flood). */
   int refusedOpens;
 
-  /** Loop thread: the end this connection has once its queued output is written, or null. */
+  /** The end this connection has once its queued output is written, or null. Loop thread. */
   private CallosumException endOnceWritten;
 
   private String userId;
@@ -611,10 +611,8 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
   }
 
   /**
-   * As {@link #abortForShutdown}, but the connection ends only once what is queued for it, and the
-   * ABORT after it, is written: at once if it is, else as the remote takes it (the last replies of
-   * a peer that finished its calls and closed). A remote that stops taking it is cut by the
-   * heartbeat (no progress for its timeout), so the wait is bounded. Loop thread.
+   * As {@link #abortForShutdown}, but ends the connection once what is queued, then the ABORT, is
+   * written (a remote that takes nothing is cut by the heartbeat). Loop thread.
    */
   void abortOnceWritten(String reason, CallosumException cause) {
     if (phase != Phase.DATA) {
