@@ -36,5 +36,11 @@ public enum ErrorCode {
    * The remote lacks what the call needs (e.g. streams, with a Python Callosum peer); refused
    * locally before anything was sent.
    */
-  UNSUPPORTED
+  UNSUPPORTED,
+  /**
+   * A peer is shutting down and takes no new calls ({@link ShuttingDownException}): this one (its
+   * new calls are not sent) or the remote (it said so, or answered with an error reply). Nothing of
+   * the call ran: it may be made again elsewhere.
+   */
+  SHUTTING_DOWN
 }

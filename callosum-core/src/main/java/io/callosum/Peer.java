@@ -124,9 +124,69 @@ public abstract sealed class Peer implements AutoCloseable permits BoundPeer, Co
   }
 
   /**
-   * Closes the peer: calls in flight fail with {@link ConnectionLostException}, running handlers
-   * are cancelled, remotes are disconnected, and every thread and socket this peer owns is released
-   * before this returns. Idempotent.
+   * Starts a graceful shutdown and returns at once. From now on:
+   *
+   * <ul>
+   *   <li>a new call from a remote is answered with an error reply, {@link ShuttingDownException}
+   *       for Java callers ({@code callosum.ShuttingDown} for Python ones), before anything of it
+   *       runs; so is a remote that connects meanwhile;
+   *   <li>remotes that announced it (Java peers) are told, and fail their new calls to this peer at
+   *       once with {@link ShuttingDownException} ({@link PeerListener#shuttingDown});
+   *   <li>this peer's own new calls fail at once with {@link ShuttingDownException};
+   *   <li>calls in flight both ways go on: handlers finish and reply, replies to this peer's calls
+   *       arrive, streams and big messages in chunks complete. So do callbacks: a call made while
+   *       serving a call, through {@link CallContext#caller()} or from the handler's thread, and a
+   *       call that arrives as part of a call this peer serves (a chain of callbacks; Python
+   *       callers send no chain).
+   * </ul>
+   *
+   * <p>Once nothing is left in flight, the peer closes as {@link #close()} does, on a thread of its
+   * own, and remotes see the connection end. {@link #awaitTermination} waits for that; {@link
+   * #shutdownNow()} stops waiting for what is in flight. Idempotent; a peer never started
+   * terminates at once.
+   */
+  public void shutdown() {
+    engine.shutdown();
+  }
+
+  /**
+   * Waits until the peer has terminated (after {@link #shutdown()}, {@link #shutdownNow()} or
+   * {@link #close()}): everything in flight ended, the lower closed, and every thread, socket and
+   * table entry of the peer released. Returns true if it did within {@code timeout}, false if the
+   * timeout passed first. A handler that waits for its own peer waits for itself: its call is in
+   * flight.
+   */
+  public boolean awaitTermination(Duration timeout) throws InterruptedException {
+    return engine.awaitTermination(Objects.requireNonNull(timeout, "timeout"));
+  }
+
+  /**
+   * Stops at once, as {@link #close()} does, whether or not a {@link #shutdown()} is draining:
+   * running handlers are cancelled (they are interrupted and see {@link
+   * CallContext#isCancelled()}), pending calls fail with {@link ConnectionLostException}, the
+   * remotes are disconnected and everything is released before this returns (unless called from one
+   * of the peer's own threads, which it cannot wait for). Idempotent.
+   */
+  public void shutdownNow() {
+    engine.close();
+  }
+
+  /** Whether {@link #shutdown()}, {@link #shutdownNow()} or {@link #close()} was called. */
+  public boolean isShutdown() {
+    return engine.isShutdown();
+  }
+
+  /** Whether the peer has terminated: closed, with everything it held released. */
+  public boolean isTerminated() {
+    return engine.isTerminated();
+  }
+
+  /**
+   * Closes the peer at once: {@link #shutdownNow()}, which returns once everything is released.
+   * Calls in flight fail with {@link ConnectionLostException}, running handlers are cancelled,
+   * remotes are disconnected, and every thread and socket this peer owns is released before this
+   * returns. Idempotent. For a graceful stop, call {@link #shutdown()} and {@link
+   * #awaitTermination} first.
    */
   @Override
   public void close() {

@@ -15,4 +15,11 @@ public interface PeerListener {
    * closed" when this peer closed.
    */
   default void disconnected(RemotePeer remote, Throwable cause) {}
+
+  /**
+   * {@code remote} said it is shutting down ({@link Peer#shutdown()} there): it finishes the calls
+   * in flight, then disconnects; new calls to it fail at once with {@link ShuttingDownException}.
+   * Heard only from remotes that announce it (Java peers; a Python peer just disconnects).
+   */
+  default void shuttingDown(RemotePeer remote) {}
 }

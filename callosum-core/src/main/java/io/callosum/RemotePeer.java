@@ -21,4 +21,13 @@ public interface RemotePeer extends Invoker {
 
   /** Whether the connection to this remote is still up. */
   boolean isConnected();
+
+  /**
+   * Whether this remote said it is shutting down ({@link PeerListener#shuttingDown}): new calls to
+   * it then fail at once with {@link ShuttingDownException}, but for callbacks of calls it is
+   * serving.
+   */
+  default boolean isShuttingDown() {
+    return false;
+  }
 }

@@ -179,6 +179,14 @@ public final class InProcessTransport implements Transport {
     final Side side;
     final Capabilities remoteCaps;
     final AtomicBoolean closed = new AtomicBoolean();
+
+    /**
+     * Its I/O thread has reported it disconnected: nothing is delivered to it any more. What the
+     * other end sent before it closed is (it was queued before the report), so the last messages of
+     * a peer that closes, its last replies or a CANCEL, are not lost.
+     */
+    boolean reported;
+
     volatile PipeEnd other;
     volatile Set<PipeEnd> registry;
 
@@ -206,7 +214,7 @@ public final class InProcessTransport implements Transport {
       }
       if (!to.side.post(
           () -> {
-            if (!to.closed.get()) {
+            if (!to.reported) {
               to.side.listener.received(to, envelope);
             }
           })) {
@@ -226,7 +234,11 @@ public final class InProcessTransport implements Transport {
           if (r != null) {
             r.remove(end);
           }
-          end.side.post(() -> end.side.listener.disconnected(end, cause));
+          end.side.post(
+              () -> {
+                end.reported = true;
+                end.side.listener.disconnected(end, cause);
+              });
         }
       }
     }

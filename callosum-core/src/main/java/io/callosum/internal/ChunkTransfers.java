@@ -47,6 +47,9 @@ final class ChunkTransfers {
   private final ReplyRefusal replyRefusal;
   private final TooLarge tooLarge;
 
+  /** Told when the stall watch dropped a transfer (the peer's drain checks whether it is idle). */
+  private final Runnable dropped;
+
   /**
    * Bytes of big messages being received in chunks, counted against {@code
    * Limits.maxBufferedBytes}.
@@ -64,7 +67,8 @@ final class ChunkTransfers {
       Limits limits,
       Timer timer,
       ReplyRefusal replyRefusal,
-      TooLarge tooLarge) {
+      TooLarge tooLarge,
+      Runnable dropped) {
     this.name = name;
     this.chunkSize = chunkSize;
     this.maxBufferedBytes = limits.maxBufferedBytes();
@@ -72,6 +76,7 @@ final class ChunkTransfers {
     this.timer = timer;
     this.replyRefusal = replyRefusal;
     this.tooLarge = tooLarge;
+    this.dropped = dropped;
   }
 
   // ---------------------------------------------------------------- sending
@@ -320,6 +325,7 @@ final class ChunkTransfers {
                         + " KiB of it in "
                         + Chunks.IDLE_TIMEOUT.toSeconds()
                         + " s; the transfer is dropped");
+                dropped.run();
               }
             }));
   }

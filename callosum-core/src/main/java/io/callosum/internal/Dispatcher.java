@@ -6,6 +6,7 @@ import io.callosum.Limits;
 import io.callosum.MessageTooLargeException;
 import io.callosum.lower.Capabilities;
 import io.callosum.lower.Envelope;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +27,8 @@ final class Dispatcher {
   private final OutgoingCalls outgoing;
   private final ChunkTransfers chunks;
   private final StreamRouting streams;
+  private final Drain drain;
+  private final Consumer<RemoteLink> remoteShuttingDown;
 
   Dispatcher(
       String name,
@@ -33,16 +36,28 @@ final class Dispatcher {
       IncomingCalls incoming,
       OutgoingCalls outgoing,
       ChunkTransfers chunks,
-      StreamRouting streams) {
+      StreamRouting streams,
+      Drain drain,
+      Consumer<RemoteLink> remoteShuttingDown) {
     this.name = name;
     this.limits = limits;
     this.incoming = incoming;
     this.outgoing = outgoing;
     this.chunks = chunks;
     this.streams = streams;
+    this.drain = drain;
+    this.remoteShuttingDown = remoteShuttingDown;
   }
 
   void received(RemoteLink r, Envelope env) {
+    received(r, env, false);
+  }
+
+  /**
+   * {@code reassembled}: the message came in chunks, whose transfer began before; a call that began
+   * arriving before a shutdown is served like one that came whole before it.
+   */
+  private void received(RemoteLink r, Envelope env, boolean reassembled) {
     if (env.header().length > limits.maxHeaderSize()) {
       LOG.warn(
           "{}: dropped a message from {}: header of {} bytes exceeds {}",
@@ -62,6 +77,9 @@ final class Dispatcher {
     if (!announced(r, h, env)) {
       return;
     }
+    if (h.type() == MessageType.FUNCTION && !reassembled && refusedWhileShuttingDown(r, h)) {
+      return;
+    }
     if (h.chunkTotal() > 0) {
       chunks.announced(r, h, env);
       return;
@@ -78,7 +96,7 @@ final class Dispatcher {
       case CHUNK -> {
         Envelope whole = chunks.chunk(r, h, env);
         if (whole != null) {
-          received(r, whole); // the big message, as if it had come in one piece
+          received(r, whole, true); // the big message, as if it had come in one piece
         }
       }
       case CHUNK_CREDIT -> chunks.credit(r, h);
@@ -86,8 +104,32 @@ final class Dispatcher {
       case CANCEL -> incoming.cancelled(r, h);
       case STREAM_ITEM, STREAM_CREDIT, STREAM_END, STREAM_CANCEL -> streams.received(r, h, env);
       case RESULT, FAILURE, ERROR, CANCELLED -> outgoing.received(r, h, env);
+      case SHUTDOWN -> remoteShuttingDown.accept(r);
       default -> LOG.warn("{}: dropped a message of type {} from {}", name, h.type(), r.id());
     }
+  }
+
+  /**
+   * While this peer shuts down, a new call is answered with a {@code callosum.ShuttingDown} ERROR
+   * (a chunked one at its announcement, and its sender told to stop), unless it is a callback of a
+   * call in flight here (its chain names one): that one is part of a call this peer finishes.
+   */
+  private boolean refusedWhileShuttingDown(RemoteLink r, Header h) {
+    if (!drain.isDraining()) {
+      return false;
+    }
+    if (r.capabilities.has(Capabilities.CHAIN)
+        && !h.chain().isEmpty()
+        && !outgoing.ancestorsOf(h.chain()).isEmpty()) {
+      return false;
+    }
+    LOG.debug("{}: refused {} from {}: shutting down", name, h.method(), r.id());
+    Replies.sendError(
+        r, h, ErrorNames.SHUTTING_DOWN, "the peer is shutting down and takes no new calls");
+    if (h.chunkTotal() > 0) {
+      chunks.abort(r, h, Chunks.REQUEST);
+    }
+    return true;
   }
 
   /** A header that did not decode: a call readable enough gets an ERROR, a reply fails its call. */
@@ -119,7 +161,9 @@ final class Dispatcher {
             ? Capabilities.CHUNK
             : h.type().isStream() && !r.capabilities.has(Capabilities.STREAM)
                 ? Capabilities.STREAM
-                : null;
+                : h.type() == MessageType.SHUTDOWN && !r.capabilities.has(Capabilities.SHUTDOWN)
+                    ? Capabilities.SHUTDOWN
+                    : null;
     if (missing == null) {
       return true;
     }

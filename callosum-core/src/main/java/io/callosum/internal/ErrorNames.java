@@ -9,6 +9,7 @@ import io.callosum.Metadata;
 import io.callosum.OverloadedException;
 import io.callosum.RemoteInternalException;
 import io.callosum.RemoteUserException;
+import io.callosum.ShuttingDownException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.concurrent.CancellationException;
@@ -28,6 +29,11 @@ public final class ErrorNames {
 
   /** The callee stopped the call at the caller's deadline (mapped to a timeout). */
   public static final String DEADLINE_EXCEEDED = "callosum.DeadlineExceeded";
+
+  /**
+   * The callee is shutting down and takes no new calls (mapped to {@code ShuttingDownException}).
+   */
+  public static final String SHUTTING_DOWN = "callosum.ShuttingDown";
 
   private ErrorNames() {}
 
@@ -87,6 +93,7 @@ public final class ErrorNames {
     return switch (meta[0]) {
       case OVERLOADED -> new OverloadedException("remote peer overloaded: " + detail, null, true);
       case DEADLINE_EXCEEDED -> new CallTimeoutException("remote: " + detail, null, true);
+      case SHUTTING_DOWN -> new ShuttingDownException("remote: " + detail, null, true);
       case MESSAGE_TOO_LARGE ->
           new MessageTooLargeException("remote refused: " + detail, null, true);
       case NO_SUCH_METHOD ->

@@ -78,6 +78,7 @@ final class IncomingCalls {
   private final StreamRouting streams;
   private final OutgoingCalls outgoing;
   private final BooleanSupplier closed;
+  private final Drain drain;
   private final Map<String, Handler> handlers = new ConcurrentHashMap<>();
   private final Object sched = new Object();
   private final CalleeScheduler<ServerCall> scheduler;
@@ -106,7 +107,8 @@ final class IncomingCalls {
       ChunkTransfers chunks,
       StreamRouting streams,
       OutgoingCalls outgoing,
-      BooleanSupplier closed) {
+      BooleanSupplier closed,
+      Drain drain) {
     this.name = name;
     this.codec = config.codec();
     this.limits = config.limits();
@@ -118,6 +120,7 @@ final class IncomingCalls {
     this.streams = streams;
     this.outgoing = outgoing;
     this.closed = closed;
+    this.drain = drain;
     this.scheduler = new CalleeScheduler<>(config.ordering(), config.limits());
   }
 
@@ -287,6 +290,7 @@ final class IncomingCalls {
     synchronized (sched) {
       scheduler.leave(r.share);
     }
+    drain.check();
   }
 
   // ---------------------------------------------------------------- running (handler threads)
@@ -467,6 +471,7 @@ final class IncomingCalls {
       }
     } finally {
       drainOutcomes(); // interceptors, outside the scheduler lock
+      drain.check();
     }
   }
 
@@ -545,6 +550,7 @@ final class IncomingCalls {
       toStart = scheduler.exited(c);
     }
     start(toStart);
+    drain.check();
   }
 
   /**

@@ -20,7 +20,12 @@ public enum MessageType {
   /** Extension (capability {@code chunk}): a slice of a big FUNCTION's or RESULT's body frame. */
   CHUNK(11),
   /** Extension: the receiver of chunks grants the sender more of them. */
-  CHUNK_CREDIT(12);
+  CHUNK_CREDIT(12),
+  /**
+   * Extension (capability {@code shutdown}): the sender is shutting down; it takes no new calls,
+   * and finishes those in flight.
+   */
+  SHUTDOWN(13);
 
   /** The type of each wire code, indexed by the code (not by declaration order). */
   private static final MessageType[] BY_CODE = index(values());

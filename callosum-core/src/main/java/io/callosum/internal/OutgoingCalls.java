@@ -16,6 +16,7 @@ import io.callosum.Metadata;
 import io.callosum.OverloadedException;
 import io.callosum.Payload;
 import io.callosum.Reply;
+import io.callosum.ShuttingDownException;
 import io.callosum.StreamCall;
 import io.callosum.Timer;
 import io.callosum.UnsupportedByRemoteException;
@@ -62,6 +63,7 @@ final class OutgoingCalls {
   private final ChunkTransfers chunks;
   private final StreamRouting streams;
   private final BooleanSupplier closed;
+  private final Drain drain;
   private final AtomicLong seq = new AtomicLong();
   private final AtomicInteger pendingCount = new AtomicInteger();
 
@@ -77,7 +79,8 @@ final class OutgoingCalls {
       Interceptors interceptors,
       ChunkTransfers chunks,
       StreamRouting streams,
-      BooleanSupplier closed) {
+      BooleanSupplier closed,
+      Drain drain) {
     this.name = name;
     this.codec = config.codec();
     this.limits = config.limits();
@@ -88,6 +91,7 @@ final class OutgoingCalls {
     this.chunks = chunks;
     this.streams = streams;
     this.closed = closed;
+    this.drain = drain;
   }
 
   /** The timeout of calls that set none (null: none). */
@@ -190,6 +194,7 @@ final class OutgoingCalls {
     if (over != null) {
       throw new MessageTooLargeException("call of " + request.method() + " refused: " + over);
     }
+    refuseWhileShuttingDown(request, r, parent);
     byte[] body = encode(request.body());
     long s = seq.getAndIncrement() & Header.MAX_SEQ;
     // A callback carries its ancestry to remotes that understand it (see ORDERING.md). A call
@@ -295,6 +300,26 @@ final class OutgoingCalls {
               + request.orderKey().encodedSize()
               + " bytes exceeds the limit of "
               + limits.maxOrderKeySize());
+    }
+  }
+
+  /**
+   * Refuses a new call while this peer or its remote shuts down. A callback, made while serving a
+   * call of this peer, goes on: it is part of a call in flight, which the remote admits too.
+   */
+  private void refuseWhileShuttingDown(CallRequest request, RemoteLink r, ServerCall parent) {
+    if (parent != null && parent.remote.calls == this) {
+      return;
+    }
+    if (drain.isDraining()) {
+      throw new ShuttingDownException(
+          "this peer is shutting down: it makes no new calls (" + request.method() + " not sent)");
+    }
+    if (r.shuttingDown) {
+      throw new ShuttingDownException(
+          "the remote " + r.id() + " is shutting down: " + request.method() + " was not sent",
+          null,
+          true);
     }
   }
 
@@ -420,6 +445,7 @@ final class OutgoingCalls {
           Interceptors.finished(c.listeners, outcome);
         }
       }
+      drain.check();
     }
   }
 
@@ -582,6 +608,7 @@ final class OutgoingCalls {
     if (!threads.handsCompletionsToWaiters() || !c.future.handOff(settlement)) {
       threads.onCallbackThread(settlement);
     }
+    drain.check();
   }
 
   // ---------------------------------------------------------------- call chains

@@ -17,6 +17,7 @@ import io.callosum.lower.LinkListener;
 import io.callosum.lower.TransportConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -61,6 +62,7 @@ public final class PeerEngine implements LinkListener {
   private final OutgoingCalls outgoing;
   private final IncomingCalls incoming;
   private final Dispatcher dispatcher;
+  private final Drain drain;
 
   private final Object lifecycle = new Object();
   private boolean started;
@@ -90,17 +92,27 @@ public final class PeerEngine implements LinkListener {
             config, name, (long) limits.maxConcurrentCalls() + limits.maxQueuedCalls());
     this.events = new SerialExecutor(threads::onCallbackThread);
     this.listeners = List.copyOf(config.listeners());
+    this.drain = new Drain(name, this::internalEntries, this::close);
     Interceptors interceptors = new Interceptors(config.interceptors());
     StreamRouting streams = new StreamRouting(name, config, threads.callbacks);
     this.chunks =
         new ChunkTransfers(
-            name, config.chunkSize(), limits, threads.timer, this::failReply, this::tooLarge);
+            name,
+            config.chunkSize(),
+            limits,
+            threads.timer,
+            this::failReply,
+            this::tooLarge,
+            drain::check);
     this.outgoing =
-        new OutgoingCalls(name, config, threads, interceptors, chunks, streams, this::isClosed);
+        new OutgoingCalls(
+            name, config, threads, interceptors, chunks, streams, this::isClosed, drain);
     this.incoming =
         new IncomingCalls(
-            name, config, threads, interceptors, chunks, streams, outgoing, this::isClosed);
-    this.dispatcher = new Dispatcher(name, limits, incoming, outgoing, chunks, streams);
+            name, config, threads, interceptors, chunks, streams, outgoing, this::isClosed, drain);
+    this.dispatcher =
+        new Dispatcher(
+            name, limits, incoming, outgoing, chunks, streams, drain, this::remoteShuttingDown);
   }
 
   /** What this peer announces: every extension, and {@code ordered} when it keeps key order. */
@@ -114,6 +126,7 @@ public final class PeerEngine implements LinkListener {
     }
     f.add(Capabilities.METADATA);
     f.add(Capabilities.DEADLINE);
+    f.add(Capabilities.SHUTDOWN);
     return f;
   }
 
@@ -138,6 +151,9 @@ public final class PeerEngine implements LinkListener {
       }
       if (closed) {
         throw new IllegalStateException("peer is closed");
+      }
+      if (drain.isDraining()) {
+        throw new IllegalStateException("peer is shut down");
       }
       started = true;
     }
@@ -208,6 +224,63 @@ public final class PeerEngine implements LinkListener {
   }
 
   /**
+   * Starts a graceful shutdown (see {@link io.callosum.Peer#shutdown()}): new calls are refused
+   * both ways, remotes that announced {@code shutdown} are told, and once nothing is left in flight
+   * the peer closes itself. Returns at once; idempotent.
+   */
+  public void shutdown() {
+    synchronized (lifecycle) {
+      if (closed || !drain.start()) {
+        return;
+      }
+    }
+    LOG.debug("{}: shutting down; {} remotes are told", name, remotes.size());
+    for (RemoteLink r : remotes.values()) {
+      tellShuttingDown(r);
+    }
+    drain.check();
+  }
+
+  /** Tells {@code r} that this peer is shutting down, if it announced that it understands. */
+  private void tellShuttingDown(RemoteLink r) {
+    if (!r.capabilities.has(Capabilities.SHUTDOWN)) {
+      return; // a Python peer sees error replies, then the connection end
+    }
+    try {
+      r.link.send(Replies.shutdown());
+    } catch (RuntimeException e) {
+      LOG.debug("{}: SHUTDOWN to {} not sent: {}", name, r.id(), e.getMessage());
+    }
+  }
+
+  /** A remote said it is shutting down (I/O thread): no new calls go to it; listeners hear it. */
+  private void remoteShuttingDown(RemoteLink r) {
+    if (r.shuttingDown) {
+      return;
+    }
+    r.shuttingDown = true;
+    LOG.debug("{}: {} is shutting down", name, r.id());
+    for (PeerListener l : listeners) {
+      events.execute(() -> l.shuttingDown(r));
+    }
+  }
+
+  /** Whether {@link #shutdown()} or {@link #close()} was called. */
+  public boolean isShutdown() {
+    return closed || drain.isDraining();
+  }
+
+  /** Whether the peer has closed and released everything. */
+  public boolean isTerminated() {
+    return drain.isTerminated();
+  }
+
+  /** Waits up to {@code timeout} for the peer to terminate; true if it did. */
+  public boolean awaitTermination(Duration timeout) throws InterruptedException {
+    return drain.await(timeout);
+  }
+
+  /**
    * Fails every pending call, cancels every served one, closes the lower (its threads end before
    * this returns), then stops the timer and the executors the peer made.
    */
@@ -218,6 +291,7 @@ public final class PeerEngine implements LinkListener {
       }
       closed = true;
     }
+    drain.closing();
     firstRemote.completeExceptionally(new ConnectionLostException("peer closed"));
     for (RemoteLink r : new ArrayList<>(remotes.values())) {
       ConnectionLostException closed = new ConnectionLostException("peer closed");
@@ -235,6 +309,7 @@ public final class PeerEngine implements LinkListener {
       }
     }
     threads.close();
+    drain.terminated();
   }
 
   // ---------------------------------------------------------------- handlers and remotes
@@ -293,6 +368,9 @@ public final class PeerEngine implements LinkListener {
     for (PeerListener l : listeners) {
       events.execute(() -> l.connected(r));
     }
+    if (drain.isDraining()) {
+      tellShuttingDown(r); // its calls are refused until this peer has closed
+    }
   }
 
   /** The remote's share weight from the user's function (1 if it has none, or fails). */
@@ -349,6 +427,7 @@ public final class PeerEngine implements LinkListener {
     for (PeerListener l : listeners) {
       events.execute(() -> l.disconnected(r, heard));
     }
+    drain.check();
   }
 
   @Override
@@ -364,6 +443,7 @@ public final class PeerEngine implements LinkListener {
       // Never let a remote's message end the lower's receive loop.
       LOG.error("{}: unexpected failure handling a message from {}", name, link.id(), e);
     }
+    drain.check(); // after the whole message: a call it completed is then admitted or answered
   }
 
   @Override

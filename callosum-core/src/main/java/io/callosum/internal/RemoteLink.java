@@ -33,6 +33,9 @@ final class RemoteLink implements RemotePeer {
 
   volatile boolean connected = true;
 
+  /** The remote said it is shutting down (a SHUTDOWN message): no new calls go to it. */
+  volatile boolean shuttingDown;
+
   /** Big messages this peer is sending in chunks, by {@link Chunks#key}. */
   final ConcurrentHashMap<Long, Chunks.Out> chunksOut = new ConcurrentHashMap<>();
 
@@ -101,6 +104,11 @@ final class RemoteLink implements RemotePeer {
   }
 
   @Override
+  public boolean isShuttingDown() {
+    return shuttingDown;
+  }
+
+  @Override
   public Invocation call(String method) {
     return new InvocationImpl(calls, itself, method, null);
   }
@@ -133,6 +141,11 @@ final class RemoteLink implements RemotePeer {
       }
 
       @Override
+      public boolean isShuttingDown() {
+        return self.isShuttingDown();
+      }
+
+      @Override
       public Invocation call(String method) {
         return new InvocationImpl(calls, itself, method, parent);
       }
@@ -149,7 +162,7 @@ final class RemoteLink implements RemotePeer {
     return "RemotePeer("
         + id()
         + (capabilities.isLegacy() ? ", legacy" : "")
-        + (connected ? "" : ", disconnected")
+        + (connected ? (shuttingDown ? ", shutting down" : "") : ", disconnected")
         + ")";
   }
 }

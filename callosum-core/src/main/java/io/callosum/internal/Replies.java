@@ -42,6 +42,14 @@ final class Replies {
         MessageCodec.encodeBody(MessageCodec.EMPTY_ARRAY_META, null, false));
   }
 
+  /** The SHUTDOWN a peer sends its remotes that announced {@code shutdown} when it shuts down. */
+  static Envelope shutdown() {
+    return new Envelope(
+        MessageCodec.encodeHeader(
+            new Header(MessageType.SHUTDOWN, "", OrderKey.NONE, 0, false, List.of())),
+        MessageCodec.encodeBody(MessageCodec.EMPTY_ARRAY_META, null, false));
+  }
+
   /** The CANCEL a caller sends for its call. */
   static Envelope cancel(String method, OrderKey okey, long seq) {
     return new Envelope(

@@ -54,6 +54,12 @@ public record Capabilities(int version, long instanceId, Set<String> features) {
    */
   public static final String DEADLINE = "deadline";
 
+  /**
+   * This peer says when it shuts down (a SHUTDOWN message), and its remotes then stop sending it
+   * new calls (see {@code io.callosum.Peer#shutdown()}).
+   */
+  public static final String SHUTDOWN = "shutdown";
+
   /** A remote that announced nothing: Python Callosum. */
   public static final Capabilities LEGACY = new Capabilities(0, 0, Set.of());
 

@@ -40,7 +40,8 @@ class ChunkTransfersFuzzTest {
     FuzzInput in = new FuzzInput(data);
     ManualTimer timer = new ManualTimer();
     ChunkTransfers t =
-        new ChunkTransfers("fuzz", CHUNK, LIMITS, timer, (r, h, e) -> {}, (r, h, size) -> {});
+        new ChunkTransfers(
+            "fuzz", CHUNK, LIMITS, timer, (r, h, e) -> {}, (r, h, size) -> {}, () -> {});
     RecordingLink link = new RecordingLink(CHUNKS);
     RemoteLink r = new RemoteLink(null, link);
     while (in.more()) {

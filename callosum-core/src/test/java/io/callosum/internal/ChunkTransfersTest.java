@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -33,6 +34,7 @@ class ChunkTransfersTest {
   private final ManualTimer timer = new ManualTimer();
   private final List<String> refusedReplies = new ArrayList<>();
   private final List<Long> tooLarge = new ArrayList<>();
+  private final AtomicInteger dropped = new AtomicInteger();
 
   private ChunkTransfers transfers(Limits limits) {
     return new ChunkTransfers(
@@ -41,7 +43,8 @@ class ChunkTransfersTest {
         limits,
         timer,
         (r, h, e) -> refusedReplies.add(h.method() + ": " + e.getMessage()),
-        (r, h, size) -> tooLarge.add(size));
+        (r, h, size) -> tooLarge.add(size),
+        dropped::incrementAndGet);
   }
 
   private static Header function(long seq, long chunkTotal) {
@@ -159,9 +162,11 @@ class ChunkTransfersTest {
     assertEquals(1, r.chunksIn.size(), "64 KiB in the first period: kept");
     timer.advance(Chunks.IDLE_TIMEOUT.minus(Duration.ofMillis(1)));
     assertEquals(1, r.chunksIn.size(), "not before the period ends");
+    assertEquals(0, dropped.get());
     timer.advance(Duration.ofMillis(1));
     assertTrue(r.chunksIn.isEmpty(), "nothing in the second: dropped");
     assertEquals(0, t.entries());
+    assertEquals(1, dropped.get(), "the drop is told (a draining peer may now be idle)");
     Header error = link.header(link.sent.size() - 2);
     assertEquals(MessageType.ERROR, error.type());
     assertEquals(MessageType.CHUNK_CREDIT, link.header(link.sent.size() - 1).type());

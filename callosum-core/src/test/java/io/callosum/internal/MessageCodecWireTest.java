@@ -14,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.callosum.OrderKey;
+import io.callosum.lower.Envelope;
 import io.callosum.upper.MsgpackCodec;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -158,6 +159,19 @@ class MessageCodecWireTest {
     Header request = decode(REQUEST_HEADER);
     assertHeaderWire(request.reply(MessageType.RESULT), RESULT_HEADER);
     assertBodyWire(MessageCodec.EMPTY_ARRAY_META, APP_BODY, RESULT_BODY);
+  }
+
+  /** The SHUTDOWN notice, as docs/WIRE.md shows it. */
+  @Test
+  void shutdownIsItsDocumentedBytes() throws Exception {
+    Envelope notice = Replies.shutdown();
+    byte[] header =
+        hex(
+            "85 a4 74 79 70 65 0d a4 6d 65 74 68 a0 a4 6f 6b 65 79 c4 00 a3 73 65 71 00 a3 7a 69"
+                + " 70 c2");
+    assertHeaderWire(header(MessageType.SHUTDOWN, "", OrderKey.NONE, 0, false), header);
+    assertBytes(header, notice.header());
+    assertBytes(NIL_BODY, notice.body());
   }
 
   @Test

@@ -18,13 +18,14 @@ class MessageTypeTest {
       assertSame(t, MessageType.of(t.code));
     }
     assertEquals(12, MessageType.CHUNK_CREDIT.code);
+    assertEquals(13, MessageType.SHUTDOWN.code);
     assertEquals(1, MessageType.FUNCTION.code);
   }
 
   @Test
   void unknownCodesAreNoType() {
     assertNull(MessageType.of(-1));
-    assertNull(MessageType.of(13));
+    assertNull(MessageType.of(14));
     assertNull(MessageType.of(Long.MAX_VALUE));
   }
 

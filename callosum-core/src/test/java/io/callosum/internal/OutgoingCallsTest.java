@@ -1,11 +1,13 @@
 package io.callosum.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.callosum.CallTimeoutException;
 import io.callosum.ConnectionLostException;
+import io.callosum.ErrorCode;
 import io.callosum.Limits;
 import io.callosum.MessageTooLargeException;
 import io.callosum.Metadata;
@@ -13,6 +15,7 @@ import io.callosum.OrderKey;
 import io.callosum.Ordering;
 import io.callosum.OverloadedException;
 import io.callosum.Payload;
+import io.callosum.ShuttingDownException;
 import io.callosum.lower.Capabilities;
 import io.callosum.lower.Envelope;
 import io.callosum.testing.ManualTimer;
@@ -50,6 +53,9 @@ class OutgoingCallsTest {
     final RemoteLink remote;
     final PeerResources threads;
 
+    /** The peer's shutdown, never idle here (so it never closes anything). */
+    final Drain drain = new Drain("test", () -> 1, () -> {});
+
     Fixture(Limits limits) {
       this(limits, ALL, Runnable::run);
     }
@@ -85,7 +91,13 @@ class OutgoingCallsTest {
       threads = new PeerResources(config, "test", 16);
       ChunkTransfers chunks =
           new ChunkTransfers(
-              "test", config.chunkSize(), limits, timer, (r, h, e) -> {}, (r, h, size) -> {});
+              "test",
+              config.chunkSize(),
+              limits,
+              timer,
+              (r, h, e) -> {},
+              (r, h, size) -> {},
+              () -> {});
       calls =
           new OutgoingCalls(
               "test",
@@ -94,7 +106,8 @@ class OutgoingCallsTest {
               new Interceptors(List.of()),
               chunks,
               new StreamRouting("test", config, threads.callbacks),
-              () -> false);
+              () -> false,
+              drain);
       link = new RecordingLink(remoteCapabilities);
       remote = new RemoteLink(calls, link);
     }
@@ -216,6 +229,32 @@ class OutgoingCallsTest {
     int sent = link.sent.size();
     timer.advance(Duration.ofSeconds(10));
     assertEquals(sent, link.sent.size(), "the timeout does not send a second CANCEL");
+    assertEquals(0, calls.entries());
+  }
+
+  @Test
+  void whileThisPeerShutsDownNewCallsAreRefused_andCallsInFlightStillSettle() throws Exception {
+    CompletableFuture<Payload> inFlight = calls.invoke(request(null, null));
+    Header function = link.last();
+    assertTrue(fixture.drain.start());
+    Throwable refused = failure(calls.invoke(request(null, null)));
+    assertInstanceOf(ShuttingDownException.class, refused);
+    assertEquals(ErrorCode.SHUTTING_DOWN, ((ShuttingDownException) refused).code());
+    assertFalse(((ShuttingDownException) refused).isRemote(), "decided here");
+    assertEquals(1, link.sent.size(), "the refused call sent nothing");
+    Envelope result = reply(function, MessageType.RESULT);
+    calls.received(remote, MessageCodec.decodeHeader(result.header(), 1024, 32), result);
+    assertEquals(1, inFlight.join().bytes()[0]);
+    assertEquals(0, calls.entries());
+  }
+
+  @Test
+  void aRemoteThatSaidItShutsDownIsSentNoNewCall() {
+    remote.shuttingDown = true;
+    Throwable refused = failure(calls.invoke(request(null, null)));
+    assertInstanceOf(ShuttingDownException.class, refused);
+    assertTrue(((ShuttingDownException) refused).isRemote(), "the remote said so");
+    assertEquals(0, link.sent.size());
     assertEquals(0, calls.entries());
   }
 

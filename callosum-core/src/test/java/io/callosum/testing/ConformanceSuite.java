@@ -35,6 +35,7 @@ import io.callosum.RemoteInternalException;
 import io.callosum.RemotePeer;
 import io.callosum.RemoteUserException;
 import io.callosum.Reply;
+import io.callosum.ShuttingDownException;
 import io.callosum.internal.CallId;
 import io.callosum.internal.Header;
 import io.callosum.internal.MessageCodec;
@@ -297,7 +298,8 @@ public abstract class ConformanceSuite {
     String id = server.remotes().get(0).id();
     assertEquals("connected " + id, events.get(0));
     client.close();
-    Await.until("disconnect event", () -> events.size() == 2);
+    // The listener notes the event before its cause.
+    Await.until("disconnect event", () -> events.size() == 2 && causes.size() == 1);
     assertEquals("disconnected " + id, events.get(1));
     if (tellsOrderlyClose()) {
       assertEquals(List.of("null"), causes, "a client that closed is no failure");
@@ -1865,5 +1867,235 @@ public abstract class ConformanceSuite {
         "threads end",
         () -> before.containsAll(callosumThreads()),
         () -> callosumThreads().toString());
+  }
+
+  // ------------------------------------------------------------------ graceful shutdown
+
+  /** A listener that counts down when its remote says it is shutting down. */
+  private static PeerListener hearsShutdown(CountDownLatch told) {
+    return new PeerListener() {
+      @Override
+      public void shuttingDown(RemotePeer remote) {
+        told.countDown();
+      }
+    };
+  }
+
+  private static ShuttingDownException shuttingDown(CompletableFuture<?> f) throws Exception {
+    Throwable e = Await.failure(f);
+    assertInstanceOf(ShuttingDownException.class, e);
+    assertEquals(ErrorCode.SHUTTING_DOWN, ((ShuttingDownException) e).code());
+    return (ShuttingDownException) e;
+  }
+
+  /**
+   * After shutdown(), a call in flight finishes and is answered; the client is told and its new
+   * calls fail at once; once idle the server terminates, releasing what it held, and the client
+   * sees it go.
+   */
+  @Test
+  public void shutdownFinishesCallsInFlightAndRefusesNewOnes() throws Exception {
+    Blocker blocker = new Blocker();
+    BoundPeer server = server();
+    server.handle("block", blocker.handler());
+    CountDownLatch told = new CountDownLatch(1);
+    ConnectedPeer client = client(server, b -> b.listener(hearsShutdown(told)));
+    CompletableFuture<Object> inFlight = client.invoke("block", null);
+    await(blocker.entered);
+    assertFalse(server.awaitTermination(Duration.ZERO), "not shut down");
+    server.shutdown();
+    server.shutdown(); // idempotent
+    assertTrue(server.isShutdown());
+    await(told);
+    assertTrue(client.remote().isShuttingDown());
+    assertTrue(shuttingDown(client.invoke("echo", 1)).isRemote(), "the server said so");
+    assertFalse(server.isTerminated(), "a call is in flight");
+    assertFalse(inFlight.isDone());
+    blocker.release.countDown();
+    assertEquals("released", await(inFlight));
+    assertTrue(server.awaitTermination(Await.LIMIT));
+    assertTrue(server.isTerminated());
+    assertEquals(0, InternalEntries.of(server));
+    assertFalse(blocker.interrupted.get(), "the handler was not cancelled");
+    Await.until("the client sees the server go", () -> client.remotes().isEmpty());
+    awaitIdle(client);
+  }
+
+  /**
+   * A caller that heard nothing (a Python peer, which gets no SHUTDOWN, or a call already on its
+   * way) gets an ERROR reply {@code callosum.ShuttingDown} for a new call; a Java remote that
+   * announced {@code shutdown} gets the SHUTDOWN message, a legacy one never.
+   */
+  @Test
+  public void newCallsGetAShuttingDownErrorReply_andOnlyRemotesThatAnnouncedItAreTold()
+      throws Exception {
+    Blocker blocker = new Blocker();
+    BoundPeer server = server();
+    server.handle("block", blocker.handler());
+    RawLink python =
+        closeLater(RawLink.connect(transport(), server.address(), Capabilities.LEGACY));
+    RawLink java =
+        closeLater(
+            RawLink.connect(
+                transport(),
+                server.address(),
+                new Capabilities(Capabilities.VERSION, 99, Set.of(Capabilities.SHUTDOWN))));
+    Await.until("both connected", () -> server.remotes().size() == 2);
+    python.sendCall("block", OrderKey.NONE, 1, msgpack.encode(null));
+    await(blocker.entered);
+    server.shutdown();
+    Header notice = java.nextHeader();
+    assertEquals(MessageType.SHUTDOWN, notice.type());
+    java.sendCall("echo", OrderKey.NONE, 7, msgpack.encode("on its way"));
+    assertShuttingDownError(java.next(), 7);
+    python.sendCall("echo", OrderKey.NONE, 2, msgpack.encode("late"));
+    assertShuttingDownError(python.next(), 2);
+    blocker.release.countDown();
+    Header done = python.nextHeader();
+    assertEquals(MessageType.RESULT, done.type());
+    assertEquals(1, done.seq());
+    assertTrue(server.awaitTermination(Await.LIMIT));
+    assertEquals(0, python.backlog(), "nothing else reached the legacy remote");
+  }
+
+  private static void assertShuttingDownError(Envelope reply, long seq) throws Exception {
+    Header h = MessageCodec.decodeHeader(reply.header(), 1024, 32);
+    assertEquals(MessageType.ERROR, h.type());
+    assertEquals(seq, h.seq());
+    String[] meta = RawLink.errorMeta(reply);
+    assertEquals(3, meta.length, "three str, as Python Callosum reads them");
+    assertEquals("callosum.ShuttingDown", meta[0]);
+  }
+
+  /**
+   * A call in flight may call back while its server shuts down, and the callback may call the
+   * server again: both are part of the call in flight, and both get through.
+   */
+  @Test
+  public void callbacksOfACallInFlightGoOnDuringShutdown() throws Exception {
+    CountDownLatch entered = new CountDownLatch(1);
+    CountDownLatch shutDown = new CountDownLatch(1);
+    BoundPeer server = server();
+    server.handle(
+        "relay",
+        (ctx, body) -> {
+          entered.countDown();
+          assertTrue(shutDown.await(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS));
+          return "relayed " + ctx.caller().invokeAndWait("ask", body.value());
+        });
+    CountDownLatch told = new CountDownLatch(1);
+    ConnectedPeer client = client(server, b -> b.listener(hearsShutdown(told)));
+    client.handle(
+        "ask", (ctx, body) -> "asked " + ctx.caller().invokeAndWait("echo", body.value()));
+    CompletableFuture<Object> call = client.invoke("relay", "x");
+    await(entered);
+    server.shutdown();
+    await(told);
+    shutDown.countDown();
+    assertEquals("relayed asked x", await(call));
+    assertTrue(server.awaitTermination(Await.LIMIT));
+  }
+
+  /**
+   * A connected peer that shuts down finishes its own calls in flight and refuses new ones (not
+   * sent); its server is told, and calling it back fails at once.
+   */
+  @Test
+  public void aConnectedPeerThatShutsDownFinishesItsCallsAndRefusesNewOnes() throws Exception {
+    Blocker blocker = new Blocker();
+    CountDownLatch told = new CountDownLatch(1);
+    BoundPeer server = server(b -> b.listener(hearsShutdown(told)));
+    server.handle("block", blocker.handler());
+    ConnectedPeer client = client(server);
+    CompletableFuture<Object> inFlight = client.invoke("block", null);
+    await(blocker.entered);
+    client.shutdown();
+    assertFalse(shuttingDown(client.invoke("echo", 1)).isRemote(), "refused here");
+    await(told);
+    RemotePeer theClient = server.remotes().get(0);
+    assertTrue(theClient.isShuttingDown());
+    assertTrue(shuttingDown(theClient.invoke("echo", 1)).isRemote());
+    blocker.release.countDown();
+    assertEquals("released", await(inFlight));
+    assertTrue(client.awaitTermination(Await.LIMIT));
+    assertEquals(0, InternalEntries.of(client));
+    Await.until("the server forgets the client", () -> server.remotes().isEmpty());
+    awaitIdle(server);
+  }
+
+  /** A remote that connects while a server drains is told, and its calls are refused. */
+  @Test
+  public void aRemoteConnectingDuringShutdownIsRefusedItsCalls() throws Exception {
+    Blocker blocker = new Blocker();
+    BoundPeer server = server();
+    server.handle("block", blocker.handler());
+    CompletableFuture<Object> inFlight = client(server).invoke("block", null);
+    await(blocker.entered);
+    server.shutdown();
+    ConnectedPeer late = client(server);
+    shuttingDown(late.invoke("echo", 1));
+    blocker.release.countDown();
+    assertEquals("released", await(inFlight));
+    assertTrue(server.awaitTermination(Await.LIMIT));
+  }
+
+  /**
+   * shutdownNow() stops what a shutdown() still waits for: the handler is cancelled (interrupted,
+   * and sees it), the caller's call fails, and the server terminates. A client's shutdownNow()
+   * fails its own pending call at once.
+   */
+  @Test
+  public void shutdownNowCancelsHandlersAndFailsPendingCalls() throws Exception {
+    Blocker blocker = new Blocker();
+    BoundPeer server = server();
+    server.handle("block", blocker.handler());
+    ConnectedPeer client = client(server);
+    CompletableFuture<Object> inFlight = client.invoke("block", null);
+    await(blocker.entered);
+    server.shutdown();
+    server.shutdownNow();
+    await(blocker.ended);
+    assertTrue(blocker.interrupted.get());
+    assertTrue(blocker.sawCancelled.get());
+    assertInstanceOf(ConnectionLostException.class, Await.failure(inFlight));
+    assertTrue(server.awaitTermination(Await.LIMIT));
+    assertTrue(server.isTerminated());
+
+    Blocker other = new Blocker();
+    BoundPeer second = server();
+    second.handle("block", other.handler());
+    ConnectedPeer caller = client(second);
+    CompletableFuture<Object> pending = caller.invoke("block", null);
+    await(other.entered);
+    caller.shutdownNow();
+    assertInstanceOf(ConnectionLostException.class, Await.failure(pending));
+    assertTrue(caller.awaitTermination(Await.LIMIT));
+    await(other.ended); // the server cancels the call of a client that went away
+    awaitIdle(second);
+  }
+
+  /**
+   * An idle peer that shuts down terminates at once, with every thread it made ended; one never
+   * started terminates too, and can no longer start.
+   */
+  @Test
+  public void shutdownOfIdlePeersReleasesEverything() throws Exception {
+    Set<Thread> before = callosumThreads();
+    BoundPeer server = server();
+    ConnectedPeer client = client(server);
+    assertEquals(1, client.invokeAndWait("echo", 1));
+    client.shutdown();
+    server.shutdown();
+    assertTrue(client.awaitTermination(Await.LIMIT));
+    assertTrue(server.awaitTermination(Await.LIMIT));
+    assertEquals(0, InternalEntries.of(client) + InternalEntries.of(server));
+    Await.until(
+        "threads end",
+        () -> before.containsAll(callosumThreads()),
+        () -> callosumThreads().toString());
+    BoundPeer never = closeLater(base().bind(bindAddress()).build());
+    never.shutdown();
+    assertTrue(never.awaitTermination(Await.LIMIT));
+    assertThrows(IllegalStateException.class, never::start);
   }
 }

@@ -108,6 +108,12 @@ public final class RawLink implements AutoCloseable {
     return MessageCodec.decodeHeader(next().header(), 1 << 20, 1024);
   }
 
+  /** The {@code [name, repr, traceback]} of a FAILURE or ERROR reply. */
+  public static String[] errorMeta(Envelope reply) throws Exception {
+    return MessageCodec.decodeErrorMeta(
+        MessageCodec.decodeBody(reply.body(), false, 1 << 20).meta());
+  }
+
   /** Envelopes received and not yet taken. */
   public int backlog() {
     return received.size();

@@ -935,6 +935,14 @@ public abstract class StreamSuite {
     assertEquals(0, python.backlog());
   }
 
+  /** Sends bytes {@code from} to {@code to} of a request's body {@code frame} as a CHUNK of it. */
+  private static void sendChunk(RawLink raw, Header call, byte[] frame, int from, int to)
+      throws Exception {
+    raw.send(
+        MessageCodec.encodeHeader(call.stream(MessageType.CHUNK, Header.UPSTREAM, 0, 0)),
+        Arrays.copyOfRange(frame, from, to));
+  }
+
   /** Bad chunks from a remote: an overflow, a chunk for nothing, a non-empty body with chk. */
   @Test
   public void badChunksAreRefusedAndHurtNobody() throws Exception {
@@ -964,13 +972,9 @@ public abstract class StreamSuite {
     raw.send(MessageCodec.encodeHeader(good.chunked(frame.length)), new byte[0]);
     assertEquals(MessageType.CHUNK_CREDIT, raw.nextHeader().type());
     int half = frame.length / 2;
-    raw.send(
-        MessageCodec.encodeHeader(good.stream(MessageType.CHUNK, 1, 0, 0)),
-        Arrays.copyOfRange(frame, 0, half));
+    sendChunk(raw, good, frame, 0, half);
     assertEquals(MessageType.CHUNK_CREDIT, raw.nextHeader().type());
-    raw.send(
-        MessageCodec.encodeHeader(good.stream(MessageType.CHUNK, 1, 0, 0)),
-        Arrays.copyOfRange(frame, half, frame.length));
+    sendChunk(raw, good, frame, half, frame.length);
     Envelope reply = raw.next();
     Header rh = MessageCodec.decodeHeader(reply.header(), 1024, 32);
     assertEquals(MessageType.RESULT, rh.type());
@@ -1116,5 +1120,87 @@ public abstract class StreamSuite {
       out.write(data);
     }
     assertArrayEquals(data, Await.result(reader));
+  }
+
+  // ------------------------------------------------------------------ graceful shutdown
+
+  /**
+   * Streams and big messages of calls in flight complete after their server's shutdown() began: a
+   * bidirectional stream the client goes on feeding, and a reply sent in chunks; then the server
+   * terminates.
+   */
+  @Test
+  public void streamsAndChunkedRepliesInFlightCompleteDuringShutdown() throws Exception {
+    BoundPeer server = server(b -> b.chunkSize(64 << 10));
+    byte[] big = new byte[(1 << 20) + 17];
+    new Random(3).nextBytes(big);
+    CountDownLatch bigEntered = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    server.handle(
+        "bigReply",
+        (ctx, body) -> {
+          bigEntered.countDown();
+          assertTrue(release.await(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS));
+          return Payload.wrap(big);
+        });
+    ConnectedPeer client = client(server, b -> b.chunkSize(64 << 10));
+    StreamCall stream = client.call("double").bidiStream(null);
+    for (long i = 0; i < 100; i++) {
+      stream.upstream().send(i);
+    }
+    CompletableFuture<Payload> bigCall =
+        client.call("bigReply").invokeRaw(Payload.wrap(new MsgpackCodec().encode(null)));
+    assertTrue(bigEntered.await(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS));
+    server.shutdown();
+    for (long i = 100; i < 200; i++) {
+      stream.upstream().send(i);
+    }
+    stream.upstream().complete();
+    List<Long> doubled = new ArrayList<>();
+    for (long i = 0; i < 200; i++) {
+      doubled.add(2 * i);
+    }
+    assertEquals(doubled, drain(stream.downstream()));
+    assertEquals(200, ((Number) Await.result(stream.result())).intValue());
+    release.countDown();
+    assertArrayEquals(big, Await.result(bigCall).bytes());
+    assertTrue(server.awaitTermination(Await.LIMIT));
+    assertEquals(0, InternalEntries.of(server));
+  }
+
+  /**
+   * A call whose chunks are still arriving when shutdown() begins is served; one announced after is
+   * refused at once ({@code callosum.ShuttingDown}) and its sender told to stop.
+   */
+  @Test
+  public void aChunkedCallArrivingAtShutdownIsServed_andOneAnnouncedAfterIsRefused()
+      throws Exception {
+    BoundPeer server = echoServer(b -> b);
+    RawLink raw = closer.later(RawLink.connect(transport(), server.address(), JAVA_CHUNKS));
+    MsgpackCodec mp = new MsgpackCodec();
+    byte[] frame =
+        MessageCodec.encodeBody(MessageCodec.NO_META, mp.encode("hello".repeat(500)), false);
+    Header arriving = new Header(MessageType.FUNCTION, "echo", OrderKey.NONE, 1, false, List.of());
+    raw.send(MessageCodec.encodeHeader(arriving.chunked(frame.length)), new byte[0]);
+    assertEquals(MessageType.CHUNK_CREDIT, raw.nextHeader().type());
+    int half = frame.length / 2;
+    sendChunk(raw, arriving, frame, 0, half);
+    assertEquals(MessageType.CHUNK_CREDIT, raw.nextHeader().type());
+    server.shutdown();
+    Header late = new Header(MessageType.FUNCTION, "echo", OrderKey.NONE, 2, false, List.of());
+    raw.send(MessageCodec.encodeHeader(late.chunked(frame.length)), new byte[0]);
+    Envelope refusal = raw.next();
+    Header rh = MessageCodec.decodeHeader(refusal.header(), 1024, 32);
+    assertEquals(MessageType.ERROR, rh.type());
+    assertEquals(2, rh.seq());
+    assertEquals("callosum.ShuttingDown", RawLink.errorMeta(refusal)[0]);
+    Header stop = raw.nextHeader();
+    assertEquals(MessageType.CHUNK_CREDIT, stop.type());
+    assertEquals(0, stop.creditItems(), "the sender of the refused call is told to stop");
+    sendChunk(raw, arriving, frame, half, frame.length);
+    Header reply = raw.nextHeader();
+    assertEquals(MessageType.RESULT, reply.type());
+    assertEquals(1, reply.seq());
+    assertTrue(server.awaitTermination(Await.LIMIT));
   }
 }

@@ -4,6 +4,7 @@ import io.callosum.Peer;
 import io.callosum.gateway.internal.GatewayEngine;
 import io.callosum.lower.tcp.TcpTransport;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 
@@ -94,8 +95,40 @@ public final class Gateway implements AutoCloseable {
   }
 
   /**
+   * Starts a graceful shutdown and returns at once: the gateway stops listening (local peers, links
+   * and forwards) and dialling, refuses new channels and registrations (with the reason "shutting
+   * down"), and relays the channels and forwarded connections that are open until they close. A
+   * gateway does not look inside the channels it relays, so it waits for their peers to close them
+   * (a peer that shuts down does, once its calls are done). Once none is left it closes, as {@link
+   * #close()} does. {@link #awaitTermination} waits for that; {@link #shutdownNow()} stops waiting.
+   * Idempotent; any thread.
+   */
+  public void shutdown() {
+    engine.shutdown(this::close);
+  }
+
+  /**
+   * Waits until the gateway has closed (after {@link #shutdown()}, {@link #shutdownNow()} or {@link
+   * #close()}), its I/O thread ended; true if it did within {@code timeout}.
+   */
+  public boolean awaitTermination(Duration timeout) throws InterruptedException {
+    return engine.awaitTermination(Objects.requireNonNull(timeout, "timeout"));
+  }
+
+  /** Stops at once, as {@link #close()} does: the channels still open are closed. */
+  public void shutdownNow() {
+    close();
+  }
+
+  /** Whether the gateway has closed, its I/O thread ended. */
+  public boolean isTerminated() {
+    return engine.isTerminated();
+  }
+
+  /**
    * Stops the gateway: every relayed channel closes (its callers see "connection lost"), links and
-   * sockets close, and the I/O thread has ended when this returns. Idempotent.
+   * sockets close, and the I/O thread has ended when this returns. Idempotent. For a graceful stop,
+   * call {@link #shutdown()} and {@link #awaitTermination} first.
    */
   @Override
   public void close() {

@@ -48,7 +48,8 @@ import picocli.CommandLine.Spec;
       ExitCodes.TIMEOUT + ":the call timed out (--timeout); the remote handler was cancelled",
       ExitCodes.CONNECTION + ":could not connect, or the connection was lost",
       ExitCodes.REFUSED
-          + ":the call was refused or cancelled (overloaded, message too large, cancelled)",
+          + ":the call was refused or cancelled (overloaded, message too large, the server is"
+          + " shutting down, cancelled)",
       ExitCodes.UNEXPECTED_HELP,
       ExitCodes.AUTHENTICATION
           + ":CURVE authentication failed: the server refused this client's key, or the server"

@@ -36,6 +36,25 @@ final class ExitCodes {
    */
   static final int AUTHENTICATION = 9;
 
+  /**
+   * {@code serve}, {@code gateway}: stopped by a signal, but the grace period ran out before what
+   * was in flight had finished; that was cancelled.
+   */
+  static final int CUT_SHORT = 10;
+
+  /**
+   * Help lines of the commands that stop gracefully on a signal ({@code serve}, {@code gateway}).
+   */
+  static final String STOPPED_HELP =
+      OK
+          + ":stopped by SIGTERM or SIGINT: everything in flight finished within the grace period"
+          + " (--grace)";
+
+  static final String CUT_SHORT_HELP =
+      CUT_SHORT
+          + ":stopped by SIGTERM or SIGINT, but the grace period ran out: what was still in flight"
+          + " was cancelled";
+
   /** Help lines shared by the commands' exit-code lists. */
   static final String USAGE_HELP =
       USAGE + ":bad option or argument, or no lower serves the address scheme";

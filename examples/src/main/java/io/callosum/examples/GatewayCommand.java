@@ -35,15 +35,21 @@ import picocli.CommandLine.Spec;
           + " connection.",
       "",
       "Prints 'READY cluster=NAME peers=ADDRESS links=ADDRESS admin=ADDRESS forwards=A,B' on stdout"
-          + " once listening (a missing address prints as -)."
+          + " once listening (a missing address prints as -).",
+      "",
+      "On SIGTERM or SIGINT it stops gracefully: it stops listening, refuses new channels and"
+          + " registrations, and relays the channels and forwarded connections that are open"
+          + " until they close, then exits 0. Those still open when the grace period (--grace) is"
+          + " over are closed, and it exits 10."
     },
     subcommands = GatewayCommand.Status.class,
     exitCodeList = {
-      ExitCodes.OK + ":stopped by SIGTERM or SIGINT",
+      ExitCodes.STOPPED_HELP,
       ExitCodes.USAGE
           + ":no --config, the file cannot be read, or it is wrong (the message names the key)",
       ExitCodes.CONNECTION + ":an address cannot be bound (e.g. in use)",
-      ExitCodes.UNEXPECTED_HELP
+      ExitCodes.UNEXPECTED_HELP,
+      ExitCodes.CUT_SHORT_HELP
     })
 final class GatewayCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -53,6 +59,15 @@ final class GatewayCommand implements Callable<Integer> {
       paramLabel = "FILE",
       description = "The gateway's YAML configuration.")
   Path config;
+
+  @Option(
+      names = "--grace",
+      paramLabel = "DURATION",
+      converter = OptionConverters.GracePeriod.class,
+      description =
+          "On SIGTERM or SIGINT, how long open channels may go on before they are closed (250ms,"
+              + " 5s, 2m, or seconds like 1.5; 0 closes them at once). Default: 10s.")
+  Duration grace = ServeCommand.DEFAULT_GRACE;
 
   @Override
   public Integer call() throws Exception {
@@ -72,7 +87,8 @@ final class GatewayCommand implements Callable<Integer> {
       throw new ParameterException(
           spec.commandLine(), "--config: cannot read " + config + ": " + e, e);
     }
-    StopSignal stop = new StopSignal("callosum-gateway-shutdown");
+    StopSignal stop = new StopSignal("callosum-gateway-shutdown", grace);
+    int code;
     try (stop;
         Gateway g = Gateway.start(c)) {
       out.println(
@@ -88,8 +104,9 @@ final class GatewayCommand implements Callable<Integer> {
               + (g.forwardAddresses().isEmpty() ? "-" : String.join(",", g.forwardAddresses())));
       out.flush();
       stop.await();
+      code = stop.drain(g::shutdown, g::awaitTermination, g::shutdownNow, err);
     }
-    return stop.stopped(err);
+    return stop.stopped(err, code);
   }
 
   private static String orDash(String s) {

@@ -62,6 +62,17 @@ final class OptionConverters {
     }
   }
 
+  /** A grace period: a {@link Timeout} duration, or {@code 0} for none (stop at once). */
+  static final class GracePeriod implements ITypeConverter<Duration> {
+    @Override
+    public Duration convert(String text) {
+      if (text.trim().matches("(?i)0+(\\.0+)?\\s*(ms|s|m|h)?")) {
+        return Duration.ZERO;
+      }
+      return new Timeout().convert(text);
+    }
+  }
+
   /** {@code none}, {@code return-ordered} or {@code serialized}; also the help's candidate list. */
   static final class OrderingName implements ITypeConverter<Ordering>, Iterable<String> {
     private static final Map<String, Ordering> NAMES =

@@ -10,6 +10,7 @@ import io.callosum.PeerListener;
 import io.callosum.RemotePeer;
 import io.callosum.auth.ServerAuthenticator;
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -19,7 +20,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code callosum serve}: binds a peer that serves {@link SampleService} until the process is
- * stopped (SIGTERM or SIGINT) or, when run inside another program, until its thread is interrupted.
+ * stopped (SIGTERM or SIGINT) or, when run inside another program, until its thread is interrupted;
+ * then shuts the peer down gracefully within the grace period ({@link StopSignal#drain}).
  */
 @Command(
     name = "serve",
@@ -43,15 +45,21 @@ import picocli.CommandLine.Spec;
       "",
       "  zmq+tcp://127.0.0.1:5020",
       "",
+      "On SIGTERM or SIGINT it stops gracefully: new calls are refused (callers get a"
+          + " 'shutting down' error they may retry elsewhere, and Java clients are told), calls in"
+          + " flight finish and are answered, then it exits 0. Calls still running when the grace"
+          + " period (--grace) is over are cancelled, and it exits 10.",
+      "",
       "With --curve-server-secret and --curve-allow, a ZeroMQ or TCP server is a CURVE server:"
           + " every connection is encrypted, and only clients whose public keys are allowed get in."
           + " The log then names each caller's user id. 'callosum keygen' makes the key pairs."
     },
     exitCodeList = {
-      ExitCodes.OK + ":stopped by SIGTERM or SIGINT",
+      ExitCodes.STOPPED_HELP,
       ExitCodes.USAGE_CURVE_HELP,
       ExitCodes.CONNECTION + ":the address cannot be bound (e.g. in use)",
-      ExitCodes.UNEXPECTED_HELP
+      ExitCodes.UNEXPECTED_HELP,
+      ExitCodes.CUT_SHORT_HELP
     })
 final class ServeCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -92,6 +100,19 @@ final class ServeCommand implements Callable<Integer> {
   boolean stackTraces;
 
   @Option(
+      names = "--grace",
+      paramLabel = "DURATION",
+      converter = OptionConverters.GracePeriod.class,
+      description =
+          "On SIGTERM or SIGINT, how long calls in flight may take to finish before they are"
+              + " cancelled (250ms, 5s, 2m, or seconds like 1.5; 0 cancels them at once). Default:"
+              + " 10s.")
+  Duration grace = DEFAULT_GRACE;
+
+  /** {@code --grace} when not given. */
+  static final Duration DEFAULT_GRACE = Duration.ofSeconds(10);
+
+  @Option(
       names = {"-q", "--quiet"},
       description = "Do not log connections and calls on stderr.")
   boolean quiet;
@@ -101,7 +122,8 @@ final class ServeCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    StopSignal stop = new StopSignal("callosum-serve-shutdown");
+    StopSignal stop = new StopSignal("callosum-serve-shutdown", grace);
+    int code;
     try (stop;
         CurveServerOptions keys = curve;
         BoundPeer peer = Callosum.newPeer(spec, () -> describe(err).build())) {
@@ -110,8 +132,9 @@ final class ServeCommand implements Callable<Integer> {
       out.println("READY " + peer.address());
       out.flush();
       stop.await();
+      code = stop.drain(peer::shutdown, peer::awaitTermination, peer::shutdownNow, err);
     }
-    return stop.stopped(err);
+    return stop.stopped(err, code);
   }
 
   private BoundPeer.Builder describe(PrintWriter err) {

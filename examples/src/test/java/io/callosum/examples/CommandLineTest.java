@@ -42,6 +42,16 @@ class CommandLineTest {
   }
 
   @Test
+  void serveAndGatewayHelpTellTheGracePeriodAndItsExitCodes() {
+    for (String command : new String[] {"serve", "gateway"}) {
+      String help = ToolRun.of(command, "--help").out();
+      assertTrue(help.contains("--grace=DURATION"), help);
+      assertTrue(help.contains("\n  " + ExitCodes.OK + "   "), help);
+      assertTrue(help.contains("\n  " + ExitCodes.CUT_SHORT + "  "), help);
+    }
+  }
+
+  @Test
   void callHelpListsEveryExitCode() {
     String help = ToolRun.of("call", "--help").out();
     for (int code = ExitCodes.OK; code <= ExitCodes.AUTHENTICATION; code++) {

@@ -36,6 +36,19 @@ class OptionConvertersTest {
   }
 
   @Test
+  void gracePeriodsAreDurationsOrZero() {
+    OptionConverters.GracePeriod grace = new OptionConverters.GracePeriod();
+    assertEquals(Duration.ofSeconds(10), grace.convert("10s"));
+    assertEquals(Duration.ofMillis(250), grace.convert("250ms"));
+    for (String zero : new String[] {"0", "0s", "0ms", "0.0", "00 m"}) {
+      assertEquals(Duration.ZERO, grace.convert(zero), zero);
+    }
+    for (String bad : new String[] {"", "s", "-1s", "abc", "0x"}) {
+      assertThrows(TypeConversionException.class, () -> grace.convert(bad), bad);
+    }
+  }
+
+  @Test
   void orderingNames() {
     assertEquals(Ordering.NONE, ordering.convert("none"));
     assertEquals(Ordering.KEY_RETURN_ORDERED, ordering.convert("return-ordered"));

@@ -14,12 +14,15 @@ import io.callosum.lower.tcp.internal.RelayLoop;
 import io.callosum.lower.tcp.internal.Wire;
 import java.io.IOException;
 import java.nio.channels.SocketChannel;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,6 +58,15 @@ public final class GatewayEngine implements FrameSink {
   private final List<String> forwardAddresses = new ArrayList<>();
   private boolean closed;
   private final AtomicBoolean closing = new AtomicBoolean();
+
+  /** Loop thread: shutdown() began; no new channel, registration or connection is taken. */
+  private boolean draining;
+
+  private Runnable untickDrain;
+  private final CompletableFuture<Void> terminated = new CompletableFuture<>();
+
+  /** Loop thread: the thread that closes a drained gateway has been started. */
+  private boolean closerStarted;
 
   private GatewayEngine(GatewayConfig config) {
     this.config = config;
@@ -266,7 +278,10 @@ public final class GatewayEngine implements FrameSink {
       s.conn.abort(Wire.PROTOCOL, "REGISTER on a link between gateways");
       return;
     }
-    String problem = registry.register(p, token, frame, options.maxChannelsPerConnection());
+    String problem =
+        draining
+            ? "the gateway of cluster " + config.cluster() + " is shutting down"
+            : registry.register(p, token, frame, options.maxChannelsPerConnection());
     if (problem != null) {
       guard.refusal(p, "registration refused: " + problem);
       guard.send(p, Wire.registered(token, false, problem));
@@ -281,6 +296,10 @@ public final class GatewayEngine implements FrameSink {
    */
   private void openTo(Side s, int number, byte[] frame) {
     if (!guard.admitOpen(s, number)) {
+      return;
+    }
+    if (draining) {
+      guard.refuse(s, number, "the gateway of cluster " + config.cluster() + " is shutting down");
       return;
     }
     Wire.OpenTo open = Wire.parseOpenTo(frame);
@@ -441,6 +460,82 @@ public final class GatewayEngine implements FrameSink {
   }
 
   /**
+   * Starts a graceful shutdown and returns once it has begun: the listeners are closed and dialling
+   * has stopped, new channels and registrations are refused with a reason, and the channels and
+   * forwarded connections that are open go on; once none is left, {@code then} runs (on a thread of
+   * its own) and is expected to close this engine. Idempotent; any thread.
+   */
+  public void shutdown(Runnable then) {
+    Callable<Void> begin =
+        () -> {
+          if (closed || draining) {
+            return null;
+          }
+          draining = true;
+          for (Dialer d : dialers) {
+            d.stop();
+          }
+          for (Acceptor a : acceptors) {
+            a.close();
+          }
+          LOG.info(
+              "gateway of cluster {} shutting down: {} channel legs and {} forwarded connections"
+                  + " are open; it closes once they have",
+              config.cluster(),
+              relayed() - forwarder.size(),
+              forwarder.size());
+          untickDrain = loop.everyTick(now -> closeOnceIdle(then));
+          closeOnceIdle(then);
+          return null;
+        };
+    if (!closing.get()) {
+      try {
+        onLoop(begin);
+      } catch (ConnectionLostException closedMeanwhile) {
+        // the loop has ended: the engine is closed already
+      }
+    }
+  }
+
+  /** Channel legs and forwarded connections open now. Loop thread. */
+  private int relayed() {
+    int n = forwarder.size();
+    for (Side s : table.sides()) {
+      n += s.legs.size();
+    }
+    return n;
+  }
+
+  /** While draining: once nothing is relayed, runs {@code then} on a thread of its own. Loop. */
+  private void closeOnceIdle(Runnable then) {
+    if (!draining || closed || closerStarted || relayed() > 0) {
+      return;
+    }
+    closerStarted = true;
+    untickDrain.run();
+    Thread t = new Thread(then, "callosum-gateway-" + config.cluster() + "-shutdown");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  /** Whether the engine has closed, its I/O thread ended. */
+  public boolean isTerminated() {
+    return terminated.isDone();
+  }
+
+  /** Waits up to {@code timeout} for the engine to close; true if it did. */
+  public boolean awaitTermination(Duration timeout) throws InterruptedException {
+    try {
+      terminated.get(Math.max(0, timeout.toNanos()), TimeUnit.NANOSECONDS);
+      return true;
+    } catch (TimeoutException e) {
+      return false;
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("termination failed", e.getCause());
+    }
+  }
+
+  /**
    * Closes listeners, links, peers and forwarded sockets, and ends the I/O thread before returning.
    * Idempotent; any thread but the loop.
    */
@@ -477,5 +572,6 @@ public final class GatewayEngine implements FrameSink {
     }
     loop.close();
     LOG.info("gateway of cluster {} closed", config.cluster());
+    terminated.complete(null);
   }
 }

@@ -347,6 +347,69 @@ class GuideTest {
     }
 
     @Test
+    void shutdown() throws Exception {
+      CountDownLatch entered = new CountDownLatch(1);
+      CountDownLatch release = new CountDownLatch(1);
+      try (BoundPeer server = Peer.builder().bind("inproc://guide-shutdown").build();
+          BoundPeer other = Peer.builder().bind("inproc://guide-shutdown-other").build()) {
+        server.handle(
+            "work",
+            (ctx, body) -> {
+              entered.countDown();
+              assertTrue(release.await(30, TimeUnit.SECONDS));
+              return "worked";
+            });
+        server.handle("echo", (ctx, body) -> body.value());
+        server.start();
+        other.handle("echo", (ctx, body) -> "other: " + body.value());
+        other.start();
+        try (ConnectedPeer client = Peer.builder().connect("inproc://guide-shutdown").build();
+            ConnectedPeer otherClient =
+                Peer.builder().connect("inproc://guide-shutdown-other").build()) {
+          client.start();
+          otherClient.start();
+          CompletableFuture<Object> work = client.invoke("work", null);
+          assertTrue(entered.await(30, TimeUnit.SECONDS));
+          CompletableFuture<Boolean> stopped = new CompletableFuture<>();
+          Thread stopping =
+              new Thread(
+                  () -> {
+                    try {
+                      stopped.complete(ShutdownGuide.stop(server, Duration.ofSeconds(30)));
+                    } catch (InterruptedException | RuntimeException e) {
+                      stopped.completeExceptionally(e);
+                    }
+                  });
+          stopping.start();
+          Await.until("the server shuts down", server::isShutdown);
+          assertEquals(
+              "other: hi", ShutdownGuide.callAny(List.of(client, otherClient), "echo", "hi"));
+          release.countDown();
+          assertEquals("worked", work.get(30, TimeUnit.SECONDS), "the call in flight finished");
+          assertTrue(stopped.get(30, TimeUnit.SECONDS), "within the grace period");
+          assertTrue(server.isTerminated());
+          stopping.join();
+        }
+      }
+      CountDownLatch stuck = new CountDownLatch(1);
+      try (BoundPeer server = Peer.builder().bind("inproc://guide-shutdown-now").build();
+          ConnectedPeer client = Peer.builder().connect("inproc://guide-shutdown-now").build()) {
+        server.handle(
+            "stuck",
+            (ctx, body) -> {
+              stuck.countDown();
+              return new CountDownLatch(1).await(30, TimeUnit.SECONDS);
+            });
+        server.start();
+        client.start();
+        CompletableFuture<Object> call = client.invoke("stuck", null);
+        assertTrue(stuck.await(30, TimeUnit.SECONDS));
+        assertFalse(ShutdownGuide.stop(server, Duration.ofMillis(50)), "past the grace period");
+        assertInstanceOf(ConnectionLostException.class, Await.failure(call));
+      }
+    }
+
+    @Test
     void gateways(@TempDir Path dir) throws Exception {
       GatewaysGuide.prepare(dir);
       GatewayConfig hq = GatewayConfigFile.read(dir.resolve("gateway-hq.yaml"));

@@ -88,6 +88,9 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
   /** Channel opens refused for the limit (a bound endpoint cuts a flood). */
   int refusedOpens;
 
+  /** The end this connection has once its queued output is written, or null. Loop thread. */
+  private CallosumException endOnceWritten;
+
   private String userId;
 
   private Connection(
@@ -500,6 +503,9 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
     if ((key.interestOps() & SelectionKey.OP_WRITE) != 0) {
       key.interestOps(key.interestOps() & ~SelectionKey.OP_WRITE);
     }
+    if (endOnceWritten != null && !out.pending()) {
+      fail(endOnceWritten);
+    }
   }
 
   // ------------------------------------------------------------------ channels, deadlines, ending
@@ -602,6 +608,26 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
       sendAbort(Wire.SHUTDOWN, reason);
       fail(cause);
     }
+  }
+
+  /**
+   * As {@link #abortForShutdown}, but ends the connection once what is queued, then the ABORT, is
+   * written (a remote that takes nothing is cut by the heartbeat). Loop thread.
+   */
+  void abortOnceWritten(String reason, CallosumException cause) {
+    if (phase != Phase.DATA) {
+      abortForShutdown(reason, cause);
+      return;
+    }
+    sendAbort(Wire.SHUTDOWN, reason); // queued behind the rest, and flushed as far as it goes
+    if (phase == Phase.CLOSED) {
+      return;
+    }
+    if (!out.pending()) {
+      fail(cause);
+      return;
+    }
+    endOnceWritten = cause;
   }
 
   /**

@@ -59,6 +59,12 @@ final class ServerEndpoint implements Endpoint, Connection.Owner, IoLoop.Ready {
   private SelectionKey acceptKey;
   private boolean closed;
 
+  /** Completed once the endpoint is closing and its last connection has ended (loop thread). */
+  private final CompletableFuture<Void> ended = new CompletableFuture<>();
+
+  /** Loop thread: close() has begun; {@link #ended} completes with the last connection. */
+  private boolean ending;
+
   private ServerEndpoint(
       Hub hub,
       IoLoop loop,
@@ -308,6 +314,9 @@ final class ServerEndpoint implements Endpoint, Connection.Owner, IoLoop.Ready {
     if (source != null) {
       bySource.remove(source);
     }
+    if (ending && connections.isEmpty()) {
+      ended.complete(null);
+    }
   }
 
   @Override
@@ -318,7 +327,6 @@ final class ServerEndpoint implements Endpoint, Connection.Owner, IoLoop.Ready {
       }
       closed = true;
     }
-    CompletableFuture<Void> done = new CompletableFuture<>();
     Runnable shut =
         () -> {
           try {
@@ -337,18 +345,24 @@ final class ServerEndpoint implements Endpoint, Connection.Owner, IoLoop.Ready {
           if (suppressed != null) {
             LOG.warn("{}: {}", address, suppressed);
           }
+          ending = true;
+          // What is queued for a connection is written before it ends: the last replies of a
+          // peer that shut down gracefully.
           for (Connection c : new ArrayList<>(connections.keySet())) {
-            c.abortForShutdown(
+            c.abortOnceWritten(
                 "the server endpoint " + address + " is closing",
                 new ConnectionLostException("the endpoint " + address + " closed"));
           }
-          done.complete(null);
+          if (connections.isEmpty()) {
+            ended.complete(null);
+          }
         };
     if (!loop.post(shut)) {
       shut.run();
+      ended.complete(null); // the loop has ended, and every connection with it
     }
     if (!loop.inLoop()) {
-      done.join();
+      ended.join();
     }
     hub.release(loop);
   }

@@ -268,6 +268,7 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
       }
     } else if (event == ZMQ.EVENT_DISCONNECTED) {
       if (state == State.UP) {
+        readRest();
         state = State.RECONNECTING;
         lose(new ConnectionLostException("connection to " + address + " lost"));
       }
@@ -282,6 +283,23 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
         dealer.disconnect(endpoint);
       }
     }
+  }
+
+  /**
+   * Delivers what the socket received before its connection ended: the last replies of a server
+   * that finished its calls and closed (its shutdown) arrive before the link is reported lost.
+   * Bounded by the socket's receive high-water mark.
+   */
+  private void readRest() {
+    readHolding(
+        outgoing,
+        () -> {
+          List<byte[]> frames;
+          while (dealer != null && state == State.UP && (frames = Frames.receive(dealer)) != null) {
+            handle(frames);
+          }
+          return true;
+        });
   }
 
   private void handle(List<byte[]> frames) {

@@ -211,6 +211,11 @@ final class IoLoop implements Runnable {
     return wakeups;
   }
 
+  /** Tasks posted and not run yet (for tests). */
+  int tasksWaiting() {
+    return tasks.size();
+  }
+
   /** How often the loop yielded its core after dry wake-ups (for tests and profiling). */
   long dryYields() {
     return dryYields.get();
