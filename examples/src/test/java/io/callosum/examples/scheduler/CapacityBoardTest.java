@@ -1,0 +1,104 @@
+package io.callosum.examples.scheduler;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** How the requester picks workers from their capacity adverts. */
+@Timeout(30)
+class CapacityBoardTest {
+  private static final Duration WAIT = Duration.ofSeconds(10);
+
+  @Test
+  void picksTheWorkerWithTheMostFreeSlots() throws Exception {
+    CapacityBoard board = new CapacityBoard(3);
+    board.advert(new Jobs.Capacity(0, 1, 0));
+    board.advert(new Jobs.Capacity(1, 3, 0));
+    board.advert(new Jobs.Capacity(2, 2, 0));
+    assertEquals(1, board.pick(WAIT));
+    // worker 1: 3 free minus 1 sent = 2, as worker 2; the scan goes on after the last pick
+    assertEquals(2, board.pick(WAIT));
+    assertEquals(1, board.pick(WAIT));
+    // 1 / 1 / 1 free: ties take turns, from the worker after the last one picked
+    assertEquals(2, board.pick(WAIT));
+    assertEquals(0, board.pick(WAIT));
+  }
+
+  @Test
+  void callsSentSinceAnAdvertCountAgainstIt() throws Exception {
+    CapacityBoard board = new CapacityBoard(2);
+    board.advert(new Jobs.Capacity(0, 2, 0));
+    board.advert(new Jobs.Capacity(1, 0, 0));
+    assertEquals(0, board.pick(WAIT));
+    assertEquals(0, board.pick(WAIT));
+    // Worker 0 now has both calls in flight. An advert that has seen one of them (accepted 1)
+    // and says 1 free leaves 1 - (2 - 1) = 0: nothing to pick.
+    board.advert(new Jobs.Capacity(0, 1, 1));
+    assertThrows(TimeoutException.class, () -> board.pick(Duration.ofMillis(20)));
+    // Once it has seen both and finished one, 1 free.
+    board.advert(new Jobs.Capacity(0, 1, 2));
+    assertEquals(0, board.pick(WAIT));
+  }
+
+  @Test
+  void anOlderAdvertDoesNotReplaceANewerOne() throws Exception {
+    CapacityBoard board = new CapacityBoard(1);
+    for (int i = 0; i < 5; i++) {
+      board.sent(0);
+    }
+    board.advert(new Jobs.Capacity(0, 0, 5));
+    // Made before the one held (it knew fewer calls): taken, it would leave 4 - (5 - 3) = 2 free.
+    board.advert(new Jobs.Capacity(0, 4, 3));
+    assertThrows(TimeoutException.class, () -> board.pick(Duration.ofMillis(20)));
+  }
+
+  @Test
+  void countsCallsOfAnotherPolicy() throws Exception {
+    CapacityBoard board = new CapacityBoard(1);
+    board.advert(new Jobs.Capacity(0, 1, 0));
+    board.sent(0); // a round-robin call the advert does not know of
+    assertThrows(TimeoutException.class, () -> board.pick(Duration.ofMillis(20)));
+  }
+
+  @Test
+  void aPickWaitsForAnAdvertWithCapacity() throws Exception {
+    CapacityBoard board = new CapacityBoard(2);
+    CompletableFuture<Integer> picked = new CompletableFuture<>();
+    Thread picker =
+        new Thread(
+            () -> {
+              try {
+                picked.complete(board.pick(WAIT));
+              } catch (Exception e) {
+                picked.completeExceptionally(e);
+              }
+            });
+    picker.start();
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (picker.getState() != Thread.State.TIMED_WAITING && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+    }
+    assertTrue(!picked.isDone(), "it waited");
+    board.advert(new Jobs.Capacity(1, 1, 0));
+    assertEquals(1, picked.get(WAIT.toSeconds(), TimeUnit.SECONDS));
+  }
+
+  @Test
+  void waitingForEveryWorkerNamesOneThatIsSilent() throws Exception {
+    CapacityBoard board = new CapacityBoard(2);
+    board.advert(new Jobs.Capacity(0, 4, 0));
+    board.advert(new Jobs.Capacity(7, 4, 0)); // not one of the board's workers: ignored
+    TimeoutException e =
+        assertThrows(TimeoutException.class, () -> board.awaitEveryWorker(Duration.ofMillis(20)));
+    assertTrue(e.getMessage().startsWith("worker 1 sent no advert"), e::getMessage);
+    board.advert(new Jobs.Capacity(1, 4, 0));
+    board.awaitEveryWorker(Duration.ofMillis(20));
+  }
+}
