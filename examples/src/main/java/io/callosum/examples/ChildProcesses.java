@@ -30,12 +30,17 @@ public final class ChildProcesses implements AutoCloseable {
   /** How long a child may take to exit after its stdin ended, before it is killed. */
   private static final Duration GRACE = Duration.ofSeconds(5);
 
-  /** The options of every child JVM: small, and quiet below warnings. */
+  /**
+   * The options of every child JVM: small, quiet below warnings, and compiled by C1 alone, which
+   * gives a child that lives for seconds compiled code at once instead of profiling for C2 code it
+   * would rarely reach.
+   */
   private static final List<String> JVM_OPTIONS =
       List.of(
           "-Xmx128m",
           "-XX:+UseSerialGC",
           "-Xss512k",
+          "-XX:TieredStopAtLevel=1",
           "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
 
   private final List<Child> children = new ArrayList<>();

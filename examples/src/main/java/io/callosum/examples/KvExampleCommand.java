@@ -74,7 +74,7 @@ final class KvExampleCommand implements Callable<Integer> {
 
   @Override
   @SuppressWarnings("try") // stop is only closed: that removes its hook
-  public Integer call() throws Exception {
+  public Integer call() throws InterruptedException {
     if (nodes < 2 || nodes > 16 || keys < 2 || burst < 1) {
       throw new ParameterException(
           spec.commandLine(), "--nodes takes 2 to 16, --keys at least 2, --burst at least 1");
@@ -104,6 +104,8 @@ final class KvExampleCommand implements Callable<Integer> {
       }
     } catch (IOException | CallosumException e) {
       return new ExampleFailure(e.getMessage(), e).report(spec);
+    } catch (ExampleFailure e) {
+      return e.report(spec);
     }
     int code = ExampleCommand.outcome(spec, failures, "Every call behaved as shown.");
     if (keepRunning) {

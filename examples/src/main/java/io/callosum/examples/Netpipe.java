@@ -1,6 +1,7 @@
 package io.callosum.examples;
 
 import io.callosum.BoundPeer;
+import io.callosum.CallosumException;
 import io.callosum.Peer;
 import io.callosum.pipe.PipeDescriptor;
 import io.callosum.pipe.Pipes;
@@ -48,7 +49,7 @@ final class Netpipe {
    * Runs the example, with {@code bytes} through the pipe in the first run. Returns what did not
    * behave as shown (empty when all did).
    */
-  static List<String> run(PrintWriter out, long bytes) throws Exception {
+  static List<String> run(PrintWriter out, long bytes) throws ExampleFailure, InterruptedException {
     try (ChildProcesses children = new ChildProcesses("netpipe");
         BoundPeer host = Peer.builder().name("netpipe-host").bind("tcp://127.0.0.1:0").build()) {
       Pipes.host(host);
@@ -59,6 +60,8 @@ final class Netpipe {
       example.readerGoes();
       out.flush();
       return example.failures;
+    } catch (IOException | CallosumException e) {
+      throw new ExampleFailure(e.getMessage(), e);
     }
   }
 
@@ -71,7 +74,7 @@ final class Netpipe {
     return children.start(label, Callosum.class, List.of("pipe", verb, d.toString()));
   }
 
-  private void endOfFile(long bytes) throws Exception {
+  private void endOfFile(long bytes) throws IOException, ExampleFailure, InterruptedException {
     PipeDescriptor d = pipe("eof");
     out.printf(
         "%n1. End of file%n  callosum pipe write '%s' < (%,d bytes)%n"
@@ -81,7 +84,12 @@ final class Netpipe {
     ChildProcesses.Child reader = start("pipe read", "read", d.other());
     CompletableFuture<byte[]> fed = feed(writer, bytes);
     Drained drained = drainWithin(reader.stdout(), Long.MAX_VALUE);
-    byte[] sent = fed.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    byte[] sent;
+    try {
+      sent = fed.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new ExampleFailure("feeding the writer's stdin did not end: " + e, e);
+    }
     int writerExit = writer.awaitExit(WAIT.toNanos());
     int readerExit = reader.awaitExit(WAIT.toNanos());
     boolean same = Arrays.equals(sent, drained.digest);
@@ -99,7 +107,7 @@ final class Netpipe {
     check(same && drained.bytes == bytes, "the reader gets every byte, then end of file");
   }
 
-  private void readerGoes() throws Exception {
+  private void readerGoes() throws IOException, ExampleFailure, InterruptedException {
     PipeDescriptor d = pipe("reader-goes");
     out.printf("%n2. Broken pipe: the reader goes away%n");
     ChildProcesses.Child writer = start("pipe write", "write", d);

@@ -41,7 +41,7 @@ final class NetpipeExampleCommand implements Callable<Integer> {
   long bytes;
 
   @Override
-  public Integer call() throws Exception {
+  public Integer call() throws InterruptedException {
     if (bytes < 0) {
       throw new ParameterException(spec.commandLine(), "--bytes takes 0 or more");
     }

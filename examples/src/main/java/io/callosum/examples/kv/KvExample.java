@@ -1,13 +1,16 @@
 package io.callosum.examples.kv;
 
 import io.callosum.examples.ChildProcesses;
+import io.callosum.examples.ExampleFailure;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * {@code callosum example kv}: a walk through the key-value store on a cluster of node processes.
@@ -41,14 +44,14 @@ public final class KvExample {
    * when all did).
    */
   public static List<String> run(PrintWriter out, KvCluster cluster, int keys, int burst)
-      throws Exception {
+      throws ExampleFailure, InterruptedException {
     KvExample example = new KvExample(out, cluster, keys, burst);
     example.run();
     out.flush();
     return example.failures;
   }
 
-  private void run() throws Exception {
+  private void run() throws ExampleFailure, InterruptedException {
     int n = cluster.addresses().size();
     out.printf(
         "%d node processes (TCP on 127.0.0.1) under KEY_SERIALIZED; each key is on its owner"
@@ -137,7 +140,7 @@ public final class KvExample {
     check(same == written.size(), "every replica matches its owner");
   }
 
-  private void orderedBurst(KvClient client) throws Exception {
+  private void orderedBurst(KvClient client) throws ExampleFailure, InterruptedException {
     String key = "counter";
     List<CompletableFuture<Store.Result>> sent = new ArrayList<>();
     for (int i = 1; i <= burst; i++) {
@@ -146,7 +149,12 @@ public final class KvExample {
     long previous = 0;
     boolean increasing = true;
     for (CompletableFuture<Store.Result> f : sent) {
-      long version = f.get(KvCluster.CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).version();
+      long version;
+      try {
+        version = f.get(KvCluster.CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).version();
+      } catch (ExecutionException | TimeoutException e) {
+        throw new ExampleFailure("a put on \"" + key + "\" failed: " + e.getMessage(), e);
+      }
       increasing &= version == previous + 1;
       previous = version;
     }

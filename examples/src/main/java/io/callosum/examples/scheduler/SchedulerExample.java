@@ -6,6 +6,7 @@ import io.callosum.Peer;
 import io.callosum.examples.ChildProcesses;
 import io.callosum.examples.ExampleFailure;
 import io.callosum.fanout.BroadcastReceiver;
+import io.callosum.fanout.Delivery;
 import io.callosum.upper.MsgpackServices;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -45,7 +46,6 @@ public final class SchedulerExample {
    */
   public static void run(PrintWriter out, int workers, int calls, int warmUp)
       throws ExampleFailure, InterruptedException {
-    CapacityBoard board = new CapacityBoard(workers);
     List<ConnectedPeer> peers = new ArrayList<>();
     try (ChildProcesses children = new ChildProcesses("scheduler");
         BroadcastReceiver adverts =
@@ -53,8 +53,15 @@ public final class SchedulerExample {
                 .bind("tcp://127.0.0.1:0")
                 .topics(Jobs.ADVERTS)
                 .queueCapacity(10_000)
-                .handler(d -> board.advert(d.as(Jobs.Capacity.class)))
                 .build()) {
+      // The requester's thread takes the adverts itself (no handler thread in between).
+      CapacityBoard board =
+          new CapacityBoard(
+              workers,
+              timeout -> {
+                Delivery d = adverts.poll(timeout);
+                return d == null ? null : d.as(Jobs.Capacity.class);
+              });
       List<ChildProcesses.Child> started = new ArrayList<>();
       for (int w = 0; w < workers; w++) {
         started.add(
