@@ -19,8 +19,8 @@ import picocli.CommandLine.Spec;
           + " broadcasts its free capacity to the requester after every call. The requester"
           + " sends each call to the worker with the most free capacity by those adverts, then"
           + " makes the same calls round robin over the same workers (as many in flight as they"
-          + " have slots), and prints for both the total time, calls/s, latency p50/p99/max and"
-          + " the calls each worker served.",
+          + " have slots), in several rounds after a warm-up, and prints for both the median"
+          + " round's total time, calls/s, latency p50/p99/max and the calls each worker served.",
       "",
       "Every worker process ends when the command ends."
     },
@@ -49,21 +49,30 @@ final class SchedulerExampleCommand implements Callable<Integer> {
   @Option(
       names = "--warm-up",
       paramLabel = "N",
-      defaultValue = "1000",
+      defaultValue = "5000",
       description = "Calls by each policy before those measured (default ${DEFAULT-VALUE}).")
   int warmUp;
+
+  @Option(
+      names = "--rounds",
+      paramLabel = "N",
+      defaultValue = "3",
+      description =
+          "Measured rounds, each of both policies, the first in turn; the median round of each is"
+              + " shown (default ${DEFAULT-VALUE}).")
+  int rounds;
 
   @Override
   public Integer call() throws InterruptedException {
     if (workers < 1 || workers > 64) {
       throw new ParameterException(spec.commandLine(), "--workers takes 1 to 64, not " + workers);
     }
-    if (calls < 1 || warmUp < 0) {
+    if (calls < 1 || warmUp < 0 || rounds < 1) {
       throw new ParameterException(
-          spec.commandLine(), "--calls takes at least 1, --warm-up at least 0");
+          spec.commandLine(), "--calls and --rounds take at least 1, --warm-up at least 0");
     }
     try {
-      SchedulerExample.run(spec.commandLine().getOut(), workers, calls, warmUp);
+      SchedulerExample.run(spec.commandLine().getOut(), workers, calls, warmUp, rounds);
       return ExitCodes.OK;
     } catch (ExampleFailure e) {
       return e.report(spec);

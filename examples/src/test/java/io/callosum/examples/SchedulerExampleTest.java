@@ -32,7 +32,9 @@ class SchedulerExampleTest {
             "--calls",
             Integer.toString(calls),
             "--warm-up",
-            Leftovers.onCi() ? "20" : "200");
+            Leftovers.onCi() ? "20" : "500",
+            "--rounds",
+            Leftovers.onCi() ? "1" : "2");
     assertEquals(ExitCodes.OK, run.exit(), run::toString);
     assertEquals("", run.err(), run::toString);
     assertTrue(run.out().contains(workers + " worker processes"), run::toString);
@@ -40,6 +42,10 @@ class SchedulerExampleTest {
       assertTrue(run.out().contains("\n  " + row), () -> row + " missing:\n" + run);
     }
     assertTrue(run.out().contains("By capacity: "), run::toString);
+    assertEquals(
+        !Leftovers.onCi(),
+        run.out().contains("Rounds (ms; the table shows the median round of each): by capacity "),
+        run::toString);
     Matcher m = WORKER_ROW.matcher(run.out());
     long byCapacity = 0;
     int rows = 0;

@@ -12,9 +12,11 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
 
 /**
  * {@code callosum example scheduler}: a requester-side scheduler. The command starts worker
@@ -42,9 +44,10 @@ public final class SchedulerExample {
 
   /**
    * Runs the example with {@code workers} worker processes: {@code warmUp} calls by each policy,
-   * not counted, then {@code calls} by each, measured.
+   * not counted, then {@code rounds} rounds of {@code calls} calls by each, measured; prints the
+   * median round of each.
    */
-  public static void run(PrintWriter out, int workers, int calls, int warmUp)
+  public static void run(PrintWriter out, int workers, int calls, int warmUp, int rounds)
       throws ExampleFailure, InterruptedException {
     List<ConnectedPeer> peers = new ArrayList<>();
     try (ChildProcesses children = new ChildProcesses("scheduler");
@@ -104,8 +107,18 @@ public final class SchedulerExample {
         requester.run(Requester.Policy.ROUND_ROBIN, warmUp);
         out.printf(Locale.ROOT, "Warm-up: %,d calls by each policy (not counted)%n", warmUp);
       }
-      Outcome byCapacity = requester.run(Requester.Policy.BY_CAPACITY, calls);
-      Outcome roundRobin = requester.run(Requester.Policy.ROUND_ROBIN, calls);
+      List<Outcome> byCapacity = new ArrayList<>();
+      List<Outcome> roundRobin = new ArrayList<>();
+      for (int r = 0; r < rounds; r++) {
+        // Each round measures both policies, the first of them in turn: neither always goes first.
+        if (r % 2 == 0) {
+          byCapacity.add(requester.run(Requester.Policy.BY_CAPACITY, calls));
+          roundRobin.add(requester.run(Requester.Policy.ROUND_ROBIN, calls));
+        } else {
+          roundRobin.add(requester.run(Requester.Policy.ROUND_ROBIN, calls));
+          byCapacity.add(requester.run(Requester.Policy.BY_CAPACITY, calls));
+        }
+      }
       print(out, workers, byCapacity, roundRobin);
     } catch (IOException | TimeoutException | CallosumException e) {
       throw new ExampleFailure(e.getMessage(), e);
@@ -128,7 +141,10 @@ public final class SchedulerExample {
     return from == to ? "worker " + from : "workers " + from + "-" + to;
   }
 
-  private static void print(PrintWriter out, int workers, Outcome a, Outcome b) {
+  private static void print(
+      PrintWriter out, int workers, List<Outcome> byCapacity, List<Outcome> roundRobin) {
+    Outcome a = median(byCapacity);
+    Outcome b = median(roundRobin);
     out.println();
     String head =
         String.format(Locale.ROOT, "%,d calls, at most %d in flight", a.calls, SLOTS * workers);
@@ -146,6 +162,11 @@ public final class SchedulerExample {
           a.served(w),
           b.served(w));
     }
+    if (byCapacity.size() > 1) {
+      out.printf(
+          "Rounds (ms; the table shows the median round of each): %s %s; %s %s%n",
+          a.policy.label, times(byCapacity), b.policy.label, times(roundRobin));
+    }
     out.printf(
         Locale.ROOT,
         "%s: %,d calls in %.0f ms, %.2f of %s's %.0f ms%n",
@@ -156,6 +177,19 @@ public final class SchedulerExample {
         b.policy.label,
         b.millis());
     out.flush();
+  }
+
+  /** The round of median total time. */
+  private static Outcome median(List<Outcome> rounds) {
+    List<Outcome> sorted = new ArrayList<>(rounds);
+    sorted.sort(Comparator.comparingLong(o -> o.nanos));
+    return sorted.get(sorted.size() / 2);
+  }
+
+  private static String times(List<Outcome> rounds) {
+    return rounds.stream()
+        .map(o -> String.format(Locale.ROOT, "%.0f", o.millis()))
+        .collect(Collectors.joining(", "));
   }
 
   private static void row(PrintWriter out, String label, String format, Object a, Object b) {
