@@ -24,9 +24,9 @@ import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * The {@code callosum} command-line tool: {@code demo}, {@code serve}, {@code call}, {@code send},
- * {@code receive}, {@code keygen}, {@code example}, {@code gateway} and {@code soak}. ({@code
- * callosum bench} is the benchmarks module's, which the {@code callosum} script runs; the help
- * lists it too.)
+ * {@code receive}, {@code keygen}, {@code example}, {@code gateway}, {@code soak}, {@code kv} and
+ * {@code pipe}. ({@code callosum bench} is the benchmarks module's, which the {@code callosum}
+ * script runs; the help lists it too.)
  *
  * <p>{@link #main} runs one command and exits with its code. Tests use {@link #commandLine()} and
  * {@code execute} instead, in the same JVM, with their own output writers.
@@ -58,6 +58,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
       ExampleCommand.class,
       GatewayCommand.class,
       SoakCommand.class,
+      KvCommand.class,
+      PipeCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Callosum implements Runnable {

@@ -24,6 +24,7 @@ import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -44,6 +45,11 @@ import picocli.CommandLine.Spec;
     exitCodeList = {
       ExitCodes.OK + ":every call behaved as shown",
       ExitCodes.FAILED + ":a call did not behave as shown"
+    },
+    subcommands = {
+      SchedulerExampleCommand.class,
+      KvExampleCommand.class,
+      NetpipeExampleCommand.class
     })
 final class ExampleCommand implements Callable<Integer> {
   private static final Duration WAIT = Duration.ofSeconds(10);
@@ -63,6 +69,7 @@ final class ExampleCommand implements Callable<Integer> {
 
   @Parameters(
       index = "0",
+      arity = "0..1", // none when a subcommand (scheduler, kv, netpipe) follows
       paramLabel = "UPPER",
       description =
           "The upper: ${COMPLETION-CANDIDATES}; or 'federation': two clusters"
@@ -109,9 +116,16 @@ final class ExampleCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
+    if (upperName == null) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "Missing required parameter: 'UPPER' (or one of the examples "
+              + String.join(", ", spec.subcommands().keySet())
+              + ")");
+    }
     if ("federation".equals(upperName)) {
       failures.addAll(Federation.run(out, gatewayConfigs, freePorts));
-      return outcome(out);
+      return outcome();
     }
     Supplier<DemoUpper> make = UPPERS.get(upperName);
     if (make == null) {
@@ -179,12 +193,21 @@ final class ExampleCommand implements Callable<Integer> {
             "calls on one order key are served in order");
       }
     }
-    return outcome(out);
+    return outcome();
   }
 
-  private int outcome(PrintWriter out) {
+  private int outcome() {
+    return outcome(spec, failures, "Every call behaved as shown.");
+  }
+
+  /**
+   * The end of an example that checks what it shows: {@code allWell} on stdout if nothing failed,
+   * else each failure on stderr; returns the exit code.
+   */
+  static int outcome(CommandSpec spec, List<String> failures, String allWell) {
+    PrintWriter out = spec.commandLine().getOut();
     if (failures.isEmpty()) {
-      out.println("Every call behaved as shown.");
+      out.println(allWell);
       out.flush();
       return ExitCodes.OK;
     }
