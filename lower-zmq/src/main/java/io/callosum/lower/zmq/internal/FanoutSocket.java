@@ -112,10 +112,11 @@ abstract class FanoutSocket extends LoopSocket {
     }
     if (socket != null) {
       if (config.bind()) {
-        unbindAndWait(socket); // the port refuses connections once close returns
+        closeAndWait(socket); // the port refuses connections once close returns
+      } else {
+        socket.base().setEventHook(null, 0);
+        socket.close();
       }
-      socket.base().setEventHook(null, 0);
-      socket.close();
       socket = null;
     }
   }

@@ -31,7 +31,7 @@ abstract class LoopSocket extends IoLoop.Handler {
   private static final Logger LOG = LoggerFactory.getLogger(LoopSocket.class);
 
   /** The longest an endpoint's close waits for jeromq to close its listening socket. */
-  private static final long UNBIND_WAIT_MILLIS = 2_000;
+  private static final long CLOSE_WAIT_MILLIS = 2_000;
 
   protected final SharedContext shared;
   protected final ZMQ.Context context;
@@ -181,37 +181,38 @@ abstract class LoopSocket extends IoLoop.Handler {
   }
 
   /**
-   * Stops {@code s} listening and waits (at most {@link #UNBIND_WAIT_MILLIS}) until jeromq's I/O
-   * thread has closed its listening socket. Closing a jeromq socket only asks that thread to, and
-   * with the context outliving its endpoints ({@link SharedContext}) the port would otherwise take
-   * connections for a moment after the endpoint's close returned. Replaces the socket's event hook.
+   * Closes {@code s}, a bound socket, and waits (at most {@link #CLOSE_WAIT_MILLIS}) until jeromq
+   * has closed its listening socket. Closing a jeromq socket only asks its reaper to, and with the
+   * context outliving its endpoints ({@link SharedContext}) the port would otherwise take
+   * connections for a moment after the endpoint's close returned. What the socket queued for its
+   * connections still goes out within its linger period while the reaper ends them; an unbind would
+   * end the accepted connections at once (they are the listener's children in jeromq), losing a
+   * server's last replies. Replaces the socket's event hook.
    */
-  protected static void unbindAndWait(ZMQ.Socket s) {
+  protected static void closeAndWait(ZMQ.Socket s) {
     String endpoint = s.getLastEndpoint();
+    s.base().setEventHook(null, 0); // jeromq takes a new hook only in place of none
     if (endpoint == null || endpoint.startsWith("inproc://")) {
-      return; // no listening socket
+      s.close(); // no listening socket
+      return;
     }
     CountDownLatch closed = new CountDownLatch(1);
-    s.base().setEventHook(null, 0); // jeromq takes a new hook only in place of none
-    s.base().setEventHook(event -> closed.countDown(), ZMQ.EVENT_CLOSED | ZMQ.EVENT_CLOSE_FAILED);
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(UNBIND_WAIT_MILLIS);
+    s.base()
+        .setEventHook(
+            event -> closed.countDown(),
+            ZMQ.EVENT_CLOSED | ZMQ.EVENT_CLOSE_FAILED | ZMQ.EVENT_MONITOR_STOPPED);
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_WAIT_MILLIS);
+    s.close();
     try {
-      if (!s.unbind(endpoint)) {
-        return;
-      }
-      if (!closed.await(UNBIND_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
-        LOG.debug("{} was not closed within {} ms of the unbind", endpoint, UNBIND_WAIT_MILLIS);
+      if (!closed.await(CLOSE_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
+        LOG.debug("{} was not closed within {} ms of the close", endpoint, CLOSE_WAIT_MILLIS);
         return;
       }
       if (endpoint.startsWith("tcp://")) {
         awaitRefused(URI.create(endpoint), deadline);
       }
-    } catch (ZMQException e) {
-      LOG.debug("unbinding {} failed", endpoint, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    } finally {
-      s.base().setEventHook(null, 0);
     }
   }
 
@@ -224,7 +225,7 @@ abstract class LoopSocket extends IoLoop.Handler {
     InetSocketAddress target = new InetSocketAddress(address.getHost(), address.getPort());
     while (System.nanoTime() - deadline < 0) {
       try (Socket probe = new Socket()) {
-        probe.connect(target, (int) UNBIND_WAIT_MILLIS);
+        probe.connect(target, (int) CLOSE_WAIT_MILLIS);
       } catch (ConnectException refused) {
         return;
       } catch (IOException e) {
@@ -233,7 +234,7 @@ abstract class LoopSocket extends IoLoop.Handler {
       }
       TimeUnit.MICROSECONDS.sleep(100);
     }
-    LOG.debug("{} still took connections {} ms after its unbind", address, UNBIND_WAIT_MILLIS);
+    LOG.debug("{} still took connections {} ms after its close", address, CLOSE_WAIT_MILLIS);
   }
 
   /** Called on the loop once the socket is open and watched. */

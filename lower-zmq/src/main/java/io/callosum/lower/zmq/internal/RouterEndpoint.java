@@ -507,8 +507,7 @@ public final class RouterEndpoint extends LoopSocket
       probeTimer.cancel();
     }
     if (router != null) {
-      unbindAndWait(router); // the port refuses connections once close returns
-      router.close();
+      closeAndWait(router); // the port refuses connections once close returns
       router = null;
     }
     if (zapRegistered) {
