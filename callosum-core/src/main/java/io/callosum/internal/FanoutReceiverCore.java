@@ -6,6 +6,7 @@ import io.callosum.lower.FanoutItem;
 import io.callosum.lower.FanoutListener;
 import io.callosum.lower.FanoutPattern;
 import io.callosum.lower.FanoutReceiver;
+import io.callosum.lower.ReadBatch;
 import io.callosum.lower.Transport;
 import io.callosum.upper.Codec;
 import java.io.IOException;
@@ -16,9 +17,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -43,7 +42,7 @@ public final class FanoutReceiverCore implements FanoutListener, AutoCloseable {
 
   private final FanoutConfig config;
   private final Codec codec;
-  private final ArrayBlockingQueue<Delivery> queue;
+  private final DeliveryQueue queue;
   private final int resumeBelow;
   private final long maxQueuedBytes;
   private final AtomicLong queuedBytes = new AtomicLong();
@@ -86,7 +85,7 @@ public final class FanoutReceiverCore implements FanoutListener, AutoCloseable {
     }
     this.config = config;
     this.codec = codec;
-    this.queue = new ArrayBlockingQueue<>(config.queueCapacity());
+    this.queue = new DeliveryQueue(config.queueCapacity());
     this.resumeBelow = Math.max(1, config.queueCapacity() / 2);
     this.maxQueuedBytes = maxQueuedBytes;
     try {
@@ -132,7 +131,7 @@ public final class FanoutReceiverCore implements FanoutListener, AutoCloseable {
 
   /** The next item, waiting up to {@code timeout}; null if none came. */
   public Delivery poll(Duration timeout) throws InterruptedException {
-    Delivery d = queue.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    Delivery d = queue.poll(timeout.toNanos());
     return taken(d);
   }
 
@@ -144,7 +143,7 @@ public final class FanoutReceiverCore implements FanoutListener, AutoCloseable {
   @SuppressWarnings("ReferenceEquality") // CLOSED is a sentinel: identity, not value, marks it
   private Delivery taken(Delivery d) {
     if (d == CLOSED) {
-      queue.offer(CLOSED); // for the next waiting thread
+      queue.put(CLOSED); // for the next waiting thread
       throw new IllegalStateException(
           "the "
               + FanoutSenderCore.name(config.pattern())
@@ -182,25 +181,36 @@ public final class FanoutReceiverCore implements FanoutListener, AutoCloseable {
   }
 
   @Override
+  @SuppressWarnings("ReferenceEquality") // the cache is of this very item object, not its value
   public boolean received(FanoutItem item) {
-    FanoutHeader header;
-    try {
-      header = FanoutHeader.decode(item.header());
-    } catch (BadMessageException e) {
-      malformed("an item with " + e.getMessage());
-      return true;
-    }
     if (item.size() > config.maxMessageSize()) {
       malformed("an item of " + item.size() + " bytes (limit " + config.maxMessageSize() + ")");
       return true;
     }
-    String topic = new String(item.topic(), StandardCharsets.UTF_8);
+    Decoded decoded = LAST_DECODED.get();
+    if (decoded == null || decoded.item != item || decoded.codec != codec) {
+      FanoutHeader header;
+      try {
+        header = FanoutHeader.decode(item.header());
+      } catch (BadMessageException e) {
+        malformed("an item with " + e.getMessage());
+        return true;
+      }
+      String topic = new String(item.topic(), StandardCharsets.UTF_8);
+      boolean first = decoded == null;
+      decoded =
+          new Decoded(item, codec, header, new Delivery(topic, new CodecBody(item.body(), codec)));
+      LAST_DECODED.set(decoded);
+      if (first) {
+        ReadBatch.runAtEnd(LAST_DECODED::remove); // kept for one read round (none outside one)
+      }
+    }
     if (config.pattern() == FanoutPattern.BROADCAST) {
-      countGap(header, topic);
+      countGap(decoded.header, decoded.delivery.topic());
     }
     received.incrementAndGet();
     queuedBytes.addAndGet(item.body().length);
-    if (!queue.offer(new Delivery(topic, new CodecBody(item.body(), codec)))) {
+    if (!queue.offer(decoded.delivery)) {
       // Not reached: the lower stops reading when told the queue is full. Should it happen, the
       // item is dropped and reading pauses like for a full queue.
       queuedBytes.addAndGet(-item.body().length);
@@ -217,7 +227,30 @@ public final class FanoutReceiverCore implements FanoutListener, AutoCloseable {
   }
 
   private boolean full() {
-    return queue.remainingCapacity() == 0 || queuedBytes.get() >= maxQueuedBytes;
+    return queue.isFull() || queuedBytes.get() >= maxQueuedBytes;
+  }
+
+  /**
+   * The last item decoded on this thread in its current read round ({@link ReadBatch}), with what
+   * it decodes into: the receivers of one process that share a link ({@code
+   * SharedBroadcastReceivers}) are handed the same item one after the other, and decode it once. A
+   * {@link Delivery} is immutable, so receivers with the same codec share one. Forgotten at the
+   * round's end, so it holds no item beyond it.
+   */
+  private static final ThreadLocal<Decoded> LAST_DECODED = new ThreadLocal<>();
+
+  private static final class Decoded {
+    final FanoutItem item;
+    final Codec codec;
+    final FanoutHeader header;
+    final Delivery delivery;
+
+    Decoded(FanoutItem item, Codec codec, FanoutHeader header, Delivery delivery) {
+      this.item = item;
+      this.codec = codec;
+      this.header = header;
+      this.delivery = delivery;
+    }
   }
 
   /** One publisher's topic. */
@@ -279,6 +312,6 @@ public final class FanoutReceiverCore implements FanoutListener, AutoCloseable {
       Threads.shutdownAndWait(handlerThread);
     }
     queue.clear();
-    queue.offer(CLOSED);
+    queue.put(CLOSED);
   }
 }

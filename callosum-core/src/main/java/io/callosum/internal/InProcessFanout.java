@@ -6,6 +6,7 @@ import io.callosum.lower.FanoutListener;
 import io.callosum.lower.FanoutPattern;
 import io.callosum.lower.FanoutReceiver;
 import io.callosum.lower.FanoutSender;
+import io.callosum.lower.ReadBatch;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -314,8 +315,20 @@ public final class InProcessFanout {
       }
     }
 
-    /** On this receiver's thread: hands queued items to the listener until empty or paused. */
+    /**
+     * On this receiver's thread: hands queued items to the listener until empty or paused, as one
+     * read round (its consumer is woken once, after it).
+     */
     private void drain() {
+      ReadBatch.begin();
+      try {
+        drainQueued();
+      } finally {
+        ReadBatch.end();
+      }
+    }
+
+    private void drainQueued() {
       while (!closed) {
         FanoutItem item;
         synchronized (hub) {

@@ -1,5 +1,6 @@
 package io.callosum.lower.redis.internal;
 
+import io.callosum.lower.ReadBatch;
 import io.lettuce.core.Consumer;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
@@ -262,6 +263,15 @@ public final class StreamReader {
    * Hands entries to the sink in order, acknowledging each; holds the rest once the sink is full.
    */
   private void take(List<StreamMessage<String, byte[]>> batch) {
+    ReadBatch.begin(); // the consumers the batch makes ready are woken once, after it
+    try {
+      takeAll(batch);
+    } finally {
+      ReadBatch.end();
+    }
+  }
+
+  private void takeAll(List<StreamMessage<String, byte[]>> batch) {
     for (int i = 0; i < batch.size(); i++) {
       StreamMessage<String, byte[]> m = batch.get(i);
       if (stopped) {

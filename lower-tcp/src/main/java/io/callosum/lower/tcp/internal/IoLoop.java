@@ -1,6 +1,7 @@
 package io.callosum.lower.tcp.internal;
 
 import io.callosum.lower.MemoryBudget;
+import io.callosum.lower.ReadBatch;
 import io.callosum.lower.tcp.TcpOptions;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -186,14 +187,19 @@ final class IoLoop implements Runnable {
     wakePending.set(false);
     runTasks();
     Set<SelectionKey> selected = selector.selectedKeys();
-    for (SelectionKey key : selected) {
-      if (key.isValid()) {
-        try {
-          ((Ready) key.attachment()).ready(key);
-        } catch (RuntimeException e) {
-          LOG.error("TCP I/O loop {}: handling {} failed", thread.getName(), key.attachment(), e);
+    ReadBatch.begin(); // the consumers what was read makes ready are woken once, after the round
+    try {
+      for (SelectionKey key : selected) {
+        if (key.isValid()) {
+          try {
+            ((Ready) key.attachment()).ready(key);
+          } catch (RuntimeException e) {
+            LOG.error("TCP I/O loop {}: handling {} failed", thread.getName(), key.attachment(), e);
+          }
         }
       }
+    } finally {
+      ReadBatch.end();
     }
     selected.clear();
     runTasks();

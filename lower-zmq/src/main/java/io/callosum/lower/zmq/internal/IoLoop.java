@@ -1,5 +1,6 @@
 package io.callosum.lower.zmq.internal;
 
+import io.callosum.lower.ReadBatch;
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectableChannel;
@@ -315,11 +316,14 @@ final class IoLoop implements Runnable {
 
   /** Serves {@code h}; true if it found anything to do (or failed). */
   private boolean serve(Handler h) {
+    ReadBatch.begin(); // the consumers a batch makes ready are woken once, after it
     try {
       return h.ready();
     } catch (RuntimeException e) {
       LOG.error("ZeroMQ I/O loop {}: a socket's handler failed; going on", thread.getName(), e);
       return true;
+    } finally {
+      ReadBatch.end();
     }
   }
 

@@ -1,0 +1,60 @@
+package io.callosum.lower;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Tasks deferred to the end of a read round run there, in order; outside a round, at once. */
+class ReadBatchTest {
+  @Test
+  void outsideARoundATaskRunsAtOnce() {
+    List<String> ran = new ArrayList<>();
+    ReadBatch.runAtEnd(() -> ran.add("now"));
+    assertEquals(List.of("now"), ran);
+  }
+
+  @Test
+  void insideARoundTasksRunAtTheOutermostEnd_inOrder() {
+    List<String> ran = new ArrayList<>();
+    ReadBatch.begin();
+    try {
+      ReadBatch.runAtEnd(() -> ran.add("a"));
+      ReadBatch.begin();
+      try {
+        ReadBatch.runAtEnd(() -> ran.add("b"));
+      } finally {
+        ReadBatch.end();
+      }
+      assertEquals(List.of(), ran, "a nested round's end is not the end");
+    } finally {
+      ReadBatch.end();
+    }
+    assertEquals(List.of("a", "b"), ran);
+    ReadBatch.runAtEnd(() -> ran.add("c"));
+    assertEquals(List.of("a", "b", "c"), ran, "the round is over: at once again");
+  }
+
+  @Test
+  void aFailingTaskDoesNotStopTheOthers() {
+    List<String> ran = new ArrayList<>();
+    ReadBatch.begin();
+    try {
+      ReadBatch.runAtEnd(
+          () -> {
+            throw new IllegalStateException("injected");
+          });
+      ReadBatch.runAtEnd(() -> ran.add("after"));
+    } finally {
+      ReadBatch.end();
+    }
+    assertEquals(List.of("after"), ran);
+  }
+
+  @Test
+  void anEndWithoutABeginIsRefused() {
+    assertThrows(IllegalStateException.class, ReadBatch::end);
+  }
+}
