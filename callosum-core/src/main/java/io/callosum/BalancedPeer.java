@@ -32,18 +32,18 @@ import java.util.Objects;
  *       (rendezvous hashing), the same one for every call of the key while the set of ready
  *       endpoints stays the same, so the callee's {@link Ordering} holds for the key. When that
  *       endpoint leaves the set, its keys move to others (calls in flight on it fail, see below);
- *       when it comes back, they move back: a call made just after a move may then run before
- *       calls of its key still in flight on the endpoint it moved from.
+ *       when it comes back, they move back: a call made just after a move may then run before calls
+ *       of its key still in flight on the endpoint it moved from.
  *   <li><b>Ejection.</b> An endpoint whose connect fails or whose connection is lost is out: its
  *       calls in flight fail with {@link ConnectionLostException} as they would on a {@code
  *       ConnectedPeer} (they are not sent again: a call may not be safe to repeat), new calls go to
- *       the others, and it is connected again after a backoff (doubling from {@link
- *       Builder#backoff min} to max, with jitter) until it answers. An endpoint that announced a
- *       {@link Peer#shutdown()} ({@link RemotePeer#isShuttingDown()}) gets no new calls. With no
- *       ready endpoint a call fails at once with {@link ConnectionLostException} naming every
- *       endpoint and why it is out.
- *   <li><b>Resolution.</b> Names ({@code dns+tcp://NAME:PORT}) are resolved at {@link #start()}
- *       and every {@link Endpoints#refreshEvery refresh interval}: new addresses are connected,
+ *       the others, and it is connected again after a backoff (doubling from {@link Builder#backoff
+ *       min} to max, with jitter) until it answers. An endpoint that announced a {@link
+ *       Peer#shutdown()} ({@link RemotePeer#isShuttingDown()}) gets no new calls. With no ready
+ *       endpoint a call fails at once with {@link ConnectionLostException} naming every endpoint
+ *       and why it is out.
+ *   <li><b>Resolution.</b> Names ({@code dns+tcp://NAME:PORT}) are resolved at {@link #start()} and
+ *       every {@link Endpoints#refreshEvery refresh interval}: new addresses are connected,
  *       addresses gone are drained (no new calls; calls in flight finish, then the connection is
  *       closed). A name that fails to resolve keeps its last endpoints.
  *   <li><b>Callbacks.</b> Handlers registered here ({@link #handle}) serve calls from every

@@ -9,8 +9,8 @@ public enum Balancing {
   ROUND_ROBIN,
 
   /**
-   * Each call to the ready endpoint with the fewest calls in flight from this client (ties taken
-   * in turn), so that a slow endpoint gets fewer calls.
+   * Each call to the ready endpoint with the fewest calls in flight from this client (ties taken in
+   * turn), so that a slow endpoint gets fewer calls.
    */
   LEAST_OUTSTANDING
 }

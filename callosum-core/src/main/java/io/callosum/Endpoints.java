@@ -38,7 +38,8 @@ public final class Endpoints {
   public interface HostResolver {
     /** The system's resolver: every address of the name ({@link InetAddress#getAllByName}). */
     HostResolver SYSTEM =
-        host -> Arrays.stream(InetAddress.getAllByName(host)).map(InetAddress::getHostAddress).toList();
+        host ->
+            Arrays.stream(InetAddress.getAllByName(host)).map(InetAddress::getHostAddress).toList();
 
     /** The addresses of {@code host}; throws if it cannot be resolved now. */
     List<String> resolve(String host) throws IOException;
@@ -55,9 +56,9 @@ public final class Endpoints {
   }
 
   /**
-   * The endpoints at {@code addresses}; each a peer's address, or {@code dns+SCHEME://NAME:PORT}
-   * to resolve. Throws {@link IllegalArgumentException} for none, or for an address that is not a
-   * URI with a scheme (a name to resolve also needs its host).
+   * The endpoints at {@code addresses}; each a peer's address, or {@code dns+SCHEME://NAME:PORT} to
+   * resolve. Throws {@link IllegalArgumentException} for none, or for an address that is not a URI
+   * with a scheme (a name to resolve also needs its host).
    */
   public static Endpoints of(String... addresses) {
     return of(Arrays.asList(addresses));
@@ -99,7 +100,9 @@ public final class Endpoints {
   /** Whether {@code address} is a name to resolve ({@code dns+...}). */
   static boolean isResolving(URI address) {
     return address.getScheme() != null
-        && address.getScheme().regionMatches(true, 0, RESOLVING_PREFIX, 0, RESOLVING_PREFIX.length());
+        && address
+            .getScheme()
+            .regionMatches(true, 0, RESOLVING_PREFIX, 0, RESOLVING_PREFIX.length());
   }
 
   List<String> addresses() {

@@ -19,8 +19,7 @@ public final class RefusedStreams {
    * For a call refused before any connection was chosen (a balanced peer with no endpoint ready);
    * its streams' callbacks run on the thread that reads them.
    */
-  public static StreamCall of(
-      String method, OrderKey key, CallosumException failure, Codec codec) {
+  public static StreamCall of(String method, OrderKey key, CallosumException failure, Codec codec) {
     return of(null, method, key, failure, codec, Integer.MAX_VALUE, Runnable::run, false);
   }
 

@@ -22,14 +22,19 @@ import org.slf4j.LoggerFactory;
  * attempt, on the connector), is ejected when the connect fails or the connection is lost and tried
  * again after a {@link Backoff} on the timer, stops taking calls when the remote announces its
  * shutdown, and drains when resolution drops it. Counts its calls in flight. Thread-safe: state
- * changes take this object's lock, and the owner's callbacks ({@link Context#changed}, {@link
- * Context#released}) are called without it.
+ * changes take the balanced peer's lock ({@link Context#lock}); calls read the state without it.
+ * Connections are closed outside the lock (a closing peer waits for its listeners, which take it).
  */
 final class Backend {
   private static final Logger LOG = LoggerFactory.getLogger(Backend.class);
 
-  /** What a backend shares with the others of its balanced peer. */
+  /**
+   * What a backend shares with the others of its balanced peer: {@code lock} guards every backend's
+   * state and the peer's snapshot of ready ones, so that a state change and the snapshot's update
+   * are one step; {@code changed} updates the snapshot, under the lock.
+   */
   record Context(
+      Object lock,
       Connections connections,
       Timer timer,
       Executor connector,
@@ -62,9 +67,11 @@ final class Backend {
   private final AtomicInteger inFlight = new AtomicInteger();
   private final CompletableFuture<Void> firstAttempt = new CompletableFuture<>();
 
-  // Guarded by this.
-  private State state = State.CONNECTING;
-  private ConnectedPeer peer; // the connection while READY, SHUTTING_DOWN or DRAINING
+  // Written under the lock; read without it by calls.
+  private volatile State state = State.CONNECTING;
+  private volatile ConnectedPeer peer; // the connection while READY, SHUTTING_DOWN or DRAINING
+
+  // Guarded by the lock.
   private ConnectedPeer connecting; // the attempt's peer while it starts, so close can end it
   private int generation; // the attempt; events of earlier attempts are ignored
   private boolean lostWhileConnecting;
@@ -100,7 +107,7 @@ final class Backend {
   /** One connect, on the connector; blocks for at most the connect timeout. */
   private void attempt() {
     int gen;
-    synchronized (this) {
+    synchronized (ctx.lock()) {
       if (state != State.CONNECTING) {
         return;
       }
@@ -115,7 +122,7 @@ final class Backend {
       return;
     }
     boolean closed;
-    synchronized (this) {
+    synchronized (ctx.lock()) {
       closed = state != State.CONNECTING;
       if (!closed) {
         connecting = p;
@@ -133,7 +140,7 @@ final class Backend {
       failure = "cannot connect: " + e.getMessage();
     }
     boolean ready;
-    synchronized (this) {
+    synchronized (ctx.lock()) {
       connecting = null;
       ready = failure == null && state == State.CONNECTING && !lostWhileConnecting;
       if (ready) {
@@ -141,6 +148,7 @@ final class Backend {
         state = State.READY;
         why = null;
         backoff.reset();
+        ctx.changed().run();
       }
     }
     if (!ready) {
@@ -150,18 +158,17 @@ final class Backend {
     }
     LOG.debug("{} connected", address);
     firstAttempt.complete(null);
-    ctx.changed().run();
   }
 
   private void failed(int gen, String reason) {
-    synchronized (this) {
+    synchronized (ctx.lock()) {
       if (state != State.CONNECTING || gen != generation) {
         return;
       }
       eject(reason);
+      ctx.changed().run();
     }
     firstAttempt.complete(null);
-    ctx.changed().run();
   }
 
   /** Out until its backoff has passed. Under the lock. */
@@ -175,7 +182,7 @@ final class Backend {
   }
 
   private void retryDue() {
-    synchronized (this) {
+    synchronized (ctx.lock()) {
       if (state != State.EJECTED) {
         return;
       }
@@ -189,7 +196,7 @@ final class Backend {
   private void lost(int gen, Throwable cause) {
     ConnectedPeer old;
     boolean drained = false;
-    synchronized (this) {
+    synchronized (ctx.lock()) {
       if (gen != generation) {
         return;
       }
@@ -201,7 +208,8 @@ final class Backend {
         case READY, SHUTTING_DOWN -> {
           old = peer;
           peer = null;
-          eject("connection lost: " + (cause == null ? "closed by the remote" : cause.getMessage()));
+          eject(
+              "connection lost: " + (cause == null ? "closed by the remote" : cause.getMessage()));
         }
         case DRAINING -> {
           old = peer;
@@ -213,39 +221,36 @@ final class Backend {
           return;
         }
       }
+      ctx.changed().run();
     }
     // Not closed here: this runs on the connection's own callback thread, which close waits for.
     closeLater(old);
     if (drained) {
       ctx.released().accept(this);
     }
-    ctx.changed().run();
   }
 
   private void remoteShuttingDown(int gen) {
-    synchronized (this) {
+    synchronized (ctx.lock()) {
       if (gen != generation || state != State.READY) {
         return;
       }
       state = State.SHUTTING_DOWN;
       why = "shutting down";
+      ctx.changed().run();
     }
     LOG.info("{} is shutting down: no new calls go there", address);
-    ctx.changed().run();
   }
 
   /** Whether new calls may come here. */
-  synchronized boolean isReady() {
+  boolean isReady() {
     return state == State.READY;
   }
 
   /** Starts a call on this endpoint's connection; throws if it has just gone. */
   Invocation call(String method) {
-    ConnectedPeer p;
-    synchronized (this) {
-      p = state == State.READY ? peer : null;
-    }
-    if (p == null) {
+    ConnectedPeer p = peer; // set before READY, cleared after it
+    if (state != State.READY || p == null) {
       throw new ConnectionLostException(address + " is not ready: " + describe());
     }
     return p.call(method);
@@ -260,7 +265,7 @@ final class Backend {
   void finished() {
     if (inFlight.decrementAndGet() == 0) {
       ConnectedPeer old;
-      synchronized (this) {
+      synchronized (ctx.lock()) {
         if (state != State.DRAINING || inFlight.get() != 0) {
           return;
         }
@@ -284,11 +289,12 @@ final class Backend {
   void remove() {
     ConnectedPeer old;
     ConnectedPeer attempt;
-    synchronized (this) {
+    synchronized (ctx.lock()) {
       cancelRetry();
       if ((state == State.READY || state == State.SHUTTING_DOWN) && inFlight.get() > 0) {
         state = State.DRAINING;
         why = "removed by resolution, draining";
+        ctx.changed().run();
         LOG.info("{} no longer resolved: draining {} calls", address, inFlight.get());
         return;
       }
@@ -305,7 +311,7 @@ final class Backend {
   void close() {
     ConnectedPeer old;
     ConnectedPeer attempt;
-    synchronized (this) {
+    synchronized (ctx.lock()) {
       old = peer;
       attempt = end();
     }
@@ -319,13 +325,13 @@ final class Backend {
   }
 
   /**
-   * Shuts the connection down gracefully (new calls refused, calls in flight finish); returns it, to
-   * await its termination, or null if there was none.
+   * Shuts the connection down gracefully (new calls refused, calls in flight finish); returns it,
+   * to await its termination, or null if there was none.
    */
   ConnectedPeer shutdown() {
     ConnectedPeer old;
     ConnectedPeer attempt;
-    synchronized (this) {
+    synchronized (ctx.lock()) {
       old = peer;
       attempt = end();
     }
@@ -378,19 +384,24 @@ final class Backend {
     p.close();
   }
 
-  synchronized State state() {
+  State state() {
     return state;
   }
 
   /** Why this endpoint takes no calls now, for error messages. */
-  synchronized String describe() {
+  String describe() {
+    synchronized (ctx.lock()) {
+      return describeLocked();
+    }
+  }
+
+  private String describeLocked() {
     return switch (state) {
       case READY -> "ready";
       case EJECTED ->
           why
               + "; next attempt in "
-              + TimeUnit.NANOSECONDS.toMillis(
-                  Math.max(0, retryAtNanos - ctx.timer().nanoTime()))
+              + TimeUnit.NANOSECONDS.toMillis(Math.max(0, retryAtNanos - ctx.timer().nanoTime()))
               + " ms";
       default -> why;
     };

@@ -16,10 +16,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
 /**
- * One call of a balanced peer being prepared: collects the options on the application's thread,
- * and at each {@code invoke} picks the endpoint ({@link Balancer#route}), makes the call there with
- * the same options, and counts it in flight on that endpoint until it ends. The returned future is
- * the connection's own, so cancelling it cancels the call as on a {@code ConnectedPeer}.
+ * One call of a balanced peer being prepared: collects the options on the application's thread, and
+ * at each {@code invoke} picks the endpoint ({@link Balancer#route}), makes the call there with the
+ * same options, and counts it in flight on that endpoint until it ends. The returned future is the
+ * connection's own, so cancelling it cancels the call as on a {@code ConnectedPeer}.
  */
 final class BalancedInvocation implements Invocation {
   private final Balancer balancer;

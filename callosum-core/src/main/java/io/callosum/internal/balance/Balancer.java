@@ -22,6 +22,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,8 +31,8 @@ import org.slf4j.LoggerFactory;
  * The front of a {@link io.callosum.BalancedPeer}: keeps one {@link Backend} per endpoint address
  * as {@link Resolution} gives them (connecting new ones, draining those gone), the snapshot of the
  * ready ones that calls are {@link Picker picked} from, the refresh on the timer, and the peer's
- * lifecycle. Thread-safe: the set of backends and the phase take this object's lock (before a
- * backend's, never after); calls read the ready snapshot without a lock.
+ * lifecycle. Thread-safe: the set of backends, their states and the phase take this object's lock
+ * (the backends share it, see {@link Backend.Context}); calls read the ready snapshot without it.
  */
 public final class Balancer {
   private static final Logger LOG = LoggerFactory.getLogger(Balancer.class);
@@ -52,6 +53,7 @@ public final class Balancer {
   private final CompletableFuture<Void> terminated = new CompletableFuture<>();
 
   private volatile Backend[] ready = new Backend[0];
+  private final AtomicBoolean resolving = new AtomicBoolean();
 
   // Guarded by this.
   private Phase phase = Phase.NEW;
@@ -61,13 +63,13 @@ public final class Balancer {
 
   public Balancer(BalancerConfig config) {
     this.config = config;
-    this.resolution =
-        new Resolution(config.addresses(), config.resolver(), config.maxEndpoints());
+    this.resolution = new Resolution(config.addresses(), config.resolver(), config.maxEndpoints());
     this.picker = new Picker(config.leastOutstanding());
     this.connector =
         Threads.smallPool(config.name() + "-connect", io.callosum.BalancedPeer.CONNECTOR_THREADS);
     this.context =
         new Backend.Context(
+            this,
             config.connections(),
             config.timer(),
             connector,
@@ -155,15 +157,25 @@ public final class Balancer {
     }
   }
 
+  /**
+   * On the timer: the next refresh is scheduled now, so that a slow resolution does not delay it.
+   */
   private void refreshDue() {
+    scheduleRefresh();
+    if (!resolving.compareAndSet(false, true)) {
+      return; // the last one is still resolving: this one is skipped, not queued
+    }
     try {
       connector.execute(
           () -> {
-            apply(resolution.current());
-            scheduleRefresh();
+            try {
+              apply(resolution.current());
+            } finally {
+              resolving.set(false);
+            }
           });
     } catch (RejectedExecutionException closing) {
-      // closed meanwhile
+      resolving.set(false);
     }
   }
 
@@ -191,11 +203,17 @@ public final class Balancer {
 
   /** The endpoint of a call with {@code key} (null: none); throws if no endpoint is ready. */
   Backend route(OrderKey key) {
-    Backend b = picker.pick(ready, key);
-    if (b == null) {
-      throw noneReady();
+    for (int tries = 0; tries < 3; tries++) {
+      Backend b = picker.pick(ready, key);
+      if (b == null) {
+        break;
+      }
+      if (b.isReady()) {
+        return b;
+      }
+      changed(); // the snapshot lags a state change that is being reported: bring it up to date
     }
-    return b;
+    throw noneReady();
   }
 
   private synchronized CallosumException noneReady() {

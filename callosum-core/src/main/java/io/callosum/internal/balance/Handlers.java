@@ -14,8 +14,8 @@ import java.util.function.Consumer;
 /**
  * The handlers of a balanced peer, on every connection: those registered before a connection is
  * made are registered on it before it starts ({@link #attach}), later ones on every live connection
- * at once. Thread-safe: registration and attaching take one lock, so no connection misses a
- * handler registered while it is being made.
+ * at once. Thread-safe: registration and attaching take one lock, so no connection misses a handler
+ * registered while it is being made.
  */
 public final class Handlers {
   private final Map<String, Consumer<ConnectedPeer>> registrations = new LinkedHashMap<>();

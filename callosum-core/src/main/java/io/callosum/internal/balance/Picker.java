@@ -6,9 +6,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Chooses the endpoint of one call among the ready ones. A call with an order key goes to the
  * endpoint with the highest rendezvous score of key and endpoint address, so the key keeps its
- * endpoint while the set is unchanged, and a change of the set moves only the keys of the
- * endpoints that came or went. Other calls go round robin, or to the endpoint with the fewest calls
- * in flight (ties taken in turn). Thread-safe and lock-free; any thread.
+ * endpoint while the set is unchanged, and a change of the set moves only the keys of the endpoints
+ * that came or went. Other calls go round robin, or to the endpoint with the fewest calls in flight
+ * (ties taken in turn). Thread-safe and lock-free; any thread.
  */
 final class Picker {
   private final boolean leastOutstanding;
