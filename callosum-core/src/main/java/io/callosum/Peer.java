@@ -43,6 +43,9 @@ import java.util.function.ToIntFunction;
  * methods are thread-safe. Handlers run on the handler executor, futures complete on the callback
  * executor; neither runs on a lower's I/O thread unless {@link Options#directExecutor()} was
  * chosen.
+ *
+ * <p>To call a service that runs as several bound peers (replicas), make a {@link BalancedPeer}
+ * with {@code Peer.builder().balance(Endpoints.of(...))}: one connected peer per endpoint.
  */
 public abstract sealed class Peer implements AutoCloseable permits BoundPeer, ConnectedPeer {
   /** Default items of a stream window (see {@link Options#streamWindow}). */

@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 
@@ -40,7 +41,7 @@ class BalancedPeerTest {
   private final List<AutoCloseable> toClose = new CopyOnWriteArrayList<>();
   private String prefix;
 
-  @org.junit.jupiter.api.BeforeEach
+  @BeforeEach
   void name(TestInfo info) {
     prefix = "inproc://bal-" + RUN.incrementAndGet() + "-" + info.getTestMethod().get().getName();
   }
@@ -396,6 +397,15 @@ class BalancedPeerTest {
     assertEquals("held", held.join());
     assertTrue(client.awaitTermination(Await.LIMIT));
     assertEquals(0, BalancedEntries.of(client));
+  }
+
+  @Test
+  void aPeerShutDownBeforeItStartedTerminatesAtOnce() throws Exception {
+    BalancedPeer client = options().balance(Endpoints.of(prefix + "-x")).build();
+    toClose.add(client);
+    client.shutdown();
+    assertTrue(client.awaitTermination(Await.LIMIT));
+    assertTrue(client.isShutdown() && client.isTerminated());
   }
 
   @Test

@@ -188,6 +188,7 @@ final class Backend {
       }
       retry = null;
       state = State.CONNECTING;
+      why = "connecting again (last: " + why + ")";
     }
     submitAttempt();
   }
@@ -299,7 +300,7 @@ final class Backend {
         return;
       }
       old = peer;
-      attempt = end();
+      attempt = endLocked();
     }
     firstAttempt.complete(null);
     closeLater(old);
@@ -309,16 +310,7 @@ final class Backend {
 
   /** Closes at once, on the calling thread: calls in flight fail. */
   void close() {
-    ConnectedPeer old;
-    ConnectedPeer attempt;
-    synchronized (ctx.lock()) {
-      old = peer;
-      attempt = end();
-    }
-    firstAttempt.complete(null);
-    if (attempt != null) {
-      attempt.close(); // its start fails, and the attempt ends
-    }
+    ConnectedPeer old = end();
     if (old != null) {
       release(old);
     }
@@ -329,16 +321,7 @@ final class Backend {
    * to await its termination, or null if there was none.
    */
   ConnectedPeer shutdown() {
-    ConnectedPeer old;
-    ConnectedPeer attempt;
-    synchronized (ctx.lock()) {
-      old = peer;
-      attempt = end();
-    }
-    firstAttempt.complete(null);
-    if (attempt != null) {
-      attempt.close();
-    }
+    ConnectedPeer old = end();
     if (old != null) {
       ctx.handlers().detach(old);
       old.shutdown();
@@ -347,10 +330,26 @@ final class Backend {
   }
 
   /**
-   * Closed from now on; returns the peer of an attempt under way, for the caller to close (never
-   * under the lock: a peer's close waits for its listeners, which take it). Locked.
+   * Closed from now on: ends an attempt under way and returns the connection, for the caller to
+   * close or shut down. Neither is done under the lock: a closing peer waits for its listeners,
+   * which take it.
    */
   private ConnectedPeer end() {
+    ConnectedPeer old;
+    ConnectedPeer attempt;
+    synchronized (ctx.lock()) {
+      old = peer;
+      attempt = endLocked();
+    }
+    firstAttempt.complete(null);
+    if (attempt != null) {
+      attempt.close(); // its start fails, and the attempt ends
+    }
+    return old;
+  }
+
+  /** {@link #end()} under the lock; returns the peer of an attempt under way. */
+  private ConnectedPeer endLocked() {
     cancelRetry();
     state = State.CLOSED;
     why = "closed";

@@ -2,15 +2,13 @@ package io.callosum.internal.balance;
 
 import io.callosum.CallosumException;
 import io.callosum.Invocation;
-import io.callosum.Metadata;
-import io.callosum.OrderKey;
 import io.callosum.Payload;
 import io.callosum.Reply;
 import io.callosum.StreamCall;
+import io.callosum.internal.InvocationOptions;
 import io.callosum.internal.RefusedStreams;
 import io.callosum.upper.Codec;
 import java.lang.reflect.Type;
-import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
@@ -21,15 +19,10 @@ import java.util.function.Function;
  * same options, and counts it in flight on that endpoint until it ends. The returned future is the
  * connection's own, so cancelling it cancels the call as on a {@code ConnectedPeer}.
  */
-final class BalancedInvocation implements Invocation {
+final class BalancedInvocation extends InvocationOptions {
   private final Balancer balancer;
   private final String method;
   private final Codec codec;
-  private OrderKey orderKey; // null: none
-  private boolean timeoutSet;
-  private Duration timeout;
-  private boolean compress;
-  private Metadata metadata; // null: none
 
   BalancedInvocation(Balancer balancer, String method, Codec codec) {
     this.balancer = balancer;
@@ -37,99 +30,51 @@ final class BalancedInvocation implements Invocation {
     this.codec = codec;
   }
 
-  @Override
-  public Invocation orderKey(String key) {
-    return orderKey(OrderKey.of(Objects.requireNonNull(key, "key")));
-  }
-
-  @Override
-  public Invocation orderKey(byte[] key) {
-    return orderKey(OrderKey.ofBytes(Objects.requireNonNull(key, "key")));
-  }
-
-  @Override
-  public Invocation orderKey(OrderKey key) {
-    this.orderKey = Objects.requireNonNull(key, "key");
-    return this;
-  }
-
-  @Override
-  public Invocation timeout(Duration timeout) {
-    if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
-      throw new IllegalArgumentException("timeout must be positive: " + timeout);
-    }
-    this.timeout = timeout;
-    this.timeoutSet = true;
-    return this;
-  }
-
-  @Override
-  public Invocation compress(boolean compress) {
-    this.compress = compress;
-    return this;
-  }
-
-  @Override
-  public Invocation metadata(Metadata metadata) {
-    this.metadata = Objects.requireNonNull(metadata, "metadata");
-    return this;
-  }
-
   /** The same call on {@code backend}'s connection. */
   private Invocation on(Backend backend) {
-    Invocation i = backend.call(method).compress(compress);
-    if (orderKey != null) {
-      i.orderKey(orderKey);
-    }
-    if (timeoutSet) {
-      i.timeout(timeout); // else the connection's default timeout applies, as on a ConnectedPeer
-    }
-    if (metadata != null) {
-      i.metadata(metadata);
+    Invocation i = backend.call(method).orderKey(key()).compress(compressed()).metadata(meta());
+    if (hasTimeout()) {
+      i.timeout(timeoutOr(null)); // else the connection's default timeout applies
     }
     return i;
   }
 
   private <T> CompletableFuture<T> send(Function<Invocation, CompletableFuture<T>> how) {
-    Backend b;
-    Invocation i;
-    try {
-      b = balancer.route(orderKey);
-      i = on(b);
-    } catch (CallosumException refused) {
-      return CompletableFuture.failedFuture(refused);
-    }
-    b.started();
-    CompletableFuture<T> f;
-    try {
-      f = how.apply(i);
-    } catch (RuntimeException e) {
-      b.finished();
-      throw e;
-    }
-    f.whenComplete((v, e) -> b.finished());
-    return f;
+    return dispatch(how, f -> f, CompletableFuture::failedFuture);
   }
 
   private StreamCall stream(Function<Invocation, StreamCall> how) {
+    return dispatch(
+        how, StreamCall::result, refused -> RefusedStreams.of(method, key(), refused, codec));
+  }
+
+  /**
+   * Makes the call on the endpoint chosen for it with {@code how}, counting it in flight there
+   * until {@code ends} of what it returns completes; {@code refused} is the answer when no endpoint
+   * can take it.
+   */
+  private <R> R dispatch(
+      Function<Invocation, R> how,
+      Function<R, CompletableFuture<?>> ends,
+      Function<CallosumException, R> refused) {
     Backend b;
     Invocation i;
     try {
-      b = balancer.route(orderKey);
+      b = balancer.route(key());
       i = on(b);
-    } catch (CallosumException refused) {
-      return RefusedStreams.of(method, orderKey, refused, codec);
+    } catch (CallosumException e) {
+      return refused.apply(e);
     }
     b.started();
-    StreamCall s;
+    R call;
     try {
-      s = how.apply(i);
+      call = how.apply(i);
     } catch (RuntimeException e) {
       b.finished();
       throw e;
     }
-    s.result().whenComplete((v, e) -> b.finished());
-    return s;
+    var unused = ends.apply(call).whenComplete((v, e) -> b.finished());
+    return call;
   }
 
   @Override

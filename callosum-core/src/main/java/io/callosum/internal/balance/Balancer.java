@@ -1,5 +1,6 @@
 package io.callosum.internal.balance;
 
+import io.callosum.BalancedPeer;
 import io.callosum.CallosumException;
 import io.callosum.ConnectedPeer;
 import io.callosum.ConnectionLostException;
@@ -65,8 +66,7 @@ public final class Balancer {
     this.config = config;
     this.resolution = new Resolution(config.addresses(), config.resolver(), config.maxEndpoints());
     this.picker = new Picker(config.leastOutstanding());
-    this.connector =
-        Threads.smallPool(config.name() + "-connect", io.callosum.BalancedPeer.CONNECTOR_THREADS);
+    this.connector = Threads.smallPool(config.name() + "-connect", BalancedPeer.CONNECTOR_THREADS);
     this.context =
         new Backend.Context(
             this,
@@ -201,7 +201,7 @@ public final class Balancer {
     return new BalancedInvocation(this, method, config.codec());
   }
 
-  /** The endpoint of a call with {@code key} (null: none); throws if no endpoint is ready. */
+  /** The endpoint of a call with {@code key}; throws if no endpoint is ready. */
   Backend route(OrderKey key) {
     for (int tries = 0; tries < 3; tries++) {
       Backend b = picker.pick(ready, key);
@@ -217,15 +217,17 @@ public final class Balancer {
   }
 
   private synchronized CallosumException noneReady() {
-    switch (phase) {
-      case NEW:
-        return new ConnectionLostException(config.name() + " is not started");
-      case SHUTTING_DOWN:
-        return new ShuttingDownException(config.name() + " is shutting down");
-      case CLOSED:
-        return new ConnectionLostException(config.name() + " is closed");
-      default:
-        break;
+    String stopped =
+        switch (phase) {
+          case NEW -> " is not started";
+          case SHUTTING_DOWN -> " is shutting down";
+          case CLOSED -> " is closed";
+          case STARTED -> null;
+        };
+    if (stopped != null) {
+      return phase == Phase.SHUTTING_DOWN
+          ? new ShuttingDownException(config.name() + stopped)
+          : new ConnectionLostException(config.name() + stopped);
     }
     StringBuilder m = new StringBuilder("no endpoint of ").append(config.name()).append(" ready");
     if (backends.isEmpty()) {
@@ -245,15 +247,16 @@ public final class Balancer {
   public void shutdown() {
     List<Backend> all;
     synchronized (this) {
-      if (phase == Phase.NEW) {
-        phase = Phase.SHUTTING_DOWN; // nothing to drain
-        all = List.of();
-      } else if (phase != Phase.STARTED) {
-        return;
-      } else {
+      if (phase == Phase.STARTED) {
         phase = Phase.SHUTTING_DOWN;
         all = takeAll();
+      } else {
+        all = null;
       }
+    }
+    if (all == null) {
+      close(); // never started (nothing to drain), or already stopping
+      return;
     }
     changed();
     List<ConnectedPeer> closing = new ArrayList<>();

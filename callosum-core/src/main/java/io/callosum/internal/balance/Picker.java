@@ -18,13 +18,16 @@ final class Picker {
     this.leastOutstanding = leastOutstanding;
   }
 
-  /** The endpoint for a call with {@code key} (null: no key); null if {@code ready} is empty. */
+  /**
+   * The endpoint for a call with {@code key} ({@link OrderKey#NONE}: no key, as the callee sees it
+   * too); null if {@code ready} is empty.
+   */
   Backend pick(Backend[] ready, OrderKey key) {
     int n = ready.length;
     if (n == 0) {
       return null;
     }
-    if (key != null) {
+    if (!key.equals(OrderKey.NONE)) {
       return byKey(ready, key);
     }
     int start = Math.floorMod(turn.getAndIncrement(), n);

@@ -80,7 +80,7 @@ class BalanceUnitsTest {
     Picker rr = new Picker(false);
     List<String> order = new ArrayList<>();
     for (int i = 0; i < 6; i++) {
-      order.add(rr.pick(three, null).address);
+      order.add(rr.pick(three, OrderKey.NONE).address);
     }
     assertEquals(
         List.of("inproc://a", "inproc://b", "inproc://c", "inproc://a", "inproc://b", "inproc://c"),
@@ -90,12 +90,12 @@ class BalanceUnitsTest {
     three[0].started();
     three[1].started();
     for (int i = 0; i < 5; i++) {
-      assertEquals("inproc://c", lo.pick(three, null).address);
+      assertEquals("inproc://c", lo.pick(three, OrderKey.NONE).address);
     }
     three[2].started();
     three[2].started();
-    assertEquals("inproc://b", lo.pick(three, null).address);
-    assertEquals(null, lo.pick(new Backend[0], null));
+    assertEquals("inproc://b", lo.pick(three, OrderKey.NONE).address);
+    assertEquals(null, lo.pick(new Backend[0], OrderKey.NONE));
   }
 
   @Test
