@@ -19,7 +19,8 @@ import java.util.Objects;
  *
  * <pre>{@code
  * Endpoints.of("tcp://10.0.0.7:7000", "tcp://10.0.0.8:7000")
- * Endpoints.of("dns+tcp://orders.default.svc.cluster.local:7000").refreshEvery(Duration.ofSeconds(10))
+ * Endpoints.of("dns+tcp://orders.default.svc.cluster.local:7000")
+ *     .refreshEvery(Duration.ofSeconds(10))
  * }</pre>
  */
 public final class Endpoints {
