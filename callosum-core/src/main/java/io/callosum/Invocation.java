@@ -17,10 +17,14 @@ import java.util.concurrent.CompletableFuture;
  */
 public interface Invocation {
   /** Sets the order key (msgpack str). */
-  Invocation orderKey(String key);
+  default Invocation orderKey(String key) {
+    return orderKey(OrderKey.of(key));
+  }
 
   /** Sets the order key (msgpack bin). */
-  Invocation orderKey(byte[] key);
+  default Invocation orderKey(byte[] key) {
+    return orderKey(OrderKey.ofBytes(key));
+  }
 
   /** Sets the order key. */
   Invocation orderKey(OrderKey key);

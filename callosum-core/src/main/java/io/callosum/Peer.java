@@ -43,6 +43,9 @@ import java.util.function.ToIntFunction;
  * methods are thread-safe. Handlers run on the handler executor, futures complete on the callback
  * executor; neither runs on a lower's I/O thread unless {@link Options#directExecutor()} was
  * chosen.
+ *
+ * <p>To call a service that runs as several bound peers (replicas), make a {@link BalancedPeer}
+ * with {@code Peer.builder().balance(Endpoints.of(...))}: one connected peer per endpoint.
  */
 public abstract sealed class Peer implements AutoCloseable permits BoundPeer, ConnectedPeer {
   /** Default items of a stream window (see {@link Options#streamWindow}). */
@@ -412,6 +415,26 @@ public abstract sealed class Peer implements AutoCloseable permits BoundPeer, Co
       return self();
     }
 
+    /** The codec set, or the default msgpack one within the limits. */
+    final Codec codecOrDefault() {
+      return codec != null ? codec : new MsgpackCodec(limits.maxNesting(), limits.maxElements());
+    }
+
+    /** The name set, or null. */
+    final String nameOrNull() {
+      return name;
+    }
+
+    /** The timer set, or null. */
+    final Timer timerOrNull() {
+      return timer;
+    }
+
+    /** Whether a lower object was set (then the addresses' schemes do not pick one). */
+    final boolean hasTransport() {
+      return transport != null;
+    }
+
     /**
      * The protocol of a peer with these options; throws {@link IllegalArgumentException} for an
      * unknown scheme.
@@ -424,7 +447,7 @@ public abstract sealed class Peer implements AutoCloseable permits BoundPeer, Co
               t,
               address,
               bind,
-              codec != null ? codec : new MsgpackCodec(limits.maxNesting(), limits.maxElements()),
+              codecOrDefault(),
               ordering,
               limits,
               handlerExecutor,
@@ -452,6 +475,11 @@ public abstract sealed class Peer implements AutoCloseable permits BoundPeer, Co
   public static final class Builder extends Options<Builder> {
     private Builder() {}
 
+    /** A copy of {@code from}'s options. */
+    Builder(Options<?> from) {
+      super(from);
+    }
+
     /** A peer that serves remotes connecting to {@code address}, e.g. {@code inproc://name}. */
     public BoundPeer.Builder bind(String address) {
       return new BoundPeer.Builder(this, URI.create(address));
@@ -460,6 +488,14 @@ public abstract sealed class Peer implements AutoCloseable permits BoundPeer, Co
     /** A peer that connects to the peer bound at {@code address}. */
     public ConnectedPeer.Builder connect(String address) {
       return new ConnectedPeer.Builder(this, URI.create(address));
+    }
+
+    /**
+     * A client of many bound peers that serve the same methods: one connection per endpoint of
+     * {@code endpoints}, each call sent to one of them (see {@link BalancedPeer}).
+     */
+    public BalancedPeer.Builder balance(Endpoints endpoints) {
+      return new BalancedPeer.Builder(this, Objects.requireNonNull(endpoints, "endpoints"));
     }
   }
 }

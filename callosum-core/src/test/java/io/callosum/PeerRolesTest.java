@@ -57,7 +57,9 @@ class PeerRolesTest {
             Peer.Options.class,
             Peer.Builder.class,
             BoundPeer.Builder.class,
-            ConnectedPeer.Builder.class)) {
+            ConnectedPeer.Builder.class,
+            BalancedPeer.class,
+            BalancedPeer.Builder.class)) {
       for (Constructor<?> k : c.getDeclaredConstructors()) {
         assertFalse(
             Modifier.isPublic(k.getModifiers()) || Modifier.isProtected(k.getModifiers()),
@@ -82,7 +84,11 @@ class PeerRolesTest {
     assertEquals(
         ConnectedPeer.class, ConnectedPeer.Builder.class.getMethod("build").getReturnType());
     for (Class<?> builder :
-        List.of(Peer.Builder.class, BoundPeer.Builder.class, ConnectedPeer.Builder.class)) {
+        List.of(
+            Peer.Builder.class,
+            BoundPeer.Builder.class,
+            ConnectedPeer.Builder.class,
+            BalancedPeer.Builder.class)) {
       ParameterizedType options = (ParameterizedType) builder.getGenericSuperclass();
       assertEquals(Peer.Options.class, options.getRawType());
       assertEquals(
@@ -107,6 +113,11 @@ class PeerRolesTest {
     for (Class<?> c : List.of(Peer.class, BoundPeer.class, ConnectedPeer.class)) {
       assertFalse(publicMethods(c).contains("internalEntries"), c.getSimpleName());
     }
+    for (String hook : List.of("states", "entries", "balancer")) {
+      assertFalse(publicMethods(BalancedPeer.class).contains(hook), "BalancedPeer." + hook);
+    }
+    assertFalse(Peer.class.isAssignableFrom(BalancedPeer.class), "a composition, not a peer");
+    assertTrue(Invoker.class.isAssignableFrom(BalancedPeer.class));
     assertTrue(Body.class.isInterface(), "the core makes bodies; no public constructor");
   }
 

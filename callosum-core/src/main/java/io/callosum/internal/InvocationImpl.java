@@ -1,13 +1,9 @@
 package io.callosum.internal;
 
-import io.callosum.Invocation;
-import io.callosum.Metadata;
-import io.callosum.OrderKey;
 import io.callosum.Payload;
 import io.callosum.Reply;
 import io.callosum.StreamCall;
 import java.lang.reflect.Type;
-import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
@@ -16,7 +12,7 @@ import java.util.function.Supplier;
  * The builder behind {@link io.callosum.Invoker#call}: collects one call's options on the
  * application's thread and hands the call, as one {@link CallRequest}, to {@link OutgoingCalls}.
  */
-final class InvocationImpl implements Invocation {
+final class InvocationImpl extends InvocationOptions {
   private final OutgoingCalls calls;
   private final Supplier<RemoteLink> target;
   private final String method;
@@ -26,57 +22,12 @@ final class InvocationImpl implements Invocation {
    */
   private final ServerCall parent;
 
-  private OrderKey orderKey = OrderKey.NONE;
-  private Duration timeout;
-  private boolean compress;
-  private Metadata metadata = Metadata.EMPTY;
-
   InvocationImpl(
       OutgoingCalls calls, Supplier<RemoteLink> target, String method, ServerCall parent) {
     this.calls = calls;
     this.target = target;
     this.method = Objects.requireNonNull(method, "method");
     this.parent = parent;
-    this.timeout = calls.defaultTimeout();
-  }
-
-  @Override
-  public Invocation orderKey(String key) {
-    this.orderKey = OrderKey.of(Objects.requireNonNull(key, "key"));
-    return this;
-  }
-
-  @Override
-  public Invocation orderKey(byte[] key) {
-    this.orderKey = OrderKey.ofBytes(Objects.requireNonNull(key, "key"));
-    return this;
-  }
-
-  @Override
-  public Invocation orderKey(OrderKey key) {
-    this.orderKey = Objects.requireNonNull(key, "key");
-    return this;
-  }
-
-  @Override
-  public Invocation timeout(Duration timeout) {
-    if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
-      throw new IllegalArgumentException("timeout must be positive: " + timeout);
-    }
-    this.timeout = timeout;
-    return this;
-  }
-
-  @Override
-  public Invocation compress(boolean compress) {
-    this.compress = compress;
-    return this;
-  }
-
-  @Override
-  public Invocation metadata(Metadata metadata) {
-    this.metadata = Objects.requireNonNull(metadata, "metadata");
-    return this;
   }
 
   private CallRequest request(Object body, Type resultType, int streams) {
@@ -87,14 +38,14 @@ final class InvocationImpl implements Invocation {
     return new CallRequest(
         target.get(),
         method,
-        orderKey,
-        timeout,
-        compress,
+        key(),
+        timeoutOr(calls.defaultTimeout()),
+        compressed(),
         body,
         resultType,
         parent,
         streams,
-        metadata,
+        meta(),
         withReply);
   }
 

@@ -7,7 +7,6 @@ import io.callosum.StreamCall;
 import io.callosum.lower.Envelope;
 import io.callosum.upper.Codec;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -116,21 +115,15 @@ final class StreamRouting {
 
   /** The stream call of a call refused before it existed: both streams end with its error. */
   StreamCall refused(CallRequest request, CallosumException failure) {
-    Header call =
-        new Header(MessageType.FUNCTION, request.method(), request.orderKey(), 0, false, List.of());
-    StreamOut up =
-        new StreamOut(
-            new StreamWire(request.target(), call, Header.UPSTREAM),
-            codec,
-            maxMessageSize,
-            callbacks,
-            true,
-            stackTraces);
-    up.stop(failure);
-    StreamIn down =
-        StreamIn.ended(
-            new StreamWire(request.target(), call, Header.DOWNSTREAM), codec, callbacks, failure);
-    return new StreamCallImpl(up, down, CompletableFuture.failedFuture(failure));
+    return RefusedStreams.of(
+        request.target(),
+        request.method(),
+        request.orderKey(),
+        failure,
+        codec,
+        maxMessageSize,
+        callbacks,
+        stackTraces);
   }
 
   // ---------------------------------------------------------------- ending streams

@@ -22,6 +22,7 @@ final class StreamWire {
    */
   private byte[] itemHeader;
 
+  /** {@code remote} is null for a stream of a call refused before it had one. */
   StreamWire(RemoteLink remote, Header call, int direction) {
     this.remote = remote;
     this.call = call;
@@ -78,13 +79,13 @@ final class StreamWire {
   }
 
   private void send(MessageType type, long items, long bytes, byte[] meta, byte[] body) {
-    if (remote.connected) {
+    if (remote != null && remote.connected) {
       send(MessageCodec.encodeHeader(call.stream(type, direction, items, bytes)), type, meta, body);
     }
   }
 
   private void send(byte[] header, MessageType type, byte[] meta, byte[] body) {
-    if (!remote.connected) {
+    if (remote == null || !remote.connected) {
       return;
     }
     try {

@@ -70,6 +70,14 @@ public final class Threads {
         });
   }
 
+  /**
+   * Up to {@code threads} daemon threads with an unbounded FIFO queue, started as tasks come and
+   * ended after a second idle, so that an idle owner holds no thread.
+   */
+  public static ExecutorService smallPool(String prefix, int threads) {
+    return new Pool(threads, threads, 1, new LinkedBlockingQueue<>(), daemonFactory(prefix));
+  }
+
   /** The executor whose task the current thread runs, if it is one of these pools. */
   static final ThreadLocal<ExecutorService> RUNNING_IN = new ThreadLocal<>();
 

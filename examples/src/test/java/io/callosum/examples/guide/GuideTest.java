@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.callosum.BalancedPeer;
 import io.callosum.Body;
 import io.callosum.BoundPeer;
 import io.callosum.CallInterceptor;
@@ -344,6 +345,38 @@ class GuideTest {
       assertEquals("alice", EncryptionGuide.fromFiles(keys, allowed));
 
       assertEquals(ErrorCode.AUTHENTICATION_FAILED, EncryptionGuide.refused().code());
+    }
+
+    @Test
+    void clientsOverManyEndpoints() throws Exception {
+      List<BoundPeer> replicas = new ArrayList<>();
+      List<String> served = new java.util.concurrent.CopyOnWriteArrayList<>();
+      try {
+        for (String name : List.of("one", "two", "three")) {
+          BoundPeer r = Peer.builder().bind("tcp://127.0.0.1:0").build();
+          r.handle("place", (ctx, body) -> served.add(name + " " + body.value()) ? name : "?");
+          replicas.add(r.start());
+        }
+        List<String> addresses = replicas.stream().map(Peer::address).toList();
+        Object keyed = BalancingGuide.placeOrders(addresses);
+        assertEquals(2, served.size(), served.toString());
+        assertTrue(served.contains(keyed + " pen"), served.toString());
+        assertEquals(
+            keyed, BalancingGuide.placeOrders(addresses), "the key goes to the same replica");
+
+        int port = java.net.URI.create(addresses.get(0)).getPort();
+        try (BalancedPeer client =
+            BalancingGuide.headless(
+                host -> {
+                  assertEquals("orders.default.svc.cluster.local", host);
+                  return List.of("127.0.0.1");
+                },
+                port)) {
+          assertEquals("one", client.invokeAndWait("place", "cup"));
+        }
+      } finally {
+        replicas.forEach(Peer::close);
+      }
     }
 
     @Test
