@@ -7,6 +7,7 @@ import io.callosum.PeerListener;
 import io.callosum.RemotePeer;
 import io.callosum.Timer;
 import io.callosum.internal.balance.BalancerConfig.Connections;
+import io.callosum.lower.Backoff;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;

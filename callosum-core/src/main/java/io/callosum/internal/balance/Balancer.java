@@ -9,6 +9,7 @@ import io.callosum.OrderKey;
 import io.callosum.ShuttingDownException;
 import io.callosum.Timer;
 import io.callosum.internal.Threads;
+import io.callosum.lower.Backoff;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.callosum.OrderKey;
+import io.callosum.lower.Backoff;
 import io.callosum.testing.ManualTimer;
 import java.io.IOException;
 import java.net.URI;
@@ -17,23 +18,6 @@ import org.junit.jupiter.api.Test;
 
 /** The parts of a balanced peer alone: backoff delays, the choice of endpoint, resolution. */
 class BalanceUnitsTest {
-  @Test
-  void backoffDoublesUpToItsMaxWithinTheUpperHalfOfEachStep() {
-    Backoff top = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(1), () -> 0.999999);
-    Backoff bottom = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(1), () -> 0.0);
-    long[] steps = {100, 200, 400, 800, 1000, 1000};
-    for (long step : steps) {
-      assertEquals(step, Math.round(top.next() / 1e6));
-      assertEquals(step / 2, bottom.next() / 1_000_000);
-    }
-    top.reset();
-    assertEquals(100, Math.round(top.next() / 1e6));
-    Backoff huge = new Backoff(Duration.ofNanos(1), Duration.ofDays(365), () -> 0.0);
-    for (int i = 0; i < 200; i++) {
-      assertTrue(huge.next() >= 0, "no overflow after many failures");
-    }
-  }
-
   private static Backend[] backends(String... addresses) {
     Backend[] out = new Backend[addresses.length];
     for (int i = 0; i < addresses.length; i++) {

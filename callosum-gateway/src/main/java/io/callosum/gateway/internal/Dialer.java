@@ -4,7 +4,7 @@ import io.callosum.auth.ClientAuthenticator;
 import io.callosum.auth.CurveKeyPair;
 import io.callosum.gateway.Gateway;
 import io.callosum.gateway.GatewayConfig;
-import io.callosum.lower.tcp.internal.Backoff;
+import io.callosum.lower.Backoff;
 import io.callosum.lower.tcp.internal.FrameConnection;
 import io.callosum.lower.tcp.internal.FrameSink;
 import io.callosum.lower.tcp.internal.RelayLoop;

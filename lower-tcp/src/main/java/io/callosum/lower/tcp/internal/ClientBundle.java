@@ -2,6 +2,7 @@ package io.callosum.lower.tcp.internal;
 
 import io.callosum.CallosumException;
 import io.callosum.ConnectionLostException;
+import io.callosum.lower.Backoff;
 import io.callosum.lower.Capabilities;
 import io.callosum.lower.TransportConfig;
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package io.callosum.lower.tcp.internal;
 
+import io.callosum.lower.Backoff;
 import io.callosum.lower.Endpoint;
 import io.callosum.lower.LinkListener;
 import io.callosum.lower.MemoryBudget;

@@ -3,6 +3,7 @@ package io.callosum.lower.tcp.internal;
 import io.callosum.CallosumException;
 import io.callosum.auth.ClientAuthenticator;
 import io.callosum.auth.ServerAuthenticator;
+import io.callosum.lower.Backoff;
 import io.callosum.lower.MemoryBudget;
 import io.callosum.lower.tcp.TcpOptions;
 import io.callosum.lower.tcp.internal.curve.CurveSecurity;

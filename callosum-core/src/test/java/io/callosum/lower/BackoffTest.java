@@ -1,6 +1,8 @@
-package io.callosum.lower.tcp.internal;
+package io.callosum.lower;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -35,5 +37,23 @@ class BackoffTest {
       b.next();
     }
     assertEquals(7_500 * MS, b.next());
+  }
+
+  @Test
+  void aHugeRangeNeverOverflows() {
+    Backoff huge = new Backoff(Duration.ofNanos(1), Duration.ofDays(365), () -> 0.0);
+    for (int i = 0; i < 200; i++) {
+      assertTrue(huge.next() >= 0, "no overflow after many failures");
+    }
+  }
+
+  @Test
+  void aRangeWithoutAStepIsRefused() {
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> new Backoff(Duration.ZERO, Duration.ofSeconds(1), () -> 0));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> new Backoff(Duration.ofSeconds(2), Duration.ofSeconds(1), () -> 0));
   }
 }
