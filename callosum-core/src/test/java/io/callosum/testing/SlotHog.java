@@ -124,6 +124,7 @@ public final class SlotHog {
     ConnectedPeer victim = victimClient.apply(s.server);
     List<CompletableFuture<Object>> hogCalls = s.call(hog, "slow", 3 * SLOTS);
     Await.until("the hog's calls are admitted: full", () -> s.admitted.get() == 3 * SLOTS);
+    Await.until("2 run", () -> s.started.size() == SLOTS); // admitted is before a handler starts
     CompletableFuture<Object> victimCall = s.call(victim, "quick", 1).get(0);
     Throwable cut = Await.failure(hogCalls.get(hogCalls.size() - 1));
     assertInstanceOf(OverloadedException.class, cut);
