@@ -117,8 +117,11 @@ class RedisStreamsTest {
     assertEquals("in", client.invokeAndWait("echo", "in"));
     ConnectedPeer refused = closer.later(Peer.builder().transport(plain).connect(address).build());
     ConnectionLostException e = assertThrows(ConnectionLostException.class, refused::start);
+    // Lettuce names the refusal (NOAUTH) unless Redis closed the connection before its handshake
+    // handler was in place, which a loaded machine shows now and then: then it says only that.
     assertTrue(
-        e.getMessage().contains("NOAUTH") || e.getMessage().contains("AUTH"), e.getMessage());
+        e.getMessage().contains("AUTH") || e.getMessage().contains("RedisHandshakeHandler"),
+        e.getMessage());
   }
 
   /**
