@@ -22,6 +22,7 @@ import org.slf4j.LoggerFactory;
 final class Dispatcher {
   private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
   private final String name;
+  private final DropLog drops;
   private final Limits limits;
   private final IncomingCalls incoming;
   private final OutgoingCalls outgoing;
@@ -32,6 +33,7 @@ final class Dispatcher {
 
   Dispatcher(
       String name,
+      DropLog drops,
       Limits limits,
       IncomingCalls incoming,
       OutgoingCalls outgoing,
@@ -40,6 +42,7 @@ final class Dispatcher {
       Drain drain,
       Consumer<RemoteLink> remoteShuttingDown) {
     this.name = name;
+    this.drops = drops;
     this.limits = limits;
     this.incoming = incoming;
     this.outgoing = outgoing;
@@ -59,7 +62,7 @@ final class Dispatcher {
    */
   private void received(RemoteLink r, Envelope env, boolean reassembled) {
     if (env.header().length > limits.maxHeaderSize()) {
-      LOG.warn(
+      drops.warn(
           "{}: dropped a message from {}: header of {} bytes exceeds {}",
           name,
           r.id(),
@@ -105,7 +108,7 @@ final class Dispatcher {
       case STREAM_ITEM, STREAM_CREDIT, STREAM_END, STREAM_CANCEL -> streams.received(r, h, env);
       case RESULT, FAILURE, ERROR, CANCELLED -> outgoing.received(r, h, env);
       case SHUTDOWN -> remoteShuttingDown.accept(r);
-      default -> LOG.warn("{}: dropped a message of type {} from {}", name, h.type(), r.id());
+      default -> drops.warn("{}: dropped a message of type {} from {}", name, h.type(), r.id());
     }
   }
 
@@ -123,7 +126,7 @@ final class Dispatcher {
         && !outgoing.ancestorsOf(h.chain()).isEmpty()) {
       return false;
     }
-    LOG.debug("{}: refused {} from {}: shutting down", name, h.method(), r.id());
+    LOG.debug("{}: refused {} from {}: shutting down", name, DropLog.text(h.method()), r.id());
     Replies.sendError(
         r, h, ErrorNames.SHUTTING_DOWN, "the peer is shutting down and takes no new calls");
     if (h.chunkTotal() > 0) {
@@ -136,17 +139,18 @@ final class Dispatcher {
   private void malformed(RemoteLink r, BadMessageException e, Envelope env) {
     Header partial = e.header();
     if (partial != null && partial.type() == MessageType.FUNCTION) {
-      LOG.warn("{}: bad request from {}: {}", name, r.id(), e.getMessage());
+      drops.warn("{}: bad request from {}: {}", name, r.id(), e.getMessage());
       Replies.sendError(r, partial, ErrorNames.BAD_MESSAGE, e.getMessage());
     } else if (partial != null) {
-      LOG.warn("{}: bad reply from {} for {}: {}", name, r.id(), partial.method(), e.getMessage());
+      drops.warn(
+          "{}: bad reply from {} for {}: {}", name, r.id(), partial.method(), e.getMessage());
       outgoing.fail(
           r,
           partial,
           new CallosumException(ErrorCode.BAD_MESSAGE, "malformed reply: " + e.getMessage()),
           env.size());
     } else {
-      LOG.warn("{}: dropped a message from {}: {}", name, r.id(), e.getMessage());
+      drops.warn("{}: dropped a message from {}: {}", name, r.id(), e.getMessage());
     }
   }
 
@@ -172,7 +176,7 @@ final class Dispatcher {
             + (h.chunkTotal() > 0 ? " with chk" : "")
             + " from a remote that did not announce "
             + missing;
-    LOG.warn("{}: dropped {} ({} seq {})", name, msg, h.method(), h.seq());
+    drops.warn("{}: dropped {} ({} seq {})", name, msg, h.method(), h.seq());
     if (h.type() == MessageType.FUNCTION) {
       Replies.sendError(r, h, ErrorNames.BAD_MESSAGE, msg);
     } else if (h.type().isReply()) {
@@ -191,7 +195,7 @@ final class Dispatcher {
    */
   void tooLarge(RemoteLink r, Header h, long size) {
     String msg = "message of " + size + " bytes exceeds the limit of " + limits.maxMessageSize();
-    LOG.warn("{}: {} from {} ({})", name, msg, r.id(), h.method());
+    drops.warn("{}: {} from {} ({})", name, msg, r.id(), h.method());
     if (h.type() == MessageType.FUNCTION) {
       Replies.sendError(r, h, ErrorNames.MESSAGE_TOO_LARGE, msg);
     } else if (h.type().isReply()) {

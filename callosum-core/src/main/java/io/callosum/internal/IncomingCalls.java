@@ -68,6 +68,7 @@ final class IncomingCalls {
       };
 
   private final String name;
+  private final DropLog drops;
   private final Codec codec;
   private final Limits limits;
   private final ServerReplies replies;
@@ -101,6 +102,7 @@ final class IncomingCalls {
 
   IncomingCalls(
       String name,
+      DropLog drops,
       PeerConfig config,
       PeerResources threads,
       Interceptors interceptors,
@@ -110,6 +112,7 @@ final class IncomingCalls {
       BooleanSupplier closed,
       Drain drain) {
     this.name = name;
+    this.drops = drops;
     this.codec = config.codec();
     this.limits = config.limits();
     this.replies = new ServerReplies(config, name);
@@ -162,7 +165,8 @@ final class IncomingCalls {
               limits.maxMessageSize() - env.header().length,
               limits.maxElements());
     } catch (BadMessageException e) {
-      LOG.warn("{}: bad request body from {} for {}: {}", name, r.id(), h.method(), e.getMessage());
+      drops.warn(
+          "{}: bad request body from {} for {}: {}", name, r.id(), h.method(), e.getMessage());
       Replies.sendError(r, h, ErrorNames.BAD_MESSAGE, e.getMessage());
       return;
     }
@@ -173,7 +177,7 @@ final class IncomingCalls {
     Handler handler = handlers.get(h.method());
     if (handler == null) {
       // Served like any call (admitted, on a handler thread), so that interceptors see it.
-      LOG.info("{}: {} called unknown method {}", name, r.id(), h.method());
+      drops.info("{}: {} called unknown method {}", name, r.id(), h.method());
       handler = NO_HANDLER;
     }
     List<CallId> chain = r.capabilities.has(Capabilities.CHAIN) ? h.chain() : List.of();
@@ -230,7 +234,7 @@ final class IncomingCalls {
       }
     }
     if (cut != null) {
-      LOG.warn("{}: cut {} from {}: {}", name, cut.header.method(), cut.remote.id(), cut.refusal);
+      drops.warn("{}: cut {} from {}: {}", name, cut.header.method(), cut.remote.id(), cut.refusal);
       cancel(cut, Replies.frameworkError(cut.header, ErrorNames.OVERLOADED, cut.refusal));
     }
     if (toStart != null) {
@@ -239,7 +243,7 @@ final class IncomingCalls {
     } else if (refusal == null) {
       LOG.debug("{}: dropped {} (peer closing)", name, c);
     } else {
-      LOG.warn("{}: refused {} from {}: {}", name, c.header.method(), c.remote.id(), refusal);
+      drops.warn("{}: refused {} from {}: {}", name, c.header.method(), c.remote.id(), refusal);
       if (c.refusal
           != null) { // overloaded: answered; a duplicate is not, its reply would be taken for the
         // original's

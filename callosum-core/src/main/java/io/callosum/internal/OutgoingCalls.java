@@ -54,6 +54,7 @@ final class OutgoingCalls {
   private static final SecureRandom TOKENS = new SecureRandom();
 
   private final String name;
+  private final DropLog drops;
   private final Codec codec;
   private final Limits limits;
   private final Duration defaultTimeout;
@@ -74,6 +75,7 @@ final class OutgoingCalls {
 
   OutgoingCalls(
       String name,
+      DropLog drops,
       PeerConfig config,
       PeerResources threads,
       Interceptors interceptors,
@@ -82,6 +84,7 @@ final class OutgoingCalls {
       BooleanSupplier closed,
       Drain drain) {
     this.name = name;
+    this.drops = drops;
     this.codec = config.codec();
     this.limits = config.limits();
     this.defaultTimeout = config.defaultTimeout();
@@ -504,7 +507,7 @@ final class OutgoingCalls {
               limits.maxMessageSize() - env.header().length,
               limits.maxElements());
     } catch (BadMessageException e) {
-      LOG.warn("{}: bad reply from {} for {}: {}", name, r.id(), h.method(), e.getMessage());
+      drops.warn("{}: bad reply from {} for {}: {}", name, r.id(), h.method(), e.getMessage());
       settle(
           c,
           null,

@@ -94,7 +94,8 @@ public final class PeerEngine implements LinkListener {
     this.listeners = List.copyOf(config.listeners());
     this.drain = new Drain(name, this::internalEntries, this::close);
     Interceptors interceptors = new Interceptors(config.interceptors());
-    StreamRouting streams = new StreamRouting(name, config, threads.callbacks);
+    DropLog drops = new DropLog(LoggerFactory.getLogger(DropLog.class));
+    StreamRouting streams = new StreamRouting(name, drops, config, threads.callbacks);
     this.chunks =
         new ChunkTransfers(
             name,
@@ -106,13 +107,30 @@ public final class PeerEngine implements LinkListener {
             drain::check);
     this.outgoing =
         new OutgoingCalls(
-            name, config, threads, interceptors, chunks, streams, this::isClosed, drain);
+            name, drops, config, threads, interceptors, chunks, streams, this::isClosed, drain);
     this.incoming =
         new IncomingCalls(
-            name, config, threads, interceptors, chunks, streams, outgoing, this::isClosed, drain);
+            name,
+            drops,
+            config,
+            threads,
+            interceptors,
+            chunks,
+            streams,
+            outgoing,
+            this::isClosed,
+            drain);
     this.dispatcher =
         new Dispatcher(
-            name, limits, incoming, outgoing, chunks, streams, drain, this::remoteShuttingDown);
+            name,
+            drops,
+            limits,
+            incoming,
+            outgoing,
+            chunks,
+            streams,
+            drain,
+            this::remoteShuttingDown);
   }
 
   /** What this peer announces: every extension, and {@code ordered} when it keeps key order. */

@@ -252,7 +252,7 @@ final class ServerCall extends CalleeScheduler.Entry implements CallContext {
               try {
                 r.run();
               } catch (RuntimeException e) {
-                LOG.warn("cancel action of {} failed", header.method(), e);
+                LOG.warn("cancel action of {} failed", DropLog.text(header.method()), e);
               }
             }
           }
@@ -354,7 +354,7 @@ final class ServerCall extends CalleeScheduler.Entry implements CallContext {
   @Override
   public String toString() {
     return "ServerCall("
-        + header.method()
+        + DropLog.text(header.method())
         + ", okey="
         + header.orderKey()
         + ", seq="

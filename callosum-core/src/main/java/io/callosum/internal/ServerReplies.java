@@ -78,7 +78,11 @@ final class ServerReplies {
     try {
       bytes = value instanceof Payload payload ? payload.bytes() : codec.encode(value);
     } catch (CodecException e) {
-      LOG.warn("{}: cannot encode the result of {}: {}", name, c.header.method(), e.getMessage());
+      LOG.warn(
+          "{}: cannot encode the result of {}: {}",
+          name,
+          DropLog.text(c.header.method()),
+          e.getMessage());
       c.replyCode = ErrorCode.CODEC_ERROR;
       return Replies.frameworkError(
           c.header,

@@ -23,6 +23,7 @@ import org.slf4j.LoggerFactory;
 final class StreamRouting {
   private static final Logger LOG = LoggerFactory.getLogger(StreamRouting.class);
   private final String name;
+  private final DropLog drops;
   private final Codec codec;
   private final int windowItems;
   private final long windowBytes;
@@ -31,8 +32,9 @@ final class StreamRouting {
   private final boolean stackTraces;
   private final Executor callbacks;
 
-  StreamRouting(String name, PeerConfig config, Executor callbacks) {
+  StreamRouting(String name, DropLog drops, PeerConfig config, Executor callbacks) {
     this.name = name;
+    this.drops = drops;
     this.codec = config.codec();
     this.windowItems = config.streamWindowItems();
     this.windowBytes = config.streamWindowBytes();
@@ -206,7 +208,7 @@ final class StreamRouting {
           MessageCodec.decodeBody(
               env.body(), h.zip(), maxMessageSize - env.header().length, maxElements);
     } catch (BadMessageException e) {
-      LOG.warn("{}: bad {} from {} for {}: {}", name, t, r.id(), h.method(), e.getMessage());
+      drops.warn("{}: bad {} from {} for {}: {}", name, t, r.id(), h.method(), e.getMessage());
       if (data) {
         in.finish(
             new CallosumException(

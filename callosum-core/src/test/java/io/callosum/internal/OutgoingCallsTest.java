@@ -39,6 +39,9 @@ import org.junit.jupiter.api.Test;
  * executors that run inline. Every call is settled exactly once and leaves no table entry.
  */
 class OutgoingCallsTest {
+  private static final DropLog DROPS =
+      new DropLog(org.slf4j.LoggerFactory.getLogger(DropLog.class));
+
   private static final Capabilities ALL =
       new Capabilities(
           Capabilities.VERSION,
@@ -101,11 +104,12 @@ class OutgoingCallsTest {
       calls =
           new OutgoingCalls(
               "test",
+              DROPS,
               config,
               threads,
               new Interceptors(List.of()),
               chunks,
-              new StreamRouting("test", config, threads.callbacks),
+              new StreamRouting("test", DROPS, config, threads.callbacks),
               () -> false,
               drain);
       link = new RecordingLink(remoteCapabilities);
