@@ -52,7 +52,8 @@ import picocli.CommandLine.Spec;
     subcommands = {
       SchedulerExampleCommand.class,
       KvExampleCommand.class,
-      NetpipeExampleCommand.class
+      NetpipeExampleCommand.class,
+      ObservabilityExampleCommand.class
     })
 final class ExampleCommand implements Callable<Integer> {
   private static final Duration WAIT = Duration.ofSeconds(10);
@@ -72,7 +73,7 @@ final class ExampleCommand implements Callable<Integer> {
 
   @Parameters(
       index = "0",
-      arity = "0..1", // none when a subcommand (scheduler, kv, netpipe) follows
+      arity = "0..1", // none when a subcommand (scheduler, kv, netpipe, observability) follows
       paramLabel = "UPPER",
       description =
           "The upper: ${COMPLETION-CANDIDATES}; or 'federation': two clusters"

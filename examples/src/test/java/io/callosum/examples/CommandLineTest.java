@@ -85,6 +85,7 @@ class CommandLineTest {
           Map.entry("example scheduler", Set.of(0, 1, 2)),
           Map.entry("example kv", Set.of(0, 1, 2)),
           Map.entry("example netpipe", Set.of(0, 1, 2)),
+          Map.entry("example observability", Set.of(0, 1, 2)),
           Map.entry("gateway", Set.of(0, 2, 6, 8, 10)),
           Map.entry("gateway status", Set.of(0, 2, 3, 4, 5, 6, 7, 8)),
           Map.entry("soak", Set.of(0, 1, 2, 8)),
