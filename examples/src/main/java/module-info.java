@@ -17,6 +17,7 @@ module io.callosum.examples {
   requires io.callosum.opentelemetry;
   requires io.opentelemetry.sdk;
   requires io.opentelemetry.sdk.trace;
+  requires io.opentelemetry.sdk.testing; // InMemorySpanExporter: example observability
   requires io.opentelemetry.context;
   requires info.picocli;
   requires com.fasterxml.jackson.databind;

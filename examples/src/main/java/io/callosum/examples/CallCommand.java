@@ -113,7 +113,7 @@ final class CallCommand implements Callable<Integer> {
     }
     try (CurveClientOptions keys = curve;
         ConnectedPeer peer = Callosum.newPeer(spec, () -> describe().build())) {
-      ZmqProbe.refuseEarly(address);
+      ZmqProbe.refuseEarly(spec, address, curve.given());
       Callosum.start(spec, peer);
       Invocation invocation = peer.call(method).timeout(timeout);
       if (orderKey != null) {

@@ -102,9 +102,16 @@ public final class Callosum implements Runnable {
         });
     cl.setExecutionExceptionHandler(
         (ex, command, parseResult) -> {
-          OptionSpec verbose = command.getCommandSpec().findOption("--verbose");
+          CommandSpec failed = command.getCommandSpec();
+          OptionSpec verbose = failed.findOption("--verbose");
+          // A command without a peer to connect to binds its address (serve, receive, gateway).
+          boolean binds =
+              failed.findOption("--connect") == null && failed.findOption("--admin") == null;
           ExitCodes.report(
-              ex, command.getErr(), verbose != null && Boolean.TRUE.equals(verbose.getValue()));
+              ex,
+              command.getErr(),
+              verbose != null && Boolean.TRUE.equals(verbose.getValue()),
+              binds);
           return ExitCodes.of(ex);
         });
     return cl;

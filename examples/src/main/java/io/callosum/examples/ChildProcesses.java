@@ -122,15 +122,18 @@ public final class ChildProcesses implements AutoCloseable {
     /** The last lines of stderr; guarded by itself. */
     private final Deque<String> stderr = new ArrayDeque<>();
 
+    /** Reads stderr into {@link #stderr} until the child closes it. */
+    private final Thread stderrDrain;
+
     /** Lines of stdout, once {@link #nextLine} is first called; {@link #END} at its end. */
     private BlockingQueue<String> lines;
 
     Child(String label, Process process) {
       this.label = label;
       this.process = process;
-      Thread drain = new Thread(this::drainStderr, "child-" + process.pid() + "-stderr");
-      drain.setDaemon(true);
-      drain.start();
+      stderrDrain = new Thread(this::drainStderr, "child-" + process.pid() + "-stderr");
+      stderrDrain.setDaemon(true);
+      stderrDrain.start();
     }
 
     /** What the child is, for messages: e.g. {@code worker 3}. */
@@ -204,6 +207,11 @@ public final class ChildProcesses implements AutoCloseable {
       StringBuilder b = new StringBuilder();
       if (!process.isAlive()) {
         b.append(" (exit ").append(process.exitValue()).append(')');
+        try {
+          stderrDrain.join(1000); // its last words may still be on their way
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
       }
       String last = lastStderrLine();
       if (!last.isEmpty()) {

@@ -59,6 +59,11 @@ final class CurveClientOptions implements AutoCloseable {
     }
   }
 
+  /** Whether the options ask for CURVE (checked for both options' presence by {@link #apply}). */
+  boolean given() {
+    return secret != null;
+  }
+
   /** Wipes the secret key, if one was read. */
   @Override
   public void close() {

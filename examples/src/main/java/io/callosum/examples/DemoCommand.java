@@ -63,7 +63,9 @@ import picocli.CommandLine.Spec;
     },
     exitCodeList = {
       ExitCodes.OK + ":every step behaved as shown",
-      ExitCodes.FAILED + ":a step did not behave as shown (the output says which and how)"
+      ExitCodes.FAILED + ":a step did not behave as shown (the output says which and how)",
+      ExitCodes.USAGE_HELP,
+      ExitCodes.UNEXPECTED_HELP
     })
 final class DemoCommand implements Callable<Integer> {
   /** The bound of every wait in the demo; only a broken peer comes near it. */

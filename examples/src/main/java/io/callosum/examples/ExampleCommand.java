@@ -44,12 +44,16 @@ import picocli.CommandLine.Spec;
     },
     exitCodeList = {
       ExitCodes.OK + ":every call behaved as shown",
-      ExitCodes.FAILED + ":a call did not behave as shown"
+      ExitCodes.FAILED + ":a call did not behave as shown",
+      ExitCodes.USAGE_HELP + "; no such upper or example; an address its lower refuses",
+      ExitCodes.CONNECTION + ":the --lower address cannot be bound, or the connection was lost",
+      ExitCodes.UNEXPECTED_HELP
     },
     subcommands = {
       SchedulerExampleCommand.class,
       KvExampleCommand.class,
-      NetpipeExampleCommand.class
+      NetpipeExampleCommand.class,
+      ObservabilityExampleCommand.class
     })
 final class ExampleCommand implements Callable<Integer> {
   private static final Duration WAIT = Duration.ofSeconds(10);
@@ -69,7 +73,7 @@ final class ExampleCommand implements Callable<Integer> {
 
   @Parameters(
       index = "0",
-      arity = "0..1", // none when a subcommand (scheduler, kv, netpipe) follows
+      arity = "0..1", // none when a subcommand (scheduler, kv, netpipe, observability) follows
       paramLabel = "UPPER",
       description =
           "The upper: ${COMPLETION-CANDIDATES}; or 'federation': two clusters"
@@ -129,35 +133,44 @@ final class ExampleCommand implements Callable<Integer> {
     }
     Supplier<DemoUpper> make = UPPERS.get(upperName);
     if (make == null) {
-      spec.commandLine()
-          .getErr()
-          .printf(
-              "callosum: no upper named '%s' (known: %s)%n",
-              upperName, String.join(", ", UPPERS.keySet()));
-      return ExitCodes.USAGE;
+      throw new ParameterException(
+          spec.commandLine(),
+          String.format(
+              "no upper named '%s' (known: %s); other examples: federation, %s",
+              upperName,
+              String.join(", ", UPPERS.keySet()),
+              String.join(", ", spec.subcommands().keySet())));
     }
     DemoUpper upper = make.get();
     String address =
         bind != null
             ? bind
             : "inproc://callosum-example-" + UUID.randomUUID().toString().substring(0, 8);
+    // Through Callosum's helpers: an address no lower serves, or one its lower refuses, is a
+    // usage error.
     try (Peer server =
-        upper
-            .configure(
-                Peer.builder()
-                    .name("example-server")
-                    .bind(address)
-                    .ordering(MsgpackDemo.ordering()))
-            .build()) {
+        Callosum.newPeer(
+            spec,
+            () ->
+                upper
+                    .configure(
+                        Peer.builder()
+                            .name("example-server")
+                            .bind(address)
+                            .ordering(MsgpackDemo.ordering()))
+                    .build())) {
       upper.serve(server);
-      server.start();
+      Callosum.start(spec, server);
       out.printf(
           "The demo service with the %s upper, served at %s%n", upper.name(), server.address());
       try (ConnectedPeer peer =
-          upper
-              .configure(Peer.builder().name("example-client").connect(server.address()))
-              .build()
-              .start()) {
+          Callosum.newPeer(
+              spec,
+              () ->
+                  upper
+                      .configure(Peer.builder().name("example-client").connect(server.address()))
+                      .build())) {
+        Callosum.start(spec, peer);
         DemoClient client = upper.client(peer);
         String echoed = await(client.echo("hello"));
         out.printf("  %-36s -> \"%s\"%n", "echo(\"hello\")", echoed);

@@ -65,7 +65,8 @@ final class ExitCodes {
           + "; an address its lower refuses (e.g. tcp:// without a port); a CURVE option without"
           + " its partner, a key or certificate that cannot be read, or CURVE with an address of a"
           + " lower without it (the message names those with it); a tunnel:// address without"
-          + " --gateway, or --gateway with another address";
+          + " --gateway, or --gateway with another address; call, send: a zmq+tcp:// server that"
+          + " requires CURVE without the --curve-client-* options, or one without CURVE with them";
 
   static final String UNEXPECTED_HELP =
       UNEXPECTED + ":unexpected failure of this tool (stack trace on stderr)";
@@ -91,13 +92,22 @@ final class ExitCodes {
     };
   }
 
+  /** The hint under a connection failure of a command that connects to a peer. */
+  static final String CONNECT_HINT =
+      "  check:          that a server is listening there (serve prints READY once it is)";
+
+  /** The hint under a connection failure of a command that binds an address. */
+  static final String BIND_HINT =
+      "  check:          that no other process holds that address (port 0 takes a free one)";
+
   /**
    * Writes what went wrong to {@code err}: the kind, and for a remote failure the remote
    * exception's name and message, plus the remote traceback when the remote handler threw and
    * {@code verbose} asks for it (a remote sends one only if it was told to: {@code serve
-   * --stack-traces}).
+   * --stack-traces}). A connection failure ends with one line of hint, for a command that binds
+   * ({@code binds}) or connects.
    */
-  static void report(Throwable failure, PrintWriter err, boolean verbose) {
+  static void report(Throwable failure, PrintWriter err, boolean verbose, boolean binds) {
     if (failure instanceof CallosumException e) {
 
       err.printf("callosum: call failed: %s (%s)%n", e.code(), e.getClass().getSimpleName());
@@ -120,10 +130,13 @@ final class ExitCodes {
           err.println(
               "  check:          that the server allows this client's public key (serve"
                   + " --curve-allow), and that --curve-server-public is the server's public key");
+        } else if (of(e) == CONNECTION) {
+          err.println(binds ? BIND_HINT : CONNECT_HINT);
         }
       }
     } else if (failure instanceof UncheckedIOException) {
-      err.println("callosum: " + failure.getMessage());
+      err.println("callosum: " + failure.getMessage()); // e.g. cannot bind ...: in use
+      err.println(binds ? BIND_HINT : CONNECT_HINT);
     } else {
       err.println("callosum: unexpected failure:");
       failure.printStackTrace(err);

@@ -1,6 +1,7 @@
 package io.callosum.examples;
 
 import io.callosum.ConnectedPeer;
+import io.callosum.Futures;
 import io.callosum.Peer;
 import io.callosum.gateway.Gateway;
 import io.callosum.gateway.GatewayConfig;
@@ -14,7 +15,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -122,9 +122,17 @@ final class GatewayCommand implements Callable<Integer> {
               + " status.",
       exitCodeList = {
         ExitCodes.OK + ":printed",
-        ExitCodes.CONNECTION + ":the admin endpoint cannot be reached"
+        ExitCodes.USAGE_HELP + "; an address the TCP lower refuses (e.g. tcp:// without a port)",
+        ExitCodes.NO_SUCH_METHOD + ":the address is a peer's, not a gateway's admin endpoint",
+        ExitCodes.REMOTE_ERROR + ":the gateway failed to answer (remote error)",
+        ExitCodes.TIMEOUT + ":no answer within 10 seconds",
+        ExitCodes.CONNECTION + ":the admin endpoint cannot be reached",
+        ExitCodes.REFUSED + ":the gateway refused the request (e.g. it is shutting down)",
+        ExitCodes.UNEXPECTED_HELP
       })
   static final class Status implements Callable<Integer> {
+    private static final Duration ANSWER = Duration.ofSeconds(10);
+
     @Spec CommandSpec spec;
 
     @Option(
@@ -141,14 +149,18 @@ final class GatewayCommand implements Callable<Integer> {
     public Integer call() throws Exception {
       PrintWriter out = spec.commandLine().getOut();
       try (ConnectedPeer p =
-          Peer.builder()
-              .name("gateway-status")
-              .transport(new TcpTransport())
-              .connect(admin)
-              .connectTimeout(Duration.ofSeconds(5))
-              .build()
-              .start()) {
-        Object status = p.invoke("status", null).get(10, TimeUnit.SECONDS);
+          Callosum.newPeer(
+              spec,
+              () ->
+                  Peer.builder()
+                      .name("gateway-status")
+                      .transport(new TcpTransport())
+                      .connect(admin)
+                      .connectTimeout(Duration.ofSeconds(5))
+                      .build())) {
+        Callosum.start(spec, p);
+        // Futures.await throws the call's CallosumException itself, whose kind is the exit code.
+        Object status = Futures.await(p.call("status").timeout(ANSWER).invoke(null));
         out.println(json ? Json.write(status) : describe((Map<?, ?>) status));
         out.flush();
       }

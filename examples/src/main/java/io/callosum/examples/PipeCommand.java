@@ -258,7 +258,11 @@ final class PipeCommand implements Runnable {
             + " (any other name works too) and 'READY <address>', and hosts until Ctrl-C or"
             + " SIGTERM."
       },
-      exitCodeList = {ExitCodes.OK + ":stopped", ExitCodes.USAGE_HELP})
+      exitCodeList = {
+        ExitCodes.OK + ":stopped",
+        ExitCodes.USAGE_HELP,
+        ExitCodes.CONNECTION + ":the address cannot be bound (e.g. in use)"
+      })
   static final class Host implements Callable<Integer> {
     @Spec CommandSpec spec;
 

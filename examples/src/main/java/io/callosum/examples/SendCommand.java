@@ -93,7 +93,7 @@ final class SendCommand implements Callable<Integer> {
     long size = Transfer.sizeOf(in);
     try (CurveClientOptions keys = curve;
         ConnectedPeer peer = Callosum.newPeer(spec, () -> describe().build())) {
-      ZmqProbe.refuseEarly(address);
+      ZmqProbe.refuseEarly(spec, address, curve.given());
       Callosum.start(spec, peer);
       StreamCall call = peer.call(Transfer.METHOD).clientStream(Transfer.offer(stream, size));
       long sent;

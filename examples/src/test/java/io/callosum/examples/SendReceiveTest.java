@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.callosum.Peer;
+import io.callosum.gateway.Gateway;
+import io.callosum.gateway.GatewayConfigFile;
 import io.callosum.testing.Await;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -49,11 +51,16 @@ class SendReceiveTest {
     private final Thread thread;
 
     Receiver(String stream, OutputStream sink, String... options) throws InterruptedException {
+      this(BIND, stream, sink, options);
+    }
+
+    Receiver(String bind, String stream, OutputStream sink, String... options)
+        throws InterruptedException {
       CommandLine cl =
           Callosum.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err));
       ((ReceiveCommand) cl.getSubcommands().get("receive").getCommand()).out = sink;
       String[] args =
-          Stream.concat(Stream.of("receive", "--bind", BIND, stream), Arrays.stream(options))
+          Stream.concat(Stream.of("receive", "--bind", bind, stream), Arrays.stream(options))
               .toArray(String[]::new);
       thread = new Thread(() -> exit.complete(cl.execute(args)), "receive-command");
       thread.start();
@@ -114,6 +121,36 @@ class SendReceiveTest {
       assertTrue(
           r.err.toString().contains("receive backup 100%"),
           "the sender's size reached the receiver's bar: " + r.err);
+      assertArrayEquals(data, sink.toByteArray());
+    }
+  }
+
+  /** Both ends reach each other as tunnel://CLUSTER/NAME through the local gateway. */
+  @Test
+  void aFileArrivesWholeThroughAGateway() throws Exception {
+    Path config = dir.resolve("gw.yaml");
+    Files.writeString(config, "cluster: lab\nlisten: tcp://127.0.0.1:0\n");
+    byte[] data = random((1 << 20) + 7);
+    ByteArrayOutputStream sink = new ByteArrayOutputStream();
+    try (Gateway gateway = Gateway.start(GatewayConfigFile.read(config));
+        Receiver r =
+            new Receiver(
+                "tunnel://lab/inbox",
+                "backup",
+                sink,
+                "--quiet",
+                "--gateway",
+                gateway.localAddress())) {
+      assertEquals("tunnel://lab/inbox", r.address);
+      send(
+              "tunnel://lab/inbox",
+              "backup",
+              new ByteArrayInputStream(data),
+              "--quiet",
+              "--gateway",
+              gateway.localAddress())
+          .assertExit(ExitCodes.OK, "sent " + data.length + " bytes as stream backup");
+      assertEquals(ExitCodes.OK, r.exitCode(), r.err::toString);
       assertArrayEquals(data, sink.toByteArray());
     }
   }

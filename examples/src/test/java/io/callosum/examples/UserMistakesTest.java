@@ -11,6 +11,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,12 +20,9 @@ import org.junit.jupiter.api.io.TempDir;
  * hint), with a documented exit code: never a stack trace.
  */
 class UserMistakesTest {
-  /** A mistake's report: the exit code, one short message, and no Java stack trace. */
+  /** A mistake's report: the exit code, one message line and a hint, no Java stack trace. */
   private static ToolRun assertOneLine(ToolRun run, int code, String... inErr) {
-    run.assertExit(code, inErr);
-    assertFalse(run.err().contains("\tat "), () -> "a stack trace:\n" + run);
-    assertFalse(run.err().contains("unexpected failure"), run::toString);
-    return run;
+    return run.assertOneLine(code, inErr);
   }
 
   @Test
@@ -33,6 +31,53 @@ class UserMistakesTest {
     assertOneLine(run, ExitCodes.USAGE, "tcp://host:port", "--help' for more information.");
     assertOneLine(
         ToolRun.of("serve", "--bind", "tcp://127.0.0.1"), ExitCodes.USAGE, "tcp://host:port");
+  }
+
+  /** example --lower and gateway status --admin go through the helpers that serve and call use. */
+  @Test
+  void addressesTheirLowersRefuseAreUsageErrors() {
+    for (String[] command :
+        new String[][] {{"example", "msgpack", "--lower"}, {"gateway", "status", "--admin"}}) {
+      for (String[] refused :
+          new String[][] {{"tcp://127.0.0.1", "tcp://host:port"}, {"bogus://x", "bogus://"}}) {
+        String[] args = Arrays.copyOf(command, command.length + 1);
+        args[command.length] = refused[0];
+        assertOneLine(ToolRun.of(args), ExitCodes.USAGE, refused[1]);
+      }
+    }
+  }
+
+  @Test
+  void anUnknownUpperIsAUsageErrorWithAHint() {
+    assertOneLine(
+        ToolRun.of("example", "cobol"),
+        ExitCodes.USAGE,
+        "no upper named 'cobol' (known: msgpack, protobuf, thrift)",
+        "federation",
+        "Try 'callosum example --help'");
+  }
+
+  /** A port on loopback where nothing listens. */
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort(); // free again once closed
+    }
+  }
+
+  @Test
+  void gatewayStatusFailuresAreReportedWithoutAStackTrace() throws Exception {
+    assertOneLine(
+        ToolRun.of("gateway", "status", "--admin", "tcp://127.0.0.1:" + freePort()),
+        ExitCodes.CONNECTION,
+        ExitCodes.CONNECT_HINT);
+    // A peer that is not a gateway's admin endpoint: its "no such method" is the call's failure.
+    try (ServeRun notAGateway = ServeRun.at("tcp://127.0.0.1:0")) {
+      ToolRun run =
+          ToolRun.of("gateway", "status", "--admin", notAGateway.address)
+              .assertExit(ExitCodes.NO_SUCH_METHOD, "NO_SUCH_METHOD", "status");
+      assertFalse(run.err().contains("\tat "), run::toString);
+      assertEquals("", run.out(), run::toString);
+    }
   }
 
   @Test
@@ -86,14 +131,11 @@ class UserMistakesTest {
 
   @Test
   void aRefusedZeroMqPortIsReportedAtOnce() throws IOException {
-    int port;
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      port = s.getLocalPort(); // free again once closed: nothing listens there
-    }
     ToolRun run =
-        ToolRun.of("call", "--connect", "zmq+tcp://127.0.0.1:" + port, "--timeout", "60s", "echo");
+        ToolRun.of(
+            "call", "--connect", "zmq+tcp://127.0.0.1:" + freePort(), "--timeout", "60s", "echo");
     // the lower alone would wait for its connect timeout and say "no connection within"
-    assertOneLine(run, ExitCodes.CONNECTION, "Connection refused");
+    assertOneLine(run, ExitCodes.CONNECTION, "Connection refused", ExitCodes.CONNECT_HINT);
   }
 
   @Test
@@ -102,7 +144,10 @@ class UserMistakesTest {
       String address = "zmq+tcp://127.0.0.1:" + taken.getLocalPort();
       ToolRun run = ToolRun.of("serve", "--bind", address);
       assertOneLine(
-          run, ExitCodes.CONNECTION, "cannot bind " + address + ": Address already in use");
+          run,
+          ExitCodes.CONNECTION,
+          "cannot bind " + address + ": Address already in use",
+          ExitCodes.BIND_HINT);
       assertEquals(1, run.err().split("cannot bind", -1).length - 1, run::toString);
       assertFalse(run.err().contains("Errno"), run::toString);
     }

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -177,6 +178,40 @@ class ZmqServeAndCallTest {
         assertEquals("", run.out(), run::toString);
         assertFalse(server.err.toString().contains(" echo -> "), server.err::toString);
       }
+    }
+  }
+
+  /**
+   * A CURVE option mismatch is said at once: jeromq reports it only as a dropped handshake, which
+   * the lower would retry until its connect timeout (10 s).
+   */
+  @Test
+  void aSecurityMismatchIsSaidAtOnce() throws Exception {
+    try (ServeRun server = curveServer(allowed)) {
+      long start = System.nanoTime();
+      server
+          .call("echo", "1")
+          .assertOneLine(ExitCodes.USAGE, "requires CURVE", "--curve-client-secret FILE");
+      assertTrue(
+          System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5), "not reported before 5 s");
+      ToolRun sent =
+          ToolRun.of("send", "--connect", server.address, "s")
+              .assertOneLine(ExitCodes.USAGE, "requires CURVE");
+      assertEquals("", sent.out(), sent::toString);
+      assertFalse(server.err.toString().contains(" echo -> "), server.err::toString);
+    }
+    try (ServeRun plain = ServeRun.at(LOOPBACK)) {
+      plain
+          .call(
+              "--curve-client-secret",
+              key("alice.key_secret"),
+              "--curve-server-public",
+              serverPublic,
+              "echo",
+              "1")
+          .assertOneLine(ExitCodes.USAGE, "does not use CURVE (its security mechanism is NULL)");
+      // the probe leaves the server as it was
+      assertResult("1", plain.call("echo", "1"));
     }
   }
 
