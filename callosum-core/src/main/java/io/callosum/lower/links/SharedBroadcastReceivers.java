@@ -12,15 +12,11 @@ import io.callosum.lower.LinkListener;
 import io.callosum.lower.Transport;
 import java.io.IOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Supplier;
 
 /**
@@ -36,8 +32,10 @@ import java.util.function.Supplier;
  * gaps in their sequence numbers, as when a sender drops an item for a receiver without credit.
  *
  * <p>Threads: {@link #open} from any thread; link events on the lower's threads; each receiver's
- * {@code resume} and {@code close} from any thread. One lock per group guards its receivers, links
- * and held items; the core's listeners are called under it and never block.
+ * {@code resume} and {@code close} from any thread. A group's lock guards its sender links; its
+ * receivers and what they keep are its {@link FanoutMembers}' (taken inside the group's lock when
+ * an item is handed out, never the other way round); the core's listeners are called under it and
+ * never block.
  */
 final class SharedBroadcastReceivers {
   /** Groups by address and the item size their endpoint admits. Guarded by {@code this}. */
@@ -68,7 +66,7 @@ final class SharedBroadcastReceivers {
         g.endpoint = LinkFanout.open(t, address, c, false, g);
         groups.put(key, g);
       }
-      return g.join(topics.isEmpty() ? List.of("") : topics, listener, c.queueCapacity());
+      return g.join(topics, listener, c.queueCapacity());
     }
   }
 
@@ -85,13 +83,6 @@ final class SharedBroadcastReceivers {
     return false;
   }
 
-  /** An item held for a paused receiver, with the link whose memory budget counts it. */
-  private record Held(Link link, FanoutItem item) {
-    long size() {
-      return (long) item.topic().length + item.header().length + item.body().length;
-    }
-  }
-
   /** The receivers of one address and their shared endpoint. */
   private final class Group implements LinkListener {
     final Key key;
@@ -99,7 +90,7 @@ final class SharedBroadcastReceivers {
     /** The credit granted to each sender link. */
     final long window;
 
-    final List<Member> members = new ArrayList<>();
+    final FanoutMembers members;
     final Map<Link, SenderCredit> sources = new LinkedHashMap<>();
     volatile Endpoint endpoint;
 
@@ -109,13 +100,13 @@ final class SharedBroadcastReceivers {
     Group(Key key, long window) {
       this.key = key;
       this.window = window;
+      this.members = new FanoutMembers(() -> endpoint.address(), m -> left());
     }
 
-    Member join(List<String> topics, FanoutListener listener, int capacity) {
-      Member m = new Member(this, topics, listener, capacity);
+    FanoutReceiver join(List<String> topics, FanoutListener listener, int capacity) {
+      FanoutReceiver m = members.join(topics, listener, capacity);
       List<Link> links;
       synchronized (this) {
-        members.add(m);
         links = new ArrayList<>(sources.keySet());
       }
       byte[] subscribe = subscription();
@@ -126,12 +117,8 @@ final class SharedBroadcastReceivers {
     }
 
     /** The SUBSCRIBE header for the union of the members' prefixes. */
-    synchronized byte[] subscription() {
-      Set<String> union = new LinkedHashSet<>();
-      for (Member m : members) {
-        union.addAll(m.topics);
-      }
-      return LinkFanout.subscribe(union);
+    byte[] subscription() {
+      return LinkFanout.subscribe(members.topics());
     }
 
     @Override
@@ -158,20 +145,14 @@ final class SharedBroadcastReceivers {
       try {
         item = LinkFanout.parseItem(env);
       } catch (RuntimeException e) {
-        for (Member m : members) {
-          m.listener.malformed(e.getMessage());
-        }
+        members.malformed(e.getMessage());
         return;
       }
       if (!s.spend(where)) {
         sources.remove(link);
         return;
       }
-      for (Member m : members) {
-        if (LinkFanout.matches(m.prefixes, item.topic())) {
-          m.take(link, item);
-        }
-      }
+      members.deliver(link, link.memory(), item);
       s.handedOn();
     }
 
@@ -179,19 +160,14 @@ final class SharedBroadcastReceivers {
     public void disconnected(Link link, Throwable cause) {
       synchronized (this) {
         sources.remove(link);
-        for (Member m : members) {
-          m.dropFrom(link);
-        }
       }
+      members.dropFrom(link);
     }
 
-    void leave(Member m) {
+    /** A member left: the last one closes the endpoint, the others narrow the subscription. */
+    void left() {
       List<Link> links;
       synchronized (this) {
-        if (!members.remove(m)) {
-          return;
-        }
-        m.dropFrom(null);
         links = new ArrayList<>(sources.keySet());
       }
       if (SharedBroadcastReceivers.this.leave(this)) {
@@ -202,88 +178,6 @@ final class SharedBroadcastReceivers {
       for (Link l : links) {
         LinkFanout.send(l, subscribe, LinkFanout.EMPTY);
       }
-    }
-  }
-
-  /** One receiver of a group: its topics, its core's listener, what it holds while paused. */
-  private static final class Member implements FanoutReceiver {
-    final Group group;
-    final List<String> topics;
-    final List<byte[]> prefixes = new ArrayList<>();
-    final FanoutListener listener;
-    final int capacity;
-
-    /** Guarded by the group's lock. */
-    final ArrayDeque<Held> held = new ArrayDeque<>();
-
-    boolean paused;
-
-    Member(Group group, List<String> topics, FanoutListener listener, int capacity) {
-      this.group = group;
-      this.topics = List.copyOf(topics);
-      for (String t : topics) {
-        prefixes.add(t.getBytes(StandardCharsets.UTF_8));
-      }
-      this.listener = listener;
-      this.capacity = capacity;
-    }
-
-    /**
-     * Under the group's lock: delivers {@code item}, or keeps it while paused (behind what is kept
-     * already, so nothing overtakes), or, with {@code capacity} items kept, misses it.
-     */
-    void take(Link link, FanoutItem item) {
-      if (paused || !held.isEmpty()) {
-        if (held.size() < capacity) {
-          Held h = new Held(link, item);
-          link.memory().add(h.size());
-          held.add(h);
-        } // else missed: the core counts it from the gap in the sequence numbers
-        return;
-      }
-      if (!listener.received(item)) {
-        paused = true;
-      }
-    }
-
-    /** Under the group's lock: lets go of what came over {@code link} (every link if null). */
-    void dropFrom(Link link) {
-      held.removeIf(
-          h -> {
-            if (link == null || h.link() == link) {
-              h.link().memory().release(h.size());
-              return true;
-            }
-            return false;
-          });
-    }
-
-    @Override
-    public String address() {
-      return group.endpoint.address();
-    }
-
-    /** Items kept while paused go first, until paused again. Any thread. */
-    @Override
-    public void resume() {
-      synchronized (group) {
-        paused = false;
-        while (!paused) {
-          Held h = held.poll();
-          if (h == null) {
-            return;
-          }
-          h.link().memory().release(h.size());
-          if (!listener.received(h.item())) {
-            paused = true;
-          }
-        }
-      }
-    }
-
-    @Override
-    public void close() {
-      group.leave(this);
     }
   }
 }

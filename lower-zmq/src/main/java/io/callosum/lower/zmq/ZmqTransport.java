@@ -3,6 +3,7 @@ package io.callosum.lower.zmq;
 import io.callosum.lower.Endpoint;
 import io.callosum.lower.FanoutConfig;
 import io.callosum.lower.FanoutListener;
+import io.callosum.lower.FanoutPattern;
 import io.callosum.lower.FanoutReceiver;
 import io.callosum.lower.FanoutSender;
 import io.callosum.lower.LinkListener;
@@ -12,6 +13,7 @@ import io.callosum.lower.links.LinkFanoutTransport;
 import io.callosum.lower.zmq.internal.DealerEndpoint;
 import io.callosum.lower.zmq.internal.RouterEndpoint;
 import io.callosum.lower.zmq.internal.SharedContext;
+import io.callosum.lower.zmq.internal.SharedSubscribers;
 import io.callosum.lower.zmq.internal.ZmqFanoutReceiver;
 import io.callosum.lower.zmq.internal.ZmqFanoutSender;
 import java.io.IOException;
@@ -35,6 +37,7 @@ import java.util.Set;
 public final class ZmqTransport extends LinkFanoutTransport {
   private final ZmqOptions options;
   private final SharedContext context;
+  private final SharedSubscribers subscribers;
 
   /** A transport with {@link ZmqOptions#defaults()}. */
   public ZmqTransport() {
@@ -44,6 +47,7 @@ public final class ZmqTransport extends LinkFanoutTransport {
   public ZmqTransport(ZmqOptions options) {
     this.options = Objects.requireNonNull(options);
     this.context = new SharedContext(options);
+    this.subscribers = new SharedSubscribers(context, options);
   }
 
   @Override
@@ -81,7 +85,8 @@ public final class ZmqTransport extends LinkFanoutTransport {
 
   /**
    * A SUB (broadcast) or PULL (pipeline) socket; with CURVE, a receiver over this transport's
-   * links.
+   * links. Connecting broadcast receivers of this transport to one address share one SUB socket (an
+   * item crosses once for all of them), as they share one link with CURVE.
    */
   @Override
   public FanoutReceiver openReceiver(
@@ -90,6 +95,9 @@ public final class ZmqTransport extends LinkFanoutTransport {
     checkScheme(address);
     if (encrypted(config)) {
       return super.openReceiver(address, config, topicPrefixes, listener);
+    }
+    if (config.pattern() == FanoutPattern.BROADCAST && !config.bind()) {
+      return subscribers.open(address, config, topicPrefixes, listener);
     }
     return ZmqFanoutReceiver.create(context, address, config, options, topicPrefixes, listener);
   }

@@ -25,6 +25,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -217,5 +218,100 @@ class ZmqFanoutTest extends FanoutSuite {
   void cyclesLeaveNoContextBehind() throws Exception {
     openCloseCyclesReleaseEverything();
     assertEquals(0, transport.openEndpoints(), "endpoints still use the ZeroMQ context");
+  }
+
+  /**
+   * Connecting broadcast receivers of one transport share one SUB socket: each gets its topics, the
+   * socket subscribes to what a receiver that joins later wants, and the last one closes it.
+   */
+  @Test
+  void receiversOfOneTransportShareOneSocket_subscribedToTheirTopics() throws Exception {
+    Broadcaster b =
+        closer.later(
+            Broadcaster.builder().transport(new ZmqTransport()).bind(bindAddress()).build());
+    int before = transport.openEndpoints();
+    BroadcastReceiver a =
+        BroadcastReceiver.builder().transport(transport).connect(b.address()).topics("a").build();
+    BroadcastReceiver alsoA =
+        closer.later(
+            BroadcastReceiver.builder()
+                .transport(transport)
+                .connect(b.address())
+                .topics("a")
+                .build());
+    join(b, "a-sync", a, alsoA);
+    BroadcastReceiver c =
+        BroadcastReceiver.builder().transport(transport).connect(b.address()).topics("c").build();
+    assertEquals(before + 1, transport.openEndpoints(), "one socket for the three receivers");
+    join(b, "c-sync", c); // the socket subscribed to "c" when c joined
+    for (int i = 0; i < 10; i++) {
+      assertTrue(b.publish(i % 2 == 0 ? "a" : "c", i));
+    }
+    for (BroadcastReceiver r : List.of(a, alsoA)) {
+      List<Delivery> mine = take(r, 5);
+      for (int i = 0; i < 5; i++) {
+        assertEquals("a", mine.get(i).topic());
+        assertEquals(2 * i, ((Number) mine.get(i).value()).intValue());
+      }
+    }
+    List<Delivery> cs = take(c, 5);
+    for (int i = 0; i < 5; i++) {
+      assertEquals("c", cs.get(i).topic());
+      assertEquals(2 * i + 1, ((Number) cs.get(i).value()).intValue());
+    }
+    a.close();
+    c.close();
+    assertEquals(before + 1, transport.openEndpoints(), "the last one keeps the socket");
+    assertTrue(b.publish("c", -1));
+    assertTrue(b.publish("a", 11));
+    assertEquals(11, ((Number) take(alsoA, 1).get(0).value()).intValue());
+    alsoA.close();
+    Await.until(
+        "the last receiver closes the shared socket", () -> transport.openEndpoints() == before);
+  }
+
+  /**
+   * A receiver of a shared socket that takes nothing keeps its queue capacity and misses the rest
+   * (counted), while another of the socket gets everything.
+   */
+  @Test
+  void aSlowReceiverOfASharedSocketMissesItems_whileTheOtherGetsEverything() throws Exception {
+    Broadcaster b =
+        closer.later(
+            Broadcaster.builder().transport(new ZmqTransport()).bind(bindAddress()).build());
+    BroadcastReceiver fast =
+        closer.later(BroadcastReceiver.builder().transport(transport).connect(b.address()).build());
+    BroadcastReceiver slow =
+        closer.later(
+            BroadcastReceiver.builder()
+                .transport(transport)
+                .connect(b.address())
+                .queueCapacity(4)
+                .build());
+    join(b, "sync", fast, slow);
+    // One socket keeps the publisher's order: once "last" is taken, no sync is left in flight.
+    assertTrue(b.publish("sync", "last"));
+    for (BroadcastReceiver r : List.of(fast, slow)) {
+      long deadline = System.nanoTime() + Await.LIMIT.toNanos();
+      Delivery d;
+      do {
+        assertTrue(System.nanoTime() < deadline, "the last sync did not arrive");
+        d = r.poll(Duration.ofMillis(10));
+      } while (d == null || !"last".equals(d.value()));
+    }
+    for (int i = 0; i < 20; i++) {
+      assertTrue(b.publish("t", i));
+    }
+    List<Delivery> all = take(fast, 20);
+    for (int i = 0; i < 20; i++) {
+      assertEquals(i, ((Number) all.get(i).value()).intValue(), "the fast one gets everything");
+    }
+    for (int i = 0; i < 8; i++) {
+      assertEquals(i, ((Number) take(slow, 1).get(0).value()).intValue(), "in order");
+    }
+    assertTrue(b.publish("t", 20));
+    assertEquals(20, ((Number) take(slow, 1).get(0).value()).intValue());
+    assertEquals(12, slow.missed(), "the 12 it had no room for, counted from the gap");
+    assertEquals(0, fast.missed());
   }
 }

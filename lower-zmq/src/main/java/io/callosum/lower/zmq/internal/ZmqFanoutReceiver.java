@@ -11,7 +11,9 @@ import java.net.URI;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import org.zeromq.SocketType;
 import org.zeromq.ZMQ;
 
@@ -24,7 +26,9 @@ public final class ZmqFanoutReceiver extends FanoutSocket implements FanoutRecei
   /** Items read per round before other sockets of the loop get a turn. */
   private static final int BATCH = 512;
 
-  private final List<String> topics;
+  /** The prefixes subscribed to (loop thread once open). */
+  private Set<String> topics;
+
   private final FanoutListener listener;
   private boolean reading;
 
@@ -42,7 +46,7 @@ public final class ZmqFanoutReceiver extends FanoutSocket implements FanoutRecei
         config,
         options,
         config.pattern() == FanoutPattern.BROADCAST ? "sub" : "pull");
-    this.topics = List.copyOf(topics);
+    this.topics = new LinkedHashSet<>(topics.isEmpty() ? List.of("") : topics);
     this.listener = listener;
   }
 
@@ -67,7 +71,7 @@ public final class ZmqFanoutReceiver extends FanoutSocket implements FanoutRecei
     boolean broadcast = config.pattern() == FanoutPattern.BROADCAST;
     socket = openSocket(broadcast ? SocketType.SUB : SocketType.PULL);
     if (broadcast) {
-      for (String t : topics.isEmpty() ? List.of("") : topics) {
+      for (String t : topics) {
         socket.subscribe(t.getBytes(StandardCharsets.UTF_8));
       }
     }
@@ -149,6 +153,30 @@ public final class ZmqFanoutReceiver extends FanoutSocket implements FanoutRecei
               + " bytes that is not an item (topic or header past its end)");
       return null;
     }
+  }
+
+  /**
+   * Subscribes to {@code prefixes} from now on instead of what it subscribed to (a broadcast
+   * receiver shared by several, as they come and go); any thread.
+   */
+  void subscribe(Set<String> prefixes) {
+    Set<String> wanted = new LinkedHashSet<>(prefixes.isEmpty() ? List.of("") : prefixes);
+    loop.execute(
+        () -> {
+          if (socket != null) {
+            for (String t : wanted) {
+              if (!topics.contains(t)) {
+                socket.subscribe(t.getBytes(StandardCharsets.UTF_8));
+              }
+            }
+            for (String t : topics) {
+              if (!wanted.contains(t)) {
+                socket.unsubscribe(t.getBytes(StandardCharsets.UTF_8));
+              }
+            }
+          }
+          topics = wanted;
+        });
   }
 
   @Override
