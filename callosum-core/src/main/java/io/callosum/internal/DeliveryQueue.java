@@ -40,17 +40,20 @@ final class DeliveryQueue {
 
   /**
    * Queues {@code d} unless {@link #capacity} items wait; a waiting consumer is woken at the end of
-   * the calling thread's read round (at once outside one). False if full.
+   * the calling thread's read round (at once outside one). Returns how many items wait now (so the
+   * caller needs no second look), or -1 if the queue was full.
    */
-  boolean offer(Delivery d) {
+  int offer(Delivery d) {
+    int size;
     lock.lock();
     try {
       if (items.size() >= capacity) {
-        return false;
+        return -1;
       }
       items.add(d);
+      size = items.size();
       if (waiting == 0) {
-        return true; // a consumer that comes takes it without waiting
+        return size; // a consumer that comes takes it without waiting
       }
     } finally {
       lock.unlock();
@@ -58,7 +61,11 @@ final class DeliveryQueue {
     if (!wakeDeferred.get() && wakeDeferred.compareAndSet(false, true)) {
       ReadBatch.runAtEnd(wake);
     }
-    return true;
+    return size;
+  }
+
+  int capacity() {
+    return capacity;
   }
 
   /** Queues {@code d} past the capacity and wakes every waiting consumer now (close's sentinel). */

@@ -210,7 +210,8 @@ public final class FanoutReceiverCore implements FanoutListener, AutoCloseable {
     }
     received.incrementAndGet();
     queuedBytes.addAndGet(item.body().length);
-    if (!queue.offer(decoded.delivery)) {
+    int waiting = queue.offer(decoded.delivery);
+    if (waiting < 0) {
       // Not reached: the lower stops reading when told the queue is full. Should it happen, the
       // item is dropped and reading pauses like for a full queue.
       queuedBytes.addAndGet(-item.body().length);
@@ -218,8 +219,8 @@ public final class FanoutReceiverCore implements FanoutListener, AutoCloseable {
           "dropped an item from {}: the queue of {} is full",
           lower == null ? "?" : lower.address(),
           config.queueCapacity());
-    } else if (!full()) {
-      return true;
+    } else if (waiting < queue.capacity() && queuedBytes.get() < maxQueuedBytes) {
+      return true; // the usual case, without a second look at the queue
     }
     paused.set(true);
     // The consumer may have emptied the queue before it could see the flag: look again.

@@ -1,7 +1,6 @@
 package io.callosum.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -62,7 +61,7 @@ class DeliveryQueueTest {
       for (int i = 0; i < 100; i++) {
         Delivery d = item(i);
         sent.add(d);
-        assertTrue(q.offer(d));
+        assertTrue(q.offer(d) > 0);
       }
       assertEquals(0, q.wakeups(), "no wake-up before the round ends");
       assertEquals(100, q.size(), "the consumer was not woken: everything still waits");
@@ -80,7 +79,7 @@ class DeliveryQueueTest {
       CompletableFuture<List<Delivery>> got = takeAll(q, 1);
       Await.until("the consumer waits", () -> q.waiting() == 1);
       Delivery d = item(i);
-      assertTrue(q.offer(d));
+      assertTrue(q.offer(d) > 0);
       assertSame(d, Await.result(got).get(0));
     }
     assertEquals(3, q.wakeups());
@@ -91,8 +90,8 @@ class DeliveryQueueTest {
     DeliveryQueue q = new DeliveryQueue(10);
     ReadBatch.begin();
     try {
-      assertTrue(q.offer(item(1)));
-      assertTrue(q.offer(item(2)));
+      assertEquals(1, q.offer(item(1)));
+      assertEquals(2, q.offer(item(2)));
     } finally {
       ReadBatch.end();
     }
@@ -103,10 +102,10 @@ class DeliveryQueueTest {
   @Test
   void offersPastTheCapacityAreRefused_andPollTimesOut() throws Exception {
     DeliveryQueue q = new DeliveryQueue(2);
-    assertTrue(q.offer(item(1)));
-    assertTrue(q.offer(item(2)));
+    assertEquals(1, q.offer(item(1)));
+    assertEquals(2, q.offer(item(2)));
     assertTrue(q.isFull());
-    assertFalse(q.offer(item(3)));
+    assertEquals(-1, q.offer(item(3)));
     assertEquals(1, q.poll(0).body().bytes()[0]);
     assertEquals(2, q.poll(TimeUnit.MILLISECONDS.toNanos(1)).body().bytes()[0]);
     assertNull(q.poll(TimeUnit.MILLISECONDS.toNanos(1)));
@@ -115,7 +114,7 @@ class DeliveryQueueTest {
   @Test
   void putWakesEveryWaitingConsumer_pastTheCapacity() throws Exception {
     DeliveryQueue q = new DeliveryQueue(1);
-    assertTrue(q.offer(item(0)));
+    assertEquals(1, q.offer(item(0)));
     Delivery sentinel = item(9);
     q.put(sentinel);
     assertEquals(2, q.size());
