@@ -78,6 +78,8 @@ class TcpServerFuzzTest {
         Peer.builder()
             .transport(new TcpTransport())
             .connect(SERVER.address())
+            // Jazzer's instrumented JVM, with a fuzzer beside it, takes seconds to connect first.
+            .connectTimeout(Await.LIMIT.multipliedBy(6))
             .defaultTimeout(Await.LIMIT)
             .build()
             .start();
