@@ -65,24 +65,26 @@ public final class Session implements AutoCloseable {
   private volatile boolean down;
   private volatile boolean closed;
 
-  private Session(ClientResources resources, RedisAddress address, RedisOptions options) {
+  private Session(
+      ClientResources resources, RedisAddress address, RedisOptions options, Duration timeout) {
     this.address = address;
     this.options = options;
     this.loop = ClientThreads.loopOf(resources);
-    this.client = RedisClient.create(resources, uri(address, options));
+    this.client = RedisClient.create(resources, uri(address, options, timeout));
     this.trim = new XAddArgs().maxlen(options.maxStreamLength()).approximateTrimming();
     this.trimIfExists =
         new XAddArgs().maxlen(options.maxStreamLength()).approximateTrimming().nomkstream();
   }
 
   /**
-   * Connects both connections within {@code timeout}; an unreachable or refusing Redis (AUTH, TLS)
-   * is an {@link IOException} that says which.
+   * Connects both connections, each within about {@code timeout} (TCP, then TLS and Redis's
+   * handshake); an unreachable, silent or refusing Redis (AUTH, TLS) is an {@link IOException} that
+   * says which.
    */
   public static Session open(
       ClientResources resources, RedisAddress address, RedisOptions options, Duration timeout)
       throws IOException {
-    Session s = new Session(resources, address, options);
+    Session s = new Session(resources, address, options, timeout);
     try {
       s.client.setOptions(clientOptions(options, timeout));
       s.client.addListener(s.new StateListener());
@@ -91,19 +93,19 @@ public final class Session implements AutoCloseable {
       return s;
     } catch (RuntimeException e) {
       s.close();
-      StringBuilder why = new StringBuilder();
-      for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-        String m = t.getMessage();
-        if (m != null && why.indexOf(m) < 0) {
-          why.append(why.length() == 0 ? "" : ": ").append(m); // e.g. NOAUTH, WRONGPASS, TLS
-        }
-      }
-      throw new IOException("cannot reach Redis at " + address.hostPort() + ": " + why, e);
+      throw ConnectFailure.explain(address, timeout, e);
     }
   }
 
-  private static RedisURI uri(RedisAddress a, RedisOptions o) {
-    RedisURI.Builder b = RedisURI.builder().withHost(a.host()).withPort(a.port()).withSsl(a.tls());
+  private static RedisURI uri(RedisAddress a, RedisOptions o, Duration connectTimeout) {
+    // Bounds a connection's setup after TCP (the TLS handshake, then HELLO, AUTH, ...), 60 s
+    // unless set: a server that accepts and never answers would hold a connect that long.
+    RedisURI.Builder b =
+        RedisURI.builder()
+            .withHost(a.host())
+            .withPort(a.port())
+            .withSsl(a.tls())
+            .withTimeout(connectTimeout);
     if (a.tls()) {
       b.withVerifyPeer(o.verifyPeer());
     }
