@@ -1,6 +1,7 @@
 package io.callosum.lower.redis;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,11 +13,15 @@ import io.callosum.lower.redis.testing.RedisServer;
 import io.callosum.testing.Closer;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code rediss://} against a Redis that speaks TLS only, with a self-signed certificate for {@code
@@ -90,6 +95,23 @@ class RedisTlsTest {
     RedisTransport transport = new RedisTransport(RedisTests.options()); // the JDK's trust store
     String message = refused(transport, redis.freshAddress("tls-untrusted"));
     assertTrue(message.contains("TLS: the server's certificate is not trusted"), message);
+  }
+
+  /**
+   * A trust file that is missing or holds no certificate is a mistake in the options, named as
+   * such: not a server's certificate that is not trusted.
+   */
+  @Test
+  public void aTrustFileWithoutCertificatesIsNamed(@TempDir Path dir) throws Exception {
+    Path missing = dir.resolve("missing.pem");
+    Path garbage = Files.writeString(dir.resolve("garbage.pem"), "not a certificate\n");
+    for (Path file : List.of(missing, garbage)) {
+      RedisTransport transport =
+          new RedisTransport(RedisTests.options().toBuilder().trustedCertificates(file).build());
+      String message = refused(transport, redis.freshAddress("tls-file"));
+      assertTrue(message.contains("cannot use RedisOptions.trustedCertificates " + file), message);
+      assertFalse(message.contains("server's certificate"), message);
+    }
   }
 
   @Test

@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.TrustManagerFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -84,9 +85,13 @@ public final class Session implements AutoCloseable {
   public static Session open(
       ClientResources resources, RedisAddress address, RedisOptions options, Duration timeout)
       throws IOException {
+    TrustManagerFactory trust =
+        address.tls() && options.trustedCertificates() != null
+            ? TrustFile.read(options.trustedCertificates())
+            : null;
     Session s = new Session(resources, address, options, timeout);
     try {
-      s.client.setOptions(clientOptions(options, timeout));
+      s.client.setOptions(clientOptions(options, timeout, trust));
       s.client.addListener(s.new StateListener());
       s.writer = s.client.connect(CODEC);
       s.reader = s.client.connect(CODEC);
@@ -117,7 +122,8 @@ public final class Session implements AutoCloseable {
     return b.build();
   }
 
-  private static ClientOptions clientOptions(RedisOptions o, Duration connectTimeout) {
+  private static ClientOptions clientOptions(
+      RedisOptions o, Duration connectTimeout, TrustManagerFactory trust) {
     ClientOptions.Builder b =
         ClientOptions.builder()
             .autoReconnect(true)
@@ -126,8 +132,8 @@ public final class Session implements AutoCloseable {
             .socketOptions(SocketOptions.builder().connectTimeout(connectTimeout).build())
             .timeoutOptions(
                 TimeoutOptions.enabled(o.blockTimeout().plus(connectTimeout).plusSeconds(5)));
-    if (o.trustedCertificates() != null) {
-      b.sslOptions(SslOptions.builder().trustManager(o.trustedCertificates().toFile()).build());
+    if (trust != null) {
+      b.sslOptions(SslOptions.builder().trustManager(trust).build());
     }
     return b.build();
   }
