@@ -9,6 +9,7 @@ module io.callosum.lower.redis {
   requires transitive io.callosum.core;
   requires lettuce.core;
   requires io.netty.common;
+  requires io.netty.handler;
   requires org.slf4j;
 
   exports io.callosum.lower.redis;

@@ -86,7 +86,10 @@ public final class RedisOptions {
     return verifyPeer;
   }
 
-  /** PEM file of the certificates to trust for {@code rediss://}, or null for the JDK's. */
+  /**
+   * PEM file of the certificates to trust for {@code rediss://}, or null for the JDK's. Read as
+   * each endpoint opens; one missing or without a certificate fails the open, naming the file.
+   */
   public Path trustedCertificates() {
     return trustedCertificates;
   }
@@ -208,7 +211,10 @@ public final class RedisOptions {
       return this;
     }
 
-    /** Default null: the JDK's trusted certificates. */
+    /**
+     * Default null: the JDK's trusted certificates. Otherwise exactly the certificates of this PEM
+     * file (a CA's, or a self-signed server's own), read as each {@code rediss://} endpoint opens.
+     */
     public Builder trustedCertificates(Path pemFile) {
       this.trustedCertificates = pemFile;
       return this;

@@ -23,6 +23,12 @@ final class RedisTests {
     return RedisServer.start(args);
   }
 
+  /** A TLS-only server of the calling test's own, with a fresh self-signed certificate. */
+  static RedisServer ownTlsRedis(String... args) {
+    Assumptions.assumeTrue(RedisServer.installed(), RedisServer.INSTALL);
+    return RedisServer.startTls(args);
+  }
+
   /** The stream key of a {@code redis://} address. */
   static String keyOf(String address) {
     String path = address.substring(address.lastIndexOf('/') + 1);

@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.TrustManagerFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,45 +66,51 @@ public final class Session implements AutoCloseable {
   private volatile boolean down;
   private volatile boolean closed;
 
-  private Session(ClientResources resources, RedisAddress address, RedisOptions options) {
+  private Session(
+      ClientResources resources, RedisAddress address, RedisOptions options, Duration timeout) {
     this.address = address;
     this.options = options;
     this.loop = ClientThreads.loopOf(resources);
-    this.client = RedisClient.create(resources, uri(address, options));
+    this.client = RedisClient.create(resources, uri(address, options, timeout));
     this.trim = new XAddArgs().maxlen(options.maxStreamLength()).approximateTrimming();
     this.trimIfExists =
         new XAddArgs().maxlen(options.maxStreamLength()).approximateTrimming().nomkstream();
   }
 
   /**
-   * Connects both connections within {@code timeout}; an unreachable or refusing Redis (AUTH, TLS)
-   * is an {@link IOException} that says which.
+   * Connects both connections, each within about {@code timeout} (TCP, then TLS and Redis's
+   * handshake); an unreachable, silent or refusing Redis (AUTH, TLS) is an {@link IOException} that
+   * says which.
    */
   public static Session open(
       ClientResources resources, RedisAddress address, RedisOptions options, Duration timeout)
       throws IOException {
-    Session s = new Session(resources, address, options);
+    TrustManagerFactory trust =
+        address.tls() && options.trustedCertificates() != null
+            ? TrustFile.read(options.trustedCertificates())
+            : null;
+    Session s = new Session(resources, address, options, timeout);
     try {
-      s.client.setOptions(clientOptions(options, timeout));
+      s.client.setOptions(clientOptions(options, timeout, trust));
       s.client.addListener(s.new StateListener());
       s.writer = s.client.connect(CODEC);
       s.reader = s.client.connect(CODEC);
       return s;
     } catch (RuntimeException e) {
       s.close();
-      StringBuilder why = new StringBuilder();
-      for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-        String m = t.getMessage();
-        if (m != null && why.indexOf(m) < 0) {
-          why.append(why.length() == 0 ? "" : ": ").append(m); // e.g. NOAUTH, WRONGPASS, TLS
-        }
-      }
-      throw new IOException("cannot reach Redis at " + address.hostPort() + ": " + why, e);
+      throw ConnectFailure.explain(address, timeout, e);
     }
   }
 
-  private static RedisURI uri(RedisAddress a, RedisOptions o) {
-    RedisURI.Builder b = RedisURI.builder().withHost(a.host()).withPort(a.port()).withSsl(a.tls());
+  private static RedisURI uri(RedisAddress a, RedisOptions o, Duration connectTimeout) {
+    // Bounds a connection's setup after TCP (the TLS handshake, then HELLO, AUTH, ...), 60 s
+    // unless set: a server that accepts and never answers would hold a connect that long.
+    RedisURI.Builder b =
+        RedisURI.builder()
+            .withHost(a.host())
+            .withPort(a.port())
+            .withSsl(a.tls())
+            .withTimeout(connectTimeout);
     if (a.tls()) {
       b.withVerifyPeer(o.verifyPeer());
     }
@@ -115,7 +122,8 @@ public final class Session implements AutoCloseable {
     return b.build();
   }
 
-  private static ClientOptions clientOptions(RedisOptions o, Duration connectTimeout) {
+  private static ClientOptions clientOptions(
+      RedisOptions o, Duration connectTimeout, TrustManagerFactory trust) {
     ClientOptions.Builder b =
         ClientOptions.builder()
             .autoReconnect(true)
@@ -124,8 +132,8 @@ public final class Session implements AutoCloseable {
             .socketOptions(SocketOptions.builder().connectTimeout(connectTimeout).build())
             .timeoutOptions(
                 TimeoutOptions.enabled(o.blockTimeout().plus(connectTimeout).plusSeconds(5)));
-    if (o.trustedCertificates() != null) {
-      b.sslOptions(SslOptions.builder().trustManager(o.trustedCertificates().toFile()).build());
+    if (trust != null) {
+      b.sslOptions(SslOptions.builder().trustManager(trust).build());
     }
     return b.build();
   }

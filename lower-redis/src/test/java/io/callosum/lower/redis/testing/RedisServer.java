@@ -18,8 +18,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A real {@code redis-server} of this machine on a loopback ephemeral port, for tests and the
  * benchmarks: started on demand, stopped when the JVM ends (or by {@link #close()}). Nothing is
- * saved to disk. Without {@code redis-server} on the PATH ({@link #installed()}), starting one
- * fails with {@link #INSTALL}; tests skip themselves before that.
+ * saved to disk. {@link #startTls} starts one that speaks TLS only, with a fresh self-signed
+ * certificate. Without {@code redis-server} on the PATH ({@link #installed()}), starting one fails
+ * with {@link #INSTALL}; tests skip themselves before that.
  */
 public final class RedisServer implements AutoCloseable {
   /** What a skipped test says. */
@@ -33,6 +34,7 @@ public final class RedisServer implements AutoCloseable {
   private final String executable;
   private final List<String> extra;
   private final Path dir;
+  private SelfSignedPem tls;
   private int port;
   private Process process;
 
@@ -53,12 +55,26 @@ public final class RedisServer implements AutoCloseable {
 
   /** A server of its own (to stop and restart), with extra {@code redis-server} arguments. */
   public static RedisServer start(String... extraArgs) {
+    return start(false, extraArgs);
+  }
+
+  /**
+   * A server of its own that speaks TLS only ({@code rediss://}; no plain port), with a fresh
+   * self-signed certificate for {@code 127.0.0.1} ({@link #certificate()}), not asking clients for
+   * theirs; with extra {@code redis-server} arguments.
+   */
+  public static RedisServer startTls(String... extraArgs) {
+    return start(true, extraArgs);
+  }
+
+  private static RedisServer start(boolean tls, String... extraArgs) {
     String exe = find("redis-server");
     if (exe == null) {
       throw new IllegalStateException(INSTALL);
     }
     try {
       RedisServer s = new RedisServer(exe, List.of(extraArgs));
+      s.tls = tls ? SelfSignedPem.make(s.dir) : null;
       s.port = freePort();
       s.launch();
       Runtime.getRuntime().addShutdownHook(new Thread(s::close, "redis-server-stop"));
@@ -82,9 +98,17 @@ public final class RedisServer implements AutoCloseable {
     return process.pid();
   }
 
-  /** {@code redis://127.0.0.1:PORT/KEY}. */
+  /** The PEM file of a TLS server's certificate (the one to trust); see {@link #startTls}. */
+  public Path certificate() {
+    if (tls == null) {
+      throw new IllegalStateException("not a TLS server: start it with startTls");
+    }
+    return tls.certificate();
+  }
+
+  /** {@code redis://127.0.0.1:PORT/KEY}, {@code rediss://...} for a TLS server. */
   public String address(String key) {
-    return "redis://127.0.0.1:" + port + "/" + key;
+    return (tls != null ? "rediss" : "redis") + "://127.0.0.1:" + port + "/" + key;
   }
 
   /** A fresh address: a stream key no other test of this JVM uses. */
@@ -111,8 +135,14 @@ public final class RedisServer implements AutoCloseable {
     launch();
   }
 
-  /** Runs one command with {@code redis-cli}-like plain text and returns the raw reply. */
+  /**
+   * Runs one command with {@code redis-cli}-like plain text and returns the raw reply (not on a TLS
+   * server).
+   */
   public String command(String... words) throws IOException {
+    if (tls != null) {
+      throw new IllegalStateException("a TLS server takes no plain commands");
+    }
     try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
       s.setSoTimeout(10_000);
       StringBuilder b = new StringBuilder("*" + words.length + "\r\n");
@@ -137,8 +167,6 @@ public final class RedisServer implements AutoCloseable {
                 executable,
                 "--bind",
                 "127.0.0.1",
-                "--port",
-                String.valueOf(port),
                 "--save",
                 "",
                 "--appendonly",
@@ -149,12 +177,31 @@ public final class RedisServer implements AutoCloseable {
                 dir.toString(),
                 "--loglevel",
                 "warning"));
+    if (tls == null) {
+      cmd.addAll(List.of("--port", String.valueOf(port)));
+    } else {
+      cmd.addAll(
+          List.of(
+              "--port",
+              "0", // no plain port
+              "--tls-port",
+              String.valueOf(port),
+              "--tls-cert-file",
+              tls.certificate().toString(),
+              "--tls-key-file",
+              tls.key().toString(),
+              "--tls-ca-cert-file",
+              tls.certificate().toString(),
+              "--tls-auth-clients",
+              "no"));
+    }
     cmd.addAll(extra);
     process =
         new ProcessBuilder(cmd)
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.DISCARD)
             .start();
+    // Redis accepts TCP on its TLS port as on a plain one: a connection means it is ready.
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (true) {
       try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
