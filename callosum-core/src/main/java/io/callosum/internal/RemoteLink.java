@@ -94,15 +94,15 @@ final class RemoteLink implements RemotePeer {
    * without its user info, which may hold a password (as {@code redis://user:password@host} does).
    */
   static String withoutUserInfo(URI address) {
-    if (address.getRawUserInfo() == null) {
+    // The raw authority, so that this holds whether or not the URI parsed it as HOST[:PORT].
+    String authority = address.getRawAuthority();
+    int at = authority != null ? authority.lastIndexOf('@') : -1;
+    if (at < 0) {
       return address.toString();
     }
-    // Put back from the raw parts, so that nothing is decoded on the way.
-    String host = address.getHost();
     return address.getScheme()
         + "://"
-        + host
-        + (address.getPort() >= 0 ? ":" + address.getPort() : "")
+        + authority.substring(at + 1)
         + Objects.toString(address.getRawPath(), "")
         + (address.getRawQuery() != null ? "?" + address.getRawQuery() : "")
         + (address.getRawFragment() != null ? "#" + address.getRawFragment() : "");

@@ -30,5 +30,7 @@ class RemoteLinkAddressTest {
     assertEquals("redis://cache:6379/calc", shown("redis://app:s3cret@cache:6379/calc"));
     assertEquals("rediss://cache/calc?group=g", shown("rediss://:s3cret@cache/calc?group=g"));
     assertEquals("tcp://[::1]:7/a%2Fb#f", shown("tcp://u%40x:p@[::1]:7/a%2Fb#f"));
+    assertEquals(
+        "redis://my_cache:6379/k", shown("redis://:s3cret@my_cache:6379/k"), "no host name");
   }
 }
