@@ -25,8 +25,7 @@ public interface RemotePeer extends Invoker {
    * given to connect to (e.g. {@code tcp://10.0.0.7:5020}, {@code zmq+tcp://...}, {@code
    * redis://host:6379/key}, {@code inproc://name}, {@code tunnel://CLUSTER/NAME}), without any user
    * name or password in it; empty for a remote that connected to this peer (a {@link BoundPeer}'s
-   * clients), whose address the core does not know. It stays the same for the life of the remote
-   * (across a lower's reconnects). Any thread; no I/O.
+   * clients), whose address the core does not know. It does not change; any thread, no I/O.
    */
   default Optional<String> address() {
     return Optional.empty();

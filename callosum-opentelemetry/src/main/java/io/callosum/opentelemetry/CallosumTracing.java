@@ -166,7 +166,7 @@ public final class CallosumTracing implements CallInterceptor {
     try {
       uri = new URI(address);
     } catch (URISyntaxException e) {
-      return Attributes.empty(); // not from a peer's address: the core made it from one
+      return Attributes.empty(); // the core's remotes say URIs; another RemotePeer might not
     }
     AttributesBuilder a = Attributes.builder();
     String host = uri.getHost();
