@@ -19,6 +19,18 @@ public interface RemotePeer extends Invoker {
   /** The remote's authenticated identity (user id), if the lower authenticated it. */
   Optional<String> identity();
 
+  /**
+   * Where this peer reached the remote: for the remote of a peer that connected (a {@link
+   * ConnectedPeer}'s, or one connection's of a {@link BalancedPeer}), the address that peer was
+   * given to connect to (e.g. {@code tcp://10.0.0.7:5020}, {@code zmq+tcp://...}, {@code
+   * redis://host:6379/key}, {@code inproc://name}, {@code tunnel://CLUSTER/NAME}), without any user
+   * name or password in it; empty for a remote that connected to this peer (a {@link BoundPeer}'s
+   * clients), whose address the core does not know. It does not change; any thread, no I/O.
+   */
+  default Optional<String> address() {
+    return Optional.empty();
+  }
+
   /** Whether the connection to this remote is still up. */
   boolean isConnected();
 

@@ -22,6 +22,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -323,16 +324,23 @@ class BalancedPeerTest {
     assertEquals(Set.of(a), BalancedEntries.states(client).keySet(), "the first in sorted order");
   }
 
-  @Test
-  void handlersServeCallbacksOnEveryConnection() {
+  /** Servers "a" and "b" that serve "ask" with the handler made for their address. */
+  private List<String> askingServers(Function<String, Handler> ask) {
     List<String> all = new ArrayList<>();
     for (String n : List.of("a", "b")) {
       String address = prefix + "-" + n;
       BoundPeer s = Peer.builder().bind(address).build();
-      s.handle("ask", (ctx, body) -> ctx.caller().invokeAndWait("answer", body.value()));
+      s.handle("ask", ask.apply(address));
       servers.put(address, s.start());
       all.add(address);
     }
+    return all;
+  }
+
+  @Test
+  void handlersServeCallbacksOnEveryConnection() {
+    List<String> all =
+        askingServers(address -> (ctx, body) -> ctx.caller().invokeAndWait("answer", body.value()));
     BalancedPeer client = client(options().balance(Endpoints.of(all)));
     client.handle("answer", (ctx, body) -> "early " + body.value());
     assertEquals("early 1", client.invokeAndWait("ask", 1));
@@ -340,6 +348,22 @@ class BalancedPeerTest {
     client.handle("answer", (ctx, body) -> "late " + body.value());
     assertEquals("late 3", client.invokeAndWait("ask", 3));
     assertEquals("late 4", client.invokeAndWait("ask", 4));
+  }
+
+  @Test
+  void eachConnectionsRemoteIsAtItsOwnEndpoint() {
+    List<String> all =
+        askingServers(
+            address -> (ctx, body) -> address + " " + ctx.caller().invokeAndWait("whom", null));
+    BalancedPeer client = client(options().balance(Endpoints.of(all)));
+    client.handle("whom", (ctx, body) -> ctx.caller().address().orElse("unknown"));
+    Set<String> asked = new HashSet<>();
+    for (int i = 0; i < 4; i++) {
+      String[] servedAndSeen = ((String) client.invokeAndWait("ask", null)).split(" ");
+      assertEquals(servedAndSeen[0], servedAndSeen[1]);
+      asked.add(servedAndSeen[0]);
+    }
+    assertEquals(Set.copyOf(all), asked);
   }
 
   @Test

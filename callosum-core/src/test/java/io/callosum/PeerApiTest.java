@@ -9,6 +9,7 @@ import io.callosum.testing.Await;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -128,6 +129,34 @@ class PeerApiTest {
           "CALLER add okey=\"k\" remote=" + remote.id() + " outcome=TIMEOUT 2000us out=40B in=0B",
           line);
       Await.until("idle", () -> InternalEntries.of(client) == 0 && InternalEntries.of(server) == 0);
+    }
+  }
+
+  @Test
+  void aConnectedPeersRemoteIsWhereItConnectedAndABoundPeersRemotesAreUnknown() throws Exception {
+    AtomicReference<Optional<String>> callerOnServer = new AtomicReference<>();
+    AtomicReference<Optional<String>> callerOnClient = new AtomicReference<>();
+    try (BoundPeer server = Peer.builder().bind("inproc://api-address").build().start();
+        ConnectedPeer client = Peer.builder().connect("inproc://api-address").build()) {
+      server.handle(
+          "back",
+          (ctx, body) -> {
+            callerOnServer.set(ctx.caller().address());
+            return ctx.caller().invokeAndWait("where", null);
+          });
+      client.handle(
+          "where",
+          (ctx, body) -> {
+            callerOnClient.set(ctx.caller().address());
+            return null;
+          });
+      client.start();
+      assertEquals(Optional.of("inproc://api-address"), client.remote().address());
+      client.invokeAndWait("back", null);
+      assertEquals(Optional.empty(), callerOnServer.get(), "a client's address is not known");
+      assertEquals(Optional.of("inproc://api-address"), callerOnClient.get());
+      assertEquals(1, server.remotes().size());
+      assertEquals(Optional.empty(), server.remotes().get(0).address());
     }
   }
 

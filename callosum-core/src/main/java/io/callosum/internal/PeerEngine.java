@@ -64,6 +64,9 @@ public final class PeerEngine implements LinkListener {
   private final Dispatcher dispatcher;
   private final Drain drain;
 
+  /** {@link RemotePeer#address()} of this peer's remotes. */
+  private final Optional<String> remoteAddress;
+
   private final Object lifecycle = new Object();
   private boolean started;
   private volatile boolean closed;
@@ -80,6 +83,10 @@ public final class PeerEngine implements LinkListener {
     this.config = config;
     Limits limits = config.limits();
     this.name = config.name() != null ? config.name() : "peer" + PEER_IDS.incrementAndGet();
+    this.remoteAddress =
+        config.bind()
+            ? Optional.empty()
+            : Optional.of(RemoteLink.withoutUserInfo(config.address()));
     long instance;
     do {
       instance = ThreadLocalRandom.current().nextLong();
@@ -376,7 +383,11 @@ public final class PeerEngine implements LinkListener {
       return;
     }
     RemoteLink r =
-        new RemoteLink(outgoing, link, incoming.join(RemoteLink.sourceOf(link, weightOf(link))));
+        new RemoteLink(
+            outgoing,
+            link,
+            incoming.join(RemoteLink.sourceOf(link, weightOf(link))),
+            remoteAddress);
     remotes.put(link, r);
     if (!config.bind()) {
       primary = r;

@@ -5,6 +5,8 @@ import io.callosum.RemotePeer;
 import io.callosum.lower.Capabilities;
 import io.callosum.lower.Link;
 import io.callosum.lower.MemoryBudget;
+import java.net.URI;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -21,6 +23,9 @@ final class RemoteLink implements RemotePeer {
 
   final Link link;
   final Capabilities capabilities;
+
+  /** {@link #address()}: fixed by the peer's role and address, so made once per peer. */
+  private final Optional<String> address;
 
   /** Where what this peer holds for the remote counts ({@link Link#memory()}). */
   final MemoryBudget.Holder memory;
@@ -57,12 +62,13 @@ final class RemoteLink implements RemotePeer {
 
   /** A remote that serves no calls (for tests of other parts). */
   RemoteLink(OutgoingCalls calls, Link link) {
-    this(calls, link, null);
+    this(calls, link, null, Optional.empty());
   }
 
-  RemoteLink(OutgoingCalls calls, Link link, FairShares.Share share) {
+  RemoteLink(OutgoingCalls calls, Link link, FairShares.Share share, Optional<String> address) {
     this.calls = calls;
     this.link = link;
+    this.address = address;
     this.capabilities = link.remoteCapabilities();
     this.share = share;
     this.memory = link.memory();
@@ -83,6 +89,25 @@ final class RemoteLink implements RemotePeer {
   /** The key of the remotes with one identity (never equal to a lower's connection object). */
   private record Identity(String name) {}
 
+  /**
+   * The {@link #address()} of the remotes of a peer that connected to {@code address}: the address
+   * without its user info, which may hold a password (as {@code redis://user:password@host} does).
+   */
+  static String withoutUserInfo(URI address) {
+    // The raw authority, so that this holds whether or not the URI parsed it as HOST[:PORT].
+    String authority = address.getRawAuthority();
+    int at = authority != null ? authority.lastIndexOf('@') : -1;
+    if (at < 0) {
+      return address.toString();
+    }
+    return address.getScheme()
+        + "://"
+        + authority.substring(at + 1)
+        + Objects.toString(address.getRawPath(), "")
+        + (address.getRawQuery() != null ? "?" + address.getRawQuery() : "")
+        + (address.getRawFragment() != null ? "#" + address.getRawFragment() : "");
+  }
+
   @Override
   public String id() {
     return link.id();
@@ -96,6 +121,11 @@ final class RemoteLink implements RemotePeer {
   @Override
   public Optional<String> identity() {
     return link.identity();
+  }
+
+  @Override
+  public Optional<String> address() {
+    return address;
   }
 
   @Override
@@ -133,6 +163,11 @@ final class RemoteLink implements RemotePeer {
       @Override
       public Optional<String> identity() {
         return self.identity();
+      }
+
+      @Override
+      public Optional<String> address() {
+        return self.address();
       }
 
       @Override

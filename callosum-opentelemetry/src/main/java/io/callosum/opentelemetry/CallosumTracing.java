@@ -8,16 +8,22 @@ import io.callosum.CallosumException;
 import io.callosum.ErrorCode;
 import io.callosum.Handler;
 import io.callosum.Metadata;
+import io.callosum.RemotePeer;
 import io.callosum.opentelemetry.internal.MetadataCarrier;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanBuilder;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import io.opentelemetry.context.propagation.TextMapPropagator;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.Objects;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -44,6 +50,12 @@ import java.util.concurrent.ExecutionException;
  *       theirs, is split at the last {@code /}; any other name is the method alone), and on failure
  *       {@code error.type} (the {@link ErrorCode} name, or the handler's exception class) with
  *       {@code rpc.callosum.error_code}; the span's status is then {@link StatusCode#ERROR}.
+ *   <li>Client spans also name where the remote was reached ({@link RemotePeer#address()}): {@code
+ *       server.address} is the host of that address ({@code 10.0.0.7} for {@code
+ *       tcp://10.0.0.7:5020}, {@code cache} for {@code redis://cache:6379/calc}, the gateway
+ *       cluster for {@code tunnel://CLUSTER/NAME}, the name for {@code inproc://NAME}) and {@code
+ *       server.port} its port, if it has one. A bound peer's calls to its clients have neither: it
+ *       does not know their addresses.
  *   <li>The trace context reaches only remotes that announce metadata: a call to a Python Callosum
  *       peer gets a client span and nothing more.
  * </ul>
@@ -66,6 +78,8 @@ public final class CallosumTracing implements CallInterceptor {
   static final AttributeKey<String> METHOD_ORIGINAL = AttributeKey.stringKey("rpc.method_original");
   static final AttributeKey<String> ERROR_TYPE = AttributeKey.stringKey("error.type");
   static final AttributeKey<String> ERROR_CODE = AttributeKey.stringKey("rpc.callosum.error_code");
+  static final AttributeKey<String> SERVER_ADDRESS = AttributeKey.stringKey("server.address");
+  static final AttributeKey<Long> SERVER_PORT = AttributeKey.longKey("server.port");
 
   private final Tracer tracer;
   private final TextMapPropagator propagator;
@@ -87,7 +101,9 @@ public final class CallosumTracing implements CallInterceptor {
   @Override
   public Listener sending(CallInfo call, Metadata.Builder metadata) {
     Context parent = Context.current();
-    Span span = start(call.method(), SpanKind.CLIENT, parent);
+    SpanBuilder b = start(call.method(), SpanKind.CLIENT, parent);
+    call.remote().address().ifPresent(address -> b.setAllAttributes(server(address)));
+    Span span = b.startSpan();
     propagator.inject(parent.with(span), metadata, MetadataCarrier.SETTER);
     return outcome -> {
       if (!outcome.isSuccess()) {
@@ -102,7 +118,7 @@ public final class CallosumTracing implements CallInterceptor {
   @SuppressWarnings("try") // the scope is held for the handler's run, never read
   public Object intercept(CallContext call, Body body, Handler next) throws Exception {
     Context parent = propagator.extract(Context.current(), call.metadata(), MetadataCarrier.GETTER);
-    Span span = start(call.method(), SpanKind.SERVER, parent);
+    Span span = start(call.method(), SpanKind.SERVER, parent).startSpan();
     Object result;
     try (Scope unused = parent.with(span).makeCurrent()) {
       result = next.handle(call, body);
@@ -127,7 +143,7 @@ public final class CallosumTracing implements CallInterceptor {
     return result;
   }
 
-  private Span start(String method, SpanKind kind, Context parent) {
+  private SpanBuilder start(String method, SpanKind kind, Context parent) {
     int slash = method.lastIndexOf('/');
     var b =
         tracer
@@ -141,7 +157,31 @@ public final class CallosumTracing implements CallInterceptor {
     } else {
       b.setAttribute(METHOD, method);
     }
-    return b.startSpan();
+    return b;
+  }
+
+  /** {@code server.address} and {@code server.port} of a remote at {@code address}. */
+  static Attributes server(String address) {
+    URI uri;
+    try {
+      uri = new URI(address);
+    } catch (URISyntaxException e) {
+      return Attributes.empty(); // the core's remotes say URIs; another RemotePeer might not
+    }
+    AttributesBuilder a = Attributes.builder();
+    String host = uri.getHost();
+    if (host == null) {
+      host = uri.getAuthority(); // a name that is no host name, as inproc:// takes
+    } else if (host.startsWith("[")) {
+      host = host.substring(1, host.length() - 1); // the conventions want an IPv6 address bare
+    }
+    if (host != null) {
+      a.put(SERVER_ADDRESS, host);
+    }
+    if (uri.getPort() >= 0) {
+      a.put(SERVER_PORT, (long) uri.getPort());
+    }
+    return a.build();
   }
 
   private static void handlerFailed(Span span, String method, Throwable failure) {

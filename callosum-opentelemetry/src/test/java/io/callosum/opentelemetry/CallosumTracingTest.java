@@ -2,6 +2,7 @@ package io.callosum.opentelemetry;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,6 +14,7 @@ import io.callosum.RemoteInternalException;
 import io.callosum.RemoteUserException;
 import io.callosum.testing.Await;
 import io.callosum.testing.Closer;
+import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
@@ -24,6 +26,7 @@ import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import java.net.URI;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -117,7 +120,8 @@ class CallosumTracingTest {
 
   @Test
   void oneTraceAcrossBothPeersAndTheCallback() throws Exception {
-    ConnectedPeer client = client(server());
+    BoundPeer server = server();
+    ConnectedPeer client = client(server);
     Span root = clientOtel.getTracer("test").spanBuilder("root").startSpan();
     String answer;
     try (Scope unused = root.makeCurrent()) {
@@ -147,6 +151,32 @@ class CallosumTracingTest {
         answer,
         "each server span was current in its handler");
     assertEquals("outer", outerServer.getAttributes().get(CallosumTracing.METHOD));
+
+    assertEquals("127.0.0.1", outerClient.getAttributes().get(CallosumTracing.SERVER_ADDRESS));
+    assertEquals(
+        URI.create(server.address()).getPort(),
+        outerClient.getAttributes().get(CallosumTracing.SERVER_PORT));
+    for (SpanData unknown : List.of(innerClient, outerServer, innerServer)) {
+      assertNull(unknown.getAttributes().get(CallosumTracing.SERVER_ADDRESS), unknown.toString());
+      assertNull(unknown.getAttributes().get(CallosumTracing.SERVER_PORT), unknown.toString());
+    }
+  }
+
+  @Test
+  void theServerIsTheHostAndPortOfTheAddressTheClientConnectedTo() {
+    assertEquals(
+        Attributes.of(CallosumTracing.SERVER_ADDRESS, "::1", CallosumTracing.SERVER_PORT, 5020L),
+        CallosumTracing.server("zmq+tcp://[::1]:5020"));
+    assertEquals(
+        Attributes.of(CallosumTracing.SERVER_ADDRESS, "cache", CallosumTracing.SERVER_PORT, 6379L),
+        CallosumTracing.server("redis://cache:6379/calc?group=g"));
+    assertEquals(
+        Attributes.of(CallosumTracing.SERVER_ADDRESS, "east"),
+        CallosumTracing.server("tunnel://east/orders"));
+    assertEquals(
+        Attributes.of(CallosumTracing.SERVER_ADDRESS, "calc_1"),
+        CallosumTracing.server("inproc://calc_1"));
+    assertEquals(Attributes.empty(), CallosumTracing.server("not a uri"));
   }
 
   @Test
