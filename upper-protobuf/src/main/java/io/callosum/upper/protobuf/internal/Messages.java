@@ -7,7 +7,9 @@ import com.google.protobuf.ExtensionRegistryLite;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.UnknownFieldSet;
+import com.google.protobuf.WireFormat;
 import io.callosum.CodecException;
+import io.callosum.Limits;
 import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
 import java.util.List;
@@ -41,6 +43,13 @@ public final class Messages {
         }
       };
 
+  /**
+   * Fields and messages one body may decode into: {@code Limits.maxElements}' default, as for
+   * msgpack bodies. A field takes two bytes on the wire and, as an empty nested message, some 240
+   * bytes of heap once parsed, so the input's size alone does not bound what it decodes into.
+   */
+  public static final int MAX_ELEMENTS = Limits.defaults().maxElements();
+
   private static final Map<Descriptor, Boolean> HAS_MESSAGE_FIELDS = new ConcurrentHashMap<>();
 
   private Messages() {}
@@ -62,6 +71,7 @@ public final class Messages {
     String type = prototype.getDescriptorForType().getFullName();
     T message;
     try {
+      countElements(prototype.getDescriptorForType(), bytes, MAX_ELEMENTS, type);
       CodedInputStream in = CodedInputStream.newInstance(bytes);
       in.setRecursionLimit(RECURSION_LIMIT);
       in.setSizeLimit(bytes.length);
@@ -95,6 +105,58 @@ public final class Messages {
               + " (a message of another type?)");
     }
     return message;
+  }
+
+  /**
+   * Counts the fields (known or not) and nested messages in {@code bytes} read as {@code d},
+   * without building anything, and refuses more than {@code max} or nesting past {@link
+   * #RECURSION_LIMIT}. Malformed input is left to the parser, which says what is wrong with it.
+   */
+  static void countElements(Descriptor d, byte[] bytes, int max, String type) throws IOException {
+    CodedInputStream in = CodedInputStream.newInstance(bytes);
+    int[] left = {max};
+    try {
+      count(d, in, left, max, 0, type, bytes.length);
+    } catch (InvalidProtocolBufferException e) {
+      // malformed: the parser reports it
+    }
+  }
+
+  private static void count(
+      Descriptor d, CodedInputStream in, int[] left, int max, int depth, String type, int size)
+      throws IOException {
+    if (depth > RECURSION_LIMIT) {
+      return; // the parser refuses it, naming the depth
+    }
+    for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+      if (--left[0] < 0) {
+        throw new CodecException(
+            "cannot parse "
+                + size
+                + " bytes as "
+                + type
+                + ": more than "
+                + max
+                + " fields and messages (Limits.maxElements)");
+      }
+      int wire = WireFormat.getTagWireType(tag);
+      FieldDescriptor f = d == null ? null : d.findFieldByNumber(WireFormat.getTagFieldNumber(tag));
+      Descriptor nested =
+          f != null && f.getJavaType() == FieldDescriptor.JavaType.MESSAGE
+              ? f.getMessageType()
+              : null;
+      if (wire == WireFormat.WIRETYPE_END_GROUP) {
+        return;
+      } else if (wire == WireFormat.WIRETYPE_START_GROUP) {
+        count(nested, in, left, max, depth + 1, type, size); // unknown groups: field by field
+      } else if (wire == WireFormat.WIRETYPE_LENGTH_DELIMITED && nested != null) {
+        int limit = in.pushLimit(in.readRawVarint32());
+        count(nested, in, left, max, depth + 1, type, size);
+        in.popLimit(limit);
+      } else {
+        in.skipField(tag);
+      }
+    }
   }
 
   /** Where {@code m} holds a known field number with another wire type, or null. */

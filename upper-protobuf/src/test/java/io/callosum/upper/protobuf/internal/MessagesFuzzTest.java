@@ -23,8 +23,9 @@ import org.junit.jupiter.api.Test;
  * byte picks a request or response type of the test service {@code Calc} (a recursive one
  * included), the rest is parsed as it, as the server binding, the client stub and the message
  * streams do ({@link Messages#parse}). Only {@link CodecException} is thrown, nesting is bounded
- * (64), allocation is linear in the input, and a message that parses serializes to bytes that parse
- * to an equal message.
+ * (64), allocation is linear in the input (160 bytes per byte at most; the long run found a body of
+ * nested empty messages at 120, kept as {@code crash-6b90c204...}), and a message that parses
+ * serializes to bytes that parse to an equal message.
  */
 class MessagesFuzzTest {
   private static final List<Message> TYPES =
@@ -45,8 +46,11 @@ class MessagesFuzzTest {
     byte[] bytes = java.util.Arrays.copyOfRange(data, 1, data.length);
     Message[] parsed = new Message[1];
     try {
+      // An empty nested message takes 2 bytes on the wire and some 240 bytes of heap once parsed
+      // (its object, its builder, its children's list): linear, at up to ~120 bytes per byte. What
+      // one body may decode into in all is bounded by Messages.MAX_ELEMENTS.
       ThreadAllocation.atMost(
-          (256 << 10) + 64L * bytes.length,
+          (256 << 10) + 160L * bytes.length,
           "parsing as " + prototype.getDescriptorForType().getName(),
           () -> parsed[0] = Messages.parse(prototype, bytes));
     } catch (CodecException e) {
