@@ -160,6 +160,42 @@ class PeerApiTest {
     }
   }
 
+  /**
+   * A password in a connect address shows neither in a failed connect's message nor as the address.
+   */
+  @Test
+  void aPasswordInTheAddressIsLeftOutOfMessages() {
+    io.callosum.lower.Transport refusing =
+        new io.callosum.lower.Transport() {
+          @Override
+          public Set<String> schemes() {
+            return Set.of("refusing");
+          }
+
+          @Override
+          public io.callosum.lower.Endpoint bind(
+              java.net.URI address,
+              io.callosum.lower.TransportConfig config,
+              io.callosum.lower.LinkListener listener) {
+            throw new UnsupportedOperationException("connect only");
+          }
+
+          @Override
+          public io.callosum.lower.Endpoint connect(
+              java.net.URI address,
+              io.callosum.lower.TransportConfig config,
+              io.callosum.lower.LinkListener listener)
+              throws java.io.IOException {
+            throw new java.io.IOException("refused");
+          }
+        };
+    ConnectedPeer client =
+        Peer.builder().transport(refusing).connect("refusing://user:s3cret@host:7/key").build();
+    assertEquals("refusing://host:7/key", client.address());
+    ConnectionLostException e = assertThrows(ConnectionLostException.class, client::start);
+    assertEquals("cannot connect to refusing://host:7/key: refused", e.getMessage());
+  }
+
   @Test
   void closingFromInsideAHandlerDoesNotWaitForItself() throws Exception {
     for (boolean direct : new boolean[] {false, true}) {

@@ -185,13 +185,13 @@ public final class PeerEngine implements LinkListener {
     TransportConfig tc =
         new TransportConfig(
             localCapabilities, config.limits().maxMessageSize(), config.connectTimeout());
+    String shown = RemoteLink.withoutUserInfo(config.address()); // no password in messages
     if (config.bind()) {
       try {
         own(config.transport().bind(config.address(), tc, this));
       } catch (IOException e) {
         close();
-        throw new UncheckedIOException(
-            "cannot bind " + config.address() + ": " + e.getMessage(), e);
+        throw new UncheckedIOException("cannot bind " + shown + ": " + e.getMessage(), e);
       } catch (RuntimeException e) {
         close();
         throw e;
@@ -203,27 +203,22 @@ public final class PeerEngine implements LinkListener {
       firstRemote.get(config.connectTimeout().toNanos(), TimeUnit.NANOSECONDS);
     } catch (IOException e) {
       close();
-      throw new ConnectionLostException(
-          "cannot connect to " + config.address() + ": " + e.getMessage(), e);
+      throw new ConnectionLostException("cannot connect to " + shown + ": " + e.getMessage(), e);
     } catch (RuntimeException e) {
       close(); // e.g. ConnectionLostException, AuthenticationException from the lower
       throw e;
     } catch (TimeoutException e) {
       close();
       throw new ConnectionLostException(
-          "connect to "
-              + config.address()
-              + " timed out after "
-              + config.connectTimeout().toMillis()
-              + " ms");
+          "connect to " + shown + " timed out after " + config.connectTimeout().toMillis() + " ms");
     } catch (InterruptedException e) {
       close();
       Thread.currentThread().interrupt();
-      throw new ConnectionLostException("interrupted while connecting to " + config.address(), e);
+      throw new ConnectionLostException("interrupted while connecting to " + shown, e);
     } catch (ExecutionException e) {
       close();
       throw new ConnectionLostException(
-          "cannot connect to " + config.address() + ": " + e.getCause(), e.getCause());
+          "cannot connect to " + shown + ": " + e.getCause(), e.getCause());
     }
   }
 
@@ -241,7 +236,7 @@ public final class PeerEngine implements LinkListener {
 
   public String address() {
     Endpoint e = endpoint;
-    return e != null ? e.address() : config.address().toString();
+    return e != null ? e.address() : RemoteLink.withoutUserInfo(config.address());
   }
 
   public boolean isClosed() {
