@@ -12,6 +12,8 @@ import io.callosum.CodecException;
 import io.callosum.Limits;
 import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -140,11 +142,8 @@ public final class Messages {
                 + " fields and messages (Limits.maxElements)");
       }
       int wire = WireFormat.getTagWireType(tag);
-      FieldDescriptor f = d == null ? null : d.findFieldByNumber(WireFormat.getTagFieldNumber(tag));
       Descriptor nested =
-          f != null && f.getJavaType() == FieldDescriptor.JavaType.MESSAGE
-              ? f.getMessageType()
-              : null;
+          d == null ? null : MessageFields.of(d).type(WireFormat.getTagFieldNumber(tag));
       if (wire == WireFormat.WIRETYPE_END_GROUP) {
         return;
       } else if (wire == WireFormat.WIRETYPE_START_GROUP) {
@@ -156,6 +155,41 @@ public final class Messages {
       } else {
         in.skipField(tag);
       }
+    }
+  }
+
+  /**
+   * The message-typed fields of one message type, looked up by number without allocating
+   * (protobuf's own {@code findFieldByNumber} makes a key object per call): sorted numbers and
+   * their types.
+   */
+  private record MessageFields(int[] numbers, Descriptor[] types) {
+    private static final Map<Descriptor, MessageFields> CACHE = new ConcurrentHashMap<>();
+
+    static MessageFields of(Descriptor d) {
+      MessageFields f = CACHE.get(d);
+      return f != null ? f : CACHE.computeIfAbsent(d, MessageFields::build);
+    }
+
+    private static MessageFields build(Descriptor d) {
+      List<FieldDescriptor> fields =
+          d.getFields().stream()
+              .filter(f -> f.getJavaType() == FieldDescriptor.JavaType.MESSAGE)
+              .sorted(Comparator.comparingInt(FieldDescriptor::getNumber))
+              .toList();
+      int[] numbers = new int[fields.size()];
+      Descriptor[] types = new Descriptor[fields.size()];
+      for (int i = 0; i < numbers.length; i++) {
+        numbers[i] = fields.get(i).getNumber();
+        types[i] = fields.get(i).getMessageType();
+      }
+      return new MessageFields(numbers, types);
+    }
+
+    /** The message type of field {@code number}, or null if it is not a message field. */
+    Descriptor type(int number) {
+      int i = Arrays.binarySearch(numbers, number);
+      return i >= 0 ? types[i] : null;
     }
   }
 
