@@ -230,7 +230,7 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
 
   @Override
   boolean ready() {
-    return readHolding(outgoing, dealer, this::readBatch);
+    return readHolding(outgoing, this::readBatch);
   }
 
   /** Reads up to a batch of messages; true if it read any. */
@@ -293,7 +293,6 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
   private void readRest() {
     readHolding(
         outgoing,
-        dealer,
         () -> {
           List<byte[]> frames;
           while (dealer != null && state == State.UP && (frames = Frames.receive(dealer)) != null) {

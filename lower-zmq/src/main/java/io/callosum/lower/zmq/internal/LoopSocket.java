@@ -241,22 +241,11 @@ abstract class LoopSocket extends IoLoop.Handler {
   protected void afterOpen() {}
 
   /**
-   * If the socket is open, runs {@code batch} (reading {@code s}; true if it read anything) with
-   * the sends of {@code outgoing} held to its end; returns what the batch returned. The held sends
-   * go out after the batch, and a send processes the socket's commands, which can take the signal
-   * of messages that came meanwhile: then the socket is served again rather than left waiting for a
-   * signal that will not come (a server reading a burst of requests stalled until its next probe).
+   * If the socket is open, runs {@code batch} (reading it; true if it read anything) with the sends
+   * of {@code outgoing} held to its end; returns what the batch returned.
    */
-  protected final boolean readHolding(SendQueue<?> outgoing, ZMQ.Socket s, BooleanSupplier batch) {
-    if (!isOpen()) {
-      return false;
-    }
-    long before = outgoing.drained();
-    boolean read = outgoing.holding(batch);
-    if (outgoing.drained() != before && isOpen() && Sockets.hasIn(s)) {
-      loop.again(this);
-    }
-    return read;
+  protected final boolean readHolding(SendQueue<?> outgoing, BooleanSupplier batch) {
+    return isOpen() && outgoing.holding(batch);
   }
 
   /** Whether the socket is open and not closing (loop thread). */

@@ -199,7 +199,7 @@ public final class RouterEndpoint extends LoopSocket
 
   @Override
   boolean ready() {
-    return readHolding(outgoing, router, this::readBatch);
+    return readHolding(outgoing, this::readBatch);
   }
 
   /** Reads up to a batch of messages; true if it read any. */

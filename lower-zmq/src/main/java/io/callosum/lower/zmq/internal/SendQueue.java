@@ -30,9 +30,6 @@ final class SendQueue<L extends Link> {
   /** Loop thread: the socket is reading a batch; sends wait for the end of {@link #holding}. */
   private boolean held;
 
-  /** Loop thread: envelopes handed to the sender by {@link #drain} so far. */
-  private long drained;
-
   /** {@code sender} sends one envelope, on the loop thread. */
   SendQueue(IoLoop loop, BiConsumer<L, Envelope> sender) {
     this.loop = loop;
@@ -91,14 +88,8 @@ final class SendQueue<L extends Link> {
     drainPosted.set(false);
     Item<L> item;
     while ((item = poll()) != null) {
-      drained++;
       sender.accept(item.link(), item.envelope());
     }
-  }
-
-  /** Envelopes {@link #drain} handed to the sender so far (loop thread). */
-  long drained() {
-    return drained;
   }
 
   /** Drops everything queued (on close, or when the loop has ended). */
