@@ -130,6 +130,7 @@ public final class Messages {
     if (depth > RECURSION_LIMIT) {
       return; // the parser refuses it, naming the depth
     }
+    MessageFields fields = d == null ? null : MessageFields.of(d);
     for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
       if (--left[0] < 0) {
         throw new CodecException(
@@ -142,8 +143,7 @@ public final class Messages {
                 + " fields and messages (Limits.maxElements)");
       }
       int wire = WireFormat.getTagWireType(tag);
-      Descriptor nested =
-          d == null ? null : MessageFields.of(d).type(WireFormat.getTagFieldNumber(tag));
+      Descriptor nested = fields == null ? null : fields.type(WireFormat.getTagFieldNumber(tag));
       if (wire == WireFormat.WIRETYPE_END_GROUP) {
         return;
       } else if (wire == WireFormat.WIRETYPE_START_GROUP) {
