@@ -17,6 +17,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import org.zeromq.SocketType;
+import org.zeromq.ZContext;
+import org.zeromq.ZMQ;
 
 /**
  * P4: connect + first call over a fresh connection, many times in a row, from the harness; each
@@ -217,6 +220,64 @@ final class ConnectionSetup {
     @Override
     public void close() {
       server.close();
+    }
+  }
+
+  /**
+   * Raw jeromq, what the ZeroMQ lower's connects cost on top of: a fresh DEALER of one shared
+   * context per connection, connect, one echo from the raw ROUTER, close (linger 0). Without an
+   * echo within 1 s the connection is retried on a fresh socket, as the lower's handshake retry
+   * does (jeromq 0.6.0's first-connect stall, docs/PERFORMANCE.md); the time of every attempt
+   * counts.
+   */
+  static final class RawJeromq implements Contender {
+    private static final int RETRY_MILLIS = 1_000;
+
+    private final Server server;
+    private final ZContext context = new ZContext(1);
+
+    RawJeromq(Host host) throws IOException {
+      server = host.open("raw-jeromq", Role.JEROMQ_ECHO);
+    }
+
+    @Override
+    public String name() {
+      return "raw-jeromq";
+    }
+
+    @Override
+    public void measure(Measurement m) throws Exception {
+      long attempts = WAIT_SECONDS * 1_000 / RETRY_MILLIS;
+      time(
+          m,
+          () -> {
+            for (long attempt = 0; attempt < attempts; attempt++) {
+              ZMQ.Socket socket = context.createSocket(SocketType.DEALER);
+              socket.setLinger(0);
+              socket.setReceiveTimeOut(RETRY_MILLIS);
+              socket.connect(server.address());
+              socket.send(Bench.BODY, 0);
+              if (socket.recv(0) != null) {
+                return socket; // closed with linger 0, as set above
+              }
+              socket.close();
+            }
+            throw new IOException("no echo from " + server.address() + " in " + attempts + " s");
+          });
+    }
+
+    @Override
+    public List<Server> servers() {
+      return List.of(server);
+    }
+
+    @Override
+    public void close() {
+      try {
+        context.close();
+      } finally {
+        server.close();
+      }
     }
   }
 

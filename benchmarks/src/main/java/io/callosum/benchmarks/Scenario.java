@@ -75,6 +75,7 @@ enum Scenario {
           Opener.SETUP_CALLOSUM_ZMQ,
           Opener.SETUP_CALLOSUM_ZMQ_CURVE,
           Opener.SETUP_GRPC,
+          Opener.SETUP_RAW_JEROMQ,
           Opener.SETUP_RAW_TCP)),
   P5(
       "P5 fan-out (1 publisher, 16 subscribers, 50-byte items; 100,000 items per round, 2,000 with"
@@ -350,6 +351,12 @@ enum Scenario {
       @Override
       Contender open(Bench.Options o) throws Exception {
         return new ConnectionSetup.Grpc(o.host());
+      }
+    },
+    SETUP_RAW_JEROMQ("raw-jeromq") {
+      @Override
+      Contender open(Bench.Options o) throws Exception {
+        return new ConnectionSetup.RawJeromq(o.host());
       }
     },
     SETUP_RAW_TCP("raw-tcp") {

@@ -92,6 +92,7 @@ class BenchSmokeTest {
             "P3,1,tls-socket-copy,0,MB_per_s,",
             "P4,1,callosum-tcp-curve,0,p99_ms,",
             "P4,1,raw-tcp,0,connects,",
+            "P4,1,raw-jeromq,0,p50_ms,",
             "P5,1,callosum-tcp,0,delivered_pct,",
             "P6,1,round-robin,0,calls_per_s,",
             "P7,1,callosum-zmq,0,heap_KiB_per_conn,",

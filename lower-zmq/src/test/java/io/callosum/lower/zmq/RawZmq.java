@@ -25,6 +25,10 @@ final class RawZmq implements AutoCloseable {
         s.bind(endpoint);
         this.endpoint = s.getLastEndpoint();
       } else {
+        // A fresh jeromq DEALER's connection now and then never starts its handshake (jeromq #912,
+        // lower-zmq/README.md) and would sit for the default 30 s: torn down after 1 s instead,
+        // jeromq reconnects, and what was queued goes on the new connection.
+        s.setHandshakeIvl(1000);
         s.connect(endpoint);
         this.endpoint = endpoint;
       }

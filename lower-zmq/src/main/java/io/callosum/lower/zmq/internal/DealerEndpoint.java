@@ -444,7 +444,10 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
     return tried;
   }
 
-  /** Loop thread: one envelope of a batch handed over by {@link #send(ZmqLink, Envelope)}. */
+  /**
+   * Loop thread, or one that entered the loop: one envelope handed over by {@link #send(ZmqLink,
+   * Envelope)}.
+   */
   private void sendNow(ZmqLink l, Envelope envelope) {
     if (l == link && l.isOpen() && isOpen()) {
       send(new byte[][] {Frames.UPPER, envelope.header(), envelope.body()});

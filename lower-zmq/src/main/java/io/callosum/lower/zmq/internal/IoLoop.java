@@ -16,6 +16,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,6 +31,13 @@ import org.slf4j.LoggerFactory;
  * of incoming messages, since jeromq processes its commands during a send). Timers run at their
  * deadline. Other threads hand work over with {@link #execute}: a queue, and a selector wake-up
  * only when the loop is asleep, so a burst of hand-offs costs one wake.
+ *
+ * <p>The loop thread holds the loop's lock whenever it is not waiting in its select. Another thread
+ * that takes it ({@link #tryEnter}, while the loop sleeps) may act as the loop until {@link #exit}:
+ * a send from a handler thread then goes into the socket at once, without waking the loop at all.
+ * On exit, a socket that asked to be served again (a send may take the signal of incoming messages)
+ * is looked at, and the loop is woken only if messages wait there or a timer came due earlier than
+ * the loop's wait.
  *
  * <p>A {@link RuntimeException} from a task, a timer or a handler is logged and the loop goes on:
  * one bad message must not silence every socket. An {@link Error} ends the loop: every handler
@@ -54,6 +62,14 @@ final class IoLoop implements Runnable {
 
     /** The loop is ending with this handler still registered: close the socket now. */
     abstract void closeOnLoopEnd();
+
+    /**
+     * Whether messages may wait to be read though the socket's channel gave no signal (a thread
+     * that entered the loop sent on it): by default yes, which wakes the loop.
+     */
+    boolean hasInput() {
+      return true;
+    }
 
     /**
      * The loop is ending abnormally ({@code cause} escaped it); called before {@link
@@ -98,6 +114,15 @@ final class IoLoop implements Runnable {
   private final Thread thread;
   private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
 
+  /** Held by the loop thread except while it waits in select, or by a thread that entered. */
+  private final ReentrantLock lock = new ReentrantLock();
+
+  /** The timer the sleeping loop wakes for (null: none); read by a thread that entered. */
+  private Timer sleepsFor;
+
+  /** How often another thread acted as the loop (entered) while it slept. */
+  private final AtomicLong entries = new AtomicLong();
+
   /** True while the loop is (about to be) blocked in select: a hand-off must wake it. */
   private final AtomicBoolean sleeping = new AtomicBoolean();
 
@@ -124,6 +149,56 @@ final class IoLoop implements Runnable {
 
   boolean inLoop() {
     return Thread.currentThread() == thread;
+  }
+
+  /**
+   * Tries to act as the loop from another thread: true if the loop sleeps in its select and this
+   * thread now holds the loop's lock, so it may use the loop's sockets until {@link #exit}. False
+   * on the loop thread (it is the loop) and while the loop is busy (hand work over instead).
+   */
+  boolean tryEnter() {
+    if (inLoop() || stopping || !sleeping.get() || !lock.tryLock()) {
+      return false;
+    }
+    if (lock.getHoldCount() == 1) {
+      entries.incrementAndGet();
+    }
+    return true;
+  }
+
+  /**
+   * Ends what {@link #tryEnter} began: the sockets that asked to be served again are looked at, and
+   * the loop is woken only if one has messages waiting (their signal may have been taken by a send)
+   * or a timer scheduled meanwhile is due before the loop's wait ends.
+   */
+  void exit() {
+    try {
+      if (lock.getHoldCount() > 1) {
+        return; // an outer entry of this thread looks when it ends
+      }
+      boolean wake = false;
+      for (Iterator<Handler> it = again.iterator(); it.hasNext(); ) {
+        Handler h = it.next();
+        if (h.hasInput()) {
+          wake = true;
+        } else {
+          h.queued = false;
+          it.remove();
+        }
+      }
+      Timer next = timers.peek();
+      if (next != null
+          && next != sleepsFor
+          && (sleepsFor == null || next.deadline - sleepsFor.deadline < 0)) {
+        wake = true; // scheduled meanwhile, due before the loop would wake
+      }
+      if (wake && sleeping.compareAndSet(true, false)) {
+        handOffWakeups.incrementAndGet();
+        selector.wakeup();
+      }
+    } finally {
+      lock.unlock();
+    }
   }
 
   String name() {
@@ -168,7 +243,10 @@ final class IoLoop implements Runnable {
     return channel.register(selector, SelectionKey.OP_READ, handler);
   }
 
-  /** Serves {@code handler} again in this round, without waiting for its channel. Loop thread. */
+  /**
+   * Serves {@code handler} again in this round, without waiting for its channel. Loop thread (or
+   * one that entered).
+   */
   void again(Handler handler) {
     if (!handler.queued) {
       handler.queued = true;
@@ -176,7 +254,10 @@ final class IoLoop implements Runnable {
     }
   }
 
-  /** Runs {@code task} on the loop thread in {@code delayMillis} ms. Loop thread. */
+  /**
+   * Runs {@code task} on the loop thread in {@code delayMillis} ms. Loop thread (or one that
+   * entered).
+   */
   Timer schedule(long delayMillis, Runnable task) {
     Timer t =
         new Timer(
@@ -236,9 +317,23 @@ final class IoLoop implements Runnable {
     return handOffWakeups.get();
   }
 
+  /** Whether the loop waits in its select (for tests). */
+  boolean sleeps() {
+    return sleeping.get();
+  }
+
+  /**
+   * How often another thread acted as the sleeping loop ({@link #tryEnter}; for tests and
+   * profiling).
+   */
+  long entries() {
+    return entries.get();
+  }
+
   @Override
   public void run() {
     Throwable failure = null;
+    lock.lock(); // released only while waiting in select
     try {
       while (!stopping) {
         round();
@@ -247,7 +342,11 @@ final class IoLoop implements Runnable {
       failure = t;
       LOG.error("ZeroMQ I/O loop {} failed", thread.getName(), t);
     } finally {
-      end(failure);
+      try {
+        end(failure);
+      } finally {
+        lock.unlock();
+      }
     }
   }
 
@@ -269,7 +368,13 @@ final class IoLoop implements Runnable {
         sleeping.set(false);
         selector.selectNow();
       } else {
-        selector.select(wait);
+        sleepsFor = timers.peek();
+        lock.unlock();
+        try {
+          selector.select(wait);
+        } finally {
+          lock.lock();
+        }
         wakeups++;
         sleeping.set(false);
       }

@@ -43,6 +43,9 @@ abstract class LoopSocket extends IoLoop.Handler {
   private final CompletableFuture<Void> closed = new CompletableFuture<>();
   private SelectionKey key;
 
+  /** The socket whose channel the loop watches (loop thread). */
+  private ZMQ.Socket watched;
+
   /** Set by {@link #close()} from any thread; an open that has not run yet then fails. */
   private volatile boolean closeRequested;
 
@@ -159,6 +162,7 @@ abstract class LoopSocket extends IoLoop.Handler {
     try {
       ZMQ.Socket s = open();
       key = loop.register(s.getFD(), this);
+      watched = s;
       opened.complete(null);
       afterOpen();
     } catch (Throwable t) {
@@ -178,6 +182,13 @@ abstract class LoopSocket extends IoLoop.Handler {
       key.cancel();
     }
     key = loop.register(s.getFD(), this);
+    watched = s;
+  }
+
+  /** Whether messages wait on the watched socket (a thread that entered the loop sent on it). */
+  @Override
+  boolean hasInput() {
+    return isOpen() && watched != null && Sockets.hasIn(watched);
   }
 
   /**
@@ -285,6 +296,7 @@ abstract class LoopSocket extends IoLoop.Handler {
       return;
     }
     done = true;
+    watched = null;
     if (key != null) {
       key.cancel();
     }

@@ -376,7 +376,7 @@ public final class RouterEndpoint extends LoopSocket
       }
       // errno only means something right after a send that failed: jeromq never clears it.
       if (router.errno() == ZMQ.Error.EHOSTUNREACH.getCode()) {
-        drop(link, new ConnectionLostException("remote " + link.id() + " disconnected"));
+        dropSoon(link, new ConnectionLostException("remote " + link.id() + " disconnected"));
         return;
       }
       queue = new ArrayDeque<>();
@@ -389,11 +389,24 @@ public final class RouterEndpoint extends LoopSocket
           boundAddress,
           link.id(),
           queue.size());
-      drop(link, new ConnectionLostException("remote " + link.id() + " stopped reading"));
+      dropSoon(link, new ConnectionLostException("remote " + link.id() + " stopped reading"));
       return;
     }
     link.memory().add(size(message));
     queue.add(message);
+  }
+
+  /**
+   * Drops {@code link} now on the loop thread; on a thread that entered the loop to send (a
+   * handler's reply), in a task of the loop, so that the core hears of the disconnect on the loop
+   * thread, as always, and never inside the send of a reply.
+   */
+  private void dropSoon(ZmqLink link, Throwable cause) {
+    if (loop.inLoop()) {
+      drop(link, cause);
+    } else {
+      loop.post(() -> drop(link, cause));
+    }
   }
 
   private static long size(byte[][] message) {
@@ -446,7 +459,10 @@ public final class RouterEndpoint extends LoopSocket
 
   private final List<ZmqLink> dropLater = new ArrayList<>();
 
-  /** Loop thread: one envelope of a batch handed over by {@link #send(ZmqLink, Envelope)}. */
+  /**
+   * Loop thread, or one that entered the loop: one envelope handed over by {@link #send(ZmqLink,
+   * Envelope)}.
+   */
   private void sendNow(ZmqLink link, Envelope envelope) {
     byte[] id = routingIds.get(link);
     if (id != null && link.isOpen() && isOpen()) {

@@ -9,13 +9,14 @@ import java.util.function.BooleanSupplier;
 
 /**
  * Envelopes handed to a loop by other threads, in batches: the first of a burst posts one drain
- * task (one wake-up of a sleeping loop), the rest only queue. A send on the loop thread itself goes
- * out at once, after anything still queued, so that order holds for a sender whose earlier
- * envelopes were handed over from another thread; except while the socket reads a batch ({@link
- * #holding}), when sends wait for its end: a jeromq ROUTER that is sent to between the messages it
- * reads can stop receiving (seen with a remote whose pipe was full), and replies to a burst go out
- * together. What waits here counts in its link's holder of the memory budget until it is handed to
- * the sender or dropped. Thread-safe.
+ * task (one wake-up of a sleeping loop), the rest only queue. A send from another thread while the
+ * loop sleeps enters the loop ({@link IoLoop#tryEnter}) and goes out at once, without a wake-up. A
+ * send on the loop thread itself goes out at once too, after anything still queued, so that order
+ * holds for a sender whose earlier envelopes were handed over from another thread; except while the
+ * socket reads a batch ({@link #holding}), when sends wait for its end: a jeromq ROUTER that is
+ * sent to between the messages it reads can stop receiving (seen with a remote whose pipe was
+ * full), and replies to a burst go out together. What waits here counts in its link's holder of the
+ * memory budget until it is handed to the sender or dropped. Thread-safe.
  *
  * @param <L> the link type
  */
@@ -30,7 +31,10 @@ final class SendQueue<L extends Link> {
   /** Loop thread: the socket is reading a batch; sends wait for the end of {@link #holding}. */
   private boolean held;
 
-  /** {@code sender} sends one envelope, on the loop thread. */
+  /**
+   * {@code sender} sends one envelope, on the loop thread or on a thread that entered the loop
+   * ({@link IoLoop#tryEnter}).
+   */
   SendQueue(IoLoop loop, BiConsumer<L, Envelope> sender) {
     this.loop = loop;
     this.sender = sender;
@@ -44,6 +48,15 @@ final class SendQueue<L extends Link> {
       } else {
         drain();
         sender.accept(link, envelope);
+      }
+      return true;
+    }
+    if (loop.tryEnter()) {
+      try {
+        drain();
+        sender.accept(link, envelope);
+      } finally {
+        loop.exit();
       }
       return true;
     }
@@ -83,7 +96,7 @@ final class SendQueue<L extends Link> {
     }
   }
 
-  /** Sends everything queued (loop thread). */
+  /** Sends everything queued (loop thread, or one that entered the loop). */
   void drain() {
     drainPosted.set(false);
     Item<L> item;

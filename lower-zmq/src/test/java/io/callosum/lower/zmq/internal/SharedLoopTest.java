@@ -23,7 +23,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -101,10 +105,9 @@ class SharedLoopTest {
     }
   }
 
-  @Test
-  void aBurstOfSendsIsOneHandOff() throws Exception {
-    SharedContext shared = new SharedContext(1, 1_000);
-    List<String> received = new CopyOnWriteArrayList<>();
+  /** A bound endpoint that adds the body of every message it receives to {@code received}. */
+  private static RouterEndpoint collectingServer(SharedContext shared, List<String> received)
+      throws IOException {
     LinkRecorder serverSide =
         new LinkRecorder() {
           @Override
@@ -112,7 +115,14 @@ class SharedLoopTest {
             received.add(new String(e.body(), StandardCharsets.US_ASCII));
           }
         };
-    RouterEndpoint server = RouterEndpoint.bind(shared, ANY, config(), serverSide, QUIET);
+    return RouterEndpoint.bind(shared, ANY, config(), serverSide, QUIET);
+  }
+
+  @Test
+  void aBurstOfSendsIsOneHandOff() throws Exception {
+    SharedContext shared = new SharedContext(1, 1_000);
+    List<String> received = new CopyOnWriteArrayList<>();
+    RouterEndpoint server = collectingServer(shared, received);
     LinkRecorder clientSide = new LinkRecorder();
     DealerEndpoint client =
         DealerEndpoint.connect(shared, URI.create(server.address()), config(), clientSide, QUIET);
@@ -143,6 +153,89 @@ class SharedLoopTest {
     } finally {
       client.close();
       server.close();
+    }
+  }
+
+  @Test
+  void aSendWhileTheLoopSleepsGoesOutWithoutWakingIt() throws Exception {
+    SharedContext shared = new SharedContext(1, 1_000);
+    List<String> received = new CopyOnWriteArrayList<>();
+    RouterEndpoint server = collectingServer(shared, received);
+    LinkRecorder clientSide = new LinkRecorder();
+    DealerEndpoint client =
+        DealerEndpoint.connect(shared, URI.create(server.address()), config(), clientSide, QUIET);
+    try {
+      Link link = clientSide.links.peek();
+      IoLoop loop = shared.loop();
+      long woken = loop.handOffWakeups();
+      long entered = loop.entries();
+      for (int i = 0; i < 100; i++) {
+        Await.until("the loop sleeps", loop::sleeps);
+        link.send(
+            new Envelope(new byte[] {1}, Integer.toString(i).getBytes(StandardCharsets.US_ASCII)));
+        int sent = i + 1;
+        Await.until("the server has message " + i, () -> received.size() == sent);
+      }
+      for (int i = 0; i < 100; i++) {
+        assertEquals(Integer.toString(i), received.get(i), "in order");
+      }
+      // Each send found the loop asleep and went into the socket on this thread. A few may race
+      // with a wake-up of the loop for something else (jeromq's own commands) and be handed over.
+      long handedOver = loop.handOffWakeups() - woken;
+      assertTrue(handedOver <= 5, "sends that woke the sleeping loop: " + handedOver);
+      assertTrue(
+          loop.entries() - entered >= 95,
+          "sends made on this thread: " + (loop.entries() - entered));
+    } finally {
+      client.close();
+      server.close();
+    }
+  }
+
+  /**
+   * Replies sent by other threads (a handler pool) while requests keep arriving: a send takes the
+   * signal of messages that came meanwhile, and the thread that sent looks for them before it
+   * leaves the loop asleep. Nothing may stall.
+   */
+  @Test
+  void messagesThatArriveWhileAnotherThreadSendsAreRead() throws Exception {
+    SharedContext shared = new SharedContext(1, 1_000);
+    ExecutorService handlers = Executors.newFixedThreadPool(2);
+    LinkRecorder serverSide =
+        new LinkRecorder() {
+          @Override
+          public void received(Link link, Envelope e) {
+            handlers.execute(() -> link.send(e));
+          }
+        };
+    RouterEndpoint server = RouterEndpoint.bind(shared, ANY, config(), serverSide, QUIET);
+    AtomicInteger replies = new AtomicInteger();
+    Semaphore inFlight = new Semaphore(8);
+    LinkRecorder clientSide =
+        new LinkRecorder() {
+          @Override
+          public void received(Link link, Envelope e) {
+            replies.incrementAndGet();
+            inFlight.release();
+          }
+        };
+    DealerEndpoint client =
+        DealerEndpoint.connect(shared, URI.create(server.address()), config(), clientSide, QUIET);
+    try {
+      Link link = clientSide.links.peek();
+      int total = 5_000;
+      for (int i = 0; i < total; i++) {
+        assertTrue(
+            inFlight.tryAcquire(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS),
+            "a reply within the limit; " + replies.get() + " of " + i + " came");
+        link.send(new Envelope(new byte[] {1}, new byte[] {(byte) i}));
+      }
+      Await.until("every reply", () -> replies.get() == total, () -> replies.get() + " replies");
+      assertTrue(shared.loop().entries() > 0, "some replies were sent by the handler threads");
+    } finally {
+      client.close();
+      server.close();
+      handlers.shutdownNow();
     }
   }
 

@@ -49,8 +49,7 @@ class MessagesFuzzTest {
           Problem.getDefaultInstance());
 
   /** Whether Jazzer fuzzes (JAZZER_FUZZ, as .ci/fuzz sets it) rather than replays the inputs. */
-  private static final boolean FUZZING =
-      !System.getenv().getOrDefault("JAZZER_FUZZ", "").isEmpty();
+  private static final boolean FUZZING = !System.getenv().getOrDefault("JAZZER_FUZZ", "").isEmpty();
 
   @FuzzTest
   void body(byte[] data) throws Exception {
