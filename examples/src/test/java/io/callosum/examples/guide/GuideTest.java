@@ -138,7 +138,10 @@ class GuideTest {
         try (ConnectedPeer client = Peer.builder().connect("inproc://observed").build().start()) {
           assertEquals("fine", client.invokeAndWait("ok", null));
           assertThrows(RuntimeException.class, () -> client.invokeAndWait("fail", null));
-          Await.until("the failure is counted", () -> seen.failures().containsKey("fail"));
+          // The counter is in the map a moment before it counts (computeIfAbsent, then increment).
+          Await.until(
+              "the failure is counted",
+              () -> seen.failures().containsKey("fail") && seen.failures().get("fail").sum() > 0);
           assertEquals(1, seen.failures().get("fail").intValue());
           assertFalse(seen.failures().containsKey("ok"));
           Await.until("the client is counted", () -> seen.clients().get() == 1);

@@ -360,6 +360,9 @@ final class IoLoop implements Runnable {
       h.queued = false;
       serve(h); // asked to look again: finding nothing is no sign of a dry channel
     }
+    if (batches > 0) {
+      wait = runTimers(); // what was served may have scheduled a timer due before the old wait
+    }
     if (!again.isEmpty() || !tasks.isEmpty()) {
       selector.selectNow();
     } else {

@@ -125,6 +125,34 @@ class IoLoopTest {
   }
 
   @Test
+  void aTimerThatASocketServedAgainSchedulesRunsOnTime() throws Exception {
+    IoLoop loop = new IoLoop("io-loop-timer-test");
+    loop.start();
+    try {
+      CompletableFuture<Void> due = new CompletableFuture<>();
+      IoLoop.Handler schedules =
+          new IoLoop.Handler() {
+            @Override
+            boolean ready() {
+              loop.schedule(1, () -> due.complete(null));
+              return true;
+            }
+
+            @Override
+            void closeOnLoopEnd() {}
+          };
+      loop.post(
+          () -> {
+            loop.schedule(60_000, () -> {}); // the loop's wait, were it not looked at again
+            loop.again(schedules);
+          });
+      due.get(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS);
+    } finally {
+      loop.stop();
+    }
+  }
+
+  @Test
   void theLoopThreadAndABusyLoopAreNotEntered() throws Exception {
     IoLoop loop = new IoLoop("io-loop-busy-test");
     loop.start();
