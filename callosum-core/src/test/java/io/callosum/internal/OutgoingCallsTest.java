@@ -18,6 +18,7 @@ import io.callosum.Payload;
 import io.callosum.ShuttingDownException;
 import io.callosum.lower.Capabilities;
 import io.callosum.lower.Envelope;
+import io.callosum.testing.Await;
 import io.callosum.testing.ManualTimer;
 import io.callosum.upper.MsgpackCodec;
 import java.net.URI;
@@ -403,12 +404,11 @@ class OutgoingCallsTest {
   }
 
   /** Waits (bounded) until {@code t} is parked waiting for {@code f}. */
-  private static void awaitBlockedOn(Thread t, Object f) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (LockSupport.getBlocker(t) != f) {
-      assertTrue(System.nanoTime() < deadline, "the caller never waited: " + t.getState());
-      Thread.sleep(1);
-    }
+  private static void awaitBlockedOn(Thread t, Object f) {
+    Await.until(
+        "the caller waits for its call",
+        () -> LockSupport.getBlocker(t) == f,
+        () -> "the caller never waited: " + t.getState());
   }
 
   @Test

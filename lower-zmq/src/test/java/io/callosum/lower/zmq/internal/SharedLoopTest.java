@@ -105,79 +105,96 @@ class SharedLoopTest {
     }
   }
 
-  /** A bound endpoint that adds the body of every message it receives to {@code received}. */
-  private static RouterEndpoint collectingServer(SharedContext shared, List<String> received)
-      throws IOException {
-    LinkRecorder serverSide =
-        new LinkRecorder() {
-          @Override
-          public void received(Link link, Envelope e) {
-            received.add(new String(e.body(), StandardCharsets.US_ASCII));
-          }
-        };
-    return RouterEndpoint.bind(shared, ANY, config(), serverSide, QUIET);
-  }
+  /**
+   * A bound endpoint that collects the bodies it receives and one connected endpoint, on one
+   * context's single loop.
+   */
+  private static final class Pair implements AutoCloseable {
+    final SharedContext shared = new SharedContext(1, 1_000);
+    final List<String> received = new CopyOnWriteArrayList<>();
+    final RouterEndpoint server;
+    final DealerEndpoint client;
+    final Link link;
 
-  @Test
-  void aBurstOfSendsIsOneHandOff() throws Exception {
-    SharedContext shared = new SharedContext(1, 1_000);
-    List<String> received = new CopyOnWriteArrayList<>();
-    RouterEndpoint server = collectingServer(shared, received);
-    LinkRecorder clientSide = new LinkRecorder();
-    DealerEndpoint client =
-        DealerEndpoint.connect(shared, URI.create(server.address()), config(), clientSide, QUIET);
-    try {
-      Link link = clientSide.links.peek();
-      IoLoop loop = shared.loop();
-      CountingLatch paused = new CountingLatch();
-      loop.post(paused::block); // the loop is busy while the burst is handed over
-      paused.awaitBlocked();
-      long woken = loop.handOffWakeups();
-      for (int i = 0; i < 1_000; i++) {
-        link.send(
-            new Envelope(new byte[] {1}, Integer.toString(i).getBytes(StandardCharsets.US_ASCII)));
+    Pair() throws IOException {
+      LinkRecorder serverSide =
+          new LinkRecorder() {
+            @Override
+            public void received(Link link, Envelope e) {
+              received.add(new String(e.body(), StandardCharsets.US_ASCII));
+            }
+          };
+      server = RouterEndpoint.bind(shared, ANY, config(), serverSide, QUIET);
+      LinkRecorder clientSide = new LinkRecorder();
+      try {
+        client =
+            DealerEndpoint.connect(
+                shared, URI.create(server.address()), config(), clientSide, QUIET);
+      } catch (IOException | RuntimeException e) {
+        server.close();
+        throw e;
       }
-      paused.release();
-      Await.until(
-          "the server has every message",
-          () -> received.size() == 1_000,
-          () -> received.size() + " received");
-      for (int i = 0; i < 1_000; i++) {
-        assertEquals(Integer.toString(i), received.get(i), "in order");
-      }
-      // Counted are the wake-ups that hand-offs cost; the loop also wakes as the server's socket
-      // becomes readable, as often as jeromq's I/O thread hands the messages on.
-      assertTrue(
-          loop.handOffWakeups() - woken <= 3,
-          "hand-off wake-ups for a burst of 1,000 sends: " + (loop.handOffWakeups() - woken));
-    } finally {
+      link = clientSide.links.peek();
+    }
+
+    IoLoop loop() {
+      return shared.loop();
+    }
+
+    /** Sends message {@code i}, its body the number's digits. */
+    void send(int i) {
+      link.send(
+          new Envelope(new byte[] {1}, Integer.toString(i).getBytes(StandardCharsets.US_ASCII)));
+    }
+
+    @Override
+    public void close() {
       client.close();
       server.close();
     }
   }
 
   @Test
+  void aBurstOfSendsIsOneHandOff() throws Exception {
+    try (Pair p = new Pair()) {
+      IoLoop loop = p.loop();
+      CountingLatch paused = new CountingLatch();
+      loop.post(paused::block); // the loop is busy while the burst is handed over
+      paused.awaitBlocked();
+      long woken = loop.handOffWakeups();
+      for (int i = 0; i < 1_000; i++) {
+        p.send(i);
+      }
+      paused.release();
+      Await.until(
+          "the server has every message",
+          () -> p.received.size() == 1_000,
+          () -> p.received.size() + " received");
+      for (int i = 0; i < 1_000; i++) {
+        assertEquals(Integer.toString(i), p.received.get(i), "in order");
+      }
+      // Counted are the wake-ups that hand-offs cost; the loop also wakes as the server's socket
+      // becomes readable, as often as jeromq's I/O thread hands the messages on.
+      assertTrue(
+          loop.handOffWakeups() - woken <= 3,
+          "hand-off wake-ups for a burst of 1,000 sends: " + (loop.handOffWakeups() - woken));
+    }
+  }
+
+  @Test
   void aSendWhileTheLoopSleepsGoesOutWithoutWakingIt() throws Exception {
-    SharedContext shared = new SharedContext(1, 1_000);
-    List<String> received = new CopyOnWriteArrayList<>();
-    RouterEndpoint server = collectingServer(shared, received);
-    LinkRecorder clientSide = new LinkRecorder();
-    DealerEndpoint client =
-        DealerEndpoint.connect(shared, URI.create(server.address()), config(), clientSide, QUIET);
-    try {
-      Link link = clientSide.links.peek();
-      IoLoop loop = shared.loop();
+    try (Pair p = new Pair()) {
+      IoLoop loop = p.loop();
       long woken = loop.handOffWakeups();
       long entered = loop.entries();
       for (int i = 0; i < 100; i++) {
         Await.until("the loop sleeps", loop::sleeps);
-        link.send(
-            new Envelope(new byte[] {1}, Integer.toString(i).getBytes(StandardCharsets.US_ASCII)));
+        p.send(i);
         int sent = i + 1;
-        Await.until("the server has message " + i, () -> received.size() == sent);
+        Await.until("the server has message " + i, () -> p.received.size() == sent);
       }
       for (int i = 0; i < 100; i++) {
-        assertEquals(Integer.toString(i), received.get(i), "in order");
+        assertEquals(Integer.toString(i), p.received.get(i), "in order");
       }
       // Each send found the loop asleep and went into the socket on this thread. A few may race
       // with a wake-up of the loop for something else (jeromq's own commands) and be handed over.
@@ -186,9 +203,6 @@ class SharedLoopTest {
       assertTrue(
           loop.entries() - entered >= 95,
           "sends made on this thread: " + (loop.entries() - entered));
-    } finally {
-      client.close();
-      server.close();
     }
   }
 
