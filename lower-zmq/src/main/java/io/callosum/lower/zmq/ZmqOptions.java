@@ -11,9 +11,12 @@ import java.time.Duration;
  *     fresh socket (a last resort for a connection that is really stuck or a PING the server
  *     dropped; a connection that jeromq 0.6.0 left deaf is heard after a nudge of its I/O thread,
  *     within milliseconds); the whole handshake is bounded by the peer's connect timeout
- * @param heartbeatInterval ZMTP heartbeat interval, and how often a bound peer probes its remotes
- * @param heartbeatTimeout silence after which ZMTP drops a connection (its calls then fail with
- *     "connection lost")
+ * @param heartbeatInterval how often each end looks at its remotes: one quiet for half the timeout
+ *     (or this interval, if longer) is sent a PING, which every Callosum peer answers, Python's
+ *     included (no ZMTP heartbeats: see the module README)
+ * @param heartbeatTimeout silence after which a remote counts as gone (its calls then fail with
+ *     "connection lost"): a connector then connects afresh; a bound peer drops the remote, and
+ *     tells a connector of this project with BYE
  * @param linger how long close waits to deliver queued messages (Python Callosum uses 100 ms)
  * @param highWaterMark messages queued per connection in each direction before sends wait
  * @param reconnectInterval first delay before a DEALER reconnects (ZeroMQ backs off up to 10 s)

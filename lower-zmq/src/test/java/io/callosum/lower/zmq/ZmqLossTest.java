@@ -18,6 +18,7 @@ import io.callosum.testing.Closer;
 import io.callosum.testing.Resources;
 import io.callosum.testing.Restarts;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -206,6 +207,37 @@ class ZmqLossTest {
     assertTrue(
         millis < options.heartbeatTimeout().toMillis(),
         "dropped before any heartbeat timeout: " + millis + " ms");
+  }
+
+  /**
+   * Clients vanishing together cost a few probes, not two per connection: a probe PINGs every
+   * remote, and with thousands of remotes one per vanished connection keeps the loop busy
+   * (docs/PERFORMANCE.md, ZeroMQ at 10,000 connections). Every vanished client is still dropped.
+   */
+  @Test
+  void clientsVanishingTogetherCostAFewProbes() {
+    ZmqOptions options = // no periodic look at the remotes within the test
+        ZmqOptions.defaults().withHeartbeat(Duration.ofSeconds(60), Duration.ofSeconds(120));
+    Peer server = closeLater(withEcho(server(new ZmqTransport(options), BIND).build()).start());
+    PyClient stays = closeLater(PyClient.connect(server.address())).handshake();
+    List<PyClient> vanishing = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      vanishing.add(closeLater(PyClient.connect(server.address())).handshake());
+    }
+    Await.until("the server knows every client", () -> server.remotes().size() == 31);
+
+    for (PyClient c : vanishing) {
+      c.close(); // LINGER 0, no goodbye
+    }
+    Await.until(
+        "the server drops every vanished client",
+        () -> server.remotes().size() == 1,
+        () -> server.remotes().size() + " remotes");
+    stays.drain(300); // reads (and answers) the probes' PINGs
+    System.out.printf("30 clients vanished: %d probes%n", stays.probes());
+    assertTrue(
+        stays.probes() < vanishing.size(),
+        "probes shared by the disconnects (two each before): " + stays.probes());
   }
 
   // --------------------------------------------------------------------- (d) releasing everything

@@ -89,6 +89,12 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
   private IoLoop.Timer retry;
   private IoLoop.Timer deadlineTimer;
 
+  /** While up: the next look at whether the server is still heard ({@link #livenessTick}). */
+  private IoLoop.Timer liveness;
+
+  /** Whether a read found the socket empty since the last {@link #livenessTick}. */
+  private boolean drained;
+
   /** Nudges jeromq's I/O thread while a new connection's ZMTP greeting is late. */
   private final GreetingWatch greeting;
 
@@ -238,6 +244,7 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
     for (int i = 0; i < BATCH; i++) {
       List<byte[]> frames = Frames.receive(dealer);
       if (frames == null) {
+        drained = true;
         if (flushBacklog() && Sockets.hasIn(dealer)) {
           loop.again(this); // the sends took the signal of messages that came meanwhile
         }
@@ -308,6 +315,9 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
       return;
     }
     byte[] kind = frames.get(0);
+    if (state == State.UP) {
+      link.heard();
+    }
     if (Frames.is(kind, Frames.UPPER)) {
       if (state == State.UP && link.isOpen()) {
         listener.received(link, new Envelope(frames.get(1), frames.get(2)));
@@ -318,7 +328,63 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
       }
     } else if (Frames.is(kind, Frames.PING)) {
       send(new byte[][] {Frames.PONG, frames.get(1), frames.get(2)});
+    } else if (Frames.is(kind, Frames.BYE)) {
+      if (state == State.UP) {
+        droppedByServer();
+      }
     }
+  }
+
+  /**
+   * A Java server dropped us (it heard nothing from us within its heartbeat timeout) and said BYE:
+   * the link is lost, and a new handshake starts on the same connection.
+   */
+  private void droppedByServer() {
+    state = State.RECONNECTING;
+    lose(
+        new ConnectionLostException(
+            address + " dropped this connection: it heard nothing from us within its timeout"));
+    sendPing();
+    armRetry();
+  }
+
+  /**
+   * Once per heartbeat interval while up. A server that sent nothing for the heartbeat timeout — no
+   * reply, no PING of its probes, no PONG — is taken for gone, if nothing of its can be waiting
+   * unread (this loop read the socket to the end since the last tick, or nothing waits now): the
+   * link is lost and a fresh connection tried (a dead host shows only as silence). One quiet for
+   * half the timeout gets a PING ({@link Sockets#pingAfterNanos}), which every Callosum peer
+   * answers.
+   */
+  private void livenessTick() {
+    liveness = null;
+    if (state != State.UP || !isOpen()) {
+      return;
+    }
+    long silence = link.silence(System.nanoTime());
+    boolean reading = drained || !Sockets.hasIn(dealer); // nothing of the server's waits unread
+    drained = false;
+    loop.again(this); // looking, and sending, may take the signal of incoming messages
+    if (silence > options.heartbeatTimeout().toNanos() && reading) {
+      LOG.info("{}: nothing heard for {} ms; reconnecting", address, silence / 1_000_000);
+      state = State.RECONNECTING;
+      lose(
+          new ConnectionLostException(
+              address + " sent nothing for " + silence / 1_000_000 + " ms (heartbeat timeout)"));
+      try {
+        freshSocket();
+      } catch (IOException | RuntimeException e) {
+        LOG.warn("{}: cannot open a fresh socket: {}", address, e.toString());
+        stopTrying();
+      }
+      return;
+    }
+    if (silence >= Sockets.pingAfterNanos(options)) {
+      // Python's own PING for a Python server; ours for a Java one, which may have dropped us
+      byte[] announce = link.remoteCapabilities().isLegacy() ? Frames.EMPTY : ping;
+      send(new byte[][] {Frames.PING, announce, Frames.EMPTY});
+    }
+    liveness = loop.schedule(options.heartbeatInterval().toMillis(), this::livenessTick);
   }
 
   private void up(byte[] pongHeader) {
@@ -329,6 +395,7 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
     String id = "zmq-" + IDS.incrementAndGet();
     link = new ZmqLink(id, remote, null, this, shared.memory().holder(id + "(" + address + ")"));
     state = State.UP;
+    liveness = loop.schedule(options.heartbeatInterval().toMillis(), this::livenessTick);
     listener.connected(link);
     first.complete(link);
   }
@@ -392,6 +459,10 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
     if (deadlineTimer != null) {
       deadlineTimer.cancel();
       deadlineTimer = null;
+    }
+    if (liveness != null) {
+      liveness.cancel();
+      liveness = null;
     }
   }
 

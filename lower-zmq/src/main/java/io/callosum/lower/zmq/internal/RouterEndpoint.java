@@ -80,6 +80,19 @@ public final class RouterEndpoint extends LoopSocket
   private final SendQueue<ZmqLink> outgoing;
   private ZMQ.Socket router;
   private IoLoop.Timer probeTimer;
+
+  /** The probe after a disconnect, while pending ({@link #disconnectSeen}). */
+  private IoLoop.Timer disconnectProbe;
+
+  /** Whether a disconnect was seen while {@link #disconnectProbe} was pending. */
+  private boolean probeAgain;
+
+  /** When the last {@link #probe} ran ({@link System#nanoTime}). */
+  private long lastProbe = System.nanoTime();
+
+  /** Whether a read found the socket empty since the last {@link #probeTick} (loop thread). */
+  private boolean drained;
+
   private volatile String boundAddress;
 
   /** Whether this CURVE server is registered with the ZAP handler. */
@@ -176,25 +189,81 @@ public final class RouterEndpoint extends LoopSocket
   /**
    * A connection ended: probe now, and once more a little later, since the socket may learn of the
    * ended pipe only after the event (jeromq delivers both from its I/O thread, in no fixed order).
+   * A probe sends to every remote, so events close together share probes: one while the later probe
+   * is pending only asks for another after it, and a probe that ran within that delay is not
+   * repeated at once. Many connections ending together (a client host that restarts, a burst of
+   * handshake retries) then cost about one probe per delay, not two per connection.
    */
   private void disconnectSeen() {
-    if (isOpen()) {
-      probe();
-      loop.schedule(
-          Math.min(100, options.heartbeatInterval().toMillis()),
-          () -> {
-            if (isOpen()) {
-              probe();
-            }
-          });
+    if (!isOpen()) {
+      return;
     }
+    if (disconnectProbe != null) {
+      probeAgain = true;
+      return;
+    }
+    long delay = Math.min(100, options.heartbeatInterval().toMillis());
+    if (System.nanoTime() - lastProbe >= TimeUnit.MILLISECONDS.toNanos(delay)) {
+      probe();
+    }
+    disconnectProbe =
+        loop.schedule(
+            delay,
+            () -> {
+              disconnectProbe = null;
+              if (isOpen()) {
+                probe();
+                if (probeAgain) {
+                  probeAgain = false;
+                  disconnectSeen(); // for the events that came while this one was pending
+                }
+              }
+            });
   }
 
+  /**
+   * Once per heartbeat interval, each remote: one that sent nothing — no call, no reply, no answer
+   * to PINGs — for the heartbeat timeout is dropped, if nothing of its can be waiting unread (this
+   * loop read the socket to the end since the last tick, or nothing waits now); one quiet for half
+   * the timeout gets a PING ({@link Sockets#pingAfterNanos}), which every Callosum peer answers. A
+   * dropped connector of this project is told with BYE and starts a new handshake; what it sends
+   * before that is dropped. A legacy (Python) remote that speaks again becomes a new link, as a
+   * client that skipped PING does.
+   */
   private void probeTick() {
-    if (isOpen()) {
-      probe();
-      probeTimer = loop.schedule(options.heartbeatInterval().toMillis(), this::probeTick);
+    if (!isOpen()) {
+      return;
     }
+    boolean reading = drained || !Sockets.hasIn(router);
+    drained = false;
+    loop.again(this); // looking, and sending, may take the signal of incoming messages
+    long now = System.nanoTime();
+    long timeout = options.heartbeatTimeout().toNanos();
+    long pingAfter = Sockets.pingAfterNanos(options);
+    for (ZmqLink link : new ArrayList<>(links.values())) {
+      long silence = link.silence(now);
+      if (silence < pingAfter) {
+        continue;
+      }
+      byte[] id = routingIds.get(link);
+      if (silence > timeout && reading) {
+        if (!link.remoteCapabilities().isLegacy()) {
+          trySend(new byte[][] {id, Frames.BYE, Frames.EMPTY, Frames.EMPTY});
+          departed.put(ByteBuffer.wrap(id), Boolean.TRUE);
+        }
+        drop(
+            link,
+            new ConnectionLostException(
+                "remote "
+                    + link.id()
+                    + " sent nothing for "
+                    + silence / 1_000_000
+                    + " ms (heartbeat timeout)"));
+      } else {
+        ping(link, id);
+      }
+    }
+    probeTimer = loop.schedule(options.heartbeatInterval().toMillis(), this::probeTick);
   }
 
   @Override
@@ -207,6 +276,7 @@ public final class RouterEndpoint extends LoopSocket
     for (int i = 0; i < BATCH; i++) {
       Frames.Received message = Frames.receiveWithUser(router);
       if (message == null) {
+        drained = true;
         if (flushBacklog() && Sockets.hasIn(router)) {
           loop.again(this); // the sends took the signal of messages that came meanwhile
         }
@@ -284,6 +354,9 @@ public final class RouterEndpoint extends LoopSocket
               "remote " + link.id() + " is gone: its routing id now belongs to another user"));
       link = null;
     }
+    if (link != null) {
+      link.heard();
+    }
     if (Frames.is(kind, Frames.UPPER)) {
       if (link == null) {
         if (departed.containsKey(key)) {
@@ -350,13 +423,18 @@ public final class RouterEndpoint extends LoopSocket
 
   /** Sends PING to every remote; one whose routing id is gone is disconnected. */
   private void probe() {
+    lastProbe = System.nanoTime();
     loop.again(this);
     for (ZmqLink link : new ArrayList<>(links.values())) {
-      byte[] id = routingIds.get(link);
-      if (!Frames.send(router, id, Frames.PING, Frames.EMPTY, Frames.EMPTY)
-          && router.errno() == ZMQ.Error.EHOSTUNREACH.getCode()) {
-        drop(link, new ConnectionLostException("remote " + link.id() + " disconnected"));
-      }
+      ping(link, routingIds.get(link));
+    }
+  }
+
+  /** Sends PING to {@code link}; if its routing id is gone, it is disconnected. */
+  private void ping(ZmqLink link, byte[] id) {
+    if (!Frames.send(router, id, Frames.PING, Frames.EMPTY, Frames.EMPTY)
+        && router.errno() == ZMQ.Error.EHOSTUNREACH.getCode()) {
+      drop(link, new ConnectionLostException("remote " + link.id() + " disconnected"));
     }
   }
 
@@ -521,6 +599,10 @@ public final class RouterEndpoint extends LoopSocket
     outgoing.clear();
     if (probeTimer != null) {
       probeTimer.cancel();
+    }
+    if (disconnectProbe != null) {
+      disconnectProbe.cancel();
+      disconnectProbe = null;
     }
     if (router != null) {
       closeAndWait(router); // the port refuses connections once close returns

@@ -2,6 +2,7 @@ package io.callosum.lower.zmq.internal;
 
 import io.callosum.lower.TransportConfig;
 import io.callosum.lower.zmq.ZmqOptions;
+import java.time.Duration;
 import org.zeromq.ZMQ;
 
 /** Socket options shared by both ends. */
@@ -13,13 +14,37 @@ final class Sockets {
     return 2L * config.maxMessageSize() + (64 << 10);
   }
 
+  /** Unanswered keepalive probes after which the kernel ends a connection. */
+  private static final int KEEPALIVE_PROBES = 3;
+
   private Sockets() {}
+
+  /**
+   * How long a remote may be quiet before an end PINGs it: half the heartbeat timeout (so a live
+   * one is asked at least twice before it counts as gone), or the interval if that is longer. Idle
+   * connections then cost one PING and its PONG per half timeout, which matters with thousands of
+   * them: every write interest a jeromq I/O thread changes makes it walk all its connections.
+   */
+  static long pingAfterNanos(ZmqOptions options) {
+    return Math.max(
+        options.heartbeatInterval().toNanos(), options.heartbeatTimeout().toNanos() / 2);
+  }
+
+  private static int seconds(Duration d) {
+    return (int) Math.max(1, Math.min(Integer.MAX_VALUE, d.toSeconds()));
+  }
 
   static void configure(ZMQ.Socket s, ZmqOptions options, TransportConfig config) {
     s.setLinger((int) options.linger().toMillis());
-    s.setHeartbeatIvl((int) options.heartbeatInterval().toMillis());
-    s.setHeartbeatTimeout((int) options.heartbeatTimeout().toMillis());
-    s.setHeartbeatTtl((int) options.heartbeatTimeout().toMillis());
+    // No ZMTP heartbeats: jeromq keeps timers per connection for them, and its I/O thread copies
+    // and sorts its whole timer table on every round, which grows with the square of the
+    // connections (docs/PERFORMANCE.md, ZeroMQ at 10,000 connections). Liveness is the endpoints'
+    // own PING/PONG on their loop's timers; the kernel's keepalive ends the idle connection of a
+    // host that is gone.
+    s.setTCPKeepAlive(1);
+    s.setTCPKeepAliveIdle(seconds(options.heartbeatTimeout()));
+    s.setTCPKeepAliveInterval(seconds(options.heartbeatInterval()));
+    s.setTCPKeepAliveCount(KEEPALIVE_PROBES);
     s.setMaxMsgSize(maxFrame(config));
     s.setSndHWM(options.highWaterMark());
     s.setRcvHWM(options.highWaterMark());

@@ -19,6 +19,12 @@ final class ZmqLink implements Link {
   private final MemoryBudget.Holder memory;
   private volatile boolean open = true;
 
+  /** Whether anything came from the remote since the last {@link #silence} (loop thread only). */
+  private boolean heard;
+
+  /** When a {@link #silence} last found the remote heard (loop thread only). */
+  private long lastHeard = System.nanoTime();
+
   /** Queues envelopes for the endpoint's I/O thread. */
   interface Sender {
     boolean send(ZmqLink link, Envelope envelope);
@@ -61,6 +67,23 @@ final class ZmqLink implements Link {
   @Override
   public MemoryBudget.Holder memory() {
     return memory;
+  }
+
+  /** Loop thread: a message (of any kind) came from the remote. */
+  void heard() {
+    heard = true;
+  }
+
+  /**
+   * Loop thread, once per heartbeat interval: how long the remote has said nothing, in nanoseconds
+   * as of {@code now}; 0 if it was heard since the previous call. Each call starts a new period.
+   */
+  long silence(long now) {
+    if (heard) {
+      heard = false;
+      lastHeard = now;
+    }
+    return now - lastHeard;
   }
 
   /** Marks the link closed (its holder has no reserve any more); true the first time. */
