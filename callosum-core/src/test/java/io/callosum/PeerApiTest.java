@@ -11,9 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Assumptions;
@@ -21,8 +19,6 @@ import org.junit.jupiter.api.Test;
 
 /** The peer's API contracts that do not depend on a lower. */
 class PeerApiTest {
-  private static final Duration HOLD = Duration.ofMillis(200);
-
   @Test
   void unknownSchemeNamesTheAvailableOnes() {
     IllegalArgumentException e =
@@ -70,78 +66,6 @@ class PeerApiTest {
       }
     }
     assertTrue(thread.get().startsWith("callosum-inproc-io-api-direct"), thread.get());
-  }
-
-  @Test
-  void aNonBlockingHandlerRunsWhereTheCallStartsAndOthersOnTheHandlerExecutor() throws Exception {
-    AtomicReference<String> inline = new AtomicReference<>();
-    AtomicReference<String> pooled = new AtomicReference<>();
-    try (Peer server = Peer.builder().bind("inproc://api-nonblocking").build()) {
-      server.handle(
-          "inline",
-          Handler.nonBlocking(
-              (ctx, body) -> {
-                inline.set(Thread.currentThread().getName());
-                return body.value();
-              }));
-      server.handle(
-          "pooled",
-          (ctx, body) -> {
-            pooled.set(Thread.currentThread().getName());
-            return body.value();
-          });
-      server.start();
-      try (ConnectedPeer client =
-          Peer.builder().connect("inproc://api-nonblocking").build().start()) {
-        assertEquals("a", client.invokeAndWait("inline", "a"));
-        assertEquals("b", client.invokeAndWait("pooled", "b"));
-      }
-    }
-    assertTrue(inline.get().startsWith("callosum-inproc-io-api-nonblocking"), inline.get());
-    assertTrue(!pooled.get().startsWith("callosum-inproc-io"), pooled.get());
-  }
-
-  /**
-   * A non-blocking call queued behind a running call of its order key waits for it, and then runs
-   * where that call ended (its handler thread).
-   */
-  @Test
-  void aNonBlockingHandlerKeepsItsPlaceInTheOrder() throws Exception {
-    CountDownLatch release = new CountDownLatch(1);
-    List<String> events = new CopyOnWriteArrayList<>();
-    try (Peer server =
-        Peer.builder()
-            .bind("inproc://api-nonblocking-order")
-            .ordering(Ordering.KEY_SERIALIZED)
-            .build()) {
-      server.handle(
-          "slow",
-          (ctx, body) -> {
-            events.add("slow started");
-            release.await();
-            events.add("slow ends");
-            return null;
-          });
-      server.handle(
-          "inline",
-          Handler.nonBlocking(
-              (ctx, body) -> {
-                events.add("inline");
-                return null;
-              }));
-      server.start();
-      try (ConnectedPeer client =
-          Peer.builder().connect("inproc://api-nonblocking-order").build().start()) {
-        CompletableFuture<Object> slow = client.call("slow").orderKey("k").invoke(null);
-        Await.until("the slow call runs", () -> events.contains("slow started"));
-        CompletableFuture<Object> inline = client.call("inline").orderKey("k").invoke(null);
-        Await.holds("the later call waits", () -> !events.contains("inline"), HOLD);
-        release.countDown();
-        Await.result(inline);
-        Await.result(slow);
-      }
-    }
-    assertEquals(List.of("slow started", "slow ends", "inline"), events);
   }
 
   @Test

@@ -332,10 +332,6 @@ final class IncomingCalls {
   }
 
   private void startOne(ServerCall c) {
-    if (c.handler instanceof NonBlockingHandler) {
-      threads.onThisThread(() -> run(c));
-      return;
-    }
     try {
       threads.onHandlerThread(() -> run(c));
     } catch (RejectedExecutionException e) {

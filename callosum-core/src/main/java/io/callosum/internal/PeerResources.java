@@ -94,11 +94,6 @@ final class PeerResources {
     handlers.execute(() -> runAsOwn(r));
   }
 
-  /** Runs {@code r} (a non-blocking handler) on the calling thread, as a thread of this peer. */
-  void onThisThread(Runnable r) {
-    runAsOwn(r);
-  }
-
   private void runAsOwn(Runnable r) {
     PeerResources before = ON_OWN_THREAD.get();
     ON_OWN_THREAD.set(this);

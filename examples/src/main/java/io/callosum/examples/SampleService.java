@@ -2,7 +2,6 @@ package io.callosum.examples;
 
 import io.callosum.Body;
 import io.callosum.CallContext;
-import io.callosum.Handler;
 import io.callosum.Peer;
 import java.math.BigInteger;
 import java.util.Map;
@@ -20,20 +19,17 @@ import java.util.Map;
  *       ends early when the call is cancelled (its thread is interrupted).
  * </ul>
  *
- * <p>Handlers are stateless. {@code echo}, {@code add} and {@code fail} never block and are marked
- * {@link Handler#nonBlocking} (they run on the thread where their call arrives); {@code sleep} runs
- * on the peer's handler executor.
+ * <p>Handlers are stateless and run on the peer's handler executor.
  */
 final class SampleService {
   private SampleService() {}
 
   /** Registers every method on {@code peer}. */
   static void registerOn(Peer peer) {
-    // short and never blocking: each runs where its call arrives, without a hand-off
-    peer.handle("echo", Handler.nonBlocking((ctx, body) -> body.value()));
-    peer.handle("add", Handler.nonBlocking((ctx, body) -> add(body)));
-    peer.handle("fail", Handler.nonBlocking((ctx, body) -> fail(body)));
-    peer.handle("sleep", SampleService::sleep); // blocks: on the handler executor
+    peer.handle("echo", (ctx, body) -> body.value());
+    peer.handle("add", (ctx, body) -> add(body));
+    peer.handle("fail", (ctx, body) -> fail(body));
+    peer.handle("sleep", SampleService::sleep);
   }
 
   static Map<String, Object> add(Body body) {

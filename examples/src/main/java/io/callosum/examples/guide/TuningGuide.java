@@ -5,7 +5,6 @@ import io.callosum.CallInfo;
 import io.callosum.CallInterceptor;
 import io.callosum.CallOutcome;
 import io.callosum.ConnectedPeer;
-import io.callosum.Handler;
 import io.callosum.Peer;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -34,28 +33,6 @@ final class TuningGuide {
       }
     }
     // end guide:directExecutor
-  }
-
-  /**
-   * A server with default executors and one non-blocking handler; returns the threads that ran
-   * {@code where} and {@code report}.
-   */
-  static List<Object> nonBlocking() {
-    // guide:nonBlocking
-    try (BoundPeer server = Peer.builder().bind("tcp://127.0.0.1:0").build()) {
-      // never blocks: it runs where the call arrives, on the lower's I/O thread
-      server.handle("where", Handler.nonBlocking((ctx, body) -> Thread.currentThread().getName()));
-      // may block: it runs on the handler executor, as every other handler
-      server.handle("report", (ctx, body) -> Thread.currentThread().getName());
-      server.start();
-
-      try (ConnectedPeer client = Peer.builder().connect(server.address()).build().start()) {
-        return List.of(
-            client.invoke("where", null).join(), // "callosum-tcp-io-..."
-            client.invoke("report", null).join()); // a handler thread
-      }
-    }
-    // end guide:nonBlocking
   }
 
   /** A server whose handlers run on a pool of its own; returns the handler's thread name. */
