@@ -11,12 +11,13 @@ import java.time.Duration;
  *     fresh socket (a last resort for a connection that is really stuck or a PING the server
  *     dropped; a connection that jeromq 0.6.0 left deaf is heard after a nudge of its I/O thread,
  *     within milliseconds); the whole handshake is bounded by the peer's connect timeout
- * @param heartbeatInterval how often each end looks at its remotes: one quiet for half the timeout
- *     (or this interval, if longer) is sent a PING, which every Callosum peer answers, Python's
- *     included (no ZMTP heartbeats: see the module README)
+ * @param heartbeatInterval how often each end of a call link looks at its remotes: one quiet for
+ *     half the timeout (or this interval, if longer) is sent a PING, which every Callosum peer
+ *     answers, Python's included (no ZMTP heartbeats on DEALER and ROUTER sockets: see the module
+ *     README); fan-out sockets, which cannot PING, use it as their ZMTP heartbeat interval
  * @param heartbeatTimeout silence after which a remote counts as gone (its calls then fail with
  *     "connection lost"): a connector then connects afresh; a bound peer drops the remote, and
- *     tells a connector of this project with BYE
+ *     tells a connector of this project with BYE; a fan-out socket's ZMTP heartbeat timeout
  * @param linger how long close waits to deliver queued messages (Python Callosum uses 100 ms)
  * @param highWaterMark messages queued per connection in each direction before sends wait
  * @param reconnectInterval first delay before a DEALER reconnects (ZeroMQ backs off up to 10 s)
