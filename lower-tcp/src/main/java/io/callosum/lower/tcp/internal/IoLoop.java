@@ -130,14 +130,26 @@ final class IoLoop implements Runnable {
   }
 
   /**
-   * Stops the loop and waits for its thread to end (unless called on it). Endpoints are closed by
-   * then.
+   * Stops the loop and waits for its thread to end (unless called on it): not only for its last
+   * task, but until the thread is gone, so that a caller that counts threads after close finds
+   * none. Endpoints are closed by then. An interrupt does not cut the wait short; it is kept.
    */
   void stop() {
     stopping = true;
     selector.wakeup();
     if (!inLoop()) {
       stopped.join();
+      boolean interrupted = false;
+      while (thread.isAlive()) {
+        try {
+          thread.join();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
