@@ -109,7 +109,7 @@ class ZmqLivenessTest {
     assertInstanceOf(ConnectionLostException.class, failure, String.valueOf(failure));
     assertTrue(failure.getMessage().contains("heartbeat timeout"), failure.getMessage());
     assertTrue(millis >= TIMEOUT.toMillis(), "not before the timeout: " + millis + " ms");
-    assertTrue(pings >= 2, "the silent server was PINGed first: " + pings);
+    assertTrue(pings >= 1, "the silent server was PINGed first: " + pings);
   }
 
   @Test
@@ -175,7 +175,7 @@ class ZmqLivenessTest {
     }
     long millis = (System.nanoTime() - answered) / 1_000_000;
     assertTrue(is(m, 0, BYE), "BYE after the probes: " + PyWire.describe(m));
-    assertTrue(probes >= 2, "probed first: " + probes);
+    assertTrue(probes >= 1, "probed first: " + probes);
     assertTrue(millis >= TIMEOUT.toMillis(), "not before the timeout: " + millis + " ms");
     Await.until("the server dropped the connector", () -> server.remotes().isEmpty());
 

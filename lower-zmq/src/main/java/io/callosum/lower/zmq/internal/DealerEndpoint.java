@@ -37,7 +37,10 @@ import org.zeromq.ZMQ;
  * nothing: while the connection's ZMTP greeting is late, the connector nudges that thread ({@link
  * GreetingWatch}). A handshake that still gets no PONG within {@link ZmqOptions#handshakeRetry()}
  * of the TCP connection is retried on a fresh socket. When the connection drops, the link is
- * reported lost at once; ZeroMQ reconnects by itself and a new handshake makes a new link.
+ * reported lost at once; ZeroMQ reconnects by itself and a new handshake makes a new link. A server
+ * that stays silent for the heartbeat timeout (no reply, no answer to PING) is taken for gone and a
+ * fresh socket tried ({@code livenessTick}); one that says BYE has dropped us, and a new handshake
+ * starts on the same connection.
  *
  * <p>Socket events come from a jeromq event hook (no monitor sockets: the peer uses one socket).
  * {@link #send} hands envelopes to the loop in batches: a burst costs one hand-off, and a send on
@@ -350,11 +353,11 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
 
   /**
    * Once per heartbeat interval while up. A server that sent nothing for the heartbeat timeout — no
-   * reply, no PING of its probes, no PONG — is taken for gone, if nothing of its can be waiting
-   * unread (this loop read the socket to the end since the last tick, or nothing waits now): the
-   * link is lost and a fresh connection tried (a dead host shows only as silence). One quiet for
-   * half the timeout gets a PING ({@link Sockets#pingAfterNanos}), which every Callosum peer
-   * answers.
+   * reply, no PING of its probes — and did not answer a PING of an earlier tick is taken for gone,
+   * if nothing of its can be waiting unread (this loop read the socket to the end since the last
+   * tick, or nothing waits now): the link is lost and a fresh connection tried (a dead host shows
+   * only as silence). One quiet for half the timeout gets a PING ({@link Sockets#pingAfterNanos}),
+   * which every Callosum peer answers.
    */
   private void livenessTick() {
     liveness = null;
@@ -365,7 +368,7 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
     boolean reading = drained || !Sockets.hasIn(dealer); // nothing of the server's waits unread
     drained = false;
     loop.again(this); // looking, and sending, may take the signal of incoming messages
-    if (silence > options.heartbeatTimeout().toNanos() && reading) {
+    if (silence > options.heartbeatTimeout().toNanos() && reading && link.wasAsked()) {
       LOG.info("{}: nothing heard for {} ms; reconnecting", address, silence / 1_000_000);
       state = State.RECONNECTING;
       lose(
@@ -383,6 +386,7 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
       // Python's own PING for a Python server; ours for a Java one, which may have dropped us
       byte[] announce = link.remoteCapabilities().isLegacy() ? Frames.EMPTY : ping;
       send(new byte[][] {Frames.PING, announce, Frames.EMPTY});
+      link.asked();
     }
     liveness = loop.schedule(options.heartbeatInterval().toMillis(), this::livenessTick);
   }

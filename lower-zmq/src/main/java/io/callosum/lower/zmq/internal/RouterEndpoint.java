@@ -29,8 +29,11 @@ import org.zeromq.ZMQ;
 /**
  * A bound peer's ROUTER socket. Every routing id that sends PING (or a first UPPER) becomes a link;
  * replies and calls to it carry its routing id. A remote is known gone when sending to its routing
- * id fails (ROUTER_MANDATORY): the endpoint probes all remotes with PING every heartbeat interval
- * and whenever the socket reports a disconnect, and a connector of this project says BYE.
+ * id fails (ROUTER_MANDATORY): the endpoint probes all remotes with PING whenever the socket
+ * reports a disconnect, and a connector of this project says BYE. Every heartbeat interval it PINGs
+ * the remotes that were quiet for half the timeout and drops those that stayed silent for all of it
+ * ({@code probeTick}): no ZMTP heartbeats, whose timers cost jeromq's I/O thread time that grows
+ * with the square of the connections.
  *
  * <p>As a CURVE server, the endpoint registers with the context's ZAP handler before it binds, and
  * takes a remote's identity only from the {@link UserTokens} token that the ZAP handler gave its
@@ -222,13 +225,13 @@ public final class RouterEndpoint extends LoopSocket
   }
 
   /**
-   * Once per heartbeat interval, each remote: one that sent nothing — no call, no reply, no answer
-   * to PINGs — for the heartbeat timeout is dropped, if nothing of its can be waiting unread (this
-   * loop read the socket to the end since the last tick, or nothing waits now); one quiet for half
-   * the timeout gets a PING ({@link Sockets#pingAfterNanos}), which every Callosum peer answers. A
-   * dropped connector of this project is told with BYE and starts a new handshake; what it sends
-   * before that is dropped. A legacy (Python) remote that speaks again becomes a new link, as a
-   * client that skipped PING does.
+   * Once per heartbeat interval, each remote: one that sent nothing for the heartbeat timeout and
+   * did not answer a PING of an earlier tick is dropped, if nothing of its can be waiting unread
+   * (this loop read the socket to the end since the last tick, or nothing waits now); one quiet for
+   * half the timeout gets a PING ({@link Sockets#pingAfterNanos}), which every Callosum peer
+   * answers. A dropped connector of this project is told with BYE and starts a new handshake; what
+   * it sends before that is dropped. A legacy (Python) remote that speaks again becomes a new link,
+   * as a client that skipped PING does.
    */
   private void probeTick() {
     if (!isOpen()) {
@@ -246,7 +249,7 @@ public final class RouterEndpoint extends LoopSocket
         continue;
       }
       byte[] id = routingIds.get(link);
-      if (silence > timeout && reading) {
+      if (silence > timeout && reading && link.wasAsked()) {
         if (!link.remoteCapabilities().isLegacy()) {
           trySend(new byte[][] {id, Frames.BYE, Frames.EMPTY, Frames.EMPTY});
           departed.put(ByteBuffer.wrap(id), Boolean.TRUE);
@@ -261,6 +264,7 @@ public final class RouterEndpoint extends LoopSocket
                     + " ms (heartbeat timeout)"));
       } else {
         ping(link, id);
+        link.asked();
       }
     }
     probeTimer = loop.schedule(options.heartbeatInterval().toMillis(), this::probeTick);

@@ -25,6 +25,9 @@ final class ZmqLink implements Link {
   /** When a {@link #silence} last found the remote heard (loop thread only). */
   private long lastHeard = System.nanoTime();
 
+  /** Whether it was sent a PING since it was last heard (loop thread only). */
+  private boolean asked;
+
   /** Queues envelopes for the endpoint's I/O thread. */
   interface Sender {
     boolean send(ZmqLink link, Envelope envelope);
@@ -81,9 +84,23 @@ final class ZmqLink implements Link {
   long silence(long now) {
     if (heard) {
       heard = false;
+      asked = false;
       lastHeard = now;
     }
     return now - lastHeard;
+  }
+
+  /** Loop thread: it was sent a PING because it was quiet. */
+  void asked() {
+    asked = true;
+  }
+
+  /**
+   * Loop thread: whether it was sent a PING since it was last heard (as of the last {@link
+   * #silence}), so that silence means it did not answer, not only that no one asked.
+   */
+  boolean wasAsked() {
+    return asked;
   }
 
   /** Marks the link closed (its holder has no reserve any more); true the first time. */
