@@ -204,7 +204,7 @@ class ZmqLivenessTest {
     py.sendUpper(REQUEST_HEADER, REQUEST_BODY);
     assertEquals(hex(REPLY_BODY), hex(py.nextUpper().get(2)));
     Await.until("the client is known again", () -> server.remotes().size() == 1);
-    assertTrue(py.probes() >= 2, "the server probed it: " + py.probes());
+    assertTrue(py.probes() >= 1, "the server asked it before dropping it: " + py.probes());
   }
 
   @Test
