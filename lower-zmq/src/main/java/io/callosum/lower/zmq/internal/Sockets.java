@@ -21,9 +21,10 @@ final class Sockets {
 
   /**
    * How long a remote may be quiet before an end PINGs it: half the heartbeat timeout (so a live
-   * one is asked at least twice before it counts as gone), or the interval if that is longer. Idle
-   * connections then cost one PING and its PONG per half timeout, which matters with thousands of
-   * them: every write interest a jeromq I/O thread changes makes it walk all its connections.
+   * one is asked, normally more than once, before it counts as gone), or the interval if that is
+   * longer. Idle connections then cost one PING and its PONG per half timeout, which matters with
+   * thousands of them: every write interest a jeromq I/O thread changes makes it walk all its
+   * connections.
    */
   static long pingAfterNanos(ZmqOptions options) {
     return Math.max(
