@@ -28,6 +28,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -79,6 +80,49 @@ class SharedLoopTest {
     }
     Await.until("the context ends with its last endpoint", () -> shared.users() == 0);
     Await.until("the loop thread ends", () -> threads("callosum-zmq-io-") == 0);
+  }
+
+  /**
+   * A loop that stalls past the heartbeat timeout (a long GC pause, an overloaded machine) does not
+   * take its remotes for gone when it runs again: it asks them first, and they answer. Both ends
+   * share the stalled loop, so both were silent to each other for the whole stall.
+   */
+  @Test
+  void aStalledLoopAsksBeforeItDropsAnyone() throws Exception {
+    ZmqOptions brisk =
+        ZmqOptions.defaults().withHeartbeat(Duration.ofMillis(100), Duration.ofMillis(600));
+    SharedContext shared = new SharedContext(1, 1_000);
+    LinkRecorder serverLinks = new LinkRecorder();
+    LinkRecorder clientLinks = new LinkRecorder();
+    RouterEndpoint server = RouterEndpoint.bind(shared, ANY, config(), serverLinks, brisk);
+    Endpoint client = null;
+    try {
+      client =
+          DealerEndpoint.connect(
+              shared, URI.create(server.address()), config(), clientLinks, brisk);
+      Await.until("the server knows the client", () -> serverLinks.events.contains("connected"));
+      CountDownLatch resumed = new CountDownLatch(1);
+      shared
+          .loop()
+          .post(
+              () -> {
+                // the stall under test: the loop thread does nothing for 2.5 timeouts
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1_500));
+                resumed.countDown();
+              });
+      assertTrue(resumed.await(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS), "the stall ended");
+      Await.holds(
+          "neither end drops the other",
+          () ->
+              !serverLinks.events.contains("disconnected")
+                  && !clientLinks.events.contains("disconnected"),
+          Duration.ofMillis(1_200));
+    } finally {
+      if (client != null) {
+        client.close();
+      }
+      server.close();
+    }
   }
 
   @Test
