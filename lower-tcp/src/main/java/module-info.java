@@ -12,6 +12,9 @@ module io.callosum.lower.tcp {
   requires transitive io.callosum.auth;
   requires org.slf4j;
   requires org.bouncycastle.provider;
+  // lazysodium-java names no module: its automatic module takes the name of its jar.
+  requires lazysodium.java;
+  requires com.sun.jna;
 
   exports io.callosum.lower.tcp;
   // The gateway relays frames over this lower's connections: RelayLoop and the few types it hands

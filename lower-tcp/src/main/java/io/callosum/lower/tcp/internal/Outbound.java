@@ -23,9 +23,10 @@ import java.util.function.Consumer;
 final class Outbound {
   /**
    * The largest frame a sender writes itself when nothing is queued (larger ones go through the
-   * loop).
+   * loop): room for a 64 KiB stream item and its framing, sealed or not, while what a partial write
+   * leaves over (copied into the tail) stays small.
    */
-  static final int WRITE_THROUGH_MAX = 64 << 10;
+  static final int WRITE_THROUGH_MAX = 256 << 10;
 
   /** What the sending side needs of its connection. */
   interface Target {
@@ -142,12 +143,36 @@ final class Outbound {
         return;
       }
       buffer.add(prefix, e.header(), e.body(), null);
+      requestFlush();
     } else {
       byte[] f = Wire.dataFrame(number, e.header(), e.body());
-      if (!sealer.sealed(f, box -> buffer.addRecord(box, null))) {
+      // Under the sealer's lock, so records are written or queued in nonce order.
+      if (!sealer.sealed(f, this::sendRecord)) {
         throw new ConnectionLostException("connection to " + remote + " is closed");
       }
     }
+  }
+
+  /**
+   * Writes a sealed record on the caller's thread when {@link OutboundBuffer#writeRecordThrough}
+   * takes it, else queues it for the loop.
+   */
+  private void sendRecord(byte[] record) {
+    if (record.length + 4 <= WRITE_THROUGH_MAX && !target.inLoop()) {
+      OutboundBuffer.Through t;
+      try {
+        t = buffer.writeRecordThrough(socket, record);
+      } catch (IOException ex) {
+        throw target.failSoon(lostWriting(ex), false);
+      }
+      if (t == OutboundBuffer.Through.PARTIAL) {
+        requestFlush(); // the loop writes the rest when the socket drains
+      }
+      if (t != OutboundBuffer.Through.NOT_TAKEN) {
+        return;
+      }
+    }
+    buffer.addRecord(record, null);
     requestFlush();
   }
 

@@ -32,6 +32,12 @@ final class OutboundBuffer implements Backlog {
    */
   static final long IDLE_NANOS = 50_000;
 
+  /**
+   * Frames of at least this many bytes are written by their sender whenever nothing is queued, idle
+   * or not (see {@link #writeThrough}).
+   */
+  static final int LARGE_FRAME = 32 << 10;
+
   /** What {@link #room} says about one more frame. */
   enum Room {
     /** It fits under the bound. */
@@ -254,34 +260,56 @@ final class OutboundBuffer implements Backlog {
   }
 
   /**
-   * Writes a lone frame ({@code prefix}, {@code header}, {@code body}; the caller offers only small
-   * ones) on the caller's thread, if nothing is queued, nothing was written for {@link #IDLE_NANOS}
-   * and no one else is writing: the common case of a request or reply then costs no wake-up of the
-   * loop. Under load frames queue instead, so the loop batches many into one write rather than
-   * every sender making its own system call.
+   * Writes a lone frame ({@code prefix}, {@code header}, {@code body}; the caller offers only
+   * frames up to {@code Outbound.WRITE_THROUGH_MAX}) on the caller's thread, if nothing is queued
+   * and no one else is writing, and either the frame is large ({@link #LARGE_FRAME} bytes or more)
+   * or nothing was written for {@link #IDLE_NANOS}: the common case of a request or reply then
+   * costs no wake-up of the loop. Under load small frames queue instead, so the loop batches many
+   * into one write rather than every sender making its own system call; a large frame is a write of
+   * its own either way, and a sender that writes it saves the loop's wake-up per frame.
    */
-  @SuppressWarnings("NonAtomicVolatileUpdate") // bytesOut is written under writeLock only
   Through writeThrough(GatheringByteChannel channel, byte[] prefix, byte[] header, byte[] body)
       throws IOException {
-    if (idleNanos() < IDLE_NANOS || !writeLock.tryLock()) {
+    long size = (long) prefix.length + header.length + body.length;
+    return writeThrough(
+        channel, size, ByteBuffer.wrap(prefix), ByteBuffer.wrap(header), ByteBuffer.wrap(body));
+  }
+
+  /**
+   * Writes one record (its 4-byte length, then {@code content}) on the caller's thread, under the
+   * rules of {@link #writeThrough(GatheringByteChannel, byte[], byte[], byte[])}.
+   */
+  Through writeRecordThrough(GatheringByteChannel channel, byte[] content) throws IOException {
+    byte[] length = new byte[4];
+    Wire.putInt(length, 0, content.length);
+    return writeThrough(
+        channel, 4L + content.length, ByteBuffer.wrap(length), ByteBuffer.wrap(content));
+  }
+
+  @SuppressWarnings("NonAtomicVolatileUpdate") // bytesOut is written under writeLock only
+  private Through writeThrough(GatheringByteChannel channel, long size, ByteBuffer... parts)
+      throws IOException {
+    if ((size < LARGE_FRAME && idleNanos() < IDLE_NANOS) || !writeLock.tryLock()) {
       return Through.NOT_TAKEN;
     }
     try {
       if (discarded || current != null || tail != null || !out.isEmpty()) {
         return Through.NOT_TAKEN;
       }
-      ByteBuffer[] parts = {
-        ByteBuffer.wrap(prefix), ByteBuffer.wrap(header), ByteBuffer.wrap(body)
-      };
       bytesOut += channel.write(parts);
       lastWrite = clock.getAsLong();
-      if (!parts[2].hasRemaining()) {
+      int rest = 0;
+      for (ByteBuffer part : parts) {
+        rest += part.remaining();
+      }
+      if (rest == 0) {
         return Through.WRITTEN;
       }
-      ByteBuffer rest =
-          ByteBuffer.allocate(parts[0].remaining() + parts[1].remaining() + parts[2].remaining());
-      rest.put(parts[0]).put(parts[1]).put(parts[2]).flip();
-      tail(rest);
+      ByteBuffer unwritten = ByteBuffer.allocate(rest);
+      for (ByteBuffer part : parts) {
+        unwritten.put(part);
+      }
+      tail(unwritten.flip());
       return Through.PARTIAL;
     } finally {
       writeLock.unlock();

@@ -118,8 +118,10 @@ class OutboundTest {
   }
 
   @Test
-  void theLoopsOwnFramesAndLargeOnesAreQueuedAndFlushed() throws IOException {
-    Outbound o = plain();
+  void theLoopsOwnFramesAndOnesOverTheWriteThroughLimitAreQueuedAndFlushed() throws IOException {
+    OutboundBuffer roomy =
+        new OutboundBuffer("peer-1", 1 << 20, STALL, 1 << 20, now::get, MemoryBudget.NONE);
+    Outbound o = new Outbound("peer-1", socket, roomy, null, 1 << 20, connection);
     o.start();
     idle();
     connection.inLoop = true;
@@ -127,14 +129,47 @@ class OutboundTest {
     o.data(1, small);
     connection.inLoop = false;
     idle();
-    Envelope large = envelope(5, Outbound.WRITE_THROUGH_MAX);
-    o.data(2, large);
+    Envelope huge = envelope(5, Outbound.WRITE_THROUGH_MAX);
+    o.data(2, huge);
     assertEquals(0, socket.taken.size(), "nothing written by the senders");
     assertEquals(1, connection.flushes, "one request until the loop has flushed");
     ByteArrayOutputStream expected = new ByteArrayOutputStream();
     expected.writeBytes(record(Wire.dataFrame(1, small.header(), small.body())));
-    expected.writeBytes(record(Wire.dataFrame(2, large.header(), large.body())));
-    assertArrayEquals(expected.toByteArray(), flushAll(o));
+    expected.writeBytes(record(Wire.dataFrame(2, huge.header(), huge.body())));
+    while (roomy.pending()) {
+      o.flush(scratch);
+    }
+    assertArrayEquals(expected.toByteArray(), socket.taken.toByteArray());
+  }
+
+  @Test
+  void underLoadSmallFramesQueueWhileALargeOneIsWrittenThroughWhenNothingIsQueued()
+      throws IOException {
+    Outbound o = plain();
+    o.start();
+    idle();
+    Envelope first = envelope(5, 100);
+    o.data(1, first);
+    assertEquals(1, socket.writes, "the first small frame after a quiet spell goes through");
+    Envelope busy = envelope(5, 100);
+    o.data(2, busy);
+    assertEquals(1, socket.writes, "a small frame right after it is queued for the loop");
+    assertEquals(1, connection.flushes);
+    Envelope behind = envelope(5, OutboundBuffer.LARGE_FRAME);
+    o.data(3, behind);
+    assertEquals(1, socket.writes, "a large frame does not pass a queued one");
+    ByteArrayOutputStream expected = new ByteArrayOutputStream();
+    expected.writeBytes(record(Wire.dataFrame(1, first.header(), first.body())));
+    expected.writeBytes(record(Wire.dataFrame(2, busy.header(), busy.body())));
+    expected.writeBytes(record(Wire.dataFrame(3, behind.header(), behind.body())));
+    flushAll(o);
+    int flushes = connection.flushes;
+    Envelope large = envelope(5, OutboundBuffer.LARGE_FRAME);
+    o.data(4, large);
+    expected.writeBytes(record(Wire.dataFrame(4, large.header(), large.body())));
+    assertArrayEquals(expected.toByteArray(), socket.taken.toByteArray());
+    assertEquals(flushes, connection.flushes, "a large frame, nothing queued: no wake-up");
+    assertFalse(buffer.pending());
   }
 
   @Test
@@ -231,23 +266,30 @@ class OutboundTest {
   }
 
   @Test
-  void sealedFramesAndDataGoThroughTheSealerAndNeverThrough() throws IOException {
+  void sealedDataIsWrittenThroughUnderTheSameRulesAndInSealingOrder() throws IOException {
     boolean[] keysGone = {false};
     Outbound o = sealed(keysGone);
     o.start();
     idle();
     Envelope e = envelope(3, 10);
     o.data(4, e);
+    assertArrayEquals(
+        record(box(Wire.dataFrame(4, e.header(), e.body()))), socket.taken.toByteArray());
+    assertEquals(0, connection.flushes, "no wake-up of the loop");
     o.frame(new byte[] {(byte) Wire.PING}, null);
-    assertEquals(0, socket.taken.size(), "sealed frames are never written through");
+    Envelope large = envelope(3, OutboundBuffer.LARGE_FRAME);
+    o.data(5, large);
+    assertEquals(1, socket.writes, "control frames queue, and a large record stays behind them");
     ByteArrayOutputStream expected = new ByteArrayOutputStream();
-    byte[] data = Wire.dataFrame(4, e.header(), e.body());
-    byte[] box = new byte[data.length + 1];
-    box[0] = 0x5e;
-    System.arraycopy(data, 0, box, 1, data.length);
-    expected.writeBytes(record(box));
+    expected.writeBytes(socket.taken.toByteArray());
     expected.writeBytes(record(new byte[] {0x5e, (byte) Wire.PING}));
+    expected.writeBytes(record(box(Wire.dataFrame(5, large.header(), large.body()))));
     assertArrayEquals(expected.toByteArray(), flushAll(o));
+
+    o.data(6, large);
+    expected.writeBytes(record(box(Wire.dataFrame(6, large.header(), large.body()))));
+    assertArrayEquals(expected.toByteArray(), socket.taken.toByteArray(), "nothing queued");
+    assertFalse(buffer.pending());
 
     keysGone[0] = true;
     int flushes = connection.flushes;
@@ -255,5 +297,26 @@ class OutboundTest {
     assertEquals(flushes, connection.flushes, "a frame after the keys are gone is dropped");
     assertThrows(ConnectionLostException.class, () -> o.data(4, e));
     assertEquals(0, buffer.queuedBytes());
+  }
+
+  @Test
+  void aSealedRecordWrittenInPartIsFinishedByTheLoop() throws IOException {
+    Outbound o = sealed(new boolean[] {false});
+    o.start();
+    socket.perWrite = 1000;
+    Envelope large = envelope(3, OutboundBuffer.LARGE_FRAME);
+    o.data(7, large);
+    assertEquals(1000, socket.taken.size());
+    assertEquals(1, connection.flushes, "the loop must write the rest");
+    socket.perWrite = 1 << 20;
+    assertArrayEquals(record(box(Wire.dataFrame(7, large.header(), large.body()))), flushAll(o));
+  }
+
+  /** What the test's sealer makes of {@code frame}. */
+  private static byte[] box(byte[] frame) {
+    byte[] box = new byte[frame.length + 1];
+    box[0] = 0x5e;
+    System.arraycopy(frame, 0, box, 1, frame.length);
+    return box;
   }
 }

@@ -2,26 +2,25 @@ package io.callosum.lower.tcp.internal.curve;
 
 import java.util.Arrays;
 import org.bouncycastle.crypto.engines.Salsa20Engine;
-import org.bouncycastle.crypto.engines.XSalsa20Engine;
-import org.bouncycastle.crypto.macs.Poly1305;
-import org.bouncycastle.crypto.params.KeyParameter;
-import org.bouncycastle.crypto.params.ParametersWithIV;
 import org.bouncycastle.math.ec.rfc7748.X25519;
 import org.bouncycastle.util.Pack;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * NaCl's {@code crypto_box} (curve25519xsalsa20poly1305), the primitive of CurveZMQ, composed from
- * bouncycastle's X25519, Salsa20 core, XSalsa20 and Poly1305. Byte-identical to NaCl, libsodium and
- * jnacl, in the compact form without NaCl's zero padding: a box is the 16-byte Poly1305 tag
- * followed by the ciphertext.
+ * NaCl's {@code crypto_box} (curve25519xsalsa20poly1305), the primitive of CurveZMQ: bouncycastle's
+ * X25519 and Salsa20 core for the box key, and a {@link SecretBox} for sealing and opening.
+ * Byte-identical to NaCl, libsodium and jnacl, in the compact form without NaCl's zero padding: a
+ * box is the 16-byte Poly1305 tag followed by the ciphertext.
  *
  * <ul>
  *   <li>{@link #beforenm}: {@code crypto_box_beforenm}, the box key HSalsa20(X25519(secret,
  *       public), 16 zero bytes);
  *   <li>{@link #seal} / {@link #open}: {@code crypto_secretbox} / {@code crypto_secretbox_open}
- *       (the same as {@code crypto_box_afternm} / {@code crypto_box_open_afternm} with a box key):
- *       the first 32 bytes of the XSalsa20 key stream are the Poly1305 key, the rest encrypts the
- *       message, and the tag covers the ciphertext.
+ *       (the same as {@code crypto_box_afternm} / {@code crypto_box_open_afternm} with a box key),
+ *       by libsodium ({@link SodiumSecretBox}) where it loads, else by bouncycastle's XSalsa20 and
+ *       Poly1305 ({@link BouncyCastleSecretBox}); chosen once per process, when this class is first
+ *       used, and logged at debug level (info when libsodium does not load).
  * </ul>
  *
  * <p>Stateless and thread-safe. The only hand-written part is HSalsa20's choice of output words,
@@ -44,6 +43,17 @@ final class NaclBox {
    * The words of the Salsa20 state that HSalsa20 outputs: the diagonal, then the nonce positions.
    */
   private static final int[] HSALSA20_OUTPUT = {0, 5, 10, 15, 6, 7, 8, 9};
+
+  /**
+   * The system property that, set to {@code false}, keeps CurveZMQ's boxes on bouncycastle even
+   * where libsodium loads.
+   */
+  static final String LIBSODIUM_PROPERTY = "callosum.curve.libsodium";
+
+  private static final Logger LOG = LoggerFactory.getLogger(NaclBox.class);
+
+  private static final SecretBox SECRET_BOX =
+      chooseSecretBox(System.getProperty(LIBSODIUM_PROPERTY));
 
   private NaclBox() {}
 
@@ -101,14 +111,7 @@ final class NaclBox {
    */
   static void seal(
       byte[] key, byte[] nonce, byte[] in, int inOff, int length, byte[] out, int outOff) {
-    byte[] macKey = new byte[KEY_LENGTH];
-    XSalsa20Engine cipher = cipher(key, nonce, macKey);
-    cipher.processBytes(in, inOff, length, out, outOff + TAG_LENGTH);
-    Poly1305 mac = new Poly1305();
-    mac.init(new KeyParameter(macKey));
-    Arrays.fill(macKey, (byte) 0);
-    mac.update(out, outOff + TAG_LENGTH, length);
-    mac.doFinal(out, outOff);
+    SECRET_BOX.seal(key, nonce, in, inOff, length, out, outOff);
   }
 
   /**
@@ -124,29 +127,60 @@ final class NaclBox {
     if (length < TAG_LENGTH) {
       return false;
     }
-    byte[] macKey = new byte[KEY_LENGTH];
-    XSalsa20Engine cipher = cipher(key, nonce, macKey);
-    Poly1305 mac = new Poly1305();
-    mac.init(new KeyParameter(macKey));
-    Arrays.fill(macKey, (byte) 0);
-    mac.update(in, inOff + TAG_LENGTH, length - TAG_LENGTH);
-    byte[] tag = new byte[TAG_LENGTH];
-    mac.doFinal(tag, 0);
-    if (!org.bouncycastle.util.Arrays.constantTimeAreEqual(TAG_LENGTH, tag, 0, in, inOff)) {
-      return false;
-    }
-    cipher.processBytes(in, inOff + TAG_LENGTH, length - TAG_LENGTH, out, outOff);
-    return true;
+    return SECRET_BOX.open(key, nonce, in, inOff, length, out, outOff);
   }
 
   /**
-   * XSalsa20 under {@code key} and {@code nonce}, with its first 32 key stream bytes taken into
-   * {@code macKey}.
+   * The {@link SecretBox} this process seals and opens with: {@code "libsodium"} or {@code
+   * "bouncycastle"}.
    */
-  private static XSalsa20Engine cipher(byte[] key, byte[] nonce, byte[] macKey) {
-    XSalsa20Engine cipher = new XSalsa20Engine();
-    cipher.init(true, new ParametersWithIV(new KeyParameter(key), nonce));
-    cipher.processBytes(macKey, 0, KEY_LENGTH, macKey, 0);
-    return cipher;
+  static String secretBoxName() {
+    return SECRET_BOX.name();
+  }
+
+  /**
+   * libsodium's box when it loads and gives the same bytes as bouncycastle's on a test box, unless
+   * the system property {@value #LIBSODIUM_PROPERTY} is {@code false}; bouncycastle's otherwise.
+   */
+  static SecretBox chooseSecretBox(String property) {
+    if ("false".equalsIgnoreCase(property)) {
+      LOG.debug("CurveZMQ boxes: bouncycastle ({}=false)", LIBSODIUM_PROPERTY);
+      return BouncyCastleSecretBox.INSTANCE;
+    }
+    SecretBox sodium;
+    try {
+      sodium = SodiumSecretBox.load();
+    } catch (RuntimeException | LinkageError e) {
+      LOG.info("CurveZMQ boxes: bouncycastle, as libsodium did not load here: {}", e.toString());
+      return BouncyCastleSecretBox.INSTANCE;
+    }
+    if (!agree(sodium, BouncyCastleSecretBox.INSTANCE)) {
+      LOG.warn("CurveZMQ boxes: bouncycastle, as libsodium's boxes differ from it on a test box");
+      return BouncyCastleSecretBox.INSTANCE;
+    }
+    LOG.debug("CurveZMQ boxes: libsodium");
+    return sodium;
+  }
+
+  /** Whether two boxes seal a test message to the same bytes and open each other's box. */
+  static boolean agree(SecretBox one, SecretBox other) {
+    byte[] key = new byte[KEY_LENGTH];
+    byte[] nonce = new byte[NONCE_LENGTH];
+    byte[] message = new byte[100];
+    for (int i = 0; i < message.length; i++) {
+      message[i] = (byte) (i * 7 + 3);
+    }
+    for (int i = 0; i < key.length; i++) {
+      key[i] = (byte) (i + 1);
+    }
+    nonce[23] = 9;
+    byte[] first = new byte[TAG_LENGTH + message.length];
+    byte[] second = new byte[TAG_LENGTH + message.length];
+    one.seal(key, nonce, message, 0, message.length, first, 0);
+    other.seal(key, nonce, message, 0, message.length, second, 0);
+    byte[] opened = new byte[message.length];
+    return Arrays.equals(first, second)
+        && one.open(key, nonce, second, 0, second.length, opened, 0)
+        && Arrays.equals(message, opened);
   }
 }

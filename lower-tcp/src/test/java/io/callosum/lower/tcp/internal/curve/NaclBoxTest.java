@@ -26,16 +26,15 @@ class NaclBoxTest {
       HEX.parseHex("5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb");
   private static final byte[] BOB_PK =
       HEX.parseHex("de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f");
-  private static final byte[] NONCE =
-      HEX.parseHex("69696ee955b62b73cd62bda875fc73d68219e0036b7a0b37");
-  private static final byte[] MESSAGE =
+  static final byte[] NONCE = HEX.parseHex("69696ee955b62b73cd62bda875fc73d68219e0036b7a0b37");
+  static final byte[] MESSAGE =
       HEX.parseHex(
           "be075fc53c81f2d5cf141316ebeb0c7b5228c52a4c62cbd44b66849b"
               + "64244ffce5ecbaaf33bd751a1ac728d45e6c61296cdc3c01233561f4"
               + "1db66cce314adb310e3be8250c46f06dceea3a7fa1348057e2f6556a"
               + "d6b1318a024a838f21af1fde048977eb48f59ffd4924ca1c60902e52"
               + "f0a089bc76897040e082f937763848645e0705");
-  private static final byte[] BOX =
+  static final byte[] BOX =
       HEX.parseHex(
           "f3ffc7703f9400e52a7dfb4b3d3305d9" // the Poly1305 tag
               + "8e993b9f48681273c29650ba32fc76ce48332ea7164d96a4476fb8c"
@@ -47,7 +46,7 @@ class NaclBoxTest {
   // box key.
   private static final byte[] SHARED =
       HEX.parseHex("4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742");
-  private static final byte[] FIRST_KEY =
+  static final byte[] FIRST_KEY =
       HEX.parseHex("1b27556473e985d462cd51197a9a46c76009549eac6474f206c4ee0844f68389");
 
   @Test

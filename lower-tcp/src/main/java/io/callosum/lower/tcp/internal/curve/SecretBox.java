@@ -1,0 +1,32 @@
+package io.callosum.lower.tcp.internal.curve;
+
+/**
+ * NaCl's {@code crypto_secretbox} (XSalsa20-Poly1305) in its compact form, where a box is the
+ * 16-byte Poly1305 tag followed by the ciphertext: the first 32 bytes of the XSalsa20 key stream
+ * are the Poly1305 key, the rest encrypts the message, and the tag covers the ciphertext. Every
+ * implementation gives the same bytes ({@code SecretBoxTest} checks them against each other and
+ * against NaCl's vectors); {@link NaclBox} picks one for the process.
+ *
+ * <p>Implementations are stateless and thread-safe.
+ */
+interface SecretBox {
+  /**
+   * Boxes {@code length} bytes of {@code in} from {@code inOff}: writes the tag at {@code
+   * out[outOff]} and the ciphertext at {@code out[outOff + 16]}. {@code in} and {@code out} may be
+   * the same array when the message already stands at {@code outOff + 16}; other overlaps are not
+   * allowed.
+   */
+  void seal(byte[] key, byte[] nonce, byte[] in, int inOff, int length, byte[] out, int outOff);
+
+  /**
+   * Opens the box of {@code length} bytes (tag and ciphertext, at least 16) at {@code in[inOff]}:
+   * checks the tag in constant time, then writes the {@code length - 16} bytes of the message at
+   * {@code out[outOff]}.
+   *
+   * @return false, with nothing written, if the box was not made with this key and nonce
+   */
+  boolean open(byte[] key, byte[] nonce, byte[] in, int inOff, int length, byte[] out, int outOff);
+
+  /** What implements it, for logs and reports: {@code "libsodium"} or {@code "bouncycastle"}. */
+  String name();
+}
