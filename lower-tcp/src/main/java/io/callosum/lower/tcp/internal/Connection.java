@@ -327,6 +327,9 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
         return false;
       }
       ch.deliver(e);
+      if (outbound.loopQueuedMany()) {
+        flush(); // what direct executors answered so far goes out while the rest is read
+      }
       return true;
     }
 

@@ -28,6 +28,14 @@ final class Outbound {
    */
   static final int WRITE_THROUGH_MAX = 256 << 10;
 
+  /**
+   * How many frames the loop thread queues itself (the replies and next calls of direct executors,
+   * sent while it delivers what it read) before the connection writes them, rather than after the
+   * whole read: the remote works on the first ones while this side works through the rest (see
+   * {@link #loopQueuedMany}).
+   */
+  static final int EARLY_FLUSH = 16;
+
   /** What the sending side needs of its connection. */
   interface Target {
     /** Whether the calling thread is the connection's loop, which queues and never writes. */
@@ -62,6 +70,9 @@ final class Outbound {
 
   /** Whether the socket is connected, so that {@link #flush} writes. Loop thread. */
   private boolean started;
+
+  /** Frames the loop thread queued itself since the last {@link #flush}; loop thread only. */
+  private int queuedByLoop;
 
   private volatile boolean closed;
 
@@ -143,6 +154,9 @@ final class Outbound {
         return;
       }
       buffer.add(prefix, e.header(), e.body(), null);
+      if (target.inLoop()) {
+        queuedByLoop++;
+      }
       requestFlush();
     } else {
       byte[] f = Wire.dataFrame(number, e.header(), e.body());
@@ -173,6 +187,9 @@ final class Outbound {
       }
     }
     buffer.addRecord(record, null);
+    if (target.inLoop()) {
+      queuedByLoop++;
+    }
     requestFlush();
   }
 
@@ -200,6 +217,14 @@ final class Outbound {
     }
   }
 
+  /**
+   * Whether the loop thread has queued {@link #EARLY_FLUSH} frames itself since the last flush, so
+   * that the connection should write them now, in the middle of a read. Loop thread.
+   */
+  boolean loopQueuedMany() {
+    return queuedByLoop >= EARLY_FLUSH;
+  }
+
   /** The socket is connected: {@link #flush} writes from now on. Loop thread. */
   void start() {
     started = true;
@@ -212,6 +237,7 @@ final class Outbound {
    */
   OutboundBuffer.Flush flush(ByteBuffer scratch) throws IOException {
     flushRequested.set(false);
+    queuedByLoop = 0;
     if (!started || closed) {
       return null;
     }

@@ -173,6 +173,28 @@ class OutboundTest {
   }
 
   @Test
+  void theLoopAsksForAnEarlyFlushOnceItQueuedEnoughFramesItself() throws IOException {
+    Outbound o = plain();
+    o.start();
+    connection.inLoop = true;
+    for (int i = 1; i < Outbound.EARLY_FLUSH; i++) {
+      o.data(1, envelope(1, 10));
+      assertFalse(o.loopQueuedMany(), "after " + i);
+    }
+    connection.inLoop = false;
+    o.data(1, envelope(1, 10)); // another thread's frame does not count
+    assertFalse(o.loopQueuedMany());
+    connection.inLoop = true;
+    o.data(1, envelope(1, 10));
+    assertTrue(o.loopQueuedMany());
+    o.flush(scratch);
+    assertFalse(o.loopQueuedMany(), "a flush starts the count again");
+    int recordSize = record(Wire.dataFrame(1, new byte[1], new byte[10])).length;
+    assertEquals(
+        (Outbound.EARLY_FLUSH + 1) * recordSize, socket.taken.size(), "all of them written");
+  }
+
+  @Test
   void aPartlyWrittenFrameIsFinishedByTheLoop() throws IOException {
     Outbound o = plain();
     o.start();
