@@ -67,7 +67,29 @@ public record Capabilities(int version, long instanceId, Set<String> features) {
   private static final int MAX_ENCODED = 4096;
 
   public Capabilities {
-    features = Collections.unmodifiableSet(new LinkedHashSet<>(features));
+    Set<String> known = new LinkedHashSet<>();
+    for (String f : features) {
+      known.add(canonical(f));
+    }
+    features = Collections.unmodifiableSet(known);
+  }
+
+  /**
+   * The constant of a feature this peer knows (so that {@link #has}, asked several times per
+   * message with the constants, finds it by identity rather than comparing characters), or {@code
+   * feature} itself.
+   */
+  private static String canonical(String feature) {
+    return switch (feature) {
+      case CHAIN -> CHAIN;
+      case STREAM -> STREAM;
+      case CHUNK -> CHUNK;
+      case ORDERED -> ORDERED;
+      case METADATA -> METADATA;
+      case DEADLINE -> DEADLINE;
+      case SHUTDOWN -> SHUTDOWN;
+      default -> feature;
+    };
   }
 
   /** Whether the remote announced {@code feature}. */
