@@ -172,19 +172,10 @@ final class Outbound {
    * takes it, else queues it for the loop.
    */
   private void sendRecord(byte[] record) {
-    if (record.length + 4 <= WRITE_THROUGH_MAX && !target.inLoop()) {
-      OutboundBuffer.Through t;
-      try {
-        t = buffer.writeRecordThrough(socket, record);
-      } catch (IOException ex) {
-        throw target.failSoon(lostWriting(ex), false);
-      }
-      if (t == OutboundBuffer.Through.PARTIAL) {
-        requestFlush(); // the loop writes the rest when the socket drains
-      }
-      if (t != OutboundBuffer.Through.NOT_TAKEN) {
-        return;
-      }
+    if (record.length + 4 <= WRITE_THROUGH_MAX
+        && !target.inLoop()
+        && taken(() -> buffer.writeRecordThrough(socket, record))) {
+      return;
     }
     buffer.addRecord(record, null);
     if (target.inLoop()) {
@@ -193,19 +184,33 @@ final class Outbound {
     requestFlush();
   }
 
+  /** One attempt of the buffer to write on the caller's thread. */
+  @FunctionalInterface
+  private interface ThroughWrite {
+    OutboundBuffer.Through write() throws IOException;
+  }
+
   /**
    * A lone frame written on the caller's thread ({@link OutboundBuffer#writeThrough}); false if it
    * must be queued.
    */
   private boolean writeThrough(byte[] prefix, Envelope e) {
+    return taken(() -> buffer.writeThrough(socket, prefix, e.header(), e.body()));
+  }
+
+  /**
+   * Runs {@code attempt}; true if it wrote the frame, or part of it (the loop is asked to write the
+   * rest when the socket drains); a failed write ends the connection.
+   */
+  private boolean taken(ThroughWrite attempt) {
     OutboundBuffer.Through t;
     try {
-      t = buffer.writeThrough(socket, prefix, e.header(), e.body());
+      t = attempt.write();
     } catch (IOException ex) {
       throw target.failSoon(lostWriting(ex), false);
     }
     if (t == OutboundBuffer.Through.PARTIAL) {
-      requestFlush(); // the loop writes the rest when the socket drains
+      requestFlush();
     }
     return t != OutboundBuffer.Through.NOT_TAKEN;
   }

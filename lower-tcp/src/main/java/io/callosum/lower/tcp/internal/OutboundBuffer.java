@@ -174,9 +174,14 @@ final class OutboundBuffer implements Backlog {
 
   /** Queues one record: its 4-byte length, then {@code content}. */
   void addRecord(byte[] content, Runnable done) {
+    add(lengthOf(content), content, null, done);
+  }
+
+  /** A record's 4-byte length prefix. */
+  private static byte[] lengthOf(byte[] content) {
     byte[] length = new byte[4];
     Wire.putInt(length, 0, content.length);
-    add(length, content, null, done);
+    return length;
   }
 
   /**
@@ -280,10 +285,8 @@ final class OutboundBuffer implements Backlog {
    * rules of {@link #writeThrough(GatheringByteChannel, byte[], byte[], byte[])}.
    */
   Through writeRecordThrough(GatheringByteChannel channel, byte[] content) throws IOException {
-    byte[] length = new byte[4];
-    Wire.putInt(length, 0, content.length);
     return writeThrough(
-        channel, 4L + content.length, ByteBuffer.wrap(length), ByteBuffer.wrap(content));
+        channel, 4L + content.length, ByteBuffer.wrap(lengthOf(content)), ByteBuffer.wrap(content));
   }
 
   @SuppressWarnings("NonAtomicVolatileUpdate") // bytesOut is written under writeLock only
