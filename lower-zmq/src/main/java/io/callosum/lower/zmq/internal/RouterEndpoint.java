@@ -299,7 +299,6 @@ public final class RouterEndpoint extends LoopSocket
       if (!isOpen()) {
         return true;
       }
-      outgoing.handled(i + 1);
     }
     flushBacklog();
     loop.again(this); // more may be waiting: after the other sockets had their turn
