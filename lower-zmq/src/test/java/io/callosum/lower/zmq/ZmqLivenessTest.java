@@ -76,8 +76,8 @@ class ZmqLivenessTest {
   @Test
   void aConnectorDropsASilentServerAndConnectsAfresh() throws Exception {
     RawZmq router = closeLater(RawZmq.router());
+    long answered = System.nanoTime(); // the client hears the server's PONG after this instant
     ConnectedPeer client = handshakeWith(router);
-    long answered = System.nanoTime();
     CompletableFuture<Object> call = client.invoke("echo", "x");
 
     byte[] first = null;
@@ -163,10 +163,12 @@ class ZmqLivenessTest {
   void aServerDropsASilentJavaConnectorAndSaysBye() {
     Peer server = echoServer();
     RawZmq dealer = closeLater(RawZmq.dealerTo(server.address()));
+    // The server hears the PING after this instant, so it may drop the connector no earlier than a
+    // timeout after it (stamped after the PONG instead, the silence would have begun before).
+    long answered = System.nanoTime();
     dealer.send(PyWire.PING, JAVA_PING_HEADER, PyWire.EMPTY);
     assertTrue(is(dealer.next(), 0, PyWire.PONG));
     Await.until("the server knows the connector", () -> server.remotes().size() == 1);
-    long answered = System.nanoTime();
 
     int probes = 0;
     List<byte[]> m;
