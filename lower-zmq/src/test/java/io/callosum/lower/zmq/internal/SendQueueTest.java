@@ -1,0 +1,97 @@
+package io.callosum.lower.zmq.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.callosum.lower.Capabilities;
+import io.callosum.lower.Envelope;
+import io.callosum.lower.Link;
+import io.callosum.testing.Await;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link SendQueue} on its loop: sends made while a socket reads a batch wait, and go out every
+ * {@link SendQueue#EARLY_DRAIN} handled messages and at the batch's end, in order; while a remote
+ * has a backlog, only at the batch's end.
+ */
+class SendQueueTest {
+  private static final Link LINK =
+      new Link() {
+        @Override
+        public String id() {
+          return "test-link";
+        }
+
+        @Override
+        public Capabilities remoteCapabilities() {
+          return Capabilities.LEGACY;
+        }
+
+        @Override
+        public void send(Envelope envelope) {}
+
+        @Override
+        public void close() {}
+      };
+
+  @Test
+  void sendsDuringABatchGoOutEverySoManyHandledMessagesAndAtItsEnd() throws Exception {
+    int messages = 2 * SendQueue.EARLY_DRAIN + 5;
+    Batch batch = Batch.run(messages, true);
+    for (int i = 1; i <= messages; i++) {
+      int expected = i - i % SendQueue.EARLY_DRAIN;
+      assertEquals(expected, batch.sentAfterEach.get(i - 1), "sent after message " + i);
+    }
+    List<Integer> inOrder = new ArrayList<>();
+    for (int i = 1; i <= messages; i++) {
+      inOrder.add(i);
+    }
+    assertEquals(inOrder, batch.sentAtEnd, "all of them, in order, once the batch ended");
+  }
+
+  @Test
+  void whileARemoteHasABacklogSendsWaitForTheBatchsEnd() throws Exception {
+    int messages = 2 * SendQueue.EARLY_DRAIN;
+    Batch batch = Batch.run(messages, false);
+    assertEquals(0, batch.sentAfterEach.get(messages - 1), "none sent during the batch");
+    assertEquals(messages, batch.sentAtEnd.size(), "all of them once the batch ended");
+  }
+
+  /**
+   * One batch read on a loop of its own: {@code messages} sends, each followed by {@link
+   * SendQueue#handled} with {@code calm}; how many had gone out after each, and which by the end.
+   */
+  private record Batch(List<Integer> sentAfterEach, List<Integer> sentAtEnd) {
+    static Batch run(int messages, boolean calm) throws Exception {
+      IoLoop loop = new IoLoop("send-queue-test");
+      loop.start();
+      try {
+        List<Integer> sent = new ArrayList<>();
+        SendQueue<Link> queue =
+            new SendQueue<>(loop, (link, envelope) -> sent.add((int) envelope.header()[0]));
+        List<Integer> sentAfterEach = new ArrayList<>();
+        CompletableFuture<List<Integer>> atEnd = new CompletableFuture<>();
+        loop.post(
+            () -> {
+              queue.holding(
+                  () -> {
+                    for (int i = 1; i <= messages; i++) {
+                      queue.add(LINK, new Envelope(new byte[] {(byte) i}, new byte[0]));
+                      queue.handled(i, calm);
+                      sentAfterEach.add(sent.size());
+                    }
+                    return true;
+                  });
+              atEnd.complete(List.copyOf(sent));
+            });
+        List<Integer> all = atEnd.get(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS);
+        return new Batch(sentAfterEach, all);
+      } finally {
+        loop.stop();
+      }
+    }
+  }
+}
