@@ -77,6 +77,7 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
   private final HandshakeDriver handshake;
   private final OutboundBuffer out;
   private final Outbound outbound;
+  private final Sending sending = new Sending();
   private final Heartbeat heartbeat;
   private final MemoryGate gate;
   private SelectionKey key;
@@ -133,12 +134,7 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
             gate.memory());
     this.outbound =
         new Outbound(
-            remote,
-            socket,
-            out,
-            plain ? null : handshake::sealed,
-            options.maxFrameSize(),
-            new Sending());
+            remote, socket, out, plain ? null : handshake::sealed, options.maxFrameSize(), sending);
     this.heartbeat = new Heartbeat(remote, options.heartbeatInterval(), options.heartbeatTimeout());
   }
 
@@ -327,15 +323,14 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
         return false;
       }
       ch.deliver(e);
-      if (outbound.loopQueuedMany()) {
-        flush(); // what direct executors answered so far goes out while the rest is read
-      }
+      loop.flushEarly(); // what direct executors answered so far goes out while the rest is read
       return true;
     }
 
     @Override
     public void channelFrame(int kind, int number, byte[] frame) {
       owner.channelFrame(Connection.this, kind, number, frame);
+      loop.flushEarly(); // what a relay passed on so far goes out while the rest is read
     }
 
     @Override
@@ -472,6 +467,11 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
     }
 
     @Override
+    public void flushEarly() {
+      loop.earlyFlushWanted(Connection.this);
+    }
+
+    @Override
     public ConnectionLostException failSoon(ConnectionLostException cause, boolean cut) {
       loop.post(
           () -> {
@@ -508,6 +508,24 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
     }
     if (endOnceWritten != null && !out.pending()) {
       fail(endOnceWritten);
+    }
+  }
+
+  /**
+   * Writes what is queued in the middle of a read round ({@link IoLoop#flushEarly}). A failed write
+   * ends the connection after the round, not inside the handling of the frame being read (which may
+   * be another connection's); the round's own flush finishes the rest. Loop thread.
+   */
+  void flushEarly() {
+    OutboundBuffer.Flush result;
+    try {
+      result = outbound.flush(loop.writeBuffer);
+    } catch (IOException e) {
+      sending.failSoon(outbound.lostWriting(e), false);
+      return;
+    }
+    if (result == OutboundBuffer.Flush.BLOCKED) {
+      key.interestOps(key.interestOps() | SelectionKey.OP_WRITE);
     }
   }
 

@@ -9,6 +9,7 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -46,6 +47,10 @@ final class IoLoop implements Runnable {
   private final long tickMillis;
   private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
   private final ConcurrentLinkedQueue<Connection> flushes = new ConcurrentLinkedQueue<>();
+
+  /** Connections that asked for an early flush during this round ({@link #flushEarly}). */
+  private final List<Connection> early = new ArrayList<>();
+
   private final AtomicBoolean wakePending = new AtomicBoolean();
   private final Set<Ticking> ticking = new LinkedHashSet<>();
   private final CompletableFuture<Void> stopped = new CompletableFuture<>();
@@ -97,6 +102,30 @@ final class IoLoop implements Runnable {
   void flushSoon(Connection c) {
     flushes.add(c);
     wake();
+  }
+
+  /**
+   * {@code c} has {@code Outbound.EARLY_FLUSH} frames that this thread queued during the round:
+   * written at the next {@link #flushEarly}. Loop thread.
+   */
+  void earlyFlushWanted(Connection c) {
+    early.add(c);
+  }
+
+  /**
+   * Writes now, in the middle of a read round, what the connections that asked for it hold (the
+   * replies of direct executors to what was read so far, frames a relay passed on): the remotes
+   * start on them while the rest of the round is read. Called between two frames a connection
+   * handed over. Loop thread.
+   */
+  void flushEarly() {
+    if (early.isEmpty()) {
+      return;
+    }
+    for (int i = 0; i < early.size(); i++) {
+      early.get(i).flushEarly();
+    }
+    early.clear();
   }
 
   private void wake() {
@@ -226,6 +255,7 @@ final class IoLoop implements Runnable {
       }
       nextTick = now + tickMillis * 1_000_000;
     }
+    early.clear(); // every connection with something queued is in flushes too
     Connection c;
     while ((c = flushes.poll()) != null) {
       try {

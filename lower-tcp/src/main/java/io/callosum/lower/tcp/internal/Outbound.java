@@ -30,9 +30,9 @@ final class Outbound {
 
   /**
    * How many frames the loop thread queues itself (the replies and next calls of direct executors,
-   * sent while it delivers what it read) before the connection writes them, rather than after the
-   * whole read: the remote works on the first ones while this side works through the rest (see
-   * {@link #loopQueuedMany}).
+   * sent while it delivers what it read; frames a relay passes on from another connection) before
+   * the connection writes them, rather than after the whole read: the remote works on the first
+   * ones while this side works through the rest ({@link Target#flushEarly}).
    */
   static final int EARLY_FLUSH = 16;
 
@@ -43,6 +43,13 @@ final class Outbound {
 
     /** Has the loop call {@link #flush} soon. Any thread. */
     void flushSoon();
+
+    /**
+     * The loop thread queued {@link #EARLY_FLUSH} frames on this connection since its last flush:
+     * have the loop write them at the next point of its read where that is safe ({@code
+     * IoLoop.flushEarly}), not only after the read. Loop thread.
+     */
+    void flushEarly();
 
     /**
      * Ends the connection on the loop with {@code cause} (logged as a cut if {@code cut}); returns
@@ -107,6 +114,9 @@ final class Outbound {
     } else if (!sealer.sealed(frame, box -> buffer.addRecord(box, done))) {
       return; // the connection has ended: nothing more is written on it anyway
     }
+    if (target.inLoop()) {
+      countQueuedByLoop();
+    }
     requestFlush();
   }
 
@@ -155,7 +165,7 @@ final class Outbound {
       }
       buffer.add(prefix, e.header(), e.body(), null);
       if (target.inLoop()) {
-        queuedByLoop++;
+        countQueuedByLoop();
       }
       requestFlush();
     } else {
@@ -179,7 +189,7 @@ final class Outbound {
     }
     buffer.addRecord(record, null);
     if (target.inLoop()) {
-      queuedByLoop++;
+      countQueuedByLoop();
     }
     requestFlush();
   }
@@ -223,11 +233,13 @@ final class Outbound {
   }
 
   /**
-   * Whether the loop thread has queued {@link #EARLY_FLUSH} frames itself since the last flush, so
-   * that the connection should write them now, in the middle of a read. Loop thread.
+   * A frame the loop thread queued itself; the {@link #EARLY_FLUSH}th since the last flush asks for
+   * an early one. Loop thread.
    */
-  boolean loopQueuedMany() {
-    return queuedByLoop >= EARLY_FLUSH;
+  private void countQueuedByLoop() {
+    if (++queuedByLoop == EARLY_FLUSH) {
+      target.flushEarly();
+    }
   }
 
   /** The socket is connected: {@link #flush} writes from now on. Loop thread. */

@@ -34,6 +34,7 @@ class OutboundTest {
   private static final class FakeConnection implements Outbound.Target {
     boolean inLoop;
     int flushes;
+    int earlyFlushes;
     final List<String> cuts = new ArrayList<>();
 
     @Override
@@ -44,6 +45,11 @@ class OutboundTest {
     @Override
     public void flushSoon() {
       flushes++;
+    }
+
+    @Override
+    public void flushEarly() {
+      earlyFlushes++;
     }
 
     @Override
@@ -177,21 +183,32 @@ class OutboundTest {
     Outbound o = plain();
     o.start();
     connection.inLoop = true;
-    for (int i = 1; i < Outbound.EARLY_FLUSH; i++) {
+    for (int i = 1; i < Outbound.EARLY_FLUSH - 1; i++) {
       o.data(1, envelope(1, 10));
-      assertFalse(o.loopQueuedMany(), "after " + i);
+      assertEquals(0, connection.earlyFlushes, "after " + i);
     }
     connection.inLoop = false;
     o.data(1, envelope(1, 10)); // another thread's frame does not count
-    assertFalse(o.loopQueuedMany());
+    assertEquals(0, connection.earlyFlushes);
     connection.inLoop = true;
+    byte[] relayed = Wire.dataFrame(1, new byte[1], new byte[10]);
+    o.frame(relayed, null); // a frame a relay passes on counts like one of the loop's own
+    assertEquals(0, connection.earlyFlushes);
     o.data(1, envelope(1, 10));
-    assertTrue(o.loopQueuedMany());
+    assertEquals(1, connection.earlyFlushes, "asked once it queued enough");
+    o.data(1, envelope(1, 10));
+    assertEquals(1, connection.earlyFlushes, "asked once until it flushed");
     o.flush(scratch);
-    assertFalse(o.loopQueuedMany(), "a flush starts the count again");
-    int recordSize = record(Wire.dataFrame(1, new byte[1], new byte[10])).length;
+    for (int i = 1; i < Outbound.EARLY_FLUSH; i++) {
+      o.data(1, envelope(1, 10));
+    }
+    assertEquals(1, connection.earlyFlushes, "a flush starts the count again");
+    o.data(1, envelope(1, 10));
+    assertEquals(2, connection.earlyFlushes);
+    o.flush(scratch);
+    int recordSize = record(relayed).length;
     assertEquals(
-        (Outbound.EARLY_FLUSH + 1) * recordSize, socket.taken.size(), "all of them written");
+        (2 * Outbound.EARLY_FLUSH + 2) * recordSize, socket.taken.size(), "all of them written");
   }
 
   @Test
