@@ -257,7 +257,7 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
       if (dealer == null) {
         return true;
       }
-      outgoing.handled(i + 1, backlog.isEmpty());
+      outgoing.handled(backlog.isEmpty());
     }
     flushBacklog();
     loop.again(this); // more may be waiting: after the other sockets had their turn

@@ -299,7 +299,7 @@ public final class RouterEndpoint extends LoopSocket
       if (!isOpen()) {
         return true;
       }
-      outgoing.handled(i + 1, backlogs.isEmpty());
+      outgoing.handled(backlogs.isEmpty());
     }
     flushBacklog();
     loop.again(this); // more may be waiting: after the other sockets had their turn

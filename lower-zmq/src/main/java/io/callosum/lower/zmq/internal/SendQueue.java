@@ -13,13 +13,13 @@ import java.util.function.BooleanSupplier;
  * loop sleeps enters the loop ({@link IoLoop#tryEnter}) and goes out at once, without a wake-up. A
  * send on the loop thread itself goes out at once too, after anything still queued, so that order
  * holds for a sender whose earlier envelopes were handed over from another thread; except while the
- * socket reads a batch ({@link #holding}), when sends wait until the batch has handled {@link
- * #EARLY_DRAIN} more messages ({@link #handled}) or ends: replies to a burst go out in a few sends,
- * not one per message, and not only after the whole burst. Early sends stop while a remote has a
- * backlog (its pipe full), and a send may take the signal of incoming messages: after such sends
- * the batch reads on until a receive finds nothing, and looks again at its end. What waits here
- * counts in its link's holder of the memory budget until it is handed to the sender or dropped.
- * Thread-safe.
+ * socket reads a batch ({@link #holding}), when sends wait until the loop thread has queued {@link
+ * #EARLY_DRAIN} of them itself ({@link #handled}) or the batch ends: the replies of direct
+ * executors to a burst go out in a few sends, not one per message, and not only after the whole
+ * burst. Early sends stop while a remote has a backlog (its pipe full), and a send may take the
+ * signal of incoming messages: after such sends the batch reads on until a receive finds nothing,
+ * and looks again at its end. What waits here counts in its link's holder of the memory budget
+ * until it is handed to the sender or dropped. Thread-safe.
  *
  * @param <L> the link type
  */
@@ -32,12 +32,16 @@ final class SendQueue<L extends Link> {
   private final AtomicBoolean drainPosted = new AtomicBoolean();
 
   /**
-   * How many messages a batch read handles between sends of what they queued ({@link #handled}).
+   * How many envelopes the loop thread queues itself during a batch read before they are sent, in
+   * the middle of the batch ({@link #handled}).
    */
   static final int EARLY_DRAIN = 16;
 
   /** Loop thread: the socket is reading a batch; sends wait for the end of {@link #holding}. */
   private boolean held;
+
+  /** Loop thread: envelopes it queued itself during the batch since they were last sent. */
+  private int queuedByLoop;
 
   /**
    * {@code sender} sends one envelope, on the loop thread or on a thread that entered the loop
@@ -53,6 +57,7 @@ final class SendQueue<L extends Link> {
     if (loop.inLoop()) {
       if (held) {
         queue(link, envelope);
+        queuedByLoop++;
       } else {
         drain();
         sender.accept(link, envelope);
@@ -106,17 +111,18 @@ final class SendQueue<L extends Link> {
 
   /**
    * Called by a socket's batch read after each message it handled (loop thread, inside {@link
-   * #holding}): every {@link #EARLY_DRAIN} messages, what their handling sent so far goes out, so
-   * the remote starts on the first replies while the rest of the batch is read and handled; but
-   * only while {@code calm}: no remote of the socket has a backlog (a pipe at its high-water mark).
-   * While one has, sends wait for the batch's end as they always did, when the socket's I/O thread
-   * has had the longest time to take what fills that pipe.
+   * #holding}): once the loop thread has queued {@link #EARLY_DRAIN} envelopes itself (the replies
+   * and next calls of direct executors), everything queued goes out, so the remote starts on the
+   * first replies while the rest of the batch is read and handled; but only while {@code calm}: no
+   * remote of the socket has a backlog (a pipe at its high-water mark). While one has, sends wait
+   * for the batch's end as they always did, when the socket's I/O thread has had the longest time
+   * to take what fills that pipe. Envelopes of other threads (default executors) do not count: sent
+   * in more, smaller groups they only cost more wake-ups of jeromq's I/O thread.
    *
-   * @param handled how many messages the batch has handled
    * @param calm whether no remote of the socket has messages waiting for room in its pipe
    */
-  void handled(int handled, boolean calm) {
-    if (calm && handled % EARLY_DRAIN == 0) {
+  void handled(boolean calm) {
+    if (calm && queuedByLoop >= EARLY_DRAIN) {
       drain();
     }
   }
@@ -124,6 +130,7 @@ final class SendQueue<L extends Link> {
   /** Sends everything queued (loop thread, or one that entered the loop). */
   void drain() {
     drainPosted.set(false);
+    queuedByLoop = 0;
     Item<L> item;
     while ((item = poll()) != null) {
       sender.accept(item.link(), item.envelope());

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 /**
  * {@link SendQueue} on its loop: sends made while a socket reads a batch wait, and go out every
  * {@link SendQueue#EARLY_DRAIN} handled messages and at the batch's end, in order; while a remote
- * has a backlog, only at the batch's end.
+ * has a backlog, or for what other threads sent, only at the batch's end.
  */
 class SendQueueTest {
   private static final Link LINK =
@@ -40,7 +40,7 @@ class SendQueueTest {
   @Test
   void sendsDuringABatchGoOutEverySoManyHandledMessagesAndAtItsEnd() throws Exception {
     int messages = 2 * SendQueue.EARLY_DRAIN + 5;
-    Batch batch = Batch.run(messages, true);
+    Batch batch = Batch.run(messages, true, false);
     for (int i = 1; i <= messages; i++) {
       int expected = i - i % SendQueue.EARLY_DRAIN;
       assertEquals(expected, batch.sentAfterEach.get(i - 1), "sent after message " + i);
@@ -55,32 +55,49 @@ class SendQueueTest {
   @Test
   void whileARemoteHasABacklogSendsWaitForTheBatchsEnd() throws Exception {
     int messages = 2 * SendQueue.EARLY_DRAIN;
-    Batch batch = Batch.run(messages, false);
+    Batch batch = Batch.run(messages, false, false);
+    assertEquals(0, batch.sentAfterEach.get(messages - 1), "none sent during the batch");
+    assertEquals(messages, batch.sentAtEnd.size(), "all of them once the batch ended");
+  }
+
+  @Test
+  void sendsOfOtherThreadsDuringABatchDoNotMakeItSendEarly() throws Exception {
+    int messages = 2 * SendQueue.EARLY_DRAIN;
+    Batch batch = Batch.run(messages, true, true);
     assertEquals(0, batch.sentAfterEach.get(messages - 1), "none sent during the batch");
     assertEquals(messages, batch.sentAtEnd.size(), "all of them once the batch ended");
   }
 
   /**
-   * One batch read on a loop of its own: {@code messages} sends, each followed by {@link
-   * SendQueue#handled} with {@code calm}; how many had gone out after each, and which by the end.
+   * One batch read on a loop of its own: {@code messages} sends, from the loop thread each before
+   * its message's {@link SendQueue#handled} (with {@code calm}), or all from another thread before
+   * the first ({@code fromOtherThread}); how many had gone out after each message, and which by the
+   * end.
    */
   private record Batch(List<Integer> sentAfterEach, List<Integer> sentAtEnd) {
-    static Batch run(int messages, boolean calm) throws Exception {
+    static Batch run(int messages, boolean calm, boolean fromOtherThread) throws Exception {
       IoLoop loop = new IoLoop("send-queue-test");
       loop.start();
       try {
         List<Integer> sent = new ArrayList<>();
         SendQueue<Link> queue =
             new SendQueue<>(loop, (link, envelope) -> sent.add((int) envelope.header()[0]));
+        Thread other = new Thread(() -> sendAll(queue, 1, messages));
         List<Integer> sentAfterEach = new ArrayList<>();
         CompletableFuture<List<Integer>> atEnd = new CompletableFuture<>();
         loop.post(
             () -> {
               queue.holding(
                   () -> {
+                    if (fromOtherThread) {
+                      other.start();
+                      join(other);
+                    }
                     for (int i = 1; i <= messages; i++) {
-                      queue.add(LINK, new Envelope(new byte[] {(byte) i}, new byte[0]));
-                      queue.handled(i, calm);
+                      if (!fromOtherThread) {
+                        sendAll(queue, i, i);
+                      }
+                      queue.handled(calm);
                       sentAfterEach.add(sent.size());
                     }
                     return true;
@@ -91,6 +108,20 @@ class SendQueueTest {
         return new Batch(sentAfterEach, all);
       } finally {
         loop.stop();
+      }
+    }
+
+    private static void sendAll(SendQueue<Link> queue, int from, int to) {
+      for (int i = from; i <= to; i++) {
+        queue.add(LINK, new Envelope(new byte[] {(byte) i}, new byte[0]));
+      }
+    }
+
+    private static void join(Thread t) {
+      try {
+        t.join(Await.LIMIT.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       }
     }
   }
