@@ -54,16 +54,19 @@ class SendQueueTest {
 
   @Test
   void whileARemoteHasABacklogSendsWaitForTheBatchsEnd() throws Exception {
-    int messages = 2 * SendQueue.EARLY_DRAIN;
-    Batch batch = Batch.run(messages, false, false);
-    assertEquals(0, batch.sentAfterEach.get(messages - 1), "none sent during the batch");
-    assertEquals(messages, batch.sentAtEnd.size(), "all of them once the batch ended");
+    assertSentOnlyAtTheEnd(false, false);
   }
 
   @Test
   void sendsOfOtherThreadsDuringABatchDoNotMakeItSendEarly() throws Exception {
+    assertSentOnlyAtTheEnd(true, true);
+  }
+
+  /** Two early drains' worth of sends: none goes out during the batch, all at its end. */
+  private static void assertSentOnlyAtTheEnd(boolean calm, boolean fromOtherThread)
+      throws Exception {
     int messages = 2 * SendQueue.EARLY_DRAIN;
-    Batch batch = Batch.run(messages, true, true);
+    Batch batch = Batch.run(messages, calm, fromOtherThread);
     assertEquals(0, batch.sentAfterEach.get(messages - 1), "none sent during the batch");
     assertEquals(messages, batch.sentAtEnd.size(), "all of them once the batch ended");
   }
