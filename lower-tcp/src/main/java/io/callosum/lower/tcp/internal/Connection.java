@@ -134,7 +134,7 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
             gate.memory());
     this.outbound =
         new Outbound(
-            remote, socket, out, plain ? null : handshake::sealed, options.maxFrameSize(), sending);
+            remote, socket, out, plain ? null : handshake, options.maxFrameSize(), sending);
     this.heartbeat = new Heartbeat(remote, options.heartbeatInterval(), options.heartbeatTimeout());
   }
 

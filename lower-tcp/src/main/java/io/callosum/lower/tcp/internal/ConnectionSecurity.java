@@ -95,6 +95,15 @@ public interface ConnectionSecurity {
   byte[] seal(byte[] plaintext);
 
   /**
+   * After establishment: what {@link #seal} gives for the DATA frame of {@code channel} with {@code
+   * header} and {@code body} ({@link Wire#dataFrame}); a layer that can build it without the frame
+   * as an array of its own (a copy of the payload) does.
+   */
+  default byte[] sealData(int channel, byte[] header, byte[] body) {
+    return seal(Wire.dataFrame(channel, header, body));
+  }
+
+  /**
    * After establishment: the plaintext of one received frame; throws on a forged, replayed or
    * reordered frame.
    */

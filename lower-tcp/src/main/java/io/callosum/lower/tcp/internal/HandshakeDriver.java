@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * admission place on the I/O thread; {@link #sealed} from any thread; steps and decisions on the
  * pools' threads, which hand their outcome to the I/O thread with {@link Steps#post}.
  */
-final class HandshakeDriver {
+final class HandshakeDriver implements Outbound.Sealer {
   private static final Logger LOG = LoggerFactory.getLogger(HandshakeDriver.class);
 
   /**
@@ -344,13 +344,27 @@ final class HandshakeDriver {
    * Seals {@code frame} and hands the result to {@code queue} under the lock, so that records are
    * queued in nonce order; false (nothing queued) once the secrets are gone. Any thread.
    */
-  boolean sealed(byte[] frame, Consumer<byte[]> queue) {
+  @Override
+  public boolean sealed(byte[] frame, Consumer<byte[]> queue) {
+    return sealedUnderLock(() -> security.seal(frame), queue);
+  }
+
+  /**
+   * {@link #sealed} for the DATA frame of {@code channel} with {@code header} and {@code body},
+   * which the security layer builds in place ({@link ConnectionSecurity#sealData}). Any thread.
+   */
+  @Override
+  public boolean sealedData(int channel, byte[] header, byte[] body, Consumer<byte[]> queue) {
+    return sealedUnderLock(() -> security.sealData(channel, header, body), queue);
+  }
+
+  private boolean sealedUnderLock(Supplier<byte[]> seal, Consumer<byte[]> queue) {
     lock.lock();
     try {
       if (wiped) {
         return false;
       }
-      queue.accept(security.seal(frame));
+      queue.accept(seal.get());
       return true;
     } finally {
       unlock();

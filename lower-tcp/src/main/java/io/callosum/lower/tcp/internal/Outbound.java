@@ -65,6 +65,14 @@ final class Outbound {
      * and nothing queued, once the connection's keys are gone. Any thread.
      */
     boolean sealed(byte[] frame, Consumer<byte[]> queue);
+
+    /**
+     * {@link #sealed} for the DATA frame of {@code channel} with {@code header} and {@code body}
+     * ({@link Wire#dataFrame}), which a sealer may build without the frame as an array of its own.
+     */
+    default boolean sealedData(int channel, byte[] header, byte[] body, Consumer<byte[]> queue) {
+      return sealed(Wire.dataFrame(channel, header, body), queue);
+    }
   }
 
   private final String remote;
@@ -169,9 +177,8 @@ final class Outbound {
       }
       requestFlush();
     } else {
-      byte[] f = Wire.dataFrame(number, e.header(), e.body());
       // Under the sealer's lock, so records are written or queued in nonce order.
-      if (!sealer.sealed(f, this::sendRecord)) {
+      if (!sealer.sealedData(number, e.header(), e.body(), this::sendRecord)) {
         throw new ConnectionLostException("connection to " + remote + " is closed");
       }
     }

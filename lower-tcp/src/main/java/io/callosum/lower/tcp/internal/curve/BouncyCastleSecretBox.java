@@ -31,7 +31,17 @@ final class BouncyCastleSecretBox implements SecretBox {
 
   @Override
   public boolean open(
-      byte[] key, byte[] nonce, byte[] in, int inOff, int length, byte[] out, int outOff) {
+      byte[] key,
+      byte[] nonce,
+      byte[] in,
+      int inOff,
+      int length,
+      byte[] head,
+      byte[] out,
+      int outOff) {
+    if (length - NaclBox.TAG_LENGTH < head.length) {
+      return false;
+    }
     byte[] macKey = new byte[NaclBox.KEY_LENGTH];
     XSalsa20Engine cipher = cipher(key, nonce, macKey);
     Poly1305 mac = new Poly1305();
@@ -44,7 +54,9 @@ final class BouncyCastleSecretBox implements SecretBox {
     if (!org.bouncycastle.util.Arrays.constantTimeAreEqual(NaclBox.TAG_LENGTH, tag, 0, in, inOff)) {
       return false;
     }
-    cipher.processBytes(in, inOff + NaclBox.TAG_LENGTH, textLength, out, outOff);
+    int text = inOff + NaclBox.TAG_LENGTH;
+    cipher.processBytes(in, text, head.length, head, 0);
+    cipher.processBytes(in, text + head.length, textLength - head.length, out, outOff);
     return true;
   }
 

@@ -335,6 +335,20 @@ public final class CurveSecurity implements ConnectionSecurity, Destroyable {
   }
 
   /**
+   * The MESSAGE command of {@link #seal} for one DATA frame, built in place ({@link
+   * Session#sealData}).
+   *
+   * @throws IllegalStateException if the handshake is not complete, or failed
+   */
+  @Override
+  public byte[] sealData(int channel, byte[] header, byte[] body) {
+    if (state != State.ESTABLISHED) {
+      throw new IllegalStateException("seal() needs an established connection, not " + state);
+    }
+    return session.sealData(channel, header, body);
+  }
+
+  /**
    * The plaintext of a MESSAGE command.
    *
    * @throws SecurityFailure (PROTOCOL) if the frame is not a MESSAGE, its nonce is not above the

@@ -25,7 +25,31 @@ interface SecretBox {
    *
    * @return false, with nothing written, if the box was not made with this key and nonce
    */
-  boolean open(byte[] key, byte[] nonce, byte[] in, int inOff, int length, byte[] out, int outOff);
+  default boolean open(
+      byte[] key, byte[] nonce, byte[] in, int inOff, int length, byte[] out, int outOff) {
+    return open(key, nonce, in, inOff, length, NO_HEAD, out, outOff);
+  }
+
+  /** An empty head for the method below. */
+  byte[] NO_HEAD = new byte[0];
+
+  /**
+   * Opens the box as the method above does, but writes the first {@code head.length} bytes of the
+   * message into {@code head} and the rest at {@code out[outOff]}: a caller that strips a prefix of
+   * the message (a MESSAGE command's flags byte) gets the rest without copying it again.
+   *
+   * @return false, with nothing written, if the box was not made with this key and nonce, or its
+   *     message is shorter than {@code head}
+   */
+  boolean open(
+      byte[] key,
+      byte[] nonce,
+      byte[] in,
+      int inOff,
+      int length,
+      byte[] head,
+      byte[] out,
+      int outOff);
 
   /** What implements it, for logs and reports: {@code "libsodium"} or {@code "bouncycastle"}. */
   String name();

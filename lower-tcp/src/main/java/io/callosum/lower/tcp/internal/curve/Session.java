@@ -3,6 +3,7 @@ package io.callosum.lower.tcp.internal.curve;
 import static io.callosum.lower.tcp.internal.curve.Command.protocol;
 
 import io.callosum.lower.tcp.internal.SecurityFailure;
+import io.callosum.lower.tcp.internal.Wire;
 import java.util.Arrays;
 import org.bouncycastle.util.Pack;
 
@@ -17,7 +18,6 @@ import org.bouncycastle.util.Pack;
  * at once. {@link CurveSecurity} checks the state before either.
  */
 final class Session {
-  private static final int TAG = NaclBox.TAG_LENGTH;
 
   /** The box key of C' and S'. */
   private final byte[] key = new byte[NaclBox.KEY_LENGTH];
@@ -26,6 +26,9 @@ final class Session {
   private final byte[] sealNonce;
 
   private final byte[] openNonce;
+
+  /** The flags byte of the MESSAGE being opened (opening thread only). */
+  private final byte[] openFlags = new byte[1];
 
   /** The next short nonce this side sends; zero once the counter has wrapped. */
   private long nextNonce = 1;
@@ -74,13 +77,46 @@ final class Session {
    * the box of a zero flags byte and the plaintext under the session key.
    */
   byte[] seal(byte[] plaintext) {
-    byte[] frame = Command.frame(Command.MESSAGE, Command.MESSAGE_MIN + plaintext.length);
+    byte[] frame = message(plaintext.length);
+    System.arraycopy(plaintext, 0, frame, PLAINTEXT, plaintext.length);
+    return sealed(frame, plaintext.length);
+  }
+
+  /**
+   * The MESSAGE command of {@link #seal} for the DATA frame of {@code channel} with {@code header}
+   * and {@code body} ({@code Wire.dataFrame}), built in place: the same bytes, without the frame as
+   * an array of its own.
+   */
+  byte[] sealData(int channel, byte[] header, byte[] body) {
+    int length = Wire.DATA_FRAME_HEADER + header.length + body.length;
+    byte[] frame = message(length);
+    Wire.putDataPrefix(frame, PLAINTEXT, channel, header.length);
+    int at = PLAINTEXT + Wire.DATA_FRAME_HEADER;
+    System.arraycopy(header, 0, frame, at, header.length);
+    System.arraycopy(body, 0, frame, at + header.length, body.length);
+    return sealed(frame, length);
+  }
+
+  /**
+   * Where a MESSAGE command's plaintext frame starts: after its name, nonce, tag and flags byte.
+   */
+  private static final int PLAINTEXT = 33;
+
+  /** A MESSAGE command with room for a plaintext frame of {@code length} bytes. */
+  private static byte[] message(int length) {
+    return Command.frame(Command.MESSAGE, Command.MESSAGE_MIN + length);
+  }
+
+  /**
+   * Seals {@code frame} (a {@link #message} whose plaintext of {@code length} bytes is in place)
+   * under the next short nonce.
+   */
+  private byte[] sealed(byte[] frame, int length) {
     long nonce = takeNonce();
     Pack.longToBigEndian(nonce, frame, 8);
     Pack.longToBigEndian(nonce, sealNonce, 16);
     // frame[32] is the flags byte: 0, as this transport has neither ZMTP's MORE nor COMMAND frames.
-    System.arraycopy(plaintext, 0, frame, 33, plaintext.length);
-    NaclBox.seal(key, sealNonce, frame, 32, 1 + plaintext.length, frame, 16);
+    NaclBox.seal(key, sealNonce, frame, PLAINTEXT - 1, 1 + length, frame, 16);
     return frame;
   }
 
@@ -102,21 +138,21 @@ final class Session {
               + Long.toUnsignedString(remoteNonce));
     }
     Pack.longToBigEndian(nonce, openNonce, 16);
-    byte[] plain = new byte[frame.length - 16 - TAG];
-    if (!NaclBox.open(key, openNonce, frame, 16, frame.length - 16, plain, 0)) {
+    byte[] plain = new byte[frame.length - PLAINTEXT];
+    if (!NaclBox.open(key, openNonce, frame, 16, frame.length - 16, openFlags, plain, 0)) {
       throw protocol(
           "a MESSAGE (nonce "
               + Long.toUnsignedString(nonce)
               + ") does not open: forged or damaged");
     }
-    if (plain[0] != 0) {
+    if (openFlags[0] != 0) {
       throw protocol(
           "MESSAGE flags 0x"
-              + Integer.toHexString(plain[0] & 0xff)
+              + Integer.toHexString(openFlags[0] & 0xff)
               + " are not used on this transport");
     }
     remoteNonce = nonce;
-    return Arrays.copyOfRange(plain, 1, plain.length);
+    return plain;
   }
 
   /** Overwrites the box key. */

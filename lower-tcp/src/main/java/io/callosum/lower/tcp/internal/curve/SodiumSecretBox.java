@@ -66,8 +66,18 @@ final class SodiumSecretBox implements SecretBox {
 
   @Override
   public boolean open(
-      byte[] key, byte[] nonce, byte[] in, int inOff, int length, byte[] out, int outOff) {
+      byte[] key,
+      byte[] nonce,
+      byte[] in,
+      int inOff,
+      int length,
+      byte[] head,
+      byte[] out,
+      int outOff) {
     checkKeyAndNonce(key, nonce);
+    if (length - NaclBox.TAG_LENGTH < head.length) {
+      return false;
+    }
     Scratch scratch = take(length);
     try {
       scratch.buffer.put(0, in, inOff, length);
@@ -76,7 +86,9 @@ final class SodiumSecretBox implements SecretBox {
           != 0) {
         return false;
       }
-      scratch.buffer.get(NaclBox.TAG_LENGTH, out, outOff, length - NaclBox.TAG_LENGTH);
+      scratch.buffer.get(NaclBox.TAG_LENGTH, head, 0, head.length);
+      int rest = NaclBox.TAG_LENGTH + head.length;
+      scratch.buffer.get(rest, out, outOff, length - rest);
       return true;
     } finally {
       give(scratch);

@@ -63,6 +63,30 @@ class SecretBoxTest {
     assertArrayEquals(new byte[5], Arrays.copyOfRange(out, out.length - 5, out.length));
   }
 
+  @ParameterizedTest
+  @MethodSource("boxes")
+  void opensAMessagesHeadAndRestIntoTwoArrays(SecretBox box) {
+    for (int split : new int[] {0, 1, 32, MESSAGE.length}) {
+      byte[] head = new byte[split];
+      byte[] rest = new byte[MESSAGE.length - split + 3];
+      assertTrue(box.open(KEY, NONCE, BOX, 0, BOX.length, head, rest, 3), "split " + split);
+      assertArrayEquals(Arrays.copyOfRange(MESSAGE, 0, split), head, "head of " + split);
+      assertArrayEquals(
+          Arrays.copyOfRange(MESSAGE, split, MESSAGE.length),
+          Arrays.copyOfRange(rest, 3, rest.length),
+          "rest after " + split);
+    }
+    byte[] tooLong = new byte[MESSAGE.length + 1];
+    assertFalse(
+        box.open(KEY, NONCE, BOX, 0, BOX.length, tooLong, new byte[0], 0),
+        "a head longer than the message");
+    byte[] forged = BOX.clone();
+    forged[BOX.length - 1] ^= 1;
+    byte[] head = new byte[1];
+    assertFalse(box.open(KEY, NONCE, forged, 0, forged.length, head, new byte[MESSAGE.length], 0));
+    assertArrayEquals(new byte[1], head, "nothing written from a forged box");
+  }
+
   @Test
   void bothGiveTheSameBytesAtEveryLengthAndOpenEachOther() {
     int[] lengths = {
@@ -189,8 +213,15 @@ class SecretBoxTest {
 
           @Override
           public boolean open(
-              byte[] key, byte[] nonce, byte[] in, int inOff, int length, byte[] out, int outOff) {
-            return SODIUM.open(key, nonce, in, inOff, length, out, outOff);
+              byte[] key,
+              byte[] nonce,
+              byte[] in,
+              int inOff,
+              int length,
+              byte[] head,
+              byte[] out,
+              int outOff) {
+            return SODIUM.open(key, nonce, in, inOff, length, head, out, outOff);
           }
 
           @Override

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.callosum.lower.tcp.internal.SecurityFailure;
+import io.callosum.lower.tcp.internal.Wire;
 import java.util.Arrays;
 import org.bouncycastle.util.Pack;
 import org.junit.jupiter.api.Test;
@@ -38,6 +39,22 @@ class SessionTest {
     assertTrue(NaclBox.open(client.key(), nonce, m, 16, m.length - 16, plain, 0));
     assertEquals(0, plain[0], "flags");
     assertArrayEquals(frame, Arrays.copyOfRange(plain, 1, plain.length));
+  }
+
+  @Test
+  void aDataFrameSealedInPlaceIsTheMessageOfTheFrameBuiltFirst() throws SecurityFailure {
+    Session other = new Session(false);
+    System.arraycopy(client.key(), 0, other.key(), 0, NaclBox.KEY_LENGTH);
+    byte[] header = bytes(4, 20);
+    byte[] body = bytes(5, 70_000);
+    byte[] frame = Wire.dataFrame(9, header, body);
+    byte[] inPlace = client.sealData(9, header, body);
+    assertArrayEquals(other.seal(frame), inPlace, "the same bytes under the same nonce");
+    assertArrayEquals(frame, server.open(inPlace));
+    assertArrayEquals(
+        Wire.dataFrame(9, new byte[0], new byte[0]),
+        server.open(client.sealData(9, new byte[0], new byte[0])),
+        "an empty header and body");
   }
 
   @Test
