@@ -18,6 +18,10 @@ import org.bouncycastle.util.Pack;
  * at once. {@link CurveSecurity} checks the state before either.
  */
 final class Session {
+  /**
+   * Where a MESSAGE command's plaintext frame starts: after its name, nonce, tag and flags byte.
+   */
+  private static final int PLAINTEXT = 33;
 
   /** The box key of C' and S'. */
   private final byte[] key = new byte[NaclBox.KEY_LENGTH];
@@ -96,11 +100,6 @@ final class Session {
     System.arraycopy(body, 0, frame, at + header.length, body.length);
     return sealed(frame, length);
   }
-
-  /**
-   * Where a MESSAGE command's plaintext frame starts: after its name, nonce, tag and flags byte.
-   */
-  private static final int PLAINTEXT = 33;
 
   /** A MESSAGE command with room for a plaintext frame of {@code length} bytes. */
   private static byte[] message(int length) {
