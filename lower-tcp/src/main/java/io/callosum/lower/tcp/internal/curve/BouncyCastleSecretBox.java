@@ -31,14 +31,7 @@ final class BouncyCastleSecretBox implements SecretBox {
 
   @Override
   public boolean open(
-      byte[] key,
-      byte[] nonce,
-      byte[] in,
-      int inOff,
-      int length,
-      byte[] head,
-      byte[] out,
-      int outOff) {
+      byte[] key, byte[] nonce, byte[] in, int inOff, int length, byte[] head, byte[] out, int at) {
     if (length - NaclBox.TAG_LENGTH < head.length) {
       return false;
     }
@@ -56,7 +49,7 @@ final class BouncyCastleSecretBox implements SecretBox {
     }
     int text = inOff + NaclBox.TAG_LENGTH;
     cipher.processBytes(in, text, head.length, head, 0);
-    cipher.processBytes(in, text + head.length, textLength - head.length, out, outOff);
+    cipher.processBytes(in, text + head.length, textLength - head.length, out, at);
     return true;
   }
 

@@ -132,24 +132,17 @@ final class NaclBox {
 
   /**
    * {@link #open} writing the first {@code head.length} bytes of the message into {@code head} and
-   * the rest at {@code out[outOff]} ({@link SecretBox}).
+   * the rest at {@code out[at]} ({@link SecretBox}).
    *
    * @return false, with nothing written, if the box is shorter than a tag and {@code head}, or was
    *     not made with this key and nonce
    */
   static boolean open(
-      byte[] key,
-      byte[] nonce,
-      byte[] in,
-      int inOff,
-      int length,
-      byte[] head,
-      byte[] out,
-      int outOff) {
+      byte[] key, byte[] nonce, byte[] in, int inOff, int length, byte[] head, byte[] out, int at) {
     if (length < TAG_LENGTH) {
       return false;
     }
-    return SECRET_BOX.open(key, nonce, in, inOff, length, head, out, outOff);
+    return SECRET_BOX.open(key, nonce, in, inOff, length, head, out, at);
   }
 
   /**

@@ -35,21 +35,14 @@ interface SecretBox {
 
   /**
    * Opens the box as the method above does, but writes the first {@code head.length} bytes of the
-   * message into {@code head} and the rest at {@code out[outOff]}: a caller that strips a prefix of
-   * the message (a MESSAGE command's flags byte) gets the rest without copying it again.
+   * message into {@code head} and the rest at {@code out[at]}: a caller that strips a prefix of the
+   * message (a MESSAGE command's flags byte) gets the rest without copying it again.
    *
    * @return false, with nothing written, if the box was not made with this key and nonce, or its
    *     message is shorter than {@code head}
    */
   boolean open(
-      byte[] key,
-      byte[] nonce,
-      byte[] in,
-      int inOff,
-      int length,
-      byte[] head,
-      byte[] out,
-      int outOff);
+      byte[] key, byte[] nonce, byte[] in, int inOff, int length, byte[] head, byte[] out, int at);
 
   /** What implements it, for logs and reports: {@code "libsodium"} or {@code "bouncycastle"}. */
   String name();

@@ -66,14 +66,7 @@ final class SodiumSecretBox implements SecretBox {
 
   @Override
   public boolean open(
-      byte[] key,
-      byte[] nonce,
-      byte[] in,
-      int inOff,
-      int length,
-      byte[] head,
-      byte[] out,
-      int outOff) {
+      byte[] key, byte[] nonce, byte[] in, int inOff, int length, byte[] head, byte[] out, int at) {
     checkKeyAndNonce(key, nonce);
     if (length - NaclBox.TAG_LENGTH < head.length) {
       return false;
@@ -88,7 +81,7 @@ final class SodiumSecretBox implements SecretBox {
       }
       scratch.buffer.get(NaclBox.TAG_LENGTH, head, 0, head.length);
       int rest = NaclBox.TAG_LENGTH + head.length;
-      scratch.buffer.get(rest, out, outOff, length - rest);
+      scratch.buffer.get(rest, out, at, length - rest);
       return true;
     } finally {
       give(scratch);

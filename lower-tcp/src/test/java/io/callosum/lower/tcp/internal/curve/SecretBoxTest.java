@@ -220,8 +220,8 @@ class SecretBoxTest {
               int length,
               byte[] head,
               byte[] out,
-              int outOff) {
-            return SODIUM.open(key, nonce, in, inOff, length, head, out, outOff);
+              int at) {
+            return SODIUM.open(key, nonce, in, inOff, length, head, out, at);
           }
 
           @Override
