@@ -489,11 +489,29 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
    * thread.
    */
   void flush() {
+    write(false);
+  }
+
+  /**
+   * Writes what is queued in the middle of a read round ({@link IoLoop#flushEarly}). A failed write
+   * ends the connection after the round, not inside the handling of the frame being read (which may
+   * be another connection's); the round's own flush finishes the rest. Loop thread.
+   */
+  void flushEarly() {
+    write(true);
+  }
+
+  /** {@link #flush}, or ({@code midRead}) {@link #flushEarly}. */
+  private void write(boolean midRead) {
     OutboundBuffer.Flush result;
     try {
       result = outbound.flush(loop.writeBuffer);
     } catch (IOException e) {
-      fail(outbound.lostWriting(e));
+      if (midRead) {
+        sending.failSoon(outbound.lostWriting(e), false);
+      } else {
+        fail(outbound.lostWriting(e));
+      }
       return;
     }
     if (result == null) {
@@ -503,29 +521,14 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
       key.interestOps(key.interestOps() | SelectionKey.OP_WRITE);
       return;
     }
+    if (midRead) {
+      return; // the round's own flush clears OP_WRITE and ends a connection that waited for it
+    }
     if ((key.interestOps() & SelectionKey.OP_WRITE) != 0) {
       key.interestOps(key.interestOps() & ~SelectionKey.OP_WRITE);
     }
     if (endOnceWritten != null && !out.pending()) {
       fail(endOnceWritten);
-    }
-  }
-
-  /**
-   * Writes what is queued in the middle of a read round ({@link IoLoop#flushEarly}). A failed write
-   * ends the connection after the round, not inside the handling of the frame being read (which may
-   * be another connection's); the round's own flush finishes the rest. Loop thread.
-   */
-  void flushEarly() {
-    OutboundBuffer.Flush result;
-    try {
-      result = outbound.flush(loop.writeBuffer);
-    } catch (IOException e) {
-      sending.failSoon(outbound.lostWriting(e), false);
-      return;
-    }
-    if (result == OutboundBuffer.Flush.BLOCKED) {
-      key.interestOps(key.interestOps() | SelectionKey.OP_WRITE);
     }
   }
 

@@ -122,10 +122,7 @@ final class Outbound {
     } else if (!sealer.sealed(frame, box -> buffer.addRecord(box, done))) {
       return; // the connection has ended: nothing more is written on it anyway
     }
-    if (target.inLoop()) {
-      countQueuedByLoop();
-    }
-    requestFlush();
+    queued();
   }
 
   /**
@@ -172,10 +169,7 @@ final class Outbound {
         return;
       }
       buffer.add(prefix, e.header(), e.body(), null);
-      if (target.inLoop()) {
-        countQueuedByLoop();
-      }
-      requestFlush();
+      queued();
     } else {
       // Under the sealer's lock, so records are written or queued in nonce order.
       if (!sealer.sealedData(number, e.header(), e.body(), this::sendRecord)) {
@@ -195,10 +189,7 @@ final class Outbound {
       return;
     }
     buffer.addRecord(record, null);
-    if (target.inLoop()) {
-      countQueuedByLoop();
-    }
-    requestFlush();
+    queued();
   }
 
   /** One attempt of the buffer to write on the caller's thread. */
@@ -240,13 +231,15 @@ final class Outbound {
   }
 
   /**
-   * A frame the loop thread queued itself; the {@link #EARLY_FLUSH}th since the last flush asks for
-   * an early one. Loop thread.
+   * A frame of the data phase was queued: the loop is asked to write it; one the loop thread queued
+   * itself counts toward an early write, which the {@link #EARLY_FLUSH}th since the last flush asks
+   * for.
    */
-  private void countQueuedByLoop() {
-    if (++queuedByLoop == EARLY_FLUSH) {
+  private void queued() {
+    if (target.inLoop() && ++queuedByLoop == EARLY_FLUSH) {
       target.flushEarly();
     }
+    requestFlush();
   }
 
   /** The socket is connected: {@link #flush} writes from now on. Loop thread. */
