@@ -29,6 +29,9 @@ public abstract class FanoutBuilder<B extends FanoutBuilder<B>> {
   /** Default {@link #maxQueuedBytes}: 64 MiB. */
   public static final long DEFAULT_MAX_QUEUED_BYTES = 64L << 20;
 
+  /** The codec of every builder not given one: thread-safe, so one per process is enough. */
+  private static final Codec DEFAULT_CODEC = new MsgpackCodec();
+
   private URI address;
   private boolean bind;
   private Transport transport;
@@ -132,7 +135,7 @@ public abstract class FanoutBuilder<B extends FanoutBuilder<B>> {
   }
 
   Codec codec() {
-    return codec != null ? codec : new MsgpackCodec();
+    return codec != null ? codec : DEFAULT_CODEC;
   }
 
   FanoutConfig config(FanoutPattern pattern) {

@@ -188,7 +188,7 @@ public final class FanoutReceiverCore implements FanoutListener, AutoCloseable {
       return true;
     }
     Decoded decoded = LAST_DECODED.get();
-    if (decoded == null || decoded.item != item || decoded.codec != codec) {
+    if (decoded == null || decoded.item != item) {
       FanoutHeader header;
       try {
         header = FanoutHeader.decode(item.header());
@@ -196,21 +196,20 @@ public final class FanoutReceiverCore implements FanoutListener, AutoCloseable {
         malformed("an item with " + e.getMessage());
         return true;
       }
-      String topic = new String(item.topic(), StandardCharsets.UTF_8);
       boolean first = decoded == null;
-      decoded =
-          new Decoded(item, codec, header, new Delivery(topic, new CodecBody(item.body(), codec)));
+      decoded = new Decoded(item, header, new String(item.topic(), StandardCharsets.UTF_8));
       LAST_DECODED.set(decoded);
       if (first) {
         ReadBatch.runAtEnd(LAST_DECODED::remove); // kept for one read round (none outside one)
       }
     }
+    Delivery delivery = decoded.delivery(codec);
     if (config.pattern() == FanoutPattern.BROADCAST) {
-      countGap(decoded.header, decoded.delivery.topic());
+      countGap(decoded.header, decoded.topic);
     }
     received.incrementAndGet();
     queuedBytes.addAndGet(item.body().length);
-    int waiting = queue.offer(decoded.delivery);
+    int waiting = queue.offer(delivery);
     if (waiting < 0) {
       // Not reached: the lower stops reading when told the queue is full. Should it happen, the
       // item is dropped and reading pauses like for a full queue.
@@ -234,23 +233,36 @@ public final class FanoutReceiverCore implements FanoutListener, AutoCloseable {
   /**
    * The last item decoded on this thread in its current read round ({@link ReadBatch}), with what
    * it decodes into: the receivers of one process that share a link ({@code
-   * SharedBroadcastReceivers}) are handed the same item one after the other, and decode it once. A
-   * {@link Delivery} is immutable, so receivers with the same codec share one. Forgotten at the
-   * round's end, so it holds no item beyond it.
+   * SharedBroadcastReceivers}) are handed the same item one after the other, and decode its header
+   * and topic once. A {@link Delivery} is immutable, so receivers whose codecs decode alike share
+   * one. Forgotten at the round's end, so it holds no item beyond it.
    */
   private static final ThreadLocal<Decoded> LAST_DECODED = new ThreadLocal<>();
 
+  /** An item's header and topic, and its delivery for the codec of the last receiver it met. */
   private static final class Decoded {
     final FanoutItem item;
-    final Codec codec;
     final FanoutHeader header;
-    final Delivery delivery;
+    final String topic;
+    private Codec codec;
+    private Delivery delivery;
 
-    Decoded(FanoutItem item, Codec codec, FanoutHeader header, Delivery delivery) {
+    Decoded(FanoutItem item, FanoutHeader header, String topic) {
       this.item = item;
-      this.codec = codec;
       this.header = header;
-      this.delivery = delivery;
+      this.topic = topic;
+    }
+
+    /**
+     * The delivery of this item for a receiver decoding with {@code codec}: the last one made if
+     * its codec decodes alike ({@link Codec#equals}), else a new one.
+     */
+    Delivery delivery(Codec codec) {
+      if (delivery == null || !(this.codec == codec || this.codec.equals(codec))) {
+        this.codec = codec;
+        delivery = new Delivery(topic, new CodecBody(item.body(), codec));
+      }
+      return delivery;
     }
   }
 

@@ -8,7 +8,9 @@ import java.lang.reflect.Type;
  * has one default codec ({@code Peer.builder().codec(...)}), so swapping msgpack for another
  * encoding is one line. A codec never sees the lower or the envelope.
  *
- * <p>Implementations must be thread-safe: handlers and callers use one codec from many threads.
+ * <p>Implementations must be thread-safe: handlers and callers use one codec from many threads. Two
+ * codecs that decode every input alike may say so with {@link Object#equals}: receivers of one
+ * process that share a link then share each decoded item (as they do when they use one codec).
  */
 public interface Codec {
   /** A short name for logs, e.g. {@code "msgpack"}. */

@@ -52,6 +52,8 @@ import org.msgpack.value.ValueType;
  * and value counts: a few bytes each on the wire, an object each once decoded; counted from the
  * declared sizes, so an input announcing too many is refused at that container, before anything is
  * walked further), and str that is not valid UTF-8.
+ *
+ * <p>Two codecs with the same limits are equal: they encode and decode alike.
  */
 public final class MsgpackCodec implements Codec {
   private final ObjectMapper mapper;
@@ -119,6 +121,19 @@ public final class MsgpackCodec implements Codec {
   @Override
   public String name() {
     return "msgpack";
+  }
+
+  /** Equal to another msgpack codec with the same limits. */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof MsgpackCodec other
+        && other.maxNesting == maxNesting
+        && other.maxElements == maxElements;
+  }
+
+  @Override
+  public int hashCode() {
+    return 31 * maxNesting + maxElements;
   }
 
   @Override

@@ -8,6 +8,7 @@ import static io.callosum.TestBytes.repeat;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -40,6 +41,16 @@ import org.junit.jupiter.params.provider.ValueSource;
 class MsgpackCodecTest {
   static final long SMALL_ALLOCATION = 256 << 10;
   final MsgpackCodec codec = new MsgpackCodec();
+
+  @Test
+  void codecsWithTheSameLimitsAreEqual() {
+    assertEquals(codec, new MsgpackCodec());
+    assertEquals(codec.hashCode(), new MsgpackCodec().hashCode());
+    assertEquals(new MsgpackCodec(8, 100), new MsgpackCodec(8, 100));
+    assertNotEquals(new MsgpackCodec(8, 100), new MsgpackCodec(9, 100));
+    assertNotEquals(new MsgpackCodec(8, 100), new MsgpackCodec(8, 101));
+    assertNotEquals(codec, (Object) "msgpack");
+  }
 
   public record Point(int x, int y) {}
 
