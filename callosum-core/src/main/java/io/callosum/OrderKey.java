@@ -67,6 +67,25 @@ public final class OrderKey {
     return new OrderKey(encoded.clone());
   }
 
+  /**
+   * A key from the msgpack encoding in {@code frame[from, to)}, exactly as it appeared on the wire:
+   * for codecs, which read it out of a frame with one copy ({@link #NONE} itself, with none). The
+   * caller guarantees that the range holds exactly one msgpack value.
+   *
+   * @throws IllegalArgumentException if the range is empty
+   * @throws IndexOutOfBoundsException if it is not within {@code frame}
+   */
+  public static OrderKey fromEncoded(byte[] frame, int from, int to) {
+    Objects.checkFromToIndex(from, to, frame.length);
+    if (from == to) {
+      throw new IllegalArgumentException("an order key's encoding cannot be empty");
+    }
+    if (Arrays.equals(frame, from, to, NONE.encoded, 0, NONE.encoded.length)) {
+      return NONE;
+    }
+    return new OrderKey(Arrays.copyOfRange(frame, from, to));
+  }
+
   /** The key's msgpack encoding (a copy). */
   public byte[] encoded() {
     return encoded.clone();
@@ -75,6 +94,16 @@ public final class OrderKey {
   /** The number of bytes of the key's msgpack encoding. */
   public int encodedSize() {
     return encoded.length;
+  }
+
+  /**
+   * Copies the key's msgpack encoding into {@code dst} at {@code at} ({@link #encodedSize} bytes).
+   * For codecs.
+   *
+   * @throws IndexOutOfBoundsException if it does not fit
+   */
+  public void copyTo(byte[] dst, int at) {
+    System.arraycopy(encoded, 0, dst, at, encoded.length);
   }
 
   /** Writes the key's msgpack encoding. For codecs; does not copy. */

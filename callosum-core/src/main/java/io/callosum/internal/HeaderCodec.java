@@ -11,7 +11,6 @@ import io.callosum.Metadata;
 import io.callosum.OrderKey;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import org.msgpack.core.MessageBufferPacker;
 import org.msgpack.core.MessagePackException;
@@ -26,32 +25,34 @@ import org.msgpack.value.ValueType;
  *
  * <p>Decoding trusts nothing ({@link Msgpack}) and reads one field group at a time ({@link
  * HeaderReader}); a FUNCTION or reply whose {@code meth}, {@code okey} and {@code seq} were
- * readable is refused with that partial header, so that it can be answered. Thread-safe: each
- * thread reuses its own reader.
+ * readable is refused with that partial header, so that it can be answered. The usual headers
+ * (Python's five keys, and a deadline) are read and written in their bytes by {@link
+ * CanonicalHeader}, which declines every other one to the code here. Thread-safe: each thread
+ * reuses its own reader.
  */
 final class HeaderCodec {
   /** Header keys beyond this many are refused (Python sends 5). */
   private static final int MAX_HEADER_ENTRIES = 32;
 
   /** The header keys, in the order of {@link #HEADER_KEYS}. */
-  private static final int TYPE = 0;
+  static final int TYPE = 0;
 
-  private static final int METH = 1;
-  private static final int OKEY = 2;
-  private static final int SEQ = 3;
-  private static final int ZIP = 4;
+  static final int METH = 1;
+  static final int OKEY = 2;
+  static final int SEQ = 3;
+  static final int ZIP = 4;
   private static final int CHN = 5;
   private static final int STM = 6;
   private static final int CHK = 7;
   private static final int CRD = 8;
   private static final int MD = 9;
-  private static final int DL = 10;
+  static final int DL = 10;
   private static final String[] HEADER_KEY_NAMES = {
     "type", "meth", "okey", "seq", "zip", "chn", "stm", "chk", "crd", "md", "dl"
   };
 
   /** Each header key as a msgpack fixstr, as written and as compared when read. */
-  private static final byte[][] HEADER_KEYS = Msgpack.fixstrs(HEADER_KEY_NAMES);
+  static final byte[][] HEADER_KEYS = Msgpack.fixstrs(HEADER_KEY_NAMES);
 
   private static final ThreadLocal<HeaderReader> HEADER_READERS =
       ThreadLocal.withInitial(HeaderReader::new);
@@ -62,6 +63,12 @@ final class HeaderCodec {
    * The header frame of {@code h}: the five keys in Python's order, then the extensions it uses.
    */
   static byte[] encode(Header h) {
+    byte[] canonical = CanonicalHeader.write(h);
+    return canonical != null ? canonical : encodeWithPacker(h);
+  }
+
+  /** {@link #encode} with msgpack-core's packer, whatever the header. */
+  static byte[] encodeWithPacker(Header h) {
     MessageBufferPacker p = Msgpack.packer();
     try {
       boolean chain = !h.chain().isEmpty();
@@ -162,7 +169,9 @@ final class HeaderCodec {
    * Decodes a header frame. Unknown keys are skipped (bounded). Throws {@link BadMessageException}
    * for anything malformed (including a {@code meth} that is not valid UTF-8 and a {@code seq}
    * outside 0 to 2^32-1), with the partly decoded header when the message is a FUNCTION whose meth,
-   * okey and seq were readable, so that it can be answered with an ERROR reply.
+   * okey and seq were readable, so that it can be answered with an ERROR reply. With {@code
+   * canonicalFirst} (always, but in tests that compare both) {@link CanonicalHeader} reads the
+   * frame if it can.
    */
   static Header decode(
       byte[] frame,
@@ -170,9 +179,16 @@ final class HeaderCodec {
       int maxChain,
       int maxValues,
       int maxMetadataEntries,
-      int maxMetadataSize)
+      int maxMetadataSize,
+      boolean canonicalFirst)
       throws BadMessageException {
     HeaderReader r = HEADER_READERS.get();
+    if (canonicalFirst) {
+      Header canonical = r.canonical.read(frame, maxOrderKeySize, maxValues);
+      if (canonical != null) {
+        return canonical;
+      }
+    }
     // The fields live in locals, not in the reused reader: a reference stored into a long-lived
     // object costs a GC write barrier, and a header is decoded for every message.
     int type = NO_TYPE;
@@ -329,6 +345,9 @@ final class HeaderCodec {
   private static final class HeaderReader {
     final Msgpack.Unpacker unpacker = new Msgpack.Unpacker();
 
+    /** The usual headers, read without the unpacker. */
+    final CanonicalHeader canonical = new CanonicalHeader();
+
     /**
      * What is wrong with the header being read (the last thing found), or null. Set only when
      * something is.
@@ -382,7 +401,7 @@ final class HeaderCodec {
       if (end - start > maxOrderKeySize) {
         problem = "okey is " + (end - start) + " bytes, more than the limit of " + maxOrderKeySize;
       }
-      return OrderKey.fromEncoded(Arrays.copyOfRange(frame, start, end));
+      return OrderKey.fromEncoded(frame, start, end);
     }
 
     long seq(MessageUnpacker u, ValueType vt, int frameLength) throws IOException {

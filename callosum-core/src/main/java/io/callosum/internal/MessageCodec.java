@@ -63,7 +63,8 @@ public final class MessageCodec {
         maxChain,
         maxValues,
         Limits.DEFAULT_MAX_METADATA_ENTRIES,
-        Limits.DEFAULT_MAX_METADATA_SIZE);
+        Limits.DEFAULT_MAX_METADATA_SIZE,
+        true);
   }
 
   /** Decodes a header frame under {@code limits} (order key, chain, values, metadata). */
@@ -74,7 +75,8 @@ public final class MessageCodec {
         limits.maxCallChain(),
         limits.maxElements(),
         limits.maxMetadataEntries(),
-        limits.maxMetadataSize());
+        limits.maxMetadataSize(),
+        true);
   }
 
   /**

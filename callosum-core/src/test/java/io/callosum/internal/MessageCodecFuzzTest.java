@@ -2,9 +2,11 @@ package io.callosum.internal;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import io.callosum.Limits;
 import io.callosum.OrderKey;
 import io.callosum.testing.FuzzInput;
 import io.callosum.testing.FuzzSeeds;
@@ -20,7 +22,8 @@ import org.junit.jupiter.api.Test;
  * Fuzz targets of the header and body frames a remote sends (docs/FUZZING.md). Decoding throws
  * nothing but {@link BadMessageException}, allocates at most a bound linear in the frame (plus the
  * body limit for a compressed body), and what decodes encodes back to bytes that decode equal; a
- * partial header kept for an ERROR reply can be answered.
+ * partial header kept for an ERROR reply can be answered. The usual headers, read and written in
+ * their bytes ({@link CanonicalHeader}), read and write as the general msgpack code does.
  */
 class MessageCodecFuzzTest {
   private static final int MAX_OKEY = 64;
@@ -49,15 +52,29 @@ class MessageCodecFuzzTest {
             partial.type() == MessageType.FUNCTION || partial.type().isReply(), partial::toString);
         MessageCodec.encodeHeader(partial.reply(MessageType.ERROR));
       }
+      assertThrows(BadMessageException.class, () -> general(frame), "the general code refuses it");
       return;
     }
     Header h = decoded[0];
+    assertEquals(general(frame), h, "read as the general code (not CanonicalHeader) reads it");
     assertTrue(h.chain().size() <= MAX_CHAIN, "chain within the limit");
     assertTrue(h.orderKey().encodedSize() <= MAX_OKEY, "okey within the limit");
     assertEquals(
         h,
         MessageCodec.decodeHeader(MessageCodec.encodeHeader(h), MAX_OKEY, MAX_CHAIN),
         "re-encoded header");
+  }
+
+  /** A header frame read by {@link HeaderCodec}'s general code, with decodeHeader's limits. */
+  private static Header general(byte[] frame) throws BadMessageException {
+    return HeaderCodec.decode(
+        frame,
+        MAX_OKEY,
+        MAX_CHAIN,
+        Limits.defaults().maxElements(),
+        Limits.DEFAULT_MAX_METADATA_ENTRIES,
+        Limits.DEFAULT_MAX_METADATA_SIZE,
+        false);
   }
 
   /** First byte: the {@code zip} flag (bit 0); the rest is the body frame. */
@@ -106,12 +123,13 @@ class MessageCodecFuzzTest {
 
   /**
    * decode(encode(h)) == h and decode(encode(body)) == body for headers and bodies made from the
-   * input.
+   * input; a header is written as msgpack-core's packer writes it.
    */
   @FuzzTest
   void generated(byte[] data) throws Exception {
     FuzzInput in = new FuzzInput(data);
     Header h = header(in);
+    assertArrayEquals(HeaderCodec.encodeWithPacker(h), MessageCodec.encodeHeader(h));
     assertEquals(h, MessageCodec.decodeHeader(MessageCodec.encodeHeader(h), 1 << 20, 1024));
     byte[] meta = in.chunk();
     byte[] body = in.bool() ? null : in.chunk();
