@@ -6,7 +6,6 @@ import static io.callosum.internal.Msgpack.key;
 import io.callosum.internal.MessageCodec.BodyFrame;
 import java.io.IOException;
 import java.util.Arrays;
-import org.msgpack.core.MessageBufferPacker;
 import org.msgpack.core.MessagePackException;
 import org.msgpack.core.MessageUnpacker;
 import org.msgpack.value.ValueType;
@@ -28,39 +27,34 @@ final class BodyCodec {
 
   private static final byte[][] BODY_KEYS = Msgpack.fixstrs(BODY_KEY_NAMES);
 
+  private static final int NIL = 0xc0;
+  private static final int BIN8 = 0xc4;
+
+  private static final byte[] NO_BYTES = new byte[0];
+
   private static final ThreadLocal<Msgpack.Unpacker> UNPACKERS =
       ThreadLocal.withInitial(Msgpack.Unpacker::new);
 
   private BodyCodec() {}
 
   /**
-   * Encodes a body frame; with {@code zip}, the whole map is raw-snappy compressed. The msgpack
-   * before the body's bytes is packed apart, and the body copied once behind it into the frame: a
-   * 64 KiB stream item used to be allocated and copied three times on its way into the frame.
+   * Encodes a body frame; with {@code zip}, the whole map is raw-snappy compressed. Written
+   * straight into one array of its exact size, each bin with the smallest header (as msgpack-core
+   * and Python's msgpack write them): a 64 KiB stream item used to be allocated and copied three
+   * times on its way into the frame, and a small body's msgpack prefix packed, sliced and copied.
    */
   static byte[] encode(byte[] meta, byte[] body, boolean zip) {
-    byte[] frame;
-    MessageBufferPacker p = Msgpack.packer();
-    try {
-      p.packMapHeader(2);
-      p.writePayload(BODY_KEYS[0]).packBinaryHeader(meta.length).writePayload(meta);
-      p.writePayload(BODY_KEYS[1]);
-      if (body == null) {
-        p.packNil();
-      } else {
-        p.packBinaryHeader(body.length);
-      }
-      byte[] prefix = p.toByteArray();
-      if (body == null || body.length == 0) {
-        frame = prefix;
-      } else {
-        frame = Arrays.copyOf(prefix, Math.addExact(prefix.length, body.length));
-        System.arraycopy(body, 0, frame, prefix.length, body.length);
-      }
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    } finally {
-      p.clear();
+    long size = 1L + 5 + binHeader(meta.length) + meta.length + 5;
+    size += body == null ? 1 : binHeader(body.length) + (long) body.length;
+    byte[] frame = new byte[Math.toIntExact(size)];
+    frame[0] = (byte) 0x82; // fixmap of 2
+    int at = put(frame, 1, BODY_KEYS[0]);
+    at = putBin(frame, at, meta);
+    at = put(frame, at, BODY_KEYS[1]);
+    if (body == null) {
+      frame[at] = (byte) NIL;
+    } else {
+      putBin(frame, at, body);
     }
     if (!zip) {
       return frame;
@@ -70,6 +64,23 @@ final class BodyCodec {
     } catch (IOException e) {
       throw new IllegalStateException("snappy compression failed", e);
     }
+  }
+
+  private static int put(byte[] frame, int at, byte[] bytes) {
+    System.arraycopy(bytes, 0, frame, at, bytes.length);
+    return at + bytes.length;
+  }
+
+  /** A bin8, bin16 or bin32 header, then the bytes. */
+  private static int putBin(byte[] frame, int at, byte[] bytes) {
+    int len = bytes.length;
+    int header = binHeader(len);
+    frame[at] = (byte) (header == 2 ? BIN8 : header == 3 ? BIN8 + 1 : BIN8 + 2);
+    for (int i = header - 1; i >= 1; i--) {
+      frame[at + i] = (byte) len;
+      len >>>= 8;
+    }
+    return put(frame, at + header, bytes);
   }
 
   /** The size of a body frame before compression, without building it. */
@@ -104,6 +115,12 @@ final class BodyCodec {
         throw new BadMessageException("invalid snappy data: " + e.getMessage(), null, e);
       }
     }
+    BodyFrame canonical = canonical(map);
+    return canonical != null ? canonical : general(map, maxValues);
+  }
+
+  /** Reads a body frame's map with msgpack-core's unpacker, whatever it holds. */
+  static BodyFrame general(byte[] map, int maxValues) throws BadMessageException {
     byte[] meta = null;
     byte[] body = null;
     boolean sawBody = false;
@@ -154,5 +171,68 @@ final class BodyCodec {
       throw new BadMessageException("body frame lacks meta or body", null);
     }
     return new BodyFrame(meta, body);
+  }
+
+  /**
+   * The frame read straight in its bytes if it is the usual one — {@code meta} then {@code body},
+   * each a bin with its smallest header, the body perhaps nil — else null, for the msgpack-core
+   * code, which reads every frame this reads into the same bodies, and refuses the rest.
+   */
+  static BodyFrame canonical(byte[] map) {
+    if (map.length < 1 + 5 + 2 + 5 + 1 || (map[0] & 0xff) != 0x82) {
+      return null;
+    }
+    int metaEnd = binEnd(map, 1 + 5);
+    if (metaEnd < 0
+        || !Arrays.equals(map, 1, 6, BODY_KEYS[0], 0, 5)
+        || metaEnd + 5 >= map.length
+        || !Arrays.equals(map, metaEnd, metaEnd + 5, BODY_KEYS[1], 0, 5)) {
+      return null;
+    }
+    int bodyAt = metaEnd + 5;
+    byte[] body;
+    if ((map[bodyAt] & 0xff) == NIL && bodyAt + 1 == map.length) {
+      body = null;
+    } else if (binEnd(map, bodyAt) == map.length) {
+      body = Arrays.copyOfRange(map, bodyAt + binHeader(map, bodyAt), map.length);
+    } else {
+      return null;
+    }
+    int metaAt = 6 + binHeader(map, 6);
+    byte[] meta = metaAt == metaEnd ? NO_BYTES : Arrays.copyOfRange(map, metaAt, metaEnd);
+    return new BodyFrame(meta, body);
+  }
+
+  /**
+   * Where the bin at {@code at} ends if it is one with its smallest header and fits the frame; -1
+   * if not.
+   */
+  private static int binEnd(byte[] map, int at) {
+    int header = binHeader(map, at);
+    if (header < 0 || at + header > map.length) {
+      return -1;
+    }
+    long len = 0;
+    for (int i = 1; i < header; i++) {
+      len = (len << 8) | (map[at + i] & 0xff);
+    }
+    if (binHeader((int) Math.min(len, Integer.MAX_VALUE)) != header
+        || len > map.length - at - header) {
+      return -1; // a longer header than its length needs, or past the frame
+    }
+    return (int) (at + header + len);
+  }
+
+  /** The size of the bin header at {@code at} (2, 3 or 5), or -1 if none is there. */
+  private static int binHeader(byte[] map, int at) {
+    if (at >= map.length) {
+      return -1;
+    }
+    return switch (map[at] & 0xff) {
+      case BIN8 -> 2;
+      case BIN8 + 1 -> 3;
+      case BIN8 + 2 -> 5;
+      default -> -1;
+    };
   }
 }

@@ -218,16 +218,7 @@ class CanonicalHeaderTest {
         HeaderCodec.encodeWithPacker(
             header(MessageType.FUNCTION, ascii(40), OrderKey.of("key"), 70000, true, 3000)));
     for (byte[] frame : frames) {
-      for (int len = 0; len <= frame.length + 1; len++) {
-        readsAlike(Arrays.copyOf(frame, len));
-      }
-      for (int i = 0; i < frame.length; i++) {
-        for (byte b : interesting) {
-          byte[] changed = frame.clone();
-          changed[i] = b;
-          readsAlike(changed);
-        }
-      }
+      FrameVariants.each(frame, interesting, this::readsAlike);
     }
   }
 

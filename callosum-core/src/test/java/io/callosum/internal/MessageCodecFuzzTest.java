@@ -29,6 +29,7 @@ class MessageCodecFuzzTest {
   private static final int MAX_OKEY = 64;
   private static final int MAX_CHAIN = 4;
   private static final int MAX_BODY = 4096;
+  private static final int MAX_VALUES = Limits.defaults().maxElements();
 
   /**
    * What a decode may allocate beyond its linear bound: small objects, an exception's stack trace.
@@ -71,7 +72,7 @@ class MessageCodecFuzzTest {
         frame,
         MAX_OKEY,
         MAX_CHAIN,
-        Limits.defaults().maxElements(),
+        MAX_VALUES,
         Limits.DEFAULT_MAX_METADATA_ENTRIES,
         Limits.DEFAULT_MAX_METADATA_SIZE,
         false);
@@ -92,9 +93,17 @@ class MessageCodecFuzzTest {
           "decodeBody",
           () -> decoded[0] = MessageCodec.decodeBody(frame, zip, MAX_BODY));
     } catch (BadMessageException e) {
+      if (!zip) {
+        assertThrows(BadMessageException.class, () -> BodyCodec.general(frame, MAX_VALUES));
+      }
       return;
     }
     MessageCodec.BodyFrame b = decoded[0];
+    if (!zip) {
+      MessageCodec.BodyFrame general = BodyCodec.general(frame, MAX_VALUES);
+      assertArrayEquals(general.meta(), b.meta(), "meta as the general code reads it");
+      assertArrayEquals(general.body(), b.body(), "body as the general code reads it");
+    }
     int size = b.meta().length + (b.body() == null ? 0 : b.body().length);
     assertTrue(size <= (zip ? MAX_BODY : frame.length), "meta and body fit in what was decoded");
     MessageCodec.BodyFrame again =
