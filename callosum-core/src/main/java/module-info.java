@@ -14,9 +14,6 @@ module io.callosum.core {
   requires jackson.dataformat.msgpack;
   requires com.fasterxml.jackson.databind;
   requires org.xerial.snappy;
-  requires org.jctools.core;
-  // jctools reads sun.misc.Unsafe, and requires its module only statically.
-  requires jdk.unsupported;
 
   exports io.callosum;
   exports io.callosum.fanout;

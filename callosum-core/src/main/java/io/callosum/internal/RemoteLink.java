@@ -11,7 +11,6 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
-import org.jctools.maps.NonBlockingHashMapLong;
 
 /**
  * The core's state for one connected remote: its link, its calls in flight both ways, its big
@@ -31,11 +30,8 @@ final class RemoteLink implements RemotePeer {
   /** Where what this peer holds for the remote counts ({@link Link#memory()}). */
   final MemoryBudget.Holder memory;
 
-  /**
-   * Calls this peer made to the remote, by seq: a lock-free table of primitive keys (a boxed-key
-   * {@link ConcurrentHashMap} was a fifth of a pipelining client's I/O thread).
-   */
-  final NonBlockingHashMapLong<ClientCall> pending = new NonBlockingHashMapLong<>();
+  /** Calls this peer made to the remote, by seq. */
+  final ConcurrentHashMap<Long, ClientCall> pending = new ConcurrentHashMap<>();
 
   /** Calls the remote made to this peer that have not been answered yet. */
   final ConcurrentHashMap<ServeKey, ServerCall> serving = new ConcurrentHashMap<>();
