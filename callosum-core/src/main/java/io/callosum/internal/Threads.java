@@ -130,9 +130,11 @@ public final class Threads {
 
   /**
    * How long tasks may wait behind a running one that makes no progress (and did not say it waits)
-   * before other threads of a {@link BurstPool} run them.
+   * before other threads of a {@link BurstPool} run them: 5 ms, as the pool's watcher wakes this
+   * often while tasks wait, and at 1 ms its wake-ups and the pool's lock halved what the ZeroMQ
+   * lower's default executors did on two cores (PERFORMANCE.md, <i>The handler pool's watcher</i>).
    */
-  static final long STALL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+  static final long STALL_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
   /**
    * The same as {@link #handlerExecutor}, for completions: it never refuses a task (completions
