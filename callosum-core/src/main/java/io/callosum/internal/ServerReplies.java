@@ -9,6 +9,7 @@ import io.callosum.Payload;
 import io.callosum.lower.Capabilities;
 import io.callosum.lower.Envelope;
 import io.callosum.upper.Codec;
+import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import org.slf4j.Logger;
@@ -89,15 +90,15 @@ final class ServerReplies {
           ErrorNames.CODEC_ERROR,
           "cannot encode the result of " + c.header.method() + ": " + e.getMessage());
     }
-    Header h = c.header.reply(MessageType.RESULT);
+    Header call = c.header;
     Header result =
         new Header(
-            h.type(),
-            h.method(),
-            h.orderKey(),
-            h.seq(),
+            MessageType.RESULT,
+            call.method(),
+            call.orderKey(),
+            call.seq(),
             compressReplies,
-            h.chain(),
+            List.of(), // a reply carries no chain (as Header.reply)
             0,
             0,
             0,

@@ -211,7 +211,7 @@ final class ClientBundle implements Connection.Owner, IoLoop.Ticking {
         Capabilities remote =
             Capabilities.decode(Arrays.copyOfRange(frame, Wire.CHANNEL_FRAME_HEADER, frame.length));
         Channel ch = new Channel(number, c, e, remote, null, e.listener());
-        c.channels.put(number, ch);
+        c.channels.add(ch);
         e.backoff.reset();
         e.opened(ch);
       }
@@ -283,7 +283,7 @@ final class ClientBundle implements Connection.Owner, IoLoop.Ticking {
       return;
     }
     String target = open.target();
-    if (c.channels.containsKey(number)) {
+    if (c.channels.contains(number)) {
       c.abort(Wire.PROTOCOL, "channel " + Integer.toUnsignedString(number) + " is already open");
       return;
     }
@@ -310,7 +310,7 @@ final class ClientBundle implements Connection.Owner, IoLoop.Ticking {
     Channel ch =
         new Channel(
             number, c, null, remote, open.origin().isEmpty() ? null : open.origin(), b.listener());
-    c.channels.put(number, ch);
+    c.channels.add(ch);
     b.channels.add(ch);
     c.sendFrame(Wire.channelFrame(Wire.OPENED, number, b.capabilities()));
     ch.announce();

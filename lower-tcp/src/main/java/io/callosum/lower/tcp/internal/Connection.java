@@ -12,10 +12,7 @@ import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -84,7 +81,7 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
   private Phase phase;
 
   /** Open channels by number. Loop thread only. */
-  final Map<Integer, Channel> channels = new HashMap<>();
+  final ChannelTable channels = new ChannelTable();
 
   /** Channel opens refused for the limit (a bound endpoint cuts a flood). */
   int refusedOpens;
@@ -313,7 +310,7 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
 
     @Override
     public boolean isOpen(int number) {
-      return channels.containsKey(number);
+      return channels.contains(number);
     }
 
     @Override
@@ -539,7 +536,7 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
    * thread.
    */
   void closeChannel(Channel ch, String reason) {
-    if (channels.remove(ch.number, ch)) {
+    if (channels.remove(ch)) {
       if (phase == Phase.DATA) {
         sendFrame(Wire.close(ch.number, reason));
       }
@@ -697,8 +694,7 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
     in.stop();
     gate.close();
     handshake.end();
-    List<Channel> open = new ArrayList<>(channels.values());
-    channels.clear();
+    List<Channel> open = channels.removeAll();
     for (Channel ch : open) {
       ch.lost(cause);
       owner.channelClosed(this, ch);

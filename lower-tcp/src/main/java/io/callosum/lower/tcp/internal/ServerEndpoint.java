@@ -276,7 +276,7 @@ final class ServerEndpoint implements Endpoint, Connection.Owner, IoLoop.Ready {
                   : " is in the accepting side's id space"));
       return;
     }
-    if (c.channels.containsKey(number)) {
+    if (c.channels.contains(number)) {
       c.abort(Wire.PROTOCOL, "channel " + number + " is already open");
       return;
     }
@@ -298,7 +298,7 @@ final class ServerEndpoint implements Endpoint, Connection.Owner, IoLoop.Ready {
     Capabilities remote =
         Capabilities.decode(Arrays.copyOfRange(frame, Wire.CHANNEL_FRAME_HEADER, frame.length));
     Channel ch = new Channel(number, c, null, remote, c.userId(), listener);
-    c.channels.put(number, ch);
+    c.channels.add(ch);
     c.sendFrame(Wire.channelFrame(Wire.OPENED, number, capabilities));
     ch.announce();
   }
