@@ -57,6 +57,11 @@ public final class ReadBatch {
     b.atEnd.clear();
   }
 
+  /** Whether the calling thread is in a read round (between {@link #begin()} and its end). */
+  public static boolean inRound() {
+    return CURRENT.get().depth > 0;
+  }
+
   /**
    * Runs {@code task} (a wake-up, which must not block) at the end of the calling thread's read
    * round, or now if the thread is not in one. The caller defers one task per consumer and round,

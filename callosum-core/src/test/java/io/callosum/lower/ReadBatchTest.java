@@ -1,7 +1,9 @@
 package io.callosum.lower;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -9,6 +11,17 @@ import org.junit.jupiter.api.Test;
 
 /** Tasks deferred to the end of a read round run there, in order; outside a round, at once. */
 class ReadBatchTest {
+  @Test
+  void inRound_isTrueFromTheFirstBeginToTheOutermostEnd() {
+    assertFalse(ReadBatch.inRound());
+    ReadBatch.begin();
+    ReadBatch.begin();
+    ReadBatch.end();
+    assertTrue(ReadBatch.inRound(), "an inner end leaves the round going");
+    ReadBatch.end();
+    assertFalse(ReadBatch.inRound());
+  }
+
   @Test
   void outsideARoundATaskRunsAtOnce() {
     List<String> ran = new ArrayList<>();

@@ -547,13 +547,13 @@ final class LinkFanout {
 
     /**
      * Under the lock: hands {@code item} to the core; pauses on a false answer; grants credit back
-     * every half queue.
+     * every half queue and at the end of a read round.
      */
     private void deliver(Source s, FanoutItem item) {
       if (!listener.received(item)) {
         paused = true;
       }
-      s.handedOn();
+      s.handedOn(this);
     }
 
     /**

@@ -1,14 +1,15 @@
 package io.callosum.lower.links;
 
 import io.callosum.lower.Link;
+import io.callosum.lower.ReadBatch;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The credit a receiving side has granted one sender link: what the sender may still send, and what
- * has been handed on and is owed back (returned every half window). Guarded by the lock of the
- * receiving side that owns it.
+ * has been handed on and is owed back (returned every half window, and at the end of a read round).
+ * Guarded by the lock of the receiving side that owns it.
  */
 class SenderCredit {
   private static final Logger LOG = LoggerFactory.getLogger(SenderCredit.class);
@@ -43,10 +44,30 @@ class SenderCredit {
     return true;
   }
 
-  /** Counts an item handed on, and grants credit back every half window. */
-  void handedOn() {
+  /**
+   * Counts an item handed on, and grants credit back every half window and, in a lower's read round
+   * ({@link ReadBatch}), at its end: a sender that runs ahead of a busy receiving process gets its
+   * credit back within a round, not half a window later, so it drops nothing for a receiver whose
+   * queues are empty (with returns every half window only, a burst of a window's worth of items
+   * could find half of it still owed). Called under {@code lock}, which guards this credit; the
+   * round's end takes it too.
+   */
+  void handedOn(Object lock) {
     owed++;
     if (owed >= Math.max(1, window / 2)) {
+      grantOwed();
+    } else if (owed == 1 && ReadBatch.inRound()) {
+      ReadBatch.runAtEnd(
+          () -> {
+            synchronized (lock) {
+              grantOwed();
+            }
+          });
+    }
+  }
+
+  private void grantOwed() {
+    if (owed > 0) {
       outstanding += owed;
       LinkFanout.send(link, LinkFanout.credit(owed), LinkFanout.EMPTY);
       owed = 0;

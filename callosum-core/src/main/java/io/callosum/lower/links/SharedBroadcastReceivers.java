@@ -153,7 +153,7 @@ final class SharedBroadcastReceivers {
         return;
       }
       members.deliver(link, link.memory(), item);
-      s.handedOn();
+      s.handedOn(this);
     }
 
     @Override
