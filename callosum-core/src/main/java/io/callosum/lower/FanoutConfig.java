@@ -7,8 +7,9 @@ import java.util.Objects;
  *
  * @param pattern broadcast or pipeline
  * @param bind whether this side binds the address (else it connects to it); either side may bind
- * @param queueCapacity the most items the lower may hold per remote and per direction (its
- *     high-water mark), and the size of the sender's own queue
+ * @param queueCapacity the items the lower holds per remote and per direction before it drops or
+ *     refuses more (its high-water mark; a ZeroMQ PUB's pipes, which count reads late, may hold up
+ *     to twice as many), and the size of the sender's own queue
  * @param maxMessageSize the largest item (topic, header and body) a receiver accepts; a lower drops
  *     (or disconnects the sender of) a bigger one
  */

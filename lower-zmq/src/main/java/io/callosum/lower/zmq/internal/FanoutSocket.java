@@ -1,6 +1,7 @@
 package io.callosum.lower.zmq.internal;
 
 import io.callosum.lower.FanoutConfig;
+import io.callosum.lower.FanoutPattern;
 import io.callosum.lower.zmq.ZmqOptions;
 import java.io.IOException;
 import java.net.URI;
@@ -32,6 +33,24 @@ abstract class FanoutSocket extends LoopSocket {
     this.greeting = config.bind() ? null : new GreetingWatch(loop, shared, context);
   }
 
+  /**
+   * The send high-water mark: for broadcast twice the capacity, so that {@code queueCapacity} items
+   * always fit before a PUB drops. jeromq's pipe counts an item as gone only once its reader
+   * reports it read, and a reader reports every half high-water mark; with the capacity itself as
+   * the mark, a PUB dropped items for a subscriber that had read up to half the capacity without
+   * reporting it, though fewer than the capacity were unread (a burst of the capacity then lost an
+   * item or two). With twice the capacity it drops only while at least the capacity is unread, and
+   * its pipe holds at most twice the capacity of the sender's own items. A PUSH drops nothing (it
+   * waits), and keeps the capacity: a small one is how a pipeline keeps jobs from piling up at a
+   * busy worker. The receive mark stays the capacity too, so what a remote can make a receiver hold
+   * is not raised.
+   */
+  static int sendHighWaterMark(FanoutConfig config) {
+    return config.pattern() == FanoutPattern.BROADCAST
+        ? (int) Math.min(Integer.MAX_VALUE, 2L * config.queueCapacity())
+        : config.queueCapacity();
+  }
+
   /** Makes a socket object; its constructor takes a use of the context. */
   interface Factory<T> {
     T create() throws IOException;
@@ -60,7 +79,7 @@ abstract class FanoutSocket extends LoopSocket {
     s.setHeartbeatIvl((int) options.heartbeatInterval().toMillis());
     s.setHeartbeatTimeout((int) options.heartbeatTimeout().toMillis());
     s.setHeartbeatTtl((int) options.heartbeatTimeout().toMillis());
-    s.setSndHWM(config.queueCapacity());
+    s.setSndHWM(sendHighWaterMark(config));
     s.setRcvHWM(config.queueCapacity());
     s.setMaxMsgSize(config.maxMessageSize());
     s.setMsgAllocator(GuardedAllocator.INSTANCE);
