@@ -1,5 +1,6 @@
 package io.callosum.internal;
 
+import io.callosum.lower.ReadBatch;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -114,12 +115,44 @@ final class BurstPool extends AbstractExecutorService {
     this.factory = factory;
   }
 
+  /**
+   * What the calling I/O thread handed over during a read round that hands over at its end ({@link
+   * ReadBatch#beginHandingOverAtEnd}), queued together then.
+   */
+  private final ThreadLocal<ArrayList<Runnable>> heldInRound =
+      ThreadLocal.withInitial(ArrayList::new);
+
   @Override
   public void execute(Runnable task) {
     if (state != RUNNING) {
       throw new RejectedExecutionException("the pool is shut down");
     }
+    if (ReadBatch.handsOverAtEnd()) {
+      ArrayList<Runnable> held = heldInRound.get();
+      if (held.isEmpty()) {
+        ReadBatch.runAtEnd(this::handOverRound);
+      }
+      held.add(task);
+      return;
+    }
     queue.add(task);
+    wakeFor();
+  }
+
+  /**
+   * Queues what the calling thread held in its read round, and wakes a thread for it once. A pool
+   * shut down meanwhile still queues them: after {@link #shutdown} its threads run them, after
+   * {@link #shutdownNow} they never run, like the tasks that call returned.
+   */
+  private void handOverRound() {
+    ArrayList<Runnable> held = heldInRound.get();
+    queue.addAll(held);
+    held.clear();
+    wakeFor();
+  }
+
+  /** A task was queued: wakes a thread unless one is awake (which then gets a watcher). */
+  private void wakeFor() {
     if (awake.get() > 0) {
       watch(); // it waits behind a running task, which may block
       return;

@@ -25,6 +25,7 @@ public final class ReadBatch {
   private static final ThreadLocal<ReadBatch> CURRENT = ThreadLocal.withInitial(ReadBatch::new);
 
   private int depth;
+  private boolean handsOverAtEnd;
   private final List<Runnable> atEnd = new ArrayList<>();
 
   private ReadBatch() {}
@@ -32,6 +33,32 @@ public final class ReadBatch {
   /** The calling thread starts a read round (its I/O thread, before it hands messages over). */
   public static void begin() {
     CURRENT.get().depth++;
+  }
+
+  /**
+   * As {@link #begin()}, and the tasks the round gives the peer's default executors (calls for the
+   * handler pool, completions for the callback pool) are handed over together at its end, one
+   * hand-over and at most one wake-up for the round, instead of each as it is read. For a lower
+   * whose I/O thread reads a batch more slowly than a pool's thread runs what it hands over (the
+   * ZeroMQ lower: every frame is a jeromq call), so that the pool's thread would otherwise be
+   * woken, run one task and park again many times per batch. Takes effect when it starts the
+   * outermost round.
+   */
+  public static void beginHandingOverAtEnd() {
+    ReadBatch b = CURRENT.get();
+    if (b.depth == 0) {
+      b.handsOverAtEnd = true;
+    }
+    b.depth++;
+  }
+
+  /**
+   * Whether the calling thread is in a read round begun with {@link #beginHandingOverAtEnd()}: an
+   * executor then holds what it is given until the round's end ({@link #runAtEnd}).
+   */
+  public static boolean handsOverAtEnd() {
+    ReadBatch b = CURRENT.get();
+    return b.depth > 0 && b.handsOverAtEnd;
   }
 
   /**
@@ -47,6 +74,7 @@ public final class ReadBatch {
     if (--b.depth > 0) {
       return;
     }
+    b.handsOverAtEnd = false;
     for (Runnable task : b.atEnd) {
       try {
         task.run();

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.callosum.lower.ReadBatch;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -235,5 +236,46 @@ class BurstPoolTest {
     CountDownLatch again = new CountDownLatch(1);
     pool.execute(again::countDown);
     assertTrue(again.await(10, TimeUnit.SECONDS), "a new thread starts for new work");
+  }
+
+  @Test
+  void whatAReadRoundHandsOverAtItsEnd_startsThen_onOneThread_inOrder() throws Exception {
+    pool = new BurstPool(64, HOUR, HOUR, counting);
+    int n = 20;
+    List<Integer> ran = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Set<Thread> threads = ConcurrentHashMap.newKeySet();
+    CountDownLatch done = new CountDownLatch(n);
+    ReadBatch.beginHandingOverAtEnd();
+    try {
+      for (int i = 0; i < n; i++) {
+        int task = i;
+        pool.execute(
+            () -> {
+              ran.add(task);
+              threads.add(Thread.currentThread());
+              done.countDown();
+            });
+      }
+      assertEquals(0, made.get(), "nothing is queued, no thread woken, before the round ends");
+    } finally {
+      ReadBatch.end();
+    }
+    assertTrue(done.await(10, TimeUnit.SECONDS));
+    assertEquals(java.util.stream.IntStream.range(0, n).boxed().toList(), ran);
+    assertEquals(1, threads.size(), "one thread ran the round's tasks");
+  }
+
+  @Test
+  void aPlainReadRoundHandsEachTaskOverAtOnce() throws Exception {
+    pool = new BurstPool(64, HOUR, HOUR, counting);
+    CountDownLatch ran = new CountDownLatch(1);
+    ReadBatch.begin();
+    try {
+      pool.execute(ran::countDown);
+      assertEquals(1, made.get(), "a thread is started for the task at once");
+      assertTrue(ran.await(10, TimeUnit.SECONDS), "and runs it before the round ends");
+    } finally {
+      ReadBatch.end();
+    }
   }
 }

@@ -70,4 +70,25 @@ class ReadBatchTest {
   void anEndWithoutABeginIsRefused() {
     assertThrows(IllegalStateException.class, ReadBatch::end);
   }
+
+  @Test
+  void handsOverAtEnd_onlyInARoundBegunSo_untilItsOutermostEnd() {
+    assertFalse(ReadBatch.handsOverAtEnd());
+    ReadBatch.begin();
+    assertFalse(ReadBatch.handsOverAtEnd(), "a plain round");
+    ReadBatch.beginHandingOverAtEnd();
+    assertFalse(ReadBatch.handsOverAtEnd(), "it takes effect only when it starts the round");
+    ReadBatch.end();
+    ReadBatch.end();
+    ReadBatch.beginHandingOverAtEnd();
+    ReadBatch.begin();
+    assertTrue(ReadBatch.handsOverAtEnd());
+    ReadBatch.end();
+    assertTrue(ReadBatch.handsOverAtEnd(), "an inner end leaves it");
+    ReadBatch.end();
+    assertFalse(ReadBatch.handsOverAtEnd(), "the outermost end clears it");
+    ReadBatch.begin();
+    assertFalse(ReadBatch.handsOverAtEnd(), "the next plain round does not inherit it");
+    ReadBatch.end();
+  }
 }

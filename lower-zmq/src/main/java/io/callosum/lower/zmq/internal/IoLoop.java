@@ -424,7 +424,10 @@ final class IoLoop implements Runnable {
 
   /** Serves {@code h}; true if it found anything to do (or failed). */
   private boolean serve(Handler h) {
-    ReadBatch.begin(); // the consumers a batch makes ready are woken once, after it
+    // The consumers a batch makes ready are woken once, after it, and the calls and completions it
+    // gives the default pools are handed over together then (docs/PERFORMANCE.md, ZeroMQ: a
+    // batch handed to the pools at its end).
+    ReadBatch.beginHandingOverAtEnd();
     try {
       return h.ready();
     } catch (RuntimeException e) {
