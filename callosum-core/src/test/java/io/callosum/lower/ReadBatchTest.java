@@ -72,23 +72,33 @@ class ReadBatchTest {
   }
 
   @Test
-  void handsOverAtEnd_onlyInARoundBegunSo_untilItsOutermostEnd() {
-    assertFalse(ReadBatch.handsOverAtEnd());
+  void aPlainRoundHoldsNothing_evenAroundAHoldingOneNestedInIt() {
+    assertFalse(ReadBatch.handsOverAtEnd(), "outside any round");
     ReadBatch.begin();
-    assertFalse(ReadBatch.handsOverAtEnd(), "a plain round");
-    ReadBatch.beginHandingOverAtEnd();
-    assertFalse(ReadBatch.handsOverAtEnd(), "it takes effect only when it starts the round");
-    ReadBatch.end();
-    ReadBatch.end();
+    try {
+      assertFalse(ReadBatch.handsOverAtEnd(), "a plain round");
+      ReadBatch.beginHandingOverAtEnd();
+      assertFalse(ReadBatch.handsOverAtEnd(), "it takes effect only when it starts the round");
+      ReadBatch.end();
+    } finally {
+      ReadBatch.end();
+    }
+  }
+
+  @Test
+  void aRoundBegunToHandOverAtItsEnd_holdsUntilItsOutermostEnd() {
     ReadBatch.beginHandingOverAtEnd();
     ReadBatch.begin();
-    assertTrue(ReadBatch.handsOverAtEnd());
+    assertTrue(ReadBatch.handsOverAtEnd(), "within it, nested rounds too");
     ReadBatch.end();
     assertTrue(ReadBatch.handsOverAtEnd(), "an inner end leaves it");
     ReadBatch.end();
     assertFalse(ReadBatch.handsOverAtEnd(), "the outermost end clears it");
     ReadBatch.begin();
-    assertFalse(ReadBatch.handsOverAtEnd(), "the next plain round does not inherit it");
-    ReadBatch.end();
+    try {
+      assertFalse(ReadBatch.handsOverAtEnd(), "the next plain round does not inherit it");
+    } finally {
+      ReadBatch.end();
+    }
   }
 }
