@@ -10,54 +10,56 @@ import java.util.Map;
  * a connection's records mostly come for one channel (a direct connection has only one), and each
  * DATA record looked its channel up twice (to read its bytes straight into their arrays, then to
  * deliver them). Loop thread only.
+ *
+ * @param <C> what is kept per number ({@link Channel} in a connection)
  */
-final class ChannelTable {
-  private final Map<Integer, Channel> byNumber = new HashMap<>();
+final class ChannelTable<C> {
+  private final Map<Integer, C> byNumber = new HashMap<>();
 
-  /** The channel looked up or added last, while it is in the table; else null. */
-  private Channel last;
+  /** The entry looked up or added last, while it is in the table (else null), and its number. */
+  private C last;
+
+  private int lastNumber;
 
   /** The open channel {@code number}, or null. */
-  Channel get(int number) {
-    Channel ch = last;
-    if (ch != null && ch.number == number) {
-      return ch;
+  C get(int number) {
+    C c = last;
+    if (c != null && lastNumber == number) {
+      return c;
     }
-    ch = byNumber.get(number);
-    if (ch != null) {
-      last = ch;
+    c = byNumber.get(number);
+    if (c != null) {
+      remember(number, c);
     }
-    return ch;
+    return c;
   }
 
   boolean contains(int number) {
     return get(number) != null;
   }
 
-  /** Adds {@code ch} under its number (the caller made sure none is open with it). */
-  void add(Channel ch) {
-    byNumber.put(ch.number, ch);
-    last = ch;
+  /** Adds {@code c} as channel {@code number} (the caller made sure none is open with it). */
+  void add(int number, C c) {
+    byNumber.put(number, c);
+    remember(number, c);
   }
 
-  /** Removes {@code ch} if it is still open; whether it was. */
-  boolean remove(Channel ch) {
-    if (!byNumber.remove(ch.number, ch)) {
+  /** Removes channel {@code number} if it is still {@code c}; whether it was. */
+  boolean remove(int number, C c) {
+    if (!byNumber.remove(number, c)) {
       return false;
     }
-    if (last == ch) {
-      last = null;
-    }
+    forget(c);
     return true;
   }
 
   /** Removes and returns channel {@code number}, or null if none is open. */
-  Channel remove(int number) {
-    Channel ch = byNumber.remove(number);
-    if (ch != null && last == ch) {
-      last = null;
+  C remove(int number) {
+    C c = byNumber.remove(number);
+    if (c != null) {
+      forget(c);
     }
-    return ch;
+    return c;
   }
 
   int size() {
@@ -65,10 +67,21 @@ final class ChannelTable {
   }
 
   /** Every open channel, removed from the table. */
-  List<Channel> removeAll() {
-    List<Channel> open = new ArrayList<>(byNumber.values());
+  List<C> removeAll() {
+    List<C> open = new ArrayList<>(byNumber.values());
     byNumber.clear();
     last = null;
     return open;
+  }
+
+  private void remember(int number, C c) {
+    last = c;
+    lastNumber = number;
+  }
+
+  private void forget(C c) {
+    if (last == c) {
+      last = null;
+    }
   }
 }

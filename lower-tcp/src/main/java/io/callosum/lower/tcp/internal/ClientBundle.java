@@ -211,7 +211,7 @@ final class ClientBundle implements Connection.Owner, IoLoop.Ticking {
         Capabilities remote =
             Capabilities.decode(Arrays.copyOfRange(frame, Wire.CHANNEL_FRAME_HEADER, frame.length));
         Channel ch = new Channel(number, c, e, remote, null, e.listener());
-        c.channels.add(ch);
+        c.channels.add(number, ch);
         e.backoff.reset();
         e.opened(ch);
       }
@@ -310,7 +310,7 @@ final class ClientBundle implements Connection.Owner, IoLoop.Ticking {
     Channel ch =
         new Channel(
             number, c, null, remote, open.origin().isEmpty() ? null : open.origin(), b.listener());
-    c.channels.add(ch);
+    c.channels.add(number, ch);
     b.channels.add(ch);
     c.sendFrame(Wire.channelFrame(Wire.OPENED, number, b.capabilities()));
     ch.announce();

@@ -81,7 +81,7 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
   private Phase phase;
 
   /** Open channels by number. Loop thread only. */
-  final ChannelTable channels = new ChannelTable();
+  final ChannelTable<Channel> channels = new ChannelTable<>();
 
   /** Channel opens refused for the limit (a bound endpoint cuts a flood). */
   int refusedOpens;
@@ -536,7 +536,7 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
    * thread.
    */
   void closeChannel(Channel ch, String reason) {
-    if (channels.remove(ch)) {
+    if (channels.remove(ch.number, ch)) {
       if (phase == Phase.DATA) {
         sendFrame(Wire.close(ch.number, reason));
       }

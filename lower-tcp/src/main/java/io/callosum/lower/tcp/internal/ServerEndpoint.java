@@ -298,7 +298,7 @@ final class ServerEndpoint implements Endpoint, Connection.Owner, IoLoop.Ready {
     Capabilities remote =
         Capabilities.decode(Arrays.copyOfRange(frame, Wire.CHANNEL_FRAME_HEADER, frame.length));
     Channel ch = new Channel(number, c, null, remote, c.userId(), listener);
-    c.channels.add(ch);
+    c.channels.add(number, ch);
     c.sendFrame(Wire.channelFrame(Wire.OPENED, number, capabilities));
     ch.announce();
   }
