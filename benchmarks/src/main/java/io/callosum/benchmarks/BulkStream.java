@@ -22,6 +22,7 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -51,13 +52,20 @@ final class BulkStream {
     return item;
   }
 
-  static void record(Measurement m, String name, long total, long acknowledged, long nanos) {
+  /**
+   * Puts what one measurement moved: MB/s and seconds from {@code nanos}, and CPU time per GB of
+   * both sides since {@code cost} started.
+   */
+  static void record(
+      Measurement m, String name, long total, long acknowledged, long nanos, CallCost cost) {
+    Map<String, Double> cpu = cost.perGigabyte(total);
     if (acknowledged != total) {
       throw new IllegalStateException(
           name + ": the receiver counted " + acknowledged + " bytes of " + total);
     }
     m.put("MB_per_s", total / 1e6 / (nanos / 1e9));
     m.put("seconds", nanos / 1e9);
+    cpu.forEach(m::put);
   }
 
   /** A Callosum client stream to {@link #callosumSink}; with {@code curve}, over CurveZMQ. */
@@ -100,9 +108,10 @@ final class BulkStream {
     @Override
     public void measure(Measurement m) throws Exception {
       long total = total(m);
+      CallCost cost = CallCost.start(this);
       long start = System.nanoTime();
       long bytes = Peers.stream(client, item, total, WAIT);
-      record(m, name, total, bytes, System.nanoTime() - start);
+      record(m, name, total, bytes, System.nanoTime() - start, cost);
     }
 
     @Override
@@ -168,6 +177,7 @@ final class BulkStream {
       long total = total(m);
       Object ready = new Object();
       CompletableFuture<byte[]> result = new CompletableFuture<>();
+      CallCost cost = CallCost.start(this);
       long start = System.nanoTime();
       ClientCallStreamObserver<byte[]> requests =
           (ClientCallStreamObserver<byte[]>)
@@ -222,7 +232,7 @@ final class BulkStream {
       }
       requests.onCompleted();
       long bytes = ByteBuffer.wrap(result.get(WAIT.toSeconds(), TimeUnit.SECONDS)).getLong();
-      record(m, name(), total, bytes, System.nanoTime() - start);
+      record(m, name(), total, bytes, System.nanoTime() - start, cost);
     }
 
     @Override
@@ -338,13 +348,14 @@ final class BulkStream {
     @Override
     public void measure(Measurement m) throws IOException {
       long total = total(m);
+      CallCost cost = CallCost.start(this);
       long start = System.nanoTime();
       out.writeLong(total);
       for (long sent = 0; sent < total; sent += ITEM) {
         out.write(item);
       }
       out.flush();
-      record(m, name(), total, in.readLong(), System.nanoTime() - start);
+      record(m, name(), total, in.readLong(), System.nanoTime() - start, cost);
     }
 
     @Override

@@ -14,6 +14,8 @@ final class CallCost {
   static final String SWITCHES = "switches_per_call";
   static final String SERVER_CPU = "server_cpu_us_per_call";
   static final String SERVER_SWITCHES = "server_switches_per_call";
+  static final String CPU_PER_GB = "cpu_ms_per_GB";
+  static final String SERVER_CPU_PER_GB = "server_cpu_ms_per_GB";
 
   private final List<ProcessUsage.Snapshot> harness;
   private final List<ProcessUsage.Snapshot> workers;
@@ -47,6 +49,23 @@ final class CallCost {
       if (workersUsed.switches() >= 0) {
         figures.put(SERVER_SWITCHES, (double) workersUsed.switches() / calls);
       }
+    }
+    return figures;
+  }
+
+  /**
+   * CPU ms per 10^9 bytes moved, all processes together and the workers' part (none if no bytes
+   * moved): what a bulk transfer costs the machine, which the machine's noise moves far less than
+   * MB/s.
+   */
+  Map<String, Double> perGigabyte(long bytes) {
+    Map<String, Double> perByte = perCall(bytes); // calls of one byte each: CPU µs per byte
+    Map<String, Double> figures = new LinkedHashMap<>();
+    if (perByte.containsKey(CPU)) {
+      figures.put(CPU_PER_GB, perByte.get(CPU) * 1e6); // ms per 10^9 bytes = µs per byte × 10^6
+    }
+    if (perByte.containsKey(SERVER_CPU)) {
+      figures.put(SERVER_CPU_PER_GB, perByte.get(SERVER_CPU) * 1e6);
     }
     return figures;
   }

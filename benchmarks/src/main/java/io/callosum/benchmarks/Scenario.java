@@ -49,9 +49,11 @@ enum Scenario {
       "P3 bulk stream (1 GiB in 64 KiB items; 16 MiB with --quick)",
       "raw-socket-copy",
       true,
-      List.of("MB_per_s", "seconds"),
+      List.of("MB_per_s", "seconds", CallCost.CPU_PER_GB, CallCost.SERVER_CPU_PER_GB),
       "MB/s = 10^6 bytes per second from the first item sent to the receiver's acknowledgement of"
-          + " the last; ratio = median ÷ its baseline's median (higher is better):"
+          + " the last; CPU ms/GB = CPU time of the harness (sender) and the receiver's process"
+          + " together per 10^9 bytes, server = the receiver's part (none for a same-JVM"
+          + " contender); ratio = median ÷ its baseline's median (higher is better):"
           + " callosum-tcp-curve against tls-socket-copy (both encrypted), every other contender"
           + " against raw-socket-copy.",
       List.of(

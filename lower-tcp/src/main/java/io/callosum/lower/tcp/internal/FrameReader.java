@@ -9,13 +9,12 @@ import java.util.Arrays;
  * with no socket: the remote's 16-byte preamble, then records of a 4-byte length and that many
  * bytes. Bytes come in pieces of any size ({@link #consume}); what they make up goes to {@link
  * Records}, in order. A record's buffer is made by its first bytes and grows only as its bytes
- * arrive (doubling, so it is never more than twice what has arrived), so an announced length costs
- * nothing until it is sent. What the buffers take counts in the connection's {@link
- * MemoryBudget.Holder} as they grow, and is let go when the record is handed on or dropped; a
- * buffer doubles only within the holder's allowance (it always takes the bytes that arrived: the
- * caller reads no more than the allowance). A plain DATA record for a channel the receiver
- * {@linkplain Records#direct takes directly} is read straight into its envelope's header and body
- * arrays (no record buffer, no copy out of it).
+ * arrive (to twice what has arrived, never more), so an announced length costs nothing until it is
+ * sent. What the buffers take counts in the connection's {@link MemoryBudget.Holder} as they grow,
+ * and is let go when the record is handed on or dropped; a buffer grows only within the holder's
+ * allowance (it always takes the bytes that arrived: the caller reads no more than the allowance).
+ * A plain DATA record for a channel the receiver {@linkplain Records#direct takes directly} is read
+ * straight into its envelope's header and body arrays (no record buffer, no copy out of it).
  *
  * <p>One thread at a time (the connection's I/O thread); {@link Records} is called on it, and may
  * call {@link #limit}, {@link #direct} and {@link #stop} from within.
@@ -226,8 +225,12 @@ final class FrameReader {
 
   /**
    * {@code a} (null: none yet), or a new buffer, or a copy of {@code a} grown, to take {@code n}
-   * more bytes at {@code at}, counted in the memory budget: doubling (at most to {@code size}, the
-   * final length) as far as the holder's allowance goes, and at least to what arrived.
+   * more bytes at {@code at}, counted in the memory budget: twice what has then arrived (at most
+   * {@code size}, the final length) as far as the holder's allowance goes, and at least what
+   * arrived. Twice the arrived bytes, not twice the old buffer: a 64 KiB item whose first bytes end
+   * a read mostly gets its whole buffer with the next read, one growth at most, where doubling the
+   * buffer grew it several times (a third of a bulk receiver's I/O thread went into allocating and
+   * copying those buffers).
    */
   private byte[] room(byte[] a, int at, int n, int size) {
     int length = a == null ? 0 : a.length;
@@ -235,7 +238,7 @@ final class FrameReader {
     if (need <= length) {
       return a;
     }
-    long doubled = Math.min(size, Math.max(need, 2L * length));
+    long doubled = Math.min(size, 2L * need);
     long allowance = memory.allowance();
     int grown =
         (int) (doubled - length <= allowance ? doubled : Math.max(need, length + allowance));

@@ -73,7 +73,8 @@ class FrameReaderFuzzTest {
       int n = Math.min(stream.length - at, 1 + splits.nextInt(splits.nextBoolean() ? 8 : 4096));
       ThreadAllocation.Mark mark = ThreadAllocation.mark();
       reader[0].consume(ByteBuffer.wrap(stream, at, n));
-      // Buffers grow as bytes arrive, doubling: a growth copies at most a record (64 KiB here).
+      // Buffers grow as bytes arrive, to twice what arrived: a growth copies at most a record (64
+      // KiB).
       mark.check((64 << 10) + 4L * (64 << 10) + 8L * n, "consuming " + n + " bytes");
       at += n;
     }
