@@ -63,7 +63,7 @@ final class Peers {
                 (context, argument, upstream, downstream) -> {
                   long bytes = 0;
                   for (Body b; (b = upstream.take()) != null; ) {
-                    bytes += b.bytes().length;
+                    bytes += b.size();
                   }
                   return bytes;
                 }));

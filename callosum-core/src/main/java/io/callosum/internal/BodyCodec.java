@@ -5,6 +5,7 @@ import static io.callosum.internal.Msgpack.key;
 
 import io.callosum.internal.MessageCodec.BodyFrame;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import org.msgpack.core.MessagePackException;
 import org.msgpack.core.MessageUnpacker;
@@ -170,13 +171,14 @@ final class BodyCodec {
     if (meta == null || !sawBody) {
       throw new BadMessageException("body frame lacks meta or body", null);
     }
-    return new BodyFrame(meta, body);
+    return new BodyFrame(meta, body == null ? null : ByteBuffer.wrap(body));
   }
 
   /**
    * The frame read straight in its bytes if it is the usual one — {@code meta} then {@code body},
    * each a bin with its smallest header, the body perhaps nil — else null, for the msgpack-core
-   * code, which reads every frame this reads into the same bodies, and refuses the rest.
+   * code, which reads every frame this reads into the same bodies, and refuses the rest. A body
+   * that is nearly the whole frame is a view into it, not a copy ({@link BodyFrame}).
    */
   static BodyFrame canonical(byte[] map) {
     if (map.length < 1 + 5 + 2 + 5 + 1 || (map[0] & 0xff) != 0x82) {
@@ -190,11 +192,16 @@ final class BodyCodec {
       return null;
     }
     int bodyAt = metaEnd + 5;
-    byte[] body;
+    ByteBuffer body;
     if ((map[bodyAt] & 0xff) == NIL && bodyAt + 1 == map.length) {
       body = null;
     } else if (binEnd(map, bodyAt) == map.length) {
-      body = Arrays.copyOfRange(map, bodyAt + binHeader(map, bodyAt), map.length);
+      int from = bodyAt + binHeader(map, bodyAt);
+      int length = map.length - from;
+      body =
+          map.length - length <= length / 8
+              ? ByteBuffer.wrap(map, from, length).slice()
+              : ByteBuffer.wrap(Arrays.copyOfRange(map, from, map.length));
     } else {
       return null;
     }

@@ -152,7 +152,7 @@ public final class FanoutReceiverCore implements FanoutListener, AutoCloseable {
               + " is closed");
     }
     if (d != null) {
-      queuedBytes.addAndGet(-d.body().bytes().length);
+      queuedBytes.addAndGet(-d.body().size());
     }
     if (paused.get()
         && queue.size() < resumeBelow

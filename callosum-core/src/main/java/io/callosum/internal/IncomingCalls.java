@@ -170,7 +170,7 @@ final class IncomingCalls {
       Replies.sendError(r, h, ErrorNames.BAD_MESSAGE, e.getMessage());
       return;
     }
-    if (frame.body() == null) {
+    if (frame.payload() == null) {
       Replies.sendError(r, h, ErrorNames.BAD_MESSAGE, "request body is nil");
       return;
     }

@@ -3,6 +3,7 @@ package io.callosum.internal;
 import io.callosum.Limits;
 import io.callosum.Metadata;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import org.msgpack.core.MessageBufferPacker;
 import org.msgpack.core.MessagePack;
 import org.msgpack.core.MessagePackException;
@@ -89,8 +90,18 @@ public final class MessageCodec {
         : HeaderCodec.overLimits(md, limits.maxMetadataEntries(), limits.maxMetadataSize());
   }
 
-  /** The decoded body frame. {@code body} is null when the frame held nil. */
-  public record BodyFrame(byte[] meta, byte[] body) {}
+  /**
+   * The decoded body frame. {@code payload} is null when the frame held nil; else its bytes from
+   * position 0 to the limit, which no one moves: an array of their own, or a view into the frame
+   * when the frame is at most an eighth larger than them (a large stream item is not copied out of
+   * its frame; what a view keeps in memory stays within 9/8 of the bytes it counts as).
+   */
+  public record BodyFrame(byte[] meta, ByteBuffer payload) {
+    /** The payload as an array of its own (the frame's, or a copy), or null for nil. */
+    public byte[] body() {
+      return payload == null ? null : CodecBody.arrayOf(payload);
+    }
+  }
 
   /**
    * Encodes a body frame; with {@code zip}, the whole map is raw-snappy compressed. The body's

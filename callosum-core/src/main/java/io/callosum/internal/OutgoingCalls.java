@@ -518,7 +518,7 @@ final class OutgoingCalls {
     Metadata md = r.capabilities.has(Capabilities.METADATA) ? h.metadata() : Metadata.EMPTY;
     switch (h.type()) {
       case RESULT -> {
-        if (frame.body() == null) {
+        if (frame.payload() == null) {
           settle(
               c,
               null,

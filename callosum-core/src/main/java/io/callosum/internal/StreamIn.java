@@ -8,6 +8,7 @@ import io.callosum.upper.Codec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Objects;
@@ -35,7 +36,7 @@ final class StreamIn implements StreamSource {
   private final Executor callbacks;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
-  private final ArrayDeque<byte[]> buffer = new ArrayDeque<>();
+  private final ArrayDeque<ByteBuffer> buffer = new ArrayDeque<>();
   private long grantedItems;
   private long grantedBytes;
   private long receivedItems;
@@ -100,8 +101,11 @@ final class StreamIn implements StreamSource {
     return windowBytes;
   }
 
-  /** One item from the sender (I/O thread). */
-  void onItem(byte[] item) {
+  /**
+   * One item from the sender (I/O thread): its bytes from position 0 to the limit, which no one
+   * moves.
+   */
+  void onItem(ByteBuffer item) {
     Subscription s;
     lock.lock();
     try {
@@ -114,7 +118,7 @@ final class StreamIn implements StreamSource {
             wire.describe(),
             receivedItems + 1,
             grantedItems,
-            receivedBytes + item.length,
+            receivedBytes + item.limit(),
             grantedBytes);
         endLocked(
             new CallosumException(
@@ -125,7 +129,7 @@ final class StreamIn implements StreamSource {
         s = subscription;
       } else {
         receivedItems++;
-        receivedBytes += item.length;
+        receivedBytes += item.limit();
         buffer.add(item);
         changed.signalAll();
         s = subscription;
@@ -194,12 +198,12 @@ final class StreamIn implements StreamSource {
   }
 
   /** Under the lock: the application took {@code item}; grants credit back every half window. */
-  private void taken(byte[] item) {
+  private void taken(ByteBuffer item) {
     if (!granting) {
       return;
     }
     takenItems++;
-    takenBytes += item.length;
+    takenBytes += item.limit();
     if (takenItems >= Math.max(1, windowItems / 2) || takenBytes >= Math.max(1, windowBytes / 2)) {
       grantedItems += takenItems;
       grantedBytes += takenBytes;
@@ -211,7 +215,7 @@ final class StreamIn implements StreamSource {
 
   /** Under the lock: the next item, or null when none is buffered. */
   private Body next() {
-    byte[] item = buffer.poll();
+    ByteBuffer item = buffer.poll();
     if (item == null) {
       return null;
     }
@@ -447,12 +451,12 @@ final class StreamIn implements StreamSource {
   @Override
   public InputStream inputStream() {
     return new InputStream() {
-      private byte[] current;
-      private int position;
+      /** The item being read, its position the next unread byte. */
+      private ByteBuffer current;
 
       /** Makes {@code current} hold unread bytes; false at the end of the stream. */
       private boolean fill() throws IOException {
-        while (current == null || position >= current.length) {
+        while (current == null || !current.hasRemaining()) {
           Body b;
           try {
             b = take();
@@ -465,15 +469,14 @@ final class StreamIn implements StreamSource {
           if (b == null) {
             return false;
           }
-          current = b.bytes();
-          position = 0;
+          current = b.buffer(); // the item's bytes where they arrived: copied once, into `into`
         }
         return true;
       }
 
       @Override
       public int read() throws IOException {
-        return fill() ? current[position++] & 0xff : -1;
+        return fill() ? current.get() & 0xff : -1;
       }
 
       @Override
@@ -485,15 +488,14 @@ final class StreamIn implements StreamSource {
         if (!fill()) {
           return -1;
         }
-        int n = Math.min(len, current.length - position);
-        System.arraycopy(current, position, into, off, n);
-        position += n;
+        int n = Math.min(len, current.remaining());
+        current.get(into, off, n);
         return n;
       }
 
       @Override
       public int available() {
-        return current == null ? 0 : current.length - position;
+        return current == null ? 0 : current.remaining();
       }
 
       @Override

@@ -218,12 +218,12 @@ final class StreamRouting {
     }
     switch (t) {
       case STREAM_ITEM -> {
-        if (frame.body() == null) {
+        if (frame.payload() == null) {
           in.finish(
               new CallosumException(
                   ErrorCode.BAD_MESSAGE, "malformed stream message: an item with a nil body"));
         } else {
-          in.onItem(frame.body());
+          in.onItem(frame.payload());
         }
       }
       case STREAM_END -> {

@@ -1,11 +1,16 @@
 package io.callosum.internal;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.callosum.internal.MessageCodec.BodyFrame;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -17,7 +22,7 @@ import org.msgpack.core.MessagePack;
  * Body frames written straight into their array are msgpack-core's bytes, and the usual ones read
  * straight in their bytes ({@link BodyCodec#canonical}) read as msgpack-core's unpacker reads them
  * — over every bin header's boundaries, on Python's frames, and on truncations and one-byte
- * changes.
+ * changes; a body that is nearly its whole frame is read as a view into it, any other copied out.
  */
 class BodyCodecTest {
   private static final int[] SIZES = {0, 1, 255, 256, 65535, 65536, 70000};
@@ -150,5 +155,59 @@ class BodyCodecTest {
     assertNull(BodyCodec.canonical(frame));
     assertArrayEquals(
         new byte[] {7}, BodyCodec.general(frame, 10).meta(), "the general code reads it");
+  }
+
+  @Test
+  void aBodyThatIsNearlyTheWholeFrameIsAViewIntoIt() {
+    byte[] body = bytes(65536);
+    byte[] frame = BodyCodec.encode(new byte[0], body, false);
+    BodyFrame read = BodyCodec.canonical(frame);
+    assertNotNull(read);
+    assertSame(frame, read.payload().array(), "not copied out of its frame");
+    assertEquals(0, read.payload().position());
+    assertEquals(body.length, read.payload().limit());
+    assertArrayEquals(body, read.body());
+  }
+
+  @Test
+  void aBodyWithMuchElseInItsFrameIsCopiedOut() {
+    // A remote that pads an item's frame (its meta) must not make a small counted body hold the
+    // whole frame: what a view holds stays within 9/8 of its size.
+    byte[] body = bytes(8000);
+    for (byte[] meta : List.of(bytes(1001), bytes(60_000))) {
+      byte[] frame = BodyCodec.encode(meta, body, false);
+      BodyFrame read = BodyCodec.canonical(frame);
+      assertNotNull(read);
+      assertNotSame(frame, read.payload().array(), meta.length + " bytes of meta");
+      assertEquals(body.length, read.payload().array().length);
+      assertArrayEquals(body, read.body());
+    }
+    byte[] small = bytes(100); // the frame's own 20 bytes are more than an eighth of it
+    BodyFrame read = BodyCodec.canonical(BodyCodec.encode(new byte[0], small, false));
+    assertNotNull(read);
+    assertEquals(small.length, read.payload().array().length);
+  }
+
+  @Test
+  void aViewedBodyIsReadWhereItIsAndCopiedOnceForAnArray() throws Exception {
+    byte[] body = bytes(70000);
+    byte[] frame = BodyCodec.encode(new byte[0], body, false);
+    CodecBody b = new CodecBody(BodyCodec.canonical(frame).payload(), null);
+    assertEquals(body.length, b.size());
+    ByteBuffer view = b.buffer();
+    assertTrue(view.isReadOnly());
+    assertEquals(body.length, view.remaining());
+    byte[] read = new byte[body.length];
+    view.get(read);
+    assertArrayEquals(body, read);
+    assertEquals(body.length, b.buffer().remaining(), "each buffer starts at the first byte");
+    byte[] array = b.bytes();
+    assertArrayEquals(body, array);
+    assertNotSame(frame, array);
+    assertSame(array, b.bytes(), "made once");
+    byte[] exact = bytes(10);
+    CodecBody whole = new CodecBody(exact, null);
+    assertSame(exact, whole.bytes());
+    assertEquals(10, whole.size());
   }
 }

@@ -6,6 +6,7 @@ import io.callosum.lower.Capabilities;
 import io.callosum.lower.Envelope;
 import io.callosum.lower.Link;
 import io.callosum.upper.MsgpackCodec;
+import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
@@ -164,7 +165,7 @@ final class FlowStreams {
           in.onEnd(failure);
           return;
         }
-        in.onItem(CODEC.encode(n));
+        in.onItem(ByteBuffer.wrap(CODEC.encode(n)));
       }
     }
   }
