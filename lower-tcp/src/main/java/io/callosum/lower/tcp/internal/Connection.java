@@ -304,8 +304,8 @@ final class Connection implements IoLoop.Ready, IoLoop.Ticking {
     }
 
     @Override
-    public byte[] open(byte[] record) throws SecurityFailure {
-      return handshake.open(record);
+    public byte[] open(byte[] record, ConnectionSecurity.DataTarget into) throws SecurityFailure {
+      return handshake.open(record, into);
     }
 
     @Override

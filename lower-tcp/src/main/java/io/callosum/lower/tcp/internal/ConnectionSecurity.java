@@ -110,6 +110,26 @@ public interface ConnectionSecurity {
   byte[] open(byte[] frame) throws SecurityFailure;
 
   /**
+   * After establishment: as {@link #open(byte[])}, but a DATA frame that {@code into} gives arrays
+   * for is opened straight into them and null returned; any other frame is returned whole. A layer
+   * that cannot open a frame in parts (the default) returns every frame whole.
+   */
+  default byte[] open(byte[] frame, DataTarget into) throws SecurityFailure {
+    return open(frame);
+  }
+
+  /** Where a received DATA frame's header and body go when they are opened straight into arrays. */
+  interface DataTarget {
+    /**
+     * Arrays of exactly {@code headerLength} and {@code bodyLength} bytes (in that order) for the
+     * header and body of a DATA frame to channel {@code channel}, or null to have the frame whole
+     * (a channel not open, a header length the frame cannot hold). Called on the opening thread,
+     * once the frame is known to be authentic.
+     */
+    byte[][] into(int channel, int headerLength, int bodyLength);
+  }
+
+  /**
    * Overwrites every secret this layer holds (short-term keys, cookie key, session keys): the
    * connection has ended. It refuses everything afterwards. Called once, under the connection's
    * lock.

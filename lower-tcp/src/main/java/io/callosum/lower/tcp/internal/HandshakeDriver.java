@@ -372,12 +372,14 @@ final class HandshakeDriver implements Outbound.Sealer {
   }
 
   /**
-   * The plaintext of one received record. Only the I/O thread opens, without the lock: seal and
-   * open keep separate state once established (CURVE.md, Threads), so a sender sealing a big frame
-   * never stalls the I/O thread and its other connections.
+   * The plaintext of one received record, or null for a DATA frame opened straight into the arrays
+   * {@code into} gave ({@link ConnectionSecurity#open(byte[], ConnectionSecurity.DataTarget)}).
+   * Only the I/O thread opens, without the lock: seal and open keep separate state once established
+   * (CURVE.md, Threads), so a sender sealing a big frame never stalls the I/O thread and its other
+   * connections.
    */
-  byte[] open(byte[] record) throws SecurityFailure {
-    return security.open(record);
+  byte[] open(byte[] record, ConnectionSecurity.DataTarget into) throws SecurityFailure {
+    return security.open(record, into);
   }
 
   /** Gives back the handshake place, if this connection holds one. I/O thread. */

@@ -36,8 +36,11 @@ final class Inbound implements FrameReader.Records {
     /** One frame of the security handshake (the record without its kind byte). */
     void handshakeFrame(byte[] frame);
 
-    /** The frame a record of the data phase holds, opened by the security layer. */
-    byte[] open(byte[] record) throws SecurityFailure;
+    /**
+     * The frame a record of the data phase holds, opened by the security layer; null for a DATA
+     * frame opened straight into the arrays {@code into} gave.
+     */
+    byte[] open(byte[] record, ConnectionSecurity.DataTarget into) throws SecurityFailure;
 
     /** Whether channel {@code number} is open on this connection. */
     boolean isOpen(int number);
@@ -63,6 +66,9 @@ final class Inbound implements FrameReader.Records {
   private final Target target;
   private final LongSupplier clock;
   private final FrameReader reader;
+
+  /** Where a sealed DATA frame of an open channel is opened into. */
+  private final OpenedData openedData = new OpenedData();
 
   /** Whether the security handshake is done (records are opened, and may be frame-sized). */
   private boolean dataPhase;
@@ -213,11 +219,15 @@ final class Inbound implements FrameReader.Records {
   private void dataRecord(byte[] r) {
     byte[] f;
     try {
-      f = target.open(r);
+      f = target.open(r, openedData);
     } catch (SecurityFailure e) {
       target.abort(
           e.kind() == SecurityFailure.Kind.AUTHENTICATION ? Wire.AUTHENTICATION : Wire.PROTOCOL,
           "refused frame: " + e.getMessage());
+      return;
+    }
+    if (f == null) {
+      openedData.deliver();
       return;
     }
     if (f.length == 0) {
@@ -269,6 +279,36 @@ final class Inbound implements FrameReader.Records {
         new Envelope(
             Arrays.copyOfRange(f, Wire.DATA_FRAME_HEADER, bodyStart),
             Arrays.copyOfRange(f, bodyStart, f.length)));
+  }
+
+  /**
+   * A DATA frame of an open channel that the security layer opens straight into its envelope's
+   * arrays (no plaintext array, no copy of the body out of it). I/O thread.
+   */
+  private final class OpenedData implements ConnectionSecurity.DataTarget {
+    private int channel;
+    private byte[] header;
+    private byte[] body;
+
+    @Override
+    public byte[][] into(int number, int headerLength, int bodyLength) {
+      if (!target.isOpen(number)) {
+        return null; // the whole frame, for what a DATA frame of a closed channel gets
+      }
+      channel = number;
+      header = new byte[headerLength];
+      body = new byte[bodyLength];
+      return new byte[][] {header, body};
+    }
+
+    /** Hands the frame just opened on, as a frame read directly is. */
+    void deliver() {
+      byte[] h = header;
+      byte[] b = body;
+      header = null;
+      body = null;
+      data(channel, h, b);
+    }
   }
 
   private void remoteAbort(byte[] f) {

@@ -3,6 +3,7 @@ package io.callosum.lower.tcp.internal;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.callosum.AuthenticationException;
@@ -44,6 +45,9 @@ class InboundTest {
     /** ...or opens as this. */
     byte[] opensAs;
 
+    /** Whether the security layer opens DATA frames into the arrays it is given, as CURVE does. */
+    boolean opensInParts;
+
     @Override
     public void preambleAccepted() {
       events.add("preamble");
@@ -55,11 +59,22 @@ class InboundTest {
     }
 
     @Override
-    public byte[] open(byte[] record) throws SecurityFailure {
+    public byte[] open(byte[] record, ConnectionSecurity.DataTarget into) throws SecurityFailure {
       if (refusal != null) {
         throw refusal;
       }
-      return opensAs != null ? opensAs : record;
+      byte[] frame = opensAs != null ? opensAs : record;
+      if (opensInParts && (frame[0] & 0xff) == Wire.DATA) {
+        int headerLength = Wire.getInt(frame, 5);
+        int headerEnd = Wire.DATA_FRAME_HEADER + headerLength;
+        byte[][] parts = into.into(Wire.getInt(frame, 1), headerLength, frame.length - headerEnd);
+        if (parts != null) {
+          System.arraycopy(frame, Wire.DATA_FRAME_HEADER, parts[0], 0, headerLength);
+          System.arraycopy(frame, headerEnd, parts[1], 0, frame.length - headerEnd);
+          return null;
+        }
+      }
+      return frame;
     }
 
     @Override
@@ -217,6 +232,23 @@ class InboundTest {
     assertEquals(List.of("deliver 7", "channel frame 4 8"), connection.events);
     assertArrayEquals(new byte[] {1, 2}, connection.delivered.get(0).header());
     assertArrayEquals(new byte[] {3, 4, 5}, connection.delivered.get(0).body());
+    assertArrayEquals(toEight, connection.frames.get(0));
+  }
+
+  @Test
+  void dataOpenedIntoItsEnvelopesArraysIsDeliveredAndForAClosedChannelGoesToTheEndpoint() {
+    established(false);
+    connection.opensInParts = true;
+    connection.open.add(7);
+    byte[] toSeven = Wire.dataFrame(7, new byte[] {1, 2}, new byte[] {3, 4, 5});
+    byte[] toEight = Wire.dataFrame(8, new byte[] {1}, new byte[0]);
+    feed(records(toSeven, toEight, toSeven));
+    assertEquals(List.of("deliver 7", "channel frame 4 8", "deliver 7"), connection.events);
+    for (Envelope e : connection.delivered) {
+      assertArrayEquals(new byte[] {1, 2}, e.header());
+      assertArrayEquals(new byte[] {3, 4, 5}, e.body());
+    }
+    assertNotSame(connection.delivered.get(0).body(), connection.delivered.get(1).body());
     assertArrayEquals(toEight, connection.frames.get(0));
   }
 

@@ -1,6 +1,7 @@
 package io.callosum.lower.tcp.internal.curve;
 
 import java.util.Arrays;
+import java.util.Objects;
 import org.bouncycastle.crypto.engines.XSalsa20Engine;
 import org.bouncycastle.crypto.macs.Poly1305;
 import org.bouncycastle.crypto.params.KeyParameter;
@@ -31,7 +32,7 @@ final class BouncyCastleSecretBox implements SecretBox {
 
   @Override
   public boolean open(
-      byte[] key, byte[] nonce, byte[] in, int inOff, int length, byte[] head, byte[] out, int at) {
+      byte[] key, byte[] nonce, byte[] in, int inOff, int length, byte[] head, Reader reader) {
     if (length - NaclBox.TAG_LENGTH < head.length) {
       return false;
     }
@@ -49,7 +50,17 @@ final class BouncyCastleSecretBox implements SecretBox {
     }
     int text = inOff + NaclBox.TAG_LENGTH;
     cipher.processBytes(in, text, head.length, head, 0);
-    cipher.processBytes(in, text + head.length, textLength - head.length, out, at);
+    int end = text + textLength;
+    int[] at = {text + head.length};
+    // XSalsa20 is a stream cipher: the rest is decrypted piece by piece where the reader puts it.
+    reader.read(
+        head,
+        end - at[0],
+        (into, off, n) -> {
+          Objects.checkFromIndexSize(at[0] - text, n, textLength);
+          cipher.processBytes(in, at[0], n, into, off);
+          at[0] += n;
+        });
     return true;
   }
 

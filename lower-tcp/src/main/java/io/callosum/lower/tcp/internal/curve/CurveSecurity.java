@@ -358,6 +358,15 @@ public final class CurveSecurity implements ConnectionSecurity, Destroyable {
    */
   @Override
   public byte[] open(byte[] frame) throws SecurityFailure {
+    return open(frame, null);
+  }
+
+  /**
+   * {@link #open(byte[])}, a DATA frame that {@code into} takes opened straight into its arrays
+   * ({@link Session#open(byte[], DataTarget)}).
+   */
+  @Override
+  public byte[] open(byte[] frame, DataTarget into) throws SecurityFailure {
     State now = state;
     if (now == State.FAILED) {
       throw protocol("this connection's security has failed; no frame is opened any more");
@@ -366,7 +375,7 @@ public final class CurveSecurity implements ConnectionSecurity, Destroyable {
       throw new IllegalStateException("open() needs an established connection, not " + now);
     }
     try {
-      return session.open(frame);
+      return session.open(frame, into);
     } catch (SecurityFailure f) {
       state = State.FAILED;
       throw f;

@@ -146,6 +146,28 @@ final class NaclBox {
   }
 
   /**
+   * {@link #open} writing the first {@code head.length} bytes of the message into {@code head} and
+   * handing the rest to {@code reader} ({@link SecretBox.Reader}), which puts it where the head
+   * says.
+   *
+   * @return false, with nothing written and {@code reader} not called, if the box is shorter than a
+   *     tag and {@code head}, or was not made with this key and nonce
+   */
+  static boolean open(
+      byte[] key,
+      byte[] nonce,
+      byte[] in,
+      int inOff,
+      int length,
+      byte[] head,
+      SecretBox.Reader reader) {
+    if (length < TAG_LENGTH) {
+      return false;
+    }
+    return SECRET_BOX.open(key, nonce, in, inOff, length, head, reader);
+  }
+
+  /**
    * The {@link SecretBox} this process seals and opens with: {@code "libsodium"} or {@code
    * "bouncycastle"}.
    */

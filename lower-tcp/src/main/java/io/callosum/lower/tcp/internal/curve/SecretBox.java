@@ -41,8 +41,41 @@ interface SecretBox {
    * @return false, with nothing written, if the box was not made with this key and nonce, or its
    *     message is shorter than {@code head}
    */
+  default boolean open(
+      byte[] key, byte[] nonce, byte[] in, int inOff, int length, byte[] head, byte[] out, int at) {
+    return open(key, nonce, in, inOff, length, head, (h, n, rest) -> rest.next(out, at, n));
+  }
+
+  /**
+   * Opens the box as the methods above do: once its tag is checked, writes the first {@code
+   * head.length} bytes of the message into {@code head} and lets {@code reader} put the rest where
+   * the head says it goes, without the message as an array of its own (a DATA frame's header and
+   * body, straight into their arrays).
+   *
+   * @return false, with nothing written and {@code reader} not called, if the box was not made with
+   *     this key and nonce, or its message is shorter than {@code head}
+   */
   boolean open(
-      byte[] key, byte[] nonce, byte[] in, int inOff, int length, byte[] head, byte[] out, int at);
+      byte[] key, byte[] nonce, byte[] in, int inOff, int length, byte[] head, Reader reader);
+
+  /** Where the rest of an opened message goes: called once, on the opening thread. */
+  interface Reader {
+    /**
+     * The message's head is in {@code head}; {@code rest} hands out the {@code restLength} bytes
+     * after it, in order.
+     */
+    void read(byte[] head, int restLength, Rest rest);
+  }
+
+  /** The rest of an opened message, valid only during {@link Reader#read}. */
+  interface Rest {
+    /**
+     * Writes the next {@code length} bytes of the message at {@code into[off]}.
+     *
+     * @throws IndexOutOfBoundsException past the message's end
+     */
+    void next(byte[] into, int off, int length);
+  }
 
   /** What implements it, for logs and reports: {@code "libsodium"} or {@code "bouncycastle"}. */
   String name();

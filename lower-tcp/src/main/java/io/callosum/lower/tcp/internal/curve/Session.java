@@ -2,6 +2,7 @@ package io.callosum.lower.tcp.internal.curve;
 
 import static io.callosum.lower.tcp.internal.curve.Command.protocol;
 
+import io.callosum.lower.tcp.internal.ConnectionSecurity;
 import io.callosum.lower.tcp.internal.SecurityFailure;
 import io.callosum.lower.tcp.internal.Wire;
 import java.util.Arrays;
@@ -33,6 +34,12 @@ final class Session {
 
   /** The flags byte of the MESSAGE being opened (opening thread only). */
   private final byte[] openFlags = new byte[1];
+
+  /**
+   * The flags byte and a frame's first {@link Wire#DATA_FRAME_HEADER} bytes of the MESSAGE being
+   * opened in parts (opening thread only).
+   */
+  private final byte[] openHead = new byte[1 + Wire.DATA_FRAME_HEADER];
 
   /** The next short nonce this side sends; zero once the counter has wrapped. */
   private long nextNonce = 1;
@@ -127,6 +134,17 @@ final class Session {
    *     flags are not zero
    */
   byte[] open(byte[] frame) throws SecurityFailure {
+    return open(frame, null);
+  }
+
+  /**
+   * The plaintext of a MESSAGE command as {@link #open(byte[])} gives it, except a DATA frame that
+   * {@code into} (if not null) gives arrays for: its header and body are opened straight into them,
+   * and null is returned — no plaintext array, no copy out of it.
+   *
+   * @throws SecurityFailure as {@link #open(byte[])}
+   */
+  byte[] open(byte[] frame, ConnectionSecurity.DataTarget into) throws SecurityFailure {
     Command.expect(frame, Command.MESSAGE, Command.MESSAGE_MIN, Integer.MAX_VALUE);
     long nonce = Pack.bigEndianToLong(frame, 8);
     if (Long.compareUnsigned(nonce, remoteNonce) <= 0) {
@@ -137,21 +155,66 @@ final class Session {
               + Long.toUnsignedString(remoteNonce));
     }
     Pack.longToBigEndian(nonce, openNonce, 16);
-    byte[] plain = new byte[frame.length - PLAINTEXT];
-    if (!NaclBox.open(key, openNonce, frame, 16, frame.length - 16, openFlags, plain, 0)) {
+    int textLength = frame.length - PLAINTEXT;
+    byte[][] whole = new byte[1][];
+    boolean opened;
+    byte flags;
+    if (into != null && textLength >= Wire.DATA_FRAME_HEADER) {
+      // The flags byte and a DATA frame's prefix first; the rest where the prefix says.
+      opened =
+          NaclBox.open(
+              key,
+              openNonce,
+              frame,
+              16,
+              frame.length - 16,
+              openHead,
+              (head, rest, text) -> whole[0] = openRest(head, rest, text, into));
+      flags = openHead[0];
+    } else {
+      whole[0] = new byte[textLength];
+      opened = NaclBox.open(key, openNonce, frame, 16, frame.length - 16, openFlags, whole[0], 0);
+      flags = openFlags[0];
+    }
+    if (!opened) {
       throw protocol(
           "a MESSAGE (nonce "
               + Long.toUnsignedString(nonce)
               + ") does not open: forged or damaged");
     }
-    if (openFlags[0] != 0) {
+    if (flags != 0) {
       throw protocol(
           "MESSAGE flags 0x"
-              + Integer.toHexString(openFlags[0] & 0xff)
+              + Integer.toHexString(flags & 0xff)
               + " are not used on this transport");
     }
     remoteNonce = nonce;
-    return plain;
+    return whole[0];
+  }
+
+  /**
+   * Puts the rest of an opened message whose {@code head} (the flags byte and a frame's first
+   * {@link Wire#DATA_FRAME_HEADER} bytes) is read: a DATA frame's header and body into the arrays
+   * {@code into} gives (null returned), anything else into the whole frame, returned.
+   */
+  private static byte[] openRest(
+      byte[] head, int rest, SecretBox.Rest text, ConnectionSecurity.DataTarget into) {
+    if ((head[1] & 0xff) == Wire.DATA) {
+      int headerLength = Wire.getInt(head, 1 + 5);
+      byte[][] parts =
+          headerLength >= 0 && headerLength <= rest
+              ? into.into(Wire.getInt(head, 1 + 1), headerLength, rest - headerLength)
+              : null;
+      if (parts != null) {
+        text.next(parts[0], 0, headerLength);
+        text.next(parts[1], 0, rest - headerLength);
+        return null;
+      }
+    }
+    byte[] frame = new byte[Wire.DATA_FRAME_HEADER + rest];
+    System.arraycopy(head, 1, frame, 0, Wire.DATA_FRAME_HEADER);
+    text.next(frame, Wire.DATA_FRAME_HEADER, rest);
+    return frame;
   }
 
   /** Overwrites the box key. */

@@ -5,6 +5,7 @@ import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
@@ -66,7 +67,7 @@ final class SodiumSecretBox implements SecretBox {
 
   @Override
   public boolean open(
-      byte[] key, byte[] nonce, byte[] in, int inOff, int length, byte[] head, byte[] out, int at) {
+      byte[] key, byte[] nonce, byte[] in, int inOff, int length, byte[] head, Reader reader) {
     checkKeyAndNonce(key, nonce);
     if (length - NaclBox.TAG_LENGTH < head.length) {
       return false;
@@ -80,8 +81,15 @@ final class SodiumSecretBox implements SecretBox {
         return false;
       }
       scratch.buffer.get(NaclBox.TAG_LENGTH, head, 0, head.length);
-      int rest = NaclBox.TAG_LENGTH + head.length;
-      scratch.buffer.get(rest, out, at, length - rest);
+      int[] at = {NaclBox.TAG_LENGTH + head.length};
+      reader.read(
+          head,
+          length - at[0],
+          (into, off, n) -> {
+            Objects.checkFromIndexSize(at[0], n, length);
+            scratch.buffer.get(at[0], into, off, n);
+            at[0] += n;
+          });
       return true;
     } finally {
       give(scratch);

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -85,6 +86,35 @@ class SecretBoxTest {
     byte[] head = new byte[1];
     assertFalse(box.open(KEY, NONCE, forged, 0, forged.length, head, new byte[MESSAGE.length], 0));
     assertArrayEquals(new byte[1], head, "nothing written from a forged box");
+  }
+
+  @ParameterizedTest
+  @MethodSource("boxes")
+  void aReaderPutsTheRestWhereTheHeadSaysPieceByPiece(SecretBox box) {
+    byte[] message = bytes(11, 70_000);
+    byte[] sealed = new byte[message.length + NaclBox.TAG_LENGTH];
+    box.seal(KEY, NONCE, message, 0, message.length, sealed, 0);
+    byte[] head = new byte[10];
+    byte[] first = new byte[1000];
+    byte[] second = new byte[message.length - 10 - 1000 + 4];
+    int[] told = {-1};
+    SecretBox.Reader reader =
+        (h, rest, text) -> {
+          told[0] = rest;
+          text.next(first, 0, first.length);
+          text.next(second, 4, rest - first.length);
+          assertThrows(IndexOutOfBoundsException.class, () -> text.next(new byte[1], 0, 1));
+        };
+    assertTrue(box.open(KEY, NONCE, sealed, 0, sealed.length, head, reader));
+    assertEquals(message.length - 10, told[0]);
+    assertArrayEquals(Arrays.copyOfRange(message, 0, 10), head);
+    assertArrayEquals(Arrays.copyOfRange(message, 10, 1010), first);
+    assertArrayEquals(
+        Arrays.copyOfRange(message, 1010, message.length),
+        Arrays.copyOfRange(second, 4, second.length));
+    sealed[sealed.length - 1] ^= 1;
+    SecretBox.Reader never = (h, rest, text) -> fail("a reader called for a forged box");
+    assertFalse(box.open(KEY, NONCE, sealed, 0, sealed.length, head, never));
   }
 
   @Test
@@ -219,9 +249,8 @@ class SecretBoxTest {
               int inOff,
               int length,
               byte[] head,
-              byte[] out,
-              int at) {
-            return SODIUM.open(key, nonce, in, inOff, length, head, out, at);
+              SecretBox.Reader reader) {
+            return SODIUM.open(key, nonce, in, inOff, length, head, reader);
           }
 
           @Override

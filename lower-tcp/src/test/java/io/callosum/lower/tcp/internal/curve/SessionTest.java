@@ -5,11 +5,15 @@ import static io.callosum.lower.tcp.internal.curve.Fixtures.bytes;
 import static io.callosum.lower.tcp.internal.curve.Fixtures.refuses;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.callosum.lower.tcp.internal.ConnectionSecurity;
 import io.callosum.lower.tcp.internal.SecurityFailure;
 import io.callosum.lower.tcp.internal.Wire;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import org.bouncycastle.util.Pack;
 import org.junit.jupiter.api.Test;
 
@@ -55,6 +59,43 @@ class SessionTest {
         Wire.dataFrame(9, new byte[0], new byte[0]),
         server.open(client.sealData(9, new byte[0], new byte[0])),
         "an empty header and body");
+  }
+
+  @Test
+  void aDataFrameOpensStraightIntoTheArraysItsTargetGives() throws SecurityFailure {
+    byte[] header = bytes(4, 20);
+    byte[] body = bytes(5, 70_000);
+    List<String> asked = new ArrayList<>();
+    byte[][] given = new byte[2][];
+    ConnectionSecurity.DataTarget into =
+        (channel, headerLength, bodyLength) -> {
+          asked.add(channel + " " + headerLength + " " + bodyLength);
+          given[0] = new byte[headerLength];
+          given[1] = new byte[bodyLength];
+          return given;
+        };
+    assertNull(server.open(client.sealData(9, header, body), into));
+    assertEquals(List.of("9 20 70000"), asked);
+    assertArrayEquals(header, given[0]);
+    assertArrayEquals(body, given[1]);
+    assertNull(server.open(client.sealData(3, new byte[0], new byte[0]), into));
+    assertEquals("3 0 0", asked.get(1), "an empty header and body");
+
+    ConnectionSecurity.DataTarget declines = (channel, headerLength, bodyLength) -> null;
+    assertArrayEquals(
+        Wire.dataFrame(9, header, body),
+        server.open(client.sealData(9, header, body), declines),
+        "declined: the whole frame");
+    byte[] notData = bytes(6, 40);
+    notData[0] = (byte) Wire.OPENED;
+    assertArrayEquals(notData, server.open(client.seal(notData), into), "another kind: whole");
+    byte[] tooLong = Wire.dataFrame(9, header, body);
+    Wire.putInt(tooLong, 5, header.length + body.length + 1);
+    assertArrayEquals(
+        tooLong, server.open(client.seal(tooLong), into), "a header longer than the frame: whole");
+    byte[] ping = {(byte) Wire.PING};
+    assertArrayEquals(ping, server.open(client.seal(ping), into), "shorter than a DATA prefix");
+    assertEquals(2, asked.size(), "asked for DATA frames that can hold their header only");
   }
 
   @Test
