@@ -45,17 +45,11 @@ final class BodyCodec {
    * times on its way into the frame, and a small body's msgpack prefix packed, sliced and copied.
    */
   static byte[] encode(byte[] meta, byte[] body, boolean zip) {
-    long size = 1L + 5 + binHeader(meta.length) + meta.length + 5;
-    size += body == null ? 1 : binHeader(body.length) + (long) body.length;
-    byte[] frame = new byte[Math.toIntExact(size)];
-    frame[0] = (byte) 0x82; // fixmap of 2
-    int at = put(frame, 1, BODY_KEYS[0]);
-    at = putBin(frame, at, meta);
-    at = put(frame, at, BODY_KEYS[1]);
-    if (body == null) {
-      frame[at] = (byte) NIL;
-    } else {
-      putBin(frame, at, body);
+    int headSize = headSize(meta, body == null ? -1 : body.length);
+    byte[] frame = new byte[Math.addExact(headSize, body == null ? 0 : body.length)];
+    putHead(frame, meta, body == null ? -1 : body.length);
+    if (body != null) {
+      put(frame, headSize, body);
     }
     if (!zip) {
       return frame;
@@ -67,6 +61,40 @@ final class BodyCodec {
     }
   }
 
+  /**
+   * The uncompressed body frame's bytes before a body of {@code bodyLength} bytes: the frame is
+   * these followed by the body. A sender whose lower writes pieces sends them so, without copying
+   * the body ({@code Envelope.ofPieces}).
+   */
+  static byte[] head(byte[] meta, int bodyLength) {
+    byte[] head = new byte[headSize(meta, bodyLength)];
+    putHead(head, meta, bodyLength);
+    return head;
+  }
+
+  /** The size of {@link #head}; a {@code bodyLength} of -1: a nil body (the whole frame). */
+  private static int headSize(byte[] meta, int bodyLength) {
+    long size = 1L + 5 + binHeader(meta.length) + meta.length + 5;
+    size += bodyLength < 0 ? 1 : binHeader(bodyLength);
+    return Math.toIntExact(size);
+  }
+
+  /**
+   * Writes the map header, {@code meta} and the body's key and bin header (nil for a {@code
+   * bodyLength} of -1) at the start of {@code frame}.
+   */
+  private static void putHead(byte[] frame, byte[] meta, int bodyLength) {
+    frame[0] = (byte) 0x82; // fixmap of 2
+    int at = put(frame, 1, BODY_KEYS[0]);
+    at = putBin(frame, at, meta);
+    at = put(frame, at, BODY_KEYS[1]);
+    if (bodyLength < 0) {
+      frame[at] = (byte) NIL;
+    } else {
+      putBinHeader(frame, at, bodyLength);
+    }
+  }
+
   private static int put(byte[] frame, int at, byte[] bytes) {
     System.arraycopy(bytes, 0, frame, at, bytes.length);
     return at + bytes.length;
@@ -74,14 +102,18 @@ final class BodyCodec {
 
   /** A bin8, bin16 or bin32 header, then the bytes. */
   private static int putBin(byte[] frame, int at, byte[] bytes) {
-    int len = bytes.length;
+    return put(frame, putBinHeader(frame, at, bytes.length), bytes);
+  }
+
+  /** The smallest bin header for {@code len} bytes; returns where its bytes go. */
+  private static int putBinHeader(byte[] frame, int at, int len) {
     int header = binHeader(len);
     frame[at] = (byte) (header == 2 ? BIN8 : header == 3 ? BIN8 + 1 : BIN8 + 2);
-    for (int i = header - 1; i >= 1; i--) {
-      frame[at + i] = (byte) len;
-      len >>>= 8;
+    for (int i = header - 1, n = len; i >= 1; i--) {
+      frame[at + i] = (byte) n;
+      n >>>= 8;
     }
-    return put(frame, at + header, bytes);
+    return at + header;
   }
 
   /** The size of a body frame before compression, without building it. */

@@ -87,13 +87,13 @@ final class ChunkTransfers {
    * budget, and whatever the lower throws.
    */
   void send(RemoteLink r, Header h, Envelope env, int direction) {
-    if (env.body().length <= chunkSize
+    if (env.bodyLength() <= chunkSize
         || !r.capabilities.has(Capabilities.CHUNK)
         || (direction == Chunks.REQUEST && r.capabilities.has(Capabilities.ORDERED))) {
       r.link.send(env); // an ordering callee gets calls whole: see Capabilities.ORDERED
       return;
     }
-    long length = env.body().length;
+    long length = env.bodyLength();
     long held = bytesOut.addAndGet(length);
     if (held > maxBufferedBytes && held != length) {
       bytesOut.addAndGet(-length);

@@ -111,6 +111,15 @@ public final class MessageCodec {
     return BodyCodec.encode(meta, body, zip);
   }
 
+  /**
+   * The uncompressed body frame's bytes before a body of {@code bodyLength} bytes, for {@code
+   * Envelope.ofPieces}: these then the body are {@link #encodeBody}'s frame, without the body
+   * copied.
+   */
+  public static byte[] encodeBodyHead(byte[] meta, int bodyLength) {
+    return BodyCodec.head(meta, bodyLength);
+  }
+
   /** The size of a body frame before compression, without building it. */
   public static long bodyFrameSize(int metaLength, int bodyLength) {
     return BodyCodec.frameSize(metaLength, bodyLength);

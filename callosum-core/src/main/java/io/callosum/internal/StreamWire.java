@@ -12,6 +12,13 @@ import org.slf4j.LoggerFactory;
 final class StreamWire {
   private static final Logger LOG = LoggerFactory.getLogger(StreamWire.class);
 
+  /**
+   * Items of at least this many bytes go to a lower that writes body pieces as two pieces, the
+   * item's bytes uncopied ({@code Envelope.ofPieces}); smaller ones are copied into one body frame,
+   * which costs less than a second piece.
+   */
+  static final int PIECES_FROM = 16 << 10;
+
   private final RemoteLink remote;
   private final Header call;
   private final int direction;
@@ -89,7 +96,10 @@ final class StreamWire {
       return;
     }
     try {
-      remote.link.send(new Envelope(header, MessageCodec.encodeBody(meta, body, false)));
+      remote.link.send(
+          body != null && body.length >= PIECES_FROM && remote.link.writesBodyPieces()
+              ? Envelope.ofPieces(header, MessageCodec.encodeBodyHead(meta, body.length), body)
+              : new Envelope(header, MessageCodec.encodeBody(meta, body, false)));
     } catch (RuntimeException e) {
       LOG.debug("{} of {} not sent: {}", type, describe(), e.getMessage());
     }

@@ -64,6 +64,16 @@ public interface Link {
     return false;
   }
 
+  /**
+   * Whether this link writes an envelope whose body is in pieces ({@link Envelope#ofPieces})
+   * without joining them (gathering writes): a sender then hands a large payload over as it is,
+   * rather than copying it into a body frame of its own. Default: false — every envelope it gets
+   * has its body in one array. Any thread.
+   */
+  default boolean writesBodyPieces() {
+    return false;
+  }
+
   /** Closes the link; the lower then reports {@link LinkListener#disconnected}. Idempotent. */
   void close();
 }

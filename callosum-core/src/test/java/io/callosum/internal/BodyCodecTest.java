@@ -158,6 +158,20 @@ class BodyCodecTest {
   }
 
   @Test
+  void aHeadThenItsBodyIsTheFrame() {
+    for (int metaSize : new int[] {0, 3, 300}) {
+      for (int size : SIZES) {
+        byte[] meta = bytes(metaSize);
+        byte[] body = bytes(size);
+        byte[] head = MessageCodec.encodeBodyHead(meta, size);
+        byte[] joined = Arrays.copyOf(head, head.length + size);
+        System.arraycopy(body, 0, joined, head.length, size);
+        assertArrayEquals(BodyCodec.encode(meta, body, false), joined, metaSize + "/" + size);
+      }
+    }
+  }
+
+  @Test
   void aBodyThatIsNearlyTheWholeFrameIsAViewIntoIt() {
     byte[] body = bytes(65536);
     byte[] frame = BodyCodec.encode(new byte[0], body, false);

@@ -79,6 +79,15 @@ final class Channel implements Link {
     connection.sendData(this, envelope);
   }
 
+  /**
+   * True: a plain connection writes a body's pieces as they are, a sealed one copies them straight
+   * into the MESSAGE it seals.
+   */
+  @Override
+  public boolean writesBodyPieces() {
+    return true;
+  }
+
   @Override
   public boolean backlogFull(long bytes) {
     return open && connection.backlogFull(Wire.DATA_FRAME_HEADER + bytes);

@@ -96,11 +96,12 @@ public interface ConnectionSecurity {
 
   /**
    * After establishment: what {@link #seal} gives for the DATA frame of {@code channel} with {@code
-   * header} and {@code body} ({@link Wire#dataFrame}); a layer that can build it without the frame
-   * as an array of its own (a copy of the payload) does.
+   * header} and a body of {@code bodyHead} then {@code body} ({@link Wire#dataFrame(int, byte[],
+   * byte[], byte[])}); a layer that can build it without the frame as an array of its own (a copy
+   * of the payload) does.
    */
-  default byte[] sealData(int channel, byte[] header, byte[] body) {
-    return seal(Wire.dataFrame(channel, header, body));
+  default byte[] sealData(int channel, byte[] header, byte[] bodyHead, byte[] body) {
+    return seal(Wire.dataFrame(channel, header, bodyHead, body));
   }
 
   /**

@@ -350,12 +350,14 @@ final class HandshakeDriver implements Outbound.Sealer {
   }
 
   /**
-   * {@link #sealed} for the DATA frame of {@code channel} with {@code header} and {@code body},
-   * which the security layer builds in place ({@link ConnectionSecurity#sealData}). Any thread.
+   * {@link #sealed} for the DATA frame of {@code channel} with {@code header} and a body of {@code
+   * bodyHead} then {@code body}, which the security layer builds in place ({@link
+   * ConnectionSecurity#sealData}). Any thread.
    */
   @Override
-  public boolean sealedData(int channel, byte[] header, byte[] body, Consumer<byte[]> queue) {
-    return sealedUnderLock(() -> security.sealData(channel, header, body), queue);
+  public boolean sealedData(
+      int channel, byte[] header, byte[] bodyHead, byte[] body, Consumer<byte[]> queue) {
+    return sealedUnderLock(() -> security.sealData(channel, header, bodyHead, body), queue);
   }
 
   private boolean sealedUnderLock(Supplier<byte[]> seal, Consumer<byte[]> queue) {

@@ -6,6 +6,7 @@ import io.callosum.lower.Envelope;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.GatheringByteChannel;
+import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
@@ -67,11 +68,13 @@ final class Outbound {
     boolean sealed(byte[] frame, Consumer<byte[]> queue);
 
     /**
-     * {@link #sealed} for the DATA frame of {@code channel} with {@code header} and {@code body}
-     * ({@link Wire#dataFrame}), which a sealer may build without the frame as an array of its own.
+     * {@link #sealed} for the DATA frame of {@code channel} with {@code header} and a body of
+     * {@code bodyHead} then {@code body} ({@link Wire#dataFrame(int, byte[], byte[], byte[])}),
+     * which a sealer may build without the frame, or the body, as an array of its own.
      */
-    default boolean sealedData(int channel, byte[] header, byte[] body, Consumer<byte[]> queue) {
-      return sealed(Wire.dataFrame(channel, header, body), queue);
+    default boolean sealedData(
+        int channel, byte[] header, byte[] bodyHead, byte[] body, Consumer<byte[]> queue) {
+      return sealed(Wire.dataFrame(channel, header, bodyHead, body), queue);
     }
   }
 
@@ -134,8 +137,9 @@ final class Outbound {
 
   /**
    * Queues one envelope on channel {@code number}; never blocks. Plain connections queue the
-   * envelope's arrays as they are (no copy until the loop writes them), or write a lone small frame
-   * through on the caller's thread when nothing is queued.
+   * envelope's arrays as they are (no copy until the loop writes them; a body in pieces has its
+   * small head joined to the header, its payload left as it is), or write a lone frame through on
+   * the caller's thread when nothing is queued.
    *
    * @throws MessageTooLargeException if the frame exceeds the frame limit
    * @throws io.callosum.OverloadedException if the backlog is full of what a reading remote has not
@@ -165,14 +169,19 @@ final class Outbound {
       byte[] prefix = new byte[4 + Wire.DATA_FRAME_HEADER];
       Wire.putInt(prefix, 0, (int) frameSize);
       Wire.putDataPrefix(prefix, 4, number, e.header().length);
-      if (frameSize <= WRITE_THROUGH_MAX && !target.inLoop() && writeThrough(prefix, e)) {
+      // A body in pieces: its small head goes behind the header, its payload as it is, uncopied.
+      byte[] head = e.bodyHead().length == 0 ? e.header() : joined(e.header(), e.bodyHead());
+      byte[] tail = e.bodyTail();
+      if (frameSize <= WRITE_THROUGH_MAX
+          && !target.inLoop()
+          && taken(() -> buffer.writeThrough(socket, prefix, head, tail))) {
         return;
       }
-      buffer.add(prefix, e.header(), e.body(), null);
+      buffer.add(prefix, head, tail, null);
       queued();
     } else {
       // Under the sealer's lock, so records are written or queued in nonce order.
-      if (!sealer.sealedData(number, e.header(), e.body(), this::sendRecord)) {
+      if (!sealer.sealedData(number, e.header(), e.bodyHead(), e.bodyTail(), this::sendRecord)) {
         throw new ConnectionLostException("connection to " + remote + " is closed");
       }
     }
@@ -202,8 +211,10 @@ final class Outbound {
    * A lone frame written on the caller's thread ({@link OutboundBuffer#writeThrough}); false if it
    * must be queued.
    */
-  private boolean writeThrough(byte[] prefix, Envelope e) {
-    return taken(() -> buffer.writeThrough(socket, prefix, e.header(), e.body()));
+  private static byte[] joined(byte[] a, byte[] b) {
+    byte[] ab = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, ab, a.length, b.length);
+    return ab;
   }
 
   /**

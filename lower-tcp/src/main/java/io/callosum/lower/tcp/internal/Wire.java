@@ -276,12 +276,25 @@ public final class Wire {
 
   /** A whole DATA frame: channel {@code channel}'s envelope ({@code header}, {@code body}). */
   public static byte[] dataFrame(int channel, byte[] header, byte[] body) {
-    byte[] f = new byte[DATA_FRAME_HEADER + header.length + body.length];
+    return dataFrame(channel, header, NO_BYTES, body);
+  }
+
+  /**
+   * A whole DATA frame whose body comes in two pieces, {@code bodyHead} then {@code body} ({@code
+   * Envelope.ofPieces}).
+   */
+  public static byte[] dataFrame(int channel, byte[] header, byte[] bodyHead, byte[] body) {
+    byte[] f = new byte[DATA_FRAME_HEADER + header.length + bodyHead.length + body.length];
     putDataPrefix(f, 0, channel, header.length);
-    System.arraycopy(header, 0, f, DATA_FRAME_HEADER, header.length);
-    System.arraycopy(body, 0, f, DATA_FRAME_HEADER + header.length, body.length);
+    int at = DATA_FRAME_HEADER;
+    System.arraycopy(header, 0, f, at, header.length);
+    at += header.length;
+    System.arraycopy(bodyHead, 0, f, at, bodyHead.length);
+    System.arraycopy(body, 0, f, at + bodyHead.length, body.length);
     return f;
   }
+
+  private static final byte[] NO_BYTES = new byte[0];
 
   /**
    * Whether frames of {@code kind} name a channel (or registration token) in their first field:

@@ -124,6 +124,26 @@ class OutboundTest {
   }
 
   @Test
+  void aBodyInPiecesGoesOnTheWireAsTheFrameOfItsJoinedBody() throws IOException {
+    Outbound o = plain();
+    o.start();
+    byte[] header = {0x11, 0x12};
+    byte[] bodyHead = {0x21, 0x22, 0x23};
+    Envelope through = Envelope.ofPieces(header, bodyHead, envelope(1, 40_000).bodyTail());
+    Envelope queued = Envelope.ofPieces(header, bodyHead, envelope(1, 300).bodyTail());
+    idle();
+    o.data(7, through); // large: written through by the sender
+    connection.inLoop = true;
+    o.data(8, queued); // the loop's own: queued, then flushed
+    byte[] wire = flushAll(o);
+    ByteArrayOutputStream expected = new ByteArrayOutputStream();
+    expected.write(record(Wire.dataFrame(7, header, through.body())));
+    expected.write(record(Wire.dataFrame(8, header, queued.body())));
+    assertArrayEquals(expected.toByteArray(), wire);
+    assertEquals(3 + 40_000, through.bodyLength());
+  }
+
+  @Test
   void theLoopsOwnFramesAndOnesOverTheWriteThroughLimitAreQueuedAndFlushed() throws IOException {
     OutboundBuffer roomy =
         new OutboundBuffer("peer-1", 1 << 20, STALL, 1 << 20, now::get, MemoryBudget.NONE);

@@ -341,11 +341,11 @@ public final class CurveSecurity implements ConnectionSecurity, Destroyable {
    * @throws IllegalStateException if the handshake is not complete, or failed
    */
   @Override
-  public byte[] sealData(int channel, byte[] header, byte[] body) {
+  public byte[] sealData(int channel, byte[] header, byte[] bodyHead, byte[] body) {
     if (state != State.ESTABLISHED) {
       throw new IllegalStateException("seal() needs an established connection, not " + state);
     }
-    return session.sealData(channel, header, body);
+    return session.sealData(channel, header, bodyHead, body);
   }
 
   /**

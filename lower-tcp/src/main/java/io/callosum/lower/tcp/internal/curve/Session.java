@@ -99,14 +99,26 @@ final class Session {
    * an array of its own.
    */
   byte[] sealData(int channel, byte[] header, byte[] body) {
-    int length = Wire.DATA_FRAME_HEADER + header.length + body.length;
+    return sealData(channel, header, NO_BYTES, body);
+  }
+
+  /**
+   * {@link #sealData(int, byte[], byte[])} for a body of {@code bodyHead} then {@code body}, both
+   * copied straight into the MESSAGE (the body is never joined).
+   */
+  byte[] sealData(int channel, byte[] header, byte[] bodyHead, byte[] body) {
+    int length = Wire.DATA_FRAME_HEADER + header.length + bodyHead.length + body.length;
     byte[] frame = message(length);
     Wire.putDataPrefix(frame, PLAINTEXT, channel, header.length);
     int at = PLAINTEXT + Wire.DATA_FRAME_HEADER;
     System.arraycopy(header, 0, frame, at, header.length);
-    System.arraycopy(body, 0, frame, at + header.length, body.length);
+    at += header.length;
+    System.arraycopy(bodyHead, 0, frame, at, bodyHead.length);
+    System.arraycopy(body, 0, frame, at + bodyHead.length, body.length);
     return sealed(frame, length);
   }
+
+  private static final byte[] NO_BYTES = new byte[0];
 
   /** A MESSAGE command with room for a plaintext frame of {@code length} bytes. */
   private static byte[] message(int length) {

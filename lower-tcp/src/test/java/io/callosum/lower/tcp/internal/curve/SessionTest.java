@@ -62,6 +62,20 @@ class SessionTest {
   }
 
   @Test
+  void aBodyInPiecesIsSealedAsTheBodyJoined() throws SecurityFailure {
+    Session other = new Session(false);
+    System.arraycopy(client.key(), 0, other.key(), 0, NaclBox.KEY_LENGTH);
+    byte[] header = bytes(4, 20);
+    byte[] bodyHead = bytes(6, 7);
+    byte[] body = bytes(5, 70_000);
+    byte[] joined = Arrays.copyOf(bodyHead, bodyHead.length + body.length);
+    System.arraycopy(body, 0, joined, bodyHead.length, body.length);
+    byte[] inPieces = client.sealData(9, header, bodyHead, body);
+    assertArrayEquals(other.sealData(9, header, joined), inPieces, "the same bytes");
+    assertArrayEquals(Wire.dataFrame(9, header, joined), server.open(inPieces));
+  }
+
+  @Test
   void aDataFrameOpensStraightIntoTheArraysItsTargetGives() throws SecurityFailure {
     byte[] header = bytes(4, 20);
     byte[] body = bytes(5, 70_000);
