@@ -207,10 +207,7 @@ final class Outbound {
     OutboundBuffer.Through write() throws IOException;
   }
 
-  /**
-   * A lone frame written on the caller's thread ({@link OutboundBuffer#writeThrough}); false if it
-   * must be queued.
-   */
+  /** {@code a} then {@code b} in one array. */
   private static byte[] joined(byte[] a, byte[] b) {
     byte[] ab = Arrays.copyOf(a, a.length + b.length);
     System.arraycopy(b, 0, ab, a.length, b.length);
