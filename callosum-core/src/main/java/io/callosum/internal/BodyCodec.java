@@ -45,7 +45,7 @@ final class BodyCodec {
    * times on its way into the frame, and a small body's msgpack prefix packed, sliced and copied.
    */
   static byte[] encode(byte[] meta, byte[] body, boolean zip) {
-    int headSize = headSize(meta, body == null ? -1 : body.length);
+    int headSize = Math.toIntExact(headSize(meta.length, body == null ? -1 : body.length));
     byte[] frame = new byte[Math.addExact(headSize, body == null ? 0 : body.length)];
     putHead(frame, meta, body == null ? -1 : body.length);
     if (body != null) {
@@ -67,16 +67,15 @@ final class BodyCodec {
    * the body ({@code Envelope.ofPieces}).
    */
   static byte[] head(byte[] meta, int bodyLength) {
-    byte[] head = new byte[headSize(meta, bodyLength)];
+    byte[] head = new byte[Math.toIntExact(headSize(meta.length, bodyLength))];
     putHead(head, meta, bodyLength);
     return head;
   }
 
   /** The size of {@link #head}; a {@code bodyLength} of -1: a nil body (the whole frame). */
-  private static int headSize(byte[] meta, int bodyLength) {
-    long size = 1L + 5 + binHeader(meta.length) + meta.length + 5;
-    size += bodyLength < 0 ? 1 : binHeader(bodyLength);
-    return Math.toIntExact(size);
+  private static long headSize(int metaLength, int bodyLength) {
+    long size = 1L + 5 + binHeader(metaLength) + metaLength + 5;
+    return size + (bodyLength < 0 ? 1 : binHeader(bodyLength));
   }
 
   /**
@@ -118,7 +117,7 @@ final class BodyCodec {
 
   /** The size of a body frame before compression, without building it. */
   static long frameSize(int metaLength, int bodyLength) {
-    return 1L + 5 + binHeader(metaLength) + metaLength + 5 + binHeader(bodyLength) + bodyLength;
+    return headSize(metaLength, bodyLength) + bodyLength;
   }
 
   private static int binHeader(int len) {

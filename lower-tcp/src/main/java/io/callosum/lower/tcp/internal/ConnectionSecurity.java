@@ -125,7 +125,8 @@ public interface ConnectionSecurity {
      * Arrays of exactly {@code headerLength} and {@code bodyLength} bytes (in that order) for the
      * header and body of a DATA frame to channel {@code channel}, or null to have the frame whole
      * (a channel not open, a header length the frame cannot hold). Called on the opening thread,
-     * once the frame is known to be authentic.
+     * once the frame is known to be authentic; the returned array of arrays is read at once, so it
+     * may be reused.
      */
     byte[][] into(int channel, int headerLength, int bodyLength);
   }

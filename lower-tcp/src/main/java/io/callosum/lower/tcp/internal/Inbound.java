@@ -287,8 +287,9 @@ final class Inbound implements FrameReader.Records {
    */
   private final class OpenedData implements ConnectionSecurity.DataTarget {
     private int channel;
-    private byte[] header;
-    private byte[] body;
+
+    /** The header's and the body's arrays of the frame being opened. */
+    private final byte[][] parts = new byte[2][];
 
     @Override
     public byte[][] into(int number, int headerLength, int bodyLength) {
@@ -296,18 +297,18 @@ final class Inbound implements FrameReader.Records {
         return null; // the whole frame, for what a DATA frame of a closed channel gets
       }
       channel = number;
-      header = new byte[headerLength];
-      body = new byte[bodyLength];
-      return new byte[][] {header, body};
+      parts[0] = new byte[headerLength];
+      parts[1] = new byte[bodyLength];
+      return parts;
     }
 
     /** Hands the frame just opened on, as a frame read directly is. */
     void deliver() {
-      byte[] h = header;
-      byte[] b = body;
-      header = null;
-      body = null;
-      data(channel, h, b);
+      byte[] header = parts[0];
+      byte[] body = parts[1];
+      parts[0] = null;
+      parts[1] = null;
+      data(channel, header, body);
     }
   }
 

@@ -41,6 +41,9 @@ final class Session {
    */
   private final byte[] openHead = new byte[1 + Wire.DATA_FRAME_HEADER];
 
+  /** Where a MESSAGE opened in parts goes (opening thread only). */
+  private final OpenParts openParts = new OpenParts();
+
   /** The next short nonce this side sends; zero once the counter has wrapped. */
   private long nextNonce = 1;
 
@@ -168,24 +171,18 @@ final class Session {
     }
     Pack.longToBigEndian(nonce, openNonce, 16);
     int textLength = frame.length - PLAINTEXT;
-    byte[][] whole = new byte[1][];
+    byte[] whole;
     boolean opened;
     byte flags;
     if (into != null && textLength >= Wire.DATA_FRAME_HEADER) {
       // The flags byte and a DATA frame's prefix first; the rest where the prefix says.
-      opened =
-          NaclBox.open(
-              key,
-              openNonce,
-              frame,
-              16,
-              frame.length - 16,
-              openHead,
-              (head, rest, text) -> whole[0] = openRest(head, rest, text, into));
+      openParts.into = into;
+      opened = NaclBox.open(key, openNonce, frame, 16, frame.length - 16, openHead, openParts);
+      whole = openParts.take();
       flags = openHead[0];
     } else {
-      whole[0] = new byte[textLength];
-      opened = NaclBox.open(key, openNonce, frame, 16, frame.length - 16, openFlags, whole[0], 0);
+      whole = new byte[textLength];
+      opened = NaclBox.open(key, openNonce, frame, 16, frame.length - 16, openFlags, whole, 0);
       flags = openFlags[0];
     }
     if (!opened) {
@@ -201,32 +198,47 @@ final class Session {
               + " are not used on this transport");
     }
     remoteNonce = nonce;
-    return whole[0];
+    return whole;
   }
 
   /**
-   * Puts the rest of an opened message whose {@code head} (the flags byte and a frame's first
-   * {@link Wire#DATA_FRAME_HEADER} bytes) is read: a DATA frame's header and body into the arrays
-   * {@code into} gives (null returned), anything else into the whole frame, returned.
+   * Where the rest of a MESSAGE opened in parts goes, once its {@code head} (the flags byte and a
+   * frame's first {@link Wire#DATA_FRAME_HEADER} bytes) is read: a DATA frame's header and body
+   * into the arrays {@link #into} gives, anything else into the whole frame. One per session,
+   * reused (opening thread only).
    */
-  private static byte[] openRest(
-      byte[] head, int rest, SecretBox.Rest text, ConnectionSecurity.DataTarget into) {
-    if ((head[1] & 0xff) == Wire.DATA) {
-      int headerLength = Wire.getInt(head, 1 + 5);
-      byte[][] parts =
-          headerLength >= 0 && headerLength <= rest
-              ? into.into(Wire.getInt(head, 1 + 1), headerLength, rest - headerLength)
-              : null;
-      if (parts != null) {
-        text.next(parts[0], 0, headerLength);
-        text.next(parts[1], 0, rest - headerLength);
-        return null;
+  private static final class OpenParts implements SecretBox.Reader {
+    ConnectionSecurity.DataTarget into;
+
+    /** The whole frame, when it was not opened into {@link #into}'s arrays. */
+    private byte[] whole;
+
+    @Override
+    public void read(byte[] head, int rest, SecretBox.Rest text) {
+      if ((head[1] & 0xff) == Wire.DATA) {
+        int headerLength = Wire.getInt(head, 1 + 5);
+        byte[][] parts =
+            headerLength >= 0 && headerLength <= rest
+                ? into.into(Wire.getInt(head, 1 + 1), headerLength, rest - headerLength)
+                : null;
+        if (parts != null) {
+          text.next(parts[0], 0, headerLength);
+          text.next(parts[1], 0, rest - headerLength);
+          return;
+        }
       }
+      whole = new byte[Wire.DATA_FRAME_HEADER + rest];
+      System.arraycopy(head, 1, whole, 0, Wire.DATA_FRAME_HEADER);
+      text.next(whole, Wire.DATA_FRAME_HEADER, rest);
     }
-    byte[] frame = new byte[Wire.DATA_FRAME_HEADER + rest];
-    System.arraycopy(head, 1, frame, 0, Wire.DATA_FRAME_HEADER);
-    text.next(frame, Wire.DATA_FRAME_HEADER, rest);
-    return frame;
+
+    /** The whole frame read (null: none, it went into the target's arrays); forgets both. */
+    byte[] take() {
+      byte[] w = whole;
+      whole = null;
+      into = null;
+      return w;
+    }
   }
 
   /** Overwrites the box key. */

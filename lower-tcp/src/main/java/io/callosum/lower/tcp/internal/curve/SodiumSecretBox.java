@@ -81,15 +81,8 @@ final class SodiumSecretBox implements SecretBox {
         return false;
       }
       scratch.buffer.get(NaclBox.TAG_LENGTH, head, 0, head.length);
-      int[] at = {NaclBox.TAG_LENGTH + head.length};
-      reader.read(
-          head,
-          length - at[0],
-          (into, off, n) -> {
-            Objects.checkFromIndexSize(at[0], n, length);
-            scratch.buffer.get(at[0], into, off, n);
-            at[0] += n;
-          });
+      int rest = NaclBox.TAG_LENGTH + head.length;
+      reader.read(head, length - rest, scratch.rest(rest, length));
       return true;
     } finally {
       give(scratch);
@@ -138,16 +131,36 @@ final class SodiumSecretBox implements SecretBox {
     }
   }
 
-  /** A direct buffer and pointers to its start and to the byte after a tag. */
-  private static final class Scratch {
+  /**
+   * A direct buffer and pointers to its start and to the byte after a tag; while a box is opened in
+   * it, the {@link SecretBox.Rest} of its message (one taker at a time: the scratch is not pooled
+   * meanwhile).
+   */
+  private static final class Scratch implements SecretBox.Rest {
     final ByteBuffer buffer;
     final Pointer start;
     final Pointer afterTag;
+    private int at;
+    private int end;
 
     Scratch(int bytes) {
       buffer = ByteBuffer.allocateDirect(bytes);
       start = Native.getDirectBufferPointer(buffer);
       afterTag = start.share(NaclBox.TAG_LENGTH);
+    }
+
+    /** Hands out the bytes from {@code from} to {@code to} in order. */
+    SecretBox.Rest rest(int from, int to) {
+      at = from;
+      end = to;
+      return this;
+    }
+
+    @Override
+    public void next(byte[] into, int off, int length) {
+      Objects.checkFromIndexSize(at, length, end);
+      buffer.get(at, into, off, length);
+      at += length;
     }
   }
 
