@@ -18,6 +18,9 @@ final class RecordingLink implements Link {
   /** Where the core counts what it holds for this link's remote. */
   MemoryBudget.Holder memory = MemoryBudget.NONE;
 
+  /** What {@link #writesBodyPieces} says. */
+  boolean writesBodyPieces;
+
   RecordingLink(Capabilities capabilities) {
     this.capabilities = capabilities;
   }
@@ -35,6 +38,11 @@ final class RecordingLink implements Link {
   @Override
   public MemoryBudget.Holder memory() {
     return memory;
+  }
+
+  @Override
+  public boolean writesBodyPieces() {
+    return writesBodyPieces;
   }
 
   @Override

@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import io.callosum.OrderKey;
 import io.callosum.lower.Capabilities;
 import io.callosum.lower.Envelope;
-import io.callosum.lower.Link;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -22,41 +20,10 @@ class StreamWireTest {
       new Header(
           MessageType.FUNCTION, "up", OrderKey.NONE, 1, false, List.of(), Header.UPSTREAM, 0, 0);
 
-  /** A link that keeps what it is sent. */
-  private static final class Kept implements Link {
-    final boolean pieces;
-    final List<Envelope> sent = new ArrayList<>();
-
-    Kept(boolean pieces) {
-      this.pieces = pieces;
-    }
-
-    @Override
-    public String id() {
-      return "kept";
-    }
-
-    @Override
-    public Capabilities remoteCapabilities() {
-      return new Capabilities(Capabilities.VERSION, 3, Set.of(Capabilities.STREAM));
-    }
-
-    @Override
-    public void send(Envelope envelope) {
-      sent.add(envelope);
-    }
-
-    @Override
-    public boolean writesBodyPieces() {
-      return pieces;
-    }
-
-    @Override
-    public void close() {}
-  }
-
   private static Envelope sentItem(boolean pieces, byte[] item) {
-    Kept link = new Kept(pieces);
+    RecordingLink link =
+        new RecordingLink(new Capabilities(Capabilities.VERSION, 3, Set.of(Capabilities.STREAM)));
+    link.writesBodyPieces = pieces;
     new StreamWire(new RemoteLink(null, link), CALL, Header.UPSTREAM).item(item);
     assertEquals(1, link.sent.size());
     return link.sent.get(0);
