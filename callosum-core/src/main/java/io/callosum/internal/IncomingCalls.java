@@ -20,9 +20,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -36,9 +34,11 @@ import org.slf4j.LoggerFactory;
  * <p>Calls and CANCELs arrive on the lower's I/O thread ({@link #received}, {@link #cancelled});
  * handlers run and reply on handler threads (or on the callback executor, for asynchronous ones);
  * execution timeouts fire on the timer; {@link #disconnected} runs on whichever thread sees the
- * remote go. Every scheduling decision is taken under one lock, {@code sched}, and the replies it
- * releases are sent under it, so that return-ordered replies leave in order. Handlers are started
- * and interceptors called outside it.
+ * remote go. Every scheduling decision is taken under one lock, {@code sched}; the replies it
+ * releases are queued under it, in the order they must leave, and sent outside it one thread at a
+ * time in that order ({@link SerialQueue}), so that a handler thread writing its reply to a socket
+ * never holds up the I/O thread admitting the next calls. Handlers are started and interceptors
+ * called outside it.
  */
 final class IncomingCalls {
   private static final Logger LOG = LoggerFactory.getLogger(IncomingCalls.class);
@@ -84,14 +84,19 @@ final class IncomingCalls {
   private final Object sched = new Object();
   private final CalleeScheduler<ServerCall> scheduler;
 
-  /** Callee-side interceptor calls queued in reply order (see {@link #drainOutcomes}). */
-  private final ConcurrentLinkedQueue<Runnable> outcomes = new ConcurrentLinkedQueue<>();
+  /**
+   * The calls whose replies the scheduler released, queued under its lock in the order they must
+   * leave, sent outside it ({@link #transmit}).
+   */
+  private final SerialQueue<ServerCall> released =
+      new SerialQueue<>(c -> transmit(c, c.takeReply()));
 
-  private final AtomicBoolean drainingOutcomes = new AtomicBoolean();
+  /** Callee-side interceptor calls queued in reply order, run outside the scheduler lock. */
+  private final SerialQueue<Runnable> outcomes = new SerialQueue<>(Runnable::run);
 
-  /** Sends each reply the scheduler releases (made once: replying allocates no list). */
+  /** Queues each reply the scheduler releases (made once: replying allocates no list). */
   @SuppressWarnings("UnnecessaryLambda") // made once: a method reference would allocate per call
-  private final Consumer<ServerCall> transmitter = c -> transmit(c, c.takeReply());
+  private final Consumer<ServerCall> transmitter = released::add;
 
   /** The call the scheduler cut in {@link #accept}, taken from there at once. Guarded by sched. */
   private ServerCall cutCall;
@@ -457,8 +462,9 @@ final class IncomingCalls {
   // ---------------------------------------------------------------- replying and ending
 
   /**
-   * The call's reply is ready ({@code reply} null: nobody to send it to). Sends what the scheduler
-   * releases (under its lock, so that ordered replies leave in order), then runs interceptors.
+   * The call's reply is ready ({@code reply} null: nobody to send it to). Queues what the scheduler
+   * releases (under its lock, so that ordered replies leave in order), sends it and runs
+   * interceptors outside the lock.
    */
   private void replied(ServerCall c, Envelope reply) {
     try {
@@ -474,12 +480,16 @@ final class IncomingCalls {
         scheduler.replied(c, reply, transmitter);
       }
     } finally {
-      drainOutcomes(); // interceptors, outside the scheduler lock
+      released.drain(); // the replies, outside the scheduler lock
+      outcomes.drain(); // then interceptors
       drain.check();
     }
   }
 
-  /** Sends a reply (under the scheduler lock) and queues its interceptor call. */
+  /**
+   * Sends a reply the scheduler released and queues its interceptor call; one thread at a time, in
+   * the order of release.
+   */
   private void transmit(ServerCall c, Envelope reply) {
     long out = 0;
     if (reply != null && c.remote.connected) {
@@ -527,26 +537,6 @@ final class IncomingCalls {
     };
   }
 
-  /**
-   * Runs queued callee-side interceptor calls, one thread at a time and in the order the replies
-   * left (they are queued under the scheduler lock).
-   */
-  private void drainOutcomes() {
-    while (!outcomes.isEmpty()) {
-      if (!drainingOutcomes.compareAndSet(false, true)) {
-        return; // another thread is draining and will see ours
-      }
-      try {
-        Runnable r;
-        while ((r = outcomes.poll()) != null) {
-          r.run();
-        }
-      } finally {
-        drainingOutcomes.set(false);
-      }
-    }
-  }
-
   /** The handler is gone: its slot and its key go to whoever waited for them. */
   private void exited(ServerCall c) {
     List<ServerCall> toStart;
@@ -588,10 +578,14 @@ final class IncomingCalls {
     }
   }
 
-  /** Entries in the scheduler's tables (for the leak checks of tests). */
+  /**
+   * Entries in the scheduler's tables and replies released but not sent yet: what a graceful
+   * shutdown waits for, and what the leak checks of tests count.
+   */
   int entries() {
     synchronized (sched) {
-      return scheduler.entries();
+      // Read after the tables: a reply leaves the tables for the queue under this lock.
+      return scheduler.entries() + released.pending();
     }
   }
 }

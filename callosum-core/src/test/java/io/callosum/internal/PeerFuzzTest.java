@@ -13,18 +13,13 @@ import io.callosum.Peer;
 import io.callosum.RemotePeer;
 import io.callosum.StreamCall;
 import io.callosum.lower.Capabilities;
-import io.callosum.lower.Endpoint;
 import io.callosum.lower.Envelope;
-import io.callosum.lower.LinkListener;
-import io.callosum.lower.Transport;
-import io.callosum.lower.TransportConfig;
 import io.callosum.testing.ErrorLog;
 import io.callosum.testing.FuzzInput;
 import io.callosum.testing.FuzzSeeds;
 import io.callosum.testing.ManualTimer;
 import io.callosum.testing.ThreadAllocation;
 import io.callosum.upper.MsgpackCodec;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -105,7 +100,8 @@ class PeerFuzzTest {
     long errors = ErrorLog.count();
     FuzzInput in = new FuzzInput(data);
     ManualTimer timer = new ManualTimer();
-    OneLink lower = new OneLink(capabilities(in.u8()));
+    OneLinkLower<RecordingLink> lower =
+        new OneLinkLower<>("fuzz", new RecordingLink(capabilities(in.u8())));
     try (Peer peer =
         Peer.builder()
             .transport(lower)
@@ -225,7 +221,8 @@ class PeerFuzzTest {
     }
   }
 
-  private static void step(FuzzInput in, OneLink lower, ManualTimer timer, List<StreamCall> streams)
+  private static void step(
+      FuzzInput in, OneLinkLower<RecordingLink> lower, ManualTimer timer, List<StreamCall> streams)
       throws Exception {
     int op = in.u8();
     switch (op % 6) {
@@ -285,44 +282,6 @@ class PeerFuzzTest {
       return;
     }
     MessageCodec.decodeBody(e.body(), h.zip(), 1 << 30);
-  }
-
-  /** A lower with one link, driven by the test: it delivers envelopes on the caller's thread. */
-  static final class OneLink implements Transport {
-    final RecordingLink link;
-    LinkListener listener;
-
-    OneLink(Capabilities remote) {
-      this.link = new RecordingLink(remote);
-    }
-
-    void deliver(byte[] header, byte[] body) {
-      listener.received(link, new Envelope(header, body));
-    }
-
-    @Override
-    public Set<String> schemes() {
-      return Set.of("fuzz");
-    }
-
-    @Override
-    public Endpoint bind(URI address, TransportConfig config, LinkListener listener) {
-      this.listener = listener;
-      return new Endpoint() {
-        @Override
-        public String address() {
-          return address.toString();
-        }
-
-        @Override
-        public void close() {}
-      };
-    }
-
-    @Override
-    public Endpoint connect(URI address, TransportConfig config, LinkListener listener) {
-      throw new UnsupportedOperationException("the fuzz lower only binds");
-    }
   }
 
   @Test
