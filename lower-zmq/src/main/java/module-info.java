@@ -6,6 +6,7 @@ module io.callosum.lower.zmq {
   requires transitive io.callosum.core;
   requires transitive io.callosum.auth;
   requires org.zeromq.jeromq;
+  requires com.sun.jna;
   requires org.slf4j;
 
   exports io.callosum.lower.zmq;

@@ -137,13 +137,21 @@ public abstract class LeakSuite {
   }
 
   /**
+   * Threads a library starts once for the whole JVM, the first time it is used, and never ends:
+   * JNA's cleaner, and the JDK's process reaper that JNA's initialization starts (the ZeroMQ lower
+   * binds libc through JNA when its first jeromq thread starts, the TCP lower libsodium).
+   */
+  private static final Set<String> ONCE_PER_JVM = Set.of("JNA Cleaner", "process reaper");
+
+  /**
    * Live threads, leaving out the common fork-join pool's, which the JDK starts and ends on its
-   * own.
+   * own, and those started {@link #ONCE_PER_JVM}.
    */
   private static Set<Thread> allThreads() {
     return Thread.getAllStackTraces().keySet().stream()
         .filter(Thread::isAlive)
         .filter(t -> !t.getName().startsWith("ForkJoinPool.commonPool-"))
+        .filter(t -> !ONCE_PER_JVM.contains(t.getName()))
         .collect(Collectors.toSet());
   }
 

@@ -32,6 +32,7 @@ final class ResilientPollerThreads {
   }
 
   private static void run(Runnable loop, String name) {
+    BatchScheduling.applyToCurrentThread();
     ArrayDeque<Long> failures = new ArrayDeque<>();
     while (true) {
       try {

@@ -1,0 +1,128 @@
+package io.callosum.lower.zmq.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.callosum.testing.Await;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.zeromq.SocketType;
+import org.zeromq.ZMQ;
+
+/**
+ * jeromq's I/O and reaper threads of the lower's contexts run as {@code SCHED_BATCH} on Linux (so
+ * that a woken I/O thread does not preempt the thread that woke it before that thread has counted
+ * its wake-up: {@link BatchScheduling}); other threads keep their policy.
+ */
+class BatchSchedulingTest {
+  private static final int SCHED_OTHER = 0;
+  private static final int SCHED_BATCH = 3;
+  private static final Path TASKS = Path.of("/proc/self/task");
+
+  @Test
+  void theCallingThreadAlone_becomesBatch() throws Exception {
+    assumeTrue(Files.isDirectory(TASKS), "Linux only");
+    CompletableFuture<List<Integer>> seen = new CompletableFuture<>();
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                int before = policyOf(Path.of("/proc/thread-self"));
+                boolean applied = BatchScheduling.applyToCurrentThread();
+                seen.complete(
+                    List.of(
+                        before,
+                        applied ? 1 : 0,
+                        BatchScheduling.isCurrentThreadBatch() ? 1 : 0,
+                        policyOf(Path.of("/proc/thread-self"))));
+              } catch (IOException | RuntimeException e) {
+                seen.completeExceptionally(e);
+              }
+            });
+    t.start();
+    List<Integer> r = seen.get(30, TimeUnit.SECONDS);
+    assertEquals(SCHED_OTHER, r.get(0));
+    assertEquals(List.of(1, 1, SCHED_BATCH), r.subList(1, 4));
+    assertFalse(BatchScheduling.isCurrentThreadBatch(), "the test's own thread is unchanged");
+    assertEquals(SCHED_OTHER, policyOf(Path.of("/proc/thread-self")));
+  }
+
+  @Test
+  void aContextsIoAndReaperThreads_areBatch() throws Exception {
+    assumeTrue(Files.isDirectory(TASKS), "Linux only");
+    SharedContext shared = new SharedContext(1, 1_000);
+    ZMQ.Context context = shared.acquire();
+    ZMQ.Socket s = context.socket(SocketType.ROUTER); // starts the context's threads
+    try {
+      s.setLinger(0);
+      s.bindToRandomPort("tcp://127.0.0.1");
+      // Each thread names itself and sets its own policy as it starts, which may be just after
+      // the socket was made; threads of an earlier context may be ending meanwhile.
+      Await.until(
+          "jeromq's I/O thread and its reaper run, as SCHED_BATCH",
+          BatchSchedulingTest::jeromqThreadsBatch,
+          BatchSchedulingTest::dump);
+    } finally {
+      s.close(); // before the context ends, which waits for its sockets
+      shared.release();
+    }
+  }
+
+  /** Whether an I/O thread and a reaper of jeromq run, and every one that runs is batch. */
+  private static boolean jeromqThreadsBatch() {
+    boolean io = false;
+    boolean reaper = false;
+    try (Stream<Path> tasks = Files.list(TASKS)) {
+      for (Path task : (Iterable<Path>) tasks::iterator) {
+        String name = Files.readString(task.resolve("comm")).trim();
+        boolean isIo = name.startsWith("iothread-");
+        boolean isReaper = name.startsWith("reaper-");
+        if ((isIo || isReaper) && policyOf(task) != SCHED_BATCH) {
+          return false;
+        }
+        io |= isIo;
+        reaper |= isReaper;
+      }
+    } catch (IOException | RuntimeException e) {
+      return false; // a thread ended as it was read: look again
+    }
+    return io && reaper;
+  }
+
+  private static String dump() {
+    StringBuilder b = new StringBuilder();
+    try (Stream<Path> tasks = Files.list(TASKS)) {
+      for (Path t : (Iterable<Path>) tasks::iterator) {
+        b.append(Files.readString(t.resolve("comm")).trim())
+            .append('=')
+            .append(policyOrMinusOne(t))
+            .append(' ');
+      }
+    } catch (IOException e) {
+      b.append(e);
+    }
+    return b.toString();
+  }
+
+  private static int policyOrMinusOne(Path task) {
+    try {
+      return policyOf(task);
+    } catch (IOException e) {
+      return -1;
+    }
+  }
+
+  /** The scheduling policy of a thread: field 41 of its {@code stat} (after the name's ')'). */
+  private static int policyOf(Path task) throws IOException {
+    String stat = Files.readString(task.resolve("stat"));
+    String[] after = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return Integer.parseInt(after[41 - 3]); // fields 3.. follow the name
+  }
+}
