@@ -35,6 +35,11 @@ import java.time.Duration;
  * @param memoryBudget bytes the remotes of this transport, all together, may make it and the peers
  *     on it hold: what the lower queues for them and what the core holds for them (see {@code
  *     docs/LIMITS.md}, the ZeroMQ lower); at least 64 KiB
+ * @param batchScheduling whether jeromq's I/O and reaper threads of the transport ask Linux to
+ *     schedule them as {@code SCHED_BATCH}, so that a woken I/O thread does not preempt the thread
+ *     that woke it (jeromq 0.6.0 spins until that thread has counted its wake-up: milliseconds, if
+ *     it is preempted; see the module README, <i>jeromq's I/O threads</i>); no effect elsewhere
+ *     than Linux. Only those threads change, never the application's
  */
 public record ZmqOptions(
     Duration handshakeRetry,
@@ -48,7 +53,8 @@ public record ZmqOptions(
     int ioThreads,
     int maxSockets,
     Duration idleTimeout,
-    long memoryBudget) {
+    long memoryBudget,
+    boolean batchScheduling) {
 
   public ZmqOptions {
     if (ioThreads < 1) {
@@ -68,7 +74,7 @@ public record ZmqOptions(
   /**
    * 1 s handshake retry, 1 s heartbeats with a 5 s timeout, 100 ms linger, HWM 10,000, 100 ms
    * reconnect, no CURVE, one I/O loop thread, 16,384 sockets, the context kept 1 s after its last
-   * endpoint, a memory budget of 256 MiB.
+   * endpoint, a memory budget of 256 MiB, jeromq's threads {@code SCHED_BATCH} (on Linux).
    */
   public static ZmqOptions defaults() {
     return new ZmqOptions(
@@ -83,7 +89,8 @@ public record ZmqOptions(
         1,
         16_384,
         Duration.ofSeconds(1),
-        256L << 20);
+        256L << 20,
+        true);
   }
 
   public ZmqOptions withHandshakeRetry(Duration d) {
@@ -161,6 +168,13 @@ public record ZmqOptions(
     return c.build();
   }
 
+  /** See {@link #batchScheduling()}. */
+  public ZmqOptions withBatchScheduling(boolean batch) {
+    Copy c = new Copy(this);
+    c.batchScheduling = batch;
+    return c.build();
+  }
+
   /** The settings of an options object, to change some and build a new one. */
   private static final class Copy {
     Duration handshakeRetry;
@@ -175,6 +189,7 @@ public record ZmqOptions(
     int maxSockets;
     Duration idleTimeout;
     long memoryBudget;
+    boolean batchScheduling;
 
     Copy(ZmqOptions o) {
       handshakeRetry = o.handshakeRetry;
@@ -189,6 +204,7 @@ public record ZmqOptions(
       maxSockets = o.maxSockets;
       idleTimeout = o.idleTimeout;
       memoryBudget = o.memoryBudget;
+      batchScheduling = o.batchScheduling;
     }
 
     ZmqOptions build() {
@@ -204,7 +220,8 @@ public record ZmqOptions(
           ioThreads,
           maxSockets,
           idleTimeout,
-          memoryBudget);
+          memoryBudget,
+          batchScheduling);
     }
   }
 }

@@ -4,6 +4,7 @@ import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import zmq.util.function.BiFunction;
 
 /**
  * The threads of a jeromq context's I/O and reaper loops, made to outlive a failing timer. jeromq
@@ -16,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * #MAX_FAILURES} times within a second) is let go, as jeromq would.
  *
  * <p>Used as the context's thread factory ({@code ZMQ.Context.setThreadFactor}); each thread runs
- * its loop on itself.
+ * its loop on itself, as {@code SCHED_BATCH} unless {@code ZmqOptions.batchScheduling} is off.
  */
 final class ResilientPollerThreads {
   private static final Logger LOG = LoggerFactory.getLogger(ResilientPollerThreads.class);
@@ -24,15 +25,22 @@ final class ResilientPollerThreads {
 
   private ResilientPollerThreads() {}
 
-  /** A daemon thread named {@code name} that runs {@code loop}, again after it throws. */
-  static Thread create(Runnable loop, String name) {
-    Thread t = new Thread(() -> run(loop, name), name);
-    t.setDaemon(true);
-    return t;
+  /**
+   * The thread factory of a context: daemon threads that run their loop again after it throws, and
+   * make themselves {@code SCHED_BATCH} first if {@code batchScheduling} ({@link BatchScheduling}).
+   */
+  static BiFunction<Runnable, String, Thread> factory(boolean batchScheduling) {
+    return (loop, name) -> {
+      Thread t = new Thread(() -> run(loop, name, batchScheduling), name);
+      t.setDaemon(true);
+      return t;
+    };
   }
 
-  private static void run(Runnable loop, String name) {
-    BatchScheduling.applyToCurrentThread();
+  private static void run(Runnable loop, String name, boolean batchScheduling) {
+    if (batchScheduling) {
+      BatchScheduling.applyToCurrentThread();
+    }
     ArrayDeque<Long> failures = new ArrayDeque<>();
     while (true) {
       try {

@@ -17,6 +17,7 @@ import java.util.function.IntConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.zeromq.ZMQ;
+import zmq.util.function.BiFunction;
 
 /**
  * One ZeroMQ context for all endpoints of a transport object, created with the first endpoint and
@@ -71,6 +72,10 @@ public final class SharedContext {
   private static final AtomicInteger IDS = new AtomicInteger();
 
   private final int ioThreads;
+
+  /** Makes jeromq's I/O and reaper threads ({@link ResilientPollerThreads}). */
+  private final BiFunction<Runnable, String, Thread> pollerThreads;
+
   private final int maxSockets;
   private final long idleMillis;
   private ZMQ.Context context;
@@ -101,14 +106,15 @@ public final class SharedContext {
 
   /**
    * With the settings of {@code options} ({@code ioThreads}, {@code maxSockets}, {@code
-   * idleTimeout}).
+   * idleTimeout}, {@code memoryBudget}, {@code batchScheduling}).
    */
   public SharedContext(ZmqOptions options) {
     this(
         options.ioThreads(),
         options.maxSockets(),
         options.idleTimeout().toMillis(),
-        options.memoryBudget());
+        options.memoryBudget(),
+        options.batchScheduling());
   }
 
   /**
@@ -135,7 +141,7 @@ public final class SharedContext {
    * @param idleMillis how long the context and its loops outlive the last endpoint
    */
   SharedContext(int ioThreads, int maxSockets, long idleMillis) {
-    this(ioThreads, maxSockets, idleMillis, ZmqOptions.defaults().memoryBudget());
+    this(ioThreads, maxSockets, idleMillis, ZmqOptions.defaults().memoryBudget(), true);
   }
 
   /**
@@ -143,8 +149,10 @@ public final class SharedContext {
    * @param maxSockets the most sockets the context holds (jeromq's {@code ZMQ_MAX_SOCKETS})
    * @param idleMillis how long the context and its loops outlive the last endpoint
    * @param memoryBudget the limit of {@link #memory()}
+   * @param batchScheduling whether jeromq's threads make themselves {@code SCHED_BATCH}
    */
-  private SharedContext(int ioThreads, int maxSockets, long idleMillis, long memoryBudget) {
+  private SharedContext(
+      int ioThreads, int maxSockets, long idleMillis, long memoryBudget, boolean batchScheduling) {
     if (ioThreads < 1 || maxSockets < 1 || idleMillis < 0) {
       throw new IllegalArgumentException(
           "ioThreads and maxSockets must be positive and idleMillis not negative: "
@@ -158,6 +166,7 @@ public final class SharedContext {
     this.maxSockets = maxSockets;
     this.idleMillis = idleMillis;
     this.memory = new MemoryBudget("ZmqOptions.memoryBudget", memoryBudget);
+    this.pollerThreads = ResilientPollerThreads.factory(batchScheduling);
   }
 
   /**
@@ -187,7 +196,7 @@ public final class SharedContext {
       ZMQ.Context c = ZMQ.context(1);
       c.setMaxSockets(maxSockets);
       // Threads that survive a failing timer (the method's name is jeromq 0.6.0's).
-      c.setThreadFactor(ResilientPollerThreads::create);
+      c.setThreadFactor(pollerThreads);
       for (IoLoop l : fresh) {
         l.start();
       }

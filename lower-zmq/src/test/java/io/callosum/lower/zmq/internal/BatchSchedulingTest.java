@@ -2,12 +2,15 @@ package io.callosum.lower.zmq.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.callosum.lower.zmq.ZmqOptions;
 import io.callosum.testing.Await;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -71,6 +74,38 @@ class BatchSchedulingTest {
           BatchSchedulingTest::dump);
     } finally {
       s.close(); // before the context ends, which waits for its sockets
+      shared.release();
+    }
+  }
+
+  @Test
+  void withBatchSchedulingOff_jeromqsThreadsKeepTheirPolicy() throws Exception {
+    assumeTrue(Files.isDirectory(TASKS), "Linux only");
+    assertTrue(ZmqOptions.defaults().batchScheduling(), "on by default");
+    assertEquals(false, threadOfContextIsBatch(false));
+    assertEquals(true, threadOfContextIsBatch(true));
+  }
+
+  /**
+   * Whether a thread that the context of a transport with {@code batchScheduling} makes (as it
+   * makes its I/O and reaper threads) runs as {@code SCHED_BATCH}.
+   */
+  private static boolean threadOfContextIsBatch(boolean batchScheduling) throws Exception {
+    SharedContext shared =
+        new SharedContext(
+            ZmqOptions.defaults()
+                .withBatchScheduling(batchScheduling)
+                .withIdleTimeout(Duration.ZERO));
+    ZMQ.Context context = shared.acquire();
+    try {
+      CompletableFuture<Boolean> batch = new CompletableFuture<>();
+      Thread t =
+          context
+              .getThreadFactory()
+              .apply(() -> batch.complete(BatchScheduling.isCurrentThreadBatch()), "probe");
+      t.start();
+      return batch.get(30, TimeUnit.SECONDS);
+    } finally {
       shared.release();
     }
   }

@@ -81,12 +81,13 @@ class PollerFailureTest {
   void aLoopThatKeepsFailingIsLetGo() throws Exception {
     AtomicInteger runs = new AtomicInteger();
     Thread t =
-        ResilientPollerThreads.create(
-            () -> {
-              runs.incrementAndGet();
-              throw new IllegalStateException("always");
-            },
-            "test-loop");
+        ResilientPollerThreads.factory(false)
+            .apply(
+                () -> {
+                  runs.incrementAndGet();
+                  throw new IllegalStateException("always");
+                },
+                "test-loop");
     t.setUncaughtExceptionHandler((thread, e) -> {}); // its end is expected here
     t.start();
     t.join(Duration.ofSeconds(10).toMillis());
