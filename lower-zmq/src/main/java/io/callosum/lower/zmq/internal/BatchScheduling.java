@@ -31,13 +31,13 @@ final class BatchScheduling {
   private BatchScheduling() {}
 
   private static boolean bind() {
-    if (!Platform.isLinux()) {
-      return false;
-    }
     try {
+      if (!Platform.isLinux()) {
+        return false;
+      }
       Native.register(BatchScheduling.class, Platform.C_LIBRARY_NAME);
       return true;
-    } catch (UnsatisfiedLinkError | RuntimeException e) {
+    } catch (LinkageError | RuntimeException e) { // no JNA, its native part, or libc's symbols
       LOG.debug("libc's sched_setscheduler is not bound; jeromq's threads keep their policy", e);
       return false;
     }
