@@ -11,7 +11,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -60,6 +62,8 @@ class BatchSchedulingTest {
   @Test
   void aContextsIoAndReaperThreads_areBatch() throws Exception {
     assumeTrue(Files.isDirectory(TASKS), "Linux only");
+    // jeromq threads of other contexts (other tests', a raw jeromq context's) may still be ending.
+    Set<Path> before = jeromqThreads();
     SharedContext shared = new SharedContext(1, 1_000);
     ZMQ.Context context = shared.acquire();
     ZMQ.Socket s = context.socket(SocketType.ROUTER); // starts the context's threads
@@ -67,10 +71,10 @@ class BatchSchedulingTest {
       s.setLinger(0);
       s.bindToRandomPort("tcp://127.0.0.1");
       // Each thread names itself and sets its own policy as it starts, which may be just after
-      // the socket was made; threads of an earlier context may be ending meanwhile.
+      // the socket was made.
       Await.until(
           "jeromq's I/O thread and its reaper run, as SCHED_BATCH",
-          BatchSchedulingTest::jeromqThreadsBatch,
+          () -> newJeromqThreadsBatch(before),
           BatchSchedulingTest::dump);
     } finally {
       s.close(); // before the context ends, which waits for its sockets
@@ -110,20 +114,42 @@ class BatchSchedulingTest {
     }
   }
 
-  /** Whether an I/O thread and a reaper of jeromq run, and every one that runs is batch. */
-  private static boolean jeromqThreadsBatch() {
-    boolean io = false;
-    boolean reaper = false;
+  /** The threads of this process named as jeromq names its I/O and reaper threads. */
+  private static Set<Path> jeromqThreads() throws IOException {
+    Set<Path> found = new HashSet<>();
     try (Stream<Path> tasks = Files.list(TASKS)) {
       for (Path task : (Iterable<Path>) tasks::iterator) {
+        try {
+          String name = Files.readString(task.resolve("comm")).trim();
+          if (name.startsWith("iothread-") || name.startsWith("reaper-")) {
+            found.add(task);
+          }
+        } catch (IOException ended) {
+          // a thread that ended as it was listed
+        }
+      }
+    }
+    return found;
+  }
+
+  /**
+   * Whether an I/O thread and a reaper of jeromq run that were not there {@code before}, and all
+   * such are batch.
+   */
+  private static boolean newJeromqThreadsBatch(Set<Path> before) {
+    boolean io = false;
+    boolean reaper = false;
+    try {
+      for (Path task : jeromqThreads()) {
+        if (before.contains(task)) {
+          continue;
+        }
         String name = Files.readString(task.resolve("comm")).trim();
-        boolean isIo = name.startsWith("iothread-");
-        boolean isReaper = name.startsWith("reaper-");
-        if ((isIo || isReaper) && policyOf(task) != SCHED_BATCH) {
+        if (policyOf(task) != SCHED_BATCH) {
           return false;
         }
-        io |= isIo;
-        reaper |= isReaper;
+        io |= name.startsWith("iothread-");
+        reaper |= name.startsWith("reaper-");
       }
     } catch (IOException | RuntimeException e) {
       return false; // a thread ended as it was read: look again
