@@ -17,8 +17,8 @@ public final class Envelope {
   private final byte[] bodyHead;
   private final byte[] bodyTail;
 
-  /** The body as one array: given, or joined from its pieces on the first call of {@link #body}. */
-  private volatile byte[] body;
+  /** The pieces joined, on the first call of {@link #body} (never for a body of one array). */
+  private volatile byte[] joined;
 
   /**
    * @param header the encoded header (msgpack map)
@@ -28,7 +28,6 @@ public final class Envelope {
     this.header = header;
     this.bodyHead = NONE;
     this.bodyTail = body;
-    this.body = body;
   }
 
   private Envelope(byte[] header, byte[] bodyHead, byte[] bodyTail) {
@@ -51,12 +50,15 @@ public final class Envelope {
 
   /** The encoded body as one array: itself, or its pieces joined once. */
   public byte[] body() {
-    byte[] b = body;
+    if (bodyHead.length == 0) {
+      return bodyTail;
+    }
+    byte[] b = joined;
     if (b == null) {
       b = new byte[bodyHead.length + bodyTail.length];
       System.arraycopy(bodyHead, 0, b, 0, bodyHead.length);
       System.arraycopy(bodyTail, 0, b, bodyHead.length, bodyTail.length);
-      body = b; // a benign race: every join is equal
+      joined = b; // a benign race: every join is equal
     }
     return b;
   }
