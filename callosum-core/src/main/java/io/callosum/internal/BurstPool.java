@@ -113,6 +113,7 @@ final class BurstPool extends AbstractExecutorService {
     this.stallNanos = stallNanos;
     this.keepAliveNanos = keepAliveNanos;
     this.factory = factory;
+    this.progress = System.nanoTime(); // not 0: nanoTime's origin is arbitrary
   }
 
   /**
@@ -220,10 +221,11 @@ final class BurstPool extends AbstractExecutorService {
         isAwake = false;
         continue;
       }
+      // Before a watcher may look: it measures the stall from this task's start.
+      progress = System.nanoTime();
       if (!queue.isEmpty()) {
         watch(); // tasks wait behind this one
       }
-      progress = System.nanoTime();
       runTask(task);
       progress = System.nanoTime();
     }
