@@ -24,17 +24,18 @@ import org.slf4j.LoggerFactory;
 /**
  * Reads streams as one consumer of one group, on the session's loop: first what this consumer read
  * before and never acknowledged (a restart under the same consumer name), then new entries with
- * {@code XREADGROUP ... BLOCK ... >}, each handed to the {@link Sink} and then acknowledged. Every
- * {@code claimIdle} it also claims ({@code XAUTOCLAIM}) entries that another consumer of the group
- * read and left unacknowledged for that long (it died), and forgets consumers that are idle and
- * hold nothing. A sink that has no room for another entry pauses the reader: the entries of the
- * batch not yet taken wait here, unacknowledged (and kept from being claimed), until {@link
- * #resume()}. All methods run on the loop except {@link #resume()}, which may be called from any
- * thread.
+ * {@code XREADGROUP ... BLOCK ... >}, each handed to the {@link Sink}; what a read batch handed
+ * over is then acknowledged with one {@code XACK} ({@link Acks}). Every {@code claimIdle} it also
+ * claims ({@code XAUTOCLAIM}) entries that another consumer of the group read and left
+ * unacknowledged for that long (it died), and forgets consumers that are idle and hold nothing. A
+ * sink that has no room for another entry pauses the reader: the entries of the batch not yet taken
+ * wait here, unacknowledged (and kept from being claimed), until {@link #resume()}. All methods run
+ * on the loop except {@link #resume()}, which may be called from any thread.
  */
 public final class StreamReader {
   private static final Logger LOG = LoggerFactory.getLogger(StreamReader.class);
   private static final long RETRY_MS = 200;
+  private static final int OWN_PAGES = 100;
 
   /** Takes one entry; false when it has no room for another (reading pauses until resume). */
   public interface Sink {
@@ -46,7 +47,17 @@ public final class StreamReader {
   private final Consumer<String> consumer;
   private final Sink sink;
   private final Deque<StreamMessage<String, byte[]>> held = new ArrayDeque<>();
+  private final Acks acks;
   private List<String> streams;
+
+  /**
+   * Where reading this consumer's own unacknowledged entries goes on (after this id), or null once
+   * they are read (then new entries are read). Kept across a pause, so that a sink full during them
+   * takes the rest after {@link #resume()}.
+   */
+  private String ownAfter = "0";
+
+  private int ownPages;
   private boolean reading;
   private boolean paused;
   private boolean stopped;
@@ -59,6 +70,7 @@ public final class StreamReader {
     this.consumer = Consumer.from(group, consumer);
     this.streams = List.copyOf(streams);
     this.sink = sink;
+    this.acks = new Acks(session, group);
   }
 
   public String consumerName() {
@@ -72,7 +84,7 @@ public final class StreamReader {
       claims =
           session.loop().scheduleWithFixedDelay(this::claim, every, every, TimeUnit.MILLISECONDS);
     }
-    readOwn(0, "0");
+    next();
   }
 
   /** Reads {@code streams} from the next read on (the one under way ends within its block). */
@@ -163,36 +175,50 @@ public final class StreamReader {
     next();
   }
 
+  /**
+   * Reads the next page of this consumer's own unacknowledged entries (of the main stream), at most
+   * {@value #OWN_PAGES} pages; an entry trimmed from the stream meanwhile comes back without fields
+   * (the sink drops it as malformed, and it is acknowledged). A pause keeps the place: {@link
+   * #next()} goes on from there after {@link #resume()}.
+   */
   @SuppressWarnings("unchecked") // Lettuce's varargs of a generic type
-  private void readOwn(int pages, String after) {
-    if (stopped || streams.isEmpty()) {
+  private void readOwn() {
+    reading = true;
+    try {
+      session
+          .readerCommands()
+          .xreadgroup(
+              consumer,
+              XReadArgs.Builder.count(session.options().readCount()),
+              StreamOffset.from(streams.get(0), ownAfter))
+          .whenCompleteAsync(this::readOwn, session.loop());
+    } catch (RuntimeException e) {
+      readOwn(null, e);
+    }
+  }
+
+  private void readOwn(List<StreamMessage<String, byte[]>> batch, Throwable e) {
+    reading = false;
+    if (stopped) {
       return;
     }
-    String stream = streams.get(0); // own pending entries: those of the main stream
-    session
-        .readerCommands()
-        .xreadgroup(
-            consumer,
-            XReadArgs.Builder.count(session.options().readCount()),
-            StreamOffset.from(stream, after))
-        .whenCompleteAsync(
-            (batch, e) -> {
-              if (e != null || batch == null || batch.isEmpty() || pages >= 100) {
-                reading = false;
-                next();
-                return;
-              }
-              take(batch);
-              if (!paused) {
-                readOwn(pages + 1, batch.get(batch.size() - 1).getId());
-              }
-            },
-            session.loop());
-    reading = true;
+    if (e != null || batch == null || batch.isEmpty() || ++ownPages >= OWN_PAGES) {
+      ownAfter = null; // done (or failed: what is left is claimed after claimIdle)
+    } else {
+      ownAfter = batch.get(batch.size() - 1).getId();
+    }
+    if (e == null && batch != null) {
+      take(batch);
+    }
+    next();
   }
 
   private void next() {
-    if (stopped || paused || reading) {
+    if (stopped || paused || reading || streams.isEmpty()) {
+      return;
+    }
+    if (ownAfter != null) {
+      readOwn();
       return;
     }
     reading = true;
@@ -267,6 +293,7 @@ public final class StreamReader {
     try {
       takeAll(batch);
     } finally {
+      acks.send(); // one XACK for what the batch handed over
       ReadBatch.end();
     }
   }
@@ -288,19 +315,8 @@ public final class StreamReader {
         LOG.error("{}: an entry of {} failed; dropped", session.address(), m.getStream(), err);
         more = true;
       }
-      ack(m);
+      acks.add(m);
       paused = !more;
-    }
-  }
-
-  private void ack(StreamMessage<String, byte[]> m) {
-    if (session.isDown() || session.isClosed()) {
-      return; // unacknowledged: claimed again later, which is at least once
-    }
-    try {
-      Session.quietly(session.commands().xack(m.getStream(), group, m.getId()));
-    } catch (RuntimeException e) {
-      LOG.debug("{}: XACK failed", session.address(), e);
     }
   }
 
