@@ -78,12 +78,7 @@ final class BulkStream {
     Callosum(String name, Host host, String bindAddress, boolean curve) throws IOException {
       this.name = name;
       CurveKeyPair clientKeys = curve ? CurveKeyPair.generate() : null;
-      server =
-          host.open(
-              name,
-              Role.CALLOSUM_SINK,
-              bindAddress,
-              curve ? Security.curveWord(clientKeys) : Security.PLAIN);
+      server = host.open(name, Role.CALLOSUM_SINK, bindAddress, Security.word(clientKeys));
       ConnectedPeer started = null;
       try {
         started =

@@ -131,12 +131,7 @@ final class ConnectionSetup {
         throws IOException {
       this.name = name;
       server =
-          host.open(
-              name,
-              Role.CALLOSUM_ECHO,
-              bindAddress,
-              "direct",
-              clientKeys == null ? Security.PLAIN : Security.curveWord(clientKeys));
+          host.open(name, Role.CALLOSUM_ECHO, bindAddress, "direct", Security.word(clientKeys));
       try {
         clientTransport = clientTransports.apply(server);
       } catch (RuntimeException e) {

@@ -1,7 +1,9 @@
 package io.callosum.benchmarks;
 
+import io.callosum.auth.CurveKeyPair;
 import io.callosum.fanout.BroadcastReceiver;
 import io.callosum.fanout.Broadcaster;
+import io.callosum.lower.Transport;
 import io.callosum.lower.redis.testing.RedisServer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -140,14 +142,27 @@ final class Fanout {
     private final List<Counter> counters = new ArrayList<>();
 
     Callosum(String name, Host host, String bindAddress) throws Exception {
+      this(name, host, bindAddress, false);
+    }
+
+    /**
+     * With {@code curve}, over CurveZMQ: the publisher lets in one client key pair, which the
+     * harness's subscribers share through one client transport (as the subscribers of one process
+     * would).
+     */
+    Callosum(String name, Host host, String bindAddress, boolean curve) throws Exception {
       this.name = name;
-      publisher = host.open(name, Role.CALLOSUM_PUBLISHER, bindAddress);
+      CurveKeyPair clientKeys = curve ? CurveKeyPair.generate() : null;
+      publisher = host.open(name, Role.CALLOSUM_PUBLISHER, bindAddress, Security.word(clientKeys));
       try {
+        Transport transport =
+            curve ? Security.curveClient(bindAddress, clientKeys, publisher.ready().get(1)) : null;
         for (int i = 0; i < SUBSCRIBERS; i++) {
           Counter counter = new Counter();
           counters.add(counter);
           receivers.add(
-              Peers.topicReceiver(publisher.address(), QUEUE, topic -> deliver(counter, topic)));
+              Peers.topicReceiver(
+                  publisher.address(), QUEUE, transport, topic -> deliver(counter, topic)));
         }
         sync(
             () -> counters.stream().allMatch(c -> c.synced), () -> publisher.request("sync"), name);
@@ -193,20 +208,26 @@ final class Fanout {
   }
 
   /**
-   * The publishing side: a {@link Broadcaster} bound at {@code ADDRESS}; {@code sync} publishes one
-   * item of topic {@code sync}, {@code publish N} publishes N items of topic {@code b} as fast as
-   * the publisher accepts them (retrying while its own queue is full, so every item is offered).
+   * The publishing side: a {@link Broadcaster} bound at {@code ADDRESS} with the lower of {@code
+   * SECURITY} ({@link Security}; ready with its address, and its public key under CURVE); {@code
+   * sync} publishes one item of topic {@code sync}, {@code publish N} publishes N items of topic
+   * {@code b} as fast as the publisher accepts them (retrying while its own queue is full, so every
+   * item is offered).
    */
   static final class CallosumPublisher implements Served {
     private final Broadcaster publisher;
+    private final List<String> ready = new ArrayList<>();
 
     CallosumPublisher(List<String> args) {
-      publisher = Peers.publisher(args.get(0), false, QUEUE);
+      Security security = Security.server(args.get(0), args.get(1));
+      publisher = Peers.publisher(args.get(0), false, QUEUE, security.transport());
+      ready.add(publisher.address());
+      ready.addAll(List.of(security.facts()));
     }
 
     @Override
     public List<String> ready() {
-      return List.of(publisher.address());
+      return ready;
     }
 
     @Override

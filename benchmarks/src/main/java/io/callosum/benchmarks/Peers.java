@@ -125,7 +125,17 @@ final class Peers {
    * items deep per stage.
    */
   static Broadcaster publisher(String address, boolean connect, int queue) {
+    return publisher(address, connect, queue, null);
+  }
+
+  /**
+   * {@link #publisher(String, boolean, int)} over {@code transport} (null: the scheme's default).
+   */
+  static Broadcaster publisher(String address, boolean connect, int queue, Transport transport) {
     Broadcaster.Builder b = Broadcaster.builder().queueCapacity(queue);
+    if (transport != null) {
+      b.transport(transport);
+    }
     return (connect ? b.connect(address) : b.bind(address)).build();
   }
 
@@ -146,11 +156,20 @@ final class Peers {
 
   /** A receiver connected to {@code address} that hands each item's topic to {@code onTopic}. */
   static BroadcastReceiver topicReceiver(String address, int queue, Consumer<String> onTopic) {
-    return BroadcastReceiver.builder()
-        .connect(address)
-        .queueCapacity(queue)
-        .handler(d -> onTopic.accept(d.topic()))
-        .build();
+    return topicReceiver(address, queue, null, onTopic);
+  }
+
+  /**
+   * {@link #topicReceiver(String, int, Consumer)} over {@code transport} (null: the scheme's
+   * default).
+   */
+  static BroadcastReceiver topicReceiver(
+      String address, int queue, Transport transport, Consumer<String> onTopic) {
+    BroadcastReceiver.Builder b = BroadcastReceiver.builder();
+    if (transport != null) {
+      b.transport(transport);
+    }
+    return b.connect(address).queueCapacity(queue).handler(d -> onTopic.accept(d.topic())).build();
   }
 
   /**

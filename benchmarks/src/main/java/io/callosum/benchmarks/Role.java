@@ -23,7 +23,7 @@ enum Role {
   GRPC_SINK(BulkStream.GrpcSink::new),
   /** P3's socket receivers: {@code plain|tls}. */
   SOCKET_SINK(BulkStream.SocketSink::new),
-  /** P5's Callosum publisher: {@code ADDRESS}. */
+  /** P5's Callosum publisher: {@code ADDRESS plain|curve:CLIENT_KEY}. */
   CALLOSUM_PUBLISHER(Fanout.CallosumPublisher::new),
   /** P5's Redis publisher: {@code PORT}. */
   REDIS_PUBLISHER(Fanout.RedisPublisher::new),

@@ -88,12 +88,16 @@ enum Scenario {
       "The publisher runs in its own process (for Redis: the Jedis publisher, and redis-server,"
           + " which fans out; callosum-redis: a Broadcaster appending to a stream of redis-server,"
           + " which each subscriber reads in a consumer group of its own), the 16 subscribers in"
-          + " the harness. Deliveries/s = items received by all subscribers together ÷ time from"
-          + " the harness's publish command to the last delivery; items a subscriber missed are not"
-          + " delivered; ratio = median ÷ redis's median (higher is better).",
+          + " the harness; the -curve contenders encrypt with CurveZMQ (ZeroMQ: over DEALER/ROUTER"
+          + " links with credit, as PUB/SUB has no CURVE here), against Redis without TLS."
+          + " Deliveries/s = items received by all subscribers together ÷ time from the harness's"
+          + " publish command to the last delivery; items a subscriber missed are not delivered;"
+          + " ratio = median ÷ redis's median (higher is better).",
       List.of(
           Opener.FANOUT_CALLOSUM_TCP,
           Opener.FANOUT_CALLOSUM_ZMQ,
+          Opener.FANOUT_CALLOSUM_TCP_CURVE,
+          Opener.FANOUT_CALLOSUM_ZMQ_CURVE,
           Opener.FANOUT_CALLOSUM_INPROC,
           Opener.FANOUT_CALLOSUM_REDIS,
           Opener.FANOUT_REDIS)),
@@ -378,6 +382,18 @@ enum Scenario {
       @Override
       Contender open(Bench.Options o) throws Exception {
         return new Fanout.Callosum("callosum-zmq", o.host(), ZMQ);
+      }
+    },
+    FANOUT_CALLOSUM_TCP_CURVE("callosum-tcp-curve") {
+      @Override
+      Contender open(Bench.Options o) throws Exception {
+        return new Fanout.Callosum("callosum-tcp-curve", o.host(), TCP, true);
+      }
+    },
+    FANOUT_CALLOSUM_ZMQ_CURVE("callosum-zmq-curve") {
+      @Override
+      Contender open(Bench.Options o) throws Exception {
+        return new Fanout.Callosum("callosum-zmq-curve", o.host(), ZMQ, true);
       }
     },
     FANOUT_CALLOSUM_INPROC("callosum-inproc") {

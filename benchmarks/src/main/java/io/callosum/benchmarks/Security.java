@@ -46,9 +46,12 @@ record Security(Transport transport, String serverPublicKey) {
     return new Security(transport, serverKeys.publicKey().z85());
   }
 
-  /** The word that asks a serving side for CurveZMQ letting in {@code clientKeys}. */
-  static String curveWord(CurveKeyPair clientKeys) {
-    return "curve:" + clientKeys.publicKey().z85();
+  /**
+   * The word that asks a serving side for CurveZMQ letting in {@code clientKeys}, or for a plain
+   * lower if they are null.
+   */
+  static String word(CurveKeyPair clientKeys) {
+    return clientKeys == null ? PLAIN : "curve:" + clientKeys.publicKey().z85();
   }
 
   /**

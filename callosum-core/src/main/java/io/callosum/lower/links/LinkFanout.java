@@ -82,11 +82,9 @@ final class LinkFanout {
   }
 
   static Endpoint open(
-      Transport t, URI address, FanoutConfig c, boolean sender, LinkListener listener)
+      LinkFanoutTransport t, URI address, FanoutConfig c, boolean sender, LinkListener listener)
       throws IOException {
-    return c.bind()
-        ? t.bind(address, config(c, sender), listener)
-        : t.connect(address, config(c, sender), listener);
+    return t.openFanoutEndpoint(address, config(c, sender), listener, c);
   }
 
   /** Whether {@code link} is the other side of this pattern; closes it otherwise. */
@@ -120,7 +118,7 @@ final class LinkFanout {
    * {@code maxCredit} items in flight to any one receiver whatever credit it grants.
    */
   static FanoutSender openSender(
-      Transport t, URI address, FanoutConfig c, Runnable writable, long maxCredit)
+      LinkFanoutTransport t, URI address, FanoutConfig c, Runnable writable, long maxCredit)
       throws IOException {
     if (maxCredit < 1) {
       throw new IllegalArgumentException("maxCredit must be positive: " + maxCredit);
@@ -409,7 +407,7 @@ final class LinkFanout {
    * each sender at most {@code maxCredit} items in flight even when its queue capacity is larger.
    */
   static FanoutReceiver openReceiver(
-      Transport t,
+      LinkFanoutTransport t,
       URI address,
       FanoutConfig c,
       List<String> topics,

@@ -1,11 +1,14 @@
 package io.callosum.lower.links;
 
+import io.callosum.lower.Endpoint;
 import io.callosum.lower.FanoutConfig;
 import io.callosum.lower.FanoutListener;
 import io.callosum.lower.FanoutPattern;
 import io.callosum.lower.FanoutReceiver;
 import io.callosum.lower.FanoutSender;
+import io.callosum.lower.LinkListener;
 import io.callosum.lower.Transport;
+import io.callosum.lower.TransportConfig;
 import java.io.IOException;
 import java.net.URI;
 import java.util.List;
@@ -38,7 +41,7 @@ public abstract class LinkFanoutTransport implements Transport {
   @Override
   public FanoutSender openSender(URI address, FanoutConfig config, Runnable writable)
       throws IOException {
-    return LinkFanout.openSender(this, address, config, writable, linkCredit());
+    return LinkFanout.openSender(this, address, config, writable, linkCredit(config));
   }
 
   /**
@@ -52,9 +55,11 @@ public abstract class LinkFanoutTransport implements Transport {
       URI address, FanoutConfig config, List<String> topicPrefixes, FanoutListener listener)
       throws IOException {
     if (config.pattern() == FanoutPattern.BROADCAST && !config.bind()) {
-      return sharedReceivers.open(this, address, config, topicPrefixes, listener, linkCredit());
+      return sharedReceivers.open(
+          this, address, config, topicPrefixes, listener, linkCredit(config));
     }
-    return LinkFanout.openReceiver(this, address, config, topicPrefixes, listener, linkCredit());
+    return LinkFanout.openReceiver(
+        this, address, config, topicPrefixes, listener, linkCredit(config));
   }
 
   /**
@@ -69,11 +74,24 @@ public abstract class LinkFanoutTransport implements Transport {
   }
 
   /**
-   * The most fan-out items in flight on one link, whatever credit a receiver grants: a lower whose
-   * links can queue only so much per remote (ZeroMQ's high-water mark) returns that bound. Default:
-   * no bound beyond the receivers' queue capacities.
+   * The most items in flight on one link of a fan-out endpoint configured by {@code fanout},
+   * whatever credit a receiver grants: a lower whose links can queue only so much per remote
+   * (ZeroMQ's high-water mark) returns that bound. Default: no bound beyond the receivers' queue
+   * capacities.
    */
-  protected long linkCredit() {
+  protected long linkCredit(FanoutConfig fanout) {
     return Long.MAX_VALUE;
+  }
+
+  /**
+   * Binds ({@code fanout.bind()}) or connects the endpoint of a fan-out sender or receiver: a lower
+   * that sizes an endpoint's queues for what {@code fanout} lets be in flight ({@link #linkCredit})
+   * overrides it. Default: {@link #bind} or {@link #connect}. Called on the thread that opens the
+   * sender or receiver.
+   */
+  protected Endpoint openFanoutEndpoint(
+      URI address, TransportConfig config, LinkListener listener, FanoutConfig fanout)
+      throws IOException {
+    return fanout.bind() ? bind(address, config, listener) : connect(address, config, listener);
   }
 }

@@ -9,7 +9,6 @@ import io.callosum.lower.FanoutPattern;
 import io.callosum.lower.FanoutReceiver;
 import io.callosum.lower.Link;
 import io.callosum.lower.LinkListener;
-import io.callosum.lower.Transport;
 import java.io.IOException;
 import java.net.URI;
 import java.util.ArrayList;
@@ -48,7 +47,7 @@ final class SharedBroadcastReceivers {
    * that address, which opens its endpoint with the first member and closes it with the last.
    */
   FanoutReceiver open(
-      Transport t,
+      LinkFanoutTransport t,
       URI address,
       FanoutConfig c,
       List<String> topics,

@@ -118,13 +118,39 @@ public final class ZmqTransport extends LinkFanoutTransport {
   }
 
   /**
-   * The most fan-out items in flight on one encrypted link, whatever the queue capacities: half the
-   * high-water mark, so that neither the ROUTER's queue for a remote (which cuts off a remote at
-   * the mark) nor a receiving socket's pipe ever fills with them.
+   * The most fan-out items in flight on one encrypted link: half the high-water mark of its
+   * endpoint ({@link #fanoutHighWaterMark}), so that neither the ROUTER's queue for a remote (which
+   * cuts off a remote at the mark) nor a receiving socket's pipe ever fills with them; at least the
+   * queue capacity, which a receiver grants at first, as over PUB/SUB.
    */
   @Override
-  protected long linkCredit() {
-    return Math.max(1, options.highWaterMark() / 2);
+  protected long linkCredit(FanoutConfig fanout) {
+    return Math.max(1, fanoutHighWaterMark(fanout) / 2);
+  }
+
+  /**
+   * The ROUTER or DEALER of an encrypted fan-out endpoint, with a high-water mark that fits twice
+   * {@code fanout}'s queue capacity ({@link #fanoutHighWaterMark}).
+   */
+  @Override
+  protected Endpoint openFanoutEndpoint(
+      URI address, TransportConfig config, LinkListener listener, FanoutConfig fanout)
+      throws IOException {
+    checkScheme(address);
+    ZmqOptions o = options.withHighWaterMark(fanoutHighWaterMark(fanout));
+    return fanout.bind()
+        ? RouterEndpoint.bind(context, address, config, listener, o)
+        : DealerEndpoint.connect(context, address, config, listener, o);
+  }
+
+  /**
+   * The high-water mark of an encrypted fan-out endpoint: this transport's, or twice the queue
+   * capacity if that is more (as a plain PUB's send mark is), so that a burst of a queue's worth of
+   * items is in flight at once rather than dropped for want of credit.
+   */
+  private int fanoutHighWaterMark(FanoutConfig fanout) {
+    return (int)
+        Math.min(Integer.MAX_VALUE, Math.max(options.highWaterMark(), 2L * fanout.queueCapacity()));
   }
 
   /** Refuses an address this transport does not serve before any resource is taken for it. */

@@ -81,8 +81,11 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
   private final byte[] ping;
   private final long deadline;
   private final CompletableFuture<ZmqLink> first = new CompletableFuture<>();
-  private final ArrayDeque<byte[][]> backlog = new ArrayDeque<>();
-  private final SendQueue<ZmqLink> outgoing;
+
+  /** Messages that met the socket's high-water mark, in order (loop thread). */
+  private final ArrayDeque<Waiting> backlog = new ArrayDeque<>();
+
+  private final SendQueue outgoing;
   private ZMQ.Socket dealer;
 
   /** Bumped with every fresh socket: events of an older one are ignored. */
@@ -124,7 +127,7 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
     // A legacy announcement is an empty PING, as Python Callosum sends.
     this.ping = local.isLegacy() ? Frames.EMPTY : local.encode();
     this.deadline = System.currentTimeMillis() + config.connectTimeout().toMillis();
-    this.outgoing = new SendQueue<>(loop, this::sendNow);
+    this.outgoing = new SendQueue(loop, this::sendNow);
     this.greeting = new GreetingWatch(loop, shared, context);
   }
 
@@ -331,7 +334,7 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
         up(frames.get(1));
       }
     } else if (Frames.is(kind, Frames.PING)) {
-      send(new byte[][] {Frames.PONG, frames.get(1), frames.get(2)});
+      send(new byte[][] {Frames.PONG, frames.get(1), frames.get(2)}, null);
     } else if (Frames.is(kind, Frames.BYE)) {
       if (state == State.UP) {
         droppedByServer();
@@ -386,7 +389,7 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
     if (silence >= Sockets.pingAfterNanos(options)) {
       // Python's own PING for a Python server; ours for a Java one, which may have dropped us
       byte[] announce = link.remoteCapabilities().isLegacy() ? Frames.EMPTY : ping;
-      send(new byte[][] {Frames.PING, announce, Frames.EMPTY});
+      send(new byte[][] {Frames.PING, announce, Frames.EMPTY}, null);
       link.asked();
     }
     liveness = loop.schedule(options.heartbeatInterval().toMillis(), this::livenessTick);
@@ -398,7 +401,15 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
         Arrays.equals(pongHeader, ping) ? Capabilities.LEGACY : Capabilities.decode(pongHeader);
     cancelTimers();
     String id = "zmq-" + IDS.incrementAndGet();
-    link = new ZmqLink(id, remote, null, this, shared.memory().holder(id + "(" + address + ")"));
+    link =
+        new ZmqLink(
+            id,
+            remote,
+            null,
+            this,
+            shared.memory().holder(id + "(" + address + ")"),
+            options.highWaterMark(),
+            options.heartbeatInterval().toNanos());
     state = State.UP;
     liveness = loop.schedule(options.heartbeatInterval().toMillis(), this::livenessTick);
     listener.connected(link);
@@ -407,6 +418,7 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
 
   private void lose(Throwable cause) {
     ZmqLink l = link;
+    backlog.forEach(Waiting::moved);
     backlog.clear();
     if (l != null && l.markClosed()) {
       listener.disconnected(l, cause);
@@ -501,9 +513,25 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
             + " ms (not a Callosum peer, a security mismatch, or its receive loop is not running)");
   }
 
-  private void send(byte[][] message) {
+  /** A message in the backlog, and the link it waits for (null: not one of a link's envelopes). */
+  private record Waiting(byte[][] message, ZmqLink link) {
+    /** It went on, or was dropped. */
+    void moved() {
+      if (link != null) {
+        link.moved();
+      }
+    }
+  }
+
+  /**
+   * Sends {@code message}, or queues it behind the backlog; an envelope of {@code link}'s waits.
+   */
+  private void send(byte[][] message, ZmqLink link) {
     if (!backlog.isEmpty() || !Frames.send(dealer, message)) {
-      backlog.add(message);
+      backlog.add(new Waiting(message, link));
+      if (link != null) {
+        link.waits();
+      }
     }
     loop.again(this); // a send may have taken the signal of incoming messages
   }
@@ -514,8 +542,8 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
    */
   private boolean flushBacklog() {
     boolean tried = !backlog.isEmpty();
-    while (!backlog.isEmpty() && Frames.send(dealer, backlog.peek())) {
-      backlog.poll();
+    while (!backlog.isEmpty() && Frames.send(dealer, backlog.peek().message())) {
+      backlog.poll().moved();
     }
     return tried;
   }
@@ -526,7 +554,7 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
    */
   private void sendNow(ZmqLink l, Envelope envelope) {
     if (l == link && l.isOpen() && isOpen()) {
-      send(new byte[][] {Frames.UPPER, envelope.header(), envelope.body()});
+      send(new byte[][] {Frames.UPPER, envelope.header(), envelope.body()}, l);
     }
   }
 

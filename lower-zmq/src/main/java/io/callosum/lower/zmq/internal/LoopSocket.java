@@ -255,7 +255,7 @@ abstract class LoopSocket extends IoLoop.Handler {
    * If the socket is open, runs {@code batch} (reading it; true if it read anything) with the sends
    * of {@code outgoing} held to its end; returns what the batch returned.
    */
-  protected final boolean readHolding(SendQueue<?> outgoing, BooleanSupplier batch) {
+  protected final boolean readHolding(SendQueue outgoing, BooleanSupplier batch) {
     return isOpen() && outgoing.holding(batch);
   }
 

@@ -80,7 +80,7 @@ public final class RouterEndpoint extends LoopSocket
    */
   private final Map<ZmqLink, ArrayDeque<byte[][]>> backlogs = new LinkedHashMap<>();
 
-  private final SendQueue<ZmqLink> outgoing;
+  private final SendQueue outgoing;
   private ZMQ.Socket router;
   private IoLoop.Timer probeTimer;
 
@@ -125,7 +125,7 @@ public final class RouterEndpoint extends LoopSocket
     this.listener = listener;
     this.options = options;
     this.localCapabilities = config.localCapabilities().encode();
-    this.outgoing = new SendQueue<>(loop, this::sendNow);
+    this.outgoing = new SendQueue(loop, this::sendNow);
   }
 
   /**
@@ -408,7 +408,13 @@ public final class RouterEndpoint extends LoopSocket
     String linkId = "zmq-" + IDS.incrementAndGet();
     ZmqLink link =
         new ZmqLink(
-            linkId, caps, userId, this, shared.memory().holder(linkId + " at " + boundAddress));
+            linkId,
+            caps,
+            userId,
+            this,
+            shared.memory().holder(linkId + " at " + boundAddress),
+            options.highWaterMark(),
+            options.heartbeatInterval().toNanos());
     links.put(ByteBuffer.wrap(id), link);
     routingIds.put(link, id);
     listener.connected(link);
@@ -476,6 +482,7 @@ public final class RouterEndpoint extends LoopSocket
       return;
     }
     link.memory().add(size(message));
+    link.waits();
     queue.add(message);
   }
 
@@ -501,6 +508,7 @@ public final class RouterEndpoint extends LoopSocket
     if (queue != null) {
       for (byte[][] m : queue) {
         link.memory().release(size(m));
+        link.moved();
       }
       queue.clear();
     }
@@ -521,16 +529,17 @@ public final class RouterEndpoint extends LoopSocket
         it.hasNext(); ) {
       Map.Entry<ZmqLink, ArrayDeque<byte[][]>> entry = it.next();
       ArrayDeque<byte[][]> queue = entry.getValue();
+      ZmqLink link = entry.getKey();
       while (!queue.isEmpty() && trySend(queue.peek())) {
-        entry.getKey().memory().release(size(queue.poll()));
+        link.memory().release(size(queue.poll()));
+        link.moved();
       }
       if (queue.isEmpty()) {
         it.remove();
       } else if (router.errno() == ZMQ.Error.EHOSTUNREACH.getCode()) {
-        ZmqLink gone = entry.getKey();
         it.remove();
-        dropBacklog(gone, queue);
-        dropLater.add(gone);
+        dropBacklog(link, queue);
+        dropLater.add(link);
       }
     }
     for (ZmqLink gone : dropLater) {

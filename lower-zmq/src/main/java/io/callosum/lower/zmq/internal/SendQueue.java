@@ -1,7 +1,6 @@
 package io.callosum.lower.zmq.internal;
 
 import io.callosum.lower.Envelope;
-import io.callosum.lower.Link;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
@@ -19,16 +18,15 @@ import java.util.function.BooleanSupplier;
  * burst. Early sends stop while a remote has a backlog (its pipe full), and a send may take the
  * signal of incoming messages: after such sends the batch reads on until a receive finds nothing,
  * and looks again at its end. What waits here counts in its link's holder of the memory budget
- * until it is handed to the sender or dropped. Thread-safe.
- *
- * @param <L> the link type
+ * until it is handed to the sender or dropped, and waits for its link ({@link ZmqLink#waits}).
+ * Thread-safe.
  */
-final class SendQueue<L extends Link> {
-  private record Item<L>(L link, Envelope envelope) {}
+final class SendQueue {
+  private record Item(ZmqLink link, Envelope envelope) {}
 
   private final IoLoop loop;
-  private final BiConsumer<L, Envelope> sender;
-  private final ConcurrentLinkedQueue<Item<L>> queue = new ConcurrentLinkedQueue<>();
+  private final BiConsumer<ZmqLink, Envelope> sender;
+  private final ConcurrentLinkedQueue<Item> queue = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean drainPosted = new AtomicBoolean();
 
   /**
@@ -47,13 +45,13 @@ final class SendQueue<L extends Link> {
    * {@code sender} sends one envelope, on the loop thread or on a thread that entered the loop
    * ({@link IoLoop#tryEnter}).
    */
-  SendQueue(IoLoop loop, BiConsumer<L, Envelope> sender) {
+  SendQueue(IoLoop loop, BiConsumer<ZmqLink, Envelope> sender) {
     this.loop = loop;
     this.sender = sender;
   }
 
   /** Sends or queues {@code envelope}; false if the loop has ended. */
-  boolean add(L link, Envelope envelope) {
+  boolean add(ZmqLink link, Envelope envelope) {
     if (loop.inLoop()) {
       if (held) {
         queue(link, envelope);
@@ -81,16 +79,18 @@ final class SendQueue<L extends Link> {
     return true;
   }
 
-  private void queue(L link, Envelope envelope) {
+  private void queue(ZmqLink link, Envelope envelope) {
     link.memory().add(envelope.size());
-    queue.add(new Item<>(link, envelope));
+    link.waits();
+    queue.add(new Item(link, envelope));
   }
 
   /** The next item, no longer counted; null if none. */
-  private Item<L> poll() {
-    Item<L> item = queue.poll();
+  private Item poll() {
+    Item item = queue.poll();
     if (item != null) {
       item.link().memory().release(item.envelope().size());
+      item.link().moved();
     }
     return item;
   }
@@ -131,7 +131,7 @@ final class SendQueue<L extends Link> {
   void drain() {
     drainPosted.set(false);
     queuedByLoop = 0;
-    Item<L> item;
+    Item item;
     while ((item = poll()) != null) {
       sender.accept(item.link(), item.envelope());
     }

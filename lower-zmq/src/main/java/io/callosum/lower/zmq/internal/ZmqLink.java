@@ -6,10 +6,13 @@ import io.callosum.lower.Envelope;
 import io.callosum.lower.Link;
 import io.callosum.lower.MemoryBudget;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One remote of a ZeroMQ endpoint: a routing id on a ROUTER, or the one server of a DEALER. What is
- * held for it counts in its holder of the transport's memory budget, closed with the link.
+ * held for it counts in its holder of the transport's memory budget, closed with the link. It
+ * counts the messages for the remote that wait beyond its socket, so that a broadcast sender over
+ * links ({@link #backlogFull}) holds back while the remote reads, only slower than items come.
  */
 final class ZmqLink implements Link {
   private final String id;
@@ -18,6 +21,21 @@ final class ZmqLink implements Link {
   private final Sender sender;
   private final MemoryBudget.Holder memory;
   private volatile boolean open = true;
+
+  /**
+   * Messages for the remote that wait beyond its socket: handed to the endpoint's loop and not sent
+   * yet, or kept by the endpoint because the remote's pipe was at its high-water mark (any thread).
+   */
+  private final AtomicInteger waiting = new AtomicInteger();
+
+  /** When a waiting message last went on, or the first one began to wait ({@code nanoTime}). */
+  private volatile long movedAt = System.nanoTime();
+
+  /** {@link #backlogFull} from this many waiting messages on. */
+  private final int fullAt;
+
+  /** How long waiting messages may not move before the remote counts as not reading. */
+  private final long stallNanos;
 
   /** Whether anything came from the remote since the last {@link #silence} (loop thread only). */
   private boolean heard;
@@ -35,17 +53,27 @@ final class ZmqLink implements Link {
     void close(ZmqLink link);
   }
 
+  /**
+   * @param highWaterMark the endpoint's high-water mark: {@link #backlogFull} from half as many
+   *     waiting messages on (the endpoint disconnects a remote with that many beyond its pipe)
+   * @param stallNanos how long waiting messages may not move before {@link #backlogFull} takes the
+   *     remote for one that does not read (the heartbeat interval)
+   */
   ZmqLink(
       String id,
       Capabilities capabilities,
       String identity,
       Sender sender,
-      MemoryBudget.Holder memory) {
+      MemoryBudget.Holder memory,
+      int highWaterMark,
+      long stallNanos) {
     this.id = id;
     this.capabilities = capabilities;
     this.identity = identity;
     this.sender = sender;
     this.memory = memory;
+    this.fullAt = Math.max(1, highWaterMark / 2);
+    this.stallNanos = stallNanos;
   }
 
   @Override
@@ -70,6 +98,30 @@ final class ZmqLink implements Link {
   @Override
   public MemoryBudget.Holder memory() {
     return memory;
+  }
+
+  /** A message for the remote begins to wait beyond its socket. Any thread. */
+  void waits() {
+    if (waiting.getAndIncrement() == 0) {
+      movedAt = System.nanoTime();
+    }
+  }
+
+  /** A waiting message went on: into the socket, on to the next wait, or dropped. Any thread. */
+  void moved() {
+    waiting.decrementAndGet();
+    movedAt = System.nanoTime();
+  }
+
+  /**
+   * Whether half the high-water mark's worth of messages waits beyond the remote's socket while it
+   * still takes them: a broadcast sender then refuses the item for its publisher to try again. A
+   * remote whose waiting messages have not moved for the stall time does not read; it is not waited
+   * for (its messages go on waiting, until the endpoint disconnects it).
+   */
+  @Override
+  public boolean backlogFull(long bytes) {
+    return waiting.get() >= fullAt && System.nanoTime() - movedAt <= stallNanos;
   }
 
   /** Loop thread: a message (of any kind) came from the remote. */

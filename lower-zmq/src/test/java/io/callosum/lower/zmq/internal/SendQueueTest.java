@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.callosum.lower.Capabilities;
 import io.callosum.lower.Envelope;
-import io.callosum.lower.Link;
+import io.callosum.lower.MemoryBudget;
 import io.callosum.testing.Await;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,24 +18,8 @@ import org.junit.jupiter.api.Test;
  * has a backlog, or for what other threads sent, only at the batch's end.
  */
 class SendQueueTest {
-  private static final Link LINK =
-      new Link() {
-        @Override
-        public String id() {
-          return "test-link";
-        }
-
-        @Override
-        public Capabilities remoteCapabilities() {
-          return Capabilities.LEGACY;
-        }
-
-        @Override
-        public void send(Envelope envelope) {}
-
-        @Override
-        public void close() {}
-      };
+  private static final ZmqLink LINK =
+      new ZmqLink("test-link", Capabilities.LEGACY, null, null, MemoryBudget.NONE, 1000, 1);
 
   @Test
   void sendsDuringABatchGoOutEverySoManyHandledMessagesAndAtItsEnd() throws Exception {
@@ -83,8 +67,8 @@ class SendQueueTest {
       loop.start();
       try {
         List<Integer> sent = new ArrayList<>();
-        SendQueue<Link> queue =
-            new SendQueue<>(loop, (link, envelope) -> sent.add((int) envelope.header()[0]));
+        SendQueue queue =
+            new SendQueue(loop, (link, envelope) -> sent.add((int) envelope.header()[0]));
         Thread other = new Thread(() -> sendAll(queue, 1, messages));
         List<Integer> sentAfterEach = new ArrayList<>();
         CompletableFuture<List<Integer>> atEnd = new CompletableFuture<>();
@@ -114,7 +98,7 @@ class SendQueueTest {
       }
     }
 
-    private static void sendAll(SendQueue<Link> queue, int from, int to) {
+    private static void sendAll(SendQueue queue, int from, int to) {
       for (int i = from; i <= to; i++) {
         queue.add(LINK, new Envelope(new byte[] {(byte) i}, new byte[0]));
       }
