@@ -10,6 +10,7 @@ module io.callosum.lower.redis {
   requires lettuce.core;
   requires io.netty.common;
   requires io.netty.handler;
+  requires io.netty.transport;
   requires org.slf4j;
 
   exports io.callosum.lower.redis;

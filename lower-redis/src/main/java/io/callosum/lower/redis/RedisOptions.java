@@ -140,7 +140,11 @@ public final class RedisOptions {
     return maxSendBacklog;
   }
 
-  /** Threads of the transport's Redis client (Netty event loops), shared by all its endpoints. */
+  /**
+   * Threads of the transport's Redis client: as many Netty I/O threads and executors, shared by all
+   * its endpoints (each endpoint runs its work on one executor and its connections on one I/O
+   * thread, the next of each in turn).
+   */
   public int ioThreads() {
     return ioThreads;
   }

@@ -36,8 +36,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>All endpoints of one transport share its Redis client threads (made with the first endpoint,
  * ended {@link RedisOptions#idleTimeout()} after the last); each endpoint has two Redis connections
- * of its own and runs its work in order on one of those threads. Peers that find this lower by
- * their address scheme share one default instance. Thread-safe. See {@code lower-redis/README.md}.
+ * of its own and runs its work in order on one of those threads, its connections' I/O on another;
+ * the endpoints take the threads in turn. Peers that find this lower by their address scheme share
+ * one default instance. Thread-safe. See {@code lower-redis/README.md}.
  */
 public final class RedisTransport implements Transport {
   private final RedisOptions options;
@@ -63,14 +64,14 @@ public final class RedisTransport implements Transport {
   public Endpoint bind(URI address, TransportConfig config, LinkListener listener)
       throws IOException {
     Session s = open(RedisAddress.parse(address), config.connectTimeout());
-    return BoundEndpoint.bind(s, config, listener, drops, releaser());
+    return BoundEndpoint.bind(s, config, listener, drops, releaser(s));
   }
 
   @Override
   public Endpoint connect(URI address, TransportConfig config, LinkListener listener)
       throws IOException {
     Session s = open(RedisAddress.parse(address), config.connectTimeout());
-    return ConnectingEndpoint.connect(s, config, listener, drops, releaser());
+    return ConnectingEndpoint.connect(s, config, listener, drops, releaser(s));
   }
 
   @Override
@@ -88,7 +89,7 @@ public final class RedisTransport implements Transport {
   public FanoutSender openSender(URI address, FanoutConfig config, Runnable writable)
       throws IOException {
     Session s = open(RedisAddress.parse(address), Duration.ofSeconds(10));
-    return StreamFanoutSender.open(s, config, writable, releaser());
+    return StreamFanoutSender.open(s, config, writable, releaser(s));
   }
 
   /**
@@ -101,7 +102,7 @@ public final class RedisTransport implements Transport {
       URI address, FanoutConfig config, List<String> topicPrefixes, FanoutListener listener)
       throws IOException {
     Session s = open(RedisAddress.parse(address), Duration.ofSeconds(10));
-    return StreamFanoutReceiver.open(s, config, topicPrefixes, listener, drops, releaser());
+    return StreamFanoutReceiver.open(s, config, topicPrefixes, listener, drops, releaser(s));
   }
 
   /** How many endpoints (peers, senders, receivers) of this transport are open now. */
@@ -119,21 +120,21 @@ public final class RedisTransport implements Transport {
   }
 
   private Session open(RedisAddress address, Duration timeout) throws IOException {
-    var resources = threads.acquire();
+    ClientThreads.Lease lease = threads.acquire();
     try {
-      return Session.open(resources, address, options, timeout);
+      return Session.open(lease, address, options, timeout);
     } catch (IOException | RuntimeException e) {
-      threads.release();
+      threads.release(lease);
       throw e;
     }
   }
 
-  /** Releases the shared threads once, whichever way an endpoint ends. */
-  private Runnable releaser() {
+  /** Releases the session's share of the threads once, whichever way its endpoint ends. */
+  private Runnable releaser(Session s) {
     AtomicBoolean done = new AtomicBoolean();
     return () -> {
       if (done.compareAndSet(false, true)) {
-        threads.release();
+        threads.release(s.lease());
       }
     };
   }

@@ -3,9 +3,14 @@ package io.callosum.lower.redis.internal;
 import io.lettuce.core.metrics.CommandLatencyRecorder;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Transports;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
@@ -13,22 +18,42 @@ import java.util.concurrent.TimeUnit;
 /**
  * The Lettuce client resources (Netty event loops and executors) one transport shares between its
  * endpoints: made when the first endpoint opens, shut down {@code idleTimeout} after the last one
- * closes unless another opens meanwhile. Threads are named {@code callosum-redis-...}. Thread-safe.
+ * closes unless another opens meanwhile. Threads are named {@code callosum-redis-...}.
+ *
+ * <p>Each endpoint gets one executor of the resources for its work (its loop) and one I/O thread
+ * for both its connections, the next of each in turn: endpoints are spread over the {@code
+ * ioThreads} executors and I/O threads. (Netty's own choice, {@code next()}, is no spread: Lettuce
+ * takes executors and I/O threads from the same groups, in step with the endpoints, so every
+ * endpoint had the same loop, and every writer connection one I/O thread and every reader the
+ * other.) Thread-safe.
  */
 public final class ClientThreads {
   private final int ioThreads;
   private final Duration idleTimeout;
   private ClientResources resources;
+  private List<EventExecutor> loops;
+  private List<EventLoop> io;
+  private Class<? extends EventLoopGroup> ioType;
+  private int turn;
   private int users;
   private long generation;
+
+  /**
+   * What one endpoint uses: resources whose I/O thread is the endpoint's own (for its client; to be
+   * {@linkplain #release released}), and its loop.
+   */
+  public record Lease(ClientResources resources, EventExecutor loop) {}
 
   public ClientThreads(int ioThreads, Duration idleTimeout) {
     this.ioThreads = ioThreads;
     this.idleTimeout = idleTimeout;
   }
 
-  /** The resources, made if needed; every call is paired with one {@link #release}. */
-  public synchronized ClientResources acquire() {
+  /**
+   * An endpoint's share of the resources (made if needed): the next loop and I/O thread in turn.
+   * Every call is paired with one {@link #release}.
+   */
+  public synchronized Lease acquire() {
     if (resources == null) {
       resources =
           DefaultClientResources.builder()
@@ -37,14 +62,34 @@ public final class ClientThreads {
               .commandLatencyRecorder(CommandLatencyRecorder.disabled())
               .threadFactoryProvider(ClientThreads::named)
               .build();
+      loops = new ArrayList<>();
+      resources.eventExecutorGroup().forEach(loops::add);
+      ioType = Transports.eventLoopGroupClass();
+      io = new ArrayList<>();
+      resources.eventLoopGroupProvider().allocate(ioType).forEach(e -> io.add((EventLoop) e));
+      turn = 0;
     }
+    int mine = turn++;
+    // The transport's resources with the endpoint's I/O thread. mutate() copies whether the
+    // original owns its parts; set again, they are shared: this one owns nothing to shut down.
+    ClientResources own =
+        resources
+            .mutate()
+            .eventExecutorGroup(resources.eventExecutorGroup())
+            .timer(resources.timer())
+            .commandLatencyRecorder(resources.commandLatencyRecorder())
+            .eventLoopGroupProvider(
+                new OneIoThread(
+                    resources.eventLoopGroupProvider(), ioType, io.get(mine % io.size())))
+            .build();
     users++;
     generation++;
-    return resources;
+    return new Lease(own, loops.get(mine % loops.size()));
   }
 
-  /** One endpoint is done with the resources. */
-  public void release() {
+  /** One endpoint is done with its lease. */
+  public void release(Lease lease) {
+    lease.resources().shutdown(0, 0, TimeUnit.SECONDS).syncUninterruptibly(); // ends nothing
     ClientResources now;
     long gen;
     synchronized (this) {
@@ -62,11 +107,6 @@ public final class ClientThreads {
         now.eventExecutorGroup()
             .schedule(
                 () -> shutdownIfIdle(now, gen), idleTimeout.toMillis(), TimeUnit.MILLISECONDS);
-  }
-
-  /** An executor of the shared resources for one endpoint's work, in order. */
-  public static EventExecutor loopOf(ClientResources resources) {
-    return resources.eventExecutorGroup().next();
   }
 
   /** Endpoints using the resources now. */

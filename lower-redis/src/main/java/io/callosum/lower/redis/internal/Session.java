@@ -18,7 +18,6 @@ import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.protocol.ProtocolVersion;
-import io.lettuce.core.resource.ClientResources;
 import io.netty.util.concurrent.EventExecutor;
 import java.io.IOException;
 import java.net.SocketAddress;
@@ -55,6 +54,7 @@ public final class Session implements AutoCloseable {
 
   private final RedisAddress address;
   private final RedisOptions options;
+  private final ClientThreads.Lease lease;
   private final RedisClient client;
   private final EventExecutor loop;
   private final AtomicLong backlog = new AtomicLong();
@@ -67,11 +67,12 @@ public final class Session implements AutoCloseable {
   private volatile boolean closed;
 
   private Session(
-      ClientResources resources, RedisAddress address, RedisOptions options, Duration timeout) {
+      ClientThreads.Lease lease, RedisAddress address, RedisOptions options, Duration timeout) {
     this.address = address;
     this.options = options;
-    this.loop = ClientThreads.loopOf(resources);
-    this.client = RedisClient.create(resources, uri(address, options, timeout));
+    this.lease = lease;
+    this.loop = lease.loop();
+    this.client = RedisClient.create(lease.resources(), uri(address, options, timeout));
     this.trim = new XAddArgs().maxlen(options.maxStreamLength()).approximateTrimming();
     this.trimIfExists =
         new XAddArgs().maxlen(options.maxStreamLength()).approximateTrimming().nomkstream();
@@ -83,13 +84,13 @@ public final class Session implements AutoCloseable {
    * says which.
    */
   public static Session open(
-      ClientResources resources, RedisAddress address, RedisOptions options, Duration timeout)
+      ClientThreads.Lease lease, RedisAddress address, RedisOptions options, Duration timeout)
       throws IOException {
     TrustManagerFactory trust =
         address.tls() && options.trustedCertificates() != null
             ? TrustFile.read(options.trustedCertificates())
             : null;
-    Session s = new Session(resources, address, options, timeout);
+    Session s = new Session(lease, address, options, timeout);
     try {
       s.client.setOptions(clientOptions(options, timeout, trust));
       s.client.addListener(s.new StateListener());
@@ -149,6 +150,11 @@ public final class Session implements AutoCloseable {
 
   public RedisOptions options() {
     return options;
+  }
+
+  /** The endpoint's share of the transport's threads (its loop and its connections' I/O thread). */
+  public ClientThreads.Lease lease() {
+    return lease;
   }
 
   /** The endpoint's loop. */
