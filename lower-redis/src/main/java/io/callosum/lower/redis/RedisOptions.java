@@ -110,8 +110,12 @@ public final class RedisOptions {
   }
 
   /**
-   * How long an entry stays read but unacknowledged by a consumer before another consumer of its
-   * group claims it ({@code XAUTOCLAIM}); zero claims nothing.
+   * How long an entry stays read but unacknowledged by a consumer before a consumer of its group
+   * claims it ({@code XPENDING ... IDLE}, {@code XCLAIM}, every half of this): another consumer
+   * when its reader died, the same one when its {@code XACK} failed or the reply of its read was
+   * lost. Zero claims nothing, not even a consumer's own entries: an entry whose {@code XACK}
+   * failed then stays pending until a consumer of the same name starts again (it reads its own
+   * pending entries first), and forever if none does.
    */
   public Duration claimIdle() {
     return claimIdle;
@@ -242,7 +246,7 @@ public final class RedisOptions {
       return this;
     }
 
-    /** Default 30 s; zero claims nothing. */
+    /** Default 30 s; zero claims nothing (see {@link RedisOptions#claimIdle()}). */
     public Builder claimIdle(Duration idle) {
       Objects.requireNonNull(idle, "claimIdle");
       if (idle.isNegative()) {

@@ -3,10 +3,6 @@ package io.callosum.lower.redis;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.callosum.lower.FanoutConfig;
-import io.callosum.lower.FanoutItem;
-import io.callosum.lower.FanoutListener;
-import io.callosum.lower.FanoutPattern;
 import io.callosum.lower.FanoutReceiver;
 import io.callosum.lower.redis.testing.RedisServer;
 import io.callosum.testing.Await;
@@ -15,9 +11,6 @@ import io.lettuce.core.Consumer;
 import io.lettuce.core.XGroupCreateArgs;
 import io.lettuce.core.XReadArgs;
 import io.lettuce.core.XReadArgs.StreamOffset;
-import java.net.URI;
-import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -45,12 +38,12 @@ class RedisAcknowledgeTest {
     int items = 10 * READ_COUNT;
     group(raw, key, "g");
     for (int i = 0; i < items; i++) {
-      item(raw, key, i);
+      RedisTests.item(raw, key, i);
     }
     redis.command("CONFIG", "RESETSTAT");
 
-    Counting listener = new Counting(Integer.MAX_VALUE);
-    closer.later(receiver(redis.address(key) + "?group=g", listener));
+    CountingListener listener = new CountingListener(Integer.MAX_VALUE);
+    closer.later(RedisTests.receiver(transport, redis.address(key) + "?group=g", listener));
 
     Await.until("every item delivered", () -> listener.items.get() == items);
     Await.until(
@@ -69,7 +62,7 @@ class RedisAcknowledgeTest {
     String key = "trimmed";
     group(raw, key, "g");
     for (int i = 0; i < 100; i++) {
-      item(raw, key, i);
+      RedisTests.item(raw, key, i);
     }
     // consumer c read 100 items and died before acknowledging; the stream is trimmed past 60
     raw.redis()
@@ -77,12 +70,14 @@ class RedisAcknowledgeTest {
             Consumer.from("g", "c"), XReadArgs.Builder.count(100), StreamOffset.lastConsumed(key));
     raw.redis().xtrim(key, 40);
     for (int i = 100; i < 300; i++) {
-      item(raw, key, i);
+      RedisTests.item(raw, key, i);
     }
 
     // c comes back; the core has no room after the first item it is handed, until resumed
-    Counting listener = new Counting(1);
-    FanoutReceiver r = closer.later(receiver(redis.address(key) + "?group=g&consumer=c", listener));
+    CountingListener listener = new CountingListener(1);
+    FanoutReceiver r =
+        closer.later(
+            RedisTests.receiver(transport, redis.address(key) + "?group=g&consumer=c", listener));
     Await.until("the first item", () -> listener.items.get() == 1);
     r.resume();
 
@@ -98,28 +93,15 @@ class RedisAcknowledgeTest {
         () -> pending(raw, key, "g") + " pending");
 
     for (int i = 300; i < 310; i++) {
-      item(raw, key, i);
+      RedisTests.item(raw, key, i);
     }
     Await.until("every later item", () -> listener.items.get() == 250);
     Await.until("and acknowledged", () -> pending(raw, key, "g") == 0);
   }
 
-  private FanoutReceiver receiver(String address, FanoutListener listener) throws Exception {
-    return transport.openReceiver(
-        URI.create(address),
-        new FanoutConfig(FanoutPattern.BROADCAST, false, 1000, 1 << 20),
-        List.of(),
-        listener);
-  }
-
   /** The group at the end of a new stream, as a broadcast receiver naming it makes it. */
   private static void group(RawRedis raw, String key, String group) {
     raw.redis().xgroupCreate(StreamOffset.latest(key), group, XGroupCreateArgs.Builder.mkstream());
-  }
-
-  /** A broadcast item as a broadcaster appends it. */
-  private static void item(RawRedis raw, String key, int n) {
-    raw.add(key, "hdr", "h" + n, "msg", "m" + n, "topic", "t");
   }
 
   private static long pending(RawRedis raw, String key, String group) {
@@ -129,29 +111,5 @@ class RedisAcknowledgeTest {
   private static long xackCalls(RedisServer redis) throws Exception {
     Matcher m = XACK_CALLS.matcher(redis.command("INFO", "commandstats"));
     return m.find() ? Long.parseLong(m.group(1)) : 0;
-  }
-
-  /**
-   * Counts items and malformed entries; says it has no room after the {@code roomFor}-th item (the
-   * test resumes the receiver). On the receiver's loop.
-   */
-  private static final class Counting implements FanoutListener {
-    final AtomicInteger items = new AtomicInteger();
-    final AtomicInteger malformed = new AtomicInteger();
-    private final int roomFor;
-
-    Counting(int roomFor) {
-      this.roomFor = roomFor;
-    }
-
-    @Override
-    public boolean received(FanoutItem item) {
-      return items.incrementAndGet() != roomFor;
-    }
-
-    @Override
-    public void malformed(String reason) {
-      malformed.incrementAndGet();
-    }
   }
 }

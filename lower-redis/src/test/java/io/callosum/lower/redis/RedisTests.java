@@ -1,7 +1,14 @@
 package io.callosum.lower.redis;
 
+import io.callosum.lower.FanoutConfig;
+import io.callosum.lower.FanoutListener;
+import io.callosum.lower.FanoutPattern;
+import io.callosum.lower.FanoutReceiver;
 import io.callosum.lower.redis.testing.RedisServer;
+import java.io.IOException;
+import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -43,5 +50,20 @@ final class RedisTests {
         .helloTimeout(Duration.ofMillis(500))
         .idleTimeout(Duration.ofMillis(200))
         .build();
+  }
+
+  /** A broadcast receiver of {@code transport} at {@code address}. */
+  static FanoutReceiver receiver(RedisTransport transport, String address, FanoutListener listener)
+      throws IOException {
+    return transport.openReceiver(
+        URI.create(address),
+        new FanoutConfig(FanoutPattern.BROADCAST, false, 1000, 1 << 20),
+        List.of(),
+        listener);
+  }
+
+  /** Item {@code n} as a broadcaster appends it to {@code key}. */
+  static void item(RawRedis raw, String key, int n) {
+    raw.add(key, "hdr", "h" + n, "msg", "m" + n, "topic", "t");
   }
 }

@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,24 +15,23 @@ import org.slf4j.LoggerFactory;
  * session's writer as entries were read — a fan-out of 16 receivers reading 100,000 items each
  * queued 1.6 million, which fell behind Lettuce's command timeout and failed. An acknowledgement
  * that fails (a timeout, a lost connection) leaves its entries pending; they are counted and logged
- * (the first, then at most one line per ten seconds, with how many since the last), and the
- * reader's claims deliver them again after {@code claimIdle}. Used on the session's loop only (the
+ * ({@link FailureLog}: the first, then at most one line per ten seconds, with how many since the
+ * last), and the reader's claims deliver them again after {@code claimIdle} (with {@code claimIdle}
+ * 0 only a consumer of the same name starting again does). Used on the session's loop only (the
  * logging of a failure may run on a Lettuce thread).
  */
 final class Acks {
   private static final Logger LOG = LoggerFactory.getLogger(Acks.class);
-  private static final long LOG_EVERY_NANOS = 10_000_000_000L;
 
   private final Session session;
   private final String group;
   private final Map<String, List<String>> taken = new LinkedHashMap<>(2);
-  private final AtomicLong failed = new AtomicLong();
-  private final AtomicLong loggedFailed = new AtomicLong();
-  private volatile long loggedAt = System.nanoTime() - LOG_EVERY_NANOS;
+  private final FailureLog failures;
 
   Acks(Session session, String group) {
     this.session = session;
     this.group = group;
+    this.failures = new FailureLog(LOG, "entries", session::isClosed);
   }
 
   /** {@code m} was handed over (or dropped): to be acknowledged with its batch. On the loop. */
@@ -75,26 +73,20 @@ final class Acks {
   }
 
   private void failed(String stream, int entries, Throwable err) {
-    failed.addAndGet(entries);
-    if (session.isClosed()) {
-      return;
-    }
-    long now = System.nanoTime();
-    long since = loggedAt;
-    if (now - since < LOG_EVERY_NANOS) {
-      return;
-    }
-    loggedAt = now;
-    long total = failed.get();
-    long before = loggedFailed.getAndSet(total);
-    LOG.warn(
-        "{}: could not acknowledge {} entries of {} in group {} ({} since the last such line): {};"
-            + " they stay pending and are delivered again after claimIdle",
-        session.address(),
+    failures.failed(
         entries,
-        stream,
-        group,
-        total - before,
-        err.toString());
+        () ->
+            session.address()
+                + ": could not acknowledge "
+                + entries
+                + " entries of "
+                + stream
+                + " in group "
+                + group
+                + (session.options().claimIdle().isZero()
+                    ? "; they stay pending until a consumer of this name starts again (claimIdle"
+                        + " is 0: nothing is claimed)"
+                    : "; they stay pending and are delivered again after claimIdle"),
+        err);
   }
 }

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
@@ -95,23 +96,28 @@ public final class Groups {
 
   /**
    * Deletes the consumers of {@code group} other than {@code self} that hold nothing and have been
-   * idle longer than {@code idleMillis}: readers that died and whose entries were claimed. Best
-   * effort; failures are ignored (the next round tries again).
+   * idle longer than {@code idleMillis}: readers that died and whose entries were claimed.
+   * Completes when done, failed if a command failed (the next round tries again).
    */
-  public static void forgetIdle(
+  public static CompletionStage<Void> forgetIdle(
       RedisAsyncCommands<String, byte[]> redis,
       String stream,
       String group,
       String self,
       long idleMillis) {
-    consumers(redis, stream, group)
-        .thenAccept(
+    return consumers(redis, stream, group)
+        .thenCompose(
             cs -> {
+              List<CompletableFuture<Long>> deleted = new ArrayList<>();
               for (ConsumerInfo c : cs) {
                 if (!c.name().equals(self) && c.pending() == 0 && c.idleMillis() > idleMillis) {
-                  Session.quietly(redis.xgroupDelconsumer(stream, Consumer.from(group, c.name())));
+                  deleted.add(
+                      redis
+                          .xgroupDelconsumer(stream, Consumer.from(group, c.name()))
+                          .toCompletableFuture());
                 }
               }
+              return CompletableFuture.allOf(deleted.toArray(CompletableFuture<?>[]::new));
             });
   }
 

@@ -47,6 +47,7 @@ public final class StreamFanoutSender implements FanoutSender {
   private final AtomicLong sendingBytes = new AtomicLong();
   private final AtomicBoolean full = new AtomicBoolean();
   private final AtomicBoolean closing = new AtomicBoolean();
+  private final FailureLog trims;
   private volatile boolean closed;
   private ScheduledFuture<?> maintenance;
   private boolean checking;
@@ -58,6 +59,7 @@ public final class StreamFanoutSender implements FanoutSender {
     this.config = config;
     this.writable = writable;
     this.released = released;
+    this.trims = new FailureLog(LOG, "rounds", () -> closed || session.isDown());
     this.pipeline = config.pattern() == FanoutPattern.PIPELINE;
     this.trim =
         pipeline
@@ -233,28 +235,36 @@ public final class StreamFanoutSender implements FanoutSender {
       return;
     }
     var redis = session.commands();
-    Groups.groups(redis, address.key())
-        .thenAccept(
-            gs ->
-                gs.stream()
-                    .filter(g -> g.name().equals(group()) && g.lastDelivered() != null)
-                    .findFirst()
-                    .ifPresent(
-                        g ->
-                            redis
-                                .xpending(address.key(), group())
-                                .thenAccept(
-                                    p -> {
-                                      String keep =
-                                          p.getCount() > 0
-                                                  && p.getMessageIds().getLower().getValue() != null
-                                              ? p.getMessageIds().getLower().getValue()
-                                              : g.lastDelivered();
-                                      Session.quietly(
-                                          redis.xtrim(
+    trims.watch(
+        Groups.groups(redis, address.key())
+            .thenCompose(
+                gs ->
+                    gs.stream()
+                        .filter(g -> g.name().equals(group()) && g.lastDelivered() != null)
+                        .findFirst()
+                        .map(
+                            g ->
+                                redis
+                                    .xpending(address.key(), group())
+                                    .thenCompose(
+                                        p -> {
+                                          String keep =
+                                              p.getCount() > 0
+                                                      && p.getMessageIds().getLower().getValue()
+                                                          != null
+                                                  ? p.getMessageIds().getLower().getValue()
+                                                  : g.lastDelivered();
+                                          return redis.xtrim(
                                               address.key(),
-                                              XTrimArgs.Builder.minId(keep).approximateTrimming()));
-                                    })));
+                                              XTrimArgs.Builder.minId(keep).approximateTrimming());
+                                        }))
+                        .orElse(CompletableFuture.completedFuture(0L))),
+        () ->
+            address
+                + ": could not trim "
+                + address.key()
+                + " to what its workers acknowledged (XINFO GROUPS, XPENDING, XTRIM); it grows"
+                + " until a later round does");
     if (!full.get()) {
       Session.quietly(
           undelivered().thenAccept(n -> outstanding.set((int) Math.min(Integer.MAX_VALUE, n))));

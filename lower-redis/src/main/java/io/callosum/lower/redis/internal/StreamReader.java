@@ -5,8 +5,6 @@ import io.lettuce.core.Consumer;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.StreamMessage;
-import io.lettuce.core.XAutoClaimArgs;
-import io.lettuce.core.XClaimArgs;
 import io.lettuce.core.XReadArgs;
 import io.lettuce.core.XReadArgs.StreamOffset;
 import io.lettuce.core.models.stream.PendingMessage;
@@ -25,12 +23,13 @@ import org.slf4j.LoggerFactory;
  * Reads streams as one consumer of one group, on the session's loop: first what this consumer read
  * before and never acknowledged (a restart under the same consumer name), then new entries with
  * {@code XREADGROUP ... BLOCK ... >}, each handed to the {@link Sink}; what a read batch handed
- * over is then acknowledged with one {@code XACK} ({@link Acks}). Every {@code claimIdle} it also
- * claims ({@code XAUTOCLAIM}) entries that another consumer of the group read and left
- * unacknowledged for that long (it died), and forgets consumers that are idle and hold nothing. A
- * sink that has no room for another entry pauses the reader: the entries of the batch not yet taken
- * wait here, unacknowledged (and kept from being claimed), until {@link #resume()}. All methods run
- * on the loop except {@link #resume()}, which may be called from any thread.
+ * over is then acknowledged with one {@code XACK} ({@link Acks}). Every {@code claimIdle / 2} it
+ * also claims ({@link Claims}) entries of the group left unacknowledged for {@code claimIdle} (by a
+ * consumer that died, or by this one when an acknowledgement failed), and forgets consumers that
+ * are idle and hold nothing. A sink that has no room for another entry pauses the reader: the
+ * entries of the batch not yet taken wait here, unacknowledged (and kept from being claimed), until
+ * {@link #resume()}. All methods run on the loop except {@link #resume()}, which may be called from
+ * any thread.
  */
 public final class StreamReader {
   private static final Logger LOG = LoggerFactory.getLogger(StreamReader.class);
@@ -48,6 +47,8 @@ public final class StreamReader {
   private final Sink sink;
   private final Deque<StreamMessage<String, byte[]>> held = new ArrayDeque<>();
   private final Acks acks;
+  private final Claims claims;
+  private final FailureLog groupGone;
   private List<String> streams;
 
   /**
@@ -61,7 +62,7 @@ public final class StreamReader {
   private boolean reading;
   private boolean paused;
   private boolean stopped;
-  private ScheduledFuture<?> claims;
+  private ScheduledFuture<?> claiming;
 
   public StreamReader(
       Session session, String group, String consumer, List<String> streams, Sink sink) {
@@ -71,6 +72,17 @@ public final class StreamReader {
     this.streams = List.copyOf(streams);
     this.sink = sink;
     this.acks = new Acks(session, group);
+    this.claims =
+        new Claims(
+            session,
+            group,
+            this.consumer,
+            claimed -> {
+              if (!stopped) {
+                take(claimed);
+              }
+            });
+    this.groupGone = new FailureLog(LOG, "failures", session::isClosed);
   }
 
   public String consumerName() {
@@ -81,7 +93,7 @@ public final class StreamReader {
   public void start() {
     long every = Math.max(100, session.options().claimIdle().toMillis() / 2);
     if (!session.options().claimIdle().isZero()) {
-      claims =
+      claiming =
           session.loop().scheduleWithFixedDelay(this::claim, every, every, TimeUnit.MILLISECONDS);
     }
     next();
@@ -96,8 +108,8 @@ public final class StreamReader {
   public void stop() {
     stopped = true;
     held.clear();
-    if (claims != null) {
-      claims.cancel(false);
+    if (claiming != null) {
+      claiming.cancel(false);
     }
   }
 
@@ -264,10 +276,26 @@ public final class StreamReader {
     String m = String.valueOf(e.getMessage());
     if (m.contains("NOGROUP")) {
       // The stream or group was deleted under us (e.g. FLUSHALL): make them again.
-      LOG.warn(
-          "{}: group {} is gone from {}; creating it again", session.address(), group, streams);
+      groupGone.failed(
+          1,
+          () ->
+              session.address()
+                  + ": group "
+                  + group
+                  + " is gone from "
+                  + streams
+                  + "; creating it again",
+          e);
       for (String s : streams) {
-        Groups.create(session.commands(), s, group);
+        groupGone.watch(
+            Groups.create(session.commands(), s, group),
+            () ->
+                session.address()
+                    + ": could not create group "
+                    + group
+                    + " on "
+                    + s
+                    + " (XGROUP CREATE); reading tries again");
       }
     } else if (!session.isDown() && !session.isClosed()) {
       LOG.debug("{}: reading {} failed, again in {} ms", session.address(), streams, RETRY_MS, e);
@@ -320,44 +348,12 @@ public final class StreamReader {
     }
   }
 
-  /** Takes over what dead consumers left, keeps what this one holds from being taken. */
+  /** A round of claims ({@link Claims}); this consumer's own entries once it has read them. */
   private void claim() {
     if (stopped || session.isDown()) {
       return;
     }
-    long idle = session.options().claimIdle().toMillis();
-    if (!held.isEmpty()) {
-      String[] ids = held.stream().map(StreamMessage::getId).toArray(String[]::new);
-      Session.quietly(
-          session
-              .commands()
-              .xclaim(held.peek().getStream(), consumer, XClaimArgs.Builder.justid(), ids));
-    }
-    for (String stream : streams) {
-      Session.quietly(
-          session
-              .commands()
-              .xautoclaim(
-                  stream,
-                  XAutoClaimArgs.Builder.xautoclaim(consumer, idle, "0-0")
-                      .count(session.options().readCount()))
-              .whenCompleteAsync(
-                  (claimed, e) -> {
-                    if (e == null
-                        && claimed != null
-                        && !claimed.getMessages().isEmpty()
-                        && !stopped) {
-                      LOG.info(
-                          "{}: took over {} entries of {} that a consumer left unacknowledged",
-                          session.address(),
-                          claimed.getMessages().size(),
-                          stream);
-                      take(claimed.getMessages());
-                    }
-                  },
-                  session.loop()));
-      Groups.forgetIdle(session.commands(), stream, group, consumer.getName(), 2 * idle);
-    }
+    claims.round(streams, held, ownAfter == null);
   }
 
   /** The fields of an entry (for sinks). */
