@@ -69,7 +69,7 @@ public final class ClientThreads {
       resources.eventLoopGroupProvider().allocate(ioType).forEach(e -> io.add((EventLoop) e));
       turn = 0;
     }
-    int mine = turn++;
+    int mine = turn++; // wraps after 2^31 endpoints: floorMod keeps it an index
     // The transport's resources with the endpoint's I/O thread. mutate() copies whether the
     // original owns its parts; set again, they are shared: this one owns nothing to shut down.
     ClientResources own =
@@ -80,11 +80,13 @@ public final class ClientThreads {
             .commandLatencyRecorder(resources.commandLatencyRecorder())
             .eventLoopGroupProvider(
                 new OneIoThread(
-                    resources.eventLoopGroupProvider(), ioType, io.get(mine % io.size())))
+                    resources.eventLoopGroupProvider(),
+                    ioType,
+                    io.get(Math.floorMod(mine, io.size()))))
             .build();
     users++;
     generation++;
-    return new Lease(own, loops.get(mine % loops.size()));
+    return new Lease(own, loops.get(Math.floorMod(mine, loops.size())));
   }
 
   /** One endpoint is done with its lease. */
