@@ -302,12 +302,13 @@ final class Scale implements Contender {
    * The bound peer: {@code tcp|zmq+tcp}, on a loopback ephemeral port with limits that let every
    * connection in (TCP: connections, connections per address and channels per connection raised).
    * {@code remotes} counts its remote peers; {@code mark-threads} remembers the live threads and
-   * {@code new-threads} names those started since that still live (but the JDK's own helpers,
-   * started on first use and kept).
+   * {@code new-threads} names those started since that still live (but the helpers that the JDK and
+   * JNA start once per JVM, on first use, and keep: JNA's cleaner comes with the ZeroMQ lower's
+   * first jeromq thread, which binds libc through JNA).
    */
   static final class Bound implements Served {
-    private static final Set<String> JDK_THREADS =
-        Set.of("process reaper", "Common-Cleaner", "Attach Listener");
+    private static final Set<String> ONCE_PER_JVM =
+        Set.of("process reaper", "Common-Cleaner", "Attach Listener", "JNA Cleaner");
 
     private final Peer peer;
     private Set<Thread> marked = Set.of();
@@ -347,7 +348,7 @@ final class Scale implements Contender {
                         t ->
                             t.isAlive()
                                 && !marked.contains(t)
-                                && !JDK_THREADS.contains(t.getName())
+                                && !ONCE_PER_JVM.contains(t.getName())
                                 && !t.getName().startsWith("ForkJoinPool.commonPool"))
                     .map(Thread::getName)
                     .sorted()

@@ -19,7 +19,8 @@ import java.time.Duration;
  *     "connection lost"): a connector then connects afresh; a bound peer drops the remote, and
  *     tells a connector of this project with BYE; a fan-out socket's ZMTP heartbeat timeout
  * @param linger how long close waits to deliver queued messages (Python Callosum uses 100 ms)
- * @param highWaterMark messages queued per connection in each direction before sends wait
+ * @param highWaterMark messages queued per connection in each direction before sends wait (an
+ *     encrypted fan-out endpoint's sockets: at least twice its queue capacity)
  * @param reconnectInterval first delay before a DEALER reconnects (ZeroMQ backs off up to 10 s)
  * @param curveServer when set, bound peers are CURVE servers with this identity, and every client
  *     key is checked by it through ZAP; null for plain sockets
