@@ -11,7 +11,6 @@ import io.callosum.lower.Link;
 import io.callosum.lower.LinkListener;
 import java.io.IOException;
 import java.net.URI;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -104,15 +103,22 @@ final class SharedBroadcastReceivers {
 
     FanoutReceiver join(List<String> topics, FanoutListener listener, int capacity) {
       FanoutReceiver m = members.join(topics, listener, capacity);
-      List<Link> links;
-      synchronized (this) {
-        links = new ArrayList<>(sources.keySet());
-      }
+      subscribeAll();
+      return m;
+    }
+
+    /**
+     * Sends every sender link the union of the members' prefixes as they are now. The union is read
+     * and sent under this group's lock, as a connecting link's first one is: a member joining on
+     * the application's thread and a link connecting on the lower's (or a member leaving) each read
+     * the members and then send, and a union read before another one could otherwise arrive after
+     * it, leaving the sender with prefixes that miss a member's.
+     */
+    private synchronized void subscribeAll() {
       byte[] subscribe = subscription();
-      for (Link l : links) {
+      for (Link l : sources.keySet()) {
         LinkFanout.send(l, subscribe, LinkFanout.EMPTY);
       }
-      return m;
     }
 
     /** The SUBSCRIBE header for the union of the members' prefixes. */
@@ -128,8 +134,8 @@ final class SharedBroadcastReceivers {
       SenderCredit s = new SenderCredit(link, window);
       synchronized (this) {
         sources.put(link, s);
+        LinkFanout.send(link, subscription(), LinkFanout.EMPTY); // see subscribeAll
       }
-      LinkFanout.send(link, subscription(), LinkFanout.EMPTY);
       s.grantWindow();
     }
 
@@ -165,18 +171,11 @@ final class SharedBroadcastReceivers {
 
     /** A member left: the last one closes the endpoint, the others narrow the subscription. */
     void left() {
-      List<Link> links;
-      synchronized (this) {
-        links = new ArrayList<>(sources.keySet());
-      }
       if (SharedBroadcastReceivers.this.leave(this)) {
         endpoint.close();
         return;
       }
-      byte[] subscribe = subscription();
-      for (Link l : links) {
-        LinkFanout.send(l, subscribe, LinkFanout.EMPTY);
-      }
+      subscribeAll();
     }
   }
 }
