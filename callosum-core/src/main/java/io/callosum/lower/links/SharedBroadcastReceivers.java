@@ -116,7 +116,8 @@ final class SharedBroadcastReceivers {
      */
     private synchronized void subscribeAll() {
       byte[] subscribe = subscription();
-      for (Link l : sources.keySet()) {
+      // A copy: a lower may report a link lost from inside its send, on this thread.
+      for (Link l : List.copyOf(sources.keySet())) {
         LinkFanout.send(l, subscribe, LinkFanout.EMPTY);
       }
     }
