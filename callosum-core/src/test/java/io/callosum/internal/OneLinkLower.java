@@ -6,6 +6,7 @@ import io.callosum.lower.Link;
 import io.callosum.lower.LinkListener;
 import io.callosum.lower.Transport;
 import io.callosum.lower.TransportConfig;
+import io.callosum.testing.IdleEndpoint;
 import java.net.URI;
 import java.util.Set;
 
@@ -35,15 +36,7 @@ final class OneLinkLower<L extends Link> implements Transport {
   @Override
   public Endpoint bind(URI address, TransportConfig config, LinkListener listener) {
     this.listener = listener;
-    return new Endpoint() {
-      @Override
-      public String address() {
-        return address.toString();
-      }
-
-      @Override
-      public void close() {}
-    };
+    return new IdleEndpoint(address);
   }
 
   @Override

@@ -351,7 +351,7 @@ final class LinkFanout {
   }
 
   /** The prefixes of a SUBSCRIBE header; throws IllegalArgumentException if malformed. */
-  private static List<byte[]> prefixes(byte[] h) {
+  static List<byte[]> prefixes(byte[] h) {
     ByteBuffer b = ByteBuffer.wrap(h, 1, h.length - 1);
     if (b.remaining() < 2) {
       throw new IllegalArgumentException("truncated SUBSCRIBE");

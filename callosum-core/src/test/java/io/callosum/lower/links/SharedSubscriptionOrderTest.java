@@ -9,11 +9,12 @@ import io.callosum.lower.Envelope;
 import io.callosum.lower.FanoutConfig;
 import io.callosum.lower.FanoutPattern;
 import io.callosum.lower.FanoutReceiver;
+import io.callosum.lower.Link;
 import io.callosum.lower.LinkListener;
 import io.callosum.lower.TransportConfig;
 import io.callosum.testing.Await;
+import io.callosum.testing.IdleEndpoint;
 import java.net.URI;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,15 +51,7 @@ class SharedSubscriptionOrderTest {
     @Override
     public Endpoint connect(URI address, TransportConfig config, LinkListener l) {
       listener = l;
-      return new Endpoint() {
-        @Override
-        public String address() {
-          return address.toString();
-        }
-
-        @Override
-        public void close() {}
-      };
+      return new IdleEndpoint(address);
     }
   }
 
@@ -67,7 +60,7 @@ class SharedSubscriptionOrderTest {
    * first send (the union of the link connecting, on the test's thread) runs {@code meanwhile} and
    * returns only once that thread has sent its own union or waits to.
    */
-  private static final class Recording implements io.callosum.lower.Link {
+  private static final class Recording implements Link {
     final List<List<String>> subscriptions = new ArrayList<>();
     final AtomicReference<Thread> other = new AtomicReference<>();
     private final Runnable meanwhile;
@@ -120,11 +113,8 @@ class SharedSubscriptionOrderTest {
   }
 
   private static List<String> prefixes(byte[] h) {
-    ByteBuffer b = ByteBuffer.wrap(h, 1, h.length - 1);
     List<String> out = new ArrayList<>();
-    for (int n = Short.toUnsignedInt(b.getShort()); n > 0; n--) {
-      byte[] p = new byte[Short.toUnsignedInt(b.getShort())];
-      b.get(p);
+    for (byte[] p : LinkFanout.prefixes(h)) {
       out.add(new String(p, StandardCharsets.UTF_8));
     }
     return out;

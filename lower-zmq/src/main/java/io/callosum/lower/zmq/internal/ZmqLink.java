@@ -109,8 +109,9 @@ final class ZmqLink implements Link {
 
   /** A waiting message went on: into the socket, on to the next wait, or dropped. Any thread. */
   void moved() {
-    waiting.decrementAndGet();
-    movedAt = System.nanoTime();
+    if (waiting.decrementAndGet() > 0) {
+      movedAt = System.nanoTime(); // with none left, the next to wait sets it (waits)
+    }
   }
 
   /**

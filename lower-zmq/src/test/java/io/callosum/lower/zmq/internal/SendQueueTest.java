@@ -46,6 +46,39 @@ class SendQueueTest {
     assertSentOnlyAtTheEnd(true, true);
   }
 
+  /**
+   * An envelope another thread hands over while the loop is busy waits for its link (what a
+   * broadcast sender reads in {@link ZmqLink#backlogFull}) until the loop has sent it.
+   */
+  @Test
+  void anEnvelopeQueuedByAnotherThreadWaitsForItsLinkUntilSent() throws Exception {
+    ZmqLink link =
+        new ZmqLink(
+            "waiting", Capabilities.LEGACY, null, null, MemoryBudget.NONE, 2, Long.MAX_VALUE);
+    IoLoop loop = new IoLoop("send-queue-waiting-test");
+    loop.start();
+    try {
+      SendQueue queue = new SendQueue(loop, (l, envelope) -> {});
+      CompletableFuture<Boolean> duringBatch = new CompletableFuture<>();
+      loop.post(
+          () ->
+              queue.holding(
+                  () -> {
+                    Thread other =
+                        new Thread(() -> queue.add(link, new Envelope(new byte[1], new byte[0])));
+                    other.start();
+                    Batch.join(other);
+                    duringBatch.complete(link.backlogFull(1));
+                    return true;
+                  }));
+      assertEquals(
+          true, duringBatch.get(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS), "while queued");
+      Await.until("sent once the batch ended", () -> !link.backlogFull(1));
+    } finally {
+      loop.stop();
+    }
+  }
+
   /** Two early drains' worth of sends: none goes out during the batch, all at its end. */
   private static void assertSentOnlyAtTheEnd(boolean calm, boolean fromOtherThread)
       throws Exception {
