@@ -21,6 +21,8 @@ import javax.net.ssl.SSLException;
  * protocol. Stateless.
  */
 final class ConnectFailure {
+  private static final String HANDSHAKE_HANDLER_GONE = "RedisHandshakeHandler not registered";
+
   private ConnectFailure() {}
 
   /** The {@link IOException} for a connect to {@code address} that failed with {@code e}. */
@@ -68,11 +70,22 @@ final class ConnectFailure {
     boolean closed =
         any(chain, ClosedChannelException.class)
             || (any(chain, SocketException.class) && !any(chain, ConnectException.class))
-            || chain.stream().anyMatch(t -> String.valueOf(t.getMessage()).contains("closed"));
+            || chain.stream().anyMatch(ConnectFailure::saysClosed);
     if (!address.tls() && closed) {
       return "Redis closed the connection unanswered: a port that speaks TLS only needs rediss://";
     }
     return "";
+  }
+
+  /**
+   * Whether {@code t} reports the connection closed. Lettuce says so in words, or — when the server
+   * closed the channel before Lettuce looked for its handshake handler, which the close removed
+   * from the pipeline — as "RedisHandshakeHandler not registered".
+   */
+  private static boolean saysClosed(Throwable t) {
+    String m = String.valueOf(t.getMessage());
+    return m.contains("closed")
+        || (t instanceof IllegalStateException && m.contains(HANDSHAKE_HANDLER_GONE));
   }
 
   private static boolean any(List<Throwable> chain, Class<? extends Throwable> type) {
