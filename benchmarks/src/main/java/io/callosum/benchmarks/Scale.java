@@ -308,7 +308,15 @@ final class Scale implements Contender {
    */
   static final class Bound implements Served {
     private static final Set<String> ONCE_PER_JVM =
-        Set.of("process reaper", "Common-Cleaner", "Attach Listener", "JNA Cleaner");
+        Set.of("Common-Cleaner", "Attach Listener", "JNA Cleaner");
+
+    /**
+     * Threads whose name starts so are the JDK's pools, kept once started: the process reapers
+     * (named "process reaper (pid N)" while they wait for a process, on JDK 17 too) and the common
+     * fork-join pool.
+     */
+    private static final List<String> JDK_POOLS =
+        List.of("process reaper", "ForkJoinPool.commonPool");
 
     private final Peer peer;
     private Set<Thread> marked = Set.of();
@@ -349,7 +357,7 @@ final class Scale implements Contender {
                             t.isAlive()
                                 && !marked.contains(t)
                                 && !ONCE_PER_JVM.contains(t.getName())
-                                && !t.getName().startsWith("ForkJoinPool.commonPool"))
+                                && JDK_POOLS.stream().noneMatch(t.getName()::startsWith))
                     .map(Thread::getName)
                     .sorted()
                     .toList());
