@@ -231,7 +231,7 @@ public final class Bench {
       throws Exception {
     long nanos = options.nanosPerMeasurement;
     if (scenario.metric == Scenario.Metric.FIGURES) {
-      Measurement m = new Measurement(options.quick, nanos);
+      Measurement m = new Measurement(options.quick, nanos, contender.pids());
       contender.measure(m);
       if (round >= 0) {
         m.figures()

@@ -16,6 +16,8 @@ final class CallCost {
   static final String SERVER_SWITCHES = "server_switches_per_call";
   static final String CPU_PER_GB = "cpu_ms_per_GB";
   static final String SERVER_CPU_PER_GB = "server_cpu_ms_per_GB";
+  static final String CPU_PER_DELIVERY = "cpu_ns_per_delivery";
+  static final String SERVER_CPU_PER_DELIVERY = "server_cpu_ns_per_delivery";
 
   private final List<ProcessUsage.Snapshot> harness;
   private final List<ProcessUsage.Snapshot> workers;
@@ -27,6 +29,11 @@ final class CallCost {
 
   static CallCost start(Contender contender) {
     return new CallCost(contender.pids());
+  }
+
+  /** Starts counting for a measurement: the harness and the measurement's worker processes. */
+  static CallCost start(Measurement m) {
+    return new CallCost(m.workers);
   }
 
   /**
@@ -59,13 +66,27 @@ final class CallCost {
    * MB/s.
    */
   Map<String, Double> perGigabyte(long bytes) {
-    Map<String, Double> perByte = perCall(bytes); // calls of one byte each: CPU µs per byte
+    // calls of one byte each: CPU µs per byte; ms per 10^9 bytes = µs per byte × 10^6
+    return scaled(perCall(bytes), 1e6, CPU_PER_GB, SERVER_CPU_PER_GB);
+  }
+
+  /**
+   * CPU ns per item delivered to a subscriber, all processes together and the workers' part (none
+   * if nothing was delivered): what a fan-out costs the machine per delivery.
+   */
+  Map<String, Double> perDelivery(long deliveries) {
+    return scaled(perCall(deliveries), 1e3, CPU_PER_DELIVERY, SERVER_CPU_PER_DELIVERY);
+  }
+
+  /** {@code perCall}'s CPU figures times {@code factor}, under the names given. */
+  private static Map<String, Double> scaled(
+      Map<String, Double> perCall, double factor, String cpu, String serverCpu) {
     Map<String, Double> figures = new LinkedHashMap<>();
-    if (perByte.containsKey(CPU)) {
-      figures.put(CPU_PER_GB, perByte.get(CPU) * 1e6); // ms per 10^9 bytes = µs per byte × 10^6
+    if (perCall.containsKey(CPU)) {
+      figures.put(cpu, perCall.get(CPU) * factor);
     }
-    if (perByte.containsKey(SERVER_CPU)) {
-      figures.put(SERVER_CPU_PER_GB, perByte.get(SERVER_CPU) * 1e6);
+    if (perCall.containsKey(SERVER_CPU)) {
+      figures.put(serverCpu, perCall.get(SERVER_CPU) * factor);
     }
     return figures;
   }

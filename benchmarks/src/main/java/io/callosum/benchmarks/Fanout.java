@@ -73,13 +73,15 @@ final class Fanout {
 
   /**
    * Publishes, then waits until every subscriber has all items or none received anything for
-   * {@value #QUIET_NANOS} ns; records deliveries/s and the share delivered.
+   * {@value #QUIET_NANOS} ns; records deliveries/s, the share delivered and the CPU time of all the
+   * processes per delivery.
    */
   static void round(Measurement m, List<Counter> counters, Publisher publisher) throws Exception {
     int items = items(m);
     for (Counter c : counters) {
       c.count.set(0);
     }
+    CallCost cost = CallCost.start(m);
     long start = System.nanoTime();
     publisher.publish(items);
     long lastProgress = System.nanoTime();
@@ -109,6 +111,7 @@ final class Fanout {
     }
     m.put("deliveries_per_s", deliveries / ((last - start) / 1e9));
     m.put("delivered_pct", 100.0 * deliveries / ((double) items * counters.size()));
+    cost.perDelivery(deliveries).forEach(m::put);
   }
 
   /** Something to repeat until subscribers are connected. */
@@ -322,7 +325,7 @@ final class Fanout {
 
     @Override
     public List<Server> servers() {
-      return List.of(publisher);
+      return List.of(publisher, new Broker(server)); // redis-server fans out: its CPU counts
     }
 
     @Override

@@ -10,18 +10,21 @@ import org.HdrHistogram.Histogram;
 /**
  * What one measurement of a P3–P8 contender yields: named figures (e.g. {@code MB_per_s}) and, for
  * scenarios that time many events, a histogram of them in ns. {@link #quick} asks for the small
- * sizes of a smoke run; {@link #nanos} is the run's time per timed measurement (P8).
+ * sizes of a smoke run; {@link #nanos} is the run's time per timed measurement (P8); {@link
+ * #workers} are the contender's serving processes (a broker among them), whose CPU time counts.
  */
 final class Measurement {
   final boolean quick;
   final long nanos;
+  final List<Long> workers;
   final Histogram histogram = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
   private final Map<String, Double> figures = new LinkedHashMap<>();
   private final List<String> notes = new ArrayList<>();
 
-  Measurement(boolean quick, long nanos) {
+  Measurement(boolean quick, long nanos, List<Long> workers) {
     this.quick = quick;
     this.nanos = nanos;
+    this.workers = List.copyOf(workers);
   }
 
   /** {@code full} in a real run, {@code quick} in a smoke run. */

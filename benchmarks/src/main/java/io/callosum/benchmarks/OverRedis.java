@@ -1,11 +1,8 @@
 package io.callosum.benchmarks;
 
 import io.callosum.lower.redis.testing.RedisServer;
-import java.io.IOException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.OptionalLong;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -88,34 +85,6 @@ final class OverRedis implements Contender {
       inner.close();
     } finally {
       redis.close();
-    }
-  }
-
-  /** The redis-server process as a serving side: measured, never commanded. */
-  private record Broker(RedisServer redis) implements Server {
-    @Override
-    public List<String> ready() {
-      return List.of("redis://127.0.0.1:" + redis.port());
-    }
-
-    @Override
-    public String request(String command, Duration timeout) throws IOException {
-      throw new IOException("redis-server takes no worker commands: " + command);
-    }
-
-    @Override
-    public OptionalLong pid() {
-      return OptionalLong.of(redis.pid());
-    }
-
-    @Override
-    public String label() {
-      return "redis-server";
-    }
-
-    @Override
-    public void close() {
-      // closed with its contender
     }
   }
 }

@@ -84,7 +84,11 @@ enum Scenario {
           + " --quick)",
       "redis",
       true,
-      List.of("deliveries_per_s", "delivered_pct"),
+      List.of(
+          "deliveries_per_s",
+          "delivered_pct",
+          CallCost.CPU_PER_DELIVERY,
+          CallCost.SERVER_CPU_PER_DELIVERY),
       "The publisher runs in its own process (for Redis: the Jedis publisher, and redis-server,"
           + " which fans out; callosum-redis: a Broadcaster appending to a stream of redis-server,"
           + " which each subscriber reads in a consumer group of its own), the 16 subscribers in"
@@ -92,7 +96,9 @@ enum Scenario {
           + " links with credit, as PUB/SUB has no CURVE here), against Redis without TLS."
           + " Deliveries/s = items received by all subscribers together ÷ time from the harness's"
           + " publish command to the last delivery; items a subscriber missed are not delivered;"
-          + " ratio = median ÷ redis's median (higher is better).",
+          + " CPU ns/delivery = CPU time of the harness (the subscribers), the publisher's process"
+          + " and redis-server together per delivery, server = the publisher's process and"
+          + " redis-server; ratio = median ÷ redis's median (higher is better).",
       List.of(
           Opener.FANOUT_CALLOSUM_TCP,
           Opener.FANOUT_CALLOSUM_ZMQ,

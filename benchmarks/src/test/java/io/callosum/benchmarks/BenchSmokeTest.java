@@ -94,6 +94,7 @@ class BenchSmokeTest {
             "P4,1,raw-tcp,0,connects,",
             "P4,1,raw-jeromq,0,p50_ms,",
             "P5,1,callosum-tcp,0,delivered_pct,",
+            "P5,1,callosum-tcp,0,cpu_ns_per_delivery,",
             "P6,1,round-robin,0,calls_per_s,",
             "P7,1,callosum-zmq,0,heap_KiB_per_conn,",
             "P7,1,callosum-tcp,0,connections,",
