@@ -113,7 +113,8 @@ public final class RedisTransport implements Transport {
   /**
    * How many entries this transport's endpoints dropped as malformed (no header or body, an
    * oversize message, a bad peer id, an unknown marker, ...). Each is also logged, at most one line
-   * every ten seconds after the first twenty.
+   * every ten seconds after the first twenty. Pending entries the stream was trimmed past before
+   * they were read again or claimed are not counted here: they are logged as lost to trimming.
    */
   public long droppedEntries() {
     return drops.total();

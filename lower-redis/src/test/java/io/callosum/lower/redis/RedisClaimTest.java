@@ -7,7 +7,6 @@ import io.callosum.lower.redis.testing.RedisServer;
 import io.callosum.testing.Await;
 import io.callosum.testing.Closer;
 import io.lettuce.core.Consumer;
-import io.lettuce.core.XGroupCreateArgs;
 import io.lettuce.core.XReadArgs;
 import io.lettuce.core.XReadArgs.StreamOffset;
 import java.time.Duration;
@@ -18,9 +17,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Claims of entries left unacknowledged for {@code claimIdle}: what is logged says whose they were
- * (this consumer's own, delivered again, or another consumer's, taken over), and claims that fail
- * are logged at WARN, once per ten seconds (they were logged at DEBUG only). Each test has a Redis
- * server of its own.
+ * (this consumer's own, delivered again, or another consumer's, taken over), entries the stream was
+ * trimmed past meanwhile are logged as lost (not as malformed), and claims that fail are logged at
+ * WARN, once per ten seconds (they were logged at DEBUG only). Each test has a Redis server of its
+ * own.
  */
 class RedisClaimTest {
   private static final Duration CLAIM_IDLE = Duration.ofMillis(300);
@@ -45,7 +45,7 @@ class RedisClaimTest {
     RedisServer redis = closer.later(RedisTests.ownRedis());
     RawRedis raw = closer.later(new RawRedis(redis.port()));
     String key = "claims";
-    raw.redis().xgroupCreate(StreamOffset.latest(key), "g", XGroupCreateArgs.Builder.mkstream());
+    RedisTests.group(raw, key, "g");
     long mark = LogLines.mark();
 
     // c takes the first item, then has no room: it reads nothing more until resumed
@@ -85,6 +85,37 @@ class RedisClaimTest {
     Await.until(
         "every item, once", () -> listener.items.get() == 6, () -> listener.items + " items");
     Await.until("nothing pending", () -> raw.redis().xpending(key, "g").getCount() == 0);
+  }
+
+  /**
+   * Entries a dead consumer left pending that the stream was trimmed past before they were claimed:
+   * Redis (7.0 on) leaves them out of the claim and drops them from the pending list; they are
+   * logged as lost to the trim, not as malformed, and the others are taken over.
+   */
+  @Test
+  public void entriesTrimmedAwayBeforeTheyAreClaimedAreLoggedAsLostNotMalformed() throws Exception {
+    RedisServer redis = closer.later(RedisTests.ownRedis());
+    RawRedis raw = closer.later(new RawRedis(redis.port()));
+    String key = "gone";
+    RedisTests.group(raw, key, "g");
+    for (int i = 0; i < 5; i++) {
+      RedisTests.item(raw, key, i);
+    }
+    read(raw, key, "dead", 5);
+    raw.redis().xtrim(key, 2);
+    long mark = LogLines.mark();
+
+    CountingListener listener = new CountingListener(Integer.MAX_VALUE);
+    closer.later(
+        RedisTests.receiver(transport, redis.address(key) + "?group=g&consumer=c", listener));
+
+    Await.until("the two items left, taken over", () -> listener.items.get() == 2);
+    Await.until(
+        "nothing pending",
+        () -> raw.redis().xpending(key, "g").getCount() == 0,
+        () -> raw.redis().xpending(key, "g").getCount() + " pending");
+    RedisTests.assertLostToTrimming(transport, mark, 3, key);
+    assertEquals(0, listener.malformed.get(), "malformed");
   }
 
   @Test

@@ -1,10 +1,16 @@
 package io.callosum.lower.redis;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.callosum.lower.FanoutConfig;
 import io.callosum.lower.FanoutListener;
 import io.callosum.lower.FanoutPattern;
 import io.callosum.lower.FanoutReceiver;
 import io.callosum.lower.redis.testing.RedisServer;
+import io.callosum.testing.Await;
+import io.lettuce.core.XGroupCreateArgs;
+import io.lettuce.core.XReadArgs.StreamOffset;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
@@ -13,7 +19,8 @@ import org.junit.jupiter.api.Assumptions;
 
 /**
  * For the Redis tests: options quick to notice and to hand over (same bounds otherwise), the test
- * Redis server (the test is skipped, saying how to install one, when there is none), stream keys.
+ * Redis server (the test is skipped, saying how to install one, when there is none), stream keys,
+ * groups, what is logged of entries lost to trimming ({@link LogLines}).
  */
 final class RedisTests {
   private RedisTests() {}
@@ -60,6 +67,30 @@ final class RedisTests {
         new FanoutConfig(FanoutPattern.BROADCAST, false, 1000, 1 << 20),
         List.of(),
         listener);
+  }
+
+  /** Group {@code group} at the end of a new stream, as a broadcast receiver naming it makes it. */
+  static void group(RawRedis raw, String key, String group) {
+    raw.redis().xgroupCreate(StreamOffset.latest(key), group, XGroupCreateArgs.Builder.mkstream());
+  }
+
+  /**
+   * What a reader of {@code transport} that found {@code n} pending entries of {@code stream}
+   * trimmed away logs since {@code mark}: one WARN line saying so, and nothing dropped as
+   * malformed.
+   */
+  static void assertLostToTrimming(RedisTransport transport, long mark, int n, String stream) {
+    assertEquals(0, transport.droppedEntries(), "dropped as malformed");
+    assertEquals(
+        List.of(),
+        LogLines.since(mark, l -> l.contains("dropped an entry") || l.contains("malformed")));
+    Await.until("the loss logged", () -> trimLines(mark).size() == 1, () -> trimLines(mark) + "");
+    String line = trimLines(mark).get(0);
+    assertTrue(line.contains(" " + n + " entries of " + stream + " "), line);
+  }
+
+  private static List<String> trimLines(long mark) {
+    return LogLines.since(mark, l -> l.contains(" WARN ") && l.contains("trimmed from the stream"));
   }
 
   /** Item {@code n} as a broadcaster appends it to {@code key}. */

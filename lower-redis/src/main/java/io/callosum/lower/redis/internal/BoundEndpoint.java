@@ -136,8 +136,8 @@ public final class BoundEndpoint implements Endpoint {
       meta(stream, meta);
     } else if (e instanceof Entry.Data data) {
       data(stream, data);
-    } else {
-      drops.drop(address, stream, ((Entry.Malformed) e).reason());
+    } else if (e instanceof Entry.Malformed bad) {
+      drops.drop(address, stream, bad.reason());
     }
     return true;
   }

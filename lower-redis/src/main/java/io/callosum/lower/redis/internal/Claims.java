@@ -7,10 +7,13 @@ import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XClaimArgs;
 import io.lettuce.core.XPendingArgs;
 import io.lettuce.core.models.stream.PendingMessage;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
@@ -25,8 +28,10 @@ import org.slf4j.LoggerFactory;
  * that hold nothing and have been idle for {@code 2 × claimIdle}. An entry of another consumer is
  * taken over (that consumer died, or lost Redis for that long); an entry of this consumer is
  * delivered again (its {@code XACK} failed, or the reply of the read that delivered it was lost);
- * the line logged says which. A command that fails is logged at WARN ({@link FailureLog}): claims
- * that keep failing leave entries undelivered. On the session's loop.
+ * the line logged says which. An entry the stream was trimmed past (or that was deleted) before it
+ * was claimed is handed to the reader without fields, which reports it as lost ({@link
+ * TrimmedEntries}). A command that fails is logged at WARN ({@link FailureLog}): claims that keep
+ * failing leave entries undelivered. On the session's loop.
  */
 final class Claims {
   private static final Logger LOG = LoggerFactory.getLogger(Claims.class);
@@ -112,7 +117,12 @@ final class Claims {
                           XClaimArgs.Builder.minIdleTime(idle),
                           owners.keySet().toArray(String[]::new))
                       .toCompletableFuture()
-                      .thenAcceptAsync(claimed -> claimed(stream, claimed, owners), session.loop());
+                      .thenCompose(
+                          claimed ->
+                              gone(stream, owners.keySet(), claimed)
+                                  .thenAcceptAsync(
+                                      gone -> claimed(stream, claimed, gone, owners),
+                                      session.loop()));
                 });
     failures.watch(
         done,
@@ -125,10 +135,57 @@ final class Claims {
                 + " (XPENDING, XCLAIM); they wait for the next round");
   }
 
-  /** Says what was claimed from whom, and hands it over. On the loop. */
+  /**
+   * The entries of {@code ids} that XCLAIM left out of {@code claimed} because they are gone from
+   * the stream (trimmed past, or deleted), each as an entry without fields: Redis 7.0 on leaves
+   * such an entry out of the reply and drops it from the pending list (an older Redis answered it
+   * with nil; one that reaches the reader without fields is reported there all the same). One
+   * {@code XRANGE ID ID} per id left out tells them apart: one that still exists was taken by
+   * another consumer (or acknowledged) meanwhile. Never fails: when the check does, nothing is
+   * reported (logged at DEBUG).
+   */
+  private CompletableFuture<List<StreamMessage<String, byte[]>>> gone(
+      String stream, Collection<String> ids, List<StreamMessage<String, byte[]>> claimed) {
+    Set<String> missing = new LinkedHashSet<>(ids);
+    claimed.forEach(m -> missing.remove(m.getId()));
+    if (missing.isEmpty()) {
+      return CompletableFuture.completedFuture(List.of());
+    }
+    Map<String, CompletableFuture<List<StreamMessage<String, byte[]>>>> found =
+        new LinkedHashMap<>();
+    for (String id : missing) {
+      found.put(id, session.commands().xrange(stream, Range.create(id, id)).toCompletableFuture());
+    }
+    return CompletableFuture.allOf(found.values().toArray(CompletableFuture<?>[]::new))
+        .thenApply(
+            v -> {
+              List<StreamMessage<String, byte[]>> out = new ArrayList<>();
+              found.forEach(
+                  (id, entry) -> {
+                    if (entry.join().isEmpty()) {
+                      out.add(new StreamMessage<>(stream, id, Map.of()));
+                    }
+                  });
+              return out;
+            })
+        .exceptionally(
+            e -> {
+              LOG.debug(
+                  "{}: cannot tell which entries of {} are gone", session.address(), stream, e);
+              return List.of();
+            });
+  }
+
+  /**
+   * Says what was claimed from whom, and hands it over after the entries that are {@code gone}. On
+   * the loop.
+   */
   private void claimed(
-      String stream, List<StreamMessage<String, byte[]>> claimed, Map<String, String> owners) {
-    if (claimed.isEmpty()) {
+      String stream,
+      List<StreamMessage<String, byte[]>> claimed,
+      List<StreamMessage<String, byte[]>> gone,
+      Map<String, String> owners) {
+    if (claimed.isEmpty() && gone.isEmpty()) {
       return;
     }
     int own = 0;
@@ -159,6 +216,8 @@ final class Claims {
           stream,
           others);
     }
-    taker.take(claimed);
+    List<StreamMessage<String, byte[]>> all = new ArrayList<>(gone);
+    all.addAll(claimed);
+    taker.take(all);
   }
 }

@@ -48,6 +48,7 @@ public final class ConnectingEndpoint implements Endpoint {
   private final String peer = Ids.peer();
   private final byte[] caps;
   private final StreamReader reader;
+  private final FailureLog regroups;
   private final CompletableFuture<Void> first = new CompletableFuture<>();
   private final AtomicBoolean closing = new AtomicBoolean();
   private RedisLink link;
@@ -80,6 +81,7 @@ public final class ConnectingEndpoint implements Endpoint {
             consumer,
             List.of(address.peerStream(peer)),
             this::entry);
+    this.regroups = new FailureLog(LOG, "failures", () -> session.isClosed() || session.isDown());
   }
 
   /** Connects within the config's connect timeout, or fails saying why. */
@@ -357,15 +359,17 @@ public final class ConnectingEndpoint implements Endpoint {
         }
         default -> drops.drop(address, stream, "an unknown meta marker");
       }
-    } else {
-      drops.drop(address, stream, ((Entry.Malformed) e).reason());
+    } else if (e instanceof Entry.Malformed bad) {
+      drops.drop(address, stream, bad.reason());
     }
     return true;
   }
 
   /**
-   * The link ends ({@code cause} null: closed in order); with {@code again}, announce this peer
-   * again until a bound peer welcomes it.
+   * The link ends ({@code cause} null: closed in order); with {@code again}, make the group of this
+   * peer's own stream again (Redis may have come back empty) and announce this peer again until a
+   * bound peer welcomes it. A group Redis refuses to make is logged at WARN ({@link FailureLog};
+   * while the connection is down, at DEBUG: the reader makes it once a read finds it gone).
    */
   private void lose(Throwable cause, boolean again) {
     RedisLink l = link;
@@ -381,7 +385,17 @@ public final class ConnectingEndpoint implements Endpoint {
     if (!closed && again) {
       legacy = false;
       reader.streams(List.of(ownStream()));
-      Session.quietly(Groups.create(session.commands(), ownStream(), address.groupOrDefault()));
+      String group = address.groupOrDefault();
+      regroups.watch(
+          Groups.create(session.commands(), ownStream(), group),
+          () ->
+              address
+                  + ": could not make group "
+                  + group
+                  + " on "
+                  + ownStream()
+                  + " again after the link ended (XGROUP CREATE); announcing this peer goes on,"
+                  + " and the reader makes the group when a read finds it gone");
       handshake(System.nanoTime(), LATER_TICK_MS);
     }
   }

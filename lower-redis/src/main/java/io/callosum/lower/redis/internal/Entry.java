@@ -10,7 +10,8 @@ import java.util.regex.Pattern;
  * trusts it. Python Callosum's entries are {@code hdr} and {@code msg} (the two frames of the
  * ZeroMQ lower) or a {@code meta} marker; a Java connecting peer adds {@code peer} (its id, which
  * names its reply stream) and {@code caps} (its capabilities); fan-out items add {@code topic}.
- * Decoding never throws: what is not well-formed is a {@link Malformed} with the reason.
+ * Decoding never throws: what is not well-formed is a {@link Malformed} with the reason; an entry
+ * without fields is {@link Trimmed}, not malformed.
  */
 public sealed interface Entry {
   String HDR = "hdr";
@@ -65,6 +66,20 @@ public sealed interface Entry {
   record Malformed(String reason) implements Entry {}
 
   /**
+   * An entry without fields: one of a group's pending entries (delivered, never acknowledged) that
+   * the stream was trimmed past, or that was deleted, before it was read again or claimed ({@code
+   * XADD} makes no entry without fields). Nobody sent anything bad; what it held is lost. {@link
+   * StreamReader} keeps these from its sink, acknowledges them and logs the loss ({@link
+   * TrimmedEntries}).
+   */
+  record Trimmed() implements Entry {}
+
+  /** Whether an entry with these fields is {@link Trimmed}. */
+  static boolean trimmed(Map<String, byte[]> fields) {
+    return fields == null || fields.isEmpty();
+  }
+
+  /**
    * The largest message this lower hands to the core: twice the peer's limit and 64 KiB more. The
    * core answers a message above the limit with an error naming it; only larger ones are dropped
    * here, unanswered.
@@ -85,8 +100,8 @@ public sealed interface Entry {
 
   /** Reads an RPC entry; one whose header and body exceed {@code maxSize} bytes is malformed. */
   static Entry rpc(Map<String, byte[]> fields, long maxSize) {
-    if (fields == null || fields.isEmpty()) {
-      return new Malformed("an entry with no fields");
+    if (trimmed(fields)) {
+      return new Trimmed();
     }
     byte[] meta = fields.get(META);
     byte[] peerBytes = fields.get(PEER);
@@ -127,8 +142,8 @@ public sealed interface Entry {
 
   /** Reads a fan-out entry; an item larger than {@code maxSize} bytes is malformed. */
   static Entry item(Map<String, byte[]> fields, long maxSize) {
-    if (fields == null || fields.isEmpty()) {
-      return new Malformed("an entry with no fields");
+    if (trimmed(fields)) {
+      return new Trimmed();
     }
     byte[] meta = fields.get(META);
     if (meta != null) {

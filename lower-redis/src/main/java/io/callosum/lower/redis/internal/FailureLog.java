@@ -8,11 +8,11 @@ import java.util.function.Supplier;
 import org.slf4j.Logger;
 
 /**
- * Logs one kind of Redis failure at WARN without flooding the log: the first, then at most one line
- * per ten seconds, each saying how many there were since the line before (every failure is
- * counted). While {@code quiet} holds (the session is closing, or down: the session has said so
- * once) a failure is expected and logged at DEBUG only, uncounted. Thread-safe: failures are
- * reported on Lettuce's threads and on loops alike.
+ * Logs one kind of Redis failure (or loss) at WARN without flooding the log: the first, then at
+ * most one line per ten seconds, each saying how many there were since the line before (every
+ * failure is counted). While {@code quiet} holds (the session is closing, or down: the session has
+ * said so once) a failure is expected and logged at DEBUG only, uncounted. Thread-safe: failures
+ * are reported on Lettuce's threads and on loops alike.
  */
 final class FailureLog {
   static final long EVERY_NANOS = 10_000_000_000L;
@@ -65,19 +65,37 @@ final class FailureLog {
       log.debug("{}: {}", what.get(), error.toString());
       return;
     }
-    long since;
-    synchronized (this) {
-      count += n;
-      long now = nanoTime.getAsLong();
-      if (logged && now - lineAt < EVERY_NANOS) {
-        return;
-      }
-      logged = true;
-      lineAt = now;
-      since = count - countAtLine;
-      countAtLine = count;
+    long since = counted(n);
+    if (since > 0) {
+      log.warn(
+          "{} ({} {} since the last such line): {}", what.get(), since, unit, error.toString());
     }
-    log.warn("{} ({} {} since the last such line): {}", what.get(), since, unit, error.toString());
+  }
+
+  /**
+   * {@code n} more were lost where no command failed (entries trimmed away): logged and counted as
+   * {@link #failed} does, without an error, and never quiet (a loss is one whatever the session
+   * does).
+   */
+  void lost(long n, Supplier<String> what) {
+    long since = counted(n);
+    if (since > 0) {
+      log.warn("{} ({} {} since the last such line)", what.get(), since, unit);
+    }
+  }
+
+  /** Counts {@code n} more; how many since the last line when a line is due now, else 0. */
+  private synchronized long counted(long n) {
+    count += n;
+    long now = nanoTime.getAsLong();
+    if (logged && now - lineAt < EVERY_NANOS) {
+      return 0;
+    }
+    logged = true;
+    lineAt = now;
+    long since = count - countAtLine;
+    countAtLine = count;
+    return since;
   }
 
   /** Failures counted so far. */

@@ -26,10 +26,12 @@ import org.slf4j.LoggerFactory;
  * over is then acknowledged with one {@code XACK} ({@link Acks}). Every {@code claimIdle / 2} it
  * also claims ({@link Claims}) entries of the group left unacknowledged for {@code claimIdle} (by a
  * consumer that died, or by this one when an acknowledgement failed), and forgets consumers that
- * are idle and hold nothing. A sink that has no room for another entry pauses the reader: the
- * entries of the batch not yet taken wait here, unacknowledged (and kept from being claimed), until
- * {@link #resume()}. All methods run on the loop except {@link #resume()}, which may be called from
- * any thread.
+ * are idle and hold nothing. A pending entry the stream was trimmed past before it was read again
+ * or claimed ({@link Entry.Trimmed}: it comes back without fields) never reaches the sink: it is
+ * acknowledged and logged as lost ({@link TrimmedEntries}). A sink that has no room for another
+ * entry pauses the reader: the entries of the batch not yet taken wait here, unacknowledged (and
+ * kept from being claimed), until {@link #resume()}. All methods run on the loop except {@link
+ * #resume()}, which may be called from any thread.
  */
 public final class StreamReader {
   private static final Logger LOG = LoggerFactory.getLogger(StreamReader.class);
@@ -47,6 +49,7 @@ public final class StreamReader {
   private final Sink sink;
   private final Deque<StreamMessage<String, byte[]>> held = new ArrayDeque<>();
   private final Acks acks;
+  private final TrimmedEntries trimmed;
   private final Claims claims;
   private final FailureLog groupGone;
   private List<String> streams;
@@ -72,6 +75,7 @@ public final class StreamReader {
     this.streams = List.copyOf(streams);
     this.sink = sink;
     this.acks = new Acks(session, group);
+    this.trimmed = new TrimmedEntries(session, group, consumer);
     this.claims =
         new Claims(
             session,
@@ -190,8 +194,9 @@ public final class StreamReader {
   /**
    * Reads the next page of this consumer's own unacknowledged entries (of the main stream), at most
    * {@value #OWN_PAGES} pages; an entry trimmed from the stream meanwhile comes back without fields
-   * (the sink drops it as malformed, and it is acknowledged). A pause keeps the place: {@link
-   * #next()} goes on from there after {@link #resume()}.
+   * (it is acknowledged and logged as lost to trimming, not handed to the sink: {@link
+   * TrimmedEntries}). A pause keeps the place: {@link #next()} goes on from there after {@link
+   * #resume()}.
    */
   @SuppressWarnings("unchecked") // Lettuce's varargs of a generic type
   private void readOwn() {
@@ -315,6 +320,7 @@ public final class StreamReader {
 
   /**
    * Hands entries to the sink in order, acknowledging each; holds the rest once the sink is full.
+   * Entries trimmed away are acknowledged and reported instead.
    */
   private void take(List<StreamMessage<String, byte[]>> batch) {
     ReadBatch.begin(); // the consumers the batch makes ready are woken once, after it
@@ -322,6 +328,7 @@ public final class StreamReader {
       takeAll(batch);
     } finally {
       acks.send(); // one XACK for what the batch handed over
+      trimmed.report();
       ReadBatch.end();
     }
   }
@@ -331,6 +338,11 @@ public final class StreamReader {
       StreamMessage<String, byte[]> m = batch.get(i);
       if (stopped) {
         return;
+      }
+      if (Entry.trimmed(m.getBody())) {
+        trimmed.add(m);
+        acks.add(m);
+        continue;
       }
       if (paused) {
         held.add(m);

@@ -16,8 +16,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The rate-limited WARN of failures that Acks, Claims, the reader's group making and the pipeline's
- * trims share: the first, then at most one line per ten seconds with how many since; quiet (DEBUG,
- * uncounted) while the session is closing or down. A clock of the test's own.
+ * trims share, and the losses of entries trimmed away: the first, then at most one line per ten
+ * seconds with how many since; failures are quiet (DEBUG, uncounted) while the session is closing
+ * or down. A clock of the test's own.
  */
 class FailureLogTest {
   private static final String NAME = FailureLogTest.class.getName();
@@ -56,6 +57,21 @@ class FailureLogTest {
             "WARN could not (13 entries since the last such line): " + error),
         lines());
     assertEquals(16, failures.count());
+  }
+
+  @Test
+  public void lossesAreLoggedTheSameWithoutAnErrorAndNeverQuiet() {
+    quiet.set(true);
+    failures.lost(60, () -> "60 lost");
+    failures.lost(2, () -> "2 lost");
+    now.addAndGet(FailureLog.EVERY_NANOS);
+    failures.lost(3, () -> "3 lost");
+    assertEquals(
+        List.of(
+            "WARN 60 lost (60 entries since the last such line)",
+            "WARN 3 lost (5 entries since the last such line)"),
+        lines());
+    assertEquals(65, failures.count());
   }
 
   @Test
