@@ -52,6 +52,11 @@ public final class LogLines {
     }
   }
 
+  /** The WARN lines written since {@code mark} that contain {@code text}. */
+  public static List<String> warnings(long mark, String text) {
+    return since(mark, l -> l.contains(" WARN ") && l.contains(text));
+  }
+
   /** Writes to the stream it replaced, and keeps each line. */
   private static final class Copy extends OutputStream {
     private final PrintStream to;

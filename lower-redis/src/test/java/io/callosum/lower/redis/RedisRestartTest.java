@@ -24,18 +24,25 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * What a broker gives: calls wait in the stream while the bound peer is down and are served by the
  * one that comes back; what a consumer that died left unacknowledged is claimed by another; a lost
- * Redis connection fails the calls in flight at once and the peers find each other again after.
+ * Redis connection is logged once per endpoint, fails the calls in flight at once and the peers
+ * find each other again after.
  */
 class RedisRestartTest {
   @RegisterExtension final Closer closer = new Closer();
   private final RedisTransport transport = new RedisTransport(RedisTests.options());
   private final MsgpackCodec msgpack = new MsgpackCodec();
+
+  @BeforeAll
+  static void logs() {
+    LogLines.install();
+  }
 
   /**
    * A bound peer in a JVM of its own, killed (no close, no bye) by {@link Process#destroyForcibly}.
@@ -162,12 +169,18 @@ class RedisRestartTest {
                 .start());
     CompletableFuture<Object> inFlight = client.invoke("block", null);
     assertTrue(entered.await(10, TimeUnit.SECONDS));
+    long mark = LogLines.mark();
     long lost = System.nanoTime();
     redis.stop();
     Throwable t = Await.failure(inFlight);
     assertInstanceOf(ConnectionLostException.class, t);
     assertTrue(System.nanoTime() - lost < TimeUnit.SECONDS.toNanos(5), "failed fast");
     assertInstanceOf(ConnectionLostException.class, Await.failure(client.invoke("echo", "down")));
+    String line = "lost the connection to Redis at 127.0.0.1:" + redis.port() + "; reconnecting";
+    Await.until(
+        "the loss logged by the bound and the connected peer",
+        () -> LogLines.warnings(mark, line).size() == 2,
+        () -> LogLines.since(mark, l -> l.contains(line)).toString());
     redis.restart();
     Await.until("the client is linked again", () -> !client.remotes().isEmpty());
     assertEquals("again", client.invokeAndWait("echo", "again"));

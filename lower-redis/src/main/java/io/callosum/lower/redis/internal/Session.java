@@ -35,7 +35,9 @@ import org.slf4j.LoggerFactory;
  * XINFO, ...) and a reader for its blocking {@code XREADGROUP}s (a blocked command holds its
  * connection), plus the endpoint's loop, the one thread that runs the endpoint's work in order.
  * Lettuce reconnects both by itself; while one is down, commands fail at once, and {@link Events}
- * hears of the loss and the return on the loop. Sends are bounded by {@link
+ * hears of the loss and the return on the loop. A connection the session closes itself (the
+ * reader's, {@link #closeReader}; both, {@link #close}) is not lost: Lettuce tells its close as a
+ * disconnect like any other, and the session ignores it. Sends are bounded by {@link
  * RedisOptions#maxSendBacklog}.
  */
 public final class Session implements AutoCloseable {
@@ -45,7 +47,9 @@ public final class Session implements AutoCloseable {
 
   /** What a session tells its endpoint, on the endpoint's loop. */
   public interface Events {
-    /** A connection to Redis went down (Lettuce is reconnecting it). */
+    /**
+     * A connection to Redis went down (Lettuce is reconnecting it); never one the session closed.
+     */
     void lost();
 
     /** Both connections are up again after {@link #lost}. */
@@ -64,6 +68,7 @@ public final class Session implements AutoCloseable {
   private volatile StatefulRedisConnection<String, byte[]> reader;
   private volatile Events events;
   private volatile boolean down;
+  private volatile boolean readerClosed;
   private volatile boolean closed;
 
   private Session(
@@ -234,8 +239,13 @@ public final class Session implements AutoCloseable {
         });
   }
 
-  /** Closes the reader's connection (ending a blocked read); completes when it is closed. */
+  /**
+   * Closes the reader's connection (ending a blocked read), for good: its close is no loss (not
+   * logged, no {@link Events#lost}), and the session is back after a loss once the writer is.
+   * Completes when it is closed.
+   */
   public CompletableFuture<Void> closeReader() {
+    readerClosed = true;
     return reader.closeAsync().handle((v, e) -> null);
   }
 
@@ -250,16 +260,24 @@ public final class Session implements AutoCloseable {
     }
   }
 
-  /** Lettuce's connection events, moved to the loop as {@link Events}. */
+  /** Whether the session closed {@code connection} itself (then its disconnect is no loss). */
+  private boolean closedHere(RedisChannelHandler<?, ?> connection) {
+    return closed || (connection == reader && readerClosed);
+  }
+
+  /**
+   * Lettuce's connection events, moved to the loop as {@link Events}. Lettuce calls it on the
+   * connection's I/O thread, for the connections the session closes as well.
+   */
   private final class StateListener implements RedisConnectionStateListener {
     @Override
     public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
-      if (closed || (connection != writer && connection != reader)) {
+      if (closedHere(connection) || (connection != writer && connection != reader)) {
         return;
       }
       loop.execute(
           () -> {
-            if (!down && !closed) {
+            if (!down && !closedHere(connection)) {
               down = true;
               LOG.warn("lost the connection to Redis at {}; reconnecting", address.hostPort());
               Events e = events;
@@ -278,7 +296,8 @@ public final class Session implements AutoCloseable {
     private void checkRestored() {
       StatefulRedisConnection<String, byte[]> w = writer;
       StatefulRedisConnection<String, byte[]> r = reader;
-      if (!down || closed || w == null || r == null || !w.isOpen() || !r.isOpen()) {
+      boolean readerBack = readerClosed || (r != null && r.isOpen()); // a closed one stays closed
+      if (!down || closed || w == null || !w.isOpen() || !readerBack) {
         return;
       }
       down = false;
