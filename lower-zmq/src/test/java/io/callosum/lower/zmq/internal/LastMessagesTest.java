@@ -43,8 +43,7 @@ class LastMessagesTest {
     DealerEndpoint client =
         DealerEndpoint.connect(
             clientContext, URI.create(server.address()), config(), atClient, QUIET);
-    CountDownLatch loopBlocked = new CountDownLatch(1);
-    CountDownLatch release = new CountDownLatch(1);
+    HeldLoop held = null;
     try {
       Link toClient = Await.result(atServer.first);
       CountDownLatch disconnectSeen = new CountDownLatch(1);
@@ -55,28 +54,20 @@ class LastMessagesTest {
             }
           });
       IoLoop loop = clientContext.loop();
-      assertTrue(
-          loop.post(
-              () -> {
-                loopBlocked.countDown();
-                try {
-                  release.await(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS);
-                } catch (InterruptedException e) {
-                  Thread.currentThread().interrupt();
-                }
-              }));
-      assertTrue(loopBlocked.await(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS));
+      held = new HeldLoop(loop);
       // The client's loop is busy: the message and then the disconnect wait for it.
       toClient.send(new Envelope(new byte[] {1}, "last".getBytes(StandardCharsets.US_ASCII)));
       server.close();
       assertTrue(disconnectSeen.await(Await.LIMIT.toMillis(), TimeUnit.MILLISECONDS));
       Await.until("the loss is queued for the client's loop", () -> loop.tasksWaiting() > 0);
-      release.countDown(); // the loop runs its tasks (the loss) before it reads the socket
+      held.close(); // the loop runs its tasks (the loss) before it reads the socket
       Await.until("the loss is reported", () -> atClient.events.contains("disconnected"));
       assertEquals(List.of("connected", "received", "disconnected"), atClient.events);
       assertEquals("last", new String(atClient.envelopes.get(0).body(), StandardCharsets.US_ASCII));
     } finally {
-      release.countDown();
+      if (held != null) {
+        held.close();
+      }
       clientContext.onIoThreadEvent(null);
       client.close();
       server.close();
