@@ -114,6 +114,11 @@ final class ZmqLink implements Link {
     }
   }
 
+  /** How many messages for the remote wait beyond its socket now (for tests). Any thread. */
+  int waiting() {
+    return waiting.get();
+  }
+
   /**
    * Whether half the high-water mark's worth of messages waits beyond the remote's socket while it
    * still takes them: a broadcast sender then refuses the item for its publisher to try again. A

@@ -13,7 +13,6 @@ import io.callosum.lower.zmq.ZmqOptions;
 import io.callosum.testing.Await;
 import io.callosum.testing.LinkRecorder;
 import java.io.IOException;
-import java.lang.reflect.Field;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -122,7 +121,7 @@ class BacklogCountTest {
         for (int i = 0; i < FULL_AT; i++) {
           s.link().send(message(i));
         }
-        assertEquals(FULL_AT, waiting(s.link()), "handed to the client's loop, not sent");
+        assertEquals(FULL_AT, s.link().waiting(), "handed to the client's loop, not sent");
         assertTrue(s.link().backlogFull(BODY.length), "full while they wait for the loop");
       }
       assertAllArrivedAndNothingWaits(s, FULL_AT);
@@ -254,7 +253,7 @@ class BacklogCountTest {
    */
   private static int fillExactly(Sender s) throws Exception {
     int sent = fill(s);
-    assertEquals(FULL_AT, waiting(s.link()), "waiting once full, after " + sent + " messages");
+    assertEquals(FULL_AT, s.link().waiting(), "waiting once full, after " + sent + " messages");
     return sent;
   }
 
@@ -265,7 +264,7 @@ class BacklogCountTest {
   private static int eachOneMoreCounts(Sender s, int sent, int more) throws InterruptedException {
     for (int i = 1; i <= more; i++) {
       s.send(sent++);
-      assertEquals(FULL_AT + i, waiting(s.link()), "each message kept in the backlog counts");
+      assertEquals(FULL_AT + i, s.link().waiting(), "each message kept in the backlog counts");
     }
     assertTrue(s.link().backlogFull(BODY.length), s.state());
     return sent;
@@ -282,7 +281,7 @@ class BacklogCountTest {
     int sent = 0;
     while (true) {
       boolean full = s.link().backlogFull(BODY.length);
-      int waiting = waiting(s.link()); // no more than when full was read: only this thread adds
+      int waiting = s.link().waiting(); // no more than when full was read: only this thread adds
       if (!full && waiting >= FULL_AT) {
         return;
       }
@@ -309,7 +308,7 @@ class BacklogCountTest {
         () -> numbers.size() >= sent,
         () -> numbers.size() + " of " + sent);
     assertEquals(IntStream.range(0, sent).boxed().toList(), numbers, "all, in order");
-    Await.until("nothing waits for the remote", () -> waiting(s.link()) == 0, s::state);
+    Await.until("nothing waits for the remote", () -> s.link().waiting() == 0, s::state);
     assertFalse(s.link().backlogFull(BODY.length), s.state());
     assertEquals(0, s.link().memory().held(), "bytes held for the remote");
   }
@@ -320,7 +319,7 @@ class BacklogCountTest {
         "the link is lost",
         () -> s.local().events.contains("disconnected"),
         s.local().events::toString);
-    Await.until("nothing waits for the remote", () -> waiting(s.link()) == 0, s::state);
+    Await.until("nothing waits for the remote", () -> s.link().waiting() == 0, s::state);
     assertFalse(s.link().backlogFull(BODY.length), s.state());
   }
 
@@ -345,17 +344,6 @@ class BacklogCountTest {
     return new Envelope(ByteBuffer.allocate(Integer.BYTES).putInt(number).array(), BODY);
   }
 
-  /** The link's count of waiting messages (a private field: the link has no reader of it). */
-  private static int waiting(ZmqLink link) {
-    try {
-      Field waiting = ZmqLink.class.getDeclaredField("waiting");
-      waiting.setAccessible(true);
-      return ((AtomicInteger) waiting.get(link)).get();
-    } catch (ReflectiveOperationException e) {
-      throw new LinkageError("ZmqLink's count of waiting messages", e);
-    }
-  }
-
   /**
    * One end as the sender: its link to the other end, its loop and what it was told; the other end
    * (the remote) and what it was told.
@@ -369,7 +357,7 @@ class BacklogCountTest {
     }
 
     String state() {
-      return link + " waiting " + waiting(link) + ", full " + link.backlogFull(BODY.length);
+      return link + " waiting " + link.waiting() + ", full " + link.backlogFull(BODY.length);
     }
   }
 
