@@ -251,8 +251,12 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
       List<byte[]> frames = Frames.receive(dealer);
       if (frames == null) {
         drained = true;
-        if (flushBacklog() && Sockets.hasIn(dealer)) {
-          loop.again(this); // the sends took the signal of messages that came meanwhile
+        if (flushBacklog()) {
+          if (Sockets.hasIn(dealer)) {
+            loop.again(this); // the sends took the signal of messages that came meanwhile
+          } else if (!backlog.isEmpty()) {
+            backlogWaits(); // the look may have taken the signal of the pipe's new room
+          }
         }
         return i > 0;
       }
@@ -532,6 +536,7 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
       if (link != null) {
         link.waits();
       }
+      backlogWaits();
     }
     loop.again(this); // a send may have taken the signal of incoming messages
   }

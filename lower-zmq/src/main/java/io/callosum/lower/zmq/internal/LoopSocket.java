@@ -33,6 +33,9 @@ abstract class LoopSocket extends IoLoop.Handler {
   /** The longest an endpoint's close waits for jeromq to close its listening socket. */
   private static final long CLOSE_WAIT_MILLIS = 2_000;
 
+  /** How soon a socket whose backlog still waits is served again ({@link #backlogWaits}). */
+  static final long BACKLOG_RETRY_MILLIS = 10;
+
   protected final SharedContext shared;
   protected final ZMQ.Context context;
   protected final IoLoop loop;
@@ -54,6 +57,9 @@ abstract class LoopSocket extends IoLoop.Handler {
 
   /** The context use was given back (once, whichever way the socket ended). */
   private final AtomicBoolean released = new AtomicBoolean();
+
+  /** Serves the socket again while its backlog waits (loop thread; null: none scheduled). */
+  private IoLoop.Timer backlogRetry;
 
   /**
    * Takes a use of the context of {@code shared} and one of its loops, or {@code dedicated} if
@@ -171,6 +177,31 @@ abstract class LoopSocket extends IoLoop.Handler {
       if (t instanceof Error error) {
         throw error;
       }
+    }
+  }
+
+  /**
+   * Loop thread (or one that entered the loop): messages wait in the subclass's backlog (one was
+   * just kept there, or some are left after a look that found nothing to read), so the socket is
+   * served again in {@value #BACKLOG_RETRY_MILLIS} ms, which tries the backlog again and, while it
+   * still waits, calls this again. A pipe that gets room again tells its socket with a command on
+   * the socket's notification channel, and any jeromq call on the socket processes commands and
+   * takes that signal: one made after the backlog's last send failed (the look for messages that
+   * came meanwhile, a send to another remote, the look of a thread that leaves the loop) leaves the
+   * pipe writable, the backlog waiting and the channel silent. Nothing but another message or the
+   * heartbeat tick would serve the socket then.
+   */
+  protected final void backlogWaits() {
+    if (backlogRetry == null && !done) {
+      backlogRetry =
+          loop.schedule(
+              BACKLOG_RETRY_MILLIS,
+              () -> {
+                backlogRetry = null;
+                if (!done) {
+                  loop.again(this);
+                }
+              });
     }
   }
 
@@ -299,6 +330,10 @@ abstract class LoopSocket extends IoLoop.Handler {
     watched = null;
     if (key != null) {
       key.cancel();
+    }
+    if (backlogRetry != null) {
+      backlogRetry.cancel();
+      backlogRetry = null;
     }
     try {
       closeSockets();

@@ -281,8 +281,12 @@ public final class RouterEndpoint extends LoopSocket
       Frames.Received message = Frames.receiveWithUser(router);
       if (message == null) {
         drained = true;
-        if (flushBacklog() && Sockets.hasIn(router)) {
-          loop.again(this); // the sends took the signal of messages that came meanwhile
+        if (flushBacklog()) {
+          if (Sockets.hasIn(router)) {
+            loop.again(this); // the sends took the signal of messages that came meanwhile
+          } else if (!backlogs.isEmpty()) {
+            backlogWaits(); // the look may have taken the signal of a pipe's new room
+          }
         }
         return i > 0;
       }
@@ -484,6 +488,7 @@ public final class RouterEndpoint extends LoopSocket
     link.memory().add(size(message));
     link.waits();
     queue.add(message);
+    backlogWaits();
   }
 
   /**

@@ -112,6 +112,51 @@ class BacklogCountTest {
     }
   }
 
+  /** Which end sends, with its endpoint. */
+  enum Side {
+    SERVER,
+    CLIENT;
+
+    Sender sender(Pair p) {
+      return this == SERVER ? p.server() : p.client();
+    }
+
+    LoopSocket endpoint(Pair p) {
+      return this == SERVER ? p.server : p.client;
+    }
+  }
+
+  /**
+   * The remote reads again, and the signal its pipe sends the sender for the room it made is taken
+   * by a look at the sender's socket before the sender serves it (as the look for messages after a
+   * backlog's last failed send may): the backlog goes on all the same, soon, not at the next
+   * heartbeat tick (a minute here).
+   */
+  @ParameterizedTest
+  @EnumSource(Side.class)
+  void aBacklogGoesOnThoughTheSignalOfThePipesRoomWasTaken(Side side) throws Exception {
+    try (Pair p = new Pair(Wire.INPROC, OPTIONS, OPTIONS)) {
+      Sender s = side.sender(p);
+      int sent;
+      HeldLoop local;
+      try (HeldLoop remote = new HeldLoop(s.remote().loop)) {
+        sent = fillExactly(s);
+        local = new HeldLoop(s.loop()); // before the remote reads again
+      }
+      int inPipe = sent - FULL_AT;
+      try (local) {
+        List<Integer> numbers = s.atRemote().numbers;
+        Await.until(
+            "the remote read what its pipe held",
+            () -> numbers.size() >= inPipe,
+            () -> numbers.size() + " of " + inPipe);
+        // behind the hold: takes the signal of the pipe's room, as a look at the socket does
+        assertTrue(s.loop().post(() -> side.endpoint(p).hasInput()), "the loop runs");
+      }
+      assertAllArrivedAndNothingWaits(s, sent);
+    }
+  }
+
   /** Envelopes handed to a busy loop (its {@link SendQueue}) wait for their link until sent. */
   @Test
   void envelopesHandedToABusyLoopCountUntilItSendsThem() throws Exception {
