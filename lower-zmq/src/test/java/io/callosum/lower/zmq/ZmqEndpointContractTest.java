@@ -32,6 +32,7 @@ import org.zeromq.SocketType;
 import org.zeromq.ZMQ;
 import org.zeromq.ZMQ.Context;
 import org.zeromq.ZMQ.Socket;
+import org.zeromq.ZMQException;
 
 /**
  * The lower's side of the LinkListener contract and the ZAP handler's lifecycle, below the peer
@@ -46,19 +47,28 @@ class ZmqEndpointContractTest {
     return new TransportConfig(Capabilities.LEGACY, 4 << 20, Duration.ofSeconds(5));
   }
 
+  /**
+   * Starts a thread that answers the first PING {@code router} gets with a PONG, as a Python server
+   * does, and keeps the client's routing id in {@code routingId}.
+   */
+  private static Thread answerOnePing(RawZmq router, AtomicReference<byte[]> routingId) {
+    Thread t =
+        new Thread(
+            () -> {
+              List<byte[]> ping = router.next();
+              routingId.set(ping.get(0));
+              router.send(ping.get(0), ascii("PONG"), ping.get(2), ping.get(3));
+            });
+    t.start();
+    return t;
+  }
+
   @Test
   void nothingIsReceivedOnALinkAfterItWasClosed() throws Exception {
     try (RawZmq router = RawZmq.router()) {
       LinkRecorder recorder = new LinkRecorder();
       AtomicReference<byte[]> routingId = new AtomicReference<>();
-      Thread answer =
-          new Thread(
-              () -> {
-                List<byte[]> ping = router.next();
-                routingId.set(ping.get(0));
-                router.send(ping.get(0), ascii("PONG"), ping.get(2), ping.get(3));
-              });
-      answer.start();
+      Thread answer = answerOnePing(router, routingId);
       Endpoint client =
           new ZmqTransport().connect(URI.create(router.callosumAddress()), config(), recorder);
       answer.join(Await.LIMIT.toMillis());
@@ -74,6 +84,68 @@ class ZmqEndpointContractTest {
                 router.next().get(1),
                 StandardCharsets.US_ASCII)); // the UPPER was handled before it
         assertEquals(List.of("connected", "disconnected"), recorder.events);
+      } finally {
+        client.close();
+      }
+    }
+  }
+
+  /**
+   * A server that keeps sending and never reads what the client answers (hostile, or stuck) does
+   * not grow the client's memory without end: once the transport's memory budget has no room for
+   * another answer waiting beyond the client's full pipe, the client drops them with the link (and
+   * tries a fresh connection).
+   */
+  @Test
+  void aServerThatKeepsSendingAndNeverReadsTheAnswersIsCutOff() throws Exception {
+    try (RawZmq router = RawZmq.router()) {
+      router.socket().setRcvHWM(4); // for the connection to come: it reads little before it stops
+      byte[] answer = new byte[64 << 10];
+      AtomicReference<Throwable> cause = new AtomicReference<>();
+      LinkRecorder answering =
+          new LinkRecorder() {
+            @Override
+            public void received(Link l, Envelope e) {
+              l.send(new Envelope(e.header(), answer)); // not recorded: they are many
+            }
+
+            @Override
+            public void disconnected(Link l, Throwable why) {
+              cause.compareAndSet(null, why);
+              super.disconnected(l, why);
+            }
+          };
+      AtomicReference<byte[]> routingId = new AtomicReference<>();
+      Thread handshake = answerOnePing(router, routingId);
+      ZmqTransport transport =
+          new ZmqTransport(
+              ZmqOptions.defaults().withHighWaterMark(16).withMemoryBudget(4 << 20)); // 64 answers
+      Endpoint client =
+          transport.connect(URI.create(router.callosumAddress()), config(), answering);
+      try {
+        handshake.join(Await.LIMIT.toMillis());
+        byte[] id = routingId.get();
+        long deadline = System.nanoTime() + Await.LIMIT.toNanos();
+        int sent = 0;
+        while (!answering.events.contains("disconnected")) {
+          assertTrue(
+              sent < 20_000 && System.nanoTime() < deadline,
+              "still connected after " + sent + " messages whose answers nobody reads");
+          try {
+            router.send(id, ascii("UPPER"), ascii("h"), ascii("b"));
+          } catch (ZMQException gone) {
+            break; // the client's connection is gone already: its link is lost
+          }
+          sent++;
+        }
+        Await.until("the link is lost", () -> cause.get() != null);
+        assertTrue(
+            String.valueOf(cause.get().getMessage()).contains("stopped reading"),
+            String.valueOf(cause.get()));
+        Await.until(
+            "nothing is held for the server any more",
+            () -> answering.links.peek().memory().held() == 0,
+            () -> answering.links.peek().memory().held() + " bytes held");
       } finally {
         client.close();
       }

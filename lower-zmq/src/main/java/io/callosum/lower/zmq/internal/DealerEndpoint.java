@@ -104,6 +104,9 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
   /** Nudges jeromq's I/O thread while a new connection's ZMTP greeting is late. */
   private final GreetingWatch greeting;
 
+  /** A cut of a server that does not read is posted and has not run yet (loop thread). */
+  private boolean cutting;
+
   private int attempts;
   private boolean reachedTcp;
   private boolean authFailed;
@@ -378,16 +381,9 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
     loop.again(this); // looking, and sending, may take the signal of incoming messages
     if (silence > options.heartbeatTimeout().toNanos() && reading && link.wasAsked()) {
       LOG.info("{}: nothing heard for {} ms; reconnecting", address, silence / 1_000_000);
-      state = State.RECONNECTING;
-      lose(
+      reconnect(
           new ConnectionLostException(
               address + " sent nothing for " + silence / 1_000_000 + " ms (heartbeat timeout)"));
-      try {
-        freshSocket();
-      } catch (IOException | RuntimeException e) {
-        LOG.warn("{}: cannot open a fresh socket: {}", address, e.toString());
-        stopTrying();
-      }
       return;
     }
     if (silence >= Sockets.pingAfterNanos(options)) {
@@ -517,28 +513,88 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
             + " ms (not a Callosum peer, a security mismatch, or its receive loop is not running)");
   }
 
-  /** A message in the backlog, and the link it waits for (null: not one of a link's envelopes). */
+  /**
+   * A message in the backlog, and the link it waits for (null: not one of a link's envelopes),
+   * whose memory holder counts its header and body while it waits ({@link #send}).
+   */
   private record Waiting(byte[][] message, ZmqLink link) {
     /** It went on, or was dropped. */
     void moved() {
       if (link != null) {
+        link.memory().release(size(message));
         link.moved();
       }
+    }
+
+    static long size(byte[][] message) {
+      return (long) message[1].length + message[2].length;
     }
   }
 
   /**
-   * Sends {@code message}, or queues it behind the backlog; an envelope of {@code link}'s waits.
+   * Sends {@code message}, or queues it behind the backlog; an envelope of {@code link}'s waits,
+   * counted in its memory holder. One that the memory budget has no room for is dropped and the
+   * link cut, as is the link of a server that does not read ({@link #notReading}).
    */
   private void send(byte[][] message, ZmqLink link) {
     if (!backlog.isEmpty() || !Frames.send(dealer, message)) {
-      backlog.add(new Waiting(message, link));
+      if (link != null && !link.memory().tryAdd(Waiting.size(message))) {
+        notReading(true); // the message goes with the link it was for
+        return;
+      }
+      if (backlog.size() >= options.highWaterMark() && state == State.UP && this.link.stalled()) {
+        notReading(false);
+      }
       if (link != null) {
         link.waits();
       }
+      backlog.add(new Waiting(message, link));
       backlogWaits();
     }
     loop.again(this); // a send may have taken the signal of incoming messages
+  }
+
+  /**
+   * The server does not read: the memory budget has no room for another message waiting for it
+   * ({@code overBudget}), or the backlog holds the high-water mark of messages for it, whose pipe
+   * is full too, and none of them moved for the stall time (the heartbeat interval). A server that
+   * keeps calling and never reads the answers would otherwise grow the backlog without end; one
+   * that reads, however slowly, is waited for within the budget. As the ROUTER does with a client
+   * that stops reading, the link is lost with what waits for it, and a fresh connection is tried:
+   * in a task of the loop, posted once (this may run on a thread that entered the loop, or inside a
+   * read), if the server still does not read then.
+   */
+  private void notReading(boolean overBudget) {
+    if (cutting) {
+      return;
+    }
+    cutting = true;
+    loop.post(
+        () -> {
+          cutting = false;
+          int held = backlog.size();
+          boolean stalled = held >= options.highWaterMark() && link != null && link.stalled();
+          if (state == State.UP && isOpen() && (overBudget || stalled)) {
+            String why =
+                overBudget
+                    ? held + " messages wait for it, and the memory budget holds no more"
+                    : held + " messages queued beyond its high-water mark";
+            LOG.warn("{}: the server is not reading ({}); reconnecting", address, why);
+            reconnect(new ConnectionLostException(address + " stopped reading: " + why));
+          }
+        });
+  }
+
+  /** The link is lost with {@code cause}, and a fresh connection is tried (loop thread). */
+  private void reconnect(ConnectionLostException cause) {
+    state = State.RECONNECTING;
+    lose(cause);
+    try {
+      freshSocket();
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("{}: cannot open a fresh socket: {}", address, e.toString());
+      stopTrying();
+    }
   }
 
   /**

@@ -114,6 +114,14 @@ final class ZmqLink implements Link {
     }
   }
 
+  /**
+   * Whether messages for the remote wait and none has moved for the stall time: the remote does not
+   * read. Any thread.
+   */
+  boolean stalled() {
+    return waiting.get() > 0 && System.nanoTime() - movedAt > stallNanos;
+  }
+
   /** How many messages for the remote wait beyond its socket now (for tests). Any thread. */
   int waiting() {
     return waiting.get();

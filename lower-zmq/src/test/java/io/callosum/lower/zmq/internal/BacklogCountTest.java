@@ -91,7 +91,7 @@ class BacklogCountTest {
   @EnumSource(Wire.class)
   void clientToAServerThatStopsReading_fullWhileItsMessagesWait_andZeroOnceAllArrived(Wire wire)
       throws Exception {
-    stopsReadingThenReads(wire, Pair::client, MARK);
+    stopsReadingThenReads(wire, Pair::client, MARK); // not cut off: its messages stall no minute
   }
 
   /**
@@ -224,6 +224,28 @@ class BacklogCountTest {
       s.link().send(message(sent));
       settle(s.loop()); // and with it the disconnect it asked for
       assertLostWithNothingWaiting(s);
+    }
+  }
+
+  /**
+   * A client with the high-water mark of messages in its backlog for a server that does not read
+   * (one that kept calling and never read the replies would grow it without end): once none moved
+   * for the stall time, the next message cuts the link, as a server does with a client; nothing
+   * stays counted or held.
+   */
+  @Test
+  void aServerCutOffForNotReading_leavesNothingCountedOrHeld() throws Exception {
+    try (Pair p = new Pair(Wire.INPROC, STALLING, STALLING);
+        HeldLoop server = new HeldLoop(p.server.loop)) {
+      Sender s = p.client();
+      int sent = eachOneMoreCounts(s, fillExactly(s), MARK - FULL_AT);
+      assertFalse(s.local().events.contains("disconnected"), "not cut while its messages move");
+      assertTrue(s.link().memory().held() >= (long) MARK * BODY.length, "the backlog is held");
+      Await.until("nothing moved for the stall time", s.link()::stalled, s::state);
+      s.link().send(message(sent));
+      settle(s.loop()); // and with it the cut it asked for
+      assertLostWithNothingWaiting(s);
+      assertEquals(0, s.link().memory().held(), "bytes held for the server");
     }
   }
 
