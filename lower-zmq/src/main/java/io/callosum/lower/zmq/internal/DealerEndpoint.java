@@ -107,6 +107,9 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
   /** A cut of a server that does not read is posted and has not run yet (loop thread). */
   private boolean cutting;
 
+  /** A message was dropped for want of budget since the cut was posted: it cuts for sure. */
+  private boolean overBudget;
+
   private int attempts;
   private boolean reachedTcp;
   private boolean authFailed;
@@ -555,16 +558,18 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
   }
 
   /**
-   * The server does not read: the memory budget has no room for another message waiting for it
-   * ({@code overBudget}), or the backlog holds the high-water mark of messages for it, whose pipe
-   * is full too, and none of them moved for the stall time (the heartbeat interval). A server that
-   * keeps calling and never reads the answers would otherwise grow the backlog without end; one
-   * that reads, however slowly, is waited for within the budget. As the ROUTER does with a client
-   * that stops reading, the link is lost with what waits for it, and a fresh connection is tried:
-   * in a task of the loop, posted once (this may run on a thread that entered the loop, or inside a
-   * read), if the server still does not read then.
+   * The server does not read: the memory budget had no room for another message waiting for it
+   * ({@code dropped}: that message was dropped, so the link is cut whatever happens meanwhile), or
+   * the backlog holds the high-water mark of messages for it, whose pipe is full too, and none of
+   * them moved for the stall time (the heartbeat interval). A server that keeps calling and never
+   * reads the answers would otherwise grow the backlog without end; one that reads, however slowly,
+   * is waited for within the budget. As the ROUTER does with a client that stops reading, the link
+   * is lost with what waits for it, and a fresh connection is tried: in a task of the loop, posted
+   * once (this may run on a thread that entered the loop, or inside a read), if the server still
+   * does not read then.
    */
-  private void notReading(boolean overBudget) {
+  private void notReading(boolean dropped) {
+    overBudget |= dropped;
     if (cutting) {
       return;
     }
@@ -572,6 +577,8 @@ public final class DealerEndpoint extends LoopSocket implements Endpoint, ZmqLin
     loop.post(
         () -> {
           cutting = false;
+          boolean overBudget = this.overBudget;
+          this.overBudget = false;
           int held = backlog.size();
           boolean stalled = held >= options.highWaterMark() && link != null && link.stalled();
           if (state == State.UP && isOpen() && (overBudget || stalled)) {
