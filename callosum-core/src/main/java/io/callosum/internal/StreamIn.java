@@ -4,6 +4,7 @@ import io.callosum.Body;
 import io.callosum.CallosumException;
 import io.callosum.ErrorCode;
 import io.callosum.StreamSource;
+import io.callosum.lower.ReadBatch;
 import io.callosum.upper.Codec;
 import java.io.IOException;
 import java.io.InputStream;
@@ -53,6 +54,15 @@ final class StreamIn implements StreamSource {
   private boolean ended;
   private CallosumException failure;
   private Subscription subscription;
+
+  /**
+   * Items came in the lower's current read round and the wake-up of threads waiting in {@link
+   * #take} or {@link #poll} waits for the round's end ({@link ReadBatch}): one wake-up per round,
+   * not per item.
+   */
+  private boolean wakeDeferred;
+
+  private final Runnable wakeTakers = this::wakeTakers;
 
   StreamIn(StreamWire wire, Codec codec, long windowItems, long windowBytes, Executor callbacks) {
     this.wire = wire;
@@ -107,6 +117,7 @@ final class StreamIn implements StreamSource {
    */
   void onItem(ByteBuffer item) {
     Subscription s;
+    boolean defer = false;
     lock.lock();
     try {
       if (ended) {
@@ -131,14 +142,33 @@ final class StreamIn implements StreamSource {
         receivedItems++;
         receivedBytes += item.limit();
         buffer.add(item);
-        changed.signalAll();
+        if (!ReadBatch.inRound()) {
+          changed.signalAll();
+        } else if (!wakeDeferred) {
+          wakeDeferred = true;
+          defer = true;
+        }
         s = subscription;
       }
     } finally {
       lock.unlock();
     }
+    if (defer) {
+      ReadBatch.runAtEnd(wakeTakers);
+    }
     if (s != null) {
       s.schedule();
+    }
+  }
+
+  /** The end of the read round in which items came: wakes the threads waiting for one. */
+  private void wakeTakers() {
+    lock.lock();
+    try {
+      wakeDeferred = false;
+      changed.signalAll();
+    } finally {
+      lock.unlock();
     }
   }
 
@@ -263,6 +293,16 @@ final class StreamIn implements StreamSource {
       throw failure;
     }
     return null;
+  }
+
+  /** Threads waiting in {@link #take} or {@link #poll} and not woken yet (for tests). */
+  int waitingTakers() {
+    lock.lock();
+    try {
+      return lock.getWaitQueueLength(changed);
+    } finally {
+      lock.unlock();
+    }
   }
 
   @Override

@@ -72,6 +72,23 @@ final class FlowStreams {
     return in;
   }
 
+  /**
+   * The receiving end of a stream, open with a window of {@code windowItems}, whose items the
+   * caller hands in itself ({@link StreamIn#onItem}, as the lower's I/O thread does); credit it
+   * grants back goes nowhere.
+   */
+  static StreamIn fedByHand(long windowItems) {
+    StreamIn in =
+        new StreamIn(
+            new StreamWire(new RemoteLink(null, new Receiver()), CALL, Header.DOWNSTREAM),
+            CODEC,
+            windowItems,
+            1 << 20,
+            CALLBACKS);
+    in.open(false);
+    return in;
+  }
+
   /** The sending end of a stream whose remote grants a window of {@code credit} items at once. */
   static StreamOut sending(long credit) {
     StreamOut out =
